@@ -1,0 +1,75 @@
+//===- CredoAttrs.td - Credo attribute definitions ---------*- tablegen -*-===//
+//
+// Attributes of the credo dialect: parameter initializers. An initializer is
+// data, not code: the runtime and the generated `init` functions read it to
+// fill a parameter deterministically from its seed.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef CREDO_ATTRS_TD
+#define CREDO_ATTRS_TD
+
+include "Credo/IR/CredoDialect.td"
+include "mlir/IR/EnumAttr.td"
+
+def Credo_InitKind : I32EnumAttr<"InitKind", "parameter initializer kind", [
+  I32EnumAttrCase<"Zeros", 0, "zeros">,
+  I32EnumAttrCase<"Ones", 1, "ones">,
+  I32EnumAttrCase<"Constant", 2, "constant">,
+  I32EnumAttrCase<"Uniform", 3, "uniform">,
+  I32EnumAttrCase<"Normal", 4, "normal">,
+  I32EnumAttrCase<"GlorotUniform", 5, "glorot_uniform">,
+  I32EnumAttrCase<"GlorotNormal", 6, "glorot_normal">,
+  I32EnumAttrCase<"HeUniform", 7, "he_uniform">,
+  I32EnumAttrCase<"HeNormal", 8, "he_normal">
+]> {
+  let cppNamespace = "::mlir::credo";
+  let genSpecializedAttr = 0;
+}
+
+def Credo_InitAttr : Credo_Attr<"Init", "init"> {
+  let summary = "how a parameter is initialized";
+  let description = [{
+    Names a deterministic initializer and its hyper-parameters. Only the keys
+    that a kind uses may be given; the others are rejected.
+
+    | kind             | keys (default)                 | distribution                              |
+    |------------------|--------------------------------|-------------------------------------------|
+    | `zeros`, `ones`  | none                           | 0 or 1 everywhere                         |
+    | `constant`       | `value` (required)             | `value` everywhere                        |
+    | `uniform`        | `low`, `high` (required), `seed` (0) | U(low, high)                        |
+    | `normal`         | `mean` (0), `std` (required), `seed` (0) | N(mean, std²)                   |
+    | `glorot_uniform` | `seed` (0)                     | U(−a, a), a = sqrt(6 / (fan_in + fan_out)) |
+    | `glorot_normal`  | `seed` (0)                     | N(0, 2 / (fan_in + fan_out))              |
+    | `he_uniform`     | `seed` (0)                     | U(−a, a), a = sqrt(6 / fan_in)            |
+    | `he_normal`      | `seed` (0)                     | N(0, 2 / fan_in)                          |
+
+    Fans: a rank-2 `[in, out]` weight has fan_in = in, fan_out = out; a
+    rank-4 `[out, in, kh, kw]` kernel has fan_in = in·kh·kw and
+    fan_out = out·kh·kw; a rank-1 tensor of n elements has fan_in = fan_out = n.
+
+    ```mlir
+    #credo.init<zeros>
+    #credo.init<uniform, low = -0.1, high = 0.1, seed = 7>
+    #credo.init<he_normal, seed = 3>
+    ```
+  }];
+  let parameters = (ins
+    EnumParameter<Credo_InitKind>:$kind,
+    DefaultValuedParameter<"::llvm::APFloat", "::llvm::APFloat(0.0)">:$value,
+    DefaultValuedParameter<"::llvm::APFloat", "::llvm::APFloat(0.0)">:$low,
+    DefaultValuedParameter<"::llvm::APFloat", "::llvm::APFloat(0.0)">:$high,
+    DefaultValuedParameter<"::llvm::APFloat", "::llvm::APFloat(0.0)">:$mean,
+    DefaultValuedParameter<"::llvm::APFloat", "::llvm::APFloat(0.0)">:$std,
+    DefaultValuedParameter<"uint64_t", "0">:$seed
+  );
+  let hasCustomAssemblyFormat = 1;
+  let genVerifyDecl = 1;
+  let extraClassDeclaration = [{
+    /// Whether the kind `kind` reads the key `key` (value, low, high, mean,
+    /// std, seed).
+    static bool kindUsesKey(InitKind kind, ::llvm::StringRef key);
+  }];
+}
+
+#endif // CREDO_ATTRS_TD

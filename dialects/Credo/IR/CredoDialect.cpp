@@ -1,0 +1,173 @@
+//===- CredoDialect.cpp - Credo dialect and attributes ----------*- C++ -*-===//
+//
+// Registers the credo dialect's ops and attributes and implements the
+// initializer attribute's syntax and verifier.
+//
+//===----------------------------------------------------------------------===//
+
+#include "Credo/IR/CredoDialect.h"
+#include "Credo/IR/CredoOps.h"
+
+#include "mlir/IR/Builders.h"
+#include "mlir/IR/DialectImplementation.h"
+#include "llvm/ADT/StringSet.h"
+#include "llvm/ADT/TypeSwitch.h"
+
+#include <cmath>
+
+using namespace mlir;
+using namespace mlir::credo;
+
+#include "Credo/IR/CredoDialect.cpp.inc"
+#include "Credo/IR/CredoEnums.cpp.inc"
+
+#define GET_ATTRDEF_CLASSES
+#include "Credo/IR/CredoAttrs.cpp.inc"
+
+void CredoDialect::initialize() {
+  addOperations<
+#define GET_OP_LIST
+#include "Credo/IR/CredoOps.cpp.inc"
+      >();
+  addAttributes<
+#define GET_ATTRDEF_LIST
+#include "Credo/IR/CredoAttrs.cpp.inc"
+      >();
+}
+
+//===----------------------------------------------------------------------===//
+// InitAttr
+//===----------------------------------------------------------------------===//
+
+/// The keys of an initializer, in printing order.
+static constexpr llvm::StringLiteral kInitKeys[] = {"value", "low",  "high",
+                                                    "mean",  "std",  "seed"};
+
+bool InitAttr::kindUsesKey(InitKind kind, StringRef key) {
+  switch (kind) {
+  case InitKind::Zeros:
+  case InitKind::Ones:
+    return false;
+  case InitKind::Constant:
+    return key == "value";
+  case InitKind::Uniform:
+    return key == "low" || key == "high" || key == "seed";
+  case InitKind::Normal:
+    return key == "mean" || key == "std" || key == "seed";
+  case InitKind::GlorotUniform:
+  case InitKind::GlorotNormal:
+  case InitKind::HeUniform:
+  case InitKind::HeNormal:
+    return key == "seed";
+  }
+  return false;
+}
+
+/// Keys that a kind requires (the others it uses have defaults).
+static bool kindRequiresKey(InitKind kind, StringRef key) {
+  switch (kind) {
+  case InitKind::Constant:
+    return key == "value";
+  case InitKind::Uniform:
+    return key == "low" || key == "high";
+  case InitKind::Normal:
+    return key == "std";
+  default:
+    return false;
+  }
+}
+
+Attribute InitAttr::parse(AsmParser &parser, Type) {
+  if (parser.parseLess())
+    return {};
+  SMLoc kindLoc = parser.getCurrentLocation();
+  StringRef kindName;
+  if (parser.parseKeyword(&kindName))
+    return {};
+  std::optional<InitKind> kind = symbolizeInitKind(kindName);
+  if (!kind) {
+    parser.emitError(kindLoc) << "unknown initializer '" << kindName
+                              << "' (expected zeros, ones, constant, uniform, "
+                                 "normal, glorot_uniform, glorot_normal, "
+                                 "he_uniform or he_normal)";
+    return {};
+  }
+  double values[5] = {0, 0, 0, 0, 0};
+  uint64_t seed = 0;
+  llvm::StringSet<> seen;
+  while (succeeded(parser.parseOptionalComma())) {
+    SMLoc keyLoc = parser.getCurrentLocation();
+    StringRef key;
+    if (parser.parseKeyword(&key) || parser.parseEqual())
+      return {};
+    if (!kindUsesKey(*kind, key)) {
+      parser.emitError(keyLoc) << "initializer '" << kindName
+                               << "' takes no key '" << key << "'";
+      return {};
+    }
+    if (!seen.insert(key).second) {
+      parser.emitError(keyLoc) << "duplicate key '" << key << "'";
+      return {};
+    }
+    if (key == "seed") {
+      if (parser.parseInteger(seed))
+        return {};
+      continue;
+    }
+    unsigned idx = llvm::find(kInitKeys, key) - std::begin(kInitKeys);
+    if (parser.parseFloat(values[idx]))
+      return {};
+  }
+  if (parser.parseGreater())
+    return {};
+  for (StringRef key : kInitKeys) {
+    if (kindRequiresKey(*kind, key) && !seen.contains(key)) {
+      parser.emitError(kindLoc) << "initializer '" << kindName
+                                << "' requires the key '" << key << "'";
+      return {};
+    }
+  }
+  auto f = [](double v) { return APFloat(v); };
+  return parser.getChecked<InitAttr>(parser.getContext(), *kind, f(values[0]),
+                                     f(values[1]), f(values[2]), f(values[3]),
+                                     f(values[4]), seed);
+}
+
+void InitAttr::print(AsmPrinter &printer) const {
+  printer << "<" << stringifyInitKind(getKind());
+  APFloat values[5] = {getValue(), getLow(), getHigh(), getMean(), getStd()};
+  for (unsigned i = 0; i < 5; ++i)
+    if (kindUsesKey(getKind(), kInitKeys[i]))
+      printer << ", " << kInitKeys[i] << " = " << values[i].convertToDouble();
+  if (kindUsesKey(getKind(), "seed"))
+    printer << ", seed = " << getSeed();
+  printer << ">";
+}
+
+LogicalResult InitAttr::verify(function_ref<InFlightDiagnostic()> emitError,
+                               InitKind kind, APFloat valueF, APFloat lowF,
+                               APFloat highF, APFloat meanF, APFloat stdF,
+                               uint64_t seed) {
+  double low = lowF.convertToDouble(), high = highF.convertToDouble();
+  double std = stdF.convertToDouble();
+  double values[5] = {valueF.convertToDouble(), low, high,
+                      meanF.convertToDouble(), std};
+  for (unsigned i = 0; i < 5; ++i) {
+    if (!std::isfinite(values[i]))
+      return emitError() << "initializer key '" << kInitKeys[i]
+                         << "' must be finite";
+    if (!kindUsesKey(kind, kInitKeys[i]) && values[i] != 0.0)
+      return emitError() << "initializer '" << stringifyInitKind(kind)
+                         << "' takes no key '" << kInitKeys[i] << "'";
+  }
+  if (!kindUsesKey(kind, "seed") && seed != 0)
+    return emitError() << "initializer '" << stringifyInitKind(kind)
+                       << "' takes no key 'seed'";
+  if (kind == InitKind::Uniform && !(low < high))
+    return emitError() << "uniform initializer expects low < high, but got low = "
+                       << low << " and high = " << high;
+  if (kind == InitKind::Normal && !(std > 0))
+    return emitError() << "normal initializer expects std > 0, but got "
+                       << std;
+  return success();
+}

@@ -1,0 +1,51 @@
+//===- CredoDialect.td - Credo dialect definition ----------*- tablegen -*-===//
+//
+// The `credo` dialect: dataflow graphs of learning systems on ranked tensors.
+// This file holds the dialect itself, the base class of every credo op and the
+// tensor type constraints that the op families share.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef CREDO_DIALECT_TD
+#define CREDO_DIALECT_TD
+
+include "mlir/IR/OpBase.td"
+include "mlir/IR/AttrTypeBase.td"
+
+def Credo_Dialect : Dialect {
+  let name = "credo";
+  let cppNamespace = "::mlir::credo";
+  let summary = "Dataflow graphs of learning systems: layers, losses and parameters";
+  let description = [{
+    The `credo` dialect describes a model as a dataflow graph on statically
+    shaped tensors whose leading dimension is the batch. Trainable parameters
+    are module-level symbols (`credo.param`) that carry their initializer;
+    functions read them with `credo.get_param`. Training passes (reverse-mode
+    autodiff, local learning rules) rewrite credo functions into credo
+    functions, so every backend lowers the same ops.
+
+    Element types are `f32` (the default) and `f64` (used by gradient checks);
+    class labels are `i32` or `i64`.
+  }];
+  let useDefaultAttributePrinterParser = 1;
+  // Attributes live in the attribute dictionary so that generic builders
+  // (the JSON importer) and adaptors see the same storage.
+  let usePropertiesForAttributes = 0;
+}
+
+/// Base class of every credo op.
+class Credo_Op<string mnemonic, list<Trait> traits = []>
+    : Op<Credo_Dialect, mnemonic, traits>;
+
+/// Base class of every credo attribute.
+class Credo_Attr<string name, string attrMnemonic, list<Trait> traits = []>
+    : AttrDef<Credo_Dialect, name, traits> {
+  let mnemonic = attrMnemonic;
+}
+
+def Credo_Float : AnyTypeOf<[F32, F64], "f32 or f64">;
+def Credo_FloatTensor : RankedTensorOf<[F32, F64]>;
+def Credo_LabelTensor : RankedTensorOf<[I32, I64]>;
+def Credo_ScalarTensor : 0DTensorOf<[F32, F64]>;
+
+#endif // CREDO_DIALECT_TD

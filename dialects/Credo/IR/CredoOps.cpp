@@ -1,0 +1,490 @@
+//===- CredoOps.cpp - Credo op verifiers and type inference -----*- C++ -*-===//
+//
+// Result-type inference for every credo op. Inference is also verification:
+// each shape and attribute rule lives here once, reports the offending values,
+// and runs both when the JSON importer builds an op and when the verifier
+// checks a parsed one.
+//
+//===----------------------------------------------------------------------===//
+
+#include "Credo/IR/CredoOps.h"
+
+#include "mlir/IR/Builders.h"
+#include "mlir/IR/OpImplementation.h"
+#include "llvm/Support/MathExtras.h"
+
+using namespace mlir;
+using namespace mlir::credo;
+
+namespace {
+/// Collects an error message and emits it at the op's location, prefixed with
+/// the op name like `emitOpError`; converts to failure().
+class ShapeError {
+public:
+  ShapeError(std::optional<Location> loc, StringRef opName)
+      : loc(loc), opName(opName), os(buffer) {}
+  template <typename T> ShapeError &operator<<(const T &value) {
+    os << value;
+    return *this;
+  }
+  operator LogicalResult() {
+    if (loc)
+      emitError(*loc) << "'" << opName << "' op " << os.str();
+    return failure();
+  }
+
+private:
+  std::optional<Location> loc;
+  StringRef opName;
+  std::string buffer;
+  llvm::raw_string_ostream os;
+};
+
+/// Formats a shape as `[a, b, c]`.
+std::string shapeStr(ArrayRef<int64_t> dims) {
+  std::string s;
+  llvm::raw_string_ostream os(s);
+  os << "[";
+  llvm::interleaveComma(dims, os);
+  os << "]";
+  return s;
+}
+
+/// Checks that `value` is a statically shaped float tensor of rank `rank`
+/// (any rank if negative); on success stores its type in `out`.
+LogicalResult getFloatTensor(std::optional<Location> loc, StringRef opName,
+                             Value value, StringRef what, int64_t rank,
+                             RankedTensorType &out) {
+  auto type = dyn_cast<RankedTensorType>(value.getType());
+  if (!type || !isa<Float32Type, Float64Type>(type.getElementType()))
+    return ShapeError(loc, opName)
+           << "expects " << what << " to be a tensor of f32 or f64, but got "
+           << value.getType();
+  if (!type.hasStaticShape())
+    return ShapeError(loc, opName)
+           << "expects " << what << " to have a static shape, but got "
+           << type;
+  if (rank >= 0 && type.getRank() != rank)
+    return ShapeError(loc, opName)
+           << "expects " << what << " of rank " << rank << ", but got rank "
+           << type.getRank() << " (" << type << ")";
+  out = type;
+  return success();
+}
+
+/// Checks that all tensors share one element type.
+LogicalResult sameElementType(std::optional<Location> loc, StringRef opName,
+                              RankedTensorType a, StringRef aName,
+                              RankedTensorType b, StringRef bName) {
+  if (a.getElementType() != b.getElementType())
+    return ShapeError(loc, opName)
+           << "expects " << aName << " and " << bName
+           << " to have the same element type, but got "
+           << a.getElementType() << " and " << b.getElementType();
+  return success();
+}
+
+/// Checks a two-element array attribute whose entries are >= `min`.
+LogicalResult checkPair(std::optional<Location> loc, StringRef opName,
+                        StringRef name, ArrayRef<int64_t> values,
+                        int64_t min) {
+  if (values.size() != 2)
+    return ShapeError(loc, opName)
+           << "expects '" << name << "' to have 2 entries, but got "
+           << values.size();
+  for (int64_t v : values)
+    if (v < min)
+      return ShapeError(loc, opName)
+             << "expects '" << name << "' entries >= " << min << ", but got "
+             << shapeStr(values);
+  return success();
+}
+
+/// Output extent of a sliding window: (in + 2 pad − k) / stride + 1.
+LogicalResult windowExtent(std::optional<Location> loc, StringRef opName,
+                           StringRef dim, int64_t in, int64_t k, int64_t stride,
+                           int64_t pad, int64_t &out) {
+  if (in + 2 * pad < k)
+    return ShapeError(loc, opName)
+           << "expects the padded input " << dim << " (" << in << " + 2*" << pad
+           << ") to be at least the kernel " << dim << " (" << k << ")";
+  out = (in + 2 * pad - k) / stride + 1;
+  return success();
+}
+
+/// The entries of an optional array attribute, or `fallback` when absent
+/// (adaptors built from a bare attribute dictionary carry no defaults).
+ArrayRef<int64_t> arrayOr(DenseI64ArrayAttr attr, ArrayRef<int64_t> fallback) {
+  return attr ? attr.asArrayRef() : fallback;
+}
+constexpr int64_t kOnes[2] = {1, 1};
+constexpr int64_t kZeros[2] = {0, 0};
+
+/// The number of elements of `shape`, or nullopt on int64 overflow.
+std::optional<int64_t> elementCount(ArrayRef<int64_t> shape) {
+  int64_t n = 1;
+  for (int64_t d : shape)
+    if (llvm::MulOverflow(n, d, n))
+      return std::nullopt;
+  return n;
+}
+} // namespace
+
+//===----------------------------------------------------------------------===//
+// ParamOp / GetParamOp
+//===----------------------------------------------------------------------===//
+
+LogicalResult ParamOp::verify() {
+  RankedTensorType type = getTensorType();
+  if (!type.hasStaticShape())
+    return emitOpError() << "expects a static shape, but got " << type;
+  for (int64_t d : type.getShape())
+    if (d <= 0)
+      return emitOpError() << "expects positive dimensions, but got "
+                           << shapeStr(type.getShape());
+  if (!elementCount(type.getShape()))
+    return emitOpError() << "has too many elements: " << shapeStr(type.getShape())
+                         << " overflows a 64-bit count";
+  return success();
+}
+
+LogicalResult
+GetParamOp::verifySymbolUses(SymbolTableCollection &symbolTable) {
+  auto param =
+      symbolTable.lookupNearestSymbolFrom<ParamOp>(*this, getNameAttr());
+  if (!param)
+    return emitOpError() << "expects '" << getNameAttr()
+                         << "' to name a credo.param";
+  if (param.getType() != getType())
+    return emitOpError() << "result type " << getType()
+                         << " does not match the declared type "
+                         << param.getType() << " of " << getNameAttr();
+  return success();
+}
+
+//===----------------------------------------------------------------------===//
+// Layer ops
+//===----------------------------------------------------------------------===//
+
+LogicalResult DenseOp::inferReturnTypes(MLIRContext *, std::optional<Location> loc,
+                                        Adaptor adaptor,
+                                        SmallVectorImpl<Type> &results) {
+  StringRef op = getOperationName();
+  RankedTensorType x, w, b;
+  if (failed(getFloatTensor(loc, op, adaptor.getInput(), "input", 2, x)) ||
+      failed(getFloatTensor(loc, op, adaptor.getWeight(), "weight", 2, w)) ||
+      failed(sameElementType(loc, op, x, "input", w, "weight")))
+    return failure();
+  if (w.getDimSize(0) != x.getDimSize(1))
+    return ShapeError(loc, op)
+           << "expects weight rows (" << w.getDimSize(0)
+           << ") to match input columns (" << x.getDimSize(1) << ")";
+  if (adaptor.getBias()) {
+    if (failed(getFloatTensor(loc, op, adaptor.getBias(), "bias", 1, b)) ||
+        failed(sameElementType(loc, op, x, "input", b, "bias")))
+      return failure();
+    if (b.getDimSize(0) != w.getDimSize(1))
+      return ShapeError(loc, op)
+             << "expects bias size (" << b.getDimSize(0)
+             << ") to match weight columns (" << w.getDimSize(1) << ")";
+  }
+  results.push_back(RankedTensorType::get({x.getDimSize(0), w.getDimSize(1)},
+                                          x.getElementType()));
+  return success();
+}
+
+LogicalResult Conv2DOp::inferReturnTypes(MLIRContext *,
+                                         std::optional<Location> loc,
+                                         Adaptor adaptor,
+                                         SmallVectorImpl<Type> &results) {
+  StringRef op = getOperationName();
+  RankedTensorType x, w, b;
+  if (failed(getFloatTensor(loc, op, adaptor.getInput(), "input", 4, x)) ||
+      failed(getFloatTensor(loc, op, adaptor.getWeight(), "weight", 4, w)) ||
+      failed(sameElementType(loc, op, x, "input", w, "weight")))
+    return failure();
+  ArrayRef<int64_t> strides = arrayOr(adaptor.getStridesAttr(), kOnes);
+  ArrayRef<int64_t> padding = arrayOr(adaptor.getPaddingAttr(), kZeros);
+  if (failed(checkPair(loc, op, "strides", strides, 1)) ||
+      failed(checkPair(loc, op, "padding", padding, 0)))
+    return failure();
+  if (w.getDimSize(1) != x.getDimSize(1))
+    return ShapeError(loc, op)
+           << "expects weight input channels (" << w.getDimSize(1)
+           << ") to match input channels (" << x.getDimSize(1) << ")";
+  if (adaptor.getBias()) {
+    if (failed(getFloatTensor(loc, op, adaptor.getBias(), "bias", 1, b)) ||
+        failed(sameElementType(loc, op, x, "input", b, "bias")))
+      return failure();
+    if (b.getDimSize(0) != w.getDimSize(0))
+      return ShapeError(loc, op)
+             << "expects bias size (" << b.getDimSize(0)
+             << ") to match output channels (" << w.getDimSize(0) << ")";
+  }
+  int64_t oh, ow;
+  if (failed(windowExtent(loc, op, "height", x.getDimSize(2), w.getDimSize(2),
+                          strides[0], padding[0], oh)) ||
+      failed(windowExtent(loc, op, "width", x.getDimSize(3), w.getDimSize(3),
+                          strides[1], padding[1], ow)))
+    return failure();
+  results.push_back(RankedTensorType::get(
+      {x.getDimSize(0), w.getDimSize(0), oh, ow}, x.getElementType()));
+  return success();
+}
+
+/// Shared inference of max_pool2d and avg_pool2d.
+static LogicalResult inferPool2D(std::optional<Location> loc, StringRef op,
+                                 Value input, DenseI64ArrayAttr kernelAttr,
+                                 DenseI64ArrayAttr stridesAttr,
+                                 DenseI64ArrayAttr paddingAttr,
+                                 SmallVectorImpl<Type> &results) {
+  if (!kernelAttr)
+    return ShapeError(loc, op) << "requires the attribute 'kernel'";
+  ArrayRef<int64_t> kernel = kernelAttr.asArrayRef();
+  ArrayRef<int64_t> padding = arrayOr(paddingAttr, kZeros);
+  RankedTensorType x;
+  if (failed(getFloatTensor(loc, op, input, "input", 4, x)) ||
+      failed(checkPair(loc, op, "kernel", kernel, 1)))
+    return failure();
+  ArrayRef<int64_t> strides = arrayOr(stridesAttr, kernel);
+  if (failed(checkPair(loc, op, "strides", strides, 1)) ||
+      failed(checkPair(loc, op, "padding", padding, 0)))
+    return failure();
+  for (int i = 0; i < 2; ++i)
+    if (2 * padding[i] > kernel[i])
+      return ShapeError(loc, op)
+             << "expects padding " << shapeStr(padding)
+             << " to be at most half the kernel " << shapeStr(kernel);
+  int64_t oh, ow;
+  if (failed(windowExtent(loc, op, "height", x.getDimSize(2), kernel[0],
+                          strides[0], padding[0], oh)) ||
+      failed(windowExtent(loc, op, "width", x.getDimSize(3), kernel[1],
+                          strides[1], padding[1], ow)))
+    return failure();
+  results.push_back(RankedTensorType::get(
+      {x.getDimSize(0), x.getDimSize(1), oh, ow}, x.getElementType()));
+  return success();
+}
+
+LogicalResult MaxPool2DOp::inferReturnTypes(MLIRContext *,
+                                            std::optional<Location> loc,
+                                            Adaptor adaptor,
+                                            SmallVectorImpl<Type> &results) {
+  return inferPool2D(loc, getOperationName(), adaptor.getInput(),
+                     adaptor.getKernelAttr(), adaptor.getStridesAttr(),
+                     adaptor.getPaddingAttr(), results);
+}
+
+LogicalResult AvgPool2DOp::inferReturnTypes(MLIRContext *,
+                                            std::optional<Location> loc,
+                                            Adaptor adaptor,
+                                            SmallVectorImpl<Type> &results) {
+  return inferPool2D(loc, getOperationName(), adaptor.getInput(),
+                     adaptor.getKernelAttr(), adaptor.getStridesAttr(),
+                     adaptor.getPaddingAttr(), results);
+}
+
+LogicalResult FlattenOp::inferReturnTypes(MLIRContext *,
+                                          std::optional<Location> loc,
+                                          Adaptor adaptor,
+                                          SmallVectorImpl<Type> &results) {
+  StringRef op = getOperationName();
+  RankedTensorType x;
+  if (failed(getFloatTensor(loc, op, adaptor.getInput(), "input", -1, x)))
+    return failure();
+  if (x.getRank() < 2)
+    return ShapeError(loc, op)
+           << "expects an input of rank >= 2 ([batch, ...]), but got " << x;
+  std::optional<int64_t> features = elementCount(x.getShape().drop_front());
+  if (!features)
+    return ShapeError(loc, op) << "has too many features in " << x;
+  results.push_back(
+      RankedTensorType::get({x.getDimSize(0), *features}, x.getElementType()));
+  return success();
+}
+
+LogicalResult ReshapeOp::inferReturnTypes(MLIRContext *,
+                                          std::optional<Location> loc,
+                                          Adaptor adaptor,
+                                          SmallVectorImpl<Type> &results) {
+  StringRef op = getOperationName();
+  RankedTensorType x;
+  if (failed(getFloatTensor(loc, op, adaptor.getInput(), "input", -1, x)))
+    return failure();
+  if (!adaptor.getShapeAttr())
+    return ShapeError(loc, op) << "requires the attribute 'shape'";
+  SmallVector<int64_t> shape(adaptor.getShapeAttr().asArrayRef());
+  int inferred = -1;
+  int64_t known = 1;
+  for (auto [i, d] : llvm::enumerate(shape)) {
+    if (d == -1) {
+      if (inferred >= 0)
+        return ShapeError(loc, op)
+               << "expects at most one -1 in 'shape', but got "
+               << shapeStr(shape);
+      inferred = i;
+      continue;
+    }
+    if (d <= 0)
+      return ShapeError(loc, op)
+             << "expects positive sizes (or one -1) in 'shape', but got "
+             << shapeStr(shape);
+    if (llvm::MulOverflow(known, d, known))
+      return ShapeError(loc, op) << "has too many elements in 'shape' "
+                                 << shapeStr(shape);
+  }
+  int64_t count = *elementCount(x.getShape());
+  if (inferred >= 0) {
+    if (count % known != 0)
+      return ShapeError(loc, op)
+             << "cannot infer the -1 in 'shape' " << shapeStr(shape) << ": "
+             << count << " elements are not a multiple of " << known;
+    shape[inferred] = count / known;
+  } else if (known != count) {
+    return ShapeError(loc, op)
+           << "expects 'shape' " << shapeStr(shape) << " to hold " << count
+           << " elements like the input " << x << ", but it holds " << known;
+  }
+  results.push_back(RankedTensorType::get(shape, x.getElementType()));
+  return success();
+}
+
+//===----------------------------------------------------------------------===//
+// Elementwise ops
+//===----------------------------------------------------------------------===//
+
+/// Inference of add, sub and mul: both operands have one type.
+static LogicalResult inferBinary(std::optional<Location> loc, StringRef op,
+                                 Value lhs, Value rhs,
+                                 SmallVectorImpl<Type> &results) {
+  RankedTensorType a, b;
+  if (failed(getFloatTensor(loc, op, lhs, "lhs", -1, a)) ||
+      failed(getFloatTensor(loc, op, rhs, "rhs", -1, b)))
+    return failure();
+  if (a != b)
+    return ShapeError(loc, op)
+           << "expects operands of the same type, but got " << a << " and "
+           << b;
+  results.push_back(a);
+  return success();
+}
+
+/// Inference of the pointwise activations: the result has the input's type.
+static LogicalResult inferUnary(std::optional<Location> loc, StringRef op,
+                                Value input, SmallVectorImpl<Type> &results) {
+  RankedTensorType x;
+  if (failed(getFloatTensor(loc, op, input, "input", -1, x)))
+    return failure();
+  results.push_back(x);
+  return success();
+}
+
+#define CREDO_BINARY_INFERENCE(OP)                                             \
+  LogicalResult OP::inferReturnTypes(MLIRContext *,                            \
+                                     std::optional<Location> loc,              \
+                                     Adaptor adaptor,                          \
+                                     SmallVectorImpl<Type> &results) {         \
+    return inferBinary(loc, getOperationName(), adaptor.getLhs(),              \
+                       adaptor.getRhs(), results);                             \
+  }
+CREDO_BINARY_INFERENCE(AddOp)
+CREDO_BINARY_INFERENCE(SubOp)
+CREDO_BINARY_INFERENCE(MulOp)
+#undef CREDO_BINARY_INFERENCE
+
+#define CREDO_UNARY_INFERENCE(OP)                                              \
+  LogicalResult OP::inferReturnTypes(MLIRContext *,                            \
+                                     std::optional<Location> loc,              \
+                                     Adaptor adaptor,                          \
+                                     SmallVectorImpl<Type> &results) {         \
+    return inferUnary(loc, getOperationName(), adaptor.getInput(), results);   \
+  }
+CREDO_UNARY_INFERENCE(ReluOp)
+CREDO_UNARY_INFERENCE(SigmoidOp)
+CREDO_UNARY_INFERENCE(TanhOp)
+CREDO_UNARY_INFERENCE(SoftplusOp)
+#undef CREDO_UNARY_INFERENCE
+
+LogicalResult SoftmaxOp::inferReturnTypes(MLIRContext *,
+                                          std::optional<Location> loc,
+                                          Adaptor adaptor,
+                                          SmallVectorImpl<Type> &results) {
+  StringRef op = getOperationName();
+  RankedTensorType x;
+  if (failed(getFloatTensor(loc, op, adaptor.getInput(), "input", -1, x)))
+    return failure();
+  int64_t axis = adaptor.getAxisAttr() ? adaptor.getAxisAttr().getInt() : -1;
+  if (x.getRank() == 0 || axis < -x.getRank() || axis >= x.getRank())
+    return ShapeError(loc, op) << "expects 'axis' in [" << -x.getRank() << ", "
+                               << x.getRank() << "), but got " << axis;
+  results.push_back(x);
+  return success();
+}
+
+//===----------------------------------------------------------------------===//
+// Loss ops
+//===----------------------------------------------------------------------===//
+
+LogicalResult SoftmaxCrossEntropyOp::inferReturnTypes(
+    MLIRContext *, std::optional<Location> loc, Adaptor adaptor,
+    SmallVectorImpl<Type> &results) {
+  StringRef op = getOperationName();
+  RankedTensorType z;
+  if (failed(getFloatTensor(loc, op, adaptor.getLogits(), "logits", 2, z)))
+    return failure();
+  auto t = dyn_cast<RankedTensorType>(adaptor.getLabels().getType());
+  if (!t || !t.getElementType().isSignlessInteger() ||
+      !(t.getElementType().isInteger(32) || t.getElementType().isInteger(64)))
+    return ShapeError(loc, op)
+           << "expects labels to be a tensor of i32 or i64 class indices, "
+              "but got "
+           << adaptor.getLabels().getType();
+  if (t.getRank() != 1 || t.getDimSize(0) != z.getDimSize(0))
+    return ShapeError(loc, op)
+           << "expects labels of shape [" << z.getDimSize(0)
+           << "] (one per logits row), but got " << t;
+  results.push_back(RankedTensorType::get({}, z.getElementType()));
+  return success();
+}
+
+LogicalResult MseOp::inferReturnTypes(MLIRContext *,
+                                      std::optional<Location> loc,
+                                      Adaptor adaptor,
+                                      SmallVectorImpl<Type> &results) {
+  StringRef op = getOperationName();
+  RankedTensorType p, t;
+  if (failed(getFloatTensor(loc, op, adaptor.getPrediction(), "prediction", -1,
+                            p)) ||
+      failed(getFloatTensor(loc, op, adaptor.getTarget(), "target", -1, t)))
+    return failure();
+  if (p != t)
+    return ShapeError(loc, op)
+           << "expects prediction and target of the same type, but got " << p
+           << " and " << t;
+  results.push_back(RankedTensorType::get({}, p.getElementType()));
+  return success();
+}
+
+//===----------------------------------------------------------------------===//
+// Custom assembly directives
+//===----------------------------------------------------------------------===//
+
+/// Parses `type` (both operands) or `type, type`.
+static ParseResult parseBinaryTypes(OpAsmParser &parser, Type &lhs, Type &rhs) {
+  if (parser.parseType(lhs))
+    return failure();
+  rhs = lhs;
+  if (succeeded(parser.parseOptionalComma()))
+    return parser.parseType(rhs);
+  return success();
+}
+
+static void printBinaryTypes(OpAsmPrinter &printer, Operation *, Type lhs,
+                             Type rhs) {
+  printer << lhs;
+  if (rhs != lhs)
+    printer << ", " << rhs;
+}
+
+#define GET_OP_CLASSES
+#include "Credo/IR/CredoOps.cpp.inc"

@@ -1,0 +1,22 @@
+//===- CredoOps.h - Credo ops ------------------------------------*- C++ -*-===//
+//
+// Declares every op of the credo dialect (generated from CredoOps.td).
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef CREDO_IR_CREDOOPS_H
+#define CREDO_IR_CREDOOPS_H
+
+#include "Credo/IR/CredoDialect.h"
+#include "mlir/Bytecode/BytecodeOpInterface.h"
+#include "mlir/IR/BuiltinOps.h"
+#include "mlir/IR/BuiltinTypes.h"
+#include "mlir/IR/OpDefinition.h"
+#include "mlir/IR/SymbolTable.h"
+#include "mlir/Interfaces/InferTypeOpInterface.h"
+#include "mlir/Interfaces/SideEffectInterfaces.h"
+
+#define GET_OP_CLASSES
+#include "Credo/IR/CredoOps.h.inc"
+
+#endif // CREDO_IR_CREDOOPS_H

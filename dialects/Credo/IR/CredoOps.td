@@ -1,0 +1,18 @@
+//===- CredoOps.td - Credo op definitions ------------------*- tablegen -*-===//
+//
+// Every op of the credo dialect. The families live in their own files and are
+// included here so that one generated header declares the whole dialect.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef CREDO_OPS_TD
+#define CREDO_OPS_TD
+
+include "Credo/IR/CredoDialect.td"
+include "Credo/IR/CredoAttrs.td"
+include "Credo/IR/CredoParamOps.td"
+include "Credo/IR/CredoLayerOps.td"
+include "Credo/IR/CredoElementwiseOps.td"
+include "Credo/IR/CredoLossOps.td"
+
+#endif // CREDO_OPS_TD

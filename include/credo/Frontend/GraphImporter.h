@@ -1,0 +1,45 @@
+//===- GraphImporter.h - JSON graph → credo module --------------*- C++ -*-===//
+//
+// Imports a model written in Credo's JSON graph format (docs/graph-format.md)
+// into a verified `credo` module. Every error is reported through the
+// context's diagnostic engine at a location naming the file, line and column,
+// and (for nodes) the node name and JSON pointer.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef CREDO_FRONTEND_GRAPHIMPORTER_H
+#define CREDO_FRONTEND_GRAPHIMPORTER_H
+
+#include "mlir/IR/OwningOpRef.h"
+#include "llvm/ADT/StringRef.h"
+
+#include <cstdint>
+#include <optional>
+
+namespace mlir {
+class MLIRContext;
+class ModuleOp;
+} // namespace mlir
+
+namespace credo {
+
+/// The newest graph format version this build reads.
+constexpr int64_t kGraphFormatVersion = 1;
+
+struct ImportOptions {
+  /// The size substituted for the symbolic "batch" dimension. When unset, the
+  /// training section's batch_size is used, else 1.
+  std::optional<int64_t> batchSize;
+};
+
+/// Parses `buffer` (named `filename` in diagnostics) and builds a credo
+/// module. The context must have the credo and func dialects loaded (see
+/// credo::registerAllDialects). Returns null after reporting errors.
+mlir::OwningOpRef<mlir::ModuleOp> importGraph(llvm::StringRef buffer,
+                                              llvm::StringRef filename,
+                                              mlir::MLIRContext &context,
+                                              const ImportOptions &options = {});
+
+} // namespace credo
+
+#endif // CREDO_FRONTEND_GRAPHIMPORTER_H

@@ -1,0 +1,963 @@
+//===- GraphImporter.cpp - JSON graph → credo module ------------*- C++ -*-===//
+//
+// Reads Credo's JSON graph format (docs/graph-format.md) and builds a credo
+// module: one credo.param per parameter and a func.func @forward whose
+// arguments are the graph inputs and whose results are the graph outputs.
+// Nodes may be listed in any order; they are emitted in topological order.
+// Every op carries a location naming the node, its JSON pointer and its
+// file:line:col, so later verifier errors point back at the user's node.
+//
+//===----------------------------------------------------------------------===//
+
+#include "credo/Frontend/GraphImporter.h"
+
+#include "JsonDocument.h"
+
+#include "Credo/IR/CredoOps.h"
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/IR/Builders.h"
+#include "mlir/IR/BuiltinOps.h"
+#include "mlir/IR/Verifier.h"
+#include "mlir/Interfaces/InferTypeOpInterface.h"
+#include "llvm/ADT/StringMap.h"
+#include "llvm/ADT/StringSet.h"
+
+#include <deque>
+
+using json = nlohmann::json;
+using namespace mlir;
+
+namespace credo {
+namespace {
+
+/// Largest accepted dimension and element count of any tensor.
+constexpr int64_t kMaxDim = (int64_t(1) << 31) - 1;
+constexpr int64_t kMaxElements = int64_t(1) << 40;
+
+/// The kinds of JSON attribute values that node attributes take.
+enum class AttrKind {
+  Int,     ///< an integer
+  IntPair, ///< an integer k (meaning [k, k]) or an array of two integers
+  Shape,   ///< an array of integers (-1 and "batch" allowed)
+};
+
+struct AttrSpec {
+  const char *name;
+  AttrKind kind;
+  bool required;
+};
+
+/// One JSON op: its credo op, the operand names in order, and attributes.
+struct OpSpec {
+  const char *name;
+  const char *credoOp;
+  unsigned minInputs, maxInputs;
+  const char *operandNames;
+  std::vector<AttrSpec> attrs;
+};
+
+const std::vector<OpSpec> &opTable() {
+  static const std::vector<OpSpec> table = {
+      {"dense", "credo.dense", 2, 3, "input, weight[, bias]", {}},
+      {"conv2d",
+       "credo.conv2d",
+       2,
+       3,
+       "input, weight[, bias]",
+       {{"strides", AttrKind::IntPair, false},
+        {"padding", AttrKind::IntPair, false}}},
+      {"max_pool2d",
+       "credo.max_pool2d",
+       1,
+       1,
+       "input",
+       {{"kernel", AttrKind::IntPair, true},
+        {"strides", AttrKind::IntPair, false},
+        {"padding", AttrKind::IntPair, false}}},
+      {"avg_pool2d",
+       "credo.avg_pool2d",
+       1,
+       1,
+       "input",
+       {{"kernel", AttrKind::IntPair, true},
+        {"strides", AttrKind::IntPair, false},
+        {"padding", AttrKind::IntPair, false}}},
+      {"flatten", "credo.flatten", 1, 1, "input", {}},
+      {"reshape",
+       "credo.reshape",
+       1,
+       1,
+       "input",
+       {{"shape", AttrKind::Shape, true}}},
+      {"add", "credo.add", 2, 2, "lhs, rhs", {}},
+      {"sub", "credo.sub", 2, 2, "lhs, rhs", {}},
+      {"mul", "credo.mul", 2, 2, "lhs, rhs", {}},
+      {"relu", "credo.relu", 1, 1, "input", {}},
+      {"sigmoid", "credo.sigmoid", 1, 1, "input", {}},
+      {"tanh", "credo.tanh", 1, 1, "input", {}},
+      {"softplus", "credo.softplus", 1, 1, "input", {}},
+      {"softmax", "credo.softmax", 1, 1, "input", {{"axis", AttrKind::Int, false}}},
+      {"softmax_cross_entropy", "credo.softmax_cross_entropy", 2, 2,
+       "logits, labels", {}},
+      {"mse", "credo.mse", 2, 2, "prediction, target", {}},
+  };
+  return table;
+}
+
+/// Thrown (inside this file only) after an error has been reported.
+struct ImportFailure {};
+
+/// A named value of the graph: an input, a parameter or a node.
+struct Entity {
+  enum Kind { Input, Param, Node } kind;
+  size_t index;        ///< position in its JSON array
+  std::string pointer; ///< JSON pointer of its object
+};
+
+class Importer {
+public:
+  Importer(MLIRContext &ctx, StringRef filename, const ImportOptions &options)
+      : ctx(ctx), builder(&ctx), filename(filename.str()), options(options) {}
+
+  OwningOpRef<ModuleOp> run(StringRef buffer);
+
+private:
+  //===--- Locations and errors -------------------------------------------===//
+  Location locAt(const std::string &pointer) {
+    auto [line, col] = doc.lineCol(doc.offsetOf(pointer));
+    return FileLineColLoc::get(&ctx, filename, line, col);
+  }
+  /// The location of a node's ops: its name, its pointer, and file:line:col.
+  Location nodeLoc(StringRef name, const std::string &pointer) {
+    Location inner = FusedLoc::get(&ctx, {locAt(pointer)},
+                                   StringAttr::get(&ctx, pointer));
+    return NameLoc::get(StringAttr::get(&ctx, name), inner);
+  }
+  /// Reports `message` at `pointer`, naming `node` when given, and aborts.
+  [[noreturn]] void fail(const std::string &pointer, const Twine &message,
+                         StringRef node = {}) {
+    InFlightDiagnostic diag = emitError(locAt(pointer));
+    if (!node.empty())
+      diag << "node '" << node << "' ";
+    diag << "at " << (pointer.empty() ? "/" : pointer) << ": " << message;
+    throw ImportFailure{};
+  }
+
+  //===--- Typed access to JSON values ------------------------------------===//
+  static const char *typeName(const json &v) {
+    switch (v.type()) {
+    case json::value_t::null:
+      return "null";
+    case json::value_t::boolean:
+      return "a boolean";
+    case json::value_t::number_integer:
+    case json::value_t::number_unsigned:
+      return "an integer";
+    case json::value_t::number_float:
+      return "a number";
+    case json::value_t::string:
+      return "a string";
+    case json::value_t::array:
+      return "an array";
+    case json::value_t::object:
+      return "an object";
+    default:
+      return "a binary value";
+    }
+  }
+  void expect(const json &v, bool ok, const std::string &pointer,
+              const char *what, StringRef node = {}) {
+    if (!ok)
+      fail(pointer, Twine("expected ") + what + ", but got " + typeName(v),
+           node);
+  }
+  /// Checks that `obj` has only `allowed` keys.
+  void checkKeys(const json &obj, const std::string &pointer,
+                 ArrayRef<const char *> allowed, StringRef node = {}) {
+    for (auto it = obj.begin(); it != obj.end(); ++it) {
+      if (llvm::is_contained(allowed, StringRef(it.key())))
+        continue;
+      std::string list;
+      for (const char *a : allowed)
+        list += (list.empty() ? "" : ", ") + std::string(a);
+      fail(JsonDocument::child(pointer, it.key()),
+           "unknown key '" + it.key() + "' (expected one of: " + list + ")",
+           node);
+    }
+  }
+  const json &member(const json &obj, const std::string &pointer,
+                     const char *key, StringRef node = {}) {
+    auto it = obj.find(key);
+    if (it == obj.end())
+      fail(pointer, Twine("missing required key '") + key + "'", node);
+    return *it;
+  }
+  std::string getString(const json &v, const std::string &pointer,
+                        StringRef node = {}) {
+    expect(v, v.is_string(), pointer, "a string", node);
+    return v.get<std::string>();
+  }
+  int64_t getInt(const json &v, const std::string &pointer,
+                 StringRef node = {}) {
+    if (v.is_number_unsigned()) {
+      if (v.get<uint64_t>() > uint64_t(INT64_MAX))
+        fail(pointer, "integer is too large", node);
+      return static_cast<int64_t>(v.get<uint64_t>());
+    }
+    expect(v, v.is_number_integer(), pointer, "an integer", node);
+    return v.get<int64_t>();
+  }
+  double getNumber(const json &v, const std::string &pointer,
+                   StringRef node = {}) {
+    expect(v, v.is_number(), pointer, "a number", node);
+    return v.get<double>();
+  }
+  /// A name usable as an MLIR symbol and a C identifier.
+  std::string getName(const json &v, const std::string &pointer) {
+    std::string name = getString(v, pointer);
+    bool ok = !name.empty() && name.size() <= 128 &&
+              (std::isalpha(static_cast<unsigned char>(name[0])) ||
+               name[0] == '_');
+    for (char c : name)
+      ok = ok && (std::isalnum(static_cast<unsigned char>(c)) || c == '_');
+    if (!ok)
+      fail(pointer, "invalid name '" + name +
+                        "': expected letters, digits and '_', not starting "
+                        "with a digit, at most 128 characters");
+    return name;
+  }
+
+  //===--- Graph sections -------------------------------------------------===//
+  int64_t resolveBatch(const json &root);
+  RankedTensorType parseTensorType(const json &obj, const std::string &pointer,
+                                   bool allowBatch, bool allowInt);
+  Attribute parseInit(const json &v, const std::string &pointer);
+  void declareName(const std::string &name, Entity entity,
+                   const std::string &namePointer);
+  void importInputs(const json &root);
+  void importParams(const json &root);
+  void collectNodes(const json &root);
+  std::vector<size_t> topologicalOrder();
+  Value valueOf(const std::string &name);
+  void emitNode(size_t index);
+  NamedAttribute nodeAttribute(const AttrSpec &spec, const json &v,
+                               const std::string &pointer, StringRef node);
+  void importOutputs(const json &root);
+  void importTraining(const json &root);
+
+  MLIRContext &ctx;
+  OpBuilder builder;
+  std::string filename;
+  ImportOptions options;
+  JsonDocument doc;
+
+  int64_t batch = 1;
+  ModuleOp module;
+  func::FuncOp forward;
+  llvm::StringMap<Entity> names;
+  llvm::StringMap<std::string> namePointers;
+  /// Node bookkeeping, by node index.
+  struct NodeInfo {
+    std::string name, pointer;
+    const json *object;
+    const OpSpec *spec;
+    std::vector<std::string> inputs;
+  };
+  std::vector<NodeInfo> nodes;
+  llvm::StringMap<Value> values;
+  /// The last credo.get_param made, so parameter reads stay in first-use
+  /// order at the top of @forward.
+  Operation *lastParamRead = nullptr;
+  std::vector<std::string> inputNames;
+  std::vector<Type> inputTypes;
+};
+
+int64_t Importer::resolveBatch(const json &root) {
+  if (options.batchSize)
+    return *options.batchSize;
+  auto training = root.find("training");
+  if (training != root.end() && training->is_object()) {
+    auto bs = training->find("batch_size");
+    if (bs != training->end()) {
+      int64_t b = getInt(*bs, "/training/batch_size");
+      if (b <= 0 || b > kMaxDim)
+        fail("/training/batch_size",
+             "batch_size must be in [1, " + std::to_string(kMaxDim) +
+                 "], but got " + std::to_string(b));
+      return b;
+    }
+  }
+  return 1;
+}
+
+RankedTensorType Importer::parseTensorType(const json &obj,
+                                           const std::string &pointer,
+                                           bool allowBatch, bool allowInt) {
+  std::string shapePtr = JsonDocument::child(pointer, "shape");
+  const json &shape = member(obj, pointer, "shape");
+  expect(shape, shape.is_array(), shapePtr, "an array of dimensions");
+  SmallVector<int64_t> dims;
+  int64_t count = 1;
+  for (size_t i = 0; i < shape.size(); ++i) {
+    std::string dimPtr = JsonDocument::child(shapePtr, i);
+    int64_t d;
+    if (shape[i].is_string()) {
+      if (shape[i].get<std::string>() != "batch" || !allowBatch || i != 0)
+        fail(dimPtr, allowBatch ? "only the first dimension may be \"batch\""
+                                : "parameters have no \"batch\" dimension");
+      d = batch;
+    } else {
+      d = getInt(shape[i], dimPtr);
+      if (d <= 0 || d > kMaxDim)
+        fail(dimPtr, "dimension must be in [1, " + std::to_string(kMaxDim) +
+                         "], but got " + std::to_string(d));
+    }
+    if (llvm::MulOverflow(count, d, count) || count > kMaxElements)
+      fail(shapePtr, "tensor has more than 2^40 elements");
+    dims.push_back(d);
+  }
+  std::string dtype = "f32";
+  if (auto it = obj.find("dtype"); it != obj.end())
+    dtype = getString(*it, JsonDocument::child(pointer, "dtype"));
+  Type elt;
+  if (dtype == "f32")
+    elt = builder.getF32Type();
+  else if (dtype == "f64")
+    elt = builder.getF64Type();
+  else if (allowInt && dtype == "i32")
+    elt = builder.getI32Type();
+  else if (allowInt && dtype == "i64")
+    elt = builder.getI64Type();
+  else
+    fail(JsonDocument::child(pointer, "dtype"),
+         "unsupported dtype '" + dtype + "' (expected " +
+             (allowInt ? "f32, f64, i32 or i64" : "f32 or f64") + ")");
+  return RankedTensorType::get(dims, elt);
+}
+
+Attribute Importer::parseInit(const json &v, const std::string &pointer) {
+  expect(v, v.is_object() || v.is_string(), pointer,
+         "an initializer object or name");
+  json object = v.is_string() ? json{{"kind", v}} : v;
+  std::string kindPtr =
+      v.is_string() ? pointer : JsonDocument::child(pointer, "kind");
+  std::string kindName = getString(member(object, pointer, "kind"), kindPtr);
+  std::optional<mlir::credo::InitKind> kind =
+      mlir::credo::symbolizeInitKind(kindName);
+  if (!kind)
+    fail(kindPtr, "unknown initializer '" + kindName +
+                      "' (expected zeros, ones, constant, uniform, normal, "
+                      "glorot_uniform, glorot_normal, he_uniform or he_normal)");
+  static const char *keys[] = {"value", "low", "high", "mean", "std"};
+  double values[5] = {0, 0, 0, 0, 0};
+  uint64_t seed = 0;
+  for (auto it = object.begin(); it != object.end(); ++it) {
+    std::string keyPtr = JsonDocument::child(pointer, it.key());
+    if (it.key() == "kind")
+      continue;
+    if (!mlir::credo::InitAttr::kindUsesKey(*kind, it.key()))
+      fail(keyPtr, "initializer '" + kindName + "' takes no key '" + it.key() +
+                       "'");
+    if (it.key() == "seed") {
+      int64_t s = getInt(*it, keyPtr);
+      if (s < 0)
+        fail(keyPtr, "seed must be non-negative");
+      seed = static_cast<uint64_t>(s);
+      continue;
+    }
+    unsigned idx = std::find(std::begin(keys), std::end(keys), it.key()) -
+                   std::begin(keys);
+    values[idx] = getNumber(*it, keyPtr);
+  }
+  auto has = [&](const char *k) { return object.contains(k); };
+  if ((*kind == mlir::credo::InitKind::Constant && !has("value")) ||
+      (*kind == mlir::credo::InitKind::Uniform && (!has("low") || !has("high"))) ||
+      (*kind == mlir::credo::InitKind::Normal && !has("std")))
+    fail(pointer, "initializer '" + kindName + "' requires " +
+                      (*kind == mlir::credo::InitKind::Constant ? "'value'"
+                       : *kind == mlir::credo::InitKind::Uniform
+                           ? "'low' and 'high'"
+                           : "'std'"));
+  // Range checks (low < high, std > 0) come from the attribute's verifier.
+  std::string error;
+  auto emit = [&]() {
+    return emitError(locAt(pointer)) << "at " << pointer << ": ";
+  };
+  auto f = [](double d) { return llvm::APFloat(d); };
+  Attribute attr = mlir::credo::InitAttr::getChecked(
+      emit, &ctx, *kind, f(values[0]), f(values[1]), f(values[2]),
+      f(values[3]), f(values[4]), seed);
+  if (!attr)
+    throw ImportFailure{};
+  return attr;
+}
+
+void Importer::declareName(const std::string &name, Entity entity,
+                           const std::string &namePointer) {
+  auto [it, inserted] = names.try_emplace(name, entity);
+  if (inserted) {
+    namePointers[name] = namePointer;
+    return;
+  }
+  InFlightDiagnostic diag = emitError(locAt(namePointer))
+                            << "at " << namePointer << ": duplicate name '"
+                            << name << "'";
+  diag.attachNote(locAt(namePointers[name])) << "first defined here";
+  throw ImportFailure{};
+}
+
+void Importer::importInputs(const json &root) {
+  const json &inputs = member(root, "", "inputs");
+  expect(inputs, inputs.is_array(), "/inputs", "an array of inputs");
+  for (size_t i = 0; i < inputs.size(); ++i) {
+    std::string ptr = JsonDocument::child("/inputs", i);
+    const json &in = inputs[i];
+    expect(in, in.is_object(), ptr, "an input object");
+    checkKeys(in, ptr, {"name", "shape", "dtype", "doc"});
+    std::string namePtr = JsonDocument::child(ptr, "name");
+    std::string name = getName(member(in, ptr, "name"), namePtr);
+    declareName(name, Entity{Entity::Input, i, ptr}, namePtr);
+    inputNames.push_back(name);
+    inputTypes.push_back(parseTensorType(in, ptr, /*allowBatch=*/true,
+                                         /*allowInt=*/true));
+  }
+}
+
+void Importer::importParams(const json &root) {
+  auto it = root.find("parameters");
+  if (it == root.end())
+    return;
+  const json &params = *it;
+  expect(params, params.is_array(), "/parameters", "an array of parameters");
+  builder.setInsertionPointToEnd(module.getBody());
+  for (size_t i = 0; i < params.size(); ++i) {
+    std::string ptr = JsonDocument::child("/parameters", i);
+    const json &p = params[i];
+    expect(p, p.is_object(), ptr, "a parameter object");
+    checkKeys(p, ptr, {"name", "shape", "dtype", "init", "doc"});
+    std::string namePtr = JsonDocument::child(ptr, "name");
+    std::string name = getName(member(p, ptr, "name"), namePtr);
+    declareName(name, Entity{Entity::Param, i, ptr}, namePtr);
+    RankedTensorType type =
+        parseTensorType(p, ptr, /*allowBatch=*/false, /*allowInt=*/false);
+    Attribute init = parseInit(member(p, ptr, "init"),
+                               JsonDocument::child(ptr, "init"));
+    builder.create<mlir::credo::ParamOp>(
+        nodeLoc(name, ptr), builder.getStringAttr(name), TypeAttr::get(type),
+        cast<mlir::credo::InitAttr>(init));
+  }
+}
+
+void Importer::collectNodes(const json &root) {
+  const json &list = member(root, "", "nodes");
+  expect(list, list.is_array(), "/nodes", "an array of nodes");
+  for (size_t i = 0; i < list.size(); ++i) {
+    std::string ptr = JsonDocument::child("/nodes", i);
+    const json &n = list[i];
+    expect(n, n.is_object(), ptr, "a node object");
+    std::string namePtr = JsonDocument::child(ptr, "name");
+    std::string name = getName(member(n, ptr, "name"), namePtr);
+    checkKeys(n, ptr, {"name", "op", "inputs", "attributes", "doc"}, name);
+    declareName(name, Entity{Entity::Node, i, ptr}, namePtr);
+
+    std::string opPtr = JsonDocument::child(ptr, "op");
+    std::string opName = getString(member(n, ptr, "op", name), opPtr, name);
+    const OpSpec *spec = nullptr;
+    for (const OpSpec &s : opTable())
+      if (opName == s.name)
+        spec = &s;
+    if (!spec) {
+      std::string best;
+      unsigned bestDist = 3;
+      for (const OpSpec &s : opTable()) {
+        unsigned d = StringRef(s.name).edit_distance(opName);
+        if (d < bestDist)
+          bestDist = d, best = s.name;
+      }
+      fail(opPtr,
+           "unknown op '" + opName + "'" +
+               (best.empty() ? std::string(" (see docs/graph-format.md)")
+                             : "; did you mean '" + best + "'?"),
+           name);
+    }
+
+    std::string inPtr = JsonDocument::child(ptr, "inputs");
+    const json &ins = member(n, ptr, "inputs", name);
+    expect(ins, ins.is_array(), inPtr, "an array of input names", name);
+    if (ins.size() < spec->minInputs || ins.size() > spec->maxInputs)
+      fail(inPtr,
+           "op '" + opName + "' takes " +
+               (spec->minInputs == spec->maxInputs
+                    ? std::to_string(spec->minInputs)
+                    : std::to_string(spec->minInputs) + " or " +
+                          std::to_string(spec->maxInputs)) +
+               " inputs (" + spec->operandNames + "), but got " +
+               std::to_string(ins.size()),
+           name);
+    NodeInfo info{name, ptr, &n, spec, {}};
+    for (size_t k = 0; k < ins.size(); ++k)
+      info.inputs.push_back(
+          getString(ins[k], JsonDocument::child(inPtr, k), name));
+    nodes.push_back(std::move(info));
+  }
+}
+
+std::vector<size_t> Importer::topologicalOrder() {
+  // Resolve every input name first, so an unknown name is reported as such.
+  std::vector<std::vector<size_t>> users(nodes.size());
+  std::vector<size_t> pending(nodes.size(), 0);
+  for (size_t i = 0; i < nodes.size(); ++i) {
+    for (size_t k = 0; k < nodes[i].inputs.size(); ++k) {
+      const std::string &in = nodes[i].inputs[k];
+      auto it = names.find(in);
+      std::string ptr = JsonDocument::child(
+          JsonDocument::child(nodes[i].pointer, "inputs"), k);
+      if (it == names.end())
+        fail(ptr,
+             "unknown input '" + in +
+                 "' (not a graph input, parameter or node)",
+             nodes[i].name);
+      if (it->second.kind == Entity::Node) {
+        if (it->second.index == i)
+          fail(ptr, "node uses its own output as an input", nodes[i].name);
+        users[it->second.index].push_back(i);
+        ++pending[i];
+      }
+    }
+  }
+  // Kahn's algorithm, stable in the JSON order.
+  std::vector<size_t> order;
+  std::deque<size_t> ready;
+  for (size_t i = 0; i < nodes.size(); ++i)
+    if (pending[i] == 0)
+      ready.push_back(i);
+  while (!ready.empty()) {
+    size_t n = ready.front();
+    ready.pop_front();
+    order.push_back(n);
+    for (size_t u : users[n])
+      if (--pending[u] == 0)
+        ready.push_back(u);
+  }
+  if (order.size() == nodes.size())
+    return order;
+  // Find a cycle: walk backwards through unfinished producers.
+  size_t start = 0;
+  while (pending[start] == 0)
+    ++start;
+  std::vector<size_t> path;
+  std::vector<int> seenAt(nodes.size(), -1);
+  size_t cur = start;
+  while (seenAt[cur] < 0) {
+    seenAt[cur] = static_cast<int>(path.size());
+    path.push_back(cur);
+    for (const std::string &in : nodes[cur].inputs) {
+      const Entity &e = names.find(in)->second;
+      if (e.kind == Entity::Node && pending[e.index] > 0) {
+        cur = e.index;
+        break;
+      }
+    }
+  }
+  // path[seenAt[cur]..] lists the cycle consumer-first; print it in
+  // data-flow order, producer first, closing on the first node.
+  std::string cycle = nodes[cur].name;
+  for (size_t k = path.size(); k-- > static_cast<size_t>(seenAt[cur]);)
+    cycle += " -> " + nodes[path[k]].name;
+  fail(nodes[cur].pointer, "the graph has a cycle: " + cycle, nodes[cur].name);
+}
+
+Value Importer::valueOf(const std::string &name) {
+  auto it = values.find(name);
+  if (it != values.end())
+    return it->second;
+  // Only parameters are materialized lazily, at the top of @forward.
+  const Entity &e = names.find(name)->second;
+  auto param = cast<mlir::credo::ParamOp>(
+      module.lookupSymbol(builder.getStringAttr(name)));
+  OpBuilder::InsertionGuard guard(builder);
+  if (lastParamRead)
+    builder.setInsertionPointAfter(lastParamRead);
+  else
+    builder.setInsertionPointToStart(&forward.getBody().front());
+  auto read = builder.create<mlir::credo::GetParamOp>(
+      nodeLoc(name, e.pointer), param.getType(),
+      FlatSymbolRefAttr::get(&ctx, name));
+  lastParamRead = read;
+  Value v = read.getResult();
+  values[name] = v;
+  return v;
+}
+
+NamedAttribute Importer::nodeAttribute(const AttrSpec &spec, const json &v,
+                                       const std::string &pointer,
+                                       StringRef node) {
+  switch (spec.kind) {
+  case AttrKind::Int:
+    return builder.getNamedAttr(spec.name,
+                                builder.getI64IntegerAttr(getInt(v, pointer, node)));
+  case AttrKind::IntPair: {
+    SmallVector<int64_t, 2> pair;
+    if (v.is_array()) {
+      if (v.size() != 2)
+        fail(pointer,
+             "expected an integer or an array of 2 integers, but got " +
+                 std::to_string(v.size()) + " entries",
+             node);
+      for (size_t i = 0; i < 2; ++i)
+        pair.push_back(getInt(v[i], JsonDocument::child(pointer, i), node));
+    } else {
+      int64_t k = getInt(v, pointer, node);
+      pair = {k, k};
+    }
+    for (int64_t k : pair)
+      if (k < 0 || k > kMaxDim)
+        fail(pointer, "value out of range: " + std::to_string(k), node);
+    return builder.getNamedAttr(spec.name, builder.getDenseI64ArrayAttr(pair));
+  }
+  case AttrKind::Shape: {
+    expect(v, v.is_array(), pointer, "an array of dimensions", node);
+    SmallVector<int64_t> dims;
+    for (size_t i = 0; i < v.size(); ++i) {
+      std::string p = JsonDocument::child(pointer, i);
+      if (v[i].is_string() && v[i].get<std::string>() == "batch") {
+        dims.push_back(batch);
+        continue;
+      }
+      int64_t d = getInt(v[i], p, node);
+      if (d != -1 && (d <= 0 || d > kMaxDim))
+        fail(p, "dimension must be -1 or in [1, " + std::to_string(kMaxDim) +
+                    "], but got " + std::to_string(d),
+             node);
+      dims.push_back(d);
+    }
+    return builder.getNamedAttr(spec.name, builder.getDenseI64ArrayAttr(dims));
+  }
+  }
+  llvm_unreachable("unknown attribute kind");
+}
+
+void Importer::emitNode(size_t index) {
+  const NodeInfo &n = nodes[index];
+  Location loc = nodeLoc(n.name, n.pointer);
+  OperationState state(loc, n.spec->credoOp);
+  for (const std::string &in : n.inputs)
+    state.addOperands(valueOf(in));
+
+  const json &object = *n.object;
+  std::string attrPtr = JsonDocument::child(n.pointer, "attributes");
+  llvm::StringSet<> given;
+  if (auto it = object.find("attributes"); it != object.end()) {
+    expect(*it, it->is_object(), attrPtr, "an object of attributes", n.name);
+    std::vector<const char *> allowed;
+    for (const AttrSpec &s : n.spec->attrs)
+      allowed.push_back(s.name);
+    if (allowed.empty() && !it->empty())
+      fail(JsonDocument::child(attrPtr, it->begin().key()),
+           "op '" + std::string(n.spec->name) + "' takes no attributes",
+           n.name);
+    checkKeys(*it, attrPtr, allowed, n.name);
+    for (const AttrSpec &s : n.spec->attrs) {
+      auto a = it->find(s.name);
+      if (a == it->end())
+        continue;
+      given.insert(s.name);
+      NamedAttribute attr =
+          nodeAttribute(s, *a, JsonDocument::child(attrPtr, s.name), n.name);
+      state.addAttribute(attr.getName(), attr.getValue());
+    }
+  }
+  for (const AttrSpec &s : n.spec->attrs)
+    if (s.required && !given.contains(s.name))
+      fail(n.pointer,
+           "op '" + std::string(n.spec->name) + "' requires the attribute '" +
+               s.name + "'",
+           n.name);
+
+  // Infer (and so check) the result type; errors land on the node.
+  std::optional<RegisteredOperationName> info =
+      RegisteredOperationName::lookup(n.spec->credoOp, &ctx);
+  info->populateDefaultAttrs(state.attributes);
+  auto *infer = info->getInterface<InferTypeOpInterface>();
+  SmallVector<Type> results;
+  if (failed(infer->inferReturnTypes(
+          &ctx, loc, state.operands, state.attributes.getDictionary(&ctx),
+          state.getRawProperties(), state.regions, results)))
+    throw ImportFailure{};
+  state.addTypes(results);
+  Operation *op = builder.create(state);
+  values[n.name] = op->getResult(0);
+}
+
+void Importer::importOutputs(const json &root) {
+  const json &outs = member(root, "", "outputs");
+  expect(outs, outs.is_array(), "/outputs", "an array of output names");
+  if (outs.empty())
+    fail("/outputs", "a model needs at least one output");
+  SmallVector<Value> results;
+  SmallVector<Attribute> resultAttrs;
+  llvm::StringSet<> seen;
+  for (size_t i = 0; i < outs.size(); ++i) {
+    std::string ptr = JsonDocument::child("/outputs", i);
+    std::string name = getString(outs[i], ptr);
+    if (!names.count(name))
+      fail(ptr, "unknown output '" + name +
+                    "' (not a graph input, parameter or node)");
+    if (!seen.insert(name).second)
+      fail(ptr, "output '" + name + "' is listed twice");
+    results.push_back(valueOf(name));
+    resultAttrs.push_back(builder.getDictionaryAttr(
+        builder.getNamedAttr("credo.name", builder.getStringAttr(name))));
+  }
+  builder.setInsertionPointToEnd(&forward.getBody().front());
+  builder.create<func::ReturnOp>(locAt("/outputs"), results);
+  SmallVector<Type> resultTypes;
+  for (Value v : results)
+    resultTypes.push_back(v.getType());
+  forward.setFunctionType(builder.getFunctionType(inputTypes, resultTypes));
+  forward.setAllResultAttrs(resultAttrs);
+}
+
+void Importer::importTraining(const json &root) {
+  auto it = root.find("training");
+  if (it == root.end())
+    return;
+  const json &t = *it;
+  const std::string ptr = "/training";
+  expect(t, t.is_object(), ptr, "a training object");
+  checkKeys(t, ptr,
+            {"rule", "loss", "optimizer", "schedule", "batch_size", "epochs",
+             "dataset", "seed", "doc"});
+  SmallVector<NamedAttribute> attrs;
+  auto child = [&](const char *k) { return JsonDocument::child(ptr, k); };
+
+  std::string rule = "backprop";
+  if (t.contains("rule"))
+    rule = getString(t["rule"], child("rule"));
+  if (rule != "backprop")
+    fail(child("rule"), "unknown training rule '" + rule +
+                            "' (this version supports: backprop)");
+  attrs.push_back(builder.getNamedAttr("rule", builder.getStringAttr(rule)));
+
+  std::string loss = getString(member(t, ptr, "loss"), child("loss"));
+  auto lossIt = values.find(loss);
+  if (lossIt == values.end() || names.find(loss)->second.kind != Entity::Node)
+    fail(child("loss"), "loss '" + loss + "' is not a node of the graph");
+  auto lossType = cast<RankedTensorType>(lossIt->second.getType());
+  if (lossType.getRank() != 0)
+    fail(child("loss"), "loss '" + loss +
+                            "' must be a scalar (rank 0), e.g. the result of "
+                            "softmax_cross_entropy or mse");
+  attrs.push_back(builder.getNamedAttr("loss", builder.getStringAttr(loss)));
+
+  auto positiveInt = [&](const char *key, int64_t def) {
+    int64_t v = def;
+    if (t.contains(key)) {
+      v = getInt(t[key], child(key));
+      if (v <= 0)
+        fail(child(key), std::string(key) + " must be positive, but got " +
+                             std::to_string(v));
+    }
+    attrs.push_back(builder.getNamedAttr(key, builder.getI64IntegerAttr(v)));
+  };
+  positiveInt("batch_size", batch);
+  positiveInt("epochs", 1);
+  if (t.contains("seed")) {
+    int64_t s = getInt(t["seed"], child("seed"));
+    if (s < 0)
+      fail(child("seed"), "seed must be non-negative");
+    attrs.push_back(builder.getNamedAttr("seed", builder.getI64IntegerAttr(s)));
+  }
+
+  // optimizer: {"type": "sgd"|"adam", hyper-parameters...}
+  const json &opt = member(t, ptr, "optimizer");
+  std::string optPtr = child("optimizer");
+  expect(opt, opt.is_object(), optPtr, "an optimizer object");
+  std::string type =
+      getString(member(opt, optPtr, "type"), JsonDocument::child(optPtr, "type"));
+  SmallVector<NamedAttribute> optAttrs;
+  optAttrs.push_back(builder.getNamedAttr("type", builder.getStringAttr(type)));
+  /// A hyper-parameter with its default and its range (min, max) where
+  /// the lower end is open when `minOpen` and the upper end is open.
+  struct Hyper {
+    const char *key;
+    double def, min, max;
+    bool minOpen;
+  };
+  constexpr double kNoMax = 1e6;
+  std::vector<Hyper> hypers;
+  if (type == "sgd")
+    hypers = {{"lr", 0.01, 0, kNoMax, true},
+              {"momentum", 0, 0, 1, false},
+              {"weight_decay", 0, 0, kNoMax, false}};
+  else if (type == "adam")
+    hypers = {{"lr", 0.001, 0, kNoMax, true},
+              {"beta1", 0.9, 0, 1, false},
+              {"beta2", 0.999, 0, 1, false},
+              {"eps", 1e-8, 0, 1, true},
+              {"weight_decay", 0, 0, kNoMax, false}};
+  else
+    fail(JsonDocument::child(optPtr, "type"),
+         "unknown optimizer '" + type + "' (expected sgd or adam)");
+  std::vector<const char *> allowed = {"type"};
+  for (const Hyper &h : hypers)
+    allowed.push_back(h.key);
+  checkKeys(opt, optPtr, allowed);
+  for (const Hyper &h : hypers) {
+    double v = h.def;
+    std::string p = JsonDocument::child(optPtr, h.key);
+    if (opt.contains(h.key))
+      v = getNumber(opt[h.key], p);
+    if (!((h.minOpen ? v > h.min : v >= h.min) && v < h.max))
+      fail(p, std::string(h.key) + " must be in " + (h.minOpen ? "(" : "[") +
+                  std::to_string(h.min) + ", " + std::to_string(h.max) +
+                  "), but got " + std::to_string(v));
+    optAttrs.push_back(builder.getNamedAttr(h.key, builder.getF64FloatAttr(v)));
+  }
+  attrs.push_back(
+      builder.getNamedAttr("optimizer", builder.getDictionaryAttr(optAttrs)));
+
+  // schedule: {"type": "constant"|"step"|"cosine", ...}
+  if (t.contains("schedule")) {
+    const json &s = t["schedule"];
+    std::string sPtr = child("schedule");
+    expect(s, s.is_object(), sPtr, "a schedule object");
+    std::string st = getString(member(s, sPtr, "type"),
+                               JsonDocument::child(sPtr, "type"));
+    SmallVector<NamedAttribute> sAttrs;
+    sAttrs.push_back(builder.getNamedAttr("type", builder.getStringAttr(st)));
+    if (st == "constant") {
+      checkKeys(s, sPtr, {"type"});
+    } else if (st == "step") {
+      checkKeys(s, sPtr, {"type", "step_epochs", "gamma"});
+      int64_t step = getInt(member(s, sPtr, "step_epochs"),
+                            JsonDocument::child(sPtr, "step_epochs"));
+      if (step <= 0)
+        fail(JsonDocument::child(sPtr, "step_epochs"),
+             "step_epochs must be positive");
+      double gamma = getNumber(member(s, sPtr, "gamma"),
+                               JsonDocument::child(sPtr, "gamma"));
+      if (!(gamma > 0 && gamma <= 1))
+        fail(JsonDocument::child(sPtr, "gamma"), "gamma must be in (0, 1]");
+      sAttrs.push_back(
+          builder.getNamedAttr("step_epochs", builder.getI64IntegerAttr(step)));
+      sAttrs.push_back(
+          builder.getNamedAttr("gamma", builder.getF64FloatAttr(gamma)));
+    } else if (st == "cosine") {
+      checkKeys(s, sPtr, {"type", "min_lr"});
+      double minLr = 0;
+      if (s.contains("min_lr"))
+        minLr = getNumber(s["min_lr"], JsonDocument::child(sPtr, "min_lr"));
+      if (minLr < 0)
+        fail(JsonDocument::child(sPtr, "min_lr"), "min_lr must be >= 0");
+      sAttrs.push_back(
+          builder.getNamedAttr("min_lr", builder.getF64FloatAttr(minLr)));
+    } else {
+      fail(JsonDocument::child(sPtr, "type"),
+           "unknown schedule '" + st + "' (expected constant, step or cosine)");
+    }
+    attrs.push_back(
+        builder.getNamedAttr("schedule", builder.getDictionaryAttr(sAttrs)));
+  }
+
+  // dataset: {"name": "fashion-mnist", "path": optional directory}
+  if (t.contains("dataset")) {
+    const json &d = t["dataset"];
+    std::string dPtr = child("dataset");
+    expect(d, d.is_object(), dPtr, "a dataset object");
+    checkKeys(d, dPtr, {"name", "path"});
+    std::string dn = getString(member(d, dPtr, "name"),
+                               JsonDocument::child(dPtr, "name"));
+    if (dn != "fashion-mnist" && dn != "mnist")
+      fail(JsonDocument::child(dPtr, "name"),
+           "unknown dataset '" + dn + "' (expected fashion-mnist or mnist)");
+    SmallVector<NamedAttribute> dAttrs;
+    dAttrs.push_back(builder.getNamedAttr("name", builder.getStringAttr(dn)));
+    if (d.contains("path"))
+      dAttrs.push_back(builder.getNamedAttr(
+          "path", builder.getStringAttr(getString(
+                      d["path"], JsonDocument::child(dPtr, "path")))));
+    attrs.push_back(
+        builder.getNamedAttr("dataset", builder.getDictionaryAttr(dAttrs)));
+  }
+  module->setAttr("credo.training", builder.getDictionaryAttr(attrs));
+}
+
+OwningOpRef<ModuleOp> Importer::run(StringRef buffer) {
+  std::string text = buffer.str();
+  if (text.find_first_not_of(" \t\r\n") == std::string::npos) {
+    emitError(FileLineColLoc::get(&ctx, filename, 1, 1))
+        << "empty file: expected a JSON model object";
+    return nullptr;
+  }
+  std::string message;
+  size_t offset = 0;
+  if (!doc.parse(text, message, offset)) {
+    auto [line, col] = doc.lineCol(offset);
+    emitError(FileLineColLoc::get(&ctx, filename, line, col)) << message;
+    return nullptr;
+  }
+  const json &root = doc.root();
+  OwningOpRef<ModuleOp> owned;
+  try {
+    expect(root, root.is_object(), "", "a JSON object describing a model");
+    checkKeys(root, "",
+              {"format_version", "name", "doc", "inputs", "parameters", "nodes",
+               "outputs", "training"});
+    int64_t version =
+        getInt(member(root, "", "format_version"), "/format_version");
+    if (version > kGraphFormatVersion)
+      fail("/format_version",
+           "format version " + std::to_string(version) +
+               " is newer than this Credo supports (" +
+               std::to_string(kGraphFormatVersion) + "); upgrade Credo");
+    if (version < 1)
+      fail("/format_version", "format version must be >= 1, but got " +
+                                  std::to_string(version));
+    std::string name = getName(member(root, "", "name"), "/name");
+    batch = resolveBatch(root);
+
+    owned = ModuleOp::create(locAt(""), StringRef(name));
+    module = *owned;
+    module->setAttr("credo.format_version",
+                    builder.getI64IntegerAttr(kGraphFormatVersion));
+    importInputs(root);
+    importParams(root);
+    collectNodes(root);
+
+    builder.setInsertionPointToEnd(module.getBody());
+    forward = builder.create<func::FuncOp>(
+        locAt("/nodes"), "forward", builder.getFunctionType(inputTypes, {}));
+    Block *entry = forward.addEntryBlock();
+    for (size_t i = 0; i < inputNames.size(); ++i) {
+      values[inputNames[i]] = entry->getArgument(i);
+      forward.setArgAttr(i, "credo.name",
+                         builder.getStringAttr(inputNames[i]));
+    }
+    builder.setInsertionPointToEnd(entry);
+    for (size_t index : topologicalOrder())
+      emitNode(index);
+    importOutputs(root);
+    importTraining(root);
+  } catch (const ImportFailure &) {
+    return nullptr;
+  } catch (const std::exception &e) {
+    emitError(locAt("")) << "internal error while importing: " << e.what();
+    return nullptr;
+  }
+  if (failed(mlir::verify(*owned)))
+    return nullptr;
+  return owned;
+}
+
+} // namespace
+
+OwningOpRef<ModuleOp> importGraph(StringRef buffer, StringRef filename,
+                                  MLIRContext &context,
+                                  const ImportOptions &options) {
+  context.loadDialect<mlir::credo::CredoDialect, func::FuncDialect>();
+  Importer importer(context, filename, options);
+  return importer.run(buffer);
+}
+
+} // namespace credo
