@@ -22,6 +22,8 @@
 #include "llvm/ADT/StringMap.h"
 #include "llvm/ADT/StringSet.h"
 
+#include <cmath>
+#include <cstdio>
 #include <deque>
 
 using json = nlohmann::json;
@@ -144,6 +146,11 @@ private:
   }
 
   //===--- Typed access to JSON values ------------------------------------===//
+  static std::string formatNumber(double d) {
+    char buf[32];
+    std::snprintf(buf, sizeof(buf), "%g", d);
+    return buf;
+  }
   static const char *typeName(const json &v) {
     switch (v.type()) {
     case json::value_t::null:
@@ -204,6 +211,11 @@ private:
         fail(pointer, "integer is too large", node);
       return static_cast<int64_t>(v.get<uint64_t>());
     }
+    if (v.is_number_float() && std::isfinite(v.get<double>()) &&
+        std::floor(v.get<double>()) == v.get<double>())
+      fail(pointer, "integer " + formatNumber(v.get<double>()) +
+                        " is out of range",
+           node);
     expect(v, v.is_number_integer(), pointer, "an integer", node);
     return v.get<int64_t>();
   }
@@ -268,7 +280,7 @@ private:
   /// The last credo.get_param made, so parameter reads stay in first-use
   /// order at the top of @forward.
   Operation *lastParamRead = nullptr;
-  std::vector<std::string> inputNames;
+  std::vector<std::string> inputNames, inputPointers;
   std::vector<Type> inputTypes;
 };
 
@@ -418,6 +430,7 @@ void Importer::importInputs(const json &root) {
     std::string name = getName(member(in, ptr, "name"), namePtr);
     declareName(name, Entity{Entity::Input, i, ptr}, namePtr);
     inputNames.push_back(name);
+    inputPointers.push_back(ptr);
     inputTypes.push_back(parseTensorType(in, ptr, /*allowBatch=*/true,
                                          /*allowInt=*/true));
   }
@@ -809,9 +822,14 @@ void Importer::importTraining(const json &root) {
     if (opt.contains(h.key))
       v = getNumber(opt[h.key], p);
     if (!((h.minOpen ? v > h.min : v >= h.min) && v < h.max))
-      fail(p, std::string(h.key) + " must be in " + (h.minOpen ? "(" : "[") +
-                  std::to_string(h.min) + ", " + std::to_string(h.max) +
-                  "), but got " + std::to_string(v));
+      fail(p, std::string(h.key) + " must be " +
+                  (h.max == kNoMax ? std::string(h.minOpen ? "> " : ">= ") +
+                                         formatNumber(h.min)
+                                   : std::string("in ") +
+                                         (h.minOpen ? "(" : "[") +
+                                         formatNumber(h.min) + ", " +
+                                         formatNumber(h.max) + ")") +
+                  ", but got " + formatNumber(v));
     optAttrs.push_back(builder.getNamedAttr(h.key, builder.getF64FloatAttr(v)));
   }
   attrs.push_back(
@@ -931,6 +949,7 @@ OwningOpRef<ModuleOp> Importer::run(StringRef buffer) {
     Block *entry = forward.addEntryBlock();
     for (size_t i = 0; i < inputNames.size(); ++i) {
       values[inputNames[i]] = entry->getArgument(i);
+      entry->getArgument(i).setLoc(nodeLoc(inputNames[i], inputPointers[i]));
       forward.setArgAttr(i, "credo.name",
                          builder.getStringAttr(inputNames[i]));
     }

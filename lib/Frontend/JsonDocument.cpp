@@ -76,7 +76,7 @@ public:
   }
   bool end_object() { return close(); }
   bool end_array() { return close(); }
-  bool parse_error(std::size_t position, const std::string &,
+  bool parse_error(std::size_t position, const std::string &lastToken,
                    const nlohmann::detail::exception &ex) {
     // nlohmann's message reads "[json.exception.parse_error.101] parse error
     // at line 1, column 5: syntax error while parsing value - ..."; keep the
@@ -87,6 +87,10 @@ public:
       what = what.substr(colon + 2);
     else if (size_t bracket = what.find("] "); bracket != std::string::npos)
       what = what.substr(bracket + 2);
+    char last = lastToken.empty() ? 0 : lastToken.back();
+    if (what.find("invalid literal") != std::string::npos &&
+        (last == 'N' || last == 'I' || last == 'n' || last == 'i'))
+      what += " (NaN and Infinity are not JSON numbers)";
     // `position` counts characters read; point at the last one read.
     return fail(position > 0 ? position - 1 : 0, "JSON syntax error: " + what);
   }

@@ -118,7 +118,7 @@ int runImport(const Options &opts) {
   return writeOutput(opts.output, [&](llvm::raw_ostream &os) {
     mlir::OpPrintingFlags flags;
     if (opts.debugLocations)
-      flags.enableDebugInfo(/*enable=*/true, /*prettyForm=*/false);
+      flags.enableDebugInfo(/*enable=*/true, /*prettyForm=*/false).useLocalScope();
     module->print(os, flags);
   });
 }

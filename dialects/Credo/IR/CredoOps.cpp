@@ -17,27 +17,26 @@ using namespace mlir;
 using namespace mlir::credo;
 
 namespace {
-/// Collects an error message and emits it at the op's location, prefixed with
-/// the op name like `emitOpError`; converts to failure().
+/// Emits an error at the op's location, prefixed with the op name like
+/// `emitOpError`, when a location is given (inference without a location
+/// stays silent); converts to failure().
 class ShapeError {
 public:
-  ShapeError(std::optional<Location> loc, StringRef opName)
-      : loc(loc), opName(opName), os(buffer) {}
+  ShapeError(std::optional<Location> loc, StringRef opName) {
+    if (loc) {
+      diag.emplace(emitError(*loc));
+      *diag << "'" << opName << "' op ";
+    }
+  }
   template <typename T> ShapeError &operator<<(const T &value) {
-    os << value;
+    if (diag)
+      *diag << value;
     return *this;
   }
-  operator LogicalResult() {
-    if (loc)
-      emitError(*loc) << "'" << opName << "' op " << os.str();
-    return failure();
-  }
+  operator LogicalResult() { return failure(); }
 
 private:
-  std::optional<Location> loc;
-  StringRef opName;
-  std::string buffer;
-  llvm::raw_string_ostream os;
+  std::optional<InFlightDiagnostic> diag;
 };
 
 /// Formats a shape as `[a, b, c]`.

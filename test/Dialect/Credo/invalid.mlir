@@ -1,0 +1,464 @@
+// RUN: credo-opt %s -split-input-file -verify-diagnostics
+// One case per verifier branch of the credo dialect, each with its message.
+// Cases marked "OK" are positive controls: they must verify.
+
+//===----------------------------------------------------------------------===//
+// #credo.init
+//===----------------------------------------------------------------------===//
+
+// expected-error @+1 {{unknown initializer 'xavier'}}
+credo.param @p : tensor<4xf32> init #credo.init<xavier>
+
+// -----
+
+// expected-error @+1 {{initializer 'zeros' takes no key 'seed'}}
+credo.param @p : tensor<4xf32> init #credo.init<zeros, seed = 1>
+
+// -----
+
+// expected-error @+1 {{duplicate key 'low'}}
+credo.param @p : tensor<4xf32> init #credo.init<uniform, low = 0.0, low = 1.0, high = 2.0>
+
+// -----
+
+// expected-error @+1 {{initializer 'normal' requires the key 'std'}}
+credo.param @p : tensor<4xf32> init #credo.init<normal, mean = 1.0>
+
+// -----
+
+// expected-error @+1 {{uniform initializer expects low < high, but got low = 1.000000e+00 and high = 1.000000e+00}}
+credo.param @p : tensor<4xf32> init #credo.init<uniform, low = 1.0, high = 1.0>
+
+// -----
+
+// expected-error @+1 {{normal initializer expects std > 0, but got -1.000000e+00}}
+credo.param @p : tensor<4xf32> init #credo.init<normal, std = -1.0>
+
+// -----
+
+// expected-error @+1 {{initializer key 'value' must be finite}}
+credo.param @p : tensor<4xf32> init #credo.init<constant, value = 0x7FF0000000000000>
+
+// -----
+
+// OK: every key of a kind, in any order.
+credo.param @p : tensor<4xf32> init #credo.init<normal, seed = 3, std = 2.0, mean = -1.0>
+
+// -----
+
+//===----------------------------------------------------------------------===//
+// credo.param / credo.get_param
+//===----------------------------------------------------------------------===//
+
+// expected-error @+1 {{'credo.param' op expects a static shape, but got 'tensor<?x4xf32>'}}
+credo.param @p : tensor<?x4xf32> init #credo.init<zeros>
+
+// -----
+
+// expected-error @+1 {{'credo.param' op expects positive dimensions, but got [0, 4]}}
+credo.param @p : tensor<0x4xf32> init #credo.init<zeros>
+
+// -----
+
+// expected-error @+1 {{'credo.param' op has too many elements: [4294967296, 4294967296] overflows a 64-bit count}}
+credo.param @p : tensor<4294967296x4294967296xf32> init #credo.init<zeros>
+
+// -----
+
+// expected-error @+1 {{'credo.param' op attribute 'type' failed to satisfy constraint: type attribute of ranked tensor of 32-bit float or 64-bit float values}}
+credo.param @p : tensor<4xi32> init #credo.init<zeros>
+
+// -----
+
+func.func @f() {
+  // expected-error @+1 {{'credo.param' op expects parent op 'builtin.module'}}
+  credo.param @p : tensor<4xf32> init #credo.init<zeros>
+  return
+}
+
+// -----
+
+func.func @f() -> tensor<4xf32> {
+  // expected-error @+1 {{'credo.get_param' op expects '@missing' to name a credo.param}}
+  %0 = credo.get_param @missing : tensor<4xf32>
+  return %0 : tensor<4xf32>
+}
+
+// -----
+
+credo.param @p : tensor<4xf32> init #credo.init<zeros>
+func.func @f() -> tensor<5xf32> {
+  // expected-error @+1 {{'credo.get_param' op result type 'tensor<5xf32>' does not match the declared type 'tensor<4xf32>' of @p}}
+  %0 = credo.get_param @p : tensor<5xf32>
+  return %0 : tensor<5xf32>
+}
+
+// -----
+
+//===----------------------------------------------------------------------===//
+// credo.dense
+//===----------------------------------------------------------------------===//
+
+func.func @f(%x: tensor<2x4xi32>, %w: tensor<4x3xf32>) {
+  // The inference's own check (reached from the importer) comes after ODS's:
+  // expected-error @+1 {{'credo.dense' op operand #0 must be ranked tensor of 32-bit float or 64-bit float values, but got 'tensor<2x4xi32>'}}
+  %0 = "credo.dense"(%x, %w) : (tensor<2x4xi32>, tensor<4x3xf32>) -> tensor<2x3xf32>
+  return
+}
+
+// -----
+
+func.func @f(%x: tensor<?x4xf32>, %w: tensor<4x3xf32>) {
+  // expected-error @+2 {{'credo.dense' op expects input to have a static shape, but got 'tensor<?x4xf32>'}}
+  // expected-error @+1 {{failed to infer returned types}}
+  %0 = "credo.dense"(%x, %w) : (tensor<?x4xf32>, tensor<4x3xf32>) -> tensor<?x3xf32>
+  return
+}
+
+// -----
+
+func.func @f(%x: tensor<2x2x4xf32>, %w: tensor<4x3xf32>) {
+  // expected-error @+2 {{'credo.dense' op expects input of rank 2, but got rank 3 ('tensor<2x2x4xf32>')}}
+  // expected-error @+1 {{failed to infer returned types}}
+  %0 = "credo.dense"(%x, %w) : (tensor<2x2x4xf32>, tensor<4x3xf32>) -> tensor<2x3xf32>
+  return
+}
+
+// -----
+
+func.func @f(%x: tensor<2x4xf32>, %w: tensor<4xf32>) {
+  // expected-error @+2 {{'credo.dense' op expects weight of rank 2, but got rank 1}}
+  // expected-error @+1 {{failed to infer returned types}}
+  %0 = "credo.dense"(%x, %w) : (tensor<2x4xf32>, tensor<4xf32>) -> tensor<2x3xf32>
+  return
+}
+
+// -----
+
+func.func @f(%x: tensor<2x4xf32>, %w: tensor<4x3xf64>) {
+  // expected-error @+2 {{'credo.dense' op expects input and weight to have the same element type, but got 'f32' and 'f64'}}
+  // expected-error @+1 {{failed to infer returned types}}
+  %0 = "credo.dense"(%x, %w) : (tensor<2x4xf32>, tensor<4x3xf64>) -> tensor<2x3xf32>
+  return
+}
+
+// -----
+
+func.func @f(%x: tensor<2x5xf32>, %w: tensor<4x3xf32>) {
+  // expected-error @+2 {{'credo.dense' op expects weight rows (4) to match input columns (5)}}
+  // expected-error @+1 {{failed to infer returned types}}
+  %0 = "credo.dense"(%x, %w) : (tensor<2x5xf32>, tensor<4x3xf32>) -> tensor<2x3xf32>
+  return
+}
+
+// -----
+
+func.func @f(%x: tensor<2x4xf32>, %w: tensor<4x3xf32>, %b: tensor<1x3xf32>) {
+  // expected-error @+2 {{'credo.dense' op expects bias of rank 1, but got rank 2}}
+  // expected-error @+1 {{failed to infer returned types}}
+  %0 = "credo.dense"(%x, %w, %b) : (tensor<2x4xf32>, tensor<4x3xf32>, tensor<1x3xf32>) -> tensor<2x3xf32>
+  return
+}
+
+// -----
+
+func.func @f(%x: tensor<2x4xf32>, %w: tensor<4x3xf32>, %b: tensor<3xf64>) {
+  // expected-error @+2 {{'credo.dense' op expects input and bias to have the same element type, but got 'f32' and 'f64'}}
+  // expected-error @+1 {{failed to infer returned types}}
+  %0 = "credo.dense"(%x, %w, %b) : (tensor<2x4xf32>, tensor<4x3xf32>, tensor<3xf64>) -> tensor<2x3xf32>
+  return
+}
+
+// -----
+
+func.func @f(%x: tensor<2x4xf32>, %w: tensor<4x3xf32>, %b: tensor<4xf32>) {
+  // expected-error @+2 {{'credo.dense' op expects bias size (4) to match weight columns (3)}}
+  // expected-error @+1 {{failed to infer returned types}}
+  %0 = "credo.dense"(%x, %w, %b) : (tensor<2x4xf32>, tensor<4x3xf32>, tensor<4xf32>) -> tensor<2x3xf32>
+  return
+}
+
+// -----
+
+func.func @f(%x: tensor<2x4xf32>, %w: tensor<4x3xf32>) {
+  // expected-error @+2 {{'credo.dense' op inferred type(s) 'tensor<2x3xf32>' are incompatible with return type(s) of operation 'tensor<2x4xf32>'}}
+  // expected-error @+1 {{failed to infer returned types}}
+  %0 = credo.dense %x, %w : (tensor<2x4xf32>, tensor<4x3xf32>) -> tensor<2x4xf32>
+  return
+}
+
+// -----
+
+//===----------------------------------------------------------------------===//
+// credo.conv2d
+//===----------------------------------------------------------------------===//
+
+func.func @f(%x: tensor<2x6x6xf32>, %w: tensor<8x1x3x3xf32>) {
+  // expected-error @+2 {{'credo.conv2d' op expects input of rank 4, but got rank 3}}
+  // expected-error @+1 {{failed to infer returned types}}
+  %0 = "credo.conv2d"(%x, %w) : (tensor<2x6x6xf32>, tensor<8x1x3x3xf32>) -> tensor<2x8x4x4xf32>
+  return
+}
+
+// -----
+
+func.func @f(%x: tensor<2x1x6x6xf32>, %w: tensor<8x1x3x3xf32>) {
+  // expected-error @+2 {{'credo.conv2d' op expects 'strides' to have 2 entries, but got 3}}
+  // expected-error @+1 {{failed to infer returned types}}
+  %0 = credo.conv2d %x, %w {strides = array<i64: 1, 1, 1>} : (tensor<2x1x6x6xf32>, tensor<8x1x3x3xf32>) -> tensor<2x8x4x4xf32>
+  return
+}
+
+// -----
+
+func.func @f(%x: tensor<2x1x6x6xf32>, %w: tensor<8x1x3x3xf32>) {
+  // expected-error @+2 {{'credo.conv2d' op expects 'strides' entries >= 1, but got [0, 1]}}
+  // expected-error @+1 {{failed to infer returned types}}
+  %0 = credo.conv2d %x, %w {strides = array<i64: 0, 1>} : (tensor<2x1x6x6xf32>, tensor<8x1x3x3xf32>) -> tensor<2x8x4x4xf32>
+  return
+}
+
+// -----
+
+func.func @f(%x: tensor<2x1x6x6xf32>, %w: tensor<8x1x3x3xf32>) {
+  // expected-error @+2 {{'credo.conv2d' op expects 'padding' entries >= 0, but got [-1, 0]}}
+  // expected-error @+1 {{failed to infer returned types}}
+  %0 = credo.conv2d %x, %w {padding = array<i64: -1, 0>} : (tensor<2x1x6x6xf32>, tensor<8x1x3x3xf32>) -> tensor<2x8x4x4xf32>
+  return
+}
+
+// -----
+
+func.func @f(%x: tensor<2x2x6x6xf32>, %w: tensor<8x1x3x3xf32>) {
+  // expected-error @+2 {{'credo.conv2d' op expects weight input channels (1) to match input channels (2)}}
+  // expected-error @+1 {{failed to infer returned types}}
+  %0 = credo.conv2d %x, %w : (tensor<2x2x6x6xf32>, tensor<8x1x3x3xf32>) -> tensor<2x8x4x4xf32>
+  return
+}
+
+// -----
+
+func.func @f(%x: tensor<2x1x6x6xf32>, %w: tensor<8x1x3x3xf32>, %b: tensor<4xf32>) {
+  // expected-error @+2 {{'credo.conv2d' op expects bias size (4) to match output channels (8)}}
+  // expected-error @+1 {{failed to infer returned types}}
+  %0 = credo.conv2d %x, %w, %b : (tensor<2x1x6x6xf32>, tensor<8x1x3x3xf32>, tensor<4xf32>) -> tensor<2x8x4x4xf32>
+  return
+}
+
+// -----
+
+func.func @f(%x: tensor<2x1x2x6xf32>, %w: tensor<8x1x3x3xf32>) {
+  // expected-error @+2 {{'credo.conv2d' op expects the padded input height (2 + 2*0) to be at least the kernel height (3)}}
+  // expected-error @+1 {{failed to infer returned types}}
+  %0 = credo.conv2d %x, %w : (tensor<2x1x2x6xf32>, tensor<8x1x3x3xf32>) -> tensor<2x8x1x4xf32>
+  return
+}
+
+// -----
+
+//===----------------------------------------------------------------------===//
+// credo.max_pool2d / credo.avg_pool2d
+//===----------------------------------------------------------------------===//
+
+func.func @f(%x: tensor<2x8x4x4xf32>) {
+  // expected-error @+2 {{'credo.max_pool2d' op expects 'kernel' to have 2 entries, but got 1}}
+  // expected-error @+1 {{failed to infer returned types}}
+  %0 = credo.max_pool2d %x {kernel = array<i64: 2>} : tensor<2x8x4x4xf32> -> tensor<2x8x2x2xf32>
+  return
+}
+
+// -----
+
+func.func @f(%x: tensor<2x8x4x4xf32>) {
+  // expected-error @+2 {{'credo.avg_pool2d' op expects 'kernel' entries >= 1, but got [0, 2]}}
+  // expected-error @+1 {{failed to infer returned types}}
+  %0 = credo.avg_pool2d %x {kernel = array<i64: 0, 2>} : tensor<2x8x4x4xf32> -> tensor<2x8x2x2xf32>
+  return
+}
+
+// -----
+
+func.func @f(%x: tensor<2x8x4x4xf32>) {
+  // expected-error @+2 {{'credo.max_pool2d' op expects padding [2, 0] to be at most half the kernel [2, 2]}}
+  // expected-error @+1 {{failed to infer returned types}}
+  %0 = credo.max_pool2d %x {kernel = array<i64: 2, 2>, padding = array<i64: 2, 0>} : tensor<2x8x4x4xf32> -> tensor<2x8x2x2xf32>
+  return
+}
+
+// -----
+
+func.func @f(%x: tensor<2x8x4x4xf32>) {
+  // expected-error @+2 {{'credo.avg_pool2d' op expects the padded input width (4 + 2*0) to be at least the kernel width (5)}}
+  // expected-error @+1 {{failed to infer returned types}}
+  %0 = credo.avg_pool2d %x {kernel = array<i64: 2, 5>} : tensor<2x8x4x4xf32> -> tensor<2x8x2x2xf32>
+  return
+}
+
+// -----
+
+func.func @f(%x: tensor<2x8x4xf32>) {
+  // expected-error @+2 {{'credo.max_pool2d' op expects input of rank 4, but got rank 3}}
+  // expected-error @+1 {{failed to infer returned types}}
+  %0 = "credo.max_pool2d"(%x) {kernel = array<i64: 2, 2>} : (tensor<2x8x4xf32>) -> tensor<2x8x2x2xf32>
+  return
+}
+
+// -----
+
+func.func @f(%x: tensor<2x8x4x4xf32>) {
+  // expected-error @+1 {{'credo.max_pool2d' op requires attribute 'kernel'}}
+  %0 = "credo.max_pool2d"(%x) : (tensor<2x8x4x4xf32>) -> tensor<2x8x2x2xf32>
+  return
+}
+
+// -----
+
+// OK: strides default to the kernel; an explicit stride overrides it.
+func.func @f(%x: tensor<2x8x5x5xf32>) -> (tensor<2x8x2x2xf32>, tensor<2x8x4x4xf32>) {
+  %0 = credo.max_pool2d %x {kernel = array<i64: 2, 2>} : tensor<2x8x5x5xf32> -> tensor<2x8x2x2xf32>
+  %1 = credo.avg_pool2d %x {kernel = array<i64: 2, 2>, strides = array<i64: 1, 1>} : tensor<2x8x5x5xf32> -> tensor<2x8x4x4xf32>
+  return %0, %1 : tensor<2x8x2x2xf32>, tensor<2x8x4x4xf32>
+}
+
+// -----
+
+//===----------------------------------------------------------------------===//
+// credo.flatten / credo.reshape
+//===----------------------------------------------------------------------===//
+
+func.func @f(%x: tensor<6xf32>) {
+  // expected-error @+2 {{'credo.flatten' op expects an input of rank >= 2 ([batch, ...]), but got 'tensor<6xf32>'}}
+  // expected-error @+1 {{failed to infer returned types}}
+  %0 = "credo.flatten"(%x) : (tensor<6xf32>) -> tensor<6x1xf32>
+  return
+}
+
+// -----
+
+func.func @f(%x: tensor<2x4294967296x4294967296xf32>) {
+  // expected-error @+2 {{'credo.flatten' op has too many features in 'tensor<2x4294967296x4294967296xf32>'}}
+  // expected-error @+1 {{failed to infer returned types}}
+  %0 = "credo.flatten"(%x) : (tensor<2x4294967296x4294967296xf32>) -> tensor<2x1xf32>
+  return
+}
+
+// -----
+
+func.func @f(%x: tensor<2x6xf32>) {
+  // expected-error @+2 {{'credo.reshape' op expects at most one -1 in 'shape', but got [-1, -1]}}
+  // expected-error @+1 {{failed to infer returned types}}
+  %0 = credo.reshape %x {shape = array<i64: -1, -1>} : tensor<2x6xf32> -> tensor<3x4xf32>
+  return
+}
+
+// -----
+
+func.func @f(%x: tensor<2x6xf32>) {
+  // expected-error @+2 {{'credo.reshape' op expects positive sizes (or one -1) in 'shape', but got [0, 12]}}
+  // expected-error @+1 {{failed to infer returned types}}
+  %0 = credo.reshape %x {shape = array<i64: 0, 12>} : tensor<2x6xf32> -> tensor<1x12xf32>
+  return
+}
+
+// -----
+
+func.func @f(%x: tensor<2x6xf32>) {
+  // expected-error @+2 {{'credo.reshape' op has too many elements in 'shape' [4294967296, 4294967296, 4]}}
+  // expected-error @+1 {{failed to infer returned types}}
+  %0 = credo.reshape %x {shape = array<i64: 4294967296, 4294967296, 4>} : tensor<2x6xf32> -> tensor<1x12xf32>
+  return
+}
+
+// -----
+
+func.func @f(%x: tensor<2x6xf32>) {
+  // expected-error @+2 {{'credo.reshape' op cannot infer the -1 in 'shape' [5, -1]: 12 elements are not a multiple of 5}}
+  // expected-error @+1 {{failed to infer returned types}}
+  %0 = credo.reshape %x {shape = array<i64: 5, -1>} : tensor<2x6xf32> -> tensor<5x2xf32>
+  return
+}
+
+// -----
+
+func.func @f(%x: tensor<2x6xf32>) {
+  // expected-error @+2 {{'credo.reshape' op expects 'shape' [5, 2] to hold 12 elements like the input 'tensor<2x6xf32>', but it holds 10}}
+  // expected-error @+1 {{failed to infer returned types}}
+  %0 = credo.reshape %x {shape = array<i64: 5, 2>} : tensor<2x6xf32> -> tensor<5x2xf32>
+  return
+}
+
+// -----
+
+//===----------------------------------------------------------------------===//
+// Elementwise ops and softmax (the custom syntax infers the result type while
+// parsing, so these report once, without the verifier's second error)
+//===----------------------------------------------------------------------===//
+
+func.func @f(%a: tensor<2x3xf32>, %b: tensor<3x2xf32>) {
+  // expected-error @+1 {{'credo.add' op expects operands of the same type, but got 'tensor<2x3xf32>' and 'tensor<3x2xf32>'}}
+  %0 = credo.add %a, %b : tensor<2x3xf32>, tensor<3x2xf32>
+  return
+}
+
+// -----
+
+func.func @f(%a: tensor<2x3xi32>) {
+  // expected-error @+1 {{'credo.relu' op operand #0 must be ranked tensor of 32-bit float or 64-bit float values, but got 'tensor<2x3xi32>'}}
+  %0 = "credo.relu"(%a) : (tensor<2x3xi32>) -> tensor<2x3xi32>
+  return
+}
+
+// -----
+
+func.func @f(%a: tensor<2x3xf32>) {
+  // expected-error @+1 {{'credo.softmax' op expects 'axis' in [-2, 2), but got 2}}
+  %0 = credo.softmax %a {axis = 2} : tensor<2x3xf32>
+  return
+}
+
+// -----
+
+func.func @f(%a: tensor<f32>) {
+  // expected-error @+1 {{'credo.softmax' op expects 'axis' in [0, 0), but got -1}}
+  %0 = credo.softmax %a : tensor<f32>
+  return
+}
+
+// -----
+
+//===----------------------------------------------------------------------===//
+// Losses
+//===----------------------------------------------------------------------===//
+
+func.func @f(%z: tensor<4xf32>, %t: tensor<4xi32>) {
+  // expected-error @+2 {{'credo.softmax_cross_entropy' op expects logits of rank 2, but got rank 1}}
+  // expected-error @+1 {{failed to infer returned types}}
+  %0 = "credo.softmax_cross_entropy"(%z, %t) : (tensor<4xf32>, tensor<4xi32>) -> tensor<f32>
+  return
+}
+
+// -----
+
+func.func @f(%z: tensor<4x10xf32>, %t: tensor<4xf32>) {
+  // expected-error @+1 {{'credo.softmax_cross_entropy' op operand #1 must be ranked tensor of 32-bit signless integer or 64-bit signless integer values, but got 'tensor<4xf32>'}}
+  %0 = "credo.softmax_cross_entropy"(%z, %t) : (tensor<4x10xf32>, tensor<4xf32>) -> tensor<f32>
+  return
+}
+
+// -----
+
+func.func @f(%z: tensor<4x10xf32>, %t: tensor<5xi32>) {
+  // expected-error @+2 {{'credo.softmax_cross_entropy' op expects labels of shape [4] (one per logits row), but got 'tensor<5xi32>'}}
+  // expected-error @+1 {{failed to infer returned types}}
+  %0 = credo.softmax_cross_entropy %z, %t : tensor<4x10xf32>, tensor<5xi32> -> tensor<f32>
+  return
+}
+
+// -----
+
+func.func @f(%p: tensor<4x2xf32>, %t: tensor<4x3xf32>) {
+  // expected-error @+2 {{'credo.mse' op expects prediction and target of the same type, but got 'tensor<4x2xf32>' and 'tensor<4x3xf32>'}}
+  // expected-error @+1 {{failed to infer returned types}}
+  %0 = credo.mse %p, %t : tensor<4x2xf32>, tensor<4x3xf32> -> tensor<f32>
+  return
+}

@@ -1,0 +1,93 @@
+// RUN: credo-opt %s | credo-opt | FileCheck %s
+// RUN: credo-opt %s --mlir-print-op-generic | credo-opt | FileCheck %s
+// Round trip of every credo op and attribute through the custom and the
+// generic syntax.
+
+// CHECK: credo.param @zeros : tensor<4xf32> init #credo.init<zeros>
+credo.param @zeros : tensor<4xf32> init #credo.init<zeros>
+// CHECK: credo.param @ones : tensor<4xf64> init #credo.init<ones>
+credo.param @ones : tensor<4xf64> init #credo.init<ones>
+// CHECK: credo.param @const : tensor<2x2xf32> init #credo.init<constant, value = 2.500000e-01>
+credo.param @const : tensor<2x2xf32> init #credo.init<constant, value = 0.25>
+// CHECK: credo.param @unif : tensor<3x4xf32> init #credo.init<uniform, low = -1.000000e-01, high = 2.000000e-01, seed = 7>
+credo.param @unif : tensor<3x4xf32> init #credo.init<uniform, seed = 7, high = 0.2, low = -0.1>
+// CHECK: credo.param @norm : tensor<3x4xf32> init #credo.init<normal, mean = 0.000000e+00, std = 1.000000e-02, seed = 0>
+credo.param @norm : tensor<3x4xf32> init #credo.init<normal, std = 0.01>
+// CHECK: credo.param @gu : tensor<4x3xf32> init #credo.init<glorot_uniform, seed = 1>
+credo.param @gu : tensor<4x3xf32> init #credo.init<glorot_uniform, seed = 1>
+// CHECK: credo.param @gn : tensor<4x3xf32> init #credo.init<glorot_normal, seed = 2>
+credo.param @gn : tensor<4x3xf32> init #credo.init<glorot_normal, seed = 2>
+// CHECK: credo.param @hu : tensor<8x1x3x3xf32> init #credo.init<he_uniform, seed = 3>
+credo.param @hu : tensor<8x1x3x3xf32> init #credo.init<he_uniform, seed = 3>
+// CHECK: credo.param @hn : tensor<8x1x3x3xf32> init #credo.init<he_normal, seed = 0>
+credo.param @hn : tensor<8x1x3x3xf32> init #credo.init<he_normal>
+
+// CHECK-LABEL: func.func @dense
+// CHECK-SAME: (%[[X:.+]]: tensor<2x4xf32>, %[[B:.+]]: tensor<3xf32>)
+func.func @dense(%x: tensor<2x4xf32>, %b: tensor<3xf32>) -> (tensor<2x3xf32>, tensor<2x3xf32>) {
+  // CHECK: %[[W:.+]] = credo.get_param @gn : tensor<4x3xf32>
+  %w = credo.get_param @gn : tensor<4x3xf32>
+  // CHECK: credo.dense %[[X]], %[[W]], %[[B]] : (tensor<2x4xf32>, tensor<4x3xf32>, tensor<3xf32>) -> tensor<2x3xf32>
+  %y = credo.dense %x, %w, %b : (tensor<2x4xf32>, tensor<4x3xf32>, tensor<3xf32>) -> tensor<2x3xf32>
+  // CHECK: credo.dense %[[X]], %[[W]] : (tensor<2x4xf32>, tensor<4x3xf32>) -> tensor<2x3xf32>
+  %z = credo.dense %x, %w : (tensor<2x4xf32>, tensor<4x3xf32>) -> tensor<2x3xf32>
+  return %y, %z : tensor<2x3xf32>, tensor<2x3xf32>
+}
+
+// CHECK-LABEL: func.func @conv_pool
+func.func @conv_pool(%x: tensor<2x1x6x6xf32>, %b: tensor<8xf32>) -> (tensor<2x8x3x3xf32>, tensor<2x8x2x2xf32>) {
+  %w = credo.get_param @hu : tensor<8x1x3x3xf32>
+  // CHECK: credo.conv2d %{{.+}}, %{{.+}}, %{{.+}} {padding = array<i64: 1, 1>, strides = array<i64: 2, 2>} : (tensor<2x1x6x6xf32>, tensor<8x1x3x3xf32>, tensor<8xf32>) -> tensor<2x8x3x3xf32>
+  %c = credo.conv2d %x, %w, %b {strides = array<i64: 2, 2>, padding = array<i64: 1, 1>} : (tensor<2x1x6x6xf32>, tensor<8x1x3x3xf32>, tensor<8xf32>) -> tensor<2x8x3x3xf32>
+  // CHECK: credo.conv2d %{{.+}}, %{{.+}} : (tensor<2x1x6x6xf32>, tensor<8x1x3x3xf32>) -> tensor<2x8x4x4xf32>
+  %d = credo.conv2d %x, %w : (tensor<2x1x6x6xf32>, tensor<8x1x3x3xf32>) -> tensor<2x8x4x4xf32>
+  // CHECK: credo.max_pool2d %{{.+}} {kernel = array<i64: 2, 2>} : tensor<2x8x4x4xf32> -> tensor<2x8x2x2xf32>
+  %m = credo.max_pool2d %d {kernel = array<i64: 2, 2>} : tensor<2x8x4x4xf32> -> tensor<2x8x2x2xf32>
+  // CHECK: credo.avg_pool2d %{{.+}} {kernel = array<i64: 3, 3>, padding = array<i64: 1, 1>, strides = array<i64: 1, 1>} : tensor<2x8x3x3xf32> -> tensor<2x8x3x3xf32>
+  %a = credo.avg_pool2d %c {kernel = array<i64: 3, 3>, strides = array<i64: 1, 1>, padding = array<i64: 1, 1>} : tensor<2x8x3x3xf32> -> tensor<2x8x3x3xf32>
+  return %a, %m : tensor<2x8x3x3xf32>, tensor<2x8x2x2xf32>
+}
+
+// CHECK-LABEL: func.func @shapes
+func.func @shapes(%x: tensor<2x3x4x5xf64>) -> (tensor<2x60xf64>, tensor<6x20xf64>, tensor<120xf64>) {
+  // CHECK: credo.flatten %{{.+}} : tensor<2x3x4x5xf64> -> tensor<2x60xf64>
+  %f = credo.flatten %x : tensor<2x3x4x5xf64> -> tensor<2x60xf64>
+  // CHECK: credo.reshape %{{.+}} {shape = array<i64: 6, -1>} : tensor<2x60xf64> -> tensor<6x20xf64>
+  %r = credo.reshape %f {shape = array<i64: 6, -1>} : tensor<2x60xf64> -> tensor<6x20xf64>
+  // CHECK: credo.reshape %{{.+}} {shape = array<i64: 120>} : tensor<2x3x4x5xf64> -> tensor<120xf64>
+  %s = credo.reshape %x {shape = array<i64: 120>} : tensor<2x3x4x5xf64> -> tensor<120xf64>
+  return %f, %r, %s : tensor<2x60xf64>, tensor<6x20xf64>, tensor<120xf64>
+}
+
+// CHECK-LABEL: func.func @elementwise
+// CHECK-SAME: (%[[A:.+]]: tensor<2x3xf32>, %[[B:.+]]: tensor<2x3xf32>)
+func.func @elementwise(%a: tensor<2x3xf32>, %b: tensor<2x3xf32>) -> tensor<2x3xf32> {
+  // CHECK: %[[S:.+]] = credo.add %[[A]], %[[B]] : tensor<2x3xf32>
+  %s = credo.add %a, %b : tensor<2x3xf32>
+  // CHECK: %[[D:.+]] = credo.sub %[[S]], %[[B]] : tensor<2x3xf32>
+  %d = credo.sub %s, %b : tensor<2x3xf32>
+  // CHECK: %[[M:.+]] = credo.mul %[[D]], %[[A]] : tensor<2x3xf32>
+  %m = credo.mul %d, %a : tensor<2x3xf32>
+  // CHECK: %[[R:.+]] = credo.relu %[[M]] : tensor<2x3xf32>
+  %r = credo.relu %m : tensor<2x3xf32>
+  // CHECK: %[[G:.+]] = credo.sigmoid %[[R]] : tensor<2x3xf32>
+  %g = credo.sigmoid %r : tensor<2x3xf32>
+  // CHECK: %[[T:.+]] = credo.tanh %[[G]] : tensor<2x3xf32>
+  %t = credo.tanh %g : tensor<2x3xf32>
+  // CHECK: %[[P:.+]] = credo.softplus %[[T]] : tensor<2x3xf32>
+  %p = credo.softplus %t : tensor<2x3xf32>
+  // CHECK: %[[Q:.+]] = credo.softmax %[[P]] : tensor<2x3xf32>
+  %q = credo.softmax %p : tensor<2x3xf32>
+  // CHECK: credo.softmax %[[Q]] {axis = 0 : i64} : tensor<2x3xf32>
+  %o = credo.softmax %q {axis = 0} : tensor<2x3xf32>
+  return %o : tensor<2x3xf32>
+}
+
+// CHECK-LABEL: func.func @losses
+func.func @losses(%z: tensor<4x10xf32>, %t: tensor<4xi64>, %p: tensor<4x2xf64>, %y: tensor<4x2xf64>) -> (tensor<f32>, tensor<f64>) {
+  // CHECK: credo.softmax_cross_entropy %{{.+}}, %{{.+}} : tensor<4x10xf32>, tensor<4xi64> -> tensor<f32>
+  %l = credo.softmax_cross_entropy %z, %t : tensor<4x10xf32>, tensor<4xi64> -> tensor<f32>
+  // CHECK: credo.mse %{{.+}}, %{{.+}} : tensor<4x2xf64>, tensor<4x2xf64> -> tensor<f64>
+  %m = credo.mse %p, %y : tensor<4x2xf64>, tensor<4x2xf64> -> tensor<f64>
+  return %l, %m : tensor<f32>, tensor<f64>
+}

@@ -1,0 +1,34 @@
+# -*- Python -*-
+# lit configuration of Credo's regression tests: FileCheck tests of the
+# dialect, the JSON importer, the tools and (later) passes and conversions.
+
+import os
+import sys
+
+import lit.formats
+from lit.llvm import llvm_config
+
+config.name = "Credo"
+config.test_format = lit.formats.ShTest(not llvm_config.use_lit_shell)
+config.suffixes = [".mlir", ".test"]
+config.excludes = ["Inputs", "CMakeLists.txt", "lit.cfg.py", "lit.site.cfg.py"]
+config.test_source_root = os.path.dirname(__file__)
+config.test_exec_root = os.path.join(config.credo_obj_root, "test")
+
+config.substitutions.append(("%PATH%", config.environment["PATH"]))
+config.substitutions.append(("%credo_src", config.credo_src_root))
+config.substitutions.append(("%credo_obj", config.credo_obj_root))
+
+llvm_config.with_system_environment(["HOME", "TMPDIR"])
+llvm_config.use_default_substitutions()
+
+tool_dirs = [config.credo_tools_dir, config.llvm_tools_dir]
+llvm_config.add_tool_substitutions(["credo-opt", "credoc"], tool_dirs)
+llvm_config.with_environment("PATH", config.llvm_tools_dir, append_path=True)
+llvm_config.with_environment("PATH", config.credo_tools_dir, append_path=True)
+
+# %expect-exit N CMD: run CMD and pass only if it exits with status N.
+config.substitutions.append(
+    ("%expect-exit",
+     "%s %s" % (sys.executable,
+                os.path.join(config.credo_src_root, "utils", "expect-exit.py"))))
