@@ -22,8 +22,10 @@ lit_log="$build/lit.log"
 set +e
 python3 /usr/lib/llvm-19/build/utils/lit/lit.py -sv "$build/test" 2>&1 | tee "$lit_log"
 set -e
-lit_pass=$(grep -E '^ *(Passed|Expectedly Failed): *[0-9]+' "$lit_log" | awk -F: '{s+=$2} END {print s+0}')
-lit_fail=$(grep -E '^ *(Failed|Unexpectedly Passed|Unresolved|Timed Out): *[0-9]+' "$lit_log" | awk -F: '{s+=$2} END {print s+0}')
+# lit's summary lines look like "  Passed: 34 (100.00%)".
+count() { awk -F: -v re="$1" '$0 ~ re {split($2, a, " "); s += a[1]} END {print s + 0}' "$lit_log"; }
+lit_pass=$(count '^ *(Passed|Expectedly Failed): *[0-9]+')
+lit_fail=$(count '^ *(Failed|Unexpectedly Passed|Unresolved|Timed Out): *[0-9]+')
 if [ "$lit_pass" -eq 0 ] && [ "$lit_fail" -eq 0 ]; then
   echo "credo: lit reported no results" >&2
   lit_fail=1

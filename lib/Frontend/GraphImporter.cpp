@@ -98,9 +98,18 @@ const std::vector<OpSpec> &opTable() {
       {"sigmoid", "credo.sigmoid", 1, 1, "input", {}},
       {"tanh", "credo.tanh", 1, 1, "input", {}},
       {"softplus", "credo.softplus", 1, 1, "input", {}},
-      {"softmax", "credo.softmax", 1, 1, "input", {{"axis", AttrKind::Int, false}}},
-      {"softmax_cross_entropy", "credo.softmax_cross_entropy", 2, 2,
-       "logits, labels", {}},
+      {"softmax",
+       "credo.softmax",
+       1,
+       1,
+       "input",
+       {{"axis", AttrKind::Int, false}}},
+      {"softmax_cross_entropy",
+       "credo.softmax_cross_entropy",
+       2,
+       2,
+       "logits, labels",
+       {}},
       {"mse", "credo.mse", 2, 2, "prediction, target", {}},
   };
   return table;
@@ -131,8 +140,8 @@ private:
   }
   /// The location of a node's ops: its name, its pointer, and file:line:col.
   Location nodeLoc(StringRef name, const std::string &pointer) {
-    Location inner = FusedLoc::get(&ctx, {locAt(pointer)},
-                                   StringAttr::get(&ctx, pointer));
+    Location inner =
+        FusedLoc::get(&ctx, {locAt(pointer)}, StringAttr::get(&ctx, pointer));
     return NameLoc::get(StringAttr::get(&ctx, name), inner);
   }
   /// Reports `message` at `pointer`, naming `node` when given, and aborts.
@@ -213,8 +222,8 @@ private:
     }
     if (v.is_number_float() && std::isfinite(v.get<double>()) &&
         std::floor(v.get<double>()) == v.get<double>())
-      fail(pointer, "integer " + formatNumber(v.get<double>()) +
-                        " is out of range",
+      fail(pointer,
+           "integer " + formatNumber(v.get<double>()) + " is out of range",
            node);
     expect(v, v.is_number_integer(), pointer, "an integer", node);
     return v.get<int64_t>();
@@ -227,9 +236,9 @@ private:
   /// A name usable as an MLIR symbol and a C identifier.
   std::string getName(const json &v, const std::string &pointer) {
     std::string name = getString(v, pointer);
-    bool ok = !name.empty() && name.size() <= 128 &&
-              (std::isalpha(static_cast<unsigned char>(name[0])) ||
-               name[0] == '_');
+    bool ok =
+        !name.empty() && name.size() <= 128 &&
+        (std::isalpha(static_cast<unsigned char>(name[0])) || name[0] == '_');
     for (char c : name)
       ok = ok && (std::isalnum(static_cast<unsigned char>(c)) || c == '_');
     if (!ok)
@@ -293,9 +302,9 @@ int64_t Importer::resolveBatch(const json &root) {
     if (bs != training->end()) {
       int64_t b = getInt(*bs, "/training/batch_size");
       if (b <= 0 || b > kMaxDim)
-        fail("/training/batch_size",
-             "batch_size must be in [1, " + std::to_string(kMaxDim) +
-                 "], but got " + std::to_string(b));
+        fail("/training/batch_size", "batch_size must be in [1, " +
+                                         std::to_string(kMaxDim) +
+                                         "], but got " + std::to_string(b));
       return b;
     }
   }
@@ -357,9 +366,10 @@ Attribute Importer::parseInit(const json &v, const std::string &pointer) {
   std::optional<mlir::credo::InitKind> kind =
       mlir::credo::symbolizeInitKind(kindName);
   if (!kind)
-    fail(kindPtr, "unknown initializer '" + kindName +
-                      "' (expected zeros, ones, constant, uniform, normal, "
-                      "glorot_uniform, glorot_normal, he_uniform or he_normal)");
+    fail(kindPtr,
+         "unknown initializer '" + kindName +
+             "' (expected zeros, ones, constant, uniform, normal, "
+             "glorot_uniform, glorot_normal, he_uniform or he_normal)");
   static const char *keys[] = {"value", "low", "high", "mean", "std"};
   double values[5] = {0, 0, 0, 0, 0};
   uint64_t seed = 0;
@@ -368,8 +378,8 @@ Attribute Importer::parseInit(const json &v, const std::string &pointer) {
     if (it.key() == "kind")
       continue;
     if (!mlir::credo::InitAttr::kindUsesKey(*kind, it.key()))
-      fail(keyPtr, "initializer '" + kindName + "' takes no key '" + it.key() +
-                       "'");
+      fail(keyPtr,
+           "initializer '" + kindName + "' takes no key '" + it.key() + "'");
     if (it.key() == "seed") {
       int64_t s = getInt(*it, keyPtr);
       if (s < 0)
@@ -383,13 +393,14 @@ Attribute Importer::parseInit(const json &v, const std::string &pointer) {
   }
   auto has = [&](const char *k) { return object.contains(k); };
   if ((*kind == mlir::credo::InitKind::Constant && !has("value")) ||
-      (*kind == mlir::credo::InitKind::Uniform && (!has("low") || !has("high"))) ||
+      (*kind == mlir::credo::InitKind::Uniform &&
+       (!has("low") || !has("high"))) ||
       (*kind == mlir::credo::InitKind::Normal && !has("std")))
-    fail(pointer, "initializer '" + kindName + "' requires " +
-                      (*kind == mlir::credo::InitKind::Constant ? "'value'"
-                       : *kind == mlir::credo::InitKind::Uniform
-                           ? "'low' and 'high'"
-                           : "'std'"));
+    fail(pointer,
+         "initializer '" + kindName + "' requires " +
+             (*kind == mlir::credo::InitKind::Constant  ? "'value'"
+              : *kind == mlir::credo::InitKind::Uniform ? "'low' and 'high'"
+                                                        : "'std'"));
   // Range checks (low < high, std > 0) come from the attribute's verifier.
   std::string error;
   auto emit = [&]() {
@@ -397,8 +408,8 @@ Attribute Importer::parseInit(const json &v, const std::string &pointer) {
   };
   auto f = [](double d) { return llvm::APFloat(d); };
   Attribute attr = mlir::credo::InitAttr::getChecked(
-      emit, &ctx, *kind, f(values[0]), f(values[1]), f(values[2]),
-      f(values[3]), f(values[4]), seed);
+      emit, &ctx, *kind, f(values[0]), f(values[1]), f(values[2]), f(values[3]),
+      f(values[4]), seed);
   if (!attr)
     throw ImportFailure{};
   return attr;
@@ -453,8 +464,8 @@ void Importer::importParams(const json &root) {
     declareName(name, Entity{Entity::Param, i, ptr}, namePtr);
     RankedTensorType type =
         parseTensorType(p, ptr, /*allowBatch=*/false, /*allowInt=*/false);
-    Attribute init = parseInit(member(p, ptr, "init"),
-                               JsonDocument::child(ptr, "init"));
+    Attribute init =
+        parseInit(member(p, ptr, "init"), JsonDocument::child(ptr, "init"));
     builder.create<mlir::credo::ParamOp>(
         nodeLoc(name, ptr), builder.getStringAttr(name), TypeAttr::get(type),
         cast<mlir::credo::InitAttr>(init));
@@ -607,8 +618,8 @@ NamedAttribute Importer::nodeAttribute(const AttrSpec &spec, const json &v,
                                        StringRef node) {
   switch (spec.kind) {
   case AttrKind::Int:
-    return builder.getNamedAttr(spec.name,
-                                builder.getI64IntegerAttr(getInt(v, pointer, node)));
+    return builder.getNamedAttr(
+        spec.name, builder.getI64IntegerAttr(getInt(v, pointer, node)));
   case AttrKind::IntPair: {
     SmallVector<int64_t, 2> pair;
     if (v.is_array()) {
@@ -639,8 +650,9 @@ NamedAttribute Importer::nodeAttribute(const AttrSpec &spec, const json &v,
       }
       int64_t d = getInt(v[i], p, node);
       if (d != -1 && (d <= 0 || d > kMaxDim))
-        fail(p, "dimension must be -1 or in [1, " + std::to_string(kMaxDim) +
-                    "], but got " + std::to_string(d),
+        fail(p,
+             "dimension must be -1 or in [1, " + std::to_string(kMaxDim) +
+                 "], but got " + std::to_string(d),
              node);
       dims.push_back(d);
     }
@@ -786,8 +798,8 @@ void Importer::importTraining(const json &root) {
   const json &opt = member(t, ptr, "optimizer");
   std::string optPtr = child("optimizer");
   expect(opt, opt.is_object(), optPtr, "an optimizer object");
-  std::string type =
-      getString(member(opt, optPtr, "type"), JsonDocument::child(optPtr, "type"));
+  std::string type = getString(member(opt, optPtr, "type"),
+                               JsonDocument::child(optPtr, "type"));
   SmallVector<NamedAttribute> optAttrs;
   optAttrs.push_back(builder.getNamedAttr("type", builder.getStringAttr(type)));
   /// A hyper-parameter with its default and its range (min, max) where
@@ -822,14 +834,14 @@ void Importer::importTraining(const json &root) {
     if (opt.contains(h.key))
       v = getNumber(opt[h.key], p);
     if (!((h.minOpen ? v > h.min : v >= h.min) && v < h.max))
-      fail(p, std::string(h.key) + " must be " +
-                  (h.max == kNoMax ? std::string(h.minOpen ? "> " : ">= ") +
-                                         formatNumber(h.min)
-                                   : std::string("in ") +
-                                         (h.minOpen ? "(" : "[") +
-                                         formatNumber(h.min) + ", " +
-                                         formatNumber(h.max) + ")") +
-                  ", but got " + formatNumber(v));
+      fail(p,
+           std::string(h.key) + " must be " +
+               (h.max == kNoMax ? std::string(h.minOpen ? "> " : ">= ") +
+                                      formatNumber(h.min)
+                                : std::string("in ") + (h.minOpen ? "(" : "[") +
+                                      formatNumber(h.min) + ", " +
+                                      formatNumber(h.max) + ")") +
+               ", but got " + formatNumber(v));
     optAttrs.push_back(builder.getNamedAttr(h.key, builder.getF64FloatAttr(v)));
   }
   attrs.push_back(
@@ -840,8 +852,8 @@ void Importer::importTraining(const json &root) {
     const json &s = t["schedule"];
     std::string sPtr = child("schedule");
     expect(s, s.is_object(), sPtr, "a schedule object");
-    std::string st = getString(member(s, sPtr, "type"),
-                               JsonDocument::child(sPtr, "type"));
+    std::string st =
+        getString(member(s, sPtr, "type"), JsonDocument::child(sPtr, "type"));
     SmallVector<NamedAttribute> sAttrs;
     sAttrs.push_back(builder.getNamedAttr("type", builder.getStringAttr(st)));
     if (st == "constant") {
@@ -884,8 +896,8 @@ void Importer::importTraining(const json &root) {
     std::string dPtr = child("dataset");
     expect(d, d.is_object(), dPtr, "a dataset object");
     checkKeys(d, dPtr, {"name", "path"});
-    std::string dn = getString(member(d, dPtr, "name"),
-                               JsonDocument::child(dPtr, "name"));
+    std::string dn =
+        getString(member(d, dPtr, "name"), JsonDocument::child(dPtr, "name"));
     if (dn != "fashion-mnist" && dn != "mnist")
       fail(JsonDocument::child(dPtr, "name"),
            "unknown dataset '" + dn + "' (expected fashion-mnist or mnist)");
@@ -925,13 +937,13 @@ OwningOpRef<ModuleOp> Importer::run(StringRef buffer) {
     int64_t version =
         getInt(member(root, "", "format_version"), "/format_version");
     if (version > kGraphFormatVersion)
-      fail("/format_version",
-           "format version " + std::to_string(version) +
-               " is newer than this Credo supports (" +
-               std::to_string(kGraphFormatVersion) + "); upgrade Credo");
+      fail("/format_version", "format version " + std::to_string(version) +
+                                  " is newer than this Credo supports (" +
+                                  std::to_string(kGraphFormatVersion) +
+                                  "); upgrade Credo");
     if (version < 1)
-      fail("/format_version", "format version must be >= 1, but got " +
-                                  std::to_string(version));
+      fail("/format_version",
+           "format version must be >= 1, but got " + std::to_string(version));
     std::string name = getName(member(root, "", "name"), "/name");
     batch = resolveBatch(root);
 
@@ -950,8 +962,7 @@ OwningOpRef<ModuleOp> Importer::run(StringRef buffer) {
     for (size_t i = 0; i < inputNames.size(); ++i) {
       values[inputNames[i]] = entry->getArgument(i);
       entry->getArgument(i).setLoc(nodeLoc(inputNames[i], inputPointers[i]));
-      forward.setArgAttr(i, "credo.name",
-                         builder.getStringAttr(inputNames[i]));
+      forward.setArgAttr(i, "credo.name", builder.getStringAttr(inputNames[i]));
     }
     builder.setInsertionPointToEnd(entry);
     for (size_t index : topologicalOrder())

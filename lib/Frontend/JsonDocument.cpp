@@ -70,7 +70,13 @@ public:
   bool start_object(std::size_t) { return open(json::object()); }
   bool start_array(std::size_t) { return open(json::array()); }
   bool key(json::string_t &k) {
+    size_t start = tokenStart();
     prevEnd = consumed();
+    if (frames.back().node->contains(k))
+      return fail(start,
+                  "duplicate key \"" + k + "\" in object at " +
+                      (frames.back().pointer.empty() ? std::string("/")
+                                                     : frames.back().pointer));
     frames.back().key = k;
     return true;
   }
@@ -108,9 +114,9 @@ private:
   /// Offset where the token just read started.
   size_t tokenStart() const {
     size_t p = prevEnd;
-    while (p < text.size() && (text[p] == ' ' || text[p] == '\t' ||
-                               text[p] == '\n' || text[p] == '\r' ||
-                               text[p] == ',' || text[p] == ':'))
+    while (p < text.size() &&
+           (text[p] == ' ' || text[p] == '\t' || text[p] == '\n' ||
+            text[p] == '\r' || text[p] == ',' || text[p] == ':'))
       ++p;
     return p;
   }

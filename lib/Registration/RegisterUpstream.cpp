@@ -1,4 +1,5 @@
-//===- RegisterUpstream.cpp - Register upstream MLIR dialects/passes -*- C++ -*-===//
+//===- RegisterUpstream.cpp - Register upstream MLIR dialects/passes -*- C++
+//-*-===//
 //
 // The only translation unit that includes mlir/InitAll*.h. It includes no
 // Credo ODS header, so editing the dialect never recompiles it.

@@ -76,9 +76,9 @@ StringRef severityName(DiagnosticSeverity s) {
 }
 } // namespace
 
-std::shared_ptr<void>
-credo::installDiagnosticPrinter(MLIRContext &context, llvm::raw_ostream &os,
-                                unsigned *errorCount) {
+std::shared_ptr<void> credo::installDiagnosticPrinter(MLIRContext &context,
+                                                      llvm::raw_ostream &os,
+                                                      unsigned *errorCount) {
   DiagnosticEngine &engine = context.getDiagEngine();
   DiagnosticEngine::HandlerID id =
       engine.registerHandler([&os, errorCount](Diagnostic &diag) {
@@ -91,7 +91,6 @@ credo::installDiagnosticPrinter(MLIRContext &context, llvm::raw_ostream &os,
         os.flush();
         return success();
       });
-  return std::shared_ptr<void>(nullptr, [&engine, id](void *) {
-    engine.eraseHandler(id);
-  });
+  return std::shared_ptr<void>(
+      nullptr, [&engine, id](void *) { engine.eraseHandler(id); });
 }

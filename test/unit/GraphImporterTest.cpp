@@ -100,7 +100,11 @@ TEST_F(GraphImporterTest, ParameterReadOncePerUse) {
 
 TEST_F(GraphImporterTest, ErrorsAreDiagnosticsNotCrashes) {
   const char *inputs[] = {
-      "", "{", "[]", "null", "{\"format_version\": 1}",
+      "",
+      "{",
+      "[]",
+      "null",
+      "{\"format_version\": 1}",
       "{\"format_version\": \"1\", \"name\": \"m\"}",
       "{\"format_version\": 1, \"name\": \"9lives\", \"inputs\": [], "
       "\"nodes\": [], \"outputs\": []}",

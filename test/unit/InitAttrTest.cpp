@@ -1,4 +1,5 @@
-//===- InitAttrTest.cpp - #credo.init verifier through the C++ API -*- C++ -*-===//
+//===- InitAttrTest.cpp - #credo.init verifier through the C++ API -*- C++
+//-*-===//
 //
 // The textual parser rejects keys a kind does not use before the verifier
 // runs; C++ builders reach the verifier directly, which these tests cover.

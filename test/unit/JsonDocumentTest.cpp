@@ -80,4 +80,14 @@ TEST(JsonDocument, RejectsNonFiniteNumbers) {
   }
 }
 
+TEST(JsonDocument, RejectsDuplicateKeys) {
+  std::string text = "{\"a\": {\"b\": 1,\n \"b\": 2}}";
+  JsonDocument doc;
+  std::string message;
+  size_t offset = 0;
+  ASSERT_FALSE(doc.parse(text, message, offset));
+  EXPECT_EQ(message, "duplicate key \"b\" in object at /a");
+  EXPECT_EQ(doc.lineCol(offset), std::make_pair(2u, 2u));
+}
+
 } // namespace

@@ -84,8 +84,8 @@ mlir::OwningOpRef<mlir::ModuleOp> loadModel(const Options &opts,
   credo::ImportOptions importOptions;
   importOptions.batchSize = opts.batch;
   return credo::importGraph((*buffer)->getBuffer(),
-                            opts.input == "-" ? "<stdin>" : opts.input,
-                            context, importOptions);
+                            opts.input == "-" ? "<stdin>" : opts.input, context,
+                            importOptions);
 }
 
 /// Opens `path` ("-" is stdout) and calls `write` on it.
@@ -118,7 +118,8 @@ int runImport(const Options &opts) {
   return writeOutput(opts.output, [&](llvm::raw_ostream &os) {
     mlir::OpPrintingFlags flags;
     if (opts.debugLocations)
-      flags.enableDebugInfo(/*enable=*/true, /*prettyForm=*/false).useLocalScope();
+      flags.enableDebugInfo(/*enable=*/true, /*prettyForm=*/false)
+          .useLocalScope();
     module->print(os, flags);
   });
 }
@@ -143,9 +144,9 @@ int runCheck(const Options &opts) {
   });
   auto forward = module->lookupSymbol<mlir::func::FuncOp>("forward");
   llvm::outs() << "credoc: " << opts.input << ": model '"
-               << module->getName().value_or("") << "' is valid: "
-               << forward.getNumArguments() << " inputs, " << params
-               << " parameters (" << scalars << " values), " << nodes
+               << module->getName().value_or("")
+               << "' is valid: " << forward.getNumArguments() << " inputs, "
+               << params << " parameters (" << scalars << " values), " << nodes
                << " nodes, " << forward.getNumResults() << " outputs\n";
   return kOk;
 }
@@ -155,8 +156,9 @@ const std::vector<Command> &commands() {
       {"import",
        "import a JSON graph and print its verified credo MLIR module",
        {{"-o", "FILE", "write the module to FILE (default: stdout)"},
-        {"--batch", "N", "size of the \"batch\" dimension (default: the "
-                         "training batch_size, else 1)"},
+        {"--batch", "N",
+         "size of the \"batch\" dimension (default: the "
+         "training batch_size, else 1)"},
         {"--debug-locations", nullptr,
          "print each op's location (node name, JSON pointer, file:line:col)"}},
        runImport},
@@ -169,7 +171,8 @@ const std::vector<Command> &commands() {
 }
 
 void printHelp(llvm::raw_ostream &os) {
-  os << "credoc " << CREDO_VERSION << " - the Credo compiler for learning rules\n\n"
+  os << "credoc " << CREDO_VERSION
+     << " - the Credo compiler for learning rules\n\n"
      << "usage: credoc <command> [options] <model.json>\n"
      << "       credoc --help | --version | help <command>\n\n"
      << "commands:\n";
@@ -179,7 +182,8 @@ void printHelp(llvm::raw_ostream &os) {
   for (const Command &c : commands()) {
     os << "  " << c.name << ":\n";
     for (const OptionSpec &o : c.options) {
-      std::string flag = std::string(o.flag) + (o.arg ? std::string(" ") + o.arg : "");
+      std::string flag =
+          std::string(o.flag) + (o.arg ? std::string(" ") + o.arg : "");
       os << "    " << llvm::left_justify(flag, 22) << o.help << "\n";
     }
   }
@@ -191,7 +195,8 @@ void printCommandHelp(const Command &c, llvm::raw_ostream &os) {
   os << "usage: credoc " << c.name << " [options] <model.json>\n\n"
      << c.summary << "\n\noptions:\n";
   for (const OptionSpec &o : c.options) {
-    std::string flag = std::string(o.flag) + (o.arg ? std::string(" ") + o.arg : "");
+    std::string flag =
+        std::string(o.flag) + (o.arg ? std::string(" ") + o.arg : "");
     os << "  " << llvm::left_justify(flag, 22) << o.help << "\n";
   }
 }

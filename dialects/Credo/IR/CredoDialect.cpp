@@ -40,8 +40,8 @@ void CredoDialect::initialize() {
 //===----------------------------------------------------------------------===//
 
 /// The keys of an initializer, in printing order.
-static constexpr llvm::StringLiteral kInitKeys[] = {"value", "low",  "high",
-                                                    "mean",  "std",  "seed"};
+static constexpr llvm::StringLiteral kInitKeys[] = {"value", "low", "high",
+                                                    "mean",  "std", "seed"};
 
 bool InitAttr::kindUsesKey(InitKind kind, StringRef key) {
   switch (kind) {
@@ -101,8 +101,8 @@ Attribute InitAttr::parse(AsmParser &parser, Type) {
     if (parser.parseKeyword(&key) || parser.parseEqual())
       return {};
     if (!kindUsesKey(*kind, key)) {
-      parser.emitError(keyLoc) << "initializer '" << kindName
-                               << "' takes no key '" << key << "'";
+      parser.emitError(keyLoc)
+          << "initializer '" << kindName << "' takes no key '" << key << "'";
       return {};
     }
     if (!seen.insert(key).second) {
@@ -164,10 +164,10 @@ LogicalResult InitAttr::verify(function_ref<InFlightDiagnostic()> emitError,
     return emitError() << "initializer '" << stringifyInitKind(kind)
                        << "' takes no key 'seed'";
   if (kind == InitKind::Uniform && !(low < high))
-    return emitError() << "uniform initializer expects low < high, but got low = "
-                       << low << " and high = " << high;
+    return emitError()
+           << "uniform initializer expects low < high, but got low = " << low
+           << " and high = " << high;
   if (kind == InitKind::Normal && !(std > 0))
-    return emitError() << "normal initializer expects std > 0, but got "
-                       << std;
+    return emitError() << "normal initializer expects std > 0, but got " << std;
   return success();
 }

@@ -61,8 +61,7 @@ LogicalResult getFloatTensor(std::optional<Location> loc, StringRef opName,
            << value.getType();
   if (!type.hasStaticShape())
     return ShapeError(loc, opName)
-           << "expects " << what << " to have a static shape, but got "
-           << type;
+           << "expects " << what << " to have a static shape, but got " << type;
   if (rank >= 0 && type.getRank() != rank)
     return ShapeError(loc, opName)
            << "expects " << what << " of rank " << rank << ", but got rank "
@@ -78,15 +77,14 @@ LogicalResult sameElementType(std::optional<Location> loc, StringRef opName,
   if (a.getElementType() != b.getElementType())
     return ShapeError(loc, opName)
            << "expects " << aName << " and " << bName
-           << " to have the same element type, but got "
-           << a.getElementType() << " and " << b.getElementType();
+           << " to have the same element type, but got " << a.getElementType()
+           << " and " << b.getElementType();
   return success();
 }
 
 /// Checks a two-element array attribute whose entries are >= `min`.
 LogicalResult checkPair(std::optional<Location> loc, StringRef opName,
-                        StringRef name, ArrayRef<int64_t> values,
-                        int64_t min) {
+                        StringRef name, ArrayRef<int64_t> values, int64_t min) {
   if (values.size() != 2)
     return ShapeError(loc, opName)
            << "expects '" << name << "' to have 2 entries, but got "
@@ -142,13 +140,13 @@ LogicalResult ParamOp::verify() {
       return emitOpError() << "expects positive dimensions, but got "
                            << shapeStr(type.getShape());
   if (!elementCount(type.getShape()))
-    return emitOpError() << "has too many elements: " << shapeStr(type.getShape())
+    return emitOpError() << "has too many elements: "
+                         << shapeStr(type.getShape())
                          << " overflows a 64-bit count";
   return success();
 }
 
-LogicalResult
-GetParamOp::verifySymbolUses(SymbolTableCollection &symbolTable) {
+LogicalResult GetParamOp::verifySymbolUses(SymbolTableCollection &symbolTable) {
   auto param =
       symbolTable.lookupNearestSymbolFrom<ParamOp>(*this, getNameAttr());
   if (!param)
@@ -165,7 +163,8 @@ GetParamOp::verifySymbolUses(SymbolTableCollection &symbolTable) {
 // Layer ops
 //===----------------------------------------------------------------------===//
 
-LogicalResult DenseOp::inferReturnTypes(MLIRContext *, std::optional<Location> loc,
+LogicalResult DenseOp::inferReturnTypes(MLIRContext *,
+                                        std::optional<Location> loc,
                                         Adaptor adaptor,
                                         SmallVectorImpl<Type> &results) {
   StringRef op = getOperationName();
@@ -329,8 +328,8 @@ LogicalResult ReshapeOp::inferReturnTypes(MLIRContext *,
              << "expects positive sizes (or one -1) in 'shape', but got "
              << shapeStr(shape);
     if (llvm::MulOverflow(known, d, known))
-      return ShapeError(loc, op) << "has too many elements in 'shape' "
-                                 << shapeStr(shape);
+      return ShapeError(loc, op)
+             << "has too many elements in 'shape' " << shapeStr(shape);
   }
   int64_t count = *elementCount(x.getShape());
   if (inferred >= 0) {
@@ -361,9 +360,8 @@ static LogicalResult inferBinary(std::optional<Location> loc, StringRef op,
       failed(getFloatTensor(loc, op, rhs, "rhs", -1, b)))
     return failure();
   if (a != b)
-    return ShapeError(loc, op)
-           << "expects operands of the same type, but got " << a << " and "
-           << b;
+    return ShapeError(loc, op) << "expects operands of the same type, but got "
+                               << a << " and " << b;
   results.push_back(a);
   return success();
 }
@@ -379,10 +377,9 @@ static LogicalResult inferUnary(std::optional<Location> loc, StringRef op,
 }
 
 #define CREDO_BINARY_INFERENCE(OP)                                             \
-  LogicalResult OP::inferReturnTypes(MLIRContext *,                            \
-                                     std::optional<Location> loc,              \
-                                     Adaptor adaptor,                          \
-                                     SmallVectorImpl<Type> &results) {         \
+  LogicalResult OP::inferReturnTypes(                                          \
+      MLIRContext *, std::optional<Location> loc, Adaptor adaptor,             \
+      SmallVectorImpl<Type> &results) {                                        \
     return inferBinary(loc, getOperationName(), adaptor.getLhs(),              \
                        adaptor.getRhs(), results);                             \
   }
@@ -392,10 +389,9 @@ CREDO_BINARY_INFERENCE(MulOp)
 #undef CREDO_BINARY_INFERENCE
 
 #define CREDO_UNARY_INFERENCE(OP)                                              \
-  LogicalResult OP::inferReturnTypes(MLIRContext *,                            \
-                                     std::optional<Location> loc,              \
-                                     Adaptor adaptor,                          \
-                                     SmallVectorImpl<Type> &results) {         \
+  LogicalResult OP::inferReturnTypes(                                          \
+      MLIRContext *, std::optional<Location> loc, Adaptor adaptor,             \
+      SmallVectorImpl<Type> &results) {                                        \
     return inferUnary(loc, getOperationName(), adaptor.getInput(), results);   \
   }
 CREDO_UNARY_INFERENCE(ReluOp)
@@ -439,9 +435,8 @@ LogicalResult SoftmaxCrossEntropyOp::inferReturnTypes(
               "but got "
            << adaptor.getLabels().getType();
   if (t.getRank() != 1 || t.getDimSize(0) != z.getDimSize(0))
-    return ShapeError(loc, op)
-           << "expects labels of shape [" << z.getDimSize(0)
-           << "] (one per logits row), but got " << t;
+    return ShapeError(loc, op) << "expects labels of shape [" << z.getDimSize(0)
+                               << "] (one per logits row), but got " << t;
   results.push_back(RankedTensorType::get({}, z.getElementType()));
   return success();
 }

@@ -1,4 +1,5 @@
-//===- CredoOps.h - Credo ops ------------------------------------*- C++ -*-===//
+//===- CredoOps.h - Credo ops ------------------------------------*- C++
+//-*-===//
 //
 // Declares every op of the credo dialect (generated from CredoOps.td).
 //

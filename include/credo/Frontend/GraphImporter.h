@@ -35,10 +35,9 @@ struct ImportOptions {
 /// Parses `buffer` (named `filename` in diagnostics) and builds a credo
 /// module. The context must have the credo and func dialects loaded (see
 /// credo::registerAllDialects). Returns null after reporting errors.
-mlir::OwningOpRef<mlir::ModuleOp> importGraph(llvm::StringRef buffer,
-                                              llvm::StringRef filename,
-                                              mlir::MLIRContext &context,
-                                              const ImportOptions &options = {});
+mlir::OwningOpRef<mlir::ModuleOp>
+importGraph(llvm::StringRef buffer, llvm::StringRef filename,
+            mlir::MLIRContext &context, const ImportOptions &options = {});
 
 } // namespace credo
 
