@@ -221,10 +221,16 @@ private:
       return static_cast<int64_t>(v.get<uint64_t>());
     }
     if (v.is_number_float() && std::isfinite(v.get<double>()) &&
-        std::floor(v.get<double>()) == v.get<double>())
-      fail(pointer,
-           "integer " + formatNumber(v.get<double>()) + " is out of range",
-           node);
+        std::floor(v.get<double>()) == v.get<double>()) {
+      double d = v.get<double>();
+      if (std::fabs(d) < 9.2e18)
+        fail(pointer,
+             "expected an integer written without a fraction or exponent, "
+             "but got " +
+                 formatNumber(d),
+             node);
+      fail(pointer, "integer " + formatNumber(d) + " is out of range", node);
+    }
     expect(v, v.is_number_integer(), pointer, "an integer", node);
     return v.get<int64_t>();
   }
@@ -323,9 +329,14 @@ RankedTensorType Importer::parseTensorType(const json &obj,
     std::string dimPtr = JsonDocument::child(shapePtr, i);
     int64_t d;
     if (shape[i].is_string()) {
-      if (shape[i].get<std::string>() != "batch" || !allowBatch || i != 0)
-        fail(dimPtr, allowBatch ? "only the first dimension may be \"batch\""
-                                : "parameters have no \"batch\" dimension");
+      std::string sym = shape[i].get<std::string>();
+      if (sym != "batch")
+        fail(dimPtr, "unknown symbolic dimension \"" + sym +
+                         "\" (the only one is \"batch\")");
+      if (!allowBatch)
+        fail(dimPtr, "parameters have no \"batch\" dimension");
+      if (i != 0)
+        fail(dimPtr, "only the first dimension may be \"batch\"");
       d = batch;
     } else {
       d = getInt(shape[i], dimPtr);
@@ -415,8 +426,18 @@ Attribute Importer::parseInit(const json &v, const std::string &pointer) {
   return attr;
 }
 
+/// Names of the functions Credo generates; no graph value may take them.
+static bool isReservedName(StringRef name) {
+  return name == "forward" || name == "train_step" || name == "eval_step" ||
+         name == "init";
+}
+
 void Importer::declareName(const std::string &name, Entity entity,
                            const std::string &namePointer) {
+  if (isReservedName(name))
+    fail(namePointer, "the name '" + name +
+                          "' is reserved for a generated function; choose "
+                          "another");
   auto [it, inserted] = names.try_emplace(name, entity);
   if (inserted) {
     namePointers[name] = namePointer;

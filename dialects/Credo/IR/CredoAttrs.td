@@ -44,9 +44,10 @@ def Credo_InitAttr : Credo_Attr<"Init", "init"> {
     | `he_uniform`     | `seed` (0)                     | U(−a, a), a = sqrt(6 / fan_in)            |
     | `he_normal`      | `seed` (0)                     | N(0, 2 / fan_in)                          |
 
-    Fans: a rank-2 `[in, out]` weight has fan_in = in, fan_out = out; a
-    rank-4 `[out, in, kh, kw]` kernel has fan_in = in·kh·kw and
-    fan_out = out·kh·kw; a rank-1 tensor of n elements has fan_in = fan_out = n.
+    Fans: a rank-2 `[in, out]` (dense) weight has fan_in = in,
+    fan_out = out; a rank-r ≥ 3 `[out, in, k1, …]` (convolution) kernel has
+    fan_in = in·k1·… and fan_out = out·k1·…; a rank-1 tensor of n elements
+    has fan_in = fan_out = n; a scalar has fan_in = fan_out = 1.
 
     ```mlir
     #credo.init<zeros>
