@@ -12,7 +12,7 @@ namespace mlir {
 class DialectRegistry;
 } // namespace mlir
 
-namespace credo {
+namespace mlir::credo {
 
 /// Registers the credo dialect and the upstream dialects Credo's pipelines
 /// produce, with their interface extensions.
@@ -28,6 +28,6 @@ void registerAllPasses();
 void registerUpstreamDialects(mlir::DialectRegistry &registry);
 void registerUpstreamPasses();
 
-} // namespace credo
+} // namespace mlir::credo
 
 #endif // CREDO_INITCREDO_H

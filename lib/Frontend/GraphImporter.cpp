@@ -29,7 +29,7 @@
 using json = nlohmann::json;
 using namespace mlir;
 
-namespace credo {
+namespace mlir::credo {
 namespace {
 
 /// Largest accepted dimension and element count of any tensor.
@@ -1011,4 +1011,4 @@ OwningOpRef<ModuleOp> importGraph(StringRef buffer, StringRef filename,
   return importer.run(buffer);
 }
 
-} // namespace credo
+} // namespace mlir::credo

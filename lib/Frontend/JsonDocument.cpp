@@ -15,7 +15,7 @@
 
 using json = nlohmann::json;
 
-namespace credo {
+namespace mlir::credo {
 
 namespace {
 /// A char iterator that records in `*mark` how far it has advanced.
@@ -246,4 +246,4 @@ std::string JsonDocument::child(const std::string &pointer,
   return out;
 }
 
-} // namespace credo
+} // namespace mlir::credo

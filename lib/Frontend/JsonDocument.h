@@ -17,7 +17,7 @@
 #include <utility>
 #include <vector>
 
-namespace credo {
+namespace mlir::credo {
 
 class JsonDocument {
 public:
@@ -51,6 +51,6 @@ private:
   std::vector<size_t> lineStarts;
 };
 
-} // namespace credo
+} // namespace mlir::credo
 
 #endif // CREDO_LIB_FRONTEND_JSONDOCUMENT_H

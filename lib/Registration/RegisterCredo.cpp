@@ -8,11 +8,22 @@
 #include "credo/InitCredo.h"
 
 #include "Credo/IR/CredoDialect.h"
+#include "credo/Conversion/CredoToDnnl/CredoToDnnl.h"
+#include "credo/Conversion/CredoToLinalg/CredoToLinalg.h"
+#include "credo/Pipelines/Pipelines.h"
+#include "credo/Transforms/Passes.h"
 #include "mlir/IR/DialectRegistry.h"
 
-void credo::registerAllDialects(mlir::DialectRegistry &registry) {
+void mlir::credo::registerAllDialects(mlir::DialectRegistry &registry) {
   registerUpstreamDialects(registry);
   registry.insert<mlir::credo::CredoDialect>();
+  registerCallKernelBufferization(registry);
 }
 
-void credo::registerAllPasses() { registerUpstreamPasses(); }
+void mlir::credo::registerAllPasses() {
+  registerUpstreamPasses();
+  registerCredoTransformsPasses();
+  registerCredoToDnnlPasses();
+  registerCredoToLinalgPasses();
+  registerCredoPipelines();
+}

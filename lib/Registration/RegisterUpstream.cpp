@@ -12,9 +12,9 @@
 #include "mlir/InitAllExtensions.h"
 #include "mlir/InitAllPasses.h"
 
-void credo::registerUpstreamDialects(mlir::DialectRegistry &registry) {
+void mlir::credo::registerUpstreamDialects(mlir::DialectRegistry &registry) {
   mlir::registerAllDialects(registry);
   mlir::registerAllExtensions(registry);
 }
 
-void credo::registerUpstreamPasses() { mlir::registerAllPasses(); }
+void mlir::credo::registerUpstreamPasses() { mlir::registerAllPasses(); }

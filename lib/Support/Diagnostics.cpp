@@ -76,9 +76,8 @@ StringRef severityName(DiagnosticSeverity s) {
 }
 } // namespace
 
-std::shared_ptr<void> credo::installDiagnosticPrinter(MLIRContext &context,
-                                                      llvm::raw_ostream &os,
-                                                      unsigned *errorCount) {
+std::shared_ptr<void> mlir::credo::installDiagnosticPrinter(
+    MLIRContext &context, llvm::raw_ostream &os, unsigned *errorCount) {
   DiagnosticEngine &engine = context.getDiagEngine();
   DiagnosticEngine::HandlerID id =
       engine.registerHandler([&os, errorCount](Diagnostic &diag) {

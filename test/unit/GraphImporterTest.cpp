@@ -1,6 +1,6 @@
 //===- GraphImporterTest.cpp - The JSON importer's C++ API ------*- C++ -*-===//
 //
-// Imports small graphs through ::credo::importGraph and checks the module:
+// Imports small graphs through mlir::credo::importGraph and checks the module:
 // nodes listed out of order are emitted in dependency order, a value used
 // twice is computed once, and errors come back as diagnostics, not crashes.
 //
@@ -27,18 +27,18 @@ protected:
   GraphImporterTest() : ctx(makeRegistry()) {}
   static DialectRegistry makeRegistry() {
     DialectRegistry registry;
-    ::credo::registerAllDialects(registry);
+    mlir::credo::registerAllDialects(registry);
     return registry;
   }
 
   OwningOpRef<ModuleOp> import(const std::string &text,
-                               ::credo::ImportOptions options = {}) {
+                               mlir::credo::ImportOptions options = {}) {
     errors.clear();
     ScopedDiagnosticHandler handler(&ctx, [&](Diagnostic &diag) {
       errors.push_back(diag.str());
       return success();
     });
-    return ::credo::importGraph(text, "test.json", ctx, options);
+    return mlir::credo::importGraph(text, "test.json", ctx, options);
   }
 
   MLIRContext ctx;
@@ -73,7 +73,7 @@ TEST_F(GraphImporterTest, EmitsNodesInDependencyOrder) {
 }
 
 TEST_F(GraphImporterTest, BatchOptionSizesTheBatchDimension) {
-  ::credo::ImportOptions options;
+  mlir::credo::ImportOptions options;
   options.batchSize = 17;
   OwningOpRef<ModuleOp> module = import(kOutOfOrder, options);
   ASSERT_TRUE(module);

@@ -9,7 +9,7 @@
 
 #include <gtest/gtest.h>
 
-using credo::JsonDocument;
+using mlir::credo::JsonDocument;
 
 namespace {
 

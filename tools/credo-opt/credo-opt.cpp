@@ -13,8 +13,8 @@
 
 int main(int argc, char **argv) {
   mlir::DialectRegistry registry;
-  credo::registerAllDialects(registry);
-  credo::registerAllPasses();
+  mlir::credo::registerAllDialects(registry);
+  mlir::credo::registerAllPasses();
   return mlir::asMainReturnCode(
       mlir::MlirOptMain(argc, argv, "Credo optimizer driver\n", registry));
 }

@@ -81,11 +81,11 @@ mlir::OwningOpRef<mlir::ModuleOp> loadModel(const Options &opts,
     error("cannot read '" + opts.input + "': " + ec.message());
     return nullptr;
   }
-  credo::ImportOptions importOptions;
+  mlir::credo::ImportOptions importOptions;
   importOptions.batchSize = opts.batch;
-  return credo::importGraph((*buffer)->getBuffer(),
-                            opts.input == "-" ? "<stdin>" : opts.input, context,
-                            importOptions);
+  return mlir::credo::importGraph((*buffer)->getBuffer(),
+                                  opts.input == "-" ? "<stdin>" : opts.input,
+                                  context, importOptions);
 }
 
 /// Opens `path` ("-" is stdout) and calls `write` on it.
@@ -109,9 +109,9 @@ int writeOutput(const std::string &path,
 
 int runImport(const Options &opts) {
   mlir::DialectRegistry registry;
-  credo::registerAllDialects(registry);
+  mlir::credo::registerAllDialects(registry);
   mlir::MLIRContext context(registry);
-  auto printer = credo::installDiagnosticPrinter(context, llvm::errs());
+  auto printer = mlir::credo::installDiagnosticPrinter(context, llvm::errs());
   mlir::OwningOpRef<mlir::ModuleOp> module = loadModel(opts, context);
   if (!module)
     return kUserError;
@@ -126,9 +126,9 @@ int runImport(const Options &opts) {
 
 int runCheck(const Options &opts) {
   mlir::DialectRegistry registry;
-  credo::registerAllDialects(registry);
+  mlir::credo::registerAllDialects(registry);
   mlir::MLIRContext context(registry);
-  auto printer = credo::installDiagnosticPrinter(context, llvm::errs());
+  auto printer = mlir::credo::installDiagnosticPrinter(context, llvm::errs());
   mlir::OwningOpRef<mlir::ModuleOp> module = loadModel(opts, context);
   if (!module)
     return kUserError;

@@ -460,6 +460,26 @@ LogicalResult MseOp::inferReturnTypes(MLIRContext *,
 }
 
 //===----------------------------------------------------------------------===//
+// CallKernelOp
+//===----------------------------------------------------------------------===//
+
+LogicalResult CallKernelOp::verify() {
+  if (getResults().size() != getOuts().size())
+    return emitOpError() << "expects one result per 'outs' operand, but got "
+                         << getResults().size() << " results and "
+                         << getOuts().size() << " outs";
+  for (auto [out, result] : llvm::zip(getOuts(), getResults()))
+    if (out.getType() != result.getType())
+      return emitOpError() << "expects result type " << result.getType()
+                           << " to match its 'outs' operand type "
+                           << out.getType();
+  for (Value v : getOperands())
+    if (!cast<RankedTensorType>(v.getType()).hasStaticShape())
+      return emitOpError() << "expects static shapes, but got " << v.getType();
+  return success();
+}
+
+//===----------------------------------------------------------------------===//
 // Custom assembly directives
 //===----------------------------------------------------------------------===//
 

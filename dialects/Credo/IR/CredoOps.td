@@ -14,5 +14,6 @@ include "Credo/IR/CredoParamOps.td"
 include "Credo/IR/CredoLayerOps.td"
 include "Credo/IR/CredoElementwiseOps.td"
 include "Credo/IR/CredoLossOps.td"
+include "Credo/IR/CredoKernelOps.td"
 
 #endif // CREDO_OPS_TD

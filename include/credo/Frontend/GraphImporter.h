@@ -21,7 +21,7 @@ class MLIRContext;
 class ModuleOp;
 } // namespace mlir
 
-namespace credo {
+namespace mlir::credo {
 
 /// The newest graph format version this build reads.
 constexpr int64_t kGraphFormatVersion = 1;
@@ -34,11 +34,11 @@ struct ImportOptions {
 
 /// Parses `buffer` (named `filename` in diagnostics) and builds a credo
 /// module. The context must have the credo and func dialects loaded (see
-/// credo::registerAllDialects). Returns null after reporting errors.
+/// mlir::credo::registerAllDialects). Returns null after reporting errors.
 mlir::OwningOpRef<mlir::ModuleOp>
 importGraph(llvm::StringRef buffer, llvm::StringRef filename,
             mlir::MLIRContext &context, const ImportOptions &options = {});
 
-} // namespace credo
+} // namespace mlir::credo
 
 #endif // CREDO_FRONTEND_GRAPHIMPORTER_H

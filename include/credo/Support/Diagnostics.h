@@ -19,7 +19,7 @@ namespace mlir {
 class MLIRContext;
 } // namespace mlir
 
-namespace credo {
+namespace mlir::credo {
 
 /// Routes the context's diagnostics to `os` in Credo's format while the
 /// returned handle lives. Counts errors in `*errorCount` when given.
@@ -27,6 +27,6 @@ std::shared_ptr<void> installDiagnosticPrinter(mlir::MLIRContext &context,
                                                llvm::raw_ostream &os,
                                                unsigned *errorCount = nullptr);
 
-} // namespace credo
+} // namespace mlir::credo
 
 #endif // CREDO_SUPPORT_DIAGNOSTICS_H

@@ -1,0 +1,49 @@
+//===- CredoKernelOps.td - Calls into runtime kernels ------*- tablegen -*-===//
+//
+// The destination-passing op that the CPU fast path (convert-credo-to-dnnl)
+// produces: a call to a runtime kernel on tensors, which bufferizes into a
+// func.call on the operands' buffers.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef CREDO_KERNEL_OPS_TD
+#define CREDO_KERNEL_OPS_TD
+
+include "Credo/IR/CredoDialect.td"
+include "mlir/Interfaces/DestinationStyleOpInterface.td"
+
+def Credo_CallKernelOp : Credo_Op<"call_kernel",
+    [AttrSizedOperandSegments, DestinationStyleOpInterface]> {
+  let summary = "calls a runtime kernel in destination-passing style";
+  let description = [{
+    Runs the runtime kernel `@kernel`, which reads the `ins` tensors and
+    writes the `outs` tensors in place: `outs ← kernel(ins, scalars)`. The
+    results are the updated `outs`. After bufferization it becomes
+    `func.call @kernel(ins…, outs…, scalars…)` with every buffer passed as a
+    contiguous 1-D memref and every scalar as an `i64`; `@kernel` must be a
+    function declaration of exactly that signature. Produced by
+    `convert-credo-to-dnnl`; users do not write it.
+
+    ```mlir
+    %y = credo.call_kernel @credo_rt_relu_f32 ins(%x : tensor<4x8xf32>)
+           outs(%e : tensor<4x8xf32>) scalars [32] -> tensor<4x8xf32>
+    ```
+  }];
+  let arguments = (ins FlatSymbolRefAttr:$kernel,
+                       Variadic<AnyRankedTensor>:$ins,
+                       Variadic<AnyRankedTensor>:$outs,
+                       DenseI64ArrayAttr:$scalars);
+  let results = (outs Variadic<AnyRankedTensor>:$results);
+  let assemblyFormat = [{
+    $kernel `ins` `(` $ins `:` type($ins) `)` `outs` `(` $outs `:` type($outs) `)`
+    `scalars` $scalars attr-dict `->` type($results)
+  }];
+  let hasVerifier = 1;
+  let extraClassDeclaration = [{
+    ::mlir::MutableOperandRange getDpsInitsMutable() {
+      return getOutsMutable();
+    }
+  }];
+}
+
+#endif // CREDO_KERNEL_OPS_TD

@@ -1,0 +1,42 @@
+//===- Passes.td - credo → oneDNN kernel calls -------------*- tablegen -*-===//
+//
+// The CPU fast path: credo ops with a oneDNN kernel become calls to it.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef CREDO_CONVERSION_CREDOTODNNL_PASSES_TD
+#define CREDO_CONVERSION_CREDOTODNNL_PASSES_TD
+
+include "mlir/Pass/PassBase.td"
+
+def ConvertCredoToDnnl : Pass<"convert-credo-to-dnnl", "::mlir::ModuleOp"> {
+  let summary = "lower f32 dense, conv2d, pooling, softmax and activations to oneDNN kernel calls";
+  let description = [{
+    Rewrites each f32 `credo.dense`, `credo.conv2d`, `credo.max_pool2d`,
+    `credo.avg_pool2d`, `credo.softmax`, `credo.relu`, `credo.sigmoid`,
+    `credo.tanh` and `credo.softplus` into a `credo.call_kernel` of the
+    runtime's oneDNN kernel (see runtime/include/credo/kernels.h) writing
+    into a fresh `tensor.empty`, and declares the kernels it uses. Other ops
+    (f64 ops, losses, shape and arithmetic ops) are left for
+    `convert-credo-to-linalg`.
+
+    Before:
+    ```mlir
+    %y = credo.relu %x : tensor<4x8xf32>
+    ```
+    After:
+    ```mlir
+    %e = tensor.empty() : tensor<4x8xf32>
+    %y = credo.call_kernel @credo_rt_relu_f32 ins(%x : tensor<4x8xf32>)
+           outs(%e : tensor<4x8xf32>) scalars [32] -> tensor<4x8xf32>
+    func.func private @credo_rt_relu_f32(!llvm.ptr, !llvm.ptr, i64)
+    ```
+  }];
+  let dependentDialects = ["::mlir::func::FuncDialect",
+                           "::mlir::tensor::TensorDialect",
+                           "::mlir::memref::MemRefDialect",
+                           "::mlir::arith::ArithDialect",
+                           "::mlir::LLVM::LLVMDialect"];
+}
+
+#endif // CREDO_CONVERSION_CREDOTODNNL_PASSES_TD

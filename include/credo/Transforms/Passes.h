@@ -1,0 +1,29 @@
+//===- Passes.h - Credo → Credo transformations -----------------*- C++ -*-===//
+//
+// Declarations and registration of the backend-agnostic credo passes.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef CREDO_TRANSFORMS_PASSES_H
+#define CREDO_TRANSFORMS_PASSES_H
+
+#include "mlir/Pass/Pass.h"
+
+namespace mlir {
+class ModuleOp;
+namespace func {
+class FuncDialect;
+} // namespace func
+} // namespace mlir
+
+namespace mlir::credo {
+
+#define GEN_PASS_DECL
+#include "credo/Transforms/Passes.h.inc"
+
+#define GEN_PASS_REGISTRATION
+#include "credo/Transforms/Passes.h.inc"
+
+} // namespace mlir::credo
+
+#endif // CREDO_TRANSFORMS_PASSES_H

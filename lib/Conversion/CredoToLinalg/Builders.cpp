@@ -1,0 +1,105 @@
+//===- Builders.cpp - Helpers shared by the credo → linalg patterns -*- C++
+//-*-===//
+//
+// Implements the linalg.generic builders of Builders.h.
+//
+//===----------------------------------------------------------------------===//
+
+#include "Builders.h"
+
+using namespace mlir;
+
+namespace mlir::credo::linalg_builders {
+
+Value floatConst(OpBuilder &b, Location loc, Type type, double value) {
+  return b.create<arith::ConstantOp>(loc, type, b.getFloatAttr(type, value));
+}
+
+Value empty(OpBuilder &b, Location loc, RankedTensorType type) {
+  return b.create<tensor::EmptyOp>(loc, type.getShape(), type.getElementType());
+}
+
+Value filled(OpBuilder &b, Location loc, RankedTensorType type, double value) {
+  Value c = floatConst(b, loc, type.getElementType(), value);
+  return b.create<linalg::FillOp>(loc, c, empty(b, loc, type)).getResult(0);
+}
+
+Value mapped(OpBuilder &b, Location loc, RankedTensorType type,
+             ValueRange inputs, ArrayRef<AffineMap> inputMaps,
+             const BodyFn &body) {
+  SmallVector<AffineMap> maps(inputMaps);
+  maps.push_back(b.getMultiDimIdentityMap(type.getRank()));
+  SmallVector<utils::IteratorType> iters(type.getRank(),
+                                         utils::IteratorType::parallel);
+  auto op = b.create<linalg::GenericOp>(
+      loc, type, inputs, ValueRange{empty(b, loc, type)}, maps, iters,
+      [&](OpBuilder &nb, Location nloc, ValueRange args) {
+        nb.create<linalg::YieldOp>(nloc, body(nb, nloc, args.drop_back()));
+      });
+  return op.getResult(0);
+}
+
+Value elementwise(OpBuilder &b, Location loc, RankedTensorType type,
+                  ValueRange inputs, const BodyFn &body) {
+  SmallVector<AffineMap> maps(inputs.size(),
+                              b.getMultiDimIdentityMap(type.getRank()));
+  return mapped(b, loc, type, inputs, maps, body);
+}
+
+Value broadcast(OpBuilder &b, Location loc, Value input, RankedTensorType type,
+                ArrayRef<int64_t> dims) {
+  SmallVector<AffineExpr> exprs;
+  for (int64_t d : dims)
+    exprs.push_back(b.getAffineDimExpr(d));
+  AffineMap map = AffineMap::get(type.getRank(), 0, exprs, b.getContext());
+  return mapped(b, loc, type, {input}, {map},
+                [](OpBuilder &, Location, ValueRange a) { return a[0]; });
+}
+
+Value reduce(
+    OpBuilder &b, Location loc, Value input, ArrayRef<int64_t> reduced,
+    double init,
+    const std::function<Value(OpBuilder &, Location, Value, Value)> &combine) {
+  auto type = cast<RankedTensorType>(input.getType());
+  SmallVector<int64_t> keptShape;
+  SmallVector<AffineExpr> keptExprs;
+  SmallVector<utils::IteratorType> iters;
+  for (int64_t d = 0; d < type.getRank(); ++d) {
+    bool isReduced = llvm::is_contained(reduced, d);
+    iters.push_back(isReduced ? utils::IteratorType::reduction
+                              : utils::IteratorType::parallel);
+    if (!isReduced) {
+      keptShape.push_back(type.getDimSize(d));
+      keptExprs.push_back(b.getAffineDimExpr(d));
+    }
+  }
+  auto resultType = RankedTensorType::get(keptShape, type.getElementType());
+  Value acc = filled(b, loc, resultType, init);
+  SmallVector<AffineMap> maps = {
+      b.getMultiDimIdentityMap(type.getRank()),
+      AffineMap::get(type.getRank(), 0, keptExprs, b.getContext())};
+  auto op = b.create<linalg::GenericOp>(
+      loc, resultType, ValueRange{input}, ValueRange{acc}, maps, iters,
+      [&](OpBuilder &nb, Location nloc, ValueRange args) {
+        nb.create<linalg::YieldOp>(nloc, combine(nb, nloc, args[1], args[0]));
+      });
+  return op.getResult(0);
+}
+
+Value padSpatial(OpBuilder &b, Location loc, Value input, ArrayRef<int64_t> pad,
+                 double value) {
+  if (pad[0] == 0 && pad[1] == 0)
+    return input;
+  auto type = cast<RankedTensorType>(input.getType());
+  SmallVector<int64_t> shape(type.getShape());
+  shape[2] += 2 * pad[0];
+  shape[3] += 2 * pad[1];
+  auto padded = RankedTensorType::get(shape, type.getElementType());
+  SmallVector<OpFoldResult> low = {b.getIndexAttr(0), b.getIndexAttr(0),
+                                   b.getIndexAttr(pad[0]),
+                                   b.getIndexAttr(pad[1])};
+  Value c = floatConst(b, loc, type.getElementType(), value);
+  return b.create<tensor::PadOp>(loc, padded, input, low, low, c);
+}
+
+} // namespace mlir::credo::linalg_builders

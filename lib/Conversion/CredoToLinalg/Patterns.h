@@ -1,0 +1,21 @@
+//===- Patterns.h - credo → linalg pattern families -------------*- C++ -*-===//
+//
+// Each op family's patterns live in their own file; this header lets the
+// pass collect them.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef CREDO_LIB_CONVERSION_CREDOTOLINALG_PATTERNS_H
+#define CREDO_LIB_CONVERSION_CREDOTOLINALG_PATTERNS_H
+
+namespace mlir {
+class RewritePatternSet;
+} // namespace mlir
+
+namespace mlir::credo {
+void populateLayerToLinalgPatterns(mlir::RewritePatternSet &patterns);
+void populateElementwiseToLinalgPatterns(mlir::RewritePatternSet &patterns);
+void populateLossToLinalgPatterns(mlir::RewritePatternSet &patterns);
+} // namespace mlir::credo
+
+#endif // CREDO_LIB_CONVERSION_CREDOTOLINALG_PATTERNS_H

@@ -1,0 +1,97 @@
+//===- CpuPipeline.cpp - credo → LLVM for the CPU ---------------*- C++ -*-===//
+//
+// The CPU pipeline: parameters become arguments; heavy f32 ops become oneDNN
+// kernel calls (unless the reference kernels are asked for) and everything
+// else linalg; one-shot bufferization with identity layouts; results become
+// out-parameters; buffers are freed; loops are lowered to LLVM with the
+// bare-pointer calling convention, so an entry point is a plain C function of
+// pointers.
+//
+//===----------------------------------------------------------------------===//
+
+#include "credo/Pipelines/Pipelines.h"
+
+#include "credo/Conversion/CredoToDnnl/CredoToDnnl.h"
+#include "credo/Conversion/CredoToLinalg/CredoToLinalg.h"
+#include "credo/Transforms/Passes.h"
+
+#include "mlir/Conversion/Passes.h"
+#include "mlir/Dialect/Bufferization/Pipelines/Passes.h"
+#include "mlir/Dialect/Bufferization/Transforms/OneShotAnalysis.h"
+#include "mlir/Dialect/Bufferization/Transforms/Passes.h"
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/Linalg/Passes.h"
+#include "mlir/Dialect/MemRef/Transforms/Passes.h"
+#include "mlir/Pass/PassManager.h"
+#include "mlir/Pass/PassOptions.h"
+#include "mlir/Pass/PassRegistry.h"
+#include "mlir/Transforms/Passes.h"
+
+using namespace mlir;
+
+void mlir::credo::buildCpuPipeline(OpPassManager &pm,
+                                   const CpuPipelineOptions &options) {
+  pm.addPass(createCredoParamsToArgs());
+  if (options.kernels == CpuKernels::Dnnl)
+    pm.addPass(createConvertCredoToDnnl());
+  pm.addPass(createConvertCredoToLinalg());
+  pm.addNestedPass<func::FuncOp>(createLinalgElementwiseOpFusionPass());
+  pm.addPass(createCanonicalizerPass());
+  pm.addPass(createCSEPass());
+
+  bufferization::OneShotBufferizationOptions bufferization;
+  bufferization.bufferizeFunctionBoundaries = true;
+  bufferization.setFunctionBoundaryTypeConversion(
+      bufferization::LayoutMapOption::IdentityLayoutMap);
+  bufferization.unknownTypeConverterFn =
+      [](Value value, Attribute memorySpace,
+         const bufferization::BufferizationOptions &) {
+        return bufferization::getMemRefTypeWithStaticIdentityLayout(
+            cast<TensorType>(value.getType()), memorySpace);
+      };
+  pm.addPass(bufferization::createOneShotBufferizePass(bufferization));
+  bufferization::BufferResultsToOutParamsOpts outParams;
+  outParams.hoistStaticAllocs = true;
+  pm.addPass(bufferization::createBufferResultsToOutParamsPass(outParams));
+  bufferization::BufferDeallocationPipelineOptions dealloc;
+  bufferization::buildBufferDeallocationPipeline(pm, dealloc);
+  pm.addPass(createCanonicalizerPass());
+
+  pm.addNestedPass<func::FuncOp>(createConvertLinalgToLoopsPass());
+  pm.addPass(createConvertSCFToCFPass());
+  pm.addPass(memref::createExpandStridedMetadataPass());
+  pm.addPass(createLowerAffinePass());
+  pm.addPass(createFinalizeMemRefToLLVMConversionPass());
+  pm.addPass(createArithToLLVMConversionPass());
+  pm.addPass(createConvertMathToLLVMPass());
+  pm.addPass(createConvertMathToLibmPass());
+  pm.addPass(createConvertIndexToLLVMPass());
+  ConvertFuncToLLVMPassOptions funcToLLVM;
+  funcToLLVM.useBarePtrCallConv = true;
+  pm.addPass(createConvertFuncToLLVMPass(funcToLLVM));
+  pm.addPass(createConvertControlFlowToLLVMPass());
+  pm.addPass(createReconcileUnrealizedCastsPass());
+  pm.addPass(createCanonicalizerPass());
+}
+
+namespace {
+struct CpuPipelineCliOptions
+    : public PassPipelineOptions<CpuPipelineCliOptions> {
+  Option<std::string> kernels{*this, "kernels",
+                              llvm::cl::desc("dnnl (default) or reference"),
+                              llvm::cl::init("dnnl")};
+};
+} // namespace
+
+void mlir::credo::registerCredoPipelines() {
+  PassPipelineRegistration<CpuPipelineCliOptions>(
+      "credo-cpu-pipeline",
+      "Lower a credo module to the LLVM dialect for the CPU (what credoc "
+      "build and credoc run compile)",
+      [](OpPassManager &pm, const CpuPipelineCliOptions &cli) {
+        CpuPipelineOptions options;
+        options.kernels = cli.kernels == "reference" ? CpuKernels::Reference
+                                                     : CpuKernels::Dnnl;
+        buildCpuPipeline(pm, options);
+      });
+}

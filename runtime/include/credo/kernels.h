@@ -1,0 +1,58 @@
+/*===- credo/kernels.h - CPU kernels called by generated code ----*- C -*-===*\
+|*                                                                          *|
+|* The oneDNN-backed kernels that Credo's CPU code generator calls. Buffers *|
+|* are row-major and contiguous (bare pointers); shapes are passed as       *|
+|* 64-bit integers. Kernels cache one oneDNN primitive per shape (per       *|
+|* thread) and record failures for credo_rt_take_status().                  *|
+|*                                                                          *|
+\*===----------------------------------------------------------------------===*/
+
+#ifndef CREDO_KERNELS_H
+#define CREDO_KERNELS_H
+
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* y[M,N] = x[M,K] · w[K,N] (+ b[N]) */
+void credo_rt_dense_f32(const float *x, const float *w, float *y, int64_t m,
+                        int64_t k, int64_t n);
+void credo_rt_dense_bias_f32(const float *x, const float *w, const float *b,
+                             float *y, int64_t m, int64_t k, int64_t n);
+
+/* y[B,O,OH,OW] = conv(x[B,C,H,W], w[O,C,KH,KW]) (+ b[O]) with strides
+ * (sh, sw) and symmetric zero padding (ph, pw). */
+#define CREDO_CONV2D_SHAPE_ARGS                                                \
+  int64_t b, int64_t c, int64_t h, int64_t w_, int64_t o, int64_t kh,          \
+      int64_t kw, int64_t sh, int64_t sw, int64_t ph, int64_t pw, int64_t oh,  \
+      int64_t ow
+void credo_rt_conv2d_f32(const float *x, const float *w, float *y,
+                         CREDO_CONV2D_SHAPE_ARGS);
+void credo_rt_conv2d_bias_f32(const float *x, const float *w, const float *bias,
+                              float *y, CREDO_CONV2D_SHAPE_ARGS);
+
+/* Pooling of x[B,C,H,W] into y[B,C,OH,OW] with a (kh, kw) window, strides
+ * (sh, sw) and padding (ph, pw). Average pooling excludes padding. */
+#define CREDO_POOL2D_SHAPE_ARGS                                                \
+  int64_t b, int64_t c, int64_t h, int64_t w, int64_t kh, int64_t kw,          \
+      int64_t sh, int64_t sw, int64_t ph, int64_t pw, int64_t oh, int64_t ow
+void credo_rt_max_pool2d_f32(const float *x, float *y, CREDO_POOL2D_SHAPE_ARGS);
+void credo_rt_avg_pool2d_f32(const float *x, float *y, CREDO_POOL2D_SHAPE_ARGS);
+
+/* Softmax of x viewed as [outer, axis, inner] along the middle dimension. */
+void credo_rt_softmax_f32(const float *x, float *y, int64_t outer, int64_t axis,
+                          int64_t inner);
+
+/* Elementwise activations over n elements. */
+void credo_rt_relu_f32(const float *x, float *y, int64_t n);
+void credo_rt_sigmoid_f32(const float *x, float *y, int64_t n);
+void credo_rt_tanh_f32(const float *x, float *y, int64_t n);
+void credo_rt_softplus_f32(const float *x, float *y, int64_t n);
+
+#ifdef __cplusplus
+} /* extern "C" */
+#endif
+
+#endif /* CREDO_KERNELS_H */

@@ -1,0 +1,182 @@
+/*===- credo/runtime.h - Credo runtime C API ---------------------*- C -*-===*\
+|*                                                                          *|
+|* The C ABI that Credo's generated code and its users call: status codes,  *|
+|* host tensors, .npy and safetensors files, model instances (parameters    *|
+|* with their initializers), and the CPU kernels (oneDNN) that generated    *|
+|* code calls. Never links MLIR. No function aborts on user input: each     *|
+|* failure returns a status and leaves a message in credo_last_error().     *|
+|*                                                                          *|
+\*===----------------------------------------------------------------------===*/
+
+#ifndef CREDO_RUNTIME_H
+#define CREDO_RUNTIME_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define CREDO_RUNTIME_VERSION 1
+#define CREDO_MAX_RANK 8
+
+/*===--- Status
+ * -------------------------------------------------------------===*/
+
+typedef enum credo_status {
+  CREDO_OK = 0,
+  CREDO_ERR_INVALID_ARGUMENT = 1, /* a bad argument (name, shape, null) */
+  CREDO_ERR_IO = 2,               /* a file could not be read or written */
+  CREDO_ERR_FORMAT = 3,           /* a file is not in the expected format */
+  CREDO_ERR_SHAPE = 4,            /* a tensor has the wrong shape or dtype */
+  CREDO_ERR_NOT_FOUND = 5,        /* a named parameter or tensor is missing */
+  CREDO_ERR_BACKEND = 6,          /* oneDNN or another backend failed */
+  CREDO_ERR_OUT_OF_MEMORY = 7,
+  CREDO_ERR_CORRUPT = 8 /* a checksum does not match */
+} credo_status;
+
+/* The message of the last failure on this thread ("" if none). */
+const char *credo_last_error(void);
+/* Clears the last failure of this thread. */
+void credo_clear_error(void);
+/* A short name for a status ("ok", "io error", ...). */
+const char *credo_status_name(credo_status status);
+
+/*===--- Tensors
+ * -------------------------------------------------------------===*/
+
+typedef enum credo_dtype {
+  CREDO_F32 = 0,
+  CREDO_F64 = 1,
+  CREDO_I32 = 2,
+  CREDO_I64 = 3
+} credo_dtype;
+
+size_t credo_dtype_size(credo_dtype dtype);
+/* "f32", "f64", "i32", "i64". */
+const char *credo_dtype_name(credo_dtype dtype);
+
+/* A host tensor: row-major, contiguous. `data` is owned when allocated by
+ * credo_tensor_alloc or a reader, and released by credo_tensor_free. */
+typedef struct credo_tensor {
+  credo_dtype dtype;
+  int32_t rank;
+  int64_t shape[CREDO_MAX_RANK];
+  void *data;
+} credo_tensor;
+
+/* Allocates zero-filled, 64-byte aligned storage. */
+credo_status credo_tensor_alloc(credo_tensor *tensor, credo_dtype dtype,
+                                int32_t rank, const int64_t *shape);
+void credo_tensor_free(credo_tensor *tensor);
+int64_t credo_tensor_numel(const credo_tensor *tensor);
+size_t credo_tensor_nbytes(const credo_tensor *tensor);
+
+/*===--- .npy files (NumPy format 1.0/2.0/3.0, little-endian, C order)
+ * ------===*/
+
+/* Reads f4/f8/i4/i8 arrays (a bool/int8/uint8 array is an error). */
+credo_status credo_npy_read(const char *path, credo_tensor *out);
+/* Writes atomically (temporary file + rename). */
+credo_status credo_npy_write(const char *path, const credo_tensor *tensor);
+
+/*===--- safetensors files
+ * ---------------------------------------------------===*/
+
+typedef struct credo_named_tensor {
+  char *name; /* owned, NUL-terminated */
+  credo_tensor tensor;
+} credo_named_tensor;
+
+typedef struct credo_tensor_set {
+  credo_named_tensor *items;
+  size_t count;
+  /* The "__metadata__" object as flat key/value strings (owned). */
+  char **metadata_keys;
+  char **metadata_values;
+  size_t metadata_count;
+} credo_tensor_set;
+
+/* Reads F32/F64/I32/I64 tensors; validates the header, offsets and sizes. */
+credo_status credo_safetensors_read(const char *path, credo_tensor_set *out);
+/* Writes atomically (temporary file + fsync + rename). `metadata_*` may be
+ * null when `metadata_count` is 0. */
+credo_status credo_safetensors_write(const char *path,
+                                     const credo_named_tensor *tensors,
+                                     size_t count,
+                                     const char *const *metadata_keys,
+                                     const char *const *metadata_values,
+                                     size_t metadata_count);
+void credo_tensor_set_free(credo_tensor_set *set);
+
+/*===--- Model instances
+ * -----------------------------------------------------===*/
+
+/* A model instance owns its parameters. It is described by the metadata
+ * text that the compiler embeds in every generated library (see
+ * docs/runtime.md): one line per parameter, input and output. */
+typedef struct credo_model credo_model;
+
+typedef enum credo_value_kind {
+  CREDO_PARAM = 0,
+  CREDO_INPUT = 1,
+  CREDO_OUTPUT = 2
+} credo_value_kind;
+
+/* Describes one parameter, input or output of a model. */
+typedef struct credo_value_info {
+  const char *name;
+  credo_dtype dtype;
+  int32_t rank;
+  const int64_t *shape;
+} credo_value_info;
+
+credo_status credo_model_create(const char *metadata, credo_model **out);
+void credo_model_destroy(credo_model *model);
+const char *credo_model_name(const credo_model *model);
+size_t credo_model_count(const credo_model *model, credo_value_kind kind);
+credo_status credo_model_info(const credo_model *model, credo_value_kind kind,
+                              size_t index, credo_value_info *info);
+/* Index of the parameter, input or output called `name`. */
+credo_status credo_model_find(const credo_model *model, credo_value_kind kind,
+                              const char *name, size_t *index);
+/* The storage of parameter `index` (row-major, 64-byte aligned). */
+void *credo_model_param_data(credo_model *model, size_t index);
+/* Fills every parameter from its initializer (deterministic per seed). */
+credo_status credo_model_init_params(credo_model *model);
+/* Copies `nbytes` into / out of a parameter; the size must match exactly. */
+credo_status credo_model_set_param(credo_model *model, const char *name,
+                                   const void *data, size_t nbytes);
+credo_status credo_model_get_param(const credo_model *model, const char *name,
+                                   void *data, size_t nbytes);
+/* Loads every parameter from a safetensors file (names, dtypes and shapes
+ * must match; extra tensors are an error). */
+credo_status credo_model_load(credo_model *model, const char *path);
+/* Saves every parameter to a safetensors file, atomically. */
+credo_status credo_model_save(const credo_model *model, const char *path);
+
+/* Fills `data` (of `count` elements of `dtype`) from an initializer given in
+ * metadata syntax, e.g. "glorot_uniform seed=1" with fans from `shape`. */
+credo_status credo_init_fill(const char *initializer, credo_dtype dtype,
+                             int32_t rank, const int64_t *shape, void *data);
+
+/*===--- Threads
+ * -------------------------------------------------------------===*/
+
+/* Threads used by CPU kernels (default 1; 0 means one per core). */
+void credo_set_num_threads(int threads);
+int credo_get_num_threads(void);
+
+/*===--- Kernel status (used by generated code)
+ * ------------------------------===*/
+
+/* Kernels cannot return a status to generated code; they record the first
+ * failure here and generated entry points return it. */
+credo_status credo_rt_take_status(void);
+
+#ifdef __cplusplus
+} /* extern "C" */
+#endif
+
+#endif /* CREDO_RUNTIME_H */

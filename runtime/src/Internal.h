@@ -1,0 +1,33 @@
+//===- Internal.h - Shared helpers of the Credo runtime ---------*- C++ -*-===//
+//
+// Error recording (thread-local message + status) and small utilities used by
+// every part of the runtime. Not installed.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef CREDO_RUNTIME_SRC_INTERNAL_H
+#define CREDO_RUNTIME_SRC_INTERNAL_H
+
+#include "credo/runtime.h"
+
+#include <string>
+
+namespace credo::rt {
+
+/// Records `message` as this thread's last error and returns `status`.
+credo_status fail(credo_status status, const std::string &message);
+
+/// Records the first failure of a kernel (see credo_rt_take_status).
+void failKernel(const std::string &message);
+
+/// Writes `size` bytes to `path` atomically: a temporary file in the same
+/// directory, fsync, then rename over `path`.
+credo_status writeFileAtomically(const std::string &path, const void *data,
+                                 size_t size);
+
+/// Reads a whole file.
+credo_status readFile(const std::string &path, std::string &out);
+
+} // namespace credo::rt
+
+#endif // CREDO_RUNTIME_SRC_INTERNAL_H

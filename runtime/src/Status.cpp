@@ -1,0 +1,206 @@
+//===- Status.cpp - Error recording and tensors -----------------*- C++ -*-===//
+//
+// The thread-local last-error message, kernel status, host tensor storage and
+// atomic file writes shared by the rest of the runtime.
+//
+//===----------------------------------------------------------------------===//
+
+#include "Internal.h"
+
+#include <cerrno>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <fcntl.h>
+#include <unistd.h>
+
+namespace {
+thread_local std::string lastError;
+thread_local credo_status kernelStatus = CREDO_OK;
+thread_local std::string kernelError;
+} // namespace
+
+namespace credo::rt {
+
+credo_status fail(credo_status status, const std::string &message) {
+  lastError = message;
+  return status;
+}
+
+void failKernel(const std::string &message) {
+  if (kernelStatus == CREDO_OK) {
+    kernelStatus = CREDO_ERR_BACKEND;
+    kernelError = message;
+  }
+}
+
+credo_status writeFileAtomically(const std::string &path, const void *data,
+                                 size_t size) {
+  std::string tmp = path + ".tmp." + std::to_string(::getpid());
+  int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  if (fd < 0)
+    return fail(CREDO_ERR_IO,
+                "cannot write '" + path + "': " + std::strerror(errno));
+  const char *p = static_cast<const char *>(data);
+  size_t left = size;
+  while (left > 0) {
+    ssize_t n = ::write(fd, p, left);
+    if (n < 0 && errno == EINTR)
+      continue;
+    if (n <= 0) {
+      std::string why = std::strerror(errno);
+      ::close(fd);
+      ::unlink(tmp.c_str());
+      return fail(CREDO_ERR_IO, "cannot write '" + path + "': " + why);
+    }
+    p += n;
+    left -= static_cast<size_t>(n);
+  }
+  if (::fsync(fd) != 0 || ::close(fd) != 0) {
+    std::string why = std::strerror(errno);
+    ::unlink(tmp.c_str());
+    return fail(CREDO_ERR_IO, "cannot write '" + path + "': " + why);
+  }
+  if (::rename(tmp.c_str(), path.c_str()) != 0) {
+    std::string why = std::strerror(errno);
+    ::unlink(tmp.c_str());
+    return fail(CREDO_ERR_IO, "cannot write '" + path + "': " + why);
+  }
+  return CREDO_OK;
+}
+
+credo_status readFile(const std::string &path, std::string &out) {
+  FILE *f = std::fopen(path.c_str(), "rb");
+  if (!f)
+    return fail(CREDO_ERR_IO,
+                "cannot read '" + path + "': " + std::strerror(errno));
+  out.clear();
+  char buf[1 << 16];
+  size_t n;
+  while ((n = std::fread(buf, 1, sizeof(buf), f)) > 0)
+    out.append(buf, n);
+  bool bad = std::ferror(f);
+  std::fclose(f);
+  if (bad)
+    return fail(CREDO_ERR_IO, "cannot read '" + path + "'");
+  return CREDO_OK;
+}
+
+} // namespace credo::rt
+
+using namespace credo::rt;
+
+extern "C" {
+
+const char *credo_last_error(void) { return lastError.c_str(); }
+
+void credo_clear_error(void) { lastError.clear(); }
+
+const char *credo_status_name(credo_status status) {
+  switch (status) {
+  case CREDO_OK:
+    return "ok";
+  case CREDO_ERR_INVALID_ARGUMENT:
+    return "invalid argument";
+  case CREDO_ERR_IO:
+    return "i/o error";
+  case CREDO_ERR_FORMAT:
+    return "bad file format";
+  case CREDO_ERR_SHAPE:
+    return "shape or dtype mismatch";
+  case CREDO_ERR_NOT_FOUND:
+    return "not found";
+  case CREDO_ERR_BACKEND:
+    return "backend failure";
+  case CREDO_ERR_OUT_OF_MEMORY:
+    return "out of memory";
+  case CREDO_ERR_CORRUPT:
+    return "corrupt data";
+  }
+  return "unknown status";
+}
+
+credo_status credo_rt_take_status(void) {
+  credo_status s = kernelStatus;
+  if (s != CREDO_OK)
+    lastError = kernelError;
+  kernelStatus = CREDO_OK;
+  kernelError.clear();
+  return s;
+}
+
+size_t credo_dtype_size(credo_dtype dtype) {
+  switch (dtype) {
+  case CREDO_F32:
+  case CREDO_I32:
+    return 4;
+  case CREDO_F64:
+  case CREDO_I64:
+    return 8;
+  }
+  return 0;
+}
+
+const char *credo_dtype_name(credo_dtype dtype) {
+  switch (dtype) {
+  case CREDO_F32:
+    return "f32";
+  case CREDO_F64:
+    return "f64";
+  case CREDO_I32:
+    return "i32";
+  case CREDO_I64:
+    return "i64";
+  }
+  return "?";
+}
+
+int64_t credo_tensor_numel(const credo_tensor *t) {
+  int64_t n = 1;
+  for (int32_t i = 0; i < t->rank; ++i)
+    n *= t->shape[i];
+  return n;
+}
+
+size_t credo_tensor_nbytes(const credo_tensor *t) {
+  return static_cast<size_t>(credo_tensor_numel(t)) *
+         credo_dtype_size(t->dtype);
+}
+
+credo_status credo_tensor_alloc(credo_tensor *t, credo_dtype dtype,
+                                int32_t rank, const int64_t *shape) {
+  if (!t || rank < 0 || rank > CREDO_MAX_RANK || (rank > 0 && !shape))
+    return fail(CREDO_ERR_INVALID_ARGUMENT, "bad tensor rank or shape");
+  if (credo_dtype_size(dtype) == 0)
+    return fail(CREDO_ERR_INVALID_ARGUMENT, "bad tensor dtype");
+  t->dtype = dtype;
+  t->rank = rank;
+  t->data = nullptr;
+  int64_t n = 1;
+  for (int32_t i = 0; i < rank; ++i) {
+    if (shape[i] < 0 || (shape[i] > 0 && n > (int64_t(1) << 40) / shape[i]))
+      return fail(CREDO_ERR_INVALID_ARGUMENT, "tensor too large");
+    t->shape[i] = shape[i];
+    n *= shape[i];
+  }
+  size_t bytes = static_cast<size_t>(n) * credo_dtype_size(dtype);
+  size_t rounded = (bytes + 63) / 64 * 64;
+  if (rounded == 0)
+    rounded = 64;
+  void *p = std::aligned_alloc(64, rounded);
+  if (!p)
+    return fail(CREDO_ERR_OUT_OF_MEMORY,
+                "cannot allocate " + std::to_string(bytes) + " bytes");
+  std::memset(p, 0, rounded);
+  t->data = p;
+  return CREDO_OK;
+}
+
+void credo_tensor_free(credo_tensor *t) {
+  if (!t)
+    return;
+  std::free(t->data);
+  t->data = nullptr;
+}
+
+} // extern "C"

@@ -1,0 +1,252 @@
+//===- DnnlKernels.cpp - oneDNN kernels for generated code ------*- C++ -*-===//
+//
+// Implements credo/kernels.h on oneDNN 2.6. Every kernel keeps, per thread, a
+// cache of primitives keyed by kind and shape, together with their memory
+// objects, so a repeated call only swaps data handles and executes. Plain
+// row-major layouts are used throughout, so no call ever reorders. oneDNN
+// errors are caught here and recorded for credo_rt_take_status().
+//
+//===----------------------------------------------------------------------===//
+
+#include "credo/kernels.h"
+
+#include "Internal.h"
+
+#include <oneapi/dnnl/dnnl.hpp>
+
+#include <array>
+#include <map>
+#include <memory>
+#include <vector>
+
+extern "C" {
+void omp_set_num_threads(int);
+int omp_get_num_procs(void);
+}
+
+using namespace dnnl;
+
+namespace {
+
+int numThreads = 1;
+
+engine &cpuEngine() {
+  static engine eng(engine::kind::cpu, 0);
+  return eng;
+}
+
+stream &cpuStream() {
+  thread_local stream s(cpuEngine());
+  return s;
+}
+
+/// A primitive with its memory objects in execution-argument order.
+struct Cached {
+  primitive prim;
+  std::vector<std::pair<int, memory>> args;
+  void run(const std::vector<void *> &handles) {
+    std::unordered_map<int, memory> map;
+    for (size_t i = 0; i < args.size(); ++i) {
+      args[i].second.set_data_handle(handles[i]);
+      map.emplace(args[i].first, args[i].second);
+    }
+    prim.execute(cpuStream(), map);
+    cpuStream().wait();
+  }
+};
+
+using Key = std::vector<int64_t>;
+
+/// Looks up (or builds with `make`) the primitive for `key` and runs it.
+template <typename Make>
+void runCached(const char *name, Key key, const std::vector<void *> &handles,
+               Make make) {
+  thread_local std::map<Key, std::unique_ptr<Cached>> cache;
+  try {
+    auto it = cache.find(key);
+    if (it == cache.end())
+      it = cache.emplace(key, std::make_unique<Cached>(make())).first;
+    it->second->run(handles);
+  } catch (const dnnl::error &e) {
+    credo::rt::failKernel(std::string(name) + ": oneDNN error: " + e.what());
+  } catch (const std::exception &e) {
+    credo::rt::failKernel(std::string(name) + ": " + e.what());
+  }
+}
+
+memory::desc plain(const memory::dims &dims) {
+  static const memory::format_tag tags[] = {
+      memory::format_tag::a, memory::format_tag::ab, memory::format_tag::abc,
+      memory::format_tag::abcd};
+  return memory::desc(dims, memory::data_type::f32, tags[dims.size() - 1]);
+}
+
+memory mem(const memory::desc &md) {
+  return memory(md, cpuEngine(), DNNL_MEMORY_NONE);
+}
+
+enum KernelKind : int64_t {
+  kDense,
+  kConv,
+  kMaxPool,
+  kAvgPool,
+  kSoftmax,
+  kRelu,
+  kSigmoid,
+  kTanh,
+  kSoftplus
+};
+
+void dense(const float *x, const float *w, const float *b, float *y, int64_t m,
+           int64_t k, int64_t n) {
+  bool bias = b != nullptr;
+  std::vector<void *> handles = {const_cast<float *>(x), const_cast<float *>(w),
+                                 y};
+  if (bias)
+    handles.push_back(const_cast<float *>(b));
+  runCached("dense", {kDense, m, k, n, bias}, handles, [&] {
+    auto src = plain({m, k}), wei = plain({k, n}), dst = plain({m, n});
+    auto bmd = bias ? plain({1, n}) : memory::desc();
+    matmul::primitive_desc pd(matmul::desc(src, wei, bmd, dst), cpuEngine());
+    Cached c{matmul(pd),
+             {{DNNL_ARG_SRC, mem(src)},
+              {DNNL_ARG_WEIGHTS, mem(wei)},
+              {DNNL_ARG_DST, mem(dst)}}};
+    if (bias)
+      c.args.push_back({DNNL_ARG_BIAS, mem(bmd)});
+    return c;
+  });
+}
+
+void conv(const float *x, const float *w, const float *b, float *y,
+          std::array<int64_t, 13> s) {
+  const int64_t B = s[0], C = s[1], H = s[2], W = s[3], O = s[4], KH = s[5],
+                KW = s[6], SH = s[7], SW = s[8], PH = s[9], PW = s[10],
+                OH = s[11], OW = s[12];
+  bool bias = b != nullptr;
+  std::vector<void *> handles = {const_cast<float *>(x), const_cast<float *>(w),
+                                 y};
+  if (bias)
+    handles.push_back(const_cast<float *>(b));
+  Key key(s.begin(), s.end());
+  key.push_back(kConv);
+  key.push_back(bias);
+  runCached("conv2d", key, handles, [&] {
+    auto src = plain({B, C, H, W}), wei = plain({O, C, KH, KW}),
+         dst = plain({B, O, OH, OW});
+    auto bmd = bias ? plain({O}) : memory::desc();
+    convolution_forward::desc d(prop_kind::forward_inference,
+                                algorithm::convolution_direct, src, wei, bmd,
+                                dst, {SH, SW}, {PH, PW}, {PH, PW});
+    convolution_forward::primitive_desc pd(d, cpuEngine());
+    Cached c{convolution_forward(pd),
+             {{DNNL_ARG_SRC, mem(src)},
+              {DNNL_ARG_WEIGHTS, mem(wei)},
+              {DNNL_ARG_DST, mem(dst)}}};
+    if (bias)
+      c.args.push_back({DNNL_ARG_BIAS, mem(bmd)});
+    return c;
+  });
+}
+
+void pool(bool isMax, const float *x, float *y, std::array<int64_t, 12> s) {
+  const int64_t B = s[0], C = s[1], H = s[2], W = s[3], KH = s[4], KW = s[5],
+                SH = s[6], SW = s[7], PH = s[8], PW = s[9], OH = s[10],
+                OW = s[11];
+  Key key(s.begin(), s.end());
+  key.push_back(isMax ? kMaxPool : kAvgPool);
+  runCached(
+      isMax ? "max_pool2d" : "avg_pool2d", key, {const_cast<float *>(x), y},
+      [&] {
+        auto src = plain({B, C, H, W}), dst = plain({B, C, OH, OW});
+        // oneDNN's right padding is whatever makes the windows fit.
+        memory::dims padR = {(OH - 1) * SH + KH - H - PH,
+                             (OW - 1) * SW + KW - W - PW};
+        pooling_forward::desc d(prop_kind::forward_inference,
+                                isMax ? algorithm::pooling_max
+                                      : algorithm::pooling_avg_exclude_padding,
+                                src, dst, {SH, SW}, {KH, KW}, {PH, PW}, padR);
+        pooling_forward::primitive_desc pd(d, cpuEngine());
+        return Cached{pooling_forward(pd),
+                      {{DNNL_ARG_SRC, mem(src)}, {DNNL_ARG_DST, mem(dst)}}};
+      });
+}
+
+void eltwise(KernelKind kind, algorithm alg, const char *name, const float *x,
+             float *y, int64_t n) {
+  runCached(name, {kind, n}, {const_cast<float *>(x), y}, [&] {
+    auto md = plain({n});
+    eltwise_forward::desc d(prop_kind::forward_inference, alg, md, 0.f, 0.f);
+    eltwise_forward::primitive_desc pd(d, cpuEngine());
+    return Cached{eltwise_forward(pd),
+                  {{DNNL_ARG_SRC, mem(md)}, {DNNL_ARG_DST, mem(md)}}};
+  });
+}
+
+} // namespace
+
+extern "C" {
+
+void credo_set_num_threads(int threads) {
+  numThreads = threads <= 0 ? omp_get_num_procs() : threads;
+  omp_set_num_threads(numThreads);
+}
+
+int credo_get_num_threads(void) { return numThreads; }
+
+void credo_rt_dense_f32(const float *x, const float *w, float *y, int64_t m,
+                        int64_t k, int64_t n) {
+  dense(x, w, nullptr, y, m, k, n);
+}
+
+void credo_rt_dense_bias_f32(const float *x, const float *w, const float *b,
+                             float *y, int64_t m, int64_t k, int64_t n) {
+  dense(x, w, b, y, m, k, n);
+}
+
+void credo_rt_conv2d_f32(const float *x, const float *w, float *y,
+                         CREDO_CONV2D_SHAPE_ARGS) {
+  conv(x, w, nullptr, y, {b, c, h, w_, o, kh, kw, sh, sw, ph, pw, oh, ow});
+}
+
+void credo_rt_conv2d_bias_f32(const float *x, const float *w, const float *bias,
+                              float *y, CREDO_CONV2D_SHAPE_ARGS) {
+  conv(x, w, bias, y, {b, c, h, w_, o, kh, kw, sh, sw, ph, pw, oh, ow});
+}
+
+void credo_rt_max_pool2d_f32(const float *x, float *y,
+                             CREDO_POOL2D_SHAPE_ARGS) {
+  pool(true, x, y, {b, c, h, w, kh, kw, sh, sw, ph, pw, oh, ow});
+}
+
+void credo_rt_avg_pool2d_f32(const float *x, float *y,
+                             CREDO_POOL2D_SHAPE_ARGS) {
+  pool(false, x, y, {b, c, h, w, kh, kw, sh, sw, ph, pw, oh, ow});
+}
+
+void credo_rt_softmax_f32(const float *x, float *y, int64_t outer, int64_t axis,
+                          int64_t inner) {
+  runCached("softmax", {kSoftmax, outer, axis, inner},
+            {const_cast<float *>(x), y}, [&] {
+              auto md = plain({outer, axis, inner});
+              softmax_forward::desc d(prop_kind::forward_inference, md, 1);
+              softmax_forward::primitive_desc pd(d, cpuEngine());
+              return Cached{softmax_forward(pd),
+                            {{DNNL_ARG_SRC, mem(md)}, {DNNL_ARG_DST, mem(md)}}};
+            });
+}
+
+void credo_rt_relu_f32(const float *x, float *y, int64_t n) {
+  eltwise(kRelu, algorithm::eltwise_relu, "relu", x, y, n);
+}
+void credo_rt_sigmoid_f32(const float *x, float *y, int64_t n) {
+  eltwise(kSigmoid, algorithm::eltwise_logistic, "sigmoid", x, y, n);
+}
+void credo_rt_tanh_f32(const float *x, float *y, int64_t n) {
+  eltwise(kTanh, algorithm::eltwise_tanh, "tanh", x, y, n);
+}
+void credo_rt_softplus_f32(const float *x, float *y, int64_t n) {
+  eltwise(kSoftplus, algorithm::eltwise_soft_relu, "softplus", x, y, n);
+}
+
+} // extern "C"

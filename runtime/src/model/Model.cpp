@@ -1,0 +1,500 @@
+//===- Model.cpp - Model instances and parameter initializers ---*- C++ -*-===//
+//
+// A model instance is built from the metadata text that the compiler embeds
+// in every generated library: it owns one aligned buffer per parameter and
+// knows the names, dtypes and shapes of the parameters, inputs and outputs.
+// Initializers are deterministic (splitmix64 + Box-Muller, one stream per
+// parameter seeded by its seed), so `credoc init` and a generated library's
+// init produce the same values. Checkpoints are safetensors files carrying a
+// CRC-32 of the parameter data in their metadata, checked on load.
+//
+//===----------------------------------------------------------------------===//
+
+#include "Internal.h"
+
+#include <cmath>
+#include <cstring>
+#include <map>
+#include <memory>
+#include <sstream>
+#include <vector>
+
+namespace credo::rt {
+namespace {
+
+struct Value {
+  std::string name;
+  credo_dtype dtype = CREDO_F32;
+  std::vector<int64_t> shape;
+  std::string init; ///< parameters only: the initializer text
+  credo_tensor storage{};
+  int64_t numel() const {
+    int64_t n = 1;
+    for (int64_t d : shape)
+      n *= d;
+    return n;
+  }
+  size_t nbytes() const {
+    return static_cast<size_t>(numel()) * credo_dtype_size(dtype);
+  }
+};
+
+bool parseDtype(const std::string &s, credo_dtype &out) {
+  static const std::map<std::string, credo_dtype> names = {{"f32", CREDO_F32},
+                                                           {"f64", CREDO_F64},
+                                                           {"i32", CREDO_I32},
+                                                           {"i64", CREDO_I64}};
+  auto it = names.find(s);
+  if (it == names.end())
+    return false;
+  out = it->second;
+  return true;
+}
+
+/// Parses "784x256" (or "-" for a scalar).
+bool parseShape(const std::string &s, std::vector<int64_t> &out) {
+  out.clear();
+  if (s == "-")
+    return true;
+  std::stringstream ss(s);
+  std::string part;
+  int64_t count = 1;
+  while (std::getline(ss, part, 'x')) {
+    if (part.empty() || part.size() > 12 ||
+        part.find_first_not_of("0123456789") != std::string::npos)
+      return false;
+    int64_t d = std::stoll(part);
+    if (d <= 0 || count > (int64_t(1) << 40) / d)
+      return false;
+    count *= d;
+    out.push_back(d);
+  }
+  return !out.empty() && out.size() <= CREDO_MAX_RANK;
+}
+
+/// splitmix64: a small, well-mixed, portable generator.
+struct SplitMix64 {
+  uint64_t state;
+  uint64_t next() {
+    uint64_t z = (state += 0x9E3779B97F4A7C15ull);
+    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
+    z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
+    return z ^ (z >> 31);
+  }
+  /// Uniform in [0, 1) with 53 random bits.
+  double uniform() { return static_cast<double>(next() >> 11) * 0x1.0p-53; }
+};
+
+/// Fans of a parameter shape (see #credo.init in docs/dialect.md).
+void fans(const std::vector<int64_t> &shape, double &fanIn, double &fanOut) {
+  if (shape.empty()) {
+    fanIn = fanOut = 1;
+  } else if (shape.size() == 1) {
+    fanIn = fanOut = static_cast<double>(shape[0]);
+  } else if (shape.size() == 2) {
+    fanIn = static_cast<double>(shape[0]);
+    fanOut = static_cast<double>(shape[1]);
+  } else {
+    double receptive = 1;
+    for (size_t i = 2; i < shape.size(); ++i)
+      receptive *= static_cast<double>(shape[i]);
+    fanIn = static_cast<double>(shape[1]) * receptive;
+    fanOut = static_cast<double>(shape[0]) * receptive;
+  }
+}
+
+uint32_t crc32(uint32_t crc, const void *data, size_t size) {
+  static uint32_t table[256];
+  static bool ready = [] {
+    for (uint32_t i = 0; i < 256; ++i) {
+      uint32_t c = i;
+      for (int k = 0; k < 8; ++k)
+        c = (c & 1) ? 0xEDB88320u ^ (c >> 1) : c >> 1;
+      table[i] = c;
+    }
+    return true;
+  }();
+  (void)ready;
+  const auto *p = static_cast<const unsigned char *>(data);
+  crc = ~crc;
+  for (size_t i = 0; i < size; ++i)
+    crc = table[(crc ^ p[i]) & 0xFF] ^ (crc >> 8);
+  return ~crc;
+}
+
+} // namespace
+} // namespace credo::rt
+
+using namespace credo::rt;
+
+struct credo_model {
+  std::string name;
+  std::vector<Value> values[3]; ///< indexed by credo_value_kind
+};
+
+namespace {
+
+/// Parses the initializer text and fills `count` elements.
+credo_status fillInit(const std::string &text, credo_dtype dtype,
+                      const std::vector<int64_t> &shape, void *data) {
+  std::stringstream ss(text);
+  std::string kind;
+  ss >> kind;
+  std::map<std::string, double> keys;
+  uint64_t seed = 0;
+  std::string token;
+  while (ss >> token) {
+    size_t eq = token.find('=');
+    if (eq == std::string::npos || eq == 0)
+      return fail(CREDO_ERR_FORMAT, "bad initializer token '" + token + "'");
+    std::string key = token.substr(0, eq), value = token.substr(eq + 1);
+    char *end = nullptr;
+    if (key == "seed") {
+      seed = std::strtoull(value.c_str(), &end, 10);
+    } else {
+      keys[key] = std::strtod(value.c_str(), &end);
+    }
+    if (!end || *end != '\0' || value.empty())
+      return fail(CREDO_ERR_FORMAT, "bad initializer value '" + token + "'");
+  }
+  auto key = [&](const char *k, double def) {
+    auto it = keys.find(k);
+    return it == keys.end() ? def : it->second;
+  };
+  int64_t n = 1;
+  for (int64_t d : shape)
+    n *= d;
+  double fanIn, fanOut;
+  fans(shape, fanIn, fanOut);
+
+  // Each kind is uniform(lo, hi) or normal(mean, std) or a constant.
+  enum { Const, Uniform, Normal } dist;
+  double a = 0, b = 0;
+  if (kind == "zeros") {
+    dist = Const, a = 0;
+  } else if (kind == "ones") {
+    dist = Const, a = 1;
+  } else if (kind == "constant") {
+    dist = Const, a = key("value", 0);
+  } else if (kind == "uniform") {
+    dist = Uniform, a = key("low", 0), b = key("high", 1);
+  } else if (kind == "normal") {
+    dist = Normal, a = key("mean", 0), b = key("std", 1);
+  } else if (kind == "glorot_uniform") {
+    b = std::sqrt(6.0 / (fanIn + fanOut));
+    dist = Uniform, a = -b;
+  } else if (kind == "glorot_normal") {
+    dist = Normal, a = 0, b = std::sqrt(2.0 / (fanIn + fanOut));
+  } else if (kind == "he_uniform") {
+    b = std::sqrt(6.0 / fanIn);
+    dist = Uniform, a = -b;
+  } else if (kind == "he_normal") {
+    dist = Normal, a = 0, b = std::sqrt(2.0 / fanIn);
+  } else {
+    return fail(CREDO_ERR_FORMAT, "unknown initializer '" + kind + "'");
+  }
+
+  SplitMix64 rng{seed};
+  auto store = [&](int64_t i, double v) {
+    switch (dtype) {
+    case CREDO_F32:
+      static_cast<float *>(data)[i] = static_cast<float>(v);
+      break;
+    case CREDO_F64:
+      static_cast<double *>(data)[i] = v;
+      break;
+    case CREDO_I32:
+      static_cast<int32_t *>(data)[i] = static_cast<int32_t>(v);
+      break;
+    case CREDO_I64:
+      static_cast<int64_t *>(data)[i] = static_cast<int64_t>(v);
+      break;
+    }
+  };
+  for (int64_t i = 0; i < n; ++i) {
+    if (dist == Const) {
+      store(i, a);
+    } else if (dist == Uniform) {
+      store(i, a + (b - a) * rng.uniform());
+    } else {
+      // Box-Muller: one pair of uniforms gives two normals.
+      double u1 = 1.0 - rng.uniform(), u2 = rng.uniform();
+      double r = std::sqrt(-2.0 * std::log(u1));
+      store(i, a + b * r * std::cos(2 * M_PI * u2));
+      if (++i < n)
+        store(i, a + b * r * std::sin(2 * M_PI * u2));
+    }
+  }
+  return CREDO_OK;
+}
+
+/// CRC-32 over all parameter data, in order.
+uint32_t paramsChecksum(const credo_model *m) {
+  uint32_t crc = 0;
+  for (const Value &p : m->values[CREDO_PARAM])
+    crc = crc32(crc, p.storage.data, p.nbytes());
+  return crc;
+}
+
+constexpr const char *kChecksumKey = "credo.crc32";
+
+} // namespace
+
+extern "C" {
+
+credo_status credo_model_create(const char *metadata, credo_model **out) {
+  if (!metadata || !out)
+    return fail(CREDO_ERR_INVALID_ARGUMENT, "null metadata or output");
+  *out = nullptr;
+  auto model = std::make_unique<credo_model>();
+  std::stringstream text(metadata);
+  std::string line;
+  int lineNo = 0;
+  bool header = false;
+  while (std::getline(text, line)) {
+    ++lineNo;
+    if (line.empty())
+      continue;
+    std::stringstream ls(line);
+    std::string tag;
+    ls >> tag;
+    auto bad = [&](const std::string &why) {
+      return fail(CREDO_ERR_FORMAT,
+                  "model metadata line " + std::to_string(lineNo) + ": " + why);
+    };
+    if (!header) {
+      int version = 0;
+      ls >> version;
+      if (tag != "credo-model" || version != 1)
+        return bad("expected 'credo-model 1'");
+      header = true;
+      continue;
+    }
+    if (tag == "name") {
+      ls >> model->name;
+      continue;
+    }
+    credo_value_kind kind;
+    if (tag == "param")
+      kind = CREDO_PARAM;
+    else if (tag == "input")
+      kind = CREDO_INPUT;
+    else if (tag == "output")
+      kind = CREDO_OUTPUT;
+    else
+      return bad("unknown entry '" + tag + "'");
+    Value v;
+    std::string dtype, shape;
+    ls >> v.name >> dtype >> shape;
+    if (v.name.empty() || !parseDtype(dtype, v.dtype) ||
+        !parseShape(shape, v.shape))
+      return bad("expected '" + tag + " NAME DTYPE SHAPE'");
+    if (kind == CREDO_PARAM) {
+      std::getline(ls, v.init);
+      size_t start = v.init.find_first_not_of(' ');
+      v.init = start == std::string::npos ? "" : v.init.substr(start);
+      if (v.init.empty())
+        return bad("parameter '" + v.name + "' has no initializer");
+      credo_status s = credo_tensor_alloc(&v.storage, v.dtype,
+                                          static_cast<int32_t>(v.shape.size()),
+                                          v.shape.data());
+      if (s != CREDO_OK)
+        return s;
+    }
+    model->values[kind].push_back(std::move(v));
+  }
+  if (!header)
+    return fail(CREDO_ERR_FORMAT, "empty model metadata");
+  *out = model.release();
+  return CREDO_OK;
+}
+
+void credo_model_destroy(credo_model *model) {
+  if (!model)
+    return;
+  for (Value &p : model->values[CREDO_PARAM])
+    credo_tensor_free(&p.storage);
+  delete model;
+}
+
+const char *credo_model_name(const credo_model *model) {
+  return model ? model->name.c_str() : "";
+}
+
+size_t credo_model_count(const credo_model *model, credo_value_kind kind) {
+  if (!model || kind < CREDO_PARAM || kind > CREDO_OUTPUT)
+    return 0;
+  return model->values[kind].size();
+}
+
+credo_status credo_model_info(const credo_model *model, credo_value_kind kind,
+                              size_t index, credo_value_info *info) {
+  if (!model || !info || kind < CREDO_PARAM || kind > CREDO_OUTPUT ||
+      index >= model->values[kind].size())
+    return fail(CREDO_ERR_INVALID_ARGUMENT, "value index out of range");
+  const Value &v = model->values[kind][index];
+  info->name = v.name.c_str();
+  info->dtype = v.dtype;
+  info->rank = static_cast<int32_t>(v.shape.size());
+  info->shape = v.shape.data();
+  return CREDO_OK;
+}
+
+credo_status credo_model_find(const credo_model *model, credo_value_kind kind,
+                              const char *name, size_t *index) {
+  if (!model || !name || !index || kind < CREDO_PARAM || kind > CREDO_OUTPUT)
+    return fail(CREDO_ERR_INVALID_ARGUMENT, "null argument");
+  const auto &list = model->values[kind];
+  for (size_t i = 0; i < list.size(); ++i)
+    if (list[i].name == name) {
+      *index = i;
+      return CREDO_OK;
+    }
+  static const char *kinds[] = {"parameter", "input", "output"};
+  return fail(CREDO_ERR_NOT_FOUND, std::string("model '") + model->name +
+                                       "' has no " + kinds[kind] + " '" + name +
+                                       "'");
+}
+
+void *credo_model_param_data(credo_model *model, size_t index) {
+  if (!model || index >= model->values[CREDO_PARAM].size())
+    return nullptr;
+  return model->values[CREDO_PARAM][index].storage.data;
+}
+
+credo_status credo_model_init_params(credo_model *model) {
+  if (!model)
+    return fail(CREDO_ERR_INVALID_ARGUMENT, "null model");
+  for (Value &p : model->values[CREDO_PARAM]) {
+    credo_status s = fillInit(p.init, p.dtype, p.shape, p.storage.data);
+    if (s != CREDO_OK)
+      return fail(s, "parameter '" + p.name + "': " + credo_last_error());
+  }
+  return CREDO_OK;
+}
+
+credo_status credo_init_fill(const char *initializer, credo_dtype dtype,
+                             int32_t rank, const int64_t *shape, void *data) {
+  if (!initializer || !data || rank < 0 || rank > CREDO_MAX_RANK ||
+      (rank > 0 && !shape))
+    return fail(CREDO_ERR_INVALID_ARGUMENT, "bad initializer arguments");
+  return fillInit(initializer, dtype, std::vector<int64_t>(shape, shape + rank),
+                  data);
+}
+
+credo_status credo_model_set_param(credo_model *model, const char *name,
+                                   const void *data, size_t nbytes) {
+  size_t index;
+  credo_status s = credo_model_find(model, CREDO_PARAM, name, &index);
+  if (s != CREDO_OK)
+    return s;
+  Value &p = model->values[CREDO_PARAM][index];
+  if (!data || nbytes != p.nbytes())
+    return fail(CREDO_ERR_SHAPE, "parameter '" + p.name + "' holds " +
+                                     std::to_string(p.nbytes()) +
+                                     " bytes, but " + std::to_string(nbytes) +
+                                     " were given");
+  std::memcpy(p.storage.data, data, nbytes);
+  return CREDO_OK;
+}
+
+credo_status credo_model_get_param(const credo_model *model, const char *name,
+                                   void *data, size_t nbytes) {
+  size_t index;
+  credo_status s = credo_model_find(model, CREDO_PARAM, name, &index);
+  if (s != CREDO_OK)
+    return s;
+  const Value &p = model->values[CREDO_PARAM][index];
+  if (!data || nbytes != p.nbytes())
+    return fail(CREDO_ERR_SHAPE, "parameter '" + p.name + "' holds " +
+                                     std::to_string(p.nbytes()) +
+                                     " bytes, but the buffer has " +
+                                     std::to_string(nbytes));
+  std::memcpy(data, p.storage.data, nbytes);
+  return CREDO_OK;
+}
+
+credo_status credo_model_save(const credo_model *model, const char *path) {
+  if (!model || !path)
+    return fail(CREDO_ERR_INVALID_ARGUMENT, "null model or path");
+  std::vector<credo_named_tensor> tensors;
+  for (const Value &p : model->values[CREDO_PARAM]) {
+    credo_named_tensor t;
+    t.name = const_cast<char *>(p.name.c_str());
+    t.tensor = p.storage;
+    tensors.push_back(t);
+  }
+  std::string crc = std::to_string(paramsChecksum(model));
+  const char *keys[] = {kChecksumKey, "credo.model"};
+  const char *values[] = {crc.c_str(), model->name.c_str()};
+  return credo_safetensors_write(path, tensors.data(), tensors.size(), keys,
+                                 values, 2);
+}
+
+credo_status credo_model_load(credo_model *model, const char *path) {
+  if (!model || !path)
+    return fail(CREDO_ERR_INVALID_ARGUMENT, "null model or path");
+  credo_tensor_set set{};
+  credo_status s = credo_safetensors_read(path, &set);
+  if (s != CREDO_OK)
+    return s;
+  struct Cleanup {
+    credo_tensor_set *set;
+    ~Cleanup() { credo_tensor_set_free(set); }
+  } cleanup{&set};
+
+  std::string where = std::string(path) + ": ";
+  std::vector<bool> used(set.count, false);
+  std::vector<const credo_tensor *> sources;
+  for (const Value &p : model->values[CREDO_PARAM]) {
+    const credo_tensor *found = nullptr;
+    for (size_t i = 0; i < set.count; ++i)
+      if (p.name == set.items[i].name) {
+        found = &set.items[i].tensor;
+        used[i] = true;
+      }
+    if (!found)
+      return fail(CREDO_ERR_NOT_FOUND,
+                  where + "missing parameter '" + p.name + "'");
+    bool same = found->dtype == p.dtype &&
+                found->rank == static_cast<int32_t>(p.shape.size());
+    for (size_t d = 0; same && d < p.shape.size(); ++d)
+      same = found->shape[d] == p.shape[d];
+    if (!same) {
+      auto describe = [](credo_dtype dt, int32_t rank, const int64_t *shape) {
+        std::string s = std::string(credo_dtype_name(dt)) + "[";
+        for (int32_t d = 0; d < rank; ++d)
+          s += (d ? "," : "") + std::to_string(shape[d]);
+        return s + "]";
+      };
+      return fail(CREDO_ERR_SHAPE,
+                  where + "parameter '" + p.name + "' is " +
+                      describe(found->dtype, found->rank, found->shape) +
+                      " in the file, but the model expects " +
+                      describe(p.dtype, static_cast<int32_t>(p.shape.size()),
+                               p.shape.data()));
+    }
+    sources.push_back(found);
+  }
+  for (size_t i = 0; i < set.count; ++i)
+    if (!used[i])
+      return fail(CREDO_ERR_NOT_FOUND,
+                  where + "unexpected tensor '" + set.items[i].name +
+                      "' (not a parameter of model '" + model->name + "')");
+  // Verify the checksum over the file's data before touching the model.
+  uint32_t crc = 0;
+  for (const credo_tensor *t : sources)
+    crc = crc32(crc, t->data, credo_tensor_nbytes(t));
+  for (size_t i = 0; i < set.metadata_count; ++i)
+    if (std::string(set.metadata_keys[i]) == kChecksumKey &&
+        std::string(set.metadata_values[i]) != std::to_string(crc))
+      return fail(CREDO_ERR_CORRUPT,
+                  where + "checksum mismatch: the file is corrupt");
+  for (size_t i = 0; i < sources.size(); ++i) {
+    Value &p = model->values[CREDO_PARAM][i];
+    std::memcpy(p.storage.data, sources[i]->data, p.nbytes());
+  }
+  return CREDO_OK;
+}
+
+} // extern "C"
