@@ -1,0 +1,339 @@
+//===- RuntimeModelTest.cpp - Model instances and CPU kernels ---*- C++ -*-===//
+//
+// Model metadata, deterministic initializers (checked against the documented
+// distributions), checkpoint save/load with checksum verification, and the
+// oneDNN kernels compared with straightforward loops written here.
+//
+//===----------------------------------------------------------------------===//
+
+#include "credo/kernels.h"
+#include "credo/runtime.h"
+
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <cstdio>
+#include <cstring>
+#include <fstream>
+#include <random>
+#include <string>
+#include <vector>
+
+namespace {
+
+const char *kMeta = "credo-model 1\n"
+                    "name tiny\n"
+                    "param w f32 40x30 glorot_uniform seed=7\n"
+                    "param b f32 30 zeros\n"
+                    "param n f64 100x100 normal mean=2 std=0.5 seed=3\n"
+                    "param u f32 1000 uniform low=-3 high=-1 seed=1\n"
+                    "input x f32 8x40\n"
+                    "output y f32 8x30\n";
+
+struct ModelPtr {
+  credo_model *m = nullptr;
+  ~ModelPtr() { credo_model_destroy(m); }
+};
+
+std::string tempPath(const std::string &name) {
+  return ::testing::TempDir() + "/credo_model_" + name;
+}
+
+TEST(RuntimeModel, DescribesParamsInputsOutputs) {
+  ModelPtr p;
+  ASSERT_EQ(credo_model_create(kMeta, &p.m), CREDO_OK) << credo_last_error();
+  EXPECT_STREQ(credo_model_name(p.m), "tiny");
+  EXPECT_EQ(credo_model_count(p.m, CREDO_PARAM), 4u);
+  EXPECT_EQ(credo_model_count(p.m, CREDO_INPUT), 1u);
+  EXPECT_EQ(credo_model_count(p.m, CREDO_OUTPUT), 1u);
+  credo_value_info info;
+  ASSERT_EQ(credo_model_info(p.m, CREDO_PARAM, 2, &info), CREDO_OK);
+  EXPECT_STREQ(info.name, "n");
+  EXPECT_EQ(info.dtype, CREDO_F64);
+  EXPECT_EQ(info.rank, 2);
+  EXPECT_EQ(info.shape[1], 100);
+  size_t index = 99;
+  EXPECT_EQ(credo_model_find(p.m, CREDO_OUTPUT, "y", &index), CREDO_OK);
+  EXPECT_EQ(index, 0u);
+  EXPECT_EQ(credo_model_find(p.m, CREDO_PARAM, "nope", &index),
+            CREDO_ERR_NOT_FOUND);
+  EXPECT_NE(std::string(credo_last_error()).find("no parameter 'nope'"),
+            std::string::npos);
+}
+
+TEST(RuntimeModel, RejectsBadMetadata) {
+  credo_model *m = nullptr;
+  EXPECT_EQ(credo_model_create("", &m), CREDO_ERR_FORMAT);
+  EXPECT_EQ(credo_model_create("credo-model 2\n", &m), CREDO_ERR_FORMAT);
+  EXPECT_EQ(credo_model_create("credo-model 1\nparam w f16 3 zeros\n", &m),
+            CREDO_ERR_FORMAT);
+  EXPECT_EQ(credo_model_create("credo-model 1\nparam w f32 3x0 zeros\n", &m),
+            CREDO_ERR_FORMAT);
+  EXPECT_EQ(credo_model_create("credo-model 1\nparam w f32 3\n", &m),
+            CREDO_ERR_FORMAT);
+  EXPECT_EQ(m, nullptr);
+}
+
+TEST(RuntimeModel, InitializersFollowTheirDistributions) {
+  ModelPtr p;
+  ASSERT_EQ(credo_model_create(kMeta, &p.m), CREDO_OK);
+  ASSERT_EQ(credo_model_init_params(p.m), CREDO_OK) << credo_last_error();
+  // glorot_uniform on [40, 30]: U(-a, a), a = sqrt(6 / 70).
+  const float *w = static_cast<float *>(credo_model_param_data(p.m, 0));
+  double a = std::sqrt(6.0 / 70.0), maxAbs = 0;
+  for (int i = 0; i < 1200; ++i)
+    maxAbs = std::max(maxAbs, std::fabs(double(w[i])));
+  EXPECT_LE(maxAbs, a);
+  EXPECT_GT(maxAbs, 0.95 * a);
+  // zeros.
+  const float *b = static_cast<float *>(credo_model_param_data(p.m, 1));
+  for (int i = 0; i < 30; ++i)
+    EXPECT_EQ(b[i], 0.0f);
+  // normal(2, 0.5) over 10^4 samples: mean and std within 4 standard errors.
+  const double *n = static_cast<double *>(credo_model_param_data(p.m, 2));
+  double sum = 0, sq = 0;
+  for (int i = 0; i < 10000; ++i)
+    sum += n[i], sq += n[i] * n[i];
+  double mean = sum / 1e4, sd = std::sqrt(sq / 1e4 - mean * mean);
+  EXPECT_NEAR(mean, 2.0, 4 * 0.5 / 100);
+  EXPECT_NEAR(sd, 0.5, 4 * 0.5 / std::sqrt(2e4));
+  // uniform(-3, -1).
+  const float *u = static_cast<float *>(credo_model_param_data(p.m, 3));
+  double usum = 0;
+  for (int i = 0; i < 1000; ++i) {
+    EXPECT_GE(u[i], -3.0f);
+    EXPECT_LT(u[i], -1.0f);
+    usum += u[i];
+  }
+  EXPECT_NEAR(usum / 1000, -2.0, 4 * (2 / std::sqrt(12.0)) / std::sqrt(1e3));
+}
+
+TEST(RuntimeModel, InitIsDeterministicPerSeed) {
+  ModelPtr p1, p2;
+  ASSERT_EQ(credo_model_create(kMeta, &p1.m), CREDO_OK);
+  ASSERT_EQ(credo_model_create(kMeta, &p2.m), CREDO_OK);
+  ASSERT_EQ(credo_model_init_params(p1.m), CREDO_OK);
+  ASSERT_EQ(credo_model_init_params(p2.m), CREDO_OK);
+  EXPECT_EQ(0, std::memcmp(credo_model_param_data(p1.m, 0),
+                           credo_model_param_data(p2.m, 0), 1200 * 4));
+  std::vector<float> other(1200);
+  int64_t shape[2] = {40, 30};
+  ASSERT_EQ(credo_init_fill("glorot_uniform seed=8", CREDO_F32, 2, shape,
+                            other.data()),
+            CREDO_OK);
+  EXPECT_NE(
+      0, std::memcmp(credo_model_param_data(p1.m, 0), other.data(), 1200 * 4));
+}
+
+TEST(RuntimeModel, SaveLoadRoundTripAndChecksum) {
+  ModelPtr p, q;
+  ASSERT_EQ(credo_model_create(kMeta, &p.m), CREDO_OK);
+  ASSERT_EQ(credo_model_init_params(p.m), CREDO_OK);
+  std::string path = tempPath("ckpt.safetensors");
+  ASSERT_EQ(credo_model_save(p.m, path.c_str()), CREDO_OK)
+      << credo_last_error();
+  ASSERT_EQ(credo_model_create(kMeta, &q.m), CREDO_OK);
+  ASSERT_EQ(credo_model_load(q.m, path.c_str()), CREDO_OK)
+      << credo_last_error();
+  EXPECT_EQ(0, std::memcmp(credo_model_param_data(p.m, 2),
+                           credo_model_param_data(q.m, 2), 10000 * 8));
+
+  // Flip one byte of the last tensor's data: the checksum catches it and the
+  // model keeps its previous values.
+  std::fstream f(path, std::ios::in | std::ios::out | std::ios::binary);
+  f.seekp(-5, std::ios::end);
+  char c;
+  f.read(&c, 1);
+  f.seekp(-5, std::ios::end);
+  c ^= 0x40;
+  f.write(&c, 1);
+  f.close();
+  ModelPtr r;
+  ASSERT_EQ(credo_model_create(kMeta, &r.m), CREDO_OK);
+  EXPECT_EQ(credo_model_load(r.m, path.c_str()), CREDO_ERR_CORRUPT);
+  EXPECT_NE(std::string(credo_last_error()).find("checksum mismatch"),
+            std::string::npos);
+  const float *b = static_cast<float *>(credo_model_param_data(r.m, 1));
+  EXPECT_EQ(b[0], 0.0f);
+}
+
+TEST(RuntimeModel, LoadRejectsMismatches) {
+  ModelPtr p;
+  ASSERT_EQ(credo_model_create(kMeta, &p.m), CREDO_OK);
+  std::string path = tempPath("other.safetensors");
+  ModelPtr other;
+  ASSERT_EQ(credo_model_create("credo-model 1\nname o\n"
+                               "param w f32 30x40 zeros\n",
+                               &other.m),
+            CREDO_OK);
+  ASSERT_EQ(credo_model_save(other.m, path.c_str()), CREDO_OK);
+  // Same name, other shape.
+  EXPECT_EQ(credo_model_load(p.m, path.c_str()), CREDO_ERR_SHAPE);
+  // A parameter the file lacks.
+  ModelPtr bigger;
+  ASSERT_EQ(credo_model_create("credo-model 1\nname o\n"
+                               "param w f32 30x40 zeros\n"
+                               "param v f32 2 zeros\n",
+                               &bigger.m),
+            CREDO_OK);
+  EXPECT_EQ(credo_model_load(bigger.m, path.c_str()), CREDO_ERR_NOT_FOUND);
+  EXPECT_NE(std::string(credo_last_error()).find("missing parameter 'v'"),
+            std::string::npos);
+  // A tensor the model lacks.
+  ModelPtr smaller;
+  ASSERT_EQ(credo_model_create("credo-model 1\nname o\n", &smaller.m),
+            CREDO_OK);
+  EXPECT_EQ(credo_model_load(smaller.m, path.c_str()), CREDO_ERR_NOT_FOUND);
+  EXPECT_NE(std::string(credo_last_error()).find("unexpected tensor 'w'"),
+            std::string::npos);
+  ModelPtr single;
+  ASSERT_EQ(credo_model_create("credo-model 1\nname o\n"
+                               "param w f32 40x30 zeros\n",
+                               &single.m),
+            CREDO_OK);
+  EXPECT_EQ(credo_model_load(single.m, path.c_str()), CREDO_ERR_SHAPE);
+  EXPECT_NE(std::string(credo_last_error())
+                .find("is f32[30,40] in the file, but the model expects "
+                      "f32[40,30]"),
+            std::string::npos)
+      << credo_last_error();
+  float buf[3];
+  EXPECT_EQ(credo_model_set_param(single.m, "w", buf, sizeof(buf)),
+            CREDO_ERR_SHAPE);
+}
+
+//===--- Kernels against plain loops
+//----------------------------------------===//
+
+std::vector<float> randomVector(size_t n, unsigned seed) {
+  std::mt19937 gen(seed);
+  std::uniform_real_distribution<float> dist(-1, 1);
+  std::vector<float> v(n);
+  for (float &x : v)
+    x = dist(gen);
+  return v;
+}
+
+void expectClose(const std::vector<float> &a, const std::vector<float> &b,
+                 double tol) {
+  ASSERT_EQ(a.size(), b.size());
+  for (size_t i = 0; i < a.size(); ++i)
+    ASSERT_NEAR(a[i], b[i], tol) << "at " << i;
+}
+
+TEST(RuntimeKernels, DenseMatchesLoops) {
+  const int M = 5, K = 7, N = 3;
+  auto x = randomVector(M * K, 1), w = randomVector(K * N, 2),
+       b = randomVector(N, 3);
+  std::vector<float> y(M * N), ref(M * N);
+  for (int m = 0; m < M; ++m)
+    for (int n = 0; n < N; ++n) {
+      double acc = b[n];
+      for (int k = 0; k < K; ++k)
+        acc += double(x[m * K + k]) * w[k * N + n];
+      ref[m * N + n] = float(acc);
+    }
+  credo_rt_dense_bias_f32(x.data(), w.data(), b.data(), y.data(), M, K, N);
+  ASSERT_EQ(credo_rt_take_status(), CREDO_OK) << credo_last_error();
+  expectClose(y, ref, 1e-5);
+  // Second call reuses the cached primitive with new data.
+  x[0] += 1;
+  for (int n = 0; n < N; ++n)
+    ref[n] += w[n];
+  credo_rt_dense_bias_f32(x.data(), w.data(), b.data(), y.data(), M, K, N);
+  expectClose(y, ref, 1e-5);
+}
+
+TEST(RuntimeKernels, ConvAndPoolingMatchLoops) {
+  const int B = 2, C = 3, H = 6, W = 5, O = 4, KH = 3, KW = 2, SH = 2, SW = 1,
+            PH = 1, PW = 1;
+  const int OH = (H + 2 * PH - KH) / SH + 1, OW = (W + 2 * PW - KW) / SW + 1;
+  auto x = randomVector(B * C * H * W, 4), w = randomVector(O * C * KH * KW, 5),
+       bias = randomVector(O, 6);
+  std::vector<float> y(B * O * OH * OW), ref(y.size());
+  for (int b = 0; b < B; ++b)
+    for (int o = 0; o < O; ++o)
+      for (int i = 0; i < OH; ++i)
+        for (int j = 0; j < OW; ++j) {
+          double acc = bias[o];
+          for (int c = 0; c < C; ++c)
+            for (int p = 0; p < KH; ++p)
+              for (int q = 0; q < KW; ++q) {
+                int r = i * SH + p - PH, s = j * SW + q - PW;
+                if (r >= 0 && r < H && s >= 0 && s < W)
+                  acc += double(x[((b * C + c) * H + r) * W + s]) *
+                         w[((o * C + c) * KH + p) * KW + q];
+              }
+          ref[((b * O + o) * OH + i) * OW + j] = float(acc);
+        }
+  credo_rt_conv2d_bias_f32(x.data(), w.data(), bias.data(), y.data(), B, C, H,
+                           W, O, KH, KW, SH, SW, PH, PW, OH, OW);
+  ASSERT_EQ(credo_rt_take_status(), CREDO_OK) << credo_last_error();
+  expectClose(y, ref, 1e-5);
+
+  // 3x3 pooling, stride 2, padding 1: max ignores padding, average excludes it.
+  const int PK = 3, PS = 2, PP = 1;
+  const int PO = (H + 2 * PP - PK) / PS + 1, PQ = (W + 2 * PP - PK) / PS + 1;
+  std::vector<float> mx(B * C * PO * PQ), av(mx.size()), refMax(mx.size()),
+      refAvg(mx.size());
+  for (int bc = 0; bc < B * C; ++bc)
+    for (int i = 0; i < PO; ++i)
+      for (int j = 0; j < PQ; ++j) {
+        double best = -1e30, sum = 0;
+        int count = 0;
+        for (int p = 0; p < PK; ++p)
+          for (int q = 0; q < PK; ++q) {
+            int r = i * PS + p - PP, s = j * PS + q - PP;
+            if (r < 0 || r >= H || s < 0 || s >= W)
+              continue;
+            double v = x[(bc * H + r) * W + s];
+            best = std::max(best, v);
+            sum += v;
+            ++count;
+          }
+        refMax[(bc * PO + i) * PQ + j] = float(best);
+        refAvg[(bc * PO + i) * PQ + j] = float(sum / count);
+      }
+  credo_rt_max_pool2d_f32(x.data(), mx.data(), B, C, H, W, PK, PK, PS, PS, PP,
+                          PP, PO, PQ);
+  credo_rt_avg_pool2d_f32(x.data(), av.data(), B, C, H, W, PK, PK, PS, PS, PP,
+                          PP, PO, PQ);
+  ASSERT_EQ(credo_rt_take_status(), CREDO_OK) << credo_last_error();
+  expectClose(mx, refMax, 1e-6);
+  expectClose(av, refAvg, 1e-6);
+}
+
+TEST(RuntimeKernels, SoftmaxAndActivationsMatchFormulas) {
+  const int outer = 3, axis = 4, inner = 2, n = outer * axis * inner;
+  auto x = randomVector(n, 7);
+  for (float &v : x)
+    v *= 5;
+  std::vector<float> y(n), ref(n);
+  for (int o = 0; o < outer; ++o)
+    for (int i = 0; i < inner; ++i) {
+      double sum = 0;
+      for (int a = 0; a < axis; ++a)
+        sum += std::exp(double(x[(o * axis + a) * inner + i]));
+      for (int a = 0; a < axis; ++a)
+        ref[(o * axis + a) * inner + i] =
+            float(std::exp(double(x[(o * axis + a) * inner + i])) / sum);
+    }
+  credo_rt_softmax_f32(x.data(), y.data(), outer, axis, inner);
+  expectClose(y, ref, 1e-6);
+
+  credo_rt_relu_f32(x.data(), y.data(), n);
+  for (int i = 0; i < n; ++i)
+    EXPECT_EQ(y[i], x[i] > 0 ? x[i] : 0.0f);
+  credo_rt_sigmoid_f32(x.data(), y.data(), n);
+  for (int i = 0; i < n; ++i)
+    EXPECT_NEAR(y[i], 1 / (1 + std::exp(-double(x[i]))), 1e-6);
+  credo_rt_tanh_f32(x.data(), y.data(), n);
+  for (int i = 0; i < n; ++i)
+    EXPECT_NEAR(y[i], std::tanh(double(x[i])), 1e-6);
+  credo_rt_softplus_f32(x.data(), y.data(), n);
+  for (int i = 0; i < n; ++i)
+    EXPECT_NEAR(y[i], std::log1p(std::exp(double(x[i]))), 1e-5);
+  EXPECT_EQ(credo_rt_take_status(), CREDO_OK) << credo_last_error();
+}
+
+} // namespace
