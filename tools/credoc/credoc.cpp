@@ -1,27 +1,20 @@
 //===- credoc.cpp - The Credo compiler driver -------------------*- C++ -*-===//
 //
-// The user's command line: `credoc <command> [options] model.json`. Each
-// command is a thin wrapper around a library entry point; the command table
-// below is the single source of `--help`.
+// The user's command line: `credoc <command> [options] model.json`. It only
+// parses arguments; each command is a function of lib/Driver. The command
+// table below is the single source of `--help`.
 //
 //===----------------------------------------------------------------------===//
 
-#include "credo/Frontend/GraphImporter.h"
-#include "credo/InitCredo.h"
-#include "credo/Support/Diagnostics.h"
+#include "credo/Driver/Driver.h"
 
-#include "Credo/IR/CredoOps.h"
-#include "mlir/Dialect/Func/IR/FuncOps.h"
-#include "mlir/IR/AsmState.h"
-#include "mlir/IR/BuiltinOps.h"
-#include "mlir/IR/DialectRegistry.h"
-#include "mlir/IR/MLIRContext.h"
+#include "llvm/ADT/StringRef.h"
 #include "llvm/Support/FileSystem.h"
-#include "llvm/Support/MemoryBuffer.h"
+#include "llvm/Support/FormatVariadic.h"
+#include "llvm/Support/Path.h"
 #include "llvm/Support/raw_ostream.h"
 
 #include <functional>
-#include <optional>
 #include <string>
 #include <vector>
 
@@ -29,21 +22,11 @@
 #define CREDO_VERSION "unknown"
 #endif
 
+using mlir::credo::DriverOptions;
+
 namespace {
 
-/// Exit codes: 0 success, 1 any user error (message on stderr).
 constexpr int kOk = 0, kUserError = 1;
-
-/// Largest model file credoc reads.
-constexpr uint64_t kMaxModelBytes = 256u << 20;
-
-/// Options shared by the commands (each command reads the ones it lists).
-struct Options {
-  std::string input;
-  std::string output = "-";
-  std::optional<int64_t> batch;
-  bool debugLocations = false;
-};
 
 struct OptionSpec {
   const char *flag, *arg, *help;
@@ -52,122 +35,63 @@ struct OptionSpec {
 struct Command {
   const char *name, *summary;
   std::vector<OptionSpec> options;
-  std::function<int(const Options &)> run;
+  std::function<int(const DriverOptions &)> run;
 };
 
-int error(const llvm::Twine &message) {
-  llvm::errs() << "credoc: error: " << message << "\n";
-  return kUserError;
-}
-
-/// Imports the model named in `opts` into `context`; null after reporting.
-mlir::OwningOpRef<mlir::ModuleOp> loadModel(const Options &opts,
-                                            mlir::MLIRContext &context) {
-  if (opts.input.empty()) {
-    error("no model file given");
-    return nullptr;
-  }
-  if (llvm::sys::fs::is_directory(opts.input)) {
-    error("'" + opts.input + "' is a directory, not a model file");
-    return nullptr;
-  }
-  uint64_t size = 0;
-  if (!llvm::sys::fs::file_size(opts.input, size) && size > kMaxModelBytes) {
-    error("'" + opts.input + "' is larger than 256 MiB; not a model file");
-    return nullptr;
-  }
-  auto buffer = llvm::MemoryBuffer::getFileOrSTDIN(opts.input, /*IsText=*/true);
-  if (std::error_code ec = buffer.getError()) {
-    error("cannot read '" + opts.input + "': " + ec.message());
-    return nullptr;
-  }
-  mlir::credo::ImportOptions importOptions;
-  importOptions.batchSize = opts.batch;
-  return mlir::credo::importGraph((*buffer)->getBuffer(),
-                                  opts.input == "-" ? "<stdin>" : opts.input,
-                                  context, importOptions);
-}
-
-/// Opens `path` ("-" is stdout) and calls `write` on it.
-int writeOutput(const std::string &path,
-                const std::function<void(llvm::raw_ostream &)> &write) {
-  if (path == "-") {
-    write(llvm::outs());
-    llvm::outs().flush();
-    return kOk;
-  }
-  std::error_code ec;
-  llvm::raw_fd_ostream os(path, ec);
-  if (ec)
-    return error("cannot write '" + path + "': " + ec.message());
-  write(os);
-  os.close();
-  if (os.has_error())
-    return error("cannot write '" + path + "': " + os.error().message());
-  return kOk;
-}
-
-int runImport(const Options &opts) {
-  mlir::DialectRegistry registry;
-  mlir::credo::registerAllDialects(registry);
-  mlir::MLIRContext context(registry);
-  auto printer = mlir::credo::installDiagnosticPrinter(context, llvm::errs());
-  mlir::OwningOpRef<mlir::ModuleOp> module = loadModel(opts, context);
-  if (!module)
-    return kUserError;
-  return writeOutput(opts.output, [&](llvm::raw_ostream &os) {
-    mlir::OpPrintingFlags flags;
-    if (opts.debugLocations)
-      flags.enableDebugInfo(/*enable=*/true, /*prettyForm=*/false)
-          .useLocalScope();
-    module->print(os, flags);
-  });
-}
-
-int runCheck(const Options &opts) {
-  mlir::DialectRegistry registry;
-  mlir::credo::registerAllDialects(registry);
-  mlir::MLIRContext context(registry);
-  auto printer = mlir::credo::installDiagnosticPrinter(context, llvm::errs());
-  mlir::OwningOpRef<mlir::ModuleOp> module = loadModel(opts, context);
-  if (!module)
-    return kUserError;
-  int64_t params = 0, scalars = 0, nodes = 0;
-  module->walk([&](mlir::Operation *op) {
-    if (auto p = llvm::dyn_cast<mlir::credo::ParamOp>(op)) {
-      ++params;
-      scalars += p.getTensorType().getNumElements();
-    } else if (llvm::isa<mlir::credo::CredoDialect>(op->getDialect()) &&
-               !llvm::isa<mlir::credo::GetParamOp>(op)) {
-      ++nodes;
-    }
-  });
-  auto forward = module->lookupSymbol<mlir::func::FuncOp>("forward");
-  llvm::outs() << "credoc: " << opts.input << ": model '"
-               << module->getName().value_or("")
-               << "' is valid: " << forward.getNumArguments() << " inputs, "
-               << params << " parameters (" << scalars << " values), " << nodes
-               << " nodes, " << forward.getNumResults() << " outputs\n";
-  return kOk;
-}
+const OptionSpec kBatch = {"--batch", "N",
+                           "size of the \"batch\" dimension (default: the "
+                           "training batch_size, else 1)"};
+const OptionSpec kKernels = {"--cpu-kernels", "K",
+                             "dnnl (oneDNN calls, default) or reference "
+                             "(portable loops)"};
 
 const std::vector<Command> &commands() {
   static const std::vector<Command> table = {
       {"import",
        "import a JSON graph and print its verified credo MLIR module",
        {{"-o", "FILE", "write the module to FILE (default: stdout)"},
-        {"--batch", "N",
-         "size of the \"batch\" dimension (default: the "
-         "training batch_size, else 1)"},
+        kBatch,
         {"--debug-locations", nullptr,
          "print each op's location (node name, JSON pointer, file:line:col)"}},
-       runImport},
+       mlir::credo::importCommand},
       {"check",
        "validate a JSON graph and print a one-line summary",
-       {{"--batch", "N", "size of the \"batch\" dimension"}},
-       runCheck},
+       {kBatch},
+       mlir::credo::checkCommand},
+      {"init",
+       "write the initialized parameters as a safetensors file",
+       {{"-o", "FILE", "the safetensors file to write (required)"}},
+       mlir::credo::initCommand},
+      {"run",
+       "JIT-compile the model and run it on .npy inputs",
+       {{"--input", "NAME=FILE", "an input as a .npy file (one per input)"},
+        {"--params", "FILE",
+         "parameters (safetensors; default: the initializers)"},
+        {"--output", "DIR", "directory for the outputs, NAME.npy (required)"},
+        kBatch,
+        kKernels,
+        {"--threads", "N", "CPU threads for the kernels (default 1)"}},
+       mlir::credo::runCommand},
+      {"build",
+       "compile to libNAME.so, libNAME.a and NAME.h, or one --emit artifact",
+       {{"-o", "PATH", "output directory (or file with --emit)"},
+        {"--emit", "KIND",
+         "credo (imported), mlir (lowered), llvm (optimized IR), asm or obj"},
+        kBatch,
+        kKernels,
+        {"--runtime-dir", "DIR",
+         "where libcredo_runtime.so is (default: next to credoc)"}},
+       mlir::credo::buildCommand},
   };
   return table;
+}
+
+void printOptions(llvm::raw_ostream &os, const Command &c, const char *indent) {
+  for (const OptionSpec &o : c.options) {
+    std::string flag =
+        std::string(o.flag) + (o.arg ? std::string(" ") + o.arg : "");
+    os << indent << llvm::left_justify(flag, 20) << " " << o.help << "\n";
+  }
 }
 
 void printHelp(llvm::raw_ostream &os) {
@@ -181,11 +105,7 @@ void printHelp(llvm::raw_ostream &os) {
   os << "\noptions:\n";
   for (const Command &c : commands()) {
     os << "  " << c.name << ":\n";
-    for (const OptionSpec &o : c.options) {
-      std::string flag =
-          std::string(o.flag) + (o.arg ? std::string(" ") + o.arg : "");
-      os << "    " << llvm::left_justify(flag, 22) << o.help << "\n";
-    }
+    printOptions(os, c, "    ");
   }
   os << "\nExit status: 0 on success, 1 on any error (reported on stderr).\n"
      << "The graph format is described in docs/graph-format.md.\n";
@@ -194,11 +114,7 @@ void printHelp(llvm::raw_ostream &os) {
 void printCommandHelp(const Command &c, llvm::raw_ostream &os) {
   os << "usage: credoc " << c.name << " [options] <model.json>\n\n"
      << c.summary << "\n\noptions:\n";
-  for (const OptionSpec &o : c.options) {
-    std::string flag =
-        std::string(o.flag) + (o.arg ? std::string(" ") + o.arg : "");
-    os << "  " << llvm::left_justify(flag, 22) << o.help << "\n";
-  }
+  printOptions(os, c, "  ");
 }
 
 const Command *findCommand(llvm::StringRef name) {
@@ -206,6 +122,21 @@ const Command *findCommand(llvm::StringRef name) {
     if (name == c.name)
       return &c;
   return nullptr;
+}
+
+int error(const llvm::Twine &message) {
+  llvm::errs() << "credoc: error: " << message << "\n";
+  return kUserError;
+}
+
+/// libcredo_runtime lives in ../lib relative to the credoc executable.
+std::string defaultRuntimeDir(const char *argv0) {
+  static int anchor;
+  std::string exe = llvm::sys::fs::getMainExecutable(argv0, &anchor);
+  llvm::SmallString<256> dir(llvm::sys::path::parent_path(exe));
+  llvm::sys::path::append(dir, "..", "lib");
+  llvm::sys::path::remove_dots(dir, /*remove_dot_dot=*/true);
+  return std::string(dir);
 }
 
 } // namespace
@@ -239,46 +170,79 @@ int main(int argc, char **argv) {
   if (!command)
     return error("unknown command '" + args[0] + "' (see credoc --help)");
 
-  Options opts;
-  auto takes = [&](llvm::StringRef flag) {
-    for (const OptionSpec &o : command->options)
-      if (flag == o.flag)
-        return true;
-    return false;
-  };
+  DriverOptions opts;
+  opts.runtimeLibDir = defaultRuntimeDir(argv[0]);
   for (size_t i = 1; i < args.size(); ++i) {
-    const std::string &a = args[i];
+    std::string a = args[i];
     if (a == "--help" || a == "-h") {
       printCommandHelp(*command, llvm::outs());
       return kOk;
     }
-    if (a.size() > 1 && a[0] == '-' && !takes(a))
-      return error("unknown option '" + a + "' for '" + command->name +
+    if (a.size() < 2 || a[0] != '-') {
+      if (!opts.model.empty())
+        return error("unexpected argument '" + a + "' (one model file only)");
+      opts.model = a;
+      continue;
+    }
+    // --flag=value or --flag value.
+    std::string flag = a, value;
+    bool inlineValue = false;
+    if (size_t eq = a.find('='); eq != std::string::npos && a[1] == '-') {
+      flag = a.substr(0, eq);
+      value = a.substr(eq + 1);
+      inlineValue = true;
+    }
+    const OptionSpec *spec = nullptr;
+    for (const OptionSpec &o : command->options)
+      if (flag == o.flag)
+        spec = &o;
+    if (!spec)
+      return error("unknown option '" + flag + "' for '" + command->name +
                    "' (see credoc help " + command->name + ")");
-    auto value = [&]() -> std::optional<std::string> {
+    if (spec->arg && !inlineValue) {
       if (i + 1 >= args.size())
-        return std::nullopt;
-      return args[++i];
-    };
-    if (a == "-o") {
-      auto v = value();
-      if (!v)
-        return error("option -o needs a file name");
-      opts.output = *v;
-    } else if (a == "--batch") {
-      auto v = value();
+        return error("option " + flag + " needs " + spec->arg);
+      value = args[++i];
+    } else if (!spec->arg && inlineValue) {
+      return error("option " + flag + " takes no value");
+    }
+
+    if (flag == "-o" || flag == "--output") {
+      opts.output = value;
+    } else if (flag == "--batch" || flag == "--threads") {
       long long n = 0;
-      if (!v || llvm::StringRef(*v).getAsInteger(10, n) || n <= 0 ||
+      if (llvm::StringRef(value).getAsInteger(10, n) || n <= 0 ||
           n > (1ll << 31) - 1)
-        return error("option --batch needs a positive integer");
-      opts.batch = n;
-    } else if (a == "--debug-locations") {
+        return error("option " + flag + " needs a positive integer");
+      if (flag == "--batch")
+        opts.batch = n;
+      else
+        opts.threads = static_cast<int>(n);
+    } else if (flag == "--debug-locations") {
       opts.debugLocations = true;
-    } else if (opts.input.empty()) {
-      opts.input = a;
-    } else {
-      return error("unexpected argument '" + a + "' (one model file only)");
+    } else if (flag == "--params") {
+      opts.params = value;
+    } else if (flag == "--input") {
+      size_t eq = value.find('=');
+      if (eq == std::string::npos || eq == 0 || eq + 1 == value.size())
+        return error("option --input needs NAME=FILE, but got '" + value + "'");
+      opts.inputs.emplace_back(value.substr(0, eq), value.substr(eq + 1));
+    } else if (flag == "--cpu-kernels") {
+      if (value == "dnnl")
+        opts.kernels = mlir::credo::CpuKernels::Dnnl;
+      else if (value == "reference")
+        opts.kernels = mlir::credo::CpuKernels::Reference;
+      else
+        return error("option --cpu-kernels needs dnnl or reference, but got '" +
+                     value + "'");
+    } else if (flag == "--emit") {
+      opts.emit = value;
+    } else if (flag == "--runtime-dir") {
+      opts.runtimeLibDir = value;
     }
   }
+  if (opts.output.empty() && (command->name == std::string("import") ||
+                              command->name == std::string("check")))
+    opts.output = "-";
   return command->run(opts);
 }

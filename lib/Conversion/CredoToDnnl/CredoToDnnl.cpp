@@ -117,8 +117,9 @@ struct SoftmaxToKernel : OpRewritePattern<mlir::credo::SoftmaxOp> {
       return failure();
     ArrayRef<int64_t> shape =
         cast<RankedTensorType>(op.getInput().getType()).getShape();
-    int64_t axis =
-        op.getAxis() < 0 ? op.getAxis() + shape.size() : op.getAxis();
+    int64_t axis = op.getAxisAttr().getInt();
+    if (axis < 0)
+      axis += static_cast<int64_t>(shape.size());
     int64_t outer = 1, inner = 1;
     for (int64_t i = 0; i < axis; ++i)
       outer *= shape[i];

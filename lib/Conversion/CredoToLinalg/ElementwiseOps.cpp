@@ -74,7 +74,9 @@ struct SoftmaxLowering : OpRewritePattern<mlir::credo::SoftmaxOp> {
     Location loc = op.getLoc();
     auto type = cast<RankedTensorType>(op.getType());
     int64_t rank = type.getRank();
-    int64_t axis = op.getAxis() < 0 ? op.getAxis() + rank : op.getAxis();
+    int64_t axis = op.getAxisAttr().getInt();
+    if (axis < 0)
+      axis += rank;
     // Maps from the full iteration space to the reduced (axis-less) tensor.
     SmallVector<AffineExpr> kept;
     for (int64_t d = 0; d < rank; ++d)

@@ -133,6 +133,9 @@ typedef struct credo_value_info {
 } credo_value_info;
 
 credo_status credo_model_create(const char *metadata, credo_model **out);
+/* Creates a model and fills its parameters from their initializers; on
+ * failure *out is null. */
+credo_status credo_model_create_init(const char *metadata, credo_model **out);
 void credo_model_destroy(credo_model *model);
 const char *credo_model_name(const credo_model *model);
 size_t credo_model_count(const credo_model *model, credo_value_kind kind);

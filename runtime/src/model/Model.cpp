@@ -309,6 +309,18 @@ credo_status credo_model_create(const char *metadata, credo_model **out) {
   return CREDO_OK;
 }
 
+credo_status credo_model_create_init(const char *metadata, credo_model **out) {
+  credo_status s = credo_model_create(metadata, out);
+  if (s != CREDO_OK)
+    return s;
+  s = credo_model_init_params(*out);
+  if (s != CREDO_OK) {
+    credo_model_destroy(*out);
+    *out = nullptr;
+  }
+  return s;
+}
+
 void credo_model_destroy(credo_model *model) {
   if (!model)
     return;

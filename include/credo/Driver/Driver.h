@@ -1,0 +1,43 @@
+//===- Driver.h - What credoc's commands do ---------------------*- C++ -*-===//
+//
+// Each credoc command as a library function, so the tool only parses its
+// command line. Every function reports errors on stderr (located where
+// possible) and returns an exit status: 0 on success, 1 on any error.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef CREDO_DRIVER_DRIVER_H
+#define CREDO_DRIVER_DRIVER_H
+
+#include "credo/Pipelines/Pipelines.h"
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace mlir::credo {
+
+struct DriverOptions {
+  std::string model;            ///< the JSON model file ("-" = stdin)
+  std::string output;           ///< -o: file or directory, per command
+  std::optional<int64_t> batch; ///< --batch
+  bool debugLocations = false;  ///< --debug-locations
+  std::string params;           ///< --params FILE.safetensors
+  std::vector<std::pair<std::string, std::string>> inputs; ///< --input N=F
+  CpuKernels kernels = CpuKernels::Dnnl;                   ///< --cpu-kernels
+  std::string emit;          ///< --emit: credo|mlir|llvm|asm|obj
+  int threads = 1;           ///< --threads
+  std::string runtimeLibDir; ///< where libcredo_runtime.so lives
+};
+
+int importCommand(const DriverOptions &options);
+int checkCommand(const DriverOptions &options);
+int initCommand(const DriverOptions &options);
+int runCommand(const DriverOptions &options);
+int buildCommand(const DriverOptions &options);
+
+} // namespace mlir::credo
+
+#endif // CREDO_DRIVER_DRIVER_H

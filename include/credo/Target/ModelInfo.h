@@ -1,0 +1,51 @@
+//===- ModelInfo.h - What a compiled model exposes --------------*- C++ -*-===//
+//
+// The names, dtypes and shapes of a model's parameters (with initializers),
+// inputs and outputs, read from a credo module before lowering. It is the
+// source of the runtime metadata embedded in generated libraries, of the
+// generated C header, and of credoc's argument checking.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef CREDO_TARGET_MODELINFO_H
+#define CREDO_TARGET_MODELINFO_H
+
+#include "mlir/Support/LogicalResult.h"
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace mlir {
+class ModuleOp;
+} // namespace mlir
+
+namespace mlir::credo {
+
+struct TensorInfo {
+  std::string name;
+  std::string dtype; ///< f32, f64, i32 or i64
+  std::vector<int64_t> shape;
+  std::string init; ///< parameters: the initializer in runtime syntax
+
+  int64_t numElements() const;
+  size_t elementSize() const;
+  /// "784x256", or "-" for a scalar (runtime metadata syntax).
+  std::string shapeText() const;
+};
+
+struct ModelInfo {
+  std::string name;
+  std::vector<TensorInfo> params, inputs, outputs;
+
+  /// The text credo_model_create reads (see docs/runtime.md).
+  std::string metadata() const;
+};
+
+/// Reads the model's parameters and the signature of @forward. Reports an
+/// error at the offending op and fails if the module is not a credo model.
+FailureOr<ModelInfo> getModelInfo(ModuleOp module);
+
+} // namespace mlir::credo
+
+#endif // CREDO_TARGET_MODELINFO_H

@@ -1,0 +1,153 @@
+//===- Compile.cpp - From a credo module to native code ---------*- C++ -*-===//
+//
+// Lowering with the CPU pipeline, translation to LLVM IR with -O3, native
+// code emission through the host TargetMachine, and JIT execution.
+//
+//===----------------------------------------------------------------------===//
+
+#include "credo/Target/Compile.h"
+
+#include "mlir/Dialect/LLVMIR/LLVMDialect.h"
+#include "mlir/ExecutionEngine/ExecutionEngine.h"
+#include "mlir/ExecutionEngine/OptUtils.h"
+#include "mlir/IR/BuiltinOps.h"
+#include "mlir/Pass/PassManager.h"
+#include "mlir/Target/LLVMIR/Dialect/Builtin/BuiltinToLLVMIRTranslation.h"
+#include "mlir/Target/LLVMIR/Dialect/LLVMIR/LLVMToLLVMIRTranslation.h"
+#include "mlir/Target/LLVMIR/Export.h"
+#include "llvm/IR/LegacyPassManager.h"
+#include "llvm/IR/Module.h"
+#include "llvm/MC/TargetRegistry.h"
+#include "llvm/Support/TargetSelect.h"
+#include "llvm/Target/TargetMachine.h"
+#include "llvm/TargetParser/Host.h"
+
+using namespace mlir;
+using namespace mlir::credo;
+
+LogicalResult
+mlir::credo::lowerToLLVMDialect(ModuleOp module,
+                                const CpuPipelineOptions &options) {
+  PassManager pm(module.getContext(), ModuleOp::getOperationName());
+  buildCpuPipeline(pm, options);
+  if (failed(pm.run(module)))
+    return failure();
+  // Argument names (credo.name, credo.param) have served their purpose; LLVM
+  // translation would warn about them.
+  module.walk([](LLVM::LLVMFuncOp f) {
+    for (unsigned i = 0; i < f.getNumArguments(); ++i)
+      if (DictionaryAttr attrs = f.getArgAttrDict(i))
+        for (NamedAttribute a : attrs)
+          if (a.getName().getValue().starts_with("credo."))
+            f.removeArgAttr(i, a.getName());
+  });
+  return success();
+}
+
+namespace {
+void initializeNativeTarget() {
+  static bool done = [] {
+    llvm::InitializeNativeTarget();
+    llvm::InitializeNativeTargetAsmPrinter();
+    llvm::InitializeNativeTargetAsmParser();
+    return true;
+  }();
+  (void)done;
+}
+
+/// A TargetMachine for the host CPU (with its features).
+std::unique_ptr<llvm::TargetMachine> hostMachine(std::string &error) {
+  initializeNativeTarget();
+  std::string triple = llvm::sys::getProcessTriple();
+  const llvm::Target *target =
+      llvm::TargetRegistry::lookupTarget(triple, error);
+  if (!target)
+    return nullptr;
+  llvm::SubtargetFeatures features;
+  for (const auto &f : llvm::sys::getHostCPUFeatures())
+    features.AddFeature(f.first(), f.second);
+  llvm::TargetOptions options;
+  return std::unique_ptr<llvm::TargetMachine>(target->createTargetMachine(
+      triple, llvm::sys::getHostCPUName(), features.getString(), options,
+      llvm::Reloc::PIC_, std::nullopt, llvm::CodeGenOptLevel::Aggressive));
+}
+} // namespace
+
+std::unique_ptr<llvm::Module>
+mlir::credo::translateToLLVMIR(ModuleOp module, llvm::LLVMContext &context) {
+  registerBuiltinDialectTranslation(*module.getContext());
+  registerLLVMDialectTranslation(*module.getContext());
+  std::unique_ptr<llvm::Module> llvmModule =
+      translateModuleToLLVMIR(module, context);
+  if (!llvmModule) {
+    emitError(module.getLoc()) << "cannot translate the module to LLVM IR";
+    return nullptr;
+  }
+  std::string error;
+  std::unique_ptr<llvm::TargetMachine> machine = hostMachine(error);
+  if (!machine) {
+    emitError(module.getLoc()) << "no native target: " << error;
+    return nullptr;
+  }
+  llvmModule->setDataLayout(machine->createDataLayout());
+  llvmModule->setTargetTriple(machine->getTargetTriple().getTriple());
+  auto optimize = makeOptimizingTransformer(3, 0, machine.get());
+  if (llvm::Error err = optimize(llvmModule.get())) {
+    emitError(module.getLoc())
+        << "LLVM optimization failed: " << llvm::toString(std::move(err));
+    return nullptr;
+  }
+  return llvmModule;
+}
+
+LogicalResult mlir::credo::emitNativeCode(llvm::Module &module, FileKind kind,
+                                          llvm::raw_pwrite_stream &os,
+                                          std::string &error) {
+  std::unique_ptr<llvm::TargetMachine> machine = hostMachine(error);
+  if (!machine)
+    return failure();
+  llvm::legacy::PassManager pm;
+  if (machine->addPassesToEmitFile(pm, os, nullptr,
+                                   kind == FileKind::Object
+                                       ? llvm::CodeGenFileType::ObjectFile
+                                       : llvm::CodeGenFileType::AssemblyFile)) {
+    error = "the host target cannot emit this file type";
+    return failure();
+  }
+  pm.run(module);
+  return success();
+}
+
+JitModule::~JitModule() = default;
+
+FailureOr<std::unique_ptr<JitModule>> JitModule::create(ModuleOp module) {
+  initializeNativeTarget();
+  registerBuiltinDialectTranslation(*module.getContext());
+  registerLLVMDialectTranslation(*module.getContext());
+  ExecutionEngineOptions options;
+  options.transformer = makeOptimizingTransformer(3, 0, nullptr);
+  options.jitCodeGenOptLevel = llvm::CodeGenOptLevel::Aggressive;
+  auto engine = ExecutionEngine::create(module, options);
+  if (!engine) {
+    emitError(module.getLoc())
+        << "JIT compilation failed: " << llvm::toString(engine.takeError());
+    return failure();
+  }
+  std::unique_ptr<JitModule> jit(new JitModule());
+  jit->engine = std::move(*engine);
+  return jit;
+}
+
+LogicalResult JitModule::call(llvm::StringRef function,
+                              llvm::ArrayRef<void *> args) {
+  // The packed interface takes one pointer per argument, pointing at it.
+  SmallVector<void *> storage(args.begin(), args.end());
+  SmallVector<void *> packed;
+  for (void *&slot : storage)
+    packed.push_back(&slot);
+  if (llvm::Error err = engine->invokePacked(function, packed)) {
+    llvm::consumeError(std::move(err));
+    return failure();
+  }
+  return success();
+}

@@ -1,0 +1,354 @@
+//===- Library.cpp - Linkable model libraries -------------------*- C++ -*-===//
+//
+// Builds the model's C API in the LLVM dialect (thin functions over the
+// runtime's model instances and the generated forward function), writes the
+// matching header, and produces the object, static and shared libraries.
+// The shared library is linked by the system C compiler driver (clang-19 or
+// cc, or $CREDO_CC) against libcredo_runtime.
+//
+//===----------------------------------------------------------------------===//
+
+#include "credo/Target/Library.h"
+
+#include "credo/Target/Compile.h"
+
+#include "mlir/Dialect/LLVMIR/LLVMDialect.h"
+#include "mlir/IR/Builders.h"
+#include "mlir/IR/BuiltinOps.h"
+#include "llvm/IR/Module.h"
+#include "llvm/Object/ArchiveWriter.h"
+#include "llvm/Support/FileSystem.h"
+#include "llvm/Support/Path.h"
+#include "llvm/Support/Program.h"
+#include "llvm/Support/raw_ostream.h"
+
+using namespace mlir;
+using namespace mlir::credo;
+
+namespace {
+
+/// Declares (once) an external runtime function.
+LLVM::LLVMFuncOp declare(OpBuilder &b, ModuleOp module, StringRef name,
+                         Type result, ArrayRef<Type> args) {
+  if (auto f = module.lookupSymbol<LLVM::LLVMFuncOp>(name))
+    return f;
+  OpBuilder::InsertionGuard guard(b);
+  b.setInsertionPointToEnd(module.getBody());
+  return b.create<LLVM::LLVMFuncOp>(module.getLoc(), name,
+                                    LLVM::LLVMFunctionType::get(result, args));
+}
+
+/// Defines `name(args) -> result` as a call of `callee` with the same
+/// arguments, returning its result.
+void forwarder(OpBuilder &b, ModuleOp module, StringRef name, StringRef callee,
+               Type result, ArrayRef<Type> args) {
+  LLVM::LLVMFuncOp target = declare(b, module, callee, result, args);
+  b.setInsertionPointToEnd(module.getBody());
+  auto f = b.create<LLVM::LLVMFuncOp>(
+      module.getLoc(), name, LLVM::LLVMFunctionType::get(result, args));
+  Block *entry = f.addEntryBlock(b);
+  b.setInsertionPointToStart(entry);
+  auto call =
+      b.create<LLVM::CallOp>(module.getLoc(), target, entry->getArguments());
+  if (isa<LLVM::LLVMVoidType>(result))
+    b.create<LLVM::ReturnOp>(module.getLoc(), ValueRange{});
+  else
+    b.create<LLVM::ReturnOp>(module.getLoc(), call.getResult());
+}
+
+std::string cType(const TensorInfo &t) {
+  if (t.dtype == "f32")
+    return "float";
+  if (t.dtype == "f64")
+    return "double";
+  if (t.dtype == "i32")
+    return "int32_t";
+  return "int64_t";
+}
+
+std::string describe(const TensorInfo &t) {
+  std::string s = t.dtype + "[";
+  for (size_t i = 0; i < t.shape.size(); ++i)
+    s += (i ? ", " : "") + std::to_string(t.shape[i]);
+  return s + "]";
+}
+
+} // namespace
+
+LogicalResult mlir::credo::addLibraryApi(ModuleOp module,
+                                         const ModelInfo &info) {
+  MLIRContext *ctx = module.getContext();
+  Location loc = module.getLoc();
+  OpBuilder b(ctx);
+  const std::string &n = info.name;
+  auto forward = module.lookupSymbol<LLVM::LLVMFuncOp>("forward");
+  if (!forward)
+    return emitError(loc) << "the lowered module has no @forward";
+  size_t numArgs =
+      info.params.size() + info.inputs.size() + info.outputs.size();
+  if (forward.getNumArguments() != numArgs)
+    return emitError(loc) << "@forward takes " << forward.getNumArguments()
+                          << " arguments, expected " << numArgs;
+
+  // Everything generated so far is private to the library.
+  for (auto f : module.getOps<LLVM::LLVMFuncOp>())
+    if (!f.isExternal())
+      f.setLinkage(LLVM::Linkage::Internal);
+  for (auto g : module.getOps<LLVM::GlobalOp>())
+    g.setLinkage(LLVM::Linkage::Internal);
+  if (failed(SymbolTable::replaceAllSymbolUses(
+          forward, b.getStringAttr(n + "_forward_impl"), module)))
+    return failure();
+  SymbolTable::setSymbolName(forward, n + "_forward_impl");
+
+  Type ptr = LLVM::LLVMPointerType::get(ctx);
+  Type i32 = b.getI32Type(), i64 = b.getI64Type();
+  Type voidTy = LLVM::LLVMVoidType::get(ctx);
+
+  // The metadata text, NUL-terminated.
+  std::string meta = info.metadata();
+  meta.push_back('\0');
+  b.setInsertionPointToEnd(module.getBody());
+  auto metaType = LLVM::LLVMArrayType::get(b.getI8Type(), meta.size());
+  b.create<LLVM::GlobalOp>(loc, metaType, /*isConstant=*/true,
+                           LLVM::Linkage::Internal, n + "_metadata_text",
+                           b.getStringAttr(meta));
+  {
+    auto f = b.create<LLVM::LLVMFuncOp>(loc, n + "_metadata",
+                                        LLVM::LLVMFunctionType::get(ptr, {}));
+    b.setInsertionPointToStart(f.addEntryBlock(b));
+    Value addr = b.create<LLVM::AddressOfOp>(loc, ptr, n + "_metadata_text");
+    b.create<LLVM::ReturnOp>(loc, addr);
+  }
+
+  // NAME_create(out): credo_model_create_init(NAME_metadata(), out).
+  {
+    LLVM::LLVMFuncOp create =
+        declare(b, module, "credo_model_create_init", i32, {ptr, ptr});
+    b.setInsertionPointToEnd(module.getBody());
+    auto f = b.create<LLVM::LLVMFuncOp>(
+        loc, n + "_create", LLVM::LLVMFunctionType::get(i32, {ptr}));
+    Block *entry = f.addEntryBlock(b);
+    b.setInsertionPointToStart(entry);
+    Value addr = b.create<LLVM::AddressOfOp>(loc, ptr, n + "_metadata_text");
+    auto call = b.create<LLVM::CallOp>(loc, create,
+                                       ValueRange{addr, entry->getArgument(0)});
+    b.create<LLVM::ReturnOp>(loc, call.getResult());
+  }
+  forwarder(b, module, n + "_destroy", "credo_model_destroy", voidTy, {ptr});
+  forwarder(b, module, n + "_load", "credo_model_load", i32, {ptr, ptr});
+  forwarder(b, module, n + "_save", "credo_model_save", i32, {ptr, ptr});
+  forwarder(b, module, n + "_set_param", "credo_model_set_param", i32,
+            {ptr, ptr, ptr, i64});
+  forwarder(b, module, n + "_get_param", "credo_model_get_param", i32,
+            {ptr, ptr, ptr, i64});
+
+  // NAME_forward(model, inputs..., outputs...): parameters from the model,
+  // then the generated code, then the kernels' status.
+  {
+    LLVM::LLVMFuncOp paramData =
+        declare(b, module, "credo_model_param_data", ptr, {ptr, i64});
+    LLVM::LLVMFuncOp takeStatus =
+        declare(b, module, "credo_rt_take_status", i32, {});
+    SmallVector<Type> args(1 + info.inputs.size() + info.outputs.size(), ptr);
+    b.setInsertionPointToEnd(module.getBody());
+    auto f = b.create<LLVM::LLVMFuncOp>(loc, n + "_forward",
+                                        LLVM::LLVMFunctionType::get(i32, args));
+    Block *entry = f.addEntryBlock(b);
+    Block *bad = b.createBlock(&f.getBody());
+    Block *run = b.createBlock(&f.getBody());
+    b.setInsertionPointToEnd(entry);
+    Value model = entry->getArgument(0);
+    Value null = b.create<LLVM::ZeroOp>(loc, ptr);
+    Value isNull =
+        b.create<LLVM::ICmpOp>(loc, LLVM::ICmpPredicate::eq, model, null);
+    b.create<LLVM::CondBrOp>(loc, isNull, bad, run);
+    b.setInsertionPointToEnd(bad);
+    b.create<LLVM::ReturnOp>(
+        loc, b.create<LLVM::ConstantOp>(loc, i32, 1 /*invalid argument*/)
+                 .getResult());
+    b.setInsertionPointToEnd(run);
+    SmallVector<Value> callArgs;
+    for (size_t i = 0; i < info.params.size(); ++i) {
+      Value index = b.create<LLVM::ConstantOp>(loc, i64, i);
+      callArgs.push_back(
+          b.create<LLVM::CallOp>(loc, paramData, ValueRange{model, index})
+              .getResult());
+    }
+    for (Value arg : entry->getArguments().drop_front())
+      callArgs.push_back(arg);
+    b.create<LLVM::CallOp>(loc, forward, callArgs);
+    b.create<LLVM::ReturnOp>(
+        loc, b.create<LLVM::CallOp>(loc, takeStatus, ValueRange{}).getResult());
+  }
+  return success();
+}
+
+std::string mlir::credo::generateHeader(const ModelInfo &info) {
+  const std::string &n = info.name;
+  std::string guard;
+  for (char c : n)
+    guard += static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  guard += "_CREDO_H";
+  std::string s;
+  llvm::raw_string_ostream os(s);
+  os << "/* " << n << ".h - C API of the Credo model '" << n
+     << "'.\n * Generated by credoc; do not edit. Link with lib" << n
+     << ".so (or lib" << n << ".a)\n * and libcredo_runtime. Every function "
+     << "returns a credo_status (0 = CREDO_OK);\n * on failure "
+        "credo_last_error() says why. */\n\n"
+     << "#ifndef " << guard << "\n#define " << guard << "\n\n"
+     << "#include <credo/runtime.h>\n#include <stddef.h>\n#include "
+        "<stdint.h>\n\n#ifdef __cplusplus\nextern \"C\" {\n#endif\n\n"
+     << "/* A model instance: owns the parameters. Query names, dtypes and\n"
+        " * shapes at run time with credo_model_info(). */\n"
+     << "typedef struct credo_model " << n << "_model;\n\n";
+  os << "enum {\n  " << n << "_NUM_PARAMS = " << info.params.size() << ",\n  "
+     << n << "_NUM_INPUTS = " << info.inputs.size() << ",\n  " << n
+     << "_NUM_OUTPUTS = " << info.outputs.size() << "\n};\n\n";
+  auto shapes = [&](const std::vector<TensorInfo> &list, const char *what) {
+    for (const TensorInfo &t : list) {
+      os << "/* " << what << " '" << t.name << "': " << describe(t);
+      if (!t.init.empty())
+        os << ", initialized by " << t.init;
+      os << " */\n";
+      if (!t.shape.empty()) {
+        os << "static const int64_t " << n << "_" << t.name << "_shape["
+           << t.shape.size() << "] = {";
+        for (size_t i = 0; i < t.shape.size(); ++i)
+          os << (i ? ", " : "") << t.shape[i];
+        os << "};\n";
+      }
+    }
+  };
+  shapes(info.params, "parameter");
+  shapes(info.inputs, "input");
+  shapes(info.outputs, "output");
+  os << "\n/* Creates an instance whose parameters come from their "
+        "initializers. */\n"
+     << "credo_status " << n << "_create(" << n << "_model **out);\n"
+     << "void " << n << "_destroy(" << n << "_model *model);\n\n"
+     << "/* Runs the model on caller-provided, row-major buffers. */\n"
+     << "credo_status " << n << "_forward(" << n << "_model *model";
+  for (const TensorInfo &t : info.inputs)
+    os << ",\n    const " << cType(t) << " *" << t.name;
+  for (const TensorInfo &t : info.outputs)
+    os << ",\n    " << cType(t) << " *" << t.name;
+  os << ");\n\n"
+     << "/* Parameters as safetensors files (saved atomically, checksummed). "
+        "*/\n"
+     << "credo_status " << n << "_load(" << n
+     << "_model *model, const char *path);\n"
+     << "credo_status " << n << "_save(const " << n
+     << "_model *model, const char *path);\n\n"
+     << "/* Copies a parameter in or out; nbytes must equal its size. */\n"
+     << "credo_status " << n << "_set_param(" << n
+     << "_model *model, const char *name,\n    const void *data, size_t "
+        "nbytes);\n"
+     << "credo_status " << n << "_get_param(const " << n
+     << "_model *model, const char *name,\n    void *data, size_t nbytes);\n\n"
+     << "/* The metadata text that describes this model to the runtime. */\n"
+     << "const char *" << n << "_metadata(void);\n\n"
+     << "#ifdef __cplusplus\n} /* extern \"C\" */\n#endif\n\n#endif /* "
+     << guard << " */\n";
+  return s;
+}
+
+LogicalResult mlir::credo::writeLibrary(ModuleOp module, const ModelInfo &info,
+                                        StringRef outDir,
+                                        StringRef runtimeLibDir,
+                                        LibraryPaths &paths,
+                                        std::string &error) {
+  if (std::error_code ec = llvm::sys::fs::create_directories(outDir)) {
+    error = "cannot create '" + outDir.str() + "': " + ec.message();
+    return failure();
+  }
+  auto in = [&](const std::string &file) {
+    llvm::SmallString<256> p(outDir);
+    llvm::sys::path::append(p, file);
+    return std::string(p);
+  };
+  paths.header = in(info.name + ".h");
+  paths.object = in(info.name + ".o");
+  paths.staticLibrary = in("lib" + info.name + ".a");
+  paths.sharedLibrary = in("lib" + info.name + ".so");
+
+  {
+    std::error_code ec;
+    llvm::raw_fd_ostream os(paths.header, ec);
+    if (ec) {
+      error = "cannot write '" + paths.header + "': " + ec.message();
+      return failure();
+    }
+    os << generateHeader(info);
+  }
+
+  llvm::LLVMContext llvmContext;
+  std::unique_ptr<llvm::Module> llvmModule =
+      translateToLLVMIR(module, llvmContext);
+  if (!llvmModule) {
+    error = "cannot translate the model to LLVM IR";
+    return failure();
+  }
+  {
+    std::error_code ec;
+    llvm::raw_fd_ostream os(paths.object, ec, llvm::sys::fs::OF_None);
+    if (ec) {
+      error = "cannot write '" + paths.object + "': " + ec.message();
+      return failure();
+    }
+    if (failed(emitNativeCode(*llvmModule, FileKind::Object, os, error)))
+      return failure();
+  }
+
+  auto member = llvm::NewArchiveMember::getFile(paths.object, true);
+  if (!member) {
+    error = llvm::toString(member.takeError());
+    return failure();
+  }
+  std::vector<llvm::NewArchiveMember> members;
+  members.push_back(std::move(*member));
+  if (llvm::Error err = llvm::writeArchive(
+          paths.staticLibrary, members, llvm::SymtabWritingMode::NormalSymtab,
+          llvm::object::Archive::K_GNU, /*Deterministic=*/true,
+          /*Thin=*/false)) {
+    error = llvm::toString(std::move(err));
+    return failure();
+  }
+
+  // Link the shared library with the system compiler driver.
+  std::string driver;
+  if (const char *cc = std::getenv("CREDO_CC"))
+    driver = cc;
+  for (const char *name : {"clang-19", "clang", "cc"}) {
+    if (!driver.empty())
+      break;
+    if (auto found = llvm::sys::findProgramByName(name))
+      driver = *found;
+  }
+  if (driver.empty()) {
+    error = "no C compiler driver (clang-19, clang or cc) found to link "
+            "the shared library; set CREDO_CC";
+    return failure();
+  }
+  std::string rtDir = runtimeLibDir.str();
+  std::vector<std::string> args = {driver,
+                                   "-shared",
+                                   "-o",
+                                   paths.sharedLibrary,
+                                   paths.object,
+                                   "-L" + rtDir,
+                                   "-Wl,-rpath," + rtDir,
+                                   "-lcredo_runtime",
+                                   "-lm"};
+  std::vector<llvm::StringRef> argRefs(args.begin(), args.end());
+  std::string message;
+  int rc = llvm::sys::ExecuteAndWait(driver, argRefs, std::nullopt, {}, 0, 0,
+                                     &message);
+  if (rc != 0) {
+    error = "linking '" + paths.sharedLibrary + "' with " + driver + " failed" +
+            (message.empty() ? "" : ": " + message);
+    return failure();
+  }
+  return success();
+}
