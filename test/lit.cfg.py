@@ -32,3 +32,20 @@ config.substitutions.append(
     ("%expect-exit",
      "%s %s" % (sys.executable,
                 os.path.join(config.credo_src_root, "utils", "expect-exit.py"))))
+
+# NumPy (Debian's python3-numpy) computes independent expected values in the
+# integration tests; it lives with the system Python, which may differ from
+# the Python running lit.
+import shutil
+import subprocess
+for candidate in ["/usr/bin/python3", sys.executable, shutil.which("python3")]:
+    if candidate and subprocess.run([candidate, "-c", "import numpy"],
+                                    capture_output=True).returncode == 0:
+        config.available_features.add("numpy")
+        config.substitutions.append(("%numpy-python", candidate))
+        break
+
+# cmake and a C++ compiler build examples/embed against a generated library.
+if shutil.which("cmake") and shutil.which("clang++-19"):
+    config.available_features.add("cmake")
+config.substitutions.append(("%cmake", shutil.which("cmake") or "cmake"))

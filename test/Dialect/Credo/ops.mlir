@@ -91,3 +91,12 @@ func.func @losses(%z: tensor<4x10xf32>, %t: tensor<4xi64>, %p: tensor<4x2xf64>, 
   %m = credo.mse %p, %y : tensor<4x2xf64>, tensor<4x2xf64> -> tensor<f64>
   return %l, %m : tensor<f32>, tensor<f64>
 }
+
+func.func private @credo_rt_relu_f32(!llvm.ptr, !llvm.ptr, i64)
+
+// CHECK-LABEL: func.func @call_kernel
+func.func @call_kernel(%x: tensor<4x8xf32>, %e: tensor<4x8xf32>) -> tensor<4x8xf32> {
+  // CHECK: credo.call_kernel @credo_rt_relu_f32 ins(%{{.+}} : tensor<4x8xf32>) outs(%{{.+}} : tensor<4x8xf32>) scalars [32] -> tensor<4x8xf32>
+  %y = credo.call_kernel @credo_rt_relu_f32 ins(%x : tensor<4x8xf32>) outs(%e : tensor<4x8xf32>) scalars [32] -> tensor<4x8xf32>
+  return %y : tensor<4x8xf32>
+}

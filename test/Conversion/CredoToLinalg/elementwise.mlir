@@ -1,0 +1,56 @@
+// RUN: credo-opt %s --convert-credo-to-linalg | FileCheck %s
+// Elementwise ops become one elementwise linalg.generic each; softmax is
+// max-reduce, exp, sum-reduce, divide.
+
+// CHECK-DAG: #[[ID:.+]] = affine_map<(d0, d1) -> (d0, d1)>
+// CHECK-DAG: #[[ROW:.+]] = affine_map<(d0, d1) -> (d0)>
+
+// CHECK-LABEL: func.func @arith
+func.func @arith(%a: tensor<2x3xf32>, %b: tensor<2x3xf32>) -> tensor<2x3xf32> {
+  // CHECK: linalg.generic {indexing_maps = [#[[ID]], #[[ID]], #[[ID]]], iterator_types = ["parallel", "parallel"]}
+  // CHECK: arith.addf
+  %s = credo.add %a, %b : tensor<2x3xf32>
+  // CHECK: arith.subf
+  %d = credo.sub %s, %b : tensor<2x3xf32>
+  // CHECK: arith.mulf
+  %m = credo.mul %d, %a : tensor<2x3xf32>
+  return %m : tensor<2x3xf32>
+}
+
+// CHECK-LABEL: func.func @activations
+func.func @activations(%x: tensor<2x3xf32>) -> tensor<2x3xf32> {
+  // relu: max(x, 0)
+  // CHECK: %[[Z:.+]] = arith.constant 0.000000e+00 : f32
+  // CHECK: arith.maximumf %{{.+}}, %[[Z]]
+  %r = credo.relu %x : tensor<2x3xf32>
+  // sigmoid: 1 / (1 + exp(-x))
+  // CHECK: arith.negf
+  // CHECK: math.exp
+  // CHECK: arith.addf
+  // CHECK: arith.divf
+  %s = credo.sigmoid %r : tensor<2x3xf32>
+  // CHECK: math.tanh
+  %t = credo.tanh %s : tensor<2x3xf32>
+  // softplus: max(x, 0) + log1p(exp(-|x|))
+  // CHECK: arith.maximumf
+  // CHECK: math.absf
+  // CHECK: arith.negf
+  // CHECK: math.exp
+  // CHECK: math.log1p
+  // CHECK: arith.addf
+  %p = credo.softplus %t : tensor<2x3xf32>
+  return %p : tensor<2x3xf32>
+}
+
+// CHECK-LABEL: func.func @softmax
+func.func @softmax(%x: tensor<2x3xf32>) -> tensor<2x3xf32> {
+  // CHECK: %[[MAX:.+]] = linalg.generic {indexing_maps = [#[[ID]], #[[ROW]]], iterator_types = ["parallel", "reduction"]}
+  // CHECK: arith.maximumf
+  // CHECK: %[[EXP:.+]] = linalg.generic {indexing_maps = [#[[ID]], #[[ROW]], #[[ID]]], {{.*}} ins(%{{.+}}, %[[MAX]]
+  // CHECK: math.exp
+  // CHECK: %[[SUM:.+]] = linalg.generic {indexing_maps = [#[[ID]], #[[ROW]]], iterator_types = ["parallel", "reduction"]} ins(%[[EXP]]
+  // CHECK: linalg.generic {{.*}} ins(%[[EXP]], %[[SUM]]
+  // CHECK: arith.divf
+  %y = credo.softmax %x : tensor<2x3xf32>
+  return %y : tensor<2x3xf32>
+}

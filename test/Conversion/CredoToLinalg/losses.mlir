@@ -1,0 +1,32 @@
+// RUN: credo-opt %s --convert-credo-to-linalg | FileCheck %s
+// Losses reduce to rank-0 tensors and divide by the element count.
+
+// CHECK-LABEL: func.func @sce
+// CHECK-SAME: (%[[Z:.+]]: tensor<4x10xf32>, %[[T:.+]]: tensor<4xi32>)
+func.func @sce(%z: tensor<4x10xf32>, %t: tensor<4xi32>) -> tensor<f32> {
+  // Per row: log(sum exp(z - max)) + max - z[row, clamp(label)].
+  // CHECK: arith.index_cast %{{.+}} : i32 to index
+  // CHECK: arith.maxsi
+  // CHECK: arith.minsi
+  // CHECK: %[[R:.+]] = linalg.index 0
+  // CHECK: tensor.extract %[[Z]][%[[R]], %{{.+}}] : tensor<4x10xf32>
+  // CHECK: math.log
+  // Batch mean: sum into a rank-0 tensor, divide by 4.
+  // CHECK: linalg.generic {{.*}} iterator_types = ["reduction"]
+  // CHECK-SAME: outs(%{{.+}} : tensor<f32>)
+  // CHECK: %[[FOUR:.+]] = arith.constant 4.000000e+00 : f32
+  // CHECK: arith.divf %{{.+}}, %[[FOUR]]
+  %l = credo.softmax_cross_entropy %z, %t : tensor<4x10xf32>, tensor<4xi32> -> tensor<f32>
+  return %l : tensor<f32>
+}
+
+// CHECK-LABEL: func.func @mse
+func.func @mse(%p: tensor<3x5xf64>, %t: tensor<3x5xf64>) -> tensor<f64> {
+  // CHECK: arith.subf
+  // CHECK: arith.mulf
+  // CHECK: iterator_types = ["reduction", "reduction"]
+  // CHECK: %[[N:.+]] = arith.constant 1.500000e+01 : f64
+  // CHECK: arith.divf %{{.+}}, %[[N]]
+  %l = credo.mse %p, %t : tensor<3x5xf64>, tensor<3x5xf64> -> tensor<f64>
+  return %l : tensor<f64>
+}
