@@ -233,14 +233,23 @@ TEST(RuntimeKernels, DenseMatchesLoops) {
         acc += double(x[m * K + k]) * w[k * N + n];
       ref[m * N + n] = float(acc);
     }
-  credo_rt_dense_bias_f32(x.data(), w.data(), b.data(), y.data(), M, K, N);
+  credo_rt_dense_bias_f32(x.data(), w.data(), b.data(), y.data(), M, K, N,
+                          CREDO_POST_NONE);
   ASSERT_EQ(credo_rt_take_status(), CREDO_OK) << credo_last_error();
   expectClose(y, ref, 1e-5);
+  // With the fused ReLU.
+  std::vector<float> relu(ref.size());
+  for (size_t i = 0; i < ref.size(); ++i)
+    relu[i] = std::max(ref[i], 0.0f);
+  credo_rt_dense_bias_f32(x.data(), w.data(), b.data(), y.data(), M, K, N,
+                          CREDO_POST_RELU);
+  expectClose(y, relu, 1e-5);
   // Second call reuses the cached primitive with new data.
   x[0] += 1;
   for (int n = 0; n < N; ++n)
     ref[n] += w[n];
-  credo_rt_dense_bias_f32(x.data(), w.data(), b.data(), y.data(), M, K, N);
+  credo_rt_dense_bias_f32(x.data(), w.data(), b.data(), y.data(), M, K, N,
+                          CREDO_POST_NONE);
   expectClose(y, ref, 1e-5);
 }
 
@@ -267,8 +276,15 @@ TEST(RuntimeKernels, ConvAndPoolingMatchLoops) {
           ref[((b * O + o) * OH + i) * OW + j] = float(acc);
         }
   credo_rt_conv2d_bias_f32(x.data(), w.data(), bias.data(), y.data(), B, C, H,
-                           W, O, KH, KW, SH, SW, PH, PW, OH, OW);
+                           W, O, KH, KW, SH, SW, PH, PW, OH, OW,
+                           CREDO_POST_NONE);
   ASSERT_EQ(credo_rt_take_status(), CREDO_OK) << credo_last_error();
+  expectClose(y, ref, 1e-5);
+  credo_rt_conv2d_bias_f32(x.data(), w.data(), bias.data(), y.data(), B, C, H,
+                           W, O, KH, KW, SH, SW, PH, PW, OH, OW,
+                           CREDO_POST_RELU);
+  for (float &v : ref)
+    v = std::max(v, 0.0f);
   expectClose(y, ref, 1e-5);
 
   // 3x3 pooling, stride 2, padding 1: max ignores padding, average excludes it.

@@ -44,45 +44,81 @@ void replaceWithKernel(PatternRewriter &rewriter, Operation *op,
       ins, ValueRange{init}, rewriter.getDenseI64ArrayAttr(scalars));
 }
 
-/// credo.dense → credo_rt_dense[_bias]_f32(x, w, [b,] y, M, K, N)
+/// Activation fused into a dense or conv2d kernel (credo/kernels.h).
+enum PostOp : int64_t { kPostNone = 0, kPostRelu = 1 };
+
+/// credo.dense → credo_rt_dense[_bias]_f32(x, w, [b,] y, M, K, N, post),
+/// replacing `root` (the dense op, or the relu consuming it when fusing).
+void rewriteDense(PatternRewriter &rewriter, mlir::credo::DenseOp op,
+                  Operation *root, PostOp post) {
+  auto x = cast<RankedTensorType>(op.getInput().getType());
+  auto w = cast<RankedTensorType>(op.getWeight().getType());
+  SmallVector<Value> ins = {op.getInput(), op.getWeight()};
+  if (op.getBias())
+    ins.push_back(op.getBias());
+  replaceWithKernel(
+      rewriter, root,
+      op.getBias() ? "credo_rt_dense_bias_f32" : "credo_rt_dense_f32", ins,
+      {x.getDimSize(0), x.getDimSize(1), w.getDimSize(1), post});
+}
+
+/// credo.conv2d → credo_rt_conv2d[_bias]_f32(x, w, [b,] y, 13 sizes, post)
+void rewriteConv2D(PatternRewriter &rewriter, mlir::credo::Conv2DOp op,
+                   Operation *root, PostOp post) {
+  auto x = cast<RankedTensorType>(op.getInput().getType()).getShape();
+  auto w = cast<RankedTensorType>(op.getWeight().getType()).getShape();
+  auto y = cast<RankedTensorType>(op.getType()).getShape();
+  ArrayRef<int64_t> s = op.getStrides(), p = op.getPadding();
+  SmallVector<Value> ins = {op.getInput(), op.getWeight()};
+  if (op.getBias())
+    ins.push_back(op.getBias());
+  replaceWithKernel(
+      rewriter, root,
+      op.getBias() ? "credo_rt_conv2d_bias_f32" : "credo_rt_conv2d_f32", ins,
+      {x[0], x[1], x[2], x[3], w[0], w[2], w[3], s[0], s[1], p[0], p[1], y[2],
+       y[3], post});
+}
+
+/// relu(dense) or relu(conv2d) whose layer has no other use → one kernel
+/// call with a fused ReLU post-op.
+struct FuseReluIntoLayer : OpRewritePattern<mlir::credo::ReluOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(mlir::credo::ReluOp op,
+                                PatternRewriter &rewriter) const override {
+    Operation *layer = op.getInput().getDefiningOp();
+    if (!layer || !layer->hasOneUse() || !isF32(op.getInput()))
+      return failure();
+    if (auto dense = dyn_cast<mlir::credo::DenseOp>(layer))
+      rewriteDense(rewriter, dense, op, kPostRelu);
+    else if (auto conv = dyn_cast<mlir::credo::Conv2DOp>(layer))
+      rewriteConv2D(rewriter, conv, op, kPostRelu);
+    else
+      return failure();
+    rewriter.eraseOp(layer);
+    return success();
+  }
+};
+
+/// credo.dense → its kernel, no activation.
 struct DenseToKernel : OpRewritePattern<mlir::credo::DenseOp> {
   using OpRewritePattern::OpRewritePattern;
   LogicalResult matchAndRewrite(mlir::credo::DenseOp op,
                                 PatternRewriter &rewriter) const override {
     if (!isF32(op.getInput()))
       return failure();
-    auto x = cast<RankedTensorType>(op.getInput().getType());
-    auto w = cast<RankedTensorType>(op.getWeight().getType());
-    SmallVector<Value> ins = {op.getInput(), op.getWeight()};
-    if (op.getBias())
-      ins.push_back(op.getBias());
-    replaceWithKernel(rewriter, op,
-                      op.getBias() ? "credo_rt_dense_bias_f32"
-                                   : "credo_rt_dense_f32",
-                      ins, {x.getDimSize(0), x.getDimSize(1), w.getDimSize(1)});
+    rewriteDense(rewriter, op, op, kPostNone);
     return success();
   }
 };
 
-/// credo.conv2d → credo_rt_conv2d[_bias]_f32(x, w, [b,] y, 13 sizes)
+/// credo.conv2d → its kernel, no activation.
 struct Conv2DToKernel : OpRewritePattern<mlir::credo::Conv2DOp> {
   using OpRewritePattern::OpRewritePattern;
   LogicalResult matchAndRewrite(mlir::credo::Conv2DOp op,
                                 PatternRewriter &rewriter) const override {
     if (!isF32(op.getInput()))
       return failure();
-    auto x = cast<RankedTensorType>(op.getInput().getType()).getShape();
-    auto w = cast<RankedTensorType>(op.getWeight().getType()).getShape();
-    auto y = cast<RankedTensorType>(op.getType()).getShape();
-    ArrayRef<int64_t> s = op.getStrides(), p = op.getPadding();
-    SmallVector<Value> ins = {op.getInput(), op.getWeight()};
-    if (op.getBias())
-      ins.push_back(op.getBias());
-    replaceWithKernel(
-        rewriter, op,
-        op.getBias() ? "credo_rt_conv2d_bias_f32" : "credo_rt_conv2d_f32", ins,
-        {x[0], x[1], x[2], x[3], w[0], w[2], w[3], s[0], s[1], p[0], p[1], y[2],
-         y[3]});
+    rewriteConv2D(rewriter, op, op, kPostNone);
     return success();
   }
 };
@@ -151,6 +187,11 @@ struct ConvertCredoToDnnl
     : public mlir::credo::impl::ConvertCredoToDnnlBase<ConvertCredoToDnnl> {
   void runOnOperation() override {
     ModuleOp module = getOperation();
+    // Fusion first, so that no layer is rewritten before its ReLU is seen.
+    RewritePatternSet fusion(&getContext());
+    fusion.add<FuseReluIntoLayer>(&getContext());
+    if (failed(applyPatternsAndFoldGreedily(module, std::move(fusion))))
+      return signalPassFailure();
     RewritePatternSet patterns(&getContext());
     mlir::credo::populateCredoToDnnlPatterns(patterns);
     if (failed(applyPatternsAndFoldGreedily(module, std::move(patterns))))

@@ -16,18 +16,22 @@
 extern "C" {
 #endif
 
-/* y[M,N] = x[M,K] · w[K,N] (+ b[N]) */
-void credo_rt_dense_f32(const float *x, const float *w, float *y, int64_t m,
-                        int64_t k, int64_t n);
-void credo_rt_dense_bias_f32(const float *x, const float *w, const float *b,
-                             float *y, int64_t m, int64_t k, int64_t n);
+/* Activation fused into a dense or conv2d kernel (a oneDNN post-op). */
+enum credo_rt_post_op { CREDO_POST_NONE = 0, CREDO_POST_RELU = 1 };
 
-/* y[B,O,OH,OW] = conv(x[B,C,H,W], w[O,C,KH,KW]) (+ b[O]) with strides
- * (sh, sw) and symmetric zero padding (ph, pw). */
+/* y[M,N] = post(x[M,K] · w[K,N] (+ b[N])) */
+void credo_rt_dense_f32(const float *x, const float *w, float *y, int64_t m,
+                        int64_t k, int64_t n, int64_t post);
+void credo_rt_dense_bias_f32(const float *x, const float *w, const float *b,
+                             float *y, int64_t m, int64_t k, int64_t n,
+                             int64_t post);
+
+/* y[B,O,OH,OW] = post(conv(x[B,C,H,W], w[O,C,KH,KW]) (+ b[O])) with
+ * strides (sh, sw) and symmetric zero padding (ph, pw). */
 #define CREDO_CONV2D_SHAPE_ARGS                                                \
   int64_t b, int64_t c, int64_t h, int64_t w_, int64_t o, int64_t kh,          \
       int64_t kw, int64_t sh, int64_t sw, int64_t ph, int64_t pw, int64_t oh,  \
-      int64_t ow
+      int64_t ow, int64_t post
 void credo_rt_conv2d_f32(const float *x, const float *w, float *y,
                          CREDO_CONV2D_SHAPE_ARGS);
 void credo_rt_conv2d_bias_f32(const float *x, const float *w, const float *bias,

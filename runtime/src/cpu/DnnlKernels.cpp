@@ -15,8 +15,10 @@
 #include <oneapi/dnnl/dnnl.hpp>
 
 #include <array>
+#include <initializer_list>
 #include <map>
 #include <memory>
+#include <unordered_map>
 #include <vector>
 
 extern "C" {
@@ -40,33 +42,53 @@ stream &cpuStream() {
   return s;
 }
 
-/// A primitive with its memory objects in execution-argument order.
+/// A primitive with its memory objects, in the order of the data handles
+/// that each call passes.
 struct Cached {
   primitive prim;
   std::vector<std::pair<int, memory>> args;
-  void run(const std::vector<void *> &handles) {
-    std::unordered_map<int, memory> map;
-    for (size_t i = 0; i < args.size(); ++i) {
-      args[i].second.set_data_handle(handles[i]);
-      map.emplace(args[i].first, args[i].second);
-    }
-    prim.execute(cpuStream(), map);
+  std::unordered_map<int, memory> argMap; ///< built once from `args`
+
+  void run(std::initializer_list<void *> handles) {
+    if (argMap.empty())
+      for (auto &[id, m] : args)
+        argMap.emplace(id, m);
+    size_t i = 0;
+    for (void *h : handles)
+      args[i++].second.set_data_handle(h); // shared with argMap's copies
+    prim.execute(cpuStream(), argMap);
     cpuStream().wait();
   }
 };
 
-using Key = std::vector<int64_t>;
+/// Kind and sizes of a kernel call; unused entries are zero.
+using Key = std::array<int64_t, 16>;
 
-/// Looks up (or builds with `make`) the primitive for `key` and runs it.
+template <typename... T> Key makeKey(T... values) {
+  static_assert(sizeof...(T) <= 16, "key too long");
+  return Key{static_cast<int64_t>(values)...};
+}
+
+/// Looks up (or builds with `make`) the primitive for `key` and runs it. The
+/// cache is per thread (oneDNN streams are), searched most-recent first.
 template <typename Make>
-void runCached(const char *name, Key key, const std::vector<void *> &handles,
-               Make make) {
-  thread_local std::map<Key, std::unique_ptr<Cached>> cache;
+void runCached(const char *name, const Key &key,
+               std::initializer_list<void *> handles, Make make) {
+  thread_local std::vector<std::pair<Key, std::unique_ptr<Cached>>> cache;
   try {
-    auto it = cache.find(key);
-    if (it == cache.end())
-      it = cache.emplace(key, std::make_unique<Cached>(make())).first;
-    it->second->run(handles);
+    Cached *hit = nullptr;
+    for (size_t i = cache.size(); i-- > 0;)
+      if (cache[i].first == key) {
+        hit = cache[i].second.get();
+        if (i + 1 != cache.size()) // keep hot entries at the back
+          std::swap(cache[i], cache.back());
+        break;
+      }
+    if (!hit) {
+      cache.emplace_back(key, std::make_unique<Cached>(make()));
+      hit = cache.back().second.get();
+    }
+    hit->run(handles);
   } catch (const dnnl::error &e) {
     credo::rt::failKernel(std::string(name) + ": oneDNN error: " + e.what());
   } catch (const std::exception &e) {
@@ -79,6 +101,17 @@ memory::desc plain(const memory::dims &dims) {
       memory::format_tag::a, memory::format_tag::ab, memory::format_tag::abc,
       memory::format_tag::abcd};
   return memory::desc(dims, memory::data_type::f32, tags[dims.size() - 1]);
+}
+
+/// Primitive attributes carrying the fused activation, if any.
+primitive_attr postOps(int64_t post) {
+  primitive_attr attr;
+  if (post == CREDO_POST_RELU) {
+    post_ops ops;
+    ops.append_eltwise(1.0f, algorithm::eltwise_relu, 0.0f, 0.0f);
+    attr.set_post_ops(ops);
+  }
+  return attr;
 }
 
 memory mem(const memory::desc &md) {
@@ -97,64 +130,70 @@ enum KernelKind : int64_t {
   kSoftplus
 };
 
-void dense(const float *x, const float *w, const float *b, float *y, int64_t m,
-           int64_t k, int64_t n) {
-  bool bias = b != nullptr;
-  std::vector<void *> handles = {const_cast<float *>(x), const_cast<float *>(w),
-                                 y};
+/// Sets up a primitive's memory objects: src, weights, dst (+ bias).
+Cached withArgs(primitive prim, const memory::desc &src,
+                const memory::desc &wei, const memory::desc &dst,
+                const memory::desc *bias) {
+  Cached c{std::move(prim),
+           {{DNNL_ARG_SRC, mem(src)},
+            {DNNL_ARG_WEIGHTS, mem(wei)},
+            {DNNL_ARG_DST, mem(dst)}},
+           {}};
   if (bias)
-    handles.push_back(const_cast<float *>(b));
-  runCached("dense", {kDense, m, k, n, bias}, handles, [&] {
+    c.args.push_back({DNNL_ARG_BIAS, mem(*bias)});
+  return c;
+}
+
+void dense(const float *x, const float *w, const float *b, float *y, int64_t m,
+           int64_t k, int64_t n, int64_t post) {
+  bool bias = b != nullptr;
+  auto make = [&] {
     auto src = plain({m, k}), wei = plain({k, n}), dst = plain({m, n});
     auto bmd = bias ? plain({1, n}) : memory::desc();
-    matmul::primitive_desc pd(matmul::desc(src, wei, bmd, dst), cpuEngine());
-    Cached c{matmul(pd),
-             {{DNNL_ARG_SRC, mem(src)},
-              {DNNL_ARG_WEIGHTS, mem(wei)},
-              {DNNL_ARG_DST, mem(dst)}}};
-    if (bias)
-      c.args.push_back({DNNL_ARG_BIAS, mem(bmd)});
-    return c;
-  });
+    matmul::primitive_desc pd(matmul::desc(src, wei, bmd, dst), postOps(post),
+                              cpuEngine());
+    return withArgs(matmul(pd), src, wei, dst, bias ? &bmd : nullptr);
+  };
+  Key key = makeKey(kDense, m, k, n, bias, post);
+  auto *xp = const_cast<float *>(x), *wp = const_cast<float *>(w);
+  if (bias)
+    runCached("dense", key, {xp, wp, y, const_cast<float *>(b)}, make);
+  else
+    runCached("dense", key, {xp, wp, y}, make);
 }
 
 void conv(const float *x, const float *w, const float *b, float *y,
-          std::array<int64_t, 13> s) {
+          std::array<int64_t, 13> s, int64_t post) {
   const int64_t B = s[0], C = s[1], H = s[2], W = s[3], O = s[4], KH = s[5],
                 KW = s[6], SH = s[7], SW = s[8], PH = s[9], PW = s[10],
                 OH = s[11], OW = s[12];
   bool bias = b != nullptr;
-  std::vector<void *> handles = {const_cast<float *>(x), const_cast<float *>(w),
-                                 y};
-  if (bias)
-    handles.push_back(const_cast<float *>(b));
-  Key key(s.begin(), s.end());
-  key.push_back(kConv);
-  key.push_back(bias);
-  runCached("conv2d", key, handles, [&] {
+  auto make = [&] {
     auto src = plain({B, C, H, W}), wei = plain({O, C, KH, KW}),
          dst = plain({B, O, OH, OW});
     auto bmd = bias ? plain({O}) : memory::desc();
     convolution_forward::desc d(prop_kind::forward_inference,
                                 algorithm::convolution_direct, src, wei, bmd,
                                 dst, {SH, SW}, {PH, PW}, {PH, PW});
-    convolution_forward::primitive_desc pd(d, cpuEngine());
-    Cached c{convolution_forward(pd),
-             {{DNNL_ARG_SRC, mem(src)},
-              {DNNL_ARG_WEIGHTS, mem(wei)},
-              {DNNL_ARG_DST, mem(dst)}}};
-    if (bias)
-      c.args.push_back({DNNL_ARG_BIAS, mem(bmd)});
-    return c;
-  });
+    convolution_forward::primitive_desc pd(d, postOps(post), cpuEngine());
+    return withArgs(convolution_forward(pd), src, wei, dst,
+                    bias ? &bmd : nullptr);
+  };
+  Key key =
+      makeKey(kConv, B, C, H, W, O, KH, KW, SH, SW, PH, PW, OH, OW, bias, post);
+  auto *xp = const_cast<float *>(x), *wp = const_cast<float *>(w);
+  if (bias)
+    runCached("conv2d", key, {xp, wp, y, const_cast<float *>(b)}, make);
+  else
+    runCached("conv2d", key, {xp, wp, y}, make);
 }
 
 void pool(bool isMax, const float *x, float *y, std::array<int64_t, 12> s) {
   const int64_t B = s[0], C = s[1], H = s[2], W = s[3], KH = s[4], KW = s[5],
                 SH = s[6], SW = s[7], PH = s[8], PW = s[9], OH = s[10],
                 OW = s[11];
-  Key key(s.begin(), s.end());
-  key.push_back(isMax ? kMaxPool : kAvgPool);
+  Key key = makeKey(isMax ? kMaxPool : kAvgPool, B, C, H, W, KH, KW, SH, SW, PH,
+                    PW, OH, OW);
   runCached(
       isMax ? "max_pool2d" : "avg_pool2d", key, {const_cast<float *>(x), y},
       [&] {
@@ -168,18 +207,20 @@ void pool(bool isMax, const float *x, float *y, std::array<int64_t, 12> s) {
                                 src, dst, {SH, SW}, {KH, KW}, {PH, PW}, padR);
         pooling_forward::primitive_desc pd(d, cpuEngine());
         return Cached{pooling_forward(pd),
-                      {{DNNL_ARG_SRC, mem(src)}, {DNNL_ARG_DST, mem(dst)}}};
+                      {{DNNL_ARG_SRC, mem(src)}, {DNNL_ARG_DST, mem(dst)}},
+                      {}};
       });
 }
 
 void eltwise(KernelKind kind, algorithm alg, const char *name, const float *x,
              float *y, int64_t n) {
-  runCached(name, {kind, n}, {const_cast<float *>(x), y}, [&] {
+  runCached(name, makeKey(kind, n), {const_cast<float *>(x), y}, [&] {
     auto md = plain({n});
     eltwise_forward::desc d(prop_kind::forward_inference, alg, md, 0.f, 0.f);
     eltwise_forward::primitive_desc pd(d, cpuEngine());
     return Cached{eltwise_forward(pd),
-                  {{DNNL_ARG_SRC, mem(md)}, {DNNL_ARG_DST, mem(md)}}};
+                  {{DNNL_ARG_SRC, mem(md)}, {DNNL_ARG_DST, mem(md)}},
+                  {}};
   });
 }
 
@@ -195,23 +236,25 @@ void credo_set_num_threads(int threads) {
 int credo_get_num_threads(void) { return numThreads; }
 
 void credo_rt_dense_f32(const float *x, const float *w, float *y, int64_t m,
-                        int64_t k, int64_t n) {
-  dense(x, w, nullptr, y, m, k, n);
+                        int64_t k, int64_t n, int64_t post) {
+  dense(x, w, nullptr, y, m, k, n, post);
 }
 
 void credo_rt_dense_bias_f32(const float *x, const float *w, const float *b,
-                             float *y, int64_t m, int64_t k, int64_t n) {
-  dense(x, w, b, y, m, k, n);
+                             float *y, int64_t m, int64_t k, int64_t n,
+                             int64_t post) {
+  dense(x, w, b, y, m, k, n, post);
 }
 
 void credo_rt_conv2d_f32(const float *x, const float *w, float *y,
                          CREDO_CONV2D_SHAPE_ARGS) {
-  conv(x, w, nullptr, y, {b, c, h, w_, o, kh, kw, sh, sw, ph, pw, oh, ow});
+  conv(x, w, nullptr, y, {b, c, h, w_, o, kh, kw, sh, sw, ph, pw, oh, ow},
+       post);
 }
 
 void credo_rt_conv2d_bias_f32(const float *x, const float *w, const float *bias,
                               float *y, CREDO_CONV2D_SHAPE_ARGS) {
-  conv(x, w, bias, y, {b, c, h, w_, o, kh, kw, sh, sw, ph, pw, oh, ow});
+  conv(x, w, bias, y, {b, c, h, w_, o, kh, kw, sh, sw, ph, pw, oh, ow}, post);
 }
 
 void credo_rt_max_pool2d_f32(const float *x, float *y,
@@ -226,13 +269,14 @@ void credo_rt_avg_pool2d_f32(const float *x, float *y,
 
 void credo_rt_softmax_f32(const float *x, float *y, int64_t outer, int64_t axis,
                           int64_t inner) {
-  runCached("softmax", {kSoftmax, outer, axis, inner},
+  runCached("softmax", makeKey(kSoftmax, outer, axis, inner),
             {const_cast<float *>(x), y}, [&] {
               auto md = plain({outer, axis, inner});
               softmax_forward::desc d(prop_kind::forward_inference, md, 1);
               softmax_forward::primitive_desc pd(d, cpuEngine());
               return Cached{softmax_forward(pd),
-                            {{DNNL_ARG_SRC, mem(md)}, {DNNL_ARG_DST, mem(md)}}};
+                            {{DNNL_ARG_SRC, mem(md)}, {DNNL_ARG_DST, mem(md)}},
+                            {}};
             });
 }
 

@@ -16,7 +16,9 @@ def ConvertCredoToDnnl : Pass<"convert-credo-to-dnnl", "::mlir::ModuleOp"> {
     `credo.avg_pool2d`, `credo.softmax`, `credo.relu`, `credo.sigmoid`,
     `credo.tanh` and `credo.softplus` into a `credo.call_kernel` of the
     runtime's oneDNN kernel (see runtime/include/credo/kernels.h) writing
-    into a fresh `tensor.empty`, and declares the kernels it uses. Other ops
+    into a fresh `tensor.empty`, and declares the kernels it uses. A
+    `credo.relu` whose input is a dense or conv2d layer with no other use is
+    fused into that layer's kernel as a oneDNN post-op. Other ops
     (f64 ops, losses, shape and arithmetic ops) are left for
     `convert-credo-to-linalg`.
 
