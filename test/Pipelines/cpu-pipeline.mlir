@@ -19,14 +19,15 @@ func.func @forward(%x: tensor<2x4xf32>, %t: tensor<2xi32>) -> (tensor<2x3xf32>, 
 // DNNL-NOT: credo.
 // DNNL-LABEL: llvm.func @forward
 // DNNL-SAME: (%[[W:.+]]: !llvm.ptr {credo.param = "w"}, %[[B:.+]]: !llvm.ptr {credo.param = "b"}, %[[X:.+]]: !llvm.ptr, %[[T:.+]]: !llvm.ptr, %[[R:.+]]: !llvm.ptr, %[[L:.+]]: !llvm.ptr)
-// DNNL: llvm.call @credo_rt_dense_bias_f32(
-// DNNL: llvm.call @credo_rt_relu_f32(
+// The ReLU is fused into the dense kernel (last argument 1).
+// DNNL: %[[RELU:.+]] = llvm.mlir.constant(1 : i64) : i64
+// DNNL: llvm.call @credo_rt_dense_bias_f32({{.*}}, %[[RELU]])
+// DNNL-NOT: credo_rt_relu_f32
 // The loss has no kernel: it is a loop nest.
 // DNNL: llvm.intr.exp
 // DNNL: llvm.call @free
 // DNNL: llvm.return
-// DNNL-DAG: llvm.func @credo_rt_dense_bias_f32(!llvm.ptr, !llvm.ptr, !llvm.ptr, !llvm.ptr, i64, i64, i64)
-// DNNL-DAG: llvm.func @credo_rt_relu_f32(!llvm.ptr, !llvm.ptr, i64)
+// DNNL: llvm.func @credo_rt_dense_bias_f32(!llvm.ptr, !llvm.ptr, !llvm.ptr, !llvm.ptr, i64, i64, i64, i64)
 
 // REF-LABEL: llvm.func @forward
 // REF-NOT: credo_rt_

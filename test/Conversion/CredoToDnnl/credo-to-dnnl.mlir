@@ -1,22 +1,23 @@
 // RUN: credo-opt %s --convert-credo-to-dnnl | FileCheck %s
 // f32 ops with a oneDNN kernel become credo.call_kernel into a fresh
-// tensor.empty, with the sizes the kernel needs; each kernel is declared once.
+// tensor.empty, with the sizes the kernel needs (dense and conv2d end with
+// their fused activation: 0 none, 1 ReLU); each kernel is declared once.
 
 // CHECK-LABEL: func.func @dense
 // CHECK-SAME: (%[[X:.+]]: tensor<8x4xf32>, %[[W:.+]]: tensor<4x3xf32>, %[[B:.+]]: tensor<3xf32>)
 func.func @dense(%x: tensor<8x4xf32>, %w: tensor<4x3xf32>, %b: tensor<3xf32>) -> (tensor<8x3xf32>, tensor<8x3xf32>) {
   // CHECK: %[[E:.+]] = tensor.empty() : tensor<8x3xf32>
-  // CHECK: credo.call_kernel @credo_rt_dense_bias_f32 ins(%[[X]], %[[W]], %[[B]] : tensor<8x4xf32>, tensor<4x3xf32>, tensor<3xf32>) outs(%[[E]] : tensor<8x3xf32>) scalars [8, 4, 3] -> tensor<8x3xf32>
+  // CHECK: credo.call_kernel @credo_rt_dense_bias_f32 ins(%[[X]], %[[W]], %[[B]] : tensor<8x4xf32>, tensor<4x3xf32>, tensor<3xf32>) outs(%[[E]] : tensor<8x3xf32>) scalars [8, 4, 3, 0] -> tensor<8x3xf32>
   %y = credo.dense %x, %w, %b : (tensor<8x4xf32>, tensor<4x3xf32>, tensor<3xf32>) -> tensor<8x3xf32>
-  // CHECK: credo.call_kernel @credo_rt_dense_f32 ins(%[[X]], %[[W]] : {{.*}}) outs(%{{.+}} : tensor<8x3xf32>) scalars [8, 4, 3]
+  // CHECK: credo.call_kernel @credo_rt_dense_f32 ins(%[[X]], %[[W]] : {{.*}}) outs(%{{.+}} : tensor<8x3xf32>) scalars [8, 4, 3, 0]
   %z = credo.dense %x, %w : (tensor<8x4xf32>, tensor<4x3xf32>) -> tensor<8x3xf32>
   return %y, %z : tensor<8x3xf32>, tensor<8x3xf32>
 }
 
 // CHECK-LABEL: func.func @conv_pool
 func.func @conv_pool(%x: tensor<2x1x6x6xf32>, %w: tensor<8x1x3x3xf32>, %b: tensor<8xf32>) -> (tensor<2x8x2x2xf32>, tensor<2x8x3x3xf32>) {
-  // B, C, H, W, O, KH, KW, SH, SW, PH, PW, OH, OW:
-  // CHECK: credo.call_kernel @credo_rt_conv2d_bias_f32 {{.*}} scalars [2, 1, 6, 6, 8, 3, 3, 2, 2, 1, 1, 3, 3]
+  // B, C, H, W, O, KH, KW, SH, SW, PH, PW, OH, OW, post:
+  // CHECK: credo.call_kernel @credo_rt_conv2d_bias_f32 {{.*}} scalars [2, 1, 6, 6, 8, 3, 3, 2, 2, 1, 1, 3, 3, 0]
   %c = credo.conv2d %x, %w, %b {strides = array<i64: 2, 2>, padding = array<i64: 1, 1>} : (tensor<2x1x6x6xf32>, tensor<8x1x3x3xf32>, tensor<8xf32>) -> tensor<2x8x3x3xf32>
   // B, C, H, W, KH, KW, SH, SW, PH, PW, OH, OW (strides default to the kernel):
   // CHECK: credo.call_kernel @credo_rt_max_pool2d_f32 {{.*}} scalars [2, 8, 3, 3, 2, 2, 2, 2, 1, 1, 2, 2]
@@ -44,6 +45,24 @@ func.func @pointwise(%x: tensor<3x5x2xf32>) -> tensor<3x5x2xf32> {
   return %o : tensor<3x5x2xf32>
 }
 
+// relu(layer) fuses into the layer's kernel when the layer has no other use.
+// CHECK-LABEL: func.func @fused_relu
+func.func @fused_relu(%x: tensor<8x4xf32>, %w: tensor<4x3xf32>, %i: tensor<1x1x4x4xf32>, %k: tensor<2x1x3x3xf32>) -> (tensor<8x3xf32>, tensor<1x2x2x2xf32>, tensor<8x3xf32>, tensor<8x3xf32>) {
+  // CHECK: %[[D:.+]] = credo.call_kernel @credo_rt_dense_f32 {{.*}} scalars [8, 4, 3, 1]
+  %d = credo.dense %x, %w : (tensor<8x4xf32>, tensor<4x3xf32>) -> tensor<8x3xf32>
+  %r = credo.relu %d : tensor<8x3xf32>
+  // CHECK: %[[C:.+]] = credo.call_kernel @credo_rt_conv2d_f32 {{.*}} scalars [1, 1, 4, 4, 2, 3, 3, 1, 1, 0, 0, 2, 2, 1]
+  %c = credo.conv2d %i, %k : (tensor<1x1x4x4xf32>, tensor<2x1x3x3xf32>) -> tensor<1x2x2x2xf32>
+  %cr = credo.relu %c : tensor<1x2x2x2xf32>
+  // Not fused: the dense result is also returned.
+  // CHECK: %[[E:.+]] = credo.call_kernel @credo_rt_dense_f32 {{.*}} scalars [8, 4, 3, 0]
+  // CHECK: %[[ER:.+]] = credo.call_kernel @credo_rt_relu_f32 ins(%[[E]]
+  %e = credo.dense %x, %w : (tensor<8x4xf32>, tensor<4x3xf32>) -> tensor<8x3xf32>
+  %er = credo.relu %e : tensor<8x3xf32>
+  // CHECK: return %[[D]], %[[C]], %[[E]], %[[ER]]
+  return %r, %cr, %e, %er : tensor<8x3xf32>, tensor<1x2x2x2xf32>, tensor<8x3xf32>, tensor<8x3xf32>
+}
+
 // Left for convert-credo-to-linalg: f64 (no oneDNN kernel), arithmetic,
 // shapes and losses.
 // CHECK-LABEL: func.func @not_converted
@@ -58,7 +77,7 @@ func.func @not_converted(%x: tensor<2x3xf64>, %a: tensor<2x3xf32>, %t: tensor<2x
   return %r, %l : tensor<2x3xf64>, tensor<f32>
 }
 
-// CHECK-DAG: func.func private @credo_rt_dense_bias_f32(!llvm.ptr, !llvm.ptr, !llvm.ptr, !llvm.ptr, i64, i64, i64)
-// CHECK-DAG: func.func private @credo_rt_dense_f32(!llvm.ptr, !llvm.ptr, !llvm.ptr, i64, i64, i64)
-// CHECK-DAG: func.func private @credo_rt_conv2d_bias_f32(!llvm.ptr, !llvm.ptr, !llvm.ptr, !llvm.ptr, i64, i64, i64, i64, i64, i64, i64, i64, i64, i64, i64, i64, i64)
+// CHECK-DAG: func.func private @credo_rt_dense_bias_f32(!llvm.ptr, !llvm.ptr, !llvm.ptr, !llvm.ptr, i64, i64, i64, i64)
+// CHECK-DAG: func.func private @credo_rt_dense_f32(!llvm.ptr, !llvm.ptr, !llvm.ptr, i64, i64, i64, i64)
+// CHECK-DAG: func.func private @credo_rt_conv2d_bias_f32(!llvm.ptr, !llvm.ptr, !llvm.ptr, !llvm.ptr, i64, i64, i64, i64, i64, i64, i64, i64, i64, i64, i64, i64, i64, i64)
 // CHECK-DAG: func.func private @credo_rt_softmax_f32(!llvm.ptr, !llvm.ptr, i64, i64, i64)
