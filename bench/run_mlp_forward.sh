@@ -27,7 +27,7 @@ for b in 1 128 10000; do
   "$credoc" build "$root/bench/models/mlp_inference.json" --batch "$b" \
     -o "$work/b$b" > /dev/null
   end=$(date +%s.%N)
-  echo "{\"what\": \"credoc_build_seconds\", \"batch\": $b, \"seconds\": $(echo "$end - $start" | bc)}" >> "$work/credo.jsonl"
+  echo "{\"what\": \"credoc_build_seconds\", \"batch\": $b, \"seconds\": $(awk -v a="$start" -v b="$end" 'BEGIN {printf "%.3f", b - a}')}" >> "$work/credo.jsonl"
 done
 clang++-19 -O2 -std=c++17 -I"$root/runtime/include" "$root/bench/mlp_forward.cpp" \
   -o "$work/mlp_forward" -L"$build/lib" -lcredo_runtime -ldnnl -ldl \

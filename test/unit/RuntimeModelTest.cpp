@@ -353,3 +353,23 @@ TEST(RuntimeKernels, SoftmaxAndActivationsMatchFormulas) {
 }
 
 } // namespace
+
+extern "C" void *_mlir_memref_to_llvm_alloc(size_t size);
+extern "C" void _mlir_memref_to_llvm_free(void *ptr);
+
+namespace {
+TEST(RuntimeMemory, ReusesFreedBlocksOfTheSameSize) {
+  void *a = _mlir_memref_to_llvm_alloc(1000);
+  ASSERT_NE(a, nullptr);
+  EXPECT_EQ(reinterpret_cast<uintptr_t>(a) % 16, 0u);
+  std::memset(a, 1, 1000);
+  _mlir_memref_to_llvm_free(a);
+  void *b = _mlir_memref_to_llvm_alloc(1000);
+  EXPECT_EQ(a, b);
+  void *c = _mlir_memref_to_llvm_alloc(5000);
+  EXPECT_NE(c, b);
+  _mlir_memref_to_llvm_free(b);
+  _mlir_memref_to_llvm_free(c);
+  _mlir_memref_to_llvm_free(nullptr);
+}
+} // namespace
