@@ -16,6 +16,7 @@
 #include "credo/Target/Compile.h"
 #include "credo/Target/Library.h"
 #include "credo/Target/ModelInfo.h"
+#include "credo/Transforms/Passes.h"
 #include "credo/runtime.h"
 
 #include "Credo/IR/CredoOps.h"
@@ -23,15 +24,20 @@
 #include "mlir/IR/BuiltinOps.h"
 #include "mlir/IR/DialectRegistry.h"
 #include "mlir/IR/MLIRContext.h"
+#include "mlir/Pass/PassManager.h"
 #include "llvm/IR/Module.h"
 #include "llvm/Support/FileSystem.h"
+#include "llvm/Support/Format.h"
+#include "llvm/Support/FormatVariadic.h"
 #include "llvm/Support/MemoryBuffer.h"
 #include "llvm/Support/Path.h"
 #include "llvm/Support/raw_ostream.h"
 
+#include <cmath>
 #include <functional>
 #include <map>
 #include <memory>
+#include <random>
 
 using namespace mlir;
 using namespace mlir::credo;
@@ -139,6 +145,74 @@ struct Tensors {
   }
 };
 
+/// Reads every model input from its --input NAME=FILE.npy, checking names,
+/// dtypes and shapes.
+int readInputs(const ModelInfo &info, const DriverOptions &opts,
+               Tensors &inputs) {
+  std::map<std::string, std::string> given;
+  for (const auto &[name, file] : opts.inputs) {
+    bool known =
+        llvm::any_of(info.inputs, [&, &name = name](const TensorInfo &t) {
+          return t.name == name;
+        });
+    if (!known) {
+      std::string names;
+      for (const TensorInfo &t : info.inputs)
+        names += (names.empty() ? "" : ", ") + t.name;
+      return error("model '" + info.name + "' has no input '" + name +
+                   "' (its inputs: " + names + ")");
+    }
+    if (!given.emplace(name, file).second)
+      return error("input '" + name + "' is given twice");
+  }
+  for (const TensorInfo &t : info.inputs) {
+    auto it = given.find(t.name);
+    if (it == given.end())
+      return error("missing --input " + t.name + "=FILE.npy (" + describe(t) +
+                   ")");
+    credo_tensor tensor{};
+    if (credo_npy_read(it->second.c_str(), &tensor) != CREDO_OK)
+      return runtimeError("input '" + t.name + "'");
+    inputs.list.push_back(tensor);
+    if (describe(tensor.dtype, tensor.rank, tensor.shape) == describe(t))
+      continue;
+    std::string hint;
+    if (tensor.rank == static_cast<int32_t>(t.shape.size()) &&
+        tensor.rank > 0 && credo_dtype_name(tensor.dtype) == t.dtype) {
+      bool onlyBatch = true;
+      for (int32_t d = 1; d < tensor.rank; ++d)
+        onlyBatch = onlyBatch && tensor.shape[d] == t.shape[d];
+      if (onlyBatch)
+        hint = " (use --batch " + std::to_string(tensor.shape[0]) +
+               " to compile for this batch size)";
+    }
+    return error("input '" + t.name + "': the model expects " + describe(t) +
+                 ", but " + it->second + " holds " +
+                 describe(tensor.dtype, tensor.rank, tensor.shape) + hint);
+  }
+  return kOk;
+}
+
+credo_dtype dtypeOf(const TensorInfo &t) {
+  return t.dtype == "f64"   ? CREDO_F64
+         : t.dtype == "i32" ? CREDO_I32
+         : t.dtype == "i64" ? CREDO_I64
+                            : CREDO_F32;
+}
+
+/// Allocates one zeroed tensor per entry of `list`.
+int allocate(const std::vector<TensorInfo> &list, Tensors &out) {
+  for (const TensorInfo &t : list) {
+    credo_tensor tensor{};
+    if (credo_tensor_alloc(&tensor, dtypeOf(t),
+                           static_cast<int32_t>(t.shape.size()),
+                           t.shape.data()) != CREDO_OK)
+      return runtimeError("'" + t.name + "'");
+    out.list.push_back(tensor);
+  }
+  return kOk;
+}
+
 } // namespace
 
 int mlir::credo::importCommand(const DriverOptions &opts) {
@@ -223,51 +297,9 @@ int mlir::credo::runCommand(const DriverOptions &opts) {
     return runtimeError("cannot initialize the parameters");
   }
 
-  // Inputs: each exactly once, with the model's dtype and shape.
-  std::map<std::string, std::string> given;
-  for (const auto &[name, file] : opts.inputs) {
-    bool known =
-        llvm::any_of(info->inputs, [&, &name = name](const TensorInfo &t) {
-          return t.name == name;
-        });
-    if (!known) {
-      std::string names;
-      for (const TensorInfo &t : info->inputs)
-        names += (names.empty() ? "" : ", ") + t.name;
-      return error("model '" + info->name + "' has no input '" + name +
-                   "' (its inputs: " + names + ")");
-    }
-    if (!given.emplace(name, file).second)
-      return error("input '" + name + "' is given twice");
-  }
   Tensors inputs;
-  for (const TensorInfo &t : info->inputs) {
-    auto it = given.find(t.name);
-    if (it == given.end())
-      return error("missing --input " + t.name + "=FILE.npy (" + describe(t) +
-                   ")");
-    credo_tensor tensor{};
-    if (credo_npy_read(it->second.c_str(), &tensor) != CREDO_OK)
-      return runtimeError("input '" + t.name + "'");
-    inputs.list.push_back(tensor);
-    bool same =
-        describe(tensor.dtype, tensor.rank, tensor.shape) == describe(t);
-    if (!same) {
-      std::string hint;
-      if (tensor.rank == static_cast<int32_t>(t.shape.size()) &&
-          tensor.rank > 0 && credo_dtype_name(tensor.dtype) == t.dtype) {
-        bool onlyBatch = true;
-        for (int32_t d = 1; d < tensor.rank; ++d)
-          onlyBatch = onlyBatch && tensor.shape[d] == t.shape[d];
-        if (onlyBatch)
-          hint = " (use --batch " + std::to_string(tensor.shape[0]) +
-                 " to compile for this batch size)";
-      }
-      return error("input '" + t.name + "': the model expects " + describe(t) +
-                   ", but " + it->second + " holds " +
-                   describe(tensor.dtype, tensor.rank, tensor.shape) + hint);
-    }
-  }
+  if (readInputs(*info, opts, inputs) != kOk)
+    return kUserError;
 
   // Compile, run, write the outputs.
   CpuPipelineOptions pipeline;
@@ -278,17 +310,8 @@ int mlir::credo::runCommand(const DriverOptions &opts) {
   if (failed(jit))
     return kUserError;
   Tensors outputs;
-  for (const TensorInfo &t : info->outputs) {
-    credo_dtype dtype = t.dtype == "f64"   ? CREDO_F64
-                        : t.dtype == "i32" ? CREDO_I32
-                        : t.dtype == "i64" ? CREDO_I64
-                                           : CREDO_F32;
-    credo_tensor tensor{};
-    if (credo_tensor_alloc(&tensor, dtype, static_cast<int32_t>(t.shape.size()),
-                           t.shape.data()) != CREDO_OK)
-      return runtimeError("output '" + t.name + "'");
-    outputs.list.push_back(tensor);
-  }
+  if (allocate(info->outputs, outputs) != kOk)
+    return kUserError;
   std::vector<void *> args;
   for (size_t i = 0; i < info->params.size(); ++i)
     args.push_back(credo_model_param_data(m.model, i));
@@ -379,5 +402,209 @@ int mlir::credo::buildCommand(const DriverOptions &opts) {
     return error(message);
   llvm::outs() << "credoc: wrote " << paths.sharedLibrary << ", "
                << paths.staticLibrary << " and " << paths.header << "\n";
+  return kOk;
+}
+
+//===----------------------------------------------------------------------===//
+// grad and gradcheck
+//===----------------------------------------------------------------------===//
+
+namespace {
+
+/// A model with its generated @gradients, JIT-compiled, and an instance
+/// holding its parameters.
+struct GradientModel {
+  OwningOpRef<ModuleOp> module;
+  ModelInfo forward, gradients;
+  std::unique_ptr<JitModule> jit;
+  ModelHandle instance;
+};
+
+int compileGradients(Session &s, const DriverOptions &opts, GradientModel &g) {
+  g.module = loadModel(opts, s.context);
+  if (!g.module)
+    return kUserError;
+  PassManager pm(&s.context, ModuleOp::getOperationName());
+  CredoAutodiffOptions autodiff;
+  autodiff.wrtInputs = opts.wrt;
+  pm.addPass(createCredoAutodiff(autodiff));
+  if (failed(pm.run(*g.module)))
+    return error("cannot differentiate the model");
+  FailureOr<ModelInfo> forward = getModelInfo(*g.module, "forward");
+  FailureOr<ModelInfo> gradients = getModelInfo(*g.module, "gradients");
+  if (failed(forward) || failed(gradients))
+    return kUserError;
+  g.forward = *forward;
+  g.gradients = *gradients;
+  CpuPipelineOptions pipeline;
+  pipeline.kernels = opts.kernels;
+  if (failed(lowerToLLVMDialect(*g.module, pipeline)))
+    return error("compilation failed");
+  FailureOr<std::unique_ptr<JitModule>> jit = JitModule::create(*g.module);
+  if (failed(jit))
+    return kUserError;
+  g.jit = std::move(*jit);
+  if (credo_model_create(g.forward.metadata().c_str(), &g.instance.model) !=
+      CREDO_OK)
+    return runtimeError("cannot create the model");
+  if (!opts.params.empty()) {
+    if (credo_model_load(g.instance.model, opts.params.c_str()) != CREDO_OK)
+      return runtimeError("cannot load parameters");
+  } else if (credo_model_init_params(g.instance.model) != CREDO_OK) {
+    return runtimeError("cannot initialize the parameters");
+  }
+  return kOk;
+}
+
+/// Calls @gradients: parameters, inputs, then the loss and gradients.
+int callGradients(GradientModel &g, Tensors &inputs, Tensors &outputs) {
+  std::vector<void *> args;
+  for (size_t i = 0; i < g.forward.params.size(); ++i)
+    args.push_back(credo_model_param_data(g.instance.model, i));
+  for (credo_tensor &t : inputs.list)
+    args.push_back(t.data);
+  for (credo_tensor &t : outputs.list)
+    args.push_back(t.data);
+  credo_rt_take_status();
+  if (failed(g.jit->call("gradients", args)))
+    return error("cannot call the compiled gradients");
+  if (credo_rt_take_status() != CREDO_OK)
+    return runtimeError("the model failed");
+  return kOk;
+}
+
+} // namespace
+
+int mlir::credo::gradCommand(const DriverOptions &opts) {
+  Session s;
+  GradientModel g;
+  if (int rc = compileGradients(s, opts, g))
+    return rc;
+  if (opts.output.empty() || opts.output == "-")
+    return error("grad needs -o FILE.safetensors");
+  Tensors inputs, outputs;
+  if (readInputs(g.forward, opts, inputs) != kOk ||
+      allocate(g.gradients.outputs, outputs) != kOk ||
+      callGradients(g, inputs, outputs) != kOk)
+    return kUserError;
+  std::vector<credo_named_tensor> named;
+  for (size_t i = 0; i < outputs.list.size(); ++i)
+    named.push_back({const_cast<char *>(g.gradients.outputs[i].name.c_str()),
+                     outputs.list[i]});
+  const char *keys[] = {"credo.model"};
+  const char *values[] = {g.forward.name.c_str()};
+  if (credo_safetensors_write(opts.output.c_str(), named.data(), named.size(),
+                              keys, values, 1) != CREDO_OK)
+    return runtimeError("cannot write the gradients");
+  double loss = outputs.list[0].dtype == CREDO_F64
+                    ? *static_cast<double *>(outputs.list[0].data)
+                    : *static_cast<float *>(outputs.list[0].data);
+  llvm::outs() << "credoc: loss " << llvm::format("%.6g", loss) << "; wrote "
+               << opts.output << " (loss and " << outputs.list.size() - 1
+               << " gradients)\n";
+  return kOk;
+}
+
+int mlir::credo::gradcheckCommand(const DriverOptions &opts) {
+  Session s;
+  GradientModel g;
+  if (int rc = compileGradients(s, opts, g))
+    return rc;
+  for (const TensorInfo &p : g.forward.params)
+    if (p.dtype != "f64")
+      return error("gradcheck compares in double precision, but parameter '" +
+                   p.name + "' is " + p.dtype +
+                   "; declare parameters and float inputs with \"dtype\": "
+                   "\"f64\"");
+  // Inputs: the given .npy files, else seeded random values (floats from
+  // N(0, 1), integers in {0, 1}, valid class labels for any model).
+  Tensors inputs;
+  if (!opts.inputs.empty()) {
+    if (readInputs(g.forward, opts, inputs) != kOk)
+      return kUserError;
+  } else {
+    if (allocate(g.forward.inputs, inputs) != kOk)
+      return kUserError;
+    std::mt19937_64 rng(opts.seed);
+    std::normal_distribution<double> normal;
+    for (credo_tensor &t : inputs.list)
+      for (int64_t i = 0; i < credo_tensor_numel(&t); ++i) {
+        switch (t.dtype) {
+        case CREDO_F32:
+          static_cast<float *>(t.data)[i] = static_cast<float>(normal(rng));
+          break;
+        case CREDO_F64:
+          static_cast<double *>(t.data)[i] = normal(rng);
+          break;
+        case CREDO_I32:
+          static_cast<int32_t *>(t.data)[i] = static_cast<int32_t>(rng() % 2);
+          break;
+        case CREDO_I64:
+          static_cast<int64_t *>(t.data)[i] = static_cast<int64_t>(rng() % 2);
+          break;
+        }
+      }
+  }
+  Tensors analytic;
+  if (allocate(g.gradients.outputs, analytic) != kOk ||
+      callGradients(g, inputs, analytic) != kOk)
+    return kUserError;
+  if (analytic.list[0].dtype != CREDO_F64)
+    return error("gradcheck needs an f64 loss");
+
+  // Central differences of the loss, one coordinate at a time (all of a
+  // small parameter, a seeded sample of 32 of a large one).
+  Tensors scratch;
+  if (allocate(g.gradients.outputs, scratch) != kOk)
+    return kUserError;
+  auto lossAt = [&]() -> std::optional<double> {
+    if (callGradients(g, inputs, scratch) != kOk)
+      return std::nullopt;
+    return *static_cast<double *>(scratch.list[0].data);
+  };
+  std::mt19937_64 pick(opts.seed + 1);
+  double worst = 0;
+  for (size_t p = 0; p < g.forward.params.size(); ++p) {
+    auto *w =
+        static_cast<double *>(credo_model_param_data(g.instance.model, p));
+    const auto *an = static_cast<const double *>(analytic.list[p + 1].data);
+    int64_t n = g.forward.params[p].numElements();
+    std::vector<int64_t> indices;
+    if (n <= 64) {
+      for (int64_t i = 0; i < n; ++i)
+        indices.push_back(i);
+    } else {
+      for (int i = 0; i < 32; ++i)
+        indices.push_back(static_cast<int64_t>(pick() % n));
+    }
+    double paramWorst = 0;
+    for (int64_t i : indices) {
+      double saved = w[i];
+      double h = 1e-6 * std::max(1.0, std::fabs(saved));
+      w[i] = saved + h;
+      std::optional<double> plus = lossAt();
+      w[i] = saved - h;
+      std::optional<double> minus = lossAt();
+      w[i] = saved;
+      if (!plus || !minus)
+        return kUserError;
+      double fd = (*plus - *minus) / (2 * h);
+      double rel = std::fabs(fd - an[i]) /
+                   std::max(std::fabs(fd) + std::fabs(an[i]), 1e-10);
+      paramWorst = std::max(paramWorst, rel);
+    }
+    worst = std::max(worst, paramWorst);
+    llvm::outs() << "credoc: gradcheck " << g.forward.params[p].name << ": "
+                 << indices.size() << " coordinates, max relative error "
+                 << llvm::format("%.2e", paramWorst) << "\n";
+  }
+  if (worst > opts.tolerance)
+    return error(llvm::formatv("gradient check failed: max relative error "
+                               "{0:e} exceeds {1:e}",
+                               worst, opts.tolerance)
+                     .str());
+  llvm::outs() << "credoc: gradcheck passed (max relative error "
+               << llvm::format("%.2e", worst)
+               << " <= " << llvm::format("%.0e", opts.tolerance) << ")\n";
   return kOk;
 }

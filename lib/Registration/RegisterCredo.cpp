@@ -18,6 +18,7 @@ void mlir::credo::registerAllDialects(mlir::DialectRegistry &registry) {
   registerUpstreamDialects(registry);
   registry.insert<mlir::credo::CredoDialect>();
   registerCallKernelBufferization(registry);
+  registerGradientRules(registry);
 }
 
 void mlir::credo::registerAllPasses() {

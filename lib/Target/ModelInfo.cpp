@@ -90,7 +90,8 @@ static std::string initText(InitAttr init) {
   return text;
 }
 
-FailureOr<ModelInfo> mlir::credo::getModelInfo(ModuleOp module) {
+FailureOr<ModelInfo> mlir::credo::getModelInfo(ModuleOp module,
+                                               StringRef function) {
   ModelInfo info;
   info.name = module.getName().value_or("model").str();
   for (ParamOp p : module.getOps<ParamOp>()) {
@@ -101,9 +102,10 @@ FailureOr<ModelInfo> mlir::credo::getModelInfo(ModuleOp module) {
     t->init = initText(p.getInit());
     info.params.push_back(*t);
   }
-  auto forward = module.lookupSymbol<func::FuncOp>("forward");
+  auto forward = module.lookupSymbol<func::FuncOp>(function);
   if (!forward)
-    return emitError(module.getLoc()) << "the module has no @forward function";
+    return emitError(module.getLoc())
+           << "the module has no @" << function << " function";
   auto nameOf = [](DictionaryAttr attrs, unsigned i, StringRef prefix) {
     if (attrs)
       if (auto name = attrs.getAs<StringAttr>("credo.name"))

@@ -82,6 +82,24 @@ const std::vector<Command> &commands() {
         {"--runtime-dir", "DIR",
          "where libcredo_runtime.so is (default: next to credoc)"}},
        mlir::credo::buildCommand},
+      {"grad",
+       "write the loss and the gradient of every parameter (safetensors)",
+       {{"-o", "FILE", "the safetensors file to write (required)"},
+        {"--input", "NAME=FILE", "an input as a .npy file (one per input)"},
+        {"--params", "FILE",
+         "parameters (safetensors; default: the initializers)"},
+        {"--wrt", "NAME", "also differentiate with respect to this input"},
+        kBatch,
+        kKernels},
+       mlir::credo::gradCommand},
+      {"gradcheck",
+       "compare the generated gradients with finite differences (f64 models)",
+       {{"--input", "NAME=FILE", "inputs (default: seeded random values)"},
+        {"--params", "FILE", "parameters (default: the initializers)"},
+        {"--seed", "N", "seed of the random inputs (default 0)"},
+        {"--tolerance", "X", "largest relative error allowed (default 1e-6)"},
+        kBatch},
+       mlir::credo::gradcheckCommand},
   };
   return table;
 }
@@ -239,6 +257,18 @@ int main(int argc, char **argv) {
       opts.emit = value;
     } else if (flag == "--runtime-dir") {
       opts.runtimeLibDir = value;
+    } else if (flag == "--wrt") {
+      opts.wrt.push_back(value);
+    } else if (flag == "--seed") {
+      unsigned long long n = 0;
+      if (llvm::StringRef(value).getAsInteger(10, n))
+        return error("option --seed needs a non-negative integer");
+      opts.seed = n;
+    } else if (flag == "--tolerance") {
+      double x = 0;
+      if (llvm::StringRef(value).getAsDouble(x) || !(x > 0))
+        return error("option --tolerance needs a positive number");
+      opts.tolerance = x;
     }
   }
   if (opts.output.empty() && (command->name == std::string("import") ||

@@ -460,6 +460,137 @@ LogicalResult MseOp::inferReturnTypes(MLIRContext *,
 }
 
 //===----------------------------------------------------------------------===//
+// Gradient ops
+//===----------------------------------------------------------------------===//
+
+LogicalResult MatmulOp::inferReturnTypes(MLIRContext *,
+                                         std::optional<Location> loc,
+                                         Adaptor adaptor,
+                                         SmallVectorImpl<Type> &results) {
+  StringRef op = getOperationName();
+  RankedTensorType a, b;
+  if (failed(getFloatTensor(loc, op, adaptor.getLhs(), "lhs", 2, a)) ||
+      failed(getFloatTensor(loc, op, adaptor.getRhs(), "rhs", 2, b)) ||
+      failed(sameElementType(loc, op, a, "lhs", b, "rhs")))
+    return failure();
+  bool ta =
+      adaptor.getTransposeLhsAttr() && adaptor.getTransposeLhsAttr().getValue();
+  bool tb =
+      adaptor.getTransposeRhsAttr() && adaptor.getTransposeRhsAttr().getValue();
+  int64_t m = a.getDimSize(ta ? 1 : 0), k = a.getDimSize(ta ? 0 : 1);
+  int64_t kb = b.getDimSize(tb ? 1 : 0), n = b.getDimSize(tb ? 0 : 1);
+  if (k != kb)
+    return ShapeError(loc, op)
+           << "expects the contracted sizes to match, but op(lhs) is [" << m
+           << ", " << k << "] and op(rhs) is [" << kb << ", " << n << "]";
+  results.push_back(RankedTensorType::get({m, n}, a.getElementType()));
+  return success();
+}
+
+LogicalResult ReduceSumOp::inferReturnTypes(MLIRContext *,
+                                            std::optional<Location> loc,
+                                            Adaptor adaptor,
+                                            SmallVectorImpl<Type> &results) {
+  StringRef op = getOperationName();
+  RankedTensorType x;
+  if (failed(getFloatTensor(loc, op, adaptor.getInput(), "input", -1, x)))
+    return failure();
+  if (!adaptor.getDimsAttr())
+    return ShapeError(loc, op) << "requires the attribute 'dims'";
+  ArrayRef<int64_t> dims = adaptor.getDimsAttr().asArrayRef();
+  for (size_t i = 0; i < dims.size(); ++i)
+    if (dims[i] < 0 || dims[i] >= x.getRank() || (i && dims[i] <= dims[i - 1]))
+      return ShapeError(loc, op)
+             << "expects 'dims' sorted, distinct and in [0, " << x.getRank()
+             << "), but got " << shapeStr(dims);
+  SmallVector<int64_t> shape;
+  for (int64_t d = 0; d < x.getRank(); ++d)
+    if (!llvm::is_contained(dims, d))
+      shape.push_back(x.getDimSize(d));
+  results.push_back(RankedTensorType::get(shape, x.getElementType()));
+  return success();
+}
+
+#define CREDO_GRAD_INFERENCE(OP, SECOND)                                       \
+  LogicalResult OP::inferReturnTypes(                                          \
+      MLIRContext *, std::optional<Location> loc, Adaptor adaptor,             \
+      SmallVectorImpl<Type> &results) {                                        \
+    return inferBinary(loc, getOperationName(), adaptor.getGrad(),             \
+                       adaptor.SECOND(), results);                             \
+  }
+CREDO_GRAD_INFERENCE(ReluGradOp, getValue)
+CREDO_GRAD_INFERENCE(SigmoidGradOp, getValue)
+CREDO_GRAD_INFERENCE(TanhGradOp, getValue)
+CREDO_GRAD_INFERENCE(SoftplusGradOp, getValue)
+#undef CREDO_GRAD_INFERENCE
+
+LogicalResult SoftmaxGradOp::inferReturnTypes(MLIRContext *ctx,
+                                              std::optional<Location> loc,
+                                              Adaptor adaptor,
+                                              SmallVectorImpl<Type> &results) {
+  if (failed(inferBinary(loc, getOperationName(), adaptor.getGrad(),
+                         adaptor.getOutput(), results)))
+    return failure();
+  auto x = cast<RankedTensorType>(results.front());
+  int64_t axis = adaptor.getAxisAttr() ? adaptor.getAxisAttr().getInt() : -1;
+  if (x.getRank() == 0 || axis < -x.getRank() || axis >= x.getRank())
+    return ShapeError(loc, getOperationName())
+           << "expects 'axis' in [" << -x.getRank() << ", " << x.getRank()
+           << "), but got " << axis;
+  return success();
+}
+
+/// Checks that `lossGrad` is a rank-0 tensor of `elt`.
+static LogicalResult checkLossGrad(std::optional<Location> loc, StringRef op,
+                                   Value lossGrad, Type elt) {
+  auto t = dyn_cast<RankedTensorType>(lossGrad.getType());
+  if (!t || t.getRank() != 0 || t.getElementType() != elt)
+    return ShapeError(loc, op)
+           << "expects a rank-0 loss gradient of element type " << elt
+           << ", but got " << lossGrad.getType();
+  return success();
+}
+
+LogicalResult SoftmaxCrossEntropyGradOp::inferReturnTypes(
+    MLIRContext *ctx, std::optional<Location> loc, Adaptor adaptor,
+    SmallVectorImpl<Type> &results) {
+  SmallVector<Type> loss;
+  if (failed(SoftmaxCrossEntropyOp::inferReturnTypes(
+          ctx, loc,
+          SoftmaxCrossEntropyOp::Adaptor(
+              ValueRange{adaptor.getLogits(), adaptor.getLabels()},
+              adaptor.getAttributes()),
+          loss)))
+    return failure();
+  auto z = cast<RankedTensorType>(adaptor.getLogits().getType());
+  if (failed(checkLossGrad(loc, getOperationName(), adaptor.getLossGrad(),
+                           z.getElementType())))
+    return failure();
+  results.push_back(z);
+  return success();
+}
+
+LogicalResult MseGradOp::inferReturnTypes(MLIRContext *ctx,
+                                          std::optional<Location> loc,
+                                          Adaptor adaptor,
+                                          SmallVectorImpl<Type> &results) {
+  StringRef op = getOperationName();
+  RankedTensorType p, t;
+  if (failed(getFloatTensor(loc, op, adaptor.getPrediction(), "prediction", -1,
+                            p)) ||
+      failed(getFloatTensor(loc, op, adaptor.getTarget(), "target", -1, t)))
+    return failure();
+  if (p != t)
+    return ShapeError(loc, op)
+           << "expects prediction and target of the same type, but got " << p
+           << " and " << t;
+  if (failed(checkLossGrad(loc, op, adaptor.getLossGrad(), p.getElementType())))
+    return failure();
+  results.push_back(p);
+  return success();
+}
+
+//===----------------------------------------------------------------------===//
 // CallKernelOp
 //===----------------------------------------------------------------------===//
 

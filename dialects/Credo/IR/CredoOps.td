@@ -14,6 +14,7 @@ include "Credo/IR/CredoParamOps.td"
 include "Credo/IR/CredoLayerOps.td"
 include "Credo/IR/CredoElementwiseOps.td"
 include "Credo/IR/CredoLossOps.td"
+include "Credo/IR/CredoGradientOps.td"
 include "Credo/IR/CredoKernelOps.td"
 
 #endif // CREDO_OPS_TD

@@ -27,9 +27,12 @@ struct DriverOptions {
   std::string params;           ///< --params FILE.safetensors
   std::vector<std::pair<std::string, std::string>> inputs; ///< --input N=F
   CpuKernels kernels = CpuKernels::Dnnl;                   ///< --cpu-kernels
-  std::string emit;          ///< --emit: credo|mlir|llvm|asm|obj
-  int threads = 1;           ///< --threads
-  std::string runtimeLibDir; ///< where libcredo_runtime.so lives
+  std::string emit;             ///< --emit: credo|mlir|llvm|asm|obj
+  int threads = 1;              ///< --threads
+  std::string runtimeLibDir;    ///< where libcredo_runtime.so lives
+  std::vector<std::string> wrt; ///< --wrt: inputs to differentiate
+  double tolerance = 1e-6;      ///< gradcheck: largest relative error
+  uint64_t seed = 0;            ///< gradcheck: seed of random inputs
 };
 
 int importCommand(const DriverOptions &options);
@@ -37,6 +40,8 @@ int checkCommand(const DriverOptions &options);
 int initCommand(const DriverOptions &options);
 int runCommand(const DriverOptions &options);
 int buildCommand(const DriverOptions &options);
+int gradCommand(const DriverOptions &options);
+int gradcheckCommand(const DriverOptions &options);
 
 } // namespace mlir::credo
 

@@ -11,6 +11,7 @@
 #define CREDO_TARGET_MODELINFO_H
 
 #include "mlir/Support/LogicalResult.h"
+#include "llvm/ADT/StringRef.h"
 
 #include <cstdint>
 #include <string>
@@ -42,9 +43,11 @@ struct ModelInfo {
   std::string metadata() const;
 };
 
-/// Reads the model's parameters and the signature of @forward. Reports an
-/// error at the offending op and fails if the module is not a credo model.
-FailureOr<ModelInfo> getModelInfo(ModuleOp module);
+/// Reads the model's parameters and the signature of `function` (its inputs
+/// and outputs). Reports an error at the offending op and fails if the
+/// module is not a credo model.
+FailureOr<ModelInfo> getModelInfo(ModuleOp module,
+                                  llvm::StringRef function = "forward");
 
 } // namespace mlir::credo
 

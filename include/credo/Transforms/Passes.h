@@ -10,7 +10,11 @@
 #include "mlir/Pass/Pass.h"
 
 namespace mlir {
+class DialectRegistry;
 class ModuleOp;
+namespace arith {
+class ArithDialect;
+} // namespace arith
 namespace func {
 class FuncDialect;
 } // namespace func
@@ -23,6 +27,9 @@ namespace mlir::credo {
 
 #define GEN_PASS_REGISTRATION
 #include "credo/Transforms/Passes.h.inc"
+
+/// Attaches the gradient rules (DifferentiableOpInterface) to credo ops.
+void registerGradientRules(DialectRegistry &registry);
 
 } // namespace mlir::credo
 

@@ -38,4 +38,42 @@ def CredoParamsToArgs : Pass<"credo-params-to-args", "::mlir::ModuleOp"> {
   let dependentDialects = ["::mlir::func::FuncDialect"];
 }
 
+def CredoAutodiff : Pass<"credo-autodiff", "::mlir::ModuleOp"> {
+  let summary = "generate the reverse-mode gradient function of a model";
+  let description = [{
+    Adds `func.func @gradients` with the arguments of `@forward` that
+    returns the loss, the gradient of every parameter (in declaration
+    order), and the gradients of the inputs named in `wrt-inputs`. The body
+    is `@forward` up to the loss followed by its reverse sweep: each op's
+    gradient rule (`DifferentiableOpInterface`) turns the gradient of its
+    result into gradients of its operands, only for operands that depend on
+    a parameter or a requested input; gradients of a value used several
+    times are summed with `credo.add`. An op on that path without a rule is
+    an error naming its node. The loss is the node named by the module's
+    `credo.training` attribute (or the `loss` option) and must be rank 0.
+
+    Before (`loss` names the softmax_cross_entropy):
+    ```mlir
+    %w = credo.get_param @w : tensor<4x3xf32>
+    %z = credo.dense %x, %w : (tensor<2x4xf32>, tensor<4x3xf32>) -> tensor<2x3xf32>
+    %l = credo.softmax_cross_entropy %z, %t : tensor<2x3xf32>, tensor<2xi32> -> tensor<f32>
+    ```
+    After, in `@gradients`:
+    ```mlir
+    %one = arith.constant dense<1.0> : tensor<f32>
+    %dz = credo.softmax_cross_entropy_grad %z, %t, %one : ... -> tensor<2x3xf32>
+    %dw = credo.matmul %x, %dz {transpose_lhs = true} : ... -> tensor<4x3xf32>
+    return %l, %dw : tensor<f32>, tensor<4x3xf32>
+    ```
+  }];
+  let options = [
+    Option<"loss", "loss", "std::string", /*default=*/"\"\"",
+           "the loss node (default: the loss of credo.training)">,
+    ListOption<"wrtInputs", "wrt-inputs", "std::string",
+               "inputs of @forward whose gradients are also returned">,
+  ];
+  let dependentDialects = ["::mlir::arith::ArithDialect",
+                           "::mlir::func::FuncDialect"];
+}
+
 #endif // CREDO_TRANSFORMS_PASSES_TD

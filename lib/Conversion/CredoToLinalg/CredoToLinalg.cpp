@@ -27,6 +27,7 @@ void mlir::credo::populateCredoToLinalgPatterns(RewritePatternSet &patterns) {
   populateLayerToLinalgPatterns(patterns);
   populateElementwiseToLinalgPatterns(patterns);
   populateLossToLinalgPatterns(patterns);
+  populateGradientToLinalgPatterns(patterns);
 }
 
 namespace {

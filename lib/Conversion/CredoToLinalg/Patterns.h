@@ -16,6 +16,7 @@ namespace mlir::credo {
 void populateLayerToLinalgPatterns(mlir::RewritePatternSet &patterns);
 void populateElementwiseToLinalgPatterns(mlir::RewritePatternSet &patterns);
 void populateLossToLinalgPatterns(mlir::RewritePatternSet &patterns);
+void populateGradientToLinalgPatterns(mlir::RewritePatternSet &patterns);
 } // namespace mlir::credo
 
 #endif // CREDO_LIB_CONVERSION_CREDOTOLINALG_PATTERNS_H

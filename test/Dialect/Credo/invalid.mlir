@@ -493,3 +493,84 @@ func.func @f(%x: tensor<?xf32>, %e: tensor<4xf32>) {
   %0 = credo.call_kernel @k ins(%x : tensor<?xf32>) outs(%e : tensor<4xf32>) scalars [4] -> tensor<4xf32>
   return
 }
+
+// -----
+
+//===----------------------------------------------------------------------===//
+// Gradient ops
+//===----------------------------------------------------------------------===//
+
+func.func @f(%a: tensor<8x3xf32>, %b: tensor<4x3xf32>) {
+  // expected-error @+2 {{'credo.matmul' op expects the contracted sizes to match, but op(lhs) is [8, 3] and op(rhs) is [4, 3]}}
+  // expected-error @+1 {{failed to infer returned types}}
+  %0 = "credo.matmul"(%a, %b) : (tensor<8x3xf32>, tensor<4x3xf32>) -> tensor<8x3xf32>
+  return
+}
+
+// -----
+
+func.func @f(%a: tensor<8x3xf32>) {
+  // expected-error @+2 {{'credo.reduce_sum' op expects 'dims' sorted, distinct and in [0, 2), but got [1, 0]}}
+  // expected-error @+1 {{failed to infer returned types}}
+  %0 = credo.reduce_sum %a {dims = array<i64: 1, 0>} : tensor<8x3xf32> -> tensor<f32>
+  return
+}
+
+// -----
+
+func.func @f(%a: tensor<8x3xf32>) {
+  // expected-error @+1 {{'credo.reduce_sum' op requires attribute 'dims'}}
+  %0 = "credo.reduce_sum"(%a) : (tensor<8x3xf32>) -> tensor<f32>
+  return
+}
+
+// -----
+
+func.func @f(%a: tensor<8x3xf32>, %b: tensor<8x4xf32>) {
+  // expected-error @+1 {{'credo.relu_grad' op expects operands of the same type, but got 'tensor<8x3xf32>' and 'tensor<8x4xf32>'}}
+  %0 = credo.relu_grad %a, %b : tensor<8x3xf32>, tensor<8x4xf32>
+  return
+}
+
+// -----
+
+func.func @f(%a: tensor<8x3xf32>) {
+  // expected-error @+1 {{'credo.softmax_grad' op expects 'axis' in [-2, 2), but got 5}}
+  %0 = credo.softmax_grad %a, %a {axis = 5} : tensor<8x3xf32>
+  return
+}
+
+// -----
+
+func.func @f(%z: tensor<8x3xf32>, %t: tensor<8xi32>, %dl: tensor<f64>) {
+  // expected-error @+2 {{'credo.softmax_cross_entropy_grad' op expects a rank-0 loss gradient of element type 'f32', but got 'tensor<f64>'}}
+  // expected-error @+1 {{failed to infer returned types}}
+  %0 = credo.softmax_cross_entropy_grad %z, %t, %dl : tensor<8x3xf32>, tensor<8xi32>, tensor<f64> -> tensor<8x3xf32>
+  return
+}
+
+// -----
+
+func.func @f(%z: tensor<8x3xf32>, %t: tensor<7xi32>, %dl: tensor<f32>) {
+  // expected-error @+2 {{'credo.softmax_cross_entropy' op expects labels of shape [8] (one per logits row), but got 'tensor<7xi32>'}}
+  // expected-error @+1 {{failed to infer returned types}}
+  %0 = credo.softmax_cross_entropy_grad %z, %t, %dl : tensor<8x3xf32>, tensor<7xi32>, tensor<f32> -> tensor<8x3xf32>
+  return
+}
+
+// -----
+
+func.func @f(%p: tensor<8x3xf32>, %t: tensor<8x2xf32>, %dl: tensor<f32>) {
+  // expected-error @+2 {{'credo.mse_grad' op expects prediction and target of the same type, but got 'tensor<8x3xf32>' and 'tensor<8x2xf32>'}}
+  // expected-error @+1 {{failed to infer returned types}}
+  %0 = credo.mse_grad %p, %t, %dl : tensor<8x3xf32>, tensor<8x2xf32>, tensor<f32> -> tensor<8x3xf32>
+  return
+}
+
+// -----
+
+func.func @f(%p: tensor<8x3xf32>, %dl: tensor<1xf32>) {
+  // expected-error @+1 {{'credo.mse_grad' op operand #2 must be 0D tensor of 32-bit float or 64-bit float values, but got 'tensor<1xf32>'}}
+  %0 = "credo.mse_grad"(%p, %p, %dl) : (tensor<8x3xf32>, tensor<8x3xf32>, tensor<1xf32>) -> tensor<8x3xf32>
+  return
+}

@@ -100,3 +100,30 @@ func.func @call_kernel(%x: tensor<4x8xf32>, %e: tensor<4x8xf32>) -> tensor<4x8xf
   %y = credo.call_kernel @credo_rt_relu_f32 ins(%x : tensor<4x8xf32>) outs(%e : tensor<4x8xf32>) scalars [32] -> tensor<4x8xf32>
   return %y : tensor<4x8xf32>
 }
+
+// CHECK-LABEL: func.func @gradient_ops
+func.func @gradient_ops(%x: tensor<8x4xf32>, %w: tensor<4x3xf32>, %dy: tensor<8x3xf32>, %t: tensor<8xi32>, %dl: tensor<f32>) -> (tensor<8x4xf32>, tensor<4x3xf32>, tensor<3xf32>, tensor<f32>) {
+  // CHECK: credo.matmul %{{.+}}, %{{.+}} {transpose_rhs = true} : tensor<8x3xf32>, tensor<4x3xf32> -> tensor<8x4xf32>
+  %dx = credo.matmul %dy, %w {transpose_rhs = true} : tensor<8x3xf32>, tensor<4x3xf32> -> tensor<8x4xf32>
+  // CHECK: credo.matmul %{{.+}}, %{{.+}} {transpose_lhs = true} : tensor<8x4xf32>, tensor<8x3xf32> -> tensor<4x3xf32>
+  %dw = credo.matmul %x, %dy {transpose_lhs = true} : tensor<8x4xf32>, tensor<8x3xf32> -> tensor<4x3xf32>
+  // CHECK: credo.reduce_sum %{{.+}} {dims = array<i64: 0>} : tensor<8x3xf32> -> tensor<3xf32>
+  %db = credo.reduce_sum %dy {dims = array<i64: 0>} : tensor<8x3xf32> -> tensor<3xf32>
+  // CHECK: credo.reduce_sum %{{.+}} {dims = array<i64: 0, 1>} : tensor<8x3xf32> -> tensor<f32>
+  %all = credo.reduce_sum %dy {dims = array<i64: 0, 1>} : tensor<8x3xf32> -> tensor<f32>
+  // CHECK: credo.relu_grad
+  %a = credo.relu_grad %dy, %dy : tensor<8x3xf32>
+  // CHECK: credo.sigmoid_grad
+  %b = credo.sigmoid_grad %a, %dy : tensor<8x3xf32>
+  // CHECK: credo.tanh_grad
+  %c = credo.tanh_grad %b, %dy : tensor<8x3xf32>
+  // CHECK: credo.softplus_grad
+  %d = credo.softplus_grad %c, %dy : tensor<8x3xf32>
+  // CHECK: credo.softmax_grad %{{.+}}, %{{.+}} {axis = 0 : i64} : tensor<8x3xf32>
+  %e = credo.softmax_grad %d, %dy {axis = 0} : tensor<8x3xf32>
+  // CHECK: credo.softmax_cross_entropy_grad %{{.+}}, %{{.+}}, %{{.+}} : tensor<8x3xf32>, tensor<8xi32>, tensor<f32> -> tensor<8x3xf32>
+  %f = credo.softmax_cross_entropy_grad %e, %t, %dl : tensor<8x3xf32>, tensor<8xi32>, tensor<f32> -> tensor<8x3xf32>
+  // CHECK: credo.mse_grad %{{.+}}, %{{.+}}, %{{.+}} : tensor<8x3xf32>, tensor<8x3xf32>, tensor<f32> -> tensor<8x3xf32>
+  %g = credo.mse_grad %f, %dy, %dl : tensor<8x3xf32>, tensor<8x3xf32>, tensor<f32> -> tensor<8x3xf32>
+  return %dx, %dw, %db, %all : tensor<8x4xf32>, tensor<4x3xf32>, tensor<3xf32>, tensor<f32>
+}

@@ -1,0 +1,180 @@
+//===- GradientRules.cpp - Reverse-mode rules of the credo ops --*- C++ -*-===//
+//
+// DifferentiableOpInterface for every differentiable credo op, attached as
+// external models. Each rule builds credo ops, so the backward pass lowers
+// through the same backends as the forward pass.
+//
+//===----------------------------------------------------------------------===//
+
+#include "credo/Transforms/Passes.h"
+
+#include "Credo/IR/CredoInterfaces.h"
+#include "Credo/IR/CredoOps.h"
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/IR/Builders.h"
+#include "mlir/IR/BuiltinAttributes.h"
+#include "mlir/IR/DialectRegistry.h"
+
+using namespace mlir;
+using namespace mlir::credo;
+
+namespace {
+
+using Grads = SmallVectorImpl<Value>;
+
+/// A tensor of `type` filled with `value`.
+Value splat(OpBuilder &b, Location loc, Type type, double value) {
+  auto t = cast<RankedTensorType>(type);
+  return b.create<arith::ConstantOp>(
+      loc,
+      DenseElementsAttr::get(t, b.getFloatAttr(t.getElementType(), value)));
+}
+
+template <typename Op>
+Value make(OpBuilder &b, Location loc, ValueRange args,
+           ArrayRef<NamedAttribute> attrs = {}) {
+  return b.create<Op>(loc, args, attrs).getResult();
+}
+
+/// y = x·W + b: dx = dy·Wᵀ, dW = xᵀ·dy, db = Σ_rows dy.
+LogicalResult denseRule(DenseOp op, OpBuilder &b, Value g, ArrayRef<bool> need,
+                        Grads &out) {
+  Location loc = op.getLoc();
+  out.assign(op->getNumOperands(), nullptr);
+  if (need[0])
+    out[0] =
+        make<MatmulOp>(b, loc, {g, op.getWeight()},
+                       {b.getNamedAttr("transpose_rhs", b.getBoolAttr(true))});
+  if (need[1])
+    out[1] =
+        make<MatmulOp>(b, loc, {op.getInput(), g},
+                       {b.getNamedAttr("transpose_lhs", b.getBoolAttr(true))});
+  if (op.getBias() && need[2])
+    out[2] = make<ReduceSumOp>(
+        b, loc, {g}, {b.getNamedAttr("dims", b.getDenseI64ArrayAttr({0}))});
+  return success();
+}
+
+/// Activations whose derivative uses the input (relu, softplus) or the
+/// output (sigmoid, tanh).
+template <typename Op, typename GradOp, bool UsesOutput>
+LogicalResult activationRule(Op op, OpBuilder &b, Value g, ArrayRef<bool> need,
+                             Grads &out) {
+  out.assign(1, nullptr);
+  if (need[0])
+    out[0] = make<GradOp>(b, op.getLoc(),
+                          {g, UsesOutput ? op.getResult() : op.getInput()});
+  return success();
+}
+
+LogicalResult softmaxRule(SoftmaxOp op, OpBuilder &b, Value g,
+                          ArrayRef<bool> need, Grads &out) {
+  out.assign(1, nullptr);
+  if (need[0])
+    out[0] = make<SoftmaxGradOp>(b, op.getLoc(), {g, op.getResult()},
+                                 {b.getNamedAttr("axis", op.getAxisAttr())});
+  return success();
+}
+
+LogicalResult addRule(AddOp op, OpBuilder &b, Value g, ArrayRef<bool> need,
+                      Grads &out) {
+  out.assign({need[0] ? g : nullptr, need[1] ? g : nullptr});
+  return success();
+}
+
+LogicalResult subRule(SubOp op, OpBuilder &b, Value g, ArrayRef<bool> need,
+                      Grads &out) {
+  out.assign(2, nullptr);
+  if (need[0])
+    out[0] = g;
+  if (need[1])
+    out[1] = make<SubOp>(b, op.getLoc(),
+                         {splat(b, op.getLoc(), g.getType(), 0.0), g});
+  return success();
+}
+
+LogicalResult mulRule(MulOp op, OpBuilder &b, Value g, ArrayRef<bool> need,
+                      Grads &out) {
+  out.assign(2, nullptr);
+  if (need[0])
+    out[0] = make<MulOp>(b, op.getLoc(), {g, op.getRhs()});
+  if (need[1])
+    out[1] = make<MulOp>(b, op.getLoc(), {g, op.getLhs()});
+  return success();
+}
+
+/// flatten and reshape: the gradient takes the input's shape back.
+template <typename Op>
+LogicalResult reshapeRule(Op op, OpBuilder &b, Value g, ArrayRef<bool> need,
+                          Grads &out) {
+  out.assign(1, nullptr);
+  if (need[0]) {
+    auto type = cast<RankedTensorType>(op.getInput().getType());
+    out[0] = make<ReshapeOp>(
+        b, op.getLoc(), {g},
+        {b.getNamedAttr("shape", b.getDenseI64ArrayAttr(type.getShape()))});
+  }
+  return success();
+}
+
+LogicalResult sceRule(SoftmaxCrossEntropyOp op, OpBuilder &b, Value g,
+                      ArrayRef<bool> need, Grads &out) {
+  out.assign(2, nullptr);
+  if (need[1])
+    return op.emitOpError("cannot differentiate with respect to class labels");
+  if (need[0])
+    out[0] = make<SoftmaxCrossEntropyGradOp>(
+        b, op.getLoc(), {op.getLogits(), op.getLabels(), g});
+  return success();
+}
+
+LogicalResult mseRule(MseOp op, OpBuilder &b, Value g, ArrayRef<bool> need,
+                      Grads &out) {
+  out.assign(2, nullptr);
+  if (need[0])
+    out[0] = make<MseGradOp>(b, op.getLoc(),
+                             {op.getPrediction(), op.getTarget(), g});
+  if (need[1])
+    out[1] = make<MseGradOp>(b, op.getLoc(),
+                             {op.getTarget(), op.getPrediction(), g});
+  return success();
+}
+
+/// Binds a rule function to an op as its DifferentiableOpInterface.
+template <typename Op, LogicalResult (*Rule)(Op, OpBuilder &, Value,
+                                             ArrayRef<bool>, Grads &)>
+struct RuleModel
+    : public DifferentiableOpInterface::ExternalModel<RuleModel<Op, Rule>, Op> {
+  LogicalResult buildGradients(Operation *op, OpBuilder &b, Value resultGrad,
+                               ArrayRef<bool> needed, Grads &grads) const {
+    return Rule(cast<Op>(op), b, resultGrad, needed, grads);
+  }
+};
+
+} // namespace
+
+void mlir::credo::registerGradientRules(DialectRegistry &registry) {
+  registry.addExtension(+[](MLIRContext *ctx, CredoDialect *) {
+    DenseOp::attachInterface<RuleModel<DenseOp, denseRule>>(*ctx);
+    ReluOp::attachInterface<
+        RuleModel<ReluOp, activationRule<ReluOp, ReluGradOp, false>>>(*ctx);
+    SoftplusOp::attachInterface<RuleModel<
+        SoftplusOp, activationRule<SoftplusOp, SoftplusGradOp, false>>>(*ctx);
+    SigmoidOp::attachInterface<
+        RuleModel<SigmoidOp, activationRule<SigmoidOp, SigmoidGradOp, true>>>(
+        *ctx);
+    TanhOp::attachInterface<
+        RuleModel<TanhOp, activationRule<TanhOp, TanhGradOp, true>>>(*ctx);
+    SoftmaxOp::attachInterface<RuleModel<SoftmaxOp, softmaxRule>>(*ctx);
+    AddOp::attachInterface<RuleModel<AddOp, addRule>>(*ctx);
+    SubOp::attachInterface<RuleModel<SubOp, subRule>>(*ctx);
+    MulOp::attachInterface<RuleModel<MulOp, mulRule>>(*ctx);
+    FlattenOp::attachInterface<RuleModel<FlattenOp, reshapeRule<FlattenOp>>>(
+        *ctx);
+    ReshapeOp::attachInterface<RuleModel<ReshapeOp, reshapeRule<ReshapeOp>>>(
+        *ctx);
+    SoftmaxCrossEntropyOp::attachInterface<
+        RuleModel<SoftmaxCrossEntropyOp, sceRule>>(*ctx);
+    MseOp::attachInterface<RuleModel<MseOp, mseRule>>(*ctx);
+  });
+}
