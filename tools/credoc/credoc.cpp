@@ -100,6 +100,20 @@ const std::vector<Command> &commands() {
         {"--tolerance", "X", "largest relative error allowed (default 1e-6)"},
         kBatch},
        mlir::credo::gradcheckCommand},
+      {"train",
+       "compile the training step and train on an MNIST-family data set",
+       {{"--epochs", "N", "epochs (default: the training section's)"},
+        {"--data", "DIR",
+         "directory of the IDX files (default: /usr/share/datasets/NAME)"},
+        {"--seed", "N", "shuffling seed (default: the training section's)"},
+        {"--checkpoint", "FILE",
+         "save the parameters after every epoch (safetensors, atomically)"},
+        {"--resume", "FILE", "continue from a checkpoint"},
+        {"--metrics", "FILE", "append one JSON line per epoch"},
+        kBatch,
+        kKernels,
+        {"--threads", "N", "CPU threads for the kernels (default 1)"}},
+       mlir::credo::trainCommand},
   };
   return table;
 }
@@ -264,6 +278,20 @@ int main(int argc, char **argv) {
       if (llvm::StringRef(value).getAsInteger(10, n))
         return error("option --seed needs a non-negative integer");
       opts.seed = n;
+      opts.trainSeed = n;
+    } else if (flag == "--epochs") {
+      long long n = 0;
+      if (llvm::StringRef(value).getAsInteger(10, n) || n <= 0 || n > 100000)
+        return error("option --epochs needs a positive integer");
+      opts.epochs = n;
+    } else if (flag == "--data") {
+      opts.data = value;
+    } else if (flag == "--metrics") {
+      opts.metrics = value;
+    } else if (flag == "--checkpoint") {
+      opts.checkpoint = value;
+    } else if (flag == "--resume") {
+      opts.resume = value;
     } else if (flag == "--tolerance") {
       double x = 0;
       if (llvm::StringRef(value).getAsDouble(x) || !(x > 0))

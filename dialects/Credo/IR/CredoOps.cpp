@@ -591,6 +591,27 @@ LogicalResult MseGradOp::inferReturnTypes(MLIRContext *ctx,
 }
 
 //===----------------------------------------------------------------------===//
+// Optimizer ops
+//===----------------------------------------------------------------------===//
+
+LogicalResult SgdUpdateOp::inferReturnTypes(MLIRContext *,
+                                            std::optional<Location> loc,
+                                            Adaptor adaptor,
+                                            SmallVectorImpl<Type> &results) {
+  StringRef op = getOperationName();
+  if (failed(
+          inferBinary(loc, op, adaptor.getParam(), adaptor.getGrad(), results)))
+    return failure();
+  auto w = cast<RankedTensorType>(results.front());
+  auto lr = dyn_cast<RankedTensorType>(adaptor.getLr().getType());
+  if (!lr || lr.getRank() != 0 || lr.getElementType() != w.getElementType())
+    return ShapeError(loc, op)
+           << "expects a rank-0 learning rate of element type "
+           << w.getElementType() << ", but got " << adaptor.getLr().getType();
+  return success();
+}
+
+//===----------------------------------------------------------------------===//
 // CallKernelOp
 //===----------------------------------------------------------------------===//
 

@@ -15,6 +15,7 @@ include "Credo/IR/CredoLayerOps.td"
 include "Credo/IR/CredoElementwiseOps.td"
 include "Credo/IR/CredoLossOps.td"
 include "Credo/IR/CredoGradientOps.td"
+include "Credo/IR/CredoOptimizerOps.td"
 include "Credo/IR/CredoKernelOps.td"
 
 #endif // CREDO_OPS_TD

@@ -27,12 +27,18 @@ struct DriverOptions {
   std::string params;           ///< --params FILE.safetensors
   std::vector<std::pair<std::string, std::string>> inputs; ///< --input N=F
   CpuKernels kernels = CpuKernels::Dnnl;                   ///< --cpu-kernels
-  std::string emit;             ///< --emit: credo|mlir|llvm|asm|obj
-  int threads = 1;              ///< --threads
-  std::string runtimeLibDir;    ///< where libcredo_runtime.so lives
-  std::vector<std::string> wrt; ///< --wrt: inputs to differentiate
-  double tolerance = 1e-6;      ///< gradcheck: largest relative error
-  uint64_t seed = 0;            ///< gradcheck: seed of random inputs
+  std::string emit;                  ///< --emit: credo|mlir|llvm|asm|obj
+  int threads = 1;                   ///< --threads
+  std::string runtimeLibDir;         ///< where libcredo_runtime.so lives
+  std::vector<std::string> wrt;      ///< --wrt: inputs to differentiate
+  double tolerance = 1e-6;           ///< gradcheck: largest relative error
+  uint64_t seed = 0;                 ///< gradcheck: seed of random inputs
+  std::optional<uint64_t> trainSeed; ///< train: --seed (shuffling)
+  std::optional<int64_t> epochs;     ///< train: --epochs
+  std::string data;                  ///< train: --data DIR
+  std::string metrics;               ///< train: --metrics FILE.jsonl
+  std::string checkpoint;            ///< train: --checkpoint FILE
+  std::string resume;                ///< train: --resume FILE
 };
 
 int importCommand(const DriverOptions &options);
@@ -42,6 +48,7 @@ int runCommand(const DriverOptions &options);
 int buildCommand(const DriverOptions &options);
 int gradCommand(const DriverOptions &options);
 int gradcheckCommand(const DriverOptions &options);
+int trainCommand(const DriverOptions &options);
 
 } // namespace mlir::credo
 

@@ -76,4 +76,28 @@ def CredoAutodiff : Pass<"credo-autodiff", "::mlir::ModuleOp"> {
                            "::mlir::func::FuncDialect"];
 }
 
+def CredoTrainStep : Pass<"credo-train-step", "::mlir::ModuleOp"> {
+  let summary = "fuse the gradients and the optimizer update into @train_step";
+  let description = [{
+    From `@gradients` (see `credo-autodiff`) and the optimizer of the
+    module's `credo.training` attribute, adds
+    `func.func @train_step(inputs..., %lr: tensor<f32>) -> (loss, new params...)`:
+    the loss, then each parameter after one optimizer step, in declaration
+    order (`{credo.name = "new.NAME"}`). The learning rate is an argument so
+    that a schedule can set it each step. A model instance keeps two buffers
+    per parameter and swaps them after each call, so no buffer is read and
+    written by the same step. Supported optimizers: `sgd` without momentum
+    (with weight decay).
+
+    ```mlir
+    func.func @train_step(%x: ..., %t: ..., %lr: tensor<f32>) -> (tensor<f32>, tensor<4x3xf32>) {
+      ... the body of @gradients ...
+      %w1 = credo.sgd_update %w, %dw, %lr : tensor<4x3xf32>, tensor<4x3xf32>, tensor<f32>
+      return %loss, %w1 : tensor<f32>, tensor<4x3xf32>
+    }
+    ```
+  }];
+  let dependentDialects = ["::mlir::func::FuncDialect"];
+}
+
 #endif // CREDO_TRANSFORMS_PASSES_TD

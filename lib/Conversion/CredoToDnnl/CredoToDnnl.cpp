@@ -99,6 +99,24 @@ struct FuseReluIntoLayer : OpRewritePattern<mlir::credo::ReluOp> {
   }
 };
 
+/// credo.matmul → credo_rt_matmul_f32(a, b, y, M, K, N, ta, tb)
+struct MatmulToKernel : OpRewritePattern<mlir::credo::MatmulOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(mlir::credo::MatmulOp op,
+                                PatternRewriter &rewriter) const override {
+    if (!isF32(op.getLhs()))
+      return failure();
+    auto y = cast<RankedTensorType>(op.getType());
+    auto a = cast<RankedTensorType>(op.getLhs().getType());
+    bool ta = op.getTransposeLhs(), tb = op.getTransposeRhs();
+    int64_t k = a.getDimSize(ta ? 0 : 1);
+    replaceWithKernel(rewriter, op, "credo_rt_matmul_f32",
+                      {op.getLhs(), op.getRhs()},
+                      {y.getDimSize(0), k, y.getDimSize(1), ta, tb});
+    return success();
+  }
+};
+
 /// credo.dense → its kernel, no activation.
 struct DenseToKernel : OpRewritePattern<mlir::credo::DenseOp> {
   using OpRewritePattern::OpRewritePattern;
@@ -218,7 +236,8 @@ struct ConvertCredoToDnnl
 
 void mlir::credo::populateCredoToDnnlPatterns(RewritePatternSet &patterns) {
   MLIRContext *ctx = patterns.getContext();
-  patterns.add<DenseToKernel, Conv2DToKernel, SoftmaxToKernel>(ctx);
+  patterns.add<DenseToKernel, Conv2DToKernel, MatmulToKernel, SoftmaxToKernel>(
+      ctx);
   patterns.add<Pool2DToKernel<mlir::credo::MaxPool2DOp>>(
       ctx, "credo_rt_max_pool2d_f32");
   patterns.add<Pool2DToKernel<mlir::credo::AvgPool2DOp>>(

@@ -28,6 +28,7 @@ void mlir::credo::populateCredoToLinalgPatterns(RewritePatternSet &patterns) {
   populateElementwiseToLinalgPatterns(patterns);
   populateLossToLinalgPatterns(patterns);
   populateGradientToLinalgPatterns(patterns);
+  populateOptimizerToLinalgPatterns(patterns);
 }
 
 namespace {

@@ -243,3 +243,38 @@ void mlir::credo::populateGradientToLinalgPatterns(
   patterns.add<ActivationGradLowering<mlir::credo::SoftplusGradOp>>(
       ctx, softplusGrad);
 }
+
+namespace {
+/// w' = w − lr · (g + weight_decay · w)
+struct SgdUpdateLowering : OpRewritePattern<mlir::credo::SgdUpdateOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(mlir::credo::SgdUpdateOp op,
+                                PatternRewriter &rewriter) const override {
+    auto type = cast<RankedTensorType>(op.getType());
+    int64_t rank = type.getRank();
+    double decay = op.getWeightDecay().convertToDouble();
+    AffineMap id = rewriter.getMultiDimIdentityMap(rank);
+    AffineMap scalar = AffineMap::get(rank, 0, {}, getContext());
+    rewriter.replaceOp(
+        op, mapped(rewriter, op.getLoc(), type,
+                   {op.getParam(), op.getGrad(), op.getLr()}, {id, id, scalar},
+                   [&](OpBuilder &b, Location l, ValueRange a) -> Value {
+                     Value g = a[1];
+                     if (decay != 0.0)
+                       g = b.create<arith::AddFOp>(
+                           l, g,
+                           b.create<arith::MulFOp>(
+                               l, a[0],
+                               floatConst(b, l, type.getElementType(), decay)));
+                     Value step = b.create<arith::MulFOp>(l, a[2], g);
+                     return b.create<arith::SubFOp>(l, a[0], step);
+                   }));
+    return success();
+  }
+};
+} // namespace
+
+void mlir::credo::populateOptimizerToLinalgPatterns(
+    RewritePatternSet &patterns) {
+  patterns.add<SgdUpdateLowering>(patterns.getContext());
+}

@@ -17,6 +17,7 @@ void populateLayerToLinalgPatterns(mlir::RewritePatternSet &patterns);
 void populateElementwiseToLinalgPatterns(mlir::RewritePatternSet &patterns);
 void populateLossToLinalgPatterns(mlir::RewritePatternSet &patterns);
 void populateGradientToLinalgPatterns(mlir::RewritePatternSet &patterns);
+void populateOptimizerToLinalgPatterns(mlir::RewritePatternSet &patterns);
 } // namespace mlir::credo
 
 #endif // CREDO_LIB_CONVERSION_CREDOTOLINALG_PATTERNS_H

@@ -26,6 +26,12 @@ void credo_rt_dense_bias_f32(const float *x, const float *w, const float *b,
                              float *y, int64_t m, int64_t k, int64_t n,
                              int64_t post);
 
+/* y[M,N] = op(a) · op(b), op(a) = a[M,K], or aᵀ of a stored [K,M] when
+ * transpose_a (likewise b: [K,N], or stored [N,K] when transpose_b). */
+void credo_rt_matmul_f32(const float *a, const float *b, float *y, int64_t m,
+                         int64_t k, int64_t n, int64_t transpose_a,
+                         int64_t transpose_b);
+
 /* y[B,O,OH,OW] = post(conv(x[B,C,H,W], w[O,C,KH,KW]) (+ b[O])) with
  * strides (sh, sw) and symmetric zero padding (ph, pw). */
 #define CREDO_CONV2D_SHAPE_ARGS                                                \

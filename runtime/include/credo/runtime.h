@@ -81,6 +81,14 @@ credo_status credo_npy_read(const char *path, credo_tensor *out);
 /* Writes atomically (temporary file + rename). */
 credo_status credo_npy_write(const char *path, const credo_tensor *tensor);
 
+/*===--- IDX files (MNIST, Fashion-MNIST)
+ * -----------------------------------===*/
+
+/* Reads an IDX file, plain or gzip-compressed: unsigned-byte images
+ * [N, rows, cols] become f32 [N, rows*cols] scaled to [0, 1]; unsigned-byte
+ * labels [N] become i32 [N]. */
+credo_status credo_idx_read(const char *path, credo_tensor *out);
+
 /*===--- safetensors files
  * ---------------------------------------------------===*/
 
@@ -146,6 +154,11 @@ credo_status credo_model_find(const credo_model *model, credo_value_kind kind,
                               const char *name, size_t *index);
 /* The storage of parameter `index` (row-major, 64-byte aligned). */
 void *credo_model_param_data(credo_model *model, size_t index);
+/* Makes `data` (from credo_tensor_alloc, of the parameter's size) the
+ * storage of parameter `index` and returns the previous storage, which the
+ * caller now owns (free it with credo_tensor_free). Training swaps the
+ * buffers a step wrote into this way. */
+void *credo_model_exchange_param(credo_model *model, size_t index, void *data);
 /* Fills every parameter from its initializer (deterministic per seed). */
 credo_status credo_model_init_params(credo_model *model);
 /* Copies `nbytes` into / out of a parameter; the size must match exactly. */
@@ -158,6 +171,12 @@ credo_status credo_model_get_param(const credo_model *model, const char *name,
 credo_status credo_model_load(credo_model *model, const char *path);
 /* Saves every parameter to a safetensors file, atomically. */
 credo_status credo_model_save(const credo_model *model, const char *path);
+/* The same, with extra "__metadata__" entries (e.g. the training epoch). */
+credo_status credo_model_save_with_metadata(const credo_model *model,
+                                            const char *path,
+                                            const char *const *keys,
+                                            const char *const *values,
+                                            size_t count);
 
 /* Fills `data` (of `count` elements of `dtype`) from an initializer given in
  * metadata syntax, e.g. "glorot_uniform seed=1" with fans from `shape`. */

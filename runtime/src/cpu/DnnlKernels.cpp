@@ -119,6 +119,7 @@ memory mem(const memory::desc &md) {
 }
 
 enum KernelKind : int64_t {
+  kMatmul,
   kDense,
   kConv,
   kMaxPool,
@@ -160,6 +161,20 @@ void dense(const float *x, const float *w, const float *b, float *y, int64_t m,
     runCached("dense", key, {xp, wp, y, const_cast<float *>(b)}, make);
   else
     runCached("dense", key, {xp, wp, y}, make);
+}
+
+void matmulT(const float *a, const float *b, float *y, int64_t m, int64_t k,
+             int64_t n, bool ta, bool tb) {
+  auto make = [&] {
+    using tag = memory::format_tag;
+    memory::desc amd({m, k}, memory::data_type::f32, ta ? tag::ba : tag::ab);
+    memory::desc bmd({k, n}, memory::data_type::f32, tb ? tag::ba : tag::ab);
+    auto ymd = plain({m, n});
+    matmul::primitive_desc pd(matmul::desc(amd, bmd, ymd), cpuEngine());
+    return withArgs(matmul(pd), amd, bmd, ymd, nullptr);
+  };
+  runCached("matmul", makeKey(kMatmul, m, k, n, ta, tb),
+            {const_cast<float *>(a), const_cast<float *>(b), y}, make);
 }
 
 void conv(const float *x, const float *w, const float *b, float *y,
@@ -234,6 +249,12 @@ void credo_set_num_threads(int threads) {
 }
 
 int credo_get_num_threads(void) { return numThreads; }
+
+void credo_rt_matmul_f32(const float *a, const float *b, float *y, int64_t m,
+                         int64_t k, int64_t n, int64_t transpose_a,
+                         int64_t transpose_b) {
+  matmulT(a, b, y, m, k, n, transpose_a != 0, transpose_b != 0);
+}
 
 void credo_rt_dense_f32(const float *x, const float *w, float *y, int64_t m,
                         int64_t k, int64_t n, int64_t post) {

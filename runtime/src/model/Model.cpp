@@ -374,6 +374,14 @@ void *credo_model_param_data(credo_model *model, size_t index) {
   return model->values[CREDO_PARAM][index].storage.data;
 }
 
+void *credo_model_exchange_param(credo_model *model, size_t index, void *data) {
+  if (!model || !data || index >= model->values[CREDO_PARAM].size())
+    return nullptr;
+  void *old = model->values[CREDO_PARAM][index].storage.data;
+  model->values[CREDO_PARAM][index].storage.data = data;
+  return old;
+}
+
 credo_status credo_model_init_params(credo_model *model) {
   if (!model)
     return fail(CREDO_ERR_INVALID_ARGUMENT, "null model");
@@ -426,9 +434,13 @@ credo_status credo_model_get_param(const credo_model *model, const char *name,
   return CREDO_OK;
 }
 
-credo_status credo_model_save(const credo_model *model, const char *path) {
-  if (!model || !path)
-    return fail(CREDO_ERR_INVALID_ARGUMENT, "null model or path");
+credo_status credo_model_save_with_metadata(const credo_model *model,
+                                            const char *path,
+                                            const char *const *extraKeys,
+                                            const char *const *extraValues,
+                                            size_t extraCount) {
+  if (!model || !path || (extraCount && (!extraKeys || !extraValues)))
+    return fail(CREDO_ERR_INVALID_ARGUMENT, "null model, path or metadata");
   std::vector<credo_named_tensor> tensors;
   for (const Value &p : model->values[CREDO_PARAM]) {
     credo_named_tensor t;
@@ -437,10 +449,18 @@ credo_status credo_model_save(const credo_model *model, const char *path) {
     tensors.push_back(t);
   }
   std::string crc = std::to_string(paramsChecksum(model));
-  const char *keys[] = {kChecksumKey, "credo.model"};
-  const char *values[] = {crc.c_str(), model->name.c_str()};
-  return credo_safetensors_write(path, tensors.data(), tensors.size(), keys,
-                                 values, 2);
+  std::vector<const char *> keys = {kChecksumKey, "credo.model"};
+  std::vector<const char *> values = {crc.c_str(), model->name.c_str()};
+  for (size_t i = 0; i < extraCount; ++i) {
+    keys.push_back(extraKeys[i]);
+    values.push_back(extraValues[i]);
+  }
+  return credo_safetensors_write(path, tensors.data(), tensors.size(),
+                                 keys.data(), values.data(), keys.size());
+}
+
+credo_status credo_model_save(const credo_model *model, const char *path) {
+  return credo_model_save_with_metadata(model, path, nullptr, nullptr, 0);
 }
 
 credo_status credo_model_load(credo_model *model, const char *path) {

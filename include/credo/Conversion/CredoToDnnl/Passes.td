@@ -12,7 +12,7 @@ include "mlir/Pass/PassBase.td"
 def ConvertCredoToDnnl : Pass<"convert-credo-to-dnnl", "::mlir::ModuleOp"> {
   let summary = "lower f32 dense, conv2d, pooling, softmax and activations to oneDNN kernel calls";
   let description = [{
-    Rewrites each f32 `credo.dense`, `credo.conv2d`, `credo.max_pool2d`,
+    Rewrites each f32 `credo.dense`, `credo.matmul`, `credo.conv2d`, `credo.max_pool2d`,
     `credo.avg_pool2d`, `credo.softmax`, `credo.relu`, `credo.sigmoid`,
     `credo.tanh` and `credo.softplus` into a `credo.call_kernel` of the
     runtime's oneDNN kernel (see runtime/include/credo/kernels.h) writing

@@ -1,0 +1,471 @@
+//===- Train.cpp - credoc train: compiled training on IDX data --*- C++ -*-===//
+//
+// Compiles @train_step (credo-autodiff + credo-train-step + the CPU
+// pipeline) and @forward, then trains on an MNIST-family data set: seeded
+// shuffling, full batches, a learning-rate schedule, test accuracy after
+// every epoch, a progress bar on a terminal (plain lines otherwise), metrics
+// as JSON lines, atomic checkpoints with the epoch, --resume, and Ctrl-C
+// saving a checkpoint before exiting.
+//
+//===----------------------------------------------------------------------===//
+
+#include "credo/Driver/Driver.h"
+
+#include "credo/Frontend/GraphImporter.h"
+#include "credo/InitCredo.h"
+#include "credo/Support/Diagnostics.h"
+#include "credo/Target/Compile.h"
+#include "credo/Target/ModelInfo.h"
+#include "credo/Transforms/Passes.h"
+#include "credo/runtime.h"
+
+#include "mlir/IR/BuiltinOps.h"
+#include "mlir/IR/DialectRegistry.h"
+#include "mlir/IR/MLIRContext.h"
+#include "mlir/Pass/PassManager.h"
+#include "llvm/Support/FileSystem.h"
+#include "llvm/Support/Format.h"
+#include "llvm/Support/MemoryBuffer.h"
+#include "llvm/Support/Path.h"
+#include "llvm/Support/raw_ostream.h"
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <csignal>
+#include <cstring>
+#include <numeric>
+#include <random>
+#include <unistd.h>
+
+using namespace mlir;
+using namespace mlir::credo;
+
+namespace {
+
+constexpr int kOk = 0, kUserError = 1, kInterrupted = 130;
+
+volatile std::sig_atomic_t interrupted = 0;
+void onInterrupt(int) { interrupted = 1; }
+
+int error(const llvm::Twine &message) {
+  llvm::errs() << "credoc: error: " << message << "\n";
+  return kUserError;
+}
+
+int runtimeError(const llvm::Twine &context) {
+  return error(context + ": " + credo_last_error());
+}
+
+/// Owns runtime tensors.
+struct TensorList {
+  std::vector<credo_tensor> list;
+  ~TensorList() {
+    for (credo_tensor &t : list)
+      credo_tensor_free(&t);
+  }
+};
+
+struct ModelHandle {
+  credo_model *model = nullptr;
+  ~ModelHandle() { credo_model_destroy(model); }
+};
+
+/// The training set-up read from the module's credo.training attribute.
+struct TrainingConfig {
+  double lr = 0.01;
+  int64_t epochs = 1;
+  uint64_t seed = 0;
+  std::string schedule = "constant";
+  int64_t stepEpochs = 1;
+  double gamma = 1, minLr = 0;
+  std::string dataset = "fashion-mnist", datasetPath;
+};
+
+TrainingConfig readConfig(ModuleOp module) {
+  TrainingConfig c;
+  auto t = module->getAttrOfType<DictionaryAttr>("credo.training");
+  if (!t)
+    return c;
+  if (auto opt = t.getAs<DictionaryAttr>("optimizer"))
+    if (auto lr = opt.getAs<FloatAttr>("lr"))
+      c.lr = lr.getValueAsDouble();
+  if (auto e = t.getAs<IntegerAttr>("epochs"))
+    c.epochs = e.getInt();
+  if (auto s = t.getAs<IntegerAttr>("seed"))
+    c.seed = s.getInt();
+  if (auto s = t.getAs<DictionaryAttr>("schedule")) {
+    if (auto type = s.getAs<StringAttr>("type"))
+      c.schedule = type.str();
+    if (auto n = s.getAs<IntegerAttr>("step_epochs"))
+      c.stepEpochs = n.getInt();
+    if (auto g = s.getAs<FloatAttr>("gamma"))
+      c.gamma = g.getValueAsDouble();
+    if (auto m = s.getAs<FloatAttr>("min_lr"))
+      c.minLr = m.getValueAsDouble();
+  }
+  if (auto d = t.getAs<DictionaryAttr>("dataset")) {
+    if (auto n = d.getAs<StringAttr>("name"))
+      c.dataset = n.str();
+    if (auto p = d.getAs<StringAttr>("path"))
+      c.datasetPath = p.str();
+  }
+  return c;
+}
+
+/// The learning rate at `step` (0-based) of `totalSteps`, in `epoch`.
+double learningRate(const TrainingConfig &c, int64_t epoch, int64_t step,
+                    int64_t totalSteps) {
+  if (c.schedule == "step")
+    return c.lr * std::pow(c.gamma, double(epoch / c.stepEpochs));
+  if (c.schedule == "cosine")
+    return c.minLr + (c.lr - c.minLr) *
+                         (1 + std::cos(M_PI * double(step) / totalSteps)) / 2;
+  return c.lr;
+}
+
+std::string formatCount(double v) {
+  std::string s = std::to_string(static_cast<long long>(std::llround(v)));
+  for (int i = static_cast<int>(s.size()) - 3; i > 0; i -= 3)
+    s.insert(static_cast<size_t>(i), ",");
+  return s;
+}
+
+std::string formatDuration(double seconds) {
+  long long s = std::llround(std::max(seconds, 0.0));
+  char buf[32];
+  std::snprintf(buf, sizeof(buf), "%lld:%02lld", s / 60, s % 60);
+  return buf;
+}
+
+} // namespace
+
+int mlir::credo::trainCommand(const DriverOptions &opts) {
+  DialectRegistry registry;
+  registerAllDialects(registry);
+  MLIRContext context(registry);
+  auto printer = installDiagnosticPrinter(context, llvm::errs());
+
+  if (opts.model.empty())
+    return error("no model file given");
+  auto buffer = llvm::MemoryBuffer::getFileOrSTDIN(opts.model, true);
+  if (std::error_code ec = buffer.getError())
+    return error("cannot read '" + opts.model + "': " + ec.message());
+  ImportOptions importOptions;
+  importOptions.batchSize = opts.batch;
+  OwningOpRef<ModuleOp> module =
+      importGraph((*buffer)->getBuffer(), opts.model, context, importOptions);
+  if (!module)
+    return kUserError;
+  if (!(*module)->getAttr("credo.training"))
+    return error("'" + opts.model + "' has no training section");
+  TrainingConfig config = readConfig(*module);
+  if (opts.epochs)
+    config.epochs = *opts.epochs;
+  if (opts.trainSeed)
+    config.seed = *opts.trainSeed;
+
+  FailureOr<ModelInfo> info = getModelInfo(*module, "forward");
+  if (failed(info))
+    return kUserError;
+  // One image input [batch, features] (f32) and one label input [batch].
+  int imageInput = -1, labelInput = -1;
+  for (size_t i = 0; i < info->inputs.size(); ++i) {
+    const TensorInfo &t = info->inputs[i];
+    if (t.dtype == "f32" && t.shape.size() == 2 && imageInput < 0)
+      imageInput = static_cast<int>(i);
+    else if ((t.dtype == "i32") && t.shape.size() == 1 && labelInput < 0)
+      labelInput = static_cast<int>(i);
+    else
+      imageInput = labelInput = -2;
+  }
+  if (imageInput < 0 || labelInput < 0 || info->inputs.size() != 2)
+    return error("train needs a model with two inputs: images f32 [batch, "
+                 "pixels] and labels i32 [batch]");
+  const int64_t batch = info->inputs[imageInput].shape[0];
+  const int64_t pixels = info->inputs[imageInput].shape[1];
+  int logitsOutput = -1;
+  for (size_t i = 0; i < info->outputs.size(); ++i)
+    if (info->outputs[i].shape.size() == 2 && logitsOutput < 0)
+      logitsOutput = static_cast<int>(i);
+  if (logitsOutput < 0)
+    return error("train needs an output of shape [batch, classes] (the "
+                 "logits) to measure accuracy");
+
+  // Data.
+  std::string dir = !opts.data.empty() ? opts.data
+                    : !config.datasetPath.empty()
+                        ? config.datasetPath
+                        : "/usr/share/datasets/" + config.dataset;
+  auto file = [&](const char *name) {
+    llvm::SmallString<256> p(dir);
+    llvm::sys::path::append(p, name);
+    return std::string(p);
+  };
+  std::string files[4] = {
+      file("train-images-idx3-ubyte.gz"), file("train-labels-idx1-ubyte.gz"),
+      file("t10k-images-idx3-ubyte.gz"), file("t10k-labels-idx1-ubyte.gz")};
+  for (const std::string &f : files)
+    if (!llvm::sys::fs::exists(f))
+      return error("the " + config.dataset + " data set is not in '" + dir +
+                   "' (missing " + llvm::sys::path::filename(f).str() +
+                   "); install it with `apt-get install "
+                   "dataset-fashion-mnist` or pass --data DIR");
+  TensorList data;
+  data.list.resize(4);
+  for (int i = 0; i < 4; ++i)
+    if (credo_idx_read(files[i].c_str(), &data.list[i]) != CREDO_OK)
+      return runtimeError("cannot read the data set");
+  credo_tensor &trainX = data.list[0], &trainY = data.list[1],
+               &testX = data.list[2], &testY = data.list[3];
+  if (trainX.shape[1] != pixels || testX.shape[1] != pixels)
+    return error("the model takes " + std::to_string(pixels) +
+                 " pixels per image, but the data set has " +
+                 std::to_string(trainX.shape[1]));
+  const int64_t trainN = trainX.shape[0], testN = testX.shape[0];
+  if (trainN < batch)
+    return error("the batch size exceeds the training set");
+
+  // Compile @train_step and @forward.
+  PassManager pm(&context, ModuleOp::getOperationName());
+  pm.addPass(createCredoAutodiff());
+  pm.addPass(createCredoTrainStep());
+  if (failed(pm.run(*module)))
+    return error("cannot build the training step");
+  CpuPipelineOptions pipeline;
+  pipeline.kernels = opts.kernels;
+  if (failed(lowerToLLVMDialect(*module, pipeline)))
+    return error("compilation failed");
+  FailureOr<std::unique_ptr<JitModule>> jit = JitModule::create(*module);
+  if (failed(jit))
+    return kUserError;
+
+  // The model instance; a second buffer per parameter receives each step.
+  ModelHandle m;
+  if (credo_model_create(info->metadata().c_str(), &m.model) != CREDO_OK)
+    return runtimeError("cannot create the model");
+  int64_t firstEpoch = 0;
+  if (!opts.resume.empty()) {
+    if (credo_model_load(m.model, opts.resume.c_str()) != CREDO_OK)
+      return runtimeError("cannot resume");
+    credo_tensor_set set{};
+    if (credo_safetensors_read(opts.resume.c_str(), &set) == CREDO_OK) {
+      for (size_t i = 0; i < set.metadata_count; ++i)
+        if (std::string(set.metadata_keys[i]) == "credo.epoch")
+          firstEpoch = std::atoll(set.metadata_values[i]);
+      credo_tensor_set_free(&set);
+    }
+    llvm::outs() << "credoc: resuming from " << opts.resume << " after epoch "
+                 << firstEpoch << "\n";
+  } else if (credo_model_init_params(m.model) != CREDO_OK) {
+    return runtimeError("cannot initialize the parameters");
+  }
+  credo_set_num_threads(opts.threads);
+  TensorList next;
+  for (const TensorInfo &p : info->params) {
+    credo_tensor t{};
+    credo_dtype dt = p.dtype == "f64" ? CREDO_F64 : CREDO_F32;
+    if (credo_tensor_alloc(&t, dt, static_cast<int32_t>(p.shape.size()),
+                           p.shape.data()) != CREDO_OK)
+      return runtimeError("cannot allocate parameters");
+    next.list.push_back(t);
+  }
+  TensorList io;
+  io.list.resize(4);
+  int64_t xShape[2] = {batch, pixels}, yShape[1] = {batch};
+  if (credo_tensor_alloc(&io.list[0], CREDO_F32, 2, xShape) != CREDO_OK ||
+      credo_tensor_alloc(&io.list[1], CREDO_I32, 1, yShape) != CREDO_OK ||
+      credo_tensor_alloc(&io.list[2], CREDO_F32, 0, nullptr) != CREDO_OK ||
+      credo_tensor_alloc(&io.list[3], CREDO_F32, 0, nullptr) != CREDO_OK)
+    return runtimeError("cannot allocate batches");
+  auto *bx = static_cast<float *>(io.list[0].data);
+  auto *by = static_cast<int32_t *>(io.list[1].data);
+  auto *lrBuf = static_cast<float *>(io.list[2].data);
+  auto *lossBuf = static_cast<float *>(io.list[3].data);
+  TensorList fwdOut;
+  for (const TensorInfo &o : info->outputs) {
+    credo_tensor t{};
+    if (credo_tensor_alloc(&t, o.dtype == "f64" ? CREDO_F64 : CREDO_F32,
+                           static_cast<int32_t>(o.shape.size()),
+                           o.shape.data()) != CREDO_OK)
+      return runtimeError("cannot allocate outputs");
+    fwdOut.list.push_back(t);
+  }
+  const int64_t classes = info->outputs[logitsOutput].shape[1];
+  auto params = [&]() {
+    std::vector<void *> args;
+    for (size_t i = 0; i < info->params.size(); ++i)
+      args.push_back(credo_model_param_data(m.model, i));
+    return args;
+  };
+  auto gather = [&](const std::vector<int64_t> &order, int64_t start,
+                    const credo_tensor &xs, const credo_tensor &ys,
+                    int64_t count) {
+    const auto *x = static_cast<const float *>(xs.data);
+    const auto *y = static_cast<const int32_t *>(ys.data);
+    for (int64_t r = 0; r < batch; ++r) {
+      if (r < count) {
+        int64_t s = order.empty() ? start + r : order[start + r];
+        std::memcpy(bx + r * pixels, x + s * pixels, pixels * sizeof(float));
+        by[r] = y[s];
+      } else { // padding rows of a last, partial evaluation batch
+        std::memset(bx + r * pixels, 0, pixels * sizeof(float));
+        by[r] = 0;
+      }
+    }
+  };
+  auto evaluate = [&]() -> std::optional<double> {
+    int64_t correct = 0;
+    for (int64_t s = 0; s < testN; s += batch) {
+      int64_t count = std::min(batch, testN - s);
+      gather({}, s, testX, testY, count);
+      std::vector<void *> args = params();
+      args.push_back(bx);
+      args.push_back(by);
+      for (credo_tensor &t : fwdOut.list)
+        args.push_back(t.data);
+      if (failed((*jit)->call("forward", args)) ||
+          credo_rt_take_status() != CREDO_OK)
+        return std::nullopt;
+      const auto *logits =
+          static_cast<const float *>(fwdOut.list[logitsOutput].data);
+      const auto *labels = static_cast<const int32_t *>(testY.data);
+      for (int64_t r = 0; r < count; ++r) {
+        const float *row = logits + r * classes;
+        if (std::max_element(row, row + classes) - row == labels[s + r])
+          ++correct;
+      }
+    }
+    return 100.0 * double(correct) / double(testN);
+  };
+
+  std::unique_ptr<llvm::raw_fd_ostream> metrics;
+  if (!opts.metrics.empty()) {
+    std::error_code ec;
+    metrics = std::make_unique<llvm::raw_fd_ostream>(opts.metrics, ec,
+                                                     llvm::sys::fs::OF_Append);
+    if (ec)
+      return error("cannot write '" + opts.metrics + "': " + ec.message());
+  }
+  auto saveCheckpoint = [&](const std::string &path, int64_t epoch) {
+    std::string e = std::to_string(epoch);
+    const char *keys[] = {"credo.epoch"};
+    const char *values[] = {e.c_str()};
+    return credo_model_save_with_metadata(m.model, path.c_str(), keys, values,
+                                          1) == CREDO_OK;
+  };
+
+  const bool tty = ::isatty(STDOUT_FILENO);
+  const int64_t steps = trainN / batch;
+  const int64_t totalSteps = steps * config.epochs;
+  llvm::outs() << "credoc: training '" << info->name << "' on "
+               << config.dataset << " (" << trainN << " train, " << testN
+               << " test images), batch " << batch << ", " << config.epochs
+               << " epochs, " << steps << " steps per epoch\n";
+  llvm::outs().flush();
+  interrupted = 0;
+  auto previous = std::signal(SIGINT, onInterrupt);
+  struct Restore {
+    void (*handler)(int);
+    ~Restore() { std::signal(SIGINT, handler); }
+  } restore{previous};
+
+  std::vector<int64_t> order(trainN);
+  for (int64_t epoch = firstEpoch; epoch < config.epochs; ++epoch) {
+    std::iota(order.begin(), order.end(), 0);
+    std::mt19937_64 rng(config.seed * 1000003u + uint64_t(epoch));
+    std::shuffle(order.begin(), order.end(), rng);
+    auto start = std::chrono::steady_clock::now();
+    double lossSum = 0, lastShown = -1;
+    double lr = 0;
+    int64_t step = 0;
+    for (; step < steps && !interrupted; ++step) {
+      gather(order, step * batch, trainX, trainY, batch);
+      lr = learningRate(config, epoch, epoch * steps + step, totalSteps);
+      *lrBuf = static_cast<float>(lr);
+      std::vector<void *> args = params();
+      args.push_back(bx);
+      args.push_back(by);
+      args.push_back(lrBuf);
+      args.push_back(lossBuf);
+      for (credo_tensor &t : next.list)
+        args.push_back(t.data);
+      if (failed((*jit)->call("train_step", args)))
+        return error("cannot call the compiled training step");
+      if (credo_rt_take_status() != CREDO_OK)
+        return runtimeError("the training step failed");
+      for (size_t i = 0; i < next.list.size(); ++i)
+        next.list[i].data =
+            credo_model_exchange_param(m.model, i, next.list[i].data);
+      lossSum += *lossBuf;
+      if (!std::isfinite(*lossBuf))
+        return error("the loss diverged (" + std::to_string(*lossBuf) +
+                     ") at epoch " + std::to_string(epoch + 1) + ", step " +
+                     std::to_string(step + 1) + "; lower the learning rate");
+      double elapsed = std::chrono::duration<double>(
+                           std::chrono::steady_clock::now() - start)
+                           .count();
+      double done = double(step + 1) / double(steps);
+      bool show =
+          tty ? elapsed - lastShown >= 0.2 || step + 1 == steps
+              : std::floor(done * 4) > std::floor((done - 1.0 / steps) * 4);
+      if (show && (tty || step + 1 != steps)) {
+        lastShown = elapsed;
+        double rate = double((step + 1) * batch) / std::max(elapsed, 1e-9);
+        double eta = double(steps - step - 1) * batch / std::max(rate, 1e-9);
+        int filled = static_cast<int>(done * 24);
+        std::string bar = std::string(filled, '=') + (filled < 24 ? ">" : "") +
+                          std::string(std::max(0, 23 - filled), ' ');
+        llvm::outs() << (tty ? "\r" : "") << "epoch " << epoch + 1 << "/"
+                     << config.epochs << " [" << bar << "] "
+                     << llvm::format("%3d%%", int(done * 100)) << " loss "
+                     << llvm::format("%.4f", lossSum / double(step + 1)) << "  "
+                     << formatCount(rate) << " samples/s  ETA "
+                     << formatDuration(eta) << (tty ? "" : "\n");
+        llvm::outs().flush();
+      }
+    }
+    double seconds =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - start)
+            .count();
+    if (tty)
+      llvm::outs() << "\n";
+    if (interrupted) {
+      std::string path = !opts.checkpoint.empty()
+                             ? opts.checkpoint
+                             : info->name + "-interrupted.safetensors";
+      if (!saveCheckpoint(path, epoch))
+        return runtimeError("interrupted; cannot save a checkpoint");
+      llvm::outs() << "credoc: interrupted in epoch " << epoch + 1
+                   << "; saved the parameters to " << path
+                   << " (resume with --resume " << path << ")\n";
+      return kInterrupted;
+    }
+    std::optional<double> accuracy = evaluate();
+    if (!accuracy)
+      return runtimeError("evaluation failed");
+    double trainLoss = lossSum / double(steps);
+    double rate = double(steps * batch) / seconds;
+    llvm::outs() << "epoch " << epoch + 1 << "/" << config.epochs
+                 << ": train loss " << llvm::format("%.4f", trainLoss)
+                 << ", test accuracy " << llvm::format("%.2f", *accuracy)
+                 << " %, " << formatCount(rate) << " samples/s ("
+                 << llvm::format("%.1f", seconds) << " s)\n";
+    llvm::outs().flush();
+    if (metrics) {
+      *metrics << "{\"epoch\": " << epoch + 1
+               << ", \"train_loss\": " << llvm::format("%.6f", trainLoss)
+               << ", \"test_accuracy\": " << llvm::format("%.4f", *accuracy)
+               << ", \"lr\": " << llvm::format("%.6g", lr)
+               << ", \"samples_per_s\": " << llvm::format("%.1f", rate)
+               << ", \"seconds\": " << llvm::format("%.3f", seconds) << "}\n";
+      metrics->flush();
+    }
+    if (!opts.checkpoint.empty() && !saveCheckpoint(opts.checkpoint, epoch + 1))
+      return runtimeError("cannot save the checkpoint");
+  }
+  if (!opts.checkpoint.empty())
+    llvm::outs() << "credoc: saved the trained parameters to "
+                 << opts.checkpoint << "\n";
+  return kOk;
+}

@@ -1,0 +1,96 @@
+//===- Idx.cpp - IDX files (the MNIST family) -------------------*- C++ -*-===//
+//
+// Reads IDX files, plain or gzip-compressed (zlib reads both): the format of
+// MNIST and Fashion-MNIST. Images (u8, rank 3) become f32 [N, rows·cols]
+// scaled to [0, 1]; labels (u8, rank 1) become i32 [N]. Every header field
+// is checked against the file's size before any data is trusted.
+//
+//===----------------------------------------------------------------------===//
+
+#include "Internal.h"
+
+#include <zlib.h>
+
+#include <cstring>
+#include <vector>
+
+using namespace credo::rt;
+
+namespace {
+/// Reads a whole (possibly gzipped) file.
+credo_status readAll(const char *path, std::vector<unsigned char> &out) {
+  gzFile f = gzopen(path, "rb");
+  if (!f)
+    return fail(CREDO_ERR_IO, std::string("cannot read '") + path +
+                                  "': " + std::strerror(errno));
+  unsigned char buf[1 << 16];
+  int n;
+  while ((n = gzread(f, buf, sizeof(buf))) > 0)
+    out.insert(out.end(), buf, buf + n);
+  int err = 0;
+  const char *msg = gzerror(f, &err);
+  gzclose(f);
+  if (n < 0 || (err != Z_OK && err != Z_STREAM_END))
+    return fail(CREDO_ERR_FORMAT, std::string(path) + ": cannot decompress: " +
+                                      (msg ? msg : "zlib error"));
+  return CREDO_OK;
+}
+
+uint32_t bigEndian32(const unsigned char *p) {
+  return (uint32_t(p[0]) << 24) | (uint32_t(p[1]) << 16) |
+         (uint32_t(p[2]) << 8) | uint32_t(p[3]);
+}
+} // namespace
+
+extern "C" credo_status credo_idx_read(const char *path, credo_tensor *out) {
+  if (!path || !out)
+    return fail(CREDO_ERR_INVALID_ARGUMENT, "null path or tensor");
+  std::vector<unsigned char> data;
+  if (credo_status s = readAll(path, data))
+    return s;
+  std::string where = std::string(path) + ": ";
+  if (data.size() < 4 || data[0] != 0 || data[1] != 0)
+    return fail(CREDO_ERR_FORMAT, where + "not an IDX file (bad magic)");
+  if (data[2] != 0x08)
+    return fail(CREDO_ERR_FORMAT,
+                where + "unsupported IDX element type (expected unsigned "
+                        "bytes, 0x08)");
+  int rank = data[3];
+  if (rank != 1 && rank != 3)
+    return fail(CREDO_ERR_FORMAT, where +
+                                      "expected labels (rank 1) or "
+                                      "images (rank 3), but the rank is " +
+                                      std::to_string(rank));
+  if (data.size() < 4 + 4 * size_t(rank))
+    return fail(CREDO_ERR_FORMAT, where + "truncated header");
+  int64_t dims[3] = {0, 1, 1};
+  uint64_t count = 1;
+  for (int i = 0; i < rank; ++i) {
+    dims[i] = bigEndian32(&data[4 + 4 * i]);
+    count *= uint64_t(dims[i]);
+    if (count > (uint64_t(1) << 34))
+      return fail(CREDO_ERR_FORMAT, where + "dimensions too large");
+  }
+  size_t offset = 4 + 4 * size_t(rank);
+  if (data.size() - offset != count)
+    return fail(CREDO_ERR_FORMAT, where + "expected " + std::to_string(count) +
+                                      " bytes of data, found " +
+                                      std::to_string(data.size() - offset));
+  const unsigned char *bytes = data.data() + offset;
+  if (rank == 1) {
+    int64_t shape[1] = {dims[0]};
+    if (credo_status s = credo_tensor_alloc(out, CREDO_I32, 1, shape))
+      return s;
+    auto *labels = static_cast<int32_t *>(out->data);
+    for (uint64_t i = 0; i < count; ++i)
+      labels[i] = bytes[i];
+    return CREDO_OK;
+  }
+  int64_t shape[2] = {dims[0], dims[1] * dims[2]};
+  if (credo_status s = credo_tensor_alloc(out, CREDO_F32, 2, shape))
+    return s;
+  auto *pixels = static_cast<float *>(out->data);
+  for (uint64_t i = 0; i < count; ++i)
+    pixels[i] = float(bytes[i]) / 255.0f;
+  return CREDO_OK;
+}
