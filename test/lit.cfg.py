@@ -49,3 +49,7 @@ for candidate in ["/usr/bin/python3", sys.executable, shutil.which("python3")]:
 if shutil.which("cmake") and shutil.which("clang++-19"):
     config.available_features.add("cmake")
 config.substitutions.append(("%cmake", shutil.which("cmake") or "cmake"))
+
+# Debian's dataset-fashion-mnist package (installed by scripts/install-deps.sh).
+if os.path.exists("/usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz"):
+    config.available_features.add("fashion-mnist")

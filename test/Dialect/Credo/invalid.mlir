@@ -574,3 +574,19 @@ func.func @f(%p: tensor<8x3xf32>, %dl: tensor<1xf32>) {
   %0 = "credo.mse_grad"(%p, %p, %dl) : (tensor<8x3xf32>, tensor<8x3xf32>, tensor<1xf32>) -> tensor<8x3xf32>
   return
 }
+
+// -----
+
+func.func @f(%w: tensor<4xf32>, %lr: tensor<f64>) {
+  // expected-error @+1 {{'credo.sgd_update' op expects a rank-0 learning rate of element type 'f32', but got 'tensor<f64>'}}
+  %0 = credo.sgd_update %w, %w, %lr : tensor<4xf32>, tensor<4xf32>, tensor<f64>
+  return
+}
+
+// -----
+
+func.func @f(%w: tensor<4xf32>, %g: tensor<5xf32>, %lr: tensor<f32>) {
+  // expected-error @+1 {{'credo.sgd_update' op expects operands of the same type, but got 'tensor<4xf32>' and 'tensor<5xf32>'}}
+  %0 = credo.sgd_update %w, %g, %lr : tensor<4xf32>, tensor<5xf32>, tensor<f32>
+  return
+}

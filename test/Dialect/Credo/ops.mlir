@@ -127,3 +127,10 @@ func.func @gradient_ops(%x: tensor<8x4xf32>, %w: tensor<4x3xf32>, %dy: tensor<8x
   %g = credo.mse_grad %f, %dy, %dl : tensor<8x3xf32>, tensor<8x3xf32>, tensor<f32> -> tensor<8x3xf32>
   return %dx, %dw, %db, %all : tensor<8x4xf32>, tensor<4x3xf32>, tensor<3xf32>, tensor<f32>
 }
+
+// CHECK-LABEL: func.func @optimizer
+func.func @optimizer(%w: tensor<4x3xf32>, %g: tensor<4x3xf32>, %lr: tensor<f32>) -> tensor<4x3xf32> {
+  // CHECK: credo.sgd_update %{{.+}}, %{{.+}}, %{{.+}} {weight_decay = 1.000000e-04 : f64} : tensor<4x3xf32>, tensor<4x3xf32>, tensor<f32>
+  %n = credo.sgd_update %w, %g, %lr {weight_decay = 1.0e-4 : f64} : tensor<4x3xf32>, tensor<4x3xf32>, tensor<f32>
+  return %n : tensor<4x3xf32>
+}
