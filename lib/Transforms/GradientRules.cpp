@@ -55,6 +55,68 @@ LogicalResult denseRule(DenseOp op, OpBuilder &b, Value g, ArrayRef<bool> need,
   return success();
 }
 
+/// conv2d: dx by the transposed convolution, dW by correlating x with dy,
+/// db = Σ_{b,h,w} dy.
+LogicalResult conv2dRule(Conv2DOp op, OpBuilder &b, Value g,
+                         ArrayRef<bool> need, Grads &out) {
+  Location loc = op.getLoc();
+  out.assign(op->getNumOperands(), nullptr);
+  auto x = cast<RankedTensorType>(op.getInput().getType());
+  auto w = cast<RankedTensorType>(op.getWeight().getType());
+  NamedAttribute strides = b.getNamedAttr("strides", op.getStridesAttr());
+  NamedAttribute padding = b.getNamedAttr("padding", op.getPaddingAttr());
+  if (need[0])
+    out[0] = make<Conv2DGradInputOp>(
+        b, loc, {g, op.getWeight()},
+        {b.getNamedAttr("input_shape", b.getDenseI64ArrayAttr(x.getShape())),
+         strides, padding});
+  if (need[1])
+    out[1] = make<Conv2DGradWeightOp>(
+        b, loc, {op.getInput(), g},
+        {b.getNamedAttr("kernel", b.getDenseI64ArrayAttr(
+                                      {w.getDimSize(2), w.getDimSize(3)})),
+         strides, padding});
+  if (op.getBias() && need[2])
+    out[2] = make<ReduceSumOp>(
+        b, loc, {g},
+        {b.getNamedAttr("dims", b.getDenseI64ArrayAttr({0, 2, 3}))});
+  return success();
+}
+
+/// The window attributes of a pooling op, for its gradient op.
+template <typename PoolOp>
+SmallVector<NamedAttribute> windowAttrs(PoolOp op, OpBuilder &b) {
+  SmallVector<NamedAttribute> attrs = {
+      b.getNamedAttr("kernel", op.getKernelAttr()),
+      b.getNamedAttr("padding", op.getPaddingAttr())};
+  if (op.getStridesAttr())
+    attrs.push_back(b.getNamedAttr("strides", op.getStridesAttr()));
+  return attrs;
+}
+
+LogicalResult maxPoolRule(MaxPool2DOp op, OpBuilder &b, Value g,
+                          ArrayRef<bool> need, Grads &out) {
+  out.assign(1, nullptr);
+  if (need[0])
+    out[0] = make<MaxPool2DGradOp>(b, op.getLoc(), {g, op.getInput()},
+                                   windowAttrs(op, b));
+  return success();
+}
+
+LogicalResult avgPoolRule(AvgPool2DOp op, OpBuilder &b, Value g,
+                          ArrayRef<bool> need, Grads &out) {
+  out.assign(1, nullptr);
+  if (need[0]) {
+    SmallVector<NamedAttribute> attrs = windowAttrs(op, b);
+    attrs.push_back(b.getNamedAttr(
+        "input_shape",
+        b.getDenseI64ArrayAttr(
+            cast<RankedTensorType>(op.getInput().getType()).getShape())));
+    out[0] = make<AvgPool2DGradOp>(b, op.getLoc(), {g}, attrs);
+  }
+  return success();
+}
+
 /// Activations whose derivative uses the input (relu, softplus) or the
 /// output (sigmoid, tanh).
 template <typename Op, typename GradOp, bool UsesOutput>
@@ -156,8 +218,13 @@ struct RuleModel
 void mlir::credo::registerGradientRules(DialectRegistry &registry) {
   registry.addExtension(+[](MLIRContext *ctx, CredoDialect *) {
     DenseOp::attachInterface<RuleModel<DenseOp, denseRule>>(*ctx);
+    Conv2DOp::attachInterface<RuleModel<Conv2DOp, conv2dRule>>(*ctx);
+    MaxPool2DOp::attachInterface<RuleModel<MaxPool2DOp, maxPoolRule>>(*ctx);
+    AvgPool2DOp::attachInterface<RuleModel<AvgPool2DOp, avgPoolRule>>(*ctx);
+    // [y > 0] = [x > 0]: using the output leaves the layer before the ReLU
+    // with a single use, so the CPU path can fuse the two.
     ReluOp::attachInterface<
-        RuleModel<ReluOp, activationRule<ReluOp, ReluGradOp, false>>>(*ctx);
+        RuleModel<ReluOp, activationRule<ReluOp, ReluGradOp, true>>>(*ctx);
     SoftplusOp::attachInterface<RuleModel<
         SoftplusOp, activationRule<SoftplusOp, SoftplusGradOp, false>>>(*ctx);
     SigmoidOp::attachInterface<

@@ -34,7 +34,7 @@ module attributes {credo.training = {loss = "loss"}} {
 // CHECK: %[[ONE:.+]] = arith.constant dense<1.000000e+00> : tensor<f32>
 // CHECK: %[[DS:.+]] = credo.softmax_cross_entropy_grad %[[S]], %[[T]], %[[ONE]]
 // CHECK: %[[DH:.+]] = credo.add %[[DS]], %[[DS]]
-// CHECK: %[[DZ:.+]] = credo.relu_grad %[[DH]], %[[Z]]
+// CHECK: %[[DZ:.+]] = credo.relu_grad %[[DH]], %[[H]]
 // No gradient for the input x unless asked:
 // CHECK-NOT: transpose_rhs
 // CHECK: %[[DW:.+]] = credo.matmul %[[X]], %[[DZ]] {transpose_lhs = true}

@@ -72,7 +72,7 @@ class Credo_ActivationGradOp<string mnemonic, string of, string what,
 }
 
 def Credo_ReluGradOp : Credo_ActivationGradOp<"relu_grad", "relu",
-    "input `x`", "dx = dy · [x > 0]">;
+    "input `x` or output `y` (both have the same sign)", "dx = dy · [v > 0]">;
 def Credo_SigmoidGradOp : Credo_ActivationGradOp<"sigmoid_grad", "sigmoid",
     "output `y`", "dx = dy · y · (1 − y)">;
 def Credo_TanhGradOp : Credo_ActivationGradOp<"tanh_grad", "tanh",
@@ -138,6 +138,94 @@ def Credo_MseGradOp : Credo_InferredOp<"mse_grad"> {
     $prediction `,` $target `,` $loss_grad attr-dict `:` type($prediction) `,`
     type($target) `,` type($loss_grad) `->` type($result)
   }];
+}
+
+def Credo_Conv2DGradInputOp : Credo_InferredOp<"conv2d_grad_input"> {
+  let summary = "gradient of conv2d with respect to its input";
+  let description = [{
+    For `y = conv2d(x, W)` with `strides` and `padding`, the gradient of its
+    input `x : input_shape` from the output gradient `dy`:
+    `dx[b, c, h, w] = Σ_{o, p, q} dy[b, o, i, j] · W[o, c, p, q]` over the
+    `(i, j)` with `h = i·sh + p − ph` and `w = j·sw + q − pw`.
+
+    ```mlir
+    %dx = credo.conv2d_grad_input %dy, %w {input_shape = array<i64: 64, 1, 28, 28>, padding = array<i64: 2, 2>} : tensor<64x32x28x28xf32>, tensor<32x1x5x5xf32> -> tensor<64x1x28x28xf32>
+    ```
+  }];
+  let arguments = (ins Credo_FloatTensor:$grad, Credo_FloatTensor:$weight,
+                       DenseI64ArrayAttr:$input_shape,
+                       DefaultValuedAttr<DenseI64ArrayAttr, "{1, 1}">:$strides,
+                       DefaultValuedAttr<DenseI64ArrayAttr, "{0, 0}">:$padding);
+  let results = (outs Credo_FloatTensor:$result);
+  let assemblyFormat = [{
+    $grad `,` $weight attr-dict `:` type($grad) `,` type($weight) `->` type($result)
+  }];
+}
+
+def Credo_Conv2DGradWeightOp : Credo_InferredOp<"conv2d_grad_weight"> {
+  let summary = "gradient of conv2d with respect to its filters";
+  let description = [{
+    For `y = conv2d(x, W)` with `strides` and `padding` and filters of size
+    `kernel = [kh, kw]`, the gradient of `W` from the input `x` and the
+    output gradient `dy`:
+    `dW[o, c, p, q] = Σ_{b, i, j} dy[b, o, i, j] · x̃[b, c, i·sh + p, j·sw + q]`
+    with `x̃` the zero-padded input.
+
+    ```mlir
+    %dw = credo.conv2d_grad_weight %x, %dy {kernel = array<i64: 5, 5>, padding = array<i64: 2, 2>} : tensor<64x1x28x28xf32>, tensor<64x32x28x28xf32> -> tensor<32x1x5x5xf32>
+    ```
+  }];
+  let arguments = (ins Credo_FloatTensor:$input, Credo_FloatTensor:$grad,
+                       DenseI64ArrayAttr:$kernel,
+                       DefaultValuedAttr<DenseI64ArrayAttr, "{1, 1}">:$strides,
+                       DefaultValuedAttr<DenseI64ArrayAttr, "{0, 0}">:$padding);
+  let results = (outs Credo_FloatTensor:$result);
+  let assemblyFormat = [{
+    $input `,` $grad attr-dict `:` type($input) `,` type($grad) `->` type($result)
+  }];
+}
+
+def Credo_MaxPool2DGradOp : Credo_InferredOp<"max_pool2d_grad"> {
+  let summary = "gradient of max pooling";
+  let description = [{
+    Routes each output gradient `dy[b, c, i, j]` to the position of its
+    window's maximum in `x` (the first one in row-major order when several
+    are equal), summing where windows overlap. Attributes as for
+    `credo.max_pool2d`; the result has the type of `x`.
+
+    ```mlir
+    %dx = credo.max_pool2d_grad %dy, %x {kernel = array<i64: 2, 2>} : tensor<64x32x14x14xf32>, tensor<64x32x28x28xf32> -> tensor<64x32x28x28xf32>
+    ```
+  }];
+  let arguments = (ins Credo_FloatTensor:$grad, Credo_FloatTensor:$input,
+                       DenseI64ArrayAttr:$kernel,
+                       OptionalAttr<DenseI64ArrayAttr>:$strides,
+                       DefaultValuedAttr<DenseI64ArrayAttr, "{0, 0}">:$padding);
+  let results = (outs Credo_FloatTensor:$result);
+  let assemblyFormat = [{
+    $grad `,` $input attr-dict `:` type($grad) `,` type($input) `->` type($result)
+  }];
+}
+
+def Credo_AvgPool2DGradOp : Credo_InferredOp<"avg_pool2d_grad"> {
+  let summary = "gradient of average pooling";
+  let description = [{
+    Spreads each output gradient evenly over its window's in-image
+    positions: `dx[b, c, h, w] = Σ dy[b, c, i, j] / count(i, j)` over the
+    windows `(i, j)` that contain `(h, w)`, where `count` is the number of
+    in-image positions of the window (padding is not counted). The result
+    has the shape `input_shape`.
+
+    ```mlir
+    %dx = credo.avg_pool2d_grad %dy {kernel = array<i64: 2, 2>, input_shape = array<i64: 64, 32, 28, 28>} : tensor<64x32x14x14xf32> -> tensor<64x32x28x28xf32>
+    ```
+  }];
+  let arguments = (ins Credo_FloatTensor:$grad, DenseI64ArrayAttr:$kernel,
+                       OptionalAttr<DenseI64ArrayAttr>:$strides,
+                       DefaultValuedAttr<DenseI64ArrayAttr, "{0, 0}">:$padding,
+                       DenseI64ArrayAttr:$input_shape);
+  let results = (outs Credo_FloatTensor:$result);
+  let assemblyFormat = "$grad attr-dict `:` type($grad) `->` type($result)";
 }
 
 #endif // CREDO_GRADIENT_OPS_TD

@@ -49,16 +49,16 @@ std::string shapeStr(ArrayRef<int64_t> dims) {
   return s;
 }
 
-/// Checks that `value` is a statically shaped float tensor of rank `rank`
-/// (any rank if negative); on success stores its type in `out`.
-LogicalResult getFloatTensor(std::optional<Location> loc, StringRef opName,
-                             Value value, StringRef what, int64_t rank,
-                             RankedTensorType &out) {
-  auto type = dyn_cast<RankedTensorType>(value.getType());
+/// Checks that `type` is a statically shaped float tensor type of rank
+/// `rank` (any rank if negative); on success stores it in `out`.
+LogicalResult getFloatTensorType(std::optional<Location> loc, StringRef opName,
+                                 Type anyType, StringRef what, int64_t rank,
+                                 RankedTensorType &out) {
+  auto type = dyn_cast<RankedTensorType>(anyType);
   if (!type || !isa<Float32Type, Float64Type>(type.getElementType()))
     return ShapeError(loc, opName)
            << "expects " << what << " to be a tensor of f32 or f64, but got "
-           << value.getType();
+           << anyType;
   if (!type.hasStaticShape())
     return ShapeError(loc, opName)
            << "expects " << what << " to have a static shape, but got " << type;
@@ -68,6 +68,13 @@ LogicalResult getFloatTensor(std::optional<Location> loc, StringRef opName,
            << type.getRank() << " (" << type << ")";
   out = type;
   return success();
+}
+
+/// getFloatTensorType of a value's type.
+LogicalResult getFloatTensor(std::optional<Location> loc, StringRef opName,
+                             Value value, StringRef what, int64_t rank,
+                             RankedTensorType &out) {
+  return getFloatTensorType(loc, opName, value.getType(), what, rank, out);
 }
 
 /// Checks that all tensors share one element type.
@@ -191,18 +198,20 @@ LogicalResult DenseOp::inferReturnTypes(MLIRContext *,
   return success();
 }
 
-LogicalResult Conv2DOp::inferReturnTypes(MLIRContext *,
-                                         std::optional<Location> loc,
-                                         Adaptor adaptor,
-                                         SmallVectorImpl<Type> &results) {
-  StringRef op = getOperationName();
+/// Shared inference of conv2d and its input gradient, on types (`bias` may
+/// be null).
+static LogicalResult inferConv2D(std::optional<Location> loc, StringRef op,
+                                 Type input, Type weight, Type bias,
+                                 DenseI64ArrayAttr stridesAttr,
+                                 DenseI64ArrayAttr paddingAttr,
+                                 SmallVectorImpl<Type> &results) {
   RankedTensorType x, w, b;
-  if (failed(getFloatTensor(loc, op, adaptor.getInput(), "input", 4, x)) ||
-      failed(getFloatTensor(loc, op, adaptor.getWeight(), "weight", 4, w)) ||
+  if (failed(getFloatTensorType(loc, op, input, "input", 4, x)) ||
+      failed(getFloatTensorType(loc, op, weight, "weight", 4, w)) ||
       failed(sameElementType(loc, op, x, "input", w, "weight")))
     return failure();
-  ArrayRef<int64_t> strides = arrayOr(adaptor.getStridesAttr(), kOnes);
-  ArrayRef<int64_t> padding = arrayOr(adaptor.getPaddingAttr(), kZeros);
+  ArrayRef<int64_t> strides = arrayOr(stridesAttr, kOnes);
+  ArrayRef<int64_t> padding = arrayOr(paddingAttr, kZeros);
   if (failed(checkPair(loc, op, "strides", strides, 1)) ||
       failed(checkPair(loc, op, "padding", padding, 0)))
     return failure();
@@ -210,8 +219,8 @@ LogicalResult Conv2DOp::inferReturnTypes(MLIRContext *,
     return ShapeError(loc, op)
            << "expects weight input channels (" << w.getDimSize(1)
            << ") to match input channels (" << x.getDimSize(1) << ")";
-  if (adaptor.getBias()) {
-    if (failed(getFloatTensor(loc, op, adaptor.getBias(), "bias", 1, b)) ||
+  if (bias) {
+    if (failed(getFloatTensorType(loc, op, bias, "bias", 1, b)) ||
         failed(sameElementType(loc, op, x, "input", b, "bias")))
       return failure();
     if (b.getDimSize(0) != w.getDimSize(0))
@@ -230,9 +239,20 @@ LogicalResult Conv2DOp::inferReturnTypes(MLIRContext *,
   return success();
 }
 
+LogicalResult Conv2DOp::inferReturnTypes(MLIRContext *,
+                                         std::optional<Location> loc,
+                                         Adaptor adaptor,
+                                         SmallVectorImpl<Type> &results) {
+  return inferConv2D(loc, getOperationName(), adaptor.getInput().getType(),
+                     adaptor.getWeight().getType(),
+                     adaptor.getBias() ? adaptor.getBias().getType() : Type(),
+                     adaptor.getStridesAttr(), adaptor.getPaddingAttr(),
+                     results);
+}
+
 /// Shared inference of max_pool2d and avg_pool2d.
 static LogicalResult inferPool2D(std::optional<Location> loc, StringRef op,
-                                 Value input, DenseI64ArrayAttr kernelAttr,
+                                 Type input, DenseI64ArrayAttr kernelAttr,
                                  DenseI64ArrayAttr stridesAttr,
                                  DenseI64ArrayAttr paddingAttr,
                                  SmallVectorImpl<Type> &results) {
@@ -241,7 +261,7 @@ static LogicalResult inferPool2D(std::optional<Location> loc, StringRef op,
   ArrayRef<int64_t> kernel = kernelAttr.asArrayRef();
   ArrayRef<int64_t> padding = arrayOr(paddingAttr, kZeros);
   RankedTensorType x;
-  if (failed(getFloatTensor(loc, op, input, "input", 4, x)) ||
+  if (failed(getFloatTensorType(loc, op, input, "input", 4, x)) ||
       failed(checkPair(loc, op, "kernel", kernel, 1)))
     return failure();
   ArrayRef<int64_t> strides = arrayOr(stridesAttr, kernel);
@@ -268,7 +288,7 @@ LogicalResult MaxPool2DOp::inferReturnTypes(MLIRContext *,
                                             std::optional<Location> loc,
                                             Adaptor adaptor,
                                             SmallVectorImpl<Type> &results) {
-  return inferPool2D(loc, getOperationName(), adaptor.getInput(),
+  return inferPool2D(loc, getOperationName(), adaptor.getInput().getType(),
                      adaptor.getKernelAttr(), adaptor.getStridesAttr(),
                      adaptor.getPaddingAttr(), results);
 }
@@ -277,7 +297,7 @@ LogicalResult AvgPool2DOp::inferReturnTypes(MLIRContext *,
                                             std::optional<Location> loc,
                                             Adaptor adaptor,
                                             SmallVectorImpl<Type> &results) {
-  return inferPool2D(loc, getOperationName(), adaptor.getInput(),
+  return inferPool2D(loc, getOperationName(), adaptor.getInput().getType(),
                      adaptor.getKernelAttr(), adaptor.getStridesAttr(),
                      adaptor.getPaddingAttr(), results);
 }
@@ -587,6 +607,119 @@ LogicalResult MseGradOp::inferReturnTypes(MLIRContext *ctx,
   if (failed(checkLossGrad(loc, op, adaptor.getLossGrad(), p.getElementType())))
     return failure();
   results.push_back(p);
+  return success();
+}
+
+/// Checks that a backward op's output gradient `grad` has the type that the
+/// forward op would produce, `expected`.
+static LogicalResult checkForwardShape(std::optional<Location> loc,
+                                       StringRef op, Type grad, Type expected) {
+  if (grad != expected)
+    return ShapeError(loc, op)
+           << "expects the output gradient to have the forward result type "
+           << expected << ", but got " << grad;
+  return success();
+}
+
+/// The input type that `input_shape` describes, with `grad`'s element type.
+static LogicalResult inputTypeFrom(std::optional<Location> loc, StringRef op,
+                                   DenseI64ArrayAttr shape, Type grad,
+                                   RankedTensorType &out) {
+  if (!shape)
+    return ShapeError(loc, op) << "requires the attribute 'input_shape'";
+  ArrayRef<int64_t> dims = shape.asArrayRef();
+  if (dims.size() != 4 || llvm::any_of(dims, [](int64_t d) { return d <= 0; }))
+    return ShapeError(loc, op)
+           << "expects 'input_shape' of 4 positive sizes, but got "
+           << shapeStr(dims);
+  out = RankedTensorType::get(dims,
+                              cast<RankedTensorType>(grad).getElementType());
+  return success();
+}
+
+LogicalResult Conv2DGradInputOp::inferReturnTypes(
+    MLIRContext *ctx, std::optional<Location> loc, Adaptor adaptor,
+    SmallVectorImpl<Type> &results) {
+  StringRef op = getOperationName();
+  RankedTensorType dy, w, x;
+  if (failed(getFloatTensor(loc, op, adaptor.getGrad(), "grad", 4, dy)) ||
+      failed(getFloatTensor(loc, op, adaptor.getWeight(), "weight", 4, w)) ||
+      failed(inputTypeFrom(loc, op, adaptor.getInputShapeAttr(), dy, x)))
+    return failure();
+  // The forward conv2d of such an input must give `grad`'s type.
+  SmallVector<Type> forward;
+  if (failed(inferConv2D(loc, op, x, w, Type(), adaptor.getStridesAttr(),
+                         adaptor.getPaddingAttr(), forward)) ||
+      failed(checkForwardShape(loc, op, dy, forward.front())))
+    return failure();
+  results.push_back(x);
+  return success();
+}
+
+LogicalResult Conv2DGradWeightOp::inferReturnTypes(
+    MLIRContext *ctx, std::optional<Location> loc, Adaptor adaptor,
+    SmallVectorImpl<Type> &results) {
+  StringRef op = getOperationName();
+  RankedTensorType x, dy;
+  if (failed(getFloatTensor(loc, op, adaptor.getInput(), "input", 4, x)) ||
+      failed(getFloatTensor(loc, op, adaptor.getGrad(), "grad", 4, dy)) ||
+      failed(sameElementType(loc, op, x, "input", dy, "grad")))
+    return failure();
+  if (!adaptor.getKernelAttr())
+    return ShapeError(loc, op) << "requires the attribute 'kernel'";
+  ArrayRef<int64_t> k = adaptor.getKernelAttr().asArrayRef();
+  ArrayRef<int64_t> s = arrayOr(adaptor.getStridesAttr(), kOnes);
+  ArrayRef<int64_t> p = arrayOr(adaptor.getPaddingAttr(), kZeros);
+  if (failed(checkPair(loc, op, "kernel", k, 1)) ||
+      failed(checkPair(loc, op, "strides", s, 1)) ||
+      failed(checkPair(loc, op, "padding", p, 0)))
+    return failure();
+  int64_t oh, ow;
+  if (failed(windowExtent(loc, op, "height", x.getDimSize(2), k[0], s[0], p[0],
+                          oh)) ||
+      failed(windowExtent(loc, op, "width", x.getDimSize(3), k[1], s[1], p[1],
+                          ow)))
+    return failure();
+  auto expected = RankedTensorType::get(
+      {x.getDimSize(0), dy.getDimSize(1), oh, ow}, x.getElementType());
+  if (failed(checkForwardShape(loc, op, dy, expected)))
+    return failure();
+  results.push_back(RankedTensorType::get(
+      {dy.getDimSize(1), x.getDimSize(1), k[0], k[1]}, x.getElementType()));
+  return success();
+}
+
+LogicalResult
+MaxPool2DGradOp::inferReturnTypes(MLIRContext *, std::optional<Location> loc,
+                                  Adaptor adaptor,
+                                  SmallVectorImpl<Type> &results) {
+  StringRef op = getOperationName();
+  SmallVector<Type> forward;
+  if (failed(inferPool2D(loc, op, adaptor.getInput().getType(),
+                         adaptor.getKernelAttr(), adaptor.getStridesAttr(),
+                         adaptor.getPaddingAttr(), forward)) ||
+      failed(checkForwardShape(loc, op, adaptor.getGrad().getType(),
+                               forward.front())))
+    return failure();
+  results.push_back(adaptor.getInput().getType());
+  return success();
+}
+
+LogicalResult
+AvgPool2DGradOp::inferReturnTypes(MLIRContext *, std::optional<Location> loc,
+                                  Adaptor adaptor,
+                                  SmallVectorImpl<Type> &results) {
+  StringRef op = getOperationName();
+  RankedTensorType dy, x;
+  SmallVector<Type> forward;
+  if (failed(getFloatTensor(loc, op, adaptor.getGrad(), "grad", 4, dy)) ||
+      failed(inputTypeFrom(loc, op, adaptor.getInputShapeAttr(), dy, x)) ||
+      failed(inferPool2D(loc, op, x, adaptor.getKernelAttr(),
+                         adaptor.getStridesAttr(), adaptor.getPaddingAttr(),
+                         forward)) ||
+      failed(checkForwardShape(loc, op, dy, forward.front())))
+    return failure();
+  results.push_back(x);
   return success();
 }
 

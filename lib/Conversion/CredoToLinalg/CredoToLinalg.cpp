@@ -13,6 +13,7 @@
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/Math/IR/Math.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/Transforms/DialectConversion.h"
 
@@ -29,6 +30,7 @@ void mlir::credo::populateCredoToLinalgPatterns(RewritePatternSet &patterns) {
   populateLossToLinalgPatterns(patterns);
   populateGradientToLinalgPatterns(patterns);
   populateOptimizerToLinalgPatterns(patterns);
+  populatePoolConvGradToLinalgPatterns(patterns);
 }
 
 namespace {
@@ -37,7 +39,8 @@ struct ConvertCredoToLinalg
   void runOnOperation() override {
     ConversionTarget target(getContext());
     target.addLegalDialect<linalg::LinalgDialect, tensor::TensorDialect,
-                           arith::ArithDialect, math::MathDialect>();
+                           arith::ArithDialect, math::MathDialect,
+                           scf::SCFDialect>();
     target.addIllegalDialect<mlir::credo::CredoDialect>();
     // Left on purpose: parameters are handled by credo-params-to-args and
     // kernel calls by bufferization.

@@ -18,6 +18,7 @@ void populateElementwiseToLinalgPatterns(mlir::RewritePatternSet &patterns);
 void populateLossToLinalgPatterns(mlir::RewritePatternSet &patterns);
 void populateGradientToLinalgPatterns(mlir::RewritePatternSet &patterns);
 void populateOptimizerToLinalgPatterns(mlir::RewritePatternSet &patterns);
+void populatePoolConvGradToLinalgPatterns(mlir::RewritePatternSet &patterns);
 } // namespace mlir::credo
 
 #endif // CREDO_LIB_CONVERSION_CREDOTOLINALG_PATTERNS_H

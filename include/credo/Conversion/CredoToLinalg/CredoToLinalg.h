@@ -23,6 +23,9 @@ class MathDialect;
 namespace tensor {
 class TensorDialect;
 } // namespace tensor
+namespace scf {
+class SCFDialect;
+} // namespace scf
 } // namespace mlir
 
 namespace mlir::credo {

@@ -37,7 +37,8 @@ def ConvertCredoToLinalg : Pass<"convert-credo-to-linalg", "::mlir::ModuleOp"> {
   let dependentDialects = ["::mlir::linalg::LinalgDialect",
                            "::mlir::tensor::TensorDialect",
                            "::mlir::arith::ArithDialect",
-                           "::mlir::math::MathDialect"];
+                           "::mlir::math::MathDialect",
+                           "::mlir::scf::SCFDialect"];
 }
 
 #endif // CREDO_CONVERSION_CREDOTOLINALG_PASSES_TD
