@@ -1,14 +1,15 @@
 // RUN: credo-opt %s --credo-autodiff -split-input-file -verify-diagnostics
 // What credo-autodiff refuses, with the reason.
 
-// An op on the path from a parameter to the loss without a gradient rule.
+// An op on the path from a parameter to the loss without a gradient rule
+// (gradient ops have no second derivatives).
 module attributes {credo.training = {loss = "loss"}} {
-  credo.param @k : tensor<2x1x3x3xf32> init #credo.init<he_normal, seed = 1>
-  func.func @forward(%x: tensor<1x1x4x4xf32>, %y: tensor<1x2x2x2xf32>) -> (tensor<f32> {credo.name = "loss"}) {
-    %k = credo.get_param @k : tensor<2x1x3x3xf32>
-    // expected-error @+1 {{'credo.conv2d' has no gradient rule, so credo-autodiff cannot differentiate through it}}
-    %c = credo.conv2d %x, %k : (tensor<1x1x4x4xf32>, tensor<2x1x3x3xf32>) -> tensor<1x2x2x2xf32>
-    %l = credo.mse %c, %y : tensor<1x2x2x2xf32>, tensor<1x2x2x2xf32> -> tensor<f32>
+  credo.param @w : tensor<2x3xf32> init #credo.init<zeros>
+  func.func @forward(%x: tensor<2x3xf32>, %y: tensor<2x3xf32>) -> (tensor<f32> {credo.name = "loss"}) {
+    %w = credo.get_param @w : tensor<2x3xf32>
+    // expected-error @+1 {{'credo.relu_grad' has no gradient rule, so credo-autodiff cannot differentiate through it}}
+    %g = credo.relu_grad %x, %w : tensor<2x3xf32>
+    %l = credo.mse %g, %y : tensor<2x3xf32>, tensor<2x3xf32> -> tensor<f32>
     return %l : tensor<f32>
   }
 }
