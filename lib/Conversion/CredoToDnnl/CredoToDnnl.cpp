@@ -117,6 +117,36 @@ struct MatmulToKernel : OpRewritePattern<mlir::credo::MatmulOp> {
   }
 };
 
+/// conv2d_grad_input / conv2d_grad_weight → the oneDNN backward kernels,
+/// with the 13 sizes of the forward convolution.
+template <typename GradOp>
+struct Conv2DGradToKernel : OpRewritePattern<GradOp> {
+  Conv2DGradToKernel(MLIRContext *ctx, StringRef kernel, bool weights)
+      : OpRewritePattern<GradOp>(ctx), kernel(kernel), weights(weights) {}
+  LogicalResult matchAndRewrite(GradOp op,
+                                PatternRewriter &rewriter) const override {
+    if (!isF32(op->getOperand(0)))
+      return failure();
+    // x and W shapes: from the op's operands or result, per direction.
+    auto dy = cast<RankedTensorType>(
+                  (weights ? op->getOperand(1) : op->getOperand(0)).getType())
+                  .getShape();
+    auto x = cast<RankedTensorType>(
+                 (weights ? op->getOperand(0) : op->getResult(0)).getType())
+                 .getShape();
+    auto w = cast<RankedTensorType>(
+                 (weights ? op->getResult(0) : op->getOperand(1)).getType())
+                 .getShape();
+    auto s = op.getStrides(), p = op.getPadding();
+    replaceWithKernel(rewriter, op, kernel, op->getOperands(),
+                      {x[0], x[1], x[2], x[3], w[0], w[2], w[3], s[0], s[1],
+                       p[0], p[1], dy[2], dy[3]});
+    return success();
+  }
+  std::string kernel;
+  bool weights;
+};
+
 /// credo.dense → its kernel, no activation.
 struct DenseToKernel : OpRewritePattern<mlir::credo::DenseOp> {
   using OpRewritePattern::OpRewritePattern;
@@ -238,6 +268,10 @@ void mlir::credo::populateCredoToDnnlPatterns(RewritePatternSet &patterns) {
   MLIRContext *ctx = patterns.getContext();
   patterns.add<DenseToKernel, Conv2DToKernel, MatmulToKernel, SoftmaxToKernel>(
       ctx);
+  patterns.add<Conv2DGradToKernel<mlir::credo::Conv2DGradInputOp>>(
+      ctx, "credo_rt_conv2d_grad_input_f32", false);
+  patterns.add<Conv2DGradToKernel<mlir::credo::Conv2DGradWeightOp>>(
+      ctx, "credo_rt_conv2d_grad_weight_f32", true);
   patterns.add<Pool2DToKernel<mlir::credo::MaxPool2DOp>>(
       ctx, "credo_rt_max_pool2d_f32");
   patterns.add<Pool2DToKernel<mlir::credo::AvgPool2DOp>>(

@@ -43,6 +43,17 @@ void credo_rt_conv2d_f32(const float *x, const float *w, float *y,
 void credo_rt_conv2d_bias_f32(const float *x, const float *w, const float *bias,
                               float *y, CREDO_CONV2D_SHAPE_ARGS);
 
+/* Gradients of conv2d (no bias, no post-op): dx from dy and w, dw from x and
+ * dy; the sizes are those of the forward convolution. */
+#define CREDO_CONV2D_GRAD_SHAPE_ARGS                                           \
+  int64_t b, int64_t c, int64_t h, int64_t w_, int64_t o, int64_t kh,          \
+      int64_t kw, int64_t sh, int64_t sw, int64_t ph, int64_t pw, int64_t oh,  \
+      int64_t ow
+void credo_rt_conv2d_grad_input_f32(const float *dy, const float *w, float *dx,
+                                    CREDO_CONV2D_GRAD_SHAPE_ARGS);
+void credo_rt_conv2d_grad_weight_f32(const float *x, const float *dy, float *dw,
+                                     CREDO_CONV2D_GRAD_SHAPE_ARGS);
+
 /* Pooling of x[B,C,H,W] into y[B,C,OH,OW] with a (kh, kw) window, strides
  * (sh, sw) and padding (ph, pw). Average pooling excludes padding. */
 #define CREDO_POOL2D_SHAPE_ARGS                                                \

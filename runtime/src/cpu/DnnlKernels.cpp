@@ -119,6 +119,8 @@ memory mem(const memory::desc &md) {
 }
 
 enum KernelKind : int64_t {
+  kConvGradInput,
+  kConvGradWeight,
   kMatmul,
   kDense,
   kConv,
@@ -203,6 +205,54 @@ void conv(const float *x, const float *w, const float *b, float *y,
     runCached("conv2d", key, {xp, wp, y}, make);
 }
 
+/// The forward convolution that the backward primitives take as a hint.
+convolution_forward::primitive_desc convForwardHint(const memory::desc &src,
+                                                    const memory::desc &wei,
+                                                    const memory::desc &dst,
+                                                    const memory::dims &strides,
+                                                    const memory::dims &pad) {
+  convolution_forward::desc d(prop_kind::forward_training,
+                              algorithm::convolution_direct, src, wei, dst,
+                              strides, pad, pad);
+  return convolution_forward::primitive_desc(d, cpuEngine());
+}
+
+/// dx (input = false) or dW (input = true) of a convolution.
+void convGrad(bool weights, const float *a, const float *b, float *out,
+              std::array<int64_t, 13> s) {
+  const int64_t B = s[0], C = s[1], H = s[2], W = s[3], O = s[4], KH = s[5],
+                KW = s[6], SH = s[7], SW = s[8], PH = s[9], PW = s[10],
+                OH = s[11], OW = s[12];
+  auto make = [&] {
+    auto src = plain({B, C, H, W}), wei = plain({O, C, KH, KW}),
+         dst = plain({B, O, OH, OW});
+    memory::dims strides = {SH, SW}, pad = {PH, PW};
+    auto hint = convForwardHint(src, wei, dst, strides, pad);
+    if (weights) {
+      convolution_backward_weights::desc d(algorithm::convolution_direct, src,
+                                           wei, dst, strides, pad, pad);
+      convolution_backward_weights::primitive_desc pd(d, cpuEngine(), hint);
+      return Cached{convolution_backward_weights(pd),
+                    {{DNNL_ARG_SRC, mem(src)},
+                     {DNNL_ARG_DIFF_DST, mem(dst)},
+                     {DNNL_ARG_DIFF_WEIGHTS, mem(wei)}},
+                    {}};
+    }
+    convolution_backward_data::desc d(algorithm::convolution_direct, src, wei,
+                                      dst, strides, pad, pad);
+    convolution_backward_data::primitive_desc pd(d, cpuEngine(), hint);
+    return Cached{convolution_backward_data(pd),
+                  {{DNNL_ARG_DIFF_DST, mem(dst)},
+                   {DNNL_ARG_WEIGHTS, mem(wei)},
+                   {DNNL_ARG_DIFF_SRC, mem(src)}},
+                  {}};
+  };
+  Key key = makeKey(weights ? kConvGradWeight : kConvGradInput, B, C, H, W, O,
+                    KH, KW, SH, SW, PH, PW, OH, OW);
+  runCached(weights ? "conv2d_grad_weight" : "conv2d_grad_input", key,
+            {const_cast<float *>(a), const_cast<float *>(b), out}, make);
+}
+
 void pool(bool isMax, const float *x, float *y, std::array<int64_t, 12> s) {
   const int64_t B = s[0], C = s[1], H = s[2], W = s[3], KH = s[4], KW = s[5],
                 SH = s[6], SW = s[7], PH = s[8], PW = s[9], OH = s[10],
@@ -276,6 +326,16 @@ void credo_rt_conv2d_f32(const float *x, const float *w, float *y,
 void credo_rt_conv2d_bias_f32(const float *x, const float *w, const float *bias,
                               float *y, CREDO_CONV2D_SHAPE_ARGS) {
   conv(x, w, bias, y, {b, c, h, w_, o, kh, kw, sh, sw, ph, pw, oh, ow}, post);
+}
+
+void credo_rt_conv2d_grad_input_f32(const float *dy, const float *w, float *dx,
+                                    CREDO_CONV2D_GRAD_SHAPE_ARGS) {
+  convGrad(false, dy, w, dx, {b, c, h, w_, o, kh, kw, sh, sw, ph, pw, oh, ow});
+}
+
+void credo_rt_conv2d_grad_weight_f32(const float *x, const float *dy, float *dw,
+                                     CREDO_CONV2D_GRAD_SHAPE_ARGS) {
+  convGrad(true, x, dy, dw, {b, c, h, w_, o, kh, kw, sh, sw, ph, pw, oh, ow});
 }
 
 void credo_rt_max_pool2d_f32(const float *x, float *y,

@@ -77,6 +77,18 @@ func.func @not_converted(%x: tensor<2x3xf64>, %a: tensor<2x3xf32>, %t: tensor<2x
   return %r, %l : tensor<2x3xf64>, tensor<f32>
 }
 
+
+// The convolution gradients call oneDNN's backward primitives with the
+// forward convolution's sizes.
+// CHECK-LABEL: func.func @conv_grads
+func.func @conv_grads(%x: tensor<2x1x6x6xf32>, %w: tensor<8x1x3x3xf32>, %dy: tensor<2x8x3x3xf32>) -> (tensor<2x1x6x6xf32>, tensor<8x1x3x3xf32>) {
+  // CHECK: credo.call_kernel @credo_rt_conv2d_grad_input_f32 ins(%{{.+}}, %{{.+}} : tensor<2x8x3x3xf32>, tensor<8x1x3x3xf32>) {{.*}} scalars [2, 1, 6, 6, 8, 3, 3, 2, 2, 1, 1, 3, 3]
+  %dx = credo.conv2d_grad_input %dy, %w {input_shape = array<i64: 2, 1, 6, 6>, strides = array<i64: 2, 2>, padding = array<i64: 1, 1>} : tensor<2x8x3x3xf32>, tensor<8x1x3x3xf32> -> tensor<2x1x6x6xf32>
+  // CHECK: credo.call_kernel @credo_rt_conv2d_grad_weight_f32 ins(%{{.+}}, %{{.+}} : tensor<2x1x6x6xf32>, tensor<2x8x3x3xf32>) {{.*}} scalars [2, 1, 6, 6, 8, 3, 3, 2, 2, 1, 1, 3, 3]
+  %dw = credo.conv2d_grad_weight %x, %dy {kernel = array<i64: 3, 3>, strides = array<i64: 2, 2>, padding = array<i64: 1, 1>} : tensor<2x1x6x6xf32>, tensor<2x8x3x3xf32> -> tensor<8x1x3x3xf32>
+  return %dx, %dw : tensor<2x1x6x6xf32>, tensor<8x1x3x3xf32>
+}
+
 // CHECK-DAG: func.func private @credo_rt_dense_bias_f32(!llvm.ptr, !llvm.ptr, !llvm.ptr, !llvm.ptr, i64, i64, i64, i64)
 // CHECK-DAG: func.func private @credo_rt_dense_f32(!llvm.ptr, !llvm.ptr, !llvm.ptr, i64, i64, i64, i64)
 // CHECK-DAG: func.func private @credo_rt_conv2d_bias_f32(!llvm.ptr, !llvm.ptr, !llvm.ptr, !llvm.ptr, i64, i64, i64, i64, i64, i64, i64, i64, i64, i64, i64, i64, i64, i64)
