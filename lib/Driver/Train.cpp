@@ -232,6 +232,10 @@ int mlir::credo::trainCommand(const DriverOptions &opts) {
   pm.addPass(createCredoTrainStep());
   if (failed(pm.run(*module)))
     return error("cannot build the training step");
+  // The optimizer may have added state parameters (velocities, moments).
+  info = getModelInfo(*module, "forward");
+  if (failed(info))
+    return kUserError;
   CpuPipelineOptions pipeline;
   pipeline.kernels = opts.kernels;
   if (failed(lowerToLLVMDialect(*module, pipeline)))

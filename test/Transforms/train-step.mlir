@@ -23,3 +23,23 @@ module attributes {credo.training = {loss = "loss", optimizer = {type = "sgd", l
 // CHECK: %[[NW:.+]] = credo.sgd_update %[[W]], %[[DW]], %[[LR]] {weight_decay = 1.000000e-02 : f64}
 // CHECK: %[[NU:.+]] = credo.sgd_update %[[U]], %[[Z]], %[[LR]]
 // CHECK: return %{{.+}}, %[[NW]], %[[NU]]
+
+// RUN: credo-opt %s --credo-autodiff --credo-train-step -split-input-file 2>&1 | FileCheck %s --check-prefix=STATE
+// -----
+// Momentum and Adam keep their state in zero-initialized parameters.
+module @m attributes {credo.training = {loss = "loss", optimizer = {type = "adam", lr = 1.000000e-03 : f64}}} {
+  credo.param @w : tensor<3xf32> init #credo.init<ones>
+  func.func @forward(%y: tensor<3xf32>) -> (tensor<f32> {credo.name = "loss"}) {
+    %w = credo.get_param @w : tensor<3xf32>
+    %l = credo.mse %w, %y : tensor<3xf32>, tensor<3xf32> -> tensor<f32>
+    return %l : tensor<f32>
+  }
+}
+// STATE-LABEL: module @m
+// STATE: credo.param @adam_step : tensor<f32> init #credo.init<zeros>
+// STATE: credo.param @w_adam_m : tensor<3xf32> init #credo.init<zeros>
+// STATE: credo.param @w_adam_v : tensor<3xf32> init #credo.init<zeros>
+// STATE: func.func @train_step
+// STATE: %[[T:.+]] = credo.add %{{.+}}, %{{.+}} : tensor<f32>
+// STATE: %[[W:[^,]+]], %[[M:[^,]+]], %[[V:[^ ]+]] = credo.adam_update {{.*}}, %[[T]] {beta1 = 9.000000e-01 : f64, beta2 = {{[0-9.e+-]+}} : f64, eps = 1.000000e-08 : f64}
+// STATE: return %{{.+}}, %[[W]], %[[T]], %[[M]], %[[V]]

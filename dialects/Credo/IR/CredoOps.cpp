@@ -744,6 +744,50 @@ LogicalResult SgdUpdateOp::inferReturnTypes(MLIRContext *,
   return success();
 }
 
+/// Checks optimizer state tensors against the parameter and scalars
+/// against its element type; pushes the parameter type `n` times.
+static LogicalResult inferOptimizer(std::optional<Location> loc, StringRef op,
+                                    ValueRange sameAsParam, ValueRange scalars,
+                                    unsigned n,
+                                    SmallVectorImpl<Type> &results) {
+  SmallVector<Type> first;
+  for (Value v : sameAsParam.drop_front()) {
+    first.clear();
+    if (failed(inferBinary(loc, op, sameAsParam.front(), v, first)))
+      return failure();
+  }
+  auto w = cast<RankedTensorType>(first.front());
+  for (Value v : scalars) {
+    auto t = dyn_cast<RankedTensorType>(v.getType());
+    if (!t || t.getRank() != 0 || t.getElementType() != w.getElementType())
+      return ShapeError(loc, op)
+             << "expects rank-0 scalars of element type " << w.getElementType()
+             << ", but got " << v.getType();
+  }
+  results.append(n, w);
+  return success();
+}
+
+LogicalResult SgdMomentumUpdateOp::inferReturnTypes(
+    MLIRContext *, std::optional<Location> loc, Adaptor adaptor,
+    SmallVectorImpl<Type> &results) {
+  return inferOptimizer(
+      loc, getOperationName(),
+      ValueRange{adaptor.getParam(), adaptor.getGrad(), adaptor.getVelocity()},
+      ValueRange{adaptor.getLr()}, 2, results);
+}
+
+LogicalResult AdamUpdateOp::inferReturnTypes(MLIRContext *,
+                                             std::optional<Location> loc,
+                                             Adaptor adaptor,
+                                             SmallVectorImpl<Type> &results) {
+  return inferOptimizer(loc, getOperationName(),
+                        ValueRange{adaptor.getParam(), adaptor.getGrad(),
+                                   adaptor.getM(), adaptor.getV()},
+                        ValueRange{adaptor.getLr(), adaptor.getStep()}, 3,
+                        results);
+}
+
 //===----------------------------------------------------------------------===//
 // CallKernelOp
 //===----------------------------------------------------------------------===//

@@ -31,6 +31,7 @@ void mlir::credo::populateCredoToLinalgPatterns(RewritePatternSet &patterns) {
   populateGradientToLinalgPatterns(patterns);
   populateOptimizerToLinalgPatterns(patterns);
   populatePoolConvGradToLinalgPatterns(patterns);
+  populateStatefulOptimizerToLinalgPatterns(patterns);
 }
 
 namespace {

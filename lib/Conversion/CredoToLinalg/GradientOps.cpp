@@ -278,3 +278,116 @@ void mlir::credo::populateOptimizerToLinalgPatterns(
     RewritePatternSet &patterns) {
   patterns.add<SgdUpdateLowering>(patterns.getContext());
 }
+
+namespace {
+/// An elementwise generic over `type` with several outputs (one per value
+/// `body` returns); rank-0 `scalars` are broadcast.
+SmallVector<Value> elementwiseMulti(
+    OpBuilder &b, Location loc, RankedTensorType type, ValueRange tensors,
+    ValueRange scalars, unsigned outputs,
+    const std::function<SmallVector<Value>(OpBuilder &, Location, ValueRange)>
+        &body) {
+  int64_t rank = type.getRank();
+  AffineMap id = b.getMultiDimIdentityMap(rank);
+  AffineMap scalar = AffineMap::get(rank, 0, {}, b.getContext());
+  SmallVector<Value> ins(tensors);
+  ins.append(scalars.begin(), scalars.end());
+  SmallVector<AffineMap> maps(tensors.size(), id);
+  maps.append(scalars.size(), scalar);
+  maps.append(outputs, id);
+  SmallVector<Value> outs, empties;
+  for (unsigned i = 0; i < outputs; ++i)
+    outs.push_back(empty(b, loc, type));
+  SmallVector<Type> types(outputs, type);
+  SmallVector<utils::IteratorType> iters(rank, utils::IteratorType::parallel);
+  auto generic = b.create<linalg::GenericOp>(
+      loc, types, ins, outs, maps, iters,
+      [&](OpBuilder &nb, Location l, ValueRange a) {
+        nb.create<linalg::YieldOp>(l, body(nb, l, a.take_front(ins.size())));
+      });
+  return SmallVector<Value>(generic.getResults());
+}
+
+/// v' = μ v + (g + λ w), w' = w − lr v'
+struct SgdMomentumLowering
+    : OpRewritePattern<mlir::credo::SgdMomentumUpdateOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(mlir::credo::SgdMomentumUpdateOp op,
+                                PatternRewriter &rewriter) const override {
+    auto type = cast<RankedTensorType>(op.getParam().getType());
+    Type elt = type.getElementType();
+    double mu = op.getMomentum().convertToDouble();
+    double wd = op.getWeightDecay().convertToDouble();
+    SmallVector<Value> r = elementwiseMulti(
+        rewriter, op.getLoc(), type,
+        {op.getParam(), op.getGrad(), op.getVelocity()}, {op.getLr()}, 2,
+        [&](OpBuilder &b, Location l, ValueRange a) -> SmallVector<Value> {
+          auto c = [&](double v) { return floatConst(b, l, elt, v); };
+          Value g = b.create<arith::AddFOp>(
+              l, a[1], b.create<arith::MulFOp>(l, a[0], c(wd)));
+          Value v = b.create<arith::AddFOp>(
+              l, b.create<arith::MulFOp>(l, a[2], c(mu)), g);
+          Value w = b.create<arith::SubFOp>(
+              l, a[0], b.create<arith::MulFOp>(l, a[3], v));
+          return {w, v};
+        });
+    rewriter.replaceOp(op, r);
+    return success();
+  }
+};
+
+/// Adam with bias correction from the step count t.
+struct AdamLowering : OpRewritePattern<mlir::credo::AdamUpdateOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(mlir::credo::AdamUpdateOp op,
+                                PatternRewriter &rewriter) const override {
+    auto type = cast<RankedTensorType>(op.getParam().getType());
+    Type elt = type.getElementType();
+    double b1 = op.getBeta1().convertToDouble();
+    double b2 = op.getBeta2().convertToDouble();
+    double eps = op.getEps().convertToDouble();
+    double wd = op.getWeightDecay().convertToDouble();
+    // Once per step: c1 = lr / (1 − β1ᵗ), c2 = 1 / sqrt(1 − β2ᵗ).
+    auto scalarType = RankedTensorType::get({}, elt);
+    SmallVector<Value> coeffs = elementwiseMulti(
+        rewriter, op.getLoc(), scalarType, {op.getLr(), op.getStep()}, {}, 2,
+        [&](OpBuilder &b, Location l, ValueRange a) -> SmallVector<Value> {
+          auto c = [&](double v) { return floatConst(b, l, elt, v); };
+          Value corr1 = b.create<arith::SubFOp>(
+              l, c(1), b.create<math::PowFOp>(l, c(b1), a[1]));
+          Value corr2 = b.create<arith::SubFOp>(
+              l, c(1), b.create<math::PowFOp>(l, c(b2), a[1]));
+          return {b.create<arith::DivFOp>(l, a[0], corr1),
+                  b.create<arith::DivFOp>(l, c(1),
+                                          b.create<math::SqrtOp>(l, corr2))};
+        });
+    SmallVector<Value> r = elementwiseMulti(
+        rewriter, op.getLoc(), type,
+        {op.getParam(), op.getGrad(), op.getM(), op.getV()}, coeffs, 3,
+        [&](OpBuilder &b, Location l, ValueRange a) -> SmallVector<Value> {
+          auto c = [&](double v) { return floatConst(b, l, elt, v); };
+          auto mul = [&](Value x, Value y) {
+            return b.create<arith::MulFOp>(l, x, y).getResult();
+          };
+          auto add = [&](Value x, Value y) {
+            return b.create<arith::AddFOp>(l, x, y).getResult();
+          };
+          Value g = add(a[1], mul(a[0], c(wd)));
+          Value m = add(mul(a[2], c(b1)), mul(g, c(1 - b1)));
+          Value v = add(mul(a[3], c(b2)), mul(mul(g, g), c(1 - b2)));
+          // w' = w − c1 · m / (sqrt(v) · c2 + eps)
+          Value denom = add(mul(b.create<math::SqrtOp>(l, v), a[5]), c(eps));
+          Value w = b.create<arith::SubFOp>(
+              l, a[0], mul(a[4], b.create<arith::DivFOp>(l, m, denom)));
+          return {w, m, v};
+        });
+    rewriter.replaceOp(op, r);
+    return success();
+  }
+};
+} // namespace
+
+void mlir::credo::populateStatefulOptimizerToLinalgPatterns(
+    RewritePatternSet &patterns) {
+  patterns.add<SgdMomentumLowering, AdamLowering>(patterns.getContext());
+}

@@ -19,6 +19,8 @@ void populateLossToLinalgPatterns(mlir::RewritePatternSet &patterns);
 void populateGradientToLinalgPatterns(mlir::RewritePatternSet &patterns);
 void populateOptimizerToLinalgPatterns(mlir::RewritePatternSet &patterns);
 void populatePoolConvGradToLinalgPatterns(mlir::RewritePatternSet &patterns);
+void populateStatefulOptimizerToLinalgPatterns(
+    mlir::RewritePatternSet &patterns);
 } // namespace mlir::credo
 
 #endif // CREDO_LIB_CONVERSION_CREDOTOLINALG_PATTERNS_H
