@@ -1,4 +1,4 @@
-// RUN: credo-opt %s --credo-autodiff --credo-train-step | FileCheck %s
+// RUN: credo-opt %s --credo-autodiff --credo-train-step -split-input-file | FileCheck %s
 // @train_step: @gradients plus one SGD step per parameter, with the learning
 // rate as the last argument.
 
