@@ -19,6 +19,8 @@
 #include "credo/Transforms/Passes.h"
 #include "credo/runtime.h"
 
+#include "Credo/IR/CredoOps.h"
+#include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/IR/BuiltinOps.h"
 #include "mlir/IR/DialectRegistry.h"
 #include "mlir/IR/MLIRContext.h"
@@ -230,8 +232,27 @@ int mlir::credo::trainCommand(const DriverOptions &opts) {
   PassManager pm(&context, ModuleOp::getOperationName());
   pm.addPass(createCredoAutodiff());
   pm.addPass(createCredoTrainStep());
+  if (opts.reportActivations)
+    pm.addPass(createCredoInstrumentActivations());
   if (failed(pm.run(*module)))
     return error("cannot build the training step");
+  // Extra results of @train_step: the ReLU counters, if instrumented.
+  FailureOr<ModelInfo> stepInfo = getModelInfo(*module, "train_step");
+  if (failed(stepInfo))
+    return kUserError;
+  // Per instrumented ReLU (in the pass's order): outputs per unit and
+  // sample, i.e. the spatial positions of a convolution's channel.
+  std::vector<int64_t> positionsPerUnit;
+  if (opts.reportActivations)
+    module->lookupSymbol<func::FuncOp>("train_step").walk([&](ReluOp relu) {
+      auto type = cast<RankedTensorType>(relu.getType());
+      if (type.getRank() < 2)
+        return;
+      int64_t n = 1;
+      for (int64_t d = 2; d < type.getRank(); ++d)
+        n *= type.getDimSize(d);
+      positionsPerUnit.push_back(n);
+    });
   // The optimizer may have added state parameters (velocities, moments).
   info = getModelInfo(*module, "forward");
   if (failed(info))
@@ -296,6 +317,35 @@ int mlir::credo::trainCommand(const DriverOptions &opts) {
     fwdOut.list.push_back(t);
   }
   const int64_t classes = info->outputs[logitsOutput].shape[1];
+  // ReLU counters: one buffer per layer for a step, sums over the epoch.
+  struct Counter {
+    std::string layer;
+    credo_tensor step{};
+    std::vector<double> total;
+    int64_t perUnit = 0; ///< outputs per unit in a batch
+  };
+  std::vector<Counter> counters;
+  for (const TensorInfo &o : stepInfo->outputs) {
+    if (o.name.rfind("active.", 0) != 0)
+      continue;
+    Counter c;
+    c.layer = o.name.substr(7);
+    if (credo_tensor_alloc(&c.step, CREDO_F32, 1, o.shape.data()) != CREDO_OK)
+      return runtimeError("cannot allocate counters");
+    c.total.assign(o.shape[0], 0.0);
+    c.perUnit = counters.size() < positionsPerUnit.size()
+                    ? positionsPerUnit[counters.size()]
+                    : 1;
+    counters.push_back(std::move(c));
+  }
+  struct FreeCounters {
+    std::vector<Counter> &list;
+    ~FreeCounters() {
+      for (Counter &c : list)
+        credo_tensor_free(&c.step);
+    }
+  } freeCounters{counters};
+
   auto params = [&]() {
     std::vector<void *> args;
     for (size_t i = 0; i < info->params.size(); ++i)
@@ -394,6 +444,8 @@ int mlir::credo::trainCommand(const DriverOptions &opts) {
       args.push_back(lossBuf);
       for (credo_tensor &t : next.list)
         args.push_back(t.data);
+      for (Counter &c : counters)
+        args.push_back(c.step.data);
       if (failed((*jit)->call("train_step", args)))
         return error("cannot call the compiled training step");
       if (credo_rt_take_status() != CREDO_OK)
@@ -402,6 +454,11 @@ int mlir::credo::trainCommand(const DriverOptions &opts) {
         next.list[i].data =
             credo_model_exchange_param(m.model, i, next.list[i].data);
       lossSum += *lossBuf;
+      for (Counter &c : counters) {
+        const auto *counts = static_cast<const float *>(c.step.data);
+        for (size_t u = 0; u < c.total.size(); ++u)
+          c.total[u] += counts[u];
+      }
       if (!std::isfinite(*lossBuf))
         return error("the loss diverged (" + std::to_string(*lossBuf) +
                      ") at epoch " + std::to_string(epoch + 1) + ", step " +
@@ -445,6 +502,28 @@ int mlir::credo::trainCommand(const DriverOptions &opts) {
                    << " (resume with --resume " << path << ")\n";
       return kInterrupted;
     }
+    // Dying-ReLU report: Pr[y > 0] per layer, and units never active.
+    std::string activationsJson;
+    for (Counter &c : counters) {
+      double positives = 0;
+      int64_t dead = 0;
+      for (double t : c.total) {
+        positives += t;
+        dead += t == 0;
+      }
+      // Each unit sees steps·batch samples times its spatial positions.
+      double p = positives / (double(steps * batch) * double(c.perUnit) *
+                              double(c.total.size()));
+      llvm::outs() << "  relu " << c.layer << ": Pr[y>0] "
+                   << llvm::format("%.4f", p) << ", dead units " << dead << "/"
+                   << c.total.size() << "\n";
+      activationsJson += std::string(activationsJson.empty() ? "" : ", ") +
+                         "\"" + c.layer +
+                         "\": {\"p_active\": " + std::to_string(p) +
+                         ", \"dead\": " + std::to_string(dead) +
+                         ", \"units\": " + std::to_string(c.total.size()) + "}";
+      std::fill(c.total.begin(), c.total.end(), 0.0);
+    }
     std::optional<double> accuracy = evaluate();
     if (!accuracy)
       return runtimeError("evaluation failed");
@@ -462,7 +541,10 @@ int mlir::credo::trainCommand(const DriverOptions &opts) {
                << ", \"test_accuracy\": " << llvm::format("%.4f", *accuracy)
                << ", \"lr\": " << llvm::format("%.6g", lr)
                << ", \"samples_per_s\": " << llvm::format("%.1f", rate)
-               << ", \"seconds\": " << llvm::format("%.3f", seconds) << "}\n";
+               << ", \"seconds\": " << llvm::format("%.3f", seconds);
+      if (!counters.empty())
+        *metrics << ", \"activations\": {" << activationsJson << "}";
+      *metrics << "}\n";
       metrics->flush();
     }
     if (!opts.checkpoint.empty() && !saveCheckpoint(opts.checkpoint, epoch + 1))

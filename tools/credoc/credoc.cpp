@@ -110,6 +110,8 @@ const std::vector<Command> &commands() {
          "save the parameters after every epoch (safetensors, atomically)"},
         {"--resume", "FILE", "continue from a checkpoint"},
         {"--metrics", "FILE", "append one JSON line per epoch"},
+        {"--report-activations", nullptr,
+         "report each ReLU layer's Pr[y>0] and dead units per epoch"},
         kBatch,
         kKernels,
         {"--threads", "N", "CPU threads for the kernels (default 1)"}},
@@ -252,6 +254,8 @@ int main(int argc, char **argv) {
         opts.threads = static_cast<int>(n);
     } else if (flag == "--debug-locations") {
       opts.debugLocations = true;
+    } else if (flag == "--report-activations") {
+      opts.reportActivations = true;
     } else if (flag == "--params") {
       opts.params = value;
     } else if (flag == "--input") {

@@ -39,6 +39,7 @@ struct DriverOptions {
   std::string metrics;               ///< train: --metrics FILE.jsonl
   std::string checkpoint;            ///< train: --checkpoint FILE
   std::string resume;                ///< train: --resume FILE
+  bool reportActivations = false;    ///< train: --report-activations
 };
 
 int importCommand(const DriverOptions &options);

@@ -100,4 +100,26 @@ def CredoTrainStep : Pass<"credo-train-step", "::mlir::ModuleOp"> {
   let dependentDialects = ["::mlir::func::FuncDialect"];
 }
 
+def CredoInstrumentActivations
+    : Pass<"credo-instrument-activations", "::mlir::ModuleOp"> {
+  let summary = "count, per unit, how often each ReLU is active";
+  let description = [{
+    Dying-ReLU diagnostics (Douglas & Yu): appends to `@train_step` one
+    result per `credo.relu`, named `active.NODE`, holding for each unit the
+    number of positive outputs in the batch: `Σ [y > 0]` over every
+    dimension but the unit dimension 1 (a dense layer's neurons, a
+    convolution's channels). The training driver sums them over an epoch to
+    report Pr[y > 0] per layer and the units that never fired ("dead").
+
+    ```mlir
+    %y = credo.relu %z : tensor<128x256xf32>
+    // added:
+    %one = arith.constant dense<1.0> : tensor<128x256xf32>
+    %pos = credo.relu_grad %one, %y : tensor<128x256xf32>
+    %count = credo.reduce_sum %pos {dims = array<i64: 0>} : tensor<128x256xf32> -> tensor<256xf32>
+    ```
+  }];
+  let dependentDialects = ["::mlir::arith::ArithDialect"];
+}
+
 #endif // CREDO_TRANSFORMS_PASSES_TD

@@ -1,0 +1,92 @@
+//===- InstrumentActivations.cpp - Dying-ReLU counters ----------*- C++ -*-===//
+//
+// Implements credo-instrument-activations: @train_step also returns, for
+// every ReLU, the per-unit count of positive outputs in the batch, computed
+// in the compiled step ([y > 0] as relu_grad(1, y), summed over all but the
+// unit dimension).
+//
+//===----------------------------------------------------------------------===//
+
+#include "credo/Transforms/Passes.h"
+
+#include "Credo/IR/CredoOps.h"
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/IR/Builders.h"
+
+namespace mlir::credo {
+#define GEN_PASS_DEF_CREDOINSTRUMENTACTIVATIONS
+#include "credo/Transforms/Passes.h.inc"
+} // namespace mlir::credo
+
+using namespace mlir;
+using namespace mlir::credo;
+
+namespace {
+
+/// The node name of a location, or "".
+std::string nodeOf(Location loc) {
+  if (auto name = dyn_cast<NameLoc>(loc))
+    return name.getName().str();
+  if (auto fused = dyn_cast<FusedLoc>(loc))
+    for (Location inner : fused.getLocations())
+      if (std::string n = nodeOf(inner); !n.empty())
+        return n;
+  return "";
+}
+
+struct InstrumentActivations
+    : public mlir::credo::impl::CredoInstrumentActivationsBase<
+          InstrumentActivations> {
+  void runOnOperation() override {
+    ModuleOp module = getOperation();
+    auto step = module.lookupSymbol<func::FuncOp>("train_step");
+    if (!step) {
+      module.emitError("credo-instrument-activations: the module has no "
+                       "@train_step (run credo-train-step first)");
+      return signalPassFailure();
+    }
+    Block &body = step.getBody().front();
+    auto ret = cast<func::ReturnOp>(body.getTerminator());
+    SmallVector<ReluOp> relus;
+    step.walk([&](ReluOp op) {
+      if (cast<RankedTensorType>(op.getType()).getRank() >= 2)
+        relus.push_back(op);
+    });
+    OpBuilder builder(ret);
+    SmallVector<Value> results(ret.getOperands());
+    SmallVector<Attribute> names(step.getAllResultAttrs().getValue());
+    for (auto [i, relu] : llvm::enumerate(relus)) {
+      auto type = cast<RankedTensorType>(relu.getType());
+      Location loc = relu.getLoc();
+      Value one = builder.create<arith::ConstantOp>(
+          loc, DenseElementsAttr::get(
+                   type, builder.getFloatAttr(type.getElementType(), 1.0)));
+      Value positive = builder.create<ReluGradOp>(
+          loc, ValueRange{one, relu.getResult()}, ArrayRef<NamedAttribute>{});
+      SmallVector<int64_t> dims;
+      for (int64_t d = 0; d < type.getRank(); ++d)
+        if (d != 1)
+          dims.push_back(d);
+      results.push_back(builder.create<ReduceSumOp>(
+          loc, ValueRange{positive},
+          ArrayRef<NamedAttribute>{builder.getNamedAttr(
+              "dims", builder.getDenseI64ArrayAttr(dims))}));
+      std::string node = nodeOf(loc);
+      if (node.empty())
+        node = "relu" + std::to_string(i);
+      names.push_back(builder.getDictionaryAttr(builder.getNamedAttr(
+          "credo.name", builder.getStringAttr("active." + node))));
+    }
+    builder.create<func::ReturnOp>(ret.getLoc(), results);
+    ret.erase();
+    SmallVector<Type> types;
+    for (Value v : results)
+      types.push_back(v.getType());
+    step.setFunctionType(
+        builder.getFunctionType(step.getArgumentTypes(), types));
+    step.setAllResultAttrs(names);
+  }
+};
+
+} // namespace
