@@ -344,6 +344,13 @@ int mlir::credo::buildCommand(const DriverOptions &opts) {
   OwningOpRef<ModuleOp> module = loadModel(opts, s.context);
   if (!module)
     return kUserError;
+  if (opts.train) {
+    PassManager pm(&s.context, ModuleOp::getOperationName());
+    pm.addPass(createCredoAutodiff());
+    pm.addPass(createCredoTrainStep());
+    if (failed(pm.run(*module)))
+      return error("cannot build the training step");
+  }
   FailureOr<ModelInfo> info = getModelInfo(*module);
   if (failed(info))
     return kUserError;

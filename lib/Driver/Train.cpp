@@ -286,15 +286,6 @@ int mlir::credo::trainCommand(const DriverOptions &opts) {
     return runtimeError("cannot initialize the parameters");
   }
   credo_set_num_threads(opts.threads);
-  TensorList next;
-  for (const TensorInfo &p : info->params) {
-    credo_tensor t{};
-    credo_dtype dt = p.dtype == "f64" ? CREDO_F64 : CREDO_F32;
-    if (credo_tensor_alloc(&t, dt, static_cast<int32_t>(p.shape.size()),
-                           p.shape.data()) != CREDO_OK)
-      return runtimeError("cannot allocate parameters");
-    next.list.push_back(t);
-  }
   TensorList io;
   io.list.resize(4);
   int64_t xShape[2] = {batch, pixels}, yShape[1] = {batch};
@@ -442,17 +433,19 @@ int mlir::credo::trainCommand(const DriverOptions &opts) {
       args.push_back(by);
       args.push_back(lrBuf);
       args.push_back(lossBuf);
-      for (credo_tensor &t : next.list)
-        args.push_back(t.data);
+      for (size_t i = 0; i < info->params.size(); ++i) {
+        void *next = credo_model_next_param_data(m.model, i);
+        if (!next)
+          return runtimeError("cannot allocate parameters");
+        args.push_back(next);
+      }
       for (Counter &c : counters)
         args.push_back(c.step.data);
       if (failed((*jit)->call("train_step", args)))
         return error("cannot call the compiled training step");
       if (credo_rt_take_status() != CREDO_OK)
         return runtimeError("the training step failed");
-      for (size_t i = 0; i < next.list.size(); ++i)
-        next.list[i].data =
-            credo_model_exchange_param(m.model, i, next.list[i].data);
+      credo_model_swap_params(m.model);
       lossSum += *lossBuf;
       for (Counter &c : counters) {
         const auto *counts = static_cast<const float *>(c.step.data);

@@ -90,6 +90,12 @@ LogicalResult mlir::credo::addLibraryApi(ModuleOp module,
     return emitError(loc) << "@forward takes " << forward.getNumArguments()
                           << " arguments, expected " << numArgs;
 
+  auto trainStep = module.lookupSymbol<LLVM::LLVMFuncOp>("train_step");
+  size_t params = info.params.size(), inputs = info.inputs.size();
+  if (trainStep && trainStep.getNumArguments() != 2 * params + inputs + 2)
+    return emitError(loc) << "@train_step takes " << trainStep.getNumArguments()
+                          << " arguments, expected " << 2 * params + inputs + 2;
+
   // Everything generated so far is private to the library.
   for (auto f : module.getOps<LLVM::LLVMFuncOp>())
     if (!f.isExternal())
@@ -100,6 +106,12 @@ LogicalResult mlir::credo::addLibraryApi(ModuleOp module,
           forward, b.getStringAttr(n + "_forward_impl"), module)))
     return failure();
   SymbolTable::setSymbolName(forward, n + "_forward_impl");
+  if (trainStep) {
+    if (failed(SymbolTable::replaceAllSymbolUses(
+            trainStep, b.getStringAttr(n + "_train_step_impl"), module)))
+      return failure();
+    SymbolTable::setSymbolName(trainStep, n + "_train_step_impl");
+  }
 
   Type ptr = LLVM::LLVMPointerType::get(ctx);
   Type i32 = b.getI32Type(), i64 = b.getI64Type();
@@ -181,6 +193,73 @@ LogicalResult mlir::credo::addLibraryApi(ModuleOp module,
     b.create<LLVM::ReturnOp>(
         loc, b.create<LLVM::CallOp>(loc, takeStatus, ValueRange{}).getResult());
   }
+  // NAME_train_step(model, inputs..., lr, loss): one compiled step writing
+  // the next parameter buffers, which become current if it succeeded.
+  if (trainStep) {
+    LLVM::LLVMFuncOp paramData =
+        declare(b, module, "credo_model_param_data", ptr, {ptr, i64});
+    LLVM::LLVMFuncOp nextData =
+        declare(b, module, "credo_model_next_param_data", ptr, {ptr, i64});
+    LLVM::LLVMFuncOp swap =
+        declare(b, module, "credo_model_swap_params", voidTy, {ptr});
+    LLVM::LLVMFuncOp takeStatus =
+        declare(b, module, "credo_rt_take_status", i32, {});
+    Type f32 = b.getF32Type();
+    SmallVector<Type> args(1 + inputs, ptr);
+    args.push_back(f32);
+    args.push_back(ptr);
+    b.setInsertionPointToEnd(module.getBody());
+    auto f = b.create<LLVM::LLVMFuncOp>(loc, n + "_train_step",
+                                        LLVM::LLVMFunctionType::get(i32, args));
+    Block *entry = f.addEntryBlock(b);
+    Block *bad = b.createBlock(&f.getBody());
+    Block *run = b.createBlock(&f.getBody());
+    Block *done = b.createBlock(&f.getBody());
+    Block *exit = b.createBlock(&f.getBody());
+    exit->addArgument(i32, loc);
+    b.setInsertionPointToEnd(entry);
+    Value model = entry->getArgument(0);
+    Value isNull = b.create<LLVM::ICmpOp>(loc, LLVM::ICmpPredicate::eq, model,
+                                          b.create<LLVM::ZeroOp>(loc, ptr));
+    b.create<LLVM::CondBrOp>(loc, isNull, bad, run);
+    b.setInsertionPointToEnd(bad);
+    b.create<LLVM::BrOp>(
+        loc, ValueRange{b.create<LLVM::ConstantOp>(loc, i32, 1).getResult()},
+        exit);
+    b.setInsertionPointToEnd(run);
+    Value one = b.create<LLVM::ConstantOp>(loc, i64, 1);
+    Value lrSlot = b.create<LLVM::AllocaOp>(loc, ptr, f32, one);
+    b.create<LLVM::StoreOp>(loc, entry->getArgument(1 + inputs), lrSlot);
+    SmallVector<Value> callArgs;
+    for (size_t i = 0; i < params; ++i)
+      callArgs.push_back(
+          b.create<LLVM::CallOp>(
+               loc, paramData,
+               ValueRange{model, b.create<LLVM::ConstantOp>(loc, i64, i)})
+              .getResult());
+    for (size_t i = 0; i < inputs; ++i)
+      callArgs.push_back(entry->getArgument(1 + i));
+    callArgs.push_back(lrSlot);
+    callArgs.push_back(entry->getArgument(2 + inputs));
+    for (size_t i = 0; i < params; ++i)
+      callArgs.push_back(
+          b.create<LLVM::CallOp>(
+               loc, nextData,
+               ValueRange{model, b.create<LLVM::ConstantOp>(loc, i64, i)})
+              .getResult());
+    b.create<LLVM::CallOp>(loc, trainStep, callArgs);
+    Value status =
+        b.create<LLVM::CallOp>(loc, takeStatus, ValueRange{}).getResult();
+    Value ok = b.create<LLVM::ICmpOp>(loc, LLVM::ICmpPredicate::eq, status,
+                                      b.create<LLVM::ConstantOp>(loc, i32, 0));
+    b.create<LLVM::CondBrOp>(loc, ok, done, ValueRange{}, exit,
+                             ValueRange{status});
+    b.setInsertionPointToEnd(done);
+    b.create<LLVM::CallOp>(loc, swap, ValueRange{model});
+    b.create<LLVM::BrOp>(loc, ValueRange{status}, exit);
+    b.setInsertionPointToEnd(exit);
+    b.create<LLVM::ReturnOp>(loc, exit->getArgument(0));
+  }
   return success();
 }
 
@@ -246,8 +325,18 @@ std::string mlir::credo::generateHeader(const ModelInfo &info) {
      << "_model *model, const char *name,\n    const void *data, size_t "
         "nbytes);\n"
      << "credo_status " << n << "_get_param(const " << n
-     << "_model *model, const char *name,\n    void *data, size_t nbytes);\n\n"
-     << "/* The metadata text that describes this model to the runtime. */\n"
+     << "_model *model, const char *name,\n    void *data, size_t nbytes);\n\n";
+  if (info.trainStep) {
+    os << "/* One training step on a batch (the model's optimizer, learning\n"
+          " * rate `lr`): updates the parameters and optimizer state, and\n"
+          " * writes the batch's loss. Evaluate with "
+       << n << "_forward. */\n"
+       << "credo_status " << n << "_train_step(" << n << "_model *model";
+    for (const TensorInfo &t : info.inputs)
+      os << ",\n    const " << cType(t) << " *" << t.name;
+    os << ",\n    float lr, float *loss);\n\n";
+  }
+  os << "/* The metadata text that describes this model to the runtime. */\n"
      << "const char *" << n << "_metadata(void);\n\n"
      << "#ifdef __cplusplus\n} /* extern \"C\" */\n#endif\n\n#endif /* "
      << guard << " */\n";

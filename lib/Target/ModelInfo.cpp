@@ -94,6 +94,7 @@ FailureOr<ModelInfo> mlir::credo::getModelInfo(ModuleOp module,
                                                StringRef function) {
   ModelInfo info;
   info.name = module.getName().value_or("model").str();
+  info.trainStep = static_cast<bool>(module.lookupSymbol("train_step"));
   for (ParamOp p : module.getOps<ParamOp>()) {
     FailureOr<TensorInfo> t =
         tensorInfo(p.getLoc(), p.getSymName(), p.getType());

@@ -80,7 +80,9 @@ const std::vector<Command> &commands() {
         kBatch,
         kKernels,
         {"--runtime-dir", "DIR",
-         "where libcredo_runtime.so is (default: next to credoc)"}},
+         "where libcredo_runtime.so is (default: next to credoc)"},
+        {"--train", nullptr,
+         "also export NAME_train_step (gradients + the model's optimizer)"}},
        mlir::credo::buildCommand},
       {"grad",
        "write the loss and the gradient of every parameter (safetensors)",
@@ -256,6 +258,8 @@ int main(int argc, char **argv) {
       opts.debugLocations = true;
     } else if (flag == "--report-activations") {
       opts.reportActivations = true;
+    } else if (flag == "--train") {
+      opts.train = true;
     } else if (flag == "--params") {
       opts.params = value;
     } else if (flag == "--input") {

@@ -40,6 +40,7 @@ struct DriverOptions {
   std::string checkpoint;            ///< train: --checkpoint FILE
   std::string resume;                ///< train: --resume FILE
   bool reportActivations = false;    ///< train: --report-activations
+  bool train = false;                ///< build: --train
 };
 
 int importCommand(const DriverOptions &options);

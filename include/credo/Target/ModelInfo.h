@@ -38,6 +38,8 @@ struct TensorInfo {
 struct ModelInfo {
   std::string name;
   std::vector<TensorInfo> params, inputs, outputs;
+  /// Whether the module has a @train_step (credoc build --train).
+  bool trainStep = false;
 
   /// The text credo_model_create reads (see docs/runtime.md).
   std::string metadata() const;

@@ -154,11 +154,12 @@ credo_status credo_model_find(const credo_model *model, credo_value_kind kind,
                               const char *name, size_t *index);
 /* The storage of parameter `index` (row-major, 64-byte aligned). */
 void *credo_model_param_data(credo_model *model, size_t index);
-/* Makes `data` (from credo_tensor_alloc, of the parameter's size) the
- * storage of parameter `index` and returns the previous storage, which the
- * caller now owns (free it with credo_tensor_free). Training swaps the
- * buffers a step wrote into this way. */
-void *credo_model_exchange_param(credo_model *model, size_t index, void *data);
+/* The second buffer of parameter `index`, allocated (zeroed) on first use:
+ * a compiled training step writes the updated parameter there, and
+ * credo_model_swap_params then makes it current. Null on failure. */
+void *credo_model_next_param_data(credo_model *model, size_t index);
+/* Makes every parameter's second buffer current (after a training step). */
+void credo_model_swap_params(credo_model *model);
 /* Fills every parameter from its initializer (deterministic per seed). */
 credo_status credo_model_init_params(credo_model *model);
 /* Copies `nbytes` into / out of a parameter; the size must match exactly. */

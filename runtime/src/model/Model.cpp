@@ -28,6 +28,7 @@ struct Value {
   std::vector<int64_t> shape;
   std::string init; ///< parameters only: the initializer text
   credo_tensor storage{};
+  credo_tensor next{}; ///< parameters only: the training step's output
   int64_t numel() const {
     int64_t n = 1;
     for (int64_t d : shape)
@@ -324,8 +325,10 @@ credo_status credo_model_create_init(const char *metadata, credo_model **out) {
 void credo_model_destroy(credo_model *model) {
   if (!model)
     return;
-  for (Value &p : model->values[CREDO_PARAM])
+  for (Value &p : model->values[CREDO_PARAM]) {
     credo_tensor_free(&p.storage);
+    credo_tensor_free(&p.next);
+  }
   delete model;
 }
 
@@ -374,12 +377,23 @@ void *credo_model_param_data(credo_model *model, size_t index) {
   return model->values[CREDO_PARAM][index].storage.data;
 }
 
-void *credo_model_exchange_param(credo_model *model, size_t index, void *data) {
-  if (!model || !data || index >= model->values[CREDO_PARAM].size())
+void *credo_model_next_param_data(credo_model *model, size_t index) {
+  if (!model || index >= model->values[CREDO_PARAM].size())
     return nullptr;
-  void *old = model->values[CREDO_PARAM][index].storage.data;
-  model->values[CREDO_PARAM][index].storage.data = data;
-  return old;
+  Value &p = model->values[CREDO_PARAM][index];
+  if (!p.next.data &&
+      credo_tensor_alloc(&p.next, p.dtype, static_cast<int32_t>(p.shape.size()),
+                         p.shape.data()) != CREDO_OK)
+    return nullptr;
+  return p.next.data;
+}
+
+void credo_model_swap_params(credo_model *model) {
+  if (!model)
+    return;
+  for (Value &p : model->values[CREDO_PARAM])
+    if (p.next.data)
+      std::swap(p.storage.data, p.next.data);
 }
 
 credo_status credo_model_init_params(credo_model *model) {
