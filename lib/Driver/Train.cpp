@@ -38,6 +38,7 @@
 #include <cstring>
 #include <numeric>
 #include <random>
+#include <set>
 #include <unistd.h>
 
 using namespace mlir;
@@ -253,7 +254,11 @@ int mlir::credo::trainCommand(const DriverOptions &opts) {
         n *= type.getDimSize(d);
       positionsPerUnit.push_back(n);
     });
-  // The optimizer may have added state parameters (velocities, moments).
+  // The optimizer may have added state parameters (velocities, moments);
+  // checkpoints list them so that an inference model can load the weights.
+  std::set<std::string> weights;
+  for (const TensorInfo &p : info->params)
+    weights.insert(p.name);
   info = getModelInfo(*module, "forward");
   if (failed(info))
     return kUserError;
@@ -392,12 +397,17 @@ int mlir::credo::trainCommand(const DriverOptions &opts) {
     if (ec)
       return error("cannot write '" + opts.metrics + "': " + ec.message());
   }
+  std::string optimizerState;
+  for (const TensorInfo &p : info->params)
+    if (!weights.count(p.name))
+      optimizerState += (optimizerState.empty() ? "" : ",") + p.name;
   auto saveCheckpoint = [&](const std::string &path, int64_t epoch) {
     std::string e = std::to_string(epoch);
-    const char *keys[] = {"credo.epoch"};
-    const char *values[] = {e.c_str()};
+    const char *keys[] = {"credo.epoch", "credo.optimizer_state"};
+    const char *values[] = {e.c_str(), optimizerState.c_str()};
     return credo_model_save_with_metadata(m.model, path.c_str(), keys, values,
-                                          1) == CREDO_OK;
+                                          optimizerState.empty() ? 1 : 2) ==
+           CREDO_OK;
   };
 
   const bool tty = ::isatty(STDOUT_FILENO);

@@ -238,6 +238,7 @@ uint32_t paramsChecksum(const credo_model *m) {
 }
 
 constexpr const char *kChecksumKey = "credo.crc32";
+constexpr const char *kStateKey = "credo.optimizer_state";
 
 } // namespace
 
@@ -522,15 +523,25 @@ credo_status credo_model_load(credo_model *model, const char *path) {
     }
     sources.push_back(found);
   }
+  // Tensors the model lacks are an error, except optimizer state that a
+  // training checkpoint lists in "credo.optimizer_state" (a model built
+  // for inference loads the weights and leaves the state).
+  std::string state;
+  for (size_t i = 0; i < set.metadata_count; ++i)
+    if (std::string(set.metadata_keys[i]) == kStateKey)
+      state = "," + std::string(set.metadata_values[i]) + ",";
   for (size_t i = 0; i < set.count; ++i)
-    if (!used[i])
+    if (!used[i] && state.find("," + std::string(set.items[i].name) + ",") ==
+                        std::string::npos)
       return fail(CREDO_ERR_NOT_FOUND,
                   where + "unexpected tensor '" + set.items[i].name +
                       "' (not a parameter of model '" + model->name + "')");
-  // Verify the checksum over the file's data before touching the model.
+  // Verify the checksum over all of the file's data before touching the
+  // model.
   uint32_t crc = 0;
-  for (const credo_tensor *t : sources)
-    crc = crc32(crc, t->data, credo_tensor_nbytes(t));
+  for (size_t i = 0; i < set.count; ++i)
+    crc = crc32(crc, set.items[i].tensor.data,
+                credo_tensor_nbytes(&set.items[i].tensor));
   for (size_t i = 0; i < set.metadata_count; ++i)
     if (std::string(set.metadata_keys[i]) == kChecksumKey &&
         std::string(set.metadata_values[i]) != std::to_string(crc))
