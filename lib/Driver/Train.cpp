@@ -389,8 +389,14 @@ int mlir::credo::trainCommand(const DriverOptions &opts) {
     return 100.0 * double(correct) / double(testN);
   };
 
+  // Metrics: JSON lines, or CSV (with a header row in a new file) when the
+  // file name ends in .csv.
   std::unique_ptr<llvm::raw_fd_ostream> metrics;
+  const bool csv = llvm::StringRef(opts.metrics).ends_with(".csv");
+  bool csvHeader = false;
   if (!opts.metrics.empty()) {
+    uint64_t size = 0;
+    csvHeader = csv && (llvm::sys::fs::file_size(opts.metrics, size) || !size);
     std::error_code ec;
     metrics = std::make_unique<llvm::raw_fd_ostream>(opts.metrics, ec,
                                                      llvm::sys::fs::OF_Append);
@@ -506,7 +512,7 @@ int mlir::credo::trainCommand(const DriverOptions &opts) {
       return kInterrupted;
     }
     // Dying-ReLU report: Pr[y > 0] per layer, and units never active.
-    std::string activationsJson;
+    std::string activationsJson, activationsCsv, activationsCsvHeader;
     for (Counter &c : counters) {
       double positives = 0;
       int64_t dead = 0;
@@ -525,6 +531,8 @@ int mlir::credo::trainCommand(const DriverOptions &opts) {
                          "\": {\"p_active\": " + std::to_string(p) +
                          ", \"dead\": " + std::to_string(dead) +
                          ", \"units\": " + std::to_string(c.total.size()) + "}";
+      activationsCsv += "," + std::to_string(p) + "," + std::to_string(dead);
+      activationsCsvHeader += "," + c.layer + "_p_active," + c.layer + "_dead";
       std::fill(c.total.begin(), c.total.end(), 0.0);
     }
     std::optional<double> accuracy = evaluate();
@@ -538,7 +546,18 @@ int mlir::credo::trainCommand(const DriverOptions &opts) {
                  << " %, " << formatCount(rate) << " samples/s ("
                  << llvm::format("%.1f", seconds) << " s)\n";
     llvm::outs().flush();
-    if (metrics) {
+    if (metrics && csv) {
+      if (csvHeader)
+        *metrics << "epoch,train_loss,test_accuracy,lr,samples_per_s,seconds"
+                 << activationsCsvHeader << "\n";
+      csvHeader = false;
+      *metrics << epoch + 1 << "," << llvm::format("%.6f", trainLoss) << ","
+               << llvm::format("%.4f", *accuracy) << ","
+               << llvm::format("%.6g", lr) << "," << llvm::format("%.1f", rate)
+               << "," << llvm::format("%.3f", seconds) << activationsCsv
+               << "\n";
+      metrics->flush();
+    } else if (metrics) {
       *metrics << "{\"epoch\": " << epoch + 1
                << ", \"train_loss\": " << llvm::format("%.6f", trainLoss)
                << ", \"test_accuracy\": " << llvm::format("%.4f", *accuracy)

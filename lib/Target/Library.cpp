@@ -259,6 +259,10 @@ LogicalResult mlir::credo::addLibraryApi(ModuleOp module,
     b.create<LLVM::BrOp>(loc, ValueRange{status}, exit);
     b.setInsertionPointToEnd(exit);
     b.create<LLVM::ReturnOp>(loc, exit->getArgument(0));
+
+    // NAME_eval_step: the forward pass on a batch, for metrics.
+    SmallVector<Type> forwardArgs(1 + inputs + info.outputs.size(), ptr);
+    forwarder(b, module, n + "_eval_step", n + "_forward", i32, forwardArgs);
   }
   return success();
 }
@@ -335,6 +339,13 @@ std::string mlir::credo::generateHeader(const ModelInfo &info) {
     for (const TensorInfo &t : info.inputs)
       os << ",\n    const " << cType(t) << " *" << t.name;
     os << ",\n    float lr, float *loss);\n\n";
+    os << "/* Evaluates a batch: the same as " << n << "_forward. */\n"
+       << "credo_status " << n << "_eval_step(" << n << "_model *model";
+    for (const TensorInfo &t : info.inputs)
+      os << ",\n    const " << cType(t) << " *" << t.name;
+    for (const TensorInfo &t : info.outputs)
+      os << ",\n    " << cType(t) << " *" << t.name;
+    os << ");\n\n";
   }
   os << "/* The metadata text that describes this model to the runtime. */\n"
      << "const char *" << n << "_metadata(void);\n\n"

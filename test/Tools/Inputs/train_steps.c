@@ -25,6 +25,10 @@ int main(void) {
   }
   if (fashion_mnist_mlp_forward(m, x, labels, logits, &forward) != CREDO_OK)
     return 3;
+  float eval = 0;
+  if (fashion_mnist_mlp_eval_step(m, x, labels, logits, &eval) != CREDO_OK ||
+      eval != forward)
+    return 6;
   printf("loss %.4f -> %.4f, forward %.4f\n", first, loss, forward);
   if (!(loss < 0.5f * first) || !(forward <= loss))
     return 4;
