@@ -373,3 +373,36 @@ TEST(RuntimeMemory, ReusesFreedBlocksOfTheSameSize) {
   _mlir_memref_to_llvm_free(nullptr);
 }
 } // namespace
+
+namespace {
+TEST(RuntimeKernels, BlockedPoolingMatchesLoops) {
+  // 16 channels: the pooling runs on a channel-blocked layout with staged
+  // reorders, which must be invisible to the caller.
+  const int B = 2, C = 16, H = 7, W = 6, K = 2, S = 2;
+  const int OH = (H - K) / S + 1, OW = (W - K) / S + 1;
+  auto x = randomVector(B * C * H * W, 9);
+  std::vector<float> y(B * C * OH * OW), ref(y.size()), avg(y.size()),
+      refAvg(y.size());
+  for (int bc = 0; bc < B * C; ++bc)
+    for (int i = 0; i < OH; ++i)
+      for (int j = 0; j < OW; ++j) {
+        float best = -1e30f;
+        double sum = 0;
+        for (int p = 0; p < K; ++p)
+          for (int q = 0; q < K; ++q) {
+            float v = x[(bc * H + i * S + p) * W + j * S + q];
+            best = std::max(best, v);
+            sum += v;
+          }
+        ref[(bc * OH + i) * OW + j] = best;
+        refAvg[(bc * OH + i) * OW + j] = float(sum / (K * K));
+      }
+  credo_rt_max_pool2d_f32(x.data(), y.data(), B, C, H, W, K, K, S, S, 0, 0, OH,
+                          OW);
+  credo_rt_avg_pool2d_f32(x.data(), avg.data(), B, C, H, W, K, K, S, S, 0, 0,
+                          OH, OW);
+  ASSERT_EQ(credo_rt_take_status(), CREDO_OK) << credo_last_error();
+  expectClose(y, ref, 0);
+  expectClose(avg, refAvg, 1e-6);
+}
+} // namespace

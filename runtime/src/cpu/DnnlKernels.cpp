@@ -43,11 +43,20 @@ stream &cpuStream() {
 }
 
 /// A primitive with its memory objects, in the order of the data handles
-/// that each call passes.
+/// that each call passes. An argument whose layout the primitive chose
+/// (format_tag::any, e.g. a blocked convolution layout) is staged: the
+/// caller's plain buffer is reordered into an internal buffer before the
+/// primitive runs (inputs) or back from it afterwards (outputs).
 struct Cached {
   primitive prim;
-  std::vector<std::pair<int, memory>> args;
-  std::unordered_map<int, memory> argMap; ///< built once from `args`
+  std::vector<std::pair<int, memory>> args; ///< the callers' plain buffers
+  std::unordered_map<int, memory> argMap;   ///< what the primitive sees
+  struct Staging {
+    reorder copy;
+    memory from, to;
+    bool output;
+  };
+  std::vector<Staging> staging;
 
   void run(std::initializer_list<void *> handles) {
     if (argMap.empty())
@@ -56,7 +65,13 @@ struct Cached {
     size_t i = 0;
     for (void *h : handles)
       args[i++].second.set_data_handle(h); // shared with argMap's copies
+    for (Staging &s : staging)
+      if (!s.output)
+        s.copy.execute(cpuStream(), s.from, s.to);
     prim.execute(cpuStream(), argMap);
+    for (Staging &s : staging)
+      if (s.output)
+        s.copy.execute(cpuStream(), s.from, s.to);
     cpuStream().wait();
   }
 };
@@ -133,6 +148,35 @@ enum KernelKind : int64_t {
   kSoftplus
 };
 
+/// One argument of a staged primitive: its id, the caller's plain layout,
+/// the layout the primitive chose, and whether the primitive writes it.
+struct StagedArg {
+  int id;
+  memory::desc plain, chosen;
+  bool output;
+};
+
+/// A primitive whose arguments may need reorders to and from the layouts
+/// it chose; args are listed in the order of the call's data handles.
+Cached staged(primitive prim, const std::vector<StagedArg> &list) {
+  Cached c{std::move(prim), {}, {}, {}};
+  for (const StagedArg &a : list) {
+    memory user = mem(a.plain);
+    c.args.push_back({a.id, user});
+    if (a.chosen == a.plain) {
+      c.argMap.emplace(a.id, user);
+      continue;
+    }
+    memory internal(a.chosen, cpuEngine()); // owns its buffer
+    c.argMap.emplace(a.id, internal);
+    if (a.output)
+      c.staging.push_back({reorder(internal, user), internal, user, true});
+    else
+      c.staging.push_back({reorder(user, internal), user, internal, false});
+  }
+  return c;
+}
+
 /// Sets up a primitive's memory objects: src, weights, dst (+ bias).
 Cached withArgs(primitive prim, const memory::desc &src,
                 const memory::desc &wei, const memory::desc &dst,
@@ -141,6 +185,7 @@ Cached withArgs(primitive prim, const memory::desc &src,
            {{DNNL_ARG_SRC, mem(src)},
             {DNNL_ARG_WEIGHTS, mem(wei)},
             {DNNL_ARG_DST, mem(dst)}},
+           {},
            {}};
   if (bias)
     c.args.push_back({DNNL_ARG_BIAS, mem(*bias)});
@@ -189,12 +234,23 @@ void conv(const float *x, const float *w, const float *b, float *y,
     auto src = plain({B, C, H, W}), wei = plain({O, C, KH, KW}),
          dst = plain({B, O, OH, OW});
     auto bmd = bias ? plain({O}) : memory::desc();
-    convolution_forward::desc d(prop_kind::forward_inference,
-                                algorithm::convolution_direct, src, wei, bmd,
-                                dst, {SH, SW}, {PH, PW}, {PH, PW});
+    // Let oneDNN choose its fastest (blocked) layouts; staged reorders keep
+    // the callers' buffers plain.
+    auto any = [](const memory::desc &md) {
+      return memory::desc(md.dims(), memory::data_type::f32,
+                          memory::format_tag::any);
+    };
+    convolution_forward::desc d(
+        prop_kind::forward_inference, algorithm::convolution_direct, any(src),
+        any(wei), bmd, any(dst), {SH, SW}, {PH, PW}, {PH, PW});
     convolution_forward::primitive_desc pd(d, postOps(post), cpuEngine());
-    return withArgs(convolution_forward(pd), src, wei, dst,
-                    bias ? &bmd : nullptr);
+    std::vector<StagedArg> list = {
+        {DNNL_ARG_SRC, src, pd.src_desc(), false},
+        {DNNL_ARG_WEIGHTS, wei, pd.weights_desc(), false},
+        {DNNL_ARG_DST, dst, pd.dst_desc(), true}};
+    if (bias)
+      list.push_back({DNNL_ARG_BIAS, bmd, bmd, false});
+    return staged(convolution_forward(pd), list);
   };
   Key key =
       makeKey(kConv, B, C, H, W, O, KH, KW, SH, SW, PH, PW, OH, OW, bias, post);
@@ -226,26 +282,30 @@ void convGrad(bool weights, const float *a, const float *b, float *out,
   auto make = [&] {
     auto src = plain({B, C, H, W}), wei = plain({O, C, KH, KW}),
          dst = plain({B, O, OH, OW});
+    auto any = [](const memory::desc &md) {
+      return memory::desc(md.dims(), memory::data_type::f32,
+                          memory::format_tag::any);
+    };
     memory::dims strides = {SH, SW}, pad = {PH, PW};
-    auto hint = convForwardHint(src, wei, dst, strides, pad);
+    auto hint = convForwardHint(any(src), any(wei), any(dst), strides, pad);
     if (weights) {
-      convolution_backward_weights::desc d(algorithm::convolution_direct, src,
-                                           wei, dst, strides, pad, pad);
+      convolution_backward_weights::desc d(algorithm::convolution_direct,
+                                           any(src), any(wei), any(dst),
+                                           strides, pad, pad);
       convolution_backward_weights::primitive_desc pd(d, cpuEngine(), hint);
-      return Cached{convolution_backward_weights(pd),
-                    {{DNNL_ARG_SRC, mem(src)},
-                     {DNNL_ARG_DIFF_DST, mem(dst)},
-                     {DNNL_ARG_DIFF_WEIGHTS, mem(wei)}},
-                    {}};
+      return staged(
+          convolution_backward_weights(pd),
+          {{DNNL_ARG_SRC, src, pd.src_desc(), false},
+           {DNNL_ARG_DIFF_DST, dst, pd.diff_dst_desc(), false},
+           {DNNL_ARG_DIFF_WEIGHTS, wei, pd.diff_weights_desc(), true}});
     }
-    convolution_backward_data::desc d(algorithm::convolution_direct, src, wei,
-                                      dst, strides, pad, pad);
+    convolution_backward_data::desc d(algorithm::convolution_direct, any(src),
+                                      any(wei), any(dst), strides, pad, pad);
     convolution_backward_data::primitive_desc pd(d, cpuEngine(), hint);
-    return Cached{convolution_backward_data(pd),
-                  {{DNNL_ARG_DIFF_DST, mem(dst)},
-                   {DNNL_ARG_WEIGHTS, mem(wei)},
-                   {DNNL_ARG_DIFF_SRC, mem(src)}},
-                  {}};
+    return staged(convolution_backward_data(pd),
+                  {{DNNL_ARG_DIFF_DST, dst, pd.diff_dst_desc(), false},
+                   {DNNL_ARG_WEIGHTS, wei, pd.weights_desc(), false},
+                   {DNNL_ARG_DIFF_SRC, src, pd.diff_src_desc(), true}});
   };
   Key key = makeKey(weights ? kConvGradWeight : kConvGradInput, B, C, H, W, O,
                     KH, KW, SH, SW, PH, PW, OH, OW);
@@ -259,22 +319,31 @@ void pool(bool isMax, const float *x, float *y, std::array<int64_t, 12> s) {
                 OW = s[11];
   Key key = makeKey(isMax ? kMaxPool : kAvgPool, B, C, H, W, KH, KW, SH, SW, PH,
                     PW, OH, OW);
-  runCached(
-      isMax ? "max_pool2d" : "avg_pool2d", key, {const_cast<float *>(x), y},
-      [&] {
-        auto src = plain({B, C, H, W}), dst = plain({B, C, OH, OW});
-        // oneDNN's right padding is whatever makes the windows fit.
-        memory::dims padR = {(OH - 1) * SH + KH - H - PH,
-                             (OW - 1) * SW + KW - W - PW};
-        pooling_forward::desc d(prop_kind::forward_inference,
-                                isMax ? algorithm::pooling_max
-                                      : algorithm::pooling_avg_exclude_padding,
-                                src, dst, {SH, SW}, {KH, KW}, {PH, PW}, padR);
-        pooling_forward::primitive_desc pd(d, cpuEngine());
-        return Cached{pooling_forward(pd),
-                      {{DNNL_ARG_SRC, mem(src)}, {DNNL_ARG_DST, mem(dst)}},
-                      {}};
-      });
+  runCached(isMax ? "max_pool2d" : "avg_pool2d", key,
+            {const_cast<float *>(x), y}, [&] {
+              auto src = plain({B, C, H, W}), dst = plain({B, C, OH, OW});
+              // oneDNN's right padding is whatever makes the windows fit.
+              memory::dims padR = {(OH - 1) * SH + KH - H - PH,
+                                   (OW - 1) * SW + KW - W - PW};
+              // Plain NCHW pooling has only a slow reference implementation:
+              // channel-blocked layouts (staged reorders) use the JIT ones.
+              memory::desc blocked =
+                  C % 8 == 0
+                      ? memory::desc({B, C, H, W}, memory::data_type::f32,
+                                     memory::format_tag::nChw8c)
+                      : src;
+              memory::desc anyDst({B, C, OH, OW}, memory::data_type::f32,
+                                  memory::format_tag::any);
+              pooling_forward::desc d(
+                  prop_kind::forward_inference,
+                  isMax ? algorithm::pooling_max
+                        : algorithm::pooling_avg_exclude_padding,
+                  blocked, anyDst, {SH, SW}, {KH, KW}, {PH, PW}, padR);
+              pooling_forward::primitive_desc pd(d, cpuEngine());
+              return staged(pooling_forward(pd),
+                            {{DNNL_ARG_SRC, src, pd.src_desc(), false},
+                             {DNNL_ARG_DST, dst, pd.dst_desc(), true}});
+            });
 }
 
 void eltwise(KernelKind kind, algorithm alg, const char *name, const float *x,
@@ -285,6 +354,7 @@ void eltwise(KernelKind kind, algorithm alg, const char *name, const float *x,
     eltwise_forward::primitive_desc pd(d, cpuEngine());
     return Cached{eltwise_forward(pd),
                   {{DNNL_ARG_SRC, mem(md)}, {DNNL_ARG_DST, mem(md)}},
+                  {},
                   {}};
   });
 }
@@ -357,6 +427,7 @@ void credo_rt_softmax_f32(const float *x, float *y, int64_t outer, int64_t axis,
               softmax_forward::primitive_desc pd(d, cpuEngine());
               return Cached{softmax_forward(pd),
                             {{DNNL_ARG_SRC, mem(md)}, {DNNL_ARG_DST, mem(md)}},
+                            {},
                             {}};
             });
 }
