@@ -66,14 +66,15 @@ int main(int argc, char **argv) {
   for (int a = 2; a < argc; ++a) {
     int64_t batch = std::atoll(argv[a]);
     int64_t samples = batch == 1 ? 1000 : testSamples;
-    std::string lib = std::string(argv[1]) + "/b" + argv[a] +
-                      "/libmlp_inference.so";
+    std::string lib =
+        std::string(argv[1]) + "/b" + argv[a] + "/libmlp_inference.so";
     void *handle = dlopen(lib.c_str(), RTLD_NOW | RTLD_LOCAL);
     if (!handle) {
       std::fprintf(stderr, "mlp_forward: %s\n", dlerror());
       return 1;
     }
-    auto create = reinterpret_cast<Create>(dlsym(handle, "mlp_inference_create"));
+    auto create =
+        reinterpret_cast<Create>(dlsym(handle, "mlp_inference_create"));
     auto forward =
         reinterpret_cast<Forward>(dlsym(handle, "mlp_inference_forward"));
     credo_model *model = nullptr;
@@ -104,12 +105,13 @@ int main(int argc, char **argv) {
       weights.emplace_back(k * n, 0.01f);
       biases.emplace_back(n, 0.0f);
       acts[l + 1].resize(batch * n);
-      memory::desc s({batch, k}, memory::data_type::f32, memory::format_tag::ab);
+      memory::desc s({batch, k}, memory::data_type::f32,
+                     memory::format_tag::ab);
       memory::desc w({k, n}, memory::data_type::f32, memory::format_tag::ab);
       memory::desc b({1, n}, memory::data_type::f32, memory::format_tag::ab);
-      memory::desc d({batch, n}, memory::data_type::f32, memory::format_tag::ab);
-      prims.emplace_back(
-          matmul::primitive_desc(matmul::desc(s, w, b, d), eng));
+      memory::desc d({batch, n}, memory::data_type::f32,
+                     memory::format_tag::ab);
+      prims.emplace_back(matmul::primitive_desc(matmul::desc(s, w, b, d), eng));
       src.emplace_back(s, eng, acts[l].data());
       wei.emplace_back(w, eng, weights[l].data());
       bia.emplace_back(b, eng, biases[l].data());

@@ -3,8 +3,9 @@
 #
 # One epoch of the small Fashion-MNIST CNN (conv5x5(32)-pool-conv5x5(64)-
 # pool-dense(10), SGD lr 0.05, batch 64, one thread): `credoc train` and
-# PyTorch eager (../shared/bench-ref/cnn.py), one after the other in the
-# same run. Samples/s is 60000 / epoch wall time (evaluation excluded).
+# PyTorch eager (../shared/bench-ref/cnn.py), interleaved for ROUNDS rounds
+# (default 2) in the same run; medians. Samples/s is 60000 / epoch wall
+# time (evaluation excluded).
 # Results: bench/results/cnn_train.json and a table on stdout.
 #
 #===----------------------------------------------------------------------===#
@@ -17,21 +18,32 @@ trap 'rm -rf "$work"' EXIT
 mkdir -p "$root/bench/results"
 export OMP_NUM_THREADS=1
 
-/usr/bin/time -f "%M" -o "$work/credo_rss" "$build/bin/credoc" train \
-  "$root/examples/fashion_mnist_cnn.json" --epochs 1 --threads 1 \
-  --metrics "$work/credo.jsonl" > "$work/credo.log"
-REFS_OUT="$work/torch" /usr/bin/time -f "%M" -o "$work/torch_rss" \
-  python3 "$refs/cnn.py" --threads 1 --epochs 1 --no-infer > "$work/torch.log" 2>&1
+rounds="${ROUNDS:-2}"
+for r in $(seq "$rounds"); do
+  /usr/bin/time -f "%M" -o "$work/credo_rss$r" "$build/bin/credoc" train \
+    "$root/examples/fashion_mnist_cnn.json" --epochs 1 --threads 1 \
+    --metrics "$work/credo$r.jsonl" > "$work/credo$r.log"
+  REFS_OUT="$work/torch$r" /usr/bin/time -f "%M" -o "$work/torch_rss$r" \
+    python3 "$refs/cnn.py" --threads 1 --epochs 1 --no-infer --tag "_r$r" \
+    > "$work/torch$r.log" 2>&1
+done
 
-python3 - "$work" "$root/bench/results/cnn_train.json" <<'PY'
-import glob, json, os, sys
-work, out = sys.argv[1], sys.argv[2]
-m = json.loads(open(os.path.join(work, "credo.jsonl")).readline())
-t = json.load(open(glob.glob(os.path.join(work, "torch", "*.json"))[0]))["summary"]["t1"]
-res = {"credo_samples_per_s": 60000 / m["seconds"], "credo_acc_ep1": m["test_accuracy"],
-       "torch_samples_per_s": t["samples_per_s_epoch1"], "torch_acc_ep1": 100 * t["acc_ep1"],
-       "credo_peak_rss_mib": int(open(os.path.join(work, "credo_rss")).read().split()[-1]) / 1024,
-       "torch_peak_rss_mib": int(open(os.path.join(work, "torch_rss")).read().split()[-1]) / 1024}
+python3 - "$work" "$rounds" "$root/bench/results/cnn_train.json" <<'PY'
+import glob, json, os, statistics, sys
+work, rounds, out = sys.argv[1], int(sys.argv[2]), sys.argv[3]
+med = statistics.median
+c_rate, c_acc, c_rss, t_rate, t_acc, t_rss = [], [], [], [], [], []
+for r in range(1, rounds + 1):
+    m = json.loads(open(os.path.join(work, f"credo{r}.jsonl")).readline())
+    t = json.load(open(glob.glob(os.path.join(work, f"torch{r}", "*.json"))[0]))["summary"]["t1"]
+    c_rate.append(60000 / m["seconds"]); c_acc.append(m["test_accuracy"])
+    t_rate.append(t["samples_per_s_epoch1"]); t_acc.append(100 * t["acc_ep1"])
+    c_rss.append(int(open(os.path.join(work, f"credo_rss{r}")).read().split()[-1]) / 1024)
+    t_rss.append(int(open(os.path.join(work, f"torch_rss{r}")).read().split()[-1]) / 1024)
+res = {"credo_samples_per_s": med(c_rate), "credo_acc_ep1": med(c_acc),
+       "torch_samples_per_s": med(t_rate), "torch_acc_ep1": med(t_acc),
+       "credo_peak_rss_mib": med(c_rss), "torch_peak_rss_mib": med(t_rss),
+       "rounds": {"credo_samples_per_s": c_rate, "torch_samples_per_s": t_rate}}
 res["speedup"] = res["credo_samples_per_s"] / res["torch_samples_per_s"]
 json.dump(res, open(out, "w"), indent=2)
 print("| | samples/s (train) | test accuracy after 1 epoch | peak RSS |")

@@ -9,6 +9,8 @@
 
 #include "credo/Transforms/Passes.h"
 
+#include "NodeName.h"
+
 #include "Credo/IR/CredoInterfaces.h"
 #include "Credo/IR/CredoOps.h"
 #include "mlir/Dialect/Arith/IR/Arith.h"
@@ -26,17 +28,6 @@ using namespace mlir;
 using namespace mlir::credo;
 
 namespace {
-
-/// The node name a location carries (NameLoc, possibly nested), or "".
-StringRef nodeName(Location loc) {
-  if (auto name = dyn_cast<NameLoc>(loc))
-    return name.getName().getValue();
-  if (auto fused = dyn_cast<FusedLoc>(loc))
-    for (Location inner : fused.getLocations())
-      if (StringRef n = nodeName(inner); !n.empty())
-        return n;
-  return "";
-}
 
 struct Autodiff : public mlir::credo::impl::CredoAutodiffBase<Autodiff> {
   using CredoAutodiffBase::CredoAutodiffBase;

@@ -9,6 +9,8 @@
 
 #include "credo/Transforms/Passes.h"
 
+#include "NodeName.h"
+
 #include "Credo/IR/CredoOps.h"
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
@@ -23,17 +25,6 @@ using namespace mlir;
 using namespace mlir::credo;
 
 namespace {
-
-/// The node name of a location, or "".
-std::string nodeOf(Location loc) {
-  if (auto name = dyn_cast<NameLoc>(loc))
-    return name.getName().str();
-  if (auto fused = dyn_cast<FusedLoc>(loc))
-    for (Location inner : fused.getLocations())
-      if (std::string n = nodeOf(inner); !n.empty())
-        return n;
-  return "";
-}
 
 struct InstrumentActivations
     : public mlir::credo::impl::CredoInstrumentActivationsBase<
@@ -72,7 +63,7 @@ struct InstrumentActivations
           loc, ValueRange{positive},
           ArrayRef<NamedAttribute>{builder.getNamedAttr(
               "dims", builder.getDenseI64ArrayAttr(dims))}));
-      std::string node = nodeOf(loc);
+      std::string node = nodeName(loc).str();
       if (node.empty())
         node = "relu" + std::to_string(i);
       names.push_back(builder.getDictionaryAttr(builder.getNamedAttr(

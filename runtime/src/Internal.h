@@ -11,6 +11,7 @@
 #include "credo/runtime.h"
 
 #include <string>
+#include <string_view>
 
 namespace credo::rt {
 
@@ -24,6 +25,10 @@ void failKernel(const std::string &message);
 /// directory, fsync, then rename over `path`.
 credo_status writeFileAtomically(const std::string &path, const void *data,
                                  size_t size);
+
+/// A printable, bounded copy of untrusted text for an error message
+/// (non-printable bytes as \xNN, "..." past `limit` characters).
+std::string quoteForMessage(std::string_view text, size_t limit = 80);
 
 /// Reads a whole file.
 credo_status readFile(const std::string &path, std::string &out);

@@ -69,6 +69,25 @@ credo_status writeFileAtomically(const std::string &path, const void *data,
   return CREDO_OK;
 }
 
+/// A printable, bounded copy of untrusted text for an error message.
+std::string quoteForMessage(std::string_view text, size_t limit) {
+  std::string out;
+  for (size_t i = 0; i < text.size() && i < limit; ++i) {
+    unsigned char c = static_cast<unsigned char>(text[i]);
+    if (c >= 0x20 && c < 0x7f) {
+      out += static_cast<char>(c);
+    } else {
+      static const char hex[] = "0123456789abcdef";
+      out += "\\x";
+      out += hex[c >> 4];
+      out += hex[c & 15];
+    }
+  }
+  if (text.size() > limit)
+    out += "...";
+  return out;
+}
+
 credo_status readFile(const std::string &path, std::string &out) {
   FILE *f = std::fopen(path.c_str(), "rb");
   if (!f)

@@ -15,6 +15,10 @@ Value floatConst(OpBuilder &b, Location loc, Type type, double value) {
   return b.create<arith::ConstantOp>(loc, type, b.getFloatAttr(type, value));
 }
 
+Value addFloats(OpBuilder &b, Location loc, Value acc, Value x) {
+  return b.create<arith::AddFOp>(loc, acc, x);
+}
+
 Value empty(OpBuilder &b, Location loc, RankedTensorType type) {
   return b.create<tensor::EmptyOp>(loc, type.getShape(), type.getElementType());
 }

@@ -25,6 +25,10 @@ using BodyFn = std::function<mlir::Value(mlir::OpBuilder &, mlir::Location,
 mlir::Value floatConst(mlir::OpBuilder &b, mlir::Location loc, mlir::Type type,
                        double value);
 
+/// acc + x (the combiner of sum reductions).
+mlir::Value addFloats(mlir::OpBuilder &b, mlir::Location loc, mlir::Value acc,
+                      mlir::Value x);
+
 /// tensor.empty of `type`.
 mlir::Value empty(mlir::OpBuilder &b, mlir::Location loc,
                   mlir::RankedTensorType type);

@@ -21,10 +21,6 @@ using namespace mlir::credo::linalg_builders;
 
 namespace {
 
-Value addF(OpBuilder &b, Location l, Value acc, Value x) {
-  return b.create<arith::AddFOp>(l, acc, x);
-}
-
 /// op(a) · op(b) as a linalg.generic over (i, j, k).
 struct MatmulLowering : OpRewritePattern<mlir::credo::MatmulOp> {
   using OpRewritePattern::OpRewritePattern;
@@ -54,7 +50,7 @@ struct MatmulLowering : OpRewritePattern<mlir::credo::MatmulOp> {
         ValueRange{filled(rewriter, loc, type, 0.0)}, maps, iters,
         [](OpBuilder &b, Location l, ValueRange a) {
           Value p = b.create<arith::MulFOp>(l, a[0], a[1]);
-          b.create<linalg::YieldOp>(l, ValueRange{addF(b, l, a[2], p)});
+          b.create<linalg::YieldOp>(l, ValueRange{addFloats(b, l, a[2], p)});
         });
     rewriter.replaceOp(op, generic.getResult(0));
     return success();
@@ -66,7 +62,7 @@ struct ReduceSumLowering : OpRewritePattern<mlir::credo::ReduceSumOp> {
   LogicalResult matchAndRewrite(mlir::credo::ReduceSumOp op,
                                 PatternRewriter &rewriter) const override {
     rewriter.replaceOp(op, reduce(rewriter, op.getLoc(), op.getInput(),
-                                  op.getDims(), 0.0, addF));
+                                  op.getDims(), 0.0, addFloats));
     return success();
   }
 };
@@ -140,7 +136,7 @@ struct SoftmaxGradLowering : OpRewritePattern<mlir::credo::SoftmaxGradOp> {
                     [](OpBuilder &b, Location l, ValueRange a) -> Value {
                       return b.create<arith::MulFOp>(l, a[0], a[1]);
                     });
-    Value sums = reduce(rewriter, loc, prod, {axis}, 0.0, addF);
+    Value sums = reduce(rewriter, loc, prod, {axis}, 0.0, addFloats);
     AffineMap id = rewriter.getMultiDimIdentityMap(rank);
     rewriter.replaceOp(
         op, mapped(rewriter, loc, type, {op.getGrad(), op.getOutput(), sums},
@@ -178,7 +174,7 @@ struct SoftmaxCrossEntropyGradLowering
                           return b.create<math::ExpOp>(
                               l, b.create<arith::SubFOp>(l, a[0], a[1]));
                         });
-    Value sums = reduce(rewriter, loc, exps, {1}, 0.0, addF);
+    Value sums = reduce(rewriter, loc, exps, {1}, 0.0, addFloats);
     rewriter.replaceOp(
         op,
         mapped(rewriter, loc, type,

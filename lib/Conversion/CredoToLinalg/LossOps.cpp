@@ -21,10 +21,6 @@ using namespace mlir::credo::linalg_builders;
 
 namespace {
 
-Value addF(OpBuilder &b, Location l, Value acc, Value x) {
-  return b.create<arith::AddFOp>(l, acc, x);
-}
-
 /// Divides the rank-0 tensor `sum` by `n`.
 Value meanOf(OpBuilder &b, Location loc, Value sum, int64_t n) {
   auto type = cast<RankedTensorType>(sum.getType());
@@ -60,7 +56,7 @@ struct SoftmaxCrossEntropyLowering
                              return b.create<math::ExpOp>(
                                  l, b.create<arith::SubFOp>(l, a[0], a[1]));
                            });
-    Value sums = reduce(rewriter, loc, shifted, {1}, 0.0, addF);
+    Value sums = reduce(rewriter, loc, shifted, {1}, 0.0, addFloats);
     auto rowType = RankedTensorType::get({batch}, elt);
     Value perRow = elementwise(
         rewriter, loc, rowType, {op.getLabels(), max, sums},
@@ -77,7 +73,7 @@ struct SoftmaxCrossEntropyLowering
               b.create<arith::AddFOp>(l, b.create<math::LogOp>(l, a[2]), a[1]);
           return b.create<arith::SubFOp>(l, lse, picked);
         });
-    Value total = reduce(rewriter, loc, perRow, {0}, 0.0, addF);
+    Value total = reduce(rewriter, loc, perRow, {0}, 0.0, addFloats);
     rewriter.replaceOp(op, meanOf(rewriter, loc, total, batch));
     return success();
   }
@@ -98,7 +94,7 @@ struct MseLowering : OpRewritePattern<mlir::credo::MseOp> {
     SmallVector<int64_t> all;
     for (int64_t d = 0; d < type.getRank(); ++d)
       all.push_back(d);
-    Value total = reduce(rewriter, loc, sq, all, 0.0, addF);
+    Value total = reduce(rewriter, loc, sq, all, 0.0, addFloats);
     rewriter.replaceOp(op, meanOf(rewriter, loc, total, type.getNumElements()));
     return success();
   }

@@ -40,25 +40,6 @@ bool isSpace(char c) {
          c == '\v';
 }
 
-/// A printable, bounded copy of untrusted text for an error message.
-std::string quoteForMessage(std::string_view text, size_t limit = 80) {
-  std::string out;
-  for (size_t i = 0; i < text.size() && i < limit; ++i) {
-    unsigned char c = static_cast<unsigned char>(text[i]);
-    if (c >= 0x20 && c < 0x7f) {
-      out += static_cast<char>(c);
-    } else {
-      static const char hex[] = "0123456789abcdef";
-      out += "\\x";
-      out += hex[c >> 4];
-      out += hex[c & 15];
-    }
-  }
-  if (text.size() > limit)
-    out += "...";
-  return out;
-}
-
 /// Maps a .npy descr to a Credo dtype, or explains why it is not supported.
 bool parseDescr(const std::string &descr, credo_dtype &dtype,
                 std::string &why) {
