@@ -8,7 +8,7 @@
 //
 //===----------------------------------------------------------------------===//
 
-#include "credo/Driver/Driver.h"
+#include "Common.h"
 
 #include "credo/Frontend/GraphImporter.h"
 #include "credo/InitCredo.h"
@@ -41,62 +41,9 @@
 
 using namespace mlir;
 using namespace mlir::credo;
+using namespace mlir::credo::driver;
 
 namespace {
-
-constexpr int kOk = 0, kUserError = 1;
-constexpr uint64_t kMaxModelBytes = 256u << 20;
-
-int error(const llvm::Twine &message) {
-  llvm::errs() << "credoc: error: " << message << "\n";
-  return kUserError;
-}
-
-/// The runtime's message for a failed call.
-int runtimeError(const llvm::Twine &context) {
-  return error(context + ": " + credo_last_error());
-}
-
-/// A context with every dialect Credo uses and Credo's diagnostic printer.
-struct Session {
-  Session() : context(makeRegistry()) {
-    printer = installDiagnosticPrinter(context, llvm::errs());
-  }
-  static DialectRegistry makeRegistry() {
-    DialectRegistry registry;
-    registerAllDialects(registry);
-    return registry;
-  }
-  MLIRContext context;
-  std::shared_ptr<void> printer;
-};
-
-OwningOpRef<ModuleOp> loadModel(const DriverOptions &opts,
-                                MLIRContext &context) {
-  if (opts.model.empty()) {
-    error("no model file given");
-    return nullptr;
-  }
-  if (llvm::sys::fs::is_directory(opts.model)) {
-    error("'" + opts.model + "' is a directory, not a model file");
-    return nullptr;
-  }
-  uint64_t size = 0;
-  if (!llvm::sys::fs::file_size(opts.model, size) && size > kMaxModelBytes) {
-    error("'" + opts.model + "' is larger than 256 MiB; not a model file");
-    return nullptr;
-  }
-  auto buffer = llvm::MemoryBuffer::getFileOrSTDIN(opts.model, true);
-  if (std::error_code ec = buffer.getError()) {
-    error("cannot read '" + opts.model + "': " + ec.message());
-    return nullptr;
-  }
-  ImportOptions importOptions;
-  importOptions.batchSize = opts.batch;
-  return importGraph((*buffer)->getBuffer(),
-                     opts.model == "-" ? "<stdin>" : opts.model, context,
-                     importOptions);
-}
 
 int writeOutput(const std::string &path,
                 const std::function<void(llvm::raw_ostream &)> &write) {
@@ -129,21 +76,6 @@ std::string describe(const TensorInfo &t) {
     s += (i ? "," : "") + std::to_string(t.shape[i]);
   return s + "]";
 }
-
-/// Owns a runtime model instance.
-struct ModelHandle {
-  credo_model *model = nullptr;
-  ~ModelHandle() { credo_model_destroy(model); }
-};
-
-/// Owns runtime tensors.
-struct Tensors {
-  std::vector<credo_tensor> list;
-  ~Tensors() {
-    for (credo_tensor &t : list)
-      credo_tensor_free(&t);
-  }
-};
 
 /// Reads every model input from its --input NAME=FILE.npy, checking names,
 /// dtypes and shapes.

@@ -9,7 +9,7 @@
 //
 //===----------------------------------------------------------------------===//
 
-#include "credo/Driver/Driver.h"
+#include "Common.h"
 
 #include "credo/Frontend/GraphImporter.h"
 #include "credo/InitCredo.h"
@@ -43,36 +43,12 @@
 
 using namespace mlir;
 using namespace mlir::credo;
+using namespace mlir::credo::driver;
 
 namespace {
 
-constexpr int kOk = 0, kUserError = 1, kInterrupted = 130;
-
 volatile std::sig_atomic_t interrupted = 0;
 void onInterrupt(int) { interrupted = 1; }
-
-int error(const llvm::Twine &message) {
-  llvm::errs() << "credoc: error: " << message << "\n";
-  return kUserError;
-}
-
-int runtimeError(const llvm::Twine &context) {
-  return error(context + ": " + credo_last_error());
-}
-
-/// Owns runtime tensors.
-struct TensorList {
-  std::vector<credo_tensor> list;
-  ~TensorList() {
-    for (credo_tensor &t : list)
-      credo_tensor_free(&t);
-  }
-};
-
-struct ModelHandle {
-  credo_model *model = nullptr;
-  ~ModelHandle() { credo_model_destroy(model); }
-};
 
 /// The training set-up read from the module's credo.training attribute.
 struct TrainingConfig {
@@ -144,20 +120,9 @@ std::string formatDuration(double seconds) {
 } // namespace
 
 int mlir::credo::trainCommand(const DriverOptions &opts) {
-  DialectRegistry registry;
-  registerAllDialects(registry);
-  MLIRContext context(registry);
-  auto printer = installDiagnosticPrinter(context, llvm::errs());
-
-  if (opts.model.empty())
-    return error("no model file given");
-  auto buffer = llvm::MemoryBuffer::getFileOrSTDIN(opts.model, true);
-  if (std::error_code ec = buffer.getError())
-    return error("cannot read '" + opts.model + "': " + ec.message());
-  ImportOptions importOptions;
-  importOptions.batchSize = opts.batch;
-  OwningOpRef<ModuleOp> module =
-      importGraph((*buffer)->getBuffer(), opts.model, context, importOptions);
+  Session session;
+  MLIRContext &context = session.context;
+  OwningOpRef<ModuleOp> module = loadModel(opts, context);
   if (!module)
     return kUserError;
   if (!(*module)->getAttr("credo.training"))
@@ -214,7 +179,7 @@ int mlir::credo::trainCommand(const DriverOptions &opts) {
                    "' (missing " + llvm::sys::path::filename(f).str() +
                    "); install it with `apt-get install "
                    "dataset-fashion-mnist` or pass --data DIR");
-  TensorList data;
+  Tensors data;
   data.list.resize(4);
   for (int i = 0; i < 4; ++i)
     if (credo_idx_read(files[i].c_str(), &data.list[i]) != CREDO_OK)
@@ -291,7 +256,7 @@ int mlir::credo::trainCommand(const DriverOptions &opts) {
     return runtimeError("cannot initialize the parameters");
   }
   credo_set_num_threads(opts.threads);
-  TensorList io;
+  Tensors io;
   io.list.resize(4);
   int64_t xShape[2] = {batch, pixels}, yShape[1] = {batch};
   if (credo_tensor_alloc(&io.list[0], CREDO_F32, 2, xShape) != CREDO_OK ||
@@ -303,7 +268,7 @@ int mlir::credo::trainCommand(const DriverOptions &opts) {
   auto *by = static_cast<int32_t *>(io.list[1].data);
   auto *lrBuf = static_cast<float *>(io.list[2].data);
   auto *lossBuf = static_cast<float *>(io.list[3].data);
-  TensorList fwdOut;
+  Tensors fwdOut;
   for (const TensorInfo &o : info->outputs) {
     credo_tensor t{};
     if (credo_tensor_alloc(&t, o.dtype == "f64" ? CREDO_F64 : CREDO_F32,

@@ -1,0 +1,72 @@
+//===- Common.cpp - What credoc's commands share ----------------*- C++ -*-===//
+//
+// Error reporting, the session context and the model loader.
+//
+//===----------------------------------------------------------------------===//
+
+#include "Common.h"
+
+#include "credo/Frontend/GraphImporter.h"
+#include "credo/InitCredo.h"
+#include "credo/Support/Diagnostics.h"
+
+#include "mlir/IR/DialectRegistry.h"
+#include "llvm/Support/FileSystem.h"
+#include "llvm/Support/MemoryBuffer.h"
+#include "llvm/Support/raw_ostream.h"
+
+using namespace mlir;
+
+namespace mlir::credo::driver {
+
+namespace {
+constexpr uint64_t kMaxModelBytes = 256u << 20;
+
+DialectRegistry makeRegistry() {
+  DialectRegistry registry;
+  registerAllDialects(registry);
+  return registry;
+}
+} // namespace
+
+int error(const llvm::Twine &message) {
+  llvm::errs() << "credoc: error: " << message << "\n";
+  return kUserError;
+}
+
+int runtimeError(const llvm::Twine &context) {
+  return error(context + ": " + credo_last_error());
+}
+
+Session::Session() : context(makeRegistry()) {
+  printer = installDiagnosticPrinter(context, llvm::errs());
+}
+
+OwningOpRef<ModuleOp> loadModel(const DriverOptions &opts,
+                                MLIRContext &context) {
+  if (opts.model.empty()) {
+    error("no model file given");
+    return nullptr;
+  }
+  if (llvm::sys::fs::is_directory(opts.model)) {
+    error("'" + opts.model + "' is a directory, not a model file");
+    return nullptr;
+  }
+  uint64_t size = 0;
+  if (!llvm::sys::fs::file_size(opts.model, size) && size > kMaxModelBytes) {
+    error("'" + opts.model + "' is larger than 256 MiB; not a model file");
+    return nullptr;
+  }
+  auto buffer = llvm::MemoryBuffer::getFileOrSTDIN(opts.model, true);
+  if (std::error_code ec = buffer.getError()) {
+    error("cannot read '" + opts.model + "': " + ec.message());
+    return nullptr;
+  }
+  ImportOptions importOptions;
+  importOptions.batchSize = opts.batch;
+  return importGraph((*buffer)->getBuffer(),
+                     opts.model == "-" ? "<stdin>" : opts.model, context,
+                     importOptions);
+}
+
+} // namespace mlir::credo::driver

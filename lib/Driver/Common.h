@@ -1,0 +1,68 @@
+//===- Common.h - What credoc's commands share ------------------*- C++ -*-===//
+//
+// Exit codes, error reporting, the MLIR context every command works in, the
+// model loader with its input checks, and owners of runtime objects.
+// Internal to lib/Driver.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef CREDO_LIB_DRIVER_COMMON_H
+#define CREDO_LIB_DRIVER_COMMON_H
+
+#include "credo/Driver/Driver.h"
+#include "credo/runtime.h"
+
+#include "mlir/IR/BuiltinOps.h"
+#include "mlir/IR/MLIRContext.h"
+#include "mlir/IR/OwningOpRef.h"
+#include "llvm/ADT/Twine.h"
+
+#include <memory>
+#include <vector>
+
+namespace mlir::credo::driver {
+
+constexpr int kOk = 0, kUserError = 1, kInterrupted = 130;
+
+/// Prints "credoc: error: MESSAGE" and returns kUserError.
+int error(const llvm::Twine &message);
+
+/// error() with the runtime's message for the failed call appended.
+int runtimeError(const llvm::Twine &context);
+
+/// A context with every dialect Credo uses and Credo's diagnostic printer.
+struct Session {
+  Session();
+  MLIRContext context;
+  std::shared_ptr<void> printer;
+};
+
+/// Reads and imports opts.model ("-" is stdin); reports what went wrong
+/// (missing, a directory, too large, unreadable, invalid) and returns null.
+OwningOpRef<ModuleOp> loadModel(const DriverOptions &opts,
+                                MLIRContext &context);
+
+/// Owns a runtime model instance.
+struct ModelHandle {
+  credo_model *model = nullptr;
+  ModelHandle() = default;
+  ModelHandle(const ModelHandle &) = delete;
+  ModelHandle &operator=(const ModelHandle &) = delete;
+  ~ModelHandle() { credo_model_destroy(model); }
+};
+
+/// Owns runtime tensors.
+struct Tensors {
+  std::vector<credo_tensor> list;
+  Tensors() = default;
+  Tensors(const Tensors &) = delete;
+  Tensors &operator=(const Tensors &) = delete;
+  ~Tensors() {
+    for (credo_tensor &t : list)
+      credo_tensor_free(&t);
+  }
+};
+
+} // namespace mlir::credo::driver
+
+#endif // CREDO_LIB_DRIVER_COMMON_H
