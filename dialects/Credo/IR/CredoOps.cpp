@@ -440,24 +440,50 @@ LogicalResult SoftmaxOp::inferReturnTypes(MLIRContext *,
 // Loss ops
 //===----------------------------------------------------------------------===//
 
-LogicalResult SoftmaxCrossEntropyOp::inferReturnTypes(
-    MLIRContext *, std::optional<Location> loc, Adaptor adaptor,
-    SmallVectorImpl<Type> &results) {
-  StringRef op = getOperationName();
-  RankedTensorType z;
-  if (failed(getFloatTensor(loc, op, adaptor.getLogits(), "logits", 2, z)))
+/// Checks logits [N, C] (float) and labels [N] (i32 or i64) of a softmax
+/// cross-entropy and returns the logits type in `z`.
+static LogicalResult checkSceOperands(std::optional<Location> loc, StringRef op,
+                                      Value logits, Value labels,
+                                      RankedTensorType &z) {
+  if (failed(getFloatTensor(loc, op, logits, "logits", 2, z)))
     return failure();
-  auto t = dyn_cast<RankedTensorType>(adaptor.getLabels().getType());
+  auto t = dyn_cast<RankedTensorType>(labels.getType());
   if (!t || !t.getElementType().isSignlessInteger() ||
       !(t.getElementType().isInteger(32) || t.getElementType().isInteger(64)))
     return ShapeError(loc, op)
            << "expects labels to be a tensor of i32 or i64 class indices, "
               "but got "
-           << adaptor.getLabels().getType();
+           << labels.getType();
   if (t.getRank() != 1 || t.getDimSize(0) != z.getDimSize(0))
     return ShapeError(loc, op) << "expects labels of shape [" << z.getDimSize(0)
                                << "] (one per logits row), but got " << t;
+  return success();
+}
+
+LogicalResult SoftmaxCrossEntropyOp::inferReturnTypes(
+    MLIRContext *, std::optional<Location> loc, Adaptor adaptor,
+    SmallVectorImpl<Type> &results) {
+  RankedTensorType z;
+  if (failed(checkSceOperands(loc, getOperationName(), adaptor.getLogits(),
+                              adaptor.getLabels(), z)))
+    return failure();
   results.push_back(RankedTensorType::get({}, z.getElementType()));
+  return success();
+}
+
+/// Checks that prediction and target of an MSE are float tensors of the same
+/// type and returns it in `p`.
+static LogicalResult checkMseOperands(std::optional<Location> loc, StringRef op,
+                                      Value prediction, Value target,
+                                      RankedTensorType &p) {
+  RankedTensorType t;
+  if (failed(getFloatTensor(loc, op, prediction, "prediction", -1, p)) ||
+      failed(getFloatTensor(loc, op, target, "target", -1, t)))
+    return failure();
+  if (p != t)
+    return ShapeError(loc, op)
+           << "expects prediction and target of the same type, but got " << p
+           << " and " << t;
   return success();
 }
 
@@ -465,23 +491,13 @@ LogicalResult MseOp::inferReturnTypes(MLIRContext *,
                                       std::optional<Location> loc,
                                       Adaptor adaptor,
                                       SmallVectorImpl<Type> &results) {
-  StringRef op = getOperationName();
-  RankedTensorType p, t;
-  if (failed(getFloatTensor(loc, op, adaptor.getPrediction(), "prediction", -1,
-                            p)) ||
-      failed(getFloatTensor(loc, op, adaptor.getTarget(), "target", -1, t)))
+  RankedTensorType p;
+  if (failed(checkMseOperands(loc, getOperationName(), adaptor.getPrediction(),
+                              adaptor.getTarget(), p)))
     return failure();
-  if (p != t)
-    return ShapeError(loc, op)
-           << "expects prediction and target of the same type, but got " << p
-           << " and " << t;
   results.push_back(RankedTensorType::get({}, p.getElementType()));
   return success();
 }
-
-//===----------------------------------------------------------------------===//
-// Gradient ops
-//===----------------------------------------------------------------------===//
 
 LogicalResult MatmulOp::inferReturnTypes(MLIRContext *,
                                          std::optional<Location> loc,
@@ -572,39 +588,27 @@ static LogicalResult checkLossGrad(std::optional<Location> loc, StringRef op,
 }
 
 LogicalResult SoftmaxCrossEntropyGradOp::inferReturnTypes(
-    MLIRContext *ctx, std::optional<Location> loc, Adaptor adaptor,
+    MLIRContext *, std::optional<Location> loc, Adaptor adaptor,
     SmallVectorImpl<Type> &results) {
-  SmallVector<Type> loss;
-  if (failed(SoftmaxCrossEntropyOp::inferReturnTypes(
-          ctx, loc,
-          SoftmaxCrossEntropyOp::Adaptor(
-              ValueRange{adaptor.getLogits(), adaptor.getLabels()},
-              adaptor.getAttributes()),
-          loss)))
-    return failure();
-  auto z = cast<RankedTensorType>(adaptor.getLogits().getType());
-  if (failed(checkLossGrad(loc, getOperationName(), adaptor.getLossGrad(),
-                           z.getElementType())))
+  StringRef op = getOperationName();
+  RankedTensorType z;
+  if (failed(checkSceOperands(loc, op, adaptor.getLogits(), adaptor.getLabels(),
+                              z)) ||
+      failed(checkLossGrad(loc, op, adaptor.getLossGrad(), z.getElementType())))
     return failure();
   results.push_back(z);
   return success();
 }
 
-LogicalResult MseGradOp::inferReturnTypes(MLIRContext *ctx,
+LogicalResult MseGradOp::inferReturnTypes(MLIRContext *,
                                           std::optional<Location> loc,
                                           Adaptor adaptor,
                                           SmallVectorImpl<Type> &results) {
   StringRef op = getOperationName();
-  RankedTensorType p, t;
-  if (failed(getFloatTensor(loc, op, adaptor.getPrediction(), "prediction", -1,
-                            p)) ||
-      failed(getFloatTensor(loc, op, adaptor.getTarget(), "target", -1, t)))
-    return failure();
-  if (p != t)
-    return ShapeError(loc, op)
-           << "expects prediction and target of the same type, but got " << p
-           << " and " << t;
-  if (failed(checkLossGrad(loc, op, adaptor.getLossGrad(), p.getElementType())))
+  RankedTensorType p;
+  if (failed(checkMseOperands(loc, op, adaptor.getPrediction(),
+                              adaptor.getTarget(), p)) ||
+      failed(checkLossGrad(loc, op, adaptor.getLossGrad(), p.getElementType())))
     return failure();
   results.push_back(p);
   return success();

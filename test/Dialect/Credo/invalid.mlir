@@ -552,7 +552,7 @@ func.func @f(%z: tensor<8x3xf32>, %t: tensor<8xi32>, %dl: tensor<f64>) {
 // -----
 
 func.func @f(%z: tensor<8x3xf32>, %t: tensor<7xi32>, %dl: tensor<f32>) {
-  // expected-error @+2 {{'credo.softmax_cross_entropy' op expects labels of shape [8] (one per logits row), but got 'tensor<7xi32>'}}
+  // expected-error @+2 {{'credo.softmax_cross_entropy_grad' op expects labels of shape [8] (one per logits row), but got 'tensor<7xi32>'}}
   // expected-error @+1 {{failed to infer returned types}}
   %0 = credo.softmax_cross_entropy_grad %z, %t, %dl : tensor<8x3xf32>, tensor<7xi32>, tensor<f32> -> tensor<8x3xf32>
   return
