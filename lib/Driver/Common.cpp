@@ -69,4 +69,16 @@ OwningOpRef<ModuleOp> loadModel(const DriverOptions &opts,
                      importOptions);
 }
 
+std::unique_ptr<JitModule> compileForJit(ModuleOp module,
+                                         const DriverOptions &opts) {
+  CpuPipelineOptions pipeline;
+  pipeline.kernels = opts.kernels;
+  if (failed(lowerToLLVMDialect(module, pipeline))) {
+    error("compilation failed");
+    return nullptr;
+  }
+  FailureOr<std::unique_ptr<JitModule>> jit = JitModule::create(module);
+  return succeeded(jit) ? std::move(*jit) : nullptr;
+}
+
 } // namespace mlir::credo::driver

@@ -10,6 +10,7 @@
 #define CREDO_LIB_DRIVER_COMMON_H
 
 #include "credo/Driver/Driver.h"
+#include "credo/Target/Compile.h"
 #include "credo/runtime.h"
 
 #include "mlir/IR/BuiltinOps.h"
@@ -41,6 +42,11 @@ struct Session {
 /// (missing, a directory, too large, unreadable, invalid) and returns null.
 OwningOpRef<ModuleOp> loadModel(const DriverOptions &opts,
                                 MLIRContext &context);
+
+/// Lowers `module` through the CPU pipeline (opts.kernels) and JIT-compiles
+/// it; reports a failure and returns null.
+std::unique_ptr<JitModule> compileForJit(ModuleOp module,
+                                         const DriverOptions &opts);
 
 /// Owns a runtime model instance.
 struct ModelHandle {

@@ -234,12 +234,8 @@ int mlir::credo::runCommand(const DriverOptions &opts) {
     return kUserError;
 
   // Compile, run, write the outputs.
-  CpuPipelineOptions pipeline;
-  pipeline.kernels = opts.kernels;
-  if (failed(lowerToLLVMDialect(*module, pipeline)))
-    return error("compilation failed");
-  FailureOr<std::unique_ptr<JitModule>> jit = JitModule::create(*module);
-  if (failed(jit))
+  std::unique_ptr<JitModule> jit = compileForJit(*module, opts);
+  if (!jit)
     return kUserError;
   Tensors outputs;
   if (allocate(info->outputs, outputs) != kOk)
@@ -253,7 +249,7 @@ int mlir::credo::runCommand(const DriverOptions &opts) {
     args.push_back(t.data);
   credo_set_num_threads(opts.threads);
   credo_rt_take_status();
-  if (failed((*jit)->call("forward", args)))
+  if (failed(jit->call("forward", args)))
     return error("cannot call the compiled model");
   if (credo_rt_take_status() != CREDO_OK)
     return runtimeError("the model failed");
@@ -375,14 +371,9 @@ int compileGradients(Session &s, const DriverOptions &opts, GradientModel &g) {
     return kUserError;
   g.forward = *forward;
   g.gradients = *gradients;
-  CpuPipelineOptions pipeline;
-  pipeline.kernels = opts.kernels;
-  if (failed(lowerToLLVMDialect(*g.module, pipeline)))
-    return error("compilation failed");
-  FailureOr<std::unique_ptr<JitModule>> jit = JitModule::create(*g.module);
-  if (failed(jit))
+  g.jit = compileForJit(*g.module, opts);
+  if (!g.jit)
     return kUserError;
-  g.jit = std::move(*jit);
   if (credo_model_create(g.forward.metadata().c_str(), &g.instance.model) !=
       CREDO_OK)
     return runtimeError("cannot create the model");

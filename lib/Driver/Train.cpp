@@ -227,12 +227,8 @@ int mlir::credo::trainCommand(const DriverOptions &opts) {
   info = getModelInfo(*module, "forward");
   if (failed(info))
     return kUserError;
-  CpuPipelineOptions pipeline;
-  pipeline.kernels = opts.kernels;
-  if (failed(lowerToLLVMDialect(*module, pipeline)))
-    return error("compilation failed");
-  FailureOr<std::unique_ptr<JitModule>> jit = JitModule::create(*module);
-  if (failed(jit))
+  std::unique_ptr<JitModule> jit = compileForJit(*module, opts);
+  if (!jit)
     return kUserError;
 
   // The model instance; a second buffer per parameter receives each step.
@@ -339,7 +335,7 @@ int mlir::credo::trainCommand(const DriverOptions &opts) {
       args.push_back(by);
       for (credo_tensor &t : fwdOut.list)
         args.push_back(t.data);
-      if (failed((*jit)->call("forward", args)) ||
+      if (failed(jit->call("forward", args)) ||
           credo_rt_take_status() != CREDO_OK)
         return std::nullopt;
       const auto *logits =
@@ -422,7 +418,7 @@ int mlir::credo::trainCommand(const DriverOptions &opts) {
       }
       for (Counter &c : counters)
         args.push_back(c.step.data);
-      if (failed((*jit)->call("train_step", args)))
+      if (failed(jit->call("train_step", args)))
         return error("cannot call the compiled training step");
       if (credo_rt_take_status() != CREDO_OK)
         return runtimeError("the training step failed");
