@@ -9,6 +9,7 @@
 
 #include "credo/Transforms/Passes.h"
 
+#include "FuncResults.h"
 #include "NodeName.h"
 
 #include "Credo/IR/CredoOps.h"
@@ -69,14 +70,7 @@ struct InstrumentActivations
       names.push_back(builder.getDictionaryAttr(builder.getNamedAttr(
           "credo.name", builder.getStringAttr("active." + node))));
     }
-    builder.create<func::ReturnOp>(ret.getLoc(), results);
-    ret.erase();
-    SmallVector<Type> types;
-    for (Value v : results)
-      types.push_back(v.getType());
-    step.setFunctionType(
-        builder.getFunctionType(step.getArgumentTypes(), types));
-    step.setAllResultAttrs(names);
+    replaceResults(step, results, names);
   }
 };
 

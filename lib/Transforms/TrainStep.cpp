@@ -8,6 +8,8 @@
 
 #include "credo/Transforms/Passes.h"
 
+#include "FuncResults.h"
+
 #include "Credo/IR/CredoOps.h"
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
@@ -170,14 +172,7 @@ struct TrainStep : public mlir::credo::impl::CredoTrainStepBase<TrainStep> {
           "credo.name",
           builder.getStringAttr("new." + param.getSymName().str()))));
     }
-    builder.create<func::ReturnOp>(ret.getLoc(), results);
-    ret.erase();
-    SmallVector<Type> types;
-    for (Value v : results)
-      types.push_back(v.getType());
-    step.setFunctionType(
-        builder.getFunctionType(step.getArgumentTypes(), types));
-    step.setAllResultAttrs(names);
+    replaceResults(step, results, names);
   }
 };
 } // namespace

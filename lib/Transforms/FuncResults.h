@@ -1,0 +1,32 @@
+//===- FuncResults.h - Replace what a function returns ----------*- C++ -*-===//
+//
+// Passes that add results to a function (the updated parameters, the
+// activation statistics) replace its return, its type and its result names
+// in one step.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef CREDO_LIB_TRANSFORMS_FUNCRESULTS_H
+#define CREDO_LIB_TRANSFORMS_FUNCRESULTS_H
+
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/IR/Builders.h"
+
+namespace mlir::credo {
+
+/// Makes `func` return `results`, named by `resultAttrs` (one dictionary per
+/// result), in place of its current return.
+inline void replaceResults(func::FuncOp func, ValueRange results,
+                           ArrayRef<Attribute> resultAttrs) {
+  auto ret = cast<func::ReturnOp>(func.getBody().front().getTerminator());
+  OpBuilder builder(ret);
+  builder.create<func::ReturnOp>(ret.getLoc(), results);
+  ret.erase();
+  func.setFunctionType(builder.getFunctionType(func.getArgumentTypes(),
+                                               TypeRange(ValueRange(results))));
+  func.setAllResultAttrs(resultAttrs);
+}
+
+} // namespace mlir::credo
+
+#endif // CREDO_LIB_TRANSFORMS_FUNCRESULTS_H
