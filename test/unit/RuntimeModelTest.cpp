@@ -277,12 +277,12 @@ TEST(RuntimeKernels, ConvAndPoolingMatchLoops) {
         }
   credo_rt_conv2d_bias_f32(x.data(), w.data(), bias.data(), y.data(), B, C, H,
                            W, O, KH, KW, SH, SW, PH, PW, OH, OW,
-                           CREDO_POST_NONE);
+                           CREDO_POST_NONE, /*layouts=*/0);
   ASSERT_EQ(credo_rt_take_status(), CREDO_OK) << credo_last_error();
   expectClose(y, ref, 1e-5);
   credo_rt_conv2d_bias_f32(x.data(), w.data(), bias.data(), y.data(), B, C, H,
                            W, O, KH, KW, SH, SW, PH, PW, OH, OW,
-                           CREDO_POST_RELU);
+                           CREDO_POST_RELU, /*layouts=*/0);
   for (float &v : ref)
     v = std::max(v, 0.0f);
   expectClose(y, ref, 1e-5);
@@ -311,9 +311,9 @@ TEST(RuntimeKernels, ConvAndPoolingMatchLoops) {
         refAvg[(bc * PO + i) * PQ + j] = float(sum / count);
       }
   credo_rt_max_pool2d_f32(x.data(), mx.data(), B, C, H, W, PK, PK, PS, PS, PP,
-                          PP, PO, PQ);
+                          PP, PO, PQ, 0);
   credo_rt_avg_pool2d_f32(x.data(), av.data(), B, C, H, W, PK, PK, PS, PS, PP,
-                          PP, PO, PQ);
+                          PP, PO, PQ, 0);
   ASSERT_EQ(credo_rt_take_status(), CREDO_OK) << credo_last_error();
   expectClose(mx, refMax, 1e-6);
   expectClose(av, refAvg, 1e-6);
@@ -398,11 +398,106 @@ TEST(RuntimeKernels, BlockedPoolingMatchesLoops) {
         refAvg[(bc * OH + i) * OW + j] = float(sum / (K * K));
       }
   credo_rt_max_pool2d_f32(x.data(), y.data(), B, C, H, W, K, K, S, S, 0, 0, OH,
-                          OW);
+                          OW, 0);
   credo_rt_avg_pool2d_f32(x.data(), avg.data(), B, C, H, W, K, K, S, S, 0, 0,
-                          OH, OW);
+                          OH, OW, 0);
   ASSERT_EQ(credo_rt_take_status(), CREDO_OK) << credo_last_error();
   expectClose(y, ref, 0);
   expectClose(avg, refAvg, 1e-6);
+}
+
+// The channel-blocked layout is [B, C/8, H, W, 8]; conversions round-trip.
+TEST(RuntimeKernels, BlockedLayoutConversions) {
+  const int B = 2, C = 16, H = 3, W = 5;
+  auto x = randomVector(B * C * H * W, 11);
+  std::vector<float> blocked(x.size()), back(x.size());
+  credo_rt_to_blocked_f32(x.data(), blocked.data(), B, C, H, W);
+  credo_rt_from_blocked_f32(blocked.data(), back.data(), B, C, H, W);
+  ASSERT_EQ(credo_rt_take_status(), CREDO_OK) << credo_last_error();
+  for (int b = 0; b < B; ++b)
+    for (int c = 0; c < C; ++c)
+      for (int h = 0; h < H; ++h)
+        for (int w = 0; w < W; ++w)
+          ASSERT_EQ(
+              blocked[(((b * (C / 8) + c / 8) * H + h) * W + w) * 8 + c % 8],
+              x[((b * C + c) * H + h) * W + w]);
+  expectClose(back, x, 0);
+}
+
+// max_pool2d_grad against direct loops (first maximum of each window, sums
+// where windows overlap, optional ReLU mask), in both layouts, for tiling
+// and for overlapping padded windows.
+TEST(RuntimeKernels, MaxPoolGradBothLayouts) {
+  struct Case {
+    int K, S, P;
+  } cases[] = {{2, 2, 0}, {3, 1, 1}, {3, 2, 1}};
+  const int B = 2, C = 8, H = 6, W = 6;
+  auto x = randomVector(B * C * H * W, 12);
+  x[5] = x[4]; // a tie: the first maximum takes the gradient
+  for (const Case &k : cases) {
+    const int OH = (H + 2 * k.P - k.K) / k.S + 1,
+              OW = (W + 2 * k.P - k.K) / k.S + 1;
+    auto dy = randomVector(B * C * OH * OW, 13);
+    for (int relu = 0; relu < 2; ++relu) {
+      std::vector<float> ref(x.size(), 0.0f);
+      for (int bc = 0; bc < B * C; ++bc)
+        for (int i = 0; i < OH; ++i)
+          for (int j = 0; j < OW; ++j) {
+            int best = -1;
+            for (int p = 0; p < k.K; ++p)
+              for (int q = 0; q < k.K; ++q) {
+                int h = i * k.S - k.P + p, w = j * k.S - k.P + q;
+                if (h < 0 || h >= H || w < 0 || w >= W)
+                  continue;
+                int at = (bc * H + h) * W + w;
+                if (best < 0 || x[at] > x[best])
+                  best = at;
+              }
+            ref[best] += dy[(bc * OH + i) * OW + j];
+          }
+      if (relu)
+        for (size_t e = 0; e < x.size(); ++e)
+          ref[e] = x[e] > 0 ? ref[e] : 0.0f;
+      std::vector<float> plain(x.size());
+      credo_rt_max_pool2d_grad_f32(dy.data(), x.data(), plain.data(), B, C, H,
+                                   W, k.K, k.K, k.S, k.S, k.P, k.P, OH, OW, 0,
+                                   relu);
+      expectClose(plain, ref, 1e-6);
+      std::vector<float> xb(x.size()), dyb(dy.size()), dxb(x.size()),
+          dx(x.size());
+      credo_rt_to_blocked_f32(x.data(), xb.data(), B, C, H, W);
+      credo_rt_to_blocked_f32(dy.data(), dyb.data(), B, C, OH, OW);
+      credo_rt_max_pool2d_grad_f32(dyb.data(), xb.data(), dxb.data(), B, C, H,
+                                   W, k.K, k.K, k.S, k.S, k.P, k.P, OH, OW, 7,
+                                   relu);
+      credo_rt_from_blocked_f32(dxb.data(), dx.data(), B, C, H, W);
+      ASSERT_EQ(credo_rt_take_status(), CREDO_OK) << credo_last_error();
+      expectClose(dx, ref, 1e-6);
+    }
+  }
+}
+
+// The fused bias gradient is the sum of dy over batch and space, and the
+// weight gradient is the same with and without it, blocked or not.
+TEST(RuntimeKernels, ConvWeightGradWithBias) {
+  const int B = 2, C = 8, H = 5, W = 4, O = 16, K = 3, P = 1;
+  auto x = randomVector(B * C * H * W, 14),
+       dy = randomVector(B * O * H * W, 15);
+  std::vector<float> dw(O * C * K * K), dwb(dw.size()), db(O), ref(O, 0.0f);
+  for (int b = 0; b < B; ++b)
+    for (int o = 0; o < O; ++o)
+      for (int e = 0; e < H * W; ++e)
+        ref[o] += dy[(b * O + o) * H * W + e];
+  credo_rt_conv2d_grad_weight_f32(x.data(), dy.data(), dw.data(), B, C, H, W, O,
+                                  K, K, 1, 1, P, P, H, W, 0);
+  std::vector<float> xb(x.size()), dyb(dy.size());
+  credo_rt_to_blocked_f32(x.data(), xb.data(), B, C, H, W);
+  credo_rt_to_blocked_f32(dy.data(), dyb.data(), B, O, H, W);
+  credo_rt_conv2d_grad_weight_bias_f32(xb.data(), dyb.data(), dwb.data(),
+                                       db.data(), B, C, H, W, O, K, K, 1, 1, P,
+                                       P, H, W, 3);
+  ASSERT_EQ(credo_rt_take_status(), CREDO_OK) << credo_last_error();
+  expectClose(dwb, dw, 1e-5);
+  expectClose(db, ref, 1e-5);
 }
 } // namespace

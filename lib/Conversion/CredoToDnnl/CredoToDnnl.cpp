@@ -4,6 +4,14 @@
 // oneDNN become credo.call_kernel into a fresh tensor.empty, with the shapes
 // the kernel needs as i64 scalars; the pass then declares each kernel used.
 //
+// Image kernels (convolutions, pooling and their gradients) take images
+// whose channel count is a multiple of 8 in oneDNN's channel-blocked layout
+// nChw8c, a tensor<B x C/8 x H x W x 8> made by tensor.pack. Every kernel
+// packs its inputs and unpacks its outputs; pack(unpack(x)) then folds to x
+// and elementwise ops move behind the unpacks of their operands, so a chain
+// of layers stays blocked. The packs and unpacks that remain become layout
+// conversion kernels.
+//
 //===----------------------------------------------------------------------===//
 
 #include "credo/Conversion/CredoToDnnl/CredoToDnnl.h"
@@ -29,6 +37,91 @@ namespace {
 
 bool isF32(Value v) {
   return cast<RankedTensorType>(v.getType()).getElementType().isF32();
+}
+
+/// Channels per block of the blocked image layout (CREDO_CHANNEL_BLOCK).
+constexpr int64_t kBlock = 8;
+
+/// Whether `t` is an f32 image [B,C,H,W] that kernels take blocked.
+bool isBlockable(Type t) {
+  auto r = cast<RankedTensorType>(t);
+  return r.getRank() == 4 && r.getElementType().isF32() &&
+         r.getDimSize(1) % kBlock == 0;
+}
+
+/// tensor.pack of an image into [B, C/8, H, W, 8].
+Value toBlocked(OpBuilder &b, Location loc, Value image) {
+  auto type = cast<RankedTensorType>(image.getType());
+  ArrayRef<int64_t> s = type.getShape();
+  Value dest = b.create<tensor::EmptyOp>(
+      loc, ArrayRef<int64_t>{s[0], s[1] / kBlock, s[2], s[3], kBlock},
+      type.getElementType());
+  return b.create<tensor::PackOp>(
+      loc, image, dest, ArrayRef<int64_t>{1},
+      ArrayRef<OpFoldResult>{b.getIndexAttr(kBlock)});
+}
+
+/// tensor.unpack of a blocked image back to `type`.
+Value fromBlocked(OpBuilder &b, Location loc, Value blocked,
+                  RankedTensorType type) {
+  Value dest =
+      b.create<tensor::EmptyOp>(loc, type.getShape(), type.getElementType());
+  return b.create<tensor::UnPackOp>(
+      loc, blocked, dest, ArrayRef<int64_t>{1},
+      ArrayRef<OpFoldResult>{b.getIndexAttr(kBlock)});
+}
+
+/// An operand or result of a kernel call, and whether it is an image.
+struct KernelArg {
+  Value value; ///< an operand (for results: unused)
+  bool image;
+};
+
+/// Calls `kernel` on `ins` writing fresh tensors of `outTypes`; image
+/// operands and results (per the flags) that can be blocked are passed
+/// blocked, packed before and unpacked after, and scalars[layoutsSlot] is
+/// set to the `layouts` mask of credo/kernels.h (bit i: the i-th image
+/// argument, in parameter order, is blocked). Returns the plain results.
+SmallVector<Value> callImageKernel(PatternRewriter &rewriter, Location loc,
+                                   StringRef kernel, ArrayRef<KernelArg> ins,
+                                   ArrayRef<RankedTensorType> outTypes,
+                                   ArrayRef<bool> outImages,
+                                   SmallVector<int64_t> scalars,
+                                   size_t layoutsSlot) {
+  SmallVector<Value> operands, inits;
+  int64_t mask = 0, bit = 1;
+  auto blockIf = [&](bool image, Type type) {
+    bool blocked = image && isBlockable(type);
+    mask |= blocked ? bit : 0;
+    bit <<= image ? 1 : 0;
+    return blocked;
+  };
+  for (const KernelArg &a : ins)
+    operands.push_back(blockIf(a.image, a.value.getType())
+                           ? toBlocked(rewriter, loc, a.value)
+                           : a.value);
+  SmallVector<Type> types;
+  for (auto [type, image] : llvm::zip(outTypes, outImages)) {
+    RankedTensorType t = type;
+    if (blockIf(image, type)) {
+      ArrayRef<int64_t> s = type.getShape();
+      t = RankedTensorType::get({s[0], s[1] / kBlock, s[2], s[3], kBlock},
+                                type.getElementType());
+    }
+    types.push_back(t);
+    inits.push_back(rewriter.create<tensor::EmptyOp>(loc, t.getShape(),
+                                                     t.getElementType()));
+  }
+  scalars[layoutsSlot] = mask;
+  auto call = rewriter.create<CallKernelOp>(
+      loc, types, FlatSymbolRefAttr::get(rewriter.getContext(), kernel),
+      operands, inits, rewriter.getDenseI64ArrayAttr(scalars));
+  SmallVector<Value> results;
+  for (auto [result, type] : llvm::zip(call.getResults(), outTypes))
+    results.push_back(result.getType() == type
+                          ? result
+                          : fromBlocked(rewriter, loc, result, type));
+  return results;
 }
 
 /// Replaces `op` by a call of `kernel` writing a fresh tensor of the result
@@ -62,21 +155,27 @@ void rewriteDense(PatternRewriter &rewriter, mlir::credo::DenseOp op,
       {x.getDimSize(0), x.getDimSize(1), w.getDimSize(1), post});
 }
 
-/// credo.conv2d → credo_rt_conv2d[_bias]_f32(x, w, [b,] y, 13 sizes, post)
+/// credo.conv2d → credo_rt_conv2d[_bias]_f32(x, w, [b,] y, 13 sizes, post,
+/// layouts)
 void rewriteConv2D(PatternRewriter &rewriter, mlir::credo::Conv2DOp op,
                    Operation *root, PostOp post) {
-  auto x = cast<RankedTensorType>(op.getInput().getType()).getShape();
+  auto xType = cast<RankedTensorType>(op.getInput().getType());
+  auto yType = cast<RankedTensorType>(op.getType());
+  auto x = xType.getShape(), y = yType.getShape();
   auto w = cast<RankedTensorType>(op.getWeight().getType()).getShape();
-  auto y = cast<RankedTensorType>(op.getType()).getShape();
   ArrayRef<int64_t> s = op.getStrides(), p = op.getPadding();
-  SmallVector<Value> ins = {op.getInput(), op.getWeight()};
+  SmallVector<KernelArg> ins = {{op.getInput(), true}, {op.getWeight(), false}};
   if (op.getBias())
-    ins.push_back(op.getBias());
-  replaceWithKernel(
-      rewriter, root,
+    ins.push_back({op.getBias(), false});
+  rewriter.setInsertionPoint(root);
+  Value result = callImageKernel(
+      rewriter, op.getLoc(),
       op.getBias() ? "credo_rt_conv2d_bias_f32" : "credo_rt_conv2d_f32", ins,
+      {yType}, {true},
       {x[0], x[1], x[2], x[3], w[0], w[2], w[3], s[0], s[1], p[0], p[1], y[2],
-       y[3], post});
+       y[3], post, /*layouts=*/0},
+      14)[0];
+  rewriter.replaceOp(root, result);
 }
 
 /// relu(dense) or relu(conv2d) whose layer has no other use → one kernel
@@ -117,34 +216,86 @@ struct MatmulToKernel : OpRewritePattern<mlir::credo::MatmulOp> {
   }
 };
 
-/// conv2d_grad_input / conv2d_grad_weight → the oneDNN backward kernels,
-/// with the 13 sizes of the forward convolution.
-template <typename GradOp>
-struct Conv2DGradToKernel : OpRewritePattern<GradOp> {
-  Conv2DGradToKernel(MLIRContext *ctx, StringRef kernel, bool weights)
-      : OpRewritePattern<GradOp>(ctx), kernel(kernel), weights(weights) {}
-  LogicalResult matchAndRewrite(GradOp op,
+/// The 13 sizes of a convolution's kernels: x [B,C,H,W], w [O,C,KH,KW],
+/// strides, padding, and the output's [OH, OW].
+SmallVector<int64_t> convSizes(ArrayRef<int64_t> x, ArrayRef<int64_t> w,
+                               ArrayRef<int64_t> s, ArrayRef<int64_t> p,
+                               ArrayRef<int64_t> y) {
+  return {x[0], x[1], x[2], x[3], w[0], w[2], w[3],
+          s[0], s[1], p[0], p[1], y[2], y[3]};
+}
+
+/// conv2d_grad_input → credo_rt_conv2d_grad_input_f32(dy, w, dx, 13 sizes,
+/// layouts).
+struct Conv2DGradInputToKernel
+    : OpRewritePattern<mlir::credo::Conv2DGradInputOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(mlir::credo::Conv2DGradInputOp op,
                                 PatternRewriter &rewriter) const override {
-    if (!isF32(op->getOperand(0)))
+    if (!isF32(op.getGrad()))
       return failure();
-    // x and W shapes: from the op's operands or result, per direction.
-    auto dy = cast<RankedTensorType>(
-                  (weights ? op->getOperand(1) : op->getOperand(0)).getType())
-                  .getShape();
-    auto x = cast<RankedTensorType>(
-                 (weights ? op->getOperand(0) : op->getResult(0)).getType())
-                 .getShape();
-    auto w = cast<RankedTensorType>(
-                 (weights ? op->getResult(0) : op->getOperand(1)).getType())
-                 .getShape();
-    auto s = op.getStrides(), p = op.getPadding();
-    replaceWithKernel(rewriter, op, kernel, op->getOperands(),
-                      {x[0], x[1], x[2], x[3], w[0], w[2], w[3], s[0], s[1],
-                       p[0], p[1], dy[2], dy[3]});
+    auto dy = cast<RankedTensorType>(op.getGrad().getType());
+    auto dx = cast<RankedTensorType>(op.getType());
+    SmallVector<int64_t> scalars =
+        convSizes(dx.getShape(),
+                  cast<RankedTensorType>(op.getWeight().getType()).getShape(),
+                  op.getStrides(), op.getPadding(), dy.getShape());
+    scalars.push_back(/*layouts=*/0);
+    rewriter.replaceOp(
+        op,
+        callImageKernel(rewriter, op.getLoc(), "credo_rt_conv2d_grad_input_f32",
+                        {{op.getGrad(), true}, {op.getWeight(), false}}, {dx},
+                        {true}, scalars, 13));
     return success();
   }
-  std::string kernel;
-  bool weights;
+};
+
+/// A reduce_sum of `dy` over batch and space (dims 0, 2, 3), the bias
+/// gradient of the convolution whose output gradient `dy` is, if the same
+/// block holds one that `before` may be moved to.
+mlir::credo::ReduceSumOp findBiasGrad(Value dy, Operation *before) {
+  for (Operation *user : dy.getUsers()) {
+    auto sum = dyn_cast<mlir::credo::ReduceSumOp>(user);
+    if (sum && sum.getDims() == ArrayRef<int64_t>{0, 2, 3} &&
+        sum->getBlock() == before->getBlock() && before->isBeforeInBlock(sum))
+      return sum;
+  }
+  return {};
+}
+
+/// conv2d_grad_weight → credo_rt_conv2d_grad_weight_f32(x, dy, dw, 13 sizes,
+/// layouts); with a bias gradient reduce_sum of the same dy after it, both
+/// come from credo_rt_conv2d_grad_weight_bias_f32(x, dy, dw, db, …).
+struct Conv2DGradWeightToKernel
+    : OpRewritePattern<mlir::credo::Conv2DGradWeightOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(mlir::credo::Conv2DGradWeightOp op,
+                                PatternRewriter &rewriter) const override {
+    if (!isF32(op.getInput()))
+      return failure();
+    auto x = cast<RankedTensorType>(op.getInput().getType());
+    auto dy = cast<RankedTensorType>(op.getGrad().getType());
+    auto dw = cast<RankedTensorType>(op.getType());
+    SmallVector<int64_t> scalars =
+        convSizes(x.getShape(), dw.getShape(), op.getStrides(), op.getPadding(),
+                  dy.getShape());
+    scalars.push_back(/*layouts=*/0);
+    SmallVector<KernelArg> ins = {{op.getInput(), true}, {op.getGrad(), true}};
+    mlir::credo::ReduceSumOp bias = findBiasGrad(op.getGrad(), op);
+    if (!bias) {
+      rewriter.replaceOp(op, callImageKernel(rewriter, op.getLoc(),
+                                             "credo_rt_conv2d_grad_weight_f32",
+                                             ins, {dw}, {false}, scalars, 13));
+      return success();
+    }
+    auto db = cast<RankedTensorType>(bias.getType());
+    SmallVector<Value> results = callImageKernel(
+        rewriter, op.getLoc(), "credo_rt_conv2d_grad_weight_bias_f32", ins,
+        {dw, db}, {false, false}, scalars, 13);
+    rewriter.replaceOp(op, results[0]);
+    rewriter.replaceOp(bias, results[1]);
+    return success();
+  }
 };
 
 /// credo.dense → its kernel, no activation.
@@ -171,8 +322,20 @@ struct Conv2DToKernel : OpRewritePattern<mlir::credo::Conv2DOp> {
   }
 };
 
+/// The 12 sizes of a pooling kernel: x [B,C,H,W], window, strides, padding
+/// and the output's [OH, OW].
+template <typename Op>
+SmallVector<int64_t> poolSizes(Op op, ArrayRef<int64_t> x,
+                               ArrayRef<int64_t> y) {
+  ArrayRef<int64_t> k = op.getKernel(), p = op.getPadding();
+  SmallVector<int64_t, 2> s =
+      mlir::credo::MaxPool2DOp::effectiveStrides(k, op.getStrides());
+  return {x[0], x[1], x[2], x[3], k[0], k[1],
+          s[0], s[1], p[0], p[1], y[2], y[3]};
+}
+
 /// credo.max_pool2d / avg_pool2d → credo_rt_{max,avg}_pool2d_f32(x, y, 12
-/// sizes)
+/// sizes, layouts)
 template <typename PoolOp> struct Pool2DToKernel : OpRewritePattern<PoolOp> {
   Pool2DToKernel(MLIRContext *ctx, StringRef kernel)
       : OpRewritePattern<PoolOp>(ctx), kernel(kernel) {}
@@ -180,13 +343,123 @@ template <typename PoolOp> struct Pool2DToKernel : OpRewritePattern<PoolOp> {
                                 PatternRewriter &rewriter) const override {
     if (!isF32(op.getInput()))
       return failure();
-    auto x = cast<RankedTensorType>(op.getInput().getType()).getShape();
-    auto y = cast<RankedTensorType>(op.getType()).getShape();
-    ArrayRef<int64_t> k = op.getKernel(), p = op.getPadding();
-    SmallVector<int64_t, 2> s = PoolOp::effectiveStrides(k, op.getStrides());
-    replaceWithKernel(rewriter, op, kernel, {op.getInput()},
-                      {x[0], x[1], x[2], x[3], k[0], k[1], s[0], s[1], p[0],
-                       p[1], y[2], y[3]});
+    auto x = cast<RankedTensorType>(op.getInput().getType());
+    auto y = cast<RankedTensorType>(op.getType());
+    SmallVector<int64_t> scalars = poolSizes(op, x.getShape(), y.getShape());
+    scalars.push_back(/*layouts=*/0);
+    rewriter.replaceOp(op, callImageKernel(rewriter, op.getLoc(), kernel,
+                                           {{op.getInput(), true}}, {y}, {true},
+                                           scalars, 12));
+    return success();
+  }
+  std::string kernel;
+};
+
+/// credo.max_pool2d_grad (and a relu_grad of its result by the same x) →
+/// credo_rt_max_pool2d_grad_f32(dy, x, dx, 12 sizes, layouts, relu_mask),
+/// for images whose channels block (the others keep the portable loops).
+void rewriteMaxPoolGrad(PatternRewriter &rewriter,
+                        mlir::credo::MaxPool2DGradOp op, Operation *root,
+                        bool reluMask) {
+  auto x = cast<RankedTensorType>(op.getInput().getType());
+  auto dy = cast<RankedTensorType>(op.getGrad().getType());
+  SmallVector<int64_t> scalars = poolSizes(op, x.getShape(), dy.getShape());
+  scalars.push_back(/*layouts=*/0);
+  scalars.push_back(reluMask);
+  rewriter.setInsertionPoint(root);
+  rewriter.replaceOp(
+      root,
+      callImageKernel(rewriter, op.getLoc(), "credo_rt_max_pool2d_grad_f32",
+                      {{op.getGrad(), true}, {op.getInput(), true}}, {x},
+                      {true}, scalars, 12));
+}
+
+struct MaxPool2DGradToKernel : OpRewritePattern<mlir::credo::MaxPool2DGradOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(mlir::credo::MaxPool2DGradOp op,
+                                PatternRewriter &rewriter) const override {
+    if (!isBlockable(op.getInput().getType()))
+      return failure();
+    rewriteMaxPoolGrad(rewriter, op, op, false);
+    return success();
+  }
+};
+
+/// relu_grad(max_pool2d_grad(dy, x), x), the pooling gradient used only
+/// there → one kernel call that masks with [x > 0].
+struct FuseReluGradIntoMaxPoolGrad : OpRewritePattern<mlir::credo::ReluGradOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(mlir::credo::ReluGradOp op,
+                                PatternRewriter &rewriter) const override {
+    auto pool = op.getGrad().getDefiningOp<mlir::credo::MaxPool2DGradOp>();
+    if (!pool || !pool->hasOneUse() || pool.getInput() != op.getValue() ||
+        !isBlockable(pool.getInput().getType()))
+      return failure();
+    rewriteMaxPoolGrad(rewriter, pool, op, true);
+    rewriter.eraseOp(pool);
+    return success();
+  }
+};
+
+/// An elementwise op whose operands are all unpacked blocked images runs on
+/// the blocked images; its result is unpacked instead, so that the next
+/// kernel's pack folds away.
+struct ElementwiseOnBlocked : RewritePattern {
+  ElementwiseOnBlocked(MLIRContext *ctx)
+      : RewritePattern(MatchAnyOpTypeTag(), /*benefit=*/1, ctx) {}
+  LogicalResult matchAndRewrite(Operation *op,
+                                PatternRewriter &rewriter) const override {
+    if (!isa<mlir::credo::AddOp, mlir::credo::SubOp, mlir::credo::MulOp,
+             mlir::credo::ReluGradOp, mlir::credo::SigmoidGradOp,
+             mlir::credo::TanhGradOp, mlir::credo::SoftplusGradOp>(op))
+      return failure();
+    SmallVector<Value> blocked;
+    for (Value v : op->getOperands()) {
+      auto unpack = v.getDefiningOp<tensor::UnPackOp>();
+      if (!unpack || (!blocked.empty() &&
+                      unpack.getSourceType() != blocked.front().getType()))
+        return failure();
+      blocked.push_back(unpack.getSource());
+    }
+    auto type = cast<RankedTensorType>(op->getResult(0).getType());
+    OperationState state(op->getLoc(), op->getName(), blocked,
+                         {blocked.front().getType()}, op->getAttrs());
+    Operation *onBlocked = rewriter.create(state);
+    rewriter.replaceOp(
+        op, fromBlocked(rewriter, op->getLoc(), onBlocked->getResult(0), type));
+    return success();
+  }
+};
+
+/// pack(unpack(x)) → x, for the one blocking this pass makes.
+struct FoldPackOfUnpack : OpRewritePattern<tensor::PackOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(tensor::PackOp op,
+                                PatternRewriter &rewriter) const override {
+    auto unpack = op.getSource().getDefiningOp<tensor::UnPackOp>();
+    if (!unpack || unpack.getSourceType() != op.getDestType() ||
+        op.getPaddingValue() ||
+        unpack.getInnerDimsPos() != op.getInnerDimsPos() ||
+        unpack.getStaticInnerTiles() != op.getStaticInnerTiles() ||
+        unpack.getOuterDimsPerm() != op.getOuterDimsPerm())
+      return failure();
+    rewriter.replaceOp(op, unpack.getSource());
+    return success();
+  }
+};
+
+/// The packs and unpacks left → credo_rt_{to,from}_blocked_f32(x, y, B, C,
+/// H, W), sized by the plain image.
+template <typename Op> struct LayoutToKernel : OpRewritePattern<Op> {
+  LayoutToKernel(MLIRContext *ctx, StringRef kernel)
+      : OpRewritePattern<Op>(ctx), kernel(kernel) {}
+  LogicalResult matchAndRewrite(Op op,
+                                PatternRewriter &rewriter) const override {
+    constexpr bool pack = std::is_same_v<Op, tensor::PackOp>;
+    auto image = cast<RankedTensorType>(pack ? op.getSource().getType()
+                                             : op.getResult().getType());
+    ArrayRef<int64_t> s = image.getShape();
+    replaceWithKernel(rewriter, op, kernel, {op.getSource()}, s);
     return success();
   }
   std::string kernel;
@@ -237,12 +510,31 @@ struct ConvertCredoToDnnl
     ModuleOp module = getOperation();
     // Fusion first, so that no layer is rewritten before its ReLU is seen.
     RewritePatternSet fusion(&getContext());
-    fusion.add<FuseReluIntoLayer>(&getContext());
+    fusion
+        .add<FuseReluIntoLayer, FuseReluGradIntoMaxPoolGrad, FoldPackOfUnpack>(
+            &getContext());
     if (failed(applyPatternsAndFoldGreedily(module, std::move(fusion))))
       return signalPassFailure();
     RewritePatternSet patterns(&getContext());
     mlir::credo::populateCredoToDnnlPatterns(patterns);
     if (failed(applyPatternsAndFoldGreedily(module, std::move(patterns))))
+      return signalPassFailure();
+    // One conversion per image and block: later packs of an image reuse the
+    // first.
+    llvm::DenseMap<std::pair<Value, Block *>, tensor::PackOp> firstPack;
+    IRRewriter rewriter(&getContext());
+    module.walk([&](tensor::PackOp pack) {
+      auto [it, inserted] =
+          firstPack.try_emplace({pack.getSource(), pack->getBlock()}, pack);
+      if (!inserted && it->second.getType() == pack.getType())
+        rewriter.replaceOp(pack, it->second.getResult());
+    });
+    RewritePatternSet layouts(&getContext());
+    layouts.add<LayoutToKernel<tensor::PackOp>>(&getContext(),
+                                                "credo_rt_to_blocked_f32");
+    layouts.add<LayoutToKernel<tensor::UnPackOp>>(&getContext(),
+                                                  "credo_rt_from_blocked_f32");
+    if (failed(applyPatternsAndFoldGreedily(module, std::move(layouts))))
       return signalPassFailure();
 
     // Declare every kernel called: buffer addresses, then i64 scalars.
@@ -266,12 +558,10 @@ struct ConvertCredoToDnnl
 
 void mlir::credo::populateCredoToDnnlPatterns(RewritePatternSet &patterns) {
   MLIRContext *ctx = patterns.getContext();
-  patterns.add<DenseToKernel, Conv2DToKernel, MatmulToKernel, SoftmaxToKernel>(
+  patterns.add<DenseToKernel, Conv2DToKernel, MatmulToKernel, SoftmaxToKernel,
+               Conv2DGradInputToKernel, Conv2DGradWeightToKernel,
+               MaxPool2DGradToKernel, ElementwiseOnBlocked, FoldPackOfUnpack>(
       ctx);
-  patterns.add<Conv2DGradToKernel<mlir::credo::Conv2DGradInputOp>>(
-      ctx, "credo_rt_conv2d_grad_input_f32", false);
-  patterns.add<Conv2DGradToKernel<mlir::credo::Conv2DGradWeightOp>>(
-      ctx, "credo_rt_conv2d_grad_weight_f32", true);
   patterns.add<Pool2DToKernel<mlir::credo::MaxPool2DOp>>(
       ctx, "credo_rt_max_pool2d_f32");
   patterns.add<Pool2DToKernel<mlir::credo::AvgPool2DOp>>(

@@ -1,9 +1,14 @@
 /*===- credo/kernels.h - CPU kernels called by generated code ----*- C -*-===*\
 |*                                                                          *|
 |* The oneDNN-backed kernels that Credo's CPU code generator calls. Buffers *|
-|* are row-major and contiguous (bare pointers); shapes are passed as       *|
-|* 64-bit integers. Kernels cache one oneDNN primitive per shape (per       *|
-|* thread) and record failures for credo_rt_take_status().                  *|
+|* are contiguous (bare pointers); shapes are passed as 64-bit integers.    *|
+|* Kernels cache one oneDNN primitive per shape (per thread) and record     *|
+|* failures for credo_rt_take_status().                                     *|
+|*                                                                          *|
+|* Image tensors [B,C,H,W] are either plain (row-major NCHW) or channel-    *|
+|* blocked (oneDNN's nChw8c: row-major [B, C/8, H, W, 8], C a multiple of   *|
+|* 8). The `layouts` argument of an image kernel says which: bit i set      *|
+|* means its i-th image argument, counted in parameter order, is blocked.   *|
 |*                                                                          *|
 \*===----------------------------------------------------------------------===*/
 
@@ -32,35 +37,56 @@ void credo_rt_matmul_f32(const float *a, const float *b, float *y, int64_t m,
                          int64_t k, int64_t n, int64_t transpose_a,
                          int64_t transpose_b);
 
+/* Channel block of the blocked image layout. */
+#define CREDO_CHANNEL_BLOCK 8
+
+/* Image layout conversion: plain x[B,C,H,W] to blocked y, and back. */
+void credo_rt_to_blocked_f32(const float *x, float *y, int64_t b, int64_t c,
+                             int64_t h, int64_t w);
+void credo_rt_from_blocked_f32(const float *x, float *y, int64_t b, int64_t c,
+                               int64_t h, int64_t w);
+
 /* y[B,O,OH,OW] = post(conv(x[B,C,H,W], w[O,C,KH,KW]) (+ b[O])) with
- * strides (sh, sw) and symmetric zero padding (ph, pw). */
+ * strides (sh, sw) and symmetric zero padding (ph, pw); images x, y. */
 #define CREDO_CONV2D_SHAPE_ARGS                                                \
   int64_t b, int64_t c, int64_t h, int64_t w_, int64_t o, int64_t kh,          \
       int64_t kw, int64_t sh, int64_t sw, int64_t ph, int64_t pw, int64_t oh,  \
-      int64_t ow, int64_t post
+      int64_t ow, int64_t post, int64_t layouts
 void credo_rt_conv2d_f32(const float *x, const float *w, float *y,
                          CREDO_CONV2D_SHAPE_ARGS);
 void credo_rt_conv2d_bias_f32(const float *x, const float *w, const float *bias,
                               float *y, CREDO_CONV2D_SHAPE_ARGS);
 
-/* Gradients of conv2d (no bias, no post-op): dx from dy and w, dw from x and
- * dy; the sizes are those of the forward convolution. */
+/* Gradients of conv2d (no post-op): dx from dy and w (images dy, dx), dw
+ * from x and dy (images x, dy), and with it db[O] = sum of dy over b, h, w;
+ * the sizes are those of the forward convolution. */
 #define CREDO_CONV2D_GRAD_SHAPE_ARGS                                           \
   int64_t b, int64_t c, int64_t h, int64_t w_, int64_t o, int64_t kh,          \
       int64_t kw, int64_t sh, int64_t sw, int64_t ph, int64_t pw, int64_t oh,  \
-      int64_t ow
+      int64_t ow, int64_t layouts
 void credo_rt_conv2d_grad_input_f32(const float *dy, const float *w, float *dx,
                                     CREDO_CONV2D_GRAD_SHAPE_ARGS);
 void credo_rt_conv2d_grad_weight_f32(const float *x, const float *dy, float *dw,
                                      CREDO_CONV2D_GRAD_SHAPE_ARGS);
+void credo_rt_conv2d_grad_weight_bias_f32(const float *x, const float *dy,
+                                          float *dw, float *db,
+                                          CREDO_CONV2D_GRAD_SHAPE_ARGS);
 
 /* Pooling of x[B,C,H,W] into y[B,C,OH,OW] with a (kh, kw) window, strides
- * (sh, sw) and padding (ph, pw). Average pooling excludes padding. */
+ * (sh, sw) and padding (ph, pw); images x, y. Average pooling excludes
+ * padding. */
 #define CREDO_POOL2D_SHAPE_ARGS                                                \
   int64_t b, int64_t c, int64_t h, int64_t w, int64_t kh, int64_t kw,          \
-      int64_t sh, int64_t sw, int64_t ph, int64_t pw, int64_t oh, int64_t ow
+      int64_t sh, int64_t sw, int64_t ph, int64_t pw, int64_t oh, int64_t ow,  \
+      int64_t layouts
 void credo_rt_max_pool2d_f32(const float *x, float *y, CREDO_POOL2D_SHAPE_ARGS);
 void credo_rt_avg_pool2d_f32(const float *x, float *y, CREDO_POOL2D_SHAPE_ARGS);
+
+/* Gradient of max pooling (images dy, x, dx): each dy[b,c,i,j] is added to
+ * dx at the first maximum of its window in x (row-major order); with
+ * relu_mask, dx is then multiplied by [x > 0] (relu_grad fused). */
+void credo_rt_max_pool2d_grad_f32(const float *dy, const float *x, float *dx,
+                                  CREDO_POOL2D_SHAPE_ARGS, int64_t relu_mask);
 
 /* Softmax of x viewed as [outer, axis, inner] along the middle dimension. */
 void credo_rt_softmax_f32(const float *x, float *y, int64_t outer, int64_t axis,

@@ -2,9 +2,11 @@
 //
 // Implements credo/kernels.h on oneDNN 2.6. Every kernel keeps, per thread, a
 // cache of primitives keyed by kind and shape, together with their memory
-// objects, so a repeated call only swaps data handles and executes. Plain
-// row-major layouts are used throughout, so no call ever reorders. oneDNN
-// errors are caught here and recorded for credo_rt_take_status().
+// objects, so a repeated call only swaps data handles and executes.
+// Matrices are plain row-major; images are plain NCHW or channel-blocked
+// (nChw8c) as the generated code says, and an argument whose layout differs
+// from the one the primitive chose is staged through a cached reorder.
+// oneDNN errors are caught here and recorded for credo_rt_take_status().
 //
 //===----------------------------------------------------------------------===//
 
@@ -14,10 +16,12 @@
 
 #include <oneapi/dnnl/dnnl.hpp>
 
+#include <algorithm>
 #include <array>
 #include <initializer_list>
 #include <map>
 #include <memory>
+#include <string>
 #include <unordered_map>
 #include <vector>
 
@@ -111,6 +115,19 @@ void runCached(const char *name, const Key &key,
   }
 }
 
+/// An image [B,C,H,W] in the plain (NCHW) or the channel-blocked layout.
+memory::desc image(const memory::dims &dims, bool blocked) {
+  return memory::desc(dims, memory::data_type::f32,
+                      blocked ? memory::format_tag::nChw8c
+                              : memory::format_tag::nchw);
+}
+
+/// The same dimensions with the layout left to the primitive.
+memory::desc any(const memory::desc &md) {
+  return memory::desc(md.dims(), memory::data_type::f32,
+                      memory::format_tag::any);
+}
+
 memory::desc plain(const memory::dims &dims) {
   static const memory::format_tag tags[] = {
       memory::format_tag::a, memory::format_tag::ab, memory::format_tag::abc,
@@ -136,6 +153,9 @@ memory mem(const memory::desc &md) {
 enum KernelKind : int64_t {
   kConvGradInput,
   kConvGradWeight,
+  kConvGradWeightBias,
+  kToBlocked,
+  kFromBlocked,
   kMatmul,
   kDense,
   kConv,
@@ -225,21 +245,17 @@ void matmulT(const float *a, const float *b, float *y, int64_t m, int64_t k,
 }
 
 void conv(const float *x, const float *w, const float *b, float *y,
-          std::array<int64_t, 13> s, int64_t post) {
+          std::array<int64_t, 13> s, int64_t post, int64_t layouts) {
   const int64_t B = s[0], C = s[1], H = s[2], W = s[3], O = s[4], KH = s[5],
                 KW = s[6], SH = s[7], SW = s[8], PH = s[9], PW = s[10],
                 OH = s[11], OW = s[12];
   bool bias = b != nullptr;
   auto make = [&] {
-    auto src = plain({B, C, H, W}), wei = plain({O, C, KH, KW}),
-         dst = plain({B, O, OH, OW});
+    auto src = image({B, C, H, W}, layouts & 1), wei = plain({O, C, KH, KW}),
+         dst = image({B, O, OH, OW}, layouts & 2);
     auto bmd = bias ? plain({O}) : memory::desc();
-    // Let oneDNN choose its fastest (blocked) layouts; staged reorders keep
-    // the callers' buffers plain.
-    auto any = [](const memory::desc &md) {
-      return memory::desc(md.dims(), memory::data_type::f32,
-                          memory::format_tag::any);
-    };
+    // Let oneDNN choose its fastest (blocked) layouts; staged reorders
+    // convert where the callers' layouts differ.
     convolution_forward::desc d(
         prop_kind::forward_inference, algorithm::convolution_direct, any(src),
         any(wei), bmd, any(dst), {SH, SW}, {PH, PW}, {PH, PW});
@@ -252,8 +268,8 @@ void conv(const float *x, const float *w, const float *b, float *y,
       list.push_back({DNNL_ARG_BIAS, bmd, bmd, false});
     return staged(convolution_forward(pd), list);
   };
-  Key key =
-      makeKey(kConv, B, C, H, W, O, KH, KW, SH, SW, PH, PW, OH, OW, bias, post);
+  Key key = makeKey(kConv, B, C, H, W, O, KH, KW, SH, SW, PH, PW, OH, OW,
+                    bias + 2 * post + 8 * layouts);
   auto *xp = const_cast<float *>(x), *wp = const_cast<float *>(w);
   if (bias)
     runCached("conv2d", key, {xp, wp, y, const_cast<float *>(b)}, make);
@@ -273,32 +289,54 @@ convolution_forward::primitive_desc convForwardHint(const memory::desc &src,
   return convolution_forward::primitive_desc(d, cpuEngine());
 }
 
-/// dx (input = false) or dW (input = true) of a convolution.
+/// dx (db = null, input = false), or dW and optionally db (input = true) of
+/// a convolution.
 void convGrad(bool weights, const float *a, const float *b, float *out,
-              std::array<int64_t, 13> s) {
+              float *db, std::array<int64_t, 13> s, int64_t layouts) {
   const int64_t B = s[0], C = s[1], H = s[2], W = s[3], O = s[4], KH = s[5],
                 KW = s[6], SH = s[7], SW = s[8], PH = s[9], PW = s[10],
                 OH = s[11], OW = s[12];
+  // Image arguments in parameter order: (x, dy) for dW, (dy, dx) for dx.
+  const bool xBlocked = layouts & (weights ? 1 : 2),
+             dyBlocked = layouts & (weights ? 2 : 1);
   auto make = [&] {
-    auto src = plain({B, C, H, W}), wei = plain({O, C, KH, KW}),
-         dst = plain({B, O, OH, OW});
-    auto any = [](const memory::desc &md) {
-      return memory::desc(md.dims(), memory::data_type::f32,
-                          memory::format_tag::any);
-    };
+    auto src = image({B, C, H, W}, xBlocked), wei = plain({O, C, KH, KW}),
+         dst = image({B, O, OH, OW}, dyBlocked);
     memory::dims strides = {SH, SW}, pad = {PH, PW};
-    auto hint = convForwardHint(any(src), any(wei), any(dst), strides, pad);
     if (weights) {
-      convolution_backward_weights::desc d(algorithm::convolution_direct,
-                                           any(src), any(wei), any(dst),
-                                           strides, pad, pad);
-      convolution_backward_weights::primitive_desc pd(d, cpuEngine(), hint);
-      return staged(
-          convolution_backward_weights(pd),
-          {{DNNL_ARG_SRC, src, pd.src_desc(), false},
-           {DNNL_ARG_DIFF_DST, dst, pd.diff_dst_desc(), false},
-           {DNNL_ARG_DIFF_WEIGHTS, wei, pd.diff_weights_desc(), true}});
+      auto bmd = db ? plain({O}) : memory::desc();
+      auto build = [&](const memory::desc &x, const memory::desc &dy) {
+        auto hint = convForwardHint(x, any(wei), dy, strides, pad);
+        return convolution_backward_weights::primitive_desc(
+            convolution_backward_weights::desc(algorithm::convolution_direct, x,
+                                               any(wei), bmd, dy, strides, pad,
+                                               pad),
+            cpuEngine(), hint);
+      };
+      // One input channel: NHWC and NCHW are the same bytes, and oneDNN's
+      // NHWC weight gradient (with dy reordered to NHWC) is several times
+      // faster than its blocked one, which pads the channel to a block.
+      auto pd = build(any(src), any(dst));
+      if (C == 1 && !xBlocked) {
+        auto nhwc = [](const memory::desc &md) {
+          return memory::desc(md.dims(), memory::data_type::f32,
+                              memory::format_tag::nhwc);
+        };
+        auto fast = build(nhwc(src), nhwc(dst));
+        if (std::string(fast.impl_info_str()).rfind("ref", 0) != 0) {
+          pd = fast;
+          src = nhwc(src);
+        }
+      }
+      std::vector<StagedArg> list = {
+          {DNNL_ARG_SRC, src, pd.src_desc(), false},
+          {DNNL_ARG_DIFF_DST, dst, pd.diff_dst_desc(), false},
+          {DNNL_ARG_DIFF_WEIGHTS, wei, pd.diff_weights_desc(), true}};
+      if (db)
+        list.push_back({DNNL_ARG_DIFF_BIAS, bmd, bmd, true});
+      return staged(convolution_backward_weights(pd), list);
     }
+    auto hint = convForwardHint(any(src), any(wei), any(dst), strides, pad);
     convolution_backward_data::desc d(algorithm::convolution_direct, any(src),
                                       any(wei), any(dst), strides, pad, pad);
     convolution_backward_data::primitive_desc pd(d, cpuEngine(), hint);
@@ -307,21 +345,32 @@ void convGrad(bool weights, const float *a, const float *b, float *out,
                    {DNNL_ARG_WEIGHTS, wei, pd.weights_desc(), false},
                    {DNNL_ARG_DIFF_SRC, src, pd.diff_src_desc(), true}});
   };
-  Key key = makeKey(weights ? kConvGradWeight : kConvGradInput, B, C, H, W, O,
-                    KH, KW, SH, SW, PH, PW, OH, OW);
-  runCached(weights ? "conv2d_grad_weight" : "conv2d_grad_input", key,
-            {const_cast<float *>(a), const_cast<float *>(b), out}, make);
+  KernelKind kind = !weights ? kConvGradInput
+                    : db     ? kConvGradWeightBias
+                             : kConvGradWeight;
+  Key key =
+      makeKey(kind, B, C, H, W, O, KH, KW, SH, SW, PH, PW, OH, OW, layouts);
+  const char *name = !weights ? "conv2d_grad_input"
+                     : db     ? "conv2d_grad_weight_bias"
+                              : "conv2d_grad_weight";
+  auto *ap = const_cast<float *>(a), *bp = const_cast<float *>(b);
+  if (db)
+    runCached(name, key, {ap, bp, out, db}, make);
+  else
+    runCached(name, key, {ap, bp, out}, make);
 }
 
-void pool(bool isMax, const float *x, float *y, std::array<int64_t, 12> s) {
+void pool(bool isMax, const float *x, float *y, std::array<int64_t, 12> s,
+          int64_t layouts) {
   const int64_t B = s[0], C = s[1], H = s[2], W = s[3], KH = s[4], KW = s[5],
                 SH = s[6], SW = s[7], PH = s[8], PW = s[9], OH = s[10],
                 OW = s[11];
   Key key = makeKey(isMax ? kMaxPool : kAvgPool, B, C, H, W, KH, KW, SH, SW, PH,
-                    PW, OH, OW);
+                    PW, OH, OW, layouts);
   runCached(isMax ? "max_pool2d" : "avg_pool2d", key,
             {const_cast<float *>(x), y}, [&] {
-              auto src = plain({B, C, H, W}), dst = plain({B, C, OH, OW});
+              auto src = image({B, C, H, W}, layouts & 1),
+                   dst = image({B, C, OH, OW}, layouts & 2);
               // oneDNN's right padding is whatever makes the windows fit.
               memory::dims padR = {(OH - 1) * SH + KH - H - PH,
                                    (OW - 1) * SW + KW - W - PW};
@@ -332,17 +381,123 @@ void pool(bool isMax, const float *x, float *y, std::array<int64_t, 12> s) {
                       ? memory::desc({B, C, H, W}, memory::data_type::f32,
                                      memory::format_tag::nChw8c)
                       : src;
-              memory::desc anyDst({B, C, OH, OW}, memory::data_type::f32,
-                                  memory::format_tag::any);
               pooling_forward::desc d(
                   prop_kind::forward_inference,
                   isMax ? algorithm::pooling_max
                         : algorithm::pooling_avg_exclude_padding,
-                  blocked, anyDst, {SH, SW}, {KH, KW}, {PH, PW}, padR);
+                  blocked, any(dst), {SH, SW}, {KH, KW}, {PH, PW}, padR);
               pooling_forward::primitive_desc pd(d, cpuEngine());
               return staged(pooling_forward(pd),
                             {{DNNL_ARG_SRC, src, pd.src_desc(), false},
                              {DNNL_ARG_DST, dst, pd.dst_desc(), true}});
+            });
+}
+
+/// Max pooling's gradient: recomputes each window's first maximum (the
+/// same rule as the portable lowering) and adds dy there; optionally masks
+/// the result with [x > 0]. An image is viewed as [B, C/L, H, W, L]: L = 1
+/// is the plain layout, L = 8 the blocked one, whose lanes run together.
+template <int64_t L>
+void maxPoolGrad(const float *dy, const float *x, float *dx,
+                 std::array<int64_t, 12> s, bool reluMask) {
+  const int64_t B = s[0], C = s[1], H = s[2], W = s[3], KH = s[4], KW = s[5],
+                SH = s[6], SW = s[7], PH = s[8], PW = s[9], OH = s[10],
+                OW = s[11];
+  const int64_t groups = C / L;
+  if (SH == KH && SW == KW && PH == 0 && PW == 0 && OH * KH == H &&
+      OW * KW == W) {
+    // Windows tile the image: each dx element is written once, directly.
+    for (int64_t g = 0; g < B * groups; ++g) {
+      const float *xg = x + g * H * W * L;
+      float *dxg = dx + g * H * W * L;
+      const float *dyg = dy + g * OH * OW * L;
+      for (int64_t i = 0; i < OH; ++i)
+        for (int64_t j = 0; j < OW; ++j) {
+          const int64_t corner = (i * KH * W + j * KW) * L;
+          float best[L];
+          int32_t slot[L];
+          for (int64_t l = 0; l < L; ++l) {
+            best[l] = xg[corner + l];
+            slot[l] = 0;
+          }
+          for (int32_t p = 0; p < KH; ++p)
+            for (int32_t q = 0; q < KW; ++q) {
+              const float *v = xg + corner + (p * W + q) * L;
+              const int32_t k = p * int32_t(KW) + q;
+              for (int64_t l = 0; l < L; ++l) {
+                bool better = v[l] > best[l];
+                best[l] = better ? v[l] : best[l];
+                slot[l] = better ? k : slot[l];
+              }
+            }
+          const float *d = dyg + (i * OW + j) * L;
+          float grad[L];
+          for (int64_t l = 0; l < L; ++l)
+            grad[l] = reluMask && !(best[l] > 0) ? 0.0f : d[l];
+          for (int32_t p = 0; p < KH; ++p)
+            for (int32_t q = 0; q < KW; ++q) {
+              float *o = dxg + corner + (p * W + q) * L;
+              const int32_t k = p * int32_t(KW) + q;
+              for (int64_t l = 0; l < L; ++l)
+                o[l] = slot[l] == k ? grad[l] : 0.0f;
+            }
+        }
+    }
+    return;
+  }
+  std::fill(dx, dx + B * C * H * W, 0.0f);
+  for (int64_t g = 0; g < B * groups; ++g) {
+    const float *xg = x + g * H * W * L;
+    float *dxg = dx + g * H * W * L;
+    const float *dyg = dy + g * OH * OW * L;
+    for (int64_t i = 0; i < OH; ++i)
+      for (int64_t j = 0; j < OW; ++j) {
+        int64_t best[L];
+        float bestValue[L];
+        for (int64_t l = 0; l < L; ++l) {
+          best[l] = -1;
+          bestValue[l] = 0;
+        }
+        for (int64_t p = 0; p < KH; ++p) {
+          int64_t h = i * SH - PH + p;
+          if (h < 0 || h >= H)
+            continue;
+          for (int64_t q = 0; q < KW; ++q) {
+            int64_t w = j * SW - PW + q;
+            if (w < 0 || w >= W)
+              continue;
+            int64_t at = (h * W + w) * L;
+            for (int64_t l = 0; l < L; ++l) {
+              float v = xg[at + l];
+              bool better = best[l] < 0 || v > bestValue[l];
+              best[l] = better ? at + l : best[l];
+              bestValue[l] = better ? v : bestValue[l];
+            }
+          }
+        }
+        for (int64_t l = 0; l < L; ++l)
+          if (best[l] >= 0)
+            dxg[best[l]] += dyg[(i * OW + j) * L + l];
+      }
+  }
+  if (reluMask)
+    for (int64_t e = 0, n = B * C * H * W; e < n; ++e)
+      dx[e] = x[e] > 0 ? dx[e] : 0.0f;
+}
+
+/// Plain ↔ channel-blocked image conversion.
+void convertLayout(bool toBlocked, const float *x, float *y, int64_t b,
+                   int64_t c, int64_t h, int64_t w) {
+  runCached(toBlocked ? "to_blocked" : "from_blocked",
+            makeKey(toBlocked ? kToBlocked : kFromBlocked, b, c, h, w),
+            {const_cast<float *>(x), y}, [&] {
+              auto from = image({b, c, h, w}, !toBlocked),
+                   to = image({b, c, h, w}, toBlocked);
+              return Cached{
+                  reorder(mem(from), mem(to)),
+                  {{DNNL_ARG_FROM, mem(from)}, {DNNL_ARG_TO, mem(to)}},
+                  {},
+                  {}};
             });
 }
 
@@ -387,35 +542,65 @@ void credo_rt_dense_bias_f32(const float *x, const float *w, const float *b,
   dense(x, w, b, y, m, k, n, post);
 }
 
+void credo_rt_to_blocked_f32(const float *x, float *y, int64_t b, int64_t c,
+                             int64_t h, int64_t w) {
+  convertLayout(true, x, y, b, c, h, w);
+}
+
+void credo_rt_from_blocked_f32(const float *x, float *y, int64_t b, int64_t c,
+                               int64_t h, int64_t w) {
+  convertLayout(false, x, y, b, c, h, w);
+}
+
 void credo_rt_conv2d_f32(const float *x, const float *w, float *y,
                          CREDO_CONV2D_SHAPE_ARGS) {
-  conv(x, w, nullptr, y, {b, c, h, w_, o, kh, kw, sh, sw, ph, pw, oh, ow},
-       post);
+  conv(x, w, nullptr, y, {b, c, h, w_, o, kh, kw, sh, sw, ph, pw, oh, ow}, post,
+       layouts);
 }
 
 void credo_rt_conv2d_bias_f32(const float *x, const float *w, const float *bias,
                               float *y, CREDO_CONV2D_SHAPE_ARGS) {
-  conv(x, w, bias, y, {b, c, h, w_, o, kh, kw, sh, sw, ph, pw, oh, ow}, post);
+  conv(x, w, bias, y, {b, c, h, w_, o, kh, kw, sh, sw, ph, pw, oh, ow}, post,
+       layouts);
 }
 
 void credo_rt_conv2d_grad_input_f32(const float *dy, const float *w, float *dx,
                                     CREDO_CONV2D_GRAD_SHAPE_ARGS) {
-  convGrad(false, dy, w, dx, {b, c, h, w_, o, kh, kw, sh, sw, ph, pw, oh, ow});
+  convGrad(false, dy, w, dx, nullptr,
+           {b, c, h, w_, o, kh, kw, sh, sw, ph, pw, oh, ow}, layouts);
 }
 
 void credo_rt_conv2d_grad_weight_f32(const float *x, const float *dy, float *dw,
                                      CREDO_CONV2D_GRAD_SHAPE_ARGS) {
-  convGrad(true, x, dy, dw, {b, c, h, w_, o, kh, kw, sh, sw, ph, pw, oh, ow});
+  convGrad(true, x, dy, dw, nullptr,
+           {b, c, h, w_, o, kh, kw, sh, sw, ph, pw, oh, ow}, layouts);
+}
+
+void credo_rt_conv2d_grad_weight_bias_f32(const float *x, const float *dy,
+                                          float *dw, float *db,
+                                          CREDO_CONV2D_GRAD_SHAPE_ARGS) {
+  convGrad(true, x, dy, dw, db,
+           {b, c, h, w_, o, kh, kw, sh, sw, ph, pw, oh, ow}, layouts);
 }
 
 void credo_rt_max_pool2d_f32(const float *x, float *y,
                              CREDO_POOL2D_SHAPE_ARGS) {
-  pool(true, x, y, {b, c, h, w, kh, kw, sh, sw, ph, pw, oh, ow});
+  pool(true, x, y, {b, c, h, w, kh, kw, sh, sw, ph, pw, oh, ow}, layouts);
 }
 
 void credo_rt_avg_pool2d_f32(const float *x, float *y,
                              CREDO_POOL2D_SHAPE_ARGS) {
-  pool(false, x, y, {b, c, h, w, kh, kw, sh, sw, ph, pw, oh, ow});
+  pool(false, x, y, {b, c, h, w, kh, kw, sh, sw, ph, pw, oh, ow}, layouts);
+}
+
+void credo_rt_max_pool2d_grad_f32(const float *dy, const float *x, float *dx,
+                                  CREDO_POOL2D_SHAPE_ARGS, int64_t relu_mask) {
+  // Every image argument shares one layout (the converter's choice).
+  std::array<int64_t, 12> s = {b, c, h, w, kh, kw, sh, sw, ph, pw, oh, ow};
+  if (layouts & 1)
+    maxPoolGrad<CREDO_CHANNEL_BLOCK>(dy, x, dx, s, relu_mask != 0);
+  else
+    maxPoolGrad<1>(dy, x, dx, s, relu_mask != 0);
 }
 
 void credo_rt_softmax_f32(const float *x, float *y, int64_t outer, int64_t axis,

@@ -1,7 +1,9 @@
 // RUN: credo-opt %s --convert-credo-to-dnnl | FileCheck %s
 // f32 ops with a oneDNN kernel become credo.call_kernel into a fresh
 // tensor.empty, with the sizes the kernel needs (dense and conv2d end with
-// their fused activation: 0 none, 1 ReLU); each kernel is declared once.
+// their fused activation: 0 none, 1 ReLU; image kernels then with the
+// layouts mask: bit i set when the i-th image argument is channel-blocked);
+// each kernel is declared once.
 
 // CHECK-LABEL: func.func @dense
 // CHECK-SAME: (%[[X:.+]]: tensor<8x4xf32>, %[[W:.+]]: tensor<4x3xf32>, %[[B:.+]]: tensor<3xf32>)
@@ -16,14 +18,22 @@ func.func @dense(%x: tensor<8x4xf32>, %w: tensor<4x3xf32>, %b: tensor<3xf32>) ->
 
 // CHECK-LABEL: func.func @conv_pool
 func.func @conv_pool(%x: tensor<2x1x6x6xf32>, %w: tensor<8x1x3x3xf32>, %b: tensor<8xf32>) -> (tensor<2x8x2x2xf32>, tensor<2x8x3x3xf32>) {
-  // B, C, H, W, O, KH, KW, SH, SW, PH, PW, OH, OW, post:
-  // CHECK: credo.call_kernel @credo_rt_conv2d_bias_f32 {{.*}} scalars [2, 1, 6, 6, 8, 3, 3, 2, 2, 1, 1, 3, 3, 0]
+  // B, C, H, W, O, KH, KW, SH, SW, PH, PW, OH, OW, post, layouts (x plain:
+  // one channel; y blocked):
+  // CHECK: %[[C:.+]] = credo.call_kernel @credo_rt_conv2d_bias_f32 {{.*}} outs(%{{.+}} : tensor<2x1x3x3x8xf32>) scalars [2, 1, 6, 6, 8, 3, 3, 2, 2, 1, 1, 3, 3, 0, 2]
   %c = credo.conv2d %x, %w, %b {strides = array<i64: 2, 2>, padding = array<i64: 1, 1>} : (tensor<2x1x6x6xf32>, tensor<8x1x3x3xf32>, tensor<8xf32>) -> tensor<2x8x3x3xf32>
-  // B, C, H, W, KH, KW, SH, SW, PH, PW, OH, OW (strides default to the kernel):
-  // CHECK: credo.call_kernel @credo_rt_max_pool2d_f32 {{.*}} scalars [2, 8, 3, 3, 2, 2, 2, 2, 1, 1, 2, 2]
+  // B, C, H, W, KH, KW, SH, SW, PH, PW, OH, OW (strides default to the
+  // kernel), layouts; the blocked conv output goes in as it is:
+  // CHECK: %[[M:.+]] = credo.call_kernel @credo_rt_max_pool2d_f32 ins(%[[C]] : tensor<2x1x3x3x8xf32>) {{.*}} scalars [2, 8, 3, 3, 2, 2, 2, 2, 1, 1, 2, 2, 3]
+  // It goes back to the plain layout once (every result does):
+  // CHECK: %[[MP:.+]] = credo.call_kernel @credo_rt_from_blocked_f32 ins(%[[M]] : tensor<2x1x2x2x8xf32>) outs(%{{.+}} : tensor<2x8x2x2xf32>) scalars [2, 8, 2, 2]
   %m = credo.max_pool2d %c {kernel = array<i64: 2, 2>, padding = array<i64: 1, 1>} : tensor<2x8x3x3xf32> -> tensor<2x8x2x2xf32>
-  // CHECK: credo.call_kernel @credo_rt_avg_pool2d_f32 {{.*}} scalars [2, 8, 3, 3, 3, 3, 1, 1, 1, 1, 3, 3]
+  // CHECK: %[[A:.+]] = credo.call_kernel @credo_rt_avg_pool2d_f32 ins(%[[C]] : tensor<2x1x3x3x8xf32>) {{.*}} scalars [2, 8, 3, 3, 3, 3, 1, 1, 1, 1, 3, 3, 3]
   %a = credo.avg_pool2d %c {kernel = array<i64: 3, 3>, strides = array<i64: 1, 1>, padding = array<i64: 1, 1>} : tensor<2x8x3x3xf32> -> tensor<2x8x3x3xf32>
+  // CHECK: %[[AP:.+]] = credo.call_kernel @credo_rt_from_blocked_f32 ins(%[[A]] : tensor<2x1x3x3x8xf32>) {{.*}} scalars [2, 8, 3, 3]
+  // CHECK-NOT: tensor.pack
+  // CHECK-NOT: tensor.unpack
+  // CHECK: return %[[MP]], %[[AP]]
   return %m, %a : tensor<2x8x2x2xf32>, tensor<2x8x3x3xf32>
 }
 
@@ -51,7 +61,7 @@ func.func @fused_relu(%x: tensor<8x4xf32>, %w: tensor<4x3xf32>, %i: tensor<1x1x4
   // CHECK: %[[D:.+]] = credo.call_kernel @credo_rt_dense_f32 {{.*}} scalars [8, 4, 3, 1]
   %d = credo.dense %x, %w : (tensor<8x4xf32>, tensor<4x3xf32>) -> tensor<8x3xf32>
   %r = credo.relu %d : tensor<8x3xf32>
-  // CHECK: %[[C:.+]] = credo.call_kernel @credo_rt_conv2d_f32 {{.*}} scalars [1, 1, 4, 4, 2, 3, 3, 1, 1, 0, 0, 2, 2, 1]
+  // CHECK: %[[C:.+]] = credo.call_kernel @credo_rt_conv2d_f32 {{.*}} scalars [1, 1, 4, 4, 2, 3, 3, 1, 1, 0, 0, 2, 2, 1, 0]
   %c = credo.conv2d %i, %k : (tensor<1x1x4x4xf32>, tensor<2x1x3x3xf32>) -> tensor<1x2x2x2xf32>
   %cr = credo.relu %c : tensor<1x2x2x2xf32>
   // Not fused: the dense result is also returned.
@@ -79,17 +89,57 @@ func.func @not_converted(%x: tensor<2x3xf64>, %a: tensor<2x3xf32>, %t: tensor<2x
 
 
 // The convolution gradients call oneDNN's backward primitives with the
-// forward convolution's sizes.
+// forward convolution's sizes; dy (8 channels) is blocked, dx and x (one
+// channel) are not.
 // CHECK-LABEL: func.func @conv_grads
-func.func @conv_grads(%x: tensor<2x1x6x6xf32>, %w: tensor<8x1x3x3xf32>, %dy: tensor<2x8x3x3xf32>) -> (tensor<2x1x6x6xf32>, tensor<8x1x3x3xf32>) {
-  // CHECK: credo.call_kernel @credo_rt_conv2d_grad_input_f32 ins(%{{.+}}, %{{.+}} : tensor<2x8x3x3xf32>, tensor<8x1x3x3xf32>) {{.*}} scalars [2, 1, 6, 6, 8, 3, 3, 2, 2, 1, 1, 3, 3]
+func.func @conv_grads(%x: tensor<2x1x6x6xf32>, %w: tensor<8x1x3x3xf32>, %dy: tensor<2x8x3x3xf32>) -> (tensor<2x1x6x6xf32>, tensor<8x1x3x3xf32>, tensor<8xf32>, tensor<2x8xf32>) {
+  // dy is converted once for both kernels:
+  // CHECK: %[[DYB:.+]] = credo.call_kernel @credo_rt_to_blocked_f32 ins(%{{.+}} : tensor<2x8x3x3xf32>) outs(%{{.+}} : tensor<2x1x3x3x8xf32>) scalars [2, 8, 3, 3]
+  // CHECK: credo.call_kernel @credo_rt_conv2d_grad_input_f32 ins(%[[DYB]], %{{.+}} : tensor<2x1x3x3x8xf32>, tensor<8x1x3x3xf32>) outs(%{{.+}} : tensor<2x1x6x6xf32>) scalars [2, 1, 6, 6, 8, 3, 3, 2, 2, 1, 1, 3, 3, 1]
   %dx = credo.conv2d_grad_input %dy, %w {input_shape = array<i64: 2, 1, 6, 6>, strides = array<i64: 2, 2>, padding = array<i64: 1, 1>} : tensor<2x8x3x3xf32>, tensor<8x1x3x3xf32> -> tensor<2x1x6x6xf32>
-  // CHECK: credo.call_kernel @credo_rt_conv2d_grad_weight_f32 ins(%{{.+}}, %{{.+}} : tensor<2x1x6x6xf32>, tensor<2x8x3x3xf32>) {{.*}} scalars [2, 1, 6, 6, 8, 3, 3, 2, 2, 1, 1, 3, 3]
+  // The bias gradient (the sum of dy over batch and space) comes with the
+  // weight gradient from one kernel; other sums stay.
+  // CHECK-NOT: credo_rt_to_blocked_f32
+  // CHECK: %[[DW:.+]]:2 = credo.call_kernel @credo_rt_conv2d_grad_weight_bias_f32 ins(%{{.+}}, %[[DYB]] : tensor<2x1x6x6xf32>, tensor<2x1x3x3x8xf32>) outs(%{{.+}}, %{{.+}} : tensor<8x1x3x3xf32>, tensor<8xf32>) scalars [2, 1, 6, 6, 8, 3, 3, 2, 2, 1, 1, 3, 3, 2]
   %dw = credo.conv2d_grad_weight %x, %dy {kernel = array<i64: 3, 3>, strides = array<i64: 2, 2>, padding = array<i64: 1, 1>} : tensor<2x1x6x6xf32>, tensor<2x8x3x3xf32> -> tensor<8x1x3x3xf32>
-  return %dx, %dw : tensor<2x1x6x6xf32>, tensor<8x1x3x3xf32>
+  %db = credo.reduce_sum %dy {dims = array<i64: 0, 2, 3>} : tensor<2x8x3x3xf32> -> tensor<8xf32>
+  // CHECK: %[[S:.+]] = credo.reduce_sum %{{.+}} {dims = array<i64: 2, 3>}
+  %s = credo.reduce_sum %dy {dims = array<i64: 2, 3>} : tensor<2x8x3x3xf32> -> tensor<2x8xf32>
+  // CHECK: return %{{.+}}, %[[DW]]#0, %[[DW]]#1, %[[S]]
+  return %dx, %dw, %db, %s : tensor<2x1x6x6xf32>, tensor<8x1x3x3xf32>, tensor<8xf32>, tensor<2x8xf32>
+}
+
+// A backward chain stays blocked: max_pool2d_grad followed by relu_grad at
+// the same x is one kernel (relu mask 1), elementwise gradients run on the
+// blocked images, and the next kernel takes them as they are.
+// CHECK-LABEL: func.func @blocked_backward
+func.func @blocked_backward(%x: tensor<2x16x4x4xf32>, %w: tensor<16x16x3x3xf32>, %dp: tensor<2x16x2x2xf32>) -> (tensor<2x16x4x4xf32>, tensor<2x16x4x4xf32>) {
+  // CHECK: %[[Y:.+]] = credo.call_kernel @credo_rt_conv2d_f32 {{.*}} outs(%{{.+}} : tensor<2x2x4x4x8xf32>) scalars [2, 16, 4, 4, 16, 3, 3, 1, 1, 1, 1, 4, 4, 1, 3]
+  %c = credo.conv2d %x, %w {padding = array<i64: 1, 1>} : (tensor<2x16x4x4xf32>, tensor<16x16x3x3xf32>) -> tensor<2x16x4x4xf32>
+  %y = credo.relu %c : tensor<2x16x4x4xf32>
+  // CHECK: %[[G:.+]] = credo.call_kernel @credo_rt_max_pool2d_grad_f32 ins(%{{.+}}, %[[Y]] : tensor<2x2x2x2x8xf32>, tensor<2x2x4x4x8xf32>) outs(%{{.+}} : tensor<2x2x4x4x8xf32>) scalars [2, 16, 4, 4, 2, 2, 2, 2, 0, 0, 2, 2, 7, 1]
+  %pg = credo.max_pool2d_grad %dp, %y {kernel = array<i64: 2, 2>} : tensor<2x16x2x2xf32>, tensor<2x16x4x4xf32> -> tensor<2x16x4x4xf32>
+  %g = credo.relu_grad %pg, %y : tensor<2x16x4x4xf32>
+  // CHECK: %[[M:.+]] = credo.mul %[[G]], %[[Y]] : tensor<2x2x4x4x8xf32>
+  %m = credo.mul %g, %y : tensor<2x16x4x4xf32>
+  // CHECK: credo.call_kernel @credo_rt_conv2d_grad_input_f32 ins(%[[M]], %{{.+}} : tensor<2x2x4x4x8xf32>, tensor<16x16x3x3xf32>) {{.*}} scalars [2, 16, 4, 4, 16, 3, 3, 1, 1, 1, 1, 4, 4, 3]
+  %dx = credo.conv2d_grad_input %m, %w {input_shape = array<i64: 2, 16, 4, 4>, padding = array<i64: 1, 1>} : tensor<2x16x4x4xf32>, tensor<16x16x3x3xf32> -> tensor<2x16x4x4xf32>
+  return %dx, %g : tensor<2x16x4x4xf32>, tensor<2x16x4x4xf32>
+}
+
+// Without channel blocks (3 channels) max_pool2d_grad is left to the
+// portable lowering.
+// CHECK-LABEL: func.func @unblocked_pool_grad
+func.func @unblocked_pool_grad(%x: tensor<1x3x4x4xf32>, %dy: tensor<1x3x2x2xf32>) -> tensor<1x3x4x4xf32> {
+  // CHECK: credo.max_pool2d_grad
+  // CHECK-NOT: call_kernel
+  %g = credo.max_pool2d_grad %dy, %x {kernel = array<i64: 2, 2>} : tensor<1x3x2x2xf32>, tensor<1x3x4x4xf32> -> tensor<1x3x4x4xf32>
+  return %g : tensor<1x3x4x4xf32>
 }
 
 // CHECK-DAG: func.func private @credo_rt_dense_bias_f32(!llvm.ptr, !llvm.ptr, !llvm.ptr, !llvm.ptr, i64, i64, i64, i64)
 // CHECK-DAG: func.func private @credo_rt_dense_f32(!llvm.ptr, !llvm.ptr, !llvm.ptr, i64, i64, i64, i64)
-// CHECK-DAG: func.func private @credo_rt_conv2d_bias_f32(!llvm.ptr, !llvm.ptr, !llvm.ptr, !llvm.ptr, i64, i64, i64, i64, i64, i64, i64, i64, i64, i64, i64, i64, i64, i64)
+// CHECK-DAG: func.func private @credo_rt_conv2d_bias_f32(!llvm.ptr, !llvm.ptr, !llvm.ptr, !llvm.ptr, i64, i64, i64, i64, i64, i64, i64, i64, i64, i64, i64, i64, i64, i64, i64)
+// CHECK-DAG: func.func private @credo_rt_conv2d_grad_weight_bias_f32(!llvm.ptr, !llvm.ptr, !llvm.ptr, !llvm.ptr, i64, i64, i64, i64, i64, i64, i64, i64, i64, i64, i64, i64, i64, i64)
+// CHECK-DAG: func.func private @credo_rt_to_blocked_f32(!llvm.ptr, !llvm.ptr, i64, i64, i64, i64)
 // CHECK-DAG: func.func private @credo_rt_softmax_f32(!llvm.ptr, !llvm.ptr, i64, i64, i64)

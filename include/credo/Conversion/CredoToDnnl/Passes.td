@@ -18,7 +18,17 @@ def ConvertCredoToDnnl : Pass<"convert-credo-to-dnnl", "::mlir::ModuleOp"> {
     runtime's oneDNN kernel (see runtime/include/credo/kernels.h) writing
     into a fresh `tensor.empty`, and declares the kernels it uses. A
     `credo.relu` whose input is a dense or conv2d layer with no other use is
-    fused into that layer's kernel as a oneDNN post-op. Other ops
+    fused into that layer's kernel as a oneDNN post-op.
+
+    Convolution and pooling gradients become kernel calls too
+    (`conv2d_grad_input`, `conv2d_grad_weight` together with a bias-gradient
+    `reduce_sum` over dims 0, 2, 3 of the same output gradient, and
+    `max_pool2d_grad` of images with channel blocks, fused with a following
+    `relu_grad` at the same input). Images whose channel count is a multiple
+    of 8 are passed channel-blocked (`tensor<B x C/8 x H x W x 8>`, oneDNN's
+    nChw8c, made by `tensor.pack`); packs of unpacked values fold, blocked
+    images flow through elementwise ops, and the conversions left become
+    `credo_rt_to_blocked_f32` / `credo_rt_from_blocked_f32` calls. Other ops
     (f64 ops, losses, shape and arithmetic ops) are left for
     `convert-credo-to-linalg`.
 
