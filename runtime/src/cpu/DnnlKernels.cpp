@@ -398,8 +398,9 @@ void pool(bool isMax, const float *x, float *y, std::array<int64_t, 12> s,
 /// the result with [x > 0]. An image is viewed as [B, C/L, H, W, L]: L = 1
 /// is the plain layout, L = 8 the blocked one, whose lanes run together.
 template <int64_t L>
-void maxPoolGrad(const float *dy, const float *x, float *dx,
-                 std::array<int64_t, 12> s, bool reluMask) {
+inline __attribute__((always_inline)) void
+maxPoolGrad(const float *dy, const float *x, float *dx,
+            std::array<int64_t, 12> s, bool reluMask) {
   const int64_t B = s[0], C = s[1], H = s[2], W = s[3], KH = s[4], KW = s[5],
                 SH = s[6], SW = s[7], PH = s[8], PW = s[9], OH = s[10],
                 OW = s[11];
@@ -483,6 +484,24 @@ void maxPoolGrad(const float *dy, const float *x, float *dx,
   if (reluMask)
     for (int64_t e = 0, n = B * C * H * W; e < n; ++e)
       dx[e] = x[e] > 0 ? dx[e] : 0.0f;
+}
+
+/// The layouts' instances, on x86-64 also compiled for AVX2 (one 8-lane
+/// register per channel block) and picked at load time on CPUs that have it.
+#if defined(__x86_64__)
+#define CREDO_AVX2_CLONE __attribute__((target_clones("avx2", "default")))
+#else
+#define CREDO_AVX2_CLONE
+#endif
+CREDO_AVX2_CLONE void maxPoolGradBlocked(const float *dy, const float *x,
+                                         float *dx, std::array<int64_t, 12> s,
+                                         bool reluMask) {
+  maxPoolGrad<CREDO_CHANNEL_BLOCK>(dy, x, dx, s, reluMask);
+}
+CREDO_AVX2_CLONE void maxPoolGradPlain(const float *dy, const float *x,
+                                       float *dx, std::array<int64_t, 12> s,
+                                       bool reluMask) {
+  maxPoolGrad<1>(dy, x, dx, s, reluMask);
 }
 
 /// Plain ↔ channel-blocked image conversion.
@@ -598,9 +617,9 @@ void credo_rt_max_pool2d_grad_f32(const float *dy, const float *x, float *dx,
   // Every image argument shares one layout (the converter's choice).
   std::array<int64_t, 12> s = {b, c, h, w, kh, kw, sh, sw, ph, pw, oh, ow};
   if (layouts & 1)
-    maxPoolGrad<CREDO_CHANNEL_BLOCK>(dy, x, dx, s, relu_mask != 0);
+    maxPoolGradBlocked(dy, x, dx, s, relu_mask != 0);
   else
-    maxPoolGrad<1>(dy, x, dx, s, relu_mask != 0);
+    maxPoolGradPlain(dy, x, dx, s, relu_mask != 0);
 }
 
 void credo_rt_softmax_f32(const float *x, float *y, int64_t outer, int64_t axis,
