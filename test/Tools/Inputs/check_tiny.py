@@ -1,29 +1,14 @@
 #!/usr/bin/env python3
 """Recomputes tiny.json (softmax(x·w + b, axis 1)) with NumPy from the
 parameter file and compares it with credoc's outputs on both CPU paths."""
-import json
-import struct
 import sys
 
 import numpy as np
 
-
-def read_safetensors(path):
-    blob = open(path, "rb").read()
-    n = struct.unpack("<Q", blob[:8])[0]
-    header = json.loads(blob[8:8 + n])
-    out = {}
-    for name, info in header.items():
-        if name == "__metadata__":
-            continue
-        a, b = info["data_offsets"]
-        assert info["dtype"] == "F32"
-        out[name] = np.frombuffer(blob[8 + n + a:8 + n + b],
-                                  np.float32).reshape(info["shape"])
-    return out
+from safetensors_np import read_f32
 
 
-params = read_safetensors(sys.argv[1])
+params = read_f32(sys.argv[1])
 x = np.load(sys.argv[2]).astype(np.float64)
 z = x @ params["w"] + params["b"]
 e = np.exp(z - z.max(axis=1, keepdims=True))

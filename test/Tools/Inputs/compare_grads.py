@@ -7,25 +7,11 @@ Each tensor of A must exist in B with the same shape, and
 max|a - b| <= rtol * max(1, max|b|). Prints `NAME ok` or `NAME FAIL ...` per
 tensor and exits non-zero on any mismatch."""
 import argparse
-import json
-import struct
 import sys
 
 import numpy as np
 
-
-def read(path):
-    blob = open(path, "rb").read()
-    n = struct.unpack("<Q", blob[:8])[0]
-    header = json.loads(blob[8:8 + n])
-    out = {}
-    for name, info in header.items():
-        if name == "__metadata__":
-            continue
-        a, b = info["data_offsets"]
-        out[name] = np.frombuffer(blob[8 + n + a:8 + n + b],
-                                  np.float32).reshape(info["shape"])
-    return out
+from safetensors_np import read_f32
 
 
 ap = argparse.ArgumentParser()
@@ -33,7 +19,7 @@ ap.add_argument("a")
 ap.add_argument("b")
 ap.add_argument("--rtol", type=float, default=1e-4)
 args = ap.parse_args()
-a, b = read(args.a), read(args.b)
+a, b = read_f32(args.a), read_f32(args.b)
 failed = False
 for name in sorted(a):
     if name not in b or a[name].shape != b[name].shape:

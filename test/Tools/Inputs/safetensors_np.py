@@ -1,0 +1,25 @@
+"""Reads an f32 safetensors file into NumPy arrays, from the format's
+specification (an 8-byte little-endian header length, a JSON header of
+dtype, shape and data offsets, then the data); shared by the test scripts
+that check credoc's outputs."""
+import json
+import struct
+
+import numpy as np
+
+
+def read_f32(path):
+    """Returns {name: array} for every tensor of `path` (all must be F32)."""
+    blob = open(path, "rb").read()
+    n = struct.unpack("<Q", blob[:8])[0]
+    header = json.loads(blob[8:8 + n])
+    out = {}
+    for name, info in header.items():
+        if name == "__metadata__":
+            continue
+        if info["dtype"] != "F32":
+            raise ValueError(f"{path}: {name} is {info['dtype']}, not F32")
+        a, b = info["data_offsets"]
+        out[name] = np.frombuffer(blob[8 + n + a:8 + n + b],
+                                  np.float32).reshape(info["shape"])
+    return out
