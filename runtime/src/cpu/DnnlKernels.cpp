@@ -197,6 +197,15 @@ Cached staged(primitive prim, const std::vector<StagedArg> &list) {
   return c;
 }
 
+/// staged() with a bias argument (plain, never reordered) appended unless
+/// its descriptor is empty (no bias).
+Cached stagedWithBias(primitive prim, std::vector<StagedArg> list,
+                      const StagedArg &bias) {
+  if (!bias.plain.is_zero())
+    list.push_back(bias);
+  return staged(std::move(prim), list);
+}
+
 /// Sets up a primitive's memory objects: src, weights, dst (+ bias).
 Cached withArgs(primitive prim, const memory::desc &src,
                 const memory::desc &wei, const memory::desc &dst,
@@ -260,13 +269,11 @@ void conv(const float *x, const float *w, const float *b, float *y,
         prop_kind::forward_inference, algorithm::convolution_direct, any(src),
         any(wei), bmd, any(dst), {SH, SW}, {PH, PW}, {PH, PW});
     convolution_forward::primitive_desc pd(d, postOps(post), cpuEngine());
-    std::vector<StagedArg> list = {
-        {DNNL_ARG_SRC, src, pd.src_desc(), false},
-        {DNNL_ARG_WEIGHTS, wei, pd.weights_desc(), false},
-        {DNNL_ARG_DST, dst, pd.dst_desc(), true}};
-    if (bias)
-      list.push_back({DNNL_ARG_BIAS, bmd, bmd, false});
-    return staged(convolution_forward(pd), list);
+    return stagedWithBias(convolution_forward(pd),
+                          {{DNNL_ARG_SRC, src, pd.src_desc(), false},
+                           {DNNL_ARG_WEIGHTS, wei, pd.weights_desc(), false},
+                           {DNNL_ARG_DST, dst, pd.dst_desc(), true}},
+                          {DNNL_ARG_BIAS, bmd, bmd, false});
   };
   Key key = makeKey(kConv, B, C, H, W, O, KH, KW, SH, SW, PH, PW, OH, OW,
                     bias + 2 * post + 8 * layouts);
@@ -328,13 +335,12 @@ void convGrad(bool weights, const float *a, const float *b, float *out,
           src = nhwc(src);
         }
       }
-      std::vector<StagedArg> list = {
-          {DNNL_ARG_SRC, src, pd.src_desc(), false},
-          {DNNL_ARG_DIFF_DST, dst, pd.diff_dst_desc(), false},
-          {DNNL_ARG_DIFF_WEIGHTS, wei, pd.diff_weights_desc(), true}};
-      if (db)
-        list.push_back({DNNL_ARG_DIFF_BIAS, bmd, bmd, true});
-      return staged(convolution_backward_weights(pd), list);
+      return stagedWithBias(
+          convolution_backward_weights(pd),
+          {{DNNL_ARG_SRC, src, pd.src_desc(), false},
+           {DNNL_ARG_DIFF_DST, dst, pd.diff_dst_desc(), false},
+           {DNNL_ARG_DIFF_WEIGHTS, wei, pd.diff_weights_desc(), true}},
+          {DNNL_ARG_DIFF_BIAS, bmd, bmd, true});
     }
     auto hint = convForwardHint(any(src), any(wei), any(dst), strides, pad);
     convolution_backward_data::desc d(algorithm::convolution_direct, any(src),
