@@ -71,9 +71,9 @@ Value fromBlocked(OpBuilder &b, Location loc, Value blocked,
       ArrayRef<OpFoldResult>{b.getIndexAttr(kBlock)});
 }
 
-/// An operand or result of a kernel call, and whether it is an image.
+/// An operand of a kernel call, and whether it is an image.
 struct KernelArg {
-  Value value; ///< an operand (for results: unused)
+  Value value;
   bool image;
 };
 
