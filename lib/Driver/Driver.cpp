@@ -472,6 +472,9 @@ int mlir::credo::gradcheckCommand(const DriverOptions &opts) {
         case CREDO_I64:
           static_cast<int64_t *>(t.data)[i] = static_cast<int64_t>(rng() % 2);
           break;
+        case CREDO_U8:
+          static_cast<uint8_t *>(t.data)[i] = static_cast<uint8_t>(rng() % 2);
+          break;
         }
       }
   }

@@ -32,6 +32,7 @@
 #include "llvm/Support/raw_ostream.h"
 
 #include <algorithm>
+#include <array>
 #include <chrono>
 #include <cmath>
 #include <csignal>
@@ -182,7 +183,7 @@ int mlir::credo::trainCommand(const DriverOptions &opts) {
   Tensors data;
   data.list.resize(4);
   for (int i = 0; i < 4; ++i)
-    if (credo_idx_read(files[i].c_str(), &data.list[i]) != CREDO_OK)
+    if (credo_idx_read_u8(files[i].c_str(), &data.list[i]) != CREDO_OK)
       return runtimeError("cannot read the data set");
   credo_tensor &trainX = data.list[0], &trainY = data.list[1],
                &testX = data.list[2], &testY = data.list[3];
@@ -309,15 +310,23 @@ int mlir::credo::trainCommand(const DriverOptions &opts) {
       args.push_back(credo_model_param_data(m.model, i));
     return args;
   };
+  // The data set stays in bytes (a quarter of the memory); the batch gets
+  // each pixel as credo_idx_read scales it, v / 255 in f32.
+  std::array<float, 256> pixelValue;
+  for (int v = 0; v < 256; ++v)
+    pixelValue[v] = float(v) / 255.0f;
   auto gather = [&](const std::vector<int64_t> &order, int64_t start,
                     const credo_tensor &xs, const credo_tensor &ys,
                     int64_t count) {
-    const auto *x = static_cast<const float *>(xs.data);
+    const auto *x = static_cast<const uint8_t *>(xs.data);
     const auto *y = static_cast<const int32_t *>(ys.data);
     for (int64_t r = 0; r < batch; ++r) {
       if (r < count) {
         int64_t s = order.empty() ? start + r : order[start + r];
-        std::memcpy(bx + r * pixels, x + s * pixels, pixels * sizeof(float));
+        const uint8_t *from = x + s * pixels;
+        float *to = bx + r * pixels;
+        for (int64_t i = 0; i < pixels; ++i)
+          to[i] = pixelValue[from[i]];
         by[r] = y[s];
       } else { // padding rows of a last, partial evaluation batch
         std::memset(bx + r * pixels, 0, pixels * sizeof(float));

@@ -156,6 +156,8 @@ size_t credo_dtype_size(credo_dtype dtype) {
   case CREDO_F64:
   case CREDO_I64:
     return 8;
+  case CREDO_U8:
+    return 1;
   }
   return 0;
 }
@@ -170,6 +172,8 @@ const char *credo_dtype_name(credo_dtype dtype) {
     return "i32";
   case CREDO_I64:
     return "i64";
+  case CREDO_U8:
+    return "u8";
   }
   return "?";
 }

@@ -29,7 +29,8 @@ namespace {
 
 //===--- Helpers ----------------------------------------------------------===//
 
-const credo_dtype kAllDtypes[] = {CREDO_F32, CREDO_F64, CREDO_I32, CREDO_I64};
+const credo_dtype kAllDtypes[] = {CREDO_F32, CREDO_F64, CREDO_I32, CREDO_I64,
+                                  CREDO_U8};
 
 /// A fresh directory per test, removed (with its files) afterwards.
 class RuntimeIoTestBase : public ::testing::Test {
@@ -192,6 +193,9 @@ struct OwnedTensor {
         break;
       case CREDO_I64:
         static_cast<int64_t *>(t.data)[i] = i * 7 - 3 + (int64_t(1) << 40);
+        break;
+      case CREDO_U8:
+        static_cast<uint8_t *>(t.data)[i] = static_cast<uint8_t>(i * 37 + 5);
         break;
       }
     }
@@ -387,8 +391,8 @@ TEST_F(RuntimeNpyTest, RejectsBadInputs) {
        "unsupported dtype '|b1'"},
       {"int8", npyFile(npyDict("|i1", "(2,)"), "ab"),
        "unsupported dtype '|i1'"},
-      {"uint8", npyFile(npyDict("|u1", "(2,)"), "ab"),
-       "unsupported dtype '|u1'"},
+      {"uint16", npyFile(npyDict("<u2", "(2,)"), "abcd"),
+       "unsupported dtype '<u2'"},
       {"uint32", npyFile(npyDict("<u4", "(1,)"), "abcd"),
        "unsupported dtype '<u4'"},
       {"complex", npyFile(npyDict("<c8", "(1,)"), "abcdefgh"),
@@ -560,6 +564,44 @@ TEST_F(RuntimeNpyTest, FailedWritesLeaveTargetsUntouched) {
   ::rmdir(sub.c_str());
 }
 
+//===--- IDX
+//---------------------------------------------------------------===//
+
+class RuntimeIdxTest : public RuntimeIoTestBase {};
+
+// Images [N, rows, cols] of unsigned bytes: kept as u8 [N, rows*cols] by
+// credo_idx_read_u8, scaled to f32 v / 255 by credo_idx_read; labels are
+// i32 either way.
+TEST_F(RuntimeIdxTest, ReadsBytesOrScaledFloats) {
+  std::string images = std::string("\0\0\x08\x03", 4) +
+                       std::string("\0\0\0\x02\0\0\0\x02\0\0\0\x03", 12);
+  for (int i = 0; i < 12; ++i)
+    images += static_cast<char>(i * 23);
+  writeBytes(path("images.idx"), images);
+  writeBytes(path("labels.idx"),
+             std::string("\0\0\x08\x01\0\0\0\x02\x07\x09", 10));
+
+  credo_tensor bytes, floats, labels;
+  ASSERT_EQ(credo_idx_read_u8(path("images.idx").c_str(), &bytes), CREDO_OK)
+      << credo_last_error();
+  ASSERT_EQ(credo_idx_read(path("images.idx").c_str(), &floats), CREDO_OK);
+  ASSERT_EQ(credo_idx_read_u8(path("labels.idx").c_str(), &labels), CREDO_OK);
+  EXPECT_EQ(bytes.dtype, CREDO_U8);
+  ASSERT_EQ(bytes.rank, 2);
+  EXPECT_EQ(bytes.shape[0], 2);
+  EXPECT_EQ(bytes.shape[1], 6);
+  for (int i = 0; i < 12; ++i) {
+    uint8_t b = static_cast<const uint8_t *>(bytes.data)[i];
+    EXPECT_EQ(b, static_cast<uint8_t>(i * 23));
+    EXPECT_EQ(static_cast<const float *>(floats.data)[i], float(b) / 255.0f);
+  }
+  EXPECT_EQ(labels.dtype, CREDO_I32);
+  EXPECT_EQ(static_cast<const int32_t *>(labels.data)[1], 9);
+  credo_tensor_free(&bytes);
+  credo_tensor_free(&floats);
+  credo_tensor_free(&labels);
+}
+
 //===--- safetensors ------------------------------------------------------===//
 
 class RuntimeSafetensorsTest : public RuntimeIoTestBase {};
@@ -728,8 +770,8 @@ TEST_F(RuntimeSafetensorsTest, RejectsBadInputs) {
       {"BF16",
        safetensorsFile("{" + entry("w", "BF16", "[4]", 0, 8) + "}", eight),
        "tensor 'w': unsupported dtype 'BF16'"},
-      {"U8", safetensorsFile("{" + entry("w", "U8", "[8]", 0, 8) + "}", eight),
-       "tensor 'w': unsupported dtype 'U8'"},
+      {"I8", safetensorsFile("{" + entry("w", "I8", "[8]", 0, 8) + "}", eight),
+       "tensor 'w': unsupported dtype 'I8'"},
       {"size mismatch",
        safetensorsFile("{" + entry("a", "F32", "[3]", 0, 8) + "}", eight),
        "needs 12"},

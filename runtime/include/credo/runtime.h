@@ -50,11 +50,12 @@ typedef enum credo_dtype {
   CREDO_F32 = 0,
   CREDO_F64 = 1,
   CREDO_I32 = 2,
-  CREDO_I64 = 3
+  CREDO_I64 = 3,
+  CREDO_U8 = 4 /* raw bytes, e.g. IDX images (credo_idx_read_u8) */
 } credo_dtype;
 
 size_t credo_dtype_size(credo_dtype dtype);
-/* "f32", "f64", "i32", "i64". */
+/* "f32", "f64", "i32", "i64", "u8". */
 const char *credo_dtype_name(credo_dtype dtype);
 
 /* A host tensor: row-major, contiguous. `data` is owned when allocated by
@@ -88,6 +89,10 @@ credo_status credo_npy_write(const char *path, const credo_tensor *tensor);
  * [N, rows, cols] become f32 [N, rows*cols] scaled to [0, 1]; unsigned-byte
  * labels [N] become i32 [N]. */
 credo_status credo_idx_read(const char *path, credo_tensor *out);
+/* The same, but images stay unsigned bytes: u8 [N, rows*cols], values
+ * 0–255 (a quarter of the memory; scale by 1/255 to get credo_idx_read's
+ * values exactly). Labels are i32 as above. */
+credo_status credo_idx_read_u8(const char *path, credo_tensor *out);
 
 /*===--- safetensors files
  * ---------------------------------------------------===*/

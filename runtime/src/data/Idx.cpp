@@ -40,9 +40,9 @@ uint32_t bigEndian32(const unsigned char *p) {
   return (uint32_t(p[0]) << 24) | (uint32_t(p[1]) << 16) |
          (uint32_t(p[2]) << 8) | uint32_t(p[3]);
 }
-} // namespace
 
-extern "C" credo_status credo_idx_read(const char *path, credo_tensor *out) {
+/// Reads an IDX file; images become f32 in [0, 1], or stay bytes.
+credo_status readIdx(const char *path, credo_tensor *out, bool bytesOut) {
   if (!path || !out)
     return fail(CREDO_ERR_INVALID_ARGUMENT, "null path or tensor");
   std::vector<unsigned char> data;
@@ -87,10 +87,24 @@ extern "C" credo_status credo_idx_read(const char *path, credo_tensor *out) {
     return CREDO_OK;
   }
   int64_t shape[2] = {dims[0], dims[1] * dims[2]};
-  if (credo_status s = credo_tensor_alloc(out, CREDO_F32, 2, shape))
+  if (credo_status s =
+          credo_tensor_alloc(out, bytesOut ? CREDO_U8 : CREDO_F32, 2, shape))
     return s;
+  if (bytesOut) {
+    std::memcpy(out->data, bytes, count);
+    return CREDO_OK;
+  }
   auto *pixels = static_cast<float *>(out->data);
   for (uint64_t i = 0; i < count; ++i)
     pixels[i] = float(bytes[i]) / 255.0f;
   return CREDO_OK;
+}
+} // namespace
+
+extern "C" credo_status credo_idx_read(const char *path, credo_tensor *out) {
+  return readIdx(path, out, false);
+}
+
+extern "C" credo_status credo_idx_read_u8(const char *path, credo_tensor *out) {
+  return readIdx(path, out, true);
 }

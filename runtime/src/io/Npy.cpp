@@ -33,7 +33,7 @@ constexpr size_t kGrowthAxisMaxDigits = 21;
 /// The element-count limit of credo_tensor_alloc.
 constexpr int64_t kMaxElements = int64_t(1) << 40;
 
-const char *const kExpectedDtypes = "<f4, <f8, <i4 or <i8";
+const char *const kExpectedDtypes = "<f4, <f8, <i4, <i8 or |u1";
 
 bool isSpace(char c) {
   return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' ||
@@ -59,6 +59,8 @@ bool parseDescr(const std::string &descr, credo_dtype &dtype,
     dtype = CREDO_I32;
   else if (body == "i8")
     dtype = CREDO_I64;
+  else if (body == "u1")
+    dtype = CREDO_U8;
   else
     supported = false;
 
@@ -418,6 +420,9 @@ credo_status writeNpy(const std::string &path, const credo_tensor *t) {
     break;
   case CREDO_I64:
     descr = "<i8";
+    break;
+  case CREDO_U8:
+    descr = "|u1";
     break;
   }
   if (!descr)

@@ -52,6 +52,8 @@ bool parseDtype(const std::string &name, credo_dtype &dtype) {
     dtype = CREDO_I32;
   else if (name == "I64")
     dtype = CREDO_I64;
+  else if (name == "U8")
+    dtype = CREDO_U8;
   else
     return false;
   return true;
@@ -67,6 +69,8 @@ const char *dtypeName(credo_dtype dtype) {
     return "I32";
   case CREDO_I64:
     return "I64";
+  case CREDO_U8:
+    return "U8";
   }
   return nullptr;
 }
@@ -166,7 +170,7 @@ Entry parseEntry(const std::string &name, const Json &value,
   const std::string &dtypeText = dtype.get_ref<const std::string &>();
   if (!parseDtype(dtypeText, entry.dtype))
     formatError(what + ": unsupported dtype '" + quoteForMessage(dtypeText) +
-                "' (expected F32, F64, I32 or I64)");
+                "' (expected F32, F64, I32, I64 or U8)");
 
   const Json &shape = value.at("shape");
   if (!shape.is_array())

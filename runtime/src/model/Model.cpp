@@ -210,6 +210,9 @@ credo_status fillInit(const std::string &text, credo_dtype dtype,
     case CREDO_I64:
       static_cast<int64_t *>(data)[i] = static_cast<int64_t>(v);
       break;
+    case CREDO_U8:
+      static_cast<uint8_t *>(data)[i] = static_cast<uint8_t>(v);
+      break;
     }
   };
   for (int64_t i = 0; i < n; ++i) {
