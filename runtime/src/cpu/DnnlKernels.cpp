@@ -13,11 +13,13 @@
 #include "credo/kernels.h"
 
 #include "Internal.h"
+#include "Winograd.h"
 
 #include <oneapi/dnnl/dnnl.hpp>
 
 #include <algorithm>
 #include <array>
+#include <cstdlib>
 #include <initializer_list>
 #include <map>
 #include <memory>
@@ -35,6 +37,16 @@ using namespace dnnl;
 namespace {
 
 int numThreads = 1;
+
+/// Whether stride-1 3x3/5x5 convolutions go to the Winograd kernels: on one
+/// thread (their transforms are serial), unless CREDO_WINOGRAD=0.
+bool useWinograd(const credo::rt::ConvShape &s) {
+  static const bool enabled = [] {
+    const char *v = std::getenv("CREDO_WINOGRAD");
+    return !(v && std::string(v) == "0");
+  }();
+  return enabled && numThreads == 1 && credo::rt::winogradTakes(s);
+}
 
 engine &cpuEngine() {
   static engine eng(engine::kind::cpu, 0);
@@ -259,6 +271,11 @@ void conv(const float *x, const float *w, const float *b, float *y,
                 KW = s[6], SH = s[7], SW = s[8], PH = s[9], PW = s[10],
                 OH = s[11], OW = s[12];
   bool bias = b != nullptr;
+  const credo::rt::ConvShape shape{B,  C,  H,  W,  O,  KH, KW,
+                                   SH, SW, PH, PW, OH, OW};
+  if (useWinograd(shape))
+    return credo::rt::winogradForward(
+        x, w, b, y, shape, post == CREDO_POST_RELU, layouts & 1, layouts & 2);
   auto make = [&] {
     auto src = image({B, C, H, W}, layouts & 1), wei = plain({O, C, KH, KW}),
          dst = image({B, O, OH, OW}, layouts & 2);
@@ -306,6 +323,14 @@ void convGrad(bool weights, const float *a, const float *b, float *out,
   // Image arguments in parameter order: (x, dy) for dW, (dy, dx) for dx.
   const bool xBlocked = layouts & (weights ? 1 : 2),
              dyBlocked = layouts & (weights ? 2 : 1);
+  const credo::rt::ConvShape shape{B,  C,  H,  W,  O,  KH, KW,
+                                   SH, SW, PH, PW, OH, OW};
+  if (useWinograd(shape)) {
+    if (weights)
+      return credo::rt::winogradGradWeight(a, b, out, db, shape, xBlocked,
+                                           dyBlocked);
+    return credo::rt::winogradGradInput(a, b, out, shape, dyBlocked, xBlocked);
+  }
   auto make = [&] {
     auto src = image({B, C, H, W}, xBlocked), wei = plain({O, C, KH, KW}),
          dst = image({B, O, OH, OW}, dyBlocked);

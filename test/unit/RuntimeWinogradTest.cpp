@@ -1,0 +1,206 @@
+//===- RuntimeWinogradTest.cpp - Winograd convolutions ----------*- C++ -*-===//
+//
+// The Winograd forward pass, input gradient and weight gradient (with the
+// bias gradient) compared with direct loops in double precision, for both
+// tile sizes, 3x3 and 5x5 kernels, partial tiles, several rounds of images,
+// and every combination of plain and channel-blocked images.
+//
+//===----------------------------------------------------------------------===//
+
+#include "cpu/Winograd.h"
+#include "credo/kernels.h"
+#include "credo/runtime.h"
+
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <cmath>
+#include <random>
+#include <vector>
+
+namespace {
+
+using credo::rt::ConvShape;
+
+std::vector<float> randomImage(size_t n, unsigned seed) {
+  std::mt19937 gen(seed);
+  std::uniform_real_distribution<float> dist(-1, 1);
+  std::vector<float> v(n);
+  for (float &x : v)
+    x = dist(gen);
+  return v;
+}
+
+/// Plain [B,C,H,W] to channel-blocked [B,C/8,H,W,8] (written out here, not
+/// the runtime's reorder).
+std::vector<float> toBlocked(const std::vector<float> &x, int64_t B, int64_t C,
+                             int64_t H, int64_t W) {
+  std::vector<float> y(x.size());
+  for (int64_t b = 0; b < B; ++b)
+    for (int64_t c = 0; c < C; ++c)
+      for (int64_t e = 0; e < H * W; ++e)
+        y[((b * (C / 8) + c / 8) * H * W + e) * 8 + c % 8] =
+            x[(b * C + c) * H * W + e];
+  return y;
+}
+
+std::vector<float> fromBlocked(const std::vector<float> &y, int64_t B,
+                               int64_t C, int64_t H, int64_t W) {
+  std::vector<float> x(y.size());
+  for (int64_t b = 0; b < B; ++b)
+    for (int64_t c = 0; c < C; ++c)
+      for (int64_t e = 0; e < H * W; ++e)
+        x[(b * C + c) * H * W + e] =
+            y[((b * (C / 8) + c / 8) * H * W + e) * 8 + c % 8];
+  return x;
+}
+
+/// |a - ref| within tol times the largest |ref|.
+void expectNear(const std::vector<float> &a, const std::vector<double> &ref,
+                double tol, const char *what) {
+  ASSERT_EQ(a.size(), ref.size());
+  double scale = 0;
+  for (double v : ref)
+    scale = std::max(scale, std::fabs(v));
+  ASSERT_GT(scale, 0.0) << what;
+  for (size_t i = 0; i < a.size(); ++i)
+    ASSERT_NEAR(a[i], ref[i], tol * scale) << what << " at " << i;
+}
+
+/// The three passes of one convolution, directly in double.
+struct Reference {
+  std::vector<double> y, dx, dw, db;
+  Reference(const ConvShape &s, const std::vector<float> &x,
+            const std::vector<float> &w, const std::vector<float> &bias,
+            const std::vector<float> &dy)
+      : y(s.B * s.O * s.OH * s.OW), dx(x.size()), dw(w.size()), db(s.O) {
+    for (int64_t b = 0; b < s.B; ++b)
+      for (int64_t o = 0; o < s.O; ++o)
+        for (int64_t i = 0; i < s.OH; ++i)
+          for (int64_t j = 0; j < s.OW; ++j) {
+            const int64_t at = ((b * s.O + o) * s.OH + i) * s.OW + j;
+            double acc = bias[o];
+            db[o] += dy[at];
+            for (int64_t c = 0; c < s.C; ++c)
+              for (int64_t p = 0; p < s.KH; ++p)
+                for (int64_t q = 0; q < s.KW; ++q) {
+                  const int64_t r = i + p - s.PH, t = j + q - s.PW;
+                  if (r < 0 || r >= s.H || t < 0 || t >= s.W)
+                    continue;
+                  const int64_t xi = ((b * s.C + c) * s.H + r) * s.W + t,
+                                wi = ((o * s.C + c) * s.KH + p) * s.KW + q;
+                  acc += double(x[xi]) * w[wi];
+                  dx[xi] += double(dy[at]) * w[wi];
+                  dw[wi] += double(dy[at]) * x[xi];
+                }
+            y[at] = acc;
+          }
+  }
+};
+
+struct Case {
+  int64_t B, C, H, W, O, K, P;
+};
+
+void checkCase(const Case &k) {
+  const int64_t OH = k.H + 2 * k.P - k.K + 1, OW = k.W + 2 * k.P - k.K + 1;
+  const ConvShape s{k.B, k.C, k.H, k.W, k.O, k.K, k.K, 1, 1, k.P, k.P, OH, OW};
+  ASSERT_TRUE(credo::rt::winogradTakes(s));
+  auto x = randomImage(k.B * k.C * k.H * k.W, 1),
+       w = randomImage(k.O * k.C * k.K * k.K, 2), bias = randomImage(k.O, 3),
+       dy = randomImage(k.B * k.O * OH * OW, 4);
+  const Reference ref(s, x, w, bias, dy);
+  std::vector<double> relu = ref.y;
+  for (double &v : relu)
+    v = std::max(v, 0.0);
+  const auto xb = toBlocked(x, k.B, k.C, k.H, k.W),
+             dyb = toBlocked(dy, k.B, k.O, OH, OW);
+  for (int layouts = 0; layouts < 4; ++layouts) {
+    SCOPED_TRACE("B=" + std::to_string(k.B) + " C=" + std::to_string(k.C) +
+                 " " + std::to_string(k.H) + "x" + std::to_string(k.W) +
+                 " O=" + std::to_string(k.O) + " K=" + std::to_string(k.K) +
+                 " P=" + std::to_string(k.P) +
+                 " layouts=" + std::to_string(layouts));
+    const bool inBlocked = layouts & 1, outBlocked = layouts & 2;
+    // Forward: x (in) → y (out), with the bias, then also with the ReLU.
+    for (bool withRelu : {false, true}) {
+      std::vector<float> y(ref.y.size());
+      credo::rt::winogradForward(inBlocked ? xb.data() : x.data(), w.data(),
+                                 bias.data(), y.data(), s, withRelu, inBlocked,
+                                 outBlocked);
+      if (outBlocked)
+        y = fromBlocked(y, k.B, k.O, OH, OW);
+      expectNear(y, withRelu ? relu : ref.y, 3e-5, "y");
+    }
+    // Input gradient: dy (in) → dx (out).
+    std::vector<float> dx(x.size());
+    credo::rt::winogradGradInput(inBlocked ? dyb.data() : dy.data(), w.data(),
+                                 dx.data(), s, inBlocked, outBlocked);
+    if (outBlocked)
+      dx = fromBlocked(dx, k.B, k.C, k.H, k.W);
+    expectNear(dx, ref.dx, 3e-5, "dx");
+    // Weight and bias gradients: x in one layout, dy in the other.
+    std::vector<float> dw(w.size()), db(k.O);
+    credo::rt::winogradGradWeight(
+        inBlocked ? xb.data() : x.data(), outBlocked ? dyb.data() : dy.data(),
+        dw.data(), db.data(), s, inBlocked, outBlocked);
+    expectNear(dw, ref.dw, 3e-5, "dw");
+    expectNear(db, ref.db, 1e-6, "db");
+    ASSERT_EQ(credo_rt_take_status(), CREDO_OK) << credo_last_error();
+  }
+}
+
+TEST(RuntimeWinograd, FiveByFiveLargeTilesSeveralRounds) {
+  // 14x14 outputs: 4x4 tiles, 16 per image; 11 images take two rounds.
+  checkCase({11, 16, 14, 14, 32, 5, 2});
+}
+
+TEST(RuntimeWinograd, ThreeByThreePartialTiles) {
+  checkCase({2, 8, 7, 5, 16, 3, 1}); // 7x5 outputs in 4x4 tiles
+  checkCase({3, 16, 4, 3, 8, 3, 0}); // 2x1 outputs: one 2x2 tile
+}
+
+TEST(RuntimeWinograd, SmallTilesAndUnevenPadding) {
+  checkCase({2, 8, 6, 6, 8, 5, 0});  // 2x2 outputs: 2x2 tiles
+  checkCase({2, 8, 9, 9, 24, 5, 1}); // 7x7 outputs, padding 1 of 2
+}
+
+TEST(RuntimeWinograd, TakesOnlyWhatItHandles) {
+  const ConvShape same{2, 16, 8, 8, 16, 3, 3, 1, 1, 1, 1, 8, 8};
+  EXPECT_TRUE(credo::rt::winogradTakes(same));
+  ConvShape s = same;
+  s.SH = s.SW = 2, s.OH = s.OW = 4;
+  EXPECT_FALSE(credo::rt::winogradTakes(s)) << "strided";
+  s = same;
+  s.KW = 5, s.OW = 6;
+  EXPECT_FALSE(credo::rt::winogradTakes(s)) << "not square";
+  s = same;
+  s.KH = s.KW = 7, s.OH = s.OW = 4;
+  EXPECT_FALSE(credo::rt::winogradTakes(s)) << "7x7";
+  s = same;
+  s.C = 12;
+  EXPECT_FALSE(credo::rt::winogradTakes(s)) << "channels not a multiple of 8";
+  s = same;
+  s.O = 6;
+  EXPECT_FALSE(credo::rt::winogradTakes(s)) << "outputs not a multiple of 8";
+}
+
+TEST(RuntimeWinograd, PublicConvolutionOnOneThread) {
+  // The public kernel on one thread (where it takes the Winograd path)
+  // agrees with the direct loops too.
+  const Case k{4, 16, 10, 10, 16, 3, 1};
+  const ConvShape s{k.B, k.C, k.H, k.W, k.O, 3, 3, 1, 1, 1, 1, 10, 10};
+  auto x = randomImage(k.B * k.C * k.H * k.W, 5),
+       w = randomImage(k.O * k.C * 9, 6), bias = randomImage(k.O, 7),
+       dy = randomImage(k.B * k.O * 100, 8);
+  const Reference ref(s, x, w, bias, dy);
+  credo_set_num_threads(1);
+  std::vector<float> y(ref.y.size());
+  credo_rt_conv2d_bias_f32(x.data(), w.data(), bias.data(), y.data(), k.B, k.C,
+                           k.H, k.W, k.O, 3, 3, 1, 1, 1, 1, 10, 10,
+                           CREDO_POST_NONE, 0);
+  ASSERT_EQ(credo_rt_take_status(), CREDO_OK) << credo_last_error();
+  expectNear(y, ref.y, 3e-5, "y");
+}
+
+} // namespace
