@@ -13,6 +13,7 @@
 #include "credo/kernels.h"
 
 #include "Internal.h"
+#include "SparseMatmul.h"
 #include "Winograd.h"
 
 #include <oneapi/dnnl/dnnl.hpp>
@@ -46,6 +47,17 @@ bool useWinograd(const credo::rt::ConvShape &s) {
     return !(v && std::string(v) == "0");
   }();
   return enabled && numThreads == 1 && credo::rt::winogradTakes(s);
+}
+
+/// Products whose left operand has at most this share of non-zeros go to
+/// the sparse kernel (one thread; CREDO_SPARSE=0 turns it off). Measured
+/// break-even against oneDNN's gemm on one AVX2 core: see docs/runtime.md.
+double sparseMaxDensity() {
+  static const double density = [] {
+    const char *v = std::getenv("CREDO_SPARSE");
+    return v ? std::atof(v) : 0.7;
+  }();
+  return numThreads == 1 ? density : -1.0;
 }
 
 engine &cpuEngine() {
@@ -236,6 +248,9 @@ Cached withArgs(primitive prim, const memory::desc &src,
 void dense(const float *x, const float *w, const float *b, float *y, int64_t m,
            int64_t k, int64_t n, int64_t post) {
   bool bias = b != nullptr;
+  if (credo::rt::sparseMatmul(x, false, w, b, y, m, k, n,
+                              post == CREDO_POST_RELU, sparseMaxDensity()))
+    return;
   auto make = [&] {
     auto src = plain({m, k}), wei = plain({k, n}), dst = plain({m, n});
     auto bmd = bias ? plain({1, n}) : memory::desc();
@@ -253,6 +268,9 @@ void dense(const float *x, const float *w, const float *b, float *y, int64_t m,
 
 void matmulT(const float *a, const float *b, float *y, int64_t m, int64_t k,
              int64_t n, bool ta, bool tb) {
+  if (!tb && credo::rt::sparseMatmul(a, ta, b, nullptr, y, m, k, n, false,
+                                     sparseMaxDensity()))
+    return;
   auto make = [&] {
     using tag = memory::format_tag;
     memory::desc amd({m, k}, memory::data_type::f32, ta ? tag::ba : tag::ab);

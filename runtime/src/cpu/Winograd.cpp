@@ -21,6 +21,8 @@
 
 #include "Winograd.h"
 
+#include "Simd.h"
+
 #include "Internal.h"
 #include "credo/kernels.h"
 
@@ -37,26 +39,7 @@ namespace {
 constexpr int64_t L = CREDO_CHANNEL_BLOCK;
 static_assert(L == 8, "the tile code works on 8-lane vectors");
 
-typedef float Vec __attribute__((vector_size(32)));
-// Every function that takes or returns a Vec is inlined: no vector crosses
-// a call, so the ABI note about 32-byte vectors without AVX does not apply.
-#pragma GCC diagnostic ignored "-Wpsabi"
-
-#define CREDO_INLINE inline __attribute__((always_inline))
-#if defined(__clang__)
-#define CREDO_UNROLL _Pragma("clang loop unroll(full)")
-#elif defined(__GNUC__)
-#define CREDO_UNROLL _Pragma("GCC unroll 16")
-#else
-#define CREDO_UNROLL
-#endif
-
-CREDO_INLINE Vec load(const float *p) {
-  Vec v;
-  std::memcpy(&v, p, sizeof v);
-  return v;
-}
-CREDO_INLINE void store(float *p, Vec v) { std::memcpy(p, &v, sizeof v); }
+using namespace simd;
 
 /// The interpolation points; n - 1 of them are used.
 constexpr double kPoints[] = {0, 1, -1, 2, -2, 0.5, -0.5};
@@ -519,23 +502,12 @@ template <int M, int R> CREDO_INLINE void runPass(const Call &c) {
 // Each instance is compiled for the baseline ISA and, on x86-64, for AVX2
 // with FMA (one register per channel block), picked at run time.
 template <int M, int R> void runBaseline(const Call &c) { runPass<M, R>(c); }
-#if defined(__x86_64__)
-template <int M, int R>
-__attribute__((target("avx2,fma"))) void runAvx2(const Call &c) {
+template <int M, int R> CREDO_TARGET_AVX2 void runAvx2(const Call &c) {
   runPass<M, R>(c);
 }
-bool hasAvx2() {
-  static const bool yes =
-      __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
-  return yes;
-}
-#endif
-
 template <int M, int R> void runBest(const Call &c) {
-#if defined(__x86_64__)
-  if (hasAvx2())
+  if (cpuHasAvx2Fma())
     return runAvx2<M, R>(c);
-#endif
   runBaseline<M, R>(c);
 }
 

@@ -1,0 +1,58 @@
+//===- Simd.h - 8-lane float vectors for Credo's own CPU kernels -*- C++
+//-*-===//
+//
+// The vector type and helpers that Credo's hand-written kernels share: one
+// 8-float vector (an AVX register, two SSE registers otherwise), unaligned
+// loads and stores, forced inlining and unrolling, and the AVX2+FMA target
+// that kernels are also compiled for and pick at run time. Not installed.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef CREDO_RUNTIME_SRC_CPU_SIMD_H
+#define CREDO_RUNTIME_SRC_CPU_SIMD_H
+
+#include <cstring>
+
+namespace credo::rt::simd {
+
+typedef float Vec __attribute__((vector_size(32)));
+// Every function that takes or returns a Vec is inlined: no vector crosses
+// a call, so the ABI note about 32-byte vectors without AVX does not apply.
+#pragma GCC diagnostic ignored "-Wpsabi"
+
+#define CREDO_INLINE inline __attribute__((always_inline))
+#if defined(__clang__)
+#define CREDO_UNROLL _Pragma("clang loop unroll(full)")
+#elif defined(__GNUC__)
+#define CREDO_UNROLL _Pragma("GCC unroll 16")
+#else
+#define CREDO_UNROLL
+#endif
+
+CREDO_INLINE Vec load(const float *p) {
+  Vec v;
+  std::memcpy(&v, p, sizeof v);
+  return v;
+}
+CREDO_INLINE void store(float *p, Vec v) { std::memcpy(p, &v, sizeof v); }
+
+/// Whether this CPU runs the AVX2+FMA instances (CREDO_TARGET_AVX2).
+inline bool cpuHasAvx2Fma() {
+#if defined(__x86_64__)
+  static const bool yes =
+      __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
+  return yes;
+#else
+  return false;
+#endif
+}
+
+} // namespace credo::rt::simd
+
+#if defined(__x86_64__)
+#define CREDO_TARGET_AVX2 __attribute__((target("avx2,fma")))
+#else
+#define CREDO_TARGET_AVX2
+#endif
+
+#endif // CREDO_RUNTIME_SRC_CPU_SIMD_H

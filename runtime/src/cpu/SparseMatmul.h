@@ -1,0 +1,30 @@
+//===- SparseMatmul.h - Products with a mostly-zero left operand -*- C++
+//-*-===//
+//
+// y[M,N] = op(a) · b for a left operand with many exact zeros: the pixels of
+// image data, ReLU outputs and the gradients masked by ReLU. The kernel
+// finds the non-zeros of op(a) (a bit mask per row and block of 64 columns)
+// and adds only their rows of b, so its cost follows the non-zeros, not
+// M·K. DnnlKernels.cpp calls it first and falls back to oneDNN when it
+// declines. Not installed.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef CREDO_RUNTIME_SRC_CPU_SPARSEMATMUL_H
+#define CREDO_RUNTIME_SRC_CPU_SPARSEMATMUL_H
+
+#include <cstdint>
+
+namespace credo::rt {
+
+/// y = post(op(a) · b (+ bias[N])), op(a) = a[M,K], or aᵀ of a stored [K,M]
+/// when transposeA; b is [K,N] row-major; relu applies max(·, 0). Returns
+/// false, leaving y untouched, unless N is a multiple of 8 and at most
+/// maxDensity of op(a)'s entries are non-zero.
+bool sparseMatmul(const float *a, bool transposeA, const float *b,
+                  const float *bias, float *y, int64_t m, int64_t k, int64_t n,
+                  bool relu, double maxDensity);
+
+} // namespace credo::rt
+
+#endif // CREDO_RUNTIME_SRC_CPU_SPARSEMATMUL_H
