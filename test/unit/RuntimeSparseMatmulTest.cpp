@@ -33,11 +33,12 @@ struct Shape {
   int64_t m, k, n;
 };
 
-void checkProduct(const Shape &s, bool transposeA, bool bias, bool relu,
-                  double density) {
+void checkProduct(const Shape &s, bool transposeA, bool transposeB, bool bias,
+                  bool relu, double density) {
   SCOPED_TRACE("m=" + std::to_string(s.m) + " k=" + std::to_string(s.k) +
-               " n=" + std::to_string(s.n) + " transposeA=" +
-               std::to_string(transposeA) + " bias=" + std::to_string(bias) +
+               " n=" + std::to_string(s.n) +
+               " transposeA=" + std::to_string(transposeA) + " transposeB=" +
+               std::to_string(transposeB) + " bias=" + std::to_string(bias) +
                " relu=" + std::to_string(relu));
   auto a = sparseValues(s.m * s.k, density, 1);
   // Whole rows of op(a) without non-zeros.
@@ -46,14 +47,14 @@ void checkProduct(const Shape &s, bool transposeA, bool bias, bool relu,
   auto b = sparseValues(s.k * s.n, 1.0, 2), c = sparseValues(s.n, 1.0, 3);
   std::vector<float> y(s.m * s.n, 12345.0f);
   ASSERT_TRUE(credo::rt::sparseMatmul(a.data(), transposeA, b.data(),
-                                      bias ? c.data() : nullptr, y.data(), s.m,
-                                      s.k, s.n, relu, 1.0));
+                                      transposeB, bias ? c.data() : nullptr,
+                                      y.data(), s.m, s.k, s.n, relu, 1.0));
   for (int64_t i = 0; i < s.m; ++i)
     for (int64_t j = 0; j < s.n; ++j) {
       double acc = bias ? c[j] : 0.0, magnitude = std::fabs(acc);
       for (int64_t kk = 0; kk < s.k; ++kk) {
         double term = double(transposeA ? a[kk * s.m + i] : a[i * s.k + kk]) *
-                      b[kk * s.n + j];
+                      (transposeB ? b[j * s.k + kk] : b[kk * s.n + j]);
         acc += term;
         magnitude += std::fabs(term);
       }
@@ -69,22 +70,23 @@ TEST(RuntimeSparseMatmul, MatchesLoops) {
   for (Shape s : {Shape{128, 784, 256}, Shape{13, 70, 8}, Shape{9, 64, 104},
                   Shape{16, 129, 200}, Shape{1, 5, 16}})
     for (bool transposeA : {false, true})
-      for (bool bias : {false, true})
-        for (bool relu : {false, true})
-          checkProduct(s, transposeA, bias, relu, 0.4);
+      for (bool transposeB : {false, true})
+        for (bool bias : {false, true})
+          for (bool relu : {false, true})
+            checkProduct(s, transposeA, transposeB, bias, relu, 0.4);
 }
 
 TEST(RuntimeSparseMatmul, DenseAndEmptyOperands) {
-  checkProduct({24, 100, 96}, false, true, true, 1.0);
-  checkProduct({24, 100, 96}, true, false, false, 1.0);
-  checkProduct({24, 100, 96}, true, true, false, 0.0);
+  checkProduct({24, 100, 96}, false, false, true, true, 1.0);
+  checkProduct({24, 100, 96}, true, true, false, false, 1.0);
+  checkProduct({24, 100, 96}, true, false, true, false, 0.0);
 }
 
 TEST(RuntimeSparseMatmul, NaNPropagates) {
   const int64_t m = 3, k = 70, n = 8;
   std::vector<float> a(m * k, 0.0f), b(k * n, 1.0f), y(m * n);
   a[1 * k + 66] = std::nanf("");
-  ASSERT_TRUE(credo::rt::sparseMatmul(a.data(), false, b.data(), nullptr,
+  ASSERT_TRUE(credo::rt::sparseMatmul(a.data(), false, b.data(), false, nullptr,
                                       y.data(), m, k, n, false, 1.0));
   for (int64_t j = 0; j < n; ++j) {
     EXPECT_EQ(y[j], 0.0f);
@@ -93,7 +95,7 @@ TEST(RuntimeSparseMatmul, NaNPropagates) {
   // Transposed: the same entry of op(a) is a[66][1].
   std::vector<float> at(k * m, 0.0f);
   at[66 * m + 1] = std::nanf("");
-  ASSERT_TRUE(credo::rt::sparseMatmul(at.data(), true, b.data(), nullptr,
+  ASSERT_TRUE(credo::rt::sparseMatmul(at.data(), true, b.data(), false, nullptr,
                                       y.data(), m, k, n, false, 1.0));
   EXPECT_EQ(y[0], 0.0f);
   EXPECT_TRUE(std::isnan(y[n]));
@@ -103,12 +105,13 @@ TEST(RuntimeSparseMatmul, DeclinesDenseOperandsAndOddWidths) {
   const int64_t m = 8, k = 64, n = 16;
   auto a = sparseValues(m * k, 0.9, 4), b = sparseValues(k * n, 1.0, 5);
   std::vector<float> y(m * n, 7.0f);
-  EXPECT_FALSE(credo::rt::sparseMatmul(a.data(), false, b.data(), nullptr,
-                                       y.data(), m, k, n, false, 0.5));
-  EXPECT_FALSE(credo::rt::sparseMatmul(a.data(), false, b.data(), nullptr,
-                                       y.data(), m, k, 12, false, 1.0));
-  EXPECT_FALSE(credo::rt::sparseMatmul(a.data(), false, b.data(), nullptr,
-                                       y.data(), m, k, n, false, 0.0));
+  EXPECT_FALSE(credo::rt::sparseMatmul(a.data(), false, b.data(), false,
+                                       nullptr, y.data(), m, k, n, false, 0.5));
+  EXPECT_FALSE(credo::rt::sparseMatmul(a.data(), false, b.data(), false,
+                                       nullptr, y.data(), m, k, 12, false,
+                                       1.0));
+  EXPECT_FALSE(credo::rt::sparseMatmul(a.data(), false, b.data(), false,
+                                       nullptr, y.data(), m, k, n, false, 0.0));
   for (float v : y)
     EXPECT_EQ(v, 7.0f) << "a declined call writes nothing";
 }

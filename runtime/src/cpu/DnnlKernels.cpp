@@ -248,7 +248,7 @@ Cached withArgs(primitive prim, const memory::desc &src,
 void dense(const float *x, const float *w, const float *b, float *y, int64_t m,
            int64_t k, int64_t n, int64_t post) {
   bool bias = b != nullptr;
-  if (credo::rt::sparseMatmul(x, false, w, b, y, m, k, n,
+  if (credo::rt::sparseMatmul(x, false, w, false, b, y, m, k, n,
                               post == CREDO_POST_RELU, sparseMaxDensity()))
     return;
   auto make = [&] {
@@ -268,8 +268,8 @@ void dense(const float *x, const float *w, const float *b, float *y, int64_t m,
 
 void matmulT(const float *a, const float *b, float *y, int64_t m, int64_t k,
              int64_t n, bool ta, bool tb) {
-  if (!tb && credo::rt::sparseMatmul(a, ta, b, nullptr, y, m, k, n, false,
-                                     sparseMaxDensity()))
+  if (credo::rt::sparseMatmul(a, ta, b, tb, nullptr, y, m, k, n, false,
+                              sparseMaxDensity()))
     return;
   auto make = [&] {
     using tag = memory::format_tag;

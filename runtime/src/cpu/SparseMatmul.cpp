@@ -28,7 +28,7 @@ struct Args {
   const float *a, *b, *bias;
   float *y;
   int64_t m, k, n;
-  bool transposeA, relu;
+  bool transposeA, transposeB, relu;
   const uint64_t *masks; ///< [m][blocks]
   int64_t blocks;
 };
@@ -42,9 +42,15 @@ template <int S, bool T> CREDO_INLINE void strip(const Args &p, int64_t n0) {
   for (int64_t kb = 0; kb < p.blocks; ++kb) {
     const bool first = kb == 0, last = kb + 1 == p.blocks;
     const int64_t k0 = kb * kBlock, rows = std::min(kBlock, p.k - k0);
-    for (int64_t r = 0; r < rows; ++r)
-      std::memcpy(packed + r * 8 * S, p.b + (k0 + r) * p.n + n0,
-                  sizeof(float) * 8 * S);
+    if (!p.transposeB) {
+      for (int64_t r = 0; r < rows; ++r)
+        std::memcpy(packed + r * 8 * S, p.b + (k0 + r) * p.n + n0,
+                    sizeof(float) * 8 * S);
+    } else { // b is [n][k]
+      for (int64_t c = 0; c < 8 * S; ++c)
+        for (int64_t r = 0; r < rows; ++r)
+          packed[r * 8 * S + c] = p.b[(n0 + c) * p.k + k0 + r];
+    }
     for (int64_t i = 0; i < p.m; ++i) {
       uint64_t bits = p.masks[i * p.blocks + kb];
       float *out = p.y + i * p.n + n0;
@@ -182,8 +188,8 @@ CREDO_TARGET_AVX2 int64_t findNonZerosAvx2(const float *a, bool t, int64_t m,
 } // namespace
 
 bool sparseMatmul(const float *a, bool transposeA, const float *b,
-                  const float *bias, float *y, int64_t m, int64_t k, int64_t n,
-                  bool relu, double maxDensity) {
+                  bool transposeB, const float *bias, float *y, int64_t m,
+                  int64_t k, int64_t n, bool relu, double maxDensity) {
   if (maxDensity <= 0 || n % 8 != 0 || m <= 0 || k <= 0 || n <= 0)
     return false;
   const int64_t blocks = (k + kBlock - 1) / kBlock;
@@ -196,7 +202,8 @@ bool sparseMatmul(const float *a, bool transposeA, const float *b,
            : findNonZerosBaseline(a, transposeA, m, k, blocks, masks.data());
   if (double(nonZeros) > maxDensity * double(m) * double(k))
     return false;
-  const Args p{a, b, bias, y, m, k, n, transposeA, relu, masks.data(), blocks};
+  const Args p{a,          b,    bias,         y,     m, k, n, transposeA,
+               transposeB, relu, masks.data(), blocks};
   if (avx2)
     multiplyAvx2(p);
   else

@@ -17,13 +17,15 @@
 
 namespace credo::rt {
 
-/// y = post(op(a) · b (+ bias[N])), op(a) = a[M,K], or aᵀ of a stored [K,M]
-/// when transposeA; b is [K,N] row-major; relu applies max(·, 0). Returns
-/// false, leaving y untouched, unless N is a multiple of 8 and at most
-/// maxDensity of op(a)'s entries are non-zero.
+/// y = post(op(a) · op(b) (+ bias[N])), op(a) = a[M,K], or aᵀ of a stored
+/// [K,M] when transposeA (likewise op(b) = b[K,N], or bᵀ of b stored [N,K]);
+/// relu applies max(·, 0). Returns false, leaving y untouched, unless N is a
+/// multiple of 8 and at most maxDensity of op(a)'s entries are non-zero.
+/// A zero of op(a) contributes nothing, even against an infinite or NaN
+/// entry of op(b) (a dense product would give NaN there).
 bool sparseMatmul(const float *a, bool transposeA, const float *b,
-                  const float *bias, float *y, int64_t m, int64_t k, int64_t n,
-                  bool relu, double maxDensity);
+                  bool transposeB, const float *bias, float *y, int64_t m,
+                  int64_t k, int64_t n, bool relu, double maxDensity);
 
 } // namespace credo::rt
 
