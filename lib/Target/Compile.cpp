@@ -124,8 +124,16 @@ FailureOr<std::unique_ptr<JitModule>> JitModule::create(ModuleOp module) {
   initializeNativeTarget();
   registerBuiltinDialectTranslation(*module.getContext());
   registerLLVMDialectTranslation(*module.getContext());
+  // Optimize for the host's TargetMachine, as the library path does: without
+  // it the vectorizers see no vector registers.
+  std::string error;
+  std::unique_ptr<llvm::TargetMachine> machine = hostMachine(error);
+  if (!machine) {
+    emitError(module.getLoc()) << "no target for the host: " << error;
+    return failure();
+  }
   ExecutionEngineOptions options;
-  options.transformer = makeOptimizingTransformer(3, 0, nullptr);
+  options.transformer = makeOptimizingTransformer(3, 0, machine.get());
   options.jitCodeGenOptLevel = llvm::CodeGenOptLevel::Aggressive;
   auto engine = ExecutionEngine::create(module, options);
   if (!engine) {
