@@ -231,6 +231,9 @@ int mlir::credo::trainCommand(const DriverOptions &opts) {
   std::unique_ptr<JitModule> jit = compileForJit(*module, opts);
   if (!jit)
     return kUserError;
+  // Machine code now, so that the first epoch's time does not include it.
+  if (failed(jit->prepare("train_step")) || failed(jit->prepare("forward")))
+    return runtimeError("cannot generate code for the training step");
 
   // The model instance; a second buffer per parameter receives each step.
   ModelHandle m;

@@ -146,16 +146,33 @@ FailureOr<std::unique_ptr<JitModule>> JitModule::create(ModuleOp module) {
   return jit;
 }
 
+FailureOr<JitModule::Packed> JitModule::lookup(llvm::StringRef function) {
+  auto it = entries.find(function);
+  if (it != entries.end())
+    return it->second;
+  auto entry = engine->lookupPacked(function);
+  if (!entry) {
+    llvm::consumeError(entry.takeError());
+    return failure();
+  }
+  entries[function] = *entry;
+  return *entry;
+}
+
+LogicalResult JitModule::prepare(llvm::StringRef function) {
+  return success(succeeded(lookup(function)));
+}
+
 LogicalResult JitModule::call(llvm::StringRef function,
                               llvm::ArrayRef<void *> args) {
+  FailureOr<Packed> entry = lookup(function);
+  if (failed(entry))
+    return failure();
   // The packed interface takes one pointer per argument, pointing at it.
   SmallVector<void *> storage(args.begin(), args.end());
   SmallVector<void *> packed;
   for (void *&slot : storage)
     packed.push_back(&slot);
-  if (llvm::Error err = engine->invokePacked(function, packed)) {
-    llvm::consumeError(std::move(err));
-    return failure();
-  }
+  (*entry)(packed.data());
   return success();
 }

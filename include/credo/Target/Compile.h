@@ -13,6 +13,7 @@
 
 #include "mlir/Support/LogicalResult.h"
 #include "llvm/ADT/ArrayRef.h"
+#include "llvm/ADT/StringMap.h"
 #include "llvm/ADT/StringRef.h"
 
 #include <memory>
@@ -53,10 +54,16 @@ public:
   static FailureOr<std::unique_ptr<JitModule>> create(ModuleOp module);
   /// Calls `function`, whose arguments are all bare pointers, with `args`.
   LogicalResult call(llvm::StringRef function, llvm::ArrayRef<void *> args);
+  /// Generates the machine code of `function` now (the JIT otherwise does
+  /// on its first call), so that a timed loop does not include it.
+  LogicalResult prepare(llvm::StringRef function);
 
 private:
+  using Packed = void (*)(void **);
   JitModule() = default;
+  FailureOr<Packed> lookup(llvm::StringRef function);
   std::unique_ptr<ExecutionEngine> engine;
+  llvm::StringMap<Packed> entries; ///< functions looked up so far
 };
 
 } // namespace mlir::credo
