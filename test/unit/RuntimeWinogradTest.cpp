@@ -183,6 +183,9 @@ TEST(RuntimeWinograd, TakesOnlyWhatItHandles) {
   s = same;
   s.O = 6;
   EXPECT_FALSE(credo::rt::winogradTakes(s)) << "outputs not a multiple of 8";
+  s = same;
+  s.C = s.O = 512, s.H = s.W = s.OH = s.OW = 224;
+  EXPECT_FALSE(credo::rt::winogradTakes(s)) << "over 64 MiB of tiles per image";
 }
 
 TEST(RuntimeWinograd, PublicConvolutionOnOneThread) {

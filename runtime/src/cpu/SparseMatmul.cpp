@@ -1,11 +1,12 @@
 //===- SparseMatmul.cpp - Products with a mostly-zero left operand -------===//
 //
 // First pass: a bit mask of op(a)'s non-zeros per row and block of 64
-// columns (which also counts them). Second pass, per strip of 64 output
-// columns and block of 64 rows of b (16 KiB, kept in L1): every row of
-// op(a) adds a · b[k, strip] for each set bit k of its mask into eight
-// vector accumulators, which start from the bias (first block) or the
-// partial sums (later blocks). Rows of b that meet a zero are never read.
+// columns (which also counts them). Second pass, per strip of up to 96
+// output columns and block of 64 rows of b (packed, 24 KiB, kept in L1):
+// every row of op(a) adds a · b[k, strip] for each set bit k of its mask
+// into twelve vector accumulators, which start from the bias (first block)
+// or the partial sums (later blocks). Rows of b that meet a zero are never
+// read.
 //
 //===----------------------------------------------------------------------===//
 

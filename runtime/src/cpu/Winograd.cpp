@@ -534,9 +534,16 @@ void run(const Call &c) {
 } // namespace
 
 bool winogradTakes(const ConvShape &s) {
-  return s.SH == 1 && s.SW == 1 && s.KH == s.KW && (s.KH == 3 || s.KH == 5) &&
-         s.C % L == 0 && s.O % L == 0 && s.OH >= 1 && s.OW >= 1 &&
-         s.OH == s.H + 2 * s.PH - s.KH + 1 && s.OW == s.W + 2 * s.PW - s.KW + 1;
+  if (!(s.SH == 1 && s.SW == 1 && s.KH == s.KW && (s.KH == 3 || s.KH == 5) &&
+        s.C % L == 0 && s.O % L == 0 && s.OH >= 1 && s.OW >= 1 &&
+        s.OH == s.H + 2 * s.PH - s.KH + 1 && s.OW == s.W + 2 * s.PW - s.KW + 1))
+    return false;
+  // A round holds at least one image's transformed tiles: leave images so
+  // large that this passes 64 MiB per buffer to oneDNN.
+  const int64_t m = tileSize(s), n = m + s.KH - 1;
+  const double floats = double(n * n) * double((s.OH + m - 1) / m) *
+                        double((s.OW + m - 1) / m) * double(std::max(s.C, s.O));
+  return floats <= double(1 << 24);
 }
 
 void winogradForward(const float *x, const float *w, const float *bias,

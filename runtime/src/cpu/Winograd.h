@@ -23,7 +23,8 @@ struct ConvShape {
 };
 
 /// Whether the Winograd kernels take this convolution: stride 1, a square
-/// 3x3 or 5x5 kernel, and channel counts that are multiples of 8.
+/// 3x3 or 5x5 kernel, channel counts that are multiples of 8, and at most
+/// 64 MiB of transformed tiles per image.
 bool winogradTakes(const ConvShape &s);
 
 /// y = post(conv(x, w) + bias) (bias may be null; relu applies max(·, 0)).
