@@ -1,4 +1,4 @@
-//===- RuntimeSparseMatmulTest.cpp - Products with sparse operands -*- C++ -*-//
+//===- RuntimeSparseMatmulTest.cpp - Sparse-operand products ---*- C++ -*-===//
 //
 // The sparse-left-operand product compared with direct loops in double:
 // plain and transposed operands, bias and ReLU, sizes that leave partial
@@ -99,6 +99,18 @@ TEST(RuntimeSparseMatmul, NaNPropagates) {
                                       y.data(), m, k, n, false, 1.0));
   EXPECT_EQ(y[0], 0.0f);
   EXPECT_TRUE(std::isnan(y[n]));
+  // A zero of a skips b's row even where b is infinite.
+  b[66 * n + 3] = INFINITY;
+  a[1 * k + 66] = 0.0f;
+  ASSERT_TRUE(credo::rt::sparseMatmul(a.data(), false, b.data(), false, nullptr,
+                                      y.data(), m, k, n, false, 1.0));
+  for (float v : y)
+    EXPECT_EQ(v, 0.0f);
+  // The fused ReLU keeps a NaN (as oneDNN's does).
+  a[2 * k + 5] = std::nanf("");
+  ASSERT_TRUE(credo::rt::sparseMatmul(a.data(), false, b.data(), false, nullptr,
+                                      y.data(), m, k, n, true, 1.0));
+  EXPECT_TRUE(std::isnan(y[2 * n]));
 }
 
 TEST(RuntimeSparseMatmul, DeclinesDenseOperandsAndOddWidths) {

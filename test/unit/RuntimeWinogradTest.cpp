@@ -99,12 +99,13 @@ struct Reference {
 };
 
 struct Case {
-  int64_t B, C, H, W, O, K, P;
+  int64_t B, C, H, W, O, K, PH, PW;
 };
 
 void checkCase(const Case &k) {
-  const int64_t OH = k.H + 2 * k.P - k.K + 1, OW = k.W + 2 * k.P - k.K + 1;
-  const ConvShape s{k.B, k.C, k.H, k.W, k.O, k.K, k.K, 1, 1, k.P, k.P, OH, OW};
+  const int64_t OH = k.H + 2 * k.PH - k.K + 1, OW = k.W + 2 * k.PW - k.K + 1;
+  const ConvShape s{k.B, k.C, k.H,  k.W,  k.O, k.K, k.K,
+                    1,   1,   k.PH, k.PW, OH,  OW};
   ASSERT_TRUE(credo::rt::winogradTakes(s));
   auto x = randomImage(k.B * k.C * k.H * k.W, 1),
        w = randomImage(k.O * k.C * k.K * k.K, 2), bias = randomImage(k.O, 3),
@@ -119,7 +120,7 @@ void checkCase(const Case &k) {
     SCOPED_TRACE("B=" + std::to_string(k.B) + " C=" + std::to_string(k.C) +
                  " " + std::to_string(k.H) + "x" + std::to_string(k.W) +
                  " O=" + std::to_string(k.O) + " K=" + std::to_string(k.K) +
-                 " P=" + std::to_string(k.P) +
+                 " P=" + std::to_string(k.PH) + "," + std::to_string(k.PW) +
                  " layouts=" + std::to_string(layouts));
     const bool inBlocked = layouts & 1, outBlocked = layouts & 2;
     // Forward: x (in) → y (out), with the bias, then also with the ReLU.
@@ -132,6 +133,17 @@ void checkCase(const Case &k) {
         y = fromBlocked(y, k.B, k.O, OH, OW);
       expectNear(y, withRelu ? relu : ref.y, 3e-5, "y");
     }
+    // Without a bias.
+    std::vector<float> y(ref.y.size());
+    credo::rt::winogradForward(inBlocked ? xb.data() : x.data(), w.data(),
+                               nullptr, y.data(), s, false, inBlocked,
+                               outBlocked);
+    if (outBlocked)
+      y = fromBlocked(y, k.B, k.O, OH, OW);
+    std::vector<double> noBias = ref.y;
+    for (size_t e = 0; e < noBias.size(); ++e)
+      noBias[e] -= bias[(e / (OH * OW)) % k.O];
+    expectNear(y, noBias, 3e-5, "y without bias");
     // Input gradient: dy (in) → dx (out).
     std::vector<float> dx(x.size());
     credo::rt::winogradGradInput(inBlocked ? dyb.data() : dy.data(), w.data(),
@@ -146,23 +158,34 @@ void checkCase(const Case &k) {
         dw.data(), db.data(), s, inBlocked, outBlocked);
     expectNear(dw, ref.dw, 3e-5, "dw");
     expectNear(db, ref.db, 1e-6, "db");
+    std::fill(dw.begin(), dw.end(), 0.0f);
+    credo::rt::winogradGradWeight(inBlocked ? xb.data() : x.data(),
+                                  outBlocked ? dyb.data() : dy.data(),
+                                  dw.data(), nullptr, s, inBlocked, outBlocked);
+    expectNear(dw, ref.dw, 3e-5, "dw without db");
     ASSERT_EQ(credo_rt_take_status(), CREDO_OK) << credo_last_error();
   }
 }
 
 TEST(RuntimeWinograd, FiveByFiveLargeTilesSeveralRounds) {
   // 14x14 outputs: 4x4 tiles, 16 per image; 11 images take two rounds.
-  checkCase({11, 16, 14, 14, 32, 5, 2});
+  checkCase({11, 16, 14, 14, 32, 5, 2, 2});
 }
 
 TEST(RuntimeWinograd, ThreeByThreePartialTiles) {
-  checkCase({2, 8, 7, 5, 16, 3, 1}); // 7x5 outputs in 4x4 tiles
-  checkCase({3, 16, 4, 3, 8, 3, 0}); // 2x1 outputs: one 2x2 tile
+  checkCase({2, 8, 7, 5, 16, 3, 1, 1}); // 7x5 outputs in 4x4 tiles
+  checkCase({3, 16, 4, 3, 8, 3, 0, 0}); // 2x1 outputs: one 2x2 tile
+  checkCase({2, 8, 9, 11, 8, 3, 1, 0}); // padding differs per axis
 }
 
 TEST(RuntimeWinograd, SmallTilesAndUnevenPadding) {
-  checkCase({2, 8, 6, 6, 8, 5, 0});  // 2x2 outputs: 2x2 tiles
-  checkCase({2, 8, 9, 9, 24, 5, 1}); // 7x7 outputs, padding 1 of 2
+  checkCase({2, 8, 6, 6, 8, 5, 0, 0});   // 2x2 outputs: 2x2 tiles
+  checkCase({2, 8, 9, 9, 24, 5, 1, 1});  // 7x7 outputs, padding 1 of 2
+  checkCase({130, 8, 6, 6, 8, 5, 0, 0}); // one tile per image, two rounds
+}
+
+TEST(RuntimeWinograd, ImagesOfMoreThanOneRound) {
+  checkCase({2, 8, 48, 44, 8, 3, 1, 1}); // 132 tiles per image
 }
 
 TEST(RuntimeWinograd, TakesOnlyWhatItHandles) {
@@ -186,12 +209,21 @@ TEST(RuntimeWinograd, TakesOnlyWhatItHandles) {
   s = same;
   s.C = s.O = 512, s.H = s.W = s.OH = s.OW = 224;
   EXPECT_FALSE(credo::rt::winogradTakes(s)) << "over 64 MiB of tiles per image";
+  s = same;
+  s.C = s.O = 2048;
+  EXPECT_FALSE(credo::rt::winogradTakes(s)) << "over 64 MiB of kernels";
+  s = same;
+  s.B = 0;
+  EXPECT_FALSE(credo::rt::winogradTakes(s)) << "no images";
+  s = same;
+  s.C = 0;
+  EXPECT_FALSE(credo::rt::winogradTakes(s)) << "no channels";
 }
 
 TEST(RuntimeWinograd, PublicConvolutionOnOneThread) {
   // The public kernel on one thread (where it takes the Winograd path)
   // agrees with the direct loops too.
-  const Case k{4, 16, 10, 10, 16, 3, 1};
+  const Case k{4, 16, 10, 10, 16, 3, 1, 1};
   const ConvShape s{k.B, k.C, k.H, k.W, k.O, 3, 3, 1, 1, 1, 1, 10, 10};
   auto x = randomImage(k.B * k.C * k.H * k.W, 5),
        w = randomImage(k.O * k.C * 9, 6), bias = randomImage(k.O, 7),
@@ -204,6 +236,19 @@ TEST(RuntimeWinograd, PublicConvolutionOnOneThread) {
                            CREDO_POST_NONE, 0);
   ASSERT_EQ(credo_rt_take_status(), CREDO_OK) << credo_last_error();
   expectNear(y, ref.y, 3e-5, "y");
+  // The gradients through the public kernels: dy blocked, dx plain (layouts
+  // bit 0 is dy, bit 1 dx), then x plain and dy blocked (bit 1) for dw, db.
+  std::vector<float> dyb(dy.size()), dx(x.size()), dw(w.size()), db(k.O);
+  credo_rt_to_blocked_f32(dy.data(), dyb.data(), k.B, k.O, 10, 10);
+  credo_rt_conv2d_grad_input_f32(dyb.data(), w.data(), dx.data(), k.B, k.C, k.H,
+                                 k.W, k.O, 3, 3, 1, 1, 1, 1, 10, 10, 1);
+  credo_rt_conv2d_grad_weight_bias_f32(x.data(), dyb.data(), dw.data(),
+                                       db.data(), k.B, k.C, k.H, k.W, k.O, 3, 3,
+                                       1, 1, 1, 1, 10, 10, 2);
+  ASSERT_EQ(credo_rt_take_status(), CREDO_OK) << credo_last_error();
+  expectNear(dx, ref.dx, 3e-5, "dx");
+  expectNear(dw, ref.dw, 3e-5, "dw");
+  expectNear(db, ref.db, 1e-6, "db");
 }
 
 } // namespace

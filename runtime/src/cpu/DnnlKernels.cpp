@@ -13,6 +13,7 @@
 #include "credo/kernels.h"
 
 #include "Internal.h"
+#include "Simd.h"
 #include "SparseMatmul.h"
 #include "Winograd.h"
 
@@ -57,7 +58,8 @@ double sparseMaxDensity() {
     const char *v = std::getenv("CREDO_SPARSE");
     return v ? std::atof(v) : 0.7;
   }();
-  return numThreads == 1 ? density : -1.0;
+  // Its baseline (SSE) instance is slower than oneDNN's gemm.
+  return numThreads == 1 && credo::rt::simd::cpuHasAvx2Fma() ? density : -1.0;
 }
 
 engine &cpuEngine() {

@@ -1,5 +1,4 @@
-//===- Simd.h - 8-lane float vectors for Credo's own CPU kernels -*- C++
-//-*-===//
+//===- Simd.h - 8-lane float vectors for Credo's CPU kernels ----*- C++ -*-===//
 //
 // The vector type and helpers that Credo's hand-written kernels share: one
 // 8-float vector (an AVX register, two SSE registers otherwise), unaligned
@@ -11,6 +10,7 @@
 #ifndef CREDO_RUNTIME_SRC_CPU_SIMD_H
 #define CREDO_RUNTIME_SRC_CPU_SIMD_H
 
+#include <cstdlib>
 #include <cstring>
 
 namespace credo::rt::simd {
@@ -37,10 +37,16 @@ CREDO_INLINE Vec load(const float *p) {
 CREDO_INLINE void store(float *p, Vec v) { std::memcpy(p, &v, sizeof v); }
 
 /// Whether this CPU runs the AVX2+FMA instances (CREDO_TARGET_AVX2).
+/// CREDO_CPU_BASELINE=1 in the environment picks the baseline instances
+/// (for testing them on any CPU).
 inline bool cpuHasAvx2Fma() {
 #if defined(__x86_64__)
-  static const bool yes =
-      __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
+  static const bool yes = [] {
+    const char *baseline = std::getenv("CREDO_CPU_BASELINE");
+    if (baseline && baseline[0] == '1')
+      return false;
+    return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
+  }();
   return yes;
 #else
   return false;

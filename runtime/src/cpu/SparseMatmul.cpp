@@ -76,7 +76,7 @@ template <int S, bool T> CREDO_INLINE void strip(const Args &p, int64_t n0) {
       CREDO_UNROLL
       for (int s = 0; s < S; ++s) {
         if (last && p.relu)
-          acc[s] = acc[s] > 0 ? acc[s] : 0;
+          acc[s] = acc[s] > 0 ? acc[s] : acc[s] * 0.0f; // NaN stays NaN
         store(out + 8 * s, acc[s]);
       }
     }
@@ -118,7 +118,12 @@ CREDO_INLINE uint64_t nonZeroBits(const float *x, int64_t n) {
 
 /// nonZeroBits of 8 floats, as one vector comparison.
 CREDO_INLINE uint64_t byteOf(const float *x) {
-#if defined(__has_builtin) && __has_builtin(__builtin_reduce_or)
+#if defined(__has_builtin)
+#if __has_builtin(__builtin_reduce_or)
+#define CREDO_HAS_REDUCE_OR 1
+#endif
+#endif
+#if defined(CREDO_HAS_REDUCE_OR)
   typedef int32_t Lanes __attribute__((vector_size(32)));
   const Lanes weights = {1, 2, 4, 8, 16, 32, 64, 128};
   const Lanes nonZero = load(x) != Vec{}; // all ones where x != 0 or NaN
@@ -151,7 +156,9 @@ CREDO_INLINE int64_t findNonZeros(const float *a, bool transposeA, int64_t m,
         int64_t j = 0;
         for (; j + 8 <= n; j += 8)
           bits |= byteOf(x + j) << j;
-        masks[i * blocks + kb] = bits | (nonZeroBits(x + j, n - j) << j);
+        if (j < n) // a partial last word
+          bits |= nonZeroBits(x + j, n - j) << j;
+        masks[i * blocks + kb] = bits;
       }
   } else { // a is [k][m]: 8 x 8 tiles of it, transposed as bits
     const int64_t m8 = m - m % 8, k8 = k - k % 8;
@@ -195,8 +202,12 @@ bool sparseMatmul(const float *a, bool transposeA, const float *b,
     return false;
   const int64_t blocks = (k + kBlock - 1) / kBlock;
   thread_local std::vector<uint64_t> masks;
-  if (int64_t(masks.size()) < m * blocks)
-    masks.resize(m * blocks);
+  try {
+    if (int64_t(masks.size()) < m * blocks)
+      masks.resize(m * blocks);
+  } catch (const std::exception &) {
+    return false; // oneDNN's dense product instead
+  }
   const bool avx2 = cpuHasAvx2Fma();
   const int64_t nonZeros =
       avx2 ? findNonZerosAvx2(a, transposeA, m, k, blocks, masks.data())

@@ -1,5 +1,4 @@
-//===- SparseMatmul.h - Products with a mostly-zero left operand -*- C++
-//-*-===//
+//===- SparseMatmul.h - Products with a mostly-zero operand ----*- C++ -*-===//
 //
 // y[M,N] = op(a) · b for a left operand with many exact zeros: the pixels of
 // image data, ReLU outputs and the gradients masked by ReLU. The kernel

@@ -335,13 +335,14 @@ CREDO_INLINE void transformGrads(const float *dy, bool blocked, int64_t b0,
   const int64_t hp = M * g.th, wp = M * g.tw; // dy padded to whole tiles
   for (int64_t i = 0; i < count; ++i) {
     stage(dy, blocked, b0 + i, O, s.OH, s.OW, buf, hp, wp, 0, 0);
-    for (int64_t ob = 0; dbSum && ob < O / L; ++ob) {
-      Vec sum{};
-      for (int64_t e = 0; e < hp * wp; ++e)
-        sum += load(buf + (ob * hp * wp + e) * L);
-      for (int64_t l = 0; l < L; ++l)
-        dbSum[ob * L + l] += sum[l];
-    }
+    for (int64_t ob = 0; dbSum && ob < O / L; ++ob)
+      for (int64_t h = 0; h < hp; ++h) { // rows in f32, their sums in f64
+        Vec sum{};
+        for (int64_t e = 0; e < wp; ++e)
+          sum += load(buf + ((ob * hp + h) * wp + e) * L);
+        for (int64_t l = 0; l < L; ++l)
+          dbSum[ob * L + l] += sum[l];
+      }
     for (int64_t ti = 0; ti < g.th; ++ti)
       for (int64_t tj = 0; tj < g.tw; ++tj)
         for (int64_t ob = 0; ob < O / L; ++ob) {
@@ -399,7 +400,7 @@ template <int M, int R> CREDO_INLINE void forward(const Call &c) {
               for (int v = 0; v < M && M * tj + v < s.OW; ++v) {
                 Vec r = y[u][v] + bias;
                 if (c.relu)
-                  r = r > 0 ? r : 0;
+                  r = r > 0 ? r : r * 0.0f; // NaN stays NaN
                 const int64_t oh = M * ti + u, ow = M * tj + v;
                 if (c.blocked1) {
                   store(c.out +
@@ -535,15 +536,19 @@ void run(const Call &c) {
 
 bool winogradTakes(const ConvShape &s) {
   if (!(s.SH == 1 && s.SW == 1 && s.KH == s.KW && (s.KH == 3 || s.KH == 5) &&
-        s.C % L == 0 && s.O % L == 0 && s.OH >= 1 && s.OW >= 1 &&
+        s.B >= 1 && s.C >= L && s.O >= L && s.C % L == 0 && s.O % L == 0 &&
+        s.PH >= 0 && s.PW >= 0 && s.OH >= 1 && s.OW >= 1 &&
         s.OH == s.H + 2 * s.PH - s.KH + 1 && s.OW == s.W + 2 * s.PW - s.KW + 1))
     return false;
-  // A round holds at least one image's transformed tiles: leave images so
-  // large that this passes 64 MiB per buffer to oneDNN.
+  // A round holds at least one image's transformed tiles (or 128 tiles),
+  // and the transformed kernels are n² / r² times the weights: leave shapes
+  // whose buffers would pass 64 MiB to oneDNN.
   const int64_t m = tileSize(s), n = m + s.KH - 1;
-  const double floats = double(n * n) * double((s.OH + m - 1) / m) *
-                        double((s.OW + m - 1) / m) * double(std::max(s.C, s.O));
-  return floats <= double(1 << 24);
+  const double tiles =
+      std::max(128.0, double((s.OH + m - 1) / m) * double((s.OW + m - 1) / m));
+  const double limit = double(1 << 24);
+  return double(n * n) * tiles * double(std::max(s.C, s.O)) <= limit &&
+         double(n * n) * double(s.C) * double(s.O) <= limit;
 }
 
 void winogradForward(const float *x, const float *w, const float *bias,

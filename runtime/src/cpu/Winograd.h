@@ -1,9 +1,10 @@
 //===- Winograd.h - Winograd convolutions on the CPU ------------*- C++ -*-===//
 //
-// Stride-1 3x3 and 5x5 convolutions of channel-blocked images by Winograd's
-// minimal filtering F(m x m, r x r): each m x m output tile costs (m+r-1)^2
-// multiplications per channel pair instead of m^2 r^2, and the channel sums
-// become (m+r-1)^2 independent matrix products (oneDNN's sgemm). The forward
+// Stride-1 3x3 and 5x5 convolutions of plain or channel-blocked images by
+// Winograd's minimal filtering F(m x m, r x r): each m x m output tile costs
+// (m+r-1)^2 multiplications per channel pair instead of m^2 r^2, and the
+// channel sums become (m+r-1)^2 independent matrix products (oneDNN's
+// sgemm). The forward
 // pass, the input gradient and the weight gradient (with the bias gradient)
 // share the same transforms; the gradients are their exact adjoints. Not
 // installed; DnnlKernels.cpp decides when to call them.
@@ -24,7 +25,7 @@ struct ConvShape {
 
 /// Whether the Winograd kernels take this convolution: stride 1, a square
 /// 3x3 or 5x5 kernel, channel counts that are multiples of 8, and at most
-/// 64 MiB of transformed tiles per image.
+/// 64 MiB in each scratch buffer (transformed tiles of a round, kernels).
 bool winogradTakes(const ConvShape &s);
 
 /// y = post(conv(x, w) + bias) (bias may be null; relu applies max(·, 0)).
