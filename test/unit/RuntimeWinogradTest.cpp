@@ -188,6 +188,28 @@ TEST(RuntimeWinograd, ImagesOfMoreThanOneRound) {
   checkCase({2, 8, 48, 44, 8, 3, 1, 1}); // 132 tiles per image
 }
 
+TEST(RuntimeWinograd, RandomShapes) {
+  // Seeded: sizes from 1 to 19, every padding up to r - 1, both kernels.
+  std::mt19937 gen(2024);
+  auto pick = [&](int64_t lo, int64_t hi) {
+    return std::uniform_int_distribution<int64_t>(lo, hi)(gen);
+  };
+  for (int trial = 0; trial < 40; ++trial) {
+    Case k;
+    k.K = pick(0, 1) ? 5 : 3;
+    k.B = pick(1, 3);
+    k.C = 8 * pick(1, 3);
+    k.O = 8 * pick(1, 3);
+    k.PH = pick(0, k.K - 1);
+    k.PW = pick(0, k.K - 1);
+    k.H = pick(std::max<int64_t>(1, k.K - 2 * k.PH), 19);
+    k.W = pick(std::max<int64_t>(1, k.K - 2 * k.PW), 19);
+    checkCase(k);
+    if (HasFatalFailure())
+      return;
+  }
+}
+
 TEST(RuntimeWinograd, TakesOnlyWhatItHandles) {
   const ConvShape same{2, 16, 8, 8, 16, 3, 3, 1, 1, 1, 1, 8, 8};
   EXPECT_TRUE(credo::rt::winogradTakes(same));
