@@ -1,12 +1,14 @@
-//===- RuntimeWinogradTest.cpp - Winograd convolutions ----------*- C++ -*-===//
+//===- RuntimeWinogradTest.cpp - Credo's convolution kernels ----*- C++ -*-===//
 //
 // The Winograd forward pass, input gradient and weight gradient (with the
 // bias gradient) compared with direct loops in double precision, for both
 // tile sizes, 3x3 and 5x5 kernels, partial tiles, several rounds of images,
-// and every combination of plain and channel-blocked images.
+// and every combination of plain and channel-blocked images; and the weight
+// gradient of few-channel inputs likewise.
 //
 //===----------------------------------------------------------------------===//
 
+#include "cpu/SmallInputConv.h"
 #include "cpu/Winograd.h"
 #include "credo/kernels.h"
 #include "credo/runtime.h"
@@ -271,6 +273,51 @@ TEST(RuntimeWinograd, PublicConvolutionOnOneThread) {
   expectNear(dx, ref.dx, 3e-5, "dx");
   expectNear(dw, ref.dw, 3e-5, "dw");
   expectNear(db, ref.db, 1e-6, "db");
+}
+
+TEST(RuntimeSmallInputConv, WeightGradientMatchesLoops) {
+  struct Small {
+    int64_t B, C, H, W, O, KH, KW, PH, PW;
+  };
+  for (Small k :
+       {Small{5, 1, 28, 28, 32, 5, 5, 2, 2}, Small{3, 3, 9, 11, 16, 3, 5, 1, 0},
+        Small{2, 2, 7, 6, 8, 7, 7, 3, 3}, Small{4, 4, 5, 5, 8, 1, 1, 0, 0}}) {
+    const int64_t OH = k.H + 2 * k.PH - k.KH + 1,
+                  OW = k.W + 2 * k.PW - k.KW + 1;
+    const ConvShape s{k.B, k.C, k.H,  k.W,  k.O, k.KH, k.KW,
+                      1,   1,   k.PH, k.PW, OH,  OW};
+    SCOPED_TRACE("C=" + std::to_string(k.C) + " K=" + std::to_string(k.KH) +
+                 "x" + std::to_string(k.KW));
+    ASSERT_TRUE(credo::rt::smallInputTakes(s));
+    auto x = randomImage(k.B * k.C * k.H * k.W, 11),
+         w = randomImage(k.O * k.C * k.KH * k.KW, 12),
+         bias = randomImage(k.O, 13), dy = randomImage(k.B * k.O * OH * OW, 14);
+    const Reference ref(s, x, w, bias, dy);
+    const auto dyb = toBlocked(dy, k.B, k.O, OH, OW);
+    std::vector<float> dw(w.size()), db(k.O);
+    credo::rt::smallInputGradWeight(x.data(), dyb.data(), dw.data(), db.data(),
+                                    s);
+    ASSERT_EQ(credo_rt_take_status(), CREDO_OK) << credo_last_error();
+    expectNear(dw, ref.dw, 1e-5, "dw");
+    expectNear(db, ref.db, 1e-6, "db");
+    std::fill(dw.begin(), dw.end(), 0.0f);
+    credo::rt::smallInputGradWeight(x.data(), dyb.data(), dw.data(), nullptr,
+                                    s);
+    expectNear(dw, ref.dw, 1e-5, "dw without db");
+    // Through the public kernel on one thread: x plain, dy blocked.
+    credo_set_num_threads(1);
+    std::fill(dw.begin(), dw.end(), 0.0f);
+    credo_rt_conv2d_grad_weight_bias_f32(
+        x.data(), dyb.data(), dw.data(), db.data(), k.B, k.C, k.H, k.W, k.O,
+        k.KH, k.KW, 1, 1, k.PH, k.PW, OH, OW, 2);
+    ASSERT_EQ(credo_rt_take_status(), CREDO_OK) << credo_last_error();
+    expectNear(dw, ref.dw, 1e-5, "public dw");
+    expectNear(db, ref.db, 1e-6, "public db");
+  }
+  ConvShape wide{1, 5, 8, 8, 8, 3, 3, 1, 1, 1, 1, 8, 8};
+  EXPECT_FALSE(credo::rt::smallInputTakes(wide)) << "5 input channels";
+  ConvShape strided{1, 1, 8, 8, 8, 3, 3, 2, 2, 1, 1, 4, 4};
+  EXPECT_FALSE(credo::rt::smallInputTakes(strided)) << "stride 2";
 }
 
 } // namespace

@@ -14,6 +14,7 @@
 
 #include "Internal.h"
 #include "Simd.h"
+#include "SmallInputConv.h"
 #include "SparseMatmul.h"
 #include "Winograd.h"
 
@@ -345,6 +346,10 @@ void convGrad(bool weights, const float *a, const float *b, float *out,
              dyBlocked = layouts & (weights ? 2 : 1);
   const credo::rt::ConvShape shape{B,  C,  H,  W,  O,  KH, KW,
                                    SH, SW, PH, PW, OH, OW};
+  // Few input channels (a first layer), dy blocked: Credo's own kernel.
+  if (weights && numThreads == 1 && !xBlocked && dyBlocked &&
+      credo::rt::smallInputTakes(shape))
+    return credo::rt::smallInputGradWeight(a, b, out, db, shape);
   if (useWinograd(shape)) {
     if (weights)
       return credo::rt::winogradGradWeight(a, b, out, db, shape, xBlocked,
