@@ -324,13 +324,12 @@ int mlir::credo::trainCommand(const DriverOptions &opts) {
     for (int64_t r = 0; r < batch; ++r) {
       if (r < count) {
         int64_t s = order.empty() ? start + r : order[start + r];
-        if (r + 1 < count) // the next sample's bytes, while this one converts
+        if (r + 1 < count) { // the next sample's bytes, while this one converts
+          const uint8_t *next =
+              x + (order.empty() ? s + 1 : order[start + r + 1]) * pixels;
           for (int64_t at = 0; at < pixels; at += 64)
-            __builtin_prefetch(
-                x +
-                (order.empty() ? start + r + 1 : order[start + r + 1]) *
-                    pixels +
-                at);
+            __builtin_prefetch(next + at);
+        }
         const uint8_t *from = x + s * pixels;
         float *to = bx + r * pixels;
         for (int64_t i = 0; i < pixels; ++i)

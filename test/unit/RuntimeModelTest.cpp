@@ -6,6 +6,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "RandomData.h"
 #include "credo/kernels.h"
 #include "credo/runtime.h"
 
@@ -20,6 +21,8 @@
 #include <vector>
 
 namespace {
+
+using credo::test::randomVector;
 
 const char *kMeta = "credo-model 1\n"
                     "name tiny\n"
@@ -205,15 +208,6 @@ TEST(RuntimeModel, LoadRejectsMismatches) {
 //===--- Kernels against plain loops
 //----------------------------------------===//
 
-std::vector<float> randomVector(size_t n, unsigned seed) {
-  std::mt19937 gen(seed);
-  std::uniform_real_distribution<float> dist(-1, 1);
-  std::vector<float> v(n);
-  for (float &x : v)
-    x = dist(gen);
-  return v;
-}
-
 void expectClose(const std::vector<float> &a, const std::vector<float> &b,
                  double tol) {
   ASSERT_EQ(a.size(), b.size());
@@ -358,6 +352,8 @@ extern "C" void *_mlir_memref_to_llvm_alloc(size_t size);
 extern "C" void _mlir_memref_to_llvm_free(void *ptr);
 
 namespace {
+
+using credo::test::randomVector;
 TEST(RuntimeMemory, ReusesFreedBlocksOfTheSameSize) {
   void *a = _mlir_memref_to_llvm_alloc(1000);
   ASSERT_NE(a, nullptr);
@@ -375,6 +371,8 @@ TEST(RuntimeMemory, ReusesFreedBlocksOfTheSameSize) {
 } // namespace
 
 namespace {
+
+using credo::test::randomVector;
 TEST(RuntimeKernels, BlockedPoolingMatchesLoops) {
   // 16 channels: the pooling runs on a channel-blocked layout with staged
   // reorders, which must be invisible to the caller.

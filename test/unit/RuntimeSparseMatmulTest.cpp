@@ -7,6 +7,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "RandomData.h"
 #include "cpu/SparseMatmul.h"
 #include "credo/kernels.h"
 #include "credo/runtime.h"
@@ -19,15 +20,7 @@
 
 namespace {
 
-/// Values in [-1, 1], each zero with probability 1 - density.
-std::vector<float> sparseValues(size_t n, double density, unsigned seed) {
-  std::mt19937 gen(seed);
-  std::uniform_real_distribution<float> value(-1, 1), coin(0, 1);
-  std::vector<float> v(n);
-  for (float &x : v)
-    x = coin(gen) < density ? value(gen) : 0.0f;
-  return v;
-}
+using credo::test::randomVector;
 
 struct Shape {
   int64_t m, k, n;
@@ -40,11 +33,11 @@ void checkProduct(const Shape &s, bool transposeA, bool transposeB, bool bias,
                " transposeA=" + std::to_string(transposeA) + " transposeB=" +
                std::to_string(transposeB) + " bias=" + std::to_string(bias) +
                " relu=" + std::to_string(relu));
-  auto a = sparseValues(s.m * s.k, density, 1);
+  auto a = randomVector(s.m * s.k, 1, density);
   // Whole rows of op(a) without non-zeros.
   for (int64_t kk = 0; kk < s.k && s.m > 1; ++kk)
     a[transposeA ? kk * s.m + 1 : 1 * s.k + kk] = 0.0f;
-  auto b = sparseValues(s.k * s.n, 1.0, 2), c = sparseValues(s.n, 1.0, 3);
+  auto b = randomVector(s.k * s.n, 2), c = randomVector(s.n, 3);
   std::vector<float> y(s.m * s.n, 12345.0f);
   ASSERT_TRUE(credo::rt::sparseMatmul(a.data(), transposeA, b.data(),
                                       transposeB, bias ? c.data() : nullptr,
@@ -115,7 +108,7 @@ TEST(RuntimeSparseMatmul, NaNPropagates) {
 
 TEST(RuntimeSparseMatmul, DeclinesDenseOperandsAndOddWidths) {
   const int64_t m = 8, k = 64, n = 16;
-  auto a = sparseValues(m * k, 0.9, 4), b = sparseValues(k * n, 1.0, 5);
+  auto a = randomVector(m * k, 4, 0.9), b = randomVector(k * n, 5);
   std::vector<float> y(m * n, 7.0f);
   EXPECT_FALSE(credo::rt::sparseMatmul(a.data(), false, b.data(), false,
                                        nullptr, y.data(), m, k, n, false, 0.5));
@@ -132,8 +125,8 @@ TEST(RuntimeSparseMatmul, PublicKernelsOnSparseData) {
   // One thread: the public dense kernel and the transposed matmul take the
   // sparse path for this input and still agree with the loops.
   const int64_t m = 32, k = 200, n = 64;
-  auto x = sparseValues(m * k, 0.3, 6), w = sparseValues(k * n, 1.0, 7),
-       bias = sparseValues(n, 1.0, 8), dy = sparseValues(m * n, 1.0, 9);
+  auto x = randomVector(m * k, 6, 0.3), w = randomVector(k * n, 7),
+       bias = randomVector(n, 8), dy = randomVector(m * n, 9);
   credo_set_num_threads(1);
   std::vector<float> y(m * n), dw(k * n);
   credo_rt_dense_bias_f32(x.data(), w.data(), bias.data(), y.data(), m, k, n,

@@ -8,6 +8,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "RandomData.h"
 #include "cpu/SmallInputConv.h"
 #include "cpu/Winograd.h"
 #include "credo/kernels.h"
@@ -23,15 +24,7 @@
 namespace {
 
 using credo::rt::ConvShape;
-
-std::vector<float> randomImage(size_t n, unsigned seed) {
-  std::mt19937 gen(seed);
-  std::uniform_real_distribution<float> dist(-1, 1);
-  std::vector<float> v(n);
-  for (float &x : v)
-    x = dist(gen);
-  return v;
-}
+using credo::test::randomVector;
 
 /// Plain [B,C,H,W] to channel-blocked [B,C/8,H,W,8] (written out here, not
 /// the runtime's reorder).
@@ -109,9 +102,9 @@ void checkCase(const Case &k) {
   const ConvShape s{k.B, k.C, k.H,  k.W,  k.O, k.K, k.K,
                     1,   1,   k.PH, k.PW, OH,  OW};
   ASSERT_TRUE(credo::rt::winogradTakes(s));
-  auto x = randomImage(k.B * k.C * k.H * k.W, 1),
-       w = randomImage(k.O * k.C * k.K * k.K, 2), bias = randomImage(k.O, 3),
-       dy = randomImage(k.B * k.O * OH * OW, 4);
+  auto x = randomVector(k.B * k.C * k.H * k.W, 1),
+       w = randomVector(k.O * k.C * k.K * k.K, 2), bias = randomVector(k.O, 3),
+       dy = randomVector(k.B * k.O * OH * OW, 4);
   const Reference ref(s, x, w, bias, dy);
   std::vector<double> relu = ref.y;
   for (double &v : relu)
@@ -249,9 +242,9 @@ TEST(RuntimeWinograd, PublicConvolutionOnOneThread) {
   // agrees with the direct loops too.
   const Case k{4, 16, 10, 10, 16, 3, 1, 1};
   const ConvShape s{k.B, k.C, k.H, k.W, k.O, 3, 3, 1, 1, 1, 1, 10, 10};
-  auto x = randomImage(k.B * k.C * k.H * k.W, 5),
-       w = randomImage(k.O * k.C * 9, 6), bias = randomImage(k.O, 7),
-       dy = randomImage(k.B * k.O * 100, 8);
+  auto x = randomVector(k.B * k.C * k.H * k.W, 5),
+       w = randomVector(k.O * k.C * 9, 6), bias = randomVector(k.O, 7),
+       dy = randomVector(k.B * k.O * 100, 8);
   const Reference ref(s, x, w, bias, dy);
   credo_set_num_threads(1);
   std::vector<float> y(ref.y.size());
@@ -289,9 +282,10 @@ TEST(RuntimeSmallInputConv, WeightGradientMatchesLoops) {
     SCOPED_TRACE("C=" + std::to_string(k.C) + " K=" + std::to_string(k.KH) +
                  "x" + std::to_string(k.KW));
     ASSERT_TRUE(credo::rt::smallInputTakes(s));
-    auto x = randomImage(k.B * k.C * k.H * k.W, 11),
-         w = randomImage(k.O * k.C * k.KH * k.KW, 12),
-         bias = randomImage(k.O, 13), dy = randomImage(k.B * k.O * OH * OW, 14);
+    auto x = randomVector(k.B * k.C * k.H * k.W, 11),
+         w = randomVector(k.O * k.C * k.KH * k.KW, 12),
+         bias = randomVector(k.O, 13),
+         dy = randomVector(k.B * k.O * OH * OW, 14);
     const Reference ref(s, x, w, bias, dy);
     const auto dyb = toBlocked(dy, k.B, k.O, OH, OW);
     std::vector<float> dw(w.size()), db(k.O);

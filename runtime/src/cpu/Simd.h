@@ -10,6 +10,7 @@
 #ifndef CREDO_RUNTIME_SRC_CPU_SIMD_H
 #define CREDO_RUNTIME_SRC_CPU_SIMD_H
 
+#include <cstdint>
 #include <cstdlib>
 #include <cstring>
 
@@ -35,6 +36,19 @@ CREDO_INLINE Vec load(const float *p) {
   return v;
 }
 CREDO_INLINE void store(float *p, Vec v) { std::memcpy(p, &v, sizeof v); }
+
+/// sums[0..8) += the lane sums of `rows` rows of `length` 8-lane vectors
+/// (contiguous): each row in f32, the rows' sums in f64.
+CREDO_INLINE void addLaneSums(const float *rows, int64_t count, int64_t length,
+                              double *sums) {
+  for (int64_t r = 0; r < count; ++r) {
+    Vec sum{};
+    for (int64_t e = 0; e < length; ++e)
+      sum += load(rows + (r * length + e) * 8);
+    for (int l = 0; l < 8; ++l)
+      sums[l] += sum[l];
+  }
+}
 
 /// Whether this CPU runs the AVX2+FMA instances (CREDO_TARGET_AVX2).
 /// CREDO_CPU_BASELINE=1 in the environment picks the baseline instances

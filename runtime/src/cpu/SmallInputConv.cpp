@@ -65,15 +65,8 @@ CREDO_INLINE void gradWeight(const float *x, const float *dy, float *dw,
             for (int64_t l = 0; l < L; ++l)
               sums[(((ob * L + l) * s.C + c) * s.KH + p) * KW + q] += acc[q][l];
         }
-        if (db && c == 0) {
-          for (int64_t e = 0; e < s.OH; ++e) { // rows in f32, sums in f64
-            Vec sum{};
-            for (int64_t j = 0; j < s.OW; ++j)
-              sum += load(dyb + (e * s.OW + j) * L);
-            for (int64_t l = 0; l < L; ++l)
-              biasSums[ob * L + l] += sum[l];
-          }
-        }
+        if (db && c == 0)
+          addLaneSums(dyb, s.OH, s.OW, biasSums.data() + ob * L);
       }
     }
   for (size_t e = 0; e < sums.size(); ++e)

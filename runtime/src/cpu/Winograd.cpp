@@ -94,10 +94,8 @@ template <int M, int R> constexpr Transforms<M, R> makeTransforms() {
   return t;
 }
 
-template <int M, int R> struct Tf {
-  static constexpr int N = M + R - 1;
-  static constexpr Transforms<M, R> t = makeTransforms<M, R>();
-};
+template <int M, int R>
+constexpr Transforms<M, R> kTransforms = makeTransforms<M, R>();
 
 /// acc += c · v, where c is a compile-time constant after unrolling: zero
 /// terms vanish and ±1 need no multiplication.
@@ -256,7 +254,7 @@ template <int M, int R>
 CREDO_INLINE void transformKernels(const float *w, int64_t O, int64_t C,
                                    float *U) {
   constexpr int N = M + R - 1;
-  const auto &t = Tf<M, R>::t;
+  const auto &t = kTransforms<M, R>;
   const int64_t ks = planeStride(C, O);
   for (int64_t c = 0; c < C; ++c)
     for (int64_t ob = 0; ob < O / L; ++ob) {
@@ -276,7 +274,7 @@ template <int M, int R>
 CREDO_INLINE void untransformKernels(const float *dU, int64_t O, int64_t C,
                                      float *dw) {
   constexpr int N = M + R - 1;
-  const auto &t = Tf<M, R>::t;
+  const auto &t = kTransforms<M, R>;
   const int64_t ks = planeStride(C, O);
   for (int64_t c = 0; c < C; ++c)
     for (int64_t ob = 0; ob < O / L; ++ob) {
@@ -298,7 +296,7 @@ CREDO_INLINE void transformInputs(const float *img, bool blocked, int64_t b0,
                                   int64_t count, const ConvShape &s,
                                   const Geometry &g, float *buf, float *V) {
   constexpr int N = M + R - 1;
-  const auto &t = Tf<M, R>::t;
+  const auto &t = kTransforms<M, R>;
   const int64_t C = s.C, ks = planeStride(count * g.tiles, C);
   for (int64_t i = 0; i < count; ++i) {
     stage(img, blocked, b0 + i, C, s.H, s.W, buf, g.hp, g.wp, s.PH, s.PW);
@@ -330,19 +328,13 @@ CREDO_INLINE void transformGrads(const float *dy, bool blocked, int64_t b0,
                                  const Geometry &g, float *buf, float *Z,
                                  double *dbSum) {
   constexpr int N = M + R - 1;
-  const auto &t = Tf<M, R>::t;
+  const auto &t = kTransforms<M, R>;
   const int64_t O = s.O, ks = planeStride(count * g.tiles, O);
   const int64_t hp = M * g.th, wp = M * g.tw; // dy padded to whole tiles
   for (int64_t i = 0; i < count; ++i) {
     stage(dy, blocked, b0 + i, O, s.OH, s.OW, buf, hp, wp, 0, 0);
     for (int64_t ob = 0; dbSum && ob < O / L; ++ob)
-      for (int64_t h = 0; h < hp; ++h) { // rows in f32, their sums in f64
-        Vec sum{};
-        for (int64_t e = 0; e < wp; ++e)
-          sum += load(buf + ((ob * hp + h) * wp + e) * L);
-        for (int64_t l = 0; l < L; ++l)
-          dbSum[ob * L + l] += sum[l];
-      }
+      addLaneSums(buf + ob * hp * wp * L, hp, wp, dbSum + ob * L);
     for (int64_t ti = 0; ti < g.th; ++ti)
       for (int64_t tj = 0; tj < g.tw; ++tj)
         for (int64_t ob = 0; ob < O / L; ++ob) {
@@ -365,7 +357,7 @@ CREDO_INLINE void transformGrads(const float *dy, bool blocked, int64_t b0,
 
 template <int M, int R> CREDO_INLINE void forward(const Call &c) {
   constexpr int N = M + R - 1;
-  const auto &t = Tf<M, R>::t;
+  const auto &t = kTransforms<M, R>;
   const ConvShape &s = c.s;
   const Geometry g = geometry(s, M);
   const int64_t C = s.C, O = s.O, maxTiles = g.chunk * g.tiles;
@@ -417,7 +409,7 @@ template <int M, int R> CREDO_INLINE void forward(const Call &c) {
 
 template <int M, int R> CREDO_INLINE void gradInput(const Call &c) {
   constexpr int N = M + R - 1;
-  const auto &t = Tf<M, R>::t;
+  const auto &t = kTransforms<M, R>;
   const ConvShape &s = c.s;
   const Geometry g = geometry(s, M);
   const int64_t C = s.C, O = s.O, maxTiles = g.chunk * g.tiles;
