@@ -22,6 +22,8 @@
 #include "llvm/Support/Program.h"
 #include "llvm/Support/raw_ostream.h"
 
+#include <set>
+
 using namespace mlir;
 using namespace mlir::credo;
 
@@ -289,14 +291,25 @@ std::string mlir::credo::generateHeader(const ModelInfo &info) {
   os << "enum {\n  " << n << "_NUM_PARAMS = " << info.params.size() << ",\n  "
      << n << "_NUM_INPUTS = " << info.inputs.size() << ",\n  " << n
      << "_NUM_OUTPUTS = " << info.outputs.size() << "\n};\n\n";
+  // An output may repeat the name of an input or a parameter (a model can
+  // return them); its C argument and shape constant then say "out".
+  std::set<std::string> taken;
+  for (const auto *list : {&info.params, &info.inputs})
+    for (const TensorInfo &t : *list)
+      taken.insert(t.name);
+  auto outputName = [&](const TensorInfo &t) {
+    return taken.count(t.name) ? "out_" + t.name : t.name;
+  };
   auto shapes = [&](const std::vector<TensorInfo> &list, const char *what) {
+    bool outputs = &list == &info.outputs;
     for (const TensorInfo &t : list) {
       os << "/* " << what << " '" << t.name << "': " << describe(t);
       if (!t.init.empty())
         os << ", initialized by " << t.init;
       os << " */\n";
       if (!t.shape.empty()) {
-        os << "static const int64_t " << n << "_" << t.name << "_shape["
+        os << "static const int64_t " << n << "_"
+           << (outputs ? outputName(t) : t.name) << "_shape["
            << t.shape.size() << "] = {";
         for (size_t i = 0; i < t.shape.size(); ++i)
           os << (i ? ", " : "") << t.shape[i];
@@ -316,7 +329,7 @@ std::string mlir::credo::generateHeader(const ModelInfo &info) {
   for (const TensorInfo &t : info.inputs)
     os << ",\n    const " << cType(t) << " *" << t.name;
   for (const TensorInfo &t : info.outputs)
-    os << ",\n    " << cType(t) << " *" << t.name;
+    os << ",\n    " << cType(t) << " *" << outputName(t);
   os << ");\n\n"
      << "/* Parameters as safetensors files (saved atomically, checksummed). "
         "*/\n"
@@ -344,7 +357,7 @@ std::string mlir::credo::generateHeader(const ModelInfo &info) {
     for (const TensorInfo &t : info.inputs)
       os << ",\n    const " << cType(t) << " *" << t.name;
     for (const TensorInfo &t : info.outputs)
-      os << ",\n    " << cType(t) << " *" << t.name;
+      os << ",\n    " << cType(t) << " *" << outputName(t);
     os << ");\n\n";
   }
   os << "/* The metadata text that describes this model to the runtime. */\n"

@@ -122,4 +122,35 @@ def CredoInstrumentActivations
   let dependentDialects = ["::mlir::arith::ArithDialect"];
 }
 
+def CredoCopyAliasedResults
+    : Pass<"credo-copy-aliased-results", "::mlir::ModuleOp"> {
+  let summary = "give every function result a buffer of its own";
+  let description = [{
+    Runs before bufferization. A result that is a function argument (an
+    input, or a parameter after `credo-params-to-args`) or a value that the
+    function returns more than once becomes a fresh copy
+    (`bufferization.alloc_tensor() copy(...)`), so that each result is a
+    buffer the function allocates, which `buffer-results-to-out-params`
+    then turns into the caller's output buffer. Without it, a model whose
+    `outputs` name an input or a parameter would return the caller's own
+    buffer.
+
+    Before:
+    ```mlir
+    func.func @forward(%w: tensor<3x2xf32>, %x: tensor<2x3xf32>) -> (tensor<2x3xf32>, tensor<3x2xf32>) {
+      return %x, %w : tensor<2x3xf32>, tensor<3x2xf32>
+    }
+    ```
+    After:
+    ```mlir
+    func.func @forward(%w: tensor<3x2xf32>, %x: tensor<2x3xf32>) -> (tensor<2x3xf32>, tensor<3x2xf32>) {
+      %0 = bufferization.alloc_tensor() copy(%x) : tensor<2x3xf32>
+      %1 = bufferization.alloc_tensor() copy(%w) : tensor<3x2xf32>
+      return %0, %1 : tensor<2x3xf32>, tensor<3x2xf32>
+    }
+    ```
+  }];
+  let dependentDialects = ["::mlir::bufferization::BufferizationDialect"];
+}
+
 #endif // CREDO_TRANSFORMS_PASSES_TD
