@@ -248,11 +248,8 @@ int mlir::credo::runCommand(const DriverOptions &opts) {
   for (credo_tensor &t : outputs.list)
     args.push_back(t.data);
   credo_set_num_threads(opts.threads);
-  credo_rt_take_status();
-  if (failed(jit->call("forward", args)))
-    return error("cannot call the compiled model");
-  if (credo_rt_take_status() != CREDO_OK)
-    return runtimeError("the model failed");
+  if (jit->call("forward", args) != CREDO_OK)
+    return error(credo_last_error());
 
   if (std::error_code ec = llvm::sys::fs::create_directories(opts.output))
     return error("cannot create '" + opts.output + "': " + ec.message());
@@ -395,11 +392,8 @@ int callGradients(GradientModel &g, Tensors &inputs, Tensors &outputs) {
     args.push_back(t.data);
   for (credo_tensor &t : outputs.list)
     args.push_back(t.data);
-  credo_rt_take_status();
-  if (failed(g.jit->call("gradients", args)))
-    return error("cannot call the compiled gradients");
-  if (credo_rt_take_status() != CREDO_OK)
-    return runtimeError("the model failed");
+  if (g.jit->call("gradients", args) != CREDO_OK)
+    return error(credo_last_error());
   return kOk;
 }
 

@@ -351,8 +351,7 @@ int mlir::credo::trainCommand(const DriverOptions &opts) {
       args.push_back(by);
       for (credo_tensor &t : fwdOut.list)
         args.push_back(t.data);
-      if (failed(jit->call("forward", args)) ||
-          credo_rt_take_status() != CREDO_OK)
+      if (jit->call("forward", args) != CREDO_OK)
         return std::nullopt;
       const auto *logits =
           static_cast<const float *>(fwdOut.list[logitsOutput].data);
@@ -434,10 +433,9 @@ int mlir::credo::trainCommand(const DriverOptions &opts) {
       }
       for (Counter &c : counters)
         args.push_back(c.step.data);
-      if (failed(jit->call("train_step", args)))
-        return error("cannot call the compiled training step");
-      if (credo_rt_take_status() != CREDO_OK)
-        return runtimeError("the training step failed");
+      if (jit->call("train_step", args) != CREDO_OK)
+        return error("epoch " + std::to_string(epoch + 1) + ", step " +
+                     std::to_string(step + 1) + ": " + credo_last_error());
       credo_model_swap_params(m.model);
       lossSum += *lossBuf;
       for (Counter &c : counters) {

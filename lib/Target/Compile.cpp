@@ -143,6 +143,8 @@ FailureOr<std::unique_ptr<JitModule>> JitModule::create(ModuleOp module) {
   }
   std::unique_ptr<JitModule> jit(new JitModule());
   jit->engine = std::move(*engine);
+  if (std::optional<StringRef> name = module.getSymName())
+    jit->model = name->str();
   return jit;
 }
 
@@ -163,16 +165,18 @@ LogicalResult JitModule::prepare(llvm::StringRef function) {
   return success(succeeded(lookup(function)));
 }
 
-LogicalResult JitModule::call(llvm::StringRef function,
-                              llvm::ArrayRef<void *> args) {
+credo_status JitModule::call(llvm::StringRef function,
+                             llvm::ArrayRef<void *> args) {
   FailureOr<Packed> entry = lookup(function);
+  std::string &context = contexts[function];
+  if (context.empty())
+    context = "model '" + model + "': " + function.str();
   if (failed(entry))
-    return failure();
+    return credo_rt_invoke(context.c_str(), nullptr, nullptr);
   // The packed interface takes one pointer per argument, pointing at it.
   SmallVector<void *> storage(args.begin(), args.end());
   SmallVector<void *> packed;
   for (void *&slot : storage)
     packed.push_back(&slot);
-  (*entry)(packed.data());
-  return success();
+  return credo_rt_invoke(context.c_str(), *entry, packed.data());
 }

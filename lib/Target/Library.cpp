@@ -58,6 +58,136 @@ void forwarder(OpBuilder &b, ModuleOp module, StringRef name, StringRef callee,
     b.create<LLVM::ReturnOp>(module.getLoc(), call.getResult());
 }
 
+Value constI64(OpBuilder &b, int64_t v) {
+  return b.create<LLVM::ConstantOp>(b.getUnknownLoc(), b.getI64Type(), v);
+}
+
+/// Loads argument `i` of a packed argument array.
+Value loadArg(OpBuilder &b, Value argv, size_t i) {
+  Location loc = argv.getLoc();
+  Type ptr = argv.getType();
+  Value slot = b.create<LLVM::GEPOp>(loc, ptr, ptr, argv,
+                                     ArrayRef<LLVM::GEPArg>{int32_t(i)});
+  return b.create<LLVM::LoadOp>(loc, ptr, slot);
+}
+
+/// Defines the exported entry NAME_ENTRY(args...) -> credo_status: each
+/// pointer argument with a description in `what` is checked
+/// (credo_rt_null_argument names it); a float argument is passed by
+/// address. The arguments then go, as one array, to a guarded call
+/// (credo_rt_invoke) of NAME_ENTRY_packed, whose body `body` builds from
+/// that array. A training step also reserves the next parameter buffers
+/// first and swaps them in after a successful call.
+void guardedEntry(OpBuilder &b, ModuleOp module, const std::string &model,
+                  StringRef entry, ArrayRef<Type> argTypes,
+                  ArrayRef<std::string> what,
+                  llvm::function_ref<void(OpBuilder &, Value argv)> body) {
+  MLIRContext *ctx = module.getContext();
+  Location loc = module.getLoc();
+  Type ptr = LLVM::LLVMPointerType::get(ctx), i32 = b.getI32Type();
+  Type voidTy = LLVM::LLVMVoidType::get(ctx);
+  std::string name = model + "_" + entry.str();
+  bool step = entry == "train_step";
+
+  // NAME_ENTRY_packed(argv): internal.
+  b.setInsertionPointToEnd(module.getBody());
+  auto packed = b.create<LLVM::LLVMFuncOp>(
+      loc, name + "_packed", LLVM::LLVMFunctionType::get(voidTy, {ptr}),
+      LLVM::Linkage::Internal);
+  b.setInsertionPointToStart(packed.addEntryBlock(b));
+  body(b, packed.getArgument(0));
+  b.create<LLVM::ReturnOp>(loc, ValueRange{});
+
+  LLVM::LLVMFuncOp nullArg =
+      declare(b, module, "credo_rt_null_argument", i32, {ptr, ptr});
+  LLVM::LLVMFuncOp invoke =
+      declare(b, module, "credo_rt_invoke", i32, {ptr, ptr, ptr});
+  b.setInsertionPointToEnd(module.getBody());
+  auto f = b.create<LLVM::LLVMFuncOp>(
+      loc, name, LLVM::LLVMFunctionType::get(i32, argTypes));
+  Block *block = f.addEntryBlock(b);
+  b.setInsertionPointToStart(block);
+  Value entryName = LLVM::createGlobalString(loc, b, name + "_entry_name",
+                                             name + std::string(1, '\0'),
+                                             LLVM::Linkage::Internal);
+  for (auto [i, description] : llvm::enumerate(what)) {
+    if (description.empty())
+      continue;
+    Value arg = f.getArgument(i);
+    Value isNull = b.create<LLVM::ICmpOp>(loc, LLVM::ICmpPredicate::eq, arg,
+                                          b.create<LLVM::ZeroOp>(loc, ptr));
+    Block *bad = b.createBlock(&f.getBody());
+    Block *next = b.createBlock(&f.getBody());
+    b.setInsertionPointToEnd(block);
+    b.create<LLVM::CondBrOp>(loc, isNull, bad, next);
+    b.setInsertionPointToStart(bad);
+    Value text = LLVM::createGlobalString(
+        loc, b, name + "_arg" + std::to_string(i),
+        description + std::string(1, '\0'), LLVM::Linkage::Internal);
+    b.create<LLVM::ReturnOp>(
+        loc, b.create<LLVM::CallOp>(loc, nullArg, ValueRange{entryName, text})
+                 .getResult());
+    block = next;
+    b.setInsertionPointToStart(block);
+  }
+  Value model0 = f.getArgument(0);
+  Value zero = b.create<LLVM::ConstantOp>(loc, i32, 0);
+  if (step) {
+    LLVM::LLVMFuncOp reserve =
+        declare(b, module, "credo_model_reserve_next", i32, {ptr});
+    Value status =
+        b.create<LLVM::CallOp>(loc, reserve, ValueRange{model0}).getResult();
+    Value ok =
+        b.create<LLVM::ICmpOp>(loc, LLVM::ICmpPredicate::eq, status, zero);
+    Block *failed = b.createBlock(&f.getBody());
+    b.create<LLVM::ReturnOp>(loc, status);
+    Block *next = b.createBlock(&f.getBody());
+    b.setInsertionPointToEnd(block);
+    b.create<LLVM::CondBrOp>(loc, ok, next, failed);
+    block = next;
+    b.setInsertionPointToStart(block);
+  }
+  // The argument array; a float argument travels by its address.
+  Value argv = b.create<LLVM::AllocaOp>(
+      loc, ptr, ptr,
+      b.create<LLVM::ConstantOp>(loc, b.getI64Type(), argTypes.size()));
+  for (auto [i, type] : llvm::enumerate(argTypes)) {
+    Value value = f.getArgument(i);
+    if (!isa<LLVM::LLVMPointerType>(type)) {
+      Value slot = b.create<LLVM::AllocaOp>(
+          loc, ptr, type, b.create<LLVM::ConstantOp>(loc, b.getI64Type(), 1));
+      b.create<LLVM::StoreOp>(loc, value, slot);
+      value = slot;
+    }
+    Value at = b.create<LLVM::GEPOp>(loc, ptr, ptr, argv,
+                                     ArrayRef<LLVM::GEPArg>{int32_t(i)});
+    b.create<LLVM::StoreOp>(loc, value, at);
+  }
+  std::string context = "model '" + model + "': " + name;
+  Value contextText = LLVM::createGlobalString(loc, b, name + "_context",
+                                               context + std::string(1, '\0'),
+                                               LLVM::Linkage::Internal);
+  Value fn = b.create<LLVM::AddressOfOp>(loc, ptr, packed.getSymName());
+  Value status =
+      b.create<LLVM::CallOp>(loc, invoke, ValueRange{contextText, fn, argv})
+          .getResult();
+  if (step) {
+    LLVM::LLVMFuncOp swap =
+        declare(b, module, "credo_model_swap_params", voidTy, {ptr});
+    Value ok =
+        b.create<LLVM::ICmpOp>(loc, LLVM::ICmpPredicate::eq, status, zero);
+    Block *swapBlock = b.createBlock(&f.getBody());
+    b.create<LLVM::CallOp>(loc, swap, ValueRange{model0});
+    b.create<LLVM::ReturnOp>(loc, status);
+    Block *done = b.createBlock(&f.getBody());
+    b.create<LLVM::ReturnOp>(loc, status);
+    b.setInsertionPointToEnd(block);
+    b.create<LLVM::CondBrOp>(loc, ok, swapBlock, done);
+  } else {
+    b.create<LLVM::ReturnOp>(loc, status);
+  }
+}
+
 std::string cType(const TensorInfo &t) {
   if (t.dtype == "f32")
     return "float";
@@ -157,114 +287,64 @@ LogicalResult mlir::credo::addLibraryApi(ModuleOp module,
   forwarder(b, module, n + "_get_param", "credo_model_get_param", i32,
             {ptr, ptr, ptr, i64});
 
-  // NAME_forward(model, inputs..., outputs...): parameters from the model,
-  // then the generated code, then the kernels' status.
-  {
-    LLVM::LLVMFuncOp paramData =
-        declare(b, module, "credo_model_param_data", ptr, {ptr, i64});
-    LLVM::LLVMFuncOp takeStatus =
-        declare(b, module, "credo_rt_take_status", i32, {});
-    SmallVector<Type> args(1 + info.inputs.size() + info.outputs.size(), ptr);
-    b.setInsertionPointToEnd(module.getBody());
-    auto f = b.create<LLVM::LLVMFuncOp>(loc, n + "_forward",
-                                        LLVM::LLVMFunctionType::get(i32, args));
-    Block *entry = f.addEntryBlock(b);
-    Block *bad = b.createBlock(&f.getBody());
-    Block *run = b.createBlock(&f.getBody());
-    b.setInsertionPointToEnd(entry);
-    Value model = entry->getArgument(0);
-    Value null = b.create<LLVM::ZeroOp>(loc, ptr);
-    Value isNull =
-        b.create<LLVM::ICmpOp>(loc, LLVM::ICmpPredicate::eq, model, null);
-    b.create<LLVM::CondBrOp>(loc, isNull, bad, run);
-    b.setInsertionPointToEnd(bad);
-    b.create<LLVM::ReturnOp>(
-        loc, b.create<LLVM::ConstantOp>(loc, i32, 1 /*invalid argument*/)
-                 .getResult());
-    b.setInsertionPointToEnd(run);
-    SmallVector<Value> callArgs;
-    for (size_t i = 0; i < info.params.size(); ++i) {
-      Value index = b.create<LLVM::ConstantOp>(loc, i64, i);
-      callArgs.push_back(
-          b.create<LLVM::CallOp>(loc, paramData, ValueRange{model, index})
-              .getResult());
-    }
-    for (Value arg : entry->getArguments().drop_front())
-      callArgs.push_back(arg);
-    b.create<LLVM::CallOp>(loc, forward, callArgs);
-    b.create<LLVM::ReturnOp>(
-        loc, b.create<LLVM::CallOp>(loc, takeStatus, ValueRange{}).getResult());
-  }
+  // NAME_forward(model, inputs..., outputs...): every pointer checked, then
+  // the generated code as a guarded call (credo_rt_invoke) of a packed
+  // wrapper that takes the parameters from the model.
+  LLVM::LLVMFuncOp paramData =
+      declare(b, module, "credo_model_param_data", ptr, {ptr, i64});
+  SmallVector<std::string> forwardArgs = {"the model"};
+  for (const TensorInfo &t : info.inputs)
+    forwardArgs.push_back("input '" + t.name + "'");
+  for (const TensorInfo &t : info.outputs)
+    forwardArgs.push_back("output '" + t.name + "'");
+  guardedEntry(b, module, n, "forward",
+               SmallVector<Type>(forwardArgs.size(), ptr), forwardArgs,
+               [&](OpBuilder &b, Value argv) {
+                 Value model = loadArg(b, argv, 0);
+                 SmallVector<Value> callArgs;
+                 for (size_t i = 0; i < params; ++i)
+                   callArgs.push_back(
+                       b.create<LLVM::CallOp>(loc, paramData,
+                                              ValueRange{model, constI64(b, i)})
+                           .getResult());
+                 for (size_t i = 1; i < forwardArgs.size(); ++i)
+                   callArgs.push_back(loadArg(b, argv, i));
+                 b.create<LLVM::CallOp>(loc, forward, callArgs);
+               });
   // NAME_train_step(model, inputs..., lr, loss): one compiled step writing
   // the next parameter buffers, which become current if it succeeded.
   if (trainStep) {
-    LLVM::LLVMFuncOp paramData =
-        declare(b, module, "credo_model_param_data", ptr, {ptr, i64});
     LLVM::LLVMFuncOp nextData =
         declare(b, module, "credo_model_next_param_data", ptr, {ptr, i64});
-    LLVM::LLVMFuncOp swap =
-        declare(b, module, "credo_model_swap_params", voidTy, {ptr});
-    LLVM::LLVMFuncOp takeStatus =
-        declare(b, module, "credo_rt_take_status", i32, {});
-    Type f32 = b.getF32Type();
-    SmallVector<Type> args(1 + inputs, ptr);
-    args.push_back(f32);
-    args.push_back(ptr);
-    b.setInsertionPointToEnd(module.getBody());
-    auto f = b.create<LLVM::LLVMFuncOp>(loc, n + "_train_step",
-                                        LLVM::LLVMFunctionType::get(i32, args));
-    Block *entry = f.addEntryBlock(b);
-    Block *bad = b.createBlock(&f.getBody());
-    Block *run = b.createBlock(&f.getBody());
-    Block *done = b.createBlock(&f.getBody());
-    Block *exit = b.createBlock(&f.getBody());
-    exit->addArgument(i32, loc);
-    b.setInsertionPointToEnd(entry);
-    Value model = entry->getArgument(0);
-    Value isNull = b.create<LLVM::ICmpOp>(loc, LLVM::ICmpPredicate::eq, model,
-                                          b.create<LLVM::ZeroOp>(loc, ptr));
-    b.create<LLVM::CondBrOp>(loc, isNull, bad, run);
-    b.setInsertionPointToEnd(bad);
-    b.create<LLVM::BrOp>(
-        loc, ValueRange{b.create<LLVM::ConstantOp>(loc, i32, 1).getResult()},
-        exit);
-    b.setInsertionPointToEnd(run);
-    Value one = b.create<LLVM::ConstantOp>(loc, i64, 1);
-    Value lrSlot = b.create<LLVM::AllocaOp>(loc, ptr, f32, one);
-    b.create<LLVM::StoreOp>(loc, entry->getArgument(1 + inputs), lrSlot);
-    SmallVector<Value> callArgs;
-    for (size_t i = 0; i < params; ++i)
-      callArgs.push_back(
-          b.create<LLVM::CallOp>(
-               loc, paramData,
-               ValueRange{model, b.create<LLVM::ConstantOp>(loc, i64, i)})
-              .getResult());
-    for (size_t i = 0; i < inputs; ++i)
-      callArgs.push_back(entry->getArgument(1 + i));
-    callArgs.push_back(lrSlot);
-    callArgs.push_back(entry->getArgument(2 + inputs));
-    for (size_t i = 0; i < params; ++i)
-      callArgs.push_back(
-          b.create<LLVM::CallOp>(
-               loc, nextData,
-               ValueRange{model, b.create<LLVM::ConstantOp>(loc, i64, i)})
-              .getResult());
-    b.create<LLVM::CallOp>(loc, trainStep, callArgs);
-    Value status =
-        b.create<LLVM::CallOp>(loc, takeStatus, ValueRange{}).getResult();
-    Value ok = b.create<LLVM::ICmpOp>(loc, LLVM::ICmpPredicate::eq, status,
-                                      b.create<LLVM::ConstantOp>(loc, i32, 0));
-    b.create<LLVM::CondBrOp>(loc, ok, done, ValueRange{}, exit,
-                             ValueRange{status});
-    b.setInsertionPointToEnd(done);
-    b.create<LLVM::CallOp>(loc, swap, ValueRange{model});
-    b.create<LLVM::BrOp>(loc, ValueRange{status}, exit);
-    b.setInsertionPointToEnd(exit);
-    b.create<LLVM::ReturnOp>(loc, exit->getArgument(0));
+    SmallVector<std::string> stepArgs = {"the model"};
+    for (const TensorInfo &t : info.inputs)
+      stepArgs.push_back("input '" + t.name + "'");
+    stepArgs.push_back(""); // lr, a float: the wrapper passes its address
+    stepArgs.push_back("the loss");
+    SmallVector<Type> types(stepArgs.size(), ptr);
+    types[1 + inputs] = b.getF32Type();
+    guardedEntry(b, module, n, "train_step", types, stepArgs,
+                 [&](OpBuilder &b, Value argv) {
+                   Value model = loadArg(b, argv, 0);
+                   SmallVector<Value> callArgs;
+                   for (size_t i = 0; i < params; ++i)
+                     callArgs.push_back(
+                         b.create<LLVM::CallOp>(
+                              loc, paramData, ValueRange{model, constI64(b, i)})
+                             .getResult());
+                   for (size_t i = 1; i < stepArgs.size(); ++i)
+                     callArgs.push_back(loadArg(b, argv, i));
+                   for (size_t i = 0; i < params; ++i)
+                     callArgs.push_back(
+                         b.create<LLVM::CallOp>(
+                              loc, nextData, ValueRange{model, constI64(b, i)})
+                             .getResult());
+                   b.create<LLVM::CallOp>(loc, trainStep, callArgs);
+                 });
 
     // NAME_eval_step: the forward pass on a batch, for metrics.
-    SmallVector<Type> forwardArgs(1 + inputs + info.outputs.size(), ptr);
-    forwarder(b, module, n + "_eval_step", n + "_forward", i32, forwardArgs);
+    forwarder(b, module, n + "_eval_step", n + "_forward", i32,
+              SmallVector<Type>(forwardArgs.size(), ptr));
   }
   return success();
 }
@@ -309,8 +389,8 @@ std::string mlir::credo::generateHeader(const ModelInfo &info) {
       os << " */\n";
       if (!t.shape.empty()) {
         os << "static const int64_t " << n << "_"
-           << (outputs ? outputName(t) : t.name) << "_shape["
-           << t.shape.size() << "] = {";
+           << (outputs ? outputName(t) : t.name) << "_shape[" << t.shape.size()
+           << "] = {";
         for (size_t i = 0; i < t.shape.size(); ++i)
           os << (i ? ", " : "") << t.shape[i];
         os << "};\n";

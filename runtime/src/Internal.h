@@ -10,6 +10,7 @@
 
 #include "credo/runtime.h"
 
+#include <cstdint>
 #include <string>
 #include <string_view>
 
@@ -19,7 +20,17 @@ namespace credo::rt {
 credo_status fail(credo_status status, const std::string &message);
 
 /// Records the first failure of a kernel (see credo_rt_take_status).
-void failKernel(const std::string &message);
+void failKernel(const std::string &message,
+                credo_status status = CREDO_ERR_BACKEND);
+
+/// The allocator's sequence number of the next block generated code gets,
+/// and the release of every block since such a mark (Memory.cpp).
+uint64_t liveBlockMark();
+void releaseBlocksSince(uint64_t mark);
+
+/// Inside credo_rt_invoke: ends the call with CREDO_ERR_OUT_OF_MEMORY for a
+/// request of `bytes`, never returning. Outside one: returns (Invoke.cpp).
+void abortGuardedCall(size_t bytes);
 
 /// Writes `size` bytes to `path` atomically: a temporary file in the same
 /// directory, fsync, then rename over `path`.

@@ -27,9 +27,9 @@ credo_status fail(credo_status status, const std::string &message) {
   return status;
 }
 
-void failKernel(const std::string &message) {
+void failKernel(const std::string &message, credo_status status) {
   if (kernelStatus == CREDO_OK) {
-    kernelStatus = CREDO_ERR_BACKEND;
+    kernelStatus = status;
     kernelError = message;
   }
 }

@@ -10,6 +10,7 @@
 #define CREDO_TARGET_COMPILE_H
 
 #include "credo/Pipelines/Pipelines.h"
+#include "credo/runtime.h"
 
 #include "mlir/Support/LogicalResult.h"
 #include "llvm/ADT/ArrayRef.h"
@@ -17,6 +18,7 @@
 #include "llvm/ADT/StringRef.h"
 
 #include <memory>
+#include <string>
 
 namespace llvm {
 class LLVMContext;
@@ -52,8 +54,11 @@ public:
   ~JitModule();
   /// JIT-compiles `module` (LLVM dialect) at -O3.
   static FailureOr<std::unique_ptr<JitModule>> create(ModuleOp module);
-  /// Calls `function`, whose arguments are all bare pointers, with `args`.
-  LogicalResult call(llvm::StringRef function, llvm::ArrayRef<void *> args);
+  /// Calls `function`, whose arguments are all bare pointers, with `args`,
+  /// as a guarded call (credo_rt_invoke): an allocation or kernel failure
+  /// is returned as a status with credo_last_error() naming the model and
+  /// the function.
+  credo_status call(llvm::StringRef function, llvm::ArrayRef<void *> args);
   /// Generates the machine code of `function` now (the JIT otherwise does
   /// on its first call), so that a timed loop does not include it.
   LogicalResult prepare(llvm::StringRef function);
@@ -63,7 +68,9 @@ private:
   JitModule() = default;
   FailureOr<Packed> lookup(llvm::StringRef function);
   std::unique_ptr<ExecutionEngine> engine;
-  llvm::StringMap<Packed> entries; ///< functions looked up so far
+  std::string model;                     ///< the module's name
+  llvm::StringMap<std::string> contexts; ///< "model 'NAME': function"
+  llvm::StringMap<Packed> entries;       ///< functions looked up so far
 };
 
 } // namespace mlir::credo

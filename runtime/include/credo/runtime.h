@@ -163,6 +163,9 @@ void *credo_model_param_data(credo_model *model, size_t index);
  * a compiled training step writes the updated parameter there, and
  * credo_model_swap_params then makes it current. Null on failure. */
 void *credo_model_next_param_data(credo_model *model, size_t index);
+/* Allocates every parameter's second buffer now (a training step writes
+ * them all), so that a step never meets a missing one. */
+credo_status credo_model_reserve_next(credo_model *model);
 /* Makes every parameter's second buffer current (after a training step). */
 void credo_model_swap_params(credo_model *model);
 /* Fills every parameter from its initializer (deterministic per seed). */
@@ -202,6 +205,17 @@ int credo_get_num_threads(void);
 /* Kernels cannot return a status to generated code; they record the first
  * failure here and generated entry points return it. */
 credo_status credo_rt_take_status(void);
+
+/* Calls the generated entry point `entry` on `args` (its packed argument
+ * array) so that nothing met at run time crashes the caller: an allocation
+ * that fails inside the call ends it with CREDO_ERR_OUT_OF_MEMORY, naming
+ * `context` and the size (the buffers the call had allocated are freed),
+ * and a kernel failure is returned with its message after `context`. */
+credo_status credo_rt_invoke(const char *context, void (*entry)(void **),
+                             void **args);
+/* Records "ENTRY: WHAT is a null pointer" and returns
+ * CREDO_ERR_INVALID_ARGUMENT (generated libraries check their pointers). */
+credo_status credo_rt_null_argument(const char *entry, const char *what);
 
 #ifdef __cplusplus
 } /* extern "C" */

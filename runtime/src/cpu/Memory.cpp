@@ -7,7 +7,15 @@
 // kernel every time. This allocator keeps freed blocks per thread, by size,
 // up to a byte budget, so a steady-state call reuses warm memory.
 //
+// It also keeps a per-thread list of the blocks that generated code holds,
+// each with a sequence number. Generated code cannot check an allocation,
+// so when one fails inside a guarded call (credo_rt_invoke, Invoke.cpp) the
+// allocator ends the call instead of returning null, and the guard frees
+// the blocks the call had allocated.
+//
 //===----------------------------------------------------------------------===//
+
+#include "Internal.h"
 
 #include <cstddef>
 #include <cstdint>
@@ -17,17 +25,28 @@
 
 namespace {
 
-/// Bytes before each block: its rounded size (keeps 16-byte alignment).
-constexpr size_t kHeader = 16;
+/// What precedes each block (a multiple of 16 bytes, keeping malloc's
+/// alignment): its rounded size, and its links in the list of live blocks.
+struct Header {
+  size_t rounded;
+  uint64_t sequence;
+  Header *prev, *next;
+};
+constexpr size_t kHeader = sizeof(Header);
+static_assert(kHeader % 16 == 0, "blocks must stay 16-byte aligned");
 /// Most bytes a thread keeps cached.
 constexpr size_t kBudget = size_t(1) << 30;
+/// Larger requests fail at once (no size computation can overflow).
+constexpr size_t kMaxRequest = size_t(1) << 56;
 
 struct BlockCache {
-  std::map<size_t, std::vector<void *>> free;
+  std::map<size_t, std::vector<Header *>> free;
   size_t cached = 0;
+  Header *live = nullptr; ///< blocks held by generated code, newest first
+  uint64_t sequence = 0;
   ~BlockCache() {
     for (auto &[size, blocks] : free)
-      for (void *b : blocks)
+      for (Header *b : blocks)
         std::free(b);
   }
 };
@@ -37,40 +56,92 @@ BlockCache &cache() {
   return c;
 }
 
+void unlink(BlockCache &c, Header *h) {
+  if (h->prev)
+    h->prev->next = h->next;
+  else
+    c.live = h->next;
+  if (h->next)
+    h->next->prev = h->prev;
+}
+
+void release(BlockCache &c, Header *h) {
+  unlink(c, h);
+  if (c.cached + h->rounded > kBudget) {
+    std::free(h);
+    return;
+  }
+  c.free[h->rounded].push_back(h);
+  c.cached += h->rounded;
+}
+
+/// Null when the memory is not there (or the request is absurd).
+Header *obtain(BlockCache &c, size_t size) {
+  if (size > kMaxRequest)
+    return nullptr;
+  size_t rounded = (size + 63) / 64 * 64;
+  auto it = c.free.find(rounded);
+  if (it != c.free.end() && !it->second.empty()) {
+    Header *h = it->second.back();
+    it->second.pop_back();
+    c.cached -= rounded;
+    return h;
+  }
+  auto *h = static_cast<Header *>(std::malloc(rounded + kHeader));
+  if (!h && c.cached > 0) { // give the cache back and try once more
+    for (auto &[bytes, blocks] : c.free)
+      for (Header *b : blocks)
+        std::free(b);
+    c.free.clear();
+    c.cached = 0;
+    h = static_cast<Header *>(std::malloc(rounded + kHeader));
+  }
+  if (h)
+    h->rounded = rounded;
+  return h;
+}
+
 } // namespace
+
+namespace credo::rt {
+
+uint64_t liveBlockMark() { return cache().sequence; }
+
+void releaseBlocksSince(uint64_t mark) {
+  BlockCache &c = cache();
+  for (Header *h = c.live; h;) {
+    Header *next = h->next;
+    if (h->sequence >= mark)
+      release(c, h);
+    h = next;
+  }
+}
+
+} // namespace credo::rt
 
 extern "C" {
 
 void *_mlir_memref_to_llvm_alloc(size_t size) {
-  size_t rounded = (size + 63) / 64 * 64;
   BlockCache &c = cache();
-  auto it = c.free.find(rounded);
-  void *block;
-  if (it != c.free.end() && !it->second.empty()) {
-    block = it->second.back();
-    it->second.pop_back();
-    c.cached -= rounded;
-  } else {
-    block = std::malloc(rounded + kHeader);
-    if (!block)
-      return nullptr;
-    *static_cast<size_t *>(block) = rounded;
+  Header *h = obtain(c, size);
+  if (!h) {
+    credo::rt::abortGuardedCall(size); // returns only outside a guarded call
+    return nullptr;
   }
-  return static_cast<char *>(block) + kHeader;
+  h->sequence = c.sequence++;
+  h->prev = nullptr;
+  h->next = c.live;
+  if (c.live)
+    c.live->prev = h;
+  c.live = h;
+  return reinterpret_cast<char *>(h) + kHeader;
 }
 
 void _mlir_memref_to_llvm_free(void *ptr) {
   if (!ptr)
     return;
-  void *block = static_cast<char *>(ptr) - kHeader;
-  size_t rounded = *static_cast<size_t *>(block);
-  BlockCache &c = cache();
-  if (c.cached + rounded > kBudget) {
-    std::free(block);
-    return;
-  }
-  c.free[rounded].push_back(block);
-  c.cached += rounded;
+  release(cache(),
+          reinterpret_cast<Header *>(static_cast<char *>(ptr) - kHeader));
 }
 
 } // extern "C"

@@ -249,7 +249,10 @@ extern "C" {
 
 credo_status credo_model_create(const char *metadata, credo_model **out) {
   if (!metadata || !out)
-    return fail(CREDO_ERR_INVALID_ARGUMENT, "null metadata or output");
+    return fail(CREDO_ERR_INVALID_ARGUMENT,
+                std::string("credo_model_create: ") +
+                    (!metadata ? "the metadata" : "the output") +
+                    " is a null pointer");
   *out = nullptr;
   auto model = std::make_unique<credo_model>();
   std::stringstream text(metadata);
@@ -361,8 +364,14 @@ credo_status credo_model_info(const credo_model *model, credo_value_kind kind,
 
 credo_status credo_model_find(const credo_model *model, credo_value_kind kind,
                               const char *name, size_t *index) {
-  if (!model || !name || !index || kind < CREDO_PARAM || kind > CREDO_OUTPUT)
-    return fail(CREDO_ERR_INVALID_ARGUMENT, "null argument");
+  if (!model)
+    return fail(CREDO_ERR_INVALID_ARGUMENT, "the model is a null pointer");
+  if (!name)
+    return fail(CREDO_ERR_INVALID_ARGUMENT,
+                "model '" + model->name + "': the name is a null pointer");
+  if (!index || kind < CREDO_PARAM || kind > CREDO_OUTPUT)
+    return fail(CREDO_ERR_INVALID_ARGUMENT,
+                "credo_model_find: a null index or a bad kind");
   const auto &list = model->values[kind];
   for (size_t i = 0; i < list.size(); ++i)
     if (list[i].name == name) {
@@ -392,6 +401,21 @@ void *credo_model_next_param_data(credo_model *model, size_t index) {
   return p.next.data;
 }
 
+credo_status credo_model_reserve_next(credo_model *model) {
+  if (!model)
+    return fail(CREDO_ERR_INVALID_ARGUMENT,
+                "credo_model_reserve_next: null model");
+  for (size_t i = 0; i < model->values[CREDO_PARAM].size(); ++i)
+    if (!credo_model_next_param_data(model, i))
+      return fail(CREDO_ERR_OUT_OF_MEMORY,
+                  "model '" + model->name +
+                      "': cannot allocate the second "
+                      "buffer of parameter '" +
+                      model->values[CREDO_PARAM][i].name +
+                      "': " + credo_last_error());
+  return CREDO_OK;
+}
+
 void credo_model_swap_params(credo_model *model) {
   if (!model)
     return;
@@ -402,7 +426,8 @@ void credo_model_swap_params(credo_model *model) {
 
 credo_status credo_model_init_params(credo_model *model) {
   if (!model)
-    return fail(CREDO_ERR_INVALID_ARGUMENT, "null model");
+    return fail(CREDO_ERR_INVALID_ARGUMENT,
+                "credo_model_init_params: the model is a null pointer");
   for (Value &p : model->values[CREDO_PARAM]) {
     credo_status s = fillInit(p.init, p.dtype, p.shape, p.storage.data);
     if (s != CREDO_OK)
@@ -427,7 +452,11 @@ credo_status credo_model_set_param(credo_model *model, const char *name,
   if (s != CREDO_OK)
     return s;
   Value &p = model->values[CREDO_PARAM][index];
-  if (!data || nbytes != p.nbytes())
+  if (!data)
+    return fail(CREDO_ERR_INVALID_ARGUMENT,
+                "credo_model_set_param: the data of parameter '" + p.name +
+                    "' is a null pointer");
+  if (nbytes != p.nbytes())
     return fail(CREDO_ERR_SHAPE, "parameter '" + p.name + "' holds " +
                                      std::to_string(p.nbytes()) +
                                      " bytes, but " + std::to_string(nbytes) +
@@ -443,7 +472,11 @@ credo_status credo_model_get_param(const credo_model *model, const char *name,
   if (s != CREDO_OK)
     return s;
   const Value &p = model->values[CREDO_PARAM][index];
-  if (!data || nbytes != p.nbytes())
+  if (!data)
+    return fail(CREDO_ERR_INVALID_ARGUMENT,
+                "credo_model_get_param: the buffer for parameter '" + p.name +
+                    "' is a null pointer");
+  if (nbytes != p.nbytes())
     return fail(CREDO_ERR_SHAPE, "parameter '" + p.name + "' holds " +
                                      std::to_string(p.nbytes()) +
                                      " bytes, but the buffer has " +
@@ -458,7 +491,12 @@ credo_status credo_model_save_with_metadata(const credo_model *model,
                                             const char *const *extraValues,
                                             size_t extraCount) {
   if (!model || !path || (extraCount && (!extraKeys || !extraValues)))
-    return fail(CREDO_ERR_INVALID_ARGUMENT, "null model, path or metadata");
+    return fail(CREDO_ERR_INVALID_ARGUMENT,
+                std::string("credo_model_save: ") +
+                    (!model  ? "the model"
+                     : !path ? "the path"
+                             : "the metadata keys or values") +
+                    " is a null pointer");
   std::vector<credo_named_tensor> tensors;
   for (const Value &p : model->values[CREDO_PARAM]) {
     credo_named_tensor t;
@@ -483,7 +521,9 @@ credo_status credo_model_save(const credo_model *model, const char *path) {
 
 credo_status credo_model_load(credo_model *model, const char *path) {
   if (!model || !path)
-    return fail(CREDO_ERR_INVALID_ARGUMENT, "null model or path");
+    return fail(CREDO_ERR_INVALID_ARGUMENT,
+                std::string("credo_model_load: ") +
+                    (!model ? "the model" : "the path") + " is a null pointer");
   credo_tensor_set set{};
   credo_status s = credo_safetensors_read(path, &set);
   if (s != CREDO_OK)

@@ -1,0 +1,100 @@
+//===- Invoke.cpp - Guarded calls of generated entry points ----*- C++ -*-===//
+//
+// credo_rt_invoke runs one call of generated code (a library's
+// NAME_forward, NAME_train_step, or a JIT entry point) so that nothing it
+// meets at run time crashes the caller: a failed allocation ends the call
+// with CREDO_ERR_OUT_OF_MEMORY (the allocator jumps back here and the
+// blocks the call had allocated are freed), and a kernel failure is
+// returned with its message. Generated code has no error branches; the
+// only frames a jump crosses are generated code, which owns no resources
+// but the allocator's blocks.
+//
+//===----------------------------------------------------------------------===//
+
+#include "Internal.h"
+
+#include <csetjmp>
+#include <cstdio>
+#include <string>
+
+namespace {
+
+struct Guard {
+  std::jmp_buf resume;
+  size_t failedBytes = 0;
+};
+
+thread_local Guard *active = nullptr;
+
+std::string formatBytes(size_t bytes) {
+  static const char *units[] = {"bytes", "KiB", "MiB", "GiB",
+                                "TiB",   "PiB", "EiB"};
+  double v = double(bytes);
+  int u = 0;
+  while (v >= 1024 && u < 6) {
+    v /= 1024;
+    ++u;
+  }
+  char buf[64];
+  if (u == 0)
+    std::snprintf(buf, sizeof(buf), "%zu bytes", bytes);
+  else
+    std::snprintf(buf, sizeof(buf), "%.1f %s (%zu bytes)", v, units[u], bytes);
+  return buf;
+}
+
+} // namespace
+
+namespace credo::rt {
+
+void abortGuardedCall(size_t bytes) {
+  if (!active)
+    return;
+  active->failedBytes = bytes;
+  std::longjmp(active->resume, 1);
+}
+
+} // namespace credo::rt
+
+using namespace credo::rt;
+
+extern "C" {
+
+credo_status credo_rt_invoke(const char *context, void (*entry)(void **),
+                             void **args) {
+  std::string where = context ? context : "generated code";
+  if (!entry)
+    return fail(CREDO_ERR_INVALID_ARGUMENT, where + ": no entry point");
+  if (active)
+    return fail(CREDO_ERR_INVALID_ARGUMENT,
+                where + ": called from inside another call of generated code");
+  credo_rt_take_status(); // a stale kernel failure is not this call's
+  credo_clear_error();
+  Guard guard;
+  const uint64_t mark = liveBlockMark();
+  active = &guard;
+  if (setjmp(guard.resume) == 0) {
+    entry(args);
+    active = nullptr;
+  } else {
+    active = nullptr;
+    releaseBlocksSince(mark);
+    credo_rt_take_status();
+    return fail(CREDO_ERR_OUT_OF_MEMORY,
+                where + ": out of memory: cannot allocate " +
+                    formatBytes(guard.failedBytes) +
+                    " for an intermediate buffer");
+  }
+  credo_status status = credo_rt_take_status();
+  if (status != CREDO_OK)
+    return fail(status, where + ": " + credo_last_error());
+  return CREDO_OK;
+}
+
+credo_status credo_rt_null_argument(const char *entry, const char *what) {
+  return fail(CREDO_ERR_INVALID_ARGUMENT, std::string(entry ? entry : "?") +
+                                              ": " + (what ? what : "?") +
+                                              " is a null pointer");
+}
+
+} // extern "C"
