@@ -730,6 +730,27 @@ void Importer::emitNode(size_t index) {
           &ctx, loc, state.operands, state.attributes.getDictionary(&ctx),
           state.getRawProperties(), state.regions, results)))
     throw ImportFailure{};
+  // Inferred results obey the limits of declared shapes.
+  for (Type t : results) {
+    auto type = dyn_cast<RankedTensorType>(t);
+    if (!type)
+      continue;
+    int64_t count = 1;
+    std::string shape;
+    for (int64_t d : type.getShape())
+      shape += (shape.empty() ? "" : ", ") + std::to_string(d);
+    for (auto [i, d] : llvm::enumerate(type.getShape())) {
+      if (d > kMaxDim)
+        fail(n.pointer,
+             "the result [" + shape + "] has dimension " + std::to_string(i) +
+                 " = " + std::to_string(d) + ", more than the limit " +
+                 std::to_string(kMaxDim),
+             n.name);
+      if (llvm::MulOverflow(count, d, count) || count > kMaxElements)
+        fail(n.pointer,
+             "the result [" + shape + "] has more than 2^40 elements", n.name);
+    }
+  }
   state.addTypes(results);
   Operation *op = builder.create(state);
   values[n.name] = op->getResult(0);

@@ -7,6 +7,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "credo/Driver/Driver.h"
+#include "credo/runtime.h"
 
 #include "llvm/ADT/StringRef.h"
 #include "llvm/Support/FileSystem.h"
@@ -16,6 +17,7 @@
 
 #include <functional>
 #include <string>
+#include <thread>
 #include <vector>
 
 #ifndef CREDO_VERSION
@@ -70,7 +72,8 @@ const std::vector<Command> &commands() {
         {"--output", "DIR", "directory for the outputs, NAME.npy (required)"},
         kBatch,
         kKernels,
-        {"--threads", "N", "CPU threads for the kernels (default 1)"}},
+        {"--threads", "N",
+         "CPU threads for the kernels, 1 to 256 (default 1)"}},
        mlir::credo::runCommand},
       {"build",
        "compile to libNAME.so, libNAME.a and NAME.h, or one --emit artifact",
@@ -117,7 +120,8 @@ const std::vector<Command> &commands() {
          "report each ReLU layer's Pr[y>0] and dead units per epoch"},
         kBatch,
         kKernels,
-        {"--threads", "N", "CPU threads for the kernels (default 1)"}},
+        {"--threads", "N",
+         "CPU threads for the kernels, 1 to 256 (default 1)"}},
        mlir::credo::trainCommand},
   };
   return table;
@@ -248,9 +252,17 @@ int main(int argc, char **argv) {
       opts.output = value;
     } else if (flag == "--batch" || flag == "--threads") {
       long long n = 0;
-      if (llvm::StringRef(value).getAsInteger(10, n) || n <= 0 ||
-          n > (1ll << 31) - 1)
-        return error("option " + flag + " needs a positive integer");
+      const long long most =
+          flag == "--batch" ? (1ll << 31) - 1 : CREDO_MAX_THREADS;
+      if (llvm::StringRef(value).getAsInteger(10, n) || n <= 0 || n > most)
+        return error(
+            "option " + flag + " needs an integer in [1, " +
+            std::to_string(most) + "], but got '" + value + "'" +
+            (flag == "--threads"
+                 ? " (this machine has " +
+                       std::to_string(std::thread::hardware_concurrency()) +
+                       " hardware threads)"
+                 : ""));
       if (flag == "--batch")
         opts.batch = n;
       else

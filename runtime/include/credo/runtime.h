@@ -195,7 +195,11 @@ credo_status credo_init_fill(const char *initializer, credo_dtype dtype,
 /*===--- Threads
  * -------------------------------------------------------------===*/
 
-/* Threads used by CPU kernels (default 1; 0 means one per core). */
+/* Most kernel threads an instance asks for. */
+#define CREDO_MAX_THREADS 256
+
+/* Threads used by CPU kernels (default 1; 0 or less means one per core;
+ * more than CREDO_MAX_THREADS means CREDO_MAX_THREADS). */
 void credo_set_num_threads(int threads);
 int credo_get_num_threads(void);
 

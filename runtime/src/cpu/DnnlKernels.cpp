@@ -594,7 +594,8 @@ void eltwise(KernelKind kind, algorithm alg, const char *name, const float *x,
 extern "C" {
 
 void credo_set_num_threads(int threads) {
-  numThreads = threads <= 0 ? omp_get_num_procs() : threads;
+  numThreads =
+      std::min(threads <= 0 ? omp_get_num_procs() : threads, CREDO_MAX_THREADS);
   omp_set_num_threads(numThreads);
 }
 
