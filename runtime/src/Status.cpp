@@ -12,6 +12,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 namespace {
@@ -34,37 +35,106 @@ void failKernel(const std::string &message, credo_status status) {
   }
 }
 
-credo_status writeFileAtomically(const std::string &path, const void *data,
-                                 size_t size) {
-  std::string tmp = path + ".tmp." + std::to_string(::getpid());
-  int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-  if (fd < 0)
-    return fail(CREDO_ERR_IO,
-                "cannot write '" + path + "': " + std::strerror(errno));
-  const char *p = static_cast<const char *>(data);
-  size_t left = size;
+namespace {
+
+/// Writes all of `data` to `fd`; false with errno set on failure.
+bool writeAll(int fd, const char *p, size_t left) {
   while (left > 0) {
     ssize_t n = ::write(fd, p, left);
     if (n < 0 && errno == EINTR)
       continue;
     if (n <= 0) {
-      std::string why = std::strerror(errno);
-      ::close(fd);
-      ::unlink(tmp.c_str());
-      return fail(CREDO_ERR_IO, "cannot write '" + path + "': " + why);
+      if (n == 0)
+        errno = EIO;
+      return false;
     }
     p += n;
     left -= static_cast<size_t>(n);
   }
+  return true;
+}
+
+const char *kindOf(mode_t mode) {
+  return S_ISDIR(mode)    ? "a directory"
+         : S_ISBLK(mode)  ? "a block device"
+         : S_ISSOCK(mode) ? "a socket"
+         : S_ISCHR(mode)  ? "a character device"
+         : S_ISFIFO(mode) ? "a FIFO"
+                          : "not a regular file";
+}
+
+/// Character devices and FIFOs (`-o /dev/null`, a pipe) are written
+/// through, never replaced; a FIFO without a reader is an error, not a
+/// wait.
+credo_status writeThrough(const std::string &path, mode_t mode,
+                          const char *data, size_t size) {
+  int flags = O_WRONLY | O_CLOEXEC | (S_ISFIFO(mode) ? O_NONBLOCK : 0);
+  int fd = ::open(path.c_str(), flags);
+  if (fd < 0)
+    return fail(CREDO_ERR_IO,
+                "cannot write '" + path + "' (" + kindOf(mode) + "): " +
+                    (errno == ENXIO ? "no reader" : std::strerror(errno)));
+  if (S_ISFIFO(mode))
+    ::fcntl(fd, F_SETFL, ::fcntl(fd, F_GETFL) & ~O_NONBLOCK);
+  bool ok = writeAll(fd, data, size);
+  std::string why = ok ? "" : std::strerror(errno);
+  if (::close(fd) != 0 && ok) {
+    ok = false;
+    why = std::strerror(errno);
+  }
+  if (!ok)
+    return fail(CREDO_ERR_IO,
+                "cannot write '" + path + "' (" + kindOf(mode) + "): " + why);
+  return CREDO_OK;
+}
+
+} // namespace
+
+credo_status writeFileAtomically(const std::string &given, const void *data,
+                                 size_t size) {
+  // A symbolic link is followed: its target is written, the link stays.
+  std::string path = given;
+  struct stat st;
+  if (::lstat(given.c_str(), &st) == 0 && S_ISLNK(st.st_mode)) {
+    char *resolved = ::realpath(given.c_str(), nullptr);
+    if (!resolved)
+      return fail(CREDO_ERR_IO,
+                  "cannot write '" + given +
+                      "': the symbolic link's target: " + std::strerror(errno));
+    path = resolved;
+    std::free(resolved);
+  }
+  if (::stat(path.c_str(), &st) == 0 && !S_ISREG(st.st_mode)) {
+    if (S_ISCHR(st.st_mode) || S_ISFIFO(st.st_mode))
+      return writeThrough(path, st.st_mode, static_cast<const char *>(data),
+                          size);
+    return fail(CREDO_ERR_IO, "cannot write '" + given + "': it is " +
+                                  kindOf(st.st_mode) + ", not a regular file");
+  }
+  std::string tmp = path + ".tmp." + std::to_string(::getpid());
+  int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+  if (fd < 0 && errno == EEXIST) { // left by a killed process of this pid
+    ::unlink(tmp.c_str());
+    fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+  }
+  if (fd < 0)
+    return fail(CREDO_ERR_IO,
+                "cannot write '" + given + "': " + std::strerror(errno));
+  if (!writeAll(fd, static_cast<const char *>(data), size)) {
+    std::string why = std::strerror(errno);
+    ::close(fd);
+    ::unlink(tmp.c_str());
+    return fail(CREDO_ERR_IO, "cannot write '" + given + "': " + why);
+  }
   if (::fsync(fd) != 0 || ::close(fd) != 0) {
     std::string why = std::strerror(errno);
     ::unlink(tmp.c_str());
-    return fail(CREDO_ERR_IO, "cannot write '" + path + "': " + why);
+    return fail(CREDO_ERR_IO, "cannot write '" + given + "': " + why);
   }
   if (::rename(tmp.c_str(), path.c_str()) != 0) {
     std::string why = std::strerror(errno);
     ::unlink(tmp.c_str());
-    return fail(CREDO_ERR_IO, "cannot write '" + path + "': " + why);
+    return fail(CREDO_ERR_IO, "cannot write '" + given + "': " + why);
   }
   return CREDO_OK;
 }

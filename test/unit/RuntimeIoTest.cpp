@@ -22,6 +22,7 @@
 #include <sstream>
 #include <string>
 #include <sys/stat.h>
+#include <thread>
 #include <unistd.h>
 #include <vector>
 
@@ -561,6 +562,68 @@ TEST_F(RuntimeNpyTest, FailedWritesLeaveTargetsUntouched) {
   EXPECT_TRUE(
       failsWith(credo_npy_write(sub.c_str(), &a.t), CREDO_ERR_IO, sub, ""));
   EXPECT_EQ(listDir(), (std::vector<std::string>{"sub", "x.npy"}));
+  ::rmdir(sub.c_str());
+}
+
+// Targets that are not regular files are never replaced: a symbolic link's
+// target is written (the link stays), character devices and FIFOs are
+// written through, a FIFO without a reader is an error rather than a wait,
+// and a directory is refused.
+TEST_F(RuntimeNpyTest, NeverReplacesWhatIsNotARegularFile) {
+  OwnedTensor a(CREDO_F32, {2, 3});
+  std::string target = path("target.npy"), link = path("link.npy");
+  ASSERT_EQ(credo_npy_write(target.c_str(), &a.t), CREDO_OK);
+  ASSERT_EQ(::symlink("target.npy", link.c_str()), 0);
+  OwnedTensor b(CREDO_I64, {4});
+  ASSERT_EQ(credo_npy_write(link.c_str(), &b.t), CREDO_OK);
+  struct stat st;
+  ASSERT_EQ(::lstat(link.c_str(), &st), 0);
+  EXPECT_TRUE(S_ISLNK(st.st_mode));
+  credo_tensor out;
+  ASSERT_EQ(credo_npy_read(target.c_str(), &out), CREDO_OK);
+  expectSameTensor(b.t, out);
+  credo_tensor_free(&out);
+  EXPECT_EQ(listDir(), (std::vector<std::string>{"link.npy", "target.npy"}));
+
+  // /dev/null takes the bytes and stays a device.
+  ASSERT_EQ(credo_npy_write("/dev/null", &a.t), CREDO_OK);
+  ASSERT_EQ(::stat("/dev/null", &st), 0);
+  EXPECT_TRUE(S_ISCHR(st.st_mode));
+  // /dev/full reports its error and stays a device (as root, a rename
+  // used to replace it with a regular file).
+  if (::stat("/dev/full", &st) == 0) {
+    EXPECT_TRUE(failsWith(credo_npy_write("/dev/full", &a.t), CREDO_ERR_IO,
+                          "/dev/full", "character device"));
+    ASSERT_EQ(::stat("/dev/full", &st), 0);
+    EXPECT_TRUE(S_ISCHR(st.st_mode));
+  }
+
+  std::string fifo = path("fifo");
+  ASSERT_EQ(::mkfifo(fifo.c_str(), 0600), 0);
+  EXPECT_TRUE(failsWith(credo_npy_write(fifo.c_str(), &a.t), CREDO_ERR_IO, fifo,
+                        "no reader"));
+  std::string received;
+  std::thread reader([&] {
+    std::ifstream in(fifo, std::ios::binary);
+    received.assign(std::istreambuf_iterator<char>(in), {});
+  });
+  credo_status status = CREDO_ERR_IO;
+  for (int tries = 0; tries < 500 && status != CREDO_OK; ++tries) {
+    status = credo_npy_write(fifo.c_str(), &a.t); // once the reader is there
+    if (status != CREDO_OK)
+      ::usleep(2000);
+  }
+  reader.join();
+  EXPECT_EQ(status, CREDO_OK) << credo_last_error();
+  ASSERT_EQ(credo_npy_write(target.c_str(), &a.t), CREDO_OK);
+  EXPECT_EQ(received, readBytes(target));
+  ASSERT_EQ(::lstat(fifo.c_str(), &st), 0);
+  EXPECT_TRUE(S_ISFIFO(st.st_mode));
+
+  std::string sub = path("sub");
+  ASSERT_EQ(::mkdir(sub.c_str(), 0755), 0);
+  EXPECT_TRUE(failsWith(credo_npy_write(sub.c_str(), &a.t), CREDO_ERR_IO, sub,
+                        "it is a directory, not a regular file"));
   ::rmdir(sub.c_str());
 }
 
