@@ -4,16 +4,15 @@
 // pipeline) and @forward, then trains on an MNIST-family data set: seeded
 // shuffling, full batches, a learning-rate schedule, test accuracy after
 // every epoch, a progress bar on a terminal (plain lines otherwise), metrics
-// as JSON lines, atomic checkpoints with the epoch, --resume, and Ctrl-C
-// saving a checkpoint before exiting.
+// as JSON lines or CSV, and checkpoints that record where training stands
+// (epoch and step, the data order's seed), so that --resume continues
+// exactly, after an epoch, a Ctrl-C or --stop-after.
 //
 //===----------------------------------------------------------------------===//
 
 #include "Common.h"
 
-#include "credo/Frontend/GraphImporter.h"
-#include "credo/InitCredo.h"
-#include "credo/Support/Diagnostics.h"
+#include "credo/Support/Quote.h"
 #include "credo/Target/Compile.h"
 #include "credo/Target/ModelInfo.h"
 #include "credo/Transforms/Passes.h"
@@ -22,22 +21,21 @@
 #include "Credo/IR/CredoOps.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/IR/BuiltinOps.h"
-#include "mlir/IR/DialectRegistry.h"
-#include "mlir/IR/MLIRContext.h"
 #include "mlir/Pass/PassManager.h"
+#include "llvm/ADT/StringRef.h"
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/Format.h"
-#include "llvm/Support/MemoryBuffer.h"
 #include "llvm/Support/Path.h"
 #include "llvm/Support/raw_ostream.h"
 
 #include <algorithm>
-#include <array>
 #include <chrono>
 #include <cmath>
 #include <csignal>
 #include <cstring>
+#include <map>
 #include <numeric>
+#include <optional>
 #include <random>
 #include <set>
 #include <unistd.h>
@@ -118,27 +116,183 @@ std::string formatDuration(double seconds) {
   return buf;
 }
 
-} // namespace
+//===----------------------------------------------------------------------===//
+// Where training stands, as a checkpoint records it
+//===----------------------------------------------------------------------===//
 
-int mlir::credo::trainCommand(const DriverOptions &opts) {
+/// `epoch` epochs are complete and `step` steps of the next one are done;
+/// the data order of an epoch follows from `seed` and the epoch alone.
+struct Position {
+  int64_t epoch = 0, step = 0;
+  uint64_t seed = 0;
+  int64_t stepsPerEpoch = 0;
+  double lossSum = 0; ///< the losses of the epoch's steps so far
+};
+
+constexpr const char *kEpochKey = "credo.epoch", *kStepKey = "credo.step",
+                     *kSeedKey = "credo.seed",
+                     *kStepsKey = "credo.steps_per_epoch",
+                     *kLossSumKey = "credo.loss_sum",
+                     *kStateKey = "credo.optimizer_state";
+
+/// The metadata of a checkpoint at `at`.
+std::map<std::string, std::string> positionMetadata(const Position &at) {
+  char loss[64];
+  std::snprintf(loss, sizeof(loss), "%a", at.lossSum); // exact
+  return {{kEpochKey, std::to_string(at.epoch)},
+          {kStepKey, std::to_string(at.step)},
+          {kSeedKey, std::to_string(at.seed)},
+          {kStepsKey, std::to_string(at.stepsPerEpoch)},
+          {kLossSumKey, loss}};
+}
+
+/// Reads the position from a checkpoint's metadata. A checkpoint from
+/// before steps were recorded has only the epoch.
+FailureOr<Position> readPosition(const std::string &path) {
+  credo_tensor_set set{};
+  if (credo_safetensors_read(path.c_str(), &set) != CREDO_OK) {
+    runtimeError("cannot resume");
+    return failure();
+  }
+  std::map<std::string, std::string> meta;
+  for (size_t i = 0; i < set.metadata_count; ++i)
+    meta[set.metadata_keys[i]] = set.metadata_values[i];
+  credo_tensor_set_free(&set);
+
+  Position at;
+  bool ok = true;
+  auto count = [&](const char *key, int64_t most, int64_t &out) {
+    auto it = meta.find(key);
+    if (it == meta.end())
+      return false;
+    long long v;
+    if (llvm::StringRef(it->second).getAsInteger(10, v) || v < 0 || v > most) {
+      error(path + ": checkpoint metadata " + key + " = '" +
+            quoteForMessage(it->second) + "' is not a count in [0, " +
+            std::to_string(most) + "]");
+      ok = false;
+      return false;
+    }
+    out = v;
+    return true;
+  };
+  if (!count(kEpochKey, int64_t(1) << 40, at.epoch)) {
+    if (ok)
+      error(path + ": not a training checkpoint (no " + std::string(kEpochKey) +
+            " in its metadata)");
+    return failure();
+  }
+  int64_t seed = 0;
+  if (count(kStepKey, int64_t(1) << 40, at.step) &&
+      count(kStepsKey, int64_t(1) << 40, at.stepsPerEpoch) &&
+      count(kSeedKey, INT64_MAX, seed)) {
+    at.seed = uint64_t(seed);
+    auto loss = meta.find(kLossSumKey);
+    char *end = nullptr;
+    if (loss != meta.end())
+      at.lossSum = std::strtod(loss->second.c_str(), &end);
+    if (loss == meta.end() || end == loss->second.c_str() || *end) {
+      error(path + ": checkpoint metadata " + kLossSumKey +
+            " is missing or "
+            "not a number");
+      return failure();
+    }
+  } else {
+    at.step = 0;
+  }
+  if (!ok)
+    return failure();
+  if (at.step > 0 && at.step >= at.stepsPerEpoch) {
+    error(path + ": checkpoint metadata " + kStepKey + " = " +
+          std::to_string(at.step) + " is not below " + kStepsKey + " = " +
+          std::to_string(at.stepsPerEpoch));
+    return failure();
+  }
+  return at;
+}
+
+//===----------------------------------------------------------------------===//
+// The trainer
+//===----------------------------------------------------------------------===//
+
+/// A ReLU counter: one buffer for a step, sums over the epoch.
+struct Counter {
+  std::string layer;
+  credo_tensor step{};
+  std::vector<double> total;
+  int64_t perUnit = 0; ///< outputs per unit in a batch
+  Counter() = default;
+  Counter(Counter &&o) noexcept
+      : layer(std::move(o.layer)), step(o.step), total(std::move(o.total)),
+        perUnit(o.perUnit) {
+    o.step.data = nullptr;
+  }
+  ~Counter() { credo_tensor_free(&step); }
+};
+
+class Trainer {
+public:
+  Trainer(const DriverOptions &opts) : opts(opts) {}
+  int run();
+
+private:
+  int setUp();
+  int loadData();
+  int compile();
+  int createInstance();
+  int allocateBuffers();
+  int trainEpoch(int64_t epoch, int64_t firstStep, double lossSum);
+  int finishEpoch(int64_t epoch, double lossSum, double seconds, double lr);
+  int saveCheckpoint(const std::string &path, const Position &at);
+  int stopAndSave(const Position &at, const char *why);
+  void gather(const std::vector<int64_t> &order, int64_t start,
+              const credo_tensor &xs, const credo_tensor &ys, int64_t count);
+  std::optional<double> evaluate();
+  std::vector<void *> paramPointers();
+  void showProgress(int64_t epoch, int64_t step, int64_t firstStep,
+                    double lossSum, double elapsed);
+
+  const DriverOptions &opts;
   Session session;
-  MLIRContext &context = session.context;
-  OwningOpRef<ModuleOp> module = loadModel(opts, context);
+  OwningOpRef<ModuleOp> module;
+  TrainingConfig config;
+  std::optional<ModelInfo> info, stepInfo;
+  int imageInput = -1, labelInput = -1, logitsOutput = -1;
+  int64_t batch = 0, pixels = 0, classes = 0;
+  Tensors data; ///< train images, train labels, test images, test labels
+  int64_t trainN = 0, testN = 0, steps = 0;
+  std::set<std::string> weights; ///< the model's own parameters
+  std::string optimizerState;    ///< the optimizer's, comma-separated
+  std::vector<int64_t> positionsPerUnit;
+  std::unique_ptr<JitModule> jit;
+  ModelHandle m;
+  Position start;
+  Tensors io, forwardOutputs;
+  std::vector<Counter> counters;
+  std::unique_ptr<llvm::raw_fd_ostream> metrics;
+  bool csv = false, csvHeader = false, tty = false;
+  double lastShown = -1;
+  int64_t stepsThisRun = 0;
+  bool stopped = false; ///< stopAndSave has run
+};
+
+int Trainer::setUp() {
+  module = loadModel(opts, session.context);
   if (!module)
     return kUserError;
   if (!(*module)->getAttr("credo.training"))
     return error("'" + opts.model + "' has no training section");
-  TrainingConfig config = readConfig(*module);
+  config = readConfig(*module);
   if (opts.epochs)
     config.epochs = *opts.epochs;
   if (opts.trainSeed)
     config.seed = *opts.trainSeed;
 
-  FailureOr<ModelInfo> info = getModelInfo(*module, "forward");
-  if (failed(info))
+  FailureOr<ModelInfo> forward = getModelInfo(*module, "forward");
+  if (failed(forward))
     return kUserError;
+  info = *forward;
   // One image input [batch, features] (f32) and one label input [batch].
-  int imageInput = -1, labelInput = -1;
   for (size_t i = 0; i < info->inputs.size(); ++i) {
     const TensorInfo &t = info->inputs[i];
     if (t.dtype == "f32" && t.shape.size() == 2 && imageInput < 0)
@@ -151,17 +305,21 @@ int mlir::credo::trainCommand(const DriverOptions &opts) {
   if (imageInput < 0 || labelInput < 0 || info->inputs.size() != 2)
     return error("train needs a model with two inputs: images f32 [batch, "
                  "pixels] and labels i32 [batch]");
-  const int64_t batch = info->inputs[imageInput].shape[0];
-  const int64_t pixels = info->inputs[imageInput].shape[1];
-  int logitsOutput = -1;
+  batch = info->inputs[imageInput].shape[0];
+  pixels = info->inputs[imageInput].shape[1];
   for (size_t i = 0; i < info->outputs.size(); ++i)
     if (info->outputs[i].shape.size() == 2 && logitsOutput < 0)
       logitsOutput = static_cast<int>(i);
   if (logitsOutput < 0)
     return error("train needs an output of shape [batch, classes] (the "
                  "logits) to measure accuracy");
+  classes = info->outputs[logitsOutput].shape[1];
+  for (const TensorInfo &p : info->params)
+    weights.insert(p.name);
+  return kOk;
+}
 
-  // Data.
+int Trainer::loadData() {
   std::string dir = !opts.data.empty() ? opts.data
                     : !config.datasetPath.empty()
                         ? config.datasetPath
@@ -180,23 +338,41 @@ int mlir::credo::trainCommand(const DriverOptions &opts) {
                    "' (missing " + llvm::sys::path::filename(f).str() +
                    "); install it with `apt-get install "
                    "dataset-fashion-mnist` or pass --data DIR");
-  Tensors data;
   data.list.resize(4);
   for (int i = 0; i < 4; ++i)
     if (credo_idx_read_u8(files[i].c_str(), &data.list[i]) != CREDO_OK)
       return runtimeError("cannot read the data set");
-  credo_tensor &trainX = data.list[0], &trainY = data.list[1],
-               &testX = data.list[2], &testY = data.list[3];
+  const credo_tensor &trainX = data.list[0], &trainY = data.list[1],
+                     &testX = data.list[2], &testY = data.list[3];
   if (trainX.shape[1] != pixels || testX.shape[1] != pixels)
     return error("the model takes " + std::to_string(pixels) +
                  " pixels per image, but the data set has " +
                  std::to_string(trainX.shape[1]));
-  const int64_t trainN = trainX.shape[0], testN = testX.shape[0];
+  if (trainY.shape[0] != trainX.shape[0] || testY.shape[0] != testX.shape[0])
+    return error("the data set in '" + dir +
+                 "' has different numbers of images and labels");
+  // Labels index the logits: one outside [0, classes) is an error here,
+  // before any step.
+  for (int split : {1, 3}) {
+    const credo_tensor &labels = data.list[split];
+    const auto *y = static_cast<const int32_t *>(labels.data);
+    for (int64_t i = 0; i < labels.shape[0]; ++i)
+      if (y[i] < 0 || y[i] >= classes)
+        return error(files[split] + ": label " + std::to_string(i) + " is " +
+                     std::to_string(y[i]) + ", outside [0, " +
+                     std::to_string(classes) + ") (the model has " +
+                     std::to_string(classes) + " classes)");
+  }
+  trainN = trainX.shape[0];
+  testN = testX.shape[0];
   if (trainN < batch)
     return error("the batch size exceeds the training set");
+  steps = trainN / batch;
+  return kOk;
+}
 
-  // Compile @train_step and @forward.
-  PassManager pm(&context, ModuleOp::getOperationName());
+int Trainer::compile() {
+  PassManager pm(&session.context, ModuleOp::getOperationName());
   pm.addPass(createCredoAutodiff());
   pm.addPass(createCredoTrainStep());
   if (opts.reportActivations)
@@ -204,12 +380,12 @@ int mlir::credo::trainCommand(const DriverOptions &opts) {
   if (failed(pm.run(*module)))
     return error("cannot build the training step");
   // Extra results of @train_step: the ReLU counters, if instrumented.
-  FailureOr<ModelInfo> stepInfo = getModelInfo(*module, "train_step");
-  if (failed(stepInfo))
+  FailureOr<ModelInfo> step = getModelInfo(*module, "train_step");
+  if (failed(step))
     return kUserError;
+  stepInfo = *step;
   // Per instrumented ReLU (in the pass's order): outputs per unit and
   // sample, i.e. the spatial positions of a convolution's channel.
-  std::vector<int64_t> positionsPerUnit;
   if (opts.reportActivations)
     module->lookupSymbol<func::FuncOp>("train_step").walk([&](ReluOp relu) {
       auto type = cast<RankedTensorType>(relu.getType());
@@ -222,41 +398,67 @@ int mlir::credo::trainCommand(const DriverOptions &opts) {
     });
   // The optimizer may have added state parameters (velocities, moments);
   // checkpoints list them so that an inference model can load the weights.
-  std::set<std::string> weights;
-  for (const TensorInfo &p : info->params)
-    weights.insert(p.name);
-  info = getModelInfo(*module, "forward");
-  if (failed(info))
+  FailureOr<ModelInfo> forward = getModelInfo(*module, "forward");
+  if (failed(forward))
     return kUserError;
-  std::unique_ptr<JitModule> jit = compileForJit(*module, opts);
+  info = *forward;
+  for (const TensorInfo &p : info->params)
+    if (!weights.count(p.name))
+      optimizerState += (optimizerState.empty() ? "" : ",") + p.name;
+  jit = compileForJit(*module, opts);
   if (!jit)
     return kUserError;
   // Machine code now, so that the first epoch's time does not include it.
   if (failed(jit->prepare("train_step")) || failed(jit->prepare("forward")))
-    return runtimeError("cannot generate code for the training step");
+    return error("cannot generate code for the training step");
+  return kOk;
+}
 
-  // The model instance; a second buffer per parameter receives each step.
-  ModelHandle m;
+int Trainer::createInstance() {
   if (credo_model_create(info->metadata().c_str(), &m.model) != CREDO_OK)
     return runtimeError("cannot create the model");
-  int64_t firstEpoch = 0;
-  if (!opts.resume.empty()) {
+  start.seed = config.seed;
+  start.stepsPerEpoch = steps;
+  if (opts.resume.empty()) {
+    if (credo_model_init_params(m.model) != CREDO_OK)
+      return runtimeError("cannot initialize the parameters");
+  } else {
+    FailureOr<Position> at = readPosition(opts.resume);
+    if (failed(at))
+      return kUserError;
+    if (at->step > 0) {
+      // Mid-epoch: the rest of that epoch needs the same data order.
+      if (opts.trainSeed && *opts.trainSeed != at->seed)
+        return error("'" + opts.resume + "' stopped inside epoch " +
+                     std::to_string(at->epoch + 1) + ", whose data order " +
+                     "comes from seed " + std::to_string(at->seed) +
+                     ", but --seed is " + std::to_string(*opts.trainSeed));
+      if (at->stepsPerEpoch != steps)
+        return error("'" + opts.resume + "' stopped inside an epoch of " +
+                     std::to_string(at->stepsPerEpoch) + " steps, but this " +
+                     "run has " + std::to_string(steps) + " steps per epoch " +
+                     "(another batch size or data set)");
+      config.seed = at->seed;
+      start = *at;
+    } else {
+      start.epoch = at->epoch;
+    }
     if (credo_model_load(m.model, opts.resume.c_str()) != CREDO_OK)
       return runtimeError("cannot resume");
-    credo_tensor_set set{};
-    if (credo_safetensors_read(opts.resume.c_str(), &set) == CREDO_OK) {
-      for (size_t i = 0; i < set.metadata_count; ++i)
-        if (std::string(set.metadata_keys[i]) == "credo.epoch")
-          firstEpoch = std::atoll(set.metadata_values[i]);
-      credo_tensor_set_free(&set);
-    }
-    llvm::outs() << "credoc: resuming from " << opts.resume << " after epoch "
-                 << firstEpoch << "\n";
-  } else if (credo_model_init_params(m.model) != CREDO_OK) {
-    return runtimeError("cannot initialize the parameters");
+    llvm::outs() << "credoc: resuming from " << opts.resume;
+    if (start.step == 0)
+      llvm::outs() << " after epoch " << start.epoch << "\n";
+    else
+      llvm::outs() << " in epoch " << start.epoch + 1 << ", after step "
+                   << start.step << " of " << steps << "\n";
   }
+  if (credo_model_reserve_next(m.model) != CREDO_OK)
+    return runtimeError("cannot allocate the parameters");
   credo_set_num_threads(opts.threads);
-  Tensors io;
+  return kOk;
+}
+
+int Trainer::allocateBuffers() {
   io.list.resize(4);
   int64_t xShape[2] = {batch, pixels}, yShape[1] = {batch};
   if (credo_tensor_alloc(&io.list[0], CREDO_F32, 2, xShape) != CREDO_OK ||
@@ -264,28 +466,14 @@ int mlir::credo::trainCommand(const DriverOptions &opts) {
       credo_tensor_alloc(&io.list[2], CREDO_F32, 0, nullptr) != CREDO_OK ||
       credo_tensor_alloc(&io.list[3], CREDO_F32, 0, nullptr) != CREDO_OK)
     return runtimeError("cannot allocate batches");
-  auto *bx = static_cast<float *>(io.list[0].data);
-  auto *by = static_cast<int32_t *>(io.list[1].data);
-  auto *lrBuf = static_cast<float *>(io.list[2].data);
-  auto *lossBuf = static_cast<float *>(io.list[3].data);
-  Tensors fwdOut;
   for (const TensorInfo &o : info->outputs) {
     credo_tensor t{};
     if (credo_tensor_alloc(&t, o.dtype == "f64" ? CREDO_F64 : CREDO_F32,
                            static_cast<int32_t>(o.shape.size()),
                            o.shape.data()) != CREDO_OK)
       return runtimeError("cannot allocate outputs");
-    fwdOut.list.push_back(t);
+    forwardOutputs.list.push_back(t);
   }
-  const int64_t classes = info->outputs[logitsOutput].shape[1];
-  // ReLU counters: one buffer per layer for a step, sums over the epoch.
-  struct Counter {
-    std::string layer;
-    credo_tensor step{};
-    std::vector<double> total;
-    int64_t perUnit = 0; ///< outputs per unit in a batch
-  };
-  std::vector<Counter> counters;
   for (const TensorInfo &o : stepInfo->outputs) {
     if (o.name.rfind("active.", 0) != 0)
       continue;
@@ -299,78 +487,10 @@ int mlir::credo::trainCommand(const DriverOptions &opts) {
                     : 1;
     counters.push_back(std::move(c));
   }
-  struct FreeCounters {
-    std::vector<Counter> &list;
-    ~FreeCounters() {
-      for (Counter &c : list)
-        credo_tensor_free(&c.step);
-    }
-  } freeCounters{counters};
-
-  auto params = [&]() {
-    std::vector<void *> args;
-    for (size_t i = 0; i < info->params.size(); ++i)
-      args.push_back(credo_model_param_data(m.model, i));
-    return args;
-  };
-  // The data set stays in bytes (a quarter of the memory); the batch gets
-  // each pixel as credo_idx_read scales it, v / 255 in f32 (a division the
-  // compiler vectorizes, correctly rounded like the reader's).
-  auto gather = [&](const std::vector<int64_t> &order, int64_t start,
-                    const credo_tensor &xs, const credo_tensor &ys,
-                    int64_t count) {
-    const auto *x = static_cast<const uint8_t *>(xs.data);
-    const auto *y = static_cast<const int32_t *>(ys.data);
-    for (int64_t r = 0; r < batch; ++r) {
-      if (r < count) {
-        int64_t s = order.empty() ? start + r : order[start + r];
-        if (r + 1 < count) { // the next sample's bytes, while this one converts
-          const uint8_t *next =
-              x + (order.empty() ? s + 1 : order[start + r + 1]) * pixels;
-          for (int64_t at = 0; at < pixels; at += 64)
-            __builtin_prefetch(next + at);
-        }
-        const uint8_t *from = x + s * pixels;
-        float *to = bx + r * pixels;
-        for (int64_t i = 0; i < pixels; ++i)
-          to[i] = float(from[i]) / 255.0f;
-        by[r] = y[s];
-      } else { // padding rows of a last, partial evaluation batch
-        std::memset(bx + r * pixels, 0, pixels * sizeof(float));
-        by[r] = 0;
-      }
-    }
-  };
-  auto evaluate = [&]() -> std::optional<double> {
-    int64_t correct = 0;
-    for (int64_t s = 0; s < testN; s += batch) {
-      int64_t count = std::min(batch, testN - s);
-      gather({}, s, testX, testY, count);
-      std::vector<void *> args = params();
-      args.push_back(bx);
-      args.push_back(by);
-      for (credo_tensor &t : fwdOut.list)
-        args.push_back(t.data);
-      if (jit->call("forward", args) != CREDO_OK)
-        return std::nullopt;
-      const auto *logits =
-          static_cast<const float *>(fwdOut.list[logitsOutput].data);
-      const auto *labels = static_cast<const int32_t *>(testY.data);
-      for (int64_t r = 0; r < count; ++r) {
-        const float *row = logits + r * classes;
-        if (std::max_element(row, row + classes) - row == labels[s + r])
-          ++correct;
-      }
-    }
-    return 100.0 * double(correct) / double(testN);
-  };
-
-  // Metrics: JSON lines, or CSV (with a header row in a new file) when the
-  // file name ends in .csv.
-  std::unique_ptr<llvm::raw_fd_ostream> metrics;
-  const bool csv = llvm::StringRef(opts.metrics).ends_with(".csv");
-  bool csvHeader = false;
   if (!opts.metrics.empty()) {
+    // JSON lines, or CSV (with a header row in a new file) when the file
+    // name ends in .csv.
+    csv = llvm::StringRef(opts.metrics).ends_with(".csv");
     uint64_t size = 0;
     csvHeader = csv && (llvm::sys::fs::file_size(opts.metrics, size) || !size);
     std::error_code ec;
@@ -379,22 +499,263 @@ int mlir::credo::trainCommand(const DriverOptions &opts) {
     if (ec)
       return error("cannot write '" + opts.metrics + "': " + ec.message());
   }
-  std::string optimizerState;
-  for (const TensorInfo &p : info->params)
-    if (!weights.count(p.name))
-      optimizerState += (optimizerState.empty() ? "" : ",") + p.name;
-  auto saveCheckpoint = [&](const std::string &path, int64_t epoch) {
-    std::string e = std::to_string(epoch);
-    const char *keys[] = {"credo.epoch", "credo.optimizer_state"};
-    const char *values[] = {e.c_str(), optimizerState.c_str()};
-    return credo_model_save_with_metadata(m.model, path.c_str(), keys, values,
-                                          optimizerState.empty() ? 1 : 2) ==
-           CREDO_OK;
-  };
+  return kOk;
+}
 
-  const bool tty = ::isatty(STDOUT_FILENO);
-  const int64_t steps = trainN / batch;
-  const int64_t totalSteps = steps * config.epochs;
+std::vector<void *> Trainer::paramPointers() {
+  std::vector<void *> args;
+  for (size_t i = 0; i < info->params.size(); ++i)
+    args.push_back(credo_model_param_data(m.model, i));
+  return args;
+}
+
+// The data set stays in bytes (a quarter of the memory); the batch gets each
+// pixel as credo_idx_read scales it, v / 255 in f32 (a division the compiler
+// vectorizes, correctly rounded like the reader's).
+void Trainer::gather(const std::vector<int64_t> &order, int64_t first,
+                     const credo_tensor &xs, const credo_tensor &ys,
+                     int64_t count) {
+  auto *bx = static_cast<float *>(io.list[0].data);
+  auto *by = static_cast<int32_t *>(io.list[1].data);
+  const auto *x = static_cast<const uint8_t *>(xs.data);
+  const auto *y = static_cast<const int32_t *>(ys.data);
+  for (int64_t r = 0; r < batch; ++r) {
+    if (r < count) {
+      int64_t s = order.empty() ? first + r : order[first + r];
+      if (r + 1 < count) { // the next sample's bytes, while this one converts
+        const uint8_t *next =
+            x + (order.empty() ? s + 1 : order[first + r + 1]) * pixels;
+        for (int64_t at = 0; at < pixels; at += 64)
+          __builtin_prefetch(next + at);
+      }
+      const uint8_t *from = x + s * pixels;
+      float *to = bx + r * pixels;
+      for (int64_t i = 0; i < pixels; ++i)
+        to[i] = float(from[i]) / 255.0f;
+      by[r] = y[s];
+    } else { // padding rows of a last, partial evaluation batch
+      std::memset(bx + r * pixels, 0, pixels * sizeof(float));
+      by[r] = 0;
+    }
+  }
+}
+
+std::optional<double> Trainer::evaluate() {
+  const credo_tensor &testX = data.list[2], &testY = data.list[3];
+  int64_t correct = 0;
+  for (int64_t s = 0; s < testN; s += batch) {
+    int64_t count = std::min(batch, testN - s);
+    gather({}, s, testX, testY, count);
+    std::vector<void *> args = paramPointers();
+    args.push_back(io.list[0].data);
+    args.push_back(io.list[1].data);
+    for (credo_tensor &t : forwardOutputs.list)
+      args.push_back(t.data);
+    if (jit->call("forward", args) != CREDO_OK)
+      return std::nullopt;
+    const auto *logits =
+        static_cast<const float *>(forwardOutputs.list[logitsOutput].data);
+    const auto *labels = static_cast<const int32_t *>(testY.data);
+    for (int64_t r = 0; r < count; ++r) {
+      const float *row = logits + r * classes;
+      if (std::max_element(row, row + classes) - row == labels[s + r])
+        ++correct;
+    }
+  }
+  return 100.0 * double(correct) / double(testN);
+}
+
+int Trainer::saveCheckpoint(const std::string &path, const Position &at) {
+  std::map<std::string, std::string> meta = positionMetadata(at);
+  if (!optimizerState.empty())
+    meta[kStateKey] = optimizerState;
+  std::vector<const char *> keys, values;
+  for (const auto &[k, v] : meta) {
+    keys.push_back(k.c_str());
+    values.push_back(v.c_str());
+  }
+  if (credo_model_save_with_metadata(m.model, path.c_str(), keys.data(),
+                                     values.data(), keys.size()) != CREDO_OK)
+    return runtimeError("cannot save the checkpoint");
+  return kOk;
+}
+
+/// Ctrl-C or --stop-after: saves where training stands and says how to go
+/// on. An interrupt exits with 130, a planned stop with 0.
+int Trainer::stopAndSave(const Position &at, const char *why) {
+  std::string path = !opts.checkpoint.empty()
+                         ? opts.checkpoint
+                         : info->name + "-interrupted.safetensors";
+  if (saveCheckpoint(path, at) != kOk)
+    return kUserError;
+  stopped = true;
+  llvm::outs() << "credoc: " << why;
+  if (at.step == 0)
+    llvm::outs() << " after epoch " << at.epoch;
+  else
+    llvm::outs() << " in epoch " << at.epoch + 1 << " after step " << at.step
+                 << " of " << steps;
+  llvm::outs() << "; saved the parameters to " << path
+               << " (resume with --resume " << path << ")\n";
+  llvm::outs().flush();
+  return interrupted ? kInterrupted : kOk;
+}
+
+void Trainer::showProgress(int64_t epoch, int64_t step, int64_t firstStep,
+                           double lossSum, double elapsed) {
+  double done = double(step + 1) / double(steps);
+  bool show = tty ? elapsed - lastShown >= 0.2 || step + 1 == steps
+                  : std::floor(done * 4) > std::floor((done - 1.0 / steps) * 4);
+  if (!show || (!tty && step + 1 == steps))
+    return;
+  lastShown = elapsed;
+  double rate =
+      double((step + 1 - firstStep) * batch) / std::max(elapsed, 1e-9);
+  double eta = double(steps - step - 1) * batch / std::max(rate, 1e-9);
+  int filled = static_cast<int>(done * 24);
+  std::string bar = std::string(filled, '=') + (filled < 24 ? ">" : "") +
+                    std::string(std::max(0, 23 - filled), ' ');
+  llvm::outs() << (tty ? "\r" : "") << "epoch " << epoch + 1 << "/"
+               << config.epochs << " [" << bar << "] "
+               << llvm::format("%3d%%", int(done * 100)) << " loss "
+               << llvm::format("%.4f", lossSum / double(step + 1)) << "  "
+               << formatCount(rate) << " samples/s  ETA " << formatDuration(eta)
+               << (tty ? "" : "\n");
+  llvm::outs().flush();
+}
+
+/// Steps `firstStep`.. of `epoch`, then its report and checkpoint.
+int Trainer::trainEpoch(int64_t epoch, int64_t firstStep, double lossSum) {
+  std::vector<int64_t> order(trainN);
+  std::iota(order.begin(), order.end(), 0);
+  std::mt19937_64 rng(config.seed * 1000003u + uint64_t(epoch));
+  std::shuffle(order.begin(), order.end(), rng);
+  auto begin = std::chrono::steady_clock::now();
+  lastShown = -1;
+  double lr = 0;
+  auto *lrBuf = static_cast<float *>(io.list[2].data);
+  auto *lossBuf = static_cast<float *>(io.list[3].data);
+  for (int64_t step = firstStep; step < steps; ++step) {
+    Position here{epoch, step, config.seed, steps, lossSum};
+    if (interrupted)
+      return stopAndSave(here, "interrupted");
+    if (opts.stopAfter && stepsThisRun == *opts.stopAfter)
+      return stopAndSave(here, "stopped (--stop-after)");
+    gather(order, step * batch, data.list[0], data.list[1], batch);
+    lr = learningRate(config, epoch, epoch * steps + step,
+                      steps * config.epochs);
+    *lrBuf = static_cast<float>(lr);
+    std::vector<void *> args = paramPointers();
+    for (int i = 0; i < 4; ++i)
+      args.push_back(io.list[i].data);
+    for (size_t i = 0; i < info->params.size(); ++i)
+      args.push_back(credo_model_next_param_data(m.model, i));
+    for (Counter &c : counters)
+      args.push_back(c.step.data);
+    if (jit->call("train_step", args) != CREDO_OK)
+      return error("epoch " + std::to_string(epoch + 1) + ", step " +
+                   std::to_string(step + 1) + ": " + credo_last_error());
+    if (!std::isfinite(*lossBuf))
+      return error("the loss diverged (" + std::to_string(*lossBuf) +
+                   ") at epoch " + std::to_string(epoch + 1) + ", step " +
+                   std::to_string(step + 1) +
+                   "; lower the learning rate (the parameters are those of "
+                   "the last checkpoint)");
+    credo_model_swap_params(m.model);
+    ++stepsThisRun;
+    lossSum += *lossBuf;
+    for (Counter &c : counters) {
+      const auto *counts = static_cast<const float *>(c.step.data);
+      for (size_t u = 0; u < c.total.size(); ++u)
+        c.total[u] += counts[u];
+    }
+    showProgress(
+        epoch, step, firstStep, lossSum,
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - begin)
+            .count());
+  }
+  double seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - begin)
+          .count();
+  if (tty)
+    llvm::outs() << "\n";
+  return finishEpoch(epoch, lossSum,
+                     seconds * double(steps) / double(steps - firstStep), lr);
+}
+
+/// The end of an epoch: the dying-ReLU report, the test accuracy, metrics
+/// and the checkpoint.
+int Trainer::finishEpoch(int64_t epoch, double lossSum, double seconds,
+                         double lr) {
+  std::string activationsJson, activationsCsv, activationsCsvHeader;
+  for (Counter &c : counters) {
+    double positives = 0;
+    int64_t dead = 0;
+    for (double t : c.total) {
+      positives += t;
+      dead += t == 0;
+    }
+    // Each unit sees steps·batch samples times its spatial positions.
+    double p = positives / (double(steps * batch) * double(c.perUnit) *
+                            double(c.total.size()));
+    llvm::outs() << "  relu " << c.layer << ": Pr[y>0] "
+                 << llvm::format("%.4f", p) << ", dead units " << dead << "/"
+                 << c.total.size() << "\n";
+    activationsJson += std::string(activationsJson.empty() ? "" : ", ") + "\"" +
+                       c.layer + "\": {\"p_active\": " + std::to_string(p) +
+                       ", \"dead\": " + std::to_string(dead) +
+                       ", \"units\": " + std::to_string(c.total.size()) + "}";
+    activationsCsv += "," + std::to_string(p) + "," + std::to_string(dead);
+    activationsCsvHeader += "," + c.layer + "_p_active," + c.layer + "_dead";
+    std::fill(c.total.begin(), c.total.end(), 0.0);
+  }
+  std::optional<double> accuracy = evaluate();
+  if (!accuracy)
+    return runtimeError("evaluation failed");
+  double trainLoss = lossSum / double(steps);
+  double rate = double(steps * batch) / seconds;
+  llvm::outs() << "epoch " << epoch + 1 << "/" << config.epochs
+               << ": train loss " << llvm::format("%.4f", trainLoss)
+               << ", test accuracy " << llvm::format("%.2f", *accuracy)
+               << " %, " << formatCount(rate) << " samples/s ("
+               << llvm::format("%.1f", seconds) << " s)\n";
+  llvm::outs().flush();
+  if (metrics && csv) {
+    if (csvHeader)
+      *metrics << "epoch,train_loss,test_accuracy,lr,samples_per_s,seconds"
+               << activationsCsvHeader << "\n";
+    csvHeader = false;
+    *metrics << epoch + 1 << "," << llvm::format("%.6f", trainLoss) << ","
+             << llvm::format("%.4f", *accuracy) << ","
+             << llvm::format("%.6g", lr) << "," << llvm::format("%.1f", rate)
+             << "," << llvm::format("%.3f", seconds) << activationsCsv << "\n";
+    metrics->flush();
+  } else if (metrics) {
+    *metrics << "{\"epoch\": " << epoch + 1
+             << ", \"train_loss\": " << llvm::format("%.6f", trainLoss)
+             << ", \"test_accuracy\": " << llvm::format("%.4f", *accuracy)
+             << ", \"lr\": " << llvm::format("%.6g", lr)
+             << ", \"samples_per_s\": " << llvm::format("%.1f", rate)
+             << ", \"seconds\": " << llvm::format("%.3f", seconds);
+    if (!counters.empty())
+      *metrics << ", \"activations\": {" << activationsJson << "}";
+    *metrics << "}\n";
+    metrics->flush();
+  }
+  if (!opts.checkpoint.empty())
+    return saveCheckpoint(opts.checkpoint,
+                          Position{epoch + 1, 0, config.seed, steps, 0});
+  return kOk;
+}
+
+int Trainer::run() {
+  for (int (Trainer::*phase)() :
+       {&Trainer::setUp, &Trainer::loadData, &Trainer::compile,
+        &Trainer::createInstance, &Trainer::allocateBuffers})
+    if (int status = (this->*phase)(); status != kOk)
+      return status;
+
+  tty = ::isatty(STDOUT_FILENO);
   llvm::outs() << "credoc: training '" << info->name << "' on "
                << config.dataset << " (" << trainN << " train, " << testN
                << " test images), batch " << batch << ", " << config.epochs
@@ -407,148 +768,27 @@ int mlir::credo::trainCommand(const DriverOptions &opts) {
     ~Restore() { std::signal(SIGINT, handler); }
   } restore{previous};
 
-  std::vector<int64_t> order(trainN);
-  for (int64_t epoch = firstEpoch; epoch < config.epochs; ++epoch) {
-    std::iota(order.begin(), order.end(), 0);
-    std::mt19937_64 rng(config.seed * 1000003u + uint64_t(epoch));
-    std::shuffle(order.begin(), order.end(), rng);
-    auto start = std::chrono::steady_clock::now();
-    double lossSum = 0, lastShown = -1;
-    double lr = 0;
-    int64_t step = 0;
-    for (; step < steps && !interrupted; ++step) {
-      gather(order, step * batch, trainX, trainY, batch);
-      lr = learningRate(config, epoch, epoch * steps + step, totalSteps);
-      *lrBuf = static_cast<float>(lr);
-      std::vector<void *> args = params();
-      args.push_back(bx);
-      args.push_back(by);
-      args.push_back(lrBuf);
-      args.push_back(lossBuf);
-      for (size_t i = 0; i < info->params.size(); ++i) {
-        void *next = credo_model_next_param_data(m.model, i);
-        if (!next)
-          return runtimeError("cannot allocate parameters");
-        args.push_back(next);
-      }
-      for (Counter &c : counters)
-        args.push_back(c.step.data);
-      if (jit->call("train_step", args) != CREDO_OK)
-        return error("epoch " + std::to_string(epoch + 1) + ", step " +
-                     std::to_string(step + 1) + ": " + credo_last_error());
-      credo_model_swap_params(m.model);
-      lossSum += *lossBuf;
-      for (Counter &c : counters) {
-        const auto *counts = static_cast<const float *>(c.step.data);
-        for (size_t u = 0; u < c.total.size(); ++u)
-          c.total[u] += counts[u];
-      }
-      if (!std::isfinite(*lossBuf))
-        return error("the loss diverged (" + std::to_string(*lossBuf) +
-                     ") at epoch " + std::to_string(epoch + 1) + ", step " +
-                     std::to_string(step + 1) + "; lower the learning rate");
-      double elapsed = std::chrono::duration<double>(
-                           std::chrono::steady_clock::now() - start)
-                           .count();
-      double done = double(step + 1) / double(steps);
-      bool show =
-          tty ? elapsed - lastShown >= 0.2 || step + 1 == steps
-              : std::floor(done * 4) > std::floor((done - 1.0 / steps) * 4);
-      if (show && (tty || step + 1 != steps)) {
-        lastShown = elapsed;
-        double rate = double((step + 1) * batch) / std::max(elapsed, 1e-9);
-        double eta = double(steps - step - 1) * batch / std::max(rate, 1e-9);
-        int filled = static_cast<int>(done * 24);
-        std::string bar = std::string(filled, '=') + (filled < 24 ? ">" : "") +
-                          std::string(std::max(0, 23 - filled), ' ');
-        llvm::outs() << (tty ? "\r" : "") << "epoch " << epoch + 1 << "/"
-                     << config.epochs << " [" << bar << "] "
-                     << llvm::format("%3d%%", int(done * 100)) << " loss "
-                     << llvm::format("%.4f", lossSum / double(step + 1)) << "  "
-                     << formatCount(rate) << " samples/s  ETA "
-                     << formatDuration(eta) << (tty ? "" : "\n");
-        llvm::outs().flush();
-      }
-    }
-    double seconds =
-        std::chrono::duration<double>(std::chrono::steady_clock::now() - start)
-            .count();
-    if (tty)
-      llvm::outs() << "\n";
-    if (interrupted) {
-      std::string path = !opts.checkpoint.empty()
-                             ? opts.checkpoint
-                             : info->name + "-interrupted.safetensors";
-      if (!saveCheckpoint(path, epoch))
-        return runtimeError("interrupted; cannot save a checkpoint");
-      llvm::outs() << "credoc: interrupted in epoch " << epoch + 1
-                   << "; saved the parameters to " << path
-                   << " (resume with --resume " << path << ")\n";
-      return kInterrupted;
-    }
-    // Dying-ReLU report: Pr[y > 0] per layer, and units never active.
-    std::string activationsJson, activationsCsv, activationsCsvHeader;
-    for (Counter &c : counters) {
-      double positives = 0;
-      int64_t dead = 0;
-      for (double t : c.total) {
-        positives += t;
-        dead += t == 0;
-      }
-      // Each unit sees steps·batch samples times its spatial positions.
-      double p = positives / (double(steps * batch) * double(c.perUnit) *
-                              double(c.total.size()));
-      llvm::outs() << "  relu " << c.layer << ": Pr[y>0] "
-                   << llvm::format("%.4f", p) << ", dead units " << dead << "/"
-                   << c.total.size() << "\n";
-      activationsJson += std::string(activationsJson.empty() ? "" : ", ") +
-                         "\"" + c.layer +
-                         "\": {\"p_active\": " + std::to_string(p) +
-                         ", \"dead\": " + std::to_string(dead) +
-                         ", \"units\": " + std::to_string(c.total.size()) + "}";
-      activationsCsv += "," + std::to_string(p) + "," + std::to_string(dead);
-      activationsCsvHeader += "," + c.layer + "_p_active," + c.layer + "_dead";
-      std::fill(c.total.begin(), c.total.end(), 0.0);
-    }
-    std::optional<double> accuracy = evaluate();
-    if (!accuracy)
-      return runtimeError("evaluation failed");
-    double trainLoss = lossSum / double(steps);
-    double rate = double(steps * batch) / seconds;
-    llvm::outs() << "epoch " << epoch + 1 << "/" << config.epochs
-                 << ": train loss " << llvm::format("%.4f", trainLoss)
-                 << ", test accuracy " << llvm::format("%.2f", *accuracy)
-                 << " %, " << formatCount(rate) << " samples/s ("
-                 << llvm::format("%.1f", seconds) << " s)\n";
-    llvm::outs().flush();
-    if (metrics && csv) {
-      if (csvHeader)
-        *metrics << "epoch,train_loss,test_accuracy,lr,samples_per_s,seconds"
-                 << activationsCsvHeader << "\n";
-      csvHeader = false;
-      *metrics << epoch + 1 << "," << llvm::format("%.6f", trainLoss) << ","
-               << llvm::format("%.4f", *accuracy) << ","
-               << llvm::format("%.6g", lr) << "," << llvm::format("%.1f", rate)
-               << "," << llvm::format("%.3f", seconds) << activationsCsv
-               << "\n";
-      metrics->flush();
-    } else if (metrics) {
-      *metrics << "{\"epoch\": " << epoch + 1
-               << ", \"train_loss\": " << llvm::format("%.6f", trainLoss)
-               << ", \"test_accuracy\": " << llvm::format("%.4f", *accuracy)
-               << ", \"lr\": " << llvm::format("%.6g", lr)
-               << ", \"samples_per_s\": " << llvm::format("%.1f", rate)
-               << ", \"seconds\": " << llvm::format("%.3f", seconds);
-      if (!counters.empty())
-        *metrics << ", \"activations\": {" << activationsJson << "}";
-      *metrics << "}\n";
-      metrics->flush();
-    }
-    if (!opts.checkpoint.empty() && !saveCheckpoint(opts.checkpoint, epoch + 1))
-      return runtimeError("cannot save the checkpoint");
+  for (int64_t epoch = start.epoch; epoch < config.epochs; ++epoch) {
+    bool resumed = epoch == start.epoch;
+    int status = trainEpoch(epoch, resumed ? start.step : 0,
+                            resumed ? start.lossSum : 0);
+    if (status != kOk || stopped)
+      return status;
+    // An interrupt or the planned stop that fell on the end of an epoch.
+    bool planned = opts.stopAfter && stepsThisRun == *opts.stopAfter;
+    if ((interrupted || planned) && epoch + 1 < config.epochs)
+      return stopAndSave(Position{epoch + 1, 0, config.seed, steps, 0},
+                         interrupted ? "interrupted"
+                                     : "stopped (--stop-after)");
   }
   if (!opts.checkpoint.empty())
     llvm::outs() << "credoc: saved the trained parameters to "
                  << opts.checkpoint << "\n";
   return kOk;
+}
+
+} // namespace
+
+int mlir::credo::trainCommand(const DriverOptions &opts) {
+  return Trainer(opts).run();
 }

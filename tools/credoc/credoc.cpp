@@ -113,7 +113,10 @@ const std::vector<Command> &commands() {
         {"--seed", "N", "shuffling seed (default: the training section's)"},
         {"--checkpoint", "FILE",
          "save the parameters after every epoch (safetensors, atomically)"},
-        {"--resume", "FILE", "continue from a checkpoint"},
+        {"--resume", "FILE",
+         "continue from a checkpoint (after an epoch or inside one)"},
+        {"--stop-after", "STEPS",
+         "save a checkpoint and stop after STEPS steps (as Ctrl-C does)"},
         {"--metrics", "FILE",
          "append one JSON line per epoch (a CSV row if FILE ends in .csv)"},
         {"--report-activations", nullptr,
@@ -305,6 +308,13 @@ int main(int argc, char **argv) {
       if (llvm::StringRef(value).getAsInteger(10, n) || n <= 0 || n > 100000)
         return error("option --epochs needs a positive integer");
       opts.epochs = n;
+    } else if (flag == "--stop-after") {
+      long long n = 0;
+      if (llvm::StringRef(value).getAsInteger(10, n) || n <= 0)
+        return error("option --stop-after needs a positive number of steps, "
+                     "but got '" +
+                     value + "'");
+      opts.stopAfter = n;
     } else if (flag == "--data") {
       opts.data = value;
     } else if (flag == "--metrics") {

@@ -39,6 +39,7 @@ struct DriverOptions {
   std::string metrics;               ///< train: --metrics FILE.jsonl
   std::string checkpoint;            ///< train: --checkpoint FILE
   std::string resume;                ///< train: --resume FILE
+  std::optional<int64_t> stopAfter;  ///< train: --stop-after STEPS
   bool reportActivations = false;    ///< train: --report-activations
   bool train = false;                ///< build: --train
 };

@@ -6,18 +6,20 @@
 // Initializers are deterministic (splitmix64 + Box-Muller, one stream per
 // parameter seeded by its seed), so `credoc init` and a generated library's
 // init produce the same values. Checkpoints are safetensors files carrying a
-// CRC-32 of the parameter data in their metadata, checked on load.
+// CRC-32 of the parameter data and the other metadata, checked on load.
 //
 //===----------------------------------------------------------------------===//
 
 #include "Internal.h"
 
+#include <algorithm>
 #include <cmath>
 #include <cstring>
 #include <map>
 #include <memory>
 #include <sstream>
 #include <vector>
+#include <zlib.h>
 
 namespace credo::rt {
 namespace {
@@ -104,23 +106,16 @@ void fans(const std::vector<int64_t> &shape, double &fanIn, double &fanOut) {
   }
 }
 
-uint32_t crc32(uint32_t crc, const void *data, size_t size) {
-  static uint32_t table[256];
-  static bool ready = [] {
-    for (uint32_t i = 0; i < 256; ++i) {
-      uint32_t c = i;
-      for (int k = 0; k < 8; ++k)
-        c = (c & 1) ? 0xEDB88320u ^ (c >> 1) : c >> 1;
-      table[i] = c;
-    }
-    return true;
-  }();
-  (void)ready;
-  const auto *p = static_cast<const unsigned char *>(data);
-  crc = ~crc;
-  for (size_t i = 0; i < size; ++i)
-    crc = table[(crc ^ p[i]) & 0xFF] ^ (crc >> 8);
-  return ~crc;
+/// zlib's CRC-32, for any size.
+uint32_t crc32Of(uint32_t crc, const void *data, size_t size) {
+  const auto *p = static_cast<const Bytef *>(data);
+  while (size > 0) {
+    uInt n = static_cast<uInt>(std::min<size_t>(size, 1u << 30));
+    crc = static_cast<uint32_t>(::crc32(crc, p, n));
+    p += n;
+    size -= n;
+  }
+  return crc;
 }
 
 } // namespace
@@ -232,15 +227,27 @@ credo_status fillInit(const std::string &text, credo_dtype dtype,
   return CREDO_OK;
 }
 
-/// CRC-32 over all parameter data, in order.
-uint32_t paramsChecksum(const credo_model *m) {
+/// The checksum of a checkpoint: CRC-32 of the tensors' data in order, then
+/// of each metadata entry but the checksums ("key\0value\0", by key).
+constexpr const char *kChecksumKey = "credo.checksum";
+/// Checkpoints written before the metadata was covered: data only.
+constexpr const char *kDataChecksumKey = "credo.crc32";
+
+uint32_t
+checkpointChecksum(const std::vector<std::pair<const void *, size_t>> &data,
+                   std::map<std::string, std::string> metadata) {
   uint32_t crc = 0;
-  for (const Value &p : m->values[CREDO_PARAM])
-    crc = crc32(crc, p.storage.data, p.nbytes());
+  for (const auto &[p, n] : data)
+    crc = crc32Of(crc, p, n);
+  metadata.erase(kChecksumKey);
+  metadata.erase(kDataChecksumKey);
+  for (const auto &[key, value] : metadata) {
+    crc = crc32Of(crc, key.c_str(), key.size() + 1);
+    crc = crc32Of(crc, value.c_str(), value.size() + 1);
+  }
   return crc;
 }
 
-constexpr const char *kChecksumKey = "credo.crc32";
 constexpr const char *kStateKey = "credo.optimizer_state";
 
 } // namespace
@@ -498,18 +505,33 @@ credo_status credo_model_save_with_metadata(const credo_model *model,
                              : "the metadata keys or values") +
                     " is a null pointer");
   std::vector<credo_named_tensor> tensors;
+  std::vector<std::pair<const void *, size_t>> data;
   for (const Value &p : model->values[CREDO_PARAM]) {
     credo_named_tensor t;
     t.name = const_cast<char *>(p.name.c_str());
     t.tensor = p.storage;
     tensors.push_back(t);
+    data.emplace_back(p.storage.data, p.nbytes());
   }
-  std::string crc = std::to_string(paramsChecksum(model));
-  std::vector<const char *> keys = {kChecksumKey, "credo.model"};
-  std::vector<const char *> values = {crc.c_str(), model->name.c_str()};
+  std::map<std::string, std::string> metadata = {{"credo.model", model->name}};
   for (size_t i = 0; i < extraCount; ++i) {
-    keys.push_back(extraKeys[i]);
-    values.push_back(extraValues[i]);
+    if (!extraKeys[i] || !extraValues[i])
+      return fail(CREDO_ERR_INVALID_ARGUMENT,
+                  "credo_model_save: metadata entry " + std::to_string(i) +
+                      " is a null pointer");
+    if (!metadata.emplace(extraKeys[i], extraValues[i]).second ||
+        std::string(extraKeys[i]) == kChecksumKey ||
+        std::string(extraKeys[i]) == kDataChecksumKey)
+      return fail(CREDO_ERR_INVALID_ARGUMENT,
+                  "credo_model_save: metadata key '" +
+                      quoteForMessage(extraKeys[i]) +
+                      "' is given twice or reserved");
+  }
+  metadata[kChecksumKey] = std::to_string(checkpointChecksum(data, metadata));
+  std::vector<const char *> keys, values;
+  for (const auto &[k, v] : metadata) {
+    keys.push_back(k.c_str());
+    values.push_back(v.c_str());
   }
   return credo_safetensors_write(path, tensors.data(), tensors.size(),
                                  keys.data(), values.data(), keys.size());
@@ -579,17 +601,29 @@ credo_status credo_model_load(credo_model *model, const char *path) {
       return fail(CREDO_ERR_NOT_FOUND,
                   where + "unexpected tensor '" + set.items[i].name +
                       "' (not a parameter of model '" + model->name + "')");
-  // Verify the checksum over all of the file's data before touching the
-  // model.
-  uint32_t crc = 0;
+  // Verify the checksum over all of the file's data and metadata before
+  // touching the model (only the data, in a file from before the metadata
+  // was covered).
+  std::vector<std::pair<const void *, size_t>> data;
   for (size_t i = 0; i < set.count; ++i)
-    crc = crc32(crc, set.items[i].tensor.data,
-                credo_tensor_nbytes(&set.items[i].tensor));
+    data.emplace_back(set.items[i].tensor.data,
+                      credo_tensor_nbytes(&set.items[i].tensor));
+  std::map<std::string, std::string> metadata;
   for (size_t i = 0; i < set.metadata_count; ++i)
-    if (std::string(set.metadata_keys[i]) == kChecksumKey &&
-        std::string(set.metadata_values[i]) != std::to_string(crc))
-      return fail(CREDO_ERR_CORRUPT,
-                  where + "checksum mismatch: the file is corrupt");
+    metadata[set.metadata_keys[i]] = set.metadata_values[i];
+  std::string expected;
+  uint32_t actual = 0;
+  if (auto it = metadata.find(kChecksumKey); it != metadata.end()) {
+    expected = it->second;
+    actual = checkpointChecksum(data, metadata);
+  } else if (auto old = metadata.find(kDataChecksumKey);
+             old != metadata.end()) {
+    expected = old->second;
+    actual = checkpointChecksum(data, {});
+  }
+  if (!expected.empty() && expected != std::to_string(actual))
+    return fail(CREDO_ERR_CORRUPT,
+                where + "checksum mismatch: the file is corrupt");
   for (size_t i = 0; i < sources.size(); ++i) {
     Value &p = model->values[CREDO_PARAM][i];
     std::memcpy(p.storage.data, sources[i]->data, p.nbytes());
