@@ -16,6 +16,7 @@
 #include <cstdio>
 #include <cstring>
 #include <fstream>
+#include <limits>
 #include <random>
 #include <string>
 #include <vector>
@@ -402,6 +403,70 @@ TEST(RuntimeKernels, BlockedPoolingMatchesLoops) {
   ASSERT_EQ(credo_rt_take_status(), CREDO_OK) << credo_last_error();
   expectClose(y, ref, 0);
   expectClose(avg, refAvg, 1e-6);
+}
+
+// Max pooling in the four layout combinations (16 channels), with padded
+// overlapping windows and a NaN: against loops whose maximum propagates NaN,
+// as the portable lowering's arith.maximumf does. ReLU (alone and fused)
+// keeps NaN too.
+TEST(RuntimeKernels, MaxPoolAndReluKeepNaNInEveryLayout) {
+  const int B = 2, C = 16, H = 7, W = 6, K = 3, S = 2, P = 1;
+  const int OH = (H + 2 * P - K) / S + 1, OW = (W + 2 * P - K) / S + 1;
+  auto x = randomVector(B * C * H * W, 21);
+  const float nan = std::numeric_limits<float>::quiet_NaN();
+  x[((1 * C + 9) * H + 3) * W + 2] = nan;
+  std::vector<float> ref(B * C * OH * OW);
+  for (int bc = 0; bc < B * C; ++bc)
+    for (int i = 0; i < OH; ++i)
+      for (int j = 0; j < OW; ++j) {
+        float best = -std::numeric_limits<float>::infinity();
+        for (int p = 0; p < K; ++p)
+          for (int q = 0; q < K; ++q) {
+            int r = i * S + p - P, c = j * S + q - P;
+            if (r < 0 || r >= H || c < 0 || c >= W)
+              continue;
+            float v = x[(bc * H + r) * W + c];
+            best = std::isnan(v) || std::isnan(best) ? nan : std::max(best, v);
+          }
+        ref[(bc * OH + i) * OW + j] = best;
+      }
+  std::vector<float> xb(x.size()), y(ref.size()), plain(ref.size());
+  credo_rt_to_blocked_f32(x.data(), xb.data(), B, C, H, W);
+  int nans = 0;
+  for (int layouts = 0; layouts < 4; ++layouts) {
+    credo_rt_max_pool2d_f32(layouts & 1 ? xb.data() : x.data(), y.data(), B, C,
+                            H, W, K, K, S, S, P, P, OH, OW, layouts);
+    if (layouts & 2)
+      credo_rt_from_blocked_f32(y.data(), plain.data(), B, C, OH, OW);
+    else
+      plain = y;
+    nans = 0;
+    for (size_t e = 0; e < ref.size(); ++e) {
+      nans += std::isnan(ref[e]);
+      if (std::isnan(ref[e]))
+        EXPECT_TRUE(std::isnan(plain[e])) << "layouts " << layouts << " @" << e;
+      else
+        EXPECT_EQ(plain[e], ref[e]) << "layouts " << layouts << " @" << e;
+    }
+  }
+  EXPECT_EQ(nans, 2); // the NaN lies in two overlapping windows
+  ASSERT_EQ(credo_rt_take_status(), CREDO_OK) << credo_last_error();
+
+  std::vector<float> r(4), in = {nan, -1.0f, -0.0f, 2.0f};
+  credo_rt_relu_f32(in.data(), r.data(), 4);
+  EXPECT_TRUE(std::isnan(r[0]));
+  EXPECT_EQ(r[1], 0.0f);
+  EXPECT_FALSE(std::signbit(r[2]));
+  EXPECT_EQ(r[3], 2.0f);
+  // A dense layer with a fused ReLU whose input holds a NaN (8 columns,
+  // dense enough for oneDNN rather than the sparse kernel).
+  std::vector<float> dx(2 * 8, 1.0f), dw(8 * 3, 0.5f), dy(2 * 3);
+  dx[3] = nan;
+  credo_rt_dense_f32(dx.data(), dw.data(), dy.data(), 2, 8, 3, CREDO_POST_RELU);
+  for (int j = 0; j < 3; ++j) {
+    EXPECT_TRUE(std::isnan(dy[j]));
+    EXPECT_EQ(dy[3 + j], 4.0f);
+  }
 }
 
 // The channel-blocked layout is [B, C/8, H, W, 8]; conversions round-trip.

@@ -24,6 +24,7 @@
 #include <array>
 #include <cstdlib>
 #include <initializer_list>
+#include <limits>
 #include <map>
 #include <memory>
 #include <string>
@@ -163,14 +164,14 @@ memory::desc plain(const memory::dims &dims) {
 }
 
 /// Primitive attributes carrying the fused activation, if any.
-primitive_attr postOps(int64_t post) {
-  primitive_attr attr;
-  if (post == CREDO_POST_RELU) {
-    post_ops ops;
-    ops.append_eltwise(1.0f, algorithm::eltwise_relu, 0.0f, 0.0f);
-    attr.set_post_ops(ops);
+/// ReLU that keeps NaN (as the portable lowering, arith.maximumf, does):
+/// oneDNN's relu, alone or as a post-op, turns NaN into 0, which would hide
+/// a diverged computation. Negative values and -0 become +0.
+void relu(const float *x, float *y, int64_t n) {
+  for (int64_t i = 0; i < n; ++i) {
+    float v = x[i];
+    y[i] = v > 0 || v != v ? v : 0.0f;
   }
-  return attr;
 }
 
 memory mem(const memory::desc &md) {
@@ -189,7 +190,6 @@ enum KernelKind : int64_t {
   kMaxPool,
   kAvgPool,
   kSoftmax,
-  kRelu,
   kSigmoid,
   kTanh,
   kSoftplus
@@ -257,16 +257,17 @@ void dense(const float *x, const float *w, const float *b, float *y, int64_t m,
   auto make = [&] {
     auto src = plain({m, k}), wei = plain({k, n}), dst = plain({m, n});
     auto bmd = bias ? plain({1, n}) : memory::desc();
-    matmul::primitive_desc pd(matmul::desc(src, wei, bmd, dst), postOps(post),
-                              cpuEngine());
+    matmul::primitive_desc pd(matmul::desc(src, wei, bmd, dst), cpuEngine());
     return withArgs(matmul(pd), src, wei, dst, bias ? &bmd : nullptr);
   };
-  Key key = makeKey(kDense, m, k, n, bias, post);
+  Key key = makeKey(kDense, m, k, n, bias);
   auto *xp = const_cast<float *>(x), *wp = const_cast<float *>(w);
   if (bias)
     runCached("dense", key, {xp, wp, y, const_cast<float *>(b)}, make);
   else
     runCached("dense", key, {xp, wp, y}, make);
+  if (post == CREDO_POST_RELU)
+    relu(y, y, m * n);
 }
 
 void matmulT(const float *a, const float *b, float *y, int64_t m, int64_t k,
@@ -306,7 +307,7 @@ void conv(const float *x, const float *w, const float *b, float *y,
     convolution_forward::desc d(
         prop_kind::forward_inference, algorithm::convolution_direct, any(src),
         any(wei), bmd, any(dst), {SH, SW}, {PH, PW}, {PH, PW});
-    convolution_forward::primitive_desc pd(d, postOps(post), cpuEngine());
+    convolution_forward::primitive_desc pd(d, cpuEngine());
     return stagedWithBias(convolution_forward(pd),
                           {{DNNL_ARG_SRC, src, pd.src_desc(), false},
                            {DNNL_ARG_WEIGHTS, wei, pd.weights_desc(), false},
@@ -314,12 +315,16 @@ void conv(const float *x, const float *w, const float *b, float *y,
                           {DNNL_ARG_BIAS, bmd, bmd, false});
   };
   Key key = makeKey(kConv, B, C, H, W, O, KH, KW, SH, SW, PH, PW, OH, OW,
-                    bias + 2 * post + 8 * layouts);
+                    bias + 8 * layouts);
   auto *xp = const_cast<float *>(x), *wp = const_cast<float *>(w);
   if (bias)
     runCached("conv2d", key, {xp, wp, y, const_cast<float *>(b)}, make);
   else
     runCached("conv2d", key, {xp, wp, y}, make);
+  // Both layouts hold exactly B·O·OH·OW values (blocked only when O is a
+  // multiple of the block).
+  if (post == CREDO_POST_RELU)
+    relu(y, y, B * O * OH * OW);
 }
 
 /// The forward convolution that the backward primitives take as a hint.
@@ -449,6 +454,68 @@ void pool(bool isMax, const float *x, float *y, std::array<int64_t, 12> s,
             });
 }
 
+/// Max pooling: the largest value of each window (padding excluded), NaN
+/// if the window holds one, like the portable lowering's arith.maximumf
+/// (oneDNN's pooling skips NaN). Channels go in groups of G (8 when the
+/// count allows, so blocked images run lane by lane); x and y each in their
+/// layout (XB, YB: blocked).
+template <int64_t G, bool XB, bool YB>
+inline __attribute__((always_inline)) void
+maxPoolForward(const float *x, float *y, std::array<int64_t, 12> s) {
+  const int64_t B = s[0], C = s[1], H = s[2], W = s[3], KH = s[4], KW = s[5],
+                SH = s[6], SW = s[7], PH = s[8], PW = s[9], OH = s[10],
+                OW = s[11];
+  constexpr int64_t L = CREDO_CHANNEL_BLOCK;
+  // Offset of [b, c0 (a multiple of G), h, w] and the stride between lanes.
+  auto at = [&](bool blocked, int64_t b, int64_t c0, int64_t hh, int64_t ww,
+                int64_t hs, int64_t ws) {
+    return blocked ? (((b * (C / L) + c0 / L) * hs + hh) * ws + ww) * L + c0 % L
+                   : ((b * C + c0) * hs + hh) * ws + ww;
+  };
+  const int64_t xLane = XB ? 1 : H * W, yLane = YB ? 1 : OH * OW;
+  for (int64_t b = 0; b < B; ++b)
+    for (int64_t c0 = 0; c0 < C; c0 += G)
+      for (int64_t i = 0; i < OH; ++i)
+        for (int64_t j = 0; j < OW; ++j) {
+          // The window, clipped to the image.
+          const int64_t h0 = std::max<int64_t>(i * SH - PH, 0),
+                        h1 = std::min(i * SH - PH + KH, H),
+                        w0 = std::max<int64_t>(j * SW - PW, 0),
+                        w1 = std::min(j * SW - PW + KW, W);
+          float *o = y + at(YB, b, c0, i, j, OH, OW);
+          if constexpr (XB) { // 8 channels in one vector
+            using credo::rt::simd::Vec;
+            Vec best = Vec{} - std::numeric_limits<float>::infinity();
+            for (int64_t h = h0; h < h1; ++h) {
+              const float *row = x + at(XB, b, c0, h, 0, H, W);
+              for (int64_t w = w0; w < w1; ++w) {
+                Vec e = credo::rt::simd::load(row + w * L);
+                best = ((e > best) | (e != e)) ? e : best; // NaN sticks
+              }
+            }
+            if constexpr (YB)
+              credo::rt::simd::store(o, best);
+            else
+              for (int64_t l = 0; l < G; ++l)
+                o[l * yLane] = best[l];
+          } else {
+            float best[G];
+            for (int64_t l = 0; l < G; ++l)
+              best[l] = -std::numeric_limits<float>::infinity();
+            for (int64_t h = h0; h < h1; ++h) {
+              const float *row = x + at(XB, b, c0, h, 0, H, W);
+              for (int64_t w = w0; w < w1; ++w)
+                for (int64_t l = 0; l < G; ++l) {
+                  float e = row[w + l * xLane];
+                  best[l] = e > best[l] || e != e ? e : best[l]; // NaN sticks
+                }
+            }
+            for (int64_t l = 0; l < G; ++l)
+              o[l * yLane] = best[l];
+          }
+        }
+}
+
 /// Max pooling's gradient: recomputes each window's first maximum (the
 /// same rule as the portable lowering) and adds dy there; optionally masks
 /// the result with [x > 0]. An image is viewed as [B, C/L, H, W, L]: L = 1
@@ -549,6 +616,24 @@ maxPoolGrad(const float *dy, const float *x, float *dx,
 #else
 #define CREDO_AVX2_CLONE
 #endif
+CREDO_AVX2_CLONE void maxPoolPlain(const float *x, float *y,
+                                   std::array<int64_t, 12> s) {
+  maxPoolForward<1, false, false>(x, y, s);
+}
+CREDO_AVX2_CLONE void maxPoolBlocks(const float *x, float *y,
+                                    std::array<int64_t, 12> s,
+                                    int64_t layouts) {
+  switch (layouts & 3) {
+  case 0:
+    return maxPoolForward<CREDO_CHANNEL_BLOCK, false, false>(x, y, s);
+  case 1:
+    return maxPoolForward<CREDO_CHANNEL_BLOCK, true, false>(x, y, s);
+  case 2:
+    return maxPoolForward<CREDO_CHANNEL_BLOCK, false, true>(x, y, s);
+  default:
+    return maxPoolForward<CREDO_CHANNEL_BLOCK, true, true>(x, y, s);
+  }
+}
 CREDO_AVX2_CLONE void maxPoolGradBlocked(const float *dy, const float *x,
                                          float *dx, std::array<int64_t, 12> s,
                                          bool reluMask) {
@@ -661,7 +746,10 @@ void credo_rt_conv2d_grad_weight_bias_f32(const float *x, const float *dy,
 
 void credo_rt_max_pool2d_f32(const float *x, float *y,
                              CREDO_POOL2D_SHAPE_ARGS) {
-  pool(true, x, y, {b, c, h, w, kh, kw, sh, sw, ph, pw, oh, ow}, layouts);
+  std::array<int64_t, 12> s = {b, c, h, w, kh, kw, sh, sw, ph, pw, oh, ow};
+  if (c % CREDO_CHANNEL_BLOCK != 0)
+    return maxPoolPlain(x, y, s);
+  maxPoolBlocks(x, y, s, layouts);
 }
 
 void credo_rt_avg_pool2d_f32(const float *x, float *y,
@@ -691,11 +779,22 @@ void credo_rt_softmax_f32(const float *x, float *y, int64_t outer, int64_t axis,
                             {},
                             {}};
             });
+  // A slice with a NaN in it is all NaN, as in the portable lowering (whose
+  // NaN-propagating maximum makes every x - max NaN); oneDNN leaves zeros
+  // next to the NaN.
+  for (int64_t o = 0; o < outer; ++o)
+    for (int64_t i = 0; i < inner; ++i) {
+      float *slice = y + o * axis * inner + i;
+      bool nan = false;
+      for (int64_t a = 0; a < axis && !nan; ++a)
+        nan = slice[a * inner] != slice[a * inner];
+      if (nan)
+        for (int64_t a = 0; a < axis; ++a)
+          slice[a * inner] = std::numeric_limits<float>::quiet_NaN();
+    }
 }
 
-void credo_rt_relu_f32(const float *x, float *y, int64_t n) {
-  eltwise(kRelu, algorithm::eltwise_relu, "relu", x, y, n);
-}
+void credo_rt_relu_f32(const float *x, float *y, int64_t n) { relu(x, y, n); }
 void credo_rt_sigmoid_f32(const float *x, float *y, int64_t n) {
   eltwise(kSigmoid, algorithm::eltwise_logistic, "sigmoid", x, y, n);
 }
