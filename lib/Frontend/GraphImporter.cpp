@@ -485,8 +485,12 @@ void Importer::importParams(const json &root) {
     declareName(name, Entity{Entity::Param, i, ptr}, namePtr);
     RankedTensorType type =
         parseTensorType(p, ptr, /*allowBatch=*/false, /*allowInt=*/false);
-    Attribute init =
-        parseInit(member(p, ptr, "init"), JsonDocument::child(ptr, "init"));
+    std::string initPtr = JsonDocument::child(ptr, "init");
+    Attribute init = parseInit(member(p, ptr, "init"), initPtr);
+    if (failed(cast<mlir::credo::InitAttr>(init).verifyFits(
+            [&] { return emitError(nodeLoc(name, initPtr)); },
+            type.getElementType())))
+      throw ImportFailure{};
     builder.create<mlir::credo::ParamOp>(
         nodeLoc(name, ptr), builder.getStringAttr(name), TypeAttr::get(type),
         cast<mlir::credo::InitAttr>(init));

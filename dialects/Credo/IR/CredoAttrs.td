@@ -70,6 +70,12 @@ def Credo_InitAttr : Credo_Attr<"Init", "init"> {
     /// Whether the kind `kind` reads the key `key` (value, low, high, mean,
     /// std, seed).
     static bool kindUsesKey(InitKind kind, ::llvm::StringRef key);
+    /// Whether every value this initializer can draw is finite in
+    /// `elementType` (a constant or bound past its range, a normal whose
+    /// mean ± 9 std does not fit); otherwise reports why.
+    ::mlir::LogicalResult
+    verifyFits(::llvm::function_ref<::mlir::InFlightDiagnostic()> emitError,
+               ::mlir::Type elementType) const;
   }];
 }
 

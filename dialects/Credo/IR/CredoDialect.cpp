@@ -144,6 +144,50 @@ void InitAttr::print(AsmPrinter &printer) const {
   printer << ">";
 }
 
+LogicalResult InitAttr::verifyFits(function_ref<InFlightDiagnostic()> emitError,
+                                   Type elementType) const {
+  auto floatType = ::llvm::dyn_cast<FloatType>(elementType);
+  if (!floatType)
+    return success();
+  // The largest finite value of the type, as a double.
+  double largest =
+      APFloat::getLargest(floatType.getFloatSemantics()).convertToDouble();
+  auto fits = [&](double v) {
+    return std::isfinite(v) && std::fabs(v) <= largest;
+  };
+  auto tooLarge = [&](StringRef what, double v) {
+    return emitError() << "initializer " << what << " " << v << " does not fit "
+                       << elementType << " (its largest finite value is "
+                       << largest << ")";
+  };
+  double low = getLow().convertToDouble(), high = getHigh().convertToDouble();
+  double mean = getMean().convertToDouble(), std = getStd().convertToDouble();
+  switch (getKind()) {
+  case InitKind::Constant:
+    if (!fits(getValue().convertToDouble()))
+      return tooLarge("value", getValue().convertToDouble());
+    return success();
+  case InitKind::Uniform:
+    if (!fits(low))
+      return tooLarge("low", low);
+    if (!fits(high))
+      return tooLarge("high", high);
+    if (!fits(high - low))
+      return emitError() << "uniform initializer's range high - low = "
+                         << (high - low) << " does not fit " << elementType;
+    return success();
+  case InitKind::Normal:
+    if (!fits(std::fabs(mean) + 9 * std))
+      return emitError() << "normal initializer's draws (mean " << mean
+                         << " ± 9 · std " << std << ") do not fit "
+                         << elementType << " (its largest finite value is "
+                         << largest << ")";
+    return success();
+  default:
+    return success();
+  }
+}
+
 LogicalResult InitAttr::verify(function_ref<InFlightDiagnostic()> emitError,
                                InitKind kind, APFloat valueF, APFloat lowF,
                                APFloat highF, APFloat meanF, APFloat stdF,

@@ -150,7 +150,8 @@ LogicalResult ParamOp::verify() {
     return emitOpError() << "has too many elements: "
                          << shapeStr(type.getShape())
                          << " overflows a 64-bit count";
-  return success();
+  return getInit().verifyFits([&] { return emitOpError(); },
+                              type.getElementType());
 }
 
 LogicalResult GetParamOp::verifySymbolUses(SymbolTableCollection &symbolTable) {

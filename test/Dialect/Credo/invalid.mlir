@@ -50,6 +50,31 @@ credo.param @p : tensor<4xf32> init #credo.init<normal, seed = 3, std = 2.0, mea
 // credo.param / credo.get_param
 //===----------------------------------------------------------------------===//
 
+// expected-error @+1 {{'credo.param' op initializer value 1.000000e+39 does not fit 'f32' (its largest finite value is 3.402823e+38)}}
+credo.param @p : tensor<4xf32> init #credo.init<constant, value = 1.0e39>
+
+// -----
+
+// expected-error @+1 {{'credo.param' op initializer high 1.000000e+39 does not fit 'f32'}}
+credo.param @p : tensor<4xf32> init #credo.init<uniform, low = 0.0, high = 1.0e39>
+
+// -----
+
+// expected-error @+1 {{'credo.param' op uniform initializer's range high - low = INF does not fit 'f64'}}
+credo.param @p : tensor<4xf64> init #credo.init<uniform, low = -1.7e308, high = 1.7e308>
+
+// -----
+
+// expected-error @+1 {{'credo.param' op normal initializer's draws (mean 1.000000e+00 ± 9 · std 1.000000e+38) do not fit 'f32'}}
+credo.param @p : tensor<4xf32> init #credo.init<normal, mean = 1.0, std = 1.0e38>
+
+// -----
+
+// OK: the same bounds fit f64.
+credo.param @p : tensor<4xf64> init #credo.init<uniform, low = 0.0, high = 1.0e39>
+
+// -----
+
 // expected-error @+1 {{'credo.param' op expects a static shape, but got 'tensor<?x4xf32>'}}
 credo.param @p : tensor<?x4xf32> init #credo.init<zeros>
 
