@@ -10,6 +10,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "credo/Frontend/GraphImporter.h"
+#include "credo/Support/Quote.h"
 
 #include "JsonDocument.h"
 
@@ -150,7 +151,8 @@ private:
     InFlightDiagnostic diag = emitError(locAt(pointer));
     if (!node.empty())
       diag << "node '" << node << "' ";
-    diag << "at " << (pointer.empty() ? "/" : pointer) << ": " << message;
+    diag << "at " << (pointer.empty() ? "/" : quoteForMessage(pointer, 160))
+         << ": " << message;
     throw ImportFailure{};
   }
 
@@ -197,7 +199,8 @@ private:
       for (const char *a : allowed)
         list += (list.empty() ? "" : ", ") + std::string(a);
       fail(JsonDocument::child(pointer, it.key()),
-           "unknown key '" + it.key() + "' (expected one of: " + list + ")",
+           "unknown key '" + quoteForMessage(it.key()) +
+               "' (expected one of: " + list + ")",
            node);
     }
   }
@@ -248,7 +251,7 @@ private:
     for (char c : name)
       ok = ok && (std::isalnum(static_cast<unsigned char>(c)) || c == '_');
     if (!ok)
-      fail(pointer, "invalid name '" + name +
+      fail(pointer, "invalid name '" + quoteForMessage(name) +
                         "': expected letters, digits and '_', not starting "
                         "with a digit, at most 128 characters");
     return name;
@@ -331,7 +334,7 @@ RankedTensorType Importer::parseTensorType(const json &obj,
     if (shape[i].is_string()) {
       std::string sym = shape[i].get<std::string>();
       if (sym != "batch")
-        fail(dimPtr, "unknown symbolic dimension \"" + sym +
+        fail(dimPtr, "unknown symbolic dimension \"" + quoteForMessage(sym) +
                          "\" (the only one is \"batch\")");
       if (!allowBatch)
         fail(dimPtr, "parameters have no \"batch\" dimension");
@@ -362,7 +365,7 @@ RankedTensorType Importer::parseTensorType(const json &obj,
     elt = builder.getI64Type();
   else
     fail(JsonDocument::child(pointer, "dtype"),
-         "unsupported dtype '" + dtype + "' (expected " +
+         "unsupported dtype '" + quoteForMessage(dtype) + "' (expected " +
              (allowInt ? "f32, f64, i32 or i64" : "f32 or f64") + ")");
   return RankedTensorType::get(dims, elt);
 }
@@ -378,7 +381,7 @@ Attribute Importer::parseInit(const json &v, const std::string &pointer) {
       mlir::credo::symbolizeInitKind(kindName);
   if (!kind)
     fail(kindPtr,
-         "unknown initializer '" + kindName +
+         "unknown initializer '" + quoteForMessage(kindName) +
              "' (expected zeros, ones, constant, uniform, normal, "
              "glorot_uniform, glorot_normal, he_uniform or he_normal)");
   static const char *keys[] = {"value", "low", "high", "mean", "std"};
@@ -389,8 +392,8 @@ Attribute Importer::parseInit(const json &v, const std::string &pointer) {
     if (it.key() == "kind")
       continue;
     if (!mlir::credo::InitAttr::kindUsesKey(*kind, it.key()))
-      fail(keyPtr,
-           "initializer '" + kindName + "' takes no key '" + it.key() + "'");
+      fail(keyPtr, "initializer '" + kindName + "' takes no key '" +
+                       quoteForMessage(it.key()) + "'");
     if (it.key() == "seed") {
       int64_t s = getInt(*it, keyPtr);
       if (s < 0)
@@ -524,7 +527,7 @@ void Importer::collectNodes(const json &root) {
           bestDist = d, best = s.name;
       }
       fail(opPtr,
-           "unknown op '" + opName + "'" +
+           "unknown op '" + quoteForMessage(opName) + "'" +
                (best.empty() ? std::string(" (see docs/graph-format.md)")
                              : "; did you mean '" + best + "'?"),
            name);
@@ -563,7 +566,7 @@ std::vector<size_t> Importer::topologicalOrder() {
           JsonDocument::child(nodes[i].pointer, "inputs"), k);
       if (it == names.end())
         fail(ptr,
-             "unknown input '" + in +
+             "unknown input '" + quoteForMessage(in) +
                  "' (not a graph input, parameter or node)",
              nodes[i].name);
       if (it->second.kind == Entity::Node) {
@@ -772,10 +775,10 @@ void Importer::importOutputs(const json &root) {
     std::string ptr = JsonDocument::child("/outputs", i);
     std::string name = getString(outs[i], ptr);
     if (!names.count(name))
-      fail(ptr, "unknown output '" + name +
+      fail(ptr, "unknown output '" + quoteForMessage(name) +
                     "' (not a graph input, parameter or node)");
     if (!seen.insert(name).second)
-      fail(ptr, "output '" + name + "' is listed twice");
+      fail(ptr, "output '" + quoteForMessage(name) + "' is listed twice");
     results.push_back(valueOf(name));
     resultAttrs.push_back(builder.getDictionaryAttr(
         builder.getNamedAttr("credo.name", builder.getStringAttr(name))));
@@ -806,17 +809,18 @@ void Importer::importTraining(const json &root) {
   if (t.contains("rule"))
     rule = getString(t["rule"], child("rule"));
   if (rule != "backprop")
-    fail(child("rule"), "unknown training rule '" + rule +
+    fail(child("rule"), "unknown training rule '" + quoteForMessage(rule) +
                             "' (this version supports: backprop)");
   attrs.push_back(builder.getNamedAttr("rule", builder.getStringAttr(rule)));
 
   std::string loss = getString(member(t, ptr, "loss"), child("loss"));
   auto lossIt = values.find(loss);
   if (lossIt == values.end() || names.find(loss)->second.kind != Entity::Node)
-    fail(child("loss"), "loss '" + loss + "' is not a node of the graph");
+    fail(child("loss"),
+         "loss '" + quoteForMessage(loss) + "' is not a node of the graph");
   auto lossType = cast<RankedTensorType>(lossIt->second.getType());
   if (lossType.getRank() != 0)
-    fail(child("loss"), "loss '" + loss +
+    fail(child("loss"), "loss '" + quoteForMessage(loss) +
                             "' must be a scalar (rank 0), e.g. the result of "
                             "softmax_cross_entropy or mse");
   attrs.push_back(builder.getNamedAttr("loss", builder.getStringAttr(loss)));
@@ -868,8 +872,9 @@ void Importer::importTraining(const json &root) {
               {"eps", 1e-8, 0, 1, true},
               {"weight_decay", 0, 0, kNoMax, false}};
   else
-    fail(JsonDocument::child(optPtr, "type"),
-         "unknown optimizer '" + type + "' (expected sgd or adam)");
+    fail(JsonDocument::child(optPtr, "type"), "unknown optimizer '" +
+                                                  quoteForMessage(type) +
+                                                  "' (expected sgd or adam)");
   std::vector<const char *> allowed = {"type"};
   for (const Hyper &h : hypers)
     allowed.push_back(h.key);
@@ -930,7 +935,8 @@ void Importer::importTraining(const json &root) {
           builder.getNamedAttr("min_lr", builder.getF64FloatAttr(minLr)));
     } else {
       fail(JsonDocument::child(sPtr, "type"),
-           "unknown schedule '" + st + "' (expected constant, step or cosine)");
+           "unknown schedule '" + quoteForMessage(st) +
+               "' (expected constant, step or cosine)");
     }
     attrs.push_back(
         builder.getNamedAttr("schedule", builder.getDictionaryAttr(sAttrs)));
@@ -946,7 +952,8 @@ void Importer::importTraining(const json &root) {
         getString(member(d, dPtr, "name"), JsonDocument::child(dPtr, "name"));
     if (dn != "fashion-mnist" && dn != "mnist")
       fail(JsonDocument::child(dPtr, "name"),
-           "unknown dataset '" + dn + "' (expected fashion-mnist or mnist)");
+           "unknown dataset '" + quoteForMessage(dn) +
+               "' (expected fashion-mnist or mnist)");
     SmallVector<NamedAttribute> dAttrs;
     dAttrs.push_back(builder.getNamedAttr("name", builder.getStringAttr(dn)));
     if (d.contains("path"))

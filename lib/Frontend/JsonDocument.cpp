@@ -191,6 +191,13 @@ bool JsonDocument::parse(const std::string &text, std::string &message,
       lineStarts.push_back(i + 1);
   offsets.clear();
   rootValue = nullptr;
+  // nlohmann/json ends its input at a NUL byte, which would accept a model
+  // followed by "\0garbage": a NUL anywhere is an error at its place.
+  if (size_t nul = text.find('\0'); nul != std::string::npos) {
+    message = "a NUL byte (JSON text cannot contain one)";
+    errorOffset = nul;
+    return false;
+  }
 
   const char *mark = text.data();
   LocatingSax sax(*this, text, &mark);

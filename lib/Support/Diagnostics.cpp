@@ -7,6 +7,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "credo/Support/Diagnostics.h"
+#include "credo/Support/Quote.h"
 
 #include "mlir/IR/BuiltinAttributes.h"
 #include "mlir/IR/Diagnostics.h"
@@ -15,6 +16,8 @@
 #include "llvm/Support/raw_ostream.h"
 
 using namespace mlir;
+using mlir::credo::quoteForMessage;
+using mlir::credo::sanitizeLine;
 
 namespace {
 struct FlatLocation {
@@ -49,16 +52,19 @@ void print(llvm::raw_ostream &os, Location loc, StringRef severity,
            const std::string &message) {
   FlatLocation flat;
   flatten(loc, flat);
+  // Names, pointers and messages carry text from the user's file: escaped
+  // and bounded, so a message is one readable line.
   if (!flat.file.empty())
-    os << flat.file << ":" << flat.line << ":" << flat.col << ": ";
+    os << sanitizeLine(flat.file, 512) << ":" << flat.line << ":" << flat.col
+       << ": ";
   os << severity << ": ";
   if (!flat.node.empty() && !StringRef(message).starts_with("node '")) {
-    os << "node '" << flat.node << "'";
+    os << "node '" << quoteForMessage(flat.node) << "'";
     if (!flat.pointer.empty())
-      os << " at " << flat.pointer;
+      os << " at " << quoteForMessage(flat.pointer, 160);
     os << ": ";
   }
-  os << message << "\n";
+  os << sanitizeLine(message) << "\n";
 }
 
 StringRef severityName(DiagnosticSeverity s) {

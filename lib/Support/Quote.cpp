@@ -23,3 +23,21 @@ std::string mlir::credo::quoteForMessage(llvm::StringRef text, size_t limit) {
     out += "...";
   return out;
 }
+
+std::string mlir::credo::sanitizeLine(llvm::StringRef text, size_t limit) {
+  static const char hex[] = "0123456789abcdef";
+  std::string out;
+  for (size_t i = 0; i < text.size() && i < limit; ++i) {
+    unsigned char c = static_cast<unsigned char>(text[i]);
+    if (c >= 0x20 && c != 0x7f) {
+      out += static_cast<char>(c);
+    } else {
+      out += "\\x";
+      out += hex[c >> 4];
+      out += hex[c & 15];
+    }
+  }
+  if (text.size() > limit)
+    out += "...";
+  return out;
+}

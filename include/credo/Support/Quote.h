@@ -20,6 +20,11 @@ namespace mlir::credo {
 /// letters are escaped too, so a message is plain ASCII.
 std::string quoteForMessage(llvm::StringRef text, size_t limit = 80);
 
+/// `text` as one line of a terminal: control bytes (NUL, ESC, newlines) as
+/// \xNN, other bytes (UTF-8 included) kept, cut after `limit` bytes with
+/// "...".
+std::string sanitizeLine(llvm::StringRef text, size_t limit = 4096);
+
 } // namespace mlir::credo
 
 #endif // CREDO_SUPPORT_QUOTE_H
