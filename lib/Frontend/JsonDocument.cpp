@@ -191,14 +191,6 @@ bool JsonDocument::parse(const std::string &text, std::string &message,
       lineStarts.push_back(i + 1);
   offsets.clear();
   rootValue = nullptr;
-  // nlohmann/json ends its input at a NUL byte, which would accept a model
-  // followed by "\0garbage": a NUL anywhere is an error at its place.
-  if (size_t nul = text.find('\0'); nul != std::string::npos) {
-    message = "a NUL byte (JSON text cannot contain one)";
-    errorOffset = nul;
-    return false;
-  }
-
   const char *mark = text.data();
   LocatingSax sax(*this, text, &mark);
   CountingIterator first{text.data(), &mark};
@@ -212,6 +204,15 @@ bool JsonDocument::parse(const std::string &text, std::string &message,
       sax.message = std::string("JSON error: ") + e.what();
       sax.errorOffset = static_cast<size_t>(mark - text.data());
     }
+  }
+  // nlohmann/json ends its input at a NUL byte, which would accept a model
+  // followed by "\0garbage": a NUL is an error at its place, unless the text
+  // before it already had one.
+  size_t nul = text.find('\0');
+  if (nul != std::string::npos && (ok || sax.errorOffset >= nul)) {
+    message = "a NUL byte (JSON text cannot contain one)";
+    errorOffset = nul;
+    return false;
   }
   if (ok)
     return true;
