@@ -15,6 +15,7 @@
 #include "llvm/Support/Path.h"
 #include "llvm/Support/raw_ostream.h"
 
+#include <cmath>
 #include <functional>
 #include <string>
 #include <thread>
@@ -103,6 +104,8 @@ const std::vector<Command> &commands() {
         {"--params", "FILE", "parameters (default: the initializers)"},
         {"--seed", "N", "seed of the random inputs (default 0)"},
         {"--tolerance", "X", "largest relative error allowed (default 1e-6)"},
+        {"--atol", "X",
+         "absolute floor of the error (default 1e-8 * max(1, |loss|))"},
         kBatch},
        mlir::credo::gradcheckCommand},
       {"train",
@@ -328,6 +331,12 @@ int main(int argc, char **argv) {
       if (llvm::StringRef(value).getAsDouble(x) || !(x > 0))
         return error("option --tolerance needs a positive number");
       opts.tolerance = x;
+    } else if (flag == "--atol") {
+      double x = 0;
+      if (llvm::StringRef(value).getAsDouble(x) || !(x >= 0) ||
+          !std::isfinite(x))
+        return error("option --atol needs a number >= 0");
+      opts.absoluteTolerance = x;
     }
   }
   if (opts.output.empty() && (command->name == std::string("import") ||

@@ -27,21 +27,22 @@ struct DriverOptions {
   std::string params;           ///< --params FILE.safetensors
   std::vector<std::pair<std::string, std::string>> inputs; ///< --input N=F
   CpuKernels kernels = CpuKernels::Dnnl;                   ///< --cpu-kernels
-  std::string emit;                  ///< --emit: credo|mlir|llvm|asm|obj
-  int threads = 1;                   ///< --threads
-  std::string runtimeLibDir;         ///< where libcredo_runtime.so lives
-  std::vector<std::string> wrt;      ///< --wrt: inputs to differentiate
-  double tolerance = 1e-6;           ///< gradcheck: largest relative error
-  uint64_t seed = 0;                 ///< gradcheck: seed of random inputs
-  std::optional<uint64_t> trainSeed; ///< train: --seed (shuffling)
-  std::optional<int64_t> epochs;     ///< train: --epochs
-  std::string data;                  ///< train: --data DIR
-  std::string metrics;               ///< train: --metrics FILE.jsonl
-  std::string checkpoint;            ///< train: --checkpoint FILE
-  std::string resume;                ///< train: --resume FILE
-  std::optional<int64_t> stopAfter;  ///< train: --stop-after STEPS
-  bool reportActivations = false;    ///< train: --report-activations
-  bool train = false;                ///< build: --train
+  std::string emit;             ///< --emit: credo|mlir|llvm|asm|obj
+  int threads = 1;              ///< --threads
+  std::string runtimeLibDir;    ///< where libcredo_runtime.so lives
+  std::vector<std::string> wrt; ///< --wrt: inputs to differentiate
+  double tolerance = 1e-6;      ///< gradcheck: largest relative error
+  std::optional<double> absoluteTolerance; ///< gradcheck: --atol
+  uint64_t seed = 0;                       ///< gradcheck: seed of random inputs
+  std::optional<uint64_t> trainSeed;       ///< train: --seed (shuffling)
+  std::optional<int64_t> epochs;           ///< train: --epochs
+  std::string data;                        ///< train: --data DIR
+  std::string metrics;                     ///< train: --metrics FILE.jsonl
+  std::string checkpoint;                  ///< train: --checkpoint FILE
+  std::string resume;                      ///< train: --resume FILE
+  std::optional<int64_t> stopAfter;        ///< train: --stop-after STEPS
+  bool reportActivations = false;          ///< train: --report-activations
+  bool train = false;                      ///< build: --train
 };
 
 int importCommand(const DriverOptions &options);
