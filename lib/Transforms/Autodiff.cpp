@@ -9,6 +9,7 @@
 
 #include "credo/Transforms/Passes.h"
 
+#include "FuncResults.h"
 #include "NodeName.h"
 
 #include "Credo/IR/CredoInterfaces.h"
@@ -118,8 +119,7 @@ struct Autodiff : public mlir::credo::impl::CredoAutodiffBase<Autodiff> {
     }
 
     // The reverse sweep, inserted before the old return.
-    Operation *oldReturn = body.getTerminator();
-    builder.setInsertionPoint(oldReturn);
+    builder.setInsertionPoint(body.getTerminator());
     llvm::DenseMap<Value, Value> gradOf;
     gradOf[lossValue] = builder.create<arith::ConstantOp>(
         lossOp->getLoc(),
@@ -138,10 +138,11 @@ struct Autodiff : public mlir::credo::impl::CredoAutodiffBase<Autodiff> {
         break;
     }
     for (Operation *op : llvm::reverse(ops)) {
-      if (op->getNumResults() != 1)
-        continue;
-      auto it = gradOf.find(op->getResult(0));
-      if (it == gradOf.end())
+      // One gradient per result; an op none reaches has nothing to pass on.
+      SmallVector<Value> resultGrads;
+      for (Value r : op->getResults())
+        resultGrads.push_back(gradOf.lookup(r));
+      if (llvm::all_of(resultGrads, [](Value g) { return !g; }))
         continue;
       SmallVector<bool> needed;
       for (Value v : op->getOperands())
@@ -157,8 +158,8 @@ struct Autodiff : public mlir::credo::impl::CredoAutodiffBase<Autodiff> {
         return signalPassFailure();
       }
       SmallVector<Value> operandGrads;
-      if (failed(
-              rule.buildGradients(builder, it->second, needed, operandGrads))) {
+      if (failed(rule.buildGradients(builder, resultGrads, needed,
+                                     operandGrads))) {
         grads.erase();
         return signalPassFailure();
       }
@@ -201,14 +202,7 @@ struct Autodiff : public mlir::credo::impl::CredoAutodiffBase<Autodiff> {
       results.push_back(g ? g : zeros(value.getType()));
       resultAttrs.push_back(named(name));
     }
-    builder.create<func::ReturnOp>(oldReturn->getLoc(), results);
-    oldReturn->erase();
-    SmallVector<Type> types;
-    for (Value v : results)
-      types.push_back(v.getType());
-    grads.setFunctionType(
-        builder.getFunctionType(grads.getArgumentTypes(), types));
-    grads.setAllResultAttrs(resultAttrs);
+    replaceResults(grads, results, resultAttrs);
   }
 };
 

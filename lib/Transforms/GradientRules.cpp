@@ -202,14 +202,17 @@ LogicalResult mseRule(MseOp op, OpBuilder &b, Value g, ArrayRef<bool> need,
   return success();
 }
 
-/// Binds a rule function to an op as its DifferentiableOpInterface.
+/// Binds the rule function of a single-result op to it as its
+/// DifferentiableOpInterface.
 template <typename Op, LogicalResult (*Rule)(Op, OpBuilder &, Value,
                                              ArrayRef<bool>, Grads &)>
 struct RuleModel
     : public DifferentiableOpInterface::ExternalModel<RuleModel<Op, Rule>, Op> {
-  LogicalResult buildGradients(Operation *op, OpBuilder &b, Value resultGrad,
+  LogicalResult buildGradients(Operation *op, OpBuilder &b,
+                               ArrayRef<Value> resultGrads,
                                ArrayRef<bool> needed, Grads &grads) const {
-    return Rule(cast<Op>(op), b, resultGrad, needed, grads);
+    assert(resultGrads.size() == 1 && resultGrads[0] && "one result gradient");
+    return Rule(cast<Op>(op), b, resultGrads[0], needed, grads);
   }
 };
 

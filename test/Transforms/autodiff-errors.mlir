@@ -16,6 +16,34 @@ module attributes {credo.training = {loss = "loss"}} {
 
 // -----
 
+// A multi-result op on the path to the loss (it used to be skipped without a
+// word, leaving zeros for the weight's gradient), through either result.
+module attributes {credo.training = {loss = "loss"}} {
+  credo.param @w : tensor<4xf32> init #credo.init<zeros>
+  func.func @forward(%g: tensor<4xf32>, %v: tensor<4xf32>, %lr: tensor<f32>, %y: tensor<4xf32>) -> (tensor<f32> {credo.name = "loss"}) {
+    %w = credo.get_param @w : tensor<4xf32>
+    // expected-error @+1 {{'credo.sgd_momentum_update' has no gradient rule, so credo-autodiff cannot differentiate through it}}
+    %w1, %v1 = credo.sgd_momentum_update %w, %g, %v, %lr {momentum = 0.9 : f64} : tensor<4xf32>, tensor<4xf32>, tensor<4xf32>, tensor<f32>
+    %l = credo.mse %w1, %y : tensor<4xf32>, tensor<4xf32> -> tensor<f32>
+    return %l : tensor<f32>
+  }
+}
+
+// -----
+
+module attributes {credo.training = {loss = "loss"}} {
+  credo.param @w : tensor<4xf32> init #credo.init<zeros>
+  func.func @forward(%g: tensor<4xf32>, %v: tensor<4xf32>, %lr: tensor<f32>, %y: tensor<4xf32>) -> (tensor<f32> {credo.name = "loss"}) {
+    %w = credo.get_param @w : tensor<4xf32>
+    // expected-error @+1 {{'credo.sgd_momentum_update' has no gradient rule, so credo-autodiff cannot differentiate through it}}
+    %w1, %v1 = credo.sgd_momentum_update %w, %g, %v, %lr {momentum = 0.9 : f64} : tensor<4xf32>, tensor<4xf32>, tensor<4xf32>, tensor<f32>
+    %l = credo.mse %v1, %y : tensor<4xf32>, tensor<4xf32> -> tensor<f32>
+    return %l : tensor<f32>
+  }
+}
+
+// -----
+
 // The loss must be a scalar.
 module attributes {credo.training = {loss = "p"}} {
   func.func @forward(%x: tensor<2x3xf32>) -> (tensor<2x3xf32> {credo.name = "p"}) {

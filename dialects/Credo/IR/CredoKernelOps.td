@@ -19,9 +19,10 @@ def Credo_CallKernelOp : Credo_Op<"call_kernel",
     Runs the runtime kernel `@kernel`, which reads the `ins` tensors and
     writes the `outs` tensors in place: `outs ← kernel(ins, scalars)`. The
     results are the updated `outs`. After bufferization it becomes
-    `func.call @kernel(ins…, outs…, scalars…)` with every buffer passed as a
-    contiguous 1-D memref and every scalar as an `i64`; `@kernel` must be a
-    function declaration of exactly that signature. Produced by
+    `func.call @kernel(ins…, outs…, scalars…)` with every buffer passed as
+    the `!llvm.ptr` of its first element (buffers have identity layouts) and
+    every scalar as an `i64`; `@kernel` must be a function declaration of
+    exactly that signature. Produced by
     `convert-credo-to-dnnl`; users do not write it.
 
     ```mlir

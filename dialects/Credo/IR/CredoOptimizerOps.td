@@ -41,7 +41,7 @@ def Credo_SgdMomentumUpdateOp : Credo_InferredOp<"sgd_momentum_update"> {
     Returns `(w', v')`; `w`, `g` and `v` share one type, `lr` is rank 0.
 
     ```mlir
-    %w1, %v1 = credo.sgd_momentum_update %w, %g, %v, %lr {momentum = 0.9 : f64} : tensor<256xf32>, tensor<f32>
+    %w1, %v1 = credo.sgd_momentum_update %w, %g, %v, %lr {momentum = 0.9 : f64} : tensor<256xf32>, tensor<256xf32>, tensor<256xf32>, tensor<f32>
     ```
   }];
   let arguments = (ins Credo_FloatTensor:$param, Credo_FloatTensor:$grad,
@@ -66,7 +66,7 @@ def Credo_AdamUpdateOp : Credo_InferredOp<"adam_update"> {
     Returns `(w', m', v')`.
 
     ```mlir
-    %w1, %m1, %v1 = credo.adam_update %w, %g, %m, %v, %lr, %t {beta1 = 0.9 : f64, beta2 = 0.999 : f64, eps = 1.0e-8 : f64} : tensor<256xf32>, tensor<f32>
+    %w1, %m1, %v1 = credo.adam_update %w, %g, %m, %v, %lr, %t {beta1 = 0.9 : f64, beta2 = 0.999 : f64, eps = 1.0e-8 : f64} : tensor<256xf32>, tensor<256xf32>, tensor<256xf32>, tensor<256xf32>, tensor<f32>, tensor<f32>
     ```
   }];
   let arguments = (ins Credo_FloatTensor:$param, Credo_FloatTensor:$grad,

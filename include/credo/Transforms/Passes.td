@@ -86,8 +86,11 @@ def CredoTrainStep : Pass<"credo-train-step", "::mlir::ModuleOp"> {
     order (`{credo.name = "new.NAME"}`). The learning rate is an argument so
     that a schedule can set it each step. A model instance keeps two buffers
     per parameter and swaps them after each call, so no buffer is read and
-    written by the same step. Supported optimizers: `sgd` without momentum
-    (with weight decay).
+    written by the same step. Optimizers (PyTorch's update rules, each with
+    `weight_decay`): `sgd` (`credo.sgd_update`), `sgd` with `momentum`
+    (`credo.sgd_momentum_update`, its velocity a compiler-made parameter
+    `NAME_velocity`) and `adam` (`credo.adam_update`, with `NAME_adam_m`,
+    `NAME_adam_v` and one `adam_step`).
 
     ```mlir
     func.func @train_step(%x: ..., %t: ..., %lr: tensor<f32>) -> (tensor<f32>, tensor<4x3xf32>) {
