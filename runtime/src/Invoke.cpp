@@ -13,6 +13,8 @@
 
 #include "Internal.h"
 
+#include "credo/kernels.h"
+
 #include <csetjmp>
 #include <cstdio>
 #include <string>
@@ -89,6 +91,16 @@ credo_status credo_rt_invoke(const char *context, void (*entry)(void **),
   if (status != CREDO_OK)
     return fail(status, where + ": " + credo_last_error());
   return CREDO_OK;
+}
+
+void credo_rt_check_labels(int64_t firstBad, int64_t value, int64_t count,
+                           int64_t classes) {
+  if (firstBad >= 0 && firstBad < count)
+    failKernel("label " + std::to_string(firstBad) + " of the batch is " +
+                   std::to_string(value) + ", outside [0, " +
+                   std::to_string(classes) + ") (the model has " +
+                   std::to_string(classes) + " classes)",
+               CREDO_ERR_INVALID_ARGUMENT);
 }
 
 credo_status credo_rt_null_argument(const char *entry, const char *what) {

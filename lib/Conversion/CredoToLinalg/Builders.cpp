@@ -7,6 +7,9 @@
 
 #include "Builders.h"
 
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/IR/BuiltinOps.h"
+
 using namespace mlir;
 
 namespace mlir::credo::linalg_builders {
@@ -107,3 +110,65 @@ Value padSpatial(OpBuilder &b, Location loc, Value input, ArrayRef<int64_t> pad,
 }
 
 } // namespace mlir::credo::linalg_builders
+
+void mlir::credo::linalg_builders::checkLabels(OpBuilder &b, Location loc,
+                                               Value labels, int64_t classes) {
+  auto type = cast<RankedTensorType>(labels.getType());
+  int64_t count = type.getDimSize(0);
+  Type i64 = b.getI64Type();
+  auto scalarType = RankedTensorType::get({}, i64);
+  // The first position of a bad label, or `count` if none.
+  Value init =
+      b.create<linalg::FillOp>(
+           loc, ValueRange{b.create<arith::ConstantIntOp>(loc, count, 64)},
+           ValueRange{empty(b, loc, scalarType)})
+          .getResult(0);
+  MLIRContext *ctx = b.getContext();
+  auto first = b.create<linalg::GenericOp>(
+      loc, TypeRange{scalarType}, ValueRange{labels}, ValueRange{init},
+      ArrayRef<AffineMap>{AffineMap::getMultiDimIdentityMap(1, ctx),
+                          AffineMap::get(1, 0, {}, ctx)},
+      ArrayRef<utils::IteratorType>{utils::IteratorType::reduction},
+      [&](OpBuilder &nb, Location l, ValueRange a) {
+        Value label = a[0].getType() == i64
+                          ? a[0]
+                          : nb.create<arith::ExtSIOp>(l, i64, a[0]).getResult();
+        Value low =
+            nb.create<arith::CmpIOp>(l, arith::CmpIPredicate::slt, label,
+                                     nb.create<arith::ConstantIntOp>(l, 0, 64));
+        Value high = nb.create<arith::CmpIOp>(
+            l, arith::CmpIPredicate::sge, label,
+            nb.create<arith::ConstantIntOp>(l, classes, 64));
+        Value bad = nb.create<arith::OrIOp>(l, low, high);
+        Value at = nb.create<arith::IndexCastOp>(
+            l, i64, nb.create<linalg::IndexOp>(l, 0));
+        Value earlier = nb.create<arith::MinSIOp>(l, a[1], at);
+        nb.create<linalg::YieldOp>(
+            l, ValueRange{nb.create<arith::SelectOp>(l, bad, earlier, a[1])});
+      });
+  Value firstBad = b.create<tensor::ExtractOp>(loc, first.getResult(0));
+  Value clamped = b.create<arith::MinSIOp>(
+      loc, firstBad, b.create<arith::ConstantIntOp>(loc, count - 1, 64));
+  Value value = b.create<tensor::ExtractOp>(
+      loc, labels,
+      ValueRange{b.create<arith::IndexCastOp>(loc, b.getIndexType(), clamped)});
+  if (value.getType() != i64)
+    value = b.create<arith::ExtSIOp>(loc, i64, value);
+
+  // The runtime's check, declared once per module.
+  auto module = b.getBlock()->getParentOp()->getParentOfType<ModuleOp>();
+  constexpr const char *kName = "credo_rt_check_labels";
+  auto callee = module.lookupSymbol<func::FuncOp>(kName);
+  if (!callee) {
+    OpBuilder::InsertionGuard guard(b);
+    b.setInsertionPointToStart(module.getBody());
+    callee = b.create<func::FuncOp>(
+        loc, kName, b.getFunctionType({i64, i64, i64, i64}, {}));
+    callee.setPrivate();
+  }
+  b.create<func::CallOp>(
+      loc, callee,
+      ValueRange{firstBad, value,
+                 b.create<arith::ConstantIntOp>(loc, count, 64),
+                 b.create<arith::ConstantIntOp>(loc, classes, 64)});
+}

@@ -70,6 +70,14 @@ mlir::Value padSpatial(mlir::OpBuilder &b, mlir::Location loc,
                        mlir::Value input, llvm::ArrayRef<int64_t> pad,
                        double value);
 
+/// Emits the run-time check of class labels (i32 or i64, [B]) against
+/// `classes`: the first label outside [0, classes) and its value go to
+/// credo_rt_check_labels (kernels.h), which records the failure that the
+/// entry point then returns. Generated code reads only clamped labels, so
+/// the call has finished safely when the failure is reported.
+void checkLabels(mlir::OpBuilder &b, mlir::Location loc, mlir::Value labels,
+                 int64_t classes);
+
 } // namespace mlir::credo::linalg_builders
 
 #endif // CREDO_LIB_CONVERSION_CREDOTOLINALG_BUILDERS_H

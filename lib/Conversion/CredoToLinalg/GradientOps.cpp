@@ -161,6 +161,7 @@ struct SoftmaxCrossEntropyGradLowering
     int64_t batch = type.getDimSize(0);
     double lowest = -std::numeric_limits<double>::infinity();
     Value z = op.getLogits();
+    checkLabels(rewriter, loc, op.getLabels(), type.getDimSize(1));
     Value max = reduce(rewriter, loc, z, {1}, lowest,
                        [](OpBuilder &b, Location l, Value acc, Value x) {
                          return b.create<arith::MaximumFOp>(l, acc, x);

@@ -1,8 +1,9 @@
 //===- LossOps.cpp - Losses → linalg ----------------------------*- C++ -*-===//
 //
 // softmax_cross_entropy: per row log Σ exp(z − m) + m − z[t], then the batch
-// mean (labels are clamped into [0, C) so a bad label cannot read out of
-// bounds); mse: the mean of squared differences.
+// mean; a label outside [0, C) is a run-time error (checkLabels), and reads
+// use clamped labels so that it cannot read out of bounds first. mse: the
+// mean of squared differences.
 //
 //===----------------------------------------------------------------------===//
 
@@ -43,6 +44,7 @@ struct SoftmaxCrossEntropyLowering
     Type elt = zType.getElementType();
     int64_t batch = zType.getDimSize(0), classes = zType.getDimSize(1);
     double lowest = -std::numeric_limits<double>::infinity();
+    checkLabels(rewriter, loc, op.getLabels(), classes);
 
     Value max = reduce(rewriter, loc, z, {1}, lowest,
                        [](OpBuilder &b, Location l, Value acc, Value x) {

@@ -98,6 +98,13 @@ void credo_rt_sigmoid_f32(const float *x, float *y, int64_t n);
 void credo_rt_tanh_f32(const float *x, float *y, int64_t n);
 void credo_rt_softplus_f32(const float *x, float *y, int64_t n);
 
+/* The class labels of a loss: `first_bad` is the first position in
+ * [0, count) whose label `value` lies outside [0, classes), or `count` if
+ * every label is a class. Records the failure (CREDO_ERR_INVALID_ARGUMENT)
+ * that the entry point returns. */
+void credo_rt_check_labels(int64_t first_bad, int64_t value, int64_t count,
+                           int64_t classes);
+
 #ifdef __cplusplus
 } /* extern "C" */
 #endif

@@ -1,9 +1,18 @@
 // RUN: credo-opt %s --convert-credo-to-linalg | FileCheck %s
 // Losses reduce to rank-0 tensors and divide by the element count.
 
+// The labels are checked first: the first label outside [0, 10) (or 4 if
+// none) and its value go to the runtime.
+// CHECK: func.func private @credo_rt_check_labels(i64, i64, i64, i64)
 // CHECK-LABEL: func.func @sce
 // CHECK-SAME: (%[[Z:.+]]: tensor<4x10xf32>, %[[T:.+]]: tensor<4xi32>)
 func.func @sce(%z: tensor<4x10xf32>, %t: tensor<4xi32>) -> tensor<f32> {
+  // CHECK: %[[FIRST:.+]] = linalg.generic {{.*}} iterator_types = ["reduction"]{{.*}} ins(%[[T]] : tensor<4xi32>)
+  // CHECK: arith.cmpi slt
+  // CHECK: arith.cmpi sge
+  // CHECK: %[[BAD:.+]] = tensor.extract %[[FIRST]][] : tensor<i64>
+  // CHECK: %[[VALUE:.+]] = tensor.extract %[[T]]
+  // CHECK: call @credo_rt_check_labels(%[[BAD]], %{{.+}}, %{{.+}}, %{{.+}}) : (i64, i64, i64, i64) -> ()
   // Per row: log(sum exp(z - max)) + max - z[row, clamp(label)].
   // CHECK: arith.index_cast %{{.+}} : i32 to index
   // CHECK: arith.maxsi

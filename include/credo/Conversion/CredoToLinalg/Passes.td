@@ -38,7 +38,8 @@ def ConvertCredoToLinalg : Pass<"convert-credo-to-linalg", "::mlir::ModuleOp"> {
                            "::mlir::tensor::TensorDialect",
                            "::mlir::arith::ArithDialect",
                            "::mlir::math::MathDialect",
-                           "::mlir::scf::SCFDialect"];
+                           "::mlir::scf::SCFDialect",
+                           "::mlir::func::FuncDialect"];
 }
 
 #endif // CREDO_CONVERSION_CREDOTOLINALG_PASSES_TD
