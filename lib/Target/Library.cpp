@@ -462,7 +462,13 @@ LogicalResult mlir::credo::writeLibrary(ModuleOp module, const ModelInfo &info,
     return std::string(p);
   };
   paths.header = in(info.name + ".h");
-  paths.object = in(info.name + ".o");
+  // The object file is an intermediate: in the output folder under a
+  // temporary name, removed once both libraries hold it.
+  const std::string object = in("." + info.name + ".o.tmp");
+  struct RemoveObject {
+    std::string path;
+    ~RemoveObject() { llvm::sys::fs::remove(path); }
+  } removeObject{object};
   paths.staticLibrary = in("lib" + info.name + ".a");
   paths.sharedLibrary = in("lib" + info.name + ".so");
 
@@ -485,20 +491,22 @@ LogicalResult mlir::credo::writeLibrary(ModuleOp module, const ModelInfo &info,
   }
   {
     std::error_code ec;
-    llvm::raw_fd_ostream os(paths.object, ec, llvm::sys::fs::OF_None);
+    llvm::raw_fd_ostream os(object, ec, llvm::sys::fs::OF_None);
     if (ec) {
-      error = "cannot write '" + paths.object + "': " + ec.message();
+      error = "cannot write '" + object + "': " + ec.message();
       return failure();
     }
     if (failed(emitNativeCode(*llvmModule, FileKind::Object, os, error)))
       return failure();
   }
 
-  auto member = llvm::NewArchiveMember::getFile(paths.object, true);
+  auto member = llvm::NewArchiveMember::getFile(object, true);
   if (!member) {
     error = llvm::toString(member.takeError());
     return failure();
   }
+  std::string memberName = info.name + ".o";
+  member->MemberName = memberName;
   std::vector<llvm::NewArchiveMember> members;
   members.push_back(std::move(*member));
   if (llvm::Error err = llvm::writeArchive(
@@ -525,13 +533,16 @@ LogicalResult mlir::credo::writeLibrary(ModuleOp module, const ModelInfo &info,
     return failure();
   }
   std::string rtDir = runtimeLibDir.str();
+  // No absolute RUNPATH into this machine's folders: the library finds
+  // libcredo_runtime next to itself ($ORIGIN), through the program's own
+  // RUNPATH or the system's search path.
   std::vector<std::string> args = {driver,
                                    "-shared",
                                    "-o",
                                    paths.sharedLibrary,
-                                   paths.object,
+                                   object,
                                    "-L" + rtDir,
-                                   "-Wl,-rpath," + rtDir,
+                                   "-Wl,-rpath,$ORIGIN",
                                    "-lcredo_runtime",
                                    "-lm"};
   std::vector<llvm::StringRef> argRefs(args.begin(), args.end());

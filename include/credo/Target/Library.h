@@ -32,11 +32,12 @@ LogicalResult addLibraryApi(ModuleOp module, const ModelInfo &info);
 std::string generateHeader(const ModelInfo &info);
 
 struct LibraryPaths {
-  std::string header, sharedLibrary, staticLibrary, object;
+  std::string header, sharedLibrary, staticLibrary;
 };
 
-/// Writes NAME.h, NAME.o, libNAME.a and libNAME.so (linked against
-/// libcredo_runtime in `runtimeLibDir`) into `outDir`.
+/// Writes NAME.h, libNAME.a and libNAME.so (linked against
+/// libcredo_runtime in `runtimeLibDir`, found at run time next to the
+/// library or through the program's search path) into `outDir`.
 LogicalResult writeLibrary(ModuleOp loweredWithApi, const ModelInfo &info,
                            llvm::StringRef outDir,
                            llvm::StringRef runtimeLibDir, LibraryPaths &paths,

@@ -21,6 +21,12 @@
 extern "C" {
 #endif
 
+/* The C API is what libcredo_runtime exports (built with hidden
+ * visibility otherwise). */
+#if defined(__GNUC__)
+#pragma GCC visibility push(default)
+#endif
+
 /* Activation fused into a dense or conv2d kernel (a oneDNN post-op). */
 enum credo_rt_post_op { CREDO_POST_NONE = 0, CREDO_POST_RELU = 1 };
 
@@ -104,6 +110,10 @@ void credo_rt_softplus_f32(const float *x, float *y, int64_t n);
  * that the entry point returns. */
 void credo_rt_check_labels(int64_t first_bad, int64_t value, int64_t count,
                            int64_t classes);
+
+#if defined(__GNUC__)
+#pragma GCC visibility pop
+#endif
 
 #ifdef __cplusplus
 } /* extern "C" */

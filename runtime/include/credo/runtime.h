@@ -18,6 +18,12 @@
 extern "C" {
 #endif
 
+/* The C API is what libcredo_runtime exports (built with hidden
+ * visibility otherwise). */
+#if defined(__GNUC__)
+#pragma GCC visibility push(default)
+#endif
+
 #define CREDO_RUNTIME_VERSION 1
 #define CREDO_MAX_RANK 8
 
@@ -220,6 +226,10 @@ credo_status credo_rt_invoke(const char *context, void (*entry)(void **),
 /* Records "ENTRY: WHAT is a null pointer" and returns
  * CREDO_ERR_INVALID_ARGUMENT (generated libraries check their pointers). */
 credo_status credo_rt_null_argument(const char *entry, const char *what);
+
+#if defined(__GNUC__)
+#pragma GCC visibility pop
+#endif
 
 #ifdef __cplusplus
 } /* extern "C" */

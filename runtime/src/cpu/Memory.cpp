@@ -121,7 +121,8 @@ void releaseBlocksSince(uint64_t mark) {
 
 extern "C" {
 
-void *_mlir_memref_to_llvm_alloc(size_t size) {
+__attribute__((visibility("default"))) void *
+_mlir_memref_to_llvm_alloc(size_t size) {
   BlockCache &c = cache();
   Header *h = obtain(c, size);
   if (!h) {
@@ -137,7 +138,8 @@ void *_mlir_memref_to_llvm_alloc(size_t size) {
   return reinterpret_cast<char *>(h) + kHeader;
 }
 
-void _mlir_memref_to_llvm_free(void *ptr) {
+__attribute__((visibility("default"))) void
+_mlir_memref_to_llvm_free(void *ptr) {
   if (!ptr)
     return;
   release(cache(),
