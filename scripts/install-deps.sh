@@ -16,7 +16,7 @@ PACKAGES=(
   libvulkan-dev mesa-vulkan-drivers glslc spirv-tools vulkan-tools
   nlohmann-json3-dev libgtest-dev
   dataset-fashion-mnist
-  python3 python3-numpy zlib1g-dev libzstd-dev
+  python3 python3-numpy zlib1g-dev libzstd-dev binutils
 )
 
 missing=()
