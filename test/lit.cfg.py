@@ -45,6 +45,19 @@ for candidate in ["/usr/bin/python3", sys.executable, shutil.which("python3")]:
         config.substitutions.append(("%numpy-python", candidate))
         break
 
+# The C and C++ compilers of programs that link a generated library: in a
+# sanitizer build they carry the same sanitizers as the runtime they link.
+sanitize_flags = ("-fsanitize=%s -fno-omit-frame-pointer" % config.credo_sanitize
+                  if config.credo_sanitize else "")
+config.substitutions.append(("%cc", ("clang-19 " + sanitize_flags).strip()))
+config.substitutions.append(("%cxxflags", sanitize_flags))
+if config.credo_sanitize:
+    config.available_features.add("sanitize")
+    # Every finding fails the test; oneDNN's JIT and the LLVM/MLIR libraries
+    # are not instrumented.
+    config.environment["ASAN_OPTIONS"] = "abort_on_error=1:detect_leaks=1"
+    config.environment["UBSAN_OPTIONS"] = "print_stacktrace=1:halt_on_error=1"
+
 # cmake and a C++ compiler build examples/embed against a generated library.
 if shutil.which("cmake") and shutil.which("clang++-19"):
     config.available_features.add("cmake")

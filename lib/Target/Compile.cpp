@@ -9,7 +9,6 @@
 
 #include "mlir/Dialect/LLVMIR/LLVMDialect.h"
 #include "mlir/ExecutionEngine/ExecutionEngine.h"
-#include "mlir/ExecutionEngine/OptUtils.h"
 #include "mlir/IR/BuiltinOps.h"
 #include "mlir/Pass/PassManager.h"
 #include "mlir/Target/LLVMIR/Dialect/Builtin/BuiltinToLLVMIRTranslation.h"
@@ -18,6 +17,8 @@
 #include "llvm/IR/LegacyPassManager.h"
 #include "llvm/IR/Module.h"
 #include "llvm/MC/TargetRegistry.h"
+#include "llvm/Passes/PassBuilder.h"
+#include "llvm/Transforms/Instrumentation/AddressSanitizer.h"
 #include "llvm/Support/TargetSelect.h"
 #include "llvm/Target/TargetMachine.h"
 #include "llvm/TargetParser/Host.h"
@@ -53,6 +54,42 @@ void initializeNativeTarget() {
     return true;
   }();
   (void)done;
+}
+
+/// The -O3 pipeline of MLIR's makeOptimizingTransformer (loop unrolling,
+/// interleaving and both vectorizers) for `machine`. In a sanitizer build,
+/// every generated function is also instrumented with AddressSanitizer.
+llvm::Error optimize(llvm::Module *module, llvm::TargetMachine *machine) {
+#if CREDO_ASAN_GENERATED_CODE
+  for (llvm::Function &f : *module)
+    if (!f.isDeclaration())
+      f.addFnAttr(llvm::Attribute::SanitizeAddress);
+#endif
+  llvm::LoopAnalysisManager lam;
+  llvm::FunctionAnalysisManager fam;
+  llvm::CGSCCAnalysisManager cgam;
+  llvm::ModuleAnalysisManager mam;
+  llvm::PipelineTuningOptions tuning;
+  tuning.LoopUnrolling = true;
+  tuning.LoopInterleaving = true;
+  tuning.LoopVectorization = true;
+  tuning.SLPVectorization = true;
+  llvm::PassBuilder pb(machine, tuning);
+#if CREDO_ASAN_GENERATED_CODE
+  pb.registerOptimizerLastEPCallback(
+      [](llvm::ModulePassManager &mpm, llvm::OptimizationLevel) {
+        mpm.addPass(llvm::AddressSanitizerPass(llvm::AddressSanitizerOptions{}));
+      });
+#endif
+  pb.registerModuleAnalyses(mam);
+  pb.registerCGSCCAnalyses(cgam);
+  pb.registerFunctionAnalyses(fam);
+  pb.registerLoopAnalyses(lam);
+  pb.crossRegisterProxies(lam, fam, cgam, mam);
+  llvm::ModulePassManager mpm =
+      pb.buildPerModuleDefaultPipeline(llvm::OptimizationLevel::O3);
+  mpm.run(*module, mam);
+  return llvm::Error::success();
 }
 
 /// A TargetMachine for the host CPU (with its features).
@@ -91,8 +128,7 @@ mlir::credo::translateToLLVMIR(ModuleOp module, llvm::LLVMContext &context) {
   }
   llvmModule->setDataLayout(machine->createDataLayout());
   llvmModule->setTargetTriple(machine->getTargetTriple().getTriple());
-  auto optimize = makeOptimizingTransformer(3, 0, machine.get());
-  if (llvm::Error err = optimize(llvmModule.get())) {
+  if (llvm::Error err = optimize(llvmModule.get(), machine.get())) {
     emitError(module.getLoc())
         << "LLVM optimization failed: " << llvm::toString(std::move(err));
     return nullptr;
@@ -133,7 +169,9 @@ FailureOr<std::unique_ptr<JitModule>> JitModule::create(ModuleOp module) {
     return failure();
   }
   ExecutionEngineOptions options;
-  options.transformer = makeOptimizingTransformer(3, 0, machine.get());
+  // The machine outlives the engine's compilation (done in create()).
+  std::shared_ptr<llvm::TargetMachine> tm = std::move(machine);
+  options.transformer = [tm](llvm::Module *m) { return optimize(m, tm.get()); };
   options.jitCodeGenOptLevel = llvm::CodeGenOptLevel::Aggressive;
   auto engine = ExecutionEngine::create(module, options);
   if (!engine) {

@@ -277,10 +277,17 @@ credo_status credo_tensor_alloc(credo_tensor *t, credo_dtype dtype,
     n *= shape[i];
   }
   size_t bytes = static_cast<size_t>(n) * credo_dtype_size(dtype);
+#if CREDO_SANITIZER_BUILD
+  // The exact size, so that AddressSanitizer sees an access past the end.
+  size_t rounded = bytes == 0 ? 1 : bytes;
+#else
   size_t rounded = (bytes + 63) / 64 * 64;
   if (rounded == 0)
     rounded = 64;
-  void *p = std::aligned_alloc(64, rounded);
+#endif
+  void *p = nullptr;
+  if (::posix_memalign(&p, 64, rounded) != 0)
+    p = nullptr;
   if (!p)
     return fail(CREDO_ERR_OUT_OF_MEMORY,
                 "cannot allocate " + std::to_string(bytes) + " bytes");

@@ -39,6 +39,13 @@ constexpr size_t kBudget = size_t(1) << 30;
 /// Larger requests fail at once (no size computation can overflow).
 constexpr size_t kMaxRequest = size_t(1) << 56;
 
+#if CREDO_SANITIZER_BUILD
+/// Exact sizes and no cache: AddressSanitizer sees every overflow.
+constexpr bool kExact = true;
+#else
+constexpr bool kExact = false;
+#endif
+
 struct BlockCache {
   std::map<size_t, std::vector<Header *>> free;
   size_t cached = 0;
@@ -67,7 +74,7 @@ void unlink(BlockCache &c, Header *h) {
 
 void release(BlockCache &c, Header *h) {
   unlink(c, h);
-  if (c.cached + h->rounded > kBudget) {
+  if (kExact || c.cached + h->rounded > kBudget) {
     std::free(h);
     return;
   }
@@ -79,7 +86,7 @@ void release(BlockCache &c, Header *h) {
 Header *obtain(BlockCache &c, size_t size) {
   if (size > kMaxRequest)
     return nullptr;
-  size_t rounded = (size + 63) / 64 * 64;
+  size_t rounded = kExact ? size : (size + 63) / 64 * 64;
   auto it = c.free.find(rounded);
   if (it != c.free.end() && !it->second.empty()) {
     Header *h = it->second.back();
