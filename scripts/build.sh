@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 #===- scripts/build.sh - Configure and build Credo -------------------------===#
 #
-# Configures (once) and builds Credo in ./build with clang-19, lld, Ninja and
-# ccache against Debian's LLVM/MLIR 19. Extra arguments are Ninja targets.
+# Configures (once) and builds Credo in ./build (or $CREDO_BUILD_DIR) with
+# clang-19, lld, Ninja and ccache against Debian's LLVM/MLIR 19; CMake
+# options in $CREDO_CMAKE_ARGS (e.g. -DCREDO_SANITIZE=address,undefined).
+# Extra arguments are Ninja targets.
 #
 #===----------------------------------------------------------------------===#
 set -euo pipefail
@@ -20,7 +22,8 @@ if [ ! -f "$build/build.ninja" ]; then
     -DLLVM_EXTERNAL_LIT=/usr/lib/llvm-19/build/utils/lit/lit.py \
     -DCMAKE_C_COMPILER=clang-19 -DCMAKE_CXX_COMPILER=clang++-19 \
     -DLLVM_USE_LINKER=lld \
-    -DCMAKE_C_COMPILER_LAUNCHER=ccache -DCMAKE_CXX_COMPILER_LAUNCHER=ccache
+    -DCMAKE_C_COMPILER_LAUNCHER=ccache -DCMAKE_CXX_COMPILER_LAUNCHER=ccache \
+    ${CREDO_CMAKE_ARGS:-}
 fi
 start=$(date +%s)
 ninja -C "$build" "$@"

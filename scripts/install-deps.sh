@@ -2,8 +2,9 @@
 #===- scripts/install-deps.sh - Install Credo's build and test dependencies -===#
 #
 # Installs, from Debian 12's archive, everything Credo needs to build and test:
-# LLVM/MLIR 19, clang-19 + lld, Ninja, ccache, oneDNN, Vulkan (lavapipe),
-# nlohmann-json, GoogleTest and the Fashion-MNIST data set. Idempotent: when
+# LLVM/MLIR 19, clang-19 + lld with the sanitizer and libFuzzer runtimes,
+# Ninja, ccache, oneDNN, Vulkan (lavapipe), nlohmann-json, GoogleTest and the
+# Fashion-MNIST data set. Idempotent: when
 # every package is already present it does nothing and touches no network.
 #
 #===----------------------------------------------------------------------===#
@@ -11,7 +12,7 @@ set -euo pipefail
 
 PACKAGES=(
   cmake ninja-build ccache pkg-config
-  clang-19 lld-19 llvm-19-dev llvm-19-tools libmlir-19-dev mlir-19-tools
+  clang-19 lld-19 libclang-rt-19-dev llvm-19-dev llvm-19-tools libmlir-19-dev mlir-19-tools
   libdnnl-dev
   libvulkan-dev mesa-vulkan-drivers glslc spirv-tools vulkan-tools
   nlohmann-json3-dev libgtest-dev

@@ -47,16 +47,32 @@ for candidate in ["/usr/bin/python3", sys.executable, shutil.which("python3")]:
 
 # The C and C++ compilers of programs that link a generated library: in a
 # sanitizer build they carry the same sanitizers as the runtime they link.
-sanitize_flags = ("-fsanitize=%s -fno-omit-frame-pointer" % config.credo_sanitize
+sanitize_flags = ("-fsanitize=%s -fsanitize-link-c++-runtime "
+                  "-fno-omit-frame-pointer" % config.credo_sanitize
                   if config.credo_sanitize else "")
-config.substitutions.append(("%cc", ("clang-19 " + sanitize_flags).strip()))
+# A C program linking the sanitized C++ runtime needs the C++ parts of the
+# sanitizer runtimes and libstdc++ that they use.
+config.substitutions.append((
+    "%cc", ("clang-19 " + sanitize_flags +
+            (" -lstdc++" if config.credo_sanitize else "")).strip()))
 config.substitutions.append(("%cxxflags", sanitize_flags))
 if config.credo_sanitize:
     config.available_features.add("sanitize")
     # Every finding fails the test; oneDNN's JIT and the LLVM/MLIR libraries
     # are not instrumented.
-    config.environment["ASAN_OPTIONS"] = "abort_on_error=1:detect_leaks=1"
+    # Allocation failures return null (as malloc does) rather than abort,
+    # so that Credo's handling of them runs.
+    config.environment["ASAN_OPTIONS"] = (
+        "abort_on_error=1:detect_leaks=1:allocator_may_return_null=1")
     config.environment["UBSAN_OPTIONS"] = "print_stacktrace=1:halt_on_error=1"
+
+# %limit-memory: a shell prefix under which allocations past 4 GB fail. A
+# sanitizer build cannot run under `ulimit -v` (its shadow memory is a huge
+# reservation), so its allocator gets the limit instead.
+config.substitutions.append((
+    "%limit-memory",
+    'export ASAN_OPTIONS="$ASAN_OPTIONS:max_allocation_size_mb=4000";'
+    if config.credo_sanitize else "ulimit -v 4000000;"))
 
 # cmake and a C++ compiler build examples/embed against a generated library.
 if shutil.which("cmake") and shutil.which("clang++-19"):

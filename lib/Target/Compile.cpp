@@ -18,10 +18,10 @@
 #include "llvm/IR/Module.h"
 #include "llvm/MC/TargetRegistry.h"
 #include "llvm/Passes/PassBuilder.h"
-#include "llvm/Transforms/Instrumentation/AddressSanitizer.h"
 #include "llvm/Support/TargetSelect.h"
 #include "llvm/Target/TargetMachine.h"
 #include "llvm/TargetParser/Host.h"
+#include "llvm/Transforms/Instrumentation/AddressSanitizer.h"
 
 using namespace mlir;
 using namespace mlir::credo;
@@ -78,7 +78,11 @@ llvm::Error optimize(llvm::Module *module, llvm::TargetMachine *machine) {
 #if CREDO_ASAN_GENERATED_CODE
   pb.registerOptimizerLastEPCallback(
       [](llvm::ModulePassManager &mpm, llvm::OptimizationLevel) {
-        mpm.addPass(llvm::AddressSanitizerPass(llvm::AddressSanitizerOptions{}));
+        // Globals registered through an array (no ELF section start/stop
+        // symbols, which the JIT linker does not define).
+        mpm.addPass(llvm::AddressSanitizerPass(llvm::AddressSanitizerOptions{},
+                                               /*UseGlobalGC=*/false,
+                                               /*UseOdrIndicator=*/false));
       });
 #endif
   pb.registerModuleAnalyses(mam);
@@ -169,9 +173,13 @@ FailureOr<std::unique_ptr<JitModule>> JitModule::create(ModuleOp module) {
     return failure();
   }
   ExecutionEngineOptions options;
-  // The machine outlives the engine's compilation (done in create()).
-  std::shared_ptr<llvm::TargetMachine> tm = std::move(machine);
-  options.transformer = [tm](llvm::Module *m) { return optimize(m, tm.get()); };
+  // options.transformer is a function_ref: the callable must outlive
+  // ExecutionEngine::create, which runs it (a temporary here was a
+  // stack-use-after-scope, found by the AddressSanitizer build).
+  auto transformer = [&machine](llvm::Module *m) {
+    return optimize(m, machine.get());
+  };
+  options.transformer = transformer;
   options.jitCodeGenOptLevel = llvm::CodeGenOptLevel::Aggressive;
   auto engine = ExecutionEngine::create(module, options);
   if (!engine) {

@@ -66,7 +66,8 @@ credo_status credo_rt_invoke(const char *context, void (*entry)(void **),
                              void **args) {
   std::string where = context ? context : "generated code";
   if (!entry)
-    return fail(CREDO_ERR_INVALID_ARGUMENT, where + ": no entry point");
+    return fail(CREDO_ERR_INVALID_ARGUMENT,
+                where + ": the compiled function is not there");
   if (active)
     return fail(CREDO_ERR_INVALID_ARGUMENT,
                 where + ": called from inside another call of generated code");

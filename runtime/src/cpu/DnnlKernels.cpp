@@ -610,8 +610,10 @@ maxPoolGrad(const float *dy, const float *x, float *dx,
 }
 
 /// The layouts' instances, on x86-64 also compiled for AVX2 (one 8-lane
-/// register per channel block) and picked at load time on CPUs that have it.
-#if defined(__x86_64__)
+/// register per channel block) and picked at load time on CPUs that have it
+/// (an ifunc; not in sanitizer builds, whose instrumentation is not ready
+/// when the dynamic loader runs the ifunc resolvers).
+#if defined(__x86_64__) && !CREDO_SANITIZER_BUILD
 #define CREDO_AVX2_CLONE __attribute__((target_clones("avx2", "default")))
 #else
 #define CREDO_AVX2_CLONE

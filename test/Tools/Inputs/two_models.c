@@ -14,9 +14,13 @@ enum { B = 2, C = 10 };
 
 typedef credo_status (*GetParam)(void *, const char *, void *, size_t);
 
+/* Parameters read back; freed at the end. */
+static double *params[16];
+static int numParams;
+
 static double *param(GetParam get, void *m, const char *name, size_t n) {
   float *f = malloc(n * sizeof(float));
-  double *d = malloc(n * sizeof(double));
+  double *d = params[numParams++] = malloc(n * sizeof(double));
   if (get(m, name, f, n * sizeof(float)) != CREDO_OK) {
     fprintf(stderr, "get_param %s: %s\n", name, credo_last_error());
     exit(1);
@@ -139,6 +143,8 @@ int main(void) {
     return 4;
   fashion_mnist_mlp_destroy(mlp);
   fashion_mnist_cnn_destroy(cnn);
+  for (int i = 0; i < numParams; ++i)
+    free(params[i]);
   printf(bad ? "MISMATCH\n" : "ok\n");
   return bad != 0;
 }

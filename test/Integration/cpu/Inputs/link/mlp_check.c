@@ -10,8 +10,12 @@
 
 enum { B = 2, IN = 784, H = 256, C = 10 };
 
+/* Parameters read back; freed at the end. */
+static float *params[8];
+static int numParams;
+
 static float *param(fashion_mnist_mlp_model *m, const char *name, size_t n) {
-  float *p = malloc(n * sizeof(float));
+  float *p = params[numParams++] = malloc(n * sizeof(float));
   if (fashion_mnist_mlp_get_param(m, name, p, n * sizeof(float)) != CREDO_OK) {
     fprintf(stderr, "get_param %s: %s\n", name, credo_last_error());
     exit(1);
@@ -66,6 +70,8 @@ int main(void) {
   printf("logits max error %.2e, loss %.6f (error %.2e)\n", worst, loss,
          lossError);
   fashion_mnist_mlp_destroy(m);
+  for (int i = 0; i < numParams; ++i)
+    free(params[i]);
   if (worst > 1e-4 || lossError > 1e-5) {
     printf("MISMATCH\n");
     return 1;
