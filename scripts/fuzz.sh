@@ -28,10 +28,11 @@ while [ $# -gt 0 ]; do
 done
 [ ${#targets[@]} -gt 0 ] || targets=(npy safetensors checkpoint importer compile)
 
+mkdir -p "$build"
 CREDO_BUILD_DIR="$build" \
   CREDO_CMAKE_ARGS="-DCREDO_SANITIZE=address,undefined -DCREDO_FUZZ=ON" \
-  bash "$root/scripts/build.sh" credo-fuzzers > "$build.fuzz-build.log" 2>&1 || {
-  cat "$build.fuzz-build.log"; echo "credo-fuzz: cannot build the fuzz targets" >&2; exit 1; }
+  bash "$root/scripts/build.sh" credo-fuzzers > "$build/fuzz-build.log" 2>&1 || {
+  cat "$build/fuzz-build.log"; echo "credo-fuzz: cannot build the fuzz targets" >&2; exit 1; }
 
 status=0
 for name in "${targets[@]}"; do
