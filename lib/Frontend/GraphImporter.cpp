@@ -15,6 +15,7 @@
 #include "JsonDocument.h"
 
 #include "Credo/IR/CredoOps.h"
+#include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/IR/Builders.h"
 #include "mlir/IR/BuiltinOps.h"
@@ -26,6 +27,8 @@
 #include <cmath>
 #include <cstdio>
 #include <deque>
+#include <map>
+#include <set>
 
 using json = nlohmann::json;
 using namespace mlir;
@@ -258,6 +261,7 @@ private:
   }
 
   //===--- Graph sections -------------------------------------------------===//
+  struct Ref;
   int64_t resolveBatch(const json &root);
   RankedTensorType parseTensorType(const json &obj, const std::string &pointer,
                                    bool allowBatch, bool allowInt);
@@ -266,10 +270,17 @@ private:
                    const std::string &namePointer);
   void importInputs(const json &root);
   void importParams(const json &root);
-  void collectNodes(const json &root);
-  std::vector<size_t> topologicalOrder();
+  void collectNodes(const json &list, const std::string &pointer, int parent);
+  Ref parseRef(const json &v, const std::string &pointer, StringRef node);
+  void resolveRef(Ref &r, int scope, StringRef node);
+  void resolveAll(const json &root);
+  bool encloses(int outer, int inner) const;
+  std::vector<size_t> topologicalOrder(const std::vector<size_t> &scope);
   Value valueOf(const std::string &name);
+  Value refValue(const Ref &r);
+  void emitScope(const std::vector<size_t> &scope);
   void emitNode(size_t index);
+  void emitLoop(size_t index);
   NamedAttribute nodeAttribute(const AttrSpec &spec, const json &v,
                                const std::string &pointer, StringRef node);
   void importOutputs(const json &root);
@@ -282,17 +293,54 @@ private:
   JsonDocument doc;
 
   int64_t batch = 1;
+  int64_t formatVersion = 1;
   ModuleOp module;
   func::FuncOp forward;
   llvm::StringMap<Entity> names;
   llvm::StringMap<std::string> namePointers;
   /// Node bookkeeping, by node index.
+  /// One input of a node as written: a name, `LOOP.NAME` (a time loop's
+  /// last value of NAME), `LOOP.NAME.all` (its recorded steps), or an object
+  /// `{"node": NAME, "delay": k}` / `{"node": NAME, "time_axis": a}`.
+  struct Ref {
+    std::string name, pointer;
+    int64_t delay = 0;     ///< steps back (delayed read), 0 for now
+    int64_t timeAxis = -1; ///< the sequence axis of a step read, else -1
+    /// Resolved: what the name denotes.
+    enum Kind { Input, Param, Node, LoopFinal, LoopRecord } kind = Input;
+    size_t node = 0;              ///< Node: the node; Loop*: the loop
+    std::string member;           ///< Loop*: the body node read
+    int scope = -1;               ///< the time loop the reading node is in
+    const json *object = nullptr; ///< the input object, if one
+  };
   struct NodeInfo {
     std::string name, pointer;
     const json *object;
-    const OpSpec *spec;
-    std::vector<std::string> inputs;
+    const OpSpec *spec; ///< null for a time loop
+    std::vector<Ref> inputs;
+    int parent = -1;          ///< the enclosing time loop, or -1
+    int64_t steps = 0;        ///< a time loop's steps
+    std::vector<size_t> body; ///< a time loop's nodes
   };
+  /// A time loop's carried values and results, gathered from every read.
+  struct LoopPlan {
+    /// Delayed reads: body node → deepest delay and its starting value
+    /// (an outer value's name, or a declared type for zeros).
+    struct Delayed {
+      int64_t depth = 0;
+      std::string initial, pointer;
+      RankedTensorType type;
+    };
+    std::map<std::string, Delayed> delayed;
+    std::set<std::string> finals, records;
+    /// Emission state: carried slot per (node, k), step slices.
+    std::map<std::pair<std::string, int64_t>, Value> slots;
+    std::map<std::pair<std::string, int64_t>, Value> slices;
+    Value step;
+  };
+  std::map<size_t, LoopPlan> loops;
+  std::vector<size_t> topNodes;
+  llvm::StringMap<Value> loopResults;
   std::vector<NodeInfo> nodes;
   llvm::StringMap<Value> values;
   /// The last credo.get_param made, so parameter reads stay in first-use
@@ -500,20 +548,51 @@ void Importer::importParams(const json &root) {
   }
 }
 
-void Importer::collectNodes(const json &root) {
-  const json &list = member(root, "", "nodes");
-  expect(list, list.is_array(), "/nodes", "an array of nodes");
+void Importer::collectNodes(const json &list, const std::string &listPtr,
+                            int parent) {
+  expect(list, list.is_array(), listPtr, "an array of nodes");
   for (size_t i = 0; i < list.size(); ++i) {
-    std::string ptr = JsonDocument::child("/nodes", i);
+    std::string ptr = JsonDocument::child(listPtr, i);
     const json &n = list[i];
     expect(n, n.is_object(), ptr, "a node object");
     std::string namePtr = JsonDocument::child(ptr, "name");
     std::string name = getName(member(n, ptr, "name"), namePtr);
-    checkKeys(n, ptr, {"name", "op", "inputs", "attributes", "doc"}, name);
-    declareName(name, Entity{Entity::Node, i, ptr}, namePtr);
+    size_t index = nodes.size();
+    declareName(name, Entity{Entity::Node, index, ptr}, namePtr);
+    (parent < 0 ? topNodes : nodes[parent].body).push_back(index);
 
     std::string opPtr = JsonDocument::child(ptr, "op");
     std::string opName = getString(member(n, ptr, "op", name), opPtr, name);
+    if (opName == "time_loop") {
+      if (formatVersion < 2)
+        fail(opPtr,
+             "time loops need \"format_version\": 2 (this file declares " +
+                 std::to_string(formatVersion) + ")",
+             name);
+      checkKeys(n, ptr, {"name", "op", "attributes", "nodes", "doc"}, name);
+      std::string attrPtr = JsonDocument::child(ptr, "attributes");
+      const json &attrs = member(n, ptr, "attributes", name);
+      expect(attrs, attrs.is_object(), attrPtr, "an object of attributes",
+             name);
+      checkKeys(attrs, attrPtr, {"steps"}, name);
+      std::string stepsPtr = JsonDocument::child(attrPtr, "steps");
+      int64_t steps =
+          getInt(member(attrs, attrPtr, "steps", name), stepsPtr, name);
+      if (steps < 1 || steps > kMaxDim)
+        fail(stepsPtr,
+             "steps must be in [1, " + std::to_string(kMaxDim) + "], but got " +
+                 std::to_string(steps),
+             name);
+      nodes.push_back(NodeInfo{name, ptr, &n, nullptr, {}, parent, steps, {}});
+      loops[index];
+      collectNodes(member(n, ptr, "nodes", name),
+                   JsonDocument::child(ptr, "nodes"), int(index));
+      if (nodes[index].body.empty())
+        fail(JsonDocument::child(ptr, "nodes"), "a time loop needs nodes",
+             name);
+      continue;
+    }
+    checkKeys(n, ptr, {"name", "op", "inputs", "attributes", "doc"}, name);
     const OpSpec *spec = nullptr;
     for (const OpSpec &s : opTable())
       if (opName == s.name)
@@ -521,10 +600,14 @@ void Importer::collectNodes(const json &root) {
     if (!spec) {
       std::string best;
       unsigned bestDist = 3;
-      for (const OpSpec &s : opTable()) {
-        unsigned d = StringRef(s.name).edit_distance(opName);
+      std::vector<const char *> known;
+      for (const OpSpec &s : opTable())
+        known.push_back(s.name);
+      known.push_back("time_loop");
+      for (const char *k : known) {
+        unsigned d = StringRef(k).edit_distance(opName);
         if (d < bestDist)
-          bestDist = d, best = s.name;
+          bestDist = d, best = k;
       }
       fail(opPtr,
            "unknown op '" + quoteForMessage(opName) + "'" +
@@ -546,77 +629,463 @@ void Importer::collectNodes(const json &root) {
                " inputs (" + spec->operandNames + "), but got " +
                std::to_string(ins.size()),
            name);
-    NodeInfo info{name, ptr, &n, spec, {}};
+    NodeInfo info{name, ptr, &n, spec, {}, parent, 0, {}};
     for (size_t k = 0; k < ins.size(); ++k)
       info.inputs.push_back(
-          getString(ins[k], JsonDocument::child(inPtr, k), name));
+          parseRef(ins[k], JsonDocument::child(inPtr, k), name));
     nodes.push_back(std::move(info));
   }
 }
 
-std::vector<size_t> Importer::topologicalOrder() {
-  // Resolve every input name first, so an unknown name is reported as such.
-  std::vector<std::vector<size_t>> users(nodes.size());
-  std::vector<size_t> pending(nodes.size(), 0);
-  for (size_t i = 0; i < nodes.size(); ++i) {
-    for (size_t k = 0; k < nodes[i].inputs.size(); ++k) {
-      const std::string &in = nodes[i].inputs[k];
-      auto it = names.find(in);
-      std::string ptr = JsonDocument::child(
-          JsonDocument::child(nodes[i].pointer, "inputs"), k);
-      if (it == names.end())
-        fail(ptr,
-             "unknown input '" + quoteForMessage(in) +
-                 "' (not a graph input, parameter or node)",
-             nodes[i].name);
-      if (it->second.kind == Entity::Node) {
-        if (it->second.index == i)
-          fail(ptr, "node uses its own output as an input", nodes[i].name);
-        users[it->second.index].push_back(i);
-        ++pending[i];
-      }
-    }
+Importer::Ref Importer::parseRef(const json &v, const std::string &pointer,
+                                 StringRef node) {
+  Ref r;
+  r.pointer = pointer;
+  r.object = &v;
+  if (!v.is_object()) {
+    r.name = getString(v, pointer, node);
+    return r;
   }
+  checkKeys(v, pointer,
+            {"node", "delay", "time_axis", "initial", "shape", "dtype"}, node);
+  r.name = getString(member(v, pointer, "node", node),
+                     JsonDocument::child(pointer, "node"), node);
+  if (v.contains("delay") == v.contains("time_axis"))
+    fail(pointer,
+         "an input object reads a node either with \"delay\" (an earlier "
+         "step) or with \"time_axis\" (one step of a sequence)",
+         node);
+  if (v.contains("delay")) {
+    std::string p = JsonDocument::child(pointer, "delay");
+    r.delay = getInt(v["delay"], p, node);
+    if (r.delay < 1 || r.delay > 1024)
+      fail(p, "delay must be in [1, 1024], but got " + std::to_string(r.delay),
+           node);
+  } else {
+    std::string p = JsonDocument::child(pointer, "time_axis");
+    r.timeAxis = getInt(v["time_axis"], p, node);
+    if (r.timeAxis < 0 || r.timeAxis > 16)
+      fail(p,
+           "time_axis must be a dimension index, but got " +
+               std::to_string(r.timeAxis),
+           node);
+    for (const char *k : {"initial", "shape", "dtype"})
+      if (v.contains(k))
+        fail(JsonDocument::child(pointer, k),
+             std::string("'") + k + "' belongs to delayed reads", node);
+  }
+  return r;
+}
+
+bool Importer::encloses(int outer, int inner) const {
+  for (int s = inner; s >= 0; s = nodes[s].parent)
+    if (s == outer)
+      return true;
+  return outer < 0;
+}
+
+void Importer::resolveRef(Ref &r, int scope, StringRef node) {
+  auto unknown = [&]() {
+    fail(r.pointer,
+         "unknown input '" + quoteForMessage(r.name) +
+             "' (not a graph input, parameter or node)",
+         node);
+  };
+  StringRef full(r.name);
+  if (full.contains('.')) {
+    // LOOP.NAME or LOOP.NAME.all
+    auto [loopName, rest] = full.split('.');
+    auto [member, suffix] = rest.split('.');
+    auto it = names.find(loopName);
+    if (it == names.end() || it->second.kind != Entity::Node ||
+        !loops.count(it->second.index))
+      fail(r.pointer,
+           "'" + quoteForMessage(r.name) +
+               "' reads a result of a time loop, but '" +
+               quoteForMessage(loopName) + "' is not a time loop",
+           node);
+    size_t loop = it->second.index;
+    if (!suffix.empty() && suffix != "all")
+      fail(r.pointer,
+           "'" + quoteForMessage(r.name) +
+               "': a time loop's results are LOOP.NODE (the last step) and "
+               "LOOP.NODE.all (every step)",
+           node);
+    auto m = names.find(member);
+    if (m == names.end() || m->second.kind != Entity::Node ||
+        nodes[m->second.index].parent != int(loop))
+      fail(r.pointer,
+           "time loop '" + nodes[loop].name + "' has no node '" +
+               quoteForMessage(member) + "'",
+           node);
+    if (!encloses(nodes[loop].parent, scope) || encloses(int(loop), scope))
+      fail(r.pointer,
+           "'" + quoteForMessage(r.name) +
+               "' is only readable after the loop, outside it",
+           node);
+    r.kind = suffix.empty() ? Ref::LoopFinal : Ref::LoopRecord;
+    r.node = loop;
+    r.member = member.str();
+    (suffix.empty() ? loops[loop].finals : loops[loop].records)
+        .insert(r.member);
+    return;
+  }
+  auto it = names.find(r.name);
+  if (it == names.end())
+    unknown();
+  if (it->second.kind != Entity::Node) {
+    r.kind = it->second.kind == Entity::Input ? Ref::Input : Ref::Param;
+    if (r.delay)
+      fail(r.pointer,
+           "'" + r.name +
+               "' is the same at every step; a delayed read needs a node of "
+               "the time loop",
+           node);
+    if (r.timeAxis >= 0 && scope < 0)
+      fail(r.pointer, "'time_axis' reads belong inside a time loop", node);
+    return;
+  }
+  r.kind = Ref::Node;
+  r.node = it->second.index;
+  int owner = nodes[r.node].parent;
+  if (r.delay) {
+    if (scope < 0 || owner != scope)
+      fail(r.pointer,
+           "a delayed read needs a node of the same time loop, but '" + r.name +
+               "' is " +
+               (owner < 0 ? std::string("outside every time loop")
+                          : "in time loop '" + nodes[owner].name + "'"),
+           node);
+    LoopPlan::Delayed &d = loops[size_t(scope)].delayed[r.name];
+    d.depth = std::max(d.depth, r.delay);
+    const json &o = *r.object;
+    if (o.contains("initial") && (o.contains("shape") || o.contains("dtype")))
+      fail(r.pointer,
+           "a delayed read starts from \"initial\" or from zeros of "
+           "\"shape\" (and \"dtype\"), not both",
+           node);
+    if (o.contains("initial")) {
+      Ref init;
+      init.pointer = JsonDocument::child(r.pointer, "initial");
+      init.name = getString(o["initial"], init.pointer, node);
+      init.object = &o["initial"];
+      int outer = nodes[size_t(scope)].parent;
+      resolveRef(init, outer, node);
+      if (!d.initial.empty() && d.initial != init.name)
+        fail(init.pointer,
+             "'" + r.name + "' already starts from '" + d.initial + "' at " +
+                 d.pointer,
+             node);
+      if (d.initial.empty()) {
+        d.initial = init.name;
+        d.pointer = init.pointer;
+        // The loop reads the initial value: it comes first.
+        nodes[size_t(scope)].inputs.push_back(init);
+      }
+    } else if (o.contains("shape")) {
+      RankedTensorType type = parseTensorType(o, r.pointer, true, true);
+      if (d.type && d.type != type)
+        fail(r.pointer,
+             "'" + r.name + "' is read earlier with another shape or dtype",
+             node);
+      d.type = type;
+      d.pointer = r.pointer;
+    }
+    return;
+  }
+  if (!encloses(owner, scope))
+    fail(r.pointer,
+         "'" + r.name + "' is a node of time loop '" + nodes[owner].name +
+             "'; read its last step as '" + nodes[owner].name + "." + r.name +
+             "' or every step as '" + nodes[owner].name + "." + r.name +
+             ".all'",
+         node);
+  if (r.timeAxis >= 0 && (scope < 0 || owner == scope))
+    fail(r.pointer,
+         "a 'time_axis' read takes one step of a sequence from outside the "
+         "time loop, but '" +
+             r.name + "' is " +
+             (scope < 0 ? std::string("read outside every time loop")
+                        : "a node of this loop"),
+         node);
+}
+
+std::vector<size_t>
+Importer::topologicalOrder(const std::vector<size_t> &scope) {
+  // Each node depends on the nodes of its scope that it (or, for a time
+  // loop, a node inside it) reads at the current step.
+  std::map<size_t, size_t> position;
+  for (size_t k = 0; k < scope.size(); ++k)
+    position[scope[k]] = k;
+  int level = nodes[scope.front()].parent;
+  // The node of this scope that contains node `i` (or i itself).
+  auto lift = [&](size_t i) -> std::optional<size_t> {
+    for (int s = int(i); s >= 0; s = nodes[s].parent)
+      if (nodes[s].parent == level)
+        return size_t(s);
+    return std::nullopt;
+  };
+  std::vector<std::vector<size_t>> deps(scope.size()), users(scope.size());
+  std::vector<size_t> pending(scope.size(), 0);
+  std::function<void(size_t, size_t)> collect = [&](size_t user, size_t i) {
+    for (const Ref &r : nodes[i].inputs) {
+      if ((r.kind != Ref::Node && r.kind != Ref::LoopFinal &&
+           r.kind != Ref::LoopRecord) ||
+          r.delay)
+        continue;
+      std::optional<size_t> producer = lift(r.node);
+      if (!producer || !position.count(*producer))
+        continue; // outside this scope: emitted before it
+      if (*producer == scope[user]) {
+        // A read of the node itself, or one inside the same time loop.
+        if (r.kind == Ref::Node && r.node == i)
+          fail(r.pointer,
+               "node uses its own output as an input" +
+                   std::string(nodes[i].parent >= 0
+                                   ? "; read its previous step with "
+                                     "{\"node\": \"" +
+                                         nodes[i].name + "\", \"delay\": 1}"
+                                   : ""),
+               nodes[i].name);
+        continue;
+      }
+      size_t k = position[*producer];
+      deps[user].push_back(k);
+      users[k].push_back(user);
+      ++pending[user];
+    }
+    for (size_t b : nodes[i].body)
+      collect(user, b);
+  };
+  for (size_t k = 0; k < scope.size(); ++k)
+    collect(k, scope[k]);
   // Kahn's algorithm, stable in the JSON order.
   std::vector<size_t> order;
   std::deque<size_t> ready;
-  for (size_t i = 0; i < nodes.size(); ++i)
-    if (pending[i] == 0)
-      ready.push_back(i);
+  std::vector<size_t> left = pending;
+  for (size_t k = 0; k < scope.size(); ++k)
+    if (left[k] == 0)
+      ready.push_back(k);
   while (!ready.empty()) {
     size_t n = ready.front();
     ready.pop_front();
-    order.push_back(n);
+    order.push_back(scope[n]);
     for (size_t u : users[n])
-      if (--pending[u] == 0)
+      if (--left[u] == 0)
         ready.push_back(u);
   }
-  if (order.size() == nodes.size())
+  if (order.size() == scope.size())
     return order;
   // Find a cycle: walk backwards through unfinished producers.
   size_t start = 0;
-  while (pending[start] == 0)
+  while (left[start] == 0)
     ++start;
   std::vector<size_t> path;
-  std::vector<int> seenAt(nodes.size(), -1);
+  std::vector<int> seenAt(scope.size(), -1);
   size_t cur = start;
   while (seenAt[cur] < 0) {
     seenAt[cur] = static_cast<int>(path.size());
     path.push_back(cur);
-    for (const std::string &in : nodes[cur].inputs) {
-      const Entity &e = names.find(in)->second;
-      if (e.kind == Entity::Node && pending[e.index] > 0) {
-        cur = e.index;
+    for (size_t d : deps[cur])
+      if (left[d] > 0) {
+        cur = d;
         break;
       }
-    }
   }
   // path[seenAt[cur]..] lists the cycle consumer-first; print it in
   // data-flow order, producer first, closing on the first node.
-  std::string cycle = nodes[cur].name;
+  std::string cycle = nodes[scope[cur]].name;
   for (size_t k = path.size(); k-- > static_cast<size_t>(seenAt[cur]);)
-    cycle += " -> " + nodes[path[k]].name;
-  fail(nodes[cur].pointer, "the graph has a cycle: " + cycle, nodes[cur].name);
+    cycle += " -> " + nodes[scope[path[k]]].name;
+  fail(nodes[scope[cur]].pointer,
+       "the graph has a cycle: " + cycle +
+           (level < 0 ? ""
+                      : " (inside a time loop, read an earlier step with "
+                        "{\"node\": NAME, \"delay\": 1})"),
+       nodes[scope[cur]].name);
+}
+
+void Importer::resolveAll(const json &root) {
+  for (size_t i = 0; i < nodes.size(); ++i)
+    for (size_t k = 0, e = nodes[i].inputs.size(); k < e; ++k) {
+      nodes[i].inputs[k].scope = nodes[i].parent;
+      resolveRef(nodes[i].inputs[k], nodes[i].parent, nodes[i].name);
+    }
+  // Loop results named by the outputs are computed by their loops.
+  if (auto outs = root.find("outputs"); outs != root.end() && outs->is_array())
+    for (size_t i = 0; i < outs->size(); ++i)
+      if ((*outs)[i].is_string() &&
+          StringRef((*outs)[i].get<std::string>()).contains('.')) {
+        Ref r;
+        r.name = (*outs)[i].get<std::string>();
+        r.pointer = JsonDocument::child("/outputs", i);
+        resolveRef(r, -1, {});
+      }
+  for (auto &[loop, plan] : loops)
+    for (auto &[name, d] : plan.delayed)
+      if (d.initial.empty() && !d.type) {
+        const NodeInfo &n = nodes[names.find(name)->second.index];
+        fail(n.pointer,
+             "'" + name +
+                 "' is read one or more steps back, so it needs a value "
+                 "before the first step: give its delayed read \"initial\" "
+                 "(a value's name) or \"shape\" (zeros)",
+             name);
+      }
+}
+
+Value Importer::refValue(const Ref &r) {
+  switch (r.kind) {
+  case Ref::LoopFinal:
+    return loopResults.lookup(r.name);
+  case Ref::LoopRecord:
+    return loopResults.lookup(r.name);
+  default:
+    break;
+  }
+  if (r.delay) {
+    LoopPlan &plan = loops[size_t(r.scope)];
+    return plan.slots.at({r.name, r.delay});
+  }
+  Value v = valueOf(r.name);
+  if (r.timeAxis < 0)
+    return v;
+  const NodeInfo &loop = nodes[size_t(r.scope)];
+  LoopPlan &plan = loops[size_t(r.scope)];
+  auto key = std::make_pair(r.name, r.timeAxis);
+  if (Value slice = plan.slices[key])
+    return slice;
+  auto type = cast<RankedTensorType>(v.getType());
+  std::string ptr = JsonDocument::child(r.pointer, "time_axis");
+  if (r.timeAxis >= type.getRank())
+    fail(ptr,
+         "'" + r.name + "' has rank " + std::to_string(type.getRank()) +
+             ", so it has no axis " + std::to_string(r.timeAxis),
+         loop.name);
+  if (type.getDimSize(r.timeAxis) != loop.steps)
+    fail(ptr,
+         "'" + r.name + "' has " + std::to_string(type.getDimSize(r.timeAxis)) +
+             " entries along " + "axis " + std::to_string(r.timeAxis) +
+             ", but time loop '" + loop.name + "' has " +
+             std::to_string(loop.steps) + " steps",
+         loop.name);
+  SmallVector<int64_t> shape(type.getShape());
+  shape.erase(shape.begin() + r.timeAxis);
+  OperationState state(nodeLoc(r.name, r.pointer),
+                       mlir::credo::TimeSliceOp::getOperationName());
+  state.addOperands({v, plan.step});
+  state.addAttribute("axis", builder.getI64IntegerAttr(r.timeAxis));
+  state.addTypes(RankedTensorType::get(shape, type.getElementType()));
+  Value slice = builder.create(state)->getResult(0);
+  plan.slices[key] = slice;
+  return slice;
+}
+
+void Importer::emitScope(const std::vector<size_t> &scope) {
+  if (scope.empty())
+    return;
+  for (size_t index : topologicalOrder(scope)) {
+    if (loops.count(index))
+      emitLoop(index);
+    else
+      emitNode(index);
+  }
+}
+
+void Importer::emitLoop(size_t index) {
+  const NodeInfo &n = nodes[index];
+  LoopPlan &plan = loops[index];
+  Location loc = nodeLoc(n.name, n.pointer);
+  Block *outerBlock = builder.getInsertionBlock();
+  Block::iterator outerPoint = builder.getInsertionPoint();
+
+  // Carried slots: (node, k) for each delayed read k steps back, then the
+  // last value of each node read after the loop.
+  struct Slot {
+    std::string node;
+    int64_t k;
+    Type type;
+    Value init;
+  };
+  std::vector<Slot> slots;
+  auto *body = new Block();
+  plan.step = body->addArgument(builder.getIndexType(), loc);
+  for (auto &[name, d] : plan.delayed) {
+    Value init = d.initial.empty() ? Value() : valueOf(d.initial);
+    Type type = init ? init.getType() : Type(d.type);
+    for (int64_t k = 1; k <= d.depth; ++k) {
+      slots.push_back({name, k, type, init});
+      plan.slots[{name, k}] = body->addArgument(type, loc);
+    }
+  }
+  builder.setInsertionPointToStart(body);
+  try {
+    emitScope(n.body);
+  } catch (...) {
+    delete body;
+    throw;
+  }
+  for (const std::string &f : plan.finals)
+    if (!plan.delayed.count(f)) {
+      Type type = values[f].getType();
+      slots.push_back({f, 1, type, Value()});
+      plan.slots[{f, 1}] = body->addArgument(type, loc);
+    }
+  for (auto &[name, d] : plan.delayed) {
+    Type actual = values[name].getType();
+    Type declared = plan.slots[{name, 1}].getType();
+    if (actual != declared) {
+      delete body;
+      std::string s;
+      llvm::raw_string_ostream os(s);
+      os << "'" << name << "' is " << actual << ", but its delayed read "
+         << (d.initial.empty() ? "declares "
+                               : "starts from '" + d.initial + "', which is ")
+         << declared;
+      fail(d.pointer, os.str(), n.name);
+    }
+  }
+  SmallVector<Value> next, recorded;
+  for (const Slot &s : slots)
+    next.push_back(s.k == 1 ? values[s.node] : plan.slots[{s.node, s.k - 1}]);
+  for (const std::string &r : plan.records)
+    recorded.push_back(values[r]);
+  builder.create<mlir::credo::YieldOp>(loc, next, recorded);
+
+  // The loop itself, where it belongs in the enclosing block.
+  builder.setInsertionPoint(outerBlock, outerPoint);
+  SmallVector<Value> inits;
+  SmallVector<Type> resultTypes;
+  for (Slot &s : slots) {
+    if (!s.init) {
+      auto t = cast<RankedTensorType>(s.type);
+      Attribute zero =
+          isa<FloatType>(t.getElementType())
+              ? Attribute(builder.getFloatAttr(t.getElementType(), 0.0))
+              : Attribute(builder.getIntegerAttr(t.getElementType(), 0));
+      s.init = builder.create<arith::ConstantOp>(
+          loc, DenseElementsAttr::get(t, zero));
+    }
+    inits.push_back(s.init);
+    resultTypes.push_back(s.type);
+  }
+  for (Value r : recorded) {
+    auto t = cast<RankedTensorType>(r.getType());
+    SmallVector<int64_t> shape = {n.steps};
+    llvm::append_range(shape, t.getShape());
+    resultTypes.push_back(RankedTensorType::get(shape, t.getElementType()));
+  }
+  OperationState state(loc, mlir::credo::TimeLoopOp::getOperationName());
+  state.addOperands(inits);
+  state.addAttribute("steps", builder.getI64IntegerAttr(n.steps));
+  state.addTypes(resultTypes);
+  state.addRegion()->push_back(body);
+  Operation *op = builder.create(state);
+  for (auto [i, s] : llvm::enumerate(slots))
+    if (s.k == 1 && plan.finals.count(s.node))
+      loopResults[n.name + "." + s.node] = op->getResult(i);
+  for (auto [j, r] : llvm::enumerate(plan.records))
+    loopResults[n.name + "." + r + ".all"] = op->getResult(slots.size() + j);
 }
 
 Value Importer::valueOf(const std::string &name) {
@@ -694,8 +1163,8 @@ void Importer::emitNode(size_t index) {
   const NodeInfo &n = nodes[index];
   Location loc = nodeLoc(n.name, n.pointer);
   OperationState state(loc, n.spec->credoOp);
-  for (const std::string &in : n.inputs)
-    state.addOperands(valueOf(in));
+  for (const Ref &in : n.inputs)
+    state.addOperands(refValue(in));
 
   const json &object = *n.object;
   std::string attrPtr = JsonDocument::child(n.pointer, "attributes");
@@ -774,12 +1243,16 @@ void Importer::importOutputs(const json &root) {
   for (size_t i = 0; i < outs.size(); ++i) {
     std::string ptr = JsonDocument::child("/outputs", i);
     std::string name = getString(outs[i], ptr);
-    if (!names.count(name))
+    if (!StringRef(name).contains('.') && !names.count(name))
       fail(ptr, "unknown output '" + quoteForMessage(name) +
                     "' (not a graph input, parameter or node)");
+    Ref ref;
+    ref.name = name;
+    ref.pointer = ptr;
+    resolveRef(ref, -1, {});
     if (!seen.insert(name).second)
       fail(ptr, "output '" + quoteForMessage(name) + "' is listed twice");
-    results.push_back(valueOf(name));
+    results.push_back(refValue(ref));
     resultAttrs.push_back(builder.getDictionaryAttr(
         builder.getNamedAttr("credo.name", builder.getStringAttr(name))));
   }
@@ -815,7 +1288,8 @@ void Importer::importTraining(const json &root) {
 
   std::string loss = getString(member(t, ptr, "loss"), child("loss"));
   auto lossIt = values.find(loss);
-  if (lossIt == values.end() || names.find(loss)->second.kind != Entity::Node)
+  if (lossIt == values.end() || names.find(loss)->second.kind != Entity::Node ||
+      nodes[names.find(loss)->second.index].parent >= 0)
     fail(child("loss"),
          "loss '" + quoteForMessage(loss) + "' is not a node of the graph");
   auto lossType = cast<RankedTensorType>(lossIt->second.getType());
@@ -997,6 +1471,7 @@ OwningOpRef<ModuleOp> Importer::run(StringRef buffer) {
     if (version < 1)
       fail("/format_version",
            "format version must be >= 1, but got " + std::to_string(version));
+    formatVersion = version;
     std::string name = getName(member(root, "", "name"), "/name");
     batch = resolveBatch(root);
 
@@ -1006,7 +1481,8 @@ OwningOpRef<ModuleOp> Importer::run(StringRef buffer) {
                     builder.getI64IntegerAttr(kGraphFormatVersion));
     importInputs(root);
     importParams(root);
-    collectNodes(root);
+    collectNodes(member(root, "", "nodes"), "/nodes", -1);
+    resolveAll(root);
 
     builder.setInsertionPointToEnd(module.getBody());
     forward = builder.create<func::FuncOp>(
@@ -1018,8 +1494,7 @@ OwningOpRef<ModuleOp> Importer::run(StringRef buffer) {
       forward.setArgAttr(i, "credo.name", builder.getStringAttr(inputNames[i]));
     }
     builder.setInsertionPointToEnd(entry);
-    for (size_t index : topologicalOrder())
-      emitNode(index);
+    emitScope(topNodes);
     importOutputs(root);
     importTraining(root);
   } catch (const ImportFailure &) {
@@ -1038,7 +1513,8 @@ OwningOpRef<ModuleOp> Importer::run(StringRef buffer) {
 OwningOpRef<ModuleOp> importGraph(StringRef buffer, StringRef filename,
                                   MLIRContext &context,
                                   const ImportOptions &options) {
-  context.loadDialect<mlir::credo::CredoDialect, func::FuncDialect>();
+  context.loadDialect<mlir::credo::CredoDialect, func::FuncDialect,
+                      arith::ArithDialect>();
   Importer importer(context, filename, options);
   return importer.run(buffer);
 }

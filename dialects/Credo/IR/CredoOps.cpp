@@ -814,6 +814,117 @@ LogicalResult CallKernelOp::verify() {
 }
 
 //===----------------------------------------------------------------------===//
+// TimeLoopOp / YieldOp / TimeSliceOp / StopGradientOp
+//===----------------------------------------------------------------------===//
+
+YieldOp TimeLoopOp::getYield() {
+  return cast<YieldOp>(getBody().front().getTerminator());
+}
+
+void TimeLoopOp::getAsmBlockArgumentNames(Region &region,
+                                          OpAsmSetValueNameFn setNameFn) {
+  if (region.empty() || region.front().getNumArguments() == 0)
+    return;
+  setNameFn(region.front().getArgument(0), "t");
+}
+
+LogicalResult TimeLoopOp::verifyRegions() {
+  if (int64_t(getSteps()) < 1)
+    return emitOpError() << "expects at least 1 step, but got "
+                         << int64_t(getSteps());
+  Block &body = getBody().front();
+  size_t numCarried = getInits().size();
+  if (body.getNumArguments() != numCarried + 1 ||
+      !body.getArgument(0).getType().isIndex())
+    return emitOpError() << "expects the body to take the step (index) and "
+                         << numCarried << " carried value(s), but it takes "
+                         << body.getNumArguments() << " argument(s)";
+  for (auto [i, init, arg] :
+       llvm::enumerate(getInits(), body.getArguments().drop_front()))
+    if (init.getType() != arg.getType())
+      return emitOpError() << "expects carried value #" << i << " to be "
+                           << init.getType() << " in the body, but it is "
+                           << arg.getType();
+  auto yield = dyn_cast<YieldOp>(body.getTerminator());
+  if (!yield)
+    return emitOpError() << "expects its body to end with credo.yield";
+  if (yield.getCarried().size() != numCarried)
+    return yield.emitOpError()
+           << "yields " << yield.getCarried().size()
+           << " carried value(s), but the loop carries " << numCarried;
+  for (auto [i, init, next] : llvm::enumerate(getInits(), yield.getCarried()))
+    if (init.getType() != next.getType())
+      return yield.emitOpError()
+             << "yields " << next.getType() << " as carried value #" << i
+             << ", which the loop carries as " << init.getType();
+  size_t numRecorded = yield.getRecorded().size();
+  if (getNumResults() != numCarried + numRecorded)
+    return emitOpError() << "expects " << numCarried + numRecorded
+                         << " results (" << numCarried << " carried, "
+                         << numRecorded << " recorded), but has "
+                         << getNumResults();
+  for (auto [i, init, result] : llvm::enumerate(getInits(), getFinals()))
+    if (init.getType() != result.getType())
+      return emitOpError() << "expects result #" << i << " to be "
+                           << init.getType() << ", but it is "
+                           << result.getType();
+  for (auto [i, rec, result] :
+       llvm::enumerate(yield.getRecorded(), getRecords())) {
+    auto type = cast<RankedTensorType>(rec.getType());
+    SmallVector<int64_t> shape = {int64_t(getSteps())};
+    llvm::append_range(shape, type.getShape());
+    auto expected = RankedTensorType::get(shape, type.getElementType());
+    if (result.getType() != expected)
+      return emitOpError() << "expects recorded result #" << i << " to be "
+                           << expected << " (" << getSteps() << " steps of "
+                           << type << "), but it is " << result.getType();
+  }
+  return success();
+}
+
+LogicalResult TimeSliceOp::inferReturnTypes(MLIRContext *,
+                                            std::optional<Location> loc,
+                                            Adaptor adaptor,
+                                            SmallVectorImpl<Type> &results) {
+  StringRef op = getOperationName();
+  auto type = dyn_cast<RankedTensorType>(adaptor.getInput().getType());
+  if (!type || !type.hasStaticShape() || type.getRank() < 1)
+    return ShapeError(loc, op)
+           << "expects a statically shaped sequence of rank >= 1, but got "
+           << adaptor.getInput().getType();
+  int64_t axis = adaptor.getAxisAttr() ? adaptor.getAxisAttr().getInt() : 0;
+  if (axis < 0 || axis >= type.getRank())
+    return ShapeError(loc, op) << "expects 'axis' in [0, " << type.getRank()
+                               << "), but got " << axis;
+  SmallVector<int64_t> shape(type.getShape());
+  shape.erase(shape.begin() + axis);
+  results.push_back(RankedTensorType::get(shape, type.getElementType()));
+  return success();
+}
+
+LogicalResult TimeSliceOp::verify() {
+  auto arg = dyn_cast<BlockArgument>(getStep());
+  auto loop =
+      arg ? dyn_cast<TimeLoopOp>(arg.getOwner()->getParentOp()) : TimeLoopOp();
+  if (!loop || arg.getArgNumber() != 0)
+    return emitOpError() << "expects the step of an enclosing credo.time_loop";
+  int64_t extent = getInput().getType().getDimSize(getAxis());
+  if (extent != int64_t(loop.getSteps()))
+    return emitOpError() << "expects the sequence to have " << loop.getSteps()
+                         << " steps along axis " << getAxis()
+                         << " (the loop's), but it has " << extent;
+  return success();
+}
+
+LogicalResult StopGradientOp::inferReturnTypes(MLIRContext *,
+                                               std::optional<Location>,
+                                               Adaptor adaptor,
+                                               SmallVectorImpl<Type> &results) {
+  results.push_back(adaptor.getInput().getType());
+  return success();
+}
+
+//===----------------------------------------------------------------------===//
 // Custom assembly directives
 //===----------------------------------------------------------------------===//
 

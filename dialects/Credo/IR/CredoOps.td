@@ -17,5 +17,6 @@ include "Credo/IR/CredoLossOps.td"
 include "Credo/IR/CredoGradientOps.td"
 include "Credo/IR/CredoOptimizerOps.td"
 include "Credo/IR/CredoKernelOps.td"
+include "Credo/IR/CredoTimeOps.td"
 
 #endif // CREDO_OPS_TD

@@ -24,7 +24,7 @@ class ModuleOp;
 namespace mlir::credo {
 
 /// The newest graph format version this build reads.
-constexpr int64_t kGraphFormatVersion = 1;
+constexpr int64_t kGraphFormatVersion = 2;
 
 struct ImportOptions {
   /// The size substituted for the symbolic "batch" dimension. When unset, the

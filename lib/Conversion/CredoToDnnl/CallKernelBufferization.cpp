@@ -18,6 +18,7 @@
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/LLVMIR/LLVMDialect.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
+#include "mlir/Dialect/MemRef/Utils/MemRefUtils.h"
 #include "mlir/IR/DialectRegistry.h"
 
 using namespace mlir;
@@ -28,9 +29,21 @@ namespace {
 
 /// The address of `buffer`'s first element as an !llvm.ptr. Kernels take
 /// bare pointers whatever the shape, so one declaration serves all shapes.
+/// A contiguous view with an offset (one step of a time-major sequence)
+/// adds the offset.
 Value bufferAddress(RewriterBase &rewriter, Location loc, Value buffer) {
   Value index =
       rewriter.create<memref::ExtractAlignedPointerAsIndexOp>(loc, buffer);
+  auto type = cast<MemRefType>(buffer.getType());
+  if (!type.getLayout().isIdentity()) {
+    auto metadata =
+        rewriter.create<memref::ExtractStridedMetadataOp>(loc, buffer);
+    Value bytes = rewriter.create<arith::MulIOp>(
+        loc, metadata.getOffset(),
+        rewriter.create<arith::ConstantIndexOp>(
+            loc, type.getElementTypeBitWidth() / 8));
+    index = rewriter.create<arith::AddIOp>(loc, index, bytes);
+  }
   Value i64 =
       rewriter.create<arith::IndexCastOp>(loc, rewriter.getI64Type(), index);
   return rewriter.create<LLVM::IntToPtrOp>(
@@ -49,9 +62,23 @@ struct CallKernelBufferization
       FailureOr<Value> buffer = getBuffer(rewriter, operand.get(), options);
       if (failed(buffer))
         return failure();
-      if (!cast<MemRefType>(buffer->getType()).getLayout().isIdentity())
-        return op->emitError("credo.call_kernel needs identity-layout buffers "
-                             "(bufferize with identity-layout-map)");
+      auto type = cast<MemRefType>(buffer->getType());
+      if (!type.getLayout().isIdentity() &&
+          !memref::isStaticShapeAndContiguousRowMajor(type)) {
+        // A strided view (one step of a batch-major sequence): kernels
+        // read dense rows, so an input is copied into a dense buffer.
+        if (call.isDpsInit(&operand))
+          return op->emitError("credo.call_kernel writes a dense buffer, "
+                               "but its output is the strided view ")
+                 << type;
+        auto dense = MemRefType::get(type.getShape(), type.getElementType());
+        FailureOr<Value> copy =
+            options.createAlloc(rewriter, loc, dense, ValueRange{});
+        if (failed(copy) ||
+            failed(options.createMemCpy(rewriter, loc, *buffer, *copy)))
+          return failure();
+        buffer = copy;
+      }
       if (call.isDpsInit(&operand))
         outBuffers.push_back(*buffer);
       args.push_back(bufferAddress(rewriter, loc, *buffer));

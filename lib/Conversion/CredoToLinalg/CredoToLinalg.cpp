@@ -33,6 +33,7 @@ void mlir::credo::populateCredoToLinalgPatterns(RewritePatternSet &patterns) {
   populateOptimizerToLinalgPatterns(patterns);
   populatePoolConvGradToLinalgPatterns(patterns);
   populateStatefulOptimizerToLinalgPatterns(patterns);
+  populateTimeToLinalgPatterns(patterns);
 }
 
 namespace {

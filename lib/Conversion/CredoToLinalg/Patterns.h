@@ -19,6 +19,7 @@ void populateLossToLinalgPatterns(mlir::RewritePatternSet &patterns);
 void populateGradientToLinalgPatterns(mlir::RewritePatternSet &patterns);
 void populateOptimizerToLinalgPatterns(mlir::RewritePatternSet &patterns);
 void populatePoolConvGradToLinalgPatterns(mlir::RewritePatternSet &patterns);
+void populateTimeToLinalgPatterns(mlir::RewritePatternSet &patterns);
 void populateStatefulOptimizerToLinalgPatterns(
     mlir::RewritePatternSet &patterns);
 } // namespace mlir::credo

@@ -1,0 +1,132 @@
+//===- TimeOps.cpp - Time loops and step slices → scf and tensor -*- C++
+//-*-===//
+//
+// credo.time_loop becomes one scf.for over the steps whose iteration
+// arguments are the carried values and one [steps, …] tensor per recorded
+// value (each step inserts its slice); the body moves into the loop
+// unchanged, so its credo ops lower like any other. The next carried values
+// are copied into the carried buffers (linalg.copy), so bufferization
+// updates the state in place and no allocation escapes a step. credo.time_slice
+// is a rank-reducing tensor.extract_slice; credo.stop_gradient is its operand.
+//
+//===----------------------------------------------------------------------===//
+
+#include "Patterns.h"
+
+#include "Credo/IR/CredoOps.h"
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
+#include "mlir/IR/PatternMatch.h"
+
+using namespace mlir;
+
+namespace {
+
+/// Offsets, sizes and strides of step `t` along `axis` of `type`.
+void stepSlice(OpBuilder &b, RankedTensorType type, int64_t axis, Value t,
+               SmallVectorImpl<OpFoldResult> &offsets,
+               SmallVectorImpl<OpFoldResult> &sizes,
+               SmallVectorImpl<OpFoldResult> &strides) {
+  for (int64_t d = 0; d < type.getRank(); ++d) {
+    offsets.push_back(d == axis ? OpFoldResult(t) : b.getIndexAttr(0));
+    sizes.push_back(b.getIndexAttr(d == axis ? 1 : type.getDimSize(d)));
+    strides.push_back(b.getIndexAttr(1));
+  }
+}
+
+struct TimeLoopLowering : OpRewritePattern<mlir::credo::TimeLoopOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(mlir::credo::TimeLoopOp op,
+                                PatternRewriter &rewriter) const override {
+    Location loc = op.getLoc();
+    int64_t steps = int64_t(op.getSteps());
+    size_t numCarried = op.getInits().size();
+    SmallVector<Value> iterArgs(op.getInits());
+    for (Value record : op.getRecords()) {
+      auto type = cast<RankedTensorType>(record.getType());
+      iterArgs.push_back(rewriter.create<tensor::EmptyOp>(
+          loc, type.getShape(), type.getElementType()));
+    }
+    Value lb = rewriter.create<arith::ConstantIndexOp>(loc, 0);
+    Value ub = rewriter.create<arith::ConstantIndexOp>(loc, steps);
+    Value one = rewriter.create<arith::ConstantIndexOp>(loc, 1);
+    auto loop = rewriter.create<scf::ForOp>(loc, lb, ub, one, iterArgs);
+    Block *body = loop.getBody();
+    rewriter.setInsertionPointToStart(body);
+    Value t = loop.getInductionVar();
+    if (op.getReverse()) // t = steps − 1 − i
+      t = rewriter.create<arith::SubIOp>(
+          loc, rewriter.create<arith::ConstantIndexOp>(loc, steps - 1), t);
+    SmallVector<Value> blockArgs = {t};
+    for (size_t i = 0; i < numCarried; ++i)
+      blockArgs.push_back(loop.getRegionIterArg(i));
+    mlir::credo::YieldOp yield = op.getYield();
+    rewriter.inlineBlockBefore(&op.getBody().front(), body, body->end(),
+                               blockArgs);
+
+    // The yield becomes: insert each recorded value at step t, then yield.
+    rewriter.setInsertionPoint(yield);
+    // Each next carried value is copied into the step's own carried buffer,
+    // so that the loop updates its state in place (no buffer escapes a
+    // step). Copies that read another carried value come first, deepest
+    // first, so a delay line shifts before its head is overwritten.
+    SmallVector<Value> next(yield.getCarried());
+    auto isCarriedArg = [&](Value v) {
+      auto arg = dyn_cast<BlockArgument>(v);
+      return arg && arg.getOwner() == body && arg.getArgNumber() > 0;
+    };
+    for (bool fromCarried : {true, false})
+      for (size_t i = numCarried; i-- > 0;) {
+        if (isCarriedArg(next[i]) != fromCarried)
+          continue;
+        next[i] = rewriter
+                      .create<linalg::CopyOp>(yield.getLoc(), next[i],
+                                              loop.getRegionIterArg(i))
+                      .getResult(0);
+      }
+    for (auto [i, value] : llvm::enumerate(yield.getRecorded())) {
+      Value buffer = loop.getRegionIterArg(numCarried + i);
+      auto type = cast<RankedTensorType>(buffer.getType());
+      SmallVector<OpFoldResult> offsets, sizes, strides;
+      stepSlice(rewriter, type, 0, t, offsets, sizes, strides);
+      next.push_back(rewriter.create<tensor::InsertSliceOp>(
+          yield.getLoc(), value, buffer, offsets, sizes, strides));
+    }
+    rewriter.replaceOpWithNewOp<scf::YieldOp>(yield, next);
+    rewriter.replaceOp(op, loop.getResults());
+    return success();
+  }
+};
+
+struct TimeSliceLowering : OpRewritePattern<mlir::credo::TimeSliceOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(mlir::credo::TimeSliceOp op,
+                                PatternRewriter &rewriter) const override {
+    auto type = cast<RankedTensorType>(op.getInput().getType());
+    SmallVector<OpFoldResult> offsets, sizes, strides;
+    stepSlice(rewriter, type, int64_t(op.getAxis()), op.getStep(), offsets,
+              sizes, strides);
+    rewriter.replaceOpWithNewOp<tensor::ExtractSliceOp>(
+        op, cast<RankedTensorType>(op.getType()), op.getInput(), offsets, sizes,
+        strides);
+    return success();
+  }
+};
+
+struct StopGradientLowering : OpRewritePattern<mlir::credo::StopGradientOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(mlir::credo::StopGradientOp op,
+                                PatternRewriter &rewriter) const override {
+    rewriter.replaceOp(op, op.getInput());
+    return success();
+  }
+};
+
+} // namespace
+
+void mlir::credo::populateTimeToLinalgPatterns(RewritePatternSet &patterns) {
+  patterns.add<TimeLoopLowering, TimeSliceLowering, StopGradientLowering>(
+      patterns.getContext());
+}
