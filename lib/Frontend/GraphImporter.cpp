@@ -311,6 +311,7 @@ private:
     size_t node = 0;              ///< Node: the node; Loop*: the loop
     std::string member;           ///< Loop*: the body node read
     int scope = -1;               ///< the time loop the reading node is in
+    std::string reader;           ///< the reading node
     const json *object = nullptr; ///< the input object, if one
   };
   struct NodeInfo {
@@ -723,6 +724,14 @@ void Importer::resolveRef(Ref &r, int scope, StringRef node) {
            "'" + quoteForMessage(r.name) +
                "' is only readable after the loop, outside it",
            node);
+    if (r.delay)
+      fail(r.pointer,
+           "'" + quoteForMessage(r.name) +
+               "' is a result of a finished loop; a delayed read needs a "
+               "node of the same time loop",
+           node);
+    if (r.timeAxis >= 0 && scope < 0)
+      fail(r.pointer, "'time_axis' reads belong inside a time loop", node);
     r.kind = suffix.empty() ? Ref::LoopFinal : Ref::LoopRecord;
     r.node = loop;
     r.member = member.str();
@@ -909,6 +918,7 @@ void Importer::resolveAll(const json &root) {
   for (size_t i = 0; i < nodes.size(); ++i)
     for (size_t k = 0, e = nodes[i].inputs.size(); k < e; ++k) {
       nodes[i].inputs[k].scope = nodes[i].parent;
+      nodes[i].inputs[k].reader = nodes[i].name;
       resolveRef(nodes[i].inputs[k], nodes[i].parent, nodes[i].name);
     }
   // Loop results named by the outputs are computed by their loops.
@@ -935,19 +945,13 @@ void Importer::resolveAll(const json &root) {
 }
 
 Value Importer::refValue(const Ref &r) {
-  switch (r.kind) {
-  case Ref::LoopFinal:
-    return loopResults.lookup(r.name);
-  case Ref::LoopRecord:
-    return loopResults.lookup(r.name);
-  default:
-    break;
-  }
   if (r.delay) {
     LoopPlan &plan = loops[size_t(r.scope)];
     return plan.slots.at({r.name, r.delay});
   }
-  Value v = valueOf(r.name);
+  Value v = r.kind == Ref::LoopFinal || r.kind == Ref::LoopRecord
+                ? loopResults.lookup(r.name)
+                : valueOf(r.name);
   if (r.timeAxis < 0)
     return v;
   const NodeInfo &loop = nodes[size_t(r.scope)];
@@ -961,14 +965,14 @@ Value Importer::refValue(const Ref &r) {
     fail(ptr,
          "'" + r.name + "' has rank " + std::to_string(type.getRank()) +
              ", so it has no axis " + std::to_string(r.timeAxis),
-         loop.name);
+         r.reader);
   if (type.getDimSize(r.timeAxis) != loop.steps)
     fail(ptr,
          "'" + r.name + "' has " + std::to_string(type.getDimSize(r.timeAxis)) +
              " entries along " + "axis " + std::to_string(r.timeAxis) +
              ", but time loop '" + loop.name + "' has " +
              std::to_string(loop.steps) + " steps",
-         loop.name);
+         r.reader);
   SmallVector<int64_t> shape(type.getShape());
   shape.erase(shape.begin() + r.timeAxis);
   OperationState state(nodeLoc(r.name, r.pointer),
@@ -1288,10 +1292,13 @@ void Importer::importTraining(const json &root) {
 
   std::string loss = getString(member(t, ptr, "loss"), child("loss"));
   auto lossIt = values.find(loss);
-  if (lossIt == values.end() || names.find(loss)->second.kind != Entity::Node ||
-      nodes[names.find(loss)->second.index].parent >= 0)
+  if (lossIt == values.end() || names.find(loss)->second.kind != Entity::Node)
     fail(child("loss"),
          "loss '" + quoteForMessage(loss) + "' is not a node of the graph");
+  if (int loop = nodes[names.find(loss)->second.index].parent; loop >= 0)
+    fail(child("loss"), "loss '" + loss + "' is a node inside time loop '" +
+                            nodes[loop].name +
+                            "'; the loss is a scalar node outside time loops");
   auto lossType = cast<RankedTensorType>(lossIt->second.getType());
   if (lossType.getRank() != 0)
     fail(child("loss"), "loss '" + quoteForMessage(loss) +

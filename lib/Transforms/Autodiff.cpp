@@ -5,6 +5,12 @@
 // input), asking each op's DifferentiableOpInterface for operand gradients
 // and summing the gradients of values used more than once.
 //
+// A credo.time_loop is differentiated by backpropagation through time: the
+// forward loop also records the carried state entering each step, and a
+// reverse loop recomputes each step from its recorded state and sweeps it
+// backwards (the same sweep, nested), carrying the state's gradient and
+// summing the gradients of the values the body reads from outside.
+//
 //===----------------------------------------------------------------------===//
 
 #include "credo/Transforms/Passes.h"
@@ -18,7 +24,9 @@
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/IR/Builders.h"
 #include "mlir/IR/IRMapping.h"
+#include "mlir/Transforms/RegionUtils.h"
 #include "llvm/ADT/DenseSet.h"
+#include "llvm/ADT/SetVector.h"
 
 namespace mlir::credo {
 #define GEN_PASS_DEF_CREDOAUTODIFF
@@ -27,6 +35,297 @@ namespace mlir::credo {
 
 using namespace mlir;
 using namespace mlir::credo;
+
+namespace {
+
+/// Zeros of a tensor type.
+Value zerosOf(OpBuilder &b, Location loc, Type type) {
+  auto t = cast<RankedTensorType>(type);
+  Attribute zero = isa<FloatType>(t.getElementType())
+                       ? Attribute(b.getFloatAttr(t.getElementType(), 0.0))
+                       : Attribute(b.getIntegerAttr(t.getElementType(), 0));
+  return b.create<arith::ConstantOp>(loc, DenseElementsAttr::get(t, zero));
+}
+
+bool isFloatTensor(Value v) {
+  auto t = dyn_cast<RankedTensorType>(v.getType());
+  return t && isa<FloatType>(t.getElementType());
+}
+
+/// Values defined outside `loop` that its body reads.
+SmallVector<Value> capturedValues(TimeLoopOp loop) {
+  llvm::SetVector<Value> captured;
+  getUsedValuesDefinedAbove(loop.getBody(), captured);
+  return SmallVector<Value>(captured.begin(), captured.end());
+}
+
+/// Marks the results of `ops` that depend on an active value: an active
+/// operand, a parameter read, or (for a time loop) an active value its body
+/// reads. stop_gradient results never are.
+void propagateActivity(ArrayRef<Operation *> ops,
+                       llvm::DenseSet<Value> &active) {
+  for (Operation *op : ops) {
+    if (isa<StopGradientOp>(op))
+      continue;
+    bool isActive = isa<GetParamOp>(op) ||
+                    llvm::any_of(op->getOperands(),
+                                 [&](Value v) { return active.contains(v); });
+    if (auto loop = dyn_cast<TimeLoopOp>(op); loop && !isActive)
+      isActive = llvm::any_of(capturedValues(loop),
+                              [&](Value v) { return active.contains(v); });
+    if (isActive)
+      for (Value r : op->getResults())
+        active.insert(r);
+  }
+}
+
+/// The reverse sweep over ops of one block, in reverse order.
+class Sweep {
+public:
+  Sweep(OpBuilder &builder, llvm::DenseSet<Value> active)
+      : b(builder), active(std::move(active)) {}
+
+  void accumulate(Value v, Value g, Location loc) {
+    auto [it, inserted] = gradOf.try_emplace(v, g);
+    if (!inserted)
+      it->second = b.create<AddOp>(loc, ValueRange{it->second, g},
+                                   ArrayRef<NamedAttribute>{});
+  }
+
+  LogicalResult run(ArrayRef<Operation *> ops) {
+    for (Operation *op : llvm::reverse(ops)) {
+      // One gradient per result; an op none reaches has nothing to pass on.
+      SmallVector<Value> resultGrads;
+      for (Value r : op->getResults())
+        resultGrads.push_back(gradOf.lookup(r));
+      if (llvm::all_of(resultGrads, [](Value g) { return !g; }))
+        continue;
+      if (isa<StopGradientOp>(op))
+        continue;
+      if (auto loop = dyn_cast<TimeLoopOp>(op)) {
+        if (!active.contains(op->getResult(0)))
+          continue;
+        if (failed(differentiateLoop(loop, resultGrads)))
+          return failure();
+        continue;
+      }
+      if (auto slice = dyn_cast<TimeSliceOp>(op)) {
+        if (active.contains(slice.getInput()))
+          sliceGrads.push_back({slice.getInput(), int64_t(slice.getAxis()),
+                                resultGrads[0], slice.getLoc()});
+        continue;
+      }
+      SmallVector<bool> needed;
+      for (Value v : op->getOperands())
+        needed.push_back(active.contains(v));
+      if (!llvm::is_contained(needed, true))
+        continue;
+      auto rule = dyn_cast<DifferentiableOpInterface>(op);
+      if (!rule)
+        return op->emitError()
+               << "'" << op->getName()
+               << "' has no gradient rule, so credo-autodiff cannot "
+                  "differentiate through it";
+      SmallVector<Value> operandGrads;
+      if (failed(rule.buildGradients(b, resultGrads, needed, operandGrads)))
+        return failure();
+      for (auto [operand, g] : llvm::zip(op->getOperands(), operandGrads))
+        if (g)
+          accumulate(operand, g, op->getLoc());
+    }
+    return success();
+  }
+
+  llvm::DenseMap<Value, Value> gradOf;
+  /// Gradients of one step of a sequence read from outside a loop body.
+  struct SliceGrad {
+    Value source;
+    int64_t axis;
+    Value grad;
+    Location loc;
+  };
+  SmallVector<SliceGrad> sliceGrads;
+
+private:
+  LogicalResult differentiateLoop(TimeLoopOp loop, ArrayRef<Value> resultGrads);
+
+  OpBuilder &b;
+  llvm::DenseSet<Value> active;
+};
+
+LogicalResult Sweep::differentiateLoop(TimeLoopOp loop,
+                                       ArrayRef<Value> resultGrads) {
+  Location loc = loop.getLoc();
+  MLIRContext *ctx = loop.getContext();
+  int64_t steps = int64_t(loop.getSteps());
+  size_t numCarried = loop.getInits().size();
+  size_t numRecords = loop.getRecords().size();
+  SmallVector<Value> captured = capturedValues(loop);
+
+  // Which carried values depend on an active value: a fixpoint over steps.
+  SmallVector<bool> activeCarried;
+  for (Value init : loop.getInits())
+    activeCarried.push_back(active.contains(init) && isFloatTensor(init));
+  SmallVector<Operation *> bodyOps;
+  for (Operation &op : loop.getBody().front().without_terminator())
+    bodyOps.push_back(&op);
+  for (bool changed = true; changed;) {
+    changed = false;
+    llvm::DenseSet<Value> inBody = active;
+    for (size_t i = 0; i < numCarried; ++i)
+      if (activeCarried[i])
+        inBody.insert(loop.getCarried()[i]);
+    propagateActivity(bodyOps, inBody);
+    for (size_t i = 0; i < numCarried; ++i)
+      if (!activeCarried[i] && isFloatTensor(loop.getInits()[i]) &&
+          inBody.contains(loop.getYield().getCarried()[i]))
+        activeCarried[i] = changed = true;
+  }
+
+  // The forward loop also records the state entering each step.
+  OpBuilder fb(loop);
+  YieldOp fyield = loop.getYield();
+  SmallVector<Type> types(loop->getResultTypes());
+  for (Value arg : loop.getCarried()) {
+    auto t = cast<RankedTensorType>(arg.getType());
+    SmallVector<int64_t> shape = {steps};
+    llvm::append_range(shape, t.getShape());
+    types.push_back(RankedTensorType::get(shape, t.getElementType()));
+  }
+  fyield.getRecordedMutable().append(ValueRange(loop.getCarried()));
+  OperationState state(loc, TimeLoopOp::getOperationName());
+  state.addOperands(loop.getInits());
+  state.addAttributes(loop->getAttrs());
+  state.addTypes(types);
+  state.addRegion();
+  auto forward = cast<TimeLoopOp>(fb.create(state));
+  forward.getBody().takeBody(loop.getBody());
+  loop->replaceAllUsesWith(
+      forward->getResults().take_front(loop->getNumResults()));
+  for (Value r : forward->getResults())
+    active.insert(r);
+  loop.erase();
+  ValueRange states = forward->getResults().take_back(numCarried);
+
+  // The reverse loop's body: step t recomputed from its recorded state,
+  // then swept backwards.
+  auto *body = new Block();
+  Value t = body->addArgument(IndexType::get(ctx), loc);
+  SmallVector<Value> adjoint(numCarried);
+  for (size_t i = 0; i < numCarried; ++i)
+    if (activeCarried[i])
+      adjoint[i] = body->addArgument(forward.getInits()[i].getType(), loc);
+  OpBuilder rb(ctx);
+  rb.setInsertionPointToEnd(body);
+  auto sliceAt = [&](Value sequence, Location l) -> Value {
+    auto type = cast<RankedTensorType>(sequence.getType());
+    return rb.create<TimeSliceOp>(
+        l,
+        RankedTensorType::get(type.getShape().drop_front(),
+                              type.getElementType()),
+        sequence, t, rb.getI64IntegerAttr(0));
+  };
+  IRMapping map;
+  map.map(forward.getStep(), t);
+  SmallVector<Value> stateAt;
+  llvm::DenseSet<Value> innerActive = active;
+  for (size_t i = 0; i < numCarried; ++i) {
+    stateAt.push_back(sliceAt(states[i], loc));
+    map.map(forward.getCarried()[i], stateAt[i]);
+    if (activeCarried[i])
+      innerActive.insert(stateAt[i]);
+  }
+  SmallVector<Operation *> cloned;
+  for (Operation &op : forward.getBody().front().without_terminator())
+    cloned.push_back(rb.clone(op, map));
+  propagateActivity(cloned, innerActive);
+  Sweep inner(rb, std::move(innerActive));
+  YieldOp yield = forward.getYield();
+  for (size_t i = 0; i < numCarried; ++i)
+    if (activeCarried[i])
+      inner.accumulate(map.lookupOrDefault(yield.getCarried()[i]), adjoint[i],
+                       loc);
+  for (size_t j = 0; j < numRecords; ++j)
+    if (Value g = resultGrads[numCarried + j])
+      inner.accumulate(map.lookupOrDefault(yield.getRecorded()[j]),
+                       sliceAt(g, loc), loc);
+  if (failed(inner.run(cloned))) {
+    delete body;
+    return failure();
+  }
+  SmallVector<Value> next, recorded;
+  for (size_t i = 0; i < numCarried; ++i)
+    if (activeCarried[i]) {
+      Value g = inner.gradOf.lookup(stateAt[i]);
+      next.push_back(g ? g : zerosOf(rb, loc, adjoint[i].getType()));
+    }
+  // A running sum for each outer value the step's sweep reached.
+  SmallVector<Value> sums;
+  for (Value c : captured)
+    if (Value g = inner.gradOf.lookup(c); g && active.contains(c)) {
+      sums.push_back(c);
+      Value sum = body->addArgument(c.getType(), loc);
+      next.push_back(
+          rb.create<AddOp>(loc, ValueRange{sum, g}, ArrayRef<NamedAttribute>{})
+              .getResult());
+    }
+  for (const SliceGrad &sg : inner.sliceGrads) {
+    if (sg.axis != 0) {
+      delete body;
+      return emitError(sg.loc)
+             << "credo-autodiff: the gradient of a sequence read along axis "
+             << sg.axis
+             << " (time_axis) is not supported yet; read a time-major "
+                "sequence (time_axis 0) to differentiate with respect to it";
+    }
+    recorded.push_back(sg.grad);
+  }
+  rb.create<YieldOp>(loc, next, recorded);
+
+  // The reverse loop: t = steps − 1, …, 0.
+  SmallVector<Value> inits;
+  SmallVector<Type> resultTypes;
+  for (size_t i = 0; i < numCarried; ++i)
+    if (activeCarried[i]) {
+      Value g = resultGrads[i];
+      inits.push_back(g ? g : zerosOf(b, loc, adjoint[i].getType()));
+      resultTypes.push_back(adjoint[i].getType());
+    }
+  for (Value c : sums) {
+    inits.push_back(zerosOf(b, loc, c.getType()));
+    resultTypes.push_back(c.getType());
+  }
+  for (Value r : recorded) {
+    auto type = cast<RankedTensorType>(r.getType());
+    SmallVector<int64_t> shape = {steps};
+    llvm::append_range(shape, type.getShape());
+    resultTypes.push_back(RankedTensorType::get(shape, type.getElementType()));
+  }
+  OperationState rstate(loc, TimeLoopOp::getOperationName());
+  rstate.addOperands(inits);
+  rstate.addAttribute("steps", b.getI64IntegerAttr(steps));
+  rstate.addAttribute("reverse", UnitAttr::get(ctx));
+  rstate.addTypes(resultTypes);
+  rstate.addRegion()->push_back(body);
+  Operation *reverse = b.create(rstate);
+
+  // Gradients of what the loop read: initial state, outer values, sequences.
+  size_t k = 0;
+  for (size_t i = 0; i < numCarried; ++i)
+    if (activeCarried[i]) {
+      Value init = forward.getInits()[i];
+      if (active.contains(init))
+        accumulate(init, reverse->getResult(k), loc);
+      ++k;
+    }
+  for (Value c : sums)
+    accumulate(c, reverse->getResult(k++), loc);
+  for (const SliceGrad &sg : inner.sliceGrads)
+    accumulate(sg.source, reverse->getResult(k++), sg.loc);
+  return success();
+}
+
+} // namespace
 
 namespace {
 
@@ -108,65 +407,26 @@ struct Autodiff : public mlir::credo::impl::CredoAutodiffBase<Autodiff> {
       wrtInputValues.push_back(grads.getArgument(*index));
       active.insert(grads.getArgument(*index));
     }
-    for (Operation &op : body) {
-      if (isa<GetParamOp>(op) || llvm::any_of(op.getOperands(), [&](Value v) {
-            return active.contains(v);
-          }))
-        for (Value r : op.getResults())
-          active.insert(r);
-      if (&op == lossOp)
-        break;
-    }
-
-    // The reverse sweep, inserted before the old return.
-    builder.setInsertionPoint(body.getTerminator());
-    llvm::DenseMap<Value, Value> gradOf;
-    gradOf[lossValue] = builder.create<arith::ConstantOp>(
-        lossOp->getLoc(),
-        DenseElementsAttr::get(
-            lossType, builder.getFloatAttr(lossType.getElementType(), 1.0)));
-    auto accumulate = [&](Value v, Value g, Location loc) {
-      auto [it, inserted] = gradOf.try_emplace(v, g);
-      if (!inserted)
-        it->second = builder.create<AddOp>(loc, ValueRange{it->second, g},
-                                           ArrayRef<NamedAttribute>{});
-    };
     SmallVector<Operation *> ops;
     for (Operation &op : body) {
       ops.push_back(&op);
       if (&op == lossOp)
         break;
     }
-    for (Operation *op : llvm::reverse(ops)) {
-      // One gradient per result; an op none reaches has nothing to pass on.
-      SmallVector<Value> resultGrads;
-      for (Value r : op->getResults())
-        resultGrads.push_back(gradOf.lookup(r));
-      if (llvm::all_of(resultGrads, [](Value g) { return !g; }))
-        continue;
-      SmallVector<bool> needed;
-      for (Value v : op->getOperands())
-        needed.push_back(active.contains(v));
-      if (!llvm::is_contained(needed, true))
-        continue;
-      auto rule = dyn_cast<DifferentiableOpInterface>(op);
-      if (!rule) {
-        op->emitError() << "'" << op->getName()
-                        << "' has no gradient rule, so credo-autodiff cannot "
-                           "differentiate through it";
-        grads.erase();
-        return signalPassFailure();
-      }
-      SmallVector<Value> operandGrads;
-      if (failed(rule.buildGradients(builder, resultGrads, needed,
-                                     operandGrads))) {
-        grads.erase();
-        return signalPassFailure();
-      }
-      for (auto [operand, g] : llvm::zip(op->getOperands(), operandGrads))
-        if (g)
-          accumulate(operand, g, op->getLoc());
+    propagateActivity(ops, active);
+
+    // The reverse sweep, inserted before the old return.
+    builder.setInsertionPoint(body.getTerminator());
+    Sweep sweep(builder, std::move(active));
+    sweep.gradOf[lossValue] = builder.create<arith::ConstantOp>(
+        lossOp->getLoc(),
+        DenseElementsAttr::get(
+            lossType, builder.getFloatAttr(lossType.getElementType(), 1.0)));
+    if (failed(sweep.run(ops))) {
+      grads.erase();
+      return signalPassFailure();
     }
+    llvm::DenseMap<Value, Value> &gradOf = sweep.gradOf;
 
     // Results: the loss, each parameter's gradient (summed over its reads;
     // zeros if unused), then the requested inputs' gradients.

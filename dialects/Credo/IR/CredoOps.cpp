@@ -908,10 +908,14 @@ LogicalResult TimeSliceOp::verify() {
       arg ? dyn_cast<TimeLoopOp>(arg.getOwner()->getParentOp()) : TimeLoopOp();
   if (!loop || arg.getArgNumber() != 0)
     return emitOpError() << "expects the step of an enclosing credo.time_loop";
-  int64_t extent = getInput().getType().getDimSize(getAxis());
+  auto type = getInput().getType();
+  int64_t axis = int64_t(getAxis());
+  if (axis < 0 || axis >= type.getRank())
+    return success(); // reported by type inference
+  int64_t extent = type.getDimSize(axis);
   if (extent != int64_t(loop.getSteps()))
     return emitOpError() << "expects the sequence to have " << loop.getSteps()
-                         << " steps along axis " << getAxis()
+                         << " steps along axis " << axis
                          << " (the loop's), but it has " << extent;
   return success();
 }

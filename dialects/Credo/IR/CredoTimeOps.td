@@ -55,7 +55,7 @@ def Credo_TimeLoopOp : Credo_Op<"time_loop", [
   let assemblyFormat = [{
     `steps` $steps (`reverse` $reverse^)?
     (`iter_args` `(` $inits^ `:` type($inits) `)`)?
-    `->` `(` type($results) `)` $body attr-dict
+    (`->` `(` type($results)^ `)`)? $body attr-dict
   }];
   let hasRegionVerifier = 1;
   let extraClassDeclaration = [{

@@ -66,8 +66,18 @@ struct TimeLoopLowering : OpRewritePattern<mlir::credo::TimeLoopOp> {
     rewriter.inlineBlockBefore(&op.getBody().front(), body, body->end(),
                                blockArgs);
 
-    // The yield becomes: insert each recorded value at step t, then yield.
+    // The yield becomes: insert each recorded value at step t (first: a
+    // record may read the state entering the step), then update the state.
     rewriter.setInsertionPoint(yield);
+    SmallVector<Value> records;
+    for (auto [i, value] : llvm::enumerate(yield.getRecorded())) {
+      Value buffer = loop.getRegionIterArg(numCarried + i);
+      auto type = cast<RankedTensorType>(buffer.getType());
+      SmallVector<OpFoldResult> offsets, sizes, strides;
+      stepSlice(rewriter, type, 0, t, offsets, sizes, strides);
+      records.push_back(rewriter.create<tensor::InsertSliceOp>(
+          yield.getLoc(), value, buffer, offsets, sizes, strides));
+    }
     // Each next carried value is copied into the step's own carried buffer,
     // so that the loop updates its state in place (no buffer escapes a
     // step). Copies that read another carried value come first, deepest
@@ -86,14 +96,7 @@ struct TimeLoopLowering : OpRewritePattern<mlir::credo::TimeLoopOp> {
                                               loop.getRegionIterArg(i))
                       .getResult(0);
       }
-    for (auto [i, value] : llvm::enumerate(yield.getRecorded())) {
-      Value buffer = loop.getRegionIterArg(numCarried + i);
-      auto type = cast<RankedTensorType>(buffer.getType());
-      SmallVector<OpFoldResult> offsets, sizes, strides;
-      stepSlice(rewriter, type, 0, t, offsets, sizes, strides);
-      next.push_back(rewriter.create<tensor::InsertSliceOp>(
-          yield.getLoc(), value, buffer, offsets, sizes, strides));
-    }
+    llvm::append_range(next, records);
     rewriter.replaceOpWithNewOp<scf::YieldOp>(yield, next);
     rewriter.replaceOp(op, loop.getResults());
     return success();

@@ -1,4 +1,4 @@
-// RUN: credo-opt %s -split-input-file -verify-diagnostics
+// RUN: credo-opt %s -split-input-file -verify-diagnostics -allow-unregistered-dialect
 // One case per verifier branch of the credo dialect, each with its message.
 // Cases marked "OK" are positive controls: they must verify.
 
@@ -613,5 +613,185 @@ func.func @f(%w: tensor<4xf32>, %lr: tensor<f64>) {
 func.func @f(%w: tensor<4xf32>, %g: tensor<5xf32>, %lr: tensor<f32>) {
   // expected-error @+1 {{'credo.sgd_update' op expects operands of the same type, but got 'tensor<4xf32>' and 'tensor<5xf32>'}}
   %0 = credo.sgd_update %w, %g, %lr : tensor<4xf32>, tensor<5xf32>, tensor<f32>
+  return
+}
+
+// -----
+
+//===----------------------------------------------------------------------===//
+// credo.time_loop, credo.yield, credo.time_slice
+//===----------------------------------------------------------------------===//
+
+func.func @steps(%h: tensor<2xf32>) -> tensor<2xf32> {
+  // expected-error @+1 {{expects at least 1 step, but got 0}}
+  %r = credo.time_loop steps 0 iter_args(%h : tensor<2xf32>) -> (tensor<2xf32>) {
+  ^bb0(%t: index, %c: tensor<2xf32>):
+    credo.yield %c : tensor<2xf32>
+  }
+  return %r : tensor<2xf32>
+}
+
+// -----
+
+func.func @body_args(%h: tensor<2xf32>) -> tensor<2xf32> {
+  // expected-error @+1 {{expects the body to take the step (index) and 1 carried value(s), but it takes 1 argument(s)}}
+  %r = credo.time_loop steps 2 iter_args(%h : tensor<2xf32>) -> (tensor<2xf32>) {
+  ^bb0(%c: tensor<2xf32>):
+    credo.yield %c : tensor<2xf32>
+  }
+  return %r : tensor<2xf32>
+}
+
+// -----
+
+func.func @carried_arg_type(%h: tensor<2xf32>) -> tensor<2xf32> {
+  // expected-error @+1 {{expects carried value #0 to be 'tensor<2xf32>' in the body, but it is 'tensor<3xf32>'}}
+  %r = credo.time_loop steps 2 iter_args(%h : tensor<2xf32>) -> (tensor<2xf32>) {
+  ^bb0(%t: index, %c: tensor<3xf32>):
+    credo.yield %h : tensor<2xf32>
+  }
+  return %r : tensor<2xf32>
+}
+
+// -----
+
+func.func @yield_count(%h: tensor<2xf32>) -> tensor<2xf32> {
+  %r = credo.time_loop steps 2 iter_args(%h : tensor<2xf32>) -> (tensor<2xf32>) {
+  ^bb0(%t: index, %c: tensor<2xf32>):
+    // expected-error @+1 {{yields 2 carried value(s), but the loop carries 1}}
+    credo.yield %c, %c : tensor<2xf32>, tensor<2xf32>
+  }
+  return %r : tensor<2xf32>
+}
+
+// -----
+
+func.func @yield_type(%h: tensor<2xf32>, %g: tensor<2xf64>) -> tensor<2xf32> {
+  %r = credo.time_loop steps 2 iter_args(%h : tensor<2xf32>) -> (tensor<2xf32>) {
+  ^bb0(%t: index, %c: tensor<2xf32>):
+    // expected-error @+1 {{yields 'tensor<2xf64>' as carried value #0, which the loop carries as 'tensor<2xf32>'}}
+    credo.yield %g : tensor<2xf64>
+  }
+  return %r : tensor<2xf32>
+}
+
+// -----
+
+func.func @result_count(%h: tensor<2xf32>) -> tensor<2xf32> {
+  // expected-error @+1 {{expects 2 results (1 carried, 1 recorded), but has 1}}
+  %r = credo.time_loop steps 2 iter_args(%h : tensor<2xf32>) -> (tensor<2xf32>) {
+  ^bb0(%t: index, %c: tensor<2xf32>):
+    credo.yield %c : tensor<2xf32> record %c : tensor<2xf32>
+  }
+  return %r : tensor<2xf32>
+}
+
+// -----
+
+func.func @result_type(%h: tensor<2xf32>) -> tensor<3xf32> {
+  // expected-error @+1 {{expects result #0 to be 'tensor<2xf32>', but it is 'tensor<3xf32>'}}
+  %r = credo.time_loop steps 2 iter_args(%h : tensor<2xf32>) -> (tensor<3xf32>) {
+  ^bb0(%t: index, %c: tensor<2xf32>):
+    credo.yield %c : tensor<2xf32>
+  }
+  return %r : tensor<3xf32>
+}
+
+// -----
+
+func.func @record_type(%h: tensor<2xf32>) -> tensor<3x2xf32> {
+  // expected-error @+1 {{expects recorded result #0 to be 'tensor<2x2xf32>' (2 steps of 'tensor<2xf32>'), but it is 'tensor<3x2xf32>'}}
+  %r = credo.time_loop steps 2 -> (tensor<3x2xf32>) {
+  ^bb0(%t: index):
+    credo.yield record %h : tensor<2xf32>
+  }
+  return %r : tensor<3x2xf32>
+}
+
+// -----
+
+func.func @no_yield(%h: tensor<2xf32>) {
+  // expected-error @+1 {{expects its body to end with credo.yield}}
+  "credo.time_loop"() ({
+  ^bb0(%t: index):
+    "other.end"() : () -> ()
+  }) {steps = 2 : i64} : () -> ()
+  return
+}
+
+// -----
+
+func.func @yield_outside(%h: tensor<2xf32>) {
+  // expected-error @+1 {{expects parent op 'credo.time_loop'}}
+  credo.yield %h : tensor<2xf32>
+}
+
+// -----
+
+func.func @slice_step(%x: tensor<3x2xf32>, %i: index) -> tensor<2xf32> {
+  // expected-error @+1 {{expects the step of an enclosing credo.time_loop}}
+  %s = credo.time_slice %x[%i] : tensor<3x2xf32> -> tensor<2xf32>
+  return %s : tensor<2xf32>
+}
+
+// -----
+
+func.func @slice_extent(%x: tensor<3x2xf32>) {
+  credo.time_loop steps 2 {
+  ^bb0(%t: index):
+    // expected-error @+1 {{expects the sequence to have 2 steps along axis 0 (the loop's), but it has 3}}
+    %s = credo.time_slice %x[%t] : tensor<3x2xf32> -> tensor<2xf32>
+    credo.yield
+  }
+  return
+}
+
+// -----
+
+func.func @slice_axis(%x: tensor<3x2xf32>) {
+  credo.time_loop steps 3 {
+  ^bb0(%t: index):
+    // expected-error @+2 {{expects 'axis' in [0, 2), but got 2}}
+    // expected-error @+1 {{failed to infer returned types}}
+    %s = credo.time_slice %x[%t] {axis = 2 : i64} : tensor<3x2xf32> -> tensor<2xf32>
+    credo.yield
+  }
+  return
+}
+
+// -----
+
+func.func @slice_result(%x: tensor<3x2xf32>) {
+  credo.time_loop steps 3 {
+  ^bb0(%t: index):
+    // expected-error @+2 {{'credo.time_slice' op inferred type(s) 'tensor<2xf32>' are incompatible with return type(s) of operation 'tensor<3xf32>'}}
+    // expected-error @+1 {{failed to infer returned types}}
+    %s = credo.time_slice %x[%t] : tensor<3x2xf32> -> tensor<3xf32>
+    credo.yield
+  }
+  return
+}
+
+// -----
+
+func.func @slice_scalar(%x: tensor<f32>) {
+  credo.time_loop steps 3 {
+  ^bb0(%t: index):
+    // expected-error @+2 {{expects a statically shaped sequence of rank >= 1, but got 'tensor<f32>'}}
+    // expected-error @+1 {{failed to infer returned types}}
+    %s = credo.time_slice %x[%t] : tensor<f32> -> tensor<f32>
+    credo.yield
+  }
+  return
+}
+
+// -----
+
+// OK: a loop without carried values or results.
+func.func @empty_loop() {
+  credo.time_loop steps 1 {
+  ^bb0(%t: index):
+    credo.yield
+  }
   return
 }

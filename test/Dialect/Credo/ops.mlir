@@ -134,3 +134,38 @@ func.func @optimizer(%w: tensor<4x3xf32>, %g: tensor<4x3xf32>, %lr: tensor<f32>)
   %n = credo.sgd_update %w, %g, %lr {weight_decay = 1.0e-4 : f64} : tensor<4x3xf32>, tensor<4x3xf32>, tensor<f32>
   return %n : tensor<4x3xf32>
 }
+
+// CHECK-LABEL: func.func @time
+// CHECK: %[[L:.*]]:2 = credo.time_loop steps 3 iter_args(%{{.*}} : tensor<4x5xf32>) -> (tensor<4x5xf32>, tensor<3x4x5xf32>) {
+// CHECK-NEXT: ^bb0(%[[T:.*]]: index, %[[H:.*]]: tensor<4x5xf32>):
+// CHECK-NEXT: credo.time_slice %{{.*}}[%[[T]]] {axis = 1 : i64} : tensor<4x3x2xf32> -> tensor<4x2xf32>
+// CHECK: credo.yield %{{.*}} : tensor<4x5xf32> record %{{.*}} : tensor<4x5xf32>
+// CHECK: credo.time_loop steps 3 reverse iter_args(%{{.*}} : tensor<4x5xf32>) -> (tensor<4x5xf32>) {
+// CHECK: credo.time_slice %[[L]]#1[%{{.*}}] : tensor<3x4x5xf32> -> tensor<4x5xf32>
+// CHECK: credo.time_loop steps 2 {
+// CHECK-NEXT: ^bb0(%{{.*}}: index):
+// CHECK-NEXT: credo.yield
+// CHECK: credo.stop_gradient %{{.*}} : tensor<4x5xf32>
+func.func @time(%x: tensor<4x3x2xf32>, %wx: tensor<2x5xf32>, %wh: tensor<5x5xf32>, %h0: tensor<4x5xf32>) -> (tensor<4x5xf32>, tensor<3x4x5xf32>, tensor<4x5xf32>, tensor<4x5xf32>) {
+  %hT, %hs = credo.time_loop steps 3 iter_args(%h0 : tensor<4x5xf32>) -> (tensor<4x5xf32>, tensor<3x4x5xf32>) {
+  ^bb0(%t: index, %h: tensor<4x5xf32>):
+    %xt = credo.time_slice %x[%t] {axis = 1 : i64} : tensor<4x3x2xf32> -> tensor<4x2xf32>
+    %a = credo.dense %xt, %wx : (tensor<4x2xf32>, tensor<2x5xf32>) -> tensor<4x5xf32>
+    %r = credo.dense %h, %wh : (tensor<4x5xf32>, tensor<5x5xf32>) -> tensor<4x5xf32>
+    %s = credo.add %a, %r : tensor<4x5xf32>
+    %h1 = credo.tanh %s : tensor<4x5xf32>
+    credo.yield %h1 : tensor<4x5xf32> record %h1 : tensor<4x5xf32>
+  }
+  %sum = credo.time_loop steps 3 reverse iter_args(%h0 : tensor<4x5xf32>) -> (tensor<4x5xf32>) {
+  ^bb0(%t: index, %acc: tensor<4x5xf32>):
+    %ht = credo.time_slice %hs[%t] : tensor<3x4x5xf32> -> tensor<4x5xf32>
+    %next = credo.add %acc, %ht : tensor<4x5xf32>
+    credo.yield %next : tensor<4x5xf32>
+  }
+  credo.time_loop steps 2 {
+  ^bb0(%t: index):
+    credo.yield
+  }
+  %stop = credo.stop_gradient %hT : tensor<4x5xf32>
+  return %hT, %hs, %sum, %stop : tensor<4x5xf32>, tensor<3x4x5xf32>, tensor<4x5xf32>, tensor<4x5xf32>
+}

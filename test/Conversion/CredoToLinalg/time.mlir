@@ -1,0 +1,54 @@
+// RUN: credo-opt %s --convert-credo-to-linalg | FileCheck %s
+// RUN: credo-opt %s --credo-cpu-pipeline=kernels=reference | FileCheck %s --check-prefix=LLVM
+// RUN: credo-opt %s --credo-cpu-pipeline=kernels=dnnl | FileCheck %s --check-prefix=LLVM
+// A time loop is one scf.for: the carried state is copied into its own
+// buffer at the end of each step, recorded values are inserted at step t,
+// step reads are rank-reducing slices, and a reverse loop counts down. On
+// both kernel paths the whole loop compiles to native code (no call per
+// step into the runtime other than kernels).
+
+// CHECK-LABEL: func.func @forward
+// CHECK: %[[REC:.*]] = tensor.empty() : tensor<3x4x5xf32>
+// CHECK: %[[C0:.*]] = arith.constant 0 : index
+// CHECK: %[[C3:.*]] = arith.constant 3 : index
+// CHECK: %[[C1:.*]] = arith.constant 1 : index
+// CHECK: %[[L:.*]]:2 = scf.for %[[T:.*]] = %[[C0]] to %[[C3]] step %[[C1]] iter_args(%[[H:.*]] = %{{.*}}, %[[R:.*]] = %[[REC]]) -> (tensor<4x5xf32>, tensor<3x4x5xf32>) {
+// CHECK: tensor.extract_slice %{{.*}}[0, %[[T]], 0] [4, 1, 2] [1, 1, 1] : tensor<4x3x2xf32> to tensor<4x2xf32>
+// CHECK: linalg.matmul
+// CHECK: linalg.matmul ins(%[[H]],
+// CHECK: %[[NEXT:.*]] = linalg.generic {indexing_maps = [#{{[a-z0-9_]+}}, #{{[a-z0-9_]+}}], iterator_types
+// CHECK-NEXT: ^bb0
+// CHECK-NEXT: math.tanh
+// CHECK: %[[INS:.*]] = tensor.insert_slice %[[NEXT]] into %[[R]][%[[T]], 0, 0] [1, 4, 5] [1, 1, 1] : tensor<4x5xf32> into tensor<3x4x5xf32>
+// CHECK: %[[COPY:.*]] = linalg.copy ins(%[[NEXT]] : tensor<4x5xf32>) outs(%[[H]] : tensor<4x5xf32>) -> tensor<4x5xf32>
+// CHECK: scf.yield %[[COPY]], %[[INS]] : tensor<4x5xf32>, tensor<3x4x5xf32>
+// CHECK: scf.for %[[I:.*]] = %{{.*}} to %{{.*}} step %{{.*}} iter_args
+// CHECK: %[[LAST:.*]] = arith.constant 2 : index
+// CHECK: %[[TR:.*]] = arith.subi %[[LAST]], %[[I]] : index
+// CHECK: tensor.extract_slice %[[L]]#1[%[[TR]], 0, 0] [1, 4, 5] [1, 1, 1] : tensor<3x4x5xf32> to tensor<4x5xf32>
+// CHECK-NOT: credo.stop_gradient
+// CHECK: return %[[L]]#0, %[[L]]#1, %{{.*}}, %[[L]]#0
+
+// LLVM-LABEL: llvm.func @forward
+// LLVM-NOT: credo.
+// LLVM: llvm.icmp "slt"
+// LLVM: llvm.cond_br
+func.func @forward(%x: tensor<4x3x2xf32>, %wx: tensor<2x5xf32>, %wh: tensor<5x5xf32>, %h0: tensor<4x5xf32>) -> (tensor<4x5xf32>, tensor<3x4x5xf32>, tensor<4x5xf32>, tensor<4x5xf32>) {
+  %hT, %hs = credo.time_loop steps 3 iter_args(%h0 : tensor<4x5xf32>) -> (tensor<4x5xf32>, tensor<3x4x5xf32>) {
+  ^bb0(%t: index, %h: tensor<4x5xf32>):
+    %xt = credo.time_slice %x[%t] {axis = 1 : i64} : tensor<4x3x2xf32> -> tensor<4x2xf32>
+    %a = credo.dense %xt, %wx : (tensor<4x2xf32>, tensor<2x5xf32>) -> tensor<4x5xf32>
+    %r = credo.dense %h, %wh : (tensor<4x5xf32>, tensor<5x5xf32>) -> tensor<4x5xf32>
+    %s = credo.add %a, %r : tensor<4x5xf32>
+    %h1 = credo.tanh %s : tensor<4x5xf32>
+    credo.yield %h1 : tensor<4x5xf32> record %h1 : tensor<4x5xf32>
+  }
+  %sum = credo.time_loop steps 3 reverse iter_args(%h0 : tensor<4x5xf32>) -> (tensor<4x5xf32>) {
+  ^bb0(%t: index, %acc: tensor<4x5xf32>):
+    %ht = credo.time_slice %hs[%t] : tensor<3x4x5xf32> -> tensor<4x5xf32>
+    %next = credo.add %acc, %ht : tensor<4x5xf32>
+    credo.yield %next : tensor<4x5xf32>
+  }
+  %stop = credo.stop_gradient %hT : tensor<4x5xf32>
+  return %hT, %hs, %sum, %stop : tensor<4x5xf32>, tensor<3x4x5xf32>, tensor<4x5xf32>, tensor<4x5xf32>
+}
