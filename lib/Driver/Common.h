@@ -40,6 +40,11 @@ struct Session {
 
 /// Reads and imports opts.model ("-" is stdin); reports what went wrong
 /// (missing, a directory, too large, unreadable, invalid) and returns null.
+/// Adds the passes that build @gradients (and, with `trainStep`,
+/// @train_step) as the options ask.
+void addGradientPasses(OpPassManager &pm, const DriverOptions &opts,
+                       bool trainStep);
+
 OwningOpRef<ModuleOp> loadModel(const DriverOptions &opts,
                                 MLIRContext &context);
 

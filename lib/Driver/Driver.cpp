@@ -264,6 +264,17 @@ int mlir::credo::runCommand(const DriverOptions &opts) {
   return kOk;
 }
 
+void mlir::credo::driver::addGradientPasses(OpPassManager &pm,
+                                            const DriverOptions &opts,
+                                            bool trainStep) {
+  pm.addPass(createCredoBatchOverTime());
+  CredoAutodiffOptions autodiff;
+  autodiff.timeMemory = opts.timeMemory;
+  pm.addPass(createCredoAutodiff(autodiff));
+  if (trainStep)
+    pm.addPass(createCredoTrainStep());
+}
+
 int mlir::credo::buildCommand(const DriverOptions &opts) {
   Session s;
   OwningOpRef<ModuleOp> module = loadModel(opts, s.context);
@@ -271,8 +282,7 @@ int mlir::credo::buildCommand(const DriverOptions &opts) {
     return kUserError;
   if (opts.train) {
     PassManager pm(&s.context, ModuleOp::getOperationName());
-    pm.addPass(createCredoAutodiff());
-    pm.addPass(createCredoTrainStep());
+    addGradientPasses(pm, opts, /*trainStep=*/true);
     if (failed(pm.run(*module)))
       return error("cannot build the training step");
   }
@@ -359,6 +369,8 @@ int compileGradients(Session &s, const DriverOptions &opts, GradientModel &g) {
   PassManager pm(&s.context, ModuleOp::getOperationName());
   CredoAutodiffOptions autodiff;
   autodiff.wrtInputs = opts.wrt;
+  autodiff.timeMemory = opts.timeMemory;
+  pm.addPass(createCredoBatchOverTime());
   pm.addPass(createCredoAutodiff(autodiff));
   if (failed(pm.run(*g.module)))
     return error("cannot differentiate the model");

@@ -373,8 +373,7 @@ int Trainer::loadData() {
 
 int Trainer::compile() {
   PassManager pm(&session.context, ModuleOp::getOperationName());
-  pm.addPass(createCredoAutodiff());
-  pm.addPass(createCredoTrainStep());
+  addGradientPasses(pm, opts, /*trainStep=*/true);
   if (opts.reportActivations)
     pm.addPass(createCredoInstrumentActivations());
   if (failed(pm.run(*module)))

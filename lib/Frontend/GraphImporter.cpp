@@ -45,6 +45,7 @@ enum class AttrKind {
   Int,     ///< an integer
   IntPair, ///< an integer k (meaning [k, k]) or an array of two integers
   Shape,   ///< an array of integers (-1 and "batch" allowed)
+  Indices, ///< an array of non-negative integers (dimension indices)
 };
 
 struct AttrSpec {
@@ -95,6 +96,12 @@ const std::vector<OpSpec> &opTable() {
        1,
        "input",
        {{"shape", AttrKind::Shape, true}}},
+      {"transpose",
+       "credo.transpose",
+       1,
+       1,
+       "input",
+       {{"perm", AttrKind::Indices, true}}},
       {"add", "credo.add", 2, 2, "lhs, rhs", {}},
       {"sub", "credo.sub", 2, 2, "lhs, rhs", {}},
       {"mul", "credo.mul", 2, 2, "lhs, rhs", {}},
@@ -1139,6 +1146,22 @@ NamedAttribute Importer::nodeAttribute(const AttrSpec &spec, const json &v,
       if (k < 0 || k > kMaxDim)
         fail(pointer, "value out of range: " + std::to_string(k), node);
     return builder.getNamedAttr(spec.name, builder.getDenseI64ArrayAttr(pair));
+  }
+  case AttrKind::Indices: {
+    expect(v, v.is_array(), pointer, "an array of dimension indices", node);
+    SmallVector<int64_t> indices;
+    for (size_t i = 0; i < v.size(); ++i) {
+      std::string p = JsonDocument::child(pointer, i);
+      int64_t d = getInt(v[i], p, node);
+      if (d < 0 || d > 64)
+        fail(p,
+             "a dimension index must be in [0, 64], but got " +
+                 std::to_string(d),
+             node);
+      indices.push_back(d);
+    }
+    return builder.getNamedAttr(spec.name,
+                                builder.getDenseI64ArrayAttr(indices));
   }
   case AttrKind::Shape: {
     expect(v, v.is_array(), pointer, "an array of dimensions", node);

@@ -32,6 +32,7 @@ using namespace mlir;
 
 void mlir::credo::buildCpuPipeline(OpPassManager &pm,
                                    const CpuPipelineOptions &options) {
+  pm.addPass(createCredoBatchOverTime());
   pm.addPass(createCredoParamsToArgs());
   if (options.kernels == CpuKernels::Dnnl)
     pm.addPass(createConvertCredoToDnnl());

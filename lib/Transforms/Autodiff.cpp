@@ -24,6 +24,7 @@
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/IR/Builders.h"
 #include "mlir/IR/IRMapping.h"
+#include "mlir/Interfaces/SideEffectInterfaces.h"
 #include "mlir/Transforms/RegionUtils.h"
 #include "llvm/ADT/DenseSet.h"
 #include "llvm/ADT/SetVector.h"
@@ -82,8 +83,8 @@ void propagateActivity(ArrayRef<Operation *> ops,
 /// The reverse sweep over ops of one block, in reverse order.
 class Sweep {
 public:
-  Sweep(OpBuilder &builder, llvm::DenseSet<Value> active)
-      : b(builder), active(std::move(active)) {}
+  Sweep(OpBuilder &builder, llvm::DenseSet<Value> active, bool store)
+      : b(builder), active(std::move(active)), store(store) {}
 
   void accumulate(Value v, Value g, Location loc) {
     auto [it, inserted] = gradOf.try_emplace(v, g);
@@ -149,9 +150,40 @@ public:
 private:
   LogicalResult differentiateLoop(TimeLoopOp loop, ArrayRef<Value> resultGrads);
 
+  /// Replaces `forward` by a loop that also records `extra`; returns it.
+  TimeLoopOp recordMore(TimeLoopOp forward, ValueRange extra);
+
   OpBuilder &b;
   llvm::DenseSet<Value> active;
+  /// Store the step values the reverse sweep reads (else recompute them).
+  bool store;
 };
+
+TimeLoopOp Sweep::recordMore(TimeLoopOp loop, ValueRange extra) {
+  int64_t steps = int64_t(loop.getSteps());
+  SmallVector<Type> types(loop->getResultTypes());
+  for (Value v : extra) {
+    auto t = cast<RankedTensorType>(v.getType());
+    SmallVector<int64_t> shape = {steps};
+    llvm::append_range(shape, t.getShape());
+    types.push_back(RankedTensorType::get(shape, t.getElementType()));
+  }
+  loop.getYield().getRecordedMutable().append(extra);
+  OpBuilder fb(loop);
+  OperationState state(loop.getLoc(), TimeLoopOp::getOperationName());
+  state.addOperands(loop.getInits());
+  state.addAttributes(loop->getAttrs());
+  state.addTypes(types);
+  state.addRegion();
+  auto next = cast<TimeLoopOp>(fb.create(state));
+  next.getBody().takeBody(loop.getBody());
+  loop->replaceAllUsesWith(
+      next->getResults().take_front(loop->getNumResults()));
+  for (Value r : next->getResults())
+    active.insert(r);
+  loop.erase();
+  return next;
+}
 
 LogicalResult Sweep::differentiateLoop(TimeLoopOp loop,
                                        ArrayRef<Value> resultGrads) {
@@ -183,29 +215,8 @@ LogicalResult Sweep::differentiateLoop(TimeLoopOp loop,
   }
 
   // The forward loop also records the state entering each step.
-  OpBuilder fb(loop);
-  YieldOp fyield = loop.getYield();
-  SmallVector<Type> types(loop->getResultTypes());
-  for (Value arg : loop.getCarried()) {
-    auto t = cast<RankedTensorType>(arg.getType());
-    SmallVector<int64_t> shape = {steps};
-    llvm::append_range(shape, t.getShape());
-    types.push_back(RankedTensorType::get(shape, t.getElementType()));
-  }
-  fyield.getRecordedMutable().append(ValueRange(loop.getCarried()));
-  OperationState state(loc, TimeLoopOp::getOperationName());
-  state.addOperands(loop.getInits());
-  state.addAttributes(loop->getAttrs());
-  state.addTypes(types);
-  state.addRegion();
-  auto forward = cast<TimeLoopOp>(fb.create(state));
-  forward.getBody().takeBody(loop.getBody());
-  loop->replaceAllUsesWith(
-      forward->getResults().take_front(loop->getNumResults()));
-  for (Value r : forward->getResults())
-    active.insert(r);
-  loop.erase();
-  ValueRange states = forward->getResults().take_back(numCarried);
+  TimeLoopOp forward = recordMore(loop, SmallVector<Value>(loop.getCarried()));
+  SmallVector<Value> states(forward->getResults().take_back(numCarried));
 
   // The reverse loop's body: step t recomputed from its recorded state,
   // then swept backwards.
@@ -235,11 +246,13 @@ LogicalResult Sweep::differentiateLoop(TimeLoopOp loop,
     if (activeCarried[i])
       innerActive.insert(stateAt[i]);
   }
-  SmallVector<Operation *> cloned;
-  for (Operation &op : forward.getBody().front().without_terminator())
+  SmallVector<Operation *> cloned, originals;
+  for (Operation &op : forward.getBody().front().without_terminator()) {
+    originals.push_back(&op);
     cloned.push_back(rb.clone(op, map));
+  }
   propagateActivity(cloned, innerActive);
-  Sweep inner(rb, std::move(innerActive));
+  Sweep inner(rb, std::move(innerActive), store);
   YieldOp yield = forward.getYield();
   for (size_t i = 0; i < numCarried; ++i)
     if (activeCarried[i])
@@ -269,18 +282,70 @@ LogicalResult Sweep::differentiateLoop(TimeLoopOp loop,
           rb.create<AddOp>(loc, ValueRange{sum, g}, ArrayRef<NamedAttribute>{})
               .getResult());
     }
-  for (const SliceGrad &sg : inner.sliceGrads) {
-    if (sg.axis != 0) {
-      delete body;
-      return emitError(sg.loc)
-             << "credo-autodiff: the gradient of a sequence read along axis "
-             << sg.axis
-             << " (time_axis) is not supported yet; read a time-major "
-                "sequence (time_axis 0) to differentiate with respect to it";
-    }
+  for (const SliceGrad &sg : inner.sliceGrads)
     recorded.push_back(sg.grad);
-  }
   rb.create<YieldOp>(loc, next, recorded);
+
+  if (store) {
+    // Values of the step that the sweep reads are recorded by the forward
+    // loop and read back, so that no step is computed twice.
+    llvm::DenseSet<Operation *> recompute(cloned.begin(), cloned.end());
+    auto inRecompute = [&](Operation *user) {
+      for (Operation *op = user; op && op->getBlock(); op = op->getParentOp())
+        if (recompute.contains(op))
+          return true;
+      return false;
+    };
+    SmallVector<Value> keep, uses;
+    for (auto [orig, copy] : llvm::zip(originals, cloned)) {
+      if (isa<TimeSliceOp, arith::ConstantOp>(copy))
+        continue; // a view or a constant: cheaper to read again
+      for (auto [o, c] : llvm::zip(orig->getResults(), copy->getResults()))
+        if (isa<RankedTensorType>(c.getType()) &&
+            llvm::any_of(c.getUsers(),
+                         [&](Operation *u) { return !inRecompute(u); })) {
+          keep.push_back(o);
+          uses.push_back(c);
+        }
+    }
+    if (!keep.empty()) {
+      // A value the loop records already is read from that record.
+      SmallVector<Value> fresh;
+      for (Value o : keep)
+        if (!llvm::is_contained(forward.getYield().getRecorded(), o) &&
+            !llvm::is_contained(fresh, o))
+          fresh.push_back(o);
+      forward = recordMore(forward, fresh);
+      auto recordOf = [&](Value o) {
+        auto recorded = forward.getYield().getRecorded();
+        size_t j = llvm::find(recorded, o) - recorded.begin();
+        return forward->getResult(numCarried + j);
+      };
+      for (size_t i = 0; i < numCarried; ++i)
+        states[i] = recordOf(forward.getCarried()[i]);
+      OpBuilder sb(ctx);
+      sb.setInsertionPointToStart(body);
+      for (auto [o, c] : llvm::zip(keep, uses)) {
+        Value rec = recordOf(o);
+        auto type = cast<RankedTensorType>(rec.getType());
+        Value slice = sb.create<TimeSliceOp>(
+            loc,
+            RankedTensorType::get(type.getShape().drop_front(),
+                                  type.getElementType()),
+            rec, t, sb.getI64IntegerAttr(0));
+        c.replaceUsesWithIf(slice, [&](OpOperand &use) {
+          return !inRecompute(use.getOwner());
+        });
+      }
+      // What nothing reads any more is not recomputed.
+      for (Operation *op : llvm::reverse(cloned))
+        if (isOpTriviallyDead(op))
+          op->erase();
+      for (Value s : stateAt)
+        if (s.use_empty())
+          s.getDefiningOp()->erase();
+    }
+  }
 
   // The reverse loop: t = steps − 1, …, 0.
   SmallVector<Value> inits;
@@ -320,8 +385,21 @@ LogicalResult Sweep::differentiateLoop(TimeLoopOp loop,
     }
   for (Value c : sums)
     accumulate(c, reverse->getResult(k++), loc);
-  for (const SliceGrad &sg : inner.sliceGrads)
-    accumulate(sg.source, reverse->getResult(k++), sg.loc);
+  // A step read along axis a gets its steps stacked in front: move them to
+  // axis a.
+  for (const SliceGrad &sg : inner.sliceGrads) {
+    Value g = reverse->getResult(k++);
+    if (sg.axis != 0) {
+      int64_t rank = cast<RankedTensorType>(g.getType()).getRank();
+      SmallVector<int64_t> perm;
+      for (int64_t i = 0; i < rank; ++i)
+        perm.push_back(i < sg.axis ? i + 1 : i == sg.axis ? 0 : i);
+      g = b.create<TransposeOp>(sg.loc, ValueRange{g},
+                                ArrayRef<NamedAttribute>{b.getNamedAttr(
+                                    "perm", b.getDenseI64ArrayAttr(perm))});
+    }
+    accumulate(sg.source, g, sg.loc);
+  }
   return success();
 }
 
@@ -417,7 +495,14 @@ struct Autodiff : public mlir::credo::impl::CredoAutodiffBase<Autodiff> {
 
     // The reverse sweep, inserted before the old return.
     builder.setInsertionPoint(body.getTerminator());
-    Sweep sweep(builder, std::move(active));
+    if (timeMemory != "store" && timeMemory != "recompute") {
+      grads.erase();
+      module.emitError() << "credo-autodiff: time-memory must be store or "
+                            "recompute, but got '"
+                         << timeMemory << "'";
+      return signalPassFailure();
+    }
+    Sweep sweep(builder, std::move(active), timeMemory == "store");
     sweep.gradOf[lossValue] = builder.create<arith::ConstantOp>(
         lossOp->getLoc(),
         DenseElementsAttr::get(

@@ -1,4 +1,5 @@
-//===- CopyAliasedResults.cpp - Every result gets its own buffer -*- C++ -*-===//
+//===- CopyAliasedResults.cpp - Every result gets its own buffer -*- C++
+//-*-===//
 //
 // Implements credo-copy-aliased-results: before bufferization, a function
 // result that is a block argument, or a value returned more than once,

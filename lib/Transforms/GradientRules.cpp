@@ -179,6 +179,22 @@ LogicalResult reshapeRule(Op op, OpBuilder &b, Value g, ArrayRef<bool> need,
   return success();
 }
 
+/// transpose: the inverse permutation.
+LogicalResult transposeRule(TransposeOp op, OpBuilder &b, Value g,
+                            ArrayRef<bool> need, Grads &out) {
+  out.assign(1, nullptr);
+  if (need[0]) {
+    ArrayRef<int64_t> perm = op.getPerm();
+    SmallVector<int64_t> inverse(perm.size());
+    for (auto [i, p] : llvm::enumerate(perm))
+      inverse[p] = int64_t(i);
+    out[0] = make<TransposeOp>(
+        b, op.getLoc(), {g},
+        {b.getNamedAttr("perm", b.getDenseI64ArrayAttr(inverse))});
+  }
+  return success();
+}
+
 LogicalResult sceRule(SoftmaxCrossEntropyOp op, OpBuilder &b, Value g,
                       ArrayRef<bool> need, Grads &out) {
   out.assign(2, nullptr);
@@ -243,6 +259,7 @@ void mlir::credo::registerGradientRules(DialectRegistry &registry) {
         *ctx);
     ReshapeOp::attachInterface<RuleModel<ReshapeOp, reshapeRule<ReshapeOp>>>(
         *ctx);
+    TransposeOp::attachInterface<RuleModel<TransposeOp, transposeRule>>(*ctx);
     SoftmaxCrossEntropyOp::attachInterface<
         RuleModel<SoftmaxCrossEntropyOp, sceRule>>(*ctx);
     MseOp::attachInterface<RuleModel<MseOp, mseRule>>(*ctx);

@@ -1,8 +1,10 @@
-// RUN: credo-opt %s --credo-autodiff | FileCheck %s
+// RUN: credo-opt %s --credo-autodiff="time-memory=recompute" | FileCheck %s
+// RUN: credo-opt %s --credo-autodiff | FileCheck %s --check-prefix=STORE
 // RUN: credo-opt %s --credo-autodiff="wrt-inputs=xs" | FileCheck %s --check-prefix=WRT
+// RUN: not credo-opt %s --credo-autodiff="time-memory=sometimes" 2>&1 | FileCheck %s --check-prefix=BAD
 // Backpropagation through time: the forward loop also records the state
-// entering each step; a reverse loop recomputes each step from it, sweeps
-// it backwards, carries the state's gradient and sums the gradients of the
+// entering each step; a reverse loop recomputes each step from it (with
+// time-memory=recompute), sweeps it backwards, carries the state's gradient and sums the gradients of the
 // values the body reads from outside (the weights). A time-major sequence
 // read with time_slice gets its gradient recorded step by step. The
 // stop_gradient'ed value passes no gradient.
@@ -66,3 +68,20 @@ module attributes {credo.training = {loss = "loss"}} {
 // WRT: %[[DX:.+]] = credo.matmul %{{.+}}, %{{.+}} {transpose_rhs = true} : tensor<4x5xf32>, tensor<2x5xf32> -> tensor<4x2xf32>
 // WRT: credo.yield {{.*}} record %[[DX]] : tensor<4x2xf32>
 // WRT: return {{.*}}, %[[R]]#3 : {{.*}}, tensor<3x4x2xf32>
+
+// By default (time-memory=store) the forward loop records what the sweep
+// reads (the tanh, recorded already, and the state) and the reverse loop
+// recomputes nothing.
+// STORE-LABEL: func.func @gradients
+// STORE: %[[F:.+]]:3 = credo.time_loop steps 3 iter_args
+// STORE: credo.yield %[[Y:.+]] : tensor<4x5xf32> record %[[Y]], %{{.+}} : tensor<4x5xf32>, tensor<4x5xf32>
+// STORE: credo.time_loop steps 3 reverse
+// STORE-NEXT: ^bb0(%[[T:.+]]: index, %[[DH:.+]]: tensor<4x5xf32>,
+// STORE-DAG: %[[YT:.+]] = credo.time_slice %[[F]]#1[%[[T]]]
+// STORE-DAG: %[[HT:.+]] = credo.time_slice %[[F]]#2[%[[T]]]
+// STORE-NOT: credo.dense
+// STORE-NOT: credo.tanh %
+// STORE: credo.tanh_grad %[[DH]], %[[YT]]
+// STORE: credo.matmul %[[HT]], %{{.+}} {transpose_lhs = true}
+
+// BAD: credo-autodiff: time-memory must be store or recompute, but got 'sometimes'

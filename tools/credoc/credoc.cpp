@@ -44,6 +44,10 @@ struct Command {
 const OptionSpec kBatch = {"--batch", "N",
                            "size of the \"batch\" dimension (default: the "
                            "training batch_size, else 1)"};
+const OptionSpec kTimeMemory = {
+    "--time-memory", "MODE",
+    "what backpropagation through time keeps: store (default; the step "
+    "values it reads) or recompute (the states; steps run twice)"};
 const OptionSpec kKernels = {"--cpu-kernels", "K",
                              "dnnl (oneDNN calls, default) or reference "
                              "(portable loops)"};
@@ -86,7 +90,8 @@ const std::vector<Command> &commands() {
         {"--runtime-dir", "DIR",
          "where libcredo_runtime.so is (default: next to credoc)"},
         {"--train", nullptr,
-         "also export NAME_train_step (gradients + the model's optimizer)"}},
+         "also export NAME_train_step (gradients + the model's optimizer)"},
+        kTimeMemory},
        mlir::credo::buildCommand},
       {"grad",
        "write the loss and the gradient of every parameter (safetensors)",
@@ -96,7 +101,8 @@ const std::vector<Command> &commands() {
          "parameters (safetensors; default: the initializers)"},
         {"--wrt", "NAME", "also differentiate with respect to this input"},
         kBatch,
-        kKernels},
+        kKernels,
+        kTimeMemory},
        mlir::credo::gradCommand},
       {"gradcheck",
        "compare the generated gradients with finite differences (f64 models)",
@@ -106,7 +112,8 @@ const std::vector<Command> &commands() {
         {"--tolerance", "X", "largest relative error allowed (default 1e-6)"},
         {"--atol", "X",
          "absolute floor of the error (default 1e-8 * max(1, |loss|))"},
-        kBatch},
+        kBatch,
+        kTimeMemory},
        mlir::credo::gradcheckCommand},
       {"train",
        "compile the training step and train on an MNIST-family data set",
@@ -126,8 +133,8 @@ const std::vector<Command> &commands() {
          "report each ReLU layer's Pr[y>0] and dead units per epoch"},
         kBatch,
         kKernels,
-        {"--threads", "N",
-         "CPU threads for the kernels, 1 to 256 (default 1)"}},
+        {"--threads", "N", "CPU threads for the kernels, 1 to 256 (default 1)"},
+        kTimeMemory},
        mlir::credo::trainCommand},
   };
   return table;
@@ -298,6 +305,12 @@ int main(int argc, char **argv) {
       opts.emit = value;
     } else if (flag == "--runtime-dir") {
       opts.runtimeLibDir = value;
+    } else if (flag == "--time-memory") {
+      if (value != "store" && value != "recompute")
+        return error(
+            "option --time-memory needs store or recompute, but got '" + value +
+            "'");
+      opts.timeMemory = value;
     } else if (flag == "--wrt") {
       opts.wrt.push_back(value);
     } else if (flag == "--seed") {

@@ -132,4 +132,21 @@ def Credo_ReshapeOp : Credo_InferredOp<"reshape"> {
   let assemblyFormat = "$input attr-dict `:` type($input) `->` type($result)";
 }
 
+def Credo_TransposeOp : Credo_InferredOp<"transpose"> {
+  let summary = "permutes the dimensions of a tensor";
+  let description = [{
+    Dimension `i` of the result is dimension `perm[i]` of the input:
+    `y[i_0, …, i_(n−1)] = x[j]` with `j[perm[k]] = i_k`. `perm` is a
+    permutation of `0 … n−1`. Moves a sequence's time axis to the front
+    (`[batch, time, features]` → `[time, batch, features]`).
+
+    ```mlir
+    %y = credo.transpose %x {perm = array<i64: 1, 0, 2>} : tensor<128x28x28xf32> -> tensor<28x128x28xf32>
+    ```
+  }];
+  let arguments = (ins Credo_FloatTensor:$input, DenseI64ArrayAttr:$perm);
+  let results = (outs Credo_FloatTensor:$result);
+  let assemblyFormat = "$input attr-dict `:` type($input) `->` type($result)";
+}
+
 #endif // CREDO_LAYER_OPS_TD

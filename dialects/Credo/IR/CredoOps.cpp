@@ -322,6 +322,35 @@ LogicalResult FlattenOp::inferReturnTypes(MLIRContext *,
   return success();
 }
 
+LogicalResult TransposeOp::inferReturnTypes(MLIRContext *,
+                                            std::optional<Location> loc,
+                                            Adaptor adaptor,
+                                            SmallVectorImpl<Type> &results) {
+  StringRef op = getOperationName();
+  RankedTensorType x;
+  if (failed(getFloatTensor(loc, op, adaptor.getInput(), "input", -1, x)))
+    return failure();
+  if (!adaptor.getPermAttr())
+    return ShapeError(loc, op) << "requires the attribute 'perm'";
+  ArrayRef<int64_t> perm = adaptor.getPermAttr().asArrayRef();
+  SmallVector<bool> seen(x.getRank(), false);
+  bool ok = int64_t(perm.size()) == x.getRank();
+  for (int64_t p : perm) {
+    ok = ok && p >= 0 && p < x.getRank() && !seen[p];
+    if (ok)
+      seen[p] = true;
+  }
+  if (!ok)
+    return ShapeError(loc, op)
+           << "expects 'perm' to be a permutation of 0.." << x.getRank() - 1
+           << ", but got " << shapeStr(perm);
+  SmallVector<int64_t> shape;
+  for (int64_t p : perm)
+    shape.push_back(x.getDimSize(p));
+  results.push_back(RankedTensorType::get(shape, x.getElementType()));
+  return success();
+}
+
 LogicalResult ReshapeOp::inferReturnTypes(MLIRContext *,
                                           std::optional<Location> loc,
                                           Adaptor adaptor,

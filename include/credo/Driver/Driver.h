@@ -43,6 +43,7 @@ struct DriverOptions {
   std::optional<int64_t> stopAfter;        ///< train: --stop-after STEPS
   bool reportActivations = false;          ///< train: --report-activations
   bool train = false;                      ///< build: --train
+  std::string timeMemory = "store";        ///< --time-memory: store|recompute
 };
 
 int importCommand(const DriverOptions &options);

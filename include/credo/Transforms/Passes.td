@@ -52,6 +52,16 @@ def CredoAutodiff : Pass<"credo-autodiff", "::mlir::ModuleOp"> {
     an error naming its node. The loss is the node named by the module's
     `credo.training` attribute (or the `loss` option) and must be rank 0.
 
+    A `credo.time_loop` is differentiated by backpropagation through time:
+    a reverse loop (`reverse`) sweeps the steps backwards, carrying the
+    gradient of the carried state and summing the gradients of the values
+    the body reads from outside. The forward loop records the state
+    entering each step; with `time-memory=store` (the default) it also
+    records every value of the step that the reverse sweep reads (the
+    tanh of an RNN), so no step is computed twice; with
+    `time-memory=recompute` the reverse loop recomputes each step from its
+    recorded state instead (less memory, one more forward pass).
+
     Before (`loss` names the softmax_cross_entropy):
     ```mlir
     %w = credo.get_param @w : tensor<4x3xf32>
@@ -71,6 +81,10 @@ def CredoAutodiff : Pass<"credo-autodiff", "::mlir::ModuleOp"> {
            "the loss node (default: the loss of credo.training)">,
     ListOption<"wrtInputs", "wrt-inputs", "std::string",
                "inputs of @forward whose gradients are also returned">,
+    Option<"timeMemory", "time-memory", "std::string", /*default=*/"\"store\"",
+           "what the forward pass of a time loop keeps for the reverse "
+           "sweep: store (every value it reads) or recompute (the carried "
+           "states; each step is recomputed)">,
   ];
   let dependentDialects = ["::mlir::arith::ArithDialect",
                            "::mlir::func::FuncDialect"];
@@ -123,6 +137,41 @@ def CredoInstrumentActivations
     ```
   }];
   let dependentDialects = ["::mlir::arith::ArithDialect"];
+}
+
+def CredoBatchOverTime : Pass<"credo-batch-over-time", "::mlir::ModuleOp"> {
+  let summary = "move step-independent dense layers out of time loops, "
+                "batched over all steps";
+  let description = [{
+    A `credo.dense` inside a `credo.time_loop` whose input is one step of a
+    sequence defined outside the loop (`credo.time_slice`) and whose weight
+    and bias come from outside the loop does not depend on the carried
+    state: it becomes one product over all steps before the loop, and the
+    body reads its step of the result. A batch-major sequence is first
+    transposed to time-major. The input projection of an RNN over T steps
+    thus runs as one [T·B, K] × [K, N] product (and, after autodiff, its
+    weight gradient as one product too).
+
+    Before:
+    ```mlir
+    %h = credo.time_loop steps 28 iter_args(%h0 : tensor<128x64xf32>) -> (tensor<128x64xf32>) {
+    ^bb0(%t: index, %c: tensor<128x64xf32>):
+      %xt = credo.time_slice %x[%t] {axis = 1 : i64} : tensor<128x28x28xf32> -> tensor<128x28xf32>
+      %a = credo.dense %xt, %w, %b : (tensor<128x28xf32>, tensor<28x64xf32>, tensor<64xf32>) -> tensor<128x64xf32>
+      …
+    ```
+    After:
+    ```mlir
+    %xs = credo.transpose %x {perm = array<i64: 1, 0, 2>} : tensor<128x28x28xf32> -> tensor<28x128x28xf32>
+    %flat = credo.reshape %xs {shape = array<i64: 3584, 28>} : tensor<28x128x28xf32> -> tensor<3584x28xf32>
+    %all = credo.dense %flat, %w, %b : (tensor<3584x28xf32>, tensor<28x64xf32>, tensor<64xf32>) -> tensor<3584x64xf32>
+    %as = credo.reshape %all {shape = array<i64: 28, 128, 64>} : tensor<3584x64xf32> -> tensor<28x128x64xf32>
+    %h = credo.time_loop steps 28 iter_args(%h0 : tensor<128x64xf32>) -> (tensor<128x64xf32>) {
+    ^bb0(%t: index, %c: tensor<128x64xf32>):
+      %a = credo.time_slice %as[%t] : tensor<28x128x64xf32> -> tensor<128x64xf32>
+      …
+    ```
+  }];
 }
 
 def CredoCopyAliasedResults

@@ -188,9 +188,27 @@ struct ReshapeLowering : OpRewritePattern<mlir::credo::ReshapeOp> {
   }
 };
 
+/// transpose: linalg.transpose into a fresh tensor.
+struct TransposeLowering : OpRewritePattern<mlir::credo::TransposeOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(mlir::credo::TransposeOp op,
+                                PatternRewriter &rewriter) const override {
+    auto type = cast<RankedTensorType>(op.getType());
+    Value init = rewriter.create<tensor::EmptyOp>(op.getLoc(), type.getShape(),
+                                                  type.getElementType());
+    rewriter.replaceOp(op, rewriter
+                               .create<linalg::TransposeOp>(
+                                   op.getLoc(), op.getInput(), init,
+                                   op.getPerm())
+                               ->getResult(0));
+    return success();
+  }
+};
+
 } // namespace
 
 void mlir::credo::populateLayerToLinalgPatterns(RewritePatternSet &patterns) {
   patterns.add<DenseLowering, Conv2DLowering, MaxPoolLowering, AvgPoolLowering,
-               FlattenLowering, ReshapeLowering>(patterns.getContext());
+               FlattenLowering, ReshapeLowering, TransposeLowering>(
+      patterns.getContext());
 }

@@ -65,3 +65,12 @@ func.func @shapes(%x: tensor<2x3x4xf32>) -> (tensor<2x12xf32>, tensor<4x6xf32>) 
   %r = credo.reshape %x {shape = array<i64: 4, 6>} : tensor<2x3x4xf32> -> tensor<4x6xf32>
   return %f, %r : tensor<2x12xf32>, tensor<4x6xf32>
 }
+
+// transpose is linalg.transpose into a fresh tensor.
+// CHECK-LABEL: func.func @transpose
+// CHECK: %[[E:.+]] = tensor.empty() : tensor<3x4x2xf32>
+// CHECK: linalg.transpose ins(%{{.+}} : tensor<4x3x2xf32>) outs(%[[E]] : tensor<3x4x2xf32>) permutation = [1, 0, 2]
+func.func @transpose(%x: tensor<4x3x2xf32>) -> tensor<3x4x2xf32> {
+  %y = credo.transpose %x {perm = array<i64: 1, 0, 2>} : tensor<4x3x2xf32> -> tensor<3x4x2xf32>
+  return %y : tensor<3x4x2xf32>
+}

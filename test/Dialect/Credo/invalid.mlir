@@ -795,3 +795,29 @@ func.func @empty_loop() {
   }
   return
 }
+
+// -----
+
+func.func @transpose_perm(%x: tensor<4x3xf32>) {
+  // expected-error @+2 {{'credo.transpose' op expects 'perm' to be a permutation of 0..1, but got [0, 0]}}
+  // expected-error @+1 {{failed to infer returned types}}
+  %y = credo.transpose %x {perm = array<i64: 0, 0>} : tensor<4x3xf32> -> tensor<4x3xf32>
+  return
+}
+
+// -----
+
+func.func @transpose_rank(%x: tensor<4x3xf32>) {
+  // expected-error @+2 {{'credo.transpose' op expects 'perm' to be a permutation of 0..1, but got [1, 0, 2]}}
+  // expected-error @+1 {{failed to infer returned types}}
+  %y = credo.transpose %x {perm = array<i64: 1, 0, 2>} : tensor<4x3xf32> -> tensor<3x4xf32>
+  return
+}
+
+// -----
+
+func.func @transpose_missing(%x: tensor<4x3xf32>) {
+  // expected-error @+1 {{'credo.transpose' op requires attribute 'perm'}}
+  %y = "credo.transpose"(%x) : (tensor<4x3xf32>) -> tensor<3x4xf32>
+  return
+}

@@ -169,3 +169,10 @@ func.func @time(%x: tensor<4x3x2xf32>, %wx: tensor<2x5xf32>, %wh: tensor<5x5xf32
   %stop = credo.stop_gradient %hT : tensor<4x5xf32>
   return %hT, %hs, %sum, %stop : tensor<4x5xf32>, tensor<3x4x5xf32>, tensor<4x5xf32>, tensor<4x5xf32>
 }
+
+// CHECK-LABEL: func.func @transpose
+// CHECK: credo.transpose %{{.+}} {perm = array<i64: 1, 0, 2>} : tensor<4x3x2xf32> -> tensor<3x4x2xf32>
+func.func @transpose(%x: tensor<4x3x2xf32>) -> tensor<3x4x2xf32> {
+  %y = credo.transpose %x {perm = array<i64: 1, 0, 2>} : tensor<4x3x2xf32> -> tensor<3x4x2xf32>
+  return %y : tensor<3x4x2xf32>
+}
