@@ -438,6 +438,9 @@ int mlir::credo::gradCommand(const DriverOptions &opts) {
   llvm::outs() << "credoc: loss " << llvm::format("%.6g", loss) << "; wrote "
                << opts.output << " (loss and " << outputs.list.size() - 1
                << " gradients)\n";
+  llvm::outs() << "credoc: working memory of the gradient computation "
+               << llvm::format("%.2f", credo_memory_peak() / 1048576.0)
+               << " MiB (intermediate buffers at most)\n";
   return kOk;
 }
 

@@ -7,6 +7,7 @@
 // as one product over all steps, [T·B, K] × [K, N], and the body reads its
 // step of the result. Autodiff then differentiates that one product too
 // (one [K, T·B] × [T·B, N] weight gradient instead of T small ones).
+// Reverse loops are left alone (see below).
 //
 //===----------------------------------------------------------------------===//
 
@@ -76,6 +77,11 @@ struct BatchOverTime
   void runOnOperation() override {
     // Inner loops first, so that their hoisted products can move further.
     getOperation().walk([](TimeLoopOp loop) {
+      // A reverse loop made by credo-autodiff recomputes steps from their
+      // recorded states only when time-memory=recompute chose to save the
+      // memory that batching them would take again.
+      if (loop.getReverse())
+        return;
       auto outside = [&](Value v) {
         return !v || !loop.getBody().isAncestor(v.getParentRegion());
       };

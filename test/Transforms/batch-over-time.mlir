@@ -32,3 +32,20 @@ func.func @forward(%x: tensor<128x28x28xf32>, %wx: tensor<28x64xf32>, %b: tensor
 // CHECK-NEXT: credo.dense %[[C]], %[[WH]]
 // CHECK-NEXT: %[[W2:.+]] = credo.tanh %[[WH]]
 // CHECK-NEXT: credo.dense %[[A]], %[[W2]]
+
+// A reverse loop is left alone.
+// CHECK-LABEL: func.func @reverse
+// CHECK: credo.time_loop steps 3 reverse
+// CHECK-NEXT: ^bb0
+// CHECK-NEXT: credo.time_slice
+// CHECK-NEXT: credo.dense
+func.func @reverse(%x: tensor<3x4x5xf32>, %w: tensor<5x5xf32>, %h0: tensor<4x5xf32>) -> tensor<4x5xf32> {
+  %h = credo.time_loop steps 3 reverse iter_args(%h0 : tensor<4x5xf32>) -> (tensor<4x5xf32>) {
+  ^bb0(%t: index, %c: tensor<4x5xf32>):
+    %xt = credo.time_slice %x[%t] : tensor<3x4x5xf32> -> tensor<4x5xf32>
+    %a = credo.dense %xt, %w : (tensor<4x5xf32>, tensor<5x5xf32>) -> tensor<4x5xf32>
+    %s = credo.add %a, %c : tensor<4x5xf32>
+    credo.yield %s : tensor<4x5xf32>
+  }
+  return %h : tensor<4x5xf32>
+}

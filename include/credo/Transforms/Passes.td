@@ -150,7 +150,10 @@ def CredoBatchOverTime : Pass<"credo-batch-over-time", "::mlir::ModuleOp"> {
     body reads its step of the result. A batch-major sequence is first
     transposed to time-major. The input projection of an RNN over T steps
     thus runs as one [T·B, K] × [K, N] product (and, after autodiff, its
-    weight gradient as one product too).
+    weight gradient as one product too). Loops marked `reverse` are left
+    alone: in the sweeps that `credo-autodiff` generates with
+    `time-memory=recompute`, batching the recomputed products would hold
+    all their steps at once, the memory that mode saves.
 
     Before:
     ```mlir

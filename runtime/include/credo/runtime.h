@@ -209,6 +209,17 @@ credo_status credo_init_fill(const char *initializer, credo_dtype dtype,
 void credo_set_num_threads(int threads);
 int credo_get_num_threads(void);
 
+/*===--- Working memory
+ * -------------------------------------------------------===*/
+
+/* The most bytes of intermediate buffers that generated code held at once on
+ * the calling thread since the last credo_memory_reset_peak (or the start):
+ * the working memory of forward and training steps, which for a time loop
+ * trained by backpropagation through time includes its recorded steps.
+ * Parameters, inputs and outputs, which the caller owns, are not counted. */
+size_t credo_memory_peak(void);
+void credo_memory_reset_peak(void);
+
 /*===--- Kernel status (used by generated code)
  * ------------------------------===*/
 

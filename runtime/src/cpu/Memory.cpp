@@ -17,6 +17,7 @@
 
 #include "Internal.h"
 
+#include <algorithm>
 #include <cstddef>
 #include <cstdint>
 #include <cstdlib>
@@ -51,6 +52,7 @@ struct BlockCache {
   size_t cached = 0;
   Header *live = nullptr; ///< blocks held by generated code, newest first
   uint64_t sequence = 0;
+  size_t liveBytes = 0, peakBytes = 0; ///< held by generated code
   ~BlockCache() {
     for (auto &[size, blocks] : free)
       for (Header *b : blocks)
@@ -74,6 +76,7 @@ void unlink(BlockCache &c, Header *h) {
 
 void release(BlockCache &c, Header *h) {
   unlink(c, h);
+  c.liveBytes -= h->rounded;
   if (kExact || c.cached + h->rounded > kBudget) {
     std::free(h);
     return;
@@ -137,6 +140,8 @@ _mlir_memref_to_llvm_alloc(size_t size) {
     return nullptr;
   }
   h->sequence = c.sequence++;
+  c.liveBytes += h->rounded;
+  c.peakBytes = std::max(c.peakBytes, c.liveBytes);
   h->prev = nullptr;
   h->next = c.live;
   if (c.live)
@@ -151,6 +156,13 @@ _mlir_memref_to_llvm_free(void *ptr) {
     return;
   release(cache(),
           reinterpret_cast<Header *>(static_cast<char *>(ptr) - kHeader));
+}
+
+size_t credo_memory_peak(void) { return cache().peakBytes; }
+
+void credo_memory_reset_peak(void) {
+  BlockCache &c = cache();
+  c.peakBytes = c.liveBytes;
 }
 
 } // extern "C"
