@@ -40,10 +40,14 @@ struct Session {
 
 /// Reads and imports opts.model ("-" is stdin); reports what went wrong
 /// (missing, a directory, too large, unreadable, invalid) and returns null.
-/// Adds the passes that build @gradients (and, with `trainStep`,
-/// @train_step) as the options ask.
-void addGradientPasses(OpPassManager &pm, const DriverOptions &opts,
-                       bool trainStep);
+/// Adds the passes that build @gradients (backprop's reverse sweep) as the
+/// options ask.
+void addGradientPasses(OpPassManager &pm, const DriverOptions &opts);
+
+/// Adds the passes of the module's learning rule, which build @train_step;
+/// an error (returned as kUserError) if the module has no training section.
+int addTrainingPasses(OpPassManager &pm, ModuleOp module,
+                      const DriverOptions &opts);
 
 OwningOpRef<ModuleOp> loadModel(const DriverOptions &opts,
                                 MLIRContext &context);

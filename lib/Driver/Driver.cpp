@@ -17,6 +17,7 @@
 #include "credo/Target/Library.h"
 #include "credo/Target/ModelInfo.h"
 #include "credo/Transforms/Passes.h"
+#include "credo/Transforms/Training.h"
 #include "credo/runtime.h"
 
 #include "Credo/IR/CredoOps.h"
@@ -265,14 +266,30 @@ int mlir::credo::runCommand(const DriverOptions &opts) {
 }
 
 void mlir::credo::driver::addGradientPasses(OpPassManager &pm,
-                                            const DriverOptions &opts,
-                                            bool trainStep) {
+                                            const DriverOptions &opts) {
   pm.addPass(createCredoBatchOverTime());
   CredoAutodiffOptions autodiff;
+  autodiff.wrtInputs = opts.wrt;
   autodiff.timeMemory = opts.timeMemory;
   pm.addPass(createCredoAutodiff(autodiff));
-  if (trainStep)
-    pm.addPass(createCredoTrainStep());
+}
+
+int mlir::credo::driver::addTrainingPasses(OpPassManager &pm, ModuleOp module,
+                                           const DriverOptions &opts) {
+  FailureOr<std::optional<TrainingContract>> contract =
+      TrainingContract::read(module);
+  if (failed(contract))
+    return kUserError;
+  if (!*contract)
+    return error("the model has no training section, so it has no training "
+                 "step");
+  const TrainingRule *rule = lookupTrainingRule((*contract)->rule);
+  if (!rule)
+    return error("unknown training rule '" + (*contract)->rule + "'");
+  TrainingRuleOptions options;
+  options.timeMemory = opts.timeMemory;
+  rule->addPasses(pm, options);
+  return kOk;
 }
 
 int mlir::credo::buildCommand(const DriverOptions &opts) {
@@ -282,7 +299,8 @@ int mlir::credo::buildCommand(const DriverOptions &opts) {
     return kUserError;
   if (opts.train) {
     PassManager pm(&s.context, ModuleOp::getOperationName());
-    addGradientPasses(pm, opts, /*trainStep=*/true);
+    if (int status = addTrainingPasses(pm, *module, opts))
+      return status;
     if (failed(pm.run(*module)))
       return error("cannot build the training step");
   }
@@ -367,11 +385,7 @@ int compileGradients(Session &s, const DriverOptions &opts, GradientModel &g) {
   if (!g.module)
     return kUserError;
   PassManager pm(&s.context, ModuleOp::getOperationName());
-  CredoAutodiffOptions autodiff;
-  autodiff.wrtInputs = opts.wrt;
-  autodiff.timeMemory = opts.timeMemory;
-  pm.addPass(createCredoBatchOverTime());
-  pm.addPass(createCredoAutodiff(autodiff));
+  addGradientPasses(pm, opts);
   if (failed(pm.run(*g.module)))
     return error("cannot differentiate the model");
   FailureOr<ModelInfo> forward = getModelInfo(*g.module, "forward");

@@ -16,6 +16,7 @@
 #include "credo/Target/Compile.h"
 #include "credo/Target/ModelInfo.h"
 #include "credo/Transforms/Passes.h"
+#include "credo/Transforms/Training.h"
 #include "credo/runtime.h"
 
 #include "Credo/IR/CredoOps.h"
@@ -60,34 +61,17 @@ struct TrainingConfig {
   std::string dataset = "fashion-mnist", datasetPath;
 };
 
-TrainingConfig readConfig(ModuleOp module) {
+TrainingConfig readConfig(const TrainingContract &t) {
   TrainingConfig c;
-  auto t = module->getAttrOfType<DictionaryAttr>("credo.training");
-  if (!t)
-    return c;
-  if (auto opt = t.getAs<DictionaryAttr>("optimizer"))
-    if (auto lr = opt.getAs<FloatAttr>("lr"))
-      c.lr = lr.getValueAsDouble();
-  if (auto e = t.getAs<IntegerAttr>("epochs"))
-    c.epochs = e.getInt();
-  if (auto s = t.getAs<IntegerAttr>("seed"))
-    c.seed = s.getInt();
-  if (auto s = t.getAs<DictionaryAttr>("schedule")) {
-    if (auto type = s.getAs<StringAttr>("type"))
-      c.schedule = type.str();
-    if (auto n = s.getAs<IntegerAttr>("step_epochs"))
-      c.stepEpochs = n.getInt();
-    if (auto g = s.getAs<FloatAttr>("gamma"))
-      c.gamma = g.getValueAsDouble();
-    if (auto m = s.getAs<FloatAttr>("min_lr"))
-      c.minLr = m.getValueAsDouble();
-  }
-  if (auto d = t.getAs<DictionaryAttr>("dataset")) {
-    if (auto n = d.getAs<StringAttr>("name"))
-      c.dataset = n.str();
-    if (auto p = d.getAs<StringAttr>("path"))
-      c.datasetPath = p.str();
-  }
+  c.lr = t.optimizer.lr;
+  c.epochs = t.epochs;
+  c.seed = t.seed;
+  c.schedule = t.schedule.type;
+  c.stepEpochs = t.schedule.stepEpochs;
+  c.gamma = t.schedule.gamma;
+  c.minLr = t.schedule.minLr;
+  c.dataset = t.dataset;
+  c.datasetPath = t.datasetPath;
   return c;
 }
 
@@ -280,9 +264,13 @@ int Trainer::setUp() {
   module = loadModel(opts, session.context);
   if (!module)
     return kUserError;
-  if (!(*module)->getAttr("credo.training"))
+  FailureOr<std::optional<TrainingContract>> contract =
+      TrainingContract::read(*module);
+  if (failed(contract))
+    return kUserError;
+  if (!*contract)
     return error("'" + opts.model + "' has no training section");
-  config = readConfig(*module);
+  config = readConfig(**contract);
   if (opts.epochs)
     config.epochs = *opts.epochs;
   if (opts.trainSeed)
@@ -373,7 +361,8 @@ int Trainer::loadData() {
 
 int Trainer::compile() {
   PassManager pm(&session.context, ModuleOp::getOperationName());
-  addGradientPasses(pm, opts, /*trainStep=*/true);
+  if (int status = addTrainingPasses(pm, *module, opts))
+    return status;
   if (opts.reportActivations)
     pm.addPass(createCredoInstrumentActivations());
   if (failed(pm.run(*module)))

@@ -11,6 +11,7 @@
 
 #include "credo/Frontend/GraphImporter.h"
 #include "credo/Support/Quote.h"
+#include "credo/Transforms/Training.h"
 
 #include "JsonDocument.h"
 
@@ -1308,9 +1309,13 @@ void Importer::importTraining(const json &root) {
   std::string rule = "backprop";
   if (t.contains("rule"))
     rule = getString(t["rule"], child("rule"));
-  if (rule != "backprop")
+  if (!lookupTrainingRule(rule)) {
+    std::string known;
+    for (const std::string &r : trainingRuleNames())
+      known += (known.empty() ? "" : ", ") + r;
     fail(child("rule"), "unknown training rule '" + quoteForMessage(rule) +
-                            "' (this version supports: backprop)");
+                            "' (known rules: " + known + ")");
+  }
   attrs.push_back(builder.getNamedAttr("rule", builder.getStringAttr(rule)));
 
   std::string loss = getString(member(t, ptr, "loss"), child("loss"));

@@ -14,6 +14,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "credo/Transforms/Passes.h"
+#include "credo/Transforms/Training.h"
 
 #include "FuncResults.h"
 #include "NodeName.h"
@@ -422,11 +423,14 @@ struct Autodiff : public mlir::credo::impl::CredoAutodiffBase<Autodiff> {
       return signalPassFailure();
     }
     std::string lossName = loss;
-    if (lossName.empty())
-      if (auto training =
-              module->getAttrOfType<DictionaryAttr>("credo.training"))
-        if (auto l = training.getAs<StringAttr>("loss"))
-          lossName = l.str();
+    if (lossName.empty()) {
+      FailureOr<std::optional<TrainingContract>> contract =
+          TrainingContract::read(module);
+      if (failed(contract))
+        return signalPassFailure();
+      if (*contract)
+        lossName = (*contract)->loss;
+    }
     if (lossName.empty()) {
       module.emitError("credo-autodiff: no loss given (the model has no "
                        "training section; pass loss=NODE)");

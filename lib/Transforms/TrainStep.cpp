@@ -7,6 +7,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "credo/Transforms/Passes.h"
+#include "credo/Transforms/Training.h"
 
 #include "FuncResults.h"
 
@@ -34,26 +35,13 @@ struct TrainStep : public mlir::credo::impl::CredoTrainStepBase<TrainStep> {
                        "(run credo-autodiff first)");
       return signalPassFailure();
     }
-    auto training = module->getAttrOfType<DictionaryAttr>("credo.training");
-    auto optimizer =
-        training ? training.getAs<DictionaryAttr>("optimizer") : nullptr;
-    if (!optimizer) {
-      module.emitError("credo-train-step: the model has no training "
-                       "optimizer");
+    FailureOr<std::optional<TrainingContract>> contract =
+        TrainingContract::read(module);
+    if (failed(contract))
       return signalPassFailure();
-    }
-    auto type = optimizer.getAs<StringAttr>("type");
-    auto number = [&](StringRef key, double def) {
-      auto a = optimizer.getAs<FloatAttr>(key);
-      return a ? a.getValueAsDouble() : def;
-    };
-    double momentum = number("momentum", 0.0);
-    double weightDecay = number("weight_decay", 0.0);
-    bool adam = type && type.getValue() == "adam";
-    if (!type || (!adam && type.getValue() != "sgd")) {
-      module.emitError() << "credo-train-step: unknown optimizer '"
-                         << (type ? type.getValue() : "?")
-                         << "' (supported: sgd, adam)";
+    if (!*contract) {
+      module.emitError("credo-train-step: the model has no training "
+                       "section");
       return signalPassFailure();
     }
     OpBuilder builder(module.getContext());
@@ -70,104 +58,40 @@ struct TrainStep : public mlir::credo::impl::CredoTrainStepBase<TrainStep> {
                         step.getLoc());
     Value lr = step.getArgument(lrIndex);
 
-    // Optimizer state lives in parameters of its own, initialized to zero
-    // and saved in checkpoints with the weights.
-    SmallVector<ParamOp> params(module.getOps<ParamOp>());
-    OpBuilder declare = OpBuilder::atBlockEnd(module.getBody());
-    declare.setInsertionPointAfter(params.empty() ? nullptr : params.back());
-    auto stateParam = [&](StringRef name, RankedTensorType t) -> ParamOp {
-      if (module.lookupSymbol(name)) {
-        module.emitError() << "credo-train-step: the optimizer state '" << name
-                           << "' clashes with a name of the model";
-        return nullptr;
-      }
-      return declare.create<ParamOp>(
-          module.getLoc(), declare.getStringAttr(name), TypeAttr::get(t),
-          InitAttr::get(module.getContext(), InitKind::Zeros, APFloat(0.0),
-                        APFloat(0.0), APFloat(0.0), APFloat(0.0), APFloat(0.0),
-                        0));
-    };
-    auto readParam = [&](ParamOp param) -> Value {
+    // @gradients returns the loss, then grad.NAME per parameter in
+    // declaration order.
+    builder.setInsertionPoint(ret);
+    SmallVector<ParamUpdate> updates;
+    unsigned i = 1;
+    for (ParamOp param : module.getOps<ParamOp>()) {
+      Value w;
       for (Operation &op : body)
         if (auto read = dyn_cast<GetParamOp>(op))
-          if (read.getName() == param.getSymName())
-            return read.getResult();
-      OpBuilder::InsertionGuard guard(builder);
-      builder.setInsertionPointToStart(&body);
-      return builder.create<GetParamOp>(
-          param.getLoc(), param.getType(),
-          FlatSymbolRefAttr::get(param.getSymNameAttr()));
-    };
-
-    builder.setInsertionPoint(ret);
-    llvm::StringMap<Value> updated;
-    Value stepCount;
-    if (adam) {
-      ParamOp t = stateParam("adam_step", cast<RankedTensorType>(lossType));
-      if (!t)
-        return signalPassFailure();
-      Value one = builder.create<arith::ConstantOp>(
-          t.getLoc(),
-          DenseElementsAttr::get(
-              t.getTensorType(),
-              builder.getFloatAttr(t.getTensorType().getElementType(), 1.0)));
-      stepCount =
-          builder.create<AddOp>(t.getLoc(), ValueRange{readParam(t), one},
-                                ArrayRef<NamedAttribute>{});
-      updated["adam_step"] = stepCount;
-    }
-    unsigned i = 1;
-    for (ParamOp param : params) {
-      Value w = readParam(param), g = ret.getOperand(i++);
-      NamedAttribute decay = builder.getNamedAttr(
-          "weight_decay", builder.getF64FloatAttr(weightDecay));
-      if (adam) {
-        ParamOp m = stateParam((param.getSymName() + "_adam_m").str(),
-                               param.getTensorType());
-        ParamOp v = stateParam((param.getSymName() + "_adam_v").str(),
-                               param.getTensorType());
-        if (!m || !v)
-          return signalPassFailure();
-        auto op = builder.create<AdamUpdateOp>(
-            param.getLoc(),
-            ValueRange{w, g, readParam(m), readParam(v), lr, stepCount},
-            ArrayRef<NamedAttribute>{
-                builder.getNamedAttr(
-                    "beta1", builder.getF64FloatAttr(number("beta1", 0.9))),
-                builder.getNamedAttr(
-                    "beta2", builder.getF64FloatAttr(number("beta2", 0.999))),
-                builder.getNamedAttr(
-                    "eps", builder.getF64FloatAttr(number("eps", 1e-8))),
-                decay});
-        updated[param.getSymName()] = op.getNewParam();
-        updated[m.getSymName()] = op.getNewM();
-        updated[v.getSymName()] = op.getNewV();
-      } else if (momentum != 0.0) {
-        ParamOp v = stateParam((param.getSymName() + "_velocity").str(),
-                               param.getTensorType());
-        if (!v)
-          return signalPassFailure();
-        auto op = builder.create<SgdMomentumUpdateOp>(
-            param.getLoc(), ValueRange{w, g, readParam(v), lr},
-            ArrayRef<NamedAttribute>{
-                builder.getNamedAttr("momentum",
-                                     builder.getF64FloatAttr(momentum)),
-                decay});
-        updated[param.getSymName()] = op.getNewParam();
-        updated[v.getSymName()] = op.getNewVelocity();
-      } else {
-        updated[param.getSymName()] =
-            builder.create<SgdUpdateOp>(param.getLoc(), ValueRange{w, g, lr},
-                                        ArrayRef<NamedAttribute>{decay});
+          if (!w && read.getName() == param.getSymName())
+            w = read.getResult();
+      if (!w) {
+        OpBuilder::InsertionGuard guard(builder);
+        builder.setInsertionPointToStart(&body);
+        w = builder.create<GetParamOp>(
+            param.getLoc(), param.getType(),
+            FlatSymbolRefAttr::get(param.getSymNameAttr()));
       }
+      updates.push_back(
+          {param.getSymName(), w, ret.getOperand(i++), param.getTensorType()});
+    }
+    FailureOr<SmallVector<Value>> next = applyOptimizer(
+        builder, module, step, (*contract)->optimizer, lr, updates);
+    if (failed(next)) {
+      step.erase();
+      return signalPassFailure();
     }
     // Results: the loss, then every parameter (state included) in
     // declaration order.
     SmallVector<Value> results = {ret.getOperand(0)};
     SmallVector<Attribute> names = {builder.getDictionaryAttr(
         builder.getNamedAttr("credo.name", builder.getStringAttr("loss")))};
-    for (ParamOp param : module.getOps<ParamOp>()) {
-      results.push_back(updated.lookup(param.getSymName()));
+    for (auto [param, value] : llvm::zip(module.getOps<ParamOp>(), *next)) {
+      results.push_back(value);
       names.push_back(builder.getDictionaryAttr(builder.getNamedAttr(
           "credo.name",
           builder.getStringAttr("new." + param.getSymName().str()))));

@@ -1,0 +1,106 @@
+//===- Training.h - The training contract and learning rules ----*- C++ -*-===//
+//
+// The module attribute `credo.training` read in one place (TrainingContract),
+// the registry of learning rules (each adds the passes that build
+// @train_step), and the optimizer step that any rule can apply to the
+// gradients or raw updates it computes. docs/rules.md explains how to add a
+// rule.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef CREDO_TRANSFORMS_TRAINING_H
+#define CREDO_TRANSFORMS_TRAINING_H
+
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/IR/Builders.h"
+#include "mlir/IR/BuiltinOps.h"
+#include "mlir/Support/LLVM.h"
+
+#include <string>
+#include <vector>
+
+namespace mlir {
+class OpPassManager;
+} // namespace mlir
+
+namespace mlir::credo {
+
+/// `credo.training.optimizer`.
+struct OptimizerConfig {
+  std::string type = "sgd"; ///< sgd | adam
+  double lr = 0.01, momentum = 0, weightDecay = 0;
+  double beta1 = 0.9, beta2 = 0.999, eps = 1e-8;
+};
+
+/// `credo.training.schedule`.
+struct ScheduleConfig {
+  std::string type = "constant"; ///< constant | step | cosine
+  int64_t stepEpochs = 1;
+  double gamma = 1, minLr = 0;
+};
+
+/// The training set-up of a model: the typed view of the module attribute
+/// `credo.training` that the importer writes. Every pass and driver reads it
+/// through `read`, so its keys and defaults live here once.
+struct TrainingContract {
+  std::string rule = "backprop"; ///< a registered TrainingRule
+  std::string loss;              ///< the loss node
+  OptimizerConfig optimizer;
+  ScheduleConfig schedule;
+  int64_t batchSize = 0; ///< 0: not given
+  int64_t epochs = 1;
+  uint64_t seed = 0;
+  std::string dataset = "fashion-mnist", datasetPath;
+
+  /// Reads `module`'s `credo.training`; nullopt if it has none. A value of
+  /// the wrong kind is an error at the module.
+  static FailureOr<std::optional<TrainingContract>> read(ModuleOp module);
+};
+
+/// What the driver passes on to a rule.
+struct TrainingRuleOptions {
+  /// Backpropagation through time: "store" or "recompute" (credo-autodiff).
+  std::string timeMemory = "store";
+};
+
+/// A learning rule: a name (the graph format's `training.rule`) and the
+/// passes that build `@train_step(inputs…, lr) -> (loss, new.NAME…)` for a
+/// module that declares it. Drivers, checkpoints, libraries and backends
+/// only ever see @train_step.
+struct TrainingRule {
+  std::string name;
+  std::string summary;
+  void (*addPasses)(OpPassManager &pm, const TrainingRuleOptions &options);
+};
+
+/// Registers a rule (a later registration of the same name replaces it).
+void registerTrainingRule(const TrainingRule &rule);
+/// The rule named `name`, or null.
+const TrainingRule *lookupTrainingRule(StringRef name);
+/// The names of the registered rules, sorted.
+std::vector<std::string> trainingRuleNames();
+
+/// One parameter's part in an optimizer step.
+struct ParamUpdate {
+  StringRef name;  ///< the parameter
+  Value value;     ///< its current value
+  Value direction; ///< its gradient, or the raw update
+  RankedTensorType type;
+};
+
+/// Applies `optimizer` at the builder's insertion point in `func`: for each
+/// parameter, its next value from its gradient (θ − lr·g for sgd) or, with
+/// `rawUpdates`, from an update the rule computed itself (θ + lr·Δ, any
+/// momentum or Adam state applied to −Δ). Declares the optimizer state the
+/// optimizer needs as compiler-made parameters after the model's (zeros;
+/// `NAME_velocity`, `NAME_adam_m`/`_adam_v`, `adam_step`) and reads them in
+/// `func`. Returns the next value of every parameter of the module, state
+/// included, in declaration order; fails with an error at the module.
+FailureOr<SmallVector<Value>>
+applyOptimizer(OpBuilder &builder, ModuleOp module, func::FuncOp func,
+               const OptimizerConfig &optimizer, Value lr,
+               ArrayRef<ParamUpdate> updates, bool rawUpdates = false);
+
+} // namespace mlir::credo
+
+#endif // CREDO_TRANSFORMS_TRAINING_H

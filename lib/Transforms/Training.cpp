@@ -1,0 +1,272 @@
+//===- Training.cpp - The training contract, rules, optimizers --*- C++ -*-===//
+//
+// Reads `credo.training`, keeps the registry of learning rules (backprop is
+// built in), and builds optimizer steps for any rule.
+//
+//===----------------------------------------------------------------------===//
+
+#include "credo/Transforms/Training.h"
+#include "credo/Transforms/Passes.h"
+
+#include "Credo/IR/CredoOps.h"
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Pass/PassManager.h"
+
+#include <map>
+#include <mutex>
+
+using namespace mlir;
+using namespace mlir::credo;
+
+//===----------------------------------------------------------------------===//
+// TrainingContract
+//===----------------------------------------------------------------------===//
+
+FailureOr<std::optional<TrainingContract>>
+TrainingContract::read(ModuleOp module) {
+  auto t = module->getAttr("credo.training");
+  if (!t)
+    return std::optional<TrainingContract>();
+  auto dict = dyn_cast<DictionaryAttr>(t);
+  bool ok = bool(dict);
+  auto bad = [&](StringRef key) {
+    module.emitError() << "credo.training: '" << key
+                       << "' has the wrong kind of value";
+    ok = false;
+  };
+  TrainingContract c;
+  if (!dict) {
+    module.emitError("credo.training must be a dictionary");
+    return failure();
+  }
+  auto str = [&](DictionaryAttr d, StringRef key, std::string &out) {
+    if (Attribute a = d.get(key)) {
+      if (auto s = dyn_cast<StringAttr>(a))
+        out = s.str();
+      else
+        bad(key);
+    }
+  };
+  auto num = [&](DictionaryAttr d, StringRef key, double &out) {
+    if (Attribute a = d.get(key)) {
+      if (auto f = dyn_cast<FloatAttr>(a))
+        out = f.getValueAsDouble();
+      else if (auto i = dyn_cast<IntegerAttr>(a))
+        out = double(i.getInt());
+      else
+        bad(key);
+    }
+  };
+  auto integer = [&](DictionaryAttr d, StringRef key, int64_t &out) {
+    if (Attribute a = d.get(key)) {
+      if (auto i = dyn_cast<IntegerAttr>(a))
+        out = i.getInt();
+      else
+        bad(key);
+    }
+  };
+  auto sub = [&](StringRef key) -> DictionaryAttr {
+    Attribute a = dict.get(key);
+    if (a && !isa<DictionaryAttr>(a))
+      bad(key);
+    return dyn_cast_or_null<DictionaryAttr>(a);
+  };
+  str(dict, "rule", c.rule);
+  str(dict, "loss", c.loss);
+  integer(dict, "batch_size", c.batchSize);
+  integer(dict, "epochs", c.epochs);
+  int64_t seed = 0;
+  integer(dict, "seed", seed);
+  c.seed = uint64_t(seed);
+  if (DictionaryAttr o = sub("optimizer")) {
+    str(o, "type", c.optimizer.type);
+    num(o, "lr", c.optimizer.lr);
+    num(o, "momentum", c.optimizer.momentum);
+    num(o, "weight_decay", c.optimizer.weightDecay);
+    num(o, "beta1", c.optimizer.beta1);
+    num(o, "beta2", c.optimizer.beta2);
+    num(o, "eps", c.optimizer.eps);
+  }
+  if (DictionaryAttr s = sub("schedule")) {
+    str(s, "type", c.schedule.type);
+    integer(s, "step_epochs", c.schedule.stepEpochs);
+    num(s, "gamma", c.schedule.gamma);
+    num(s, "min_lr", c.schedule.minLr);
+  }
+  if (DictionaryAttr d = sub("dataset")) {
+    str(d, "name", c.dataset);
+    str(d, "path", c.datasetPath);
+  }
+  if (!ok)
+    return failure();
+  return std::optional<TrainingContract>(c);
+}
+
+//===----------------------------------------------------------------------===//
+// Rules
+//===----------------------------------------------------------------------===//
+
+namespace {
+
+/// backprop: reverse-mode gradients of the loss, then the optimizer.
+void addBackpropPasses(OpPassManager &pm, const TrainingRuleOptions &options) {
+  pm.addPass(createCredoBatchOverTime());
+  CredoAutodiffOptions autodiff;
+  autodiff.timeMemory = options.timeMemory;
+  pm.addPass(createCredoAutodiff(autodiff));
+  pm.addPass(createCredoTrainStep());
+}
+
+struct Registry {
+  std::mutex mutex;
+  std::map<std::string, TrainingRule> rules;
+  Registry() {
+    rules["backprop"] = {"backprop",
+                         "reverse-mode gradients of the loss (through time "
+                         "loops too), then the optimizer",
+                         addBackpropPasses};
+  }
+};
+
+Registry &registry() {
+  static Registry r;
+  return r;
+}
+
+} // namespace
+
+void mlir::credo::registerTrainingRule(const TrainingRule &rule) {
+  Registry &r = registry();
+  std::lock_guard<std::mutex> lock(r.mutex);
+  r.rules[rule.name] = rule;
+}
+
+const TrainingRule *mlir::credo::lookupTrainingRule(StringRef name) {
+  Registry &r = registry();
+  std::lock_guard<std::mutex> lock(r.mutex);
+  auto it = r.rules.find(name.str());
+  return it == r.rules.end() ? nullptr : &it->second;
+}
+
+std::vector<std::string> mlir::credo::trainingRuleNames() {
+  Registry &r = registry();
+  std::lock_guard<std::mutex> lock(r.mutex);
+  std::vector<std::string> names;
+  for (auto &[name, rule] : r.rules)
+    names.push_back(name);
+  return names;
+}
+
+//===----------------------------------------------------------------------===//
+// Optimizer steps
+//===----------------------------------------------------------------------===//
+
+FailureOr<SmallVector<Value>>
+mlir::credo::applyOptimizer(OpBuilder &builder, ModuleOp module,
+                            func::FuncOp func, const OptimizerConfig &opt,
+                            Value lr, ArrayRef<ParamUpdate> updates,
+                            bool rawUpdates) {
+  bool adam = opt.type == "adam";
+  if (!adam && opt.type != "sgd") {
+    module.emitError() << "unknown optimizer '" << opt.type
+                       << "' (supported: sgd, adam)";
+    return failure();
+  }
+  Block &body = func.getBody().front();
+  SmallVector<ParamOp> params(module.getOps<ParamOp>());
+  OpBuilder declare = OpBuilder::atBlockEnd(module.getBody());
+  declare.setInsertionPointAfter(params.empty() ? nullptr : params.back());
+  // Optimizer state lives in parameters of its own, initialized to zero
+  // and saved in checkpoints with the weights.
+  auto stateParam = [&](StringRef name, RankedTensorType t) -> ParamOp {
+    if (module.lookupSymbol(name)) {
+      module.emitError() << "the optimizer state '" << name
+                         << "' clashes with a name of the model";
+      return nullptr;
+    }
+    return declare.create<ParamOp>(
+        module.getLoc(), declare.getStringAttr(name), TypeAttr::get(t),
+        InitAttr::get(module.getContext(), InitKind::Zeros, APFloat(0.0),
+                      APFloat(0.0), APFloat(0.0), APFloat(0.0), APFloat(0.0),
+                      0));
+  };
+  auto readParam = [&](ParamOp param) -> Value {
+    for (Operation &op : body)
+      if (auto read = dyn_cast<GetParamOp>(op))
+        if (read.getName() == param.getSymName())
+          return read.getResult();
+    OpBuilder::InsertionGuard guard(builder);
+    builder.setInsertionPointToStart(&body);
+    return builder.create<GetParamOp>(
+        param.getLoc(), param.getType(),
+        FlatSymbolRefAttr::get(param.getSymNameAttr()));
+  };
+  llvm::StringMap<Value> updated;
+  Value stepCount;
+  if (adam) {
+    ParamOp t = stateParam("adam_step", cast<RankedTensorType>(lr.getType()));
+    if (!t)
+      return failure();
+    Value one = builder.create<arith::ConstantOp>(
+        t.getLoc(),
+        DenseElementsAttr::get(
+            t.getTensorType(),
+            builder.getFloatAttr(t.getTensorType().getElementType(), 1.0)));
+    stepCount = builder.create<AddOp>(t.getLoc(), ValueRange{readParam(t), one},
+                                      ArrayRef<NamedAttribute>{});
+    updated["adam_step"] = stepCount;
+  }
+  NamedAttribute decay = builder.getNamedAttr(
+      "weight_decay", builder.getF64FloatAttr(opt.weightDecay));
+  for (const ParamUpdate &u : updates) {
+    Location loc = u.value.getLoc();
+    Value g = u.direction;
+    if (rawUpdates) // θ + lr·Δ is the step along the gradient −Δ
+      g = builder.create<SubOp>(
+          loc,
+          ValueRange{builder.create<arith::ConstantOp>(
+                         loc, DenseElementsAttr::get(
+                                  u.type, builder.getFloatAttr(
+                                              u.type.getElementType(), 0.0))),
+                     g},
+          ArrayRef<NamedAttribute>{});
+    if (adam) {
+      ParamOp m = stateParam((u.name + "_adam_m").str(), u.type);
+      ParamOp v = stateParam((u.name + "_adam_v").str(), u.type);
+      if (!m || !v)
+        return failure();
+      auto op = builder.create<AdamUpdateOp>(
+          loc,
+          ValueRange{u.value, g, readParam(m), readParam(v), lr, stepCount},
+          ArrayRef<NamedAttribute>{
+              builder.getNamedAttr("beta1", builder.getF64FloatAttr(opt.beta1)),
+              builder.getNamedAttr("beta2", builder.getF64FloatAttr(opt.beta2)),
+              builder.getNamedAttr("eps", builder.getF64FloatAttr(opt.eps)),
+              decay});
+      updated[u.name] = op.getNewParam();
+      updated[m.getSymName()] = op.getNewM();
+      updated[v.getSymName()] = op.getNewV();
+    } else if (opt.momentum != 0.0) {
+      ParamOp v = stateParam((u.name + "_velocity").str(), u.type);
+      if (!v)
+        return failure();
+      auto op = builder.create<SgdMomentumUpdateOp>(
+          loc, ValueRange{u.value, g, readParam(v), lr},
+          ArrayRef<NamedAttribute>{
+              builder.getNamedAttr("momentum",
+                                   builder.getF64FloatAttr(opt.momentum)),
+              decay});
+      updated[u.name] = op.getNewParam();
+      updated[v.getSymName()] = op.getNewVelocity();
+    } else {
+      updated[u.name] = builder.create<SgdUpdateOp>(
+          loc, ValueRange{u.value, g, lr}, ArrayRef<NamedAttribute>{decay});
+    }
+  }
+  SmallVector<Value> next;
+  for (ParamOp param : module.getOps<ParamOp>()) {
+    Value v = updated.lookup(param.getSymName());
+    next.push_back(v ? v : readParam(param)); // a parameter no rule updates
+  }
+  return next;
+}
