@@ -11,6 +11,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "Common.h"
+#include "Plot.h"
 
 #include "credo/Support/Quote.h"
 #include "credo/Target/Compile.h"
@@ -231,7 +232,9 @@ private:
   int stopAndSave(const Position &at, const char *why);
   void gather(const std::vector<int64_t> &order, int64_t start,
               const credo_tensor &xs, const credo_tensor &ys, int64_t count);
-  std::optional<double> evaluate();
+  /// Test accuracy (%) and mean cross-entropy of the test set.
+  std::optional<std::pair<double, double>> evaluate();
+  std::vector<EpochPoint> history;
   std::vector<void *> paramPointers();
   void showProgress(int64_t epoch, int64_t step, int64_t firstStep,
                     double lossSum, double elapsed);
@@ -528,9 +531,10 @@ void Trainer::gather(const std::vector<int64_t> &order, int64_t first,
   }
 }
 
-std::optional<double> Trainer::evaluate() {
+std::optional<std::pair<double, double>> Trainer::evaluate() {
   const credo_tensor &testX = data.list[2], &testY = data.list[3];
   int64_t correct = 0;
+  double lossSum = 0;
   for (int64_t s = 0; s < testN; s += batch) {
     int64_t count = std::min(batch, testN - s);
     gather({}, s, testX, testY, count);
@@ -546,11 +550,18 @@ std::optional<double> Trainer::evaluate() {
     const auto *labels = static_cast<const int32_t *>(testY.data);
     for (int64_t r = 0; r < count; ++r) {
       const float *row = logits + r * classes;
-      if (std::max_element(row, row + classes) - row == labels[s + r])
+      const float *best = std::max_element(row, row + classes);
+      if (best - row == labels[s + r])
         ++correct;
+      // −log softmax(row)[label], computed stably in double.
+      double sum = 0;
+      for (int64_t c = 0; c < classes; ++c)
+        sum += std::exp(double(row[c]) - double(*best));
+      lossSum += std::log(sum) + double(*best) - double(row[labels[s + r]]);
     }
   }
-  return 100.0 * double(correct) / double(testN);
+  return std::make_pair(100.0 * double(correct) / double(testN),
+                        lossSum / double(testN));
 }
 
 int Trainer::saveCheckpoint(const std::string &path, const Position &at) {
@@ -697,9 +708,10 @@ int Trainer::finishEpoch(int64_t epoch, double lossSum, double seconds,
     activationsCsvHeader += "," + c.layer + "_p_active," + c.layer + "_dead";
     std::fill(c.total.begin(), c.total.end(), 0.0);
   }
-  std::optional<double> accuracy = evaluate();
-  if (!accuracy)
+  std::optional<std::pair<double, double>> test = evaluate();
+  if (!test)
     return runtimeError("evaluation failed");
+  std::optional<double> accuracy = test->first;
   double trainLoss = lossSum / double(steps);
   double rate = double(steps * batch) / seconds;
   llvm::outs() << "epoch " << epoch + 1 << "/" << config.epochs
@@ -729,6 +741,17 @@ int Trainer::finishEpoch(int64_t epoch, double lossSum, double seconds,
       *metrics << ", \"activations\": {" << activationsJson << "}";
     *metrics << "}\n";
     metrics->flush();
+  }
+  history.push_back({epoch + 1, trainLoss, test->second, test->first});
+  if (!opts.plot.empty()) {
+    std::string svg = renderCurves(info->name, history);
+    if (llvm::Error e = llvm::writeToOutput(
+            opts.plot, [&](llvm::raw_ostream &os) -> llvm::Error {
+              os << svg;
+              return llvm::Error::success();
+            }))
+      return error("cannot write '" + opts.plot +
+                   "': " + llvm::toString(std::move(e)));
   }
   if (!opts.checkpoint.empty())
     return saveCheckpoint(opts.checkpoint,

@@ -127,6 +127,8 @@ const std::vector<Command> &commands() {
          "continue from a checkpoint (after an epoch or inside one)"},
         {"--stop-after", "STEPS",
          "save a checkpoint and stop after STEPS steps (as Ctrl-C does)"},
+        {"--plot", "FILE",
+         "draw loss and test accuracy per epoch as an SVG picture"},
         {"--metrics", "FILE",
          "append one JSON line per epoch (a CSV row if FILE ends in .csv)"},
         {"--report-activations", nullptr,
@@ -333,6 +335,8 @@ int main(int argc, char **argv) {
       opts.stopAfter = n;
     } else if (flag == "--data") {
       opts.data = value;
+    } else if (flag == "--plot") {
+      opts.plot = value;
     } else if (flag == "--metrics") {
       opts.metrics = value;
     } else if (flag == "--checkpoint") {

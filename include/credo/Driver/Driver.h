@@ -38,6 +38,7 @@ struct DriverOptions {
   std::optional<int64_t> epochs;           ///< train: --epochs
   std::string data;                        ///< train: --data DIR
   std::string metrics;                     ///< train: --metrics FILE.jsonl
+  std::string plot;                        ///< train: --plot FILE.svg
   std::string checkpoint;                  ///< train: --checkpoint FILE
   std::string resume;                      ///< train: --resume FILE
   std::optional<int64_t> stopAfter;        ///< train: --stop-after STEPS

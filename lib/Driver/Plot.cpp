@@ -1,0 +1,186 @@
+//===- Plot.cpp - Training curves as an SVG picture -------------*- C++ -*-===//
+//
+// Two panels, each with its axes, round-number ticks and labelled lines:
+// loss per epoch (train: the mean over the epoch's steps; test: the mean
+// cross-entropy of the test set after the epoch) and test accuracy.
+//
+//===----------------------------------------------------------------------===//
+
+#include "Plot.h"
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <functional>
+
+using namespace mlir::credo::driver;
+
+namespace {
+
+std::string fmt(const char *format, double v) {
+  char buf[64];
+  std::snprintf(buf, sizeof(buf), format, v);
+  return buf;
+}
+
+/// XML-escapes a title.
+std::string escape(const std::string &s) {
+  std::string out;
+  for (char c : s) {
+    switch (c) {
+    case '<':
+      out += "&lt;";
+      break;
+    case '>':
+      out += "&gt;";
+      break;
+    case '&':
+      out += "&amp;";
+      break;
+    case '"':
+      out += "&quot;";
+      break;
+    default:
+      out += (static_cast<unsigned char>(c) < 0x20) ? ' ' : c;
+    }
+  }
+  return out;
+}
+
+/// Round tick values covering [lo, hi]: a step of 1, 2 or 5 times a power
+/// of ten, about five ticks.
+std::vector<double> ticks(double lo, double hi) {
+  double span = hi - lo;
+  if (!(span > 0))
+    span = std::fabs(hi) > 0 ? std::fabs(hi) : 1;
+  double raw = span / 5, power = std::pow(10, std::floor(std::log10(raw)));
+  double step = power;
+  for (double m : {1.0, 2.0, 5.0, 10.0})
+    if (m * power >= raw) {
+      step = m * power;
+      break;
+    }
+  // From the tick at or below lo to the first at or above hi.
+  std::vector<double> t;
+  for (double v = std::floor(lo / step + 1e-9) * step;; v += step) {
+    t.push_back(std::fabs(v) < step * 1e-9 ? 0 : v);
+    if (v >= hi - step * 1e-9 || t.size() > 50)
+      break;
+  }
+  return t;
+}
+
+struct Series {
+  std::string label, color;
+  std::function<double(const EpochPoint &)> value;
+  bool dashed;
+};
+
+/// One panel at (x0, y0) of size w × h.
+std::string panel(double x0, double y0, double w, double h,
+                  const std::string &title, const std::vector<Series> &series,
+                  const std::vector<EpochPoint> &points,
+                  const char *valueFormat) {
+  std::string s;
+  double lo = INFINITY, hi = -INFINITY;
+  for (const Series &sr : series)
+    for (const EpochPoint &p : points) {
+      double v = sr.value(p);
+      if (std::isfinite(v))
+        lo = std::min(lo, v), hi = std::max(hi, v);
+    }
+  if (!std::isfinite(lo))
+    lo = 0, hi = 1;
+  std::vector<double> yt = ticks(lo, hi);
+  double ylo = yt.front(), yhi = yt.back();
+  if (yhi == ylo)
+    yhi = ylo + 1;
+  int64_t first = points.front().epoch, last = points.back().epoch;
+  double left = x0 + 56, right = x0 + w - 12, top = y0 + 28,
+         bottom = y0 + h - 40;
+  auto X = [&](double e) {
+    return last == first ? (left + right) / 2
+                         : left + (e - double(first)) / double(last - first) *
+                                      (right - left);
+  };
+  auto Y = [&](double v) {
+    return bottom - (v - ylo) / (yhi - ylo) * (bottom - top);
+  };
+  s += "<text x=\"" + fmt("%.1f", (left + right) / 2) + "\" y=\"" +
+       fmt("%.1f", y0 + 16) +
+       "\" text-anchor=\"middle\" font-weight=\"bold\">" + title + "</text>\n";
+  for (double v : yt) {
+    s += "<line x1=\"" + fmt("%.1f", left) + "\" x2=\"" + fmt("%.1f", right) +
+         "\" y1=\"" + fmt("%.1f", Y(v)) + "\" y2=\"" + fmt("%.1f", Y(v)) +
+         "\" stroke=\"#e5e5e5\"/>\n";
+    s += "<text x=\"" + fmt("%.1f", left - 6) + "\" y=\"" +
+         fmt("%.1f", Y(v) + 4) + "\" text-anchor=\"end\">" +
+         fmt(valueFormat, v) + "</text>\n";
+  }
+  int64_t every = std::max<int64_t>(1, (last - first) / 10 + 1);
+  for (int64_t e = first; e <= last; e += every)
+    s += "<text x=\"" + fmt("%.1f", X(double(e))) + "\" y=\"" +
+         fmt("%.1f", bottom + 16) + "\" text-anchor=\"middle\">" +
+         std::to_string(e) + "</text>\n";
+  s += "<text x=\"" + fmt("%.1f", (left + right) / 2) + "\" y=\"" +
+       fmt("%.1f", bottom + 32) + "\" text-anchor=\"middle\">epoch</text>\n";
+  s += "<polyline fill=\"none\" stroke=\"#555\" points=\"" + fmt("%.1f", left) +
+       "," + fmt("%.1f", top) + " " + fmt("%.1f", left) + "," +
+       fmt("%.1f", bottom) + " " + fmt("%.1f", right) + "," +
+       fmt("%.1f", bottom) + "\"/>\n";
+  double legendY = top + 4;
+  for (const Series &sr : series) {
+    std::string pts;
+    for (const EpochPoint &p : points)
+      if (std::isfinite(sr.value(p)))
+        pts += fmt("%.1f", X(double(p.epoch))) + "," +
+               fmt("%.1f", Y(sr.value(p))) + " ";
+    s += "<polyline fill=\"none\" stroke=\"" + sr.color +
+         "\" stroke-width=\"2\"" +
+         (sr.dashed ? " stroke-dasharray=\"6 4\"" : "") + " points=\"" + pts +
+         "\"/>\n";
+    for (const EpochPoint &p : points)
+      if (std::isfinite(sr.value(p)))
+        s += "<circle cx=\"" + fmt("%.1f", X(double(p.epoch))) + "\" cy=\"" +
+             fmt("%.1f", Y(sr.value(p))) + "\" r=\"3\" fill=\"" + sr.color +
+             "\"><title>" + sr.label + ", epoch " + std::to_string(p.epoch) +
+             ": " + fmt("%.4f", sr.value(p)) + "</title></circle>\n";
+    s += "<line x1=\"" + fmt("%.1f", right - 120) + "\" x2=\"" +
+         fmt("%.1f", right - 96) + "\" y1=\"" + fmt("%.1f", legendY) +
+         "\" y2=\"" + fmt("%.1f", legendY) + "\" stroke=\"" + sr.color +
+         "\" stroke-width=\"2\"" +
+         (sr.dashed ? " stroke-dasharray=\"6 4\"" : "") + "/>\n";
+    s += "<text x=\"" + fmt("%.1f", right - 90) + "\" y=\"" +
+         fmt("%.1f", legendY + 4) + "\">" + sr.label + "</text>\n";
+    legendY += 16;
+  }
+  return s;
+}
+
+} // namespace
+
+std::string
+mlir::credo::driver::renderCurves(const std::string &title,
+                                  const std::vector<EpochPoint> &points) {
+  const double w = 900, h = 340;
+  std::string s = "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"" +
+                  fmt("%.0f", w) + "\" height=\"" + fmt("%.0f", h) +
+                  "\" viewBox=\"0 0 " + fmt("%.0f", w) + " " + fmt("%.0f", h) +
+                  "\" font-family=\"sans-serif\" font-size=\"12\">\n"
+                  "<rect width=\"100%\" height=\"100%\" fill=\"white\"/>\n";
+  s +=
+      "<text x=\"12\" y=\"18\" font-size=\"14\">" + escape(title) + "</text>\n";
+  if (points.empty())
+    return s + "</svg>\n";
+  s += panel(0, 24, w / 2, h - 24, "loss",
+             {{"train", "#1f77b4",
+               [](const EpochPoint &p) { return p.trainLoss; }, false},
+              {"test", "#d62728",
+               [](const EpochPoint &p) { return p.testLoss; }, true}},
+             points, "%.3g");
+  s += panel(w / 2, 24, w / 2, h - 24, "test accuracy (%)",
+             {{"test", "#d62728",
+               [](const EpochPoint &p) { return p.testAccuracy; }, true}},
+             points, "%.4g");
+  return s + "</svg>\n";
+}

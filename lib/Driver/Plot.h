@@ -1,0 +1,29 @@
+//===- Plot.h - Training curves as an SVG picture ---------------*- C++ -*-===//
+//
+// `credoc train --plot curves.svg`: the loss (train and test) and the test
+// accuracy per epoch, drawn as two panels of a self-contained SVG file that
+// any browser shows.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef CREDO_LIB_DRIVER_PLOT_H
+#define CREDO_LIB_DRIVER_PLOT_H
+
+#include <string>
+#include <vector>
+
+namespace mlir::credo::driver {
+
+/// One finished epoch.
+struct EpochPoint {
+  int64_t epoch;
+  double trainLoss, testLoss, testAccuracy;
+};
+
+/// The SVG document for `points` of the model `title`.
+std::string renderCurves(const std::string &title,
+                         const std::vector<EpochPoint> &points);
+
+} // namespace mlir::credo::driver
+
+#endif // CREDO_LIB_DRIVER_PLOT_H

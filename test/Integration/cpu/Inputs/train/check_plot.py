@@ -1,0 +1,53 @@
+#!/usr/bin/env python3
+"""`credoc train --plot`: the SVG parses, has a loss panel with one point
+per epoch for train and test and an accuracy panel, and its last test loss
+and test accuracy equal what NumPy computes from the final checkpoint on
+the test IDX files (an independent forward pass)."""
+import gzip
+import json
+import os
+import re
+import struct
+import sys
+import xml.etree.ElementTree as ET
+
+import numpy as np
+
+svg, ckpt, data, epochs = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4])
+ns = "{http://www.w3.org/2000/svg}"
+root = ET.parse(svg).getroot()
+titles = [e.text for e in root.iter(ns + "title")]
+points = {}
+for t in titles:
+    m = re.match(r"(train|test), epoch (\d+): ([-0-9.e]+)$", t)
+    if m:
+        points.setdefault(m.group(1), []).append((int(m.group(2)), float(m.group(3))))
+texts = [e.text for e in root.iter(ns + "text")]
+assert "loss" in texts and "test accuracy (%)" in texts, texts
+# train loss, test loss, test accuracy: one point per epoch each.
+assert len(points["train"]) == epochs, points
+assert len(points["test"]) == 2 * epochs, points
+test_loss = points["test"][epochs - 1][1]
+test_acc = points["test"][-1][1]
+
+blob = open(ckpt, "rb").read()
+n = struct.unpack("<Q", blob[:8])[0]
+header = json.loads(blob[8:8 + n])
+header.pop("__metadata__", None)
+p = {k: np.frombuffer(blob[8 + n + v["data_offsets"][0]:8 + n + v["data_offsets"][1]],
+                      np.float32).reshape(v["shape"]).astype(np.float64)
+     for k, v in header.items()}
+with gzip.open(os.path.join(data, "t10k-images-idx3-ubyte.gz")) as f:
+    raw = f.read()
+count = struct.unpack(">I", raw[4:8])[0]
+x = np.frombuffer(raw[16:], np.uint8).reshape(count, -1) / 255.0
+with gzip.open(os.path.join(data, "t10k-labels-idx1-ubyte.gz")) as f:
+    t = np.frombuffer(f.read()[8:], np.uint8).astype(int)
+z = x @ p["w"] + p["b"]
+m = z.max(1, keepdims=True)
+loss = np.mean(np.log(np.exp(z - m).sum(1)) + m[:, 0] - z[np.arange(count), t])
+acc = 100.0 * np.mean(z.argmax(1) == t)
+print("test loss %.4f (plot %.4f), test accuracy %.2f (plot %.2f)" % (loss, test_loss, acc, test_acc))
+if abs(loss - test_loss) > 2e-4 or abs(acc - test_acc) > 1e-6:
+    sys.exit("plot: mismatch")
+print("plot: ok")
