@@ -27,6 +27,9 @@ class Credo_BinaryOp<string mnemonic, string what, string equation>
   let assemblyFormat = [{
     $lhs `,` $rhs attr-dict `:` custom<BinaryTypes>(type($lhs), type($rhs))
   }];
+  // x + 0, 0 + x, x − 0, x · 1 and 1 · x fold to x (0 and 1: splat
+  // constants).
+  let hasFolder = 1;
 }
 
 def Credo_AddOp : Credo_BinaryOp<"add", "addition", "z = x + y">;

@@ -11,9 +11,10 @@
 
 include "Credo/IR/CredoDialect.td"
 include "mlir/Interfaces/DestinationStyleOpInterface.td"
+include "mlir/Interfaces/SideEffectInterfaces.td"
 
 def Credo_CallKernelOp : Credo_Op<"call_kernel",
-    [AttrSizedOperandSegments, DestinationStyleOpInterface]> {
+    [AttrSizedOperandSegments, DestinationStyleOpInterface, Pure]> {
   let summary = "calls a runtime kernel in destination-passing style";
   let description = [{
     Runs the runtime kernel `@kernel`, which reads the `ins` tensors and
@@ -24,6 +25,10 @@ def Credo_CallKernelOp : Credo_Op<"call_kernel",
     every scalar as an `i64`; `@kernel` must be a function declaration of
     exactly that signature. Produced by
     `convert-credo-to-dnnl`; users do not write it.
+
+    On tensors the op is pure: a kernel reads only `ins`, writes only (the
+    buffers of) `outs`, and reports a failure by ending the guarded call,
+    so CSE merges identical calls and an unused call is removed.
 
     ```mlir
     %y = credo.call_kernel @credo_rt_relu_f32 ins(%x : tensor<4x8xf32>)

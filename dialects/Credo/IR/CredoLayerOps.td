@@ -130,6 +130,10 @@ def Credo_ReshapeOp : Credo_InferredOp<"reshape"> {
   let arguments = (ins Credo_FloatTensor:$input, DenseI64ArrayAttr:$shape);
   let results = (outs Credo_FloatTensor:$result);
   let assemblyFormat = "$input attr-dict `:` type($input) `->` type($result)";
+  // A reshape to the input's own shape is the input; a reshape of a reshape
+  // is one reshape.
+  let hasFolder = 1;
+  let hasCanonicalizer = 1;
 }
 
 def Credo_TransposeOp : Credo_InferredOp<"transpose"> {
@@ -147,6 +151,10 @@ def Credo_TransposeOp : Credo_InferredOp<"transpose"> {
   let arguments = (ins Credo_FloatTensor:$input, DenseI64ArrayAttr:$perm);
   let results = (outs Credo_FloatTensor:$result);
   let assemblyFormat = "$input attr-dict `:` type($input) `->` type($result)";
+  // The identity permutation is the input; a transpose of a transpose is
+  // one transpose (or none).
+  let hasFolder = 1;
+  let hasCanonicalizer = 1;
 }
 
 #endif // CREDO_LAYER_OPS_TD

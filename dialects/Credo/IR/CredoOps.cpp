@@ -10,7 +10,9 @@
 #include "Credo/IR/CredoOps.h"
 
 #include "mlir/IR/Builders.h"
+#include "mlir/IR/Matchers.h"
 #include "mlir/IR/OpImplementation.h"
+#include "mlir/IR/PatternMatch.h"
 #include "llvm/Support/MathExtras.h"
 
 using namespace mlir;
@@ -955,6 +957,99 @@ LogicalResult StopGradientOp::inferReturnTypes(MLIRContext *,
                                                SmallVectorImpl<Type> &results) {
   results.push_back(adaptor.getInput().getType());
   return success();
+}
+
+//===----------------------------------------------------------------------===//
+// Folders and canonicalizations
+//===----------------------------------------------------------------------===//
+
+/// True if `v` is a splat constant equal to `value`.
+static bool isSplat(Value v, double value) {
+  DenseElementsAttr attr;
+  if (!matchPattern(v, m_Constant(&attr)) || !attr.isSplat() ||
+      !isa<FloatType>(attr.getElementType()))
+    return false;
+  return attr.getSplatValue<APFloat>().convertToDouble() == value;
+}
+
+OpFoldResult AddOp::fold(FoldAdaptor) {
+  if (isSplat(getRhs(), 0.0))
+    return getLhs();
+  if (isSplat(getLhs(), 0.0))
+    return getRhs();
+  return {};
+}
+
+OpFoldResult SubOp::fold(FoldAdaptor) {
+  if (isSplat(getRhs(), 0.0))
+    return getLhs();
+  return {};
+}
+
+OpFoldResult MulOp::fold(FoldAdaptor) {
+  if (isSplat(getRhs(), 1.0))
+    return getLhs();
+  if (isSplat(getLhs(), 1.0))
+    return getRhs();
+  return {};
+}
+
+OpFoldResult ReshapeOp::fold(FoldAdaptor) {
+  if (getInput().getType() == getType())
+    return getInput();
+  return {};
+}
+
+namespace {
+/// reshape(reshape(x)) → reshape(x): row-major order is kept by both.
+struct ComposeReshapes : OpRewritePattern<ReshapeOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(ReshapeOp op,
+                                PatternRewriter &rewriter) const override {
+    auto inner = op.getInput().getDefiningOp<ReshapeOp>();
+    if (!inner)
+      return failure();
+    rewriter.modifyOpInPlace(
+        op, [&] { op.getInputMutable().assign(inner.getInput()); });
+    return success();
+  }
+};
+
+/// transpose(transpose(x, p), q) → transpose(x, p∘q).
+struct ComposeTransposes : OpRewritePattern<TransposeOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(TransposeOp op,
+                                PatternRewriter &rewriter) const override {
+    auto inner = op.getInput().getDefiningOp<TransposeOp>();
+    if (!inner)
+      return failure();
+    // y[i] = t[q[i]] and t[j] = x[p[j]], so y[i] = x[p[q[i]]].
+    SmallVector<int64_t> perm;
+    for (int64_t q : op.getPerm())
+      perm.push_back(inner.getPerm()[q]);
+    rewriter.modifyOpInPlace(op, [&] {
+      op.getInputMutable().assign(inner.getInput());
+      op.setPerm(perm);
+    });
+    return success();
+  }
+};
+} // namespace
+
+void ReshapeOp::getCanonicalizationPatterns(RewritePatternSet &results,
+                                            MLIRContext *context) {
+  results.add<ComposeReshapes>(context);
+}
+
+OpFoldResult TransposeOp::fold(FoldAdaptor) {
+  if (llvm::equal(getPerm(), llvm::seq<int64_t>(0, getPerm().size())))
+    return getInput();
+  return {};
+}
+
+void TransposeOp::getCanonicalizationPatterns(RewritePatternSet &results,
+                                              MLIRContext *context) {
+  results.add<ComposeTransposes>(context);
 }
 
 //===----------------------------------------------------------------------===//
