@@ -21,6 +21,9 @@
 namespace credo::rt {
 namespace {
 
+/// Most elements of the left operand that the sparse kernel takes.
+constexpr int64_t kMaxSparseElements = int64_t(1) << 20;
+
 using namespace simd;
 
 constexpr int64_t kBlock = 64; ///< rows of b per block; bits per mask word
@@ -199,6 +202,12 @@ bool sparseMatmul(const float *a, bool transposeA, const float *b,
                   bool transposeB, const float *bias, float *y, int64_t m,
                   int64_t k, int64_t n, bool relu, double maxDensity) {
   if (maxDensity <= 0 || n % 8 != 0 || m <= 0 || k <= 0 || n <= 0)
+    return false;
+  // A large left operand goes to oneDNN's blocked gemm: on the MLP's
+  // 256-wide layers the sparse kernel keeps up with it up to 4096 rows
+  // (4 MiB of A) but runs at 70 % of it at 10,000 rows
+  // (bench/run_mlp_forward.sh, CREDO_SPARSE=0 against the default).
+  if (m > kMaxSparseElements / k)
     return false;
   const int64_t blocks = (k + kBlock - 1) / kBlock;
   thread_local std::vector<uint64_t> masks;
