@@ -29,10 +29,12 @@ using json = nlohmann::json;
 
 inline const std::vector<const char *> &opNames() {
   static const std::vector<const char *> ops = {
-      "dense",   "conv2d", "max_pool2d", "avg_pool2d", "flatten",
-      "reshape", "add",    "sub",        "mul",        "relu",
-      "sigmoid", "tanh",   "softplus",   "softmax",    "softmax_cross_entropy",
-      "mse"};
+      "dense",      "conv2d",    "max_pool2d",
+      "avg_pool2d", "flatten",   "reshape",
+      "add",        "sub",       "mul",
+      "relu",       "sigmoid",   "tanh",
+      "softplus",   "softmax",   "softmax_cross_entropy",
+      "mse",        "transpose", "time_loop"};
   return ops;
 }
 
@@ -60,14 +62,39 @@ inline std::vector<std::string> valueNames(const json &g) {
 inline bool mutateGraph(json &g, std::mt19937 &rng) {
   if (!g.is_object())
     return false;
-  json &nodes = g["nodes"];
   std::vector<std::string> names = valueNames(g);
   auto pick = [&](json &array) -> json * {
     if (!array.is_array() || array.empty())
       return nullptr;
     return &array[rng() % array.size()];
   };
-  switch (rng() % 9) {
+  // Half the time, mutate inside a time loop's body (if there is one).
+  json *scope = &g["nodes"];
+  if (rng() % 2)
+    if (json *loop = pick(*scope); loop && loop->is_object() &&
+                                   loop->contains("nodes") &&
+                                   (*loop)["nodes"].is_array())
+      scope = &(*loop)["nodes"];
+  json &nodes = *scope;
+  // Inside a loop, reads of earlier steps and steps of sequences.
+  auto timeRead = [&]() -> json {
+    if (names.empty())
+      return json("x");
+    json r = {{"node", names[rng() % names.size()]}};
+    if (rng() % 2)
+      r["delay"] =
+          rng() % 8 == 0 ? smallInt(rng) : json(int64_t(1 + rng() % 3));
+    else
+      r["time_axis"] =
+          rng() % 8 == 0 ? smallInt(rng) : json(int64_t(rng() % 3));
+    if (rng() % 2) {
+      r["shape"] = json::array();
+      for (int i = 0, n = 1 + rng() % 3; i < n; ++i)
+        r["shape"].push_back(rng() % 4 == 0 ? json("batch") : smallInt(rng));
+    }
+    return r;
+  };
+  switch (rng() % 11) {
   case 0: // another op
     if (json *n = pick(nodes); n && n->is_object()) {
       (*n)["op"] = opNames()[rng() % opNames().size()];
@@ -137,6 +164,22 @@ inline bool mutateGraph(json &g, std::mt19937 &rng) {
     (*p)["init"] = init;
     return true;
   }
+  case 9: // a read of an earlier step or of one step of a sequence
+    if (json *n = pick(nodes); n && n->is_object())
+      if (json *in = pick((*n)["inputs"])) {
+        *in = timeRead();
+        return true;
+      }
+    return false;
+  case 10: // a loop's steps, or reading a loop's result
+    if (json *n = pick(g["nodes"]); n && n->is_object()) {
+      if (n->contains("nodes"))
+        (*n)["attributes"]["steps"] = smallInt(rng);
+      else if (json *in = pick((*n)["inputs"]); in && !names.empty())
+        *in = names[rng() % names.size()] + (rng() % 2 ? ".all" : "");
+      return true;
+    }
+    return false;
   case 6: // duplicate a node under a new name, and return it
     if (json *n = pick(nodes); n && n->is_object()) {
       json copy = *n;
