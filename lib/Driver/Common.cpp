@@ -69,11 +69,29 @@ OwningOpRef<ModuleOp> loadModel(const DriverOptions &opts,
                      importOptions);
 }
 
+const Target *selectTarget(const DriverOptions &opts) {
+  if (const Target *target = lookupTarget(opts.target))
+    return target;
+  std::string known;
+  for (const std::string &name : targetNames())
+    known += (known.empty() ? "" : ", ") + name;
+  error("unknown target '" + opts.target + "' (known targets: " + known + ")");
+  return nullptr;
+}
+
 std::unique_ptr<JitModule> compileForJit(ModuleOp module,
                                          const DriverOptions &opts) {
-  CpuPipelineOptions pipeline;
-  pipeline.kernels = opts.kernels;
-  if (failed(lowerToLLVMDialect(module, pipeline))) {
+  const Target *target = selectTarget(opts);
+  if (!target)
+    return nullptr;
+  if (!target->producesHostCode()) {
+    error("target '" + opts.target +
+          "' does not run through the host JIT; build it instead");
+    return nullptr;
+  }
+  TargetOptions options;
+  options.kernels = opts.kernels;
+  if (failed(target->lower(module, options))) {
     error("compilation failed");
     return nullptr;
   }

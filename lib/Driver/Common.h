@@ -11,6 +11,7 @@
 
 #include "credo/Driver/Driver.h"
 #include "credo/Target/Compile.h"
+#include "credo/Target/Target.h"
 #include "credo/runtime.h"
 
 #include "mlir/IR/BuiltinOps.h"
@@ -48,6 +49,10 @@ void addGradientPasses(OpPassManager &pm, const DriverOptions &opts);
 /// an error (returned as kUserError) if the module has no training section.
 int addTrainingPasses(OpPassManager &pm, ModuleOp module,
                       const DriverOptions &opts);
+
+/// The target `--target` names; reports an error listing the known ones and
+/// returns null if there is none of that name.
+const Target *selectTarget(const DriverOptions &opts);
 
 OwningOpRef<ModuleOp> loadModel(const DriverOptions &opts,
                                 MLIRContext &context);

@@ -311,9 +311,14 @@ int mlir::credo::buildCommand(const DriverOptions &opts) {
     return writeOutput(opts.output,
                        [&](llvm::raw_ostream &os) { module->print(os); });
 
-  CpuPipelineOptions pipeline;
-  pipeline.kernels = opts.kernels;
-  if (failed(lowerToLLVMDialect(*module, pipeline)) ||
+  const Target *target = selectTarget(opts);
+  if (!target)
+    return kUserError;
+  TargetOptions targetOptions;
+  targetOptions.kernels = opts.kernels;
+  if (!target->producesHostCode())
+    return error("target '" + opts.target + "' cannot build a host library");
+  if (failed(target->lower(*module, targetOptions)) ||
       failed(addLibraryApi(*module, *info)))
     return error("compilation failed");
   if (opts.emit == "mlir")

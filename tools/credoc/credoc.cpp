@@ -7,6 +7,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "credo/Driver/Driver.h"
+#include "credo/Target/Target.h"
 #include "credo/runtime.h"
 
 #include "llvm/ADT/StringRef.h"
@@ -48,6 +49,9 @@ const OptionSpec kTimeMemory = {
     "--time-memory", "MODE",
     "what backpropagation through time keeps: store (default; the step "
     "values it reads) or recompute (the states; steps run twice)"};
+const OptionSpec kTarget = {"--target", "NAME",
+                            "what to compile for (default cpu; credoc help "
+                            "lists the targets)"};
 const OptionSpec kKernels = {"--cpu-kernels", "K",
                              "dnnl (oneDNN calls, default) or reference "
                              "(portable loops)"};
@@ -76,6 +80,7 @@ const std::vector<Command> &commands() {
          "parameters (safetensors; default: the initializers)"},
         {"--output", "DIR", "directory for the outputs, NAME.npy (required)"},
         kBatch,
+        kTarget,
         kKernels,
         {"--threads", "N",
          "CPU threads for the kernels, 1 to 256 (default 1)"}},
@@ -86,6 +91,7 @@ const std::vector<Command> &commands() {
         {"--emit", "KIND",
          "credo (imported), mlir (lowered), llvm (optimized IR), asm or obj"},
         kBatch,
+        kTarget,
         kKernels,
         {"--runtime-dir", "DIR",
          "where libcredo_runtime.so is (default: next to credoc)"},
@@ -101,6 +107,7 @@ const std::vector<Command> &commands() {
          "parameters (safetensors; default: the initializers)"},
         {"--wrt", "NAME", "also differentiate with respect to this input"},
         kBatch,
+        kTarget,
         kKernels,
         kTimeMemory},
        mlir::credo::gradCommand},
@@ -134,6 +141,7 @@ const std::vector<Command> &commands() {
         {"--report-activations", nullptr,
          "report each ReLU layer's Pr[y>0] and dead units per epoch"},
         kBatch,
+        kTarget,
         kKernels,
         {"--threads", "N", "CPU threads for the kernels, 1 to 256 (default 1)"},
         kTimeMemory},
@@ -163,6 +171,10 @@ void printHelp(llvm::raw_ostream &os) {
     os << "  " << c.name << ":\n";
     printOptions(os, c, "    ");
   }
+  os << "\ntargets (--target):\n";
+  for (const std::string &name : mlir::credo::targetNames())
+    os << "  " << llvm::left_justify(name, 10)
+       << mlir::credo::lookupTarget(name)->description() << "\n";
   os << "\nExit status: 0 on success, 1 on any error (reported on stderr).\n"
      << "The graph format is described in docs/graph-format.md.\n";
 }
@@ -295,6 +307,8 @@ int main(int argc, char **argv) {
       if (eq == std::string::npos || eq == 0 || eq + 1 == value.size())
         return error("option --input needs NAME=FILE, but got '" + value + "'");
       opts.inputs.emplace_back(value.substr(0, eq), value.substr(eq + 1));
+    } else if (flag == "--target") {
+      opts.target = value;
     } else if (flag == "--cpu-kernels") {
       if (value == "dnnl")
         opts.kernels = mlir::credo::CpuKernels::Dnnl;

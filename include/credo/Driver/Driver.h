@@ -27,6 +27,7 @@ struct DriverOptions {
   std::string params;           ///< --params FILE.safetensors
   std::vector<std::pair<std::string, std::string>> inputs; ///< --input N=F
   CpuKernels kernels = CpuKernels::Dnnl;                   ///< --cpu-kernels
+  std::string target = "cpu";                              ///< --target
   std::string emit;             ///< --emit: credo|mlir|llvm|asm|obj
   int threads = 1;              ///< --threads
   std::string runtimeLibDir;    ///< where libcredo_runtime.so lives
