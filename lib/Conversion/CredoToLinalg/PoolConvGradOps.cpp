@@ -4,9 +4,10 @@
 // The reference lowering of the convolution and pooling gradients:
 // conv2d_grad_weight is a linalg contraction over the zero-padded input;
 // conv2d_grad_input gathers, for each padded input position, the output
-// gradients whose windows cover it; the pooling gradients scatter each
-// output gradient into its window with scf loops over tensors (max: to the
-// first maximum; average: evenly over the in-image positions).
+// gradients whose windows cover it; the pooling gradients gather too: each
+// input position sums the output gradients of the windows that cover it
+// (max: where it is the window's first maximum; average: divided by the
+// window's in-image size), one parallel linalg.generic each.
 //
 //===----------------------------------------------------------------------===//
 
@@ -143,26 +144,66 @@ struct Conv2DGradInputLowering
   }
 };
 
-/// Scatters each output gradient of a pooling op into `x`'s shape: loops over
-/// (b, c, i, j) carrying the result tensor; `scatterWindow` updates it for
-/// one window.
-using WindowFn = std::function<Value(OpBuilder &, Location, Value acc,
-                                     ValueRange bcij, Value grad)>;
-Value poolScatter(OpBuilder &b, Location loc, Value dy, RankedTensorType xType,
-                  const WindowFn &scatterWindow) {
+/// The pooling gradients as gathers: one linalg.generic over x's shape
+/// (every element independent, so it parallelizes, on a GPU too) whose body
+/// loops over the output positions (i, j) whose windows cover (h, w):
+/// i from ⌈(h + p − k + 1) / s⌉ to ⌊(h + p) / s⌋, within [0, OH). `term`
+/// gives one window's contribution to dx[b, c, h, w], added to the sum.
+using TermFn = std::function<Value(OpBuilder &, Location, ValueRange bchw,
+                                   ValueRange bcij, Value grad)>;
+Value poolGather(OpBuilder &b, Location loc, Value dy, RankedTensorType xType,
+                 ArrayRef<int64_t> k, ArrayRef<int64_t> s,
+                 ArrayRef<int64_t> pad, const TermFn &term) {
   auto dyType = cast<RankedTensorType>(dy.getType());
-  Value init = filled(b, loc, xType, 0.0);
-  SmallVector<Value> lbs(4, idx(b, loc, 0)), steps(4, idx(b, loc, 1)), ubs;
-  for (int64_t d : dyType.getShape())
-    ubs.push_back(idx(b, loc, d));
-  scf::LoopNest nest =
-      scf::buildLoopNest(b, loc, lbs, ubs, steps, ValueRange{init},
-                         [&](OpBuilder &nb, Location l, ValueRange ivs,
-                             ValueRange args) -> scf::ValueVector {
-                           Value g = nb.create<tensor::ExtractOp>(l, dy, ivs);
-                           return {scatterWindow(nb, l, args[0], ivs, g)};
-                         });
-  return nest.results.front();
+  MLIRContext *ctx = b.getContext();
+  SmallVector<AffineMap> maps = {AffineMap::getMultiDimIdentityMap(4, ctx)};
+  SmallVector<utils::IteratorType> iters(4, utils::IteratorType::parallel);
+  Value init =
+      b.create<tensor::EmptyOp>(loc, xType.getShape(), xType.getElementType());
+  auto generic = b.create<linalg::GenericOp>(
+      loc, xType, ValueRange{}, ValueRange{init}, maps, iters,
+      [&](OpBuilder &nb, Location l, ValueRange) {
+        SmallVector<Value> bchw;
+        for (unsigned d = 0; d < 4; ++d)
+          bchw.push_back(nb.create<linalg::IndexOp>(l, d));
+        // The covering output range along one axis: [lo, hi).
+        auto covering = [&](Value h, int64_t stride, int64_t p, int64_t size,
+                            int64_t extent, Value &lo, Value &hi) {
+          // max(0, ⌈n / s⌉) = max(0, n + s − 1) / s, and h + p ≥ 0: only
+          // divisions of non-negative numbers.
+          Value first = nb.create<arith::DivSIOp>(
+              l,
+              nb.create<arith::MaxSIOp>(
+                  l,
+                  nb.create<arith::AddIOp>(
+                      l, h, idx(nb, l, p - size + 1 + stride - 1)),
+                  idx(nb, l, 0)),
+              idx(nb, l, stride));
+          Value last = nb.create<arith::DivSIOp>(
+              l, nb.create<arith::AddIOp>(l, h, idx(nb, l, p)),
+              idx(nb, l, stride));
+          lo = first;
+          hi = nb.create<arith::MinSIOp>(
+              l, nb.create<arith::AddIOp>(l, last, idx(nb, l, 1)),
+              idx(nb, l, extent));
+        };
+        Value ilo, ihi, jlo, jhi;
+        covering(bchw[2], s[0], pad[0], k[0], dyType.getDimSize(2), ilo, ihi);
+        covering(bchw[3], s[1], pad[1], k[1], dyType.getDimSize(3), jlo, jhi);
+        Value zero = floatConst(nb, l, xType.getElementType(), 0);
+        scf::LoopNest nest = scf::buildLoopNest(
+            nb, l, ValueRange{ilo, jlo}, ValueRange{ihi, jhi},
+            ValueRange{idx(nb, l, 1), idx(nb, l, 1)}, ValueRange{zero},
+            [&](OpBuilder &lb, Location ll, ValueRange ij,
+                ValueRange args) -> scf::ValueVector {
+              SmallVector<Value> bcij = {bchw[0], bchw[1], ij[0], ij[1]};
+              Value g = lb.create<tensor::ExtractOp>(ll, dy, bcij);
+              return {lb.create<arith::AddFOp>(ll, args[0],
+                                               term(lb, ll, bchw, bcij, g))};
+            });
+        nb.create<linalg::YieldOp>(l, nest.results.front());
+      });
+  return generic.getResult(0);
 }
 
 /// Loops over the window positions (p, q) of output (i, j) that fall inside
@@ -210,11 +251,11 @@ struct MaxPool2DGradLowering : OpRewritePattern<mlir::credo::MaxPool2DGradOp> {
     int64_t H = xType.getDimSize(2), W = xType.getDimSize(3);
     Value x = op.getInput();
     Type elt = xType.getElementType();
-    Value result = poolScatter(
-        rewriter, loc, op.getGrad(), xType,
-        [&](OpBuilder &b, Location l, Value acc, ValueRange bcij,
+    Value result = poolGather(
+        rewriter, loc, op.getGrad(), xType, k, s, pad,
+        [&](OpBuilder &b, Location l, ValueRange bchw, ValueRange bcij,
             Value g) -> Value {
-          // The first maximum of the window (strictly greater replaces).
+          // The window's first maximum (strictly greater replaces) takes g.
           Value lowest =
               floatConst(b, l, elt, -std::numeric_limits<double>::infinity());
           SmallVector<Value> best = forWindow(
@@ -234,10 +275,14 @@ struct MaxPool2DGradLowering : OpRewritePattern<mlir::credo::MaxPool2DGradOp> {
                         nb.create<arith::SelectOp>(nl, better, h, args[1]),
                         nb.create<arith::SelectOp>(nl, better, w, args[2])};
               });
-          SmallVector<Value> at = {bcij[0], bcij[1], best[1], best[2]};
-          Value old = b.create<tensor::ExtractOp>(l, acc, at);
-          Value sum = b.create<arith::AddFOp>(l, old, g);
-          return b.create<tensor::InsertOp>(l, sum, acc, at);
+          Value here = b.create<arith::AndIOp>(
+              l,
+              b.create<arith::CmpIOp>(l, arith::CmpIPredicate::eq, best[1],
+                                      bchw[2]),
+              b.create<arith::CmpIOp>(l, arith::CmpIPredicate::eq, best[2],
+                                      bchw[3]));
+          return b.create<arith::SelectOp>(l, here, g,
+                                           floatConst(b, l, elt, 0));
         });
     rewriter.replaceOp(op, result);
     return success();
@@ -254,32 +299,29 @@ struct AvgPool2DGradLowering : OpRewritePattern<mlir::credo::AvgPool2DGradOp> {
     auto s = mlir::credo::AvgPool2DOp::effectiveStrides(k, op.getStrides());
     int64_t H = xType.getDimSize(2), W = xType.getDimSize(3);
     Type elt = xType.getElementType();
-    Value result = poolScatter(
-        rewriter, loc, op.getGrad(), xType,
-        [&](OpBuilder &b, Location l, Value acc, ValueRange bcij,
+    Value result = poolGather(
+        rewriter, loc, op.getGrad(), xType, k, s, pad,
+        [&](OpBuilder &b, Location l, ValueRange, ValueRange bcij,
             Value g) -> Value {
-          // First count the in-image positions, then spread g over them.
-          Value zero = floatConst(b, l, elt, 0), one = floatConst(b, l, elt, 1);
+          // g is spread evenly over the window's in-image positions:
+          // (min(H, i·s − p + k) − max(0, i·s − p)) · (the same along w).
+          auto extent = [&](Value i, int64_t stride, int64_t p, int64_t size,
+                            int64_t full) -> Value {
+            Value start = b.create<arith::SubIOp>(
+                l, b.create<arith::MulIOp>(l, i, idx(b, l, stride)),
+                idx(b, l, p));
+            Value end = b.create<arith::MinSIOp>(
+                l, b.create<arith::AddIOp>(l, start, idx(b, l, size)),
+                idx(b, l, full));
+            return b.create<arith::SubIOp>(
+                l, end, b.create<arith::MaxSIOp>(l, start, idx(b, l, 0)));
+          };
           Value count =
-              forWindow(b, l, bcij, k, s, pad, H, W, ValueRange{zero},
-                        [&](OpBuilder &nb, Location nl, Value, Value,
-                            ValueRange args) -> SmallVector<Value> {
-                          return {nb.create<arith::AddFOp>(nl, args[0], one)};
-                        })
-                  .front();
-          Value share = b.create<arith::DivFOp>(l, g, count);
-          return forWindow(b, l, bcij, k, s, pad, H, W, ValueRange{acc},
-                           [&](OpBuilder &nb, Location nl, Value h, Value w,
-                               ValueRange args) -> SmallVector<Value> {
-                             SmallVector<Value> at = {bcij[0], bcij[1], h, w};
-                             Value old =
-                                 nb.create<tensor::ExtractOp>(nl, args[0], at);
-                             Value sum =
-                                 nb.create<arith::AddFOp>(nl, old, share);
-                             return {nb.create<tensor::InsertOp>(nl, sum,
-                                                                 args[0], at)};
-                           })
-              .front();
+              b.create<arith::MulIOp>(l, extent(bcij[2], s[0], pad[0], k[0], H),
+                                      extent(bcij[3], s[1], pad[1], k[1], W));
+          Value countF = b.create<arith::SIToFPOp>(
+              l, elt, b.create<arith::IndexCastOp>(l, b.getI64Type(), count));
+          return b.create<arith::DivFOp>(l, g, countF);
         });
     rewriter.replaceOp(op, result);
     return success();
