@@ -469,7 +469,7 @@ int mlir::credo::gradcheckCommand(const DriverOptions &opts) {
   if (int rc = compileGradients(s, opts, g))
     return rc;
   for (const TensorInfo &p : g.forward.params)
-    if (p.dtype != "f64")
+    if (p.dtype != "f64" && p.dtype != "i32" && p.dtype != "i64")
       return error("gradcheck compares in double precision, but parameter '" +
                    p.name + "' is " + p.dtype +
                    "; declare parameters and float inputs with \"dtype\": "
@@ -533,6 +533,8 @@ int mlir::credo::gradcheckCommand(const DriverOptions &opts) {
   std::mt19937_64 pick(opts.seed + 1);
   double worst = 0;
   for (size_t p = 0; p < g.forward.params.size(); ++p) {
+    if (g.forward.params[p].dtype != "f64")
+      continue; // integer state has no gradient
     auto *w =
         static_cast<double *>(credo_model_param_data(g.instance.model, p));
     const auto *an = static_cast<const double *>(analytic.list[p + 1].data);

@@ -544,7 +544,7 @@ void Importer::importParams(const json &root) {
     std::string name = getName(member(p, ptr, "name"), namePtr);
     declareName(name, Entity{Entity::Param, i, ptr}, namePtr);
     RankedTensorType type =
-        parseTensorType(p, ptr, /*allowBatch=*/false, /*allowInt=*/false);
+        parseTensorType(p, ptr, /*allowBatch=*/false, /*allowInt=*/true);
     std::string initPtr = JsonDocument::child(ptr, "init");
     Attribute init = parseInit(member(p, ptr, "init"), initPtr);
     if (failed(cast<mlir::credo::InitAttr>(init).verifyFits(

@@ -69,7 +69,8 @@ void propagateActivity(ArrayRef<Operation *> ops,
   for (Operation *op : ops) {
     if (isa<StopGradientOp>(op))
       continue;
-    bool isActive = isa<GetParamOp>(op) ||
+    // Integer parameters are state, not trained by gradients.
+    bool isActive = (isa<GetParamOp>(op) && isFloatTensor(op->getResult(0))) ||
                     llvm::any_of(op->getOperands(),
                                  [&](Value v) { return active.contains(v); });
     if (auto loop = dyn_cast<TimeLoopOp>(op); loop && !isActive)
@@ -526,12 +527,9 @@ struct Autodiff : public mlir::credo::impl::CredoAutodiffBase<Autodiff> {
       return builder.getDictionaryAttr(builder.getNamedAttr(
           "credo.name", builder.getStringAttr("grad." + name.str())));
     };
+    // Unused parameters and integer state get zeros.
     auto zeros = [&](Type type) -> Value {
-      auto t = cast<RankedTensorType>(type);
-      return builder.create<arith::ConstantOp>(
-          grads.getLoc(),
-          DenseElementsAttr::get(
-              t, builder.getFloatAttr(t.getElementType(), 0.0)));
+      return zerosOf(builder, grads.getLoc(), type);
     };
     for (ParamOp param : module.getOps<ParamOp>()) {
       Value total;

@@ -76,8 +76,10 @@ struct TrainStep : public mlir::credo::impl::CredoTrainStepBase<TrainStep> {
             param.getLoc(), param.getType(),
             FlatSymbolRefAttr::get(param.getSymNameAttr()));
       }
-      updates.push_back(
-          {param.getSymName(), w, ret.getOperand(i++), param.getTensorType()});
+      Value g = ret.getOperand(i++);
+      // Integer parameters (state) are not trained: they stay as they are.
+      if (isa<FloatType>(param.getTensorType().getElementType()))
+        updates.push_back({param.getSymName(), w, g, param.getTensorType()});
     }
     FailureOr<SmallVector<Value>> next = applyOptimizer(
         builder, module, step, (*contract)->optimizer, lr, updates);

@@ -146,6 +146,28 @@ void InitAttr::print(AsmPrinter &printer) const {
 
 LogicalResult InitAttr::verifyFits(function_ref<InFlightDiagnostic()> emitError,
                                    Type elementType) const {
+  if (auto intType = ::llvm::dyn_cast<IntegerType>(elementType)) {
+    // Integer state: exact constants only.
+    unsigned bits = intType.getWidth();
+    double lo = -std::ldexp(1.0, int(bits) - 1),
+           hi = std::ldexp(1.0, int(bits) - 1);
+    switch (getKind()) {
+    case InitKind::Zeros:
+    case InitKind::Ones:
+      return success();
+    case InitKind::Constant: {
+      double v = getValue().convertToDouble();
+      if (std::floor(v) != v || !(v >= lo && v < hi))
+        return emitError() << "initializer value " << v
+                           << " is not an integer that fits " << elementType;
+      return success();
+    }
+    default:
+      return emitError() << "an " << elementType
+                         << " parameter takes a zeros, ones or constant "
+                            "initializer, not a random one";
+    }
+  }
   auto floatType = ::llvm::dyn_cast<FloatType>(elementType);
   if (!floatType)
     return success();

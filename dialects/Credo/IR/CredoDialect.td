@@ -47,5 +47,6 @@ def Credo_Float : AnyTypeOf<[F32, F64], "f32 or f64">;
 def Credo_FloatTensor : RankedTensorOf<[F32, F64]>;
 def Credo_LabelTensor : RankedTensorOf<[I32, I64]>;
 def Credo_ScalarTensor : 0DTensorOf<[F32, F64]>;
+def Credo_ParamTensor : RankedTensorOf<[F32, F64, I32, I64]>;
 
 #endif // CREDO_DIALECT_TD

@@ -22,12 +22,19 @@ def Credo_ParamOp : Credo_Op<"param", [Symbol, HasParent<"::mlir::ModuleOp">]> {
     passes update it. The name is the one users see in checkpoints and in the
     generated C API.
 
+    Element types are `f32` and `f64` (trainable) and `i32` and `i64` for
+    state that is not trained by gradients (counters, indices, random-number
+    keys): integer parameters take only `zeros`, `ones` or an integral
+    `constant` that fits the type; gradient rules give them no gradient and
+    optimizers leave them to the rule that declared them.
+
     ```mlir
     credo.param @fc1_w : tensor<784x256xf32> init #credo.init<glorot_uniform, seed = 1>
+    credo.param @steps_seen : tensor<i64> init #credo.init<zeros>
     ```
   }];
   let arguments = (ins SymbolNameAttr:$sym_name,
-                       TypeAttrOf<Credo_FloatTensor>:$type,
+                       TypeAttrOf<Credo_ParamTensor>:$type,
                        Credo_InitAttr:$init);
   let assemblyFormat = "$sym_name `:` $type `init` qualified($init) attr-dict";
   let hasVerifier = 1;
@@ -50,7 +57,7 @@ def Credo_GetParamOp : Credo_Op<"get_param", [Pure,
     ```
   }];
   let arguments = (ins FlatSymbolRefAttr:$name);
-  let results = (outs Credo_FloatTensor:$result);
+  let results = (outs Credo_ParamTensor:$result);
   let assemblyFormat = "$name attr-dict `:` type($result)";
 }
 

@@ -90,8 +90,29 @@ credo.param @p : tensor<4294967296x4294967296xf32> init #credo.init<zeros>
 
 // -----
 
-// expected-error @+1 {{'credo.param' op attribute 'type' failed to satisfy constraint: type attribute of ranked tensor of 32-bit float or 64-bit float values}}
-credo.param @p : tensor<4xi32> init #credo.init<zeros>
+// expected-error @+1 {{'credo.param' op attribute 'type' failed to satisfy constraint: type attribute of ranked tensor of 32-bit float or 64-bit float or 32-bit signless integer or 64-bit signless integer values}}
+credo.param @p : tensor<4xi16> init #credo.init<zeros>
+
+// -----
+
+// OK: integer state with an exact initializer.
+credo.param @count : tensor<i64> init #credo.init<zeros>
+credo.param @start : tensor<2xi32> init #credo.init<constant, value = 7.0>
+
+// -----
+
+// expected-error @+1 {{'credo.param' op initializer value 2.500000e+00 is not an integer that fits 'i32'}}
+credo.param @p : tensor<4xi32> init #credo.init<constant, value = 2.5>
+
+// -----
+
+// expected-error @+1 {{'credo.param' op initializer value 3.000000e+09 is not an integer that fits 'i32'}}
+credo.param @p : tensor<4xi32> init #credo.init<constant, value = 3.0e9>
+
+// -----
+
+// expected-error @+1 {{'credo.param' op an 'i64' parameter takes a zeros, ones or constant initializer, not a random one}}
+credo.param @p : tensor<4xi64> init #credo.init<uniform, low = 0.0, high = 1.0, seed = 1>
 
 // -----
 
