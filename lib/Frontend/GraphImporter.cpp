@@ -47,6 +47,7 @@ enum class AttrKind {
   IntPair, ///< an integer k (meaning [k, k]) or an array of two integers
   Shape,   ///< an array of integers (-1 and "batch" allowed)
   Indices, ///< an array of non-negative integers (dimension indices)
+  Float,   ///< a finite number
 };
 
 struct AttrSpec {
@@ -103,6 +104,12 @@ const std::vector<OpSpec> &opTable() {
        1,
        "input",
        {{"perm", AttrKind::Indices, true}}},
+      {"scale",
+       "credo.scale",
+       1,
+       1,
+       "input",
+       {{"factor", AttrKind::Float, true}}},
       {"add", "credo.add", 2, 2, "lhs, rhs", {}},
       {"sub", "credo.sub", 2, 2, "lhs, rhs", {}},
       {"mul", "credo.mul", 2, 2, "lhs, rhs", {}},
@@ -1147,6 +1154,12 @@ NamedAttribute Importer::nodeAttribute(const AttrSpec &spec, const json &v,
       if (k < 0 || k > kMaxDim)
         fail(pointer, "value out of range: " + std::to_string(k), node);
     return builder.getNamedAttr(spec.name, builder.getDenseI64ArrayAttr(pair));
+  }
+  case AttrKind::Float: {
+    double d = getNumber(v, pointer, node);
+    if (!std::isfinite(d))
+      fail(pointer, "expected a finite number", node);
+    return builder.getNamedAttr(spec.name, builder.getF64FloatAttr(d));
   }
   case AttrKind::Indices: {
     expect(v, v.is_array(), pointer, "an array of dimension indices", node);

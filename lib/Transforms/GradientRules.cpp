@@ -179,6 +179,16 @@ LogicalResult reshapeRule(Op op, OpBuilder &b, Value g, ArrayRef<bool> need,
   return success();
 }
 
+/// scale: d(factor · x) = factor · g.
+LogicalResult scaleRule(ScaleOp op, OpBuilder &b, Value g, ArrayRef<bool> need,
+                        Grads &out) {
+  out.assign(1, nullptr);
+  if (need[0])
+    out[0] = make<ScaleOp>(b, op.getLoc(), {g},
+                           {b.getNamedAttr("factor", op.getFactorAttr())});
+  return success();
+}
+
 /// transpose: the inverse permutation.
 LogicalResult transposeRule(TransposeOp op, OpBuilder &b, Value g,
                             ArrayRef<bool> need, Grads &out) {
@@ -260,6 +270,7 @@ void mlir::credo::registerGradientRules(DialectRegistry &registry) {
     ReshapeOp::attachInterface<RuleModel<ReshapeOp, reshapeRule<ReshapeOp>>>(
         *ctx);
     TransposeOp::attachInterface<RuleModel<TransposeOp, transposeRule>>(*ctx);
+    ScaleOp::attachInterface<RuleModel<ScaleOp, scaleRule>>(*ctx);
     SoftmaxCrossEntropyOp::attachInterface<
         RuleModel<SoftmaxCrossEntropyOp, sceRule>>(*ctx);
     MseOp::attachInterface<RuleModel<MseOp, mseRule>>(*ctx);

@@ -34,7 +34,8 @@ inline const std::vector<const char *> &opNames() {
       "add",        "sub",       "mul",
       "relu",       "sigmoid",   "tanh",
       "softplus",   "softmax",   "softmax_cross_entropy",
-      "mse",        "transpose", "time_loop"};
+      "mse",        "transpose", "time_loop",
+      "scale"};
   return ops;
 }
 

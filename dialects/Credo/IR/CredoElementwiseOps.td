@@ -60,6 +60,22 @@ def Credo_TanhOp : Credo_ActivationOp<"tanh", "hyperbolic tangent",
 def Credo_SoftplusOp : Credo_ActivationOp<"softplus", "softplus",
     "y = log(1 + exp(x))">;
 
+def Credo_ScaleOp : Credo_InferredOp<"scale"> {
+  let summary = "multiplication by a constant";
+  let description = [{
+    Multiplies every element by the constant `factor`: `y = factor · x`
+    (time constants, learning-rate-like factors of local rules, the
+    conductances of compartment models).
+
+    ```mlir
+    %y = credo.scale %x {factor = 0.5 : f64} : tensor<128x256xf32>
+    ```
+  }];
+  let arguments = (ins Credo_FloatTensor:$input, F64Attr:$factor);
+  let results = (outs Credo_FloatTensor:$result);
+  let assemblyFormat = "$input attr-dict `:` type($input)";
+}
+
 def Credo_SoftmaxOp : Credo_InferredOp<"softmax"> {
   let summary = "normalized exponential along one axis";
   let description = [{

@@ -66,6 +66,24 @@ Value softplus(OpBuilder &b, Location l, ValueRange a) {
   return b.create<arith::AddFOp>(l, pos, tail);
 }
 
+/// scale: y = factor · x.
+struct ScaleLowering : OpRewritePattern<mlir::credo::ScaleOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(mlir::credo::ScaleOp op,
+                                PatternRewriter &rewriter) const override {
+    auto type = cast<RankedTensorType>(op.getType());
+    double factor = op.getFactor().convertToDouble();
+    rewriter.replaceOp(
+        op, elementwise(rewriter, op.getLoc(), type, op->getOperands(),
+                        [&](OpBuilder &b, Location l, ValueRange a) -> Value {
+                          return b.create<arith::MulFOp>(
+                              l, a[0],
+                              floatConst(b, l, a[0].getType(), factor));
+                        }));
+    return success();
+  }
+};
+
 /// softmax along `axis`: e = exp(x − max), y = e / Σ e.
 struct SoftmaxLowering : OpRewritePattern<mlir::credo::SoftmaxOp> {
   using OpRewritePattern::OpRewritePattern;
@@ -121,5 +139,6 @@ void mlir::credo::populateElementwiseToLinalgPatterns(
   patterns.add<ElementwiseLowering<mlir::credo::SigmoidOp>>(ctx, sigmoid);
   patterns.add<ElementwiseLowering<mlir::credo::TanhOp>>(ctx, tanhF);
   patterns.add<ElementwiseLowering<mlir::credo::SoftplusOp>>(ctx, softplus);
+  patterns.add<ScaleLowering>(ctx);
   patterns.add<SoftmaxLowering>(ctx);
 }

@@ -54,3 +54,13 @@ func.func @softmax(%x: tensor<2x3xf32>) -> tensor<2x3xf32> {
   %y = credo.softmax %x : tensor<2x3xf32>
   return %y : tensor<2x3xf32>
 }
+
+// scale multiplies by its factor.
+// CHECK-LABEL: func.func @scale
+// CHECK: linalg.generic
+// CHECK: %[[F:.+]] = arith.constant 2.500000e-01 : f32
+// CHECK: arith.mulf %{{.+}}, %[[F]] : f32
+func.func @scale(%x: tensor<4x3xf32>) -> tensor<4x3xf32> {
+  %y = credo.scale %x {factor = 0.25 : f64} : tensor<4x3xf32>
+  return %y : tensor<4x3xf32>
+}

@@ -842,3 +842,11 @@ func.func @transpose_missing(%x: tensor<4x3xf32>) {
   %y = "credo.transpose"(%x) : (tensor<4x3xf32>) -> tensor<3x4xf32>
   return
 }
+
+// -----
+
+func.func @scale_factor(%x: tensor<4xf32>) {
+  // expected-error @+1 {{'credo.scale' op requires attribute 'factor'}}
+  %y = "credo.scale"(%x) : (tensor<4xf32>) -> tensor<4xf32>
+  return
+}

@@ -176,3 +176,10 @@ func.func @transpose(%x: tensor<4x3x2xf32>) -> tensor<3x4x2xf32> {
   %y = credo.transpose %x {perm = array<i64: 1, 0, 2>} : tensor<4x3x2xf32> -> tensor<3x4x2xf32>
   return %y : tensor<3x4x2xf32>
 }
+
+// CHECK-LABEL: func.func @scale
+// CHECK: credo.scale %{{.+}} {factor = -1.500000e+00 : f64} : tensor<4x3xf32>
+func.func @scale(%x: tensor<4x3xf32>) -> tensor<4x3xf32> {
+  %y = credo.scale %x {factor = -1.5 : f64} : tensor<4x3xf32>
+  return %y : tensor<4x3xf32>
+}
