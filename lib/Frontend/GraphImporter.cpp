@@ -300,6 +300,11 @@ private:
                                const std::string &pointer, StringRef node);
   void importOutputs(const json &root);
   void importTraining(const json &root);
+  std::string parseTrainingRule(const json &t, const std::string &ptr);
+  std::string parseTrainingLoss(const json &t, const std::string &ptr);
+  DictionaryAttr parseOptimizer(const json &opt, const std::string &ptr);
+  DictionaryAttr parseSchedule(const json &s, const std::string &ptr);
+  DictionaryAttr parseDataset(const json &d, const std::string &ptr);
 
   MLIRContext &ctx;
   OpBuilder builder;
@@ -1316,37 +1321,12 @@ void Importer::importTraining(const json &root) {
   checkKeys(t, ptr,
             {"rule", "loss", "optimizer", "schedule", "batch_size", "epochs",
              "dataset", "seed", "doc"});
-  SmallVector<NamedAttribute> attrs;
   auto child = [&](const char *k) { return JsonDocument::child(ptr, k); };
-
-  std::string rule = "backprop";
-  if (t.contains("rule"))
-    rule = getString(t["rule"], child("rule"));
-  if (!lookupTrainingRule(rule)) {
-    std::string known;
-    for (const std::string &r : trainingRuleNames())
-      known += (known.empty() ? "" : ", ") + r;
-    fail(child("rule"), "unknown training rule '" + quoteForMessage(rule) +
-                            "' (known rules: " + known + ")");
-  }
-  attrs.push_back(builder.getNamedAttr("rule", builder.getStringAttr(rule)));
-
-  std::string loss = getString(member(t, ptr, "loss"), child("loss"));
-  auto lossIt = values.find(loss);
-  if (lossIt == values.end() || names.find(loss)->second.kind != Entity::Node)
-    fail(child("loss"),
-         "loss '" + quoteForMessage(loss) + "' is not a node of the graph");
-  if (int loop = nodes[names.find(loss)->second.index].parent; loop >= 0)
-    fail(child("loss"), "loss '" + loss + "' is a node inside time loop '" +
-                            nodes[loop].name +
-                            "'; the loss is a scalar node outside time loops");
-  auto lossType = cast<RankedTensorType>(lossIt->second.getType());
-  if (lossType.getRank() != 0)
-    fail(child("loss"), "loss '" + quoteForMessage(loss) +
-                            "' must be a scalar (rank 0), e.g. the result of "
-                            "softmax_cross_entropy or mse");
-  attrs.push_back(builder.getNamedAttr("loss", builder.getStringAttr(loss)));
-
+  SmallVector<NamedAttribute> attrs;
+  attrs.push_back(builder.getNamedAttr(
+      "rule", builder.getStringAttr(parseTrainingRule(t, ptr))));
+  attrs.push_back(builder.getNamedAttr(
+      "loss", builder.getStringAttr(parseTrainingLoss(t, ptr))));
   auto positiveInt = [&](const char *key, int64_t def) {
     int64_t v = def;
     if (t.contains(key)) {
@@ -1366,9 +1346,57 @@ void Importer::importTraining(const json &root) {
     attrs.push_back(builder.getNamedAttr("seed", builder.getI64IntegerAttr(s)));
   }
 
-  // optimizer: {"type": "sgd"|"adam", hyper-parameters...}
-  const json &opt = member(t, ptr, "optimizer");
-  std::string optPtr = child("optimizer");
+  attrs.push_back(builder.getNamedAttr(
+      "optimizer",
+      parseOptimizer(member(t, ptr, "optimizer"), child("optimizer"))));
+  if (t.contains("schedule"))
+    attrs.push_back(builder.getNamedAttr(
+        "schedule", parseSchedule(t["schedule"], child("schedule"))));
+  if (t.contains("dataset"))
+    attrs.push_back(builder.getNamedAttr(
+        "dataset", parseDataset(t["dataset"], child("dataset"))));
+  module->setAttr("credo.training", builder.getDictionaryAttr(attrs));
+}
+
+std::string Importer::parseTrainingRule(const json &t, const std::string &ptr) {
+  auto child = [&](const char *k) { return JsonDocument::child(ptr, k); };
+  std::string rule = "backprop";
+  if (t.contains("rule"))
+    rule = getString(t["rule"], child("rule"));
+  if (!lookupTrainingRule(rule)) {
+    std::string known;
+    for (const std::string &r : trainingRuleNames())
+      known += (known.empty() ? "" : ", ") + r;
+    fail(child("rule"), "unknown training rule '" + quoteForMessage(rule) +
+                            "' (known rules: " + known + ")");
+  }
+
+  return rule;
+}
+
+std::string Importer::parseTrainingLoss(const json &t, const std::string &ptr) {
+  auto child = [&](const char *k) { return JsonDocument::child(ptr, k); };
+  std::string loss = getString(member(t, ptr, "loss"), child("loss"));
+  auto lossIt = values.find(loss);
+  if (lossIt == values.end() || names.find(loss)->second.kind != Entity::Node)
+    fail(child("loss"),
+         "loss '" + quoteForMessage(loss) + "' is not a node of the graph");
+  if (int loop = nodes[names.find(loss)->second.index].parent; loop >= 0)
+    fail(child("loss"), "loss '" + loss + "' is a node inside time loop '" +
+                            nodes[loop].name +
+                            "'; the loss is a scalar node outside time loops");
+  auto lossType = cast<RankedTensorType>(lossIt->second.getType());
+  if (lossType.getRank() != 0)
+    fail(child("loss"), "loss '" + quoteForMessage(loss) +
+                            "' must be a scalar (rank 0), e.g. the result of "
+                            "softmax_cross_entropy or mse");
+
+  return loss;
+}
+
+/// optimizer: {"type": "sgd"|"adam", hyper-parameters...}
+DictionaryAttr Importer::parseOptimizer(const json &opt,
+                                        const std::string &optPtr) {
   expect(opt, opt.is_object(), optPtr, "an optimizer object");
   std::string type = getString(member(opt, optPtr, "type"),
                                JsonDocument::child(optPtr, "type"));
@@ -1417,75 +1445,67 @@ void Importer::importTraining(const json &root) {
                ", but got " + formatNumber(v));
     optAttrs.push_back(builder.getNamedAttr(h.key, builder.getF64FloatAttr(v)));
   }
-  attrs.push_back(
-      builder.getNamedAttr("optimizer", builder.getDictionaryAttr(optAttrs)));
+  return builder.getDictionaryAttr(optAttrs);
+}
 
-  // schedule: {"type": "constant"|"step"|"cosine", ...}
-  if (t.contains("schedule")) {
-    const json &s = t["schedule"];
-    std::string sPtr = child("schedule");
-    expect(s, s.is_object(), sPtr, "a schedule object");
-    std::string st =
-        getString(member(s, sPtr, "type"), JsonDocument::child(sPtr, "type"));
-    SmallVector<NamedAttribute> sAttrs;
-    sAttrs.push_back(builder.getNamedAttr("type", builder.getStringAttr(st)));
-    if (st == "constant") {
-      checkKeys(s, sPtr, {"type"});
-    } else if (st == "step") {
-      checkKeys(s, sPtr, {"type", "step_epochs", "gamma"});
-      int64_t step = getInt(member(s, sPtr, "step_epochs"),
-                            JsonDocument::child(sPtr, "step_epochs"));
-      if (step <= 0)
-        fail(JsonDocument::child(sPtr, "step_epochs"),
-             "step_epochs must be positive");
-      double gamma = getNumber(member(s, sPtr, "gamma"),
-                               JsonDocument::child(sPtr, "gamma"));
-      if (!(gamma > 0 && gamma <= 1))
-        fail(JsonDocument::child(sPtr, "gamma"), "gamma must be in (0, 1]");
-      sAttrs.push_back(
-          builder.getNamedAttr("step_epochs", builder.getI64IntegerAttr(step)));
-      sAttrs.push_back(
-          builder.getNamedAttr("gamma", builder.getF64FloatAttr(gamma)));
-    } else if (st == "cosine") {
-      checkKeys(s, sPtr, {"type", "min_lr"});
-      double minLr = 0;
-      if (s.contains("min_lr"))
-        minLr = getNumber(s["min_lr"], JsonDocument::child(sPtr, "min_lr"));
-      if (minLr < 0)
-        fail(JsonDocument::child(sPtr, "min_lr"), "min_lr must be >= 0");
-      sAttrs.push_back(
-          builder.getNamedAttr("min_lr", builder.getF64FloatAttr(minLr)));
-    } else {
-      fail(JsonDocument::child(sPtr, "type"),
-           "unknown schedule '" + quoteForMessage(st) +
-               "' (expected constant, step or cosine)");
-    }
-    attrs.push_back(
-        builder.getNamedAttr("schedule", builder.getDictionaryAttr(sAttrs)));
+/// schedule: {"type": "constant"|"step"|"cosine", ...}
+DictionaryAttr Importer::parseSchedule(const json &s, const std::string &sPtr) {
+  expect(s, s.is_object(), sPtr, "a schedule object");
+  std::string st =
+      getString(member(s, sPtr, "type"), JsonDocument::child(sPtr, "type"));
+  SmallVector<NamedAttribute> sAttrs;
+  sAttrs.push_back(builder.getNamedAttr("type", builder.getStringAttr(st)));
+  if (st == "constant") {
+    checkKeys(s, sPtr, {"type"});
+  } else if (st == "step") {
+    checkKeys(s, sPtr, {"type", "step_epochs", "gamma"});
+    int64_t step = getInt(member(s, sPtr, "step_epochs"),
+                          JsonDocument::child(sPtr, "step_epochs"));
+    if (step <= 0)
+      fail(JsonDocument::child(sPtr, "step_epochs"),
+           "step_epochs must be positive");
+    double gamma =
+        getNumber(member(s, sPtr, "gamma"), JsonDocument::child(sPtr, "gamma"));
+    if (!(gamma > 0 && gamma <= 1))
+      fail(JsonDocument::child(sPtr, "gamma"), "gamma must be in (0, 1]");
+    sAttrs.push_back(
+        builder.getNamedAttr("step_epochs", builder.getI64IntegerAttr(step)));
+    sAttrs.push_back(
+        builder.getNamedAttr("gamma", builder.getF64FloatAttr(gamma)));
+  } else if (st == "cosine") {
+    checkKeys(s, sPtr, {"type", "min_lr"});
+    double minLr = 0;
+    if (s.contains("min_lr"))
+      minLr = getNumber(s["min_lr"], JsonDocument::child(sPtr, "min_lr"));
+    if (minLr < 0)
+      fail(JsonDocument::child(sPtr, "min_lr"), "min_lr must be >= 0");
+    sAttrs.push_back(
+        builder.getNamedAttr("min_lr", builder.getF64FloatAttr(minLr)));
+  } else {
+    fail(JsonDocument::child(sPtr, "type"),
+         "unknown schedule '" + quoteForMessage(st) +
+             "' (expected constant, step or cosine)");
   }
+  return builder.getDictionaryAttr(sAttrs);
+}
 
-  // dataset: {"name": "fashion-mnist", "path": optional directory}
-  if (t.contains("dataset")) {
-    const json &d = t["dataset"];
-    std::string dPtr = child("dataset");
-    expect(d, d.is_object(), dPtr, "a dataset object");
-    checkKeys(d, dPtr, {"name", "path"});
-    std::string dn =
-        getString(member(d, dPtr, "name"), JsonDocument::child(dPtr, "name"));
-    if (dn != "fashion-mnist" && dn != "mnist")
-      fail(JsonDocument::child(dPtr, "name"),
-           "unknown dataset '" + quoteForMessage(dn) +
-               "' (expected fashion-mnist or mnist)");
-    SmallVector<NamedAttribute> dAttrs;
-    dAttrs.push_back(builder.getNamedAttr("name", builder.getStringAttr(dn)));
-    if (d.contains("path"))
-      dAttrs.push_back(builder.getNamedAttr(
-          "path", builder.getStringAttr(getString(
-                      d["path"], JsonDocument::child(dPtr, "path")))));
-    attrs.push_back(
-        builder.getNamedAttr("dataset", builder.getDictionaryAttr(dAttrs)));
-  }
-  module->setAttr("credo.training", builder.getDictionaryAttr(attrs));
+/// dataset: {"name": "fashion-mnist", "path": optional directory}
+DictionaryAttr Importer::parseDataset(const json &d, const std::string &dPtr) {
+  expect(d, d.is_object(), dPtr, "a dataset object");
+  checkKeys(d, dPtr, {"name", "path"});
+  std::string dn =
+      getString(member(d, dPtr, "name"), JsonDocument::child(dPtr, "name"));
+  if (dn != "fashion-mnist" && dn != "mnist")
+    fail(JsonDocument::child(dPtr, "name"),
+         "unknown dataset '" + quoteForMessage(dn) +
+             "' (expected fashion-mnist or mnist)");
+  SmallVector<NamedAttribute> dAttrs;
+  dAttrs.push_back(builder.getNamedAttr("name", builder.getStringAttr(dn)));
+  if (d.contains("path"))
+    dAttrs.push_back(builder.getNamedAttr(
+        "path", builder.getStringAttr(
+                    getString(d["path"], JsonDocument::child(dPtr, "path")))));
+  return builder.getDictionaryAttr(dAttrs);
 }
 
 OwningOpRef<ModuleOp> Importer::run(StringRef buffer) {
