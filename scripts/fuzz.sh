@@ -9,7 +9,7 @@
 # A crash leaves its input in BUILD/fuzz-work/NAME-crashes; add it to the
 # corpus and as a regression test.
 #
-#   bash scripts/fuzz.sh [--seconds N | --minutes N] [TARGET...]
+#   bash scripts/fuzz.sh [--seconds N | --minutes N] [--fresh] [TARGET...]
 #   TARGET: npy safetensors checkpoint importer compile (default: all)
 #
 #===----------------------------------------------------------------------===#
@@ -17,11 +17,13 @@ set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 build="${CREDO_BUILD_DIR:-$root/build-sanitize}"
 seconds=60
+fresh=0
 targets=()
 while [ $# -gt 0 ]; do
   case "$1" in
   --seconds) seconds="$2"; shift 2 ;;
   --minutes) seconds=$(( $2 * 60 )); shift 2 ;;
+  --fresh) fresh=1; shift ;;
   -h|--help) sed -n '2,16p' "$0"; exit 0 ;;
   *) targets+=("$1"); shift ;;
   esac
@@ -39,6 +41,12 @@ for name in "${targets[@]}"; do
   exe="$build/bin/credo-fuzz-$name"
   corpus="$root/test/fuzz/corpus/$name"
   work="$build/fuzz-work/$name"
+  # --fresh: start from the repository's corpus only (what earlier runs
+  # found is not replayed first), as scripts/test.sh does.
+  if [ "$fresh" = 1 ]; then
+    work="$build/fuzz-work/$name-fresh"
+    rm -rf "$work"
+  fi
   crashes="$build/fuzz-work/$name-crashes"
   if [ ! -x "$exe" ] || [ ! -d "$corpus" ]; then
     echo "credo-fuzz: $name: FAILED (no target $exe or corpus $corpus)"

@@ -82,7 +82,7 @@ if [ "${CREDO_TEST_QUICK:-0}" != 1 ]; then
   # Each fuzz target briefly on its corpus: a crash is a failure.
   set +e
   CREDO_BUILD_DIR="$sanitize_build" bash "$root/scripts/fuzz.sh" \
-    --seconds "${CREDO_FUZZ_SECONDS:-20}" 2>&1 | tee "$sanitize_build/fuzz.log"
+    --fresh --seconds "${CREDO_FUZZ_SECONDS:-20}" 2>&1 | tee "$sanitize_build/fuzz.log"
   set -e
   fuzz_pass=$(grep -c '^credo-fuzz: .*: ok' "$sanitize_build/fuzz.log" || true)
   fuzz_fail=$(grep -c '^credo-fuzz: .*: FAILED' "$sanitize_build/fuzz.log" || true)
