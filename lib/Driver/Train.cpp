@@ -60,6 +60,7 @@ struct TrainingConfig {
   int64_t stepEpochs = 1;
   double gamma = 1, minLr = 0;
   std::string dataset = "fashion-mnist", datasetPath;
+  std::string npy[4]; ///< dataset "npy": train x, labels, test x, labels
 };
 
 TrainingConfig readConfig(const TrainingContract &t) {
@@ -73,6 +74,10 @@ TrainingConfig readConfig(const TrainingContract &t) {
   c.minLr = t.schedule.minLr;
   c.dataset = t.dataset;
   c.datasetPath = t.datasetPath;
+  c.npy[0] = t.trainX;
+  c.npy[1] = t.trainLabels;
+  c.npy[2] = t.testX;
+  c.npy[3] = t.testLabels;
   return c;
 }
 
@@ -246,6 +251,11 @@ private:
   std::optional<ModelInfo> info, stepInfo;
   int imageInput = -1, labelInput = -1, logitsOutput = -1;
   int64_t batch = 0, pixels = 0, classes = 0;
+  /// The samples are f32 arrays (dataset "npy"), not bytes of an image.
+  bool floatSamples = false;
+  int loadNpyData();
+  /// Checks the labels of `split` (1: train, 3: test) against the classes.
+  int checkLabels(int split, const std::string &file);
   Tensors data; ///< train images, train labels, test images, test labels
   int64_t trainN = 0, testN = 0, steps = 0;
   std::set<std::string> weights; ///< the model's own parameters
@@ -283,10 +293,10 @@ int Trainer::setUp() {
   if (failed(forward))
     return kUserError;
   info = *forward;
-  // One image input [batch, features] (f32) and one label input [batch].
+  // One sample input [batch, …] (f32) and one label input [batch].
   for (size_t i = 0; i < info->inputs.size(); ++i) {
     const TensorInfo &t = info->inputs[i];
-    if (t.dtype == "f32" && t.shape.size() == 2 && imageInput < 0)
+    if (t.dtype == "f32" && t.shape.size() >= 2 && imageInput < 0)
       imageInput = static_cast<int>(i);
     else if ((t.dtype == "i32") && t.shape.size() == 1 && labelInput < 0)
       labelInput = static_cast<int>(i);
@@ -294,10 +304,12 @@ int Trainer::setUp() {
       imageInput = labelInput = -2;
   }
   if (imageInput < 0 || labelInput < 0 || info->inputs.size() != 2)
-    return error("train needs a model with two inputs: images f32 [batch, "
-                 "pixels] and labels i32 [batch]");
+    return error("train needs a model with two inputs: samples f32 [batch, "
+                 "…] (images, sequences) and labels i32 [batch]");
   batch = info->inputs[imageInput].shape[0];
-  pixels = info->inputs[imageInput].shape[1];
+  pixels = 1;
+  for (size_t d = 1; d < info->inputs[imageInput].shape.size(); ++d)
+    pixels *= info->inputs[imageInput].shape[d];
   for (size_t i = 0; i < info->outputs.size(); ++i)
     if (info->outputs[i].shape.size() == 2 && logitsOutput < 0)
       logitsOutput = static_cast<int>(i);
@@ -311,6 +323,8 @@ int Trainer::setUp() {
 }
 
 int Trainer::loadData() {
+  if (config.dataset == "npy")
+    return loadNpyData();
   std::string dir = !opts.data.empty() ? opts.data
                     : !config.datasetPath.empty()
                         ? config.datasetPath
@@ -344,18 +358,81 @@ int Trainer::loadData() {
                  "' has different numbers of images and labels");
   // Labels index the logits: one outside [0, classes) is an error here,
   // before any step.
-  for (int split : {1, 3}) {
-    const credo_tensor &labels = data.list[split];
-    const auto *y = static_cast<const int32_t *>(labels.data);
-    for (int64_t i = 0; i < labels.shape[0]; ++i)
-      if (y[i] < 0 || y[i] >= classes)
-        return error(files[split] + ": label " + std::to_string(i) + " is " +
-                     std::to_string(y[i]) + ", outside [0, " +
-                     std::to_string(classes) + ") (the model has " +
-                     std::to_string(classes) + " classes)");
-  }
+  for (int split : {1, 3})
+    if (int status = checkLabels(split, files[split]))
+      return status;
   trainN = trainX.shape[0];
   testN = testX.shape[0];
+  if (trainN < batch)
+    return error("the batch size exceeds the training set");
+  steps = trainN / batch;
+  return kOk;
+}
+
+int Trainer::checkLabels(int split, const std::string &file) {
+  const credo_tensor &labels = data.list[split];
+  const auto *y = static_cast<const int32_t *>(labels.data);
+  for (int64_t i = 0; i < labels.shape[0]; ++i)
+    if (y[i] < 0 || y[i] >= classes)
+      return error(file + ": label " + std::to_string(i) + " is " +
+                   std::to_string(y[i]) + ", outside [0, " +
+                   std::to_string(classes) + ") (the model has " +
+                   std::to_string(classes) + " classes)");
+  return kOk;
+}
+
+/// dataset "npy": samples f32 [N, …] whose per-sample shape is the
+/// input's, labels i32 or i64 [N] (converted to i32).
+int Trainer::loadNpyData() {
+  std::string dir = !opts.data.empty() ? opts.data : config.datasetPath;
+  data.list.resize(4);
+  const TensorInfo &input = info->inputs[imageInput];
+  for (int i = 0; i < 4; ++i) {
+    llvm::SmallString<256> path(dir);
+    llvm::sys::path::append(path, config.npy[i]);
+    std::string file(path);
+    credo_tensor t{};
+    if (credo_npy_read(file.c_str(), &t) != CREDO_OK)
+      return runtimeError("cannot read the data set");
+    data.list[i] = t;
+    if (i % 2 == 0) {
+      bool same = t.dtype == CREDO_F32 && t.rank == int32_t(input.shape.size());
+      for (int32_t d = 1; same && d < t.rank; ++d)
+        same = t.shape[d] == input.shape[d];
+      if (!same)
+        return error(file + ": expected f32 samples of the input's shape " +
+                     "[N" +
+                     [&] {
+                       std::string s;
+                       for (size_t d = 1; d < input.shape.size(); ++d)
+                         s += ", " + std::to_string(input.shape[d]);
+                       return s;
+                     }() +
+                     "]");
+      continue;
+    }
+    if (t.rank != 1 || (t.dtype != CREDO_I32 && t.dtype != CREDO_I64))
+      return error(file + ": expected labels, i32 or i64 [N]");
+    if (t.shape[0] != data.list[i - 1].shape[0])
+      return error(file + ": " + std::to_string(t.shape[0]) + " labels for " +
+                   std::to_string(data.list[i - 1].shape[0]) + " samples");
+    if (t.dtype == CREDO_I64) { // to i32, range-checked by checkLabels
+      credo_tensor narrow{};
+      if (credo_tensor_alloc(&narrow, CREDO_I32, 1, t.shape) != CREDO_OK)
+        return runtimeError("cannot allocate labels");
+      const auto *from = static_cast<const int64_t *>(t.data);
+      auto *to = static_cast<int32_t *>(narrow.data);
+      for (int64_t j = 0; j < t.shape[0]; ++j)
+        to[j] = from[j] < 0 || from[j] > INT32_MAX ? -1 : int32_t(from[j]);
+      credo_tensor_free(&data.list[i]);
+      data.list[i] = narrow;
+    }
+    if (int status = checkLabels(i, file))
+      return status;
+  }
+  floatSamples = true;
+  trainN = data.list[0].shape[0];
+  testN = data.list[2].shape[0];
   if (trainN < batch)
     return error("the batch size exceeds the training set");
   steps = trainN / batch;
@@ -511,7 +588,13 @@ void Trainer::gather(const std::vector<int64_t> &order, int64_t first,
   const auto *x = static_cast<const uint8_t *>(xs.data);
   const auto *y = static_cast<const int32_t *>(ys.data);
   for (int64_t r = 0; r < batch; ++r) {
-    if (r < count) {
+    if (r < count && floatSamples) {
+      int64_t s = order.empty() ? first + r : order[first + r];
+      std::memcpy(bx + r * pixels,
+                  static_cast<const float *>(xs.data) + s * pixels,
+                  size_t(pixels) * sizeof(float));
+      by[r] = y[s];
+    } else if (r < count) {
       int64_t s = order.empty() ? first + r : order[first + r];
       if (r + 1 < count) { // the next sample's bytes, while this one converts
         const uint8_t *next =

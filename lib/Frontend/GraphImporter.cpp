@@ -1492,15 +1492,26 @@ DictionaryAttr Importer::parseSchedule(const json &s, const std::string &sPtr) {
 /// dataset: {"name": "fashion-mnist", "path": optional directory}
 DictionaryAttr Importer::parseDataset(const json &d, const std::string &dPtr) {
   expect(d, d.is_object(), dPtr, "a dataset object");
-  checkKeys(d, dPtr, {"name", "path"});
   std::string dn =
       getString(member(d, dPtr, "name"), JsonDocument::child(dPtr, "name"));
-  if (dn != "fashion-mnist" && dn != "mnist")
+  static const char *kArrays[] = {"train_x", "train_labels", "test_x",
+                                  "test_labels"};
+  if (dn == "npy")
+    checkKeys(d, dPtr,
+              {"name", "path", kArrays[0], kArrays[1], kArrays[2], kArrays[3]});
+  else
+    checkKeys(d, dPtr, {"name", "path"});
+  if (dn != "fashion-mnist" && dn != "mnist" && dn != "npy")
     fail(JsonDocument::child(dPtr, "name"),
          "unknown dataset '" + quoteForMessage(dn) +
-             "' (expected fashion-mnist or mnist)");
+             "' (expected fashion-mnist, mnist or npy)");
   SmallVector<NamedAttribute> dAttrs;
   dAttrs.push_back(builder.getNamedAttr("name", builder.getStringAttr(dn)));
+  if (dn == "npy")
+    for (const char *key : kArrays)
+      dAttrs.push_back(builder.getNamedAttr(
+          key, builder.getStringAttr(getString(
+                   member(d, dPtr, key), JsonDocument::child(dPtr, key)))));
   if (d.contains("path"))
     dAttrs.push_back(builder.getNamedAttr(
         "path", builder.getStringAttr(

@@ -96,6 +96,10 @@ TrainingContract::read(ModuleOp module) {
   if (DictionaryAttr d = sub("dataset")) {
     str(d, "name", c.dataset);
     str(d, "path", c.datasetPath);
+    str(d, "train_x", c.trainX);
+    str(d, "train_labels", c.trainLabels);
+    str(d, "test_x", c.testX);
+    str(d, "test_labels", c.testLabels);
   }
   if (!ok)
     return failure();

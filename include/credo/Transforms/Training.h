@@ -51,6 +51,9 @@ struct TrainingContract {
   int64_t epochs = 1;
   uint64_t seed = 0;
   std::string dataset = "fashion-mnist", datasetPath;
+  /// dataset "npy": the four arrays (samples × the input's shape, f32;
+  /// labels i32 or i64), relative to datasetPath when given.
+  std::string trainX, trainLabels, testX, testLabels;
 
   /// Reads `module`'s `credo.training`; nullopt if it has none. A value of
   /// the wrong kind is an error at the module.
