@@ -2,7 +2,8 @@
 //
 // Two panels, each with its axes, round-number ticks and labelled lines:
 // loss per epoch (train: the mean over the epoch's steps; test: the mean
-// cross-entropy of the test set after the epoch) and test accuracy.
+// cross-entropy of the test set after the epoch) and accuracy (of the
+// training and the test set after the epoch).
 //
 //===----------------------------------------------------------------------===//
 
@@ -178,8 +179,10 @@ mlir::credo::driver::renderCurves(const std::string &title,
               {"test", "#d62728",
                [](const EpochPoint &p) { return p.testLoss; }, true}},
              points, "%.3g");
-  s += panel(w / 2, 24, w / 2, h - 24, "test accuracy (%)",
-             {{"test", "#d62728",
+  s += panel(w / 2, 24, w / 2, h - 24, "accuracy (%)",
+             {{"train", "#1f77b4",
+               [](const EpochPoint &p) { return p.trainAccuracy; }, false},
+              {"test", "#d62728",
                [](const EpochPoint &p) { return p.testAccuracy; }, true}},
              points, "%.4g");
   return s + "</svg>\n";

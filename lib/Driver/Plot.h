@@ -18,6 +18,7 @@ namespace mlir::credo::driver {
 struct EpochPoint {
   int64_t epoch;
   double trainLoss, testLoss, testAccuracy;
+  double trainAccuracy; ///< NaN when not measured
 };
 
 /// The SVG document for `points` of the model `title`.

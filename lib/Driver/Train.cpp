@@ -237,8 +237,9 @@ private:
   int stopAndSave(const Position &at, const char *why);
   void gather(const std::vector<int64_t> &order, int64_t start,
               const credo_tensor &xs, const credo_tensor &ys, int64_t count);
-  /// Test accuracy (%) and mean cross-entropy of the test set.
-  std::optional<std::pair<double, double>> evaluate();
+  /// Accuracy (%) and mean cross-entropy of the test set (or, with `train`,
+  /// of the training set) under the current parameters.
+  std::optional<std::pair<double, double>> evaluate(bool train = false);
   std::vector<EpochPoint> history;
   std::vector<void *> paramPointers();
   void showProgress(int64_t epoch, int64_t step, int64_t firstStep,
@@ -614,12 +615,14 @@ void Trainer::gather(const std::vector<int64_t> &order, int64_t first,
   }
 }
 
-std::optional<std::pair<double, double>> Trainer::evaluate() {
-  const credo_tensor &testX = data.list[2], &testY = data.list[3];
+std::optional<std::pair<double, double>> Trainer::evaluate(bool train) {
+  const credo_tensor &testX = data.list[train ? 0 : 2],
+                     &testY = data.list[train ? 1 : 3];
+  const int64_t total = train ? trainN : testN;
   int64_t correct = 0;
   double lossSum = 0;
-  for (int64_t s = 0; s < testN; s += batch) {
-    int64_t count = std::min(batch, testN - s);
+  for (int64_t s = 0; s < total; s += batch) {
+    int64_t count = std::min(batch, total - s);
     gather({}, s, testX, testY, count);
     std::vector<void *> args = paramPointers();
     args.push_back(io.list[0].data);
@@ -643,8 +646,8 @@ std::optional<std::pair<double, double>> Trainer::evaluate() {
       lossSum += std::log(sum) + double(*best) - double(row[labels[s + r]]);
     }
   }
-  return std::make_pair(100.0 * double(correct) / double(testN),
-                        lossSum / double(testN));
+  return std::make_pair(100.0 * double(correct) / double(total),
+                        lossSum / double(total));
 }
 
 int Trainer::saveCheckpoint(const std::string &path, const Position &at) {
@@ -825,7 +828,17 @@ int Trainer::finishEpoch(int64_t epoch, double lossSum, double seconds,
     *metrics << "}\n";
     metrics->flush();
   }
-  history.push_back({epoch + 1, trainLoss, test->second, test->first});
+  // The picture also shows the training set's accuracy after the epoch:
+  // one more forward pass over it, only when a plot is asked for.
+  double trainAccuracy = NAN;
+  if (!opts.plot.empty()) {
+    std::optional<std::pair<double, double>> onTrain = evaluate(true);
+    if (!onTrain)
+      return runtimeError("evaluation failed");
+    trainAccuracy = onTrain->first;
+  }
+  history.push_back(
+      {epoch + 1, trainLoss, test->second, test->first, trainAccuracy});
   if (!opts.plot.empty()) {
     std::string svg = renderCurves(info->name, history);
     if (llvm::Error e = llvm::writeToOutput(

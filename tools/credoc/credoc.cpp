@@ -135,7 +135,7 @@ const std::vector<Command> &commands() {
         {"--stop-after", "STEPS",
          "save a checkpoint and stop after STEPS steps (as Ctrl-C does)"},
         {"--plot", "FILE",
-         "draw loss and test accuracy per epoch as an SVG picture"},
+         "draw loss and accuracy (train, test) per epoch as an SVG picture"},
         {"--metrics", "FILE",
          "append one JSON line per epoch (a CSV row if FILE ends in .csv)"},
         {"--report-activations", nullptr,

@@ -1,8 +1,8 @@
 #!/usr/bin/env python3
-"""`credoc train --plot`: the SVG parses, has a loss panel with one point
-per epoch for train and test and an accuracy panel, and its last test loss
-and test accuracy equal what NumPy computes from the final checkpoint on
-the test IDX files (an independent forward pass)."""
+"""`credoc train --plot`: the SVG parses, has a loss panel and an accuracy
+panel with one point per epoch for train and test each, and its last test
+loss, test accuracy and training accuracy equal what NumPy computes from
+the final checkpoint on the IDX files (an independent forward pass)."""
 import gzip
 import json
 import os
@@ -23,12 +23,13 @@ for t in titles:
     if m:
         points.setdefault(m.group(1), []).append((int(m.group(2)), float(m.group(3))))
 texts = [e.text for e in root.iter(ns + "text")]
-assert "loss" in texts and "test accuracy (%)" in texts, texts
-# train loss, test loss, test accuracy: one point per epoch each.
-assert len(points["train"]) == epochs, points
+assert "loss" in texts and "accuracy (%)" in texts, texts
+# train and test loss, train and test accuracy: one point per epoch each.
+assert len(points["train"]) == 2 * epochs, points
 assert len(points["test"]) == 2 * epochs, points
 test_loss = points["test"][epochs - 1][1]
 test_acc = points["test"][-1][1]
+train_acc = points["train"][-1][1]
 
 blob = open(ckpt, "rb").read()
 n = struct.unpack("<Q", blob[:8])[0]
@@ -47,7 +48,15 @@ z = x @ p["w"] + p["b"]
 m = z.max(1, keepdims=True)
 loss = np.mean(np.log(np.exp(z - m).sum(1)) + m[:, 0] - z[np.arange(count), t])
 acc = 100.0 * np.mean(z.argmax(1) == t)
-print("test loss %.4f (plot %.4f), test accuracy %.2f (plot %.2f)" % (loss, test_loss, acc, test_acc))
-if abs(loss - test_loss) > 2e-4 or abs(acc - test_acc) > 1e-6:
+with gzip.open(os.path.join(data, "train-images-idx3-ubyte.gz")) as f:
+    raw = f.read()
+n_train = struct.unpack(">I", raw[4:8])[0]
+xt = np.frombuffer(raw[16:], np.uint8).reshape(n_train, -1) / 255.0
+with gzip.open(os.path.join(data, "train-labels-idx1-ubyte.gz")) as f:
+    tt = np.frombuffer(f.read()[8:], np.uint8).astype(int)
+tr_acc = 100.0 * np.mean((xt @ p["w"] + p["b"]).argmax(1) == tt)
+print("test loss %.4f (plot %.4f), test accuracy %.2f (plot %.2f), train accuracy %.2f (plot %.2f)"
+      % (loss, test_loss, acc, test_acc, tr_acc, train_acc))
+if abs(loss - test_loss) > 2e-4 or abs(acc - test_acc) > 1e-6 or abs(tr_acc - train_acc) > 1e-6:
     sys.exit("plot: mismatch")
 print("plot: ok")
