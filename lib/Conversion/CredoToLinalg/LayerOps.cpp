@@ -197,9 +197,9 @@ struct TransposeLowering : OpRewritePattern<mlir::credo::TransposeOp> {
     Value init = rewriter.create<tensor::EmptyOp>(op.getLoc(), type.getShape(),
                                                   type.getElementType());
     rewriter.replaceOp(op, rewriter
-                               .create<linalg::TransposeOp>(
-                                   op.getLoc(), op.getInput(), init,
-                                   op.getPerm())
+                               .create<linalg::TransposeOp>(op.getLoc(),
+                                                            op.getInput(), init,
+                                                            op.getPerm())
                                ->getResult(0));
     return success();
   }
