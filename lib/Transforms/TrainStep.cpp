@@ -64,18 +64,7 @@ struct TrainStep : public mlir::credo::impl::CredoTrainStepBase<TrainStep> {
     SmallVector<ParamUpdate> updates;
     unsigned i = 1;
     for (ParamOp param : module.getOps<ParamOp>()) {
-      Value w;
-      for (Operation &op : body)
-        if (auto read = dyn_cast<GetParamOp>(op))
-          if (!w && read.getName() == param.getSymName())
-            w = read.getResult();
-      if (!w) {
-        OpBuilder::InsertionGuard guard(builder);
-        builder.setInsertionPointToStart(&body);
-        w = builder.create<GetParamOp>(
-            param.getLoc(), param.getType(),
-            FlatSymbolRefAttr::get(param.getSymNameAttr()));
-      }
+      Value w = readParam(builder, step, param);
       Value g = ret.getOperand(i++);
       // Integer parameters (state) are not trained: they stay as they are.
       if (isa<FloatType>(param.getTensorType().getElementType()))

@@ -165,6 +165,20 @@ std::vector<std::string> mlir::credo::trainingRuleNames() {
 // Optimizer steps
 //===----------------------------------------------------------------------===//
 
+Value mlir::credo::readParam(OpBuilder &builder, func::FuncOp func,
+                             ParamOp param) {
+  Block &body = func.getBody().front();
+  for (Operation &op : body)
+    if (auto read = dyn_cast<GetParamOp>(op))
+      if (read.getName() == param.getSymName())
+        return read.getResult();
+  OpBuilder::InsertionGuard guard(builder);
+  builder.setInsertionPointToStart(&body);
+  return builder.create<GetParamOp>(
+      param.getLoc(), param.getType(),
+      FlatSymbolRefAttr::get(param.getSymNameAttr()));
+}
+
 FailureOr<SmallVector<Value>>
 mlir::credo::applyOptimizer(OpBuilder &builder, ModuleOp module,
                             func::FuncOp func, const OptimizerConfig &opt,
@@ -176,7 +190,6 @@ mlir::credo::applyOptimizer(OpBuilder &builder, ModuleOp module,
                        << "' (supported: sgd, adam)";
     return failure();
   }
-  Block &body = func.getBody().front();
   SmallVector<ParamOp> params(module.getOps<ParamOp>());
   OpBuilder declare = OpBuilder::atBlockEnd(module.getBody());
   declare.setInsertionPointAfter(params.empty() ? nullptr : params.back());
@@ -194,16 +207,8 @@ mlir::credo::applyOptimizer(OpBuilder &builder, ModuleOp module,
                       APFloat(0.0), APFloat(0.0), APFloat(0.0), APFloat(0.0),
                       0));
   };
-  auto readParam = [&](ParamOp param) -> Value {
-    for (Operation &op : body)
-      if (auto read = dyn_cast<GetParamOp>(op))
-        if (read.getName() == param.getSymName())
-          return read.getResult();
-    OpBuilder::InsertionGuard guard(builder);
-    builder.setInsertionPointToStart(&body);
-    return builder.create<GetParamOp>(
-        param.getLoc(), param.getType(),
-        FlatSymbolRefAttr::get(param.getSymNameAttr()));
+  auto readParam = [&](ParamOp param) {
+    return mlir::credo::readParam(builder, func, param);
   };
   llvm::StringMap<Value> updated;
   Value stepCount;

@@ -25,6 +25,8 @@ class OpPassManager;
 
 namespace mlir::credo {
 
+class ParamOp;
+
 /// `credo.training.optimizer`.
 struct OptimizerConfig {
   std::string type = "sgd"; ///< sgd | adam
@@ -82,6 +84,10 @@ void registerTrainingRule(const TrainingRule &rule);
 const TrainingRule *lookupTrainingRule(StringRef name);
 /// The names of the registered rules, sorted.
 std::vector<std::string> trainingRuleNames();
+
+/// The value of `param` in `func`: its first credo.get_param there, else a
+/// new one at the top of the function.
+Value readParam(OpBuilder &builder, func::FuncOp func, ParamOp param);
 
 /// One parameter's part in an optimizer step.
 struct ParamUpdate {
