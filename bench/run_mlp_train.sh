@@ -1,63 +1,13 @@
 #!/usr/bin/env bash
-#===- bench/run_mlp_train.sh - Credo vs PyTorch: MLP training --------------===#
+#===- bench/run_mlp_train.sh - Credo vs PyTorch: MLP training -------------===#
 #
-# Training throughput, accuracy and peak memory of the Fashion-MNIST MLP
-# (784-256-256-10, SGD lr 0.1, batch 128, 3 epochs, one thread): `credoc
-# train` against PyTorch eager (../shared/bench-ref/mlp.py, OpenBLAS),
-# interleaved in the same run. Samples/s is the median over epochs of
-# 60000 / epoch wall time (test evaluation excluded on both sides); peak RSS
-# from /usr/bin/time. Results: bench/results/mlp_train.json and a table.
+# The Fashion-MNIST MLP (784-256-256-10, SGD lr 0.1, batch 128, 3 epochs,
+# one thread): `credoc train` against PyTorch eager
+# (../shared/bench-ref/mlp.py), interleaved in the same run.
+# Results: bench/results/mlp_train.json and a table (bench/train_vs_torch.sh).
 #
 #===----------------------------------------------------------------------===#
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-build="${CREDO_BUILD_DIR:-$root/build}"
-refs="${CREDO_BENCH_REFS:-$root/../shared/bench-ref}"
-rounds="${ROUNDS:-2}"
-work="$(mktemp -d)"
-trap 'rm -rf "$work"' EXIT
-mkdir -p "$root/bench/results"
-export OMP_NUM_THREADS=1
-
-for r in $(seq "$rounds"); do
-  /usr/bin/time -f "%M" -o "$work/credo_rss$r" "$build/bin/credoc" train \
-    "$root/examples/fashion_mnist_mlp.json" --epochs 3 --threads 1 \
-    --metrics "$work/credo$r.jsonl" > "$work/credo$r.log"
-  REFS_OUT="$work/torch$r" /usr/bin/time -f "%M" -o "$work/torch_rss$r" \
-    python3 "$refs/mlp.py" --threads 1 --seeds 0 --epochs 3 --tag "_train$r" \
-    > "$work/torch$r.log" 2>&1
-done
-
-python3 - "$work" "$rounds" "$root/bench/results/mlp_train.json" <<'PY'
-import glob, json, os, statistics, sys
-work, rounds, out = sys.argv[1], int(sys.argv[2]), sys.argv[3]
-credo_rate, credo_acc, credo_rss, torch_rate, torch_acc, torch_rss = [], [], [], [], [], []
-med = statistics.median
-round_ratio = []  # per round: median Credo epoch rate / median PyTorch epoch rate
-for r in range(1, rounds + 1):
-    ms = [json.loads(l) for l in open(os.path.join(work, f"credo{r}.jsonl"))]
-    c = [60000 / m["seconds"] for m in ms]  # 468 full batches
-    credo_rate += c
-    credo_acc.append(ms[-1]["test_accuracy"])
-    credo_rss.append(int(open(os.path.join(work, f"credo_rss{r}")).read().split()[-1]))
-    t = json.load(open(glob.glob(os.path.join(work, f"torch{r}", "*.json"))[0]))
-    run = t["runs"][0]
-    p = [e["samples_per_s"] for e in run["epochs"]]
-    torch_rate += p
-    round_ratio.append(med(c) / med(p))
-    torch_acc.append(100 * run["epochs"][-1]["test_acc"])
-    torch_rss.append(int(open(os.path.join(work, f"torch_rss{r}")).read().split()[-1]))
-res = {"credo_samples_per_s": med(credo_rate), "torch_samples_per_s": med(torch_rate),
-       "speedup": med(credo_rate) / med(torch_rate),
-       "speedup_per_round": round_ratio, "median_round_speedup": med(round_ratio),
-       "credo_acc_ep3": med(credo_acc), "torch_acc_ep3": med(torch_acc),
-       "credo_peak_rss_mib": med(credo_rss) / 1024, "torch_peak_rss_mib": med(torch_rss) / 1024}
-json.dump(res, open(out, "w"), indent=2)
-print("| | samples/s (train) | test accuracy after 3 epochs | peak RSS |")
-print("|---|---|---|---|")
-print(f"| Credo | {res['credo_samples_per_s']:.0f} | {res['credo_acc_ep3']:.2f} % | {res['credo_peak_rss_mib']:.0f} MiB |")
-print(f"| PyTorch eager | {res['torch_samples_per_s']:.0f} | {res['torch_acc_ep3']:.2f} % | {res['torch_peak_rss_mib']:.0f} MiB |")
-print(f"\nCredo / PyTorch: {res['speedup']:.2f}x (medians of all epochs); per round "
-      + ", ".join(f"{x:.2f}x" for x in round_ratio)
-      + f", median {res['median_round_speedup']:.2f}x")
-PY
+exec bash "$root/bench/train_vs_torch.sh" "$root/examples/fashion_mnist_mlp.json" mlp.py \
+  mlp_train.json "PyTorch eager"
