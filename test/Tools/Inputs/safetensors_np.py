@@ -1,4 +1,4 @@
-"""Reads an f32 safetensors file into NumPy arrays, from the format's
+"""Reads safetensors files into NumPy arrays, from the format's
 specification (an 8-byte little-endian header length, a JSON header of
 dtype, shape and data offsets, then the data); shared by the test scripts
 that check credoc's outputs."""
@@ -22,4 +22,23 @@ def read_f32(path):
         a, b = info["data_offsets"]
         out[name] = np.frombuffer(blob[8 + n + a:8 + n + b],
                                   np.float32).reshape(info["shape"])
+    return out
+
+
+DTYPES = {"F32": np.float32, "F64": np.float64, "I32": np.int32,
+          "I64": np.int64, "U8": np.uint8}
+
+
+def read(path):
+    """Returns {name: array} for every tensor of `path`, in its own dtype."""
+    blob = open(path, "rb").read()
+    n = struct.unpack("<Q", blob[:8])[0]
+    header = json.loads(blob[8:8 + n])
+    out = {}
+    for name, info in header.items():
+        if name == "__metadata__":
+            continue
+        a, b = info["data_offsets"]
+        out[name] = np.frombuffer(blob[8 + n + a:8 + n + b],
+                                  DTYPES[info["dtype"]]).reshape(info["shape"])
     return out

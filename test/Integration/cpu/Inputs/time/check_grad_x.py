@@ -2,25 +2,16 @@
 (read along axis 1), from `credoc grad --wrt x`, against central finite
 differences of the loss computed by NumPy loops (an independent forward).
 Prints "grad x: ok (max relative error E)" or the mismatch."""
-import json
-import struct
+import os
 import sys
 
 import numpy as np
 
+sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "..", "..",
+                                "..", "Tools", "Inputs"))
+from safetensors_np import read  # noqa: E402
 
-def load_st(path):
-    b = open(path, 'rb').read()
-    n = struct.unpack('<Q', b[:8])[0]
-    h = json.loads(b[8:8 + n])
-    out = {}
-    for k, v in h.items():
-        if k == '__metadata__':
-            continue
-        s, e = v['data_offsets']
-        dt = {'F32': np.float32, 'F64': np.float64}[v['dtype']]
-        out[k] = np.frombuffer(b[8 + n + s:8 + n + e], dt).reshape(v['shape'])
-    return out
+
 
 
 def loss(p, x, lab):
@@ -32,8 +23,8 @@ def loss(p, x, lab):
     return np.mean(np.log(np.exp(z).sum(1)) - z[np.arange(len(lab)), lab])
 
 
-grads = load_st(sys.argv[1])
-p = load_st(sys.argv[2])
+grads = read(sys.argv[1])
+p = read(sys.argv[2])
 x = np.load(sys.argv[3]).astype(np.float64)
 lab = np.load(sys.argv[4])
 fd = np.zeros_like(x)

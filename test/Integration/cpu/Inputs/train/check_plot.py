@@ -4,7 +4,6 @@ panel with one point per epoch for train and test each, and its last test
 loss, test accuracy and training accuracy equal what NumPy computes from
 the final checkpoint on the IDX files (an independent forward pass)."""
 import gzip
-import json
 import os
 import re
 import struct
@@ -12,6 +11,10 @@ import sys
 import xml.etree.ElementTree as ET
 
 import numpy as np
+
+sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "..", "..",
+                                "..", "Tools", "Inputs"))
+from safetensors_np import read  # noqa: E402
 
 svg, ckpt, data, epochs = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4])
 ns = "{http://www.w3.org/2000/svg}"
@@ -31,13 +34,7 @@ test_loss = points["test"][epochs - 1][1]
 test_acc = points["test"][-1][1]
 train_acc = points["train"][-1][1]
 
-blob = open(ckpt, "rb").read()
-n = struct.unpack("<Q", blob[:8])[0]
-header = json.loads(blob[8:8 + n])
-header.pop("__metadata__", None)
-p = {k: np.frombuffer(blob[8 + n + v["data_offsets"][0]:8 + n + v["data_offsets"][1]],
-                      np.float32).reshape(v["shape"]).astype(np.float64)
-     for k, v in header.items()}
+p = {k: v.astype(np.float64) for k, v in read(ckpt).items()}
 with gzip.open(os.path.join(data, "t10k-images-idx3-ubyte.gz")) as f:
     raw = f.read()
 count = struct.unpack(">I", raw[4:8])[0]

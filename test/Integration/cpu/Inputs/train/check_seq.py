@@ -2,21 +2,17 @@
 arrays) against NumPy: an independent forward pass of the Elman layer over
 the test arrays must give the accuracy credoc printed, and beat chance
 clearly (the task is learnable)."""
-import json
 import os
-import struct
 import sys
 
 import numpy as np
 
+sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "..", "..",
+                                "..", "Tools", "Inputs"))
+from safetensors_np import read  # noqa: E402
+
 ckpt, data, printed = sys.argv[1], sys.argv[2], float(sys.argv[3])
-blob = open(ckpt, "rb").read()
-n = struct.unpack("<Q", blob[:8])[0]
-header = json.loads(blob[8:8 + n])
-header.pop("__metadata__", None)
-p = {k: np.frombuffer(blob[8 + n + v["data_offsets"][0]:8 + n + v["data_offsets"][1]],
-                      np.float32).reshape(v["shape"]).astype(np.float64)
-     for k, v in header.items() if v["dtype"] == "F32"}
+p = {k: v.astype(np.float64) for k, v in read(ckpt).items()}
 x = np.load(os.path.join(data, "test_x.npy")).astype(np.float64)
 y = np.load(os.path.join(data, "test_y.npy"))
 h = np.zeros((x.shape[0], 8))
