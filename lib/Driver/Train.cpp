@@ -51,45 +51,17 @@ namespace {
 volatile std::sig_atomic_t interrupted = 0;
 void onInterrupt(int) { interrupted = 1; }
 
-/// The training set-up read from the module's credo.training attribute.
-struct TrainingConfig {
-  double lr = 0.01;
-  int64_t epochs = 1;
-  uint64_t seed = 0;
-  std::string schedule = "constant";
-  int64_t stepEpochs = 1;
-  double gamma = 1, minLr = 0;
-  std::string dataset = "fashion-mnist", datasetPath;
-  std::string npy[4]; ///< dataset "npy": train x, labels, test x, labels
-};
-
-TrainingConfig readConfig(const TrainingContract &t) {
-  TrainingConfig c;
-  c.lr = t.optimizer.lr;
-  c.epochs = t.epochs;
-  c.seed = t.seed;
-  c.schedule = t.schedule.type;
-  c.stepEpochs = t.schedule.stepEpochs;
-  c.gamma = t.schedule.gamma;
-  c.minLr = t.schedule.minLr;
-  c.dataset = t.dataset;
-  c.datasetPath = t.datasetPath;
-  c.npy[0] = t.trainX;
-  c.npy[1] = t.trainLabels;
-  c.npy[2] = t.testX;
-  c.npy[3] = t.testLabels;
-  return c;
-}
-
 /// The learning rate at `step` (0-based) of `totalSteps`, in `epoch`.
-double learningRate(const TrainingConfig &c, int64_t epoch, int64_t step,
+double learningRate(const TrainingContract &c, int64_t epoch, int64_t step,
                     int64_t totalSteps) {
-  if (c.schedule == "step")
-    return c.lr * std::pow(c.gamma, double(epoch / c.stepEpochs));
-  if (c.schedule == "cosine")
-    return c.minLr + (c.lr - c.minLr) *
+  const double lr = c.optimizer.lr;
+  const ScheduleConfig &s = c.schedule;
+  if (s.type == "step")
+    return lr * std::pow(s.gamma, double(epoch / s.stepEpochs));
+  if (s.type == "cosine")
+    return s.minLr + (lr - s.minLr) *
                          (1 + std::cos(M_PI * double(step) / totalSteps)) / 2;
-  return c.lr;
+  return lr;
 }
 
 std::string formatCount(double v) {
@@ -248,7 +220,7 @@ private:
   const DriverOptions &opts;
   Session session;
   OwningOpRef<ModuleOp> module;
-  TrainingConfig config;
+  TrainingContract config; ///< the training section, with overrides
   std::optional<ModelInfo> info, stepInfo;
   int imageInput = -1, labelInput = -1, logitsOutput = -1;
   int64_t batch = 0, pixels = 0, classes = 0;
@@ -284,7 +256,7 @@ int Trainer::setUp() {
     return kUserError;
   if (!*contract)
     return error("'" + opts.model + "' has no training section");
-  config = readConfig(**contract);
+  config = **contract;
   if (opts.epochs)
     config.epochs = *opts.epochs;
   if (opts.trainSeed)
@@ -388,9 +360,11 @@ int Trainer::loadNpyData() {
   std::string dir = !opts.data.empty() ? opts.data : config.datasetPath;
   data.list.resize(4);
   const TensorInfo &input = info->inputs[imageInput];
+  const std::string *arrays[] = {&config.trainX, &config.trainLabels,
+                                 &config.testX, &config.testLabels};
   for (int i = 0; i < 4; ++i) {
     llvm::SmallString<256> path(dir);
-    llvm::sys::path::append(path, config.npy[i]);
+    llvm::sys::path::append(path, *arrays[i]);
     std::string file(path);
     credo_tensor t{};
     if (credo_npy_read(file.c_str(), &t) != CREDO_OK)
