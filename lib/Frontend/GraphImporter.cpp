@@ -449,10 +449,10 @@ Attribute Importer::parseInit(const json &v, const std::string &pointer) {
   std::optional<mlir::credo::InitKind> kind =
       mlir::credo::symbolizeInitKind(kindName);
   if (!kind)
-    fail(kindPtr,
-         "unknown initializer '" + quoteForMessage(kindName) +
-             "' (expected zeros, ones, constant, uniform, normal, "
-             "glorot_uniform, glorot_normal, he_uniform or he_normal)");
+    fail(kindPtr, "unknown initializer '" + quoteForMessage(kindName) +
+                      "' (expected zeros, ones, constant, uniform, normal, "
+                      "glorot_uniform, glorot_normal, he_uniform, he_normal or "
+                      "generator)");
   static const char *keys[] = {"value", "low", "high", "mean", "std"};
   double values[5] = {0, 0, 0, 0, 0};
   uint64_t seed = 0;

@@ -21,7 +21,8 @@ def Credo_InitKind : I32EnumAttr<"InitKind", "parameter initializer kind", [
   I32EnumAttrCase<"GlorotUniform", 5, "glorot_uniform">,
   I32EnumAttrCase<"GlorotNormal", 6, "glorot_normal">,
   I32EnumAttrCase<"HeUniform", 7, "he_uniform">,
-  I32EnumAttrCase<"HeNormal", 8, "he_normal">
+  I32EnumAttrCase<"HeNormal", 8, "he_normal">,
+  I32EnumAttrCase<"Generator", 9, "generator">
 ]> {
   let cppNamespace = "::mlir::credo";
   let genSpecializedAttr = 0;
@@ -43,6 +44,7 @@ def Credo_InitAttr : Credo_Attr<"Init", "init"> {
     | `glorot_normal`  | `seed` (0)                     | N(0, 2 / (fan_in + fan_out))              |
     | `he_uniform`     | `seed` (0)                     | U(−a, a), a = sqrt(6 / fan_in)            |
     | `he_normal`      | `seed` (0)                     | N(0, 2 / fan_in)                          |
+    | `generator`      | `seed` (0)                     | `[seed, 0]`: a random-number generator (`tensor<2xi64>` only) |
 
     Fans: a rank-2 `[in, out]` (dense) weight has fan_in = in,
     fan_out = out; a rank-r ≥ 3 `[out, in, k1, …]` (convolution) kernel has
@@ -77,6 +79,48 @@ def Credo_InitAttr : Credo_Attr<"Init", "init"> {
     verifyFits(::llvm::function_ref<::mlir::InFlightDiagnostic()> emitError,
                ::mlir::Type elementType) const;
   }];
+}
+
+//===----------------------------------------------------------------------===//
+// Spiking neurons
+//===----------------------------------------------------------------------===//
+
+def Credo_LifModel : I32EnumAttr<"LifModel", "leaky integrate-and-fire model", [
+  I32EnumAttrCase<"Beta", 0, "beta">,
+  I32EnumAttrCase<"Current", 1, "current">
+]> {
+  let cppNamespace = "::mlir::credo";
+  let genSpecializedAttr = 0;
+}
+def Credo_LifModelAttr : EnumAttr<Credo_Dialect, Credo_LifModel, "lif_model"> {
+  let summary = "the neuron model of credo.lif: beta or current";
+  let assemblyFormat = "`<` $value `>`";
+}
+
+def Credo_LifReset : I32EnumAttr<"LifReset", "membrane reset after a spike", [
+  I32EnumAttrCase<"Subtract", 0, "subtract">,
+  I32EnumAttrCase<"Zero", 1, "zero">
+]> {
+  let cppNamespace = "::mlir::credo";
+  let genSpecializedAttr = 0;
+}
+def Credo_LifResetAttr : EnumAttr<Credo_Dialect, Credo_LifReset, "lif_reset"> {
+  let summary = "how credo.lif resets the membrane: subtract or zero";
+  let assemblyFormat = "`<` $value `>`";
+}
+
+def Credo_Surrogate : I32EnumAttr<"Surrogate",
+    "the derivative used in place of the spike's step function", [
+  I32EnumAttrCase<"FastSigmoid", 0, "fast_sigmoid">,
+  I32EnumAttrCase<"Arctan", 1, "arctan">,
+  I32EnumAttrCase<"Triangle", 2, "triangle">
+]> {
+  let cppNamespace = "::mlir::credo";
+  let genSpecializedAttr = 0;
+}
+def Credo_SurrogateAttr : EnumAttr<Credo_Dialect, Credo_Surrogate, "surrogate"> {
+  let summary = "surrogate derivative of a spike: fast_sigmoid, arctan or triangle";
+  let assemblyFormat = "`<` $value `>`";
 }
 
 #endif // CREDO_ATTRS_TD

@@ -58,6 +58,7 @@ bool InitAttr::kindUsesKey(InitKind kind, StringRef key) {
   case InitKind::GlorotNormal:
   case InitKind::HeUniform:
   case InitKind::HeNormal:
+  case InitKind::Generator:
     return key == "seed";
   }
   return false;
@@ -89,7 +90,7 @@ Attribute InitAttr::parse(AsmParser &parser, Type) {
     parser.emitError(kindLoc) << "unknown initializer '" << kindName
                               << "' (expected zeros, ones, constant, uniform, "
                                  "normal, glorot_uniform, glorot_normal, "
-                                 "he_uniform or he_normal)";
+                                 "he_uniform, he_normal or generator)";
     return {};
   }
   double values[5] = {0, 0, 0, 0, 0};
@@ -154,6 +155,8 @@ LogicalResult InitAttr::verifyFits(function_ref<InFlightDiagnostic()> emitError,
     switch (getKind()) {
     case InitKind::Zeros:
     case InitKind::Ones:
+      return success();
+    case InitKind::Generator: // its type is checked by credo.param
       return success();
     case InitKind::Constant: {
       double v = getValue().convertToDouble();

@@ -152,6 +152,11 @@ LogicalResult ParamOp::verify() {
     return emitOpError() << "has too many elements: "
                          << shapeStr(type.getShape())
                          << " overflows a 64-bit count";
+  if (getInit().getKind() == InitKind::Generator &&
+      type != RankedTensorType::get({2}, IntegerType::get(getContext(), 64)))
+    return emitOpError() << "a generator (key, counter) is tensor<2xi64>, "
+                            "but got "
+                         << type;
   return getInit().verifyFits([&] { return emitOpError(); },
                               type.getElementType());
 }
@@ -957,6 +962,207 @@ LogicalResult StopGradientOp::inferReturnTypes(MLIRContext *,
                                                Adaptor adaptor,
                                                SmallVectorImpl<Type> &results) {
   results.push_back(adaptor.getInput().getType());
+  return success();
+}
+
+//===----------------------------------------------------------------------===//
+// Spiking ops
+//===----------------------------------------------------------------------===//
+
+/// The shared type rule of credo.lif and credo.lif_grad: a float input and
+/// `stateCount(model, t_ref)` state tensors of the input's type, then
+/// `grads` result gradients (if `grads` is given) of that type as well.
+static LogicalResult
+inferLifTypes(std::optional<Location> loc, StringRef op, Value input,
+              ValueRange state, std::optional<ValueRange> grads, LifModel model,
+              int64_t tRef, unsigned results, SmallVectorImpl<Type> &types) {
+  RankedTensorType x;
+  if (failed(getFloatTensor(loc, op, input, "input", -1, x)))
+    return failure();
+  unsigned n = LifOp::stateCount(model, tRef);
+  if (state.size() != n)
+    return ShapeError(loc, op)
+           << "with model '" << stringifyLifModel(model) << "' and t_ref "
+           << tRef << " expects " << n << " state operand" << (n > 1 ? "s" : "")
+           << (model == LifModel::Current ? " (v, c, r)"
+               : n == 2                   ? " (v, r)"
+                                          : " (v)")
+           << ", but got " << state.size();
+  for (auto [i, v] : llvm::enumerate(state))
+    if (v.getType() != x)
+      return ShapeError(loc, op)
+             << "expects state operand #" << i << " to have the input's type "
+             << x << ", but got " << v.getType();
+  if (grads) {
+    if (grads->size() != n + 1)
+      return ShapeError(loc, op)
+             << "expects " << n + 1 << " result gradients (new state, then "
+             << "spikes), but got " << grads->size();
+    for (auto [i, g] : llvm::enumerate(*grads))
+      if (g.getType() != x)
+        return ShapeError(loc, op)
+               << "expects gradient #" << i << " to have the input's type " << x
+               << ", but got " << g.getType();
+  }
+  types.append(results, x);
+  return success();
+}
+
+/// The model and refractory steps of a lif or lif_grad adaptor (attributes
+/// may still be missing while the op is being parsed or built).
+template <typename Adaptor>
+static std::pair<LifModel, int64_t> lifKind(Adaptor adaptor) {
+  LifModel model = adaptor.getModelAttr() ? adaptor.getModelAttr().getValue()
+                                          : LifModel::Beta;
+  int64_t tRef = adaptor.getTRefAttr() ? adaptor.getTRefAttr().getInt() : 0;
+  return {model, tRef};
+}
+
+LogicalResult LifOp::inferReturnTypes(MLIRContext *,
+                                      std::optional<Location> loc,
+                                      Adaptor adaptor,
+                                      SmallVectorImpl<Type> &results) {
+  auto [model, tRef] = lifKind(adaptor);
+  return inferLifTypes(loc, getOperationName(), adaptor.getInput(),
+                       adaptor.getState(), std::nullopt, model, tRef,
+                       stateCount(model, tRef) + 1, results);
+}
+
+/// Checks the neuron constants shared by credo.lif and credo.lif_grad.
+template <typename Op> static LogicalResult verifyLifConstants(Op op) {
+  double beta = op.getBeta().convertToDouble();
+  double tauM = op.getTauM().convertToDouble();
+  double tauS = op.getTauS().convertToDouble();
+  double theta = op.getThreshold().convertToDouble();
+  double slope = op.getSlope().convertToDouble();
+  if (!(beta >= 0 && beta <= 1))
+    return op.emitOpError() << "expects beta in [0, 1], but got " << beta;
+  if (!(tauM >= 1) || !std::isfinite(tauM) || !(tauS >= 1) ||
+      !std::isfinite(tauS))
+    return op.emitOpError()
+           << "expects time constants tau_m and tau_s >= 1 (in steps), but "
+              "got tau_m = "
+           << tauM << " and tau_s = " << tauS;
+  if (!(theta > 0) || !std::isfinite(theta))
+    return op.emitOpError()
+           << "expects a positive finite threshold, but got " << theta;
+  if (!(slope > 0) || !std::isfinite(slope))
+    return op.emitOpError() << "expects a positive finite surrogate slope, "
+                               "but got "
+                            << slope;
+  int64_t tRef = int64_t(op.getTRef());
+  if (tRef < 0 || tRef > (int64_t(1) << 24))
+    return op.emitOpError()
+           << "expects t_ref in [0, 2^24] steps, but got " << tRef;
+  return success();
+}
+
+LogicalResult LifOp::verify() { return verifyLifConstants(*this); }
+
+LogicalResult LifGradOp::inferReturnTypes(MLIRContext *,
+                                          std::optional<Location> loc,
+                                          Adaptor adaptor,
+                                          SmallVectorImpl<Type> &results) {
+  auto [model, tRef] = lifKind(adaptor);
+  return inferLifTypes(loc, getOperationName(), adaptor.getInput(),
+                       adaptor.getState(), adaptor.getGrads(), model, tRef,
+                       LifOp::stateCount(model, tRef) + 1, results);
+}
+
+LogicalResult LifGradOp::verify() {
+  if (!getSurrogate())
+    return emitOpError() << "needs a surrogate derivative ('surrogate')";
+  return verifyLifConstants(*this);
+}
+
+/// Checks that `type` is tensor<2xi64>, a generator.
+static LogicalResult checkGenerator(std::optional<Location> loc, StringRef op,
+                                    Type type) {
+  auto t = dyn_cast<RankedTensorType>(type);
+  if (!t || t.getRank() != 1 || t.getDimSize(0) != 2 ||
+      !t.getElementType().isInteger(64))
+    return ShapeError(loc, op)
+           << "expects a generator [seed, draws] of type tensor<2xi64>, but "
+              "got "
+           << type;
+  return success();
+}
+
+LogicalResult
+PoissonEncodeOp::inferReturnTypes(MLIRContext *, std::optional<Location> loc,
+                                  Adaptor adaptor,
+                                  SmallVectorImpl<Type> &results) {
+  StringRef op = getOperationName();
+  RankedTensorType x;
+  if (failed(getFloatTensor(loc, op, adaptor.getInput(), "input", -1, x)) ||
+      failed(checkGenerator(loc, op, adaptor.getGenerator().getType())))
+    return failure();
+  std::optional<int64_t> n = elementCount(x.getShape());
+  if (!n || *n >= (int64_t(1) << 32))
+    return ShapeError(loc, op)
+           << "draws one number per element and counts elements in 32 bits, "
+              "but the input "
+           << x << " has 2^32 or more";
+  double scale = adaptor.getRateScaleAttr()
+                     ? adaptor.getRateScaleAttr().getValueAsDouble()
+                     : 1.0;
+  if (!(scale >= 0) || !std::isfinite(scale))
+    return ShapeError(loc, op)
+           << "expects a finite non-negative rate_scale, but got " << scale;
+  uint64_t stream = adaptor.getStreamAttr()
+                        ? adaptor.getStreamAttr().getValue().getZExtValue()
+                        : 0;
+  if (stream >= (uint64_t(1) << 32))
+    return ShapeError(loc, op)
+           << "expects stream in [0, 2^32), but got " << int64_t(stream);
+  results.push_back(x);
+  return success();
+}
+
+LogicalResult
+GeneratorNextOp::inferReturnTypes(MLIRContext *, std::optional<Location> loc,
+                                  Adaptor adaptor,
+                                  SmallVectorImpl<Type> &results) {
+  if (failed(checkGenerator(loc, getOperationName(),
+                            adaptor.getGenerator().getType())))
+    return failure();
+  results.push_back(adaptor.getGenerator().getType());
+  return success();
+}
+
+LogicalResult SpikeCountOp::inferReturnTypes(MLIRContext *,
+                                             std::optional<Location> loc,
+                                             Adaptor adaptor,
+                                             SmallVectorImpl<Type> &results) {
+  StringRef op = getOperationName();
+  RankedTensorType x;
+  if (failed(getFloatTensor(loc, op, adaptor.getInput(), "input", -1, x)))
+    return failure();
+  if (x.getRank() < 1)
+    return ShapeError(loc, op)
+           << "expects spike trains [T, …] with a leading time dimension, "
+              "but got "
+           << x;
+  results.push_back(
+      RankedTensorType::get(x.getShape().drop_front(), x.getElementType()));
+  return success();
+}
+
+LogicalResult
+SpikeCountGradOp::inferReturnTypes(MLIRContext *, std::optional<Location> loc,
+                                   Adaptor adaptor,
+                                   SmallVectorImpl<Type> &results) {
+  StringRef op = getOperationName();
+  RankedTensorType g;
+  if (failed(getFloatTensor(loc, op, adaptor.getGrad(), "gradient", -1, g)))
+    return failure();
+  int64_t steps = adaptor.getStepsAttr() ? adaptor.getStepsAttr().getInt() : 0;
+  if (steps < 1 || steps > (int64_t(1) << 31) - 1)
+    return ShapeError(loc, op)
+           << "expects steps in [1, 2^31), but got " << steps;
+  SmallVector<int64_t> shape = {steps};
+  llvm::append_range(shape, g.getShape());
+  results.push_back(RankedTensorType::get(shape, g.getElementType()));
   return success();
 }
 

@@ -18,5 +18,6 @@ include "Credo/IR/CredoGradientOps.td"
 include "Credo/IR/CredoOptimizerOps.td"
 include "Credo/IR/CredoKernelOps.td"
 include "Credo/IR/CredoTimeOps.td"
+include "Credo/IR/CredoSpikingOps.td"
 
 #endif // CREDO_OPS_TD

@@ -186,6 +186,13 @@ credo_status fillInit(const std::string &text, credo_dtype dtype,
     dist = Uniform, a = -b;
   } else if (kind == "he_normal") {
     dist = Normal, a = 0, b = std::sqrt(2.0 / fanIn);
+  } else if (kind == "generator") {
+    // A counter-based generator: [key, counter] = [seed, 0].
+    if (dtype != CREDO_I64 || n != 2)
+      return fail(CREDO_ERR_FORMAT, "a generator parameter is 2 i64 values");
+    static_cast<int64_t *>(data)[0] = static_cast<int64_t>(seed);
+    static_cast<int64_t *>(data)[1] = 0;
+    return CREDO_OK;
   } else {
     return fail(CREDO_ERR_FORMAT, "unknown initializer '" + kind + "'");
   }

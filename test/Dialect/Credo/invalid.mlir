@@ -850,3 +850,181 @@ func.func @scale_factor(%x: tensor<4xf32>) {
   %y = "credo.scale"(%x) : (tensor<4xf32>) -> tensor<4xf32>
   return
 }
+
+// -----
+
+//===----------------------------------------------------------------------===//
+// credo.lif, credo.lif_grad, credo.poisson_encode, credo.generator_next,
+// credo.spike_count, credo.spike_count_grad
+//===----------------------------------------------------------------------===//
+
+func.func @lif_state_count(%i: tensor<2x3xf32>, %v: tensor<2x3xf32>) {
+  // expected-error @+1 {{with model 'current' and t_ref 0 expects 3 state operands (v, c, r), but got 1}}
+  %v1, %s = credo.lif %i state(%v : tensor<2x3xf32>) {model = #credo.lif_model<current>} : tensor<2x3xf32>
+  return
+}
+
+// -----
+
+func.func @lif_refractory_state(%i: tensor<2x3xf32>, %v: tensor<2x3xf32>) {
+  // expected-error @+1 {{with model 'beta' and t_ref 3 expects 2 state operands (v, r), but got 1}}
+  %v1, %s = credo.lif %i state(%v : tensor<2x3xf32>) {t_ref = 3 : i64} : tensor<2x3xf32>
+  return
+}
+
+// -----
+
+func.func @lif_state_type(%i: tensor<2x3xf32>, %v: tensor<3x2xf32>) {
+  // expected-error @+1 {{expects state operand #0 to have the input's type 'tensor<2x3xf32>', but got 'tensor<3x2xf32>'}}
+  %v1, %s = credo.lif %i state(%v : tensor<3x2xf32>) : tensor<2x3xf32>
+  return
+}
+
+// -----
+
+func.func @lif_int(%i: tensor<2x3xi32>, %v: tensor<2x3xi32>) {
+  // expected-error @+1 {{expects input to be a tensor of f32 or f64, but got 'tensor<2x3xi32>'}}
+  %v1, %s = credo.lif %i state(%v : tensor<2x3xi32>) : tensor<2x3xi32>
+  return
+}
+
+// -----
+
+func.func @lif_beta_range(%i: tensor<2xf32>, %v: tensor<2xf32>) {
+  // expected-error @+1 {{expects beta in [0, 1], but got 1.500000e+00}}
+  %v1, %s = credo.lif %i state(%v : tensor<2xf32>) {beta = 1.5 : f64} : tensor<2xf32>
+  return
+}
+
+// -----
+
+func.func @lif_tau(%i: tensor<2xf32>, %v: tensor<2xf32>, %c: tensor<2xf32>, %r: tensor<2xf32>) {
+  // expected-error @+1 {{expects time constants tau_m and tau_s >= 1 (in steps), but got tau_m = 5.000000e-01 and tau_s = 8.000000e+00}}
+  %v1, %c1, %r1, %s = credo.lif %i state(%v, %c, %r : tensor<2xf32>, tensor<2xf32>, tensor<2xf32>) {model = #credo.lif_model<current>, tau_m = 0.5 : f64} : tensor<2xf32>
+  return
+}
+
+// -----
+
+func.func @lif_threshold(%i: tensor<2xf32>, %v: tensor<2xf32>) {
+  // expected-error @+1 {{expects a positive finite threshold, but got 0.000000e+00}}
+  %v1, %s = credo.lif %i state(%v : tensor<2xf32>) {threshold = 0.0 : f64} : tensor<2xf32>
+  return
+}
+
+// -----
+
+func.func @lif_slope(%i: tensor<2xf32>, %v: tensor<2xf32>) {
+  // expected-error @+1 {{expects a positive finite surrogate slope, but got -1.000000e+00}}
+  %v1, %s = credo.lif %i state(%v : tensor<2xf32>) {slope = -1.0 : f64} : tensor<2xf32>
+  return
+}
+
+// -----
+
+func.func @lif_t_ref(%i: tensor<2xf32>, %v: tensor<2xf32>) {
+  // expected-error @+1 {{expects t_ref in [0, 2^24] steps, but got -2}}
+  %v1, %s = credo.lif %i state(%v : tensor<2xf32>) {t_ref = -2 : i64} : tensor<2xf32>
+  return
+}
+
+// -----
+
+func.func @lif_grad_count(%i: tensor<2xf32>, %v: tensor<2xf32>) {
+  // expected-error @+1 {{expects 2 result gradients (new state, then spikes), but got 1}}
+  %gi, %gv = credo.lif_grad %i state(%v : tensor<2xf32>) grads(%v : tensor<2xf32>) {surrogate = #credo.surrogate<fast_sigmoid>} : tensor<2xf32>
+  return
+}
+
+// -----
+
+func.func @lif_grad_type(%i: tensor<2xf32>, %v: tensor<2xf32>, %g: tensor<3xf32>) {
+  // expected-error @+1 {{expects gradient #1 to have the input's type 'tensor<2xf32>', but got 'tensor<3xf32>'}}
+  %gi, %gv = credo.lif_grad %i state(%v : tensor<2xf32>) grads(%v, %g : tensor<2xf32>, tensor<3xf32>) {surrogate = #credo.surrogate<fast_sigmoid>} : tensor<2xf32>
+  return
+}
+
+// -----
+
+func.func @lif_grad_surrogate(%i: tensor<2xf32>, %v: tensor<2xf32>) {
+  // expected-error @+1 {{needs a surrogate derivative ('surrogate')}}
+  %gi, %gv = credo.lif_grad %i state(%v : tensor<2xf32>) grads(%v, %v : tensor<2xf32>, tensor<2xf32>) : tensor<2xf32>
+  return
+}
+
+// -----
+
+func.func @lif_bad_model(%i: tensor<2xf32>, %v: tensor<2xf32>) {
+  // expected-error @+2 {{expected ::mlir::credo::LifModel to be one of: beta, current}}
+  // expected-error @+1 {{failed to parse Credo_LifModelAttr parameter 'value'}}
+  %v1, %s = credo.lif %i state(%v : tensor<2xf32>) {model = #credo.lif_model<izhikevich>} : tensor<2xf32>
+  return
+}
+
+// -----
+
+func.func @poisson_generator(%x: tensor<2x3xf32>, %g: tensor<3xi64>) {
+  // expected-error @+1 {{expects a generator [seed, draws] of type tensor<2xi64>, but got 'tensor<3xi64>'}}
+  %s = credo.poisson_encode %x, %g : tensor<2x3xf32>, tensor<3xi64>
+  return
+}
+
+// -----
+
+func.func @poisson_scale(%x: tensor<2x3xf32>, %g: tensor<2xi64>) {
+  // expected-error @+1 {{expects a finite non-negative rate_scale, but got -1.000000e+00}}
+  %s = credo.poisson_encode %x, %g {rate_scale = -1.0 : f64} : tensor<2x3xf32>, tensor<2xi64>
+  return
+}
+
+// -----
+
+func.func @poisson_stream(%x: tensor<2x3xf32>, %g: tensor<2xi64>) {
+  // expected-error @+1 {{expects stream in [0, 2^32), but got 4294967296}}
+  %s = credo.poisson_encode %x, %g {stream = 4294967296 : i64} : tensor<2x3xf32>, tensor<2xi64>
+  return
+}
+
+// -----
+
+func.func @poisson_size(%x: tensor<65536x65536xf32>, %g: tensor<2xi64>) {
+  // expected-error @+1 {{draws one number per element and counts elements in 32 bits, but the input 'tensor<65536x65536xf32>' has 2^32 or more}}
+  %s = credo.poisson_encode %x, %g : tensor<65536x65536xf32>, tensor<2xi64>
+  return
+}
+
+// -----
+
+func.func @generator_next(%g: tensor<2xi32>) {
+  // expected-error @+1 {{expects a generator [seed, draws] of type tensor<2xi64>, but got 'tensor<2xi32>'}}
+  %g1 = credo.generator_next %g : tensor<2xi32>
+  return
+}
+
+// -----
+
+func.func @spike_count_rank(%s: tensor<f32>) {
+  // expected-error @+2 {{failed to infer returned types}}
+  // expected-error @+1 {{expects spike trains [T, …] with a leading time dimension, but got 'tensor<f32>'}}
+  %n = credo.spike_count %s : tensor<f32> -> tensor<f32>
+  return
+}
+
+// -----
+
+func.func @spike_count_grad_steps(%g: tensor<2xf32>) {
+  // expected-error @+2 {{failed to infer returned types}}
+  // expected-error @+1 {{expects steps in [1, 2^31), but got 0}}
+  %s = credo.spike_count_grad %g {steps = 0 : i64} : tensor<2xf32> -> tensor<0x2xf32>
+  return
+}
+
+// -----
+
+// expected-error @+1 {{a generator (key, counter) is tensor<2xi64>, but got 'tensor<3xi64>'}}
+credo.param @rng3 : tensor<3xi64> init #credo.init<generator, seed = 1>
+
+// -----
+
+// expected-error @+1 {{a generator (key, counter) is tensor<2xi64>, but got 'tensor<2xf32>'}}
+credo.param @rngf : tensor<2xf32> init #credo.init<generator>
