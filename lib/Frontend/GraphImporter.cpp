@@ -16,12 +16,14 @@
 #include "JsonDocument.h"
 
 #include "Credo/IR/CredoOps.h"
+#include "mlir/AsmParser/AsmParser.h"
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/IR/Builders.h"
 #include "mlir/IR/BuiltinOps.h"
 #include "mlir/IR/Verifier.h"
 #include "mlir/Interfaces/InferTypeOpInterface.h"
+#include "llvm/ADT/StringExtras.h"
 #include "llvm/ADT/StringMap.h"
 #include "llvm/ADT/StringSet.h"
 
@@ -48,12 +50,24 @@ enum class AttrKind {
   Shape,   ///< an array of integers (-1 and "batch" allowed)
   Indices, ///< an array of non-negative integers (dimension indices)
   Float,   ///< a finite number
+  Bool,    ///< true or false
+  Enum,    ///< one of the names in `choices` ("none" omits the attribute)
 };
 
 struct AttrSpec {
   const char *name;
   AttrKind kind;
   bool required;
+  /// Enum: the accepted names, comma-separated, and the mnemonic of the
+  /// credo enum attribute they become (`#credo.MNEMONIC<name>`).
+  const char *choices = nullptr, *enumMnemonic = nullptr;
+};
+
+/// How the importer completes a node beyond its JSON inputs.
+enum class NodeRole {
+  Plain,  ///< operands are the JSON inputs
+  Neuron, ///< state operands carried by the enclosing time loop follow
+  Random, ///< the model's generator and the loop step follow
 };
 
 /// One JSON op: its credo op, the operand names in order, and attributes.
@@ -63,6 +77,7 @@ struct OpSpec {
   unsigned minInputs, maxInputs;
   const char *operandNames;
   std::vector<AttrSpec> attrs;
+  NodeRole role = NodeRole::Plain;
 };
 
 const std::vector<OpSpec> &opTable() {
@@ -130,9 +145,37 @@ const std::vector<OpSpec> &opTable() {
        "logits, labels",
        {}},
       {"mse", "credo.mse", 2, 2, "prediction, target", {}},
+      {"lif",
+       "credo.lif",
+       1,
+       1,
+       "input current",
+       {{"model", AttrKind::Enum, false, "beta,current", "lif_model"},
+        {"beta", AttrKind::Float, false},
+        {"tau_m", AttrKind::Float, false},
+        {"tau_s", AttrKind::Float, false},
+        {"threshold", AttrKind::Float, false},
+        {"reset", AttrKind::Enum, false, "subtract,zero", "lif_reset"},
+        {"t_ref", AttrKind::Int, false},
+        {"surrogate", AttrKind::Enum, false,
+         "none,fast_sigmoid,arctan,triangle", "surrogate"},
+        {"slope", AttrKind::Float, false},
+        {"detach_reset", AttrKind::Bool, false}},
+       NodeRole::Neuron},
+      {"poisson_encode",
+       "credo.poisson_encode",
+       1,
+       1,
+       "intensities",
+       {{"rate_scale", AttrKind::Float, false}},
+       NodeRole::Random},
+      {"spike_count", "credo.spike_count", 1, 1, "spike trains", {}},
   };
   return table;
 }
+
+/// The parameter holding the generator of a graph with random nodes.
+constexpr const char *kGeneratorName = "rng";
 
 /// Thrown (inside this file only) after an error has been reported.
 struct ImportFailure {};
@@ -296,6 +339,11 @@ private:
   void emitScope(const std::vector<size_t> &scope);
   void emitNode(size_t index);
   void emitLoop(size_t index);
+  std::vector<BlockArgument> addNeuronState(size_t index,
+                                            OperationState &state);
+  void addRandomOperands(size_t index, OperationState &state);
+  /// The model's random-number generator (declared on first use).
+  Value generator();
   NamedAttribute nodeAttribute(const AttrSpec &spec, const json &v,
                                const std::string &pointer, StringRef node);
   void importOutputs(const json &root);
@@ -314,6 +362,7 @@ private:
 
   int64_t batch = 1;
   int64_t formatVersion = 1;
+  uint64_t seed = 0; ///< the graph's "seed": its generator's key
   ModuleOp module;
   func::FuncOp forward;
   llvm::StringMap<Entity> names;
@@ -358,6 +407,12 @@ private:
     std::map<std::pair<std::string, int64_t>, Value> slots;
     std::map<std::pair<std::string, int64_t>, Value> slices;
     Value step;
+    /// Neuron state: a carried value (zeros first) and its next value.
+    struct State {
+      BlockArgument arg;
+      Value next;
+    };
+    std::vector<State> states;
   };
   std::map<size_t, LoopPlan> loops;
   std::vector<size_t> topNodes;
@@ -1030,6 +1085,7 @@ void Importer::emitLoop(size_t index) {
     int64_t k;
     Type type;
     Value init;
+    Value next = nullptr; ///< neuron state: its next value
   };
   std::vector<Slot> slots;
   auto *body = new Block();
@@ -1049,6 +1105,9 @@ void Importer::emitLoop(size_t index) {
     delete body;
     throw;
   }
+  // Neuron state, added to the body while its nodes were emitted.
+  for (const LoopPlan::State &st : plan.states)
+    slots.push_back({"", 0, st.arg.getType(), Value(), st.next});
   for (const std::string &f : plan.finals)
     if (!plan.delayed.count(f)) {
       Type type = values[f].getType();
@@ -1071,7 +1130,9 @@ void Importer::emitLoop(size_t index) {
   }
   SmallVector<Value> next, recorded;
   for (const Slot &s : slots)
-    next.push_back(s.k == 1 ? values[s.node] : plan.slots[{s.node, s.k - 1}]);
+    next.push_back(s.next     ? s.next
+                   : s.k == 1 ? values[s.node]
+                              : plan.slots[{s.node, s.k - 1}]);
   for (const std::string &r : plan.records)
     recorded.push_back(values[r]);
   builder.create<mlir::credo::YieldOp>(loc, next, recorded);
@@ -1166,6 +1227,22 @@ NamedAttribute Importer::nodeAttribute(const AttrSpec &spec, const json &v,
       fail(pointer, "expected a finite number", node);
     return builder.getNamedAttr(spec.name, builder.getF64FloatAttr(d));
   }
+  case AttrKind::Bool:
+    expect(v, v.is_boolean(), pointer, "true or false", node);
+    return builder.getNamedAttr(spec.name, builder.getBoolAttr(v.get<bool>()));
+  case AttrKind::Enum: {
+    std::string name = getString(v, pointer, node);
+    SmallVector<StringRef> choices;
+    StringRef(spec.choices).split(choices, ',');
+    if (!llvm::is_contained(choices, name))
+      fail(pointer,
+           "'" + quoteForMessage(name) + "' is not one of " +
+               llvm::join(choices, ", "),
+           node);
+    Attribute attr = parseAttribute(
+        ("#credo." + Twine(spec.enumMnemonic) + "<" + name + ">").str(), &ctx);
+    return builder.getNamedAttr(spec.name, attr);
+  }
   case AttrKind::Indices: {
     expect(v, v.is_array(), pointer, "an array of dimension indices", node);
     SmallVector<int64_t> indices;
@@ -1230,6 +1307,9 @@ void Importer::emitNode(size_t index) {
       if (a == it->end())
         continue;
       given.insert(s.name);
+      if (s.kind == AttrKind::Enum && a->is_string() &&
+          a->get<std::string>() == "none")
+        continue; // "none" is the attribute's absence
       NamedAttribute attr =
           nodeAttribute(s, *a, JsonDocument::child(attrPtr, s.name), n.name);
       state.addAttribute(attr.getName(), attr.getValue());
@@ -1246,6 +1326,11 @@ void Importer::emitNode(size_t index) {
   std::optional<RegisteredOperationName> info =
       RegisteredOperationName::lookup(n.spec->credoOp, &ctx);
   info->populateDefaultAttrs(state.attributes);
+  std::vector<BlockArgument> carried;
+  if (n.spec->role == NodeRole::Neuron)
+    carried = addNeuronState(index, state);
+  else if (n.spec->role == NodeRole::Random)
+    addRandomOperands(index, state);
   auto *infer = info->getInterface<InferTypeOpInterface>();
   SmallVector<Type> results;
   if (failed(infer->inferReturnTypes(
@@ -1276,6 +1361,83 @@ void Importer::emitNode(size_t index) {
   state.addTypes(results);
   Operation *op = builder.create(state);
   values[n.name] = op->getResult(0);
+  if (n.spec->role == NodeRole::Neuron) {
+    // The node's value is its spikes; its new state is carried.
+    values[n.name] = op->getResults().back();
+    LoopPlan &plan = loops[size_t(n.parent)];
+    for (auto [arg, next] : llvm::zip(carried, op->getResults()))
+      plan.states.push_back({arg, next});
+  }
+}
+
+std::vector<BlockArgument> Importer::addNeuronState(size_t index,
+                                                    OperationState &state) {
+  const NodeInfo &n = nodes[index];
+  if (n.parent < 0)
+    fail(n.pointer,
+         "a '" + std::string(n.spec->name) +
+             "' node keeps state from step to step, so it belongs inside a "
+             "time_loop",
+         n.name);
+  auto type = dyn_cast<RankedTensorType>(state.operands[0].getType());
+  if (!type)
+    return {};
+  DictionaryAttr attrs = state.attributes.getDictionary(&ctx);
+  auto model = attrs.getAs<mlir::credo::LifModelAttr>("model");
+  auto tRef = attrs.getAs<IntegerAttr>("t_ref");
+  unsigned count = mlir::credo::LifOp::stateCount(
+      model ? model.getValue() : mlir::credo::LifModel::Beta,
+      tRef ? tRef.getInt() : 0);
+  // Each state tensor starts at zero and is carried by the loop.
+  Block *body = builder.getInsertionBlock();
+  std::vector<BlockArgument> args;
+  for (unsigned i = 0; i < count; ++i) {
+    args.push_back(body->addArgument(type, state.location));
+    state.addOperands(args.back());
+  }
+  return args;
+}
+
+void Importer::addRandomOperands(size_t index, OperationState &state) {
+  const NodeInfo &n = nodes[index];
+  state.addOperands(generator());
+  if (n.parent >= 0)
+    state.addOperands(loops[size_t(n.parent)].step);
+  // The node's own stream of random numbers: its position in the file.
+  state.attributes.set("stream", builder.getI64IntegerAttr(int64_t(index) + 1));
+}
+
+Value Importer::generator() {
+  if (Value g = values.lookup(kGeneratorName))
+    return g;
+  if (names.count(kGeneratorName))
+    fail(namePointers[kGeneratorName],
+         "the name '" + std::string(kGeneratorName) +
+             "' is taken by the model's random-number generator, which this "
+             "graph's random nodes need; choose another");
+  OpBuilder::InsertionGuard guard(builder);
+  SmallVector<mlir::credo::ParamOp> params(
+      module.getOps<mlir::credo::ParamOp>());
+  if (params.empty())
+    builder.setInsertionPoint(forward);
+  else
+    builder.setInsertionPointAfter(params.back());
+  auto type = RankedTensorType::get({2}, builder.getI64Type());
+  auto init = mlir::credo::InitAttr::get(
+      &ctx, mlir::credo::InitKind::Generator, APFloat(0.0), APFloat(0.0),
+      APFloat(0.0), APFloat(0.0), APFloat(0.0), seed);
+  Location loc = locAt("/seed");
+  builder.create<mlir::credo::ParamOp>(
+      loc, builder.getStringAttr(kGeneratorName), TypeAttr::get(type), init);
+  if (lastParamRead)
+    builder.setInsertionPointAfter(lastParamRead);
+  else
+    builder.setInsertionPointToStart(&forward.getBody().front());
+  auto read = builder.create<mlir::credo::GetParamOp>(
+      loc, type, FlatSymbolRefAttr::get(&ctx, kGeneratorName));
+  lastParamRead = read;
+  values[kGeneratorName] = read.getResult();
+  return read.getResult();
 }
 
 void Importer::importOutputs(const json &root) {
@@ -1539,7 +1701,7 @@ OwningOpRef<ModuleOp> Importer::run(StringRef buffer) {
     expect(root, root.is_object(), "", "a JSON object describing a model");
     checkKeys(root, "",
               {"format_version", "name", "doc", "inputs", "parameters", "nodes",
-               "outputs", "training"});
+               "outputs", "training", "seed"});
     int64_t version =
         getInt(member(root, "", "format_version"), "/format_version");
     if (version > kGraphFormatVersion)
@@ -1553,6 +1715,13 @@ OwningOpRef<ModuleOp> Importer::run(StringRef buffer) {
     formatVersion = version;
     std::string name = getName(member(root, "", "name"), "/name");
     batch = resolveBatch(root);
+    if (auto it = root.find("seed"); it != root.end()) {
+      int64_t s = getInt(*it, "/seed");
+      if (s < 0)
+        fail("/seed",
+             "seed must be non-negative, but got " + std::to_string(s));
+      seed = uint64_t(s);
+    }
 
     owned = ModuleOp::create(locAt(""), StringRef(name));
     module = *owned;

@@ -8,6 +8,8 @@
 
 #include "credo/Transforms/Passes.h"
 
+#include "NodeName.h"
+
 #include "Credo/IR/CredoInterfaces.h"
 #include "Credo/IR/CredoOps.h"
 #include "mlir/Dialect/Arith/IR/Arith.h"
@@ -228,6 +230,57 @@ LogicalResult mseRule(MseOp op, OpBuilder &b, Value g, ArrayRef<bool> need,
   return success();
 }
 
+/// spike_count: every step gets the count's gradient.
+LogicalResult spikeCountRule(SpikeCountOp op, OpBuilder &b, Value g,
+                             ArrayRef<bool> need, Grads &out) {
+  out.assign(1, nullptr);
+  if (need[0]) {
+    auto type = cast<RankedTensorType>(op.getInput().getType());
+    out[0] = make<SpikeCountGradOp>(
+        b, op.getLoc(), {g},
+        {b.getNamedAttr("steps", b.getI64IntegerAttr(type.getDimSize(0)))});
+  }
+  return success();
+}
+
+/// lif: the surrogate gradient (credo.lif_grad), from every result's
+/// gradient (zeros where none arrives).
+struct LifRule
+    : public DifferentiableOpInterface::ExternalModel<LifRule, LifOp> {
+  LogicalResult buildGradients(Operation *operation, OpBuilder &b,
+                               ArrayRef<Value> resultGrads,
+                               ArrayRef<bool> needed, Grads &grads) const {
+    auto op = cast<LifOp>(operation);
+    if (!op.getSurrogate()) {
+      StringRef node = nodeName(op.getLoc());
+      return op.emitError()
+             << "the spikes of "
+             << (node.empty() ? std::string("this credo.lif")
+                              : "node '" + node.str() + "'")
+             << " are a step function with no gradient; give it a surrogate "
+                "derivative (\"surrogate\": \"fast_sigmoid\", \"arctan\" or "
+                "\"triangle\", with \"slope\") to train it by backpropagation";
+    }
+    Location loc = op.getLoc();
+    SmallVector<Value> operands;
+    operands.push_back(op.getInput());
+    llvm::append_range(operands, op.getState());
+    for (auto [r, g] : llvm::zip(op.getResults(), resultGrads))
+      operands.push_back(g ? g : splat(b, loc, r.getType(), 0.0));
+    SmallVector<NamedAttribute> attrs(op->getAttrs());
+    unsigned n = op.getState().size();
+    attrs.push_back(b.getNamedAttr(
+        "operandSegmentSizes",
+        b.getDenseI32ArrayAttr({1, int32_t(n), int32_t(n + 1)})));
+    auto grad = b.create<LifGradOp>(loc, ValueRange(operands), attrs);
+    grads.assign(operands.size() - (n + 1), nullptr);
+    for (unsigned i = 0; i < grads.size(); ++i)
+      if (needed[i])
+        grads[i] = grad.getResult(i);
+    return success();
+  }
+};
+
 /// Binds the rule function of a single-result op to it as its
 /// DifferentiableOpInterface.
 template <typename Op, LogicalResult (*Rule)(Op, OpBuilder &, Value,
@@ -274,5 +327,8 @@ void mlir::credo::registerGradientRules(DialectRegistry &registry) {
     SoftmaxCrossEntropyOp::attachInterface<
         RuleModel<SoftmaxCrossEntropyOp, sceRule>>(*ctx);
     MseOp::attachInterface<RuleModel<MseOp, mseRule>>(*ctx);
+    SpikeCountOp::attachInterface<RuleModel<SpikeCountOp, spikeCountRule>>(
+        *ctx);
+    LifOp::attachInterface<LifRule>(*ctx);
   });
 }

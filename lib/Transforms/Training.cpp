@@ -275,6 +275,9 @@ mlir::credo::applyOptimizer(OpBuilder &builder, ModuleOp module,
   SmallVector<Value> next;
   for (ParamOp param : module.getOps<ParamOp>()) {
     Value v = updated.lookup(param.getSymName());
+    if (!v && param.getInit().getKind() == InitKind::Generator)
+      // Random ops draw new numbers at the next step.
+      v = builder.create<GeneratorNextOp>(param.getLoc(), readParam(param));
     next.push_back(v ? v : readParam(param)); // a parameter no rule updates
   }
   return next;

@@ -104,7 +104,9 @@ struct ParamUpdate {
 /// optimizer needs as compiler-made parameters after the model's (zeros;
 /// `NAME_velocity`, `NAME_adam_m`/`_adam_v`, `adam_step`) and reads them in
 /// `func`. Returns the next value of every parameter of the module, state
-/// included, in declaration order; fails with an error at the module.
+/// included, in declaration order: generators (`#credo.init<generator>`)
+/// advance by one draw (credo.generator_next), parameters nobody updates
+/// keep their value. Fails with an error at the module.
 FailureOr<SmallVector<Value>>
 applyOptimizer(OpBuilder &builder, ModuleOp module, func::FuncOp func,
                const OptimizerConfig &optimizer, Value lr,

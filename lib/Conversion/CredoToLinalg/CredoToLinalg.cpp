@@ -34,6 +34,7 @@ void mlir::credo::populateCredoToLinalgPatterns(RewritePatternSet &patterns) {
   populatePoolConvGradToLinalgPatterns(patterns);
   populateStatefulOptimizerToLinalgPatterns(patterns);
   populateTimeToLinalgPatterns(patterns);
+  populateSpikingToLinalgPatterns(patterns);
 }
 
 namespace {

@@ -20,6 +20,7 @@ void populateGradientToLinalgPatterns(mlir::RewritePatternSet &patterns);
 void populateOptimizerToLinalgPatterns(mlir::RewritePatternSet &patterns);
 void populatePoolConvGradToLinalgPatterns(mlir::RewritePatternSet &patterns);
 void populateTimeToLinalgPatterns(mlir::RewritePatternSet &patterns);
+void populateSpikingToLinalgPatterns(mlir::RewritePatternSet &patterns);
 void populateStatefulOptimizerToLinalgPatterns(
     mlir::RewritePatternSet &patterns);
 } // namespace mlir::credo

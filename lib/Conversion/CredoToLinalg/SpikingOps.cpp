@@ -1,0 +1,411 @@
+//===- SpikingOps.cpp - LIF steps, Poisson encoding, spike counts → linalg
+//-===//
+//
+// credo.lif and credo.lif_grad become one elementwise linalg.generic each,
+// with every state tensor an output of the same loop nest (the LIF update
+// fused). credo.poisson_encode computes Philox-4x32-10 per element inside its
+// generic from the element's index, so every element's number is
+// independent of evaluation order. spike_count is a sum over time,
+// spike_count_grad a broadcast.
+//
+//===----------------------------------------------------------------------===//
+
+#include "Builders.h"
+#include "Patterns.h"
+
+#include "Credo/IR/CredoOps.h"
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Math/IR/Math.h"
+#include "mlir/IR/PatternMatch.h"
+
+#include <cmath>
+
+using namespace mlir;
+using namespace mlir::credo;
+using namespace mlir::credo::linalg_builders;
+
+namespace {
+
+/// An elementwise generic over `type` with several results of that type:
+/// `body` gets one scalar per input and returns one scalar per result.
+SmallVector<Value> elementwiseMulti(
+    OpBuilder &b, Location loc, RankedTensorType type, ValueRange inputs,
+    unsigned results,
+    const std::function<SmallVector<Value>(OpBuilder &, Location, ValueRange)>
+        &body) {
+  SmallVector<Value> inits;
+  for (unsigned i = 0; i < results; ++i)
+    inits.push_back(empty(b, loc, type));
+  SmallVector<AffineMap> maps(inputs.size() + results,
+                              b.getMultiDimIdentityMap(type.getRank()));
+  SmallVector<utils::IteratorType> iters(type.getRank(),
+                                         utils::IteratorType::parallel);
+  SmallVector<Type> types(results, type);
+  auto op = b.create<linalg::GenericOp>(
+      loc, types, inputs, inits, maps, iters,
+      [&](OpBuilder &nb, Location nloc, ValueRange args) {
+        nb.create<linalg::YieldOp>(
+            nloc, body(nb, nloc, args.take_front(inputs.size())));
+      });
+  return SmallVector<Value>(op.getResults());
+}
+
+/// Scalar helpers inside a generic body.
+struct Scalar {
+  OpBuilder &b;
+  Location loc;
+  Type t;
+  Value c(double v) { return floatConst(b, loc, t, v); }
+  Value add(Value x, Value y) { return b.create<arith::AddFOp>(loc, x, y); }
+  Value sub(Value x, Value y) { return b.create<arith::SubFOp>(loc, x, y); }
+  Value mul(Value x, Value y) { return b.create<arith::MulFOp>(loc, x, y); }
+  Value div(Value x, Value y) { return b.create<arith::DivFOp>(loc, x, y); }
+  Value max(Value x, Value y) { return b.create<arith::MaximumFOp>(loc, x, y); }
+  Value abs(Value x) { return b.create<math::AbsFOp>(loc, x); }
+  Value gt(Value x, Value y) {
+    return b.create<arith::CmpFOp>(loc, arith::CmpFPredicate::OGT, x, y);
+  }
+  Value select(Value cond, Value x, Value y) {
+    return b.create<arith::SelectOp>(loc, cond, x, y);
+  }
+  /// 1 where `cond`, else 0.
+  Value step(Value cond) { return select(cond, c(1), c(0)); }
+};
+
+/// The attributes of a lif or lif_grad op, as numbers.
+struct LifParams {
+  LifModel model;
+  LifReset reset;
+  double beta, tauM, tauS, theta, slope;
+  int64_t tRef;
+  bool detach;
+  std::optional<Surrogate> surrogate;
+
+  template <typename Op> static LifParams of(Op op) {
+    return {op.getModel(),
+            op.getReset(),
+            op.getBeta().convertToDouble(),
+            op.getTauM().convertToDouble(),
+            op.getTauS().convertToDouble(),
+            op.getThreshold().convertToDouble(),
+            op.getSlope().convertToDouble(),
+            int64_t(op.getTRef()),
+            op.getDetachReset(),
+            op.getSurrogate()};
+  }
+  bool hasRefractory() const { return model == LifModel::Current || tRef > 0; }
+};
+
+/// One forward LIF step on scalars: the state (v, [c], [r]) and input I.
+struct LifStep {
+  Value sPrev; ///< beta: the previous spike H(v − θ)
+  Value cNew;  ///< current: c'
+  Value pre;   ///< the potential compared with θ (v' for beta, u for current)
+  Value refr;  ///< i1: refractory this step (null without refractoriness)
+  Value spike; ///< 0 or 1
+  Value vNew;  ///< v'
+  Value rNew;  ///< r' (null without refractoriness)
+};
+
+LifStep lifForward(Scalar &s, const LifParams &p, Value input,
+                   ValueRange state) {
+  LifStep out;
+  Value v = state[0];
+  Value theta = s.c(p.theta);
+  Value r;
+  if (p.hasRefractory()) {
+    r = state.back();
+    out.refr = s.gt(r, s.c(0.0));
+  }
+  if (p.model == LifModel::Beta) {
+    out.sPrev = s.step(s.gt(v, theta));
+    Value leak = s.mul(s.c(p.beta), v);
+    Value vn = p.reset == LifReset::Subtract
+                   ? s.sub(s.add(leak, input), s.mul(theta, out.sPrev))
+                   : s.add(s.mul(leak, s.sub(s.c(1), out.sPrev)), input);
+    if (out.refr)
+      vn = s.select(out.refr, s.c(0), vn);
+    out.pre = vn;
+    out.vNew = vn;
+    out.spike = s.step(s.gt(vn, theta));
+  } else {
+    Value c = state[1];
+    out.cNew = s.add(s.mul(c, s.c(1 - 1 / p.tauS)), input);
+    Value u =
+        s.add(s.mul(v, s.c(1 - 1 / p.tauM)), s.mul(out.cNew, s.c(1 / p.tauS)));
+    u = s.select(out.refr, s.c(0), u);
+    out.pre = u;
+    out.spike = s.step(s.gt(u, theta));
+    out.vNew = p.reset == LifReset::Zero ? s.mul(u, s.sub(s.c(1), out.spike))
+                                         : s.sub(u, s.mul(theta, out.spike));
+  }
+  if (out.refr) {
+    Value countdown = s.max(s.sub(r, s.c(1)), s.c(0));
+    out.rNew =
+        s.select(s.gt(out.spike, s.c(0)), s.c(double(p.tRef)), countdown);
+  }
+  return out;
+}
+
+/// The surrogate derivative σ'(x) of the spike's step function.
+Value surrogateAt(Scalar &s, Surrogate kind, double k, Value x) {
+  switch (kind) {
+  case Surrogate::FastSigmoid: { // 1 / (1 + k|x|)²
+    Value d = s.add(s.c(1), s.mul(s.c(k), s.abs(x)));
+    return s.div(s.c(1), s.mul(d, d));
+  }
+  case Surrogate::Arctan: { // (k/2) / (1 + (πkx/2)²)
+    Value a = s.mul(s.c(M_PI * k / 2), x);
+    return s.div(s.c(k / 2), s.add(s.c(1), s.mul(a, a)));
+  }
+  case Surrogate::Triangle: // k·max(0, 1 − k|x|)
+    return s.mul(s.c(k), s.max(s.c(0), s.sub(s.c(1), s.mul(s.c(k), s.abs(x)))));
+  }
+  return s.c(0);
+}
+
+struct LifLowering : OpRewritePattern<LifOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(LifOp op,
+                                PatternRewriter &rewriter) const override {
+    auto type = cast<RankedTensorType>(op.getInput().getType());
+    LifParams p = LifParams::of(op);
+    SmallVector<Value> inputs = {op.getInput()};
+    llvm::append_range(inputs, op.getState());
+    rewriter.replaceOp(
+        op, elementwiseMulti(
+                rewriter, op.getLoc(), type, inputs, op->getNumResults(),
+                [&](OpBuilder &b, Location loc, ValueRange a) {
+                  Scalar s{b, loc, type.getElementType()};
+                  LifStep st = lifForward(s, p, a[0], a.drop_front());
+                  SmallVector<Value> out = {st.vNew};
+                  if (p.model == LifModel::Current)
+                    out.push_back(st.cNew);
+                  if (st.rNew)
+                    out.push_back(st.rNew);
+                  out.push_back(st.spike);
+                  return out;
+                }));
+    return success();
+  }
+};
+
+struct LifGradLowering : OpRewritePattern<LifGradOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(LifGradOp op,
+                                PatternRewriter &rewriter) const override {
+    auto type = cast<RankedTensorType>(op.getInput().getType());
+    LifParams p = LifParams::of(op);
+    if (!p.surrogate)
+      return rewriter.notifyMatchFailure(op, "no surrogate");
+    unsigned n = op.getState().size();
+    SmallVector<Value> inputs = {op.getInput()};
+    llvm::append_range(inputs, op.getState());
+    llvm::append_range(inputs, op.getGrads());
+    rewriter.replaceOp(
+        op,
+        elementwiseMulti(
+            rewriter, op.getLoc(), type, inputs, op->getNumResults(),
+            [&](OpBuilder &b, Location loc, ValueRange a) {
+              Scalar s{b, loc, type.getElementType()};
+              ValueRange state = a.slice(1, n);
+              ValueRange g = a.drop_front(1 + n); // new state…, spikes
+              LifStep st = lifForward(s, p, a[0], state);
+              Value theta = s.c(p.theta);
+              Value gv1 = g[0], gs = g.back();
+              Value sig =
+                  surrogateAt(s, *p.surrogate, p.slope, s.sub(st.pre, theta));
+              SmallVector<Value> out;
+              if (p.model == LifModel::Beta) {
+                // v' = pre: G = g_v' + g_s·σ'(v' − θ).
+                Value G = s.add(gv1, s.mul(gs, sig));
+                if (st.refr)
+                  G = s.select(st.refr, s.c(0), G);
+                Value v = state[0];
+                Value dv = p.reset == LifReset::Subtract
+                               ? s.c(p.beta)
+                               : s.mul(s.c(p.beta), s.sub(s.c(1), st.sPrev));
+                if (!p.detach) {
+                  Value sigPrev =
+                      surrogateAt(s, *p.surrogate, p.slope, s.sub(v, theta));
+                  Value through = p.reset == LifReset::Subtract
+                                      ? theta
+                                      : s.mul(s.c(p.beta), v);
+                  dv = s.sub(dv, s.mul(through, sigPrev));
+                }
+                out = {G, s.mul(dv, G)};
+              } else {
+                // v' = u·(1 − s) or u − θ·s, with s = H(u − θ).
+                Value dvdu = p.reset == LifReset::Zero ? s.sub(s.c(1), st.spike)
+                                                       : s.c(1);
+                if (!p.detach)
+                  dvdu = s.sub(
+                      dvdu,
+                      s.mul(p.reset == LifReset::Zero ? st.pre : theta, sig));
+                Value G = s.add(s.mul(gv1, dvdu), s.mul(gs, sig));
+                G = s.select(st.refr, s.c(0), G);
+                Value Gc = s.add(g[1], s.mul(G, s.c(1 / p.tauS)));
+                out = {Gc, s.mul(G, s.c(1 - 1 / p.tauM)),
+                       s.mul(Gc, s.c(1 - 1 / p.tauS))};
+              }
+              if (p.hasRefractory())
+                out.push_back(s.c(0)); // the counter has no gradient
+              return out;
+            }));
+    return success();
+  }
+};
+
+/// Philox-4x32-10 (Salmon et al., SC'11) on i32 words.
+SmallVector<Value, 4> philox(OpBuilder &b, Location loc,
+                             SmallVector<Value, 4> ctr, Value k0, Value k1) {
+  Type i32 = b.getI32Type();
+  auto c32 = [&](uint32_t v) {
+    return b.create<arith::ConstantOp>(loc, i32,
+                                       b.getIntegerAttr(i32, int32_t(v)));
+  };
+  Value m0 = c32(0xD2511F53u), m1 = c32(0xCD9E8D57u);
+  Value w0 = c32(0x9E3779B9u), w1 = c32(0xBB67AE85u);
+  for (int round = 0; round < 10; ++round) {
+    if (round > 0) {
+      k0 = b.create<arith::AddIOp>(loc, k0, w0);
+      k1 = b.create<arith::AddIOp>(loc, k1, w1);
+    }
+    auto p0 = b.create<arith::MulUIExtendedOp>(loc, m0, ctr[0]);
+    auto p1 = b.create<arith::MulUIExtendedOp>(loc, m1, ctr[2]);
+    Value x0 = b.create<arith::XOrIOp>(
+        loc, b.create<arith::XOrIOp>(loc, p1.getHigh(), ctr[1]), k0);
+    Value x2 = b.create<arith::XOrIOp>(
+        loc, b.create<arith::XOrIOp>(loc, p0.getHigh(), ctr[3]), k1);
+    ctr = {x0, p1.getLow(), x2, p0.getLow()};
+  }
+  return ctr;
+}
+
+struct PoissonEncodeLowering : OpRewritePattern<PoissonEncodeOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(PoissonEncodeOp op,
+                                PatternRewriter &rewriter) const override {
+    Location loc = op.getLoc();
+    auto type = cast<RankedTensorType>(op.getType());
+    Type i32 = rewriter.getI32Type(), i64 = rewriter.getI64Type();
+    // The key and the counter words shared by every element.
+    auto word = [&](Value v64, bool high) -> Value {
+      if (high)
+        v64 = rewriter.create<arith::ShRUIOp>(
+            loc, v64,
+            rewriter.create<arith::ConstantOp>(
+                loc, i64, rewriter.getIntegerAttr(i64, 32)));
+      return rewriter.create<arith::TruncIOp>(loc, i32, v64);
+    };
+    auto at = [&](int64_t i) -> Value {
+      Value idx = rewriter.create<arith::ConstantIndexOp>(loc, i);
+      return rewriter.create<tensor::ExtractOp>(loc, op.getGenerator(),
+                                                ValueRange{idx});
+    };
+    Value seed = at(0), draws = at(1);
+    Value stream = rewriter.create<arith::ConstantOp>(
+        loc, i32,
+        rewriter.getIntegerAttr(i32, int32_t(uint32_t(op.getStream()))));
+    Value k0 = word(seed, false);
+    Value k1 = rewriter.create<arith::XOrIOp>(loc, stream, word(seed, true));
+    Value step =
+        op.getStep()
+            ? rewriter.create<arith::IndexCastUIOp>(loc, i32, op.getStep())
+                  .getResult()
+            : rewriter
+                  .create<arith::ConstantOp>(loc, i32,
+                                             rewriter.getIntegerAttr(i32, 0))
+                  .getResult();
+    Value n0 = word(draws, false), n1 = word(draws, true);
+    double scale = op.getRateScale().convertToDouble();
+    ArrayRef<int64_t> shape = type.getShape();
+    rewriter.replaceOp(
+        op,
+        elementwise(rewriter, loc, type, {op.getInput()},
+                    [&](OpBuilder &b, Location l, ValueRange a) -> Value {
+                      // The row-major index of this element.
+                      Value linear = b.create<arith::ConstantIndexOp>(l, 0);
+                      for (auto [d, extent] : llvm::enumerate(shape)) {
+                        Value e = b.create<arith::ConstantIndexOp>(l, extent);
+                        linear = b.create<arith::AddIOp>(
+                            l, b.create<arith::MulIOp>(l, linear, e),
+                            b.create<linalg::IndexOp>(l, d));
+                      }
+                      Value i = b.create<arith::IndexCastUIOp>(l, i32, linear);
+                      SmallVector<Value, 4> out =
+                          philox(b, l, {i, step, n0, n1}, k0, k1);
+                      // u = (word >> 8) · 2^-24, exact in f32 and f64.
+                      Value bits = b.create<arith::ShRUIOp>(
+                          l, out[0],
+                          b.create<arith::ConstantOp>(
+                              l, i32, b.getIntegerAttr(i32, 8)));
+                      Scalar s{b, l, type.getElementType()};
+                      Value u = s.mul(b.create<arith::UIToFPOp>(l, s.t, bits),
+                                      s.c(std::ldexp(1.0, -24)));
+                      Value p = s.mul(a[0], s.c(scale));
+                      return s.step(b.create<arith::CmpFOp>(
+                          l, arith::CmpFPredicate::OLT, u, p));
+                    }));
+    return success();
+  }
+};
+
+struct GeneratorNextLowering : OpRewritePattern<GeneratorNextOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(GeneratorNextOp op,
+                                PatternRewriter &rewriter) const override {
+    auto type = cast<RankedTensorType>(op.getType());
+    Location loc = op.getLoc();
+    SmallVector<AffineMap> maps(2, rewriter.getMultiDimIdentityMap(1));
+    auto generic = rewriter.create<linalg::GenericOp>(
+        loc, TypeRange{type}, ValueRange{op.getGenerator()},
+        ValueRange{rewriter.create<tensor::EmptyOp>(loc, type.getShape(),
+                                                    type.getElementType())},
+        maps, SmallVector<utils::IteratorType>{utils::IteratorType::parallel},
+        [&](OpBuilder &b, Location l, ValueRange args) {
+          // Element 1 (the draw count) goes up by one; the seed stays.
+          Value isCount = b.create<arith::CmpIOp>(
+              l, arith::CmpIPredicate::eq, b.create<linalg::IndexOp>(l, 0),
+              b.create<arith::ConstantIndexOp>(l, 1));
+          Value inc = b.create<arith::ExtUIOp>(l, b.getI64Type(), isCount);
+          b.create<linalg::YieldOp>(
+              l, ValueRange{b.create<arith::AddIOp>(l, args[0], inc)});
+        });
+    rewriter.replaceOp(op, generic.getResults());
+    return success();
+  }
+};
+
+struct SpikeCountLowering : OpRewritePattern<SpikeCountOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(SpikeCountOp op,
+                                PatternRewriter &rewriter) const override {
+    rewriter.replaceOp(
+        op, reduce(rewriter, op.getLoc(), op.getInput(), {0}, 0.0, addFloats));
+    return success();
+  }
+};
+
+struct SpikeCountGradLowering : OpRewritePattern<SpikeCountGradOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(SpikeCountGradOp op,
+                                PatternRewriter &rewriter) const override {
+    auto type = cast<RankedTensorType>(op.getType());
+    SmallVector<int64_t> dims;
+    for (int64_t d = 1; d < type.getRank(); ++d)
+      dims.push_back(d);
+    rewriter.replaceOp(
+        op, broadcast(rewriter, op.getLoc(), op.getGrad(), type, dims));
+    return success();
+  }
+};
+
+} // namespace
+
+void mlir::credo::populateSpikingToLinalgPatterns(RewritePatternSet &patterns) {
+  patterns
+      .add<LifLowering, LifGradLowering, PoissonEncodeLowering,
+           GeneratorNextLowering, SpikeCountLowering, SpikeCountGradLowering>(
+          patterns.getContext());
+}
