@@ -39,6 +39,8 @@ int runtimeError(const llvm::Twine &context) {
 }
 
 Session::Session() : context(makeRegistry()) {
+  // Errors point at the JSON graph; the IR of the op would only be noise.
+  context.printOpOnDiagnostic(false);
   printer = installDiagnosticPrinter(context, llvm::errs());
 }
 

@@ -8,8 +8,6 @@
 
 #include "credo/Transforms/Passes.h"
 
-#include "NodeName.h"
-
 #include "Credo/IR/CredoInterfaces.h"
 #include "Credo/IR/CredoOps.h"
 #include "mlir/Dialect/Arith/IR/Arith.h"
@@ -252,14 +250,11 @@ struct LifRule
                                ArrayRef<bool> needed, Grads &grads) const {
     auto op = cast<LifOp>(operation);
     if (!op.getSurrogate()) {
-      StringRef node = nodeName(op.getLoc());
       return op.emitError()
-             << "the spikes of "
-             << (node.empty() ? std::string("this credo.lif")
-                              : "node '" + node.str() + "'")
-             << " are a step function with no gradient; give it a surrogate "
-                "derivative (\"surrogate\": \"fast_sigmoid\", \"arctan\" or "
-                "\"triangle\", with \"slope\") to train it by backpropagation";
+             << "its spikes are a step function with no gradient; give it a "
+                "surrogate derivative (\"surrogate\": \"fast_sigmoid\", "
+                "\"arctan\" or \"triangle\", with \"slope\") to train it by "
+                "backpropagation";
     }
     Location loc = op.getLoc();
     SmallVector<Value> operands;
