@@ -43,3 +43,28 @@ module @m attributes {credo.training = {loss = "loss", optimizer = {type = "adam
 // STATE: %[[T:.+]] = credo.add %{{.+}}, %{{.+}} : tensor<f32>
 // STATE: %[[W:[^,]+]], %[[M:[^,]+]], %[[V:[^ ]+]] = credo.adam_update {{.*}}, %[[T]] {beta1 = 9.000000e-01 : f64, beta2 = {{[0-9.e+-]+}} : f64, eps = 1.000000e-08 : f64}
 // STATE: return %{{.+}}, %[[W]], %[[T]], %[[M]], %[[V]]
+
+// RUN: credo-opt %s --credo-autodiff --credo-train-step -split-input-file 2>&1 | FileCheck %s --check-prefix=GEN
+// -----
+// A generator parameter gets no gradient and no optimizer step: each
+// training step advances its draw count, so the next step's random ops draw
+// new numbers.
+module @gen attributes {credo.training = {loss = "loss", optimizer = {type = "sgd", lr = 1.000000e-01 : f64}}} {
+  credo.param @w : tensor<3xf32> init #credo.init<ones>
+  credo.param @rng : tensor<2xi64> init #credo.init<generator, seed = 9>
+  func.func @forward(%y: tensor<3xf32>) -> (tensor<f32> {credo.name = "loss"}) {
+    %g = credo.get_param @rng : tensor<2xi64>
+    %w = credo.get_param @w : tensor<3xf32>
+    %s = credo.poisson_encode %y, %g {stream = 1 : i64} : tensor<3xf32>, tensor<2xi64>
+    %p = credo.mul %w, %s : tensor<3xf32>
+    %l = credo.mse %p, %y : tensor<3xf32>, tensor<3xf32> -> tensor<f32>
+    return %l : tensor<f32>
+  }
+}
+// GEN-LABEL: module @gen
+// GEN: func.func @train_step
+// GEN-SAME: -> (tensor<f32> {credo.name = "loss"}, tensor<3xf32> {credo.name = "new.w"}, tensor<2xi64> {credo.name = "new.rng"})
+// GEN: %[[G:.+]] = credo.get_param @rng
+// GEN: credo.sgd_update
+// GEN: %[[G1:.+]] = credo.generator_next %[[G]] : tensor<2xi64>
+// GEN: return %{{.+}}, %{{.+}}, %[[G1]]

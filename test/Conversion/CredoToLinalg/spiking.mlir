@@ -1,0 +1,66 @@
+// RUN: credo-opt %s --convert-credo-to-linalg | FileCheck %s
+// RUN: credo-opt %s --credo-cpu-pipeline=kernels=reference | FileCheck %s --check-prefix=LLVM
+// A LIF step is one elementwise generic whose outputs are the new state and
+// the spikes (the update fused); its gradient is another; Poisson encoding
+// computes Philox-4x32-10 per element from linalg.index (ten rounds of
+// 32×32→64-bit products); the generator's draw count goes up by one; spike
+// counts reduce over time and their gradient broadcasts back.
+
+// CHECK-LABEL: func.func @lif
+// CHECK: %[[R:.*]]:3 = linalg.generic {{.*}} iterator_types = ["parallel", "parallel"]} ins(%{{.*}}, %{{.*}}, %{{.*}} : tensor<2x3xf32>, tensor<2x3xf32>, tensor<2x3xf32>) outs(%{{.*}}, %{{.*}}, %{{.*}} : tensor<2x3xf32>, tensor<2x3xf32>, tensor<2x3xf32>)
+// CHECK: arith.cmpf ogt
+// CHECK: arith.select
+// CHECK: linalg.yield %{{.*}}, %{{.*}}, %{{.*}} : f32, f32, f32
+// CHECK-NOT: credo.
+// CHECK: return %[[R]]#0, %[[R]]#2
+func.func @lif(%i: tensor<2x3xf32>, %v: tensor<2x3xf32>, %r: tensor<2x3xf32>) -> (tensor<2x3xf32>, tensor<2x3xf32>) {
+  %v1, %r1, %s = credo.lif %i state(%v, %r : tensor<2x3xf32>, tensor<2x3xf32>) {t_ref = 2 : i64} : tensor<2x3xf32>
+  return %v1, %s : tensor<2x3xf32>, tensor<2x3xf32>
+}
+
+// CHECK-LABEL: func.func @lif_grad
+// CHECK: linalg.generic {{.*}} ins(%{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}} : {{.*}}) outs(%{{.*}}, %{{.*}}, %{{.*}}, %{{.*}} : {{.*}})
+// CHECK: math.absf
+// CHECK: linalg.yield %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}} : f64, f64, f64, f64
+func.func @lif_grad(%i: tensor<4xf64>, %v: tensor<4xf64>, %c: tensor<4xf64>, %r: tensor<4xf64>, %g: tensor<4xf64>) -> tensor<4xf64> {
+  %gi, %gv, %gc, %gr = credo.lif_grad %i state(%v, %c, %r : tensor<4xf64>, tensor<4xf64>, tensor<4xf64>) grads(%g, %g, %g, %g : tensor<4xf64>, tensor<4xf64>, tensor<4xf64>, tensor<4xf64>) {model = #credo.lif_model<current>, surrogate = #credo.surrogate<fast_sigmoid>} : tensor<4xf64>
+  return %gi : tensor<4xf64>
+}
+
+// CHECK-LABEL: func.func @poisson
+// CHECK-DAG: %[[SEED:.*]] = tensor.extract %{{.*}}[%c0{{.*}}] : tensor<2xi64>
+// CHECK-DAG: %[[DRAWS:.*]] = tensor.extract %{{.*}}[%c1{{.*}}] : tensor<2xi64>
+// CHECK: linalg.generic
+// CHECK: linalg.index 0
+// CHECK: linalg.index 1
+// CHECK-COUNT-20: arith.mului_extended
+// CHECK: arith.uitofp
+// CHECK: arith.cmpf olt
+func.func @poisson(%x: tensor<2x3xf32>, %g: tensor<2xi64>) -> tensor<2x3xf32> {
+  %s = credo.poisson_encode %x, %g {stream = 5 : i64} : tensor<2x3xf32>, tensor<2xi64>
+  return %s : tensor<2x3xf32>
+}
+
+// CHECK-LABEL: func.func @next
+// CHECK: linalg.generic
+// CHECK: arith.cmpi eq
+// CHECK: arith.extui
+// CHECK: arith.addi
+func.func @next(%g: tensor<2xi64>) -> tensor<2xi64> {
+  %g1 = credo.generator_next %g : tensor<2xi64>
+  return %g1 : tensor<2xi64>
+}
+
+// CHECK-LABEL: func.func @counts
+// CHECK: linalg.generic {{.*}} iterator_types = ["reduction", "parallel", "parallel"]
+// CHECK: linalg.generic {{.*}} iterator_types = ["parallel", "parallel", "parallel"]
+func.func @counts(%s: tensor<5x2x3xf32>) -> tensor<5x2x3xf32> {
+  %n = credo.spike_count %s : tensor<5x2x3xf32> -> tensor<2x3xf32>
+  %g = credo.spike_count_grad %n {steps = 5 : i64} : tensor<2x3xf32> -> tensor<5x2x3xf32>
+  return %g : tensor<5x2x3xf32>
+}
+
+// The whole pipeline reaches the LLVM dialect.
+// LLVM-LABEL: llvm.func @poisson
+// LLVM: llvm.mul
+// LLVM-NOT: credo.
