@@ -3,11 +3,12 @@
 #
 # bash bench/train_vs_torch.sh MODEL.json REF.py RESULT.json "LABEL"
 #
-# Training throughput, accuracy and peak memory of MODEL (3 epochs, one
-# thread) with `credoc train` against the PyTorch version
-# ../shared/bench-ref/REF.py (OpenBLAS), interleaved in the same run for
-# $ROUNDS rounds. Samples/s is the median over epochs of 60000 / epoch wall
-# time (test evaluation excluded on both sides); peak RSS from
+# Training throughput, accuracy and peak memory of MODEL ($EPOCHS epochs,
+# default 3, one thread) with `credoc train` against the PyTorch version
+# ../shared/bench-ref/REF.py (OpenBLAS; extra arguments in $REF_ARGS,
+# default "--seeds 0"), interleaved in the same run for $ROUNDS rounds.
+# Samples/s is the median over epochs of 60000 / epoch wall time (test
+# evaluation excluded on both sides); peak RSS from
 # /usr/bin/time. Results: bench/results/RESULT.json and a table whose
 # PyTorch row is LABEL. Used by run_mlp_train.sh and run_rnn_train.sh.
 #
@@ -18,6 +19,8 @@ model="$1" reference="$2" result="$3" label="$4"
 build="${CREDO_BUILD_DIR:-$root/build}"
 refs="${CREDO_BENCH_REFS:-$root/../shared/bench-ref}"
 rounds="${ROUNDS:-2}"
+epochs="${EPOCHS:-3}"
+read -r -a ref_args <<< "${REF_ARGS:---seeds 0}"
 work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
 mkdir -p "$root/bench/results"
@@ -25,16 +28,17 @@ export OMP_NUM_THREADS=1
 
 for r in $(seq "$rounds"); do
   /usr/bin/time -f "%M" -o "$work/credo_rss$r" "$build/bin/credoc" train \
-    "$model" --epochs 3 --threads 1 \
+    "$model" --epochs "$epochs" --threads 1 \
     --metrics "$work/credo$r.jsonl" > "$work/credo$r.log"
   REFS_OUT="$work/torch$r" /usr/bin/time -f "%M" -o "$work/torch_rss$r" \
-    python3 "$refs/$reference" --threads 1 --seeds 0 --epochs 3 --tag "_train$r" \
+    python3 "$refs/$reference" --threads 1 "${ref_args[@]}" --epochs "$epochs" --tag "_train$r" \
     > "$work/torch$r.log" 2>&1
 done
 
-python3 - "$work" "$rounds" "$root/bench/results/$result" "$label" <<'PY'
+python3 - "$work" "$rounds" "$root/bench/results/$result" "$label" "$epochs" <<'PY'
 import glob, json, os, statistics, sys
 work, rounds, out, label = sys.argv[1], int(sys.argv[2]), sys.argv[3], sys.argv[4]
+epochs = int(sys.argv[5])
 credo_rate, credo_acc, credo_rss, torch_rate, torch_acc, torch_rss = [], [], [], [], [], []
 med = statistics.median
 round_ratio = []  # per round: median Credo epoch rate / median PyTorch epoch rate
@@ -54,13 +58,13 @@ for r in range(1, rounds + 1):
 res = {"credo_samples_per_s": med(credo_rate), "torch_samples_per_s": med(torch_rate),
        "speedup": med(credo_rate) / med(torch_rate),
        "speedup_per_round": round_ratio, "median_round_speedup": med(round_ratio),
-       "credo_acc_ep3": med(credo_acc), "torch_acc_ep3": med(torch_acc),
+       "epochs": epochs, "credo_acc": med(credo_acc), "torch_acc": med(torch_acc),
        "credo_peak_rss_mib": med(credo_rss) / 1024, "torch_peak_rss_mib": med(torch_rss) / 1024}
 json.dump(res, open(out, "w"), indent=2)
-print("| | samples/s (train) | test accuracy after 3 epochs | peak RSS |")
+print(f"| | samples/s (train) | test accuracy after {epochs} epoch{'s' if epochs > 1 else ''} | peak RSS |")
 print("|---|---|---|---|")
-print(f"| Credo | {res['credo_samples_per_s']:.0f} | {res['credo_acc_ep3']:.2f} % | {res['credo_peak_rss_mib']:.0f} MiB |")
-print(f"| {label} | {res['torch_samples_per_s']:.0f} | {res['torch_acc_ep3']:.2f} % | {res['torch_peak_rss_mib']:.0f} MiB |")
+print(f"| Credo | {res['credo_samples_per_s']:.0f} | {res['credo_acc']:.2f} % | {res['credo_peak_rss_mib']:.0f} MiB |")
+print(f"| {label} | {res['torch_samples_per_s']:.0f} | {res['torch_acc']:.2f} % | {res['torch_peak_rss_mib']:.0f} MiB |")
 print(f"\nCredo / PyTorch: {res['speedup']:.2f}x (medians of all epochs); per round "
       + ", ".join(f"{x:.2f}x" for x in round_ratio)
       + f", median {res['median_round_speedup']:.2f}x")
