@@ -177,16 +177,19 @@ FailureOr<Position> readPosition(const std::string &path) {
 // The trainer
 //===----------------------------------------------------------------------===//
 
-/// A ReLU counter: one buffer for a step, sums over the epoch.
+/// A ReLU or spike counter: one buffer for a step, sums over the epoch.
 struct Counter {
   std::string layer;
   credo_tensor step{};
   std::vector<double> total;
-  int64_t perUnit = 0; ///< outputs per unit in a batch
+  int64_t perUnit = 0;             ///< ReLU: outputs per unit in a batch
+  bool spikes = false;             ///< a LIF population's spike counts
+  int64_t timeSteps = 0, tRef = 0; ///< spikes: its loop's steps, t_ref
   Counter() = default;
   Counter(Counter &&o) noexcept
       : layer(std::move(o.layer)), step(o.step), total(std::move(o.total)),
-        perUnit(o.perUnit) {
+        perUnit(o.perUnit), spikes(o.spikes), timeSteps(o.timeSteps),
+        tRef(o.tRef) {
     o.step.data = nullptr;
   }
   ~Counter() { credo_tensor_free(&step); }
@@ -234,6 +237,9 @@ private:
   std::set<std::string> weights; ///< the model's own parameters
   std::string optimizerState;    ///< the optimizer's, comma-separated
   std::vector<int64_t> positionsPerUnit;
+  /// Per instrumented LIF population (in the pass's order): its loop's
+  /// steps and refractory period.
+  std::vector<std::pair<int64_t, int64_t>> populations;
   std::unique_ptr<JitModule> jit;
   ModelHandle m;
   Position start;
@@ -420,6 +426,8 @@ int Trainer::compile() {
     return status;
   if (opts.reportActivations)
     pm.addPass(createCredoInstrumentActivations());
+  if (opts.reportSpikes)
+    pm.addPass(createCredoInstrumentSpikes());
   if (failed(pm.run(*module)))
     return error("cannot build the training step");
   // Extra results of @train_step: the ReLU counters, if instrumented.
@@ -439,6 +447,14 @@ int Trainer::compile() {
         n *= type.getDimSize(d);
       positionsPerUnit.push_back(n);
     });
+  if (opts.reportSpikes)
+    for (Operation &op :
+         module->lookupSymbol<func::FuncOp>("train_step").getBody().front())
+      if (auto loop = dyn_cast<TimeLoopOp>(op); loop && !loop.getReverse())
+        for (Operation &inner : loop.getBody().front())
+          if (auto lif = dyn_cast<LifOp>(inner))
+            populations.push_back(
+                {int64_t(loop.getSteps()), int64_t(lif.getTRef())});
   // The optimizer may have added state parameters (velocities, moments);
   // checkpoints list them so that an inference model can load the weights.
   FailureOr<ModelInfo> forward = getModelInfo(*module, "forward");
@@ -517,15 +533,22 @@ int Trainer::allocateBuffers() {
       return runtimeError("cannot allocate outputs");
     forwardOutputs.list.push_back(t);
   }
+  size_t population = 0;
   for (const TensorInfo &o : stepInfo->outputs) {
-    if (o.name.rfind("active.", 0) != 0)
+    bool spikes = o.name.rfind("spikes.", 0) == 0;
+    if (o.name.rfind("active.", 0) != 0 && !spikes)
       continue;
     Counter c;
     c.layer = o.name.substr(7);
+    c.spikes = spikes;
+    if (spikes && population < populations.size()) {
+      c.timeSteps = populations[population].first;
+      c.tRef = populations[population++].second;
+    }
     if (credo_tensor_alloc(&c.step, CREDO_F32, 1, o.shape.data()) != CREDO_OK)
       return runtimeError("cannot allocate counters");
     c.total.assign(o.shape[0], 0.0);
-    c.perUnit = counters.size() < positionsPerUnit.size()
+    c.perUnit = !spikes && counters.size() < positionsPerUnit.size()
                     ? positionsPerUnit[counters.size()]
                     : 1;
     counters.push_back(std::move(c));
@@ -747,7 +770,38 @@ int Trainer::trainEpoch(int64_t epoch, int64_t firstStep, double lossSum) {
 int Trainer::finishEpoch(int64_t epoch, double lossSum, double seconds,
                          double lr) {
   std::string activationsJson, activationsCsv, activationsCsvHeader;
+  std::string spikesJson;
   for (Counter &c : counters) {
+    if (c.spikes) {
+      // Rates per neuron and step; a neuron is saturated when it fired at
+      // every step its refractory period allowed, for every sample.
+      double samples = double(steps * batch), total = 0;
+      double most = samples * double((c.timeSteps + c.tRef) / (c.tRef + 1));
+      int64_t silent = 0, saturated = 0;
+      for (double t : c.total) {
+        total += t;
+        silent += t == 0;
+        saturated += most > 0 && t >= most;
+      }
+      size_t n = c.total.size();
+      double rate = total / (samples * double(c.timeSteps) * double(n));
+      llvm::outs() << "  lif " << c.layer << ": rate "
+                   << llvm::format("%.4f", rate) << " spikes/step, silent "
+                   << silent << "/" << n << ", saturated " << saturated << "/"
+                   << n << "\n";
+      spikesJson += std::string(spikesJson.empty() ? "" : ", ") + "\"" +
+                    c.layer + "\": {\"rate\": " + std::to_string(rate) +
+                    ", \"silent\": " + std::to_string(silent) +
+                    ", \"saturated\": " + std::to_string(saturated) +
+                    ", \"neurons\": " + std::to_string(n) + "}";
+      activationsCsv += "," + std::to_string(rate) + "," +
+                        std::to_string(silent) + "," +
+                        std::to_string(saturated);
+      activationsCsvHeader += "," + c.layer + "_rate," + c.layer + "_silent," +
+                              c.layer + "_saturated";
+      std::fill(c.total.begin(), c.total.end(), 0.0);
+      continue;
+    }
     double positives = 0;
     int64_t dead = 0;
     for (double t : c.total) {
@@ -797,8 +851,10 @@ int Trainer::finishEpoch(int64_t epoch, double lossSum, double seconds,
              << ", \"lr\": " << llvm::format("%.6g", lr)
              << ", \"samples_per_s\": " << llvm::format("%.1f", rate)
              << ", \"seconds\": " << llvm::format("%.3f", seconds);
-    if (!counters.empty())
+    if (!activationsJson.empty())
       *metrics << ", \"activations\": {" << activationsJson << "}";
+    if (!spikesJson.empty())
+      *metrics << ", \"spikes\": {" << spikesJson << "}";
     *metrics << "}\n";
     metrics->flush();
   }

@@ -18,6 +18,7 @@
 
 #include "FuncResults.h"
 #include "NodeName.h"
+#include "TimeLoops.h"
 
 #include "Credo/IR/CredoInterfaces.h"
 #include "Credo/IR/CredoOps.h"
@@ -162,28 +163,9 @@ private:
 };
 
 TimeLoopOp Sweep::recordMore(TimeLoopOp loop, ValueRange extra) {
-  int64_t steps = int64_t(loop.getSteps());
-  SmallVector<Type> types(loop->getResultTypes());
-  for (Value v : extra) {
-    auto t = cast<RankedTensorType>(v.getType());
-    SmallVector<int64_t> shape = {steps};
-    llvm::append_range(shape, t.getShape());
-    types.push_back(RankedTensorType::get(shape, t.getElementType()));
-  }
-  loop.getYield().getRecordedMutable().append(extra);
-  OpBuilder fb(loop);
-  OperationState state(loop.getLoc(), TimeLoopOp::getOperationName());
-  state.addOperands(loop.getInits());
-  state.addAttributes(loop->getAttrs());
-  state.addTypes(types);
-  state.addRegion();
-  auto next = cast<TimeLoopOp>(fb.create(state));
-  next.getBody().takeBody(loop.getBody());
-  loop->replaceAllUsesWith(
-      next->getResults().take_front(loop->getNumResults()));
+  TimeLoopOp next = appendRecords(loop, extra);
   for (Value r : next->getResults())
     active.insert(r);
-  loop.erase();
   return next;
 }
 

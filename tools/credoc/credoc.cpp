@@ -140,6 +140,9 @@ const std::vector<Command> &commands() {
          "append one JSON line per epoch (a CSV row if FILE ends in .csv)"},
         {"--report-activations", nullptr,
          "report each ReLU layer's Pr[y>0] and dead units per epoch"},
+        {"--report-spikes", nullptr,
+         "report each LIF population's firing rate, silent and saturated "
+         "neurons per epoch"},
         kBatch,
         kTarget,
         kKernels,
@@ -298,6 +301,8 @@ int main(int argc, char **argv) {
       opts.debugLocations = true;
     } else if (flag == "--report-activations") {
       opts.reportActivations = true;
+    } else if (flag == "--report-spikes") {
+      opts.reportSpikes = true;
     } else if (flag == "--train") {
       opts.train = true;
     } else if (flag == "--params") {

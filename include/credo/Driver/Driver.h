@@ -44,6 +44,7 @@ struct DriverOptions {
   std::string resume;                      ///< train: --resume FILE
   std::optional<int64_t> stopAfter;        ///< train: --stop-after STEPS
   bool reportActivations = false;          ///< train: --report-activations
+  bool reportSpikes = false;               ///< train: --report-spikes
   bool train = false;                      ///< build: --train
   std::string timeMemory = "store";        ///< --time-memory: store|recompute
 };

@@ -117,6 +117,31 @@ def CredoTrainStep : Pass<"credo-train-step", "::mlir::ModuleOp"> {
   let dependentDialects = ["::mlir::func::FuncDialect"];
 }
 
+def CredoInstrumentSpikes
+    : Pass<"credo-instrument-spikes", "::mlir::ModuleOp"> {
+  let summary = "count, per neuron, the spikes of each LIF population";
+  let description = [{
+    Spike diagnostics, the spiking analogue of the dying-ReLU report: for
+    every `credo.lif` in a forward time loop of `@train_step` (not in the
+    reverse loops that backpropagation through time builds), the loop also
+    records the spikes, and `@train_step` returns one result per population,
+    named `spikes.NODE`, holding each neuron's spike count over the batch and
+    the steps (`credo.spike_count`, then `credo.reduce_sum` over the batch;
+    a population of shape [B, d1, …] counts d1·… neurons). The training
+    driver sums them over an epoch to report the mean firing rate, the
+    silent neurons (no spike) and the saturated ones (a spike at every step
+    the refractory period allows).
+
+    ```mlir
+    %v1, %s = credo.lif %i state(%v : tensor<128x256xf32>) … // in a loop recording %s as %all
+    // added after the loop:
+    %n = credo.spike_count %all : tensor<25x128x256xf32> -> tensor<128x256xf32>
+    %per = credo.reduce_sum %n {dims = array<i64: 0>} : tensor<128x256xf32> -> tensor<256xf32>
+    return …, %per   // named "spikes.lif1"
+    ```
+  }];
+}
+
 def CredoInstrumentActivations
     : Pass<"credo-instrument-activations", "::mlir::ModuleOp"> {
   let summary = "count, per unit, how often each ReLU is active";

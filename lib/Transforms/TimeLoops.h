@@ -1,0 +1,48 @@
+//===- TimeLoops.h - Rewrites of credo.time_loop shared by passes -*- C++
+//-*-===//
+//
+// Passes that need more out of a time loop than it returns (autodiff's
+// stored step values, instrumentation's spike trains) record more values
+// with one helper.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef CREDO_LIB_TRANSFORMS_TIMELOOPS_H
+#define CREDO_LIB_TRANSFORMS_TIMELOOPS_H
+
+#include "Credo/IR/CredoOps.h"
+#include "mlir/IR/Builders.h"
+
+namespace mlir::credo {
+
+/// Replaces `loop` by a loop that also records `extra` (values of its body,
+/// stacked along a new leading time dimension after its other results);
+/// returns the new loop. Uses of the old loop's results move to the new
+/// one; the old loop is erased.
+inline TimeLoopOp appendRecords(TimeLoopOp loop, ValueRange extra) {
+  int64_t steps = int64_t(loop.getSteps());
+  SmallVector<Type> types(loop->getResultTypes());
+  for (Value v : extra) {
+    auto t = cast<RankedTensorType>(v.getType());
+    SmallVector<int64_t> shape = {steps};
+    llvm::append_range(shape, t.getShape());
+    types.push_back(RankedTensorType::get(shape, t.getElementType()));
+  }
+  loop.getYield().getRecordedMutable().append(extra);
+  OpBuilder builder(loop);
+  OperationState state(loop.getLoc(), TimeLoopOp::getOperationName());
+  state.addOperands(loop.getInits());
+  state.addAttributes(loop->getAttrs());
+  state.addTypes(types);
+  state.addRegion();
+  auto next = cast<TimeLoopOp>(builder.create(state));
+  next.getBody().takeBody(loop.getBody());
+  loop->replaceAllUsesWith(
+      next->getResults().take_front(loop->getNumResults()));
+  loop.erase();
+  return next;
+}
+
+} // namespace mlir::credo
+
+#endif // CREDO_LIB_TRANSFORMS_TIMELOOPS_H

@@ -1,0 +1,60 @@
+"""Makes the data of spike_report.json (argv: make DIR) or checks credoc's
+spike report against a NumPy simulation of the same populations (argv:
+check DIR LOG METRICS): per epoch, every training sample is seen once, so
+the rates and the silent and saturated neurons follow from the data alone.
+Current 0 is 5 (fires whenever it may: saturated), current 1 is 0 (silent),
+current 2 is random."""
+import json
+import os
+import sys
+
+import numpy as np
+
+T, N = 6, 64
+
+
+def simulate(x, t_ref):
+    B = x.shape[0]
+    v, r = np.zeros((B, 3), np.float32), np.zeros((B, 3), np.float32)
+    total = np.zeros(3)
+    for t in range(T):
+        s_prev = (v > 1).astype(np.float32)
+        v = np.float32(0.9) * v + x[:, t] - s_prev
+        if t_ref:
+            v = np.where(r > 0, np.float32(0), v)
+        s = (v > 1).astype(np.float32)
+        if t_ref:
+            r = np.where(s > 0, t_ref, np.maximum(r - 1, 0))
+        total += s.sum(0)
+    return total
+
+
+if sys.argv[1] == "make":
+    out = sys.argv[2]
+    os.makedirs(out, exist_ok=True)
+    rng = np.random.RandomState(4)
+    for split, n in (("train", N), ("test", 32)):
+        x = np.zeros((n, T, 3), np.float32)
+        x[:, :, 0] = 5
+        x[:, :, 2] = rng.uniform(0, 1.5, (n, T))
+        np.save(os.path.join(out, split + "_x.npy"), x)
+        np.save(os.path.join(out, split + "_y.npy"), rng.randint(0, 2, n).astype(np.int32))
+    sys.exit(0)
+
+data, log, metrics = sys.argv[2], open(sys.argv[3]).read(), sys.argv[4]
+x = np.load(os.path.join(data, "train_x.npy"))
+lines = [json.loads(l) for l in open(metrics)]
+for name, t_ref in (("free", 0), ("refr", 2)):
+    total = simulate(x, t_ref)
+    most = N * ((T + t_ref) // (t_ref + 1))
+    rate = total.sum() / (N * T * 3)
+    silent, saturated = int((total == 0).sum()), int((total >= most).sum())
+    assert (silent, saturated) == (1, 1), (name, total, most)
+    line = "  lif %s: rate %.4f spikes/step, silent %d/3, saturated %d/3" % (
+        name, rate, silent, saturated)
+    assert log.count(line) == 2, (line, log)
+    for m in lines:
+        got = m["spikes"][name]
+        assert abs(got["rate"] - rate) < 1e-6 and got["silent"] == silent \
+            and got["saturated"] == saturated and got["neurons"] == 3, (got, rate)
+    print("%s: ok (rate %.4f)" % (name, rate))
