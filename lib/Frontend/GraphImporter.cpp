@@ -170,6 +170,15 @@ const std::vector<OpSpec> &opTable() {
        {{"rate_scale", AttrKind::Float, false}},
        NodeRole::Random},
       {"spike_count", "credo.spike_count", 1, 1, "spike trains", {}},
+      {"exp_filter",
+       "credo.exp_filter",
+       1,
+       1,
+       "input",
+       {{"tau", AttrKind::Float, true},
+        {"dt", AttrKind::Float, false},
+        {"lowpass", AttrKind::Bool, false}},
+       NodeRole::Neuron},
   };
   return table;
 }
@@ -1362,7 +1371,8 @@ void Importer::emitNode(size_t index) {
   Operation *op = builder.create(state);
   values[n.name] = op->getResult(0);
   if (n.spec->role == NodeRole::Neuron) {
-    // The node's value is its spikes; its new state is carried.
+    // The node's value is its last result (a lif's spikes, a filter's
+    // trace); its new state is carried.
     values[n.name] = op->getResults().back();
     LoopPlan &plan = loops[size_t(n.parent)];
     for (auto [arg, next] : llvm::zip(carried, op->getResults()))
@@ -1383,11 +1393,14 @@ std::vector<BlockArgument> Importer::addNeuronState(size_t index,
   if (!type)
     return {};
   DictionaryAttr attrs = state.attributes.getDictionary(&ctx);
-  auto model = attrs.getAs<mlir::credo::LifModelAttr>("model");
-  auto tRef = attrs.getAs<IntegerAttr>("t_ref");
-  unsigned count = mlir::credo::LifOp::stateCount(
-      model ? model.getValue() : mlir::credo::LifModel::Beta,
-      tRef ? tRef.getInt() : 0);
+  unsigned count = 1; // exp_filter: its trace
+  if (state.name.getStringRef() == mlir::credo::LifOp::getOperationName()) {
+    auto model = attrs.getAs<mlir::credo::LifModelAttr>("model");
+    auto tRef = attrs.getAs<IntegerAttr>("t_ref");
+    count = mlir::credo::LifOp::stateCount(model ? model.getValue()
+                                                 : mlir::credo::LifModel::Beta,
+                                           tRef ? tRef.getInt() : 0);
+  }
   // Each state tensor starts at zero and is carried by the loop.
   Block *body = builder.getInsertionBlock();
   std::vector<BlockArgument> args;

@@ -241,6 +241,23 @@ LogicalResult spikeCountRule(SpikeCountOp op, OpBuilder &b, Value g,
   return success();
 }
 
+/// exp_filter: dy/dx = gain, dy/dtrace = decay.
+LogicalResult expFilterRule(ExpFilterOp op, OpBuilder &b, Value g,
+                            ArrayRef<bool> need, Grads &out) {
+  out.assign(2, nullptr);
+  auto scaled = [&](double factor) -> Value {
+    if (factor == 1.0)
+      return g;
+    return make<ScaleOp>(b, op.getLoc(), {g},
+                         {b.getNamedAttr("factor", b.getF64FloatAttr(factor))});
+  };
+  if (need[0])
+    out[0] = scaled(op.getInputGain());
+  if (need[1])
+    out[1] = scaled(op.getDecay());
+  return success();
+}
+
 /// lif: the surrogate gradient (credo.lif_grad), from every result's
 /// gradient (zeros where none arrives).
 struct LifRule
@@ -325,5 +342,6 @@ void mlir::credo::registerGradientRules(DialectRegistry &registry) {
     SpikeCountOp::attachInterface<RuleModel<SpikeCountOp, spikeCountRule>>(
         *ctx);
     LifOp::attachInterface<LifRule>(*ctx);
+    ExpFilterOp::attachInterface<RuleModel<ExpFilterOp, expFilterRule>>(*ctx);
   });
 }

@@ -1130,6 +1130,30 @@ GeneratorNextOp::inferReturnTypes(MLIRContext *, std::optional<Location> loc,
   return success();
 }
 
+LogicalResult ExpFilterOp::inferReturnTypes(MLIRContext *,
+                                            std::optional<Location> loc,
+                                            Adaptor adaptor,
+                                            SmallVectorImpl<Type> &results) {
+  StringRef op = getOperationName();
+  RankedTensorType x;
+  if (failed(getFloatTensor(loc, op, adaptor.getInput(), "input", -1, x)))
+    return failure();
+  if (adaptor.getTrace().getType() != x)
+    return ShapeError(loc, op)
+           << "expects the trace to have the input's type " << x << ", but got "
+           << adaptor.getTrace().getType();
+  results.push_back(x);
+  return success();
+}
+
+LogicalResult ExpFilterOp::verify() {
+  double tau = getTau().convertToDouble(), dt = getDt().convertToDouble();
+  if (!(tau > 0) || !std::isfinite(tau) || !(dt > 0) || !std::isfinite(dt))
+    return emitOpError() << "expects positive finite tau and dt, but got tau = "
+                         << tau << " and dt = " << dt;
+  return success();
+}
+
 LogicalResult SpikeCountOp::inferReturnTypes(MLIRContext *,
                                              std::optional<Location> loc,
                                              Adaptor adaptor,

@@ -19,6 +19,8 @@
 #include "mlir/Interfaces/InferTypeOpInterface.h"
 #include "mlir/Interfaces/SideEffectInterfaces.h"
 
+#include <cmath>
+
 #define GET_OP_CLASSES
 #include "Credo/IR/CredoOps.h.inc"
 

@@ -173,6 +173,43 @@ def Credo_GeneratorNextOp : Credo_InferredOp<"generator_next"> {
   let assemblyFormat = "$generator attr-dict `:` type($generator)";
 }
 
+def Credo_ExpFilterOp : Credo_InferredOp<"exp_filter",
+    [AllTypesMatch<["input", "trace"]>]> {
+  let summary = "one step of an exponential trace or low-pass filter";
+  let description = [{
+    Advances a linear first-order filter by one step of length `dt`, with
+    time constant `tau` (same units) and decay `a = exp(−dt/τ)`:
+
+    - `lowpass = false` (a trace): `y = a·trace + x`, the sum of the inputs
+      so far, each decayed by its age (spike traces, PSP kernels);
+    - `lowpass = true`: `y = a·trace + (1 − a)·x`, a low-pass filter with
+      unit gain (the exact discretization of τ·dy/dt = x − y for an input
+      held over the step).
+
+    `y` is the next trace. Gradients: `∂y/∂trace = a`, `∂y/∂x = 1` or `1 − a`.
+
+    ```mlir
+    %y = credo.exp_filter %x state(%trace) {tau = 8.0 : f64} : tensor<16x100xf32>
+    ```
+  }];
+  let arguments = (ins Credo_FloatTensor:$input, Credo_FloatTensor:$trace,
+      F64Attr:$tau, DefaultValuedAttr<F64Attr, "1.0">:$dt,
+      DefaultValuedAttr<BoolAttr, "false">:$lowpass);
+  let results = (outs Credo_FloatTensor:$result);
+  let assemblyFormat = [{
+    $input `state` `(` $trace `)` attr-dict `:` type($input)
+  }];
+  let hasVerifier = 1;
+  let extraClassDeclaration = [{
+    /// The decay per step, exp(−dt/τ).
+    double getDecay() {
+      return std::exp(-getDt().convertToDouble() / getTau().convertToDouble());
+    }
+    /// The input's weight: 1, or 1 − decay for a low-pass filter.
+    double getInputGain() { return getLowpass() ? 1.0 - getDecay() : 1.0; }
+  }];
+}
+
 def Credo_SpikeCountOp : Credo_InferredOp<"spike_count"> {
   let summary = "spikes summed over time";
   let description = [{

@@ -377,6 +377,25 @@ struct GeneratorNextLowering : OpRewritePattern<GeneratorNextOp> {
   }
 };
 
+/// exp_filter: y = a·trace + b·x.
+struct ExpFilterLowering : OpRewritePattern<ExpFilterOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(ExpFilterOp op,
+                                PatternRewriter &rewriter) const override {
+    auto type = cast<RankedTensorType>(op.getType());
+    double a = op.getDecay(), gain = op.getInputGain();
+    rewriter.replaceOp(
+        op,
+        elementwise(rewriter, op.getLoc(), type, {op.getInput(), op.getTrace()},
+                    [&](OpBuilder &b, Location l, ValueRange v) -> Value {
+                      Scalar s{b, l, type.getElementType()};
+                      return s.add(s.mul(s.c(a), v[1]),
+                                   gain == 1.0 ? v[0] : s.mul(s.c(gain), v[0]));
+                    }));
+    return success();
+  }
+};
+
 struct SpikeCountLowering : OpRewritePattern<SpikeCountOp> {
   using OpRewritePattern::OpRewritePattern;
   LogicalResult matchAndRewrite(SpikeCountOp op,
@@ -404,8 +423,7 @@ struct SpikeCountGradLowering : OpRewritePattern<SpikeCountGradOp> {
 } // namespace
 
 void mlir::credo::populateSpikingToLinalgPatterns(RewritePatternSet &patterns) {
-  patterns
-      .add<LifLowering, LifGradLowering, PoissonEncodeLowering,
-           GeneratorNextLowering, SpikeCountLowering, SpikeCountGradLowering>(
-          patterns.getContext());
+  patterns.add<LifLowering, LifGradLowering, PoissonEncodeLowering,
+               GeneratorNextLowering, ExpFilterLowering, SpikeCountLowering,
+               SpikeCountGradLowering>(patterns.getContext());
 }

@@ -64,3 +64,13 @@ func.func @counts(%s: tensor<5x2x3xf32>) -> tensor<5x2x3xf32> {
 // LLVM-LABEL: llvm.func @poisson
 // LLVM: llvm.mul
 // LLVM-NOT: credo.
+
+// CHECK-LABEL: func.func @filter
+// CHECK: linalg.generic
+// CHECK: arith.constant 0.60653065971263342 : f64
+// CHECK: arith.mulf
+// CHECK: arith.constant 0.39346934028736658 : f64
+func.func @filter(%x: tensor<4xf64>, %t: tensor<4xf64>) -> tensor<4xf64> {
+  %y = credo.exp_filter %x state(%t) {tau = 2.0 : f64, lowpass = true} : tensor<4xf64>
+  return %y : tensor<4xf64>
+}

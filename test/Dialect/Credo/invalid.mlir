@@ -1028,3 +1028,19 @@ credo.param @rng3 : tensor<3xi64> init #credo.init<generator, seed = 1>
 
 // expected-error @+1 {{a generator (key, counter) is tensor<2xi64>, but got 'tensor<2xf32>'}}
 credo.param @rngf : tensor<2xf32> init #credo.init<generator>
+
+// -----
+
+func.func @exp_filter_tau(%x: tensor<2xf32>) {
+  // expected-error @+1 {{expects positive finite tau and dt, but got tau = 0.000000e+00 and dt = 1.000000e+00}}
+  %y = credo.exp_filter %x state(%x) {tau = 0.0 : f64} : tensor<2xf32>
+  return
+}
+
+// -----
+
+func.func @exp_filter_types(%x: tensor<2xf32>, %t: tensor<3xf32>) {
+  // expected-error @+1 {{all of {input, trace} have same type}}
+  %y = "credo.exp_filter"(%x, %t) {tau = 1.0 : f64} : (tensor<2xf32>, tensor<3xf32>) -> tensor<2xf32>
+  return
+}

@@ -48,3 +48,12 @@ func.func @encode_in_loop(%x: tensor<4x5xf32>, %g: tensor<2xi64>) -> tensor<3x4x
 
 // CHECK: credo.param @rng : tensor<2xi64> init #credo.init<generator, seed = 7>
 credo.param @rng : tensor<2xi64> init #credo.init<generator, seed = 7>
+
+// CHECK-LABEL: func.func @filters
+// CHECK: credo.exp_filter %{{.*}} state(%{{.*}}) {tau = 8.000000e+00 : f64} : tensor<4x5xf32>
+// CHECK: credo.exp_filter %{{.*}} state(%{{.*}}) {dt = 5.000000e-01 : f64, lowpass = true, tau = 2.000000e+00 : f64} : tensor<4x5xf32>
+func.func @filters(%x: tensor<4x5xf32>, %t: tensor<4x5xf32>) -> tensor<4x5xf32> {
+  %y = credo.exp_filter %x state(%t) {tau = 8.0 : f64} : tensor<4x5xf32>
+  %z = credo.exp_filter %x state(%y) {tau = 2.0 : f64, dt = 0.5 : f64, lowpass = true} : tensor<4x5xf32>
+  return %z : tensor<4x5xf32>
+}
