@@ -1154,6 +1154,41 @@ LogicalResult ExpFilterOp::verify() {
   return success();
 }
 
+LogicalResult
+SpikeTrainPspOp::inferReturnTypes(MLIRContext *, std::optional<Location> loc,
+                                  Adaptor adaptor,
+                                  SmallVectorImpl<Type> &results) {
+  StringRef op = getOperationName();
+  RankedTensorType post, pre;
+  if (failed(getFloatTensor(loc, op, adaptor.getPost(), "post", 3, post)) ||
+      failed(getFloatTensor(loc, op, adaptor.getPre(), "pre", 3, pre)))
+    return failure();
+  if (post.getDimSize(0) != pre.getDimSize(0) ||
+      post.getDimSize(1) != pre.getDimSize(1) ||
+      post.getElementType() != pre.getElementType())
+    return ShapeError(loc, op)
+           << "expects spike trains [T, B, N] and [T, B, M] of the same steps, "
+              "batch and element type, but got "
+           << post << " and " << pre;
+  results.push_back(RankedTensorType::get(
+      {post.getDimSize(1), post.getDimSize(2), pre.getDimSize(2)},
+      post.getElementType()));
+  return success();
+}
+
+LogicalResult SpikeTrainPspOp::verify() {
+  double tauM = getTauM().convertToDouble(), tauS = getTauS().convertToDouble();
+  if (!(tauM > 0) || !(tauS > 0) || !std::isfinite(tauM) ||
+      !std::isfinite(tauS) || tauM == tauS)
+    return emitOpError() << "expects positive finite tau_m != tau_s, but got "
+                            "tau_m = "
+                         << tauM << " and tau_s = " << tauS;
+  if (int64_t(getTRef()) < 0)
+    return emitOpError() << "expects t_ref >= 0, but got "
+                         << int64_t(getTRef());
+  return success();
+}
+
 LogicalResult SpikeCountOp::inferReturnTypes(MLIRContext *,
                                              std::optional<Location> loc,
                                              Adaptor adaptor,

@@ -210,6 +210,46 @@ def Credo_ExpFilterOp : Credo_InferredOp<"exp_filter",
   }];
 }
 
+def Credo_SpikeTrainPspOp : Credo_InferredOp<"s_psp"> {
+  let summary = "spike-train-level post-synaptic potentials (HM2-BP)";
+  let description = [{
+    For every sample b, post-synaptic neuron i and pre-synaptic neuron j,
+    the total post-synaptic potential that j's spikes contributed to i's
+    firing over the window (Jin, Zhang & Li, NeurIPS 2018):
+
+    `e[b, i, j] = Σ_f Σ_g [t > 0] · exp(−max(t − s, 0)/τ_s) · ε(min(s, t))`,
+    `ε(u) = (exp(−u/τ_m) − exp(−u/τ_s)) / (1 − τ_s/τ_m)`,
+
+    over i's spikes at steps `p_f` and j's spikes at steps `q_g`, with
+    `t = p_f − (q_g + t_ref)` (the pre spike's age when i fires) and
+    `s = p_f − (p_{f−1} + t_ref)` (the time since i's previous reset; for
+    i's first spike, `s = p_1`, as if it had fired at step `−t_ref`). So a
+    pre spike counts only if it arrives (after `t_ref`) before the post
+    spike, no matter how long before. `e = 0.1` where i never fires and j
+    fires at least once. The trains are `[T, B, …]` of 0/1 values;
+    consecutive spikes of a post neuron are more than `t_ref` steps apart,
+    as a `credo.lif` with that refractory period makes them.
+
+    Computed exactly by a recurrence over the steps: a current trace per
+    pre neuron (never reset) and a membrane trace per pair that is set to
+    the current trace at each reset of i; at each spike of i, `e` grows by
+    (membrane − current) / (1 − τ_s/τ_m). Cost `O(T·B·N·M)`.
+
+    ```mlir
+    %e = credo.s_psp %post, %pre {tau_m = 64.0 : f64, tau_s = 8.0 : f64, t_ref = 2 : i64} : tensor<100x16x10xf32>, tensor<100x16x100xf32> -> tensor<16x10x100xf32>
+    ```
+  }];
+  let arguments = (ins Credo_FloatTensor:$post, Credo_FloatTensor:$pre,
+      DefaultValuedAttr<F64Attr, "64.0">:$tau_m,
+      DefaultValuedAttr<F64Attr, "8.0">:$tau_s,
+      DefaultValuedAttr<I64Attr, "0">:$t_ref);
+  let results = (outs Credo_FloatTensor:$result);
+  let assemblyFormat = [{
+    $post `,` $pre attr-dict `:` type($post) `,` type($pre) `->` type($result)
+  }];
+  let hasVerifier = 1;
+}
+
 def Credo_SpikeCountOp : Credo_InferredOp<"spike_count"> {
   let summary = "spikes summed over time";
   let description = [{

@@ -16,6 +16,7 @@
 #include "Credo/IR/CredoOps.h"
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Math/IR/Math.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/IR/PatternMatch.h"
 
 #include <cmath>
@@ -396,6 +397,159 @@ struct ExpFilterLowering : OpRewritePattern<ExpFilterOp> {
   }
 };
 
+/// s_psp: one scf.for over the steps. Its state, updated in place by
+/// generics that write into the loop's own tensors: e and the membrane
+/// traces [B, N, M], the current traces [B, M], and each post neuron's
+/// pending reset step [B, N]. The pre trains are first delayed by t_ref.
+struct SpikeTrainPspLowering : OpRewritePattern<SpikeTrainPspOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(SpikeTrainPspOp op,
+                                PatternRewriter &rewriter) const override {
+    Location loc = op.getLoc();
+    auto postType = cast<RankedTensorType>(op.getPost().getType());
+    auto preType = cast<RankedTensorType>(op.getPre().getType());
+    auto resultType = cast<RankedTensorType>(op.getType());
+    Type elt = postType.getElementType();
+    int64_t T = postType.getDimSize(0), B = postType.getDimSize(1),
+            N = postType.getDimSize(2), M = preType.getDimSize(2);
+    int64_t tRef = int64_t(op.getTRef());
+    double tauM = op.getTauM().convertToDouble();
+    double tauS = op.getTauS().convertToDouble();
+    MLIRContext *ctx = getContext();
+    auto d = [&](unsigned i) { return rewriter.getAffineDimExpr(i); };
+    // Maps of the (b, i, j) iteration space.
+    AffineMap bi = AffineMap::get(3, 0, {d(0), d(1)}, ctx);
+    AffineMap bj = AffineMap::get(3, 0, {d(0), d(2)}, ctx);
+    AffineMap bij = rewriter.getMultiDimIdentityMap(3);
+    AffineMap id2 = rewriter.getMultiDimIdentityMap(2);
+    auto parallel = [](unsigned n) {
+      return SmallVector<utils::IteratorType>(n, utils::IteratorType::parallel);
+    };
+    auto trainType = [&](int64_t n) {
+      return RankedTensorType::get({B, n}, elt);
+    };
+
+    // Arrivals: the pre trains t_ref steps later (zeros before).
+    Value arrivals = op.getPre();
+    if (tRef > 0) {
+      Value zeros = filled(rewriter, loc, preType, 0.0);
+      if (tRef < T) {
+        Value head = rewriter.create<tensor::ExtractSliceOp>(
+            loc, op.getPre(),
+            ArrayRef<OpFoldResult>{rewriter.getIndexAttr(0),
+                                   rewriter.getIndexAttr(0),
+                                   rewriter.getIndexAttr(0)},
+            ArrayRef<OpFoldResult>{rewriter.getIndexAttr(T - tRef),
+                                   rewriter.getIndexAttr(B),
+                                   rewriter.getIndexAttr(M)},
+            ArrayRef<OpFoldResult>{rewriter.getIndexAttr(1),
+                                   rewriter.getIndexAttr(1),
+                                   rewriter.getIndexAttr(1)});
+        arrivals = rewriter.create<tensor::InsertSliceOp>(
+            loc, head, zeros,
+            ArrayRef<OpFoldResult>{rewriter.getIndexAttr(tRef),
+                                   rewriter.getIndexAttr(0),
+                                   rewriter.getIndexAttr(0)},
+            ArrayRef<OpFoldResult>{rewriter.getIndexAttr(T - tRef),
+                                   rewriter.getIndexAttr(B),
+                                   rewriter.getIndexAttr(M)},
+            ArrayRef<OpFoldResult>{rewriter.getIndexAttr(1),
+                                   rewriter.getIndexAttr(1),
+                                   rewriter.getIndexAttr(1)});
+      } else {
+        arrivals = zeros;
+      }
+    }
+    // Step k of a train [T, B, n], as [B, n].
+    auto stepOf = [&](OpBuilder &b, Value train, Value k, int64_t n) -> Value {
+      return b.create<tensor::ExtractSliceOp>(
+          loc, trainType(n), train,
+          ArrayRef<OpFoldResult>{k, b.getIndexAttr(0), b.getIndexAttr(0)},
+          ArrayRef<OpFoldResult>{b.getIndexAttr(1), b.getIndexAttr(B),
+                                 b.getIndexAttr(n)},
+          ArrayRef<OpFoldResult>{b.getIndexAttr(1), b.getIndexAttr(1),
+                                 b.getIndexAttr(1)});
+    };
+
+    SmallVector<Value> inits = {
+        filled(rewriter, loc, resultType, 0.0),   // e
+        filled(rewriter, loc, resultType, 0.0),   // membrane traces
+        filled(rewriter, loc, trainType(M), 0.0), // current traces
+        // The pending reset step: 0 (the first spike's s counts from 0),
+        // or none without refractoriness (resets happen at the spike).
+        filled(rewriter, loc, trainType(N), tRef > 0 ? 0.0 : -1.0)};
+    Value lb = rewriter.create<arith::ConstantIndexOp>(loc, 0);
+    Value ub = rewriter.create<arith::ConstantIndexOp>(loc, T);
+    Value one = rewriter.create<arith::ConstantIndexOp>(loc, 1);
+    auto loop = rewriter.create<scf::ForOp>(
+        loc, lb, ub, one, inits,
+        [&](OpBuilder &b, Location l, Value k, ValueRange state) {
+          Value e = state[0], mem = state[1], cur = state[2],
+                pending = state[3];
+          Value postK = stepOf(b, op.getPost(), k, N);
+          Value arrK = stepOf(b, arrivals, k, M);
+          Value kf = b.create<arith::UIToFPOp>(
+              l, elt, b.create<arith::IndexCastUIOp>(l, b.getI64Type(), k));
+          auto pairs = b.create<linalg::GenericOp>(
+              l, TypeRange{resultType, resultType},
+              ValueRange{postK, arrK, cur, pending}, ValueRange{e, mem},
+              ArrayRef<AffineMap>{bi, bj, bj, bi, bij, bij}, parallel(3),
+              [&](OpBuilder &nb, Location nl, ValueRange a) {
+                Scalar s{nb, nl, elt};
+                Value post = a[0], arr = a[1], curOld = a[2], due = a[3];
+                Value eOld = a[4], memOld = a[5];
+                Value c = s.mul(curOld, s.c(std::exp(-1.0 / tauS)));
+                Value m = s.mul(memOld, s.c(std::exp(-1.0 / tauM)));
+                Value resetNow = nb.create<arith::CmpFOp>(
+                    nl, arith::CmpFPredicate::OEQ, due, kf);
+                m = s.select(resetNow, c, m);
+                Value fires = s.gt(post, s.c(0.0));
+                Value gain = s.mul(s.sub(m, c), s.c(1.0 / (1.0 - tauS / tauM)));
+                Value eNew = s.select(fires, s.add(eOld, gain), eOld);
+                if (tRef == 0)
+                  m = s.select(fires, c, m);
+                nb.create<linalg::YieldOp>(nl, ValueRange{eNew, s.add(m, arr)});
+              });
+          auto curNew = b.create<linalg::GenericOp>(
+              l, TypeRange{trainType(M)}, ValueRange{arrK}, ValueRange{cur},
+              ArrayRef<AffineMap>{id2, id2}, parallel(2),
+              [&](OpBuilder &nb, Location nl, ValueRange a) {
+                Scalar s{nb, nl, elt};
+                nb.create<linalg::YieldOp>(
+                    nl, ValueRange{s.add(
+                            s.mul(a[1], s.c(std::exp(-1.0 / tauS))), a[0])});
+              });
+          auto pendingNew = b.create<linalg::GenericOp>(
+              l, TypeRange{trainType(N)}, ValueRange{postK},
+              ValueRange{pending}, ArrayRef<AffineMap>{id2, id2}, parallel(2),
+              [&](OpBuilder &nb, Location nl, ValueRange a) {
+                Scalar s{nb, nl, elt};
+                Value next = tRef > 0 ? s.add(kf, s.c(double(tRef))) : s.c(-1);
+                nb.create<linalg::YieldOp>(
+                    nl, ValueRange{s.select(s.gt(a[0], s.c(0.0)), next, a[1])});
+              });
+          b.create<scf::YieldOp>(
+              l, ValueRange{pairs.getResult(0), pairs.getResult(1),
+                            curNew.getResult(0), pendingNew.getResult(0)});
+        });
+    // A silent post neuron with an active pre neuron gets 0.1.
+    Value postCount = reduce(rewriter, loc, op.getPost(), {0}, 0.0, addFloats);
+    Value preCount = reduce(rewriter, loc, op.getPre(), {0}, 0.0, addFloats);
+    rewriter.replaceOp(
+        op, mapped(rewriter, loc, resultType,
+                   {loop.getResult(0), postCount, preCount}, {bij, bi, bj},
+                   [&](OpBuilder &b, Location l, ValueRange a) -> Value {
+                     Scalar s{b, l, elt};
+                     Value silent = b.create<arith::CmpFOp>(
+                         l, arith::CmpFPredicate::OEQ, a[1], s.c(0.0));
+                     Value active = s.gt(a[2], s.c(0.0));
+                     return s.select(b.create<arith::AndIOp>(l, silent, active),
+                                     s.c(0.1), a[0]);
+                   }));
+    return success();
+  }
+};
+
 struct SpikeCountLowering : OpRewritePattern<SpikeCountOp> {
   using OpRewritePattern::OpRewritePattern;
   LogicalResult matchAndRewrite(SpikeCountOp op,
@@ -424,6 +578,7 @@ struct SpikeCountGradLowering : OpRewritePattern<SpikeCountGradOp> {
 
 void mlir::credo::populateSpikingToLinalgPatterns(RewritePatternSet &patterns) {
   patterns.add<LifLowering, LifGradLowering, PoissonEncodeLowering,
-               GeneratorNextLowering, ExpFilterLowering, SpikeCountLowering,
-               SpikeCountGradLowering>(patterns.getContext());
+               GeneratorNextLowering, ExpFilterLowering, SpikeTrainPspLowering,
+               SpikeCountLowering, SpikeCountGradLowering>(
+      patterns.getContext());
 }

@@ -74,3 +74,19 @@ func.func @filter(%x: tensor<4xf64>, %t: tensor<4xf64>) -> tensor<4xf64> {
   %y = credo.exp_filter %x state(%t) {tau = 2.0 : f64, lowpass = true} : tensor<4xf64>
   return %y : tensor<4xf64>
 }
+
+// s_psp: the pre trains delayed by t_ref, one scf.for over the steps whose
+// generics update e, the traces and the pending resets in place, then the
+// 0.1 of silent post neurons.
+// CHECK-LABEL: func.func @psp
+// CHECK: tensor.insert_slice %{{.*}} into %{{.*}}[2, 0, 0] [7, 2, 4] [1, 1, 1] : tensor<7x2x4xf32> into tensor<9x2x4xf32>
+// CHECK: %[[L:.+]]:4 = scf.for %[[K:.+]] = %{{.+}} to %{{.+}} step %{{.+}} iter_args(%[[E:.+]] = %{{.+}}, %[[MEM:.+]] = %{{.+}}, %[[CUR:.+]] = %{{.+}}, %[[DUE:.+]] = %{{.+}}) -> (tensor<2x3x4xf32>, tensor<2x3x4xf32>, tensor<2x4xf32>, tensor<2x3xf32>)
+// CHECK: linalg.generic {{.*}} outs(%[[E]], %[[MEM]] : tensor<2x3x4xf32>, tensor<2x3x4xf32>)
+// CHECK: linalg.generic {{.*}} outs(%[[CUR]] : tensor<2x4xf32>)
+// CHECK: linalg.generic {{.*}} outs(%[[DUE]] : tensor<2x3xf32>)
+// CHECK: scf.yield
+// CHECK: arith.constant 1.000000e-01 : f32
+func.func @psp(%post: tensor<9x2x3xf32>, %pre: tensor<9x2x4xf32>) -> tensor<2x3x4xf32> {
+  %e = credo.s_psp %post, %pre {tau_m = 20.0 : f64, t_ref = 2 : i64} : tensor<9x2x3xf32>, tensor<9x2x4xf32> -> tensor<2x3x4xf32>
+  return %e : tensor<2x3x4xf32>
+}

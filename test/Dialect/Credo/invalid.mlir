@@ -1044,3 +1044,37 @@ func.func @exp_filter_types(%x: tensor<2xf32>, %t: tensor<3xf32>) {
   %y = "credo.exp_filter"(%x, %t) {tau = 1.0 : f64} : (tensor<2xf32>, tensor<3xf32>) -> tensor<2xf32>
   return
 }
+
+// -----
+
+func.func @s_psp_shapes(%post: tensor<9x2x3xf32>, %pre: tensor<8x2x4xf32>) {
+  // expected-error @+2 {{failed to infer returned types}}
+  // expected-error @+1 {{expects spike trains [T, B, N] and [T, B, M] of the same steps, batch and element type, but got 'tensor<9x2x3xf32>' and 'tensor<8x2x4xf32>'}}
+  %e = credo.s_psp %post, %pre : tensor<9x2x3xf32>, tensor<8x2x4xf32> -> tensor<2x3x4xf32>
+  return
+}
+
+// -----
+
+func.func @s_psp_rank(%post: tensor<2x3xf32>, %pre: tensor<9x2x4xf32>) {
+  // expected-error @+2 {{failed to infer returned types}}
+  // expected-error @+1 {{expects post of rank 3, but got rank 2}}
+  %e = credo.s_psp %post, %pre : tensor<2x3xf32>, tensor<9x2x4xf32> -> tensor<2x3x4xf32>
+  return
+}
+
+// -----
+
+func.func @s_psp_tau(%post: tensor<9x2x3xf32>, %pre: tensor<9x2x4xf32>) {
+  // expected-error @+1 {{expects positive finite tau_m != tau_s, but got tau_m = 8.000000e+00 and tau_s = 8.000000e+00}}
+  %e = credo.s_psp %post, %pre {tau_m = 8.0 : f64} : tensor<9x2x3xf32>, tensor<9x2x4xf32> -> tensor<2x3x4xf32>
+  return
+}
+
+// -----
+
+func.func @s_psp_t_ref(%post: tensor<9x2x3xf32>, %pre: tensor<9x2x4xf32>) {
+  // expected-error @+1 {{expects t_ref >= 0, but got -1}}
+  %e = credo.s_psp %post, %pre {t_ref = -1 : i64} : tensor<9x2x3xf32>, tensor<9x2x4xf32> -> tensor<2x3x4xf32>
+  return
+}

@@ -57,3 +57,10 @@ func.func @filters(%x: tensor<4x5xf32>, %t: tensor<4x5xf32>) -> tensor<4x5xf32> 
   %z = credo.exp_filter %x state(%y) {tau = 2.0 : f64, dt = 0.5 : f64, lowpass = true} : tensor<4x5xf32>
   return %z : tensor<4x5xf32>
 }
+
+// CHECK-LABEL: func.func @psp
+// CHECK: credo.s_psp %{{.*}}, %{{.*}} {t_ref = 2 : i64, tau_m = 2.000000e+01 : f64} : tensor<9x2x3xf32>, tensor<9x2x4xf32> -> tensor<2x3x4xf32>
+func.func @psp(%post: tensor<9x2x3xf32>, %pre: tensor<9x2x4xf32>) -> tensor<2x3x4xf32> {
+  %e = credo.s_psp %post, %pre {tau_m = 20.0 : f64, t_ref = 2 : i64} : tensor<9x2x3xf32>, tensor<9x2x4xf32> -> tensor<2x3x4xf32>
+  return %e : tensor<2x3x4xf32>
+}
