@@ -230,6 +230,7 @@ private:
   /// The samples are f32 arrays (dataset "npy"), not bytes of an image.
   bool floatSamples = false;
   int loadNpyData();
+  int loadCsvData();
   /// Checks the labels of `split` (1: train, 3: test) against the classes.
   int checkLabels(int split, const std::string &file);
   Tensors data; ///< train images, train labels, test images, test labels
@@ -304,6 +305,8 @@ int Trainer::setUp() {
 int Trainer::loadData() {
   if (config.dataset == "npy")
     return loadNpyData();
+  if (config.dataset == "csv")
+    return loadCsvData();
   std::string dir = !opts.data.empty() ? opts.data
                     : !config.datasetPath.empty()
                         ? config.datasetPath
@@ -357,6 +360,87 @@ int Trainer::checkLabels(int split, const std::string &file) {
                    std::to_string(y[i]) + ", outside [0, " +
                    std::to_string(classes) + ") (the model has " +
                    std::to_string(classes) + " classes)");
+  return kOk;
+}
+
+/// dataset "csv": one table of numbers; the label column holds class
+/// indices, the other columns (times `scale`) are a sample of the input's
+/// shape. A seeded Fisher–Yates shuffle of the rows puts the last
+/// round(N·test_fraction) of them in the test set. A relative file is
+/// found under --data, else under the dataset's "path", which is itself
+/// relative to the model file.
+int Trainer::loadCsvData() {
+  llvm::SmallString<256> path;
+  if (!opts.data.empty()) {
+    path = opts.data;
+  } else {
+    path = llvm::sys::path::parent_path(opts.model);
+    llvm::sys::path::append(path, config.datasetPath);
+    if (llvm::sys::path::is_absolute(config.datasetPath))
+      path = config.datasetPath;
+  }
+  llvm::sys::path::append(path, config.csvFile);
+  if (llvm::sys::path::is_absolute(config.csvFile))
+    path = config.csvFile;
+  std::string file(path);
+  credo_tensor table{};
+  if (credo_csv_read(file.c_str(), &table) != CREDO_OK)
+    return runtimeError("cannot read the data set");
+  std::unique_ptr<credo_tensor, void (*)(credo_tensor *)> owner(
+      &table, credo_tensor_free);
+  const int64_t rows = table.shape[0], cols = table.shape[1];
+  const int64_t label = config.labelColumn < 0 ? cols - 1 : config.labelColumn;
+  if (label >= cols)
+    return error(file + ": label_column " + std::to_string(label) +
+                 " is not one of its " + std::to_string(cols) + " columns");
+  const TensorInfo &input = info->inputs[imageInput];
+  if (cols - 1 != pixels)
+    return error(file + ": " + std::to_string(cols - 1) +
+                 " feature columns, but the model's input '" + input.name +
+                 "' takes " + std::to_string(pixels) + " values per sample");
+  const int64_t testRows = std::clamp<int64_t>(
+      std::llround(double(rows) * config.testFraction), 1, rows - 1);
+  std::vector<int64_t> order(rows);
+  std::iota(order.begin(), order.end(), 0);
+  std::mt19937_64 rng(config.splitSeed);
+  for (int64_t i = rows - 1; i > 0; --i)
+    std::swap(order[i], order[rng() % uint64_t(i + 1)]);
+  const auto *cells = static_cast<const float *>(table.data);
+  data.list.resize(4);
+  for (int split = 0; split < 2; ++split) {
+    const int64_t first = split == 0 ? 0 : rows - testRows;
+    const int64_t n = split == 0 ? rows - testRows : testRows;
+    std::vector<int64_t> shape(input.shape);
+    shape[0] = n;
+    int64_t labelShape[1] = {n};
+    credo_tensor &x = data.list[2 * split], &y = data.list[2 * split + 1];
+    if (credo_tensor_alloc(&x, CREDO_F32, int32_t(shape.size()),
+                           shape.data()) != CREDO_OK ||
+        credo_tensor_alloc(&y, CREDO_I32, 1, labelShape) != CREDO_OK)
+      return runtimeError("cannot allocate the data set");
+    auto *xs = static_cast<float *>(x.data);
+    auto *ys = static_cast<int32_t *>(y.data);
+    for (int64_t r = 0; r < n; ++r) {
+      const int64_t row = order[first + r];
+      const float *cell = cells + row * cols;
+      float v = cell[label];
+      if (v != std::floor(v) || v < 0 || v > float(INT32_MAX))
+        return error(file + ": row " + std::to_string(row + 1) + " has label " +
+                     std::to_string(v) + ", not a class index");
+      ys[r] = int32_t(v);
+      for (int64_t c = 0, k = 0; c < cols; ++c)
+        if (c != label)
+          xs[r * pixels + k++] = float(double(cell[c]) * config.scale);
+    }
+    if (int status = checkLabels(2 * split + 1, file))
+      return status;
+  }
+  floatSamples = true;
+  trainN = data.list[0].shape[0];
+  testN = data.list[2].shape[0];
+  if (trainN < batch)
+    return error("the batch size exceeds the training set");
+  steps = trainN / batch;
   return kOk;
 }
 

@@ -1682,12 +1682,16 @@ DictionaryAttr Importer::parseDataset(const json &d, const std::string &dPtr) {
   if (dn == "npy")
     checkKeys(d, dPtr,
               {"name", "path", kArrays[0], kArrays[1], kArrays[2], kArrays[3]});
+  else if (dn == "csv")
+    checkKeys(d, dPtr,
+              {"name", "path", "file", "label_column", "scale", "test_fraction",
+               "split_seed"});
   else
     checkKeys(d, dPtr, {"name", "path"});
-  if (dn != "fashion-mnist" && dn != "mnist" && dn != "npy")
+  if (dn != "fashion-mnist" && dn != "mnist" && dn != "npy" && dn != "csv")
     fail(JsonDocument::child(dPtr, "name"),
          "unknown dataset '" + quoteForMessage(dn) +
-             "' (expected fashion-mnist, mnist or npy)");
+             "' (expected fashion-mnist, mnist, npy or csv)");
   SmallVector<NamedAttribute> dAttrs;
   dAttrs.push_back(builder.getNamedAttr("name", builder.getStringAttr(dn)));
   if (dn == "npy")
@@ -1695,6 +1699,46 @@ DictionaryAttr Importer::parseDataset(const json &d, const std::string &dPtr) {
       dAttrs.push_back(builder.getNamedAttr(
           key, builder.getStringAttr(getString(
                    member(d, dPtr, key), JsonDocument::child(dPtr, key)))));
+  if (dn == "csv") {
+    dAttrs.push_back(builder.getNamedAttr(
+        "file",
+        builder.getStringAttr(getString(member(d, dPtr, "file"),
+                                        JsonDocument::child(dPtr, "file")))));
+    if (d.contains("label_column")) {
+      std::string p = JsonDocument::child(dPtr, "label_column");
+      int64_t c = getInt(d["label_column"], p);
+      if (c < -1 || c > kMaxDim)
+        fail(p, "label_column must be a column index or -1 (the last), but "
+                "got " +
+                    std::to_string(c));
+      dAttrs.push_back(
+          builder.getNamedAttr("label_column", builder.getI64IntegerAttr(c)));
+    }
+    if (d.contains("scale")) {
+      std::string p = JsonDocument::child(dPtr, "scale");
+      double s = getNumber(d["scale"], p);
+      if (!std::isfinite(s) || s == 0)
+        fail(p, "scale must be a finite non-zero number");
+      dAttrs.push_back(
+          builder.getNamedAttr("scale", builder.getF64FloatAttr(s)));
+    }
+    if (d.contains("test_fraction")) {
+      std::string p = JsonDocument::child(dPtr, "test_fraction");
+      double f = getNumber(d["test_fraction"], p);
+      if (!(f > 0 && f < 1))
+        fail(p, "test_fraction must be in (0, 1), but got " + formatNumber(f));
+      dAttrs.push_back(
+          builder.getNamedAttr("test_fraction", builder.getF64FloatAttr(f)));
+    }
+    if (d.contains("split_seed")) {
+      std::string p = JsonDocument::child(dPtr, "split_seed");
+      int64_t s = getInt(d["split_seed"], p);
+      if (s < 0)
+        fail(p, "split_seed must be non-negative");
+      dAttrs.push_back(
+          builder.getNamedAttr("split_seed", builder.getI64IntegerAttr(s)));
+    }
+  }
   if (d.contains("path"))
     dAttrs.push_back(builder.getNamedAttr(
         "path", builder.getStringAttr(

@@ -100,6 +100,13 @@ TrainingContract::read(ModuleOp module) {
     str(d, "train_labels", c.trainLabels);
     str(d, "test_x", c.testX);
     str(d, "test_labels", c.testLabels);
+    str(d, "file", c.csvFile);
+    integer(d, "label_column", c.labelColumn);
+    num(d, "scale", c.scale);
+    num(d, "test_fraction", c.testFraction);
+    int64_t splitSeed = 0;
+    integer(d, "split_seed", splitSeed);
+    c.splitSeed = uint64_t(splitSeed);
   }
   if (!ok)
     return failure();

@@ -13,11 +13,16 @@
 #include <cstdint>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace credo::rt {
 
 /// Records `message` as this thread's last error and returns `status`.
 credo_status fail(credo_status status, const std::string &message);
+
+/// Reads a whole file, plain or gzip-compressed (zlib reads both).
+credo_status readMaybeGzipped(const char *path,
+                              std::vector<unsigned char> &out);
 
 /// Records the first failure of a kernel (see credo_rt_take_status).
 void failKernel(const std::string &message,

@@ -100,6 +100,16 @@ credo_status credo_idx_read(const char *path, credo_tensor *out);
  * values exactly). Labels are i32 as above. */
 credo_status credo_idx_read_u8(const char *path, credo_tensor *out);
 
+/*===--- CSV files
+ * -----------------------------------------------------------===*/
+
+/* Reads a table of numbers, plain or gzip-compressed, as f32 [rows, cols]:
+ * comma-separated fields, one row per line, all rows as long as the first;
+ * a first line that is not all numbers is a header and is skipped. A
+ * field that is not a finite number, or a row of another length, is
+ * CREDO_ERR_FORMAT naming the line. */
+credo_status credo_csv_read(const char *path, credo_tensor *out);
+
 /*===--- safetensors files
  * ---------------------------------------------------===*/
 

@@ -16,9 +16,9 @@
 
 using namespace credo::rt;
 
-namespace {
 /// Reads a whole (possibly gzipped) file.
-credo_status readAll(const char *path, std::vector<unsigned char> &out) {
+credo_status credo::rt::readMaybeGzipped(const char *path,
+                                         std::vector<unsigned char> &out) {
   gzFile f = gzopen(path, "rb");
   if (!f)
     return fail(CREDO_ERR_IO, std::string("cannot read '") + path +
@@ -36,6 +36,7 @@ credo_status readAll(const char *path, std::vector<unsigned char> &out) {
   return CREDO_OK;
 }
 
+namespace {
 uint32_t bigEndian32(const unsigned char *p) {
   return (uint32_t(p[0]) << 24) | (uint32_t(p[1]) << 16) |
          (uint32_t(p[2]) << 8) | uint32_t(p[3]);
@@ -46,7 +47,7 @@ credo_status readIdx(const char *path, credo_tensor *out, bool bytesOut) {
   if (!path || !out)
     return fail(CREDO_ERR_INVALID_ARGUMENT, "null path or tensor");
   std::vector<unsigned char> data;
-  if (credo_status s = readAll(path, data))
+  if (credo_status s = readMaybeGzipped(path, data))
     return s;
   std::string where = std::string(path) + ": ";
   if (data.size() < 4 || data[0] != 0 || data[1] != 0)
