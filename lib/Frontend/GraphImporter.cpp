@@ -51,6 +51,7 @@ enum class AttrKind {
   Indices, ///< an array of non-negative integers (dimension indices)
   Float,   ///< a finite number
   Bool,    ///< true or false
+  String,  ///< a string
   Enum,    ///< one of the names in `choices` ("none" omits the attribute)
 };
 
@@ -178,6 +179,12 @@ const std::vector<OpSpec> &opTable() {
        {{"tau_m", AttrKind::Float, false},
         {"tau_s", AttrKind::Float, false},
         {"t_ref", AttrKind::Int, false}}},
+      {"einsum",
+       "credo.einsum",
+       1,
+       8,
+       "operands",
+       {{"spec", AttrKind::String, true}}},
       {"exp_filter",
        "credo.exp_filter",
        1,
@@ -1244,6 +1251,9 @@ NamedAttribute Importer::nodeAttribute(const AttrSpec &spec, const json &v,
       fail(pointer, "expected a finite number", node);
     return builder.getNamedAttr(spec.name, builder.getF64FloatAttr(d));
   }
+  case AttrKind::String:
+    return builder.getNamedAttr(
+        spec.name, builder.getStringAttr(getString(v, pointer, node)));
   case AttrKind::Bool:
     expect(v, v.is_boolean(), pointer, "true or false", node);
     return builder.getNamedAttr(spec.name, builder.getBoolAttr(v.get<bool>()));

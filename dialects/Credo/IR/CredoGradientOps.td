@@ -33,6 +33,35 @@ def Credo_MatmulOp : Credo_InferredOp<"matmul"> {
   }];
 }
 
+def Credo_EinsumOp : Credo_InferredOp<"einsum"> {
+  let summary = "a sum of products named by index letters";
+  let description = [{
+    `spec` names each operand's dimensions by lowercase letters and the
+    result's after `->`: every result element is the product of the operand
+    elements its letters select, summed over the letters the result does not
+    have. With `spec = "bi,bij->ji"`: `y[j, i] = Σ_b x[b, i] · e[b, i, j]`.
+    A letter names dimensions of one size wherever it appears; a letter
+    appears at most once per operand and in the result; every result letter
+    appears in an operand. Local learning rules use it for outer products
+    and per-synapse contractions.
+
+    ```mlir
+    %g = credo.einsum %d, %e {spec = "bi,bij->ji"} : tensor<16x10xf32>, tensor<16x10x100xf32> -> tensor<100x10xf32>
+    ```
+  }];
+  let arguments = (ins Variadic<Credo_FloatTensor>:$inputs, StrAttr:$spec);
+  let results = (outs Credo_FloatTensor:$result);
+  let assemblyFormat = [{
+    $inputs attr-dict `:` type($inputs) `->` type($result)
+  }];
+  let extraClassDeclaration = [{
+    /// The letters of each operand, then of the result; failure if `spec`
+    /// is malformed for `ranks`.
+    static ::mlir::FailureOr<::llvm::SmallVector<std::string>>
+    parseSpec(::llvm::StringRef spec);
+  }];
+}
+
 def Credo_ReduceSumOp : Credo_InferredOp<"reduce_sum"> {
   let summary = "sum over dimensions";
   let description = [{

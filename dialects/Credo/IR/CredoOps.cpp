@@ -13,7 +13,10 @@
 #include "mlir/IR/Matchers.h"
 #include "mlir/IR/OpImplementation.h"
 #include "mlir/IR/PatternMatch.h"
+#include "llvm/ADT/SmallSet.h"
 #include "llvm/Support/MathExtras.h"
+
+#include <map>
 
 using namespace mlir;
 using namespace mlir::credo;
@@ -1186,6 +1189,78 @@ LogicalResult SpikeTrainPspOp::verify() {
   if (int64_t(getTRef()) < 0)
     return emitOpError() << "expects t_ref >= 0, but got "
                          << int64_t(getTRef());
+  return success();
+}
+
+FailureOr<SmallVector<std::string>> EinsumOp::parseSpec(StringRef spec) {
+  auto [lhs, rhs] = spec.split("->");
+  if (lhs.size() == spec.size())
+    return failure();
+  SmallVector<StringRef> operands;
+  lhs.split(operands, ',');
+  SmallVector<std::string> parts;
+  for (StringRef part : operands)
+    parts.push_back(part.trim().str());
+  parts.push_back(rhs.trim().str());
+  for (const std::string &p : parts) {
+    llvm::SmallSet<char, 8> seen;
+    for (char c : p)
+      if (c < 'a' || c > 'z' || !seen.insert(c).second)
+        return failure();
+  }
+  return parts;
+}
+
+LogicalResult EinsumOp::inferReturnTypes(MLIRContext *,
+                                         std::optional<Location> loc,
+                                         Adaptor adaptor,
+                                         SmallVectorImpl<Type> &results) {
+  StringRef op = getOperationName();
+  StringAttr specAttr = adaptor.getSpecAttr();
+  StringRef spec = specAttr ? specAttr.getValue() : "";
+  FailureOr<SmallVector<std::string>> parts = parseSpec(spec);
+  if (failed(parts))
+    return ShapeError(loc, op)
+           << "expects a spec of lowercase index letters like \"bi,bij->ji\" "
+              "(no letter twice in one operand or the result), but got \""
+           << spec << "\"";
+  ValueRange inputs = adaptor.getInputs();
+  if (inputs.empty() || parts->size() != inputs.size() + 1)
+    return ShapeError(loc, op)
+           << "has " << inputs.size() << " operands, but its spec \"" << spec
+           << "\" names " << parts->size() - 1;
+  std::map<char, int64_t> sizes;
+  Type elt;
+  for (auto [k, v] : llvm::enumerate(inputs)) {
+    RankedTensorType t;
+    if (failed(getFloatTensor(loc, op, v, "operand", -1, t)))
+      return failure();
+    if (elt && t.getElementType() != elt)
+      return ShapeError(loc, op) << "expects operands of one element type";
+    elt = t.getElementType();
+    const std::string &letters = (*parts)[k];
+    if (int64_t(letters.size()) != t.getRank())
+      return ShapeError(loc, op)
+             << "operand #" << k << " has rank " << t.getRank()
+             << ", but the spec names " << letters.size()
+             << " dimensions for it (\"" << letters << "\")";
+    for (auto [d, c] : llvm::enumerate(letters)) {
+      auto [it, inserted] = sizes.try_emplace(c, t.getDimSize(d));
+      if (!inserted && it->second != t.getDimSize(d))
+        return ShapeError(loc, op)
+               << "index '" << c << "' has size " << it->second << " and "
+               << t.getDimSize(d) << " (operand #" << k << ")";
+    }
+  }
+  SmallVector<int64_t> shape;
+  for (char c : parts->back()) {
+    auto it = sizes.find(c);
+    if (it == sizes.end())
+      return ShapeError(loc, op)
+             << "result index '" << c << "' names no operand dimension";
+    shape.push_back(it->second);
+  }
+  results.push_back(RankedTensorType::get(shape, elt));
   return success();
 }
 

@@ -550,6 +550,52 @@ struct SpikeTrainPspLowering : OpRewritePattern<SpikeTrainPspOp> {
   }
 };
 
+/// einsum: one generic over every letter (the result's first, then the
+/// summed ones), accumulating the product of the operands.
+struct EinsumLowering : OpRewritePattern<EinsumOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(EinsumOp op,
+                                PatternRewriter &rewriter) const override {
+    FailureOr<SmallVector<std::string>> parts =
+        EinsumOp::parseSpec(op.getSpec());
+    if (failed(parts))
+      return failure();
+    std::string letters = parts->back();
+    for (const std::string &p : llvm::ArrayRef(*parts).drop_back())
+      for (char c : p)
+        if (letters.find(c) == std::string::npos)
+          letters.push_back(c);
+    unsigned n = letters.size();
+    auto mapOf = [&](const std::string &p) {
+      SmallVector<AffineExpr> exprs;
+      for (char c : p)
+        exprs.push_back(rewriter.getAffineDimExpr(letters.find(c)));
+      return AffineMap::get(n, 0, exprs, getContext());
+    };
+    SmallVector<AffineMap> maps;
+    for (const std::string &p : *parts)
+      maps.push_back(mapOf(p));
+    SmallVector<utils::IteratorType> iters;
+    for (unsigned d = 0; d < n; ++d)
+      iters.push_back(d < parts->back().size()
+                          ? utils::IteratorType::parallel
+                          : utils::IteratorType::reduction);
+    auto type = cast<RankedTensorType>(op.getType());
+    Value init = filled(rewriter, op.getLoc(), type, 0.0);
+    auto generic = rewriter.create<linalg::GenericOp>(
+        op.getLoc(), TypeRange{type}, op.getInputs(), ValueRange{init}, maps,
+        iters, [&](OpBuilder &b, Location l, ValueRange a) {
+          Value prod = a[0];
+          for (Value v : a.drop_front().drop_back())
+            prod = b.create<arith::MulFOp>(l, prod, v);
+          b.create<linalg::YieldOp>(
+              l, ValueRange{b.create<arith::AddFOp>(l, a.back(), prod)});
+        });
+    rewriter.replaceOp(op, generic.getResults());
+    return success();
+  }
+};
+
 struct SpikeCountLowering : OpRewritePattern<SpikeCountOp> {
   using OpRewritePattern::OpRewritePattern;
   LogicalResult matchAndRewrite(SpikeCountOp op,
@@ -579,6 +625,6 @@ struct SpikeCountGradLowering : OpRewritePattern<SpikeCountGradOp> {
 void mlir::credo::populateSpikingToLinalgPatterns(RewritePatternSet &patterns) {
   patterns.add<LifLowering, LifGradLowering, PoissonEncodeLowering,
                GeneratorNextLowering, ExpFilterLowering, SpikeTrainPspLowering,
-               SpikeCountLowering, SpikeCountGradLowering>(
+               EinsumLowering, SpikeCountLowering, SpikeCountGradLowering>(
       patterns.getContext());
 }

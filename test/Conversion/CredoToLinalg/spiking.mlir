@@ -90,3 +90,14 @@ func.func @psp(%post: tensor<9x2x3xf32>, %pre: tensor<9x2x4xf32>) -> tensor<2x3x
   %e = credo.s_psp %post, %pre {tau_m = 20.0 : f64, t_ref = 2 : i64} : tensor<9x2x3xf32>, tensor<9x2x4xf32> -> tensor<2x3x4xf32>
   return %e : tensor<2x3x4xf32>
 }
+
+// einsum: one generic, result letters parallel, summed letters reductions.
+// CHECK-LABEL: func.func @einsum
+// CHECK: linalg.fill
+// CHECK: linalg.generic {indexing_maps = [#{{.*}}, #{{.*}}, #{{.*}}], iterator_types = ["parallel", "parallel", "reduction"]}
+// CHECK: arith.mulf
+// CHECK: arith.addf
+func.func @einsum(%d: tensor<16x10xf32>, %e: tensor<16x10x100xf32>) -> tensor<100x10xf32> {
+  %g = credo.einsum %d, %e {spec = "bi,bij->ji"} : tensor<16x10xf32>, tensor<16x10x100xf32> -> tensor<100x10xf32>
+  return %g : tensor<100x10xf32>
+}

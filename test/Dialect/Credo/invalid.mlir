@@ -1078,3 +1078,57 @@ func.func @s_psp_t_ref(%post: tensor<9x2x3xf32>, %pre: tensor<9x2x4xf32>) {
   %e = credo.s_psp %post, %pre {t_ref = -1 : i64} : tensor<9x2x3xf32>, tensor<9x2x4xf32> -> tensor<2x3x4xf32>
   return
 }
+
+// -----
+
+func.func @einsum_spec(%d: tensor<2x3xf32>) {
+  // expected-error @+2 {{failed to infer returned types}}
+  // expected-error @+1 {{expects a spec of lowercase index letters like "bi,bij->ji" (no letter twice in one operand or the result), but got "ii->i"}}
+  %g = credo.einsum %d {spec = "ii->i"} : tensor<2x3xf32> -> tensor<2xf32>
+  return
+}
+
+// -----
+
+func.func @einsum_count(%d: tensor<2x3xf32>) {
+  // expected-error @+2 {{failed to infer returned types}}
+  // expected-error @+1 {{has 1 operands, but its spec "ab,bc->ac" names 2}}
+  %g = credo.einsum %d {spec = "ab,bc->ac"} : tensor<2x3xf32> -> tensor<2x2xf32>
+  return
+}
+
+// -----
+
+func.func @einsum_rank(%d: tensor<2x3xf32>) {
+  // expected-error @+2 {{failed to infer returned types}}
+  // expected-error @+1 {{operand #0 has rank 2, but the spec names 3 dimensions for it ("abc")}}
+  %g = credo.einsum %d {spec = "abc->a"} : tensor<2x3xf32> -> tensor<2xf32>
+  return
+}
+
+// -----
+
+func.func @einsum_size(%d: tensor<2x3xf32>, %e: tensor<4x5xf32>) {
+  // expected-error @+2 {{failed to infer returned types}}
+  // expected-error @+1 {{index 'b' has size 3 and 4 (operand #1)}}
+  %g = credo.einsum %d, %e {spec = "ab,bc->ac"} : tensor<2x3xf32>, tensor<4x5xf32> -> tensor<2x5xf32>
+  return
+}
+
+// -----
+
+func.func @einsum_result(%d: tensor<2x3xf32>) {
+  // expected-error @+2 {{failed to infer returned types}}
+  // expected-error @+1 {{result index 'z' names no operand dimension}}
+  %g = credo.einsum %d {spec = "ab->z"} : tensor<2x3xf32> -> tensor<2xf32>
+  return
+}
+
+// -----
+
+func.func @einsum_types(%d: tensor<2x3xf32>, %e: tensor<3xf64>) {
+  // expected-error @+2 {{failed to infer returned types}}
+  // expected-error @+1 {{expects operands of one element type}}
+  %g = credo.einsum %d, %e {spec = "ab,b->a"} : tensor<2x3xf32>, tensor<3xf64> -> tensor<2xf32>
+  return
+}

@@ -183,3 +183,10 @@ func.func @scale(%x: tensor<4x3xf32>) -> tensor<4x3xf32> {
   %y = credo.scale %x {factor = -1.5 : f64} : tensor<4x3xf32>
   return %y : tensor<4x3xf32>
 }
+
+// CHECK-LABEL: func.func @einsum
+// CHECK: credo.einsum %{{.*}}, %{{.*}} {spec = "bi,bij->ji"} : tensor<16x10xf32>, tensor<16x10x100xf32> -> tensor<100x10xf32>
+func.func @einsum(%d: tensor<16x10xf32>, %e: tensor<16x10x100xf32>) -> tensor<100x10xf32> {
+  %g = credo.einsum %d, %e {spec = "bi,bij->ji"} : tensor<16x10xf32>, tensor<16x10x100xf32> -> tensor<100x10xf32>
+  return %g : tensor<100x10xf32>
+}
