@@ -216,6 +216,20 @@ LogicalResult sceRule(SoftmaxCrossEntropyOp op, OpBuilder &b, Value g,
   return success();
 }
 
+LogicalResult countMarginRule(CountMarginLossOp op, OpBuilder &b, Value g,
+                              ArrayRef<bool> need, Grads &out) {
+  out.assign(2, nullptr);
+  if (need[1])
+    return op.emitOpError("cannot differentiate with respect to class labels");
+  if (need[0])
+    out[0] = make<CountMarginLossGradOp>(
+        b, op.getLoc(), {op.getCounts(), op.getLabels(), g},
+        {b.getNamedAttr("high", op.getHighAttr()),
+         b.getNamedAttr("low", op.getLowAttr()),
+         b.getNamedAttr("margin", op.getMarginAttr())});
+  return success();
+}
+
 LogicalResult mseRule(MseOp op, OpBuilder &b, Value g, ArrayRef<bool> need,
                       Grads &out) {
   out.assign(2, nullptr);
@@ -339,6 +353,8 @@ void mlir::credo::registerGradientRules(DialectRegistry &registry) {
     SoftmaxCrossEntropyOp::attachInterface<
         RuleModel<SoftmaxCrossEntropyOp, sceRule>>(*ctx);
     MseOp::attachInterface<RuleModel<MseOp, mseRule>>(*ctx);
+    CountMarginLossOp::attachInterface<
+        RuleModel<CountMarginLossOp, countMarginRule>>(*ctx);
     SpikeCountOp::attachInterface<RuleModel<SpikeCountOp, spikeCountRule>>(
         *ctx);
     LifOp::attachInterface<LifRule>(*ctx);

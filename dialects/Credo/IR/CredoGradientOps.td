@@ -33,6 +33,28 @@ def Credo_MatmulOp : Credo_InferredOp<"matmul"> {
   }];
 }
 
+def Credo_CountMarginLossGradOp : Credo_InferredOp<"count_margin_loss_grad"> {
+  let summary = "gradient of credo.count_margin_loss with respect to the counts";
+  let description = [{
+    `∂L/∂o[b, c] = g · [|d| > margin] · d / B`, with `d` and the targets of
+    `credo.count_margin_loss` (same attributes) and `g` the loss's
+    gradient.
+
+    ```mlir
+    %go = credo.count_margin_loss_grad %o, %t, %g {high = 9.0 : f64, low = 2.0 : f64, margin = 1.0 : f64} : tensor<16x10xf32>, tensor<16xi32>, tensor<f32> -> tensor<16x10xf32>
+    ```
+  }];
+  let arguments = (ins Credo_FloatTensor:$counts, Credo_LabelTensor:$labels,
+      Credo_ScalarTensor:$grad,
+      DefaultValuedAttr<F64Attr, "1.0">:$high,
+      DefaultValuedAttr<F64Attr, "0.0">:$low,
+      DefaultValuedAttr<F64Attr, "0.0">:$margin);
+  let results = (outs Credo_FloatTensor:$result);
+  let assemblyFormat = [{
+    $counts `,` $labels `,` $grad attr-dict `:` type($counts) `,` type($labels) `,` type($grad) `->` type($result)
+  }];
+}
+
 def Credo_EinsumOp : Credo_InferredOp<"einsum"> {
   let summary = "a sum of products named by index letters";
   let description = [{

@@ -45,4 +45,32 @@ def Credo_MseOp : Credo_InferredOp<"mse"> {
   }];
 }
 
+def Credo_CountMarginLossOp : Credo_InferredOp<"count_margin_loss"> {
+  let summary = "squared error of spike counts against class targets, with a margin";
+  let description = [{
+    The macro-level loss of HM2-BP: each output neuron's spike count `o`
+    is compared with a target count, `high` for the labelled class and `low`
+    for the others, and errors within `margin` are ignored:
+
+    `L = (1/B) Σ_b Σ_c ½ · [|d| > margin] · d²`, `d = o[b, c] − y[b, c]`,
+    `y[b, c] = high if c = t[b] else low`.
+
+    Shapes: `o : [B, C]`, labels `t : [B]` (i32 or i64, in [0, C)), `L`
+    rank 0.
+
+    ```mlir
+    %l = credo.count_margin_loss %o, %t {high = 9.0 : f64, low = 2.0 : f64, margin = 1.0 : f64} : tensor<16x10xf32>, tensor<16xi32> -> tensor<f32>
+    ```
+  }];
+  let arguments = (ins Credo_FloatTensor:$counts, Credo_LabelTensor:$labels,
+      DefaultValuedAttr<F64Attr, "1.0">:$high,
+      DefaultValuedAttr<F64Attr, "0.0">:$low,
+      DefaultValuedAttr<F64Attr, "0.0">:$margin);
+  let results = (outs Credo_ScalarTensor:$result);
+  let assemblyFormat = [{
+    $counts `,` $labels attr-dict `:` type($counts) `,` type($labels) `->` type($result)
+  }];
+  let hasVerifier = 1;
+}
+
 #endif // CREDO_LOSS_OPS_TD

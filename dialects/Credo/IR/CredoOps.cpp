@@ -1264,6 +1264,52 @@ LogicalResult EinsumOp::inferReturnTypes(MLIRContext *,
   return success();
 }
 
+/// counts [B, C] and labels [B]: the type rule of count_margin_loss(_grad).
+static LogicalResult checkCountsAndLabels(std::optional<Location> loc,
+                                          StringRef op, Value counts,
+                                          Value labels, RankedTensorType &o) {
+  if (failed(getFloatTensor(loc, op, counts, "counts", 2, o)))
+    return failure();
+  auto t = dyn_cast<RankedTensorType>(labels.getType());
+  if (!t || t.getRank() != 1 || t.getDimSize(0) != o.getDimSize(0))
+    return ShapeError(loc, op)
+           << "expects labels [" << o.getDimSize(0) << "] for counts " << o
+           << ", but got " << labels.getType();
+  return success();
+}
+
+LogicalResult
+CountMarginLossOp::inferReturnTypes(MLIRContext *, std::optional<Location> loc,
+                                    Adaptor adaptor,
+                                    SmallVectorImpl<Type> &results) {
+  RankedTensorType o;
+  if (failed(checkCountsAndLabels(loc, getOperationName(), adaptor.getCounts(),
+                                  adaptor.getLabels(), o)))
+    return failure();
+  results.push_back(RankedTensorType::get({}, o.getElementType()));
+  return success();
+}
+
+LogicalResult CountMarginLossOp::verify() {
+  double m = getMargin().convertToDouble();
+  if (!(m >= 0) || !std::isfinite(m) ||
+      !std::isfinite(getHigh().convertToDouble()) ||
+      !std::isfinite(getLow().convertToDouble()))
+    return emitOpError() << "expects finite targets and a finite margin >= 0";
+  return success();
+}
+
+LogicalResult CountMarginLossGradOp::inferReturnTypes(
+    MLIRContext *, std::optional<Location> loc, Adaptor adaptor,
+    SmallVectorImpl<Type> &results) {
+  RankedTensorType o;
+  if (failed(checkCountsAndLabels(loc, getOperationName(), adaptor.getCounts(),
+                                  adaptor.getLabels(), o)))
+    return failure();
+  results.push_back(o);
+  return success();
+}
+
 LogicalResult SpikeCountOp::inferReturnTypes(MLIRContext *,
                                              std::optional<Location> loc,
                                              Adaptor adaptor,

@@ -102,8 +102,91 @@ struct MseLowering : OpRewritePattern<mlir::credo::MseOp> {
   }
 };
 
+/// The margin term of count_margin_loss at every [b, c]: d masked to 0
+/// within the margin, d = o − (high if c is b's label else low). `finish`
+/// turns the masked d into the element's value.
+template <typename Op>
+Value marginTerms(
+    OpBuilder &b, Location loc, Op op,
+    const std::function<Value(OpBuilder &, Location, Value)> &finish) {
+  auto type = cast<RankedTensorType>(op.getCounts().getType());
+  Type elt = type.getElementType();
+  int64_t classes = type.getDimSize(1);
+  double high = op.getHigh().convertToDouble(),
+         low = op.getLow().convertToDouble(),
+         margin = op.getMargin().convertToDouble();
+  AffineMap id2 = b.getMultiDimIdentityMap(2);
+  AffineMap row = AffineMap::get(2, 0, {b.getAffineDimExpr(0)}, b.getContext());
+  return mapped(
+      b, loc, type, {op.getCounts(), op.getLabels()}, {id2, row},
+      [&](OpBuilder &nb, Location l, ValueRange a) -> Value {
+        Value label = nb.create<arith::IndexCastOp>(l, nb.getIndexType(), a[1]);
+        label = nb.create<arith::MinSIOp>(
+            l,
+            nb.create<arith::MaxSIOp>(l, label,
+                                      nb.create<arith::ConstantIndexOp>(l, 0)),
+            nb.create<arith::ConstantIndexOp>(l, classes - 1));
+        Value mine =
+            nb.create<arith::CmpIOp>(l, arith::CmpIPredicate::eq,
+                                     nb.create<linalg::IndexOp>(l, 1), label);
+        Value target = nb.create<arith::SelectOp>(
+            l, mine, floatConst(nb, l, elt, high), floatConst(nb, l, elt, low));
+        Value d = nb.create<arith::SubFOp>(l, a[0], target);
+        Value outside = nb.create<arith::CmpFOp>(
+            l, arith::CmpFPredicate::OGT, nb.create<math::AbsFOp>(l, d),
+            floatConst(nb, l, elt, margin));
+        d = nb.create<arith::SelectOp>(l, outside, d,
+                                       floatConst(nb, l, elt, 0.0));
+        return finish(nb, l, d);
+      });
+}
+
+struct CountMarginLossLowering
+    : OpRewritePattern<mlir::credo::CountMarginLossOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(mlir::credo::CountMarginLossOp op,
+                                PatternRewriter &rewriter) const override {
+    Location loc = op.getLoc();
+    auto type = cast<RankedTensorType>(op.getCounts().getType());
+    checkLabels(rewriter, loc, op.getLabels(), type.getDimSize(1));
+    Value terms = marginTerms(rewriter, loc, op,
+                              [&](OpBuilder &b, Location l, Value d) -> Value {
+                                Value half = floatConst(b, l, d.getType(), 0.5);
+                                return b.create<arith::MulFOp>(
+                                    l, half, b.create<arith::MulFOp>(l, d, d));
+                              });
+    Value total = reduce(rewriter, loc, terms, {0, 1}, 0.0, addFloats);
+    rewriter.replaceOp(op, meanOf(rewriter, loc, total, type.getDimSize(0)));
+    return success();
+  }
+};
+
+struct CountMarginLossGradLowering
+    : OpRewritePattern<mlir::credo::CountMarginLossGradOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(mlir::credo::CountMarginLossGradOp op,
+                                PatternRewriter &rewriter) const override {
+    Location loc = op.getLoc();
+    auto type = cast<RankedTensorType>(op.getCounts().getType());
+    Value g =
+        rewriter.create<tensor::ExtractOp>(loc, op.getGrad(), ValueRange{});
+    Value perSample = rewriter.create<arith::DivFOp>(
+        loc, g,
+        floatConst(rewriter, loc, type.getElementType(),
+                   double(type.getDimSize(0))));
+    rewriter.replaceOp(
+        op, marginTerms(rewriter, loc, op,
+                        [&](OpBuilder &b, Location l, Value d) -> Value {
+                          return b.create<arith::MulFOp>(l, d, perSample);
+                        }));
+    return success();
+  }
+};
+
 } // namespace
 
 void mlir::credo::populateLossToLinalgPatterns(RewritePatternSet &patterns) {
-  patterns.add<SoftmaxCrossEntropyLowering, MseLowering>(patterns.getContext());
+  patterns.add<SoftmaxCrossEntropyLowering, MseLowering,
+               CountMarginLossLowering, CountMarginLossGradLowering>(
+      patterns.getContext());
 }

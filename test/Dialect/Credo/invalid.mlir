@@ -1132,3 +1132,20 @@ func.func @einsum_types(%d: tensor<2x3xf32>, %e: tensor<3xf64>) {
   %g = credo.einsum %d, %e {spec = "ab,b->a"} : tensor<2x3xf32>, tensor<3xf64> -> tensor<2xf32>
   return
 }
+
+// -----
+
+func.func @count_margin_labels(%o: tensor<16x10xf32>, %t: tensor<8xi32>) {
+  // expected-error @+2 {{failed to infer returned types}}
+  // expected-error @+1 {{expects labels [16] for counts 'tensor<16x10xf32>', but got 'tensor<8xi32>'}}
+  %l = credo.count_margin_loss %o, %t : tensor<16x10xf32>, tensor<8xi32> -> tensor<f32>
+  return
+}
+
+// -----
+
+func.func @count_margin_margin(%o: tensor<16x10xf32>, %t: tensor<16xi32>) {
+  // expected-error @+1 {{expects finite targets and a finite margin >= 0}}
+  %l = credo.count_margin_loss %o, %t {margin = -1.0 : f64} : tensor<16x10xf32>, tensor<16xi32> -> tensor<f32>
+  return
+}

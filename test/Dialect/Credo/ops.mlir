@@ -190,3 +190,12 @@ func.func @einsum(%d: tensor<16x10xf32>, %e: tensor<16x10x100xf32>) -> tensor<10
   %g = credo.einsum %d, %e {spec = "bi,bij->ji"} : tensor<16x10xf32>, tensor<16x10x100xf32> -> tensor<100x10xf32>
   return %g : tensor<100x10xf32>
 }
+
+// CHECK-LABEL: func.func @count_margin
+// CHECK: credo.count_margin_loss %{{.*}}, %{{.*}} {high = 9.000000e+00 : f64, low = 2.000000e+00 : f64, margin = 1.000000e+00 : f64} : tensor<16x10xf32>, tensor<16xi32> -> tensor<f32>
+// CHECK: credo.count_margin_loss_grad %{{.*}}, %{{.*}}, %{{.*}} {high = 9.000000e+00 : f64} : tensor<16x10xf32>, tensor<16xi32>, tensor<f32> -> tensor<16x10xf32>
+func.func @count_margin(%o: tensor<16x10xf32>, %t: tensor<16xi32>) -> tensor<16x10xf32> {
+  %l = credo.count_margin_loss %o, %t {high = 9.0 : f64, low = 2.0 : f64, margin = 1.0 : f64} : tensor<16x10xf32>, tensor<16xi32> -> tensor<f32>
+  %g = credo.count_margin_loss_grad %o, %t, %l {high = 9.0 : f64} : tensor<16x10xf32>, tensor<16xi32>, tensor<f32> -> tensor<16x10xf32>
+  return %g : tensor<16x10xf32>
+}
