@@ -51,6 +51,7 @@ enum class AttrKind {
   Indices, ///< an array of non-negative integers (dimension indices)
   Float,   ///< a finite number
   Bool,    ///< true or false
+  Flag,    ///< true (a unit attribute) or false (absent)
   String,  ///< a string
   Enum,    ///< one of the names in `choices` ("none" omits the attribute)
 };
@@ -129,6 +130,7 @@ const std::vector<OpSpec> &opTable() {
       {"add", "credo.add", 2, 2, "lhs, rhs", {}},
       {"sub", "credo.sub", 2, 2, "lhs, rhs", {}},
       {"mul", "credo.mul", 2, 2, "lhs, rhs", {}},
+      {"div", "credo.div", 2, 2, "lhs, rhs", {{"safe", AttrKind::Flag, false}}},
       {"relu", "credo.relu", 1, 1, "input", {}},
       {"sigmoid", "credo.sigmoid", 1, 1, "input", {}},
       {"tanh", "credo.tanh", 1, 1, "input", {}},
@@ -1262,6 +1264,9 @@ NamedAttribute Importer::nodeAttribute(const AttrSpec &spec, const json &v,
   case AttrKind::String:
     return builder.getNamedAttr(
         spec.name, builder.getStringAttr(getString(v, pointer, node)));
+  case AttrKind::Flag:
+    expect(v, v.is_boolean(), pointer, "true or false", node);
+    return builder.getNamedAttr(spec.name, builder.getUnitAttr());
   case AttrKind::Bool:
     expect(v, v.is_boolean(), pointer, "true or false", node);
     return builder.getNamedAttr(spec.name, builder.getBoolAttr(v.get<bool>()));
@@ -1345,6 +1350,8 @@ void Importer::emitNode(size_t index) {
       if (s.kind == AttrKind::Enum && a->is_string() &&
           a->get<std::string>() == "none")
         continue; // "none" is the attribute's absence
+      if (s.kind == AttrKind::Flag && a->is_boolean() && !a->get<bool>())
+        continue; // false is the flag's absence
       NamedAttribute attr =
           nodeAttribute(s, *a, JsonDocument::child(attrPtr, s.name), n.name);
       state.addAttribute(attr.getName(), attr.getValue());

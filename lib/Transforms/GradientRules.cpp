@@ -165,6 +165,26 @@ LogicalResult mulRule(MulOp op, OpBuilder &b, Value g, ArrayRef<bool> need,
   return success();
 }
 
+/// z = x / y: dx = g / y, dy = −g·z / y (both 0 where a safe division
+/// gave 0 for y = 0).
+LogicalResult divRule(DivOp op, OpBuilder &b, Value g, ArrayRef<bool> need,
+                      Grads &out) {
+  out.assign(2, nullptr);
+  Location loc = op.getLoc();
+  SmallVector<NamedAttribute> safe;
+  if (op.getSafe())
+    safe.push_back(b.getNamedAttr("safe", b.getUnitAttr()));
+  if (need[0])
+    out[0] = make<DivOp>(b, loc, {g, op.getRhs()}, safe);
+  if (need[1]) {
+    Value gz = make<MulOp>(b, loc, {g, op.getResult()});
+    out[1] = make<SubOp>(b, loc,
+                         {splat(b, loc, g.getType(), 0.0),
+                          make<DivOp>(b, loc, {gz, op.getRhs()}, safe)});
+  }
+  return success();
+}
+
 /// flatten and reshape: the gradient takes the input's shape back.
 template <typename Op>
 LogicalResult reshapeRule(Op op, OpBuilder &b, Value g, ArrayRef<bool> need,
@@ -344,6 +364,7 @@ void mlir::credo::registerGradientRules(DialectRegistry &registry) {
     AddOp::attachInterface<RuleModel<AddOp, addRule>>(*ctx);
     SubOp::attachInterface<RuleModel<SubOp, subRule>>(*ctx);
     MulOp::attachInterface<RuleModel<MulOp, mulRule>>(*ctx);
+    DivOp::attachInterface<RuleModel<DivOp, divRule>>(*ctx);
     FlattenOp::attachInterface<RuleModel<FlattenOp, reshapeRule<FlattenOp>>>(
         *ctx);
     ReshapeOp::attachInterface<RuleModel<ReshapeOp, reshapeRule<ReshapeOp>>>(

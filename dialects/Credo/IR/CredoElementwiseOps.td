@@ -36,6 +36,25 @@ def Credo_AddOp : Credo_BinaryOp<"add", "addition", "z = x + y">;
 def Credo_SubOp : Credo_BinaryOp<"sub", "subtraction", "z = x − y">;
 def Credo_MulOp : Credo_BinaryOp<"mul", "(Hadamard) product", "z = x · y">;
 
+def Credo_DivOp : Credo_InferredOp<"div"> {
+  let summary = "elementwise division";
+  let description = [{
+    Computes `z = x / y` for every element; with `safe`, `z = 0` where
+    `y = 0` (rates per spike count of a silent neuron, ratios of counts).
+    Both operands and the result have the same type.
+
+    ```mlir
+    %z = credo.div %x, %y {safe} : tensor<16x100xf32>
+    ```
+  }];
+  let arguments = (ins Credo_FloatTensor:$lhs, Credo_FloatTensor:$rhs,
+                       UnitAttr:$safe);
+  let results = (outs Credo_FloatTensor:$result);
+  let assemblyFormat = [{
+    $lhs `,` $rhs attr-dict `:` custom<BinaryTypes>(type($lhs), type($rhs))
+  }];
+}
+
 class Credo_ActivationOp<string mnemonic, string what, string equation>
     : Credo_InferredOp<mnemonic> {
   let summary = what # " activation";

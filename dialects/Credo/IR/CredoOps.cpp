@@ -446,6 +446,7 @@ static LogicalResult inferUnary(std::optional<Location> loc, StringRef op,
 CREDO_BINARY_INFERENCE(AddOp)
 CREDO_BINARY_INFERENCE(SubOp)
 CREDO_BINARY_INFERENCE(MulOp)
+CREDO_BINARY_INFERENCE(DivOp)
 #undef CREDO_BINARY_INFERENCE
 
 #define CREDO_UNARY_INFERENCE(OP)                                              \

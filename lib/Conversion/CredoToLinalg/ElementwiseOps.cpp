@@ -46,6 +46,31 @@ Value subF(OpBuilder &b, Location l, ValueRange a) {
 Value mulF(OpBuilder &b, Location l, ValueRange a) {
   return b.create<arith::MulFOp>(l, a[0], a[1]);
 }
+Value divF(OpBuilder &b, Location l, ValueRange a) {
+  return b.create<arith::DivFOp>(l, a[0], a[1]);
+}
+/// x / y, or 0 where y = 0.
+Value safeDivF(OpBuilder &b, Location l, ValueRange a) {
+  Value zero = floatConst(b, l, a[0].getType(), 0);
+  Value isZero =
+      b.create<arith::CmpFOp>(l, arith::CmpFPredicate::OEQ, a[1], zero);
+  return b.create<arith::SelectOp>(l, isZero, zero,
+                                   b.create<arith::DivFOp>(l, a[0], a[1]));
+}
+
+/// div, or its safe form.
+struct DivLowering : OpRewritePattern<mlir::credo::DivOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(mlir::credo::DivOp op,
+                                PatternRewriter &rewriter) const override {
+    auto type = cast<RankedTensorType>(op.getType());
+    rewriter.replaceOp(op, elementwise(rewriter, op.getLoc(), type,
+                                       op->getOperands(),
+                                       op.getSafe() ? safeDivF : divF));
+    return success();
+  }
+};
+
 Value relu(OpBuilder &b, Location l, ValueRange a) {
   Value zero = floatConst(b, l, a[0].getType(), 0);
   return b.create<arith::MaximumFOp>(l, a[0], zero);
@@ -140,5 +165,6 @@ void mlir::credo::populateElementwiseToLinalgPatterns(
   patterns.add<ElementwiseLowering<mlir::credo::TanhOp>>(ctx, tanhF);
   patterns.add<ElementwiseLowering<mlir::credo::SoftplusOp>>(ctx, softplus);
   patterns.add<ScaleLowering>(ctx);
+  patterns.add<DivLowering>(ctx);
   patterns.add<SoftmaxLowering>(ctx);
 }

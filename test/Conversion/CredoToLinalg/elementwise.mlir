@@ -64,3 +64,14 @@ func.func @scale(%x: tensor<4x3xf32>) -> tensor<4x3xf32> {
   %y = credo.scale %x {factor = 0.25 : f64} : tensor<4x3xf32>
   return %y : tensor<4x3xf32>
 }
+
+// div: the safe form selects 0 where the divisor is 0.
+// CHECK-LABEL: func.func @div
+// CHECK: arith.divf
+// CHECK: arith.cmpf oeq
+// CHECK: arith.select
+func.func @div(%x: tensor<4xf32>, %y: tensor<4xf32>) -> (tensor<4xf32>, tensor<4xf32>) {
+  %a = credo.div %x, %y : tensor<4xf32>
+  %b = credo.div %x, %y {safe} : tensor<4xf32>
+  return %a, %b : tensor<4xf32>, tensor<4xf32>
+}

@@ -199,3 +199,12 @@ func.func @count_margin(%o: tensor<16x10xf32>, %t: tensor<16xi32>) -> tensor<16x
   %g = credo.count_margin_loss_grad %o, %t, %l {high = 9.0 : f64} : tensor<16x10xf32>, tensor<16xi32>, tensor<f32> -> tensor<16x10xf32>
   return %g : tensor<16x10xf32>
 }
+
+// CHECK-LABEL: func.func @div
+// CHECK: credo.div %{{.*}}, %{{.*}} : tensor<4xf32>
+// CHECK: credo.div %{{.*}}, %{{.*}} {safe} : tensor<4xf32>
+func.func @div(%x: tensor<4xf32>, %y: tensor<4xf32>) -> tensor<4xf32> {
+  %a = credo.div %x, %y : tensor<4xf32>
+  %b = credo.div %a, %y {safe} : tensor<4xf32>
+  return %b : tensor<4xf32>
+}
