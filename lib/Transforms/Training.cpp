@@ -128,6 +128,11 @@ void addBackpropPasses(OpPassManager &pm, const TrainingRuleOptions &options) {
   pm.addPass(createCredoTrainStep());
 }
 
+/// hm2bp: spike-train-level deltas of HM2-BP after the window.
+void addHm2bpPasses(OpPassManager &pm, const TrainingRuleOptions &) {
+  pm.addPass(createCredoHm2bp());
+}
+
 struct Registry {
   std::mutex mutex;
   std::map<std::string, TrainingRule> rules;
@@ -136,6 +141,11 @@ struct Registry {
                          "reverse-mode gradients of the loss (through time "
                          "loops too), then the optimizer",
                          addBackpropPasses};
+    rules["hm2bp"] = {"hm2bp",
+                      "HM2-BP for current-based spiking layers: S-PSP and "
+                      "spike-count deltas after the window, then the "
+                      "optimizer",
+                      addHm2bpPasses};
   }
 };
 

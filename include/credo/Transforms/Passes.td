@@ -117,6 +117,35 @@ def CredoTrainStep : Pass<"credo-train-step", "::mlir::ModuleOp"> {
   let dependentDialects = ["::mlir::func::FuncDialect"];
 }
 
+def CredoHm2bp : Pass<"credo-hm2bp", "::mlir::ModuleOp"> {
+  let summary = "build @train_step by HM2-BP: spike-train-level deltas after the window";
+  let description = [{
+    The learning rule of Jin, Zhang & Li (NeurIPS 2018) for networks of
+    current-based LIF layers in one time loop, `"rule": "hm2bp"`: no
+    backpropagation through time. `@train_step` runs the forward pass with
+    every layer's spike trains recorded, then, after the window:
+
+    - `o_l` = spike counts, `e_l = credo.s_psp(s_l, s_{l−1})` per layer;
+    - the macro error at the output, `δ_L = (∂E/∂o_L) / ν_L`, from the loss
+      op's own gradient rule (for `count_margin_loss`, (o − y) outside the
+      margin);
+    - `s_l[b, i] = Σ_j w[j, i] e_l[b, i, j] / (ν_l o_l[b, i])` (0 for a
+      silent neuron) and `∂E/∂w_l[j, i] = Σ_b δ_l[b, i] e_l[b, i, j]
+      (1 + s_l[b, i])`;
+    - the hidden deltas through the effect ratio,
+      `δ_{l−1}[b, j] = (1/ν_{l−1}) Σ_i δ_l[b, i] w_l[j, i] e_l[b, i, j] /
+      o_{l−1}[b, j]` (0 for a silent neuron);
+    - then the model's optimizer (`applyOptimizer`).
+
+    The loss must read the output layer's counts,
+    `loss(spike_count(LOOP.OUT.all), …)`; each layer is `dense` (no bias)
+    into a `lif` with `model = current`, fed by the previous layer's spikes
+    or, for the first, by the input spikes. ν is each layer's threshold;
+    τ_m, τ_s and t_ref of `s_psp` are its neurons'.
+  }];
+  let dependentDialects = ["::mlir::arith::ArithDialect"];
+}
+
 def CredoInstrumentSpikes
     : Pass<"credo-instrument-spikes", "::mlir::ModuleOp"> {
   let summary = "count, per neuron, the spikes of each LIF population";

@@ -1,0 +1,245 @@
+//===- Hm2bp.cpp - The HM2-BP learning rule ---------------------*- C++ -*-===//
+//
+// Implements credo-hm2bp (rule "hm2bp"): @train_step from @forward's spike
+// trains after the window, with S-PSPs and spike counts in place of
+// backpropagation through time. docs/rules.md and the pass description
+// give the equations.
+//
+//===----------------------------------------------------------------------===//
+
+#include "credo/Transforms/Passes.h"
+#include "credo/Transforms/Training.h"
+
+#include "FuncResults.h"
+#include "NodeName.h"
+#include "TimeLoops.h"
+
+#include "Credo/IR/CredoInterfaces.h"
+#include "Credo/IR/CredoOps.h"
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/IR/Builders.h"
+
+#include <deque>
+
+namespace mlir::credo {
+#define GEN_PASS_DEF_CREDOHM2BP
+#include "credo/Transforms/Passes.h.inc"
+} // namespace mlir::credo
+
+using namespace mlir;
+using namespace mlir::credo;
+
+namespace {
+
+/// One layer: the dense product feeding a LIF population.
+struct Layer {
+  DenseOp dense;
+  LifOp lif;
+  GetParamOp weight;
+};
+
+template <typename Op>
+Value make(OpBuilder &b, Location loc, ValueRange operands,
+           ArrayRef<NamedAttribute> attrs = {}) {
+  return b.create<Op>(loc, operands, attrs).getResult();
+}
+
+struct Hm2bp : public mlir::credo::impl::CredoHm2bpBase<Hm2bp> {
+  void runOnOperation() override {
+    ModuleOp module = getOperation();
+    auto forward = module.lookupSymbol<func::FuncOp>("forward");
+    if (!forward) {
+      module.emitError("credo-hm2bp: the module has no @forward");
+      return signalPassFailure();
+    }
+    if (module.lookupSymbol("train_step")) {
+      module.emitError("credo-hm2bp: the module already has @train_step");
+      return signalPassFailure();
+    }
+    FailureOr<std::optional<TrainingContract>> contract =
+        TrainingContract::read(module);
+    if (failed(contract))
+      return signalPassFailure();
+    if (!*contract) {
+      module.emitError("credo-hm2bp: the model has no training section");
+      return signalPassFailure();
+    }
+    OpBuilder builder(module.getContext());
+    builder.setInsertionPointAfter(forward);
+    auto step = cast<func::FuncOp>(builder.clone(*forward));
+    step.setName("train_step");
+    if (failed(build(module, step, **contract))) {
+      step.erase();
+      return signalPassFailure();
+    }
+  }
+
+  LogicalResult build(ModuleOp module, func::FuncOp step,
+                      const TrainingContract &contract) {
+    Block &body = step.getBody().front();
+    auto ret = cast<func::ReturnOp>(body.getTerminator());
+    // The loss: the result of that name, else the node.
+    Operation *lossOp = nullptr;
+    for (unsigned i = 0; i < step.getNumResults(); ++i)
+      if (auto n = step.getResultAttrOfType<StringAttr>(i, "credo.name"))
+        if (n.getValue() == contract.loss)
+          lossOp = ret.getOperand(i).getDefiningOp();
+    for (Operation &op : body)
+      if (!lossOp && nodeName(op.getLoc()) == contract.loss &&
+          op.getNumResults() == 1)
+        lossOp = &op;
+    if (!lossOp)
+      return module.emitError()
+             << "hm2bp: no node named '" << contract.loss << "' (the loss)";
+    auto rule = dyn_cast<DifferentiableOpInterface>(lossOp);
+    SpikeCountOp counts =
+        lossOp->getNumOperands()
+            ? lossOp->getOperand(0).getDefiningOp<SpikeCountOp>()
+            : SpikeCountOp();
+    auto loopResult =
+        counts ? dyn_cast<OpResult>(counts.getInput()) : OpResult();
+    auto loop =
+        loopResult ? dyn_cast<TimeLoopOp>(loopResult.getOwner()) : TimeLoopOp();
+    if (!rule || !loop || loopResult.getResultNumber() < loop.getInits().size())
+      return lossOp->emitError()
+             << "hm2bp needs a loss on the output layer's spike counts, "
+                "loss(spike_count(LOOP.OUTPUT.all), labels)";
+    Value outSpikes =
+        loop.getYield().getRecorded()[loopResult.getResultNumber() -
+                                      loop.getInits().size()];
+
+    // The layers, output first: lif ← dense(spikes of the layer below, W).
+    std::deque<Layer> layers;
+    Value spikes = outSpikes;
+    auto inLoop = [&](Value v) {
+      return loop.getBody().isAncestor(v.getParentRegion());
+    };
+    while (true) {
+      auto lif = spikes.getDefiningOp<LifOp>();
+      if (!lif || spikes != lif.getSpikes() || !inLoop(spikes))
+        break;
+      auto dense = lif.getInput().getDefiningOp<DenseOp>();
+      if (!dense)
+        return lif.emitError() << "hm2bp trains LIF layers fed by a dense "
+                                  "product of spikes, but this one's input "
+                                  "is not a dense node";
+      if (dense.getBias())
+        return dense.emitError() << "hm2bp trains dense layers without bias";
+      auto weight = dense.getWeight().getDefiningOp<GetParamOp>();
+      if (!weight)
+        return dense.emitError()
+               << "hm2bp needs the layer's weight to be a parameter";
+      if (lif.getModel() != LifModel::Current)
+        return lif.emitError()
+               << "hm2bp needs current-based neurons (\"model\": "
+                  "\"current\"), whose post-synaptic potentials s_psp "
+                  "computes";
+      layers.push_front({dense, lif, weight});
+      spikes = dense.getInput();
+    }
+    if (layers.empty())
+      return lossOp->emitError()
+             << "hm2bp: the loss's counts are not the spikes of a LIF layer";
+    Value inputSpikes = spikes;
+    if (!inLoop(inputSpikes))
+      return layers.front().dense.emitError()
+             << "hm2bp needs the first layer's input to be spikes made at "
+                "each step inside the time loop";
+
+    // Record every layer's spike trains (input first).
+    SmallVector<Value> trainsInLoop = {inputSpikes};
+    for (Layer &l : layers)
+      trainsInLoop.push_back(l.lif.getSpikes());
+    unsigned first = loop->getNumResults();
+    TimeLoopOp recorded = appendRecords(loop, trainsInLoop);
+    SmallVector<Value> trains;
+    for (unsigned i = 0; i < trainsInLoop.size(); ++i)
+      trains.push_back(recorded->getResult(first + i));
+
+    OpBuilder b(ret);
+    Location loc = lossOp->getLoc();
+    auto named = [&](StringRef name, Attribute a) {
+      return b.getNamedAttr(name, a);
+    };
+    auto scale = [&](Value v, double f) {
+      return make<ScaleOp>(b, loc, {v},
+                           {named("factor", b.getF64FloatAttr(f))});
+    };
+    auto einsum = [&](StringRef spec, ValueRange operands) {
+      return make<EinsumOp>(b, loc, operands,
+                            {named("spec", b.getStringAttr(spec))});
+    };
+    auto safeDiv = [&](Value x, Value y) {
+      return make<DivOp>(b, loc, {x, y}, {named("safe", b.getUnitAttr())});
+    };
+    size_t L = layers.size();
+    SmallVector<Value> countsOf(L + 1), psp(L + 1);
+    for (size_t l = 1; l <= L; ++l) {
+      LifOp lif = layers[l - 1].lif;
+      countsOf[l] = make<SpikeCountOp>(b, loc, {trains[l]});
+      psp[l] = make<SpikeTrainPspOp>(b, loc, {trains[l], trains[l - 1]},
+                                     {named("tau_m", lif.getTauMAttr()),
+                                      named("tau_s", lif.getTauSAttr()),
+                                      named("t_ref", lif.getTRefAttr())});
+    }
+    // The macro error: the loss's gradient with respect to the counts.
+    Value lossValue = lossOp->getResult(0);
+    auto lossType = cast<RankedTensorType>(lossValue.getType());
+    Value one = b.create<arith::ConstantOp>(
+        loc, DenseElementsAttr::get(
+                 lossType, b.getFloatAttr(lossType.getElementType(), 1.0)));
+    SmallVector<bool> needed(lossOp->getNumOperands(), false);
+    needed[0] = true;
+    SmallVector<Value> lossGrads;
+    if (failed(rule.buildGradients(b, {one}, needed, lossGrads)))
+      return failure();
+    auto threshold = [&](size_t l) {
+      return layers[l - 1].lif.getThreshold().convertToDouble();
+    };
+    Value delta = scale(lossGrads[0], 1.0 / threshold(L));
+    SmallVector<ParamUpdate> updates;
+    for (size_t l = L; l >= 1; --l) {
+      Value w = layers[l - 1].weight.getResult();
+      auto countType = cast<RankedTensorType>(countsOf[l].getType());
+      // s_l = Σ_j w[j, i] e[b, i, j] / (ν o), 0 for a silent neuron.
+      Value drive = einsum("ji,bij->bi", {w, psp[l]});
+      Value self = safeDiv(drive, scale(countsOf[l], threshold(l)));
+      Value ones = b.create<arith::ConstantOp>(
+          loc, DenseElementsAttr::get(
+                   countType, b.getFloatAttr(countType.getElementType(), 1.0)));
+      Value gain = make<AddOp>(b, loc, {ones, self});
+      Value grad = einsum("bi,bij,bi->ji", {delta, psp[l], gain});
+      updates.insert(updates.begin(), {layers[l - 1].weight.getName(), w, grad,
+                                       cast<RankedTensorType>(w.getType())});
+      if (l > 1) // the effect ratio: e / o of the layer below
+        delta = scale(safeDiv(einsum("bi,ji,bij->bj", {delta, w, psp[l]}),
+                              countsOf[l - 1]),
+                      1.0 / threshold(l - 1));
+    }
+
+    // The optimizer, then the usual results: loss, every parameter.
+    unsigned lrIndex = step.getNumArguments();
+    step.insertArgument(
+        lrIndex, lossType,
+        b.getDictionaryAttr(named("credo.name", b.getStringAttr("lr"))),
+        step.getLoc());
+    FailureOr<SmallVector<Value>> next =
+        applyOptimizer(b, module, step, contract.optimizer,
+                       step.getArgument(lrIndex), updates);
+    if (failed(next))
+      return failure();
+    SmallVector<Value> results = {lossValue};
+    SmallVector<Attribute> names = {
+        b.getDictionaryAttr(named("credo.name", b.getStringAttr("loss")))};
+    for (auto [param, value] : llvm::zip(module.getOps<ParamOp>(), *next)) {
+      results.push_back(value);
+      names.push_back(b.getDictionaryAttr(named(
+          "credo.name", b.getStringAttr("new." + param.getSymName().str()))));
+    }
+    replaceResults(step, results, names);
+    return success();
+  }
+};
+
+} // namespace
