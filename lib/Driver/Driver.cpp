@@ -26,6 +26,7 @@
 #include "mlir/IR/DialectRegistry.h"
 #include "mlir/IR/MLIRContext.h"
 #include "mlir/Pass/PassManager.h"
+#include "llvm/ADT/StringExtras.h"
 #include "llvm/IR/Module.h"
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/Format.h"
@@ -283,9 +284,11 @@ int mlir::credo::driver::addTrainingPasses(OpPassManager &pm, ModuleOp module,
   if (!*contract)
     return error("the model has no training section, so it has no training "
                  "step");
-  const TrainingRule *rule = lookupTrainingRule((*contract)->rule);
+  std::string name = opts.rule.empty() ? (*contract)->rule : opts.rule;
+  const TrainingRule *rule = lookupTrainingRule(name);
   if (!rule)
-    return error("unknown training rule '" + (*contract)->rule + "'");
+    return error("unknown training rule '" + name + "' (known rules: " +
+                 llvm::join(trainingRuleNames(), ", ") + ")");
   TrainingRuleOptions options;
   options.timeMemory = opts.timeMemory;
   rule->addPasses(pm, options);

@@ -365,6 +365,11 @@ private:
   void collectNodes(const json &list, const std::string &pointer, int parent);
   Ref parseRef(const json &v, const std::string &pointer, StringRef node);
   void resolveRef(Ref &r, int scope, StringRef node);
+  /// Resolves a reference to node `index` (or one of its named results).
+  void resolveNode(Ref &r, size_t index, int scope, StringRef node);
+  /// Checks that node `index` has a result named `result` (v, c, r of lif).
+  void checkResultName(size_t index, StringRef result, const Ref &r,
+                       StringRef reader);
   void resolveAll(const json &root);
   bool encloses(int outer, int inner) const;
   std::vector<size_t> topologicalOrder(const std::vector<size_t> &scope);
@@ -803,23 +808,34 @@ void Importer::resolveRef(Ref &r, int scope, StringRef node) {
   };
   StringRef full(r.name);
   if (full.contains('.')) {
-    // LOOP.NAME or LOOP.NAME.all
+    // NODE.RESULT, LOOP.NODE[.RESULT] or LOOP.NODE[.RESULT].all
     auto [loopName, rest] = full.split('.');
-    auto [member, suffix] = rest.split('.');
     auto it = names.find(loopName);
-    if (it == names.end() || it->second.kind != Entity::Node ||
-        !loops.count(it->second.index))
+    if (it != names.end() && it->second.kind == Entity::Node &&
+        !loops.count(it->second.index)) {
+      // One named result of a node with several (a lif's state).
+      checkResultName(it->second.index, rest, r, node);
+      r.name = full.str();
+      return resolveNode(r, it->second.index, scope, node);
+    }
+    SmallVector<StringRef> parts;
+    rest.split(parts, '.');
+    StringRef member = parts[0];
+    bool all = parts.back() == "all" && parts.size() > 1;
+    StringRef result = parts.size() > (all ? 2u : 1u) ? parts[1] : StringRef();
+    if (it == names.end() || it->second.kind != Entity::Node)
       fail(r.pointer,
            "'" + quoteForMessage(r.name) +
-               "' reads a result of a time loop, but '" +
-               quoteForMessage(loopName) + "' is not a time loop",
+               "' reads a result of a time loop or a node, but '" +
+               quoteForMessage(loopName) + "' is neither",
            node);
     size_t loop = it->second.index;
-    if (!suffix.empty() && suffix != "all")
+    if (parts.size() > (all ? 3u : 2u))
       fail(r.pointer,
            "'" + quoteForMessage(r.name) +
                "': a time loop's results are LOOP.NODE (the last step) and "
-               "LOOP.NODE.all (every step)",
+               "LOOP.NODE.all (every step), or LOOP.NODE.RESULT[.all] for a "
+               "node's named result",
            node);
     auto m = names.find(member);
     if (m == names.end() || m->second.kind != Entity::Node ||
@@ -828,6 +844,20 @@ void Importer::resolveRef(Ref &r, int scope, StringRef node) {
            "time loop '" + nodes[loop].name + "' has no node '" +
                quoteForMessage(member) + "'",
            node);
+    const NodeInfo &memberNode = nodes[m->second.index];
+    if (!result.empty() &&
+        !(memberNode.spec && StringRef(memberNode.spec->name) == "lif"))
+      fail(r.pointer,
+           "'" + quoteForMessage(r.name) +
+               "': a time loop's results are LOOP.NODE (the last step) and "
+               "LOOP.NODE.all (every step); LOOP.NODE.RESULT[.all] reads a "
+               "lif node's state (v, c, r)",
+           node);
+    if (!result.empty())
+      checkResultName(m->second.index, result, r, node);
+    std::string memberName =
+        result.empty() ? member.str() : (member + "." + result).str();
+    StringRef suffix = all ? "all" : "";
     if (!encloses(nodes[loop].parent, scope) || encloses(int(loop), scope))
       fail(r.pointer,
            "'" + quoteForMessage(r.name) +
@@ -843,7 +873,7 @@ void Importer::resolveRef(Ref &r, int scope, StringRef node) {
       fail(r.pointer, "'time_axis' reads belong inside a time loop", node);
     r.kind = suffix.empty() ? Ref::LoopFinal : Ref::LoopRecord;
     r.node = loop;
-    r.member = member.str();
+    r.member = memberName;
     (suffix.empty() ? loops[loop].finals : loops[loop].records)
         .insert(r.member);
     return;
@@ -851,7 +881,9 @@ void Importer::resolveRef(Ref &r, int scope, StringRef node) {
   auto it = names.find(r.name);
   if (it == names.end())
     unknown();
-  if (it->second.kind != Entity::Node) {
+  if (it->second.kind == Entity::Node)
+    return resolveNode(r, it->second.index, scope, node);
+  {
     r.kind = it->second.kind == Entity::Input ? Ref::Input : Ref::Param;
     if (r.delay)
       fail(r.pointer,
@@ -863,8 +895,52 @@ void Importer::resolveRef(Ref &r, int scope, StringRef node) {
       fail(r.pointer, "'time_axis' reads belong inside a time loop", node);
     return;
   }
+}
+
+void Importer::checkResultName(size_t index, StringRef result, const Ref &r,
+                               StringRef reader) {
+  const NodeInfo &n = nodes[index];
+  bool lif = n.spec && StringRef(n.spec->name) == "lif";
+  // A lif node's state, by its attributes: v; c for the current model; r
+  // for the current model or a refractory period.
+  std::vector<std::string> known;
+  if (lif) {
+    const json *attrs = nullptr;
+    if (auto a = n.object->find("attributes");
+        a != n.object->end() && a->is_object())
+      attrs = &*a;
+    bool current = attrs && attrs->contains("model") &&
+                   (*attrs)["model"].is_string() &&
+                   (*attrs)["model"].get<std::string>() == "current";
+    bool refractory = attrs && attrs->contains("t_ref") &&
+                      (*attrs)["t_ref"].is_number_integer() &&
+                      (*attrs)["t_ref"].get<int64_t>() > 0;
+    known.push_back("v");
+    if (current)
+      known.push_back("c");
+    if (current || refractory)
+      known.push_back("r");
+  }
+  if (llvm::is_contained(known, result.str()))
+    return;
+  if (!lif)
+    fail(r.pointer,
+         "'" + quoteForMessage(r.name) +
+             "' reads a time loop's result (LOOP.NODE) or a lif node's state "
+             "(NODE.v, NODE.c, NODE.r), but '" +
+             n.name + "' is neither a time loop nor a lif node",
+         reader);
+  fail(r.pointer,
+       "'" + quoteForMessage(r.name) + "': node '" + n.name +
+           "' has no result '" + quoteForMessage(result) + "'" +
+           " (its results: " + llvm::join(known, ", ") +
+           "; the node itself is its spikes)",
+       reader);
+}
+
+void Importer::resolveNode(Ref &r, size_t index, int scope, StringRef node) {
   r.kind = Ref::Node;
-  r.node = it->second.index;
+  r.node = index;
   int owner = nodes[r.node].parent;
   if (r.delay) {
     if (scope < 0 || owner != scope)
@@ -1043,7 +1119,9 @@ void Importer::resolveAll(const json &root) {
   for (auto &[loop, plan] : loops)
     for (auto &[name, d] : plan.delayed)
       if (d.initial.empty() && !d.type) {
-        const NodeInfo &n = nodes[names.find(name)->second.index];
+        // NAME, or NODE.RESULT of a node's named result.
+        const NodeInfo &n =
+            nodes[names.find(StringRef(name).split('.').first)->second.index];
         fail(n.pointer,
              "'" + name +
                  "' is read one or more steps back, so it needs a value "
@@ -1407,6 +1485,15 @@ void Importer::emitNode(size_t index) {
     // The node's value is its last result (a lif's spikes, a filter's
     // trace); its new state is carried.
     values[n.name] = op->getResults().back();
+    if (auto lif = dyn_cast<mlir::credo::LifOp>(op)) {
+      // Its state by name: v, then c (current model), then r.
+      values[n.name + ".v"] = lif.getResult(0);
+      unsigned next = 1;
+      if (lif.getModel() == mlir::credo::LifModel::Current)
+        values[n.name + ".c"] = lif.getResult(next++);
+      if (next + 1 < lif->getNumResults())
+        values[n.name + ".r"] = lif.getResult(next);
+    }
     LoopPlan &plan = loops[size_t(n.parent)];
     for (auto [arg, next] : llvm::zip(carried, op->getResults()))
       plan.states.push_back({arg, next});
@@ -1586,10 +1673,13 @@ std::string Importer::parseTrainingLoss(const json &t, const std::string &ptr) {
   auto child = [&](const char *k) { return JsonDocument::child(ptr, k); };
   std::string loss = getString(member(t, ptr, "loss"), child("loss"));
   auto lossIt = values.find(loss);
-  if (lossIt == values.end() || names.find(loss)->second.kind != Entity::Node)
+  // A node, or one of its named results (NODE.v).
+  auto nameIt = names.find(StringRef(loss).split('.').first);
+  if (lossIt == values.end() || nameIt == names.end() ||
+      nameIt->second.kind != Entity::Node)
     fail(child("loss"),
          "loss '" + quoteForMessage(loss) + "' is not a node of the graph");
-  if (int loop = nodes[names.find(loss)->second.index].parent; loop >= 0)
+  if (int loop = nodes[nameIt->second.index].parent; loop >= 0)
     fail(child("loss"), "loss '" + loss + "' is a node inside time loop '" +
                             nodes[loop].name +
                             "'; the loss is a scalar node outside time loops");

@@ -8,6 +8,7 @@
 
 #include "credo/Driver/Driver.h"
 #include "credo/Target/Target.h"
+#include "credo/Transforms/Training.h"
 #include "credo/runtime.h"
 
 #include "llvm/ADT/StringRef.h"
@@ -49,6 +50,10 @@ const OptionSpec kTimeMemory = {
     "--time-memory", "MODE",
     "what backpropagation through time keeps: store (default; the step "
     "values it reads) or recompute (the states; steps run twice)"};
+const OptionSpec kRule = {
+    "--rule", "NAME",
+    "the learning rule that builds the step (default: the training "
+    "section's; credoc help lists the rules)"};
 const OptionSpec kTarget = {"--target", "NAME",
                             "what to compile for (default cpu; credoc help "
                             "lists the targets)"};
@@ -97,6 +102,7 @@ const std::vector<Command> &commands() {
          "where libcredo_runtime.so is (default: next to credoc)"},
         {"--train", nullptr,
          "also export NAME_train_step (gradients + the model's optimizer)"},
+        kRule,
         kTimeMemory},
        mlir::credo::buildCommand},
       {"grad",
@@ -147,6 +153,7 @@ const std::vector<Command> &commands() {
         kTarget,
         kKernels,
         {"--threads", "N", "CPU threads for the kernels, 1 to 256 (default 1)"},
+        kRule,
         kTimeMemory},
        mlir::credo::trainCommand},
   };
@@ -178,6 +185,10 @@ void printHelp(llvm::raw_ostream &os) {
   for (const std::string &name : mlir::credo::targetNames())
     os << "  " << llvm::left_justify(name, 10)
        << mlir::credo::lookupTarget(name)->description() << "\n";
+  os << "\nlearning rules (training section \"rule\", --rule):\n";
+  for (const std::string &name : mlir::credo::trainingRuleNames())
+    os << "  " << llvm::left_justify(name, 10)
+       << mlir::credo::lookupTrainingRule(name)->summary << "\n";
   os << "\nExit status: 0 on success, 1 on any error (reported on stderr).\n"
      << "The graph format is described in docs/graph-format.md.\n";
 }
@@ -332,6 +343,8 @@ int main(int argc, char **argv) {
             "option --time-memory needs store or recompute, but got '" + value +
             "'");
       opts.timeMemory = value;
+    } else if (flag == "--rule") {
+      opts.rule = value;
     } else if (flag == "--wrt") {
       opts.wrt.push_back(value);
     } else if (flag == "--seed") {

@@ -47,6 +47,7 @@ struct DriverOptions {
   bool reportSpikes = false;               ///< train: --report-spikes
   bool train = false;                      ///< build: --train
   std::string timeMemory = "store";        ///< --time-memory: store|recompute
+  std::string rule;                        ///< --rule: overrides the model's
 };
 
 int importCommand(const DriverOptions &options);

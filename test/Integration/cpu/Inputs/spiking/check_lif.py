@@ -10,9 +10,10 @@ out = sys.argv[2]
 B, T, N = cur.shape
 
 
-def beta_model(beta, theta, reset, t_ref):
+def beta_model(beta, theta, reset, t_ref, state=None):
     v, r = np.zeros((B, N)), np.zeros((B, N))
     spikes = []
+    vs, rs = [], []
     for t in range(T):
         s_prev = (v > theta).astype(float)
         if reset == "subtract":
@@ -23,10 +24,14 @@ def beta_model(beta, theta, reset, t_ref):
         s = (v > theta).astype(float)
         r = np.where(s > 0, t_ref, np.maximum(r - 1, 0))
         spikes.append(s)
+        vs.append(v)
+        rs.append(r)
+    if state is not None:
+        state.update(v=np.stack(vs), r=np.stack(rs))
     return np.stack(spikes)
 
 
-def current_model(tau_m, tau_s, theta, reset, t_ref):
+def current_model(tau_m, tau_s, theta, reset, t_ref, state=None):
     v, c, r = (np.zeros((B, N)) for _ in range(3))
     spikes = []
     for t in range(T):
@@ -37,13 +42,16 @@ def current_model(tau_m, tau_s, theta, reset, t_ref):
         v = u * (1 - s) if reset == "zero" else u - theta * s
         r = np.where(s > 0, t_ref, np.maximum(r - 1, 0))
         spikes.append(s)
+    if state is not None:
+        state.update(c=c)
     return np.stack(spikes)
 
 
+a_state, b_state, c_state = {}, {}, {}
 want = {
-    "a": beta_model(0.8, 0.7, "subtract", 0),
-    "b": beta_model(0.9, 0.5, "zero", 2),
-    "c": current_model(4, 2, 0.3, "zero", 2),
+    "a": beta_model(0.8, 0.7, "subtract", 0, a_state),
+    "b": beta_model(0.9, 0.5, "zero", 2, b_state),
+    "c": current_model(4, 2, 0.3, "zero", 2, c_state),
     "d": current_model(8, 3, 0.2, "subtract", 0),
 }
 for name, w in want.items():
@@ -53,3 +61,9 @@ for name, w in want.items():
     bad = np.argwhere(got != w)
     assert len(bad) == 0, (name, bad[:5])
     print("%s: ok (%d spikes)" % (name, int(w.sum())))
+# Named results: the membrane of a, the current of c, the counter of b.
+for name, w in (("loop.a.v.all", a_state["v"]), ("loop.c.c", c_state["c"]),
+                ("loop.b.r.all", b_state["r"])):
+    got = np.load("%s/%s.npy" % (out, name))
+    assert got.shape == w.shape and np.allclose(got, w, rtol=1e-12, atol=1e-12), name
+    print("%s: ok" % name)
