@@ -303,7 +303,7 @@ int Trainer::setUp() {
 }
 
 int Trainer::loadData() {
-  if (config.dataset == "npy")
+  if (config.dataset == "npy" || config.dataset == "npz")
     return loadNpyData();
   if (config.dataset == "csv")
     return loadCsvData();
@@ -379,9 +379,9 @@ int Trainer::loadCsvData() {
     if (llvm::sys::path::is_absolute(config.datasetPath))
       path = config.datasetPath;
   }
-  llvm::sys::path::append(path, config.csvFile);
-  if (llvm::sys::path::is_absolute(config.csvFile))
-    path = config.csvFile;
+  llvm::sys::path::append(path, config.dataFile);
+  if (llvm::sys::path::is_absolute(config.dataFile))
+    path = config.dataFile;
   std::string file(path);
   credo_tensor table{};
   if (credo_csv_read(file.c_str(), &table) != CREDO_OK)
@@ -452,13 +452,17 @@ int Trainer::loadNpyData() {
   const TensorInfo &input = info->inputs[imageInput];
   const std::string *arrays[] = {&config.trainX, &config.trainLabels,
                                  &config.testX, &config.testLabels};
+  const bool npz = config.dataset == "npz";
   for (int i = 0; i < 4; ++i) {
     llvm::SmallString<256> path(dir);
-    llvm::sys::path::append(path, *arrays[i]);
+    llvm::sys::path::append(path, npz ? config.dataFile : *arrays[i]);
     std::string file(path);
     credo_tensor t{};
-    if (credo_npy_read(file.c_str(), &t) != CREDO_OK)
+    if ((npz ? credo_npz_read(file.c_str(), arrays[i]->c_str(), &t)
+             : credo_npy_read(file.c_str(), &t)) != CREDO_OK)
       return runtimeError("cannot read the data set");
+    if (npz)
+      file += ":" + *arrays[i];
     data.list[i] = t;
     if (i % 2 == 0) {
       bool same = t.dtype == CREDO_F32 && t.rank == int32_t(input.shape.size());

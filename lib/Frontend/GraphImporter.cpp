@@ -1797,24 +1797,29 @@ DictionaryAttr Importer::parseDataset(const json &d, const std::string &dPtr) {
   if (dn == "npy")
     checkKeys(d, dPtr,
               {"name", "path", kArrays[0], kArrays[1], kArrays[2], kArrays[3]});
+  else if (dn == "npz")
+    checkKeys(d, dPtr,
+              {"name", "path", "file", kArrays[0], kArrays[1], kArrays[2],
+               kArrays[3]});
   else if (dn == "csv")
     checkKeys(d, dPtr,
               {"name", "path", "file", "label_column", "scale", "test_fraction",
                "split_seed"});
   else
     checkKeys(d, dPtr, {"name", "path"});
-  if (dn != "fashion-mnist" && dn != "mnist" && dn != "npy" && dn != "csv")
+  if (dn != "fashion-mnist" && dn != "mnist" && dn != "npy" && dn != "npz" &&
+      dn != "csv")
     fail(JsonDocument::child(dPtr, "name"),
          "unknown dataset '" + quoteForMessage(dn) +
-             "' (expected fashion-mnist, mnist, npy or csv)");
+             "' (expected fashion-mnist, mnist, npy, npz or csv)");
   SmallVector<NamedAttribute> dAttrs;
   dAttrs.push_back(builder.getNamedAttr("name", builder.getStringAttr(dn)));
-  if (dn == "npy")
+  if (dn == "npy" || dn == "npz")
     for (const char *key : kArrays)
       dAttrs.push_back(builder.getNamedAttr(
           key, builder.getStringAttr(getString(
                    member(d, dPtr, key), JsonDocument::child(dPtr, key)))));
-  if (dn == "csv") {
+  if (dn == "csv" || dn == "npz") {
     dAttrs.push_back(builder.getNamedAttr(
         "file",
         builder.getStringAttr(getString(member(d, dPtr, "file"),

@@ -100,7 +100,7 @@ TrainingContract::read(ModuleOp module) {
     str(d, "train_labels", c.trainLabels);
     str(d, "test_x", c.testX);
     str(d, "test_labels", c.testLabels);
-    str(d, "file", c.csvFile);
+    str(d, "file", c.dataFile);
     integer(d, "label_column", c.labelColumn);
     num(d, "scale", c.scale);
     num(d, "test_fraction", c.testFraction);

@@ -56,11 +56,12 @@ struct TrainingContract {
   /// dataset "npy": the four arrays (samples × the input's shape, f32;
   /// labels i32 or i64), relative to datasetPath when given.
   std::string trainX, trainLabels, testX, testLabels;
+  /// dataset "npz": the archive holding the four arrays (named by trainX…).
   /// dataset "csv": one table (relative to datasetPath when given) whose
   /// column labelColumn (-1: the last) holds class indices and whose other
   /// columns, times scale, are the samples; a seeded shuffle (splitSeed)
   /// puts testFraction of the rows in the test set.
-  std::string csvFile;
+  std::string dataFile;
   int64_t labelColumn = -1;
   double scale = 1.0, testFraction = 0.2;
   uint64_t splitSeed = 0;

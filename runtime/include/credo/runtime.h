@@ -87,6 +87,11 @@ size_t credo_tensor_nbytes(const credo_tensor *tensor);
 credo_status credo_npy_read(const char *path, credo_tensor *out);
 /* Writes atomically (temporary file + rename). */
 credo_status credo_npy_write(const char *path, const credo_tensor *tensor);
+/* Reads array `name` of a .npz archive (numpy.savez or savez_compressed:
+ * members NAME.npy, stored or deflated; not ZIP64). A missing array is
+ * CREDO_ERR_NOT_FOUND listing the members. */
+credo_status credo_npz_read(const char *path, const char *name,
+                            credo_tensor *out);
 
 /*===--- IDX files (MNIST, Fashion-MNIST)
  * -----------------------------------===*/

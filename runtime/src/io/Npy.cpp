@@ -16,6 +16,9 @@
 #include <new>
 #include <string>
 #include <string_view>
+#include <vector>
+
+#include <zlib.h>
 
 static_assert(__BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__,
               "the Credo runtime assumes a little-endian host");
@@ -334,10 +337,9 @@ uint32_t readLE(const unsigned char *p, size_t bytes) {
   return v;
 }
 
-credo_status readNpy(const std::string &path, credo_tensor *out) {
-  std::string file;
-  if (credo_status s = readFile(path, file))
-    return s;
+/// Parses the bytes of a .npy file; errors name `path`.
+credo_status parseNpy(const std::string &file, const std::string &path,
+                      credo_tensor *out) {
   auto formatError = [&](const std::string &why) {
     return fail(CREDO_ERR_FORMAT, path + ": " + why);
   };
@@ -404,6 +406,111 @@ credo_status readNpy(const std::string &path, credo_tensor *out) {
     std::memcpy(t.data, file.data() + preamble + headerLen, expected);
   *out = t;
   return CREDO_OK;
+}
+
+credo_status readNpy(const std::string &path, credo_tensor *out) {
+  std::string file;
+  if (credo_status s = readFile(path, file))
+    return s;
+  return parseNpy(file, path, out);
+}
+
+/// Little-endian fields of a ZIP archive, bounds-checked by the caller.
+uint32_t le32(const unsigned char *p) { return readLE(p, 4); }
+uint32_t le16(const unsigned char *p) { return readLE(p, 2); }
+
+/// Array `name` of the .npz archive at `path` (NumPy's savez: a ZIP of
+/// NAME.npy members, stored or deflated).
+credo_status readNpz(const std::string &path, const std::string &name,
+                     credo_tensor *out) {
+  std::string zip;
+  if (credo_status s = readFile(path, zip))
+    return s;
+  auto formatError = [&](const std::string &why) {
+    return fail(CREDO_ERR_FORMAT, path + ": " + why);
+  };
+  const auto *b = reinterpret_cast<const unsigned char *>(zip.data());
+  const size_t size = zip.size();
+  // The end-of-central-directory record: 22 bytes plus a comment.
+  if (size < 22)
+    return formatError("not a .npz file (too short for a ZIP archive)");
+  size_t eocd = size - 22;
+  const size_t lowest = size > 22 + 65535 ? size - 22 - 65535 : 0;
+  while (le32(b + eocd) != 0x06054b50) {
+    if (eocd == lowest)
+      return formatError("not a .npz file (no ZIP directory)");
+    --eocd;
+  }
+  const uint32_t entries = le16(b + eocd + 10);
+  const uint64_t dirSize = le32(b + eocd + 12), dirStart = le32(b + eocd + 16);
+  if (dirStart > size || dirSize > size - dirStart)
+    return formatError("corrupt ZIP directory");
+  const std::string want = name + ".npy";
+  std::vector<std::string> names;
+  size_t p = dirStart;
+  for (uint32_t e = 0; e < entries; ++e) {
+    if (p + 46 > dirStart + dirSize || le32(b + p) != 0x02014b50)
+      return formatError("corrupt ZIP directory entry " + std::to_string(e));
+    const uint32_t method = le16(b + p + 10);
+    const uint64_t packed = le32(b + p + 20), unpacked = le32(b + p + 24);
+    const size_t nameLen = le16(b + p + 28), extraLen = le16(b + p + 30),
+                 commentLen = le16(b + p + 32);
+    const uint64_t local = le32(b + p + 42);
+    if (p + 46 + nameLen + extraLen + commentLen > dirStart + dirSize)
+      return formatError("corrupt ZIP directory entry " + std::to_string(e));
+    std::string member(zip.data() + p + 46, nameLen);
+    p += 46 + nameLen + extraLen + commentLen;
+    names.push_back(member);
+    if (member != want)
+      continue;
+    if (packed == 0xffffffffu || unpacked == 0xffffffffu ||
+        local == 0xffffffffu)
+      return formatError("'" + member +
+                         "' needs ZIP64, which is not supported");
+    if (local + 30 > size || le32(b + local) != 0x04034b50)
+      return formatError("corrupt ZIP entry '" + member + "'");
+    const uint64_t data =
+        local + 30 + le16(b + local + 26) + le16(b + local + 28);
+    if (data > size || packed > size - data)
+      return formatError("truncated ZIP entry '" + member + "'");
+    if (unpacked > (uint64_t(1) << 40))
+      return formatError("'" + member + "' is too large");
+    std::string npy;
+    if (method == 0) {
+      if (packed != unpacked)
+        return formatError("corrupt stored ZIP entry '" + member + "'");
+      npy.assign(zip.data() + data, packed);
+    } else if (method == 8) {
+      try {
+        npy.resize(unpacked);
+      } catch (const std::exception &) {
+        return fail(CREDO_ERR_OUT_OF_MEMORY,
+                    path + ": cannot allocate '" + member + "'");
+      }
+      z_stream z{};
+      if (inflateInit2(&z, -MAX_WBITS) != Z_OK)
+        return formatError("cannot start zlib");
+      z.next_in = const_cast<unsigned char *>(b + data);
+      z.avail_in = uInt(packed);
+      z.next_out = reinterpret_cast<unsigned char *>(npy.data());
+      z.avail_out = uInt(unpacked);
+      int status = inflate(&z, Z_FINISH);
+      uint64_t produced = z.total_out;
+      inflateEnd(&z);
+      if (status != Z_STREAM_END || produced != unpacked)
+        return formatError("cannot decompress ZIP entry '" + member + "'");
+    } else {
+      return formatError("ZIP entry '" + member + "' uses compression method " +
+                         std::to_string(method) +
+                         " (expected stored or deflate)");
+    }
+    return parseNpy(npy, path + ":" + name, out);
+  }
+  std::string list;
+  for (const std::string &n : names)
+    list += (list.empty() ? "" : ", ") + quoteForMessage(n);
+  return fail(CREDO_ERR_NOT_FOUND,
+              path + ": no array '" + name + "' (members: " + list + ")");
 }
 
 credo_status writeNpy(const std::string &path, const credo_tensor *t) {
@@ -509,6 +616,25 @@ credo_status credo_npy_read(const char *path, credo_tensor *out) {
       return fail(CREDO_ERR_INVALID_ARGUMENT,
                   "credo_npy_read: null path or output tensor");
     return readNpy(path, out);
+  } catch (const std::bad_alloc &) {
+    return failNoThrow(CREDO_ERR_OUT_OF_MEMORY, path,
+                       "out of memory while reading");
+  } catch (const std::exception &e) {
+    return failNoThrow(CREDO_ERR_IO, path, e.what());
+  } catch (...) {
+    return failNoThrow(CREDO_ERR_IO, path, "unknown error while reading");
+  }
+}
+
+credo_status credo_npz_read(const char *path, const char *name,
+                            credo_tensor *out) {
+  if (out)
+    std::memset(out, 0, sizeof(*out));
+  try {
+    if (!path || !name || !out)
+      return fail(CREDO_ERR_INVALID_ARGUMENT,
+                  "credo_npz_read: null path, name or output tensor");
+    return credo::rt::readNpz(path, name, out);
   } catch (const std::bad_alloc &) {
     return failNoThrow(CREDO_ERR_OUT_OF_MEMORY, path,
                        "out of memory while reading");
