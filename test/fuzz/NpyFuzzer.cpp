@@ -2,7 +2,8 @@
 //
 // Any bytes given to credo_npy_read either fail with a status and a message
 // or give a tensor that credo_npy_write writes and credo_npy_read reads back
-// identically.
+// identically. The same bytes as a .npz archive (array "x") either fail
+// with a message or give a tensor.
 //
 //===----------------------------------------------------------------------===//
 
@@ -18,8 +19,14 @@ using credo::fuzz::TempFile;
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   static MemoryFile in("npy-in");
   static TempFile out("out.npy");
+  const char *path = in.write(data, size);
+  credo_tensor z;
+  if (credo_npz_read(path, "x", &z) == CREDO_OK)
+    credo_tensor_free(&z);
+  else if (!*credo_last_error())
+    fail("a failed .npz read gave no message");
   credo_tensor t;
-  if (credo_npy_read(in.write(data, size), &t) != CREDO_OK) {
+  if (credo_npy_read(path, &t) != CREDO_OK) {
     if (!*credo_last_error())
       fail("a failed read gave no message");
     return 0;

@@ -243,6 +243,68 @@ std::string numpyArange6() {
 
 class RuntimeNpyTest : public RuntimeIoTestBase {};
 
+/// A ZIP archive of one member `name` (local header, data, central
+/// directory, end record) whose headers claim `method`, `packed` and
+/// `unpacked`.
+std::string zipOf(const std::string &name, const std::string &data,
+                  uint16_t method, uint32_t packed, uint32_t unpacked) {
+  auto le = [](std::string &s, uint64_t v, int bytes) {
+    for (int i = 0; i < bytes; ++i)
+      s.push_back(char((v >> (8 * i)) & 0xff));
+  };
+  std::string zip;
+  le(zip, 0x04034b50, 4);
+  le(zip, 20, 2), le(zip, 0, 2), le(zip, method, 2), le(zip, 0, 4);
+  le(zip, 0, 4), le(zip, packed, 4), le(zip, unpacked, 4);
+  le(zip, name.size(), 2), le(zip, 0, 2);
+  zip += name + data;
+  size_t dir = zip.size();
+  le(zip, 0x02014b50, 4);
+  le(zip, 20, 2), le(zip, 20, 2), le(zip, 0, 2), le(zip, method, 2);
+  le(zip, 0, 4), le(zip, 0, 4), le(zip, packed, 4), le(zip, unpacked, 4);
+  le(zip, name.size(), 2), le(zip, 0, 2), le(zip, 0, 2), le(zip, 0, 2);
+  le(zip, 0, 2), le(zip, 0, 4), le(zip, 0, 4);
+  zip += name;
+  size_t dirSize = zip.size() - dir;
+  le(zip, 0x06054b50, 4);
+  le(zip, 0, 2), le(zip, 0, 2), le(zip, 1, 2), le(zip, 1, 2);
+  le(zip, dirSize, 4), le(zip, dir, 4), le(zip, 0, 2);
+  return zip;
+}
+
+TEST_F(RuntimeNpyTest, ReadsStoredNpzMembers) {
+  std::string npy = numpyArange6();
+  writeBytes(path("a.npz"), zipOf("x.npy", npy, 0, uint32_t(npy.size()),
+                                  uint32_t(npy.size())));
+  credo_tensor t;
+  ASSERT_EQ(credo_npz_read(path("a.npz").c_str(), "x", &t), CREDO_OK)
+      << credo_last_error();
+  ASSERT_EQ(credo_tensor_numel(&t), 6);
+  credo_tensor_free(&t);
+  EXPECT_EQ(credo_npz_read(path("a.npz").c_str(), "y", &t),
+            CREDO_ERR_NOT_FOUND);
+  EXPECT_NE(std::string(credo_last_error()).find("(members: x.npy)"),
+            std::string::npos)
+      << credo_last_error();
+}
+
+// Found by the npy fuzzer: a deflated member claiming gigabytes from a few
+// bytes must not be allocated.
+TEST_F(RuntimeNpyTest, NpzRefusesImplausibleSizes) {
+  writeBytes(path("b.npz"), zipOf("x.npy", "abc", 8, 3, 0x7fffffff));
+  credo_tensor t;
+  EXPECT_EQ(credo_npz_read(path("b.npz").c_str(), "x", &t), CREDO_ERR_FORMAT);
+  EXPECT_NE(std::string(credo_last_error())
+                .find("'x.npy' claims 2147483647 bytes from 3 compressed ones"),
+            std::string::npos)
+      << credo_last_error();
+  writeBytes(path("c.npz"), zipOf("x.npy", "abc", 8, 300, 3));
+  EXPECT_EQ(credo_npz_read(path("c.npz").c_str(), "x", &t), CREDO_ERR_FORMAT);
+  EXPECT_NE(std::string(credo_last_error()).find("truncated ZIP entry"),
+            std::string::npos)
+      << credo_last_error();
+}
+
 TEST_F(RuntimeNpyTest, RoundTripEachDtypeAndRank) {
   std::vector<std::vector<int64_t>> shapes = {
       {}, {5}, {2, 3}, {2, 3, 4}, {0, 3}, {1, 1, 1, 1, 1, 1, 1, 2}};

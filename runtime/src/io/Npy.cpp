@@ -473,8 +473,12 @@ credo_status readNpz(const std::string &path, const std::string &name,
         local + 30 + le16(b + local + 26) + le16(b + local + 28);
     if (data > size || packed > size - data)
       return formatError("truncated ZIP entry '" + member + "'");
-    if (unpacked > (uint64_t(1) << 40))
-      return formatError("'" + member + "' is too large");
+    // Deflate compresses at most about 1032:1: a larger claimed size is a
+    // corrupt header, not a reason to allocate it.
+    if (unpacked > (uint64_t(1) << 40) || unpacked > packed * 1032 + 1024)
+      return formatError("'" + member + "' claims " + std::to_string(unpacked) +
+                         " bytes from " + std::to_string(packed) +
+                         " compressed ones");
     std::string npy;
     if (method == 0) {
       if (packed != unpacked)
