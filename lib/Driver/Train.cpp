@@ -229,6 +229,7 @@ private:
   int64_t batch = 0, pixels = 0, classes = 0;
   /// The samples are f32 arrays (dataset "npy"), not bytes of an image.
   bool floatSamples = false;
+  int loadIdxData();
   int loadNpyData();
   int loadCsvData();
   /// Checks the labels of `split` (1: train, 3: test) against the classes.
@@ -302,11 +303,25 @@ int Trainer::setUp() {
   return kOk;
 }
 
+/// Loads the four arrays of the data set (train and test samples and
+/// labels), then the sizes every format shares.
 int Trainer::loadData() {
-  if (config.dataset == "npy" || config.dataset == "npz")
-    return loadNpyData();
-  if (config.dataset == "csv")
-    return loadCsvData();
+  int status = config.dataset == "npy" || config.dataset == "npz"
+                   ? loadNpyData()
+               : config.dataset == "csv" ? loadCsvData()
+                                         : loadIdxData();
+  if (status)
+    return status;
+  trainN = data.list[0].shape[0];
+  testN = data.list[2].shape[0];
+  if (trainN < batch)
+    return error("the batch size exceeds the training set");
+  steps = trainN / batch;
+  return kOk;
+}
+
+/// The MNIST family's IDX files.
+int Trainer::loadIdxData() {
   std::string dir = !opts.data.empty() ? opts.data
                     : !config.datasetPath.empty()
                         ? config.datasetPath
@@ -343,11 +358,6 @@ int Trainer::loadData() {
   for (int split : {1, 3})
     if (int status = checkLabels(split, files[split]))
       return status;
-  trainN = trainX.shape[0];
-  testN = testX.shape[0];
-  if (trainN < batch)
-    return error("the batch size exceeds the training set");
-  steps = trainN / batch;
   return kOk;
 }
 
@@ -436,11 +446,6 @@ int Trainer::loadCsvData() {
       return status;
   }
   floatSamples = true;
-  trainN = data.list[0].shape[0];
-  testN = data.list[2].shape[0];
-  if (trainN < batch)
-    return error("the batch size exceeds the training set");
-  steps = trainN / batch;
   return kOk;
 }
 
@@ -500,11 +505,6 @@ int Trainer::loadNpyData() {
       return status;
   }
   floatSamples = true;
-  trainN = data.list[0].shape[0];
-  testN = data.list[2].shape[0];
-  if (trainN < batch)
-    return error("the batch size exceeds the training set");
-  steps = trainN / batch;
   return kOk;
 }
 

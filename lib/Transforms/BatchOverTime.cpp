@@ -13,6 +13,8 @@
 
 #include "credo/Transforms/Passes.h"
 
+#include "MakeOp.h"
+
 #include "Credo/IR/CredoOps.h"
 #include "mlir/IR/Builders.h"
 
@@ -25,13 +27,6 @@ using namespace mlir;
 using namespace mlir::credo;
 
 namespace {
-
-/// Creates a credo op with an inferred result type.
-template <typename Op>
-Value make(OpBuilder &b, Location loc, ValueRange operands,
-           ArrayRef<NamedAttribute> attrs = {}) {
-  return b.create<Op>(loc, operands, attrs).getResult();
-}
 
 /// Moves `dense` (reading `slice` of an outer sequence) before `loop` as one
 /// product over all steps; the body reads its step of the result.

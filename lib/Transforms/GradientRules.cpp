@@ -8,6 +8,8 @@
 
 #include "credo/Transforms/Passes.h"
 
+#include "MakeOp.h"
+
 #include "Credo/IR/CredoInterfaces.h"
 #include "Credo/IR/CredoOps.h"
 #include "mlir/Dialect/Arith/IR/Arith.h"
@@ -28,12 +30,6 @@ Value splat(OpBuilder &b, Location loc, Type type, double value) {
   return b.create<arith::ConstantOp>(
       loc,
       DenseElementsAttr::get(t, b.getFloatAttr(t.getElementType(), value)));
-}
-
-template <typename Op>
-Value make(OpBuilder &b, Location loc, ValueRange args,
-           ArrayRef<NamedAttribute> attrs = {}) {
-  return b.create<Op>(loc, args, attrs).getResult();
 }
 
 /// y = x·W + b: dx = dy·Wᵀ, dW = xᵀ·dy, db = Σ_rows dy.

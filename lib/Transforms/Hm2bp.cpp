@@ -11,6 +11,7 @@
 #include "credo/Transforms/Training.h"
 
 #include "FuncResults.h"
+#include "MakeOp.h"
 #include "NodeName.h"
 #include "TimeLoops.h"
 
@@ -38,12 +39,6 @@ struct Layer {
   LifOp lif;
   GetParamOp weight;
 };
-
-template <typename Op>
-Value make(OpBuilder &b, Location loc, ValueRange operands,
-           ArrayRef<NamedAttribute> attrs = {}) {
-  return b.create<Op>(loc, operands, attrs).getResult();
-}
 
 struct Hm2bp : public mlir::credo::impl::CredoHm2bpBase<Hm2bp> {
   void runOnOperation() override {

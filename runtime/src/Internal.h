@@ -11,6 +11,8 @@
 #include "credo/runtime.h"
 
 #include <cstdint>
+#include <exception>
+#include <new>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -23,6 +25,37 @@ credo_status fail(credo_status status, const std::string &message);
 /// Reads a whole file, plain or gzip-compressed (zlib reads both).
 credo_status readMaybeGzipped(const char *path,
                               std::vector<unsigned char> &out);
+
+/// Records a failure about `path` from a catch handler without letting a
+/// second exception escape.
+inline credo_status failNoThrow(credo_status status, const char *path,
+                                const char *what,
+                                const char *doing = nullptr) noexcept {
+  try {
+    return fail(status, std::string(path ? path : "(null)") + ": " + what +
+                            (doing ? std::string(" while ") + doing : ""));
+  } catch (...) {
+    return status;
+  }
+}
+
+/// Runs `body` (a file reader or writer behind the C API) so that no
+/// exception crosses the C boundary: running out of memory is
+/// CREDO_ERR_OUT_OF_MEMORY, anything else CREDO_ERR_IO, naming `path` and
+/// what was being done ("reading", "writing").
+template <typename Body>
+credo_status guardedFileCall(const char *path, const char *doing,
+                             Body &&body) noexcept {
+  try {
+    return body();
+  } catch (const std::bad_alloc &) {
+    return failNoThrow(CREDO_ERR_OUT_OF_MEMORY, path, "out of memory", doing);
+  } catch (const std::exception &e) {
+    return failNoThrow(CREDO_ERR_IO, path, e.what());
+  } catch (...) {
+    return failNoThrow(CREDO_ERR_IO, path, "unknown error", doing);
+  }
+}
 
 /// Records the first failure of a kernel (see credo_rt_take_status).
 void failKernel(const std::string &message,

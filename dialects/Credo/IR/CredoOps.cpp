@@ -482,12 +482,14 @@ LogicalResult SoftmaxOp::inferReturnTypes(MLIRContext *,
 // Loss ops
 //===----------------------------------------------------------------------===//
 
-/// Checks logits [N, C] (float) and labels [N] (i32 or i64) of a softmax
-/// cross-entropy and returns the logits type in `z`.
-static LogicalResult checkSceOperands(std::optional<Location> loc, StringRef op,
-                                      Value logits, Value labels,
-                                      RankedTensorType &z) {
-  if (failed(getFloatTensor(loc, op, logits, "logits", 2, z)))
+/// Checks per-class scores [N, C] (float; `what`: logits, counts) and
+/// labels [N] (i32 or i64) of a classification loss and returns the
+/// scores' type in `z`.
+static LogicalResult checkClassOperands(std::optional<Location> loc,
+                                        StringRef op, Value scores,
+                                        Value labels, RankedTensorType &z,
+                                        StringRef what = "logits") {
+  if (failed(getFloatTensor(loc, op, scores, what, 2, z)))
     return failure();
   auto t = dyn_cast<RankedTensorType>(labels.getType());
   if (!t || !t.getElementType().isSignlessInteger() ||
@@ -497,8 +499,9 @@ static LogicalResult checkSceOperands(std::optional<Location> loc, StringRef op,
               "but got "
            << labels.getType();
   if (t.getRank() != 1 || t.getDimSize(0) != z.getDimSize(0))
-    return ShapeError(loc, op) << "expects labels of shape [" << z.getDimSize(0)
-                               << "] (one per logits row), but got " << t;
+    return ShapeError(loc, op)
+           << "expects labels of shape [" << z.getDimSize(0) << "] (one per "
+           << what << " row), but got " << t;
   return success();
 }
 
@@ -506,8 +509,8 @@ LogicalResult SoftmaxCrossEntropyOp::inferReturnTypes(
     MLIRContext *, std::optional<Location> loc, Adaptor adaptor,
     SmallVectorImpl<Type> &results) {
   RankedTensorType z;
-  if (failed(checkSceOperands(loc, getOperationName(), adaptor.getLogits(),
-                              adaptor.getLabels(), z)))
+  if (failed(checkClassOperands(loc, getOperationName(), adaptor.getLogits(),
+                                adaptor.getLabels(), z)))
     return failure();
   results.push_back(RankedTensorType::get({}, z.getElementType()));
   return success();
@@ -634,8 +637,8 @@ LogicalResult SoftmaxCrossEntropyGradOp::inferReturnTypes(
     SmallVectorImpl<Type> &results) {
   StringRef op = getOperationName();
   RankedTensorType z;
-  if (failed(checkSceOperands(loc, op, adaptor.getLogits(), adaptor.getLabels(),
-                              z)) ||
+  if (failed(checkClassOperands(loc, op, adaptor.getLogits(),
+                                adaptor.getLabels(), z)) ||
       failed(checkLossGrad(loc, op, adaptor.getLossGrad(), z.getElementType())))
     return failure();
   results.push_back(z);
@@ -1265,27 +1268,13 @@ LogicalResult EinsumOp::inferReturnTypes(MLIRContext *,
   return success();
 }
 
-/// counts [B, C] and labels [B]: the type rule of count_margin_loss(_grad).
-static LogicalResult checkCountsAndLabels(std::optional<Location> loc,
-                                          StringRef op, Value counts,
-                                          Value labels, RankedTensorType &o) {
-  if (failed(getFloatTensor(loc, op, counts, "counts", 2, o)))
-    return failure();
-  auto t = dyn_cast<RankedTensorType>(labels.getType());
-  if (!t || t.getRank() != 1 || t.getDimSize(0) != o.getDimSize(0))
-    return ShapeError(loc, op)
-           << "expects labels [" << o.getDimSize(0) << "] for counts " << o
-           << ", but got " << labels.getType();
-  return success();
-}
-
 LogicalResult
 CountMarginLossOp::inferReturnTypes(MLIRContext *, std::optional<Location> loc,
                                     Adaptor adaptor,
                                     SmallVectorImpl<Type> &results) {
   RankedTensorType o;
-  if (failed(checkCountsAndLabels(loc, getOperationName(), adaptor.getCounts(),
-                                  adaptor.getLabels(), o)))
+  if (failed(checkClassOperands(loc, getOperationName(), adaptor.getCounts(),
+                                adaptor.getLabels(), o, "counts")))
     return failure();
   results.push_back(RankedTensorType::get({}, o.getElementType()));
   return success();
@@ -1304,8 +1293,8 @@ LogicalResult CountMarginLossGradOp::inferReturnTypes(
     MLIRContext *, std::optional<Location> loc, Adaptor adaptor,
     SmallVectorImpl<Type> &results) {
   RankedTensorType o;
-  if (failed(checkCountsAndLabels(loc, getOperationName(), adaptor.getCounts(),
-                                  adaptor.getLabels(), o)))
+  if (failed(checkClassOperands(loc, getOperationName(), adaptor.getCounts(),
+                                adaptor.getLabels(), o, "counts")))
     return failure();
   results.push_back(o);
   return success();

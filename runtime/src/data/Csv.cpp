@@ -49,11 +49,7 @@ bool parseLine(const char *begin, const char *end, std::vector<float> &out,
   }
 }
 
-} // namespace
-
-extern "C" credo_status credo_csv_read(const char *path, credo_tensor *out) {
-  if (!path || !out)
-    return fail(CREDO_ERR_INVALID_ARGUMENT, "null path or tensor");
+credo_status readCsv(const char *path, credo_tensor *out) {
   std::vector<unsigned char> bytes;
   if (credo_status s = readMaybeGzipped(path, bytes))
     return s;
@@ -103,4 +99,11 @@ extern "C" credo_status credo_csv_read(const char *path, credo_tensor *out) {
     return s;
   std::memcpy(out->data, values.data(), values.size() * sizeof(float));
   return CREDO_OK;
+}
+} // namespace
+
+extern "C" credo_status credo_csv_read(const char *path, credo_tensor *out) {
+  if (!path || !out)
+    return fail(CREDO_ERR_INVALID_ARGUMENT, "null path or tensor");
+  return guardedFileCall(path, "reading", [&] { return readCsv(path, out); });
 }

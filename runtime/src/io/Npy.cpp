@@ -597,72 +597,38 @@ credo_status writeNpy(const std::string &path, const credo_tensor *t) {
 
 using namespace credo::rt;
 
-namespace {
-/// Records a failure from a catch handler without letting a second exception
-/// escape.
-credo_status failNoThrow(credo_status status, const char *path,
-                         const char *what) noexcept {
-  try {
-    return fail(status, std::string(path ? path : "(null)") + ": " + what);
-  } catch (...) {
-    return status;
-  }
-}
-} // namespace
-
 extern "C" {
 
 credo_status credo_npy_read(const char *path, credo_tensor *out) {
   if (out)
     std::memset(out, 0, sizeof(*out));
-  try {
+  return guardedFileCall(path, "reading", [&] {
     if (!path || !out)
       return fail(CREDO_ERR_INVALID_ARGUMENT,
                   "credo_npy_read: null path or output tensor");
     return readNpy(path, out);
-  } catch (const std::bad_alloc &) {
-    return failNoThrow(CREDO_ERR_OUT_OF_MEMORY, path,
-                       "out of memory while reading");
-  } catch (const std::exception &e) {
-    return failNoThrow(CREDO_ERR_IO, path, e.what());
-  } catch (...) {
-    return failNoThrow(CREDO_ERR_IO, path, "unknown error while reading");
-  }
+  });
 }
 
 credo_status credo_npz_read(const char *path, const char *name,
                             credo_tensor *out) {
   if (out)
     std::memset(out, 0, sizeof(*out));
-  try {
+  return guardedFileCall(path, "reading", [&] {
     if (!path || !name || !out)
       return fail(CREDO_ERR_INVALID_ARGUMENT,
                   "credo_npz_read: null path, name or output tensor");
-    return credo::rt::readNpz(path, name, out);
-  } catch (const std::bad_alloc &) {
-    return failNoThrow(CREDO_ERR_OUT_OF_MEMORY, path,
-                       "out of memory while reading");
-  } catch (const std::exception &e) {
-    return failNoThrow(CREDO_ERR_IO, path, e.what());
-  } catch (...) {
-    return failNoThrow(CREDO_ERR_IO, path, "unknown error while reading");
-  }
+    return readNpz(path, name, out);
+  });
 }
 
 credo_status credo_npy_write(const char *path, const credo_tensor *tensor) {
-  try {
+  return guardedFileCall(path, "writing", [&] {
     if (!path || !tensor)
       return fail(CREDO_ERR_INVALID_ARGUMENT,
                   "credo_npy_write: null path or tensor");
     return writeNpy(path, tensor);
-  } catch (const std::bad_alloc &) {
-    return failNoThrow(CREDO_ERR_OUT_OF_MEMORY, path,
-                       "out of memory while writing");
-  } catch (const std::exception &e) {
-    return failNoThrow(CREDO_ERR_IO, path, e.what());
-  } catch (...) {
-    return failNoThrow(CREDO_ERR_IO, path, "unknown error while writing");
-  }
+  });
 }
 
 } // extern "C"

@@ -1137,7 +1137,7 @@ func.func @einsum_types(%d: tensor<2x3xf32>, %e: tensor<3xf64>) {
 
 func.func @count_margin_labels(%o: tensor<16x10xf32>, %t: tensor<8xi32>) {
   // expected-error @+2 {{failed to infer returned types}}
-  // expected-error @+1 {{expects labels [16] for counts 'tensor<16x10xf32>', but got 'tensor<8xi32>'}}
+  // expected-error @+1 {{expects labels of shape [16] (one per counts row), but got 'tensor<8xi32>'}}
   %l = credo.count_margin_loss %o, %t : tensor<16x10xf32>, tensor<8xi32> -> tensor<f32>
   return
 }

@@ -8,23 +8,6 @@ import struct
 import numpy as np
 
 
-def read_f32(path):
-    """Returns {name: array} for every tensor of `path` (all must be F32)."""
-    blob = open(path, "rb").read()
-    n = struct.unpack("<Q", blob[:8])[0]
-    header = json.loads(blob[8:8 + n])
-    out = {}
-    for name, info in header.items():
-        if name == "__metadata__":
-            continue
-        if info["dtype"] != "F32":
-            raise ValueError(f"{path}: {name} is {info['dtype']}, not F32")
-        a, b = info["data_offsets"]
-        out[name] = np.frombuffer(blob[8 + n + a:8 + n + b],
-                                  np.float32).reshape(info["shape"])
-    return out
-
-
 DTYPES = {"F32": np.float32, "F64": np.float64, "I32": np.int32,
           "I64": np.int64, "U8": np.uint8}
 
@@ -41,4 +24,13 @@ def read(path):
         a, b = info["data_offsets"]
         out[name] = np.frombuffer(blob[8 + n + a:8 + n + b],
                                   DTYPES[info["dtype"]]).reshape(info["shape"])
+    return out
+
+
+def read_f32(path):
+    """Returns {name: array} for every tensor of `path` (all must be F32)."""
+    out = read(path)
+    for name, a in out.items():
+        if a.dtype != np.float32:
+            raise ValueError(f"{path}: {name} is {a.dtype}, not F32")
     return out

@@ -13,6 +13,7 @@ import numpy as np
 sys.path.insert(0, os.path.dirname(__file__))
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "..", "..",
                                 "..", "Tools", "Inputs"))
+from psp_formula import psp  # noqa: E402
 from safetensors_np import read  # noqa: E402
 
 B, T = 16, 30
@@ -43,27 +44,6 @@ def lif(cur, p):  # cur [T, B, N] -> spikes [T, B, N]
     return out
 
 
-def psp(post, pre, p):  # the HM2-BP formula, pair by pair
-    tm, ts, tr = p["tau_m"], p["tau_s"], p["t_ref"]
-    eps = lambda u: (np.exp(-u / tm) - np.exp(-u / ts)) / (1 - ts / tm)
-    e = np.zeros((B, post.shape[2], pre.shape[2]))
-    for b in range(B):
-        for i in range(post.shape[2]):
-            ps = np.nonzero(post[:, b, i])[0]
-            for j in range(pre.shape[2]):
-                qs = np.nonzero(pre[:, b, j])[0]
-                if len(ps) == 0:
-                    e[b, i, j] = 0.1 if len(qs) else 0.0
-                    continue
-                for f, q_p in enumerate(ps):
-                    s = q_p if f == 0 else q_p - (ps[f - 1] + tr)
-                    for q in qs:
-                        t = q_p - (q + tr)
-                        if t > 0:
-                            e[b, i, j] += np.exp(-max(t - s, 0) / ts) * eps(min(s, t))
-    return e
-
-
 def safe_div(a, b):
     return np.where(b == 0, 0.0, a / np.where(b == 0, 1, b))
 
@@ -76,7 +56,8 @@ h = lif(x @ W1, HID)
 o_tr = lif(h @ W2, OUT)
 o, oh = o_tr.sum(0), h.sum(0)
 assert 0 < o.mean() and (o > 0).mean() > 0.5 and (oh > 0).mean() > 0.5, "inactive net"
-e2, e1 = psp(o_tr, h, OUT), psp(h, x, HID)
+e2 = psp(o_tr, h, OUT["tau_m"], OUT["tau_s"], OUT["t_ref"])
+e1 = psp(h, x, HID["tau_m"], HID["tau_s"], HID["t_ref"])
 target = np.where(np.arange(3)[None] == y[:, None], HIGH, LOW)
 d = o - target
 d = np.where(np.abs(d) > MARGIN, d, 0)

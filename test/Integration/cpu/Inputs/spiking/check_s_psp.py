@@ -8,6 +8,9 @@ import sys
 
 import numpy as np
 
+sys.path.insert(0, os.path.dirname(__file__))
+from psp_formula import psp  # noqa: E402
+
 T, B, N, M = 40, 3, 5, 7
 
 
@@ -20,28 +23,6 @@ def trains(rng, n, rate, t_ref):
                 if t - last > t_ref and rng.rand() < rate:
                     s[t, b, i], last = 1, t
     return s
-
-
-def formula(post, pre, tau_m, tau_s, t_ref):
-    eps = lambda u: (np.exp(-u / tau_m) - np.exp(-u / tau_s)) / (1 - tau_s / tau_m)
-    e = np.zeros((B, post.shape[2], pre.shape[2]))
-    for b in range(B):
-        for i in range(post.shape[2]):
-            ps = np.nonzero(post[:, b, i])[0]
-            for j in range(pre.shape[2]):
-                qs = np.nonzero(pre[:, b, j])[0]
-                if len(ps) == 0:
-                    e[b, i, j] = 0.1 if len(qs) else 0.0
-                    continue
-                total = 0.0
-                for f, p in enumerate(ps):
-                    s = p if f == 0 else p - (ps[f - 1] + t_ref)
-                    for q in qs:
-                        t = p - (q + t_ref)
-                        if t > 0:
-                            total += np.exp(-max(t - s, 0) / tau_s) * eps(min(s, t))
-                e[b, i, j] = total
-    return e
 
 
 if sys.argv[1] == "make":
@@ -58,7 +39,7 @@ if sys.argv[1] == "make":
 post = np.load(os.path.join(sys.argv[2], "post.npy"))
 pre = np.load(os.path.join(sys.argv[2], "pre.npy"))
 for name, tau_m, tau_s, t_ref in (("e", 6, 2, 2), ("e0", 8, 3, 0)):
-    want = formula(post, pre, tau_m, tau_s, t_ref)
+    want = psp(post, pre, tau_m, tau_s, t_ref)
     got = np.load(os.path.join(sys.argv[3], name + ".npy"))
     err = np.abs(got - want).max()
     assert got.shape == want.shape and err < 1e-12, (name, err)
