@@ -226,12 +226,17 @@ private:
   TrainingContract config; ///< the training section, with overrides
   std::optional<ModelInfo> info, stepInfo;
   int imageInput = -1, labelInput = -1, logitsOutput = -1;
+  /// Without a label input the model is measured by its loss output
+  /// (`lossOutput`) on the test set, not by accuracy.
+  bool labelled = true;
+  int lossOutput = -1;
   int64_t batch = 0, pixels = 0, classes = 0;
   /// The samples are f32 arrays (dataset "npy"), not bytes of an image.
   bool floatSamples = false;
   int loadIdxData();
   int loadNpyData();
   int loadCsvData();
+  int loadGaussianData();
   /// Checks the labels of `split` (1: train, 3: test) against the classes.
   int checkLabels(int split, const std::string &file);
   Tensors data; ///< train images, train labels, test images, test labels
@@ -274,7 +279,9 @@ int Trainer::setUp() {
   if (failed(forward))
     return kUserError;
   info = *forward;
-  // One sample input [batch, …] (f32) and one label input [batch].
+  // One sample input [batch, …] (f32) and, for classification, one label
+  // input [batch].
+  bool other = false;
   for (size_t i = 0; i < info->inputs.size(); ++i) {
     const TensorInfo &t = info->inputs[i];
     if (t.dtype == "f32" && t.shape.size() >= 2 && imageInput < 0)
@@ -282,11 +289,30 @@ int Trainer::setUp() {
     else if ((t.dtype == "i32") && t.shape.size() == 1 && labelInput < 0)
       labelInput = static_cast<int>(i);
     else
-      imageInput = labelInput = -2;
+      other = true;
   }
-  if (imageInput < 0 || labelInput < 0 || info->inputs.size() != 2)
-    return error("train needs a model with two inputs: samples f32 [batch, "
-                 "…] (images, sequences) and labels i32 [batch]");
+  if (other || imageInput < 0)
+    return error("train needs a model whose inputs are samples f32 [batch, "
+                 "…] (images, sequences) and, for classification, labels "
+                 "i32 [batch]");
+  labelled = labelInput >= 0;
+  if (!labelled) {
+    for (size_t i = 0; i < info->outputs.size(); ++i)
+      if (info->outputs[i].name == config.loss &&
+          info->outputs[i].shape.empty())
+        lossOutput = static_cast<int>(i);
+    if (lossOutput < 0)
+      return error("a model without labels is measured by its loss on the "
+                   "test set: list the loss node '" +
+                   config.loss + "' among the outputs");
+    batch = info->inputs[imageInput].shape[0];
+    pixels = 1;
+    for (size_t d = 1; d < info->inputs[imageInput].shape.size(); ++d)
+      pixels *= info->inputs[imageInput].shape[d];
+    for (const TensorInfo &p : info->params)
+      weights.insert(p.name);
+    return kOk;
+  }
   batch = info->inputs[imageInput].shape[0];
   pixels = 1;
   for (size_t d = 1; d < info->inputs[imageInput].shape.size(); ++d)
@@ -308,14 +334,19 @@ int Trainer::setUp() {
 int Trainer::loadData() {
   int status = config.dataset == "npy" || config.dataset == "npz"
                    ? loadNpyData()
-               : config.dataset == "csv" ? loadCsvData()
-                                         : loadIdxData();
+               : config.dataset == "csv"      ? loadCsvData()
+               : config.dataset == "gaussian" ? loadGaussianData()
+                                              : loadIdxData();
   if (status)
     return status;
   trainN = data.list[0].shape[0];
   testN = data.list[2].shape[0];
   if (trainN < batch)
     return error("the batch size exceeds the training set");
+  if (!labelled && testN < batch)
+    return error("the test set has fewer samples than a batch (" +
+                 std::to_string(testN) + " < " + std::to_string(batch) +
+                 "); a model without labels is evaluated on full batches");
   steps = trainN / batch;
   return kOk;
 }
@@ -362,6 +393,8 @@ int Trainer::loadIdxData() {
 }
 
 int Trainer::checkLabels(int split, const std::string &file) {
+  if (!labelled)
+    return kOk; // the labels of the data set are not used
   const credo_tensor &labels = data.list[split];
   const auto *y = static_cast<const int32_t *>(labels.data);
   for (int64_t i = 0; i < labels.shape[0]; ++i)
@@ -451,6 +484,34 @@ int Trainer::loadCsvData() {
 
 /// dataset "npy": samples f32 [N, …] whose per-sample shape is the
 /// input's, labels i32 or i64 [N] (converted to i32).
+/// dataset "gaussian": samples of the input's shape from N(0, 1), drawn by
+/// a generator seeded with the dataset's seed (train set first), no labels.
+int Trainer::loadGaussianData() {
+  if (labelled)
+    return error("dataset 'gaussian' has no labels, but the model has a "
+                 "label input");
+  if (config.trainSamples < 1 || config.testSamples < 1)
+    return error("dataset 'gaussian' needs train_samples and test_samples");
+  data.list.resize(4);
+  const TensorInfo &input = info->inputs[imageInput];
+  std::mt19937_64 rng(config.dataSeed);
+  std::normal_distribution<float> normal;
+  for (int i : {0, 2}) {
+    std::vector<int64_t> shape = input.shape;
+    shape[0] = i == 0 ? config.trainSamples : config.testSamples;
+    credo_tensor t{};
+    if (credo_tensor_alloc(&t, CREDO_F32, int32_t(shape.size()),
+                           shape.data()) != CREDO_OK)
+      return runtimeError("cannot allocate the data set");
+    data.list[i] = t;
+    auto *x = static_cast<float *>(t.data);
+    for (int64_t j = 0; j < credo_tensor_numel(&t); ++j)
+      x[j] = normal(rng);
+  }
+  floatSamples = true;
+  return kOk;
+}
+
 int Trainer::loadNpyData() {
   std::string dir = !opts.data.empty() ? opts.data : config.datasetPath;
   data.list.resize(4);
@@ -458,7 +519,12 @@ int Trainer::loadNpyData() {
   const std::string *arrays[] = {&config.trainX, &config.trainLabels,
                                  &config.testX, &config.testLabels};
   const bool npz = config.dataset == "npz";
+  if (labelled && config.trainLabels.empty())
+    return error("the model has a label input, but the dataset names no "
+                 "labels (\"train_labels\", \"test_labels\")");
   for (int i = 0; i < 4; ++i) {
+    if (i % 2 == 1 && config.trainLabels.empty())
+      continue; // samples only, for a model without labels
     llvm::SmallString<256> path(dir);
     llvm::sys::path::append(path, npz ? config.dataFile : *arrays[i]);
     std::string file(path);
@@ -670,16 +736,20 @@ void Trainer::gather(const std::vector<int64_t> &order, int64_t first,
                      const credo_tensor &xs, const credo_tensor &ys,
                      int64_t count) {
   auto *bx = static_cast<float *>(io.list[0].data);
-  auto *by = static_cast<int32_t *>(io.list[1].data);
+  int32_t unused = 0;
+  // Without labels (a data set of samples alone) every row reads a dummy.
+  auto *by =
+      labelled && ys.data ? static_cast<int32_t *>(io.list[1].data) : nullptr;
   const auto *x = static_cast<const uint8_t *>(xs.data);
   const auto *y = static_cast<const int32_t *>(ys.data);
+  auto label = [&](int64_t r) -> int32_t & { return by ? by[r] : unused; };
   for (int64_t r = 0; r < batch; ++r) {
     if (r < count && floatSamples) {
       int64_t s = order.empty() ? first + r : order[first + r];
       std::memcpy(bx + r * pixels,
                   static_cast<const float *>(xs.data) + s * pixels,
                   size_t(pixels) * sizeof(float));
-      by[r] = y[s];
+      label(r) = by ? y[s] : 0;
     } else if (r < count) {
       int64_t s = order.empty() ? first + r : order[first + r];
       if (r + 1 < count) { // the next sample's bytes, while this one converts
@@ -692,10 +762,10 @@ void Trainer::gather(const std::vector<int64_t> &order, int64_t first,
       float *to = bx + r * pixels;
       for (int64_t i = 0; i < pixels; ++i)
         to[i] = float(from[i]) / 255.0f;
-      by[r] = y[s];
+      label(r) = by ? y[s] : 0;
     } else { // padding rows of a last, partial evaluation batch
       std::memset(bx + r * pixels, 0, pixels * sizeof(float));
-      by[r] = 0;
+      label(r) = 0;
     }
   }
 }
@@ -706,16 +776,26 @@ std::optional<std::pair<double, double>> Trainer::evaluate(bool train) {
   const int64_t total = train ? trainN : testN;
   int64_t correct = 0;
   double lossSum = 0;
-  for (int64_t s = 0; s < total; s += batch) {
+  // Without labels: the mean of the loss output over the full batches.
+  const int64_t evaluated = labelled ? total : total / batch * batch;
+  for (int64_t s = 0; s < evaluated; s += batch) {
     int64_t count = std::min(batch, total - s);
     gather({}, s, testX, testY, count);
     std::vector<void *> args = paramPointers();
     args.push_back(io.list[0].data);
-    args.push_back(io.list[1].data);
+    if (labelled)
+      args.push_back(io.list[1].data);
     for (credo_tensor &t : forwardOutputs.list)
       args.push_back(t.data);
     if (jit->call("forward", args) != CREDO_OK)
       return std::nullopt;
+    if (!labelled) {
+      const credo_tensor &l = forwardOutputs.list[lossOutput];
+      lossSum += double(count) * (l.dtype == CREDO_F64
+                                      ? *static_cast<const double *>(l.data)
+                                      : *static_cast<const float *>(l.data));
+      continue;
+    }
     const auto *logits =
         static_cast<const float *>(forwardOutputs.list[logitsOutput].data);
     const auto *labels = static_cast<const int32_t *>(testY.data);
@@ -731,6 +811,8 @@ std::optional<std::pair<double, double>> Trainer::evaluate(bool train) {
       lossSum += std::log(sum) + double(*best) - double(row[labels[s + r]]);
     }
   }
+  if (!labelled)
+    return std::make_pair(double(NAN), lossSum / double(evaluated));
   return std::make_pair(100.0 * double(correct) / double(total),
                         lossSum / double(total));
 }
@@ -817,7 +899,8 @@ int Trainer::trainEpoch(int64_t epoch, int64_t firstStep, double lossSum) {
     *lrBuf = static_cast<float>(lr);
     std::vector<void *> args = paramPointers();
     for (int i = 0; i < 4; ++i)
-      args.push_back(io.list[i].data);
+      if (i != 1 || labelled)
+        args.push_back(io.list[i].data);
     for (size_t i = 0; i < info->params.size(); ++i)
       args.push_back(credo_model_next_param_data(m.model, i));
     for (Counter &c : counters)
@@ -917,12 +1000,33 @@ int Trainer::finishEpoch(int64_t epoch, double lossSum, double seconds,
   double trainLoss = lossSum / double(steps);
   double rate = double(steps * batch) / seconds;
   llvm::outs() << "epoch " << epoch + 1 << "/" << config.epochs
-               << ": train loss " << llvm::format("%.4f", trainLoss)
-               << ", test accuracy " << llvm::format("%.2f", *accuracy)
-               << " %, " << formatCount(rate) << " samples/s ("
+               << ": train loss " << llvm::format("%.4f", trainLoss);
+  if (labelled)
+    llvm::outs() << ", test accuracy " << llvm::format("%.2f", *accuracy)
+                 << " %";
+  else
+    llvm::outs() << ", test loss " << llvm::format("%.6g", test->second);
+  llvm::outs() << ", " << formatCount(rate) << " samples/s ("
                << llvm::format("%.1f", seconds) << " s)\n";
   llvm::outs().flush();
-  if (metrics && csv) {
+  if (!labelled && metrics && csv) {
+    if (csvHeader)
+      *metrics << "epoch,train_loss,test_loss,lr,samples_per_s,seconds\n";
+    csvHeader = false;
+    *metrics << epoch + 1 << "," << llvm::format("%.6f", trainLoss) << ","
+             << llvm::format("%.8g", test->second) << ","
+             << llvm::format("%.6g", lr) << "," << llvm::format("%.1f", rate)
+             << "," << llvm::format("%.3f", seconds) << "\n";
+    metrics->flush();
+  } else if (!labelled && metrics) {
+    *metrics << "{\"epoch\": " << epoch + 1
+             << ", \"train_loss\": " << llvm::format("%.6f", trainLoss)
+             << ", \"test_loss\": " << llvm::format("%.8g", test->second)
+             << ", \"lr\": " << llvm::format("%.6g", lr)
+             << ", \"samples_per_s\": " << llvm::format("%.1f", rate)
+             << ", \"seconds\": " << llvm::format("%.3f", seconds) << "}\n";
+    metrics->flush();
+  } else if (metrics && csv) {
     if (csvHeader)
       *metrics << "epoch,train_loss,test_accuracy,lr,samples_per_s,seconds"
                << activationsCsvHeader << "\n";
@@ -983,7 +1087,7 @@ int Trainer::run() {
   tty = ::isatty(STDOUT_FILENO);
   llvm::outs() << "credoc: training '" << info->name << "' on "
                << config.dataset << " (" << trainN << " train, " << testN
-               << " test images), batch " << batch << ", " << config.epochs
+               << " test samples), batch " << batch << ", " << config.epochs
                << " epochs, " << steps << " steps per epoch\n";
   llvm::outs().flush();
   interrupted = 0;

@@ -67,9 +67,10 @@ struct AttrSpec {
 
 /// How the importer completes a node beyond its JSON inputs.
 enum class NodeRole {
-  Plain,  ///< operands are the JSON inputs
-  Neuron, ///< state operands carried by the enclosing time loop follow
-  Random, ///< the model's generator and the loop step follow
+  Plain,   ///< operands are the JSON inputs
+  Neuron,  ///< state operands carried by the enclosing time loop follow
+  Random,  ///< the model's generator and the loop step follow
+  Sampler, ///< missing values (ones), then the model's generator follow
 };
 
 /// One JSON op: its credo op, the operand names in order, and attributes.
@@ -195,6 +196,17 @@ const std::vector<OpSpec> &opTable() {
        8,
        "operands",
        {{"spec", AttrKind::String, true}}},
+      {"sparse_hyper",
+       "credo.sparse_hyper",
+       3,
+       4,
+       "input, means, spreads[, values]",
+       {{"units", AttrKind::Int, true},
+        {"global", AttrKind::Int, false},
+        {"local", AttrKind::Int, false},
+        {"region", AttrKind::Int, false},
+        {"sigma_scale", AttrKind::Float, false}},
+       NodeRole::Sampler},
       {"exp_filter",
        "credo.exp_filter",
        1,
@@ -381,6 +393,7 @@ private:
   std::vector<BlockArgument> addNeuronState(size_t index,
                                             OperationState &state);
   void addRandomOperands(size_t index, OperationState &state);
+  void addSamplerOperands(size_t index, OperationState &state);
   /// The model's random-number generator (declared on first use).
   Value generator();
   NamedAttribute nodeAttribute(const AttrSpec &spec, const json &v,
@@ -1451,6 +1464,8 @@ void Importer::emitNode(size_t index) {
     carried = addNeuronState(index, state);
   else if (n.spec->role == NodeRole::Random)
     addRandomOperands(index, state);
+  else if (n.spec->role == NodeRole::Sampler)
+    addSamplerOperands(index, state);
   auto *infer = info->getInterface<InferTypeOpInterface>();
   SmallVector<Type> results;
   if (failed(infer->inferReturnTypes(
@@ -1537,6 +1552,29 @@ void Importer::addRandomOperands(size_t index, OperationState &state) {
   if (n.parent >= 0)
     state.addOperands(loops[size_t(n.parent)].step);
   // The node's own stream of random numbers: its position in the file.
+  state.attributes.set("stream", builder.getI64IntegerAttr(int64_t(index) + 1));
+}
+
+void Importer::addSamplerOperands(size_t index, OperationState &state) {
+  // Without values, every tuple has the value 1 (a constant, not trained).
+  if (state.operands.size() == 3) {
+    auto means = dyn_cast<RankedTensorType>(state.operands[1].getType());
+    auto input = dyn_cast<RankedTensorType>(state.operands[0].getType());
+    if (means && input && means.getRank() >= 1) {
+      auto type =
+          RankedTensorType::get({means.getDimSize(0)}, input.getElementType());
+      state.addOperands(
+          builder
+              .create<arith::ConstantOp>(
+                  state.location,
+                  DenseElementsAttr::get(
+                      type, builder.getFloatAttr(type.getElementType(), 1.0)))
+              .getResult());
+    } else {
+      state.addOperands(state.operands[1]); // inference reports the types
+    }
+  }
+  state.addOperands(generator());
   state.attributes.set("stream", builder.getI64IntegerAttr(int64_t(index) + 1));
 }
 
@@ -1805,20 +1843,41 @@ DictionaryAttr Importer::parseDataset(const json &d, const std::string &dPtr) {
     checkKeys(d, dPtr,
               {"name", "path", "file", "label_column", "scale", "test_fraction",
                "split_seed"});
+  else if (dn == "gaussian")
+    checkKeys(d, dPtr, {"name", "train_samples", "test_samples", "seed"});
   else
     checkKeys(d, dPtr, {"name", "path"});
   if (dn != "fashion-mnist" && dn != "mnist" && dn != "npy" && dn != "npz" &&
-      dn != "csv")
+      dn != "csv" && dn != "gaussian")
     fail(JsonDocument::child(dPtr, "name"),
          "unknown dataset '" + quoteForMessage(dn) +
-             "' (expected fashion-mnist, mnist, npy, npz or csv)");
+             "' (expected fashion-mnist, mnist, npy, npz, csv or gaussian)");
   SmallVector<NamedAttribute> dAttrs;
   dAttrs.push_back(builder.getNamedAttr("name", builder.getStringAttr(dn)));
-  if (dn == "npy" || dn == "npz")
+  if (dn == "npy" || dn == "npz") {
+    // Samples are required; labels come both or neither (a model without
+    // a label input trains on samples alone).
+    if (d.contains(kArrays[1]) != d.contains(kArrays[3]))
+      fail(dPtr, std::string("give both '") + kArrays[1] + "' and '" +
+                     kArrays[3] + "', or neither (for a model without labels)");
     for (const char *key : kArrays)
-      dAttrs.push_back(builder.getNamedAttr(
-          key, builder.getStringAttr(getString(
-                   member(d, dPtr, key), JsonDocument::child(dPtr, key)))));
+      if (key == kArrays[0] || key == kArrays[2] || d.contains(key))
+        dAttrs.push_back(builder.getNamedAttr(
+            key, builder.getStringAttr(getString(
+                     member(d, dPtr, key), JsonDocument::child(dPtr, key)))));
+  }
+  if (dn == "gaussian")
+    for (const char *key : {"train_samples", "test_samples", "seed"}) {
+      if (!d.contains(key) && std::string(key) == "seed")
+        continue;
+      std::string p = JsonDocument::child(dPtr, key);
+      int64_t v = getInt(member(d, dPtr, key), p);
+      if (v < (std::string(key) == "seed" ? 0 : 1) || v > kMaxElements)
+        fail(p, std::string(key) + " must be " +
+                    (std::string(key) == "seed" ? "non-negative"
+                                                : "a positive count"));
+      dAttrs.push_back(builder.getNamedAttr(key, builder.getI64IntegerAttr(v)));
+    }
   if (dn == "csv" || dn == "npz") {
     dAttrs.push_back(builder.getNamedAttr(
         "file",

@@ -77,9 +77,12 @@ void propagateActivity(ArrayRef<Operation *> ops,
     if (auto loop = dyn_cast<TimeLoopOp>(op); loop && !isActive)
       isActive = llvm::any_of(capturedValues(loop),
                               [&](Value v) { return active.contains(v); });
+    // Only float results carry gradients: integer results (sampled
+    // indices, counters) are constants to differentiation.
     if (isActive)
       for (Value r : op->getResults())
-        active.insert(r);
+        if (isFloatTensor(r))
+          active.insert(r);
   }
 }
 
@@ -425,6 +428,7 @@ struct Autodiff : public mlir::credo::impl::CredoAutodiffBase<Autodiff> {
     builder.setInsertionPointAfter(forward);
     auto grads = cast<func::FuncOp>(builder.clone(*forward));
     grads.setName("gradients");
+    expandTrainingForms(grads);
     Block &body = grads.getBody().front();
     // The loss: a result of @forward of that name, else the op whose
     // location names the node.

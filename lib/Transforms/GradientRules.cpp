@@ -323,6 +323,147 @@ struct LifRule
   }
 };
 
+/// einsum: the gradient of operand i is the einsum of the result gradient
+/// with the other operands into operand i's letters. A letter only operand
+/// i has (summed away alone) would need a broadcast: the rule refuses it.
+LogicalResult einsumRule(EinsumOp op, OpBuilder &b, Value g,
+                         ArrayRef<bool> need, Grads &out) {
+  FailureOr<SmallVector<std::string>> parts = EinsumOp::parseSpec(op.getSpec());
+  if (failed(parts))
+    return op.emitError() << "malformed spec";
+  size_t n = op.getInputs().size();
+  out.assign(n, nullptr);
+  for (size_t i = 0; i < n; ++i) {
+    if (!need[i])
+      continue;
+    std::string spec = parts->back();
+    SmallVector<Value> operands = {g};
+    std::string others = parts->back();
+    for (size_t j = 0; j < n; ++j)
+      if (j != i) {
+        spec += "," + (*parts)[j];
+        others += (*parts)[j];
+        operands.push_back(op.getInputs()[j]);
+      }
+    for (char c : (*parts)[i])
+      if (others.find(c) == std::string::npos)
+        return op.emitError()
+               << "cannot differentiate operand " << i << " of \""
+               << op.getSpec() << "\": its letter '" << c
+               << "' is summed away in no other operand or the result";
+    spec += "->" + (*parts)[i];
+    out[i] = make<EinsumOp>(b, op.getLoc(), operands,
+                            {b.getNamedAttr("spec", b.getStringAttr(spec))});
+  }
+  return success();
+}
+
+/// gather and scatter_add are each other's adjoints.
+LogicalResult gatherRule(GatherOp op, OpBuilder &b, Value g,
+                         ArrayRef<bool> need, Grads &out) {
+  out.assign(2, nullptr);
+  if (need[0]) {
+    int64_t n = cast<RankedTensorType>(op.getInput().getType()).getDimSize(1);
+    out[0] =
+        make<ScatterAddOp>(b, op.getLoc(), {g, op.getIndices()},
+                           {b.getNamedAttr("column", op.getColumnAttr()),
+                            b.getNamedAttr("size", b.getI64IntegerAttr(n))});
+  }
+  return success();
+}
+
+LogicalResult scatterAddRule(ScatterAddOp op, OpBuilder &b, Value g,
+                             ArrayRef<bool> need, Grads &out) {
+  out.assign(2, nullptr);
+  if (need[0])
+    out[0] = make<GatherOp>(b, op.getLoc(), {g, op.getIndices()},
+                            {b.getNamedAttr("column", op.getColumnAttr())});
+  return success();
+}
+
+/// y[b, o_s] += w_s x[b, i_s]: ∂x is the contraction with the columns
+/// swapped, ∂w_s = Σ_b ∂y[b, o_s] x[b, i_s].
+LogicalResult sparseContractRule(SparseContractOp op, OpBuilder &b, Value g,
+                                 ArrayRef<bool> need, Grads &out) {
+  Location loc = op.getLoc();
+  out.assign(3, nullptr);
+  ArrayRef<int64_t> columns = op.getColumns();
+  if (need[1]) {
+    auto column = [&](int64_t c) {
+      return b.getNamedAttr("column", b.getI64IntegerAttr(c));
+    };
+    Value gy =
+        make<GatherOp>(b, loc, {g, op.getIndices()}, {column(columns[0])});
+    Value gx = make<GatherOp>(b, loc, {op.getInput(), op.getIndices()},
+                              {column(columns[1])});
+    std::string tuple;
+    int64_t rank = cast<RankedTensorType>(op.getWeights().getType()).getRank();
+    for (int64_t i = 0; i < rank; ++i)
+      tuple += char('c' + i);
+    out[1] = make<EinsumOp>(
+        b, loc, {gy, gx},
+        {b.getNamedAttr("spec", b.getStringAttr("b" + tuple + ",b" + tuple +
+                                                "->" + tuple))});
+  }
+  if (need[2]) {
+    int64_t n = cast<RankedTensorType>(op.getInput().getType()).getDimSize(1);
+    out[2] = make<SparseContractOp>(
+        b, loc, {op.getIndices(), op.getWeights(), g},
+        {b.getNamedAttr("size", b.getI64IntegerAttr(n)),
+         b.getNamedAttr("columns",
+                        b.getDenseI64ArrayAttr({columns[1], columns[0]}))});
+  }
+  return success();
+}
+
+/// gaussian_density: gradients of μ and σ² (credo.gaussian_density_grad);
+/// the points are constants and the mask has none.
+LogicalResult gaussianDensityRule(GaussianDensityOp op, OpBuilder &b, Value g,
+                                  ArrayRef<bool> need, Grads &out) {
+  out.assign(4, nullptr);
+  if (need[3])
+    return op.emitError() << "its mask gets no gradient; compute the mask "
+                             "with credo.index_dedup or put it under "
+                             "credo.stop_gradient";
+  if (!need[1] && !need[2])
+    return success();
+  auto grad = b.create<GaussianDensityGradOp>(
+      op.getLoc(),
+      ValueRange{g, op.getIndices(), op.getMu(), op.getSigma2(), op.getMask()});
+  if (need[1])
+    out[1] = grad.getGradMu();
+  if (need[2])
+    out[2] = grad.getGradSigma2();
+  return success();
+}
+
+/// hyper_params: credo.hyper_params_grad from both results' gradients
+/// (zeros where none arrives).
+struct HyperParamsRule
+    : public DifferentiableOpInterface::ExternalModel<HyperParamsRule,
+                                                      HyperParamsOp> {
+  LogicalResult buildGradients(Operation *operation, OpBuilder &b,
+                               ArrayRef<Value> resultGrads,
+                               ArrayRef<bool> needed, Grads &grads) const {
+    auto op = cast<HyperParamsOp>(operation);
+    Location loc = op.getLoc();
+    SmallVector<Value> operands;
+    for (auto [r, g] : llvm::zip(op.getResults(), resultGrads))
+      operands.push_back(g ? g : splat(b, loc, r.getType(), 0.0));
+    operands.append({op.getMeans(), op.getSpreads()});
+    auto grad = b.create<HyperParamsGradOp>(
+        loc, ValueRange(operands),
+        ArrayRef<NamedAttribute>{
+            b.getNamedAttr("size", op.getSizeAttr()),
+            b.getNamedAttr("sigma_scale", op.getSigmaScaleAttr())});
+    grads.assign(2, nullptr);
+    for (unsigned i = 0; i < 2; ++i)
+      if (needed[i])
+        grads[i] = grad.getResult(i);
+    return success();
+  }
+};
+
 /// Binds the rule function of a single-result op to it as its
 /// DifferentiableOpInterface.
 template <typename Op, LogicalResult (*Rule)(Op, OpBuilder &, Value,
@@ -375,6 +516,15 @@ void mlir::credo::registerGradientRules(DialectRegistry &registry) {
     SpikeCountOp::attachInterface<RuleModel<SpikeCountOp, spikeCountRule>>(
         *ctx);
     LifOp::attachInterface<LifRule>(*ctx);
+    EinsumOp::attachInterface<RuleModel<EinsumOp, einsumRule>>(*ctx);
+    GatherOp::attachInterface<RuleModel<GatherOp, gatherRule>>(*ctx);
+    ScatterAddOp::attachInterface<RuleModel<ScatterAddOp, scatterAddRule>>(
+        *ctx);
+    SparseContractOp::attachInterface<
+        RuleModel<SparseContractOp, sparseContractRule>>(*ctx);
+    GaussianDensityOp::attachInterface<
+        RuleModel<GaussianDensityOp, gaussianDensityRule>>(*ctx);
+    HyperParamsOp::attachInterface<HyperParamsRule>(*ctx);
     ExpFilterOp::attachInterface<RuleModel<ExpFilterOp, expFilterRule>>(*ctx);
   });
 }

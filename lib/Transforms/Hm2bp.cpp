@@ -64,6 +64,7 @@ struct Hm2bp : public mlir::credo::impl::CredoHm2bpBase<Hm2bp> {
     builder.setInsertionPointAfter(forward);
     auto step = cast<func::FuncOp>(builder.clone(*forward));
     step.setName("train_step");
+    expandTrainingForms(step);
     if (failed(build(module, step, **contract))) {
       step.erase();
       return signalPassFailure();

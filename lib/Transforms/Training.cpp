@@ -107,6 +107,11 @@ TrainingContract::read(ModuleOp module) {
     int64_t splitSeed = 0;
     integer(d, "split_seed", splitSeed);
     c.splitSeed = uint64_t(splitSeed);
+    integer(d, "train_samples", c.trainSamples);
+    integer(d, "test_samples", c.testSamples);
+    int64_t dataSeed = 0;
+    integer(d, "seed", dataSeed);
+    c.dataSeed = uint64_t(dataSeed);
   }
   if (!ok)
     return failure();

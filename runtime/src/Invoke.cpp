@@ -104,6 +104,16 @@ void credo_rt_check_labels(int64_t firstBad, int64_t value, int64_t count,
                CREDO_ERR_INVALID_ARGUMENT);
 }
 
+void credo_rt_check_indices(int64_t firstBad, int64_t value, int64_t count,
+                            int64_t column, int64_t limit) {
+  if (firstBad >= 0 && firstBad < count)
+    failKernel("index tuple " + std::to_string(firstBad) + " of " +
+                   std::to_string(count) + " has component " +
+                   std::to_string(column) + " = " + std::to_string(value) +
+                   ", outside [0, " + std::to_string(limit) + ")",
+               CREDO_ERR_INVALID_ARGUMENT);
+}
+
 credo_status credo_rt_null_argument(const char *entry, const char *what) {
   return fail(CREDO_ERR_INVALID_ARGUMENT, std::string(entry ? entry : "?") +
                                               ": " + (what ? what : "?") +

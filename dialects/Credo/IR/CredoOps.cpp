@@ -8,6 +8,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "Credo/IR/CredoOps.h"
+#include "Credo/IR/ShapeRules.h"
 
 #include "mlir/IR/Builders.h"
 #include "mlir/IR/Matchers.h"
@@ -20,79 +21,9 @@
 
 using namespace mlir;
 using namespace mlir::credo;
+using namespace mlir::credo::detail;
 
 namespace {
-/// Emits an error at the op's location, prefixed with the op name like
-/// `emitOpError`, when a location is given (inference without a location
-/// stays silent); converts to failure().
-class ShapeError {
-public:
-  ShapeError(std::optional<Location> loc, StringRef opName) {
-    if (loc) {
-      diag.emplace(emitError(*loc));
-      *diag << "'" << opName << "' op ";
-    }
-  }
-  template <typename T> ShapeError &operator<<(const T &value) {
-    if (diag)
-      *diag << value;
-    return *this;
-  }
-  operator LogicalResult() { return failure(); }
-
-private:
-  std::optional<InFlightDiagnostic> diag;
-};
-
-/// Formats a shape as `[a, b, c]`.
-std::string shapeStr(ArrayRef<int64_t> dims) {
-  std::string s;
-  llvm::raw_string_ostream os(s);
-  os << "[";
-  llvm::interleaveComma(dims, os);
-  os << "]";
-  return s;
-}
-
-/// Checks that `type` is a statically shaped float tensor type of rank
-/// `rank` (any rank if negative); on success stores it in `out`.
-LogicalResult getFloatTensorType(std::optional<Location> loc, StringRef opName,
-                                 Type anyType, StringRef what, int64_t rank,
-                                 RankedTensorType &out) {
-  auto type = dyn_cast<RankedTensorType>(anyType);
-  if (!type || !isa<Float32Type, Float64Type>(type.getElementType()))
-    return ShapeError(loc, opName)
-           << "expects " << what << " to be a tensor of f32 or f64, but got "
-           << anyType;
-  if (!type.hasStaticShape())
-    return ShapeError(loc, opName)
-           << "expects " << what << " to have a static shape, but got " << type;
-  if (rank >= 0 && type.getRank() != rank)
-    return ShapeError(loc, opName)
-           << "expects " << what << " of rank " << rank << ", but got rank "
-           << type.getRank() << " (" << type << ")";
-  out = type;
-  return success();
-}
-
-/// getFloatTensorType of a value's type.
-LogicalResult getFloatTensor(std::optional<Location> loc, StringRef opName,
-                             Value value, StringRef what, int64_t rank,
-                             RankedTensorType &out) {
-  return getFloatTensorType(loc, opName, value.getType(), what, rank, out);
-}
-
-/// Checks that all tensors share one element type.
-LogicalResult sameElementType(std::optional<Location> loc, StringRef opName,
-                              RankedTensorType a, StringRef aName,
-                              RankedTensorType b, StringRef bName) {
-  if (a.getElementType() != b.getElementType())
-    return ShapeError(loc, opName)
-           << "expects " << aName << " and " << bName
-           << " to have the same element type, but got " << a.getElementType()
-           << " and " << b.getElementType();
-  return success();
-}
 
 /// Checks a two-element array attribute whose entries are >= `min`.
 LogicalResult checkPair(std::optional<Location> loc, StringRef opName,
@@ -1080,19 +1011,6 @@ LogicalResult LifGradOp::verify() {
   if (!getSurrogate())
     return emitOpError() << "needs a surrogate derivative ('surrogate')";
   return verifyLifConstants(*this);
-}
-
-/// Checks that `type` is tensor<2xi64>, a generator.
-static LogicalResult checkGenerator(std::optional<Location> loc, StringRef op,
-                                    Type type) {
-  auto t = dyn_cast<RankedTensorType>(type);
-  if (!t || t.getRank() != 1 || t.getDimSize(0) != 2 ||
-      !t.getElementType().isInteger(64))
-    return ShapeError(loc, op)
-           << "expects a generator [seed, draws] of type tensor<2xi64>, but "
-              "got "
-           << type;
-  return success();
 }
 
 LogicalResult

@@ -19,5 +19,6 @@ include "Credo/IR/CredoOptimizerOps.td"
 include "Credo/IR/CredoKernelOps.td"
 include "Credo/IR/CredoTimeOps.td"
 include "Credo/IR/CredoSpikingOps.td"
+include "Credo/IR/CredoSparseOps.td"
 
 #endif // CREDO_OPS_TD

@@ -65,6 +65,10 @@ struct TrainingContract {
   int64_t labelColumn = -1;
   double scale = 1.0, testFraction = 0.2;
   uint64_t splitSeed = 0;
+  /// dataset "gaussian": samples of the input's shape drawn from N(0, 1)
+  /// with a generator seeded by dataSeed (no labels).
+  int64_t trainSamples = 0, testSamples = 0;
+  uint64_t dataSeed = 0;
 
   /// Reads `module`'s `credo.training`; nullopt if it has none. A value of
   /// the wrong kind is an error at the module.
@@ -97,6 +101,12 @@ std::vector<std::string> trainingRuleNames();
 /// The value of `param` in `func`: its first credo.get_param there, else a
 /// new one at the top of the function.
 Value readParam(OpBuilder &builder, func::FuncOp func, ParamOp param);
+
+/// Rewrites the ops of `func` whose training form differs from their
+/// evaluation form (credo.sparse_hyper) into their training form. Every
+/// rule calls it on its copy of @forward before differentiating or building
+/// @train_step; @forward keeps the evaluation form.
+void expandTrainingForms(func::FuncOp func);
 
 /// One parameter's part in an optimizer step.
 struct ParamUpdate {

@@ -109,6 +109,84 @@ Value padSpatial(OpBuilder &b, Location loc, Value input, ArrayRef<int64_t> pad,
   return b.create<tensor::PadOp>(loc, padded, input, low, low, c);
 }
 
+SmallVector<Value> elementwiseMulti(
+    OpBuilder &b, Location loc, RankedTensorType type, ValueRange inputs,
+    unsigned results,
+    const std::function<SmallVector<Value>(OpBuilder &, Location, ValueRange)>
+        &body) {
+  SmallVector<Value> inits;
+  for (unsigned i = 0; i < results; ++i)
+    inits.push_back(empty(b, loc, type));
+  SmallVector<AffineMap> maps(inputs.size() + results,
+                              b.getMultiDimIdentityMap(type.getRank()));
+  SmallVector<utils::IteratorType> iters(type.getRank(),
+                                         utils::IteratorType::parallel);
+  SmallVector<Type> types(results, type);
+  auto op = b.create<linalg::GenericOp>(
+      loc, types, inputs, inits, maps, iters,
+      [&](OpBuilder &nb, Location nloc, ValueRange args) {
+        nb.create<linalg::YieldOp>(
+            nloc, body(nb, nloc, args.take_front(inputs.size())));
+      });
+  return SmallVector<Value>(op.getResults());
+}
+
+SmallVector<Value, 4> philox(OpBuilder &b, Location loc,
+                             SmallVector<Value, 4> ctr, Value k0, Value k1) {
+  Type i32 = b.getI32Type();
+  auto c32 = [&](uint32_t v) {
+    return b.create<arith::ConstantOp>(loc, i32,
+                                       b.getIntegerAttr(i32, int32_t(v)));
+  };
+  Value m0 = c32(0xD2511F53u), m1 = c32(0xCD9E8D57u);
+  Value w0 = c32(0x9E3779B9u), w1 = c32(0xBB67AE85u);
+  for (int round = 0; round < 10; ++round) {
+    if (round > 0) {
+      k0 = b.create<arith::AddIOp>(loc, k0, w0);
+      k1 = b.create<arith::AddIOp>(loc, k1, w1);
+    }
+    auto p0 = b.create<arith::MulUIExtendedOp>(loc, m0, ctr[0]);
+    auto p1 = b.create<arith::MulUIExtendedOp>(loc, m1, ctr[2]);
+    Value x0 = b.create<arith::XOrIOp>(
+        loc, b.create<arith::XOrIOp>(loc, p1.getHigh(), ctr[1]), k0);
+    Value x2 = b.create<arith::XOrIOp>(
+        loc, b.create<arith::XOrIOp>(loc, p0.getHigh(), ctr[3]), k1);
+    ctr = {x0, p1.getLow(), x2, p0.getLow()};
+  }
+  return ctr;
+}
+
+KeyedDraws::KeyedDraws(OpBuilder &b, Location loc, Value generator,
+                       int64_t stream, Value stepIndex) {
+  Type i32 = b.getI32Type(), i64 = b.getI64Type();
+  auto word = [&](Value v64, bool high) -> Value {
+    if (high)
+      v64 = b.create<arith::ShRUIOp>(
+          loc, v64,
+          b.create<arith::ConstantOp>(loc, i64, b.getIntegerAttr(i64, 32)));
+    return b.create<arith::TruncIOp>(loc, i32, v64);
+  };
+  auto at = [&](int64_t i) -> Value {
+    Value idx = b.create<arith::ConstantIndexOp>(loc, i);
+    return b.create<tensor::ExtractOp>(loc, generator, ValueRange{idx});
+  };
+  Value seed = at(0), draws = at(1);
+  Value streamWord = b.create<arith::ConstantOp>(
+      loc, i32, b.getIntegerAttr(i32, int32_t(uint32_t(stream))));
+  k0 = word(seed, false);
+  k1 = b.create<arith::XOrIOp>(loc, streamWord, word(seed, true));
+  step = stepIndex
+             ? b.create<arith::IndexCastUIOp>(loc, i32, stepIndex).getResult()
+             : b.create<arith::ConstantOp>(loc, i32, b.getIntegerAttr(i32, 0))
+                   .getResult();
+  n0 = word(draws, false);
+  n1 = word(draws, true);
+}
+
+Value KeyedDraws::word(OpBuilder &b, Location loc, Value i) const {
+  return philox(b, loc, {i, step, n0, n1}, k0, k1)[0];
+}
+
 } // namespace mlir::credo::linalg_builders
 
 void mlir::credo::linalg_builders::checkLabels(OpBuilder &b, Location loc,

@@ -11,6 +11,7 @@
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/Dialect/Math/IR/Math.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/IR/Builders.h"
 
@@ -42,6 +43,66 @@ mlir::Value filled(mlir::OpBuilder &b, mlir::Location loc,
 mlir::Value elementwise(mlir::OpBuilder &b, mlir::Location loc,
                         mlir::RankedTensorType type, mlir::ValueRange inputs,
                         const BodyFn &body);
+
+/// An elementwise generic over `type` with several results of that type:
+/// `body` gets one scalar per input and returns one scalar per result.
+llvm::SmallVector<mlir::Value> elementwiseMulti(
+    mlir::OpBuilder &b, mlir::Location loc, mlir::RankedTensorType type,
+    mlir::ValueRange inputs, unsigned results,
+    const std::function<llvm::SmallVector<mlir::Value>(
+        mlir::OpBuilder &, mlir::Location, mlir::ValueRange)> &body);
+
+/// Scalar helpers inside a generic body.
+struct Scalar {
+  mlir::OpBuilder &b;
+  mlir::Location loc;
+  mlir::Type t;
+  mlir::Value c(double v) { return floatConst(b, loc, t, v); }
+  mlir::Value add(mlir::Value x, mlir::Value y) {
+    return b.create<mlir::arith::AddFOp>(loc, x, y);
+  }
+  mlir::Value sub(mlir::Value x, mlir::Value y) {
+    return b.create<mlir::arith::SubFOp>(loc, x, y);
+  }
+  mlir::Value mul(mlir::Value x, mlir::Value y) {
+    return b.create<mlir::arith::MulFOp>(loc, x, y);
+  }
+  mlir::Value div(mlir::Value x, mlir::Value y) {
+    return b.create<mlir::arith::DivFOp>(loc, x, y);
+  }
+  mlir::Value max(mlir::Value x, mlir::Value y) {
+    return b.create<mlir::arith::MaximumFOp>(loc, x, y);
+  }
+  mlir::Value abs(mlir::Value x) {
+    return b.create<mlir::math::AbsFOp>(loc, x);
+  }
+  mlir::Value gt(mlir::Value x, mlir::Value y) {
+    return b.create<mlir::arith::CmpFOp>(loc, mlir::arith::CmpFPredicate::OGT,
+                                         x, y);
+  }
+  mlir::Value select(mlir::Value cond, mlir::Value x, mlir::Value y) {
+    return b.create<mlir::arith::SelectOp>(loc, cond, x, y);
+  }
+  /// 1 where `cond`, else 0.
+  mlir::Value step(mlir::Value cond) { return select(cond, c(1), c(0)); }
+};
+
+/// Philox-4x32-10 (Salmon et al., SC'11) on i32 words.
+llvm::SmallVector<mlir::Value, 4> philox(mlir::OpBuilder &b, mlir::Location loc,
+                                         llvm::SmallVector<mlir::Value, 4> ctr,
+                                         mlir::Value k0, mlir::Value k1);
+
+/// The draws of one random op (design.md §4.3): key (seed mod 2^32,
+/// stream ^ seed / 2^32) and counter (element, step, draws mod 2^32,
+/// draws / 2^32) from the generator [seed, draws], built once before the
+/// op's loops.
+struct KeyedDraws {
+  KeyedDraws(mlir::OpBuilder &b, mlir::Location loc, mlir::Value generator,
+             int64_t stream, mlir::Value step /* index, or null for 0 */);
+  /// Word 0 of Philox for the element `i` (i32), inside a loop body.
+  mlir::Value word(mlir::OpBuilder &b, mlir::Location loc, mlir::Value i) const;
+  mlir::Value k0, k1, step, n0, n1;
+};
 
 /// Broadcasts `input` into `type`; `dims` lists, for each input dimension,
 /// the result dimension it maps to.

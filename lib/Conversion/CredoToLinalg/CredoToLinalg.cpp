@@ -35,6 +35,7 @@ void mlir::credo::populateCredoToLinalgPatterns(RewritePatternSet &patterns) {
   populateStatefulOptimizerToLinalgPatterns(patterns);
   populateTimeToLinalgPatterns(patterns);
   populateSpikingToLinalgPatterns(patterns);
+  populateSparseToLinalgPatterns(patterns);
 }
 
 namespace {

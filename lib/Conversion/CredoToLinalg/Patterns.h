@@ -21,6 +21,7 @@ void populateOptimizerToLinalgPatterns(mlir::RewritePatternSet &patterns);
 void populatePoolConvGradToLinalgPatterns(mlir::RewritePatternSet &patterns);
 void populateTimeToLinalgPatterns(mlir::RewritePatternSet &patterns);
 void populateSpikingToLinalgPatterns(mlir::RewritePatternSet &patterns);
+void populateSparseToLinalgPatterns(mlir::RewritePatternSet &patterns);
 void populateStatefulOptimizerToLinalgPatterns(
     mlir::RewritePatternSet &patterns);
 } // namespace mlir::credo

@@ -27,52 +27,6 @@ using namespace mlir::credo::linalg_builders;
 
 namespace {
 
-/// An elementwise generic over `type` with several results of that type:
-/// `body` gets one scalar per input and returns one scalar per result.
-SmallVector<Value> elementwiseMulti(
-    OpBuilder &b, Location loc, RankedTensorType type, ValueRange inputs,
-    unsigned results,
-    const std::function<SmallVector<Value>(OpBuilder &, Location, ValueRange)>
-        &body) {
-  SmallVector<Value> inits;
-  for (unsigned i = 0; i < results; ++i)
-    inits.push_back(empty(b, loc, type));
-  SmallVector<AffineMap> maps(inputs.size() + results,
-                              b.getMultiDimIdentityMap(type.getRank()));
-  SmallVector<utils::IteratorType> iters(type.getRank(),
-                                         utils::IteratorType::parallel);
-  SmallVector<Type> types(results, type);
-  auto op = b.create<linalg::GenericOp>(
-      loc, types, inputs, inits, maps, iters,
-      [&](OpBuilder &nb, Location nloc, ValueRange args) {
-        nb.create<linalg::YieldOp>(
-            nloc, body(nb, nloc, args.take_front(inputs.size())));
-      });
-  return SmallVector<Value>(op.getResults());
-}
-
-/// Scalar helpers inside a generic body.
-struct Scalar {
-  OpBuilder &b;
-  Location loc;
-  Type t;
-  Value c(double v) { return floatConst(b, loc, t, v); }
-  Value add(Value x, Value y) { return b.create<arith::AddFOp>(loc, x, y); }
-  Value sub(Value x, Value y) { return b.create<arith::SubFOp>(loc, x, y); }
-  Value mul(Value x, Value y) { return b.create<arith::MulFOp>(loc, x, y); }
-  Value div(Value x, Value y) { return b.create<arith::DivFOp>(loc, x, y); }
-  Value max(Value x, Value y) { return b.create<arith::MaximumFOp>(loc, x, y); }
-  Value abs(Value x) { return b.create<math::AbsFOp>(loc, x); }
-  Value gt(Value x, Value y) {
-    return b.create<arith::CmpFOp>(loc, arith::CmpFPredicate::OGT, x, y);
-  }
-  Value select(Value cond, Value x, Value y) {
-    return b.create<arith::SelectOp>(loc, cond, x, y);
-  }
-  /// 1 where `cond`, else 0.
-  Value step(Value cond) { return select(cond, c(1), c(0)); }
-};
-
 /// The attributes of a lif or lif_grad op, as numbers.
 struct LifParams {
   LifModel model;
@@ -257,68 +211,15 @@ struct LifGradLowering : OpRewritePattern<LifGradOp> {
   }
 };
 
-/// Philox-4x32-10 (Salmon et al., SC'11) on i32 words.
-SmallVector<Value, 4> philox(OpBuilder &b, Location loc,
-                             SmallVector<Value, 4> ctr, Value k0, Value k1) {
-  Type i32 = b.getI32Type();
-  auto c32 = [&](uint32_t v) {
-    return b.create<arith::ConstantOp>(loc, i32,
-                                       b.getIntegerAttr(i32, int32_t(v)));
-  };
-  Value m0 = c32(0xD2511F53u), m1 = c32(0xCD9E8D57u);
-  Value w0 = c32(0x9E3779B9u), w1 = c32(0xBB67AE85u);
-  for (int round = 0; round < 10; ++round) {
-    if (round > 0) {
-      k0 = b.create<arith::AddIOp>(loc, k0, w0);
-      k1 = b.create<arith::AddIOp>(loc, k1, w1);
-    }
-    auto p0 = b.create<arith::MulUIExtendedOp>(loc, m0, ctr[0]);
-    auto p1 = b.create<arith::MulUIExtendedOp>(loc, m1, ctr[2]);
-    Value x0 = b.create<arith::XOrIOp>(
-        loc, b.create<arith::XOrIOp>(loc, p1.getHigh(), ctr[1]), k0);
-    Value x2 = b.create<arith::XOrIOp>(
-        loc, b.create<arith::XOrIOp>(loc, p0.getHigh(), ctr[3]), k1);
-    ctr = {x0, p1.getLow(), x2, p0.getLow()};
-  }
-  return ctr;
-}
-
 struct PoissonEncodeLowering : OpRewritePattern<PoissonEncodeOp> {
   using OpRewritePattern::OpRewritePattern;
   LogicalResult matchAndRewrite(PoissonEncodeOp op,
                                 PatternRewriter &rewriter) const override {
     Location loc = op.getLoc();
     auto type = cast<RankedTensorType>(op.getType());
-    Type i32 = rewriter.getI32Type(), i64 = rewriter.getI64Type();
-    // The key and the counter words shared by every element.
-    auto word = [&](Value v64, bool high) -> Value {
-      if (high)
-        v64 = rewriter.create<arith::ShRUIOp>(
-            loc, v64,
-            rewriter.create<arith::ConstantOp>(
-                loc, i64, rewriter.getIntegerAttr(i64, 32)));
-      return rewriter.create<arith::TruncIOp>(loc, i32, v64);
-    };
-    auto at = [&](int64_t i) -> Value {
-      Value idx = rewriter.create<arith::ConstantIndexOp>(loc, i);
-      return rewriter.create<tensor::ExtractOp>(loc, op.getGenerator(),
-                                                ValueRange{idx});
-    };
-    Value seed = at(0), draws = at(1);
-    Value stream = rewriter.create<arith::ConstantOp>(
-        loc, i32,
-        rewriter.getIntegerAttr(i32, int32_t(uint32_t(op.getStream()))));
-    Value k0 = word(seed, false);
-    Value k1 = rewriter.create<arith::XOrIOp>(loc, stream, word(seed, true));
-    Value step =
-        op.getStep()
-            ? rewriter.create<arith::IndexCastUIOp>(loc, i32, op.getStep())
-                  .getResult()
-            : rewriter
-                  .create<arith::ConstantOp>(loc, i32,
-                                             rewriter.getIntegerAttr(i32, 0))
-                  .getResult();
-    Value n0 = word(draws, false), n1 = word(draws, true);
+    Type i32 = rewriter.getI32Type();
+    KeyedDraws draws(rewriter, loc, op.getGenerator(), op.getStream(),
+                     op.getStep());
     double scale = op.getRateScale().convertToDouble();
     ArrayRef<int64_t> shape = type.getShape();
     rewriter.replaceOp(
@@ -334,11 +235,9 @@ struct PoissonEncodeLowering : OpRewritePattern<PoissonEncodeOp> {
                             b.create<linalg::IndexOp>(l, d));
                       }
                       Value i = b.create<arith::IndexCastUIOp>(l, i32, linear);
-                      SmallVector<Value, 4> out =
-                          philox(b, l, {i, step, n0, n1}, k0, k1);
                       // u = (word >> 8) · 2^-24, exact in f32 and f64.
                       Value bits = b.create<arith::ShRUIOp>(
-                          l, out[0],
+                          l, draws.word(b, l, i),
                           b.create<arith::ConstantOp>(
                               l, i32, b.getIntegerAttr(i32, 8)));
                       Scalar s{b, l, type.getElementType()};

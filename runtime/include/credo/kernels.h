@@ -111,6 +111,14 @@ void credo_rt_softplus_f32(const float *x, float *y, int64_t n);
 void credo_rt_check_labels(int64_t first_bad, int64_t value, int64_t count,
                            int64_t classes);
 
+/* The index tuples of a gather, scatter-add or sparse contraction:
+ * `first_bad` is the first of `count` tuples (row-major) whose component
+ * `column` is `value`, outside [0, limit), or `count` if all are inside.
+ * Records the failure (CREDO_ERR_INVALID_ARGUMENT) that the entry point
+ * returns; generated code reads and writes only clamped positions. */
+void credo_rt_check_indices(int64_t first_bad, int64_t value, int64_t count,
+                            int64_t column, int64_t limit);
+
 #if defined(__GNUC__)
 #pragma GCC visibility pop
 #endif
