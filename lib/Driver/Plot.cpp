@@ -3,7 +3,8 @@
 // Two panels, each with its axes, round-number ticks and labelled lines:
 // loss per epoch (train: the mean over the epoch's steps; test: the mean
 // cross-entropy of the test set after the epoch) and accuracy (of the
-// training and the test set after the epoch).
+// training and the test set after the epoch; absent for a model without
+// labels).
 //
 //===----------------------------------------------------------------------===//
 
@@ -173,12 +174,19 @@ mlir::credo::driver::renderCurves(const std::string &title,
       "<text x=\"12\" y=\"18\" font-size=\"14\">" + escape(title) + "</text>\n";
   if (points.empty())
     return s + "</svg>\n";
-  s += panel(0, 24, w / 2, h - 24, "loss",
+  // A model without labels has no accuracy: the loss takes the width.
+  const bool accuracy =
+      std::any_of(points.begin(), points.end(), [](const EpochPoint &p) {
+        return !std::isnan(p.testAccuracy);
+      });
+  s += panel(0, 24, accuracy ? w / 2 : w, h - 24, "loss",
              {{"train", "#1f77b4",
                [](const EpochPoint &p) { return p.trainLoss; }, false},
               {"test", "#d62728",
                [](const EpochPoint &p) { return p.testLoss; }, true}},
              points, "%.3g");
+  if (!accuracy)
+    return s + "</svg>\n";
   s += panel(w / 2, 24, w / 2, h - 24, "accuracy (%)",
              {{"train", "#1f77b4",
                [](const EpochPoint &p) { return p.trainAccuracy; }, false},

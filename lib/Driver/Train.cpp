@@ -1053,7 +1053,7 @@ int Trainer::finishEpoch(int64_t epoch, double lossSum, double seconds,
   // The picture also shows the training set's accuracy after the epoch:
   // one more forward pass over it, only when a plot is asked for.
   double trainAccuracy = NAN;
-  if (!opts.plot.empty()) {
+  if (!opts.plot.empty() && labelled) {
     std::optional<std::pair<double, double>> onTrain = evaluate(true);
     if (!onTrain)
       return runtimeError("evaluation failed");

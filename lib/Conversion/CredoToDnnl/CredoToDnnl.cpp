@@ -216,6 +216,62 @@ struct MatmulToKernel : OpRewritePattern<mlir::credo::MatmulOp> {
   }
 };
 
+/// credo.sparse_contract → credo_rt_sparse_contract_f32(idx, w, x, y,
+/// tuples, B, N, size, out column, in column); the kernel checks the pairs.
+struct SparseContractToKernel
+    : OpRewritePattern<mlir::credo::SparseContractOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(mlir::credo::SparseContractOp op,
+                                PatternRewriter &rewriter) const override {
+    if (!isF32(op.getInput()))
+      return failure();
+    auto x = cast<RankedTensorType>(op.getInput().getType());
+    auto w = cast<RankedTensorType>(op.getWeights().getType());
+    ArrayRef<int64_t> columns = op.getColumns();
+    replaceWithKernel(rewriter, op, "credo_rt_sparse_contract_f32",
+                      {op.getIndices(), op.getWeights(), op.getInput()},
+                      {w.getNumElements(), x.getDimSize(0), x.getDimSize(1),
+                       int64_t(op.getSize()), columns[0], columns[1]});
+    return success();
+  }
+};
+
+/// The weight gradient of a sparse contraction as its rule builds it,
+/// einsum("bS,bS->S", gather(g, idx, c0), gather(x, idx, c1)) →
+/// credo_rt_sparse_pair_dot_f32(idx, g, x, dw, tuples, B, outputs, inputs,
+/// c0, c1): one dot product per pair, without the two [B, S] gathers.
+struct PairDotToKernel : OpRewritePattern<mlir::credo::EinsumOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(mlir::credo::EinsumOp op,
+                                PatternRewriter &rewriter) const override {
+    if (op.getInputs().size() != 2 || !isF32(op.getResult()))
+      return failure();
+    auto a = op.getInputs()[0].getDefiningOp<mlir::credo::GatherOp>();
+    auto b = op.getInputs()[1].getDefiningOp<mlir::credo::GatherOp>();
+    if (!a || !b || a.getIndices() != b.getIndices())
+      return failure();
+    auto idx = cast<RankedTensorType>(a.getIndices().getType());
+    if (idx.getShape().back() != 2)
+      return failure();
+    // "b<T>,b<T>-><T>" with T the tuple letters.
+    FailureOr<SmallVector<std::string>> parts =
+        mlir::credo::EinsumOp::parseSpec(op.getSpec());
+    if (failed(parts) || (*parts)[0] != (*parts)[1] ||
+        (*parts)[0].size() != (*parts)[2].size() + 1 ||
+        (*parts)[0].substr(1) != (*parts)[2] ||
+        (*parts)[2].find((*parts)[0][0]) != std::string::npos)
+      return failure();
+    auto g = cast<RankedTensorType>(a.getInput().getType());
+    auto x = cast<RankedTensorType>(b.getInput().getType());
+    replaceWithKernel(rewriter, op, "credo_rt_sparse_pair_dot_f32",
+                      {a.getIndices(), a.getInput(), b.getInput()},
+                      {idx.getNumElements() / 2, g.getDimSize(0),
+                       g.getDimSize(1), x.getDimSize(1), int64_t(a.getColumn()),
+                       int64_t(b.getColumn())});
+    return success();
+  }
+};
+
 /// The 13 sizes of a convolution's kernels: x [B,C,H,W], w [O,C,KH,KW],
 /// strides, padding, and the output's [OH, OW].
 SmallVector<int64_t> convSizes(ArrayRef<int64_t> x, ArrayRef<int64_t> w,
@@ -560,8 +616,8 @@ void mlir::credo::populateCredoToDnnlPatterns(RewritePatternSet &patterns) {
   MLIRContext *ctx = patterns.getContext();
   patterns.add<DenseToKernel, Conv2DToKernel, MatmulToKernel, SoftmaxToKernel,
                Conv2DGradInputToKernel, Conv2DGradWeightToKernel,
-               MaxPool2DGradToKernel, ElementwiseOnBlocked, FoldPackOfUnpack>(
-      ctx);
+               MaxPool2DGradToKernel, ElementwiseOnBlocked, FoldPackOfUnpack,
+               SparseContractToKernel, PairDotToKernel>(ctx);
   patterns.add<Pool2DToKernel<mlir::credo::MaxPool2DOp>>(
       ctx, "credo_rt_max_pool2d_f32");
   patterns.add<Pool2DToKernel<mlir::credo::AvgPool2DOp>>(

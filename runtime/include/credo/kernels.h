@@ -111,6 +111,22 @@ void credo_rt_softplus_f32(const float *x, float *y, int64_t n);
 void credo_rt_check_labels(int64_t first_bad, int64_t value, int64_t count,
                            int64_t classes);
 
+/* The sparse contraction through index pairs idx[S, 2] (credo.sparse_contract):
+ * y[b, idx[s, out_column]] += w[s] · x[b, idx[s, in_column]] for x[B, N]
+ * and y[B, size] (set, not accumulated into). A pair outside the ranges is
+ * skipped and fails the call. */
+void credo_rt_sparse_contract_f32(const int64_t *indices, const float *weights,
+                                  const float *x, float *y, int64_t tuples,
+                                  int64_t batch, int64_t inputs, int64_t size,
+                                  int64_t out_column, int64_t in_column);
+/* Its weight gradient: dw[s] = Σ_b grad[b, idx[s, out_column]] ·
+ * x[b, idx[s, in_column]] for grad[B, outputs] and x[B, inputs]. */
+void credo_rt_sparse_pair_dot_f32(const int64_t *indices, const float *grad,
+                                  const float *x, float *dw, int64_t tuples,
+                                  int64_t batch, int64_t outputs,
+                                  int64_t inputs, int64_t out_column,
+                                  int64_t in_column);
+
 /* The index tuples of a gather, scatter-add or sparse contraction:
  * `first_bad` is the first of `count` tuples (row-major) whose component
  * `column` is `value`, outside [0, limit), or `count` if all are inside.

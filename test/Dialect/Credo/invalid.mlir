@@ -1149,3 +1149,226 @@ func.func @count_margin_margin(%o: tensor<16x10xf32>, %t: tensor<16xi32>) {
   %l = credo.count_margin_loss %o, %t {margin = -1.0 : f64} : tensor<16x10xf32>, tensor<16xi32> -> tensor<f32>
   return
 }
+
+// -----
+
+func.func @gather_float_indices(%x: tensor<4x8xf32>, %i: tensor<6x2xf32>) {
+  // expected-error @+1 {{operand #1 must be ranked tensor of 64-bit signless integer values, but got 'tensor<6x2xf32>'}}
+  %y = "credo.gather"(%x, %i) : (tensor<4x8xf32>, tensor<6x2xf32>) -> tensor<4x6xf32>
+  return
+}
+
+// -----
+
+func.func @gather_column(%x: tensor<4x8xf32>, %i: tensor<6x2xi64>) {
+  // expected-error @+2 {{failed to infer returned types}}
+  // expected-error @+1 {{expects 'column' in [0, 2) (the tuples have 2 components), but got 2}}
+  %y = credo.gather %x, %i {column = 2 : i64} : tensor<4x8xf32>, tensor<6x2xi64> -> tensor<4x6xf32>
+  return
+}
+
+// -----
+
+func.func @gather_rank(%x: tensor<8xf32>, %i: tensor<6x2xi64>) {
+  // expected-error @+2 {{failed to infer returned types}}
+  // expected-error @+1 {{expects input [B, N] of rank 2, but got rank 1}}
+  %y = "credo.gather"(%x, %i) : (tensor<8xf32>, tensor<6x2xi64>) -> tensor<6xf32>
+  return
+}
+
+// -----
+
+func.func @scatter_shape(%v: tensor<4x5xf32>, %i: tensor<6x2xi64>) {
+  // expected-error @+2 {{failed to infer returned types}}
+  // expected-error @+1 {{expects input [B, S…] for indices [S…, r] = 'tensor<6x2xi64>', but got 'tensor<4x5xf32>'}}
+  %y = "credo.scatter_add"(%v, %i) {size = 8 : i64} : (tensor<4x5xf32>, tensor<6x2xi64>) -> tensor<4x8xf32>
+  return
+}
+
+// -----
+
+func.func @scatter_size(%v: tensor<4x6xf32>, %i: tensor<6x2xi64>) {
+  // expected-error @+2 {{failed to infer returned types}}
+  // expected-error @+1 {{expects 'size' >= 1, but got 0}}
+  %y = "credo.scatter_add"(%v, %i) {size = 0 : i64} : (tensor<4x6xf32>, tensor<6x2xi64>) -> tensor<4x0xf32>
+  return
+}
+
+// -----
+
+func.func @contract_pairs(%i: tensor<6x3xi64>, %w: tensor<6xf32>, %x: tensor<4x8xf32>) {
+  // expected-error @+2 {{failed to infer returned types}}
+  // expected-error @+1 {{expects index pairs [S…, 2], but got 'tensor<6x3xi64>'}}
+  %y = "credo.sparse_contract"(%i, %w, %x) {size = 8 : i64} : (tensor<6x3xi64>, tensor<6xf32>, tensor<4x8xf32>) -> tensor<4x8xf32>
+  return
+}
+
+// -----
+
+func.func @contract_weights(%i: tensor<6x2xi64>, %w: tensor<5xf32>, %x: tensor<4x8xf32>) {
+  // expected-error @+2 {{failed to infer returned types}}
+  // expected-error @+1 {{expects one weight per index pair ('tensor<6x2xi64>' gives [6]), but got 'tensor<5xf32>'}}
+  %y = "credo.sparse_contract"(%i, %w, %x) {size = 8 : i64} : (tensor<6x2xi64>, tensor<5xf32>, tensor<4x8xf32>) -> tensor<4x8xf32>
+  return
+}
+
+// -----
+
+func.func @contract_columns(%i: tensor<6x2xi64>, %w: tensor<6xf32>, %x: tensor<4x8xf32>) {
+  // expected-error @+2 {{failed to infer returned types}}
+  // expected-error @+1 {{expects 'columns' [0, 1] or [1, 0] (which component is the output and which the input), but got [1, 1]}}
+  %y = "credo.sparse_contract"(%i, %w, %x) {size = 8 : i64, columns = array<i64: 1, 1>} : (tensor<6x2xi64>, tensor<6xf32>, tensor<4x8xf32>) -> tensor<4x8xf32>
+  return
+}
+
+// -----
+
+func.func @contract_types(%i: tensor<6x2xi64>, %w: tensor<6xf64>, %x: tensor<4x8xf32>) {
+  // expected-error @+2 {{failed to infer returned types}}
+  // expected-error @+1 {{expects weights and input to have the same element type, but got 'f64' and 'f32'}}
+  %y = "credo.sparse_contract"(%i, %w, %x) {size = 8 : i64} : (tensor<6x2xi64>, tensor<6xf64>, tensor<4x8xf32>) -> tensor<4x8xf32>
+  return
+}
+
+// -----
+
+func.func @hyper_params_extents(%m: tensor<4x2xf32>) {
+  // expected-error @+1 {{expects 'size' with one extent per tuple component (2), but got [8]}}
+  %mu, %s2 = credo.hyper_params %m, %m {size = array<i64: 8>} : tensor<4x2xf32>, tensor<4x2xf32>
+  return
+}
+
+// -----
+
+func.func @hyper_params_zero_extent(%m: tensor<4x2xf32>) {
+  // expected-error @+1 {{expects 'size' extents in [1, 2^31], but got [8, 0]}}
+  %mu, %s2 = credo.hyper_params %m, %m {size = array<i64: 8, 0>} : tensor<4x2xf32>, tensor<4x2xf32>
+  return
+}
+
+// -----
+
+func.func @hyper_params_types(%m: tensor<4x2xf32>, %s: tensor<4x3xf32>) {
+  // expected-error @+1 {{expects means and spreads of one type, but got 'tensor<4x2xf32>' and 'tensor<4x3xf32>'}}
+  %mu, %s2 = credo.hyper_params %m, %s {size = array<i64: 8, 8>} : tensor<4x2xf32>, tensor<4x3xf32>
+  return
+}
+
+// -----
+
+func.func @hyper_params_scale(%m: tensor<4x2xf32>) {
+  // expected-error @+1 {{expects a finite 'sigma_scale' > 0, but got 0}}
+  %mu, %s2 = credo.hyper_params %m, %m {size = array<i64: 8, 8>, sigma_scale = 0.0 : f64} : tensor<4x2xf32>, tensor<4x2xf32>
+  return
+}
+
+// -----
+
+func.func @hyper_params_eps(%m: tensor<4x2xf32>) {
+  // expected-error @+1 {{expects a finite 'eps' >= 0, but got -1}}
+  %mu, %s2 = credo.hyper_params %m, %m {size = array<i64: 8, 8>, eps = -1.0 : f64} : tensor<4x2xf32>, tensor<4x2xf32>
+  return
+}
+
+// -----
+
+func.func @hyper_params_rank(%m: tensor<4x9xf32>) {
+  // expected-error @+1 {{expects means [K, r] with 1 <= r <= 8 components, but got 'tensor<4x9xf32>'}}
+  %mu, %s2 = credo.hyper_params %m, %m {size = array<i64: 8, 8, 8, 8, 8, 8, 8, 8, 8>} : tensor<4x9xf32>, tensor<4x9xf32>
+  return
+}
+
+// -----
+
+func.func @hyper_params_grad_types(%m: tensor<4x2xf32>, %g: tensor<4x2xf64>) {
+  // expected-error @+1 {{expects gradients and spreads of the means' type 'tensor<4x2xf32>', but got 'tensor<4x2xf64>'}}
+  %a, %b = credo.hyper_params_grad %g, %g, %m, %m {size = array<i64: 8, 8>} : tensor<4x2xf64>, tensor<4x2xf64>, tensor<4x2xf32>, tensor<4x2xf32>
+  return
+}
+
+// -----
+
+func.func @hyper_sample_generator(%m: tensor<4x2xf32>, %g: tensor<3xi64>) {
+  // expected-error @+2 {{failed to infer returned types}}
+  // expected-error @+1 {{expects a generator [seed, draws] of type tensor<2xi64>, but got 'tensor<3xi64>'}}
+  %p = "credo.hyper_sample"(%m, %g) {size = array<i64: 8, 8>} : (tensor<4x2xf32>, tensor<3xi64>) -> tensor<4x12x2xi64>
+  return
+}
+
+// -----
+
+func.func @hyper_sample_counts(%m: tensor<4x2xf32>, %g: tensor<2xi64>) {
+  // expected-error @+2 {{failed to infer returned types}}
+  // expected-error @+1 {{expects 'global' and 'local' in [0, 4096] and 'region' in [0, 2^30], but got -1, 4 and 4}}
+  %p = "credo.hyper_sample"(%m, %g) {size = array<i64: 8, 8>, global = -1 : i64} : (tensor<4x2xf32>, tensor<2xi64>) -> tensor<4x7x2xi64>
+  return
+}
+
+// -----
+
+func.func @index_dedup_rank(%i: tensor<4x2xi64>) {
+  // expected-error @+1 {{expects indices [K, P, r] of rank 3, but got 'tensor<4x2xi64>'}}
+  %m = credo.index_dedup %i : tensor<4x2xi64> -> tensor<4xf32>
+  return
+}
+
+// -----
+
+func.func @index_dedup_result(%i: tensor<4x12x2xi64>) {
+  // expected-error @+1 {{expects a result [K, P] = [4, 12] for indices 'tensor<4x12x2xi64>', but got 'tensor<4x11xf32>'}}
+  %m = credo.index_dedup %i : tensor<4x12x2xi64> -> tensor<4x11xf32>
+  return
+}
+
+// -----
+
+func.func @density_mu(%i: tensor<4x12x2xi64>, %mu: tensor<5x2xf32>, %m: tensor<4x12xf32>) {
+  // expected-error @+2 {{failed to infer returned types}}
+  // expected-error @+1 {{expects mu and sigma2 of shape [K, r] = [4, 2] for indices 'tensor<4x12x2xi64>', but got 'tensor<5x2xf32>' and 'tensor<5x2xf32>'}}
+  %r = "credo.gaussian_density"(%i, %mu, %mu, %m) : (tensor<4x12x2xi64>, tensor<5x2xf32>, tensor<5x2xf32>, tensor<4x12xf32>) -> tensor<4x12xf32>
+  return
+}
+
+// -----
+
+func.func @density_mask(%i: tensor<4x12x2xi64>, %mu: tensor<4x2xf32>, %m: tensor<4x12xf64>) {
+  // expected-error @+2 {{failed to infer returned types}}
+  // expected-error @+1 {{expects a mask [K, P] = [4, 12] of mu's element type, but got 'tensor<4x12xf64>'}}
+  %r = "credo.gaussian_density"(%i, %mu, %mu, %m) : (tensor<4x12x2xi64>, tensor<4x2xf32>, tensor<4x2xf32>, tensor<4x12xf64>) -> tensor<4x12xf64>
+  return
+}
+
+// -----
+
+func.func @density_grad(%g: tensor<4x11xf32>, %i: tensor<4x12x2xi64>, %mu: tensor<4x2xf32>, %m: tensor<4x12xf32>) {
+  // expected-error @+1 {{expects a gradient of the densities' type 'tensor<4x12xf32>', but got 'tensor<4x11xf32>'}}
+  %a, %b = credo.gaussian_density_grad %g, %i, %mu, %mu, %m : tensor<4x11xf32>, tensor<4x12x2xi64>, tensor<4x2xf32>, tensor<4x2xf32>, tensor<4x12xf32>
+  return
+}
+
+// -----
+
+func.func @round_indices_size(%mu: tensor<4x2xf32>) {
+  // expected-error @+2 {{failed to infer returned types}}
+  // expected-error @+1 {{expects 'size' with one extent per tuple component (2), but got [8, 8, 8]}}
+  %r = credo.round_indices %mu {size = array<i64: 8, 8, 8>} : tensor<4x2xf32> -> tensor<4x2xi64>
+  return
+}
+
+// -----
+
+func.func @sparse_hyper_means(%x: tensor<4x8xf32>, %m: tensor<5x3xf32>, %v: tensor<5xf32>, %g: tensor<2xi64>) {
+  // expected-error @+2 {{failed to infer returned types}}
+  // expected-error @+1 {{expects means and spreads [K, 2] and values [K] of the input's element type, but got 'tensor<5x3xf32>', 'tensor<5x3xf32>' and 'tensor<5xf32>'}}
+  %y = "credo.sparse_hyper"(%x, %m, %m, %v, %g) {units = 8 : i64} : (tensor<4x8xf32>, tensor<5x3xf32>, tensor<5x3xf32>, tensor<5xf32>, tensor<2xi64>) -> tensor<4x8xf32>
+  return
+}
+
+// -----
+
+func.func @sparse_hyper_units(%x: tensor<4x8xf32>, %m: tensor<5x2xf32>, %v: tensor<5xf32>, %g: tensor<2xi64>) {
+  // expected-error @+2 {{failed to infer returned types}}
+  // expected-error @+1 {{expects 'units' in [1, 2^31], but got 0}}
+  %y = "credo.sparse_hyper"(%x, %m, %m, %v, %g) {units = 0 : i64} : (tensor<4x8xf32>, tensor<5x2xf32>, tensor<5x2xf32>, tensor<5xf32>, tensor<2xi64>) -> tensor<4x0xf32>
+  return
+}

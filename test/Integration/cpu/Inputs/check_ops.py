@@ -135,6 +135,37 @@ def cases(op):
                    {"x": x}, {}, {"op": op, "inputs": ["x"], "attributes": attrs},
                    pool2d(x.astype(np.float64), kernel, stride or kernel, pad,
                           kind))
+    elif op in ("gather", "scatter_add", "sparse_contract"):
+        # Index tuples with repeats (duplicates accumulate), flat and nested.
+        for dtype, tuples in (("f32", (7,)), ("f64", (3, 4)), ("f32", (40, 5))):
+            B, N, M = (int(v) for v in RNG.integers(1, 25, size=3))
+            idx = np.stack([RNG.integers(0, M, size=tuples),
+                            RNG.integers(0, N, size=tuples)], -1).astype(np.int64)
+            flat = idx.reshape(-1, 2)
+            if op == "gather":
+                x = rand((B, N), dtype)
+                ref = x.astype(np.float64)[:, idx[..., 1]]
+                yield (f"{dtype} x[{B},{N}] idx{list(idx.shape)}",
+                       {"x": x, "idx": idx}, {},
+                       {"op": "gather", "inputs": ["x", "idx"],
+                        "attributes": {"column": 1}}, ref)
+            elif op == "scatter_add":
+                v = rand((B,) + tuples, dtype)
+                ref = np.zeros((B, M))
+                np.add.at(ref.T, flat[:, 0], v.reshape(B, -1).astype(np.float64).T)
+                yield (f"{dtype} v[{B},{tuples}] into {M}",
+                       {"v": v, "idx": idx}, {},
+                       {"op": "scatter_add", "inputs": ["v", "idx"],
+                        "attributes": {"size": M}}, ref)
+            else:
+                x, w = rand((B, N), dtype), rand(tuples, dtype)
+                ref = np.zeros((B, M))
+                np.add.at(ref.T, flat[:, 0],
+                          (w.reshape(-1) * x.astype(np.float64)[:, flat[:, 1]]).T)
+                yield (f"{dtype} x[{B},{N}] {list(idx.shape)} pairs into {M}",
+                       {"x": x, "idx": idx}, {"w": w},
+                       {"op": "sparse_contract", "inputs": ["idx", "w", "x"],
+                        "attributes": {"size": M}}, ref)
     elif op == "flatten":
         x = rand((3, 2, 4, 5))
         yield ("[3,2,4,5]", {"x": x}, {}, {"op": "flatten", "inputs": ["x"]},
