@@ -15,6 +15,10 @@
 
 #include "credo/kernels.h"
 
+#if defined(__x86_64__)
+#include <immintrin.h>
+#endif
+
 #include <algorithm>
 #include <string>
 #include <vector>
@@ -33,14 +37,58 @@ float *scratch(int slot, size_t floats) {
   return b.data();
 }
 
+/// to[c, r] = from[r, c] for r in [r0, r1), c in [c0, c1).
+void transposeScalar(const float *from, float *to, int64_t rows, int64_t cols,
+                     int64_t r0, int64_t r1, int64_t c0, int64_t c1) {
+  constexpr int64_t kTile = 32;
+  for (int64_t rb = r0; rb < r1; rb += kTile)
+    for (int64_t cb = c0; cb < c1; cb += kTile)
+      for (int64_t r = rb; r < std::min(r1, rb + kTile); ++r)
+        for (int64_t c = cb; c < std::min(c1, cb + kTile); ++c)
+          to[c * rows + r] = from[r * cols + c];
+}
+
+#if defined(__x86_64__)
+/// The 8×8 blocks with AVX shuffles, the edges scalar.
+CREDO_TARGET_AVX2 void transposeAvx2(const float *from, float *to, int64_t rows,
+                                     int64_t cols) {
+  const int64_t r8 = rows / 8 * 8, c8 = cols / 8 * 8;
+  for (int64_t r0 = 0; r0 < r8; r0 += 8)
+    for (int64_t c0 = 0; c0 < c8; c0 += 8) {
+      __m256 v[8], t[8], s[8];
+      for (int i = 0; i < 8; ++i)
+        v[i] = _mm256_loadu_ps(from + (r0 + i) * cols + c0);
+      for (int i = 0; i < 8; i += 2) {
+        t[i] = _mm256_unpacklo_ps(v[i], v[i + 1]);
+        t[i + 1] = _mm256_unpackhi_ps(v[i], v[i + 1]);
+      }
+      for (int i = 0; i < 8; i += 4) {
+        s[i] = _mm256_shuffle_ps(t[i], t[i + 2], _MM_SHUFFLE(1, 0, 1, 0));
+        s[i + 1] = _mm256_shuffle_ps(t[i], t[i + 2], _MM_SHUFFLE(3, 2, 3, 2));
+        s[i + 2] =
+            _mm256_shuffle_ps(t[i + 1], t[i + 3], _MM_SHUFFLE(1, 0, 1, 0));
+        s[i + 3] =
+            _mm256_shuffle_ps(t[i + 1], t[i + 3], _MM_SHUFFLE(3, 2, 3, 2));
+      }
+      for (int j = 0; j < 4; ++j) {
+        _mm256_storeu_ps(to + (c0 + j) * rows + r0,
+                         _mm256_permute2f128_ps(s[j], s[j + 4], 0x20));
+        _mm256_storeu_ps(to + (c0 + j + 4) * rows + r0,
+                         _mm256_permute2f128_ps(s[j], s[j + 4], 0x31));
+      }
+    }
+  transposeScalar(from, to, rows, cols, r8, rows, 0, cols);
+  transposeScalar(from, to, rows, cols, 0, r8, c8, cols);
+}
+#endif
+
 /// to[c, r] = from[r, c] for from [rows, cols].
 void transpose(const float *from, float *to, int64_t rows, int64_t cols) {
-  constexpr int64_t kTile = 32;
-  for (int64_t r0 = 0; r0 < rows; r0 += kTile)
-    for (int64_t c0 = 0; c0 < cols; c0 += kTile)
-      for (int64_t r = r0; r < std::min(rows, r0 + kTile); ++r)
-        for (int64_t c = c0; c < std::min(cols, c0 + kTile); ++c)
-          to[c * rows + r] = from[r * cols + c];
+#if defined(__x86_64__)
+  if (cpuHasAvx2Fma())
+    return transposeAvx2(from, to, rows, cols);
+#endif
+  transposeScalar(from, to, rows, cols, 0, rows, 0, cols);
 }
 
 /// Fails the call for pair `s` (its component `column` is `value`).
