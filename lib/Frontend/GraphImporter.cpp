@@ -576,11 +576,12 @@ Attribute Importer::parseInit(const json &v, const std::string &pointer) {
   if (!kind)
     fail(kindPtr, "unknown initializer '" + quoteForMessage(kindName) +
                       "' (expected zeros, ones, constant, uniform, normal, "
-                      "glorot_uniform, glorot_normal, he_uniform, he_normal or "
-                      "generator)");
+                      "glorot_uniform, glorot_normal, he_uniform, he_normal, "
+                      "generator or random_pairs)");
   static const char *keys[] = {"value", "low", "high", "mean", "std"};
   double values[5] = {0, 0, 0, 0, 0};
   uint64_t seed = 0;
+  int64_t extents[2] = {0, 0};
   for (auto it = object.begin(); it != object.end(); ++it) {
     std::string keyPtr = JsonDocument::child(pointer, it.key());
     if (it.key() == "kind")
@@ -595,6 +596,10 @@ Attribute Importer::parseInit(const json &v, const std::string &pointer) {
       seed = static_cast<uint64_t>(s);
       continue;
     }
+    if (it.key() == "rows" || it.key() == "cols") {
+      extents[it.key() == "cols"] = getInt(*it, keyPtr);
+      continue;
+    }
     unsigned idx = std::find(std::begin(keys), std::end(keys), it.key()) -
                    std::begin(keys);
     values[idx] = getNumber(*it, keyPtr);
@@ -603,12 +608,16 @@ Attribute Importer::parseInit(const json &v, const std::string &pointer) {
   if ((*kind == mlir::credo::InitKind::Constant && !has("value")) ||
       (*kind == mlir::credo::InitKind::Uniform &&
        (!has("low") || !has("high"))) ||
-      (*kind == mlir::credo::InitKind::Normal && !has("std")))
+      (*kind == mlir::credo::InitKind::Normal && !has("std")) ||
+      (*kind == mlir::credo::InitKind::RandomPairs &&
+       (!has("rows") || !has("cols"))))
     fail(pointer,
          "initializer '" + kindName + "' requires " +
              (*kind == mlir::credo::InitKind::Constant  ? "'value'"
               : *kind == mlir::credo::InitKind::Uniform ? "'low' and 'high'"
-                                                        : "'std'"));
+              : *kind == mlir::credo::InitKind::RandomPairs
+                  ? "'rows' and 'cols'"
+                  : "'std'"));
   // Range checks (low < high, std > 0) come from the attribute's verifier.
   std::string error;
   auto emit = [&]() {
@@ -617,7 +626,7 @@ Attribute Importer::parseInit(const json &v, const std::string &pointer) {
   auto f = [](double d) { return llvm::APFloat(d); };
   Attribute attr = mlir::credo::InitAttr::getChecked(
       emit, &ctx, *kind, f(values[0]), f(values[1]), f(values[2]), f(values[3]),
-      f(values[4]), seed);
+      f(values[4]), seed, extents[0], extents[1]);
   if (!attr)
     throw ImportFailure{};
   return attr;
@@ -1614,7 +1623,7 @@ Value Importer::generator() {
   auto type = RankedTensorType::get({2}, builder.getI64Type());
   auto init = mlir::credo::InitAttr::get(
       &ctx, mlir::credo::InitKind::Generator, APFloat(0.0), APFloat(0.0),
-      APFloat(0.0), APFloat(0.0), APFloat(0.0), seed);
+      APFloat(0.0), APFloat(0.0), APFloat(0.0), seed, 0, 0);
   Location loc = locAt("/seed");
   builder.create<mlir::credo::ParamOp>(
       loc, builder.getStringAttr(kGeneratorName), TypeAttr::get(type), init);

@@ -85,6 +85,9 @@ static std::string initText(InitAttr init) {
   add("high", init.getHigh());
   add("mean", init.getMean());
   add("std", init.getStd());
+  if (InitAttr::kindUsesKey(init.getKind(), "rows"))
+    text += " rows=" + std::to_string(init.getRows()) +
+            " cols=" + std::to_string(init.getCols());
   if (InitAttr::kindUsesKey(init.getKind(), "seed"))
     text += " seed=" + std::to_string(init.getSeed());
   return text;

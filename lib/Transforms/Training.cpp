@@ -226,8 +226,8 @@ mlir::credo::applyOptimizer(OpBuilder &builder, ModuleOp module,
     return declare.create<ParamOp>(
         module.getLoc(), declare.getStringAttr(name), TypeAttr::get(t),
         InitAttr::get(module.getContext(), InitKind::Zeros, APFloat(0.0),
-                      APFloat(0.0), APFloat(0.0), APFloat(0.0), APFloat(0.0),
-                      0));
+                      APFloat(0.0), APFloat(0.0), APFloat(0.0), APFloat(0.0), 0,
+                      0, 0));
   };
   auto readParam = [&](ParamOp param) {
     return mlir::credo::readParam(builder, func, param);

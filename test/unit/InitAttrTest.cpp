@@ -24,7 +24,8 @@ protected:
 
   /// Builds an attribute through getChecked and returns the error, if any.
   std::string check(InitKind kind, double value, double low, double high,
-                    double mean, double std, uint64_t seed) {
+                    double mean, double std, uint64_t seed, int64_t rows = 0,
+                    int64_t cols = 0) {
     std::string error;
     ScopedDiagnosticHandler handler(&ctx, [&](Diagnostic &diag) {
       error = diag.str();
@@ -32,14 +33,24 @@ protected:
     });
     auto emit = [&]() { return emitError(UnknownLoc::get(&ctx)); };
     auto f = [](double d) { return APFloat(d); };
-    InitAttr attr = InitAttr::getChecked(emit, &ctx, kind, f(value), f(low),
-                                         f(high), f(mean), f(std), seed);
+    InitAttr attr =
+        InitAttr::getChecked(emit, &ctx, kind, f(value), f(low), f(high),
+                             f(mean), f(std), seed, rows, cols);
     EXPECT_EQ(!attr, !error.empty());
     return error;
   }
 
   MLIRContext ctx;
 };
+
+TEST_F(InitAttrTest, RandomPairsNeedTheirExtentsOnly) {
+  EXPECT_EQ(check(InitKind::RandomPairs, 0, 0, 0, 0, 0, 3, 16, 8), "");
+  EXPECT_EQ(check(InitKind::RandomPairs, 0, 0, 0, 0, 0, 3, 0, 8),
+            "random_pairs initializer expects rows and cols in [1, 2^31], but "
+            "got 0 and 8");
+  EXPECT_EQ(check(InitKind::Normal, 0, 0, 0, 0, 1, 0, 4, 4),
+            "initializer 'normal' takes no keys 'rows' and 'cols'");
+}
 
 TEST_F(InitAttrTest, AcceptsValidInitializers) {
   EXPECT_EQ(check(InitKind::Zeros, 0, 0, 0, 0, 0, 0), "");

@@ -22,7 +22,8 @@ def Credo_InitKind : I32EnumAttr<"InitKind", "parameter initializer kind", [
   I32EnumAttrCase<"GlorotNormal", 6, "glorot_normal">,
   I32EnumAttrCase<"HeUniform", 7, "he_uniform">,
   I32EnumAttrCase<"HeNormal", 8, "he_normal">,
-  I32EnumAttrCase<"Generator", 9, "generator">
+  I32EnumAttrCase<"Generator", 9, "generator">,
+  I32EnumAttrCase<"RandomPairs", 10, "random_pairs">
 ]> {
   let cppNamespace = "::mlir::credo";
   let genSpecializedAttr = 0;
@@ -45,6 +46,7 @@ def Credo_InitAttr : Credo_Attr<"Init", "init"> {
     | `he_uniform`     | `seed` (0)                     | U(−a, a), a = sqrt(6 / fan_in)            |
     | `he_normal`      | `seed` (0)                     | N(0, 2 / fan_in)                          |
     | `generator`      | `seed` (0)                     | `[seed, 0]`: a random-number generator (`tensor<2xi64>` only) |
+    | `random_pairs`   | `rows`, `cols` (required), `seed` (0) | nnz distinct pairs (i, j), i < rows, j < cols, uniformly without replacement, sorted (`tensor<nnz x 2 x i64>` only): the connectivity of a fixed sparse layer |
 
     Fans: a rank-2 `[in, out]` (dense) weight has fan_in = in,
     fan_out = out; a rank-r ≥ 3 `[out, in, k1, …]` (convolution) kernel has
@@ -55,6 +57,7 @@ def Credo_InitAttr : Credo_Attr<"Init", "init"> {
     #credo.init<zeros>
     #credo.init<uniform, low = -0.1, high = 0.1, seed = 7>
     #credo.init<he_normal, seed = 3>
+    #credo.init<random_pairs, rows = 1024, cols = 1024, seed = 1>
     ```
   }];
   let parameters = (ins
@@ -64,7 +67,9 @@ def Credo_InitAttr : Credo_Attr<"Init", "init"> {
     DefaultValuedParameter<"::llvm::APFloat", "::llvm::APFloat(0.0)">:$high,
     DefaultValuedParameter<"::llvm::APFloat", "::llvm::APFloat(0.0)">:$mean,
     DefaultValuedParameter<"::llvm::APFloat", "::llvm::APFloat(0.0)">:$std,
-    DefaultValuedParameter<"uint64_t", "0">:$seed
+    DefaultValuedParameter<"uint64_t", "0">:$seed,
+    DefaultValuedParameter<"int64_t", "0">:$rows,
+    DefaultValuedParameter<"int64_t", "0">:$cols
   );
   let hasCustomAssemblyFormat = 1;
   let genVerifyDecl = 1;

@@ -60,6 +60,8 @@ bool InitAttr::kindUsesKey(InitKind kind, StringRef key) {
   case InitKind::HeNormal:
   case InitKind::Generator:
     return key == "seed";
+  case InitKind::RandomPairs:
+    return key == "rows" || key == "cols" || key == "seed";
   }
   return false;
 }
@@ -73,6 +75,8 @@ static bool kindRequiresKey(InitKind kind, StringRef key) {
     return key == "low" || key == "high";
   case InitKind::Normal:
     return key == "std";
+  case InitKind::RandomPairs:
+    return key == "rows" || key == "cols";
   default:
     return false;
   }
@@ -90,11 +94,13 @@ Attribute InitAttr::parse(AsmParser &parser, Type) {
     parser.emitError(kindLoc) << "unknown initializer '" << kindName
                               << "' (expected zeros, ones, constant, uniform, "
                                  "normal, glorot_uniform, glorot_normal, "
-                                 "he_uniform, he_normal or generator)";
+                                 "he_uniform, he_normal, generator or "
+                                 "random_pairs)";
     return {};
   }
   double values[5] = {0, 0, 0, 0, 0};
   uint64_t seed = 0;
+  int64_t extents[2] = {0, 0};
   llvm::StringSet<> seen;
   while (succeeded(parser.parseOptionalComma())) {
     SMLoc keyLoc = parser.getCurrentLocation();
@@ -115,13 +121,19 @@ Attribute InitAttr::parse(AsmParser &parser, Type) {
         return {};
       continue;
     }
+    if (key == "rows" || key == "cols") {
+      if (parser.parseInteger(extents[key == "cols"]))
+        return {};
+      continue;
+    }
     unsigned idx = llvm::find(kInitKeys, key) - std::begin(kInitKeys);
     if (parser.parseFloat(values[idx]))
       return {};
   }
   if (parser.parseGreater())
     return {};
-  for (StringRef key : kInitKeys) {
+  for (StringRef key :
+       {"value", "low", "high", "mean", "std", "rows", "cols"}) {
     if (kindRequiresKey(*kind, key) && !seen.contains(key)) {
       parser.emitError(kindLoc) << "initializer '" << kindName
                                 << "' requires the key '" << key << "'";
@@ -129,9 +141,9 @@ Attribute InitAttr::parse(AsmParser &parser, Type) {
     }
   }
   auto f = [](double v) { return APFloat(v); };
-  return parser.getChecked<InitAttr>(parser.getContext(), *kind, f(values[0]),
-                                     f(values[1]), f(values[2]), f(values[3]),
-                                     f(values[4]), seed);
+  return parser.getChecked<InitAttr>(
+      parser.getContext(), *kind, f(values[0]), f(values[1]), f(values[2]),
+      f(values[3]), f(values[4]), seed, extents[0], extents[1]);
 }
 
 void InitAttr::print(AsmPrinter &printer) const {
@@ -140,6 +152,8 @@ void InitAttr::print(AsmPrinter &printer) const {
   for (unsigned i = 0; i < 5; ++i)
     if (kindUsesKey(getKind(), kInitKeys[i]))
       printer << ", " << kInitKeys[i] << " = " << values[i].convertToDouble();
+  if (kindUsesKey(getKind(), "rows"))
+    printer << ", rows = " << getRows() << ", cols = " << getCols();
   if (kindUsesKey(getKind(), "seed"))
     printer << ", seed = " << getSeed();
   printer << ">";
@@ -156,7 +170,8 @@ LogicalResult InitAttr::verifyFits(function_ref<InFlightDiagnostic()> emitError,
     case InitKind::Zeros:
     case InitKind::Ones:
       return success();
-    case InitKind::Generator: // its type is checked by credo.param
+    case InitKind::Generator:   // its type is checked by credo.param
+    case InitKind::RandomPairs: // likewise
       return success();
     case InitKind::Constant: {
       double v = getValue().convertToDouble();
@@ -216,7 +231,7 @@ LogicalResult InitAttr::verifyFits(function_ref<InFlightDiagnostic()> emitError,
 LogicalResult InitAttr::verify(function_ref<InFlightDiagnostic()> emitError,
                                InitKind kind, APFloat valueF, APFloat lowF,
                                APFloat highF, APFloat meanF, APFloat stdF,
-                               uint64_t seed) {
+                               uint64_t seed, int64_t rows, int64_t cols) {
   double low = lowF.convertToDouble(), high = highF.convertToDouble();
   double std = stdF.convertToDouble();
   double values[5] = {valueF.convertToDouble(), low, high,
@@ -232,6 +247,15 @@ LogicalResult InitAttr::verify(function_ref<InFlightDiagnostic()> emitError,
   if (!kindUsesKey(kind, "seed") && seed != 0)
     return emitError() << "initializer '" << stringifyInitKind(kind)
                        << "' takes no key 'seed'";
+  if (kind != InitKind::RandomPairs && (rows != 0 || cols != 0))
+    return emitError() << "initializer '" << stringifyInitKind(kind)
+                       << "' takes no keys 'rows' and 'cols'";
+  if (kind == InitKind::RandomPairs &&
+      (rows < 1 || cols < 1 || rows > (int64_t(1) << 31) ||
+       cols > (int64_t(1) << 31)))
+    return emitError() << "random_pairs initializer expects rows and cols in "
+                          "[1, 2^31], but got "
+                       << rows << " and " << cols;
   if (kind == InitKind::Uniform && !(low < high))
     return emitError()
            << "uniform initializer expects low < high, but got low = " << low

@@ -18,6 +18,7 @@
 #include <map>
 #include <memory>
 #include <sstream>
+#include <unordered_set>
 #include <vector>
 #include <zlib.h>
 
@@ -130,6 +131,52 @@ struct credo_model {
 
 namespace {
 
+/// random_pairs: shape[0] distinct pairs (i, j), i < rows, j < cols, drawn
+/// uniformly without replacement and sorted. Selection sampling (Knuth's
+/// Algorithm S) over the positions when there are at most 2^26 of them,
+/// else Floyd's algorithm and a sort.
+credo_status fillPairs(credo_dtype dtype, const std::vector<int64_t> &shape,
+                       int64_t rows, int64_t cols, uint64_t seed, void *data) {
+  if (dtype != CREDO_I64 || shape.size() != 2 || shape[1] != 2)
+    return fail(CREDO_ERR_FORMAT, "a random_pairs parameter is i64 [nnz, 2]");
+  const int64_t nnz = shape[0];
+  if (rows < 1 || cols < 1 || rows > (int64_t(1) << 31) ||
+      cols > (int64_t(1) << 31) || nnz > rows * cols)
+    return fail(CREDO_ERR_FORMAT,
+                "random_pairs: cannot draw " + std::to_string(nnz) +
+                    " distinct pairs from " + std::to_string(rows) + " x " +
+                    std::to_string(cols) + " positions");
+  const uint64_t total = uint64_t(rows) * uint64_t(cols);
+  SplitMix64 rng{seed};
+  std::vector<uint64_t> picked;
+  picked.reserve(size_t(nnz));
+  if (total <= (uint64_t(1) << 26)) {
+    uint64_t needed = uint64_t(nnz);
+    for (uint64_t p = 0; p < total && needed > 0; ++p)
+      if (rng.uniform() * double(total - p) < double(needed)) {
+        picked.push_back(p);
+        --needed;
+      }
+  } else {
+    std::unordered_set<uint64_t> chosen;
+    for (uint64_t j = total - uint64_t(nnz); j < total; ++j) {
+      uint64_t t = uint64_t(rng.uniform() * double(j + 1));
+      if (t > j)
+        t = j;
+      picked.push_back(chosen.insert(t).second ? t : j);
+      if (picked.back() == j)
+        chosen.insert(j);
+    }
+    std::sort(picked.begin(), picked.end());
+  }
+  auto *out = static_cast<int64_t *>(data);
+  for (int64_t s = 0; s < nnz; ++s) {
+    out[2 * s] = int64_t(picked[size_t(s)] / uint64_t(cols));
+    out[2 * s + 1] = int64_t(picked[size_t(s)] % uint64_t(cols));
+  }
+  return CREDO_OK;
+}
+
 /// Parses the initializer text and fills `count` elements.
 credo_status fillInit(const std::string &text, credo_dtype dtype,
                       const std::vector<int64_t> &shape, void *data) {
@@ -186,6 +233,9 @@ credo_status fillInit(const std::string &text, credo_dtype dtype,
     dist = Uniform, a = -b;
   } else if (kind == "he_normal") {
     dist = Normal, a = 0, b = std::sqrt(2.0 / fanIn);
+  } else if (kind == "random_pairs") {
+    return fillPairs(dtype, shape, int64_t(key("rows", 0)),
+                     int64_t(key("cols", 0)), seed, data);
   } else if (kind == "generator") {
     // A counter-based generator: [key, counter] = [seed, 0].
     if (dtype != CREDO_I64 || n != 2)

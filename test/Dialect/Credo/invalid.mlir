@@ -1372,3 +1372,18 @@ func.func @sparse_hyper_units(%x: tensor<4x8xf32>, %m: tensor<5x2xf32>, %v: tens
   %y = "credo.sparse_hyper"(%x, %m, %m, %v, %g) {units = 0 : i64} : (tensor<4x8xf32>, tensor<5x2xf32>, tensor<5x2xf32>, tensor<5xf32>, tensor<2xi64>) -> tensor<4x0xf32>
   return
 }
+
+// -----
+
+// expected-error @+1 {{random_pairs draws index pairs: the parameter is tensor<NNZ x 2 x i64>, but got 'tensor<5x3xi64>'}}
+credo.param @pairs3 : tensor<5x3xi64> init #credo.init<random_pairs, rows = 4, cols = 4, seed = 1>
+
+// -----
+
+// expected-error @+1 {{cannot draw 13 distinct pairs from 3 x 4 positions}}
+credo.param @toomany : tensor<13x2xi64> init #credo.init<random_pairs, rows = 3, cols = 4>
+
+// -----
+
+// expected-error @+1 {{initializer 'random_pairs' requires the key 'cols'}}
+credo.param @nocols : tensor<3x2xi64> init #credo.init<random_pairs, rows = 3>

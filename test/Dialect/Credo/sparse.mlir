@@ -40,3 +40,7 @@ func.func @hyper(%x: tensor<64x16xf64>, %mt: tensor<16x2xf64>, %st: tensor<16x2x
   %y = credo.sparse_hyper %x, %mt, %st, %v, %g {units = 16 : i64, stream = 1 : i64} : tensor<64x16xf64>, tensor<16x2xf64>, tensor<16x2xf64>, tensor<16xf64>, tensor<2xi64> -> tensor<64x16xf64>
   return %y, %d1, %r : tensor<64x16xf64>, tensor<16x2xf64>, tensor<16x2xi64>
 }
+
+// A fixed sparse layer's connectivity: distinct pairs drawn at initialization.
+// CHECK: credo.param @pairs : tensor<6x2xi64> init #credo.init<random_pairs, rows = 4, cols = 3, seed = 9>
+credo.param @pairs : tensor<6x2xi64> init #credo.init<random_pairs, rows = 4, cols = 3, seed = 9>
