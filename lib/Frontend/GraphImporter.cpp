@@ -1587,7 +1587,8 @@ void Importer::addSamplerOperands(size_t index, OperationState &state) {
   if (state.operands.size() == 3) {
     auto means = dyn_cast<RankedTensorType>(state.operands[1].getType());
     auto input = dyn_cast<RankedTensorType>(state.operands[0].getType());
-    if (means && input && means.getRank() >= 1) {
+    if (means && input && means.getRank() >= 1 &&
+        isa<FloatType>(input.getElementType())) {
       auto type =
           RankedTensorType::get({means.getDimSize(0)}, input.getElementType());
       state.addOperands(
