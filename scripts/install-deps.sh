@@ -14,7 +14,8 @@ PACKAGES=(
   cmake ninja-build ccache pkg-config
   clang-19 lld-19 libclang-rt-19-dev llvm-19-dev llvm-19-tools libmlir-19-dev mlir-19-tools
   libdnnl-dev
-  libvulkan-dev mesa-vulkan-drivers glslc spirv-tools vulkan-tools
+  libvulkan-dev mesa-vulkan-drivers vulkan-validationlayers vulkan-tools
+  glslc spirv-tools
   nlohmann-json3-dev libgtest-dev
   dataset-fashion-mnist
   python3 python3-numpy zlib1g-dev libzstd-dev binutils

@@ -79,6 +79,18 @@ if shutil.which("cmake") and shutil.which("clang++-19"):
     config.available_features.add("cmake")
 config.substitutions.append(("%cmake", shutil.which("cmake") or "cmake"))
 
+# Vulkan on the CPU: Mesa's lavapipe and the Khronos validation layer
+# (mesa-vulkan-drivers, vulkan-validationlayers; scripts/install-deps.sh).
+# %vulkan runs a command on lavapipe alone with validation on, so that any
+# misuse of the API fails the test.
+lavapipe = "/usr/share/vulkan/icd.d/lvp_icd.x86_64.json"
+validation = "/usr/share/vulkan/explicit_layer.d/VkLayer_khronos_validation.json"
+if os.path.exists(lavapipe) and os.path.exists(validation):
+    config.available_features.add("vulkan")
+config.substitutions.append((
+    "%vulkan", "env VK_ICD_FILENAMES=%s VK_INSTANCE_LAYERS=VK_LAYER_KHRONOS_validation"
+    % lavapipe))
+
 # Debian's dataset-fashion-mnist package (installed by scripts/install-deps.sh).
 if os.path.exists("/usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz"):
     config.available_features.add("fashion-mnist")

@@ -163,6 +163,46 @@ int mlir::credo::importCommand(const DriverOptions &opts) {
   });
 }
 
+int mlir::credo::devicesCommand(const DriverOptions &opts) {
+  if (!opts.model.empty())
+    return error("devices takes no model file");
+  size_t count = 0;
+  if (credo_vulkan_devices(nullptr, 0, &count) != CREDO_OK)
+    return error(credo_last_error());
+  std::vector<credo_device_info> devices(count);
+  if (credo_vulkan_devices(devices.data(), count, &count) != CREDO_OK)
+    return error(credo_last_error());
+  size_t chosen = 0;
+  if (credo_vulkan_pick_device(opts.device, &chosen) != CREDO_OK)
+    return error(credo_last_error());
+  auto mib = [](uint64_t bytes) {
+    return std::to_string(bytes >> 20) + " MiB";
+  };
+  llvm::outs() << "credoc: " << count << " Vulkan device"
+               << (count == 1 ? "" : "s") << "\n";
+  for (size_t i = 0; i < count; ++i) {
+    const credo_device_info &d = devices[i];
+    llvm::outs() << "  " << i << ": " << d.name << " ("
+                 << credo_device_type_name(d.type) << ", Vulkan "
+                 << (d.api_version >> 22) << "."
+                 << ((d.api_version >> 12) & 0x3ff) << ")"
+                 << (i == chosen ? (opts.device >= 0 ||
+                                            std::getenv("CREDO_VULKAN_DEVICE")
+                                        ? "  [selected]"
+                                        : "  [default]")
+                                 : "")
+                 << "\n     storage buffers up to "
+                 << mib(d.max_storage_buffer_range) << ", shared memory "
+                 << (d.max_compute_shared_memory >> 10) << " KiB, workgroups "
+                 << d.max_workgroup_invocations << " invocations, subgroups of "
+                 << d.subgroup_size
+                 << (d.subgroup_arithmetic ? " with" : " without")
+                 << " reductions, device memory " << mib(d.device_local_memory)
+                 << "\n";
+  }
+  return kOk;
+}
+
 int mlir::credo::checkCommand(const DriverOptions &opts) {
   Session s;
   OwningOpRef<ModuleOp> module = loadModel(opts, s.context);

@@ -205,6 +205,8 @@ const char *credo_status_name(credo_status status) {
     return "out of memory";
   case CREDO_ERR_CORRUPT:
     return "corrupt data";
+  case CREDO_ERR_DEVICE:
+    return "device error";
   }
   return "unknown status";
 }

@@ -129,7 +129,7 @@ const std::vector<Command> &commands() {
         kTimeMemory},
        mlir::credo::gradcheckCommand},
       {"train",
-       "compile the training step and train on an MNIST-family data set",
+       "compile the training step and train it on a data set",
        {{"--epochs", "N", "epochs (default: the training section's)"},
         {"--data", "DIR",
          "directory of the IDX files (default: /usr/share/datasets/NAME)"},
@@ -156,6 +156,12 @@ const std::vector<Command> &commands() {
         kRule,
         kTimeMemory},
        mlir::credo::trainCommand},
+      {"devices",
+       "list the Vulkan devices and the one a Vulkan run would use",
+       {{"--device", "N",
+         "the device to use (default: $CREDO_VULKAN_DEVICE, else the first "
+         "GPU; a CPU implementation only without one)"}},
+       mlir::credo::devicesCommand},
   };
   return table;
 }
@@ -308,6 +314,13 @@ int main(int argc, char **argv) {
         opts.batch = n;
       else
         opts.threads = static_cast<int>(n);
+    } else if (flag == "--device") {
+      long long n = 0;
+      if (llvm::StringRef(value).getAsInteger(10, n) || n < 0 || n > 65535)
+        return error("option --device needs a device index (credoc devices "
+                     "lists them), but got '" +
+                     value + "'");
+      opts.device = n;
     } else if (flag == "--debug-locations") {
       opts.debugLocations = true;
     } else if (flag == "--report-activations") {

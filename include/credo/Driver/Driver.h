@@ -31,6 +31,7 @@ struct DriverOptions {
   std::string emit;             ///< --emit: credo|mlir|llvm|asm|obj
   int threads = 1;              ///< --threads
   std::string runtimeLibDir;    ///< where libcredo_runtime.so lives
+  int64_t device = -1;          ///< --device: a Vulkan device index
   std::vector<std::string> wrt; ///< --wrt: inputs to differentiate
   double tolerance = 1e-6;      ///< gradcheck: largest relative error
   std::optional<double> absoluteTolerance; ///< gradcheck: --atol
@@ -58,6 +59,7 @@ int buildCommand(const DriverOptions &options);
 int gradCommand(const DriverOptions &options);
 int gradcheckCommand(const DriverOptions &options);
 int trainCommand(const DriverOptions &options);
+int devicesCommand(const DriverOptions &options);
 
 } // namespace mlir::credo
 

@@ -39,7 +39,8 @@ typedef enum credo_status {
   CREDO_ERR_NOT_FOUND = 5,        /* a named parameter or tensor is missing */
   CREDO_ERR_BACKEND = 6,          /* oneDNN or another backend failed */
   CREDO_ERR_OUT_OF_MEMORY = 7,
-  CREDO_ERR_CORRUPT = 8 /* a checksum does not match */
+  CREDO_ERR_CORRUPT = 8, /* a checksum does not match */
+  CREDO_ERR_DEVICE = 9   /* no Vulkan loader or device, or a device failed */
 } credo_status;
 
 /* The message of the last failure on this thread ("" if none). */
@@ -234,6 +235,48 @@ int credo_get_num_threads(void);
  * Parameters, inputs and outputs, which the caller owns, are not counted. */
 size_t credo_memory_peak(void);
 void credo_memory_reset_peak(void);
+
+/*===--- Vulkan devices
+ * --------------------------------------------------------===*/
+
+/* The kind of a Vulkan device. */
+typedef enum credo_device_type {
+  CREDO_DEVICE_OTHER = 0,
+  CREDO_DEVICE_INTEGRATED_GPU = 1,
+  CREDO_DEVICE_DISCRETE_GPU = 2,
+  CREDO_DEVICE_VIRTUAL_GPU = 3,
+  CREDO_DEVICE_CPU = 4 /* a Vulkan implementation on the CPU (lavapipe) */
+} credo_device_type;
+
+/* A Vulkan device and the limits the code generator sizes kernels by. */
+typedef struct credo_device_info {
+  char name[256];
+  credo_device_type type;
+  uint32_t api_version; /* VK_MAKE_API_VERSION encoding */
+  uint32_t vendor_id, device_id;
+  uint64_t max_storage_buffer_range;  /* bytes one storage buffer may span */
+  uint32_t max_compute_shared_memory; /* bytes of workgroup memory */
+  uint32_t max_workgroup_invocations;
+  uint32_t max_workgroup_size[3];
+  uint32_t subgroup_size;
+  int32_t subgroup_arithmetic; /* subgroup reductions in compute shaders */
+  uint64_t device_local_memory; /* bytes in device-local heaps */
+} credo_device_info;
+
+/* Lists the Vulkan devices: `*count` gets their number, and the first
+ * min(capacity, count) are written to `devices` (may be null). The Vulkan
+ * loader (libvulkan.so.1, or $CREDO_VULKAN_LOADER) is opened at run time:
+ * without it the call fails with CREDO_ERR_DEVICE and says what to
+ * install. */
+credo_status credo_vulkan_devices(credo_device_info *devices, size_t capacity,
+                                  size_t *count);
+/* The device a Vulkan run uses: `requested` if >= 0, else
+ * $CREDO_VULKAN_DEVICE if set, else the first discrete GPU, then
+ * integrated, virtual, other, and a CPU implementation only when there is
+ * no GPU. A bad index or no device is an error naming the choices. */
+credo_status credo_vulkan_pick_device(int64_t requested, size_t *index);
+/* "discrete GPU", "integrated GPU", "virtual GPU", "CPU" or "other". */
+const char *credo_device_type_name(credo_device_type type);
 
 /*===--- Kernel status (used by generated code)
  * ------------------------------===*/
