@@ -14,6 +14,8 @@
 #include "credo/kernels.h"
 #include "credo/runtime.h"
 
+#include "timing.h"
+
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
@@ -21,17 +23,8 @@
 #include <random>
 #include <vector>
 
-namespace {
-double seconds() {
-  return std::chrono::duration<double>(
-             std::chrono::steady_clock::now().time_since_epoch())
-      .count();
-}
-double median(std::vector<double> v) {
-  std::sort(v.begin(), v.end());
-  return v[v.size() / 2];
-}
-} // namespace
+using credo::bench::median;
+using credo::bench::seconds;
 
 int main(int argc, char **argv) {
   const char *label = argc > 1 ? argv[1] : "default";

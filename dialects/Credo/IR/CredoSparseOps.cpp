@@ -17,6 +17,14 @@ using namespace mlir::credo::detail;
 
 namespace {
 
+/// The value of an optional attribute with a default (adaptors of parsed
+/// or built ops may not have it).
+double orDefault(FloatAttr a, double d) { return a ? a.getValueAsDouble() : d; }
+int64_t orDefault(IntegerAttr a, int64_t d) { return a ? a.getInt() : d; }
+ArrayRef<int64_t> extents(DenseI64ArrayAttr a) {
+  return a ? a.asArrayRef() : ArrayRef<int64_t>();
+}
+
 /// Checks a statically shaped i64 tensor of rank >= `minRank` (exactly
 /// `rank` if given).
 LogicalResult getIndexTensor(std::optional<Location> loc, StringRef op,
@@ -86,15 +94,28 @@ LogicalResult checkScale(std::optional<Location> loc, StringRef op,
   return success();
 }
 
-/// Sample counts of the hyperlayer: global, local, region >= 0.
+/// The sampling of `tuples` index tuples of rank `r` (global, local and
+/// region from the adaptor, with their defaults): checks the counts and that
+/// the points have fewer than 2^32 components; sets `points` per tuple.
+template <typename Adaptor>
 LogicalResult checkSampling(std::optional<Location> loc, StringRef op,
-                            int64_t global, int64_t local, int64_t region) {
+                            Adaptor adaptor, int64_t tuples, int64_t r,
+                            int64_t &points) {
+  int64_t global = orDefault(adaptor.getGlobalAttr(), 4);
+  int64_t local = orDefault(adaptor.getLocalAttr(), 4);
+  int64_t region = orDefault(adaptor.getRegionAttr(), 4);
   if (global < 0 || local < 0 || region < 0 || global > 4096 || local > 4096 ||
       region > (int64_t(1) << 30))
     return ShapeError(loc, op)
            << "expects 'global' and 'local' in [0, 4096] and 'region' in [0, "
               "2^30], but got "
            << global << ", " << local << " and " << region;
+  points = (int64_t(1) << r) + global + local;
+  if (tuples * points * r >= (int64_t(1) << 32))
+    return ShapeError(loc, op) << "expects fewer than 2^32 index components, "
+                                  "but "
+                               << tuples << " tuples of " << points
+                               << " points would have " << tuples * points * r;
   return success();
 }
 
@@ -102,14 +123,6 @@ LogicalResult checkSampling(std::optional<Location> loc, StringRef op,
 LogicalResult getBatch(std::optional<Location> loc, StringRef op, Value value,
                        StringRef what, RankedTensorType &out) {
   return getFloatTensor(loc, op, value, what, 2, out);
-}
-
-/// The value of an optional attribute with a default (adaptors of parsed
-/// or built ops may not have it).
-double orDefault(FloatAttr a, double d) { return a ? a.getValueAsDouble() : d; }
-int64_t orDefault(IntegerAttr a, int64_t d) { return a ? a.getInt() : d; }
-ArrayRef<int64_t> extents(DenseI64ArrayAttr a) {
-  return a ? a.asArrayRef() : ArrayRef<int64_t>();
 }
 
 } // namespace
@@ -251,20 +264,10 @@ LogicalResult HyperSampleOp::inferReturnTypes(MLIRContext *ctx,
   if (failed(getTupleMeans(loc, op, adaptor.getMeans(), "means", m)) ||
       failed(checkGenerator(loc, op, adaptor.getGenerator().getType())))
     return failure();
-  int64_t r = m.getDimSize(1);
+  int64_t r = m.getDimSize(1), k = m.getDimSize(0), points = 0;
   if (failed(checkExtents(loc, op, extents(adaptor.getSizeAttr()), r)) ||
-      failed(checkSampling(loc, op, orDefault(adaptor.getGlobalAttr(), 4),
-                           orDefault(adaptor.getLocalAttr(), 4),
-                           orDefault(adaptor.getRegionAttr(), 4))))
+      failed(checkSampling(loc, op, adaptor, k, r, points)))
     return failure();
-  int64_t points = (int64_t(1) << r) + orDefault(adaptor.getGlobalAttr(), 4) +
-                   orDefault(adaptor.getLocalAttr(), 4);
-  int64_t k = m.getDimSize(0);
-  if (k * points * r >= (int64_t(1) << 32))
-    return ShapeError(loc, op) << "expects fewer than 2^32 index components, "
-                                  "but "
-                               << k << " tuples of " << points
-                               << " points would have " << k * points * r;
   results.push_back(
       RankedTensorType::get({k, points, r}, IntegerType::get(ctx, 64)));
   return success();
@@ -379,18 +382,10 @@ LogicalResult SparseHyperOp::inferReturnTypes(MLIRContext *,
   if (units < 1 || units > (int64_t(1) << 31))
     return ShapeError(loc, op)
            << "expects 'units' in [1, 2^31], but got " << units;
-  if (failed(checkSampling(loc, op, orDefault(adaptor.getGlobalAttr(), 4),
-                           orDefault(adaptor.getLocalAttr(), 4),
-                           orDefault(adaptor.getRegionAttr(), 4))) ||
+  int64_t points = 0;
+  if (failed(checkSampling(loc, op, adaptor, k, 2, points)) ||
       failed(checkScale(loc, op, orDefault(adaptor.getSigmaScaleAttr(), 0.1))))
     return failure();
-  if (k *
-          ((int64_t(1) << 2) + orDefault(adaptor.getGlobalAttr(), 4) +
-           orDefault(adaptor.getLocalAttr(), 4)) *
-          2 >=
-      (int64_t(1) << 32))
-    return ShapeError(loc, op) << "expects fewer than 2^32 sampled index "
-                                  "components";
   results.push_back(
       RankedTensorType::get({x.getDimSize(0), units}, x.getElementType()));
   return success();

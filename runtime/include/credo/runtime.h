@@ -259,7 +259,7 @@ typedef struct credo_device_info {
   uint32_t max_workgroup_invocations;
   uint32_t max_workgroup_size[3];
   uint32_t subgroup_size;
-  int32_t subgroup_arithmetic; /* subgroup reductions in compute shaders */
+  int32_t subgroup_arithmetic;  /* subgroup reductions in compute shaders */
   uint64_t device_local_memory; /* bytes in device-local heaps */
 } credo_device_info;
 

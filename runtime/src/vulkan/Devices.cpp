@@ -5,9 +5,10 @@
 // opened with dlopen when a Vulkan function is first asked for, so the
 // runtime builds, links and runs on machines without Vulkan; the devices
 // are listed with the limits that the code generator and the executor
-// size their work by; one is picked by a rule that never prefers a CPU
-// implementation (lavapipe) when a GPU is present. Every failure is a
-// status with a message (no loader, no device, a bad device index).
+// size their work by (listed once per process); one is picked by a rule that
+// never prefers a CPU implementation (lavapipe) when a GPU is present. Every
+// failure is a status with a message (no loader, no device, a bad device
+// index).
 //
 //===----------------------------------------------------------------------===//
 
@@ -171,6 +172,24 @@ credo_status listDevices(std::vector<credo_device_info> &out) {
   return status;
 }
 
+/// The devices, listed once per process (the loader fixes them when an
+/// instance is created), or the failure of listing them, again each call.
+credo_status devicesOnce(std::vector<credo_device_info> &out) {
+  static std::once_flag once;
+  static std::vector<credo_device_info> list;
+  static credo_status status = CREDO_OK;
+  static std::string message;
+  std::call_once(once, [] {
+    status = listDevices(list);
+    if (status != CREDO_OK)
+      message = credo_last_error();
+  });
+  if (status != CREDO_OK)
+    return fail(status, message);
+  out = list;
+  return CREDO_OK;
+}
+
 /// The preference of a device type for the default choice (lower first).
 int rank(credo_device_type t) {
   switch (t) {
@@ -198,7 +217,7 @@ credo_status credo_vulkan_devices(credo_device_info *devices, size_t capacity,
     return fail(CREDO_ERR_INVALID_ARGUMENT,
                 "credo_vulkan_devices: count is a null pointer");
   std::vector<credo_device_info> list;
-  if (credo_status s = listDevices(list); s != CREDO_OK)
+  if (credo_status s = devicesOnce(list); s != CREDO_OK)
     return s;
   *count = list.size();
   for (size_t i = 0; i < list.size() && i < capacity && devices; ++i)
@@ -227,7 +246,7 @@ credo_status credo_vulkan_pick_device(int64_t requested, size_t *index) {
     return fail(CREDO_ERR_INVALID_ARGUMENT,
                 "credo_vulkan_pick_device: index is a null pointer");
   std::vector<credo_device_info> list;
-  if (credo_status s = listDevices(list); s != CREDO_OK)
+  if (credo_status s = devicesOnce(list); s != CREDO_OK)
     return s;
   if (list.empty())
     return fail(CREDO_ERR_DEVICE,
