@@ -699,7 +699,7 @@ void Importer::importParams(const json &root) {
       throw ImportFailure{};
     builder.create<mlir::credo::ParamOp>(
         nodeLoc(name, ptr), builder.getStringAttr(name), TypeAttr::get(type),
-        cast<mlir::credo::InitAttr>(init));
+        cast<mlir::credo::InitAttr>(init), /*fixed=*/UnitAttr());
   }
 }
 
@@ -1627,7 +1627,8 @@ Value Importer::generator() {
       APFloat(0.0), APFloat(0.0), APFloat(0.0), seed, 0, 0);
   Location loc = locAt("/seed");
   builder.create<mlir::credo::ParamOp>(
-      loc, builder.getStringAttr(kGeneratorName), TypeAttr::get(type), init);
+      loc, builder.getStringAttr(kGeneratorName), TypeAttr::get(type), init,
+      /*fixed=*/UnitAttr());
   if (lastParamRead)
     builder.setInsertionPointAfter(lastParamRead);
   else

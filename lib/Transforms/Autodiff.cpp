@@ -16,6 +16,7 @@
 #include "credo/Transforms/Passes.h"
 #include "credo/Transforms/Training.h"
 
+#include "Feedback.h"
 #include "FuncResults.h"
 #include "NodeName.h"
 #include "TimeLoops.h"
@@ -89,8 +90,10 @@ void propagateActivity(ArrayRef<Operation *> ops,
 /// The reverse sweep over ops of one block, in reverse order.
 class Sweep {
 public:
-  Sweep(OpBuilder &builder, llvm::DenseSet<Value> active, bool store)
-      : b(builder), active(std::move(active)), store(store) {}
+  Sweep(OpBuilder &builder, llvm::DenseSet<Value> active, bool store,
+        Feedback *feedback)
+      : b(builder), active(std::move(active)), store(store),
+        feedback(feedback) {}
 
   void accumulate(Value v, Value g, Location loc) {
     auto [it, inserted] = gradOf.try_emplace(v, g);
@@ -127,6 +130,16 @@ public:
         needed.push_back(active.contains(v));
       if (!llvm::is_contained(needed, true))
         continue;
+      // Feedback alignment: the input's gradient through fixed feedback.
+      if (feedback && needed[0] && feedback->replaces(op)) {
+        FailureOr<Value> dx = feedback->inputGradient(b, op, resultGrads[0]);
+        if (failed(dx))
+          return failure();
+        accumulate(op->getOperand(0), *dx, op->getLoc());
+        needed[0] = false;
+        if (!llvm::is_contained(needed, true))
+          continue;
+      }
       auto rule = dyn_cast<DifferentiableOpInterface>(op);
       if (!rule)
         return op->emitError()
@@ -163,6 +176,8 @@ private:
   llvm::DenseSet<Value> active;
   /// Store the step values the reverse sweep reads (else recompute them).
   bool store;
+  /// Fixed random feedback in place of transposed weights, if any.
+  Feedback *feedback;
 };
 
 TimeLoopOp Sweep::recordMore(TimeLoopOp loop, ValueRange extra) {
@@ -239,7 +254,7 @@ LogicalResult Sweep::differentiateLoop(TimeLoopOp loop,
     cloned.push_back(rb.clone(op, map));
   }
   propagateActivity(cloned, innerActive);
-  Sweep inner(rb, std::move(innerActive), store);
+  Sweep inner(rb, std::move(innerActive), store, feedback);
   YieldOp yield = forward.getYield();
   for (size_t i = 0; i < numCarried; ++i)
     if (activeCarried[i])
@@ -249,7 +264,12 @@ LogicalResult Sweep::differentiateLoop(TimeLoopOp loop,
     if (Value g = resultGrads[numCarried + j])
       inner.accumulate(map.lookupOrDefault(yield.getRecorded()[j]),
                        sliceAt(g, loc), loc);
-  if (failed(inner.run(cloned))) {
+  if (feedback)
+    ++feedback->loopDepth;
+  LogicalResult swept = inner.run(cloned);
+  if (feedback)
+    --feedback->loopDepth;
+  if (failed(swept)) {
     delete body;
     return failure();
   }
@@ -404,19 +424,25 @@ struct Autodiff : public mlir::credo::impl::CredoAutodiffBase<Autodiff> {
       module.emitError("credo-autodiff: the module has no @forward function");
       return signalPassFailure();
     }
-    if (module.lookupSymbol("gradients")) {
-      module.emitError("credo-autodiff: the module already has @gradients");
+    if (module.lookupSymbol(funcName)) {
+      module.emitError() << "credo-autodiff: the module already has @"
+                         << funcName;
       return signalPassFailure();
     }
-    std::string lossName = loss;
-    if (lossName.empty()) {
-      FailureOr<std::optional<TrainingContract>> contract =
-          TrainingContract::read(module);
-      if (failed(contract))
-        return signalPassFailure();
-      if (*contract)
-        lossName = (*contract)->loss;
+    std::optional<FeedbackMode> mode = parseFeedbackMode(feedback);
+    if (!mode) {
+      module.emitError() << "credo-autodiff: feedback must be exact, fa or "
+                            "dfa, but got '"
+                         << feedback << "'";
+      return signalPassFailure();
     }
+    FailureOr<std::optional<TrainingContract>> contract =
+        TrainingContract::read(module);
+    if (failed(contract))
+      return signalPassFailure();
+    std::string lossName = loss;
+    if (lossName.empty() && *contract)
+      lossName = (*contract)->loss;
     if (lossName.empty()) {
       module.emitError("credo-autodiff: no loss given (the model has no "
                        "training section; pass loss=NODE)");
@@ -427,7 +453,7 @@ struct Autodiff : public mlir::credo::impl::CredoAutodiffBase<Autodiff> {
     OpBuilder builder(module.getContext());
     builder.setInsertionPointAfter(forward);
     auto grads = cast<func::FuncOp>(builder.clone(*forward));
-    grads.setName("gradients");
+    grads.setName(funcName);
     expandTrainingForms(grads);
     Block &body = grads.getBody().front();
     // The loss: a result of @forward of that name, else the op whose
@@ -493,7 +519,10 @@ struct Autodiff : public mlir::credo::impl::CredoAutodiffBase<Autodiff> {
                          << timeMemory << "'";
       return signalPassFailure();
     }
-    Sweep sweep(builder, std::move(active), timeMemory == "store");
+    Feedback fixedFeedback(*mode, module, grads,
+                           *contract ? (*contract)->seed : 0);
+    Sweep sweep(builder, std::move(active), timeMemory == "store",
+                *mode == FeedbackMode::Exact ? nullptr : &fixedFeedback);
     sweep.gradOf[lossValue] = builder.create<arith::ConstantOp>(
         lossOp->getLoc(),
         DenseElementsAttr::get(

@@ -48,8 +48,8 @@ struct Hm2bp : public mlir::credo::impl::CredoHm2bpBase<Hm2bp> {
       module.emitError("credo-hm2bp: the module has no @forward");
       return signalPassFailure();
     }
-    if (module.lookupSymbol("train_step")) {
-      module.emitError("credo-hm2bp: the module already has @train_step");
+    if (module.lookupSymbol("gradients")) {
+      module.emitError("credo-hm2bp: the module already has @gradients");
       return signalPassFailure();
     }
     FailureOr<std::optional<TrainingContract>> contract =
@@ -63,7 +63,7 @@ struct Hm2bp : public mlir::credo::impl::CredoHm2bpBase<Hm2bp> {
     OpBuilder builder(module.getContext());
     builder.setInsertionPointAfter(forward);
     auto step = cast<func::FuncOp>(builder.clone(*forward));
-    step.setName("train_step");
+    step.setName("gradients");
     expandTrainingForms(step);
     if (failed(build(module, step, **contract))) {
       step.erase();
@@ -214,24 +214,28 @@ struct Hm2bp : public mlir::credo::impl::CredoHm2bpBase<Hm2bp> {
                       1.0 / threshold(l - 1));
     }
 
-    // The optimizer, then the usual results: loss, every parameter.
-    unsigned lrIndex = step.getNumArguments();
-    step.insertArgument(
-        lrIndex, lossType,
-        b.getDictionaryAttr(named("credo.name", b.getStringAttr("lr"))),
-        step.getLoc());
-    FailureOr<SmallVector<Value>> next =
-        applyOptimizer(b, module, step, contract.optimizer,
-                       step.getArgument(lrIndex), updates);
-    if (failed(next))
-      return failure();
+    // @gradients' results: the loss, then every parameter's direction
+    // (zeros for those the rule does not train); credo-train-step applies
+    // the optimizer.
     SmallVector<Value> results = {lossValue};
     SmallVector<Attribute> names = {
         b.getDictionaryAttr(named("credo.name", b.getStringAttr("loss")))};
-    for (auto [param, value] : llvm::zip(module.getOps<ParamOp>(), *next)) {
-      results.push_back(value);
+    for (ParamOp param : module.getOps<ParamOp>()) {
+      Value g;
+      for (const ParamUpdate &u : updates)
+        if (u.name == param.getSymName())
+          g = u.direction;
+      if (!g) {
+        RankedTensorType t = param.getTensorType();
+        Attribute zero =
+            isa<FloatType>(t.getElementType())
+                ? Attribute(b.getFloatAttr(t.getElementType(), 0.0))
+                : Attribute(b.getIntegerAttr(t.getElementType(), 0));
+        g = b.create<arith::ConstantOp>(loc, DenseElementsAttr::get(t, zero));
+      }
+      results.push_back(g);
       names.push_back(b.getDictionaryAttr(named(
-          "credo.name", b.getStringAttr("new." + param.getSymName().str()))));
+          "credo.name", b.getStringAttr("grad." + param.getSymName().str()))));
     }
     replaceResults(step, results, names);
     return success();

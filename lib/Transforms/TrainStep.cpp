@@ -66,8 +66,10 @@ struct TrainStep : public mlir::credo::impl::CredoTrainStepBase<TrainStep> {
     for (ParamOp param : module.getOps<ParamOp>()) {
       Value w = readParam(builder, step, param);
       Value g = ret.getOperand(i++);
-      // Integer parameters (state) are not trained: they stay as they are.
-      if (isa<FloatType>(param.getTensorType().getElementType()))
+      // Integer parameters (state) and fixed ones are not trained: they
+      // stay as they are.
+      if (isa<FloatType>(param.getTensorType().getElementType()) &&
+          !param.getFixed())
         updates.push_back({param.getSymName(), w, g, param.getTensorType()});
     }
     FailureOr<SmallVector<Value>> next = applyOptimizer(

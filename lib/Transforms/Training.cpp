@@ -133,9 +133,27 @@ void addBackpropPasses(OpPassManager &pm, const TrainingRuleOptions &options) {
   pm.addPass(createCredoTrainStep());
 }
 
+/// fa, dfa: backprop's sweep with fixed random feedback matrices.
+void addFeedbackPasses(OpPassManager &pm, const TrainingRuleOptions &options,
+                       StringRef mode) {
+  pm.addPass(createCredoBatchOverTime());
+  CredoAutodiffOptions autodiff;
+  autodiff.timeMemory = options.timeMemory;
+  autodiff.feedback = mode.str();
+  pm.addPass(createCredoAutodiff(autodiff));
+  pm.addPass(createCredoTrainStep());
+}
+void addFaPasses(OpPassManager &pm, const TrainingRuleOptions &options) {
+  addFeedbackPasses(pm, options, "fa");
+}
+void addDfaPasses(OpPassManager &pm, const TrainingRuleOptions &options) {
+  addFeedbackPasses(pm, options, "dfa");
+}
+
 /// hm2bp: spike-train-level deltas of HM2-BP after the window.
 void addHm2bpPasses(OpPassManager &pm, const TrainingRuleOptions &) {
   pm.addPass(createCredoHm2bp());
+  pm.addPass(createCredoTrainStep());
 }
 
 struct Registry {
@@ -151,6 +169,15 @@ struct Registry {
                       "spike-count deltas after the window, then the "
                       "optimizer",
                       addHm2bpPasses};
+    rules["fa"] = {"fa",
+                   "feedback alignment: backprop with each layer's input "
+                   "gradient through a fixed random matrix in place of the "
+                   "transposed weight",
+                   addFaPasses};
+    rules["dfa"] = {"dfa",
+                    "direct feedback alignment: each layer's input gradient "
+                    "is the output error through a fixed random matrix",
+                    addDfaPasses};
   }
 };
 
@@ -227,7 +254,8 @@ mlir::credo::applyOptimizer(OpBuilder &builder, ModuleOp module,
         module.getLoc(), declare.getStringAttr(name), TypeAttr::get(t),
         InitAttr::get(module.getContext(), InitKind::Zeros, APFloat(0.0),
                       APFloat(0.0), APFloat(0.0), APFloat(0.0), APFloat(0.0), 0,
-                      0, 0));
+                      0, 0),
+        /*fixed=*/UnitAttr());
   };
   auto readParam = [&](ParamOp param) {
     return mlir::credo::readParam(builder, func, param);
@@ -250,6 +278,11 @@ mlir::credo::applyOptimizer(OpBuilder &builder, ModuleOp module,
   NamedAttribute decay = builder.getNamedAttr(
       "weight_decay", builder.getF64FloatAttr(opt.weightDecay));
   for (const ParamUpdate &u : updates) {
+    if (auto param = module.lookupSymbol<ParamOp>(u.name);
+        param && param.getFixed()) {
+      param.emitError() << "is fixed, so no optimizer may update it";
+      return failure();
+    }
     Location loc = u.value.getLoc();
     Value g = u.direction;
     if (rawUpdates) // θ + lr·Δ is the step along the gradient −Δ

@@ -1,8 +1,10 @@
 // RUN: credo-opt %s --credo-hm2bp | FileCheck %s
-// HM2-BP builds @train_step without backpropagation through time: the
+// RUN: credo-opt %s --credo-hm2bp --credo-train-step | FileCheck %s --check-prefix=STEP
+// HM2-BP builds @gradients without backpropagation through time: the
 // forward loop records every layer's spike trains (input first), and after
 // it come spike counts, S-PSPs, the macro error from the loss's gradient
-// rule, the deltas and weight gradients as einsums, and the optimizer.
+// rule, the deltas and weight gradients as einsums; credo-train-step then
+// applies the optimizer.
 
 module @hm2bp_tiny attributes {credo.format_version = 2 : i64, credo.training = {batch_size = 16 : i64, dataset = {name = "npy", test_labels = "y.npy", test_x = "x.npy", train_labels = "y.npy", train_x = "x.npy"}, epochs = 1 : i64, loss = "loss", optimizer = {lr = 5.000000e-02 : f64, momentum = 0.000000e+00 : f64, type = "sgd", weight_decay = 0.000000e+00 : f64}, rule = "hm2bp", seed = 1 : i64}} {
   credo.param @w1 : tensor<8x6xf32> init #credo.init<uniform, low = -5.000000e-01, high = 2.000000e+00, seed = 1>
@@ -31,8 +33,8 @@ module @hm2bp_tiny attributes {credo.format_version = 2 : i64, credo.training = 
   }
 }
 
-// CHECK-LABEL: func.func @train_step
-// CHECK-SAME: {credo.name = "lr"}) -> (tensor<f32> {credo.name = "loss"}, tensor<8x6xf32> {credo.name = "new.w1"}, tensor<6x3xf32> {credo.name = "new.w2"})
+// CHECK-LABEL: func.func @gradients
+// CHECK-SAME: -> (tensor<f32> {credo.name = "loss"}, tensor<8x6xf32> {credo.name = "grad.w1"}, tensor<6x3xf32> {credo.name = "grad.w2"})
 // CHECK: %[[L:.+]]:10 = credo.time_loop steps 30
 // CHECK-NOT: reverse
 // CHECK: %[[H:.+]]:4 = credo.lif
@@ -48,5 +50,11 @@ module @hm2bp_tiny attributes {credo.format_version = 2 : i64, credo.training = 
 // CHECK: credo.einsum %[[D2]], %{{.+}}, %[[E2]] {spec = "bi,ji,bij->bj"}
 // CHECK: credo.div %{{.+}}, %[[C1]] {safe}
 // CHECK: %[[GW1:.+]] = credo.einsum %{{.+}}, %[[E1]], %{{.+}} {spec = "bi,bij,bi->ji"}
-// CHECK: credo.sgd_update %{{.+}}, %[[GW1]], %arg2
-// CHECK: credo.sgd_update %{{.+}}, %[[GW2]], %arg2
+// CHECK: return %{{.+}}, %[[GW1]], %[[GW2]]
+
+// STEP-LABEL: func.func @train_step
+// STEP-SAME: {credo.name = "lr"}) -> (tensor<f32> {credo.name = "loss"}, tensor<8x6xf32> {credo.name = "new.w1"}, tensor<6x3xf32> {credo.name = "new.w2"})
+// STEP: %[[GW2:.+]] = credo.einsum {{.*}} {spec = "bi,bij,bi->ji"}
+// STEP: %[[GW1:.+]] = credo.einsum {{.*}} {spec = "bi,bij,bi->ji"}
+// STEP: credo.sgd_update %{{.+}}, %[[GW1]], %arg2
+// STEP: credo.sgd_update %{{.+}}, %[[GW2]], %arg2

@@ -28,15 +28,23 @@ def Credo_ParamOp : Credo_Op<"param", [Symbol, HasParent<"::mlir::ModuleOp">]> {
     `constant` that fits the type; gradient rules give them no gradient and
     optimizers leave them to the rule that declared them.
 
+    A `fixed` parameter keeps its initial value: optimizers never update it
+    (the random feedback matrices of feedback alignment, `θ_{t+1} = θ_t`).
+    It is still a parameter, saved in checkpoints and read with
+    `credo.get_param`.
+
     ```mlir
     credo.param @fc1_w : tensor<784x256xf32> init #credo.init<glorot_uniform, seed = 1>
     credo.param @steps_seen : tensor<i64> init #credo.init<zeros>
+    credo.param @fc2_w_feedback : tensor<256x10xf32> init #credo.init<glorot_uniform, seed = 9> fixed
     ```
   }];
   let arguments = (ins SymbolNameAttr:$sym_name,
                        TypeAttrOf<Credo_ParamTensor>:$type,
-                       Credo_InitAttr:$init);
-  let assemblyFormat = "$sym_name `:` $type `init` qualified($init) attr-dict";
+                       Credo_InitAttr:$init,
+                       UnitAttr:$fixed);
+  let assemblyFormat =
+      "$sym_name `:` $type `init` qualified($init) (`fixed` $fixed^)? attr-dict";
   let hasVerifier = 1;
   let extraClassDeclaration = [{
     ::mlir::RankedTensorType getTensorType() {

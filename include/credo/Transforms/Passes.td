@@ -85,6 +85,13 @@ def CredoAutodiff : Pass<"credo-autodiff", "::mlir::ModuleOp"> {
            "what the forward pass of a time loop keeps for the reverse "
            "sweep: store (every value it reads) or recompute (the carried "
            "states; each step is recomputed)">,
+    Option<"feedback", "feedback", "std::string", /*default=*/"\"exact\"",
+           "what a dense or conv2d layer passes to its input: exact (the "
+           "transposed weight), fa (a fixed random matrix of the weight's "
+           "shape: feedback alignment) or dfa (the output layer's error "
+           "through a fixed random matrix: direct feedback alignment)">,
+    Option<"funcName", "name", "std::string", /*default=*/"\"gradients\"",
+           "the name of the function it adds">,
   ];
   let dependentDialects = ["::mlir::arith::ArithDialect",
                            "::mlir::func::FuncDialect"];
@@ -118,11 +125,11 @@ def CredoTrainStep : Pass<"credo-train-step", "::mlir::ModuleOp"> {
 }
 
 def CredoHm2bp : Pass<"credo-hm2bp", "::mlir::ModuleOp"> {
-  let summary = "build @train_step by HM2-BP: spike-train-level deltas after the window";
+  let summary = "build @gradients by HM2-BP: spike-train-level deltas after the window";
   let description = [{
     The learning rule of Jin, Zhang & Li (NeurIPS 2018) for networks of
     current-based LIF layers in one time loop, `"rule": "hm2bp"`: no
-    backpropagation through time. `@train_step` runs the forward pass with
+    backpropagation through time. `@gradients` runs the forward pass with
     every layer's spike trains recorded, then, after the window:
 
     - `o_l` = spike counts, `e_l = credo.s_psp(s_l, s_{l−1})` per layer;
@@ -135,7 +142,10 @@ def CredoHm2bp : Pass<"credo-hm2bp", "::mlir::ModuleOp"> {
     - the hidden deltas through the effect ratio,
       `δ_{l−1}[b, j] = (1/ν_{l−1}) Σ_i δ_l[b, i] w_l[j, i] e_l[b, i, j] /
       o_{l−1}[b, j]` (0 for a silent neuron);
-    - then the model's optimizer (`applyOptimizer`).
+
+    and returns the loss and `grad.NAME` per parameter (zeros for those it
+    does not train), as `credo-autodiff` does; `credo-train-step` then
+    applies the model's optimizer.
 
     The loss must read the output layer's counts,
     `loss(spike_count(LOOP.OUT.all), …)`; each layer is `dense` (no bias)
