@@ -27,6 +27,7 @@
 #include "llvm/ADT/StringRef.h"
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/Format.h"
+#include "llvm/Support/FormatVariadic.h"
 #include "llvm/Support/Path.h"
 #include "llvm/Support/raw_ostream.h"
 
@@ -197,8 +198,11 @@ struct Counter {
 
 class Trainer {
 public:
-  Trainer(const DriverOptions &opts) : opts(opts) {}
+  Trainer(const DriverOptions &opts, bool alignOnly = false)
+      : opts(opts), alignOnly(alignOnly) {}
   int run();
+  /// credoc align: the alignment report over the training set, once.
+  int align();
 
 private:
   int setUp();
@@ -217,10 +221,17 @@ private:
   std::optional<std::pair<double, double>> evaluate(bool train = false);
   std::vector<EpochPoint> history;
   std::vector<void *> paramPointers();
+  /// --report-alignment: the rule's direction against the gradient on the
+  /// batch in io, with the current parameters, added to `alignment`.
+  int measureAlignment();
   void showProgress(int64_t epoch, int64_t step, int64_t firstStep,
                     double lossSum, double elapsed);
 
   const DriverOptions &opts;
+  /// credoc align: no training; the report of --params on the training set.
+  bool alignOnly = false;
+  /// Fills the parameters from their initializers, then from --params.
+  int loadParams();
   Session session;
   OwningOpRef<ModuleOp> module;
   TrainingContract config; ///< the training section, with overrides
@@ -252,6 +263,15 @@ private:
   Position start;
   Tensors io, forwardOutputs;
   std::vector<Counter> counters;
+  /// --report-alignment: per trained parameter, the sums of the angle (in
+  /// degrees) and norm ratio over the steps where both are defined.
+  struct Alignment {
+    std::string name;
+    double angles = 0, ratios = 0;
+    int64_t count = 0, undefined = 0;
+  };
+  std::vector<Alignment> alignment;
+  Tensors alignmentOut;
   std::unique_ptr<llvm::raw_fd_ostream> metrics;
   bool csv = false, csvHeader = false, tty = false;
   double lastShown = -1;
@@ -582,8 +602,27 @@ int Trainer::compile() {
     pm.addPass(createCredoInstrumentActivations());
   if (opts.reportSpikes)
     pm.addPass(createCredoInstrumentSpikes());
+  if (opts.reportAlignment || alignOnly) {
+    CredoAutodiffOptions exact;
+    exact.funcName = "exact_gradients";
+    exact.timeMemory = opts.timeMemory;
+    pm.addPass(createCredoAutodiff(exact));
+    pm.addPass(createCredoInstrumentAlignment());
+  }
   if (failed(pm.run(*module)))
     return error("cannot build the training step");
+  if (opts.reportAlignment || alignOnly) {
+    FailureOr<ModelInfo> align = getModelInfo(*module, "alignment");
+    if (failed(align))
+      return kUserError;
+    for (size_t i = 0; i + 2 < align->outputs.size(); i += 3) {
+      StringRef name = align->outputs[i].name; // align.P.dot
+      alignment.push_back({name.drop_front(6).drop_back(4).str(), 0, 0, 0, 0});
+    }
+    if (alignment.empty())
+      return error("--report-alignment: the rule trains no parameter that "
+                   "the loss has a gradient for");
+  }
   // Extra results of @train_step: the ReLU counters, if instrumented.
   FailureOr<ModelInfo> step = getModelInfo(*module, "train_step");
   if (failed(step))
@@ -622,7 +661,8 @@ int Trainer::compile() {
   if (!jit)
     return kUserError;
   // Machine code now, so that the first epoch's time does not include it.
-  if (failed(jit->prepare("train_step")) || failed(jit->prepare("forward")))
+  if (failed(jit->prepare("train_step")) || failed(jit->prepare("forward")) ||
+      (!alignment.empty() && failed(jit->prepare("alignment"))))
     return error("cannot generate code for the training step");
   return kOk;
 }
@@ -632,7 +672,10 @@ int Trainer::createInstance() {
     return runtimeError("cannot create the model");
   start.seed = config.seed;
   start.stepsPerEpoch = steps;
-  if (opts.resume.empty()) {
+  if (alignOnly) {
+    if (int status = loadParams())
+      return status;
+  } else if (opts.resume.empty()) {
     if (credo_model_init_params(m.model) != CREDO_OK)
       return runtimeError("cannot initialize the parameters");
   } else {
@@ -706,6 +749,12 @@ int Trainer::allocateBuffers() {
                     ? positionsPerUnit[counters.size()]
                     : 1;
     counters.push_back(std::move(c));
+  }
+  for (size_t i = 0; i < 3 * alignment.size(); ++i) {
+    credo_tensor t{};
+    if (credo_tensor_alloc(&t, CREDO_F32, 0, nullptr) != CREDO_OK)
+      return runtimeError("cannot allocate the alignment report");
+    alignmentOut.list.push_back(t);
   }
   if (!opts.metrics.empty()) {
     // JSON lines, or CSV (with a header row in a new file) when the file
@@ -897,6 +946,9 @@ int Trainer::trainEpoch(int64_t epoch, int64_t firstStep, double lossSum) {
     lr = learningRate(config, epoch, epoch * steps + step,
                       steps * config.epochs);
     *lrBuf = static_cast<float>(lr);
+    if (!alignment.empty())
+      if (int status = measureAlignment())
+        return status;
     std::vector<void *> args = paramPointers();
     for (int i = 0; i < 4; ++i)
       if (i != 1 || labelled)
@@ -934,6 +986,34 @@ int Trainer::trainEpoch(int64_t epoch, int64_t firstStep, double lossSum) {
     llvm::outs() << "\n";
   return finishEpoch(epoch, lossSum,
                      seconds * double(steps) / double(steps - firstStep), lr);
+}
+
+int Trainer::measureAlignment() {
+  std::vector<void *> args = paramPointers();
+  args.push_back(io.list[0].data);
+  if (labelled)
+    args.push_back(io.list[1].data);
+  for (credo_tensor &t : alignmentOut.list)
+    args.push_back(t.data);
+  if (jit->call("alignment", args) != CREDO_OK)
+    return error(std::string("the alignment report: ") + credo_last_error());
+  for (size_t p = 0; p < alignment.size(); ++p) {
+    auto value = [&](size_t k) {
+      return double(
+          *static_cast<const float *>(alignmentOut.list[3 * p + k].data));
+    };
+    double dot = value(0), rule = value(1), exact = value(2);
+    Alignment &a = alignment[p];
+    if (!(rule > 0) || !(exact > 0) || !std::isfinite(dot)) {
+      ++a.undefined; // a zero direction has no angle
+      continue;
+    }
+    double cosine = std::clamp(dot / std::sqrt(rule * exact), -1.0, 1.0);
+    a.angles += std::acos(cosine) * 180.0 / M_PI;
+    a.ratios += std::sqrt(rule / exact);
+    ++a.count;
+  }
+  return kOk;
 }
 
 /// The end of an epoch: the dying-ReLU report, the test accuracy, metrics
@@ -993,6 +1073,28 @@ int Trainer::finishEpoch(int64_t epoch, double lossSum, double seconds,
     activationsCsvHeader += "," + c.layer + "_p_active," + c.layer + "_dead";
     std::fill(c.total.begin(), c.total.end(), 0.0);
   }
+  std::string alignmentJson;
+  for (Alignment &a : alignment) {
+    llvm::outs() << "  align " << a.name << ": ";
+    std::string angle = "null", ratio = "null";
+    if (a.count) {
+      angle = llvm::formatv("{0:f2}", a.angles / double(a.count)).str();
+      ratio = llvm::formatv("{0:f4}", a.ratios / double(a.count)).str();
+      llvm::outs() << angle << "° to the gradient, norm ratio " << ratio;
+    } else {
+      llvm::outs() << "no angle (a zero update or gradient at every step)";
+    }
+    if (a.count && a.undefined)
+      llvm::outs() << " (" << a.undefined << " steps without an angle)";
+    llvm::outs() << "\n";
+    alignmentJson += std::string(alignmentJson.empty() ? "" : ", ") + "\"" +
+                     a.name + "\": {\"angle\": " + angle +
+                     ", \"ratio\": " + ratio + "}";
+    activationsCsv += "," + (a.count ? angle : std::string()) + "," +
+                      (a.count ? ratio : std::string());
+    activationsCsvHeader += "," + a.name + "_angle," + a.name + "_ratio";
+    a = Alignment{a.name, 0, 0, 0, 0};
+  }
   std::optional<std::pair<double, double>> test = evaluate();
   if (!test)
     return runtimeError("evaluation failed");
@@ -1011,12 +1113,13 @@ int Trainer::finishEpoch(int64_t epoch, double lossSum, double seconds,
   llvm::outs().flush();
   if (!labelled && metrics && csv) {
     if (csvHeader)
-      *metrics << "epoch,train_loss,test_loss,lr,samples_per_s,seconds\n";
+      *metrics << "epoch,train_loss,test_loss,lr,samples_per_s,seconds"
+               << activationsCsvHeader << "\n";
     csvHeader = false;
     *metrics << epoch + 1 << "," << llvm::format("%.6f", trainLoss) << ","
              << llvm::format("%.8g", test->second) << ","
              << llvm::format("%.6g", lr) << "," << llvm::format("%.1f", rate)
-             << "," << llvm::format("%.3f", seconds) << "\n";
+             << "," << llvm::format("%.3f", seconds) << activationsCsv << "\n";
     metrics->flush();
   } else if (!labelled && metrics) {
     *metrics << "{\"epoch\": " << epoch + 1
@@ -1024,7 +1127,10 @@ int Trainer::finishEpoch(int64_t epoch, double lossSum, double seconds,
              << ", \"test_loss\": " << llvm::format("%.8g", test->second)
              << ", \"lr\": " << llvm::format("%.6g", lr)
              << ", \"samples_per_s\": " << llvm::format("%.1f", rate)
-             << ", \"seconds\": " << llvm::format("%.3f", seconds) << "}\n";
+             << ", \"seconds\": " << llvm::format("%.3f", seconds);
+    if (!alignmentJson.empty())
+      *metrics << ", \"alignment\": {" << alignmentJson << "}";
+    *metrics << "}\n";
     metrics->flush();
   } else if (metrics && csv) {
     if (csvHeader)
@@ -1047,6 +1153,8 @@ int Trainer::finishEpoch(int64_t epoch, double lossSum, double seconds,
       *metrics << ", \"activations\": {" << activationsJson << "}";
     if (!spikesJson.empty())
       *metrics << ", \"spikes\": {" << spikesJson << "}";
+    if (!alignmentJson.empty())
+      *metrics << ", \"alignment\": {" << alignmentJson << "}";
     *metrics << "}\n";
     metrics->flush();
   }
@@ -1074,6 +1182,72 @@ int Trainer::finishEpoch(int64_t epoch, double lossSum, double seconds,
   if (!opts.checkpoint.empty())
     return saveCheckpoint(opts.checkpoint,
                           Position{epoch + 1, 0, config.seed, steps, 0});
+  return kOk;
+}
+
+int Trainer::loadParams() {
+  if (credo_model_init_params(m.model) != CREDO_OK)
+    return runtimeError("cannot initialize the parameters");
+  if (opts.params.empty())
+    return kOk;
+  // The file's tensors replace the initial values; parameters it lacks
+  // (the rule's feedback matrices, optimizer state) keep theirs.
+  credo_tensor_set set{};
+  if (credo_safetensors_read(opts.params.c_str(), &set) != CREDO_OK)
+    return runtimeError("cannot read '" + opts.params + "'");
+  struct Free {
+    credo_tensor_set *set;
+    ~Free() { credo_tensor_set_free(set); }
+  } release{&set};
+  for (size_t i = 0; i < set.count; ++i) {
+    const credo_named_tensor &t = set.items[i];
+    auto p = llvm::find_if(
+        info->params, [&](const TensorInfo &q) { return q.name == t.name; });
+    if (p == info->params.end())
+      return error("'" + opts.params + "' has '" + t.name + "', which model '" +
+                   info->name + "' does not have");
+    std::vector<int64_t> shape(t.tensor.shape, t.tensor.shape + t.tensor.rank);
+    bool f64 = t.tensor.dtype == CREDO_F64;
+    if (shape != p->shape || (f64 ? "f64" : "f32") != p->dtype)
+      return error("'" + opts.params + "': '" + t.name + "' is " +
+                   (f64 ? "f64" : "f32") + " of shape " +
+                   TensorInfo{t.name, "", shape, ""}.shapeText() +
+                   ", but the model's is " + p->dtype + " of shape " +
+                   p->shapeText());
+    if (credo_model_set_param(m.model, t.name, t.tensor.data,
+                              credo_tensor_nbytes(&t.tensor)) != CREDO_OK)
+      return runtimeError("cannot set '" + std::string(t.name) + "'");
+  }
+  return kOk;
+}
+
+int Trainer::align() {
+  for (int (Trainer::*phase)() :
+       {&Trainer::setUp, &Trainer::loadData, &Trainer::compile,
+        &Trainer::createInstance, &Trainer::allocateBuffers})
+    if (int status = (this->*phase)(); status != kOk)
+      return status;
+  std::vector<int64_t> order(trainN);
+  std::iota(order.begin(), order.end(), 0);
+  for (int64_t step = 0; step < steps; ++step) {
+    gather(order, step * batch, data.list[0], data.list[1], batch);
+    if (int status = measureAlignment())
+      return status;
+  }
+  llvm::outs() << "credoc: the update of rule '"
+               << (opts.rule.empty() ? config.rule : opts.rule)
+               << "' against the gradient of '" << config.loss
+               << "', mean over " << steps << " batches of " << batch
+               << " training samples:\n";
+  for (Alignment &a : alignment) {
+    llvm::outs() << "  " << llvm::left_justify(a.name, 12) << " ";
+    if (a.count)
+      llvm::outs() << llvm::format("%7.2f", a.angles / double(a.count))
+                   << "°  norm ratio "
+                   << llvm::format("%.4f", a.ratios / double(a.count)) << "\n";
+    else
+      llvm::outs() << "no angle (a zero update or gradient on every batch)\n";
+  }
   return kOk;
 }
 
@@ -1120,4 +1294,8 @@ int Trainer::run() {
 
 int mlir::credo::trainCommand(const DriverOptions &opts) {
   return Trainer(opts).run();
+}
+
+int mlir::credo::alignCommand(const DriverOptions &opts) {
+  return Trainer(opts, /*alignOnly=*/true).align();
 }

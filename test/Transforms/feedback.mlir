@@ -3,6 +3,9 @@
 // RUN: credo-opt %s --credo-autodiff="feedback=fa" --credo-train-step | FileCheck %s --check-prefix=STEP
 // RUN: credo-opt %s --credo-autodiff="feedback=fa name=fa_gradients" | FileCheck %s --check-prefix=NAME
 // RUN: not credo-opt %s --credo-autodiff="feedback=hebb" 2>&1 | FileCheck %s --check-prefix=BAD
+// RUN: credo-opt %s --pass-pipeline="builtin.module(credo-autodiff{feedback=fa},credo-autodiff{name=exact_gradients},credo-instrument-alignment)" | FileCheck %s --check-prefix=ALIGN
+// RUN: not credo-opt %s --credo-autodiff --credo-instrument-alignment 2>&1 | FileCheck %s --check-prefix=NO-EXACT
+// RUN: not credo-opt %s --credo-instrument-alignment 2>&1 | FileCheck %s --check-prefix=NO-RULE
 // Feedback alignment ("fa") and direct feedback alignment ("dfa") as modes
 // of the reverse sweep: weights and biases get the gradient of their
 // layer's result as usual, but the gradient a layer passes to its input
@@ -69,3 +72,19 @@ module @fa_tiny attributes {credo.format_version = 2 : i64, credo.training = {ba
 // NAME: func.func @fa_gradients(
 
 // BAD: error: credo-autodiff: feedback must be exact, fa or dfa, but got 'hebb'
+
+// credo-instrument-alignment inlines the rule's @gradients and the exact
+// @exact_gradients into @alignment: per trained parameter (not the fixed
+// matrices) <r, g>, |r|² and |g|².
+// ALIGN-NOT: func.func @exact_gradients
+// ALIGN-LABEL: func.func @alignment(%arg0: tensor<2x6xf32> {credo.name = "x"}, %arg1: tensor<2xi32> {credo.name = "labels"}) -> (tensor<f32> {credo.name = "align.w1.dot"}, tensor<f32> {credo.name = "align.w1.rule_sq"}, tensor<f32> {credo.name = "align.w1.exact_sq"}, tensor<f32> {credo.name = "align.b1.dot"}
+// ALIGN-SAME: {credo.name = "align.b3.exact_sq"}) {
+// ALIGN-NOT: feedback.dot
+// ALIGN: credo.matmul %{{.+}}, %{{.+}} {transpose_rhs = true}
+// ALIGN: %[[P:.+]] = credo.mul %[[R:.+]], %[[G:.+]] : tensor<6x5xf32>
+// ALIGN: credo.reduce_sum %[[P]] {dims = array<i64: 0, 1>} : tensor<6x5xf32> -> tensor<f32>
+// ALIGN: credo.mul %[[R]], %[[R]] : tensor<6x5xf32>
+// ALIGN: credo.mul %[[G]], %[[G]] : tensor<6x5xf32>
+
+// NO-EXACT: error: credo-instrument-alignment: the module has no @exact_gradients (run credo-autodiff with name=exact_gradients first)
+// NO-RULE: error: credo-instrument-alignment: the module has no @gradients (the learning rule publishes its update direction there; this one does not)

@@ -149,6 +149,9 @@ const std::vector<Command> &commands() {
         {"--report-spikes", nullptr,
          "report each LIF population's firing rate, silent and saturated "
          "neurons per epoch"},
+        {"--report-alignment", nullptr,
+         "report per parameter and epoch the angle between the rule's update "
+         "and the backprop gradient on the same batch, and their norm ratio"},
         kBatch,
         kTarget,
         kKernels,
@@ -156,6 +159,20 @@ const std::vector<Command> &commands() {
         kRule,
         kTimeMemory},
        mlir::credo::trainCommand},
+      {"align",
+       "compare the learning rule's update with the backprop gradient",
+       {{"--params", "FILE",
+         "parameters (safetensors; default: the initializers; the rule's "
+         "feedback matrices keep theirs unless FILE has them)"},
+        {"--data", "DIR",
+         "directory of the IDX files (default: /usr/share/datasets/NAME)"},
+        kRule,
+        kBatch,
+        kTarget,
+        kKernels,
+        {"--threads", "N", "CPU threads for the kernels, 1 to 256 (default 1)"},
+        kTimeMemory},
+       mlir::credo::alignCommand},
       {"devices",
        "list the Vulkan devices and the one a Vulkan run would use",
        {{"--device", "N",
@@ -327,6 +344,8 @@ int main(int argc, char **argv) {
       opts.reportActivations = true;
     } else if (flag == "--report-spikes") {
       opts.reportSpikes = true;
+    } else if (flag == "--report-alignment") {
+      opts.reportAlignment = true;
     } else if (flag == "--train") {
       opts.train = true;
     } else if (flag == "--params") {

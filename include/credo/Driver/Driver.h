@@ -46,6 +46,7 @@ struct DriverOptions {
   std::optional<int64_t> stopAfter;        ///< train: --stop-after STEPS
   bool reportActivations = false;          ///< train: --report-activations
   bool reportSpikes = false;               ///< train: --report-spikes
+  bool reportAlignment = false;            ///< train: --report-alignment
   bool train = false;                      ///< build: --train
   std::string timeMemory = "store";        ///< --time-memory: store|recompute
   std::string rule;                        ///< --rule: overrides the model's
@@ -59,6 +60,7 @@ int buildCommand(const DriverOptions &options);
 int gradCommand(const DriverOptions &options);
 int gradcheckCommand(const DriverOptions &options);
 int trainCommand(const DriverOptions &options);
+int alignCommand(const DriverOptions &options);
 int devicesCommand(const DriverOptions &options);
 
 } // namespace mlir::credo

@@ -181,6 +181,30 @@ def CredoInstrumentSpikes
   }];
 }
 
+def CredoInstrumentAlignment
+    : Pass<"credo-instrument-alignment", "::mlir::ModuleOp"> {
+  let summary = "compare a rule's update with the backprop gradient";
+  let description = [{
+    The alignment report: how close a learning rule's update comes to the
+    gradient of the same loss on the same batch. From the rule's
+    `@gradients` (the direction it feeds the optimizer; every rule
+    publishes one) and `@exact_gradients` (`credo-autodiff` with
+    `name=exact_gradients`), adds
+
+    ```mlir
+    func.func @alignment(inputs…) -> (align.P.dot, align.P.rule_sq, align.P.exact_sq, …)
+    ```
+
+    with, for each trained parameter `P` (float, not `fixed`), the scalars
+    `⟨r, g⟩`, `‖r‖²` and `‖g‖²` of the rule's direction `r` and the
+    gradient `g`. The angle is `acos(⟨r, g⟩ / (‖r‖ ‖g‖))` and the norm ratio
+    `‖r‖ / ‖g‖`; `credoc train --report-alignment` and `credoc align`
+    report them per parameter. Both bodies are inlined into `@alignment`
+    (they read the same parameters, generator included, so stochastic
+    nodes draw the same samples); `@exact_gradients` is then removed.
+  }];
+}
+
 def CredoInstrumentActivations
     : Pass<"credo-instrument-activations", "::mlir::ModuleOp"> {
   let summary = "count, per unit, how often each ReLU is active";

@@ -4,8 +4,14 @@ against NumPy: the forward pass, the output error e = (softmax − onehot)/B,
 then per layer dW = xᵀ δ, db = Σ δ with δ passed down through Wᵀ
 (backprop), through the layer's fixed matrix B of W's shape (fa), or as
 e·B_l straight from the output (dfa), so w' = w − lr·dW. The feedback
-matrices are read from the checkpoint after the step.
-argv: make DIR | check RULE DIR init.safetensors after.safetensors"""
+matrices are read from the checkpoint after the step. "align" checks the
+alignment report of that step (--report-alignment, JSON metrics): per
+parameter, the angle between the rule's update and the backprop gradient
+and their norm ratio.
+argv: make DIR | check RULE DIR init.safetensors after.safetensors
+| align RULE DIR init.safetensors after.safetensors metrics.jsonl|align.txt
+(the first epoch's report, or the output of credoc align)"""
+import json
 import os
 import sys
 
@@ -49,24 +55,50 @@ def feedback(name, shape):
     return b
 
 
-d3 = e
-if rule == "backprop":
-    da2 = d3 @ p["w3"].T
-elif rule == "fa":
-    da2 = d3 @ feedback("w3", (4, 3)).T
-else:
-    da2 = e @ feedback("w3", (3, 4))
-d2 = da2 * a2 * (1 - a2)
-if rule == "backprop":
-    da1 = d2 @ p["w2"].T
-elif rule == "fa":
-    da1 = d2 @ feedback("w2", (5, 4)).T
-else:
-    da1 = e @ feedback("w2", (3, 5))
-d1 = da1 * (1 - a1 ** 2)
-grads = {"w3": a2.T @ d3, "b3": d3.sum(0), "w2": a1.T @ d2, "b2": d2.sum(0),
-         "w1": x.T @ d1, "b1": d1.sum(0)}
-for name in ["w1", "b1", "w2", "b2", "w3", "b3"]:
+def grads_of(rule):
+    d3 = e
+    if rule == "backprop":
+        da2 = d3 @ p["w3"].T
+    elif rule == "fa":
+        da2 = d3 @ feedback("w3", (4, 3)).T
+    else:
+        da2 = e @ feedback("w3", (3, 4))
+    d2 = da2 * a2 * (1 - a2)
+    if rule == "backprop":
+        da1 = d2 @ p["w2"].T
+    elif rule == "fa":
+        da1 = d2 @ feedback("w2", (5, 4)).T
+    else:
+        da1 = e @ feedback("w2", (3, 5))
+    d1 = da1 * (1 - a1 ** 2)
+    return {"w3": a2.T @ d3, "b3": d3.sum(0), "w2": a1.T @ d2,
+            "b2": d2.sum(0), "w1": x.T @ d1, "b1": d1.sum(0)}
+
+
+grads = grads_of(rule)
+names = ["w1", "b1", "w2", "b2", "w3", "b3"]
+if sys.argv[1] == "align":
+    exact = grads_of("backprop")
+    if sys.argv[6].endswith(".jsonl"):
+        report = json.loads(open(sys.argv[6]).readline())["alignment"]
+    else:  # the output of credoc align: "  NAME  ANGLE°  norm ratio R"
+        report = {}
+        for line in open(sys.argv[6]).read().splitlines()[1:]:
+            f = line.split()
+            report[f[0]] = {"angle": float(f[1].rstrip("°")),
+                            "ratio": float(f[4])}
+    for name in names:
+        r, g = grads[name].ravel(), exact[name].ravel()
+        cos = r @ g / np.sqrt((r @ r) * (g @ g))
+        angle = np.degrees(np.arccos(np.clip(cos, -1, 1)))
+        ratio = np.sqrt((r @ r) / (g @ g))
+        got = report[name]
+        ok = abs(got["angle"] - angle) < 0.02 and abs(got["ratio"] / ratio - 1) < 1e-3
+        print(name + ":", "ok" if ok else "MISMATCH",
+              "(angle %.2f, reported %.2f; ratio %.4f, reported %.4f)"
+              % (angle, got["angle"], ratio, got["ratio"]))
+    sys.exit(0)
+for name in names:
     want = p[name] - LR * grads[name]
     got = w1[name].astype(np.float64)
     err = np.abs(got - want).max() / max(np.abs(want - p[name]).max(), 1e-30)
