@@ -268,7 +268,15 @@ private:
   struct Alignment {
     std::string name;
     double angles = 0, ratios = 0;
-    int64_t count = 0, undefined = 0;
+    int64_t count = 0, noUpdate = 0, noGradient = 0;
+    /// Why there is no angle at some steps (every step when count is 0).
+    std::string whyNoAngle() const {
+      if (noUpdate && !noGradient)
+        return "the rule does not update it";
+      if (noGradient && !noUpdate)
+        return "its gradient is zero";
+      return "a zero update or gradient";
+    }
   };
   std::vector<Alignment> alignment;
   Tensors alignmentOut;
@@ -617,7 +625,7 @@ int Trainer::compile() {
       return kUserError;
     for (size_t i = 0; i + 2 < align->outputs.size(); i += 3) {
       StringRef name = align->outputs[i].name; // align.P.dot
-      alignment.push_back({name.drop_front(6).drop_back(4).str(), 0, 0, 0, 0});
+      alignment.push_back({name.drop_front(6).drop_back(4).str()});
     }
     if (alignment.empty())
       return error("--report-alignment: the rule trains no parameter that "
@@ -1004,8 +1012,10 @@ int Trainer::measureAlignment() {
     };
     double dot = value(0), rule = value(1), exact = value(2);
     Alignment &a = alignment[p];
+    // A zero direction has no angle.
     if (!(rule > 0) || !(exact > 0) || !std::isfinite(dot)) {
-      ++a.undefined; // a zero direction has no angle
+      a.noUpdate += !(rule > 0);
+      a.noGradient += !(exact > 0);
       continue;
     }
     double cosine = std::clamp(dot / std::sqrt(rule * exact), -1.0, 1.0);
@@ -1082,10 +1092,11 @@ int Trainer::finishEpoch(int64_t epoch, double lossSum, double seconds,
       ratio = llvm::formatv("{0:f4}", a.ratios / double(a.count)).str();
       llvm::outs() << angle << "° to the gradient, norm ratio " << ratio;
     } else {
-      llvm::outs() << "no angle (a zero update or gradient at every step)";
+      llvm::outs() << "no angle (" << a.whyNoAngle() << ")";
     }
-    if (a.count && a.undefined)
-      llvm::outs() << " (" << a.undefined << " steps without an angle)";
+    if (int64_t none = std::max(a.noUpdate, a.noGradient); a.count && none)
+      llvm::outs() << " (no angle at " << none << " steps: " << a.whyNoAngle()
+                   << ")";
     llvm::outs() << "\n";
     alignmentJson += std::string(alignmentJson.empty() ? "" : ", ") + "\"" +
                      a.name + "\": {\"angle\": " + angle +
@@ -1093,11 +1104,22 @@ int Trainer::finishEpoch(int64_t epoch, double lossSum, double seconds,
     activationsCsv += "," + (a.count ? angle : std::string()) + "," +
                       (a.count ? ratio : std::string());
     activationsCsvHeader += "," + a.name + "_angle," + a.name + "_ratio";
-    a = Alignment{a.name, 0, 0, 0, 0};
+    a = Alignment{a.name};
   }
   std::optional<std::pair<double, double>> test = evaluate();
   if (!test)
     return runtimeError("evaluation failed");
+  // The last step may have left parameters that are not finite (the loss
+  // it reported was computed before it): keep the last checkpoint.
+  if (!std::isfinite(test->second))
+    return error(
+        "the parameters are not finite after epoch " +
+        std::to_string(epoch + 1) + " (test loss " +
+        std::to_string(test->second) + "); " +
+        (opts.checkpoint.empty()
+             ? std::string("nothing was saved")
+             : "'" + opts.checkpoint + "' keeps the last finite ones") +
+        "; lower the learning rate");
   std::optional<double> accuracy = test->first;
   double trainLoss = lossSum / double(steps);
   double rate = double(steps * batch) / seconds;
@@ -1246,7 +1268,7 @@ int Trainer::align() {
                    << "°  norm ratio "
                    << llvm::format("%.4f", a.ratios / double(a.count)) << "\n";
     else
-      llvm::outs() << "no angle (a zero update or gradient on every batch)\n";
+      llvm::outs() << "no angle (" << a.whyNoAngle() << ")\n";
   }
   return kOk;
 }

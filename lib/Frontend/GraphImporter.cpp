@@ -28,6 +28,7 @@
 #include "llvm/ADT/StringSet.h"
 
 #include <cmath>
+#include <cctype>
 #include <cstdio>
 #include <deque>
 #include <map>
@@ -419,6 +420,9 @@ private:
   void importOutputs(const json &root);
   void importTraining(const json &root);
   std::string parseTrainingRule(const json &t, const std::string &ptr);
+  void parseLocalRule(const json &t, const std::string &ptr,
+                      const std::string &rule,
+                      SmallVectorImpl<NamedAttribute> &attrs);
   std::string parseTrainingLoss(const json &t, const std::string &ptr);
   DictionaryAttr parseOptimizer(const json &opt, const std::string &ptr);
   DictionaryAttr parseSchedule(const json &s, const std::string &ptr);
@@ -1682,11 +1686,12 @@ void Importer::importTraining(const json &root) {
   expect(t, t.is_object(), ptr, "a training object");
   checkKeys(t, ptr,
             {"rule", "loss", "optimizer", "schedule", "batch_size", "epochs",
-             "dataset", "seed", "doc"});
+             "dataset", "seed", "doc", "updates", "constants"});
   auto child = [&](const char *k) { return JsonDocument::child(ptr, k); };
   SmallVector<NamedAttribute> attrs;
-  attrs.push_back(builder.getNamedAttr(
-      "rule", builder.getStringAttr(parseTrainingRule(t, ptr))));
+  std::string rule = parseTrainingRule(t, ptr);
+  attrs.push_back(builder.getNamedAttr("rule", builder.getStringAttr(rule)));
+  parseLocalRule(t, ptr, rule, attrs);
   attrs.push_back(builder.getNamedAttr(
       "loss", builder.getStringAttr(parseTrainingLoss(t, ptr))));
   auto positiveInt = [&](const char *key, int64_t def) {
@@ -1718,6 +1723,67 @@ void Importer::importTraining(const json &root) {
     attrs.push_back(builder.getNamedAttr(
         "dataset", parseDataset(t["dataset"], child("dataset"))));
   module->setAttr("credo.training", builder.getDictionaryAttr(attrs));
+}
+
+void Importer::parseLocalRule(const json &t, const std::string &ptr,
+                              const std::string &rule,
+                              SmallVectorImpl<NamedAttribute> &attrs) {
+  auto child = [&](const char *k) { return JsonDocument::child(ptr, k); };
+  if (rule != "local") {
+    for (const char *key : {"updates", "constants"})
+      if (t.contains(key))
+        fail(child(key), std::string("'") + key +
+                             "' belongs to the rule 'local' (written "
+                             "updates), but the rule is '" +
+                             quoteForMessage(rule) + "'");
+    return;
+  }
+  if (!t.contains("updates"))
+    fail(ptr, "the rule 'local' needs \"updates\": an object mapping each "
+              "trained parameter to its update expression");
+  const std::string updatesPtr = child("updates");
+  const json &updates = t["updates"];
+  expect(updates, updates.is_object() && !updates.empty(), updatesPtr,
+         "an object mapping parameters to update expressions");
+  SmallVector<NamedAttribute> entries;
+  for (auto &[name, expr] : updates.items()) {
+    std::string p = JsonDocument::child(updatesPtr, name);
+    auto it = names.find(name);
+    if (it == names.end() || it->second.kind != Entity::Param)
+      fail(p, "no parameter named '" + quoteForMessage(name) +
+                  "' (the keys of \"updates\" are the parameters the rule "
+                  "trains)");
+    std::string text = getString(expr, p);
+    entries.push_back(builder.getNamedAttr(
+        name, builder.getDictionaryAttr(
+                  {builder.getNamedAttr("expr", builder.getStringAttr(text)),
+                   builder.getNamedAttr("loc", LocationAttr(locAt(p)))})));
+  }
+  attrs.push_back(
+      builder.getNamedAttr("updates", builder.getDictionaryAttr(entries)));
+  if (!t.contains("constants"))
+    return;
+  const std::string constantsPtr = child("constants");
+  const json &constants = t["constants"];
+  expect(constants, constants.is_object(), constantsPtr,
+         "an object of named numbers");
+  SmallVector<NamedAttribute> values;
+  for (auto &[name, value] : constants.items()) {
+    std::string p = JsonDocument::child(constantsPtr, name);
+    bool identifier = !name.empty() && !std::isdigit(name[0]);
+    for (char c : name)
+      identifier &= std::isalnum(static_cast<unsigned char>(c)) || c == '_';
+    if (!identifier)
+      fail(p, "a constant's name must be an identifier (letters, digits, "
+              "'_'), but got '" + quoteForMessage(name) + "'");
+    if (names.count(name))
+      fail(p, "the constant '" + name + "' has the name of a value of the "
+              "graph");
+    values.push_back(builder.getNamedAttr(
+        name, builder.getF64FloatAttr(getNumber(value, p))));
+  }
+  attrs.push_back(
+      builder.getNamedAttr("constants", builder.getDictionaryAttr(values)));
 }
 
 std::string Importer::parseTrainingRule(const json &t, const std::string &ptr) {

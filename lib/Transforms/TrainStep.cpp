@@ -15,6 +15,7 @@
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/IR/Builders.h"
+#include "mlir/IR/Matchers.h"
 #include "llvm/ADT/StringMap.h"
 
 namespace mlir::credo {
@@ -66,11 +67,17 @@ struct TrainStep : public mlir::credo::impl::CredoTrainStepBase<TrainStep> {
     for (ParamOp param : module.getOps<ParamOp>()) {
       Value w = readParam(builder, step, param);
       Value g = ret.getOperand(i++);
-      // Integer parameters (state) and fixed ones are not trained: they
-      // stay as they are.
-      if (isa<FloatType>(param.getTensorType().getElementType()) &&
-          !param.getFixed())
-        updates.push_back({param.getSymName(), w, g, param.getTensorType()});
+      // Integer parameters (state), fixed ones and those whose direction
+      // is a constant zero (a rule that does not train them) stay as they
+      // are.
+      if (!isa<FloatType>(param.getTensorType().getElementType()) ||
+          param.getFixed())
+        continue;
+      DenseElementsAttr constant;
+      if (matchPattern(g, m_Constant(&constant)) && constant.isSplat() &&
+          constant.getSplatValue<APFloat>().isZero())
+        continue;
+      updates.push_back({param.getSymName(), w, g, param.getTensorType()});
     }
     FailureOr<SmallVector<Value>> next = applyOptimizer(
         builder, module, step, (*contract)->optimizer, lr, updates);

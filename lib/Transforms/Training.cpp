@@ -113,6 +113,26 @@ TrainingContract::read(ModuleOp module) {
     integer(d, "seed", dataSeed);
     c.dataSeed = uint64_t(dataSeed);
   }
+  if (DictionaryAttr u = sub("updates"))
+    for (NamedAttribute entry : u) {
+      auto d = dyn_cast<DictionaryAttr>(entry.getValue());
+      auto expr = d ? d.getAs<StringAttr>("expr") : StringAttr();
+      if (!expr) {
+        bad("updates");
+        continue;
+      }
+      auto loc = d.getAs<LocationAttr>("loc");
+      c.updates.push_back({entry.getName().str(), expr.str(),
+                           loc ? loc : LocationAttr(UnknownLoc::get(
+                                           module.getContext()))});
+    }
+  if (DictionaryAttr k = sub("constants"))
+    for (NamedAttribute entry : k) {
+      if (auto f = dyn_cast<FloatAttr>(entry.getValue()))
+        c.constants.push_back({entry.getName().str(), f.getValueAsDouble()});
+      else
+        bad("constants");
+    }
   if (!ok)
     return failure();
   return std::optional<TrainingContract>(c);
@@ -150,6 +170,12 @@ void addDfaPasses(OpPassManager &pm, const TrainingRuleOptions &options) {
   addFeedbackPasses(pm, options, "dfa");
 }
 
+/// local: the update expressions of the training section.
+void addLocalPasses(OpPassManager &pm, const TrainingRuleOptions &) {
+  pm.addPass(createCredoLocalRule());
+  pm.addPass(createCredoTrainStep());
+}
+
 /// hm2bp: spike-train-level deltas of HM2-BP after the window.
 void addHm2bpPasses(OpPassManager &pm, const TrainingRuleOptions &) {
   pm.addPass(createCredoHm2bp());
@@ -174,6 +200,11 @@ struct Registry {
                    "gradient through a fixed random matrix in place of the "
                    "transposed weight",
                    addFaPasses};
+    rules["local"] = {"local",
+                      "the update expressions of the training section's "
+                      "\"updates\" (pre, post, drive, w, graph values), "
+                      "then the optimizer",
+                      addLocalPasses};
     rules["dfa"] = {"dfa",
                     "direct feedback alignment: each layer's input gradient "
                     "is the output error through a fixed random matrix",

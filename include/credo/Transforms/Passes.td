@@ -181,6 +181,43 @@ def CredoInstrumentSpikes
   }];
 }
 
+def CredoLocalRule : Pass<"credo-local-rule", "::mlir::ModuleOp"> {
+  let summary = "build @gradients from update expressions written in the graph";
+  let description = [{
+    The rule `"local"`: the training section's `updates` give each trained
+    parameter's update `Δθ` as an expression over the quantities at its
+    synapses, e.g. a three-factor rule
+
+    ```json
+    "updates": {"w1": "eta * reward * pre ⊗ (post - mean(post))"}
+    ```
+
+    and this pass compiles each into credo ops (no interpreter at run
+    time) in `@gradients`, a copy of `@forward` that returns the loss and,
+    per parameter, the direction `−Δθ` (zeros for parameters without an
+    update); `credo-train-step` then applies the optimizer, so SGD with lr
+    η steps `θ + η·Δθ`. Quantities: `pre` (the input of the dense layer the
+    parameter belongs to, [batch, in]), `drive` (its result), `post` (its
+    activation when one relu/sigmoid/tanh/softplus follows, else the
+    drive), `w` (the parameter), the graph's inputs and nodes by name, and
+    the training section's `constants`. Values are per sample (a leading
+    batch dimension) or not; `+ - * /` broadcast (units right-aligned),
+    `a ⊗ b` = `outer(a, b)` is `[n_a, n_b]` averaged over the batch,
+    `mean`/`sum` reduce over the batch, `x^n` for n = 1..8, and `relu`,
+    `sigmoid`, `tanh`, `softplus`. An unknown symbol or function, a shape
+    that does not combine, or an update of the wrong shape is an error at
+    its column in the graph file. docs/rules.md has the full syntax.
+
+    ```mlir
+    %o = credo.einsum %r, %pre {spec = "b,bj->bj"} : tensor<16xf32>, tensor<16x6xf32> -> tensor<16x6xf32>
+    %u = credo.einsum %o, %post {spec = "bi,bj->ij"} : tensor<16x6xf32>, tensor<16x5xf32> -> tensor<6x5xf32>
+    %m = credo.scale %u {factor = 0.0625 : f64} : tensor<6x5xf32>
+    %d = credo.scale %m {factor = -1.000000e+00 : f64} : tensor<6x5xf32>
+    ```
+  }];
+  let dependentDialects = ["::mlir::arith::ArithDialect"];
+}
+
 def CredoInstrumentAlignment
     : Pass<"credo-instrument-alignment", "::mlir::ModuleOp"> {
   let summary = "compare a rule's update with the backprop gradient";

@@ -69,6 +69,14 @@ struct TrainingContract {
   /// with a generator seeded by dataSeed (no labels).
   int64_t trainSamples = 0, testSamples = 0;
   uint64_t dataSeed = 0;
+  /// rule "local": each trained parameter's update expression, where the
+  /// graph file wrote it, and the named constants the expressions use.
+  struct WrittenUpdate {
+    std::string param, expr;
+    LocationAttr loc;
+  };
+  std::vector<WrittenUpdate> updates;
+  std::vector<std::pair<std::string, double>> constants;
 
   /// Reads `module`'s `credo.training`; nullopt if it has none. A value of
   /// the wrong kind is an error at the module.

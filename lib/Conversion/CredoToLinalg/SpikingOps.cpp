@@ -450,7 +450,11 @@ struct SpikeTrainPspLowering : OpRewritePattern<SpikeTrainPspOp> {
 };
 
 /// einsum: one generic over every letter (the result's first, then the
-/// summed ones), accumulating the product of the operands.
+/// summed ones), accumulating the product of the operands. Without summed
+/// letters (a product with broadcasting) it yields the product and never
+/// reads its output, so elementwise fusion may move it into a consumer
+/// with more dimensions (an accumulating body would then add into each
+/// element once per consumer iteration).
 struct EinsumLowering : OpRewritePattern<EinsumOp> {
   using OpRewritePattern::OpRewritePattern;
   LogicalResult matchAndRewrite(EinsumOp op,
@@ -480,7 +484,10 @@ struct EinsumLowering : OpRewritePattern<EinsumOp> {
                           ? utils::IteratorType::parallel
                           : utils::IteratorType::reduction);
     auto type = cast<RankedTensorType>(op.getType());
-    Value init = filled(rewriter, op.getLoc(), type, 0.0);
+    bool sums = n > parts->back().size();
+    Value init = sums ? filled(rewriter, op.getLoc(), type, 0.0)
+                      : rewriter.create<tensor::EmptyOp>(
+                            op.getLoc(), type.getShape(), type.getElementType());
     auto generic = rewriter.create<linalg::GenericOp>(
         op.getLoc(), TypeRange{type}, op.getInputs(), ValueRange{init}, maps,
         iters, [&](OpBuilder &b, Location l, ValueRange a) {
@@ -488,7 +495,8 @@ struct EinsumLowering : OpRewritePattern<EinsumOp> {
           for (Value v : a.drop_front().drop_back())
             prod = b.create<arith::MulFOp>(l, prod, v);
           b.create<linalg::YieldOp>(
-              l, ValueRange{b.create<arith::AddFOp>(l, a.back(), prod)});
+              l, ValueRange{sums ? b.create<arith::AddFOp>(l, a.back(), prod)
+                                 : prod});
         });
     rewriter.replaceOp(op, generic.getResults());
     return success();

@@ -101,3 +101,17 @@ func.func @einsum(%d: tensor<16x10xf32>, %e: tensor<16x10x100xf32>) -> tensor<10
   %g = credo.einsum %d, %e {spec = "bi,bij->ji"} : tensor<16x10xf32>, tensor<16x10x100xf32> -> tensor<100x10xf32>
   return %g : tensor<100x10xf32>
 }
+
+// Without summed letters (a broadcasting product) the generic yields the
+// product and never reads its output, so elementwise fusion can move it
+// into a contraction with more dimensions.
+// CHECK-LABEL: func.func @einsum_product
+// CHECK: %[[E:.+]] = tensor.empty() : tensor<16x10xf32>
+// CHECK: linalg.generic {{.*}} iterator_types = ["parallel", "parallel"]} ins(%{{.+}}, %{{.+}} : tensor<16xf32>, tensor<16x10xf32>) outs(%[[E]] : tensor<16x10xf32>)
+// CHECK-NEXT: ^bb0(%[[A:.+]]: f32, %[[B:.+]]: f32, %{{.+}}: f32):
+// CHECK-NEXT: %[[P:.+]] = arith.mulf %[[A]], %[[B]] : f32
+// CHECK-NEXT: linalg.yield %[[P]] : f32
+func.func @einsum_product(%r: tensor<16xf32>, %x: tensor<16x10xf32>) -> tensor<16x10xf32> {
+  %g = credo.einsum %r, %x {spec = "b,bj->bj"} : tensor<16xf32>, tensor<16x10xf32> -> tensor<16x10xf32>
+  return %g : tensor<16x10xf32>
+}

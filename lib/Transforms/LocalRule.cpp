@@ -1,0 +1,656 @@
+//===- LocalRule.cpp - Learning rules written as update expressions -*- C++
+//-*-//
+//
+// Implements credo-local-rule (rule "local"): each trained parameter's
+// update, written in the graph's training section as an expression over
+// the quantities at its synapses (pre- and post-synaptic activity, the
+// layer's drive, the weight, any value of the graph, named constants),
+// compiled to credo ops in @gradients. docs/rules.md gives the syntax.
+//
+//===----------------------------------------------------------------------===//
+
+#include "credo/Transforms/Passes.h"
+#include "credo/Transforms/Training.h"
+
+#include "FuncResults.h"
+#include "MakeOp.h"
+#include "NodeName.h"
+
+#include "Credo/IR/CredoInterfaces.h"
+#include "Credo/IR/CredoOps.h"
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/IR/Builders.h"
+#include "llvm/ADT/StringExtras.h"
+
+#include <cctype>
+#include <cmath>
+#include <cstdlib>
+
+namespace mlir::credo {
+#define GEN_PASS_DEF_CREDOLOCALRULE
+#include "credo/Transforms/Passes.h.inc"
+} // namespace mlir::credo
+
+using namespace mlir;
+using namespace mlir::credo;
+
+namespace {
+
+/// What a value of an expression ranges over: the batch (per sample) or
+/// not, then its unit dimensions (0 to 2).
+struct Kind {
+  bool batch = false;
+  SmallVector<int64_t, 2> units;
+  bool operator==(const Kind &o) const {
+    return batch == o.batch && units == o.units;
+  }
+};
+
+std::string describe(const Kind &k) {
+  if (!k.batch && k.units.empty())
+    return "a scalar";
+  std::string s = "[";
+  if (k.batch)
+    s += "batch";
+  for (int64_t u : k.units)
+    s += (s.size() > 1 ? ", " : "") + std::to_string(u);
+  return s + "]";
+}
+
+/// The einsum letters of `k`: "b" for the batch, then its units
+/// right-aligned on "ij".
+std::string letters(const Kind &k) {
+  return std::string(k.batch ? "b" : "") +
+         std::string("ij").substr(2 - k.units.size());
+}
+
+struct Val {
+  Value v;
+  Kind k;
+};
+
+/// One update expression: parsed and emitted in one recursive descent.
+class Compiler {
+public:
+  Compiler(OpBuilder &b, func::FuncOp func, const TrainingContract &contract,
+           const TrainingContract::WrittenUpdate &update, Value &outputError)
+      : b(b), func(func), contract(contract), update(update), text(update.expr),
+        loc(Location(update.loc)), outputError(outputError) {}
+
+  FailureOr<Value> run(RankedTensorType target);
+
+private:
+  // Lexing.
+  void skipSpace() {
+    while (pos < text.size() && std::isspace((unsigned char)text[pos]))
+      ++pos;
+  }
+  bool eat(StringRef token) {
+    skipSpace();
+    if (!text.substr(pos).starts_with(token))
+      return false;
+    pos += token.size();
+    return true;
+  }
+  bool atEnd() {
+    skipSpace();
+    return pos >= text.size();
+  }
+
+  /// An error at byte `at` of the expression: the file position of the
+  /// JSON string's character when the location is a file position.
+  InFlightDiagnostic error(size_t at) {
+    Location where = loc;
+    if (auto file = dyn_cast<FileLineColLoc>(loc))
+      where = FileLineColLoc::get(file.getFilename(), file.getLine(),
+                                  file.getColumn() + 1 + unsigned(at));
+    // The column counts characters (⊗ is three bytes in UTF-8).
+    unsigned column = 1;
+    for (size_t i = 0; i < at && i < text.size(); ++i)
+      column += (static_cast<unsigned char>(text[i]) & 0xC0) != 0x80;
+    InFlightDiagnostic d = emitError(where);
+    d << "in the update of '" << update.param << "', at column " << column
+      << " of \"" << text << "\": ";
+    return d;
+  }
+
+  FailureOr<Val> parseSum();
+  FailureOr<Val> parseProduct();
+  FailureOr<Val> parseUnary();
+  FailureOr<Val> parsePower();
+  FailureOr<Val> parsePrimary();
+  FailureOr<Val> symbol(StringRef name, size_t at);
+  FailureOr<Val> call(StringRef name, size_t at, ArrayRef<Val> args,
+                      ArrayRef<size_t> argAt);
+
+  // Emission.
+  RankedTensorType typeOf(const Kind &k) {
+    SmallVector<int64_t> shape;
+    if (k.batch)
+      shape.push_back(batch);
+    shape.append(k.units.begin(), k.units.end());
+    return RankedTensorType::get(shape, elementType);
+  }
+  Value constant(const Kind &k, double value) {
+    RankedTensorType t = typeOf(k);
+    return b.create<arith::ConstantOp>(
+        loc, DenseElementsAttr::get(t, b.getFloatAttr(elementType, value)));
+  }
+  Value einsum(StringRef spec, ValueRange operands) {
+    return make<EinsumOp>(b, loc, operands,
+                          {b.getNamedAttr("spec", b.getStringAttr(spec))});
+  }
+  Value scale(Value v, double factor) {
+    return make<ScaleOp>(b, loc, {v},
+                         {b.getNamedAttr("factor", b.getF64FloatAttr(factor))});
+  }
+  /// `v` broadcast to `k` (a kind it broadcasts to).
+  Value broadcast(const Val &v, const Kind &k) {
+    if (v.k == k)
+      return v.v;
+    return einsum(letters(v.k) + "," + letters(k) + "->" + letters(k),
+                  {v.v, constant(k, 1.0)});
+  }
+  FailureOr<Val> binary(char op, const Val &x, const Val &y, size_t at);
+
+  /// The dense layer that reads the parameter, for pre, post and drive.
+  FailureOr<DenseOp> layer(StringRef symbolName, size_t at);
+
+  OpBuilder &b;
+  func::FuncOp func;
+  const TrainingContract &contract;
+  const TrainingContract::WrittenUpdate &update;
+  StringRef text;
+  Location loc;
+  /// `error`, computed once per function and shared by the updates.
+  Value &outputError;
+  size_t pos = 0;
+  int depth = 0;
+  int64_t batch = 1;
+  Type elementType;
+  Value param;
+};
+
+FailureOr<Value> Compiler::run(RankedTensorType target) {
+  elementType = target.getElementType();
+  Block &body = func.getBody().front();
+  for (Operation &op : body)
+    if (auto read = dyn_cast<GetParamOp>(op))
+      if (read.getName() == update.param)
+        param = read.getResult();
+  if (func.getNumArguments() > 0)
+    if (auto t = dyn_cast<RankedTensorType>(func.getArgument(0).getType());
+        t && t.getRank() > 0)
+      batch = t.getDimSize(0);
+  FailureOr<Val> result = parseSum();
+  if (failed(result))
+    return failure();
+  if (!atEnd())
+    return error(pos) << "unexpected '" << text.substr(pos, 1)
+                      << "' (an operator, ')' or the end was expected)";
+  Kind want;
+  want.units.append(target.getShape().begin(), target.getShape().end());
+  if (result->k.batch)
+    return error(0) << "the update is per sample (" << describe(result->k)
+                    << "); average it over the batch with mean(...) or sum "
+                       "it with sum(...)";
+  if (result->k.units != want.units) {
+    InFlightDiagnostic d = error(0) << "the update is " << describe(result->k)
+                                    << ", but '" << update.param << "' is "
+                                    << describe(want);
+    if (want.units.size() == 2)
+      d << " (a dense weight is [inputs, outputs]: pre ⊗ post)";
+    return d;
+  }
+  return result->v;
+}
+
+FailureOr<Val> Compiler::binary(char op, const Val &x, const Val &y,
+                                size_t at) {
+  Kind k;
+  k.batch = x.k.batch || y.k.batch;
+  size_t rank = std::max(x.k.units.size(), y.k.units.size());
+  for (size_t d = 0; d < rank; ++d) {
+    // Right-aligned: position d of the result.
+    auto dim = [&](const Kind &v) -> int64_t {
+      size_t off = rank - v.units.size();
+      return d < off ? -1 : v.units[d - off];
+    };
+    int64_t a = dim(x.k), c = dim(y.k);
+    if (a >= 0 && c >= 0 && a != c)
+      return error(at) << "cannot combine " << describe(x.k) << " and "
+                       << describe(y.k) << " with '" << op << "'";
+    k.units.push_back(a >= 0 ? a : c);
+  }
+  if (op == '*')
+    return Val{einsum(letters(x.k) + "," + letters(y.k) + "->" + letters(k),
+                      {x.v, y.v}),
+               k};
+  Value l = broadcast(x, k), r = broadcast(y, k);
+  Value v;
+  if (op == '+')
+    v = make<AddOp>(b, loc, {l, r});
+  else if (op == '-')
+    v = make<SubOp>(b, loc, {l, r});
+  else
+    v = make<DivOp>(b, loc, {l, r});
+  return Val{v, k};
+}
+
+FailureOr<Val> Compiler::parseSum() {
+  FailureOr<Val> x = parseProduct();
+  while (succeeded(x)) {
+    skipSpace();
+    size_t at = pos;
+    char op = eat("+") ? '+' : eat("-") ? '-' : 0;
+    if (!op)
+      break;
+    FailureOr<Val> y = parseProduct();
+    if (failed(y))
+      return failure();
+    x = binary(op, *x, *y, at);
+  }
+  return x;
+}
+
+FailureOr<Val> Compiler::parseProduct() {
+  FailureOr<Val> x = parseUnary();
+  while (succeeded(x)) {
+    skipSpace();
+    size_t at = pos;
+    if (eat("⊗")) {
+      size_t argAt = pos;
+      FailureOr<Val> y = parseUnary();
+      if (failed(y))
+        return failure();
+      x = call("outer", at, {*x, *y}, {at, argAt});
+      continue;
+    }
+    char op = eat("*") ? '*' : eat("/") ? '/' : 0;
+    if (!op)
+      break;
+    FailureOr<Val> y = parseUnary();
+    if (failed(y))
+      return failure();
+    x = binary(op, *x, *y, at);
+  }
+  return x;
+}
+
+FailureOr<Val> Compiler::parseUnary() {
+  // Parentheses, calls and signs nest through here: bound the recursion.
+  struct Depth {
+    int &d;
+    ~Depth() { --d; }
+  } guard{++depth};
+  if (depth > 100)
+    return error(pos) << "the expression nests more than 100 levels deep";
+  if (eat("-")) {
+    FailureOr<Val> x = parseUnary();
+    if (failed(x))
+      return failure();
+    return Val{scale(x->v, -1.0), x->k};
+  }
+  return parsePower();
+}
+
+FailureOr<Val> Compiler::parsePower() {
+  FailureOr<Val> x = parsePrimary();
+  if (failed(x) || !eat("^"))
+    return x;
+  skipSpace();
+  size_t at = pos;
+  size_t end = pos;
+  while (end < text.size() && std::isdigit((unsigned char)text[end]))
+    ++end;
+  int n = end > pos && end - pos < 3
+              ? std::atoi(text.substr(pos, end - pos).str().c_str())
+              : 0;
+  if (n < 1 || n > 8)
+    return error(at) << "'^' takes a whole exponent from 1 to 8";
+  pos = end;
+  Val r = *x;
+  for (int i = 1; i < n; ++i)
+    r = *binary('*', r, *x, at);
+  return r;
+}
+
+FailureOr<Val> Compiler::parsePrimary() {
+  skipSpace();
+  size_t at = pos;
+  if (pos >= text.size())
+    return error(at) << "the expression ends where a value was expected";
+  char c = text[pos];
+  if (eat("(")) {
+    FailureOr<Val> x = parseSum();
+    if (failed(x))
+      return failure();
+    if (!eat(")"))
+      return error(pos) << "')' expected to close the '(' at column " << at + 1;
+    return x;
+  }
+  if (std::isdigit((unsigned char)c) || c == '.') {
+    std::string rest = text.substr(pos).str();
+    char *end = nullptr;
+    double value = std::strtod(rest.c_str(), &end);
+    size_t used = size_t(end - rest.c_str());
+    if (used == 0)
+      return error(at) << "a number expected";
+    if (!std::isfinite(value))
+      return error(at) << "the number " << text.substr(pos, used)
+                       << " is out of range";
+    pos += used;
+    return Val{constant(Kind{}, value), Kind{}};
+  }
+  if (!std::isalpha((unsigned char)c) && c != '_')
+    return error(at) << "unexpected '" << text.substr(pos, 1)
+                     << "' (a number, a name or '(' was expected)";
+  size_t end = pos;
+  while (end < text.size() &&
+         (std::isalnum((unsigned char)text[end]) || text[end] == '_'))
+    ++end;
+  StringRef name = text.substr(pos, end - pos);
+  pos = end;
+  if (!eat("("))
+    return symbol(name, at);
+  SmallVector<Val> args;
+  SmallVector<size_t> argAt;
+  if (!eat(")")) {
+    while (true) {
+      skipSpace();
+      argAt.push_back(pos);
+      FailureOr<Val> a = parseSum();
+      if (failed(a))
+        return failure();
+      args.push_back(*a);
+      if (eat(")"))
+        break;
+      if (!eat(","))
+        return error(pos) << "',' or ')' expected in the arguments of '" << name
+                          << "'";
+    }
+  }
+  return call(name, at, args, argAt);
+}
+
+FailureOr<DenseOp> Compiler::layer(StringRef symbolName, size_t at) {
+  DenseOp found;
+  unsigned count = 0;
+  if (param)
+    for (Operation *user : param.getUsers())
+      if (auto dense = dyn_cast<DenseOp>(user))
+        if (dense.getWeight() == param || dense.getBias() == param) {
+          found = dense;
+          ++count;
+        }
+  if (count != 1)
+    return error(at) << "'" << symbolName << "' is a quantity of the layer '"
+                     << update.param << "' belongs to, but '" << update.param
+                     << "' is "
+                     << (count ? "read by several dense layers"
+                               : "not the weight or bias of a dense layer");
+  if (found->getParentOfType<TimeLoopOp>())
+    return error(at) << "the layer of '" << update.param
+                     << "' is inside a time loop; written rules over time "
+                        "(traces, STDP) are not supported yet";
+  return found;
+}
+
+FailureOr<Val> Compiler::symbol(StringRef name, size_t at) {
+  auto kindOf = [&](Value v) -> std::optional<Kind> {
+    auto t = dyn_cast<RankedTensorType>(v.getType());
+    if (!t || t.getElementType() != elementType)
+      return std::nullopt;
+    Kind k;
+    ArrayRef<int64_t> shape = t.getShape();
+    if (!shape.empty() && shape[0] == batch) {
+      k.batch = true;
+      shape = shape.drop_front();
+    }
+    if (shape.size() > 2)
+      return std::nullopt;
+    k.units.append(shape.begin(), shape.end());
+    return k;
+  };
+  auto fromValue = [&](Value v) -> FailureOr<Val> {
+    std::optional<Kind> k = kindOf(v);
+    if (!k)
+      return error(at) << "'" << name << "' is " << v.getType()
+                       << "; a rule reads f32 values of at most two unit "
+                          "dimensions after the batch";
+    return Val{v, *k};
+  };
+  if (name == "pre" || name == "post" || name == "drive") {
+    FailureOr<DenseOp> dense = layer(name, at);
+    if (failed(dense))
+      return failure();
+    if (name == "pre")
+      return fromValue(dense->getInput());
+    Value drive = dense->getResult();
+    if (name == "post" && drive.hasOneUse() &&
+        isa<ReluOp, SigmoidOp, TanhOp, SoftplusOp>(*drive.getUsers().begin()))
+      return fromValue(drive.getUsers().begin()->getResult(0));
+    return fromValue(drive);
+  }
+  if (name == "error") {
+    // −B·∂loss/∂z for the value z the loss reads: per sample, the error at
+    // the output (onehot − softmax for softmax cross-entropy).
+    if (outputError)
+      return fromValue(outputError);
+    Operation *lossOp = nullptr;
+    for (Operation &op : func.getBody().front())
+      if (!lossOp && op.getNumResults() == 1 &&
+          nodeName(op.getLoc()) == contract.loss)
+        lossOp = &op;
+    Operation *ret = func.getBody().front().getTerminator();
+    for (unsigned i = 0; !lossOp && i < func.getNumResults(); ++i)
+      if (auto n = func.getResultAttrOfType<StringAttr>(i, "credo.name"))
+        if (n.getValue() == contract.loss)
+          lossOp = ret->getOperand(i).getDefiningOp();
+    auto rule = lossOp ? dyn_cast<DifferentiableOpInterface>(lossOp)
+                       : DifferentiableOpInterface();
+    if (!rule || lossOp->getNumOperands() == 0)
+      return error(at) << "'error' is the output error, the gradient of the "
+                          "loss '"
+                       << contract.loss
+                       << "' with respect to its input, but the loss has no "
+                          "gradient rule";
+    auto lossType = cast<RankedTensorType>(lossOp->getResult(0).getType());
+    Value one = b.create<arith::ConstantOp>(
+        loc, DenseElementsAttr::get(
+                 lossType, b.getFloatAttr(lossType.getElementType(), 1.0)));
+    SmallVector<bool> needed(lossOp->getNumOperands(), false);
+    needed[0] = true;
+    SmallVector<Value> grads;
+    if (failed(rule.buildGradients(b, {one}, needed, grads)))
+      return failure();
+    outputError = scale(grads[0], -double(batch));
+    return fromValue(outputError);
+  }
+  if (name == "w") {
+    if (!param)
+      return error(at) << "'w' is the parameter '" << update.param
+                       << "', which @forward does not read";
+    Kind k;
+    auto t = cast<RankedTensorType>(param.getType());
+    k.units.append(t.getShape().begin(), t.getShape().end());
+    return Val{param, k};
+  }
+  for (auto &[constName, value] : contract.constants)
+    if (constName == name)
+      return Val{constant(Kind{}, value), Kind{}};
+  for (unsigned i = 0; i < func.getNumArguments(); ++i)
+    if (auto n = func.getArgAttrOfType<StringAttr>(i, "credo.name"))
+      if (n.getValue() == name)
+        return fromValue(func.getArgument(i));
+  Operation *ret = func.getBody().front().getTerminator();
+  for (unsigned i = 0; i < func.getNumResults(); ++i)
+    if (auto n = func.getResultAttrOfType<StringAttr>(i, "credo.name"))
+      if (n.getValue() == name)
+        return fromValue(ret->getOperand(i));
+  Operation *node = nullptr;
+  for (Operation &op : func.getBody().front())
+    if (op.getNumResults() == 1 && nodeName(op.getLoc()) == name)
+      node = &op;
+  if (node)
+    return fromValue(node->getResult(0));
+  InFlightDiagnostic d = error(at) << "unknown symbol '" << name
+                                   << "' (known: pre, post, drive, w, error";
+  for (auto &[constName, value] : contract.constants)
+    d << ", " << constName;
+  d << ", and the graph's inputs and nodes by name)";
+  return d;
+}
+
+FailureOr<Val> Compiler::call(StringRef name, size_t at, ArrayRef<Val> args,
+                              ArrayRef<size_t> argAt) {
+  auto arity = [&](size_t n) -> LogicalResult {
+    if (args.size() == n)
+      return success();
+    return error(at) << "'" << name << "' takes " << n << " argument"
+                     << (n == 1 ? "" : "s") << ", but got " << args.size();
+  };
+  if (name == "outer") {
+    if (failed(arity(2)))
+      return failure();
+    for (size_t i = 0; i < 2; ++i)
+      if (args[i].k.units.size() != 1)
+        return error(argAt[i]) << "an outer product takes vectors over "
+                                  "units (per sample or not), but this is "
+                               << describe(args[i].k);
+    const Val &x = args[0], &y = args[1];
+    Kind k;
+    k.units = {x.k.units[0], y.k.units[0]};
+    std::string lx = std::string(x.k.batch ? "b" : "") + "i";
+    std::string ly = std::string(y.k.batch ? "b" : "") + "j";
+    Value v = einsum(lx + "," + ly + "->ij", {x.v, y.v});
+    // Per-sample products are averaged over the batch.
+    if (x.k.batch || y.k.batch)
+      v = scale(v, 1.0 / double(batch));
+    return Val{v, k};
+  }
+  if (name == "mean" || name == "sum") {
+    if (failed(arity(1)))
+      return failure();
+    const Val &x = args[0];
+    if (!x.k.batch)
+      return error(argAt[0])
+             << "'" << name << "' reduces over the batch, but its argument is "
+             << describe(x.k);
+    Kind k = x.k;
+    k.batch = false;
+    Value v = einsum(letters(x.k) + "->" + letters(k), {x.v});
+    if (name == "mean")
+      v = scale(v, 1.0 / double(batch));
+    return Val{v, k};
+  }
+  if (name == "relu" || name == "sigmoid" || name == "tanh" ||
+      name == "softplus") {
+    if (failed(arity(1)))
+      return failure();
+    Value x = args[0].v;
+    Value v = name == "relu"      ? make<ReluOp>(b, loc, {x})
+              : name == "sigmoid" ? make<SigmoidOp>(b, loc, {x})
+              : name == "tanh"    ? make<TanhOp>(b, loc, {x})
+                                  : make<SoftplusOp>(b, loc, {x});
+    return Val{v, args[0].k};
+  }
+  return error(at) << "unknown function '" << name
+                   << "' (known: outer, mean, sum, relu, sigmoid, tanh, "
+                      "softplus)";
+}
+
+struct LocalRule : public mlir::credo::impl::CredoLocalRuleBase<LocalRule> {
+  void runOnOperation() override {
+    ModuleOp module = getOperation();
+    auto forward = module.lookupSymbol<func::FuncOp>("forward");
+    if (!forward) {
+      module.emitError("credo-local-rule: the module has no @forward");
+      return signalPassFailure();
+    }
+    if (module.lookupSymbol("gradients")) {
+      module.emitError("credo-local-rule: the module already has @gradients");
+      return signalPassFailure();
+    }
+    FailureOr<std::optional<TrainingContract>> contract =
+        TrainingContract::read(module);
+    if (failed(contract))
+      return signalPassFailure();
+    if (!*contract || (*contract)->updates.empty()) {
+      module.emitError("credo-local-rule: the training section has no "
+                       "\"updates\"");
+      return signalPassFailure();
+    }
+    const TrainingContract &c = **contract;
+    OpBuilder b(module.getContext());
+    b.setInsertionPointAfter(forward);
+    auto grads = cast<func::FuncOp>(b.clone(*forward));
+    grads.setName("gradients");
+    expandTrainingForms(grads);
+    if (failed(build(module, grads, c))) {
+      grads.erase();
+      return signalPassFailure();
+    }
+  }
+
+  LogicalResult build(ModuleOp module, func::FuncOp grads,
+                      const TrainingContract &c) {
+    Block &body = grads.getBody().front();
+    auto ret = cast<func::ReturnOp>(body.getTerminator());
+    // The loss (reported as the step's loss): a result of that name, else
+    // the node.
+    Value loss;
+    for (unsigned i = 0; i < grads.getNumResults(); ++i)
+      if (auto n = grads.getResultAttrOfType<StringAttr>(i, "credo.name"))
+        if (n.getValue() == c.loss)
+          loss = ret.getOperand(i);
+    for (Operation &op : body)
+      if (!loss && op.getNumResults() == 1 && nodeName(op.getLoc()) == c.loss)
+        loss = op.getResult(0);
+    if (!loss)
+      return module.emitError()
+             << "local: no node named '" << c.loss << "' (the loss)";
+    OpBuilder b(ret);
+    // Each parameter's direction: minus its written update, so that the
+    // optimizer's step θ − lr·g is θ + lr·update.
+    llvm::StringMap<Value> directions;
+    Value outputError;
+    for (const TrainingContract::WrittenUpdate &u : c.updates) {
+      auto param = module.lookupSymbol<ParamOp>(u.param);
+      if (!param)
+        return emitError(Location(u.loc))
+               << "no parameter named '" << u.param << "'";
+      readParam(b, grads, param);
+      Compiler compiler(b, grads, c, u, outputError);
+      FailureOr<Value> update = compiler.run(param.getTensorType());
+      if (failed(update))
+        return failure();
+      directions[u.param] =
+          make<ScaleOp>(b, Location(u.loc), {*update},
+                        {b.getNamedAttr("factor", b.getF64FloatAttr(-1.0))});
+    }
+    SmallVector<Value> results = {loss};
+    SmallVector<Attribute> names = {b.getDictionaryAttr(
+        b.getNamedAttr("credo.name", b.getStringAttr("loss")))};
+    for (ParamOp param : module.getOps<ParamOp>()) {
+      Value g = directions.lookup(param.getSymName());
+      if (!g) {
+        RankedTensorType t = param.getTensorType();
+        Attribute zero =
+            isa<FloatType>(t.getElementType())
+                ? Attribute(b.getFloatAttr(t.getElementType(), 0.0))
+                : Attribute(b.getIntegerAttr(t.getElementType(), 0));
+        g = b.create<arith::ConstantOp>(param.getLoc(),
+                                        DenseElementsAttr::get(t, zero));
+      }
+      results.push_back(g);
+      names.push_back(b.getDictionaryAttr(b.getNamedAttr(
+          "credo.name", b.getStringAttr("grad." + param.getSymName().str()))));
+    }
+    replaceResults(grads, results, names);
+    return success();
+  }
+};
+
+} // namespace
