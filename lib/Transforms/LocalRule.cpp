@@ -15,12 +15,14 @@
 #include "FuncResults.h"
 #include "MakeOp.h"
 #include "NodeName.h"
+#include "TimeLoops.h"
 
 #include "Credo/IR/CredoInterfaces.h"
 #include "Credo/IR/CredoOps.h"
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/IR/Builders.h"
+#include "mlir/IR/Matchers.h"
 #include "llvm/ADT/StringExtras.h"
 
 #include <cctype>
@@ -40,17 +42,22 @@ namespace {
 /// What a value of an expression ranges over: the batch (per sample) or
 /// not, then its unit dimensions (0 to 2).
 struct Kind {
+  int64_t steps = 0; ///< the time loop's steps, 0: not per step
   bool batch = false;
   SmallVector<int64_t, 2> units;
   bool operator==(const Kind &o) const {
-    return batch == o.batch && units == o.units;
+    return steps == o.steps && batch == o.batch && units == o.units;
   }
 };
 
 std::string describe(const Kind &k) {
-  if (!k.batch && k.units.empty())
+  if (!k.steps && !k.batch && k.units.empty())
     return "a scalar";
   std::string s = "[";
+  if (k.steps)
+    s += std::to_string(k.steps) + " steps";
+  if (k.batch)
+    s += s.size() > 1 ? ", " : "";
   if (k.batch)
     s += "batch";
   for (int64_t u : k.units)
@@ -61,7 +68,7 @@ std::string describe(const Kind &k) {
 /// The einsum letters of `k`: "b" for the batch, then its units
 /// right-aligned on "ij".
 std::string letters(const Kind &k) {
-  return std::string(k.batch ? "b" : "") +
+  return std::string(k.steps ? "t" : "") + std::string(k.batch ? "b" : "") +
          std::string("ij").substr(2 - k.units.size());
 }
 
@@ -74,9 +81,11 @@ struct Val {
 class Compiler {
 public:
   Compiler(OpBuilder &b, func::FuncOp func, const TrainingContract &contract,
-           const TrainingContract::WrittenUpdate &update, Value &outputError)
+           const TrainingContract::WrittenUpdate &update, Value &outputError,
+           llvm::DenseMap<Value, Value> &recordedSteps)
       : b(b), func(func), contract(contract), update(update), text(update.expr),
-        loc(Location(update.loc)), outputError(outputError) {}
+        loc(Location(update.loc)), outputError(outputError),
+        recordedSteps(recordedSteps) {}
 
   FailureOr<Value> run(RankedTensorType target);
 
@@ -127,6 +136,8 @@ private:
   // Emission.
   RankedTensorType typeOf(const Kind &k) {
     SmallVector<int64_t> shape;
+    if (k.steps)
+      shape.push_back(k.steps);
     if (k.batch)
       shape.push_back(batch);
     shape.append(k.units.begin(), k.units.end());
@@ -153,6 +164,8 @@ private:
                   {v.v, constant(k, 1.0)});
   }
   FailureOr<Val> binary(char op, const Val &x, const Val &y, size_t at);
+  /// y_t = exp(−1/τ)·y_{t−1} + x_t over the steps of `x`.
+  FailureOr<Val> trace(const Val &x, const Val &tau, size_t xAt, size_t tauAt);
 
   /// The dense layer that reads the parameter, for pre, post and drive.
   FailureOr<DenseOp> layer(StringRef symbolName, size_t at);
@@ -165,6 +178,8 @@ private:
   Location loc;
   /// `error`, computed once per function and shared by the updates.
   Value &outputError;
+  /// The recorded steps of values inside a time loop, by value.
+  llvm::DenseMap<Value, Value> &recordedSteps;
   size_t pos = 0;
   int depth = 0;
   int64_t batch = 1;
@@ -191,6 +206,10 @@ FailureOr<Value> Compiler::run(RankedTensorType target) {
                       << "' (an operator, ')' or the end was expected)";
   Kind want;
   want.units.append(target.getShape().begin(), target.getShape().end());
+  if (result->k.steps)
+    return error(0) << "the update is per step (" << describe(result->k)
+                    << "); sum it over the window with ⊗, mean(...) or "
+                       "sum(...)";
   if (result->k.batch)
     return error(0) << "the update is per sample (" << describe(result->k)
                     << "); average it over the batch with mean(...) or sum "
@@ -209,6 +228,10 @@ FailureOr<Value> Compiler::run(RankedTensorType target) {
 FailureOr<Val> Compiler::binary(char op, const Val &x, const Val &y,
                                 size_t at) {
   Kind k;
+  if (x.k.steps && y.k.steps && x.k.steps != y.k.steps)
+    return error(at) << "cannot combine values of time loops of " << x.k.steps
+                     << " and " << y.k.steps << " steps";
+  k.steps = std::max(x.k.steps, y.k.steps);
   k.batch = x.k.batch || y.k.batch;
   size_t rank = std::max(x.k.units.size(), y.k.units.size());
   for (size_t d = 0; d < rank; ++d) {
@@ -390,10 +413,11 @@ FailureOr<DenseOp> Compiler::layer(StringRef symbolName, size_t at) {
                      << "' is "
                      << (count ? "read by several dense layers"
                                : "not the weight or bias of a dense layer");
-  if (found->getParentOfType<TimeLoopOp>())
+  if (auto loop = found->getParentOfType<TimeLoopOp>();
+      loop && (found->getParentOp() != loop || loop->getParentOp() != func))
     return error(at) << "the layer of '" << update.param
-                     << "' is inside a time loop; written rules over time "
-                        "(traces, STDP) are not supported yet";
+                     << "' is inside nested time loops; a rule reads layers "
+                        "of one loop of the function";
   return found;
 }
 
@@ -425,13 +449,45 @@ FailureOr<Val> Compiler::symbol(StringRef name, size_t at) {
     FailureOr<DenseOp> dense = layer(name, at);
     if (failed(dense))
       return failure();
+    Value v = dense->getResult();
     if (name == "pre")
-      return fromValue(dense->getInput());
-    Value drive = dense->getResult();
-    if (name == "post" && drive.hasOneUse() &&
-        isa<ReluOp, SigmoidOp, TanhOp, SoftplusOp>(*drive.getUsers().begin()))
-      return fromValue(drive.getUsers().begin()->getResult(0));
-    return fromValue(drive);
+      v = dense->getInput();
+    else if (name == "post" && v.hasOneUse()) {
+      Operation *user = *v.getUsers().begin();
+      if (isa<ReluOp, SigmoidOp, TanhOp, SoftplusOp>(user))
+        v = user->getResult(0);
+      else if (auto lif = dyn_cast<LifOp>(user))
+        v = lif.getSpikes();
+    }
+    auto loop = dyn_cast<TimeLoopOp>((*dense)->getParentOp());
+    if (!loop)
+      return fromValue(v);
+    // Inside a time loop: every step's value, recorded by the loop.
+    Value steps = recordedSteps.lookup(v);
+    if (!steps) {
+      if (v.getParentRegion() != &loop.getBody())
+        return error(at) << "'" << name << "' of '" << update.param
+                         << "' is not computed at each step of its loop";
+      // appendRecords replaces the loop: move the values already taken
+      // from it to the new one.
+      SmallVector<std::pair<Value, unsigned>> moved;
+      for (auto &[key, seq] : recordedSteps)
+        if (seq && seq.getDefiningOp() == loop.getOperation())
+          moved.push_back({key, cast<OpResult>(seq).getResultNumber()});
+      unsigned index = loop->getNumResults();
+      TimeLoopOp next = appendRecords(loop, {v});
+      for (auto [key, number] : moved)
+        recordedSteps[key] = next->getResult(number);
+      steps = next->getResult(index);
+      recordedSteps[v] = steps;
+    }
+    auto seq = cast<RankedTensorType>(steps.getType());
+    FailureOr<Val> r = fromValue(v);
+    if (failed(r))
+      return failure();
+    r->v = steps;
+    r->k.steps = seq.getDimSize(0);
+    return r;
   }
   if (name == "error") {
     // −B·∂loss/∂z for the value z the loss reads: per sample, the error at
@@ -520,10 +576,16 @@ FailureOr<Val> Compiler::call(StringRef name, size_t at, ArrayRef<Val> args,
                                   "units (per sample or not), but this is "
                                << describe(args[i].k);
     const Val &x = args[0], &y = args[1];
+    if (x.k.steps && y.k.steps && x.k.steps != y.k.steps)
+      return error(at) << "cannot combine values of time loops of " << x.k.steps
+                       << " and " << y.k.steps << " steps";
     Kind k;
     k.units = {x.k.units[0], y.k.units[0]};
-    std::string lx = std::string(x.k.batch ? "b" : "") + "i";
-    std::string ly = std::string(y.k.batch ? "b" : "") + "j";
+    // Summed over the steps, averaged over the batch.
+    std::string lx = std::string(x.k.steps ? "t" : "") +
+                     std::string(x.k.batch ? "b" : "") + "i";
+    std::string ly = std::string(y.k.steps ? "t" : "") +
+                     std::string(y.k.batch ? "b" : "") + "j";
     Value v = einsum(lx + "," + ly + "->ij", {x.v, y.v});
     // Per-sample products are averaged over the batch.
     if (x.k.batch || y.k.batch)
@@ -534,16 +596,24 @@ FailureOr<Val> Compiler::call(StringRef name, size_t at, ArrayRef<Val> args,
     if (failed(arity(1)))
       return failure();
     const Val &x = args[0];
-    if (!x.k.batch)
+    if (!x.k.batch && !x.k.steps)
       return error(argAt[0])
-             << "'" << name << "' reduces over the batch, but its argument is "
+             << "'" << name
+             << "' reduces over the batch (and the steps), but its argument "
+                "is "
              << describe(x.k);
     Kind k = x.k;
     k.batch = false;
+    k.steps = 0;
     Value v = einsum(letters(x.k) + "->" + letters(k), {x.v});
-    if (name == "mean")
+    if (name == "mean" && x.k.batch)
       v = scale(v, 1.0 / double(batch));
     return Val{v, k};
+  }
+  if (name == "trace") {
+    if (failed(arity(2)))
+      return failure();
+    return trace(args[0], args[1], argAt[0], argAt[1]);
   }
   if (name == "relu" || name == "sigmoid" || name == "tanh" ||
       name == "softplus") {
@@ -557,8 +627,50 @@ FailureOr<Val> Compiler::call(StringRef name, size_t at, ArrayRef<Val> args,
     return Val{v, args[0].k};
   }
   return error(at) << "unknown function '" << name
-                   << "' (known: outer, mean, sum, relu, sigmoid, tanh, "
-                      "softplus)";
+                   << "' (known: outer, mean, sum, trace, relu, sigmoid, "
+                      "tanh, softplus)";
+}
+
+FailureOr<Val> Compiler::trace(const Val &x, const Val &tau, size_t xAt,
+                               size_t tauAt) {
+  DenseElementsAttr value;
+  if (tau.k.steps || tau.k.batch || !tau.k.units.empty() ||
+      !matchPattern(tau.v, m_Constant(&value)))
+    return error(tauAt) << "a trace's time constant must be a number (in "
+                           "steps)";
+  double steps = value.getSplatValue<APFloat>().convertToDouble();
+  if (!(steps > 0))
+    return error(tauAt) << "a trace's time constant must be positive";
+  if (!x.k.steps)
+    return error(xAt) << "a trace runs over the steps of a time loop, but "
+                         "this is "
+                      << describe(x.k);
+  // A loop over the recorded steps: carry y, record it.
+  Kind stepKind = x.k;
+  stepKind.steps = 0;
+  RankedTensorType stepType = typeOf(stepKind);
+  RankedTensorType seqType = typeOf(x.k);
+  OperationState state(loc, TimeLoopOp::getOperationName());
+  state.addOperands(constant(stepKind, 0.0));
+  state.addAttribute("steps", b.getI64IntegerAttr(x.k.steps));
+  state.addTypes({stepType, seqType});
+  Region *region = state.addRegion();
+  Block *block = new Block();
+  region->push_back(block);
+  Value t = block->addArgument(b.getIndexType(), loc);
+  Value carried = block->addArgument(stepType, loc);
+  {
+    OpBuilder::InsertionGuard guard(b);
+    b.setInsertionPointToStart(block);
+    Value xt =
+        b.create<TimeSliceOp>(loc, stepType, x.v, t, b.getI64IntegerAttr(0));
+    Value y =
+        make<ExpFilterOp>(b, loc, {xt, carried},
+                          {b.getNamedAttr("tau", b.getF64FloatAttr(steps))});
+    b.create<YieldOp>(loc, ValueRange{y}, ValueRange{y});
+  }
+  Operation *loop = b.create(state);
+  return Val{loop->getResult(1), x.k};
 }
 
 struct LocalRule : public mlir::credo::impl::CredoLocalRuleBase<LocalRule> {
@@ -616,13 +728,14 @@ struct LocalRule : public mlir::credo::impl::CredoLocalRuleBase<LocalRule> {
     // optimizer's step θ − lr·g is θ + lr·update.
     llvm::StringMap<Value> directions;
     Value outputError;
+    llvm::DenseMap<Value, Value> recordedSteps;
     for (const TrainingContract::WrittenUpdate &u : c.updates) {
       auto param = module.lookupSymbol<ParamOp>(u.param);
       if (!param)
         return emitError(Location(u.loc))
                << "no parameter named '" << u.param << "'";
       readParam(b, grads, param);
-      Compiler compiler(b, grads, c, u, outputError);
+      Compiler compiler(b, grads, c, u, outputError, recordedSteps);
       FailureOr<Value> update = compiler.run(param.getTensorType());
       if (failed(update))
         return failure();

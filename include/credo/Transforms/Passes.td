@@ -204,7 +204,10 @@ def CredoLocalRule : Pass<"credo-local-rule", "::mlir::ModuleOp"> {
     batch dimension) or not; `+ - * /` broadcast (units right-aligned),
     `a ⊗ b` = `outer(a, b)` is `[n_a, n_b]` averaged over the batch,
     `mean`/`sum` reduce over the batch, `x^n` for n = 1..8, and `relu`,
-    `sigmoid`, `tanh`, `softplus`. An unknown symbol or function, a shape
+    `sigmoid`, `tanh`, `softplus`. Inside a time loop the layer's
+    quantities are per step (recorded by the loop), `trace(x, τ)` filters
+    them over the steps and `⊗`, `mean`, `sum` also sum over the steps.
+    An unknown symbol or function, a shape
     that does not combine, or an update of the wrong shape is an error at
     its column in the graph file. docs/rules.md has the full syntax.
 
