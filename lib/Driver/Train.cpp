@@ -211,6 +211,8 @@ private:
   int createInstance();
   int allocateBuffers();
   int trainEpoch(int64_t epoch, int64_t firstStep, double lossSum);
+  /// The rule's unsupervised phase (@settle_step), before the first epoch.
+  int settle();
   int finishEpoch(int64_t epoch, double lossSum, double seconds, double lr);
   int saveCheckpoint(const std::string &path, const Position &at);
   int stopAndSave(const Position &at, const char *why);
@@ -279,6 +281,8 @@ private:
     }
   };
   std::vector<Alignment> alignment;
+  /// The first result of @settle_step; empty when the rule has none.
+  std::string settleMetric;
   Tensors alignmentOut;
   std::unique_ptr<llvm::raw_fd_ostream> metrics;
   bool csv = false, csvHeader = false, tty = false;
@@ -630,6 +634,13 @@ int Trainer::compile() {
     if (alignment.empty())
       return error("--report-alignment: the rule trains no parameter that "
                    "the loss has a gradient for");
+  }
+  // The rule's unsupervised phase, if it has one: its first result.
+  if (module->lookupSymbol<func::FuncOp>("settle_step")) {
+    FailureOr<ModelInfo> fn = getModelInfo(*module, "settle_step");
+    if (failed(fn))
+      return kUserError;
+    settleMetric = fn->outputs.empty() ? "metric" : fn->outputs[0].name;
   }
   // Extra results of @train_step: the ReLU counters, if instrumented.
   FailureOr<ModelInfo> step = getModelInfo(*module, "train_step");
@@ -1273,6 +1284,66 @@ int Trainer::align() {
   return kOk;
 }
 
+int Trainer::settle() {
+  int64_t epochs = opts.settle ? *opts.settle : config.settleEpochs;
+  // A resumed run settled before its checkpoint.
+  if (epochs == 0 || !opts.resume.empty())
+    return kOk;
+  std::string rule = opts.rule.empty() ? config.rule : opts.rule;
+  if (settleMetric.empty())
+    return error("the rule '" + rule +
+                 "' has no unsupervised phase (@settle_step), so it cannot "
+                 "settle (--settle, settle_epochs)");
+  if (failed(jit->prepare("settle_step")))
+    return error("cannot generate code for the unsupervised phase");
+  const std::string &metric = settleMetric;
+  auto *lrBuf = static_cast<float *>(io.list[2].data);
+  auto *metricBuf = static_cast<float *>(io.list[3].data);
+  *lrBuf = static_cast<float>(config.optimizer.lr);
+  std::vector<int64_t> order(trainN);
+  std::iota(order.begin(), order.end(), 0);
+  for (int64_t epoch = 0; epoch < epochs; ++epoch) {
+    std::mt19937_64 rng(config.seed * 1000003u + 7919u * uint64_t(epoch + 1));
+    std::shuffle(order.begin(), order.end(), rng);
+    auto begin = std::chrono::steady_clock::now();
+    double sum = 0;
+    for (int64_t step = 0; step < steps; ++step) {
+      if (interrupted)
+        return error("interrupted in the unsupervised phase; nothing saved");
+      gather(order, step * batch, data.list[0], data.list[1], batch);
+      std::vector<void *> args = paramPointers();
+      for (int i = 0; i < 4; ++i)
+        if (i != 1 || labelled)
+          args.push_back(io.list[i].data);
+      for (size_t i = 0; i < info->params.size(); ++i)
+        args.push_back(credo_model_next_param_data(m.model, i));
+      if (jit->call("settle_step", args) != CREDO_OK)
+        return error("settling, epoch " + std::to_string(epoch + 1) +
+                     ", step " + std::to_string(step + 1) + ": " +
+                     credo_last_error());
+      if (!std::isfinite(*metricBuf))
+        return error("the unsupervised phase diverged (" + metric + " " +
+                     std::to_string(*metricBuf) + ") at epoch " +
+                     std::to_string(epoch + 1) + ", step " +
+                     std::to_string(step + 1) +
+                     "; lower the learning rate or the rule's rates");
+      credo_model_swap_params(m.model);
+      sum += *metricBuf;
+    }
+    double seconds =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - begin)
+            .count();
+    llvm::outs() << "settle " << epoch + 1 << "/" << epochs << ": " << metric
+                 << " " << llvm::format("%.6g", sum / double(steps)) << " ("
+                 << llvm::format("%.1f", seconds) << " s)\n";
+    llvm::outs().flush();
+    if (metrics && !csv)
+      *metrics << "{\"settle_epoch\": " << epoch + 1 << ", \"" << metric
+               << "\": " << llvm::format("%.8g", sum / double(steps)) << "}\n";
+  }
+  return kOk;
+}
+
 int Trainer::run() {
   for (int (Trainer::*phase)() :
        {&Trainer::setUp, &Trainer::loadData, &Trainer::compile,
@@ -1293,6 +1364,8 @@ int Trainer::run() {
     ~Restore() { std::signal(SIGINT, handler); }
   } restore{previous};
 
+  if (int status = settle())
+    return status;
   for (int64_t epoch = start.epoch; epoch < config.epochs; ++epoch) {
     bool resumed = epoch == start.epoch;
     int status = trainEpoch(epoch, resumed ? start.step : 0,

@@ -423,6 +423,9 @@ private:
   void parseLocalRule(const json &t, const std::string &ptr,
                       const std::string &rule,
                       SmallVectorImpl<NamedAttribute> &attrs);
+  void parseDendritic(const json &t, const std::string &ptr,
+                      const std::string &rule,
+                      SmallVectorImpl<NamedAttribute> &attrs);
   std::string parseTrainingLoss(const json &t, const std::string &ptr);
   DictionaryAttr parseOptimizer(const json &opt, const std::string &ptr);
   DictionaryAttr parseSchedule(const json &s, const std::string &ptr);
@@ -1686,12 +1689,21 @@ void Importer::importTraining(const json &root) {
   expect(t, t.is_object(), ptr, "a training object");
   checkKeys(t, ptr,
             {"rule", "loss", "optimizer", "schedule", "batch_size", "epochs",
-             "dataset", "seed", "doc", "updates", "constants"});
+             "dataset", "seed", "doc", "updates", "constants", "dendritic",
+             "settle_epochs"});
   auto child = [&](const char *k) { return JsonDocument::child(ptr, k); };
   SmallVector<NamedAttribute> attrs;
   std::string rule = parseTrainingRule(t, ptr);
   attrs.push_back(builder.getNamedAttr("rule", builder.getStringAttr(rule)));
   parseLocalRule(t, ptr, rule, attrs);
+  parseDendritic(t, ptr, rule, attrs);
+  if (t.contains("settle_epochs")) {
+    int64_t n = getInt(t["settle_epochs"], child("settle_epochs"));
+    if (n < 0)
+      fail(child("settle_epochs"), "settle_epochs must be 0 or more");
+    attrs.push_back(
+        builder.getNamedAttr("settle_epochs", builder.getI64IntegerAttr(n)));
+  }
   attrs.push_back(builder.getNamedAttr(
       "loss", builder.getStringAttr(parseTrainingLoss(t, ptr))));
   auto positiveInt = [&](const char *key, int64_t def) {
@@ -1784,6 +1796,69 @@ void Importer::parseLocalRule(const json &t, const std::string &ptr,
   }
   attrs.push_back(
       builder.getNamedAttr("constants", builder.getDictionaryAttr(values)));
+}
+
+void Importer::parseDendritic(const json &t, const std::string &ptr,
+                              const std::string &rule,
+                              SmallVectorImpl<NamedAttribute> &attrs) {
+  if (!t.contains("dendritic"))
+    return;
+  const std::string p = JsonDocument::child(ptr, "dendritic");
+  if (rule != "dendritic")
+    fail(p, "'dendritic' belongs to the rule 'dendritic', but the rule is '" +
+                quoteForMessage(rule) + "'");
+  const json &d = t["dendritic"];
+  expect(d, d.is_object(), p, "an object of dendritic settings");
+  checkKeys(d, p,
+            {"g_lk", "g_b", "g_a", "g_d", "g_som", "iterations", "feedback",
+             "target_high", "target_low", "lr_pp", "lr_ip", "lr_pi",
+             "steady_state"});
+  SmallVector<NamedAttribute> values;
+  for (const char *key : {"g_lk", "g_b", "g_a", "g_d", "g_som", "lr_pp",
+                          "lr_ip", "lr_pi"})
+    if (d.contains(key)) {
+      double v = getNumber(d[key], JsonDocument::child(p, key));
+      if (!(v >= 0))
+        fail(JsonDocument::child(p, key),
+             std::string(key) + " must be 0 or more");
+      values.push_back(builder.getNamedAttr(key, builder.getF64FloatAttr(v)));
+    }
+  for (const char *key : {"target_high", "target_low"})
+    if (d.contains(key))
+      values.push_back(builder.getNamedAttr(
+          key, builder.getF64FloatAttr(
+                   getNumber(d[key], JsonDocument::child(p, key)))));
+  if (d.contains("iterations")) {
+    int64_t n = getInt(d["iterations"], JsonDocument::child(p, "iterations"));
+    if (n < 1 || n > 100000)
+      fail(JsonDocument::child(p, "iterations"),
+           "iterations must be in [1, 100000]");
+    values.push_back(
+        builder.getNamedAttr("iterations", builder.getI64IntegerAttr(n)));
+  }
+  if (d.contains("feedback")) {
+    std::string f =
+        getString(d["feedback"], JsonDocument::child(p, "feedback"));
+    if (f != "random" && f != "transpose")
+      fail(JsonDocument::child(p, "feedback"),
+           "feedback must be \"random\" (fixed random B) or \"transpose\" "
+           "(B = the next layer's weight, transposed), but got '" +
+               quoteForMessage(f) + "'");
+    values.push_back(builder.getNamedAttr("feedback", builder.getStringAttr(f)));
+  }
+  if (d.contains("steady_state")) {
+    const json &s = d["steady_state"];
+    expect(s, s.is_boolean(), JsonDocument::child(p, "steady_state"),
+           "true or false");
+    if (!s.get<bool>())
+      fail(JsonDocument::child(p, "steady_state"),
+           "the full dynamics of the dendritic rule (Euler steps of the "
+           "compartments) are not built yet; use the steady-state form");
+    values.push_back(
+        builder.getNamedAttr("steady_state", builder.getBoolAttr(true)));
+  }
+  attrs.push_back(
+      builder.getNamedAttr("dendritic", builder.getDictionaryAttr(values)));
 }
 
 std::string Importer::parseTrainingRule(const json &t, const std::string &ptr) {

@@ -113,6 +113,21 @@ TrainingContract::read(ModuleOp module) {
     integer(d, "seed", dataSeed);
     c.dataSeed = uint64_t(dataSeed);
   }
+  integer(dict, "settle_epochs", c.settleEpochs);
+  if (DictionaryAttr d = sub("dendritic")) {
+    num(d, "g_lk", c.dendritic.gLk);
+    num(d, "g_b", c.dendritic.gB);
+    num(d, "g_a", c.dendritic.gA);
+    num(d, "g_d", c.dendritic.gD);
+    num(d, "g_som", c.dendritic.gSom);
+    integer(d, "iterations", c.dendritic.iterations);
+    str(d, "feedback", c.dendritic.feedback);
+    num(d, "target_high", c.dendritic.targetHigh);
+    num(d, "target_low", c.dendritic.targetLow);
+    num(d, "lr_pp", c.dendritic.lrPP);
+    num(d, "lr_ip", c.dendritic.lrIP);
+    num(d, "lr_pi", c.dendritic.lrPI);
+  }
   if (DictionaryAttr u = sub("updates"))
     for (NamedAttribute entry : u) {
       auto d = dyn_cast<DictionaryAttr>(entry.getValue());
@@ -170,6 +185,15 @@ void addDfaPasses(OpPassManager &pm, const TrainingRuleOptions &options) {
   addFeedbackPasses(pm, options, "dfa");
 }
 
+/// dendritic: the microcircuit's settled compartments and local updates.
+void addDendriticPasses(OpPassManager &pm, const TrainingRuleOptions &) {
+  pm.addPass(createCredoDendritic());
+  pm.addPass(createCredoTrainStep());
+  CredoDendriticOptions settle;
+  settle.settle = true;
+  pm.addPass(createCredoDendritic(settle));
+}
+
 /// local: the update expressions of the training section.
 void addLocalPasses(OpPassManager &pm, const TrainingRuleOptions &) {
   pm.addPass(createCredoLocalRule());
@@ -200,6 +224,13 @@ struct Registry {
                    "gradient through a fixed random matrix in place of the "
                    "transposed weight",
                    addFaPasses};
+    rules["dendritic"] = {
+        "dendritic",
+        "dendritic cortical microcircuits (steady state): pyramidal "
+        "neurons, interneurons and apical feedback settle, then every "
+        "weight learns locally; @settle_step reaches the self-predicting "
+        "state",
+        addDendriticPasses};
     rules["local"] = {"local",
                       "the update expressions of the training section's "
                       "\"updates\" (pre, post, drive, w, graph values), "

@@ -138,6 +138,9 @@ const std::vector<Command> &commands() {
          "save the parameters after every epoch (safetensors, atomically)"},
         {"--resume", "FILE",
          "continue from a checkpoint (after an epoch or inside one)"},
+        {"--settle", "EPOCHS",
+         "epochs of the rule's unsupervised phase before training (default: "
+         "the training section's settle_epochs, else 0)"},
         {"--stop-after", "STEPS",
          "save a checkpoint and stop after STEPS steps (as Ctrl-C does)"},
         {"--plot", "FILE",
@@ -390,6 +393,13 @@ int main(int argc, char **argv) {
       if (llvm::StringRef(value).getAsInteger(10, n) || n <= 0 || n > 100000)
         return error("option --epochs needs a positive integer");
       opts.epochs = n;
+    } else if (flag == "--settle") {
+      long long n = 0;
+      if (llvm::StringRef(value).getAsInteger(10, n) || n < 0 || n > 100000)
+        return error("option --settle needs a number of epochs (0 or more), "
+                     "but got '" +
+                     value + "'");
+      opts.settle = n;
     } else if (flag == "--stop-after") {
       long long n = 0;
       if (llvm::StringRef(value).getAsInteger(10, n) || n <= 0)

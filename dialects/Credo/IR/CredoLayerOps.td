@@ -116,6 +116,28 @@ def Credo_FlattenOp : Credo_InferredOp<"flatten"> {
   let assemblyFormat = "$input attr-dict `:` type($input) `->` type($result)";
 }
 
+def Credo_OneHotOp : Credo_InferredOp<"one_hot"> {
+  let summary = "class indices as rows of on/off values";
+  let description = [{
+    Turns class indices `t : [B]` (i32 or i64) into `y : [B, classes]` (f32)
+    with `y[b, c] = on` if `c = t[b]`, else `off`. A label outside
+    `[0, classes)` makes the entry point fail, as for the losses. Local
+    rules use it for targets (the nudging potential of a dendritic output
+    layer is `one_hot(t) {on = u_high, off = u_low}`).
+
+    ```mlir
+    %y = credo.one_hot %t {classes = 10 : i64, on = 2.2 : f64, off = -2.2 : f64} : tensor<128xi32> -> tensor<128x10xf32>
+    ```
+  }];
+  let arguments = (ins Credo_LabelTensor:$labels, I64Attr:$classes,
+                       DefaultValuedAttr<F64Attr, "1.0">:$on,
+                       DefaultValuedAttr<F64Attr, "0.0">:$off);
+  let results = (outs Credo_FloatTensor:$result);
+  let assemblyFormat = [{
+    $labels attr-dict `:` type($labels) `->` type($result)
+  }];
+}
+
 def Credo_ReshapeOp : Credo_InferredOp<"reshape"> {
   let summary = "reinterprets a tensor with another shape";
   let description = [{

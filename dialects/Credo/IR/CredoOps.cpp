@@ -448,6 +448,25 @@ static LogicalResult checkClassOperands(std::optional<Location> loc,
   return success();
 }
 
+LogicalResult OneHotOp::inferReturnTypes(MLIRContext *ctx,
+                                         std::optional<Location> loc,
+                                         Adaptor adaptor,
+                                         SmallVectorImpl<Type> &results) {
+  StringRef op = getOperationName();
+  auto t = dyn_cast<RankedTensorType>(adaptor.getLabels().getType());
+  if (!t || t.getRank() != 1 || !t.getElementType().isSignlessInteger() ||
+      !(t.getElementType().isInteger(32) || t.getElementType().isInteger(64)))
+    return ShapeError(loc, op)
+           << "expects labels of shape [B], i32 or i64, but got "
+           << adaptor.getLabels().getType();
+  IntegerAttr classes = adaptor.getClassesAttr();
+  if (!classes || classes.getInt() < 1)
+    return ShapeError(loc, op) << "expects classes >= 1";
+  results.push_back(RankedTensorType::get({t.getDimSize(0), classes.getInt()},
+                                          Float32Type::get(ctx)));
+  return success();
+}
+
 LogicalResult SoftmaxCrossEntropyOp::inferReturnTypes(
     MLIRContext *, std::optional<Location> loc, Adaptor adaptor,
     SmallVectorImpl<Type> &results) {

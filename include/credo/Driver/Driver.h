@@ -44,6 +44,7 @@ struct DriverOptions {
   std::string checkpoint;                  ///< train: --checkpoint FILE
   std::string resume;                      ///< train: --resume FILE
   std::optional<int64_t> stopAfter;        ///< train: --stop-after STEPS
+  std::optional<int64_t> settle;           ///< train: --settle EPOCHS
   bool reportActivations = false;          ///< train: --report-activations
   bool reportSpikes = false;               ///< train: --report-spikes
   bool reportAlignment = false;            ///< train: --report-alignment

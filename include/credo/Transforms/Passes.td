@@ -181,6 +181,41 @@ def CredoInstrumentSpikes
   }];
 }
 
+def CredoDendritic : Pass<"credo-dendritic", "::mlir::ModuleOp"> {
+  let summary = "build @gradients and @settle_step by the dendritic microcircuit rule";
+  let description = [{
+    The rule `"dendritic"` (Sacramento et al., NeurIPS 2018), steady-state
+    form. The model is a chain of `dense` layers with an activation φ
+    after each but (optionally) the last, feeding a loss on class labels.
+    Each dense product is the basal prediction `û_k` of a layer of
+    pyramidal neurons; each hidden layer k gets interneurons `v̂^I = r_k·W^IP`
+    (parameter `W_ip`), apical feedback `v_A = r_{k+1}·B + r^I·W^PI`
+    (`W_pi`; B fixed random `W_{k+1}_feedback`, or `W_{k+1}ᵀ` with
+    `feedback = transpose`). A `credo.time_loop` of `iterations`
+    fixed-point steps settles the somatic potentials from the feed-forward
+    ones: `u_k = û_k + g_A/(g_lk+g_B+g_A)·v_A` (hidden),
+    `u_N = ((g_lk+g_B)·û_N + g_som·u_tgt)/(g_lk+g_B+g_som)` (output,
+    `u_tgt = credo.one_hot(labels) {on = target_high, off = target_low}`),
+    `u^I = ((g_lk+g_D)·v̂^I + g_som·u_{k+1})/(g_lk+g_D+g_som)`, `r = φ(u)`.
+    Then, averaged over the batch:
+    `ΔW_k = r_{k−1} ⊗ (φ(u_k) − φ(û_k))·lr_pp` (and the bias),
+    `ΔW^IP = r_k ⊗ (φ(u^I) − φ(v̂^I))·lr_ip`, `ΔW^PI = r^I ⊗ (−v_A)·lr_pi`.
+    `@gradients` returns the loss and −Δ (credo-train-step applies the
+    optimizer); `@settle_step(inputs…, lr)` is the unsupervised phase (no
+    nudging of the output; SGD on W^IP and W^PI only) that reaches the
+    self-predicting state, returning `apical_mismatch`, the batch mean of
+    `Σ_k ‖v_A,k‖²`, then every parameter. The rule runs the pass twice:
+    for `@gradients` before `credo-train-step`, and with `settle` after it,
+    so that `@settle_step` returns the optimizer's state too.
+  }];
+  let options = [
+    Option<"settle", "settle", "bool", /*default=*/"false",
+           "build @settle_step (the unsupervised phase) instead of "
+           "@gradients">,
+  ];
+  let dependentDialects = ["::mlir::arith::ArithDialect"];
+}
+
 def CredoLocalRule : Pass<"credo-local-rule", "::mlir::ModuleOp"> {
   let summary = "build @gradients from update expressions written in the graph";
   let description = [{

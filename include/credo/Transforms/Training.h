@@ -77,6 +77,19 @@ struct TrainingContract {
   };
   std::vector<WrittenUpdate> updates;
   std::vector<std::pair<std::string, double>> constants;
+  /// rule "dendritic" (docs/rules.md#dendritic): conductances, the
+  /// fixed-point iterations of the steady state, the top-down feedback,
+  /// the output's target potentials and per-weight learning-rate factors.
+  struct DendriticConfig {
+    double gLk = 0.1, gB = 1.0, gA = 0.8, gD = 1.0, gSom = 0.8;
+    int64_t iterations = 20;
+    std::string feedback = "random"; ///< random | transpose
+    double targetHigh = 2.2, targetLow = -2.2;
+    double lrPP = 1, lrIP = 1, lrPI = 1;
+  } dendritic;
+  /// Epochs of the rule's unsupervised phase (@settle_step) before
+  /// training; --settle overrides.
+  int64_t settleEpochs = 0;
 
   /// Reads `module`'s `credo.training`; nullopt if it has none. A value of
   /// the wrong kind is an error at the module.

@@ -149,6 +149,36 @@ struct SoftmaxGradLowering : OpRewritePattern<mlir::credo::SoftmaxGradOp> {
   }
 };
 
+/// y[b, c] = on if c = t[b] else off, after the labels' range check.
+struct OneHotLowering : OpRewritePattern<mlir::credo::OneHotOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(mlir::credo::OneHotOp op,
+                                PatternRewriter &rewriter) const override {
+    Location loc = op.getLoc();
+    auto type = cast<RankedTensorType>(op.getType());
+    Type elt = type.getElementType();
+    checkLabels(rewriter, loc, op.getLabels(), type.getDimSize(1));
+    AffineMap row =
+        AffineMap::get(2, 0, {rewriter.getAffineDimExpr(0)}, getContext());
+    double on = op.getOn().convertToDouble(),
+           off = op.getOff().convertToDouble();
+    rewriter.replaceOp(
+        op,
+        mapped(rewriter, loc, type, {op.getLabels()}, {row},
+               [&](OpBuilder &b, Location l, ValueRange a) -> Value {
+                 Value label =
+                     b.create<arith::IndexCastOp>(l, b.getIndexType(), a[0]);
+                 Value c = b.create<linalg::IndexOp>(l, 1);
+                 Value hit = b.create<arith::CmpIOp>(
+                     l, arith::CmpIPredicate::eq, label, c);
+                 return b.create<arith::SelectOp>(l, hit,
+                                                  floatConst(b, l, elt, on),
+                                                  floatConst(b, l, elt, off));
+               }));
+    return success();
+  }
+};
+
 /// dz = (softmax(z) − onehot(t)) · dL / B
 struct SoftmaxCrossEntropyGradLowering
     : OpRewritePattern<mlir::credo::SoftmaxCrossEntropyGradOp> {
@@ -231,8 +261,10 @@ struct MseGradLowering : OpRewritePattern<mlir::credo::MseGradOp> {
 void mlir::credo::populateGradientToLinalgPatterns(
     RewritePatternSet &patterns) {
   MLIRContext *ctx = patterns.getContext();
-  patterns.add<MatmulLowering, ReduceSumLowering, SoftmaxGradLowering,
-               SoftmaxCrossEntropyGradLowering, MseGradLowering>(ctx);
+  patterns
+      .add<MatmulLowering, ReduceSumLowering, SoftmaxGradLowering,
+           SoftmaxCrossEntropyGradLowering, MseGradLowering, OneHotLowering>(
+          ctx);
   patterns.add<ActivationGradLowering<mlir::credo::ReluGradOp>>(ctx, reluGrad);
   patterns.add<ActivationGradLowering<mlir::credo::SigmoidGradOp>>(ctx,
                                                                    sigmoidGrad);

@@ -4,6 +4,18 @@
 // The labels are checked first: the first label outside [0, 10) (or 4 if
 // none) and its value go to the runtime.
 // CHECK: func.func private @credo_rt_check_labels(i64, i64, i64, i64)
+// one_hot: the labels' range check, then one select per element.
+// CHECK-LABEL: func.func @one_hot
+// CHECK: call @credo_rt_check_labels
+// CHECK: linalg.generic
+// CHECK: linalg.index 1
+// CHECK: arith.cmpi eq
+// CHECK: arith.select %{{.+}}, %{{.+}}, %{{.+}} : f32
+func.func @one_hot(%t: tensor<4xi32>) -> tensor<4x3xf32> {
+  %y = credo.one_hot %t {classes = 3 : i64, on = 2.0 : f64, off = -1.0 : f64} : tensor<4xi32> -> tensor<4x3xf32>
+  return %y : tensor<4x3xf32>
+}
+
 // CHECK-LABEL: func.func @sce
 // CHECK-SAME: (%[[Z:.+]]: tensor<4x10xf32>, %[[T:.+]]: tensor<4xi32>)
 func.func @sce(%z: tensor<4x10xf32>, %t: tensor<4xi32>) -> tensor<f32> {

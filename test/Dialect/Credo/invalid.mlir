@@ -390,6 +390,24 @@ func.func @f(%x: tensor<2x4294967296x4294967296xf32>) {
 
 // -----
 
+func.func @f(%t: tensor<4xi32>) {
+  // expected-error @+2 {{'credo.one_hot' op expects classes >= 1}}
+  // expected-error @+1 {{failed to infer returned types}}
+  %0 = credo.one_hot %t {classes = 0 : i64} : tensor<4xi32> -> tensor<4x0xf32>
+  return
+}
+
+// -----
+
+func.func @f(%t: tensor<4x2xi32>) {
+  // expected-error @+2 {{'credo.one_hot' op expects labels of shape [B], i32 or i64, but got 'tensor<4x2xi32>'}}
+  // expected-error @+1 {{failed to infer returned types}}
+  %0 = credo.one_hot %t {classes = 3 : i64} : tensor<4x2xi32> -> tensor<4x3xf32>
+  return
+}
+
+// -----
+
 func.func @f(%x: tensor<2x6xf32>) {
   // expected-error @+2 {{'credo.reshape' op expects at most one -1 in 'shape', but got [-1, -1]}}
   // expected-error @+1 {{failed to infer returned types}}

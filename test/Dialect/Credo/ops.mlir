@@ -92,6 +92,15 @@ func.func @losses(%z: tensor<4x10xf32>, %t: tensor<4xi64>, %p: tensor<4x2xf64>, 
   return %l, %m : tensor<f32>, tensor<f64>
 }
 
+// CHECK-LABEL: func.func @one_hot
+func.func @one_hot(%t: tensor<4xi32>, %u: tensor<4xi64>) -> (tensor<4x10xf32>, tensor<4x3xf32>) {
+  // CHECK: credo.one_hot %{{.+}} {classes = 10 : i64} : tensor<4xi32> -> tensor<4x10xf32>
+  %a = credo.one_hot %t {classes = 10 : i64} : tensor<4xi32> -> tensor<4x10xf32>
+  // CHECK: credo.one_hot %{{.+}} {classes = 3 : i64, off = -2.200000e+00 : f64, on = 2.200000e+00 : f64} : tensor<4xi64> -> tensor<4x3xf32>
+  %b = credo.one_hot %u {classes = 3 : i64, on = 2.2 : f64, off = -2.2 : f64} : tensor<4xi64> -> tensor<4x3xf32>
+  return %a, %b : tensor<4x10xf32>, tensor<4x3xf32>
+}
+
 func.func private @credo_rt_relu_f32(!llvm.ptr, !llvm.ptr, i64)
 
 // CHECK-LABEL: func.func @call_kernel

@@ -1,0 +1,455 @@
+//===- Dendritic.cpp - Dendritic cortical microcircuits -----------*- C++
+//-*-===//
+//
+// Implements credo-dendritic (rule "dendritic"): the microcircuits of
+// Sacramento et al. (NeurIPS 2018) around a model's dense layers, in their
+// steady state. Each layer's dense product is the basal prediction û of its
+// pyramidal neurons' somatic potential; every hidden layer gets SST
+// interneurons (W^IP), their apical feedback (W^PI) and top-down feedback B
+// from the layer above. The somatic potentials settle in a credo.time_loop
+// of fixed-point iterations (the output nudged towards the label's target
+// potential), then every weight learns from quantities at its synapses:
+//
+//   ΔW^PP_k = r_{k−1} ⊗ (φ(u_k) − φ(û_k)),  ΔW^IP_k = r_k ⊗ (φ(u^I) − φ(v̂^I)),
+//   ΔW^PI_k = r^I ⊗ (−v_A).
+//
+// @gradients returns −Δ (credo-train-step applies the optimizer);
+// @settle_step is the unsupervised phase (no target; W^IP and W^PI only)
+// that reaches the self-predicting state, returning the mean ‖v_A‖².
+// docs/rules.md gives the equations.
+//
+//===----------------------------------------------------------------------===//
+
+#include "credo/Transforms/Passes.h"
+#include "credo/Transforms/Training.h"
+
+#include "FuncResults.h"
+#include "MakeOp.h"
+#include "NodeName.h"
+
+#include "Credo/IR/CredoOps.h"
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/IR/Builders.h"
+#include "llvm/Support/xxhash.h"
+
+namespace mlir::credo {
+#define GEN_PASS_DEF_CREDODENDRITIC
+#include "credo/Transforms/Passes.h.inc"
+} // namespace mlir::credo
+
+using namespace mlir;
+using namespace mlir::credo;
+
+namespace {
+
+/// A layer of pyramidal neurons: û = dense(r_below, W, b), r = φ(u).
+struct Layer {
+  DenseOp dense;
+  /// The activation φ: the op after the dense product, or (an output
+  /// without one) the hidden layers' kind.
+  StringRef phi;
+  GetParamOp weight;
+  Value bias;
+};
+
+/// The circuit's values at one evaluation of the steady-state equations.
+struct State {
+  SmallVector<Value> uhat, u, r;           // per layer
+  SmallVector<Value> vI, uI, rI, vA, next; // per hidden layer
+};
+
+class Circuit {
+public:
+  Circuit(OpBuilder &b, Location loc,
+          const TrainingContract::DendriticConfig &c, ArrayRef<Layer> layers)
+      : b(b), loc(loc), c(c), layers(layers) {}
+
+  /// Per-layer weights and biases, per hidden layer W^IP, W^PI and B.
+  SmallVector<Value> w, bias, ip, pi, feedback;
+
+  /// The equations once, from the hidden somatic potentials `uHidden`;
+  /// `target` (null: no nudging) is the output's target potential.
+  State evaluate(ValueRange uHidden, Value x, Value uhat0, Value target) {
+    size_t n = layers.size();
+    State s;
+    s.uhat.resize(n);
+    s.u.resize(n);
+    s.r.resize(n);
+    for (size_t k = 0; k + 1 < n; ++k) {
+      s.u[k] = uHidden[k];
+      s.r[k] = phi(k, s.u[k]);
+    }
+    s.uhat[0] = uhat0;
+    for (size_t k = 1; k < n; ++k)
+      s.uhat[k] = dense(s.r[k - 1], w[k], bias[k]);
+    double gOut = c.gLk + c.gB + c.gSom;
+    s.u[n - 1] = target ? lin((c.gLk + c.gB) / gOut, s.uhat[n - 1],
+                              c.gSom / gOut, target)
+                        : s.uhat[n - 1];
+    s.r[n - 1] = phi(n - 1, s.u[n - 1]);
+    double gI = c.gLk + c.gD + c.gSom;
+    for (size_t k = 0; k + 1 < n; ++k) {
+      Value vI = dense(s.r[k], ip[k], {});
+      Value uI = lin((c.gLk + c.gD) / gI, vI, c.gSom / gI, s.u[k + 1]);
+      Value rI = phi(k, uI);
+      Value vA = make<AddOp>(
+          b, loc, {dense(s.r[k + 1], feedback[k], {}), dense(rI, pi[k], {})});
+      s.vI.push_back(vI);
+      s.uI.push_back(uI);
+      s.rI.push_back(rI);
+      s.vA.push_back(vA);
+      s.next.push_back(lin(1.0, s.uhat[k], c.gA / (c.gLk + c.gB + c.gA), vA));
+    }
+    return s;
+  }
+
+  /// The steady state: `iterations` fixed-point steps from the
+  /// feed-forward potentials, then the equations once more.
+  State settle(Value x, Value uhat0, ArrayRef<Value> feedForward,
+               Value target) {
+    size_t hidden = layers.size() - 1;
+    OperationState state(loc, TimeLoopOp::getOperationName());
+    state.addOperands(feedForward);
+    state.addAttribute("steps", b.getI64IntegerAttr(c.iterations));
+    for (Value v : feedForward)
+      state.addTypes(v.getType());
+    Region *region = state.addRegion();
+    Block *block = new Block();
+    region->push_back(block);
+    block->addArgument(b.getIndexType(), loc);
+    SmallVector<Value> carried;
+    for (Value v : feedForward)
+      carried.push_back(block->addArgument(v.getType(), loc));
+    {
+      OpBuilder::InsertionGuard guard(b);
+      b.setInsertionPointToStart(block);
+      State s = evaluate(carried, x, uhat0, target);
+      b.create<YieldOp>(loc, ValueRange(s.next), ValueRange{});
+    }
+    Operation *loop = b.create(state);
+    (void)hidden;
+    return evaluate(loop->getResults(), x, uhat0, target);
+  }
+
+  Value phi(size_t k, Value u) {
+    StringRef kind = layers[k].phi;
+    if (kind == "sigmoid")
+      return make<SigmoidOp>(b, loc, {u});
+    if (kind == "tanh")
+      return make<TanhOp>(b, loc, {u});
+    if (kind == "softplus")
+      return make<SoftplusOp>(b, loc, {u});
+    return make<ReluOp>(b, loc, {u});
+  }
+  Value dense(Value x, Value weight, Value bias) {
+    if (bias)
+      return make<DenseOp>(b, loc, {x, weight, bias});
+    return make<DenseOp>(b, loc, {x, weight});
+  }
+  Value scale(Value v, double f) {
+    return make<ScaleOp>(b, loc, {v},
+                         {b.getNamedAttr("factor", b.getF64FloatAttr(f))});
+  }
+  /// a·x + c·y.
+  Value lin(double a, Value x, double cy, Value y) {
+    Value l = a == 1.0 ? x : scale(x, a);
+    return make<AddOp>(b, loc, {l, scale(y, cy)});
+  }
+  /// factor · mean over the batch of x ⊗ d: [in, out].
+  Value outer(Value x, Value d, double factor) {
+    int64_t batch = cast<RankedTensorType>(x.getType()).getDimSize(0);
+    Value o = make<EinsumOp>(
+        b, loc, {x, d}, {b.getNamedAttr("spec", b.getStringAttr("bi,bj->ij"))});
+    return scale(o, factor / double(batch));
+  }
+  /// factor · mean over the batch of d: [out].
+  Value mean(Value d, double factor) {
+    int64_t batch = cast<RankedTensorType>(d.getType()).getDimSize(0);
+    Value s = make<ReduceSumOp>(
+        b, loc, {d}, {b.getNamedAttr("dims", b.getDenseI64ArrayAttr({0}))});
+    return scale(s, factor / double(batch));
+  }
+
+  OpBuilder &b;
+  Location loc;
+  const TrainingContract::DendriticConfig &c;
+  ArrayRef<Layer> layers;
+};
+
+struct Dendritic : public mlir::credo::impl::CredoDendriticBase<Dendritic> {
+  using CredoDendriticBase::CredoDendriticBase;
+
+  void runOnOperation() override {
+    ModuleOp module = getOperation();
+    auto forward = module.lookupSymbol<func::FuncOp>("forward");
+    if (!forward) {
+      module.emitError("credo-dendritic: the module has no @forward");
+      return signalPassFailure();
+    }
+    StringRef name = settle ? "settle_step" : "gradients";
+    if (module.lookupSymbol(name)) {
+      module.emitError() << "credo-dendritic: the module already has @" << name;
+      return signalPassFailure();
+    }
+    FailureOr<std::optional<TrainingContract>> contract =
+        TrainingContract::read(module);
+    if (failed(contract))
+      return signalPassFailure();
+    if (!*contract) {
+      module.emitError("credo-dendritic: the model has no training section");
+      return signalPassFailure();
+    }
+    OpBuilder builder(module.getContext());
+    builder.setInsertionPointAfter(forward);
+    auto fn = cast<func::FuncOp>(builder.clone(*forward));
+    fn.setName(name);
+    if (failed(build(module, fn, **contract, /*supervised=*/!settle))) {
+      fn.erase();
+      return signalPassFailure();
+    }
+  }
+
+  /// The chain of layers from the loss back to the input, in order.
+  FailureOr<SmallVector<Layer>> findLayers(Operation *lossOp) {
+    SmallVector<Layer> layers;
+    Value z = lossOp->getOperand(0);
+    StringRef outPhi;
+    auto activation = [](Operation *op) -> StringRef {
+      if (isa_and_nonnull<SigmoidOp>(op))
+        return "sigmoid";
+      if (isa_and_nonnull<TanhOp>(op))
+        return "tanh";
+      if (isa_and_nonnull<SoftplusOp>(op))
+        return "softplus";
+      if (isa_and_nonnull<ReluOp>(op))
+        return "relu";
+      return "";
+    };
+    if (StringRef k = activation(z.getDefiningOp()); !k.empty()) {
+      outPhi = k;
+      z = z.getDefiningOp()->getOperand(0);
+    }
+    Value v = z;
+    SmallVector<StringRef> hiddenPhi; // φ of the layers below the output
+    while (auto dense = v.getDefiningOp<DenseOp>()) {
+      auto weight = dense.getWeight().getDefiningOp<GetParamOp>();
+      if (!weight)
+        return dense.emitError()
+               << "dendritic needs the layer's weight to be a parameter";
+      if (dense->getParentOfType<TimeLoopOp>())
+        return dense.emitError()
+               << "dendritic trains dense layers outside time loops (its "
+                  "own loop settles the compartments)";
+      layers.insert(layers.begin(), Layer{dense, "", weight, dense.getBias()});
+      Operation *act = dense.getInput().getDefiningOp();
+      StringRef k = activation(act);
+      if (k.empty() || !act->getOperand(0).getDefiningOp<DenseOp>())
+        break;
+      hiddenPhi.insert(hiddenPhi.begin(), k);
+      v = act->getOperand(0);
+    }
+    if (layers.size() < 2)
+      return lossOp->emitError()
+             << "dendritic needs at least two dense layers, each but the "
+                "last followed by sigmoid, tanh, softplus or relu, feeding "
+                "the loss";
+    for (size_t k = 0; k + 1 < layers.size(); ++k)
+      layers[k].phi = hiddenPhi[k];
+    layers.back().phi = outPhi.empty() ? hiddenPhi.back() : outPhi;
+    return layers;
+  }
+
+  ParamOp declare(ModuleOp module, StringRef name, RankedTensorType type,
+                  InitKind kind, double low, double high, uint64_t seed,
+                  bool fixed, Location loc) {
+    if (auto existing = module.lookupSymbol<ParamOp>(name))
+      return existing;
+    SmallVector<ParamOp> params(module.getOps<ParamOp>());
+    OpBuilder declare = OpBuilder::atBlockEnd(module.getBody());
+    declare.setInsertionPointAfter(params.back());
+    uint64_t s = (llvm::xxh3_64bits(name) ^ (seed * 0x9E3779B97F4A7C15ull)) &
+                 0xffffffffull;
+    auto init =
+        InitAttr::get(module.getContext(), kind, APFloat(0.0), APFloat(low),
+                      APFloat(high), APFloat(0.0), APFloat(0.0), s, 0, 0);
+    return declare.create<ParamOp>(loc, declare.getStringAttr(name),
+                                   TypeAttr::get(type), init,
+                                   fixed ? declare.getUnitAttr() : UnitAttr());
+  }
+
+  LogicalResult build(ModuleOp module, func::FuncOp fn,
+                      const TrainingContract &contract, bool supervised) {
+    const TrainingContract::DendriticConfig &cfg = contract.dendritic;
+    Block &body = fn.getBody().front();
+    auto ret = cast<func::ReturnOp>(body.getTerminator());
+    Operation *lossOp = nullptr;
+    for (Operation &op : body)
+      if (!lossOp && op.getNumResults() == 1 &&
+          nodeName(op.getLoc()) == contract.loss)
+        lossOp = &op;
+    for (unsigned i = 0; !lossOp && i < fn.getNumResults(); ++i)
+      if (auto n = fn.getResultAttrOfType<StringAttr>(i, "credo.name"))
+        if (n.getValue() == contract.loss)
+          lossOp = ret.getOperand(i).getDefiningOp();
+    if (!lossOp || lossOp->getNumOperands() < 2)
+      return module.emitError() << "dendritic: no loss node '" << contract.loss
+                                << "' reading the output and the labels";
+    Value labels = lossOp->getOperand(1);
+    auto labelType = dyn_cast<RankedTensorType>(labels.getType());
+    if (supervised && (!labelType || !labelType.getElementType().isInteger(32)))
+      return lossOp->emitError()
+             << "dendritic nudges the output towards the label's target "
+                "potential, so the loss must read i32 class labels";
+    FailureOr<SmallVector<Layer>> found = findLayers(lossOp);
+    if (failed(found))
+      return failure();
+    SmallVector<Layer> &layers = *found;
+    size_t n = layers.size();
+
+    OpBuilder b(ret);
+    Location loc = lossOp->getLoc();
+    Circuit circuit(b, loc, cfg, layers);
+    uint64_t seed = contract.seed;
+    for (size_t k = 0; k < n; ++k) {
+      circuit.w.push_back(layers[k].weight.getResult());
+      circuit.bias.push_back(layers[k].bias);
+    }
+    auto f32 = b.getF32Type();
+    for (size_t k = 0; k + 1 < n; ++k) {
+      StringRef name = layers[k].weight.getName();
+      int64_t units =
+          cast<RankedTensorType>(layers[k].dense.getType()).getDimSize(1);
+      int64_t above =
+          cast<RankedTensorType>(layers[k + 1].dense.getType()).getDimSize(1);
+      Location at = layers[k].dense.getLoc();
+      ParamOp ip = declare(module, (name + "_ip").str(),
+                           RankedTensorType::get({units, above}, f32),
+                           InitKind::Uniform, -0.1, 0.1, seed, false, at);
+      ParamOp pi = declare(module, (name + "_pi").str(),
+                           RankedTensorType::get({above, units}, f32),
+                           InitKind::Uniform, -0.1, 0.1, seed, false, at);
+      circuit.ip.push_back(readParam(b, fn, ip));
+      circuit.pi.push_back(readParam(b, fn, pi));
+      if (cfg.feedback == "transpose") {
+        circuit.feedback.push_back(make<TransposeOp>(
+            b, loc, {circuit.w[k + 1]},
+            {b.getNamedAttr("perm", b.getDenseI64ArrayAttr({1, 0}))}));
+      } else {
+        StringRef upper = layers[k + 1].weight.getName();
+        ParamOp fb = declare(module, (upper + "_feedback").str(),
+                             RankedTensorType::get({above, units}, f32),
+                             InitKind::GlorotUniform, 0, 0, seed, true, at);
+        circuit.feedback.push_back(readParam(b, fn, fb));
+      }
+    }
+    // The steady state from the feed-forward potentials.
+    Value x = layers[0].dense.getInput();
+    Value uhat0 = layers[0].dense.getResult();
+    SmallVector<Value> feedForward;
+    for (size_t k = 0; k + 1 < n; ++k)
+      feedForward.push_back(layers[k].dense.getResult());
+    Value target;
+    if (supervised) {
+      int64_t classes =
+          cast<RankedTensorType>(layers.back().dense.getType()).getDimSize(1);
+      target = make<OneHotOp>(
+          b, loc, {labels},
+          {b.getNamedAttr("classes", b.getI64IntegerAttr(classes)),
+           b.getNamedAttr("on", b.getF64FloatAttr(cfg.targetHigh)),
+           b.getNamedAttr("off", b.getF64FloatAttr(cfg.targetLow))});
+    }
+    State s = circuit.settle(x, uhat0, feedForward, target);
+
+    // The local updates Δ (as raw updates) of every plastic weight.
+    SmallVector<ParamUpdate> updates;
+    auto add = [&](GetParamOp read, Value delta) {
+      updates.push_back({read.getName(), read.getResult(), delta,
+                         cast<RankedTensorType>(read.getType())});
+    };
+    auto readOf = [&](Value v) { return v.getDefiningOp<GetParamOp>(); };
+    for (size_t k = 0; k + 1 < n; ++k) {
+      Value dI = make<SubOp>(
+          b, loc, {circuit.phi(k, s.uI[k]), circuit.phi(k, s.vI[k])});
+      add(readOf(circuit.ip[k]), circuit.outer(s.r[k], dI, cfg.lrIP));
+      add(readOf(circuit.pi[k]),
+          circuit.outer(s.rI[k], circuit.scale(s.vA[k], -1.0), cfg.lrPI));
+    }
+    if (supervised)
+      for (size_t k = 0; k < n; ++k) {
+        Value d = make<SubOp>(
+            b, loc, {circuit.phi(k, s.u[k]), circuit.phi(k, s.uhat[k])});
+        Value in = k == 0 ? x : s.r[k - 1];
+        add(layers[k].weight, circuit.outer(in, d, cfg.lrPP));
+        if (!layers[k].bias)
+          continue;
+        GetParamOp bias = readOf(layers[k].bias);
+        if (!bias)
+          return layers[k].dense.emitError()
+                 << "dendritic needs the layer's bias to be a parameter";
+        add(bias, circuit.mean(d, cfg.lrPP));
+      }
+
+    if (supervised) {
+      // @gradients: the loss, then −Δ per parameter (zeros elsewhere).
+      SmallVector<Value> results = {lossOp->getResult(0)};
+      SmallVector<Attribute> names = {b.getDictionaryAttr(
+          b.getNamedAttr("credo.name", b.getStringAttr("loss")))};
+      for (ParamOp param : module.getOps<ParamOp>()) {
+        Value g;
+        for (const ParamUpdate &u : updates)
+          if (u.name == param.getSymName())
+            g = circuit.scale(u.direction, -1.0);
+        if (!g) {
+          RankedTensorType t = param.getTensorType();
+          Attribute zero =
+              isa<FloatType>(t.getElementType())
+                  ? Attribute(b.getFloatAttr(t.getElementType(), 0.0))
+                  : Attribute(b.getIntegerAttr(t.getElementType(), 0));
+          g = b.create<arith::ConstantOp>(loc, DenseElementsAttr::get(t, zero));
+        }
+        results.push_back(g);
+        names.push_back(b.getDictionaryAttr(b.getNamedAttr(
+            "credo.name",
+            b.getStringAttr("grad." + param.getSymName().str()))));
+      }
+      replaceResults(fn, results, names);
+      return success();
+    }
+    // @settle_step(inputs…, lr): plain SGD steps of W^IP and W^PI; its
+    // first result is the mean over the batch of Σ_k ‖v_A,k‖².
+    Value mismatch;
+    for (Value vA : s.vA) {
+      int64_t batch = cast<RankedTensorType>(vA.getType()).getDimSize(0);
+      Value sq = circuit.scale(
+          make<EinsumOp>(b, loc, {vA, vA},
+                         {b.getNamedAttr("spec", b.getStringAttr("bj,bj->"))}),
+          1.0 / double(batch));
+      mismatch = mismatch ? make<AddOp>(b, loc, {mismatch, sq}) : sq;
+    }
+    unsigned lrIndex = fn.getNumArguments();
+    fn.insertArgument(lrIndex, mismatch.getType(),
+                      b.getDictionaryAttr(
+                          b.getNamedAttr("credo.name", b.getStringAttr("lr"))),
+                      fn.getLoc());
+    OptimizerConfig sgd;
+    sgd.type = "sgd";
+    FailureOr<SmallVector<Value>> next =
+        applyOptimizer(b, module, fn, sgd, fn.getArgument(lrIndex), updates,
+                       /*rawUpdates=*/true);
+    if (failed(next))
+      return failure();
+    SmallVector<Value> results = {mismatch};
+    SmallVector<Attribute> names = {b.getDictionaryAttr(
+        b.getNamedAttr("credo.name", b.getStringAttr("apical_mismatch")))};
+    for (auto [param, value] : llvm::zip(module.getOps<ParamOp>(), *next)) {
+      results.push_back(value);
+      names.push_back(b.getDictionaryAttr(b.getNamedAttr(
+          "credo.name", b.getStringAttr("new." + param.getSymName().str()))));
+    }
+    replaceResults(fn, results, names);
+    return success();
+  }
+};
+
+} // namespace

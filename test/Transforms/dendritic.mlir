@@ -1,0 +1,54 @@
+// RUN: credo-opt %s --credo-dendritic | FileCheck %s
+// RUN: credo-opt %s --credo-dendritic --credo-train-step --credo-dendritic=settle=true | FileCheck %s --check-prefix=SETTLE
+// The steady-state dendritic rule: W^IP, W^PI (plastic) and B (fixed) are
+// declared per hidden layer; a time loop of fixed-point iterations settles
+// the hidden somatic potentials from the feed-forward ones, the output
+// nudged towards one_hot(labels); the local updates are einsums of
+// settled quantities. @settle_step has no nudging and steps W^IP and W^PI.
+
+module @dendritic_tiny attributes {credo.format_version = 2 : i64, credo.training = {batch_size = 16 : i64, dataset = {name = "npy", test_labels = "y.npy", test_x = "x.npy", train_labels = "y.npy", train_x = "x.npy"}, dendritic = {g_som = 5.000000e-01 : f64, iterations = 6 : i64, lr_ip = 2.000000e+00 : f64, lr_pi = 5.000000e-01 : f64, target_high = 2.000000e+00 : f64, target_low = -1.000000e+00 : f64}, epochs = 1 : i64, loss = "loss", optimizer = {lr = 5.000000e-01 : f64, momentum = 0.000000e+00 : f64, type = "sgd", weight_decay = 0.000000e+00 : f64}, rule = "dendritic", seed = 3 : i64}} {
+  credo.param @w1 : tensor<6x5xf32> init #credo.init<uniform, low = -1.000000e+00, high = 1.000000e+00, seed = 1>
+  credo.param @b1 : tensor<5xf32> init #credo.init<uniform, low = -5.000000e-01, high = 5.000000e-01, seed = 2>
+  credo.param @w2 : tensor<5x3xf32> init #credo.init<uniform, low = -1.000000e+00, high = 1.000000e+00, seed = 3>
+  func.func @forward(%arg0: tensor<4x6xf32> {credo.name = "x"}, %arg1: tensor<4xi32> {credo.name = "labels"}) -> (tensor<4x3xf32> {credo.name = "logits"}, tensor<f32> {credo.name = "loss"}) {
+    %0 = credo.get_param @w1 : tensor<6x5xf32>
+    %1 = credo.get_param @b1 : tensor<5xf32>
+    %2 = credo.get_param @w2 : tensor<5x3xf32>
+    %3 = credo.dense %arg0, %0, %1 : (tensor<4x6xf32>, tensor<6x5xf32>, tensor<5xf32>) -> tensor<4x5xf32>
+    %4 = credo.sigmoid %3 : tensor<4x5xf32>
+    %5 = credo.dense %4, %2 : (tensor<4x5xf32>, tensor<5x3xf32>) -> tensor<4x3xf32>
+    %6 = credo.softmax_cross_entropy %5, %arg1 : tensor<4x3xf32>, tensor<4xi32> -> tensor<f32>
+    return %5, %6 : tensor<4x3xf32>, tensor<f32>
+  }
+}
+
+// CHECK: credo.param @w1_ip : tensor<5x3xf32> init #credo.init<uniform, low = -1.000000e-01, high = 1.000000e-01, seed = {{[0-9]+}}>
+// CHECK-NEXT: credo.param @w1_pi : tensor<3x5xf32> init #credo.init<uniform
+// CHECK-NEXT: credo.param @w2_feedback : tensor<3x5xf32> init #credo.init<glorot_uniform, seed = {{[0-9]+}}> fixed
+// CHECK-LABEL: func.func @gradients
+// CHECK-SAME: {credo.name = "grad.w1_ip"}, tensor<3x5xf32> {credo.name = "grad.w1_pi"}, tensor<3x5xf32> {credo.name = "grad.w2_feedback"})
+// CHECK: %[[UH1:.+]] = credo.dense %arg0
+// CHECK: %[[T:.+]] = credo.one_hot %arg1 {classes = 3 : i64, off = -1.000000e+00 : f64, on = 2.000000e+00 : f64}
+// CHECK: %[[U:.+]] = credo.time_loop steps 6 iter_args(%[[UH1]] : tensor<4x5xf32>)
+// The output nudged: ((g_lk + g_B)·û + g_som·u_tgt) / (g_lk + g_B + g_som).
+// CHECK: credo.scale %{{.+}} {factor = 6.875000e-01 : f64}
+// CHECK: credo.scale %[[T]] {factor = 3.125000e-01 : f64}
+// Hidden: u = û + g_A / (g_lk + g_B + g_A) · v_A.
+// CHECK: credo.scale %{{.+}} {factor = 0.42105263157894735 : f64}
+// CHECK: credo.yield
+// ΔW^IP, ΔW^PI, then ΔW1 from φ(u) − φ(û).
+// CHECK: credo.einsum %{{.+}}, %{{.+}} {spec = "bi,bj->ij"} : tensor<4x5xf32>, tensor<4x3xf32> -> tensor<5x3xf32>
+// CHECK: credo.einsum %{{.+}}, %{{.+}} {spec = "bi,bj->ij"} : tensor<4x3xf32>, tensor<4x5xf32> -> tensor<3x5xf32>
+// CHECK: %[[S1:.+]] = credo.sigmoid %[[U]]
+// CHECK: %[[S0:.+]] = credo.sigmoid %[[UH1]]
+// CHECK: %[[D1:.+]] = credo.sub %[[S1]], %[[S0]]
+// CHECK: credo.einsum %arg0, %[[D1]] {spec = "bi,bj->ij"}
+
+// SETTLE-LABEL: func.func @settle_step
+// SETTLE-SAME: {credo.name = "lr"}) -> (tensor<f32> {credo.name = "apical_mismatch"}, tensor<6x5xf32> {credo.name = "new.w1"}
+// SETTLE-NOT: credo.one_hot
+// SETTLE: credo.time_loop steps 6
+// SETTLE: credo.einsum %{{.+}}, %{{.+}} {spec = "bj,bj->"}
+// SETTLE-COUNT-2: credo.sgd_update
+// SETTLE-NOT: credo.sgd_update
+// SETTLE: return
