@@ -618,6 +618,13 @@ int Trainer::compile() {
     CredoAutodiffOptions exact;
     exact.funcName = "exact_gradients";
     exact.timeMemory = opts.timeMemory;
+    // --against fa|dfa: the reference is that rule's update (with the same
+    // fixed feedback matrices), not the gradient.
+    if (opts.against == "fa" || opts.against == "dfa")
+      exact.feedback = opts.against;
+    else if (!opts.against.empty() && opts.against != "backprop")
+      return error("--against must be backprop, fa or dfa, but got '" +
+                   opts.against + "'");
     pm.addPass(createCredoAutodiff(exact));
     pm.addPass(createCredoInstrumentAlignment());
   }
@@ -1269,9 +1276,12 @@ int Trainer::align() {
   }
   llvm::outs() << "credoc: the update of rule '"
                << (opts.rule.empty() ? config.rule : opts.rule)
-               << "' against the gradient of '" << config.loss
-               << "', mean over " << steps << " batches of " << batch
-               << " training samples:\n";
+               << "' against the "
+               << (opts.against.empty() || opts.against == "backprop"
+                       ? std::string("gradient")
+                       : opts.against + " update")
+               << " of '" << config.loss << "', mean over " << steps
+               << " batches of " << batch << " training samples:\n";
   for (Alignment &a : alignment) {
     llvm::outs() << "  " << llvm::left_justify(a.name, 12) << " ";
     if (a.count)

@@ -137,6 +137,7 @@ const std::vector<OpSpec> &opTable() {
       {"sigmoid", "credo.sigmoid", 1, 1, "input", {}},
       {"tanh", "credo.tanh", 1, 1, "input", {}},
       {"softplus", "credo.softplus", 1, 1, "input", {}},
+      {"stop_gradient", "credo.stop_gradient", 1, 1, "input", {}},
       {"softmax",
        "credo.softmax",
        1,
@@ -1812,7 +1813,14 @@ void Importer::parseDendritic(const json &t, const std::string &ptr,
   checkKeys(d, p,
             {"g_lk", "g_b", "g_a", "g_d", "g_som", "iterations", "feedback",
              "target_high", "target_low", "lr_pp", "lr_ip", "lr_pi",
-             "steady_state"});
+             "steady_state", "output", "target"});
+  for (const char *key : {"output", "target"})
+    if (d.contains(key)) {
+      std::string name = getString(d[key], JsonDocument::child(p, key));
+      if (!names.count(name))
+        fail(JsonDocument::child(p, key),
+             "no value named '" + quoteForMessage(name) + "'");
+    }
   SmallVector<NamedAttribute> values;
   for (const char *key : {"g_lk", "g_b", "g_a", "g_d", "g_som", "lr_pp",
                           "lr_ip", "lr_pi"})
@@ -1836,6 +1844,10 @@ void Importer::parseDendritic(const json &t, const std::string &ptr,
     values.push_back(
         builder.getNamedAttr("iterations", builder.getI64IntegerAttr(n)));
   }
+  for (const char *key : {"output", "target"})
+    if (d.contains(key))
+      values.push_back(builder.getNamedAttr(
+          key, builder.getStringAttr(d[key].get<std::string>())));
   if (d.contains("feedback")) {
     std::string f =
         getString(d["feedback"], JsonDocument::child(p, "feedback"));

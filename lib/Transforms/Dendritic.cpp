@@ -93,6 +93,7 @@ public:
       Value vI = dense(s.r[k], ip[k], {});
       Value uI = lin((c.gLk + c.gD) / gI, vI, c.gSom / gI, s.u[k + 1]);
       Value rI = phi(k, uI);
+      // v_A = r_{k+1}·Bᵀ + r^I·W^PI (feedback[k] holds Bᵀ).
       Value vA = make<AddOp>(
           b, loc, {dense(s.r[k + 1], feedback[k], {}), dense(rI, pi[k], {})});
       s.vI.push_back(vI);
@@ -211,9 +212,8 @@ struct Dendritic : public mlir::credo::impl::CredoDendriticBase<Dendritic> {
   }
 
   /// The chain of layers from the loss back to the input, in order.
-  FailureOr<SmallVector<Layer>> findLayers(Operation *lossOp) {
+  FailureOr<SmallVector<Layer>> findLayers(Operation *lossOp, Value z) {
     SmallVector<Layer> layers;
-    Value z = lossOp->getOperand(0);
     StringRef outPhi;
     auto activation = [](Operation *op) -> StringRef {
       if (isa_and_nonnull<SigmoidOp>(op))
@@ -292,16 +292,57 @@ struct Dendritic : public mlir::credo::impl::CredoDendriticBase<Dendritic> {
       if (auto n = fn.getResultAttrOfType<StringAttr>(i, "credo.name"))
         if (n.getValue() == contract.loss)
           lossOp = ret.getOperand(i).getDefiningOp();
-    if (!lossOp || lossOp->getNumOperands() < 2)
-      return module.emitError() << "dendritic: no loss node '" << contract.loss
-                                << "' reading the output and the labels";
-    Value labels = lossOp->getOperand(1);
-    auto labelType = dyn_cast<RankedTensorType>(labels.getType());
-    if (supervised && (!labelType || !labelType.getElementType().isInteger(32)))
+    // A value of `fn` by name: a result, a node, or an input.
+    auto named = [&](StringRef name) -> Value {
+      for (unsigned i = 0; i < fn.getNumResults(); ++i)
+        if (auto a = fn.getResultAttrOfType<StringAttr>(i, "credo.name"))
+          if (a.getValue() == name)
+            return ret.getOperand(i);
+      Value v;
+      for (Operation &op : body)
+        if (!v && op.getNumResults() == 1 && nodeName(op.getLoc()) == name)
+          v = op.getResult(0);
+      for (unsigned i = 0; !v && i < fn.getNumArguments(); ++i)
+        if (auto a = fn.getArgAttrOfType<StringAttr>(i, "credo.name"))
+          if (a.getValue() == name)
+            v = fn.getArgument(i);
+      return v;
+    };
+    if (!lossOp)
+      return module.emitError()
+             << "dendritic: no loss node '" << contract.loss << "'";
+    // The output layer: the "output" node, else what the loss reads.
+    Value output;
+    if (!cfg.output.empty()) {
+      output = named(cfg.output);
+      if (!output)
+        return module.emitError() << "dendritic: no node named '"
+                                  << cfg.output << "' (training.dendritic.output)";
+    } else if (lossOp->getNumOperands() > 0) {
+      output = lossOp->getOperand(0);
+    }
+    // The output's target potential: the "target" value, else the loss's
+    // class labels through one_hot.
+    Value target, labels;
+    if (!cfg.target.empty()) {
+      target = named(cfg.target);
+      if (!target)
+        return module.emitError() << "dendritic: no value named '"
+                                  << cfg.target << "' (training.dendritic.target)";
+    } else if (lossOp->getNumOperands() > 1) {
+      labels = lossOp->getOperand(1);
+    }
+    auto labelType =
+        labels ? dyn_cast<RankedTensorType>(labels.getType()) : nullptr;
+    if (supervised && !target &&
+        (!labelType || !labelType.getElementType().isInteger(32)))
       return lossOp->emitError()
              << "dendritic nudges the output towards the label's target "
-                "potential, so the loss must read i32 class labels";
-    FailureOr<SmallVector<Layer>> found = findLayers(lossOp);
+                "potential, so the loss must read i32 class labels (or name "
+                "the target potential in training.dendritic.target)";
+    if (!output)
+      return lossOp->emitError() << "dendritic: the loss reads no output";
+    FailureOr<SmallVector<Layer>> found = findLayers(lossOp, output);
     if (failed(found))
       return failure();
     SmallVector<Layer> &layers = *found;
@@ -331,16 +372,23 @@ struct Dendritic : public mlir::credo::impl::CredoDendriticBase<Dendritic> {
                            InitKind::Uniform, -0.1, 0.1, seed, false, at);
       circuit.ip.push_back(readParam(b, fn, ip));
       circuit.pi.push_back(readParam(b, fn, pi));
+      // Bᵀ, transposed once outside the loop; B has the shape of W_{k+1}.
+      auto transposed = [&](Value m) {
+        return make<TransposeOp>(
+            b, loc, {m},
+            {b.getNamedAttr("perm", b.getDenseI64ArrayAttr({1, 0}))});
+      };
       if (cfg.feedback == "transpose") {
-        circuit.feedback.push_back(make<TransposeOp>(
-            b, loc, {circuit.w[k + 1]},
-            {b.getNamedAttr("perm", b.getDenseI64ArrayAttr({1, 0}))}));
+        circuit.feedback.push_back(transposed(circuit.w[k + 1]));
       } else {
-        StringRef upper = layers[k + 1].weight.getName();
-        ParamOp fb = declare(module, (upper + "_feedback").str(),
-                             RankedTensorType::get({above, units}, f32),
-                             InitKind::GlorotUniform, 0, 0, seed, true, at);
-        circuit.feedback.push_back(readParam(b, fn, fb));
+        // The matrix feedback alignment uses for W_{k+1}: one seed, one B.
+        auto upper =
+            module.lookupSymbol<ParamOp>(layers[k + 1].weight.getName());
+        FailureOr<ParamOp> fb = declareFeedbackMatrix(
+            module, upper, upper.getTensorType(), seed, at);
+        if (failed(fb))
+          return failure();
+        circuit.feedback.push_back(transposed(readParam(b, fn, *fb)));
       }
     }
     // The steady state from the feed-forward potentials.
@@ -349,8 +397,15 @@ struct Dendritic : public mlir::credo::impl::CredoDendriticBase<Dendritic> {
     SmallVector<Value> feedForward;
     for (size_t k = 0; k + 1 < n; ++k)
       feedForward.push_back(layers[k].dense.getResult());
-    Value target;
-    if (supervised) {
+    if (!supervised)
+      target = Value();
+    if (supervised && target) {
+      if (target.getType() != layers.back().dense.getType())
+        return emitError(loc) << "dendritic: the target '" << cfg.target
+                              << "' is " << target.getType()
+                              << ", but the output layer's potentials are "
+                              << layers.back().dense.getType();
+    } else if (supervised) {
       int64_t classes =
           cast<RankedTensorType>(layers.back().dense.getType()).getDimSize(1);
       target = make<OneHotOp>(

@@ -15,7 +15,6 @@
 #include "Credo/IR/CredoOps.h"
 #include "credo/Transforms/Training.h"
 #include "mlir/IR/IRMapping.h"
-#include "llvm/Support/xxhash.h"
 
 using namespace mlir;
 using namespace mlir::credo;
@@ -54,39 +53,11 @@ FailureOr<Value> Feedback::matrix(OpBuilder &b, Operation *op,
     }
     return v;
   }
-  if (module.lookupSymbol(name)) {
-    op->emitError() << "the feedback matrix '" << name
-                    << "' clashes with a name of the model";
+  FailureOr<ParamOp> decl =
+      declareFeedbackMatrix(module, param, type, seed, op->getLoc());
+  if (failed(decl))
     return failure();
-  }
-  // The weight's own random initializer (glorot_uniform if it has none),
-  // with a seed from the training seed and the weight's name.
-  InitAttr init = param.getInit();
-  InitKind kind = init.getKind();
-  switch (kind) {
-  case InitKind::Uniform:
-  case InitKind::Normal:
-  case InitKind::GlorotUniform:
-  case InitKind::GlorotNormal:
-  case InitKind::HeUniform:
-  case InitKind::HeNormal:
-    break;
-  default:
-    kind = InitKind::GlorotUniform;
-    break;
-  }
-  uint64_t s = llvm::xxh3_64bits(name) ^ (seed * 0x9E3779B97F4A7C15ull);
-  s &= 0xffffffffull; // a seed that reads well in the IR
-  auto feedbackInit =
-      InitAttr::get(module.getContext(), kind, init.getValue(), init.getLow(),
-                    init.getHigh(), init.getMean(), init.getStd(), s, 0, 0);
-  SmallVector<ParamOp> params(module.getOps<ParamOp>());
-  OpBuilder declare = OpBuilder::atBlockEnd(module.getBody());
-  declare.setInsertionPointAfter(params.back());
-  auto decl = declare.create<ParamOp>(
-      param.getLoc(), declare.getStringAttr(name), TypeAttr::get(type),
-      feedbackInit, declare.getUnitAttr());
-  Value v = readParam(b, func, decl);
+  Value v = readParam(b, func, *decl);
   matrices[name] = v;
   return v;
 }

@@ -11,6 +11,7 @@
 #include "Credo/IR/CredoOps.h"
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Pass/PassManager.h"
+#include "llvm/Support/xxhash.h"
 
 #include <map>
 #include <mutex>
@@ -127,6 +128,8 @@ TrainingContract::read(ModuleOp module) {
     num(d, "lr_pp", c.dendritic.lrPP);
     num(d, "lr_ip", c.dendritic.lrIP);
     num(d, "lr_pi", c.dendritic.lrPI);
+    str(d, "output", c.dendritic.output);
+    str(d, "target", c.dendritic.target);
   }
   if (DictionaryAttr u = sub("updates"))
     for (NamedAttribute entry : u) {
@@ -288,6 +291,53 @@ Value mlir::credo::readParam(OpBuilder &builder, func::FuncOp func,
   return builder.create<GetParamOp>(
       param.getLoc(), param.getType(),
       FlatSymbolRefAttr::get(param.getSymNameAttr()));
+}
+
+FailureOr<ParamOp> mlir::credo::declareFeedbackMatrix(ModuleOp module,
+                                                      ParamOp weight,
+                                                      RankedTensorType type,
+                                                      uint64_t seed,
+                                                      Location at) {
+  std::string name = (weight.getSymName() + "_feedback").str();
+  if (auto existing = module.lookupSymbol<ParamOp>(name)) {
+    if (existing.getFixed() && existing.getTensorType() == type)
+      return existing;
+    emitError(at) << "the feedback matrix '" << name << "' "
+                  << (existing.getFixed()
+                          ? "already exists with another shape"
+                          : "clashes with a name of the model");
+    return failure();
+  }
+  if (module.lookupSymbol(name)) {
+    emitError(at) << "the feedback matrix '" << name
+                  << "' clashes with a name of the model";
+    return failure();
+  }
+  InitAttr init = weight.getInit();
+  InitKind kind = init.getKind();
+  switch (kind) {
+  case InitKind::Uniform:
+  case InitKind::Normal:
+  case InitKind::GlorotUniform:
+  case InitKind::GlorotNormal:
+  case InitKind::HeUniform:
+  case InitKind::HeNormal:
+    break;
+  default:
+    kind = InitKind::GlorotUniform;
+    break;
+  }
+  uint64_t s = llvm::xxh3_64bits(name) ^ (seed * 0x9E3779B97F4A7C15ull);
+  s &= 0xffffffffull; // a seed that reads well in the IR
+  auto feedbackInit =
+      InitAttr::get(module.getContext(), kind, init.getValue(), init.getLow(),
+                    init.getHigh(), init.getMean(), init.getStd(), s, 0, 0);
+  SmallVector<ParamOp> params(module.getOps<ParamOp>());
+  OpBuilder declare = OpBuilder::atBlockEnd(module.getBody());
+  declare.setInsertionPointAfter(params.back());
+  return declare.create<ParamOp>(weight.getLoc(), declare.getStringAttr(name),
+                                 TypeAttr::get(type), feedbackInit,
+                                 declare.getUnitAttr());
 }
 
 FailureOr<SmallVector<Value>>

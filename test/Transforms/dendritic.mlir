@@ -24,9 +24,10 @@ module @dendritic_tiny attributes {credo.format_version = 2 : i64, credo.trainin
 
 // CHECK: credo.param @w1_ip : tensor<5x3xf32> init #credo.init<uniform, low = -1.000000e-01, high = 1.000000e-01, seed = {{[0-9]+}}>
 // CHECK-NEXT: credo.param @w1_pi : tensor<3x5xf32> init #credo.init<uniform
-// CHECK-NEXT: credo.param @w2_feedback : tensor<3x5xf32> init #credo.init<glorot_uniform, seed = {{[0-9]+}}> fixed
+// B has W2's shape and initializer: the matrix feedback alignment draws.
+// CHECK-NEXT: credo.param @w2_feedback : tensor<5x3xf32> init #credo.init<uniform, low = -1.000000e+00, high = 1.000000e+00, seed = {{[0-9]+}}> fixed
 // CHECK-LABEL: func.func @gradients
-// CHECK-SAME: {credo.name = "grad.w1_ip"}, tensor<3x5xf32> {credo.name = "grad.w1_pi"}, tensor<3x5xf32> {credo.name = "grad.w2_feedback"})
+// CHECK-SAME: {credo.name = "grad.w1_ip"}, tensor<3x5xf32> {credo.name = "grad.w1_pi"}, tensor<5x3xf32> {credo.name = "grad.w2_feedback"})
 // CHECK: %[[UH1:.+]] = credo.dense %arg0
 // CHECK: %[[T:.+]] = credo.one_hot %arg1 {classes = 3 : i64, off = -1.000000e+00 : f64, on = 2.000000e+00 : f64}
 // CHECK: %[[U:.+]] = credo.time_loop steps 6 iter_args(%[[UH1]] : tensor<4x5xf32>)

@@ -167,6 +167,10 @@ const std::vector<Command> &commands() {
        {{"--params", "FILE",
          "parameters (safetensors; default: the initializers; the rule's "
          "feedback matrices keep theirs unless FILE has them)"},
+        {"--against", "RULE",
+         "what the update is compared with: backprop (the gradient, "
+         "default), or the update of fa or dfa with the same feedback "
+         "matrices"},
         {"--data", "DIR",
          "directory of the IDX files (default: /usr/share/datasets/NAME)"},
         kRule,
@@ -347,6 +351,8 @@ int main(int argc, char **argv) {
       opts.reportActivations = true;
     } else if (flag == "--report-spikes") {
       opts.reportSpikes = true;
+    } else if (flag == "--against") {
+      opts.against = value;
     } else if (flag == "--report-alignment") {
       opts.reportAlignment = true;
     } else if (flag == "--train") {

@@ -48,6 +48,7 @@ struct DriverOptions {
   bool reportActivations = false;          ///< train: --report-activations
   bool reportSpikes = false;               ///< train: --report-spikes
   bool reportAlignment = false;            ///< train: --report-alignment
+  std::string against;                     ///< align: --against backprop|fa|dfa
   bool train = false;                      ///< build: --train
   std::string timeMemory = "store";        ///< --time-memory: store|recompute
   std::string rule;                        ///< --rule: overrides the model's

@@ -86,6 +86,10 @@ struct TrainingContract {
     std::string feedback = "random"; ///< random | transpose
     double targetHigh = 2.2, targetLow = -2.2;
     double lrPP = 1, lrIP = 1, lrPI = 1;
+    /// The output layer (a node; default: what the loss reads) and the
+    /// value holding its target potentials (default: one_hot of the
+    /// loss's labels).
+    std::string output, target;
   } dendritic;
   /// Epochs of the rule's unsupervised phase (@settle_step) before
   /// training; --settle overrides.
@@ -128,6 +132,16 @@ Value readParam(OpBuilder &builder, func::FuncOp func, ParamOp param);
 /// rule calls it on its copy of @forward before differentiating or building
 /// @train_step; @forward keeps the evaluation form.
 void expandTrainingForms(func::FuncOp func);
+
+/// The fixed random feedback matrix `WEIGHT_feedback` of `type` for the
+/// parameter `weight`, declared after the module's parameters on first use:
+/// the weight's own random initializer (glorot_uniform if it has none),
+/// seeded by `seed` and the matrix's name, so every rule that asks for it
+/// (fa, dfa, dendritic) draws the same matrix. Fails with an error at `at`
+/// when a parameter of that name exists and is not such a matrix of `type`.
+FailureOr<ParamOp> declareFeedbackMatrix(ModuleOp module, ParamOp weight,
+                                         RankedTensorType type, uint64_t seed,
+                                         Location at);
 
 /// One parameter's part in an optimizer step.
 struct ParamUpdate {

@@ -34,3 +34,20 @@ def read_f32(path):
         if a.dtype != np.float32:
             raise ValueError(f"{path}: {name} is {a.dtype}, not F32")
     return out
+
+
+def write(path, tensors):
+    """Writes {name: array} (float32, float64, int32 or int64) to `path`."""
+    names = {np.dtype(v): k for k, v in DTYPES.items()}
+    header, blobs, offset = {}, [], 0
+    for name, a in tensors.items():
+        a = np.ascontiguousarray(a)
+        data = a.tobytes()
+        header[name] = {"dtype": names[a.dtype], "shape": list(a.shape),
+                        "data_offsets": [offset, offset + len(data)]}
+        blobs.append(data)
+        offset += len(data)
+    text = json.dumps(header).encode()
+    text += b" " * (-len(text) % 8)
+    with open(path, "wb") as f:
+        f.write(struct.pack("<Q", len(text)) + text + b"".join(blobs))

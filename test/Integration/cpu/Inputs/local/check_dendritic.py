@@ -37,7 +37,7 @@ def circuit(target):
         vI = r1 @ p["w1_ip"]
         uI = ((GLK + GD) * vI + GSOM * u2) / (GLK + GD + GSOM)
         rI = phi(uI)
-        vA = r2 @ p["w2_feedback"] + rI @ p["w1_pi"]
+        vA = r2 @ p["w2_feedback"].T + rI @ p["w1_pi"]
         if k < K:
             u1 = uh1 + GA / (GLK + GB + GA) * vA
     return dict(uh1=uh1, u1=u1, r1=r1, uh2=uh2, u2=u2, vI=vI, uI=uI, rI=rI,
