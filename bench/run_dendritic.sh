@@ -1,0 +1,52 @@
+#!/usr/bin/env bash
+#===- bench/run_dendritic.sh - The dendritic step against backprop's -----===#
+#
+# examples/digits_dendritic.json (64-50-10 sigmoid, batch 1, one thread)
+# trained for one epoch by the steady-state dendritic rule with 5, 10 and
+# 20 fixed-point iterations, and by backprop on the same graph, in
+# interleaved rounds (ROUNDS, default 3): training samples/s (median) and
+# the step time relative to backprop's. Each iteration of the settling loop
+# costs about one forward and one feedback pass of the circuit, so the
+# step grows linearly with the iterations. Results:
+# bench/results/dendritic.json and a table.
+#
+#===----------------------------------------------------------------------===#
+set -euo pipefail
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+build="${CREDO_BUILD_DIR:-$root/build}"
+rounds="${ROUNDS:-3}"
+work="$(mktemp -d)"
+trap 'rm -rf "$work"' EXIT
+mkdir -p "$root/bench/results"
+for it in 5 10 20; do
+  sed "s/\"iterations\": 20/\"iterations\": $it/; s/\"settle_epochs\": 2/\"settle_epochs\": 0/; s|\"path\": \"../data/digits\"|\"path\": \"$root/data/digits\"|" \
+    "$root/examples/digits_dendritic.json" > "$work/d$it.json"
+done
+sed "s/\"rule\": \"dendritic\"/\"rule\": \"backprop\"/; s/\"dendritic\": {[^}]*},//; s/\"settle_epochs\": 2,//; s|\"path\": \"../data/digits\"|\"path\": \"$root/data/digits\"|" \
+  "$root/examples/digits_dendritic.json" > "$work/bp.json"
+runs=(bp d5 d10 d20)
+for r in $(seq "$rounds"); do
+  for k in 0 1 2 3; do
+    run="${runs[$(((k + r) % 4))]}"
+    "$build/bin/credoc" train "$work/$run.json" --epochs 1 --threads 1 \
+      --metrics "$work/$run.$r.jsonl" > /dev/null
+  done
+done
+/usr/bin/python3 - "$work" "$rounds" "$root/bench/results/dendritic.json" <<'PY'
+import json, statistics, sys
+work, rounds, out = sys.argv[1], int(sys.argv[2]), sys.argv[3]
+names = {"bp": "backprop", "d5": "dendritic, 5 iterations",
+         "d10": "dendritic, 10 iterations", "d20": "dendritic, 20 iterations"}
+rows, base = [], None
+print("| rule | samples/s (median of %d) | step time vs backprop |" % rounds)
+print("|---|---|---|")
+for run in ("bp", "d5", "d10", "d20"):
+    rate = statistics.median(
+        json.loads(open("%s/%s.%d.jsonl" % (work, run, r + 1)).readline())["samples_per_s"]
+        for r in range(rounds))
+    base = base or rate
+    rows.append({"rule": names[run], "samples_per_s": rate,
+                 "step_time_vs_backprop": base / rate})
+    print("| %s | %.0f | %.2f× |" % (names[run], rate, base / rate))
+json.dump(rows, open(out, "w"), indent=2)
+PY
