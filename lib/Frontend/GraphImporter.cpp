@@ -27,8 +27,8 @@
 #include "llvm/ADT/StringMap.h"
 #include "llvm/ADT/StringSet.h"
 
-#include <cmath>
 #include <cctype>
+#include <cmath>
 #include <cstdio>
 #include <deque>
 #include <map>
@@ -1788,10 +1788,12 @@ void Importer::parseLocalRule(const json &t, const std::string &ptr,
       identifier &= std::isalnum(static_cast<unsigned char>(c)) || c == '_';
     if (!identifier)
       fail(p, "a constant's name must be an identifier (letters, digits, "
-              "'_'), but got '" + quoteForMessage(name) + "'");
+              "'_'), but got '" +
+                  quoteForMessage(name) + "'");
     if (names.count(name))
-      fail(p, "the constant '" + name + "' has the name of a value of the "
-              "graph");
+      fail(p, "the constant '" + name +
+                  "' has the name of a value of the "
+                  "graph");
     values.push_back(builder.getNamedAttr(
         name, builder.getF64FloatAttr(getNumber(value, p))));
   }
@@ -1813,7 +1815,8 @@ void Importer::parseDendritic(const json &t, const std::string &ptr,
   checkKeys(d, p,
             {"g_lk", "g_b", "g_a", "g_d", "g_som", "iterations", "feedback",
              "target_high", "target_low", "lr_pp", "lr_ip", "lr_pi",
-             "steady_state", "output", "target"});
+             "steady_state", "output", "target", "duration", "dt", "tau_0",
+             "tau_w"});
   for (const char *key : {"output", "target"})
     if (d.contains(key)) {
       std::string name = getString(d[key], JsonDocument::child(p, key));
@@ -1822,8 +1825,16 @@ void Importer::parseDendritic(const json &t, const std::string &ptr,
              "no value named '" + quoteForMessage(name) + "'");
     }
   SmallVector<NamedAttribute> values;
-  for (const char *key : {"g_lk", "g_b", "g_a", "g_d", "g_som", "lr_pp",
-                          "lr_ip", "lr_pi"})
+  for (const char *key : {"duration", "dt", "tau_0", "tau_w"})
+    if (d.contains(key)) {
+      double v = getNumber(d[key], JsonDocument::child(p, key));
+      if (!(v > 0) || v > 1e6)
+        fail(JsonDocument::child(p, key),
+             std::string(key) + " must be a positive time in ms");
+      values.push_back(builder.getNamedAttr(key, builder.getF64FloatAttr(v)));
+    }
+  for (const char *key :
+       {"g_lk", "g_b", "g_a", "g_d", "g_som", "lr_pp", "lr_ip", "lr_pi"})
     if (d.contains(key)) {
       double v = getNumber(d[key], JsonDocument::child(p, key));
       if (!(v >= 0))
@@ -1833,9 +1844,9 @@ void Importer::parseDendritic(const json &t, const std::string &ptr,
     }
   for (const char *key : {"target_high", "target_low"})
     if (d.contains(key))
-      values.push_back(builder.getNamedAttr(
-          key, builder.getF64FloatAttr(
-                   getNumber(d[key], JsonDocument::child(p, key)))));
+      values.push_back(
+          builder.getNamedAttr(key, builder.getF64FloatAttr(getNumber(
+                                        d[key], JsonDocument::child(p, key)))));
   if (d.contains("iterations")) {
     int64_t n = getInt(d["iterations"], JsonDocument::child(p, "iterations"));
     if (n < 1 || n > 100000)
@@ -1856,18 +1867,15 @@ void Importer::parseDendritic(const json &t, const std::string &ptr,
            "feedback must be \"random\" (fixed random B) or \"transpose\" "
            "(B = the next layer's weight, transposed), but got '" +
                quoteForMessage(f) + "'");
-    values.push_back(builder.getNamedAttr("feedback", builder.getStringAttr(f)));
+    values.push_back(
+        builder.getNamedAttr("feedback", builder.getStringAttr(f)));
   }
   if (d.contains("steady_state")) {
     const json &s = d["steady_state"];
     expect(s, s.is_boolean(), JsonDocument::child(p, "steady_state"),
            "true or false");
-    if (!s.get<bool>())
-      fail(JsonDocument::child(p, "steady_state"),
-           "the full dynamics of the dendritic rule (Euler steps of the "
-           "compartments) are not built yet; use the steady-state form");
-    values.push_back(
-        builder.getNamedAttr("steady_state", builder.getBoolAttr(true)));
+    values.push_back(builder.getNamedAttr("steady_state",
+                                          builder.getBoolAttr(s.get<bool>())));
   }
   attrs.push_back(
       builder.getNamedAttr("dendritic", builder.getDictionaryAttr(values)));

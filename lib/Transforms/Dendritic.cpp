@@ -33,6 +33,9 @@
 #include "mlir/IR/Builders.h"
 #include "llvm/Support/xxhash.h"
 
+#include <cmath>
+#include <cstdio>
+
 namespace mlir::credo {
 #define GEN_PASS_DEF_CREDODENDRITIC
 #include "credo/Transforms/Passes.h.inc"
@@ -260,6 +263,192 @@ struct Dendritic : public mlir::credo::impl::CredoDendriticBase<Dendritic> {
     return layers;
   }
 
+  /// The full dynamics: `duration / dt` Euler steps of the compartments
+  /// from their state at the end of the previous pattern (state parameters,
+  /// zeros at first), with the input low-pass (τ_0) and each plastic
+  /// weight's update low-pass (τ_w); Δ is the integral over the pattern of
+  /// the filtered update rates. The next states go to `states`.
+  LogicalResult dynamics(ModuleOp module, func::FuncOp fn, OpBuilder &b,
+                         Circuit &circuit, MutableArrayRef<Layer> layers,
+                         Value x, Value target,
+                         const TrainingContract::DendriticConfig &c,
+                         SmallVector<ParamUpdate> &updates,
+                         SmallVector<std::pair<std::string, Value>> &states) {
+    Location loc = fn.getLoc();
+    size_t n = layers.size();
+    double dt = c.dt;
+    int64_t steps = int64_t(std::llround(c.durationMs / dt));
+    if (steps < 1) {
+      char text[96];
+      std::snprintf(text, sizeof(text), "%g ms, less than one step of %g ms",
+                    c.durationMs, dt);
+      return emitError(loc) << "dendritic: the pattern lasts " << text;
+    }
+    auto zerosState = [&](std::string name,
+                          RankedTensorType type) -> FailureOr<Value> {
+      if (auto existing = module.lookupSymbol<ParamOp>(name)) {
+        if (existing.getTensorType() != type ||
+            existing.getInit().getKind() != InitKind::Zeros)
+          return emitError(loc) << "dendritic: the state '" << name
+                                << "' clashes with a name of the model";
+        return readParam(b, fn, existing);
+      }
+      SmallVector<ParamOp> params(module.getOps<ParamOp>());
+      OpBuilder declare = OpBuilder::atBlockEnd(module.getBody());
+      declare.setInsertionPointAfter(params.back());
+      auto init = InitAttr::get(module.getContext(), InitKind::Zeros,
+                                APFloat(0.0), APFloat(0.0), APFloat(0.0),
+                                APFloat(0.0), APFloat(0.0), 0, 0, 0);
+      ParamOp p =
+          declare.create<ParamOp>(loc, declare.getStringAttr(name),
+                                  TypeAttr::get(type), init, UnitAttr());
+      return readParam(b, fn, p);
+    };
+    auto typeOf = [](Value v) { return cast<RankedTensorType>(v.getType()); };
+    // The carried values: the input filter, every layer's somata, every
+    // hidden layer's interneurons, the update traces, then the integrals.
+    SmallVector<std::string> names;
+    SmallVector<Value> inits;
+    auto state = [&](std::string name, RankedTensorType type) -> LogicalResult {
+      FailureOr<Value> v = zerosState(name, type);
+      if (failed(v))
+        return failure();
+      names.push_back(name);
+      inits.push_back(*v);
+      return success();
+    };
+    StringRef first = layers[0].weight.getName();
+    if (failed(state((first + "_input").str(), typeOf(x))))
+      return failure();
+    for (size_t k = 0; k < n; ++k)
+      if (failed(state((layers[k].weight.getName() + "_soma").str(),
+                       typeOf(layers[k].dense.getResult()))))
+        return failure();
+    for (size_t k = 0; k + 1 < n; ++k)
+      if (failed(state((layers[k].weight.getName() + "_interneurons").str(),
+                       typeOf(layers[k + 1].dense.getResult()))))
+        return failure();
+    // The plastic tensors: per hidden layer W^IP, W^PI; per layer W, b.
+    struct Plastic {
+      GetParamOp read;
+      double lr;
+    };
+    SmallVector<Plastic> plastic;
+    for (size_t k = 0; k + 1 < n; ++k) {
+      plastic.push_back({circuit.ip[k].getDefiningOp<GetParamOp>(), c.lrIP});
+      plastic.push_back({circuit.pi[k].getDefiningOp<GetParamOp>(), c.lrPI});
+    }
+    for (size_t k = 0; k < n; ++k) {
+      plastic.push_back({layers[k].weight, c.lrPP});
+      if (layers[k].bias)
+        plastic.push_back({layers[k].bias.getDefiningOp<GetParamOp>(), c.lrPP});
+    }
+    size_t firstTrace = inits.size();
+    for (Plastic &p : plastic)
+      if (failed(state((p.read.getName() + "_trace").str(),
+                       typeOf(p.read.getResult()))))
+        return failure();
+    size_t numStates = inits.size();
+    for (Plastic &p : plastic)
+      inits.push_back(b.create<arith::ConstantOp>(
+          loc, DenseElementsAttr::get(typeOf(p.read.getResult()),
+                                      b.getF32FloatAttr(0.0f))));
+
+    OperationState loopState(loc, TimeLoopOp::getOperationName());
+    loopState.addOperands(inits);
+    loopState.addAttribute("steps", b.getI64IntegerAttr(steps));
+    for (Value v : inits)
+      loopState.addTypes(v.getType());
+    Region *region = loopState.addRegion();
+    Block *block = new Block();
+    region->push_back(block);
+    block->addArgument(b.getIndexType(), loc);
+    SmallVector<Value> carried;
+    for (Value v : inits)
+      carried.push_back(block->addArgument(v.getType(), loc));
+    {
+      OpBuilder::InsertionGuard guard(b);
+      b.setInsertionPointToStart(block);
+      auto filter = [&](Value input, Value trace, double tau) {
+        return make<ExpFilterOp>(
+            b, loc, {input, trace},
+            {b.getNamedAttr("tau", b.getF64FloatAttr(tau)),
+             b.getNamedAttr("dt", b.getF64FloatAttr(dt)),
+             b.getNamedAttr("lowpass", b.getBoolAttr(true))});
+      };
+      // (1 − dt·decay)·u + Σ dt·g_i·v_i
+      auto euler = [&](Value u, double decay,
+                       ArrayRef<std::pair<double, Value>> drives) {
+        Value next = circuit.scale(u, 1.0 - dt * decay);
+        for (auto [g, v] : drives)
+          next = make<AddOp>(b, loc, {next, circuit.scale(v, dt * g)});
+        return next;
+      };
+      Value input = filter(x, carried[0], c.tau0);
+      SmallVector<Value> soma(carried.begin() + 1, carried.begin() + 1 + n);
+      SmallVector<Value> inter(carried.begin() + 1 + n,
+                               carried.begin() + 1 + n + (n - 1));
+      SmallVector<Value> r, uhat;
+      for (size_t k = 0; k < n; ++k)
+        r.push_back(circuit.phi(k, soma[k]));
+      for (size_t k = 0; k < n; ++k)
+        uhat.push_back(circuit.dense(k == 0 ? input : r[k - 1], circuit.w[k],
+                                     circuit.bias[k]));
+      SmallVector<Value> next = {input}, rates;
+      double gHidden = c.gLk + c.gB + c.gA, gOut = c.gLk + c.gB;
+      SmallVector<Value> vIhat, rI, vA;
+      for (size_t k = 0; k + 1 < n; ++k) {
+        vIhat.push_back(circuit.dense(r[k], circuit.ip[k], {}));
+        rI.push_back(circuit.phi(k, inter[k]));
+        vA.push_back(
+            make<AddOp>(b, loc,
+                        {circuit.dense(r[k + 1], circuit.feedback[k], {}),
+                         circuit.dense(rI[k], circuit.pi[k], {})}));
+      }
+      for (size_t k = 0; k + 1 < n; ++k)
+        next.push_back(
+            euler(soma[k], gHidden, {{gHidden, uhat[k]}, {c.gA, vA[k]}}));
+      next.push_back(euler(soma[n - 1], gOut + c.gSom,
+                           {{gOut, uhat[n - 1]}, {c.gSom, target}}));
+      double gInter = c.gLk + c.gD;
+      for (size_t k = 0; k + 1 < n; ++k)
+        next.push_back(euler(inter[k], gInter + c.gSom,
+                             {{gInter, vIhat[k]}, {c.gSom, soma[k + 1]}}));
+      // The update rates, low-pass filtered, integrated over the pattern.
+      SmallVector<Value> rate;
+      for (size_t k = 0; k + 1 < n; ++k) {
+        Value dI = make<SubOp>(
+            b, loc, {circuit.phi(k, inter[k]), circuit.phi(k, vIhat[k])});
+        rate.push_back(circuit.outer(r[k], dI, 1.0));
+        rate.push_back(circuit.outer(rI[k], circuit.scale(vA[k], -1.0), 1.0));
+      }
+      for (size_t k = 0; k < n; ++k) {
+        Value d = make<SubOp>(b, loc, {r[k], circuit.phi(k, uhat[k])});
+        rate.push_back(circuit.outer(k == 0 ? input : r[k - 1], d, 1.0));
+        if (layers[k].bias)
+          rate.push_back(circuit.mean(d, 1.0));
+      }
+      SmallVector<Value> integrals;
+      for (size_t i = 0; i < plastic.size(); ++i) {
+        Value trace = filter(rate[i], carried[firstTrace + i], c.tauW);
+        next.push_back(trace);
+        integrals.push_back(make<AddOp>(
+            b, loc, {carried[numStates + i], circuit.scale(trace, dt)}));
+      }
+      next.append(integrals);
+      b.create<YieldOp>(loc, ValueRange(next), ValueRange{});
+    }
+    Operation *loop = b.create(loopState);
+    for (size_t i = 0; i < numStates; ++i)
+      states.push_back({names[i], loop->getResult(i)});
+    for (size_t i = 0; i < plastic.size(); ++i)
+      updates.push_back(
+          {plastic[i].read.getName(), plastic[i].read.getResult(),
+           circuit.scale(loop->getResult(numStates + i), plastic[i].lr),
+           typeOf(plastic[i].read.getResult())});
+    return success();
+  }
+
   ParamOp declare(ModuleOp module, StringRef name, RankedTensorType type,
                   InitKind kind, double low, double high, uint64_t seed,
                   bool fixed, Location loc) {
@@ -316,8 +505,8 @@ struct Dendritic : public mlir::credo::impl::CredoDendriticBase<Dendritic> {
     if (!cfg.output.empty()) {
       output = named(cfg.output);
       if (!output)
-        return module.emitError() << "dendritic: no node named '"
-                                  << cfg.output << "' (training.dendritic.output)";
+        return module.emitError() << "dendritic: no node named '" << cfg.output
+                                  << "' (training.dendritic.output)";
     } else if (lossOp->getNumOperands() > 0) {
       output = lossOp->getOperand(0);
     }
@@ -327,8 +516,8 @@ struct Dendritic : public mlir::credo::impl::CredoDendriticBase<Dendritic> {
     if (!cfg.target.empty()) {
       target = named(cfg.target);
       if (!target)
-        return module.emitError() << "dendritic: no value named '"
-                                  << cfg.target << "' (training.dendritic.target)";
+        return module.emitError() << "dendritic: no value named '" << cfg.target
+                                  << "' (training.dendritic.target)";
     } else if (lossOp->getNumOperands() > 1) {
       labels = lossOp->getOperand(1);
     }
@@ -401,10 +590,10 @@ struct Dendritic : public mlir::credo::impl::CredoDendriticBase<Dendritic> {
       target = Value();
     if (supervised && target) {
       if (target.getType() != layers.back().dense.getType())
-        return emitError(loc) << "dendritic: the target '" << cfg.target
-                              << "' is " << target.getType()
-                              << ", but the output layer's potentials are "
-                              << layers.back().dense.getType();
+        return emitError(loc)
+               << "dendritic: the target '" << cfg.target << "' is "
+               << target.getType() << ", but the output layer's potentials are "
+               << layers.back().dense.getType();
     } else if (supervised) {
       int64_t classes =
           cast<RankedTensorType>(layers.back().dense.getType()).getDimSize(1);
@@ -414,8 +603,6 @@ struct Dendritic : public mlir::credo::impl::CredoDendriticBase<Dendritic> {
            b.getNamedAttr("on", b.getF64FloatAttr(cfg.targetHigh)),
            b.getNamedAttr("off", b.getF64FloatAttr(cfg.targetLow))});
     }
-    State s = circuit.settle(x, uhat0, feedForward, target);
-
     // The local updates Δ (as raw updates) of every plastic weight.
     SmallVector<ParamUpdate> updates;
     auto add = [&](GetParamOp read, Value delta) {
@@ -423,6 +610,19 @@ struct Dendritic : public mlir::credo::impl::CredoDendriticBase<Dendritic> {
                          cast<RankedTensorType>(read.getType())});
     };
     auto readOf = [&](Value v) { return v.getDefiningOp<GetParamOp>(); };
+    for (size_t k = 0; k < n; ++k)
+      if (layers[k].bias && !readOf(layers[k].bias))
+        return layers[k].dense.emitError()
+               << "dendritic needs the layer's bias to be a parameter";
+    SmallVector<std::pair<std::string, Value>> states;
+    if (supervised && !cfg.steadyState) {
+      if (failed(dynamics(module, fn, b, circuit, layers, x, target, cfg,
+                          updates, states)))
+        return failure();
+      return finishGradients(module, b, loc, circuit, lossOp, updates, states,
+                             fn);
+    }
+    State s = circuit.settle(x, uhat0, feedForward, target);
     for (size_t k = 0; k + 1 < n; ++k) {
       Value dI = make<SubOp>(
           b, loc, {circuit.phi(k, s.uI[k]), circuit.phi(k, s.vI[k])});
@@ -436,17 +636,26 @@ struct Dendritic : public mlir::credo::impl::CredoDendriticBase<Dendritic> {
             b, loc, {circuit.phi(k, s.u[k]), circuit.phi(k, s.uhat[k])});
         Value in = k == 0 ? x : s.r[k - 1];
         add(layers[k].weight, circuit.outer(in, d, cfg.lrPP));
-        if (!layers[k].bias)
-          continue;
-        GetParamOp bias = readOf(layers[k].bias);
-        if (!bias)
-          return layers[k].dense.emitError()
-                 << "dendritic needs the layer's bias to be a parameter";
-        add(bias, circuit.mean(d, cfg.lrPP));
+        if (layers[k].bias)
+          add(readOf(layers[k].bias), circuit.mean(d, cfg.lrPP));
       }
 
-    if (supervised) {
-      // @gradients: the loss, then −Δ per parameter (zeros elsewhere).
+    if (supervised)
+      return finishGradients(module, b, loc, circuit, lossOp, updates, states,
+                             fn);
+    // @settle_step(inputs…, lr): plain SGD steps of W^IP and W^PI; its
+    // first result is the mean over the batch of Σ_k ‖v_A,k‖².
+    return finishSettle(module, b, loc, circuit, s, updates, fn);
+  }
+
+  /// @gradients: the loss, then −Δ per parameter (zeros elsewhere), then
+  /// state.NAME per state parameter.
+  LogicalResult finishGradients(ModuleOp module, OpBuilder &b, Location loc,
+                                Circuit &circuit, Operation *lossOp,
+                                ArrayRef<ParamUpdate> updates,
+                                ArrayRef<std::pair<std::string, Value>> states,
+                                func::FuncOp fn) {
+    {
       SmallVector<Value> results = {lossOp->getResult(0)};
       SmallVector<Attribute> names = {b.getDictionaryAttr(
           b.getNamedAttr("credo.name", b.getStringAttr("loss")))};
@@ -468,11 +677,19 @@ struct Dendritic : public mlir::credo::impl::CredoDendriticBase<Dendritic> {
             "credo.name",
             b.getStringAttr("grad." + param.getSymName().str()))));
       }
+      for (auto &[name, value] : states) {
+        results.push_back(value);
+        names.push_back(b.getDictionaryAttr(
+            b.getNamedAttr("credo.name", b.getStringAttr("state." + name))));
+      }
       replaceResults(fn, results, names);
       return success();
     }
-    // @settle_step(inputs…, lr): plain SGD steps of W^IP and W^PI; its
-    // first result is the mean over the batch of Σ_k ‖v_A,k‖².
+  }
+
+  LogicalResult finishSettle(ModuleOp module, OpBuilder &b, Location loc,
+                             Circuit &circuit, const State &s,
+                             ArrayRef<ParamUpdate> updates, func::FuncOp fn) {
     Value mismatch;
     for (Value vA : s.vA) {
       int64_t batch = cast<RankedTensorType>(vA.getType()).getDimSize(0);

@@ -85,13 +85,21 @@ struct TrainStep : public mlir::credo::impl::CredoTrainStepBase<TrainStep> {
       step.erase();
       return signalPassFailure();
     }
+    // A rule's state parameters: @gradients returns their next values as
+    // results named state.NAME; they pass through unchanged.
+    llvm::StringMap<Value> stateNext;
+    for (unsigned r = 0; r < step.getNumResults(); ++r)
+      if (auto n = step.getResultAttrOfType<StringAttr>(r, "credo.name"))
+        if (n.getValue().starts_with("state."))
+          stateNext[n.getValue().drop_front(6)] = ret.getOperand(r);
     // Results: the loss, then every parameter (state included) in
     // declaration order.
     SmallVector<Value> results = {ret.getOperand(0)};
     SmallVector<Attribute> names = {builder.getDictionaryAttr(
         builder.getNamedAttr("credo.name", builder.getStringAttr("loss")))};
     for (auto [param, value] : llvm::zip(module.getOps<ParamOp>(), *next)) {
-      results.push_back(value);
+      Value state = stateNext.lookup(param.getSymName());
+      results.push_back(state ? state : value);
       names.push_back(builder.getDictionaryAttr(builder.getNamedAttr(
           "credo.name",
           builder.getStringAttr("new." + param.getSymName().str()))));

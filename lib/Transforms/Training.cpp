@@ -129,6 +129,16 @@ TrainingContract::read(ModuleOp module) {
     num(d, "lr_ip", c.dendritic.lrIP);
     num(d, "lr_pi", c.dendritic.lrPI);
     str(d, "output", c.dendritic.output);
+    num(d, "duration", c.dendritic.durationMs);
+    num(d, "dt", c.dendritic.dt);
+    num(d, "tau_0", c.dendritic.tau0);
+    num(d, "tau_w", c.dendritic.tauW);
+    if (Attribute s = d.get("steady_state")) {
+      if (auto v = dyn_cast<BoolAttr>(s))
+        c.dendritic.steadyState = v.getValue();
+      else
+        bad("steady_state");
+    }
     str(d, "target", c.dendritic.target);
   }
   if (DictionaryAttr u = sub("updates"))
@@ -140,9 +150,9 @@ TrainingContract::read(ModuleOp module) {
         continue;
       }
       auto loc = d.getAs<LocationAttr>("loc");
-      c.updates.push_back({entry.getName().str(), expr.str(),
-                           loc ? loc : LocationAttr(UnknownLoc::get(
-                                           module.getContext()))});
+      c.updates.push_back(
+          {entry.getName().str(), expr.str(),
+           loc ? loc : LocationAttr(UnknownLoc::get(module.getContext()))});
     }
   if (DictionaryAttr k = sub("constants"))
     for (NamedAttribute entry : k) {
@@ -303,9 +313,8 @@ FailureOr<ParamOp> mlir::credo::declareFeedbackMatrix(ModuleOp module,
     if (existing.getFixed() && existing.getTensorType() == type)
       return existing;
     emitError(at) << "the feedback matrix '" << name << "' "
-                  << (existing.getFixed()
-                          ? "already exists with another shape"
-                          : "clashes with a name of the model");
+                  << (existing.getFixed() ? "already exists with another shape"
+                                          : "clashes with a name of the model");
     return failure();
   }
   if (module.lookupSymbol(name)) {

@@ -1,5 +1,6 @@
 // RUN: credo-opt %s --credo-dendritic | FileCheck %s
 // RUN: credo-opt %s --credo-dendritic --credo-train-step --credo-dendritic=settle=true | FileCheck %s --check-prefix=SETTLE
+// RUN: sed 's/dendritic = {/dendritic = {steady_state = false, duration = 1.000000e+00 : f64, /' %s | credo-opt --credo-dendritic --credo-train-step | FileCheck %s --check-prefix=DYN
 // The steady-state dendritic rule: W^IP, W^PI (plastic) and B (fixed) are
 // declared per hidden layer; a time loop of fixed-point iterations settles
 // the hidden somatic potentials from the feed-forward ones, the output
@@ -44,6 +45,23 @@ module @dendritic_tiny attributes {credo.format_version = 2 : i64, credo.trainin
 // CHECK: %[[S0:.+]] = credo.sigmoid %[[UH1]]
 // CHECK: %[[D1:.+]] = credo.sub %[[S1]], %[[S0]]
 // CHECK: credo.einsum %arg0, %[[D1]] {spec = "bi,bj->ij"}
+
+// The full dynamics: zero-initialized state parameters, a loop of
+// duration/dt Euler steps carrying them, the traces and the integrals;
+// @gradients returns the next states as state.NAME, @train_step as new.NAME.
+// DYN: credo.param @w1_input : tensor<4x6xf32> init #credo.init<zeros>
+// DYN: credo.param @w1_soma : tensor<4x5xf32> init #credo.init<zeros>
+// DYN: credo.param @w2_soma : tensor<4x3xf32> init #credo.init<zeros>
+// DYN: credo.param @w1_interneurons : tensor<4x3xf32> init #credo.init<zeros>
+// DYN: credo.param @w1_trace : tensor<6x5xf32> init #credo.init<zeros>
+// DYN-LABEL: func.func @gradients
+// DYN-SAME: {credo.name = "state.w1_input"}
+// DYN-SAME: {credo.name = "state.w2_trace"})
+// DYN: credo.time_loop steps 10
+// DYN: credo.exp_filter %arg0 state(%{{.+}}) {dt = 1.000000e-01 : f64, lowpass = true, tau = 3.000000e+00 : f64}
+// DYN: credo.exp_filter {{.*}} {dt = 1.000000e-01 : f64, lowpass = true, tau = 3.000000e+01 : f64}
+// DYN-LABEL: func.func @train_step
+// DYN-SAME: {credo.name = "new.w1_soma"}
 
 // SETTLE-LABEL: func.func @settle_step
 // SETTLE-SAME: {credo.name = "lr"}) -> (tensor<f32> {credo.name = "apical_mismatch"}, tensor<6x5xf32> {credo.name = "new.w1"}

@@ -111,7 +111,10 @@ def CredoTrainStep : Pass<"credo-train-step", "::mlir::ModuleOp"> {
     `weight_decay`): `sgd` (`credo.sgd_update`), `sgd` with `momentum`
     (`credo.sgd_momentum_update`, its velocity a compiler-made parameter
     `NAME_velocity`) and `adam` (`credo.adam_update`, with `NAME_adam_m`,
-    `NAME_adam_v` and one `adam_step`).
+    `NAME_adam_v` and one `adam_step`). A rule whose state persists
+    between steps (compartments, traces) returns each state parameter's
+    next value from `@gradients` as a result named `state.NAME` (after the
+    gradients); `@train_step` returns it as `new.NAME` unchanged.
 
     ```mlir
     func.func @train_step(%x: ..., %t: ..., %lr: tensor<f32>) -> (tensor<f32>, tensor<4x3xf32>) {

@@ -90,6 +90,11 @@ struct TrainingContract {
     /// value holding its target potentials (default: one_hot of the
     /// loss's labels).
     std::string output, target;
+    /// false: the full dynamics, `durationMs / dt` Euler steps per pattern
+    /// with the input (tau0) and weight-update (tauW) low-pass filters, in
+    /// ms.
+    bool steadyState = true;
+    double durationMs = 100, dt = 0.1, tau0 = 3, tauW = 30;
   } dendritic;
   /// Epochs of the rule's unsupervised phase (@settle_step) before
   /// training; --settle overrides.
