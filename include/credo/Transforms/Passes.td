@@ -210,6 +210,15 @@ def CredoDendritic : Pass<"credo-dendritic", "::mlir::ModuleOp"> {
     `Σ_k ‖v_A,k‖²`, then every parameter. The rule runs the pass twice:
     for `@gradients` before `credo-train-step`, and with `settle` after it,
     so that `@settle_step` returns the optimizer's state too.
+
+    With `steady_state = false` (`@gradients` only) the compartments follow
+    their differential equations instead: `duration / dt` Euler steps per
+    pattern with the input low-pass (`tau_0`) and each update's low-pass
+    (`tau_w`, `credo.exp_filter`), Δ being the integral of the filtered
+    update rates over the pattern; the compartments, the input filter and
+    the traces persist between steps in zero-initialized state parameters
+    (`W_soma`, `W_interneurons`, `W1_input`, `P_trace`) returned as
+    `state.NAME` results.
   }];
   let options = [
     Option<"settle", "settle", "bool", /*default=*/"false",
