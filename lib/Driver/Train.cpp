@@ -205,6 +205,9 @@ public:
   int align();
 
 private:
+  /// Every phase before the first step: set-up, data, compilation, the
+  /// model instance and the buffers.
+  int prepare();
   int setUp();
   int loadData();
   int compile();
@@ -1261,12 +1264,18 @@ int Trainer::loadParams() {
   return kOk;
 }
 
-int Trainer::align() {
+int Trainer::prepare() {
   for (int (Trainer::*phase)() :
        {&Trainer::setUp, &Trainer::loadData, &Trainer::compile,
         &Trainer::createInstance, &Trainer::allocateBuffers})
     if (int status = (this->*phase)(); status != kOk)
       return status;
+  return kOk;
+}
+
+int Trainer::align() {
+  if (int status = prepare())
+    return status;
   std::vector<int64_t> order(trainN);
   std::iota(order.begin(), order.end(), 0);
   for (int64_t step = 0; step < steps; ++step) {
@@ -1355,11 +1364,8 @@ int Trainer::settle() {
 }
 
 int Trainer::run() {
-  for (int (Trainer::*phase)() :
-       {&Trainer::setUp, &Trainer::loadData, &Trainer::compile,
-        &Trainer::createInstance, &Trainer::allocateBuffers})
-    if (int status = (this->*phase)(); status != kOk)
-      return status;
+  if (int status = prepare())
+    return status;
 
   tty = ::isatty(STDOUT_FILENO);
   llvm::outs() << "credoc: training '" << info->name << "' on "

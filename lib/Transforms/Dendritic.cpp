@@ -112,7 +112,6 @@ public:
   /// feed-forward potentials, then the equations once more.
   State settle(Value x, Value uhat0, ArrayRef<Value> feedForward,
                Value target) {
-    size_t hidden = layers.size() - 1;
     OperationState state(loc, TimeLoopOp::getOperationName());
     state.addOperands(feedForward);
     state.addAttribute("steps", b.getI64IntegerAttr(c.iterations));
@@ -132,7 +131,6 @@ public:
       b.create<YieldOp>(loc, ValueRange(s.next), ValueRange{});
     }
     Operation *loop = b.create(state);
-    (void)hidden;
     return evaluate(loop->getResults(), x, uhat0, target);
   }
 
@@ -655,36 +653,11 @@ struct Dendritic : public mlir::credo::impl::CredoDendriticBase<Dendritic> {
                                 ArrayRef<ParamUpdate> updates,
                                 ArrayRef<std::pair<std::string, Value>> states,
                                 func::FuncOp fn) {
-    {
-      SmallVector<Value> results = {lossOp->getResult(0)};
-      SmallVector<Attribute> names = {b.getDictionaryAttr(
-          b.getNamedAttr("credo.name", b.getStringAttr("loss")))};
-      for (ParamOp param : module.getOps<ParamOp>()) {
-        Value g;
-        for (const ParamUpdate &u : updates)
-          if (u.name == param.getSymName())
-            g = circuit.scale(u.direction, -1.0);
-        if (!g) {
-          RankedTensorType t = param.getTensorType();
-          Attribute zero =
-              isa<FloatType>(t.getElementType())
-                  ? Attribute(b.getFloatAttr(t.getElementType(), 0.0))
-                  : Attribute(b.getIntegerAttr(t.getElementType(), 0));
-          g = b.create<arith::ConstantOp>(loc, DenseElementsAttr::get(t, zero));
-        }
-        results.push_back(g);
-        names.push_back(b.getDictionaryAttr(b.getNamedAttr(
-            "credo.name",
-            b.getStringAttr("grad." + param.getSymName().str()))));
-      }
-      for (auto &[name, value] : states) {
-        results.push_back(value);
-        names.push_back(b.getDictionaryAttr(
-            b.getNamedAttr("credo.name", b.getStringAttr("state." + name))));
-      }
-      replaceResults(fn, results, names);
-      return success();
-    }
+    llvm::StringMap<Value> directions;
+    for (const ParamUpdate &u : updates)
+      directions[u.name] = circuit.scale(u.direction, -1.0);
+    publishGradients(b, module, fn, lossOp->getResult(0), directions, states);
+    return success();
   }
 
   LogicalResult finishSettle(ModuleOp module, OpBuilder &b, Location loc,

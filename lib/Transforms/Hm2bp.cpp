@@ -217,27 +217,10 @@ struct Hm2bp : public mlir::credo::impl::CredoHm2bpBase<Hm2bp> {
     // @gradients' results: the loss, then every parameter's direction
     // (zeros for those the rule does not train); credo-train-step applies
     // the optimizer.
-    SmallVector<Value> results = {lossValue};
-    SmallVector<Attribute> names = {
-        b.getDictionaryAttr(named("credo.name", b.getStringAttr("loss")))};
-    for (ParamOp param : module.getOps<ParamOp>()) {
-      Value g;
-      for (const ParamUpdate &u : updates)
-        if (u.name == param.getSymName())
-          g = u.direction;
-      if (!g) {
-        RankedTensorType t = param.getTensorType();
-        Attribute zero =
-            isa<FloatType>(t.getElementType())
-                ? Attribute(b.getFloatAttr(t.getElementType(), 0.0))
-                : Attribute(b.getIntegerAttr(t.getElementType(), 0));
-        g = b.create<arith::ConstantOp>(loc, DenseElementsAttr::get(t, zero));
-      }
-      results.push_back(g);
-      names.push_back(b.getDictionaryAttr(named(
-          "credo.name", b.getStringAttr("grad." + param.getSymName().str()))));
-    }
-    replaceResults(step, results, names);
+    llvm::StringMap<Value> directions;
+    for (const ParamUpdate &u : updates)
+      directions[u.name] = u.direction;
+    publishGradients(b, module, step, lossValue, directions);
     return success();
   }
 };

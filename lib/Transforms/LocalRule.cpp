@@ -743,25 +743,7 @@ struct LocalRule : public mlir::credo::impl::CredoLocalRuleBase<LocalRule> {
           make<ScaleOp>(b, Location(u.loc), {*update},
                         {b.getNamedAttr("factor", b.getF64FloatAttr(-1.0))});
     }
-    SmallVector<Value> results = {loss};
-    SmallVector<Attribute> names = {b.getDictionaryAttr(
-        b.getNamedAttr("credo.name", b.getStringAttr("loss")))};
-    for (ParamOp param : module.getOps<ParamOp>()) {
-      Value g = directions.lookup(param.getSymName());
-      if (!g) {
-        RankedTensorType t = param.getTensorType();
-        Attribute zero =
-            isa<FloatType>(t.getElementType())
-                ? Attribute(b.getFloatAttr(t.getElementType(), 0.0))
-                : Attribute(b.getIntegerAttr(t.getElementType(), 0));
-        g = b.create<arith::ConstantOp>(param.getLoc(),
-                                        DenseElementsAttr::get(t, zero));
-      }
-      results.push_back(g);
-      names.push_back(b.getDictionaryAttr(b.getNamedAttr(
-          "credo.name", b.getStringAttr("grad." + param.getSymName().str()))));
-    }
-    replaceResults(grads, results, names);
+    publishGradients(b, module, grads, loss, directions);
     return success();
   }
 };

@@ -8,6 +8,8 @@
 #include "credo/Transforms/Training.h"
 #include "credo/Transforms/Passes.h"
 
+#include "FuncResults.h"
+
 #include "Credo/IR/CredoOps.h"
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Pass/PassManager.h"
@@ -301,6 +303,36 @@ Value mlir::credo::readParam(OpBuilder &builder, func::FuncOp func,
   return builder.create<GetParamOp>(
       param.getLoc(), param.getType(),
       FlatSymbolRefAttr::get(param.getSymNameAttr()));
+}
+
+void mlir::credo::publishGradients(
+    OpBuilder &b, ModuleOp module, func::FuncOp fn, Value loss,
+    const llvm::StringMap<Value> &directions,
+    ArrayRef<std::pair<std::string, Value>> states) {
+  auto name = [&](const std::string &n) {
+    return b.getDictionaryAttr(
+        b.getNamedAttr("credo.name", b.getStringAttr(n)));
+  };
+  SmallVector<Value> results = {loss};
+  SmallVector<Attribute> names = {name("loss")};
+  for (ParamOp param : module.getOps<ParamOp>()) {
+    Value g = directions.lookup(param.getSymName());
+    if (!g) {
+      RankedTensorType t = param.getTensorType();
+      Attribute zero = isa<FloatType>(t.getElementType())
+                           ? Attribute(b.getFloatAttr(t.getElementType(), 0.0))
+                           : Attribute(b.getIntegerAttr(t.getElementType(), 0));
+      g = b.create<arith::ConstantOp>(param.getLoc(),
+                                      DenseElementsAttr::get(t, zero));
+    }
+    results.push_back(g);
+    names.push_back(name("grad." + param.getSymName().str()));
+  }
+  for (auto &[state, value] : states) {
+    results.push_back(value);
+    names.push_back(name("state." + state));
+  }
+  replaceResults(fn, results, names);
 }
 
 FailureOr<ParamOp> mlir::credo::declareFeedbackMatrix(ModuleOp module,

@@ -15,6 +15,7 @@
 #include "mlir/IR/Builders.h"
 #include "mlir/IR/BuiltinOps.h"
 #include "mlir/Support/LLVM.h"
+#include "llvm/ADT/StringMap.h"
 
 #include <string>
 #include <vector>
@@ -147,6 +148,16 @@ void expandTrainingForms(func::FuncOp func);
 FailureOr<ParamOp> declareFeedbackMatrix(ModuleOp module, ParamOp weight,
                                          RankedTensorType type, uint64_t seed,
                                          Location at);
+
+/// Makes `fn` (a rule's @gradients, built at `b`'s insertion point) return
+/// the contract every rule publishes: `loss`, then per parameter of the
+/// module in declaration order its direction `grad.NAME` (gradient
+/// convention: the optimizer steps against it; zeros where `directions`
+/// has none, which credo-train-step leaves alone), then `state.NAME` for
+/// each state parameter's next value in `states`.
+void publishGradients(OpBuilder &b, ModuleOp module, func::FuncOp fn,
+                      Value loss, const llvm::StringMap<Value> &directions,
+                      ArrayRef<std::pair<std::string, Value>> states = {});
 
 /// One parameter's part in an optimizer step.
 struct ParamUpdate {
