@@ -226,6 +226,10 @@ private:
   std::optional<std::pair<double, double>> evaluate(bool train = false);
   std::vector<EpochPoint> history;
   std::vector<void *> paramPointers();
+  /// The arguments of a call on the batch in io: the parameters, the
+  /// samples and (with labels) the labels; for a step (`step`) also the
+  /// learning rate, the loss and the next parameters' buffers.
+  std::vector<void *> batchArgs(bool step);
   /// --report-alignment: the rule's direction against the gradient on the
   /// batch in io, with the current parameters, added to `alignment`.
   int measureAlignment();
@@ -800,6 +804,17 @@ int Trainer::allocateBuffers() {
   return kOk;
 }
 
+std::vector<void *> Trainer::batchArgs(bool step) {
+  std::vector<void *> args = paramPointers();
+  for (int i = 0; i < (step ? 4 : 2); ++i)
+    if (i != 1 || labelled)
+      args.push_back(io.list[i].data);
+  if (step)
+    for (size_t i = 0; i < info->params.size(); ++i)
+      args.push_back(credo_model_next_param_data(m.model, i));
+  return args;
+}
+
 std::vector<void *> Trainer::paramPointers() {
   std::vector<void *> args;
   for (size_t i = 0; i < info->params.size(); ++i)
@@ -859,10 +874,7 @@ std::optional<std::pair<double, double>> Trainer::evaluate(bool train) {
   for (int64_t s = 0; s < evaluated; s += batch) {
     int64_t count = std::min(batch, total - s);
     gather({}, s, testX, testY, count);
-    std::vector<void *> args = paramPointers();
-    args.push_back(io.list[0].data);
-    if (labelled)
-      args.push_back(io.list[1].data);
+    std::vector<void *> args = batchArgs(false);
     for (credo_tensor &t : forwardOutputs.list)
       args.push_back(t.data);
     if (jit->call("forward", args) != CREDO_OK)
@@ -978,12 +990,7 @@ int Trainer::trainEpoch(int64_t epoch, int64_t firstStep, double lossSum) {
     if (!alignment.empty())
       if (int status = measureAlignment())
         return status;
-    std::vector<void *> args = paramPointers();
-    for (int i = 0; i < 4; ++i)
-      if (i != 1 || labelled)
-        args.push_back(io.list[i].data);
-    for (size_t i = 0; i < info->params.size(); ++i)
-      args.push_back(credo_model_next_param_data(m.model, i));
+    std::vector<void *> args = batchArgs(true);
     for (Counter &c : counters)
       args.push_back(c.step.data);
     if (jit->call("train_step", args) != CREDO_OK)
@@ -1018,10 +1025,7 @@ int Trainer::trainEpoch(int64_t epoch, int64_t firstStep, double lossSum) {
 }
 
 int Trainer::measureAlignment() {
-  std::vector<void *> args = paramPointers();
-  args.push_back(io.list[0].data);
-  if (labelled)
-    args.push_back(io.list[1].data);
+  std::vector<void *> args = batchArgs(false);
   for (credo_tensor &t : alignmentOut.list)
     args.push_back(t.data);
   if (jit->call("alignment", args) != CREDO_OK)
@@ -1330,12 +1334,7 @@ int Trainer::settle() {
       if (interrupted)
         return error("interrupted in the unsupervised phase; nothing saved");
       gather(order, step * batch, data.list[0], data.list[1], batch);
-      std::vector<void *> args = paramPointers();
-      for (int i = 0; i < 4; ++i)
-        if (i != 1 || labelled)
-          args.push_back(io.list[i].data);
-      for (size_t i = 0; i < info->params.size(); ++i)
-        args.push_back(credo_model_next_param_data(m.model, i));
+      std::vector<void *> args = batchArgs(true);
       if (jit->call("settle_step", args) != CREDO_OK)
         return error("settling, epoch " + std::to_string(epoch + 1) +
                      ", step " + std::to_string(step + 1) + ": " +

@@ -485,9 +485,10 @@ struct EinsumLowering : OpRewritePattern<EinsumOp> {
                           : utils::IteratorType::reduction);
     auto type = cast<RankedTensorType>(op.getType());
     bool sums = n > parts->back().size();
-    Value init = sums ? filled(rewriter, op.getLoc(), type, 0.0)
-                      : rewriter.create<tensor::EmptyOp>(
-                            op.getLoc(), type.getShape(), type.getElementType());
+    Value init =
+        sums ? filled(rewriter, op.getLoc(), type, 0.0)
+             : rewriter.create<tensor::EmptyOp>(op.getLoc(), type.getShape(),
+                                                type.getElementType());
     auto generic = rewriter.create<linalg::GenericOp>(
         op.getLoc(), TypeRange{type}, op.getInputs(), ValueRange{init}, maps,
         iters, [&](OpBuilder &b, Location l, ValueRange a) {

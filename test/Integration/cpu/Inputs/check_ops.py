@@ -15,30 +15,18 @@ exits non-zero on any mismatch.
 import argparse
 import json
 import os
-import struct
 import subprocess
 import sys
 
 import numpy as np
 
+sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "..", "..",
+                                "Tools", "Inputs"))
+from safetensors_np import write as write_safetensors  # noqa: E402
+
 RNG = np.random.default_rng(20261129)
 DT = {"f32": np.float32, "f64": np.float64, "i32": np.int32, "i64": np.int64}
 ST = {"f32": "F32", "f64": "F64", "i32": "I32", "i64": "I64"}
-
-
-def write_safetensors(path, tensors):
-    header, blobs, offset = {}, [], 0
-    for name, arr in tensors.items():
-        data = np.ascontiguousarray(arr).tobytes()
-        dtype = {np.float32: "F32", np.float64: "F64"}[arr.dtype.type]
-        header[name] = {"dtype": dtype, "shape": list(arr.shape),
-                        "data_offsets": [offset, offset + len(data)]}
-        blobs.append(data)
-        offset += len(data)
-    text = json.dumps(header).encode()
-    text += b" " * (-len(text) % 8)
-    with open(path, "wb") as f:
-        f.write(struct.pack("<Q", len(text)) + text + b"".join(blobs))
 
 
 def conv2d(x, w, b, stride, pad):
