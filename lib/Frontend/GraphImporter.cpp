@@ -64,14 +64,18 @@ struct AttrSpec {
   /// Enum: the accepted names, comma-separated, and the mnemonic of the
   /// credo enum attribute they become (`#credo.MNEMONIC<name>`).
   const char *choices = nullptr, *enumMnemonic = nullptr;
+  /// The importer's own: it shapes what the node becomes and is not an
+  /// attribute of the credo op (a bernoulli node's execute schedule).
+  bool nodeOnly = false;
 };
 
 /// How the importer completes a node beyond its JSON inputs.
 enum class NodeRole {
-  Plain,   ///< operands are the JSON inputs
-  Neuron,  ///< state operands carried by the enclosing time loop follow
-  Random,  ///< the model's generator and the loop step follow
-  Sampler, ///< missing values (ones), then the model's generator follow
+  Plain,      ///< operands are the JSON inputs
+  Neuron,     ///< state operands carried by the enclosing time loop follow
+  Random,     ///< the model's generator and the loop step follow
+  Sampler,    ///< missing values (ones), then the model's generator follow
+  Stochastic, ///< Random, and named results; bernoulli: an execute schedule
 };
 
 /// One JSON op: its credo op, the operand names in order, and attributes.
@@ -82,6 +86,9 @@ struct OpSpec {
   const char *operandNames;
   std::vector<AttrSpec> attrs;
   NodeRole role = NodeRole::Plain;
+  /// Results after the first that other nodes read as NODE.NAME,
+  /// comma-separated (the node itself is its first result).
+  const char *resultNames = "";
 };
 
 const std::vector<OpSpec> &opTable() {
@@ -184,6 +191,23 @@ const std::vector<OpSpec> &opTable() {
        {{"rate_scale", AttrKind::Float, false}},
        NodeRole::Random},
       {"spike_count", "credo.spike_count", 1, 1, "spike trains", {}},
+      {"bernoulli",
+       "credo.bernoulli",
+       1,
+       1,
+       "logits",
+       {{"execute", AttrKind::Float, false, nullptr, nullptr, true},
+        {"period", AttrKind::Int, false, nullptr, nullptr, true}},
+       NodeRole::Stochastic,
+       "log_prob,score"},
+      {"categorical",
+       "credo.categorical",
+       1,
+       1,
+       "logits",
+       {},
+       NodeRole::Stochastic,
+       "log_prob,score"},
       {"s_psp",
        "credo.s_psp",
        2,
@@ -414,6 +438,11 @@ private:
                                             OperationState &state);
   void addRandomOperands(size_t index, OperationState &state);
   void addSamplerOperands(size_t index, OperationState &state);
+  /// Names a stochastic node's results (NODE.log_prob, NODE.score) and
+  /// applies its execute schedule, if any: the node becomes the held output.
+  void nameResults(size_t index, Operation *op, const NamedAttrList &nodeOnly);
+  /// Whether a node's JSON gives it an execute schedule.
+  bool hasExecuteSchedule(size_t index) const;
   /// The model's random-number generator (declared on first use).
   Value generator();
   NamedAttribute nodeAttribute(const AttrSpec &spec, const json &v,
@@ -952,6 +981,16 @@ void Importer::checkResultName(size_t index, StringRef result, const Ref &r,
   // A lif node's state, by its attributes: v; c for the current model; r
   // for the current model or a refractory period.
   std::vector<std::string> known;
+  if (n.spec) {
+    SmallVector<StringRef> names;
+    StringRef(n.spec->resultNames).split(names, ',', -1, false);
+    for (StringRef name : names)
+      known.push_back(name.str());
+    if (hasExecuteSchedule(index)) {
+      known.push_back("sample");
+      known.push_back("execute");
+    }
+  }
   if (lif) {
     const json *attrs = nullptr;
     if (auto a = n.object->find("attributes");
@@ -971,18 +1010,19 @@ void Importer::checkResultName(size_t index, StringRef result, const Ref &r,
   }
   if (llvm::is_contained(known, result.str()))
     return;
-  if (!lif)
+  if (known.empty())
     fail(r.pointer,
          "'" + quoteForMessage(r.name) +
-             "' reads a time loop's result (LOOP.NODE) or a lif node's state "
-             "(NODE.v, NODE.c, NODE.r), but '" +
-             n.name + "' is neither a time loop nor a lif node",
+             "' reads a time loop's result (LOOP.NODE) or a named result of "
+             "a node (a lif node's NODE.v, a sampler's NODE.log_prob), but '" +
+             n.name + "' is a '" + n.spec->name +
+             "' node, which has one result",
          reader);
   fail(r.pointer,
        "'" + quoteForMessage(r.name) + "': node '" + n.name +
            "' has no result '" + quoteForMessage(result) + "'" +
            " (its results: " + llvm::join(known, ", ") +
-           "; the node itself is its spikes)",
+           "; the node itself is " + (lif ? "its spikes" : "its output") + ")",
        reader);
 }
 
@@ -1458,6 +1498,7 @@ void Importer::emitNode(size_t index) {
   const json &object = *n.object;
   std::string attrPtr = JsonDocument::child(n.pointer, "attributes");
   llvm::StringSet<> given;
+  NamedAttrList nodeOnly; // attributes that shape the node, not the op
   if (auto it = object.find("attributes"); it != object.end()) {
     expect(*it, it->is_object(), attrPtr, "an object of attributes", n.name);
     std::vector<const char *> allowed;
@@ -1480,7 +1521,7 @@ void Importer::emitNode(size_t index) {
         continue; // false is the flag's absence
       NamedAttribute attr =
           nodeAttribute(s, *a, JsonDocument::child(attrPtr, s.name), n.name);
-      state.addAttribute(attr.getName(), attr.getValue());
+      (s.nodeOnly ? nodeOnly : state.attributes).push_back(attr);
     }
   }
   for (const AttrSpec &s : n.spec->attrs)
@@ -1497,7 +1538,8 @@ void Importer::emitNode(size_t index) {
   std::vector<BlockArgument> carried;
   if (n.spec->role == NodeRole::Neuron)
     carried = addNeuronState(index, state);
-  else if (n.spec->role == NodeRole::Random)
+  else if (n.spec->role == NodeRole::Random ||
+           n.spec->role == NodeRole::Stochastic)
     addRandomOperands(index, state);
   else if (n.spec->role == NodeRole::Sampler)
     addSamplerOperands(index, state);
@@ -1531,6 +1573,8 @@ void Importer::emitNode(size_t index) {
   state.addTypes(results);
   Operation *op = builder.create(state);
   values[n.name] = op->getResult(0);
+  if (n.spec->role == NodeRole::Stochastic)
+    nameResults(index, op, nodeOnly);
   if (n.spec->role == NodeRole::Neuron) {
     // The node's value is its last result (a lif's spikes, a filter's
     // trace); its new state is carried.
@@ -1612,6 +1656,90 @@ void Importer::addSamplerOperands(size_t index, OperationState &state) {
   }
   state.addOperands(generator());
   state.attributes.set("stream", builder.getI64IntegerAttr(int64_t(index) + 1));
+}
+
+bool Importer::hasExecuteSchedule(size_t index) const {
+  const NodeInfo &n = nodes[index];
+  auto a = n.object->find("attributes");
+  return a != n.object->end() && a->is_object() &&
+         (a->contains("execute") || a->contains("period"));
+}
+
+void Importer::nameResults(size_t index, Operation *op,
+                           const NamedAttrList &nodeOnly) {
+  const NodeInfo &n = nodes[index];
+  SmallVector<StringRef> results;
+  StringRef(n.spec->resultNames).split(results, ',', -1, false);
+  for (auto [i, name] : llvm::enumerate(results))
+    values[n.name + "." + name.str()] = op->getResult(i + 1);
+  auto execute = nodeOnly.get("execute"), period = nodeOnly.get("period");
+  if (!execute && !period)
+    return;
+  std::string attrPtr = JsonDocument::child(n.pointer, "attributes");
+  if (n.parent >= 0)
+    fail(attrPtr,
+         "an execute schedule ('execute', 'period') holds a unit's output "
+         "from one call to the next; inside a time_loop it is not supported",
+         n.name);
+  if (execute && period)
+    fail(attrPtr,
+         "give either 'execute' (a probability) or 'period' (steps), not "
+         "both",
+         n.name);
+  double p = execute ? cast<FloatAttr>(execute).getValueAsDouble() : 1.0;
+  int64_t k = period ? cast<IntegerAttr>(period).getInt() : 0;
+  if (execute && !(p > 0 && p <= 1))
+    fail(JsonDocument::child(attrPtr, "execute"),
+         "the execute probability must be in (0, 1], but got " +
+             formatNumber(p),
+         n.name);
+  if (period && k < 1)
+    fail(JsonDocument::child(attrPtr, "period"),
+         "the period must be at least 1 step, but got " + std::to_string(k),
+         n.name);
+  Location loc = op->getLoc();
+  Value sample = op->getResult(0);
+  auto type = cast<RankedTensorType>(sample.getType());
+  // The flags draw from their own stream, above the nodes' streams.
+  OperationState flagsState(loc, "credo.execute_flags");
+  flagsState.addOperands(generator());
+  flagsState.addAttribute("p", builder.getF64FloatAttr(p));
+  flagsState.addAttribute("period", builder.getI64IntegerAttr(k));
+  flagsState.addAttribute(
+      "stream",
+      builder.getI64IntegerAttr((int64_t(1) << 31) + int64_t(index) + 1));
+  flagsState.addTypes(type);
+  Value flags = builder.create(flagsState)->getResult(0);
+  // The output held since the unit last executed: a state parameter,
+  // zeros before its first execution.
+  std::string held = n.name + "_held";
+  if (names.count(held))
+    fail(namePointers[held],
+         "the name '" + held + "' is taken by the held output of node '" +
+             n.name + "' (it has an execute schedule); choose another");
+  Value previous;
+  {
+    OpBuilder::InsertionGuard guard(builder);
+    SmallVector<mlir::credo::ParamOp> params(
+        module.getOps<mlir::credo::ParamOp>());
+    if (params.empty())
+      builder.setInsertionPoint(forward);
+    else
+      builder.setInsertionPointAfter(params.back());
+    auto init = mlir::credo::InitAttr::get(
+        &ctx, mlir::credo::InitKind::Zeros, APFloat(0.0), APFloat(0.0),
+        APFloat(0.0), APFloat(0.0), APFloat(0.0), 0, 0, 0);
+    builder.create<mlir::credo::ParamOp>(loc, builder.getStringAttr(held),
+                                         TypeAttr::get(type), init,
+                                         /*fixed=*/UnitAttr());
+    previous = builder.create<mlir::credo::GetParamOp>(
+        loc, type, FlatSymbolRefAttr::get(&ctx, held));
+  }
+  previous.getDefiningOp()->moveBefore(flags.getDefiningOp());
+  Value out = builder.create<mlir::credo::HoldOp>(loc, flags, sample, previous);
+  values[n.name] = out;
+  values[n.name + ".sample"] = sample;
+  values[n.name + ".execute"] = flags;
 }
 
 Value Importer::generator() {

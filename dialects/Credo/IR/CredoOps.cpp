@@ -60,14 +60,6 @@ ArrayRef<int64_t> arrayOr(DenseI64ArrayAttr attr, ArrayRef<int64_t> fallback) {
 constexpr int64_t kOnes[2] = {1, 1};
 constexpr int64_t kZeros[2] = {0, 0};
 
-/// The number of elements of `shape`, or nullopt on int64 overflow.
-std::optional<int64_t> elementCount(ArrayRef<int64_t> shape) {
-  int64_t n = 1;
-  for (int64_t d : shape)
-    if (llvm::MulOverflow(n, d, n))
-      return std::nullopt;
-  return n;
-}
 } // namespace
 
 //===----------------------------------------------------------------------===//

@@ -20,5 +20,6 @@ include "Credo/IR/CredoKernelOps.td"
 include "Credo/IR/CredoTimeOps.td"
 include "Credo/IR/CredoSpikingOps.td"
 include "Credo/IR/CredoSparseOps.td"
+include "Credo/IR/CredoStochasticOps.td"
 
 #endif // CREDO_OPS_TD

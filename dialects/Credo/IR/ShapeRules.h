@@ -13,6 +13,7 @@
 #include "mlir/IR/Diagnostics.h"
 #include "mlir/IR/Location.h"
 #include "llvm/ADT/StringRef.h"
+#include "llvm/Support/MathExtras.h"
 
 #include <optional>
 #include <string>
@@ -92,6 +93,15 @@ inline LogicalResult sameElementType(std::optional<Location> loc,
            << " to have the same element type, but got " << a.getElementType()
            << " and " << b.getElementType();
   return success();
+}
+
+/// The number of elements of `shape`, or nullopt on int64 overflow.
+inline std::optional<int64_t> elementCount(ArrayRef<int64_t> shape) {
+  int64_t n = 1;
+  for (int64_t d : shape)
+    if (llvm::MulOverflow(n, d, n))
+      return std::nullopt;
+  return n;
 }
 
 /// Checks that `type` is tensor<2xi64>, a generator.

@@ -7,6 +7,8 @@
 
 #include "Builders.h"
 
+#include <cmath>
+
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/IR/BuiltinOps.h"
 
@@ -185,6 +187,27 @@ KeyedDraws::KeyedDraws(OpBuilder &b, Location loc, Value generator,
 
 Value KeyedDraws::word(OpBuilder &b, Location loc, Value i) const {
   return philox(b, loc, {i, step, n0, n1}, k0, k1)[0];
+}
+
+Value KeyedDraws::uniform(OpBuilder &b, Location loc, Value i, Type t) const {
+  Type i32 = b.getI32Type();
+  Value bits = b.create<arith::ShRUIOp>(
+      loc, word(b, loc, i),
+      b.create<arith::ConstantOp>(loc, i32, b.getIntegerAttr(i32, 8)));
+  return b.create<arith::MulFOp>(loc, b.create<arith::UIToFPOp>(loc, t, bits),
+                                 floatConst(b, loc, t, std::ldexp(1.0, -24)));
+}
+
+Value KeyedDraws::linearIndex(OpBuilder &b, Location loc,
+                              ArrayRef<int64_t> shape) {
+  Value linear = b.create<arith::ConstantIndexOp>(loc, 0);
+  for (auto [d, extent] : llvm::enumerate(shape)) {
+    Value e = b.create<arith::ConstantIndexOp>(loc, extent);
+    linear =
+        b.create<arith::AddIOp>(loc, b.create<arith::MulIOp>(loc, linear, e),
+                                b.create<linalg::IndexOp>(loc, d));
+  }
+  return b.create<arith::IndexCastUIOp>(loc, b.getI32Type(), linear);
 }
 
 } // namespace mlir::credo::linalg_builders

@@ -101,6 +101,14 @@ struct KeyedDraws {
              int64_t stream, mlir::Value step /* index, or null for 0 */);
   /// Word 0 of Philox for the element `i` (i32), inside a loop body.
   mlir::Value word(mlir::OpBuilder &b, mlir::Location loc, mlir::Value i) const;
+  /// The uniform number in [0, 1) of element `i` (i32): the top 24 bits of
+  /// its word times 2^-24, exact in f32 and f64, of float type `t`.
+  mlir::Value uniform(mlir::OpBuilder &b, mlir::Location loc, mlir::Value i,
+                      mlir::Type t) const;
+  /// The row-major index (i32) of the current element of a linalg.generic
+  /// over `shape`, inside its body.
+  static mlir::Value linearIndex(mlir::OpBuilder &b, mlir::Location loc,
+                                 llvm::ArrayRef<int64_t> shape);
   mlir::Value k0, k1, step, n0, n1;
 };
 

@@ -36,6 +36,7 @@ void mlir::credo::populateCredoToLinalgPatterns(RewritePatternSet &patterns) {
   populateTimeToLinalgPatterns(patterns);
   populateSpikingToLinalgPatterns(patterns);
   populateSparseToLinalgPatterns(patterns);
+  populateStochasticToLinalgPatterns(patterns);
 }
 
 namespace {

@@ -22,6 +22,7 @@ void populatePoolConvGradToLinalgPatterns(mlir::RewritePatternSet &patterns);
 void populateTimeToLinalgPatterns(mlir::RewritePatternSet &patterns);
 void populateSpikingToLinalgPatterns(mlir::RewritePatternSet &patterns);
 void populateSparseToLinalgPatterns(mlir::RewritePatternSet &patterns);
+void populateStochasticToLinalgPatterns(mlir::RewritePatternSet &patterns);
 void populateStatefulOptimizerToLinalgPatterns(
     mlir::RewritePatternSet &patterns);
 } // namespace mlir::credo

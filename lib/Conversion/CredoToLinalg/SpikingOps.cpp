@@ -217,36 +217,20 @@ struct PoissonEncodeLowering : OpRewritePattern<PoissonEncodeOp> {
                                 PatternRewriter &rewriter) const override {
     Location loc = op.getLoc();
     auto type = cast<RankedTensorType>(op.getType());
-    Type i32 = rewriter.getI32Type();
     KeyedDraws draws(rewriter, loc, op.getGenerator(), op.getStream(),
                      op.getStep());
     double scale = op.getRateScale().convertToDouble();
     ArrayRef<int64_t> shape = type.getShape();
     rewriter.replaceOp(
-        op,
-        elementwise(rewriter, loc, type, {op.getInput()},
-                    [&](OpBuilder &b, Location l, ValueRange a) -> Value {
-                      // The row-major index of this element.
-                      Value linear = b.create<arith::ConstantIndexOp>(l, 0);
-                      for (auto [d, extent] : llvm::enumerate(shape)) {
-                        Value e = b.create<arith::ConstantIndexOp>(l, extent);
-                        linear = b.create<arith::AddIOp>(
-                            l, b.create<arith::MulIOp>(l, linear, e),
-                            b.create<linalg::IndexOp>(l, d));
-                      }
-                      Value i = b.create<arith::IndexCastUIOp>(l, i32, linear);
-                      // u = (word >> 8) · 2^-24, exact in f32 and f64.
-                      Value bits = b.create<arith::ShRUIOp>(
-                          l, draws.word(b, l, i),
-                          b.create<arith::ConstantOp>(
-                              l, i32, b.getIntegerAttr(i32, 8)));
-                      Scalar s{b, l, type.getElementType()};
-                      Value u = s.mul(b.create<arith::UIToFPOp>(l, s.t, bits),
-                                      s.c(std::ldexp(1.0, -24)));
-                      Value p = s.mul(a[0], s.c(scale));
-                      return s.step(b.create<arith::CmpFOp>(
-                          l, arith::CmpFPredicate::OLT, u, p));
-                    }));
+        op, elementwise(rewriter, loc, type, {op.getInput()},
+                        [&](OpBuilder &b, Location l, ValueRange a) -> Value {
+                          Scalar s{b, l, type.getElementType()};
+                          Value u = draws.uniform(
+                              b, l, KeyedDraws::linearIndex(b, l, shape), s.t);
+                          Value p = s.mul(a[0], s.c(scale));
+                          return s.step(b.create<arith::CmpFOp>(
+                              l, arith::CmpFPredicate::OLT, u, p));
+                        }));
     return success();
   }
 };

@@ -1405,3 +1405,87 @@ credo.param @toomany : tensor<13x2xi64> init #credo.init<random_pairs, rows = 3,
 
 // expected-error @+1 {{initializer 'random_pairs' requires the key 'cols'}}
 credo.param @nocols : tensor<3x2xi64> init #credo.init<random_pairs, rows = 3>
+
+// -----
+
+//===----------------------------------------------------------------------===//
+// credo.bernoulli, credo.categorical, credo.execute_flags, credo.hold
+//===----------------------------------------------------------------------===//
+
+func.func @bernoulli_generator(%l: tensor<2x3xf32>, %g: tensor<2xi32>) {
+  // expected-error @+1 {{expects a generator [seed, draws] of type tensor<2xi64>, but got 'tensor<2xi32>'}}
+  %u, %lp, %s = credo.bernoulli %l, %g : tensor<2x3xf32>, tensor<2xi32>
+  return
+}
+
+// -----
+
+func.func @bernoulli_stream(%l: tensor<2x3xf32>, %g: tensor<2xi64>) {
+  // expected-error @+1 {{expects stream in [0, 2^32), but got 4294967296}}
+  %u, %lp, %s = credo.bernoulli %l, %g {stream = 4294967296 : i64} : tensor<2x3xf32>, tensor<2xi64>
+  return
+}
+
+// -----
+
+func.func @bernoulli_logits(%l: tensor<2x3xi32>, %g: tensor<2xi64>) {
+  // expected-error @+1 {{expects logits to be a tensor of f32 or f64, but got 'tensor<2x3xi32>'}}
+  %u, %lp, %s = credo.bernoulli %l, %g : tensor<2x3xi32>, tensor<2xi64>
+  return
+}
+
+// -----
+
+func.func @categorical_rank(%l: tensor<2x3x4xf32>, %g: tensor<2xi64>) {
+  // expected-error @+1 {{expects logits of rank 2, but got rank 3}}
+  %a, %lp, %s = credo.categorical %l, %g : tensor<2x3x4xf32>, tensor<2xi64>
+  return
+}
+
+// -----
+
+func.func @categorical_classes(%l: tensor<2x0xf32>, %g: tensor<2xi64>) {
+  // expected-error @+1 {{expects between 1 and 2^24 classes, but the logits 'tensor<2x0xf32>' have 0}}
+  %a, %lp, %s = credo.categorical %l, %g : tensor<2x0xf32>, tensor<2xi64>
+  return
+}
+
+// -----
+
+func.func @execute_p(%g: tensor<2xi64>) {
+  // expected-error @+1 {{expects an execute probability p in [0, 1], but got 1.5}}
+  %e = credo.execute_flags %g {p = 1.5 : f64} : tensor<2xi64> -> tensor<1x4xf32>
+  return
+}
+
+// -----
+
+func.func @execute_period(%g: tensor<2xi64>) {
+  // expected-error @+1 {{expects period >= 0 (0: draw with probability p), but got -2}}
+  %e = credo.execute_flags %g {period = -2 : i64} : tensor<2xi64> -> tensor<1x4xf32>
+  return
+}
+
+// -----
+
+func.func @execute_both(%g: tensor<2xi64>) {
+  // expected-error @+1 {{takes either a probability p or a period, not both (p = 0.5, period = 3)}}
+  %e = credo.execute_flags %g {p = 0.5 : f64, period = 3 : i64} : tensor<2xi64> -> tensor<1x4xf32>
+  return
+}
+
+// -----
+
+func.func @execute_stream(%g: tensor<2xi64>) {
+  // expected-error @+1 {{expects stream in [0, 2^32), but got 4294967296}}
+  %e = credo.execute_flags %g {stream = 4294967296 : i64} : tensor<2xi64> -> tensor<1x4xf32>
+  return
+}
+
+// -----
+
+func.func @hold_types(%e: tensor<1x4xf32>, %u: tensor<1x4xf32>, %p: tensor<1x4xf64>) {
+  // expected-error @+1 {{failed to verify that all of {flags, input, previous} have same type}}
+  %h = "credo.hold"(%e, %u, %p) : (tensor<1x4xf32>, tensor<1x4xf32>, tensor<1x4xf64>) -> tensor<1x4xf32>
+  return
+}

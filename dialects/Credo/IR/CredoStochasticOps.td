@@ -1,0 +1,124 @@
+//===- CredoStochasticOps.td - Stochastic nodes -----------*- tablegen -*-===//
+//
+// Stochastic units (coagents): Bernoulli-logistic and categorical sampling
+// that return the sample with its log-probability and its score (the
+// gradient of the log-probability with respect to the logits), execute
+// flags that say which units run at a step, and the hold that keeps the
+// output of a unit that does not. Every draw is keyed Philox-4x32-10
+// (design.md §4.3), so a seed gives the same samples on every path.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef CREDO_STOCHASTIC_OPS_TD
+#define CREDO_STOCHASTIC_OPS_TD
+
+include "Credo/IR/CredoSpikingOps.td"
+
+def Credo_BernoulliOp : Credo_InferredOp<"bernoulli"> {
+  let summary = "Bernoulli-logistic samples with log-probability and score";
+  let description = [{
+    Draws one Bernoulli-logistic unit per element of the logits `l`:
+    `U = [u < σ(l)]` with `u` the uniform number of the element (24 bits,
+    keyed Philox-4x32-10 exactly as `credo.poisson_encode` draws it: element
+    `i` row-major, the `step` operand, the generator's draw count and the
+    op's `stream`). The results, all of the logits' type:
+
+    - `sample` `U ∈ {0, 1}`,
+    - `log_prob` `ln π(U | l) = U·l − softplus(l)`,
+    - `score` `∂ ln π / ∂l = U − σ(l)`.
+
+    Only `log_prob` and `score` depend differentiably on `l`: the gradient
+    rule gives `∂l = ∂log_prob · score − ∂score · σ(l)(1 − σ(l))`; the
+    sample has none. A coagent's policy-gradient term is `score ⊗ X` for
+    logits `l = X·W + b`.
+
+    ```mlir
+    %u, %lp, %s = credo.bernoulli %l, %g {stream = 3 : i64} : tensor<1x32xf32>, tensor<2xi64>
+    ```
+  }];
+  let arguments = (ins Credo_FloatTensor:$logits, Credo_GeneratorTensor:$generator,
+      Optional<Index>:$step, DefaultValuedAttr<I64Attr, "0">:$stream);
+  let results = (outs Credo_FloatTensor:$sample, Credo_FloatTensor:$log_prob,
+      Credo_FloatTensor:$score);
+  let assemblyFormat = [{
+    $logits `,` $generator (`step` $step^)? attr-dict `:` type($logits) `,` type($generator)
+  }];
+}
+
+def Credo_CategoricalOp : Credo_InferredOp<"categorical"> {
+  let summary = "categorical (softmax) samples with log-probability and score";
+  let description = [{
+    Draws one class per row of the logits `l : [B, K]` from
+    `p = softmax(l)`: with `u` the uniform number of row `b` (keyed Philox
+    as in `credo.bernoulli`, element `b`), the sample is the first class `a`
+    with `Σ_{k ≤ a} p_k > u` (the last class if rounding leaves none). The
+    results:
+
+    - `sample : [B]` (i64) the class `a`,
+    - `log_prob : [B]` `ln p_a = l_a − max l − ln Σ_k exp(l_k − max l)`,
+    - `score : [B, K]` `∂ ln p_a / ∂l = onehot(a) − p`.
+
+    The gradient rule gives `∂l = ∂log_prob ⊙ score − ∂score`'s softmax
+    adjoint; the sample has none. K is at most 2²⁴.
+
+    ```mlir
+    %a, %lp, %s = credo.categorical %l, %g {stream = 4 : i64} : tensor<1x4xf32>, tensor<2xi64>
+    ```
+  }];
+  let arguments = (ins Credo_FloatTensor:$logits, Credo_GeneratorTensor:$generator,
+      Optional<Index>:$step, DefaultValuedAttr<I64Attr, "0">:$stream);
+  let results = (outs 1DTensorOf<[I64]>:$sample, Credo_FloatTensor:$log_prob,
+      Credo_FloatTensor:$score);
+  let assemblyFormat = [{
+    $logits `,` $generator (`step` $step^)? attr-dict `:` type($logits) `,` type($generator)
+  }];
+}
+
+def Credo_ExecuteFlagsOp : Credo_Op<"execute_flags", [Pure]> {
+  let summary = "which stochastic units execute at this step";
+  let description = [{
+    One flag `E ∈ {0, 1}` per element of the result, for units that run
+    without a common clock. With `period = 0` each unit executes with
+    probability `p`: `E = [u < p]`, `u` keyed Philox as in
+    `credo.bernoulli` (element `i` row-major). With `period = k ≥ 1` unit `j`
+    (the index along the last dimension) executes when
+    `(n + t + j) mod k = 0`, `n` the generator's draw count and `t` the
+    step: each unit has its own phase and the clock is the generator's
+    explicit counter, not hidden state. `credo.hold` applies the flags.
+
+    ```mlir
+    %e = credo.execute_flags %g {p = 0.6 : f64, stream = 5 : i64} : tensor<2xi64> -> tensor<1x32xf32>
+    ```
+  }];
+  let arguments = (ins Credo_GeneratorTensor:$generator, Optional<Index>:$step,
+      DefaultValuedAttr<F64Attr, "1.0">:$p,
+      DefaultValuedAttr<I64Attr, "0">:$period,
+      DefaultValuedAttr<I64Attr, "0">:$stream);
+  let results = (outs Credo_FloatTensor:$result);
+  let assemblyFormat = [{
+    $generator (`step` $step^)? attr-dict `:` type($generator) `->` type($result)
+  }];
+  let hasVerifier = 1;
+}
+
+def Credo_HoldOp : Credo_InferredOp<"hold",
+    [AllTypesMatch<["flags", "input", "previous"]>]> {
+  let summary = "keeps the previous output of units that do not execute";
+  let description = [{
+    `y = E·u + (1 − E)·prev`: a unit whose execute flag `E` is 1 outputs its
+    new value `u`, one whose flag is 0 keeps `prev`. All operands have one
+    type. Gradients: `∂u = E·∂y`, `∂prev = (1 − E)·∂y`, none for `E`.
+
+    ```mlir
+    %h = credo.hold %e, %u, %prev : tensor<1x32xf32>
+    ```
+  }];
+  let arguments = (ins Credo_FloatTensor:$flags, Credo_FloatTensor:$input,
+      Credo_FloatTensor:$previous);
+  let results = (outs Credo_FloatTensor:$result);
+  let assemblyFormat = [{
+    $flags `,` $input `,` $previous attr-dict `:` type($input)
+  }];
+}
+
+#endif // CREDO_STOCHASTIC_OPS_TD
