@@ -1403,6 +1403,21 @@ int Trainer::run() {
 } // namespace
 
 int mlir::credo::trainCommand(const DriverOptions &opts) {
+  if (!opts.env.empty())
+    return envTrainCommand(opts);
+  {
+    // A training section that names an environment learns in it.
+    Session session;
+    OwningOpRef<ModuleOp> module = loadModel(opts, session.context);
+    if (!module)
+      return kUserError;
+    FailureOr<std::optional<TrainingContract>> contract =
+        TrainingContract::read(*module);
+    if (failed(contract))
+      return kUserError;
+    if (*contract && !(*contract)->environment.name.empty())
+      return envTrainCommand(opts);
+  }
   return Trainer(opts).run();
 }
 

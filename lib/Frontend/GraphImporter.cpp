@@ -456,6 +456,9 @@ private:
   void parseDendritic(const json &t, const std::string &ptr,
                       const std::string &rule,
                       SmallVectorImpl<NamedAttribute> &attrs);
+  void parseCoagent(const json &t, const std::string &ptr,
+                    const std::string &rule,
+                    SmallVectorImpl<NamedAttribute> &attrs);
   std::string parseTrainingLoss(const json &t, const std::string &ptr);
   DictionaryAttr parseOptimizer(const json &opt, const std::string &ptr);
   DictionaryAttr parseSchedule(const json &s, const std::string &ptr);
@@ -1819,13 +1822,14 @@ void Importer::importTraining(const json &root) {
   checkKeys(t, ptr,
             {"rule", "loss", "optimizer", "schedule", "batch_size", "epochs",
              "dataset", "seed", "doc", "updates", "constants", "dendritic",
-             "settle_epochs"});
+             "settle_epochs", "coagent", "environment"});
   auto child = [&](const char *k) { return JsonDocument::child(ptr, k); };
   SmallVector<NamedAttribute> attrs;
   std::string rule = parseTrainingRule(t, ptr);
   attrs.push_back(builder.getNamedAttr("rule", builder.getStringAttr(rule)));
   parseLocalRule(t, ptr, rule, attrs);
   parseDendritic(t, ptr, rule, attrs);
+  parseCoagent(t, ptr, rule, attrs);
   if (t.contains("settle_epochs")) {
     int64_t n = getInt(t["settle_epochs"], child("settle_epochs"));
     if (n < 0)
@@ -1833,8 +1837,10 @@ void Importer::importTraining(const json &root) {
     attrs.push_back(
         builder.getNamedAttr("settle_epochs", builder.getI64IntegerAttr(n)));
   }
-  attrs.push_back(builder.getNamedAttr(
-      "loss", builder.getStringAttr(parseTrainingLoss(t, ptr))));
+  // A coagent network learns from rewards, not from a loss node.
+  if (rule != "coagent" || t.contains("loss"))
+    attrs.push_back(builder.getNamedAttr(
+        "loss", builder.getStringAttr(parseTrainingLoss(t, ptr))));
   auto positiveInt = [&](const char *key, int64_t def) {
     int64_t v = def;
     if (t.contains(key)) {
@@ -2007,6 +2013,77 @@ void Importer::parseDendritic(const json &t, const std::string &ptr,
   }
   attrs.push_back(
       builder.getNamedAttr("dendritic", builder.getDictionaryAttr(values)));
+}
+
+void Importer::parseCoagent(const json &t, const std::string &ptr,
+                            const std::string &rule,
+                            SmallVectorImpl<NamedAttribute> &attrs) {
+  auto child = [&](const char *k) { return JsonDocument::child(ptr, k); };
+  if (t.contains("coagent")) {
+    const std::string p = child("coagent");
+    if (rule != "coagent")
+      fail(p, "'coagent' belongs to the rule 'coagent', but the rule is '" +
+                  quoteForMessage(rule) + "'");
+    const json &d = t["coagent"];
+    expect(d, d.is_object(), p, "an object of coagent settings");
+    checkKeys(d, p, {"signal", "critic", "critic_lr", "gamma"});
+    SmallVector<NamedAttribute> values;
+    if (d.contains("signal")) {
+      std::string s = getString(d["signal"], JsonDocument::child(p, "signal"));
+      if (s != "td" && s != "return")
+        fail(JsonDocument::child(p, "signal"),
+             "signal must be \"td\" (the critic's TD error) or \"return\" "
+             "(REINFORCE), but got '" +
+                 quoteForMessage(s) + "'");
+      values.push_back(
+          builder.getNamedAttr("signal", builder.getStringAttr(s)));
+    }
+    if (d.contains("critic")) {
+      std::string c = getString(d["critic"], JsonDocument::child(p, "critic"));
+      auto it = names.find(c);
+      if (it == names.end() || it->second.kind != Entity::Node)
+        fail(JsonDocument::child(p, "critic"),
+             "the critic '" + quoteForMessage(c) + "' is not a node");
+      values.push_back(
+          builder.getNamedAttr("critic", builder.getStringAttr(c)));
+    }
+    for (const char *key : {"critic_lr", "gamma"})
+      if (d.contains(key)) {
+        double v = getNumber(d[key], JsonDocument::child(p, key));
+        if (!(v >= 0) || (std::string(key) == "gamma" && v > 1))
+          fail(JsonDocument::child(p, key),
+               std::string(key) + (std::string(key) == "gamma"
+                                       ? " must be in [0, 1]"
+                                       : " must be 0 or more"));
+        values.push_back(builder.getNamedAttr(key, builder.getF64FloatAttr(v)));
+      }
+    attrs.push_back(
+        builder.getNamedAttr("coagent", builder.getDictionaryAttr(values)));
+  }
+  if (t.contains("environment")) {
+    const std::string p = child("environment");
+    const json &d = t["environment"];
+    expect(d, d.is_object(), p, "an object naming an environment");
+    checkKeys(d, p, {"name", "episodes", "max_steps", "report_last"});
+    SmallVector<NamedAttribute> values;
+    values.push_back(builder.getNamedAttr(
+        "name", builder.getStringAttr(getString(
+                    member(d, p, "name"), JsonDocument::child(p, "name")))));
+    for (const char *key : {"episodes", "max_steps", "report_last"})
+      if (d.contains(key)) {
+        int64_t v = getInt(d[key], JsonDocument::child(p, key));
+        if (v < (std::string(key) == "max_steps" ? 0 : 1))
+          fail(JsonDocument::child(p, key),
+               std::string(key) + " must be " +
+                   (std::string(key) == "max_steps" ? "0 (the environment's "
+                                                      "own cap) or more"
+                                                    : "positive"));
+        values.push_back(
+            builder.getNamedAttr(key, builder.getI64IntegerAttr(v)));
+      }
+    attrs.push_back(
+        builder.getNamedAttr("environment", builder.getDictionaryAttr(values)));
+  }
 }
 
 std::string Importer::parseTrainingRule(const json &t, const std::string &ptr) {

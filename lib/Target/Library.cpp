@@ -87,7 +87,7 @@ void guardedEntry(OpBuilder &b, ModuleOp module, const std::string &model,
   Type ptr = LLVM::LLVMPointerType::get(ctx), i32 = b.getI32Type();
   Type voidTy = LLVM::LLVMVoidType::get(ctx);
   std::string name = model + "_" + entry.str();
-  bool step = entry == "train_step";
+  bool step = entry == "train_step" || entry == "act";
 
   // NAME_ENTRY_packed(argv): internal.
   b.setInsertionPointToEnd(module.getBody());
@@ -223,10 +223,16 @@ LogicalResult mlir::credo::addLibraryApi(ModuleOp module,
                           << " arguments, expected " << numArgs;
 
   auto trainStep = module.lookupSymbol<LLVM::LLVMFuncOp>("train_step");
-  size_t params = info.params.size(), inputs = info.inputs.size();
-  if (trainStep && trainStep.getNumArguments() != 2 * params + inputs + 2)
+  size_t params = info.params.size();
+  size_t stepInputs = info.stepInputs.size();
+  if (trainStep && trainStep.getNumArguments() != 2 * params + stepInputs + 2)
     return emitError(loc) << "@train_step takes " << trainStep.getNumArguments()
-                          << " arguments, expected " << 2 * params + inputs + 2;
+                          << " arguments, expected "
+                          << 2 * params + stepInputs + 2;
+  auto act = module.lookupSymbol<LLVM::LLVMFuncOp>("act");
+  if (act && act.getNumArguments() != numArgs + params)
+    return emitError(loc) << "@act takes " << act.getNumArguments()
+                          << " arguments, expected " << numArgs + params;
 
   // Everything generated so far is private to the library.
   for (auto f : module.getOps<LLVM::LLVMFuncOp>())
@@ -238,12 +244,14 @@ LogicalResult mlir::credo::addLibraryApi(ModuleOp module,
           forward, b.getStringAttr(n + "_forward_impl"), module)))
     return failure();
   SymbolTable::setSymbolName(forward, n + "_forward_impl");
-  if (trainStep) {
-    if (failed(SymbolTable::replaceAllSymbolUses(
-            trainStep, b.getStringAttr(n + "_train_step_impl"), module)))
-      return failure();
-    SymbolTable::setSymbolName(trainStep, n + "_train_step_impl");
-  }
+  for (LLVM::LLVMFuncOp fn : {trainStep, act})
+    if (fn) {
+      std::string impl = n + "_" + fn.getSymName().str() + "_impl";
+      if (failed(SymbolTable::replaceAllSymbolUses(fn, b.getStringAttr(impl),
+                                                   module)))
+        return failure();
+      SymbolTable::setSymbolName(fn, impl);
+    }
 
   Type ptr = LLVM::LLVMPointerType::get(ctx);
   Type i32 = b.getI32Type(), i64 = b.getI64Type();
@@ -317,12 +325,12 @@ LogicalResult mlir::credo::addLibraryApi(ModuleOp module,
     LLVM::LLVMFuncOp nextData =
         declare(b, module, "credo_model_next_param_data", ptr, {ptr, i64});
     SmallVector<std::string> stepArgs = {"the model"};
-    for (const TensorInfo &t : info.inputs)
+    for (const TensorInfo &t : info.stepInputs)
       stepArgs.push_back("input '" + t.name + "'");
     stepArgs.push_back(""); // lr, a float: the wrapper passes its address
     stepArgs.push_back("the loss");
     SmallVector<Type> types(stepArgs.size(), ptr);
-    types[1 + inputs] = b.getF32Type();
+    types[1 + stepInputs] = b.getF32Type();
     guardedEntry(b, module, n, "train_step", types, stepArgs,
                  [&](OpBuilder &b, Value argv) {
                    Value model = loadArg(b, argv, 0);
@@ -342,6 +350,31 @@ LogicalResult mlir::credo::addLibraryApi(ModuleOp module,
                    b.create<LLVM::CallOp>(loc, trainStep, callArgs);
                  });
 
+    // NAME_act(model, inputs..., outputs...): the outputs of one
+    // environment step, the rule's state (samples, traces) updated.
+    if (act) {
+      LLVM::LLVMFuncOp nextData =
+          declare(b, module, "credo_model_next_param_data", ptr, {ptr, i64});
+      guardedEntry(
+          b, module, n, "act", SmallVector<Type>(forwardArgs.size(), ptr),
+          forwardArgs, [&](OpBuilder &b, Value argv) {
+            Value model = loadArg(b, argv, 0);
+            SmallVector<Value> callArgs;
+            for (size_t i = 0; i < params; ++i)
+              callArgs.push_back(
+                  b.create<LLVM::CallOp>(loc, paramData,
+                                         ValueRange{model, constI64(b, i)})
+                      .getResult());
+            for (size_t i = 1; i < forwardArgs.size(); ++i)
+              callArgs.push_back(loadArg(b, argv, i));
+            for (size_t i = 0; i < params; ++i)
+              callArgs.push_back(
+                  b.create<LLVM::CallOp>(loc, nextData,
+                                         ValueRange{model, constI64(b, i)})
+                      .getResult());
+            b.create<LLVM::CallOp>(loc, act, callArgs);
+          });
+    }
     // NAME_eval_step: the forward pass on a batch, for metrics.
     forwarder(b, module, n + "_eval_step", n + "_forward", i32,
               SmallVector<Type>(forwardArgs.size(), ptr));
@@ -423,13 +456,35 @@ std::string mlir::credo::generateHeader(const ModelInfo &info) {
         "nbytes);\n"
      << "credo_status " << n << "_get_param(const " << n
      << "_model *model, const char *name,\n    void *data, size_t nbytes);\n\n";
-  if (info.trainStep) {
+  if (info.trainStep && info.act) {
+    os << "/* One environment step: the outputs (the action first) for the\n"
+          " * observation, sampled with the model's generator; updates the\n"
+          " * rule's state (held outputs, traces, the generator). */\n"
+       << "credo_status " << n << "_act(" << n << "_model *model";
+    for (const TensorInfo &t : info.inputs)
+      os << ",\n    const " << cType(t) << " *" << t.name;
+    for (const TensorInfo &t : info.outputs)
+      os << ",\n    " << cType(t) << " *" << outputName(t);
+    os << ");\n\n";
+    os << "/* Learns from the environment's answer to the last action:\n"
+          " * reward, done (1 if the episode reached a terminal state),\n"
+          " * last (1 if the episode ends here, terminal or cut off)";
+    if (info.stepInputs.size() > 3)
+      os << " and\n * the next observation";
+    os << "; updates\n * the parameters with learning rate `lr` and writes the "
+          "signal the\n * rule learned from ("
+       << "the TD error or the reward). */\n"
+       << "credo_status " << n << "_train_step(" << n << "_model *model";
+    for (const TensorInfo &t : info.stepInputs)
+      os << ",\n    const " << cType(t) << " *" << t.name;
+    os << ",\n    float lr, float *signal);\n\n";
+  } else if (info.trainStep) {
     os << "/* One training step on a batch (the model's optimizer, learning\n"
           " * rate `lr`): updates the parameters and optimizer state, and\n"
           " * writes the batch's loss. Evaluate with "
        << n << "_forward. */\n"
        << "credo_status " << n << "_train_step(" << n << "_model *model";
-    for (const TensorInfo &t : info.inputs)
+    for (const TensorInfo &t : info.stepInputs)
       os << ",\n    const " << cType(t) << " *" << t.name;
     os << ",\n    float lr, float *loss);\n\n";
     os << "/* Evaluates a batch: the same as " << n << "_forward. */\n"

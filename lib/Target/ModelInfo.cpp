@@ -98,6 +98,7 @@ FailureOr<ModelInfo> mlir::credo::getModelInfo(ModuleOp module,
   ModelInfo info;
   info.name = module.getName().value_or("model").str();
   info.trainStep = static_cast<bool>(module.lookupSymbol("train_step"));
+  info.act = static_cast<bool>(module.lookupSymbol("act"));
   for (ParamOp p : module.getOps<ParamOp>()) {
     FailureOr<TensorInfo> t =
         tensorInfo(p.getLoc(), p.getSymName(), p.getType());
@@ -133,5 +134,16 @@ FailureOr<ModelInfo> mlir::credo::getModelInfo(ModuleOp module,
       return failure();
     info.outputs.push_back(*t);
   }
+  // The training step's inputs, the learning rate (last) excepted.
+  if (auto step = module.lookupSymbol<func::FuncOp>("train_step"))
+    for (unsigned i = 0; i + 1 < step.getNumArguments(); ++i) {
+      FailureOr<TensorInfo> t =
+          tensorInfo(step.getArgument(i).getLoc(),
+                     nameOf(step.getArgAttrDict(i), i, "input"),
+                     step.getArgumentTypes()[i]);
+      if (failed(t))
+        return failure();
+      info.stepInputs.push_back(*t);
+    }
   return info;
 }

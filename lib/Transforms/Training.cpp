@@ -143,6 +143,18 @@ TrainingContract::read(ModuleOp module) {
     }
     str(d, "target", c.dendritic.target);
   }
+  if (DictionaryAttr d = sub("coagent")) {
+    str(d, "signal", c.coagent.signal);
+    str(d, "critic", c.coagent.critic);
+    num(d, "critic_lr", c.coagent.criticLr);
+    num(d, "gamma", c.coagent.gamma);
+  }
+  if (DictionaryAttr d = sub("environment")) {
+    str(d, "name", c.environment.name);
+    integer(d, "episodes", c.environment.episodes);
+    integer(d, "max_steps", c.environment.maxSteps);
+    integer(d, "report_last", c.environment.reportLast);
+  }
   if (DictionaryAttr u = sub("updates"))
     for (NamedAttribute entry : u) {
       auto d = dyn_cast<DictionaryAttr>(entry.getValue());
@@ -215,6 +227,12 @@ void addLocalPasses(OpPassManager &pm, const TrainingRuleOptions &) {
   pm.addPass(createCredoTrainStep());
 }
 
+/// coagent: each stochastic unit's policy-gradient term times one global
+/// signal; @act and @train_step for an environment loop.
+void addCoagentPasses(OpPassManager &pm, const TrainingRuleOptions &) {
+  pm.addPass(createCredoCoagent());
+}
+
 /// hm2bp: spike-train-level deltas of HM2-BP after the window.
 void addHm2bpPasses(OpPassManager &pm, const TrainingRuleOptions &) {
   pm.addPass(createCredoHm2bp());
@@ -251,6 +269,13 @@ struct Registry {
                       "\"updates\" (pre, post, drive, w, graph values), "
                       "then the optimizer",
                       addLocalPasses};
+    rules["coagent"] = {
+        "coagent",
+        "coagent policy gradient: each Bernoulli or categorical unit "
+        "learns from its own score term times one global signal (a "
+        "critic's TD error or the return); @act and @train_step for an "
+        "environment loop",
+        addCoagentPasses};
     rules["dfa"] = {"dfa",
                     "direct feedback alignment: each layer's input gradient "
                     "is the output error through a fixed random matrix",

@@ -138,6 +138,11 @@ const std::vector<Command> &commands() {
          "save the parameters after every epoch (safetensors, atomically)"},
         {"--resume", "FILE",
          "continue from a checkpoint (after an epoch or inside one)"},
+        {"--env", "NAME",
+         "learn in a built-in environment (chain, gridworld, cartpole) "
+         "instead of a data set (default: the training section's)"},
+        {"--episodes", "N",
+         "episodes in the environment (default: the training section's)"},
         {"--settle", "EPOCHS",
          "epochs of the rule's unsupervised phase before training (default: "
          "the training section's settle_epochs, else 0)"},
@@ -399,6 +404,14 @@ int main(int argc, char **argv) {
       if (llvm::StringRef(value).getAsInteger(10, n) || n <= 0 || n > 100000)
         return error("option --epochs needs a positive integer");
       opts.epochs = n;
+    } else if (flag == "--env") {
+      opts.env = value;
+    } else if (flag == "--episodes") {
+      long long n = 0;
+      if (llvm::StringRef(value).getAsInteger(10, n) || n <= 0 || n > 100000000)
+        return error("option --episodes needs a positive integer, but got '" +
+                     value + "'");
+      opts.episodes = n;
     } else if (flag == "--settle") {
       long long n = 0;
       if (llvm::StringRef(value).getAsInteger(10, n) || n < 0 || n > 100000)

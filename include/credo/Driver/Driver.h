@@ -52,6 +52,8 @@ struct DriverOptions {
   bool train = false;                      ///< build: --train
   std::string timeMemory = "store";        ///< --time-memory: store|recompute
   std::string rule;                        ///< --rule: overrides the model's
+  std::string env;                         ///< train: --env NAME
+  std::optional<int64_t> episodes;         ///< train: --episodes N
 };
 
 int importCommand(const DriverOptions &options);
@@ -63,6 +65,9 @@ int gradCommand(const DriverOptions &options);
 int gradcheckCommand(const DriverOptions &options);
 int trainCommand(const DriverOptions &options);
 int alignCommand(const DriverOptions &options);
+/// credoc train for a model that learns in an environment (trainCommand
+/// calls it when the training section or --env names one).
+int envTrainCommand(const DriverOptions &options);
 int devicesCommand(const DriverOptions &options);
 
 } // namespace mlir::credo

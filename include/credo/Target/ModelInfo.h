@@ -40,6 +40,14 @@ struct ModelInfo {
   std::vector<TensorInfo> params, inputs, outputs;
   /// Whether the module has a @train_step (credoc build --train).
   bool trainStep = false;
+  /// @train_step's inputs before the learning rate: the forward inputs
+  /// (and labels), or a rule's own signals (the coagent rule's reward,
+  /// done, last and next observation).
+  std::vector<TensorInfo> stepInputs;
+  /// Whether the module has an @act (a rule that steps in an environment:
+  /// the forward inputs in, the forward outputs out, the rule's state
+  /// updated), and its outputs.
+  bool act = false;
 
   /// The text credo_model_create reads (see docs/runtime.md).
   std::string metadata() const;

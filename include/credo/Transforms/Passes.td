@@ -127,6 +127,39 @@ def CredoTrainStep : Pass<"credo-train-step", "::mlir::ModuleOp"> {
   let dependentDialects = ["::mlir::func::FuncDialect"];
 }
 
+def CredoCoagent : Pass<"credo-coagent", "::mlir::ModuleOp"> {
+  let summary = "build @act and @train_step by the coagent policy-gradient rule";
+  let description = [{
+    The rule `"coagent"` (Kostas, Nota & Thomas, arXiv 1902.05650, spec
+    §7). Every `bernoulli` or `categorical` node whose logits are a `dense`
+    node of parameters is a coagent; it learns from its own term
+    `θ += α γ^t E_t Ĝ ∇_θ ln π(U_t | X_t)` with `∇_θ ln π = X ⊗ score`
+    (the sampler's score result, times the execute flags of a held unit).
+    No gradient passes between units: only the scalar Ĝ is global.
+    The graph runs one environment (batch 1).
+
+    `@act(inputs…)` returns the graph's outputs, then every parameter's next
+    value: the generator advanced, held outputs, each coagent parameter's
+    term in `NAME_trace` (signal `td`), or added to it (`return`), and the
+    critic's value in `critic_value` with its gradient in its traces.
+
+    `@train_step(reward, done, last, [next_INPUT…,] lr)` returns the signal
+    (`td_error` or `reward`), then every parameter. Signal `td`:
+    `δ = r + γ(1 − done)·v(S') − v(S)` with `v` the critic
+    (`training.coagent.critic`, a dense node with one output: linear, or
+    tabular on one-hot states) evaluated on `next_INPUT`; the coagents get
+    the raw update `γ^t·δ·NAME_trace` through the model's optimizer, the
+    critic `+= critic_lr·δ·∇v(S)`. Signal `return` (REINFORCE):
+    `Σ_t γ^t G_t z_t = Σ_k γ^k r_k Σ_{t≤k} z_t`, accumulated in
+    `NAME_return` and applied when the episode ends. `last = 1` ends an
+    episode: held outputs, traces and the discount `coagent_discount`
+    start again.
+  }];
+  let dependentDialects = ["::mlir::credo::CredoDialect",
+                           "::mlir::arith::ArithDialect",
+                           "::mlir::func::FuncDialect"];
+}
+
 def CredoHm2bp : Pass<"credo-hm2bp", "::mlir::ModuleOp"> {
   let summary = "build @gradients by HM2-BP: spike-train-level deltas after the window";
   let description = [{

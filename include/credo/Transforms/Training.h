@@ -97,6 +97,20 @@ struct TrainingContract {
     bool steadyState = true;
     double durationMs = 100, dt = 0.1, tau0 = 3, tauW = 30;
   } dendritic;
+  /// rule "coagent" (docs/rules.md#coagent): the global signal, the
+  /// critic node (signal "td"), its step size and the discount.
+  struct CoagentConfig {
+    std::string signal = "td"; ///< td | return
+    std::string critic;
+    double criticLr = 0.1, gamma = 1.0;
+  } coagent;
+  /// An environment to learn in instead of a data set (credoc train --env):
+  /// a runtime environment's name, the episodes, the step cap (0: the
+  /// environment's own) and the episodes the final mean return covers.
+  struct EnvironmentConfig {
+    std::string name;
+    int64_t episodes = 1000, maxSteps = 0, reportLast = 100;
+  } environment;
   /// Epochs of the rule's unsupervised phase (@settle_step) before
   /// training; --settle overrides.
   int64_t settleEpochs = 0;

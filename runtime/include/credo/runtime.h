@@ -214,6 +214,32 @@ credo_status credo_model_save_with_metadata(const credo_model *model,
 credo_status credo_init_fill(const char *initializer, credo_dtype dtype,
                              int32_t rank, const int64_t *shape, void *data);
 
+/*===--- Environments
+ * --------------------------------------------------------===*/
+
+/* A built-in control task that an act/learn model trains in (credoc train
+ * --env, docs/environments.md): "chain" (4 states, the exact coagent check),
+ * "gridworld" (5x5, start (0, 0), goal (4, 4), -1 per step) and "cartpole"
+ * (the classic dynamics, +1 per step). Observations are f32 vectors of
+ * credo_env_observation_size elements; actions are 0 .. count - 1. */
+typedef struct credo_env credo_env;
+/* The built-in names, comma-separated. */
+const char *credo_env_names(void);
+/* `seed` drives the environment's own randomness (cartpole's start). */
+credo_status credo_env_create(const char *name, uint64_t seed, credo_env **out);
+void credo_env_destroy(credo_env *env);
+int64_t credo_env_observation_size(const credo_env *env);
+int64_t credo_env_action_count(const credo_env *env);
+/* The environment's own episode cap (chain 3, gridworld 50, cartpole 500). */
+int64_t credo_env_max_steps(const credo_env *env);
+/* Starts an episode and writes its first observation. */
+credo_status credo_env_reset(credo_env *env, float *observation);
+/* Applies `action` (an error outside [0, count)), writes the next
+ * observation, the reward and whether the episode reached a terminal
+ * state. */
+credo_status credo_env_step(credo_env *env, int64_t action, float *observation,
+                            float *reward, int32_t *done);
+
 /*===--- Threads
  * -------------------------------------------------------------===*/
 

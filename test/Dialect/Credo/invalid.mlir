@@ -1469,7 +1469,7 @@ func.func @execute_period(%g: tensor<2xi64>) {
 // -----
 
 func.func @execute_both(%g: tensor<2xi64>) {
-  // expected-error @+1 {{takes either a probability p or a period, not both (p = 0.5, period = 3)}}
+  // expected-error @+1 {{takes either a probability p or a period, not both (p = 0.50, period = 3)}}
   %e = credo.execute_flags %g {p = 0.5 : f64, period = 3 : i64} : tensor<2xi64> -> tensor<1x4xf32>
   return
 }

@@ -1,0 +1,306 @@
+//===- Environment.cpp - credoc train in an environment ---------*- C++ -*-===//
+//
+// Trains a model whose rule builds @act and @train_step (the coagent rule)
+// in a runtime environment (credo_env_*): per step, @act maps the
+// observation to an action and records what the rule needs; the
+// environment answers with a reward; @train_step(reward, done, last,
+// [next observation,] lr) learns. The host only moves buffers: every
+// sample, trace and update is generated code. Episode returns go to the
+// progress output and --metrics (one JSON line per episode, or CSV).
+//
+//===----------------------------------------------------------------------===//
+
+#include "Common.h"
+
+#include "credo/Target/ModelInfo.h"
+#include "credo/Transforms/Training.h"
+#include "credo/runtime.h"
+
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Pass/PassManager.h"
+#include "llvm/Support/FileSystem.h"
+#include "llvm/Support/Format.h"
+#include "llvm/Support/raw_ostream.h"
+
+#include <chrono>
+#include <cmath>
+#include <deque>
+#include <numeric>
+
+using namespace mlir;
+using namespace mlir::credo;
+using namespace mlir::credo::driver;
+
+namespace {
+
+struct EnvHandle {
+  credo_env *env = nullptr;
+  ~EnvHandle() { credo_env_destroy(env); }
+};
+
+std::string commas(double v) {
+  std::string s = std::to_string(static_cast<long long>(std::llround(v)));
+  for (int i = static_cast<int>(s.size()) - 3; i > 0; i -= 3)
+    s.insert(static_cast<size_t>(i), ",");
+  return s;
+}
+
+class EnvTrainer {
+public:
+  explicit EnvTrainer(const DriverOptions &opts) : opts(opts) {}
+  int run();
+
+private:
+  int setUp();
+  int compile();
+  int createInstance();
+  std::vector<void *> args(ArrayRef<void *> middle);
+
+  const DriverOptions &opts;
+  Session session;
+  OwningOpRef<ModuleOp> module;
+  TrainingContract config;
+  std::string envName;
+  int64_t episodes = 0, cap = 0, reportLast = 100;
+  std::optional<ModelInfo> info, actInfo, stepInfo;
+  bool nextObservation = false; ///< @train_step reads the next observation
+  std::unique_ptr<JitModule> jit;
+  ModelHandle m;
+  EnvHandle env;
+};
+
+int EnvTrainer::setUp() {
+  module = loadModel(opts, session.context);
+  if (!module)
+    return kUserError;
+  FailureOr<std::optional<TrainingContract>> contract =
+      TrainingContract::read(*module);
+  if (failed(contract))
+    return kUserError;
+  if (!*contract)
+    return error("'" + opts.model + "' has no training section");
+  config = **contract;
+  if (opts.trainSeed)
+    config.seed = *opts.trainSeed;
+  envName = opts.env.empty() ? config.environment.name : opts.env;
+  episodes = opts.episodes ? *opts.episodes : config.environment.episodes;
+  reportLast = std::min(config.environment.reportLast, episodes);
+  if (credo_env_create(envName.c_str(), config.seed, &env.env) != CREDO_OK)
+    return runtimeError("cannot create the environment");
+  cap = config.environment.maxSteps ? config.environment.maxSteps
+                                    : credo_env_max_steps(env.env);
+  return kOk;
+}
+
+int EnvTrainer::compile() {
+  PassManager pm(&session.context, ModuleOp::getOperationName());
+  if (int status = addTrainingPasses(pm, *module, opts))
+    return status;
+  if (failed(pm.run(*module)))
+    return error("cannot build the training step");
+  std::string rule = opts.rule.empty() ? config.rule : opts.rule;
+  if (!module->lookupSymbol<func::FuncOp>("act"))
+    return error("the rule '" + rule +
+                 "' builds no @act, so it cannot learn in an environment "
+                 "(the coagent rule can); train it on a data set instead");
+  FailureOr<ModelInfo> forward = getModelInfo(*module, "forward");
+  FailureOr<ModelInfo> act = getModelInfo(*module, "act");
+  FailureOr<ModelInfo> step = getModelInfo(*module, "train_step");
+  if (failed(forward) || failed(act) || failed(step))
+    return kUserError;
+  info = *forward;
+  actInfo = *act;
+  stepInfo = *step;
+  // One observation in, an action first out.
+  int64_t obs = credo_env_observation_size(env.env);
+  if (actInfo->inputs.size() != 1 || actInfo->inputs[0].dtype != "f32" ||
+      actInfo->inputs[0].numElements() != obs)
+    return error("environment '" + envName + "' observes " +
+                 std::to_string(obs) +
+                 " numbers per step, so the model needs one f32 input of " +
+                 std::to_string(obs) + " elements ([1, " + std::to_string(obs) +
+                 "]), but it has " + std::to_string(actInfo->inputs.size()) +
+                 " input(s)" +
+                 (actInfo->inputs.empty()
+                      ? std::string()
+                      : ", the first " + actInfo->inputs[0].dtype + "[" +
+                            actInfo->inputs[0].shapeText() + "]"));
+  const TensorInfo &action = actInfo->outputs.front();
+  if (action.dtype != "i64" || action.numElements() != 1)
+    return error("the model's first output '" + action.name +
+                 "' is the action, so it must be one i64 (a categorical "
+                 "node), but it is " +
+                 action.dtype + "[" + action.shapeText() + "]");
+  nextObservation = stepInfo->inputs.size() > 4;
+  jit = compileForJit(*module, opts);
+  if (!jit)
+    return kUserError;
+  if (failed(jit->prepare("act")) || failed(jit->prepare("train_step")))
+    return error("cannot generate code for the environment step");
+  return kOk;
+}
+
+int EnvTrainer::createInstance() {
+  if (credo_model_create(info->metadata().c_str(), &m.model) != CREDO_OK)
+    return runtimeError("cannot create the model");
+  if (credo_model_init_params(m.model) != CREDO_OK)
+    return runtimeError("cannot initialize the parameters");
+  if (!opts.params.empty() &&
+      credo_model_load(m.model, opts.params.c_str()) != CREDO_OK)
+    return runtimeError("cannot load --params");
+  // A training seed re-keys the model's generators, so that seeds give
+  // independent runs (seed 0 keeps the graph's key).
+  if (config.seed != 0 && opts.params.empty())
+    for (size_t i = 0; i < info->params.size(); ++i)
+      if (StringRef(info->params[i].init).starts_with("generator")) {
+        auto *g = static_cast<uint64_t *>(credo_model_param_data(m.model, i));
+        g[0] ^= config.seed * 0x9E3779B97F4A7C15ull;
+      }
+  if (credo_model_reserve_next(m.model) != CREDO_OK)
+    return runtimeError("cannot allocate the parameters' next buffers");
+  return kOk;
+}
+
+/// The current parameters, `middle`, then the next parameters' buffers.
+std::vector<void *> EnvTrainer::args(ArrayRef<void *> middle) {
+  std::vector<void *> a;
+  for (size_t i = 0; i < info->params.size(); ++i)
+    a.push_back(credo_model_param_data(m.model, i));
+  a.insert(a.end(), middle.begin(), middle.end());
+  for (size_t i = 0; i < info->params.size(); ++i)
+    a.push_back(credo_model_next_param_data(m.model, i));
+  return a;
+}
+
+int EnvTrainer::run() {
+  for (int (EnvTrainer::*phase)() :
+       {&EnvTrainer::setUp, &EnvTrainer::compile, &EnvTrainer::createInstance})
+    if (int status = (this->*phase)(); status != kOk)
+      return status;
+  std::unique_ptr<llvm::raw_fd_ostream> metrics;
+  bool csv = StringRef(opts.metrics).ends_with(".csv");
+  if (!opts.metrics.empty()) {
+    std::error_code ec;
+    metrics = std::make_unique<llvm::raw_fd_ostream>(opts.metrics, ec,
+                                                     llvm::sys::fs::OF_Text);
+    if (ec)
+      return error("cannot write '" + opts.metrics + "': " + ec.message());
+    if (csv)
+      *metrics << "episode,return,steps,mean_" << stepInfo->outputs[0].name
+               << "\n";
+  }
+  int64_t obsSize = credo_env_observation_size(env.env);
+  int64_t actions = credo_env_action_count(env.env);
+  std::vector<float> obs(obsSize), next(obsSize);
+  int64_t action = 0;
+  float reward = 0, done = 0, last = 0, signal = 0;
+  float lr = float(config.optimizer.lr);
+  llvm::outs() << "credoc: training '" << info->name << "' by rule '"
+               << (opts.rule.empty() ? config.rule : opts.rule) << "' in '"
+               << envName << "' (" << obsSize << " observations, " << actions
+               << " actions), " << episodes << " episodes of at most " << cap
+               << " steps\n";
+  llvm::outs().flush();
+  std::deque<double> recent;
+  std::vector<double> returns;
+  int64_t totalSteps = 0;
+  int64_t every = std::max<int64_t>(1, episodes / 20);
+  auto begin = std::chrono::steady_clock::now();
+  for (int64_t episode = 0; episode < episodes; ++episode) {
+    if (credo_env_reset(env.env, obs.data()) != CREDO_OK)
+      return runtimeError("cannot reset the environment");
+    double ret = 0, signalSum = 0;
+    int64_t t = 0;
+    for (bool over = false; !over; ++t) {
+      std::vector<void *> actArgs = args({obs.data(), &action});
+      // The action output comes before the next parameters.
+      if (jit->call("act", actArgs) != CREDO_OK)
+        return error("episode " + std::to_string(episode + 1) + ", step " +
+                     std::to_string(t + 1) + ": " + credo_last_error());
+      credo_model_swap_params(m.model);
+      if (action < 0 || action >= actions)
+        return error("the model chose action " + std::to_string(action) +
+                     ", but '" + envName + "' has actions 0 to " +
+                     std::to_string(actions - 1) +
+                     "; give the categorical node one logit per action");
+      int32_t terminal = 0;
+      if (credo_env_step(env.env, action, next.data(), &reward, &terminal) !=
+          CREDO_OK)
+        return runtimeError("the environment failed");
+      done = terminal ? 1.0f : 0.0f;
+      over = terminal || t + 1 >= cap;
+      last = over ? 1.0f : 0.0f;
+      std::vector<void *> middle = {&reward, &done, &last};
+      if (nextObservation)
+        middle.push_back(next.data());
+      middle.push_back(&lr);
+      middle.push_back(&signal);
+      if (jit->call("train_step", args(middle)) != CREDO_OK)
+        return error("episode " + std::to_string(episode + 1) + ", step " +
+                     std::to_string(t + 1) + ": " + credo_last_error());
+      if (!std::isfinite(signal))
+        return error("the learning signal diverged (" + std::to_string(signal) +
+                     ") in episode " + std::to_string(episode + 1) +
+                     "; lower the learning rates");
+      credo_model_swap_params(m.model);
+      ret += reward;
+      signalSum += signal;
+      obs.swap(next);
+    }
+    totalSteps += t;
+    returns.push_back(ret);
+    recent.push_back(ret);
+    if (int64_t(recent.size()) > reportLast)
+      recent.pop_front();
+    double mean = std::accumulate(recent.begin(), recent.end(), 0.0) /
+                  double(recent.size());
+    if (metrics) {
+      if (csv)
+        *metrics << episode + 1 << "," << llvm::format("%.8g", ret) << "," << t << ","
+                 << llvm::format("%.8g", signalSum / double(t)) << "\n";
+      else
+        *metrics << "{\"episode\": " << episode + 1
+                 << ", \"return\": " << llvm::format("%.8g", ret)
+                 << ", \"steps\": " << t << ", \"mean_"
+                 << stepInfo->outputs[0].name
+                 << "\": " << llvm::format("%.8g", signalSum / double(t))
+                 << "}\n";
+    }
+    if ((episode + 1) % every == 0 || episode + 1 == episodes) {
+      double s = std::chrono::duration<double>(
+                     std::chrono::steady_clock::now() - begin)
+                     .count();
+      llvm::outs() << "episode " << episode + 1 << "/" << episodes
+                   << ": return " << llvm::format("%g", ret) << ", mean of the last "
+                   << recent.size() << " " << llvm::format("%.2f", mean) << "  "
+                   << commas(double(totalSteps) / std::max(s, 1e-9))
+                   << " steps/s\n";
+      llvm::outs().flush();
+    }
+  }
+  double seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - begin)
+          .count();
+  double mean =
+      std::accumulate(returns.end() - reportLast, returns.end(), 0.0) /
+      double(reportLast);
+  llvm::outs() << "credoc: mean return over the last " << reportLast << " of "
+               << episodes << " episodes: " << llvm::format("%.3f", mean)
+               << " (" << commas(double(totalSteps)) << " steps in "
+               << llvm::format("%.2f", seconds) << " s, "
+               << commas(double(totalSteps) / std::max(seconds, 1e-9))
+               << " steps/s)\n";
+  if (!opts.checkpoint.empty()) {
+    if (credo_model_save(m.model, opts.checkpoint.c_str()) != CREDO_OK)
+      return runtimeError("cannot save the parameters");
+    llvm::outs() << "credoc: saved the trained parameters to "
+                 << opts.checkpoint << "\n";
+  }
+  return kOk;
+}
+
+} // namespace
+
+int mlir::credo::envTrainCommand(const DriverOptions &opts) {
+  return EnvTrainer(opts).run();
+}
