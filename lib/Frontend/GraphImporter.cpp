@@ -76,6 +76,7 @@ enum class NodeRole {
   Random,     ///< the model's generator and the loop step follow
   Sampler,    ///< missing values (ones), then the model's generator follow
   Stochastic, ///< Random, and named results; bernoulli: an execute schedule
+  Held,       ///< the previous output (a state parameter) follows
 };
 
 /// One JSON op: its credo op, the operand names in order, and attributes.
@@ -194,17 +195,18 @@ const std::vector<OpSpec> &opTable() {
       {"bernoulli",
        "credo.bernoulli",
        1,
-       1,
-       "logits",
+       2,
+       "logits[, given sample]",
        {{"execute", AttrKind::Float, false, nullptr, nullptr, true},
         {"period", AttrKind::Int, false, nullptr, nullptr, true}},
        NodeRole::Stochastic,
        "log_prob,score"},
+      {"hold", "credo.hold", 2, 2, "execute flags, input", {}, NodeRole::Held},
       {"categorical",
        "credo.categorical",
        1,
-       1,
-       "logits",
+       2,
+       "logits[, given sample]",
        {},
        NodeRole::Stochastic,
        "log_prob,score"},
@@ -441,6 +443,9 @@ private:
   /// Names a stochastic node's results (NODE.log_prob, NODE.score) and
   /// applies its execute schedule, if any: the node becomes the held output.
   void nameResults(size_t index, Operation *op, const NamedAttrList &nodeOnly);
+  /// The state parameter NODE_held of `type` (zeros) that keeps a held
+  /// output from call to call, read at the builder's insertion point.
+  Value heldState(size_t index, RankedTensorType type, Location loc);
   /// Whether a node's JSON gives it an execute schedule.
   bool hasExecuteSchedule(size_t index) const;
   /// The model's random-number generator (declared on first use).
@@ -1494,7 +1499,11 @@ NamedAttribute Importer::nodeAttribute(const AttrSpec &spec, const json &v,
 void Importer::emitNode(size_t index) {
   const NodeInfo &n = nodes[index];
   Location loc = nodeLoc(n.name, n.pointer);
-  OperationState state(loc, n.spec->credoOp);
+  // A sampler given its sample computes that sample's log-probability.
+  bool givenSample =
+      n.spec->role == NodeRole::Stochastic && n.inputs.size() == 2;
+  OperationState state(loc, std::string(n.spec->credoOp) +
+                                (givenSample ? "_log_prob" : ""));
   for (const Ref &in : n.inputs)
     state.addOperands(refValue(in));
 
@@ -1536,15 +1545,18 @@ void Importer::emitNode(size_t index) {
 
   // Infer (and so check) the result type; errors land on the node.
   std::optional<RegisteredOperationName> info =
-      RegisteredOperationName::lookup(n.spec->credoOp, &ctx);
+      RegisteredOperationName::lookup(state.name.getStringRef(), &ctx);
   info->populateDefaultAttrs(state.attributes);
   std::vector<BlockArgument> carried;
   if (n.spec->role == NodeRole::Neuron)
     carried = addNeuronState(index, state);
   else if (n.spec->role == NodeRole::Random ||
-           n.spec->role == NodeRole::Stochastic)
+           (n.spec->role == NodeRole::Stochastic && !givenSample))
     addRandomOperands(index, state);
-  else if (n.spec->role == NodeRole::Sampler)
+  else if (n.spec->role == NodeRole::Held && !state.operands.empty()) {
+    if (auto type = dyn_cast<RankedTensorType>(state.operands.back().getType()))
+      state.addOperands(heldState(index, type, loc));
+  } else if (n.spec->role == NodeRole::Sampler)
     addSamplerOperands(index, state);
   auto *infer = info->getInterface<InferTypeOpInterface>();
   SmallVector<Type> results;
@@ -1661,6 +1673,37 @@ void Importer::addSamplerOperands(size_t index, OperationState &state) {
   state.attributes.set("stream", builder.getI64IntegerAttr(int64_t(index) + 1));
 }
 
+Value Importer::heldState(size_t index, RankedTensorType type, Location loc) {
+  const NodeInfo &n = nodes[index];
+  if (n.parent >= 0)
+    fail(n.pointer,
+         "a held output persists from one call to the next; inside a "
+         "time_loop it is not supported",
+         n.name);
+  std::string held = n.name + "_held";
+  if (names.count(held))
+    fail(namePointers[held], "the name '" + held +
+                                 "' is taken by the held output of node '" +
+                                 n.name + "'; choose another");
+  {
+    OpBuilder::InsertionGuard guard(builder);
+    SmallVector<mlir::credo::ParamOp> params(
+        module.getOps<mlir::credo::ParamOp>());
+    if (params.empty())
+      builder.setInsertionPoint(forward);
+    else
+      builder.setInsertionPointAfter(params.back());
+    auto init = mlir::credo::InitAttr::get(
+        &ctx, mlir::credo::InitKind::Zeros, APFloat(0.0), APFloat(0.0),
+        APFloat(0.0), APFloat(0.0), APFloat(0.0), 0, 0, 0);
+    builder.create<mlir::credo::ParamOp>(loc, builder.getStringAttr(held),
+                                         TypeAttr::get(type), init,
+                                         /*fixed=*/UnitAttr());
+  }
+  return builder.create<mlir::credo::GetParamOp>(
+      loc, type, FlatSymbolRefAttr::get(&ctx, held));
+}
+
 bool Importer::hasExecuteSchedule(size_t index) const {
   const NodeInfo &n = nodes[index];
   auto a = n.object->find("attributes");
@@ -1673,8 +1716,12 @@ void Importer::nameResults(size_t index, Operation *op,
   const NodeInfo &n = nodes[index];
   SmallVector<StringRef> results;
   StringRef(n.spec->resultNames).split(results, ',', -1, false);
+  // Drawn: (sample, log_prob, score); given: (log_prob, score).
+  bool given = op->getNumResults() == results.size();
+  Value sample = given ? op->getOperand(1) : op->getResult(0);
+  values[n.name] = sample;
   for (auto [i, name] : llvm::enumerate(results))
-    values[n.name + "." + name.str()] = op->getResult(i + 1);
+    values[n.name + "." + name.str()] = op->getResult(i + (given ? 0 : 1));
   auto execute = nodeOnly.get("execute"), period = nodeOnly.get("period");
   if (!execute && !period)
     return;
@@ -1701,7 +1748,6 @@ void Importer::nameResults(size_t index, Operation *op,
          "the period must be at least 1 step, but got " + std::to_string(k),
          n.name);
   Location loc = op->getLoc();
-  Value sample = op->getResult(0);
   auto type = cast<RankedTensorType>(sample.getType());
   // The flags draw from their own stream, above the nodes' streams.
   OperationState flagsState(loc, "credo.execute_flags");
@@ -1713,31 +1759,7 @@ void Importer::nameResults(size_t index, Operation *op,
       builder.getI64IntegerAttr((int64_t(1) << 31) + int64_t(index) + 1));
   flagsState.addTypes(type);
   Value flags = builder.create(flagsState)->getResult(0);
-  // The output held since the unit last executed: a state parameter,
-  // zeros before its first execution.
-  std::string held = n.name + "_held";
-  if (names.count(held))
-    fail(namePointers[held],
-         "the name '" + held + "' is taken by the held output of node '" +
-             n.name + "' (it has an execute schedule); choose another");
-  Value previous;
-  {
-    OpBuilder::InsertionGuard guard(builder);
-    SmallVector<mlir::credo::ParamOp> params(
-        module.getOps<mlir::credo::ParamOp>());
-    if (params.empty())
-      builder.setInsertionPoint(forward);
-    else
-      builder.setInsertionPointAfter(params.back());
-    auto init = mlir::credo::InitAttr::get(
-        &ctx, mlir::credo::InitKind::Zeros, APFloat(0.0), APFloat(0.0),
-        APFloat(0.0), APFloat(0.0), APFloat(0.0), 0, 0, 0);
-    builder.create<mlir::credo::ParamOp>(loc, builder.getStringAttr(held),
-                                         TypeAttr::get(type), init,
-                                         /*fixed=*/UnitAttr());
-    previous = builder.create<mlir::credo::GetParamOp>(
-        loc, type, FlatSymbolRefAttr::get(&ctx, held));
-  }
+  Value previous = heldState(index, type, loc);
   previous.getDefiningOp()->moveBefore(flags.getDefiningOp());
   Value out = builder.create<mlir::credo::HoldOp>(loc, flags, sample, previous);
   values[n.name] = out;

@@ -330,7 +330,8 @@ LogicalResult mlir::credo::addLibraryApi(ModuleOp module,
     stepArgs.push_back(""); // lr, a float: the wrapper passes its address
     stepArgs.push_back("the loss");
     SmallVector<Type> types(stepArgs.size(), ptr);
-    types[1 + stepInputs] = b.getF32Type();
+    types[1 + stepInputs] =
+        info.stepScalar == "f64" ? Type(b.getF64Type()) : b.getF32Type();
     guardedEntry(b, module, n, "train_step", types, stepArgs,
                  [&](OpBuilder &b, Value argv) {
                    Value model = loadArg(b, argv, 0);
@@ -410,8 +411,17 @@ std::string mlir::credo::generateHeader(const ModelInfo &info) {
   for (const auto *list : {&info.params, &info.inputs})
     for (const TensorInfo &t : *list)
       taken.insert(t.name);
+  // Names become C identifiers: a graph's "loop.h.all" or "a.log_prob"
+  // is written with '_' for each other character.
+  auto ident = [](const std::string &name) {
+    std::string id = name;
+    for (char &c : id)
+      if (!std::isalnum(static_cast<unsigned char>(c)) && c != '_')
+        c = '_';
+    return id;
+  };
   auto outputName = [&](const TensorInfo &t) {
-    return taken.count(t.name) ? "out_" + t.name : t.name;
+    return ident(taken.count(t.name) ? "out_" + t.name : t.name);
   };
   auto shapes = [&](const std::vector<TensorInfo> &list, const char *what) {
     bool outputs = &list == &info.outputs;
@@ -422,7 +432,7 @@ std::string mlir::credo::generateHeader(const ModelInfo &info) {
       os << " */\n";
       if (!t.shape.empty()) {
         os << "static const int64_t " << n << "_"
-           << (outputs ? outputName(t) : t.name) << "_shape[" << t.shape.size()
+           << (outputs ? outputName(t) : ident(t.name)) << "_shape[" << t.shape.size()
            << "] = {";
         for (size_t i = 0; i < t.shape.size(); ++i)
           os << (i ? ", " : "") << t.shape[i];
@@ -440,7 +450,7 @@ std::string mlir::credo::generateHeader(const ModelInfo &info) {
      << "/* Runs the model on caller-provided, row-major buffers. */\n"
      << "credo_status " << n << "_forward(" << n << "_model *model";
   for (const TensorInfo &t : info.inputs)
-    os << ",\n    const " << cType(t) << " *" << t.name;
+    os << ",\n    const " << cType(t) << " *" << ident(t.name);
   for (const TensorInfo &t : info.outputs)
     os << ",\n    " << cType(t) << " *" << outputName(t);
   os << ");\n\n"
@@ -456,13 +466,14 @@ std::string mlir::credo::generateHeader(const ModelInfo &info) {
         "nbytes);\n"
      << "credo_status " << n << "_get_param(const " << n
      << "_model *model, const char *name,\n    void *data, size_t nbytes);\n\n";
+  const char *scalar = info.stepScalar == "f64" ? "double" : "float";
   if (info.trainStep && info.act) {
     os << "/* One environment step: the outputs (the action first) for the\n"
           " * observation, sampled with the model's generator; updates the\n"
           " * rule's state (held outputs, traces, the generator). */\n"
        << "credo_status " << n << "_act(" << n << "_model *model";
     for (const TensorInfo &t : info.inputs)
-      os << ",\n    const " << cType(t) << " *" << t.name;
+      os << ",\n    const " << cType(t) << " *" << ident(t.name);
     for (const TensorInfo &t : info.outputs)
       os << ",\n    " << cType(t) << " *" << outputName(t);
     os << ");\n\n";
@@ -476,8 +487,8 @@ std::string mlir::credo::generateHeader(const ModelInfo &info) {
        << "the TD error or the reward). */\n"
        << "credo_status " << n << "_train_step(" << n << "_model *model";
     for (const TensorInfo &t : info.stepInputs)
-      os << ",\n    const " << cType(t) << " *" << t.name;
-    os << ",\n    float lr, float *signal);\n\n";
+      os << ",\n    const " << cType(t) << " *" << ident(t.name);
+    os << ",\n    " << scalar << " lr, " << scalar << " *signal);\n\n";
   } else if (info.trainStep) {
     os << "/* One training step on a batch (the model's optimizer, learning\n"
           " * rate `lr`): updates the parameters and optimizer state, and\n"
@@ -485,12 +496,12 @@ std::string mlir::credo::generateHeader(const ModelInfo &info) {
        << n << "_forward. */\n"
        << "credo_status " << n << "_train_step(" << n << "_model *model";
     for (const TensorInfo &t : info.stepInputs)
-      os << ",\n    const " << cType(t) << " *" << t.name;
-    os << ",\n    float lr, float *loss);\n\n";
+      os << ",\n    const " << cType(t) << " *" << ident(t.name);
+    os << ",\n    " << scalar << " lr, " << scalar << " *loss);\n\n";
     os << "/* Evaluates a batch: the same as " << n << "_forward. */\n"
        << "credo_status " << n << "_eval_step(" << n << "_model *model";
     for (const TensorInfo &t : info.inputs)
-      os << ",\n    const " << cType(t) << " *" << t.name;
+      os << ",\n    const " << cType(t) << " *" << ident(t.name);
     for (const TensorInfo &t : info.outputs)
       os << ",\n    " << cType(t) << " *" << outputName(t);
     os << ");\n\n";

@@ -135,7 +135,11 @@ FailureOr<ModelInfo> mlir::credo::getModelInfo(ModuleOp module,
     info.outputs.push_back(*t);
   }
   // The training step's inputs, the learning rate (last) excepted.
-  if (auto step = module.lookupSymbol<func::FuncOp>("train_step"))
+  if (auto step = module.lookupSymbol<func::FuncOp>("train_step")) {
+    if (step.getNumArguments() > 0)
+      if (auto lr = dyn_cast<RankedTensorType>(step.getArgumentTypes().back()))
+        if (lr.getElementType().isF64())
+          info.stepScalar = "f64";
     for (unsigned i = 0; i + 1 < step.getNumArguments(); ++i) {
       FailureOr<TensorInfo> t =
           tensorInfo(step.getArgument(i).getLoc(),
@@ -145,5 +149,6 @@ FailureOr<ModelInfo> mlir::credo::getModelInfo(ModuleOp module,
         return failure();
       info.stepInputs.push_back(*t);
     }
+  }
   return info;
 }

@@ -175,7 +175,8 @@ struct CoagentPass : public mlir::credo::impl::CredoCoagentBase<CoagentPass> {
     for (Operation &op : body) {
       if (auto hold = dyn_cast<HoldOp>(op))
         holds.push_back(hold);
-      if (!isa<BernoulliOp, CategoricalOp>(op))
+      if (!isa<BernoulliOp, CategoricalOp, BernoulliLogProbOp,
+               CategoricalLogProbOp>(op))
         continue;
       Value logits = op.getOperand(0);
       auto dense = logits.getDefiningOp<DenseOp>();
@@ -189,11 +190,14 @@ struct CoagentPass : public mlir::credo::impl::CredoCoagentBase<CoagentPass> {
                << "the coagent rule needs each sampler's logits to be a dense "
                   "node of parameters (θ·X + b), so that its policy-gradient "
                   "term is X ⊗ score";
-      Coagent c{&op, dense, weight, bias, op.getResult(2)};
+      // Drawn: (sample, log_prob, score); given: the sample is operand 1.
+      bool given = isa<BernoulliLogProbOp, CategoricalLogProbOp>(op);
+      Value sample = given ? op.getOperand(1) : op.getResult(0);
+      Coagent c{&op, dense, weight, bias, op.getResult(given ? 1 : 2)};
       // Units that did not execute add no term.
-      for (Operation *user : op.getResult(0).getUsers())
+      for (Operation *user : sample.getUsers())
         if (auto hold = dyn_cast<HoldOp>(user))
-          if (hold.getInput() == op.getResult(0))
+          if (hold.getInput() == sample)
             c.score = m.mul(hold.getFlags(), c.score);
       coagents.push_back(c);
     }
@@ -203,7 +207,8 @@ struct CoagentPass : public mlir::credo::impl::CredoCoagentBase<CoagentPass> {
                                 "has none";
     for (TimeLoopOp loop : body.getOps<TimeLoopOp>())
       if (loop.walk([](Operation *op) {
-                return isa<BernoulliOp, CategoricalOp>(op)
+                return isa<BernoulliOp, CategoricalOp, BernoulliLogProbOp,
+                           CategoricalLogProbOp>(op)
                            ? WalkResult::interrupt()
                            : WalkResult::advance();
               })
@@ -356,7 +361,8 @@ struct CoagentPass : public mlir::credo::impl::CredoCoagentBase<CoagentPass> {
       for (Operation &op : body) {
         if (!slice.contains(&op))
           continue;
-        if (isa<BernoulliOp, CategoricalOp, ExecuteFlagsOp>(op))
+        if (isa<BernoulliOp, CategoricalOp, BernoulliLogProbOp,
+                CategoricalLogProbOp, ExecuteFlagsOp>(op))
           return critic.emitError()
                  << "is the critic, so it must not depend on stochastic "
                     "units (it reads '"

@@ -72,6 +72,43 @@ LogicalResult CategoricalOp::inferReturnTypes(MLIRContext *ctx,
   return success();
 }
 
+LogicalResult
+BernoulliLogProbOp::inferReturnTypes(MLIRContext *, std::optional<Location> loc,
+                                     Adaptor adaptor,
+                                     SmallVectorImpl<Type> &results) {
+  RankedTensorType l, u;
+  StringRef op = getOperationName();
+  if (failed(getFloatTensor(loc, op, adaptor.getLogits(), "logits", -1, l)) ||
+      failed(getFloatTensor(loc, op, adaptor.getSample(), "sample", -1, u)))
+    return failure();
+  if (l != u)
+    return ShapeError(loc, op)
+           << "expects logits and samples of one type, but got " << l << " and "
+           << u;
+  results.append({l, l});
+  return success();
+}
+
+LogicalResult CategoricalLogProbOp::inferReturnTypes(
+    MLIRContext *, std::optional<Location> loc, Adaptor adaptor,
+    SmallVectorImpl<Type> &results) {
+  RankedTensorType l;
+  StringRef op = getOperationName();
+  if (failed(getFloatTensor(loc, op, adaptor.getLogits(), "logits", 2, l)))
+    return failure();
+  auto a = cast<RankedTensorType>(adaptor.getSample().getType());
+  if (!a.hasStaticShape() || a.getDimSize(0) != l.getDimSize(0))
+    return ShapeError(loc, op) << "expects one class per row of the logits "
+                               << l << ", but got " << a;
+  if (l.getDimSize(1) < 1 || l.getDimSize(1) > (int64_t(1) << 24))
+    return ShapeError(loc, op)
+           << "expects between 1 and 2^24 classes, but the logits " << l
+           << " have " << l.getDimSize(1);
+  results.append(
+      {RankedTensorType::get({l.getDimSize(0)}, l.getElementType()), l});
+  return success();
+}
+
 LogicalResult ExecuteFlagsOp::verify() {
   auto type = cast<RankedTensorType>(getType());
   if (!type.hasStaticShape())
@@ -94,8 +131,8 @@ LogicalResult ExecuteFlagsOp::verify() {
   if (period > 0 && p != 1.0)
     return emitOpError() << "takes either a probability p or a period, not "
                             "both (p = "
-                         << llvm::formatv("{0}", p) << ", period = "
-                         << period << ")";
+                         << llvm::formatv("{0}", p) << ", period = " << period
+                         << ")";
   if (uint64_t(getStream()) >= (uint64_t(1) << 32))
     return emitOpError() << "expects stream in [0, 2^32), but got "
                          << getStream();

@@ -74,6 +74,44 @@ def Credo_CategoricalOp : Credo_InferredOp<"categorical"> {
   }];
 }
 
+def Credo_BernoulliLogProbOp : Credo_InferredOp<"bernoulli_log_prob",
+    [AllTypesMatch<["logits", "sample"]>]> {
+  let summary = "log-probability and score of given Bernoulli-logistic samples";
+  let description = [{
+    The two last results of `credo.bernoulli` for samples that are given
+    instead of drawn (observed actions, enumerated outcomes):
+    `log_prob = U·l − softplus(l)` and `score = U − σ(l)`, elementwise, for
+    logits `l` and samples `U` of one type. `U` should hold 0 or 1; other
+    values give the same formulas. Gradient: as `credo.bernoulli`'s; the
+    sample is a constant.
+
+    ```mlir
+    %lp, %s = credo.bernoulli_log_prob %l, %u : tensor<1x2xf64>
+    ```
+  }];
+  let arguments = (ins Credo_FloatTensor:$logits, Credo_FloatTensor:$sample);
+  let results = (outs Credo_FloatTensor:$log_prob, Credo_FloatTensor:$score);
+  let assemblyFormat = "$logits `,` $sample attr-dict `:` type($logits)";
+}
+
+def Credo_CategoricalLogProbOp : Credo_InferredOp<"categorical_log_prob"> {
+  let summary = "log-probability and score of given categorical samples";
+  let description = [{
+    The two last results of `credo.categorical` for given classes
+    `a : [B]` (i64) of logits `l : [B, K]`:
+    `log_prob[b] = l[b, a_b] − max l[b] − ln Σ_k exp(l[b, k] − max l[b])`
+    and `score = onehot(a) − softmax(l)`. A class outside `[0, K)` stops
+    the call with an error naming its position (at run time).
+
+    ```mlir
+    %lp, %s = credo.categorical_log_prob %l, %a : tensor<2x4xf32>, tensor<2xi64>
+    ```
+  }];
+  let arguments = (ins Credo_FloatTensor:$logits, 1DTensorOf<[I64]>:$sample);
+  let results = (outs Credo_FloatTensor:$log_prob, Credo_FloatTensor:$score);
+  let assemblyFormat = "$logits `,` $sample attr-dict `:` type($logits) `,` type($sample)";
+}
+
 def Credo_ExecuteFlagsOp : Credo_Op<"execute_flags", [Pure]> {
   let summary = "which stochastic units execute at this step";
   let description = [{

@@ -44,6 +44,9 @@ struct ModelInfo {
   /// (and labels), or a rule's own signals (the coagent rule's reward,
   /// done, last and next observation).
   std::vector<TensorInfo> stepInputs;
+  /// The element type of @train_step's learning rate and loss (f32, or
+  /// f64 for a model in double precision).
+  std::string stepScalar = "f32";
   /// Whether the module has an @act (a rule that steps in an environment:
   /// the forward inputs in, the forward outputs out, the rule's state
   /// updated), and its outputs.

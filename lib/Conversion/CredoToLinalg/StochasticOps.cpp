@@ -36,6 +36,59 @@ Value softplus(Scalar &s, Value l) {
   return s.add(s.max(l, s.c(0)), s.b.create<math::Log1pOp>(s.loc, e));
 }
 
+/// ln π(U | l) = U·l − softplus(l) and the score U − σ(l).
+std::pair<Value, Value> bernoulliTerms(Scalar &s, Value l, Value u) {
+  return {s.sub(s.mul(u, l), softplus(s, l)), s.sub(u, sigmoid(s, l))};
+}
+
+/// Inside a generic over the rows of `logits` ([B, K]): its row's max and
+/// Σ exp(l − max), as scf.for loops over the classes.
+std::pair<Value, Value> rowMaxAndSum(OpBuilder &b, Location l, Value logits,
+                                     Value row, int64_t classes, Type ft) {
+  Scalar s{b, l, ft};
+  Value zero = b.create<arith::ConstantIndexOp>(l, 0);
+  Value one = b.create<arith::ConstantIndexOp>(l, 1);
+  Value k = b.create<arith::ConstantIndexOp>(l, classes);
+  auto at = [&](OpBuilder &nb, Location nl, Value c) -> Value {
+    return nb.create<tensor::ExtractOp>(nl, logits, ValueRange{row, c});
+  };
+  auto maxLoop = b.create<scf::ForOp>(
+      l, zero, k, one, ValueRange{s.c(-INFINITY)},
+      [&](OpBuilder &nb, Location nl, Value c, ValueRange acc) {
+        Value v = nb.create<arith::MaximumFOp>(nl, acc[0], at(nb, nl, c));
+        nb.create<scf::YieldOp>(nl, v);
+      });
+  Value m = maxLoop.getResult(0);
+  auto sumLoop = b.create<scf::ForOp>(
+      l, zero, k, one, ValueRange{s.c(0)},
+      [&](OpBuilder &nb, Location nl, Value c, ValueRange acc) {
+        Scalar ns{nb, nl, ft};
+        Value e = nb.create<math::ExpOp>(nl, ns.sub(at(nb, nl, c), m));
+        nb.create<scf::YieldOp>(nl, ns.add(acc[0], e));
+      });
+  return {m, sumLoop.getResult(0)};
+}
+
+/// score[b, k] = [k = a_b] − exp(l − max − lse) over [B, K].
+Value categoricalScore(OpBuilder &rewriter, Location loc, Value logits,
+                       Value sample, Value m, Value lse) {
+  auto type = cast<RankedTensorType>(logits.getType());
+  MLIRContext *ctx = rewriter.getContext();
+  AffineMap id2 = AffineMap::getMultiDimIdentityMap(2, ctx);
+  AffineMap rowOf = AffineMap::get(2, 0, {rewriter.getAffineDimExpr(0)}, ctx);
+  return mapped(
+      rewriter, loc, type, {logits, sample, m, lse}, {id2, rowOf, rowOf, rowOf},
+      [&](OpBuilder &b, Location l, ValueRange a) {
+        Scalar s{b, l, type.getElementType()};
+        Value k = b.create<arith::IndexCastOp>(l, b.getI64Type(),
+                                               b.create<linalg::IndexOp>(l, 1));
+        Value hit = s.step(
+            b.create<arith::CmpIOp>(l, arith::CmpIPredicate::eq, k, a[1]));
+        Value p = b.create<math::ExpOp>(l, s.sub(s.sub(a[0], a[2]), a[3]));
+        return s.sub(hit, p);
+      });
+}
+
 struct BernoulliLowering : OpRewritePattern<BernoulliOp> {
   using OpRewritePattern::OpRewritePattern;
   LogicalResult matchAndRewrite(BernoulliOp op,
@@ -53,12 +106,10 @@ struct BernoulliLowering : OpRewritePattern<BernoulliOp> {
               Scalar s{b, l, type.getElementType()};
               Value u = draws.uniform(
                   b, l, KeyedDraws::linearIndex(b, l, shape), s.t);
-              Value p = sigmoid(s, a[0]);
-              Value sample = s.step(
-                  b.create<arith::CmpFOp>(l, arith::CmpFPredicate::OLT, u, p));
-              // ln π(U) = U·l − softplus(l); score = U − σ(l).
-              Value logp = s.sub(s.mul(sample, a[0]), softplus(s, a[0]));
-              return {sample, logp, s.sub(sample, p)};
+              Value sample = s.step(b.create<arith::CmpFOp>(
+                  l, arith::CmpFPredicate::OLT, u, sigmoid(s, a[0])));
+              auto [logp, score] = bernoulliTerms(s, a[0], sample);
+              return {sample, logp, score};
             }));
     return success();
   }
@@ -96,22 +147,8 @@ struct CategoricalLowering : OpRewritePattern<CategoricalOp> {
           auto at = [&](OpBuilder &nb, Location nl, Value c) -> Value {
             return nb.create<tensor::ExtractOp>(nl, logits, ValueRange{row, c});
           };
-          auto maxLoop = b.create<scf::ForOp>(
-              l, zero, k, one, ValueRange{s.c(-INFINITY)},
-              [&](OpBuilder &nb, Location nl, Value c, ValueRange acc) {
-                Value v =
-                    nb.create<arith::MaximumFOp>(nl, acc[0], at(nb, nl, c));
-                nb.create<scf::YieldOp>(nl, v);
-              });
-          Value m = maxLoop.getResult(0);
-          auto sumLoop = b.create<scf::ForOp>(
-              l, zero, k, one, ValueRange{s.c(0)},
-              [&](OpBuilder &nb, Location nl, Value c, ValueRange acc) {
-                Scalar ns{nb, nl, ft};
-                Value e = nb.create<math::ExpOp>(nl, ns.sub(at(nb, nl, c), m));
-                nb.create<scf::YieldOp>(nl, ns.add(acc[0], e));
-              });
-          Value sum = sumLoop.getResult(0);
+          auto [mRow, sumRow] = rowMaxAndSum(b, l, logits, row, classes, ft);
+          Value m = mRow, sum = sumRow;
           Value u = draws.uniform(
               b, l, b.create<arith::IndexCastUIOp>(l, b.getI32Type(), row), ft);
           Value target = s.mul(u, sum);
@@ -150,23 +187,71 @@ struct CategoricalLowering : OpRewritePattern<CategoricalOp> {
           b.create<linalg::YieldOp>(l, ValueRange{a, logp, m, lse});
         });
     Value sample = perRow.getResult(0), logp = perRow.getResult(1);
-    // score[b, k] = [k = a_b] − exp(l − max − lse).
-    AffineMap id2 = AffineMap::getMultiDimIdentityMap(2, ctx);
-    AffineMap rowOf = AffineMap::get(2, 0, {rewriter.getAffineDimExpr(0)}, ctx);
-    Value score = mapped(
-        rewriter, loc, type,
-        {logits, sample, perRow.getResult(2), perRow.getResult(3)},
-        {id2, rowOf, rowOf, rowOf},
-        [&](OpBuilder &b, Location l, ValueRange a) {
-          Scalar s{b, l, ft};
-          Value k = b.create<arith::IndexCastOp>(
-              l, i64, b.create<linalg::IndexOp>(l, 1));
-          Value hit = s.step(
-              b.create<arith::CmpIOp>(l, arith::CmpIPredicate::eq, k, a[1]));
-          Value p = b.create<math::ExpOp>(l, s.sub(s.sub(a[0], a[2]), a[3]));
-          return s.sub(hit, p);
-        });
+    Value score = categoricalScore(rewriter, loc, logits, sample,
+                                   perRow.getResult(2), perRow.getResult(3));
     rewriter.replaceOp(op, {sample, logp, score});
+    return success();
+  }
+};
+
+struct BernoulliLogProbLowering : OpRewritePattern<BernoulliLogProbOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(BernoulliLogProbOp op,
+                                PatternRewriter &rewriter) const override {
+    auto type = cast<RankedTensorType>(op.getLogits().getType());
+    rewriter.replaceOp(
+        op,
+        elementwiseMulti(
+            rewriter, op.getLoc(), type, {op.getLogits(), op.getSample()}, 2,
+            [&](OpBuilder &b, Location l, ValueRange a) -> SmallVector<Value> {
+              Scalar s{b, l, type.getElementType()};
+              auto [logp, score] = bernoulliTerms(s, a[0], a[1]);
+              return {logp, score};
+            }));
+    return success();
+  }
+};
+
+struct CategoricalLogProbLowering : OpRewritePattern<CategoricalLogProbOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(CategoricalLogProbOp op,
+                                PatternRewriter &rewriter) const override {
+    Location loc = op.getLoc();
+    Value logits = op.getLogits(), sample = op.getSample();
+    auto type = cast<RankedTensorType>(logits.getType());
+    Type ft = type.getElementType();
+    int64_t rows = type.getDimSize(0), classes = type.getDimSize(1);
+    // A class outside [0, K) is reported; the code reads it clamped.
+    checkLabels(rewriter, loc, sample, classes);
+    auto rowF = RankedTensorType::get({rows}, ft);
+    AffineMap id1 = rewriter.getMultiDimIdentityMap(1);
+    auto perRow = rewriter.create<linalg::GenericOp>(
+        loc, TypeRange{rowF, rowF, rowF}, ValueRange{sample},
+        ValueRange{empty(rewriter, loc, rowF), empty(rewriter, loc, rowF),
+                   empty(rewriter, loc, rowF)},
+        ArrayRef<AffineMap>{id1, id1, id1, id1},
+        ArrayRef<utils::IteratorType>{utils::IteratorType::parallel},
+        [&](OpBuilder &b, Location l, ValueRange args) {
+          Scalar s{b, l, ft};
+          Value row = b.create<linalg::IndexOp>(l, 0);
+          auto [mRow, sumRow] = rowMaxAndSum(b, l, logits, row, classes, ft);
+          Value m = mRow, sum = sumRow;
+          Value lse = b.create<math::LogOp>(l, sum);
+          Value a = b.create<arith::MinSIOp>(
+              l,
+              b.create<arith::MaxSIOp>(
+                  l, args[0], b.create<arith::ConstantIntOp>(l, 0, 64)),
+              b.create<arith::ConstantIntOp>(l, classes - 1, 64));
+          Value la = b.create<tensor::ExtractOp>(
+              l, logits,
+              ValueRange{row,
+                         b.create<arith::IndexCastOp>(l, b.getIndexType(), a)});
+          b.create<linalg::YieldOp>(
+              l, ValueRange{s.sub(s.sub(la, m), lse), m, lse});
+        });
+    Value score = categoricalScore(rewriter, loc, logits, sample,
+                                   perRow.getResult(1), perRow.getResult(2));
+    rewriter.replaceOp(op, {perRow.getResult(0), score});
     return success();
   }
 };
@@ -239,6 +324,7 @@ struct HoldLowering : OpRewritePattern<HoldOp> {
 
 void mlir::credo::populateStochasticToLinalgPatterns(
     RewritePatternSet &patterns) {
-  patterns.add<BernoulliLowering, CategoricalLowering, ExecuteFlagsLowering,
-               HoldLowering>(patterns.getContext());
+  patterns.add<BernoulliLowering, CategoricalLowering, BernoulliLogProbLowering,
+               CategoricalLogProbLowering, ExecuteFlagsLowering, HoldLowering>(
+      patterns.getContext());
 }
