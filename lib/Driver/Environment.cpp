@@ -16,6 +16,7 @@
 #include "credo/Transforms/Training.h"
 #include "credo/runtime.h"
 
+#include "Credo/IR/CredoOps.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Pass/PassManager.h"
 #include "llvm/Support/FileSystem.h"
@@ -131,6 +132,18 @@ int EnvTrainer::compile() {
                  "' is the action, so it must be one i64 (a categorical "
                  "node), but it is " +
                  action.dtype + "[" + action.shapeText() + "]");
+  // A categorical action node has one logit per action.
+  auto fwd = module->lookupSymbol<func::FuncOp>("forward");
+  Value chosen = fwd.getBody().front().getTerminator()->getOperand(0);
+  if (auto sampler = chosen.getDefiningOp<CategoricalOp>()) {
+    int64_t classes =
+        cast<RankedTensorType>(sampler.getLogits().getType()).getDimSize(1);
+    if (classes != credo_env_action_count(env.env))
+      return error("the action node '" + action.name + "' chooses among " +
+                   std::to_string(classes) + " classes, but '" + envName +
+                   "' has " + std::to_string(credo_env_action_count(env.env)) +
+                   " actions; give it one logit per action");
+  }
   nextObservation = stepInfo->inputs.size() > 4;
   jit = compileForJit(*module, opts);
   if (!jit)
@@ -256,8 +269,8 @@ int EnvTrainer::run() {
                   double(recent.size());
     if (metrics) {
       if (csv)
-        *metrics << episode + 1 << "," << llvm::format("%.8g", ret) << "," << t << ","
-                 << llvm::format("%.8g", signalSum / double(t)) << "\n";
+        *metrics << episode + 1 << "," << llvm::format("%.8g", ret) << "," << t
+                 << "," << llvm::format("%.8g", signalSum / double(t)) << "\n";
       else
         *metrics << "{\"episode\": " << episode + 1
                  << ", \"return\": " << llvm::format("%.8g", ret)
@@ -271,8 +284,9 @@ int EnvTrainer::run() {
                      std::chrono::steady_clock::now() - begin)
                      .count();
       llvm::outs() << "episode " << episode + 1 << "/" << episodes
-                   << ": return " << llvm::format("%g", ret) << ", mean of the last "
-                   << recent.size() << " " << llvm::format("%.2f", mean) << "  "
+                   << ": return " << llvm::format("%g", ret)
+                   << ", mean of the last " << recent.size() << " "
+                   << llvm::format("%.2f", mean) << "  "
                    << commas(double(totalSteps) / std::max(s, 1e-9))
                    << " steps/s\n";
       llvm::outs().flush();

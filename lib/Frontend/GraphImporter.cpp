@@ -2041,6 +2041,10 @@ void Importer::parseCoagent(const json &t, const std::string &ptr,
                             const std::string &rule,
                             SmallVectorImpl<NamedAttribute> &attrs) {
   auto child = [&](const char *k) { return JsonDocument::child(ptr, k); };
+  if (rule == "coagent" && !t.contains("coagent"))
+    fail(ptr, "the rule 'coagent' needs \"coagent\": {\"critic\": NODE} "
+              "(the TD error of a critic) or {\"signal\": \"return\"} "
+              "(REINFORCE)");
   if (t.contains("coagent")) {
     const std::string p = child("coagent");
     if (rule != "coagent")
@@ -2066,6 +2070,13 @@ void Importer::parseCoagent(const json &t, const std::string &ptr,
       if (it == names.end() || it->second.kind != Entity::Node)
         fail(JsonDocument::child(p, "critic"),
              "the critic '" + quoteForMessage(c) + "' is not a node");
+      const NodeInfo &critic = nodes[it->second.index];
+      if (!critic.spec || StringRef(critic.spec->name) != "dense")
+        fail(JsonDocument::child(p, "critic"),
+             "the critic '" + c + "' is a '" +
+                 (critic.spec ? critic.spec->name : "time_loop") +
+                 "' node; it must be a dense node with one output (linear, "
+                 "or tabular on one-hot states)");
       values.push_back(
           builder.getNamedAttr("critic", builder.getStringAttr(c)));
     }
@@ -2079,6 +2090,11 @@ void Importer::parseCoagent(const json &t, const std::string &ptr,
                                        : " must be 0 or more"));
         values.push_back(builder.getNamedAttr(key, builder.getF64FloatAttr(v)));
       }
+    bool td = !d.contains("signal") || d["signal"].get<std::string>() == "td";
+    if (td && !d.contains("critic"))
+      fail(p, "the signal \"td\" (the default) needs a critic: \"critic\" "
+              "names a dense node with one output; or use \"signal\": "
+              "\"return\"");
     attrs.push_back(
         builder.getNamedAttr("coagent", builder.getDictionaryAttr(values)));
   }
