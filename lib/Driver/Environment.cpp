@@ -11,6 +11,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "Common.h"
+#include "Plot.h"
 
 #include "credo/Target/ModelInfo.h"
 #include "credo/Transforms/Training.h"
@@ -71,6 +72,21 @@ private:
 };
 
 int EnvTrainer::setUp() {
+  // What only a data set has.
+  for (auto [given, name] :
+       {std::pair<bool, const char *>{!opts.resume.empty(), "--resume"},
+        {opts.stopAfter.has_value(), "--stop-after"},
+        {opts.settle.has_value(), "--settle"},
+        {opts.epochs.has_value(), "--epochs (use --episodes)"},
+        {!opts.data.empty(), "--data"},
+        {opts.reportActivations, "--report-activations"},
+        {opts.reportSpikes, "--report-spikes"},
+        {opts.reportAlignment, "--report-alignment"}})
+    if (given)
+      return error(std::string(name) +
+                   " is for training on a data set; a run in an environment "
+                   "starts from the initializers or --params and saves with "
+                   "--checkpoint");
   module = loadModel(opts, session.context);
   if (!module)
     return kUserError;
@@ -304,6 +320,17 @@ int EnvTrainer::run() {
                << llvm::format("%.2f", seconds) << " s, "
                << commas(double(totalSteps) / std::max(seconds, 1e-9))
                << " steps/s)\n";
+  if (!opts.plot.empty()) {
+    std::string svg =
+        renderReturns(info->name + " in " + envName, returns, reportLast);
+    if (llvm::Error e = llvm::writeToOutput(
+            opts.plot, [&](llvm::raw_ostream &os) -> llvm::Error {
+              os << svg;
+              return llvm::Error::success();
+            }))
+      return error("cannot write '" + opts.plot +
+                   "': " + llvm::toString(std::move(e)));
+  }
   if (!opts.checkpoint.empty()) {
     if (credo_model_save(m.model, opts.checkpoint.c_str()) != CREDO_OK)
       return runtimeError("cannot save the parameters");

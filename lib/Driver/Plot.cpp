@@ -82,7 +82,7 @@ struct Series {
 std::string panel(double x0, double y0, double w, double h,
                   const std::string &title, const std::vector<Series> &series,
                   const std::vector<EpochPoint> &points,
-                  const char *valueFormat) {
+                  const char *valueFormat, const char *xLabel = "epoch") {
   std::string s;
   double lo = INFINITY, hi = -INFINITY;
   for (const Series &sr : series)
@@ -125,12 +125,18 @@ std::string panel(double x0, double y0, double w, double h,
          fmt("%.1f", bottom + 16) + "\" text-anchor=\"middle\">" +
          std::to_string(e) + "</text>\n";
   s += "<text x=\"" + fmt("%.1f", (left + right) / 2) + "\" y=\"" +
-       fmt("%.1f", bottom + 32) + "\" text-anchor=\"middle\">epoch</text>\n";
+       fmt("%.1f", bottom + 32) + "\" text-anchor=\"middle\">" + xLabel +
+       "</text>\n";
   s += "<polyline fill=\"none\" stroke=\"#555\" points=\"" + fmt("%.1f", left) +
        "," + fmt("%.1f", top) + " " + fmt("%.1f", left) + "," +
        fmt("%.1f", bottom) + " " + fmt("%.1f", right) + "," +
        fmt("%.1f", bottom) + "\"/>\n";
   double legendY = top + 4;
+  // The legend's left edge leaves room for the longest label.
+  size_t longest = 0;
+  for (const Series &sr : series)
+    longest = std::max(longest, sr.label.size());
+  double legendX = right - 30 - 7 * double(std::max<size_t>(longest, 13));
   for (const Series &sr : series) {
     std::string pts;
     for (const EpochPoint &p : points)
@@ -141,18 +147,20 @@ std::string panel(double x0, double y0, double w, double h,
          "\" stroke-width=\"2\"" +
          (sr.dashed ? " stroke-dasharray=\"6 4\"" : "") + " points=\"" + pts +
          "\"/>\n";
+    // Markers (with their values as tooltips) while they stay readable.
     for (const EpochPoint &p : points)
-      if (std::isfinite(sr.value(p)))
+      if (points.size() <= 100 && std::isfinite(sr.value(p)))
         s += "<circle cx=\"" + fmt("%.1f", X(double(p.epoch))) + "\" cy=\"" +
              fmt("%.1f", Y(sr.value(p))) + "\" r=\"3\" fill=\"" + sr.color +
-             "\"><title>" + sr.label + ", epoch " + std::to_string(p.epoch) +
-             ": " + fmt("%.4f", sr.value(p)) + "</title></circle>\n";
-    s += "<line x1=\"" + fmt("%.1f", right - 120) + "\" x2=\"" +
-         fmt("%.1f", right - 96) + "\" y1=\"" + fmt("%.1f", legendY) +
+             "\"><title>" + sr.label + ", " + xLabel + " " +
+             std::to_string(p.epoch) + ": " + fmt("%.4f", sr.value(p)) +
+             "</title></circle>\n";
+    s += "<line x1=\"" + fmt("%.1f", legendX) + "\" x2=\"" +
+         fmt("%.1f", legendX + 24) + "\" y1=\"" + fmt("%.1f", legendY) +
          "\" y2=\"" + fmt("%.1f", legendY) + "\" stroke=\"" + sr.color +
          "\" stroke-width=\"2\"" +
          (sr.dashed ? " stroke-dasharray=\"6 4\"" : "") + "/>\n";
-    s += "<text x=\"" + fmt("%.1f", right - 90) + "\" y=\"" +
+    s += "<text x=\"" + fmt("%.1f", legendX + 30) + "\" y=\"" +
          fmt("%.1f", legendY + 4) + "\">" + sr.label + "</text>\n";
     legendY += 16;
   }
@@ -193,5 +201,40 @@ mlir::credo::driver::renderCurves(const std::string &title,
               {"test", "#d62728",
                [](const EpochPoint &p) { return p.testAccuracy; }, true}},
              points, "%.4g");
+  return s + "</svg>\n";
+}
+
+std::string
+mlir::credo::driver::renderReturns(const std::string &title,
+                                   const std::vector<double> &returns,
+                                   int64_t window) {
+  const double w = 900, h = 340;
+  std::string s = "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"" +
+                  fmt("%.0f", w) + "\" height=\"" + fmt("%.0f", h) +
+                  "\" viewBox=\"0 0 " + fmt("%.0f", w) + " " + fmt("%.0f", h) +
+                  "\" font-family=\"sans-serif\" font-size=\"12\">\n"
+                  "<rect width=\"100%\" height=\"100%\" fill=\"white\"/>\n";
+  s +=
+      "<text x=\"12\" y=\"18\" font-size=\"14\">" + escape(title) + "</text>\n";
+  if (returns.empty())
+    return s + "</svg>\n";
+  // Per episode: its return (trainLoss) and the mean of the last `window`
+  // (testLoss).
+  std::vector<EpochPoint> points;
+  double sum = 0;
+  for (size_t i = 0; i < returns.size(); ++i) {
+    sum += returns[i];
+    if (i >= size_t(window))
+      sum -= returns[i - size_t(window)];
+    double n = double(std::min(i + 1, size_t(window)));
+    points.push_back({int64_t(i + 1), returns[i], sum / n, NAN, NAN});
+  }
+  std::string mean = "mean of the last " + std::to_string(window);
+  s += panel(0, 24, w, h - 24, "return per episode",
+             {{"episode", "#9ecae1",
+               [](const EpochPoint &p) { return p.trainLoss; }, false},
+              {mean, "#d62728", [](const EpochPoint &p) { return p.testLoss; },
+               false}},
+             points, "%.4g", "episode");
   return s + "</svg>\n";
 }

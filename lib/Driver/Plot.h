@@ -25,6 +25,11 @@ struct EpochPoint {
 std::string renderCurves(const std::string &title,
                          const std::vector<EpochPoint> &points);
 
+/// Episode returns of a run in an environment as an SVG picture: each
+/// episode's return and the running mean of the last `window`.
+std::string renderReturns(const std::string &title,
+                          const std::vector<double> &returns, int64_t window);
+
 } // namespace mlir::credo::driver
 
 #endif // CREDO_LIB_DRIVER_PLOT_H
