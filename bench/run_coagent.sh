@@ -10,7 +10,8 @@
 #   - `credoc train` (the runtime's gridworld driving the JIT-compiled
 #     @act/@train_step);
 #   - a C program running its own gridworld around the generated library
-#     (examples/coagent_c/gridworld.c, synchronous).
+#     (examples/coagent_c/gridworld.c, synchronous), and the same in Python
+#     through ctypes (examples/coagent_python/gridworld.py).
 # Environment steps per second (median over rounds) and the mean return of
 # the last 200 episodes. Results: bench/results/coagent.json and a table.
 #
@@ -38,6 +39,8 @@ for r in $(seq "$rounds"); do
   "$build/bin/credoc" train "$root/examples/gridworld_coagent.json" \
     --threads 1 > "$work/credo_sync$r.log"
   "$work/gridworld" 1500 > "$work/c_sync$r.log"
+  python3 "$root/examples/coagent_python/gridworld.py" "$work/lib" "$build/lib" \
+    1500 > "$work/py_sync$r.log"
   REFS_OUT="$work/torch_async$r" python3 "$refs/coagent.py" --episodes 2000 \
     --alpha 0.02 --p-exec 0.5 > "$work/torch_async$r.log" 2>&1
   "$build/bin/credoc" train "$root/examples/gridworld_coagent_async.json" \
@@ -63,6 +66,7 @@ for label, mode, get, name in (
         ("PyTorch (coagent.py)", "sync", torch, "sync"),
         ("credoc train", "sync", credo, "credo_sync"),
         ("C loop + library", "sync", credo, "c_sync"),
+        ("Python loop + library (ctypes)", "sync", credo, "py_sync"),
         ("PyTorch (coagent.py)", "async", torch, "async"),
         ("credoc train", "async", credo, "credo_async")):
     vals = [get(name, r) for r in range(1, rounds + 1)]

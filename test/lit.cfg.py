@@ -43,6 +43,20 @@ for candidate in ["/usr/bin/python3", sys.executable, shutil.which("python3")]:
                                     capture_output=True).returncode == 0:
         config.available_features.add("numpy")
         config.substitutions.append(("%numpy-python", candidate))
+        # Python that loads a generated library through ctypes: in a
+        # sanitizer build the sanitizer runtime has to be loaded first, and
+        # Python's own allocations are not leak-checked.
+        ctypes_python = candidate
+        if config.credo_sanitize:
+            runtime = ("libclang_rt.asan-x86_64.so"
+                       if "address" in config.credo_sanitize else
+                       "libclang_rt.ubsan_standalone-x86_64.so")
+            path = subprocess.run(["clang-19", "-print-file-name=" + runtime],
+                                  capture_output=True,
+                                  text=True).stdout.strip()
+            ctypes_python = ("env LD_PRELOAD=%s ASAN_OPTIONS=detect_leaks=0 %s"
+                             % (path, candidate))
+        config.substitutions.append(("%ctypes-python", ctypes_python))
         break
 
 # The C and C++ compilers of programs that link a generated library: in a

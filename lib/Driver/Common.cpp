@@ -102,3 +102,22 @@ std::unique_ptr<JitModule> compileForJit(ModuleOp module,
 }
 
 } // namespace mlir::credo::driver
+
+int mlir::credo::driver::loadTrainingModel(const DriverOptions &opts,
+                                           MLIRContext &context,
+                                           OwningOpRef<ModuleOp> &module,
+                                           TrainingContract &config) {
+  module = loadModel(opts, context);
+  if (!module)
+    return kUserError;
+  FailureOr<std::optional<TrainingContract>> contract =
+      TrainingContract::read(*module);
+  if (failed(contract))
+    return kUserError;
+  if (!*contract)
+    return error("'" + opts.model + "' has no training section");
+  config = **contract;
+  if (opts.trainSeed)
+    config.seed = *opts.trainSeed;
+  return kOk;
+}

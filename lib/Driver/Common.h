@@ -12,6 +12,7 @@
 #include "credo/Driver/Driver.h"
 #include "credo/Target/Compile.h"
 #include "credo/Target/Target.h"
+#include "credo/Transforms/Training.h"
 #include "credo/runtime.h"
 
 #include "mlir/IR/BuiltinOps.h"
@@ -56,6 +57,12 @@ const Target *selectTarget(const DriverOptions &opts);
 
 OwningOpRef<ModuleOp> loadModel(const DriverOptions &opts,
                                 MLIRContext &context);
+
+/// Loads opts.model into `module` and reads its training section into
+/// `config`, with --seed applied; reports an error (returned as
+/// kUserError) if either fails or the model has no training section.
+int loadTrainingModel(const DriverOptions &opts, MLIRContext &context,
+                      OwningOpRef<ModuleOp> &module, TrainingContract &config);
 
 /// Lowers `module` through the CPU pipeline (opts.kernels) and JIT-compiles
 /// it; reports a failure and returns null.

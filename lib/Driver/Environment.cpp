@@ -87,18 +87,8 @@ int EnvTrainer::setUp() {
                    " is for training on a data set; a run in an environment "
                    "starts from the initializers or --params and saves with "
                    "--checkpoint");
-  module = loadModel(opts, session.context);
-  if (!module)
-    return kUserError;
-  FailureOr<std::optional<TrainingContract>> contract =
-      TrainingContract::read(*module);
-  if (failed(contract))
-    return kUserError;
-  if (!*contract)
-    return error("'" + opts.model + "' has no training section");
-  config = **contract;
-  if (opts.trainSeed)
-    config.seed = *opts.trainSeed;
+  if (int status = loadTrainingModel(opts, session.context, module, config))
+    return status;
   envName = opts.env.empty() ? config.environment.name : opts.env;
   episodes = opts.episodes ? *opts.episodes : config.environment.episodes;
   reportLast = std::min(config.environment.reportLast, episodes);

@@ -167,19 +167,27 @@ std::string panel(double x0, double y0, double w, double h,
   return s;
 }
 
+constexpr double kWidth = 900, kHeight = 340;
+
+/// The picture's opening: its size, a white background and the title.
+std::string svgStart(const std::string &title) {
+  return "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"" +
+         fmt("%.0f", kWidth) + "\" height=\"" + fmt("%.0f", kHeight) +
+         "\" viewBox=\"0 0 " + fmt("%.0f", kWidth) + " " +
+         fmt("%.0f", kHeight) +
+         "\" font-family=\"sans-serif\" font-size=\"12\">\n"
+         "<rect width=\"100%\" height=\"100%\" fill=\"white\"/>\n"
+         "<text x=\"12\" y=\"18\" font-size=\"14\">" +
+         escape(title) + "</text>\n";
+}
+
 } // namespace
 
 std::string
 mlir::credo::driver::renderCurves(const std::string &title,
                                   const std::vector<EpochPoint> &points) {
-  const double w = 900, h = 340;
-  std::string s = "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"" +
-                  fmt("%.0f", w) + "\" height=\"" + fmt("%.0f", h) +
-                  "\" viewBox=\"0 0 " + fmt("%.0f", w) + " " + fmt("%.0f", h) +
-                  "\" font-family=\"sans-serif\" font-size=\"12\">\n"
-                  "<rect width=\"100%\" height=\"100%\" fill=\"white\"/>\n";
-  s +=
-      "<text x=\"12\" y=\"18\" font-size=\"14\">" + escape(title) + "</text>\n";
+  const double w = kWidth, h = kHeight;
+  std::string s = svgStart(title);
   if (points.empty())
     return s + "</svg>\n";
   // A model without labels has no accuracy: the loss takes the width.
@@ -208,14 +216,8 @@ std::string
 mlir::credo::driver::renderReturns(const std::string &title,
                                    const std::vector<double> &returns,
                                    int64_t window) {
-  const double w = 900, h = 340;
-  std::string s = "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"" +
-                  fmt("%.0f", w) + "\" height=\"" + fmt("%.0f", h) +
-                  "\" viewBox=\"0 0 " + fmt("%.0f", w) + " " + fmt("%.0f", h) +
-                  "\" font-family=\"sans-serif\" font-size=\"12\">\n"
-                  "<rect width=\"100%\" height=\"100%\" fill=\"white\"/>\n";
-  s +=
-      "<text x=\"12\" y=\"18\" font-size=\"14\">" + escape(title) + "</text>\n";
+  const double w = kWidth, h = kHeight;
+  std::string s = svgStart(title);
   if (returns.empty())
     return s + "</svg>\n";
   // Per episode: its return (trainLoss) and the mean of the last `window`

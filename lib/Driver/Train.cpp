@@ -299,20 +299,10 @@ private:
 };
 
 int Trainer::setUp() {
-  module = loadModel(opts, session.context);
-  if (!module)
-    return kUserError;
-  FailureOr<std::optional<TrainingContract>> contract =
-      TrainingContract::read(*module);
-  if (failed(contract))
-    return kUserError;
-  if (!*contract)
-    return error("'" + opts.model + "' has no training section");
-  config = **contract;
+  if (int status = loadTrainingModel(opts, session.context, module, config))
+    return status;
   if (opts.epochs)
     config.epochs = *opts.epochs;
-  if (opts.trainSeed)
-    config.seed = *opts.trainSeed;
 
   FailureOr<ModelInfo> forward = getModelInfo(*module, "forward");
   if (failed(forward))
@@ -1405,17 +1395,15 @@ int Trainer::run() {
 int mlir::credo::trainCommand(const DriverOptions &opts) {
   if (!opts.env.empty())
     return envTrainCommand(opts);
-  {
-    // A training section that names an environment learns in it.
+  // A training section that names an environment learns in it (a model
+  // read from stdin can be read once: it needs --env for that).
+  if (opts.model != "-") {
     Session session;
-    OwningOpRef<ModuleOp> module = loadModel(opts, session.context);
-    if (!module)
-      return kUserError;
-    FailureOr<std::optional<TrainingContract>> contract =
-        TrainingContract::read(*module);
-    if (failed(contract))
-      return kUserError;
-    if (*contract && !(*contract)->environment.name.empty())
+    OwningOpRef<ModuleOp> module;
+    TrainingContract config;
+    if (int status = loadTrainingModel(opts, session.context, module, config))
+      return status;
+    if (!config.environment.name.empty())
       return envTrainCommand(opts);
   }
   return Trainer(opts).run();

@@ -295,35 +295,47 @@ LogicalResult mlir::credo::addLibraryApi(ModuleOp module,
   forwarder(b, module, n + "_get_param", "credo_model_get_param", i32,
             {ptr, ptr, ptr, i64});
 
+  // The body of a packed entry: `fn` called with the model's parameters,
+  // the entry's arguments after the model (`count` in all), and, for a
+  // step, the parameters' next buffers.
+  LLVM::LLVMFuncOp paramData =
+      declare(b, module, "credo_model_param_data", ptr, {ptr, i64});
+  LLVM::LLVMFuncOp nextData =
+      declare(b, module, "credo_model_next_param_data", ptr, {ptr, i64});
+  auto callWithParams = [&](LLVM::LLVMFuncOp fn, size_t count, bool step) {
+    return [&, fn, count, step](OpBuilder &b, Value argv) {
+      Value model = loadArg(b, argv, 0);
+      SmallVector<Value> callArgs;
+      auto buffers = [&](LLVM::LLVMFuncOp get) {
+        for (size_t i = 0; i < params; ++i)
+          callArgs.push_back(
+              b.create<LLVM::CallOp>(loc, get,
+                                     ValueRange{model, constI64(b, i)})
+                  .getResult());
+      };
+      buffers(paramData);
+      for (size_t i = 1; i < count; ++i)
+        callArgs.push_back(loadArg(b, argv, i));
+      if (step)
+        buffers(nextData);
+      b.create<LLVM::CallOp>(loc, fn, callArgs);
+    };
+  };
+
   // NAME_forward(model, inputs..., outputs...): every pointer checked, then
   // the generated code as a guarded call (credo_rt_invoke) of a packed
   // wrapper that takes the parameters from the model.
-  LLVM::LLVMFuncOp paramData =
-      declare(b, module, "credo_model_param_data", ptr, {ptr, i64});
   SmallVector<std::string> forwardArgs = {"the model"};
   for (const TensorInfo &t : info.inputs)
     forwardArgs.push_back("input '" + t.name + "'");
   for (const TensorInfo &t : info.outputs)
     forwardArgs.push_back("output '" + t.name + "'");
-  guardedEntry(b, module, n, "forward",
-               SmallVector<Type>(forwardArgs.size(), ptr), forwardArgs,
-               [&](OpBuilder &b, Value argv) {
-                 Value model = loadArg(b, argv, 0);
-                 SmallVector<Value> callArgs;
-                 for (size_t i = 0; i < params; ++i)
-                   callArgs.push_back(
-                       b.create<LLVM::CallOp>(loc, paramData,
-                                              ValueRange{model, constI64(b, i)})
-                           .getResult());
-                 for (size_t i = 1; i < forwardArgs.size(); ++i)
-                   callArgs.push_back(loadArg(b, argv, i));
-                 b.create<LLVM::CallOp>(loc, forward, callArgs);
-               });
+  SmallVector<Type> forwardTypes(forwardArgs.size(), ptr);
+  guardedEntry(b, module, n, "forward", forwardTypes, forwardArgs,
+               callWithParams(forward, forwardArgs.size(), false));
   // NAME_train_step(model, inputs..., lr, loss): one compiled step writing
   // the next parameter buffers, which become current if it succeeded.
   if (trainStep) {
-    LLVM::LLVMFuncOp nextData =
-        declare(b, module, "credo_model_next_param_data", ptr, {ptr, i64});
     SmallVector<std::string> stepArgs = {"the model"};
     for (const TensorInfo &t : info.stepInputs)
       stepArgs.push_back("input '" + t.name + "'");
@@ -333,49 +345,12 @@ LogicalResult mlir::credo::addLibraryApi(ModuleOp module,
     types[1 + stepInputs] =
         info.stepScalar == "f64" ? Type(b.getF64Type()) : b.getF32Type();
     guardedEntry(b, module, n, "train_step", types, stepArgs,
-                 [&](OpBuilder &b, Value argv) {
-                   Value model = loadArg(b, argv, 0);
-                   SmallVector<Value> callArgs;
-                   for (size_t i = 0; i < params; ++i)
-                     callArgs.push_back(
-                         b.create<LLVM::CallOp>(
-                              loc, paramData, ValueRange{model, constI64(b, i)})
-                             .getResult());
-                   for (size_t i = 1; i < stepArgs.size(); ++i)
-                     callArgs.push_back(loadArg(b, argv, i));
-                   for (size_t i = 0; i < params; ++i)
-                     callArgs.push_back(
-                         b.create<LLVM::CallOp>(
-                              loc, nextData, ValueRange{model, constI64(b, i)})
-                             .getResult());
-                   b.create<LLVM::CallOp>(loc, trainStep, callArgs);
-                 });
-
+                 callWithParams(trainStep, stepArgs.size(), true));
     // NAME_act(model, inputs..., outputs...): the outputs of one
     // environment step, the rule's state (samples, traces) updated.
-    if (act) {
-      LLVM::LLVMFuncOp nextData =
-          declare(b, module, "credo_model_next_param_data", ptr, {ptr, i64});
-      guardedEntry(
-          b, module, n, "act", SmallVector<Type>(forwardArgs.size(), ptr),
-          forwardArgs, [&](OpBuilder &b, Value argv) {
-            Value model = loadArg(b, argv, 0);
-            SmallVector<Value> callArgs;
-            for (size_t i = 0; i < params; ++i)
-              callArgs.push_back(
-                  b.create<LLVM::CallOp>(loc, paramData,
-                                         ValueRange{model, constI64(b, i)})
-                      .getResult());
-            for (size_t i = 1; i < forwardArgs.size(); ++i)
-              callArgs.push_back(loadArg(b, argv, i));
-            for (size_t i = 0; i < params; ++i)
-              callArgs.push_back(
-                  b.create<LLVM::CallOp>(loc, nextData,
-                                         ValueRange{model, constI64(b, i)})
-                      .getResult());
-            b.create<LLVM::CallOp>(loc, act, callArgs);
-          });
-    }
+    if (act)
+      guardedEntry(b, module, n, "act", forwardTypes, forwardArgs,
+                   callWithParams(act, forwardArgs.size(), true));
     // NAME_eval_step: the forward pass on a batch, for metrics.
     forwarder(b, module, n + "_eval_step", n + "_forward", i32,
               SmallVector<Type>(forwardArgs.size(), ptr));
