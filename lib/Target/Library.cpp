@@ -308,10 +308,9 @@ LogicalResult mlir::credo::addLibraryApi(ModuleOp module,
       SmallVector<Value> callArgs;
       auto buffers = [&](LLVM::LLVMFuncOp get) {
         for (size_t i = 0; i < params; ++i)
-          callArgs.push_back(
-              b.create<LLVM::CallOp>(loc, get,
-                                     ValueRange{model, constI64(b, i)})
-                  .getResult());
+          callArgs.push_back(b.create<LLVM::CallOp>(
+                                  loc, get, ValueRange{model, constI64(b, i)})
+                                 .getResult());
       };
       buffers(paramData);
       for (size_t i = 1; i < count; ++i)
@@ -407,8 +406,8 @@ std::string mlir::credo::generateHeader(const ModelInfo &info) {
       os << " */\n";
       if (!t.shape.empty()) {
         os << "static const int64_t " << n << "_"
-           << (outputs ? outputName(t) : ident(t.name)) << "_shape[" << t.shape.size()
-           << "] = {";
+           << (outputs ? outputName(t) : ident(t.name)) << "_shape["
+           << t.shape.size() << "] = {";
         for (size_t i = 0; i < t.shape.size(); ++i)
           os << (i ? ", " : "") << t.shape[i];
         os << "};\n";
