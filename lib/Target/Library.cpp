@@ -444,7 +444,11 @@ std::string mlir::credo::generateHeader(const ModelInfo &info) {
   if (info.trainStep && info.act) {
     os << "/* One environment step: the outputs (the action first) for the\n"
           " * observation, sampled with the model's generator; updates the\n"
-          " * rule's state (held outputs, traces, the generator). */\n"
+          " * rule's state (held outputs, traces, the generator). ("
+       << n
+       << "_forward\n * samples with the generator as it is: calls "
+          "with one input draw the\n * same numbers until a step advances "
+          "it.) */\n"
        << "credo_status " << n << "_act(" << n << "_model *model";
     for (const TensorInfo &t : info.inputs)
       os << ",\n    const " << cType(t) << " *" << ident(t.name);
