@@ -464,6 +464,77 @@ struct HyperParamsRule
   }
 };
 
+/// A sampler's log-probability and score are differentiable in the logits
+/// (the sample is not): Bernoulli ∂l = ∂lp·score − ∂score·σ(1 − σ);
+/// categorical ∂l = ∂lp ⊙ score − softmax_grad(∂score, p) (score = onehot −
+/// p). A given sample u (the _log_prob forms, float Bernoulli samples) gets
+/// ∂u = ∂lp·l + ∂score from lp = u·l − softplus(l), score = u − σ(l).
+template <typename Op, bool Drawn>
+struct SamplerRule
+    : public DifferentiableOpInterface::ExternalModel<SamplerRule<Op, Drawn>,
+                                                      Op> {
+  LogicalResult buildGradients(Operation *operation, OpBuilder &b,
+                               ArrayRef<Value> resultGrads,
+                               ArrayRef<bool> needed, Grads &grads) const {
+    Location loc = operation->getLoc();
+    Value logits = operation->getOperand(0);
+    unsigned first = Drawn ? 1 : 0; // log_prob, then score
+    Value gLp = resultGrads[first], gScore = resultGrads[first + 1];
+    Value score = operation->getResult(first + 1);
+    grads.assign(operation->getNumOperands(), nullptr);
+    bool bernoulli = isa<BernoulliOp, BernoulliLogProbOp>(operation);
+    Value dl;
+    auto accumulate = [&](Value v) {
+      dl = dl ? make<AddOp>(b, loc, {dl, v}) : v;
+    };
+    if (gLp)
+      accumulate(
+          bernoulli
+              ? make<MulOp>(b, loc, {gLp, score})
+              : make<EinsumOp>(
+                    b, loc, {gLp, score},
+                    {b.getNamedAttr("spec", b.getStringAttr("b,bk->bk"))}));
+    if (gScore) {
+      Value back =
+          bernoulli ? make<SigmoidGradOp>(
+                          b, loc, {gScore, make<SigmoidOp>(b, loc, {logits})})
+                    : make<SoftmaxGradOp>(
+                          b, loc, {gScore, make<SoftmaxOp>(b, loc, {logits})});
+      accumulate(
+          make<SubOp>(b, loc, {splat(b, loc, back.getType(), 0.0), back}));
+    }
+    if (needed[0])
+      grads[0] = dl ? dl : splat(b, loc, logits.getType(), 0.0);
+    // A given float sample (Bernoulli): ∂u = ∂lp·l + ∂score.
+    if (!Drawn && bernoulli && needed.size() > 1 && needed[1]) {
+      Value du;
+      if (gLp)
+        du = make<MulOp>(b, loc, {gLp, logits});
+      if (gScore)
+        du = du ? make<AddOp>(b, loc, {du, gScore}) : gScore;
+      grads[1] = du ? du : splat(b, loc, logits.getType(), 0.0);
+    }
+    return success();
+  }
+};
+
+/// hold: y = E·u + (1 − E)·prev: ∂E = ∂y·(u − prev), ∂u = E·∂y,
+/// ∂prev = ∂y − E·∂y.
+LogicalResult holdRule(HoldOp op, OpBuilder &b, Value g, ArrayRef<bool> need,
+                       Grads &out) {
+  Location loc = op.getLoc();
+  out.assign(3, nullptr);
+  Value eg = make<MulOp>(b, loc, {op.getFlags(), g});
+  if (need[0])
+    out[0] = make<MulOp>(
+        b, loc, {g, make<SubOp>(b, loc, {op.getInput(), op.getPrevious()})});
+  if (need[1])
+    out[1] = eg;
+  if (need[2])
+    out[2] = make<SubOp>(b, loc, {g, eg});
+  return success();
+}
+
 /// Binds the rule function of a single-result op to it as its
 /// DifferentiableOpInterface.
 template <typename Op, LogicalResult (*Rule)(Op, OpBuilder &, Value,
@@ -526,5 +597,12 @@ void mlir::credo::registerGradientRules(DialectRegistry &registry) {
         RuleModel<GaussianDensityOp, gaussianDensityRule>>(*ctx);
     HyperParamsOp::attachInterface<HyperParamsRule>(*ctx);
     ExpFilterOp::attachInterface<RuleModel<ExpFilterOp, expFilterRule>>(*ctx);
+    BernoulliOp::attachInterface<SamplerRule<BernoulliOp, true>>(*ctx);
+    CategoricalOp::attachInterface<SamplerRule<CategoricalOp, true>>(*ctx);
+    BernoulliLogProbOp::attachInterface<SamplerRule<BernoulliLogProbOp, false>>(
+        *ctx);
+    CategoricalLogProbOp::attachInterface<
+        SamplerRule<CategoricalLogProbOp, false>>(*ctx);
+    HoldOp::attachInterface<RuleModel<HoldOp, holdRule>>(*ctx);
   });
 }

@@ -58,8 +58,9 @@ def Credo_CategoricalOp : Credo_InferredOp<"categorical"> {
     - `log_prob : [B]` `ln p_a = l_a − max l − ln Σ_k exp(l_k − max l)`,
     - `score : [B, K]` `∂ ln p_a / ∂l = onehot(a) − p`.
 
-    The gradient rule gives `∂l = ∂log_prob ⊙ score − ∂score`'s softmax
-    adjoint; the sample has none. K is at most 2²⁴.
+    The gradient rule gives `∂l = ∂log_prob ⊙ score − p ⊙ (∂score −
+    Σ_k ∂score·p)` (the score's softmax adjoint); the sample has none. K is
+    at most 2²⁴.
 
     ```mlir
     %a, %lp, %s = credo.categorical %l, %g {stream = 4 : i64} : tensor<1x4xf32>, tensor<2xi64>
@@ -82,8 +83,8 @@ def Credo_BernoulliLogProbOp : Credo_InferredOp<"bernoulli_log_prob",
     instead of drawn (observed actions, enumerated outcomes):
     `log_prob = U·l − softplus(l)` and `score = U − σ(l)`, elementwise, for
     logits `l` and samples `U` of one type. `U` should hold 0 or 1; other
-    values give the same formulas. Gradient: as `credo.bernoulli`'s; the
-    sample is a constant.
+    values give the same formulas. Gradients: the logits' as
+    `credo.bernoulli`'s; the sample's `∂U = ∂log_prob·l + ∂score`.
 
     ```mlir
     %lp, %s = credo.bernoulli_log_prob %l, %u : tensor<1x2xf64>
@@ -145,7 +146,8 @@ def Credo_HoldOp : Credo_InferredOp<"hold",
   let description = [{
     `y = E·u + (1 − E)·prev`: a unit whose execute flag `E` is 1 outputs its
     new value `u`, one whose flag is 0 keeps `prev`. All operands have one
-    type. Gradients: `∂u = E·∂y`, `∂prev = (1 − E)·∂y`, none for `E`.
+    type. Gradients: `∂u = E·∂y`, `∂prev = (1 − E)·∂y`,
+    `∂E = ∂y·(u − prev)`.
 
     ```mlir
     %h = credo.hold %e, %u, %prev : tensor<1x32xf32>
