@@ -409,43 +409,35 @@ struct CoagentPass : public mlir::credo::impl::CredoCoagentBase<CoagentPass> {
                        updates, /*rawUpdates=*/true);
     if (failed(next))
       return failure();
-    SmallVector<Value> results = {signal};
-    SmallVector<Attribute> names = {
+    returnNextParams(
+        builder, module, step, signal,
         builder.getDictionaryAttr(builder.getNamedAttr(
-            "credo.name", builder.getStringAttr(td ? "td_error" : "reward")))};
-    for (auto [param, value] : llvm::zip(module.getOps<ParamOp>(), *next)) {
-      Value s = stepNext.lookup(param.getSymName());
-      results.push_back(s ? s : value);
-      names.push_back(builder.getDictionaryAttr(builder.getNamedAttr(
-          "credo.name",
-          builder.getStringAttr("new." + param.getSymName().str()))));
-    }
-    replaceResults(step, results, names);
+            "credo.name", builder.getStringAttr(td ? "td_error" : "reward"))),
+        *next, stepNext);
 
     // @act's results, now that every parameter is declared: the outputs,
     // then every parameter's next value.
     {
       auto actRet = cast<func::ReturnOp>(body.getTerminator());
       builder.setInsertionPoint(actRet);
-      SmallVector<Value> results(actRet.getOperands());
       SmallVector<Attribute> names;
       for (unsigned i = 0; i < act.getNumResults(); ++i)
         names.push_back(act.getResultAttrDict(i)
                             ? Attribute(act.getResultAttrDict(i))
                             : builder.getDictionaryAttr({}));
+      // Parameters @act does not change keep their value; generators
+      // advance.
+      SmallVector<Value> next;
       for (ParamOp param : module.getOps<ParamOp>()) {
-        StringRef name = param.getSymName();
-        Value next = actNext.lookup(name);
-        if (!next) {
-          next = read(act, name);
+        Value value = actNext.lookup(param.getSymName());
+        if (!value) {
+          value = read(act, param.getSymName());
           if (param.getInit().getKind() == InitKind::Generator)
-            next = make<GeneratorNextOp>(builder, loc, {next});
+            value = make<GeneratorNextOp>(builder, loc, {value});
         }
-        results.push_back(next);
-        names.push_back(builder.getDictionaryAttr(builder.getNamedAttr(
-            "credo.name", builder.getStringAttr("new." + name.str()))));
+        next.push_back(value);
       }
-      replaceResults(act, results, names);
+      returnNextParams(builder, module, act, actRet.getOperands(), names, next);
     }
 
     return success();

@@ -684,15 +684,10 @@ struct Dendritic : public mlir::credo::impl::CredoDendriticBase<Dendritic> {
                        /*rawUpdates=*/true);
     if (failed(next))
       return failure();
-    SmallVector<Value> results = {mismatch};
-    SmallVector<Attribute> names = {b.getDictionaryAttr(
-        b.getNamedAttr("credo.name", b.getStringAttr("apical_mismatch")))};
-    for (auto [param, value] : llvm::zip(module.getOps<ParamOp>(), *next)) {
-      results.push_back(value);
-      names.push_back(b.getDictionaryAttr(b.getNamedAttr(
-          "credo.name", b.getStringAttr("new." + param.getSymName().str()))));
-    }
-    replaceResults(fn, results, names);
+    returnNextParams(b, module, fn, mismatch,
+                     b.getDictionaryAttr(b.getNamedAttr(
+                         "credo.name", b.getStringAttr("apical_mismatch"))),
+                     *next);
     return success();
   }
 };

@@ -94,17 +94,10 @@ struct TrainStep : public mlir::credo::impl::CredoTrainStepBase<TrainStep> {
           stateNext[n.getValue().drop_front(6)] = ret.getOperand(r);
     // Results: the loss, then every parameter (state included) in
     // declaration order.
-    SmallVector<Value> results = {ret.getOperand(0)};
-    SmallVector<Attribute> names = {builder.getDictionaryAttr(
-        builder.getNamedAttr("credo.name", builder.getStringAttr("loss")))};
-    for (auto [param, value] : llvm::zip(module.getOps<ParamOp>(), *next)) {
-      Value state = stateNext.lookup(param.getSymName());
-      results.push_back(state ? state : value);
-      names.push_back(builder.getDictionaryAttr(builder.getNamedAttr(
-          "credo.name",
-          builder.getStringAttr("new." + param.getSymName().str()))));
-    }
-    replaceResults(step, results, names);
+    returnNextParams(builder, module, step, ret.getOperand(0),
+                     builder.getDictionaryAttr(builder.getNamedAttr(
+                         "credo.name", builder.getStringAttr("loss"))),
+                     *next, stateNext);
   }
 };
 } // namespace

@@ -515,3 +515,19 @@ mlir::credo::applyOptimizer(OpBuilder &builder, ModuleOp module,
   }
   return next;
 }
+
+void mlir::credo::returnNextParams(OpBuilder &b, ModuleOp module,
+                                   func::FuncOp fn, ValueRange leading,
+                                   ArrayRef<Attribute> leadingAttrs,
+                                   ArrayRef<Value> next,
+                                   const llvm::StringMap<Value> &overrides) {
+  SmallVector<Value> results(leading.begin(), leading.end());
+  SmallVector<Attribute> names(leadingAttrs.begin(), leadingAttrs.end());
+  for (auto [param, value] : llvm::zip(module.getOps<ParamOp>(), next)) {
+    Value override = overrides.lookup(param.getSymName());
+    results.push_back(override ? override : value);
+    names.push_back(b.getDictionaryAttr(b.getNamedAttr(
+        "credo.name", b.getStringAttr("new." + param.getSymName().str()))));
+  }
+  replaceResults(fn, results, names);
+}

@@ -118,21 +118,21 @@ LogicalResult ExecuteFlagsOp::verify() {
   if (!n || *n >= (int64_t(1) << 32))
     return emitOpError() << "counts its flags in 32 bits, but the result "
                          << type << " has 2^32 or more";
-  double p = getP().convertToDouble();
-  if (!(p >= 0 && p <= 1))
+  double probability = getP().convertToDouble();
+  if (!(probability >= 0 && probability <= 1))
     return emitOpError() << "expects an execute probability p in [0, 1], but "
                             "got "
-                         << llvm::formatv("{0}", p);
+                         << llvm::formatv("{0}", probability);
   int64_t period = getPeriodAttr().getInt();
   if (period < 0)
     return emitOpError() << "expects period >= 0 (0: draw with probability "
                             "p), but got "
                          << period;
-  if (period > 0 && p != 1.0)
+  if (period > 0 && probability != 1.0)
     return emitOpError() << "takes either a probability p or a period, not "
                             "both (p = "
-                         << llvm::formatv("{0}", p) << ", period = " << period
-                         << ")";
+                         << llvm::formatv("{0}", probability)
+                         << ", period = " << period << ")";
   if (uint64_t(getStream()) >= (uint64_t(1) << 32))
     return emitOpError() << "expects stream in [0, 2^32), but got "
                          << getStream();

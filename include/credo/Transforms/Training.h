@@ -173,6 +173,15 @@ void publishGradients(OpBuilder &b, ModuleOp module, func::FuncOp fn,
                       Value loss, const llvm::StringMap<Value> &directions,
                       ArrayRef<std::pair<std::string, Value>> states = {});
 
+/// Makes `fn` return the step contract: `leading` (with their result
+/// attribute dictionaries `leadingAttrs`), then per parameter of the module
+/// in declaration order its next value, named `new.NAME`: `overrides[NAME]`
+/// where given, else `next[i]`.
+void returnNextParams(OpBuilder &b, ModuleOp module, func::FuncOp fn,
+                      ValueRange leading, ArrayRef<Attribute> leadingAttrs,
+                      ArrayRef<Value> next,
+                      const llvm::StringMap<Value> &overrides = {});
+
 /// One parameter's part in an optimizer step.
 struct ParamUpdate {
   StringRef name;  ///< the parameter

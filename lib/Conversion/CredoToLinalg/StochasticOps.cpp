@@ -265,7 +265,7 @@ struct ExecuteFlagsLowering : OpRewritePattern<ExecuteFlagsOp> {
     KeyedDraws draws(rewriter, loc, op.getGenerator(), op.getStream(),
                      op.getStep());
     ArrayRef<int64_t> shape = type.getShape();
-    double p = op.getP().convertToDouble();
+    double probability = op.getP().convertToDouble();
     int64_t period = op.getPeriod();
     Value count;
     if (period > 0)
@@ -282,7 +282,7 @@ struct ExecuteFlagsLowering : OpRewritePattern<ExecuteFlagsOp> {
                    Value u = draws.uniform(
                        b, l, KeyedDraws::linearIndex(b, l, shape), s.t);
                    return s.step(b.create<arith::CmpFOp>(
-                       l, arith::CmpFPredicate::OLT, u, s.c(p)));
+                       l, arith::CmpFPredicate::OLT, u, s.c(probability)));
                  }
                  // (n + t + j) mod period = 0, j the last index.
                  Type i64 = b.getI64Type();
