@@ -30,19 +30,7 @@
 
 using namespace mlir;
 
-void mlir::credo::buildCpuPipeline(OpPassManager &pm,
-                                   const CpuPipelineOptions &options) {
-  pm.addPass(createCredoBatchOverTime());
-  pm.addPass(createCredoParamsToArgs());
-  if (options.kernels == CpuKernels::Dnnl)
-    pm.addPass(createConvertCredoToDnnl());
-  pm.addPass(createConvertCredoToLinalg());
-  pm.addNestedPass<func::FuncOp>(createLinalgElementwiseOpFusionPass());
-  pm.addPass(createCanonicalizerPass());
-  pm.addPass(createCSEPass());
-  // After CSE, which can make two results one value.
-  pm.addPass(createCredoCopyAliasedResults());
-
+void mlir::credo::addBufferization(OpPassManager &pm) {
   bufferization::OneShotBufferizationOptions bufferization;
   bufferization.bufferizeFunctionBoundaries = true;
   bufferization.setFunctionBoundaryTypeConversion(
@@ -69,7 +57,9 @@ void mlir::credo::buildCpuPipeline(OpPassManager &pm,
   bufferization::BufferDeallocationPipelineOptions dealloc;
   bufferization::buildBufferDeallocationPipeline(pm, dealloc);
   pm.addPass(createCanonicalizerPass());
+}
 
+void mlir::credo::addHostToLLVM(OpPassManager &pm) {
   pm.addNestedPass<func::FuncOp>(createConvertLinalgToLoopsPass());
   pm.addPass(createConvertSCFToCFPass());
   pm.addPass(memref::createExpandStridedMetadataPass());
@@ -89,6 +79,22 @@ void mlir::credo::buildCpuPipeline(OpPassManager &pm,
   pm.addPass(createConvertControlFlowToLLVMPass());
   pm.addPass(createReconcileUnrealizedCastsPass());
   pm.addPass(createCanonicalizerPass());
+}
+
+void mlir::credo::buildCpuPipeline(OpPassManager &pm,
+                                   const CpuPipelineOptions &options) {
+  pm.addPass(createCredoBatchOverTime());
+  pm.addPass(createCredoParamsToArgs());
+  if (options.kernels == CpuKernels::Dnnl)
+    pm.addPass(createConvertCredoToDnnl());
+  pm.addPass(createConvertCredoToLinalg());
+  pm.addNestedPass<func::FuncOp>(createLinalgElementwiseOpFusionPass());
+  pm.addPass(createCanonicalizerPass());
+  pm.addPass(createCSEPass());
+  // After CSE, which can make two results one value.
+  pm.addPass(createCredoCopyAliasedResults());
+  addBufferization(pm);
+  addHostToLLVM(pm);
 }
 
 namespace {
@@ -111,4 +117,9 @@ void mlir::credo::registerCredoPipelines() {
                                                      : CpuKernels::Dnnl;
         buildCpuPipeline(pm, options);
       });
+  PassPipelineRegistration<>(
+      "credo-vulkan-pipeline",
+      "Lower a credo module to LLVM-dialect host code that runs SPIR-V "
+      "kernels on the runtime's Vulkan executor (credoc --target vulkan)",
+      [](OpPassManager &pm) { buildVulkanPipeline(pm); });
 }

@@ -10,6 +10,7 @@
 #include "Credo/IR/CredoDialect.h"
 #include "credo/Conversion/CredoToDnnl/CredoToDnnl.h"
 #include "credo/Conversion/CredoToLinalg/CredoToLinalg.h"
+#include "credo/Conversion/CredoToVulkan/CredoToVulkan.h"
 #include "credo/Pipelines/Pipelines.h"
 #include "credo/Transforms/Passes.h"
 #include "mlir/IR/DialectRegistry.h"
@@ -26,5 +27,6 @@ void mlir::credo::registerAllPasses() {
   registerCredoTransformsPasses();
   registerCredoToDnnlPasses();
   registerCredoToLinalgPasses();
+  registerCredoToVulkanPasses();
   registerCredoPipelines();
 }

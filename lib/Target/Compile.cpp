@@ -7,7 +7,9 @@
 
 #include "credo/Target/Compile.h"
 
+#include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/LLVMIR/LLVMDialect.h"
+#include "mlir/IR/SymbolTable.h"
 #include "mlir/ExecutionEngine/ExecutionEngine.h"
 #include "mlir/IR/BuiltinOps.h"
 #include "mlir/Pass/PassManager.h"
@@ -26,11 +28,12 @@
 using namespace mlir;
 using namespace mlir::credo;
 
-LogicalResult
-mlir::credo::lowerToLLVMDialect(ModuleOp module,
-                                const CpuPipelineOptions &options) {
+namespace {
+/// Runs `build`'s pipeline on `module` (to the LLVM dialect).
+LogicalResult runToLLVM(ModuleOp module,
+                        llvm::function_ref<void(OpPassManager &)> build) {
   PassManager pm(module.getContext(), ModuleOp::getOperationName());
-  buildCpuPipeline(pm, options);
+  build(pm);
   if (failed(pm.run(module)))
     return failure();
   // Argument names (credo.name, credo.param) have served their purpose; LLVM
@@ -42,6 +45,43 @@ mlir::credo::lowerToLLVMDialect(ModuleOp module,
           if (a.getName().getValue().starts_with("credo."))
             f.removeArgAttr(i, a.getName());
   });
+  return success();
+}
+} // namespace
+
+LogicalResult
+mlir::credo::lowerToLLVMDialect(ModuleOp module,
+                                const CpuPipelineOptions &options) {
+  return runToLLVM(module,
+                   [&](OpPassManager &pm) { buildCpuPipeline(pm, options); });
+}
+
+LogicalResult mlir::credo::lowerForVulkan(ModuleOp module) {
+  // Entry points give their results back to the caller's memory: the
+  // arguments the results become (the last ones) are marked for
+  // credo-gpu-to-vulkan-calls.
+  OpBuilder b(module.getContext());
+  module.walk([&](func::FuncOp f) {
+    if (!f.isExternal())
+      f->setAttr("credo.vk_outputs",
+                 b.getI64IntegerAttr(f.getFunctionType().getNumResults()));
+  });
+  if (failed(runToLLVM(module,
+                       [](OpPassManager &pm) { buildVulkanPipeline(pm); })))
+    return failure();
+  // Every buffer of the host code is device memory the host can map.
+  for (auto [from, to] :
+       {std::pair<StringRef, StringRef>{"_mlir_memref_to_llvm_alloc",
+                                        "credo_rt_vk_alloc"},
+        {"_mlir_memref_to_llvm_free", "credo_rt_vk_free"}}) {
+    auto decl = module.lookupSymbol<LLVM::LLVMFuncOp>(from);
+    if (!decl)
+      continue;
+    if (failed(SymbolTable::replaceAllSymbolUses(
+            decl, StringAttr::get(module.getContext(), to), module)))
+      return failure();
+    decl.setSymName(to);
+  }
   return success();
 }
 

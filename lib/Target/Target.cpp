@@ -36,10 +36,27 @@ public:
   bool producesHostCode() const override { return true; }
 };
 
+class VulkanTarget final : public Target {
+public:
+  llvm::StringRef name() const override { return "vulkan"; }
+  llvm::StringRef description() const override {
+    return "SPIR-V kernels on a Vulkan device (credoc devices lists them; "
+           "--device N or CREDO_VULKAN_DEVICE picks one), driven by host code";
+  }
+  LogicalResult lower(ModuleOp module,
+                      const TargetOptions &options) const override {
+    return lowerForVulkan(module);
+  }
+  bool producesHostCode() const override { return true; }
+};
+
 struct Registry {
   std::mutex mutex;
   std::map<std::string, std::unique_ptr<Target>> targets;
-  Registry() { targets["cpu"] = std::make_unique<CpuTarget>(); }
+  Registry() {
+    targets["cpu"] = std::make_unique<CpuTarget>();
+    targets["vulkan"] = std::make_unique<VulkanTarget>();
+  }
 };
 
 Registry &registry() {

@@ -65,6 +65,9 @@ void failKernel(const std::string &message,
 /// and the release of every block since such a mark (Memory.cpp).
 uint64_t liveBlockMark();
 void releaseBlocksSince(uint64_t mark);
+/// The same for the Vulkan executor's device buffers (Executor.cpp).
+uint64_t vulkanMark();
+void vulkanReleaseSince(uint64_t mark);
 
 /// Inside credo_rt_invoke: ends the call with CREDO_ERR_OUT_OF_MEMORY for a
 /// request of `bytes`, never returning. Outside one: returns (Invoke.cpp).

@@ -75,6 +75,7 @@ credo_status credo_rt_invoke(const char *context, void (*entry)(void **),
   credo_clear_error();
   Guard guard;
   const uint64_t mark = liveBlockMark();
+  const uint64_t deviceMark = vulkanMark();
   active = &guard;
   if (setjmp(guard.resume) == 0) {
     entry(args);
@@ -82,7 +83,10 @@ credo_status credo_rt_invoke(const char *context, void (*entry)(void **),
   } else {
     active = nullptr;
     releaseBlocksSince(mark);
-    credo_rt_take_status();
+    vulkanReleaseSince(deviceMark);
+    // A failure recorded before the abort says why (a device limit).
+    if (credo_status why = credo_rt_take_status(); why != CREDO_OK)
+      return fail(why, where + ": " + credo_last_error());
     return fail(CREDO_ERR_OUT_OF_MEMORY,
                 where + ": out of memory: cannot allocate " +
                     formatBytes(guard.failedBytes) +

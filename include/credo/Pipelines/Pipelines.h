@@ -30,6 +30,19 @@ struct CpuPipelineOptions {
 /// parameters, inputs and outputs (in that order) as bare pointers.
 void buildCpuPipeline(OpPassManager &pm, const CpuPipelineOptions &options);
 
+/// credo (tensors, parameters) → LLVM dialect host code whose compute runs
+/// as SPIR-V kernels on the runtime's Vulkan executor. Entry points are the
+/// CPU pipeline's (bare pointers to host memory); the kernels' SPIR-V is
+/// embedded in the module. docs/design.md §5.
+void buildVulkanPipeline(OpPassManager &pm);
+
+/// The passes both pipelines share: one-shot bufferization with identity
+/// layouts, results as out-parameters, buffer deallocation.
+void addBufferization(OpPassManager &pm);
+/// The passes both pipelines share from loops on memrefs to the LLVM
+/// dialect (generic allocation functions, bare-pointer calls).
+void addHostToLLVM(OpPassManager &pm);
+
 /// Registers `credo-cpu-pipeline` (option `kernels=dnnl|reference`).
 void registerCredoPipelines();
 

@@ -37,6 +37,10 @@ namespace mlir::credo {
 LogicalResult lowerToLLVMDialect(ModuleOp module,
                                  const CpuPipelineOptions &options);
 
+/// Runs buildVulkanPipeline on `module` in place: LLVM-dialect host code
+/// whose buffers and kernels are the runtime's Vulkan executor's.
+LogicalResult lowerForVulkan(ModuleOp module);
+
 /// Translates an LLVM-dialect module to LLVM IR for the host and optimizes
 /// it at -O3 (vectorizing loops). Null after reporting an error.
 std::unique_ptr<llvm::Module> translateToLLVMIR(ModuleOp module,

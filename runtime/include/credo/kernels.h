@@ -15,6 +15,7 @@
 #ifndef CREDO_KERNELS_H
 #define CREDO_KERNELS_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #ifdef __cplusplus
@@ -134,6 +135,35 @@ void credo_rt_sparse_pair_dot_f32(const int64_t *indices, const float *grad,
  * returns; generated code reads and writes only clamped positions. */
 void credo_rt_check_indices(int64_t first_bad, int64_t value, int64_t count,
                             int64_t column, int64_t limit);
+
+/*===--- Vulkan executor (credoc --target vulkan) ---------------------===*/
+
+/* Kinds of a kernel argument in credo_rt_vk_dispatch's table. */
+enum {
+  CREDO_VK_ARG_BUFFER = 0,  /* value: a buffer's address; bytes: its span */
+  CREDO_VK_ARG_SCALAR32 = 1, /* value: 32 bits (an index, i32 or f32) */
+  CREDO_VK_ARG_SCALAR64 = 2  /* value: 64 bits (i64 or f64) */
+};
+
+/* A buffer of `bytes` in device memory that the host may map (256-byte
+ * aligned), from the executor's blocks; ends the guarded call with a
+ * message when the device has none or the size exceeds its largest storage
+ * buffer. */
+void *credo_rt_vk_alloc(size_t bytes);
+/* Returns a buffer (after the dispatches that may use it have run). */
+void credo_rt_vk_free(void *ptr);
+/* Submits the recorded dispatches and waits for them (nothing if none). */
+void credo_rt_vk_sync(void);
+/* credo_rt_vk_sync, then copies `bytes` from address `from` to `to`. */
+void credo_rt_vk_copy(int64_t to, int64_t from, int64_t bytes);
+/* Records a dispatch of the kernel whose SPIR-V is the `count` words at
+ * address `words` (entry point: the C string at `entry`) over
+ * gx × gy × gz workgroups; `table` holds `n` triples (kind, value, bytes),
+ * one per binding (set 0, binding = argument index). Pipelines are created
+ * once per kernel. Failures are recorded for the guarded call. */
+void credo_rt_vk_dispatch(int64_t words, int64_t count, int64_t entry,
+                          int64_t gx, int64_t gy, int64_t gz, int64_t n,
+                          int64_t table);
 
 #if defined(__GNUC__)
 #pragma GCC visibility pop

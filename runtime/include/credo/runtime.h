@@ -301,6 +301,10 @@ credo_status credo_vulkan_devices(credo_device_info *devices, size_t capacity,
  * integrated, virtual, other, and a CPU implementation only when there is
  * no GPU. A bad index or no device is an error naming the choices. */
 credo_status credo_vulkan_pick_device(int64_t requested, size_t *index);
+/* The device the Vulkan executor opens (credo_vulkan_pick_device's
+ * `requested`; -1, the default, lets it choose). Takes effect if called
+ * before the first Vulkan kernel of the process runs. */
+credo_status credo_vulkan_use_device(int64_t index);
 /* "discrete GPU", "integrated GPU", "virtual GPU", "CPU" or "other". */
 const char *credo_device_type_name(credo_device_type type);
 

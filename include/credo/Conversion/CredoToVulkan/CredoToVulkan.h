@@ -1,0 +1,48 @@
+//===- CredoToVulkan.h - credo → Vulkan compute -----------------*- C++ -*-===//
+//
+// The Vulkan target's passes: parallel loops to GPU kernels, and kernel
+// launches to calls of the runtime's Vulkan executor with the SPIR-V
+// embedded in the host code.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef CREDO_CONVERSION_CREDOTOVULKAN_CREDOTOVULKAN_H
+#define CREDO_CONVERSION_CREDOTOVULKAN_CREDOTOVULKAN_H
+
+#include "mlir/Pass/Pass.h"
+
+namespace mlir {
+namespace func {
+class FuncDialect;
+class FuncOp;
+} // namespace func
+namespace gpu {
+class GPUDialect;
+} // namespace gpu
+namespace scf {
+class SCFDialect;
+} // namespace scf
+namespace memref {
+class MemRefDialect;
+} // namespace memref
+namespace spirv {
+class SPIRVDialect;
+} // namespace spirv
+namespace arith {
+class ArithDialect;
+} // namespace arith
+} // namespace mlir
+
+namespace mlir::credo {
+
+#define GEN_PASS_DECL_CREDOPARALLELTOGPU
+#define GEN_PASS_DECL_CREDOGPUTOVULKANCALLS
+#define GEN_PASS_DECL_CREDOATTACHSPIRVABI
+#include "credo/Conversion/CredoToVulkan/Passes.h.inc"
+
+#define GEN_PASS_REGISTRATION
+#include "credo/Conversion/CredoToVulkan/Passes.h.inc"
+
+} // namespace mlir::credo
+
+#endif // CREDO_CONVERSION_CREDOTOVULKAN_CREDOTOVULKAN_H

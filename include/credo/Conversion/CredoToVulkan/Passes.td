@@ -1,0 +1,95 @@
+//===- Passes.td - credo → Vulkan compute ------------------*- tablegen -*-===//
+//
+// The Vulkan target's own passes: parallel loops become GPU kernels, the
+// kernels SPIR-V embedded in the host code, and kernel launches calls of the
+// runtime's Vulkan executor.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef CREDO_CONVERSION_CREDOTOVULKAN_PASSES_TD
+#define CREDO_CONVERSION_CREDOTOVULKAN_PASSES_TD
+
+include "mlir/Pass/PassBase.td"
+
+def CredoParallelToGpu : Pass<"credo-parallel-to-gpu", "::mlir::func::FuncOp"> {
+  let summary = "turn each outermost scf.parallel into a gpu.launch of one invocation per iteration";
+  let description = [{
+    Every `scf.parallel` without results that is not nested in another one
+    becomes a `gpu.launch`: its N = Π_d ⌈(ub_d − lb_d) / step_d⌉ iterations
+    are numbered i = (block_y · grid_x + block_x) · W + thread_x with
+    workgroups of W invocations (`workgroup-size`, default 64), and the
+    invocation with i < N runs the body at the iteration that i
+    delinearizes to (last dimension fastest). The grid is
+    ⌈N / W⌉ workgroups, split over y when that exceeds 65,535 (the
+    smallest `maxComputeWorkGroupCount` Vulkan allows). Loops with
+    reductions stay as they are, and run on the host.
+
+    Before:
+    ```mlir
+    scf.parallel (%i, %j) = (%c0, %c0) to (%c4, %c256) step (%c1, %c1) {
+      %v = memref.load %b[%j] : memref<256xf32>
+      memref.store %v, %y[%i, %j] : memref<4x256xf32>
+    }
+    ```
+    After (simplified):
+    ```mlir
+    gpu.launch blocks(%bx, %by, %bz) in (%gx = %c16, %gy = %c1, %gz = %c1)
+               threads(%tx, %ty, %tz) in (%wx = %c64, %wy = %c1, %wz = %c1) {
+      %n = ... (%by * %gx + %bx) * 64 + %tx
+      scf.if (%n < 1024) { %i = %n / 256; %j = %n % 256; ... }
+      gpu.terminator
+    }
+    ```
+  }];
+  let options = [
+    Option<"workgroupSize", "workgroup-size", "int64_t", "64",
+           "invocations per workgroup (x dimension)">,
+  ];
+  let dependentDialects = ["::mlir::gpu::GPUDialect",
+                           "::mlir::arith::ArithDialect",
+                           "::mlir::scf::SCFDialect"];
+}
+
+def CredoAttachSpirvAbi : Pass<"credo-attach-spirv-abi", "::mlir::ModuleOp"> {
+  let summary = "give GPU kernels the SPIR-V target environment and entry-point ABI of Vulkan compute";
+  let description = [{
+    Every `gpu.module` gets a `spirv.target_env` (SPIR-V 1.0, Vulkan's
+    storage-buffer class; the Shader, Int64 and Float64 capabilities may
+    be used, and `spirv-update-vce` then records only what a kernel does
+    use) and every kernel a `spirv.entry_point_abi` whose workgroup size is
+    the `known_block_size` that outlining recorded, so that
+    `convert-gpu-to-spirv` can lower them.
+  }];
+  let dependentDialects = ["::mlir::spirv::SPIRVDialect"];
+}
+
+def CredoGpuToVulkanCalls : Pass<"credo-gpu-to-vulkan-calls", "::mlir::ModuleOp"> {
+  let summary = "embed each kernel's SPIR-V in the module and launch it through the runtime's Vulkan executor";
+  let description = [{
+    Runs after `convert-gpu-to-spirv`. Each `spirv.module` is serialized
+    and kept as a constant `memref.global` of its words (with the entry
+    point's name), so that the compiled model needs no file at run time;
+    the `gpu.module`s and `spirv.module`s are then erased. In the host
+    functions:
+
+    - each `gpu.launch_func` becomes a call of
+      `credo_rt_vk_dispatch(words, count, entry, gx, gy, gz, n, args)`,
+      whose `args` hold, per kernel argument, the aligned address of a
+      buffer or a scalar's bits with its kind;
+    - public functions copy their memref arguments into device memory on
+      entry (`credo_rt_vk_copy`), and their results (the arguments after
+      the first `credo.vk_inputs`) back to the caller's on return;
+    - every host operation that reads or writes memory is preceded by
+      `credo_rt_vk_sync()`, which submits the recorded dispatches and waits
+      for them (nothing when none is pending).
+
+    Buffers the host code allocates come from the executor's device
+    memory (`credo_rt_vk_alloc`, mapped for the host); the target renames
+    the allocation functions after `finalize-memref-to-llvm`.
+  }];
+  let dependentDialects = ["::mlir::func::FuncDialect",
+                           "::mlir::memref::MemRefDialect",
+                           "::mlir::arith::ArithDialect"];
+}
+
+#endif // CREDO_CONVERSION_CREDOTOVULKAN_PASSES_TD

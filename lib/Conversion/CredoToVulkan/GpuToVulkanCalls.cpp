@@ -1,0 +1,408 @@
+//===- GpuToVulkanCalls.cpp - Kernel launches to the Vulkan executor -*- C++
+//-*-===//
+//
+// After convert-gpu-to-spirv: each kernel's SPIR-V is serialized into a
+// constant global of the host module, and the host functions call the
+// runtime's Vulkan executor: launches become recorded dispatches, memory
+// the host touches is synchronized first, and public functions move their
+// arguments into device memory and their results back.
+//
+//===----------------------------------------------------------------------===//
+
+#include "credo/Conversion/CredoToVulkan/CredoToVulkan.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/GPU/IR/GPUDialect.h"
+#include "mlir/Dialect/MemRef/IR/MemRef.h"
+#include "mlir/Dialect/SPIRV/IR/SPIRVAttributes.h"
+#include "mlir/Dialect/SPIRV/IR/SPIRVDialect.h"
+#include "mlir/Dialect/SPIRV/IR/SPIRVOps.h"
+#include "mlir/Dialect/SPIRV/IR/TargetAndABI.h"
+#include "mlir/IR/BuiltinAttributes.h"
+#include "mlir/Interfaces/SideEffectInterfaces.h"
+#include "mlir/Target/SPIRV/Serialization.h"
+
+namespace mlir::credo {
+#define GEN_PASS_DEF_CREDOATTACHSPIRVABI
+#define GEN_PASS_DEF_CREDOGPUTOVULKANCALLS
+#include "credo/Conversion/CredoToVulkan/Passes.h.inc"
+} // namespace mlir::credo
+
+using namespace mlir;
+
+namespace {
+
+//===----------------------------------------------------------------------===//
+// credo-attach-spirv-abi
+//===----------------------------------------------------------------------===//
+
+struct AttachSpirvAbi
+    : public credo::impl::CredoAttachSpirvAbiBase<AttachSpirvAbi> {
+  void runOnOperation() override {
+    MLIRContext *ctx = &getContext();
+    using spirv::Capability;
+    auto triple = spirv::VerCapExtAttr::get(
+        spirv::Version::V_1_0,
+        {Capability::Shader, Capability::Int64, Capability::Float64},
+        {spirv::Extension::SPV_KHR_storage_buffer_storage_class}, ctx);
+    auto env = spirv::TargetEnvAttr::get(
+        triple, spirv::getDefaultResourceLimits(ctx), spirv::ClientAPI::Vulkan);
+    bool ok = true;
+    getOperation().walk([&](gpu::GPUModuleOp module) {
+      module->setAttr(spirv::getTargetEnvAttrName(), env);
+      module.walk([&](gpu::GPUFuncOp func) {
+        if (!func.isKernel())
+          return;
+        std::optional<ArrayRef<int32_t>> size = func.getKnownBlockSize();
+        if (!size) {
+          func.emitError("a Vulkan kernel needs a known workgroup size");
+          ok = false;
+          return;
+        }
+        func->setAttr(spirv::getEntryPointABIAttrName(),
+                      spirv::getEntryPointABIAttr(ctx, *size));
+      });
+    });
+    if (!ok)
+      signalPassFailure();
+  }
+};
+
+//===----------------------------------------------------------------------===//
+// credo-gpu-to-vulkan-calls
+//===----------------------------------------------------------------------===//
+
+/// Kinds of dispatch arguments (runtime/include/credo/kernels.h).
+enum ArgKind : int64_t { kBuffer = 0, kScalar32 = 1, kScalar64 = 2 };
+
+constexpr llvm::StringLiteral kSync = "credo_rt_vk_sync";
+constexpr llvm::StringLiteral kCopy = "credo_rt_vk_copy";
+constexpr llvm::StringLiteral kDispatch = "credo_rt_vk_dispatch";
+
+struct KernelBinary {
+  std::string words, entry; ///< the globals' names
+  int64_t count = 0;        ///< 32-bit words
+};
+
+int64_t elementBytes(Type t) {
+  return (int64_t(t.getIntOrFloatBitWidth()) + 7) / 8;
+}
+
+/// Bytes from the aligned pointer to one past the last element a memref of
+/// static shape and layout can reach, or -1.
+int64_t spanBytes(MemRefType type) {
+  if (!type.hasStaticShape() || !type.getElementType().isIntOrFloat())
+    return -1;
+  SmallVector<int64_t> strides;
+  int64_t offset;
+  if (failed(getStridesAndOffset(type, strides, offset)) ||
+      ShapedType::isDynamic(offset) ||
+      llvm::any_of(strides, ShapedType::isDynamic))
+    return -1;
+  if (type.getNumElements() == 0)
+    return 0;
+  int64_t last = offset;
+  for (auto [size, stride] : llvm::zip(type.getShape(), strides))
+    last += (size - 1) * stride;
+  return (last + 1) * elementBytes(type.getElementType());
+}
+
+Value pointerOf(OpBuilder &b, Location loc, Value memref) {
+  Value index =
+      b.create<memref::ExtractAlignedPointerAsIndexOp>(loc, memref);
+  return b.create<arith::IndexCastOp>(loc, b.getI64Type(), index);
+}
+
+Value i64(OpBuilder &b, Location loc, int64_t v) {
+  return b.create<arith::ConstantIntOp>(loc, v, 64);
+}
+
+/// Whether host operation `op` reads or writes memory that kernels may use.
+bool touchesMemory(Operation *op) {
+  if (auto call = dyn_cast<func::CallOp>(op)) {
+    if (call.getCallee().starts_with("credo_rt_vk_"))
+      return false;
+    return llvm::any_of(call.getOperandTypes(),
+                        [](Type t) { return isa<MemRefType>(t); });
+  }
+  auto effects = dyn_cast<MemoryEffectOpInterface>(op);
+  if (!effects)
+    return false;
+  SmallVector<MemoryEffects::EffectInstance> list;
+  effects.getEffects(list);
+  return llvm::any_of(list, [](const MemoryEffects::EffectInstance &e) {
+    return isa<MemoryEffects::Read, MemoryEffects::Write>(e.getEffect()) &&
+           e.getValue() && isa<MemRefType>(e.getValue().getType());
+  });
+}
+
+struct GpuToVulkanCalls
+    : public credo::impl::CredoGpuToVulkanCallsBase<GpuToVulkanCalls> {
+  void runOnOperation() override;
+
+private:
+  LogicalResult serializeKernels();
+  void declareRuntime();
+  LogicalResult moveIntoDeviceMemory(func::FuncOp func);
+  LogicalResult lowerLaunch(gpu::LaunchFuncOp launch);
+
+  llvm::StringMap<KernelBinary> kernels; ///< by gpu.module name
+};
+
+LogicalResult GpuToVulkanCalls::serializeKernels() {
+  ModuleOp module = getOperation();
+  OpBuilder b(module.getBodyRegion());
+  b.setInsertionPointToStart(module.getBody());
+  for (auto spv : llvm::make_early_inc_range(module.getOps<spirv::ModuleOp>())) {
+    StringRef name = spv.getName().value_or("");
+    if (!name.consume_front("__spv__")) {
+      spv.emitError("a SPIR-V module not made by convert-gpu-to-spirv");
+      return failure();
+    }
+    SmallVector<spirv::EntryPointOp> entries(spv.getOps<spirv::EntryPointOp>());
+    if (entries.size() != 1) {
+      spv.emitError("a Vulkan kernel module needs exactly one entry point");
+      return failure();
+    }
+    SmallVector<uint32_t> words;
+    if (failed(spirv::serialize(spv, words)))
+      return spv.emitError("cannot serialize the kernel to SPIR-V");
+    KernelBinary &k = kernels[name];
+    k.count = int64_t(words.size());
+    k.words = ("__credo_spirv_" + name).str();
+    k.entry = k.words + "_entry";
+    Location loc = spv.getLoc();
+    auto wordsType = MemRefType::get({k.count}, b.getI32Type());
+    SmallVector<int32_t> signedWords(words.begin(), words.end());
+    b.create<memref::GlobalOp>(
+        loc, k.words, b.getStringAttr("private"), wordsType,
+        DenseElementsAttr::get(
+            RankedTensorType::get({k.count}, b.getI32Type()),
+            ArrayRef<int32_t>(signedWords)),
+        /*constant=*/true, b.getI64IntegerAttr(16));
+    StringRef fn = entries.front().getFn();
+    SmallVector<int8_t> chars(fn.begin(), fn.end());
+    chars.push_back(0);
+    int64_t len = int64_t(chars.size());
+    b.create<memref::GlobalOp>(
+        loc, k.entry, b.getStringAttr("private"),
+        MemRefType::get({len}, b.getI8Type()),
+        DenseElementsAttr::get(RankedTensorType::get({len}, b.getI8Type()),
+                               ArrayRef<int8_t>(chars)),
+        /*constant=*/true, IntegerAttr());
+    spv.erase();
+  }
+  return success();
+}
+
+void GpuToVulkanCalls::declareRuntime() {
+  ModuleOp module = getOperation();
+  OpBuilder b(module.getBodyRegion());
+  b.setInsertionPointToEnd(module.getBody());
+  Type i64 = b.getI64Type();
+  auto declare = [&](StringRef name, SmallVector<Type> args) {
+    if (module.lookupSymbol(name))
+      return;
+    auto f = b.create<func::FuncOp>(module.getLoc(), name,
+                                    b.getFunctionType(args, {}));
+    f.setPrivate();
+  };
+  declare(kSync, {});
+  declare(kCopy, {i64, i64, i64});
+  declare(kDispatch, SmallVector<Type>(8, i64));
+}
+
+LogicalResult GpuToVulkanCalls::moveIntoDeviceMemory(func::FuncOp func) {
+  Block &entry = func.front();
+  OpBuilder b(&entry, entry.begin());
+  Location loc = func.getLoc();
+  SmallVector<std::pair<Value, Value>> outputs; // (caller's, device copy)
+  SmallVector<Value> copies;
+  auto copy = [&](OpBuilder &b, Value to, Value from, int64_t bytes) {
+    b.create<func::CallOp>(loc, kCopy, TypeRange(),
+                           ValueRange{pointerOf(b, loc, to),
+                                      pointerOf(b, loc, from),
+                                      i64(b, loc, bytes)});
+  };
+  auto deviceCopy = [&](Value value, bool copyIn) -> FailureOr<Value> {
+    auto type = cast<MemRefType>(value.getType());
+    int64_t bytes = spanBytes(type);
+    if (bytes < 0 || !type.getLayout().isIdentity())
+      return func.emitError("the Vulkan target needs buffers of static shape "
+                            "and identity layout, not ")
+             << type;
+    Value device = b.create<memref::AllocOp>(loc, type, b.getI64IntegerAttr(64));
+    value.replaceAllUsesWith(device);
+    if (copyIn)
+      copy(b, device, value, bytes);
+    copies.push_back(device);
+    return device;
+  };
+
+  // Arguments: the caller's memory is not the device's.
+  unsigned numArgs = func.getNumArguments();
+  int64_t numOutputs = 0;
+  if (auto attr = func->getAttrOfType<IntegerAttr>("credo.vk_outputs"))
+    numOutputs = attr.getInt();
+  if (!func.isPublic())
+    numOutputs = 0;
+  for (unsigned i = 0; i < numArgs; ++i) {
+    Value arg = func.getArgument(i);
+    if (!isa<MemRefType>(arg.getType()))
+      continue;
+    if (!func.isPublic())
+      continue;
+    bool isOutput = int64_t(i) >= int64_t(numArgs) - numOutputs;
+    FailureOr<Value> device = deviceCopy(arg, /*copyIn=*/!isOutput);
+    if (failed(device))
+      return failure();
+    if (isOutput)
+      outputs.push_back({arg, *device});
+  }
+  // Constants: module globals live in host memory.
+  SmallVector<memref::GetGlobalOp> globals;
+  func.walk([&](memref::GetGlobalOp g) {
+    if (!g.getName().starts_with("__credo_spirv_"))
+      globals.push_back(g);
+  });
+  for (memref::GetGlobalOp g : globals) {
+    g->moveBefore(&entry, b.getInsertionPoint());
+    Value host = g.getResult();
+    SmallVector<OpOperand *> uses;
+    for (OpOperand &use : host.getUses())
+      uses.push_back(&use);
+    auto type = cast<MemRefType>(host.getType());
+    int64_t bytes = spanBytes(type);
+    if (bytes < 0 || !type.getLayout().isIdentity())
+      return g.emitError("the Vulkan target needs constants of static shape");
+    Value device = b.create<memref::AllocOp>(loc, type, b.getI64IntegerAttr(64));
+    for (OpOperand *use : uses)
+      use->set(device);
+    copy(b, device, host, bytes);
+    copies.push_back(device);
+  }
+  // Results back to the caller, device memory freed.
+  func.walk([&](func::ReturnOp ret) {
+    OpBuilder r(ret);
+    for (auto [caller, device] : outputs)
+      copy(r, caller, device,
+           spanBytes(cast<MemRefType>(device.getType())));
+    for (Value device : copies)
+      r.create<memref::DeallocOp>(loc, device);
+  });
+  return success();
+}
+
+LogicalResult GpuToVulkanCalls::lowerLaunch(gpu::LaunchFuncOp launch) {
+  auto it = kernels.find(launch.getKernelModuleName().getValue());
+  if (it == kernels.end())
+    return launch.emitError("no SPIR-V for kernel module ")
+           << launch.getKernelModuleName();
+  const KernelBinary &k = it->second;
+  OpBuilder b(launch);
+  Location loc = launch.getLoc();
+  auto address = [&](StringRef global, MemRefType type) {
+    Value g = b.create<memref::GetGlobalOp>(loc, type, global);
+    return pointerOf(b, loc, g);
+  };
+  auto toI64 = [&](Value index) {
+    return b.create<arith::IndexCastOp>(loc, b.getI64Type(), index);
+  };
+  Value words =
+      address(k.words, MemRefType::get({k.count}, b.getI32Type()));
+  auto entryGlobal = cast<memref::GlobalOp>(
+      SymbolTable::lookupSymbolIn(getOperation(), k.entry));
+  Value entry = address(k.entry, entryGlobal.getType());
+
+  ValueRange operands = launch.getKernelOperands();
+  int64_t n = int64_t(operands.size());
+  Value table;
+  if (n > 0)
+    table = b.create<memref::AllocaOp>(
+        loc, MemRefType::get({3 * n}, b.getI64Type()));
+  for (auto [i, v] : llvm::enumerate(operands)) {
+    Value kind, value, bytes;
+    Type t = v.getType();
+    if (auto m = dyn_cast<MemRefType>(t)) {
+      int64_t span = spanBytes(m);
+      if (span < 0)
+        return launch.emitError("kernel argument ")
+               << i << " has no static shape and layout: " << m;
+      kind = i64(b, loc, kBuffer);
+      value = pointerOf(b, loc, v);
+      bytes = i64(b, loc, span);
+    } else if (t.isIndex()) {
+      // Indices are 32-bit in the kernels.
+      kind = i64(b, loc, kScalar32);
+      value = toI64(v);
+      bytes = i64(b, loc, 4);
+    } else if (t.isIntOrFloat() && (t.getIntOrFloatBitWidth() == 32 ||
+                                    t.getIntOrFloatBitWidth() == 64)) {
+      bool wide = t.getIntOrFloatBitWidth() == 64;
+      Value bits = v;
+      if (isa<FloatType>(t))
+        bits = b.create<arith::BitcastOp>(
+            loc, wide ? b.getI64Type() : b.getI32Type(), v);
+      if (!wide)
+        bits = b.create<arith::ExtUIOp>(loc, b.getI64Type(), bits);
+      kind = i64(b, loc, wide ? kScalar64 : kScalar32);
+      value = bits;
+      bytes = i64(b, loc, wide ? 8 : 4);
+    } else {
+      return launch.emitError("kernel argument ")
+             << i << " of type " << t << " cannot be passed to Vulkan";
+    }
+    Value parts[] = {kind, value, bytes};
+    for (auto [j, part] : llvm::enumerate(parts)) {
+      Value at = b.create<arith::ConstantIndexOp>(loc, 3 * int64_t(i) + j);
+      b.create<memref::StoreOp>(loc, part, table, at);
+    }
+  }
+  Value tableAddress = n > 0 ? pointerOf(b, loc, table) : i64(b, loc, 0);
+  gpu::KernelDim3 grid = launch.getGridSizeOperandValues();
+  b.create<func::CallOp>(
+      loc, kDispatch, TypeRange(),
+      ValueRange{words, i64(b, loc, k.count), entry, toI64(grid.x),
+                 toI64(grid.y), toI64(grid.z), i64(b, loc, n), tableAddress});
+  launch.erase();
+  return success();
+}
+
+void GpuToVulkanCalls::runOnOperation() {
+  ModuleOp module = getOperation();
+  if (failed(serializeKernels()))
+    return signalPassFailure();
+  declareRuntime();
+  SmallVector<func::FuncOp> hosts;
+  for (auto func : module.getOps<func::FuncOp>())
+    if (!func.isExternal())
+      hosts.push_back(func);
+  // Host accesses wait for the dispatches recorded before them. (Before
+  // the rewrites below, whose own host accesses need no wait.)
+  for (func::FuncOp func : hosts) {
+    SmallVector<Operation *> accesses;
+    func.walk([&](Operation *op) {
+      if (touchesMemory(op))
+        accesses.push_back(op);
+    });
+    for (Operation *op : accesses)
+      OpBuilder(op).create<func::CallOp>(op->getLoc(), kSync, TypeRange(),
+                                         ValueRange());
+  }
+  for (func::FuncOp func : hosts)
+    if (failed(moveIntoDeviceMemory(func)))
+      return signalPassFailure();
+  SmallVector<gpu::LaunchFuncOp> launches;
+  module.walk([&](gpu::LaunchFuncOp l) { launches.push_back(l); });
+  for (gpu::LaunchFuncOp launch : launches)
+    if (failed(lowerLaunch(launch)))
+      return signalPassFailure();
+  for (auto g : llvm::make_early_inc_range(module.getOps<gpu::GPUModuleOp>()))
+    g.erase();
+  module->removeAttr(gpu::GPUDialect::getContainerModuleAttrName());
+  for (func::FuncOp func : hosts)
+    func->removeAttr("credo.vk_outputs");
+}
+
+} // namespace

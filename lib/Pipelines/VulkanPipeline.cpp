@@ -1,0 +1,52 @@
+//===- VulkanPipeline.cpp - credo → host code + SPIR-V kernels --*- C++ -*-===//
+//
+// The Vulkan pipeline: the CPU pipeline's portable lowering and
+// bufferization; every outermost parallel loop becomes a GPU kernel,
+// converted to SPIR-V and embedded in the host module; the host code calls
+// the runtime's Vulkan executor and is lowered to LLVM like the CPU's.
+//
+//===----------------------------------------------------------------------===//
+
+#include "credo/Pipelines/Pipelines.h"
+
+#include "credo/Conversion/CredoToLinalg/CredoToLinalg.h"
+#include "credo/Conversion/CredoToVulkan/CredoToVulkan.h"
+#include "credo/Transforms/Passes.h"
+
+#include "mlir/Conversion/GPUToSPIRV/GPUToSPIRVPass.h"
+#include "mlir/Conversion/MathToSPIRV/MathToSPIRVPass.h"
+#include "mlir/Conversion/SCFToGPU/SCFToGPUPass.h"
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/GPU/IR/GPUDialect.h"
+#include "mlir/Dialect/GPU/Transforms/Passes.h"
+#include "mlir/Dialect/Linalg/Passes.h"
+#include "mlir/Dialect/SPIRV/IR/SPIRVOps.h"
+#include "mlir/Dialect/SPIRV/Transforms/Passes.h"
+#include "mlir/Pass/PassManager.h"
+#include "mlir/Transforms/Passes.h"
+
+using namespace mlir;
+
+void mlir::credo::buildVulkanPipeline(OpPassManager &pm) {
+  pm.addPass(createCredoBatchOverTime());
+  pm.addPass(createCredoParamsToArgs());
+  pm.addPass(createConvertCredoToLinalg());
+  pm.addNestedPass<func::FuncOp>(createLinalgElementwiseOpFusionPass());
+  pm.addPass(createCanonicalizerPass());
+  pm.addPass(createCSEPass());
+  pm.addPass(createCredoCopyAliasedResults());
+  addBufferization(pm);
+
+  pm.addNestedPass<func::FuncOp>(createConvertLinalgToParallelLoopsPass());
+  pm.addNestedPass<func::FuncOp>(createCredoParallelToGpu());
+  pm.addPass(createGpuKernelOutliningPass());
+  pm.addPass(createCredoAttachSpirvAbi());
+  pm.addNestedPass<gpu::GPUModuleOp>(createConvertMathToSPIRVPass());
+  pm.addPass(createConvertGPUToSPIRVPass());
+  OpPassManager &spirvModule = pm.nest<spirv::ModuleOp>();
+  spirvModule.addPass(spirv::createSPIRVLowerABIAttributesPass());
+  spirvModule.addPass(spirv::createSPIRVUpdateVCEPass());
+  pm.addPass(createCredoGpuToVulkanCalls());
+  pm.addPass(createCanonicalizerPass());
+  addHostToLLVM(pm);
+}

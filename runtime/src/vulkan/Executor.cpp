@@ -1,0 +1,767 @@
+//===- Executor.cpp - Runs generated SPIR-V kernels on Vulkan ---*- C++ -*-===//
+//
+// The part of the Vulkan executor that generated code calls (credoc
+// --target vulkan): device memory, kernel dispatch and synchronization. The
+// generated host code decides what runs; this file supplies primitives:
+//
+// - Memory: buffers come from large device blocks (each one VkBuffer within
+//   maxStorageBufferRange), mapped for the host, preferably device-local;
+//   freed buffers are cached by size. A kernel argument is found by its
+//   address (block and offset).
+// - Dispatch: pipelines are created once per kernel (keyed by the embedded
+//   SPIR-V, checked word by word) and reused; dispatches are recorded into
+//   one command buffer with a memory barrier between them, and submitted
+//   when the host next reads or writes memory (credo_rt_vk_sync) — one
+//   submission per entry-point call when the host touches nothing between.
+// - Errors are kernel failures with a message (no device, an allocation
+//   beyond the device's limits, a lost device), which the guarded call
+//   returns as a status.
+//
+//===----------------------------------------------------------------------===//
+
+#include "../Internal.h"
+
+#include "credo/kernels.h"
+#include "credo/runtime.h"
+
+#include <vulkan/vulkan.h>
+
+#include <algorithm>
+#include <cstring>
+#include <dlfcn.h>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+using namespace credo::rt;
+
+namespace {
+
+constexpr VkDeviceSize kBlockBytes = VkDeviceSize(256) << 20;
+constexpr VkDeviceSize kScalarBytes = VkDeviceSize(1) << 20;
+constexpr uint32_t kSetsPerPool = 1024;
+constexpr uint32_t kDescriptorsPerPool = 16384;
+
+#define CREDO_VK_FUNCTIONS(X)                                                  \
+  X(vkCreateInstance)                                                          \
+  X(vkEnumeratePhysicalDevices)                                                \
+  X(vkGetPhysicalDeviceProperties)                                             \
+  X(vkGetPhysicalDeviceFeatures)                                               \
+  X(vkGetPhysicalDeviceMemoryProperties)                                       \
+  X(vkGetPhysicalDeviceQueueFamilyProperties)                                  \
+  X(vkCreateDevice)                                                            \
+  X(vkGetDeviceQueue)                                                          \
+  X(vkCreateBuffer)                                                            \
+  X(vkGetBufferMemoryRequirements)                                             \
+  X(vkAllocateMemory)                                                          \
+  X(vkBindBufferMemory)                                                        \
+  X(vkMapMemory)                                                               \
+  X(vkCreateShaderModule)                                                      \
+  X(vkCreateDescriptorSetLayout)                                               \
+  X(vkCreatePipelineLayout)                                                    \
+  X(vkCreateComputePipelines)                                                  \
+  X(vkDestroyShaderModule)                                                     \
+  X(vkCreateDescriptorPool)                                                    \
+  X(vkResetDescriptorPool)                                                     \
+  X(vkAllocateDescriptorSets)                                                  \
+  X(vkUpdateDescriptorSets)                                                    \
+  X(vkCreateCommandPool)                                                       \
+  X(vkResetCommandPool)                                                        \
+  X(vkAllocateCommandBuffers)                                                  \
+  X(vkBeginCommandBuffer)                                                      \
+  X(vkEndCommandBuffer)                                                        \
+  X(vkCmdBindPipeline)                                                         \
+  X(vkCmdBindDescriptorSets)                                                   \
+  X(vkCmdDispatch)                                                             \
+  X(vkCmdPipelineBarrier)                                                      \
+  X(vkCreateFence)                                                             \
+  X(vkResetFences)                                                             \
+  X(vkWaitForFences)                                                           \
+  X(vkQueueSubmit)
+
+struct Block {
+  VkBuffer buffer = VK_NULL_HANDLE;
+  VkDeviceMemory memory = VK_NULL_HANDLE;
+  char *mapped = nullptr;
+  VkDeviceSize size = 0, used = 0;
+};
+
+struct Pipeline {
+  std::vector<uint32_t> words;
+  std::string entry;
+  uint32_t bindings = 0;
+  VkDescriptorSetLayout setLayout = VK_NULL_HANDLE;
+  VkPipelineLayout layout = VK_NULL_HANDLE;
+  VkPipeline pipeline = VK_NULL_HANDLE;
+};
+
+struct Allocation {
+  VkDeviceSize size;
+  uint64_t sequence;
+};
+
+class Executor {
+public:
+  std::mutex mutex;
+
+  /// Creates the instance and device on first use; false (with the
+  /// reason recorded as a kernel failure) when there is none.
+  bool ready();
+  void *allocate(size_t bytes);
+  void release(void *ptr);
+  void sync();
+  void dispatch(const uint32_t *words, int64_t count, const char *entry,
+                const int64_t groups[3], int64_t n, const int64_t *table);
+  uint64_t mark() const { return sequence; }
+  void releaseSince(uint64_t mark);
+
+private:
+#define X(name) PFN_##name name = nullptr;
+  CREDO_VK_FUNCTIONS(X)
+#undef X
+  bool initialize(std::string &why);
+  bool check(VkResult r, const char *what);
+  Block *newBlock(VkDeviceSize bytes, std::string &why);
+  Block *blockOf(const char *p);
+  Pipeline *pipelineFor(const uint32_t *words, int64_t count,
+                        const char *entry, uint32_t bindings);
+  VkDescriptorSet descriptorSet(VkDescriptorSetLayout layout);
+  void begin();
+
+  bool tried = false, usable = false;
+  std::string unusable;
+  VkInstance instance = VK_NULL_HANDLE;
+  VkPhysicalDevice physical = VK_NULL_HANDLE;
+  VkDevice device = VK_NULL_HANDLE;
+  VkQueue queue = VK_NULL_HANDLE;
+  VkCommandPool commandPool = VK_NULL_HANDLE;
+  VkCommandBuffer commands = VK_NULL_HANDLE;
+  VkFence fence = VK_NULL_HANDLE;
+  VkDescriptorPool descriptors = VK_NULL_HANDLE;
+  VkPhysicalDeviceLimits limits{};
+  uint32_t memoryType = 0;
+  std::vector<std::unique_ptr<Block>> blocks;
+  std::map<const char *, Block *> byAddress; ///< by mapped base
+  Block *current = nullptr;                  ///< where new buffers are cut
+  std::unordered_map<VkDeviceSize, std::vector<char *>> cached;
+  std::unordered_map<char *, Allocation> live;
+  std::vector<char *> deferred; ///< freed while dispatches were pending
+  uint64_t sequence = 0;
+  std::unique_ptr<Block> scalars;
+  VkDeviceSize scalarsUsed = 0;
+  std::unordered_map<const uint32_t *, std::unique_ptr<Pipeline>> pipelines;
+  bool recording = false;
+  unsigned pending = 0;
+};
+
+Executor &executor() {
+  static Executor *e = new Executor(); // outlives static destructors
+  return *e;
+}
+
+std::string bytesText(VkDeviceSize bytes) {
+  if (bytes >= (VkDeviceSize(1) << 20))
+    return std::to_string(bytes >> 20) + " MiB (" + std::to_string(bytes) +
+           " bytes)";
+  return std::to_string(bytes) + " bytes";
+}
+
+std::string vkResultText(VkResult r) {
+  switch (r) {
+  case VK_ERROR_OUT_OF_HOST_MEMORY:
+    return "out of host memory";
+  case VK_ERROR_OUT_OF_DEVICE_MEMORY:
+    return "out of device memory";
+  case VK_ERROR_DEVICE_LOST:
+    return "the device was lost";
+  case VK_ERROR_INITIALIZATION_FAILED:
+    return "initialization failed";
+  case VK_ERROR_OUT_OF_POOL_MEMORY:
+    return "out of pool memory";
+  case VK_TIMEOUT:
+    return "timed out";
+  default:
+    return "VkResult " + std::to_string(int(r));
+  }
+}
+
+int64_t requestedDevice = -1;
+
+} // namespace
+
+bool Executor::check(VkResult r, const char *what) {
+  if (r == VK_SUCCESS)
+    return true;
+  failKernel(std::string("Vulkan: ") + what + ": " + vkResultText(r),
+             CREDO_ERR_DEVICE);
+  return false;
+}
+
+bool Executor::ready() {
+  if (!tried) {
+    tried = true;
+    std::string why;
+    usable = initialize(why);
+    if (!usable)
+      unusable = why;
+  }
+  if (!usable)
+    failKernel(unusable, CREDO_ERR_DEVICE);
+  return usable;
+}
+
+bool Executor::initialize(std::string &why) {
+  size_t index = 0;
+  if (credo_vulkan_pick_device(requestedDevice, &index) != CREDO_OK) {
+    why = credo_last_error();
+    return false;
+  }
+  void *lib = nullptr;
+  {
+    const char *path = std::getenv("CREDO_VULKAN_LOADER");
+    lib = dlopen(path && *path ? path : "libvulkan.so.1",
+                 RTLD_NOW | RTLD_LOCAL);
+  }
+  auto gipa = lib ? reinterpret_cast<PFN_vkGetInstanceProcAddr>(
+                        dlsym(lib, "vkGetInstanceProcAddr"))
+                  : nullptr;
+  if (!gipa) {
+    why = "cannot load the Vulkan loader";
+    return false;
+  }
+  vkCreateInstance =
+      reinterpret_cast<PFN_vkCreateInstance>(gipa(nullptr, "vkCreateInstance"));
+  VkApplicationInfo app{};
+  app.sType = VK_STRUCTURE_TYPE_APPLICATION_INFO;
+  app.pApplicationName = "credo";
+  app.pEngineName = "credo";
+  app.apiVersion = VK_API_VERSION_1_1;
+  VkInstanceCreateInfo info{};
+  info.sType = VK_STRUCTURE_TYPE_INSTANCE_CREATE_INFO;
+  info.pApplicationInfo = &app;
+  if (!vkCreateInstance ||
+      vkCreateInstance(&info, nullptr, &instance) != VK_SUCCESS) {
+    why = "cannot create a Vulkan instance";
+    return false;
+  }
+#define X(name)                                                                \
+  if (!name)                                                                   \
+    name = reinterpret_cast<PFN_##name>(gipa(instance, #name));                \
+  if (!name) {                                                                 \
+    why = "the Vulkan loader lacks " #name;                                    \
+    return false;                                                              \
+  }
+  CREDO_VK_FUNCTIONS(X)
+#undef X
+  uint32_t count = 0;
+  vkEnumeratePhysicalDevices(instance, &count, nullptr);
+  std::vector<VkPhysicalDevice> list(count);
+  vkEnumeratePhysicalDevices(instance, &count, list.data());
+  if (index >= list.size()) {
+    why = "the Vulkan device " + std::to_string(index) + " is not there";
+    return false;
+  }
+  physical = list[index];
+  VkPhysicalDeviceProperties props{};
+  vkGetPhysicalDeviceProperties(physical, &props);
+  limits = props.limits;
+
+  uint32_t families = 0;
+  vkGetPhysicalDeviceQueueFamilyProperties(physical, &families, nullptr);
+  std::vector<VkQueueFamilyProperties> fam(families);
+  vkGetPhysicalDeviceQueueFamilyProperties(physical, &families, fam.data());
+  uint32_t family = families;
+  for (uint32_t i = 0; i < families && family == families; ++i)
+    if (fam[i].queueFlags & VK_QUEUE_COMPUTE_BIT)
+      family = i;
+  if (family == families) {
+    why = std::string("the Vulkan device '") + props.deviceName +
+          "' has no compute queue";
+    return false;
+  }
+  VkPhysicalDeviceFeatures available{}, enabled{};
+  vkGetPhysicalDeviceFeatures(physical, &available);
+  enabled.shaderInt64 = available.shaderInt64;
+  enabled.shaderFloat64 = available.shaderFloat64;
+  float priority = 1.0f;
+  VkDeviceQueueCreateInfo queueInfo{};
+  queueInfo.sType = VK_STRUCTURE_TYPE_DEVICE_QUEUE_CREATE_INFO;
+  queueInfo.queueFamilyIndex = family;
+  queueInfo.queueCount = 1;
+  queueInfo.pQueuePriorities = &priority;
+  VkDeviceCreateInfo deviceInfo{};
+  deviceInfo.sType = VK_STRUCTURE_TYPE_DEVICE_CREATE_INFO;
+  deviceInfo.queueCreateInfoCount = 1;
+  deviceInfo.pQueueCreateInfos = &queueInfo;
+  deviceInfo.pEnabledFeatures = &enabled;
+  if (VkResult r = vkCreateDevice(physical, &deviceInfo, nullptr, &device);
+      r != VK_SUCCESS) {
+    why = std::string("cannot open the Vulkan device '") + props.deviceName +
+          "': " + vkResultText(r);
+    return false;
+  }
+  vkGetDeviceQueue(device, family, 0, &queue);
+
+  // Memory the host can map, device-local if the device has such.
+  VkPhysicalDeviceMemoryProperties mem{};
+  vkGetPhysicalDeviceMemoryProperties(physical, &mem);
+  const VkMemoryPropertyFlags mapped = VK_MEMORY_PROPERTY_HOST_VISIBLE_BIT |
+                                       VK_MEMORY_PROPERTY_HOST_COHERENT_BIT;
+  int best = -1;
+  for (uint32_t i = 0; i < mem.memoryTypeCount; ++i) {
+    VkMemoryPropertyFlags f = mem.memoryTypes[i].propertyFlags;
+    if ((f & mapped) != mapped)
+      continue;
+    if (best < 0 || ((f & VK_MEMORY_PROPERTY_DEVICE_LOCAL_BIT) &&
+                     !(mem.memoryTypes[best].propertyFlags &
+                       VK_MEMORY_PROPERTY_DEVICE_LOCAL_BIT)))
+      best = int(i);
+  }
+  if (best < 0) {
+    why = std::string("the Vulkan device '") + props.deviceName +
+          "' has no host-visible coherent memory";
+    return false;
+  }
+  memoryType = uint32_t(best);
+
+  VkCommandPoolCreateInfo poolInfo{};
+  poolInfo.sType = VK_STRUCTURE_TYPE_COMMAND_POOL_CREATE_INFO;
+  poolInfo.flags = VK_COMMAND_POOL_CREATE_TRANSIENT_BIT;
+  poolInfo.queueFamilyIndex = family;
+  VkCommandBufferAllocateInfo cmdInfo{};
+  cmdInfo.sType = VK_STRUCTURE_TYPE_COMMAND_BUFFER_ALLOCATE_INFO;
+  cmdInfo.level = VK_COMMAND_BUFFER_LEVEL_PRIMARY;
+  cmdInfo.commandBufferCount = 1;
+  VkFenceCreateInfo fenceInfo{};
+  fenceInfo.sType = VK_STRUCTURE_TYPE_FENCE_CREATE_INFO;
+  VkDescriptorPoolSize size{VK_DESCRIPTOR_TYPE_STORAGE_BUFFER,
+                            kDescriptorsPerPool};
+  VkDescriptorPoolCreateInfo descInfo{};
+  descInfo.sType = VK_STRUCTURE_TYPE_DESCRIPTOR_POOL_CREATE_INFO;
+  descInfo.maxSets = kSetsPerPool;
+  descInfo.poolSizeCount = 1;
+  descInfo.pPoolSizes = &size;
+  if (vkCreateCommandPool(device, &poolInfo, nullptr, &commandPool) !=
+          VK_SUCCESS ||
+      (cmdInfo.commandPool = commandPool,
+       vkAllocateCommandBuffers(device, &cmdInfo, &commands) != VK_SUCCESS) ||
+      vkCreateFence(device, &fenceInfo, nullptr, &fence) != VK_SUCCESS ||
+      vkCreateDescriptorPool(device, &descInfo, nullptr, &descriptors) !=
+          VK_SUCCESS) {
+    why = "cannot create the Vulkan command and descriptor pools";
+    return false;
+  }
+  scalars.reset(newBlock(kScalarBytes, why));
+  if (!scalars)
+    return false;
+  return true;
+}
+
+Block *Executor::newBlock(VkDeviceSize bytes, std::string &why) {
+  auto block = std::make_unique<Block>();
+  VkBufferCreateInfo info{};
+  info.sType = VK_STRUCTURE_TYPE_BUFFER_CREATE_INFO;
+  info.size = bytes;
+  info.usage = VK_BUFFER_USAGE_STORAGE_BUFFER_BIT |
+               VK_BUFFER_USAGE_TRANSFER_SRC_BIT |
+               VK_BUFFER_USAGE_TRANSFER_DST_BIT;
+  info.sharingMode = VK_SHARING_MODE_EXCLUSIVE;
+  if (VkResult r = vkCreateBuffer(device, &info, nullptr, &block->buffer);
+      r != VK_SUCCESS) {
+    why = "cannot create a Vulkan buffer of " + bytesText(bytes) + ": " +
+          vkResultText(r);
+    return nullptr;
+  }
+  VkMemoryRequirements req{};
+  vkGetBufferMemoryRequirements(device, block->buffer, &req);
+  if (!(req.memoryTypeBits & (1u << memoryType))) {
+    why = "the Vulkan device cannot place storage buffers in mapped memory";
+    return nullptr;
+  }
+  VkMemoryAllocateInfo alloc{};
+  alloc.sType = VK_STRUCTURE_TYPE_MEMORY_ALLOCATE_INFO;
+  alloc.allocationSize = req.size;
+  alloc.memoryTypeIndex = memoryType;
+  void *p = nullptr;
+  if (VkResult r = vkAllocateMemory(device, &alloc, nullptr, &block->memory);
+      r != VK_SUCCESS) {
+    why = "cannot allocate " + bytesText(req.size) +
+          " of Vulkan device memory: " + vkResultText(r);
+    return nullptr;
+  }
+  if (vkBindBufferMemory(device, block->buffer, block->memory, 0) !=
+          VK_SUCCESS ||
+      vkMapMemory(device, block->memory, 0, VK_WHOLE_SIZE, 0, &p) !=
+          VK_SUCCESS) {
+    why = "cannot map Vulkan device memory";
+    return nullptr;
+  }
+  block->mapped = static_cast<char *>(p);
+  block->size = bytes;
+  return block.release();
+}
+
+void *Executor::allocate(size_t bytes) {
+  if (!ready())
+    return nullptr;
+  VkDeviceSize align =
+      std::max<VkDeviceSize>(256, limits.minStorageBufferOffsetAlignment);
+  VkDeviceSize size = std::max<VkDeviceSize>(align, (bytes + align - 1) /
+                                                        align * align);
+  if (size > limits.maxStorageBufferRange) {
+    failKernel("Vulkan: a buffer of " + bytesText(bytes) +
+                   " exceeds the device's largest storage buffer (" +
+                   bytesText(limits.maxStorageBufferRange) + ")",
+               CREDO_ERR_DEVICE);
+    return nullptr;
+  }
+  char *p = nullptr;
+  auto &free = cached[size];
+  if (!free.empty()) {
+    p = free.back();
+    free.pop_back();
+  } else {
+    VkDeviceSize blockBytes =
+        std::min<VkDeviceSize>(kBlockBytes, limits.maxStorageBufferRange);
+    if (!current || current->size - current->used < size) {
+      std::string why;
+      Block *b = newBlock(std::max(blockBytes, size), why);
+      if (!b) {
+        failKernel("Vulkan: " + why, CREDO_ERR_DEVICE);
+        return nullptr;
+      }
+      blocks.emplace_back(b);
+      byAddress[b->mapped] = b;
+      if (size < blockBytes)
+        current = b;
+      else
+        b->used = size;
+      if (size >= blockBytes)
+        p = b->mapped;
+    }
+    if (!p) {
+      p = current->mapped + current->used;
+      current->used += size;
+    }
+  }
+  live[p] = Allocation{size, sequence++};
+  return p;
+}
+
+void Executor::release(void *ptr) {
+  char *p = static_cast<char *>(ptr);
+  auto it = live.find(p);
+  if (it == live.end())
+    return;
+  if (recording) {
+    deferred.push_back(p);
+    return;
+  }
+  cached[it->second.size].push_back(p);
+  live.erase(it);
+}
+
+void Executor::releaseSince(uint64_t mark) {
+  if (recording)
+    sync();
+  std::vector<char *> gone;
+  for (auto &[p, a] : live)
+    if (a.sequence >= mark)
+      gone.push_back(p);
+  for (char *p : gone)
+    release(p);
+}
+
+Block *Executor::blockOf(const char *p) {
+  auto it = byAddress.upper_bound(p);
+  if (it == byAddress.begin())
+    return nullptr;
+  --it;
+  Block *b = it->second;
+  return p < b->mapped + b->size ? b : nullptr;
+}
+
+Pipeline *Executor::pipelineFor(const uint32_t *words, int64_t count,
+                                const char *entry, uint32_t bindings) {
+  std::unique_ptr<Pipeline> &slot = pipelines[words];
+  if (slot && slot->words.size() == size_t(count) &&
+      std::memcmp(slot->words.data(), words, size_t(count) * 4) == 0 &&
+      slot->entry == entry && slot->bindings == bindings)
+    return slot.get();
+  // A kernel not seen at this address (or another module loaded there).
+  auto p = std::make_unique<Pipeline>();
+  p->words.assign(words, words + count);
+  p->entry = entry;
+  p->bindings = bindings;
+  std::vector<VkDescriptorSetLayoutBinding> b(bindings);
+  for (uint32_t i = 0; i < bindings; ++i) {
+    b[i].binding = i;
+    b[i].descriptorType = VK_DESCRIPTOR_TYPE_STORAGE_BUFFER;
+    b[i].descriptorCount = 1;
+    b[i].stageFlags = VK_SHADER_STAGE_COMPUTE_BIT;
+  }
+  VkDescriptorSetLayoutCreateInfo setInfo{};
+  setInfo.sType = VK_STRUCTURE_TYPE_DESCRIPTOR_SET_LAYOUT_CREATE_INFO;
+  setInfo.bindingCount = bindings;
+  setInfo.pBindings = b.data();
+  if (!check(vkCreateDescriptorSetLayout(device, &setInfo, nullptr,
+                                         &p->setLayout),
+             "cannot create a descriptor set layout"))
+    return nullptr;
+  VkPipelineLayoutCreateInfo layoutInfo{};
+  layoutInfo.sType = VK_STRUCTURE_TYPE_PIPELINE_LAYOUT_CREATE_INFO;
+  layoutInfo.setLayoutCount = 1;
+  layoutInfo.pSetLayouts = &p->setLayout;
+  if (!check(vkCreatePipelineLayout(device, &layoutInfo, nullptr, &p->layout),
+             "cannot create a pipeline layout"))
+    return nullptr;
+  VkShaderModuleCreateInfo moduleInfo{};
+  moduleInfo.sType = VK_STRUCTURE_TYPE_SHADER_MODULE_CREATE_INFO;
+  moduleInfo.codeSize = size_t(count) * 4;
+  moduleInfo.pCode = p->words.data();
+  VkShaderModule module = VK_NULL_HANDLE;
+  if (!check(vkCreateShaderModule(device, &moduleInfo, nullptr, &module),
+             "cannot create a shader module from the kernel's SPIR-V"))
+    return nullptr;
+  VkComputePipelineCreateInfo info{};
+  info.sType = VK_STRUCTURE_TYPE_COMPUTE_PIPELINE_CREATE_INFO;
+  info.stage.sType = VK_STRUCTURE_TYPE_PIPELINE_SHADER_STAGE_CREATE_INFO;
+  info.stage.stage = VK_SHADER_STAGE_COMPUTE_BIT;
+  info.stage.module = module;
+  info.stage.pName = p->entry.c_str();
+  info.layout = p->layout;
+  VkResult r = vkCreateComputePipelines(device, VK_NULL_HANDLE, 1, &info,
+                                        nullptr, &p->pipeline);
+  vkDestroyShaderModule(device, module, nullptr);
+  if (!check(r, "cannot create a compute pipeline for a kernel"))
+    return nullptr;
+  slot = std::move(p);
+  return slot.get();
+}
+
+VkDescriptorSet Executor::descriptorSet(VkDescriptorSetLayout layout) {
+  VkDescriptorSetAllocateInfo info{};
+  info.sType = VK_STRUCTURE_TYPE_DESCRIPTOR_SET_ALLOCATE_INFO;
+  info.descriptorPool = descriptors;
+  info.descriptorSetCount = 1;
+  info.pSetLayouts = &layout;
+  VkDescriptorSet set = VK_NULL_HANDLE;
+  if (vkAllocateDescriptorSets(device, &info, &set) == VK_SUCCESS)
+    return set;
+  // The pool is spent: finish the recorded work and start it afresh.
+  sync();
+  if (vkAllocateDescriptorSets(device, &info, &set) == VK_SUCCESS)
+    return set;
+  failKernel("Vulkan: cannot allocate a descriptor set", CREDO_ERR_DEVICE);
+  return VK_NULL_HANDLE;
+}
+
+void Executor::begin() {
+  if (recording)
+    return;
+  VkCommandBufferBeginInfo info{};
+  info.sType = VK_STRUCTURE_TYPE_COMMAND_BUFFER_BEGIN_INFO;
+  info.flags = VK_COMMAND_BUFFER_USAGE_ONE_TIME_SUBMIT_BIT;
+  if (check(vkBeginCommandBuffer(commands, &info), "cannot record commands"))
+    recording = true;
+}
+
+void Executor::sync() {
+  if (!recording)
+    return;
+  // Kernel writes become visible to the host after the fence.
+  VkMemoryBarrier toHost{};
+  toHost.sType = VK_STRUCTURE_TYPE_MEMORY_BARRIER;
+  toHost.srcAccessMask = VK_ACCESS_SHADER_WRITE_BIT;
+  toHost.dstAccessMask = VK_ACCESS_HOST_READ_BIT;
+  vkCmdPipelineBarrier(commands, VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT,
+                       VK_PIPELINE_STAGE_HOST_BIT, 0, 1, &toHost, 0, nullptr,
+                       0, nullptr);
+  recording = false;
+  pending = 0;
+  if (check(vkEndCommandBuffer(commands), "cannot finish the commands")) {
+    VkSubmitInfo submit{};
+    submit.sType = VK_STRUCTURE_TYPE_SUBMIT_INFO;
+    submit.commandBufferCount = 1;
+    submit.pCommandBuffers = &commands;
+    if (check(vkQueueSubmit(queue, 1, &submit, fence),
+              "cannot submit the kernels")) {
+      VkResult r;
+      do
+        r = vkWaitForFences(device, 1, &fence, VK_TRUE, 1000000000ull);
+      while (r == VK_TIMEOUT);
+      check(r, "waiting for the kernels");
+      vkResetFences(device, 1, &fence);
+    }
+  }
+  vkResetCommandPool(device, commandPool, 0);
+  vkResetDescriptorPool(device, descriptors, 0);
+  scalarsUsed = 0;
+  std::vector<char *> freed;
+  freed.swap(deferred);
+  for (char *p : freed)
+    release(p);
+}
+
+void Executor::dispatch(const uint32_t *words, int64_t count,
+                        const char *entry, const int64_t groups[3], int64_t n,
+                        const int64_t *table) {
+  if (!ready())
+    return;
+  for (int d = 0; d < 3; ++d)
+    if (groups[d] < 0 || uint64_t(groups[d]) > limits.maxComputeWorkGroupCount[d]) {
+      failKernel("Vulkan: a kernel needs " + std::to_string(groups[d]) +
+                     " workgroups in dimension " + std::to_string(d) +
+                     ", more than the device's " +
+                     std::to_string(limits.maxComputeWorkGroupCount[d]),
+                 CREDO_ERR_DEVICE);
+      return;
+    }
+  if (groups[0] == 0 || groups[1] == 0 || groups[2] == 0)
+    return;
+  Pipeline *p = pipelineFor(words, count, entry, uint32_t(n));
+  if (!p)
+    return;
+  VkDeviceSize align = std::max<VkDeviceSize>(
+      16, limits.minStorageBufferOffsetAlignment);
+  if (scalarsUsed + VkDeviceSize(n) * align > scalars->size)
+    sync();
+  VkDescriptorSet set = descriptorSet(p->setLayout);
+  if (!set)
+    return;
+  std::vector<VkDescriptorBufferInfo> infos(static_cast<size_t>(n));
+  std::vector<VkWriteDescriptorSet> writes(static_cast<size_t>(n));
+  for (int64_t i = 0; i < n; ++i) {
+    int64_t kind = table[3 * i], value = table[3 * i + 1],
+            bytes = table[3 * i + 2];
+    VkDescriptorBufferInfo &info = infos[size_t(i)];
+    if (kind == CREDO_VK_ARG_BUFFER) {
+      const char *ptr = reinterpret_cast<const char *>(value);
+      Block *b = blockOf(ptr);
+      if (!b) {
+        failKernel("Vulkan: kernel argument " + std::to_string(i) +
+                       " is not in device memory",
+                   CREDO_ERR_BACKEND);
+        return;
+      }
+      VkDeviceSize offset = VkDeviceSize(ptr - b->mapped);
+      if (offset % limits.minStorageBufferOffsetAlignment != 0 ||
+          offset + VkDeviceSize(bytes) > b->size) {
+        failKernel("Vulkan: kernel argument " + std::to_string(i) +
+                       " is not a whole device buffer",
+                   CREDO_ERR_BACKEND);
+        return;
+      }
+      info.buffer = b->buffer;
+      info.offset = offset;
+      info.range = bytes > 0 ? VkDeviceSize(bytes) : VK_WHOLE_SIZE;
+    } else {
+      char *slot = scalars->mapped + scalarsUsed;
+      std::memcpy(slot, &value, kind == CREDO_VK_ARG_SCALAR64 ? 8 : 4);
+      info.buffer = scalars->buffer;
+      info.offset = scalarsUsed;
+      info.range = kind == CREDO_VK_ARG_SCALAR64 ? 8 : 4;
+      scalarsUsed += align;
+    }
+    VkWriteDescriptorSet &w = writes[size_t(i)];
+    w.sType = VK_STRUCTURE_TYPE_WRITE_DESCRIPTOR_SET;
+    w.dstSet = set;
+    w.dstBinding = uint32_t(i);
+    w.descriptorCount = 1;
+    w.descriptorType = VK_DESCRIPTOR_TYPE_STORAGE_BUFFER;
+    w.pBufferInfo = &info;
+  }
+  vkUpdateDescriptorSets(device, uint32_t(n), writes.data(), 0, nullptr);
+  begin();
+  if (!recording)
+    return;
+  if (pending > 0) {
+    // Each kernel sees the writes of the ones before it.
+    VkMemoryBarrier barrier{};
+    barrier.sType = VK_STRUCTURE_TYPE_MEMORY_BARRIER;
+    barrier.srcAccessMask = VK_ACCESS_SHADER_WRITE_BIT;
+    barrier.dstAccessMask =
+        VK_ACCESS_SHADER_READ_BIT | VK_ACCESS_SHADER_WRITE_BIT;
+    vkCmdPipelineBarrier(commands, VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT,
+                         VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT, 0, 1, &barrier,
+                         0, nullptr, 0, nullptr);
+  }
+  vkCmdBindPipeline(commands, VK_PIPELINE_BIND_POINT_COMPUTE, p->pipeline);
+  vkCmdBindDescriptorSets(commands, VK_PIPELINE_BIND_POINT_COMPUTE, p->layout,
+                          0, 1, &set, 0, nullptr);
+  vkCmdDispatch(commands, uint32_t(groups[0]), uint32_t(groups[1]),
+                uint32_t(groups[2]));
+  ++pending;
+}
+
+namespace credo::rt {
+
+uint64_t vulkanMark() {
+  Executor &e = executor();
+  std::lock_guard<std::mutex> lock(e.mutex);
+  return e.mark();
+}
+
+void vulkanReleaseSince(uint64_t mark) {
+  Executor &e = executor();
+  std::lock_guard<std::mutex> lock(e.mutex);
+  e.releaseSince(mark);
+}
+
+} // namespace credo::rt
+
+extern "C" {
+
+credo_status credo_vulkan_use_device(int64_t index) {
+  requestedDevice = index;
+  return CREDO_OK;
+}
+
+void *credo_rt_vk_alloc(size_t bytes) {
+  Executor &e = executor();
+  void *p;
+  {
+    std::lock_guard<std::mutex> lock(e.mutex);
+    p = e.allocate(bytes);
+  }
+  if (!p)
+    abortGuardedCall(bytes); // returns only outside a guarded call
+  return p;
+}
+
+void credo_rt_vk_free(void *ptr) {
+  if (!ptr)
+    return;
+  Executor &e = executor();
+  std::lock_guard<std::mutex> lock(e.mutex);
+  e.release(ptr);
+}
+
+void credo_rt_vk_sync(void) {
+  Executor &e = executor();
+  std::lock_guard<std::mutex> lock(e.mutex);
+  e.sync();
+}
+
+void credo_rt_vk_copy(int64_t to, int64_t from, int64_t bytes) {
+  credo_rt_vk_sync();
+  if (bytes > 0 && to != from)
+    std::memmove(reinterpret_cast<void *>(to),
+                 reinterpret_cast<const void *>(from), size_t(bytes));
+}
+
+void credo_rt_vk_dispatch(int64_t words, int64_t count, int64_t entry,
+                          int64_t gx, int64_t gy, int64_t gz, int64_t n,
+                          int64_t table) {
+  Executor &e = executor();
+  std::lock_guard<std::mutex> lock(e.mutex);
+  const int64_t groups[3] = {gx, gy, gz};
+  e.dispatch(reinterpret_cast<const uint32_t *>(words), count,
+             reinterpret_cast<const char *>(entry), groups, n,
+             reinterpret_cast<const int64_t *>(table));
+}
+
+} // extern "C"
