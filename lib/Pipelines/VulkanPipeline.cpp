@@ -13,6 +13,7 @@
 #include "credo/Conversion/CredoToVulkan/CredoToVulkan.h"
 #include "credo/Transforms/Passes.h"
 
+#include "mlir/Conversion/AffineToStandard/AffineToStandard.h"
 #include "mlir/Conversion/GPUToSPIRV/GPUToSPIRVPass.h"
 #include "mlir/Conversion/MathToSPIRV/MathToSPIRVPass.h"
 #include "mlir/Conversion/SCFToGPU/SCFToGPUPass.h"
@@ -38,6 +39,7 @@ void mlir::credo::buildVulkanPipeline(OpPassManager &pm) {
   addBufferization(pm);
 
   pm.addNestedPass<func::FuncOp>(createConvertLinalgToParallelLoopsPass());
+  pm.addNestedPass<func::FuncOp>(createLowerAffinePass());
   pm.addNestedPass<func::FuncOp>(createCredoParallelToGpu());
   pm.addPass(createGpuKernelOutliningPass());
   pm.addPass(createCredoAttachSpirvAbi());

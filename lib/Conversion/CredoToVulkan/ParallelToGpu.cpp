@@ -86,6 +86,24 @@ void launch(scf::ParallelOp loop, int64_t width) {
   loop.erase();
 }
 
+/// Turns a parallel loop inside a kernel into nested sequential loops (the
+/// kernel's invocations are the parallelism).
+void serialize(scf::ParallelOp loop) {
+  OpBuilder b(loop);
+  Location loc = loop.getLoc();
+  IRMapping mapping;
+  for (auto [lb, ub, step, iv] :
+       llvm::zip(loop.getLowerBound(), loop.getUpperBound(), loop.getStep(),
+                 loop.getInductionVars())) {
+    auto inner = b.create<scf::ForOp>(loc, lb, ub, step);
+    mapping.map(iv, inner.getInductionVar());
+    b.setInsertionPoint(inner.getBody()->getTerminator());
+  }
+  for (Operation &op : loop.getBody()->without_terminator())
+    b.clone(op, mapping);
+  loop.erase();
+}
+
 struct ParallelToGpu
     : public credo::impl::CredoParallelToGpuBase<ParallelToGpu> {
   using Base::Base;
@@ -108,6 +126,14 @@ struct ParallelToGpu
     });
     for (scf::ParallelOp loop : outermost)
       launch(loop, workgroupSize);
+    SmallVector<scf::ParallelOp> inner;
+    getOperation().walk([&](scf::ParallelOp loop) {
+      if (loop->getParentOfType<gpu::LaunchOp>() && loop.getNumResults() == 0)
+        inner.push_back(loop);
+    });
+    // Innermost first (the walk is post-order), so each is rewritten once.
+    for (scf::ParallelOp loop : inner)
+      serialize(loop);
     // Fold the grid arithmetic (static bounds give constants), then give
     // each kernel its own copy of the constants it uses, so that outlining
     // makes them part of the kernel rather than arguments.

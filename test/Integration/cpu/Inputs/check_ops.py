@@ -1,8 +1,12 @@
 #!/usr/bin/env python3
-"""Runs one credo op through `credoc run` on both CPU paths and compares the
-outputs with NumPy, an independent implementation of each op's equation.
+"""Runs one credo op through `credoc run` on both CPU paths (or the paths
+given) and compares the outputs with NumPy, an independent implementation
+of each op's equation.
 
-usage: check_ops.py --credoc PATH --workdir DIR OP [OP ...]
+usage: check_ops.py --credoc PATH --workdir DIR [--paths P,...] OP [OP ...]
+
+Paths: dnnl and reference (the CPU kernels, the default), vulkan (the
+Vulkan target; a validation-layer message fails the case).
 
 For every case the script writes a one-node model (JSON), random inputs
 (.npy) and parameters (safetensors, written here by hand from the format
@@ -212,7 +216,8 @@ def dtype_name(arr):
             np.int64: "i64"}[arr.dtype.type]
 
 
-def run_case(credoc, workdir, op, index, name, inputs, params, node, ref):
+def run_case(credoc, workdir, paths, op, index, name, inputs, params, node,
+             ref):
     case = os.path.join(workdir, f"{op}-{index}")
     os.makedirs(case, exist_ok=True)
     model = {
@@ -237,10 +242,17 @@ def run_case(credoc, workdir, op, index, name, inputs, params, node, ref):
     ok = True
     is64 = any(v.dtype == np.float64 for v in inputs.values())
     rtol, atol = (1e-10, 1e-12) if is64 else (1e-4, 1e-5)
-    for kernels in ("dnnl", "reference"):
+    for kernels in paths:
         out = os.path.join(case, kernels)
-        proc = subprocess.run(args + ["--cpu-kernels", kernels, "--output", out],
+        how = (["--target", "vulkan"] if kernels == "vulkan" else
+               ["--cpu-kernels", kernels])
+        proc = subprocess.run(args + how + ["--output", out],
                               capture_output=True, text=True)
+        if "Validation" in proc.stdout + proc.stderr:
+            print(f"FAIL {op} {name} [{kernels}]: validation message: "
+                  f"{(proc.stdout + proc.stderr).strip()[:2000]}")
+            ok = False
+            continue
         if proc.returncode != 0:
             print(f"FAIL {op} {name} [{kernels}]: credoc exited "
                   f"{proc.returncode}: {proc.stderr.strip()}")
@@ -265,13 +277,15 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--credoc", required=True)
     ap.add_argument("--workdir", required=True)
+    ap.add_argument("--paths", default="dnnl,reference")
     ap.add_argument("ops", nargs="+")
     args = ap.parse_args()
     os.makedirs(args.workdir, exist_ok=True)
     ok = True
     for op in args.ops:
         for i, case in enumerate(cases(op)):
-            ok = run_case(args.credoc, args.workdir, op, i, *case) and ok
+            ok = run_case(args.credoc, args.workdir, args.paths.split(","),
+                          op, i, *case) and ok
     sys.exit(0 if ok else 1)
 
 
