@@ -91,6 +91,13 @@ std::unique_ptr<JitModule> compileForJit(ModuleOp module,
           "' does not run through the host JIT; build it instead");
     return nullptr;
   }
+  if (opts.device >= 0) {
+    if (opts.target != "vulkan") {
+      error("--device chooses a Vulkan device; it needs --target vulkan");
+      return nullptr;
+    }
+    credo_vulkan_use_device(opts.device);
+  }
   TargetOptions options;
   options.kernels = opts.kernels;
   if (failed(target->lower(module, options))) {

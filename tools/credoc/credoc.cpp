@@ -57,6 +57,10 @@ const OptionSpec kRule = {
 const OptionSpec kTarget = {"--target", "NAME",
                             "what to compile for (default cpu; credoc help "
                             "lists the targets)"};
+const OptionSpec kDevice = {"--device", "N",
+                            "with --target vulkan: the Vulkan device to use "
+                            "(default: $CREDO_VULKAN_DEVICE, else the first "
+                            "GPU)"};
 const OptionSpec kKernels = {"--cpu-kernels", "K",
                              "dnnl (oneDNN calls, default) or reference "
                              "(portable loops)"};
@@ -86,6 +90,7 @@ const std::vector<Command> &commands() {
         {"--output", "DIR", "directory for the outputs, NAME.npy (required)"},
         kBatch,
         kTarget,
+        kDevice,
         kKernels,
         {"--threads", "N",
          "CPU threads for the kernels, 1 to 256 (default 1)"}},
@@ -114,6 +119,7 @@ const std::vector<Command> &commands() {
         {"--wrt", "NAME", "also differentiate with respect to this input"},
         kBatch,
         kTarget,
+        kDevice,
         kKernels,
         kTimeMemory},
        mlir::credo::gradCommand},
@@ -162,6 +168,7 @@ const std::vector<Command> &commands() {
          "and the backprop gradient on the same batch, and their norm ratio"},
         kBatch,
         kTarget,
+        kDevice,
         kKernels,
         {"--threads", "N", "CPU threads for the kernels, 1 to 256 (default 1)"},
         kRule,
@@ -181,6 +188,7 @@ const std::vector<Command> &commands() {
         kRule,
         kBatch,
         kTarget,
+        kDevice,
         kKernels,
         {"--threads", "N", "CPU threads for the kernels, 1 to 256 (default 1)"},
         kTimeMemory},

@@ -109,8 +109,7 @@ int64_t spanBytes(MemRefType type) {
 }
 
 Value pointerOf(OpBuilder &b, Location loc, Value memref) {
-  Value index =
-      b.create<memref::ExtractAlignedPointerAsIndexOp>(loc, memref);
+  Value index = b.create<memref::ExtractAlignedPointerAsIndexOp>(loc, memref);
   return b.create<arith::IndexCastOp>(loc, b.getI64Type(), index);
 }
 
@@ -154,7 +153,8 @@ LogicalResult GpuToVulkanCalls::serializeKernels() {
   ModuleOp module = getOperation();
   OpBuilder b(module.getBodyRegion());
   b.setInsertionPointToStart(module.getBody());
-  for (auto spv : llvm::make_early_inc_range(module.getOps<spirv::ModuleOp>())) {
+  for (auto spv :
+       llvm::make_early_inc_range(module.getOps<spirv::ModuleOp>())) {
     StringRef name = spv.getName().value_or("");
     if (!name.consume_front("__spv__")) {
       spv.emitError("a SPIR-V module not made by convert-gpu-to-spirv");
@@ -177,9 +177,8 @@ LogicalResult GpuToVulkanCalls::serializeKernels() {
     SmallVector<int32_t> signedWords(words.begin(), words.end());
     b.create<memref::GlobalOp>(
         loc, k.words, b.getStringAttr("private"), wordsType,
-        DenseElementsAttr::get(
-            RankedTensorType::get({k.count}, b.getI32Type()),
-            ArrayRef<int32_t>(signedWords)),
+        DenseElementsAttr::get(RankedTensorType::get({k.count}, b.getI32Type()),
+                               ArrayRef<int32_t>(signedWords)),
         /*constant=*/true, b.getI64IntegerAttr(16));
     StringRef fn = entries.front().getFn();
     SmallVector<int8_t> chars(fn.begin(), fn.end());
@@ -232,7 +231,8 @@ LogicalResult GpuToVulkanCalls::moveIntoDeviceMemory(func::FuncOp func) {
       return func.emitError("the Vulkan target needs buffers of static shape "
                             "and identity layout, not ")
              << type;
-    Value device = b.create<memref::AllocOp>(loc, type, b.getI64IntegerAttr(64));
+    Value device =
+        b.create<memref::AllocOp>(loc, type, b.getI64IntegerAttr(64));
     value.replaceAllUsesWith(device);
     if (copyIn)
       copy(b, device, value, bytes);
@@ -276,7 +276,8 @@ LogicalResult GpuToVulkanCalls::moveIntoDeviceMemory(func::FuncOp func) {
     int64_t bytes = spanBytes(type);
     if (bytes < 0 || !type.getLayout().isIdentity())
       return g.emitError("the Vulkan target needs constants of static shape");
-    Value device = b.create<memref::AllocOp>(loc, type, b.getI64IntegerAttr(64));
+    Value device =
+        b.create<memref::AllocOp>(loc, type, b.getI64IntegerAttr(64));
     for (OpOperand *use : uses)
       use->set(device);
     copy(b, device, host, bytes);
@@ -286,8 +287,7 @@ LogicalResult GpuToVulkanCalls::moveIntoDeviceMemory(func::FuncOp func) {
   func.walk([&](func::ReturnOp ret) {
     OpBuilder r(ret);
     for (auto [caller, device] : outputs)
-      copy(r, caller, device,
-           spanBytes(cast<MemRefType>(device.getType())));
+      copy(r, caller, device, spanBytes(cast<MemRefType>(device.getType())));
     for (Value device : copies)
       r.create<memref::DeallocOp>(loc, device);
   });
@@ -309,8 +309,7 @@ LogicalResult GpuToVulkanCalls::lowerLaunch(gpu::LaunchFuncOp launch) {
   auto toI64 = [&](Value index) {
     return b.create<arith::IndexCastOp>(loc, b.getI64Type(), index);
   };
-  Value words =
-      address(k.words, MemRefType::get({k.count}, b.getI32Type()));
+  Value words = address(k.words, MemRefType::get({k.count}, b.getI32Type()));
   auto entryGlobal = cast<memref::GlobalOp>(
       SymbolTable::lookupSymbolIn(getOperation(), k.entry));
   Value entry = address(k.entry, entryGlobal.getType());
@@ -361,10 +360,10 @@ LogicalResult GpuToVulkanCalls::lowerLaunch(gpu::LaunchFuncOp launch) {
   }
   Value tableAddress = n > 0 ? pointerOf(b, loc, table) : i64(b, loc, 0);
   gpu::KernelDim3 grid = launch.getGridSizeOperandValues();
-  b.create<func::CallOp>(
-      loc, kDispatch, TypeRange(),
-      ValueRange{words, i64(b, loc, k.count), entry, toI64(grid.x),
-                 toI64(grid.y), toI64(grid.z), i64(b, loc, n), tableAddress});
+  b.create<func::CallOp>(loc, kDispatch, TypeRange(),
+                         ValueRange{words, i64(b, loc, k.count), entry,
+                                    toI64(grid.x), toI64(grid.y), toI64(grid.z),
+                                    i64(b, loc, n), tableAddress});
   launch.erase();
   return success();
 }

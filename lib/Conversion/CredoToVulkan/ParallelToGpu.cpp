@@ -38,8 +38,8 @@ void launch(scf::ParallelOp loop, int64_t width) {
   // Trip counts and their product.
   SmallVector<Value> trips;
   Value total = idx(1);
-  for (auto [lb, ub, step] : llvm::zip(loop.getLowerBound(),
-                                       loop.getUpperBound(), loop.getStep())) {
+  for (auto [lb, ub, step] :
+       llvm::zip(loop.getLowerBound(), loop.getUpperBound(), loop.getStep())) {
     Value span = b.create<arith::SubIOp>(loc, ub, lb);
     // A loop whose upper bound is below its lower bound runs no iteration.
     span = b.create<arith::MaxSIOp>(loc, span, idx(0));
@@ -62,8 +62,8 @@ void launch(scf::ParallelOp loop, int64_t width) {
       loc, b.create<arith::MulIOp>(loc, blockIds.y, grid.x), blockIds.x);
   Value linear = b.create<arith::AddIOp>(
       loc, b.create<arith::MulIOp>(loc, group, idx(width)), threadIds.x);
-  Value inRange = b.create<arith::CmpIOp>(loc, arith::CmpIPredicate::ult,
-                                          linear, total);
+  Value inRange =
+      b.create<arith::CmpIOp>(loc, arith::CmpIPredicate::ult, linear, total);
   auto guard = b.create<scf::IfOp>(loc, inRange, /*withElseRegion=*/false);
   b.create<gpu::TerminatorOp>(loc);
 

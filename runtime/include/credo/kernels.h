@@ -140,7 +140,7 @@ void credo_rt_check_indices(int64_t first_bad, int64_t value, int64_t count,
 
 /* Kinds of a kernel argument in credo_rt_vk_dispatch's table. */
 enum {
-  CREDO_VK_ARG_BUFFER = 0,  /* value: a buffer's address; bytes: its span */
+  CREDO_VK_ARG_BUFFER = 0,   /* value: a buffer's address; bytes: its span */
   CREDO_VK_ARG_SCALAR32 = 1, /* value: 32 bits (an index, i32 or f32) */
   CREDO_VK_ARG_SCALAR64 = 2  /* value: 64 bits (i64 or f64) */
 };

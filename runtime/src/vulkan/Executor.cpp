@@ -126,8 +126,8 @@ private:
   bool check(VkResult r, const char *what);
   Block *newBlock(VkDeviceSize bytes, std::string &why);
   Block *blockOf(const char *p);
-  Pipeline *pipelineFor(const uint32_t *words, int64_t count,
-                        const char *entry, uint32_t bindings);
+  Pipeline *pipelineFor(const uint32_t *words, int64_t count, const char *entry,
+                        uint32_t bindings);
   VkDescriptorSet descriptorSet(VkDescriptorSetLayout layout);
   void begin();
 
@@ -222,8 +222,8 @@ bool Executor::initialize(std::string &why) {
   void *lib = nullptr;
   {
     const char *path = std::getenv("CREDO_VULKAN_LOADER");
-    lib = dlopen(path && *path ? path : "libvulkan.so.1",
-                 RTLD_NOW | RTLD_LOCAL);
+    lib =
+        dlopen(path && *path ? path : "libvulkan.so.1", RTLD_NOW | RTLD_LOCAL);
   }
   auto gipa = lib ? reinterpret_cast<PFN_vkGetInstanceProcAddr>(
                         dlsym(lib, "vkGetInstanceProcAddr"))
@@ -409,8 +409,8 @@ void *Executor::allocate(size_t bytes) {
     return nullptr;
   VkDeviceSize align =
       std::max<VkDeviceSize>(256, limits.minStorageBufferOffsetAlignment);
-  VkDeviceSize size = std::max<VkDeviceSize>(align, (bytes + align - 1) /
-                                                        align * align);
+  VkDeviceSize size =
+      std::max<VkDeviceSize>(align, (bytes + align - 1) / align * align);
   if (size > limits.maxStorageBufferRange) {
     failKernel("Vulkan: a buffer of " + bytesText(bytes) +
                    " exceeds the device's largest storage buffer (" +
@@ -507,9 +507,9 @@ Pipeline *Executor::pipelineFor(const uint32_t *words, int64_t count,
   setInfo.sType = VK_STRUCTURE_TYPE_DESCRIPTOR_SET_LAYOUT_CREATE_INFO;
   setInfo.bindingCount = bindings;
   setInfo.pBindings = b.data();
-  if (!check(vkCreateDescriptorSetLayout(device, &setInfo, nullptr,
-                                         &p->setLayout),
-             "cannot create a descriptor set layout"))
+  if (!check(
+          vkCreateDescriptorSetLayout(device, &setInfo, nullptr, &p->setLayout),
+          "cannot create a descriptor set layout"))
     return nullptr;
   VkPipelineLayoutCreateInfo layoutInfo{};
   layoutInfo.sType = VK_STRUCTURE_TYPE_PIPELINE_LAYOUT_CREATE_INFO;
@@ -578,8 +578,8 @@ void Executor::sync() {
   toHost.srcAccessMask = VK_ACCESS_SHADER_WRITE_BIT;
   toHost.dstAccessMask = VK_ACCESS_HOST_READ_BIT;
   vkCmdPipelineBarrier(commands, VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT,
-                       VK_PIPELINE_STAGE_HOST_BIT, 0, 1, &toHost, 0, nullptr,
-                       0, nullptr);
+                       VK_PIPELINE_STAGE_HOST_BIT, 0, 1, &toHost, 0, nullptr, 0,
+                       nullptr);
   recording = false;
   pending = 0;
   if (check(vkEndCommandBuffer(commands), "cannot finish the commands")) {
@@ -606,13 +606,14 @@ void Executor::sync() {
     release(p);
 }
 
-void Executor::dispatch(const uint32_t *words, int64_t count,
-                        const char *entry, const int64_t groups[3], int64_t n,
+void Executor::dispatch(const uint32_t *words, int64_t count, const char *entry,
+                        const int64_t groups[3], int64_t n,
                         const int64_t *table) {
   if (!ready())
     return;
   for (int d = 0; d < 3; ++d)
-    if (groups[d] < 0 || uint64_t(groups[d]) > limits.maxComputeWorkGroupCount[d]) {
+    if (groups[d] < 0 ||
+        uint64_t(groups[d]) > limits.maxComputeWorkGroupCount[d]) {
       failKernel("Vulkan: a kernel needs " + std::to_string(groups[d]) +
                      " workgroups in dimension " + std::to_string(d) +
                      ", more than the device's " +
@@ -625,8 +626,8 @@ void Executor::dispatch(const uint32_t *words, int64_t count,
   Pipeline *p = pipelineFor(words, count, entry, uint32_t(n));
   if (!p)
     return;
-  VkDeviceSize align = std::max<VkDeviceSize>(
-      16, limits.minStorageBufferOffsetAlignment);
+  VkDeviceSize align =
+      std::max<VkDeviceSize>(16, limits.minStorageBufferOffsetAlignment);
   if (scalarsUsed + VkDeviceSize(n) * align > scalars->size)
     sync();
   VkDescriptorSet set = descriptorSet(p->setLayout);
