@@ -12,6 +12,7 @@
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/GPU/IR/GPUDialect.h"
+#include "mlir/Dialect/MemRef/IR/MemRef.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/IR/IRMapping.h"
 #include "mlir/Transforms/GreedyPatternRewriteDriver.h"
@@ -86,6 +87,92 @@ void launch(scf::ParallelOp loop, int64_t width) {
   loop.erase();
 }
 
+/// Whether kernels can take a memref of this type as it is: a static shape
+/// and a layout of static strides and offset.
+bool staticLayout(MemRefType type) {
+  SmallVector<int64_t> strides;
+  int64_t offset;
+  return type.hasStaticShape() &&
+         succeeded(getStridesAndOffset(type, strides, offset)) &&
+         !ShapedType::isDynamic(offset) &&
+         llvm::none_of(strides, ShapedType::isDynamic);
+}
+
+/// The buffer a view is cut from (through subviews, reshapes and casts).
+Value rootOf(Value v) {
+  while (Operation *def = v.getDefiningOp()) {
+    if (auto view = dyn_cast<ViewLikeOpInterface>(def))
+      v = view.getViewSource();
+    else
+      break;
+  }
+  return v;
+}
+
+/// A kernel cannot take a view whose offset is known only at run time (a
+/// time step's slice of a recorded sequence): it takes the whole buffer
+/// the view is cut from, as one dimension, and the offset, and its loads
+/// and stores index that.
+void passViewsWhole(gpu::LaunchOp launch) {
+  llvm::SetVector<Value> views;
+  launch.getBody().walk([&](Operation *op) {
+    for (Value v : op->getOperands()) {
+      auto type = dyn_cast<MemRefType>(v.getType());
+      if (type && !staticLayout(type) && type.hasStaticShape() &&
+          !launch->isAncestor(v.getParentBlock()->getParentOp()))
+        views.insert(v);
+    }
+  });
+  for (Value view : views) {
+    auto type = cast<MemRefType>(view.getType());
+    SmallVector<int64_t> strides;
+    int64_t offset;
+    Value root = rootOf(view);
+    auto rootType = dyn_cast<MemRefType>(root.getType());
+    if (failed(getStridesAndOffset(type, strides, offset)) ||
+        llvm::any_of(strides, ShapedType::isDynamic) || !rootType ||
+        !rootType.hasStaticShape() || !rootType.getLayout().isIdentity())
+      continue; // left for the SPIR-V conversion to report
+    bool onlyAccesses = llvm::all_of(view.getUsers(), [&](Operation *user) {
+      return !launch->isAncestor(user) ||
+             isa<memref::LoadOp, memref::StoreOp>(user);
+    });
+    if (!onlyAccesses)
+      continue;
+    OpBuilder b(launch);
+    Location loc = launch.getLoc();
+    int64_t n = rootType.getNumElements();
+    auto flatType = MemRefType::get({n}, type.getElementType());
+    Value flat = b.create<memref::ReinterpretCastOp>(
+        loc, flatType, root, /*offset=*/0, ArrayRef<int64_t>{n},
+        ArrayRef<int64_t>{1});
+    Value start =
+        b.create<memref::ExtractStridedMetadataOp>(loc, view).getOffset();
+    for (Operation *user : llvm::to_vector(view.getUsers())) {
+      if (!launch->isAncestor(user))
+        continue;
+      OpBuilder in(user);
+      auto indices = isa<memref::LoadOp>(user)
+                         ? cast<memref::LoadOp>(user).getIndices()
+                         : cast<memref::StoreOp>(user).getIndices();
+      Value linear = start;
+      for (auto [index, stride] : llvm::zip(indices, strides)) {
+        Value s = in.create<arith::ConstantIndexOp>(loc, stride);
+        linear = in.create<arith::AddIOp>(
+            loc, linear, in.create<arith::MulIOp>(loc, index, s));
+      }
+      if (auto load = dyn_cast<memref::LoadOp>(user)) {
+        load.replaceAllUsesWith(
+            in.create<memref::LoadOp>(loc, flat, linear).getResult());
+      } else {
+        in.create<memref::StoreOp>(loc, cast<memref::StoreOp>(user).getValue(),
+                                   flat, linear);
+      }
+      user->erase();
+    }
+  }
+}
+
 /// Turns a parallel loop inside a kernel into nested sequential loops (the
 /// kernel's invocations are the parallelism).
 void serialize(scf::ParallelOp loop) {
@@ -134,6 +221,7 @@ struct ParallelToGpu
     // Innermost first (the walk is post-order), so each is rewritten once.
     for (scf::ParallelOp loop : inner)
       serialize(loop);
+    getOperation().walk([](gpu::LaunchOp launch) { passViewsWhole(launch); });
     // Fold the grid arithmetic (static bounds give constants), then give
     // each kernel its own copy of the constants it uses, so that outlining
     // makes them part of the kernel rather than arguments.
