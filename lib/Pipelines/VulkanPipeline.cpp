@@ -43,6 +43,7 @@ void mlir::credo::buildVulkanPipeline(OpPassManager &pm) {
   pm.addNestedPass<func::FuncOp>(createCredoParallelToGpu());
   pm.addPass(createGpuKernelOutliningPass());
   pm.addPass(createCredoAttachSpirvAbi());
+  pm.addNestedPass<gpu::GPUModuleOp>(createCredoExpandF64Math());
   pm.addNestedPass<gpu::GPUModuleOp>(createConvertMathToSPIRVPass());
   pm.addPass(createConvertGPUToSPIRVPass());
   OpPassManager &spirvModule = pm.nest<spirv::ModuleOp>();

@@ -28,6 +28,9 @@ class MemRefDialect;
 namespace spirv {
 class SPIRVDialect;
 } // namespace spirv
+namespace math {
+class MathDialect;
+} // namespace math
 namespace arith {
 class ArithDialect;
 } // namespace arith
@@ -38,6 +41,7 @@ namespace mlir::credo {
 #define GEN_PASS_DECL_CREDOPARALLELTOGPU
 #define GEN_PASS_DECL_CREDOGPUTOVULKANCALLS
 #define GEN_PASS_DECL_CREDOATTACHSPIRVABI
+#define GEN_PASS_DECL_CREDOEXPANDF64MATH
 #include "credo/Conversion/CredoToVulkan/Passes.h.inc"
 
 #define GEN_PASS_REGISTRATION

@@ -50,6 +50,29 @@ def CredoParallelToGpu : Pass<"credo-parallel-to-gpu", "::mlir::func::FuncOp"> {
                            "::mlir::scf::SCFDialect"];
 }
 
+def CredoExpandF64Math : Pass<"credo-expand-f64-math"> {
+  let summary = "expand f64 exp, log, log1p, tanh and powf into arithmetic that SPIR-V has";
+  let description = [{
+    GLSL.std.450's Exp, Log and Tanh take 16- and 32-bit floats only, so
+    f64 kernels (gradient checks run in f64) compute them from arithmetic
+    and bit operations, to about 1 ulp:
+
+    - exp(x) = 2^n (1 + r p(r)), n = round(x / ln 2), r = x − n ln 2 (ln 2
+      in two parts), p the Taylor polynomial of (e^r − 1)/r to degree 13;
+      2^n built from exponent bits in two factors (subnormal results);
+      x > 709.78 gives +inf, x < −745.2 gives 0;
+    - log(x) = e ln 2 + 2 atanh(s), x = m 2^e with m in [√½, √2),
+      s = (m − 1)/(m + 1), the atanh series to s^21 (subnormal x scaled by
+      2^54 first; 0 gives −inf, negative x NaN, +inf and NaN themselves);
+    - log1p(x) = log(u) − ((u − 1) − x)/u with u = 1 + x;
+    - tanh(x) = t/(t + 2) with t = e^{2x} − 1 from the same polynomial for
+      |x| < 0.17, else sign(x)(1 − 2/(e^{2|x|} + 1));
+    - powf by MLIR's expansion into exp and log (all widths).
+  }];
+  let dependentDialects = ["::mlir::arith::ArithDialect",
+                           "::mlir::math::MathDialect"];
+}
+
 def CredoAttachSpirvAbi : Pass<"credo-attach-spirv-abi", "::mlir::ModuleOp"> {
   let summary = "give GPU kernels the SPIR-V target environment and entry-point ABI of Vulkan compute";
   let description = [{

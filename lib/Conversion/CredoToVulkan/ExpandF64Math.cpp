@@ -1,0 +1,179 @@
+//===- ExpandF64Math.cpp - f64 transcendental functions from arithmetic ---===//
+//
+// SPIR-V's GLSL.std.450 has Exp, Log and Tanh for 16/32-bit floats only;
+// the f64 forms are built here from add, multiply, divide and bit
+// operations (the equations are in Passes.td).
+//
+//===----------------------------------------------------------------------===//
+
+#include "credo/Conversion/CredoToVulkan/CredoToVulkan.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Math/IR/Math.h"
+#include "mlir/Dialect/Math/Transforms/Passes.h"
+#include "mlir/IR/PatternMatch.h"
+#include "mlir/Transforms/GreedyPatternRewriteDriver.h"
+
+#include <cmath>
+
+namespace mlir::credo {
+#define GEN_PASS_DEF_CREDOEXPANDF64MATH
+#include "credo/Conversion/CredoToVulkan/Passes.h.inc"
+} // namespace mlir::credo
+
+using namespace mlir;
+
+namespace {
+
+constexpr double kLn2Hi = 6.93147180369123816490e-01;
+constexpr double kLn2Lo = 1.90821492927058770002e-10;
+
+/// Builds f64 (scalar or vector-free) arithmetic at one place.
+struct F64 {
+  OpBuilder &b;
+  Location loc;
+  Type f = b.getF64Type(), i = b.getI64Type();
+
+  Value c(double v) { return b.create<arith::ConstantFloatOp>(loc, APFloat(v), b.getF64Type()); }
+  Value ci(int64_t v) { return b.create<arith::ConstantIntOp>(loc, v, 64); }
+  Value add(Value x, Value y) { return b.create<arith::AddFOp>(loc, x, y); }
+  Value sub(Value x, Value y) { return b.create<arith::SubFOp>(loc, x, y); }
+  Value mul(Value x, Value y) { return b.create<arith::MulFOp>(loc, x, y); }
+  Value div(Value x, Value y) { return b.create<arith::DivFOp>(loc, x, y); }
+  Value cmp(arith::CmpFPredicate p, Value x, Value y) {
+    return b.create<arith::CmpFOp>(loc, p, x, y);
+  }
+  Value select(Value c, Value x, Value y) {
+    return b.create<arith::SelectOp>(loc, c, x, y);
+  }
+  Value bits(Value x) { return b.create<arith::BitcastOp>(loc, i, x); }
+  Value real(Value x) { return b.create<arith::BitcastOp>(loc, f, x); }
+
+  /// 2^k for an integer k in [-1022, 1023] (as i64).
+  Value pow2(Value k) {
+    Value biased = b.create<arith::AddIOp>(loc, k, ci(1023));
+    return real(b.create<arith::ShLIOp>(loc, biased, ci(52)));
+  }
+
+  /// (e^r − 1) for |r| ≤ ln 2 / 2 by its Taylor series: r · Σ r^k/(k+1)!.
+  Value expm1Reduced(Value r) {
+    double coeff[14];
+    double fact = 1;
+    for (int k = 0; k < 14; ++k) {
+      fact *= double(k + 1);
+      coeff[k] = 1.0 / fact;
+    }
+    Value p = c(coeff[13]);
+    for (int k = 12; k >= 0; --k)
+      p = add(mul(p, r), c(coeff[k]));
+    return mul(r, p);
+  }
+
+  Value exp(Value x) {
+    Value n = b.create<math::RoundEvenOp>(loc, mul(x, c(1.0 / M_LN2)));
+    Value r = sub(sub(x, mul(n, c(kLn2Hi))), mul(n, c(kLn2Lo)));
+    Value m = add(c(1.0), expm1Reduced(r));
+    // n in [-1075, 1024] after the clamps below: two factors 2^(n/2),
+    // 2^(n − n/2), each in range.
+    Value clamped = b.create<arith::MinimumFOp>(
+        loc, b.create<arith::MaximumFOp>(loc, n, c(-1100.0)), c(1100.0));
+    Value k = b.create<arith::FPToSIOp>(loc, i, clamped);
+    Value half = b.create<arith::DivSIOp>(loc, k, ci(2));
+    Value rest = b.create<arith::SubIOp>(loc, k, half);
+    half = b.create<arith::MaxSIOp>(loc, half, ci(-1022));
+    rest = b.create<arith::MaxSIOp>(loc, rest, ci(-1022));
+    half = b.create<arith::MinSIOp>(loc, half, ci(1023));
+    rest = b.create<arith::MinSIOp>(loc, rest, ci(1023));
+    Value y = mul(mul(m, pow2(half)), pow2(rest));
+    Value inf = c(INFINITY);
+    y = select(cmp(arith::CmpFPredicate::OGT, x, c(709.782712893384)), inf, y);
+    y = select(cmp(arith::CmpFPredicate::OLT, x, c(-745.2)), c(0.0), y);
+    // NaN stays NaN.
+    return select(cmp(arith::CmpFPredicate::UNO, x, x), x, y);
+  }
+
+  Value log(Value x) {
+    // Subnormals: scale into the normal range first.
+    Value tiny = cmp(arith::CmpFPredicate::OLT, x, c(0x1p-1022));
+    Value scaled = select(tiny, mul(x, c(0x1p54)), x);
+    Value bias = select(tiny, c(54.0), c(0.0));
+    Value xb = bits(scaled);
+    Value expBits = b.create<arith::AndIOp>(
+        loc, b.create<arith::ShRUIOp>(loc, xb, ci(52)), ci(0x7ff));
+    Value e = b.create<arith::SIToFPOp>(
+        loc, f, b.create<arith::SubIOp>(loc, expBits, ci(1023)));
+    e = sub(e, bias);
+    Value mantissa = b.create<arith::OrIOp>(
+        loc, b.create<arith::AndIOp>(loc, xb, ci(0x000fffffffffffffLL)),
+        ci(0x3ff0000000000000LL));
+    Value m = real(mantissa); // [1, 2)
+    Value big = cmp(arith::CmpFPredicate::OGT, m, c(M_SQRT2));
+    m = select(big, mul(m, c(0.5)), m);
+    e = select(big, add(e, c(1.0)), e);
+    Value s = div(sub(m, c(1.0)), add(m, c(1.0)));
+    Value z = mul(s, s);
+    Value p = c(1.0 / 21);
+    for (int k = 19; k >= 1; k -= 2)
+      p = add(mul(p, z), c(1.0 / k));
+    Value logm = mul(mul(c(2.0), s), p);
+    Value y = add(add(mul(e, c(kLn2Hi)), logm), mul(e, c(kLn2Lo)));
+    y = select(cmp(arith::CmpFPredicate::OEQ, x, c(0.0)), c(-INFINITY), y);
+    y = select(cmp(arith::CmpFPredicate::OLT, x, c(0.0)), c(NAN), y);
+    y = select(cmp(arith::CmpFPredicate::OEQ, x, c(INFINITY)), x, y);
+    return select(cmp(arith::CmpFPredicate::UNO, x, x), x, y);
+  }
+
+  Value log1p(Value x) {
+    Value u = add(c(1.0), x);
+    Value y = sub(log(u), div(sub(sub(u, c(1.0)), x), u));
+    // Where u rounds to 1, log1p(x) = x to working precision.
+    return select(cmp(arith::CmpFPredicate::OEQ, u, c(1.0)), x, y);
+  }
+
+  Value tanh(Value x) {
+    Value t = expm1Reduced(mul(c(2.0), x));
+    Value small = div(t, add(t, c(2.0)));
+    Value ax = b.create<math::AbsFOp>(loc, x);
+    Value e2 = exp(mul(c(2.0), ax));
+    Value large = sub(c(1.0), div(c(2.0), add(e2, c(1.0))));
+    large = b.create<math::CopySignOp>(loc, large, x);
+    Value y = select(cmp(arith::CmpFPredicate::OLT, ax, c(0.17)), small, large);
+    return select(cmp(arith::CmpFPredicate::UNO, x, x), x, y);
+  }
+};
+
+template <typename Op>
+struct ExpandF64 : OpRewritePattern<Op> {
+  using OpRewritePattern<Op>::OpRewritePattern;
+  LogicalResult matchAndRewrite(Op op, PatternRewriter &rewriter) const override {
+    if (!op.getType().isF64())
+      return failure();
+    F64 f{rewriter, op.getLoc()};
+    Value x = op->getOperand(0), y;
+    if constexpr (std::is_same_v<Op, math::ExpOp>)
+      y = f.exp(x);
+    else if constexpr (std::is_same_v<Op, math::LogOp>)
+      y = f.log(x);
+    else if constexpr (std::is_same_v<Op, math::Log1pOp>)
+      y = f.log1p(x);
+    else
+      y = f.tanh(x);
+    rewriter.replaceOp(op, y);
+    return success();
+  }
+};
+
+struct ExpandF64Math
+    : public credo::impl::CredoExpandF64MathBase<ExpandF64Math> {
+  void runOnOperation() override {
+    RewritePatternSet patterns(&getContext());
+    populateExpandPowFPattern(patterns);
+    patterns.add<ExpandF64<math::ExpOp>, ExpandF64<math::LogOp>,
+                 ExpandF64<math::Log1pOp>, ExpandF64<math::TanhOp>>(
+        &getContext());
+    if (failed(applyPatternsAndFoldGreedily(getOperation(), std::move(patterns))))
+      signalPassFailure();
+  }
+};
+
+} // namespace
