@@ -367,6 +367,29 @@ int mlir::credo::buildCommand(const DriverOptions &opts) {
   if (opts.emit == "mlir")
     return writeOutput(opts.output,
                        [&](llvm::raw_ostream &os) { module->print(os); });
+  if (opts.emit == "spirv") {
+    if (opts.target != "vulkan")
+      return error("--emit spirv needs --target vulkan");
+    if (opts.output.empty() || opts.output == "-")
+      return error("--emit spirv needs -o DIR (one NAME.spv per kernel)");
+    if (std::error_code ec = llvm::sys::fs::create_directories(opts.output))
+      return error("cannot create '" + opts.output + "': " + ec.message());
+    auto kernels = embeddedKernels(*module);
+    for (auto &[name, words] : kernels) {
+      llvm::SmallString<256> path(opts.output);
+      llvm::sys::path::append(path, name + ".spv");
+      std::error_code ec;
+      llvm::raw_fd_ostream file(path, ec, llvm::sys::fs::OF_None);
+      if (ec)
+        return error("cannot write '" + path.str().str() + "': " + ec.message());
+      file.write(reinterpret_cast<const char *>(words.data()),
+                 words.size() * sizeof(uint32_t));
+    }
+    llvm::outs() << "credoc: wrote " << kernels.size() << " SPIR-V kernel"
+                 << (kernels.size() == 1 ? "" : "s") << " to " << opts.output
+                 << "\n";
+    return kOk;
+  }
   if (opts.emit == "llvm" || opts.emit == "asm" || opts.emit == "obj") {
     llvm::LLVMContext llvmContext;
     std::unique_ptr<llvm::Module> llvmModule =
@@ -399,7 +422,7 @@ int mlir::credo::buildCommand(const DriverOptions &opts) {
   }
   if (!opts.emit.empty())
     return error("unknown --emit '" + opts.emit +
-                 "' (expected credo, mlir, llvm, asm or obj)");
+                 "' (expected credo, mlir, llvm, asm, obj or spirv)");
 
   if (opts.output.empty() || opts.output == "-")
     return error("build needs -o DIR (or --emit=... for one artifact)");

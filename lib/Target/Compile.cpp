@@ -85,6 +85,24 @@ LogicalResult mlir::credo::lowerForVulkan(ModuleOp module) {
   return success();
 }
 
+std::vector<std::pair<std::string, std::vector<uint32_t>>>
+mlir::credo::embeddedKernels(ModuleOp module) {
+  std::vector<std::pair<std::string, std::vector<uint32_t>>> kernels;
+  module.walk([&](LLVM::GlobalOp g) {
+    StringRef name = g.getSymName();
+    if (!name.consume_front("__credo_spirv_") || name.ends_with("_entry"))
+      return;
+    auto words = dyn_cast_or_null<DenseIntElementsAttr>(g.getValueOrNull());
+    if (!words)
+      return;
+    std::vector<uint32_t> list;
+    for (const APInt &w : words.getValues<APInt>())
+      list.push_back(uint32_t(w.getZExtValue()));
+    kernels.emplace_back(name.str(), std::move(list));
+  });
+  return kernels;
+}
+
 namespace {
 void initializeNativeTarget() {
   static bool done = [] {

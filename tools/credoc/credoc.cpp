@@ -99,7 +99,8 @@ const std::vector<Command> &commands() {
        "compile to libNAME.so, libNAME.a and NAME.h, or one --emit artifact",
        {{"-o", "PATH", "output directory (or file with --emit)"},
         {"--emit", "KIND",
-         "credo (imported), mlir (lowered), llvm (optimized IR), asm or obj"},
+         "credo (imported), mlir (lowered), llvm (optimized IR), asm, obj, "
+         "or spirv (--target vulkan: -o DIR gets one NAME.spv per kernel)"},
         kBatch,
         kTarget,
         kKernels,

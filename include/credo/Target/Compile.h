@@ -19,6 +19,8 @@
 
 #include <memory>
 #include <string>
+#include <utility>
+#include <vector>
 
 namespace llvm {
 class LLVMContext;
@@ -40,6 +42,10 @@ LogicalResult lowerToLLVMDialect(ModuleOp module,
 /// Runs buildVulkanPipeline on `module` in place: LLVM-dialect host code
 /// whose buffers and kernels are the runtime's Vulkan executor's.
 LogicalResult lowerForVulkan(ModuleOp module);
+
+/// The SPIR-V kernels lowerForVulkan embedded in `module`: (name, words).
+std::vector<std::pair<std::string, std::vector<uint32_t>>>
+embeddedKernels(ModuleOp module);
 
 /// Translates an LLVM-dialect module to LLVM IR for the host and optimizes
 /// it at -O3 (vectorizing loops). Null after reporting an error.
