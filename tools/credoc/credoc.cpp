@@ -133,6 +133,8 @@ const std::vector<Command> &commands() {
         {"--atol", "X",
          "absolute floor of the error (default 1e-8 * max(1, |loss|))"},
         kBatch,
+        kTarget,
+        kDevice,
         kTimeMemory},
        mlir::credo::gradcheckCommand},
       {"train",
