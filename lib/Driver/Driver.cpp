@@ -381,7 +381,8 @@ int mlir::credo::buildCommand(const DriverOptions &opts) {
       std::error_code ec;
       llvm::raw_fd_ostream file(path, ec, llvm::sys::fs::OF_None);
       if (ec)
-        return error("cannot write '" + path.str().str() + "': " + ec.message());
+        return error("cannot write '" + path.str().str() +
+                     "': " + ec.message());
       file.write(reinterpret_cast<const char *>(words.data()),
                  words.size() * sizeof(uint32_t));
     }

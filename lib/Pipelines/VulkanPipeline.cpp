@@ -29,6 +29,7 @@
 using namespace mlir;
 
 void mlir::credo::buildVulkanPipeline(OpPassManager &pm) {
+  pm.addPass(createCredoMarkVulkanResults());
   pm.addPass(createCredoBatchOverTime());
   pm.addPass(createCredoParamsToArgs());
   pm.addPass(createConvertCredoToLinalg());
@@ -52,4 +53,5 @@ void mlir::credo::buildVulkanPipeline(OpPassManager &pm) {
   pm.addPass(createCredoGpuToVulkanCalls());
   pm.addPass(createCanonicalizerPass());
   addHostToLLVM(pm);
+  pm.addPass(createCredoVulkanAllocator());
 }

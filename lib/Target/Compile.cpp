@@ -7,11 +7,9 @@
 
 #include "credo/Target/Compile.h"
 
-#include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/LLVMIR/LLVMDialect.h"
 #include "mlir/ExecutionEngine/ExecutionEngine.h"
 #include "mlir/IR/BuiltinOps.h"
-#include "mlir/IR/SymbolTable.h"
 #include "mlir/Pass/PassManager.h"
 #include "mlir/Target/LLVMIR/Dialect/Builtin/BuiltinToLLVMIRTranslation.h"
 #include "mlir/Target/LLVMIR/Dialect/LLVMIR/LLVMToLLVMIRTranslation.h"
@@ -57,32 +55,7 @@ mlir::credo::lowerToLLVMDialect(ModuleOp module,
 }
 
 LogicalResult mlir::credo::lowerForVulkan(ModuleOp module) {
-  // Entry points give their results back to the caller's memory: the
-  // arguments the results become (the last ones) are marked for
-  // credo-gpu-to-vulkan-calls.
-  OpBuilder b(module.getContext());
-  module.walk([&](func::FuncOp f) {
-    if (!f.isExternal())
-      f->setAttr("credo.vk_outputs",
-                 b.getI64IntegerAttr(f.getFunctionType().getNumResults()));
-  });
-  if (failed(runToLLVM(module,
-                       [](OpPassManager &pm) { buildVulkanPipeline(pm); })))
-    return failure();
-  // Every buffer of the host code is device memory the host can map.
-  for (auto [from, to] :
-       {std::pair<StringRef, StringRef>{"_mlir_memref_to_llvm_alloc",
-                                        "credo_rt_vk_alloc"},
-        {"_mlir_memref_to_llvm_free", "credo_rt_vk_free"}}) {
-    auto decl = module.lookupSymbol<LLVM::LLVMFuncOp>(from);
-    if (!decl)
-      continue;
-    if (failed(SymbolTable::replaceAllSymbolUses(
-            decl, StringAttr::get(module.getContext(), to), module)))
-      return failure();
-    decl.setSymName(to);
-  }
-  return success();
+  return runToLLVM(module, [](OpPassManager &pm) { buildVulkanPipeline(pm); });
 }
 
 std::vector<std::pair<std::string, std::vector<uint32_t>>>

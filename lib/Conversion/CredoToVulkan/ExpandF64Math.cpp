@@ -34,7 +34,9 @@ struct F64 {
   Location loc;
   Type f = b.getF64Type(), i = b.getI64Type();
 
-  Value c(double v) { return b.create<arith::ConstantFloatOp>(loc, APFloat(v), b.getF64Type()); }
+  Value c(double v) {
+    return b.create<arith::ConstantFloatOp>(loc, APFloat(v), b.getF64Type());
+  }
   Value ci(int64_t v) { return b.create<arith::ConstantIntOp>(loc, v, 64); }
   Value add(Value x, Value y) { return b.create<arith::AddFOp>(loc, x, y); }
   Value sub(Value x, Value y) { return b.create<arith::SubFOp>(loc, x, y); }
@@ -142,10 +144,10 @@ struct F64 {
   }
 };
 
-template <typename Op>
-struct ExpandF64 : OpRewritePattern<Op> {
+template <typename Op> struct ExpandF64 : OpRewritePattern<Op> {
   using OpRewritePattern<Op>::OpRewritePattern;
-  LogicalResult matchAndRewrite(Op op, PatternRewriter &rewriter) const override {
+  LogicalResult matchAndRewrite(Op op,
+                                PatternRewriter &rewriter) const override {
     if (!op.getType().isF64())
       return failure();
     F64 f{rewriter, op.getLoc()};
@@ -171,7 +173,8 @@ struct ExpandF64Math
     patterns.add<ExpandF64<math::ExpOp>, ExpandF64<math::LogOp>,
                  ExpandF64<math::Log1pOp>, ExpandF64<math::TanhOp>>(
         &getContext());
-    if (failed(applyPatternsAndFoldGreedily(getOperation(), std::move(patterns))))
+    if (failed(
+            applyPatternsAndFoldGreedily(getOperation(), std::move(patterns))))
       signalPassFailure();
   }
 };

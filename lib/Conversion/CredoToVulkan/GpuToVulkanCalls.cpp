@@ -14,6 +14,7 @@
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/GPU/IR/GPUDialect.h"
+#include "mlir/Dialect/LLVMIR/LLVMDialect.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
 #include "mlir/Dialect/SPIRV/IR/SPIRVAttributes.h"
 #include "mlir/Dialect/SPIRV/IR/SPIRVDialect.h"
@@ -26,6 +27,8 @@
 namespace mlir::credo {
 #define GEN_PASS_DEF_CREDOATTACHSPIRVABI
 #define GEN_PASS_DEF_CREDOGPUTOVULKANCALLS
+#define GEN_PASS_DEF_CREDOMARKVULKANRESULTS
+#define GEN_PASS_DEF_CREDOVULKANALLOCATOR
 #include "credo/Conversion/CredoToVulkan/Passes.h.inc"
 } // namespace mlir::credo
 
@@ -66,6 +69,41 @@ struct AttachSpirvAbi
     });
     if (!ok)
       signalPassFailure();
+  }
+};
+
+//===----------------------------------------------------------------------===//
+// credo-mark-vulkan-results, credo-vulkan-allocator
+//===----------------------------------------------------------------------===//
+
+struct MarkVulkanResults
+    : public credo::impl::CredoMarkVulkanResultsBase<MarkVulkanResults> {
+  void runOnOperation() override {
+    OpBuilder b(&getContext());
+    getOperation().walk([&](func::FuncOp f) {
+      if (!f.isExternal())
+        f->setAttr("credo.vk_outputs",
+                   b.getI64IntegerAttr(f.getFunctionType().getNumResults()));
+    });
+  }
+};
+
+struct VulkanAllocator
+    : public credo::impl::CredoVulkanAllocatorBase<VulkanAllocator> {
+  void runOnOperation() override {
+    ModuleOp module = getOperation();
+    for (auto [from, to] :
+         {std::pair<StringRef, StringRef>{"_mlir_memref_to_llvm_alloc",
+                                          "credo_rt_vk_alloc"},
+          {"_mlir_memref_to_llvm_free", "credo_rt_vk_free"}}) {
+      auto decl = module.lookupSymbol<LLVM::LLVMFuncOp>(from);
+      if (!decl)
+        continue;
+      if (failed(SymbolTable::replaceAllSymbolUses(
+              decl, StringAttr::get(module.getContext(), to), module)))
+        return signalPassFailure();
+      decl.setSymName(to);
+    }
   }
 };
 

@@ -31,6 +31,9 @@ class SPIRVDialect;
 namespace math {
 class MathDialect;
 } // namespace math
+namespace LLVM {
+class LLVMDialect;
+} // namespace LLVM
 namespace arith {
 class ArithDialect;
 } // namespace arith
@@ -42,6 +45,8 @@ namespace mlir::credo {
 #define GEN_PASS_DECL_CREDOGPUTOVULKANCALLS
 #define GEN_PASS_DECL_CREDOATTACHSPIRVABI
 #define GEN_PASS_DECL_CREDOEXPANDF64MATH
+#define GEN_PASS_DECL_CREDOMARKVULKANRESULTS
+#define GEN_PASS_DECL_CREDOVULKANALLOCATOR
 #include "credo/Conversion/CredoToVulkan/Passes.h.inc"
 
 #define GEN_PASS_REGISTRATION

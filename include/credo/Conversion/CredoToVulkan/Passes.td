@@ -50,6 +50,27 @@ def CredoParallelToGpu : Pass<"credo-parallel-to-gpu", "::mlir::func::FuncOp"> {
                            "::mlir::scf::SCFDialect"];
 }
 
+def CredoMarkVulkanResults : Pass<"credo-mark-vulkan-results", "::mlir::ModuleOp"> {
+  let summary = "record how many results each function has, for the copies back to the caller";
+  let description = [{
+    Sets `credo.vk_outputs` on every function with a body to its number of
+    results: after bufferization they are its last arguments, which
+    `credo-gpu-to-vulkan-calls` copies from device memory to the caller's
+    on return. The first pass of `credo-vulkan-pipeline`.
+  }];
+}
+
+def CredoVulkanAllocator : Pass<"credo-vulkan-allocator", "::mlir::ModuleOp"> {
+  let summary = "allocate the host code's buffers from the Vulkan executor's device memory";
+  let description = [{
+    After `finalize-memref-to-llvm`: the generic allocation functions
+    `_mlir_memref_to_llvm_alloc` / `_free` become `credo_rt_vk_alloc` /
+    `credo_rt_vk_free` (device memory mapped for the host, sub-allocated
+    from the executor's blocks).
+  }];
+  let dependentDialects = ["::mlir::LLVM::LLVMDialect"];
+}
+
 def CredoExpandF64Math : Pass<"credo-expand-f64-math"> {
   let summary = "expand f64 exp, log, log1p, tanh and powf into arithmetic that SPIR-V has";
   let description = [{

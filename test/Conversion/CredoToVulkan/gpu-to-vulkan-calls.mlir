@@ -1,0 +1,52 @@
+// RUN: credo-opt %s --pass-pipeline='builtin.module(func.func(credo-parallel-to-gpu),gpu-kernel-outlining,credo-attach-spirv-abi,convert-gpu-to-spirv,spirv.module(spirv-lower-abi-attrs,spirv-update-vce))' | FileCheck %s --check-prefix=SPIRV
+// RUN: credo-opt %s --pass-pipeline='builtin.module(func.func(credo-parallel-to-gpu),gpu-kernel-outlining,credo-attach-spirv-abi,convert-gpu-to-spirv,spirv.module(spirv-lower-abi-attrs,spirv-update-vce),credo-gpu-to-vulkan-calls)' | FileCheck %s
+
+// The kernel in SPIR-V: Vulkan's target environment, 64 invocations per
+// workgroup, one storage buffer per argument (set 0, binding = index).
+// SPIRV: spirv.module @__spv__scale_kernel Logical GLSL450
+// SPIRV: spirv.GlobalVariable @{{.*}} bind(0, 0) : !spirv.ptr<!spirv.struct<(!spirv.array<96 x f32, stride=4> [0])>, StorageBuffer>
+// SPIRV: spirv.GlobalVariable @{{.*}} bind(0, 1) : !spirv.ptr<!spirv.struct<(!spirv.array<96 x f32, stride=4> [0])>, StorageBuffer>
+// SPIRV: spirv.EntryPoint "GLCompute"
+// SPIRV: spirv.ExecutionMode @{{.*}} "LocalSize", 64, 1, 1
+
+// The words embedded as a constant global with the entry point's name; no
+// GPU or SPIR-V module is left.
+// CHECK-NOT: gpu.module
+// CHECK-NOT: spirv.module
+// CHECK-DAG: memref.global "private" constant @__credo_spirv_scale_kernel : memref<{{[0-9]+}}xi32> = dense<"0x03022307
+// CHECK-DAG: memref.global "private" constant @__credo_spirv_scale_kernel_entry : memref<13xi8>
+// CHECK-LABEL: func.func @scale(
+// The argument moves into device memory; the results' buffers (the last
+// credo.vk_outputs arguments, as credo-mark-vulkan-results counted them
+// before bufferization) are the device's too.
+// CHECK: %[[XD:.*]] = memref.alloc() {alignment = 64 : i64} : memref<4x24xf32>
+// CHECK: call @credo_rt_vk_copy(%{{.*}}, %{{.*}}, %c384_i64{{.*}})
+// CHECK: %[[YD:.*]] = memref.alloc() {alignment = 64 : i64} : memref<4x24xf32>
+// The launch: a table of (kind, address, bytes) per argument.
+// CHECK: %[[TABLE:.*]] = memref.alloca() : memref<6xi64>
+// CHECK: call @credo_rt_vk_dispatch(%{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %c2_i64{{.*}}, %{{.*}})
+// A host read of memory waits for the kernels.
+// CHECK: call @credo_rt_vk_sync()
+// CHECK-NEXT: memref.load %[[YD]]
+// The results go back to the caller's buffers, then device memory is freed.
+// CHECK: call @credo_rt_vk_copy(%{{.*}}, %{{.*}}, %c384_i64{{.*}})
+// CHECK: call @credo_rt_vk_copy(%{{.*}}, %{{.*}}, %c4_i64{{.*}})
+// CHECK: memref.dealloc %[[XD]]
+// CHECK: memref.dealloc %[[YD]]
+// CHECK: return
+func.func @scale(%x: memref<4x24xf32>, %y: memref<4x24xf32>, %first: memref<f32>) attributes {credo.vk_outputs = 2 : i64} {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %c4 = arith.constant 4 : index
+  %c24 = arith.constant 24 : index
+  %two = arith.constant 2.0 : f32
+  scf.parallel (%i, %j) = (%c0, %c0) to (%c4, %c24) step (%c1, %c1) {
+    %v = memref.load %x[%i, %j] : memref<4x24xf32>
+    %w = arith.mulf %v, %two : f32
+    memref.store %w, %y[%i, %j] : memref<4x24xf32>
+    scf.reduce
+  }
+  %f = memref.load %y[%c0, %c0] : memref<4x24xf32>
+  memref.store %f, %first[] : memref<f32>
+  return
+}
