@@ -39,6 +39,7 @@ void mlir::credo::buildVulkanPipeline(OpPassManager &pm) {
   pm.addPass(createCredoCopyAliasedResults());
   addBufferization(pm);
 
+  pm.addNestedPass<func::FuncOp>(createCredoGpuMatmul());
   pm.addNestedPass<func::FuncOp>(createConvertLinalgToParallelLoopsPass());
   pm.addNestedPass<func::FuncOp>(createLowerAffinePass());
   pm.addNestedPass<func::FuncOp>(createCredoParallelToGpu());

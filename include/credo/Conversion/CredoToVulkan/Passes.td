@@ -11,6 +11,43 @@
 
 include "mlir/Pass/PassBase.td"
 
+def CredoGpuMatmul : Pass<"credo-gpu-matmul", "::mlir::func::FuncOp"> {
+  let summary = "turn linalg.matmul on buffers into a GPU kernel tiled through workgroup memory";
+  let description = [{
+    Each `linalg.matmul` (C += A·B, f32 or f64, static shapes, any static
+    strides) becomes a `gpu.launch` of ⌈N/T⌉ × ⌈M/T⌉ workgroups of T × T
+    invocations (`tile`, default 16). A workgroup computes one T × T tile
+    of C: for each k-tile, every invocation loads one element of A and one
+    of B into workgroup memory (zero outside the matrices), the workgroup
+    synchronizes, and each invocation accumulates its T products from
+    workgroup memory; the sum is added to C once. Each element of A and B
+    is read from device memory ⌈N/T⌉ resp. ⌈M/T⌉ times instead of N resp.
+    M times.
+
+    ```mlir
+    linalg.matmul ins(%a, %b : memref<128x784xf32>, memref<784x256xf32>)
+                  outs(%c : memref<128x256xf32>)
+    ```
+    becomes
+    ```mlir
+    gpu.launch blocks(...) in (16, 8, 1) threads(...) in (16, 16, 1) {
+      %as = memref.alloc() : memref<16x16xf32, 3>   // workgroup memory
+      %bs = memref.alloc() : memref<16x16xf32, 3>
+      scf.for %k0 = 0 to 784 step 16 { ... gpu.barrier ... gpu.barrier }
+      ...
+    }
+    ```
+  }];
+  let options = [
+    Option<"tile", "tile", "int64_t", "16",
+           "the side of a workgroup's tile of C (tile × tile invocations)">,
+  ];
+  let dependentDialects = ["::mlir::gpu::GPUDialect",
+                           "::mlir::arith::ArithDialect",
+                           "::mlir::scf::SCFDialect",
+                           "::mlir::memref::MemRefDialect"];
+}
+
 def CredoParallelToGpu : Pass<"credo-parallel-to-gpu", "::mlir::func::FuncOp"> {
   let summary = "turn each outermost scf.parallel into a gpu.launch of one invocation per iteration";
   let description = [{
