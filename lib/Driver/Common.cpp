@@ -12,8 +12,12 @@
 
 #include "mlir/IR/DialectRegistry.h"
 #include "llvm/Support/FileSystem.h"
+#include "llvm/Support/FormatVariadic.h"
 #include "llvm/Support/MemoryBuffer.h"
 #include "llvm/Support/raw_ostream.h"
+
+#include <algorithm>
+#include <vector>
 
 using namespace mlir;
 
@@ -98,6 +102,10 @@ std::unique_ptr<JitModule> compileForJit(ModuleOp module,
     }
     credo_vulkan_use_device(opts.device);
   }
+  if (opts.profile && opts.target != "vulkan") {
+    error("--profile times Vulkan kernels; it needs --target vulkan");
+    return nullptr;
+  }
   TargetOptions options;
   options.kernels = opts.kernels;
   if (failed(target->lower(module, options))) {
@@ -105,6 +113,10 @@ std::unique_ptr<JitModule> compileForJit(ModuleOp module,
     return nullptr;
   }
   FailureOr<std::unique_ptr<JitModule>> jit = JitModule::create(module);
+  if (succeeded(jit) && opts.profile && credo_vulkan_profile(1) != CREDO_OK) {
+    error(std::string("--profile: ") + credo_last_error());
+    return nullptr;
+  }
   return succeeded(jit) ? std::move(*jit) : nullptr;
 }
 
@@ -127,4 +139,39 @@ int mlir::credo::driver::loadTrainingModel(const DriverOptions &opts,
   if (opts.trainSeed)
     config.seed = *opts.trainSeed;
   return kOk;
+}
+
+void mlir::credo::printVulkanProfile() {
+  size_t count = 0;
+  if (credo_vulkan_profile_read(nullptr, 0, &count) != CREDO_OK)
+    return;
+  std::vector<credo_kernel_time> times(count);
+  credo_vulkan_profile_read(times.data(), count, &count);
+  std::sort(times.begin(), times.end(),
+            [](const credo_kernel_time &a, const credo_kernel_time &b) {
+              return a.total_ns > b.total_ns;
+            });
+  double total = 0;
+  uint64_t calls = 0;
+  for (const credo_kernel_time &t : times) {
+    total += t.total_ns;
+    calls += t.calls;
+  }
+  llvm::outs() << llvm::formatv(
+      "credoc: Vulkan kernel times: {0} dispatches of {1} kernels, {2:f3} ms "
+      "on the device\n",
+      calls, times.size(), total / 1e6);
+  llvm::outs() << llvm::formatv("  {0,10} {1,8} {2,10} {3,6}  {4}\n", "ms",
+                                "calls", "us/call", "share", "kernel");
+  size_t shown = 0;
+  for (const credo_kernel_time &t : times) {
+    if (++shown > 30) {
+      llvm::outs() << "  ... " << (times.size() - 30) << " more kernels\n";
+      break;
+    }
+    llvm::outs() << llvm::formatv(
+        "  {0,10:f3} {1,8} {2,10:f1} {3,5:f1}%  {4}\n", t.total_ns / 1e6,
+        t.calls, t.calls ? t.total_ns / 1e3 / double(t.calls) : 0.0,
+        total > 0 ? 100.0 * t.total_ns / total : 0.0, t.label);
+  }
 }

@@ -40,6 +40,7 @@ void mlir::credo::buildVulkanPipeline(OpPassManager &pm) {
   addBufferization(pm);
 
   pm.addNestedPass<func::FuncOp>(createCredoGpuMatmul());
+  pm.addNestedPass<func::FuncOp>(createCredoParallelDimsFirst());
   pm.addNestedPass<func::FuncOp>(createConvertLinalgToParallelLoopsPass());
   pm.addNestedPass<func::FuncOp>(createLowerAffinePass());
   pm.addNestedPass<func::FuncOp>(createCredoParallelToGpu());

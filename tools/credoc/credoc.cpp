@@ -61,6 +61,10 @@ const OptionSpec kDevice = {"--device", "N",
                             "with --target vulkan: the Vulkan device to use "
                             "(default: $CREDO_VULKAN_DEVICE, else the first "
                             "GPU)"};
+const OptionSpec kProfile = {"--profile", nullptr,
+                             "with --target vulkan: time every kernel on the "
+                             "device and print the times per kernel at the "
+                             "end"};
 const OptionSpec kKernels = {"--cpu-kernels", "K",
                              "dnnl (oneDNN calls, default) or reference "
                              "(portable loops)"};
@@ -91,6 +95,7 @@ const std::vector<Command> &commands() {
         kBatch,
         kTarget,
         kDevice,
+        kProfile,
         kKernels,
         {"--threads", "N",
          "CPU threads for the kernels, 1 to 256 (default 1)"}},
@@ -121,6 +126,7 @@ const std::vector<Command> &commands() {
         kBatch,
         kTarget,
         kDevice,
+        kProfile,
         kKernels,
         kTimeMemory},
        mlir::credo::gradCommand},
@@ -135,6 +141,7 @@ const std::vector<Command> &commands() {
         kBatch,
         kTarget,
         kDevice,
+        kProfile,
         kTimeMemory},
        mlir::credo::gradcheckCommand},
       {"train",
@@ -172,6 +179,7 @@ const std::vector<Command> &commands() {
         kBatch,
         kTarget,
         kDevice,
+        kProfile,
         kKernels,
         {"--threads", "N", "CPU threads for the kernels, 1 to 256 (default 1)"},
         kRule,
@@ -192,6 +200,7 @@ const std::vector<Command> &commands() {
         kBatch,
         kTarget,
         kDevice,
+        kProfile,
         kKernels,
         {"--threads", "N", "CPU threads for the kernels, 1 to 256 (default 1)"},
         kTimeMemory},
@@ -365,6 +374,8 @@ int main(int argc, char **argv) {
       opts.debugLocations = true;
     } else if (flag == "--report-activations") {
       opts.reportActivations = true;
+    } else if (flag == "--profile") {
+      opts.profile = true;
     } else if (flag == "--report-spikes") {
       opts.reportSpikes = true;
     } else if (flag == "--against") {
@@ -463,5 +474,8 @@ int main(int argc, char **argv) {
   if (opts.output.empty() && (command->name == std::string("import") ||
                               command->name == std::string("check")))
     opts.output = "-";
-  return command->run(opts);
+  int status = command->run(opts);
+  if (opts.profile && status == 0)
+    mlir::credo::printVulkanProfile();
+  return status;
 }

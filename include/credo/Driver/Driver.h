@@ -47,6 +47,7 @@ struct DriverOptions {
   std::optional<int64_t> settle;           ///< train: --settle EPOCHS
   bool reportActivations = false;          ///< train: --report-activations
   bool reportSpikes = false;               ///< train: --report-spikes
+  bool profile = false;                    ///< --profile (Vulkan kernels)
   bool reportAlignment = false;            ///< train: --report-alignment
   std::string against;                     ///< align: --against backprop|fa|dfa
   bool train = false;                      ///< build: --train
@@ -69,6 +70,8 @@ int alignCommand(const DriverOptions &options);
 /// calls it when the training section or --env names one).
 int envTrainCommand(const DriverOptions &options);
 int devicesCommand(const DriverOptions &options);
+/// Prints the Vulkan kernel times collected under --profile (stdout).
+void printVulkanProfile();
 
 } // namespace mlir::credo
 

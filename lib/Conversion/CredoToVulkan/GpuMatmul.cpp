@@ -12,11 +12,14 @@
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/GPU/IR/GPUDialect.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/Dialect/Linalg/Transforms/Transforms.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
+#include "mlir/IR/PatternMatch.h"
 
 namespace mlir::credo {
 #define GEN_PASS_DEF_CREDOGPUMATMUL
+#define GEN_PASS_DEF_CREDOPARALLELDIMSFIRST
 #include "credo/Conversion/CredoToVulkan/Passes.h.inc"
 } // namespace mlir::credo
 
@@ -139,6 +142,35 @@ void lower(linalg::MatmulOp op, int64_t tile) {
   in.create<gpu::TerminatorOp>(loc);
   op.erase();
 }
+
+struct ParallelDimsFirst
+    : public credo::impl::CredoParallelDimsFirstBase<ParallelDimsFirst> {
+  void runOnOperation() override {
+    SmallVector<linalg::GenericOp> generics;
+    getOperation().walk([&](linalg::GenericOp op) { generics.push_back(op); });
+    IRRewriter rewriter(&getContext());
+    for (linalg::GenericOp op : generics) {
+      SmallVector<utils::IteratorType> kinds = op.getIteratorTypesArray();
+      SmallVector<unsigned> order;
+      for (unsigned d = 0; d < kinds.size(); ++d)
+        if (kinds[d] == utils::IteratorType::parallel)
+          order.push_back(d);
+      for (unsigned d = 0; d < kinds.size(); ++d)
+        if (kinds[d] != utils::IteratorType::parallel)
+          order.push_back(d);
+      bool identity = true;
+      for (unsigned d = 0; d < order.size(); ++d)
+        identity &= order[d] == d;
+      if (identity)
+        continue;
+      rewriter.setInsertionPoint(op);
+      if (failed(linalg::interchangeGenericOp(rewriter, op, order))) {
+        op.emitError("cannot order the loops with the parallel ones first");
+        return signalPassFailure();
+      }
+    }
+  }
+};
 
 struct GpuMatmul : public credo::impl::CredoGpuMatmulBase<GpuMatmul> {
   using Base::Base;

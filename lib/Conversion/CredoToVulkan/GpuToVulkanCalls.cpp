@@ -11,6 +11,8 @@
 
 #include "credo/Conversion/CredoToVulkan/CredoToVulkan.h"
 
+#include "../../Transforms/NodeName.h"
+
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/GPU/IR/GPUDialect.h"
@@ -183,6 +185,11 @@ private:
   void declareRuntime();
   LogicalResult moveIntoDeviceMemory(func::FuncOp func);
   LogicalResult lowerLaunch(gpu::LaunchFuncOp launch);
+  /// A constant C string global holding `text` (one per distinct text).
+  std::string stringGlobal(StringRef text);
+
+  llvm::StringMap<std::string> strings; ///< text → global name
+  llvm::StringMap<unsigned> launchesPerNode;
 
   llvm::StringMap<KernelBinary> kernels; ///< by gpu.module name
 };
@@ -247,7 +254,7 @@ void GpuToVulkanCalls::declareRuntime() {
   };
   declare(kSync, {});
   declare(kCopy, {i64, i64, i64});
-  declare(kDispatch, SmallVector<Type>(8, i64));
+  declare(kDispatch, SmallVector<Type>(9, i64));
 }
 
 LogicalResult GpuToVulkanCalls::moveIntoDeviceMemory(func::FuncOp func) {
@@ -332,6 +339,26 @@ LogicalResult GpuToVulkanCalls::moveIntoDeviceMemory(func::FuncOp func) {
   return success();
 }
 
+std::string GpuToVulkanCalls::stringGlobal(StringRef text) {
+  std::string &name = strings[text];
+  if (!name.empty())
+    return name;
+  name = "__credo_vk_label_" + std::to_string(strings.size() - 1);
+  ModuleOp module = getOperation();
+  OpBuilder b(module.getBodyRegion());
+  b.setInsertionPointToStart(module.getBody());
+  SmallVector<int8_t> chars(text.begin(), text.end());
+  chars.push_back(0);
+  int64_t len = int64_t(chars.size());
+  b.create<memref::GlobalOp>(
+      module.getLoc(), name, b.getStringAttr("private"),
+      MemRefType::get({len}, b.getI8Type()),
+      DenseElementsAttr::get(RankedTensorType::get({len}, b.getI8Type()),
+                             ArrayRef<int8_t>(chars)),
+      /*constant=*/true, IntegerAttr());
+  return name;
+}
+
 LogicalResult GpuToVulkanCalls::lowerLaunch(gpu::LaunchFuncOp launch) {
   auto it = kernels.find(launch.getKernelModuleName().getValue());
   if (it == kernels.end())
@@ -351,6 +378,16 @@ LogicalResult GpuToVulkanCalls::lowerLaunch(gpu::LaunchFuncOp launch) {
   auto entryGlobal = cast<memref::GlobalOp>(
       SymbolTable::lookupSymbolIn(getOperation(), k.entry));
   Value entry = address(k.entry, entryGlobal.getType());
+  // What profiles and errors call the kernel: its function, the graph node
+  // it computes for and the kernel's number among that node's.
+  auto func = launch->getParentOfType<func::FuncOp>();
+  std::string node = credo::nodeName(launch.getLoc()).str();
+  std::string key = (func.getName() + " " + node).str();
+  std::string label = key + " #" + std::to_string(launchesPerNode[key]++);
+  std::string labelName = stringGlobal(label);
+  auto labelGlobal = cast<memref::GlobalOp>(
+      SymbolTable::lookupSymbolIn(getOperation(), labelName));
+  Value labelAddress = address(labelName, labelGlobal.getType());
 
   ValueRange operands = launch.getKernelOperands();
   int64_t n = int64_t(operands.size());
@@ -400,8 +437,9 @@ LogicalResult GpuToVulkanCalls::lowerLaunch(gpu::LaunchFuncOp launch) {
   gpu::KernelDim3 grid = launch.getGridSizeOperandValues();
   b.create<func::CallOp>(loc, kDispatch, TypeRange(),
                          ValueRange{words, i64(b, loc, k.count), entry,
-                                    toI64(grid.x), toI64(grid.y), toI64(grid.z),
-                                    i64(b, loc, n), tableAddress});
+                                    labelAddress, toI64(grid.x), toI64(grid.y),
+                                    toI64(grid.z), i64(b, loc, n),
+                                    tableAddress});
   launch.erase();
   return success();
 }

@@ -157,13 +157,14 @@ void credo_rt_vk_sync(void);
 /* credo_rt_vk_sync, then copies `bytes` from address `from` to `to`. */
 void credo_rt_vk_copy(int64_t to, int64_t from, int64_t bytes);
 /* Records a dispatch of the kernel whose SPIR-V is the `count` words at
- * address `words` (entry point: the C string at `entry`) over
+ * address `words` (entry point: the C string at `entry`; `label`: the
+ * kernel's name in profiles, "FUNCTION NODE #K") over
  * gx × gy × gz workgroups; `table` holds `n` triples (kind, value, bytes),
  * one per binding (set 0, binding = argument index). Pipelines are created
  * once per kernel. Failures are recorded for the guarded call. */
 void credo_rt_vk_dispatch(int64_t words, int64_t count, int64_t entry,
-                          int64_t gx, int64_t gy, int64_t gz, int64_t n,
-                          int64_t table);
+                          int64_t label, int64_t gx, int64_t gy, int64_t gz,
+                          int64_t n, int64_t table);
 
 #if defined(__GNUC__)
 #pragma GCC visibility pop

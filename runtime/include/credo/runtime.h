@@ -305,6 +305,20 @@ credo_status credo_vulkan_pick_device(int64_t requested, size_t *index);
  * `requested`; -1, the default, lets it choose). Takes effect if called
  * before the first Vulkan kernel of the process runs. */
 credo_status credo_vulkan_use_device(int64_t index);
+
+/* Per-kernel device times from timestamp queries around each dispatch. */
+typedef struct credo_kernel_time {
+  char label[120]; /* "FUNCTION NODE #K": the function, graph node, number */
+  uint64_t calls;  /* dispatches timed */
+  double total_ns; /* summed device time */
+} credo_kernel_time;
+/* Starts (enable != 0) or stops timing Vulkan dispatches; opens the device
+ * if needed. CREDO_ERR_DEVICE if its compute queue has no timestamps. */
+credo_status credo_vulkan_profile(int enable);
+/* The times so far, one entry per label, sorted by label: `*count` gets
+ * their number, the first min(capacity, count) are written. */
+credo_status credo_vulkan_profile_read(credo_kernel_time *times,
+                                       size_t capacity, size_t *count);
 /* "discrete GPU", "integrated GPU", "virtual GPU", "CPU" or "other". */
 const char *credo_device_type_name(credo_device_type type);
 

@@ -80,7 +80,11 @@ constexpr uint32_t kDescriptorsPerPool = 16384;
   X(vkCreateFence)                                                             \
   X(vkResetFences)                                                             \
   X(vkWaitForFences)                                                           \
-  X(vkQueueSubmit)
+  X(vkQueueSubmit)                                                             \
+  X(vkCreateQueryPool)                                                         \
+  X(vkCmdResetQueryPool)                                                       \
+  X(vkCmdWriteTimestamp)                                                       \
+  X(vkGetQueryPoolResults)
 
 struct Block {
   VkBuffer buffer = VK_NULL_HANDLE;
@@ -96,6 +100,12 @@ struct Pipeline {
   VkDescriptorSetLayout setLayout = VK_NULL_HANDLE;
   VkPipelineLayout layout = VK_NULL_HANDLE;
   VkPipeline pipeline = VK_NULL_HANDLE;
+};
+
+/// Accumulated kernel times of one label (--profile).
+struct KernelTime {
+  uint64_t calls = 0;
+  double ns = 0;
 };
 
 struct Allocation {
@@ -114,7 +124,12 @@ public:
   void release(void *ptr);
   void sync();
   void dispatch(const uint32_t *words, int64_t count, const char *entry,
-                const int64_t groups[3], int64_t n, const int64_t *table);
+                const char *label, const int64_t groups[3], int64_t n,
+                const int64_t *table);
+  /// Turns timestamp queries around each dispatch on or off; false if the
+  /// device's compute queue has no timestamps.
+  bool setProfiling(bool on);
+  std::map<std::string, KernelTime> profile;
   uint64_t mark() const { return sequence; }
   void releaseSince(uint64_t mark);
 
@@ -155,6 +170,13 @@ private:
   std::unordered_map<const uint32_t *, std::unique_ptr<Pipeline>> pipelines;
   bool recording = false;
   unsigned pending = 0;
+  // Profiling: a pair of timestamps per dispatch.
+  bool profiling = false, timestamps = false;
+  double timestampPeriod = 0; ///< ns per tick
+  VkQueryPool queries = VK_NULL_HANDLE;
+  uint32_t queriesUsed = 0;
+  static constexpr uint32_t kQueries = 2048;
+  std::vector<std::string> queryLabels;
 };
 
 Executor &executor() {
@@ -282,6 +304,8 @@ bool Executor::initialize(std::string &why) {
           "' has no compute queue";
     return false;
   }
+  timestamps = fam[family].timestampValidBits > 0;
+  timestampPeriod = props.limits.timestampPeriod;
   VkPhysicalDeviceFeatures available{}, enabled{};
   vkGetPhysicalDeviceFeatures(physical, &available);
   enabled.shaderInt64 = available.shaderInt64;
@@ -357,6 +381,14 @@ bool Executor::initialize(std::string &why) {
   scalars.reset(newBlock(kScalarBytes, why));
   if (!scalars)
     return false;
+  if (timestamps) {
+    VkQueryPoolCreateInfo q{};
+    q.sType = VK_STRUCTURE_TYPE_QUERY_POOL_CREATE_INFO;
+    q.queryType = VK_QUERY_TYPE_TIMESTAMP;
+    q.queryCount = kQueries;
+    if (vkCreateQueryPool(device, &q, nullptr, &queries) != VK_SUCCESS)
+      timestamps = false;
+  }
   return true;
 }
 
@@ -567,6 +599,11 @@ void Executor::begin() {
   info.flags = VK_COMMAND_BUFFER_USAGE_ONE_TIME_SUBMIT_BIT;
   if (check(vkBeginCommandBuffer(commands, &info), "cannot record commands"))
     recording = true;
+  if (recording && profiling) {
+    vkCmdResetQueryPool(commands, queries, 0, kQueries);
+    queriesUsed = 0;
+    queryLabels.clear();
+  }
 }
 
 void Executor::sync() {
@@ -595,6 +632,21 @@ void Executor::sync() {
       while (r == VK_TIMEOUT);
       check(r, "waiting for the kernels");
       vkResetFences(device, 1, &fence);
+      if (r == VK_SUCCESS && queriesUsed > 0) {
+        std::vector<uint64_t> ticks(queriesUsed);
+        if (vkGetQueryPoolResults(device, queries, 0, queriesUsed,
+                                  ticks.size() * sizeof(uint64_t), ticks.data(),
+                                  sizeof(uint64_t),
+                                  VK_QUERY_RESULT_64_BIT |
+                                      VK_QUERY_RESULT_WAIT_BIT) == VK_SUCCESS)
+          for (uint32_t i = 0; i + 1 < queriesUsed; i += 2) {
+            KernelTime &t = profile[queryLabels[i / 2]];
+            t.calls += 1;
+            t.ns += double(ticks[i + 1] - ticks[i]) * timestampPeriod;
+          }
+      }
+      queriesUsed = 0;
+      queryLabels.clear();
     }
   }
   vkResetCommandPool(device, commandPool, 0);
@@ -606,8 +658,18 @@ void Executor::sync() {
     release(p);
 }
 
+bool Executor::setProfiling(bool on) {
+  if (on && !ready())
+    return false;
+  if (on && !timestamps)
+    return false;
+  sync();
+  profiling = on;
+  return true;
+}
+
 void Executor::dispatch(const uint32_t *words, int64_t count, const char *entry,
-                        const int64_t groups[3], int64_t n,
+                        const char *label, const int64_t groups[3], int64_t n,
                         const int64_t *table) {
   if (!ready())
     return;
@@ -693,9 +755,21 @@ void Executor::dispatch(const uint32_t *words, int64_t count, const char *entry,
   vkCmdBindPipeline(commands, VK_PIPELINE_BIND_POINT_COMPUTE, p->pipeline);
   vkCmdBindDescriptorSets(commands, VK_PIPELINE_BIND_POINT_COMPUTE, p->layout,
                           0, 1, &set, 0, nullptr);
+  bool timed = profiling && queriesUsed + 2 <= kQueries;
+  if (timed) {
+    vkCmdWriteTimestamp(commands, VK_PIPELINE_STAGE_TOP_OF_PIPE_BIT, queries,
+                        queriesUsed++);
+    queryLabels.push_back(label ? label : entry);
+  }
   vkCmdDispatch(commands, uint32_t(groups[0]), uint32_t(groups[1]),
                 uint32_t(groups[2]));
+  if (timed)
+    vkCmdWriteTimestamp(commands, VK_PIPELINE_STAGE_BOTTOM_OF_PIPE_BIT, queries,
+                        queriesUsed++);
   ++pending;
+  // A full query pool: submit, read the times, start afresh.
+  if (profiling && queriesUsed + 2 > kQueries)
+    sync();
 }
 
 namespace credo::rt {
@@ -755,14 +829,49 @@ void credo_rt_vk_copy(int64_t to, int64_t from, int64_t bytes) {
 }
 
 void credo_rt_vk_dispatch(int64_t words, int64_t count, int64_t entry,
-                          int64_t gx, int64_t gy, int64_t gz, int64_t n,
-                          int64_t table) {
+                          int64_t label, int64_t gx, int64_t gy, int64_t gz,
+                          int64_t n, int64_t table) {
   Executor &e = executor();
   std::lock_guard<std::mutex> lock(e.mutex);
   const int64_t groups[3] = {gx, gy, gz};
   e.dispatch(reinterpret_cast<const uint32_t *>(words), count,
-             reinterpret_cast<const char *>(entry), groups, n,
+             reinterpret_cast<const char *>(entry),
+             reinterpret_cast<const char *>(label), groups, n,
              reinterpret_cast<const int64_t *>(table));
+}
+
+credo_status credo_vulkan_profile(int enable) {
+  Executor &e = executor();
+  std::lock_guard<std::mutex> lock(e.mutex);
+  if (e.setProfiling(enable != 0))
+    return CREDO_OK;
+  credo_status s = credo_rt_take_status();
+  if (s != CREDO_OK)
+    return fail(s, credo_last_error());
+  return fail(CREDO_ERR_DEVICE,
+              "the Vulkan device's compute queue has no timestamps");
+}
+
+credo_status credo_vulkan_profile_read(credo_kernel_time *times,
+                                       size_t capacity, size_t *count) {
+  if (!count)
+    return fail(CREDO_ERR_INVALID_ARGUMENT,
+                "credo_vulkan_profile_read: count is a null pointer");
+  Executor &e = executor();
+  std::lock_guard<std::mutex> lock(e.mutex);
+  e.sync();
+  *count = e.profile.size();
+  size_t i = 0;
+  for (auto &[label, t] : e.profile) {
+    if (i >= capacity || !times)
+      break;
+    credo_kernel_time &out = times[i++];
+    std::memset(&out, 0, sizeof(out));
+    std::strncpy(out.label, label.c_str(), sizeof(out.label) - 1);
+    out.calls = t.calls;
+    out.total_ns = t.ns;
+  }
+  return CREDO_OK;
 }
 
 } // extern "C"

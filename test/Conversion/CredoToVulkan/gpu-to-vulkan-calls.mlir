@@ -24,7 +24,7 @@
 // CHECK: %[[YD:.*]] = memref.alloc() {alignment = 64 : i64} : memref<4x24xf32>
 // The launch: a table of (kind, address, bytes) per argument.
 // CHECK: %[[TABLE:.*]] = memref.alloca() : memref<6xi64>
-// CHECK: call @credo_rt_vk_dispatch(%{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %c2_i64{{.*}}, %{{.*}})
+// CHECK: call @credo_rt_vk_dispatch(%{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %c2_i64{{.*}}, %{{.*}})
 // A host read of memory waits for the kernels.
 // CHECK: call @credo_rt_vk_sync()
 // CHECK-NEXT: memref.load %[[YD]]

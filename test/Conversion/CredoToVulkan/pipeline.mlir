@@ -12,7 +12,7 @@
 // CHECK: llvm.call @credo_rt_vk_dispatch
 // CHECK: llvm.call @credo_rt_vk_copy
 // CHECK: llvm.call @credo_rt_vk_free
-// CHECK: llvm.func @credo_rt_vk_dispatch(i64, i64, i64, i64, i64, i64, i64, i64)
+// CHECK: llvm.func @credo_rt_vk_dispatch(i64, i64, i64, i64, i64, i64, i64, i64, i64)
 module @tiny {
   credo.param @w : tensor<4x3xf32> init #credo.init<uniform, low = -5.000000e-01, high = 5.000000e-01, seed = 3>
   credo.param @b : tensor<3xf32> init #credo.init<zeros>

@@ -34,6 +34,9 @@ class MathDialect;
 namespace LLVM {
 class LLVMDialect;
 } // namespace LLVM
+namespace linalg {
+class LinalgDialect;
+} // namespace linalg
 namespace arith {
 class ArithDialect;
 } // namespace arith
@@ -46,6 +49,7 @@ namespace mlir::credo {
 #define GEN_PASS_DECL_CREDOATTACHSPIRVABI
 #define GEN_PASS_DECL_CREDOEXPANDF64MATH
 #define GEN_PASS_DECL_CREDOGPUMATMUL
+#define GEN_PASS_DECL_CREDOPARALLELDIMSFIRST
 #define GEN_PASS_DECL_CREDOMARKVULKANRESULTS
 #define GEN_PASS_DECL_CREDOVULKANALLOCATOR
 #include "credo/Conversion/CredoToVulkan/Passes.h.inc"

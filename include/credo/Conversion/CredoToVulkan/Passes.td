@@ -11,6 +11,20 @@
 
 include "mlir/Pass/PassBase.td"
 
+def CredoParallelDimsFirst : Pass<"credo-parallel-dims-first", "::mlir::func::FuncOp"> {
+  let summary = "order each linalg.generic's loops with the parallel dimensions outermost";
+  let description = [{
+    `convert-linalg-to-parallel-loops` nests loops in iterator order, so a
+    reduction before a parallel dimension (a bias gradient summing over the
+    batch: [reduction, parallel]) becomes a sequential loop around a
+    parallel one, that is one kernel launch per batch row. Interchanging
+    the generic's loops (parallel dimensions first, each group in its
+    order) makes it one kernel with a sequential loop inside each
+    invocation.
+  }];
+  let dependentDialects = ["::mlir::linalg::LinalgDialect"];
+}
+
 def CredoGpuMatmul : Pass<"credo-gpu-matmul", "::mlir::func::FuncOp"> {
   let summary = "turn linalg.matmul on buffers into a GPU kernel tiled through workgroup memory";
   let description = [{
@@ -154,9 +168,11 @@ def CredoGpuToVulkanCalls : Pass<"credo-gpu-to-vulkan-calls", "::mlir::ModuleOp"
     functions:
 
     - each `gpu.launch_func` becomes a call of
-      `credo_rt_vk_dispatch(words, count, entry, gx, gy, gz, n, args)`,
-      whose `args` hold, per kernel argument, the aligned address of a
-      buffer or a scalar's bits with its kind;
+      `credo_rt_vk_dispatch(words, count, entry, label, gx, gy, gz, n,
+      args)`, whose `label` names the kernel for profiles and errors
+      ("train_step fc1 #2": function, graph node, number) and whose
+      `args` hold, per kernel argument, the aligned address of a buffer or
+      a scalar's bits with its kind;
     - public functions copy their memref arguments into device memory on
       entry (`credo_rt_vk_copy`), and their results (the arguments after
       the first `credo.vk_inputs`) back to the caller's on return;
