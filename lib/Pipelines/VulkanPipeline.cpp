@@ -47,10 +47,12 @@ void mlir::credo::buildVulkanPipeline(OpPassManager &pm) {
   pm.addPass(createGpuKernelOutliningPass());
   pm.addPass(createCredoAttachSpirvAbi());
   pm.addNestedPass<gpu::GPUModuleOp>(createCredoExpandF64Math());
+  pm.addNestedPass<gpu::GPUModuleOp>(createCredoKernelArith());
   pm.addNestedPass<gpu::GPUModuleOp>(createConvertMathToSPIRVPass());
   pm.addPass(createConvertGPUToSPIRVPass());
   OpPassManager &spirvModule = pm.nest<spirv::ModuleOp>();
   spirvModule.addPass(spirv::createSPIRVLowerABIAttributesPass());
+  spirvModule.addPass(createCredoPreserveInfNan());
   spirvModule.addPass(spirv::createSPIRVUpdateVCEPass());
   pm.addPass(createCredoGpuToVulkanCalls());
   pm.addPass(createCanonicalizerPass());

@@ -11,6 +11,7 @@
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Math/IR/Math.h"
 #include "mlir/Dialect/Math/Transforms/Passes.h"
+#include "mlir/IR/Matchers.h"
 #include "mlir/IR/PatternMatch.h"
 #include "mlir/Transforms/GreedyPatternRewriteDriver.h"
 
@@ -18,6 +19,7 @@
 
 namespace mlir::credo {
 #define GEN_PASS_DEF_CREDOEXPANDF64MATH
+#define GEN_PASS_DEF_CREDOKERNELARITH
 #include "credo/Conversion/CredoToVulkan/Passes.h.inc"
 } // namespace mlir::credo
 
@@ -162,6 +164,69 @@ template <typename Op> struct ExpandF64 : OpRewritePattern<Op> {
       y = f.tanh(x);
     rewriter.replaceOp(op, y);
     return success();
+  }
+};
+
+/// cmpi P, index_cast(i), C → cmpi P, i, C (in the index type).
+struct NarrowIndexCompare : OpRewritePattern<arith::CmpIOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(arith::CmpIOp op,
+                                PatternRewriter &rewriter) const override {
+    auto cast = op.getLhs().getDefiningOp<arith::IndexCastOp>();
+    APInt c;
+    if (!cast || !cast.getIn().getType().isIndex() ||
+        !matchPattern(op.getRhs(), m_ConstantInt(&c)))
+      return failure();
+    // The kernels' index type is 32 bits wide.
+    bool isUnsigned = op.getPredicate() == arith::CmpIPredicate::ult ||
+                      op.getPredicate() == arith::CmpIPredicate::ule ||
+                      op.getPredicate() == arith::CmpIPredicate::ugt ||
+                      op.getPredicate() == arith::CmpIPredicate::uge;
+    int64_t v = c.getSExtValue();
+    if (c.getBitWidth() > 64 || v > INT32_MAX || v < INT32_MIN ||
+        (isUnsigned && v < 0))
+      return failure();
+    Value narrow = rewriter.create<arith::ConstantIndexOp>(op.getLoc(), v);
+    rewriter.replaceOpWithNewOp<arith::CmpIOp>(op, op.getPredicate(),
+                                               cast.getIn(), narrow);
+    return success();
+  }
+};
+
+/// divf x, ±0 → the IEEE quotient, written out.
+struct DivideByZeroConstant : OpRewritePattern<arith::DivFOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(arith::DivFOp op,
+                                PatternRewriter &rewriter) const override {
+    FloatAttr c;
+    if (!matchPattern(op.getRhs(), m_Constant(&c)) || !c.getValue().isZero())
+      return failure();
+    Location loc = op.getLoc();
+    Type t = op.getType();
+    Value x = op.getLhs();
+    auto constant = [&](double v) -> Value {
+      return rewriter.create<arith::ConstantOp>(loc,
+                                                rewriter.getFloatAttr(t, v));
+    };
+    // sign(x) · sign(C) · inf: copysign(inf, x), negated for C = −0.
+    Value inf = rewriter.create<math::CopySignOp>(loc, constant(INFINITY), x);
+    if (c.getValue().isNegative())
+      inf = rewriter.create<arith::NegFOp>(loc, inf);
+    Value undefined = rewriter.create<arith::CmpFOp>(
+        loc, arith::CmpFPredicate::UEQ, x, constant(0.0));
+    rewriter.replaceOpWithNewOp<arith::SelectOp>(op, undefined, constant(NAN),
+                                                 inf);
+    return success();
+  }
+};
+
+struct KernelArith : public credo::impl::CredoKernelArithBase<KernelArith> {
+  void runOnOperation() override {
+    RewritePatternSet patterns(&getContext());
+    patterns.add<NarrowIndexCompare, DivideByZeroConstant>(&getContext());
+    if (failed(
+            applyPatternsAndFoldGreedily(getOperation(), std::move(patterns))))
+      signalPassFailure();
   }
 };
 

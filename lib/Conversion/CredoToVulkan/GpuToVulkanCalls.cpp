@@ -28,6 +28,7 @@
 
 namespace mlir::credo {
 #define GEN_PASS_DEF_CREDOATTACHSPIRVABI
+#define GEN_PASS_DEF_CREDOPRESERVEINFNAN
 #define GEN_PASS_DEF_CREDOGPUTOVULKANCALLS
 #define GEN_PASS_DEF_CREDOMARKVULKANRESULTS
 #define GEN_PASS_DEF_CREDOVULKANALLOCATOR
@@ -49,8 +50,11 @@ struct AttachSpirvAbi
     using spirv::Capability;
     auto triple = spirv::VerCapExtAttr::get(
         spirv::Version::V_1_0,
-        {Capability::Shader, Capability::Int64, Capability::Float64},
-        {spirv::Extension::SPV_KHR_storage_buffer_storage_class}, ctx);
+        {Capability::Shader, Capability::Int64, Capability::Float64,
+         Capability::SignedZeroInfNanPreserve},
+        {spirv::Extension::SPV_KHR_storage_buffer_storage_class,
+         spirv::Extension::SPV_KHR_float_controls},
+        ctx);
     auto env = spirv::TargetEnvAttr::get(
         triple, spirv::getDefaultResourceLimits(ctx), spirv::ClientAPI::Vulkan);
     bool ok = true;
@@ -71,6 +75,33 @@ struct AttachSpirvAbi
     });
     if (!ok)
       signalPassFailure();
+  }
+};
+
+//===----------------------------------------------------------------------===//
+// credo-preserve-inf-nan
+//===----------------------------------------------------------------------===//
+
+struct PreserveInfNan
+    : public credo::impl::CredoPreserveInfNanBase<PreserveInfNan> {
+  void runOnOperation() override {
+    spirv::ModuleOp module = getOperation();
+    bool f64 = false;
+    module.walk([&](Operation *op) {
+      for (Type t : op->getResultTypes())
+        f64 |= getElementTypeOrSelf(t).isF64();
+    });
+    OpBuilder b(module.getBodyRegion());
+    b.setInsertionPointToEnd(module.getBody());
+    for (auto entry : llvm::to_vector(module.getOps<spirv::EntryPointOp>()))
+      for (int width : {32, 64}) {
+        if (width == 64 && !f64)
+          continue;
+        b.create<spirv::ExecutionModeOp>(
+            module.getLoc(), entry.getFn(),
+            spirv::ExecutionMode::SignedZeroInfNanPreserve,
+            b.getI32ArrayAttr({width}));
+      }
   }
 };
 

@@ -49,6 +49,8 @@ constexpr uint32_t kDescriptorsPerPool = 16384;
   X(vkCreateInstance)                                                          \
   X(vkEnumeratePhysicalDevices)                                                \
   X(vkGetPhysicalDeviceProperties)                                             \
+  X(vkGetPhysicalDeviceProperties2)                                            \
+  X(vkEnumerateDeviceExtensionProperties)                                      \
   X(vkGetPhysicalDeviceFeatures)                                               \
   X(vkGetPhysicalDeviceMemoryProperties)                                       \
   X(vkGetPhysicalDeviceQueueFamilyProperties)                                  \
@@ -147,6 +149,7 @@ private:
   void begin();
 
   bool tried = false, usable = false;
+  bool preserves64 = false; ///< SignedZeroInfNanPreserve for f64 kernels
   std::string unusable;
   VkInstance instance = VK_NULL_HANDLE;
   VkPhysicalDevice physical = VK_NULL_HANDLE;
@@ -306,6 +309,35 @@ bool Executor::initialize(std::string &why) {
   }
   timestamps = fam[family].timestampValidBits > 0;
   timestampPeriod = props.limits.timestampPeriod;
+  // Kernels ask for IEEE infinities and NaN (SignedZeroInfNanPreserve):
+  // Vulkan 1.2, or 1.1 with VK_KHR_shader_float_controls.
+  const char *floatControls = VK_KHR_SHADER_FLOAT_CONTROLS_EXTENSION_NAME;
+  std::vector<const char *> extensions;
+  {
+    uint32_t n = 0;
+    vkEnumerateDeviceExtensionProperties(physical, nullptr, &n, nullptr);
+    std::vector<VkExtensionProperties> list(n);
+    vkEnumerateDeviceExtensionProperties(physical, nullptr, &n, list.data());
+    bool has = false;
+    for (const VkExtensionProperties &e : list)
+      has |= std::strcmp(e.extensionName, floatControls) == 0;
+    VkPhysicalDeviceFloatControlsPropertiesKHR fc{};
+    fc.sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_FLOAT_CONTROLS_PROPERTIES_KHR;
+    VkPhysicalDeviceProperties2 p2{};
+    p2.sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_PROPERTIES_2;
+    p2.pNext = has ? &fc : nullptr;
+    vkGetPhysicalDeviceProperties2(physical, &p2);
+    if (!has || !fc.shaderSignedZeroInfNanPreserveFloat32) {
+      why = std::string("the Vulkan device '") + props.deviceName +
+            "' cannot keep infinities and NaN in kernels "
+            "(VK_KHR_shader_float_controls, "
+            "shaderSignedZeroInfNanPreserveFloat32), which Credo needs to "
+            "report diverging training";
+      return false;
+    }
+    preserves64 = fc.shaderSignedZeroInfNanPreserveFloat64;
+    extensions.push_back(floatControls);
+  }
   VkPhysicalDeviceFeatures available{}, enabled{};
   vkGetPhysicalDeviceFeatures(physical, &available);
   enabled.shaderInt64 = available.shaderInt64;
@@ -321,6 +353,8 @@ bool Executor::initialize(std::string &why) {
   deviceInfo.queueCreateInfoCount = 1;
   deviceInfo.pQueueCreateInfos = &queueInfo;
   deviceInfo.pEnabledFeatures = &enabled;
+  deviceInfo.enabledExtensionCount = uint32_t(extensions.size());
+  deviceInfo.ppEnabledExtensionNames = extensions.data();
   if (VkResult r = vkCreateDevice(physical, &deviceInfo, nullptr, &device);
       r != VK_SUCCESS) {
     why = std::string("cannot open the Vulkan device '") + props.deviceName +

@@ -1,13 +1,15 @@
-// RUN: credo-opt %s --pass-pipeline='builtin.module(func.func(credo-parallel-to-gpu),gpu-kernel-outlining,credo-attach-spirv-abi,convert-gpu-to-spirv,spirv.module(spirv-lower-abi-attrs,spirv-update-vce))' | FileCheck %s --check-prefix=SPIRV
+// RUN: credo-opt %s --pass-pipeline='builtin.module(func.func(credo-parallel-to-gpu),gpu-kernel-outlining,credo-attach-spirv-abi,convert-gpu-to-spirv,spirv.module(spirv-lower-abi-attrs,credo-preserve-inf-nan,spirv-update-vce))' | FileCheck %s --check-prefix=SPIRV
 // RUN: credo-opt %s --pass-pipeline='builtin.module(func.func(credo-parallel-to-gpu),gpu-kernel-outlining,credo-attach-spirv-abi,convert-gpu-to-spirv,spirv.module(spirv-lower-abi-attrs,spirv-update-vce),credo-gpu-to-vulkan-calls)' | FileCheck %s
 
 // The kernel in SPIR-V: Vulkan's target environment, 64 invocations per
 // workgroup, one storage buffer per argument (set 0, binding = index).
-// SPIRV: spirv.module @__spv__scale_kernel Logical GLSL450
+// SPIRV: spirv.module @__spv__scale_kernel Logical GLSL450 requires #spirv.vce<v1.0, [Shader, SignedZeroInfNanPreserve], [SPV_KHR_storage_buffer_storage_class, SPV_KHR_float_controls]>
 // SPIRV: spirv.GlobalVariable @{{.*}} bind(0, 0) : !spirv.ptr<!spirv.struct<(!spirv.array<96 x f32, stride=4> [0])>, StorageBuffer>
 // SPIRV: spirv.GlobalVariable @{{.*}} bind(0, 1) : !spirv.ptr<!spirv.struct<(!spirv.array<96 x f32, stride=4> [0])>, StorageBuffer>
 // SPIRV: spirv.EntryPoint "GLCompute"
 // SPIRV: spirv.ExecutionMode @{{.*}} "LocalSize", 64, 1, 1
+// Infinities and NaN are kept (float controls).
+// SPIRV: spirv.ExecutionMode @{{.*}} "SignedZeroInfNanPreserve", 32
 
 // The words embedded as a constant global with the entry point's name; no
 // GPU or SPIR-V module is left.

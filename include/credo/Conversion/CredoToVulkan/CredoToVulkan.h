@@ -27,6 +27,7 @@ class MemRefDialect;
 } // namespace memref
 namespace spirv {
 class SPIRVDialect;
+class ModuleOp;
 } // namespace spirv
 namespace math {
 class MathDialect;
@@ -49,6 +50,8 @@ namespace mlir::credo {
 #define GEN_PASS_DECL_CREDOATTACHSPIRVABI
 #define GEN_PASS_DECL_CREDOEXPANDF64MATH
 #define GEN_PASS_DECL_CREDOGPUMATMUL
+#define GEN_PASS_DECL_CREDOPRESERVEINFNAN
+#define GEN_PASS_DECL_CREDOKERNELARITH
 #define GEN_PASS_DECL_CREDOPARALLELDIMSFIRST
 #define GEN_PASS_DECL_CREDOMARKVULKANRESULTS
 #define GEN_PASS_DECL_CREDOVULKANALLOCATOR

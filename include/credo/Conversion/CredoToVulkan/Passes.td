@@ -145,6 +145,40 @@ def CredoExpandF64Math : Pass<"credo-expand-f64-math"> {
                            "::mlir::math::MathDialect"];
 }
 
+def CredoKernelArith : Pass<"credo-kernel-arith"> {
+  let summary = "give kernels forms of arithmetic whose result every Vulkan driver agrees on";
+  let description = [{
+    Two rewrites inside kernels, each with the CPU's (IEEE) result:
+
+    - `arith.cmpi P, (arith.index_cast %i : index to iN), C` with a
+      constant C that the index type holds (non-negative for unsigned
+      predicates) becomes `arith.cmpi P, %i, C : index` (the cast
+      sign-extends, so the truth value is the same). Mesa's lavapipe
+      (Debian 12) evaluates the 64-bit `SConvert` + `SLessThan` against a
+      constant as always false, which made the hyperlayer's sampler pick
+      the wrong kind of point.
+    - `arith.divf %x, C` with C = ±0 becomes the IEEE quotient written out:
+      NaN where %x is 0 or NaN, else an infinity with the sign of %x·C.
+      Vulkan leaves division by zero undefined, and lavapipe folds it to
+      0, so a diverging update (w / 0) looked finite.
+  }];
+  let dependentDialects = ["::mlir::arith::ArithDialect",
+                           "::mlir::math::MathDialect"];
+}
+
+def CredoPreserveInfNan : Pass<"credo-preserve-inf-nan", "::mlir::spirv::ModuleOp"> {
+  let summary = "ask for IEEE infinities, NaN and signed zeros in every kernel";
+  let description = [{
+    Vulkan lets a shader treat infinities and NaN as undefined unless the
+    entry point has the `SignedZeroInfNanPreserve` execution mode
+    (SPV_KHR_float_controls). Every entry point gets the mode for 32-bit
+    floats, and for 64-bit ones when the module uses f64; the executor
+    enables VK_KHR_shader_float_controls and refuses a device that cannot
+    preserve them (a diverging update must come out non-finite, as on the
+    CPU, for training to stop with a message).
+  }];
+}
+
 def CredoAttachSpirvAbi : Pass<"credo-attach-spirv-abi", "::mlir::ModuleOp"> {
   let summary = "give GPU kernels the SPIR-V target environment and entry-point ABI of Vulkan compute";
   let description = [{

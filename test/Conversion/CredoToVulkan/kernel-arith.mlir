@@ -1,0 +1,45 @@
+// RUN: credo-opt %s --credo-kernel-arith | FileCheck %s
+
+// A widened index compared with a constant is compared in the index type.
+// CHECK-LABEL: func.func @compare
+// CHECK: %[[C7:.*]] = arith.constant 7 : index
+// CHECK: %[[T:.*]] = arith.cmpi slt, %arg0, %[[C7]] : index
+// CHECK: return %[[T]]
+func.func @compare(%i: index) -> i1 {
+  %w = arith.index_cast %i : index to i64
+  %c7 = arith.constant 7 : i64
+  %t = arith.cmpi slt, %w, %c7 : i64
+  return %t : i1
+}
+
+// Not for a constant the index type cannot hold, nor a negative one under
+// an unsigned predicate.
+// CHECK-LABEL: func.func @keep
+// CHECK: arith.cmpi slt, %{{.*}}, %{{.*}} : i64
+// CHECK: arith.cmpi ult, %{{.*}}, %{{.*}} : i64
+func.func @keep(%i: index) -> (i1, i1) {
+  %w = arith.index_cast %i : index to i64
+  %big = arith.constant 5000000000 : i64
+  %neg = arith.constant -1 : i64
+  %a = arith.cmpi slt, %w, %big : i64
+  %b = arith.cmpi ult, %w, %neg : i64
+  return %a, %b : i1, i1
+}
+
+// x / 0 written out: NaN where x is 0 or NaN, else copysign(inf, x)
+// (negated for -0).
+// CHECK-LABEL: func.func @divide
+// CHECK-NOT: arith.divf
+// CHECK: %[[INF:.*]] = math.copysign %{{.*}}, %arg0 : f32
+// CHECK: %[[UND:.*]] = arith.cmpf ueq, %arg0, %{{.*}} : f32
+// CHECK: arith.select %[[UND]], %{{.*}}, %[[INF]] : f32
+// CHECK: arith.negf
+// CHECK: arith.divf %arg0, %arg1 : f32
+func.func @divide(%x: f32, %y: f32) -> (f32, f32, f32) {
+  %z = arith.constant 0.0 : f32
+  %nz = arith.constant -0.0 : f32
+  %a = arith.divf %x, %z : f32
+  %b = arith.divf %x, %nz : f32
+  %c = arith.divf %x, %y : f32
+  return %a, %b, %c : f32, f32, f32
+}
