@@ -96,7 +96,9 @@ config.substitutions.append(("%cmake", shutil.which("cmake") or "cmake"))
 # Vulkan on the CPU: Mesa's lavapipe and the Khronos validation layer
 # (mesa-vulkan-drivers, vulkan-validationlayers; scripts/install-deps.sh).
 # %vulkan runs a command on lavapipe alone with validation on, so that any
-# misuse of the API fails the test.
+# misuse of the API fails the test, synchronization validation included
+# (a dispatch reading what an earlier one wrote without a barrier between
+# them is a SYNC-HAZARD message).
 lavapipe = "/usr/share/vulkan/icd.d/lvp_icd.x86_64.json"
 validation = "/usr/share/vulkan/explicit_layer.d/VkLayer_khronos_validation.json"
 if os.path.exists(lavapipe) and os.path.exists(validation):
@@ -104,6 +106,7 @@ if os.path.exists(lavapipe) and os.path.exists(validation):
 # Under the sanitizers, lavapipe's own leaks (allocations in its JIT code,
 # which LeakSanitizer cannot attribute) are not reported; memory errors are.
 vulkan_env = ("env VK_ICD_FILENAMES=%s VK_INSTANCE_LAYERS=VK_LAYER_KHRONOS_validation"
+              " VK_LAYER_ENABLES=VK_VALIDATION_FEATURE_ENABLE_SYNCHRONIZATION_VALIDATION_EXT"
               % lavapipe)
 if config.credo_sanitize:
     vulkan_env += (" ASAN_OPTIONS=abort_on_error=1:detect_leaks=0:"

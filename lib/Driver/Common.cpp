@@ -157,10 +157,12 @@ void mlir::credo::printVulkanProfile() {
     total += t.total_ns;
     calls += t.calls;
   }
+  uint64_t dispatches = 0, barriers = 0, submissions = 0;
+  credo_vulkan_profile_counts(&dispatches, &barriers, &submissions);
   llvm::outs() << llvm::formatv(
       "credoc: Vulkan kernel times: {0} dispatches of {1} kernels, {2:f3} ms "
-      "on the device\n",
-      calls, times.size(), total / 1e6);
+      "on the device; {3} barriers, {4} submissions\n",
+      calls, times.size(), total / 1e6, barriers, submissions);
   llvm::outs() << llvm::formatv("  {0,10} {1,8} {2,10} {3,6}  {4}\n", "ms",
                                 "calls", "us/call", "share", "kernel");
   size_t shown = 0;

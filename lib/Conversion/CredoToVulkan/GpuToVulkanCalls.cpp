@@ -144,8 +144,33 @@ struct VulkanAllocator
 // credo-gpu-to-vulkan-calls
 //===----------------------------------------------------------------------===//
 
-/// Kinds of dispatch arguments (runtime/include/credo/kernels.h).
-enum ArgKind : int64_t { kBuffer = 0, kScalar32 = 1, kScalar64 = 2 };
+/// Kinds of dispatch arguments (runtime/include/credo/kernels.h), and the
+/// flag of a buffer the kernel writes.
+enum ArgKind : int64_t {
+  kBuffer = 0,
+  kScalar32 = 1,
+  kScalar64 = 2,
+  kWritten = 16
+};
+
+/// Whether a kernel stores into `buffer` (directly or through a view).
+bool writes(Value buffer) {
+  for (Operation *user : buffer.getUsers()) {
+    if (auto store = dyn_cast<memref::StoreOp>(user)) {
+      if (store.getMemRef() == buffer)
+        return true;
+    } else if (isa<memref::AtomicRMWOp, memref::GenericAtomicRMWOp>(user)) {
+      return true;
+    } else if (auto view = dyn_cast<ViewLikeOpInterface>(user)) {
+      if (view.getViewSource() == buffer &&
+          llvm::any_of(user->getResults(), writes))
+        return true;
+    } else if (!isa<memref::LoadOp>(user)) {
+      return true; // unknown: assume it writes
+    }
+  }
+  return false;
+}
 
 constexpr llvm::StringLiteral kSync = "credo_rt_vk_sync";
 constexpr llvm::StringLiteral kCopy = "credo_rt_vk_copy";
@@ -420,6 +445,8 @@ LogicalResult GpuToVulkanCalls::lowerLaunch(gpu::LaunchFuncOp launch) {
       SymbolTable::lookupSymbolIn(getOperation(), labelName));
   Value labelAddress = address(labelName, labelGlobal.getType());
 
+  auto kernel = SymbolTable::lookupNearestSymbolFrom<gpu::GPUFuncOp>(
+      launch, launch.getKernel());
   ValueRange operands = launch.getKernelOperands();
   int64_t n = int64_t(operands.size());
   Value table;
@@ -434,7 +461,10 @@ LogicalResult GpuToVulkanCalls::lowerLaunch(gpu::LaunchFuncOp launch) {
       if (span < 0)
         return launch.emitError("kernel argument ")
                << i << " has no static shape and layout: " << m;
-      kind = i64(b, loc, kBuffer);
+      // Which buffers the kernel writes lets the executor place barriers
+      // only where one dispatch depends on another.
+      bool written = !kernel || writes(kernel.getArgument(unsigned(i)));
+      kind = i64(b, loc, kBuffer | (written ? kWritten : 0));
       value = pointerOf(b, loc, v);
       bytes = i64(b, loc, span);
     } else if (t.isIndex()) {

@@ -142,7 +142,8 @@ void credo_rt_check_indices(int64_t first_bad, int64_t value, int64_t count,
 enum {
   CREDO_VK_ARG_BUFFER = 0,   /* value: a buffer's address; bytes: its span */
   CREDO_VK_ARG_SCALAR32 = 1, /* value: 32 bits (an index, i32 or f32) */
-  CREDO_VK_ARG_SCALAR64 = 2  /* value: 64 bits (i64 or f64) */
+  CREDO_VK_ARG_SCALAR64 = 2, /* value: 64 bits (i64 or f64) */
+  CREDO_VK_ARG_WRITTEN = 16  /* or-ed into BUFFER: the kernel writes it */
 };
 
 /* A buffer of `bytes` in device memory that the host may map (256-byte

@@ -319,6 +319,13 @@ credo_status credo_vulkan_profile(int enable);
  * their number, the first min(capacity, count) are written. */
 credo_status credo_vulkan_profile_read(credo_kernel_time *times,
                                        size_t capacity, size_t *count);
+/* While profiling: the dispatches recorded, the barriers placed between
+ * them (only where a kernel reads or writes what an earlier one since the
+ * last barrier wrote, or writes what it read; $CREDO_VULKAN_BARRIERS=all
+ * places one between every two), and the command-buffer submissions. */
+credo_status credo_vulkan_profile_counts(uint64_t *dispatches,
+                                         uint64_t *barriers,
+                                         uint64_t *submissions);
 /* "discrete GPU", "integrated GPU", "virtual GPU", "CPU" or "other". */
 const char *credo_device_type_name(credo_device_type type);
 

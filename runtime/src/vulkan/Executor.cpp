@@ -110,6 +110,15 @@ struct KernelTime {
   double ns = 0;
 };
 
+/// A range of a buffer that dispatches since the last barrier read or wrote.
+struct Span {
+  VkBuffer buffer;
+  VkDeviceSize begin, end;
+  bool overlaps(const Span &o) const {
+    return buffer == o.buffer && begin < o.end && o.begin < end;
+  }
+};
+
 struct Allocation {
   VkDeviceSize size;
   uint64_t sequence;
@@ -132,6 +141,7 @@ public:
   /// device's compute queue has no timestamps.
   bool setProfiling(bool on);
   std::map<std::string, KernelTime> profile;
+  uint64_t dispatches = 0, barriers = 0, submissions = 0; ///< while profiling
   uint64_t mark() const { return sequence; }
   void releaseSince(uint64_t mark);
 
@@ -173,6 +183,12 @@ private:
   std::unordered_map<const uint32_t *, std::unique_ptr<Pipeline>> pipelines;
   bool recording = false;
   unsigned pending = 0;
+  // Hazard tracking: what the dispatches since the last barrier read and
+  // wrote; a dispatch that touches what one of them wrote, or writes what
+  // one of them read, needs a barrier first ($CREDO_VULKAN_BARRIERS=all:
+  // always).
+  std::vector<Span> readSince, writtenSince;
+  bool alwaysBarrier = false;
   // Profiling: a pair of timestamps per dispatch.
   bool profiling = false, timestamps = false;
   double timestampPeriod = 0; ///< ns per tick
@@ -308,6 +324,8 @@ bool Executor::initialize(std::string &why) {
     return false;
   }
   timestamps = fam[family].timestampValidBits > 0;
+  if (const char *b = std::getenv("CREDO_VULKAN_BARRIERS"))
+    alwaysBarrier = std::string(b) == "all";
   timestampPeriod = props.limits.timestampPeriod;
   // Kernels ask for IEEE infinities and NaN (SignedZeroInfNanPreserve):
   // Vulkan 1.2, or 1.1 with VK_KHR_shader_float_controls.
@@ -653,11 +671,14 @@ void Executor::sync() {
                        nullptr);
   recording = false;
   pending = 0;
+  readSince.clear();
+  writtenSince.clear();
   if (check(vkEndCommandBuffer(commands), "cannot finish the commands")) {
     VkSubmitInfo submit{};
     submit.sType = VK_STRUCTURE_TYPE_SUBMIT_INFO;
     submit.commandBufferCount = 1;
     submit.pCommandBuffers = &commands;
+    submissions += profiling;
     if (check(vkQueueSubmit(queue, 1, &submit, fence),
               "cannot submit the kernels")) {
       VkResult r;
@@ -731,11 +752,12 @@ void Executor::dispatch(const uint32_t *words, int64_t count, const char *entry,
     return;
   std::vector<VkDescriptorBufferInfo> infos(static_cast<size_t>(n));
   std::vector<VkWriteDescriptorSet> writes(static_cast<size_t>(n));
+  std::vector<Span> reads, written;
   for (int64_t i = 0; i < n; ++i) {
     int64_t kind = table[3 * i], value = table[3 * i + 1],
             bytes = table[3 * i + 2];
     VkDescriptorBufferInfo &info = infos[size_t(i)];
-    if (kind == CREDO_VK_ARG_BUFFER) {
+    if ((kind & ~int64_t(CREDO_VK_ARG_WRITTEN)) == CREDO_VK_ARG_BUFFER) {
       const char *ptr = reinterpret_cast<const char *>(value);
       Block *b = blockOf(ptr);
       if (!b) {
@@ -755,6 +777,9 @@ void Executor::dispatch(const uint32_t *words, int64_t count, const char *entry,
       info.buffer = b->buffer;
       info.offset = offset;
       info.range = bytes > 0 ? VkDeviceSize(bytes) : VK_WHOLE_SIZE;
+      Span span{b->buffer, offset,
+                bytes > 0 ? offset + VkDeviceSize(bytes) : b->size};
+      (kind & CREDO_VK_ARG_WRITTEN ? written : reads).push_back(span);
     } else {
       char *slot = scalars->mapped + scalarsUsed;
       std::memcpy(slot, &value, kind == CREDO_VK_ARG_SCALAR64 ? 8 : 4);
@@ -775,8 +800,21 @@ void Executor::dispatch(const uint32_t *words, int64_t count, const char *entry,
   begin();
   if (!recording)
     return;
-  if (pending > 0) {
-    // Each kernel sees the writes of the ones before it.
+  auto hits = [](const std::vector<Span> &a, const std::vector<Span> &b) {
+    for (const Span &x : a)
+      for (const Span &y : b)
+        if (x.overlaps(y))
+          return true;
+    return false;
+  };
+  bool hazard = alwaysBarrier || hits(reads, writtenSince) ||
+                hits(written, writtenSince) || hits(written, readSince);
+  if (pending > 0 && hazard) {
+    // The kernel sees the writes of the ones before it (and does not
+    // overwrite what they still read).
+    readSince.clear();
+    writtenSince.clear();
+    barriers += profiling;
     VkMemoryBarrier barrier{};
     barrier.sType = VK_STRUCTURE_TYPE_MEMORY_BARRIER;
     barrier.srcAccessMask = VK_ACCESS_SHADER_WRITE_BIT;
@@ -786,6 +824,8 @@ void Executor::dispatch(const uint32_t *words, int64_t count, const char *entry,
                          VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT, 0, 1, &barrier,
                          0, nullptr, 0, nullptr);
   }
+  readSince.insert(readSince.end(), reads.begin(), reads.end());
+  writtenSince.insert(writtenSince.end(), written.begin(), written.end());
   vkCmdBindPipeline(commands, VK_PIPELINE_BIND_POINT_COMPUTE, p->pipeline);
   vkCmdBindDescriptorSets(commands, VK_PIPELINE_BIND_POINT_COMPUTE, p->layout,
                           0, 1, &set, 0, nullptr);
@@ -801,6 +841,7 @@ void Executor::dispatch(const uint32_t *words, int64_t count, const char *entry,
     vkCmdWriteTimestamp(commands, VK_PIPELINE_STAGE_BOTTOM_OF_PIPE_BIT, queries,
                         queriesUsed++);
   ++pending;
+  dispatches += profiling;
   // A full query pool: submit, read the times, start afresh.
   if (profiling && queriesUsed + 2 > kQueries)
     sync();
@@ -884,6 +925,21 @@ credo_status credo_vulkan_profile(int enable) {
     return fail(s, credo_last_error());
   return fail(CREDO_ERR_DEVICE,
               "the Vulkan device's compute queue has no timestamps");
+}
+
+credo_status credo_vulkan_profile_counts(uint64_t *dispatches,
+                                         uint64_t *barriers,
+                                         uint64_t *submissions) {
+  if (!dispatches || !barriers || !submissions)
+    return fail(CREDO_ERR_INVALID_ARGUMENT,
+                "credo_vulkan_profile_counts: a null pointer");
+  Executor &e = executor();
+  std::lock_guard<std::mutex> lock(e.mutex);
+  e.sync();
+  *dispatches = e.dispatches;
+  *barriers = e.barriers;
+  *submissions = e.submissions;
+  return CREDO_OK;
 }
 
 credo_status credo_vulkan_profile_read(credo_kernel_time *times,

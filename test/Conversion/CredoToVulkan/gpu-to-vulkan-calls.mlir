@@ -24,8 +24,12 @@
 // CHECK: %[[XD:.*]] = memref.alloc() {alignment = 64 : i64} : memref<4x24xf32>
 // CHECK: call @credo_rt_vk_copy(%{{.*}}, %{{.*}}, %c384_i64{{.*}})
 // CHECK: %[[YD:.*]] = memref.alloc() {alignment = 64 : i64} : memref<4x24xf32>
-// The launch: a table of (kind, address, bytes) per argument.
+// The launch: a table of (kind, address, bytes) per argument; the kernel
+// reads x (kind 0, a buffer) and writes y (16: a buffer it writes), which
+// the executor's barriers go by.
 // CHECK: %[[TABLE:.*]] = memref.alloca() : memref<6xi64>
+// CHECK: memref.store %c0_i64, %[[TABLE]][%{{.*}}] : memref<6xi64>
+// CHECK: memref.store %c16_i64, %[[TABLE]][%{{.*}}] : memref<6xi64>
 // CHECK: call @credo_rt_vk_dispatch(%{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %c2_i64{{.*}}, %{{.*}})
 // A host read of memory waits for the kernels.
 // CHECK: call @credo_rt_vk_sync()
