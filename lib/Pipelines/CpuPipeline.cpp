@@ -30,6 +30,20 @@
 
 using namespace mlir;
 
+void mlir::credo::addCredoToBuffers(OpPassManager &pm, CpuKernels kernels) {
+  pm.addPass(createCredoBatchOverTime());
+  pm.addPass(createCredoParamsToArgs());
+  if (kernels == CpuKernels::Dnnl)
+    pm.addPass(createConvertCredoToDnnl());
+  pm.addPass(createConvertCredoToLinalg());
+  pm.addNestedPass<func::FuncOp>(createLinalgElementwiseOpFusionPass());
+  pm.addPass(createCanonicalizerPass());
+  pm.addPass(createCSEPass());
+  // After CSE, which can make two results one value.
+  pm.addPass(createCredoCopyAliasedResults());
+  addBufferization(pm);
+}
+
 void mlir::credo::addBufferization(OpPassManager &pm) {
   bufferization::OneShotBufferizationOptions bufferization;
   bufferization.bufferizeFunctionBoundaries = true;
@@ -83,17 +97,7 @@ void mlir::credo::addHostToLLVM(OpPassManager &pm) {
 
 void mlir::credo::buildCpuPipeline(OpPassManager &pm,
                                    const CpuPipelineOptions &options) {
-  pm.addPass(createCredoBatchOverTime());
-  pm.addPass(createCredoParamsToArgs());
-  if (options.kernels == CpuKernels::Dnnl)
-    pm.addPass(createConvertCredoToDnnl());
-  pm.addPass(createConvertCredoToLinalg());
-  pm.addNestedPass<func::FuncOp>(createLinalgElementwiseOpFusionPass());
-  pm.addPass(createCanonicalizerPass());
-  pm.addPass(createCSEPass());
-  // After CSE, which can make two results one value.
-  pm.addPass(createCredoCopyAliasedResults());
-  addBufferization(pm);
+  addCredoToBuffers(pm, options.kernels);
   addHostToLLVM(pm);
 }
 

@@ -9,14 +9,11 @@
 
 #include "credo/Pipelines/Pipelines.h"
 
-#include "credo/Conversion/CredoToLinalg/CredoToLinalg.h"
 #include "credo/Conversion/CredoToVulkan/CredoToVulkan.h"
-#include "credo/Transforms/Passes.h"
 
 #include "mlir/Conversion/AffineToStandard/AffineToStandard.h"
 #include "mlir/Conversion/GPUToSPIRV/GPUToSPIRVPass.h"
 #include "mlir/Conversion/MathToSPIRV/MathToSPIRVPass.h"
-#include "mlir/Conversion/SCFToGPU/SCFToGPUPass.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/GPU/IR/GPUDialect.h"
 #include "mlir/Dialect/GPU/Transforms/Passes.h"
@@ -30,14 +27,7 @@ using namespace mlir;
 
 void mlir::credo::buildVulkanPipeline(OpPassManager &pm) {
   pm.addPass(createCredoMarkVulkanResults());
-  pm.addPass(createCredoBatchOverTime());
-  pm.addPass(createCredoParamsToArgs());
-  pm.addPass(createConvertCredoToLinalg());
-  pm.addNestedPass<func::FuncOp>(createLinalgElementwiseOpFusionPass());
-  pm.addPass(createCanonicalizerPass());
-  pm.addPass(createCSEPass());
-  pm.addPass(createCredoCopyAliasedResults());
-  addBufferization(pm);
+  addCredoToBuffers(pm, CpuKernels::Reference);
 
   pm.addNestedPass<func::FuncOp>(createCredoGpuMatmul());
   pm.addNestedPass<func::FuncOp>(createCredoParallelDimsFirst());

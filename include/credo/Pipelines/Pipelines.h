@@ -36,8 +36,12 @@ void buildCpuPipeline(OpPassManager &pm, const CpuPipelineOptions &options);
 /// embedded in the module. docs/design.md §5.
 void buildVulkanPipeline(OpPassManager &pm);
 
-/// The passes both pipelines share: one-shot bufferization with identity
-/// layouts, results as out-parameters, buffer deallocation.
+/// The passes both pipelines share from credo to buffers: parameters as
+/// arguments, batching over time, (oneDNN calls,) the linalg lowering and
+/// elementwise fusion, then addBufferization.
+void addCredoToBuffers(OpPassManager &pm, CpuKernels kernels);
+/// One-shot bufferization with identity layouts, results as out-parameters,
+/// buffer deallocation.
 void addBufferization(OpPassManager &pm);
 /// The passes both pipelines share from loops on memrefs to the LLVM
 /// dialect (generic allocation functions, bare-pointer calls).

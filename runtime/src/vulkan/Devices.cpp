@@ -13,6 +13,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "../Internal.h"
+#include "Loader.h"
 
 #include "credo/runtime.h"
 
@@ -27,10 +28,7 @@
 
 using namespace credo::rt;
 
-namespace {
-
-/// The loader's entry point, or null with `why` set.
-PFN_vkGetInstanceProcAddr loader(std::string &why) {
+PFN_vkGetInstanceProcAddr credo::rt::vulkanLoader(std::string &why) {
   static std::once_flag once;
   static PFN_vkGetInstanceProcAddr entry = nullptr;
   static std::string error;
@@ -55,7 +53,7 @@ PFN_vkGetInstanceProcAddr loader(std::string &why) {
   return entry;
 }
 
-std::string resultName(VkResult r) {
+std::string credo::rt::vulkanResultText(VkResult r) {
   switch (r) {
   case VK_ERROR_OUT_OF_HOST_MEMORY:
     return "out of host memory";
@@ -73,10 +71,40 @@ std::string resultName(VkResult r) {
            "on the CPU)";
   case VK_ERROR_DEVICE_LOST:
     return "the device was lost";
+  case VK_ERROR_OUT_OF_POOL_MEMORY:
+    return "out of pool memory";
+  case VK_TIMEOUT:
+    return "timed out";
   default:
     return "VkResult " + std::to_string(int(r));
   }
 }
+
+VkInstance credo::rt::createVulkanInstance(PFN_vkGetInstanceProcAddr gipa,
+                                           std::string &why) {
+  auto createInstance =
+      reinterpret_cast<PFN_vkCreateInstance>(gipa(nullptr, "vkCreateInstance"));
+  if (!createInstance) {
+    why = "the Vulkan loader has no vkCreateInstance";
+    return VK_NULL_HANDLE;
+  }
+  VkApplicationInfo app{};
+  app.sType = VK_STRUCTURE_TYPE_APPLICATION_INFO;
+  app.pApplicationName = "credo";
+  app.pEngineName = "credo";
+  app.apiVersion = VK_API_VERSION_1_1;
+  VkInstanceCreateInfo info{};
+  info.sType = VK_STRUCTURE_TYPE_INSTANCE_CREATE_INFO;
+  info.pApplicationInfo = &app;
+  VkInstance instance = VK_NULL_HANDLE;
+  if (VkResult r = createInstance(&info, nullptr, &instance); r != VK_SUCCESS) {
+    why = "cannot create a Vulkan instance: " + vulkanResultText(r);
+    return VK_NULL_HANDLE;
+  }
+  return instance;
+}
+
+namespace {
 
 credo_device_type typeOf(VkPhysicalDeviceType t) {
   switch (t) {
@@ -96,25 +124,12 @@ credo_device_type typeOf(VkPhysicalDeviceType t) {
 /// Lists the devices of a fresh instance (destroyed again).
 credo_status listDevices(std::vector<credo_device_info> &out) {
   std::string why;
-  PFN_vkGetInstanceProcAddr gipa = loader(why);
+  PFN_vkGetInstanceProcAddr gipa = vulkanLoader(why);
   if (!gipa)
     return fail(CREDO_ERR_DEVICE, why);
-  auto createInstance =
-      reinterpret_cast<PFN_vkCreateInstance>(gipa(nullptr, "vkCreateInstance"));
-  if (!createInstance)
-    return fail(CREDO_ERR_DEVICE, "the Vulkan loader has no vkCreateInstance");
-  VkApplicationInfo app{};
-  app.sType = VK_STRUCTURE_TYPE_APPLICATION_INFO;
-  app.pApplicationName = "credo";
-  app.pEngineName = "credo";
-  app.apiVersion = VK_API_VERSION_1_1;
-  VkInstanceCreateInfo info{};
-  info.sType = VK_STRUCTURE_TYPE_INSTANCE_CREATE_INFO;
-  info.pApplicationInfo = &app;
-  VkInstance instance = VK_NULL_HANDLE;
-  if (VkResult r = createInstance(&info, nullptr, &instance); r != VK_SUCCESS)
-    return fail(CREDO_ERR_DEVICE,
-                "cannot create a Vulkan instance: " + resultName(r));
+  VkInstance instance = createVulkanInstance(gipa, why);
+  if (!instance)
+    return fail(CREDO_ERR_DEVICE, why);
   auto get = [&](const char *name) { return gipa(instance, name); };
   auto destroy =
       reinterpret_cast<PFN_vkDestroyInstance>(get("vkDestroyInstance"));
@@ -131,7 +146,7 @@ credo_status listDevices(std::vector<credo_device_info> &out) {
   } else if (VkResult r = enumerate(instance, &count, nullptr);
              r != VK_SUCCESS) {
     status = fail(CREDO_ERR_DEVICE,
-                  "cannot list the Vulkan devices: " + resultName(r));
+                  "cannot list the Vulkan devices: " + vulkanResultText(r));
   } else {
     std::vector<VkPhysicalDevice> devices(count);
     enumerate(instance, &count, devices.data());

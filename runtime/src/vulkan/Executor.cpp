@@ -20,6 +20,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "../Internal.h"
+#include "Loader.h"
 
 #include "credo/kernels.h"
 #include "credo/runtime.h"
@@ -28,7 +29,6 @@
 
 #include <algorithm>
 #include <cstring>
-#include <dlfcn.h>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -46,7 +46,6 @@ constexpr uint32_t kSetsPerPool = 1024;
 constexpr uint32_t kDescriptorsPerPool = 16384;
 
 #define CREDO_VK_FUNCTIONS(X)                                                  \
-  X(vkCreateInstance)                                                          \
   X(vkEnumeratePhysicalDevices)                                                \
   X(vkGetPhysicalDeviceProperties)                                             \
   X(vkGetPhysicalDeviceProperties2)                                            \
@@ -210,25 +209,6 @@ std::string bytesText(VkDeviceSize bytes) {
   return std::to_string(bytes) + " bytes";
 }
 
-std::string vkResultText(VkResult r) {
-  switch (r) {
-  case VK_ERROR_OUT_OF_HOST_MEMORY:
-    return "out of host memory";
-  case VK_ERROR_OUT_OF_DEVICE_MEMORY:
-    return "out of device memory";
-  case VK_ERROR_DEVICE_LOST:
-    return "the device was lost";
-  case VK_ERROR_INITIALIZATION_FAILED:
-    return "initialization failed";
-  case VK_ERROR_OUT_OF_POOL_MEMORY:
-    return "out of pool memory";
-  case VK_TIMEOUT:
-    return "timed out";
-  default:
-    return "VkResult " + std::to_string(int(r));
-  }
-}
-
 int64_t requestedDevice = -1;
 
 } // namespace
@@ -236,7 +216,7 @@ int64_t requestedDevice = -1;
 bool Executor::check(VkResult r, const char *what) {
   if (r == VK_SUCCESS)
     return true;
-  failKernel(std::string("Vulkan: ") + what + ": " + vkResultText(r),
+  failKernel(std::string("Vulkan: ") + what + ": " + vulkanResultText(r),
              CREDO_ERR_DEVICE);
   return false;
 }
@@ -260,34 +240,12 @@ bool Executor::initialize(std::string &why) {
     why = credo_last_error();
     return false;
   }
-  void *lib = nullptr;
-  {
-    const char *path = std::getenv("CREDO_VULKAN_LOADER");
-    lib =
-        dlopen(path && *path ? path : "libvulkan.so.1", RTLD_NOW | RTLD_LOCAL);
-  }
-  auto gipa = lib ? reinterpret_cast<PFN_vkGetInstanceProcAddr>(
-                        dlsym(lib, "vkGetInstanceProcAddr"))
-                  : nullptr;
-  if (!gipa) {
-    why = "cannot load the Vulkan loader";
+  PFN_vkGetInstanceProcAddr gipa = vulkanLoader(why);
+  if (!gipa)
     return false;
-  }
-  vkCreateInstance =
-      reinterpret_cast<PFN_vkCreateInstance>(gipa(nullptr, "vkCreateInstance"));
-  VkApplicationInfo app{};
-  app.sType = VK_STRUCTURE_TYPE_APPLICATION_INFO;
-  app.pApplicationName = "credo";
-  app.pEngineName = "credo";
-  app.apiVersion = VK_API_VERSION_1_1;
-  VkInstanceCreateInfo info{};
-  info.sType = VK_STRUCTURE_TYPE_INSTANCE_CREATE_INFO;
-  info.pApplicationInfo = &app;
-  if (!vkCreateInstance ||
-      vkCreateInstance(&info, nullptr, &instance) != VK_SUCCESS) {
-    why = "cannot create a Vulkan instance";
+  instance = createVulkanInstance(gipa, why);
+  if (!instance)
     return false;
-  }
 #define X(name)                                                                \
   if (!name)                                                                   \
     name = reinterpret_cast<PFN_##name>(gipa(instance, #name));                \
@@ -376,7 +334,7 @@ bool Executor::initialize(std::string &why) {
   if (VkResult r = vkCreateDevice(physical, &deviceInfo, nullptr, &device);
       r != VK_SUCCESS) {
     why = std::string("cannot open the Vulkan device '") + props.deviceName +
-          "': " + vkResultText(r);
+          "': " + vulkanResultText(r);
     return false;
   }
   vkGetDeviceQueue(device, family, 0, &queue);
@@ -456,7 +414,7 @@ Block *Executor::newBlock(VkDeviceSize bytes, std::string &why) {
   if (VkResult r = vkCreateBuffer(device, &info, nullptr, &block->buffer);
       r != VK_SUCCESS) {
     why = "cannot create a Vulkan buffer of " + bytesText(bytes) + ": " +
-          vkResultText(r);
+          vulkanResultText(r);
     return nullptr;
   }
   VkMemoryRequirements req{};
@@ -473,7 +431,7 @@ Block *Executor::newBlock(VkDeviceSize bytes, std::string &why) {
   if (VkResult r = vkAllocateMemory(device, &alloc, nullptr, &block->memory);
       r != VK_SUCCESS) {
     why = "cannot allocate " + bytesText(req.size) +
-          " of Vulkan device memory: " + vkResultText(r);
+          " of Vulkan device memory: " + vulkanResultText(r);
     return nullptr;
   }
   if (vkBindBufferMemory(device, block->buffer, block->memory, 0) !=
