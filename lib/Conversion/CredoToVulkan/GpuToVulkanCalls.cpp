@@ -346,13 +346,10 @@ LogicalResult GpuToVulkanCalls::moveIntoDeviceMemory(func::FuncOp func) {
   int64_t numOutputs = 0;
   if (auto attr = func->getAttrOfType<IntegerAttr>("credo.vk_outputs"))
     numOutputs = attr.getInt();
-  if (!func.isPublic())
-    numOutputs = 0;
-  for (unsigned i = 0; i < numArgs; ++i) {
+  // Only entry points receive the caller's memory.
+  for (unsigned i = 0; i < numArgs && func.isPublic(); ++i) {
     Value arg = func.getArgument(i);
     if (!isa<MemRefType>(arg.getType()))
-      continue;
-    if (!func.isPublic())
       continue;
     bool isOutput = int64_t(i) >= int64_t(numArgs) - numOutputs;
     FailureOr<Value> device = deviceCopy(arg, /*copyIn=*/!isOutput);
