@@ -4,8 +4,10 @@
 # Memory and time of one gradient computation (`credoc grad`) of an
 # Elman RNN (tanh, hidden 128, batch 128, 28 inputs per step) over T = 25,
 # 100 and 400 steps, with --time-memory store (the forward loop records
-# every step value the reverse sweep reads) and recompute (it records the
-# states; the reverse loop recomputes each step), next to the forward pass
+# every step value the reverse sweep reads), recompute (it records the
+# states; the reverse loop recomputes each step) and checkpoint (it records
+# the state every K steps, K the divisor of T nearest sqrt(T): 5, 10, 20;
+# the reverse loop recomputes a segment at a time), next to the forward pass
 # alone (`credoc run`). Working memory: the most bytes of intermediate
 # buffers the generated code held at once (credo_memory_peak), which holds
 # the recorded steps; peak RSS of the process (/usr/bin/time) includes the
@@ -54,15 +56,17 @@ PY
   args=(--input "x=$work/x$T.npy" --input "labels=$work/labels.npy")
   /usr/bin/time -f "%M %e" -o "$work/run$T" "$build/bin/credoc" run \
     "$work/rnn$T.json" "${args[@]}" --output "$work/out$T" > /dev/null
-  for mode in store recompute; do
+  for mode in store recompute checkpoint; do
     /usr/bin/time -f "%M %e" -o "$work/$mode$T" "$build/bin/credoc" grad \
       "$work/rnn$T.json" "${args[@]}" --time-memory "$mode" \
       -o "$work/g$mode$T.safetensors" > "$work/$mode$T.log"
     sed -nE 's/.*working memory of the gradient computation ([0-9.]+) MiB.*/\1/p' \
       "$work/$mode$T.log" > "$work/$mode$T.work"
   done
-  cmp "$work/gstore$T.safetensors" "$work/grecompute$T.safetensors" ||
-    echo "note: T=$T: store and recompute gradients differ in rounding"
+  for mode in recompute checkpoint; do
+    cmp -s "$work/gstore$T.safetensors" "$work/g$mode$T.safetensors" ||
+      echo "note: T=$T: store and $mode gradients differ in rounding"
+  done
 done
 
 $py - "$work" "$root/bench/results/bptt_memory.json" <<'PY'
@@ -70,18 +74,23 @@ import json, sys
 work, out = sys.argv[1], sys.argv[2]
 rows = []
 read = lambda n: open("%s/%s" % (work, n)).read().split()
-print("| T | store: working memory | recompute: working memory | store: peak RSS | recompute: peak RSS | forward only: peak RSS | store: time | recompute: time |")
-print("|---|---|---|---|---|---|---|---|")
+modes = ("store", "recompute", "checkpoint")
+print("| T | " + " | ".join("%s: working memory" % m for m in modes) + " | "
+      + " | ".join("%s: peak RSS" % m for m in modes) + " | forward only: peak RSS | "
+      + " | ".join("%s: time" % m for m in modes) + " |")
+print("|---" * (3 * len(modes) + 2) + "|")
 for T in (25, 100, 400):
-    f = int(read("run%d" % T)[0]) / 1024
-    s, st = int(read("store%d" % T)[0]) / 1024, float(read("store%d" % T)[1])
-    r, rt = int(read("recompute%d" % T)[0]) / 1024, float(read("recompute%d" % T)[1])
-    sw = float(read("store%d.work" % T)[0])
-    rw = float(read("recompute%d.work" % T)[0])
-    rows.append({"steps": T, "store_working_mib": sw, "recompute_working_mib": rw,
-                 "forward_peak_rss_mib": f, "store_peak_rss_mib": s,
-                 "recompute_peak_rss_mib": r, "store_seconds": st, "recompute_seconds": rt})
-    print("| %d | %.1f MiB | %.1f MiB | %.0f MiB | %.0f MiB | %.0f MiB | %.2f s | %.2f s |"
-          % (T, sw, rw, s, r, f, st, rt))
+    row = {"steps": T, "forward_peak_rss_mib": int(read("run%d" % T)[0]) / 1024}
+    for m in modes:
+        rss, sec = read("%s%d" % (m, T))
+        row[m + "_working_mib"] = float(read("%s%d.work" % (m, T))[0])
+        row[m + "_peak_rss_mib"] = int(rss) / 1024
+        row[m + "_seconds"] = float(sec)
+    rows.append(row)
+    print("| %d | " % T
+          + " | ".join("%.1f MiB" % row[m + "_working_mib"] for m in modes) + " | "
+          + " | ".join("%.0f MiB" % row[m + "_peak_rss_mib"] for m in modes)
+          + " | %.0f MiB | " % row["forward_peak_rss_mib"]
+          + " | ".join("%.2f s" % row[m + "_seconds"] for m in modes) + " |")
 json.dump(rows, open(out, "w"), indent=2)
 PY

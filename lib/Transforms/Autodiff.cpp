@@ -18,6 +18,7 @@
 
 #include "Feedback.h"
 #include "FuncResults.h"
+#include "MakeOp.h"
 #include "NodeName.h"
 #include "TimeLoops.h"
 
@@ -30,7 +31,11 @@
 #include "mlir/Interfaces/SideEffectInterfaces.h"
 #include "mlir/Transforms/RegionUtils.h"
 #include "llvm/ADT/DenseSet.h"
+#include "llvm/ADT/MapVector.h"
 #include "llvm/ADT/SetVector.h"
+#include "llvm/ADT/StringExtras.h"
+
+#include <cmath>
 
 namespace mlir::credo {
 #define GEN_PASS_DEF_CREDOAUTODIFF
@@ -56,11 +61,18 @@ bool isFloatTensor(Value v) {
   return t && isa<FloatType>(t.getElementType());
 }
 
-/// Values defined outside `loop` that its body reads.
+/// Values defined outside `loop` that its body (nested regions included)
+/// reads. Unlike getUsedValuesDefinedAbove, this holds for a loop in a block
+/// not yet placed in a region (the body of a reverse loop being built).
 SmallVector<Value> capturedValues(TimeLoopOp loop) {
   llvm::SetVector<Value> captured;
-  getUsedValuesDefinedAbove(loop.getBody(), captured);
-  return SmallVector<Value>(captured.begin(), captured.end());
+  Region &body = loop.getBody();
+  body.walk([&](Operation *op) {
+    for (Value v : op->getOperands())
+      if (Region *r = v.getParentRegion(); !r || !body.isAncestor(r))
+        captured.insert(v);
+  });
+  return captured.takeVector();
 }
 
 /// Marks the results of `ops` that depend on an active value: an active
@@ -87,13 +99,147 @@ void propagateActivity(ArrayRef<Operation *> ops,
   }
 }
 
+/// The divisor of `steps` nearest its square root (the smaller on a tie):
+/// segments of that many steps balance the states kept at segment starts
+/// against the step values kept for one segment.
+int64_t segmentLength(int64_t steps) {
+  int64_t best = 1;
+  double root = std::sqrt(double(steps));
+  for (int64_t k = 1; k <= steps; ++k)
+    if (steps % k == 0 && std::abs(double(k) - root) < std::abs(best - root))
+      best = k;
+  return best;
+}
+
+/// Splits `loop` (T steps, forward) into T/k segments: an outer loop over
+/// segments carrying the state, whose body runs an inner loop of the k
+/// steps of its segment. Sequences the body reads step by step are viewed
+/// as [.., T/k, k, ..] (the outer body reads its segment, the inner body its
+/// step); other uses of the step read t = s·k + j; recorded values come back
+/// as [T/k, k, ..] and are reshaped to [T, ..]. The results are those of
+/// `loop`, which is erased. Returns the outer loop, or null (and leaves
+/// `loop` as it is) when the body reads a sequence it defines itself.
+TimeLoopOp splitIntoSegments(TimeLoopOp loop, int64_t k) {
+  MLIRContext *ctx = loop.getContext();
+  Location loc = loop.getLoc();
+  int64_t steps = int64_t(loop.getSteps());
+  int64_t segments = steps / k;
+  BlockArgument step = loop.getStep();
+  SmallVector<TimeSliceOp> slices;
+  SmallVector<OpOperand *> otherUses;
+  for (OpOperand &use : step.getUses()) {
+    auto slice = dyn_cast<TimeSliceOp>(use.getOwner());
+    if (!slice || &use != &slice.getStepMutable()) {
+      otherUses.push_back(&use);
+      continue;
+    }
+    if (loop.getBody().isAncestor(slice.getInput().getParentRegion()))
+      return nullptr;
+    slices.push_back(slice);
+  }
+  auto withSteps = [](RankedTensorType type, int64_t axis,
+                      ArrayRef<int64_t> dims) {
+    SmallVector<int64_t> shape(type.getShape().take_front(axis));
+    llvm::append_range(shape, dims);
+    llvm::append_range(shape, type.getShape().drop_front(axis + 1));
+    return shape;
+  };
+  auto reshape = [&](OpBuilder &b, Value v, ArrayRef<int64_t> shape) {
+    return make<ReshapeOp>(
+        b, loc, {v}, {b.getNamedAttr("shape", b.getDenseI64ArrayAttr(shape))});
+  };
+
+  // Each sequence once: [.., T, ..] -> [.., T/k, k, ..] before the loop.
+  OpBuilder b(loop);
+  llvm::MapVector<std::pair<Value, int64_t>, Value> split;
+  for (TimeSliceOp slice : slices) {
+    auto key = std::make_pair(slice.getInput(), int64_t(slice.getAxis()));
+    if (!split.count(key))
+      split[key] = reshape(
+          b, key.first,
+          withSteps(slice.getInput().getType(), key.second, {segments, k}));
+  }
+
+  // The outer loop over segments.
+  size_t numCarried = loop.getInits().size();
+  auto *outerBody = new Block();
+  Value s = outerBody->addArgument(IndexType::get(ctx), loc);
+  SmallVector<Value> outerCarried;
+  for (Value init : loop.getInits())
+    outerCarried.push_back(outerBody->addArgument(init.getType(), loc));
+  OpBuilder ob(ctx);
+  ob.setInsertionPointToEnd(outerBody);
+  llvm::DenseMap<std::pair<Value, int64_t>, Value> segmentOf;
+  for (auto &[key, whole] : split) {
+    auto type = cast<RankedTensorType>(whole.getType());
+    SmallVector<int64_t> shape(type.getShape());
+    shape.erase(shape.begin() + key.second);
+    segmentOf[key] = ob.create<TimeSliceOp>(
+        loc, RankedTensorType::get(shape, type.getElementType()), whole, s,
+        ob.getI64IntegerAttr(key.second));
+  }
+  // The inner loop takes the original body: its step is j.
+  SmallVector<Type> innerTypes, outerTypes;
+  for (Value init : loop.getInits()) {
+    innerTypes.push_back(init.getType());
+    outerTypes.push_back(init.getType());
+  }
+  for (Value r : loop.getRecords()) {
+    auto type = cast<RankedTensorType>(r.getType());
+    SmallVector<int64_t> inner(type.getShape()), outer = {segments};
+    inner[0] = k;
+    llvm::append_range(outer, inner);
+    innerTypes.push_back(RankedTensorType::get(inner, type.getElementType()));
+    outerTypes.push_back(RankedTensorType::get(outer, type.getElementType()));
+  }
+  OperationState innerState(loc, TimeLoopOp::getOperationName());
+  innerState.addOperands(outerCarried);
+  innerState.addAttribute("steps", ob.getI64IntegerAttr(k));
+  innerState.addTypes(innerTypes);
+  innerState.addRegion();
+  Operation *inner = ob.create(innerState);
+  inner->getRegion(0).takeBody(loop.getBody());
+  ob.create<YieldOp>(loc, inner->getResults().take_front(numCarried),
+                     inner->getResults().drop_front(numCarried));
+  for (TimeSliceOp slice : slices)
+    slice.getInputMutable().assign(
+        segmentOf.lookup({slice.getInput(), int64_t(slice.getAxis())}));
+  if (!otherUses.empty()) {
+    Block &body = inner->getRegion(0).front();
+    OpBuilder ib = OpBuilder::atBlockBegin(&body);
+    Value j = body.getArgument(0);
+    Value kValue = ib.create<arith::ConstantIndexOp>(loc, k);
+    Value start = ib.create<arith::MulIOp>(loc, s, kValue);
+    Value t = ib.create<arith::AddIOp>(loc, start, j);
+    for (OpOperand *use : otherUses)
+      use->set(t);
+  }
+
+  OperationState outerState(loc, TimeLoopOp::getOperationName());
+  outerState.addOperands(loop.getInits());
+  outerState.addAttribute("steps", b.getI64IntegerAttr(segments));
+  outerState.addTypes(outerTypes);
+  outerState.addRegion()->push_back(outerBody);
+  auto outer = cast<TimeLoopOp>(b.create(outerState));
+  SmallVector<Value> results(outer.getFinals());
+  for (auto [r, stacked] : llvm::zip(loop.getRecords(), outer.getRecords()))
+    results.push_back(
+        reshape(b, stacked, cast<RankedTensorType>(r.getType()).getShape()));
+  loop->replaceAllUsesWith(results);
+  loop.erase();
+  return outer;
+}
+
 /// The reverse sweep over ops of one block, in reverse order.
 class Sweep {
 public:
+  /// `segments`: loops split by splitIntoSegments, whose sweep recomputes
+  /// each segment from its recorded state however `store` is set.
   Sweep(OpBuilder &builder, llvm::DenseSet<Value> active, bool store,
-        Feedback *feedback)
-      : b(builder), active(std::move(active)), store(store),
-        feedback(feedback) {}
+        Feedback *feedback,
+        const llvm::DenseSet<Operation *> *segments = nullptr)
+      : b(builder), active(std::move(active)), store(store), feedback(feedback),
+        segments(segments) {}
 
   void accumulate(Value v, Value g, Location loc) {
     auto [it, inserted] = gradOf.try_emplace(v, g);
@@ -157,6 +303,8 @@ public:
   }
 
   llvm::DenseMap<Value, Value> gradOf;
+  /// Loops this sweep replaced by ones that record more (old -> new).
+  llvm::DenseMap<Operation *, Operation *> replaced;
   /// Gradients of one step of a sequence read from outside a loop body.
   struct SliceGrad {
     Value source;
@@ -178,12 +326,14 @@ private:
   bool store;
   /// Fixed random feedback in place of transposed weights, if any.
   Feedback *feedback;
+  const llvm::DenseSet<Operation *> *segments;
 };
 
 TimeLoopOp Sweep::recordMore(TimeLoopOp loop, ValueRange extra) {
   TimeLoopOp next = appendRecords(loop, extra);
   for (Value r : next->getResults())
     active.insert(r);
+  replaced[loop] = next;
   return next;
 }
 
@@ -195,6 +345,7 @@ LogicalResult Sweep::differentiateLoop(TimeLoopOp loop,
   size_t numCarried = loop.getInits().size();
   size_t numRecords = loop.getRecords().size();
   SmallVector<Value> captured = capturedValues(loop);
+  bool storeSteps = store && !(segments && segments->contains(loop));
 
   // Which carried values depend on an active value: a fixpoint over steps.
   SmallVector<bool> activeCarried;
@@ -254,7 +405,7 @@ LogicalResult Sweep::differentiateLoop(TimeLoopOp loop,
     cloned.push_back(rb.clone(op, map));
   }
   propagateActivity(cloned, innerActive);
-  Sweep inner(rb, std::move(innerActive), store, feedback);
+  Sweep inner(rb, std::move(innerActive), store, feedback, segments);
   YieldOp yield = forward.getYield();
   for (size_t i = 0; i < numCarried; ++i)
     if (activeCarried[i])
@@ -273,6 +424,11 @@ LogicalResult Sweep::differentiateLoop(TimeLoopOp loop,
     delete body;
     return failure();
   }
+  // A nested loop the step's sweep differentiated was replaced.
+  for (Operation *&op : cloned)
+    for (auto it = inner.replaced.find(op); it != inner.replaced.end();
+         it = inner.replaced.find(op))
+      op = it->second;
   SmallVector<Value> next, recorded;
   for (size_t i = 0; i < numCarried; ++i)
     if (activeCarried[i]) {
@@ -293,7 +449,7 @@ LogicalResult Sweep::differentiateLoop(TimeLoopOp loop,
     recorded.push_back(sg.grad);
   rb.create<YieldOp>(loc, next, recorded);
 
-  if (store) {
+  if (storeSteps) {
     // Values of the step that the sweep reads are recorded by the forward
     // loop and read back, so that no step is computed twice.
     llvm::DenseSet<Operation *> recompute(cloned.begin(), cloned.end());
@@ -456,6 +612,41 @@ struct Autodiff : public mlir::credo::impl::CredoAutodiffBase<Autodiff> {
     grads.setName(funcName);
     expandTrainingForms(grads);
     Block &body = grads.getBody().front();
+    std::optional<TimeMemory> memory = parseTimeMemory(timeMemory);
+    if (!memory) {
+      grads.erase();
+      module.emitError() << "credo-autodiff: time-memory must be "
+                         << kTimeMemoryModes << ", but got '" << timeMemory
+                         << "'";
+      return signalPassFailure();
+    }
+    // checkpoint: each loop becomes segments, whose sweep keeps the state
+    // at segment starts and stores the step values of one segment at a time.
+    llvm::DenseSet<Operation *> segments;
+    if (memory->kind == TimeMemory::Checkpoint)
+      for (auto loop : llvm::make_early_inc_range(body.getOps<TimeLoopOp>())) {
+        if (loop.getReverse())
+          continue;
+        int64_t steps = int64_t(loop.getSteps());
+        int64_t k = memory->every ? memory->every : segmentLength(steps);
+        if (steps % k != 0) {
+          SmallVector<std::string> divisors;
+          for (int64_t d = 1; d <= steps; ++d)
+            if (steps % d == 0)
+              divisors.push_back(std::to_string(d));
+          loop.emitError() << "time-memory=checkpoint:" << k
+                           << " needs segments that divide the loop's " << steps
+                           << " steps (one of " << llvm::join(divisors, ", ")
+                           << ")";
+          grads.erase();
+          return signalPassFailure();
+        }
+        if (k == steps)
+          continue; // one segment: store
+        // A body that slices a sequence it defines keeps every state.
+        TimeLoopOp outer = splitIntoSegments(loop, k);
+        segments.insert(outer ? outer : loop);
+      }
     // The loss: a result of @forward of that name, else the op whose
     // location names the node.
     Operation *lossOp = nullptr;
@@ -512,17 +703,11 @@ struct Autodiff : public mlir::credo::impl::CredoAutodiffBase<Autodiff> {
 
     // The reverse sweep, inserted before the old return.
     builder.setInsertionPoint(body.getTerminator());
-    if (timeMemory != "store" && timeMemory != "recompute") {
-      grads.erase();
-      module.emitError() << "credo-autodiff: time-memory must be store or "
-                            "recompute, but got '"
-                         << timeMemory << "'";
-      return signalPassFailure();
-    }
     Feedback fixedFeedback(*mode, module, grads,
                            *contract ? (*contract)->seed : 0);
-    Sweep sweep(builder, std::move(active), timeMemory == "store",
-                *mode == FeedbackMode::Exact ? nullptr : &fixedFeedback);
+    Sweep sweep(
+        builder, std::move(active), memory->kind != TimeMemory::Recompute,
+        *mode == FeedbackMode::Exact ? nullptr : &fixedFeedback, &segments);
     sweep.gradOf[lossValue] = builder.create<arith::ConstantOp>(
         lossOp->getLoc(),
         DenseElementsAttr::get(

@@ -290,6 +290,24 @@ Registry &registry() {
 
 } // namespace
 
+std::optional<TimeMemory> mlir::credo::parseTimeMemory(StringRef text) {
+  TimeMemory mode;
+  if (text == "store")
+    return mode;
+  if (text == "recompute") {
+    mode.kind = TimeMemory::Recompute;
+    return mode;
+  }
+  auto [head, every] = text.split(':');
+  if (head != "checkpoint")
+    return std::nullopt;
+  mode.kind = TimeMemory::Checkpoint;
+  if (text.contains(':') && (every.getAsInteger(10, mode.every) ||
+                             mode.every < 1 || mode.every > (int64_t(1) << 40)))
+    return std::nullopt;
+  return mode;
+}
+
 void mlir::credo::registerTrainingRule(const TrainingRule &rule) {
   Registry &r = registry();
   std::lock_guard<std::mutex> lock(r.mutex);

@@ -84,4 +84,4 @@ module attributes {credo.training = {loss = "loss"}} {
 // STORE: credo.tanh_grad %[[DH]], %[[YT]]
 // STORE: credo.matmul %[[HT]], %{{.+}} {transpose_lhs = true}
 
-// BAD: credo-autodiff: time-memory must be store or recompute, but got 'sometimes'
+// BAD: credo-autodiff: time-memory must be store, recompute or checkpoint[:K], but got 'sometimes'

@@ -49,7 +49,8 @@ const OptionSpec kBatch = {"--batch", "N",
 const OptionSpec kTimeMemory = {
     "--time-memory", "MODE",
     "what backpropagation through time keeps: store (default; the step "
-    "values it reads) or recompute (the states; steps run twice)"};
+    "values it reads), recompute (the states; steps run twice) or "
+    "checkpoint[:K] (the state every K steps; steps run twice)"};
 const OptionSpec kRule = {
     "--rule", "NAME",
     "the learning rule that builds the step (default: the training "
@@ -406,10 +407,10 @@ int main(int argc, char **argv) {
     } else if (flag == "--runtime-dir") {
       opts.runtimeLibDir = value;
     } else if (flag == "--time-memory") {
-      if (value != "store" && value != "recompute")
-        return error(
-            "option --time-memory needs store or recompute, but got '" + value +
-            "'");
+      if (!mlir::credo::parseTimeMemory(value))
+        return error(std::string("option --time-memory needs ") +
+                     mlir::credo::kTimeMemoryModes + ", but got '" + value +
+                     "'");
       opts.timeMemory = value;
     } else if (flag == "--rule") {
       opts.rule = value;

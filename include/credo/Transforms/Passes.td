@@ -60,7 +60,13 @@ def CredoAutodiff : Pass<"credo-autodiff", "::mlir::ModuleOp"> {
     records every value of the step that the reverse sweep reads (the
     tanh of an RNN), so no step is computed twice; with
     `time-memory=recompute` the reverse loop recomputes each step from its
-    recorded state instead (less memory, one more forward pass).
+    recorded state instead (less memory, one more forward pass). With
+    `time-memory=checkpoint:K` (K divides the steps; `checkpoint` alone
+    takes the divisor nearest their square root) each loop of the function
+    is first split into segments of K steps, an outer loop whose body runs
+    an inner loop; the outer loop is swept in recompute mode (the state at
+    each segment start), the inner one in store mode (one segment's step
+    values at a time), so that memory grows as T/K + K.
 
     Before (`loss` names the softmax_cross_entropy):
     ```mlir
@@ -83,8 +89,9 @@ def CredoAutodiff : Pass<"credo-autodiff", "::mlir::ModuleOp"> {
                "inputs of @forward whose gradients are also returned">,
     Option<"timeMemory", "time-memory", "std::string", /*default=*/"\"store\"",
            "what the forward pass of a time loop keeps for the reverse "
-           "sweep: store (every value it reads) or recompute (the carried "
-           "states; each step is recomputed)">,
+           "sweep: store (every value it reads), recompute (the carried "
+           "states; each step is recomputed) or checkpoint[:K] (the state "
+           "every K steps; each segment is recomputed)">,
     Option<"feedback", "feedback", "std::string", /*default=*/"\"exact\"",
            "what a dense or conv2d layer passes to its input: exact (the "
            "transposed weight), fa (a fixed random matrix of the weight's "

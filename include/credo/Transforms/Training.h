@@ -120,9 +120,24 @@ struct TrainingContract {
   static FailureOr<std::optional<TrainingContract>> read(ModuleOp module);
 };
 
+/// What backpropagation through time keeps for the reverse sweep:
+/// "store" (every step value it reads), "recompute" (the state entering
+/// each step) or "checkpoint[:K]" (the state every K steps; K = the
+/// divisor of the loop's steps nearest its square root when omitted).
+struct TimeMemory {
+  enum Kind { Store, Recompute, Checkpoint } kind = Store;
+  /// Steps per segment for Checkpoint; 0 = chosen per loop.
+  int64_t every = 0;
+};
+/// Parses a time-memory mode; nullopt if `text` is not one.
+std::optional<TimeMemory> parseTimeMemory(StringRef text);
+/// What every parser of a time-memory mode says it accepts.
+inline constexpr const char *kTimeMemoryModes =
+    "store, recompute or checkpoint[:K]";
+
 /// What the driver passes on to a rule.
 struct TrainingRuleOptions {
-  /// Backpropagation through time: "store" or "recompute" (credo-autodiff).
+  /// Backpropagation through time (credo-autodiff's time-memory).
   std::string timeMemory = "store";
 };
 

@@ -1,5 +1,6 @@
 #!/usr/bin/env python3
-"""Compares two `credoc grad` outputs (safetensors, f32) tensor by tensor.
+"""Compares two `credoc grad` outputs (safetensors, f32 or f64) tensor by
+tensor.
 
 usage: compare_grads.py A B [--rtol R]
 
@@ -11,7 +12,7 @@ import sys
 
 import numpy as np
 
-from safetensors_np import read_f32
+from safetensors_np import read
 
 
 ap = argparse.ArgumentParser()
@@ -19,7 +20,7 @@ ap.add_argument("a")
 ap.add_argument("b")
 ap.add_argument("--rtol", type=float, default=1e-4)
 args = ap.parse_args()
-a, b = read_f32(args.a), read_f32(args.b)
+a, b = read(args.a), read(args.b)
 failed = False
 for name in sorted(a):
     if name not in b or a[name].shape != b[name].shape:
