@@ -465,7 +465,10 @@ private:
                     const std::string &rule,
                     SmallVectorImpl<NamedAttribute> &attrs);
   std::string parseTrainingLoss(const json &t, const std::string &ptr);
-  DictionaryAttr parseOptimizer(const json &opt, const std::string &ptr);
+  /// The typed contract (#credo.training) from the training section's
+  /// values, parsed and checked.
+  TrainingAttr trainingAttr(ArrayRef<NamedAttribute> attrs);
+  OptimizerAttr parseOptimizer(const json &opt, const std::string &ptr);
   DictionaryAttr parseSchedule(const json &s, const std::string &ptr);
   DictionaryAttr parseDataset(const json &d, const std::string &ptr);
 
@@ -1891,7 +1894,47 @@ void Importer::importTraining(const json &root) {
   if (t.contains("dataset"))
     attrs.push_back(builder.getNamedAttr(
         "dataset", parseDataset(t["dataset"], child("dataset"))));
-  module->setAttr("credo.training", builder.getDictionaryAttr(attrs));
+  module->setAttr("credo.training", trainingAttr(attrs));
+}
+
+TrainingAttr Importer::trainingAttr(ArrayRef<NamedAttribute> attrs) {
+  StringRef rule = "backprop", loss;
+  OptimizerAttr optimizer;
+  int64_t batchSize = 0, epochs = 1, settleEpochs = 0;
+  uint64_t seed = 0;
+  DictionaryAttr schedule, dataset, environment;
+  SmallVector<NamedAttribute> options; // the rule's own section
+  for (NamedAttribute a : attrs) {
+    StringRef key = a.getName().getValue();
+    Attribute v = a.getValue();
+    auto integer = [&] { return cast<IntegerAttr>(v).getInt(); };
+    if (key == "rule")
+      rule = cast<StringAttr>(v).getValue();
+    else if (key == "loss")
+      loss = cast<StringAttr>(v).getValue();
+    else if (key == "optimizer")
+      optimizer = cast<OptimizerAttr>(v);
+    else if (key == "batch_size")
+      batchSize = integer();
+    else if (key == "epochs")
+      epochs = integer();
+    else if (key == "seed")
+      seed = uint64_t(integer());
+    else if (key == "settle_epochs")
+      settleEpochs = integer();
+    else if (key == "schedule")
+      schedule = cast<DictionaryAttr>(v);
+    else if (key == "dataset")
+      dataset = cast<DictionaryAttr>(v);
+    else if (key == "environment")
+      environment = cast<DictionaryAttr>(v);
+    else
+      options.push_back(a);
+  }
+  return TrainingAttr::get(
+      builder.getContext(), rule, loss, optimizer, batchSize, epochs, seed,
+      settleEpochs, schedule, dataset, environment,
+      options.empty() ? DictionaryAttr() : builder.getDictionaryAttr(options));
 }
 
 void Importer::parseLocalRule(const json &t, const std::string &ptr,
@@ -2164,8 +2207,8 @@ std::string Importer::parseTrainingLoss(const json &t, const std::string &ptr) {
 }
 
 /// optimizer: {"type": "sgd"|"adam", hyper-parameters...}
-DictionaryAttr Importer::parseOptimizer(const json &opt,
-                                        const std::string &optPtr) {
+OptimizerAttr Importer::parseOptimizer(const json &opt,
+                                       const std::string &optPtr) {
   expect(opt, opt.is_object(), optPtr, "an optimizer object");
   std::string type = getString(member(opt, optPtr, "type"),
                                JsonDocument::child(optPtr, "type"));
@@ -2214,7 +2257,11 @@ DictionaryAttr Importer::parseOptimizer(const json &opt,
                ", but got " + formatNumber(v));
     optAttrs.push_back(builder.getNamedAttr(h.key, builder.getF64FloatAttr(v)));
   }
-  return builder.getDictionaryAttr(optAttrs);
+  DictionaryAttr values = builder.getDictionaryAttr(optAttrs);
+  auto value = [&](StringRef key) { return values.getAs<FloatAttr>(key); };
+  return OptimizerAttr::get(builder.getContext(), type, value("lr"),
+                            value("momentum"), value("weight_decay"),
+                            value("beta1"), value("beta2"), value("eps"));
 }
 
 /// schedule: {"type": "constant"|"step"|"cosine", ...}

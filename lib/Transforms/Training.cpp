@@ -27,21 +27,23 @@ using namespace mlir::credo;
 
 FailureOr<std::optional<TrainingContract>>
 TrainingContract::read(ModuleOp module) {
-  auto t = module->getAttr("credo.training");
+  Attribute t = module->getAttr("credo.training");
   if (!t)
     return std::optional<TrainingContract>();
-  auto dict = dyn_cast<DictionaryAttr>(t);
-  bool ok = bool(dict);
+  auto training = dyn_cast<TrainingAttr>(t);
+  if (!training) {
+    module.emitError() << "credo.training must be a #credo.training "
+                          "attribute, but it is "
+                       << t;
+    return failure();
+  }
+  bool ok = true;
   auto bad = [&](StringRef key) {
     module.emitError() << "credo.training: '" << key
                        << "' has the wrong kind of value";
     ok = false;
   };
   TrainingContract c;
-  if (!dict) {
-    module.emitError("credo.training must be a dictionary");
-    return failure();
-  }
   auto str = [&](DictionaryAttr d, StringRef key, std::string &out) {
     if (Attribute a = d.get(key)) {
       if (auto s = dyn_cast<StringAttr>(a))
@@ -68,35 +70,40 @@ TrainingContract::read(ModuleOp module) {
         bad(key);
     }
   };
+  // The rule's own section.
+  DictionaryAttr options = training.getOptions();
   auto sub = [&](StringRef key) -> DictionaryAttr {
-    Attribute a = dict.get(key);
+    Attribute a = options ? options.get(key) : Attribute();
     if (a && !isa<DictionaryAttr>(a))
       bad(key);
     return dyn_cast_or_null<DictionaryAttr>(a);
   };
-  str(dict, "rule", c.rule);
-  str(dict, "loss", c.loss);
-  integer(dict, "batch_size", c.batchSize);
-  integer(dict, "epochs", c.epochs);
-  int64_t seed = 0;
-  integer(dict, "seed", seed);
-  c.seed = uint64_t(seed);
-  if (DictionaryAttr o = sub("optimizer")) {
-    str(o, "type", c.optimizer.type);
-    num(o, "lr", c.optimizer.lr);
-    num(o, "momentum", c.optimizer.momentum);
-    num(o, "weight_decay", c.optimizer.weightDecay);
-    num(o, "beta1", c.optimizer.beta1);
-    num(o, "beta2", c.optimizer.beta2);
-    num(o, "eps", c.optimizer.eps);
+  c.rule = training.getRule().str();
+  c.loss = training.getLoss().str();
+  c.batchSize = training.getBatchSize();
+  c.epochs = training.getEpochs();
+  c.seed = training.getSeed();
+  c.settleEpochs = training.getSettleEpochs();
+  if (OptimizerAttr o = training.getOptimizer()) {
+    c.optimizer.type = o.getKind().str();
+    auto num = [](FloatAttr f, double &out) {
+      if (f)
+        out = f.getValueAsDouble();
+    };
+    num(o.getLr(), c.optimizer.lr);
+    num(o.getMomentum(), c.optimizer.momentum);
+    num(o.getWeightDecay(), c.optimizer.weightDecay);
+    num(o.getBeta1(), c.optimizer.beta1);
+    num(o.getBeta2(), c.optimizer.beta2);
+    num(o.getEps(), c.optimizer.eps);
   }
-  if (DictionaryAttr s = sub("schedule")) {
+  if (DictionaryAttr s = training.getSchedule()) {
     str(s, "type", c.schedule.type);
     integer(s, "step_epochs", c.schedule.stepEpochs);
     num(s, "gamma", c.schedule.gamma);
     num(s, "min_lr", c.schedule.minLr);
   }
-  if (DictionaryAttr d = sub("dataset")) {
+  if (DictionaryAttr d = training.getDataset()) {
     str(d, "name", c.dataset);
     str(d, "path", c.datasetPath);
     str(d, "train_x", c.trainX);
@@ -116,7 +123,6 @@ TrainingContract::read(ModuleOp module) {
     integer(d, "seed", dataSeed);
     c.dataSeed = uint64_t(dataSeed);
   }
-  integer(dict, "settle_epochs", c.settleEpochs);
   if (DictionaryAttr d = sub("dendritic")) {
     num(d, "g_lk", c.dendritic.gLk);
     num(d, "g_b", c.dendritic.gB);
@@ -149,7 +155,7 @@ TrainingContract::read(ModuleOp module) {
     num(d, "critic_lr", c.coagent.criticLr);
     num(d, "gamma", c.coagent.gamma);
   }
-  if (DictionaryAttr d = sub("environment")) {
+  if (DictionaryAttr d = training.getEnvironment()) {
     str(d, "name", c.environment.name);
     integer(d, "episodes", c.environment.episodes);
     integer(d, "max_steps", c.environment.maxSteps);

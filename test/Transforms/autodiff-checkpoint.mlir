@@ -8,7 +8,7 @@
 // values of its segment. The reverse loop over segments recomputes one
 // segment from its state (storing its step values) and sweeps it backwards.
 
-module attributes {credo.training = {loss = "loss"}} {
+module attributes {credo.training = #credo.training<loss = "loss">} {
   credo.param @wx : tensor<2x5xf32> init #credo.init<glorot_uniform, seed = 1>
   credo.param @wh : tensor<5x5xf32> init #credo.init<glorot_uniform, seed = 2>
   credo.param @h0 : tensor<3x5xf32> init #credo.init<zeros>

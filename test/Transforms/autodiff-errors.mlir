@@ -3,7 +3,7 @@
 
 // An op on the path from a parameter to the loss without a gradient rule
 // (gradient ops have no second derivatives).
-module attributes {credo.training = {loss = "loss"}} {
+module attributes {credo.training = #credo.training<loss = "loss">} {
   credo.param @w : tensor<2x3xf32> init #credo.init<zeros>
   func.func @forward(%x: tensor<2x3xf32>, %y: tensor<2x3xf32>) -> (tensor<f32> {credo.name = "loss"}) {
     %w = credo.get_param @w : tensor<2x3xf32>
@@ -18,7 +18,7 @@ module attributes {credo.training = {loss = "loss"}} {
 
 // A multi-result op on the path to the loss (it used to be skipped without a
 // word, leaving zeros for the weight's gradient), through either result.
-module attributes {credo.training = {loss = "loss"}} {
+module attributes {credo.training = #credo.training<loss = "loss">} {
   credo.param @w : tensor<4xf32> init #credo.init<zeros>
   func.func @forward(%g: tensor<4xf32>, %v: tensor<4xf32>, %lr: tensor<f32>, %y: tensor<4xf32>) -> (tensor<f32> {credo.name = "loss"}) {
     %w = credo.get_param @w : tensor<4xf32>
@@ -31,7 +31,7 @@ module attributes {credo.training = {loss = "loss"}} {
 
 // -----
 
-module attributes {credo.training = {loss = "loss"}} {
+module attributes {credo.training = #credo.training<loss = "loss">} {
   credo.param @w : tensor<4xf32> init #credo.init<zeros>
   func.func @forward(%g: tensor<4xf32>, %v: tensor<4xf32>, %lr: tensor<f32>, %y: tensor<4xf32>) -> (tensor<f32> {credo.name = "loss"}) {
     %w = credo.get_param @w : tensor<4xf32>
@@ -45,7 +45,7 @@ module attributes {credo.training = {loss = "loss"}} {
 // -----
 
 // The loss must be a scalar.
-module attributes {credo.training = {loss = "p"}} {
+module attributes {credo.training = #credo.training<loss = "p">} {
   func.func @forward(%x: tensor<2x3xf32>) -> (tensor<2x3xf32> {credo.name = "p"}) {
     // expected-error @+1 {{is the loss, so it must be a scalar (rank 0), but it is 'tensor<2x3xf32>'}}
     %p = credo.relu %x : tensor<2x3xf32>
@@ -56,7 +56,7 @@ module attributes {credo.training = {loss = "p"}} {
 // -----
 
 // expected-error @+1 {{credo-autodiff: no node named 'nope' in @forward}}
-module attributes {credo.training = {loss = "nope"}} {
+module attributes {credo.training = #credo.training<loss = "nope">} {
   func.func @forward(%x: tensor<2xf32>) -> tensor<2xf32> {
     return %x : tensor<2xf32>
   }

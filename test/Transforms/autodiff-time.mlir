@@ -9,7 +9,7 @@
 // read with time_slice gets its gradient recorded step by step. The
 // stop_gradient'ed value passes no gradient.
 
-module attributes {credo.training = {loss = "loss"}} {
+module attributes {credo.training = #credo.training<loss = "loss">} {
   credo.param @wx : tensor<2x5xf32> init #credo.init<glorot_uniform, seed = 1>
   credo.param @wh : tensor<5x5xf32> init #credo.init<glorot_uniform, seed = 2>
   credo.param @h0 : tensor<4x5xf32> init #credo.init<zeros>

@@ -3,7 +3,7 @@
 // @gradients: @forward up to the loss, then the reverse sweep; only values
 // that depend on a parameter get gradients.
 
-module attributes {credo.training = {loss = "loss"}} {
+module attributes {credo.training = #credo.training<loss = "loss">} {
   credo.param @w1 : tensor<4x3xf32> init #credo.init<glorot_uniform, seed = 1>
   credo.param @b1 : tensor<3xf32> init #credo.init<zeros>
   credo.param @unused : tensor<2xf32> init #credo.init<zeros>

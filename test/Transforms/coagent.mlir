@@ -7,7 +7,7 @@
 // and steps every coagent by lr·γ^t·δ·trace, the critic by critic_lr·δ·trace,
 // and resets the held output and the discount when the episode ends.
 
-module @tiny attributes {credo.training = {coagent = {critic = "value", critic_lr = 2.000000e-01 : f64, gamma = 9.000000e-01 : f64, signal = "td"}, optimizer = {lr = 5.000000e-02 : f64, type = "sgd"}, rule = "coagent"}} {
+module @tiny attributes {credo.training = #credo.training<rule = "coagent", optimizer = #credo.optimizer<kind = "sgd", lr = 5.000000e-02 : f64>, options = {coagent = {critic = "value", critic_lr = 2.000000e-01 : f64, gamma = 9.000000e-01 : f64, signal = "td"}}>} {
   credo.param @w1 : tensor<3x2xf32> init #credo.init<zeros>
   credo.param @w2 : tensor<2x4xf32> init #credo.init<zeros>
   credo.param @b2 : tensor<4xf32> init #credo.init<zeros>

@@ -7,7 +7,7 @@
 // nudged towards one_hot(labels); the local updates are einsums of
 // settled quantities. @settle_step has no nudging and steps W^IP and W^PI.
 
-module @dendritic_tiny attributes {credo.format_version = 2 : i64, credo.training = {batch_size = 16 : i64, dataset = {name = "npy", test_labels = "y.npy", test_x = "x.npy", train_labels = "y.npy", train_x = "x.npy"}, dendritic = {g_som = 5.000000e-01 : f64, iterations = 6 : i64, lr_ip = 2.000000e+00 : f64, lr_pi = 5.000000e-01 : f64, target_high = 2.000000e+00 : f64, target_low = -1.000000e+00 : f64}, epochs = 1 : i64, loss = "loss", optimizer = {lr = 5.000000e-01 : f64, momentum = 0.000000e+00 : f64, type = "sgd", weight_decay = 0.000000e+00 : f64}, rule = "dendritic", seed = 3 : i64}} {
+module @dendritic_tiny attributes {credo.format_version = 2 : i64, credo.training = #credo.training<rule = "dendritic", loss = "loss", optimizer = #credo.optimizer<kind = "sgd", lr = 5.000000e-01 : f64, momentum = 0.000000e+00 : f64, weight_decay = 0.000000e+00 : f64>, batch_size = 16, epochs = 1, seed = 3, dataset = {name = "npy", test_labels = "y.npy", test_x = "x.npy", train_labels = "y.npy", train_x = "x.npy"}, options = {dendritic = {g_som = 5.000000e-01 : f64, iterations = 6 : i64, lr_ip = 2.000000e+00 : f64, lr_pi = 5.000000e-01 : f64, target_high = 2.000000e+00 : f64, target_low = -1.000000e+00 : f64}}>} {
   credo.param @w1 : tensor<6x5xf32> init #credo.init<uniform, low = -1.000000e+00, high = 1.000000e+00, seed = 1>
   credo.param @b1 : tensor<5xf32> init #credo.init<uniform, low = -5.000000e-01, high = 5.000000e-01, seed = 2>
   credo.param @w2 : tensor<5x3xf32> init #credo.init<uniform, low = -1.000000e+00, high = 1.000000e+00, seed = 3>

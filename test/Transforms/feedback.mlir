@@ -13,7 +13,7 @@
 // place of Wᵀ), [outputs, inputs] from the output error for dfa. The
 // matrices are `fixed` compiler-made parameters that no optimizer moves.
 
-module @fa_tiny attributes {credo.format_version = 2 : i64, credo.training = {batch_size = 16 : i64, dataset = {name = "npy", test_labels = "y.npy", test_x = "x.npy", train_labels = "y.npy", train_x = "x.npy"}, epochs = 1 : i64, loss = "loss", optimizer = {lr = 5.000000e-01 : f64, momentum = 0.000000e+00 : f64, type = "sgd", weight_decay = 0.000000e+00 : f64}, rule = "fa", seed = 7 : i64}} {
+module @fa_tiny attributes {credo.format_version = 2 : i64, credo.training = #credo.training<rule = "fa", loss = "loss", optimizer = #credo.optimizer<kind = "sgd", lr = 5.000000e-01 : f64, momentum = 0.000000e+00 : f64, weight_decay = 0.000000e+00 : f64>, batch_size = 16, epochs = 1, seed = 7, dataset = {name = "npy", test_labels = "y.npy", test_x = "x.npy", train_labels = "y.npy", train_x = "x.npy"}>} {
   credo.param @w1 : tensor<6x5xf32> init #credo.init<uniform, low = -1.000000e+00, high = 1.000000e+00, seed = 1>
   credo.param @b1 : tensor<5xf32> init #credo.init<uniform, low = -5.000000e-01, high = 5.000000e-01, seed = 2>
   credo.param @w2 : tensor<5x4xf32> init #credo.init<uniform, low = -1.000000e+00, high = 1.000000e+00, seed = 3>

@@ -6,7 +6,7 @@
 // rule, the deltas and weight gradients as einsums; credo-train-step then
 // applies the optimizer.
 
-module @hm2bp_tiny attributes {credo.format_version = 2 : i64, credo.training = {batch_size = 16 : i64, dataset = {name = "npy", test_labels = "y.npy", test_x = "x.npy", train_labels = "y.npy", train_x = "x.npy"}, epochs = 1 : i64, loss = "loss", optimizer = {lr = 5.000000e-02 : f64, momentum = 0.000000e+00 : f64, type = "sgd", weight_decay = 0.000000e+00 : f64}, rule = "hm2bp", seed = 1 : i64}} {
+module @hm2bp_tiny attributes {credo.format_version = 2 : i64, credo.training = #credo.training<rule = "hm2bp", loss = "loss", optimizer = #credo.optimizer<kind = "sgd", lr = 5.000000e-02 : f64, momentum = 0.000000e+00 : f64, weight_decay = 0.000000e+00 : f64>, batch_size = 16, epochs = 1, seed = 1, dataset = {name = "npy", test_labels = "y.npy", test_x = "x.npy", train_labels = "y.npy", train_x = "x.npy"}>} {
   credo.param @w1 : tensor<8x6xf32> init #credo.init<uniform, low = -5.000000e-01, high = 2.000000e+00, seed = 1>
   credo.param @w2 : tensor<6x3xf32> init #credo.init<uniform, low = -5.000000e-01, high = 2.000000e+00, seed = 2>
   func.func @forward(%arg0: tensor<2x30x8xf32> {credo.name = "x"}, %arg1: tensor<2xi32> {credo.name = "labels"}) -> (tensor<2x3xf32> {credo.name = "counts"}, tensor<f32> {credo.name = "loss"}) {

@@ -2,7 +2,7 @@
 // @train_step also returns, per ReLU, the per-unit count of positive
 // outputs: units are dimension 1 (channels of a convolution).
 
-module attributes {credo.training = {loss = "loss", optimizer = {type = "sgd", lr = 1.000000e-01 : f64}}} {
+module attributes {credo.training = #credo.training<loss = "loss", optimizer = #credo.optimizer<kind = "sgd", lr = 1.000000e-01 : f64>>} {
   credo.param @k : tensor<4x1x3x3xf32> init #credo.init<he_normal, seed = 1>
   func.func @forward(%x: tensor<2x1x5x5xf32>, %y: tensor<2x4x3x3xf32>) -> (tensor<f32> {credo.name = "loss"}) {
     %k = credo.get_param @k : tensor<4x1x3x3xf32>

@@ -6,7 +6,7 @@
 // points, the sparse contraction. Gradients reach the means, spreads and
 // values only through the densities; the integer points get none.
 
-module attributes {credo.training = {loss = "loss"}} {
+module attributes {credo.training = #credo.training<loss = "loss">} {
   credo.param @mu : tensor<8x2xf32> init #credo.init<normal, std = 1.0, seed = 1>
   credo.param @sigma : tensor<8x2xf32> init #credo.init<normal, std = 1.0, seed = 2>
   credo.param @values : tensor<8xf32> init #credo.init<normal, std = 1.0, seed = 3>

@@ -4,7 +4,7 @@
 // (the loss does not read it) keeps its value, weight decay or not, as
 // PyTorch's optimizers skip a parameter without a gradient.
 
-module attributes {credo.training = {loss = "loss", optimizer = {type = "sgd", lr = 1.000000e-01 : f64, momentum = 0.000000e+00 : f64, weight_decay = 1.000000e-02 : f64}}} {
+module attributes {credo.training = #credo.training<loss = "loss", optimizer = #credo.optimizer<kind = "sgd", lr = 1.000000e-01 : f64, momentum = 0.000000e+00 : f64, weight_decay = 1.000000e-02 : f64>>} {
   credo.param @w : tensor<4x3xf32> init #credo.init<glorot_uniform, seed = 1>
   credo.param @unused : tensor<2xf32> init #credo.init<zeros>
   func.func @forward(%x: tensor<2x4xf32>, %t: tensor<2xi32>) -> (tensor<f32> {credo.name = "loss"}) {
@@ -28,7 +28,7 @@ module attributes {credo.training = {loss = "loss", optimizer = {type = "sgd", l
 // RUN: credo-opt %s --credo-autodiff --credo-train-step -split-input-file 2>&1 | FileCheck %s --check-prefix=STATE
 // -----
 // Momentum and Adam keep their state in zero-initialized parameters.
-module @m attributes {credo.training = {loss = "loss", optimizer = {type = "adam", lr = 1.000000e-03 : f64}}} {
+module @m attributes {credo.training = #credo.training<loss = "loss", optimizer = #credo.optimizer<kind = "adam", lr = 1.000000e-03 : f64>>} {
   credo.param @w : tensor<3xf32> init #credo.init<ones>
   func.func @forward(%y: tensor<3xf32>) -> (tensor<f32> {credo.name = "loss"}) {
     %w = credo.get_param @w : tensor<3xf32>
@@ -50,7 +50,7 @@ module @m attributes {credo.training = {loss = "loss", optimizer = {type = "adam
 // A generator parameter gets no gradient and no optimizer step: each
 // training step advances its draw count, so the next step's random ops draw
 // new numbers.
-module @gen attributes {credo.training = {loss = "loss", optimizer = {type = "sgd", lr = 1.000000e-01 : f64}}} {
+module @gen attributes {credo.training = #credo.training<loss = "loss", optimizer = #credo.optimizer<kind = "sgd", lr = 1.000000e-01 : f64>>} {
   credo.param @w : tensor<3xf32> init #credo.init<ones>
   credo.param @rng : tensor<2xi64> init #credo.init<generator, seed = 9>
   func.func @forward(%y: tensor<3xf32>) -> (tensor<f32> {credo.name = "loss"}) {

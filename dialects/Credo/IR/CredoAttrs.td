@@ -128,4 +128,83 @@ def Credo_SurrogateAttr : EnumAttr<Credo_Dialect, Credo_Surrogate, "surrogate"> 
   let assemblyFormat = "`<` $value `>`";
 }
 
+//===----------------------------------------------------------------------===//
+// Training contract
+//===----------------------------------------------------------------------===//
+
+def Credo_OptimizerAttr : Credo_Attr<"Optimizer", "optimizer"> {
+  let summary = "the optimizer of a training contract";
+  let description = [{
+    How a rule's gradients or raw updates move the parameters
+    (`applyOptimizer`): `kind` names it (`sgd`, `adam`); the
+    hyper-parameters a kind does not use are absent. Learning rate `lr` > 0;
+    `momentum`, `weight_decay` and `eps` ≥ 0; `beta1`, `beta2` in [0, 1).
+    An absent value takes the kind's default (docs/training.md).
+
+    `sgd`: `v ← μ v + g + λ θ`, `θ ← θ − lr v`. `adam`: the usual
+    bias-corrected first and second moments with `beta1`, `beta2`, `eps`.
+
+    ```mlir
+    #credo.optimizer<kind = "adam", lr = 1.000000e-03 : f64>
+    #credo.optimizer<kind = "sgd", lr = 1.000000e-01 : f64, momentum = 9.000000e-01 : f64>
+    ```
+  }];
+  let parameters = (ins
+    StringRefParameter<"the optimizer's name">:$kind,
+    OptionalParameter<"::mlir::FloatAttr">:$lr,
+    OptionalParameter<"::mlir::FloatAttr">:$momentum,
+    OptionalParameter<"::mlir::FloatAttr">:$weight_decay,
+    OptionalParameter<"::mlir::FloatAttr">:$beta1,
+    OptionalParameter<"::mlir::FloatAttr">:$beta2,
+    OptionalParameter<"::mlir::FloatAttr">:$eps
+  );
+  let assemblyFormat = "`<` struct(params) `>`";
+  let genVerifyDecl = 1;
+}
+
+def Credo_TrainingAttr : Credo_Attr<"Training", "training"> {
+  let summary = "the training contract of a model (module attribute credo.training)";
+  let description = [{
+    What the graph's training section asks for, as the module attribute
+    `credo.training`, read in one place (TrainingContract::read) by every
+    rule and driver:
+
+    - `rule`: the registered learning rule that builds `@train_step`
+      (default `backprop`); `loss`: the loss node (rank 0);
+    - `optimizer`: a `#credo.optimizer`;
+    - `batch_size` (0: not given), `epochs` (default 1), `seed` (the
+      model's generators and fixed random matrices), `settle_epochs` (the
+      rule's unsupervised phase);
+    - `schedule`, `dataset`, `environment`: what the driver reads (the
+      learning-rate schedule, the data, an environment to act in), as in
+      the graph format;
+    - `options`: the rule's own section, by rule (`dendritic`, `coagent`,
+      `updates` and `constants` of a written rule).
+
+    Counts are ≥ 0 and the rule is named.
+
+    ```mlir
+    module attributes {credo.training = #credo.training<loss = "loss",
+        optimizer = #credo.optimizer<kind = "adam", lr = 1.000000e-03 : f64>,
+        batch_size = 128, epochs = 3, dataset = {name = "fashion-mnist"}>} {
+    }
+    ```
+  }];
+  let parameters = (ins
+    StringRefParameter<"the learning rule", "\"backprop\"">:$rule,
+    StringRefParameter<"the loss node", "\"\"">:$loss,
+    OptionalParameter<"::mlir::credo::OptimizerAttr">:$optimizer,
+    DefaultValuedParameter<"int64_t", "0">:$batch_size,
+    DefaultValuedParameter<"int64_t", "1">:$epochs,
+    DefaultValuedParameter<"uint64_t", "0">:$seed,
+    DefaultValuedParameter<"int64_t", "0">:$settle_epochs,
+    OptionalParameter<"::mlir::DictionaryAttr">:$schedule,
+    OptionalParameter<"::mlir::DictionaryAttr">:$dataset,
+    OptionalParameter<"::mlir::DictionaryAttr">:$environment,
+    OptionalParameter<"::mlir::DictionaryAttr">:$options
+  );
+  let assemblyFormat = "`<` struct(params) `>`";
+  let genVerifyDecl = 1;
+}
+
 #endif // CREDO_ATTRS_TD

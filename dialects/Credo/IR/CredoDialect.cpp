@@ -14,6 +14,8 @@
 #include "llvm/ADT/TypeSwitch.h"
 
 #include <cmath>
+#include <limits>
+#include <sstream>
 
 using namespace mlir;
 using namespace mlir::credo;
@@ -262,5 +264,53 @@ LogicalResult InitAttr::verify(function_ref<InFlightDiagnostic()> emitError,
            << " and high = " << high;
   if (kind == InitKind::Normal && !(std > 0))
     return emitError() << "normal initializer expects std > 0, but got " << std;
+  return success();
+}
+
+LogicalResult
+OptimizerAttr::verify(function_ref<InFlightDiagnostic()> emitError,
+                      StringRef kind, FloatAttr lr, FloatAttr momentum,
+                      FloatAttr weightDecay, FloatAttr beta1, FloatAttr beta2,
+                      FloatAttr eps) {
+  if (kind.empty())
+    return emitError() << "optimizer expects a kind";
+  auto check = [&](StringRef key, FloatAttr value, double low, bool open,
+                   double high) -> LogicalResult {
+    if (!value)
+      return success();
+    double v = value.getValueAsDouble();
+    if (std::isfinite(v) && (open ? v > low : v >= low) && v < high)
+      return success();
+    auto text = [](double x) {
+      std::ostringstream os;
+      os << x;
+      return os.str();
+    };
+    return emitError() << "optimizer expects " << key << " in "
+                       << (open ? "(" : "[") << text(low) << ", " << text(high)
+                       << "), but got " << text(v);
+  };
+  double inf = std::numeric_limits<double>::infinity();
+  return success(succeeded(check("lr", lr, 0, true, inf)) &&
+                 succeeded(check("momentum", momentum, 0, false, inf)) &&
+                 succeeded(check("weight_decay", weightDecay, 0, false, inf)) &&
+                 succeeded(check("beta1", beta1, 0, false, 1)) &&
+                 succeeded(check("beta2", beta2, 0, false, 1)) &&
+                 succeeded(check("eps", eps, 0, false, inf)));
+}
+
+LogicalResult TrainingAttr::verify(function_ref<InFlightDiagnostic()> emitError,
+                                   StringRef rule, StringRef, OptimizerAttr,
+                                   int64_t batchSize, int64_t epochs, uint64_t,
+                                   int64_t settleEpochs, DictionaryAttr,
+                                   DictionaryAttr, DictionaryAttr,
+                                   DictionaryAttr) {
+  if (rule.empty())
+    return emitError() << "training expects a rule";
+  if (batchSize < 0 || epochs < 0 || settleEpochs < 0)
+    return emitError() << "training expects batch_size, epochs and "
+                          "settle_epochs >= 0, but got "
+                       << batchSize << ", " << epochs << " and "
+                       << settleEpochs;
   return success();
 }

@@ -26,6 +26,41 @@ credo.param @p : tensor<4xf32> init #credo.init<normal, mean = 1.0>
 
 // -----
 
+// The training contract: a named rule, counts >= 0, optimizer values in
+// range.
+// expected-error @+1 {{training expects a rule}}
+module attributes {credo.training = #credo.training<rule = "", loss = "loss">} {}
+
+// -----
+
+// expected-error @+1 {{training expects batch_size, epochs and settle_epochs >= 0, but got 16, -1 and 0}}
+module attributes {credo.training = #credo.training<loss = "loss", batch_size = 16, epochs = -1>} {}
+
+// -----
+
+// expected-error @+2 {{optimizer expects a kind}}
+// expected-error @+1 {{failed to parse Credo_TrainingAttr parameter 'optimizer'}}
+module attributes {credo.training = #credo.training<optimizer = <kind = "">>} {}
+
+// -----
+
+// expected-error @+2 {{optimizer expects lr in (0, inf), but got 0}}
+// expected-error @+1 {{failed to parse Credo_TrainingAttr parameter 'optimizer'}}
+module attributes {credo.training = #credo.training<optimizer = <kind = "sgd", lr = 0.0 : f64>>} {}
+
+// -----
+
+// expected-error @+2 {{optimizer expects beta2 in [0, 1), but got 1}}
+// expected-error @+1 {{failed to parse Credo_TrainingAttr parameter 'optimizer'}}
+module attributes {credo.training = #credo.training<optimizer = #credo.optimizer<kind = "adam", lr = 1.0e-3 : f64, beta2 = 1.0 : f64>>} {}
+
+// -----
+
+// OK: every part of the contract.
+module attributes {credo.training = #credo.training<rule = "dendritic", loss = "loss", optimizer = <kind = "adam", lr = 1.0e-3 : f64, beta1 = 0.9 : f64, beta2 = 0.999 : f64, eps = 1.0e-8 : f64, weight_decay = 0.0 : f64>, batch_size = 16, epochs = 2, seed = 7, settle_epochs = 1, schedule = {type = "cosine"}, dataset = {name = "npy"}, environment = {name = "chain"}, options = {dendritic = {g_som = 0.2}}>} {}
+
+// -----
+
 // expected-error @+1 {{uniform initializer expects low < high, but got low = 1.000000e+00 and high = 1.000000e+00}}
 credo.param @p : tensor<4xf32> init #credo.init<uniform, low = 1.0, high = 1.0>
 
