@@ -185,15 +185,16 @@ std::string svgStart(const std::string &title) {
 
 std::string
 mlir::credo::driver::renderCurves(const std::string &title,
-                                  const std::vector<EpochPoint> &points) {
+                                  const std::vector<EpochPoint> &points,
+                                  const std::string &metric) {
   const double w = kWidth, h = kHeight;
   std::string s = svgStart(title);
   if (points.empty())
     return s + "</svg>\n";
-  // A model without labels has no accuracy: the loss takes the width.
+  // Measured by its loss alone: the loss takes the width.
   const bool accuracy =
       std::any_of(points.begin(), points.end(), [](const EpochPoint &p) {
-        return !std::isnan(p.testAccuracy);
+        return !std::isnan(p.testMetric);
       });
   s += panel(0, 24, accuracy ? w / 2 : w, h - 24, "loss",
              {{"train", "#1f77b4",
@@ -203,11 +204,11 @@ mlir::credo::driver::renderCurves(const std::string &title,
              points, "%.3g");
   if (!accuracy)
     return s + "</svg>\n";
-  s += panel(w / 2, 24, w / 2, h - 24, "accuracy (%)",
+  s += panel(w / 2, 24, w / 2, h - 24, metric,
              {{"train", "#1f77b4",
-               [](const EpochPoint &p) { return p.trainAccuracy; }, false},
+               [](const EpochPoint &p) { return p.trainMetric; }, false},
               {"test", "#d62728",
-               [](const EpochPoint &p) { return p.testAccuracy; }, true}},
+               [](const EpochPoint &p) { return p.testMetric; }, true}},
              points, "%.4g");
   return s + "</svg>\n";
 }

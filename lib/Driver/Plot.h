@@ -14,16 +14,19 @@
 
 namespace mlir::credo::driver {
 
-/// One finished epoch.
+/// One finished epoch. NaN: not measured.
 struct EpochPoint {
   int64_t epoch;
-  double trainLoss, testLoss, testAccuracy;
-  double trainAccuracy; ///< NaN when not measured
+  double trainLoss, testLoss;
+  /// The metric (accuracy in %, mse, a mean output) on both sets.
+  double testMetric, trainMetric;
 };
 
-/// The SVG document for `points` of the model `title`.
+/// The SVG document for `points` of the model `title`: a loss panel, and a
+/// panel titled `metric` when any point has a metric.
 std::string renderCurves(const std::string &title,
-                         const std::vector<EpochPoint> &points);
+                         const std::vector<EpochPoint> &points,
+                         const std::string &metric = "accuracy (%)");
 
 /// Episode returns of a run in an environment as an SVG picture: each
 /// episode's return and the running mean of the last `window`.

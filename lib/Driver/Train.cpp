@@ -1,12 +1,13 @@
-//===- Train.cpp - credoc train: compiled training on IDX data --*- C++ -*-===//
+//===- Train.cpp - credoc train: compiled training on data -----*- C++ -*-===//
 //
-// Compiles @train_step (credo-autodiff + credo-train-step + the CPU
-// pipeline) and @forward, then trains on an MNIST-family data set: seeded
-// shuffling, full batches, a learning-rate schedule, test accuracy after
-// every epoch, a progress bar on a terminal (plain lines otherwise), metrics
-// as JSON lines or CSV, and checkpoints that record where training stands
-// (epoch and step, the data order's seed), so that --resume continues
-// exactly, after an epoch, a Ctrl-C or --stop-after.
+// Compiles @train_step (the rule's passes + the target's pipeline) and
+// @forward, then trains on the training section's data (IDX, .npy/.npz with
+// an array per input, CSV, Gaussian samples): seeded shuffling, full
+// batches, a learning-rate schedule, the metric (accuracy, loss, mse, a mean
+// output) after every epoch, a progress bar on a terminal (plain lines
+// otherwise), metrics as JSON lines or CSV, and checkpoints that record
+// where training stands (epoch and step, the data order's seed), so that
+// --resume continues exactly, after an epoch, a Ctrl-C or --stop-after.
 //
 //===----------------------------------------------------------------------===//
 
@@ -219,10 +220,14 @@ private:
   int finishEpoch(int64_t epoch, double lossSum, double seconds, double lr);
   int saveCheckpoint(const std::string &path, const Position &at);
   int stopAndSave(const Position &at, const char *why);
-  void gather(const std::vector<int64_t> &order, int64_t start,
-              const credo_tensor &xs, const credo_tensor &ys, int64_t count);
-  /// Accuracy (%) and mean cross-entropy of the test set (or, with `train`,
-  /// of the training set) under the current parameters.
+  /// Rows order[start…] (or start… without an order) of `split` (0: train,
+  /// 1: test) into the input buffers; rows past `count` are zeros.
+  void gather(const std::vector<int64_t> &order, int64_t start, int split,
+              int64_t count);
+  /// The metric (accuracy in %, or the loss, mse or mean output) and the
+  /// mean loss (cross-entropy for accuracy, else the metric) of the test
+  /// set (or, with `train`, of the training set) under the current
+  /// parameters.
   std::optional<std::pair<double, double>> evaluate(bool train = false);
   std::vector<EpochPoint> history;
   std::vector<void *> paramPointers();
@@ -246,15 +251,34 @@ private:
   TrainingContract config; ///< the training section, with overrides
   std::optional<ModelInfo> info, stepInfo;
   int imageInput = -1, labelInput = -1, logitsOutput = -1;
-  /// Without a label input the model is measured by its loss output
-  /// (`lossOutput`) on the test set, not by accuracy.
+  /// How the test set is measured (TrainingContract::MetricConfig): with
+  /// accuracy (`labelled`) every sample counts; the loss (`lossOutput`) and
+  /// a mean output (`metricOutput`) are averaged over full batches; mse
+  /// compares `metricOutput` with the input `targetInput` row by row.
+  std::string metricKind;
   bool labelled = true;
-  int lossOutput = -1;
+  int lossOutput = -1, metricOutput = -1, targetInput = -1;
   int64_t batch = 0, pixels = 0, classes = 0;
   /// The samples are f32 arrays (dataset "npy"), not bytes of an image.
   bool floatSamples = false;
+  /// One model input fed from the data set: its arrays in data.list for
+  /// the train and test splits and the size of a row.
+  struct Feed {
+    int input, train, test;
+    int64_t rowElems;
+    size_t elemBytes;
+    bool pixels; ///< u8 image bytes, fed as v / 255 in f32
+  };
+  std::vector<Feed> feeds;
+  /// The feed of the labels input (accuracy); null without one.
+  const Feed *labelFeed = nullptr;
+  /// Datasets "npy"/"npz" with "train"/"test" maps: one array per input.
+  bool mapped = false;
   int loadIdxData();
   int loadNpyData();
+  int loadMappedData();
+  /// Resolves the metric's output and inputs; after the inputs are known.
+  int resolveMetric();
   int loadCsvData();
   int loadGaussianData();
   /// Checks the labels of `split` (1: train, 3: test) against the classes.
@@ -308,6 +332,24 @@ int Trainer::setUp() {
   if (failed(forward))
     return kUserError;
   info = *forward;
+  for (const TensorInfo &p : info->params)
+    weights.insert(p.name);
+  mapped = !config.trainArrays.empty();
+  if (mapped) {
+    // Every input from its own array: all share the batch dimension.
+    for (size_t i = 0; i < info->inputs.size(); ++i) {
+      const TensorInfo &t = info->inputs[i];
+      if (t.shape.empty() || t.shape[0] != info->inputs[0].shape[0])
+        return error("train feeds every input from the data set, one row per "
+                     "sample, so each needs the batch as its first dimension; "
+                     "input '" +
+                     t.name + "' is [" + t.shapeText() + "]");
+      if (t.dtype == "i32" && t.shape.size() == 1 && labelInput < 0)
+        labelInput = static_cast<int>(i);
+    }
+    batch = info->inputs.empty() ? 0 : info->inputs[0].shape[0];
+    return resolveMetric();
+  }
   // One sample input [batch, …] (f32) and, for classification, one label
   // input [batch].
   bool other = false;
@@ -323,60 +365,179 @@ int Trainer::setUp() {
   if (other || imageInput < 0)
     return error("train needs a model whose inputs are samples f32 [batch, "
                  "…] (images, sequences) and, for classification, labels "
-                 "i32 [batch]");
-  labelled = labelInput >= 0;
-  if (!labelled) {
+                 "i32 [batch], or a dataset that maps an array to each input "
+                 "(\"train\" and \"test\" of an npy or npz dataset)");
+  batch = info->inputs[imageInput].shape[0];
+  pixels = 1;
+  for (size_t d = 1; d < info->inputs[imageInput].shape.size(); ++d)
+    pixels *= info->inputs[imageInput].shape[d];
+  return resolveMetric();
+}
+
+int Trainer::resolveMetric() {
+  const TrainingContract::MetricConfig &mc = config.metric;
+  auto named = [](const std::vector<TensorInfo> &list,
+                  const std::string &name) {
+    for (size_t i = 0; i < list.size(); ++i)
+      if (list[i].name == name)
+        return static_cast<int>(i);
+    return -1;
+  };
+  metricKind = !mc.kind.empty()  ? mc.kind
+               : labelInput >= 0 ? "accuracy"
+                                 : "loss";
+  labelled = metricKind == "accuracy";
+  if (labelled) {
+    if (!mc.labels.empty())
+      labelInput = named(info->inputs, mc.labels);
+    if (labelInput < 0)
+      return error("metric 'accuracy' needs a labels input, i32 [batch]");
+    if (!mc.output.empty())
+      logitsOutput = named(info->outputs, mc.output);
+    for (size_t i = 0; i < info->outputs.size() && logitsOutput < 0; ++i)
+      if (info->outputs[i].shape.size() == 2)
+        logitsOutput = static_cast<int>(i);
+    if (logitsOutput < 0)
+      return error("train needs an output of shape [batch, classes] (the "
+                   "logits) to measure accuracy");
+    classes = info->outputs[logitsOutput].shape[1];
+    return kOk;
+  }
+  if (metricKind == "loss") {
     for (size_t i = 0; i < info->outputs.size(); ++i)
       if (info->outputs[i].name == config.loss &&
           info->outputs[i].shape.empty())
         lossOutput = static_cast<int>(i);
     if (lossOutput < 0)
-      return error("a model without labels is measured by its loss on the "
-                   "test set: list the loss node '" +
-                   config.loss + "' among the outputs");
-    batch = info->inputs[imageInput].shape[0];
-    pixels = 1;
-    for (size_t d = 1; d < info->inputs[imageInput].shape.size(); ++d)
-      pixels *= info->inputs[imageInput].shape[d];
-    for (const TensorInfo &p : info->params)
-      weights.insert(p.name);
+      return error(
+          "the model is measured by its loss on the test set (" +
+          std::string(labelInput < 0 ? "it has no labels" : "metric 'loss'") +
+          "): list the loss node '" + config.loss + "' among the outputs");
     return kOk;
   }
-  batch = info->inputs[imageInput].shape[0];
-  pixels = 1;
-  for (size_t d = 1; d < info->inputs[imageInput].shape.size(); ++d)
-    pixels *= info->inputs[imageInput].shape[d];
-  for (size_t i = 0; i < info->outputs.size(); ++i)
-    if (info->outputs[i].shape.size() == 2 && logitsOutput < 0)
-      logitsOutput = static_cast<int>(i);
-  if (logitsOutput < 0)
-    return error("train needs an output of shape [batch, classes] (the "
-                 "logits) to measure accuracy");
-  classes = info->outputs[logitsOutput].shape[1];
-  for (const TensorInfo &p : info->params)
-    weights.insert(p.name);
+  // mse, mean: names the importer checked.
+  metricOutput = named(info->outputs, mc.output);
+  if (metricKind == "mse")
+    targetInput = named(info->inputs, mc.target);
+  if (metricOutput < 0 || (metricKind == "mse" && targetInput < 0))
+    return error("metric '" + metricKind +
+                 "' names an output or input the "
+                 "model does not have");
   return kOk;
 }
 
 /// Loads the four arrays of the data set (train and test samples and
 /// labels), then the sizes every format shares.
 int Trainer::loadData() {
-  int status = config.dataset == "npy" || config.dataset == "npz"
+  int status = mapped ? loadMappedData()
+               : config.dataset == "npy" || config.dataset == "npz"
                    ? loadNpyData()
                : config.dataset == "csv"      ? loadCsvData()
                : config.dataset == "gaussian" ? loadGaussianData()
                                               : loadIdxData();
   if (status)
     return status;
-  trainN = data.list[0].shape[0];
-  testN = data.list[2].shape[0];
+  if (!mapped) {
+    // The samples, and the labels when the model reads them.
+    feeds.push_back({imageInput, 0, 2, pixels, sizeof(float), !floatSamples});
+    if (labelInput >= 0)
+      feeds.push_back({labelInput, 1, 3, 1, sizeof(int32_t), false});
+  }
+  for (const Feed &f : feeds)
+    if (f.input == labelInput)
+      labelFeed = &f;
+  trainN = data.list[feeds[0].train].shape[0];
+  testN = data.list[feeds[0].test].shape[0];
   if (trainN < batch)
     return error("the batch size exceeds the training set");
-  if (!labelled && testN < batch)
+  if ((metricKind == "loss" || metricKind == "mean") && testN < batch)
     return error("the test set has fewer samples than a batch (" +
                  std::to_string(testN) + " < " + std::to_string(batch) +
-                 "); a model without labels is evaluated on full batches");
+                 "); metric '" + metricKind + "' is measured on full batches");
   steps = trainN / batch;
+  return kOk;
+}
+
+/// Datasets "npy"/"npz" with "train"/"test" maps: each input's array, of
+/// the input's element type (i64 labels narrowed to an i32 input) and
+/// per-sample shape, the same number of rows for every input of a split.
+int Trainer::loadMappedData() {
+  std::string dir = !opts.data.empty() ? opts.data : config.datasetPath;
+  const bool npz = config.dataset == "npz";
+  for (size_t i = 0; i < info->inputs.size(); ++i) {
+    const TensorInfo &in = info->inputs[i];
+    Feed f{int(i), 0, 0, 1, in.elementSize(), false};
+    for (size_t d = 1; d < in.shape.size(); ++d)
+      f.rowElems *= in.shape[d];
+    for (int split = 0; split < 2; ++split) {
+      const auto &arrays = split ? config.testArrays : config.trainArrays;
+      auto at = llvm::find_if(
+          arrays, [&](const auto &a) { return a.first == in.name; });
+      if (at == arrays.end())
+        return error(std::string("the dataset's \"") +
+                     (split ? "test" : "train") +
+                     "\" maps no array to input '" + in.name + "'");
+      llvm::SmallString<256> path(dir);
+      llvm::sys::path::append(path, npz ? config.dataFile : at->second);
+      std::string file(path);
+      credo_tensor t{};
+      if ((npz ? credo_npz_read(file.c_str(), at->second.c_str(), &t)
+               : credo_npy_read(file.c_str(), &t)) != CREDO_OK)
+        return runtimeError("cannot read the data set");
+      if (npz)
+        file += ":" + at->second;
+      data.list.push_back(t);
+      (split ? f.test : f.train) = int(data.list.size() - 1);
+      credo_dtype want = in.dtype == "f64"   ? CREDO_F64
+                         : in.dtype == "i32" ? CREDO_I32
+                         : in.dtype == "i64" ? CREDO_I64
+                                             : CREDO_F32;
+      if (want == CREDO_I32 && t.dtype == CREDO_I64 && t.rank >= 1) {
+        credo_tensor narrow{};
+        if (credo_tensor_alloc(&narrow, CREDO_I32, t.rank, t.shape) != CREDO_OK)
+          return runtimeError("cannot allocate the data set");
+        const auto *from = static_cast<const int64_t *>(t.data);
+        auto *to = static_cast<int32_t *>(narrow.data);
+        for (int64_t j = 0; j < credo_tensor_numel(&t); ++j) {
+          if (from[j] < INT32_MIN || from[j] > INT32_MAX)
+            return error(file + ": value " + std::to_string(j) + " is " +
+                         std::to_string(from[j]) + ", outside i32 (input '" +
+                         in.name + "' is i32)");
+          to[j] = int32_t(from[j]);
+        }
+        credo_tensor_free(&data.list.back());
+        data.list.back() = narrow;
+      }
+      const credo_tensor &got = data.list.back();
+      bool same = got.dtype == want && got.rank == int32_t(in.shape.size());
+      for (int32_t d = 1; same && d < got.rank; ++d)
+        same = got.shape[d] == in.shape[d];
+      if (!same) {
+        std::string shape = "N";
+        for (size_t d = 1; d < in.shape.size(); ++d)
+          shape += ", " + std::to_string(in.shape[d]);
+        return error(file + ": expected " + in.dtype + " [" + shape +
+                     "] for input '" + in.name + "'");
+      }
+      int64_t rows = data.list[split ? feeds.empty() ? f.test : feeds[0].test
+                               : feeds.empty() ? f.train
+                                               : feeds[0].train]
+                         .shape[0];
+      if (got.shape[0] != rows)
+        return error(file + ": " + std::to_string(got.shape[0]) +
+                     " rows, but the first input's array has " +
+                     std::to_string(rows));
+    }
+    feeds.push_back(f);
+  }
+  if (labelled)
+    for (const Feed &f : feeds)
+      if (f.input == labelInput)
+        for (int split : {f.train, f.test})
+          if (int status =
+                  checkLabels(split, "the labels of input '" +
+                                         info->inputs[f.input].name + "'"))
+            return status;
   return kOk;
 }
 
@@ -423,7 +584,7 @@ int Trainer::loadIdxData() {
 
 int Trainer::checkLabels(int split, const std::string &file) {
   if (!labelled)
-    return kOk; // the labels of the data set are not used
+    return kOk; // not measured by accuracy: no class count to check
   const credo_tensor &labels = data.list[split];
   const auto *y = static_cast<const int32_t *>(labels.data);
   for (int64_t i = 0; i < labels.shape[0]; ++i)
@@ -516,7 +677,7 @@ int Trainer::loadCsvData() {
 /// dataset "gaussian": samples of the input's shape from N(0, 1), drawn by
 /// a generator seeded with the dataset's seed (train set first), no labels.
 int Trainer::loadGaussianData() {
-  if (labelled)
+  if (labelInput >= 0)
     return error("dataset 'gaussian' has no labels, but the model has a "
                  "label input");
   if (config.trainSamples < 1 || config.testSamples < 1)
@@ -548,7 +709,7 @@ int Trainer::loadNpyData() {
   const std::string *arrays[] = {&config.trainX, &config.trainLabels,
                                  &config.testX, &config.testLabels};
   const bool npz = config.dataset == "npz";
-  if (labelled && config.trainLabels.empty())
+  if (labelInput >= 0 && config.trainLabels.empty())
     return error("the model has a label input, but the dataset names no "
                  "labels (\"train_labels\", \"test_labels\")");
   for (int i = 0; i < 4; ++i) {
@@ -738,12 +899,22 @@ int Trainer::createInstance() {
 }
 
 int Trainer::allocateBuffers() {
-  io.list.resize(4);
-  int64_t xShape[2] = {batch, pixels}, yShape[1] = {batch};
-  if (credo_tensor_alloc(&io.list[0], CREDO_F32, 2, xShape) != CREDO_OK ||
-      credo_tensor_alloc(&io.list[1], CREDO_I32, 1, yShape) != CREDO_OK ||
-      credo_tensor_alloc(&io.list[2], CREDO_F32, 0, nullptr) != CREDO_OK ||
-      credo_tensor_alloc(&io.list[3], CREDO_F32, 0, nullptr) != CREDO_OK)
+  // One buffer per input, then the learning rate and the loss.
+  const size_t inputs = info->inputs.size();
+  io.list.resize(inputs + 2);
+  for (size_t i = 0; i < inputs; ++i) {
+    const TensorInfo &in = info->inputs[i];
+    credo_dtype dtype = in.dtype == "f64"   ? CREDO_F64
+                        : in.dtype == "i32" ? CREDO_I32
+                        : in.dtype == "i64" ? CREDO_I64
+                                            : CREDO_F32;
+    if (credo_tensor_alloc(&io.list[i], dtype, int32_t(in.shape.size()),
+                           in.shape.data()) != CREDO_OK)
+      return runtimeError("cannot allocate batches");
+  }
+  if (credo_tensor_alloc(&io.list[inputs], CREDO_F32, 0, nullptr) != CREDO_OK ||
+      credo_tensor_alloc(&io.list[inputs + 1], CREDO_F32, 0, nullptr) !=
+          CREDO_OK)
     return runtimeError("cannot allocate batches");
   for (const TensorInfo &o : info->outputs) {
     credo_tensor t{};
@@ -796,9 +967,9 @@ int Trainer::allocateBuffers() {
 
 std::vector<void *> Trainer::batchArgs(bool step) {
   std::vector<void *> args = paramPointers();
-  for (int i = 0; i < (step ? 4 : 2); ++i)
-    if (i != 1 || labelled)
-      args.push_back(io.list[i].data);
+  const size_t inputs = info->inputs.size();
+  for (size_t i = 0; i < inputs + (step ? 2 : 0); ++i)
+    args.push_back(io.list[i].data);
   if (step)
     for (size_t i = 0; i < info->params.size(); ++i)
       args.push_back(credo_model_next_param_data(m.model, i));
@@ -812,87 +983,114 @@ std::vector<void *> Trainer::paramPointers() {
   return args;
 }
 
-// The data set stays in bytes (a quarter of the memory); the batch gets each
-// pixel as credo_idx_read scales it, v / 255 in f32 (a division the compiler
-// vectorizes, correctly rounded like the reader's).
+// Image bytes stay bytes in the data set (a quarter of the memory); the
+// batch gets each pixel as credo_idx_read scales it, v / 255 in f32 (a
+// division the compiler vectorizes, correctly rounded like the reader's).
 void Trainer::gather(const std::vector<int64_t> &order, int64_t first,
-                     const credo_tensor &xs, const credo_tensor &ys,
-                     int64_t count) {
-  auto *bx = static_cast<float *>(io.list[0].data);
-  int32_t unused = 0;
-  // Without labels (a data set of samples alone) every row reads a dummy.
-  auto *by =
-      labelled && ys.data ? static_cast<int32_t *>(io.list[1].data) : nullptr;
-  const auto *x = static_cast<const uint8_t *>(xs.data);
-  const auto *y = static_cast<const int32_t *>(ys.data);
-  auto label = [&](int64_t r) -> int32_t & { return by ? by[r] : unused; };
-  for (int64_t r = 0; r < batch; ++r) {
-    if (r < count && floatSamples) {
+                     int split, int64_t count) {
+  for (const Feed &f : feeds) {
+    const credo_tensor &from = data.list[split ? f.test : f.train];
+    auto *to = static_cast<char *>(io.list[f.input].data);
+    const size_t row = size_t(f.rowElems) * f.elemBytes;
+    for (int64_t r = 0; r < batch; ++r) {
+      if (r >= count) { // padding rows of a last, partial evaluation batch
+        std::memset(to + r * row, 0, row);
+        continue;
+      }
       int64_t s = order.empty() ? first + r : order[first + r];
-      std::memcpy(bx + r * pixels,
-                  static_cast<const float *>(xs.data) + s * pixels,
-                  size_t(pixels) * sizeof(float));
-      label(r) = by ? y[s] : 0;
-    } else if (r < count) {
-      int64_t s = order.empty() ? first + r : order[first + r];
+      if (!f.pixels) {
+        std::memcpy(to + r * row,
+                    static_cast<const char *>(from.data) + s * row, row);
+        continue;
+      }
+      const auto *x = static_cast<const uint8_t *>(from.data);
       if (r + 1 < count) { // the next sample's bytes, while this one converts
         const uint8_t *next =
-            x + (order.empty() ? s + 1 : order[first + r + 1]) * pixels;
-        for (int64_t at = 0; at < pixels; at += 64)
+            x + (order.empty() ? s + 1 : order[first + r + 1]) * f.rowElems;
+        for (int64_t at = 0; at < f.rowElems; at += 64)
           __builtin_prefetch(next + at);
       }
-      const uint8_t *from = x + s * pixels;
-      float *to = bx + r * pixels;
-      for (int64_t i = 0; i < pixels; ++i)
-        to[i] = float(from[i]) / 255.0f;
-      label(r) = by ? y[s] : 0;
-    } else { // padding rows of a last, partial evaluation batch
-      std::memset(bx + r * pixels, 0, pixels * sizeof(float));
-      label(r) = 0;
+      const uint8_t *bytes = x + s * f.rowElems;
+      auto *pixel = reinterpret_cast<float *>(to + r * row);
+      for (int64_t i = 0; i < f.rowElems; ++i)
+        pixel[i] = float(bytes[i]) / 255.0f;
     }
   }
 }
 
+/// A scalar output's value.
+static double scalarOf(const credo_tensor &t) {
+  return t.dtype == CREDO_F64 ? *static_cast<const double *>(t.data)
+                              : double(*static_cast<const float *>(t.data));
+}
+
+/// Element i of a float output.
+static double elementOf(const credo_tensor &t, int64_t i) {
+  return t.dtype == CREDO_F64 ? static_cast<const double *>(t.data)[i]
+                              : double(static_cast<const float *>(t.data)[i]);
+}
+
 std::optional<std::pair<double, double>> Trainer::evaluate(bool train) {
-  const credo_tensor &testX = data.list[train ? 0 : 2],
-                     &testY = data.list[train ? 1 : 3];
+  const int split = train ? 0 : 1;
   const int64_t total = train ? trainN : testN;
   int64_t correct = 0;
   double lossSum = 0;
-  // Without labels: the mean of the loss output over the full batches.
-  const int64_t evaluated = labelled ? total : total / batch * batch;
+  // A scalar output (the loss, a mean output) is the mean over its batch,
+  // so only full batches are measured.
+  const bool fullBatches = metricKind == "loss" || metricKind == "mean";
+  const int64_t evaluated = fullBatches ? total / batch * batch : total;
+  int64_t perRow = 1; // mse: elements per sample
+  if (metricKind == "mse")
+    for (size_t d = 1; d < info->outputs[metricOutput].shape.size(); ++d)
+      perRow *= info->outputs[metricOutput].shape[d];
   for (int64_t s = 0; s < evaluated; s += batch) {
     int64_t count = std::min(batch, total - s);
-    gather({}, s, testX, testY, count);
+    gather({}, s, split, count);
     std::vector<void *> args = batchArgs(false);
     for (credo_tensor &t : forwardOutputs.list)
       args.push_back(t.data);
     if (jit->call("forward", args) != CREDO_OK)
       return std::nullopt;
-    if (!labelled) {
-      const credo_tensor &l = forwardOutputs.list[lossOutput];
-      lossSum += double(count) * (l.dtype == CREDO_F64
-                                      ? *static_cast<const double *>(l.data)
-                                      : *static_cast<const float *>(l.data));
+    if (fullBatches) {
+      lossSum +=
+          double(count) *
+          scalarOf(forwardOutputs
+                       .list[metricKind == "loss" ? lossOutput : metricOutput]);
       continue;
     }
-    const auto *logits =
-        static_cast<const float *>(forwardOutputs.list[logitsOutput].data);
-    const auto *labels = static_cast<const int32_t *>(testY.data);
+    if (metricKind == "mse") {
+      // The target rows are the batch's input buffer.
+      const credo_tensor &out = forwardOutputs.list[metricOutput];
+      const credo_tensor &target = io.list[targetInput];
+      for (int64_t i = 0; i < count * perRow; ++i) {
+        double d = elementOf(out, i) - elementOf(target, i);
+        lossSum += d * d / double(perRow);
+      }
+      continue;
+    }
+    const credo_tensor &logits = forwardOutputs.list[logitsOutput];
+    const auto *labels = static_cast<const int32_t *>(
+        data.list[split ? labelFeed->test : labelFeed->train].data);
     for (int64_t r = 0; r < count; ++r) {
-      const float *row = logits + r * classes;
-      const float *best = std::max_element(row, row + classes);
-      if (best - row == labels[s + r])
+      int64_t best = 0;
+      for (int64_t c = 1; c < classes; ++c)
+        if (elementOf(logits, r * classes + c) >
+            elementOf(logits, r * classes + best))
+          best = c;
+      if (best == labels[s + r])
         ++correct;
       // −log softmax(row)[label], computed stably in double.
-      double sum = 0;
+      double top = elementOf(logits, r * classes + best), sum = 0;
       for (int64_t c = 0; c < classes; ++c)
-        sum += std::exp(double(row[c]) - double(*best));
-      lossSum += std::log(sum) + double(*best) - double(row[labels[s + r]]);
+        sum += std::exp(elementOf(logits, r * classes + c) - top);
+      lossSum +=
+          std::log(sum) + top - elementOf(logits, r * classes + labels[s + r]);
     }
   }
-  if (!labelled)
-    return std::make_pair(double(NAN), lossSum / double(evaluated));
+  if (!labelled) {
+    double value = lossSum / double(evaluated);
+    return std::make_pair(value, value);
+  }
   return std::make_pair(100.0 * double(correct) / double(total),
                         lossSum / double(total));
 }
@@ -965,15 +1163,15 @@ int Trainer::trainEpoch(int64_t epoch, int64_t firstStep, double lossSum) {
   auto begin = std::chrono::steady_clock::now();
   lastShown = -1;
   double lr = 0;
-  auto *lrBuf = static_cast<float *>(io.list[2].data);
-  auto *lossBuf = static_cast<float *>(io.list[3].data);
+  auto *lrBuf = static_cast<float *>(io.list[info->inputs.size()].data);
+  auto *lossBuf = static_cast<float *>(io.list[info->inputs.size() + 1].data);
   for (int64_t step = firstStep; step < steps; ++step) {
     Position here{epoch, step, config.seed, steps, lossSum};
     if (interrupted)
       return stopAndSave(here, "interrupted");
     if (opts.stopAfter && stepsThisRun == *opts.stopAfter)
       return stopAndSave(here, "stopped (--stop-after)");
-    gather(order, step * batch, data.list[0], data.list[1], batch);
+    gather(order, step * batch, 0, batch);
     lr = learningRate(config, epoch, epoch * steps + step,
                       steps * config.epochs);
     *lrBuf = static_cast<float>(lr);
@@ -1129,60 +1327,46 @@ int Trainer::finishEpoch(int64_t epoch, double lossSum, double seconds,
   if (!std::isfinite(test->second))
     return error(
         "the parameters are not finite after epoch " +
-        std::to_string(epoch + 1) + " (test loss " +
+        std::to_string(epoch + 1) + " (test " +
+        (labelled ? std::string("loss") : metricKind) + " " +
         std::to_string(test->second) + "); " +
         (opts.checkpoint.empty()
              ? std::string("nothing was saved")
              : "'" + opts.checkpoint + "' keeps the last finite ones") +
         "; lower the learning rate");
-  std::optional<double> accuracy = test->first;
   double trainLoss = lossSum / double(steps);
   double rate = double(steps * batch) / seconds;
+  // The metric: its name in the progress line and its key in the metrics.
+  std::string shown =
+      metricKind == "mean" ? info->outputs[metricOutput].name : metricKind;
+  std::string key = "test_" + shown;
+  char value[64];
+  std::snprintf(value, sizeof(value), labelled ? "%.4f" : "%.8g", test->first);
   llvm::outs() << "epoch " << epoch + 1 << "/" << config.epochs
                << ": train loss " << llvm::format("%.4f", trainLoss);
   if (labelled)
-    llvm::outs() << ", test accuracy " << llvm::format("%.2f", *accuracy)
+    llvm::outs() << ", test accuracy " << llvm::format("%.2f", test->first)
                  << " %";
   else
-    llvm::outs() << ", test loss " << llvm::format("%.6g", test->second);
+    llvm::outs() << ", test " << shown << " "
+                 << llvm::format("%.6g", test->first);
   llvm::outs() << ", " << formatCount(rate) << " samples/s ("
                << llvm::format("%.1f", seconds) << " s)\n";
   llvm::outs().flush();
-  if (!labelled && metrics && csv) {
+  if (metrics && csv) {
     if (csvHeader)
-      *metrics << "epoch,train_loss,test_loss,lr,samples_per_s,seconds"
+      *metrics << "epoch,train_loss," << key << ",lr,samples_per_s,seconds"
                << activationsCsvHeader << "\n";
     csvHeader = false;
     *metrics << epoch + 1 << "," << llvm::format("%.6f", trainLoss) << ","
-             << llvm::format("%.8g", test->second) << ","
-             << llvm::format("%.6g", lr) << "," << llvm::format("%.1f", rate)
-             << "," << llvm::format("%.3f", seconds) << activationsCsv << "\n";
-    metrics->flush();
-  } else if (!labelled && metrics) {
-    *metrics << "{\"epoch\": " << epoch + 1
-             << ", \"train_loss\": " << llvm::format("%.6f", trainLoss)
-             << ", \"test_loss\": " << llvm::format("%.8g", test->second)
-             << ", \"lr\": " << llvm::format("%.6g", lr)
-             << ", \"samples_per_s\": " << llvm::format("%.1f", rate)
-             << ", \"seconds\": " << llvm::format("%.3f", seconds);
-    if (!alignmentJson.empty())
-      *metrics << ", \"alignment\": {" << alignmentJson << "}";
-    *metrics << "}\n";
-    metrics->flush();
-  } else if (metrics && csv) {
-    if (csvHeader)
-      *metrics << "epoch,train_loss,test_accuracy,lr,samples_per_s,seconds"
-               << activationsCsvHeader << "\n";
-    csvHeader = false;
-    *metrics << epoch + 1 << "," << llvm::format("%.6f", trainLoss) << ","
-             << llvm::format("%.4f", *accuracy) << ","
-             << llvm::format("%.6g", lr) << "," << llvm::format("%.1f", rate)
-             << "," << llvm::format("%.3f", seconds) << activationsCsv << "\n";
+             << value << "," << llvm::format("%.6g", lr) << ","
+             << llvm::format("%.1f", rate) << ","
+             << llvm::format("%.3f", seconds) << activationsCsv << "\n";
     metrics->flush();
   } else if (metrics) {
     *metrics << "{\"epoch\": " << epoch + 1
              << ", \"train_loss\": " << llvm::format("%.6f", trainLoss)
-             << ", \"test_accuracy\": " << llvm::format("%.4f", *accuracy)
+             << ", \"" << key << "\": " << value
              << ", \"lr\": " << llvm::format("%.6g", lr)
              << ", \"samples_per_s\": " << llvm::format("%.1f", rate)
              << ", \"seconds\": " << llvm::format("%.3f", seconds);
@@ -1195,19 +1379,24 @@ int Trainer::finishEpoch(int64_t epoch, double lossSum, double seconds,
     *metrics << "}\n";
     metrics->flush();
   }
-  // The picture also shows the training set's accuracy after the epoch:
-  // one more forward pass over it, only when a plot is asked for.
-  double trainAccuracy = NAN;
-  if (!opts.plot.empty() && labelled) {
+  // The picture also shows the metric on the training set after the epoch
+  // (accuracy, mse or a mean output): one more forward pass over it, only
+  // when a plot is asked for.
+  double trainMetric = NAN;
+  if (!opts.plot.empty() && metricKind != "loss") {
     std::optional<std::pair<double, double>> onTrain = evaluate(true);
     if (!onTrain)
       return runtimeError("evaluation failed");
-    trainAccuracy = onTrain->first;
+    trainMetric = onTrain->first;
   }
-  history.push_back(
-      {epoch + 1, trainLoss, test->second, test->first, trainAccuracy});
+  // Test loss: the cross-entropy beside accuracy, the loss metric itself;
+  // mse and mean outputs have none.
+  double testLoss = labelled || metricKind == "loss" ? test->second : NAN;
+  double testMetric = metricKind == "loss" ? NAN : test->first;
+  history.push_back({epoch + 1, trainLoss, testLoss, testMetric, trainMetric});
   if (!opts.plot.empty()) {
-    std::string svg = renderCurves(info->name, history);
+    std::string svg = renderCurves(
+        info->name, history, labelled ? std::string("accuracy (%)") : shown);
     if (llvm::Error e = llvm::writeToOutput(
             opts.plot, [&](llvm::raw_ostream &os) -> llvm::Error {
               os << svg;
@@ -1273,7 +1462,7 @@ int Trainer::align() {
   std::vector<int64_t> order(trainN);
   std::iota(order.begin(), order.end(), 0);
   for (int64_t step = 0; step < steps; ++step) {
-    gather(order, step * batch, data.list[0], data.list[1], batch);
+    gather(order, step * batch, 0, batch);
     if (int status = measureAlignment())
       return status;
   }
@@ -1310,8 +1499,8 @@ int Trainer::settle() {
   if (failed(jit->prepare("settle_step")))
     return error("cannot generate code for the unsupervised phase");
   const std::string &metric = settleMetric;
-  auto *lrBuf = static_cast<float *>(io.list[2].data);
-  auto *metricBuf = static_cast<float *>(io.list[3].data);
+  auto *lrBuf = static_cast<float *>(io.list[info->inputs.size()].data);
+  auto *metricBuf = static_cast<float *>(io.list[info->inputs.size() + 1].data);
   *lrBuf = static_cast<float>(config.optimizer.lr);
   std::vector<int64_t> order(trainN);
   std::iota(order.begin(), order.end(), 0);
@@ -1323,7 +1512,7 @@ int Trainer::settle() {
     for (int64_t step = 0; step < steps; ++step) {
       if (interrupted)
         return error("interrupted in the unsupervised phase; nothing saved");
-      gather(order, step * batch, data.list[0], data.list[1], batch);
+      gather(order, step * batch, 0, batch);
       std::vector<void *> args = batchArgs(true);
       if (jit->call("settle_step", args) != CREDO_OK)
         return error("settling, epoch " + std::to_string(epoch + 1) +

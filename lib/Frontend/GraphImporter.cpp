@@ -465,6 +465,7 @@ private:
                     const std::string &rule,
                     SmallVectorImpl<NamedAttribute> &attrs);
   std::string parseTrainingLoss(const json &t, const std::string &ptr);
+  DictionaryAttr parseMetric(const json &m, const std::string &ptr);
   /// The typed contract (#credo.training) from the training section's
   /// values, parsed and checked.
   TrainingAttr trainingAttr(ArrayRef<NamedAttribute> attrs);
@@ -1847,7 +1848,7 @@ void Importer::importTraining(const json &root) {
   checkKeys(t, ptr,
             {"rule", "loss", "optimizer", "schedule", "batch_size", "epochs",
              "dataset", "seed", "doc", "updates", "constants", "dendritic",
-             "settle_epochs", "coagent", "environment"});
+             "settle_epochs", "coagent", "environment", "metric"});
   auto child = [&](const char *k) { return JsonDocument::child(ptr, k); };
   SmallVector<NamedAttribute> attrs;
   std::string rule = parseTrainingRule(t, ptr);
@@ -1894,6 +1895,9 @@ void Importer::importTraining(const json &root) {
   if (t.contains("dataset"))
     attrs.push_back(builder.getNamedAttr(
         "dataset", parseDataset(t["dataset"], child("dataset"))));
+  if (t.contains("metric"))
+    attrs.push_back(builder.getNamedAttr(
+        "metric", parseMetric(t["metric"], child("metric"))));
   module->setAttr("credo.training", trainingAttr(attrs));
 }
 
@@ -1902,7 +1906,7 @@ TrainingAttr Importer::trainingAttr(ArrayRef<NamedAttribute> attrs) {
   OptimizerAttr optimizer;
   int64_t batchSize = 0, epochs = 1, settleEpochs = 0;
   uint64_t seed = 0;
-  DictionaryAttr schedule, dataset, environment;
+  DictionaryAttr schedule, dataset, environment, metric;
   SmallVector<NamedAttribute> options; // the rule's own section
   for (NamedAttribute a : attrs) {
     StringRef key = a.getName().getValue();
@@ -1928,12 +1932,14 @@ TrainingAttr Importer::trainingAttr(ArrayRef<NamedAttribute> attrs) {
       dataset = cast<DictionaryAttr>(v);
     else if (key == "environment")
       environment = cast<DictionaryAttr>(v);
+    else if (key == "metric")
+      metric = cast<DictionaryAttr>(v);
     else
       options.push_back(a);
   }
   return TrainingAttr::get(
       builder.getContext(), rule, loss, optimizer, batchSize, epochs, seed,
-      settleEpochs, schedule, dataset, environment,
+      settleEpochs, schedule, dataset, environment, metric,
       options.empty() ? DictionaryAttr() : builder.getDictionaryAttr(options));
 }
 
@@ -2206,6 +2212,107 @@ std::string Importer::parseTrainingLoss(const json &t, const std::string &ptr) {
   return loss;
 }
 
+/// metric: "accuracy" | "loss" | {"kind": "accuracy"|"loss"|"mse"|"mean",
+/// "output": OUTPUT, "target": INPUT, "labels": INPUT}
+DictionaryAttr Importer::parseMetric(const json &m, const std::string &mPtr) {
+  auto child = [&](const char *k) { return JsonDocument::child(mPtr, k); };
+  std::string kind;
+  if (m.is_string()) {
+    kind = getString(m, mPtr);
+  } else {
+    expect(m, m.is_object(), mPtr, "a metric name or object");
+    kind = getString(member(m, mPtr, "kind"), child("kind"));
+  }
+  const char *kinds = "accuracy, loss, mse or mean";
+  if (kind != "accuracy" && kind != "loss" && kind != "mse" && kind != "mean")
+    fail(m.is_string() ? mPtr : child("kind"),
+         "unknown metric '" + quoteForMessage(kind) + "' (expected " + kinds +
+             ")");
+  SmallVector<NamedAttribute> attrs;
+  attrs.push_back(builder.getNamedAttr("kind", builder.getStringAttr(kind)));
+  if (m.is_string()) {
+    if (kind == "mse" || kind == "mean")
+      fail(mPtr,
+           "metric '" + kind + "' needs an object naming its " +
+               (kind == "mse" ? "\"output\" and \"target\"" : "\"output\"") +
+               ", e.g. {\"kind\": \"" + kind + "\", \"output\": ...}");
+    return builder.getDictionaryAttr(attrs);
+  }
+  std::vector<const char *> allowed = {"kind"};
+  if (kind == "accuracy")
+    allowed = {"kind", "output", "labels"};
+  else if (kind == "mse")
+    allowed = {"kind", "output", "target"};
+  else if (kind == "mean")
+    allowed = {"kind", "output"};
+  checkKeys(m, mPtr, allowed);
+  // The named output of the model and its type.
+  auto output = [&](bool required) -> RankedTensorType {
+    if (!m.contains("output") && !required)
+      return {};
+    std::string name = getString(member(m, mPtr, "output"), child("output"));
+    for (unsigned i = 0; i < forward.getNumResults(); ++i)
+      if (auto n = forward.getResultAttrOfType<StringAttr>(i, "credo.name");
+          n && n.getValue() == name) {
+        attrs.push_back(
+            builder.getNamedAttr("output", builder.getStringAttr(name)));
+        return cast<RankedTensorType>(forward.getResultTypes()[i]);
+      }
+    fail(child("output"), "'" + quoteForMessage(name) +
+                              "' is not an output of the model (list it in "
+                              "\"outputs\")");
+  };
+  auto input = [&](const char *key, bool required) -> RankedTensorType {
+    if (!m.contains(key) && !required)
+      return {};
+    std::string name = getString(member(m, mPtr, key), child(key));
+    auto at = llvm::find(inputNames, name);
+    if (at == inputNames.end())
+      fail(child(key), "'" + quoteForMessage(name) +
+                           "' is not an input of the model (its inputs: " +
+                           llvm::join(inputNames, ", ") + ")");
+    attrs.push_back(builder.getNamedAttr(key, builder.getStringAttr(name)));
+    return cast<RankedTensorType>(inputTypes[at - inputNames.begin()]);
+  };
+  auto text = [](Type t) {
+    std::string s;
+    llvm::raw_string_ostream os(s);
+    os << t;
+    return s;
+  };
+  if (kind == "accuracy") {
+    RankedTensorType logits = output(false);
+    RankedTensorType labels = input("labels", false);
+    if (logits && logits.getRank() != 2)
+      fail(child("output"), "accuracy compares the argmax of a [batch, "
+                            "classes] output with the labels, but '" +
+                                m["output"].get<std::string>() + "' is " +
+                                text(logits));
+    if (labels &&
+        (labels.getRank() != 1 || !labels.getElementType().isInteger(32)))
+      fail(child("labels"), "accuracy needs labels i32 [batch], but '" +
+                                m["labels"].get<std::string>() + "' is " +
+                                text(labels));
+  } else if (kind == "mse") {
+    RankedTensorType out = output(true), target = input("target", true);
+    if (out.getShape() != target.getShape() ||
+        !isa<FloatType>(out.getElementType()) ||
+        out.getElementType() != target.getElementType())
+      fail(mPtr, "mse compares output '" + m["output"].get<std::string>() +
+                     "' (" + text(out) + ") with input '" +
+                     m["target"].get<std::string>() + "' (" + text(target) +
+                     "): they need the same float type and shape");
+  } else if (kind == "mean") {
+    RankedTensorType out = output(true);
+    if (out.getRank() != 0 || !isa<FloatType>(out.getElementType()))
+      fail(child("output"), "metric 'mean' averages a scalar output over the "
+                            "test set, but '" +
+                                m["output"].get<std::string>() + "' is " +
+                                text(out));
+  }
+  return builder.getDictionaryAttr(attrs);
+}
+
 /// optimizer: {"type": "sgd"|"adam", hyper-parameters...}
 OptimizerAttr Importer::parseOptimizer(const json &opt,
                                        const std::string &optPtr) {
@@ -2314,11 +2421,12 @@ DictionaryAttr Importer::parseDataset(const json &d, const std::string &dPtr) {
                                   "test_labels"};
   if (dn == "npy")
     checkKeys(d, dPtr,
-              {"name", "path", kArrays[0], kArrays[1], kArrays[2], kArrays[3]});
+              {"name", "path", kArrays[0], kArrays[1], kArrays[2], kArrays[3],
+               "train", "test"});
   else if (dn == "npz")
     checkKeys(d, dPtr,
               {"name", "path", "file", kArrays[0], kArrays[1], kArrays[2],
-               kArrays[3]});
+               kArrays[3], "train", "test"});
   else if (dn == "csv")
     checkKeys(d, dPtr,
               {"name", "path", "file", "label_column", "scale", "test_fraction",
@@ -2334,7 +2442,40 @@ DictionaryAttr Importer::parseDataset(const json &d, const std::string &dPtr) {
              "' (expected fashion-mnist, mnist, npy, npz, csv or gaussian)");
   SmallVector<NamedAttribute> dAttrs;
   dAttrs.push_back(builder.getNamedAttr("name", builder.getStringAttr(dn)));
-  if (dn == "npy" || dn == "npz") {
+  const bool mapped = (dn == "npy" || dn == "npz") &&
+                      (d.contains("train") || d.contains("test"));
+  if (mapped) {
+    // One array per model input, for each split.
+    for (const char *key : kArrays)
+      if (d.contains(key))
+        fail(JsonDocument::child(dPtr, key),
+             std::string("'") + key +
+                 "' and the \"train\"/\"test\" maps exclude each other "
+                 "(map every input in \"train\" and \"test\")");
+    for (const char *split : {"train", "test"}) {
+      std::string sPtr = JsonDocument::child(dPtr, split);
+      const json &m = member(d, dPtr, split);
+      expect(m, m.is_object(), sPtr,
+             "an object mapping each input of the model to an array");
+      SmallVector<NamedAttribute> arrays;
+      for (auto it = m.begin(); it != m.end(); ++it) {
+        std::string kPtr = JsonDocument::child(sPtr, it.key());
+        if (!llvm::is_contained(inputNames, it.key()))
+          fail(kPtr, "'" + quoteForMessage(it.key()) +
+                         "' is not an input of the model (its inputs: " +
+                         llvm::join(inputNames, ", ") + ")");
+        arrays.push_back(builder.getNamedAttr(
+            it.key(), builder.getStringAttr(getString(*it, kPtr))));
+      }
+      for (const std::string &input : inputNames)
+        if (!m.contains(input))
+          fail(sPtr, std::string("\"") + split + "\" maps no array to input '" +
+                         input + "'; every input of the model needs one");
+      dAttrs.push_back(
+          builder.getNamedAttr(split, builder.getDictionaryAttr(arrays)));
+    }
+  }
+  if ((dn == "npy" || dn == "npz") && !mapped) {
     // Samples are required; labels come both or neither (a model without
     // a label input trains on samples alone).
     if (d.contains(kArrays[1]) != d.contains(kArrays[3]))

@@ -122,6 +122,21 @@ TrainingContract::read(ModuleOp module) {
     int64_t dataSeed = 0;
     integer(d, "seed", dataSeed);
     c.dataSeed = uint64_t(dataSeed);
+    auto arrays = [&](StringRef key, auto &out) {
+      if (Attribute a = d.get(key)) {
+        auto map = dyn_cast<DictionaryAttr>(a);
+        if (!map)
+          return bad(key);
+        for (NamedAttribute e : map) {
+          auto file = dyn_cast<StringAttr>(e.getValue());
+          if (!file)
+            return bad(key);
+          out.push_back({e.getName().str(), file.str()});
+        }
+      }
+    };
+    arrays("train", c.trainArrays);
+    arrays("test", c.testArrays);
   }
   if (DictionaryAttr d = sub("dendritic")) {
     num(d, "g_lk", c.dendritic.gLk);
@@ -154,6 +169,12 @@ TrainingContract::read(ModuleOp module) {
     str(d, "critic", c.coagent.critic);
     num(d, "critic_lr", c.coagent.criticLr);
     num(d, "gamma", c.coagent.gamma);
+  }
+  if (DictionaryAttr d = training.getMetric()) {
+    str(d, "kind", c.metric.kind);
+    str(d, "output", c.metric.output);
+    str(d, "target", c.metric.target);
+    str(d, "labels", c.metric.labels);
   }
   if (DictionaryAttr d = training.getEnvironment()) {
     str(d, "name", c.environment.name);

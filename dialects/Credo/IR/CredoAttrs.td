@@ -175,9 +175,10 @@ def Credo_TrainingAttr : Credo_Attr<"Training", "training"> {
     - `batch_size` (0: not given), `epochs` (default 1), `seed` (the
       model's generators and fixed random matrices), `settle_epochs` (the
       rule's unsupervised phase);
-    - `schedule`, `dataset`, `environment`: what the driver reads (the
-      learning-rate schedule, the data, an environment to act in), as in
-      the graph format;
+    - `schedule`, `dataset`, `environment`, `metric`: what the driver reads
+      (the learning-rate schedule, the data and which arrays feed which
+      inputs, an environment to act in, how the test set is measured), as
+      in the graph format;
     - `options`: the rule's own section, by rule (`dendritic`, `coagent`,
       `updates` and `constants` of a written rule).
 
@@ -201,6 +202,7 @@ def Credo_TrainingAttr : Credo_Attr<"Training", "training"> {
     OptionalParameter<"::mlir::DictionaryAttr">:$schedule,
     OptionalParameter<"::mlir::DictionaryAttr">:$dataset,
     OptionalParameter<"::mlir::DictionaryAttr">:$environment,
+    OptionalParameter<"::mlir::DictionaryAttr">:$metric,
     OptionalParameter<"::mlir::DictionaryAttr">:$options
   );
   let assemblyFormat = "`<` struct(params) `>`";

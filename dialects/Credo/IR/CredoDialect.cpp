@@ -304,7 +304,7 @@ LogicalResult TrainingAttr::verify(function_ref<InFlightDiagnostic()> emitError,
                                    int64_t batchSize, int64_t epochs, uint64_t,
                                    int64_t settleEpochs, DictionaryAttr,
                                    DictionaryAttr, DictionaryAttr,
-                                   DictionaryAttr) {
+                                   DictionaryAttr, DictionaryAttr) {
   if (rule.empty())
     return emitError() << "training expects a rule";
   if (batchSize < 0 || epochs < 0 || settleEpochs < 0)

@@ -57,6 +57,18 @@ struct TrainingContract {
   /// dataset "npy": the four arrays (samples × the input's shape, f32;
   /// labels i32 or i64), relative to datasetPath when given.
   std::string trainX, trainLabels, testX, testLabels;
+  /// dataset "npy"/"npz" with "train"/"test" maps: (model input, array)
+  /// for every input of the model, in the model's input order.
+  std::vector<std::pair<std::string, std::string>> trainArrays, testArrays;
+  /// How the driver measures the model on the test set after each epoch:
+  /// "accuracy" (argmax of `output` [batch, classes] against the labels
+  /// input `labels`), "loss" (the mean of the scalar loss output), "mse"
+  /// (the mean squared difference of `output` and the input `target`), or
+  /// "mean" (the mean of the scalar output `output`). Empty kind: accuracy
+  /// for a model with a label input, else loss.
+  struct MetricConfig {
+    std::string kind, output, target, labels;
+  } metric;
   /// dataset "npz": the archive holding the four arrays (named by trainX…).
   /// dataset "csv": one table (relative to datasetPath when given) whose
   /// column labelColumn (-1: the last) holds class indices and whose other
