@@ -22,8 +22,11 @@ def Credo_CallKernelOp : Credo_Op<"call_kernel",
     results are the updated `outs`. After bufferization it becomes
     `func.call @kernel(ins…, outs…, scalars…)` with every buffer passed as
     the `!llvm.ptr` of its first element (buffers have identity layouts) and
-    every scalar as an `i64`; `@kernel` must be a function declaration of
-    exactly that signature. Produced by
+    every scalar as an `i64`. `@kernel` must be a kernel of the runtime's
+    kernel table, `runtime/include/credo/kernels.def` (one line per kernel:
+    its buffers and scalars), and the call must pass exactly that many
+    `ins` + `outs` and `scalars`; the lowering declares `@kernel` from the
+    table, and the runtime checks that `kernels.h` matches it. Produced by
     `convert-credo-to-dnnl`; users do not write it.
 
     On tensors the op is pure: a kernel reads only `ins`, writes only (the

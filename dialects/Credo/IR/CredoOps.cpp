@@ -808,7 +808,32 @@ LogicalResult CallKernelOp::verify() {
   for (Value v : getOperands())
     if (!cast<RankedTensorType>(v.getType()).hasStaticShape())
       return emitOpError() << "expects static shapes, but got " << v.getType();
+  // The kernel ABI: the table's buffers (ins, then outs) and scalars.
+  std::optional<KernelSignature> abi = lookupKernel(getKernel());
+  if (!abi)
+    return emitOpError() << "calls '" << getKernel()
+                         << "', which is not a kernel of the runtime "
+                            "(credo/kernels.def)";
+  if (getIns().size() + getOuts().size() != abi->buffers ||
+      getScalars().size() != abi->scalars)
+    return emitOpError() << "calls '" << getKernel() << "' with "
+                         << getIns().size() + getOuts().size()
+                         << " buffers and " << getScalars().size()
+                         << " scalars, but credo/kernels.def gives it "
+                         << abi->buffers << " buffers and " << abi->scalars
+                         << " scalars";
   return success();
+}
+
+std::optional<KernelSignature> mlir::credo::lookupKernel(StringRef name) {
+  static const KernelSignature table[] = {
+#define CREDO_KERNEL(NAME, BUFFERS, SCALARS) {#NAME, BUFFERS, SCALARS},
+#include "credo/kernels.def"
+  };
+  for (const KernelSignature &k : table)
+    if (k.name == name)
+      return k;
+  return std::nullopt;
 }
 
 //===----------------------------------------------------------------------===//

@@ -20,6 +20,19 @@
 #include "mlir/Interfaces/SideEffectInterfaces.h"
 
 #include <cmath>
+#include <optional>
+
+namespace mlir::credo {
+/// A kernel of the runtime that credo.call_kernel may call, from the one
+/// table of the kernel ABI (runtime/include/credo/kernels.def): `buffers`
+/// pointers (inputs, then the output), then `scalars` int64 values.
+struct KernelSignature {
+  StringRef name;
+  unsigned buffers, scalars;
+};
+/// The table's entry for `name`, or nullopt when it is not a kernel.
+std::optional<KernelSignature> lookupKernel(StringRef name);
+} // namespace mlir::credo
 
 #define GET_OP_CLASSES
 #include "Credo/IR/CredoOps.h.inc"

@@ -21,7 +21,9 @@
 #include "mlir/Dialect/LLVMIR/LLVMDialect.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
+#include "mlir/IR/Dominance.h"
 #include "mlir/IR/PatternMatch.h"
+#include "mlir/Transforms/CSE.h"
 #include "mlir/Transforms/GreedyPatternRewriteDriver.h"
 #include "llvm/ADT/StringSet.h"
 
@@ -487,23 +489,6 @@ struct ElementwiseOnBlocked : RewritePattern {
   }
 };
 
-/// pack(unpack(x)) → x, for the one blocking this pass makes.
-struct FoldPackOfUnpack : OpRewritePattern<tensor::PackOp> {
-  using OpRewritePattern::OpRewritePattern;
-  LogicalResult matchAndRewrite(tensor::PackOp op,
-                                PatternRewriter &rewriter) const override {
-    auto unpack = op.getSource().getDefiningOp<tensor::UnPackOp>();
-    if (!unpack || unpack.getSourceType() != op.getDestType() ||
-        op.getPaddingValue() ||
-        unpack.getInnerDimsPos() != op.getInnerDimsPos() ||
-        unpack.getStaticInnerTiles() != op.getStaticInnerTiles() ||
-        unpack.getOuterDimsPerm() != op.getOuterDimsPerm())
-      return failure();
-    rewriter.replaceOp(op, unpack.getSource());
-    return success();
-  }
-};
-
 /// The packs and unpacks left → credo_rt_{to,from}_blocked_f32(x, y, B, C,
 /// H, W), sized by the plain image.
 template <typename Op> struct LayoutToKernel : OpRewritePattern<Op> {
@@ -566,25 +551,21 @@ struct ConvertCredoToDnnl
     ModuleOp module = getOperation();
     // Fusion first, so that no layer is rewritten before its ReLU is seen.
     RewritePatternSet fusion(&getContext());
-    fusion
-        .add<FuseReluIntoLayer, FuseReluGradIntoMaxPoolGrad, FoldPackOfUnpack>(
-            &getContext());
+    fusion.add<FuseReluIntoLayer, FuseReluGradIntoMaxPoolGrad>(&getContext());
+    // Upstream's canonicalization folds pack(unpack(x)) to x.
+    tensor::PackOp::getCanonicalizationPatterns(fusion, &getContext());
+    tensor::UnPackOp::getCanonicalizationPatterns(fusion, &getContext());
     if (failed(applyPatternsAndFoldGreedily(module, std::move(fusion))))
       return signalPassFailure();
     RewritePatternSet patterns(&getContext());
     mlir::credo::populateCredoToDnnlPatterns(patterns);
     if (failed(applyPatternsAndFoldGreedily(module, std::move(patterns))))
       return signalPassFailure();
-    // One conversion per image and block: later packs of an image reuse the
-    // first.
-    llvm::DenseMap<std::pair<Value, Block *>, tensor::PackOp> firstPack;
+    // One conversion per image: CSE merges the packs of one image (and
+    // their empty destinations) where one dominates the other.
     IRRewriter rewriter(&getContext());
-    module.walk([&](tensor::PackOp pack) {
-      auto [it, inserted] =
-          firstPack.try_emplace({pack.getSource(), pack->getBlock()}, pack);
-      if (!inserted && it->second.getType() == pack.getType())
-        rewriter.replaceOp(pack, it->second.getResult());
-    });
+    DominanceInfo dominance(module);
+    eliminateCommonSubExpressions(rewriter, dominance, module);
     RewritePatternSet layouts(&getContext());
     layouts.add<LayoutToKernel<tensor::PackOp>>(&getContext(),
                                                 "credo_rt_to_blocked_f32");
@@ -593,16 +574,20 @@ struct ConvertCredoToDnnl
     if (failed(applyPatternsAndFoldGreedily(module, std::move(layouts))))
       return signalPassFailure();
 
-    // Declare every kernel called: buffer addresses, then i64 scalars.
+    // Declare every kernel called, as the kernel table gives it (the
+    // verifier checked each call against it): buffer addresses, then i64
+    // scalars.
     OpBuilder builder = OpBuilder::atBlockEnd(module.getBody());
     llvm::StringSet<> declared;
     module.walk([&](CallKernelOp call) {
       StringRef name = call.getKernel();
       if (!declared.insert(name).second || module.lookupSymbol(name))
         return;
-      SmallVector<Type> args(call.getNumOperands(),
+      std::optional<mlir::credo::KernelSignature> abi =
+          mlir::credo::lookupKernel(name);
+      SmallVector<Type> args(abi->buffers,
                              LLVM::LLVMPointerType::get(&getContext()));
-      args.append(call.getScalars().size(), builder.getI64Type());
+      args.append(abi->scalars, builder.getI64Type());
       auto decl = builder.create<func::FuncOp>(
           module.getLoc(), name, builder.getFunctionType(args, {}));
       decl.setPrivate();
@@ -616,8 +601,10 @@ void mlir::credo::populateCredoToDnnlPatterns(RewritePatternSet &patterns) {
   MLIRContext *ctx = patterns.getContext();
   patterns.add<DenseToKernel, Conv2DToKernel, MatmulToKernel, SoftmaxToKernel,
                Conv2DGradInputToKernel, Conv2DGradWeightToKernel,
-               MaxPool2DGradToKernel, ElementwiseOnBlocked, FoldPackOfUnpack,
+               MaxPool2DGradToKernel, ElementwiseOnBlocked,
                SparseContractToKernel, PairDotToKernel>(ctx);
+  tensor::PackOp::getCanonicalizationPatterns(patterns, ctx);
+  tensor::UnPackOp::getCanonicalizationPatterns(patterns, ctx);
   patterns.add<Pool2DToKernel<mlir::credo::MaxPool2DOp>>(
       ctx, "credo_rt_max_pool2d_f32");
   patterns.add<Pool2DToKernel<mlir::credo::AvgPool2DOp>>(

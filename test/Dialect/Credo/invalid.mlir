@@ -568,28 +568,43 @@ func.func @f(%p: tensor<4x2xf32>, %t: tensor<4x3xf32>) {
 // credo.call_kernel
 //===----------------------------------------------------------------------===//
 
-func.func private @k(!llvm.ptr, !llvm.ptr, i64)
 func.func @f(%x: tensor<4xf32>, %e: tensor<4xf32>) {
   // expected-error @+1 {{'credo.call_kernel' op expects one result per 'outs' operand, but got 0 results and 1 outs}}
-  "credo.call_kernel"(%x, %e) {kernel = @k, scalars = array<i64: 4>, operandSegmentSizes = array<i32: 1, 1>} : (tensor<4xf32>, tensor<4xf32>) -> ()
+  "credo.call_kernel"(%x, %e) {kernel = @credo_rt_relu_f32, scalars = array<i64: 4>, operandSegmentSizes = array<i32: 1, 1>} : (tensor<4xf32>, tensor<4xf32>) -> ()
   return
 }
 
 // -----
 
-func.func private @k(!llvm.ptr, !llvm.ptr, i64)
 func.func @f(%x: tensor<4xf32>, %e: tensor<4xf32>) {
   // expected-error @+1 {{'credo.call_kernel' op expects result type 'tensor<4xf64>' to match its 'outs' operand type 'tensor<4xf32>'}}
-  %0 = credo.call_kernel @k ins(%x : tensor<4xf32>) outs(%e : tensor<4xf32>) scalars [4] -> tensor<4xf64>
+  %0 = credo.call_kernel @credo_rt_relu_f32 ins(%x : tensor<4xf32>) outs(%e : tensor<4xf32>) scalars [4] -> tensor<4xf64>
   return
 }
 
 // -----
 
-func.func private @k(!llvm.ptr, !llvm.ptr, i64)
 func.func @f(%x: tensor<?xf32>, %e: tensor<4xf32>) {
   // expected-error @+1 {{'credo.call_kernel' op expects static shapes, but got 'tensor<?xf32>'}}
-  %0 = credo.call_kernel @k ins(%x : tensor<?xf32>) outs(%e : tensor<4xf32>) scalars [4] -> tensor<4xf32>
+  %0 = credo.call_kernel @credo_rt_relu_f32 ins(%x : tensor<?xf32>) outs(%e : tensor<4xf32>) scalars [4] -> tensor<4xf32>
+  return
+}
+
+// -----
+
+// The kernel ABI (credo/kernels.def): a kernel of the table, called with
+// its buffers and scalars.
+func.func @f(%x: tensor<4xf32>, %e: tensor<4xf32>) {
+  // expected-error @+1 {{'credo.call_kernel' op calls 'credo_rt_gelu_f32', which is not a kernel of the runtime (credo/kernels.def)}}
+  %0 = credo.call_kernel @credo_rt_gelu_f32 ins(%x : tensor<4xf32>) outs(%e : tensor<4xf32>) scalars [4] -> tensor<4xf32>
+  return
+}
+
+// -----
+
+func.func @f(%x: tensor<4xf32>, %e: tensor<4xf32>) {
+  // expected-error @+1 {{'credo.call_kernel' op calls 'credo_rt_softmax_f32' with 2 buffers and 1 scalars, but credo/kernels.def gives it 2 buffers and 3 scalars}}
+  %0 = credo.call_kernel @credo_rt_softmax_f32 ins(%x : tensor<4xf32>) outs(%e : tensor<4xf32>) scalars [4] -> tensor<4xf32>
   return
 }
 
