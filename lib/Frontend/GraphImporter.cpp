@@ -2608,6 +2608,16 @@ OwningOpRef<ModuleOp> Importer::run(StringRef buffer) {
     }
     builder.setInsertionPointToEnd(entry);
     emitScope(topNodes);
+    // Node identity: every credo op a node became carries the node's name
+    // (not the constants made for it, such as a delayed read's zeros).
+    forward.walk([&](Operation *op) {
+      auto loc = dyn_cast<NameLoc>(op->getLoc());
+      if (!loc || !isa<CredoDialect>(op->getDialect()))
+        return;
+      auto it = names.find(loc.getName().getValue());
+      if (it != names.end() && it->second.kind == Entity::Node)
+        op->setAttr(CredoDialect::kNodeAttrName, loc.getName());
+    });
     importOutputs(root);
     importTraining(root);
   } catch (const ImportFailure &) {

@@ -19,7 +19,6 @@
 #include "Feedback.h"
 #include "FuncResults.h"
 #include "MakeOp.h"
-#include "NodeName.h"
 #include "TimeLoops.h"
 
 #include "Credo/IR/CredoInterfaces.h"
@@ -656,8 +655,7 @@ struct Autodiff : public mlir::credo::impl::CredoAutodiffBase<Autodiff> {
         if (n.getValue() == lossName)
           lossOp = ret->getOperand(i).getDefiningOp();
     for (Operation &op : body)
-      if (!lossOp && nodeName(op.getLoc()) == lossName &&
-          op.getNumResults() == 1)
+      if (!lossOp && nodeOf(&op) == lossName && op.getNumResults() == 1)
         lossOp = &op;
     if (!lossOp) {
       grads.erase();

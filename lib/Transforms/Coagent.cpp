@@ -22,7 +22,6 @@
 
 #include "FuncResults.h"
 #include "MakeOp.h"
-#include "NodeName.h"
 
 #include "Credo/IR/CredoOps.h"
 #include "mlir/Dialect/Arith/IR/Arith.h"
@@ -246,7 +245,7 @@ struct CoagentPass : public mlir::credo::impl::CredoCoagentBase<CoagentPass> {
                   "training.coagent.critic names a dense node with one "
                   "output (a linear or, on one-hot states, tabular value)";
       for (Operation &op : body)
-        if (nodeName(op.getLoc()) == cfg.critic && isa<DenseOp>(op))
+        if (nodeOf(&op) == cfg.critic && isa<DenseOp>(op))
           critic = cast<DenseOp>(op);
       if (!critic)
         return module.emitError() << "the critic '" << cfg.critic
@@ -366,7 +365,7 @@ struct CoagentPass : public mlir::credo::impl::CredoCoagentBase<CoagentPass> {
           return critic.emitError()
                  << "is the critic, so it must not depend on stochastic "
                     "units (it reads '"
-                 << nodeName(op.getLoc()) << "')";
+                 << nodeOf(&op) << "')";
         Operation *copy = builder.clone(op, map);
         if (&op == critic.getOperation())
           vNext = copy->getResult(0);

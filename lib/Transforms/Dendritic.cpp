@@ -25,7 +25,6 @@
 
 #include "FuncResults.h"
 #include "MakeOp.h"
-#include "NodeName.h"
 
 #include "Credo/IR/CredoOps.h"
 #include "mlir/Dialect/Arith/IR/Arith.h"
@@ -472,8 +471,7 @@ struct Dendritic : public mlir::credo::impl::CredoDendriticBase<Dendritic> {
     auto ret = cast<func::ReturnOp>(body.getTerminator());
     Operation *lossOp = nullptr;
     for (Operation &op : body)
-      if (!lossOp && op.getNumResults() == 1 &&
-          nodeName(op.getLoc()) == contract.loss)
+      if (!lossOp && op.getNumResults() == 1 && nodeOf(&op) == contract.loss)
         lossOp = &op;
     for (unsigned i = 0; !lossOp && i < fn.getNumResults(); ++i)
       if (auto n = fn.getResultAttrOfType<StringAttr>(i, "credo.name"))
@@ -487,7 +485,7 @@ struct Dendritic : public mlir::credo::impl::CredoDendriticBase<Dendritic> {
             return ret.getOperand(i);
       Value v;
       for (Operation &op : body)
-        if (!v && op.getNumResults() == 1 && nodeName(op.getLoc()) == name)
+        if (!v && op.getNumResults() == 1 && nodeOf(&op) == name)
           v = op.getResult(0);
       for (unsigned i = 0; !v && i < fn.getNumArguments(); ++i)
         if (auto a = fn.getArgAttrOfType<StringAttr>(i, "credo.name"))

@@ -9,7 +9,6 @@
 #include "Feedback.h"
 
 #include "MakeOp.h"
-#include "NodeName.h"
 
 #include "Credo/IR/CredoInterfaces.h"
 #include "Credo/IR/CredoOps.h"

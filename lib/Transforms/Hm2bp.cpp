@@ -12,7 +12,6 @@
 
 #include "FuncResults.h"
 #include "MakeOp.h"
-#include "NodeName.h"
 #include "TimeLoops.h"
 
 #include "Credo/IR/CredoInterfaces.h"
@@ -82,8 +81,7 @@ struct Hm2bp : public mlir::credo::impl::CredoHm2bpBase<Hm2bp> {
         if (n.getValue() == contract.loss)
           lossOp = ret.getOperand(i).getDefiningOp();
     for (Operation &op : body)
-      if (!lossOp && nodeName(op.getLoc()) == contract.loss &&
-          op.getNumResults() == 1)
+      if (!lossOp && nodeOf(&op) == contract.loss && op.getNumResults() == 1)
         lossOp = &op;
     if (!lossOp)
       return module.emitError()

@@ -10,7 +10,6 @@
 #include "credo/Transforms/Passes.h"
 
 #include "FuncResults.h"
-#include "NodeName.h"
 
 #include "Credo/IR/CredoOps.h"
 #include "mlir/Dialect/Arith/IR/Arith.h"
@@ -64,7 +63,7 @@ struct InstrumentActivations
           loc, ValueRange{positive},
           ArrayRef<NamedAttribute>{builder.getNamedAttr(
               "dims", builder.getDenseI64ArrayAttr(dims))}));
-      std::string node = nodeName(loc).str();
+      std::string node = nodeOf(relu).str();
       if (node.empty())
         node = "relu" + std::to_string(i);
       names.push_back(builder.getDictionaryAttr(builder.getNamedAttr(

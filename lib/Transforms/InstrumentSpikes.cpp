@@ -9,7 +9,6 @@
 #include "credo/Transforms/Passes.h"
 
 #include "FuncResults.h"
-#include "NodeName.h"
 #include "TimeLoops.h"
 
 #include "Credo/IR/CredoOps.h"
@@ -76,7 +75,7 @@ struct InstrumentSpikes
                   "shape",
                   builder.getDenseI64ArrayAttr({type.getNumElements()}))});
         results.push_back(perNeuron);
-        std::string node = nodeName(loc).str();
+        std::string node = nodeOf(lif).str();
         if (node.empty())
           node = "lif" + std::to_string(count);
         ++count;

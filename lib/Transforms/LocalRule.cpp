@@ -14,7 +14,6 @@
 
 #include "FuncResults.h"
 #include "MakeOp.h"
-#include "NodeName.h"
 #include "TimeLoops.h"
 
 #include "Credo/IR/CredoInterfaces.h"
@@ -496,8 +495,7 @@ FailureOr<Val> Compiler::symbol(StringRef name, size_t at) {
       return fromValue(outputError);
     Operation *lossOp = nullptr;
     for (Operation &op : func.getBody().front())
-      if (!lossOp && op.getNumResults() == 1 &&
-          nodeName(op.getLoc()) == contract.loss)
+      if (!lossOp && op.getNumResults() == 1 && nodeOf(&op) == contract.loss)
         lossOp = &op;
     Operation *ret = func.getBody().front().getTerminator();
     for (unsigned i = 0; !lossOp && i < func.getNumResults(); ++i)
@@ -547,7 +545,7 @@ FailureOr<Val> Compiler::symbol(StringRef name, size_t at) {
         return fromValue(ret->getOperand(i));
   Operation *node = nullptr;
   for (Operation &op : func.getBody().front())
-    if (op.getNumResults() == 1 && nodeName(op.getLoc()) == name)
+    if (op.getNumResults() == 1 && nodeOf(&op) == name)
       node = &op;
   if (node)
     return fromValue(node->getResult(0));
@@ -718,7 +716,7 @@ struct LocalRule : public mlir::credo::impl::CredoLocalRuleBase<LocalRule> {
         if (n.getValue() == c.loss)
           loss = ret.getOperand(i);
     for (Operation &op : body)
-      if (!loss && op.getNumResults() == 1 && nodeName(op.getLoc()) == c.loss)
+      if (!loss && op.getNumResults() == 1 && nodeOf(&op) == c.loss)
         loss = op.getResult(0);
     if (!loss)
       return module.emitError()

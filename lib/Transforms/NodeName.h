@@ -1,7 +1,8 @@
 //===- NodeName.h - The graph node an op came from --------------*- C++ -*-===//
 //
-// The importer gives every op a NameLoc carrying its node's name; passes
-// use it to name what they add after the node (and to find the loss).
+// The importer gives every op a NameLoc carrying its node's name, for
+// diagnostics; labels (a kernel's profile name) read it here. A node's
+// identity is the op attribute credo.node (credo::nodeOf), not this.
 //
 //===----------------------------------------------------------------------===//
 

@@ -27,7 +27,7 @@ module @tiny attributes {credo.training = #credo.training<rule = "coagent", opti
     %h = credo.hold %e, %u, %held : tensor<1x2xf32>
     %al = credo.dense %h, %w2, %b2 : (tensor<1x2xf32>, tensor<2x4xf32>, tensor<4xf32>) -> tensor<1x4xf32>
     %a, %lpa, %sa = credo.categorical %al, %g {stream = 4 : i64} : tensor<1x4xf32>, tensor<2xi64>
-    %value = credo.dense %x, %v : (tensor<1x3xf32>, tensor<3x1xf32>) -> tensor<1x1xf32> loc("value")
+    %value = credo.dense %x, %v {credo.node = "value"} : (tensor<1x3xf32>, tensor<3x1xf32>) -> tensor<1x1xf32>
     return %a : tensor<1xi64>
   }
 }

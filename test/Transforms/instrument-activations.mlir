@@ -7,7 +7,7 @@ module attributes {credo.training = #credo.training<loss = "loss", optimizer = #
   func.func @forward(%x: tensor<2x1x5x5xf32>, %y: tensor<2x4x3x3xf32>) -> (tensor<f32> {credo.name = "loss"}) {
     %k = credo.get_param @k : tensor<4x1x3x3xf32>
     %c = credo.conv2d %x, %k : (tensor<2x1x5x5xf32>, tensor<4x1x3x3xf32>) -> tensor<2x4x3x3xf32>
-    %r = credo.relu %c : tensor<2x4x3x3xf32> loc("act")
+    %r = credo.relu %c {credo.node = "act"} : tensor<2x4x3x3xf32>
     %l = credo.mse %r, %y : tensor<2x4x3x3xf32>, tensor<2x4x3x3xf32> -> tensor<f32>
     return %l : tensor<f32>
   }

@@ -20,7 +20,7 @@ func.func @train_step(%x: tensor<4x2x3xf32>) -> (tensor<f32> {credo.name = "loss
   %v, %s = credo.time_loop steps 4 iter_args(%z : tensor<2x3xf32>) -> (tensor<2x3xf32>, tensor<4x2x3xf32>) {
   ^bb0(%t: index, %v0: tensor<2x3xf32>):
     %i = credo.time_slice %x[%t] : tensor<4x2x3xf32> -> tensor<2x3xf32>
-    %v1, %s1 = credo.lif %i state(%v0 : tensor<2x3xf32>) : tensor<2x3xf32> loc("hid")
+    %v1, %s1 = credo.lif %i state(%v0 : tensor<2x3xf32>) {credo.node = "hid"} : tensor<2x3xf32>
     credo.yield %v1 : tensor<2x3xf32> record %s1 : tensor<2x3xf32>
   }
   %back = credo.time_loop steps 4 reverse iter_args(%z : tensor<2x3xf32>) -> (tensor<2x3xf32>) {

@@ -37,6 +37,16 @@ void CredoDialect::initialize() {
       >();
 }
 
+LogicalResult CredoDialect::verifyOperationAttribute(Operation *op,
+                                                     NamedAttribute attr) {
+  if (attr.getName() == kNodeAttrName && !isa<StringAttr>(attr.getValue()))
+    return op->emitError() << "expects '" << kNodeAttrName
+                           << "' to be the name of a graph node (a string), "
+                              "but got "
+                           << attr.getValue();
+  return success();
+}
+
 //===----------------------------------------------------------------------===//
 // InitAttr
 //===----------------------------------------------------------------------===//

@@ -18,4 +18,14 @@
 #define GET_ATTRDEF_CLASSES
 #include "Credo/IR/CredoAttrs.h.inc"
 
+namespace mlir::credo {
+/// The graph node `op` implements (its `credo.node`), or "" for an op that
+/// no node became (one a pass added).
+inline StringRef nodeOf(Operation *op) {
+  if (auto name = op->getAttrOfType<StringAttr>(CredoDialect::kNodeAttrName))
+    return name.getValue();
+  return "";
+}
+} // namespace mlir::credo
+
 #endif // CREDO_IR_CREDODIALECT_H

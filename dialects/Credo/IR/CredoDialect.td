@@ -26,8 +26,21 @@ def Credo_Dialect : Dialect {
 
     Element types are `f32` (the default) and `f64` (used by gradient checks);
     class labels are `i32` or `i64`.
+
+    Every op that a graph node became carries the node's name as the
+    discardable attribute `credo.node` (a string), so that passes find a node
+    (the loss, a critic, a layer a rule trains) by its identity, not by its
+    location, which is for diagnostics.
   }];
   let useDefaultAttributePrinterParser = 1;
+  // `credo.node` (a string) names the graph node an op implements.
+  let hasOperationAttrVerify = 1;
+  let extraClassDeclaration = [{
+    /// The discardable attribute that names the graph node an op implements
+    /// (set by the importer on every op of a node; passes find nodes by it,
+    /// and locations stay for diagnostics).
+    static constexpr ::llvm::StringLiteral kNodeAttrName = "credo.node";
+  }];
   // Attributes live in the attribute dictionary so that generic builders
   // (the JSON importer) and adaptors see the same storage.
   let usePropertiesForAttributes = 0;

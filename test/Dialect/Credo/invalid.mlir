@@ -592,6 +592,15 @@ func.func @f(%x: tensor<?xf32>, %e: tensor<4xf32>) {
 
 // -----
 
+// A node's identity is its name, a string.
+func.func @f(%x: tensor<4xf32>) -> tensor<4xf32> {
+  // expected-error @+1 {{expects 'credo.node' to be the name of a graph node (a string), but got 3 : i64}}
+  %0 = credo.relu %x {credo.node = 3} : tensor<4xf32>
+  return %0 : tensor<4xf32>
+}
+
+// -----
+
 // The kernel ABI (credo/kernels.def): a kernel of the table, called with
 // its buffers and scalars.
 func.func @f(%x: tensor<4xf32>, %e: tensor<4xf32>) {
