@@ -79,12 +79,40 @@ enum class NodeRole {
   Held,       ///< the previous output (a state parameter) follows
 };
 
-/// One JSON op: its credo op, the operand names in order, and attributes.
+/// The inputs a JSON node takes: how many (max kVariadic: no limit) and
+/// their names ("a, b[, c]").
+constexpr unsigned kVariadic = ~0u;
+struct JsonInputs {
+  unsigned min, max;
+  const char *names;
+};
+/// A node's inputs are its op's operands, as ODS defines them (the table
+/// that utils/gen_op_operands.py writes from CredoOps.td at build time), so
+/// an op's arity is written once. A node the importer completes (a role:
+/// the generator, neuron state, a held value) names the inputs the user
+/// writes instead.
+constexpr JsonInputs kOdsOperands = {0, 0, nullptr};
+const JsonInputs *odsOperands(llvm::StringRef op) {
+  struct Row {
+    const char *op;
+    JsonInputs inputs;
+  };
+  static const Row rows[] = {
+#define ROW(OP, MIN, MAX, NAMES) {OP, {MIN, MAX, NAMES}},
+#include "CredoOpOperands.inc"
+#undef ROW
+  };
+  for (const Row &r : rows)
+    if (op == r.op)
+      return &r.inputs;
+  return nullptr;
+}
+
+/// One JSON op: its credo op, its inputs, and attributes.
 struct OpSpec {
   const char *name;
   const char *credoOp;
-  unsigned minInputs, maxInputs;
-  const char *operandNames;
+  JsonInputs inputs;
   std::vector<AttrSpec> attrs;
   NodeRole role = NodeRole::Plain;
   /// Results after the first that other nodes read as NODE.NAME,
@@ -94,84 +122,64 @@ struct OpSpec {
 
 const std::vector<OpSpec> &opTable() {
   static const std::vector<OpSpec> table = {
-      {"dense", "credo.dense", 2, 3, "input, weight[, bias]", {}},
+      {"dense", "credo.dense", kOdsOperands, {}},
       {"conv2d",
        "credo.conv2d",
-       2,
-       3,
-       "input, weight[, bias]",
+       kOdsOperands,
        {{"strides", AttrKind::IntPair, false},
         {"padding", AttrKind::IntPair, false}}},
       {"max_pool2d",
        "credo.max_pool2d",
-       1,
-       1,
-       "input",
+       kOdsOperands,
        {{"kernel", AttrKind::IntPair, true},
         {"strides", AttrKind::IntPair, false},
         {"padding", AttrKind::IntPair, false}}},
       {"avg_pool2d",
        "credo.avg_pool2d",
-       1,
-       1,
-       "input",
+       kOdsOperands,
        {{"kernel", AttrKind::IntPair, true},
         {"strides", AttrKind::IntPair, false},
         {"padding", AttrKind::IntPair, false}}},
-      {"flatten", "credo.flatten", 1, 1, "input", {}},
+      {"flatten", "credo.flatten", kOdsOperands, {}},
       {"reshape",
        "credo.reshape",
-       1,
-       1,
-       "input",
+       kOdsOperands,
        {{"shape", AttrKind::Shape, true}}},
       {"transpose",
        "credo.transpose",
-       1,
-       1,
-       "input",
+       kOdsOperands,
        {{"perm", AttrKind::Indices, true}}},
       {"scale",
        "credo.scale",
-       1,
-       1,
-       "input",
+       kOdsOperands,
        {{"factor", AttrKind::Float, true}}},
-      {"add", "credo.add", 2, 2, "lhs, rhs", {}},
-      {"sub", "credo.sub", 2, 2, "lhs, rhs", {}},
-      {"mul", "credo.mul", 2, 2, "lhs, rhs", {}},
-      {"div", "credo.div", 2, 2, "lhs, rhs", {{"safe", AttrKind::Flag, false}}},
-      {"relu", "credo.relu", 1, 1, "input", {}},
-      {"sigmoid", "credo.sigmoid", 1, 1, "input", {}},
-      {"tanh", "credo.tanh", 1, 1, "input", {}},
-      {"softplus", "credo.softplus", 1, 1, "input", {}},
-      {"stop_gradient", "credo.stop_gradient", 1, 1, "input", {}},
+      {"add", "credo.add", kOdsOperands, {}},
+      {"sub", "credo.sub", kOdsOperands, {}},
+      {"mul", "credo.mul", kOdsOperands, {}},
+      {"div", "credo.div", kOdsOperands, {{"safe", AttrKind::Flag, false}}},
+      {"relu", "credo.relu", kOdsOperands, {}},
+      {"sigmoid", "credo.sigmoid", kOdsOperands, {}},
+      {"tanh", "credo.tanh", kOdsOperands, {}},
+      {"softplus", "credo.softplus", kOdsOperands, {}},
+      {"stop_gradient", "credo.stop_gradient", kOdsOperands, {}},
       {"softmax",
        "credo.softmax",
-       1,
-       1,
-       "input",
+       kOdsOperands,
        {{"axis", AttrKind::Int, false}}},
       {"softmax_cross_entropy",
        "credo.softmax_cross_entropy",
-       2,
-       2,
-       "logits, labels",
+       kOdsOperands,
        {}},
-      {"mse", "credo.mse", 2, 2, "prediction, target", {}},
+      {"mse", "credo.mse", kOdsOperands, {}},
       {"count_margin_loss",
        "credo.count_margin_loss",
-       2,
-       2,
-       "counts, labels",
+       kOdsOperands,
        {{"high", AttrKind::Float, false},
         {"low", AttrKind::Float, false},
         {"margin", AttrKind::Float, false}}},
       {"lif",
        "credo.lif",
-       1,
-       1,
-       "input current",
+       JsonInputs{1, 1, "input current"},
        {{"model", AttrKind::Enum, false, "beta,current", "lif_model"},
         {"beta", AttrKind::Float, false},
         {"tau_m", AttrKind::Float, false},
@@ -186,67 +194,53 @@ const std::vector<OpSpec> &opTable() {
        NodeRole::Neuron},
       {"poisson_encode",
        "credo.poisson_encode",
-       1,
-       1,
-       "intensities",
+       JsonInputs{1, 1, "intensities"},
        {{"rate_scale", AttrKind::Float, false}},
        NodeRole::Random},
-      {"spike_count", "credo.spike_count", 1, 1, "spike trains", {}},
+      {"spike_count", "credo.spike_count", kOdsOperands, {}},
       {"bernoulli",
        "credo.bernoulli",
-       1,
-       2,
-       "logits[, given sample]",
+       JsonInputs{1, 2, "logits[, given sample]"},
        {{"execute", AttrKind::Float, false, nullptr, nullptr, true},
         {"period", AttrKind::Int, false, nullptr, nullptr, true}},
        NodeRole::Stochastic,
        "log_prob,score"},
-      {"hold", "credo.hold", 2, 2, "execute flags, input", {}, NodeRole::Held},
+      {"hold",
+       "credo.hold",
+       JsonInputs{2, 2, "execute flags, input"},
+       {},
+       NodeRole::Held},
       {"categorical",
        "credo.categorical",
-       1,
-       2,
-       "logits[, given sample]",
+       JsonInputs{1, 2, "logits[, given sample]"},
        {},
        NodeRole::Stochastic,
        "log_prob,score"},
       {"s_psp",
        "credo.s_psp",
-       2,
-       2,
-       "post spike trains, pre spike trains",
+       kOdsOperands,
        {{"tau_m", AttrKind::Float, false},
         {"tau_s", AttrKind::Float, false},
         {"t_ref", AttrKind::Int, false}}},
       {"einsum",
        "credo.einsum",
-       1,
-       8,
-       "operands",
+       JsonInputs{1, 8, "operands"},
        {{"spec", AttrKind::String, true}}},
       {"gather",
        "credo.gather",
-       2,
-       2,
-       "input, indices",
+       kOdsOperands,
        {{"column", AttrKind::Int, false}}},
       {"scatter_add",
        "credo.scatter_add",
-       2,
-       2,
-       "input, indices",
+       kOdsOperands,
        {{"column", AttrKind::Int, false}, {"size", AttrKind::Int, true}}},
       {"sparse_contract",
        "credo.sparse_contract",
-       3,
-       3,
-       "indices, weights, input",
+       kOdsOperands,
        {{"size", AttrKind::Int, true}}},
       {"sparse_hyper",
        "credo.sparse_hyper",
-       3,
-       4,
-       "input, means, spreads[, values]",
+       JsonInputs{3, 4, "input, means, spreads[, values]"},
        {{"units", AttrKind::Int, true},
         {"global", AttrKind::Int, false},
         {"local", AttrKind::Int, false},
@@ -255,9 +249,7 @@ const std::vector<OpSpec> &opTable() {
        NodeRole::Sampler},
       {"exp_filter",
        "credo.exp_filter",
-       1,
-       1,
-       "input",
+       JsonInputs{1, 1, "input"},
        {{"tau", AttrKind::Float, true},
         {"dt", AttrKind::Float, false},
         {"lowpass", AttrKind::Bool, false}},
@@ -823,14 +815,21 @@ void Importer::collectNodes(const json &list, const std::string &listPtr,
     std::string inPtr = JsonDocument::child(ptr, "inputs");
     const json &ins = member(n, ptr, "inputs", name);
     expect(ins, ins.is_array(), inPtr, "an array of input names", name);
-    if (ins.size() < spec->minInputs || ins.size() > spec->maxInputs)
+    const JsonInputs *fromOds =
+        spec->inputs.names ? &spec->inputs : odsOperands(spec->credoOp);
+    if (!fromOds)
+      fail(ptr,
+           std::string("internal error: no ODS operands for ") + spec->credoOp);
+    const JsonInputs &takes = *fromOds;
+    if (ins.size() < takes.min || ins.size() > takes.max)
       fail(inPtr,
-           "op '" + opName + "' takes " +
-               (spec->minInputs == spec->maxInputs
-                    ? std::to_string(spec->minInputs)
-                    : std::to_string(spec->minInputs) + " or " +
-                          std::to_string(spec->maxInputs)) +
-               " inputs (" + spec->operandNames + "), but got " +
+           "op '" + opName + "' takes " + std::to_string(takes.min) +
+               (takes.max == takes.min   ? ""
+                : takes.max == kVariadic ? " or more"
+                : takes.max == takes.min + 1
+                    ? " or " + std::to_string(takes.max)
+                    : " to " + std::to_string(takes.max)) +
+               " inputs (" + takes.names + "), but got " +
                std::to_string(ins.size()),
            name);
     NodeInfo info{name, ptr, &n, spec, {}, parent, 0, {}};
