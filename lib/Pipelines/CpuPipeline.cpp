@@ -30,7 +30,8 @@
 
 using namespace mlir;
 
-void mlir::credo::addCredoToBuffers(OpPassManager &pm, CpuKernels kernels) {
+void mlir::credo::addCredoToBuffers(OpPassManager &pm, CpuKernels kernels,
+                                    TemporaryBuffers temporaries) {
   pm.addPass(createCredoBatchOverTime());
   pm.addPass(createCredoParamsToArgs());
   if (kernels == CpuKernels::Dnnl)
@@ -41,10 +42,25 @@ void mlir::credo::addCredoToBuffers(OpPassManager &pm, CpuKernels kernels) {
   pm.addPass(createCSEPass());
   // After CSE, which can make two results one value.
   pm.addPass(createCredoCopyAliasedResults());
-  addBufferization(pm);
+  addBufferization(pm, temporaries);
 }
 
-void mlir::credo::addBufferization(OpPassManager &pm) {
+/// A temporary that may live on the stack: statically shaped, at most
+/// kStackBufferBytes, allocated in a function's body (not in a loop or any
+/// other region, where each iteration would take new stack).
+static bool fitsOnStack(Value alloc) {
+  auto type = dyn_cast<MemRefType>(alloc.getType());
+  Operation *op = alloc.getDefiningOp();
+  if (!type || !op || !type.hasStaticShape() ||
+      !type.getElementType().isIntOrFloat() ||
+      !isa_and_nonnull<func::FuncOp>(op->getParentOp()))
+    return false;
+  int64_t bits = type.getNumElements() * type.getElementTypeBitWidth();
+  return bits <= 8 * credo::kStackBufferBytes;
+}
+
+void mlir::credo::addBufferization(OpPassManager &pm,
+                                   TemporaryBuffers temporaries) {
   bufferization::OneShotBufferizationOptions bufferization;
   bufferization.bufferizeFunctionBoundaries = true;
   bufferization.setFunctionBoundaryTypeConversion(
@@ -68,6 +84,9 @@ void mlir::credo::addBufferization(OpPassManager &pm) {
   outParams.hoistStaticAllocs = true;
   outParams.memCpyFn = copyAsLinalg;
   pm.addPass(bufferization::createBufferResultsToOutParamsPass(outParams));
+  if (temporaries == TemporaryBuffers::Stack)
+    pm.addNestedPass<func::FuncOp>(
+        bufferization::createPromoteBuffersToStackPass(fitsOnStack));
   bufferization::BufferDeallocationPipelineOptions dealloc;
   bufferization::buildBufferDeallocationPipeline(pm, dealloc);
   pm.addPass(createCanonicalizerPass());
@@ -97,7 +116,8 @@ void mlir::credo::addHostToLLVM(OpPassManager &pm) {
 
 void mlir::credo::buildCpuPipeline(OpPassManager &pm,
                                    const CpuPipelineOptions &options) {
-  addCredoToBuffers(pm, options.kernels);
+  addCredoToBuffers(pm, options.kernels, TemporaryBuffers::Stack);
+  pm.addNestedPass<func::FuncOp>(createCredoFlattenContiguous());
   addHostToLLVM(pm);
 }
 

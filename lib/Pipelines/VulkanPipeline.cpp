@@ -27,7 +27,7 @@ using namespace mlir;
 
 void mlir::credo::buildVulkanPipeline(OpPassManager &pm) {
   pm.addPass(createCredoMarkVulkanResults());
-  addCredoToBuffers(pm, CpuKernels::Reference);
+  addCredoToBuffers(pm, CpuKernels::Reference, TemporaryBuffers::Heap);
 
   pm.addNestedPass<func::FuncOp>(createCredoGpuMatmul());
   pm.addNestedPass<func::FuncOp>(createCredoParallelDimsFirst());

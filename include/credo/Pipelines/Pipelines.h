@@ -36,13 +36,22 @@ void buildCpuPipeline(OpPassManager &pm, const CpuPipelineOptions &options);
 /// embedded in the module. docs/design.md §5.
 void buildVulkanPipeline(OpPassManager &pm);
 
+/// Where temporary buffers may live: `Heap` only (the Vulkan target, whose
+/// buffers become device memory), or `Stack` for small ones (the CPU: a
+/// statically shaped temporary of at most kStackBufferBytes that is not
+/// allocated inside a loop becomes a stack allocation).
+enum class TemporaryBuffers { Heap, Stack };
+constexpr int64_t kStackBufferBytes = 4096;
+
 /// The passes both pipelines share from credo to buffers: parameters as
 /// arguments, batching over time, (oneDNN calls,) the linalg lowering and
 /// elementwise fusion, then addBufferization.
-void addCredoToBuffers(OpPassManager &pm, CpuKernels kernels);
+void addCredoToBuffers(OpPassManager &pm, CpuKernels kernels,
+                       TemporaryBuffers temporaries);
 /// One-shot bufferization with identity layouts, results as out-parameters,
-/// buffer deallocation.
-void addBufferization(OpPassManager &pm);
+/// small temporaries on the stack (TemporaryBuffers::Stack), buffer
+/// deallocation.
+void addBufferization(OpPassManager &pm, TemporaryBuffers temporaries);
 /// The passes both pipelines share from loops on memrefs to the LLVM
 /// dialect (generic allocation functions, bare-pointer calls).
 void addHostToLLVM(OpPassManager &pm);

@@ -17,6 +17,9 @@ class ArithDialect;
 namespace linalg {
 class LinalgDialect;
 } // namespace linalg
+namespace memref {
+class MemRefDialect;
+} // namespace memref
 namespace math {
 class MathDialect;
 } // namespace math
@@ -31,6 +34,7 @@ class SCFDialect;
 namespace mlir::credo {
 
 #define GEN_PASS_DECL_CONVERTCREDOTOLINALG
+#define GEN_PASS_DECL_CREDOFLATTENCONTIGUOUS
 #include "credo/Conversion/CredoToLinalg/Passes.h.inc"
 
 /// Adds the patterns lowering every credo compute op to linalg/tensor/

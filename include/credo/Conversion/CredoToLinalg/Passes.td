@@ -42,4 +42,35 @@ def ConvertCredoToLinalg : Pass<"convert-credo-to-linalg", "::mlir::ModuleOp"> {
                            "::mlir::func::FuncDialect"];
 }
 
+def CredoFlattenContiguous
+    : Pass<"credo-flatten-contiguous", "::mlir::func::FuncOp"> {
+  let summary = "run elementwise linalg ops on contiguous buffers as one loop";
+  let description = [{
+    Runs on buffers (after bufferization, before linalg becomes loops). A
+    `linalg.generic` or `linalg.copy` whose loops are all parallel, whose
+    indexing maps are all the identity and whose operands are memrefs with
+    the identity layout (contiguous row-major) touches every element of its
+    operands in memory order: it becomes the same op on one-dimensional
+    views (`memref.collapse_shape`, no copy), so the lowered loop nest is a
+    single loop over all elements. Nested loops over small static
+    dimensions otherwise make LLVM vectorize across rows with gathers (a
+    25×32 parameter copy of a coagent step ran as 25 rows of 8-wide
+    gathers). Ops that read `linalg.index`, broadcast, transpose or reduce
+    are left as they are.
+
+    Before:
+    ```mlir
+    linalg.copy ins(%a : memref<25x32xf32>) outs(%b : memref<25x32xf32>)
+    ```
+    After:
+    ```mlir
+    %0 = memref.collapse_shape %a [[0, 1]] : memref<25x32xf32> into memref<800xf32>
+    %1 = memref.collapse_shape %b [[0, 1]] : memref<25x32xf32> into memref<800xf32>
+    linalg.copy ins(%0 : memref<800xf32>) outs(%1 : memref<800xf32>)
+    ```
+  }];
+  let dependentDialects = ["::mlir::linalg::LinalgDialect",
+                           "::mlir::memref::MemRefDialect"];
+}
+
 #endif // CREDO_CONVERSION_CREDOTOLINALG_PASSES_TD
