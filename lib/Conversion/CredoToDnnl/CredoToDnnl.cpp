@@ -218,6 +218,51 @@ struct MatmulToKernel : OpRewritePattern<mlir::credo::MatmulOp> {
   }
 };
 
+/// A two-operand credo.einsum that is a matrix product — operands and
+/// result of rank 2, one letter shared by the operands and summed, the
+/// others forming the result ("bi,bj->ij", "ij,jk->ik", "ij,kj->ki", …) →
+/// credo_rt_matmul_f32 with the transposes the letters say (operands
+/// swapped when the result lists the second operand's letter first). The
+/// outer products and weight gradients that local and coagent rules write
+/// as einsums then run as products, not loop nests.
+struct MatrixEinsumToKernel : OpRewritePattern<mlir::credo::EinsumOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(mlir::credo::EinsumOp op,
+                                PatternRewriter &rewriter) const override {
+    if (op.getInputs().size() != 2 || !isF32(op.getResult()))
+      return failure();
+    FailureOr<SmallVector<std::string>> parts =
+        mlir::credo::EinsumOp::parseSpec(op.getSpec());
+    if (failed(parts))
+      return failure();
+    std::string l = (*parts)[0], r = (*parts)[1], o = (*parts)[2];
+    if (l.size() != 2 || r.size() != 2 || o.size() != 2 || l[0] == l[1] ||
+        r[0] == r[1] || o[0] == o[1])
+      return failure();
+    // The summed letter: in both operands, not in the result.
+    auto summed = [&](char c) {
+      return r.find(c) != std::string::npos && o.find(c) == std::string::npos;
+    };
+    char c = summed(l[0]) ? l[0] : summed(l[1]) ? l[1] : 0;
+    if (!c)
+      return failure();
+    char li = l[0] == c ? l[1] : l[0], ri = r[0] == c ? r[1] : r[0];
+    Value a = op.getInputs()[0], b = op.getInputs()[1];
+    if (o == std::string{ri, li}) {
+      std::swap(a, b);
+      std::swap(l, r);
+    } else if (o != std::string{li, ri}) {
+      return failure();
+    }
+    bool ta = l[0] == c, tb = r[1] == c;
+    auto y = cast<RankedTensorType>(op.getType());
+    int64_t k = cast<RankedTensorType>(a.getType()).getDimSize(ta ? 0 : 1);
+    replaceWithKernel(rewriter, op, "credo_rt_matmul_f32", {a, b},
+                      {y.getDimSize(0), k, y.getDimSize(1), ta, tb});
+    return success();
+  }
+};
+
 /// credo.sparse_contract → credo_rt_sparse_contract_f32(idx, w, x, y,
 /// tuples, B, N, size, out column, in column); the kernel checks the pairs.
 struct SparseContractToKernel
@@ -599,10 +644,11 @@ struct ConvertCredoToDnnl
 
 void mlir::credo::populateCredoToDnnlPatterns(RewritePatternSet &patterns) {
   MLIRContext *ctx = patterns.getContext();
-  patterns.add<DenseToKernel, Conv2DToKernel, MatmulToKernel, SoftmaxToKernel,
-               Conv2DGradInputToKernel, Conv2DGradWeightToKernel,
-               MaxPool2DGradToKernel, ElementwiseOnBlocked,
-               SparseContractToKernel, PairDotToKernel>(ctx);
+  patterns.add<DenseToKernel, Conv2DToKernel, MatmulToKernel,
+               MatrixEinsumToKernel, SoftmaxToKernel, Conv2DGradInputToKernel,
+               Conv2DGradWeightToKernel, MaxPool2DGradToKernel,
+               ElementwiseOnBlocked, SparseContractToKernel, PairDotToKernel>(
+      ctx);
   tensor::PackOp::getCanonicalizationPatterns(patterns, ctx);
   tensor::UnPackOp::getCanonicalizationPatterns(patterns, ctx);
   patterns.add<Pool2DToKernel<mlir::credo::MaxPool2DOp>>(

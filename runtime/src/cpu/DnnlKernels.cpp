@@ -15,6 +15,7 @@
 #include "Internal.h"
 #include "Simd.h"
 #include "SmallInputConv.h"
+#include "SmallMatmul.h"
 #include "SparseMatmul.h"
 #include "Winograd.h"
 
@@ -251,7 +252,9 @@ Cached withArgs(primitive prim, const memory::desc &src,
 void dense(const float *x, const float *w, const float *b, float *y, int64_t m,
            int64_t k, int64_t n, int64_t post) {
   bool bias = b != nullptr;
-  if (credo::rt::sparseMatmul(x, false, w, false, b, y, m, k, n,
+  if (credo::rt::smallMatmul(x, false, w, false, b, y, m, k, n,
+                             post == CREDO_POST_RELU) ||
+      credo::rt::sparseMatmul(x, false, w, false, b, y, m, k, n,
                               post == CREDO_POST_RELU, sparseMaxDensity()))
     return;
   auto make = [&] {
@@ -272,7 +275,8 @@ void dense(const float *x, const float *w, const float *b, float *y, int64_t m,
 
 void matmulT(const float *a, const float *b, float *y, int64_t m, int64_t k,
              int64_t n, bool ta, bool tb) {
-  if (credo::rt::sparseMatmul(a, ta, b, tb, nullptr, y, m, k, n, false,
+  if (credo::rt::smallMatmul(a, ta, b, tb, nullptr, y, m, k, n, false) ||
+      credo::rt::sparseMatmul(a, ta, b, tb, nullptr, y, m, k, n, false,
                               sparseMaxDensity()))
     return;
   auto make = [&] {

@@ -137,9 +137,45 @@ func.func @unblocked_pool_grad(%x: tensor<1x3x4x4xf32>, %dy: tensor<1x3x2x2xf32>
   return %g : tensor<1x3x4x4xf32>
 }
 
+// An einsum that is a matrix product calls the matmul kernel with the
+// transposes its letters say: [M, K, N, transpose lhs, transpose rhs].
+// CHECK-LABEL: func.func @matrix_einsums
+// CHECK-SAME: (%[[A:.+]]: tensor<5x3xf32>, %[[B:.+]]: tensor<5x4xf32>, %[[C:.+]]: tensor<3x4xf32>, %[[D:.+]]: tensor<4x3xf32>, %[[E:.+]]: tensor<4x5xf32>)
+func.func @matrix_einsums(%a: tensor<5x3xf32>, %b: tensor<5x4xf32>, %c: tensor<3x4xf32>, %d: tensor<4x3xf32>, %e: tensor<4x5xf32>)
+    -> (tensor<3x4xf32>, tensor<4x3xf32>, tensor<5x4xf32>, tensor<5x4xf32>, tensor<3x4xf32>) {
+  // CHECK: credo.call_kernel @credo_rt_matmul_f32 ins(%[[A]], %[[B]] : tensor<5x3xf32>, tensor<5x4xf32>) outs(%{{.+}} : tensor<3x4xf32>) scalars [3, 5, 4, 1, 0]
+  %outer = credo.einsum %a, %b {spec = "bi,bj->ij"} : tensor<5x3xf32>, tensor<5x4xf32> -> tensor<3x4xf32>
+  // The result lists the second operand's letter first: operands swapped.
+  // CHECK: credo.call_kernel @credo_rt_matmul_f32 ins(%[[B]], %[[A]] : tensor<5x4xf32>, tensor<5x3xf32>) outs(%{{.+}} : tensor<4x3xf32>) scalars [4, 5, 3, 1, 0]
+  %swapped = credo.einsum %a, %b {spec = "bi,bj->ji"} : tensor<5x3xf32>, tensor<5x4xf32> -> tensor<4x3xf32>
+  // CHECK: credo.call_kernel @credo_rt_matmul_f32 ins(%[[A]], %[[C]] : tensor<5x3xf32>, tensor<3x4xf32>) outs(%{{.+}} : tensor<5x4xf32>) scalars [5, 3, 4, 0, 0]
+  %plain = credo.einsum %a, %c {spec = "ij,jk->ik"} : tensor<5x3xf32>, tensor<3x4xf32> -> tensor<5x4xf32>
+  // CHECK: credo.call_kernel @credo_rt_matmul_f32 ins(%[[A]], %[[D]] : tensor<5x3xf32>, tensor<4x3xf32>) outs(%{{.+}} : tensor<5x4xf32>) scalars [5, 3, 4, 0, 1]
+  %rhsT = credo.einsum %a, %d {spec = "ij,kj->ik"} : tensor<5x3xf32>, tensor<4x3xf32> -> tensor<5x4xf32>
+  // CHECK: credo.call_kernel @credo_rt_matmul_f32 ins(%[[A]], %[[E]] : tensor<5x3xf32>, tensor<4x5xf32>) outs(%{{.+}} : tensor<3x4xf32>) scalars [3, 5, 4, 1, 1]
+  %both = credo.einsum %a, %e {spec = "ji,kj->ik"} : tensor<5x3xf32>, tensor<4x5xf32> -> tensor<3x4xf32>
+  return %outer, %swapped, %plain, %rhsT, %both : tensor<3x4xf32>, tensor<4x3xf32>, tensor<5x4xf32>, tensor<5x4xf32>, tensor<3x4xf32>
+}
+
+// Einsums that are not a matrix product stay einsums: an elementwise
+// product, a batched outer product, a product with its transpose (no
+// summed letter), three operands.
+// CHECK-LABEL: func.func @other_einsums
+// CHECK-NOT: credo_rt_matmul_f32
+// CHECK-COUNT-4: credo.einsum
+func.func @other_einsums(%a: tensor<5x3xf32>, %b: tensor<5x4xf32>, %s: tensor<3x3xf32>, %c: tensor<3x4xf32>)
+    -> (tensor<5x3xf32>, tensor<5x3x4xf32>, tensor<3x3xf32>, tensor<5x4xf32>) {
+  %e = credo.einsum %a, %a {spec = "bi,bi->bi"} : tensor<5x3xf32>, tensor<5x3xf32> -> tensor<5x3xf32>
+  %o = credo.einsum %a, %b {spec = "bi,bj->bij"} : tensor<5x3xf32>, tensor<5x4xf32> -> tensor<5x3x4xf32>
+  %g = credo.einsum %s, %s {spec = "ij,ji->ij"} : tensor<3x3xf32>, tensor<3x3xf32> -> tensor<3x3xf32>
+  %t = credo.einsum %a, %s, %c {spec = "bi,ij,jk->bk"} : tensor<5x3xf32>, tensor<3x3xf32>, tensor<3x4xf32> -> tensor<5x4xf32>
+  return %e, %o, %g, %t : tensor<5x3xf32>, tensor<5x3x4xf32>, tensor<3x3xf32>, tensor<5x4xf32>
+}
+
 // CHECK-DAG: func.func private @credo_rt_dense_bias_f32(!llvm.ptr, !llvm.ptr, !llvm.ptr, !llvm.ptr, i64, i64, i64, i64)
 // CHECK-DAG: func.func private @credo_rt_dense_f32(!llvm.ptr, !llvm.ptr, !llvm.ptr, i64, i64, i64, i64)
 // CHECK-DAG: func.func private @credo_rt_conv2d_bias_f32(!llvm.ptr, !llvm.ptr, !llvm.ptr, !llvm.ptr, i64, i64, i64, i64, i64, i64, i64, i64, i64, i64, i64, i64, i64, i64, i64)
 // CHECK-DAG: func.func private @credo_rt_conv2d_grad_weight_bias_f32(!llvm.ptr, !llvm.ptr, !llvm.ptr, !llvm.ptr, i64, i64, i64, i64, i64, i64, i64, i64, i64, i64, i64, i64, i64, i64)
 // CHECK-DAG: func.func private @credo_rt_to_blocked_f32(!llvm.ptr, !llvm.ptr, i64, i64, i64, i64)
 // CHECK-DAG: func.func private @credo_rt_softmax_f32(!llvm.ptr, !llvm.ptr, i64, i64, i64)
+// CHECK-DAG: func.func private @credo_rt_matmul_f32(!llvm.ptr, !llvm.ptr, !llvm.ptr, i64, i64, i64, i64, i64)

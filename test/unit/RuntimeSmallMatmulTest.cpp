@@ -1,0 +1,88 @@
+//===- RuntimeSmallMatmulTest.cpp - Products below a library call -*- C++
+//-*-===//
+//
+// The small-product kernel against loops in float that add each output's
+// products in order of k without fused multiply-adds (the sum the portable
+// path computes): equal bit for bit, for every pair of transposes, with and
+// without bias and ReLU, narrow and wide outputs, one and many products per
+// output; NaN survives ReLU; products above kSmallProduct are declined.
+//
+//===----------------------------------------------------------------------===//
+
+#include "RandomData.h"
+#include "cpu/SmallMatmul.h"
+
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <limits>
+#include <vector>
+
+namespace {
+
+using credo::test::randomVector;
+
+#pragma clang fp contract(off)
+std::vector<float> reference(const std::vector<float> &a, bool ta,
+                             const std::vector<float> &b, bool tb,
+                             const float *bias, int64_t m, int64_t k, int64_t n,
+                             bool relu) {
+  std::vector<float> y(m * n);
+  for (int64_t i = 0; i < m; ++i)
+    for (int64_t j = 0; j < n; ++j) {
+      float acc = bias ? bias[j] : 0.0f;
+      for (int64_t p = 0; p < k; ++p) {
+        float x = ta ? a[p * m + i] : a[i * k + p];
+        float w = tb ? b[j * k + p] : b[p * n + j];
+        float product = x * w;
+        acc = acc + product;
+      }
+      y[i * n + j] = relu && acc < 0.0f ? 0.0f : acc;
+    }
+  return y;
+}
+
+TEST(RuntimeSmallMatmul, EqualsOrderedLoopsBitForBit) {
+  const int64_t shapes[][3] = {{1, 25, 32}, {1, 25, 1}, {1, 32, 4},
+                               {25, 1, 32}, {32, 1, 4}, {25, 1, 1},
+                               {3, 7, 17},  {4, 2, 9},  {8, 16, 16}};
+  for (const auto &s : shapes)
+    for (int t = 0; t < 4; ++t)
+      for (int options = 0; options < 4; ++options) {
+        const int64_t m = s[0], k = s[1], n = s[2];
+        const bool ta = t & 1, tb = t & 2, withBias = options & 1,
+                   relu = options & 2;
+        SCOPED_TRACE(::testing::Message()
+                     << "m=" << m << " k=" << k << " n=" << n << " ta=" << ta
+                     << " tb=" << tb << " bias=" << withBias
+                     << " relu=" << relu);
+        auto a = randomVector(m * k, 1), b = randomVector(k * n, 2),
+             c = randomVector(n, 3);
+        std::vector<float> y(m * n, -7.0f);
+        ASSERT_TRUE(credo::rt::smallMatmul(a.data(), ta, b.data(), tb,
+                                           withBias ? c.data() : nullptr,
+                                           y.data(), m, k, n, relu));
+        auto want = reference(a, ta, b, tb, withBias ? c.data() : nullptr, m, k,
+                              n, relu);
+        for (int64_t i = 0; i < m * n; ++i)
+          ASSERT_EQ(y[i], want[i]) << "at " << i;
+      }
+}
+
+TEST(RuntimeSmallMatmul, ReluKeepsNaNAndDeclinesLargeProducts) {
+  std::vector<float> a = {std::numeric_limits<float>::quiet_NaN(), 1.0f},
+                     b = {1.0f, 2.0f, 3.0f, 4.0f}, y(2);
+  // [1, 2] x [2, 2] with a NaN in a: both outputs NaN, ReLU or not.
+  ASSERT_TRUE(credo::rt::smallMatmul(a.data(), false, b.data(), false, nullptr,
+                                     y.data(), 1, 2, 2, true));
+  EXPECT_TRUE(std::isnan(y[0]) && std::isnan(y[1]));
+  // 32 x 16 x 17 = 8,704 multiply-adds: above the limit, left untouched.
+  std::vector<float> big(32 * 16, 1.0f), w(16 * 17, 1.0f), out(32 * 17, 5.0f);
+  EXPECT_FALSE(credo::rt::smallMatmul(big.data(), false, w.data(), false,
+                                      nullptr, out.data(), 32, 16, 17, false));
+  EXPECT_EQ(out[0], 5.0f);
+  EXPECT_FALSE(credo::rt::smallMatmul(big.data(), false, w.data(), false,
+                                      nullptr, out.data(), 0, 16, 17, false));
+}
+
+} // namespace
