@@ -575,6 +575,11 @@ struct SoftmaxToKernel : OpRewritePattern<mlir::credo::SoftmaxOp> {
 };
 
 /// Pointwise activations → credo_rt_<name>_f32(x, y, n)
+/// Activations of fewer elements stay credo ops for the portable lowering:
+/// generated loops, fused with their elementwise neighbours, cost less than
+/// a kernel call (oneDNN's eltwise dispatch is about 0.3 us).
+constexpr int64_t kMinActivationKernelElements = 4096;
+
 template <typename ActOp> struct ActivationToKernel : OpRewritePattern<ActOp> {
   ActivationToKernel(MLIRContext *ctx, StringRef kernel)
       : OpRewritePattern<ActOp>(ctx), kernel(kernel) {}
@@ -583,6 +588,8 @@ template <typename ActOp> struct ActivationToKernel : OpRewritePattern<ActOp> {
     if (!isF32(op.getInput()))
       return failure();
     auto type = cast<RankedTensorType>(op.getInput().getType());
+    if (type.getNumElements() < kMinActivationKernelElements)
+      return failure();
     replaceWithKernel(rewriter, op, kernel, {op.getInput()},
                       {type.getNumElements()});
     return success();

@@ -12,29 +12,36 @@
 
 #include "SmallMatmul.h"
 
+#include "Simd.h"
+
 namespace credo::rt {
 namespace {
 
 /// The loops for one pair of transposes (no run-time branch inside them).
 template <bool TA, bool TB>
-void multiply(const float *__restrict a, const float *__restrict b,
-              const float *__restrict bias, float *__restrict y, int64_t m,
-              int64_t k, int64_t n, bool relu) {
+[[gnu::always_inline]] inline void
+multiply(const float *__restrict a, const float *__restrict b,
+         const float *__restrict bias, float *__restrict y, int64_t m,
+         int64_t k, int64_t n, bool relu) {
 #pragma clang fp contract(off)
   auto at = [&](int64_t i, int64_t p) {
     return TA ? a[p * m + i] : a[i * k + p];
   };
   for (int64_t i = 0; i < m; ++i) {
     float *row = y + i * n;
-    if (!TB && (n >= 16 || k <= 2)) {
+    if (!TB && (n >= 4 || k <= 2)) {
       // Row updates: the first product initializes the row (no
       // write-then-read of a cleared row), the others add to it.
+      // One vector per step, not four: rows here are short, and a wider
+      // step would leave most of them to the scalar remainder.
       const float s0 = at(i, 0);
+#pragma clang loop vectorize_width(8) interleave_count(1)
       for (int64_t j = 0; j < n; ++j)
         row[j] = (bias ? bias[j] : 0.0f) + s0 * b[j];
       for (int64_t p = 1; p < k; ++p) {
         const float s = at(i, p);
         const float *bp = b + p * n;
+#pragma clang loop vectorize_width(8) interleave_count(1)
         for (int64_t j = 0; j < n; ++j)
           row[j] += s * bp[j];
       }
@@ -53,6 +60,20 @@ void multiply(const float *__restrict a, const float *__restrict b,
   }
 }
 
+template <bool TA, bool TB>
+void multiplyBaseline(const float *a, const float *b, const float *bias,
+                      float *y, int64_t m, int64_t k, int64_t n, bool relu) {
+  multiply<TA, TB>(a, b, bias, y, m, k, n, relu);
+}
+
+/// The same loops compiled for AVX2 (8-wide; still no fused multiply-add).
+template <bool TA, bool TB>
+CREDO_TARGET_AVX2 void multiplyAvx2(const float *a, const float *b,
+                                    const float *bias, float *y, int64_t m,
+                                    int64_t k, int64_t n, bool relu) {
+  multiply<TA, TB>(a, b, bias, y, m, k, n, relu);
+}
+
 } // namespace
 
 // The output is a buffer of its own (generated code never passes an
@@ -63,12 +84,15 @@ bool smallMatmul(const float *a, bool transposeA, const float *b,
   if (m <= 0 || k <= 0 || n <= 0 || m > kSmallProduct || k > kSmallProduct ||
       n > kSmallProduct || m * k * n > kSmallProduct)
     return false;
-  if (transposeA)
-    (transposeB ? multiply<true, true> : multiply<true, false>)(a, b, bias, y,
-                                                                m, k, n, relu);
-  else
-    (transposeB ? multiply<false, true>
-                : multiply<false, false>)(a, b, bias, y, m, k, n, relu);
+  using Fn = void (*)(const float *, const float *, const float *, float *,
+                      int64_t, int64_t, int64_t, bool);
+  static const bool avx2 = simd::cpuHasAvx2Fma();
+  static const Fn table[2][4] = {
+      {multiplyBaseline<false, false>, multiplyBaseline<false, true>,
+       multiplyBaseline<true, false>, multiplyBaseline<true, true>},
+      {multiplyAvx2<false, false>, multiplyAvx2<false, true>,
+       multiplyAvx2<true, false>, multiplyAvx2<true, true>}};
+  table[avx2][2 * transposeA + transposeB](a, b, bias, y, m, k, n, relu);
   return true;
 }
 

@@ -38,21 +38,37 @@ func.func @conv_pool(%x: tensor<2x1x6x6xf32>, %w: tensor<8x1x3x3xf32>, %b: tenso
 }
 
 // CHECK-LABEL: func.func @pointwise
-func.func @pointwise(%x: tensor<3x5x2xf32>) -> tensor<3x5x2xf32> {
-  // CHECK: credo.call_kernel @credo_rt_relu_f32 {{.*}} scalars [30]
+func.func @pointwise(%x: tensor<64x8x8xf32>) -> tensor<64x8x8xf32> {
+  // CHECK: credo.call_kernel @credo_rt_relu_f32 {{.*}} scalars [4096]
+  %r = credo.relu %x : tensor<64x8x8xf32>
+  // CHECK: credo.call_kernel @credo_rt_sigmoid_f32 {{.*}} scalars [4096]
+  %s = credo.sigmoid %r : tensor<64x8x8xf32>
+  // CHECK: credo.call_kernel @credo_rt_tanh_f32 {{.*}} scalars [4096]
+  %t = credo.tanh %s : tensor<64x8x8xf32>
+  // CHECK: credo.call_kernel @credo_rt_softplus_f32 {{.*}} scalars [4096]
+  %p = credo.softplus %t : tensor<64x8x8xf32>
+  // softmax over axis 1 of [64, 8, 8]: outer 64, axis 8, inner 8.
+  // CHECK: credo.call_kernel @credo_rt_softmax_f32 {{.*}} scalars [64, 8, 8]
+  %q = credo.softmax %p {axis = 1} : tensor<64x8x8xf32>
+  // CHECK: credo.call_kernel @credo_rt_softmax_f32 {{.*}} scalars [512, 8, 1]
+  %o = credo.softmax %q {axis = -1} : tensor<64x8x8xf32>
+  return %o : tensor<64x8x8xf32>
+}
+
+// Activations of fewer than 4,096 elements stay ops for the portable
+// lowering (loops fused with their neighbours cost less than a call).
+// CHECK-LABEL: func.func @small_pointwise
+func.func @small_pointwise(%x: tensor<3x5x2xf32>) -> tensor<3x5x2xf32> {
+  // CHECK-NOT: call_kernel
+  // CHECK: credo.relu
+  // CHECK-NEXT: credo.sigmoid
+  // CHECK-NEXT: credo.tanh
+  // CHECK-NEXT: credo.softplus
   %r = credo.relu %x : tensor<3x5x2xf32>
-  // CHECK: credo.call_kernel @credo_rt_sigmoid_f32 {{.*}} scalars [30]
   %s = credo.sigmoid %r : tensor<3x5x2xf32>
-  // CHECK: credo.call_kernel @credo_rt_tanh_f32 {{.*}} scalars [30]
   %t = credo.tanh %s : tensor<3x5x2xf32>
-  // CHECK: credo.call_kernel @credo_rt_softplus_f32 {{.*}} scalars [30]
   %p = credo.softplus %t : tensor<3x5x2xf32>
-  // softmax over axis 1 of [3, 5, 2]: outer 3, axis 5, inner 2.
-  // CHECK: credo.call_kernel @credo_rt_softmax_f32 {{.*}} scalars [3, 5, 2]
-  %q = credo.softmax %p {axis = 1} : tensor<3x5x2xf32>
-  // CHECK: credo.call_kernel @credo_rt_softmax_f32 {{.*}} scalars [15, 2, 1]
-  %o = credo.softmax %q {axis = -1} : tensor<3x5x2xf32>
-  return %o : tensor<3x5x2xf32>
+  return %p : tensor<3x5x2xf32>
 }
 
 // relu(layer) fuses into the layer's kernel when the layer has no other use.
@@ -64,9 +80,9 @@ func.func @fused_relu(%x: tensor<8x4xf32>, %w: tensor<4x3xf32>, %i: tensor<1x1x4
   // CHECK: %[[C:.+]] = credo.call_kernel @credo_rt_conv2d_f32 {{.*}} scalars [1, 1, 4, 4, 2, 3, 3, 1, 1, 0, 0, 2, 2, 1, 0]
   %c = credo.conv2d %i, %k : (tensor<1x1x4x4xf32>, tensor<2x1x3x3xf32>) -> tensor<1x2x2x2xf32>
   %cr = credo.relu %c : tensor<1x2x2x2xf32>
-  // Not fused: the dense result is also returned.
+  // Not fused: the dense result is also returned (a small ReLU stays an op).
   // CHECK: %[[E:.+]] = credo.call_kernel @credo_rt_dense_f32 {{.*}} scalars [8, 4, 3, 0]
-  // CHECK: %[[ER:.+]] = credo.call_kernel @credo_rt_relu_f32 ins(%[[E]]
+  // CHECK: %[[ER:.+]] = credo.relu %[[E]]
   %e = credo.dense %x, %w : (tensor<8x4xf32>, tensor<4x3xf32>) -> tensor<8x3xf32>
   %er = credo.relu %e : tensor<8x3xf32>
   // CHECK: return %[[D]], %[[C]], %[[E]], %[[ER]]
