@@ -14,6 +14,18 @@
 
 #include "Simd.h"
 
+// One vector per loop step, not four (rows here are short, and a wider
+// step would leave most of them to the scalar remainder). Sanitizer
+// instrumentation keeps these loops from vectorizing at all; there the
+// hint would only warn.
+#if defined(__has_feature) && (__has_feature(address_sanitizer) ||             \
+                               __has_feature(undefined_behavior_sanitizer))
+#define CREDO_ONE_VECTOR_PER_STEP
+#else
+#define CREDO_ONE_VECTOR_PER_STEP                                              \
+  _Pragma("clang loop vectorize_width(8) interleave_count(1)")
+#endif
+
 namespace credo::rt {
 namespace {
 
@@ -32,16 +44,14 @@ multiply(const float *__restrict a, const float *__restrict b,
     if (!TB && (n >= 4 || k <= 2)) {
       // Row updates: the first product initializes the row (no
       // write-then-read of a cleared row), the others add to it.
-      // One vector per step, not four: rows here are short, and a wider
-      // step would leave most of them to the scalar remainder.
       const float s0 = at(i, 0);
-#pragma clang loop vectorize_width(8) interleave_count(1)
+      CREDO_ONE_VECTOR_PER_STEP
       for (int64_t j = 0; j < n; ++j)
         row[j] = (bias ? bias[j] : 0.0f) + s0 * b[j];
       for (int64_t p = 1; p < k; ++p) {
         const float s = at(i, p);
         const float *bp = b + p * n;
-#pragma clang loop vectorize_width(8) interleave_count(1)
+        CREDO_ONE_VECTOR_PER_STEP
         for (int64_t j = 0; j < n; ++j)
           row[j] += s * bp[j];
       }
