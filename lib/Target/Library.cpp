@@ -71,16 +71,28 @@ Value loadArg(OpBuilder &b, Value argv, size_t i) {
   return b.create<LLVM::LoadOp>(loc, ptr, slot);
 }
 
+/// A pointer argument of an entry: its description for messages ("input
+/// 'x'"; empty for none), its size in bytes (0: not a tensor buffer) and
+/// whether the call writes it.
+struct EntryArg {
+  std::string what;
+  int64_t bytes = 0;
+  bool written = false;
+};
+
 /// Defines the exported entry NAME_ENTRY(args...) -> credo_status: each
-/// pointer argument with a description in `what` is checked
-/// (credo_rt_null_argument names it); a float argument is passed by
+/// pointer argument with a description is checked
+/// (credo_rt_null_argument names it), and a buffer the call writes must
+/// not share a byte with another buffer argument
+/// (credo_rt_overlapping_arguments names both: the generated code reads its
+/// inputs while it writes its outputs); a float argument is passed by
 /// address. The arguments then go, as one array, to a guarded call
 /// (credo_rt_invoke) of NAME_ENTRY_packed, whose body `body` builds from
 /// that array. A training step also reserves the next parameter buffers
 /// first and swaps them in after a successful call.
 void guardedEntry(OpBuilder &b, ModuleOp module, const std::string &model,
                   StringRef entry, ArrayRef<Type> argTypes,
-                  ArrayRef<std::string> what,
+                  ArrayRef<EntryArg> what,
                   llvm::function_ref<void(OpBuilder &, Value argv)> body) {
   MLIRContext *ctx = module.getContext();
   Location loc = module.getLoc();
@@ -100,6 +112,8 @@ void guardedEntry(OpBuilder &b, ModuleOp module, const std::string &model,
 
   LLVM::LLVMFuncOp nullArg =
       declare(b, module, "credo_rt_null_argument", i32, {ptr, ptr});
+  LLVM::LLVMFuncOp overlapping = declare(
+      b, module, "credo_rt_overlapping_arguments", i32, {ptr, ptr, ptr});
   LLVM::LLVMFuncOp invoke =
       declare(b, module, "credo_rt_invoke", i32, {ptr, ptr, ptr});
   b.setInsertionPointToEnd(module.getBody());
@@ -110,25 +124,73 @@ void guardedEntry(OpBuilder &b, ModuleOp module, const std::string &model,
   Value entryName = LLVM::createGlobalString(loc, b, name + "_entry_name",
                                              name + std::string(1, '\0'),
                                              LLVM::Linkage::Internal);
-  for (auto [i, description] : llvm::enumerate(what)) {
-    if (description.empty())
-      continue;
-    Value arg = f.getArgument(i);
-    Value isNull = b.create<LLVM::ICmpOp>(loc, LLVM::ICmpPredicate::eq, arg,
-                                          b.create<LLVM::ZeroOp>(loc, ptr));
-    Block *bad = b.createBlock(&f.getBody());
+  // Branches to a block returning `fail(...)` when `bad` holds.
+  auto failIf = [&](Value bad, auto fail) {
+    Block *failed = b.createBlock(&f.getBody());
     Block *next = b.createBlock(&f.getBody());
     b.setInsertionPointToEnd(block);
-    b.create<LLVM::CondBrOp>(loc, isNull, bad, next);
-    b.setInsertionPointToStart(bad);
-    Value text = LLVM::createGlobalString(
-        loc, b, name + "_arg" + std::to_string(i),
-        description + std::string(1, '\0'), LLVM::Linkage::Internal);
-    b.create<LLVM::ReturnOp>(
-        loc, b.create<LLVM::CallOp>(loc, nullArg, ValueRange{entryName, text})
-                 .getResult());
+    b.create<LLVM::CondBrOp>(loc, bad, failed, next);
+    b.setInsertionPointToStart(failed);
+    b.create<LLVM::ReturnOp>(loc, fail());
     block = next;
     b.setInsertionPointToStart(block);
+  };
+  // The descriptions as globals, addressed where a message needs them.
+  SmallVector<LLVM::GlobalOp> texts(what.size());
+  for (auto [i, arg] : llvm::enumerate(what)) {
+    if (arg.what.empty())
+      continue;
+    OpBuilder::InsertionGuard guard(b);
+    b.setInsertionPointToStart(module.getBody());
+    texts[i] = b.create<LLVM::GlobalOp>(
+        loc, LLVM::LLVMArrayType::get(b.getI8Type(), arg.what.size() + 1),
+        /*isConstant=*/true, LLVM::Linkage::Internal,
+        name + "_arg" + std::to_string(i),
+        b.getStringAttr(arg.what + std::string(1, '\0')));
+  }
+  auto text = [&](size_t i) -> Value {
+    return b.create<LLVM::AddressOfOp>(loc, texts[i]);
+  };
+  for (size_t i = 0; i < what.size(); ++i) {
+    if (what[i].what.empty())
+      continue;
+    Value isNull =
+        b.create<LLVM::ICmpOp>(loc, LLVM::ICmpPredicate::eq, f.getArgument(i),
+                               b.create<LLVM::ZeroOp>(loc, ptr));
+    failIf(isNull, [&] {
+      return b
+          .create<LLVM::CallOp>(loc, nullArg, ValueRange{entryName, text(i)})
+          .getResult();
+    });
+  }
+  Type i64 = b.getI64Type();
+  auto address = [&](size_t i) -> Value {
+    return b.create<LLVM::PtrToIntOp>(loc, i64, f.getArgument(i));
+  };
+  for (size_t w = 0; w < what.size(); ++w) {
+    if (!what[w].written || what[w].bytes <= 0)
+      continue;
+    for (size_t o = 0; o < what.size(); ++o) {
+      // Every other buffer; two written ones once.
+      if (o == w || what[o].what.empty() || what[o].bytes <= 0 ||
+          (what[o].written && o < w))
+        continue;
+      Value start = address(w), other = address(o);
+      Value end = b.create<LLVM::AddOp>(loc, start, constI64(b, what[w].bytes));
+      Value otherEnd =
+          b.create<LLVM::AddOp>(loc, other, constI64(b, what[o].bytes));
+      Value overlap = b.create<LLVM::AndOp>(
+          loc,
+          b.create<LLVM::ICmpOp>(loc, LLVM::ICmpPredicate::ult, start,
+                                 otherEnd),
+          b.create<LLVM::ICmpOp>(loc, LLVM::ICmpPredicate::ult, other, end));
+      failIf(overlap, [&] {
+        return b
+            .create<LLVM::CallOp>(loc, overlapping,
+                                  ValueRange{entryName, text(w), text(o)})
+            .getResult();
+      });
+    }
   }
   Value model0 = f.getArgument(0);
   Value zero = b.create<LLVM::ConstantOp>(loc, i32, 0);
@@ -324,22 +386,26 @@ LogicalResult mlir::credo::addLibraryApi(ModuleOp module,
   // NAME_forward(model, inputs..., outputs...): every pointer checked, then
   // the generated code as a guarded call (credo_rt_invoke) of a packed
   // wrapper that takes the parameters from the model.
-  SmallVector<std::string> forwardArgs = {"the model"};
+  auto bytes = [](const TensorInfo &t) {
+    return t.numElements() * static_cast<int64_t>(t.elementSize());
+  };
+  SmallVector<EntryArg> forwardArgs = {{"the model"}};
   for (const TensorInfo &t : info.inputs)
-    forwardArgs.push_back("input '" + t.name + "'");
+    forwardArgs.push_back({"input '" + t.name + "'", bytes(t), false});
   for (const TensorInfo &t : info.outputs)
-    forwardArgs.push_back("output '" + t.name + "'");
+    forwardArgs.push_back({"output '" + t.name + "'", bytes(t), true});
   SmallVector<Type> forwardTypes(forwardArgs.size(), ptr);
   guardedEntry(b, module, n, "forward", forwardTypes, forwardArgs,
                callWithParams(forward, forwardArgs.size(), false));
   // NAME_train_step(model, inputs..., lr, loss): one compiled step writing
   // the next parameter buffers, which become current if it succeeded.
   if (trainStep) {
-    SmallVector<std::string> stepArgs = {"the model"};
+    SmallVector<EntryArg> stepArgs = {{"the model"}};
     for (const TensorInfo &t : info.stepInputs)
-      stepArgs.push_back("input '" + t.name + "'");
-    stepArgs.push_back(""); // lr, a float: the wrapper passes its address
-    stepArgs.push_back("the loss");
+      stepArgs.push_back({"input '" + t.name + "'", bytes(t), false});
+    stepArgs.push_back({}); // lr, a float: the wrapper passes its address
+    stepArgs.push_back(
+        {"the loss", info.stepScalar == "f64" ? 8 : 4, /*written=*/true});
     SmallVector<Type> types(stepArgs.size(), ptr);
     types[1 + stepInputs] =
         info.stepScalar == "f64" ? Type(b.getF64Type()) : b.getF32Type();

@@ -124,4 +124,15 @@ credo_status credo_rt_null_argument(const char *entry, const char *what) {
                                               " is a null pointer");
 }
 
+credo_status credo_rt_overlapping_arguments(const char *entry,
+                                            const char *written,
+                                            const char *other) {
+  return fail(CREDO_ERR_INVALID_ARGUMENT,
+              std::string(entry ? entry : "?") + ": " +
+                  (written ? written : "?") + " overlaps " +
+                  (other ? other : "?") +
+                  "; the call reads its inputs while it writes its outputs, "
+                  "so each output needs a buffer of its own");
+}
+
 } // extern "C"

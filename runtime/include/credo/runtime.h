@@ -346,6 +346,12 @@ credo_status credo_rt_invoke(const char *context, void (*entry)(void **),
 /* Records "ENTRY: WHAT is a null pointer" and returns
  * CREDO_ERR_INVALID_ARGUMENT (generated libraries check their pointers). */
 credo_status credo_rt_null_argument(const char *entry, const char *what);
+/* Records "ENTRY: WRITTEN overlaps OTHER; ..." and returns
+ * CREDO_ERR_INVALID_ARGUMENT (generated libraries check that a buffer a
+ * call writes shares no byte with another buffer argument). */
+credo_status credo_rt_overlapping_arguments(const char *entry,
+                                            const char *written,
+                                            const char *other);
 
 #if defined(__GNUC__)
 #pragma GCC visibility pop
