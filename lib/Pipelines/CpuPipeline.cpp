@@ -27,6 +27,10 @@
 #include "mlir/Pass/PassOptions.h"
 #include "mlir/Pass/PassRegistry.h"
 #include "mlir/Transforms/Passes.h"
+#include "llvm/ADT/DenseMap.h"
+
+#include <memory>
+#include <mutex>
 
 using namespace mlir;
 
@@ -45,19 +49,40 @@ void mlir::credo::addCredoToBuffers(OpPassManager &pm, CpuKernels kernels,
   addBufferization(pm, temporaries);
 }
 
-/// A temporary that may live on the stack: statically shaped, at most
-/// kStackBufferBytes, allocated in a function's body (not in a loop or any
-/// other region, where each iteration would take new stack).
-static bool fitsOnStack(Value alloc) {
-  auto type = dyn_cast<MemRefType>(alloc.getType());
-  Operation *op = alloc.getDefiningOp();
-  if (!type || !op || !type.hasStaticShape() ||
-      !type.getElementType().isIntOrFloat() ||
-      !isa_and_nonnull<func::FuncOp>(op->getParentOp()))
-    return false;
-  int64_t bits = type.getNumElements() * type.getElementTypeBitWidth();
-  return bits <= 8 * credo::kStackBufferBytes;
-}
+/// Decides which temporaries live on the stack: statically shaped, at most
+/// kStackBufferBytes each, allocated in a function's body (not in a loop or
+/// any other region, where each iteration would take new stack), and at
+/// most kStackFunctionBytes per function in all (the rest stays on the
+/// heap, so a large step cannot exhaust a small thread stack). Functions
+/// are visited concurrently, hence the lock.
+class StackBudget {
+public:
+  bool operator()(Value alloc) {
+    auto type = dyn_cast<MemRefType>(alloc.getType());
+    Operation *op = alloc.getDefiningOp();
+    if (!type || !op || !type.hasStaticShape() ||
+        !type.getElementType().isIntOrFloat() ||
+        !isa_and_nonnull<func::FuncOp>(op->getParentOp()))
+      return false;
+    int64_t bytes =
+        (type.getNumElements() * type.getElementTypeBitWidth() + 7) / 8;
+    if (bytes > credo::kStackBufferBytes)
+      return false;
+    std::lock_guard<std::mutex> lock(state->mutex);
+    int64_t &used = state->used[op->getParentOp()];
+    if (used + bytes > credo::kStackFunctionBytes)
+      return false;
+    used += bytes;
+    return true;
+  }
+
+private:
+  struct State {
+    std::mutex mutex;
+    llvm::DenseMap<Operation *, int64_t> used;
+  };
+  std::shared_ptr<State> state = std::make_shared<State>();
+};
 
 void mlir::credo::addBufferization(OpPassManager &pm,
                                    TemporaryBuffers temporaries) {
@@ -86,7 +111,7 @@ void mlir::credo::addBufferization(OpPassManager &pm,
   pm.addPass(bufferization::createBufferResultsToOutParamsPass(outParams));
   if (temporaries == TemporaryBuffers::Stack)
     pm.addNestedPass<func::FuncOp>(
-        bufferization::createPromoteBuffersToStackPass(fitsOnStack));
+        bufferization::createPromoteBuffersToStackPass(StackBudget()));
   bufferization::BufferDeallocationPipelineOptions dealloc;
   bufferization::buildBufferDeallocationPipeline(pm, dealloc);
   pm.addPass(createCanonicalizerPass());

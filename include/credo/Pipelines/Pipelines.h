@@ -39,9 +39,11 @@ void buildVulkanPipeline(OpPassManager &pm);
 /// Where temporary buffers may live: `Heap` only (the Vulkan target, whose
 /// buffers become device memory), or `Stack` for small ones (the CPU: a
 /// statically shaped temporary of at most kStackBufferBytes that is not
-/// allocated inside a loop becomes a stack allocation).
+/// allocated inside a loop becomes a stack allocation, up to
+/// kStackFunctionBytes per function).
 enum class TemporaryBuffers { Heap, Stack };
 constexpr int64_t kStackBufferBytes = 4096;
+constexpr int64_t kStackFunctionBytes = 64 * 1024;
 
 /// The passes both pipelines share from credo to buffers: parameters as
 /// arguments, batching over time, (oneDNN calls,) the linalg lowering and
