@@ -22,15 +22,12 @@
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/Linalg/Passes.h"
+#include "mlir/Dialect/MemRef/IR/MemRef.h"
 #include "mlir/Dialect/MemRef/Transforms/Passes.h"
 #include "mlir/Pass/PassManager.h"
 #include "mlir/Pass/PassOptions.h"
 #include "mlir/Pass/PassRegistry.h"
 #include "mlir/Transforms/Passes.h"
-#include "llvm/ADT/DenseMap.h"
-
-#include <memory>
-#include <mutex>
 
 using namespace mlir;
 
@@ -49,40 +46,35 @@ void mlir::credo::addCredoToBuffers(OpPassManager &pm, CpuKernels kernels,
   addBufferization(pm, temporaries);
 }
 
-/// Decides which temporaries live on the stack: statically shaped, at most
-/// kStackBufferBytes each, allocated in a function's body (not in a loop or
-/// any other region, where each iteration would take new stack), and at
-/// most kStackFunctionBytes per function in all (the rest stays on the
-/// heap, so a large step cannot exhaust a small thread stack). Functions
-/// are visited concurrently, hence the lock.
-class StackBudget {
-public:
-  bool operator()(Value alloc) {
-    auto type = dyn_cast<MemRefType>(alloc.getType());
-    Operation *op = alloc.getDefiningOp();
-    if (!type || !op || !type.hasStaticShape() ||
-        !type.getElementType().isIntOrFloat() ||
-        !isa_and_nonnull<func::FuncOp>(op->getParentOp()))
-      return false;
-    int64_t bytes =
-        (type.getNumElements() * type.getElementTypeBitWidth() + 7) / 8;
-    if (bytes > credo::kStackBufferBytes)
-      return false;
-    std::lock_guard<std::mutex> lock(state->mutex);
-    int64_t &used = state->used[op->getParentOp()];
-    if (used + bytes > credo::kStackFunctionBytes)
-      return false;
-    used += bytes;
-    return true;
-  }
+/// Bytes of a statically shaped memref of integers or floats.
+static int64_t staticBytes(MemRefType type) {
+  return (type.getNumElements() * type.getElementTypeBitWidth() + 7) / 8;
+}
 
-private:
-  struct State {
-    std::mutex mutex;
-    llvm::DenseMap<Operation *, int64_t> used;
-  };
-  std::shared_ptr<State> state = std::make_shared<State>();
-};
+/// Whether a temporary lives on the stack: statically shaped, at most
+/// kStackBufferBytes, allocated in a function's body (not in a loop or any
+/// other region, where each iteration would take new stack), and within
+/// kStackFunctionBytes together with the stack slots the function's body
+/// already has (promote-buffers-to-stack replaces each accepted allocation
+/// before it asks about the next; the rest stays on the heap, so a large
+/// step cannot exhaust a small thread stack).
+static bool fitsOnStack(Value alloc) {
+  auto type = dyn_cast<MemRefType>(alloc.getType());
+  Operation *op = alloc.getDefiningOp();
+  if (!type || !op || !type.hasStaticShape() ||
+      !type.getElementType().isIntOrFloat())
+    return false;
+  auto function = dyn_cast_or_null<func::FuncOp>(op->getParentOp());
+  int64_t bytes = staticBytes(type);
+  if (!function || bytes > credo::kStackBufferBytes)
+    return false;
+  int64_t used = 0;
+  for (auto slot : function.getBody().front().getOps<memref::AllocaOp>())
+    if (slot.getType().hasStaticShape() &&
+        slot.getType().getElementType().isIntOrFloat())
+      used += staticBytes(slot.getType());
+  return used + bytes <= credo::kStackFunctionBytes;
+}
 
 void mlir::credo::addBufferization(OpPassManager &pm,
                                    TemporaryBuffers temporaries) {
@@ -111,7 +103,7 @@ void mlir::credo::addBufferization(OpPassManager &pm,
   pm.addPass(bufferization::createBufferResultsToOutParamsPass(outParams));
   if (temporaries == TemporaryBuffers::Stack)
     pm.addNestedPass<func::FuncOp>(
-        bufferization::createPromoteBuffersToStackPass(StackBudget()));
+        bufferization::createPromoteBuffersToStackPass(fitsOnStack));
   bufferization::BufferDeallocationPipelineOptions dealloc;
   bufferization::buildBufferDeallocationPipeline(pm, dealloc);
   pm.addPass(createCanonicalizerPass());

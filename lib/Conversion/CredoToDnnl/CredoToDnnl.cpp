@@ -574,12 +574,13 @@ struct SoftmaxToKernel : OpRewritePattern<mlir::credo::SoftmaxOp> {
   }
 };
 
-/// Pointwise activations → credo_rt_<name>_f32(x, y, n)
 /// Activations of fewer elements stay credo ops for the portable lowering:
 /// generated loops, fused with their elementwise neighbours, cost less than
 /// a kernel call (oneDNN's eltwise dispatch is about 0.3 us).
 constexpr int64_t kMinActivationKernelElements = 4096;
 
+/// Pointwise activations of at least kMinActivationKernelElements →
+/// credo_rt_<name>_f32(x, y, n)
 template <typename ActOp> struct ActivationToKernel : OpRewritePattern<ActOp> {
   ActivationToKernel(MLIRContext *ctx, StringRef kernel)
       : OpRewritePattern<ActOp>(ctx), kernel(kernel) {}

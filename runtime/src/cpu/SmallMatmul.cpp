@@ -1,6 +1,6 @@
 //===- SmallMatmul.cpp - Products too small for a library call -----------===//
 //
-// With b in rows (no transpose) and rows of at least 16 outputs (or at most
+// With b in rows (no transpose) and rows of at least 4 outputs (or at most
 // two products per output) the loops run i, k, j: every a[i, k] scales a
 // contiguous row of b into the output row, which the compiler vectorizes
 // over j. Otherwise they run i, j, k:
@@ -30,6 +30,8 @@ namespace credo::rt {
 namespace {
 
 /// The loops for one pair of transposes (no run-time branch inside them).
+/// The output is a buffer of its own (generated code never passes an
+/// operand as the output), hence __restrict.
 template <bool TA, bool TB>
 [[gnu::always_inline]] inline void
 multiply(const float *__restrict a, const float *__restrict b,
@@ -86,8 +88,6 @@ CREDO_TARGET_AVX2 void multiplyAvx2(const float *a, const float *b,
 
 } // namespace
 
-// The output is a buffer of its own (generated code never passes an
-// operand as the output), hence __restrict.
 bool smallMatmul(const float *a, bool transposeA, const float *b,
                  bool transposeB, const float *bias, float *y, int64_t m,
                  int64_t k, int64_t n, bool relu) {
