@@ -31,6 +31,7 @@ void mlir::credo::buildVulkanPipeline(OpPassManager &pm) {
 
   pm.addNestedPass<func::FuncOp>(createCredoGpuMatmul());
   pm.addNestedPass<func::FuncOp>(createCredoParallelDimsFirst());
+  pm.addNestedPass<func::FuncOp>(createCredoGpuReduce());
   pm.addNestedPass<func::FuncOp>(createConvertLinalgToParallelLoopsPass());
   pm.addNestedPass<func::FuncOp>(createLowerAffinePass());
   pm.addNestedPass<func::FuncOp>(createCredoParallelToGpu());

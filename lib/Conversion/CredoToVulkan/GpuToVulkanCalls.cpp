@@ -173,6 +173,7 @@ bool writes(Value buffer) {
 }
 
 constexpr llvm::StringLiteral kSync = "credo_rt_vk_sync";
+constexpr llvm::StringLiteral kSyncRange = "credo_rt_vk_sync_range";
 constexpr llvm::StringLiteral kCopy = "credo_rt_vk_copy";
 constexpr llvm::StringLiteral kDispatch = "credo_rt_vk_dispatch";
 
@@ -309,6 +310,7 @@ void GpuToVulkanCalls::declareRuntime() {
     f.setPrivate();
   };
   declare(kSync, {});
+  declare(kSyncRange, {i64, i64, i64});
   declare(kCopy, {i64, i64, i64});
   declare(kDispatch, SmallVector<Type>(9, i64));
 }
@@ -519,9 +521,31 @@ void GpuToVulkanCalls::runOnOperation() {
       if (touchesMemory(op))
         accesses.push_back(op);
     });
-    for (Operation *op : accesses)
-      OpBuilder(op).create<func::CallOp>(op->getLoc(), kSync, TypeRange(),
-                                         ValueRange());
+    for (Operation *op : accesses) {
+      // A load or store of a buffer of static layout waits only when a
+      // recorded dispatch writes its bytes (or, for a store, reads them);
+      // any other access waits for every recorded dispatch.
+      OpBuilder b(op);
+      Location loc = op->getLoc();
+      Value buffer;
+      int64_t write = 0;
+      if (auto load = dyn_cast<memref::LoadOp>(op)) {
+        buffer = load.getMemref();
+      } else if (auto store = dyn_cast<memref::StoreOp>(op)) {
+        buffer = store.getMemref();
+        write = 1;
+      }
+      int64_t bytes =
+          buffer ? spanBytes(cast<MemRefType>(buffer.getType())) : -1;
+      if (bytes < 0) {
+        b.create<func::CallOp>(loc, kSync, TypeRange(), ValueRange());
+        continue;
+      }
+      b.create<func::CallOp>(loc, kSyncRange, TypeRange(),
+                             ValueRange{pointerOf(b, loc, buffer),
+                                        i64(b, loc, bytes),
+                                        i64(b, loc, write)});
+    }
   }
   for (func::FuncOp func : hosts)
     if (failed(moveIntoDeviceMemory(func)))

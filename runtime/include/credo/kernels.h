@@ -155,6 +155,10 @@ void *credo_rt_vk_alloc(size_t bytes);
 void credo_rt_vk_free(void *ptr);
 /* Submits the recorded dispatches and waits for them (nothing if none). */
 void credo_rt_vk_sync(void);
+/* credo_rt_vk_sync if a recorded dispatch writes a byte of
+ * [address, address + bytes), or reads one and `write` is nonzero: the
+ * host is about to read (write) that memory. */
+void credo_rt_vk_sync_range(int64_t address, int64_t bytes, int64_t write);
 /* credo_rt_vk_sync, then copies `bytes` from address `from` to `to`. */
 void credo_rt_vk_copy(int64_t to, int64_t from, int64_t bytes);
 /* Records a dispatch of the kernel whose SPIR-V is the `count` words at

@@ -133,6 +133,11 @@ public:
   void *allocate(size_t bytes);
   void release(void *ptr);
   void sync();
+  /// sync() if a recorded dispatch writes a byte of [p, p + bytes) or,
+  /// when the host is about to write them, reads one.
+  void syncRange(const char *p, VkDeviceSize bytes, bool write);
+  /// Drops the recorded dispatches without running them (a failed call).
+  void discard();
   void dispatch(const uint32_t *words, int64_t count, const char *entry,
                 const char *label, const int64_t groups[3], int64_t n,
                 const int64_t *table);
@@ -152,6 +157,7 @@ private:
   bool check(VkResult r, const char *what);
   Block *newBlock(VkDeviceSize bytes, std::string &why);
   Block *blockOf(const char *p);
+  bool overlapsPending(const char *p, VkDeviceSize bytes, bool write);
   Pipeline *pipelineFor(const uint32_t *words, int64_t count, const char *entry,
                         uint32_t bindings);
   VkDescriptorSet descriptorSet(VkDescriptorSetLayout layout);
@@ -187,6 +193,10 @@ private:
   // one of them read, needs a barrier first ($CREDO_VULKAN_BARRIERS=all:
   // always).
   std::vector<Span> readSince, writtenSince;
+  // What the dispatches since the last submission read and wrote: a host
+  // access waits only when it touches what they may still change (or, for
+  // a host write, what they still read).
+  std::vector<Span> readPending, writtenPending;
   bool alwaysBarrier = false;
   // Profiling: a pair of timestamps per dispatch.
   bool profiling = false, timestamps = false;
@@ -507,8 +517,9 @@ void Executor::release(void *ptr) {
 }
 
 void Executor::releaseSince(uint64_t mark) {
-  if (recording)
-    sync();
+  // A failed call: what it recorded and has not run would only write its
+  // own buffers, which go now.
+  discard();
   std::vector<char *> gone;
   for (auto &[p, a] : live)
     if (a.sequence >= mark)
@@ -631,6 +642,8 @@ void Executor::sync() {
   pending = 0;
   readSince.clear();
   writtenSince.clear();
+  readPending.clear();
+  writtenPending.clear();
   if (check(vkEndCommandBuffer(commands), "cannot finish the commands")) {
     VkSubmitInfo submit{};
     submit.sType = VK_STRUCTURE_TYPE_SUBMIT_INFO;
@@ -662,6 +675,45 @@ void Executor::sync() {
       queryLabels.clear();
     }
   }
+  vkResetCommandPool(device, commandPool, 0);
+  vkResetDescriptorPool(device, descriptors, 0);
+  scalarsUsed = 0;
+  std::vector<char *> freed;
+  freed.swap(deferred);
+  for (char *p : freed)
+    release(p);
+}
+
+bool Executor::overlapsPending(const char *p, VkDeviceSize bytes, bool write) {
+  Block *b = blockOf(p);
+  if (!b || bytes == 0)
+    return false; // memory no kernel can touch
+  auto begin = VkDeviceSize(p - b->mapped);
+  Span span{b->buffer, begin, std::min(b->size, begin + bytes)};
+  auto any = [&](const std::vector<Span> &spans) {
+    return std::any_of(spans.begin(), spans.end(),
+                       [&](const Span &s) { return s.overlaps(span); });
+  };
+  return any(writtenPending) || (write && any(readPending));
+}
+
+void Executor::syncRange(const char *p, VkDeviceSize bytes, bool write) {
+  if (recording && overlapsPending(p, bytes, write))
+    sync();
+}
+
+void Executor::discard() {
+  if (!recording)
+    return;
+  vkEndCommandBuffer(commands);
+  recording = false;
+  pending = 0;
+  readSince.clear();
+  writtenSince.clear();
+  readPending.clear();
+  writtenPending.clear();
+  queriesUsed = 0;
+  queryLabels.clear();
   vkResetCommandPool(device, commandPool, 0);
   vkResetDescriptorPool(device, descriptors, 0);
   scalarsUsed = 0;
@@ -784,6 +836,8 @@ void Executor::dispatch(const uint32_t *words, int64_t count, const char *entry,
   }
   readSince.insert(readSince.end(), reads.begin(), reads.end());
   writtenSince.insert(writtenSince.end(), written.begin(), written.end());
+  readPending.insert(readPending.end(), reads.begin(), reads.end());
+  writtenPending.insert(writtenPending.end(), written.begin(), written.end());
   vkCmdBindPipeline(commands, VK_PIPELINE_BIND_POINT_COMPUTE, p->pipeline);
   vkCmdBindDescriptorSets(commands, VK_PIPELINE_BIND_POINT_COMPUTE, p->layout,
                           0, 1, &set, 0, nullptr);
@@ -852,6 +906,13 @@ void credo_rt_vk_sync(void) {
   Executor &e = executor();
   std::lock_guard<std::mutex> lock(e.mutex);
   e.sync();
+}
+
+void credo_rt_vk_sync_range(int64_t address, int64_t bytes, int64_t write) {
+  Executor &e = executor();
+  std::lock_guard<std::mutex> lock(e.mutex);
+  e.syncRange(reinterpret_cast<const char *>(address),
+              VkDeviceSize(std::max<int64_t>(bytes, 0)), write != 0);
 }
 
 void credo_rt_vk_copy(int64_t to, int64_t from, int64_t bytes) {

@@ -31,9 +31,16 @@
 // CHECK: memref.store %c0_i64, %[[TABLE]][%{{.*}}] : memref<6xi64>
 // CHECK: memref.store %c16_i64, %[[TABLE]][%{{.*}}] : memref<6xi64>
 // CHECK: call @credo_rt_vk_dispatch(%{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %c2_i64{{.*}}, %{{.*}})
-// A host read of memory waits for the kernels.
-// CHECK: call @credo_rt_vk_sync()
+// A host read of memory waits for the recorded kernels if one of them
+// writes its bytes (y: 384 bytes, 0 = a read); a host write (of first: 4
+// bytes, 1 = a write) also if one reads them. The executor decides at run
+// time.
+// CHECK: %[[YP:.*]] = memref.extract_aligned_pointer_as_index %[[YD]]
+// CHECK: %[[YI:.*]] = arith.index_cast %[[YP]] : index to i64
+// CHECK: call @credo_rt_vk_sync_range(%[[YI]], %c384_i64{{.*}}, %c0_i64{{.*}})
 // CHECK-NEXT: memref.load %[[YD]]
+// CHECK: call @credo_rt_vk_sync_range(%{{.*}}, %c4_i64{{.*}}, %c1_i64{{.*}})
+// CHECK-NEXT: memref.store
 // The results go back to the caller's buffers, then device memory is freed.
 // CHECK: call @credo_rt_vk_copy(%{{.*}}, %{{.*}}, %c384_i64{{.*}})
 // CHECK: call @credo_rt_vk_copy(%{{.*}}, %{{.*}}, %c4_i64{{.*}})

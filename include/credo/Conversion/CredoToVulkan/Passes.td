@@ -62,6 +62,50 @@ def CredoGpuMatmul : Pass<"credo-gpu-matmul", "::mlir::func::FuncOp"> {
                            "::mlir::memref::MemRefDialect"];
 }
 
+def CredoGpuReduce : Pass<"credo-gpu-reduce", "::mlir::func::FuncOp"> {
+  let summary = "run full reductions and scalar computations on buffers as GPU kernels";
+  let description = [{
+    A `linalg.generic` without parallel dimensions becomes no parallel
+    loop, so `credo-parallel-to-gpu` would leave it on the host: the host
+    then waits for every kernel before it (a mean loss, a penalty, the
+    scalar arithmetic after them). This pass makes it a kernel instead.
+
+    A full reduction (only reduction loops, one rank-0 output, a body that
+    yields `c(acc, g(...))` for one of the associative combiners
+    `arith.addf|mulf|maxnumf|minnumf|maximumf|minimumf|addi|muli|andi|ori|
+    xori|maxsi|minsi|maxui|minui` with the accumulator used nowhere else)
+    runs in one workgroup of W = min(256, 2^⌈log2 N⌉) invocations over its
+    N = Π ranges iterations: invocation t folds iterations t, t + W, …
+    starting from the combiner's identity (−0.0 for addf, NaN for
+    maxnumf/minnumf, ±inf for maximumf/minimumf, …), the W partial values
+    are combined pairwise in workgroup memory (log2 W steps between
+    barriers), and invocation 0 stores c(out, partial). A generic with no
+    loops at all runs as one invocation.
+
+    The order of the additions differs from the host's sequential loop (a
+    float sum may differ in the last bits). A generic whose result the host
+    code loads or passes to a call (a label range check before a runtime
+    error) stays on the host: it needs the value there anyway.
+
+    ```mlir
+    linalg.generic {indexing_maps = [affine_map<(d0) -> (d0)>,
+                                     affine_map<(d0) -> ()>],
+                    iterator_types = ["reduction"]}
+        ins(%x : memref<128xf32>) outs(%sum : memref<f32>) {
+    ^bb0(%in: f32, %acc: f32):
+      %s = arith.addf %in, %acc : f32
+      linalg.yield %s : f32
+    }
+    ```
+    becomes a `gpu.launch` of one workgroup of 128 invocations with a
+    `memref<128xf32, 3>` of partial sums and seven halving steps.
+  }];
+  let dependentDialects = ["::mlir::gpu::GPUDialect",
+                           "::mlir::arith::ArithDialect",
+                           "::mlir::scf::SCFDialect",
+                           "::mlir::memref::MemRefDialect"];
+}
+
 def CredoParallelToGpu : Pass<"credo-parallel-to-gpu", "::mlir::func::FuncOp"> {
   let summary = "turn each outermost scf.parallel into a gpu.launch of one invocation per iteration";
   let description = [{

@@ -1,0 +1,291 @@
+//===- GpuReduce.cpp - Full reductions as workgroup kernels -----*- C++ -*-===//
+//
+// A linalg.generic without parallel dimensions (a full reduction, or scalar
+// arithmetic with no loop at all) becomes a GPU kernel, so the host code
+// does not wait for the kernels before it (the equations are in
+// Passes.td).
+//
+//===----------------------------------------------------------------------===//
+
+#include "credo/Conversion/CredoToVulkan/CredoToVulkan.h"
+
+#include "mlir/Dialect/Affine/Utils.h"
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/GPU/IR/GPUDialect.h"
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/Dialect/MemRef/IR/MemRef.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
+#include "mlir/IR/IRMapping.h"
+#include "llvm/Support/MathExtras.h"
+
+#include <cmath>
+
+namespace mlir::credo {
+#define GEN_PASS_DEF_CREDOGPUREDUCE
+#include "credo/Conversion/CredoToVulkan/Passes.h.inc"
+} // namespace mlir::credo
+
+using namespace mlir;
+
+namespace {
+
+/// The most invocations of a reduction's workgroup (every Vulkan device
+/// allows 128; the matrix kernels already use 256).
+constexpr int64_t kMaxWidth = 256;
+
+/// The combiner of a reduction body `c(acc, g)` and its identity.
+struct Combiner {
+  Operation *op = nullptr;
+  TypedAttr identity;
+};
+
+/// The identity of `op`'s operation on values of type `t`, or null when
+/// `op` is not one of the associative combiners.
+TypedAttr identityOf(Operation *op, Type t) {
+  if (auto f = dyn_cast<FloatType>(t)) {
+    const llvm::fltSemantics &sem = f.getFloatSemantics();
+    auto value = [&](llvm::APFloat v) { return FloatAttr::get(t, v); };
+    if (isa<arith::AddFOp>(op))
+      return value(llvm::APFloat::getZero(sem, /*Negative=*/true));
+    if (isa<arith::MulFOp>(op))
+      return value(llvm::APFloat::getOne(sem));
+    if (isa<arith::MaxNumFOp, arith::MinNumFOp>(op))
+      return value(llvm::APFloat::getQNaN(sem));
+    if (isa<arith::MaximumFOp>(op))
+      return value(llvm::APFloat::getInf(sem, /*Negative=*/true));
+    if (isa<arith::MinimumFOp>(op))
+      return value(llvm::APFloat::getInf(sem, /*Negative=*/false));
+    return {};
+  }
+  auto i = dyn_cast<IntegerType>(t);
+  if (!i)
+    return {};
+  unsigned w = i.getWidth();
+  auto value = [&](llvm::APInt v) { return IntegerAttr::get(t, v); };
+  if (isa<arith::AddIOp, arith::OrIOp, arith::XOrIOp, arith::MaxUIOp>(op))
+    return value(llvm::APInt::getZero(w));
+  if (isa<arith::MulIOp>(op))
+    return value(llvm::APInt(w, 1));
+  if (isa<arith::AndIOp, arith::MinUIOp>(op))
+    return value(llvm::APInt::getAllOnes(w));
+  if (isa<arith::MaxSIOp>(op))
+    return value(llvm::APInt::getSignedMinValue(w));
+  if (isa<arith::MinSIOp>(op))
+    return value(llvm::APInt::getSignedMaxValue(w));
+  return {};
+}
+
+/// Whether the host code reads `buffer` itself (a load or a call outside
+/// any linalg op): then the value is needed on the host anyway.
+bool readByHost(Value buffer) {
+  return llvm::any_of(buffer.getUsers(), [](Operation *user) {
+    if (user->getParentOfType<linalg::LinalgOp>() ||
+        user->getParentOfType<gpu::LaunchOp>())
+      return false;
+    return isa<memref::LoadOp, func::CallOp, memref::CopyOp>(user);
+  });
+}
+
+/// Whether the kernel can take `op`: buffers of static shape, static loop
+/// ranges, every linalg.index directly in the body.
+bool kernelizable(linalg::GenericOp op) {
+  if (!op.hasPureBufferSemantics())
+    return false;
+  for (Value v : op->getOperands())
+    if (auto t = dyn_cast<MemRefType>(v.getType()); t && !t.hasStaticShape())
+      return false;
+  if (llvm::any_of(op.getStaticLoopRanges(), ShapedType::isDynamic))
+    return false;
+  bool nestedIndex = false;
+  op.getRegion().walk([&](linalg::IndexOp index) {
+    nestedIndex |= index->getBlock() != &op.getRegion().front();
+  });
+  return !nestedIndex &&
+         llvm::none_of(op.getDpsInits(), [](Value v) { return readByHost(v); });
+}
+
+/// The combiner of a full reduction, or none.
+std::optional<Combiner> combinerOf(linalg::GenericOp op) {
+  if (op.getNumDpsInits() != 1 || op.getNumParallelLoops() != 0 ||
+      op.getNumLoops() == 0)
+    return std::nullopt;
+  auto out = cast<MemRefType>(op.getDpsInits()[0].getType());
+  if (out.getRank() != 0)
+    return std::nullopt;
+  Block &body = op.getRegion().front();
+  BlockArgument acc = body.getArgument(op.getNumDpsInputs());
+  auto yield = cast<linalg::YieldOp>(body.getTerminator());
+  Operation *c = yield.getValues()[0].getDefiningOp();
+  if (!c || c->getBlock() != &body || c->getNumOperands() != 2 ||
+      c->getNumResults() != 1 || !acc.hasOneUse() ||
+      !llvm::is_contained(c->getOperands(), Value(acc)) ||
+      c->getOperand(0) == c->getOperand(1))
+    return std::nullopt;
+  TypedAttr identity = identityOf(c, acc.getType());
+  if (!identity)
+    return std::nullopt;
+  return Combiner{c, identity};
+}
+
+/// Clones the body of `op` at iteration `ivs` (inputs loaded through their
+/// indexing maps, the accumulators mapped to `accs`) and returns the
+/// yielded values.
+SmallVector<Value> cloneBody(OpBuilder &b, Location loc, linalg::GenericOp op,
+                             ValueRange ivs, ValueRange accs) {
+  Block &body = op.getRegion().front();
+  IRMapping mapping;
+  for (OpOperand *input : op.getDpsInputOperands()) {
+    BlockArgument arg = op.getMatchingBlockArgument(input);
+    Value v = input->get();
+    if (!isa<MemRefType>(v.getType())) {
+      mapping.map(arg, v);
+      continue;
+    }
+    AffineMap map = op.getMatchingIndexingMap(input);
+    SmallVector<Value> indices;
+    for (AffineExpr e : map.getResults())
+      indices.push_back(affine::expandAffineExpr(b, loc, e, ivs, {}));
+    mapping.map(arg, b.create<memref::LoadOp>(loc, v, indices).getResult());
+  }
+  for (auto [i, acc] : llvm::enumerate(accs))
+    mapping.map(body.getArgument(op.getNumDpsInputs() + i), acc);
+  for (Operation &inner : body.without_terminator()) {
+    if (auto index = dyn_cast<linalg::IndexOp>(inner)) {
+      mapping.map(index.getResult(), ivs[index.getDim()]);
+      continue;
+    }
+    b.clone(inner, mapping);
+  }
+  SmallVector<Value> results;
+  for (Value v : cast<linalg::YieldOp>(body.getTerminator()).getValues())
+    results.push_back(mapping.lookupOrDefault(v));
+  return results;
+}
+
+/// `c` applied to (acc, x) in the operand order of the body's combiner.
+Value combine(OpBuilder &b, const Combiner &c, Value accOperand, Value acc,
+              Value x) {
+  IRMapping mapping;
+  for (Value operand : c.op->getOperands())
+    mapping.map(operand, operand == accOperand ? acc : x);
+  return b.clone(*c.op, mapping)->getResult(0);
+}
+
+void lowerReduction(linalg::GenericOp op, const Combiner &c) {
+  OpBuilder b(op);
+  Location loc = op.getLoc();
+  auto idx = [&](OpBuilder &b, int64_t v) -> Value {
+    return b.create<arith::ConstantIndexOp>(loc, v);
+  };
+  SmallVector<int64_t> ranges = op.getStaticLoopRanges();
+  int64_t total = 1;
+  for (int64_t r : ranges)
+    total *= r;
+  int64_t width = std::min<int64_t>(
+      kMaxWidth, llvm::PowerOf2Ceil(std::max<int64_t>(1, total)));
+  Value out = op.getDpsInits()[0];
+  Type e = cast<MemRefType>(out.getType()).getElementType();
+  Value accOperand = op.getRegion().front().getArgument(op.getNumDpsInputs());
+
+  auto launch = b.create<gpu::LaunchOp>(loc, idx(b, 1), idx(b, 1), idx(b, 1),
+                                        idx(b, width), idx(b, 1), idx(b, 1));
+  Block &entry = launch.getBody().front();
+  OpBuilder in(&entry, entry.begin());
+  Value t = launch.getThreadIds().x;
+  Value identity = in.create<arith::ConstantOp>(loc, c.identity);
+  // Each invocation folds iterations t, t + W, ... (last dimension fastest).
+  auto fold = in.create<scf::ForOp>(loc, t, idx(in, total), idx(in, width),
+                                    ValueRange{identity});
+  {
+    OpBuilder lb = OpBuilder::atBlockBegin(fold.getBody());
+    Value rest = fold.getInductionVar();
+    SmallVector<Value> ivs(ranges.size());
+    for (int d = int(ranges.size()) - 1; d >= 0; --d) {
+      Value r = idx(lb, ranges[d]);
+      ivs[d] = d == 0 ? rest : lb.create<arith::RemUIOp>(loc, rest, r);
+      if (d > 0)
+        rest = lb.create<arith::DivUIOp>(loc, rest, r);
+    }
+    SmallVector<Value> next =
+        cloneBody(lb, loc, op, ivs, fold.getRegionIterArgs());
+    lb.create<scf::YieldOp>(loc, next);
+  }
+  Value partial = fold.getResult(0);
+  Value zero = idx(in, 0);
+  if (width > 1) {
+    // Workgroup memory (address space 3): the partial values, combined
+    // pairwise in log2(W) halving steps.
+    auto sharedType = MemRefType::get({width}, e, MemRefLayoutAttrInterface(),
+                                      in.getI64IntegerAttr(3));
+    Value shared = in.create<memref::AllocOp>(loc, sharedType);
+    in.create<memref::StoreOp>(loc, partial, shared, t);
+    in.create<gpu::BarrierOp>(loc);
+    for (int64_t s = width / 2; s >= 1; s /= 2) {
+      Value active = in.create<arith::CmpIOp>(loc, arith::CmpIPredicate::ult, t,
+                                              idx(in, s));
+      auto step = in.create<scf::IfOp>(loc, active, /*withElseRegion=*/false);
+      OpBuilder sb = step.getThenBodyBuilder();
+      Value mine = sb.create<memref::LoadOp>(loc, shared, t);
+      Value other = sb.create<memref::LoadOp>(
+          loc, shared,
+          ValueRange{sb.create<arith::AddIOp>(loc, t, idx(sb, s))});
+      sb.create<memref::StoreOp>(loc, combine(sb, c, accOperand, mine, other),
+                                 shared, t);
+      in.create<gpu::BarrierOp>(loc);
+    }
+    // (The store below then runs in invocation 0 alone.)
+    Value first =
+        in.create<arith::CmpIOp>(loc, arith::CmpIPredicate::eq, t, zero);
+    auto last = in.create<scf::IfOp>(loc, first, /*withElseRegion=*/false);
+    in.setInsertionPointToStart(&last.getThenRegion().front());
+    partial = in.create<memref::LoadOp>(loc, shared, zero);
+  }
+  Value old = in.create<memref::LoadOp>(loc, out, ValueRange());
+  in.create<memref::StoreOp>(loc, combine(in, c, accOperand, old, partial), out,
+                             ValueRange());
+  OpBuilder::atBlockEnd(&entry).create<gpu::TerminatorOp>(loc);
+  op.erase();
+}
+
+/// A generic with no loops: one invocation computes it.
+void lowerScalar(linalg::GenericOp op) {
+  OpBuilder b(op);
+  Location loc = op.getLoc();
+  Value one = b.create<arith::ConstantIndexOp>(loc, 1);
+  auto launch = b.create<gpu::LaunchOp>(loc, one, one, one, one, one, one);
+  Block &entry = launch.getBody().front();
+  OpBuilder in(&entry, entry.begin());
+  SmallVector<Value> accs;
+  for (Value out : op.getDpsInits())
+    accs.push_back(in.create<memref::LoadOp>(loc, out, ValueRange()));
+  SmallVector<Value> results = cloneBody(in, loc, op, {}, accs);
+  for (auto [v, out] : llvm::zip(results, op.getDpsInits()))
+    in.create<memref::StoreOp>(loc, v, out, ValueRange());
+  in.create<gpu::TerminatorOp>(loc);
+  op.erase();
+}
+
+struct GpuReduce : public credo::impl::CredoGpuReduceBase<GpuReduce> {
+  void runOnOperation() override {
+    SmallVector<linalg::GenericOp> generics;
+    getOperation().walk([&](linalg::GenericOp op) {
+      if (op.getNumParallelLoops() == 0 &&
+          !op->getParentOfType<gpu::LaunchOp>() && kernelizable(op))
+        generics.push_back(op);
+    });
+    for (linalg::GenericOp op : generics) {
+      if (op.getNumLoops() == 0) {
+        if (llvm::all_of(op.getDpsInits(), [](Value v) {
+              return cast<MemRefType>(v.getType()).getRank() == 0;
+            }))
+          lowerScalar(op);
+        continue;
+      }
+      if (std::optional<Combiner> c = combinerOf(op))
+        lowerReduction(op, *c);
+    }
+  }
+};
+
+} // namespace
