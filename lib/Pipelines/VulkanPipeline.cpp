@@ -30,6 +30,7 @@ void mlir::credo::buildVulkanPipeline(OpPassManager &pm) {
   addCredoToBuffers(pm, CpuKernels::Reference, TemporaryBuffers::Heap);
 
   pm.addNestedPass<func::FuncOp>(createCredoGpuMatmul());
+  pm.addNestedPass<func::FuncOp>(createCredoGpuContract());
   pm.addNestedPass<func::FuncOp>(createCredoParallelDimsFirst());
   pm.addNestedPass<func::FuncOp>(createCredoGpuReduce());
   pm.addNestedPass<func::FuncOp>(createConvertLinalgToParallelLoopsPass());

@@ -64,7 +64,8 @@ struct Conv2DGradWeightLowering
 };
 
 /// dx̃[b,c,h,w] = Σ_{o,p,q} dy[b,o,(h−p)/sh,(w−q)/sw] · W[o,c,p,q] over the
-/// (p, q) that land on an output position; then dx = the unpadded part.
+/// (p, q) that land on an output position (a contraction over the dilated,
+/// zero-padded dy); then dx = the unpadded part.
 struct Conv2DGradInputLowering
     : OpRewritePattern<mlir::credo::Conv2DGradInputOp> {
   using OpRewritePattern::OpRewritePattern;
@@ -80,53 +81,47 @@ struct Conv2DGradInputLowering
     auto paddedType = RankedTensorType::get(padded, type.getElementType());
     MLIRContext *ctx = getContext();
     auto d = [&](unsigned i) { return getAffineDimExpr(i, ctx); };
-    // Iteration space (b, c, h, w, o, p, q); dy is read in the body.
+    // A full correlation of the gradient, dilated by the strides and
+    // zero-padded by the filter size less one, with the filters:
+    // dx_pad[b, c, h, w] = sum_{o,p,q} z[b, o, h - p + KH - 1, w - q + KW - 1]
+    //                                  * W[o, c, p, q]
+    // with z[b, o, KH - 1 + s0 i, KW - 1 + s1 j] = dy[b, o, i, j], zero
+    // elsewhere (z is nonzero where h - p = s0 i with 0 <= i < OH, the
+    // output positions the input position h fed). A plain contraction: the
+    // tiled kernels of the GPU target take it.
+    auto wType = cast<RankedTensorType>(op.getWeight().getType());
+    int64_t kh = wType.getDimSize(2), kw = wType.getDimSize(3);
+    Value dy = op.getGrad();
+    auto zType =
+        RankedTensorType::get({dyType.getDimSize(0), dyType.getDimSize(1),
+                               padded[2] + kh - 1, padded[3] + kw - 1},
+                              type.getElementType());
+    SmallVector<OpFoldResult> at = {
+        rewriter.getIndexAttr(0), rewriter.getIndexAttr(0),
+        rewriter.getIndexAttr(kh - 1), rewriter.getIndexAttr(kw - 1)};
+    SmallVector<OpFoldResult> extent,
+        step = {rewriter.getIndexAttr(1), rewriter.getIndexAttr(1),
+                rewriter.getIndexAttr(s[0]), rewriter.getIndexAttr(s[1])};
+    for (int64_t dim : dyType.getShape())
+      extent.push_back(rewriter.getIndexAttr(dim));
+    Value z = rewriter.create<tensor::InsertSliceOp>(
+        loc, dy, filled(rewriter, loc, zType, 0.0), at, extent, step);
+    // Iteration space (b, c, h, w, o, p, q).
     SmallVector<AffineMap> maps = {
+        AffineMap::get(
+            7, 0, {d(0), d(4), d(2) - d(5) + (kh - 1), d(3) - d(6) + (kw - 1)},
+            ctx),
         AffineMap::get(7, 0, {d(4), d(1), d(5), d(6)}, ctx),
         AffineMap::get(7, 0, {d(0), d(1), d(2), d(3)}, ctx)};
     SmallVector<utils::IteratorType> iters(4, utils::IteratorType::parallel);
     iters.append(3, utils::IteratorType::reduction);
-    Value dy = op.getGrad();
-    int64_t oh = dyType.getDimSize(2), ow = dyType.getDimSize(3);
     auto generic = rewriter.create<linalg::GenericOp>(
-        loc, paddedType, ValueRange{op.getWeight()},
+        loc, paddedType, ValueRange{z, op.getWeight()},
         ValueRange{filled(rewriter, loc, paddedType, 0.0)}, maps, iters,
-        [&](OpBuilder &b, Location l, ValueRange a) {
-          // Output position of (h, p) along one axis, and whether it exists.
-          auto source = [&](unsigned hDim, unsigned pDim, int64_t stride,
-                            int64_t extent, Value &pos) -> Value {
-            Value h = b.create<linalg::IndexOp>(l, hDim);
-            Value p = b.create<linalg::IndexOp>(l, pDim);
-            Value rel = b.create<arith::SubIOp>(l, h, p);
-            Value st = idx(b, l, stride);
-            Value q = b.create<arith::DivSIOp>(l, rel, st);
-            Value exact =
-                b.create<arith::CmpIOp>(l, arith::CmpIPredicate::eq,
-                                        b.create<arith::MulIOp>(l, q, st), rel);
-            Value inside = b.create<arith::AndIOp>(
-                l,
-                b.create<arith::CmpIOp>(l, arith::CmpIPredicate::sge, rel,
-                                        idx(b, l, 0)),
-                b.create<arith::CmpIOp>(l, arith::CmpIPredicate::slt, q,
-                                        idx(b, l, extent)));
-            // Clamp so the (discarded) read stays in bounds.
-            pos = b.create<arith::MinSIOp>(
-                l, b.create<arith::MaxSIOp>(l, q, idx(b, l, 0)),
-                idx(b, l, extent - 1));
-            return b.create<arith::AndIOp>(l, exact, inside);
-          };
-          Value i, j;
-          Value ok = b.create<arith::AndIOp>(l, source(2, 5, s[0], oh, i),
-                                             source(3, 6, s[1], ow, j));
-          Value bi = b.create<linalg::IndexOp>(l, 0);
-          Value oi = b.create<linalg::IndexOp>(l, 4);
-          Value g =
-              b.create<tensor::ExtractOp>(l, dy, ValueRange{bi, oi, i, j});
-          Value prod = b.create<arith::MulFOp>(l, g, a[0]);
-          Value zero = floatConst(b, l, type.getElementType(), 0);
-          Value term = b.create<arith::SelectOp>(l, ok, prod, zero);
+        [](OpBuilder &b, Location l, ValueRange a) {
+          Value prod = b.create<arith::MulFOp>(l, a[0], a[1]);
           b.create<linalg::YieldOp>(
-              l, ValueRange{b.create<arith::AddFOp>(l, a[1], term)});
+              l, ValueRange{b.create<arith::AddFOp>(l, a[2], prod)});
         });
     Value result = generic.getResult(0);
     if (pad[0] || pad[1]) {

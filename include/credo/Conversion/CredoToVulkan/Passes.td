@@ -62,6 +62,61 @@ def CredoGpuMatmul : Pass<"credo-gpu-matmul", "::mlir::func::FuncOp"> {
                            "::mlir::memref::MemRefDialect"];
 }
 
+def CredoGpuContract : Pass<"credo-gpu-contract", "::mlir::func::FuncOp"> {
+  let summary = "turn contractions (convolutions and their gradients, transposed products) into GPU kernels tiled through workgroup memory";
+  let description = [{
+    A `linalg.generic` on buffers (f32 or f64, static shapes) whose body is
+    `out + a · b` (either order) and whose output is indexed by exactly its
+    parallel loops is a contraction
+    out[P] += Σ_R a[f_a(P, R)] · b[f_b(P, R)] with affine index maps f_a,
+    f_b. Its parallel loops split into rows (used by a and not by b),
+    columns (used by b only) and batch (used by both); with
+    M = Π rows, N = Π columns, K = Π R it is, per batch element, the matrix
+    product C[M × N] += A[M × K] · B[K × N] with
+    A[m, k] = a[f_a(rows(m), R(k))], B[k, n] = b[f_b(columns(n), R(k))]
+    (m, n, k delinearized, last loop fastest), computed as a tiled product
+    of these implicit matrices: workgroups of T × T invocations (`tile`,
+    default 16), each invocation computing wm × wn outputs (rows ty + T·i,
+    columns tx + T·j; wm = 4 when M ≥ 4T, 2 when M ≥ 2T, else 1, wn alike),
+    so ⌈N/(wn·T)⌉ × ⌈M/(wm·T)⌉ × batch workgroups. For each k-tile of T,
+    every invocation loads wm elements of A and wn of B into workgroup
+    memory (zero outside), the workgroup synchronizes, and each invocation
+    accumulates its wm·wn sums; the sums are added to the output once.
+    Each element of A is read from device memory ⌈N/(wn·T)⌉ times instead
+    of N times.
+
+    Named convolutions (`linalg.conv_2d_nchw_fchw`) are first written as
+    generics. A convolution forward is rows (batch, y, x) × columns (filter)
+    over (channel, ky, kx); its filter gradient rows (channel, ky, kx) ×
+    columns (filter) over (batch, y, x); its input gradient (written over a
+    zero-padded gradient) rows (batch, y, x) × columns (channel) over
+    (filter, ky, kx). Contractions with no row or no column loop, a
+    reduction shorter than 256, or fewer than 8 workgroups of T × T are
+    left to `credo-parallel-to-gpu` (one invocation per output).
+
+    ```mlir
+    linalg.generic {indexing_maps = [affine_map<(o, c, p, q, b, i, j) -> (b, c, i + p, j + q)>,
+                                     affine_map<(o, c, p, q, b, i, j) -> (b, o, i, j)>,
+                                     affine_map<(o, c, p, q, b, i, j) -> (o, c, p, q)>],
+                    iterator_types = ["parallel", "parallel", "parallel", "parallel",
+                                      "reduction", "reduction", "reduction"]}
+        ins(%x, %dy : memref<8x16x12x12xf32>, memref<8x32x10x10xf32>)
+        outs(%dw : memref<32x16x3x3xf32>)
+    ```
+    (M = 144, N = 32, K = 800) becomes a `gpu.launch` of 1 × 3 × 1
+    workgroups of 16 × 16 invocations, each computing 4 × 2 outputs from
+    `memref<64x16xf32, 3>` and `memref<16x32xf32, 3>` tiles.
+  }];
+  let options = [
+    Option<"tile", "tile", "int64_t", "16",
+           "the side of a workgroup's tile of the output (tile × tile invocations)">,
+  ];
+  let dependentDialects = ["::mlir::gpu::GPUDialect",
+                           "::mlir::arith::ArithDialect",
+                           "::mlir::scf::SCFDialect",
+                           "::mlir::memref::MemRefDialect"];
+}
+
 def CredoGpuReduce : Pass<"credo-gpu-reduce", "::mlir::func::FuncOp"> {
   let summary = "run full reductions and scalar computations on buffers as GPU kernels";
   let description = [{

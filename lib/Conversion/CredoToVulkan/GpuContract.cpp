@@ -1,0 +1,349 @@
+//===- GpuContract.cpp - Contractions tiled through workgroup memory ------===//
+//
+// A linalg.generic that is a contraction — out += a · b summed over its
+// reduction dimensions, such as a convolution and both of its gradients
+// or a product of transposed matrices — becomes a kernel that computes
+// tiles of the output as a matrix product, staging tiles of both operands
+// in workgroup memory (the equations are in Passes.td).
+//
+//===----------------------------------------------------------------------===//
+
+#include "credo/Conversion/CredoToVulkan/CredoToVulkan.h"
+
+#include "mlir/Dialect/Affine/Utils.h"
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/GPU/IR/GPUDialect.h"
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/Dialect/Linalg/Transforms/Transforms.h"
+#include "mlir/Dialect/MemRef/IR/MemRef.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
+#include "mlir/IR/PatternMatch.h"
+
+namespace mlir::credo {
+#define GEN_PASS_DEF_CREDOGPUCONTRACT
+#include "credo/Conversion/CredoToVulkan/Passes.h.inc"
+} // namespace mlir::credo
+
+using namespace mlir;
+
+namespace {
+
+/// The largest workgroup count per grid dimension every Vulkan device
+/// supports.
+constexpr int64_t kMaxGroups = 65535;
+/// The shallowest reduction and the fewest T x T workgroups worth a tiled
+/// kernel.
+constexpr int64_t kMinDepth = 256, kMinGroups = 8;
+
+/// A contraction out[P] += Σ_R a[mapA] · b[mapB], its loops split into the
+/// output tile's rows (parallel loops only `a` uses, or neither), columns
+/// (only `b`), batch (both: one workgroup layer each) and the reduction.
+struct Contraction {
+  OpOperand *a = nullptr, *b = nullptr;
+  SmallVector<unsigned> rows, cols, batch, red;
+  SmallVector<int64_t> ranges;
+  int64_t m = 1, n = 1, k = 1, batches = 1;
+};
+
+std::optional<Contraction> match(linalg::GenericOp op, int64_t tile) {
+  if (!op.hasPureBufferSemantics() || op.getNumDpsInputs() != 2 ||
+      op.getNumDpsInits() != 1)
+    return std::nullopt;
+  Type e;
+  for (Value v : op->getOperands()) {
+    auto t = dyn_cast<MemRefType>(v.getType());
+    if (!t || !t.hasStaticShape())
+      return std::nullopt;
+    if (!e)
+      e = t.getElementType();
+    if (t.getElementType() != e)
+      return std::nullopt;
+  }
+  if (!(e.isF32() || e.isF64()))
+    return std::nullopt;
+  // The body: yield out + x·y (either order) with x, y the two inputs.
+  Block &body = op.getRegion().front();
+  if (body.getOperations().size() != 3)
+    return std::nullopt;
+  auto yield = cast<linalg::YieldOp>(body.getTerminator());
+  auto add = yield.getValues()[0].getDefiningOp<arith::AddFOp>();
+  if (!add)
+    return std::nullopt;
+  BlockArgument out = body.getArgument(2);
+  Value other = add.getLhs() == out   ? add.getRhs()
+                : add.getRhs() == out ? add.getLhs()
+                                      : Value();
+  auto mul = other ? other.getDefiningOp<arith::MulFOp>() : arith::MulFOp();
+  if (!mul || mul.getLhs() == mul.getRhs() ||
+      !llvm::is_contained(ValueRange{mul.getLhs(), mul.getRhs()},
+                          body.getArgument(0)) ||
+      !llvm::is_contained(ValueRange{mul.getLhs(), mul.getRhs()},
+                          body.getArgument(1)))
+    return std::nullopt;
+
+  Contraction c;
+  c.ranges = op.getStaticLoopRanges();
+  if (llvm::any_of(c.ranges, ShapedType::isDynamic))
+    return std::nullopt;
+  // The output is indexed by exactly the parallel loops, each once.
+  AffineMap outMap = op.getMatchingIndexingMap(op.getDpsInitOperand(0));
+  SmallVector<utils::IteratorType> kinds = op.getIteratorTypesArray();
+  unsigned parallel = 0;
+  for (utils::IteratorType kind : kinds)
+    parallel += kind == utils::IteratorType::parallel;
+  if (!outMap.isProjectedPermutation() || outMap.getNumResults() != parallel)
+    return std::nullopt;
+  for (AffineExpr r : outMap.getResults())
+    if (kinds[cast<AffineDimExpr>(r).getPosition()] !=
+        utils::IteratorType::parallel)
+      return std::nullopt;
+
+  c.a = op.getDpsInputOperand(0);
+  c.b = op.getDpsInputOperand(1);
+  AffineMap mapA = op.getMatchingIndexingMap(c.a);
+  AffineMap mapB = op.getMatchingIndexingMap(c.b);
+  for (unsigned d = 0; d < kinds.size(); ++d) {
+    if (kinds[d] != utils::IteratorType::parallel) {
+      c.red.push_back(d);
+      c.k *= c.ranges[d];
+      continue;
+    }
+    bool inA = mapA.isFunctionOfDim(d), inB = mapB.isFunctionOfDim(d);
+    if (inA && inB) {
+      c.batch.push_back(d);
+      c.batches *= c.ranges[d];
+    } else if (inB) {
+      c.cols.push_back(d);
+      c.n *= c.ranges[d];
+    } else {
+      c.rows.push_back(d);
+      c.m *= c.ranges[d];
+    }
+  }
+  // Worth a tiled product: both tile sides, a deep reduction (at least
+  // kMinDepth: 16 k-tiles of 16) and at least kMinGroups workgroups of
+  // T x T (fewer leave most of a device idle; one invocation per output
+  // has more of them).
+  if (c.rows.empty() || c.cols.empty() || c.k < kMinDepth ||
+      c.m * c.n * c.k == 0)
+    return std::nullopt;
+  if (((c.m + tile - 1) / tile) * ((c.n + tile - 1) / tile) * c.batches <
+      kMinGroups)
+    return std::nullopt;
+  if ((c.n + tile - 1) / tile > kMaxGroups ||
+      (c.m + tile - 1) / tile > kMaxGroups || c.batches > kMaxGroups)
+    return std::nullopt;
+  return c;
+}
+
+/// Outputs per invocation along a side of extent `size`: 4 when the side
+/// fills a tile of 4·T, 2 for 2·T, else 1.
+int64_t perInvocation(int64_t size, int64_t tile) {
+  return size >= 4 * tile ? 4 : size >= 2 * tile ? 2 : 1;
+}
+
+void lower(linalg::GenericOp op, const Contraction &c, int64_t tile) {
+  OpBuilder b(op);
+  Location loc = op.getLoc();
+  auto idx = [&](OpBuilder &b, int64_t v) -> Value {
+    return b.create<arith::ConstantIndexOp>(loc, v);
+  };
+  // A workgroup of T × T invocations computes a (wm·T) × (wn·T) tile of
+  // the output, each invocation wm × wn elements (rows ty + T·i, columns
+  // tx + T·j), from k-tiles of T.
+  int64_t wm = perInvocation(c.m, tile), wn = perInvocation(c.n, tile);
+  int64_t tm = wm * tile, tn = wn * tile;
+  Value outBuf = op.getDpsInits()[0];
+  Type e = cast<MemRefType>(outBuf.getType()).getElementType();
+  auto workgroup = [&](int64_t rows, int64_t cols) {
+    return MemRefType::get({rows, cols}, e, MemRefLayoutAttrInterface(),
+                           b.getI64IntegerAttr(3 /* workgroup memory */));
+  };
+  auto launch = b.create<gpu::LaunchOp>(
+      loc, idx(b, (c.n + tn - 1) / tn), idx(b, (c.m + tm - 1) / tm),
+      idx(b, c.batches), idx(b, tile), idx(b, tile), idx(b, 1));
+  Block &entry = launch.getBody().front();
+  OpBuilder in(&entry, entry.begin());
+  Value as = in.create<memref::AllocOp>(loc, workgroup(tm, tile));
+  Value bs = in.create<memref::AllocOp>(loc, workgroup(tile, tn));
+  gpu::KernelDim3 block = launch.getBlockIds();
+  gpu::KernelDim3 thread = launch.getThreadIds();
+  Value zeroIdx = idx(in, 0);
+  Value zero = in.create<arith::ConstantOp>(loc, in.getFloatAttr(e, 0.0));
+  Value rowBase = in.create<arith::MulIOp>(loc, block.y, idx(in, tm));
+  Value colBase = in.create<arith::MulIOp>(loc, block.x, idx(in, tn));
+
+  // The loop values of a position numbered `linear` over `dims` (last
+  // fastest), written into `ivs`.
+  auto delinearize = [&](OpBuilder &b, Value linear, ArrayRef<unsigned> dims,
+                         SmallVectorImpl<Value> &ivs) {
+    Value rest = linear;
+    for (int i = int(dims.size()) - 1; i >= 0; --i) {
+      Value r = idx(b, c.ranges[dims[i]]);
+      ivs[dims[i]] = i == 0 ? rest : b.create<arith::RemUIOp>(loc, rest, r);
+      if (i > 0)
+        rest = b.create<arith::DivUIOp>(loc, rest, r);
+    }
+  };
+  SmallVector<Value> base(c.ranges.size(), zeroIdx);
+  delinearize(in, block.z, c.batch, base);
+  // This invocation's rows and columns: their numbers, whether they exist,
+  // and their loop values.
+  struct Line {
+    Value inside;
+    SmallVector<Value> ivs;
+  };
+  auto lines = [&](Value start, Value offset, int64_t count, int64_t extent,
+                   ArrayRef<unsigned> dims) {
+    SmallVector<Line> out;
+    for (int64_t i = 0; i < count; ++i) {
+      Value at = in.create<arith::AddIOp>(
+          loc, in.create<arith::AddIOp>(loc, start, offset), idx(in, i * tile));
+      Line l{in.create<arith::CmpIOp>(loc, arith::CmpIPredicate::ult, at,
+                                      idx(in, extent)),
+             base};
+      delinearize(in, at, dims, l.ivs);
+      out.push_back(std::move(l));
+    }
+    return out;
+  };
+  SmallVector<Line> rows = lines(rowBase, thread.y, wm, c.m, c.rows);
+  SmallVector<Line> cols = lines(colBase, thread.x, wn, c.n, c.cols);
+  Value kIdx = idx(in, c.k);
+
+  // The operand's element at loop values `ivs` when `inside`, else zero.
+  auto load = [&](OpBuilder &b, OpOperand *operand, ArrayRef<Value> ivs,
+                  Value inside) -> Value {
+    auto guard = b.create<scf::IfOp>(loc, TypeRange{e}, inside,
+                                     /*withElseRegion=*/true);
+    OpBuilder then = guard.getThenBodyBuilder();
+    SmallVector<Value> indices;
+    for (AffineExpr r : op.getMatchingIndexingMap(operand).getResults())
+      indices.push_back(affine::expandAffineExpr(then, loc, r, ivs, {}));
+    then.create<scf::YieldOp>(
+        loc,
+        then.create<memref::LoadOp>(loc, operand->get(), indices).getResult());
+    OpBuilder other = guard.getElseBodyBuilder();
+    other.create<scf::YieldOp>(loc, zero);
+    return guard.getResult(0);
+  };
+
+  SmallVector<Value> inits(wm * wn, zero);
+  auto tiles = in.create<scf::ForOp>(loc, zeroIdx, kIdx, idx(in, tile), inits);
+  {
+    OpBuilder lb = OpBuilder::atBlockBegin(tiles.getBody());
+    Value k0 = tiles.getInductionVar();
+    // a's tile: tm rows × T; this invocation loads column tx of its rows.
+    // b's tile: T × tn; row ty of its columns.
+    Value ka = lb.create<arith::AddIOp>(loc, k0, thread.x);
+    Value kb = lb.create<arith::AddIOp>(loc, k0, thread.y);
+    Value kaIn =
+        lb.create<arith::CmpIOp>(loc, arith::CmpIPredicate::ult, ka, kIdx);
+    Value kbIn =
+        lb.create<arith::CmpIOp>(loc, arith::CmpIPredicate::ult, kb, kIdx);
+    for (auto [i, line] : llvm::enumerate(rows)) {
+      SmallVector<Value> ivs = line.ivs;
+      delinearize(lb, ka, c.red, ivs);
+      Value inside = lb.create<arith::AndIOp>(loc, line.inside, kaIn);
+      Value r =
+          lb.create<arith::AddIOp>(loc, thread.y, idx(lb, int64_t(i) * tile));
+      lb.create<memref::StoreOp>(loc, load(lb, c.a, ivs, inside), as,
+                                 ValueRange{r, thread.x});
+    }
+    for (auto [j, line] : llvm::enumerate(cols)) {
+      SmallVector<Value> ivs = line.ivs;
+      delinearize(lb, kb, c.red, ivs);
+      Value inside = lb.create<arith::AndIOp>(loc, line.inside, kbIn);
+      Value col =
+          lb.create<arith::AddIOp>(loc, thread.x, idx(lb, int64_t(j) * tile));
+      lb.create<memref::StoreOp>(loc, load(lb, c.b, ivs, inside), bs,
+                                 ValueRange{thread.y, col});
+    }
+    lb.create<gpu::BarrierOp>(loc);
+    auto inner = lb.create<scf::ForOp>(loc, idx(lb, 0), idx(lb, tile),
+                                       idx(lb, 1), tiles.getRegionIterArgs());
+    {
+      OpBuilder ib = OpBuilder::atBlockBegin(inner.getBody());
+      Value kk = inner.getInductionVar();
+      SmallVector<Value> x, y;
+      for (int64_t i = 0; i < wm; ++i)
+        x.push_back(ib.create<memref::LoadOp>(
+            loc, as,
+            ValueRange{
+                ib.create<arith::AddIOp>(loc, thread.y, idx(ib, i * tile)),
+                kk}));
+      for (int64_t j = 0; j < wn; ++j)
+        y.push_back(ib.create<memref::LoadOp>(
+            loc, bs,
+            ValueRange{kk, ib.create<arith::AddIOp>(loc, thread.x,
+                                                    idx(ib, j * tile))}));
+      SmallVector<Value> sums;
+      for (int64_t i = 0; i < wm; ++i)
+        for (int64_t j = 0; j < wn; ++j)
+          sums.push_back(ib.create<arith::AddFOp>(
+              loc, inner.getRegionIterArgs()[i * wn + j],
+              ib.create<arith::MulFOp>(loc, x[i], y[j])));
+      ib.create<scf::YieldOp>(loc, sums);
+    }
+    lb.create<gpu::BarrierOp>(loc);
+    lb.create<scf::YieldOp>(loc, inner.getResults());
+  }
+  AffineMap outMap = op.getMatchingIndexingMap(op.getDpsInitOperand(0));
+  for (auto [i, r] : llvm::enumerate(rows))
+    for (auto [j, col] : llvm::enumerate(cols)) {
+      Value both = in.create<arith::AndIOp>(loc, r.inside, col.inside);
+      auto store = in.create<scf::IfOp>(loc, both, /*withElseRegion=*/false);
+      OpBuilder sb = store.getThenBodyBuilder();
+      SmallVector<Value> ivs = r.ivs;
+      for (unsigned d : c.cols)
+        ivs[d] = col.ivs[d];
+      SmallVector<Value> indices;
+      for (AffineExpr res : outMap.getResults())
+        indices.push_back(ivs[cast<AffineDimExpr>(res).getPosition()]);
+      Value old = sb.create<memref::LoadOp>(loc, outBuf, indices);
+      sb.create<memref::StoreOp>(
+          loc,
+          sb.create<arith::AddFOp>(loc, old,
+                                   tiles.getResult(int64_t(i) * wn + j)),
+          outBuf, indices);
+    }
+  in.create<gpu::TerminatorOp>(loc);
+  op.erase();
+}
+
+struct GpuContract : public credo::impl::CredoGpuContractBase<GpuContract> {
+  using Base::Base;
+  void runOnOperation() override {
+    if (tile < 1 || tile * tile > 1024) {
+      getOperation().emitError("tile must be in [1, 32], not ") << tile;
+      return signalPassFailure();
+    }
+    // Named convolutions as generics (the same computation), so that the
+    // contraction below sees their loops and indexing maps.
+    IRRewriter rewriter(&getContext());
+    SmallVector<linalg::LinalgOp> named;
+    getOperation().walk([&](linalg::LinalgOp op) {
+      if (isa<linalg::Conv2DNchwFchwOp, linalg::Conv2DNhwcHwcfOp>(op))
+        named.push_back(op);
+    });
+    for (linalg::LinalgOp op : named) {
+      rewriter.setInsertionPoint(op);
+      if (failed(linalg::generalizeNamedOp(rewriter, op))) {
+        op.emitError("cannot write the convolution as a linalg.generic");
+        return signalPassFailure();
+      }
+    }
+    std::vector<std::pair<linalg::GenericOp, Contraction>> found;
+    getOperation().walk([&](linalg::GenericOp op) {
+      if (op->getParentOfType<gpu::LaunchOp>())
+        return;
+      if (std::optional<Contraction> c = match(op, tile))
+        found.emplace_back(op, *c);
+    });
+    for (auto &[op, c] : found)
+      lower(op, c, tile);
+  }
+};
+
+} // namespace

@@ -1,0 +1,145 @@
+// RUN: credo-opt %s --split-input-file --credo-gpu-contract | FileCheck %s
+// RUN: credo-opt %s --split-input-file --credo-gpu-contract=tile=8 | FileCheck %s --check-prefix=TILE8
+
+// A convolution forward (named op, written as a generic first) as a matrix
+// product: rows (batch, y, x) M = 2·8·8 = 128, columns (filter) N = 16,
+// reduction (channel, ky, kx) K = 32·3·3 = 288. Each invocation of a
+// 16 x 16 workgroup computes 4 rows x 1 column (M fills 4 tiles of 16, N
+// one), so a workgroup covers 64 x 16 outputs: grid 1 x 2 x 1. Per k-tile
+// it stages 4 elements of the input (zero outside) and 1 of the filters in
+// workgroup memory, synchronizes, and accumulates 4 sums.
+// CHECK-LABEL: func.func @conv
+// CHECK: gpu.launch blocks(%{{.*}}, %{{.*}}, %{{.*}}) in (%{{.*}} = %c1{{.*}}, %{{.*}} = %c2{{.*}}, %{{.*}} = %c1{{.*}}) threads(%{{.*}}, %{{.*}}, %{{.*}}) in (%{{.*}} = %c16{{.*}}, %{{.*}} = %c16{{.*}}, %{{.*}} = %c1{{.*}})
+// CHECK: %[[AS:.*]] = memref.alloc() : memref<64x16xf32, 3>
+// CHECK: %[[BS:.*]] = memref.alloc() : memref<16x16xf32, 3>
+// CHECK: scf.for %{{.*}} = %{{.*}} to %c288{{.*}} step %c16{{.*}} iter_args(%{{.*}} = %{{.*}}, %{{.*}} = %{{.*}}, %{{.*}} = %{{.*}}, %{{.*}} = %{{.*}}) -> (f32, f32, f32, f32) {
+// CHECK: scf.if %{{.*}} -> (f32) {
+// CHECK: memref.load %{{.*}} : memref<2x32x10x10xf32>
+// CHECK: } else {
+// CHECK-COUNT-4: memref.store %{{.*}}, %[[AS]]
+// CHECK: memref.load %{{.*}} : memref<16x32x3x3xf32>
+// CHECK: memref.store %{{.*}}, %[[BS]]
+// CHECK: gpu.barrier
+// CHECK: scf.for
+// CHECK-COUNT-4: memref.load %[[AS]]
+// CHECK: memref.load %[[BS]]
+// CHECK-COUNT-4: arith.mulf
+// CHECK: gpu.barrier
+// CHECK-COUNT-4: memref.store %{{.*}} : memref<2x16x8x8xf32>
+// CHECK-NOT: linalg.
+// TILE8: threads(%{{.*}}, %{{.*}}, %{{.*}}) in (%{{.*}} = %c8{{.*}}, %{{.*}} = %c8{{.*}}, %{{.*}} = %c1{{.*}})
+// TILE8: memref.alloc() : memref<32x8xf32, 3>
+// TILE8: memref.alloc() : memref<8x16xf32, 3>
+func.func @conv(%x: memref<2x32x10x10xf32>, %w: memref<16x32x3x3xf32>, %y: memref<2x16x8x8xf32>) {
+  linalg.conv_2d_nchw_fchw {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>}
+      ins(%x, %w : memref<2x32x10x10xf32>, memref<16x32x3x3xf32>) outs(%y : memref<2x16x8x8xf32>)
+  return
+}
+
+// -----
+
+// A filter gradient: rows (channel, ky, kx) M = 144, columns (filter)
+// N = 32, reduction (batch, y, x) K = 800. 4 x 2 outputs per invocation
+// (64 x 32 per workgroup): grid 1 x 3; the input is read at y + ky,
+// x + kx (affine indices expanded to arithmetic).
+// CHECK-LABEL: func.func @filter_gradient
+// CHECK: gpu.launch blocks(%{{.*}}, %{{.*}}, %{{.*}}) in (%{{.*}} = %c1{{.*}}, %{{.*}} = %c3{{.*}}, %{{.*}} = %c1{{.*}})
+// CHECK: memref.alloc() : memref<64x16xf32, 3>
+// CHECK: memref.alloc() : memref<16x32xf32, 3>
+// CHECK: scf.for %{{.*}} = %{{.*}} to %c800{{.*}} step %c16{{.*}} iter_args({{.*}}) -> (f32, f32, f32, f32, f32, f32, f32, f32) {
+// CHECK: arith.addi
+// CHECK: memref.load %{{.*}} : memref<8x16x12x12xf32>
+// CHECK: memref.load %{{.*}} : memref<8x32x10x10xf32>
+// CHECK-COUNT-8: arith.mulf
+// CHECK-COUNT-8: memref.store %{{.*}} : memref<32x16x3x3xf32>
+func.func @filter_gradient(%x: memref<8x16x12x12xf32>, %dy: memref<8x32x10x10xf32>, %dw: memref<32x16x3x3xf32>) {
+  linalg.generic {indexing_maps = [affine_map<(o, c, p, q, b, i, j) -> (b, c, i + p, j + q)>,
+                                   affine_map<(o, c, p, q, b, i, j) -> (b, o, i, j)>,
+                                   affine_map<(o, c, p, q, b, i, j) -> (o, c, p, q)>],
+                  iterator_types = ["parallel", "parallel", "parallel", "parallel",
+                                    "reduction", "reduction", "reduction"]}
+      ins(%x, %dy : memref<8x16x12x12xf32>, memref<8x32x10x10xf32>) outs(%dw : memref<32x16x3x3xf32>) {
+  ^bb0(%a: f32, %g: f32, %acc: f32):
+    %m = arith.mulf %a, %g : f32
+    %s = arith.addf %acc, %m : f32
+    linalg.yield %s : f32
+  }
+  return
+}
+
+// -----
+
+// A loop both operands use (a batch of products) is the grid's third
+// dimension: 4 x 1 x 1 workgroups per product, 4 products.
+// CHECK-LABEL: func.func @batched
+// CHECK: gpu.launch blocks(%{{.*}}, %{{.*}}, %{{.*}}) in (%{{.*}} = %c1{{.*}}, %{{.*}} = %c1{{.*}}, %{{.*}} = %c4{{.*}})
+// CHECK: memref.alloc() : memref<64x16xf64, 3>
+// CHECK: memref.alloc() : memref<16x64xf64, 3>
+// CHECK-COUNT-16: arith.mulf
+func.func @batched(%a: memref<4x64x256xf64>, %b: memref<4x256x64xf64>, %c: memref<4x64x64xf64>) {
+  linalg.generic {indexing_maps = [affine_map<(b, m, n, k) -> (b, m, k)>,
+                                   affine_map<(b, m, n, k) -> (b, k, n)>,
+                                   affine_map<(b, m, n, k) -> (b, m, n)>],
+                  iterator_types = ["parallel", "parallel", "parallel", "reduction"]}
+      ins(%a, %b : memref<4x64x256xf64>, memref<4x256x64xf64>) outs(%c : memref<4x64x64xf64>) {
+  ^bb0(%x: f64, %y: f64, %acc: f64):
+    %m = arith.mulf %y, %x : f64
+    %s = arith.addf %m, %acc : f64
+    linalg.yield %s : f64
+  }
+  return
+}
+
+// -----
+
+// Left to one invocation per output: a shallow reduction (K = 64 < 256), a
+// body that is not out + a·b, and too few workgroups (M = 64, N = 10:
+// 4 x 1 < 8).
+// CHECK-LABEL: func.func @shallow
+// CHECK-NOT: gpu.launch
+// CHECK: linalg.generic
+// CHECK-LABEL: func.func @maximum
+// CHECK-NOT: gpu.launch
+// CHECK: linalg.generic
+// CHECK-LABEL: func.func @narrow
+// CHECK-NOT: gpu.launch
+// CHECK: linalg.generic
+func.func @shallow(%a: memref<128x64xf32>, %b: memref<64x128xf32>, %c: memref<128x128xf32>) {
+  linalg.generic {indexing_maps = [affine_map<(m, n, k) -> (m, k)>,
+                                   affine_map<(m, n, k) -> (k, n)>,
+                                   affine_map<(m, n, k) -> (m, n)>],
+                  iterator_types = ["parallel", "parallel", "reduction"]}
+      ins(%a, %b : memref<128x64xf32>, memref<64x128xf32>) outs(%c : memref<128x128xf32>) {
+  ^bb0(%x: f32, %y: f32, %acc: f32):
+    %m = arith.mulf %x, %y : f32
+    %s = arith.addf %acc, %m : f32
+    linalg.yield %s : f32
+  }
+  return
+}
+func.func @maximum(%a: memref<128x512xf32>, %b: memref<512x128xf32>, %c: memref<128x128xf32>) {
+  linalg.generic {indexing_maps = [affine_map<(m, n, k) -> (m, k)>,
+                                   affine_map<(m, n, k) -> (k, n)>,
+                                   affine_map<(m, n, k) -> (m, n)>],
+                  iterator_types = ["parallel", "parallel", "reduction"]}
+      ins(%a, %b : memref<128x512xf32>, memref<512x128xf32>) outs(%c : memref<128x128xf32>) {
+  ^bb0(%x: f32, %y: f32, %acc: f32):
+    %m = arith.mulf %x, %y : f32
+    %s = arith.maximumf %acc, %m : f32
+    linalg.yield %s : f32
+  }
+  return
+}
+func.func @narrow(%a: memref<64x3136xf32>, %b: memref<3136x10xf32>, %c: memref<64x10xf32>) {
+  linalg.generic {indexing_maps = [affine_map<(m, n, k) -> (m, k)>,
+                                   affine_map<(m, n, k) -> (k, n)>,
+                                   affine_map<(m, n, k) -> (m, n)>],
+                  iterator_types = ["parallel", "parallel", "reduction"]}
+      ins(%a, %b : memref<64x3136xf32>, memref<3136x10xf32>) outs(%c : memref<64x10xf32>) {
+  ^bb0(%x: f32, %y: f32, %acc: f32):
+    %m = arith.mulf %x, %y : f32
+    %s = arith.addf %acc, %m : f32
+    linalg.yield %s : f32
+  }
+  return
+}
