@@ -6,7 +6,9 @@
 #   1. builds Credo (./build) and runs the lit suite and the unit tests;
 #   2. builds it again with AddressSanitizer + UndefinedBehaviorSanitizer
 #      (./build-sanitize; generated code is instrumented too) and runs the
-#      same suites there;
+#      same suites there, the Vulkan tests in staging memory mode (device-
+#      local buffers and copies, what a discrete GPU gets; step 1 runs
+#      lavapipe's default, mapped memory);
 #   3. builds the fuzz targets and runs each one briefly on its corpus
 #      (scripts/fuzz.sh);
 # and closes with the line `N passed, N failed` over all of them, where a
@@ -26,13 +28,15 @@ passed=0
 failed=0
 summary=()
 
-# run_suites BUILD LABEL: the lit suite and the unit tests of one build.
+# run_suites BUILD LABEL [LIT ARGS...]: the lit suite and the unit tests of
+# one build.
 run_suites() {
   local dir="$1" label="$2"
+  shift 2
   local lit_log="$dir/lit.log" unit_log="$dir/unit.log"
   set +e
   python3 /usr/lib/llvm-19/build/utils/lit/lit.py -sv --show-unsupported \
-    "$dir/test" 2>&1 | tee "$lit_log"
+    "$@" "$dir/test" 2>&1 | tee "$lit_log"
   set -e
   # lit's summary lines look like "  Passed: 34 (100.00%)", padded before
   # the colon when several kinds appear ("  Passed     : 80").
@@ -77,7 +81,7 @@ if [ "${CREDO_TEST_QUICK:-0}" != 1 ]; then
   CREDO_BUILD_DIR="$sanitize_build" \
     CREDO_CMAKE_ARGS="-DCREDO_SANITIZE=address,undefined -DCREDO_FUZZ=ON" \
     bash "$root/scripts/build.sh" all credo-unit-tests
-  run_suites "$sanitize_build" "sanitizers"
+  run_suites "$sanitize_build" "sanitizers" --param vulkan_memory=staging
 
   # Each fuzz target briefly on its corpus: a crash is a failure.
   set +e

@@ -108,6 +108,12 @@ if os.path.exists(lavapipe) and os.path.exists(validation):
 vulkan_env = ("env VK_ICD_FILENAMES=%s VK_INSTANCE_LAYERS=VK_LAYER_KHRONOS_validation"
               " VK_LAYER_ENABLES=VK_VALIDATION_FEATURE_ENABLE_SYNCHRONIZATION_VALIDATION_EXT"
               % lavapipe)
+# --param vulkan_memory=staging (or mapped) runs every Vulkan test with that
+# memory mode (CREDO_VULKAN_MEMORY; scripts/test.sh runs the sanitizer build
+# in staging mode, so both modes are tested).
+vulkan_memory = lit_config.params.get("vulkan_memory")
+if vulkan_memory:
+    vulkan_env += " CREDO_VULKAN_MEMORY=%s" % vulkan_memory
 if config.credo_sanitize:
     vulkan_env += (" ASAN_OPTIONS=abort_on_error=1:detect_leaks=0:"
                    "allocator_may_return_null=1")

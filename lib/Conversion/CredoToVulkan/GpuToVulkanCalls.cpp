@@ -175,6 +175,7 @@ bool writes(Value buffer) {
 constexpr llvm::StringLiteral kSync = "credo_rt_vk_sync";
 constexpr llvm::StringLiteral kSyncRange = "credo_rt_vk_sync_range";
 constexpr llvm::StringLiteral kCopy = "credo_rt_vk_copy";
+constexpr llvm::StringLiteral kPrefetch = "credo_rt_vk_prefetch";
 constexpr llvm::StringLiteral kDispatch = "credo_rt_vk_dispatch";
 
 struct KernelBinary {
@@ -312,6 +313,7 @@ void GpuToVulkanCalls::declareRuntime() {
   declare(kSync, {});
   declare(kSyncRange, {i64, i64, i64});
   declare(kCopy, {i64, i64, i64});
+  declare(kPrefetch, {i64, i64});
   declare(kDispatch, SmallVector<Type>(9, i64));
 }
 
@@ -386,6 +388,14 @@ LogicalResult GpuToVulkanCalls::moveIntoDeviceMemory(func::FuncOp func) {
   // Results back to the caller, device memory freed.
   func.walk([&](func::ReturnOp ret) {
     OpBuilder r(ret);
+    // Announced first, so that a device without mapped memory fetches
+    // them together (one submission).
+    for (auto [caller, device] : outputs)
+      r.create<func::CallOp>(
+          loc, kPrefetch, TypeRange(),
+          ValueRange{
+              pointerOf(r, loc, device),
+              i64(r, loc, spanBytes(cast<MemRefType>(device.getType())))});
     for (auto [caller, device] : outputs)
       copy(r, caller, device, spanBytes(cast<MemRefType>(device.getType())));
     for (Value device : copies)

@@ -159,6 +159,9 @@ void credo_rt_vk_sync(void);
  * [address, address + bytes), or reads one and `write` is nonzero: the
  * host is about to read (write) that memory. */
 void credo_rt_vk_sync_range(int64_t address, int64_t bytes, int64_t write);
+/* The host will read [address, address + bytes) soon: a device without
+ * memory the host maps fetches it with the next buffer it fetches. */
+void credo_rt_vk_prefetch(int64_t address, int64_t bytes);
 /* credo_rt_vk_sync, then copies `bytes` from address `from` to `to`. */
 void credo_rt_vk_copy(int64_t to, int64_t from, int64_t bytes);
 /* Records a dispatch of the kernel whose SPIR-V is the `count` words at

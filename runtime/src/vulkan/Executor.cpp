@@ -5,9 +5,15 @@
 // generated host code decides what runs; this file supplies primitives:
 //
 // - Memory: buffers come from large device blocks (each one VkBuffer within
-//   maxStorageBufferRange), mapped for the host, preferably device-local;
-//   freed buffers are cached by size. A kernel argument is found by its
-//   address (block and offset).
+//   maxStorageBufferRange); freed buffers are cached by size. A kernel
+//   argument is found by its address (block and offset). Mapped mode: the
+//   blocks are memory the host maps (an integrated GPU, a CPU device).
+//   Staging mode (a discrete GPU, or CREDO_VULKAN_MEMORY=staging): the
+//   blocks are device-local memory the host never maps; the host code sees
+//   a shadow copy of each block, and each buffer moves between the two
+//   through a host-visible staging buffer when one side changed it: an
+//   upload before the first dispatch that uses a buffer the host wrote, a
+//   download before the host reads a buffer a dispatch wrote.
 // - Dispatch: pipelines are created once per kernel (keyed by the embedded
 //   SPIR-V, checked word by word) and reused; dispatches are recorded into
 //   one command buffer with a memory barrier between them, and submitted
@@ -28,10 +34,13 @@
 #include <vulkan/vulkan.h>
 
 #include <algorithm>
+#include <cstdint>
+#include <cstdlib>
 #include <cstring>
 #include <map>
 #include <memory>
 #include <mutex>
+#include <new>
 #include <string>
 #include <unordered_map>
 #include <vector>
@@ -42,6 +51,7 @@ namespace {
 
 constexpr VkDeviceSize kBlockBytes = VkDeviceSize(256) << 20;
 constexpr VkDeviceSize kScalarBytes = VkDeviceSize(1) << 20;
+constexpr VkDeviceSize kStagingBytes = VkDeviceSize(64) << 20;
 constexpr uint32_t kSetsPerPool = 1024;
 constexpr uint32_t kDescriptorsPerPool = 16384;
 
@@ -77,6 +87,7 @@ constexpr uint32_t kDescriptorsPerPool = 16384;
   X(vkCmdBindPipeline)                                                         \
   X(vkCmdBindDescriptorSets)                                                   \
   X(vkCmdDispatch)                                                             \
+  X(vkCmdCopyBuffer)                                                           \
   X(vkCmdPipelineBarrier)                                                      \
   X(vkCreateFence)                                                             \
   X(vkResetFences)                                                             \
@@ -90,8 +101,11 @@ constexpr uint32_t kDescriptorsPerPool = 16384;
 struct Block {
   VkBuffer buffer = VK_NULL_HANDLE;
   VkDeviceMemory memory = VK_NULL_HANDLE;
+  /// The address the host code sees: the mapped memory, or (staging mode)
+  /// the block's shadow in host memory.
   char *mapped = nullptr;
   VkDeviceSize size = 0, used = 0;
+  std::unique_ptr<char[]> shadow;
 };
 
 struct Pipeline {
@@ -121,6 +135,10 @@ struct Span {
 struct Allocation {
   VkDeviceSize size;
   uint64_t sequence;
+  /// Staging mode: the host's copy changed since the device's was written
+  /// (upload before the next dispatch that uses it), or a recorded
+  /// dispatch writes the device's (download before the host reads it).
+  bool hostNewer = false, deviceNewer = false;
 };
 
 class Executor {
@@ -138,6 +156,14 @@ public:
   void syncRange(const char *p, VkDeviceSize bytes, bool write);
   /// Drops the recorded dispatches without running them (a failed call).
   void discard();
+  /// A host access the compiler could not bound: everything waits, and in
+  /// staging mode every buffer's host copy becomes the latest.
+  void syncAll();
+  /// Copies host memory to host memory where either may be a buffer (an
+  /// entry point's copies in and out).
+  void copy(char *to, const char *from, VkDeviceSize bytes);
+  /// Staging mode: the buffer containing `p` is fetched with the next one.
+  void prefetch(const char *p);
   void dispatch(const uint32_t *words, int64_t count, const char *entry,
                 const char *label, const int64_t groups[3], int64_t n,
                 const int64_t *table);
@@ -146,6 +172,8 @@ public:
   bool setProfiling(bool on);
   std::map<std::string, KernelTime> profile;
   uint64_t dispatches = 0, barriers = 0, submissions = 0; ///< while profiling
+  uint64_t uploads = 0, downloads = 0; ///< staging copies, while profiling
+  bool stagingMode() const { return staging; }
   uint64_t mark() const { return sequence; }
   void releaseSince(uint64_t mark);
 
@@ -155,7 +183,20 @@ private:
 #undef X
   bool initialize(std::string &why);
   bool check(VkResult r, const char *what);
-  Block *newBlock(VkDeviceSize bytes, std::string &why);
+  Block *newBlock(VkDeviceSize bytes, std::string &why, bool hostVisible);
+  /// Staging mode: the live buffer containing `p`, or null.
+  std::pair<char *const, Allocation> *allocationOf(const char *p);
+  /// Staging mode: records the copy of a buffer from the host's copy to the
+  /// device's (false on failure).
+  bool upload(const std::vector<std::pair<char *const, Allocation> *> &list);
+  /// Staging mode: brings the device's copy of the buffers into the host's
+  /// (one submission for all).
+  void download(const std::vector<std::pair<char *, Allocation *>> &buffers);
+  /// A barrier between transfers and kernels in both directions.
+  void transferBarrier();
+  /// Room for `bytes` in the staging buffer (submitting what still reads
+  /// it, or growing it).
+  bool reserveStaging(VkDeviceSize bytes);
   Block *blockOf(const char *p);
   bool overlapsPending(const char *p, VkDeviceSize bytes, bool write);
   Pipeline *pipelineFor(const uint32_t *words, int64_t count, const char *entry,
@@ -175,12 +216,20 @@ private:
   VkFence fence = VK_NULL_HANDLE;
   VkDescriptorPool descriptors = VK_NULL_HANDLE;
   VkPhysicalDeviceLimits limits{};
-  uint32_t memoryType = 0;
+  uint32_t memoryType = 0;        ///< of the blocks
+  uint32_t stagingMemoryType = 0; ///< host-visible (staging mode)
+  bool staging = false;
+  std::unique_ptr<Block> stagingBlock; ///< host-visible transfer space
+  VkDeviceSize stagingUsed = 0;
+  // Staging mode, since the last submission: buffers uploaded and buffers
+  // marked written (restored if the recorded work is dropped).
+  std::vector<char *> uploadedPending, writtenMarked;
+  std::vector<char *> wanted; ///< prefetched: fetched with the next download
   std::vector<std::unique_ptr<Block>> blocks;
   std::map<const char *, Block *> byAddress; ///< by mapped base
   Block *current = nullptr;                  ///< where new buffers are cut
   std::unordered_map<VkDeviceSize, std::vector<char *>> cached;
-  std::unordered_map<char *, Allocation> live;
+  std::map<char *, Allocation> live;
   std::vector<char *> deferred; ///< freed while dispatches were pending
   uint64_t sequence = 0;
   std::unique_ptr<Block> scalars;
@@ -349,9 +398,33 @@ bool Executor::initialize(std::string &why) {
   }
   vkGetDeviceQueue(device, family, 0, &queue);
 
-  // Memory the host can map, device-local if the device has such.
+  // Memory the host can map, device-local if the device has such; in
+  // staging mode the blocks are device-local memory (preferably memory the
+  // host cannot map: a discrete GPU's large heap) and the mapped memory
+  // holds the staging buffer and the scalars.
   VkPhysicalDeviceMemoryProperties mem{};
   vkGetPhysicalDeviceMemoryProperties(physical, &mem);
+  std::string mode;
+  if (const char *m = std::getenv("CREDO_VULKAN_MEMORY"))
+    mode = m;
+  if (!mode.empty() && mode != "mapped" && mode != "staging") {
+    why =
+        "CREDO_VULKAN_MEMORY must be 'mapped' or 'staging', not '" + mode + "'";
+    return false;
+  }
+  int local = -1;
+  for (uint32_t i = 0; i < mem.memoryTypeCount; ++i) {
+    VkMemoryPropertyFlags f = mem.memoryTypes[i].propertyFlags;
+    if (!(f & VK_MEMORY_PROPERTY_DEVICE_LOCAL_BIT))
+      continue;
+    if (local < 0 || (!(f & VK_MEMORY_PROPERTY_HOST_VISIBLE_BIT) &&
+                      (mem.memoryTypes[local].propertyFlags &
+                       VK_MEMORY_PROPERTY_HOST_VISIBLE_BIT)))
+      local = int(i);
+  }
+  staging = mode == "staging" ||
+            (mode.empty() && local >= 0 &&
+             props.deviceType == VK_PHYSICAL_DEVICE_TYPE_DISCRETE_GPU);
   const VkMemoryPropertyFlags mapped = VK_MEMORY_PROPERTY_HOST_VISIBLE_BIT |
                                        VK_MEMORY_PROPERTY_HOST_COHERENT_BIT;
   int best = -1;
@@ -369,7 +442,8 @@ bool Executor::initialize(std::string &why) {
           "' has no host-visible coherent memory";
     return false;
   }
-  memoryType = uint32_t(best);
+  memoryType = uint32_t(staging && local >= 0 ? local : best);
+  stagingMemoryType = uint32_t(best);
 
   VkCommandPoolCreateInfo poolInfo{};
   poolInfo.sType = VK_STRUCTURE_TYPE_COMMAND_POOL_CREATE_INFO;
@@ -398,7 +472,7 @@ bool Executor::initialize(std::string &why) {
     why = "cannot create the Vulkan command and descriptor pools";
     return false;
   }
-  scalars.reset(newBlock(kScalarBytes, why));
+  scalars.reset(newBlock(kScalarBytes, why, /*hostVisible=*/true));
   if (!scalars)
     return false;
   if (timestamps) {
@@ -412,7 +486,10 @@ bool Executor::initialize(std::string &why) {
   return true;
 }
 
-Block *Executor::newBlock(VkDeviceSize bytes, std::string &why) {
+Block *Executor::newBlock(VkDeviceSize bytes, std::string &why,
+                          bool hostVisible) {
+  const uint32_t type = hostVisible ? stagingMemoryType : memoryType;
+  const bool map = hostVisible || !staging;
   auto block = std::make_unique<Block>();
   VkBufferCreateInfo info{};
   info.sType = VK_STRUCTURE_TYPE_BUFFER_CREATE_INFO;
@@ -429,14 +506,17 @@ Block *Executor::newBlock(VkDeviceSize bytes, std::string &why) {
   }
   VkMemoryRequirements req{};
   vkGetBufferMemoryRequirements(device, block->buffer, &req);
-  if (!(req.memoryTypeBits & (1u << memoryType))) {
-    why = "the Vulkan device cannot place storage buffers in mapped memory";
+  if (!(req.memoryTypeBits & (1u << type))) {
+    why = map ? "the Vulkan device cannot place storage buffers in mapped "
+                "memory"
+              : "the Vulkan device cannot place storage buffers in its "
+                "device-local memory";
     return nullptr;
   }
   VkMemoryAllocateInfo alloc{};
   alloc.sType = VK_STRUCTURE_TYPE_MEMORY_ALLOCATE_INFO;
   alloc.allocationSize = req.size;
-  alloc.memoryTypeIndex = memoryType;
+  alloc.memoryTypeIndex = type;
   void *p = nullptr;
   if (VkResult r = vkAllocateMemory(device, &alloc, nullptr, &block->memory);
       r != VK_SUCCESS) {
@@ -445,13 +525,31 @@ Block *Executor::newBlock(VkDeviceSize bytes, std::string &why) {
     return nullptr;
   }
   if (vkBindBufferMemory(device, block->buffer, block->memory, 0) !=
-          VK_SUCCESS ||
-      vkMapMemory(device, block->memory, 0, VK_WHOLE_SIZE, 0, &p) !=
-          VK_SUCCESS) {
-    why = "cannot map Vulkan device memory";
+      VK_SUCCESS) {
+    why = "cannot bind Vulkan device memory";
     return nullptr;
   }
-  block->mapped = static_cast<char *>(p);
+  if (map) {
+    if (vkMapMemory(device, block->memory, 0, VK_WHOLE_SIZE, 0, &p) !=
+        VK_SUCCESS) {
+      why = "cannot map Vulkan device memory";
+      return nullptr;
+    }
+    block->mapped = static_cast<char *>(p);
+  } else {
+    // The host's copy (pages are committed when the host first touches
+    // them), aligned like the device's buffers.
+    constexpr VkDeviceSize kAlign = 4096;
+    block->shadow.reset(new (std::nothrow) char[bytes + kAlign]);
+    if (!block->shadow) {
+      why = "cannot allocate " + bytesText(bytes) +
+            " of host memory for the copy of a Vulkan buffer";
+      return nullptr;
+    }
+    auto at = reinterpret_cast<uintptr_t>(block->shadow.get());
+    block->mapped =
+        reinterpret_cast<char *>((at + kAlign - 1) / kAlign * kAlign);
+  }
   block->size = bytes;
   return block.release();
 }
@@ -480,7 +578,8 @@ void *Executor::allocate(size_t bytes) {
         std::min<VkDeviceSize>(kBlockBytes, limits.maxStorageBufferRange);
     if (!current || current->size - current->used < size) {
       std::string why;
-      Block *b = newBlock(std::max(blockBytes, size), why);
+      Block *b = newBlock(std::max(blockBytes, size), why,
+                          /*hostVisible=*/false);
       if (!b) {
         failKernel("Vulkan: " + why, CREDO_ERR_DEVICE);
         return nullptr;
@@ -630,16 +729,21 @@ void Executor::begin() {
 void Executor::sync() {
   if (!recording)
     return;
-  // Kernel writes become visible to the host after the fence.
+  // Kernel and transfer writes become visible to the host after the fence.
   VkMemoryBarrier toHost{};
   toHost.sType = VK_STRUCTURE_TYPE_MEMORY_BARRIER;
-  toHost.srcAccessMask = VK_ACCESS_SHADER_WRITE_BIT;
+  toHost.srcAccessMask =
+      VK_ACCESS_SHADER_WRITE_BIT | VK_ACCESS_TRANSFER_WRITE_BIT;
   toHost.dstAccessMask = VK_ACCESS_HOST_READ_BIT;
-  vkCmdPipelineBarrier(commands, VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT,
-                       VK_PIPELINE_STAGE_HOST_BIT, 0, 1, &toHost, 0, nullptr, 0,
-                       nullptr);
+  vkCmdPipelineBarrier(
+      commands,
+      VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT | VK_PIPELINE_STAGE_TRANSFER_BIT,
+      VK_PIPELINE_STAGE_HOST_BIT, 0, 1, &toHost, 0, nullptr, 0, nullptr);
   recording = false;
   pending = 0;
+  stagingUsed = 0;
+  uploadedPending.clear();
+  writtenMarked.clear();
   readSince.clear();
   writtenSince.clear();
   readPending.clear();
@@ -698,8 +802,175 @@ bool Executor::overlapsPending(const char *p, VkDeviceSize bytes, bool write) {
 }
 
 void Executor::syncRange(const char *p, VkDeviceSize bytes, bool write) {
-  if (recording && overlapsPending(p, bytes, write))
+  if (!staging) {
+    if (recording && overlapsPending(p, bytes, write))
+      sync();
+    return;
+  }
+  // Staging: the host's copy is what the host touches; the device's is
+  // fetched if a kernel wrote it, and sent before the next kernel that
+  // uses it if the host writes. (Recorded kernels read the device's copy,
+  // so a host write need not wait for them.)
+  auto *entry = allocationOf(p);
+  if (!entry || bytes == 0)
+    return;
+  if (entry->second.deviceNewer)
+    download({{entry->first, &entry->second}});
+  if (write)
+    entry->second.hostNewer = true;
+}
+
+void Executor::syncAll() {
+  if (!staging) {
     sync();
+    return;
+  }
+  // An access of unknown extent: every buffer's latest copy on the host,
+  // and the host may change any of them.
+  std::vector<std::pair<char *, Allocation *>> fetch;
+  for (auto &[p, a] : live)
+    if (a.deviceNewer)
+      fetch.emplace_back(p, &a);
+  download(fetch);
+  sync();
+  for (auto &[p, a] : live)
+    a.hostNewer = true;
+}
+
+void Executor::copy(char *to, const char *from, VkDeviceSize bytes) {
+  if (!staging) {
+    sync();
+  } else if (bytes > 0) {
+    syncRange(from, bytes, /*write=*/false);
+    // A partial write keeps the rest of the buffer: the host's copy must
+    // be the latest first (syncRange fetches it).
+    syncRange(to, bytes, /*write=*/true);
+  }
+  if (bytes > 0 && to != from)
+    std::memmove(to, from, size_t(bytes));
+}
+
+std::pair<char *const, Allocation> *Executor::allocationOf(const char *p) {
+  auto it = live.upper_bound(const_cast<char *>(p));
+  if (it == live.begin())
+    return nullptr;
+  --it;
+  return p < it->first + it->second.size ? &*it : nullptr;
+}
+
+void Executor::transferBarrier() {
+  VkMemoryBarrier barrier{};
+  barrier.sType = VK_STRUCTURE_TYPE_MEMORY_BARRIER;
+  barrier.srcAccessMask =
+      VK_ACCESS_SHADER_WRITE_BIT | VK_ACCESS_TRANSFER_WRITE_BIT;
+  barrier.dstAccessMask =
+      VK_ACCESS_SHADER_READ_BIT | VK_ACCESS_SHADER_WRITE_BIT |
+      VK_ACCESS_TRANSFER_READ_BIT | VK_ACCESS_TRANSFER_WRITE_BIT;
+  const VkPipelineStageFlags stages =
+      VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT | VK_PIPELINE_STAGE_TRANSFER_BIT;
+  vkCmdPipelineBarrier(commands, stages, stages, 0, 1, &barrier, 0, nullptr, 0,
+                       nullptr);
+  // Everything before is ordered with everything after.
+  readSince.clear();
+  writtenSince.clear();
+  barriers += profiling;
+}
+
+bool Executor::reserveStaging(VkDeviceSize bytes) {
+  if (stagingBlock && stagingUsed + bytes <= stagingBlock->size)
+    return true;
+  if (stagingUsed > 0)
+    sync(); // the recorded copies still read the staging space
+  if (stagingBlock && bytes <= stagingBlock->size)
+    return true;
+  std::string why;
+  Block *b = newBlock(std::max(kStagingBytes, bytes), why,
+                      /*hostVisible=*/true);
+  if (!b) {
+    failKernel("Vulkan: " + why, CREDO_ERR_DEVICE);
+    return false;
+  }
+  if (stagingBlock)
+    blocks.push_back(std::move(stagingBlock)); // kept, as every block
+  stagingBlock.reset(b);
+  return true;
+}
+
+bool Executor::upload(
+    const std::vector<std::pair<char *const, Allocation> *> &list) {
+  if (list.empty())
+    return true;
+  VkDeviceSize total = 0;
+  for (auto *a : list)
+    total += a->second.size;
+  if (!reserveStaging(total))
+    return false;
+  begin();
+  if (!recording)
+    return false;
+  transferBarrier(); // after the kernels that still use the device's copy
+  for (auto *a : list) {
+    char *p = a->first;
+    Block *b = blockOf(p);
+    std::memcpy(stagingBlock->mapped + stagingUsed, p, size_t(a->second.size));
+    VkBufferCopy region{stagingUsed, VkDeviceSize(p - b->mapped),
+                        a->second.size};
+    vkCmdCopyBuffer(commands, stagingBlock->buffer, b->buffer, 1, &region);
+    stagingUsed += a->second.size;
+    a->second.hostNewer = false;
+    uploadedPending.push_back(p);
+  }
+  transferBarrier(); // before the kernels that read them
+  uploads += profiling * list.size();
+  return true;
+}
+
+void Executor::prefetch(const char *p) {
+  if (!staging)
+    return;
+  if (auto *a = allocationOf(p); a && a->second.deviceNewer)
+    wanted.push_back(a->first);
+}
+
+void Executor::download(
+    const std::vector<std::pair<char *, Allocation *>> &requested) {
+  if (requested.empty())
+    return;
+  // With the prefetched ones (once each, those still to fetch).
+  std::vector<std::pair<char *, Allocation *>> buffers = requested;
+  for (char *p : wanted)
+    if (auto it = live.find(p);
+        it != live.end() && it->second.deviceNewer &&
+        std::none_of(buffers.begin(), buffers.end(),
+                     [&](auto &x) { return x.first == p; }))
+      buffers.emplace_back(p, &it->second);
+  wanted.clear();
+  VkDeviceSize total = 0;
+  for (auto &[p, a] : buffers)
+    total += a->size;
+  if (!reserveStaging(total))
+    return;
+  begin();
+  if (!recording)
+    return;
+  transferBarrier(); // after the kernels that write them
+  VkDeviceSize at = stagingUsed;
+  std::vector<VkDeviceSize> offsets;
+  for (auto &[p, a] : buffers) {
+    Block *b = blockOf(p);
+    VkBufferCopy region{VkDeviceSize(p - b->mapped), at, a->size};
+    vkCmdCopyBuffer(commands, b->buffer, stagingBlock->buffer, 1, &region);
+    offsets.push_back(at);
+    at += a->size;
+  }
+  stagingUsed = at;
+  downloads += profiling * buffers.size();
+  sync();
+  for (size_t i = 0; i < buffers.size(); ++i) {
+    auto &[p, a] = buffers[i];
+    std::memcpy(p, stagingBlock->mapped + offsets[i], size_t(a->size));
+    a->deviceNewer = false;
+  }
 }
 
 void Executor::discard() {
@@ -708,6 +979,17 @@ void Executor::discard() {
   vkEndCommandBuffer(commands);
   recording = false;
   pending = 0;
+  // The dropped uploads did not happen, nor the dropped kernels' writes.
+  for (char *p : uploadedPending)
+    if (auto it = live.find(p); it != live.end())
+      it->second.hostNewer = true;
+  for (char *p : writtenMarked)
+    if (auto it = live.find(p); it != live.end())
+      it->second.deviceNewer = false;
+  uploadedPending.clear();
+  writtenMarked.clear();
+  wanted.clear();
+  stagingUsed = 0;
   readSince.clear();
   writtenSince.clear();
   readPending.clear();
@@ -752,6 +1034,25 @@ void Executor::dispatch(const uint32_t *words, int64_t count, const char *entry,
     return;
   Pipeline *p = pipelineFor(words, count, entry, uint32_t(n));
   if (!p)
+    return;
+  // Staging: buffers the host changed go to the device first (before the
+  // descriptor set and scalars below, since an upload may submit).
+  std::vector<std::pair<char *const, Allocation> *> writtenBuffers, toUpload;
+  if (staging)
+    for (int64_t i = 0; i < n; ++i) {
+      int64_t kind = table[3 * i];
+      if ((kind & ~int64_t(CREDO_VK_ARG_WRITTEN)) != CREDO_VK_ARG_BUFFER)
+        continue;
+      auto *a = allocationOf(reinterpret_cast<const char *>(table[3 * i + 1]));
+      if (!a)
+        continue;
+      if (a->second.hostNewer &&
+          std::find(toUpload.begin(), toUpload.end(), a) == toUpload.end())
+        toUpload.push_back(a);
+      if (kind & CREDO_VK_ARG_WRITTEN)
+        writtenBuffers.push_back(a);
+    }
+  if (!upload(toUpload))
     return;
   VkDeviceSize align =
       std::max<VkDeviceSize>(16, limits.minStorageBufferOffsetAlignment);
@@ -854,6 +1155,11 @@ void Executor::dispatch(const uint32_t *words, int64_t count, const char *entry,
                         queriesUsed++);
   ++pending;
   dispatches += profiling;
+  for (auto *a : writtenBuffers)
+    if (!a->second.deviceNewer) {
+      a->second.deviceNewer = true;
+      writtenMarked.push_back(a->first);
+    }
   // A full query pool: submit, read the times, start afresh.
   if (profiling && queriesUsed + 2 > kQueries)
     sync();
@@ -905,7 +1211,7 @@ void credo_rt_vk_free(void *ptr) {
 void credo_rt_vk_sync(void) {
   Executor &e = executor();
   std::lock_guard<std::mutex> lock(e.mutex);
-  e.sync();
+  e.syncAll();
 }
 
 void credo_rt_vk_sync_range(int64_t address, int64_t bytes, int64_t write) {
@@ -915,11 +1221,19 @@ void credo_rt_vk_sync_range(int64_t address, int64_t bytes, int64_t write) {
               VkDeviceSize(std::max<int64_t>(bytes, 0)), write != 0);
 }
 
+void credo_rt_vk_prefetch(int64_t address, int64_t bytes) {
+  if (bytes <= 0)
+    return;
+  Executor &e = executor();
+  std::lock_guard<std::mutex> lock(e.mutex);
+  e.prefetch(reinterpret_cast<const char *>(address));
+}
+
 void credo_rt_vk_copy(int64_t to, int64_t from, int64_t bytes) {
-  credo_rt_vk_sync();
-  if (bytes > 0 && to != from)
-    std::memmove(reinterpret_cast<void *>(to),
-                 reinterpret_cast<const void *>(from), size_t(bytes));
+  Executor &e = executor();
+  std::lock_guard<std::mutex> lock(e.mutex);
+  e.copy(reinterpret_cast<char *>(to), reinterpret_cast<const char *>(from),
+         VkDeviceSize(std::max<int64_t>(bytes, 0)));
 }
 
 void credo_rt_vk_dispatch(int64_t words, int64_t count, int64_t entry,
