@@ -30,9 +30,16 @@ using namespace mlir;
 
 namespace {
 
-/// The most invocations of a reduction's workgroup (every Vulkan device
-/// allows 128; the matrix kernels already use 256).
-constexpr int64_t kMaxWidth = 256;
+/// The most invocations of a full reduction's workgroup (every Vulkan
+/// device allows 128; the matrix kernels already use 256), and of a
+/// workgroup that reduces one output of many.
+constexpr int64_t kMaxWidth = 256, kMaxRowWidth = 64;
+/// A workgroup per output when each output reduces at least
+/// kMinRowReduction steps and there are at most kMaxRowOutputs outputs
+/// (more fill a device with one invocation each); the most workgroups per
+/// grid dimension.
+constexpr int64_t kMinRowReduction = 128, kMaxRowOutputs = 16384,
+                  kMaxGroups = 65535;
 
 /// The combiner of a reduction body `c(acc, g)` and its identity.
 struct Combiner {
@@ -105,14 +112,21 @@ bool kernelizable(linalg::GenericOp op) {
          llvm::none_of(op.getDpsInits(), [](Value v) { return readByHost(v); });
 }
 
-/// The combiner of a full reduction, or none.
+/// The combiner of a reduction whose output is indexed by exactly its
+/// parallel loops (none: a full reduction), or none.
 std::optional<Combiner> combinerOf(linalg::GenericOp op) {
-  if (op.getNumDpsInits() != 1 || op.getNumParallelLoops() != 0 ||
-      op.getNumLoops() == 0)
+  if (op.getNumDpsInits() != 1 || op.getNumReductionLoops() == 0 ||
+      op.getNumParallelLoops() + op.getNumReductionLoops() != op.getNumLoops())
     return std::nullopt;
-  auto out = cast<MemRefType>(op.getDpsInits()[0].getType());
-  if (out.getRank() != 0)
+  AffineMap outMap = op.getMatchingIndexingMap(op.getDpsInitOperand(0));
+  if (!outMap.isProjectedPermutation() ||
+      outMap.getNumResults() != op.getNumParallelLoops())
     return std::nullopt;
+  SmallVector<utils::IteratorType> kinds = op.getIteratorTypesArray();
+  for (AffineExpr r : outMap.getResults())
+    if (kinds[cast<AffineDimExpr>(r).getPosition()] !=
+        utils::IteratorType::parallel)
+      return std::nullopt;
   Block &body = op.getRegion().front();
   BlockArgument acc = body.getArgument(op.getNumDpsInputs());
   auto yield = cast<linalg::YieldOp>(body.getTerminator());
@@ -172,6 +186,9 @@ Value combine(OpBuilder &b, const Combiner &c, Value accOperand, Value acc,
   return b.clone(*c.op, mapping)->getResult(0);
 }
 
+/// A reduction: one workgroup per output (one in all for a full
+/// reduction), whose invocations fold strided parts of the output's
+/// reduction and combine them pairwise in workgroup memory.
 void lowerReduction(linalg::GenericOp op, const Combiner &c) {
   OpBuilder b(op);
   Location loc = op.getLoc();
@@ -179,40 +196,78 @@ void lowerReduction(linalg::GenericOp op, const Combiner &c) {
     return b.create<arith::ConstantIndexOp>(loc, v);
   };
   SmallVector<int64_t> ranges = op.getStaticLoopRanges();
-  int64_t total = 1;
-  for (int64_t r : ranges)
-    total *= r;
-  int64_t width = std::min<int64_t>(
-      kMaxWidth, llvm::PowerOf2Ceil(std::max<int64_t>(1, total)));
+  SmallVector<unsigned> parallel, reduced;
+  int64_t outputs = 1, total = 1;
+  for (auto [d, kind] : llvm::enumerate(op.getIteratorTypesArray())) {
+    if (kind == utils::IteratorType::parallel) {
+      parallel.push_back(unsigned(d));
+      outputs *= ranges[d];
+    } else {
+      reduced.push_back(unsigned(d));
+      total *= ranges[d];
+    }
+  }
+  int64_t width =
+      std::min<int64_t>(parallel.empty() ? kMaxWidth : kMaxRowWidth,
+                        llvm::PowerOf2Ceil(std::max<int64_t>(1, total)));
+  int64_t gridX = std::min(outputs, kMaxGroups);
+  int64_t gridY = (outputs + gridX - 1) / gridX;
   Value out = op.getDpsInits()[0];
   Type e = cast<MemRefType>(out.getType()).getElementType();
   Value accOperand = op.getRegion().front().getArgument(op.getNumDpsInputs());
 
-  auto launch = b.create<gpu::LaunchOp>(loc, idx(b, 1), idx(b, 1), idx(b, 1),
-                                        idx(b, width), idx(b, 1), idx(b, 1));
+  auto launch =
+      b.create<gpu::LaunchOp>(loc, idx(b, gridX), idx(b, gridY), idx(b, 1),
+                              idx(b, width), idx(b, 1), idx(b, 1));
   Block &entry = launch.getBody().front();
   OpBuilder in(&entry, entry.begin());
   Value t = launch.getThreadIds().x;
+  Value zero = idx(in, 0);
+  // The workgroup's output (the same for all its invocations, so the
+  // barriers below stay in uniform control flow: a workgroup past the last
+  // output computes the last one again and does not store it).
+  SmallVector<Value> ivs(ranges.size(), zero);
+  Value valid;
+  if (!parallel.empty()) {
+    gpu::KernelDim3 block = launch.getBlockIds();
+    Value o = in.create<arith::AddIOp>(
+        loc, in.create<arith::MulIOp>(loc, block.y, idx(in, gridX)), block.x);
+    valid = in.create<arith::CmpIOp>(loc, arith::CmpIPredicate::ult, o,
+                                     idx(in, outputs));
+    Value rest =
+        in.create<arith::SelectOp>(loc, valid, o, idx(in, outputs - 1));
+    for (int i = int(parallel.size()) - 1; i >= 0; --i) {
+      Value r = idx(in, ranges[parallel[i]]);
+      ivs[parallel[i]] =
+          i == 0 ? rest : in.create<arith::RemUIOp>(loc, rest, r);
+      if (i > 0)
+        rest = in.create<arith::DivUIOp>(loc, rest, r);
+    }
+  }
   Value identity = in.create<arith::ConstantOp>(loc, c.identity);
-  // Each invocation folds iterations t, t + W, ... (last dimension fastest).
+  // Each invocation folds reduction iterations t, t + W, ... (last
+  // dimension fastest).
   auto fold = in.create<scf::ForOp>(loc, t, idx(in, total), idx(in, width),
                                     ValueRange{identity});
   {
     OpBuilder lb = OpBuilder::atBlockBegin(fold.getBody());
     Value rest = fold.getInductionVar();
-    SmallVector<Value> ivs(ranges.size());
-    for (int d = int(ranges.size()) - 1; d >= 0; --d) {
-      Value r = idx(lb, ranges[d]);
-      ivs[d] = d == 0 ? rest : lb.create<arith::RemUIOp>(loc, rest, r);
-      if (d > 0)
+    SmallVector<Value> at = ivs;
+    for (int i = int(reduced.size()) - 1; i >= 0; --i) {
+      Value r = idx(lb, ranges[reduced[i]]);
+      at[reduced[i]] = i == 0 ? rest : lb.create<arith::RemUIOp>(loc, rest, r);
+      if (i > 0)
         rest = lb.create<arith::DivUIOp>(loc, rest, r);
     }
     SmallVector<Value> next =
-        cloneBody(lb, loc, op, ivs, fold.getRegionIterArgs());
+        cloneBody(lb, loc, op, at, fold.getRegionIterArgs());
     lb.create<scf::YieldOp>(loc, next);
   }
   Value partial = fold.getResult(0);
-  Value zero = idx(in, 0);
+  Value first =
+      in.create<arith::CmpIOp>(loc, arith::CmpIPredicate::eq, t, zero);
+  if (valid)
+    first = in.create<arith::AndIOp>(loc, first, valid);
   if (width > 1) {
     // Workgroup memory (address space 3): the partial values, combined
     // pairwise in log2(W) halving steps.
@@ -235,15 +290,20 @@ void lowerReduction(linalg::GenericOp op, const Combiner &c) {
       in.create<gpu::BarrierOp>(loc);
     }
     // (The store below then runs in invocation 0 alone.)
-    Value first =
-        in.create<arith::CmpIOp>(loc, arith::CmpIPredicate::eq, t, zero);
     auto last = in.create<scf::IfOp>(loc, first, /*withElseRegion=*/false);
     in.setInsertionPointToStart(&last.getThenRegion().front());
     partial = in.create<memref::LoadOp>(loc, shared, zero);
+  } else if (valid) {
+    auto last = in.create<scf::IfOp>(loc, first, /*withElseRegion=*/false);
+    in.setInsertionPointToStart(&last.getThenRegion().front());
   }
-  Value old = in.create<memref::LoadOp>(loc, out, ValueRange());
+  SmallVector<Value> indices;
+  for (AffineExpr r :
+       op.getMatchingIndexingMap(op.getDpsInitOperand(0)).getResults())
+    indices.push_back(ivs[cast<AffineDimExpr>(r).getPosition()]);
+  Value old = in.create<memref::LoadOp>(loc, out, indices);
   in.create<memref::StoreOp>(loc, combine(in, c, accOperand, old, partial), out,
-                             ValueRange());
+                             indices);
   OpBuilder::atBlockEnd(&entry).create<gpu::TerminatorOp>(loc);
   op.erase();
 }
@@ -270,8 +330,17 @@ struct GpuReduce : public credo::impl::CredoGpuReduceBase<GpuReduce> {
   void runOnOperation() override {
     SmallVector<linalg::GenericOp> generics;
     getOperation().walk([&](linalg::GenericOp op) {
-      if (op.getNumParallelLoops() == 0 &&
-          !op->getParentOfType<gpu::LaunchOp>() && kernelizable(op))
+      if (op->getParentOfType<gpu::LaunchOp>() || !kernelizable(op))
+        return;
+      // Full reductions and loop-free generics always (else they would
+      // run on the host); reductions with outputs when each output's
+      // reduction is long.
+      int64_t reduction = 1, outputs = 1;
+      for (auto [range, kind] :
+           llvm::zip(op.getStaticLoopRanges(), op.getIteratorTypesArray()))
+        (kind == utils::IteratorType::parallel ? outputs : reduction) *= range;
+      if (op.getNumParallelLoops() == 0 ||
+          (reduction >= kMinRowReduction && outputs <= kMaxRowOutputs))
         generics.push_back(op);
     });
     for (linalg::GenericOp op : generics) {

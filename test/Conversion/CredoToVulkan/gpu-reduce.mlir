@@ -16,6 +16,7 @@
 // CHECK: %[[SQ:.*]] = arith.mulf %[[X]], %[[X]] : f32
 // CHECK: %[[S:.*]] = arith.addf %[[SQ]], %[[ACC]] : f32
 // CHECK: scf.yield %[[S]] : f32
+// CHECK: %[[FIRST:.*]] = arith.cmpi eq, %[[T]], %c0
 // CHECK: %[[SH:.*]] = memref.alloc() : memref<256xf32, 3>
 // CHECK: memref.store %[[P]], %[[SH]][%[[T]]]
 // CHECK: gpu.barrier
@@ -27,7 +28,6 @@
 // CHECK: memref.store %[[AB]], %[[SH]][%[[T]]]
 // CHECK: gpu.barrier
 // CHECK-COUNT-7: gpu.barrier
-// CHECK: %[[FIRST:.*]] = arith.cmpi eq, %[[T]], %c0
 // CHECK: scf.if %[[FIRST]] {
 // CHECK: %[[TOT:.*]] = memref.load %[[SH]][%c0{{.*}}]
 // CHECK: %[[OLD:.*]] = memref.load %{{.*}}[] : memref<f32>
@@ -106,10 +106,40 @@ func.func @mean(%sum: memref<f32>, %out: memref<f32>) {
 
 // -----
 
+// A reduction per output (10 outputs, 3 x 100 = 300 steps each): one
+// workgroup of 64 invocations per output (grid 10 x 1), each folding
+// steps t, t + 64, ... of its output's row; the partial values combined in
+// six halving steps; invocation 0 of a workgroup with an output stores it.
+// CHECK-LABEL: func.func @per_output
+// CHECK: gpu.launch blocks(%[[BX:.*]], %[[BY:.*]], %{{.*}}) in (%{{.*}} = %c10{{.*}}, %{{.*}} = %c1{{.*}}, %{{.*}} = %c1{{.*}}) threads(%[[T:.*]], %{{.*}}, %{{.*}}) in (%{{.*}} = %c64{{.*}}, %{{.*}} = %c1{{.*}}, %{{.*}} = %c1{{.*}})
+// CHECK: %[[O:.*]] = arith.addi %{{.*}}, %[[BX]] : index
+// CHECK: %[[VALID:.*]] = arith.cmpi ult, %[[O]], %c10
+// CHECK: %[[OUT:.*]] = arith.select %[[VALID]], %[[O]], %c9
+// CHECK: scf.for %{{.*}} = %[[T]] to %c300{{.*}} step %c64{{.*}} iter_args(%{{.*}} = %{{.*}}) -> (f32) {
+// CHECK: memref.load %{{.*}}[%[[OUT]], %{{.*}}, %{{.*}}] : memref<10x3x100xf32>
+// CHECK: memref.alloc() : memref<64xf32, 3>
+// CHECK-COUNT-7: gpu.barrier
+// CHECK: memref.load %{{.*}}[%[[OUT]]] : memref<10xf32>
+// CHECK: memref.store %{{.*}}, %{{.*}}[%[[OUT]]] : memref<10xf32>
+// CHECK-NOT: linalg.generic
+func.func @per_output(%x: memref<10x3x100xf32>, %out: memref<10xf32>) {
+  linalg.generic {indexing_maps = [affine_map<(d0, d1, d2) -> (d0, d1, d2)>,
+                                   affine_map<(d0, d1, d2) -> (d0)>],
+                  iterator_types = ["parallel", "reduction", "reduction"]}
+      ins(%x : memref<10x3x100xf32>) outs(%out : memref<10xf32>) {
+  ^bb0(%in: f32, %acc: f32):
+    %s = arith.addf %acc, %in : f32
+    linalg.yield %s : f32
+  }
+  return
+}
+
+// -----
+
 // Left on the host: a reduction whose result the host code loads (it needs
 // the value there anyway), one whose accumulator is used twice (not a
-// combiner), and a reduction with a parallel dimension
-// (credo-parallel-to-gpu's).
+// combiner); and to credo-parallel-to-gpu (one invocation per output) a
+// reduction of 6 steps per output.
 // CHECK-LABEL: func.func @host_read
 // CHECK-NOT: gpu.launch
 // CHECK: linalg.generic

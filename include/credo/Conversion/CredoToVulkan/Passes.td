@@ -118,19 +118,27 @@ def CredoGpuContract : Pass<"credo-gpu-contract", "::mlir::func::FuncOp"> {
 }
 
 def CredoGpuReduce : Pass<"credo-gpu-reduce", "::mlir::func::FuncOp"> {
-  let summary = "run full reductions and scalar computations on buffers as GPU kernels";
+  let summary = "run reductions (full, or long ones per output) and scalar computations on buffers as workgroup kernels";
   let description = [{
     A `linalg.generic` without parallel dimensions becomes no parallel
     loop, so `credo-parallel-to-gpu` would leave it on the host: the host
     then waits for every kernel before it (a mean loss, a penalty, the
     scalar arithmetic after them). This pass makes it a kernel instead.
+    A reduction with outputs (its output indexed by exactly its parallel
+    loops) whose outputs each reduce at least 128 steps, with at most
+    16,384 outputs (a bias gradient over a large batch, a product with few
+    outputs and a long sum), gets one workgroup of up to 64 invocations per
+    output in the same way, instead of one invocation looping over the
+    whole reduction.
 
     A full reduction (only reduction loops, one rank-0 output, a body that
     yields `c(acc, g(...))` for one of the associative combiners
     `arith.addf|mulf|maxnumf|minnumf|maximumf|minimumf|addi|muli|andi|ori|
     xori|maxsi|minsi|maxui|minui` with the accumulator used nowhere else)
     runs in one workgroup of W = min(256, 2^⌈log2 N⌉) invocations over its
-    N = Π ranges iterations: invocation t folds iterations t, t + W, …
+    N = Π ranges iterations (per output: W ≤ 64, N its reduction steps; the
+    grid has one workgroup per output, split over y above 65,535):
+    invocation t folds iterations t, t + W, …
     starting from the combiner's identity (−0.0 for addf, NaN for
     maxnumf/minnumf, ±inf for maximumf/minimumf, …), the W partial values
     are combined pairwise in workgroup memory (log2 W steps between
