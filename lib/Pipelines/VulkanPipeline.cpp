@@ -32,7 +32,7 @@ void mlir::credo::buildVulkanPipeline(OpPassManager &pm) {
   pm.addNestedPass<func::FuncOp>(createCredoGpuMatmul());
   pm.addNestedPass<func::FuncOp>(createCredoGpuContract());
   pm.addNestedPass<func::FuncOp>(createCredoParallelDimsFirst());
-  pm.addNestedPass<func::FuncOp>(createCredoGpuReduce());
+  pm.addPass(createCredoGpuReduce());
   pm.addNestedPass<func::FuncOp>(createConvertLinalgToParallelLoopsPass());
   pm.addNestedPass<func::FuncOp>(createLowerAffinePass());
   pm.addNestedPass<func::FuncOp>(createCredoParallelToGpu());

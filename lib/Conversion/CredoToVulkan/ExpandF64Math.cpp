@@ -11,6 +11,8 @@
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Math/IR/Math.h"
 #include "mlir/Dialect/Math/Transforms/Passes.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
+#include "mlir/Dialect/Utils/StaticValueUtils.h"
 #include "mlir/IR/Matchers.h"
 #include "mlir/IR/PatternMatch.h"
 #include "mlir/Transforms/GreedyPatternRewriteDriver.h"
@@ -220,13 +222,46 @@ struct DivideByZeroConstant : OpRewritePattern<arith::DivFOp> {
   }
 };
 
+/// MLIR 19's SPIR-V form of an scf.for with results keeps each result in a
+/// variable that only the loop body stores, so a loop that runs no
+/// iteration yields undefined values instead of its initial ones (lavapipe
+/// reads 0). Unless its bounds are constants with lb < ub, the loop goes
+/// under an scf.if that yields the initial values when lb >= ub.
+void guardEmptyLoop(scf::ForOp loop) {
+  std::optional<int64_t> lb = getConstantIntValue(loop.getLowerBound());
+  std::optional<int64_t> ub = getConstantIntValue(loop.getUpperBound());
+  if (lb && ub && *lb < *ub)
+    return;
+  OpBuilder b(loop);
+  Location loc = loop.getLoc();
+  Value runs =
+      b.create<arith::CmpIOp>(loc, arith::CmpIPredicate::slt,
+                              loop.getLowerBound(), loop.getUpperBound());
+  auto guard = b.create<scf::IfOp>(loc, loop.getResultTypes(), runs,
+                                   /*withElseRegion=*/true);
+  OpBuilder other = guard.getElseBodyBuilder();
+  other.create<scf::YieldOp>(loc, loop.getInitArgs());
+  loop->replaceAllUsesWith(guard.getResults());
+  OpBuilder then = guard.getThenBodyBuilder();
+  loop->moveBefore(then.getInsertionBlock(), then.getInsertionPoint());
+  then.setInsertionPointAfter(loop);
+  then.create<scf::YieldOp>(loc, loop.getResults());
+}
+
 struct KernelArith : public credo::impl::CredoKernelArithBase<KernelArith> {
   void runOnOperation() override {
     RewritePatternSet patterns(&getContext());
     patterns.add<NarrowIndexCompare, DivideByZeroConstant>(&getContext());
     if (failed(
             applyPatternsAndFoldGreedily(getOperation(), std::move(patterns))))
-      signalPassFailure();
+      return signalPassFailure();
+    SmallVector<scf::ForOp> loops;
+    getOperation()->walk([&](scf::ForOp loop) {
+      if (loop.getNumResults() > 0)
+        loops.push_back(loop);
+    });
+    for (scf::ForOp loop : loops)
+      guardEmptyLoop(loop);
   }
 };
 

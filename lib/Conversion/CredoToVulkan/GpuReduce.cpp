@@ -189,8 +189,8 @@ Value combine(OpBuilder &b, const Combiner &c, Value accOperand, Value acc,
 /// A reduction: one workgroup per output (one in all for a full
 /// reduction), whose invocations fold strided parts of the output's
 /// reduction and combine them pairwise in workgroup memory.
-void lowerReduction(linalg::GenericOp op, const Combiner &c) {
-  OpBuilder b(op);
+void lowerReduction(OpBuilder &b, linalg::GenericOp op, const Combiner &c,
+                    bool subgroups) {
   Location loc = op.getLoc();
   auto idx = [&](OpBuilder &b, int64_t v) -> Value {
     return b.create<arith::ConstantIndexOp>(loc, v);
@@ -268,7 +268,51 @@ void lowerReduction(linalg::GenericOp op, const Combiner &c) {
       in.create<arith::CmpIOp>(loc, arith::CmpIPredicate::eq, t, zero);
   if (valid)
     first = in.create<arith::AndIOp>(loc, first, valid);
-  if (width > 1) {
+  if (width > 1 && subgroups) {
+    // Each subgroup reduces its invocations' values at once; the one with
+    // the lowest number (elected by a subgroup minimum) writes the result
+    // to workgroup memory; invocation 0 combines the ceil(W / S) results of
+    // the subgroups of S invocations.
+    Value sub = in.create<gpu::SubgroupReduceOp>(
+        loc, partial, gpu::AllReduceOperation::ADD, /*uniform=*/false);
+    Value t32 = in.create<arith::IndexCastUIOp>(loc, in.getI32Type(), t);
+    Value lowest = in.create<gpu::SubgroupReduceOp>(
+        loc, t32, gpu::AllReduceOperation::MINUI, /*uniform=*/false);
+    auto sharedType = MemRefType::get({width}, e, MemRefLayoutAttrInterface(),
+                                      in.getI64IntegerAttr(3));
+    Value shared = in.create<memref::AllocOp>(loc, sharedType);
+    Value elected =
+        in.create<arith::CmpIOp>(loc, arith::CmpIPredicate::eq, t32, lowest);
+    auto write = in.create<scf::IfOp>(loc, elected, /*withElseRegion=*/false);
+    {
+      OpBuilder wb = write.getThenBodyBuilder();
+      wb.create<memref::StoreOp>(loc, sub, shared,
+                                 ValueRange{wb.create<gpu::SubgroupIdOp>(
+                                     loc, /*upper_bound=*/IntegerAttr())});
+    }
+    in.create<gpu::BarrierOp>(loc);
+    auto last = in.create<scf::IfOp>(loc, first, /*withElseRegion=*/false);
+    in.setInsertionPointToStart(&last.getThenRegion().front());
+    Value size =
+        in.create<gpu::SubgroupSizeOp>(loc, /*upper_bound=*/IntegerAttr());
+    Value count = in.create<arith::DivUIOp>(
+        loc,
+        in.create<arith::SubIOp>(
+            loc, in.create<arith::AddIOp>(loc, idx(in, width), size),
+            idx(in, 1)),
+        size);
+    auto gather = in.create<scf::ForOp>(
+        loc, idx(in, 1), count, idx(in, 1),
+        ValueRange{in.create<memref::LoadOp>(loc, shared, zero).getResult()});
+    {
+      OpBuilder gb = OpBuilder::atBlockBegin(gather.getBody());
+      Value x =
+          gb.create<memref::LoadOp>(loc, shared, gather.getInductionVar());
+      gb.create<scf::YieldOp>(
+          loc, combine(gb, c, accOperand, gather.getRegionIterArgs()[0], x));
+    }
+    partial = gather.getResult(0);
+  } else if (width > 1) {
     // Workgroup memory (address space 3): the partial values, combined
     // pairwise in log2(W) halving steps.
     auto sharedType = MemRefType::get({width}, e, MemRefLayoutAttrInterface(),
@@ -305,7 +349,16 @@ void lowerReduction(linalg::GenericOp op, const Combiner &c) {
   in.create<memref::StoreOp>(loc, combine(in, c, accOperand, old, partial), out,
                              indices);
   OpBuilder::atBlockEnd(&entry).create<gpu::TerminatorOp>(loc);
-  op.erase();
+}
+
+/// Whether a reduction can use subgroup operations: a sum of f32 or i32,
+/// the types every device with subgroup arithmetic takes (64-bit types
+/// need more features; float minimum and maximum keep the workgroup-memory
+/// steps, whose NaN handling is the host's).
+bool subgroupSum(linalg::GenericOp op, const Combiner &c) {
+  Type t = c.op->getResult(0).getType();
+  return isa<arith::AddFOp, arith::AddIOp>(c.op) &&
+         (t.isF32() || t.isInteger(32));
 }
 
 /// A generic with no loops: one invocation computes it.
@@ -326,10 +379,16 @@ void lowerScalar(linalg::GenericOp op) {
   op.erase();
 }
 
+/// The runtime's answer whether the device has subgroup sums in compute
+/// kernels (and they are not turned off): nonzero if so.
+constexpr llvm::StringLiteral kSubgroupQuery = "credo_rt_vk_subgroup_reduce";
+
 struct GpuReduce : public credo::impl::CredoGpuReduceBase<GpuReduce> {
+  using Base::Base;
   void runOnOperation() override {
+    ModuleOp module = getOperation();
     SmallVector<linalg::GenericOp> generics;
-    getOperation().walk([&](linalg::GenericOp op) {
+    module.walk([&](linalg::GenericOp op) {
       if (op->getParentOfType<gpu::LaunchOp>() || !kernelizable(op))
         return;
       // Full reductions and loop-free generics always (else they would
@@ -343,6 +402,7 @@ struct GpuReduce : public credo::impl::CredoGpuReduceBase<GpuReduce> {
           (reduction >= kMinRowReduction && outputs <= kMaxRowOutputs))
         generics.push_back(op);
     });
+    func::FuncOp query;
     for (linalg::GenericOp op : generics) {
       if (op.getNumLoops() == 0) {
         if (llvm::all_of(op.getDpsInits(), [](Value v) {
@@ -351,8 +411,41 @@ struct GpuReduce : public credo::impl::CredoGpuReduceBase<GpuReduce> {
           lowerScalar(op);
         continue;
       }
-      if (std::optional<Combiner> c = combinerOf(op))
-        lowerReduction(op, *c);
+      std::optional<Combiner> c = combinerOf(op);
+      if (!c)
+        continue;
+      int64_t reduction = 1;
+      for (auto [range, kind] :
+           llvm::zip(op.getStaticLoopRanges(), op.getIteratorTypesArray()))
+        if (kind != utils::IteratorType::parallel)
+          reduction *= range;
+      OpBuilder b(op);
+      if (subgroups && reduction > 1 && subgroupSum(op, *c)) {
+        // Both kernels; the host picks by the device.
+        if (!query) {
+          query = module.lookupSymbol<func::FuncOp>(kSubgroupQuery);
+          if (!query) {
+            OpBuilder mb = OpBuilder::atBlockEnd(module.getBody());
+            query = mb.create<func::FuncOp>(
+                module.getLoc(), kSubgroupQuery,
+                mb.getFunctionType({}, {mb.getI32Type()}));
+            query.setPrivate();
+          }
+        }
+        Location loc = op.getLoc();
+        Value answer = b.create<func::CallOp>(loc, query).getResult(0);
+        Value yes =
+            b.create<arith::CmpIOp>(loc, arith::CmpIPredicate::ne, answer,
+                                    b.create<arith::ConstantIntOp>(loc, 0, 32));
+        auto pick = b.create<scf::IfOp>(loc, yes, /*withElseRegion=*/true);
+        OpBuilder then = pick.getThenBodyBuilder();
+        lowerReduction(then, op, *c, /*subgroups=*/true);
+        OpBuilder other = pick.getElseBodyBuilder();
+        lowerReduction(other, op, *c, /*subgroups=*/false);
+      } else {
+        lowerReduction(b, op, *c, /*subgroups=*/false);
+      }
+      op.erase();
     }
   }
 };

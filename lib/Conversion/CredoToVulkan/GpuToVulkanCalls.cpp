@@ -57,9 +57,34 @@ struct AttachSpirvAbi
         ctx);
     auto env = spirv::TargetEnvAttr::get(
         triple, spirv::getDefaultResourceLimits(ctx), spirv::ClientAPI::Vulkan);
+    // Kernels with subgroup operations (run only where the device has
+    // them): SPIR-V 1.3, which has them.
+    auto subgroupTriple = spirv::VerCapExtAttr::get(
+        spirv::Version::V_1_3,
+        {Capability::Shader, Capability::Int64, Capability::Float64,
+         Capability::SignedZeroInfNanPreserve, Capability::GroupNonUniform,
+         Capability::GroupNonUniformArithmetic},
+        {spirv::Extension::SPV_KHR_storage_buffer_storage_class,
+         spirv::Extension::SPV_KHR_float_controls},
+        ctx);
+    auto subgroupEnv = spirv::TargetEnvAttr::get(
+        subgroupTriple, spirv::getDefaultResourceLimits(ctx),
+        spirv::ClientAPI::Vulkan);
     bool ok = true;
     getOperation().walk([&](gpu::GPUModuleOp module) {
-      module->setAttr(spirv::getTargetEnvAttrName(), env);
+      bool subgroup = false;
+      module.walk([&](Operation *op) {
+        subgroup |=
+            isa<gpu::SubgroupReduceOp, gpu::SubgroupIdOp, gpu::SubgroupSizeOp>(
+                op);
+        // MLIR 19's SPIR-V conversion takes subgroup reductions without the
+        // `uniform` marker only (which canonicalization may have added;
+        // every invocation of our kernels reaches them).
+        if (auto reduce = dyn_cast<gpu::SubgroupReduceOp>(op))
+          reduce.setUniform(false);
+      });
+      module->setAttr(spirv::getTargetEnvAttrName(),
+                      subgroup ? subgroupEnv : env);
       module.walk([&](gpu::GPUFuncOp func) {
         if (!func.isKernel())
           return;

@@ -159,6 +159,10 @@ void credo_rt_vk_sync(void);
  * [address, address + bytes), or reads one and `write` is nonzero: the
  * host is about to read (write) that memory. */
 void credo_rt_vk_sync_range(int64_t address, int64_t bytes, int64_t write);
+/* 1 if kernels may use subgroup sums on the device (subgroup arithmetic in
+ * compute kernels, Vulkan 1.1; CREDO_VULKAN_SUBGROUPS=0 turns them off),
+ * else 0: the generated code picks each sum's kernel by it. */
+int32_t credo_rt_vk_subgroup_reduce(void);
 /* The host will read [address, address + bytes) soon: a device without
  * memory the host maps fetches it with the next buffer it fetches. */
 void credo_rt_vk_prefetch(int64_t address, int64_t bytes);

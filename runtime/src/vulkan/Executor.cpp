@@ -174,6 +174,9 @@ public:
   uint64_t dispatches = 0, barriers = 0, submissions = 0; ///< while profiling
   uint64_t uploads = 0, downloads = 0; ///< staging copies, while profiling
   bool stagingMode() const { return staging; }
+  /// Whether kernels may use subgroup sums (the device has subgroup
+  /// arithmetic in compute kernels, and CREDO_VULKAN_SUBGROUPS is not 0).
+  bool subgroupSums() { return ready() && subgroupArithmetic; }
   uint64_t mark() const { return sequence; }
   void releaseSince(uint64_t mark);
 
@@ -219,6 +222,7 @@ private:
   uint32_t memoryType = 0;        ///< of the blocks
   uint32_t stagingMemoryType = 0; ///< host-visible (staging mode)
   bool staging = false;
+  bool subgroupArithmetic = false;
   std::unique_ptr<Block> stagingBlock; ///< host-visible transfer space
   VkDeviceSize stagingUsed = 0;
   // Staging mode, since the last submission: buffers uploaded and buffers
@@ -341,6 +345,20 @@ bool Executor::initialize(std::string &why) {
     return false;
   }
   timestamps = fam[family].timestampValidBits > 0;
+  {
+    VkPhysicalDeviceSubgroupProperties subgroup{};
+    subgroup.sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_SUBGROUP_PROPERTIES;
+    VkPhysicalDeviceProperties2 p2{};
+    p2.sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_PROPERTIES_2;
+    p2.pNext = &subgroup;
+    vkGetPhysicalDeviceProperties2(physical, &p2);
+    const char *off = std::getenv("CREDO_VULKAN_SUBGROUPS");
+    subgroupArithmetic =
+        props.apiVersion >= VK_API_VERSION_1_1 &&
+        (subgroup.supportedOperations & VK_SUBGROUP_FEATURE_ARITHMETIC_BIT) &&
+        (subgroup.supportedStages & VK_SHADER_STAGE_COMPUTE_BIT) &&
+        !(off && std::string(off) == "0");
+  }
   if (const char *b = std::getenv("CREDO_VULKAN_BARRIERS"))
     alwaysBarrier = std::string(b) == "all";
   timestampPeriod = props.limits.timestampPeriod;
@@ -1219,6 +1237,12 @@ void credo_rt_vk_sync_range(int64_t address, int64_t bytes, int64_t write) {
   std::lock_guard<std::mutex> lock(e.mutex);
   e.syncRange(reinterpret_cast<const char *>(address),
               VkDeviceSize(std::max<int64_t>(bytes, 0)), write != 0);
+}
+
+int32_t credo_rt_vk_subgroup_reduce(void) {
+  Executor &e = executor();
+  std::lock_guard<std::mutex> lock(e.mutex);
+  return e.subgroupSums() ? 1 : 0;
 }
 
 void credo_rt_vk_prefetch(int64_t address, int64_t bytes) {

@@ -1,4 +1,37 @@
-// RUN: credo-opt %s --split-input-file --credo-gpu-reduce | FileCheck %s
+// RUN: credo-opt %s --split-input-file --credo-gpu-reduce=subgroups=false | FileCheck %s
+// RUN: credo-opt %s --split-input-file --credo-gpu-reduce | FileCheck %s --check-prefix=SUB
+
+// With subgroups (the default), a sum gets two kernels and the host picks
+// one by the device: the subgroup kernel adds each subgroup's values at
+// once (gpu.subgroup_reduce add), elects the subgroup's lowest invocation
+// (a subgroup minimum of the numbers) to write the sum at its subgroup id,
+// and invocation 0 adds the ceil(W / S) sums; the other kernel is the
+// workgroup-memory one below.
+// SUB-LABEL: func.func @sum
+// SUB: %[[ANSWER:.*]] = call @credo_rt_vk_subgroup_reduce() : () -> i32
+// SUB: %[[YES:.*]] = arith.cmpi ne, %[[ANSWER]], %c0_i32 : i32
+// SUB: scf.if %[[YES]] {
+// SUB: gpu.launch
+// SUB: %[[P:.*]] = scf.for
+// SUB: %[[S:.*]] = gpu.subgroup_reduce  add %[[P]] : (f32) -> f32
+// SUB: %[[T32:.*]] = arith.index_castui %{{.*}} : index to i32
+// SUB: %[[LOW:.*]] = gpu.subgroup_reduce  minui %[[T32]] : (i32) -> i32
+// SUB: %[[ELECT:.*]] = arith.cmpi eq, %[[T32]], %[[LOW]] : i32
+// SUB: scf.if %[[ELECT]] {
+// SUB: %[[SID:.*]] = gpu.subgroup_id : index
+// SUB: memref.store %[[S]], %{{.*}}[%[[SID]]] : memref<256xf32, 3>
+// SUB: gpu.barrier
+// SUB: gpu.subgroup_size : index
+// SUB: scf.for
+// SUB: arith.addf
+// SUB: } else {
+// SUB: gpu.launch
+// SUB-COUNT-9: gpu.barrier
+// A maximum keeps the workgroup-memory kernel alone (its NaN rule is the
+// host's), as does anything not a sum of f32 or i32.
+// SUB-LABEL: func.func @last_negative
+// SUB-NOT: subgroup
+// SUB-LABEL: func.func @mean
 
 // A full sum over 3 x 50 = 150 iterations: one workgroup of 256
 // invocations (the next power of two, at most 256); invocation t folds

@@ -43,3 +43,34 @@ func.func @divide(%x: f32, %y: f32) -> (f32, f32, f32) {
   %c = arith.divf %x, %y : f32
   return %a, %b, %c : f32, f32, f32
 }
+
+// A loop with results that may run no iteration goes under an scf.if that
+// yields its initial value then; a loop with constant bounds lb < ub, and a
+// loop without results, stay as they are.
+// CHECK-LABEL: func.func @loops
+// CHECK: %[[RUNS:.*]] = arith.cmpi slt, %arg0, %arg1 : index
+// CHECK: %[[R:.*]] = scf.if %[[RUNS]] -> (f32) {
+// CHECK: %[[L:.*]] = scf.for %{{.*}} = %arg0 to %arg1 step %{{.*}} iter_args(%{{.*}} = %arg2) -> (f32) {
+// CHECK: scf.yield %[[L]] : f32
+// CHECK: } else {
+// CHECK: scf.yield %arg2 : f32
+// CHECK: %[[K:.*]] = scf.for %{{.*}} = %c0 to %c4 step %c1 iter_args
+// CHECK-NOT: scf.if
+// CHECK: return %[[R]], %[[K]] : f32, f32
+func.func @loops(%lb: index, %ub: index, %init: f32, %m: memref<4xf32>) -> (f32, f32) {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %c4 = arith.constant 4 : index
+  %r = scf.for %i = %lb to %ub step %c1 iter_args(%acc = %init) -> (f32) {
+    %s = arith.addf %acc, %acc : f32
+    scf.yield %s : f32
+  }
+  %k = scf.for %i = %c0 to %c4 step %c1 iter_args(%acc = %init) -> (f32) {
+    %s = arith.addf %acc, %acc : f32
+    scf.yield %s : f32
+  }
+  scf.for %i = %lb to %ub step %c1 {
+    memref.store %init, %m[%i] : memref<4xf32>
+  }
+  return %r, %k : f32, f32
+}

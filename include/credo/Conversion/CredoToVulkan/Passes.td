@@ -117,7 +117,12 @@ def CredoGpuContract : Pass<"credo-gpu-contract", "::mlir::func::FuncOp"> {
                            "::mlir::memref::MemRefDialect"];
 }
 
-def CredoGpuReduce : Pass<"credo-gpu-reduce", "::mlir::func::FuncOp"> {
+def CredoGpuReduce : Pass<"credo-gpu-reduce", "::mlir::ModuleOp"> {
+  let dependentDialects = ["::mlir::gpu::GPUDialect",
+                           "::mlir::func::FuncDialect",
+                           "::mlir::arith::ArithDialect",
+                           "::mlir::scf::SCFDialect",
+                           "::mlir::memref::MemRefDialect"];
   let summary = "run reductions (full, or long ones per output) and scalar computations on buffers as workgroup kernels";
   let description = [{
     A `linalg.generic` without parallel dimensions becomes no parallel
@@ -162,11 +167,23 @@ def CredoGpuReduce : Pass<"credo-gpu-reduce", "::mlir::func::FuncOp"> {
     ```
     becomes a `gpu.launch` of one workgroup of 128 invocations with a
     `memref<128xf32, 3>` of partial sums and seven halving steps.
+
+    Sums (addf, addi on f32 and i32) also get a kernel that uses
+    subgroup operations (`subgroups`, default on): each subgroup adds its
+    invocations' values with `gpu.subgroup_reduce add`, the invocation with
+    the lowest number in each (a subgroup `minui` of the numbers) writes
+    the sum to workgroup memory at its subgroup's id, and invocation 0 adds
+    the ⌈W / subgroup size⌉ sums. The host code calls
+    `credo_rt_vk_subgroup_reduce()` and launches that kernel when the
+    device has subgroup arithmetic in compute kernels, the
+    workgroup-memory one otherwise (`credo-attach-spirv-abi` gives a kernel
+    with subgroup operations SPIR-V 1.3).
   }];
-  let dependentDialects = ["::mlir::gpu::GPUDialect",
-                           "::mlir::arith::ArithDialect",
-                           "::mlir::scf::SCFDialect",
-                           "::mlir::memref::MemRefDialect"];
+  let options = [
+    Option<"subgroups", "subgroups", "bool", "true",
+           "also emit the subgroup-operation kernel of each sum, chosen at run time">,
+  ];
+
 }
 
 def CredoParallelToGpu : Pass<"credo-parallel-to-gpu", "::mlir::func::FuncOp"> {
@@ -255,7 +272,7 @@ def CredoExpandF64Math : Pass<"credo-expand-f64-math"> {
 def CredoKernelArith : Pass<"credo-kernel-arith"> {
   let summary = "give kernels forms of arithmetic whose result every Vulkan driver agrees on";
   let description = [{
-    Two rewrites inside kernels, each with the CPU's (IEEE) result:
+    Three rewrites inside kernels, each with the CPU's result:
 
     - `arith.cmpi P, (arith.index_cast %i : index to iN), C` with a
       constant C that the index type holds (non-negative for unsigned
@@ -268,9 +285,17 @@ def CredoKernelArith : Pass<"credo-kernel-arith"> {
       NaN where %x is 0 or NaN, else an infinity with the sign of %x·C.
       Vulkan leaves division by zero undefined, and lavapipe folds it to
       0, so a diverging update (w / 0) looked finite.
+    - An `scf.for` with results whose bounds are not constants with
+      lb < ub goes under `scf.if (lb < ub)` that yields the initial values
+      otherwise: MLIR 19's SPIR-V form of such a loop keeps each result in
+      a variable only the loop body stores, so a loop that runs no
+      iteration returned undefined values (lavapipe: 0) — a workgroup
+      reduction's invocations with no element of their own contributed 0
+      instead of the combiner's identity.
   }];
   let dependentDialects = ["::mlir::arith::ArithDialect",
-                           "::mlir::math::MathDialect"];
+                           "::mlir::math::MathDialect",
+                           "::mlir::scf::SCFDialect"];
 }
 
 def CredoPreserveInfNan : Pass<"credo-preserve-inf-nan", "::mlir::spirv::ModuleOp"> {
