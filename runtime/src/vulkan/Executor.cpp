@@ -156,6 +156,11 @@ public:
   void syncRange(const char *p, VkDeviceSize bytes, bool write);
   /// Drops the recorded dispatches without running them (a failed call).
   void discard();
+  /// What sync() and discard() share: the end of a recording's tracking,
+  /// and (after it ran or was dropped) the reuse of its pools, scalars and
+  /// the buffers freed meanwhile.
+  void endRecording();
+  void reuseRecordingState();
   /// A host access the compiler could not bound: everything waits, and in
   /// staging mode every buffer's host copy becomes the latest.
   void syncAll();
@@ -757,15 +762,7 @@ void Executor::sync() {
       commands,
       VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT | VK_PIPELINE_STAGE_TRANSFER_BIT,
       VK_PIPELINE_STAGE_HOST_BIT, 0, 1, &toHost, 0, nullptr, 0, nullptr);
-  recording = false;
-  pending = 0;
-  stagingUsed = 0;
-  uploadedPending.clear();
-  writtenMarked.clear();
-  readSince.clear();
-  writtenSince.clear();
-  readPending.clear();
-  writtenPending.clear();
+  endRecording();
   if (check(vkEndCommandBuffer(commands), "cannot finish the commands")) {
     VkSubmitInfo submit{};
     submit.sType = VK_STRUCTURE_TYPE_SUBMIT_INFO;
@@ -797,6 +794,22 @@ void Executor::sync() {
       queryLabels.clear();
     }
   }
+  reuseRecordingState();
+}
+
+void Executor::endRecording() {
+  recording = false;
+  pending = 0;
+  stagingUsed = 0;
+  uploadedPending.clear();
+  writtenMarked.clear();
+  readSince.clear();
+  writtenSince.clear();
+  readPending.clear();
+  writtenPending.clear();
+}
+
+void Executor::reuseRecordingState() {
   vkResetCommandPool(device, commandPool, 0);
   vkResetDescriptorPool(device, descriptors, 0);
   scalarsUsed = 0;
@@ -995,8 +1008,6 @@ void Executor::discard() {
   if (!recording)
     return;
   vkEndCommandBuffer(commands);
-  recording = false;
-  pending = 0;
   // The dropped uploads did not happen, nor the dropped kernels' writes.
   for (char *p : uploadedPending)
     if (auto it = live.find(p); it != live.end())
@@ -1004,23 +1015,11 @@ void Executor::discard() {
   for (char *p : writtenMarked)
     if (auto it = live.find(p); it != live.end())
       it->second.deviceNewer = false;
-  uploadedPending.clear();
-  writtenMarked.clear();
+  endRecording();
   wanted.clear();
-  stagingUsed = 0;
-  readSince.clear();
-  writtenSince.clear();
-  readPending.clear();
-  writtenPending.clear();
   queriesUsed = 0;
   queryLabels.clear();
-  vkResetCommandPool(device, commandPool, 0);
-  vkResetDescriptorPool(device, descriptors, 0);
-  scalarsUsed = 0;
-  std::vector<char *> freed;
-  freed.swap(deferred);
-  for (char *p : freed)
-    release(p);
+  reuseRecordingState();
 }
 
 bool Executor::setProfiling(bool on) {
