@@ -1,9 +1,18 @@
-/* Training steps per second of a library built from
- * examples/fashion_mnist_mlp.json (credoc build --train, any target and
- * batch): a few warm-up steps, then STEPS steps of
- * fashion_mnist_mlp_train_step on one fixed batch; prints
+/* Training steps per second of a library built with credoc build --train
+ * (any target and batch) from a Fashion-MNIST classifier (inputs x of 784
+ * pixels per sample and labels; MODEL, default fashion_mnist_mlp, names
+ * it: -DMODEL=fashion_mnist_cnn): a few warm-up steps, then STEPS steps of
+ * MODEL_train_step on one fixed batch; prints
  * "steps/s S samples/s X loss L0 -> L1". argv: BATCH STEPS */
-#include "fashion_mnist_mlp.h"
+#ifndef MODEL
+#define MODEL fashion_mnist_mlp
+#endif
+#define STR2(x) #x
+#define STR(x) STR2(x)
+#define CAT2(a, b) a##b
+#define CAT(a, b) CAT2(a, b)
+#define FN(suffix) CAT(MODEL, suffix)
+#include STR(MODEL.h)
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -19,8 +28,8 @@ int main(int argc, char **argv) {
   if (argc != 3)
     return 2;
   int batch = atoi(argv[1]), steps = atoi(argv[2]);
-  fashion_mnist_mlp_model *m = 0;
-  if (fashion_mnist_mlp_create(&m) != CREDO_OK) {
+  FN(_model) *m = 0;
+  if (FN(_create)(&m) != CREDO_OK) {
     fprintf(stderr, "create: %s\n", credo_last_error());
     return 1;
   }
@@ -32,20 +41,20 @@ int main(int argc, char **argv) {
     labels[i] = (i * 7) % 10;
   float first = 0, loss = 0;
   for (int s = 0; s < 3; ++s)
-    if (fashion_mnist_mlp_train_step(m, x, labels, 0.01f, &first) != CREDO_OK) {
+    if (FN(_train_step)(m, x, labels, 0.01f, &first) != CREDO_OK) {
       fprintf(stderr, "train_step: %s\n", credo_last_error());
       return 1;
     }
   double t0 = now();
   for (int s = 0; s < steps; ++s)
-    if (fashion_mnist_mlp_train_step(m, x, labels, 0.01f, &loss) != CREDO_OK) {
+    if (FN(_train_step)(m, x, labels, 0.01f, &loss) != CREDO_OK) {
       fprintf(stderr, "train_step: %s\n", credo_last_error());
       return 1;
     }
   double dt = now() - t0;
   printf("steps/s %.2f samples/s %.1f loss %.4f -> %.4f\n", steps / dt,
          steps * (double)batch / dt, first, loss);
-  fashion_mnist_mlp_destroy(m);
+  FN(_destroy)(m);
   free(x);
   free(labels);
   return 0;

@@ -29,8 +29,8 @@ void mlir::credo::buildVulkanPipeline(OpPassManager &pm) {
   pm.addPass(createCredoMarkVulkanResults());
   addCredoToBuffers(pm, CpuKernels::Reference, TemporaryBuffers::Heap);
 
-  pm.addNestedPass<func::FuncOp>(createCredoGpuMatmul());
   pm.addNestedPass<func::FuncOp>(createCredoGpuContract());
+  pm.addNestedPass<func::FuncOp>(createCredoGpuMatmul());
   pm.addNestedPass<func::FuncOp>(createCredoParallelDimsFirst());
   pm.addPass(createCredoGpuReduce());
   pm.addNestedPass<func::FuncOp>(createConvertLinalgToParallelLoopsPass());

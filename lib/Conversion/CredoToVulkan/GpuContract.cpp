@@ -143,7 +143,8 @@ int64_t perInvocation(int64_t size, int64_t tile) {
   return size >= 4 * tile ? 4 : size >= 2 * tile ? 2 : 1;
 }
 
-void lower(linalg::GenericOp op, const Contraction &c, int64_t tile) {
+void lower(linalg::GenericOp op, const Contraction &c, int64_t tile,
+           int64_t targetGroups) {
   OpBuilder b(op);
   Location loc = op.getLoc();
   auto idx = [&](OpBuilder &b, int64_t v) -> Value {
@@ -153,6 +154,15 @@ void lower(linalg::GenericOp op, const Contraction &c, int64_t tile) {
   // the output, each invocation wm × wn elements (rows ty + T·i, columns
   // tx + T·j), from k-tiles of T.
   int64_t wm = perInvocation(c.m, tile), wn = perInvocation(c.n, tile);
+  // More outputs per invocation means fewer workgroups: keep at least
+  // targetGroups of them (a large GPU has over a hundred compute units),
+  // halving the larger factor while there are too few.
+  auto groups = [&](int64_t a, int64_t b) {
+    return ((c.m + a * tile - 1) / (a * tile)) *
+           ((c.n + b * tile - 1) / (b * tile)) * c.batches;
+  };
+  while ((wm > 1 || wn > 1) && groups(wm, wn) < targetGroups)
+    (wm >= wn ? wm : wn) /= 2;
   int64_t tm = wm * tile, tn = wn * tile;
   Value outBuf = op.getDpsInits()[0];
   Type e = cast<MemRefType>(outBuf.getType()).getElementType();
@@ -326,11 +336,23 @@ struct GpuContract : public credo::impl::CredoGpuContractBase<GpuContract> {
     getOperation().walk([&](linalg::LinalgOp op) {
       if (isa<linalg::Conv2DNchwFchwOp, linalg::Conv2DNhwcHwcfOp>(op))
         named.push_back(op);
+      // Matrix products deep and wide enough for this kernel (the others
+      // stay for credo-gpu-matmul's one output per invocation).
+      if (auto mm = dyn_cast<linalg::MatmulOp>(op.getOperation())) {
+        auto a = dyn_cast<MemRefType>(mm.getDpsInputs()[0].getType());
+        auto c = dyn_cast<MemRefType>(mm.getDpsInits()[0].getType());
+        if (mm.hasPureBufferSemantics() && a && c && a.hasStaticShape() &&
+            c.hasStaticShape() && a.getDimSize(1) >= kMinDepth &&
+            ((c.getDimSize(0) + tile - 1) / tile) *
+                    ((c.getDimSize(1) + tile - 1) / tile) >=
+                kMinGroups)
+          named.push_back(op);
+      }
     });
     for (linalg::LinalgOp op : named) {
       rewriter.setInsertionPoint(op);
       if (failed(linalg::generalizeNamedOp(rewriter, op))) {
-        op.emitError("cannot write the convolution as a linalg.generic");
+        op.emitError("cannot write the product as a linalg.generic");
         return signalPassFailure();
       }
     }
@@ -342,7 +364,7 @@ struct GpuContract : public credo::impl::CredoGpuContractBase<GpuContract> {
         found.emplace_back(op, *c);
     });
     for (auto &[op, c] : found)
-      lower(op, c, tile);
+      lower(op, c, tile, targetGroups);
   }
 };
 

@@ -1,5 +1,23 @@
-// RUN: credo-opt %s --split-input-file --credo-gpu-contract | FileCheck %s
-// RUN: credo-opt %s --split-input-file --credo-gpu-contract=tile=8 | FileCheck %s --check-prefix=TILE8
+// RUN: credo-opt %s --split-input-file --credo-gpu-contract=target-groups=1 | FileCheck %s
+// RUN: credo-opt %s --split-input-file --credo-gpu-contract="tile=8 target-groups=1" | FileCheck %s --check-prefix=TILE8
+// RUN: credo-opt %s --split-input-file --credo-gpu-contract | FileCheck %s --check-prefix=GROUPS
+
+// (target-groups=1 above: outputs per invocation by size alone. By default
+// they are halved while the grid has fewer than 128 workgroups: the
+// convolution below gets one output per invocation, 8 x 1 workgroups.)
+// GROUPS-LABEL: func.func @conv
+// GROUPS: gpu.launch blocks(%{{.*}}, %{{.*}}, %{{.*}}) in (%{{[a-z0-9_]+}} = %c1{{[_0-9]*}}, %{{[a-z0-9_]+}} = %c8{{[_0-9]*}}, %{{[a-z0-9_]+}} = %c1{{[_0-9]*}})
+// GROUPS: memref.alloc() : memref<16x16xf32, 3>
+// GROUPS: memref.alloc() : memref<16x16xf32, 3>
+// A matrix product deep and wide enough (K = 512, 32 x 32 tiles of 16)
+// goes the same way (4 x 4 outputs per invocation would leave 64
+// workgroups, so 2 x 4: 8 x 16 workgroups); a shallow one (K = 64) stays a
+// linalg.matmul for credo-gpu-matmul.
+// GROUPS-LABEL: func.func @products
+// GROUPS: gpu.launch blocks(%{{.*}}, %{{.*}}, %{{.*}}) in (%{{[a-z0-9_]+}} = %c8{{[_0-9]*}}, %{{[a-z0-9_]+}} = %c16{{[_0-9]*}}, %{{[a-z0-9_]+}} = %c1{{[_0-9]*}})
+// GROUPS: memref.alloc() : memref<32x16xf32, 3>
+// GROUPS: memref.alloc() : memref<16x64xf32, 3>
+// GROUPS: linalg.matmul ins(%{{.*}}, %{{.*}} : memref<512x64xf32>, memref<64x512xf32>)
 
 // A convolution forward (named op, written as a generic first) as a matrix
 // product: rows (batch, y, x) M = 2·8·8 = 128, columns (filter) N = 16,
@@ -9,7 +27,7 @@
 // it stages 4 elements of the input (zero outside) and 1 of the filters in
 // workgroup memory, synchronizes, and accumulates 4 sums.
 // CHECK-LABEL: func.func @conv
-// CHECK: gpu.launch blocks(%{{.*}}, %{{.*}}, %{{.*}}) in (%{{.*}} = %c1{{.*}}, %{{.*}} = %c2{{.*}}, %{{.*}} = %c1{{.*}}) threads(%{{.*}}, %{{.*}}, %{{.*}}) in (%{{.*}} = %c16{{.*}}, %{{.*}} = %c16{{.*}}, %{{.*}} = %c1{{.*}})
+// CHECK: gpu.launch blocks(%{{.*}}, %{{.*}}, %{{.*}}) in (%{{[a-z0-9_]+}} = %c1{{[_0-9]*}}, %{{[a-z0-9_]+}} = %c2{{[_0-9]*}}, %{{[a-z0-9_]+}} = %c1{{[_0-9]*}}) threads(%{{.*}}, %{{.*}}, %{{.*}}) in (%{{[a-z0-9_]+}} = %c16{{[_0-9]*}}, %{{[a-z0-9_]+}} = %c16{{[_0-9]*}}, %{{[a-z0-9_]+}} = %c1{{[_0-9]*}})
 // CHECK: %[[AS:.*]] = memref.alloc() : memref<64x16xf32, 3>
 // CHECK: %[[BS:.*]] = memref.alloc() : memref<16x16xf32, 3>
 // CHECK: scf.for %{{.*}} = %{{.*}} to %c288{{.*}} step %c16{{.*}} iter_args(%{{.*}} = %{{.*}}, %{{.*}} = %{{.*}}, %{{.*}} = %{{.*}}, %{{.*}} = %{{.*}}) -> (f32, f32, f32, f32) {
@@ -27,7 +45,7 @@
 // CHECK: gpu.barrier
 // CHECK-COUNT-4: memref.store %{{.*}} : memref<2x16x8x8xf32>
 // CHECK-NOT: linalg.
-// TILE8: threads(%{{.*}}, %{{.*}}, %{{.*}}) in (%{{.*}} = %c8{{.*}}, %{{.*}} = %c8{{.*}}, %{{.*}} = %c1{{.*}})
+// TILE8: threads(%{{.*}}, %{{.*}}, %{{.*}}) in (%{{[a-z0-9_]+}} = %c8{{[_0-9]*}}, %{{[a-z0-9_]+}} = %c8{{[_0-9]*}}, %{{[a-z0-9_]+}} = %c1{{[_0-9]*}})
 // TILE8: memref.alloc() : memref<32x8xf32, 3>
 // TILE8: memref.alloc() : memref<8x16xf32, 3>
 func.func @conv(%x: memref<2x32x10x10xf32>, %w: memref<16x32x3x3xf32>, %y: memref<2x16x8x8xf32>) {
@@ -43,7 +61,7 @@ func.func @conv(%x: memref<2x32x10x10xf32>, %w: memref<16x32x3x3xf32>, %y: memre
 // (64 x 32 per workgroup): grid 1 x 3; the input is read at y + ky,
 // x + kx (affine indices expanded to arithmetic).
 // CHECK-LABEL: func.func @filter_gradient
-// CHECK: gpu.launch blocks(%{{.*}}, %{{.*}}, %{{.*}}) in (%{{.*}} = %c1{{.*}}, %{{.*}} = %c3{{.*}}, %{{.*}} = %c1{{.*}})
+// CHECK: gpu.launch blocks(%{{.*}}, %{{.*}}, %{{.*}}) in (%{{[a-z0-9_]+}} = %c1{{[_0-9]*}}, %{{[a-z0-9_]+}} = %c3{{[_0-9]*}}, %{{[a-z0-9_]+}} = %c1{{[_0-9]*}})
 // CHECK: memref.alloc() : memref<64x16xf32, 3>
 // CHECK: memref.alloc() : memref<16x32xf32, 3>
 // CHECK: scf.for %{{.*}} = %{{.*}} to %c800{{.*}} step %c16{{.*}} iter_args({{.*}}) -> (f32, f32, f32, f32, f32, f32, f32, f32) {
@@ -72,7 +90,7 @@ func.func @filter_gradient(%x: memref<8x16x12x12xf32>, %dy: memref<8x32x10x10xf3
 // A loop both operands use (a batch of products) is the grid's third
 // dimension: 4 x 1 x 1 workgroups per product, 4 products.
 // CHECK-LABEL: func.func @batched
-// CHECK: gpu.launch blocks(%{{.*}}, %{{.*}}, %{{.*}}) in (%{{.*}} = %c1{{.*}}, %{{.*}} = %c1{{.*}}, %{{.*}} = %c4{{.*}})
+// CHECK: gpu.launch blocks(%{{.*}}, %{{.*}}, %{{.*}}) in (%{{[a-z0-9_]+}} = %c1{{[_0-9]*}}, %{{[a-z0-9_]+}} = %c1{{[_0-9]*}}, %{{[a-z0-9_]+}} = %c4{{[_0-9]*}})
 // CHECK: memref.alloc() : memref<64x16xf64, 3>
 // CHECK: memref.alloc() : memref<16x64xf64, 3>
 // CHECK-COUNT-16: arith.mulf
@@ -87,6 +105,15 @@ func.func @batched(%a: memref<4x64x256xf64>, %b: memref<4x256x64xf64>, %c: memre
     %s = arith.addf %m, %acc : f64
     linalg.yield %s : f64
   }
+  return
+}
+
+// -----
+
+func.func @products(%a: memref<512x512xf32>, %b: memref<512x512xf32>, %c: memref<512x512xf32>,
+                    %d: memref<512x64xf32>, %e: memref<64x512xf32>, %f: memref<512x512xf32>) {
+  linalg.matmul ins(%a, %b : memref<512x512xf32>, memref<512x512xf32>) outs(%c : memref<512x512xf32>)
+  linalg.matmul ins(%d, %e : memref<512x64xf32>, memref<64x512xf32>) outs(%f : memref<512x512xf32>)
   return
 }
 

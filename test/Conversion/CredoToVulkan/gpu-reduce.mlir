@@ -40,7 +40,7 @@
 // in workgroup memory (address space 3) in eight halving steps between
 // barriers; invocation 0 adds the total to the output's value.
 // CHECK-LABEL: func.func @sum
-// CHECK: gpu.launch blocks(%{{.*}}, %{{.*}}, %{{.*}}) in (%{{.*}} = %c1{{.*}}, %{{.*}} = %c1{{.*}}, %{{.*}} = %c1{{.*}}) threads(%[[T:.*]], %{{.*}}, %{{.*}}) in (%{{.*}} = %c256{{.*}}, %{{.*}} = %c1{{.*}}, %{{.*}} = %c1{{.*}})
+// CHECK: gpu.launch blocks(%{{.*}}, %{{.*}}, %{{.*}}) in (%{{[a-z0-9_]+}} = %c1{{[_0-9]*}}, %{{[a-z0-9_]+}} = %c1{{[_0-9]*}}, %{{[a-z0-9_]+}} = %c1{{[_0-9]*}}) threads(%[[T:.*]], %{{.*}}, %{{.*}}) in (%{{[a-z0-9_]+}} = %c256{{[_0-9]*}}, %{{[a-z0-9_]+}} = %c1{{[_0-9]*}}, %{{[a-z0-9_]+}} = %c1{{[_0-9]*}})
 // CHECK: %[[ID:.*]] = arith.constant -0.000000e+00 : f32
 // CHECK: %[[P:.*]] = scf.for %[[I:.*]] = %[[T]] to %c150{{.*}} step %c256{{.*}} iter_args(%[[ACC:.*]] = %[[ID]]) -> (f32) {
 // CHECK: %[[J:.*]] = arith.remui %[[I]], %c50
@@ -87,7 +87,7 @@ func.func @sum(%x: memref<3x50xf32>, %out: memref<f32>) {
 // (linalg.index): 8 invocations, identity the smallest i64, three halving
 // steps; the first operand of the combiner stays the accumulator.
 // CHECK-LABEL: func.func @last_negative
-// CHECK: threads(%[[T:.*]], %{{.*}}, %{{.*}}) in (%{{.*}} = %c8{{.*}}, %{{.*}} = %c1{{.*}}, %{{.*}} = %c1{{.*}})
+// CHECK: threads(%[[T:.*]], %{{.*}}, %{{.*}}) in (%{{[a-z0-9_]+}} = %c8{{[_0-9]*}}, %{{[a-z0-9_]+}} = %c1{{[_0-9]*}}, %{{[a-z0-9_]+}} = %c1{{[_0-9]*}})
 // CHECK: %[[ID:.*]] = arith.constant -9223372036854775808 : i64
 // CHECK: scf.for %[[I:.*]] = %[[T]] to %c6{{.*}} step %c8{{.*}} iter_args(%[[ACC:.*]] = %[[ID]]) -> (i64) {
 // CHECK: memref.load %{{.*}}[%[[I]]] : memref<6xi32>
@@ -119,7 +119,7 @@ func.func @last_negative(%x: memref<6xi32>, %out: memref<i64>) {
 
 // Scalar arithmetic with no loop (the mean after the sum): one invocation.
 // CHECK-LABEL: func.func @mean
-// CHECK: gpu.launch blocks(%{{.*}}, %{{.*}}, %{{.*}}) in (%{{.*}} = %c1{{.*}}, %{{.*}} = %c1{{.*}}, %{{.*}} = %c1{{.*}}) threads(%{{.*}}, %{{.*}}, %{{.*}}) in (%{{.*}} = %c1{{.*}}, %{{.*}} = %c1{{.*}}, %{{.*}} = %c1{{.*}})
+// CHECK: gpu.launch blocks(%{{.*}}, %{{.*}}, %{{.*}}) in (%{{[a-z0-9_]+}} = %c1{{[_0-9]*}}, %{{[a-z0-9_]+}} = %c1{{[_0-9]*}}, %{{[a-z0-9_]+}} = %c1{{[_0-9]*}}) threads(%{{.*}}, %{{.*}}, %{{.*}}) in (%{{[a-z0-9_]+}} = %c1{{[_0-9]*}}, %{{[a-z0-9_]+}} = %c1{{[_0-9]*}}, %{{[a-z0-9_]+}} = %c1{{[_0-9]*}})
 // CHECK: %[[OLD:.*]] = memref.load %[[OUT:.*]][] : memref<f32>
 // CHECK: %[[S:.*]] = memref.load %{{.*}}[] : memref<f32>
 // CHECK: %[[M:.*]] = arith.divf %[[S]], %{{.*}} : f32
@@ -144,7 +144,7 @@ func.func @mean(%sum: memref<f32>, %out: memref<f32>) {
 // steps t, t + 64, ... of its output's row; the partial values combined in
 // six halving steps; invocation 0 of a workgroup with an output stores it.
 // CHECK-LABEL: func.func @per_output
-// CHECK: gpu.launch blocks(%[[BX:.*]], %[[BY:.*]], %{{.*}}) in (%{{.*}} = %c10{{.*}}, %{{.*}} = %c1{{.*}}, %{{.*}} = %c1{{.*}}) threads(%[[T:.*]], %{{.*}}, %{{.*}}) in (%{{.*}} = %c64{{.*}}, %{{.*}} = %c1{{.*}}, %{{.*}} = %c1{{.*}})
+// CHECK: gpu.launch blocks(%[[BX:.*]], %[[BY:.*]], %{{.*}}) in (%{{[a-z0-9_]+}} = %c10{{[_0-9]*}}, %{{[a-z0-9_]+}} = %c1{{[_0-9]*}}, %{{[a-z0-9_]+}} = %c1{{[_0-9]*}}) threads(%[[T:.*]], %{{.*}}, %{{.*}}) in (%{{[a-z0-9_]+}} = %c64{{[_0-9]*}}, %{{[a-z0-9_]+}} = %c1{{[_0-9]*}}, %{{[a-z0-9_]+}} = %c1{{[_0-9]*}})
 // CHECK: %[[O:.*]] = arith.addi %{{.*}}, %[[BX]] : index
 // CHECK: %[[VALID:.*]] = arith.cmpi ult, %[[O]], %c10
 // CHECK: %[[OUT:.*]] = arith.select %[[VALID]], %[[O]], %c9

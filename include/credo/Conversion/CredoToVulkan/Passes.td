@@ -77,8 +77,10 @@ def CredoGpuContract : Pass<"credo-gpu-contract", "::mlir::func::FuncOp"> {
     (m, n, k delinearized, last loop fastest), computed as a tiled product
     of these implicit matrices: workgroups of T × T invocations (`tile`,
     default 16), each invocation computing wm × wn outputs (rows ty + T·i,
-    columns tx + T·j; wm = 4 when M ≥ 4T, 2 when M ≥ 2T, else 1, wn alike),
-    so ⌈N/(wn·T)⌉ × ⌈M/(wm·T)⌉ × batch workgroups. For each k-tile of T,
+    columns tx + T·j; wm = 4 when M ≥ 4T, 2 when M ≥ 2T, else 1, wn alike,
+    then the larger halved while the grid would have fewer than
+    `target-groups` workgroups, default 128: a large GPU has over a hundred
+    compute units), so ⌈N/(wn·T)⌉ × ⌈M/(wm·T)⌉ × batch workgroups. For each k-tile of T,
     every invocation loads wm elements of A and wn of B into workgroup
     memory (zero outside), the workgroup synchronizes, and each invocation
     accumulates its wm·wn sums; the sums are added to the output once.
@@ -86,7 +88,8 @@ def CredoGpuContract : Pass<"credo-gpu-contract", "::mlir::func::FuncOp"> {
     of N times.
 
     Named convolutions (`linalg.conv_2d_nchw_fchw`) are first written as
-    generics. A convolution forward is rows (batch, y, x) × columns (filter)
+    generics, and so are `linalg.matmul`s that pass the thresholds below
+    (the others stay for `credo-gpu-matmul`, which runs after this pass). A convolution forward is rows (batch, y, x) × columns (filter)
     over (channel, ky, kx); its filter gradient rows (channel, ky, kx) ×
     columns (filter) over (batch, y, x); its input gradient (written over a
     zero-padded gradient) rows (batch, y, x) × columns (channel) over
@@ -110,6 +113,8 @@ def CredoGpuContract : Pass<"credo-gpu-contract", "::mlir::func::FuncOp"> {
   let options = [
     Option<"tile", "tile", "int64_t", "16",
            "the side of a workgroup's tile of the output (tile × tile invocations)">,
+    Option<"targetGroups", "target-groups", "int64_t", "128",
+           "halve the outputs per invocation while the grid has fewer workgroups than this">,
   ];
   let dependentDialects = ["::mlir::gpu::GPUDialect",
                            "::mlir::arith::ArithDialect",
