@@ -10,6 +10,8 @@
 
 #include "credo/Conversion/CredoToVulkan/CredoToVulkan.h"
 
+#include "KernelBuilding.h"
+
 #include "mlir/Dialect/Affine/Utils.h"
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
@@ -26,12 +28,10 @@ namespace mlir::credo {
 } // namespace mlir::credo
 
 using namespace mlir;
+using mlir::credo::vulkan::delinearize;
+using mlir::credo::vulkan::kMaxGroups;
 
 namespace {
-
-/// The largest workgroup count per grid dimension every Vulkan device
-/// supports.
-constexpr int64_t kMaxGroups = 65535;
 /// The shallowest reduction and the fewest T x T workgroups worth a tiled
 /// kernel.
 constexpr int64_t kMinDepth = 256, kMinGroups = 8;
@@ -184,20 +184,8 @@ void lower(linalg::GenericOp op, const Contraction &c, int64_t tile,
   Value rowBase = in.create<arith::MulIOp>(loc, block.y, idx(in, tm));
   Value colBase = in.create<arith::MulIOp>(loc, block.x, idx(in, tn));
 
-  // The loop values of a position numbered `linear` over `dims` (last
-  // fastest), written into `ivs`.
-  auto delinearize = [&](OpBuilder &b, Value linear, ArrayRef<unsigned> dims,
-                         SmallVectorImpl<Value> &ivs) {
-    Value rest = linear;
-    for (int i = int(dims.size()) - 1; i >= 0; --i) {
-      Value r = idx(b, c.ranges[dims[i]]);
-      ivs[dims[i]] = i == 0 ? rest : b.create<arith::RemUIOp>(loc, rest, r);
-      if (i > 0)
-        rest = b.create<arith::DivUIOp>(loc, rest, r);
-    }
-  };
   SmallVector<Value> base(c.ranges.size(), zeroIdx);
-  delinearize(in, block.z, c.batch, base);
+  delinearize(in, loc, block.z, c.batch, c.ranges, base);
   // This invocation's rows and columns: their numbers, whether they exist,
   // and their loop values.
   struct Line {
@@ -213,7 +201,7 @@ void lower(linalg::GenericOp op, const Contraction &c, int64_t tile,
       Line l{in.create<arith::CmpIOp>(loc, arith::CmpIPredicate::ult, at,
                                       idx(in, extent)),
              base};
-      delinearize(in, at, dims, l.ivs);
+      delinearize(in, loc, at, dims, c.ranges, l.ivs);
       out.push_back(std::move(l));
     }
     return out;
@@ -244,32 +232,30 @@ void lower(linalg::GenericOp op, const Contraction &c, int64_t tile,
   {
     OpBuilder lb = OpBuilder::atBlockBegin(tiles.getBody());
     Value k0 = tiles.getInductionVar();
-    // a's tile: tm rows × T; this invocation loads column tx of its rows.
-    // b's tile: T × tn; row ty of its columns.
-    Value ka = lb.create<arith::AddIOp>(loc, k0, thread.x);
-    Value kb = lb.create<arith::AddIOp>(loc, k0, thread.y);
-    Value kaIn =
-        lb.create<arith::CmpIOp>(loc, arith::CmpIPredicate::ult, ka, kIdx);
-    Value kbIn =
-        lb.create<arith::CmpIOp>(loc, arith::CmpIPredicate::ult, kb, kIdx);
-    for (auto [i, line] : llvm::enumerate(rows)) {
-      SmallVector<Value> ivs = line.ivs;
-      delinearize(lb, ka, c.red, ivs);
-      Value inside = lb.create<arith::AndIOp>(loc, line.inside, kaIn);
-      Value r =
-          lb.create<arith::AddIOp>(loc, thread.y, idx(lb, int64_t(i) * tile));
-      lb.create<memref::StoreOp>(loc, load(lb, c.a, ivs, inside), as,
-                                 ValueRange{r, thread.x});
-    }
-    for (auto [j, line] : llvm::enumerate(cols)) {
-      SmallVector<Value> ivs = line.ivs;
-      delinearize(lb, kb, c.red, ivs);
-      Value inside = lb.create<arith::AndIOp>(loc, line.inside, kbIn);
-      Value col =
-          lb.create<arith::AddIOp>(loc, thread.x, idx(lb, int64_t(j) * tile));
-      lb.create<memref::StoreOp>(loc, load(lb, c.b, ivs, inside), bs,
-                                 ValueRange{thread.y, col});
-    }
+    // Stages an operand's tile: for each of this invocation's lines (rows
+    // of a's tm × T tile at column tx, or columns of b's T × tn tile at row
+    // ty), the element at reduction step k0 + `lane`.
+    auto stage = [&](ArrayRef<Line> lines, Value lane, Value other,
+                     OpOperand *operand, Value shared, bool rowsOfA) {
+      Value k = lb.create<arith::AddIOp>(loc, k0, lane);
+      Value kIn =
+          lb.create<arith::CmpIOp>(loc, arith::CmpIPredicate::ult, k, kIdx);
+      SmallVector<Value> red(c.ranges.size());
+      delinearize(lb, loc, k, c.red, c.ranges, red);
+      for (auto [i, line] : llvm::enumerate(lines)) {
+        SmallVector<Value> ivs = line.ivs;
+        for (unsigned d : c.red)
+          ivs[d] = red[d];
+        Value inside = lb.create<arith::AndIOp>(loc, line.inside, kIn);
+        Value at =
+            lb.create<arith::AddIOp>(loc, other, idx(lb, int64_t(i) * tile));
+        lb.create<memref::StoreOp>(loc, load(lb, operand, ivs, inside), shared,
+                                   rowsOfA ? ValueRange{at, lane}
+                                           : ValueRange{lane, at});
+      }
+    };
+    stage(rows, thread.x, thread.y, c.a, as, /*rowsOfA=*/true);
+    stage(cols, thread.y, thread.x, c.b, bs, /*rowsOfA=*/false);
     lb.create<gpu::BarrierOp>(loc);
     auto inner = lb.create<scf::ForOp>(loc, idx(lb, 0), idx(lb, tile),
                                        idx(lb, 1), tiles.getRegionIterArgs());

@@ -9,6 +9,8 @@
 
 #include "credo/Conversion/CredoToVulkan/CredoToVulkan.h"
 
+#include "KernelBuilding.h"
+
 #include "mlir/Dialect/Affine/Utils.h"
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
@@ -27,6 +29,8 @@ namespace mlir::credo {
 } // namespace mlir::credo
 
 using namespace mlir;
+using mlir::credo::vulkan::delinearize;
+using mlir::credo::vulkan::kMaxGroups;
 
 namespace {
 
@@ -38,8 +42,7 @@ constexpr int64_t kMaxWidth = 256, kMaxRowWidth = 64;
 /// kMinRowReduction steps and there are at most kMaxRowOutputs outputs
 /// (more fill a device with one invocation each); the most workgroups per
 /// grid dimension.
-constexpr int64_t kMinRowReduction = 128, kMaxRowOutputs = 16384,
-                  kMaxGroups = 65535;
+constexpr int64_t kMinRowReduction = 128, kMaxRowOutputs = 16384;
 
 /// The combiner of a reduction body `c(acc, g)` and its identity.
 struct Combiner {
@@ -234,15 +237,9 @@ void lowerReduction(OpBuilder &b, linalg::GenericOp op, const Combiner &c,
         loc, in.create<arith::MulIOp>(loc, block.y, idx(in, gridX)), block.x);
     valid = in.create<arith::CmpIOp>(loc, arith::CmpIPredicate::ult, o,
                                      idx(in, outputs));
-    Value rest =
+    Value clamped =
         in.create<arith::SelectOp>(loc, valid, o, idx(in, outputs - 1));
-    for (int i = int(parallel.size()) - 1; i >= 0; --i) {
-      Value r = idx(in, ranges[parallel[i]]);
-      ivs[parallel[i]] =
-          i == 0 ? rest : in.create<arith::RemUIOp>(loc, rest, r);
-      if (i > 0)
-        rest = in.create<arith::DivUIOp>(loc, rest, r);
-    }
+    delinearize(in, loc, clamped, parallel, ranges, ivs);
   }
   Value identity = in.create<arith::ConstantOp>(loc, c.identity);
   // Each invocation folds reduction iterations t, t + W, ... (last
@@ -251,14 +248,8 @@ void lowerReduction(OpBuilder &b, linalg::GenericOp op, const Combiner &c,
                                     ValueRange{identity});
   {
     OpBuilder lb = OpBuilder::atBlockBegin(fold.getBody());
-    Value rest = fold.getInductionVar();
     SmallVector<Value> at = ivs;
-    for (int i = int(reduced.size()) - 1; i >= 0; --i) {
-      Value r = idx(lb, ranges[reduced[i]]);
-      at[reduced[i]] = i == 0 ? rest : lb.create<arith::RemUIOp>(loc, rest, r);
-      if (i > 0)
-        rest = lb.create<arith::DivUIOp>(loc, rest, r);
-    }
+    delinearize(lb, loc, fold.getInductionVar(), reduced, ranges, at);
     SmallVector<Value> next =
         cloneBody(lb, loc, op, at, fold.getRegionIterArgs());
     lb.create<scf::YieldOp>(loc, next);
@@ -355,7 +346,7 @@ void lowerReduction(OpBuilder &b, linalg::GenericOp op, const Combiner &c,
 /// the types every device with subgroup arithmetic takes (64-bit types
 /// need more features; float minimum and maximum keep the workgroup-memory
 /// steps, whose NaN handling is the host's).
-bool subgroupSum(linalg::GenericOp op, const Combiner &c) {
+bool subgroupSum(const Combiner &c) {
   Type t = c.op->getResult(0).getType();
   return isa<arith::AddFOp, arith::AddIOp>(c.op) &&
          (t.isF32() || t.isInteger(32));
@@ -387,7 +378,8 @@ struct GpuReduce : public credo::impl::CredoGpuReduceBase<GpuReduce> {
   using Base::Base;
   void runOnOperation() override {
     ModuleOp module = getOperation();
-    SmallVector<linalg::GenericOp> generics;
+    // Each generic with its reduction's length per output.
+    SmallVector<std::pair<linalg::GenericOp, int64_t>> generics;
     module.walk([&](linalg::GenericOp op) {
       if (op->getParentOfType<gpu::LaunchOp>() || !kernelizable(op))
         return;
@@ -400,10 +392,10 @@ struct GpuReduce : public credo::impl::CredoGpuReduceBase<GpuReduce> {
         (kind == utils::IteratorType::parallel ? outputs : reduction) *= range;
       if (op.getNumParallelLoops() == 0 ||
           (reduction >= kMinRowReduction && outputs <= kMaxRowOutputs))
-        generics.push_back(op);
+        generics.emplace_back(op, reduction);
     });
     func::FuncOp query;
-    for (linalg::GenericOp op : generics) {
+    for (auto [op, reduction] : generics) {
       if (op.getNumLoops() == 0) {
         if (llvm::all_of(op.getDpsInits(), [](Value v) {
               return cast<MemRefType>(v.getType()).getRank() == 0;
@@ -414,13 +406,8 @@ struct GpuReduce : public credo::impl::CredoGpuReduceBase<GpuReduce> {
       std::optional<Combiner> c = combinerOf(op);
       if (!c)
         continue;
-      int64_t reduction = 1;
-      for (auto [range, kind] :
-           llvm::zip(op.getStaticLoopRanges(), op.getIteratorTypesArray()))
-        if (kind != utils::IteratorType::parallel)
-          reduction *= range;
       OpBuilder b(op);
-      if (subgroups && reduction > 1 && subgroupSum(op, *c)) {
+      if (subgroups && reduction > 1 && subgroupSum(*c)) {
         // Both kernels; the host picks by the device.
         if (!query) {
           query = module.lookupSymbol<func::FuncOp>(kSubgroupQuery);

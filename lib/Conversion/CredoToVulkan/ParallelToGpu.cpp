@@ -9,6 +9,8 @@
 
 #include "credo/Conversion/CredoToVulkan/CredoToVulkan.h"
 
+#include "KernelBuilding.h"
+
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/GPU/IR/GPUDialect.h"
@@ -23,12 +25,9 @@ namespace mlir::credo {
 } // namespace mlir::credo
 
 using namespace mlir;
+using mlir::credo::vulkan::kMaxGroups;
 
 namespace {
-
-/// The largest workgroup count per grid dimension every Vulkan device
-/// supports (maxComputeWorkGroupCount's required minimum).
-constexpr int64_t kMaxGroups = 65535;
 
 void launch(scf::ParallelOp loop, int64_t width) {
   OpBuilder b(loop);

@@ -177,8 +177,6 @@ public:
   bool setProfiling(bool on);
   std::map<std::string, KernelTime> profile;
   uint64_t dispatches = 0, barriers = 0, submissions = 0; ///< while profiling
-  uint64_t uploads = 0, downloads = 0; ///< staging copies, while profiling
-  bool stagingMode() const { return staging; }
   /// Whether kernels may use subgroup sums (the device has subgroup
   /// arithmetic in compute kernels, and CREDO_VULKAN_SUBGROUPS is not 0).
   bool subgroupSums() { return ready() && subgroupArithmetic; }
@@ -351,17 +349,15 @@ bool Executor::initialize(std::string &why) {
   }
   timestamps = fam[family].timestampValidBits > 0;
   {
-    VkPhysicalDeviceSubgroupProperties subgroup{};
-    subgroup.sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_SUBGROUP_PROPERTIES;
-    VkPhysicalDeviceProperties2 p2{};
-    p2.sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_PROPERTIES_2;
-    p2.pNext = &subgroup;
-    vkGetPhysicalDeviceProperties2(physical, &p2);
+    // Subgroup arithmetic in compute kernels, as the device list has it
+    // (listed once per process, in this instance's device order).
+    std::vector<credo_device_info> infos(index + 1);
+    size_t listed = 0;
     const char *off = std::getenv("CREDO_VULKAN_SUBGROUPS");
     subgroupArithmetic =
+        credo_vulkan_devices(infos.data(), infos.size(), &listed) == CREDO_OK &&
+        listed > index && infos[index].subgroup_arithmetic &&
         props.apiVersion >= VK_API_VERSION_1_1 &&
-        (subgroup.supportedOperations & VK_SUBGROUP_FEATURE_ARITHMETIC_BIT) &&
-        (subgroup.supportedStages & VK_SHADER_STAGE_COMPUTE_BIT) &&
         !(off && std::string(off) == "0");
   }
   if (const char *b = std::getenv("CREDO_VULKAN_BARRIERS"))
@@ -952,7 +948,6 @@ bool Executor::upload(
     uploadedPending.push_back(p);
   }
   transferBarrier(); // before the kernels that read them
-  uploads += profiling * list.size();
   return true;
 }
 
@@ -995,7 +990,6 @@ void Executor::download(
     at += a->size;
   }
   stagingUsed = at;
-  downloads += profiling * buffers.size();
   sync();
   for (size_t i = 0; i < buffers.size(); ++i) {
     auto &[p, a] = buffers[i];
