@@ -20,6 +20,7 @@
 #include "mlir/Dialect/Linalg/Transforms/Transforms.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
+#include "mlir/Dialect/Vector/IR/VectorOps.h"
 #include "mlir/IR/PatternMatch.h"
 
 namespace mlir::credo {
@@ -151,8 +152,8 @@ void lower(linalg::GenericOp op, const Contraction &c, int64_t tile,
     return b.create<arith::ConstantIndexOp>(loc, v);
   };
   // A workgroup of T × T invocations computes a (wm·T) × (wn·T) tile of
-  // the output, each invocation wm × wn elements (rows ty + T·i, columns
-  // tx + T·j), from k-tiles of T.
+  // the output, each invocation a block of wm × wn elements (rows
+  // wm·ty + i, columns wn·tx + j), from k-tiles of T.
   int64_t wm = perInvocation(c.m, tile), wn = perInvocation(c.n, tile);
   // More outputs per invocation means fewer workgroups: keep at least
   // targetGroups of them (a large GPU has over a hundred compute units),
@@ -166,8 +167,14 @@ void lower(linalg::GenericOp op, const Contraction &c, int64_t tile,
   int64_t tm = wm * tile, tn = wn * tile;
   Value outBuf = op.getDpsInits()[0];
   Type e = cast<MemRefType>(outBuf.getType()).getElementType();
-  auto workgroup = [&](int64_t rows, int64_t cols) {
-    return MemRefType::get({rows, cols}, e, MemRefLayoutAttrInterface(),
+  // The staged tiles, [k][invocation] of wm (a) or wn (b) consecutive
+  // elements, one vector each: an invocation reads its operands of a
+  // reduction step with two vector loads from workgroup memory.
+  auto lanes = [&](int64_t count) -> Type {
+    return count > 1 ? Type(VectorType::get({count}, e)) : e;
+  };
+  auto workgroup = [&](Type lane) {
+    return MemRefType::get({tile, tile}, lane, MemRefLayoutAttrInterface(),
                            b.getI64IntegerAttr(3 /* workgroup memory */));
   };
   auto launch = b.create<gpu::LaunchOp>(
@@ -175,8 +182,8 @@ void lower(linalg::GenericOp op, const Contraction &c, int64_t tile,
       idx(b, c.batches), idx(b, tile), idx(b, tile), idx(b, 1));
   Block &entry = launch.getBody().front();
   OpBuilder in(&entry, entry.begin());
-  Value as = in.create<memref::AllocOp>(loc, workgroup(tm, tile));
-  Value bs = in.create<memref::AllocOp>(loc, workgroup(tile, tn));
+  Value as = in.create<memref::AllocOp>(loc, workgroup(lanes(wm)));
+  Value bs = in.create<memref::AllocOp>(loc, workgroup(lanes(wn)));
   gpu::KernelDim3 block = launch.getBlockIds();
   gpu::KernelDim3 thread = launch.getThreadIds();
   Value zeroIdx = idx(in, 0);
@@ -192,12 +199,13 @@ void lower(linalg::GenericOp op, const Contraction &c, int64_t tile,
     Value inside;
     SmallVector<Value> ivs;
   };
-  auto lines = [&](Value start, Value offset, int64_t count, int64_t extent,
+  auto lines = [&](Value start, Value thread, int64_t count, int64_t extent,
                    ArrayRef<unsigned> dims) {
     SmallVector<Line> out;
+    Value first = in.create<arith::AddIOp>(
+        loc, start, in.create<arith::MulIOp>(loc, thread, idx(in, count)));
     for (int64_t i = 0; i < count; ++i) {
-      Value at = in.create<arith::AddIOp>(
-          loc, in.create<arith::AddIOp>(loc, start, offset), idx(in, i * tile));
+      Value at = in.create<arith::AddIOp>(loc, first, idx(in, i));
       Line l{in.create<arith::CmpIOp>(loc, arith::CmpIPredicate::ult, at,
                                       idx(in, extent)),
              base};
@@ -232,48 +240,57 @@ void lower(linalg::GenericOp op, const Contraction &c, int64_t tile,
   {
     OpBuilder lb = OpBuilder::atBlockBegin(tiles.getBody());
     Value k0 = tiles.getInductionVar();
-    // Stages an operand's tile: for each of this invocation's lines (rows
-    // of a's tm × T tile at column tx, or columns of b's T × tn tile at row
-    // ty), the element at reduction step k0 + `lane`.
-    auto stage = [&](ArrayRef<Line> lines, Value lane, Value other,
-                     OpOperand *operand, Value shared, bool rowsOfA) {
+    // Stages an operand's tile: this invocation's own lines (its rows of
+    // a, with lane tx, or its columns of b, with lane ty) at reduction step
+    // k0 + `lane`, as one vector at [lane][`group`].
+    auto stage = [&](ArrayRef<Line> lines, Value lane, Value group,
+                     OpOperand *operand, Value shared) {
       Value k = lb.create<arith::AddIOp>(loc, k0, lane);
       Value kIn =
           lb.create<arith::CmpIOp>(loc, arith::CmpIPredicate::ult, k, kIdx);
       SmallVector<Value> red(c.ranges.size());
       delinearize(lb, loc, k, c.red, c.ranges, red);
-      for (auto [i, line] : llvm::enumerate(lines)) {
+      SmallVector<Value> elements;
+      for (const Line &line : lines) {
         SmallVector<Value> ivs = line.ivs;
         for (unsigned d : c.red)
           ivs[d] = red[d];
         Value inside = lb.create<arith::AndIOp>(loc, line.inside, kIn);
-        Value at =
-            lb.create<arith::AddIOp>(loc, other, idx(lb, int64_t(i) * tile));
-        lb.create<memref::StoreOp>(loc, load(lb, operand, ivs, inside), shared,
-                                   rowsOfA ? ValueRange{at, lane}
-                                           : ValueRange{lane, at});
+        elements.push_back(load(lb, operand, ivs, inside));
       }
+      // (vector.from_elements has no SPIR-V form in MLIR 19.)
+      Value value = elements[0];
+      if (elements.size() > 1) {
+        value = lb.create<vector::BroadcastOp>(
+            loc, VectorType::get({int64_t(elements.size())}, e), value);
+        for (auto [i, element] : llvm::enumerate(elements))
+          if (i > 0)
+            value = lb.create<vector::InsertOp>(loc, element, value,
+                                                ArrayRef<int64_t>{int64_t(i)});
+      }
+      lb.create<memref::StoreOp>(loc, value, shared, ValueRange{lane, group});
     };
-    stage(rows, thread.x, thread.y, c.a, as, /*rowsOfA=*/true);
-    stage(cols, thread.y, thread.x, c.b, bs, /*rowsOfA=*/false);
+    stage(rows, thread.x, thread.y, c.a, as);
+    stage(cols, thread.y, thread.x, c.b, bs);
     lb.create<gpu::BarrierOp>(loc);
     auto inner = lb.create<scf::ForOp>(loc, idx(lb, 0), idx(lb, tile),
                                        idx(lb, 1), tiles.getRegionIterArgs());
     {
       OpBuilder ib = OpBuilder::atBlockBegin(inner.getBody());
       Value kk = inner.getInductionVar();
-      SmallVector<Value> x, y;
-      for (int64_t i = 0; i < wm; ++i)
-        x.push_back(ib.create<memref::LoadOp>(
-            loc, as,
-            ValueRange{
-                ib.create<arith::AddIOp>(loc, thread.y, idx(ib, i * tile)),
-                kk}));
-      for (int64_t j = 0; j < wn; ++j)
-        y.push_back(ib.create<memref::LoadOp>(
-            loc, bs,
-            ValueRange{kk, ib.create<arith::AddIOp>(loc, thread.x,
-                                                    idx(ib, j * tile))}));
+      // The elements of one vector load from workgroup memory.
+      auto elementsAt = [&](Value shared, Value group, int64_t count) {
+        Value v = ib.create<memref::LoadOp>(loc, shared, ValueRange{kk, group});
+        SmallVector<Value> out;
+        for (int64_t i = 0; i < count; ++i)
+          out.push_back(count == 1 ? v
+                                   : ib.create<vector::ExtractOp>(
+                                           loc, v, ArrayRef<int64_t>{i})
+                                         .getResult());
+        return out;
+      };
+      SmallVector<Value> x = elementsAt(as, thread.y, wm);
+      SmallVector<Value> y = elementsAt(bs, thread.x, wn);
       SmallVector<Value> sums;
       for (int64_t i = 0; i < wm; ++i)
         for (int64_t j = 0; j < wn; ++j)

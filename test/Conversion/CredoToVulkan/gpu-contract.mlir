@@ -15,8 +15,8 @@
 // linalg.matmul for credo-gpu-matmul.
 // GROUPS-LABEL: func.func @products
 // GROUPS: gpu.launch blocks(%{{.*}}, %{{.*}}, %{{.*}}) in (%{{[a-z0-9_]+}} = %c8{{[_0-9]*}}, %{{[a-z0-9_]+}} = %c16{{[_0-9]*}}, %{{[a-z0-9_]+}} = %c1{{[_0-9]*}})
-// GROUPS: memref.alloc() : memref<32x16xf32, 3>
-// GROUPS: memref.alloc() : memref<16x64xf32, 3>
+// GROUPS: memref.alloc() : memref<16x16xvector<2xf32>, 3>
+// GROUPS: memref.alloc() : memref<16x16xvector<4xf32>, 3>
 // GROUPS: linalg.matmul ins(%{{.*}}, %{{.*}} : memref<512x64xf32>, memref<64x512xf32>)
 
 // A convolution forward (named op, written as a generic first) as a matrix
@@ -24,30 +24,35 @@
 // reduction (channel, ky, kx) K = 32·3·3 = 288. Each invocation of a
 // 16 x 16 workgroup computes 4 rows x 1 column (M fills 4 tiles of 16, N
 // one), so a workgroup covers 64 x 16 outputs: grid 1 x 2 x 1. Per k-tile
-// it stages 4 elements of the input (zero outside) and 1 of the filters in
-// workgroup memory, synchronizes, and accumulates 4 sums.
+// it stages its 4 rows of the input (zero outside) at step tx as one
+// vector<4xf32> and its column of the filters at step ty in workgroup
+// memory, synchronizes, and per step reads one vector of each tile and
+// accumulates 4 sums.
 // CHECK-LABEL: func.func @conv
 // CHECK: gpu.launch blocks(%{{.*}}, %{{.*}}, %{{.*}}) in (%{{[a-z0-9_]+}} = %c1{{[_0-9]*}}, %{{[a-z0-9_]+}} = %c2{{[_0-9]*}}, %{{[a-z0-9_]+}} = %c1{{[_0-9]*}}) threads(%{{.*}}, %{{.*}}, %{{.*}}) in (%{{[a-z0-9_]+}} = %c16{{[_0-9]*}}, %{{[a-z0-9_]+}} = %c16{{[_0-9]*}}, %{{[a-z0-9_]+}} = %c1{{[_0-9]*}})
-// CHECK: %[[AS:.*]] = memref.alloc() : memref<64x16xf32, 3>
+// CHECK: %[[AS:.*]] = memref.alloc() : memref<16x16xvector<4xf32>, 3>
 // CHECK: %[[BS:.*]] = memref.alloc() : memref<16x16xf32, 3>
 // CHECK: scf.for %{{.*}} = %{{.*}} to %c288{{.*}} step %c16{{.*}} iter_args(%{{.*}} = %{{.*}}, %{{.*}} = %{{.*}}, %{{.*}} = %{{.*}}, %{{.*}} = %{{.*}}) -> (f32, f32, f32, f32) {
 // CHECK: scf.if %{{.*}} -> (f32) {
 // CHECK: memref.load %{{.*}} : memref<2x32x10x10xf32>
 // CHECK: } else {
-// CHECK-COUNT-4: memref.store %{{.*}}, %[[AS]]
+// CHECK: vector.broadcast %{{.*}} : f32 to vector<4xf32>
+// CHECK-COUNT-3: vector.insert
+// CHECK: memref.store %{{.*}}, %[[AS]][%[[TX:.*]], %[[TY:.*]]] : memref<16x16xvector<4xf32>, 3>
 // CHECK: memref.load %{{.*}} : memref<16x32x3x3xf32>
-// CHECK: memref.store %{{.*}}, %[[BS]]
+// CHECK: memref.store %{{.*}}, %[[BS]][%[[TY]], %[[TX]]] : memref<16x16xf32, 3>
 // CHECK: gpu.barrier
-// CHECK: scf.for
-// CHECK-COUNT-4: memref.load %[[AS]]
-// CHECK: memref.load %[[BS]]
+// CHECK: scf.for %[[KK:.*]] = %{{.*}} to %c16
+// CHECK: memref.load %[[AS]][%[[KK]], %[[TY]]] : memref<16x16xvector<4xf32>, 3>
+// CHECK-COUNT-4: vector.extract
+// CHECK: memref.load %[[BS]][%[[KK]], %[[TX]]] : memref<16x16xf32, 3>
 // CHECK-COUNT-4: arith.mulf
 // CHECK: gpu.barrier
 // CHECK-COUNT-4: memref.store %{{.*}} : memref<2x16x8x8xf32>
 // CHECK-NOT: linalg.
 // TILE8: threads(%{{.*}}, %{{.*}}, %{{.*}}) in (%{{[a-z0-9_]+}} = %c8{{[_0-9]*}}, %{{[a-z0-9_]+}} = %c8{{[_0-9]*}}, %{{[a-z0-9_]+}} = %c1{{[_0-9]*}})
-// TILE8: memref.alloc() : memref<32x8xf32, 3>
-// TILE8: memref.alloc() : memref<8x16xf32, 3>
+// TILE8: memref.alloc() : memref<8x8xvector<4xf32>, 3>
+// TILE8: memref.alloc() : memref<8x8xvector<2xf32>, 3>
 func.func @conv(%x: memref<2x32x10x10xf32>, %w: memref<16x32x3x3xf32>, %y: memref<2x16x8x8xf32>) {
   linalg.conv_2d_nchw_fchw {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>}
       ins(%x, %w : memref<2x32x10x10xf32>, memref<16x32x3x3xf32>) outs(%y : memref<2x16x8x8xf32>)
@@ -62,8 +67,8 @@ func.func @conv(%x: memref<2x32x10x10xf32>, %w: memref<16x32x3x3xf32>, %y: memre
 // x + kx (affine indices expanded to arithmetic).
 // CHECK-LABEL: func.func @filter_gradient
 // CHECK: gpu.launch blocks(%{{.*}}, %{{.*}}, %{{.*}}) in (%{{[a-z0-9_]+}} = %c1{{[_0-9]*}}, %{{[a-z0-9_]+}} = %c3{{[_0-9]*}}, %{{[a-z0-9_]+}} = %c1{{[_0-9]*}})
-// CHECK: memref.alloc() : memref<64x16xf32, 3>
-// CHECK: memref.alloc() : memref<16x32xf32, 3>
+// CHECK: memref.alloc() : memref<16x16xvector<4xf32>, 3>
+// CHECK: memref.alloc() : memref<16x16xvector<2xf32>, 3>
 // CHECK: scf.for %{{.*}} = %{{.*}} to %c800{{.*}} step %c16{{.*}} iter_args({{.*}}) -> (f32, f32, f32, f32, f32, f32, f32, f32) {
 // CHECK: arith.addi
 // CHECK: memref.load %{{.*}} : memref<8x16x12x12xf32>
@@ -91,8 +96,8 @@ func.func @filter_gradient(%x: memref<8x16x12x12xf32>, %dy: memref<8x32x10x10xf3
 // dimension: 4 x 1 x 1 workgroups per product, 4 products.
 // CHECK-LABEL: func.func @batched
 // CHECK: gpu.launch blocks(%{{.*}}, %{{.*}}, %{{.*}}) in (%{{[a-z0-9_]+}} = %c1{{[_0-9]*}}, %{{[a-z0-9_]+}} = %c1{{[_0-9]*}}, %{{[a-z0-9_]+}} = %c4{{[_0-9]*}})
-// CHECK: memref.alloc() : memref<64x16xf64, 3>
-// CHECK: memref.alloc() : memref<16x64xf64, 3>
+// CHECK: memref.alloc() : memref<16x16xvector<4xf64>, 3>
+// CHECK: memref.alloc() : memref<16x16xvector<4xf64>, 3>
 // CHECK-COUNT-16: arith.mulf
 func.func @batched(%a: memref<4x64x256xf64>, %b: memref<4x256x64xf64>, %c: memref<4x64x64xf64>) {
   linalg.generic {indexing_maps = [affine_map<(b, m, n, k) -> (b, m, k)>,

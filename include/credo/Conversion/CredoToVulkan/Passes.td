@@ -76,14 +76,18 @@ def CredoGpuContract : Pass<"credo-gpu-contract", "::mlir::func::FuncOp"> {
     A[m, k] = a[f_a(rows(m), R(k))], B[k, n] = b[f_b(columns(n), R(k))]
     (m, n, k delinearized, last loop fastest), computed as a tiled product
     of these implicit matrices: workgroups of T × T invocations (`tile`,
-    default 16), each invocation computing wm × wn outputs (rows ty + T·i,
-    columns tx + T·j; wm = 4 when M ≥ 4T, 2 when M ≥ 2T, else 1, wn alike,
+    default 16), each invocation computing a block of wm × wn outputs (rows
+    wm·ty + i, columns wn·tx + j; wm = 4 when M ≥ 4T, 2 when M ≥ 2T, else
+    1, wn alike,
     then the larger halved while the grid would have fewer than
     `target-groups` workgroups, default 128: a large GPU has over a hundred
     compute units), so ⌈N/(wn·T)⌉ × ⌈M/(wm·T)⌉ × batch workgroups. For each k-tile of T,
-    every invocation loads wm elements of A and wn of B into workgroup
-    memory (zero outside), the workgroup synchronizes, and each invocation
-    accumulates its wm·wn sums; the sums are added to the output once.
+    every invocation stages its own wm rows of A at step k0 + tx and its wn
+    columns of B at step k0 + ty (zero outside) in workgroup memory, each
+    as one vector (`memref<T × T × vector<wm × e>>`, indexed [step][ty],
+    and [step][tx] for B), the workgroup synchronizes, and at each step an
+    invocation reads its operands with two vector loads and accumulates its
+    wm·wn sums; the sums are added to the output once.
     Each element of A is read from device memory ⌈N/(wn·T)⌉ times instead
     of N times.
 
@@ -119,7 +123,8 @@ def CredoGpuContract : Pass<"credo-gpu-contract", "::mlir::func::FuncOp"> {
   let dependentDialects = ["::mlir::gpu::GPUDialect",
                            "::mlir::arith::ArithDialect",
                            "::mlir::scf::SCFDialect",
-                           "::mlir::memref::MemRefDialect"];
+                           "::mlir::memref::MemRefDialect",
+                           "::mlir::vector::VectorDialect"];
 }
 
 def CredoGpuReduce : Pass<"credo-gpu-reduce", "::mlir::ModuleOp"> {
