@@ -43,9 +43,15 @@ std::vector<float> reference(const std::vector<float> &a, bool ta,
 }
 
 TEST(RuntimeSmallMatmul, EqualsOrderedLoopsBitForBit) {
-  const int64_t shapes[][3] = {{1, 25, 32}, {1, 25, 1}, {1, 32, 4},
-                               {25, 1, 32}, {32, 1, 4}, {25, 1, 1},
-                               {3, 7, 17},  {4, 2, 9},  {8, 16, 16}};
+  // Row updates keep chunks of up to 32 columns in registers; the shapes
+  // below end chunks at every lane count (n = 10, 50, 33, 40, 5, 7, 17)
+  // and read the last row of b and the bias where a vector would run past
+  // their end (exact-size buffers: the sanitizer build sees any overrun).
+  const int64_t shapes[][3] = {
+      {1, 25, 32}, {1, 25, 1}, {1, 32, 4}, {25, 1, 32}, {32, 1, 4},
+      {25, 1, 1},  {3, 7, 17}, {4, 2, 9},  {8, 16, 16}, {1, 50, 10},
+      {2, 10, 50}, {3, 9, 33}, {2, 5, 40}, {5, 3, 5},   {4, 6, 7},
+      {64, 1, 50}, {3, 2, 2},  {2, 2, 3}};
   for (const auto &s : shapes)
     for (int t = 0; t < 4; ++t)
       for (int options = 0; options < 4; ++options) {

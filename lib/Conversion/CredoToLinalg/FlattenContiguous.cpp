@@ -1,7 +1,8 @@
 //===- FlattenContiguous.cpp - Elementwise ops as one loop ------*- C++ -*-===//
 //
 // Implements credo-flatten-contiguous: an all-parallel linalg.generic or
-// linalg.copy with identity indexing maps on contiguous memrefs runs on
+// linalg.copy with identity indexing maps on contiguous memrefs (and any
+// number of scalars, such as an optimizer's learning rate) runs on
 // one-dimensional views of its operands, so it lowers to a single loop.
 //
 //===----------------------------------------------------------------------===//
@@ -23,18 +24,20 @@ using namespace mlir;
 
 namespace {
 
-/// Whether `op` visits every element of every operand in memory order.
+/// Whether `op` visits every element of every operand in memory order
+/// (scalar operands aside).
 bool isContiguousElementwise(linalg::LinalgOp op) {
   if (!isa<linalg::GenericOp, linalg::CopyOp>(op.getOperation()) ||
       !op.hasPureBufferSemantics() || op.getNumLoops() < 2 ||
       op.getNumParallelLoops() != op.getNumLoops())
     return false;
-  for (AffineMap map : op.getIndexingMapsArray())
-    if (!map.isIdentity())
-      return false;
   for (OpOperand &operand : op->getOpOperands()) {
     auto type = dyn_cast<MemRefType>(operand.get().getType());
-    if (!type || !type.getLayout().isIdentity() ||
+    AffineMap map = op.getMatchingIndexingMap(&operand);
+    if (type && type.getRank() == 0 && map.getNumResults() == 0 &&
+        !op.isDpsInit(&operand))
+      continue; // a scalar, the same at every element
+    if (!type || !map.isIdentity() || !type.getLayout().isIdentity() ||
         type.getRank() != static_cast<int64_t>(op.getNumLoops()))
       return false;
   }

@@ -1,9 +1,11 @@
 //===- SmallMatmul.cpp - Products too small for a library call -----------===//
 //
-// With b in rows (no transpose) and rows of at least 4 outputs (or at most
-// two products per output) the loops run i, k, j: every a[i, k] scales a
-// contiguous row of b into the output row, which the compiler vectorizes
-// over j. Otherwise they run i, j, k:
+// With b in rows (no transpose) and rows of at least 4 outputs the loops
+// run chunks of up to 32 columns, i, k:
+// every a[i, k] scales a contiguous piece of a row of b into the chunk of
+// the output row, which stays in vector registers over all of k (a row
+// updated in memory would chain every step through a store and a load).
+// Otherwise they run i, j, k:
 // one dot product per output, summed in a register (narrow outputs would
 // otherwise chain every addition through memory). Either way each output
 // adds its products in order of k.
@@ -14,20 +16,68 @@
 
 #include "Simd.h"
 
-// One vector per loop step, not four (rows here are short, and a wider
-// step would leave most of them to the scalar remainder). Sanitizer
-// instrumentation keeps these loops from vectorizing at all; there the
-// hint would only warn.
-#if defined(__has_feature) && (__has_feature(address_sanitizer) ||             \
-                               __has_feature(undefined_behavior_sanitizer))
-#define CREDO_ONE_VECTOR_PER_STEP
-#else
-#define CREDO_ONE_VECTOR_PER_STEP                                              \
-  _Pragma("clang loop vectorize_width(8) interleave_count(1)")
-#endif
+#include <algorithm>
+#include <cstring>
 
 namespace credo::rt {
 namespace {
+
+using simd::Vec;
+
+/// Columns [j0, j0 + width) of every output row (V vectors, width >
+/// 8·(V − 1), n >= 4) summed in registers: (bias +) a[i, 0]·b[0, ·], then
+/// + a[i, p]·b[p, ·] for p = 1 .. k − 1 in order, each a product then a
+/// sum (no fused multiply-add: the same bits as one element at a time).
+/// Vectors that run past a row of b read the next row (lanes never
+/// stored; with n >= 4 only the last row can run past the end of b); the
+/// last row of b and the bias are read through zero-padded copies where
+/// they would run past their end.
+template <int V, bool TA>
+[[gnu::always_inline]] inline void
+rowChunk(const float *__restrict a, const float *__restrict b,
+         const float *__restrict bias, float *__restrict y, int64_t m,
+         int64_t k, int64_t n, int64_t j0, int64_t width) {
+#pragma clang fp contract(off)
+  alignas(32) float lastRow[8 * V] = {}, biasPiece[8 * V] = {};
+  const float *last = b + (k - 1) * n + j0;
+  const float *biasAt = bias ? bias + j0 : nullptr;
+  if (width < 8 * V) {
+    std::memcpy(lastRow, last, sizeof(float) * size_t(width));
+    last = lastRow;
+    if (bias) {
+      std::memcpy(biasPiece, biasAt, sizeof(float) * size_t(width));
+      biasAt = biasPiece;
+    }
+  }
+  for (int64_t i = 0; i < m; ++i) {
+    auto at = [&](int64_t p) { return TA ? a[p * m + i] : a[i * k + p]; };
+    auto rowOfB = [&](int64_t p) { return p + 1 < k ? b + p * n + j0 : last; };
+    Vec acc[V];
+    const float s0 = at(0);
+    const float *r0 = rowOfB(0);
+    CREDO_UNROLL
+    for (int v = 0; v < V; ++v)
+      acc[v] = (biasAt ? simd::load(biasAt + 8 * v) : Vec{}) +
+               s0 * simd::load(r0 + 8 * v);
+    for (int64_t p = 1; p < k; ++p) {
+      const float s = at(p);
+      const float *r = rowOfB(p);
+      CREDO_UNROLL
+      for (int v = 0; v < V; ++v)
+        acc[v] += s * simd::load(r + 8 * v);
+    }
+    float *row = y + i * n + j0;
+    CREDO_UNROLL
+    for (int v = 0; v + 1 < V; ++v)
+      simd::store(row + 8 * v, acc[v]);
+    if (width == 8 * V) {
+      simd::store(row + 8 * (V - 1), acc[V - 1]);
+    } else {
+      for (int64_t j = 8 * (V - 1); j < width; ++j)
+        row[j] = acc[V - 1][j - 8 * (V - 1)];
+    }
+  }
+}
 
 /// The loops for one pair of transposes (no run-time branch inside them).
 /// The output is a buffer of its own (generated code never passes an
@@ -41,23 +91,27 @@ multiply(const float *__restrict a, const float *__restrict b,
   auto at = [&](int64_t i, int64_t p) {
     return TA ? a[p * m + i] : a[i * k + p];
   };
+  if (!TB && n >= 4) {
+    for (int64_t j0 = 0; j0 < n; j0 += 32) {
+      const int64_t width = std::min<int64_t>(n - j0, 32);
+      switch ((width + 7) / 8) {
+      case 1:
+        rowChunk<1, TA>(a, b, bias, y, m, k, n, j0, width);
+        break;
+      case 2:
+        rowChunk<2, TA>(a, b, bias, y, m, k, n, j0, width);
+        break;
+      case 3:
+        rowChunk<3, TA>(a, b, bias, y, m, k, n, j0, width);
+        break;
+      default:
+        rowChunk<4, TA>(a, b, bias, y, m, k, n, j0, width);
+      }
+    }
+  }
   for (int64_t i = 0; i < m; ++i) {
     float *row = y + i * n;
-    if (!TB && (n >= 4 || k <= 2)) {
-      // Row updates: the first product initializes the row (no
-      // write-then-read of a cleared row), the others add to it.
-      const float s0 = at(i, 0);
-      CREDO_ONE_VECTOR_PER_STEP
-      for (int64_t j = 0; j < n; ++j)
-        row[j] = (bias ? bias[j] : 0.0f) + s0 * b[j];
-      for (int64_t p = 1; p < k; ++p) {
-        const float s = at(i, p);
-        const float *bp = b + p * n;
-        CREDO_ONE_VECTOR_PER_STEP
-        for (int64_t j = 0; j < n; ++j)
-          row[j] += s * bp[j];
-      }
-    } else {
+    if (TB || n < 4) {
       // Dot products, b[p, j] at p * n + j, or at j * k + p when transposed.
       for (int64_t j = 0; j < n; ++j) {
         float acc = bias ? bias[j] : 0.0f;

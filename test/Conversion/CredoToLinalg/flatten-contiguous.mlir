@@ -32,6 +32,27 @@ func.func @add3d(%a: memref<2x3x4xf32>, %b: memref<2x3x4xf32>, %c: memref<2x3x4x
 
 // -----
 
+// A scalar operand (an optimizer's learning rate) is the same at every
+// element: an SGD update of a 50 x 10 matrix is one loop of 500 (its inner
+// dimension alone, 10, would leave most of it to a vector remainder).
+// CHECK-LABEL: func.func @sgd
+// CHECK-COUNT-3: memref.collapse_shape {{.*}} {{\[\[}}0, 1]] : memref<50x10xf32> into memref<500xf32>
+// CHECK: linalg.generic {indexing_maps = [#{{.*}}, #{{.*}}, #{{.*}}, #{{.*}}], iterator_types = ["parallel"]}
+// CHECK-SAME: ins(%{{.*}}, %{{.*}}, %arg2 : memref<500xf32>, memref<500xf32>, memref<f32>) outs(%{{.*}} : memref<500xf32>)
+#id2 = affine_map<(d0, d1) -> (d0, d1)>
+func.func @sgd(%p: memref<50x10xf32>, %g: memref<50x10xf32>, %lr: memref<f32>, %o: memref<50x10xf32>) {
+  linalg.generic {indexing_maps = [#id2, #id2, affine_map<(d0, d1) -> ()>, #id2], iterator_types = ["parallel", "parallel"]}
+      ins(%p, %g, %lr : memref<50x10xf32>, memref<50x10xf32>, memref<f32>) outs(%o : memref<50x10xf32>) {
+  ^bb0(%x: f32, %y: f32, %r: f32, %z: f32):
+    %m = arith.mulf %r, %y : f32
+    %v = arith.subf %x, %m : f32
+    linalg.yield %v : f32
+  }
+  return
+}
+
+// -----
+
 // CHECK-LABEL: func.func @kept
 // CHECK-NOT: memref.collapse_shape
 // CHECK: return
