@@ -4,7 +4,7 @@
 // loss per epoch (train: the mean over the epoch's steps; test: the mean
 // cross-entropy of the test set after the epoch) and accuracy (of the
 // training and the test set after the epoch; absent for a model without
-// labels).
+// labels). Spiking models can add a row of firing-rate histograms.
 //
 //===----------------------------------------------------------------------===//
 
@@ -167,14 +167,94 @@ std::string panel(double x0, double y0, double w, double h,
   return s;
 }
 
-constexpr double kWidth = 900, kHeight = 340;
+constexpr double kWidth = 900, kHeight = 340, kHistogramHeight = 260;
+constexpr int kBins = 20;
+
+/// A histogram of one population's firing rates at (x0, y0), w × h: a bar
+/// of silent neurons, kBins bins of rates in (0, saturation), a bar of
+/// saturated neurons.
+std::string histogram(double x0, double y0, double w, double h,
+                      const RateHistogram &r) {
+  std::vector<int64_t> counts(kBins + 2, 0); // silent, bins, saturated
+  double sum = 0;
+  for (double rate : r.rates) {
+    sum += rate;
+    size_t bar =
+        rate <= 0 ? 0
+        : rate >= r.saturatedRate * (1 - 1e-9)
+            ? kBins + 1
+            : 1 + size_t(std::min<double>(
+                      kBins - 1, std::floor(rate / r.saturatedRate * kBins)));
+    ++counts[bar];
+  }
+  int64_t most = *std::max_element(counts.begin(), counts.end());
+  std::vector<double> yt = ticks(0, double(std::max<int64_t>(most, 1)));
+  double yhi = yt.back() > 0 ? yt.back() : 1;
+  double left = x0 + 56, right = x0 + w - 12, top = y0 + 34,
+         bottom = y0 + h - 40;
+  auto Y = [&](double v) { return bottom - v / yhi * (bottom - top); };
+  double mean = r.rates.empty() ? 0 : sum / double(r.rates.size());
+  std::string s = "<text x=\"" + fmt("%.1f", (left + right) / 2) + "\" y=\"" +
+                  fmt("%.1f", y0 + 16) +
+                  "\" text-anchor=\"middle\" font-weight=\"bold\">" +
+                  escape(r.layer) + ": firing rates, epoch " +
+                  std::to_string(r.epoch) + "</text>\n";
+  s += "<text x=\"" + fmt("%.1f", (left + right) / 2) + "\" y=\"" +
+       fmt("%.1f", y0 + 30) + "\" text-anchor=\"middle\">" +
+       std::to_string(r.rates.size()) + " neurons, mean " + fmt("%.4f", mean) +
+       " spikes/step, " + std::to_string(counts[0]) + " silent, " +
+       std::to_string(counts[kBins + 1]) + " saturated</text>\n";
+  for (double v : yt) {
+    s += "<line x1=\"" + fmt("%.1f", left) + "\" x2=\"" + fmt("%.1f", right) +
+         "\" y1=\"" + fmt("%.1f", Y(v)) + "\" y2=\"" + fmt("%.1f", Y(v)) +
+         "\" stroke=\"#e5e5e5\"/>\n";
+    s += "<text x=\"" + fmt("%.1f", left - 6) + "\" y=\"" +
+         fmt("%.1f", Y(v) + 4) + "\" text-anchor=\"end\">" + fmt("%.4g", v) +
+         "</text>\n";
+  }
+  // Bars: silent, the bins, saturated, with a gap around the bins.
+  double slot = (right - left) / double(kBins + 4);
+  auto bar = [&](size_t i, double x, const std::string &color,
+                 const std::string &what) {
+    double y = Y(double(counts[i]));
+    s += "<rect class=\"rate-bar\" x=\"" + fmt("%.1f", x + 1) + "\" y=\"" +
+         fmt("%.1f", y) + "\" width=\"" + fmt("%.1f", slot - 2) +
+         "\" height=\"" + fmt("%.1f", bottom - y) + "\" fill=\"" + color +
+         "\"><title>" + what + ": " + std::to_string(counts[i]) +
+         (counts[i] == 1 ? " neuron" : " neurons") + "</title></rect>\n";
+  };
+  bar(0, left, "#7f7f7f", "silent (no spike)");
+  for (int b = 0; b < kBins; ++b)
+    bar(size_t(b) + 1, left + slot * (b + 2), "#1f77b4",
+        "rate " + fmt("%.4f", r.saturatedRate * b / kBins) + " to " +
+            fmt("%.4f", r.saturatedRate * (b + 1) / kBins) + " spikes/step");
+  bar(kBins + 1, left + slot * (kBins + 3), "#d62728",
+      "saturated (a spike at every allowed step)");
+  s += "<text x=\"" + fmt("%.1f", left + slot / 2) + "\" y=\"" +
+       fmt("%.1f", bottom + 16) + "\" text-anchor=\"middle\">silent</text>\n";
+  s += "<text x=\"" + fmt("%.1f", left + slot * 2) + "\" y=\"" +
+       fmt("%.1f", bottom + 16) + "\" text-anchor=\"middle\">0</text>\n";
+  s += "<text x=\"" + fmt("%.1f", left + slot * (kBins + 2)) + "\" y=\"" +
+       fmt("%.1f", bottom + 16) + "\" text-anchor=\"middle\">" +
+       fmt("%.3g", r.saturatedRate) + "</text>\n";
+  s += "<text x=\"" + fmt("%.1f", left + slot * (kBins + 3.5)) + "\" y=\"" +
+       fmt("%.1f", bottom + 16) +
+       "\" text-anchor=\"middle\">saturated</text>\n";
+  s += "<text x=\"" + fmt("%.1f", (left + right) / 2) + "\" y=\"" +
+       fmt("%.1f", bottom + 32) +
+       "\" text-anchor=\"middle\">spikes per step (neurons per bar)</text>\n";
+  s += "<polyline fill=\"none\" stroke=\"#555\" points=\"" + fmt("%.1f", left) +
+       "," + fmt("%.1f", top) + " " + fmt("%.1f", left) + "," +
+       fmt("%.1f", bottom) + " " + fmt("%.1f", right) + "," +
+       fmt("%.1f", bottom) + "\"/>\n";
+  return s;
+}
 
 /// The picture's opening: its size, a white background and the title.
-std::string svgStart(const std::string &title) {
+std::string svgStart(const std::string &title, double height = kHeight) {
   return "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"" +
-         fmt("%.0f", kWidth) + "\" height=\"" + fmt("%.0f", kHeight) +
-         "\" viewBox=\"0 0 " + fmt("%.0f", kWidth) + " " +
-         fmt("%.0f", kHeight) +
+         fmt("%.0f", kWidth) + "\" height=\"" + fmt("%.0f", height) +
+         "\" viewBox=\"0 0 " + fmt("%.0f", kWidth) + " " + fmt("%.0f", height) +
          "\" font-family=\"sans-serif\" font-size=\"12\">\n"
          "<rect width=\"100%\" height=\"100%\" fill=\"white\"/>\n"
          "<text x=\"12\" y=\"18\" font-size=\"14\">" +
@@ -183,12 +263,16 @@ std::string svgStart(const std::string &title) {
 
 } // namespace
 
-std::string
-mlir::credo::driver::renderCurves(const std::string &title,
-                                  const std::vector<EpochPoint> &points,
-                                  const std::string &metric) {
+std::string mlir::credo::driver::renderCurves(
+    const std::string &title, const std::vector<EpochPoint> &points,
+    const std::string &metric, const std::vector<RateHistogram> &rates) {
   const double w = kWidth, h = kHeight;
-  std::string s = svgStart(title);
+  std::string s =
+      svgStart(title, rates.empty() ? kHeight : kHeight + kHistogramHeight);
+  for (size_t i = 0; i < rates.size(); ++i) {
+    double each = w / double(rates.size());
+    s += histogram(each * double(i), h, each, kHistogramHeight, rates[i]);
+  }
   if (points.empty())
     return s + "</svg>\n";
   // Measured by its loss alone: the loss takes the width.

@@ -2,7 +2,8 @@
 //
 // `credoc train --plot curves.svg`: the loss (train and test) and the test
 // accuracy per epoch, drawn as two panels of a self-contained SVG file that
-// any browser shows.
+// any browser shows; with --report-spikes, a histogram of the firing rates
+// of each LIF population's neurons in the last epoch below them.
 //
 //===----------------------------------------------------------------------===//
 
@@ -22,11 +23,24 @@ struct EpochPoint {
   double testMetric, trainMetric;
 };
 
+/// One LIF population's neurons in an epoch: each neuron's firing rate
+/// (spikes per step and sample) and the rate at which a neuron is saturated
+/// (a spike at every step its refractory period allows).
+struct RateHistogram {
+  std::string layer;
+  int64_t epoch = 0;
+  std::vector<double> rates;
+  double saturatedRate = 1;
+};
+
 /// The SVG document for `points` of the model `title`: a loss panel, and a
-/// panel titled `metric` when any point has a metric.
+/// panel titled `metric` when any point has a metric; below them a
+/// histogram per entry of `rates` (silent neurons, 20 bins of rates between
+/// none and saturation, saturated neurons; each bar's count as a tooltip).
 std::string renderCurves(const std::string &title,
                          const std::vector<EpochPoint> &points,
-                         const std::string &metric = "accuracy (%)");
+                         const std::string &metric = "accuracy (%)",
+                         const std::vector<RateHistogram> &rates = {});
 
 /// Episode returns of a run in an environment as an SVG picture: each
 /// episode's return and the running mean of the last `window`.

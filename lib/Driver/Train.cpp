@@ -1245,6 +1245,7 @@ int Trainer::finishEpoch(int64_t epoch, double lossSum, double seconds,
                          double lr) {
   std::string activationsJson, activationsCsv, activationsCsvHeader;
   std::string spikesJson;
+  std::vector<RateHistogram> rateHistograms;
   for (Counter &c : counters) {
     if (c.spikes) {
       // Rates per neuron and step; a neuron is saturated when it fired at
@@ -1259,6 +1260,14 @@ int Trainer::finishEpoch(int64_t epoch, double lossSum, double seconds,
       }
       size_t n = c.total.size();
       double rate = total / (samples * double(c.timeSteps) * double(n));
+      if (!opts.plot.empty()) {
+        RateHistogram h{c.layer, epoch + 1, {}, 1};
+        double perNeuron = samples * double(c.timeSteps);
+        for (double t : c.total)
+          h.rates.push_back(t / perNeuron);
+        h.saturatedRate = most / perNeuron;
+        rateHistograms.push_back(std::move(h));
+      }
       llvm::outs() << "  lif " << c.layer << ": rate "
                    << llvm::format("%.4f", rate) << " spikes/step, silent "
                    << silent << "/" << n << ", saturated " << saturated << "/"
@@ -1396,7 +1405,8 @@ int Trainer::finishEpoch(int64_t epoch, double lossSum, double seconds,
   history.push_back({epoch + 1, trainLoss, testLoss, testMetric, trainMetric});
   if (!opts.plot.empty()) {
     std::string svg = renderCurves(
-        info->name, history, labelled ? std::string("accuracy (%)") : shown);
+        info->name, history, labelled ? std::string("accuracy (%)") : shown,
+        rateHistograms);
     if (llvm::Error e = llvm::writeToOutput(
             opts.plot, [&](llvm::raw_ostream &os) -> llvm::Error {
               os << svg;

@@ -1,11 +1,13 @@
 """Makes the data of spike_report.json (argv: make DIR) or checks credoc's
 spike report against a NumPy simulation of the same populations (argv:
-check DIR LOG METRICS): per epoch, every training sample is seen once, so
+check DIR LOG METRICS [PLOT.svg]; the picture's histograms of the last
+epoch's firing rates too, from their bars' tooltips): per epoch, every training sample is seen once, so
 the rates and the silent and saturated neurons follow from the data alone.
 Current 0 is 5 (fires whenever it may: saturated), current 1 is 0 (silent),
 current 2 is random."""
 import json
 import os
+import re
 import sys
 
 import numpy as np
@@ -57,4 +59,21 @@ for name, t_ref in (("free", 0), ("refr", 2)):
         got = m["spikes"][name]
         assert abs(got["rate"] - rate) < 1e-6 and got["silent"] == silent \
             and got["saturated"] == saturated and got["neurons"] == 3, (got, rate)
+    if len(sys.argv) > 5:
+        # The panel "NAME: firing rates, epoch 2", then its 22 bars: silent,
+        # 20 bins of (0, saturation), saturated; one neuron in each of the
+        # silent bar, the bin of the third neuron's rate, the saturated bar.
+        svg = open(sys.argv[5]).read()
+        at = svg.index(">%s: firing rates, epoch 2<" % name)
+        bars = re.findall(r'class="rate-bar"[^>]*><title>([^<]*): (\d+) neurons?</title>',
+                          svg[at:])[:22]
+        counts = [int(c) for _, c in bars]
+        top = ((T + t_ref) // (t_ref + 1)) / T
+        third = total[2] / (N * T)
+        want = [0] * 22
+        want[0] = want[21] = 1
+        want[1 + min(19, int(third / top * 20))] += 1
+        assert counts == want, (name, counts, want, bars)
+        assert bars[0][0].startswith("silent") and bars[21][0].startswith("saturated")
+        assert ("3 neurons, mean %.4f spikes/step, 1 silent, 1 saturated" % rate) in svg
     print("%s: ok (rate %.4f)" % (name, rate))
