@@ -4,7 +4,8 @@
 // loss per epoch (train: the mean over the epoch's steps; test: the mean
 // cross-entropy of the test set after the epoch) and accuracy (of the
 // training and the test set after the epoch; absent for a model without
-// labels). Spiking models can add a row of firing-rate histograms.
+// labels). Rows of alignment curves (local rules) and firing-rate
+// histograms (spiking models) can follow.
 //
 //===----------------------------------------------------------------------===//
 
@@ -265,16 +266,46 @@ std::string svgStart(const std::string &title, double height = kHeight) {
 
 std::string mlir::credo::driver::renderCurves(
     const std::string &title, const std::vector<EpochPoint> &points,
-    const std::string &metric, const std::vector<RateHistogram> &rates) {
+    const std::string &metric, const std::vector<RateHistogram> &rates,
+    const std::vector<AlignmentCurve> &alignment) {
   const double w = kWidth, h = kHeight;
+  const bool aligned = !alignment.empty() && !points.empty();
+  double histogramsAt = aligned ? 2 * h : h;
   std::string s =
-      svgStart(title, rates.empty() ? kHeight : kHeight + kHistogramHeight);
+      svgStart(title, histogramsAt + (rates.empty() ? 0 : kHistogramHeight));
   for (size_t i = 0; i < rates.size(); ++i) {
     double each = w / double(rates.size());
-    s += histogram(each * double(i), h, each, kHistogramHeight, rates[i]);
+    s += histogram(each * double(i), histogramsAt, each, kHistogramHeight,
+                   rates[i]);
   }
   if (points.empty())
     return s + "</svg>\n";
+  if (aligned) {
+    static const char *const palette[] = {
+        "#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd",
+        "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22", "#17becf"};
+    std::vector<Series> angles, ratios;
+    const int64_t first = points.front().epoch;
+    for (size_t i = 0; i < alignment.size(); ++i) {
+      const AlignmentCurve *c = &alignment[i];
+      auto at = [first](const std::vector<double> &v, const EpochPoint &p) {
+        size_t k = size_t(p.epoch - first);
+        return k < v.size() ? v[k] : NAN;
+      };
+      std::string color = palette[i % 10];
+      bool dashed = i >= 10;
+      angles.push_back(
+          {escape(c->name), color,
+           [c, at](const EpochPoint &p) { return at(c->angles, p); }, dashed});
+      ratios.push_back(
+          {escape(c->name), color,
+           [c, at](const EpochPoint &p) { return at(c->ratios, p); }, dashed});
+    }
+    s += panel(0, h, w / 2, h, "angle to the backprop gradient (degrees)",
+               angles, points, "%.3g");
+    s += panel(w / 2, h, w / 2, h, "norm ratio (update / gradient)", ratios,
+               points, "%.3g");
+  }
   // Measured by its loss alone: the loss takes the width.
   const bool accuracy =
       std::any_of(points.begin(), points.end(), [](const EpochPoint &p) {

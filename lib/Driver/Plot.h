@@ -2,8 +2,10 @@
 //
 // `credoc train --plot curves.svg`: the loss (train and test) and the test
 // accuracy per epoch, drawn as two panels of a self-contained SVG file that
-// any browser shows; with --report-spikes, a histogram of the firing rates
-// of each LIF population's neurons in the last epoch below them.
+// any browser shows; with --report-alignment, the angle and norm ratio of
+// each parameter's update to the backprop gradient per epoch below them,
+// and with --report-spikes, a histogram of the firing rates of each LIF
+// population's neurons in the last epoch.
 //
 //===----------------------------------------------------------------------===//
 
@@ -33,14 +35,25 @@ struct RateHistogram {
   double saturatedRate = 1;
 };
 
+/// One trained parameter's alignment report per epoch, one value per point
+/// of the curves: the mean angle (degrees) and norm ratio of the rule's
+/// update to the backprop gradient (NaN: no angle in that epoch).
+struct AlignmentCurve {
+  std::string name;
+  std::vector<double> angles, ratios;
+};
+
 /// The SVG document for `points` of the model `title`: a loss panel, and a
-/// panel titled `metric` when any point has a metric; below them a
-/// histogram per entry of `rates` (silent neurons, 20 bins of rates between
-/// none and saturation, saturated neurons; each bar's count as a tooltip).
+/// panel titled `metric` when any point has a metric; below them, when
+/// `alignment` is not empty, an angle panel and a norm-ratio panel with a
+/// line per parameter; below those a histogram per entry of `rates`
+/// (silent neurons, 20 bins of rates between none and saturation,
+/// saturated neurons; each bar's count as a tooltip).
 std::string renderCurves(const std::string &title,
                          const std::vector<EpochPoint> &points,
                          const std::string &metric = "accuracy (%)",
-                         const std::vector<RateHistogram> &rates = {});
+                         const std::vector<RateHistogram> &rates = {},
+                         const std::vector<AlignmentCurve> &alignment = {});
 
 /// Episode returns of a run in an environment as an SVG picture: each
 /// episode's return and the running mean of the last `window`.

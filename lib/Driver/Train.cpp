@@ -312,6 +312,9 @@ private:
     }
   };
   std::vector<Alignment> alignment;
+  /// --report-alignment with --plot: each parameter's angle and ratio per
+  /// epoch of this run.
+  std::vector<AlignmentCurve> alignmentCurves;
   /// The first result of @settle_step; empty when the rule has none.
   std::string settleMetric;
   Tensors alignmentOut;
@@ -1306,6 +1309,16 @@ int Trainer::finishEpoch(int64_t epoch, double lossSum, double seconds,
     std::fill(c.total.begin(), c.total.end(), 0.0);
   }
   std::string alignmentJson;
+  if (alignmentCurves.size() != alignment.size())
+    for (const Alignment &a : alignment)
+      alignmentCurves.push_back({a.name, {}, {}});
+  for (size_t p = 0; p < alignment.size(); ++p) {
+    const Alignment &a = alignment[p];
+    alignmentCurves[p].angles.push_back(a.count ? a.angles / double(a.count)
+                                                : NAN);
+    alignmentCurves[p].ratios.push_back(a.count ? a.ratios / double(a.count)
+                                                : NAN);
+  }
   for (Alignment &a : alignment) {
     llvm::outs() << "  align " << a.name << ": ";
     std::string angle = "null", ratio = "null";
@@ -1406,7 +1419,7 @@ int Trainer::finishEpoch(int64_t epoch, double lossSum, double seconds,
   if (!opts.plot.empty()) {
     std::string svg = renderCurves(
         info->name, history, labelled ? std::string("accuracy (%)") : shown,
-        rateHistograms);
+        rateHistograms, alignmentCurves);
     if (llvm::Error e = llvm::writeToOutput(
             opts.plot, [&](llvm::raw_ostream &os) -> llvm::Error {
               os << svg;
