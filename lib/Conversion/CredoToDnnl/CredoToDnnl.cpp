@@ -200,6 +200,13 @@ struct FuseReluIntoLayer : OpRewritePattern<mlir::credo::ReluOp> {
   }
 };
 
+/// Outer products (one product per output) with rows at least this wide
+/// are left to CredoToLinalg, whose elementwise generic fuses into the
+/// consumers (an optimizer update reads a, b and the parameter in one
+/// loop). Narrower rows stay a kernel call: LLVM would unroll such a row
+/// and vectorize across rows with gathers and scatters.
+constexpr int64_t kMinFusedOuterColumns = 16;
+
 /// credo.matmul → credo_rt_matmul_f32(a, b, y, M, K, N, ta, tb)
 struct MatmulToKernel : OpRewritePattern<mlir::credo::MatmulOp> {
   using OpRewritePattern::OpRewritePattern;
@@ -211,6 +218,8 @@ struct MatmulToKernel : OpRewritePattern<mlir::credo::MatmulOp> {
     auto a = cast<RankedTensorType>(op.getLhs().getType());
     bool ta = op.getTransposeLhs(), tb = op.getTransposeRhs();
     int64_t k = a.getDimSize(ta ? 0 : 1);
+    if (k == 1 && y.getDimSize(1) >= kMinFusedOuterColumns)
+      return failure(); // an outer product: elementwise, fused into its users
     replaceWithKernel(rewriter, op, "credo_rt_matmul_f32",
                       {op.getLhs(), op.getRhs()},
                       {y.getDimSize(0), k, y.getDimSize(1), ta, tb});
@@ -257,6 +266,8 @@ struct MatrixEinsumToKernel : OpRewritePattern<mlir::credo::EinsumOp> {
     bool ta = l[0] == c, tb = r[1] == c;
     auto y = cast<RankedTensorType>(op.getType());
     int64_t k = cast<RankedTensorType>(a.getType()).getDimSize(ta ? 0 : 1);
+    if (k == 1 && y.getDimSize(1) >= kMinFusedOuterColumns)
+      return failure(); // an outer product: elementwise, fused into its users
     replaceWithKernel(rewriter, op, "credo_rt_matmul_f32", {a, b},
                       {y.getDimSize(0), k, y.getDimSize(1), ta, tb});
     return success();

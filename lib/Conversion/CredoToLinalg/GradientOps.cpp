@@ -21,17 +21,47 @@ using namespace mlir::credo::linalg_builders;
 
 namespace {
 
-/// op(a) · op(b) as a linalg.generic over (i, j, k).
+/// op(a) · op(b) as a linalg.generic over (i, j, k); with one product per
+/// output (k of extent 1: an outer product, such as a weight gradient of a
+/// batch of one) an elementwise generic over (i, j) yielding 0 + a·b (the
+/// bits of the sum from zero), which fuses into its consumers.
 struct MatmulLowering : OpRewritePattern<mlir::credo::MatmulOp> {
   using OpRewritePattern::OpRewritePattern;
   LogicalResult matchAndRewrite(mlir::credo::MatmulOp op,
                                 PatternRewriter &rewriter) const override {
     Location loc = op.getLoc();
     auto type = cast<RankedTensorType>(op.getType());
+    MLIRContext *ctx = getContext();
+    auto lhs = cast<RankedTensorType>(op.getLhs().getType());
+    if (lhs.getDimSize(op.getTransposeLhs() ? 0 : 1) == 1) {
+      AffineExpr i = rewriter.getAffineDimExpr(0),
+                 j = rewriter.getAffineDimExpr(1),
+                 zero = rewriter.getAffineConstantExpr(0);
+      SmallVector<AffineMap> maps = {
+          AffineMap::get(2, 0,
+                         op.getTransposeLhs() ? ArrayRef<AffineExpr>{zero, i}
+                                              : ArrayRef<AffineExpr>{i, zero},
+                         ctx),
+          AffineMap::get(2, 0,
+                         op.getTransposeRhs() ? ArrayRef<AffineExpr>{j, zero}
+                                              : ArrayRef<AffineExpr>{zero, j},
+                         ctx),
+          AffineMap::get(2, 0, {i, j}, ctx)};
+      auto generic = rewriter.create<linalg::GenericOp>(
+          loc, type, ValueRange{op.getLhs(), op.getRhs()},
+          ValueRange{empty(rewriter, loc, type)}, maps,
+          SmallVector<utils::IteratorType>(2, utils::IteratorType::parallel),
+          [&](OpBuilder &b, Location l, ValueRange a) {
+            Value p = b.create<arith::MulFOp>(l, a[0], a[1]);
+            Value zero = floatConst(b, l, type.getElementType(), 0.0);
+            b.create<linalg::YieldOp>(l, ValueRange{addFloats(b, l, zero, p)});
+          });
+      rewriter.replaceOp(op, generic.getResult(0));
+      return success();
+    }
     AffineExpr i = rewriter.getAffineDimExpr(0),
                j = rewriter.getAffineDimExpr(1),
                k = rewriter.getAffineDimExpr(2);
-    MLIRContext *ctx = getContext();
     SmallVector<AffineMap> maps = {
         AffineMap::get(3, 0,
                        op.getTransposeLhs() ? ArrayRef<AffineExpr>{k, i}

@@ -438,7 +438,10 @@ struct SpikeTrainPspLowering : OpRewritePattern<SpikeTrainPspOp> {
 /// letters (a product with broadcasting) it yields the product and never
 /// reads its output, so elementwise fusion may move it into a consumer
 /// with more dimensions (an accumulating body would then add into each
-/// element once per consumer iteration).
+/// element once per consumer iteration). Summed letters of extent 1 (an
+/// outer product over a batch of one) are indexed at 0 instead, and the
+/// body yields 0 + the product (the bits of the sum from zero): an
+/// elementwise generic too.
 struct EinsumLowering : OpRewritePattern<EinsumOp> {
   using OpRewritePattern::OpRewritePattern;
   LogicalResult matchAndRewrite(EinsumOp op,
@@ -448,15 +451,30 @@ struct EinsumLowering : OpRewritePattern<EinsumOp> {
     if (failed(parts))
       return failure();
     std::string letters = parts->back();
+    // Summed letters of extent 1 in every operand that has them.
+    auto unit = [&](char c) {
+      for (auto [p, input] :
+           llvm::zip(llvm::ArrayRef(*parts).drop_back(), op.getInputs()))
+        for (auto [d, x] : llvm::enumerate(p))
+          if (x == c &&
+              cast<RankedTensorType>(input.getType()).getDimSize(d) != 1)
+            return false;
+      return true;
+    };
+    std::string units;
     for (const std::string &p : llvm::ArrayRef(*parts).drop_back())
       for (char c : p)
-        if (letters.find(c) == std::string::npos)
-          letters.push_back(c);
+        if (letters.find(c) == std::string::npos &&
+            units.find(c) == std::string::npos)
+          (unit(c) ? units : letters).push_back(c);
+    bool unitSums = !units.empty();
     unsigned n = letters.size();
     auto mapOf = [&](const std::string &p) {
       SmallVector<AffineExpr> exprs;
       for (char c : p)
-        exprs.push_back(rewriter.getAffineDimExpr(letters.find(c)));
+        exprs.push_back(units.find(c) != std::string::npos
+                            ? rewriter.getAffineConstantExpr(0)
+                            : rewriter.getAffineDimExpr(letters.find(c)));
       return AffineMap::get(n, 0, exprs, getContext());
     };
     SmallVector<AffineMap> maps;
@@ -479,6 +497,9 @@ struct EinsumLowering : OpRewritePattern<EinsumOp> {
           Value prod = a[0];
           for (Value v : a.drop_front().drop_back())
             prod = b.create<arith::MulFOp>(l, prod, v);
+          if (unitSums && !sums)
+            prod = b.create<arith::AddFOp>(
+                l, floatConst(b, l, type.getElementType(), 0.0), prod);
           b.create<linalg::YieldOp>(
               l, ValueRange{sums ? b.create<arith::AddFOp>(l, a.back(), prod)
                                  : prod});

@@ -173,6 +173,25 @@ func.func @matrix_einsums(%a: tensor<5x3xf32>, %b: tensor<5x4xf32>, %c: tensor<3
   return %outer, %swapped, %plain, %rhsT, %both : tensor<3x4xf32>, tensor<4x3xf32>, tensor<5x4xf32>, tensor<5x4xf32>, tensor<3x4xf32>
 }
 
+// Outer products (one product per output, a batch of one) with rows of at
+// least 16 outputs stay credo ops for CredoToLinalg (an elementwise generic
+// that fuses into its consumers); narrower rows call the kernel.
+// CHECK-LABEL: func.func @outer_products
+// CHECK-SAME: (%[[X:.+]]: tensor<1x64xf32>, %[[D:.+]]: tensor<1x50xf32>, %[[N:.+]]: tensor<1x10xf32>)
+// CHECK: credo.einsum %[[X]], %[[D]] {spec = "bi,bj->ij"}
+// CHECK: credo.matmul %[[X]], %[[D]] {transpose_lhs = true}
+// (The two narrow ones are the same call, which CSE merges.)
+// CHECK: %[[K:.+]] = credo.call_kernel @credo_rt_matmul_f32 ins(%[[X]], %[[N]] : tensor<1x64xf32>, tensor<1x10xf32>) outs(%{{.+}} : tensor<64x10xf32>) scalars [64, 1, 10, 1, 0]
+// CHECK: return %{{.+}}, %{{.+}}, %[[K]], %[[K]] :
+func.func @outer_products(%x: tensor<1x64xf32>, %d: tensor<1x50xf32>, %n: tensor<1x10xf32>)
+    -> (tensor<64x50xf32>, tensor<64x50xf32>, tensor<64x10xf32>, tensor<64x10xf32>) {
+  %a = credo.einsum %x, %d {spec = "bi,bj->ij"} : tensor<1x64xf32>, tensor<1x50xf32> -> tensor<64x50xf32>
+  %b = credo.matmul %x, %d {transpose_lhs = true} : tensor<1x64xf32>, tensor<1x50xf32> -> tensor<64x50xf32>
+  %c = credo.einsum %x, %n {spec = "bi,bj->ij"} : tensor<1x64xf32>, tensor<1x10xf32> -> tensor<64x10xf32>
+  %e = credo.matmul %x, %n {transpose_lhs = true} : tensor<1x64xf32>, tensor<1x10xf32> -> tensor<64x10xf32>
+  return %a, %b, %c, %e : tensor<64x50xf32>, tensor<64x50xf32>, tensor<64x10xf32>, tensor<64x10xf32>
+}
+
 // Einsums that are not a matrix product stay einsums: an elementwise
 // product, a batched outer product, a product with its transpose (no
 // summed letter), three operands.

@@ -74,3 +74,18 @@ func.func @transpose(%x: tensor<4x3x2xf32>) -> tensor<3x4x2xf32> {
   %y = credo.transpose %x {perm = array<i64: 1, 0, 2>} : tensor<4x3x2xf32> -> tensor<3x4x2xf32>
   return %y : tensor<3x4x2xf32>
 }
+
+// A matrix product with one product per output (a weight gradient over a
+// batch of one, xᵀ · dy) is an elementwise generic over (i, j) yielding
+// 0 + x·dy; a deeper one a reduction over (i, j, k) from zero.
+// CHECK-LABEL: func.func @matmul_outer
+// CHECK: linalg.generic {{.*}} iterator_types = ["parallel", "parallel"]} ins(%{{.+}}, %{{.+}} : tensor<1x64xf32>, tensor<1x50xf32>) outs(%{{.+}} : tensor<64x50xf32>)
+// CHECK: arith.mulf
+// CHECK: arith.addf %{{.+}}, %{{.+}} : f32
+// CHECK: linalg.fill
+// CHECK: linalg.generic {{.*}} iterator_types = ["parallel", "parallel", "reduction"]} ins(%{{.+}}, %{{.+}} : tensor<2x64xf32>, tensor<2x50xf32>)
+func.func @matmul_outer(%x: tensor<1x64xf32>, %dy: tensor<1x50xf32>, %x2: tensor<2x64xf32>, %dy2: tensor<2x50xf32>) -> (tensor<64x50xf32>, tensor<64x50xf32>) {
+  %g = credo.matmul %x, %dy {transpose_lhs = true} : tensor<1x64xf32>, tensor<1x50xf32> -> tensor<64x50xf32>
+  %h = credo.matmul %x2, %dy2 {transpose_lhs = true} : tensor<2x64xf32>, tensor<2x50xf32> -> tensor<64x50xf32>
+  return %g, %h : tensor<64x50xf32>, tensor<64x50xf32>
+}

@@ -115,3 +115,22 @@ func.func @einsum_product(%r: tensor<16xf32>, %x: tensor<16x10xf32>) -> tensor<1
   %g = credo.einsum %r, %x {spec = "b,bj->bj"} : tensor<16xf32>, tensor<16x10xf32> -> tensor<16x10xf32>
   return %g : tensor<16x10xf32>
 }
+
+// A summed letter of extent 1 (an outer product over a batch of one) is
+// indexed at 0: an elementwise generic yielding 0 + the product (the bits
+// of the sum from zero), without a fill, which fuses into its consumers.
+// A letter of extent 1 that is not summed stays a loop.
+// CHECK-LABEL: func.func @einsum_outer
+// CHECK-NOT: linalg.fill
+// CHECK: linalg.generic {indexing_maps = [#{{.*}}, #{{.*}}, #{{.*}}], iterator_types = ["parallel", "parallel"]} ins(%{{.+}}, %{{.+}} : tensor<1x64xf32>, tensor<1x50xf32>) outs(%{{.+}} : tensor<64x50xf32>)
+// CHECK-NEXT: ^bb0(%[[A:.+]]: f32, %[[B:.+]]: f32, %{{.+}}: f32):
+// CHECK-NEXT: %[[P:.+]] = arith.mulf %[[A]], %[[B]] : f32
+// CHECK-NEXT: %[[Z:.+]] = arith.constant 0.000000e+00 : f32
+// CHECK-NEXT: %[[S:.+]] = arith.addf %[[Z]], %[[P]] : f32
+// CHECK-NEXT: linalg.yield %[[S]] : f32
+// CHECK: linalg.generic {{.*}} iterator_types = ["parallel", "parallel", "parallel"]} ins(%{{.+}}, %{{.+}} : tensor<1x64xf32>, tensor<1x50xf32>) outs(%{{.+}} : tensor<1x64x50xf32>)
+func.func @einsum_outer(%x: tensor<1x64xf32>, %d: tensor<1x50xf32>) -> (tensor<64x50xf32>, tensor<1x64x50xf32>) {
+  %g = credo.einsum %x, %d {spec = "bi,bj->ij"} : tensor<1x64xf32>, tensor<1x50xf32> -> tensor<64x50xf32>
+  %h = credo.einsum %x, %d {spec = "bi,bj->bij"} : tensor<1x64xf32>, tensor<1x50xf32> -> tensor<1x64x50xf32>
+  return %g, %h : tensor<64x50xf32>, tensor<1x64x50xf32>
+}
