@@ -969,6 +969,14 @@ void Importer::resolveRef(Ref &r, int scope, StringRef node) {
   auto it = names.find(r.name);
   if (it == names.end())
     unknown();
+  if (it->second.kind == Entity::Node && loops.count(it->second.index))
+    fail(r.pointer,
+         "'" + quoteForMessage(r.name) +
+             "' is a time loop, not a value; after the loop, read one of its "
+             "nodes: '" +
+             quoteForMessage(r.name) + ".NODE' (the last step) or '" +
+             quoteForMessage(r.name) + ".NODE.all' (every step)",
+         node);
   if (it->second.kind == Entity::Node)
     return resolveNode(r, it->second.index, scope, node);
   {
