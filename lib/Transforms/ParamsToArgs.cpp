@@ -1,9 +1,10 @@
 //===- ParamsToArgs.cpp - Parameters become function arguments --*- C++ -*-===//
 //
-// Implements credo-params-to-args: every function that reads a parameter
-// takes all parameters as leading arguments (a model instance passes its
-// buffers), credo.get_param becomes a use of the argument, and the
-// credo.param declarations are erased.
+// Implements credo-params-to-args: every function that reads a parameter,
+// and every public entry point of a model with parameters (which a model
+// instance calls with its buffers first, whether or not it reads them),
+// takes all parameters as leading arguments; credo.get_param becomes a use
+// of the argument, and the credo.param declarations are erased.
 //
 //===----------------------------------------------------------------------===//
 
@@ -36,9 +37,13 @@ struct ParamsToArgs
         continue;
       SmallVector<mlir::credo::GetParamOp> reads;
       func.walk([&](mlir::credo::GetParamOp op) { reads.push_back(op); });
-      if (reads.empty())
+      bool called = !SymbolTable::symbolKnownUseEmpty(func, module);
+      // A helper (private or called) without reads keeps its signature; an
+      // entry point gets the parameters even when it reads none (a model
+      // whose outputs do not depend on a declared parameter).
+      if (reads.empty() && (params.empty() || func.isPrivate() || called))
         continue;
-      if (SymbolTable::symbolKnownUseEmpty(func, module) == false) {
+      if (called) {
         func.emitError() << "credo-params-to-args: @" << func.getSymName()
                          << " is called; functions with parameters must be "
                             "entry points";

@@ -1,6 +1,7 @@
 // RUN: credo-opt %s --credo-params-to-args | FileCheck %s
-// Parameters become leading arguments of every function that reads one, in
-// declaration order; the declarations and reads disappear.
+// Parameters become leading arguments of every function that reads one and
+// of every public entry point, in declaration order; the declarations and
+// reads disappear.
 
 // CHECK-NOT: credo.param
 credo.param @w : tensor<4x3xf32> init #credo.init<zeros>
@@ -17,9 +18,21 @@ func.func @forward(%x: tensor<2x4xf32>) -> tensor<2x3xf32> {
   return %y : tensor<2x3xf32>
 }
 
-// A function that reads no parameter keeps its signature.
-// CHECK-LABEL: func.func @helper
+// An entry point that reads no parameter still takes them all: a model
+// instance calls every entry point with its parameter buffers first (a
+// model whose outputs do not depend on a declared parameter; binding the
+// input to the first parameter's buffer was a wrong result, found by the
+// compile fuzzer).
+// CHECK-LABEL: func.func @passthrough
+// CHECK-SAME: (%{{.+}}: tensor<4x3xf32> {credo.param = "w"}, %{{.+}}: tensor<3xf32> {credo.param = "b"}, %[[Y:.+]]: tensor<2xf32>) -> tensor<2xf32>
+// CHECK: return %[[Y]]
+func.func @passthrough(%x: tensor<2xf32>) -> tensor<2xf32> {
+  return %x : tensor<2xf32>
+}
+
+// A private helper that reads no parameter keeps its signature.
+// CHECK-LABEL: func.func private @helper
 // CHECK-SAME: (%{{.+}}: tensor<2xf32>) -> tensor<2xf32>
-func.func @helper(%x: tensor<2xf32>) -> tensor<2xf32> {
+func.func private @helper(%x: tensor<2xf32>) -> tensor<2xf32> {
   return %x : tensor<2xf32>
 }
