@@ -38,7 +38,7 @@ void mlir::credo::addCredoToBuffers(OpPassManager &pm, CpuKernels kernels,
   if (kernels == CpuKernels::Dnnl)
     pm.addPass(createConvertCredoToDnnl());
   pm.addPass(createConvertCredoToLinalg());
-  pm.addNestedPass<func::FuncOp>(createLinalgElementwiseOpFusionPass());
+  pm.addNestedPass<func::FuncOp>(createCredoFuseElementwise());
   pm.addPass(createCanonicalizerPass());
   pm.addPass(createCSEPass());
   // After CSE, which can make two results one value.

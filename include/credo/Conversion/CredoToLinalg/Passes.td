@@ -73,4 +73,29 @@ def CredoFlattenContiguous
                            "::mlir::memref::MemRefDialect"];
 }
 
+def CredoFuseElementwise
+    : Pass<"credo-fuse-elementwise", "::mlir::func::FuncOp"> {
+  let summary = "fuse elementwise linalg ops on tensors, without recomputing costly producers per broadcast element";
+  let description = [{
+    MLIR's elementwise fusion (`linalg-fuse-elementwise-ops`: a producer
+    with one use moves into its consumer, reshapes fold by expansion,
+    constants fold) with one more condition: a producer whose body has a
+    transcendental or a division (a `math` op, `arith.divf`) is not fused
+    into a consumer that reads it broadcast (an indexing map that is not a
+    permutation), where it would be computed once per element of the
+    broadcast instead of once. An outer product φ(u)ᵀ·r of a batch of one
+    (an elementwise generic over (i, j)) would otherwise evaluate the
+    sigmoid 64 × 50 times instead of 50.
+
+    ```mlir
+    %s = linalg.generic {... ["parallel", "parallel"]} ins(%u : tensor<1x50xf32>) ... { math.exp ... }
+    %o = linalg.generic {indexing_maps = [affine_map<(i, j) -> (0, i)>, affine_map<(i, j) -> (0, j)>, ...]}
+           ins(%s, %r : tensor<1x50xf32>, tensor<1x64xf32>) ...   // stays two ops
+    ```
+  }];
+  let dependentDialects = ["::mlir::linalg::LinalgDialect",
+                           "::mlir::tensor::TensorDialect",
+                           "::mlir::affine::AffineDialect"];
+}
+
 #endif // CREDO_CONVERSION_CREDOTOLINALG_PASSES_TD

@@ -1,0 +1,76 @@
+//===- FuseElementwise.cpp - Elementwise fusion without costly recompute --===//
+//
+// Implements credo-fuse-elementwise: MLIR's elementwise fusion patterns
+// with a control that keeps a costly producer (a math op or a division in
+// its body) out of a consumer that reads it broadcast.
+//
+//===----------------------------------------------------------------------===//
+
+#include "credo/Conversion/CredoToLinalg/CredoToLinalg.h"
+
+#include "mlir/Dialect/Affine/IR/AffineOps.h"
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/Dialect/Linalg/Transforms/Transforms.h"
+#include "mlir/Dialect/Math/IR/Math.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
+#include "mlir/IR/PatternMatch.h"
+#include "mlir/Transforms/GreedyPatternRewriteDriver.h"
+
+namespace mlir::credo {
+#define GEN_PASS_DEF_CREDOFUSEELEMENTWISE
+#include "credo/Conversion/CredoToLinalg/Passes.h.inc"
+} // namespace mlir::credo
+
+using namespace mlir;
+
+namespace {
+
+/// Whether computing `producer` once per element costs more than a load: a
+/// transcendental or a division in its body.
+bool costly(Operation *producer) {
+  bool found = false;
+  producer->walk([&](Operation *op) {
+    if (isa<math::MathDialect>(op->getDialect()) ||
+        isa<arith::DivFOp, arith::RemFOp>(op))
+      found = true;
+  });
+  return found;
+}
+
+bool shouldFuse(OpOperand *fused) {
+  Operation *producer = fused->get().getDefiningOp();
+  if (!producer || !producer->hasOneUse())
+    return false;
+  auto consumer = dyn_cast<linalg::LinalgOp>(fused->getOwner());
+  if (consumer && !consumer.getMatchingIndexingMap(fused).isPermutation() &&
+      costly(producer))
+    return false;
+  return true;
+}
+
+struct FuseElementwise
+    : public mlir::credo::impl::CredoFuseElementwiseBase<FuseElementwise> {
+  void runOnOperation() override {
+    MLIRContext *context = &getContext();
+    RewritePatternSet patterns(context);
+    linalg::ControlFusionFn control = shouldFuse;
+    linalg::populateElementwiseOpsFusionPatterns(patterns, control);
+    linalg::populateFoldReshapeOpsByExpansionPatterns(patterns, control);
+    affine::AffineApplyOp::getCanonicalizationPatterns(patterns, context);
+    linalg::GenericOp::getCanonicalizationPatterns(patterns, context);
+    tensor::ExpandShapeOp::getCanonicalizationPatterns(patterns, context);
+    tensor::CollapseShapeOp::getCanonicalizationPatterns(patterns, context);
+    context->getLoadedDialect<linalg::LinalgDialect>()
+        ->getCanonicalizationPatterns(patterns);
+    linalg::populateConstantFoldLinalgOperations(patterns, control);
+    GreedyRewriteConfig config;
+    config.useTopDownTraversal = true;
+    if (failed(applyPatternsAndFoldGreedily(getOperation(), std::move(patterns),
+                                            config)))
+      return signalPassFailure();
+  }
+};
+
+} // namespace
