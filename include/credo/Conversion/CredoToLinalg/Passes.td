@@ -49,8 +49,9 @@ def CredoFlattenContiguous
     Runs on buffers (after bufferization, before linalg becomes loops). A
     `linalg.generic` or `linalg.copy` whose loops are all parallel, whose
     indexing maps are all the identity and whose operands are memrefs with
-    the identity layout (contiguous row-major) touches every element of its
-    operands in memory order: it becomes the same op on one-dimensional
+    the identity layout (contiguous row-major) — apart from 0-d inputs read
+    at every element, such as an optimizer's learning rate — touches every
+    element of its operands in memory order: it becomes the same op on one-dimensional
     views (`memref.collapse_shape`, no copy), so the lowered loop nest is a
     single loop over all elements. Nested loops over small static
     dimensions otherwise make LLVM vectorize across rows with gathers (a
