@@ -73,6 +73,31 @@ std::vector<double> ticks(double lo, double hi) {
   return t;
 }
 
+/// Horizontal grid lines at the tick values `yt` (placed by Y) between
+/// left and right, each labelled at the left edge.
+std::string yGrid(double left, double right, const std::vector<double> &yt,
+                  const std::function<double(double)> &Y,
+                  const char *valueFormat) {
+  std::string s;
+  for (double v : yt) {
+    s += "<line x1=\"" + fmt("%.1f", left) + "\" x2=\"" + fmt("%.1f", right) +
+         "\" y1=\"" + fmt("%.1f", Y(v)) + "\" y2=\"" + fmt("%.1f", Y(v)) +
+         "\" stroke=\"#e5e5e5\"/>\n";
+    s += "<text x=\"" + fmt("%.1f", left - 6) + "\" y=\"" +
+         fmt("%.1f", Y(v) + 4) + "\" text-anchor=\"end\">" +
+         fmt(valueFormat, v) + "</text>\n";
+  }
+  return s;
+}
+
+/// The y and x axes of a plot area.
+std::string axes(double left, double top, double right, double bottom) {
+  return "<polyline fill=\"none\" stroke=\"#555\" points=\"" +
+         fmt("%.1f", left) + "," + fmt("%.1f", top) + " " + fmt("%.1f", left) +
+         "," + fmt("%.1f", bottom) + " " + fmt("%.1f", right) + "," +
+         fmt("%.1f", bottom) + "\"/>\n";
+}
+
 struct Series {
   std::string label, color;
   std::function<double(const EpochPoint &)> value;
@@ -112,14 +137,7 @@ std::string panel(double x0, double y0, double w, double h,
   s += "<text x=\"" + fmt("%.1f", (left + right) / 2) + "\" y=\"" +
        fmt("%.1f", y0 + 16) +
        "\" text-anchor=\"middle\" font-weight=\"bold\">" + title + "</text>\n";
-  for (double v : yt) {
-    s += "<line x1=\"" + fmt("%.1f", left) + "\" x2=\"" + fmt("%.1f", right) +
-         "\" y1=\"" + fmt("%.1f", Y(v)) + "\" y2=\"" + fmt("%.1f", Y(v)) +
-         "\" stroke=\"#e5e5e5\"/>\n";
-    s += "<text x=\"" + fmt("%.1f", left - 6) + "\" y=\"" +
-         fmt("%.1f", Y(v) + 4) + "\" text-anchor=\"end\">" +
-         fmt(valueFormat, v) + "</text>\n";
-  }
+  s += yGrid(left, right, yt, Y, valueFormat);
   int64_t every = std::max<int64_t>(1, (last - first) / 10 + 1);
   for (int64_t e = first; e <= last; e += every)
     s += "<text x=\"" + fmt("%.1f", X(double(e))) + "\" y=\"" +
@@ -128,10 +146,7 @@ std::string panel(double x0, double y0, double w, double h,
   s += "<text x=\"" + fmt("%.1f", (left + right) / 2) + "\" y=\"" +
        fmt("%.1f", bottom + 32) + "\" text-anchor=\"middle\">" + xLabel +
        "</text>\n";
-  s += "<polyline fill=\"none\" stroke=\"#555\" points=\"" + fmt("%.1f", left) +
-       "," + fmt("%.1f", top) + " " + fmt("%.1f", left) + "," +
-       fmt("%.1f", bottom) + " " + fmt("%.1f", right) + "," +
-       fmt("%.1f", bottom) + "\"/>\n";
+  s += axes(left, top, right, bottom);
   double legendY = top + 4;
   // The legend's left edge leaves room for the longest label.
   size_t longest = 0;
@@ -180,12 +195,12 @@ std::string histogram(double x0, double y0, double w, double h,
   double sum = 0;
   for (double rate : r.rates) {
     sum += rate;
-    size_t bar =
-        rate <= 0 ? 0
-        : rate >= r.saturatedRate * (1 - 1e-9)
-            ? kBins + 1
-            : 1 + size_t(std::min<double>(
-                      kBins - 1, std::floor(rate / r.saturatedRate * kBins)));
+    size_t bar = kBins + 1; // saturated
+    if (rate <= 0)
+      bar = 0;
+    else if (rate < r.saturatedRate * (1 - 1e-9))
+      bar = 1 + size_t(std::min<double>(
+                    kBins - 1, std::floor(rate / r.saturatedRate * kBins)));
     ++counts[bar];
   }
   int64_t most = *std::max_element(counts.begin(), counts.end());
@@ -205,14 +220,7 @@ std::string histogram(double x0, double y0, double w, double h,
        std::to_string(r.rates.size()) + " neurons, mean " + fmt("%.4f", mean) +
        " spikes/step, " + std::to_string(counts[0]) + " silent, " +
        std::to_string(counts[kBins + 1]) + " saturated</text>\n";
-  for (double v : yt) {
-    s += "<line x1=\"" + fmt("%.1f", left) + "\" x2=\"" + fmt("%.1f", right) +
-         "\" y1=\"" + fmt("%.1f", Y(v)) + "\" y2=\"" + fmt("%.1f", Y(v)) +
-         "\" stroke=\"#e5e5e5\"/>\n";
-    s += "<text x=\"" + fmt("%.1f", left - 6) + "\" y=\"" +
-         fmt("%.1f", Y(v) + 4) + "\" text-anchor=\"end\">" + fmt("%.4g", v) +
-         "</text>\n";
-  }
+  s += yGrid(left, right, yt, Y, "%.4g");
   // Bars: silent, the bins, saturated, with a gap around the bins.
   double slot = (right - left) / double(kBins + 4);
   auto bar = [&](size_t i, double x, const std::string &color,
@@ -244,11 +252,7 @@ std::string histogram(double x0, double y0, double w, double h,
   s += "<text x=\"" + fmt("%.1f", (left + right) / 2) + "\" y=\"" +
        fmt("%.1f", bottom + 32) +
        "\" text-anchor=\"middle\">spikes per step (neurons per bar)</text>\n";
-  s += "<polyline fill=\"none\" stroke=\"#555\" points=\"" + fmt("%.1f", left) +
-       "," + fmt("%.1f", top) + " " + fmt("%.1f", left) + "," +
-       fmt("%.1f", bottom) + " " + fmt("%.1f", right) + "," +
-       fmt("%.1f", bottom) + "\"/>\n";
-  return s;
+  return s + axes(left, top, right, bottom);
 }
 
 /// The picture's opening: its size, a white background and the title.

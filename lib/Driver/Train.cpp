@@ -798,6 +798,7 @@ int Trainer::compile() {
     for (size_t i = 0; i + 2 < align->outputs.size(); i += 3) {
       StringRef name = align->outputs[i].name; // align.P.dot
       alignment.push_back({name.drop_front(6).drop_back(4).str()});
+      alignmentCurves.push_back({alignment.back().name, {}, {}});
     }
     if (alignment.empty())
       return error("--report-alignment: the rule trains no parameter that "
@@ -1309,22 +1310,16 @@ int Trainer::finishEpoch(int64_t epoch, double lossSum, double seconds,
     std::fill(c.total.begin(), c.total.end(), 0.0);
   }
   std::string alignmentJson;
-  if (alignmentCurves.size() != alignment.size())
-    for (const Alignment &a : alignment)
-      alignmentCurves.push_back({a.name, {}, {}});
-  for (size_t p = 0; p < alignment.size(); ++p) {
-    const Alignment &a = alignment[p];
-    alignmentCurves[p].angles.push_back(a.count ? a.angles / double(a.count)
-                                                : NAN);
-    alignmentCurves[p].ratios.push_back(a.count ? a.ratios / double(a.count)
-                                                : NAN);
-  }
-  for (Alignment &a : alignment) {
+  for (auto [a, curve] : llvm::zip_equal(alignment, alignmentCurves)) {
     llvm::outs() << "  align " << a.name << ": ";
     std::string angle = "null", ratio = "null";
+    double meanAngle = a.count ? a.angles / double(a.count) : NAN;
+    double meanRatio = a.count ? a.ratios / double(a.count) : NAN;
+    curve.angles.push_back(meanAngle);
+    curve.ratios.push_back(meanRatio);
     if (a.count) {
-      angle = llvm::formatv("{0:f2}", a.angles / double(a.count)).str();
-      ratio = llvm::formatv("{0:f4}", a.ratios / double(a.count)).str();
+      angle = llvm::formatv("{0:f2}", meanAngle).str();
+      ratio = llvm::formatv("{0:f4}", meanRatio).str();
       llvm::outs() << angle << "° to the gradient, norm ratio " << ratio;
     } else {
       llvm::outs() << "no angle (" << a.whyNoAngle() << ")";

@@ -207,6 +207,12 @@ struct FuseReluIntoLayer : OpRewritePattern<mlir::credo::ReluOp> {
 /// and vectorize across rows with gathers and scatters.
 constexpr int64_t kMinFusedOuterColumns = 16;
 
+/// Whether a product with `k` products per output into `y` is such an
+/// outer product.
+bool leftToLinalg(int64_t k, RankedTensorType y) {
+  return k == 1 && y.getDimSize(1) >= kMinFusedOuterColumns;
+}
+
 /// credo.matmul → credo_rt_matmul_f32(a, b, y, M, K, N, ta, tb)
 struct MatmulToKernel : OpRewritePattern<mlir::credo::MatmulOp> {
   using OpRewritePattern::OpRewritePattern;
@@ -218,7 +224,7 @@ struct MatmulToKernel : OpRewritePattern<mlir::credo::MatmulOp> {
     auto a = cast<RankedTensorType>(op.getLhs().getType());
     bool ta = op.getTransposeLhs(), tb = op.getTransposeRhs();
     int64_t k = a.getDimSize(ta ? 0 : 1);
-    if (k == 1 && y.getDimSize(1) >= kMinFusedOuterColumns)
+    if (leftToLinalg(k, y))
       return failure(); // an outer product: elementwise, fused into its users
     replaceWithKernel(rewriter, op, "credo_rt_matmul_f32",
                       {op.getLhs(), op.getRhs()},
@@ -266,7 +272,7 @@ struct MatrixEinsumToKernel : OpRewritePattern<mlir::credo::EinsumOp> {
     bool ta = l[0] == c, tb = r[1] == c;
     auto y = cast<RankedTensorType>(op.getType());
     int64_t k = cast<RankedTensorType>(a.getType()).getDimSize(ta ? 0 : 1);
-    if (k == 1 && y.getDimSize(1) >= kMinFusedOuterColumns)
+    if (leftToLinalg(k, y))
       return failure(); // an outer product: elementwise, fused into its users
     replaceWithKernel(rewriter, op, "credo_rt_matmul_f32", {a, b},
                       {y.getDimSize(0), k, y.getDimSize(1), ta, tb});

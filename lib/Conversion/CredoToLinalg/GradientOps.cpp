@@ -33,54 +33,35 @@ struct MatmulLowering : OpRewritePattern<mlir::credo::MatmulOp> {
     auto type = cast<RankedTensorType>(op.getType());
     MLIRContext *ctx = getContext();
     auto lhs = cast<RankedTensorType>(op.getLhs().getType());
-    if (lhs.getDimSize(op.getTransposeLhs() ? 0 : 1) == 1) {
-      AffineExpr i = rewriter.getAffineDimExpr(0),
-                 j = rewriter.getAffineDimExpr(1),
-                 zero = rewriter.getAffineConstantExpr(0);
-      SmallVector<AffineMap> maps = {
-          AffineMap::get(2, 0,
-                         op.getTransposeLhs() ? ArrayRef<AffineExpr>{zero, i}
-                                              : ArrayRef<AffineExpr>{i, zero},
-                         ctx),
-          AffineMap::get(2, 0,
-                         op.getTransposeRhs() ? ArrayRef<AffineExpr>{j, zero}
-                                              : ArrayRef<AffineExpr>{zero, j},
-                         ctx),
-          AffineMap::get(2, 0, {i, j}, ctx)};
-      auto generic = rewriter.create<linalg::GenericOp>(
-          loc, type, ValueRange{op.getLhs(), op.getRhs()},
-          ValueRange{empty(rewriter, loc, type)}, maps,
-          SmallVector<utils::IteratorType>(2, utils::IteratorType::parallel),
-          [&](OpBuilder &b, Location l, ValueRange a) {
-            Value p = b.create<arith::MulFOp>(l, a[0], a[1]);
-            Value zero = floatConst(b, l, type.getElementType(), 0.0);
-            b.create<linalg::YieldOp>(l, ValueRange{addFloats(b, l, zero, p)});
-          });
-      rewriter.replaceOp(op, generic.getResult(0));
-      return success();
-    }
+    // One product per output: k is the constant 0, no reduction loop.
+    bool outer = lhs.getDimSize(op.getTransposeLhs() ? 0 : 1) == 1;
+    unsigned loops = outer ? 2 : 3;
     AffineExpr i = rewriter.getAffineDimExpr(0),
                j = rewriter.getAffineDimExpr(1),
-               k = rewriter.getAffineDimExpr(2);
+               k = outer ? rewriter.getAffineConstantExpr(0)
+                         : rewriter.getAffineDimExpr(2);
     SmallVector<AffineMap> maps = {
-        AffineMap::get(3, 0,
+        AffineMap::get(loops, 0,
                        op.getTransposeLhs() ? ArrayRef<AffineExpr>{k, i}
                                             : ArrayRef<AffineExpr>{i, k},
                        ctx),
-        AffineMap::get(3, 0,
+        AffineMap::get(loops, 0,
                        op.getTransposeRhs() ? ArrayRef<AffineExpr>{j, k}
                                             : ArrayRef<AffineExpr>{k, j},
                        ctx),
-        AffineMap::get(3, 0, {i, j}, ctx)};
-    SmallVector<utils::IteratorType> iters = {utils::IteratorType::parallel,
-                                              utils::IteratorType::parallel,
-                                              utils::IteratorType::reduction};
+        AffineMap::get(loops, 0, {i, j}, ctx)};
+    SmallVector<utils::IteratorType> iters(2, utils::IteratorType::parallel);
+    if (!outer)
+      iters.push_back(utils::IteratorType::reduction);
+    Value init =
+        outer ? empty(rewriter, loc, type) : filled(rewriter, loc, type, 0.0);
     auto generic = rewriter.create<linalg::GenericOp>(
-        loc, type, ValueRange{op.getLhs(), op.getRhs()},
-        ValueRange{filled(rewriter, loc, type, 0.0)}, maps, iters,
-        [](OpBuilder &b, Location l, ValueRange a) {
+        loc, type, ValueRange{op.getLhs(), op.getRhs()}, ValueRange{init}, maps,
+        iters, [&](OpBuilder &b, Location l, ValueRange a) {
           Value p = b.create<arith::MulFOp>(l, a[0], a[1]);
-          b.create<linalg::YieldOp>(l, ValueRange{addFloats(b, l, a[2], p)});
+          Value sum =
+              outer ? floatConst(b, l, type.getElementType(), 0.0) : a[2];
+          b.create<linalg::YieldOp>(l, ValueRange{addFloats(b, l, sum, p)});
         });
     rewriter.replaceOp(op, generic.getResult(0));
     return success();
