@@ -163,6 +163,28 @@ void mlir::credo::printVulkanProfile() {
       "credoc: Vulkan kernel times: {0} dispatches of {1} kernels, {2:f3} ms "
       "on the device; {3} barriers, {4} submissions\n",
       calls, times.size(), total / 1e6, barriers, submissions);
+  uint64_t up = 0, down = 0, copied = 0;
+  int staging = 0;
+  if (credo_vulkan_profile_transfers(&up, &down, &copied, &staging) ==
+      CREDO_OK) {
+    auto size = [](uint64_t bytes) -> std::string {
+      std::string exact = std::to_string(bytes) + " bytes";
+      if (bytes >= (uint64_t(1) << 20))
+        return llvm::formatv("{0:f1} MiB ({1})", double(bytes) / (1 << 20),
+                             exact);
+      if (bytes >= 1024)
+        return llvm::formatv("{0:f1} KiB ({1})", double(bytes) / 1024, exact);
+      return exact;
+    };
+    if (staging)
+      llvm::outs() << "credoc: Vulkan memory: staging; " << size(up)
+                   << " sent to the device, " << size(down)
+                   << " fetched from it, " << size(copied) << " copied on it\n";
+    else
+      llvm::outs() << "credoc: Vulkan memory: mapped (shared with the host, "
+                      "nothing sent); "
+                   << size(copied) << " copied on the device\n";
+  }
   llvm::outs() << llvm::formatv("  {0,10} {1,8} {2,10} {3,6}  {4}\n", "ms",
                                 "calls", "us/call", "share", "kernel");
   size_t shown = 0;

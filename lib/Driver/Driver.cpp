@@ -362,7 +362,7 @@ int mlir::credo::buildCommand(const DriverOptions &opts) {
   if (!target->producesHostCode())
     return error("target '" + opts.target + "' cannot build a host library");
   if (failed(target->lower(*module, targetOptions)) ||
-      failed(addLibraryApi(*module, *info)))
+      failed(addLibraryApi(*module, *info, target->name())))
     return error("compilation failed");
   if (opts.emit == "mlir")
     return writeOutput(opts.output,

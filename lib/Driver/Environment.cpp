@@ -162,6 +162,8 @@ int EnvTrainer::compile() {
 int EnvTrainer::createInstance() {
   if (credo_model_create(info->metadata().c_str(), &m.model) != CREDO_OK)
     return runtimeError("cannot create the model");
+  if (credo_model_place(m.model, opts.target.c_str()) != CREDO_OK)
+    return runtimeError("cannot place the parameters");
   if (credo_model_init_params(m.model) != CREDO_OK)
     return runtimeError("cannot initialize the parameters");
   if (!opts.params.empty() &&
@@ -184,7 +186,7 @@ int EnvTrainer::createInstance() {
 std::vector<void *> EnvTrainer::args(ArrayRef<void *> middle) {
   std::vector<void *> a;
   for (size_t i = 0; i < info->params.size(); ++i)
-    a.push_back(credo_model_param_data(m.model, i));
+    a.push_back(credo_model_param_buffer(m.model, i));
   a.insert(a.end(), middle.begin(), middle.end());
   for (size_t i = 0; i < info->params.size(); ++i)
     a.push_back(credo_model_next_param_data(m.model, i));

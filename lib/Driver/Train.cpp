@@ -858,6 +858,8 @@ int Trainer::compile() {
 int Trainer::createInstance() {
   if (credo_model_create(info->metadata().c_str(), &m.model) != CREDO_OK)
     return runtimeError("cannot create the model");
+  if (credo_model_place(m.model, opts.target.c_str()) != CREDO_OK)
+    return runtimeError("cannot place the parameters");
   start.seed = config.seed;
   start.stepsPerEpoch = steps;
   if (alignOnly) {
@@ -983,7 +985,7 @@ std::vector<void *> Trainer::batchArgs(bool step) {
 std::vector<void *> Trainer::paramPointers() {
   std::vector<void *> args;
   for (size_t i = 0; i < info->params.size(); ++i)
-    args.push_back(credo_model_param_data(m.model, i));
+    args.push_back(credo_model_param_buffer(m.model, i));
   return args;
 }
 

@@ -269,8 +269,8 @@ std::string describe(const TensorInfo &t) {
 
 } // namespace
 
-LogicalResult mlir::credo::addLibraryApi(ModuleOp module,
-                                         const ModelInfo &info) {
+LogicalResult mlir::credo::addLibraryApi(ModuleOp module, const ModelInfo &info,
+                                         StringRef target) {
   MLIRContext *ctx = module.getContext();
   Location loc = module.getLoc();
   OpBuilder b(ctx);
@@ -335,19 +335,49 @@ LogicalResult mlir::credo::addLibraryApi(ModuleOp module,
     b.create<LLVM::ReturnOp>(loc, addr);
   }
 
-  // NAME_create(out): credo_model_create_init(NAME_metadata(), out).
+  // NAME_create(out): credo_model_create_init(NAME_metadata(), out), then
+  // credo_model_place(*out, TARGET) (the model destroyed if that fails).
   {
     LLVM::LLVMFuncOp create =
         declare(b, module, "credo_model_create_init", i32, {ptr, ptr});
+    LLVM::LLVMFuncOp place =
+        declare(b, module, "credo_model_place", i32, {ptr, ptr});
+    LLVM::LLVMFuncOp destroy =
+        declare(b, module, "credo_model_destroy", voidTy, {ptr});
     b.setInsertionPointToEnd(module.getBody());
     auto f = b.create<LLVM::LLVMFuncOp>(
         loc, n + "_create", LLVM::LLVMFunctionType::get(i32, {ptr}));
     Block *entry = f.addEntryBlock(b);
     b.setInsertionPointToStart(entry);
+    Value out = entry->getArgument(0);
     Value addr = b.create<LLVM::AddressOfOp>(loc, ptr, n + "_metadata_text");
-    auto call = b.create<LLVM::CallOp>(loc, create,
-                                       ValueRange{addr, entry->getArgument(0)});
-    b.create<LLVM::ReturnOp>(loc, call.getResult());
+    Value status =
+        b.create<LLVM::CallOp>(loc, create, ValueRange{addr, out}).getResult();
+    Value zero = b.create<LLVM::ConstantOp>(loc, i32, 0);
+    Block *placeBlock = b.createBlock(&f.getBody());
+    Block *failed = b.createBlock(&f.getBody());
+    Block *done = b.createBlock(&f.getBody(), {}, {i32}, {loc});
+    b.setInsertionPointToEnd(entry);
+    b.create<LLVM::CondBrOp>(
+        loc, b.create<LLVM::ICmpOp>(loc, LLVM::ICmpPredicate::eq, status, zero),
+        placeBlock, ValueRange{}, done, ValueRange{status});
+    b.setInsertionPointToStart(placeBlock);
+    Value model = b.create<LLVM::LoadOp>(loc, ptr, out);
+    Value targetText = LLVM::createGlobalString(
+        loc, b, n + "_target", (target + StringRef("\0", 1)).str(),
+        LLVM::Linkage::Internal);
+    Value placed =
+        b.create<LLVM::CallOp>(loc, place, ValueRange{model, targetText})
+            .getResult();
+    b.create<LLVM::CondBrOp>(
+        loc, b.create<LLVM::ICmpOp>(loc, LLVM::ICmpPredicate::eq, placed, zero),
+        done, ValueRange{placed}, failed, ValueRange{});
+    b.setInsertionPointToStart(failed);
+    b.create<LLVM::CallOp>(loc, destroy, ValueRange{model});
+    b.create<LLVM::StoreOp>(loc, b.create<LLVM::ZeroOp>(loc, ptr), out);
+    b.create<LLVM::BrOp>(loc, ValueRange{placed}, done);
+    b.setInsertionPointToStart(done);
+    b.create<LLVM::ReturnOp>(loc, done->getArgument(0));
   }
   forwarder(b, module, n + "_destroy", "credo_model_destroy", voidTy, {ptr});
   forwarder(b, module, n + "_load", "credo_model_load", i32, {ptr, ptr});
@@ -361,7 +391,7 @@ LogicalResult mlir::credo::addLibraryApi(ModuleOp module,
   // the entry's arguments after the model (`count` in all), and, for a
   // step, the parameters' next buffers.
   LLVM::LLVMFuncOp paramData =
-      declare(b, module, "credo_model_param_data", ptr, {ptr, i64});
+      declare(b, module, "credo_model_param_buffer", ptr, {ptr, i64});
   LLVM::LLVMFuncOp nextData =
       declare(b, module, "credo_model_next_param_data", ptr, {ptr, i64});
   auto callWithParams = [&](LLVM::LLVMFuncOp fn, size_t count, bool step) {

@@ -15,6 +15,7 @@
 #include <new>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 namespace credo::rt {
@@ -67,6 +68,12 @@ uint64_t liveBlockMark();
 void releaseBlocksSince(uint64_t mark);
 /// The same for the Vulkan executor's device buffers (Executor.cpp).
 uint64_t vulkanMark();
+/// Before the host reads these ranges of device buffers: what kernels wrote
+/// there fetched together (one submission).
+void vulkanHostRead(const std::vector<std::pair<const char *, size_t>> &ranges);
+/// Submits what a successful call recorded and did not submit (copies of
+/// its results between device buffers) and waits for it.
+void vulkanFinish();
 void vulkanReleaseSince(uint64_t mark);
 
 /// Inside credo_rt_invoke: ends the call with CREDO_ERR_OUT_OF_MEMORY for a

@@ -80,6 +80,7 @@ credo_status credo_rt_invoke(const char *context, void (*entry)(void **),
   if (setjmp(guard.resume) == 0) {
     entry(args);
     active = nullptr;
+    vulkanFinish();
   } else {
     active = nullptr;
     releaseBlocksSince(mark);

@@ -26,7 +26,9 @@ namespace mlir::credo {
 /// NAME_set_param, NAME_get_param and NAME_metadata to an LLVM-dialect
 /// module produced by the CPU pipeline, renames @forward to the internal
 /// NAME_forward_impl, and gives every other definition internal linkage.
-LogicalResult addLibraryApi(ModuleOp module, const ModelInfo &info);
+/// NAME_create places the parameters for `target` (credo_model_place).
+LogicalResult addLibraryApi(ModuleOp module, const ModelInfo &info,
+                            llvm::StringRef target);
 
 /// The C header of the API added by addLibraryApi.
 std::string generateHeader(const ModelInfo &info);

@@ -200,7 +200,7 @@ bool writes(Value buffer) {
 constexpr llvm::StringLiteral kSync = "credo_rt_vk_sync";
 constexpr llvm::StringLiteral kSyncRange = "credo_rt_vk_sync_range";
 constexpr llvm::StringLiteral kCopy = "credo_rt_vk_copy";
-constexpr llvm::StringLiteral kPrefetch = "credo_rt_vk_prefetch";
+constexpr llvm::StringLiteral kResults = "credo_rt_vk_results";
 constexpr llvm::StringLiteral kDispatch = "credo_rt_vk_dispatch";
 
 struct KernelBinary {
@@ -338,7 +338,7 @@ void GpuToVulkanCalls::declareRuntime() {
   declare(kSync, {});
   declare(kSyncRange, {i64, i64, i64});
   declare(kCopy, {i64, i64, i64});
-  declare(kPrefetch, {i64, i64});
+  declare(kResults, {i64, i64});
   declare(kDispatch, SmallVector<Type>(9, i64));
 }
 
@@ -410,19 +410,29 @@ LogicalResult GpuToVulkanCalls::moveIntoDeviceMemory(func::FuncOp func) {
     copy(b, device, host, bytes);
     copies.push_back(device);
   }
-  // Results back to the caller, device memory freed.
+  // Results back to the caller in one call (the executor fetches them
+  // together and copies those whose destination is device memory on the
+  // device), device memory freed.
   func.walk([&](func::ReturnOp ret) {
     OpBuilder r(ret);
-    // Announced first, so that a device without mapped memory fetches
-    // them together (one submission).
-    for (auto [caller, device] : outputs)
+    if (!outputs.empty()) {
+      int64_t n = int64_t(outputs.size());
+      Value table = r.create<memref::AllocaOp>(
+          loc, MemRefType::get({3 * n}, r.getI64Type()));
+      for (auto [i, out] : llvm::enumerate(outputs)) {
+        auto [caller, device] = out;
+        Value parts[] = {
+            pointerOf(r, loc, caller), pointerOf(r, loc, device),
+            i64(r, loc, spanBytes(cast<MemRefType>(device.getType())))};
+        for (auto [j, part] : llvm::enumerate(parts))
+          r.create<memref::StoreOp>(loc, part, table,
+                                    ValueRange{r.create<arith::ConstantIndexOp>(
+                                        loc, 3 * int64_t(i) + int64_t(j))});
+      }
       r.create<func::CallOp>(
-          loc, kPrefetch, TypeRange(),
-          ValueRange{
-              pointerOf(r, loc, device),
-              i64(r, loc, spanBytes(cast<MemRefType>(device.getType())))});
-    for (auto [caller, device] : outputs)
-      copy(r, caller, device, spanBytes(cast<MemRefType>(device.getType())));
+          loc, kResults, TypeRange(),
+          ValueRange{i64(r, loc, n), pointerOf(r, loc, table)});
+    }
     for (Value device : copies)
       r.create<memref::DeallocOp>(loc, device);
   });

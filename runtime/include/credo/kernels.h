@@ -163,9 +163,12 @@ void credo_rt_vk_sync_range(int64_t address, int64_t bytes, int64_t write);
  * compute kernels, Vulkan 1.1; CREDO_VULKAN_SUBGROUPS=0 turns them off),
  * else 0: the generated code picks each sum's kernel by it. */
 int32_t credo_rt_vk_subgroup_reduce(void);
-/* The host will read [address, address + bytes) soon: a device without
- * memory the host maps fetches it with the next buffer it fetches. */
-void credo_rt_vk_prefetch(int64_t address, int64_t bytes);
+/* An entry point's results: `count` triples (to, from, bytes) at address
+ * `table`, the caller's buffer and the device buffer holding the result.
+ * Where the caller's buffer is a device buffer too (a model's parameters
+ * kept there), the copy is recorded on the device; the others are fetched
+ * together and copied on the host. */
+void credo_rt_vk_results(int64_t count, int64_t table);
 /* credo_rt_vk_sync, then copies `bytes` from address `from` to `to`. */
 void credo_rt_vk_copy(int64_t to, int64_t from, int64_t bytes);
 /* Records a dispatch of the kernel whose SPIR-V is the `count` words at

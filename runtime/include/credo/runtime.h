@@ -179,8 +179,21 @@ credo_status credo_model_info(const credo_model *model, credo_value_kind kind,
 /* Index of the parameter, input or output called `name`. */
 credo_status credo_model_find(const credo_model *model, credo_value_kind kind,
                               const char *name, size_t *index);
-/* The storage of parameter `index` (row-major, 64-byte aligned). */
+/* The storage of parameter `index` (row-major, 64-byte aligned) for the
+ * host to read and write until the next call of generated code. With the
+ * parameters on a device (credo_model_place), its latest values are fetched
+ * first and sent back before the next kernel that reads them. */
 void *credo_model_param_data(credo_model *model, size_t index);
+/* The same buffer as an argument of generated code, which copies it on the
+ * device that runs it: no fetch, no send (the host must not touch it). */
+void *credo_model_param_buffer(credo_model *model, size_t index);
+/* Puts the parameters where the code of `target` ("cpu", "vulkan") reads
+ * them: for "vulkan", in the device's memory, so that a training step copies
+ * them there without sending or fetching them (a discrete GPU's memory is
+ * behind PCIe); get/set/load/save and credo_model_param_data fetch and send
+ * them as needed. A generated library's NAME_create does it for its target.
+ * On failure (no device, too little memory) the model is unchanged. */
+credo_status credo_model_place(credo_model *model, const char *target);
 /* The second buffer of parameter `index`, allocated (zeroed) on first use:
  * a compiled training step writes the updated parameter there, and
  * credo_model_swap_params then makes it current. Null on failure. */
@@ -326,6 +339,14 @@ credo_status credo_vulkan_profile_read(credo_kernel_time *times,
 credo_status credo_vulkan_profile_counts(uint64_t *dispatches,
                                          uint64_t *barriers,
                                          uint64_t *submissions);
+/* While profiling: the bytes sent to the device and fetched from it
+ * (staging mode, `*staging` = 1: device memory the host cannot map; in mapped
+ * mode the host and the kernels share the memory and nothing is sent), and
+ * the bytes copied from buffer to buffer on the device (a model's parameters
+ * kept there by credo_model_use_vulkan, into and out of a step). */
+credo_status credo_vulkan_profile_transfers(uint64_t *uploaded,
+                                            uint64_t *downloaded,
+                                            uint64_t *copied, int *staging);
 /* "discrete GPU", "integrated GPU", "virtual GPU", "CPU" or "other". */
 const char *credo_device_type_name(credo_device_type type);
 

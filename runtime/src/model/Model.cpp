@@ -12,6 +12,8 @@
 
 #include "Internal.h"
 
+#include "credo/kernels.h"
+
 #include <algorithm>
 #include <cmath>
 #include <cstring>
@@ -127,9 +129,37 @@ using namespace credo::rt;
 struct credo_model {
   std::string name;
   std::vector<Value> values[3]; ///< indexed by credo_value_kind
+  /// The parameters' buffers are the Vulkan executor's (credo_model_place
+  /// "vulkan"): steps copy them on the device, and each host access first
+  /// brings the host's view up to date.
+  bool onDevice = false;
 };
 
 namespace {
+
+/// Before the host reads (or writes) `bytes` at `data`, a buffer of a model
+/// whose parameters live on the device: the latest contents fetched, and
+/// after a write sent before the next kernel that reads them.
+void hostAccess(const credo_model *model, const void *data, size_t bytes,
+                bool write) {
+  if (model->onDevice && data)
+    credo_rt_vk_sync_range(int64_t(reinterpret_cast<uintptr_t>(data)),
+                           int64_t(bytes), write ? 1 : 0);
+}
+
+void hostAccess(const credo_model *model, const Value &p, bool write) {
+  hostAccess(model, p.storage.data, p.nbytes(), write);
+}
+
+/// Frees a parameter buffer wherever it lives.
+void freeBuffer(const credo_model *model, credo_tensor &t) {
+  if (model->onDevice) {
+    credo_rt_vk_free(t.data);
+    t.data = nullptr;
+  } else {
+    credo_tensor_free(&t);
+  }
+}
 
 /// random_pairs: shape[0] distinct pairs (i, j), i < rows, j < cols, drawn
 /// uniformly without replacement and sorted. Selection sampling (Knuth's
@@ -397,8 +427,8 @@ void credo_model_destroy(credo_model *model) {
   if (!model)
     return;
   for (Value &p : model->values[CREDO_PARAM]) {
-    credo_tensor_free(&p.storage);
-    credo_tensor_free(&p.next);
+    freeBuffer(model, p.storage);
+    freeBuffer(model, p.next);
   }
   delete model;
 }
@@ -451,6 +481,14 @@ credo_status credo_model_find(const credo_model *model, credo_value_kind kind,
 void *credo_model_param_data(credo_model *model, size_t index) {
   if (!model || index >= model->values[CREDO_PARAM].size())
     return nullptr;
+  Value &p = model->values[CREDO_PARAM][index];
+  hostAccess(model, p, /*write=*/true);
+  return p.storage.data;
+}
+
+void *credo_model_param_buffer(credo_model *model, size_t index) {
+  if (!model || index >= model->values[CREDO_PARAM].size())
+    return nullptr;
   return model->values[CREDO_PARAM][index].storage.data;
 }
 
@@ -458,11 +496,72 @@ void *credo_model_next_param_data(credo_model *model, size_t index) {
   if (!model || index >= model->values[CREDO_PARAM].size())
     return nullptr;
   Value &p = model->values[CREDO_PARAM][index];
-  if (!p.next.data &&
-      credo_tensor_alloc(&p.next, p.dtype, static_cast<int32_t>(p.shape.size()),
-                         p.shape.data()) != CREDO_OK)
+  if (p.next.data)
+    return p.next.data;
+  if (!model->onDevice) {
+    if (credo_tensor_alloc(&p.next, p.dtype,
+                           static_cast<int32_t>(p.shape.size()),
+                           p.shape.data()) != CREDO_OK)
+      return nullptr;
+    return p.next.data;
+  }
+  p.next = p.storage;
+  p.next.data = credo_rt_vk_alloc(p.nbytes());
+  if (!p.next.data) {
+    credo_status why = credo_rt_take_status();
+    fail(why != CREDO_OK ? why : CREDO_ERR_OUT_OF_MEMORY, credo_last_error());
     return nullptr;
+  }
+  hostAccess(model, p.next.data, p.nbytes(), /*write=*/true);
+  std::memset(p.next.data, 0, p.nbytes());
   return p.next.data;
+}
+
+credo_status credo_model_place(credo_model *model, const char *target) {
+  if (!model || !target)
+    return fail(CREDO_ERR_INVALID_ARGUMENT,
+                "credo_model_place: a null pointer");
+  std::string where = target;
+  if (where == "cpu" || (where == "vulkan" && model->onDevice))
+    return CREDO_OK;
+  if (where != "vulkan")
+    return fail(CREDO_ERR_INVALID_ARGUMENT,
+                "model '" + model->name + "': unknown target '" +
+                    quoteForMessage(target) + "' (cpu, vulkan)");
+  // Every buffer first, so that a failure leaves the model as it was.
+  std::vector<Value> &params = model->values[CREDO_PARAM];
+  std::vector<void *> buffers;
+  auto undo = [&](const std::string &name) {
+    credo_status why = credo_rt_take_status();
+    std::string reason = credo_last_error();
+    for (void *b : buffers)
+      credo_rt_vk_free(b);
+    return fail(why != CREDO_OK ? why : CREDO_ERR_DEVICE,
+                "model '" + model->name + "': cannot keep parameter '" + name +
+                    "' on the Vulkan device: " + reason);
+  };
+  for (Value &p : params)
+    for (credo_tensor *t : {&p.storage, &p.next})
+      if (t->data) {
+        void *b = credo_rt_vk_alloc(p.nbytes());
+        if (!b)
+          return undo(p.name);
+        buffers.push_back(b);
+      }
+  model->onDevice = true;
+  size_t next = 0;
+  for (Value &p : params)
+    for (credo_tensor *t : {&p.storage, &p.next})
+      if (t->data) {
+        void *b = buffers[next++];
+        hostAccess(model, b, p.nbytes(), /*write=*/true);
+        std::memcpy(b, t->data, p.nbytes());
+        credo_tensor kept = *t; // dtype and shape
+        credo_tensor_free(t);
+        *t = kept;
+        t->data = b;
+      }
+  return CREDO_OK;
 }
 
 credo_status credo_model_reserve_next(credo_model *model) {
@@ -493,6 +592,7 @@ credo_status credo_model_init_params(credo_model *model) {
     return fail(CREDO_ERR_INVALID_ARGUMENT,
                 "credo_model_init_params: the model is a null pointer");
   for (Value &p : model->values[CREDO_PARAM]) {
+    hostAccess(model, p, /*write=*/true);
     credo_status s = fillInit(p.init, p.dtype, p.shape, p.storage.data);
     if (s != CREDO_OK)
       return fail(s, "parameter '" + p.name + "': " + credo_last_error());
@@ -525,6 +625,7 @@ credo_status credo_model_set_param(credo_model *model, const char *name,
                                      std::to_string(p.nbytes()) +
                                      " bytes, but " + std::to_string(nbytes) +
                                      " were given");
+  hostAccess(model, p, /*write=*/true);
   std::memcpy(p.storage.data, data, nbytes);
   return CREDO_OK;
 }
@@ -545,6 +646,7 @@ credo_status credo_model_get_param(const credo_model *model, const char *name,
                                      std::to_string(p.nbytes()) +
                                      " bytes, but the buffer has " +
                                      std::to_string(nbytes));
+  hostAccess(model, p, /*write=*/false);
   std::memcpy(data, p.storage.data, nbytes);
   return CREDO_OK;
 }
@@ -569,6 +671,12 @@ credo_status credo_model_save_with_metadata(const credo_model *model,
     t.tensor = p.storage;
     tensors.push_back(t);
     data.emplace_back(p.storage.data, p.nbytes());
+  }
+  if (model->onDevice) {
+    std::vector<std::pair<const char *, size_t>> ranges;
+    for (auto [p, n] : data)
+      ranges.emplace_back(static_cast<const char *>(p), n);
+    vulkanHostRead(ranges); // one fetch for all
   }
   std::map<std::string, std::string> metadata = {{"credo.model", model->name}};
   for (size_t i = 0; i < extraCount; ++i) {
@@ -683,6 +791,7 @@ credo_status credo_model_load(credo_model *model, const char *path) {
                 where + "checksum mismatch: the file is corrupt");
   for (size_t i = 0; i < sources.size(); ++i) {
     Value &p = model->values[CREDO_PARAM][i];
+    hostAccess(model, p, /*write=*/true);
     std::memcpy(p.storage.data, sources[i]->data, p.nbytes());
   }
   return CREDO_OK;

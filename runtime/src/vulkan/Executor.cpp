@@ -133,7 +133,8 @@ struct Span {
 };
 
 struct Allocation {
-  VkDeviceSize size;
+  VkDeviceSize size;  ///< rounded up to the alignment
+  VkDeviceSize bytes; ///< asked for
   uint64_t sequence;
   /// Staging mode: the host's copy changed since the device's was written
   /// (upload before the next dispatch that uses it), or a recorded
@@ -164,11 +165,18 @@ public:
   /// A host access the compiler could not bound: everything waits, and in
   /// staging mode every buffer's host copy becomes the latest.
   void syncAll();
+  /// The host is about to read these ranges: what kernels wrote there
+  /// fetched in one submission (or, mapped, waited for once).
+  void hostRead(const std::vector<std::pair<const char *, size_t>> &ranges);
   /// Copies host memory to host memory where either may be a buffer (an
-  /// entry point's copies in and out).
+  /// entry point's copies in and out); between two buffers, a copy on the
+  /// device.
   void copy(char *to, const char *from, VkDeviceSize bytes);
-  /// Staging mode: the buffer containing `p` is fetched with the next one.
-  void prefetch(const char *p);
+  /// An entry point's results: `n` triples (to, from, bytes) of the
+  /// caller's buffer and the device buffer that holds the result. Copies
+  /// between buffers are recorded first, then the rest fetched together
+  /// (staging mode: one submission for all) and copied on the host.
+  void results(int64_t n, const int64_t *table);
   void dispatch(const uint32_t *words, int64_t count, const char *entry,
                 const char *label, const int64_t groups[3], int64_t n,
                 const int64_t *table);
@@ -177,6 +185,10 @@ public:
   bool setProfiling(bool on);
   std::map<std::string, KernelTime> profile;
   uint64_t dispatches = 0, barriers = 0, submissions = 0; ///< while profiling
+  /// While profiling: bytes sent to the device, fetched from it, and copied
+  /// from buffer to buffer on it.
+  uint64_t uploaded = 0, downloaded = 0, copied = 0;
+  bool stagingMode() const { return staging; }
   /// Whether kernels may use subgroup sums (the device has subgroup
   /// arithmetic in compute kernels, and CREDO_VULKAN_SUBGROUPS is not 0).
   bool subgroupSums() { return ready() && subgroupArithmetic; }
@@ -204,6 +216,9 @@ private:
   /// it, or growing it).
   bool reserveStaging(VkDeviceSize bytes);
   Block *blockOf(const char *p);
+  /// Records the copy of [from, from + bytes) to `to` on the device when
+  /// both lie in one live buffer each (false: not two buffers).
+  bool copyOnDevice(char *to, const char *from, VkDeviceSize bytes);
   bool overlapsPending(const char *p, VkDeviceSize bytes, bool write);
   Pipeline *pipelineFor(const uint32_t *words, int64_t count, const char *entry,
                         uint32_t bindings);
@@ -231,7 +246,6 @@ private:
   // Staging mode, since the last submission: buffers uploaded and buffers
   // marked written (restored if the recorded work is dropped).
   std::vector<char *> uploadedPending, writtenMarked;
-  std::vector<char *> wanted; ///< prefetched: fetched with the next download
   std::vector<std::unique_ptr<Block>> blocks;
   std::map<const char *, Block *> byAddress; ///< by mapped base
   Block *current = nullptr;                  ///< where new buffers are cut
@@ -249,6 +263,11 @@ private:
   // one of them read, needs a barrier first ($CREDO_VULKAN_BARRIERS=all:
   // always).
   std::vector<Span> readSince, writtenSince;
+  bool transferSince = false; ///< a buffer copy since the last barrier
+  // What was read and written since the last barrier that also orders
+  // transfers (a barrier between kernels does not): a buffer copy that
+  // touches what one of them wrote, or writes what one read, needs one.
+  std::vector<Span> readSinceTransfer, writtenSinceTransfer;
   // What the dispatches since the last submission read and wrote: a host
   // access waits only when it touches what they may still change (or, for
   // a host write, what they still read).
@@ -617,7 +636,7 @@ void *Executor::allocate(size_t bytes) {
       current->used += size;
     }
   }
-  live[p] = Allocation{size, sequence++};
+  live[p] = Allocation{size, VkDeviceSize(bytes), sequence++};
   return p;
 }
 
@@ -801,6 +820,9 @@ void Executor::endRecording() {
   writtenMarked.clear();
   readSince.clear();
   writtenSince.clear();
+  transferSince = false;
+  readSinceTransfer.clear();
+  writtenSinceTransfer.clear();
   readPending.clear();
   writtenPending.clear();
 }
@@ -847,6 +869,24 @@ void Executor::syncRange(const char *p, VkDeviceSize bytes, bool write) {
     entry->second.hostNewer = true;
 }
 
+void Executor::hostRead(
+    const std::vector<std::pair<const char *, size_t>> &ranges) {
+  if (!staging) {
+    for (auto [p, bytes] : ranges)
+      if (recording && overlapsPending(p, bytes, /*write=*/false))
+        sync();
+    return;
+  }
+  std::vector<std::pair<char *, Allocation *>> fetch;
+  for (auto [p, bytes] : ranges)
+    if (auto *a = bytes > 0 ? allocationOf(p) : nullptr;
+        a && a->second.deviceNewer &&
+        std::none_of(fetch.begin(), fetch.end(),
+                     [&](auto &f) { return f.first == a->first; }))
+      fetch.emplace_back(a->first, &a->second);
+  download(fetch);
+}
+
 void Executor::syncAll() {
   if (!staging) {
     sync();
@@ -865,8 +905,14 @@ void Executor::syncAll() {
 }
 
 void Executor::copy(char *to, const char *from, VkDeviceSize bytes) {
+  if (bytes > 0 && copyOnDevice(to, from, bytes))
+    return;
   if (!staging) {
-    sync();
+    // Waits only for recorded work that writes what is read here, or
+    // touches what is written.
+    if (recording && (overlapsPending(from, bytes, /*write=*/false) ||
+                      overlapsPending(to, bytes, /*write=*/true)))
+      sync();
   } else if (bytes > 0) {
     syncRange(from, bytes, /*write=*/false);
     // A partial write keeps the rest of the buffer: the host's copy must
@@ -875,6 +921,63 @@ void Executor::copy(char *to, const char *from, VkDeviceSize bytes) {
   }
   if (bytes > 0 && to != from)
     std::memmove(to, from, size_t(bytes));
+}
+
+bool Executor::copyOnDevice(char *to, const char *from, VkDeviceSize bytes) {
+  auto *src = allocationOf(from), *dst = allocationOf(to);
+  if (!src || !dst || src == dst ||
+      from + bytes > src->first + src->second.size ||
+      to + bytes > dst->first + dst->second.size)
+    return false;
+  // A model's parameters kept on the device (credo_model_use_vulkan) are
+  // copied into and out of an entry point's buffers without the host.
+  if (staging) {
+    // The host's changes first; also the destination's, whose untouched
+    // part the copy keeps. (A copy over all of it makes them void; they
+    // count again if the copy is dropped.)
+    if (dst->second.hostNewer && to == dst->first &&
+        bytes >= dst->second.bytes) {
+      dst->second.hostNewer = false;
+      uploadedPending.push_back(dst->first);
+    }
+    std::vector<std::pair<char *const, Allocation> *> first;
+    for (auto *a : {src, dst})
+      if (a->second.hostNewer)
+        first.push_back(a);
+    if (!upload(first))
+      return true; // the failure is recorded
+  }
+  begin();
+  if (!recording)
+    return true;
+  Block *bs = blockOf(from), *bd = blockOf(to);
+  auto at = [](Block *b, const char *p) { return VkDeviceSize(p - b->mapped); };
+  Span read{bs->buffer, at(bs, from), at(bs, from) + bytes};
+  Span written{bd->buffer, at(bd, to), at(bd, to) + bytes};
+  auto hits = [](const Span &s, const std::vector<Span> &list) {
+    return std::any_of(list.begin(), list.end(),
+                       [&](const Span &x) { return x.overlaps(s); });
+  };
+  if (pending > 0 &&
+      (alwaysBarrier || hits(read, writtenSinceTransfer) ||
+       hits(written, writtenSinceTransfer) || hits(written, readSinceTransfer)))
+    transferBarrier();
+  VkBufferCopy region{read.begin, written.begin, bytes};
+  vkCmdCopyBuffer(commands, bs->buffer, bd->buffer, 1, &region);
+  readSince.push_back(read);
+  writtenSince.push_back(written);
+  readSinceTransfer.push_back(read);
+  writtenSinceTransfer.push_back(written);
+  readPending.push_back(read);
+  writtenPending.push_back(written);
+  transferSince = true;
+  ++pending;
+  if (staging && !dst->second.deviceNewer) {
+    dst->second.deviceNewer = true;
+    writtenMarked.push_back(dst->first);
+  }
+  copied += profiling ? bytes : 0;
+  return true;
 }
 
 std::pair<char *const, Allocation> *Executor::allocationOf(const char *p) {
@@ -900,6 +1003,9 @@ void Executor::transferBarrier() {
   // Everything before is ordered with everything after.
   readSince.clear();
   writtenSince.clear();
+  transferSince = false;
+  readSinceTransfer.clear();
+  writtenSinceTransfer.clear();
   barriers += profiling;
 }
 
@@ -944,6 +1050,7 @@ bool Executor::upload(
                         a->second.size};
     vkCmdCopyBuffer(commands, stagingBlock->buffer, b->buffer, 1, &region);
     stagingUsed += a->second.size;
+    uploaded += profiling ? a->second.size : 0;
     a->second.hostNewer = false;
     uploadedPending.push_back(p);
   }
@@ -951,26 +1058,37 @@ bool Executor::upload(
   return true;
 }
 
-void Executor::prefetch(const char *p) {
-  if (!staging)
-    return;
-  if (auto *a = allocationOf(p); a && a->second.deviceNewer)
-    wanted.push_back(a->first);
+void Executor::results(int64_t n, const int64_t *table) {
+  auto to = [&](int64_t i) { return reinterpret_cast<char *>(table[3 * i]); };
+  auto from = [&](int64_t i) {
+    return reinterpret_cast<const char *>(table[3 * i + 1]);
+  };
+  auto bytes = [&](int64_t i) {
+    return VkDeviceSize(std::max<int64_t>(table[3 * i + 2], 0));
+  };
+  std::vector<bool> done(size_t(std::max<int64_t>(n, 0)));
+  for (int64_t i = 0; i < n; ++i)
+    done[size_t(i)] = bytes(i) == 0 || copyOnDevice(to(i), from(i), bytes(i));
+  if (staging) {
+    std::vector<std::pair<char *, Allocation *>> fetch;
+    for (int64_t i = 0; i < n; ++i)
+      if (auto *a = done[size_t(i)] ? nullptr : allocationOf(from(i));
+          a && a->second.deviceNewer &&
+          std::none_of(fetch.begin(), fetch.end(),
+                       [&](auto &f) { return f.first == a->first; }))
+        fetch.emplace_back(a->first, &a->second);
+    download(fetch);
+  }
+  for (int64_t i = 0; i < n; ++i)
+    if (!done[size_t(i)])
+      copy(to(i), from(i), bytes(i));
 }
 
 void Executor::download(
     const std::vector<std::pair<char *, Allocation *>> &requested) {
   if (requested.empty())
     return;
-  // With the prefetched ones (once each, those still to fetch).
-  std::vector<std::pair<char *, Allocation *>> buffers = requested;
-  for (char *p : wanted)
-    if (auto it = live.find(p);
-        it != live.end() && it->second.deviceNewer &&
-        std::none_of(buffers.begin(), buffers.end(),
-                     [&](auto &x) { return x.first == p; }))
-      buffers.emplace_back(p, &it->second);
-  wanted.clear();
+  const std::vector<std::pair<char *, Allocation *>> &buffers = requested;
   VkDeviceSize total = 0;
   for (auto &[p, a] : buffers)
     total += a->size;
@@ -994,6 +1112,7 @@ void Executor::download(
   for (size_t i = 0; i < buffers.size(); ++i) {
     auto &[p, a] = buffers[i];
     std::memcpy(p, stagingBlock->mapped + offsets[i], size_t(a->size));
+    downloaded += profiling ? a->size : 0;
     a->deviceNewer = false;
   }
 }
@@ -1010,7 +1129,6 @@ void Executor::discard() {
     if (auto it = live.find(p); it != live.end())
       it->second.deviceNewer = false;
   endRecording();
-  wanted.clear();
   queriesUsed = 0;
   queryLabels.clear();
   reuseRecordingState();
@@ -1131,7 +1249,9 @@ void Executor::dispatch(const uint32_t *words, int64_t count, const char *entry,
   };
   bool hazard = alwaysBarrier || hits(reads, writtenSince) ||
                 hits(written, writtenSince) || hits(written, readSince);
-  if (pending > 0 && hazard) {
+  if (pending > 0 && hazard && transferSince) {
+    transferBarrier(); // also after a buffer copy
+  } else if (pending > 0 && hazard) {
     // The kernel sees the writes of the ones before it (and does not
     // overwrite what they still read).
     readSince.clear();
@@ -1150,6 +1270,9 @@ void Executor::dispatch(const uint32_t *words, int64_t count, const char *entry,
   writtenSince.insert(writtenSince.end(), written.begin(), written.end());
   readPending.insert(readPending.end(), reads.begin(), reads.end());
   writtenPending.insert(writtenPending.end(), written.begin(), written.end());
+  readSinceTransfer.insert(readSinceTransfer.end(), reads.begin(), reads.end());
+  writtenSinceTransfer.insert(writtenSinceTransfer.end(), written.begin(),
+                              written.end());
   vkCmdBindPipeline(commands, VK_PIPELINE_BIND_POINT_COMPUTE, p->pipeline);
   vkCmdBindDescriptorSets(commands, VK_PIPELINE_BIND_POINT_COMPUTE, p->layout,
                           0, 1, &set, 0, nullptr);
@@ -1182,6 +1305,19 @@ uint64_t vulkanMark() {
   Executor &e = executor();
   std::lock_guard<std::mutex> lock(e.mutex);
   return e.mark();
+}
+
+void vulkanHostRead(
+    const std::vector<std::pair<const char *, size_t>> &ranges) {
+  Executor &e = executor();
+  std::lock_guard<std::mutex> lock(e.mutex);
+  e.hostRead(ranges);
+}
+
+void vulkanFinish() {
+  Executor &e = executor();
+  std::lock_guard<std::mutex> lock(e.mutex);
+  e.sync();
 }
 
 void vulkanReleaseSince(uint64_t mark) {
@@ -1238,12 +1374,10 @@ int32_t credo_rt_vk_subgroup_reduce(void) {
   return e.subgroupSums() ? 1 : 0;
 }
 
-void credo_rt_vk_prefetch(int64_t address, int64_t bytes) {
-  if (bytes <= 0)
-    return;
+void credo_rt_vk_results(int64_t count, int64_t table) {
   Executor &e = executor();
   std::lock_guard<std::mutex> lock(e.mutex);
-  e.prefetch(reinterpret_cast<const char *>(address));
+  e.results(count, reinterpret_cast<const int64_t *>(table));
 }
 
 void credo_rt_vk_copy(int64_t to, int64_t from, int64_t bytes) {
@@ -1289,6 +1423,22 @@ credo_status credo_vulkan_profile_counts(uint64_t *dispatches,
   *dispatches = e.dispatches;
   *barriers = e.barriers;
   *submissions = e.submissions;
+  return CREDO_OK;
+}
+
+credo_status credo_vulkan_profile_transfers(uint64_t *uploaded,
+                                            uint64_t *downloaded,
+                                            uint64_t *copied, int *staging) {
+  if (!uploaded || !downloaded || !copied || !staging)
+    return fail(CREDO_ERR_INVALID_ARGUMENT,
+                "credo_vulkan_profile_transfers: a null pointer");
+  Executor &e = executor();
+  std::lock_guard<std::mutex> lock(e.mutex);
+  e.sync();
+  *uploaded = e.uploaded;
+  *downloaded = e.downloaded;
+  *copied = e.copied;
+  *staging = e.stagingMode() ? 1 : 0;
   return CREDO_OK;
 }
 

@@ -41,9 +41,17 @@
 // CHECK-NEXT: memref.load %[[YD]]
 // CHECK: call @credo_rt_vk_sync_range(%{{.*}}, %c4_i64{{.*}}, %c1_i64{{.*}})
 // CHECK-NEXT: memref.store
-// The results go back to the caller's buffers, then device memory is freed.
-// CHECK: call @credo_rt_vk_copy(%{{.*}}, %{{.*}}, %c384_i64{{.*}})
-// CHECK: call @credo_rt_vk_copy(%{{.*}}, %{{.*}}, %c4_i64{{.*}})
+// The results go back to the caller's buffers in one call: a table of
+// (caller's buffer, device buffer, bytes) per result, which the executor
+// fetches together (or copies on the device where the caller's buffer is
+// device memory: a model's parameters kept there); then device memory is
+// freed.
+// CHECK: %[[RESULTS:.*]] = memref.alloca() : memref<6xi64>
+// CHECK: memref.store %{{.*}}, %[[RESULTS]][%{{.*}}] : memref<6xi64>
+// CHECK: memref.store %[[YI2:.*]], %[[RESULTS]][%{{.*}}] : memref<6xi64>
+// CHECK: memref.store %c384_i64{{.*}}, %[[RESULTS]][%{{.*}}] : memref<6xi64>
+// CHECK: memref.store %c4_i64{{.*}}, %[[RESULTS]][%{{.*}}] : memref<6xi64>
+// CHECK: call @credo_rt_vk_results(%c2_i64{{.*}}, %{{.*}})
 // CHECK: memref.dealloc %[[XD]]
 // CHECK: memref.dealloc %[[YD]]
 // CHECK: return

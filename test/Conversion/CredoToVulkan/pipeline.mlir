@@ -10,7 +10,7 @@
 // CHECK: llvm.call @credo_rt_vk_alloc
 // CHECK: llvm.call @credo_rt_vk_copy
 // CHECK: llvm.call @credo_rt_vk_dispatch
-// CHECK: llvm.call @credo_rt_vk_copy
+// CHECK: llvm.call @credo_rt_vk_results
 // CHECK: llvm.call @credo_rt_vk_free
 // CHECK: llvm.func @credo_rt_vk_dispatch(i64, i64, i64, i64, i64, i64, i64, i64, i64)
 module @tiny {
