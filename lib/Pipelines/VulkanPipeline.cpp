@@ -44,6 +44,7 @@ void mlir::credo::buildVulkanPipeline(OpPassManager &pm) {
   pm.addPass(createConvertGPUToSPIRVPass());
   OpPassManager &spirvModule = pm.nest<spirv::ModuleOp>();
   spirvModule.addPass(spirv::createSPIRVLowerABIAttributesPass());
+  spirvModule.addPass(createCredoScalarsToPushConstants());
   spirvModule.addPass(createCredoPreserveInfNan());
   spirvModule.addPass(spirv::createSPIRVUpdateVCEPass());
   pm.addPass(createCredoGpuToVulkanCalls());

@@ -32,6 +32,7 @@ namespace mlir::credo {
 #define GEN_PASS_DEF_CREDOGPUTOVULKANCALLS
 #define GEN_PASS_DEF_CREDOMARKVULKANRESULTS
 #define GEN_PASS_DEF_CREDOVULKANALLOCATOR
+#define GEN_PASS_DEF_CREDOSCALARSTOPUSHCONSTANTS
 #include "credo/Conversion/CredoToVulkan/Passes.h.inc"
 } // namespace mlir::credo
 
@@ -131,6 +132,103 @@ struct PreserveInfNan
 };
 
 //===----------------------------------------------------------------------===//
+// credo-scalars-to-push-constants
+//===----------------------------------------------------------------------===//
+
+/// The least push-constant space a Vulkan device offers
+/// (maxPushConstantsSize).
+constexpr uint32_t kPushConstantBytes = 128;
+
+struct ScalarsToPushConstants
+    : public credo::impl::CredoScalarsToPushConstantsBase<
+          ScalarsToPushConstants> {
+  void runOnOperation() override {
+    spirv::ModuleOp module = getOperation();
+    // The scalar arguments: a storage buffer holding one scalar, by binding.
+    SmallVector<std::pair<uint32_t, spirv::GlobalVariableOp>> scalars;
+    for (auto var : module.getOps<spirv::GlobalVariableOp>()) {
+      auto ptr = dyn_cast<spirv::PointerType>(var.getType());
+      auto st = ptr ? dyn_cast<spirv::StructType>(ptr.getPointeeType())
+                    : spirv::StructType();
+      std::optional<uint32_t> binding = var.getBinding();
+      if (!st || !binding ||
+          ptr.getStorageClass() != spirv::StorageClass::StorageBuffer ||
+          st.getNumElements() != 1 || !st.getElementType(0).isIntOrFloat())
+        continue;
+      scalars.push_back({*binding, var});
+    }
+    if (scalars.empty())
+      return;
+    llvm::sort(scalars, llvm::less_first());
+    SmallVector<Type> members;
+    SmallVector<spirv::StructType::OffsetInfo> offsets;
+    uint32_t at = 0;
+    for (auto [binding, var] : scalars) {
+      Type t = cast<spirv::StructType>(
+                   cast<spirv::PointerType>(var.getType()).getPointeeType())
+                   .getElementType(0);
+      uint32_t bytes = t.getIntOrFloatBitWidth() / 8;
+      at = (at + bytes - 1) / bytes * bytes;
+      members.push_back(t);
+      offsets.push_back(at);
+      at += bytes;
+    }
+    if (at > kPushConstantBytes)
+      return; // too many: they stay in storage buffers
+    auto blockPtr =
+        spirv::PointerType::get(spirv::StructType::get(members, offsets),
+                                spirv::StorageClass::PushConstant);
+    OpBuilder b(module.getBodyRegion());
+    b.setInsertionPoint(scalars.front().second);
+    auto block = b.create<spirv::GlobalVariableOp>(module.getLoc(), blockPtr,
+                                                   "__credo_push_constants");
+    for (auto [index, entry] : llvm::enumerate(scalars)) {
+      spirv::GlobalVariableOp var = entry.second;
+      Type t = members[index];
+      SmallVector<spirv::AddressOfOp> uses;
+      module.walk([&](spirv::AddressOfOp a) {
+        if (a.getVariable() == var.getSymName())
+          uses.push_back(a);
+      });
+      for (spirv::AddressOfOp use : uses) {
+        OpBuilder u(use);
+        Location loc = use.getLoc();
+        Value base = u.create<spirv::AddressOfOp>(loc, block);
+        Value member = u.create<spirv::ConstantOp>(
+            loc, u.getI32Type(), u.getI32IntegerAttr(int32_t(index)));
+        Value element =
+            u.create<spirv::AccessChainOp>(loc, base, ValueRange{member});
+        for (Operation *user : llvm::make_early_inc_range(use->getUsers())) {
+          auto chain = dyn_cast<spirv::AccessChainOp>(user);
+          if (!chain || chain.getIndices().size() != 1) {
+            user->emitError("a scalar kernel argument used otherwise than "
+                            "by one load of its value");
+            return signalPassFailure();
+          }
+          for (Operation *reader :
+               llvm::make_early_inc_range(chain->getUsers())) {
+            auto load = dyn_cast<spirv::LoadOp>(reader);
+            if (!load || load.getType() != t) {
+              reader->emitError("a scalar kernel argument used otherwise "
+                                "than by one load of its value");
+              return signalPassFailure();
+            }
+            OpBuilder l(load);
+            load.replaceAllUsesWith(
+                l.create<spirv::LoadOp>(load.getLoc(), element).getResult());
+            load.erase();
+          }
+          chain.erase();
+        }
+        use.erase();
+      }
+      var.erase();
+    }
+    module->setAttr("credo.push_constants", UnitAttr::get(&getContext()));
+  }
+};
+
+//===----------------------------------------------------------------------===//
 // credo-mark-vulkan-results, credo-vulkan-allocator
 //===----------------------------------------------------------------------===//
 
@@ -175,7 +273,8 @@ enum ArgKind : int64_t {
   kBuffer = 0,
   kScalar32 = 1,
   kScalar64 = 2,
-  kWritten = 16
+  kWritten = 16,
+  kPush = 32
 };
 
 /// Whether a kernel stores into `buffer` (directly or through a view).
@@ -206,6 +305,7 @@ constexpr llvm::StringLiteral kDispatch = "credo_rt_vk_dispatch";
 struct KernelBinary {
   std::string words, entry; ///< the globals' names
   int64_t count = 0;        ///< 32-bit words
+  bool push = false;        ///< scalars in push constants
 };
 
 int64_t elementBytes(Type t) {
@@ -298,6 +398,7 @@ LogicalResult GpuToVulkanCalls::serializeKernels() {
       return spv.emitError("cannot serialize the kernel to SPIR-V");
     KernelBinary &k = kernels[name];
     k.count = int64_t(words.size());
+    k.push = spv->hasAttr("credo.push_constants");
     k.words = ("__credo_spirv_" + name).str();
     k.entry = k.words + "_entry";
     Location loc = spv.getLoc();
@@ -513,7 +614,7 @@ LogicalResult GpuToVulkanCalls::lowerLaunch(gpu::LaunchFuncOp launch) {
       bytes = i64(b, loc, span);
     } else if (t.isIndex()) {
       // Indices are 32-bit in the kernels.
-      kind = i64(b, loc, kScalar32);
+      kind = i64(b, loc, kScalar32 | (k.push ? kPush : 0));
       value = toI64(v);
       bytes = i64(b, loc, 4);
     } else if (t.isIntOrFloat() && (t.getIntOrFloatBitWidth() == 32 ||
@@ -525,7 +626,7 @@ LogicalResult GpuToVulkanCalls::lowerLaunch(gpu::LaunchFuncOp launch) {
             loc, wide ? b.getI64Type() : b.getI32Type(), v);
       if (!wide)
         bits = b.create<arith::ExtUIOp>(loc, b.getI64Type(), bits);
-      kind = i64(b, loc, wide ? kScalar64 : kScalar32);
+      kind = i64(b, loc, (wide ? kScalar64 : kScalar32) | (k.push ? kPush : 0));
       value = bits;
       bytes = i64(b, loc, wide ? 8 : 4);
     } else {

@@ -143,7 +143,10 @@ enum {
   CREDO_VK_ARG_BUFFER = 0,   /* value: a buffer's address; bytes: its span */
   CREDO_VK_ARG_SCALAR32 = 1, /* value: 32 bits (an index, i32 or f32) */
   CREDO_VK_ARG_SCALAR64 = 2, /* value: 64 bits (i64 or f64) */
-  CREDO_VK_ARG_WRITTEN = 16  /* or-ed into BUFFER: the kernel writes it */
+  CREDO_VK_ARG_WRITTEN = 16, /* or-ed into BUFFER: the kernel writes it */
+  CREDO_VK_ARG_PUSH = 32     /* or-ed into SCALAR*: a push constant, at the
+                                next offset aligned to its size, in argument
+                                order (else a storage buffer of its own) */
 };
 
 /* A buffer of `bytes` in device memory that the host may map (256-byte

@@ -87,6 +87,7 @@ constexpr uint32_t kDescriptorsPerPool = 16384;
   X(vkCmdBindPipeline)                                                         \
   X(vkCmdBindDescriptorSets)                                                   \
   X(vkCmdDispatch)                                                             \
+  X(vkCmdPushConstants)                                                        \
   X(vkCmdCopyBuffer)                                                           \
   X(vkCmdPipelineBarrier)                                                      \
   X(vkCreateFence)                                                             \
@@ -111,7 +112,8 @@ struct Block {
 struct Pipeline {
   std::vector<uint32_t> words;
   std::string entry;
-  uint32_t bindings = 0;
+  std::vector<int64_t> kinds; ///< of the arguments (CREDO_VK_ARG_WRITTEN off)
+  uint32_t pushBytes = 0;     ///< of the push-constant block
   VkDescriptorSetLayout setLayout = VK_NULL_HANDLE;
   VkPipelineLayout layout = VK_NULL_HANDLE;
   VkPipeline pipeline = VK_NULL_HANDLE;
@@ -221,7 +223,7 @@ private:
   bool copyOnDevice(char *to, const char *from, VkDeviceSize bytes);
   bool overlapsPending(const char *p, VkDeviceSize bytes, bool write);
   Pipeline *pipelineFor(const uint32_t *words, int64_t count, const char *entry,
-                        uint32_t bindings);
+                        int64_t n, const int64_t *table);
   VkDescriptorSet descriptorSet(VkDescriptorSetLayout layout);
   void begin();
 
@@ -674,28 +676,67 @@ Block *Executor::blockOf(const char *p) {
   return p < b->mapped + b->size ? b : nullptr;
 }
 
+/// Where each push-constant argument goes (-1: not one), in argument order at
+/// the next offset aligned to its size, and the block's size in bytes.
+uint32_t pushLayout(int64_t n, const int64_t *table,
+                    std::vector<int64_t> *offsets) {
+  uint32_t at = 0;
+  for (int64_t i = 0; i < n; ++i) {
+    int64_t kind = table[3 * i];
+    int64_t offset = -1;
+    if (kind & CREDO_VK_ARG_PUSH) {
+      uint32_t bytes =
+          (kind & ~int64_t(CREDO_VK_ARG_PUSH)) == CREDO_VK_ARG_SCALAR64 ? 8 : 4;
+      at = (at + bytes - 1) / bytes * bytes;
+      offset = at;
+      at += bytes;
+    }
+    if (offsets)
+      offsets->push_back(offset);
+  }
+  return at;
+}
+
 Pipeline *Executor::pipelineFor(const uint32_t *words, int64_t count,
-                                const char *entry, uint32_t bindings) {
+                                const char *entry, int64_t n,
+                                const int64_t *table) {
+  std::vector<int64_t> kinds;
+  for (int64_t i = 0; i < n; ++i)
+    kinds.push_back(table[3 * i] & ~int64_t(CREDO_VK_ARG_WRITTEN));
   std::unique_ptr<Pipeline> &slot = pipelines[words];
   if (slot && slot->words.size() == size_t(count) &&
       std::memcmp(slot->words.data(), words, size_t(count) * 4) == 0 &&
-      slot->entry == entry && slot->bindings == bindings)
+      slot->entry == entry && slot->kinds == kinds)
     return slot.get();
   // A kernel not seen at this address (or another module loaded there).
   auto p = std::make_unique<Pipeline>();
   p->words.assign(words, words + count);
   p->entry = entry;
-  p->bindings = bindings;
-  std::vector<VkDescriptorSetLayoutBinding> b(bindings);
-  for (uint32_t i = 0; i < bindings; ++i) {
-    b[i].binding = i;
-    b[i].descriptorType = VK_DESCRIPTOR_TYPE_STORAGE_BUFFER;
-    b[i].descriptorCount = 1;
-    b[i].stageFlags = VK_SHADER_STAGE_COMPUTE_BIT;
+  p->kinds = kinds;
+  p->pushBytes = pushLayout(n, table, nullptr);
+  if (p->pushBytes > limits.maxPushConstantsSize) {
+    failKernel("Vulkan: a kernel's scalar arguments need " +
+                   std::to_string(p->pushBytes) +
+                   " bytes of push constants, more than the device's " +
+                   std::to_string(limits.maxPushConstantsSize),
+               CREDO_ERR_DEVICE);
+    return nullptr;
+  }
+  // A binding per argument that is not a push constant (its index).
+  std::vector<VkDescriptorSetLayoutBinding> b;
+  for (int64_t i = 0; i < n; ++i) {
+    if (kinds[size_t(i)] & CREDO_VK_ARG_PUSH)
+      continue;
+    VkDescriptorSetLayoutBinding binding{};
+    binding.binding = uint32_t(i);
+    binding.descriptorType = VK_DESCRIPTOR_TYPE_STORAGE_BUFFER;
+    binding.descriptorCount = 1;
+    binding.stageFlags = VK_SHADER_STAGE_COMPUTE_BIT;
+    b.push_back(binding);
   }
   VkDescriptorSetLayoutCreateInfo setInfo{};
   setInfo.sType = VK_STRUCTURE_TYPE_DESCRIPTOR_SET_LAYOUT_CREATE_INFO;
-  setInfo.bindingCount = bindings;
+  setInfo.bindingCount = uint32_t(b.size());
   setInfo.pBindings = b.data();
   if (!check(
           vkCreateDescriptorSetLayout(device, &setInfo, nullptr, &p->setLayout),
@@ -705,6 +746,11 @@ Pipeline *Executor::pipelineFor(const uint32_t *words, int64_t count,
   layoutInfo.sType = VK_STRUCTURE_TYPE_PIPELINE_LAYOUT_CREATE_INFO;
   layoutInfo.setLayoutCount = 1;
   layoutInfo.pSetLayouts = &p->setLayout;
+  VkPushConstantRange push{VK_SHADER_STAGE_COMPUTE_BIT, 0, p->pushBytes};
+  if (p->pushBytes > 0) {
+    layoutInfo.pushConstantRangeCount = 1;
+    layoutInfo.pPushConstantRanges = &push;
+  }
   if (!check(vkCreatePipelineLayout(device, &layoutInfo, nullptr, &p->layout),
              "cannot create a pipeline layout"))
     return nullptr;
@@ -1161,7 +1207,7 @@ void Executor::dispatch(const uint32_t *words, int64_t count, const char *entry,
     }
   if (groups[0] == 0 || groups[1] == 0 || groups[2] == 0)
     return;
-  Pipeline *p = pipelineFor(words, count, entry, uint32_t(n));
+  Pipeline *p = pipelineFor(words, count, entry, n, table);
   if (!p)
     return;
   // Staging: buffers the host changed go to the device first (before the
@@ -1191,12 +1237,19 @@ void Executor::dispatch(const uint32_t *words, int64_t count, const char *entry,
   if (!set)
     return;
   std::vector<VkDescriptorBufferInfo> infos(static_cast<size_t>(n));
-  std::vector<VkWriteDescriptorSet> writes(static_cast<size_t>(n));
+  std::vector<VkWriteDescriptorSet> writes;
   std::vector<Span> reads, written;
+  std::vector<int64_t> pushOffsets;
+  std::vector<char> push(pushLayout(n, table, &pushOffsets));
   for (int64_t i = 0; i < n; ++i) {
     int64_t kind = table[3 * i], value = table[3 * i + 1],
             bytes = table[3 * i + 2];
     VkDescriptorBufferInfo &info = infos[size_t(i)];
+    if (kind & CREDO_VK_ARG_PUSH) {
+      bool wide = (kind & ~int64_t(CREDO_VK_ARG_PUSH)) == CREDO_VK_ARG_SCALAR64;
+      std::memcpy(push.data() + pushOffsets[size_t(i)], &value, wide ? 8 : 4);
+      continue;
+    }
     if ((kind & ~int64_t(CREDO_VK_ARG_WRITTEN)) == CREDO_VK_ARG_BUFFER) {
       const char *ptr = reinterpret_cast<const char *>(value);
       Block *b = blockOf(ptr);
@@ -1228,7 +1281,7 @@ void Executor::dispatch(const uint32_t *words, int64_t count, const char *entry,
       info.range = kind == CREDO_VK_ARG_SCALAR64 ? 8 : 4;
       scalarsUsed += align;
     }
-    VkWriteDescriptorSet &w = writes[size_t(i)];
+    VkWriteDescriptorSet &w = writes.emplace_back();
     w.sType = VK_STRUCTURE_TYPE_WRITE_DESCRIPTOR_SET;
     w.dstSet = set;
     w.dstBinding = uint32_t(i);
@@ -1236,7 +1289,8 @@ void Executor::dispatch(const uint32_t *words, int64_t count, const char *entry,
     w.descriptorType = VK_DESCRIPTOR_TYPE_STORAGE_BUFFER;
     w.pBufferInfo = &info;
   }
-  vkUpdateDescriptorSets(device, uint32_t(n), writes.data(), 0, nullptr);
+  vkUpdateDescriptorSets(device, uint32_t(writes.size()), writes.data(), 0,
+                         nullptr);
   begin();
   if (!recording)
     return;
@@ -1276,6 +1330,9 @@ void Executor::dispatch(const uint32_t *words, int64_t count, const char *entry,
   vkCmdBindPipeline(commands, VK_PIPELINE_BIND_POINT_COMPUTE, p->pipeline);
   vkCmdBindDescriptorSets(commands, VK_PIPELINE_BIND_POINT_COMPUTE, p->layout,
                           0, 1, &set, 0, nullptr);
+  if (!push.empty())
+    vkCmdPushConstants(commands, p->layout, VK_SHADER_STAGE_COMPUTE_BIT, 0,
+                       uint32_t(push.size()), push.data());
   bool timed = profiling && queriesUsed + 2 <= kQueries;
   if (timed) {
     vkCmdWriteTimestamp(commands, VK_PIPELINE_STAGE_TOP_OF_PIPE_BIT, queries,

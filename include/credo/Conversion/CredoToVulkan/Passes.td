@@ -321,6 +321,37 @@ def CredoPreserveInfNan : Pass<"credo-preserve-inf-nan", "::mlir::spirv::ModuleO
   }];
 }
 
+def CredoScalarsToPushConstants : Pass<"credo-scalars-to-push-constants", "::mlir::spirv::ModuleOp"> {
+  let summary = "pass a kernel's scalar arguments as push constants";
+  let description = [{
+    Runs after `spirv-lower-abi-attrs`, which gives every kernel argument a
+    storage buffer of its own: a scalar argument (an index, a learning
+    rate) would cost a descriptor and a slot in a buffer per dispatch.
+    Instead the scalars become the members of one push-constant block, in
+    argument order, each at the next offset aligned to its size (4 or 8
+    bytes) — the layout the executor writes with `vkCmdPushConstants`.
+    Their storage-buffer variables, bindings and loads are replaced by
+    loads of the block's members; the module gets the unit attribute
+    `credo.push_constants`, by which `credo-gpu-to-vulkan-calls` marks the
+    scalars of its dispatches (`CREDO_VK_ARG_PUSH`). A kernel whose scalars
+    need more than 128 bytes (the least every Vulkan device offers) keeps
+    them in storage buffers.
+
+    ```mlir
+    // before
+    spirv.GlobalVariable @k_arg_1 bind(0, 1) : !spirv.ptr<!spirv.struct<(f32 [0])>, StorageBuffer>
+    %p = spirv.mlir.addressof @k_arg_1 : ...
+    %a = spirv.AccessChain %p[%c0] : ...
+    %v = spirv.Load "StorageBuffer" %a : f32
+    // after
+    spirv.GlobalVariable @__credo_push_constants : !spirv.ptr<!spirv.struct<(f32 [0], i32 [4])>, PushConstant>
+    %p = spirv.mlir.addressof @__credo_push_constants : ...
+    %a = spirv.AccessChain %p[%c0] : ...
+    %v = spirv.Load "PushConstant" %a : f32
+    ```
+  }];
+}
+
 def CredoAttachSpirvAbi : Pass<"credo-attach-spirv-abi", "::mlir::ModuleOp"> {
   let summary = "give GPU kernels the SPIR-V target environment and entry-point ABI of Vulkan compute";
   let description = [{
