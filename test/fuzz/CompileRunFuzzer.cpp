@@ -1,8 +1,10 @@
 //===- CompileRunFuzzer.cpp - Fuzz compiling and running graphs -*- C++ -*-===//
 //
 // Small graphs (mutated by GraphMutator.h from the examples) go through
-// everything after import: a graph the importer accepts is compiled (CPU
-// pipeline, either kernel path), JIT-compiled and run on seeded inputs
+// everything after import: a graph the importer accepts is compiled for
+// Vulkan (one input in three: the GPU lowering down to serialized SPIR-V,
+// not run) and for the CPU (either kernel path), JIT-compiled and run on
+// seeded inputs
 // whose labels may lie outside the classes; with a training section, the
 // gradients and the training step are built and run too. Every stage
 // either succeeds or reports an error: no crash, no assertion, no
@@ -156,6 +158,12 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
       train ? mc::getModelInfo(*module, "train_step") : info;
   if (failed(info) || failed(step))
     return 0;
+  if (data[size / 3] % 3 == 0) {
+    OwningOpRef<ModuleOp> copy = (*module)->clone();
+    errors = 0;
+    if (failed(mc::lowerForVulkan(*copy)) && errors == 0)
+      std::abort(); // a failing lowering reports why
+  }
   mc::CpuPipelineOptions pipeline;
   pipeline.kernels =
       data[size / 2] % 2 ? mc::CpuKernels::Reference : mc::CpuKernels::Dnnl;
