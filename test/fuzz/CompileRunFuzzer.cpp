@@ -159,7 +159,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   if (failed(info) || failed(step))
     return 0;
   if (data[size / 3] % 3 == 0) {
-    OwningOpRef<ModuleOp> copy = (*module)->clone();
+    OwningOpRef<ModuleOp> copy = module->clone();
     errors = 0;
     if (failed(mc::lowerForVulkan(*copy)) && errors == 0)
       std::abort(); // a failing lowering reports why
