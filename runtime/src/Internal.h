@@ -71,6 +71,9 @@ uint64_t vulkanMark();
 /// Before the host reads these ranges of device buffers: what kernels wrote
 /// there fetched together (one submission).
 void vulkanHostRead(const std::vector<std::pair<const char *, size_t>> &ranges);
+/// A device buffer the runtime holds across calls (a model's parameters):
+/// null with a kernel failure recorded if there is no device or memory.
+void *vulkanAllocateHeld(size_t bytes);
 /// Submits what a successful call recorded and did not submit (copies of
 /// its results between device buffers) and waits for it.
 void vulkanFinish();

@@ -172,7 +172,9 @@ int32_t credo_rt_vk_subgroup_reduce(void);
  * kept there), the copy is recorded on the device; the others are fetched
  * together and copied on the host. */
 void credo_rt_vk_results(int64_t count, int64_t table);
-/* credo_rt_vk_sync, then copies `bytes` from address `from` to `to`. */
+/* Copies `bytes` from address `from` to `to`: on the device when both are
+ * device buffers (recorded with the kernels), else on the host after the
+ * recorded work that writes what it reads, or touches what it writes. */
 void credo_rt_vk_copy(int64_t to, int64_t from, int64_t bytes);
 /* Records a dispatch of the kernel whose SPIR-V is the `count` words at
  * address `words` (entry point: the C string at `entry`; `label`: the

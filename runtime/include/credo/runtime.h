@@ -192,7 +192,9 @@ void *credo_model_param_buffer(credo_model *model, size_t index);
  * them there without sending or fetching them (a discrete GPU's memory is
  * behind PCIe); get/set/load/save and credo_model_param_data fetch and send
  * them as needed. A generated library's NAME_create does it for its target.
- * On failure (no device, too little memory) the model is unchanged. */
+ * On failure (no device, too little memory) the model is unchanged. The
+ * first placement fixes the target: placing for another one later is an
+ * error (that code would not see the parameters' latest values). */
 credo_status credo_model_place(credo_model *model, const char *target);
 /* The second buffer of parameter `index`, allocated (zeroed) on first use:
  * a compiled training step writes the updated parameter there, and
@@ -343,7 +345,7 @@ credo_status credo_vulkan_profile_counts(uint64_t *dispatches,
  * (staging mode, `*staging` = 1: device memory the host cannot map; in mapped
  * mode the host and the kernels share the memory and nothing is sent), and
  * the bytes copied from buffer to buffer on the device (a model's parameters
- * kept there by credo_model_use_vulkan, into and out of a step). */
+ * kept there by credo_model_place, into and out of a step). */
 credo_status credo_vulkan_profile_transfers(uint64_t *uploaded,
                                             uint64_t *downloaded,
                                             uint64_t *copied, int *staging);

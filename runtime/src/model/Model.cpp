@@ -133,6 +133,8 @@ struct credo_model {
   /// "vulkan"): steps copy them on the device, and each host access first
   /// brings the host's view up to date.
   bool onDevice = false;
+  /// The target the parameters were placed for (empty: none yet).
+  std::string target;
 };
 
 namespace {
@@ -505,13 +507,14 @@ void *credo_model_next_param_data(credo_model *model, size_t index) {
       return nullptr;
     return p.next.data;
   }
-  p.next = p.storage;
-  p.next.data = credo_rt_vk_alloc(p.nbytes());
-  if (!p.next.data) {
+  void *buffer = vulkanAllocateHeld(p.nbytes());
+  if (!buffer) {
     credo_status why = credo_rt_take_status();
     fail(why != CREDO_OK ? why : CREDO_ERR_OUT_OF_MEMORY, credo_last_error());
     return nullptr;
   }
+  p.next = p.storage; // dtype and shape
+  p.next.data = buffer;
   hostAccess(model, p.next.data, p.nbytes(), /*write=*/true);
   std::memset(p.next.data, 0, p.nbytes());
   return p.next.data;
@@ -522,12 +525,24 @@ credo_status credo_model_place(credo_model *model, const char *target) {
     return fail(CREDO_ERR_INVALID_ARGUMENT,
                 "credo_model_place: a null pointer");
   std::string where = target;
-  if (where == "cpu" || (where == "vulkan" && model->onDevice))
-    return CREDO_OK;
-  if (where != "vulkan")
+  if (where != "cpu" && where != "vulkan")
     return fail(CREDO_ERR_INVALID_ARGUMENT,
                 "model '" + model->name + "': unknown target '" +
                     quoteForMessage(target) + "' (cpu, vulkan)");
+  if (model->target == where)
+    return CREDO_OK;
+  // Code for one target cannot use parameters placed for another (the
+  // CPU's would read a Vulkan buffer's host copy without bringing it up to
+  // date).
+  if (!model->target.empty())
+    return fail(CREDO_ERR_INVALID_ARGUMENT,
+                "model '" + model->name + "' has its parameters placed for " +
+                    "the " + model->target + " target; code for the " + where +
+                    " target needs an instance of its own");
+  if (where == "cpu") {
+    model->target = where;
+    return CREDO_OK;
+  }
   // Every buffer first, so that a failure leaves the model as it was.
   std::vector<Value> &params = model->values[CREDO_PARAM];
   std::vector<void *> buffers;
@@ -543,12 +558,13 @@ credo_status credo_model_place(credo_model *model, const char *target) {
   for (Value &p : params)
     for (credo_tensor *t : {&p.storage, &p.next})
       if (t->data) {
-        void *b = credo_rt_vk_alloc(p.nbytes());
+        void *b = vulkanAllocateHeld(p.nbytes());
         if (!b)
           return undo(p.name);
         buffers.push_back(b);
       }
   model->onDevice = true;
+  model->target = where;
   size_t next = 0;
   for (Value &p : params)
     for (credo_tensor *t : {&p.storage, &p.next})

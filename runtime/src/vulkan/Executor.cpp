@@ -142,6 +142,9 @@ struct Allocation {
   /// (upload before the next dispatch that uses it), or a recorded
   /// dispatch writes the device's (download before the host reads it).
   bool hostNewer = false, deviceNewer = false;
+  /// Held by the runtime across calls (a model's parameters): generated
+  /// code reaches it only through copies, never by a host access.
+  bool held = false;
 };
 
 class Executor {
@@ -151,7 +154,7 @@ public:
   /// Creates the instance and device on first use; false (with the
   /// reason recorded as a kernel failure) when there is none.
   bool ready();
-  void *allocate(size_t bytes);
+  void *allocate(size_t bytes, bool held = false);
   void release(void *ptr);
   void sync();
   /// sync() if a recorded dispatch writes a byte of [p, p + bytes) or,
@@ -164,6 +167,10 @@ public:
   /// the buffers freed meanwhile.
   void endRecording();
   void reuseRecordingState();
+  /// Staging mode: uploads and kernel writes that did not happen after all
+  /// (dropped or failed work) are undone in the buffers' flags.
+  void undoFlags(const std::vector<char *> &uploaded,
+                 const std::vector<char *> &written);
   /// A host access the compiler could not bound: everything waits, and in
   /// staging mode every buffer's host copy becomes the latest.
   void syncAll();
@@ -594,7 +601,7 @@ Block *Executor::newBlock(VkDeviceSize bytes, std::string &why,
   return block.release();
 }
 
-void *Executor::allocate(size_t bytes) {
+void *Executor::allocate(size_t bytes, bool held) {
   if (!ready())
     return nullptr;
   VkDeviceSize align =
@@ -639,6 +646,7 @@ void *Executor::allocate(size_t bytes) {
     }
   }
   live[p] = Allocation{size, VkDeviceSize(bytes), sequence++};
+  live[p].held = held;
   return p;
 }
 
@@ -823,6 +831,10 @@ void Executor::sync() {
       commands,
       VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT | VK_PIPELINE_STAGE_TRANSFER_BIT,
       VK_PIPELINE_STAGE_HOST_BIT, 0, 1, &toHost, 0, nullptr, 0, nullptr);
+  // Kept until the work ran: if it does not, its uploads and writes did not
+  // happen either.
+  std::vector<char *> uploaded = uploadedPending, written = writtenMarked;
+  bool ran = false;
   endRecording();
   if (check(vkEndCommandBuffer(commands), "cannot finish the commands")) {
     VkSubmitInfo submit{};
@@ -836,7 +848,7 @@ void Executor::sync() {
       do
         r = vkWaitForFences(device, 1, &fence, VK_TRUE, 1000000000ull);
       while (r == VK_TIMEOUT);
-      check(r, "waiting for the kernels");
+      ran = check(r, "waiting for the kernels");
       vkResetFences(device, 1, &fence);
       if (r == VK_SUCCESS && queriesUsed > 0) {
         std::vector<uint64_t> ticks(queriesUsed);
@@ -855,7 +867,19 @@ void Executor::sync() {
       queryLabels.clear();
     }
   }
+  if (!ran)
+    undoFlags(uploaded, written);
   reuseRecordingState();
+}
+
+void Executor::undoFlags(const std::vector<char *> &uploaded,
+                         const std::vector<char *> &written) {
+  for (char *p : uploaded)
+    if (auto it = live.find(p); it != live.end())
+      it->second.hostNewer = true;
+  for (char *p : written)
+    if (auto it = live.find(p); it != live.end())
+      it->second.deviceNewer = false;
 }
 
 void Executor::endRecording() {
@@ -939,15 +963,16 @@ void Executor::syncAll() {
     return;
   }
   // An access of unknown extent: every buffer's latest copy on the host,
-  // and the host may change any of them.
+  // and the host may change any of them (not the runtime's own, such as a
+  // model's parameters, which the host code reaches only through copies).
   std::vector<std::pair<char *, Allocation *>> fetch;
   for (auto &[p, a] : live)
-    if (a.deviceNewer)
+    if (a.deviceNewer && !a.held)
       fetch.emplace_back(p, &a);
   download(fetch);
   sync();
   for (auto &[p, a] : live)
-    a.hostNewer = true;
+    a.hostNewer = a.hostNewer || !a.held;
 }
 
 void Executor::copy(char *to, const char *from, VkDeviceSize bytes) {
@@ -975,27 +1000,28 @@ bool Executor::copyOnDevice(char *to, const char *from, VkDeviceSize bytes) {
       from + bytes > src->first + src->second.size ||
       to + bytes > dst->first + dst->second.size)
     return false;
-  // A model's parameters kept on the device (credo_model_use_vulkan) are
-  // copied into and out of an entry point's buffers without the host.
+  // A model's parameters kept on the device (credo_model_place) are copied
+  // into and out of an entry point's buffers without the host.
+  const bool whole = to == dst->first && bytes >= dst->second.bytes;
   if (staging) {
     // The host's changes first; also the destination's, whose untouched
-    // part the copy keeps. (A copy over all of it makes them void; they
-    // count again if the copy is dropped.)
-    if (dst->second.hostNewer && to == dst->first &&
-        bytes >= dst->second.bytes) {
-      dst->second.hostNewer = false;
-      uploadedPending.push_back(dst->first);
-    }
+    // part the copy keeps (a copy over all of it makes them void).
     std::vector<std::pair<char *const, Allocation> *> first;
-    for (auto *a : {src, dst})
-      if (a->second.hostNewer)
-        first.push_back(a);
+    if (src->second.hostNewer)
+      first.push_back(src);
+    if (dst->second.hostNewer && !whole)
+      first.push_back(dst);
     if (!upload(first))
       return true; // the failure is recorded
   }
   begin();
   if (!recording)
     return true;
+  if (staging && whole && dst->second.hostNewer) {
+    // Void once the copy runs; they count again if it is dropped.
+    dst->second.hostNewer = false;
+    uploadedPending.push_back(dst->first);
+  }
   Block *bs = blockOf(from), *bd = blockOf(to);
   auto at = [](Block *b, const char *p) { return VkDeviceSize(p - b->mapped); };
   Span read{bs->buffer, at(bs, from), at(bs, from) + bytes};
@@ -1168,12 +1194,7 @@ void Executor::discard() {
     return;
   vkEndCommandBuffer(commands);
   // The dropped uploads did not happen, nor the dropped kernels' writes.
-  for (char *p : uploadedPending)
-    if (auto it = live.find(p); it != live.end())
-      it->second.hostNewer = true;
-  for (char *p : writtenMarked)
-    if (auto it = live.find(p); it != live.end())
-      it->second.deviceNewer = false;
+  undoFlags(uploadedPending, writtenMarked);
   endRecording();
   queriesUsed = 0;
   queryLabels.clear();
@@ -1369,6 +1390,12 @@ void vulkanHostRead(
   Executor &e = executor();
   std::lock_guard<std::mutex> lock(e.mutex);
   e.hostRead(ranges);
+}
+
+void *vulkanAllocateHeld(size_t bytes) {
+  Executor &e = executor();
+  std::lock_guard<std::mutex> lock(e.mutex);
+  return e.allocate(bytes, /*held=*/true);
 }
 
 void vulkanFinish() {

@@ -22,6 +22,13 @@ int main(int argc, char **argv) {
   fashion_mnist_mlp_model *m = 0, *copy = 0;
   if (fashion_mnist_mlp_create(&m) != CREDO_OK)
     return fail(2, "create");
+  /* NAME_create placed the parameters for the library's target; the other
+   * target's code cannot have them. */
+  credo_model *raw = (credo_model *)m;
+  if (credo_model_place(raw, "cpu") == CREDO_OK &&
+      credo_model_place(raw, "vulkan") == CREDO_OK)
+    return fail(16, "the parameters placed for both targets");
+  printf("placing again: %s\n", credo_last_error());
   static float x[B * IN], logits[B * OUT], again[B * OUT];
   int32_t labels[B] = {1, 4, 7, 9}, bad[B] = {1, 4, 10, 9};
   for (int i = 0; i < B * IN; ++i)
