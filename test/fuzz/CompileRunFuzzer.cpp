@@ -14,6 +14,8 @@
 
 #include "GraphMutator.h"
 
+#include "Credo/IR/CredoOps.h"
+
 #include "credo/Frontend/GraphImporter.h"
 #include "credo/InitCredo.h"
 #include "credo/Target/Compile.h"
@@ -39,10 +41,16 @@ namespace {
 /// Elements of every value the module computes: inputs beyond this are
 /// skipped, so that one input cannot take minutes or gigabytes.
 constexpr int64_t kMaxElements = int64_t(1) << 20;
+/// Steps of a time loop: a loop of 2^31 − 1 steps is a valid model that
+/// runs for hours, not a hang.
+constexpr int64_t kMaxSteps = 4096;
 
 bool smallEnough(ModuleOp module) {
   int64_t total = 0;
   bool ok = true;
+  module.walk([&](mlir::credo::TimeLoopOp loop) {
+    ok = ok && int64_t(loop.getSteps()) <= kMaxSteps;
+  });
   module.walk([&](Operation *op) {
     for (Value v : op->getResults())
       if (auto t = dyn_cast<RankedTensorType>(v.getType()))
