@@ -26,6 +26,8 @@
 #include "mlir/Interfaces/SideEffectInterfaces.h"
 #include "mlir/Target/SPIRV/Serialization.h"
 
+#include <array>
+
 namespace mlir::credo {
 #define GEN_PASS_DEF_CREDOATTACHSPIRVABI
 #define GEN_PASS_DEF_CREDOPRESERVEINFNAN
@@ -340,6 +342,19 @@ Value i64(OpBuilder &b, Location loc, int64_t v) {
   return b.create<arith::ConstantIntOp>(loc, v, 64);
 }
 
+/// A table of i64 rows (a, b, c) on the stack, as the executor's calls take
+/// their arguments and results.
+Value tableOf(OpBuilder &b, Location loc, ArrayRef<std::array<Value, 3>> rows) {
+  Value table = b.create<memref::AllocaOp>(
+      loc, MemRefType::get({3 * int64_t(rows.size())}, b.getI64Type()));
+  for (auto [i, row] : llvm::enumerate(rows))
+    for (auto [j, part] : llvm::enumerate(row))
+      b.create<memref::StoreOp>(loc, part, table,
+                                ValueRange{b.create<arith::ConstantIndexOp>(
+                                    loc, 3 * int64_t(i) + int64_t(j))});
+  return table;
+}
+
 /// Whether host operation `op` reads or writes memory that kernels may use.
 bool touchesMemory(Operation *op) {
   if (auto call = dyn_cast<func::CallOp>(op)) {
@@ -517,22 +532,15 @@ LogicalResult GpuToVulkanCalls::moveIntoDeviceMemory(func::FuncOp func) {
   func.walk([&](func::ReturnOp ret) {
     OpBuilder r(ret);
     if (!outputs.empty()) {
-      int64_t n = int64_t(outputs.size());
-      Value table = r.create<memref::AllocaOp>(
-          loc, MemRefType::get({3 * n}, r.getI64Type()));
-      for (auto [i, out] : llvm::enumerate(outputs)) {
-        auto [caller, device] = out;
-        Value parts[] = {
-            pointerOf(r, loc, caller), pointerOf(r, loc, device),
-            i64(r, loc, spanBytes(cast<MemRefType>(device.getType())))};
-        for (auto [j, part] : llvm::enumerate(parts))
-          r.create<memref::StoreOp>(loc, part, table,
-                                    ValueRange{r.create<arith::ConstantIndexOp>(
-                                        loc, 3 * int64_t(i) + int64_t(j))});
-      }
+      SmallVector<std::array<Value, 3>> rows;
+      for (auto [caller, device] : outputs)
+        rows.push_back(
+            {pointerOf(r, loc, caller), pointerOf(r, loc, device),
+             i64(r, loc, spanBytes(cast<MemRefType>(device.getType())))});
       r.create<func::CallOp>(
           loc, kResults, TypeRange(),
-          ValueRange{i64(r, loc, n), pointerOf(r, loc, table)});
+          ValueRange{i64(r, loc, int64_t(rows.size())),
+                     pointerOf(r, loc, tableOf(r, loc, rows))});
     }
     for (Value device : copies)
       r.create<memref::DeallocOp>(loc, device);
@@ -594,10 +602,7 @@ LogicalResult GpuToVulkanCalls::lowerLaunch(gpu::LaunchFuncOp launch) {
       launch, launch.getKernel());
   ValueRange operands = launch.getKernelOperands();
   int64_t n = int64_t(operands.size());
-  Value table;
-  if (n > 0)
-    table = b.create<memref::AllocaOp>(
-        loc, MemRefType::get({3 * n}, b.getI64Type()));
+  SmallVector<std::array<Value, 3>> rows;
   for (auto [i, v] : llvm::enumerate(operands)) {
     Value kind, value, bytes;
     Type t = v.getType();
@@ -633,13 +638,10 @@ LogicalResult GpuToVulkanCalls::lowerLaunch(gpu::LaunchFuncOp launch) {
       return launch.emitError("kernel argument ")
              << i << " of type " << t << " cannot be passed to Vulkan";
     }
-    Value parts[] = {kind, value, bytes};
-    for (auto [j, part] : llvm::enumerate(parts)) {
-      Value at = b.create<arith::ConstantIndexOp>(loc, 3 * int64_t(i) + j);
-      b.create<memref::StoreOp>(loc, part, table, at);
-    }
+    rows.push_back({kind, value, bytes});
   }
-  Value tableAddress = n > 0 ? pointerOf(b, loc, table) : i64(b, loc, 0);
+  Value tableAddress =
+      n > 0 ? pointerOf(b, loc, tableOf(b, loc, rows)) : i64(b, loc, 0);
   gpu::KernelDim3 grid = launch.getGridSizeOperandValues();
   b.create<func::CallOp>(loc, kDispatch, TypeRange(),
                          ValueRange{words, i64(b, loc, k.count), entry,

@@ -134,6 +134,15 @@ struct Span {
   }
 };
 
+/// Whether a span of `a` overlaps one of `b`.
+bool overlapsAny(const std::vector<Span> &a, const std::vector<Span> &b) {
+  for (const Span &x : a)
+    for (const Span &y : b)
+      if (x.overlaps(y))
+        return true;
+  return false;
+}
+
 struct Allocation {
   VkDeviceSize size;  ///< rounded up to the alignment
   VkDeviceSize bytes; ///< asked for
@@ -708,14 +717,25 @@ uint32_t pushLayout(int64_t n, const int64_t *table,
 Pipeline *Executor::pipelineFor(const uint32_t *words, int64_t count,
                                 const char *entry, int64_t n,
                                 const int64_t *table) {
-  std::vector<int64_t> kinds;
-  for (int64_t i = 0; i < n; ++i)
-    kinds.push_back(table[3 * i] & ~int64_t(CREDO_VK_ARG_WRITTEN));
+  auto kindOf = [&](int64_t i) {
+    return table[3 * i] & ~int64_t(CREDO_VK_ARG_WRITTEN);
+  };
   std::unique_ptr<Pipeline> &slot = pipelines[words];
+  auto sameKinds = [&] {
+    if (slot->kinds.size() != size_t(n))
+      return false;
+    for (int64_t i = 0; i < n; ++i)
+      if (slot->kinds[size_t(i)] != kindOf(i))
+        return false;
+    return true;
+  };
   if (slot && slot->words.size() == size_t(count) &&
       std::memcmp(slot->words.data(), words, size_t(count) * 4) == 0 &&
-      slot->entry == entry && slot->kinds == kinds)
+      slot->entry == entry && sameKinds())
     return slot.get();
+  std::vector<int64_t> kinds;
+  for (int64_t i = 0; i < n; ++i)
+    kinds.push_back(kindOf(i));
   // A kernel not seen at this address (or another module loaded there).
   auto p = std::make_unique<Pipeline>();
   p->words.assign(words, words + count);
@@ -913,11 +933,8 @@ bool Executor::overlapsPending(const char *p, VkDeviceSize bytes, bool write) {
     return false; // memory no kernel can touch
   auto begin = VkDeviceSize(p - b->mapped);
   Span span{b->buffer, begin, std::min(b->size, begin + bytes)};
-  auto any = [&](const std::vector<Span> &spans) {
-    return std::any_of(spans.begin(), spans.end(),
-                       [&](const Span &s) { return s.overlaps(span); });
-  };
-  return any(writtenPending) || (write && any(readPending));
+  return overlapsAny({span}, writtenPending) ||
+         (write && overlapsAny({span}, readPending));
 }
 
 void Executor::syncRange(const char *p, VkDeviceSize bytes, bool write) {
@@ -1026,13 +1043,10 @@ bool Executor::copyOnDevice(char *to, const char *from, VkDeviceSize bytes) {
   auto at = [](Block *b, const char *p) { return VkDeviceSize(p - b->mapped); };
   Span read{bs->buffer, at(bs, from), at(bs, from) + bytes};
   Span written{bd->buffer, at(bd, to), at(bd, to) + bytes};
-  auto hits = [](const Span &s, const std::vector<Span> &list) {
-    return std::any_of(list.begin(), list.end(),
-                       [&](const Span &x) { return x.overlaps(s); });
-  };
   if (pending > 0 &&
-      (alwaysBarrier || hits(read, writtenSinceTransfer) ||
-       hits(written, writtenSinceTransfer) || hits(written, readSinceTransfer)))
+      (alwaysBarrier || overlapsAny({read}, writtenSinceTransfer) ||
+       overlapsAny({written}, writtenSinceTransfer) ||
+       overlapsAny({written}, readSinceTransfer)))
     transferBarrier();
   VkBufferCopy region{read.begin, written.begin, bytes};
   vkCmdCopyBuffer(commands, bs->buffer, bd->buffer, 1, &region);
@@ -1139,18 +1153,13 @@ void Executor::results(int64_t n, const int64_t *table) {
     return VkDeviceSize(std::max<int64_t>(table[3 * i + 2], 0));
   };
   std::vector<bool> done(size_t(std::max<int64_t>(n, 0)));
-  for (int64_t i = 0; i < n; ++i)
+  std::vector<std::pair<const char *, size_t>> reads;
+  for (int64_t i = 0; i < n; ++i) {
     done[size_t(i)] = bytes(i) == 0 || copyOnDevice(to(i), from(i), bytes(i));
-  if (staging) {
-    std::vector<std::pair<char *, Allocation *>> fetch;
-    for (int64_t i = 0; i < n; ++i)
-      if (auto *a = done[size_t(i)] ? nullptr : allocationOf(from(i));
-          a && a->second.deviceNewer &&
-          std::none_of(fetch.begin(), fetch.end(),
-                       [&](auto &f) { return f.first == a->first; }))
-        fetch.emplace_back(a->first, &a->second);
-    download(fetch);
+    if (!done[size_t(i)])
+      reads.emplace_back(from(i), size_t(bytes(i)));
   }
+  hostRead(reads); // one fetch for all
   for (int64_t i = 0; i < n; ++i)
     if (!done[size_t(i)])
       copy(to(i), from(i), bytes(i));
@@ -1315,15 +1324,9 @@ void Executor::dispatch(const uint32_t *words, int64_t count, const char *entry,
   begin();
   if (!recording)
     return;
-  auto hits = [](const std::vector<Span> &a, const std::vector<Span> &b) {
-    for (const Span &x : a)
-      for (const Span &y : b)
-        if (x.overlaps(y))
-          return true;
-    return false;
-  };
-  bool hazard = alwaysBarrier || hits(reads, writtenSince) ||
-                hits(written, writtenSince) || hits(written, readSince);
+  bool hazard = alwaysBarrier || overlapsAny(reads, writtenSince) ||
+                overlapsAny(written, writtenSince) ||
+                overlapsAny(written, readSince);
   if (pending > 0 && hazard && transferSince) {
     transferBarrier(); // also after a buffer copy
   } else if (pending > 0 && hazard) {
