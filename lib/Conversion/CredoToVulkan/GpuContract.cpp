@@ -144,6 +144,52 @@ int64_t perInvocation(int64_t size, int64_t tile) {
   return size >= 4 * tile ? 4 : size >= 2 * tile ? 2 : 1;
 }
 
+/// Whether an invocation's `count` lines (over loops `dims`, the last
+/// fastest) of `operand` at one reduction step are `count` consecutive
+/// elements of its buffer that start at a multiple of `count`, so that one
+/// vector load reads them all: the innermost line loop is exactly the
+/// buffer's last index and appears in no other, the buffer has the
+/// identity layout, and `count` divides that loop's range (a line group
+/// starts at a multiple of `count` and never wraps into the next value of
+/// the outer loops; it is all inside the operand or all outside) and the
+/// buffer's last dimension (every row starts aligned).
+bool contiguousLines(linalg::GenericOp op, OpOperand *operand,
+                     ArrayRef<unsigned> dims, ArrayRef<int64_t> ranges,
+                     int64_t count) {
+  if (count < 2 || dims.empty())
+    return false;
+  auto type = cast<MemRefType>(operand->get().getType());
+  AffineMap map = op.getMatchingIndexingMap(operand);
+  unsigned inner = dims.back();
+  if (!type.getLayout().isIdentity() || map.getNumResults() == 0 ||
+      ranges[inner] % count != 0 || type.getShape().back() % count != 0)
+    return false;
+  unsigned last = map.getNumResults() - 1;
+  auto dim = dyn_cast<AffineDimExpr>(map.getResult(last));
+  if (!dim || dim.getPosition() != inner)
+    return false;
+  for (unsigned r = 0; r < last; ++r)
+    if (map.getResult(r).isFunctionOfDim(inner))
+      return false;
+  return true;
+}
+
+/// The operand's buffer seen as vectors of `count` along its last
+/// dimension (memref<… × n/count × vector<count × e>>), for the kernel's
+/// vector loads from device memory. SPIR-V in Vulkan's logical addressing
+/// cannot reinterpret a pointer, so the kernel takes this second type of
+/// argument: the cast stays on the host side, and credo-gpu-to-vulkan-calls
+/// binds the buffer underneath it.
+Value vectorView(OpBuilder &b, Location loc, Value buffer, int64_t count) {
+  auto type = cast<MemRefType>(buffer.getType());
+  SmallVector<int64_t> shape(type.getShape());
+  shape.back() /= count;
+  auto view =
+      MemRefType::get(shape, VectorType::get({count}, type.getElementType()),
+                      MemRefLayoutAttrInterface(), type.getMemorySpace());
+  return b.create<UnrealizedConversionCastOp>(loc, view, buffer).getResult(0);
+}
+
 void lower(linalg::GenericOp op, const Contraction &c, int64_t tile,
            int64_t targetGroups) {
   OpBuilder b(op);
@@ -167,6 +213,13 @@ void lower(linalg::GenericOp op, const Contraction &c, int64_t tile,
   int64_t tm = wm * tile, tn = wn * tile;
   Value outBuf = op.getDpsInits()[0];
   Type e = cast<MemRefType>(outBuf.getType()).getElementType();
+  // Operands whose lines of a step are contiguous: one vector load each.
+  Value viewA = contiguousLines(op, c.a, c.rows, c.ranges, wm)
+                    ? vectorView(b, loc, c.a->get(), wm)
+                    : Value();
+  Value viewB = contiguousLines(op, c.b, c.cols, c.ranges, wn)
+                    ? vectorView(b, loc, c.b->get(), wn)
+                    : Value();
   // The staged tiles, [k][invocation] of wm (a) or wn (b) consecutive
   // elements, one vector each: an invocation reads its operands of a
   // reduction step with two vector loads from workgroup memory.
@@ -244,12 +297,42 @@ void lower(linalg::GenericOp op, const Contraction &c, int64_t tile,
     // a, with lane tx, or its columns of b, with lane ty) at reduction step
     // k0 + `lane`, as one vector at [lane][`group`].
     auto stage = [&](ArrayRef<Line> lines, Value lane, Value group,
-                     OpOperand *operand, Value shared) {
+                     OpOperand *operand, Value shared, Value view) {
       Value k = lb.create<arith::AddIOp>(loc, k0, lane);
       Value kIn =
           lb.create<arith::CmpIOp>(loc, arith::CmpIPredicate::ult, k, kIdx);
       SmallVector<Value> red(c.ranges.size());
       delinearize(lb, loc, k, c.red, c.ranges, red);
+      if (view) {
+        // The lines are consecutive elements: one vector load at the
+        // first line's indices, the last one in vectors, or zero.
+        SmallVector<Value> ivs = lines.front().ivs;
+        for (unsigned d : c.red)
+          ivs[d] = red[d];
+        Value inside = lb.create<arith::AndIOp>(loc, lines.front().inside, kIn);
+        auto vector = VectorType::get({int64_t(lines.size())}, e);
+        auto guard = lb.create<scf::IfOp>(loc, TypeRange{vector}, inside,
+                                          /*withElseRegion=*/true);
+        OpBuilder then = guard.getThenBodyBuilder();
+        SmallVector<Value> indices;
+        for (AffineExpr r : op.getMatchingIndexingMap(operand).getResults())
+          indices.push_back(affine::expandAffineExpr(then, loc, r, ivs, {}));
+        indices.back() = then.create<arith::DivUIOp>(
+            loc, indices.back(), idx(then, int64_t(lines.size())));
+        then.create<scf::YieldOp>(
+            loc, then.create<memref::LoadOp>(loc, view, indices).getResult());
+        OpBuilder other = guard.getElseBodyBuilder();
+        other.create<scf::YieldOp>(
+            loc,
+            other
+                .create<arith::ConstantOp>(
+                    loc, vector,
+                    DenseElementsAttr::get(vector, other.getFloatAttr(e, 0.0)))
+                .getResult());
+        lb.create<memref::StoreOp>(loc, guard.getResult(0), shared,
+                                   ValueRange{lane, group});
+        return;
+      }
       SmallVector<Value> elements;
       for (const Line &line : lines) {
         SmallVector<Value> ivs = line.ivs;
@@ -270,8 +353,8 @@ void lower(linalg::GenericOp op, const Contraction &c, int64_t tile,
       }
       lb.create<memref::StoreOp>(loc, value, shared, ValueRange{lane, group});
     };
-    stage(rows, thread.x, thread.y, c.a, as);
-    stage(cols, thread.y, thread.x, c.b, bs);
+    stage(rows, thread.x, thread.y, c.a, as, viewA);
+    stage(cols, thread.y, thread.x, c.b, bs, viewB);
     lb.create<gpu::BarrierOp>(loc);
     auto inner = lb.create<scf::ForOp>(loc, idx(lb, 0), idx(lb, tile),
                                        idx(lb, 1), tiles.getRegionIterArgs());

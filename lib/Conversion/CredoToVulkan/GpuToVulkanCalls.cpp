@@ -333,6 +333,19 @@ int64_t spanBytes(MemRefType type) {
   return (last + 1) * elementBytes(type.getElementType());
 }
 
+/// The buffer under a kernel argument: credo-gpu-contract's vector views
+/// are casts of a buffer to a vector element type, which only the kernel
+/// sees; the host binds the buffer itself (the same bytes).
+Value bufferUnder(Value memref) {
+  while (auto cast = memref.getDefiningOp<UnrealizedConversionCastOp>()) {
+    if (cast->getNumOperands() != 1 || cast->getNumResults() != 1 ||
+        !isa<MemRefType>(cast->getOperand(0).getType()))
+      break;
+    memref = cast->getOperand(0);
+  }
+  return memref;
+}
+
 Value pointerOf(OpBuilder &b, Location loc, Value memref) {
   Value index = b.create<memref::ExtractAlignedPointerAsIndexOp>(loc, memref);
   return b.create<arith::IndexCastOp>(loc, b.getI64Type(), index);
@@ -607,7 +620,8 @@ LogicalResult GpuToVulkanCalls::lowerLaunch(gpu::LaunchFuncOp launch) {
     Value kind, value, bytes;
     Type t = v.getType();
     if (auto m = dyn_cast<MemRefType>(t)) {
-      int64_t span = spanBytes(m);
+      Value buffer = bufferUnder(v);
+      int64_t span = spanBytes(cast<MemRefType>(buffer.getType()));
       if (span < 0)
         return launch.emitError("kernel argument ")
                << i << " has no static shape and layout: " << m;
@@ -615,7 +629,7 @@ LogicalResult GpuToVulkanCalls::lowerLaunch(gpu::LaunchFuncOp launch) {
       // only where one dispatch depends on another.
       bool written = !kernel || writes(kernel.getArgument(unsigned(i)));
       kind = i64(b, loc, kBuffer | (written ? kWritten : 0));
-      value = pointerOf(b, loc, v);
+      value = pointerOf(b, loc, buffer);
       bytes = i64(b, loc, span);
     } else if (t.isIndex()) {
       // Indices are 32-bit in the kernels.
@@ -703,6 +717,15 @@ void GpuToVulkanCalls::runOnOperation() {
   for (gpu::LaunchFuncOp launch : launches)
     if (failed(lowerLaunch(launch)))
       return signalPassFailure();
+  // The kernels' vector views, now unused.
+  SmallVector<UnrealizedConversionCastOp> views;
+  module.walk([&](UnrealizedConversionCastOp cast) {
+    if (cast->use_empty() && cast->getNumOperands() == 1 &&
+        isa<MemRefType>(cast->getOperand(0).getType()))
+      views.push_back(cast);
+  });
+  for (UnrealizedConversionCastOp cast : views)
+    cast.erase();
   for (auto g : llvm::make_early_inc_range(module.getOps<gpu::GPUModuleOp>()))
     g.erase();
   module->removeAttr(gpu::GPUDialect::getContainerModuleAttrName());

@@ -88,6 +88,17 @@ def CredoGpuContract : Pass<"credo-gpu-contract", "::mlir::func::FuncOp"> {
     and [step][tx] for B), the workgroup synchronizes, and at each step an
     invocation reads its operands with two vector loads and accumulates its
     wm·wn sums; the sums are added to the output once.
+    Where an invocation's wm rows of A (or wn columns of B) at one step are
+    wm consecutive elements of the operand's buffer starting at a multiple
+    of wm — the innermost row loop is exactly the buffer's last index and
+    appears in no other, wm divides its range and the buffer's last
+    dimension, identity layout: the rows of Aᵀ in a weight gradient xᵀ·dy,
+    the columns of a row-major B — they are read from device memory as one
+    `vector<wm × e>` too, through a view of the buffer as vectors
+    (`builtin.unrealized_conversion_cast` to `memref<… × n/wm ×
+    vector<wm × e>>` on the host side: SPIR-V's logical addressing cannot
+    reinterpret a pointer, so the kernel takes a storage buffer of vectors,
+    and `credo-gpu-to-vulkan-calls` binds the buffer under the cast).
     Each element of A is read from device memory ⌈N/(wn·T)⌉ times instead
     of N times.
 

@@ -1,0 +1,115 @@
+// RUN: credo-opt %s --split-input-file --credo-gpu-contract | FileCheck %s
+// RUN: credo-opt %s --split-input-file --credo-gpu-contract=target-groups=1 | FileCheck %s --check-prefix=ODD
+// RUN: credo-opt %s --split-input-file --pass-pipeline='builtin.module(func.func(credo-gpu-contract),gpu-kernel-outlining,credo-attach-spirv-abi,convert-gpu-to-spirv)' | FileCheck %s --check-prefix=SPIRV
+// RUN: credo-opt %s --split-input-file --pass-pipeline='builtin.module(func.func(credo-gpu-contract),gpu-kernel-outlining,credo-attach-spirv-abi,convert-gpu-to-spirv,spirv.module(spirv-lower-abi-attrs,spirv-update-vce),credo-gpu-to-vulkan-calls)' | FileCheck %s --check-prefix=CALLS
+
+// A weight gradient dW = xᵀ·dy (M = 1024, N = 512, K = 256): 4 x 4
+// outputs per invocation, whose 4 rows of A = xᵀ at one step are 4
+// consecutive elements of a row of x, and whose 4 columns of B = dy too.
+// Each is read as one vector<4xf32> from a view of its buffer as vectors
+// (a cast on the host side), at the first line's indices with the last
+// one divided by 4, or zero outside the matrices.
+// CHECK-LABEL: func.func private @weight_gradient
+// CHECK-DAG: %[[VX:.*]] = builtin.unrealized_conversion_cast %{{.*}} : memref<256x1024xf32> to memref<256x256xvector<4xf32>>
+// CHECK-DAG: %[[VD:.*]] = builtin.unrealized_conversion_cast %{{.*}} : memref<256x512xf32> to memref<256x128xvector<4xf32>>
+// CHECK: gpu.launch
+// CHECK: %[[A:.*]] = scf.if %{{.*}} -> (vector<4xf32>) {
+// CHECK: %[[Q:.*]] = arith.divui %{{.*}}, %c4
+// CHECK: memref.load %[[VX]][%{{.*}}, %[[Q]]] : memref<256x256xvector<4xf32>>
+// CHECK: } else {
+// CHECK: arith.constant dense<0.000000e+00> : vector<4xf32>
+// CHECK: memref.store %[[A]], %{{.*}} : memref<16x16xvector<4xf32>, 3>
+// CHECK: memref.load %[[VD]][%{{.*}}, %{{.*}}] : memref<256x128xvector<4xf32>>
+// CHECK-NOT: memref.load %{{.*}} : memref<256x1024xf32>
+// CHECK-NOT: memref.load %{{.*}} : memref<256x512xf32>
+// CHECK: gpu.barrier
+
+// In the kernel the views are storage buffers of vectors (16-byte stride).
+// SPIRV: spirv.func @weight_gradient_kernel(%{{.*}}: !spirv.ptr<!spirv.struct<(!spirv.array<65536 x vector<4xf32>, stride=16> [0])>, StorageBuffer>
+// SPIRV-SAME: !spirv.ptr<!spirv.struct<(!spirv.array<32768 x vector<4xf32>, stride=16> [0])>, StorageBuffer>
+// SPIRV: spirv.Load "StorageBuffer" %{{.*}} : vector<4xf32>
+
+// The host binds the buffers under the views: the dispatch table's rows
+// are (kind, address, bytes) with x's and dy's own addresses and sizes
+// (1 MiB and 512 KiB, 0 = read only); no cast is left. (A private
+// function: an entry point would first copy its arguments.)
+// CALLS-LABEL: func.func private @weight_gradient(
+// CALLS-SAME: %[[X:[a-z0-9]+]]: memref<256x1024xf32>, %[[DY:[a-z0-9]+]]: memref<256x512xf32>
+// CALLS-NOT: unrealized_conversion_cast
+// CALLS: %[[XP:.*]] = memref.extract_aligned_pointer_as_index %[[X]]
+// CALLS: %[[XI:.*]] = arith.index_cast %[[XP]]
+// CALLS: %[[DP:.*]] = memref.extract_aligned_pointer_as_index %[[DY]]
+// CALLS: %[[DI:.*]] = arith.index_cast %[[DP]]
+// CALLS: %[[T:.*]] = memref.alloca() : memref<9xi64>
+// CALLS: memref.store %c0_i64{{.*}}, %[[T]][%c0{{.*}}]
+// CALLS-NEXT: %[[C1:.*]] = arith.constant 1 : index
+// CALLS-NEXT: memref.store %[[XI]], %[[T]][%[[C1]]]
+// CALLS: memref.store %c1048576_i64{{.*}}, %[[T]]
+// CALLS: memref.store %c0_i64{{.*}}, %[[T]]
+// CALLS: memref.store %[[DI]], %[[T]]
+// CALLS: memref.store %c524288_i64{{.*}}, %[[T]]
+// CALLS-NOT: unrealized_conversion_cast
+// CALLS: call @credo_rt_vk_dispatch
+func.func private @weight_gradient(%x: memref<256x1024xf32>, %dy: memref<256x512xf32>, %dw: memref<1024x512xf32>) {
+  linalg.generic {indexing_maps = [affine_map<(m, n, k) -> (k, m)>,
+                                   affine_map<(m, n, k) -> (k, n)>,
+                                   affine_map<(m, n, k) -> (m, n)>],
+                  iterator_types = ["parallel", "parallel", "reduction"]}
+      ins(%x, %dy : memref<256x1024xf32>, memref<256x512xf32>) outs(%dw : memref<1024x512xf32>) {
+  ^bb0(%a: f32, %b: f32, %acc: f32):
+    %m = arith.mulf %a, %b : f32
+    %s = arith.addf %acc, %m : f32
+    linalg.yield %s : f32
+  }
+  return
+}
+
+// -----
+
+// Operands whose lines are not consecutive elements keep scalar loads:
+// rows of a row-major A (strided by K), and B = wᵀ (its columns are rows
+// of w); a convolution's input, indexed at x + kx. With 4 x 4 outputs per
+// invocation (target-groups=1), rows of a 1022-wide buffer are not all
+// 16-byte aligned: only dy is a view.
+// CHECK-LABEL: func.func @strided
+// CHECK-NOT: unrealized_conversion_cast
+// CHECK: gpu.launch
+// ODD-LABEL: func.func @odd
+// ODD-NOT: memref<256x1022xf32> to
+// ODD: unrealized_conversion_cast %{{.*}} : memref<256x64xf32> to memref<256x16xvector<4xf32>>
+// ODD-NOT: unrealized_conversion_cast
+// ODD: gpu.launch
+// CHECK-LABEL: func.func @conv
+// CHECK-NOT: unrealized_conversion_cast
+// CHECK: gpu.launch
+func.func @strided(%a: memref<1024x512xf32>, %w: memref<512x512xf32>, %c: memref<1024x512xf32>) {
+  linalg.generic {indexing_maps = [affine_map<(m, n, k) -> (m, k)>,
+                                   affine_map<(m, n, k) -> (n, k)>,
+                                   affine_map<(m, n, k) -> (m, n)>],
+                  iterator_types = ["parallel", "parallel", "reduction"]}
+      ins(%a, %w : memref<1024x512xf32>, memref<512x512xf32>) outs(%c : memref<1024x512xf32>) {
+  ^bb0(%x: f32, %y: f32, %acc: f32):
+    %m = arith.mulf %x, %y : f32
+    %s = arith.addf %acc, %m : f32
+    linalg.yield %s : f32
+  }
+  return
+}
+func.func @odd(%x: memref<256x1022xf32>, %dy: memref<256x64xf32>, %dw: memref<1022x64xf32>) {
+  linalg.generic {indexing_maps = [affine_map<(m, n, k) -> (k, m)>,
+                                   affine_map<(m, n, k) -> (k, n)>,
+                                   affine_map<(m, n, k) -> (m, n)>],
+                  iterator_types = ["parallel", "parallel", "reduction"]}
+      ins(%x, %dy : memref<256x1022xf32>, memref<256x64xf32>) outs(%dw : memref<1022x64xf32>) {
+  ^bb0(%a: f32, %b: f32, %acc: f32):
+    %m = arith.mulf %a, %b : f32
+    %s = arith.addf %acc, %m : f32
+    linalg.yield %s : f32
+  }
+  return
+}
+func.func @conv(%x: memref<16x64x34x34xf32>, %w: memref<64x64x3x3xf32>, %y: memref<16x64x32x32xf32>) {
+  linalg.conv_2d_nchw_fchw {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>}
+      ins(%x, %w : memref<16x64x34x34xf32>, memref<64x64x3x3xf32>) outs(%y : memref<16x64x32x32xf32>)
+  return
+}
