@@ -213,13 +213,27 @@ void lower(linalg::GenericOp op, const Contraction &c, int64_t tile,
   int64_t tm = wm * tile, tn = wn * tile;
   Value outBuf = op.getDpsInits()[0];
   Type e = cast<MemRefType>(outBuf.getType()).getElementType();
-  // Operands whose lines of a step are contiguous: one vector load each.
-  Value viewA = contiguousLines(op, c.a, c.rows, c.ranges, wm)
-                    ? vectorView(b, loc, c.a->get(), wm)
-                    : Value();
-  Value viewB = contiguousLines(op, c.b, c.cols, c.ranges, wn)
-                    ? vectorView(b, loc, c.b->get(), wn)
-                    : Value();
+  // How an operand's tile is read from device memory: by lines, when an
+  // invocation's lines of a step are consecutive elements (one vector
+  // load each); by steps, when a line's `count` consecutive reduction
+  // steps are (a row-major A, B = wᵀ: a block of count lines × count
+  // steps is count vector loads, transposed in registers); else element
+  // by element.
+  enum class Read { Elements, Lines, Steps };
+  auto readOf = [&](OpOperand *operand, ArrayRef<unsigned> dims,
+                    int64_t count) {
+    if (contiguousLines(op, operand, dims, c.ranges, count))
+      return Read::Lines;
+    if (tile % count == 0 &&
+        contiguousLines(op, operand, c.red, c.ranges, count))
+      return Read::Steps;
+    return Read::Elements;
+  };
+  Read readA = readOf(c.a, c.rows, wm), readB = readOf(c.b, c.cols, wn);
+  Value viewA =
+      readA != Read::Elements ? vectorView(b, loc, c.a->get(), wm) : Value();
+  Value viewB =
+      readB != Read::Elements ? vectorView(b, loc, c.b->get(), wn) : Value();
   // The staged tiles, [k][invocation] of wm (a) or wn (b) consecutive
   // elements, one vector each: an invocation reads its operands of a
   // reduction step with two vector loads from workgroup memory.
@@ -252,11 +266,13 @@ void lower(linalg::GenericOp op, const Contraction &c, int64_t tile,
     Value inside;
     SmallVector<Value> ivs;
   };
-  auto lines = [&](Value start, Value thread, int64_t count, int64_t extent,
-                   ArrayRef<unsigned> dims) {
+  // The `count` lines of group `group` (those of invocation `group` along
+  // that side of the workgroup).
+  auto linesAt = [&](OpBuilder &in, Value start, Value group, int64_t count,
+                     int64_t extent, ArrayRef<unsigned> dims) {
     SmallVector<Line> out;
     Value first = in.create<arith::AddIOp>(
-        loc, start, in.create<arith::MulIOp>(loc, thread, idx(in, count)));
+        loc, start, in.create<arith::MulIOp>(loc, group, idx(in, count)));
     for (int64_t i = 0; i < count; ++i) {
       Value at = in.create<arith::AddIOp>(loc, first, idx(in, i));
       Line l{in.create<arith::CmpIOp>(loc, arith::CmpIPredicate::ult, at,
@@ -267,9 +283,53 @@ void lower(linalg::GenericOp op, const Contraction &c, int64_t tile,
     }
     return out;
   };
-  SmallVector<Line> rows = lines(rowBase, thread.y, wm, c.m, c.rows);
-  SmallVector<Line> cols = lines(colBase, thread.x, wn, c.n, c.cols);
+  SmallVector<Line> rows = linesAt(in, rowBase, thread.y, wm, c.m, c.rows);
+  SmallVector<Line> cols = linesAt(in, colBase, thread.x, wn, c.n, c.cols);
+  // The invocation's number in the workgroup.
+  Value linear = in.create<arith::AddIOp>(
+      loc, in.create<arith::MulIOp>(loc, thread.y, idx(in, tile)), thread.x);
   Value kIdx = idx(in, c.k);
+
+  // The vector of `view` holding the operand's element at loop values
+  // `ivs` and the next ones along its last index, when `inside`, else
+  // zero.
+  auto loadVector = [&](OpBuilder &b, OpOperand *operand, Value view,
+                        ArrayRef<Value> ivs, Value inside) -> Value {
+    auto type =
+        cast<VectorType>(cast<MemRefType>(view.getType()).getElementType());
+    auto guard = b.create<scf::IfOp>(loc, TypeRange{type}, inside,
+                                     /*withElseRegion=*/true);
+    OpBuilder then = guard.getThenBodyBuilder();
+    SmallVector<Value> indices;
+    for (AffineExpr r : op.getMatchingIndexingMap(operand).getResults())
+      indices.push_back(affine::expandAffineExpr(then, loc, r, ivs, {}));
+    indices.back() = then.create<arith::DivUIOp>(
+        loc, indices.back(), idx(then, type.getNumElements()));
+    then.create<scf::YieldOp>(
+        loc, then.create<memref::LoadOp>(loc, view, indices).getResult());
+    OpBuilder other = guard.getElseBodyBuilder();
+    other.create<scf::YieldOp>(
+        loc, other
+                 .create<arith::ConstantOp>(
+                     loc, type,
+                     DenseElementsAttr::get(type, other.getFloatAttr(e, 0.0)))
+                 .getResult());
+    return guard.getResult(0);
+  };
+  // A vector of `elements` (vector.from_elements has no SPIR-V form in
+  // MLIR 19), or the one element.
+  auto vectorOf = [&](OpBuilder &b, ArrayRef<Value> elements) -> Value {
+    Value value = elements[0];
+    if (elements.size() == 1)
+      return value;
+    value = b.create<vector::BroadcastOp>(
+        loc, VectorType::get({int64_t(elements.size())}, e), value);
+    for (auto [i, element] : llvm::enumerate(elements))
+      if (i > 0)
+        value = b.create<vector::InsertOp>(loc, element, value,
+                                           ArrayRef<int64_t>{int64_t(i)});
+    return value;
+  };
 
   // The operand's element at loop values `ivs` when `inside`, else zero.
   auto load = [&](OpBuilder &b, OpOperand *operand, ArrayRef<Value> ivs,
@@ -303,58 +363,84 @@ void lower(linalg::GenericOp op, const Contraction &c, int64_t tile,
           lb.create<arith::CmpIOp>(loc, arith::CmpIPredicate::ult, k, kIdx);
       SmallVector<Value> red(c.ranges.size());
       delinearize(lb, loc, k, c.red, c.ranges, red);
-      if (view) {
-        // The lines are consecutive elements: one vector load at the
-        // first line's indices, the last one in vectors, or zero.
-        SmallVector<Value> ivs = lines.front().ivs;
-        for (unsigned d : c.red)
-          ivs[d] = red[d];
-        Value inside = lb.create<arith::AndIOp>(loc, lines.front().inside, kIn);
-        auto vector = VectorType::get({int64_t(lines.size())}, e);
-        auto guard = lb.create<scf::IfOp>(loc, TypeRange{vector}, inside,
-                                          /*withElseRegion=*/true);
-        OpBuilder then = guard.getThenBodyBuilder();
-        SmallVector<Value> indices;
-        for (AffineExpr r : op.getMatchingIndexingMap(operand).getResults())
-          indices.push_back(affine::expandAffineExpr(then, loc, r, ivs, {}));
-        indices.back() = then.create<arith::DivUIOp>(
-            loc, indices.back(), idx(then, int64_t(lines.size())));
-        then.create<scf::YieldOp>(
-            loc, then.create<memref::LoadOp>(loc, view, indices).getResult());
-        OpBuilder other = guard.getElseBodyBuilder();
-        other.create<scf::YieldOp>(
-            loc,
-            other
-                .create<arith::ConstantOp>(
-                    loc, vector,
-                    DenseElementsAttr::get(vector, other.getFloatAttr(e, 0.0)))
-                .getResult());
-        lb.create<memref::StoreOp>(loc, guard.getResult(0), shared,
-                                   ValueRange{lane, group});
-        return;
-      }
-      SmallVector<Value> elements;
-      for (const Line &line : lines) {
+      auto at = [&](const Line &line) {
         SmallVector<Value> ivs = line.ivs;
         for (unsigned d : c.red)
           ivs[d] = red[d];
-        Value inside = lb.create<arith::AndIOp>(loc, line.inside, kIn);
-        elements.push_back(load(lb, operand, ivs, inside));
-      }
-      // (vector.from_elements has no SPIR-V form in MLIR 19.)
-      Value value = elements[0];
-      if (elements.size() > 1) {
-        value = lb.create<vector::BroadcastOp>(
-            loc, VectorType::get({int64_t(elements.size())}, e), value);
-        for (auto [i, element] : llvm::enumerate(elements))
-          if (i > 0)
-            value = lb.create<vector::InsertOp>(loc, element, value,
-                                                ArrayRef<int64_t>{int64_t(i)});
+        return ivs;
+      };
+      Value value;
+      if (view) {
+        // The lines are consecutive elements: one vector load at the
+        // first line's indices, the last one in vectors.
+        value = loadVector(
+            lb, operand, view, at(lines.front()),
+            lb.create<arith::AndIOp>(loc, lines.front().inside, kIn));
+      } else {
+        SmallVector<Value> elements;
+        for (const Line &line : lines)
+          elements.push_back(
+              load(lb, operand, at(line),
+                   lb.create<arith::AndIOp>(loc, line.inside, kIn)));
+        value = vectorOf(lb, elements);
       }
       lb.create<memref::StoreOp>(loc, value, shared, ValueRange{lane, group});
     };
-    stage(rows, thread.x, thread.y, c.a, as, viewA);
-    stage(cols, thread.y, thread.x, c.b, bs, viewB);
+    // Stages an operand's tile by steps: invocation `number` (of the
+    // first T·T/count) loads, for the count lines of group
+    // number / (T/count), count consecutive steps from
+    // k0 + count·(number % (T/count)), one vector per line, and stores
+    // them transposed: for each of those steps, the group's vector.
+    auto stageSteps = [&](Value start, int64_t count, int64_t extent,
+                          ArrayRef<unsigned> dims, OpOperand *operand,
+                          Value shared, Value view, Value number) {
+      int64_t per = tile / count;
+      auto active = lb.create<scf::IfOp>(
+          loc,
+          lb.create<arith::CmpIOp>(loc, arith::CmpIPredicate::ult, number,
+                                   idx(lb, tile * per)),
+          /*withElseRegion=*/false);
+      OpBuilder sb = active.getThenBodyBuilder();
+      Value group = sb.create<arith::DivUIOp>(loc, number, idx(sb, per));
+      Value step = sb.create<arith::MulIOp>(
+          loc, sb.create<arith::RemUIOp>(loc, number, idx(sb, per)),
+          idx(sb, count));
+      Value k = sb.create<arith::AddIOp>(loc, k0, step);
+      Value kIn =
+          sb.create<arith::CmpIOp>(loc, arith::CmpIPredicate::ult, k, kIdx);
+      SmallVector<Value> red(c.ranges.size());
+      delinearize(sb, loc, k, c.red, c.ranges, red);
+      SmallVector<Value> vectors;
+      for (const Line &line : linesAt(sb, start, group, count, extent, dims)) {
+        SmallVector<Value> ivs = line.ivs;
+        for (unsigned d : c.red)
+          ivs[d] = red[d];
+        vectors.push_back(
+            loadVector(sb, operand, view, ivs,
+                       sb.create<arith::AndIOp>(loc, line.inside, kIn)));
+      }
+      for (int64_t s = 0; s < count; ++s) {
+        SmallVector<Value> elements;
+        for (Value v : vectors)
+          elements.push_back(
+              sb.create<vector::ExtractOp>(loc, v, ArrayRef<int64_t>{s}));
+        sb.create<memref::StoreOp>(
+            loc, vectorOf(sb, elements), shared,
+            ValueRange{sb.create<arith::AddIOp>(loc, step, idx(sb, s)), group});
+      }
+    };
+    if (readA == Read::Steps)
+      stageSteps(rowBase, wm, c.m, c.rows, c.a, as, viewA, linear);
+    else
+      stage(rows, thread.x, thread.y, c.a, as, viewA);
+    // (B's loads by steps from the other end of the workgroup, so that
+    // they fall to other invocations than A's.)
+    if (readB == Read::Steps)
+      stageSteps(
+          colBase, wn, c.n, c.cols, c.b, bs, viewB,
+          lb.create<arith::SubIOp>(loc, idx(lb, tile * tile - 1), linear));
+    else
+      stage(cols, thread.y, thread.x, c.b, bs, viewB);
     lb.create<gpu::BarrierOp>(loc);
     auto inner = lb.create<scf::ForOp>(loc, idx(lb, 0), idx(lb, tile),
                                        idx(lb, 1), tiles.getRegionIterArgs());

@@ -64,7 +64,10 @@ func.func @conv(%x: memref<2x32x10x10xf32>, %w: memref<16x32x3x3xf32>, %y: memre
 // A filter gradient: rows (channel, ky, kx) M = 144, columns (filter)
 // N = 32, reduction (batch, y, x) K = 800. 4 x 2 outputs per invocation
 // (64 x 32 per workgroup): grid 1 x 3; the input is read at y + ky,
-// x + kx (affine indices expanded to arithmetic).
+// x + kx (affine indices expanded to arithmetic). The output gradient's
+// steps (batch, y, x) are consecutive along x (10 of them, an even
+// number): it is loaded by steps as vector<2xf32>, two lines at a time
+// (test/Conversion/CredoToVulkan/vector-views.mlir).
 // CHECK-LABEL: func.func @filter_gradient
 // CHECK: gpu.launch blocks(%{{.*}}, %{{.*}}, %{{.*}}) in (%{{[a-z0-9_]+}} = %c1{{[_0-9]*}}, %{{[a-z0-9_]+}} = %c3{{[_0-9]*}}, %{{[a-z0-9_]+}} = %c1{{[_0-9]*}})
 // CHECK: memref.alloc() : memref<16x16xvector<4xf32>, 3>
@@ -72,7 +75,7 @@ func.func @conv(%x: memref<2x32x10x10xf32>, %w: memref<16x32x3x3xf32>, %y: memre
 // CHECK: scf.for %{{.*}} = %{{.*}} to %c800{{.*}} step %c16{{.*}} iter_args({{.*}}) -> (f32, f32, f32, f32, f32, f32, f32, f32) {
 // CHECK: arith.addi
 // CHECK: memref.load %{{.*}} : memref<8x16x12x12xf32>
-// CHECK: memref.load %{{.*}} : memref<8x32x10x10xf32>
+// CHECK-COUNT-2: memref.load %{{.*}} : memref<8x32x10x5xvector<2xf32>>
 // CHECK-COUNT-8: arith.mulf
 // CHECK-COUNT-8: memref.store %{{.*}} : memref<32x16x3x3xf32>
 func.func @filter_gradient(%x: memref<8x16x12x12xf32>, %dy: memref<8x32x10x10xf32>, %dw: memref<32x16x3x3xf32>) {

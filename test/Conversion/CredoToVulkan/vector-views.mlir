@@ -66,14 +66,38 @@ func.func private @weight_gradient(%x: memref<256x1024xf32>, %dy: memref<256x512
 
 // -----
 
-// Operands whose lines are not consecutive elements keep scalar loads:
-// rows of a row-major A (strided by K), and B = wᵀ (its columns are rows
-// of w); a convolution's input, indexed at x + kx. With 4 x 4 outputs per
-// invocation (target-groups=1), rows of a 1022-wide buffer are not all
-// 16-byte aligned: only dy is a view.
-// CHECK-LABEL: func.func @strided
-// CHECK-NOT: unrealized_conversion_cast
+// A row-major A and B = wᵀ: an invocation's lines at one step are strided
+// by K, but each line's steps are consecutive. Their tiles are loaded by
+// steps: the first 64 invocations (of 256) load A, the last 64 B, each
+// for its group of 4 lines (number / 4) 4 consecutive steps (from
+// 4·(number % 4)) as 4 vectors, and store them transposed: 4 vectors of
+// the group's lines, one per step.
+// CHECK-LABEL: func.func @by_steps
+// CHECK-DAG: unrealized_conversion_cast %{{.*}} : memref<1024x512xf32> to memref<1024x128xvector<4xf32>>
+// CHECK-DAG: unrealized_conversion_cast %{{.*}} : memref<512x512xf32> to memref<512x128xvector<4xf32>>
 // CHECK: gpu.launch
+// CHECK: scf.for
+// CHECK: %[[ACTIVE:.*]] = arith.cmpi ult, %[[N:.*]], %c64
+// CHECK: scf.if %[[ACTIVE]] {
+// CHECK: %[[G:.*]] = arith.divui %[[N]], %c4
+// CHECK: arith.remui %[[N]], %c4
+// CHECK-COUNT-4: memref.load %{{.*}} : memref<1024x128xvector<4xf32>>
+// CHECK-COUNT-4: memref.store %{{.*}}, %{{.*}}[%{{.*}}, %[[G]]] : memref<16x16xvector<4xf32>, 3>
+// CHECK: %[[M:.*]] = arith.subi %c255{{.*}}, %[[N]]
+// CHECK: %[[BACTIVE:.*]] = arith.cmpi ult, %[[M]], %c64
+// CHECK: scf.if %[[BACTIVE]] {
+// CHECK: %[[H:.*]] = arith.divui %[[M]], %c4
+// CHECK-COUNT-4: memref.load %{{.*}} : memref<512x128xvector<4xf32>>
+// CHECK-COUNT-4: memref.store %{{.*}}, %{{.*}}[%{{.*}}, %[[H]]] : memref<16x16xvector<4xf32>, 3>
+// CHECK: gpu.barrier
+
+// -----
+
+// Operands whose elements are consecutive neither way keep scalar loads:
+// a convolution's input, indexed at x + kx, and its filters (output
+// channel and input channel before the 3 x 3 window). With 4 x 4 outputs
+// per invocation (target-groups=1), rows of a 1022-wide buffer are not all
+// 16-byte aligned, and their steps are not consecutive: only dy is a view.
 // ODD-LABEL: func.func @odd
 // ODD-NOT: memref<256x1022xf32> to
 // ODD: unrealized_conversion_cast %{{.*}} : memref<256x64xf32> to memref<256x16xvector<4xf32>>
@@ -82,7 +106,7 @@ func.func private @weight_gradient(%x: memref<256x1024xf32>, %dy: memref<256x512
 // CHECK-LABEL: func.func @conv
 // CHECK-NOT: unrealized_conversion_cast
 // CHECK: gpu.launch
-func.func @strided(%a: memref<1024x512xf32>, %w: memref<512x512xf32>, %c: memref<1024x512xf32>) {
+func.func @by_steps(%a: memref<1024x512xf32>, %w: memref<512x512xf32>, %c: memref<1024x512xf32>) {
   linalg.generic {indexing_maps = [affine_map<(m, n, k) -> (m, k)>,
                                    affine_map<(m, n, k) -> (n, k)>,
                                    affine_map<(m, n, k) -> (m, n)>],

@@ -99,6 +99,14 @@ def CredoGpuContract : Pass<"credo-gpu-contract", "::mlir::func::FuncOp"> {
     vector<wm × e>>` on the host side: SPIR-V's logical addressing cannot
     reinterpret a pointer, so the kernel takes a storage buffer of vectors,
     and `credo-gpu-to-vulkan-calls` binds the buffer under the cast).
+    Where instead a line's wm consecutive reduction steps (from a multiple
+    of wm) are consecutive, aligned elements — the same conditions for the
+    innermost reduction loop, and wm divides T: a row-major A, B = wᵀ, the
+    output gradient of a filter gradient — the tile is loaded by steps:
+    each of the first T·T/wm invocations (the last ones for B) loads, for
+    the wm lines of group number / (T/wm), wm steps from
+    k0 + wm·(number mod T/wm) as wm vectors, and stores them transposed,
+    one vector of the group's lines per step.
     Each element of A is read from device memory ⌈N/(wn·T)⌉ times instead
     of N times.
 

@@ -1,9 +1,16 @@
 """Products wide enough for the contraction kernel's vector loads from
-device memory, against NumPy in f64: h = x·w1 (B = w1 read as vector<2>),
-y = h·w2, loss = mean((y − t)²), and `credoc grad`'s gradients, among them
-dW1 = xᵀ·dH (A = xᵀ and B = dH both read as vector<4>; M = 1000, N = 520,
-K = 260: partial tiles on every side). argv: credoc workdir dtype...
-Prints "wide products DTYPE: ok (max error E of max |g| G)" per dtype."""
+device memory, against NumPy in f64: a linear three-layer model
+h = x·w1, z = h·w2, y = z·w3, loss = mean((y − t)²), and `credoc grad`'s
+gradients. Its tiled products read every operand as vectors, both ways:
+- by lines (an invocation's rows of A or columns of B at one step are
+  consecutive elements): B = w1 and w2 in the forward pass, both operands
+  of the weight gradients xᵀ·dH, hᵀ·dZ;
+- by steps (a row's consecutive reduction steps are): A = x and h in the
+  forward pass, and both operands of dH = dZ·w2ᵀ.
+The first forward product and dH have 4 x 4 outputs per invocation
+(vector<4>), the others 2 or 4 along a side; K = 300 and 260 leave partial
+k-tiles, M = 520 and N = 1000 partial tiles. argv: credoc workdir dtype...
+Prints "wide products DTYPE: ok (max error E of max |g|)" per dtype."""
 import json
 import os
 import subprocess
@@ -16,21 +23,21 @@ sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "..", "..",
 from safetensors_np import read, write  # noqa: E402
 
 credoc, work = sys.argv[1], sys.argv[2]
-B, I, H, O = 260, 1000, 520, 8
+B, I, H, Z, O = 520, 300, 1000, 260, 8
 os.makedirs(work, exist_ok=True)
 for dtype in sys.argv[3:]:
     np_type = {"f32": np.float32, "f64": np.float64}[dtype]
+    shapes = {"w1": [I, H], "w2": [H, Z], "w3": [Z, O]}
     model = {
         "format_version": 1, "name": "wide_" + dtype,
         "inputs": [{"name": "x", "shape": ["batch", I], "dtype": dtype},
                    {"name": "t", "shape": ["batch", O], "dtype": dtype}],
-        "parameters": [
-            {"name": "w1", "shape": [I, H], "dtype": dtype,
-             "init": {"kind": "normal", "std": 0.05, "seed": 1}},
-            {"name": "w2", "shape": [H, O], "dtype": dtype,
-             "init": {"kind": "normal", "std": 0.05, "seed": 2}}],
+        "parameters": [{"name": n, "shape": s, "dtype": dtype,
+                        "init": {"kind": "normal", "std": 0.05, "seed": 1}}
+                       for n, s in shapes.items()],
         "nodes": [{"name": "h", "op": "dense", "inputs": ["x", "w1"]},
-                  {"name": "y", "op": "dense", "inputs": ["h", "w2"]},
+                  {"name": "z", "op": "dense", "inputs": ["h", "w2"]},
+                  {"name": "y", "op": "dense", "inputs": ["z", "w3"]},
                   {"name": "loss", "op": "mse", "inputs": ["y", "t"]}],
         "outputs": ["loss"],
         "training": {"loss": "loss", "batch_size": B,
@@ -41,11 +48,11 @@ for dtype in sys.argv[3:]:
     r = np.random.RandomState(7)
     x = r.uniform(-1, 1, (B, I)).astype(np_type)
     t = r.uniform(-1, 1, (B, O)).astype(np_type)
-    w1 = r.normal(0, 0.05, (I, H)).astype(np_type)
-    w2 = r.normal(0, 0.05, (H, O)).astype(np_type)
+    p = {n: r.normal(0, 0.05 if n != "w3" else 0.2, s).astype(np_type)
+         for n, s in shapes.items()}
     np.save(path("x.npy"), x)
     np.save(path("t.npy"), t)
-    write(path("p.safetensors"), {"w1": w1, "w2": w2})
+    write(path("p.safetensors"), p)
     subprocess.run([credoc, "grad", path("model.json"), "--target", "vulkan",
                     "--params", path("p.safetensors"),
                     "--input", "x=" + path("x.npy"),
@@ -53,12 +60,16 @@ for dtype in sys.argv[3:]:
                     "-o", path("g.safetensors")],
                    check=True, stdout=subprocess.DEVNULL)
     g = read(path("g.safetensors"))
-    x, t, w1, w2 = (a.astype(np.float64) for a in (x, t, w1, w2))
+    x, t = x.astype(np.float64), t.astype(np.float64)
+    w1, w2, w3 = (p[n].astype(np.float64) for n in ("w1", "w2", "w3"))
     h = x @ w1
-    y = h @ w2
+    z = h @ w2
+    y = z @ w3
     dy = 2 * (y - t) / y.size
-    ref = {"loss": np.mean((y - t) ** 2), "grad.w2": h.T @ dy,
-           "grad.w1": x.T @ (dy @ w2.T)}
+    dz = dy @ w3.T
+    dh = dz @ w2.T
+    ref = {"loss": np.mean((y - t) ** 2), "grad.w3": z.T @ dy,
+           "grad.w2": h.T @ dz, "grad.w1": x.T @ dh}
     tol = {"f32": 1e-5, "f64": 1e-12}[dtype]
     worst = 0.0
     for name, want in ref.items():
