@@ -31,6 +31,7 @@ namespace mlir::credo {
 using namespace mlir;
 using mlir::credo::vulkan::delinearize;
 using mlir::credo::vulkan::kMaxGroups;
+using mlir::credo::vulkan::kVectorViewAttr;
 
 namespace {
 /// The shallowest reduction and the fewest T x T workgroups worth a tiled
@@ -144,18 +145,20 @@ int64_t perInvocation(int64_t size, int64_t tile) {
   return size >= 4 * tile ? 4 : size >= 2 * tile ? 2 : 1;
 }
 
-/// Whether an invocation's `count` lines (over loops `dims`, the last
-/// fastest) of `operand` at one reduction step are `count` consecutive
-/// elements of its buffer that start at a multiple of `count`, so that one
-/// vector load reads them all: the innermost line loop is exactly the
-/// buffer's last index and appears in no other, the buffer has the
-/// identity layout, and `count` divides that loop's range (a line group
-/// starts at a multiple of `count` and never wraps into the next value of
-/// the outer loops; it is all inside the operand or all outside) and the
-/// buffer's last dimension (every row starts aligned).
-bool contiguousLines(linalg::GenericOp op, OpOperand *operand,
-                     ArrayRef<unsigned> dims, ArrayRef<int64_t> ranges,
-                     int64_t count) {
+/// Whether `count` consecutive positions over loops `dims` (the last
+/// fastest), starting at a multiple of `count` — an invocation's lines at
+/// one reduction step (`dims` the row or column loops), or a line's
+/// reduction steps (`dims` the reduction loops) — are `count` consecutive
+/// elements of `operand`'s buffer starting at a multiple of `count`, so
+/// that one vector load reads them all: the innermost of `dims` is exactly
+/// the buffer's last index and appears in no other, the buffer has the
+/// identity layout, and `count` divides that loop's range (the positions
+/// never wrap into the next value of the outer loops, and are all inside
+/// the operand or all outside) and the buffer's last dimension (which the
+/// linalg verifier makes that range; every row starts aligned).
+bool contiguous(linalg::GenericOp op, OpOperand *operand,
+                ArrayRef<unsigned> dims, ArrayRef<int64_t> ranges,
+                int64_t count) {
   if (count < 2 || dims.empty())
     return false;
   auto type = cast<MemRefType>(operand->get().getType());
@@ -187,7 +190,9 @@ Value vectorView(OpBuilder &b, Location loc, Value buffer, int64_t count) {
   auto view =
       MemRefType::get(shape, VectorType::get({count}, type.getElementType()),
                       MemRefLayoutAttrInterface(), type.getMemorySpace());
-  return b.create<UnrealizedConversionCastOp>(loc, view, buffer).getResult(0);
+  auto cast = b.create<UnrealizedConversionCastOp>(loc, view, buffer);
+  cast->setAttr(kVectorViewAttr, b.getUnitAttr());
+  return cast.getResult(0);
 }
 
 void lower(linalg::GenericOp op, const Contraction &c, int64_t tile,
@@ -222,10 +227,9 @@ void lower(linalg::GenericOp op, const Contraction &c, int64_t tile,
   enum class Read { Elements, Lines, Steps };
   auto readOf = [&](OpOperand *operand, ArrayRef<unsigned> dims,
                     int64_t count) {
-    if (contiguousLines(op, operand, dims, c.ranges, count))
+    if (contiguous(op, operand, dims, c.ranges, count))
       return Read::Lines;
-    if (tile % count == 0 &&
-        contiguousLines(op, operand, c.red, c.ranges, count))
+    if (tile % count == 0 && contiguous(op, operand, c.red, c.ranges, count))
       return Read::Steps;
     return Read::Elements;
   };

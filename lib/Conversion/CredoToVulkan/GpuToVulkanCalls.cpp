@@ -12,6 +12,7 @@
 #include "credo/Conversion/CredoToVulkan/CredoToVulkan.h"
 
 #include "../../Transforms/NodeName.h"
+#include "KernelBuilding.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
@@ -39,6 +40,7 @@ namespace mlir::credo {
 } // namespace mlir::credo
 
 using namespace mlir;
+using mlir::credo::vulkan::kVectorViewAttr;
 
 namespace {
 
@@ -336,13 +338,16 @@ int64_t spanBytes(MemRefType type) {
 /// The buffer under a kernel argument: credo-gpu-contract's vector views
 /// are casts of a buffer to a vector element type, which only the kernel
 /// sees; the host binds the buffer itself (the same bytes).
+bool isVectorView(Operation *op) {
+  auto cast = dyn_cast_or_null<UnrealizedConversionCastOp>(op);
+  return cast && cast->hasAttr(kVectorViewAttr) &&
+         cast->getNumOperands() == 1 && cast->getNumResults() == 1 &&
+         isa<MemRefType>(cast->getOperand(0).getType());
+}
+
 Value bufferUnder(Value memref) {
-  while (auto cast = memref.getDefiningOp<UnrealizedConversionCastOp>()) {
-    if (cast->getNumOperands() != 1 || cast->getNumResults() != 1 ||
-        !isa<MemRefType>(cast->getOperand(0).getType()))
-      break;
-    memref = cast->getOperand(0);
-  }
+  while (isVectorView(memref.getDefiningOp()))
+    memref = memref.getDefiningOp()->getOperand(0);
   return memref;
 }
 
@@ -720,8 +725,7 @@ void GpuToVulkanCalls::runOnOperation() {
   // The kernels' vector views, now unused.
   SmallVector<UnrealizedConversionCastOp> views;
   module.walk([&](UnrealizedConversionCastOp cast) {
-    if (cast->use_empty() && cast->getNumOperands() == 1 &&
-        isa<MemRefType>(cast->getOperand(0).getType()))
+    if (cast->use_empty() && isVectorView(cast))
       views.push_back(cast);
   });
   for (UnrealizedConversionCastOp cast : views)

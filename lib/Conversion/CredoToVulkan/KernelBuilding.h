@@ -1,7 +1,8 @@
 //===- KernelBuilding.h - What the Vulkan kernel passes share ---*- C++ -*-===//
 //
 // Helpers of the passes that build gpu.launch kernels (credo-gpu-contract,
-// credo-gpu-reduce, credo-parallel-to-gpu).
+// credo-gpu-reduce, credo-parallel-to-gpu), and the mark of the vector
+// views that credo-gpu-to-vulkan-calls binds.
 //
 //===----------------------------------------------------------------------===//
 
@@ -16,6 +17,11 @@ namespace mlir::credo::vulkan {
 /// The largest workgroup count per grid dimension every Vulkan device
 /// supports (maxComputeWorkGroupCount's required minimum).
 constexpr int64_t kMaxGroups = 65535;
+
+/// Marks credo-gpu-contract's host-side casts of a buffer to vectors (a
+/// kernel argument that reads the buffer as vectors), which
+/// credo-gpu-to-vulkan-calls looks through to bind the buffer itself.
+constexpr llvm::StringLiteral kVectorViewAttr("credo.vector_view");
 
 /// Writes into ivs[d], for each loop d of `dims`, its value at the position
 /// numbered `linear` over those loops (last one fastest; `ranges[d]` is

@@ -1,5 +1,6 @@
 // RUN: credo-opt %s --split-input-file --credo-gpu-contract | FileCheck %s
 // RUN: credo-opt %s --split-input-file --credo-gpu-contract=target-groups=1 | FileCheck %s --check-prefix=ODD
+// RUN: credo-opt %s --split-input-file --credo-gpu-contract=tile=6 | FileCheck %s --check-prefix=TILE6
 // RUN: credo-opt %s --split-input-file --pass-pipeline='builtin.module(func.func(credo-gpu-contract),gpu-kernel-outlining,credo-attach-spirv-abi,convert-gpu-to-spirv)' | FileCheck %s --check-prefix=SPIRV
 // RUN: credo-opt %s --split-input-file --pass-pipeline='builtin.module(func.func(credo-gpu-contract),gpu-kernel-outlining,credo-attach-spirv-abi,convert-gpu-to-spirv,spirv.module(spirv-lower-abi-attrs,spirv-update-vce),credo-gpu-to-vulkan-calls)' | FileCheck %s --check-prefix=CALLS
 
@@ -19,7 +20,8 @@
 // CHECK: } else {
 // CHECK: arith.constant dense<0.000000e+00> : vector<4xf32>
 // CHECK: memref.store %[[A]], %{{.*}} : memref<16x16xvector<4xf32>, 3>
-// CHECK: memref.load %[[VD]][%{{.*}}, %{{.*}}] : memref<256x128xvector<4xf32>>
+// CHECK: %[[QD:.*]] = arith.divui %{{.*}}, %c4
+// CHECK: memref.load %[[VD]][%{{.*}}, %[[QD]]] : memref<256x128xvector<4xf32>>
 // CHECK-NOT: memref.load %{{.*}} : memref<256x1024xf32>
 // CHECK-NOT: memref.load %{{.*}} : memref<256x512xf32>
 // CHECK: gpu.barrier
@@ -76,13 +78,52 @@ func.func private @weight_gradient(%x: memref<256x1024xf32>, %dy: memref<256x512
 // CHECK-DAG: unrealized_conversion_cast %{{.*}} : memref<1024x512xf32> to memref<1024x128xvector<4xf32>>
 // CHECK-DAG: unrealized_conversion_cast %{{.*}} : memref<512x512xf32> to memref<512x128xvector<4xf32>>
 // CHECK: gpu.launch
-// CHECK: scf.for
+// CHECK: scf.for %[[K0:.*]] = %c0{{.*}} to %c512
 // CHECK: %[[ACTIVE:.*]] = arith.cmpi ult, %[[N:.*]], %c64
 // CHECK: scf.if %[[ACTIVE]] {
 // CHECK: %[[G:.*]] = arith.divui %[[N]], %c4
-// CHECK: arith.remui %[[N]], %c4
-// CHECK-COUNT-4: memref.load %{{.*}} : memref<1024x128xvector<4xf32>>
-// CHECK-COUNT-4: memref.store %{{.*}}, %{{.*}}[%{{.*}}, %[[G]]] : memref<16x16xvector<4xf32>, 3>
+// CHECK: %[[R:.*]] = arith.remui %[[N]], %c4
+// CHECK: %[[STEP:.*]] = arith.muli %[[R]], %c4
+// CHECK: %[[K:.*]] = arith.addi %[[K0]], %[[STEP]]
+// CHECK: %[[KIN:.*]] = arith.cmpi ult, %[[K]], %c512
+// The group's first line: the tile's base plus 4 lines per group.
+// CHECK: %[[G4:.*]] = arith.muli %[[G]], %c4
+// CHECK: %[[L0:.*]] = arith.addi %{{.*}}, %[[G4]]
+// CHECK: %[[ROW0:.*]] = arith.addi %[[L0]], %c0
+// CHECK: %[[ROW0IN:.*]] = arith.cmpi ult, %[[ROW0]], %c1024
+// CHECK: %[[ROW1:.*]] = arith.addi %[[L0]], %c1
+// CHECK: %[[ROW2:.*]] = arith.addi %[[L0]], %c2
+// CHECK: %[[ROW3:.*]] = arith.addi %[[L0]], %c3
+// One vector of 4 steps per line, zero outside:
+// CHECK: %[[IN0:.*]] = arith.andi %[[ROW0IN]], %[[KIN]]
+// CHECK: %[[V0:.*]] = scf.if %[[IN0]] -> (vector<4xf32>) {
+// CHECK: %[[Q:.*]] = arith.divui %[[K]], %c4
+// CHECK: memref.load %{{.*}}[%[[ROW0]], %[[Q]]] : memref<1024x128xvector<4xf32>>
+// CHECK: %[[V1:.*]] = scf.if
+// CHECK: memref.load %{{.*}}[%[[ROW1]], %{{.*}}] : memref<1024x128xvector<4xf32>>
+// CHECK: %[[V2:.*]] = scf.if
+// CHECK: memref.load %{{.*}}[%[[ROW2]], %{{.*}}] : memref<1024x128xvector<4xf32>>
+// CHECK: %[[V3:.*]] = scf.if
+// CHECK: memref.load %{{.*}}[%[[ROW3]], %{{.*}}] : memref<1024x128xvector<4xf32>>
+// ... stored transposed: lane i of the vector for step STEP + s is line
+// i's element s.
+// CHECK: %[[E0:.*]] = vector.extract %[[V0]][0]
+// CHECK: %[[E1:.*]] = vector.extract %[[V1]][0]
+// CHECK: vector.extract %[[V2]][0]
+// CHECK: vector.extract %[[V3]][0]
+// CHECK: %[[B0:.*]] = vector.broadcast %[[E0]]
+// CHECK: vector.insert %[[E1]], %[[B0]] [1]
+// CHECK: %[[S0:.*]] = arith.addi %[[STEP]], %c0
+// CHECK: memref.store %{{.*}}, %{{.*}}[%[[S0]], %[[G]]] : memref<16x16xvector<4xf32>, 3>
+// CHECK: vector.extract %[[V0]][1]
+// CHECK: %[[S1:.*]] = arith.addi %[[STEP]], %c1
+// CHECK: memref.store %{{.*}}, %{{.*}}[%[[S1]], %[[G]]] : memref<16x16xvector<4xf32>, 3>
+// CHECK: vector.extract %[[V0]][2]
+// CHECK: %[[S2:.*]] = arith.addi %[[STEP]], %c2
+// CHECK: memref.store %{{.*}}, %{{.*}}[%[[S2]], %[[G]]] : memref<16x16xvector<4xf32>, 3>
+// CHECK: vector.extract %[[V0]][3]
+// CHECK: %[[S3:.*]] = arith.addi %[[STEP]], %c3
+// CHECK: memref.store %{{.*}}, %{{.*}}[%[[S3]], %[[G]]] : memref<16x16xvector<4xf32>, 3>
 // CHECK: %[[M:.*]] = arith.subi %c255{{.*}}, %[[N]]
 // CHECK: %[[BACTIVE:.*]] = arith.cmpi ult, %[[M]], %c64
 // CHECK: scf.if %[[BACTIVE]] {
@@ -91,21 +132,6 @@ func.func private @weight_gradient(%x: memref<256x1024xf32>, %dy: memref<256x512
 // CHECK-COUNT-4: memref.store %{{.*}}, %{{.*}}[%{{.*}}, %[[H]]] : memref<16x16xvector<4xf32>, 3>
 // CHECK: gpu.barrier
 
-// -----
-
-// Operands whose elements are consecutive neither way keep scalar loads:
-// a convolution's input, indexed at x + kx, and its filters (output
-// channel and input channel before the 3 x 3 window). With 4 x 4 outputs
-// per invocation (target-groups=1), rows of a 1022-wide buffer are not all
-// 16-byte aligned, and their steps are not consecutive: only dy is a view.
-// ODD-LABEL: func.func @odd
-// ODD-NOT: memref<256x1022xf32> to
-// ODD: unrealized_conversion_cast %{{.*}} : memref<256x64xf32> to memref<256x16xvector<4xf32>>
-// ODD-NOT: unrealized_conversion_cast
-// ODD: gpu.launch
-// CHECK-LABEL: func.func @conv
-// CHECK-NOT: unrealized_conversion_cast
-// CHECK: gpu.launch
 func.func @by_steps(%a: memref<1024x512xf32>, %w: memref<512x512xf32>, %c: memref<1024x512xf32>) {
   linalg.generic {indexing_maps = [affine_map<(m, n, k) -> (m, k)>,
                                    affine_map<(m, n, k) -> (n, k)>,
@@ -119,6 +145,61 @@ func.func @by_steps(%a: memref<1024x512xf32>, %w: memref<512x512xf32>, %c: memre
   }
   return
 }
+
+// With tiles of 6 (not a multiple of 4), the same product keeps scalar
+// loads: neither operand's lines are consecutive, and 6 steps do not split
+// into vectors of 4.
+// TILE6-LABEL: func.func @by_steps
+// TILE6-NOT: unrealized_conversion_cast
+// TILE6: gpu.launch
+
+// -----
+
+// Batched products in f64: the batch loop is the grid's z and the first
+// index of both views; A's steps and B's lines are consecutive.
+// CHECK-LABEL: func.func @batched
+// CHECK-DAG: %[[VA:.*]] = builtin.unrealized_conversion_cast %{{.*}} : memref<4x1024x256xf64> to memref<4x1024x64xvector<4xf64>>
+// CHECK-DAG: %[[VB:.*]] = builtin.unrealized_conversion_cast %{{.*}} : memref<4x256x512xf64> to memref<4x256x128xvector<4xf64>>
+// CHECK: gpu.launch blocks(%{{[a-z0-9_]+}}, %{{[a-z0-9_]+}}, %[[BZ:[a-z0-9_]+]])
+// CHECK: memref.load %[[VA]][%[[BZ]], %{{.*}}, %{{.*}}] : memref<4x1024x64xvector<4xf64>>
+// CHECK: memref.load %[[VB]][%[[BZ]], %{{.*}}, %{{.*}}] : memref<4x256x128xvector<4xf64>>
+func.func @batched(%a: memref<4x1024x256xf64>, %b: memref<4x256x512xf64>, %c: memref<4x1024x512xf64>) {
+  linalg.generic {indexing_maps = [affine_map<(b, m, n, k) -> (b, m, k)>,
+                                   affine_map<(b, m, n, k) -> (b, k, n)>,
+                                   affine_map<(b, m, n, k) -> (b, m, n)>],
+                  iterator_types = ["parallel", "parallel", "parallel", "reduction"]}
+      ins(%a, %b : memref<4x1024x256xf64>, memref<4x256x512xf64>) outs(%c : memref<4x1024x512xf64>) {
+  ^bb0(%x: f64, %y: f64, %acc: f64):
+    %m = arith.mulf %x, %y : f64
+    %s = arith.addf %acc, %m : f64
+    linalg.yield %s : f64
+  }
+  return
+}
+
+// -----
+
+// Operands whose elements are consecutive neither way keep scalar loads:
+// a convolution's input, indexed at x + kx, and its filters (output
+// channel and input channel before the 3 x 3 window). With 4 x 4 outputs
+// per invocation (target-groups=1), rows of a 1022-wide buffer are not all
+// 16-byte aligned, and their steps are not consecutive: only dy is a view.
+// A buffer of another layout (a view into a wider one) is never a view.
+// (Private: an entry point's arguments need the identity layout on the
+// Vulkan target.)
+// CHECK-LABEL: func.func private @strided
+// CHECK-NOT: memref<1024x512xf32, strided<[1024, 1]>> to
+// CHECK: unrealized_conversion_cast %{{.*}} : memref<512x512xf32> to memref<512x128xvector<4xf32>>
+// CHECK-NOT: unrealized_conversion_cast
+// CHECK: gpu.launch
+// ODD-LABEL: func.func @odd
+// ODD-NOT: memref<256x1022xf32> to
+// ODD: unrealized_conversion_cast %{{.*}} : memref<256x64xf32> to memref<256x16xvector<4xf32>>
+// ODD-NOT: unrealized_conversion_cast
+// ODD: gpu.launch
+// CHECK-LABEL: func.func @conv
+// CHECK-NOT: unrealized_conversion_cast
+// CHECK: gpu.launch
 func.func @odd(%x: memref<256x1022xf32>, %dy: memref<256x64xf32>, %dw: memref<1022x64xf32>) {
   linalg.generic {indexing_maps = [affine_map<(m, n, k) -> (k, m)>,
                                    affine_map<(m, n, k) -> (k, n)>,
@@ -130,6 +211,10 @@ func.func @odd(%x: memref<256x1022xf32>, %dy: memref<256x64xf32>, %dw: memref<10
     %s = arith.addf %acc, %m : f32
     linalg.yield %s : f32
   }
+  return
+}
+func.func private @strided(%a: memref<1024x512xf32, strided<[1024, 1]>>, %w: memref<512x512xf32>, %c: memref<1024x512xf32>) {
+  linalg.matmul ins(%a, %w : memref<1024x512xf32, strided<[1024, 1]>>, memref<512x512xf32>) outs(%c : memref<1024x512xf32>)
   return
 }
 func.func @conv(%x: memref<16x64x34x34xf32>, %w: memref<64x64x3x3xf32>, %y: memref<16x64x32x32xf32>) {

@@ -1,15 +1,17 @@
 """Products wide enough for the contraction kernel's vector loads from
 device memory, against NumPy in f64: a linear three-layer model
 h = x·w1, z = h·w2, y = z·w3, loss = mean((y − t)²), and `credoc grad`'s
-gradients. Its tiled products read every operand as vectors, both ways:
+gradients. Its tiled products with more than one output per invocation
+read their operands as vectors, both ways:
 - by lines (an invocation's rows of A or columns of B at one step are
   consecutive elements): B = w1 and w2 in the forward pass, both operands
   of the weight gradients xᵀ·dH, hᵀ·dZ;
 - by steps (a row's consecutive reduction steps are): A = x and h in the
   forward pass, and both operands of dH = dZ·w2ᵀ.
 The first forward product and dH have 4 x 4 outputs per invocation
-(vector<4>), the others 2 or 4 along a side; K = 300 and 260 leave partial
-k-tiles, M = 520 and N = 1000 partial tiles. argv: credoc workdir dtype...
+(vector<4>), the others 2 or 4 along a side, except z·w3 and zᵀ·dy (N = 8:
+one output per invocation, element by element); K = 300 and 260 leave
+partial k-tiles, M = 520 and N = 1000 partial tiles. argv: credoc workdir dtype...
 Prints "wide products DTYPE: ok (max error E of max |g|)" per dtype."""
 import json
 import os
