@@ -3,8 +3,9 @@
 #
 # Builds, on this machine, a self-contained folder (default bench/gpu/pack,
 # under 64 MiB) that bench/gpu/run.sh runs on a machine with a GPU and no
-# compiler: the Vulkan training-step libraries of the Fashion-MNIST MLP and
-# CNN at each batch in $BATCHES (default "128 1024") with their step
+# compiler: the Vulkan training-step libraries of the Fashion-MNIST
+# examples in $MODELS (default: the MLP, the CNN and the SNN) at each batch
+# in $BATCHES (default "128 1024") with their step
 # timers (bench/vulkan_steps.c), the losses the CPU computes for the same
 # steps (the GPU's must match), a matrix-product library of N x N x N
 # ($MATMUL_N, default 4096) with its timer (bench/vulkan_matmul.c), a
@@ -18,6 +19,7 @@ build="${CREDO_BUILD_DIR:-$root/build}"
 refs="${CREDO_BENCH_REFS:-$root/../shared/bench-ref}"
 pack="${PACK:-$root/bench/gpu/pack}"
 batches="${BATCHES:-128 1024}"
+models="${MODELS:-fashion_mnist_mlp fashion_mnist_cnn fashion_mnist_snn}"
 steps="${STEPS:-20}"
 n="${MATMUL_N:-4096}"
 credoc="$build/bin/credoc"
@@ -40,7 +42,7 @@ link=(-L"$build/lib" -lcredo_runtime -Wl,-rpath,'$ORIGIN/../lib')
 
 "${cc[@]}" "$root/bench/gpu/devices.c" -o "$pack/bin/devices" "${link[@]}"
 
-for model in fashion_mnist_mlp fashion_mnist_cnn; do
+for model in $models; do
   for b in $batches; do
     name="${model}_b$b"
     "$credoc" build "$root/examples/$model.json" --train --batch "$b" \
@@ -79,7 +81,7 @@ cp "$work/matmul/libvk_matmul.so" "$pack/lib/matmul/"
   -o "$pack/bin/matmul" -L"$pack/lib/matmul" -lvk_matmul "${link[@]}" \
   -Wl,-rpath,'$ORIGIN/../lib/matmul'
 
-printf 'BATCHES="%s"\nSTEPS=%s\nMATMUL_N=%s\n' "$batches" "$steps" "$n" \
+printf 'MODELS="%s"\nBATCHES="%s"\nSTEPS=%s\nMATMUL_N=%s\n' "$models" "$batches" "$steps" "$n" \
   > "$pack/settings"
 cp "$root/bench/gpu/run.sh" "$pack/"
 cp "$refs/gpu_baseline.py" "$pack/" 2> /dev/null || true

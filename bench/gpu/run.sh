@@ -4,7 +4,7 @@
 # Runs in the folder bench/gpu/prepare.sh wrote, on the GPU machine:
 #   bash run.sh [PEAK_GFLOPS]
 # 1. the Vulkan devices and the one used;
-# 2. each training-step library (MLP, CNN; each batch): samples/s and the
+# 2. each training-step library (MLP, CNN, SNN; each batch): samples/s and the
 #    loss after the timed steps, checked against the CPU's loss for the
 #    same steps (relative difference <= 1e-3: a wrong kernel fails here);
 # 3. the N x N x N product kernel's device time and GFLOP/s (and the
@@ -32,7 +32,7 @@ echo "== Vulkan devices"
 "$here/bin/devices" || status=1
 
 echo "== training steps ($STEPS timed steps after 3 warm-up steps, one batch)"
-for model in fashion_mnist_mlp fashion_mnist_cnn; do
+for model in $MODELS; do
   for b in $BATCHES; do
     name="${model}_b$b"
     line="$("$here/bin/steps_$name" "$b" "$STEPS")" || { echo "$name: FAILED"; status=1; continue; }
