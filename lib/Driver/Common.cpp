@@ -14,6 +14,7 @@
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/FormatVariadic.h"
 #include "llvm/Support/MemoryBuffer.h"
+#include "llvm/Support/Path.h"
 #include "llvm/Support/raw_ostream.h"
 
 #include <algorithm>
@@ -118,6 +119,64 @@ std::unique_ptr<JitModule> compileForJit(ModuleOp module,
     return nullptr;
   }
   return succeeded(jit) ? std::move(*jit) : nullptr;
+}
+
+int initAndOverlayParams(credo_model *model, const ModelInfo &info,
+                         const std::string &path) {
+  if (credo_model_init_params(model) != CREDO_OK)
+    return runtimeError("cannot initialize the parameters");
+  if (path.empty())
+    return kOk;
+  // The file's tensors replace the initial values; parameters it lacks
+  // (the rule's feedback matrices, optimizer or rule state) keep theirs.
+  credo_tensor_set set{};
+  if (credo_safetensors_read(path.c_str(), &set) != CREDO_OK)
+    return runtimeError("cannot read '" + path + "'");
+  struct Free {
+    credo_tensor_set *set;
+    ~Free() { credo_tensor_set_free(set); }
+  } release{&set};
+  for (size_t i = 0; i < set.count; ++i) {
+    const credo_named_tensor &t = set.items[i];
+    auto p = llvm::find_if(
+        info.params, [&](const TensorInfo &q) { return q.name == t.name; });
+    if (p == info.params.end())
+      return error("'" + path + "' has '" + t.name + "', which model '" +
+                   info.name + "' does not have");
+    std::vector<int64_t> shape(t.tensor.shape, t.tensor.shape + t.tensor.rank);
+    std::string dtype = credo_dtype_name(t.tensor.dtype);
+    if (shape != p->shape || dtype != p->dtype)
+      return error(
+          "'" + path + "': '" + t.name + "' is " + dtype + " of shape " +
+          TensorInfo{t.name, "", shape, ""}.shapeText() +
+          ", but the model's is " + p->dtype + " of shape " + p->shapeText());
+    if (credo_model_set_param(model, t.name, t.tensor.data,
+                              credo_tensor_nbytes(&t.tensor)) != CREDO_OK)
+      return runtimeError("cannot set '" + std::string(t.name) + "'");
+  }
+  return kOk;
+}
+
+int checkWritable(const std::string &path, const char *flag) {
+  namespace fs = llvm::sys::fs;
+  if (path.empty())
+    return kOk;
+  auto cannot = [&](const llvm::Twine &why) {
+    return error(llvm::Twine(flag) + ": cannot write '" + path + "': " + why);
+  };
+  if (fs::is_directory(path))
+    return cannot("it is a directory");
+  if (fs::exists(path))
+    return fs::access(path, fs::AccessMode::Write) ? cannot("not writable")
+                                                   : kOk;
+  llvm::StringRef dir = llvm::sys::path::parent_path(path);
+  if (dir.empty())
+    dir = ".";
+  if (!fs::is_directory(dir))
+    return cannot("no directory '" + dir + "'");
+  if (fs::access(dir, fs::AccessMode::Write))
+    return cannot("directory '" + dir + "' is not writable");
+  return kOk;
 }
 
 } // namespace mlir::credo::driver

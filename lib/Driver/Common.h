@@ -11,6 +11,7 @@
 
 #include "credo/Driver/Driver.h"
 #include "credo/Target/Compile.h"
+#include "credo/Target/ModelInfo.h"
 #include "credo/Target/Target.h"
 #include "credo/Transforms/Training.h"
 #include "credo/runtime.h"
@@ -68,6 +69,20 @@ int loadTrainingModel(const DriverOptions &opts, MLIRContext &context,
 /// it; reports a failure and returns null.
 std::unique_ptr<JitModule> compileForJit(ModuleOp module,
                                          const DriverOptions &opts);
+
+/// Initializes `model`'s parameters, then replaces those that the
+/// safetensors file `path` (if not empty) has; parameters it lacks (a
+/// rule's feedback matrices, optimizer or rule state) keep their initial
+/// values. Reports a tensor the model does not have, or of another dtype
+/// or shape, naming the file.
+int initAndOverlayParams(credo_model *model, const ModelInfo &info,
+                         const std::string &path);
+
+/// Checks before a long run that `path` (given as `flag`; nothing if
+/// empty) can be written when the run gets there: an existing file must be
+/// writable and not a directory, a new one's directory must exist and be
+/// writable. Reports which and returns kUserError.
+int checkWritable(const std::string &path, const char *flag);
 
 /// Owns a runtime model instance.
 struct ModelHandle {

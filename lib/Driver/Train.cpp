@@ -246,6 +246,7 @@ private:
   bool alignOnly = false;
   /// Fills the parameters from their initializers, then from --params.
   int loadParams();
+  std::string dataDir() const;
   Session session;
   OwningOpRef<ModuleOp> module;
   TrainingContract config; ///< the training section, with overrides
@@ -326,6 +327,16 @@ private:
 };
 
 int Trainer::setUp() {
+  if (!opts.params.empty() && !opts.resume.empty())
+    return error("--params and --resume both give the starting parameters; "
+                 "use one (--resume also continues the optimizer, the epoch "
+                 "and the data order)");
+  // Paths written after the first epoch, checked before it.
+  for (auto [path, flag] :
+       {std::pair<const std::string &, const char *>{opts.plot, "--plot"},
+        {opts.checkpoint, "--checkpoint"}})
+    if (int status = checkWritable(path, flag))
+      return status;
   if (int status = loadTrainingModel(opts, session.context, module, config))
     return status;
   if (opts.epochs)
@@ -461,11 +472,23 @@ int Trainer::loadData() {
   return kOk;
 }
 
+/// Where a data set's relative files are: --data, else the dataset's
+/// "path", which is itself relative to the model file.
+std::string Trainer::dataDir() const {
+  if (!opts.data.empty())
+    return opts.data;
+  if (llvm::sys::path::is_absolute(config.datasetPath))
+    return config.datasetPath;
+  llvm::SmallString<256> dir = llvm::sys::path::parent_path(opts.model);
+  llvm::sys::path::append(dir, config.datasetPath);
+  return std::string(dir);
+}
+
 /// Datasets "npy"/"npz" with "train"/"test" maps: each input's array, of
 /// the input's element type (i64 labels narrowed to an i32 input) and
 /// per-sample shape, the same number of rows for every input of a split.
 int Trainer::loadMappedData() {
-  std::string dir = !opts.data.empty() ? opts.data : config.datasetPath;
+  std::string dir = dataDir();
   const bool npz = config.dataset == "npz";
   for (size_t i = 0; i < info->inputs.size(); ++i) {
     const TensorInfo &in = info->inputs[i];
@@ -546,9 +569,8 @@ int Trainer::loadMappedData() {
 
 /// The MNIST family's IDX files.
 int Trainer::loadIdxData() {
-  std::string dir = !opts.data.empty() ? opts.data
-                    : !config.datasetPath.empty()
-                        ? config.datasetPath
+  std::string dir = !opts.data.empty() || !config.datasetPath.empty()
+                        ? dataDir()
                         : "/usr/share/datasets/" + config.dataset;
   auto file = [&](const char *name) {
     llvm::SmallString<256> p(dir);
@@ -606,15 +628,7 @@ int Trainer::checkLabels(int split, const std::string &file) {
 /// found under --data, else under the dataset's "path", which is itself
 /// relative to the model file.
 int Trainer::loadCsvData() {
-  llvm::SmallString<256> path;
-  if (!opts.data.empty()) {
-    path = opts.data;
-  } else {
-    path = llvm::sys::path::parent_path(opts.model);
-    llvm::sys::path::append(path, config.datasetPath);
-    if (llvm::sys::path::is_absolute(config.datasetPath))
-      path = config.datasetPath;
-  }
+  llvm::SmallString<256> path(dataDir());
   llvm::sys::path::append(path, config.dataFile);
   if (llvm::sys::path::is_absolute(config.dataFile))
     path = config.dataFile;
@@ -706,7 +720,7 @@ int Trainer::loadGaussianData() {
 }
 
 int Trainer::loadNpyData() {
-  std::string dir = !opts.data.empty() ? opts.data : config.datasetPath;
+  std::string dir = dataDir();
   data.list.resize(4);
   const TensorInfo &input = info->inputs[imageInput];
   const std::string *arrays[] = {&config.trainX, &config.trainLabels,
@@ -866,8 +880,8 @@ int Trainer::createInstance() {
     if (int status = loadParams())
       return status;
   } else if (opts.resume.empty()) {
-    if (credo_model_init_params(m.model) != CREDO_OK)
-      return runtimeError("cannot initialize the parameters");
+    if (int status = loadParams())
+      return status;
   } else {
     FailureOr<Position> at = readPosition(opts.resume);
     if (failed(at))
@@ -1432,39 +1446,7 @@ int Trainer::finishEpoch(int64_t epoch, double lossSum, double seconds,
 }
 
 int Trainer::loadParams() {
-  if (credo_model_init_params(m.model) != CREDO_OK)
-    return runtimeError("cannot initialize the parameters");
-  if (opts.params.empty())
-    return kOk;
-  // The file's tensors replace the initial values; parameters it lacks
-  // (the rule's feedback matrices, optimizer state) keep theirs.
-  credo_tensor_set set{};
-  if (credo_safetensors_read(opts.params.c_str(), &set) != CREDO_OK)
-    return runtimeError("cannot read '" + opts.params + "'");
-  struct Free {
-    credo_tensor_set *set;
-    ~Free() { credo_tensor_set_free(set); }
-  } release{&set};
-  for (size_t i = 0; i < set.count; ++i) {
-    const credo_named_tensor &t = set.items[i];
-    auto p = llvm::find_if(
-        info->params, [&](const TensorInfo &q) { return q.name == t.name; });
-    if (p == info->params.end())
-      return error("'" + opts.params + "' has '" + t.name + "', which model '" +
-                   info->name + "' does not have");
-    std::vector<int64_t> shape(t.tensor.shape, t.tensor.shape + t.tensor.rank);
-    bool f64 = t.tensor.dtype == CREDO_F64;
-    if (shape != p->shape || (f64 ? "f64" : "f32") != p->dtype)
-      return error("'" + opts.params + "': '" + t.name + "' is " +
-                   (f64 ? "f64" : "f32") + " of shape " +
-                   TensorInfo{t.name, "", shape, ""}.shapeText() +
-                   ", but the model's is " + p->dtype + " of shape " +
-                   p->shapeText());
-    if (credo_model_set_param(m.model, t.name, t.tensor.data,
-                              credo_tensor_nbytes(&t.tensor)) != CREDO_OK)
-      return runtimeError("cannot set '" + std::string(t.name) + "'");
-  }
-  return kOk;
+  return initAndOverlayParams(m.model, *info, opts.params);
 }
 
 int Trainer::prepare() {

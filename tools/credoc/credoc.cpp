@@ -149,12 +149,18 @@ const std::vector<Command> &commands() {
        "compile the training step and train it on a data set",
        {{"--epochs", "N", "epochs (default: the training section's)"},
         {"--data", "DIR",
-         "directory of the IDX files (default: /usr/share/datasets/NAME)"},
+         "directory of the data set's files (IDX, npy, npz or csv; default: "
+         "the dataset's path, relative to the model file; IDX: "
+         "/usr/share/datasets/NAME)"},
         {"--seed", "N", "shuffling seed (default: the training section's)"},
         {"--checkpoint", "FILE",
          "save the parameters after every epoch (safetensors, atomically)"},
         {"--resume", "FILE",
          "continue from a checkpoint (after an epoch or inside one)"},
+        {"--params", "FILE",
+         "start from these parameters (safetensors) instead of the "
+         "initializers; those the file lacks (optimizer state, feedback "
+         "matrices) keep their initial values"},
         {"--env", "NAME",
          "learn in a built-in environment (chain, gridworld, cartpole) "
          "instead of a data set (default: the training section's)"},
