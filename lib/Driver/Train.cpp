@@ -246,6 +246,18 @@ private:
   bool alignOnly = false;
   /// Fills the parameters from their initializers, then from --params.
   int loadParams();
+  bool saved = false; ///< a checkpoint was written in this run
+  /// What the user has after a failure: where the last saved parameters
+  /// are, or that none were saved (", …" or empty).
+  std::string savedNote() const {
+    if (opts.checkpoint.empty())
+      return "";
+    if (saved)
+      return " ('" + opts.checkpoint +
+             "' has the parameters of the last completed epoch)";
+    return " (no epoch was completed in this run, so '" + opts.checkpoint +
+           "' was not written)";
+  }
   std::string dataDir() const;
   Session session;
   OwningOpRef<ModuleOp> module;
@@ -327,6 +339,9 @@ private:
 };
 
 int Trainer::setUp() {
+  if (opts.episodes)
+    return error("--episodes is for learning in an environment; this model "
+                 "trains on a data set (use --epochs), or give --env NAME");
   if (!opts.params.empty() && !opts.resume.empty())
     return error("--params and --resume both give the starting parameters; "
                  "use one (--resume also continues the optimizer, the epoch "
@@ -593,9 +608,15 @@ int Trainer::loadIdxData() {
   const credo_tensor &trainX = data.list[0], &trainY = data.list[1],
                      &testX = data.list[2], &testY = data.list[3];
   if (trainX.shape[1] != pixels || testX.shape[1] != pixels)
-    return error("the model takes " + std::to_string(pixels) +
-                 " pixels per image, but the data set has " +
-                 std::to_string(trainX.shape[1]));
+    return error("input '" + info->inputs[imageInput].name + "' takes " +
+                 std::to_string(pixels) + " pixels per image, but the " +
+                 config.dataset + " images in '" + dir + "' have " +
+                 std::to_string(trainX.shape[1]) +
+                 (config.datasetGiven
+                      ? std::string()
+                      : " (the training section names no \"dataset\", so "
+                        "it is fashion-mnist; docs/graph-format.md#dataset "
+                        "lists the others)"));
   if (trainY.shape[0] != trainX.shape[0] || testY.shape[0] != testX.shape[0])
     return error("the data set in '" + dir +
                  "' has different numbers of images and labels");
@@ -850,6 +871,9 @@ int Trainer::compile() {
           if (auto lif = dyn_cast<LifOp>(inner))
             populations.push_back(
                 {int64_t(loop.getSteps()), int64_t(lif.getTRef())});
+  if (opts.reportSpikes && populations.empty())
+    return error("--report-spikes: model '" + info->name +
+                 "' has no LIF neurons in a time loop to report on");
   // The optimizer may have added state parameters (velocities, moments);
   // checkpoints list them so that an inference model can load the weights.
   FailureOr<ModelInfo> forward = getModelInfo(*module, "forward");
@@ -1127,6 +1151,7 @@ int Trainer::saveCheckpoint(const std::string &path, const Position &at) {
   if (credo_model_save_with_metadata(m.model, path.c_str(), keys.data(),
                                      values.data(), keys.size()) != CREDO_OK)
     return runtimeError("cannot save the checkpoint");
+  saved = true;
   return kOk;
 }
 
@@ -1208,8 +1233,7 @@ int Trainer::trainEpoch(int64_t epoch, int64_t firstStep, double lossSum) {
       return error("the loss diverged (" + std::to_string(*lossBuf) +
                    ") at epoch " + std::to_string(epoch + 1) + ", step " +
                    std::to_string(step + 1) +
-                   "; lower the learning rate (the parameters are those of "
-                   "the last checkpoint)");
+                   "; lower the learning rate" + savedNote());
     credo_model_swap_params(m.model);
     ++stepsThisRun;
     lossSum += *lossBuf;
@@ -1367,6 +1391,7 @@ int Trainer::finishEpoch(int64_t epoch, double lossSum, double seconds,
              ? std::string("nothing was saved")
              : "'" + opts.checkpoint + "' keeps the last finite ones") +
         "; lower the learning rate");
+
   double trainLoss = lossSum / double(steps);
   double rate = double(steps * batch) / seconds;
   // The metric: its name in the progress line and its key in the metrics.

@@ -104,6 +104,7 @@ TrainingContract::read(ModuleOp module) {
     num(s, "min_lr", c.schedule.minLr);
   }
   if (DictionaryAttr d = training.getDataset()) {
+    c.datasetGiven = true;
     str(d, "name", c.dataset);
     str(d, "path", c.datasetPath);
     str(d, "train_x", c.trainX);

@@ -54,6 +54,7 @@ struct TrainingContract {
   int64_t epochs = 1;
   uint64_t seed = 0;
   std::string dataset = "fashion-mnist", datasetPath;
+  bool datasetGiven = false; ///< the section names a dataset
   /// dataset "npy": the four arrays (samples × the input's shape, f32;
   /// labels i32 or i64), relative to datasetPath when given.
   std::string trainX, trainLabels, testX, testLabels;

@@ -270,12 +270,16 @@ void readSafetensors(const std::string &path, credo_tensor_set *out) {
   uint64_t n = 0;
   for (int i = 0; i < 8; ++i)
     n |= uint64_t(bytes[i]) << (8 * i);
+  // A file that is something else (JSON, npy, text) has a first byte of
+  // its header that is not '{' or a header size beyond the file.
   if (n > kMaxHeaderSize)
-    formatError("header size " + std::to_string(n) + " exceeds the limit of " +
+    formatError("not a safetensors file: the header size in its first 8 "
+                "bytes, " +
+                std::to_string(n) + ", exceeds the limit of " +
                 std::to_string(kMaxHeaderSize) + " bytes");
   if (n > size - 8)
-    formatError("header size " + std::to_string(n) +
-                " is larger than the rest of the file (" +
+    formatError("not a safetensors file: its header size " +
+                std::to_string(n) + " is larger than the rest of the file (" +
                 std::to_string(size - 8) + " bytes)");
   std::string_view header(file.data() + 8, n);
   if (header.empty() || header[0] != '{')
