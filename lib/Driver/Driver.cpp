@@ -456,6 +456,24 @@ int compileGradients(Session &s, const DriverOptions &opts, GradientModel &g) {
   g.module = loadModel(opts, s.context);
   if (!g.module)
     return kUserError;
+  // What the user can fix, in credoc's terms, before the pass's own checks.
+  FailureOr<ModelInfo> model = getModelInfo(*g.module, "forward");
+  if (failed(model))
+    return kUserError;
+  if (!(*g.module)->hasAttr("credo.training"))
+    return error("model '" + model->name +
+                 "' has no training section, so no loss to differentiate: "
+                 "add \"training\": {\"loss\": NODE, …} "
+                 "(docs/graph-format.md#training)");
+  for (const std::string &wrt : opts.wrt)
+    if (llvm::none_of(model->inputs,
+                      [&](const TensorInfo &t) { return t.name == wrt; })) {
+      std::string names;
+      for (const TensorInfo &t : model->inputs)
+        names += (names.empty() ? "" : ", ") + t.name;
+      return error("--wrt " + wrt + ": model '" + model->name +
+                   "' has no input of that name (its inputs: " + names + ")");
+    }
   PassManager pm(&s.context, ModuleOp::getOperationName());
   addGradientPasses(pm, opts);
   if (failed(pm.run(*g.module)))

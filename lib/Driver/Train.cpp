@@ -487,6 +487,14 @@ int Trainer::loadData() {
   return kOk;
 }
 
+/// "f32 [200, 3]": an array's dtype and shape, for messages.
+std::string arrayText(const credo_tensor &t) {
+  std::string s = std::string(credo_dtype_name(t.dtype)) + " [";
+  for (int32_t d = 0; d < t.rank; ++d)
+    s += (d ? ", " : "") + std::to_string(t.shape[d]);
+  return s + "]";
+}
+
 /// Where a data set's relative files are: --data, else the dataset's
 /// "path", which is itself relative to the model file.
 std::string Trainer::dataDir() const {
@@ -695,9 +703,18 @@ int Trainer::loadCsvData() {
       const int64_t row = order[first + r];
       const float *cell = cells + row * cols;
       float v = cell[label];
+      // (Rows counted from 1 without a header line; the split shuffles
+      // them, so the range is checked here, where the row is known.)
       if (v != std::floor(v) || v < 0 || v > float(INT32_MAX))
-        return error(file + ": row " + std::to_string(row + 1) + " has label " +
-                     std::to_string(v) + ", not a class index");
+        return error(file + ": data row " + std::to_string(row + 1) +
+                     " has label " + std::to_string(v) +
+                     ", not a class index");
+      if (labelled && v >= float(classes))
+        return error(file + ": data row " + std::to_string(row + 1) +
+                     " has label " + std::to_string(int64_t(v)) +
+                     ", outside [0, " + std::to_string(classes) +
+                     ") (the model has " + std::to_string(classes) +
+                     " classes)");
       ys[r] = int32_t(v);
       for (int64_t c = 0, k = 0; c < cols; ++c)
         if (c != label)
@@ -776,11 +793,12 @@ int Trainer::loadNpyData() {
                          s += ", " + std::to_string(input.shape[d]);
                        return s;
                      }() +
-                     "]");
+                     "], but it holds " + arrayText(t));
       continue;
     }
     if (t.rank != 1 || (t.dtype != CREDO_I32 && t.dtype != CREDO_I64))
-      return error(file + ": expected labels, i32 or i64 [N]");
+      return error(file + ": expected labels, i32 or i64 [N], but it holds " +
+                   arrayText(t));
     if (t.shape[0] != data.list[i - 1].shape[0])
       return error(file + ": " + std::to_string(t.shape[0]) + " labels for " +
                    std::to_string(data.list[i - 1].shape[0]) + " samples");
