@@ -218,11 +218,31 @@ int mlir::credo::checkCommand(const DriverOptions &opts) {
     }
   });
   auto forward = module->lookupSymbol<func::FuncOp>("forward");
+  // A training section's rule is checked by building its step (on a copy):
+  // update expressions, rule options and what the rule needs of the graph
+  // are only known then.
+  std::string training;
+  if (FailureOr<std::optional<TrainingContract>> contract =
+          TrainingContract::read(*module);
+      failed(contract)) {
+    return kUserError;
+  } else if (*contract) {
+    OwningOpRef<ModuleOp> copy(cast<ModuleOp>((*module)->clone()));
+    PassManager pm(&s.context, ModuleOp::getOperationName());
+    if (int status = addTrainingPasses(pm, *copy, opts))
+      return status;
+    if (failed(pm.run(*copy)))
+      return error("cannot build the training step");
+    training = "; its training step (rule '" +
+               (opts.rule.empty() ? (*contract)->rule : opts.rule) +
+               "') builds";
+  }
   llvm::outs() << "credoc: " << opts.model << ": model '"
                << module->getName().value_or("")
                << "' is valid: " << forward.getNumArguments() << " inputs, "
                << params << " parameters (" << scalars << " values), " << nodes
-               << " nodes, " << forward.getNumResults() << " outputs\n";
+               << " nodes, " << forward.getNumResults() << " outputs"
+               << training << "\n";
   return kOk;
 }
 

@@ -80,7 +80,8 @@ const std::vector<Command> &commands() {
          "print each op's location (node name, JSON pointer, file:line:col)"}},
        mlir::credo::importCommand},
       {"check",
-       "validate a JSON graph and print a one-line summary",
+       "validate a JSON graph (and build its training step, if it has a "
+       "training section) and print a one-line summary",
        {kBatch},
        mlir::credo::checkCommand},
       {"init",
