@@ -125,6 +125,22 @@ credo_status credo_rt_null_argument(const char *entry, const char *what) {
                                               " is a null pointer");
 }
 
+credo_status credo_rt_bad_learning_rate(const char *entry, double lr) {
+  return fail(CREDO_ERR_INVALID_ARGUMENT,
+              std::string(entry ? entry : "?") + ": the learning rate is " +
+                  std::to_string(lr) +
+                  "; it must be a number in (0, 1e6) (the parameters are "
+                  "unchanged)");
+}
+
+credo_status credo_rt_nonfinite_loss(const char *entry, double loss) {
+  return fail(CREDO_ERR_INVALID_ARGUMENT,
+              std::string(entry ? entry : "?") + ": the loss is " +
+                  std::to_string(loss) +
+                  ", not a finite number (an input with NaN or infinity, or "
+                  "parameters that diverged); the parameters are unchanged");
+}
+
 credo_status credo_rt_overlapping_arguments(const char *entry,
                                             const char *written,
                                             const char *other) {

@@ -7,6 +7,7 @@
 
 #include "Internal.h"
 
+#include <atomic>
 #include <cerrno>
 #include <cstdio>
 #include <cstdlib>
@@ -111,11 +112,21 @@ credo_status writeFileAtomically(const std::string &given, const void *data,
     return fail(CREDO_ERR_IO, "cannot write '" + given + "': it is " +
                                   kindOf(st.st_mode) + ", not a regular file");
   }
-  std::string tmp = path + ".tmp." + std::to_string(::getpid());
-  int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
-  if (fd < 0 && errno == EEXIST) { // left by a killed process of this pid
-    ::unlink(tmp.c_str());
+  // The temporary file: in the same directory (rename stays within one
+  // file system), a short name of its own (a long file name stays valid),
+  // unique to this process and call (saves from several threads never
+  // share one; a name left by a killed process is skipped, not removed).
+  static std::atomic<uint64_t> saves{0};
+  size_t slash = path.rfind('/');
+  std::string dir = slash == std::string::npos ? "" : path.substr(0, slash + 1);
+  std::string tmp;
+  int fd = -1;
+  for (int attempt = 0; attempt < 100 && fd < 0; ++attempt) {
+    tmp = dir + ".credo-save." + std::to_string(::getpid()) + "." +
+          std::to_string(saves.fetch_add(1)) + ".tmp";
     fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+    if (fd < 0 && errno != EEXIST)
+      break;
   }
   if (fd < 0)
     return fail(CREDO_ERR_IO,

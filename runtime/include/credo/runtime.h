@@ -375,6 +375,14 @@ credo_status credo_rt_null_argument(const char *entry, const char *what);
 credo_status credo_rt_overlapping_arguments(const char *entry,
                                             const char *written,
                                             const char *other);
+/* Records "ENTRY: the learning rate is LR; ..." and returns
+ * CREDO_ERR_INVALID_ARGUMENT (a training step takes a learning rate in
+ * (0, 1e6), as the graph format does). */
+credo_status credo_rt_bad_learning_rate(const char *entry, double lr);
+/* Records "ENTRY: the loss is LOSS; ..." and returns
+ * CREDO_ERR_INVALID_ARGUMENT (a training step whose loss is not finite
+ * keeps the parameters it had). */
+credo_status credo_rt_nonfinite_loss(const char *entry, double loss);
 
 #if defined(__GNUC__)
 #pragma GCC visibility pop
