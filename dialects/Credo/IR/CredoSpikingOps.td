@@ -130,7 +130,8 @@ def Credo_PoissonEncodeOp : Credo_InferredOp<"poisson_encode"> {
   let description = [{
     Draws one spike per element: `s = [u < x·rate_scale]` with `u` uniform
     in [0, 1) (24 bits), so each element fires with probability
-    `clamp(x·rate_scale, 0, 1)`. `u` comes from Philox-4x32-10, a
+    `clamp(x·rate_scale, 0, 1)`; a NaN intensity gives NaN (not a silent
+    0), so that it reaches the loss. `u` comes from Philox-4x32-10, a
     counter-based generator: for element `i` (row-major) at step `t` (the
     `step` operand, else 0) with generator `g = [seed, n]`,
 

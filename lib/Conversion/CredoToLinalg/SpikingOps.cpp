@@ -228,8 +228,13 @@ struct PoissonEncodeLowering : OpRewritePattern<PoissonEncodeOp> {
                           Value u = draws.uniform(
                               b, l, KeyedDraws::linearIndex(b, l, shape), s.t);
                           Value p = s.mul(a[0], s.c(scale));
-                          return s.step(b.create<arith::CmpFOp>(
+                          Value spike = s.step(b.create<arith::CmpFOp>(
                               l, arith::CmpFPredicate::OLT, u, p));
+                          // A NaN rate gives NaN, not silence (u < NaN is
+                          // false), so that it reaches the loss.
+                          Value nan = b.create<arith::CmpFOp>(
+                              l, arith::CmpFPredicate::UNO, p, p);
+                          return b.create<arith::SelectOp>(l, nan, p, spike);
                         }));
     return success();
   }

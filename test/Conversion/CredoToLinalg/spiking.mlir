@@ -35,7 +35,10 @@ func.func @lif_grad(%i: tensor<4xf64>, %v: tensor<4xf64>, %c: tensor<4xf64>, %r:
 // CHECK: linalg.index 1
 // CHECK-COUNT-20: arith.mului_extended
 // CHECK: arith.uitofp
-// CHECK: arith.cmpf olt
+// CHECK: %[[LT:.*]] = arith.cmpf olt
+// CHECK: %[[SPIKE:.*]] = arith.select %[[LT]]
+// CHECK: %[[NAN:.*]] = arith.cmpf uno, %[[P:.*]], %[[P]]
+// CHECK: arith.select %[[NAN]], %[[P]], %[[SPIKE]]
 func.func @poisson(%x: tensor<2x3xf32>, %g: tensor<2xi64>) -> tensor<2x3xf32> {
   %s = credo.poisson_encode %x, %g {stream = 5 : i64} : tensor<2x3xf32>, tensor<2xi64>
   return %s : tensor<2x3xf32>
