@@ -41,6 +41,8 @@ std::string ModelInfo::metadata() const {
   for (const TensorInfo &p : params)
     text += "param " + p.name + " " + p.dtype + " " + p.shapeText() + " " +
             p.init + "\n";
+  for (const std::string &s : state)
+    text += "state " + s + "\n";
   for (const TensorInfo &i : inputs)
     text += "input " + i.name + " " + i.dtype + " " + i.shapeText() + "\n";
   for (const TensorInfo &o : outputs)

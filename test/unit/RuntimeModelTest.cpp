@@ -75,6 +75,13 @@ TEST(RuntimeModel, RejectsBadMetadata) {
             CREDO_ERR_FORMAT);
   EXPECT_EQ(credo_model_create("credo-model 1\nparam w f32 3\n", &m),
             CREDO_ERR_FORMAT);
+  // State names a parameter declared before it.
+  EXPECT_EQ(
+      credo_model_create("credo-model 1\nstate w\nparam w f32 3 zeros\n", &m),
+      CREDO_ERR_FORMAT);
+  EXPECT_NE(
+      std::string(credo_last_error()).find("state 'w' is not a parameter"),
+      std::string::npos);
   EXPECT_EQ(m, nullptr);
 }
 

@@ -51,6 +51,9 @@ struct ModelInfo {
   /// the forward inputs in, the forward outputs out, the rule's state
   /// updated), and its outputs.
   bool act = false;
+  /// The parameters a training rule added (optimizer or rule state), which
+  /// saved checkpoints list so that a model built for inference skips them.
+  std::vector<std::string> state;
 
   /// The text credo_model_create reads (see docs/runtime.md).
   std::string metadata() const;

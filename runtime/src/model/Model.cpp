@@ -135,6 +135,10 @@ struct credo_model {
   bool onDevice = false;
   /// The target the parameters were placed for (empty: none yet).
   std::string target;
+  /// The parameters that are optimizer or rule state ("state NAME" lines),
+  /// comma-separated: saved checkpoints list them, so that a model built
+  /// for inference loads the weights and leaves them.
+  std::string state;
 };
 
 namespace {
@@ -376,6 +380,17 @@ credo_status credo_model_create(const char *metadata, credo_model **out) {
     }
     if (tag == "name") {
       ls >> model->name;
+      continue;
+    }
+    if (tag == "state") {
+      std::string name;
+      ls >> name;
+      bool known = false;
+      for (const Value &p : model->values[CREDO_PARAM])
+        known |= p.name == name;
+      if (!known)
+        return bad("state '" + name + "' is not a parameter declared before");
+      model->state += (model->state.empty() ? "" : ",") + name;
       continue;
     }
     credo_value_kind kind;
@@ -695,6 +710,13 @@ credo_status credo_model_save_with_metadata(const credo_model *model,
     vulkanHostRead(ranges); // one fetch for all
   }
   std::map<std::string, std::string> metadata = {{"credo.model", model->name}};
+  // The state the model declares, unless the caller names it itself.
+  bool callerState = false;
+  for (size_t i = 0; i < extraCount; ++i)
+    callerState |=
+        extraKeys && extraKeys[i] && std::string(extraKeys[i]) == kStateKey;
+  if (!model->state.empty() && !callerState)
+    metadata[kStateKey] = model->state;
   for (size_t i = 0; i < extraCount; ++i) {
     if (!extraKeys[i] || !extraValues[i])
       return fail(CREDO_ERR_INVALID_ARGUMENT,
