@@ -675,12 +675,44 @@ LogicalResult mlir::credo::writeLibrary(ModuleOp module, const ModelInfo &info,
   } removeObject{object};
   paths.staticLibrary = in("lib" + info.name + ".a");
   paths.sharedLibrary = in("lib" + info.name + ".so");
+  // The three files are written under temporary names and renamed into
+  // place only once all of them are complete: a failed build leaves the
+  // folder as it was, never a header and a library of different builds.
+  struct Staged {
+    std::vector<std::pair<std::string, std::string>> files; // (tmp, final)
+    bool committed = false;
+    std::string add(const std::string &final) {
+      llvm::SmallString<256> tmp = llvm::sys::path::parent_path(final);
+      llvm::sys::path::append(
+          tmp, "." + llvm::sys::path::filename(final).str() + ".tmp");
+      files.emplace_back(std::string(tmp), final);
+      return std::string(tmp);
+    }
+    ~Staged() {
+      if (!committed)
+        for (auto &[tmp, final] : files)
+          llvm::sys::fs::remove(tmp);
+    }
+  } staged;
+  const std::string header = staged.add(paths.header);
+  const std::string staticLibrary = staged.add(paths.staticLibrary);
+  const std::string sharedLibrary = staged.add(paths.sharedLibrary);
+  std::string rtDir = runtimeLibDir.str();
+  {
+    llvm::SmallString<256> runtime(rtDir);
+    llvm::sys::path::append(runtime, "libcredo_runtime.so");
+    if (!llvm::sys::fs::exists(runtime)) {
+      error = "the runtime library is not in '" + rtDir +
+              "' (no libcredo_runtime.so there to link against)";
+      return failure();
+    }
+  }
 
   {
     std::error_code ec;
-    llvm::raw_fd_ostream os(paths.header, ec);
+    llvm::raw_fd_ostream os(header, ec);
     if (ec) {
-      error = "cannot write '" + paths.header + "': " + ec.message();
+      error = "cannot write '" + header + "': " + ec.message();
       return failure();
     }
     os << generateHeader(info);
@@ -714,10 +746,11 @@ LogicalResult mlir::credo::writeLibrary(ModuleOp module, const ModelInfo &info,
   std::vector<llvm::NewArchiveMember> members;
   members.push_back(std::move(*member));
   if (llvm::Error err = llvm::writeArchive(
-          paths.staticLibrary, members, llvm::SymtabWritingMode::NormalSymtab,
+          staticLibrary, members, llvm::SymtabWritingMode::NormalSymtab,
           llvm::object::Archive::K_GNU, /*Deterministic=*/true,
           /*Thin=*/false)) {
-    error = llvm::toString(std::move(err));
+    error = "cannot write '" + staticLibrary +
+            "': " + llvm::toString(std::move(err));
     return failure();
   }
 
@@ -736,7 +769,6 @@ LogicalResult mlir::credo::writeLibrary(ModuleOp module, const ModelInfo &info,
             "the shared library; set CREDO_CC";
     return failure();
   }
-  std::string rtDir = runtimeLibDir.str();
   // No absolute RUNPATH into this machine's folders: the library finds
   // libcredo_runtime next to itself ($ORIGIN), through the program's own
   // RUNPATH or the system's search path.
@@ -747,7 +779,7 @@ LogicalResult mlir::credo::writeLibrary(ModuleOp module, const ModelInfo &info,
       "-shared",
       "-Wl,-soname," + llvm::sys::path::filename(paths.sharedLibrary).str(),
       "-o",
-      paths.sharedLibrary,
+      sharedLibrary,
       object,
       "-L" + rtDir,
       "-Wl,-rpath,$ORIGIN",
@@ -762,5 +794,17 @@ LogicalResult mlir::credo::writeLibrary(ModuleOp module, const ModelInfo &info,
             (message.empty() ? "" : ": " + message);
     return failure();
   }
+  // What a rename cannot replace, before the first one.
+  for (auto &[tmp, final] : staged.files)
+    if (llvm::sys::fs::is_directory(final)) {
+      error = "cannot replace '" + final + "': it is a directory";
+      return failure();
+    }
+  for (auto &[tmp, final] : staged.files)
+    if (std::error_code ec = llvm::sys::fs::rename(tmp, final)) {
+      error = "cannot replace '" + final + "': " + ec.message();
+      return failure();
+    }
+  staged.committed = true;
   return success();
 }

@@ -98,12 +98,28 @@ credo_status writeFileAtomically(const std::string &given, const void *data,
   struct stat st;
   if (::lstat(given.c_str(), &st) == 0 && S_ISLNK(st.st_mode)) {
     char *resolved = ::realpath(given.c_str(), nullptr);
-    if (!resolved)
-      return fail(CREDO_ERR_IO,
-                  "cannot write '" + given +
-                      "': the symbolic link's target: " + std::strerror(errno));
-    path = resolved;
-    std::free(resolved);
+    if (resolved) {
+      path = resolved;
+      std::free(resolved);
+    } else {
+      // A link to a file that does not exist yet: that file is written
+      // (a relative target is relative to the link's directory).
+      int why = errno;
+      std::string target(4096, '\0');
+      ssize_t n = why != ENOENT
+                      ? -1
+                      : ::readlink(given.c_str(), target.data(), target.size());
+      if (n <= 0 || size_t(n) >= target.size())
+        return fail(CREDO_ERR_IO,
+                    "cannot write '" + given +
+                        "': the symbolic link's target: " +
+                        std::strerror(why != ENOENT ? why : errno));
+      target.resize(size_t(n));
+      size_t slash = given.rfind('/');
+      path = target[0] == '/' || slash == std::string::npos
+                 ? target
+                 : given.substr(0, slash + 1) + target;
+    }
   }
   if (::stat(path.c_str(), &st) == 0 && !S_ISREG(st.st_mode)) {
     if (S_ISCHR(st.st_mode) || S_ISFIFO(st.st_mode))

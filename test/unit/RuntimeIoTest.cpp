@@ -646,6 +646,18 @@ TEST_F(RuntimeNpyTest, NeverReplacesWhatIsNotARegularFile) {
   expectSameTensor(b.t, out);
   credo_tensor_free(&out);
   EXPECT_EQ(listDir(), (std::vector<std::string>{"link.npy", "target.npy"}));
+  // A link to a file that does not exist yet: the file is created there.
+  std::string dangling = path("dangling.npy");
+  ASSERT_EQ(::symlink("later.npy", dangling.c_str()), 0);
+  ASSERT_EQ(credo_npy_write(dangling.c_str(), &b.t), CREDO_OK)
+      << credo_last_error();
+  ASSERT_EQ(::lstat(dangling.c_str(), &st), 0);
+  EXPECT_TRUE(S_ISLNK(st.st_mode));
+  ASSERT_EQ(credo_npy_read(path("later.npy").c_str(), &out), CREDO_OK);
+  expectSameTensor(b.t, out);
+  credo_tensor_free(&out);
+  ::unlink(dangling.c_str());
+  ::unlink(path("later.npy").c_str());
 
   // /dev/null takes the bytes and stays a device.
   ASSERT_EQ(credo_npy_write("/dev/null", &a.t), CREDO_OK);
