@@ -179,6 +179,20 @@ int checkWritable(const std::string &path, const char *flag) {
   return kOk;
 }
 
+int checkRunOutputs(const DriverOptions &opts) {
+  if (int status = checkWritable(opts.plot, "--plot"))
+    return status;
+  return checkWritable(opts.checkpoint, "--checkpoint");
+}
+
+void markRuleState(const ModelInfo &before, ModelInfo &after) {
+  after.state.clear();
+  for (const TensorInfo &p : after.params)
+    if (llvm::none_of(before.params,
+                      [&](const TensorInfo &q) { return q.name == p.name; }))
+      after.state.push_back(p.name);
+}
+
 } // namespace mlir::credo::driver
 
 int mlir::credo::driver::loadTrainingModel(const DriverOptions &opts,

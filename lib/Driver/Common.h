@@ -84,6 +84,16 @@ int initAndOverlayParams(credo_model *model, const ModelInfo &info,
 /// writable. Reports which and returns kUserError.
 int checkWritable(const std::string &path, const char *flag);
 
+/// checkWritable for what a training run writes after its first epoch or
+/// at its end (--plot, --checkpoint), before the run starts.
+int checkRunOutputs(const DriverOptions &opts);
+
+/// Records in `after` (the model once a rule's passes ran) the parameters
+/// `before` (the model's own) lacks: optimizer or rule state, which the
+/// model's metadata declares and its checkpoints list, so that a model
+/// built for inference loads them.
+void markRuleState(const ModelInfo &before, ModelInfo &after);
+
 /// Owns a runtime model instance.
 struct ModelHandle {
   credo_model *model = nullptr;

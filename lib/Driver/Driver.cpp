@@ -40,7 +40,6 @@
 #include <map>
 #include <memory>
 #include <random>
-#include <set>
 
 using namespace mlir;
 using namespace mlir::credo;
@@ -361,13 +360,12 @@ int mlir::credo::buildCommand(const DriverOptions &opts) {
   OwningOpRef<ModuleOp> module = loadModel(opts, s.context);
   if (!module)
     return kUserError;
-  std::set<std::string> weights; // the model's own parameters
+  std::optional<ModelInfo> before; // the model's own parameters
   if (opts.train) {
-    FailureOr<ModelInfo> before = getModelInfo(*module);
-    if (failed(before))
+    FailureOr<ModelInfo> own = getModelInfo(*module);
+    if (failed(own))
       return kUserError;
-    for (const TensorInfo &p : before->params)
-      weights.insert(p.name);
+    before = *own;
     PassManager pm(&s.context, ModuleOp::getOperationName());
     if (int status = addTrainingPasses(pm, *module, opts))
       return status;
@@ -377,10 +375,8 @@ int mlir::credo::buildCommand(const DriverOptions &opts) {
   FailureOr<ModelInfo> info = getModelInfo(*module);
   if (failed(info))
     return kUserError;
-  if (opts.train)
-    for (const TensorInfo &p : info->params)
-      if (!weights.count(p.name))
-        info->state.push_back(p.name);
+  if (before)
+    markRuleState(*before, *info);
   if (opts.emit == "credo")
     return writeOutput(opts.output,
                        [&](llvm::raw_ostream &os) { module->print(os); });

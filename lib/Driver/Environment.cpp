@@ -28,7 +28,6 @@
 #include <cmath>
 #include <deque>
 #include <numeric>
-#include <set>
 
 using namespace mlir;
 using namespace mlir::credo;
@@ -67,10 +66,6 @@ private:
   int64_t episodes = 0, cap = 0, reportLast = 100;
   std::optional<ModelInfo> info, actInfo, stepInfo;
   bool nextObservation = false; ///< @train_step reads the next observation
-  /// The rule's state parameters (eligibility traces), comma-separated:
-  /// the checkpoint lists them, so that a model built for inference loads
-  /// the weights and leaves them.
-  std::string state;
   std::unique_ptr<JitModule> jit;
   ModelHandle m;
   EnvHandle env;
@@ -92,11 +87,8 @@ int EnvTrainer::setUp() {
                    " is for training on a data set; a run in an environment "
                    "starts from the initializers or --params and saves with "
                    "--checkpoint");
-  for (auto [path, flag] :
-       {std::pair<const std::string &, const char *>{opts.plot, "--plot"},
-        {opts.checkpoint, "--checkpoint"}})
-    if (int status = checkWritable(path, flag))
-      return status;
+  if (int status = checkRunOutputs(opts))
+    return status;
   if (int status = loadTrainingModel(opts, session.context, module, config))
     return status;
   envName = opts.env.empty() ? config.environment.name : opts.env;
@@ -113,9 +105,6 @@ int EnvTrainer::compile() {
   FailureOr<ModelInfo> model = getModelInfo(*module, "forward");
   if (failed(model))
     return kUserError;
-  std::set<std::string> weights;
-  for (const TensorInfo &p : model->params)
-    weights.insert(p.name);
   PassManager pm(&session.context, ModuleOp::getOperationName());
   if (int status = addTrainingPasses(pm, *module, opts))
     return status;
@@ -131,12 +120,11 @@ int EnvTrainer::compile() {
   FailureOr<ModelInfo> step = getModelInfo(*module, "train_step");
   if (failed(forward) || failed(act) || failed(step))
     return kUserError;
+  // The rule's state (eligibility traces), which checkpoints list.
+  markRuleState(*model, *forward);
   info = *forward;
   actInfo = *act;
   stepInfo = *step;
-  for (const TensorInfo &p : info->params)
-    if (!weights.count(p.name))
-      state += (state.empty() ? "" : ",") + p.name;
   // One observation in, an action first out.
   int64_t obs = credo_env_observation_size(env.env);
   if (actInfo->inputs.size() != 1 || actInfo->inputs[0].dtype != "f32" ||
@@ -340,10 +328,7 @@ int EnvTrainer::run() {
                    "': " + llvm::toString(std::move(e)));
   }
   if (!opts.checkpoint.empty()) {
-    const char *key = "credo.optimizer_state", *value = state.c_str();
-    if (credo_model_save_with_metadata(m.model, opts.checkpoint.c_str(), &key,
-                                       &value,
-                                       state.empty() ? 0 : 1) != CREDO_OK)
+    if (credo_model_save(m.model, opts.checkpoint.c_str()) != CREDO_OK)
       return runtimeError("cannot save the parameters");
     llvm::outs() << "credoc: saved the trained parameters to "
                  << opts.checkpoint << "\n";

@@ -41,7 +41,6 @@
 #include <numeric>
 #include <optional>
 #include <random>
-#include <set>
 #include <unistd.h>
 
 using namespace mlir;
@@ -96,8 +95,7 @@ struct Position {
 constexpr const char *kEpochKey = "credo.epoch", *kStepKey = "credo.step",
                      *kSeedKey = "credo.seed",
                      *kStepsKey = "credo.steps_per_epoch",
-                     *kLossSumKey = "credo.loss_sum",
-                     *kStateKey = "credo.optimizer_state";
+                     *kLossSumKey = "credo.loss_sum";
 
 /// The metadata of a checkpoint at `at`.
 std::map<std::string, std::string> positionMetadata(const Position &at) {
@@ -298,8 +296,6 @@ private:
   int checkLabels(int split, const std::string &file);
   Tensors data; ///< train images, train labels, test images, test labels
   int64_t trainN = 0, testN = 0, steps = 0;
-  std::set<std::string> weights; ///< the model's own parameters
-  std::string optimizerState;    ///< the optimizer's, comma-separated
   std::vector<int64_t> positionsPerUnit;
   /// Per instrumented LIF population (in the pass's order): its loop's
   /// steps and refractory period.
@@ -346,12 +342,8 @@ int Trainer::setUp() {
     return error("--params and --resume both give the starting parameters; "
                  "use one (--resume also continues the optimizer, the epoch "
                  "and the data order)");
-  // Paths written after the first epoch, checked before it.
-  for (auto [path, flag] :
-       {std::pair<const std::string &, const char *>{opts.plot, "--plot"},
-        {opts.checkpoint, "--checkpoint"}})
-    if (int status = checkWritable(path, flag))
-      return status;
+  if (int status = checkRunOutputs(opts))
+    return status;
   if (int status = loadTrainingModel(opts, session.context, module, config))
     return status;
   if (opts.epochs)
@@ -361,8 +353,6 @@ int Trainer::setUp() {
   if (failed(forward))
     return kUserError;
   info = *forward;
-  for (const TensorInfo &p : info->params)
-    weights.insert(p.name);
   mapped = !config.trainArrays.empty();
   if (mapped) {
     // Every input from its own array: all share the batch dimension.
@@ -707,8 +697,7 @@ int Trainer::loadCsvData() {
       // them, so the range is checked here, where the row is known.)
       if (v != std::floor(v) || v < 0 || v > float(INT32_MAX))
         return error(file + ": data row " + std::to_string(row + 1) +
-                     " has label " + std::to_string(v) +
-                     ", not a class index");
+                     " has label " + std::to_string(v) + ", not a class index");
       if (labelled && v >= float(classes))
         return error(file + ": data row " + std::to_string(row + 1) +
                      " has label " + std::to_string(int64_t(v)) +
@@ -892,15 +881,12 @@ int Trainer::compile() {
   if (opts.reportSpikes && populations.empty())
     return error("--report-spikes: model '" + info->name +
                  "' has no LIF neurons in a time loop to report on");
-  // The optimizer may have added state parameters (velocities, moments);
-  // checkpoints list them so that an inference model can load the weights.
+  // The optimizer may have added state parameters (velocities, moments).
   FailureOr<ModelInfo> forward = getModelInfo(*module, "forward");
   if (failed(forward))
     return kUserError;
+  markRuleState(*info, *forward);
   info = *forward;
-  for (const TensorInfo &p : info->params)
-    if (!weights.count(p.name))
-      optimizerState += (optimizerState.empty() ? "" : ",") + p.name;
   jit = compileForJit(*module, opts);
   if (!jit)
     return kUserError;
@@ -1159,8 +1145,6 @@ std::optional<std::pair<double, double>> Trainer::evaluate(bool train) {
 
 int Trainer::saveCheckpoint(const std::string &path, const Position &at) {
   std::map<std::string, std::string> meta = positionMetadata(at);
-  if (!optimizerState.empty())
-    meta[kStateKey] = optimizerState;
   std::vector<const char *> keys, values;
   for (const auto &[k, v] : meta) {
     keys.push_back(k.c_str());
@@ -1250,8 +1234,8 @@ int Trainer::trainEpoch(int64_t epoch, int64_t firstStep, double lossSum) {
     if (!std::isfinite(*lossBuf))
       return error("the loss diverged (" + std::to_string(*lossBuf) +
                    ") at epoch " + std::to_string(epoch + 1) + ", step " +
-                   std::to_string(step + 1) +
-                   "; lower the learning rate" + savedNote());
+                   std::to_string(step + 1) + "; lower the learning rate" +
+                   savedNote());
     credo_model_swap_params(m.model);
     ++stepsThisRun;
     lossSum += *lossBuf;

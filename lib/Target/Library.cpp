@@ -200,6 +200,11 @@ void guardedEntry(OpBuilder &b, ModuleOp module, const std::string &model,
   // (0, 1e6), as in the graph format: NaN, infinity, zero or a negative
   // rate would silently ruin the parameters.
   bool train = entry == "train_step";
+  // The step's learning rate and loss share one float type.
+  Type scalar = b.getF32Type();
+  for (Type type : argTypes)
+    if (!isa<LLVM::LLVMPointerType>(type))
+      scalar = type;
   Type f64 = b.getF64Type();
   auto toF64 = [&](Value v) -> Value {
     return v.getType().isF64()
@@ -272,12 +277,8 @@ void guardedEntry(OpBuilder &b, ModuleOp module, const std::string &model,
     if (train) {
       // A loss that is not finite (NaN or infinite inputs, diverged
       // parameters): the step's new parameters are not taken.
-      Type lossType = argTypes.size() >= 2 && !isa<LLVM::LLVMPointerType>(
-                                                  argTypes[argTypes.size() - 2])
-                          ? argTypes[argTypes.size() - 2]
-                          : Type(b.getF32Type());
       Value loss = toF64(b.create<LLVM::LoadOp>(
-          loc, lossType, f.getArgument(argTypes.size() - 1)));
+          loc, scalar, f.getArgument(argTypes.size() - 1)));
       auto inf = b.create<LLVM::ConstantOp>(
           loc, f64, b.getF64FloatAttr(std::numeric_limits<double>::infinity()));
       auto minusInf = b.create<LLVM::ConstantOp>(

@@ -258,8 +258,7 @@ void printHelp(llvm::raw_ostream &os) {
 
 void printCommandHelp(const Command &c, llvm::raw_ostream &os) {
   os << "usage: credoc " << c.name << " [options]"
-     << (c.name == llvm::StringRef("devices") ? "" : " <model.json>")
-     << "\n\n"
+     << (c.name == llvm::StringRef("devices") ? "" : " <model.json>") << "\n\n"
      << c.summary << "\n\noptions:\n";
   printOptions(os, c, "  ");
 }

@@ -278,8 +278,8 @@ void readSafetensors(const std::string &path, credo_tensor_set *out) {
                 std::to_string(n) + ", exceeds the limit of " +
                 std::to_string(kMaxHeaderSize) + " bytes");
   if (n > size - 8)
-    formatError("not a safetensors file: its header size " +
-                std::to_string(n) + " is larger than the rest of the file (" +
+    formatError("not a safetensors file: its header size " + std::to_string(n) +
+                " is larger than the rest of the file (" +
                 std::to_string(size - 8) + " bytes)");
   std::string_view header(file.data() + 8, n);
   if (header.empty() || header[0] != '{')

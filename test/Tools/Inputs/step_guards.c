@@ -57,7 +57,8 @@ int main(int argc, char **argv) {
   float loss = 12345.0f;
   const float rates[] = {NAN, INFINITY, -0.1f, 0.0f, 1e7f};
   for (int i = 0; i < 5; ++i) {
-    credo_status s = fashion_mnist_mlp_train_step(m, x, labels, rates[i], &loss);
+    credo_status s =
+        fashion_mnist_mlp_train_step(m, x, labels, rates[i], &loss);
     printf("lr %g: %s; %s\n", rates[i],
            s == CREDO_ERR_INVALID_ARGUMENT ? credo_last_error() : "ACCEPTED",
            sameParams(before) ? "parameters kept" : "PARAMETERS CHANGED");
@@ -69,7 +70,8 @@ int main(int argc, char **argv) {
          sameParams(before) ? "parameters kept" : "PARAMETERS CHANGED");
   x[5] = 0.5f;
   s = fashion_mnist_mlp_train_step(m, x, labels, 0.1f, &loss);
-  printf("then a good step: %s; %s\n", s == CREDO_OK ? "ok" : credo_last_error(),
+  printf("then a good step: %s; %s\n",
+         s == CREDO_OK ? "ok" : credo_last_error(),
          sameParams(before) ? "PARAMETERS KEPT" : "parameters updated");
 
   snprintf(path, sizeof path, "%s/shared.safetensors", argv[1]);
