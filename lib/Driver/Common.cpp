@@ -6,6 +6,7 @@
 
 #include "Common.h"
 
+#include "Credo/IR/CredoOps.h"
 #include "credo/Frontend/GraphImporter.h"
 #include "credo/InitCredo.h"
 #include "credo/Support/Diagnostics.h"
@@ -71,9 +72,20 @@ OwningOpRef<ModuleOp> loadModel(const DriverOptions &opts,
   }
   ImportOptions importOptions;
   importOptions.batchSize = opts.batch;
-  return importGraph((*buffer)->getBuffer(),
-                     opts.model == "-" ? "<stdin>" : opts.model, context,
-                     importOptions);
+  OwningOpRef<ModuleOp> module = importGraph(
+      (*buffer)->getBuffer(), opts.model == "-" ? "<stdin>" : opts.model,
+      context, importOptions);
+  // --time-memory chooses how backpropagation through time keeps its
+  // steps; say so where it can change nothing.
+  if (module && opts.timeMemoryGiven) {
+    bool loops =
+        module->walk([](TimeLoopOp) { return WalkResult::interrupt(); })
+            .wasInterrupted();
+    if (!loops)
+      llvm::errs() << "credoc: warning: --time-memory has no effect: the "
+                      "model has no time loop\n";
+  }
+  return module;
 }
 
 const Target *selectTarget(const DriverOptions &opts) {

@@ -361,6 +361,9 @@ int mlir::credo::buildCommand(const DriverOptions &opts) {
   if (!module)
     return kUserError;
   std::optional<ModelInfo> before; // the model's own parameters
+  if (opts.timeMemoryGiven && !opts.train)
+    llvm::errs() << "credoc: warning: --time-memory has no effect without "
+                    "--train\n";
   if (opts.train) {
     FailureOr<ModelInfo> own = getModelInfo(*module);
     if (failed(own))

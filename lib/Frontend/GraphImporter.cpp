@@ -427,6 +427,10 @@ private:
   Value refValue(const Ref &r);
   void emitScope(const std::vector<size_t> &scope);
   void emitNode(size_t index);
+  /// Rejects decay constants of the other neuron model (beta on current
+  /// neurons, tau_m or tau_s on beta neurons), which would be ignored.
+  void checkLifModel(const json &node, const std::string &attrPtr,
+                     StringRef name);
   void emitLoop(size_t index);
   std::vector<BlockArgument> addNeuronState(size_t index,
                                             OperationState &state);
@@ -1057,6 +1061,14 @@ void Importer::resolveNode(Ref &r, size_t index, int scope, StringRef node) {
                (owner < 0 ? std::string("outside every time loop")
                           : "in time loop '" + nodes[owner].name + "'"),
            node);
+    int64_t steps = nodes[size_t(scope)].steps;
+    if (r.delay >= steps)
+      fail(JsonDocument::child(r.pointer, "delay"),
+           "a read " + std::to_string(r.delay) + " steps back in time loop '" +
+               nodes[size_t(scope)].name + "' of " + std::to_string(steps) +
+               " steps would only ever see its starting value; the delay "
+               "must be less than the loop's steps",
+           node);
     LoopPlan::Delayed &d = loops[size_t(scope)].delayed[r.name];
     d.depth = std::max(d.depth, r.delay);
     const json &o = *r.object;
@@ -1553,6 +1565,8 @@ void Importer::emitNode(size_t index) {
            "op '" + std::string(n.spec->name) + "' requires the attribute '" +
                s.name + "'",
            n.name);
+  if (StringRef(n.spec->name) == "lif")
+    checkLifModel(object, attrPtr, n.name);
 
   // Infer (and so check) the result type; errors land on the node.
   std::optional<RegisteredOperationName> info =
@@ -1617,6 +1631,28 @@ void Importer::emitNode(size_t index) {
     LoopPlan &plan = loops[size_t(n.parent)];
     for (auto [arg, next] : llvm::zip(carried, op->getResults()))
       plan.states.push_back({arg, next});
+  }
+}
+
+void Importer::checkLifModel(const json &node, const std::string &attrPtr,
+                             StringRef name) {
+  auto attrs = node.find("attributes");
+  if (attrs == node.end())
+    return;
+  auto model = attrs->find("model");
+  bool current = model != attrs->end() && *model == "current";
+  for (const char *key : {"beta", "tau_m", "tau_s"}) {
+    bool ofCurrent = StringRef(key) != "beta";
+    if (!attrs->contains(key) || ofCurrent == current)
+      continue;
+    std::string message =
+        current ? "'beta' is the decay of \"model\": \"beta\" neurons; "
+                  "current-based neurons decay by 'tau_m' and 'tau_s'"
+                : "'" + std::string(key) +
+                      "' is a time constant of current-based neurons "
+                      "(\"model\": \"current\"); these are \"beta\" "
+                      "neurons (the default), which decay by 'beta'";
+    fail(JsonDocument::child(attrPtr, key), message, name);
   }
 }
 

@@ -578,7 +578,9 @@ std::string mlir::credo::generateHeader(const ModelInfo &info) {
         "initializers. */\n"
      << "credo_status " << n << "_create(" << n << "_model **out);\n"
      << "void " << n << "_destroy(" << n << "_model *model);\n\n"
-     << "/* Runs the model on caller-provided, row-major buffers. */\n"
+     << "/* Runs the model on caller-provided, row-major buffers. On an\n"
+        " * error the outputs hold no result (they may be partly written). "
+        "*/\n"
      << "credo_status " << n << "_forward(" << n << "_model *model";
   for (const TensorInfo &t : info.inputs)
     os << ",\n    const " << cType(t) << " *" << ident(t.name);
@@ -630,8 +632,9 @@ std::string mlir::credo::generateHeader(const ModelInfo &info) {
           " * rate `lr`, in (0, 1e6)): updates the parameters and optimizer\n"
           " * state, and writes the batch's loss. A loss that is not finite\n"
           " * (an input with NaN or infinity) fails the call with\n"
-          " * CREDO_ERR_INVALID_ARGUMENT and keeps the parameters. Evaluate "
-          "with "
+          " * CREDO_ERR_INVALID_ARGUMENT and keeps the parameters; *loss "
+          "then\n * holds that loss. Any failure keeps the parameters. "
+          "Evaluate with "
        << n << "_forward. */\n"
        << "credo_status " << n << "_train_step(" << n << "_model *model";
     for (const TensorInfo &t : info.stepInputs)

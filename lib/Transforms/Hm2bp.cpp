@@ -19,6 +19,8 @@
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/IR/Builders.h"
+#include "llvm/Support/Format.h"
+#include "llvm/Support/FormatVariadic.h"
 
 #include <deque>
 
@@ -129,6 +131,13 @@ struct Hm2bp : public mlir::credo::impl::CredoHm2bpBase<Hm2bp> {
                << "hm2bp needs current-based neurons (\"model\": "
                   "\"current\"), whose post-synaptic potentials s_psp "
                   "computes";
+      double tauM = lif.getTauM().convertToDouble();
+      if (tauM == lif.getTauS().convertToDouble())
+        return lif.emitError()
+               << "hm2bp needs tau_m != tau_s: the spike-train kernel "
+                  "(e^(-t/tau_m) - e^(-t/tau_s)) / (tau_m - tau_s) is "
+                  "undefined when they are equal (both are "
+               << llvm::formatv("{0}", llvm::format("%g", tauM)).str() << ")";
       layers.push_front({dense, lif, weight});
       spikes = dense.getInput();
     }

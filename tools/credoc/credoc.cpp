@@ -420,6 +420,7 @@ int main(int argc, char **argv) {
                      mlir::credo::kTimeMemoryModes + ", but got '" + value +
                      "'");
       opts.timeMemory = value;
+      opts.timeMemoryGiven = true;
     } else if (flag == "--rule") {
       opts.rule = value;
     } else if (flag == "--wrt") {

@@ -52,6 +52,7 @@ struct DriverOptions {
   std::string against;                     ///< align: --against backprop|fa|dfa
   bool train = false;                      ///< build: --train
   std::string timeMemory = "store";        ///< --time-memory: store|recompute
+  bool timeMemoryGiven = false;            ///< --time-memory was given
   std::string rule;                        ///< --rule: overrides the model's
   std::string env;                         ///< train: --env NAME
   std::optional<int64_t> episodes;         ///< train: --episodes N
