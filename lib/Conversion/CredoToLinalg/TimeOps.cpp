@@ -63,6 +63,15 @@ struct TimeLoopLowering : OpRewritePattern<mlir::credo::TimeLoopOp> {
     for (size_t i = 0; i < numCarried; ++i)
       blockArgs.push_back(loop.getRegionIterArg(i));
     mlir::credo::YieldOp yield = op.getYield();
+    // Which carried value each next carried value is, if any (a delay line
+    // shifts one into the next), found before the body moves: the rewriter
+    // may replace the block's arguments only later.
+    SmallVector<int64_t> source(numCarried, -1);
+    for (auto [i, v] : llvm::enumerate(yield.getCarried()))
+      if (auto arg = dyn_cast<BlockArgument>(v);
+          arg && arg.getOwner() == &op.getBody().front() &&
+          arg.getArgNumber() > 0)
+        source[i] = int64_t(arg.getArgNumber()) - 1;
     rewriter.inlineBlockBefore(&op.getBody().front(), body, body->end(),
                                blockArgs);
 
@@ -80,22 +89,49 @@ struct TimeLoopLowering : OpRewritePattern<mlir::credo::TimeLoopOp> {
     }
     // Each next carried value is copied into the step's own carried buffer,
     // so that the loop updates its state in place (no buffer escapes a
-    // step). Copies that read another carried value come first, deepest
-    // first, so a delay line shifts before its head is overwritten.
+    // step). A buffer is overwritten only after every copy that reads it:
+    // a delay line shifts before its head is overwritten, forward (slot i
+    // reads slot i − 1) and in the reverse loops of gradients (slot i reads
+    // slot i + 1). A cycle of reads (a swap) first copies one of its values
+    // aside.
     SmallVector<Value> next(yield.getCarried());
-    auto isCarriedArg = [&](Value v) {
-      auto arg = dyn_cast<BlockArgument>(v);
-      return arg && arg.getOwner() == body && arg.getArgNumber() > 0;
+    SmallVector<bool> done(numCarried, false);
+    for (size_t i = 0; i < numCarried; ++i)
+      if (source[i] == int64_t(i)) // the state as it was: nothing to copy
+        done[i] = true;
+    auto readLater = [&](size_t i) {
+      for (size_t j = 0; j < numCarried; ++j)
+        if (!done[j] && j != i && source[j] == int64_t(i))
+          return true;
+      return false;
     };
-    for (bool fromCarried : {true, false})
+    for (size_t left = llvm::count(done, false); left > 0;) {
+      bool progress = false;
       for (size_t i = numCarried; i-- > 0;) {
-        if (isCarriedArg(next[i]) != fromCarried)
+        if (done[i] || readLater(i))
           continue;
         next[i] = rewriter
                       .create<linalg::CopyOp>(yield.getLoc(), next[i],
                                               loop.getRegionIterArg(i))
                       .getResult(0);
+        done[i] = true;
+        --left;
+        progress = true;
       }
+      if (progress)
+        continue;
+      for (size_t i = 0; i < numCarried; ++i)
+        if (!done[i] && source[i] >= 0) {
+          auto type = cast<RankedTensorType>(next[i].getType());
+          Value aside = rewriter.create<tensor::EmptyOp>(
+              yield.getLoc(), type.getShape(), type.getElementType());
+          next[i] =
+              rewriter.create<linalg::CopyOp>(yield.getLoc(), next[i], aside)
+                  .getResult(0);
+          source[i] = -1;
+          break;
+        }
+    }
     llvm::append_range(next, records);
     rewriter.replaceOpWithNewOp<scf::YieldOp>(yield, next);
     rewriter.replaceOp(op, loop.getResults());

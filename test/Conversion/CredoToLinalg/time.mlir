@@ -52,3 +52,37 @@ func.func @forward(%x: tensor<4x3x2xf32>, %wx: tensor<2x5xf32>, %wh: tensor<5x5x
   %stop = credo.stop_gradient %hT : tensor<4x5xf32>
   return %hT, %hs, %sum, %stop : tensor<4x5xf32>, tensor<3x4x5xf32>, tensor<4x5xf32>, tensor<4x5xf32>
 }
+
+// Delay lines: a buffer is overwritten only after the copies that read it.
+// Shifting up (slot i reads slot i − 1, a forward delay of 2) copies the
+// deepest slot first; shifting down (slot i reads slot i + 1, its reverse
+// loop in a gradient) the shallowest first; a swap copies one value aside.
+// CHECK-LABEL: func.func @shifts
+// CHECK: scf.for {{.*}} iter_args(%[[A0:[^ ]*]] = %{{[^,]*}}, %[[A1:[^ ]*]] = %{{[^)]*}})
+// CHECK: linalg.copy ins(%[[A0]] : tensor<2xf32>) outs(%[[A1]] : tensor<2xf32>)
+// CHECK-NEXT: linalg.copy ins(%{{.*}} : tensor<2xf32>) outs(%[[A0]] : tensor<2xf32>)
+// CHECK: scf.for {{.*}} iter_args(%[[B0:[^ ]*]] = %{{[^,]*}}, %[[B1:[^ ]*]] = %{{[^)]*}})
+// CHECK: linalg.copy ins(%[[B1]] : tensor<2xf32>) outs(%[[B0]] : tensor<2xf32>)
+// CHECK-NEXT: linalg.copy ins(%{{.*}} : tensor<2xf32>) outs(%[[B1]] : tensor<2xf32>)
+// CHECK: scf.for {{.*}} iter_args(%[[S0:[^ ]*]] = %{{[^,]*}}, %[[S1:[^ ]*]] = %{{[^)]*}})
+// CHECK: %[[ASIDE:.*]] = tensor.empty() : tensor<2xf32>
+// CHECK: %[[KEPT:.*]] = linalg.copy ins(%[[S1]] : tensor<2xf32>) outs(%[[ASIDE]] : tensor<2xf32>)
+// CHECK: linalg.copy ins(%[[S0]] : tensor<2xf32>) outs(%[[S1]] : tensor<2xf32>)
+// CHECK-NEXT: linalg.copy ins(%[[KEPT]] : tensor<2xf32>) outs(%[[S0]] : tensor<2xf32>)
+func.func @shifts(%x: tensor<2xf32>) -> (tensor<2xf32>, tensor<2xf32>, tensor<2xf32>) {
+  %u:2 = credo.time_loop steps 4 iter_args(%x, %x : tensor<2xf32>, tensor<2xf32>) -> (tensor<2xf32>, tensor<2xf32>) {
+  ^bb0(%t: index, %a0: tensor<2xf32>, %a1: tensor<2xf32>):
+    %n = credo.tanh %a1 : tensor<2xf32>
+    credo.yield %n, %a0 : tensor<2xf32>, tensor<2xf32>
+  }
+  %d:2 = credo.time_loop steps 4 reverse iter_args(%x, %x : tensor<2xf32>, tensor<2xf32>) -> (tensor<2xf32>, tensor<2xf32>) {
+  ^bb0(%t: index, %b0: tensor<2xf32>, %b1: tensor<2xf32>):
+    %n = credo.tanh %b0 : tensor<2xf32>
+    credo.yield %b1, %n : tensor<2xf32>, tensor<2xf32>
+  }
+  %s:2 = credo.time_loop steps 3 iter_args(%x, %u#0 : tensor<2xf32>, tensor<2xf32>) -> (tensor<2xf32>, tensor<2xf32>) {
+  ^bb0(%t: index, %s0: tensor<2xf32>, %s1: tensor<2xf32>):
+    credo.yield %s1, %s0 : tensor<2xf32>, tensor<2xf32>
+  }
+  return %u#1, %d#0, %s#0 : tensor<2xf32>, tensor<2xf32>, tensor<2xf32>
+}
