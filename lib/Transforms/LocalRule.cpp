@@ -81,10 +81,10 @@ class Compiler {
 public:
   Compiler(OpBuilder &b, func::FuncOp func, const TrainingContract &contract,
            const TrainingContract::WrittenUpdate &update, Value &outputError,
-           llvm::DenseMap<Value, Value> &recordedSteps)
+           llvm::DenseMap<Value, Value> &recordedSteps, RetiredLoops &retired)
       : b(b), func(func), contract(contract), update(update), text(update.expr),
         loc(Location(update.loc)), outputError(outputError),
-        recordedSteps(recordedSteps) {}
+        recordedSteps(recordedSteps), retired(retired) {}
 
   FailureOr<Value> run(RankedTensorType target);
 
@@ -179,6 +179,8 @@ private:
   Value &outputError;
   /// The recorded steps of values inside a time loop, by value.
   llvm::DenseMap<Value, Value> &recordedSteps;
+  /// Loops replaced while the updates are built (erased when they are).
+  RetiredLoops &retired;
   size_t pos = 0;
   int depth = 0;
   int64_t batch = 1;
@@ -468,13 +470,15 @@ FailureOr<Val> Compiler::symbol(StringRef name, size_t at) {
         return error(at) << "'" << name << "' of '" << update.param
                          << "' is not computed at each step of its loop";
       // appendRecords replaces the loop: move the values already taken
-      // from it to the new one.
+      // from it to the new one. The old loop stays until the updates are
+      // built, since this expression may hold a value read from it (the
+      // left side of `pre ⊗ post`).
       SmallVector<std::pair<Value, unsigned>> moved;
       for (auto &[key, seq] : recordedSteps)
         if (seq && seq.getDefiningOp() == loop.getOperation())
           moved.push_back({key, cast<OpResult>(seq).getResultNumber()});
       unsigned index = loop->getNumResults();
-      TimeLoopOp next = appendRecords(loop, {v});
+      TimeLoopOp next = appendRecords(loop, {v}, &retired);
       for (auto [key, number] : moved)
         recordedSteps[key] = next->getResult(number);
       steps = next->getResult(index);
@@ -727,19 +731,22 @@ struct LocalRule : public mlir::credo::impl::CredoLocalRuleBase<LocalRule> {
     llvm::StringMap<Value> directions;
     Value outputError;
     llvm::DenseMap<Value, Value> recordedSteps;
-    for (const TrainingContract::WrittenUpdate &u : c.updates) {
-      auto param = module.lookupSymbol<ParamOp>(u.param);
-      if (!param)
-        return emitError(Location(u.loc))
-               << "no parameter named '" << u.param << "'";
-      readParam(b, grads, param);
-      Compiler compiler(b, grads, c, u, outputError, recordedSteps);
-      FailureOr<Value> update = compiler.run(param.getTensorType());
-      if (failed(update))
-        return failure();
-      directions[u.param] =
-          make<ScaleOp>(b, Location(u.loc), {*update},
-                        {b.getNamedAttr("factor", b.getF64FloatAttr(-1.0))});
+    {
+      RetiredLoops retired; // the replaced loops go at the end of the scope
+      for (const TrainingContract::WrittenUpdate &u : c.updates) {
+        auto param = module.lookupSymbol<ParamOp>(u.param);
+        if (!param)
+          return emitError(Location(u.loc))
+                 << "no parameter named '" << u.param << "'";
+        readParam(b, grads, param);
+        Compiler compiler(b, grads, c, u, outputError, recordedSteps, retired);
+        FailureOr<Value> update = compiler.run(param.getTensorType());
+        if (failed(update))
+          return failure();
+        directions[u.param] =
+            make<ScaleOp>(b, Location(u.loc), {*update},
+                          {b.getNamedAttr("factor", b.getF64FloatAttr(-1.0))});
+      }
     }
     publishGradients(b, module, grads, loss, directions);
     return success();

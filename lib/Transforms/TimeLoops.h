@@ -18,8 +18,28 @@ namespace mlir::credo {
 /// Replaces `loop` by a loop that also records `extra` (values of its body,
 /// stacked along a new leading time dimension after its other results);
 /// returns the new loop. Uses of the old loop's results move to the new
-/// one; the old loop is erased.
-inline TimeLoopOp appendRecords(TimeLoopOp loop, ValueRange extra) {
+/// one; the old loop is erased — or, given `retired`, kept (without its
+/// body) until `RetiredLoops` goes, so that values a caller still holds
+/// stay valid.
+/// Loops that appendRecords replaced but kept: when this goes, the uses of
+/// each one's results move to its replacement and it is erased, oldest
+/// first.
+struct RetiredLoops {
+  SmallVector<std::pair<Operation *, Operation *>> loops;
+  RetiredLoops() = default;
+  RetiredLoops(const RetiredLoops &) = delete;
+  RetiredLoops &operator=(const RetiredLoops &) = delete;
+  ~RetiredLoops() {
+    for (auto [old, next] : loops) {
+      old->replaceAllUsesWith(
+          next->getResults().take_front(old->getNumResults()));
+      old->erase();
+    }
+  }
+};
+
+inline TimeLoopOp appendRecords(TimeLoopOp loop, ValueRange extra,
+                                RetiredLoops *retired = nullptr) {
   int64_t steps = int64_t(loop.getSteps());
   SmallVector<Type> types(loop->getResultTypes());
   for (Value v : extra) {
@@ -37,6 +57,10 @@ inline TimeLoopOp appendRecords(TimeLoopOp loop, ValueRange extra) {
   state.addRegion();
   auto next = cast<TimeLoopOp>(builder.create(state));
   next.getBody().takeBody(loop.getBody());
+  if (retired) {
+    retired->loops.push_back({loop, next});
+    return next;
+  }
   loop->replaceAllUsesWith(
       next->getResults().take_front(loop->getNumResults()));
   loop.erase();

@@ -3,7 +3,9 @@ the whole set in one batch) against NumPy: the LIF layer simulated step by
 step (beta model, reset by subtraction of the previous step's spike),
 traces x(t) = exp(−1/τ)·x(t−1) + s(t), and
 Δw = a₊·Σ_t mean_b x_pre(t) ⊗ post(t) − a₋·Σ_t mean_b pre(t) ⊗ x_post(t).
-argv: make DIR | check DIR init.safetensors after.safetensors"""
+argv: make DIR | check DIR init.safetensors after.safetensors [hebb|mean]
+(hebb: the rule "pre ⊗ post * 0.01"; mean: "mean(post) * w", which sums
+over the steps and averages over the batch)."""
 import os
 import sys
 
@@ -45,8 +47,13 @@ def trace(s):
     return out
 
 
-dw = (A_PLUS * np.einsum("tbi,tbj->ij", trace(pre), post)
-      - A_MINUS * np.einsum("tbi,tbj->ij", pre, trace(post))) / B
+if len(sys.argv) > 5 and sys.argv[5] == "hebb":  # "pre ⊗ post * 0.01"
+    dw = 0.01 * np.einsum("tbi,tbj->ij", pre, post) / B
+elif len(sys.argv) > 5 and sys.argv[5] == "mean":  # "mean(post) * w"
+    dw = post.mean(1).sum(0) * w
+else:
+    dw = (A_PLUS * np.einsum("tbi,tbj->ij", trace(pre), post)
+          - A_MINUS * np.einsum("tbi,tbj->ij", pre, trace(post))) / B
 got = w1["w"].astype(np.float64) - w
 err = np.abs(got - dw).max() / np.abs(dw).max()
 print("spikes:", int(post.sum()), "of", post.size)
