@@ -2081,6 +2081,16 @@ void Importer::parseDendritic(const json &t, const std::string &ptr,
              std::string(key) + " must be a positive time in ms");
       values.push_back(builder.getNamedAttr(key, builder.getF64FloatAttr(v)));
     }
+  if (d.contains("dt") || d.contains("duration")) {
+    double dt = d.contains("dt") ? d["dt"].get<double>() : 0.1;
+    double duration =
+        d.contains("duration") ? d["duration"].get<double>() : 100;
+    if (dt > duration)
+      fail(JsonDocument::child(p, d.contains("dt") ? "dt" : "duration"),
+           "a pattern of " + formatNumber(duration) +
+               " ms is shorter than one Euler step of " + formatNumber(dt) +
+               " ms (dt must not exceed duration)");
+  }
   for (const char *key :
        {"g_lk", "g_b", "g_a", "g_d", "g_som", "lr_pp", "lr_ip", "lr_pi"})
     if (d.contains(key)) {

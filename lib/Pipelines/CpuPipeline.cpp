@@ -97,6 +97,8 @@ void mlir::credo::addBufferization(OpPassManager &pm,
   };
   bufferization.memCpyFn = copyAsLinalg;
   pm.addPass(bufferization::createOneShotBufferizePass(bufferization));
+  // A state updated in place can come back as an argument.
+  pm.addPass(createCredoCopyAliasedResults());
   bufferization::BufferResultsToOutParamsOpts outParams;
   outParams.hoistStaticAllocs = true;
   outParams.memCpyFn = copyAsLinalg;

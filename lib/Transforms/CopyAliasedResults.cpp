@@ -1,10 +1,11 @@
 //===- CopyAliasedResults.cpp - Every result gets its own buffer -*- C++
 //-*-===//
 //
-// Implements credo-copy-aliased-results: before bufferization, a function
-// result that is a block argument, or a value returned more than once,
-// becomes a bufferization.alloc_tensor copy, so that every result is a
-// buffer the function owns (buffer-results-to-out-params relies on it).
+// Implements credo-copy-aliased-results: a function result that is a block
+// argument, or a value returned more than once, becomes a copy — before
+// bufferization a bufferization.alloc_tensor, after it a memref.alloc and
+// a linalg.copy — so that every result is a buffer the function owns
+// (buffer-results-to-out-params relies on it).
 //
 //===----------------------------------------------------------------------===//
 
@@ -12,6 +13,8 @@
 
 #include "mlir/Dialect/Bufferization/IR/Bufferization.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/Dialect/MemRef/IR/MemRef.h"
 #include "mlir/IR/Builders.h"
 #include "llvm/ADT/DenseSet.h"
 
@@ -32,14 +35,26 @@ struct CopyAliasedResults
       OpBuilder b(ret);
       for (OpOperand &operand : ret->getOpOperands()) {
         Value v = operand.get();
-        auto type = dyn_cast<RankedTensorType>(v.getType());
-        if (!type)
+        auto tensor = dyn_cast<RankedTensorType>(v.getType());
+        auto memref = dyn_cast<MemRefType>(v.getType());
+        if (!tensor && !(memref && memref.hasStaticShape()))
           continue;
         bool first = seen.insert(v).second;
         if (first && !isa<BlockArgument>(v))
           continue;
-        operand.set(b.create<bufferization::AllocTensorOp>(
-            ret.getLoc(), type, ValueRange{}, /*copy=*/v));
+        if (tensor) {
+          operand.set(b.create<bufferization::AllocTensorOp>(
+              ret.getLoc(), tensor, ValueRange{}, /*copy=*/v));
+          continue;
+        }
+        // After bufferization a result can be an argument written in place
+        // (a state the step updates); buffer-results-to-out-params of MLIR
+        // 19 crashes on a returned block argument.
+        Value copy = b.create<memref::AllocOp>(
+            ret.getLoc(),
+            MemRefType::get(memref.getShape(), memref.getElementType()));
+        b.create<linalg::CopyOp>(ret.getLoc(), v, copy);
+        operand.set(copy);
       }
     });
   }

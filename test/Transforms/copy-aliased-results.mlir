@@ -27,3 +27,19 @@ func.func @unique(%x: tensor<2x3xf32>) -> tensor<2x3xf32> {
   %y = credo.relu %x : tensor<2x3xf32>
   return %y : tensor<2x3xf32>
 }
+
+// After bufferization: an argument updated in place and returned (a state
+// of a one-step time loop) becomes a buffer of its own, which
+// buffer-results-to-out-params then replaces by the caller's output.
+// CHECK-LABEL: func.func @state
+// CHECK-SAME: (%[[S:.+]]: memref<2x3xf32>, %[[Y:.+]]: memref<2x3xf32>)
+func.func @state(%s: memref<2x3xf32>, %y: memref<2x3xf32>) -> (memref<2x3xf32>, memref<2x3xf32>) {
+  // CHECK: linalg.copy ins(%[[Y]] : memref<2x3xf32>) outs(%[[S]] : memref<2x3xf32>)
+  linalg.copy ins(%y : memref<2x3xf32>) outs(%s : memref<2x3xf32>)
+  // CHECK: %[[C:.+]] = memref.alloc() : memref<2x3xf32>
+  // CHECK: linalg.copy ins(%[[S]] : memref<2x3xf32>) outs(%[[C]] : memref<2x3xf32>)
+  // CHECK: %[[Z:.+]] = memref.alloc() : memref<2x3xf32>
+  // CHECK: linalg.copy ins(%[[S]] : memref<2x3xf32>) outs(%[[Z]] : memref<2x3xf32>)
+  // CHECK: return %[[C]], %[[Z]]
+  return %s, %s : memref<2x3xf32>, memref<2x3xf32>
+}

@@ -396,14 +396,17 @@ def CredoCopyAliasedResults
     : Pass<"credo-copy-aliased-results", "::mlir::ModuleOp"> {
   let summary = "give every function result a buffer of its own";
   let description = [{
-    Runs before bufferization. A result that is a function argument (an
-    input, or a parameter after `credo-params-to-args`) or a value that the
-    function returns more than once becomes a fresh copy
-    (`bufferization.alloc_tensor() copy(...)`), so that each result is a
-    buffer the function allocates, which `buffer-results-to-out-params`
-    then turns into the caller's output buffer. Without it, a model whose
-    `outputs` name an input or a parameter would return the caller's own
-    buffer.
+    Runs before bufferization, and again after it. A result that is a
+    function argument (an input, or a parameter after
+    `credo-params-to-args`) or a value that the function returns more than
+    once becomes a fresh copy (`bufferization.alloc_tensor() copy(...)` on
+    tensors; `memref.alloc` and `linalg.copy` on memrefs), so that each
+    result is a buffer the function allocates, which
+    `buffer-results-to-out-params` then turns into the caller's output
+    buffer. Without it, a model whose `outputs` name an input or a
+    parameter would return the caller's own buffer. After bufferization a
+    result can be an argument again: a state that a step updates in place
+    (a one-step time loop's carried value, once the loop folds away).
 
     Before:
     ```mlir
@@ -420,7 +423,9 @@ def CredoCopyAliasedResults
     }
     ```
   }];
-  let dependentDialects = ["::mlir::bufferization::BufferizationDialect"];
+  let dependentDialects = ["::mlir::bufferization::BufferizationDialect",
+                           "::mlir::linalg::LinalgDialect",
+                           "::mlir::memref::MemRefDialect"];
 }
 
 #endif // CREDO_TRANSFORMS_PASSES_TD

@@ -30,6 +30,8 @@ if sys.argv[1] == "make":
 GLK, GB, GA, GD, GSOM = 0.1, 1.0, 0.8, 1.0, 0.5
 LR, LR_IP, LR_PI, HIGH, LOW = 0.5, 2.0, 0.5, 2.0, -1.0
 DT, STEPS, TAU0, TAUW = 0.1, 20, 3.0, 30.0
+if len(sys.argv) > 5:  # a pattern of STEPS steps ("duration" STEPS·dt)
+    STEPS = int(sys.argv[5])
 data, start, after = sys.argv[2], read(sys.argv[3]), read(sys.argv[4])
 p = {k: v.astype(np.float64) for k, v in start.items()}
 x = np.load(os.path.join(data, "x.npy")).astype(np.float64)
