@@ -477,6 +477,8 @@ namespace {
 /// holding its parameters.
 struct GradientModel {
   OwningOpRef<ModuleOp> module;
+  /// LIF nodes whose gradient is a surrogate's (not the forward's).
+  std::vector<std::string> surrogates;
   ModelInfo forward, gradients;
   std::unique_ptr<JitModule> jit;
   ModelHandle instance;
@@ -504,6 +506,14 @@ int compileGradients(Session &s, const DriverOptions &opts, GradientModel &g) {
       return error("--wrt " + wrt + ": model '" + model->name +
                    "' has no input of that name (its inputs: " + names + ")");
     }
+  g.module->walk([&](LifOp lif) {
+    if (!lif.getSurrogate())
+      return;
+    auto node = lif->getAttrOfType<StringAttr>("credo.node");
+    std::string name = node ? node.str() : "lif";
+    if (!llvm::is_contained(g.surrogates, name))
+      g.surrogates.push_back(name);
+  });
   PassManager pm(&s.context, ModuleOp::getOperationName());
   addGradientPasses(pm, opts);
   if (failed(pm.run(*g.module)))
@@ -692,11 +702,20 @@ int mlir::credo::gradcheckCommand(const DriverOptions &opts) {
                     "(relative error with an absolute floor)",
                     opts.tolerance, atol)
           .str();
-  if (!(worst <= opts.tolerance))
+  if (!(worst <= opts.tolerance)) {
+    std::string note;
+    if (!g.surrogates.empty())
+      note = " (expected here: LIF node" +
+             std::string(g.surrogates.size() > 1 ? "s '" : " '") +
+             llvm::join(g.surrogates, "', '") +
+             "' differentiate by a surrogate, not by the derivative of the "
+             "step their forward pass takes, so finite differences of the "
+             "forward pass cannot check those gradients)";
     return error(llvm::formatv("gradient check failed: max relative error "
-                               "{0:e} exceeds {1:e}; the criterion is {2}",
-                               worst, opts.tolerance, criterion)
+                               "{0:e} exceeds {1:e}; the criterion is {2}{3}",
+                               worst, opts.tolerance, criterion, note)
                      .str());
+  }
   llvm::outs() << "credoc: gradcheck passed (max relative error "
                << llvm::format("%.2e", worst) << "): " << criterion << "\n";
   return kOk;

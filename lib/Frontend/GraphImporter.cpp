@@ -1549,9 +1549,11 @@ void Importer::emitNode(size_t index) {
       if (a == it->end())
         continue;
       given.insert(s.name);
+      // "none", where the attribute lists it, is the attribute's absence.
       if (s.kind == AttrKind::Enum && a->is_string() &&
-          a->get<std::string>() == "none")
-        continue; // "none" is the attribute's absence
+          a->get<std::string>() == "none" &&
+          llvm::is_contained(llvm::split(s.choices, ','), "none"))
+        continue;
       if (s.kind == AttrKind::Flag && a->is_boolean() && !a->get<bool>())
         continue; // false is the flag's absence
       NamedAttribute attr =

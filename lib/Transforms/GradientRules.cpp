@@ -324,8 +324,9 @@ struct LifRule
 };
 
 /// einsum: the gradient of operand i is the einsum of the result gradient
-/// with the other operands into operand i's letters. A letter only operand
-/// i has (summed away alone) would need a broadcast: the rule refuses it.
+/// with the other operands into operand i's letters. Letters only operand
+/// i has (summed away alone, as in "bi->") come from one more operand, ones
+/// over those letters: the gradient is broadcast along them.
 LogicalResult einsumRule(EinsumOp op, OpBuilder &b, Value g,
                          ArrayRef<bool> need, Grads &out) {
   FailureOr<SmallVector<std::string>> parts = EinsumOp::parseSpec(op.getSpec());
@@ -345,12 +346,22 @@ LogicalResult einsumRule(EinsumOp op, OpBuilder &b, Value g,
         others += (*parts)[j];
         operands.push_back(op.getInputs()[j]);
       }
-    for (char c : (*parts)[i])
-      if (others.find(c) == std::string::npos)
-        return op.emitError()
-               << "cannot differentiate operand " << i << " of \""
-               << op.getSpec() << "\": its letter '" << c
-               << "' is summed away in no other operand or the result";
+    auto type = cast<RankedTensorType>(op.getInputs()[i].getType());
+    std::string alone;
+    SmallVector<int64_t> extents;
+    for (auto [d, c] : llvm::enumerate((*parts)[i]))
+      if (others.find(c) == std::string::npos) {
+        alone += c;
+        extents.push_back(type.getDimSize(d));
+      }
+    if (!alone.empty()) {
+      auto onesType = RankedTensorType::get(extents, type.getElementType());
+      spec += "," + alone;
+      operands.push_back(b.create<arith::ConstantOp>(
+          op.getLoc(),
+          DenseElementsAttr::get(onesType,
+                                 b.getFloatAttr(type.getElementType(), 1.0))));
+    }
     spec += "->" + (*parts)[i];
     out[i] = make<EinsumOp>(b, op.getLoc(), operands,
                             {b.getNamedAttr("spec", b.getStringAttr(spec))});
