@@ -23,7 +23,8 @@ def Credo_LifOp : Credo_InferredOp<"lif"> {
     explicit: the operands after the input current `I` are the state entering
     the step, the results are the state leaving it and the spikes `s`, all of
     the input's shape. A spike is `H(v − θ)` with `H(0) = 0` (a neuron fires
-    when its potential exceeds the threshold θ).
+    when its potential exceeds the threshold θ); a NaN potential gives a NaN
+    spike (not silence), so that a NaN input reaches the loss.
 
     `model = #credo.lif_model<beta>` (the surrogate-gradient baseline, the
     `Leaky` neuron of snnTorch), state `(v)`, or `(v, r)` when `t_ref > 0`.
@@ -132,11 +133,13 @@ def Credo_PoissonEncodeOp : Credo_InferredOp<"poisson_encode"> {
     in [0, 1) (24 bits), so each element fires with probability
     `clamp(x·rate_scale, 0, 1)`; a NaN intensity gives NaN (not a silent
     0), so that it reaches the loss. `u` comes from Philox-4x32-10, a
-    counter-based generator: for element `i` (row-major) at step `t` (the
+    counter-based generator whose blocks of four 32-bit words serve four
+    consecutive elements: for element `i` (row-major) at step `t` (the
     `step` operand, else 0) with generator `g = [seed, n]`,
 
     `u = (philox(key = (seed mod 2³², stream ⊕ ⌊seed / 2³²⌋),
-                 counter = (i, t, n mod 2³², ⌊n / 2³²⌋))[0] >> 8) · 2⁻²⁴`.
+                 counter = (⌊i/4⌋, t, n mod 2³², ⌊n / 2³²⌋))[i mod 4] >> 8)
+         · 2⁻²⁴`.
 
     The numbers depend only on the seed, the op's `stream`, the step, the
     draw count `n` and the element, never on the order of evaluation, the

@@ -195,13 +195,47 @@ Value KeyedDraws::word(OpBuilder &b, Location loc, Value i) const {
   return philox(b, loc, {i, step, n0, n1}, k0, k1)[0];
 }
 
-Value KeyedDraws::uniform(OpBuilder &b, Location loc, Value i, Type t) const {
+SmallVector<Value, 4> KeyedDraws::block(OpBuilder &b, Location loc,
+                                        Value group) const {
+  return philox(b, loc, {group, step, n0, n1}, k0, k1);
+}
+
+Value KeyedDraws::toUniform(OpBuilder &b, Location loc, Value word, Type t) {
   Type i32 = b.getI32Type();
   Value bits = b.create<arith::ShRUIOp>(
-      loc, word(b, loc, i),
+      loc, word,
       b.create<arith::ConstantOp>(loc, i32, b.getIntegerAttr(i32, 8)));
   return b.create<arith::MulFOp>(loc, b.create<arith::UIToFPOp>(loc, t, bits),
                                  floatConst(b, loc, t, std::ldexp(1.0, -24)));
+}
+
+Value reshapeVia1D(OpBuilder &b, Location loc, Value input,
+                   RankedTensorType type) {
+  auto inType = cast<RankedTensorType>(input.getType());
+  auto flatType =
+      RankedTensorType::get({inType.getNumElements()}, inType.getElementType());
+  auto all = [](int64_t rank) {
+    ReassociationIndices r;
+    for (int64_t i = 0; i < rank; ++i)
+      r.push_back(i);
+    return SmallVector<ReassociationIndices>{r};
+  };
+  auto none = SmallVector<ReassociationIndices>{};
+  Value flat = input;
+  if (inType.getRank() == 0)
+    flat = b.create<tensor::ExpandShapeOp>(loc, flatType, input, none);
+  else if (inType.getRank() > 1)
+    flat = b.create<tensor::CollapseShapeOp>(loc, flatType, input,
+                                             all(inType.getRank()));
+  if (type.getRank() == 1)
+    return flat;
+  if (type.getRank() == 0)
+    return b.create<tensor::CollapseShapeOp>(loc, type, flat, none);
+  return b.create<tensor::ExpandShapeOp>(loc, type, flat, all(type.getRank()));
+}
+
+Value KeyedDraws::uniform(OpBuilder &b, Location loc, Value i, Type t) const {
+  return toUniform(b, loc, word(b, loc, i), t);
 }
 
 Value KeyedDraws::linearIndex(OpBuilder &b, Location loc,

@@ -101,6 +101,14 @@ struct KeyedDraws {
              int64_t stream, mlir::Value step /* index, or null for 0 */);
   /// Word 0 of Philox for the element `i` (i32), inside a loop body.
   mlir::Value word(mlir::OpBuilder &b, mlir::Location loc, mlir::Value i) const;
+  /// All four words of the Philox block with counter word 0 `group` (i32):
+  /// the numbers of elements 4·group … 4·group + 3 of an op that draws in
+  /// blocks (poisson_encode).
+  llvm::SmallVector<mlir::Value, 4>
+  block(mlir::OpBuilder &b, mlir::Location loc, mlir::Value group) const;
+  /// The uniform number in [0, 1) of a word: its top 24 bits times 2^-24.
+  static mlir::Value toUniform(mlir::OpBuilder &b, mlir::Location loc,
+                               mlir::Value word, mlir::Type t);
   /// The uniform number in [0, 1) of element `i` (i32): the top 24 bits of
   /// its word times 2^-24, exact in f32 and f64, of float type `t`.
   mlir::Value uniform(mlir::OpBuilder &b, mlir::Location loc, mlir::Value i,
@@ -111,6 +119,11 @@ struct KeyedDraws {
                                  llvm::ArrayRef<int64_t> shape);
   mlir::Value k0, k1, step, n0, n1;
 };
+
+/// Reshapes `input` to `type` (as many elements) through a 1-D view, in
+/// row-major order.
+mlir::Value reshapeVia1D(mlir::OpBuilder &b, mlir::Location loc,
+                         mlir::Value input, mlir::RankedTensorType type);
 
 /// Broadcasts `input` into `type`; `dims` lists, for each input dimension,
 /// the result dimension it maps to.

@@ -135,32 +135,6 @@ struct AvgPoolLowering : OpRewritePattern<mlir::credo::AvgPool2DOp> {
   }
 };
 
-/// Reshapes `input` to `type` through a 1-D view (row-major order).
-Value reshapeVia1D(OpBuilder &b, Location loc, Value input,
-                   RankedTensorType type) {
-  auto inType = cast<RankedTensorType>(input.getType());
-  auto flatType =
-      RankedTensorType::get({inType.getNumElements()}, inType.getElementType());
-  auto all = [](int64_t rank) {
-    ReassociationIndices r;
-    for (int64_t i = 0; i < rank; ++i)
-      r.push_back(i);
-    return SmallVector<ReassociationIndices>{r};
-  };
-  auto none = SmallVector<ReassociationIndices>{};
-  Value flat = input;
-  if (inType.getRank() == 0)
-    flat = b.create<tensor::ExpandShapeOp>(loc, flatType, input, none);
-  else if (inType.getRank() > 1)
-    flat = b.create<tensor::CollapseShapeOp>(loc, flatType, input,
-                                             all(inType.getRank()));
-  if (type.getRank() == 1)
-    return flat;
-  if (type.getRank() == 0)
-    return b.create<tensor::CollapseShapeOp>(loc, type, flat, none);
-  return b.create<tensor::ExpandShapeOp>(loc, type, flat, all(type.getRank()));
-}
-
 /// flatten: collapse all but the batch dimension.
 struct FlattenLowering : OpRewritePattern<mlir::credo::FlattenOp> {
   using OpRewritePattern::OpRewritePattern;

@@ -3,10 +3,10 @@
 //
 // credo.lif and credo.lif_grad become one elementwise linalg.generic each,
 // with every state tensor an output of the same loop nest (the LIF update
-// fused). credo.poisson_encode computes Philox-4x32-10 per element inside its
-// generic from the element's index, so every element's number is
-// independent of evaluation order. spike_count is a sum over time,
-// spike_count_grad a broadcast.
+// fused). credo.poisson_encode computes Philox-4x32-10 blocks inside its
+// generic from the index, one per four elements (each takes one word), so
+// every element's number is independent of evaluation order. spike_count
+// is a sum over time, spike_count_grad a broadcast.
 //
 //===----------------------------------------------------------------------===//
 
@@ -67,6 +67,13 @@ LifStep lifForward(Scalar &s, const LifParams &p, Value input,
   LifStep out;
   Value v = state[0];
   Value theta = s.c(p.theta);
+  // H(x − θ), but NaN for a NaN potential: a NaN current reaches the spike
+  // counts and the loss instead of silencing the neuron.
+  auto fire = [&](Value x) {
+    Value nan =
+        s.b.create<arith::CmpFOp>(s.loc, arith::CmpFPredicate::UNO, x, x);
+    return s.select(nan, x, s.step(s.gt(x, theta)));
+  };
   Value r;
   if (p.hasRefractory()) {
     r = state.back();
@@ -82,7 +89,7 @@ LifStep lifForward(Scalar &s, const LifParams &p, Value input,
       vn = s.select(out.refr, s.c(0), vn);
     out.pre = vn;
     out.vNew = vn;
-    out.spike = s.step(s.gt(vn, theta));
+    out.spike = fire(vn);
   } else {
     Value c = state[1];
     out.cNew = s.add(s.mul(c, s.c(1 - 1 / p.tauS)), input);
@@ -90,7 +97,7 @@ LifStep lifForward(Scalar &s, const LifParams &p, Value input,
         s.add(s.mul(v, s.c(1 - 1 / p.tauM)), s.mul(out.cNew, s.c(1 / p.tauS)));
     u = s.select(out.refr, s.c(0), u);
     out.pre = u;
-    out.spike = s.step(s.gt(u, theta));
+    out.spike = fire(u);
     out.vNew = p.reset == LifReset::Zero ? s.mul(u, s.sub(s.c(1), out.spike))
                                          : s.sub(u, s.mul(theta, out.spike));
   }
@@ -217,25 +224,102 @@ struct PoissonEncodeLowering : OpRewritePattern<PoissonEncodeOp> {
                                 PatternRewriter &rewriter) const override {
     Location loc = op.getLoc();
     auto type = cast<RankedTensorType>(op.getType());
+    Type t = type.getElementType();
     KeyedDraws draws(rewriter, loc, op.getGenerator(), op.getStream(),
                      op.getStep());
     double scale = op.getRateScale().convertToDouble();
-    ArrayRef<int64_t> shape = type.getShape();
-    rewriter.replaceOp(
-        op, elementwise(rewriter, loc, type, {op.getInput()},
-                        [&](OpBuilder &b, Location l, ValueRange a) -> Value {
-                          Scalar s{b, l, type.getElementType()};
-                          Value u = draws.uniform(
-                              b, l, KeyedDraws::linearIndex(b, l, shape), s.t);
-                          Value p = s.mul(a[0], s.c(scale));
-                          Value spike = s.step(b.create<arith::CmpFOp>(
-                              l, arith::CmpFPredicate::OLT, u, p));
-                          // A NaN rate gives NaN, not silence (u < NaN is
-                          // false), so that it reaches the loss.
-                          Value nan = b.create<arith::CmpFOp>(
-                              l, arith::CmpFPredicate::UNO, p, p);
-                          return b.create<arith::SelectOp>(l, nan, p, spike);
-                        }));
+    // The spike of intensity x for the Philox word w.
+    auto spikeOf = [&](OpBuilder &b, Location l, Value w, Value x) -> Value {
+      Scalar s{b, l, t};
+      Value u = KeyedDraws::toUniform(b, l, w, t);
+      Value p = s.mul(x, s.c(scale));
+      Value spike =
+          s.step(b.create<arith::CmpFOp>(l, arith::CmpFPredicate::OLT, u, p));
+      // A NaN rate gives NaN, not silence (u < NaN is false), so that it
+      // reaches the loss.
+      Value nan = b.create<arith::CmpFOp>(l, arith::CmpFPredicate::UNO, p, p);
+      return b.create<arith::SelectOp>(l, nan, p, spike);
+    };
+    Type i32 = rewriter.getI32Type();
+    auto i32Const = [&](OpBuilder &b, Location l, int32_t v) -> Value {
+      return b.create<arith::ConstantOp>(l, i32, b.getIntegerAttr(i32, v));
+    };
+    // Word k of a block by a select chain on k (i32 or index).
+    auto pick = [&](OpBuilder &b, Location l, ArrayRef<Value> words,
+                    Value k) -> Value {
+      Value w = words[0];
+      for (int32_t j = 1; j < 4; ++j) {
+        Value is = k.getType().isIndex()
+                       ? b.create<arith::CmpIOp>(
+                              l, arith::CmpIPredicate::eq, k,
+                              b.create<arith::ConstantIndexOp>(l, j))
+                             .getResult()
+                       : b.create<arith::CmpIOp>(l, arith::CmpIPredicate::eq, k,
+                                                 i32Const(b, l, j))
+                             .getResult();
+        w = b.create<arith::SelectOp>(l, is, words[j], w);
+      }
+      return w;
+    };
+    int64_t n = type.getNumElements();
+    if (n % 4 != 0) {
+      // Element i takes word i mod 4 of block ⌊i/4⌋: each element computes
+      // its block (the sizes that are not a multiple of 4).
+      ArrayRef<int64_t> shape = type.getShape();
+      rewriter.replaceOp(
+          op, elementwise(
+                  rewriter, loc, type, {op.getInput()},
+                  [&](OpBuilder &b, Location l, ValueRange a) -> Value {
+                    Value i = KeyedDraws::linearIndex(b, l, shape);
+                    Value g = b.create<arith::ShRUIOp>(l, i, i32Const(b, l, 2));
+                    Value k = b.create<arith::AndIOp>(l, i, i32Const(b, l, 3));
+                    return spikeOf(b, l, pick(b, l, draws.block(b, l, g), k),
+                                   a[0]);
+                  }));
+      return success();
+    }
+    // One Philox block per four consecutive elements: the input as [G, 4],
+    // a generic over the G blocks with the four columns in and four spike
+    // vectors out, and one that interleaves them back.
+    int64_t groups = n / 4;
+    auto grouped = RankedTensorType::get({groups, 4}, t);
+    auto column = RankedTensorType::get({groups}, t);
+    Value x = reshapeVia1D(rewriter, loc, op.getInput(), grouped);
+    MLIRContext *ctx = rewriter.getContext();
+    AffineExpr g = getAffineDimExpr(0, ctx), k = getAffineDimExpr(1, ctx);
+    SmallVector<AffineMap> maps;
+    for (int64_t j = 0; j < 4; ++j)
+      maps.push_back(
+          AffineMap::get(1, 0, {g, getAffineConstantExpr(j, ctx)}, ctx));
+    maps.append(4, AffineMap::get(1, 0, {g}, ctx));
+    SmallVector<Value> inits;
+    for (int64_t j = 0; j < 4; ++j)
+      inits.push_back(empty(rewriter, loc, column));
+    auto blocks = rewriter.create<linalg::GenericOp>(
+        loc, SmallVector<Type>(4, column), SmallVector<Value>(4, x), inits,
+        maps, SmallVector<utils::IteratorType>{utils::IteratorType::parallel},
+        [&](OpBuilder &b, Location l, ValueRange a) {
+          Value group = b.create<arith::IndexCastUIOp>(
+              l, i32, b.create<linalg::IndexOp>(l, 0));
+          SmallVector<Value, 4> words = draws.block(b, l, group);
+          SmallVector<Value> spikes;
+          for (int64_t j = 0; j < 4; ++j)
+            spikes.push_back(spikeOf(b, l, words[j], a[j]));
+          b.create<linalg::YieldOp>(l, spikes);
+        });
+    SmallVector<AffineMap> joinMaps(4, AffineMap::get(2, 0, {g}, ctx));
+    joinMaps.push_back(AffineMap::get(2, 0, {g, k}, ctx));
+    auto joined = rewriter.create<linalg::GenericOp>(
+        loc, TypeRange{grouped}, blocks.getResults(),
+        ValueRange{empty(rewriter, loc, grouped)}, joinMaps,
+        SmallVector<utils::IteratorType>(2, utils::IteratorType::parallel),
+        [&](OpBuilder &b, Location l, ValueRange a) {
+          Value w = pick(b, l, SmallVector<Value>(a.take_front(4)),
+                         b.create<linalg::IndexOp>(l, 1));
+          b.create<linalg::YieldOp>(l, w);
+        });
+    rewriter.replaceOp(op,
+                       reshapeVia1D(rewriter, loc, joined.getResult(0), type));
     return success();
   }
 };

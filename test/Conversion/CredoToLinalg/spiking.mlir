@@ -2,10 +2,17 @@
 // RUN: credo-opt %s --credo-cpu-pipeline=kernels=reference | FileCheck %s --check-prefix=LLVM
 // A LIF step is one elementwise generic whose outputs are the new state and
 // the spikes (the update fused); its gradient is another; Poisson encoding
-// computes Philox-4x32-10 per element from linalg.index (ten rounds of
-// 32×32→64-bit products); the generator's draw count goes up by one; spike
+// computes Philox-4x32-10 blocks from linalg.index (ten rounds of
+// 32×32→64-bit products), one per four elements; the generator's draw
+// count goes up by one; spike
 // counts reduce over time and their gradient broadcasts back.
 
+// The affine maps of @poisson_blocks (the module's first lines).
+// CHECK-DAG: #[[C0:.*]] = affine_map<(d0) -> (d0, 0)>
+// CHECK-DAG: #[[C3:.*]] = affine_map<(d0) -> (d0, 3)>
+// CHECK-DAG: #[[ROW:.*]] = affine_map<(d0) -> (d0)>
+// CHECK-DAG: #[[OF:.*]] = affine_map<(d0, d1) -> (d0)>
+// CHECK-DAG: #[[ID2:.*]] = affine_map<(d0, d1) -> (d0, d1)>
 // CHECK-LABEL: func.func @lif
 // CHECK: %[[R:.*]]:3 = linalg.generic {{.*}} iterator_types = ["parallel", "parallel"]} ins(%{{.*}}, %{{.*}}, %{{.*}} : tensor<2x3xf32>, tensor<2x3xf32>, tensor<2x3xf32>) outs(%{{.*}}, %{{.*}}, %{{.*}} : tensor<2x3xf32>, tensor<2x3xf32>, tensor<2x3xf32>)
 // CHECK: arith.cmpf ogt
@@ -27,13 +34,22 @@ func.func @lif_grad(%i: tensor<4xf64>, %v: tensor<4xf64>, %c: tensor<4xf64>, %r:
   return %gi : tensor<4xf64>
 }
 
+// 6 elements, not a multiple of 4: element i computes its block i >> 2 and
+// takes word i & 3.
 // CHECK-LABEL: func.func @poisson
 // CHECK-DAG: %[[SEED:.*]] = tensor.extract %{{.*}}[%c0{{.*}}] : tensor<2xi64>
 // CHECK-DAG: %[[DRAWS:.*]] = tensor.extract %{{.*}}[%c1{{.*}}] : tensor<2xi64>
 // CHECK: linalg.generic
 // CHECK: linalg.index 0
 // CHECK: linalg.index 1
-// CHECK-COUNT-20: arith.mului_extended
+// CHECK: %[[I:.*]] = arith.index_cast{{.*}} : index to i32
+// CHECK: %[[G:.*]] = arith.shrui %[[I]], %c2_i32
+// CHECK: %[[K:.*]] = arith.andi %[[I]], %c3_i32
+// CHECK: arith.mului_extended %{{.*}}, %[[G]]
+// CHECK-COUNT-19: arith.mului_extended
+// CHECK: arith.cmpi eq, %[[K]], %c1_i32
+// CHECK: arith.cmpi eq, %[[K]], %c2_i32
+// CHECK: arith.cmpi eq, %[[K]], %c3_i32
 // CHECK: arith.uitofp
 // CHECK: %[[LT:.*]] = arith.cmpf olt
 // CHECK: %[[SPIKE:.*]] = arith.select %[[LT]]
@@ -42,6 +58,26 @@ func.func @lif_grad(%i: tensor<4xf64>, %v: tensor<4xf64>, %c: tensor<4xf64>, %r:
 func.func @poisson(%x: tensor<2x3xf32>, %g: tensor<2xi64>) -> tensor<2x3xf32> {
   %s = credo.poisson_encode %x, %g {stream = 5 : i64} : tensor<2x3xf32>, tensor<2xi64>
   return %s : tensor<2x3xf32>
+}
+
+// 12 elements: one Philox block per 4 (a generic over the 3 blocks with the
+// input's 4 columns in and 4 spike vectors out), then one that interleaves
+// them.
+// CHECK-LABEL: func.func @poisson_blocks
+// CHECK: %[[X:.*]] = tensor.expand_shape %{{.*}} {{\[}}[0, 1]] output_shape [3, 4] : tensor<12xf32> into tensor<3x4xf32>
+// CHECK: %[[B:.*]]:4 = linalg.generic {indexing_maps = [#[[C0]], #{{.*}}, #{{.*}}, #[[C3]], #[[ROW]], #[[ROW]], #[[ROW]], #[[ROW]]], iterator_types = ["parallel"]} ins(%[[X]], %[[X]], %[[X]], %[[X]] : {{.*}}) outs({{.*}} : tensor<3xf32>, tensor<3xf32>, tensor<3xf32>, tensor<3xf32>)
+// CHECK: %[[GR:.*]] = arith.index_castui %{{.*}} : index to i32
+// CHECK: arith.mului_extended %{{.*}}, %[[GR]]
+// CHECK-COUNT-19: arith.mului_extended
+// CHECK-COUNT-4: arith.uitofp
+// CHECK: linalg.yield %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}} : f32, f32, f32, f32
+// CHECK: %[[J:.*]] = linalg.generic {indexing_maps = [#[[OF]], #[[OF]], #[[OF]], #[[OF]], #[[ID2]]], {{.*}} ins(%[[B]]#0, %[[B]]#1, %[[B]]#2, %[[B]]#3 : {{.*}}) outs(%{{.*}} : tensor<3x4xf32>)
+// CHECK: linalg.index 1
+// CHECK: tensor.collapse_shape %[[J]]
+// CHECK: tensor.expand_shape {{.*}} into tensor<2x6xf32>
+func.func @poisson_blocks(%x: tensor<2x6xf32>, %g: tensor<2xi64>) -> tensor<2x6xf32> {
+  %s = credo.poisson_encode %x, %g {stream = 5 : i64} : tensor<2x6xf32>, tensor<2xi64>
+  return %s : tensor<2x6xf32>
 }
 
 // CHECK-LABEL: func.func @next

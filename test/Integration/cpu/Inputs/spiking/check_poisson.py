@@ -15,12 +15,12 @@ dirs = sys.argv[2:]
 runs = [(np.load(d + "/loop.enc.all.npy"), np.load(d + "/once.npy")) for d in dirs]
 for d, (enc, once) in zip(dirs, runs):
     # Node 1 ("loop") is stream 1, "enc" stream 2, "once" stream 3.
-    want = np.stack([(philox.uniforms(x.shape, seed, 2, t, 0) <
+    want = np.stack([(philox.block_uniforms(x.shape, seed, 2, t, 0) <
                       x.astype(np.float32) * np.float32(0.5)).astype(np.float32)
                      for t in range(3)])
     assert enc.shape == want.shape, (enc.shape, want.shape)
     assert np.array_equal(enc, want), np.argwhere(enc != want)[:5]
-    want_once = (philox.uniforms(x.shape, seed, 3, 0, 0) < x).astype(np.float32)
+    want_once = (philox.block_uniforms(x.shape, seed, 3, 0, 0) < x).astype(np.float32)
     assert np.array_equal(once, want_once)
 assert all(np.array_equal(r[0], runs[0][0]) and np.array_equal(r[1], runs[0][1])
            for r in runs)

@@ -38,11 +38,27 @@ def check_kat():
 
 
 def uniforms(shape, seed, stream, step, draws):
-    """The u of every element of a poisson_encode of `shape`."""
+    """The u of every element of a random op of `shape` that draws one block
+    per element and takes its word 0 (the samplers)."""
     i = np.arange(int(np.prod(shape)), dtype=np.uint64)
     seed, draws = np.uint64(seed), np.uint64(draws)
     key = (seed & MASK, np.uint64(stream) ^ (seed >> np.uint64(32)))
     ctr = (i, np.full_like(i, step), np.full_like(i, draws & MASK),
            np.full_like(i, draws >> np.uint64(32)))
     word = philox4x32_10(ctr, key)[0]
+    return ((word >> np.uint64(8)).astype(np.float64) * 2.0**-24).reshape(shape)
+
+
+def block_uniforms(shape, seed, stream, step, draws):
+    """The u of every element of a poisson_encode of `shape`, which draws in
+    blocks: element i takes word i mod 4 of the block with counter word 0
+    i // 4."""
+    i = np.arange(int(np.prod(shape)), dtype=np.uint64)
+    g = i >> np.uint64(2)
+    seed, draws = np.uint64(seed), np.uint64(draws)
+    key = (seed & MASK, np.uint64(stream) ^ (seed >> np.uint64(32)))
+    ctr = (g, np.full_like(g, step), np.full_like(g, draws & MASK),
+           np.full_like(g, draws >> np.uint64(32)))
+    words = np.stack(philox4x32_10(ctr, key))
+    word = words[(i & np.uint64(3)).astype(np.int64), np.arange(i.size)]
     return ((word >> np.uint64(8)).astype(np.float64) * 2.0**-24).reshape(shape)
