@@ -245,6 +245,17 @@ private:
   /// Fills the parameters from their initializers, then from --params.
   int loadParams();
   bool saved = false; ///< a checkpoint was written in this run
+  /// What to try when the parameters or the loss stop being finite.
+  std::string divergenceAdvice() const {
+    std::string rule = opts.rule.empty() ? config.rule : opts.rule;
+    if (rule == "local")
+      return "lower the learning rate, or look at the rule's update "
+             "expressions (what they add to a parameter at every step)";
+    if (rule == "dendritic")
+      return "lower the learning rate or the rule's rates (lr_pp, lr_ip, "
+             "lr_pi)";
+    return "lower the learning rate";
+  }
   /// What the user has after a failure: where the last saved parameters
   /// are, or that none were saved (", …" or empty).
   std::string savedNote() const {
@@ -1234,7 +1245,7 @@ int Trainer::trainEpoch(int64_t epoch, int64_t firstStep, double lossSum) {
     if (!std::isfinite(*lossBuf))
       return error("the loss diverged (" + std::to_string(*lossBuf) +
                    ") at epoch " + std::to_string(epoch + 1) + ", step " +
-                   std::to_string(step + 1) + "; lower the learning rate" +
+                   std::to_string(step + 1) + "; " + divergenceAdvice() +
                    savedNote());
     credo_model_swap_params(m.model);
     ++stepsThisRun;
@@ -1392,7 +1403,7 @@ int Trainer::finishEpoch(int64_t epoch, double lossSum, double seconds,
         (opts.checkpoint.empty()
              ? std::string("nothing was saved")
              : "'" + opts.checkpoint + "' keeps the last finite ones") +
-        "; lower the learning rate");
+        "; " + divergenceAdvice());
 
   double trainLoss = lossSum / double(steps);
   double rate = double(steps * batch) / seconds;
@@ -1524,7 +1535,8 @@ int Trainer::settle() {
   if (settleMetric.empty())
     return error("the rule '" + rule +
                  "' has no unsupervised phase (@settle_step), so it cannot "
-                 "settle (--settle, settle_epochs)");
+                 "settle (--settle, settle_epochs); give --settle 0 to train "
+                 "without it");
   if (failed(jit->prepare("settle_step")))
     return error("cannot generate code for the unsupervised phase");
   const std::string &metric = settleMetric;

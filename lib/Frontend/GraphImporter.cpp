@@ -2006,8 +2006,11 @@ void Importer::parseLocalRule(const json &t, const std::string &ptr,
               "trained parameter to its update expression");
   const std::string updatesPtr = child("updates");
   const json &updates = t["updates"];
-  expect(updates, updates.is_object() && !updates.empty(), updatesPtr,
+  expect(updates, updates.is_object(), updatesPtr,
          "an object mapping parameters to update expressions");
+  if (updates.empty())
+    fail(updatesPtr, "\"updates\" is empty: give at least one parameter and "
+                     "its update expression");
   SmallVector<NamedAttribute> entries;
   for (auto &[name, expr] : updates.items()) {
     std::string p = JsonDocument::child(updatesPtr, name);
@@ -2044,6 +2047,11 @@ void Importer::parseLocalRule(const json &t, const std::string &ptr,
       fail(p, "the constant '" + name +
                   "' has the name of a value of the "
                   "graph");
+    for (const char *builtin : {"pre", "post", "drive", "w", "error"})
+      if (name == builtin)
+        fail(p, "the constant '" + name +
+                    "' has the name of a quantity the rules define (pre, "
+                    "post, drive, w, error)");
     values.push_back(builder.getNamedAttr(
         name, builder.getF64FloatAttr(getNumber(value, p))));
   }

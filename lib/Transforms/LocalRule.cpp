@@ -26,7 +26,9 @@
 
 #include <cctype>
 #include <cmath>
+#include <cstdio>
 #include <cstdlib>
+#include <limits>
 
 namespace mlir::credo {
 #define GEN_PASS_DEF_CREDOLOCALRULE
@@ -119,8 +121,57 @@ private:
       column += (static_cast<unsigned char>(text[i]) & 0xC0) != 0x80;
     InFlightDiagnostic d = emitError(where);
     d << "in the update of '" << update.param << "', at column " << column
-      << " of \"" << text << "\": ";
+      << " of \"" << excerpt(at) << "\": ";
     return d;
+  }
+  /// The expression, or for a long one the part around byte `at` (whole
+  /// UTF-8 characters), so that the message keeps its reason.
+  std::string excerpt(size_t at) const {
+    constexpr size_t kSide = 40;
+    if (text.size() <= 3 * kSide)
+      return text.str();
+    auto start = [&](size_t i) {
+      while (i > 0 && i < text.size() &&
+             (static_cast<unsigned char>(text[i]) & 0xC0) == 0x80)
+        --i;
+      return i;
+    };
+    size_t from = start(at > kSide ? at - kSide : 0);
+    size_t to = start(std::min(text.size(), at + kSide));
+    if (to < text.size() && to <= at)
+      to = text.size();
+    return (from ? "…" : "") + text.slice(from, to).str() +
+           (to < text.size() ? "…" : "");
+  }
+  /// The UTF-8 character at byte `at`, for messages.
+  StringRef characterAt(size_t at) const {
+    unsigned char c = static_cast<unsigned char>(text[at]);
+    size_t n = c < 0x80 ? 1 : c >= 0xF0 ? 4 : c >= 0xE0 ? 3 : c >= 0xC0 ? 2 : 1;
+    return text.substr(at, n);
+  }
+  static std::string shortNumber(double v) {
+    char buf[32];
+    std::snprintf(buf, sizeof(buf), "%g", v);
+    return buf;
+  }
+  /// Checks that a number written in the rule (a literal, a constant, or
+  /// one folded from them) is representable in the step's float type.
+  LogicalResult checkNumber(double value, size_t at, const Twine &what) {
+    bool f32 = elementType.isF32();
+    double max = f32 ? double(std::numeric_limits<float>::max())
+                     : std::numeric_limits<double>::max();
+    double min = f32 ? double(std::numeric_limits<float>::min())
+                     : std::numeric_limits<double>::min();
+    const char *type = f32 ? "f32" : "f64";
+    if (!std::isfinite(value) || std::abs(value) > max)
+      return error(at) << what << " is outside the range of " << type << " ("
+                       << shortNumber(max) << ")";
+    if (value != 0 && std::abs(value) < min)
+      return error(at) << what << " is too small for " << type
+                       << ": it would lose its precision or become 0 "
+                          "(the smallest normal number is "
+                       << shortNumber(min) << ")";
+    return success();
   }
 
   FailureOr<Val> parseSum();
@@ -203,7 +254,7 @@ FailureOr<Value> Compiler::run(RankedTensorType target) {
   if (failed(result))
     return failure();
   if (!atEnd())
-    return error(pos) << "unexpected '" << text.substr(pos, 1)
+    return error(pos) << "unexpected '" << characterAt(pos)
                       << "' (an operator, ')' or the end was expected)";
   Kind want;
   want.units.append(target.getShape().begin(), target.getShape().end());
@@ -247,6 +298,27 @@ FailureOr<Val> Compiler::binary(char op, const Val &x, const Val &y,
                        << describe(y.k) << " with '" << op << "'";
     k.units.push_back(a >= 0 ? a : c);
   }
+  // Numbers alone fold, so that one out of range is found here.
+  DenseElementsAttr cx, cy;
+  if (x.k == Kind{} && y.k == Kind{} && matchPattern(x.v, m_Constant(&cx)) &&
+      matchPattern(y.v, m_Constant(&cy)) && cx.isSplat() && cy.isSplat()) {
+    double a = cx.getSplatValue<APFloat>().convertToDouble();
+    double c = cy.getSplatValue<APFloat>().convertToDouble();
+    if (op == '/' && c == 0)
+      return error(at) << "division by zero";
+    double r = op == '+'   ? a + c
+               : op == '-' ? a - c
+               : op == '*' ? a * c
+                           : a / c;
+    if (failed(checkNumber(r, at, Twine("the result of '") + Twine(op) + "'")))
+      return failure();
+    return Val{constant(Kind{}, r), Kind{}};
+  }
+  DenseElementsAttr divisor;
+  if (op == '/' && matchPattern(y.v, m_Constant(&divisor)) &&
+      divisor.isSplat() &&
+      divisor.getSplatValue<APFloat>().convertToDouble() == 0)
+    return error(at) << "division by zero";
   if (op == '*')
     return Val{einsum(letters(x.k) + "," + letters(y.k) + "->" + letters(k),
                       {x.v, y.v}),
@@ -361,19 +433,23 @@ FailureOr<Val> Compiler::parsePrimary() {
     size_t used = size_t(end - rest.c_str());
     if (used == 0)
       return error(at) << "a number expected";
-    if (!std::isfinite(value))
-      return error(at) << "the number " << text.substr(pos, used)
-                       << " is out of range";
+    if (failed(checkNumber(value, at, "the number " + text.substr(pos, used))))
+      return failure();
     pos += used;
     return Val{constant(Kind{}, value), Kind{}};
   }
   if (!std::isalpha((unsigned char)c) && c != '_')
-    return error(at) << "unexpected '" << text.substr(pos, 1)
+    return error(at) << "unexpected '" << characterAt(pos)
                      << "' (a number, a name or '(' was expected)";
   size_t end = pos;
   while (end < text.size() &&
          (std::isalnum((unsigned char)text[end]) || text[end] == '_'))
     ++end;
+  if (end < text.size() && static_cast<unsigned char>(text[end]) >= 0x80 &&
+      !text.substr(end).starts_with("⊗"))
+    return error(end) << "unexpected '" << characterAt(end)
+                      << "' in a name (names are ASCII letters, digits and "
+                         "'_')";
   StringRef name = text.substr(pos, end - pos);
   pos = end;
   if (!eat("("))
@@ -536,8 +612,11 @@ FailureOr<Val> Compiler::symbol(StringRef name, size_t at) {
     return Val{param, k};
   }
   for (auto &[constName, value] : contract.constants)
-    if (constName == name)
+    if (constName == name) {
+      if (failed(checkNumber(value, at, "the constant '" + name + "'")))
+        return failure();
       return Val{constant(Kind{}, value), Kind{}};
+    }
   for (unsigned i = 0; i < func.getNumArguments(); ++i)
     if (auto n = func.getArgAttrOfType<StringAttr>(i, "credo.name"))
       if (n.getValue() == name)
@@ -553,6 +632,29 @@ FailureOr<Val> Compiler::symbol(StringRef name, size_t at) {
       node = &op;
   if (node)
     return fromValue(node->getResult(0));
+  // A node of a time loop, or the loop itself: not readable by name.
+  Operation *inner = nullptr;
+  func.walk([&](Operation *op) {
+    if (nodeOf(op) != name || isa<mlir::credo::YieldOp>(op))
+      return;
+    if (!inner || isa<TimeLoopOp>(op))
+      inner = op;
+  });
+  if (inner) {
+    if (isa<TimeLoopOp>(inner))
+      return error(at) << "'" << name
+                       << "' is a time loop, not a value; a rule reads values "
+                          "outside time loops by name, and pre, post and "
+                          "drive of its own layer at every step";
+    std::string loopName = "?";
+    if (auto loop = inner->getParentOfType<TimeLoopOp>())
+      loopName = nodeOf(loop).str();
+    return error(at) << "'" << name << "' is a node inside time loop '"
+                     << loopName
+                     << "'; a rule reads values outside time loops by name, "
+                        "and pre, post and drive of its own layer at every "
+                        "step";
+  }
   InFlightDiagnostic d = error(at) << "unknown symbol '" << name
                                    << "' (known: pre, post, drive, w, error";
   for (auto &[constName, value] : contract.constants)
