@@ -233,9 +233,14 @@ int mlir::credo::checkCommand(const DriverOptions &opts) {
       return status;
     if (failed(pm.run(*copy)))
       return error("cannot build the training step");
-    training = "; its training step (rule '" +
-               (opts.rule.empty() ? (*contract)->rule : opts.rule) +
-               "') builds";
+    std::string rule = opts.rule.empty() ? (*contract)->rule : opts.rule;
+    if ((*contract)->settleEpochs > 0 &&
+        !copy->lookupSymbol<func::FuncOp>("settle_step"))
+      return error("the training section's settle_epochs is " +
+                   std::to_string((*contract)->settleEpochs) +
+                   ", but the rule '" + rule +
+                   "' has no unsupervised phase to settle with");
+    training = "; its training step (rule '" + rule + "') builds";
   }
   llvm::outs() << "credoc: " << opts.model << ": model '"
                << module->getName().value_or("")
@@ -361,9 +366,11 @@ int mlir::credo::buildCommand(const DriverOptions &opts) {
   if (!module)
     return kUserError;
   std::optional<ModelInfo> before; // the model's own parameters
-  if (opts.timeMemoryGiven && !opts.train)
-    llvm::errs() << "credoc: warning: --time-memory has no effect without "
-                    "--train\n";
+  for (auto [given, flag] : {std::pair(opts.timeMemoryGiven, "--time-memory"),
+                             std::pair(!opts.rule.empty(), "--rule")})
+    if (given && !opts.train)
+      llvm::errs() << "credoc: warning: " << flag
+                   << " has no effect without --train\n";
   if (opts.train) {
     FailureOr<ModelInfo> own = getModelInfo(*module);
     if (failed(own))

@@ -51,6 +51,11 @@ const OptionSpec kTimeMemory = {
     "what backpropagation through time keeps: store (default; the step "
     "values it reads), recompute (the states; steps run twice) or "
     "checkpoint[:K] (the state every K steps; steps run twice)"};
+const OptionSpec kData = {
+    "--data", "DIR",
+    "directory of the data set's files (IDX, npy, npz or csv; default: the "
+    "dataset's path, relative to the model file; IDX: "
+    "/usr/share/datasets/NAME)"};
 const OptionSpec kRule = {
     "--rule", "NAME",
     "the learning rule that builds the step (default: the training "
@@ -149,10 +154,7 @@ const std::vector<Command> &commands() {
       {"train",
        "compile the training step and train it on a data set",
        {{"--epochs", "N", "epochs (default: the training section's)"},
-        {"--data", "DIR",
-         "directory of the data set's files (IDX, npy, npz or csv; default: "
-         "the dataset's path, relative to the model file; IDX: "
-         "/usr/share/datasets/NAME)"},
+        kData,
         {"--seed", "N", "shuffling seed (default: the training section's)"},
         {"--checkpoint", "FILE",
          "save the parameters after every epoch (safetensors, atomically)"},
@@ -202,8 +204,7 @@ const std::vector<Command> &commands() {
          "what the update is compared with: backprop (the gradient, "
          "default), or the update of fa or dfa with the same feedback "
          "matrices"},
-        {"--data", "DIR",
-         "directory of the IDX files (default: /usr/share/datasets/NAME)"},
+        kData,
         kRule,
         kBatch,
         kTarget,
