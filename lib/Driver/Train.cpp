@@ -320,17 +320,31 @@ private:
   /// degrees) and norm ratio over the steps where both are defined.
   struct Alignment {
     std::string name;
+    /// Its triple (dot, |update|², |reference|²) among @alignment's outputs.
+    size_t output = 0;
     double angles = 0, ratios = 0;
-    int64_t count = 0, noUpdate = 0, noGradient = 0;
-    /// Why there is no angle at some steps (every step when count is 0).
-    std::string whyNoAngle() const {
-      if (noUpdate && !noGradient)
-        return "the rule does not update it";
-      if (noGradient && !noUpdate)
-        return "its gradient is zero";
-      return "a zero update or gradient";
+    int64_t steps = 0, count = 0, noUpdate = 0, noGradient = 0;
+    /// Why there is no angle at some steps (every step when count is 0);
+    /// `other` names what the update is compared with ("gradient").
+    std::string whyNoAngle(const std::string &other) const {
+      auto times = [&](int64_t n) {
+        return n == steps ? std::string()
+                          : " at " + std::to_string(n) + " of " +
+                                std::to_string(steps) + " steps";
+      };
+      std::string update = "the rule does not update it" + times(noUpdate);
+      std::string reference = "its " + other + " is zero" + times(noGradient);
+      if (noUpdate && noGradient)
+        return update + ", and " + reference;
+      return noUpdate ? update : reference;
     }
   };
+  /// What the alignment report compares the rule's update with.
+  std::string alignmentReference() const {
+    return opts.against.empty() || opts.against == "backprop"
+               ? "gradient"
+               : opts.against + " update";
+  }
   std::vector<Alignment> alignment;
   /// --report-alignment with --plot: each parameter's angle and ratio per
   /// epoch of this run.
@@ -338,6 +352,8 @@ private:
   /// The first result of @settle_step; empty when the rule has none.
   std::string settleMetric;
   Tensors alignmentOut;
+  /// @alignment's (dot, |update|², |reference|²) triples, reported or not.
+  size_t alignmentTriples = 0;
   std::unique_ptr<llvm::raw_fd_ostream> metrics;
   bool csv = false, csvHeader = false, tty = false;
   double lastShown = -1;
@@ -848,9 +864,16 @@ int Trainer::compile() {
     FailureOr<ModelInfo> align = getModelInfo(*module, "alignment");
     if (failed(align))
       return kUserError;
+    alignmentTriples = align->outputs.size() / 3;
     for (size_t i = 0; i + 2 < align->outputs.size(); i += 3) {
       StringRef name = align->outputs[i].name; // align.P.dot
-      alignment.push_back({name.drop_front(6).drop_back(4).str()});
+      std::string param = name.drop_front(6).drop_back(4).str();
+      // The rule's own state (a dendritic rule's somata and traces) is not
+      // a parameter of the model: no report.
+      if (llvm::none_of(info->params,
+                        [&](const TensorInfo &t) { return t.name == param; }))
+        continue;
+      alignment.push_back({param, i / 3});
       alignmentCurves.push_back({alignment.back().name, {}, {}});
     }
     if (alignment.empty())
@@ -1003,7 +1026,7 @@ int Trainer::allocateBuffers() {
                     : 1;
     counters.push_back(std::move(c));
   }
-  for (size_t i = 0; i < 3 * alignment.size(); ++i) {
+  for (size_t i = 0; i < 3 * alignmentTriples; ++i) {
     credo_tensor t{};
     if (credo_tensor_alloc(&t, CREDO_F32, 0, nullptr) != CREDO_OK)
       return runtimeError("cannot allocate the alignment report");
@@ -1275,13 +1298,13 @@ int Trainer::measureAlignment() {
     args.push_back(t.data);
   if (jit->call("alignment", args) != CREDO_OK)
     return error(std::string("the alignment report: ") + credo_last_error());
-  for (size_t p = 0; p < alignment.size(); ++p) {
+  for (Alignment &a : alignment) {
     auto value = [&](size_t k) {
-      return double(
-          *static_cast<const float *>(alignmentOut.list[3 * p + k].data));
+      return double(*static_cast<const float *>(
+          alignmentOut.list[3 * a.output + k].data));
     };
     double dot = value(0), rule = value(1), exact = value(2);
-    Alignment &a = alignment[p];
+    ++a.steps;
     // A zero direction has no angle.
     if (!(rule > 0) || !(exact > 0) || !std::isfinite(dot)) {
       a.noUpdate += !(rule > 0);
@@ -1373,12 +1396,13 @@ int Trainer::finishEpoch(int64_t epoch, double lossSum, double seconds,
     if (a.count) {
       angle = llvm::formatv("{0:f2}", meanAngle).str();
       ratio = llvm::formatv("{0:f4}", meanRatio).str();
-      llvm::outs() << angle << "° to the gradient, norm ratio " << ratio;
+      llvm::outs() << angle << "° to the " << alignmentReference()
+                   << ", norm ratio " << ratio;
     } else {
-      llvm::outs() << "no angle (" << a.whyNoAngle() << ")";
+      llvm::outs() << "no angle (" << a.whyNoAngle(alignmentReference()) << ")";
     }
-    if (int64_t none = std::max(a.noUpdate, a.noGradient); a.count && none)
-      llvm::outs() << " (no angle at " << none << " steps: " << a.whyNoAngle()
+    if (a.count && (a.noUpdate || a.noGradient))
+      llvm::outs() << " (no angle where " << a.whyNoAngle(alignmentReference())
                    << ")";
     llvm::outs() << "\n";
     alignmentJson += std::string(alignmentJson.empty() ? "" : ", ") + "\"" +
@@ -1387,7 +1411,7 @@ int Trainer::finishEpoch(int64_t epoch, double lossSum, double seconds,
     activationsCsv += "," + (a.count ? angle : std::string()) + "," +
                       (a.count ? ratio : std::string());
     activationsCsvHeader += "," + a.name + "_angle," + a.name + "_ratio";
-    a = Alignment{a.name};
+    a = Alignment{a.name, a.output};
   }
   std::optional<std::pair<double, double>> test = evaluate();
   if (!test)
@@ -1508,12 +1532,9 @@ int Trainer::align() {
   }
   llvm::outs() << "credoc: the update of rule '"
                << (opts.rule.empty() ? config.rule : opts.rule)
-               << "' against the "
-               << (opts.against.empty() || opts.against == "backprop"
-                       ? std::string("gradient")
-                       : opts.against + " update")
-               << " of '" << config.loss << "', mean over " << steps
-               << " batches of " << batch << " training samples:\n";
+               << "' against the " << alignmentReference() << " of '"
+               << config.loss << "', mean over " << steps << " batches of "
+               << batch << " training samples:\n";
   for (Alignment &a : alignment) {
     llvm::outs() << "  " << llvm::left_justify(a.name, 12) << " ";
     if (a.count)
@@ -1521,7 +1542,8 @@ int Trainer::align() {
                    << "°  norm ratio "
                    << llvm::format("%.4f", a.ratios / double(a.count)) << "\n";
     else
-      llvm::outs() << "no angle (" << a.whyNoAngle() << ")\n";
+      llvm::outs() << "no angle (" << a.whyNoAngle(alignmentReference())
+                   << ")\n";
   }
   return kOk;
 }
