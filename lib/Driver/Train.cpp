@@ -844,7 +844,12 @@ int Trainer::compile() {
     pm.addPass(createCredoInstrumentActivations());
   if (opts.reportSpikes)
     pm.addPass(createCredoInstrumentSpikes());
+  if (failed(pm.run(*module)))
+    return error("cannot build the training step");
   if (opts.reportAlignment || alignOnly) {
+    // The reference the report compares with, built after the step: a
+    // failure here is the report's, not the rule's.
+    PassManager report(&session.context, ModuleOp::getOperationName());
     CredoAutodiffOptions exact;
     exact.funcName = "exact_gradients";
     exact.timeMemory = opts.timeMemory;
@@ -855,11 +860,13 @@ int Trainer::compile() {
     else if (!opts.against.empty() && opts.against != "backprop")
       return error("--against must be backprop, fa or dfa, but got '" +
                    opts.against + "'");
-    pm.addPass(createCredoAutodiff(exact));
-    pm.addPass(createCredoInstrumentAlignment());
+    report.addPass(createCredoAutodiff(exact));
+    report.addPass(createCredoInstrumentAlignment());
+    if (failed(report.run(*module)))
+      return error(std::string("the rule's training step builds, but the "
+                               "alignment report cannot: it needs the ") +
+                   alignmentReference() + " of the loss");
   }
-  if (failed(pm.run(*module)))
-    return error("cannot build the training step");
   if (opts.reportAlignment || alignOnly) {
     FailureOr<ModelInfo> align = getModelInfo(*module, "alignment");
     if (failed(align))

@@ -415,9 +415,17 @@ FailureOr<ParamOp> mlir::credo::declareFeedbackMatrix(ModuleOp module,
   if (auto existing = module.lookupSymbol<ParamOp>(name)) {
     if (existing.getFixed() && existing.getTensorType() == type)
       return existing;
-    emitError(at) << "the feedback matrix '" << name << "' "
-                  << (existing.getFixed() ? "already exists with another shape"
-                                          : "clashes with a name of the model");
+    if (existing.getFixed()) {
+      emitError(at) << "the feedback matrix '" << name << "' is already "
+                    << existing.getTensorType()
+                    << ", made by the other rule of this build (credoc align "
+                       "--against compares rules that share their feedback "
+                       "matrices), but this rule needs "
+                    << type;
+      return failure();
+    }
+    emitError(at) << "the feedback matrix '" << name
+                  << "' clashes with a name of the model";
     return failure();
   }
   if (module.lookupSymbol(name)) {
