@@ -2078,9 +2078,22 @@ void Importer::parseDendritic(const json &t, const std::string &ptr,
   for (const char *key : {"output", "target"})
     if (d.contains(key)) {
       std::string name = getString(d[key], JsonDocument::child(p, key));
-      if (!names.count(name))
+      auto it = names.find(name);
+      if (it == names.end())
         fail(JsonDocument::child(p, key),
              "no value named '" + quoteForMessage(name) + "'");
+      // The output is a layer's value; the target may also be an input.
+      if (it->second.kind == Entity::Param ||
+          (StringRef(key) == "output" && it->second.kind != Entity::Node))
+        fail(JsonDocument::child(p, key),
+             "'" + quoteForMessage(name) + "' is " +
+                 (it->second.kind == Entity::Param ? "a parameter"
+                                                   : "an input") +
+                 "; the " + key +
+                 (StringRef(key) == "output"
+                      ? " is the node of the output layer's potentials"
+                      : " is the output's target potentials (a node or an "
+                        "input)"));
     }
   SmallVector<NamedAttribute> values;
   for (const char *key : {"duration", "dt", "tau_0", "tau_w"})
