@@ -100,22 +100,24 @@ credo_status credo_rt_invoke(const char *context, void (*entry)(void **),
 }
 
 void credo_rt_check_labels(int64_t firstBad, int64_t value, int64_t count,
-                           int64_t classes) {
+                           int64_t classes, const char *site) {
   if (firstBad >= 0 && firstBad < count)
-    failKernel("label " + std::to_string(firstBad) + " of the batch is " +
+    failKernel(std::string(site ? site : "label") + " " +
+                   std::to_string(firstBad) + " of the batch is " +
                    std::to_string(value) + ", outside [0, " +
-                   std::to_string(classes) + ") (the model has " +
-                   std::to_string(classes) + " classes)",
+                   std::to_string(classes) + ") (" + std::to_string(classes) +
+                   " classes)",
                CREDO_ERR_INVALID_ARGUMENT);
 }
 
 void credo_rt_check_indices(int64_t firstBad, int64_t value, int64_t count,
-                            int64_t column, int64_t limit) {
+                            int64_t column, int64_t limit, const char *site) {
   if (firstBad >= 0 && firstBad < count)
-    failKernel("index tuple " + std::to_string(firstBad) + " of " +
-                   std::to_string(count) + " has component " +
-                   std::to_string(column) + " = " + std::to_string(value) +
-                   ", outside [0, " + std::to_string(limit) + ")",
+    failKernel(std::string(site ? site : "index tuple") + " " +
+                   std::to_string(firstBad) + " of " + std::to_string(count) +
+                   " has component " + std::to_string(column) + " = " +
+                   std::to_string(value) + ", outside [0, " +
+                   std::to_string(limit) + ")",
                CREDO_ERR_INVALID_ARGUMENT);
 }
 

@@ -16,6 +16,7 @@
 
 #include "credo/Conversion/CredoToDnnl/CredoToDnnl.h"
 
+#include "../CredoToLinalg/Builders.h"
 #include "Credo/IR/CredoOps.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/LLVMIR/LLVMDialect.h"
@@ -292,6 +293,13 @@ struct SparseContractToKernel
     auto x = cast<RankedTensorType>(op.getInput().getType());
     auto w = cast<RankedTensorType>(op.getWeights().getType());
     ArrayRef<int64_t> columns = op.getColumns();
+    // The generated check names the node; the kernel's own (which skips a
+    // bad pair) then finds the call already failed.
+    mlir::credo::linalg_builders::checkIndices(rewriter, op.getLoc(),
+                                               op.getIndices(), columns[0],
+                                               int64_t(op.getSize()));
+    mlir::credo::linalg_builders::checkIndices(
+        rewriter, op.getLoc(), op.getIndices(), columns[1], x.getDimSize(1));
     replaceWithKernel(rewriter, op, "credo_rt_sparse_contract_f32",
                       {op.getIndices(), op.getWeights(), op.getInput()},
                       {w.getNumElements(), x.getDimSize(0), x.getDimSize(1),

@@ -7,10 +7,14 @@
 
 #include "Builders.h"
 
-#include <cmath>
-
+#include "../../Transforms/NodeName.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/MemRef/IR/MemRef.h"
 #include "mlir/IR/BuiltinOps.h"
+#include "llvm/ADT/StringExtras.h"
+#include "llvm/Support/xxhash.h"
+
+#include <cmath>
 
 using namespace mlir;
 
@@ -252,8 +256,34 @@ Value KeyedDraws::linearIndex(OpBuilder &b, Location loc,
 
 } // namespace mlir::credo::linalg_builders
 
+Value mlir::credo::linalg_builders::siteText(OpBuilder &b, Location loc,
+                                             StringRef what) {
+  std::string text = what.str();
+  if (StringRef node = nodeName(loc); !node.empty())
+    text = "node '" + node.str() + "': " + text;
+  auto module = b.getBlock()->getParentOp()->getParentOfType<ModuleOp>();
+  std::string name = "__credo_site_" + llvm::utohexstr(llvm::xxh3_64bits(text));
+  auto type = MemRefType::get({int64_t(text.size() + 1)}, b.getI8Type());
+  if (!module.lookupSymbol(name)) {
+    OpBuilder::InsertionGuard guard(b);
+    b.setInsertionPointToStart(module.getBody());
+    SmallVector<int8_t> chars(text.begin(), text.end());
+    chars.push_back(0);
+    b.create<memref::GlobalOp>(
+        loc, name, b.getStringAttr("private"), type,
+        DenseElementsAttr::get(
+            RankedTensorType::get(type.getShape(), b.getI8Type()),
+            ArrayRef<int8_t>(chars)),
+        /*constant=*/true, IntegerAttr());
+  }
+  Value global = b.create<memref::GetGlobalOp>(loc, type, name);
+  Value index = b.create<memref::ExtractAlignedPointerAsIndexOp>(loc, global);
+  return b.create<arith::IndexCastOp>(loc, b.getI64Type(), index);
+}
+
 void mlir::credo::linalg_builders::checkLabels(OpBuilder &b, Location loc,
-                                               Value labels, int64_t classes) {
+                                               Value labels, int64_t classes,
+                                               StringRef what) {
   auto type = cast<RankedTensorType>(labels.getType());
   int64_t count = type.getDimSize(0);
   Type i64 = b.getI64Type();
@@ -304,12 +334,13 @@ void mlir::credo::linalg_builders::checkLabels(OpBuilder &b, Location loc,
     OpBuilder::InsertionGuard guard(b);
     b.setInsertionPointToStart(module.getBody());
     callee = b.create<func::FuncOp>(
-        loc, kName, b.getFunctionType({i64, i64, i64, i64}, {}));
+        loc, kName, b.getFunctionType({i64, i64, i64, i64, i64}, {}));
     callee.setPrivate();
   }
   b.create<func::CallOp>(
       loc, callee,
       ValueRange{firstBad, value,
                  b.create<arith::ConstantIntOp>(loc, count, 64),
-                 b.create<arith::ConstantIntOp>(loc, classes, 64)});
+                 b.create<arith::ConstantIntOp>(loc, classes, 64),
+                 siteText(b, loc, what)});
 }

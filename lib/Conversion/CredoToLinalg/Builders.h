@@ -157,8 +157,27 @@ mlir::Value padSpatial(mlir::OpBuilder &b, mlir::Location loc,
 /// credo_rt_check_labels (kernels.h), which records the failure that the
 /// entry point then returns. Generated code reads only clamped labels, so
 /// the call has finished safely when the failure is reported.
+/// `what` names the values in the message ("label", "given sample"), after
+/// the node `loc` names.
 void checkLabels(mlir::OpBuilder &b, mlir::Location loc, mlir::Value labels,
-                 int64_t classes);
+                 int64_t classes, llvm::StringRef what = "label");
+
+/// True when the indices come from an op whose construction keeps component
+/// `column` inside [0, limit) (the sampler and the rounding clamp).
+bool provenInRange(mlir::Value indices, int64_t column, int64_t limit);
+
+/// The run-time range check of component `column` of the tuples `indices`
+/// ([S…, r]) against [0, limit): the first tuple (row-major) whose
+/// component is outside, and that component, go to credo_rt_check_indices
+/// with the node `loc` names. Nothing when provenInRange.
+void checkIndices(mlir::OpBuilder &b, mlir::Location loc, mlir::Value indices,
+                  int64_t column, int64_t limit);
+
+/// The address (i64) of a constant C string naming the node `loc` carries
+/// and then `what` ("node 'g': index tuple"), for the runtime's messages:
+/// a private memref.global of the module, one per text.
+mlir::Value siteText(mlir::OpBuilder &b, mlir::Location loc,
+                     llvm::StringRef what);
 
 } // namespace mlir::credo::linalg_builders
 

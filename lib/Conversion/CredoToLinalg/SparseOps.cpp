@@ -59,96 +59,6 @@ Value extentOf(OpBuilder &b, Location loc, ArrayRef<int64_t> size, Value d) {
   return e;
 }
 
-/// True when the indices come from an op whose construction keeps component
-/// `column` inside [0, limit): the sampler and the rounding clamp to their
-/// `size`.
-bool provenInRange(Value indices, int64_t column, int64_t limit) {
-  ArrayRef<int64_t> size;
-  if (auto s = indices.getDefiningOp<HyperSampleOp>())
-    size = s.getSize();
-  else if (auto r = indices.getDefiningOp<RoundIndicesOp>())
-    size = r.getSize();
-  else
-    return false;
-  return column < int64_t(size.size()) && size[column] <= limit;
-}
-
-/// The run-time range check of component `column` of the tuples `indices`
-/// ([S…, r]) against [0, limit): the first tuple (row-major) whose
-/// component is outside, and that component, go to credo_rt_check_indices.
-void checkIndices(OpBuilder &b, Location loc, Value indices, int64_t column,
-                  int64_t limit) {
-  if (provenInRange(indices, column, limit))
-    return;
-  auto type = cast<RankedTensorType>(indices.getType());
-  unsigned rank = type.getRank();
-  int64_t count = type.getNumElements() / type.getShape().back();
-  Type i64 = b.getI64Type();
-  auto scalar = RankedTensorType::get({}, i64);
-  MLIRContext *ctx = b.getContext();
-  auto fill = [&](int64_t v) {
-    return b
-        .create<linalg::FillOp>(loc, ValueRange{i64Const(b, loc, v)},
-                                ValueRange{empty(b, loc, scalar)})
-        .getResult(0);
-  };
-  // Iterate over the tuples (all dimensions but the last) and read the
-  // column through a constant map result.
-  unsigned loops = rank - 1;
-  SmallVector<AffineExpr> read;
-  for (unsigned i = 0; i < loops; ++i)
-    read.push_back(getAffineDimExpr(i, ctx));
-  read.push_back(getAffineConstantExpr(column, ctx));
-  auto first = b.create<linalg::GenericOp>(
-      loc, TypeRange{scalar, scalar}, ValueRange{indices},
-      ValueRange{fill(count), fill(0)},
-      ArrayRef<AffineMap>{AffineMap::get(loops, 0, read, ctx),
-                          AffineMap::get(loops, 0, {}, ctx),
-                          AffineMap::get(loops, 0, {}, ctx)},
-      SmallVector<utils::IteratorType>(loops, utils::IteratorType::reduction),
-      [&](OpBuilder &nb, Location l, ValueRange a) {
-        Value v = a[0];
-        Value bad = nb.create<arith::OrIOp>(
-            l,
-            nb.create<arith::CmpIOp>(l, arith::CmpIPredicate::slt, v,
-                                     i64Const(nb, l, 0)),
-            nb.create<arith::CmpIOp>(l, arith::CmpIPredicate::sge, v,
-                                     i64Const(nb, l, limit)));
-        // The row-major position of this tuple.
-        Value at = nb.create<arith::ConstantIndexOp>(l, 0);
-        for (unsigned i = 0; i < loops; ++i)
-          at = nb.create<arith::AddIOp>(
-              l,
-              nb.create<arith::MulIOp>(
-                  l, at,
-                  nb.create<arith::ConstantIndexOp>(l, type.getDimSize(i))),
-              nb.create<linalg::IndexOp>(l, i));
-        Value pos = nb.create<arith::IndexCastOp>(l, i64, at);
-        Value take = nb.create<arith::AndIOp>(
-            l, bad,
-            nb.create<arith::CmpIOp>(l, arith::CmpIPredicate::slt, pos, a[1]));
-        nb.create<linalg::YieldOp>(
-            l, ValueRange{nb.create<arith::SelectOp>(l, take, pos, a[1]),
-                          nb.create<arith::SelectOp>(l, take, v, a[2])});
-      });
-  Value firstBad = b.create<tensor::ExtractOp>(loc, first.getResult(0));
-  Value value = b.create<tensor::ExtractOp>(loc, first.getResult(1));
-  auto module = b.getBlock()->getParentOp()->getParentOfType<ModuleOp>();
-  constexpr const char *kName = "credo_rt_check_indices";
-  auto callee = module.lookupSymbol<func::FuncOp>(kName);
-  if (!callee) {
-    OpBuilder::InsertionGuard guard(b);
-    b.setInsertionPointToStart(module.getBody());
-    callee = b.create<func::FuncOp>(
-        loc, kName, b.getFunctionType({i64, i64, i64, i64, i64}, {}));
-    callee.setPrivate();
-  }
-  b.create<func::CallOp>(loc, callee,
-                         ValueRange{firstBad, value, i64Const(b, loc, count),
-                                    i64Const(b, loc, column),
-                                    i64Const(b, loc, limit)});
-}
-
 /// Collapses all dimensions of `v` from `from` on into one.
 Value collapseFrom(OpBuilder &b, Location loc, Value v, unsigned from) {
   auto type = cast<RankedTensorType>(v.getType());
@@ -683,6 +593,101 @@ struct SparseHyperLowering : OpRewritePattern<SparseHyperOp> {
 };
 
 } // namespace
+
+namespace mlir::credo::linalg_builders {
+
+/// True when the indices come from an op whose construction keeps component
+/// `column` inside [0, limit): the sampler and the rounding clamp to their
+/// `size`.
+bool provenInRange(Value indices, int64_t column, int64_t limit) {
+  ArrayRef<int64_t> size;
+  if (auto s = indices.getDefiningOp<HyperSampleOp>())
+    size = s.getSize();
+  else if (auto r = indices.getDefiningOp<RoundIndicesOp>())
+    size = r.getSize();
+  else
+    return false;
+  return column < int64_t(size.size()) && size[column] <= limit;
+}
+
+/// The run-time range check of component `column` of the tuples `indices`
+/// ([S…, r]) against [0, limit): the first tuple (row-major) whose
+/// component is outside, and that component, go to credo_rt_check_indices.
+void checkIndices(OpBuilder &b, Location loc, Value indices, int64_t column,
+                  int64_t limit) {
+  if (provenInRange(indices, column, limit))
+    return;
+  auto type = cast<RankedTensorType>(indices.getType());
+  unsigned rank = type.getRank();
+  int64_t count = type.getNumElements() / type.getShape().back();
+  Type i64 = b.getI64Type();
+  auto scalar = RankedTensorType::get({}, i64);
+  MLIRContext *ctx = b.getContext();
+  auto fill = [&](int64_t v) {
+    return b
+        .create<linalg::FillOp>(loc, ValueRange{i64Const(b, loc, v)},
+                                ValueRange{empty(b, loc, scalar)})
+        .getResult(0);
+  };
+  // Iterate over the tuples (all dimensions but the last) and read the
+  // column through a constant map result.
+  unsigned loops = rank - 1;
+  SmallVector<AffineExpr> read;
+  for (unsigned i = 0; i < loops; ++i)
+    read.push_back(getAffineDimExpr(i, ctx));
+  read.push_back(getAffineConstantExpr(column, ctx));
+  auto first = b.create<linalg::GenericOp>(
+      loc, TypeRange{scalar, scalar}, ValueRange{indices},
+      ValueRange{fill(count), fill(0)},
+      ArrayRef<AffineMap>{AffineMap::get(loops, 0, read, ctx),
+                          AffineMap::get(loops, 0, {}, ctx),
+                          AffineMap::get(loops, 0, {}, ctx)},
+      SmallVector<utils::IteratorType>(loops, utils::IteratorType::reduction),
+      [&](OpBuilder &nb, Location l, ValueRange a) {
+        Value v = a[0];
+        Value bad = nb.create<arith::OrIOp>(
+            l,
+            nb.create<arith::CmpIOp>(l, arith::CmpIPredicate::slt, v,
+                                     i64Const(nb, l, 0)),
+            nb.create<arith::CmpIOp>(l, arith::CmpIPredicate::sge, v,
+                                     i64Const(nb, l, limit)));
+        // The row-major position of this tuple.
+        Value at = nb.create<arith::ConstantIndexOp>(l, 0);
+        for (unsigned i = 0; i < loops; ++i)
+          at = nb.create<arith::AddIOp>(
+              l,
+              nb.create<arith::MulIOp>(
+                  l, at,
+                  nb.create<arith::ConstantIndexOp>(l, type.getDimSize(i))),
+              nb.create<linalg::IndexOp>(l, i));
+        Value pos = nb.create<arith::IndexCastOp>(l, i64, at);
+        Value take = nb.create<arith::AndIOp>(
+            l, bad,
+            nb.create<arith::CmpIOp>(l, arith::CmpIPredicate::slt, pos, a[1]));
+        nb.create<linalg::YieldOp>(
+            l, ValueRange{nb.create<arith::SelectOp>(l, take, pos, a[1]),
+                          nb.create<arith::SelectOp>(l, take, v, a[2])});
+      });
+  Value firstBad = b.create<tensor::ExtractOp>(loc, first.getResult(0));
+  Value value = b.create<tensor::ExtractOp>(loc, first.getResult(1));
+  auto module = b.getBlock()->getParentOp()->getParentOfType<ModuleOp>();
+  constexpr const char *kName = "credo_rt_check_indices";
+  auto callee = module.lookupSymbol<func::FuncOp>(kName);
+  if (!callee) {
+    OpBuilder::InsertionGuard guard(b);
+    b.setInsertionPointToStart(module.getBody());
+    callee = b.create<func::FuncOp>(
+        loc, kName, b.getFunctionType({i64, i64, i64, i64, i64, i64}, {}));
+    callee.setPrivate();
+  }
+  b.create<func::CallOp>(loc, callee,
+                         ValueRange{firstBad, value, i64Const(b, loc, count),
+                                    i64Const(b, loc, column),
+                                    i64Const(b, loc, limit),
+                                    siteText(b, loc, "index tuple")});
+}
+
+} // namespace mlir::credo::linalg_builders
 
 void mlir::credo::populateSparseToLinalgPatterns(RewritePatternSet &patterns) {
   patterns.add<GatherLowering, ScatterAddLowering, SparseContractLowering,

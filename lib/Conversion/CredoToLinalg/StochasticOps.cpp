@@ -222,7 +222,7 @@ struct CategoricalLogProbLowering : OpRewritePattern<CategoricalLogProbOp> {
     Type ft = type.getElementType();
     int64_t rows = type.getDimSize(0), classes = type.getDimSize(1);
     // A class outside [0, K) is reported; the code reads it clamped.
-    checkLabels(rewriter, loc, sample, classes);
+    checkLabels(rewriter, loc, sample, classes, "given sample");
     auto rowF = RankedTensorType::get({rows}, ft);
     AffineMap id1 = rewriter.getMultiDimIdentityMap(1);
     auto perRow = rewriter.create<linalg::GenericOp>(

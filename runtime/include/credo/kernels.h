@@ -105,12 +105,13 @@ void credo_rt_sigmoid_f32(const float *x, float *y, int64_t n);
 void credo_rt_tanh_f32(const float *x, float *y, int64_t n);
 void credo_rt_softplus_f32(const float *x, float *y, int64_t n);
 
-/* The class labels of a loss: `first_bad` is the first position in
- * [0, count) whose label `value` lies outside [0, classes), or `count` if
- * every label is a class. Records the failure (CREDO_ERR_INVALID_ARGUMENT)
- * that the entry point returns. */
+/* The class labels of a loss (or a sampler's given classes): `first_bad`
+ * is the first position in [0, count) whose label `value` lies outside
+ * [0, classes), or `count` if every label is a class. Records the failure
+ * (CREDO_ERR_INVALID_ARGUMENT) that the entry point returns; `site` names
+ * the node and the values ("node 'loss': label"). */
 void credo_rt_check_labels(int64_t first_bad, int64_t value, int64_t count,
-                           int64_t classes);
+                           int64_t classes, const char *site);
 
 /* The sparse contraction through index pairs idx[S, 2] (credo.sparse_contract):
  * y[b, idx[s, out_column]] += w[s] · x[b, idx[s, in_column]] for x[B, N]
@@ -134,7 +135,7 @@ void credo_rt_sparse_pair_dot_f32(const int64_t *indices, const float *grad,
  * Records the failure (CREDO_ERR_INVALID_ARGUMENT) that the entry point
  * returns; generated code reads and writes only clamped positions. */
 void credo_rt_check_indices(int64_t first_bad, int64_t value, int64_t count,
-                            int64_t column, int64_t limit);
+                            int64_t column, int64_t limit, const char *site);
 
 /*===--- Vulkan executor (credoc --target vulkan) ---------------------===*/
 

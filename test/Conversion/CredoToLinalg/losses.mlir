@@ -2,8 +2,12 @@
 // Losses reduce to rank-0 tensors and divide by the element count.
 
 // The labels are checked first: the first label outside [0, 10) (or 4 if
-// none) and its value go to the runtime.
-// CHECK: func.func private @credo_rt_check_labels(i64, i64, i64, i64)
+// none) and its value go to the runtime, with a constant string that names
+// the node for the message.
+// "node 'loss': label" for the op named loss, "label" where no node is named.
+// CHECK-DAG: memref.global "private" constant @[[SITE:__credo_site_[0-9A-F]+]] : memref<19xi8> = dense<[110, 111, 100, 101, 32, 39, 108, 111, 115, 115, 39, 58, 32, 108, 97, 98, 101, 108, 0]>
+// CHECK-DAG: memref.global "private" constant @{{__credo_site_[0-9A-F]+}} : memref<6xi8> = dense<[108, 97, 98, 101, 108, 0]>
+// CHECK: func.func private @credo_rt_check_labels(i64, i64, i64, i64, i64)
 // one_hot: the labels' range check, then one select per element.
 // CHECK-LABEL: func.func @one_hot
 // CHECK: call @credo_rt_check_labels
@@ -24,7 +28,10 @@ func.func @sce(%z: tensor<4x10xf32>, %t: tensor<4xi32>) -> tensor<f32> {
   // CHECK: arith.cmpi sge
   // CHECK: %[[BAD:.+]] = tensor.extract %[[FIRST]][] : tensor<i64>
   // CHECK: %[[VALUE:.+]] = tensor.extract %[[T]]
-  // CHECK: call @credo_rt_check_labels(%[[BAD]], %{{.+}}, %{{.+}}, %{{.+}}) : (i64, i64, i64, i64) -> ()
+  // CHECK: %[[TEXT:.+]] = memref.get_global @[[SITE]] : memref<19xi8>
+  // CHECK: %[[ADDRESS:.+]] = memref.extract_aligned_pointer_as_index %[[TEXT]]
+  // CHECK: %[[SITEPTR:.+]] = arith.index_cast %[[ADDRESS]] : index to i64
+  // CHECK: call @credo_rt_check_labels(%[[BAD]], %{{.+}}, %{{.+}}, %{{.+}}, %[[SITEPTR]]) : (i64, i64, i64, i64, i64) -> ()
   // Per row: log(sum exp(z - max)) + max - z[row, clamp(label)].
   // CHECK: arith.index_cast %{{.+}} : i32 to index
   // CHECK: arith.maxsi
@@ -37,7 +44,7 @@ func.func @sce(%z: tensor<4x10xf32>, %t: tensor<4xi32>) -> tensor<f32> {
   // CHECK-SAME: outs(%{{.+}} : tensor<f32>)
   // CHECK: %[[FOUR:.+]] = arith.constant 4.000000e+00 : f32
   // CHECK: arith.divf %{{.+}}, %[[FOUR]]
-  %l = credo.softmax_cross_entropy %z, %t : tensor<4x10xf32>, tensor<4xi32> -> tensor<f32>
+  %l = credo.softmax_cross_entropy %z, %t : tensor<4x10xf32>, tensor<4xi32> -> tensor<f32> loc("loss")
   return %l : tensor<f32>
 }
 

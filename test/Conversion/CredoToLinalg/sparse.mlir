@@ -76,7 +76,7 @@ func.func @evaluate(%x: tensor<64x16xf32>, %mt: tensor<16x2xf32>, %st: tensor<16
   return %y : tensor<64x16xf32>
 }
 
-// LLVM: llvm.func @credo_rt_check_indices(i64, i64, i64, i64, i64)
+// LLVM: llvm.func @credo_rt_check_indices(i64, i64, i64, i64, i64, i64)
 // LLVM-LABEL: llvm.func @gather
 // LLVM: llvm.call @credo_rt_check_indices
 // LLVM-LABEL: llvm.func @evaluate

@@ -48,7 +48,8 @@ def ConvertCredoToDnnl : Pass<"convert-credo-to-dnnl", "::mlir::ModuleOp"> {
                            "::mlir::tensor::TensorDialect",
                            "::mlir::memref::MemRefDialect",
                            "::mlir::arith::ArithDialect",
-                           "::mlir::LLVM::LLVMDialect"];
+                           "::mlir::LLVM::LLVMDialect",
+                           "::mlir::linalg::LinalgDialect"];
 }
 
 #endif // CREDO_CONVERSION_CREDOTODNNL_PASSES_TD
