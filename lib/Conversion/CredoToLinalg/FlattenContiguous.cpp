@@ -54,9 +54,16 @@ struct FlattenContiguous
     // first: without them more ops are elementwise, and the rest index
     // their operands directly.
     SmallVector<linalg::GenericOp> withUnitLoops;
+    // Only generics whose operands are indexed by loops alone: dropping a
+    // unit loop from a sum such as 2·j + q (a strided convolution's
+    // gradient) leaves q indexing an operand longer than q's range, which
+    // linalg then rejects.
     getOperation().walk([&](linalg::GenericOp op) {
       if (op.hasPureBufferSemantics() &&
-          llvm::is_contained(op.getStaticLoopRanges(), 1))
+          llvm::is_contained(op.getStaticLoopRanges(), 1) &&
+          llvm::all_of(op.getIndexingMapsArray(), [](AffineMap map) {
+            return map.isProjectedPermutation(/*allowZeroInResults=*/true);
+          }))
         withUnitLoops.push_back(op);
     });
     linalg::ControlDropUnitDims control;
