@@ -2,8 +2,8 @@
  * loop around a coagent library from `credoc build --train`.
  *
  *   credoc build examples/gridworld_coagent.json --train -o model/
- *   cc -O2 examples/coagent_c/gridworld.c -Imodel model/libgridworld_coagent.so
- * \
+ *   cc -O2 examples/coagent_c/gridworld.c -Imodel \
+ *      model/libgridworld_coagent.so \
  *      -I<credo>/runtime/include -L<credo build>/lib -lcredo_runtime \
  *      -Wl,-rpath,model -Wl,-rpath,<credo build>/lib -o gridworld
  *   ./gridworld [episodes] [seed]

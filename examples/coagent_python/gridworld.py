@@ -18,9 +18,17 @@ import os
 import sys
 import time
 
+USAGE = "usage: gridworld.py MODEL_DIR RUNTIME_LIB_DIR [episodes >= 1] [seed >= 0]"
+if not 3 <= len(sys.argv) <= 5:
+    sys.exit(USAGE)
 model_dir, runtime_dir = sys.argv[1], sys.argv[2]
-episodes = int(sys.argv[3]) if len(sys.argv) > 3 else 1500
-seed = int(sys.argv[4]) if len(sys.argv) > 4 else 0
+try:
+    episodes = int(sys.argv[3]) if len(sys.argv) > 3 else 1500
+    seed = int(sys.argv[4]) if len(sys.argv) > 4 else 0
+except ValueError:
+    sys.exit(USAGE)
+if episodes < 1 or seed < 0:
+    sys.exit(USAGE)
 
 ctypes.CDLL(os.path.join(runtime_dir, "libcredo_runtime.so"), mode=ctypes.RTLD_GLOBAL)
 lib = ctypes.CDLL(os.path.join(model_dir, "libgridworld_coagent.so"))

@@ -19,6 +19,7 @@
 #include "llvm/Support/raw_ostream.h"
 
 #include <algorithm>
+#include <cmath>
 #include <vector>
 
 using namespace mlir;
@@ -143,7 +144,7 @@ int initAndOverlayParams(credo_model *model, const ModelInfo &info,
   // (the rule's feedback matrices, optimizer or rule state) keep theirs.
   credo_tensor_set set{};
   if (credo_safetensors_read(path.c_str(), &set) != CREDO_OK)
-    return runtimeError("cannot read '" + path + "'");
+    return error(credo_last_error()); // names the file and the reason
   struct Free {
     credo_tensor_set *set;
     ~Free() { credo_tensor_set_free(set); }
@@ -162,6 +163,19 @@ int initAndOverlayParams(credo_model *model, const ModelInfo &info,
           "'" + path + "': '" + t.name + "' is " + dtype + " of shape " +
           TensorInfo{t.name, "", shape, ""}.shapeText() +
           ", but the model's is " + p->dtype + " of shape " + p->shapeText());
+    // A NaN or infinite parameter would train into NaN; say where it is.
+    int64_t n = credo_tensor_numel(&t.tensor);
+    for (int64_t e = 0; e < n; ++e) {
+      double v = t.tensor.dtype == CREDO_F32
+                     ? double(static_cast<const float *>(t.tensor.data)[e])
+                 : t.tensor.dtype == CREDO_F64
+                     ? static_cast<const double *>(t.tensor.data)[e]
+                     : 0.0;
+      if (!std::isfinite(v))
+        return error("'" + path + "': '" + t.name + "' holds " +
+                     (std::isnan(v) ? "NaN" : "an infinity") + " at element " +
+                     std::to_string(e) + "; parameters must be finite");
+    }
     if (credo_model_set_param(model, t.name, t.tensor.data,
                               credo_tensor_nbytes(&t.tensor)) != CREDO_OK)
       return runtimeError("cannot set '" + std::string(t.name) + "'");
@@ -195,6 +209,28 @@ int checkRunOutputs(const DriverOptions &opts) {
   if (int status = checkWritable(opts.plot, "--plot"))
     return status;
   return checkWritable(opts.checkpoint, "--checkpoint");
+}
+
+int checkOutputsSpareInputs(const DriverOptions &opts,
+                            const std::vector<std::string> &inputs) {
+  std::vector<std::string> all = inputs;
+  all.push_back(opts.model);
+  for (auto [path, flag] : {std::pair(&opts.plot, "--plot"),
+                            std::pair(&opts.checkpoint, "--checkpoint"),
+                            std::pair(&opts.metrics, "--metrics")}) {
+    if (path->empty())
+      continue;
+    for (const std::string &in : all) {
+      bool same = false;
+      if (!in.empty() && !llvm::sys::fs::equivalent(*path, in, same) && same)
+        return error(std::string(flag) + " '" + *path + "' is " +
+                     (in == opts.model
+                          ? "the model file"
+                          : "a file the run reads ('" + in + "')") +
+                     "; writing it would destroy it, so give another path");
+    }
+  }
+  return kOk;
 }
 
 void markRuleState(const ModelInfo &before, ModelInfo &after) {

@@ -88,6 +88,11 @@ int checkWritable(const std::string &path, const char *flag);
 /// at its end (--plot, --checkpoint), before the run starts.
 int checkRunOutputs(const DriverOptions &opts);
 
+/// Refuses --plot, --checkpoint or --metrics naming the model file or one
+/// of `inputs` (the data files the run reads): writing it would destroy it.
+int checkOutputsSpareInputs(const DriverOptions &opts,
+                            const std::vector<std::string> &inputs);
+
 /// Records in `after` (the model once a rule's passes ran) the parameters
 /// `before` (the model's own) lacks: optimizer or rule state, which the
 /// model's metadata declares and its checkpoints list, so that a model

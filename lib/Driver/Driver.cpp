@@ -320,6 +320,21 @@ int mlir::credo::runCommand(const DriverOptions &opts) {
 
   if (std::error_code ec = llvm::sys::fs::create_directories(opts.output))
     return error("cannot create '" + opts.output + "': " + ec.message());
+  // An output file that is one of the inputs (--input y=DIR/y.npy, output
+  // y to DIR) would overwrite it: refuse before writing anything.
+  for (size_t i = 0; i < outputs.list.size(); ++i) {
+    llvm::SmallString<256> path(opts.output);
+    llvm::sys::path::append(path, info->outputs[i].name + ".npy");
+    for (const auto &[name, file] : opts.inputs) {
+      bool same = false;
+      if (!llvm::sys::fs::equivalent(path, file, same) && same)
+        return error("output '" + info->outputs[i].name +
+                     "' would be written "
+                     "to '" +
+                     std::string(path) + "', which is input '" + name +
+                     "'; give --output another directory");
+    }
+  }
   for (size_t i = 0; i < outputs.list.size(); ++i) {
     llvm::SmallString<256> path(opts.output);
     llvm::sys::path::append(path, info->outputs[i].name + ".npy");

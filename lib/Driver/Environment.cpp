@@ -89,6 +89,8 @@ int EnvTrainer::setUp() {
                    "--checkpoint");
   if (int status = checkRunOutputs(opts))
     return status;
+  if (int status = checkOutputsSpareInputs(opts, {}))
+    return status;
   if (int status = loadTrainingModel(opts, session.context, module, config))
     return status;
   envName = opts.env.empty() ? config.environment.name : opts.env;
@@ -205,12 +207,17 @@ int EnvTrainer::run() {
   std::unique_ptr<llvm::raw_fd_ostream> metrics;
   bool csv = StringRef(opts.metrics).ends_with(".csv");
   if (!opts.metrics.empty()) {
+    // Appended to, as a data set's metrics are; a CSV file gets its header
+    // row only when it is new or empty.
+    uint64_t size = 0;
+    bool header =
+        csv && (llvm::sys::fs::file_size(opts.metrics, size) || !size);
     std::error_code ec;
-    metrics = std::make_unique<llvm::raw_fd_ostream>(opts.metrics, ec,
-                                                     llvm::sys::fs::OF_Text);
+    metrics = std::make_unique<llvm::raw_fd_ostream>(
+        opts.metrics, ec, llvm::sys::fs::OF_Append | llvm::sys::fs::OF_Text);
     if (ec)
       return error("cannot write '" + opts.metrics + "': " + ec.message());
-    if (csv)
+    if (header)
       *metrics << "episode,return,steps,mean_" << stepInfo->outputs[0].name
                << "\n";
   }

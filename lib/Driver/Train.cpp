@@ -41,6 +41,7 @@
 #include <numeric>
 #include <optional>
 #include <random>
+#include <tuple>
 #include <unistd.h>
 
 using namespace mlir;
@@ -268,6 +269,8 @@ private:
            "' was not written)";
   }
   std::string dataDir() const;
+  /// The files of the data set the run may read (those that exist).
+  std::vector<std::string> dataFiles() const;
   Session session;
   OwningOpRef<ModuleOp> module;
   TrainingContract config; ///< the training section, with overrides
@@ -305,6 +308,8 @@ private:
   int loadGaussianData();
   /// Checks the labels of `split` (1: train, 3: test) against the classes.
   int checkLabels(int split, const std::string &file);
+  /// Refuses float samples with NaN or an infinity, naming the sample.
+  int checkFiniteSamples(const credo_tensor &t, const std::string &file);
   Tensors data; ///< train images, train labels, test images, test labels
   int64_t trainN = 0, testN = 0, steps = 0;
   std::vector<int64_t> positionsPerUnit;
@@ -372,6 +377,8 @@ int Trainer::setUp() {
   if (int status = checkRunOutputs(opts))
     return status;
   if (int status = loadTrainingModel(opts, session.context, module, config))
+    return status;
+  if (int status = checkOutputsSpareInputs(opts, dataFiles()))
     return status;
   if (opts.epochs)
     config.epochs = *opts.epochs;
@@ -449,6 +456,14 @@ int Trainer::resolveMetric() {
     classes = info->outputs[logitsOutput].shape[1];
     return kOk;
   }
+  if (config.loss.empty())
+    return error(
+        "the training section names no loss: its rule '" +
+        (opts.rule.empty() ? config.rule : opts.rule) +
+        "' learns in an environment; give the section an "
+        "\"environment\" or pass --env NAME (chain, gridworld or "
+        "cartpole)" +
+        (alignOnly ? "; credoc align needs a loss to compare with" : ""));
   if (metricKind == "loss") {
     for (size_t i = 0; i < info->outputs.size(); ++i)
       if (info->outputs[i].name == config.loss &&
@@ -495,7 +510,11 @@ int Trainer::loadData() {
   trainN = data.list[feeds[0].train].shape[0];
   testN = data.list[feeds[0].test].shape[0];
   if (trainN < batch)
-    return error("the batch size exceeds the training set");
+    return error("the batch size (" + std::to_string(batch) +
+                 ") exceeds the training set (" + std::to_string(trainN) +
+                 " samples); give a smaller --batch");
+  if (testN == 0)
+    return error("the test set is empty (0 samples)");
   if ((metricKind == "loss" || metricKind == "mean") && testN < batch)
     return error("the test set has fewer samples than a batch (" +
                  std::to_string(testN) + " < " + std::to_string(batch) +
@@ -522,6 +541,29 @@ std::string Trainer::dataDir() const {
   llvm::SmallString<256> dir = llvm::sys::path::parent_path(opts.model);
   llvm::sys::path::append(dir, config.datasetPath);
   return std::string(dir);
+}
+
+std::vector<std::string> Trainer::dataFiles() const {
+  std::vector<std::string> names = {config.trainX, config.trainLabels,
+                                    config.testX, config.testLabels,
+                                    config.dataFile};
+  for (const auto *arrays : {&config.trainArrays, &config.testArrays})
+    for (const auto &a : *arrays)
+      names.push_back(a.second);
+  for (const char *idx :
+       {"train-images-idx3-ubyte.gz", "train-labels-idx1-ubyte.gz",
+        "t10k-images-idx3-ubyte.gz", "t10k-labels-idx1-ubyte.gz"})
+    names.push_back(idx);
+  std::vector<std::string> files;
+  for (const std::string &name : names) {
+    if (name.empty())
+      continue;
+    llvm::SmallString<256> path(dataDir());
+    llvm::sys::path::append(path, name);
+    if (llvm::sys::fs::exists(path))
+      files.push_back(std::string(path));
+  }
+  return files;
 }
 
 /// Datasets "npy"/"npz" with "train"/"test" maps: each input's array, of
@@ -553,6 +595,8 @@ int Trainer::loadMappedData() {
       if (npz)
         file += ":" + at->second;
       data.list.push_back(t);
+      if (int status = checkFiniteSamples(t, file))
+        return status;
       (split ? f.test : f.train) = int(data.list.size() - 1);
       credo_dtype want = in.dtype == "f64"   ? CREDO_F64
                          : in.dtype == "i32" ? CREDO_I32
@@ -642,14 +686,37 @@ int Trainer::loadIdxData() {
                       : " (the training section names no \"dataset\", so "
                         "it is fashion-mnist; docs/graph-format.md#dataset "
                         "lists the others)"));
-  if (trainY.shape[0] != trainX.shape[0] || testY.shape[0] != testX.shape[0])
-    return error("the data set in '" + dir +
-                 "' has different numbers of images and labels");
+  for (auto [x, y, split] : {std::tuple(&trainX, &trainY, "train"),
+                             std::tuple(&testX, &testY, "t10k")})
+    if (y->shape[0] != x->shape[0])
+      return error("the data set in '" + dir + "' has " +
+                   std::to_string(x->shape[0]) + " images (" + split +
+                   "-images-idx3-ubyte.gz) but " + std::to_string(y->shape[0]) +
+                   " labels (" + split + "-labels-idx1-ubyte.gz)");
   // Labels index the logits: one outside [0, classes) is an error here,
   // before any step.
   for (int split : {1, 3})
     if (int status = checkLabels(split, files[split]))
       return status;
+  return kOk;
+}
+
+int Trainer::checkFiniteSamples(const credo_tensor &t,
+                                const std::string &file) {
+  if (t.dtype != CREDO_F32 && t.dtype != CREDO_F64)
+    return kOk;
+  int64_t n = credo_tensor_numel(&t),
+          row = t.rank ? n / std::max<int64_t>(t.shape[0], 1) : 1;
+  for (int64_t e = 0; e < n; ++e) {
+    double v = t.dtype == CREDO_F32
+                   ? double(static_cast<const float *>(t.data)[e])
+                   : static_cast<const double *>(t.data)[e];
+    if (!std::isfinite(v))
+      return error(file + ": sample " + std::to_string(row ? e / row : 0) +
+                   " holds " + (std::isnan(v) ? "NaN" : "an infinity") +
+                   " (element " + std::to_string(e) +
+                   "); the data must be finite");
+  }
   return kOk;
 }
 
@@ -810,6 +877,8 @@ int Trainer::loadNpyData() {
                        return s;
                      }() +
                      "], but it holds " + arrayText(t));
+      if (int status = checkFiniteSamples(t, file))
+        return status;
       continue;
     }
     if (t.rank != 1 || (t.dtype != CREDO_I32 && t.dtype != CREDO_I64))
@@ -824,8 +893,16 @@ int Trainer::loadNpyData() {
         return runtimeError("cannot allocate labels");
       const auto *from = static_cast<const int64_t *>(t.data);
       auto *to = static_cast<int32_t *>(narrow.data);
-      for (int64_t j = 0; j < t.shape[0]; ++j)
-        to[j] = from[j] < 0 || from[j] > INT32_MAX ? -1 : int32_t(from[j]);
+      for (int64_t j = 0; j < t.shape[0]; ++j) {
+        // Beyond i32 it cannot be a class: report the value as stored.
+        if (from[j] < 0 || from[j] > INT32_MAX)
+          return error(file + ": label " + std::to_string(j) + " is " +
+                       std::to_string(from[j]) +
+                       (labelled
+                            ? ", outside [0, " + std::to_string(classes) + ")"
+                            : std::string(", outside i32")));
+        to[j] = int32_t(from[j]);
+      }
       credo_tensor_free(&data.list[i]);
       data.list[i] = narrow;
     }
@@ -971,6 +1048,26 @@ int Trainer::createInstance() {
       start = *at;
     } else {
       start.epoch = at->epoch;
+    }
+    // Resuming continues the same training: a tensor this step does not
+    // have (another optimizer's or rule's state) would be dropped.
+    {
+      credo_tensor_set set{};
+      if (credo_safetensors_read(opts.resume.c_str(), &set) != CREDO_OK)
+        return error(credo_last_error());
+      std::string extra;
+      for (size_t i = 0; i < set.count && extra.empty(); ++i)
+        if (llvm::none_of(info->params, [&](const TensorInfo &p) {
+              return p.name == set.items[i].name;
+            }))
+          extra = set.items[i].name;
+      credo_tensor_set_free(&set);
+      if (!extra.empty())
+        return error("'" + opts.resume + "' holds '" + extra +
+                     "', which this training step does not have (another "
+                     "optimizer or rule saved it); --resume continues the "
+                     "same training, --params starts a new one from the "
+                     "file's parameters");
     }
     if (credo_model_load(m.model, opts.resume.c_str()) != CREDO_OK)
       return runtimeError("cannot resume");
@@ -1201,9 +1298,20 @@ int Trainer::saveCheckpoint(const std::string &path, const Position &at) {
 /// Ctrl-C or --stop-after: saves where training stands and says how to go
 /// on. An interrupt exits with 130, a planned stop with 0.
 int Trainer::stopAndSave(const Position &at, const char *why) {
-  std::string path = !opts.checkpoint.empty()
-                         ? opts.checkpoint
-                         : info->name + "-interrupted.safetensors";
+  std::string path = opts.checkpoint;
+  if (path.empty()) {
+    // NAME-interrupted.safetensors, unless an earlier stopped run left it
+    // (and this run did not resume from it): then NAME-interrupted-2, …, so
+    // that its state is not lost.
+    path = info->name + "-interrupted.safetensors";
+    bool resumed = false;
+    for (int n = 2; llvm::sys::fs::exists(path); ++n) {
+      if (!opts.resume.empty() &&
+          !llvm::sys::fs::equivalent(path, opts.resume, resumed) && resumed)
+        break;
+      path = info->name + "-interrupted-" + std::to_string(n) + ".safetensors";
+    }
+  }
   if (saveCheckpoint(path, at) != kOk)
     return kUserError;
   stopped = true;
@@ -1630,6 +1738,13 @@ int Trainer::run() {
 
   if (int status = settle())
     return status;
+  if (start.epoch >= config.epochs) {
+    llvm::outs() << "credoc: '" << opts.resume << "' is already after epoch "
+                 << start.epoch << ", and the run has " << config.epochs
+                 << "; nothing to train (give --epochs N with N > "
+                 << start.epoch << ")\n";
+    return kOk;
+  }
   for (int64_t epoch = start.epoch; epoch < config.epochs; ++epoch) {
     bool resumed = epoch == start.epoch;
     int status = trainEpoch(epoch, resumed ? start.step : 0,
@@ -1646,6 +1761,11 @@ int Trainer::run() {
   if (!opts.checkpoint.empty())
     llvm::outs() << "credoc: saved the trained parameters to "
                  << opts.checkpoint << "\n";
+  else if (!opts.resume.empty())
+    llvm::outs() << "credoc: the trained parameters were not saved ('"
+                 << opts.resume
+                 << "' is read, not written); give --checkpoint FILE to keep "
+                    "them\n";
   return kOk;
 }
 

@@ -466,7 +466,9 @@ private:
   /// values, parsed and checked.
   TrainingAttr trainingAttr(ArrayRef<NamedAttribute> attrs);
   OptimizerAttr parseOptimizer(const json &opt, const std::string &ptr);
-  DictionaryAttr parseSchedule(const json &s, const std::string &ptr);
+  /// `lr`: the optimizer's, which a schedule's rates may not exceed.
+  DictionaryAttr parseSchedule(const json &s, const std::string &ptr,
+                               double lr);
   DictionaryAttr parseDataset(const json &d, const std::string &ptr);
 
   MLIRContext &ctx;
@@ -1931,12 +1933,17 @@ void Importer::importTraining(const json &root) {
     attrs.push_back(builder.getNamedAttr("seed", builder.getI64IntegerAttr(s)));
   }
 
-  attrs.push_back(builder.getNamedAttr(
-      "optimizer",
-      parseOptimizer(member(t, ptr, "optimizer"), child("optimizer"))));
+  OptimizerAttr optimizer =
+      parseOptimizer(member(t, ptr, "optimizer"), child("optimizer"));
+  attrs.push_back(builder.getNamedAttr("optimizer", optimizer));
   if (t.contains("schedule"))
     attrs.push_back(builder.getNamedAttr(
-        "schedule", parseSchedule(t["schedule"], child("schedule"))));
+        "schedule", parseSchedule(t["schedule"], child("schedule"),
+                                  optimizer.getLr().getValueAsDouble())));
+  if (t.contains("dataset") && t.contains("environment"))
+    fail(child("dataset"), "a model that learns in an environment takes no "
+                           "dataset (give either \"environment\" or "
+                           "\"dataset\")");
   if (t.contains("dataset"))
     attrs.push_back(builder.getNamedAttr(
         "dataset", parseDataset(t["dataset"], child("dataset"))));
@@ -2430,14 +2437,13 @@ OptimizerAttr Importer::parseOptimizer(const json &opt,
     if (opt.contains(h.key))
       v = getNumber(opt[h.key], p);
     if (!((h.minOpen ? v > h.min : v >= h.min) && v < h.max))
-      fail(p,
-           std::string(h.key) + " must be " +
-               (h.max == kNoMax ? std::string(h.minOpen ? "> " : ">= ") +
-                                      formatNumber(h.min)
-                                : std::string("in ") + (h.minOpen ? "(" : "[") +
-                                      formatNumber(h.min) + ", " +
-                                      formatNumber(h.max) + ")") +
-               ", but got " + formatNumber(v));
+      fail(p, std::string(h.key) + " must be in " + (h.minOpen ? "(" : "[") +
+                  formatNumber(h.min) + ", " + formatNumber(h.max) +
+                  "), but got " + formatNumber(v));
+    if (StringRef(h.key) == "lr" && v < 1.1754943508222875e-38)
+      fail(p, "lr " + formatNumber(v) +
+                  " is 0 in f32 (the smallest normal f32 is 1.17549e-38): "
+                  "training would not move");
     optAttrs.push_back(builder.getNamedAttr(h.key, builder.getF64FloatAttr(v)));
   }
   DictionaryAttr values = builder.getDictionaryAttr(optAttrs);
@@ -2448,7 +2454,8 @@ OptimizerAttr Importer::parseOptimizer(const json &opt,
 }
 
 /// schedule: {"type": "constant"|"step"|"cosine", ...}
-DictionaryAttr Importer::parseSchedule(const json &s, const std::string &sPtr) {
+DictionaryAttr Importer::parseSchedule(const json &s, const std::string &sPtr,
+                                       double lr) {
   expect(s, s.is_object(), sPtr, "a schedule object");
   std::string st =
       getString(member(s, sPtr, "type"), JsonDocument::child(sPtr, "type"));
@@ -2476,8 +2483,10 @@ DictionaryAttr Importer::parseSchedule(const json &s, const std::string &sPtr) {
     double minLr = 0;
     if (s.contains("min_lr"))
       minLr = getNumber(s["min_lr"], JsonDocument::child(sPtr, "min_lr"));
-    if (minLr < 0)
-      fail(JsonDocument::child(sPtr, "min_lr"), "min_lr must be >= 0");
+    if (!(minLr >= 0 && minLr <= lr))
+      fail(JsonDocument::child(sPtr, "min_lr"),
+           "min_lr must be in [0, lr] (the optimizer's lr is " +
+               formatNumber(lr) + "), but got " + formatNumber(minLr));
     sAttrs.push_back(
         builder.getNamedAttr("min_lr", builder.getF64FloatAttr(minLr)));
   } else {

@@ -229,6 +229,30 @@ void guardedEntry(OpBuilder &b, ModuleOp module, const std::string &model,
             .getResult();
       });
     }
+  // The flags of an environment step (done, last) are 0 or 1: a 0.5 or a 2
+  // would weigh the bootstrapped value wrongly without any error.
+  if (train)
+    for (size_t i = 0; i < what.size(); ++i) {
+      if (what[i].what != "input 'done'" && what[i].what != "input 'last'")
+        continue;
+      Value flag = toF64(b.create<LLVM::LoadOp>(loc, scalar, f.getArgument(i)));
+      auto is = [&](double v) {
+        return b.create<LLVM::FCmpOp>(
+            loc, LLVM::FCmpPredicate::oeq, flag,
+            b.create<LLVM::ConstantOp>(loc, f64, b.getF64FloatAttr(v)));
+      };
+      Value bad = b.create<LLVM::XOrOp>(
+          loc, b.create<LLVM::OrOp>(loc, is(0.0), is(1.0)),
+          b.create<LLVM::ConstantOp>(loc, b.getI1Type(), 1));
+      LLVM::LLVMFuncOp badFlag =
+          declare(b, module, "credo_rt_bad_flag", i32, {ptr, ptr, f64});
+      failIf(bad, [&] {
+        return b
+            .create<LLVM::CallOp>(loc, badFlag,
+                                  ValueRange{entryName, text(i), flag})
+            .getResult();
+      });
+    }
   if (step) {
     LLVM::LLVMFuncOp reserve =
         declare(b, module, "credo_model_reserve_next", i32, {ptr});
@@ -289,12 +313,16 @@ void guardedEntry(OpBuilder &b, ModuleOp module, const std::string &model,
           b.create<LLVM::FCmpOp>(loc, LLVM::FCmpPredicate::one, loss,
                                  minusInf));
       LLVM::LLVMFuncOp nonFinite =
-          declare(b, module, "credo_rt_nonfinite_loss", i32, {ptr, f64});
+          declare(b, module, "credo_rt_nonfinite_loss", i32, {ptr, ptr, f64});
+      // What the step writes: "the loss", or an environment rule's signal.
+      Value resultName = LLVM::createGlobalString(
+          loc, b, name + "_result_name",
+          what.back().what + std::string(1, '\0'), LLVM::Linkage::Internal);
       Block *notFinite = b.createBlock(&f.getBody());
       b.create<LLVM::ReturnOp>(
-          loc,
-          b.create<LLVM::CallOp>(loc, nonFinite, ValueRange{entryName, loss})
-              .getResult());
+          loc, b.create<LLVM::CallOp>(loc, nonFinite,
+                                      ValueRange{entryName, resultName, loss})
+                   .getResult());
       Block *commit = b.createBlock(&f.getBody());
       b.setInsertionPointToEnd(swapBlock);
       b.create<LLVM::CondBrOp>(loc, finite, commit, notFinite);
@@ -495,8 +523,8 @@ LogicalResult mlir::credo::addLibraryApi(ModuleOp module, const ModelInfo &info,
     for (const TensorInfo &t : info.stepInputs)
       stepArgs.push_back({"input '" + t.name + "'", bytes(t), false});
     stepArgs.push_back({}); // lr, a float: the wrapper passes its address
-    stepArgs.push_back(
-        {"the loss", info.stepScalar == "f64" ? 8 : 4, /*written=*/true});
+    stepArgs.push_back({info.act ? "the signal" : "the loss",
+                        info.stepScalar == "f64" ? 8 : 4, /*written=*/true});
     SmallVector<Type> types(stepArgs.size(), ptr);
     types[1 + stepInputs] =
         info.stepScalar == "f64" ? Type(b.getF64Type()) : b.getF32Type();
@@ -614,9 +642,12 @@ std::string mlir::credo::generateHeader(const ModelInfo &info) {
     for (const TensorInfo &t : info.outputs)
       os << ",\n    " << cType(t) << " *" << outputName(t);
     os << ");\n\n";
-    os << "/* Learns from the environment's answer to the last action:\n"
-          " * reward, done (1 if the episode reached a terminal state),\n"
-          " * last (1 if the episode ends here, terminal or cut off)";
+    os << "/* Learns from the environment's answer to the last action (call\n"
+          " * it once after each act; a second call learns from the same\n"
+          " * action again, and one before any act from the initial state):\n"
+          " * reward, done (1 if the episode reached a terminal state, else\n"
+          " * 0), last (1 if the episode ends here, terminal or cut off,\n"
+          " * else 0)";
     if (info.stepInputs.size() > 3)
       os << " and\n * the next observation";
     os << "; updates\n * the parameters with learning rate `lr` (in (0, 1e6)) "

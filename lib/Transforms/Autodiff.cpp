@@ -599,8 +599,16 @@ struct Autodiff : public mlir::credo::impl::CredoAutodiffBase<Autodiff> {
     if (lossName.empty() && *contract)
       lossName = (*contract)->loss;
     if (lossName.empty()) {
-      module.emitError("credo-autodiff: no loss given (the model has no "
-                       "training section; pass loss=NODE)");
+      if (*contract)
+        module.emitError()
+            << "there is no loss to differentiate: the training section "
+               "names none (its rule '"
+            << (*contract)->rule
+            << "' learns without one); gradients, gradcheck and the rules "
+               "backprop, fa and dfa need \"loss\": NODE";
+      else
+        module.emitError("credo-autodiff: no loss given (the model has no "
+                         "training section; pass loss=NODE)");
       return signalPassFailure();
     }
 

@@ -17,6 +17,7 @@
 
 #include <csetjmp>
 #include <cstdio>
+#include <sstream>
 #include <string>
 
 namespace {
@@ -121,6 +122,16 @@ void credo_rt_check_indices(int64_t firstBad, int64_t value, int64_t count,
                CREDO_ERR_INVALID_ARGUMENT);
 }
 
+void credo_rt_check_values(int64_t firstBad, double value, int64_t count,
+                           const char *site, const char *requirement) {
+  if (firstBad < 0 || firstBad >= count)
+    return;
+  std::ostringstream text;
+  text << (site ? site : "value") << " " << firstBad << " of " << count
+       << " is " << value << ", but " << (requirement ? requirement : "?");
+  failKernel(text.str(), CREDO_ERR_INVALID_ARGUMENT);
+}
+
 credo_status credo_rt_null_argument(const char *entry, const char *what) {
   return fail(CREDO_ERR_INVALID_ARGUMENT, std::string(entry ? entry : "?") +
                                               ": " + (what ? what : "?") +
@@ -135,10 +146,19 @@ credo_status credo_rt_bad_learning_rate(const char *entry, double lr) {
                   "unchanged)");
 }
 
-credo_status credo_rt_nonfinite_loss(const char *entry, double loss) {
+credo_status credo_rt_bad_flag(const char *entry, const char *what,
+                               double value) {
+  std::ostringstream text;
+  text << (entry ? entry : "?") << ": " << (what ? what : "a flag") << " is "
+       << value << ", but must be 0 or 1; the parameters are unchanged";
+  return fail(CREDO_ERR_INVALID_ARGUMENT, text.str());
+}
+
+credo_status credo_rt_nonfinite_loss(const char *entry, const char *what,
+                                     double value) {
   return fail(CREDO_ERR_INVALID_ARGUMENT,
-              std::string(entry ? entry : "?") + ": the loss is " +
-                  std::to_string(loss) +
+              std::string(entry ? entry : "?") + ": " +
+                  (what ? what : "the loss") + " is " + std::to_string(value) +
                   ", not a finite number (an input with NaN or infinity, or "
                   "parameters that diverged); the parameters are unchanged");
 }

@@ -19,6 +19,7 @@
 
 #include <cmath>
 #include <functional>
+#include <set>
 #include <string>
 #include <thread>
 #include <vector>
@@ -319,6 +320,7 @@ int main(int argc, char **argv) {
 
   DriverOptions opts;
   opts.runtimeLibDir = defaultRuntimeDir(argv[0]);
+  std::set<std::string> seen;
   for (size_t i = 1; i < args.size(); ++i) {
     std::string a = args[i];
     if (a == "--help" || a == "-h") {
@@ -353,6 +355,13 @@ int main(int argc, char **argv) {
     } else if (!spec->arg && inlineValue) {
       return error("option " + flag + " takes no value");
     }
+    // Every option but --input and --wrt (one per input) is given once: a
+    // second value would silently replace the first.
+    if (flag != "--input" && flag != "--wrt" && !seen.insert(flag).second)
+      return error("option " + flag + " is given twice");
+    if (spec->arg && value.empty() && flag != "--env")
+      return error("option " + flag + " needs " + spec->arg +
+                   ", but got an empty value");
 
     if (flag == "-o" || flag == "--output") {
       opts.output = value;
@@ -438,6 +447,9 @@ int main(int argc, char **argv) {
         return error("option --epochs needs a positive integer");
       opts.epochs = n;
     } else if (flag == "--env") {
+      if (value.empty())
+        return error("option --env needs an environment's name (chain, "
+                     "gridworld or cartpole)");
       opts.env = value;
     } else if (flag == "--episodes") {
       long long n = 0;

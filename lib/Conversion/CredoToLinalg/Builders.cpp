@@ -281,6 +281,73 @@ Value mlir::credo::linalg_builders::siteText(OpBuilder &b, Location loc,
   return b.create<arith::IndexCastOp>(loc, b.getI64Type(), index);
 }
 
+void mlir::credo::linalg_builders::checkValues(
+    OpBuilder &b, Location loc, Value values,
+    const std::function<Value(Scalar &, Value)> &bad, StringRef what,
+    StringRef requirement) {
+  auto type = cast<RankedTensorType>(values.getType());
+  int64_t count = type.getNumElements();
+  unsigned rank = type.getRank();
+  Type i64 = b.getI64Type(), f64 = b.getF64Type();
+  auto fill = [&](Value v) {
+    auto t = RankedTensorType::get({}, v.getType());
+    return b
+        .create<linalg::FillOp>(loc, ValueRange{v},
+                                ValueRange{empty(b, loc, t)})
+        .getResult(0);
+  };
+  MLIRContext *ctx = b.getContext();
+  auto first = b.create<linalg::GenericOp>(
+      loc,
+      TypeRange{RankedTensorType::get({}, i64), RankedTensorType::get({}, f64)},
+      ValueRange{values},
+      ValueRange{fill(b.create<arith::ConstantIntOp>(loc, count, 64)),
+                 fill(floatConst(b, loc, f64, 0))},
+      ArrayRef<AffineMap>{AffineMap::getMultiDimIdentityMap(rank, ctx),
+                          AffineMap::get(rank, 0, {}, ctx),
+                          AffineMap::get(rank, 0, {}, ctx)},
+      SmallVector<utils::IteratorType>(rank, utils::IteratorType::reduction),
+      [&](OpBuilder &nb, Location l, ValueRange a) {
+        Scalar s{nb, l, type.getElementType()};
+        Value index = nb.create<arith::ConstantIndexOp>(l, 0);
+        for (unsigned d = 0; d < rank; ++d)
+          index = nb.create<arith::AddIOp>(
+              l,
+              nb.create<arith::MulIOp>(
+                  l, index,
+                  nb.create<arith::ConstantIndexOp>(l, type.getDimSize(d))),
+              nb.create<linalg::IndexOp>(l, d));
+        Value at = nb.create<arith::IndexCastOp>(l, i64, index);
+        Value take = nb.create<arith::AndIOp>(
+            l, bad(s, a[0]),
+            nb.create<arith::CmpIOp>(l, arith::CmpIPredicate::slt, at, a[1]));
+        Value v = a[0].getType() == f64
+                      ? a[0]
+                      : nb.create<arith::ExtFOp>(l, f64, a[0]).getResult();
+        nb.create<linalg::YieldOp>(
+            l, ValueRange{nb.create<arith::SelectOp>(l, take, at, a[1]),
+                          nb.create<arith::SelectOp>(l, take, v, a[2])});
+      });
+  auto module = b.getBlock()->getParentOp()->getParentOfType<ModuleOp>();
+  constexpr const char *kName = "credo_rt_check_values";
+  auto callee = module.lookupSymbol<func::FuncOp>(kName);
+  if (!callee) {
+    OpBuilder::InsertionGuard guard(b);
+    b.setInsertionPointToStart(module.getBody());
+    callee = b.create<func::FuncOp>(
+        loc, kName, b.getFunctionType({i64, f64, i64, i64, i64}, {}));
+    callee.setPrivate();
+  }
+  // The requirement's text has no node: a site of its own.
+  auto plain = NameLoc::get(b.getStringAttr(""));
+  b.create<func::CallOp>(
+      loc, callee,
+      ValueRange{b.create<tensor::ExtractOp>(loc, first.getResult(0)),
+                 b.create<tensor::ExtractOp>(loc, first.getResult(1)),
+                 b.create<arith::ConstantIntOp>(loc, count, 64),
+                 siteText(b, loc, what), siteText(b, plain, requirement)});
+}
+
 void mlir::credo::linalg_builders::checkLabels(OpBuilder &b, Location loc,
                                                Value labels, int64_t classes,
                                                StringRef what) {

@@ -173,6 +173,14 @@ bool provenInRange(mlir::Value indices, int64_t column, int64_t limit);
 void checkIndices(mlir::OpBuilder &b, mlir::Location loc, mlir::Value indices,
                   int64_t column, int64_t limit);
 
+/// Emits the run-time check of the float tensor `values`: the first element
+/// (row-major) for which `bad` holds, and its value, go to
+/// credo_rt_check_values (kernels.h) with "node 'N': `what`" and
+/// `requirement` for the message ("… 3 of 6 is 2, but must be 0 or 1").
+void checkValues(mlir::OpBuilder &b, mlir::Location loc, mlir::Value values,
+                 const std::function<mlir::Value(Scalar &, mlir::Value)> &bad,
+                 llvm::StringRef what, llvm::StringRef requirement);
+
 /// The address (i64) of a constant C string naming the node `loc` carries
 /// and then `what` ("node 'g': index tuple"), for the runtime's messages:
 /// a private memref.global of the module, one per text.

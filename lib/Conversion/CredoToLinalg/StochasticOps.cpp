@@ -36,9 +36,24 @@ Value softplus(Scalar &s, Value l) {
   return s.add(s.max(l, s.c(0)), s.b.create<math::Log1pOp>(s.loc, e));
 }
 
-/// ln π(U | l) = U·l − softplus(l) and the score U − σ(l).
+/// ln π(U | l) = −softplus((1 − 2U)·l) (U·l − softplus(l) for U in {0, 1},
+/// also 0 and −∞ where l is infinite) and the score U − σ(l).
 std::pair<Value, Value> bernoulliTerms(Scalar &s, Value l, Value u) {
-  return {s.sub(s.mul(u, l), softplus(s, l)), s.sub(u, sigmoid(s, l))};
+  Value sign = s.sub(s.c(1), s.mul(s.c(2), u));
+  return {s.sub(s.c(0), softplus(s, s.mul(sign, l))), s.sub(u, sigmoid(s, l))};
+}
+
+/// True where x is NaN or infinite.
+Value notFinite(Scalar &s, Value x) {
+  Value big = s.c(INFINITY);
+  return s.b.create<arith::CmpFOp>(s.loc, arith::CmpFPredicate::UGE, s.abs(x),
+                                   big);
+}
+
+/// A categorical's logits must be finite: a NaN or infinite one has no
+/// well-defined class (the draw would fall to the last class).
+void checkLogits(OpBuilder &b, Location loc, Value logits) {
+  checkValues(b, loc, logits, notFinite, "logit", "logits must be finite");
 }
 
 /// Inside a generic over the rows of `logits` ([B, K]): its row's max and
@@ -108,6 +123,11 @@ struct BernoulliLowering : OpRewritePattern<BernoulliOp> {
                   b, l, KeyedDraws::linearIndex(b, l, shape), s.t);
               Value sample = s.step(b.create<arith::CmpFOp>(
                   l, arith::CmpFPredicate::OLT, u, sigmoid(s, a[0])));
+              // A NaN logit gives a NaN sample (not 0), so that it reaches
+              // the signal the rule learns from.
+              Value nan = b.create<arith::CmpFOp>(l, arith::CmpFPredicate::UNO,
+                                                  a[0], a[0]);
+              sample = b.create<arith::SelectOp>(l, nan, a[0], sample);
               auto [logp, score] = bernoulliTerms(s, a[0], sample);
               return {sample, logp, score};
             }));
@@ -124,6 +144,7 @@ struct CategoricalLowering : OpRewritePattern<CategoricalOp> {
     auto type = cast<RankedTensorType>(logits.getType());
     Type ft = type.getElementType(), i64 = rewriter.getI64Type();
     int64_t rows = type.getDimSize(0), classes = type.getDimSize(1);
+    checkLogits(rewriter, loc, logits);
     KeyedDraws draws(rewriter, loc, op.getGenerator(), op.getStream(),
                      op.getStep());
     auto rowF = RankedTensorType::get({rows}, ft);
@@ -199,6 +220,19 @@ struct BernoulliLogProbLowering : OpRewritePattern<BernoulliLogProbOp> {
   LogicalResult matchAndRewrite(BernoulliLogProbOp op,
                                 PatternRewriter &rewriter) const override {
     auto type = cast<RankedTensorType>(op.getLogits().getType());
+    // A given sample is 0 or 1: another value has no probability.
+    checkValues(
+        rewriter, op.getLoc(), op.getSample(),
+        [](Scalar &s, Value x) {
+          Value zero = s.b.create<arith::CmpFOp>(
+              s.loc, arith::CmpFPredicate::OEQ, x, s.c(0));
+          Value one = s.b.create<arith::CmpFOp>(
+              s.loc, arith::CmpFPredicate::OEQ, x, s.c(1));
+          Value either = s.b.create<arith::OrIOp>(s.loc, zero, one);
+          return s.b.create<arith::XOrIOp>(
+              s.loc, either, s.b.create<arith::ConstantIntOp>(s.loc, 1, 1));
+        },
+        "given sample", "must be 0 or 1");
     rewriter.replaceOp(
         op,
         elementwiseMulti(
@@ -223,6 +257,7 @@ struct CategoricalLogProbLowering : OpRewritePattern<CategoricalLogProbOp> {
     int64_t rows = type.getDimSize(0), classes = type.getDimSize(1);
     // A class outside [0, K) is reported; the code reads it clamped.
     checkLabels(rewriter, loc, sample, classes, "given sample");
+    checkLogits(rewriter, loc, logits);
     auto rowF = RankedTensorType::get({rows}, ft);
     AffineMap id1 = rewriter.getMultiDimIdentityMap(1);
     auto perRow = rewriter.create<linalg::GenericOp>(

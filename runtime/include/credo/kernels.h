@@ -137,6 +137,14 @@ void credo_rt_sparse_pair_dot_f32(const int64_t *indices, const float *grad,
 void credo_rt_check_indices(int64_t first_bad, int64_t value, int64_t count,
                             int64_t column, int64_t limit, const char *site);
 
+/* Float values with a requirement (a sampler's logits finite, a given
+ * Bernoulli sample 0 or 1): `first_bad` is the first of `count` elements
+ * (row-major) that breaks it, with its `value`, or `count` if none. Records
+ * "SITE FIRST of COUNT is VALUE, but REQUIREMENT" as the failure
+ * (CREDO_ERR_INVALID_ARGUMENT) that the entry point returns. */
+void credo_rt_check_values(int64_t first_bad, double value, int64_t count,
+                           const char *site, const char *requirement);
+
 /*===--- Vulkan executor (credoc --target vulkan) ---------------------===*/
 
 /* Kinds of a kernel argument in credo_rt_vk_dispatch's table. */

@@ -379,10 +379,17 @@ credo_status credo_rt_overlapping_arguments(const char *entry,
  * CREDO_ERR_INVALID_ARGUMENT (a training step takes a learning rate in
  * (0, 1e6), as the graph format does). */
 credo_status credo_rt_bad_learning_rate(const char *entry, double lr);
-/* Records "ENTRY: the loss is LOSS; ..." and returns
+/* Records "ENTRY: WHAT is VALUE, but must be 0 or 1" (an environment
+ * step's done or last flag) and returns CREDO_ERR_INVALID_ARGUMENT. */
+credo_status credo_rt_bad_flag(const char *entry, const char *what,
+                               double value);
+
+/* Records "ENTRY: WHAT is VALUE; ..." (WHAT: "the loss", or "the signal"
+ * of a rule that learns in an environment) and returns
  * CREDO_ERR_INVALID_ARGUMENT (a training step whose loss is not finite
  * keeps the parameters it had). */
-credo_status credo_rt_nonfinite_loss(const char *entry, double loss);
+credo_status credo_rt_nonfinite_loss(const char *entry, const char *what,
+                                     double value);
 
 #if defined(__GNUC__)
 #pragma GCC visibility pop

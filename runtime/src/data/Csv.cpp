@@ -2,7 +2,9 @@
 //
 // Reads a table of numbers, plain or gzip-compressed, into f32 [rows, cols]:
 // comma-separated fields, one row per line, every row as long as the first.
-// A first line whose fields are not all numbers is a header and is skipped.
+// A first line none of whose fields is a number is a header and is skipped
+// (it must have as many fields as the rows); a first line with some numbers
+// and a bad field is a data row with a mistake. Numbers are decimal (no hex).
 // Errors name the line and field.
 //
 //===----------------------------------------------------------------------===//
@@ -37,7 +39,8 @@ bool parseLine(const char *begin, const char *end, std::vector<float> &out,
     errno = 0;
     double v = text.empty() ? NAN : std::strtod(text.c_str(), &parsed);
     if (text.empty() || *parsed != '\0' || errno == ERANGE ||
-        !std::isfinite(v) || std::fabs(v) > 3.4e38) {
+        !std::isfinite(v) || std::fabs(v) > 3.4e38 ||
+        text.find_first_of("xXpP") != std::string::npos) {
       badField = field;
       return false;
     }
@@ -45,6 +48,23 @@ bool parseLine(const char *begin, const char *end, std::vector<float> &out,
     ++field;
     if (!comma)
       return true;
+    p = comma + 1;
+  }
+}
+
+/// The number of fields of a line, and how many of them are numbers.
+std::pair<size_t, size_t> countFields(const char *begin, const char *end) {
+  size_t fields = 0, numbers = 0;
+  std::vector<float> one;
+  for (const char *p = begin;;) {
+    const char *comma =
+        static_cast<const char *>(std::memchr(p, ',', size_t(end - p)));
+    const char *stop = comma ? comma : end;
+    size_t bad = 0;
+    ++fields;
+    numbers += parseLine(p, stop, one, bad);
+    if (!comma)
+      return {fields, numbers};
     p = comma + 1;
   }
 }
@@ -57,7 +77,7 @@ credo_status readCsv(const char *path, credo_tensor *out) {
   int64_t cols = -1, rows = 0;
   const char *text = reinterpret_cast<const char *>(bytes.data());
   const char *end = text + bytes.size();
-  int64_t line = 0;
+  int64_t line = 0, headerFields = -1;
   for (const char *p = text; p < end;) {
     const char *nl =
         static_cast<const char *>(std::memchr(p, '\n', size_t(end - p)));
@@ -69,7 +89,9 @@ credo_status readCsv(const char *path, credo_tensor *out) {
     if (!blank) {
       size_t bad = 0;
       if (!parseLine(p, stop, row, bad)) {
-        if (line == 1 && rows == 0) { // a header
+        auto [fields, numbers] = countFields(p, stop);
+        if (line == 1 && rows == 0 && numbers == 0) { // a header
+          headerFields = int64_t(fields);
           p = nl ? nl + 1 : end;
           continue;
         }
@@ -78,8 +100,14 @@ credo_status readCsv(const char *path, credo_tensor *out) {
                                           std::to_string(bad + 1) +
                                           " is not a finite number");
       }
-      if (cols < 0)
+      if (cols < 0) {
         cols = int64_t(row.size());
+        if (headerFields >= 0 && headerFields != cols)
+          return fail(CREDO_ERR_FORMAT,
+                      std::string(path) + ":1: the header has " +
+                          std::to_string(headerFields) +
+                          " fields, but the rows have " + std::to_string(cols));
+      }
       if (int64_t(row.size()) != cols)
         return fail(CREDO_ERR_FORMAT, std::string(path) + ":" +
                                           std::to_string(line) + ": " +

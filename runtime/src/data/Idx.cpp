@@ -29,10 +29,16 @@ credo_status credo::rt::readMaybeGzipped(const char *path,
     out.insert(out.end(), buf, buf + n);
   int err = 0;
   const char *msg = gzerror(f, &err);
+  // The message lives in the gzFile: copy it before closing.
+  std::string why = msg && *msg ? msg : "zlib error";
+  // zlib may start its message with the path; the caller names it once.
+  std::string prefix = std::string(path) + ": ";
+  if (why.compare(0, prefix.size(), prefix) == 0)
+    why = why.substr(prefix.size());
   gzclose(f);
   if (n < 0 || (err != Z_OK && err != Z_STREAM_END))
-    return fail(CREDO_ERR_FORMAT, std::string(path) + ": cannot decompress: " +
-                                      (msg ? msg : "zlib error"));
+    return fail(CREDO_ERR_FORMAT,
+                std::string(path) + ": cannot decompress: " + why);
   return CREDO_OK;
 }
 
