@@ -244,6 +244,11 @@ Value KeyedDraws::uniform(OpBuilder &b, Location loc, Value i, Type t) const {
 
 Value KeyedDraws::linearIndex(OpBuilder &b, Location loc,
                               ArrayRef<int64_t> shape) {
+  return b.create<arith::IndexCastUIOp>(loc, b.getI32Type(),
+                                        rowMajorPosition(b, loc, shape));
+}
+
+Value rowMajorPosition(OpBuilder &b, Location loc, ArrayRef<int64_t> shape) {
   Value linear = b.create<arith::ConstantIndexOp>(loc, 0);
   for (auto [d, extent] : llvm::enumerate(shape)) {
     Value e = b.create<arith::ConstantIndexOp>(loc, extent);
@@ -251,7 +256,20 @@ Value KeyedDraws::linearIndex(OpBuilder &b, Location loc,
         b.create<arith::AddIOp>(loc, b.create<arith::MulIOp>(loc, linear, e),
                                 b.create<linalg::IndexOp>(loc, d));
   }
-  return b.create<arith::IndexCastUIOp>(loc, b.getI32Type(), linear);
+  return linear;
+}
+
+void callRuntime(OpBuilder &b, Location loc, StringRef name, ValueRange args) {
+  auto module = b.getBlock()->getParentOp()->getParentOfType<ModuleOp>();
+  auto callee = module.lookupSymbol<func::FuncOp>(name);
+  if (!callee) {
+    OpBuilder::InsertionGuard guard(b);
+    b.setInsertionPointToStart(module.getBody());
+    callee = b.create<func::FuncOp>(loc, name,
+                                    b.getFunctionType(TypeRange(args), {}));
+    callee.setPrivate();
+  }
+  b.create<func::CallOp>(loc, callee, args);
 }
 
 } // namespace mlir::credo::linalg_builders
@@ -309,15 +327,8 @@ void mlir::credo::linalg_builders::checkValues(
       SmallVector<utils::IteratorType>(rank, utils::IteratorType::reduction),
       [&](OpBuilder &nb, Location l, ValueRange a) {
         Scalar s{nb, l, type.getElementType()};
-        Value index = nb.create<arith::ConstantIndexOp>(l, 0);
-        for (unsigned d = 0; d < rank; ++d)
-          index = nb.create<arith::AddIOp>(
-              l,
-              nb.create<arith::MulIOp>(
-                  l, index,
-                  nb.create<arith::ConstantIndexOp>(l, type.getDimSize(d))),
-              nb.create<linalg::IndexOp>(l, d));
-        Value at = nb.create<arith::IndexCastOp>(l, i64, index);
+        Value at = nb.create<arith::IndexCastOp>(
+            l, i64, rowMajorPosition(nb, l, type.getShape()));
         Value take = nb.create<arith::AndIOp>(
             l, bad(s, a[0]),
             nb.create<arith::CmpIOp>(l, arith::CmpIPredicate::slt, at, a[1]));
@@ -328,24 +339,13 @@ void mlir::credo::linalg_builders::checkValues(
             l, ValueRange{nb.create<arith::SelectOp>(l, take, at, a[1]),
                           nb.create<arith::SelectOp>(l, take, v, a[2])});
       });
-  auto module = b.getBlock()->getParentOp()->getParentOfType<ModuleOp>();
-  constexpr const char *kName = "credo_rt_check_values";
-  auto callee = module.lookupSymbol<func::FuncOp>(kName);
-  if (!callee) {
-    OpBuilder::InsertionGuard guard(b);
-    b.setInsertionPointToStart(module.getBody());
-    callee = b.create<func::FuncOp>(
-        loc, kName, b.getFunctionType({i64, f64, i64, i64, i64}, {}));
-    callee.setPrivate();
-  }
   // The requirement's text has no node: a site of its own.
   auto plain = NameLoc::get(b.getStringAttr(""));
-  b.create<func::CallOp>(
-      loc, callee,
-      ValueRange{b.create<tensor::ExtractOp>(loc, first.getResult(0)),
-                 b.create<tensor::ExtractOp>(loc, first.getResult(1)),
-                 b.create<arith::ConstantIntOp>(loc, count, 64),
-                 siteText(b, loc, what), siteText(b, plain, requirement)});
+  callRuntime(b, loc, "credo_rt_check_values",
+              {b.create<tensor::ExtractOp>(loc, first.getResult(0)),
+               b.create<tensor::ExtractOp>(loc, first.getResult(1)),
+               b.create<arith::ConstantIntOp>(loc, count, 64),
+               siteText(b, loc, what), siteText(b, plain, requirement)});
 }
 
 void mlir::credo::linalg_builders::checkLabels(OpBuilder &b, Location loc,
@@ -393,21 +393,8 @@ void mlir::credo::linalg_builders::checkLabels(OpBuilder &b, Location loc,
   if (value.getType() != i64)
     value = b.create<arith::ExtSIOp>(loc, i64, value);
 
-  // The runtime's check, declared once per module.
-  auto module = b.getBlock()->getParentOp()->getParentOfType<ModuleOp>();
-  constexpr const char *kName = "credo_rt_check_labels";
-  auto callee = module.lookupSymbol<func::FuncOp>(kName);
-  if (!callee) {
-    OpBuilder::InsertionGuard guard(b);
-    b.setInsertionPointToStart(module.getBody());
-    callee = b.create<func::FuncOp>(
-        loc, kName, b.getFunctionType({i64, i64, i64, i64, i64}, {}));
-    callee.setPrivate();
-  }
-  b.create<func::CallOp>(
-      loc, callee,
-      ValueRange{firstBad, value,
-                 b.create<arith::ConstantIntOp>(loc, count, 64),
-                 b.create<arith::ConstantIntOp>(loc, classes, 64),
-                 siteText(b, loc, what)});
+  callRuntime(b, loc, "credo_rt_check_labels",
+              {firstBad, value, b.create<arith::ConstantIntOp>(loc, count, 64),
+               b.create<arith::ConstantIntOp>(loc, classes, 64),
+               siteText(b, loc, what)});
 }

@@ -162,6 +162,16 @@ mlir::Value padSpatial(mlir::OpBuilder &b, mlir::Location loc,
 void checkLabels(mlir::OpBuilder &b, mlir::Location loc, mlir::Value labels,
                  int64_t classes, llvm::StringRef what = "label");
 
+/// The row-major position (index) of the current iteration of a
+/// linalg.generic over `shape` (its leading loops), inside its body.
+mlir::Value rowMajorPosition(mlir::OpBuilder &b, mlir::Location loc,
+                             llvm::ArrayRef<int64_t> shape);
+
+/// Calls the runtime function `name` (declared once per module, private,
+/// no results) with `args`.
+void callRuntime(mlir::OpBuilder &b, mlir::Location loc, llvm::StringRef name,
+                 mlir::ValueRange args);
+
 /// True when the indices come from an op whose construction keeps component
 /// `column` inside [0, limit) (the sampler and the rounding clamp).
 bool provenInRange(mlir::Value indices, int64_t column, int64_t limit);

@@ -652,15 +652,8 @@ void checkIndices(OpBuilder &b, Location loc, Value indices, int64_t column,
             nb.create<arith::CmpIOp>(l, arith::CmpIPredicate::sge, v,
                                      i64Const(nb, l, limit)));
         // The row-major position of this tuple.
-        Value at = nb.create<arith::ConstantIndexOp>(l, 0);
-        for (unsigned i = 0; i < loops; ++i)
-          at = nb.create<arith::AddIOp>(
-              l,
-              nb.create<arith::MulIOp>(
-                  l, at,
-                  nb.create<arith::ConstantIndexOp>(l, type.getDimSize(i))),
-              nb.create<linalg::IndexOp>(l, i));
-        Value pos = nb.create<arith::IndexCastOp>(l, i64, at);
+        Value pos = nb.create<arith::IndexCastOp>(
+            l, i64, rowMajorPosition(nb, l, type.getShape().take_front(loops)));
         Value take = nb.create<arith::AndIOp>(
             l, bad,
             nb.create<arith::CmpIOp>(l, arith::CmpIPredicate::slt, pos, a[1]));
@@ -670,21 +663,10 @@ void checkIndices(OpBuilder &b, Location loc, Value indices, int64_t column,
       });
   Value firstBad = b.create<tensor::ExtractOp>(loc, first.getResult(0));
   Value value = b.create<tensor::ExtractOp>(loc, first.getResult(1));
-  auto module = b.getBlock()->getParentOp()->getParentOfType<ModuleOp>();
-  constexpr const char *kName = "credo_rt_check_indices";
-  auto callee = module.lookupSymbol<func::FuncOp>(kName);
-  if (!callee) {
-    OpBuilder::InsertionGuard guard(b);
-    b.setInsertionPointToStart(module.getBody());
-    callee = b.create<func::FuncOp>(
-        loc, kName, b.getFunctionType({i64, i64, i64, i64, i64, i64}, {}));
-    callee.setPrivate();
-  }
-  b.create<func::CallOp>(loc, callee,
-                         ValueRange{firstBad, value, i64Const(b, loc, count),
-                                    i64Const(b, loc, column),
-                                    i64Const(b, loc, limit),
-                                    siteText(b, loc, "index tuple")});
+  callRuntime(b, loc, "credo_rt_check_indices",
+              {firstBad, value, i64Const(b, loc, count),
+               i64Const(b, loc, column), i64Const(b, loc, limit),
+               siteText(b, loc, "index tuple")});
 }
 
 } // namespace mlir::credo::linalg_builders
