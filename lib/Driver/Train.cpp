@@ -609,10 +609,12 @@ int Trainer::loadMappedData() {
         const auto *from = static_cast<const int64_t *>(t.data);
         auto *to = static_cast<int32_t *>(narrow.data);
         for (int64_t j = 0; j < credo_tensor_numel(&t); ++j) {
-          if (from[j] < INT32_MIN || from[j] > INT32_MAX)
+          if (from[j] < INT32_MIN || from[j] > INT32_MAX) {
+            credo_tensor_free(&narrow);
             return error(file + ": value " + std::to_string(j) + " is " +
                          std::to_string(from[j]) + ", outside i32 (input '" +
                          in.name + "' is i32)");
+          }
           to[j] = int32_t(from[j]);
         }
         credo_tensor_free(&data.list.back());
@@ -895,12 +897,14 @@ int Trainer::loadNpyData() {
       auto *to = static_cast<int32_t *>(narrow.data);
       for (int64_t j = 0; j < t.shape[0]; ++j) {
         // Beyond i32 it cannot be a class: report the value as stored.
-        if (from[j] < 0 || from[j] > INT32_MAX)
+        if (from[j] < 0 || from[j] > INT32_MAX) {
+          credo_tensor_free(&narrow);
           return error(file + ": label " + std::to_string(j) + " is " +
                        std::to_string(from[j]) +
                        (labelled
                             ? ", outside [0, " + std::to_string(classes) + ")"
                             : std::string(", outside i32")));
+        }
         to[j] = int32_t(from[j]);
       }
       credo_tensor_free(&data.list[i]);
