@@ -164,18 +164,10 @@ int initAndOverlayParams(credo_model *model, const ModelInfo &info,
           TensorInfo{t.name, "", shape, ""}.shapeText() +
           ", but the model's is " + p->dtype + " of shape " + p->shapeText());
     // A NaN or infinite parameter would train into NaN; say where it is.
-    int64_t n = credo_tensor_numel(&t.tensor);
-    for (int64_t e = 0; e < n; ++e) {
-      double v = t.tensor.dtype == CREDO_F32
-                     ? double(static_cast<const float *>(t.tensor.data)[e])
-                 : t.tensor.dtype == CREDO_F64
-                     ? static_cast<const double *>(t.tensor.data)[e]
-                     : 0.0;
-      if (!std::isfinite(v))
-        return error("'" + path + "': '" + t.name + "' holds " +
-                     (std::isnan(v) ? "NaN" : "an infinity") + " at element " +
-                     std::to_string(e) + "; parameters must be finite");
-    }
+    if (std::optional<NonFinite> bad = firstNonFinite(t.tensor))
+      return error("'" + path + "': '" + t.name + "' holds " + bad->what() +
+                   " at element " + std::to_string(bad->at) +
+                   "; parameters must be finite");
     if (credo_model_set_param(model, t.name, t.tensor.data,
                               credo_tensor_nbytes(&t.tensor)) != CREDO_OK)
       return runtimeError("cannot set '" + std::string(t.name) + "'");
@@ -231,6 +223,20 @@ int checkOutputsSpareInputs(const DriverOptions &opts,
     }
   }
   return kOk;
+}
+
+std::optional<NonFinite> firstNonFinite(const credo_tensor &t) {
+  if (t.dtype != CREDO_F32 && t.dtype != CREDO_F64)
+    return std::nullopt;
+  int64_t n = credo_tensor_numel(&t);
+  for (int64_t e = 0; e < n; ++e) {
+    double v = t.dtype == CREDO_F32
+                   ? double(static_cast<const float *>(t.data)[e])
+                   : static_cast<const double *>(t.data)[e];
+    if (!std::isfinite(v))
+      return NonFinite{e, std::isnan(v)};
+  }
+  return std::nullopt;
 }
 
 void markRuleState(const ModelInfo &before, ModelInfo &after) {

@@ -21,6 +21,8 @@
 #include "mlir/IR/OwningOpRef.h"
 #include "llvm/ADT/Twine.h"
 
+#include <optional>
+
 #include <memory>
 #include <vector>
 
@@ -98,6 +100,14 @@ int checkOutputsSpareInputs(const DriverOptions &opts,
 /// model's metadata declares and its checkpoints list, so that a model
 /// built for inference loads them.
 void markRuleState(const ModelInfo &before, ModelInfo &after);
+
+/// The first NaN or infinite element of a float tensor (row-major).
+struct NonFinite {
+  int64_t at;
+  bool nan;
+  const char *what() const { return nan ? "NaN" : "an infinity"; }
+};
+std::optional<NonFinite> firstNonFinite(const credo_tensor &t);
 
 /// Owns a runtime model instance.
 struct ModelHandle {

@@ -543,6 +543,11 @@ std::string Trainer::dataDir() const {
   return std::string(dir);
 }
 
+/// The MNIST family's four files.
+constexpr const char *kIdxFiles[4] = {
+    "train-images-idx3-ubyte.gz", "train-labels-idx1-ubyte.gz",
+    "t10k-images-idx3-ubyte.gz", "t10k-labels-idx1-ubyte.gz"};
+
 std::vector<std::string> Trainer::dataFiles() const {
   std::vector<std::string> names = {config.trainX, config.trainLabels,
                                     config.testX, config.testLabels,
@@ -550,10 +555,7 @@ std::vector<std::string> Trainer::dataFiles() const {
   for (const auto *arrays : {&config.trainArrays, &config.testArrays})
     for (const auto &a : *arrays)
       names.push_back(a.second);
-  for (const char *idx :
-       {"train-images-idx3-ubyte.gz", "train-labels-idx1-ubyte.gz",
-        "t10k-images-idx3-ubyte.gz", "t10k-labels-idx1-ubyte.gz"})
-    names.push_back(idx);
+  names.insert(names.end(), std::begin(kIdxFiles), std::end(kIdxFiles));
   std::vector<std::string> files;
   for (const std::string &name : names) {
     if (name.empty())
@@ -663,9 +665,8 @@ int Trainer::loadIdxData() {
     llvm::sys::path::append(p, name);
     return std::string(p);
   };
-  std::string files[4] = {
-      file("train-images-idx3-ubyte.gz"), file("train-labels-idx1-ubyte.gz"),
-      file("t10k-images-idx3-ubyte.gz"), file("t10k-labels-idx1-ubyte.gz")};
+  std::string files[4] = {file(kIdxFiles[0]), file(kIdxFiles[1]),
+                          file(kIdxFiles[2]), file(kIdxFiles[3])};
   for (const std::string &f : files)
     if (!llvm::sys::fs::exists(f))
       return error("the " + config.dataset + " data set is not in '" + dir +
@@ -705,21 +706,14 @@ int Trainer::loadIdxData() {
 
 int Trainer::checkFiniteSamples(const credo_tensor &t,
                                 const std::string &file) {
-  if (t.dtype != CREDO_F32 && t.dtype != CREDO_F64)
+  std::optional<NonFinite> bad = firstNonFinite(t);
+  if (!bad)
     return kOk;
   int64_t n = credo_tensor_numel(&t),
           row = t.rank ? n / std::max<int64_t>(t.shape[0], 1) : 1;
-  for (int64_t e = 0; e < n; ++e) {
-    double v = t.dtype == CREDO_F32
-                   ? double(static_cast<const float *>(t.data)[e])
-                   : static_cast<const double *>(t.data)[e];
-    if (!std::isfinite(v))
-      return error(file + ": sample " + std::to_string(row ? e / row : 0) +
-                   " holds " + (std::isnan(v) ? "NaN" : "an infinity") +
-                   " (element " + std::to_string(e) +
-                   "); the data must be finite");
-  }
-  return kOk;
+  return error(file + ": sample " + std::to_string(row ? bad->at / row : 0) +
+               " holds " + bad->what() + " (element " +
+               std::to_string(bad->at) + "); the data must be finite");
 }
 
 int Trainer::checkLabels(int split, const std::string &file) {

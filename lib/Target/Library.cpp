@@ -80,6 +80,8 @@ struct EntryArg {
   std::string what;
   int64_t bytes = 0;
   bool written = false;
+  /// A flag of an environment step (done, last): 0 or 1.
+  bool binary = false;
 };
 
 /// Defines the exported entry NAME_ENTRY(args...) -> credo_status: each
@@ -233,7 +235,7 @@ void guardedEntry(OpBuilder &b, ModuleOp module, const std::string &model,
   // would weigh the bootstrapped value wrongly without any error.
   if (train)
     for (size_t i = 0; i < what.size(); ++i) {
-      if (what[i].what != "input 'done'" && what[i].what != "input 'last'")
+      if (!what[i].binary)
         continue;
       Value flag = toF64(b.create<LLVM::LoadOp>(loc, scalar, f.getArgument(i)));
       auto is = [&](double v) {
@@ -521,7 +523,8 @@ LogicalResult mlir::credo::addLibraryApi(ModuleOp module, const ModelInfo &info,
   if (trainStep) {
     SmallVector<EntryArg> stepArgs = {{"the model"}};
     for (const TensorInfo &t : info.stepInputs)
-      stepArgs.push_back({"input '" + t.name + "'", bytes(t), false});
+      stepArgs.push_back({"input '" + t.name + "'", bytes(t), false,
+                          info.act && (t.name == "done" || t.name == "last")});
     stepArgs.push_back({}); // lr, a float: the wrapper passes its address
     stepArgs.push_back({info.act ? "the signal" : "the loss",
                         info.stepScalar == "f64" ? 8 : 4, /*written=*/true});
