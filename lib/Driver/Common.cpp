@@ -197,6 +197,33 @@ int checkWritable(const std::string &path, const char *flag) {
   return kOk;
 }
 
+int openMetrics(const std::string &path, const std::string &columns,
+                std::unique_ptr<llvm::raw_fd_ostream> &out, bool &csv) {
+  csv = llvm::StringRef(path).ends_with(".csv");
+  uint64_t size = 0;
+  bool header = csv && (llvm::sys::fs::file_size(path, size) || !size);
+  if (csv && !header) {
+    auto text = llvm::MemoryBuffer::getFile(path);
+    if (!text)
+      return error("--metrics: cannot read '" + path +
+                   "': " + text.getError().message());
+    llvm::StringRef existing = (*text)->getBuffer().split('\n').first.rtrim();
+    if (existing != columns)
+      return error("--metrics: '" + path + "' has other columns (" + existing +
+                   ") than this run writes (" + columns + "); give a new file");
+  }
+  std::error_code ec;
+  out = std::make_unique<llvm::raw_fd_ostream>(
+      path, ec, llvm::sys::fs::OF_Append | llvm::sys::fs::OF_Text);
+  if (ec)
+    return error("cannot write '" + path + "': " + ec.message());
+  if (header) {
+    *out << columns << "\n";
+    out->flush();
+  }
+  return kOk;
+}
+
 int checkRunOutputs(const DriverOptions &opts) {
   if (int status = checkWritable(opts.plot, "--plot"))
     return status;

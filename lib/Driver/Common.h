@@ -95,6 +95,14 @@ int checkRunOutputs(const DriverOptions &opts);
 int checkOutputsSpareInputs(const DriverOptions &opts,
                             const std::vector<std::string> &inputs);
 
+/// Opens --metrics for appending: JSON lines, or CSV when the name ends in
+/// .csv, whose header row `columns` a new or empty file gets first. An
+/// existing CSV file must have that same header (rows under another run's
+/// header would sit in the wrong columns). Sets `csv`; returns kOk or
+/// reports why not.
+int openMetrics(const std::string &path, const std::string &columns,
+                std::unique_ptr<llvm::raw_fd_ostream> &out, bool &csv);
+
 /// Records in `after` (the model once a rule's passes ran) the parameters
 /// `before` (the model's own) lacks: optimizer or rule state, which the
 /// model's metadata declares and its checkpoints list, so that a model

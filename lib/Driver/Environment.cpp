@@ -205,22 +205,13 @@ int EnvTrainer::run() {
     if (int status = (this->*phase)(); status != kOk)
       return status;
   std::unique_ptr<llvm::raw_fd_ostream> metrics;
-  bool csv = StringRef(opts.metrics).ends_with(".csv");
-  if (!opts.metrics.empty()) {
-    // Appended to, as a data set's metrics are; a CSV file gets its header
-    // row only when it is new or empty.
-    uint64_t size = 0;
-    bool header =
-        csv && (llvm::sys::fs::file_size(opts.metrics, size) || !size);
-    std::error_code ec;
-    metrics = std::make_unique<llvm::raw_fd_ostream>(
-        opts.metrics, ec, llvm::sys::fs::OF_Append | llvm::sys::fs::OF_Text);
-    if (ec)
-      return error("cannot write '" + opts.metrics + "': " + ec.message());
-    if (header)
-      *metrics << "episode,return,steps,mean_" << stepInfo->outputs[0].name
-               << "\n";
-  }
+  bool csv = false;
+  if (!opts.metrics.empty())
+    if (int status = openMetrics(opts.metrics,
+                                 "episode,return,steps,mean_" +
+                                     stepInfo->outputs[0].name,
+                                 metrics, csv))
+      return status;
   int64_t obsSize = credo_env_observation_size(env.env);
   int64_t actions = credo_env_action_count(env.env);
   std::vector<float> obs(obsSize), next(obsSize);

@@ -217,6 +217,10 @@ private:
   /// The rule's unsupervised phase (@settle_step), before the first epoch.
   int settle();
   int finishEpoch(int64_t epoch, double lossSum, double seconds, double lr);
+  /// The metric's name in the progress line.
+  std::string metricShown() const;
+  /// The header row of a CSV metrics file.
+  std::string csvColumns() const;
   int saveCheckpoint(const std::string &path, const Position &at);
   int stopAndSave(const Position &at, const char *why);
   /// Rows order[start…] (or start… without an order) of `split` (0: train,
@@ -360,7 +364,7 @@ private:
   /// @alignment's (dot, |update|², |reference|²) triples, reported or not.
   size_t alignmentTriples = 0;
   std::unique_ptr<llvm::raw_fd_ostream> metrics;
-  bool csv = false, csvHeader = false, tty = false;
+  bool csv = false, tty = false;
   double lastShown = -1;
   int64_t stepsThisRun = 0;
   bool stopped = false; ///< stopAndSave has run
@@ -1134,18 +1138,9 @@ int Trainer::allocateBuffers() {
       return runtimeError("cannot allocate the alignment report");
     alignmentOut.list.push_back(t);
   }
-  if (!opts.metrics.empty()) {
-    // JSON lines, or CSV (with a header row in a new file) when the file
-    // name ends in .csv.
-    csv = llvm::StringRef(opts.metrics).ends_with(".csv");
-    uint64_t size = 0;
-    csvHeader = csv && (llvm::sys::fs::file_size(opts.metrics, size) || !size);
-    std::error_code ec;
-    metrics = std::make_unique<llvm::raw_fd_ostream>(opts.metrics, ec,
-                                                     llvm::sys::fs::OF_Append);
-    if (ec)
-      return error("cannot write '" + opts.metrics + "': " + ec.message());
-  }
+  if (!opts.metrics.empty())
+    if (int status = openMetrics(opts.metrics, csvColumns(), metrics, csv))
+      return status;
   return kOk;
 }
 
@@ -1432,11 +1427,27 @@ int Trainer::measureAlignment() {
   return kOk;
 }
 
+std::string Trainer::metricShown() const {
+  return metricKind == "mean" ? info->outputs[metricOutput].name : metricKind;
+}
+
+std::string Trainer::csvColumns() const {
+  std::string columns =
+      "epoch,train_loss,test_" + metricShown() + ",lr,samples_per_s,seconds";
+  for (const Counter &c : counters)
+    columns += c.spikes ? "," + c.layer + "_rate," + c.layer + "_silent," +
+                              c.layer + "_saturated"
+                        : "," + c.layer + "_p_active," + c.layer + "_dead";
+  for (const Alignment &a : alignment)
+    columns += "," + a.name + "_angle," + a.name + "_ratio";
+  return columns;
+}
+
 /// The end of an epoch: the dying-ReLU report, the test accuracy, metrics
 /// and the checkpoint.
 int Trainer::finishEpoch(int64_t epoch, double lossSum, double seconds,
                          double lr) {
-  std::string activationsJson, activationsCsv, activationsCsvHeader;
+  std::string activationsJson, activationsCsv;
   std::string spikesJson;
   std::vector<RateHistogram> rateHistograms;
   for (Counter &c : counters) {
@@ -1473,8 +1484,6 @@ int Trainer::finishEpoch(int64_t epoch, double lossSum, double seconds,
       activationsCsv += "," + std::to_string(rate) + "," +
                         std::to_string(silent) + "," +
                         std::to_string(saturated);
-      activationsCsvHeader += "," + c.layer + "_rate," + c.layer + "_silent," +
-                              c.layer + "_saturated";
       std::fill(c.total.begin(), c.total.end(), 0.0);
       continue;
     }
@@ -1495,7 +1504,6 @@ int Trainer::finishEpoch(int64_t epoch, double lossSum, double seconds,
                        ", \"dead\": " + std::to_string(dead) +
                        ", \"units\": " + std::to_string(c.total.size()) + "}";
     activationsCsv += "," + std::to_string(p) + "," + std::to_string(dead);
-    activationsCsvHeader += "," + c.layer + "_p_active," + c.layer + "_dead";
     std::fill(c.total.begin(), c.total.end(), 0.0);
   }
   std::string alignmentJson;
@@ -1523,7 +1531,6 @@ int Trainer::finishEpoch(int64_t epoch, double lossSum, double seconds,
                      ", \"ratio\": " + ratio + "}";
     activationsCsv += "," + (a.count ? angle : std::string()) + "," +
                       (a.count ? ratio : std::string());
-    activationsCsvHeader += "," + a.name + "_angle," + a.name + "_ratio";
     a = Alignment{a.name, a.output};
   }
   std::optional<std::pair<double, double>> test = evaluate();
@@ -1544,9 +1551,7 @@ int Trainer::finishEpoch(int64_t epoch, double lossSum, double seconds,
 
   double trainLoss = lossSum / double(steps);
   double rate = double(steps * batch) / seconds;
-  // The metric: its name in the progress line and its key in the metrics.
-  std::string shown =
-      metricKind == "mean" ? info->outputs[metricOutput].name : metricKind;
+  std::string shown = metricShown();
   std::string key = "test_" + shown;
   char value[64];
   std::snprintf(value, sizeof(value), labelled ? "%.4f" : "%.8g", test->first);
@@ -1562,10 +1567,6 @@ int Trainer::finishEpoch(int64_t epoch, double lossSum, double seconds,
                << llvm::format("%.1f", seconds) << " s)\n";
   llvm::outs().flush();
   if (metrics && csv) {
-    if (csvHeader)
-      *metrics << "epoch,train_loss," << key << ",lr,samples_per_s,seconds"
-               << activationsCsvHeader << "\n";
-    csvHeader = false;
     *metrics << epoch + 1 << "," << llvm::format("%.6f", trainLoss) << ","
              << value << "," << llvm::format("%.6g", lr) << ","
              << llvm::format("%.1f", rate) << ","

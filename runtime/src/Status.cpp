@@ -193,12 +193,15 @@ credo_status readFile(const std::string &path, std::string &out) {
   out.clear();
   char buf[1 << 16];
   size_t n;
+  errno = 0;
   while ((n = std::fread(buf, 1, sizeof(buf), f)) > 0)
     out.append(buf, n);
-  bool bad = std::ferror(f);
+  const bool bad = std::ferror(f);
+  const int why = errno; // EISDIR for a directory, which fopen accepts
   std::fclose(f);
   if (bad)
-    return fail(CREDO_ERR_IO, "cannot read '" + path + "'");
+    return fail(CREDO_ERR_IO, "cannot read '" + path + "': " +
+                                  (why ? std::strerror(why) : "read error"));
   return CREDO_OK;
 }
 
