@@ -12,6 +12,7 @@
 #include "credo/Frontend/GraphImporter.h"
 #include "credo/Support/Quote.h"
 #include "credo/Transforms/Training.h"
+#include "credo/runtime.h"
 
 #include "JsonDocument.h"
 
@@ -2236,9 +2237,14 @@ void Importer::parseCoagent(const json &t, const std::string &ptr,
     expect(d, d.is_object(), p, "an object naming an environment");
     checkKeys(d, p, {"name", "episodes", "max_steps", "report_last"});
     SmallVector<NamedAttribute> values;
-    values.push_back(builder.getNamedAttr(
-        "name", builder.getStringAttr(getString(
-                    member(d, p, "name"), JsonDocument::child(p, "name")))));
+    const std::string namePtr = JsonDocument::child(p, "name");
+    const std::string name = getString(member(d, p, "name"), namePtr);
+    SmallVector<StringRef> known;
+    StringRef(CREDO_ENV_NAMES).split(known, ", ");
+    if (!llvm::is_contained(known, name))
+      fail(namePtr, "unknown environment '" + quoteForMessage(name) +
+                        "' (built in: " CREDO_ENV_NAMES ")");
+    values.push_back(builder.getNamedAttr("name", builder.getStringAttr(name)));
     for (const char *key : {"episodes", "max_steps", "report_last"})
       if (d.contains(key)) {
         int64_t v = getInt(d[key], JsonDocument::child(p, key));

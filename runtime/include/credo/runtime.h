@@ -238,7 +238,9 @@ credo_status credo_init_fill(const char *initializer, credo_dtype dtype,
  * (the classic dynamics, +1 per step). Observations are f32 vectors of
  * credo_env_observation_size elements; actions are 0 .. count - 1. */
 typedef struct credo_env credo_env;
-/* The built-in names, comma-separated. */
+/* The built-in names, comma-separated (the compiler checks a model's
+ * environment against the same list). */
+#define CREDO_ENV_NAMES "chain, gridworld, cartpole"
 const char *credo_env_names(void);
 /* `seed` drives the environment's own randomness (cartpole's start). */
 credo_status credo_env_create(const char *name, uint64_t seed, credo_env **out);

@@ -129,7 +129,7 @@ struct CartPole final : credo_env {
 
 } // namespace
 
-const char *credo_env_names(void) { return "chain, gridworld, cartpole"; }
+const char *credo_env_names(void) { return CREDO_ENV_NAMES; }
 
 credo_status credo_env_create(const char *name, uint64_t seed,
                               credo_env **out) {
