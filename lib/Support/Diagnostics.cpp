@@ -58,13 +58,28 @@ void print(llvm::raw_ostream &os, Location loc, StringRef severity,
     os << sanitizeLine(flat.file, 512) << ":" << flat.line << ":" << flat.col
        << ": ";
   os << severity << ": ";
-  if (!flat.node.empty() && !StringRef(message).starts_with("node '")) {
-    os << "node '" << quoteForMessage(flat.node) << "'";
+  // What the name names: a node, or a parameter or input the graph
+  // declares.
+  StringRef what = StringRef(flat.pointer).starts_with("/parameters/")
+                       ? "parameter"
+                   : StringRef(flat.pointer).starts_with("/inputs/") ? "input"
+                                                                     : "node";
+  if (!flat.node.empty() &&
+      !StringRef(message).starts_with((what + " '").str())) {
+    os << what << " '" << quoteForMessage(flat.node) << "'";
     if (!flat.pointer.empty())
       os << " at " << quoteForMessage(flat.pointer, 160);
     os << ": ";
   }
-  os << sanitizeLine(message) << "\n";
+  // A verifier's "'credo.dense' op expects ..." names the node's op as the
+  // graph does: "dense expects ...".
+  std::string text = message;
+  if (!flat.node.empty() && StringRef(text).starts_with("'credo.")) {
+    size_t end = text.find("' op ");
+    if (end != std::string::npos)
+      text = text.substr(7, end - 7) + " " + text.substr(end + 5);
+  }
+  os << sanitizeLine(text) << "\n";
 }
 
 StringRef severityName(DiagnosticSeverity s) {
