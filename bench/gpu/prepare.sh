@@ -10,7 +10,9 @@
 # steps (the GPU's must match), a matrix-product library of N x N x N
 # ($MATMUL_N, default 4096) with its timer (bench/vulkan_matmul.c), a
 # device lister, the runtime libraries they load, and the PyTorch CUDA
-# baseline script. Carry the folder with the device tool's `carry`.
+# baseline script. Carry the folder with the device tool's `carry`. The
+# folder is made anew: one that exists must be an earlier pack (it holds
+# the file .credo-gpu-pack), never another folder.
 #
 #===----------------------------------------------------------------------===#
 set -euo pipefail
@@ -25,8 +27,14 @@ n="${MATMUL_N:-4096}"
 credoc="$build/bin/credoc"
 work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
+if [ -e "$pack" ] && [ ! -f "$pack/.credo-gpu-pack" ] &&
+  [ -n "$(ls -A "$pack" 2> /dev/null || echo x)" ]; then
+  echo "prepare.sh: '$pack' exists and is not an earlier pack; give PACK a new or empty folder" >&2
+  exit 1
+fi
 rm -rf "$pack"
 mkdir -p "$pack/lib" "$pack/bin" "$pack/expected"
+touch "$pack/.credo-gpu-pack"
 
 # The runtime and what it loads (the Vulkan loader comes from the GPU's
 # driver installation).

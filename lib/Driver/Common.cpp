@@ -90,8 +90,16 @@ OwningOpRef<ModuleOp> loadModel(const DriverOptions &opts,
 }
 
 const Target *selectTarget(const DriverOptions &opts) {
-  if (const Target *target = lookupTarget(opts.target))
+  if (const Target *target = lookupTarget(opts.target)) {
+    if (opts.target != "cpu" && !opts.cpuOnlyFlag.empty()) {
+      error(opts.cpuOnlyFlag +
+            " sets how the CPU runs the kernels, but with "
+            "--target " +
+            opts.target + " they run on the device; leave it out");
+      return nullptr;
+    }
     return target;
+  }
   std::string known;
   for (const std::string &name : targetNames())
     known += (known.empty() ? "" : ", ") + name;
@@ -114,7 +122,12 @@ std::unique_ptr<JitModule> compileForJit(ModuleOp module,
       error("--device chooses a Vulkan device; it needs --target vulkan");
       return nullptr;
     }
-    credo_vulkan_use_device(opts.device);
+    size_t index = 0;
+    if (credo_vulkan_pick_device(opts.device, &index) != CREDO_OK ||
+        credo_vulkan_use_device(opts.device) != CREDO_OK) {
+      error(std::string("--device: ") + credo_last_error());
+      return nullptr;
+    }
   }
   if (opts.profile && opts.target != "vulkan") {
     error("--profile times Vulkan kernels; it needs --target vulkan");

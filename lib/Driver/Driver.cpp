@@ -174,7 +174,10 @@ int mlir::credo::devicesCommand(const DriverOptions &opts) {
     return error(credo_last_error());
   size_t chosen = 0;
   if (credo_vulkan_pick_device(opts.device, &chosen) != CREDO_OK)
-    return error(credo_last_error());
+    return error((opts.device >= 0 ? "--device: " : "") +
+                 std::string(credo_last_error()));
+  const char *env = std::getenv("CREDO_VULKAN_DEVICE");
+  const bool selected = opts.device >= 0 || (env && *env);
   auto mib = [](uint64_t bytes) {
     return std::to_string(bytes >> 20) + " MiB";
   };
@@ -186,10 +189,7 @@ int mlir::credo::devicesCommand(const DriverOptions &opts) {
                  << credo_device_type_name(d.type) << ", Vulkan "
                  << (d.api_version >> 22) << "."
                  << ((d.api_version >> 12) & 0x3ff) << ")"
-                 << (i == chosen ? (opts.device >= 0 ||
-                                            std::getenv("CREDO_VULKAN_DEVICE")
-                                        ? "  [selected]"
-                                        : "  [default]")
+                 << (i == chosen ? (selected ? "  [selected]" : "  [default]")
                                  : "")
                  << "\n     storage buffers up to "
                  << mib(d.max_storage_buffer_range) << ", shared memory "

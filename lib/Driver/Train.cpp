@@ -1639,15 +1639,41 @@ int Trainer::align() {
     return status;
   std::vector<int64_t> order(trainN);
   std::iota(order.begin(), order.end(), 0);
-  for (int64_t step = 0; step < steps; ++step) {
+  const int64_t batches = opts.batches ? std::min(*opts.batches, steps) : steps;
+  tty = ::isatty(STDOUT_FILENO);
+  auto begin = std::chrono::steady_clock::now();
+  double lastLine = -1;
+  for (int64_t step = 0; step < batches; ++step) {
     gather(order, step * batch, 0, batch);
     if (int status = measureAlignment())
       return status;
+    // Progress, as training shows it: on a terminal every 0.2 s, else at
+    // each quarter.
+    double elapsed =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - begin)
+            .count();
+    double done = double(step + 1) / double(batches);
+    bool show = step + 1 < batches &&
+                (tty ? elapsed - lastLine >= 0.2
+                     : std::floor(done * 4) >
+                           std::floor((done - 1.0 / double(batches)) * 4));
+    if (!show)
+      continue;
+    lastLine = elapsed;
+    double rate = double((step + 1) * batch) / std::max(elapsed, 1e-9);
+    llvm::outs() << (tty ? "\r" : "") << "align " << step + 1 << "/" << batches
+                 << " batches, " << formatCount(rate) << " samples/s  ETA "
+                 << formatDuration(double((batches - step - 1) * batch) /
+                                   std::max(rate, 1e-9))
+                 << (tty ? "" : "\n");
+    llvm::outs().flush();
   }
+  if (tty && lastLine >= 0)
+    llvm::outs() << "\n";
   llvm::outs() << "credoc: the update of rule '"
                << (opts.rule.empty() ? config.rule : opts.rule)
                << "' against the " << alignmentReference() << " of '"
-               << config.loss << "', mean over " << steps << " batches of "
+               << config.loss << "', mean over " << batches << " batches of "
                << batch << " training samples:\n";
   for (Alignment &a : alignment) {
     llvm::outs() << "  " << llvm::left_justify(a.name, 12) << " ";

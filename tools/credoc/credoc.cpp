@@ -208,6 +208,9 @@ const std::vector<Command> &commands() {
         kData,
         kRule,
         kBatch,
+        {"--batches", "N",
+         "measure on the first N batches of the training set (default: "
+         "all)"},
         kTarget,
         kDevice,
         kProfile,
@@ -378,10 +381,12 @@ int main(int argc, char **argv) {
                        std::to_string(std::thread::hardware_concurrency()) +
                        " hardware threads)"
                  : ""));
-      if (flag == "--batch")
+      if (flag == "--batch") {
         opts.batch = n;
-      else
+      } else {
         opts.threads = static_cast<int>(n);
+        opts.cpuOnlyFlag = flag;
+      }
     } else if (flag == "--device") {
       long long n = 0;
       if (llvm::StringRef(value).getAsInteger(10, n) || n < 0 || n > 65535)
@@ -413,6 +418,7 @@ int main(int argc, char **argv) {
     } else if (flag == "--target") {
       opts.target = value;
     } else if (flag == "--cpu-kernels") {
+      opts.cpuOnlyFlag = flag;
       if (value == "dnnl")
         opts.kernels = mlir::credo::CpuKernels::Dnnl;
       else if (value == "reference")
@@ -464,13 +470,13 @@ int main(int argc, char **argv) {
                      "but got '" +
                      value + "'");
       opts.settle = n;
-    } else if (flag == "--stop-after") {
+    } else if (flag == "--stop-after" || flag == "--batches") {
       long long n = 0;
       if (llvm::StringRef(value).getAsInteger(10, n) || n <= 0)
-        return error("option --stop-after needs a positive number of steps, "
-                     "but got '" +
-                     value + "'");
-      opts.stopAfter = n;
+        return error("option " + flag + " needs a positive number of " +
+                     (flag == "--batches" ? "batches" : "steps") +
+                     ", but got '" + value + "'");
+      (flag == "--batches" ? opts.batches : opts.stopAfter) = n;
     } else if (flag == "--data") {
       opts.data = value;
     } else if (flag == "--plot") {

@@ -30,6 +30,7 @@ struct DriverOptions {
   std::string target = "cpu";                              ///< --target
   std::string emit;             ///< --emit: credo|mlir|llvm|asm|obj
   int threads = 1;              ///< --threads
+  std::string cpuOnlyFlag;      ///< --threads or --cpu-kernels, when given
   std::string runtimeLibDir;    ///< where libcredo_runtime.so lives
   int64_t device = -1;          ///< --device: a Vulkan device index
   std::vector<std::string> wrt; ///< --wrt: inputs to differentiate
@@ -44,6 +45,7 @@ struct DriverOptions {
   std::string checkpoint;                  ///< train: --checkpoint FILE
   std::string resume;                      ///< train: --resume FILE
   std::optional<int64_t> stopAfter;        ///< train: --stop-after STEPS
+  std::optional<int64_t> batches;          ///< align: --batches N
   std::optional<int64_t> settle;           ///< train: --settle EPOCHS
   bool reportActivations = false;          ///< train: --report-activations
   bool reportSpikes = false;               ///< train: --report-spikes

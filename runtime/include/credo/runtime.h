@@ -319,8 +319,11 @@ credo_status credo_vulkan_devices(credo_device_info *devices, size_t capacity,
  * no GPU. A bad index or no device is an error naming the choices. */
 credo_status credo_vulkan_pick_device(int64_t requested, size_t *index);
 /* The device the Vulkan executor opens (credo_vulkan_pick_device's
- * `requested`; -1, the default, lets it choose). Takes effect if called
- * before the first Vulkan kernel of the process runs. */
+ * `requested`; -1, the default, lets it choose). A process opens one
+ * device, at its first Vulkan kernel: an index that is not there, or
+ * another device than the one already open, is an error (and changes
+ * nothing). After a failed choice (a bad CREDO_VULKAN_DEVICE) the next
+ * Vulkan call chooses again. */
 credo_status credo_vulkan_use_device(int64_t index);
 
 /* Per-kernel device times from timestamp queries around each dispatch. */

@@ -19,6 +19,8 @@
 
 #include <vulkan/vulkan.h>
 
+#include <cctype>
+#include <cerrno>
 #include <cstdlib>
 #include <cstring>
 #include <dlfcn.h>
@@ -272,9 +274,13 @@ credo_status credo_vulkan_pick_device(int64_t requested, size_t *index) {
   if (requested < 0) {
     const char *env = std::getenv("CREDO_VULKAN_DEVICE");
     if (env && *env) {
+      // Digits only (strtoll would skip spaces and take a sign), and an
+      // index that fits.
       char *end = nullptr;
+      errno = 0;
       long long v = std::strtoll(env, &end, 10);
-      if (!end || *end != '\0' || v < 0)
+      if (!std::isdigit(static_cast<unsigned char>(env[0])) || !end ||
+          *end != '\0' || errno == ERANGE)
         return fail(CREDO_ERR_INVALID_ARGUMENT,
                     std::string("CREDO_VULKAN_DEVICE must be a device index, "
                                 "but is '") +

@@ -207,6 +207,9 @@ public:
   /// from buffer to buffer on it.
   uint64_t uploaded = 0, downloaded = 0, copied = 0;
   bool stagingMode() const { return staging; }
+  /// Whether a device is open, and which.
+  bool isOpen() const { return tried && usable; }
+  size_t deviceIndex() const { return opened; }
   /// Whether kernels may use subgroup sums (the device has subgroup
   /// arithmetic in compute kernels, and CREDO_VULKAN_SUBGROUPS is not 0).
   bool subgroupSums() { return ready() && subgroupArithmetic; }
@@ -244,6 +247,11 @@ private:
   void begin();
 
   bool tried = false, usable = false;
+  /// The device could not be chosen (a bad index): nothing was created, so
+  /// the next call chooses again (after credo_vulkan_use_device, or with
+  /// another CREDO_VULKAN_DEVICE).
+  bool choiceFailed = false;
+  size_t opened = 0;        ///< the device's index, once usable
   bool preserves64 = false; ///< SignedZeroInfNanPreserve for f64 kernels
   std::string unusable;
   VkInstance instance = VK_NULL_HANDLE;
@@ -325,8 +333,9 @@ bool Executor::check(VkResult r, const char *what) {
 }
 
 bool Executor::ready() {
-  if (!tried) {
+  if (!tried || choiceFailed) {
     tried = true;
+    choiceFailed = false;
     std::string why;
     usable = initialize(why);
     if (!usable)
@@ -341,8 +350,10 @@ bool Executor::initialize(std::string &why) {
   size_t index = 0;
   if (credo_vulkan_pick_device(requestedDevice, &index) != CREDO_OK) {
     why = credo_last_error();
+    choiceFailed = true;
     return false;
   }
+  opened = index;
   PFN_vkGetInstanceProcAddr gipa = vulkanLoader(why);
   if (!gipa)
     return false;
@@ -391,14 +402,28 @@ bool Executor::initialize(std::string &why) {
     std::vector<credo_device_info> infos(index + 1);
     size_t listed = 0;
     const char *off = std::getenv("CREDO_VULKAN_SUBGROUPS");
+    if (off && *off && std::string(off) != "0" && std::string(off) != "1") {
+      why = std::string("CREDO_VULKAN_SUBGROUPS must be 0 (workgroup memory "
+                        "only) or 1 (subgroup operations where the device "
+                        "has them), not '") +
+            off + "'";
+      return false;
+    }
     subgroupArithmetic =
         credo_vulkan_devices(infos.data(), infos.size(), &listed) == CREDO_OK &&
         listed > index && infos[index].subgroup_arithmetic &&
         props.apiVersion >= VK_API_VERSION_1_1 &&
         !(off && std::string(off) == "0");
   }
-  if (const char *b = std::getenv("CREDO_VULKAN_BARRIERS"))
+  if (const char *b = std::getenv("CREDO_VULKAN_BARRIERS")) {
+    if (*b && std::string(b) != "all" && std::string(b) != "needed") {
+      why = std::string("CREDO_VULKAN_BARRIERS must be 'all' or 'needed', "
+                        "not '") +
+            b + "'";
+      return false;
+    }
     alwaysBarrier = std::string(b) == "all";
+  }
   timestampPeriod = props.limits.timestampPeriod;
   // Kernels ask for IEEE infinities and NaN (SignedZeroInfNanPreserve):
   // Vulkan 1.2, or 1.1 with VK_KHR_shader_float_controls.
@@ -1418,6 +1443,23 @@ void vulkanReleaseSince(uint64_t mark) {
 extern "C" {
 
 credo_status credo_vulkan_use_device(int64_t index) {
+  if (index < -1)
+    return fail(CREDO_ERR_INVALID_ARGUMENT,
+                "credo_vulkan_use_device: the index must be a device index "
+                "or -1 (let Credo choose), not " +
+                    std::to_string(index));
+  size_t chosen = 0;
+  if (credo_status s = credo_vulkan_pick_device(index, &chosen); s != CREDO_OK)
+    return fail(s,
+                std::string("credo_vulkan_use_device: ") + credo_last_error());
+  Executor &e = executor();
+  std::lock_guard<std::mutex> lock(e.mutex);
+  if (e.isOpen() && chosen != e.deviceIndex())
+    return fail(CREDO_ERR_INVALID_ARGUMENT,
+                "credo_vulkan_use_device: this process already uses Vulkan "
+                "device " +
+                    std::to_string(e.deviceIndex()) +
+                    "; choose the device before the first Vulkan call");
   requestedDevice = index;
   return CREDO_OK;
 }
