@@ -27,6 +27,7 @@
 #include "mlir/IR/MLIRContext.h"
 #include "mlir/Pass/PassManager.h"
 #include "llvm/ADT/StringExtras.h"
+#include "llvm/ADT/StringSet.h"
 #include "llvm/IR/Module.h"
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/Format.h"
@@ -441,6 +442,23 @@ int mlir::credo::buildCommand(const DriverOptions &opts) {
     llvm::outs() << "credoc: wrote " << kernels.size() << " SPIR-V kernel"
                  << (kernels.size() == 1 ? "" : "s") << " to " << opts.output
                  << "\n";
+    // Kernels of another model or build left there would be mistaken for
+    // this one's; they are the user's files, so say so rather than delete.
+    llvm::StringSet<> written;
+    for (auto &[name, words] : kernels)
+      written.insert(name + ".spv");
+    int64_t others = 0;
+    std::error_code ec;
+    for (llvm::sys::fs::directory_iterator it(opts.output, ec), end;
+         it != end && !ec; it.increment(ec)) {
+      llvm::StringRef file = llvm::sys::path::filename(it->path());
+      others += file.ends_with(".spv") && !written.contains(file);
+    }
+    if (others)
+      llvm::errs() << "credoc: warning: '" << opts.output << "' also holds "
+                   << others << " .spv file" << (others == 1 ? "" : "s")
+                   << " that this build did not write (another model's or an "
+                      "earlier build's kernels)\n";
     return kOk;
   }
   if (opts.emit == "llvm" || opts.emit == "asm" || opts.emit == "obj") {
@@ -604,9 +622,11 @@ int mlir::credo::gradCommand(const DriverOptions &opts) {
   llvm::outs() << "credoc: loss " << llvm::format("%.6g", loss) << "; wrote "
                << opts.output << " (loss and " << outputs.list.size() - 1
                << " gradients)\n";
-  llvm::outs() << "credoc: working memory of the gradient computation "
-               << llvm::format("%.2f", credo_memory_peak() / 1048576.0)
-               << " MiB (intermediate buffers at most)\n";
+  // Host buffers only: a Vulkan run's intermediates live on the device.
+  if (opts.target == "cpu")
+    llvm::outs() << "credoc: working memory of the gradient computation "
+                 << llvm::format("%.2f", credo_memory_peak() / 1048576.0)
+                 << " MiB (intermediate buffers at most)\n";
   return kOk;
 }
 

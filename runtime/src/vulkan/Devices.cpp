@@ -147,8 +147,15 @@ credo_status listDevices(std::vector<credo_device_info> &out) {
     status = fail(CREDO_ERR_DEVICE, "the Vulkan loader lacks Vulkan 1.1");
   } else if (VkResult r = enumerate(instance, &count, nullptr);
              r != VK_SUCCESS) {
-    status = fail(CREDO_ERR_DEVICE,
-                  "cannot list the Vulkan devices: " + vulkanResultText(r));
+    status = fail(
+        CREDO_ERR_DEVICE,
+        "cannot list the Vulkan devices: " + vulkanResultText(r) +
+            (r == VK_ERROR_INITIALIZATION_FAILED
+                 ? " (an installed Vulkan driver could not start: its GPU or "
+                   "kernel driver may be missing; VK_ICD_FILENAMES chooses "
+                   "the drivers, and vulkaninfo (Debian: vulkan-tools) shows "
+                   "what fails)"
+                 : ""));
   } else {
     std::vector<VkPhysicalDevice> devices(count);
     enumerate(instance, &count, devices.data());

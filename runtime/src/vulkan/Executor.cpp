@@ -645,7 +645,9 @@ void *Executor::allocate(size_t bytes, bool held) {
   if (size > limits.maxStorageBufferRange) {
     failKernel("Vulkan: a buffer of " + bytesText(bytes) +
                    " exceeds the device's largest storage buffer (" +
-                   bytesText(limits.maxStorageBufferRange) + ")",
+                   bytesText(limits.maxStorageBufferRange) +
+                   "); with a batch dimension, a smaller batch makes the "
+                   "buffers smaller",
                CREDO_ERR_DEVICE);
     return nullptr;
   }

@@ -34,6 +34,9 @@ module @tiny {
 // RUN: credoc build %credo_src/examples/gridworld_coagent.json --train --target vulkan --emit spirv -o %t/coagent | FileCheck %s --check-prefix=EMIT
 // RUN: for f in %t/coagent/*.spv; do spirv-val --target-env vulkan1.1 $f || echo "INVALID $f"; done | FileCheck %s --allow-empty --check-prefix=VALID
 // EMIT: credoc: wrote {{[0-9]+}} SPIR-V kernels to
+// A folder that holds other kernels is not cleared, but said to.
+// RUN: credoc build %credo_src/examples/sparse_identity.json --target vulkan --emit spirv -o %t/cnn 2>&1 | FileCheck %s --check-prefix=STALE
+// STALE: credoc: warning: '{{.*}}cnn' also holds {{[0-9]+}} .spv files that this build did not write (another model's or an earlier build's kernels)
 // VALID-NOT: INVALID
 // RUN: %expect-exit 1 credoc build %credo_src/examples/fashion_mnist_cnn.json --emit spirv -o %t/x 2>&1 | FileCheck %s --check-prefix=NEEDVK
 // NEEDVK: credoc: error: --emit spirv needs --target vulkan
