@@ -652,10 +652,10 @@ credo_status credo_model_set_param(credo_model *model, const char *name,
                 "credo_model_set_param: the data of parameter '" + p.name +
                     "' is a null pointer");
   if (nbytes != p.nbytes())
-    return fail(CREDO_ERR_SHAPE, "parameter '" + p.name + "' holds " +
-                                     std::to_string(p.nbytes()) +
-                                     " bytes, but " + std::to_string(nbytes) +
-                                     " were given");
+    return fail(CREDO_ERR_SHAPE,
+                "model '" + model->name + "': parameter '" + p.name +
+                    "' holds " + std::to_string(p.nbytes()) + " bytes, but " +
+                    std::to_string(nbytes) + " were given");
   hostAccess(model, p, /*write=*/true);
   std::memcpy(p.storage.data, data, nbytes);
   return CREDO_OK;
@@ -673,10 +673,10 @@ credo_status credo_model_get_param(const credo_model *model, const char *name,
                 "credo_model_get_param: the buffer for parameter '" + p.name +
                     "' is a null pointer");
   if (nbytes != p.nbytes())
-    return fail(CREDO_ERR_SHAPE, "parameter '" + p.name + "' holds " +
-                                     std::to_string(p.nbytes()) +
-                                     " bytes, but the buffer has " +
-                                     std::to_string(nbytes));
+    return fail(CREDO_ERR_SHAPE,
+                "model '" + model->name + "': parameter '" + p.name +
+                    "' holds " + std::to_string(p.nbytes()) +
+                    " bytes, but the buffer has " + std::to_string(nbytes));
   hostAccess(model, p, /*write=*/false);
   std::memcpy(data, p.storage.data, nbytes);
   return CREDO_OK;

@@ -34,8 +34,9 @@ int main(void) {
                 "the buffer for parameter 'w' is a null pointer");
   bad += expect("get_param null name", big_get_param(m, 0, w, 4),
                 CREDO_ERR_INVALID_ARGUMENT, "the name is a null pointer");
-  bad += expect("get_param size", big_get_param(m, "w", w, 3), CREDO_ERR_SHAPE,
-                "holds 4 bytes, but the buffer has 3");
+  bad +=
+      expect("get_param size", big_get_param(m, "w", w, 3), CREDO_ERR_SHAPE,
+             "model 'big': parameter 'w' holds 4 bytes, but the buffer has 3");
   bad += expect("load null model", big_load(0, "x.safetensors"),
                 CREDO_ERR_INVALID_ARGUMENT, "the model is a null pointer");
   for (int i = 0; i < 3; ++i)
