@@ -165,7 +165,8 @@ struct CoagentPass : public mlir::credo::impl::CredoCoagentBase<CoagentPass> {
     Block &body = act.getBody().front();
     auto ret = cast<func::ReturnOp>(body.getTerminator());
     builder.setInsertionPoint(ret);
-    Location loc = act.getLoc();
+    // What the rule adds is its own "node" in diagnostics and profiles.
+    Location loc = NameLoc::get(builder.getStringAttr("coagent"), act.getLoc());
     Math m{builder, loc};
 
     // The coagents.
