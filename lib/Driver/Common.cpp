@@ -10,6 +10,7 @@
 #include "credo/Frontend/GraphImporter.h"
 #include "credo/InitCredo.h"
 #include "credo/Support/Diagnostics.h"
+#include "credo/Transforms/Passes.h"
 
 #include "mlir/IR/DialectRegistry.h"
 #include "llvm/Support/FileSystem.h"
@@ -208,6 +209,11 @@ int checkWritable(const std::string &path, const char *flag) {
   if (fs::access(dir, fs::AccessMode::Write))
     return cannot("directory '" + dir + "' is not writable");
   return kOk;
+}
+
+bool spikeMajority(const DriverOptions &opts) {
+  return opts.target == "cpu" && opts.kernels == CpuKernels::Dnnl &&
+         spikeMajorityEnabled();
 }
 
 int openMetrics(const std::string &path, const std::string &columns,

@@ -95,6 +95,11 @@ int checkRunOutputs(const DriverOptions &opts);
 int checkOutputsSpareInputs(const DriverOptions &opts,
                             const std::vector<std::string> &inputs);
 
+/// Whether products with spikes skip zeros on this target (the CPU's
+/// oneDNN path, with its event-driven kernels), so that splitting spikes
+/// into majority and residual (credo-spike-majority) pays.
+bool spikeMajority(const DriverOptions &opts);
+
 /// Opens --metrics for appending: JSON lines, or CSV when the name ends in
 /// .csv, whose header row `columns` a new or empty file gets first. An
 /// existing CSV file must have that same header (rows under another run's

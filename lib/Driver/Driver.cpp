@@ -349,6 +349,8 @@ int mlir::credo::runCommand(const DriverOptions &opts) {
 
 void mlir::credo::driver::addGradientPasses(OpPassManager &pm,
                                             const DriverOptions &opts) {
+  if (spikeMajority(opts))
+    pm.addPass(createCredoSpikeMajority());
   pm.addPass(createCredoBatchOverTime());
   CredoAutodiffOptions autodiff;
   autodiff.wrtInputs = opts.wrt;
@@ -372,6 +374,7 @@ int mlir::credo::driver::addTrainingPasses(OpPassManager &pm, ModuleOp module,
                  llvm::join(trainingRuleNames(), ", ") + ")");
   TrainingRuleOptions options;
   options.timeMemory = opts.timeMemory;
+  options.spikeMajority = spikeMajority(opts);
   rule->addPasses(pm, options);
   return kOk;
 }

@@ -33,6 +33,10 @@ using namespace mlir;
 
 void mlir::credo::addCredoToBuffers(OpPassManager &pm, CpuKernels kernels,
                                     TemporaryBuffers temporaries) {
+  // Event-driven products (the oneDNN path's sparse kernels) gain from
+  // spikes split into majority and residual; the portable loops do not.
+  if (kernels == CpuKernels::Dnnl && spikeMajorityEnabled())
+    pm.addPass(createCredoSpikeMajority());
   pm.addPass(createCredoBatchOverTime());
   pm.addPass(createCredoParamsToArgs());
   if (kernels == CpuKernels::Dnnl)

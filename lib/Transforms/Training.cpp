@@ -216,6 +216,8 @@ namespace {
 
 /// backprop: reverse-mode gradients of the loss, then the optimizer.
 void addBackpropPasses(OpPassManager &pm, const TrainingRuleOptions &options) {
+  if (options.spikeMajority)
+    pm.addPass(createCredoSpikeMajority());
   pm.addPass(createCredoBatchOverTime());
   CredoAutodiffOptions autodiff;
   autodiff.timeMemory = options.timeMemory;
@@ -226,6 +228,8 @@ void addBackpropPasses(OpPassManager &pm, const TrainingRuleOptions &options) {
 /// fa, dfa: backprop's sweep with fixed random feedback matrices.
 void addFeedbackPasses(OpPassManager &pm, const TrainingRuleOptions &options,
                        StringRef mode) {
+  if (options.spikeMajority)
+    pm.addPass(createCredoSpikeMajority());
   pm.addPass(createCredoBatchOverTime());
   CredoAutodiffOptions autodiff;
   autodiff.timeMemory = options.timeMemory;

@@ -1088,6 +1088,12 @@ PoissonEncodeOp::inferReturnTypes(MLIRContext *, std::optional<Location> loc,
   if (stream >= (uint64_t(1) << 32))
     return ShapeError(loc, op)
            << "expects stream in [0, 2^32), but got " << int64_t(stream);
+  if (StringAttr part = adaptor.getPartAttr();
+      part && part.getValue() != "spikes" && part.getValue() != "majority" &&
+      part.getValue() != "residual")
+    return ShapeError(loc, op)
+           << "expects part 'spikes', 'majority' or 'residual', but got '"
+           << part.getValue() << "'";
   results.push_back(x);
   return success();
 }

@@ -147,14 +147,24 @@ def Credo_PoissonEncodeOp : Credo_InferredOp<"poisson_encode"> {
     (`credo.generator_next`), so every step draws fresh spikes. The input has
     fewer than 2³² elements. Spikes have no gradient.
 
+    `part` splits the spikes into a fixed and a random part, `s = m + r`:
+    `"spikes"` (the default) gives `s`; `"majority"` gives `m = [p > ½]`
+    with `p = x·rate_scale`, the value an element takes at most steps (no
+    draws); `"residual"` gives `r = s − m` (−1, 0 or 1), which is non-zero
+    with probability `min(p, 1 − p)` only. `credo-spike-majority` uses them
+    to make products with spikes cheaper. NaN intensities give NaN in
+    every part.
+
     ```mlir
     %s = credo.poisson_encode %x, %g step %t {rate_scale = 1.0 : f64, stream = 1 : i64} : tensor<128x784xf32>, tensor<2xi64>
+    %r = credo.poisson_encode %x, %g step %t {part = "residual", stream = 1 : i64} : tensor<128x784xf32>, tensor<2xi64>
     ```
   }];
   let arguments = (ins Credo_FloatTensor:$input, Credo_GeneratorTensor:$generator,
       Optional<Index>:$step,
       DefaultValuedAttr<F64Attr, "1.0">:$rate_scale,
-      DefaultValuedAttr<I64Attr, "0">:$stream);
+      DefaultValuedAttr<I64Attr, "0">:$stream,
+      DefaultValuedAttr<StrAttr, "\"spikes\"">:$part);
   let results = (outs Credo_FloatTensor:$result);
   let assemblyFormat = [{
     $input `,` $generator (`step` $step^)? attr-dict `:` type($input) `,` type($generator)

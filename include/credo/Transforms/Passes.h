@@ -34,6 +34,10 @@ namespace mlir::credo {
 /// Attaches the gradient rules (DifferentiableOpInterface) to credo ops.
 void registerGradientRules(DialectRegistry &registry);
 
+/// Whether pipelines whose products skip zeros run credo-spike-majority:
+/// yes unless CREDO_SPIKE_MAJORITY=0 (to measure what it gains).
+bool spikeMajorityEnabled();
+
 } // namespace mlir::credo
 
 #endif // CREDO_TRANSFORMS_PASSES_H

@@ -152,6 +152,9 @@ inline constexpr const char *kTimeMemoryModes =
 struct TrainingRuleOptions {
   /// Backpropagation through time (credo-autodiff's time-memory).
   std::string timeMemory = "store";
+  /// Split Poisson spikes into majority and residual before autodiff
+  /// (credo-spike-majority): for targets whose products skip zeros.
+  bool spikeMajority = false;
 };
 
 /// A learning rule: a name (the graph format's `training.rule`) and the

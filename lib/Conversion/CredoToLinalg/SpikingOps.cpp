@@ -228,17 +228,39 @@ struct PoissonEncodeLowering : OpRewritePattern<PoissonEncodeOp> {
     KeyedDraws draws(rewriter, loc, op.getGenerator(), op.getStream(),
                      op.getStep());
     double scale = op.getRateScale().convertToDouble();
-    // The spike of intensity x for the Philox word w.
+    StringRef part = op.getPart();
+    // m = [p > ½], the value at most steps.
+    auto majorityOf = [&](Scalar &s, Value p) {
+      return s.step(s.b.create<arith::CmpFOp>(s.loc, arith::CmpFPredicate::OGT,
+                                              p, s.c(0.5)));
+    };
+    // A NaN rate gives NaN, not silence (u < NaN is false), so that it
+    // reaches the loss.
+    auto keepNaN = [&](OpBuilder &b, Location l, Value p, Value v) -> Value {
+      Value nan = b.create<arith::CmpFOp>(l, arith::CmpFPredicate::UNO, p, p);
+      return b.create<arith::SelectOp>(l, nan, p, v);
+    };
+    if (part == "majority") {
+      rewriter.replaceOp(
+          op, elementwise(rewriter, loc, type, {op.getInput()},
+                          [&](OpBuilder &b, Location l, ValueRange a) {
+                            Scalar s{b, l, t};
+                            Value p = s.mul(a[0], s.c(scale));
+                            return keepNaN(b, l, p, majorityOf(s, p));
+                          }));
+      return success();
+    }
+    // The spike of intensity x for the Philox word w (minus the majority
+    // for the residual).
     auto spikeOf = [&](OpBuilder &b, Location l, Value w, Value x) -> Value {
       Scalar s{b, l, t};
       Value u = KeyedDraws::toUniform(b, l, w, t);
       Value p = s.mul(x, s.c(scale));
       Value spike =
           s.step(b.create<arith::CmpFOp>(l, arith::CmpFPredicate::OLT, u, p));
-      // A NaN rate gives NaN, not silence (u < NaN is false), so that it
-      // reaches the loss.
-      Value nan = b.create<arith::CmpFOp>(l, arith::CmpFPredicate::UNO, p, p);
-      return b.create<arith::SelectOp>(l, nan, p, spike);
+      if (part == "residual")
+        spike = s.sub(spike, majorityOf(s, p));
+      return keepNaN(b, l, p, spike);
     };
     Type i32 = rewriter.getI32Type();
     auto i32Const = [&](OpBuilder &b, Location l, int32_t v) -> Value {

@@ -80,6 +80,30 @@ func.func @poisson_blocks(%x: tensor<2x6xf32>, %g: tensor<2xi64>) -> tensor<2x6x
   return %s : tensor<2x6xf32>
 }
 
+// The majority [p > ½] draws nothing; the residual subtracts it from the
+// spike.
+// CHECK-LABEL: func.func @poisson_parts
+// CHECK: linalg.generic
+// CHECK-NOT: arith.mului_extended
+// CHECK: %[[HALF:.*]] = arith.cmpf ogt, %{{.*}}, %cst
+// CHECK: arith.select %[[HALF]]
+// CHECK: arith.cmpf uno
+// CHECK: linalg.yield
+// CHECK: linalg.generic
+// CHECK-COUNT-20: arith.mului_extended
+// CHECK: %[[LT:.*]] = arith.cmpf olt
+// CHECK: %[[SPIKE:.*]] = arith.select %[[LT]]
+// CHECK: %[[GT:.*]] = arith.cmpf ogt
+// CHECK: %[[M:.*]] = arith.select %[[GT]]
+// CHECK: %[[R:.*]] = arith.subf %[[SPIKE]], %[[M]]
+// CHECK: %[[NAN:.*]] = arith.cmpf uno, %[[P:.*]], %[[P]]
+// CHECK: arith.select %[[NAN]], %[[P]], %[[R]]
+func.func @poisson_parts(%x: tensor<2x3xf32>, %g: tensor<2xi64>) -> (tensor<2x3xf32>, tensor<2x3xf32>) {
+  %m = credo.poisson_encode %x, %g {part = "majority", stream = 5 : i64} : tensor<2x3xf32>, tensor<2xi64>
+  %r = credo.poisson_encode %x, %g {part = "residual", stream = 5 : i64} : tensor<2x3xf32>, tensor<2xi64>
+  return %m, %r : tensor<2x3xf32>, tensor<2x3xf32>
+}
+
 // CHECK-LABEL: func.func @next
 // CHECK: linalg.generic
 // CHECK: arith.cmpi eq

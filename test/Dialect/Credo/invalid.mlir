@@ -1064,6 +1064,14 @@ func.func @poisson_stream(%x: tensor<2x3xf32>, %g: tensor<2xi64>) {
 
 // -----
 
+func.func @poisson_part(%x: tensor<2x3xf32>, %g: tensor<2xi64>) {
+  // expected-error @+1 {{expects part 'spikes', 'majority' or 'residual', but got 'half'}}
+  %s = credo.poisson_encode %x, %g {part = "half"} : tensor<2x3xf32>, tensor<2xi64>
+  return
+}
+
+// -----
+
 func.func @poisson_size(%x: tensor<65536x65536xf32>, %g: tensor<2xi64>) {
   // expected-error @+1 {{draws one number per element and counts elements in 32 bits, but the input 'tensor<65536x65536xf32>' has 2^32 or more}}
   %s = credo.poisson_encode %x, %g : tensor<65536x65536xf32>, tensor<2xi64>

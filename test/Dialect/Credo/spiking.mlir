@@ -24,11 +24,13 @@ func.func @lif_current(%i: tensor<2x3xf64>, %v: tensor<2x3xf64>, %c: tensor<2x3x
 
 // CHECK-LABEL: func.func @encode_and_count
 // CHECK: credo.poisson_encode %{{.*}}, %{{.*}} {rate_scale = 5.000000e-01 : f64, stream = 3 : i64} : tensor<4x5xf32>, tensor<2xi64>
+// CHECK: credo.poisson_encode %{{.*}}, %{{.*}} {part = "residual", stream = 3 : i64} : tensor<4x5xf32>, tensor<2xi64>
 // CHECK: credo.generator_next %{{.*}} : tensor<2xi64>
 // CHECK: credo.spike_count %{{.*}} : tensor<7x4x5xf32> -> tensor<4x5xf32>
 // CHECK: credo.spike_count_grad %{{.*}} {steps = 7 : i64} : tensor<4x5xf32> -> tensor<7x4x5xf32>
 func.func @encode_and_count(%x: tensor<4x5xf32>, %g: tensor<2xi64>, %s: tensor<7x4x5xf32>) -> (tensor<4x5xf32>, tensor<2xi64>, tensor<4x5xf32>, tensor<7x4x5xf32>) {
   %e = credo.poisson_encode %x, %g {rate_scale = 0.5 : f64, stream = 3 : i64} : tensor<4x5xf32>, tensor<2xi64>
+  %r = credo.poisson_encode %x, %g {part = "residual", stream = 3 : i64} : tensor<4x5xf32>, tensor<2xi64>
   %g1 = credo.generator_next %g : tensor<2xi64>
   %n = credo.spike_count %s : tensor<7x4x5xf32> -> tensor<4x5xf32>
   %gs = credo.spike_count_grad %n {steps = 7 : i64} : tensor<4x5xf32> -> tensor<7x4x5xf32>
