@@ -149,4 +149,41 @@ TEST(RuntimeSparseMatmul, PublicKernelsOnSparseData) {
     }
 }
 
+TEST(RuntimeSparseMatmul, AccumulatingProduct) {
+  // y += xᵀ·dy: the sparse kernel for a sparse x (with rows and columns of
+  // zeros), oneDNN's product and a sum for a dense one; both transposes.
+  credo_set_num_threads(1);
+  const int64_t m = 40, k = 130, n = 24;
+  for (double density : {0.2, 1.0})
+    for (bool tb : {false, true}) {
+      SCOPED_TRACE("density " + std::to_string(density) +
+                   " tb=" + std::to_string(tb));
+      auto x = randomVector(k * m, 10, density), dy = randomVector(k * n, 11),
+           y = randomVector(m * n, 12);
+      for (int64_t kk = 0; kk < k; ++kk)
+        x[kk * m + 3] = 0.0f; // op(x)'s row 3 is empty: y's row stays
+      const std::vector<float> y0 = y;
+      // tb: dy stored [n][k].
+      std::vector<float> b(k * n);
+      for (int64_t kk = 0; kk < k; ++kk)
+        for (int64_t j = 0; j < n; ++j)
+          b[tb ? j * k + kk : kk * n + j] = dy[kk * n + j];
+      credo_rt_matmul_acc_f32(x.data(), b.data(), y.data(), m, k, n, 1, tb);
+      ASSERT_EQ(credo_rt_take_status(), CREDO_OK) << credo_last_error();
+      for (int64_t i = 0; i < m; ++i)
+        for (int64_t j = 0; j < n; ++j) {
+          double acc = y0[i * n + j], magnitude = std::fabs(acc);
+          for (int64_t kk = 0; kk < k; ++kk) {
+            double term = double(x[kk * m + i]) * dy[kk * n + j];
+            acc += term;
+            magnitude += std::fabs(term);
+          }
+          ASSERT_NEAR(y[i * n + j], acc, 1e-6 * (1 + magnitude))
+              << "at " << i << ", " << j;
+        }
+      for (int64_t j = 0; j < n; ++j)
+        ASSERT_EQ(y[3 * n + j], y0[3 * n + j]);
+    }
+}
+
 } // namespace

@@ -234,6 +234,39 @@ struct MatmulToKernel : OpRewritePattern<mlir::credo::MatmulOp> {
   }
 };
 
+/// acc + matmul(a, b), the product used only there → one call that adds
+/// the product into acc's buffer (credo_rt_matmul_acc_f32): a weight
+/// gradient summed over time steps is added where it is computed, with no
+/// product buffer to write and read back.
+struct AccumulateMatmul : OpRewritePattern<mlir::credo::AddOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(mlir::credo::AddOp op,
+                                PatternRewriter &rewriter) const override {
+    for (int i : {0, 1}) {
+      Value product = op->getOperand(i), acc = op->getOperand(1 - i);
+      auto mm = product.getDefiningOp<mlir::credo::MatmulOp>();
+      if (!mm || !mm->hasOneUse() || !isF32(mm.getLhs()) ||
+          product.getType() != op.getType() || acc.getType() != op.getType())
+        continue;
+      auto y = cast<RankedTensorType>(op.getType());
+      auto a = cast<RankedTensorType>(mm.getLhs().getType());
+      bool ta = mm.getTransposeLhs(), tb = mm.getTransposeRhs();
+      int64_t k = a.getDimSize(ta ? 0 : 1);
+      if (leftToLinalg(k, y))
+        continue;
+      rewriter.replaceOpWithNewOp<CallKernelOp>(
+          op, TypeRange{y},
+          FlatSymbolRefAttr::get(op->getContext(), "credo_rt_matmul_acc_f32"),
+          ValueRange{mm.getLhs(), mm.getRhs()}, ValueRange{acc},
+          rewriter.getDenseI64ArrayAttr(
+              {y.getDimSize(0), k, y.getDimSize(1), ta, tb}));
+      rewriter.eraseOp(mm);
+      return success();
+    }
+    return failure();
+  }
+};
+
 /// A two-operand credo.einsum that is a matrix product — operands and
 /// result of rank 2, one letter shared by the operands and summed, the
 /// others forming the result ("bi,bj->ij", "ij,jk->ik", "ij,kj->ki", …) →
@@ -629,7 +662,9 @@ struct ConvertCredoToDnnl
     ModuleOp module = getOperation();
     // Fusion first, so that no layer is rewritten before its ReLU is seen.
     RewritePatternSet fusion(&getContext());
-    fusion.add<FuseReluIntoLayer, FuseReluGradIntoMaxPoolGrad>(&getContext());
+    fusion
+        .add<FuseReluIntoLayer, FuseReluGradIntoMaxPoolGrad, AccumulateMatmul>(
+            &getContext());
     // Upstream's canonicalization folds pack(unpack(x)) to x.
     tensor::PackOp::getCanonicalizationPatterns(fusion, &getContext());
     tensor::UnPackOp::getCanonicalizationPatterns(fusion, &getContext());

@@ -43,6 +43,11 @@ void credo_rt_dense_bias_f32(const float *x, const float *w, const float *b,
 void credo_rt_matmul_f32(const float *a, const float *b, float *y, int64_t m,
                          int64_t k, int64_t n, int64_t transpose_a,
                          int64_t transpose_b);
+/* y[M,N] += op(a) · op(b), as credo_rt_matmul_f32 (a gradient summed over
+ * time steps, added where it is computed). */
+void credo_rt_matmul_acc_f32(const float *a, const float *b, float *y,
+                             int64_t m, int64_t k, int64_t n,
+                             int64_t transpose_a, int64_t transpose_b);
 
 /* Channel block of the blocked image layout. */
 #define CREDO_CHANNEL_BLOCK 8

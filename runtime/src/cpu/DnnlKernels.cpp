@@ -698,6 +698,28 @@ void credo_rt_matmul_f32(const float *a, const float *b, float *y, int64_t m,
   matmulT(a, b, y, m, k, n, transpose_a != 0, transpose_b != 0);
 }
 
+void credo_rt_matmul_acc_f32(const float *a, const float *b, float *y,
+                             int64_t m, int64_t k, int64_t n,
+                             int64_t transpose_a, int64_t transpose_b) {
+  if (credo::rt::sparseMatmul(a, transpose_a != 0, b, transpose_b != 0, nullptr,
+                              y, m, k, n, false, sparseMaxDensity(),
+                              /*accumulate=*/true))
+    return;
+  // Otherwise the product aside, then the sum.
+  thread_local std::vector<float> part;
+  try {
+    part.resize(size_t(m * n));
+  } catch (const std::exception &) {
+    credo::rt::failKernel("out of memory for a product of " +
+                              std::to_string(m) + " x " + std::to_string(n),
+                          CREDO_ERR_OUT_OF_MEMORY);
+    return;
+  }
+  matmulT(a, b, part.data(), m, k, n, transpose_a != 0, transpose_b != 0);
+  for (int64_t i = 0; i < m * n; ++i)
+    y[i] += part[size_t(i)];
+}
+
 void credo_rt_dense_f32(const float *x, const float *w, float *y, int64_t m,
                         int64_t k, int64_t n, int64_t post) {
   dense(x, w, nullptr, y, m, k, n, post);

@@ -35,6 +35,7 @@ struct Args {
   bool transposeA, transposeB, relu;
   const uint64_t *masks; ///< [m][blocks]
   int64_t blocks;
+  bool accumulate; ///< y += op(a) · op(b)
 };
 
 /// One strip of S vectors (8·S columns from n0) over all rows and blocks;
@@ -58,12 +59,13 @@ template <int S, bool T> CREDO_INLINE void strip(const Args &p, int64_t n0) {
     for (int64_t i = 0; i < p.m; ++i) {
       uint64_t bits = p.masks[i * p.blocks + kb];
       float *out = p.y + i * p.n + n0;
-      if (!first && !bits && !(last && p.relu))
+      const bool fresh = first && !p.accumulate; // y not yet written
+      if (!fresh && !bits && !(last && p.relu))
         continue; // nothing to add
       Vec acc[S];
       CREDO_UNROLL
       for (int s = 0; s < S; ++s)
-        acc[s] = first ? (p.bias ? load(p.bias + n0 + 8 * s) : Vec{})
+        acc[s] = fresh ? (p.bias ? load(p.bias + n0 + 8 * s) : Vec{})
                        : load(out + 8 * s);
       const float *column = T ? p.a + k0 * p.m + i : p.a + i * p.k + k0;
       const int64_t step = T ? p.m : 1;
@@ -200,8 +202,10 @@ CREDO_TARGET_AVX2 int64_t findNonZerosAvx2(const float *a, bool t, int64_t m,
 
 bool sparseMatmul(const float *a, bool transposeA, const float *b,
                   bool transposeB, const float *bias, float *y, int64_t m,
-                  int64_t k, int64_t n, bool relu, double maxDensity) {
-  if (maxDensity <= 0 || n % 8 != 0 || m <= 0 || k <= 0 || n <= 0)
+                  int64_t k, int64_t n, bool relu, double maxDensity,
+                  bool accumulate) {
+  if (maxDensity <= 0 || n % 8 != 0 || m <= 0 || k <= 0 || n <= 0 ||
+      (accumulate && (bias || relu)))
     return false;
   // A large left operand goes to oneDNN's blocked gemm: on the MLP's
   // 256-wide layers the sparse kernel keeps up with it up to 4096 rows
@@ -223,8 +227,9 @@ bool sparseMatmul(const float *a, bool transposeA, const float *b,
            : findNonZerosBaseline(a, transposeA, m, k, blocks, masks.data());
   if (double(nonZeros) > maxDensity * double(m) * double(k))
     return false;
-  const Args p{a,          b,    bias,         y,     m, k, n, transposeA,
-               transposeB, relu, masks.data(), blocks};
+  const Args p{
+      a,          b,    bias,         y,      m,         k, n, transposeA,
+      transposeB, relu, masks.data(), blocks, accumulate};
   if (avx2)
     multiplyAvx2(p);
   else

@@ -21,10 +21,12 @@ namespace credo::rt {
 /// relu applies max(·, 0). Returns false, leaving y untouched, unless N is a
 /// multiple of 8 and at most maxDensity of op(a)'s entries are non-zero.
 /// A zero of op(a) contributes nothing, even against an infinite or NaN
-/// entry of op(b) (a dense product would give NaN there).
+/// entry of op(b) (a dense product would give NaN there). With
+/// `accumulate`, y's values are added to instead (no bias, no ReLU).
 bool sparseMatmul(const float *a, bool transposeA, const float *b,
                   bool transposeB, const float *bias, float *y, int64_t m,
-                  int64_t k, int64_t n, bool relu, double maxDensity);
+                  int64_t k, int64_t n, bool relu, double maxDensity,
+                  bool accumulate = false);
 
 } // namespace credo::rt
 

@@ -192,6 +192,26 @@ func.func @outer_products(%x: tensor<1x64xf32>, %d: tensor<1x50xf32>, %n: tensor
   return %a, %b, %c, %e : tensor<64x50xf32>, tensor<64x50xf32>, tensor<64x10xf32>, tensor<64x10xf32>
 }
 
+// A sum of products, as a weight gradient summed over time steps: the
+// product is added into the sum's buffer by one call (the sum is its
+// destination). A product with another use stays a product and a sum.
+// CHECK-LABEL: func.func @accumulate
+// CHECK-SAME: (%[[ACC:.+]]: tensor<784x256xf32>, %[[R:.+]]: tensor<128x784xf32>, %[[D:.+]]: tensor<128x256xf32>)
+// CHECK: %[[S:.+]] = credo.call_kernel @credo_rt_matmul_acc_f32 ins(%[[R]], %[[D]] : tensor<128x784xf32>, tensor<128x256xf32>) outs(%[[ACC]] : tensor<784x256xf32>) scalars [784, 128, 256, 1, 0]
+// CHECK: %[[S2:.+]] = credo.call_kernel @credo_rt_matmul_acc_f32 ins(%[[R]], %[[D]] : {{.*}}) outs(%[[S]] : tensor<784x256xf32>)
+// CHECK: %[[P:.+]] = credo.call_kernel @credo_rt_matmul_f32
+// CHECK: credo.add %[[S2]], %[[P]]
+// CHECK: return
+func.func @accumulate(%acc: tensor<784x256xf32>, %r: tensor<128x784xf32>, %d: tensor<128x256xf32>) -> (tensor<784x256xf32>, tensor<784x256xf32>) {
+  %p = credo.matmul %r, %d {transpose_lhs = true} : tensor<128x784xf32>, tensor<128x256xf32> -> tensor<784x256xf32>
+  %s = credo.add %acc, %p : tensor<784x256xf32>
+  %q = credo.matmul %r, %d {transpose_lhs = true} : tensor<128x784xf32>, tensor<128x256xf32> -> tensor<784x256xf32>
+  %s2 = credo.add %q, %s : tensor<784x256xf32>
+  %u = credo.matmul %r, %d {transpose_lhs = true} : tensor<128x784xf32>, tensor<128x256xf32> -> tensor<784x256xf32>
+  %t = credo.add %s2, %u : tensor<784x256xf32>
+  return %t, %u : tensor<784x256xf32>, tensor<784x256xf32>
+}
+
 // Einsums that are not a matrix product stay einsums: an elementwise
 // product, a batched outer product, a product with its transpose (no
 // summed letter), three operands.
