@@ -2028,10 +2028,16 @@ void Importer::parseLocalRule(const json &t, const std::string &ptr,
                   "' (the keys of \"updates\" are the parameters the rule "
                   "trains)");
     std::string text = getString(expr, p);
+    // The rule's errors point at the file column of their character; with
+    // escapes the string's bytes are not the file's, so they point at the
+    // string (and name the column within the expression).
+    Location where = locAt(p);
+    if (doc.hasEscapes(p))
+      where = FusedLoc::get(&ctx, {where}, StringAttr::get(&ctx, p));
     entries.push_back(builder.getNamedAttr(
         name, builder.getDictionaryAttr(
                   {builder.getNamedAttr("expr", builder.getStringAttr(text)),
-                   builder.getNamedAttr("loc", LocationAttr(locAt(p)))})));
+                   builder.getNamedAttr("loc", LocationAttr(where))})));
   }
   attrs.push_back(
       builder.getNamedAttr("updates", builder.getDictionaryAttr(entries)));

@@ -185,6 +185,7 @@ private:
 
 bool JsonDocument::parse(const std::string &text, std::string &message,
                          size_t &errorOffset) {
+  source = text;
   lineStarts.assign(1, 0);
   for (size_t i = 0; i < text.size(); ++i)
     if (text[i] == '\n')
@@ -231,6 +232,16 @@ size_t JsonDocument::offsetOf(std::string pointer) const {
       return 0;
     pointer.resize(slash);
   }
+}
+
+bool JsonDocument::hasEscapes(const std::string &pointer) const {
+  size_t at = offsetOf(pointer);
+  if (at >= source.size() || source[at] != '"')
+    return false;
+  for (size_t i = at + 1; i < source.size() && source[i] != '"'; ++i)
+    if (source[i] == '\\')
+      return true;
+  return false;
 }
 
 std::pair<unsigned, unsigned> JsonDocument::lineCol(size_t offset) const {

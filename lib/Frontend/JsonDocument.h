@@ -38,6 +38,10 @@ public:
   /// 1-based line and column (in bytes) of a byte offset.
   std::pair<unsigned, unsigned> lineCol(size_t offset) const;
 
+  /// Whether the string value at `pointer` is written with escapes (\n,
+  /// \u2297, …), so that its bytes are not the file's.
+  bool hasEscapes(const std::string &pointer) const;
+
   /// Appends a RFC 6901 escaped reference token to `pointer`.
   static std::string child(const std::string &pointer, const std::string &key);
   static std::string child(const std::string &pointer, size_t index) {
@@ -49,6 +53,7 @@ private:
   nlohmann::json rootValue;
   std::unordered_map<std::string, size_t> offsets;
   std::vector<size_t> lineStarts;
+  std::string source;
 };
 
 } // namespace mlir::credo
