@@ -21,6 +21,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdio>
 #include <vector>
 
 using namespace mlir;
@@ -209,6 +210,16 @@ int checkWritable(const std::string &path, const char *flag) {
   if (fs::access(dir, fs::AccessMode::Write))
     return cannot("directory '" + dir + "' is not writable");
   return kOk;
+}
+
+std::string formatNumber(double v, const char *format) {
+  if (std::isnan(v))
+    return "NaN";
+  if (std::isinf(v))
+    return v > 0 ? "inf" : "-inf";
+  char text[64];
+  std::snprintf(text, sizeof(text), format, v);
+  return text;
 }
 
 bool spikeMajority(const DriverOptions &opts) {

@@ -98,6 +98,10 @@ int checkOutputsSpareInputs(const DriverOptions &opts,
 /// Whether products with spikes skip zeros on this target (the CPU's
 /// oneDNN path, with its event-driven kernels), so that splitting spikes
 /// into majority and residual (credo-spike-majority) pays.
+/// `v` printed with `format` (one printf conversion of a double); NaN and
+/// infinities as "NaN", "inf" and "-inf" whatever their sign bits.
+std::string formatNumber(double v, const char *format);
+
 bool spikeMajority(const DriverOptions &opts);
 
 /// Opens --metrics for appending: JSON lines, or CSV when the name ends in

@@ -622,7 +622,7 @@ int mlir::credo::gradCommand(const DriverOptions &opts) {
   double loss = outputs.list[0].dtype == CREDO_F64
                     ? *static_cast<double *>(outputs.list[0].data)
                     : *static_cast<float *>(outputs.list[0].data);
-  llvm::outs() << "credoc: loss " << llvm::format("%.6g", loss) << "; wrote "
+  llvm::outs() << "credoc: loss " << formatNumber(loss, "%.6g") << "; wrote "
                << opts.output << " (loss and " << outputs.list.size() - 1
                << " gradients)\n";
   // Host buffers only: a Vulkan run's intermediates live on the device.

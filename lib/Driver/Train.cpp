@@ -1337,7 +1337,7 @@ void Trainer::showProgress(int64_t epoch, int64_t step, int64_t firstStep,
   llvm::outs() << (tty ? "\r" : "") << "epoch " << epoch + 1 << "/"
                << config.epochs << " [" << bar << "] "
                << llvm::format("%3d%%", int(done * 100)) << " loss "
-               << llvm::format("%.4f", lossSum / double(step + 1)) << "  "
+               << formatNumber(lossSum / double(step + 1), "%.4f") << "  "
                << formatCount(rate) << " samples/s  ETA " << formatDuration(eta)
                << (tty ? "" : "\n");
   llvm::outs().flush();
@@ -1556,13 +1556,13 @@ int Trainer::finishEpoch(int64_t epoch, double lossSum, double seconds,
   char value[64];
   std::snprintf(value, sizeof(value), labelled ? "%.4f" : "%.8g", test->first);
   llvm::outs() << "epoch " << epoch + 1 << "/" << config.epochs
-               << ": train loss " << llvm::format("%.4f", trainLoss);
+               << ": train loss " << formatNumber(trainLoss, "%.4f");
   if (labelled)
     llvm::outs() << ", test accuracy " << llvm::format("%.2f", test->first)
                  << " %";
   else
     llvm::outs() << ", test " << shown << " "
-                 << llvm::format("%.6g", test->first);
+                 << formatNumber(test->first, "%.6g");
   llvm::outs() << ", " << formatCount(rate) << " samples/s ("
                << llvm::format("%.1f", seconds) << " s)\n";
   llvm::outs().flush();
