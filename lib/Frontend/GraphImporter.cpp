@@ -2137,6 +2137,25 @@ void Importer::parseDendritic(const json &t, const std::string &ptr,
              std::string(key) + " must be 0 or more");
       values.push_back(builder.getNamedAttr(key, builder.getF64FloatAttr(v)));
     }
+  {
+    // Each soma's potential is a conductance-weighted mean: the sums it
+    // divides by must not be 0.
+    const TrainingContract::DendriticConfig defaults;
+    auto g = [&](const char *key, double fallback) {
+      return d.contains(key) ? d[key].get<double>() : fallback;
+    };
+    double lk = g("g_lk", defaults.gLk), b = g("g_b", defaults.gB),
+           dd = g("g_d", defaults.gD);
+    for (auto [sum, what] :
+         {std::pair(lk + b, "g_lk + g_b (a pyramidal soma's leak and basal "
+                            "conductances)"),
+          std::pair(lk + dd, "g_lk + g_d (an interneuron soma's leak and "
+                             "dendritic conductances)")})
+      if (!(sum > 0))
+        fail(p, std::string(what) +
+                    " is 0: a soma's potential is a mean weighted by its "
+                    "conductances, so one of the two must be positive");
+  }
   for (const char *key : {"target_high", "target_low"})
     if (d.contains(key))
       values.push_back(
