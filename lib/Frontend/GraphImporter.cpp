@@ -1878,7 +1878,11 @@ void Importer::importOutputs(const json &root) {
         builder.getNamedAttr("credo.name", builder.getStringAttr(name))));
   }
   builder.setInsertionPointToEnd(&forward.getBody().front());
-  builder.create<func::ReturnOp>(locAt("/outputs"), results);
+  // The results' copies are "/outputs" in profiles.
+  builder.create<func::ReturnOp>(
+      FusedLoc::get(&ctx, {locAt("/outputs")},
+                    StringAttr::get(&ctx, "/outputs")),
+      results);
   SmallVector<Type> resultTypes;
   for (Value v : results)
     resultTypes.push_back(v.getType());

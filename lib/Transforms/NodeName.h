@@ -26,6 +26,20 @@ inline StringRef nodeName(Location loc) {
   return "";
 }
 
+/// The JSON pointer a location carries (a FusedLoc's metadata), or "".
+inline StringRef jsonPointer(Location loc) {
+  if (auto fused = dyn_cast<FusedLoc>(loc)) {
+    if (auto ptr = dyn_cast_or_null<StringAttr>(fused.getMetadata()))
+      return ptr.getValue();
+    for (Location inner : fused.getLocations())
+      if (StringRef p = jsonPointer(inner); !p.empty())
+        return p;
+  }
+  if (auto name = dyn_cast<NameLoc>(loc))
+    return jsonPointer(name.getChildLoc());
+  return "";
+}
+
 } // namespace mlir::credo
 
 #endif // CREDO_LIB_TRANSFORMS_NODENAME_H

@@ -608,7 +608,11 @@ LogicalResult GpuToVulkanCalls::lowerLaunch(gpu::LaunchFuncOp launch) {
   // What profiles and errors call the kernel: its function, the graph node
   // it computes for and the kernel's number among that node's.
   auto func = launch->getParentOfType<func::FuncOp>();
+  // Without a node (the copies of a function's results): the JSON pointer
+  // of what it serves, such as /outputs.
   std::string node = credo::nodeName(launch.getLoc()).str();
+  if (node.empty())
+    node = credo::jsonPointer(launch.getLoc()).str();
   std::string key = (func.getName() + " " + node).str();
   std::string label = key + " #" + std::to_string(launchesPerNode[key]++);
   std::string labelName = stringGlobal(label);
