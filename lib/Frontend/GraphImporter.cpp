@@ -1838,7 +1838,9 @@ Value Importer::generator() {
   auto init = mlir::credo::InitAttr::get(
       &ctx, mlir::credo::InitKind::Generator, APFloat(0.0), APFloat(0.0),
       APFloat(0.0), APFloat(0.0), APFloat(0.0), seed, 0, 0);
-  Location loc = locAt("/seed");
+  // Its ops (the draw count's advance) are "/seed" in profiles.
+  Location loc =
+      FusedLoc::get(&ctx, {locAt("/seed")}, StringAttr::get(&ctx, "/seed"));
   builder.create<mlir::credo::ParamOp>(
       loc, builder.getStringAttr(kGeneratorName), TypeAttr::get(type), init,
       /*fixed=*/UnitAttr());
