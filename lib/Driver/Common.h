@@ -95,13 +95,13 @@ int checkRunOutputs(const DriverOptions &opts);
 int checkOutputsSpareInputs(const DriverOptions &opts,
                             const std::vector<std::string> &inputs);
 
-/// Whether products with spikes skip zeros on this target (the CPU's
-/// oneDNN path, with its event-driven kernels), so that splitting spikes
-/// into majority and residual (credo-spike-majority) pays.
 /// `v` printed with `format` (one printf conversion of a double); NaN and
 /// infinities as "NaN", "inf" and "-inf" whatever their sign bits.
 std::string formatNumber(double v, const char *format);
 
+/// Whether products with spikes skip zeros on this target (the CPU's
+/// oneDNN path, with its event-driven kernels), so that splitting spikes
+/// into majority and residual (credo-spike-majority) pays.
 bool spikeMajority(const DriverOptions &opts);
 
 /// Opens --metrics for appending: JSON lines, or CSV when the name ends in

@@ -285,11 +285,15 @@ private:
     auto [line, col] = doc.lineCol(doc.offsetOf(pointer));
     return FileLineColLoc::get(&ctx, filename, line, col);
   }
+  /// file:line:col of `pointer`, carrying the pointer (diagnostics and
+  /// profile labels read it).
+  Location pointerLoc(const std::string &pointer) {
+    return FusedLoc::get(&ctx, {locAt(pointer)},
+                         StringAttr::get(&ctx, pointer));
+  }
   /// The location of a node's ops: its name, its pointer, and file:line:col.
   Location nodeLoc(StringRef name, const std::string &pointer) {
-    Location inner =
-        FusedLoc::get(&ctx, {locAt(pointer)}, StringAttr::get(&ctx, pointer));
-    return NameLoc::get(StringAttr::get(&ctx, name), inner);
+    return NameLoc::get(StringAttr::get(&ctx, name), pointerLoc(pointer));
   }
   /// Reports `message` at `pointer`, naming `node` when given, and aborts.
   [[noreturn]] void fail(const std::string &pointer, const Twine &message,
@@ -1839,8 +1843,7 @@ Value Importer::generator() {
       &ctx, mlir::credo::InitKind::Generator, APFloat(0.0), APFloat(0.0),
       APFloat(0.0), APFloat(0.0), APFloat(0.0), seed, 0, 0);
   // Its ops (the draw count's advance) are "/seed" in profiles.
-  Location loc =
-      FusedLoc::get(&ctx, {locAt("/seed")}, StringAttr::get(&ctx, "/seed"));
+  Location loc = pointerLoc("/seed");
   builder.create<mlir::credo::ParamOp>(
       loc, builder.getStringAttr(kGeneratorName), TypeAttr::get(type), init,
       /*fixed=*/UnitAttr());
@@ -1881,10 +1884,7 @@ void Importer::importOutputs(const json &root) {
   }
   builder.setInsertionPointToEnd(&forward.getBody().front());
   // The results' copies are "/outputs" in profiles.
-  builder.create<func::ReturnOp>(
-      FusedLoc::get(&ctx, {locAt("/outputs")},
-                    StringAttr::get(&ctx, "/outputs")),
-      results);
+  builder.create<func::ReturnOp>(pointerLoc("/outputs"), results);
   SmallVector<Type> resultTypes;
   for (Value v : results)
     resultTypes.push_back(v.getType());
@@ -2037,9 +2037,7 @@ void Importer::parseLocalRule(const json &t, const std::string &ptr,
     // The rule's errors point at the file column of their character; with
     // escapes the string's bytes are not the file's, so they point at the
     // string (and name the column within the expression).
-    Location where = locAt(p);
-    if (doc.hasEscapes(p))
-      where = FusedLoc::get(&ctx, {where}, StringAttr::get(&ctx, p));
+    Location where = doc.hasEscapes(p) ? pointerLoc(p) : locAt(p);
     entries.push_back(builder.getNamedAttr(
         name, builder.getDictionaryAttr(
                   {builder.getNamedAttr("expr", builder.getStringAttr(text)),

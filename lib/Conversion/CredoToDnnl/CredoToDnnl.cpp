@@ -28,6 +28,8 @@
 #include "mlir/Transforms/GreedyPatternRewriteDriver.h"
 #include "llvm/ADT/StringSet.h"
 
+#include <optional>
+
 namespace mlir::credo {
 #define GEN_PASS_DEF_CONVERTCREDOTODNNL
 #include "credo/Conversion/CredoToDnnl/Passes.h.inc"
@@ -214,22 +216,31 @@ bool leftToLinalg(int64_t k, RankedTensorType y) {
   return k == 1 && y.getDimSize(1) >= kMinFusedOuterColumns;
 }
 
+/// The scalars of credo_rt_matmul[_acc]_f32 for `op`, [M, K, N, ta, tb];
+/// none when the product is not f32 or is an outer product left to
+/// CredoToLinalg (elementwise, fused into its users).
+std::optional<SmallVector<int64_t, 5>> matmulScalars(mlir::credo::MatmulOp op) {
+  if (!isF32(op.getLhs()))
+    return std::nullopt;
+  auto y = cast<RankedTensorType>(op.getType());
+  auto a = cast<RankedTensorType>(op.getLhs().getType());
+  bool ta = op.getTransposeLhs(), tb = op.getTransposeRhs();
+  int64_t k = a.getDimSize(ta ? 0 : 1);
+  if (leftToLinalg(k, y))
+    return std::nullopt;
+  return SmallVector<int64_t, 5>{y.getDimSize(0), k, y.getDimSize(1), ta, tb};
+}
+
 /// credo.matmul → credo_rt_matmul_f32(a, b, y, M, K, N, ta, tb)
 struct MatmulToKernel : OpRewritePattern<mlir::credo::MatmulOp> {
   using OpRewritePattern::OpRewritePattern;
   LogicalResult matchAndRewrite(mlir::credo::MatmulOp op,
                                 PatternRewriter &rewriter) const override {
-    if (!isF32(op.getLhs()))
+    std::optional<SmallVector<int64_t, 5>> scalars = matmulScalars(op);
+    if (!scalars)
       return failure();
-    auto y = cast<RankedTensorType>(op.getType());
-    auto a = cast<RankedTensorType>(op.getLhs().getType());
-    bool ta = op.getTransposeLhs(), tb = op.getTransposeRhs();
-    int64_t k = a.getDimSize(ta ? 0 : 1);
-    if (leftToLinalg(k, y))
-      return failure(); // an outer product: elementwise, fused into its users
     replaceWithKernel(rewriter, op, "credo_rt_matmul_f32",
-                      {op.getLhs(), op.getRhs()},
-                      {y.getDimSize(0), k, y.getDimSize(1), ta, tb});
+                      {op.getLhs(), op.getRhs()}, *scalars);
     return success();
   }
 };
@@ -245,21 +256,17 @@ struct AccumulateMatmul : OpRewritePattern<mlir::credo::AddOp> {
     for (int i : {0, 1}) {
       Value product = op->getOperand(i), acc = op->getOperand(1 - i);
       auto mm = product.getDefiningOp<mlir::credo::MatmulOp>();
-      if (!mm || !mm->hasOneUse() || !isF32(mm.getLhs()) ||
-          product.getType() != op.getType() || acc.getType() != op.getType())
+      if (!mm || !mm->hasOneUse() || product.getType() != op.getType() ||
+          acc.getType() != op.getType())
         continue;
-      auto y = cast<RankedTensorType>(op.getType());
-      auto a = cast<RankedTensorType>(mm.getLhs().getType());
-      bool ta = mm.getTransposeLhs(), tb = mm.getTransposeRhs();
-      int64_t k = a.getDimSize(ta ? 0 : 1);
-      if (leftToLinalg(k, y))
+      std::optional<SmallVector<int64_t, 5>> scalars = matmulScalars(mm);
+      if (!scalars)
         continue;
       rewriter.replaceOpWithNewOp<CallKernelOp>(
-          op, TypeRange{y},
+          op, TypeRange{op.getType()},
           FlatSymbolRefAttr::get(op->getContext(), "credo_rt_matmul_acc_f32"),
           ValueRange{mm.getLhs(), mm.getRhs()}, ValueRange{acc},
-          rewriter.getDenseI64ArrayAttr(
-              {y.getDimSize(0), k, y.getDimSize(1), ta, tb}));
+          rewriter.getDenseI64ArrayAttr(*scalars));
       rewriter.eraseOp(mm);
       return success();
     }

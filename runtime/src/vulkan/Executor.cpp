@@ -346,7 +346,29 @@ bool Executor::ready() {
   return usable;
 }
 
+/// Why CREDO_VULKAN_SUBGROUPS or CREDO_VULKAN_BARRIERS has a value they do
+/// not take, or "" (checked before anything is created).
+static std::string badSettings() {
+  const char *subgroups = std::getenv("CREDO_VULKAN_SUBGROUPS");
+  if (subgroups && *subgroups && std::string(subgroups) != "0" &&
+      std::string(subgroups) != "1")
+    return std::string("CREDO_VULKAN_SUBGROUPS must be 0 (workgroup memory "
+                       "only) or 1 (subgroup operations where the device has "
+                       "them), not '") +
+           subgroups + "'";
+  const char *barriers = std::getenv("CREDO_VULKAN_BARRIERS");
+  if (barriers && *barriers && std::string(barriers) != "all" &&
+      std::string(barriers) != "needed")
+    return std::string("CREDO_VULKAN_BARRIERS must be 'all' or 'needed', "
+                       "not '") +
+           barriers + "'";
+  return "";
+}
+
 bool Executor::initialize(std::string &why) {
+  why = badSettings();
+  if (!why.empty())
+    return false;
   size_t index = 0;
   if (credo_vulkan_pick_device(requestedDevice, &index) != CREDO_OK) {
     why = credo_last_error();
@@ -402,28 +424,14 @@ bool Executor::initialize(std::string &why) {
     std::vector<credo_device_info> infos(index + 1);
     size_t listed = 0;
     const char *off = std::getenv("CREDO_VULKAN_SUBGROUPS");
-    if (off && *off && std::string(off) != "0" && std::string(off) != "1") {
-      why = std::string("CREDO_VULKAN_SUBGROUPS must be 0 (workgroup memory "
-                        "only) or 1 (subgroup operations where the device "
-                        "has them), not '") +
-            off + "'";
-      return false;
-    }
     subgroupArithmetic =
         credo_vulkan_devices(infos.data(), infos.size(), &listed) == CREDO_OK &&
         listed > index && infos[index].subgroup_arithmetic &&
         props.apiVersion >= VK_API_VERSION_1_1 &&
         !(off && std::string(off) == "0");
   }
-  if (const char *b = std::getenv("CREDO_VULKAN_BARRIERS")) {
-    if (*b && std::string(b) != "all" && std::string(b) != "needed") {
-      why = std::string("CREDO_VULKAN_BARRIERS must be 'all' or 'needed', "
-                        "not '") +
-            b + "'";
-      return false;
-    }
+  if (const char *b = std::getenv("CREDO_VULKAN_BARRIERS"))
     alwaysBarrier = std::string(b) == "all";
-  }
   timestampPeriod = props.limits.timestampPeriod;
   // Kernels ask for IEEE infinities and NaN (SignedZeroInfNanPreserve):
   // Vulkan 1.2, or 1.1 with VK_KHR_shader_float_controls.
