@@ -47,6 +47,8 @@ void mlir::credo::addCredoToBuffers(OpPassManager &pm, CpuKernels kernels,
   pm.addPass(createCSEPass());
   // After CSE, which can make two results one value.
   pm.addPass(createCredoCopyAliasedResults());
+  // After CSE, which merges equal tensor.empty destinations.
+  pm.addNestedPass<func::FuncOp>(createCredoRecordInPlace());
   addBufferization(pm, temporaries);
 }
 

@@ -301,47 +301,22 @@ struct PoissonEncodeLowering : OpRewritePattern<PoissonEncodeOp> {
       return success();
     }
     // One Philox block per four consecutive elements: the input as [G, 4],
-    // a generic over the G blocks with the four columns in and four spike
-    // vectors out, and one that interleaves them back.
+    // one generic over (g, k) whose block depends on g alone (LLVM hoists
+    // it out of the loop over k, unrolls that loop and vectorizes over g).
     int64_t groups = n / 4;
     auto grouped = RankedTensorType::get({groups, 4}, t);
-    auto column = RankedTensorType::get({groups}, t);
     Value x = reshapeVia1D(rewriter, loc, op.getInput(), grouped);
-    MLIRContext *ctx = rewriter.getContext();
-    AffineExpr g = getAffineDimExpr(0, ctx), k = getAffineDimExpr(1, ctx);
-    SmallVector<AffineMap> maps;
-    for (int64_t j = 0; j < 4; ++j)
-      maps.push_back(
-          AffineMap::get(1, 0, {g, getAffineConstantExpr(j, ctx)}, ctx));
-    maps.append(4, AffineMap::get(1, 0, {g}, ctx));
-    SmallVector<Value> inits;
-    for (int64_t j = 0; j < 4; ++j)
-      inits.push_back(empty(rewriter, loc, column));
-    auto blocks = rewriter.create<linalg::GenericOp>(
-        loc, SmallVector<Type>(4, column), SmallVector<Value>(4, x), inits,
-        maps, SmallVector<utils::IteratorType>{utils::IteratorType::parallel},
-        [&](OpBuilder &b, Location l, ValueRange a) {
+    Value spikes = elementwise(
+        rewriter, loc, grouped, {x},
+        [&](OpBuilder &b, Location l, ValueRange a) -> Value {
           Value group = b.create<arith::IndexCastUIOp>(
               l, i32, b.create<linalg::IndexOp>(l, 0));
           SmallVector<Value, 4> words = draws.block(b, l, group);
-          SmallVector<Value> spikes;
-          for (int64_t j = 0; j < 4; ++j)
-            spikes.push_back(spikeOf(b, l, words[j], a[j]));
-          b.create<linalg::YieldOp>(l, spikes);
+          return spikeOf(b, l,
+                         pick(b, l, words, b.create<linalg::IndexOp>(l, 1)),
+                         a[0]);
         });
-    SmallVector<AffineMap> joinMaps(4, AffineMap::get(2, 0, {g}, ctx));
-    joinMaps.push_back(AffineMap::get(2, 0, {g, k}, ctx));
-    auto joined = rewriter.create<linalg::GenericOp>(
-        loc, TypeRange{grouped}, blocks.getResults(),
-        ValueRange{empty(rewriter, loc, grouped)}, joinMaps,
-        SmallVector<utils::IteratorType>(2, utils::IteratorType::parallel),
-        [&](OpBuilder &b, Location l, ValueRange a) {
-          Value w = pick(b, l, SmallVector<Value>(a.take_front(4)),
-                         b.create<linalg::IndexOp>(l, 1));
-          b.create<linalg::YieldOp>(l, w);
-        });
-    rewriter.replaceOp(op,
-                       reshapeVia1D(rewriter, loc, joined.getResult(0), type));
+    rewriter.replaceOp(op, reshapeVia1D(rewriter, loc, spikes, type));
     return success();
   }
 };

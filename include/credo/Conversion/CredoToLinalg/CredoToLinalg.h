@@ -36,6 +36,7 @@ namespace mlir::credo {
 #define GEN_PASS_DECL_CONVERTCREDOTOLINALG
 #define GEN_PASS_DECL_CREDOFLATTENCONTIGUOUS
 #define GEN_PASS_DECL_CREDOFUSEELEMENTWISE
+#define GEN_PASS_DECL_CREDORECORDINPLACE
 #include "credo/Conversion/CredoToLinalg/Passes.h.inc"
 
 /// Adds the patterns lowering every credo compute op to linalg/tensor/

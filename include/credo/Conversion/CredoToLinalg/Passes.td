@@ -100,4 +100,36 @@ def CredoFuseElementwise
                            "::mlir::affine::AffineDialect"];
 }
 
+def CredoRecordInPlace
+    : Pass<"credo-record-in-place", "::mlir::func::FuncOp"> {
+  let summary = "compute a time loop's recorded values in their record";
+  let description = [{
+    A lowered `credo.time_loop` carries one `[steps, …]` tensor per
+    recorded value and inserts each step's value at step t. When the value
+    comes from a destination-passing op (a `linalg` op, a kernel call)
+    whose destination is a `tensor.empty` in the loop body, directly or
+    through reshapes, the destination becomes the record's slice at step t:
+    bufferization then writes the value where it is kept, and the
+    insertion copies nothing. Values that are also read later stay correct:
+    the slice is their buffer. Each record the loop carries starts as its own
+    `bufferization.alloc_tensor`: after CSE the records start as one
+    `tensor.empty`, and slices written in place must not share a buffer.
+
+    Before:
+    ```mlir
+    %e = tensor.empty() : tensor<4x8xf32>
+    %v = linalg.generic {...} ins(%x : tensor<4x8xf32>) outs(%e : tensor<4x8xf32>) {...}
+    %r = tensor.insert_slice %v into %rec[%t, 0, 0] [1, 4, 8] [1, 1, 1] : tensor<4x8xf32> into tensor<25x4x8xf32>
+    ```
+    After:
+    ```mlir
+    %s = tensor.extract_slice %rec[%t, 0, 0] [1, 4, 8] [1, 1, 1] : tensor<25x4x8xf32> to tensor<4x8xf32>
+    %v = linalg.generic {...} ins(%x : tensor<4x8xf32>) outs(%s : tensor<4x8xf32>) {...}
+    %r = tensor.insert_slice %v into %rec[%t, 0, 0] [1, 4, 8] [1, 1, 1] : tensor<4x8xf32> into tensor<25x4x8xf32>
+    ```
+  }];
+  let dependentDialects = ["::mlir::tensor::TensorDialect",
+                           "::mlir::bufferization::BufferizationDialect"];
+}
+
 #endif // CREDO_CONVERSION_CREDOTOLINALG_PASSES_TD

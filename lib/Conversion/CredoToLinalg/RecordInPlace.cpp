@@ -1,0 +1,129 @@
+//===- RecordInPlace.cpp - Recorded values written where they are kept ----===//
+//
+// Implements credo-record-in-place. A time loop keeps each recorded value
+// in a [steps, …] tensor that the loop carries; each step inserts its value
+// at step t. The value is computed into a fresh tensor (a tensor.empty
+// destination), so bufferization copies it into the record afterwards. This
+// pass gives the producer the record's slice as its destination instead,
+// so the value is computed where it is kept and the insertion becomes a
+// no-op.
+//
+//===----------------------------------------------------------------------===//
+
+#include "credo/Conversion/CredoToLinalg/CredoToLinalg.h"
+
+#include "mlir/Dialect/Bufferization/IR/Bufferization.h"
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
+#include "mlir/IR/Dominance.h"
+#include "mlir/Interfaces/DestinationStyleOpInterface.h"
+
+namespace mlir::credo {
+#define GEN_PASS_DEF_CREDORECORDINPLACE
+#include "credo/Conversion/CredoToLinalg/Passes.h.inc"
+} // namespace mlir::credo
+
+using namespace mlir;
+
+namespace {
+
+/// Whether `insert` puts one whole step into its destination: offsets
+/// (t, 0, …), sizes (1, full, …), unit strides, so the slice is contiguous.
+bool insertsOneStep(tensor::InsertSliceOp insert) {
+  RankedTensorType dest = insert.getDestType();
+  if (dest.getRank() < 1 || !insert.hasUnitStride())
+    return false;
+  ArrayRef<int64_t> sizes = insert.getStaticSizes();
+  ArrayRef<int64_t> offsets = insert.getStaticOffsets();
+  if (sizes[0] != 1)
+    return false;
+  for (int64_t d = 1; d < dest.getRank(); ++d)
+    if (sizes[d] != dest.getDimSize(d) || offsets[d] != 0)
+      return false;
+  return true;
+}
+
+/// `value` reshaped to `type` by the inverse of `reshape`.
+Value undoReshape(OpBuilder &b, Operation *reshape, Value value,
+                  RankedTensorType type) {
+  Location loc = reshape->getLoc();
+  if (auto expand = dyn_cast<tensor::ExpandShapeOp>(reshape))
+    return b.create<tensor::CollapseShapeOp>(loc, type, value,
+                                             expand.getReassociationIndices());
+  auto collapse = cast<tensor::CollapseShapeOp>(reshape);
+  return b.create<tensor::ExpandShapeOp>(loc, type, value,
+                                         collapse.getReassociationIndices());
+}
+
+/// Gives the producer of what `insert` records the recorded slice as its
+/// destination, if it writes into a tensor.empty (directly or through
+/// reshapes) in the loop body.
+void recordInPlace(tensor::InsertSliceOp insert, DominanceInfo &dominance) {
+  // Reshapes between the producer and the insertion, nearest first.
+  SmallVector<Operation *> reshapes;
+  Value value = insert.getSource();
+  while (Operation *def = value.getDefiningOp()) {
+    if (!isa<tensor::ExpandShapeOp, tensor::CollapseShapeOp>(def))
+      break;
+    reshapes.push_back(def);
+    value = def->getOperand(0);
+  }
+  auto result = dyn_cast<OpResult>(value);
+  if (!result)
+    return;
+  auto producer = dyn_cast<DestinationStyleOpInterface>(result.getOwner());
+  if (!producer || producer->getBlock() != insert->getBlock())
+    return;
+  OpOperand *init = producer.getTiedOpOperand(result);
+  if (!init || !init->get().getDefiningOp<tensor::EmptyOp>())
+    return;
+  // The step's position must be known where the producer runs.
+  for (Value offset : insert.getOffsets())
+    if (!dominance.properlyDominates(offset, producer))
+      return;
+  OpBuilder b(producer);
+  Value slice = b.create<tensor::ExtractSliceOp>(
+      insert.getLoc(), insert.getSourceType(), insert.getDest(),
+      insert.getMixedOffsets(), insert.getMixedSizes(),
+      insert.getMixedStrides());
+  for (Operation *reshape : reshapes)
+    slice = undoReshape(b, reshape, slice,
+                        cast<RankedTensorType>(reshape->getOperandTypes()[0]));
+  init->set(slice);
+}
+
+struct RecordInPlace
+    : public mlir::credo::impl::CredoRecordInPlaceBase<RecordInPlace> {
+  void runOnOperation() override {
+    DominanceInfo &dominance = getAnalysis<DominanceInfo>();
+    SmallVector<tensor::InsertSliceOp> inserts;
+    getOperation().walk([&](scf::ForOp loop) {
+      auto yield = cast<scf::YieldOp>(loop.getBody()->getTerminator());
+      for (auto [i, arg] : llvm::enumerate(loop.getRegionIterArgs())) {
+        // A record: the carried tensor's one use inserts this step's
+        // value, and the loop carries the result on.
+        if (!arg.hasOneUse())
+          continue;
+        auto insert = dyn_cast<tensor::InsertSliceOp>(*arg.getUsers().begin());
+        if (!insert || insert.getDest() != arg ||
+            yield.getOperand(i) != insert.getResult() ||
+            insert->getBlock() != loop.getBody() || !insertsOneStep(insert))
+          continue;
+        inserts.push_back(insert);
+        // Its own buffer: records start as one tensor.empty after CSE,
+        // and a slice written in place must not alias another record's.
+        OpOperand &init = loop.getInitArgsMutable()[i];
+        if (auto empty = init.get().getDefiningOp<tensor::EmptyOp>()) {
+          OpBuilder b(loop);
+          init.set(b.create<bufferization::AllocTensorOp>(
+              empty.getLoc(), empty.getType(), empty.getDynamicSizes()));
+        }
+      }
+    });
+    for (tensor::InsertSliceOp insert : inserts)
+      recordInPlace(insert, dominance);
+  }
+};
+
+} // namespace

@@ -1,0 +1,128 @@
+// RUN: credo-opt %s --credo-record-in-place --split-input-file | FileCheck %s
+// RUN: credo-opt %s --credo-record-in-place --one-shot-bufferize=bufferize-function-boundaries --cse --canonicalize --split-input-file | FileCheck %s --check-prefix=BUF
+// A time loop's recorded value is computed in its record's slice at step t;
+// each record starts as its own allocation; values the loop only carries,
+// producers that read their destination, and positions not known before
+// the producer keep their copy.
+
+#id = affine_map<(d0, d1) -> (d0, d1)>
+// CHECK-LABEL: func.func @records
+// CHECK-DAG: %[[REC:.*]] = bufferization.alloc_tensor() : tensor<3x4x8xf32>
+// CHECK-DAG: %[[OLD:.*]] = bufferization.alloc_tensor() : tensor<3x4x8xf32>
+// CHECK: scf.for %[[T:.*]] = {{.*}} iter_args(%[[S:.*]] = %{{.*}}, %[[R:.*]] = %[[REC]], %[[O:.*]] = %[[OLD]])
+// CHECK: %[[SLICE:.*]] = tensor.extract_slice %[[R]][%[[T]], 0, 0] [1, 4, 8] [1, 1, 1] : tensor<3x4x8xf32> to tensor<4x8xf32>
+// CHECK: %[[V:.*]] = linalg.generic {{.*}} outs(%[[SLICE]] : tensor<4x8xf32>)
+// CHECK: tensor.insert_slice %[[V]] into %[[R]][%[[T]], 0, 0]
+// CHECK: tensor.insert_slice %[[S]] into %[[O]][%[[T]], 0, 0]
+// The value is written into the record; the carried state is copied into
+// its own record (and the next state into the carried buffer).
+// BUF-LABEL: func.func @records
+// BUF: %[[A:.*]] = memref.alloc() {{.*}} : memref<3x4x8xf32>
+// BUF: %[[B:.*]] = memref.alloc() {{.*}} : memref<3x4x8xf32>
+// BUF: scf.for %[[T:.*]] =
+// BUF: %[[SLICE:.*]] = memref.subview %[[A]][%[[T]], 0, 0]
+// BUF: linalg.generic {{.*}} outs(%[[SLICE]] :
+// BUF: %[[OLD:.*]] = memref.subview %[[B]][%[[T]], 0, 0]
+// BUF-NEXT: memref.copy %{{.*}}, %[[OLD]]
+// BUF-NEXT: linalg.copy ins(%[[SLICE]]
+// BUF-NOT: copy
+// BUF: return
+func.func @records(%x: tensor<4x8xf32>, %s0: tensor<4x8xf32>) -> (tensor<4x8xf32>, tensor<3x4x8xf32>, tensor<3x4x8xf32>) {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %c3 = arith.constant 3 : index
+  %e = tensor.empty() : tensor<3x4x8xf32>
+  %r:3 = scf.for %t = %c0 to %c3 step %c1 iter_args(%s = %s0, %rec = %e, %old = %e) -> (tensor<4x8xf32>, tensor<3x4x8xf32>, tensor<3x4x8xf32>) {
+    %d = tensor.empty() : tensor<4x8xf32>
+    %v = linalg.generic {indexing_maps = [#id, #id, #id], iterator_types = ["parallel", "parallel"]} ins(%x, %s : tensor<4x8xf32>, tensor<4x8xf32>) outs(%d : tensor<4x8xf32>) {
+    ^bb0(%a: f32, %b: f32, %o: f32):
+      %y = arith.addf %a, %b : f32
+      linalg.yield %y : f32
+    } -> tensor<4x8xf32>
+    %i1 = tensor.insert_slice %v into %rec[%t, 0, 0] [1, 4, 8] [1, 1, 1] : tensor<4x8xf32> into tensor<3x4x8xf32>
+    %i2 = tensor.insert_slice %s into %old[%t, 0, 0] [1, 4, 8] [1, 1, 1] : tensor<4x8xf32> into tensor<3x4x8xf32>
+    %n = linalg.copy ins(%v : tensor<4x8xf32>) outs(%s : tensor<4x8xf32>) -> tensor<4x8xf32>
+    scf.yield %n, %i1, %i2 : tensor<4x8xf32>, tensor<3x4x8xf32>, tensor<3x4x8xf32>
+  }
+  return %r#0, %r#1, %r#2 : tensor<4x8xf32>, tensor<3x4x8xf32>, tensor<3x4x8xf32>
+}
+
+// -----
+
+// Through reshapes (a value computed as [8, 4] and recorded as [4, 8]): the
+// slice takes the inverse reshapes; in a reverse loop the step is computed
+// before the producer.
+#id = affine_map<(d0, d1) -> (d0, d1)>
+// CHECK-LABEL: func.func @reshaped
+// CHECK: %[[T:.*]] = arith.subi
+// CHECK: %[[SLICE:.*]] = tensor.extract_slice %{{.*}}[%[[T]], 0, 0] [1, 4, 8] [1, 1, 1] : tensor<3x4x8xf32> to tensor<4x8xf32>
+// CHECK: %[[FLAT:.*]] = tensor.collapse_shape %[[SLICE]] {{\[}}[0, 1]] : tensor<4x8xf32> into tensor<32xf32>
+// CHECK: %[[GROUPS:.*]] = tensor.expand_shape %[[FLAT]] {{\[}}[0, 1]] output_shape [8, 4] : tensor<32xf32> into tensor<8x4xf32>
+// CHECK: linalg.generic {{.*}} outs(%[[GROUPS]] : tensor<8x4xf32>)
+// BUF-LABEL: func.func @reshaped
+// BUF: scf.for
+// BUF-NOT: copy
+// BUF: return
+func.func @reshaped(%x: tensor<8x4xf32>) -> tensor<3x4x8xf32> {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %c2 = arith.constant 2 : index
+  %c3 = arith.constant 3 : index
+  %e = tensor.empty() : tensor<3x4x8xf32>
+  %r = scf.for %i = %c0 to %c3 step %c1 iter_args(%rec = %e) -> (tensor<3x4x8xf32>) {
+    %t = arith.subi %c2, %i : index
+    %d = tensor.empty() : tensor<8x4xf32>
+    %v = linalg.generic {indexing_maps = [#id, #id], iterator_types = ["parallel", "parallel"]} ins(%x : tensor<8x4xf32>) outs(%d : tensor<8x4xf32>) {
+    ^bb0(%a: f32, %o: f32):
+      %y = arith.negf %a : f32
+      linalg.yield %y : f32
+    } -> tensor<8x4xf32>
+    %flat = tensor.collapse_shape %v [[0, 1]] : tensor<8x4xf32> into tensor<32xf32>
+    %w = tensor.expand_shape %flat [[0, 1]] output_shape [4, 8] : tensor<32xf32> into tensor<4x8xf32>
+    %i1 = tensor.insert_slice %w into %rec[%t, 0, 0] [1, 4, 8] [1, 1, 1] : tensor<4x8xf32> into tensor<3x4x8xf32>
+    scf.yield %i1 : tensor<3x4x8xf32>
+  }
+  return %r : tensor<3x4x8xf32>
+}
+
+// -----
+
+// Left as they are: a producer whose destination is not a tensor.empty (it
+// reads it), a step position computed after the producer, a record the loop
+// also reads, and part of a step (not a whole slice).
+#id = affine_map<(d0, d1) -> (d0, d1)>
+// CHECK-LABEL: func.func @kept
+// CHECK-NOT: tensor.extract_slice {{.*}} to tensor<4x8xf32>
+// CHECK: return
+func.func @kept(%x: tensor<4x8xf32>, %acc: tensor<4x8xf32>) -> (tensor<3x4x8xf32>, tensor<3x4x8xf32>, tensor<3x4x8xf32>, tensor<3x4x8xf32>) {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %c2 = arith.constant 2 : index
+  %c3 = arith.constant 3 : index
+  %cst = arith.constant 0.0 : f32
+  %e = tensor.empty() : tensor<3x4x8xf32>
+  %r:4 = scf.for %i = %c0 to %c3 step %c1 iter_args(%r1 = %e, %r2 = %e, %r3 = %e, %r4 = %e) -> (tensor<3x4x8xf32>, tensor<3x4x8xf32>, tensor<3x4x8xf32>, tensor<3x4x8xf32>) {
+    %d = tensor.empty() : tensor<4x8xf32>
+    %sum = linalg.generic {indexing_maps = [#id, #id], iterator_types = ["parallel", "parallel"]} ins(%x : tensor<4x8xf32>) outs(%acc : tensor<4x8xf32>) {
+    ^bb0(%a: f32, %o: f32):
+      %y = arith.addf %a, %o : f32
+      linalg.yield %y : f32
+    } -> tensor<4x8xf32>
+    %i1 = tensor.insert_slice %sum into %r1[%i, 0, 0] [1, 4, 8] [1, 1, 1] : tensor<4x8xf32> into tensor<3x4x8xf32>
+    %v = linalg.generic {indexing_maps = [#id, #id], iterator_types = ["parallel", "parallel"]} ins(%x : tensor<4x8xf32>) outs(%d : tensor<4x8xf32>) {
+    ^bb0(%a: f32, %o: f32):
+      %y = arith.negf %a : f32
+      linalg.yield %y : f32
+    } -> tensor<4x8xf32>
+    %t = arith.subi %c2, %i : index
+    %i2 = tensor.insert_slice %v into %r2[%t, 0, 0] [1, 4, 8] [1, 1, 1] : tensor<4x8xf32> into tensor<3x4x8xf32>
+    %seen = tensor.extract %r3[%c0, %c0, %c0] : tensor<3x4x8xf32>
+    %f = linalg.fill ins(%seen : f32) outs(%d : tensor<4x8xf32>) -> tensor<4x8xf32>
+    %i3 = tensor.insert_slice %f into %r3[%i, 0, 0] [1, 4, 8] [1, 1, 1] : tensor<4x8xf32> into tensor<3x4x8xf32>
+    %h = linalg.fill ins(%cst : f32) outs(%d : tensor<4x8xf32>) -> tensor<4x8xf32>
+    %half = tensor.extract_slice %h[0, 0] [2, 8] [1, 1] : tensor<4x8xf32> to tensor<2x8xf32>
+    %i4 = tensor.insert_slice %half into %r4[%i, 0, 0] [1, 2, 8] [1, 1, 1] : tensor<2x8xf32> into tensor<3x4x8xf32>
+    scf.yield %i1, %i2, %i3, %i4 : tensor<3x4x8xf32>, tensor<3x4x8xf32>, tensor<3x4x8xf32>, tensor<3x4x8xf32>
+  }
+  return %r#0, %r#1, %r#2, %r#3 : tensor<3x4x8xf32>, tensor<3x4x8xf32>, tensor<3x4x8xf32>, tensor<3x4x8xf32>
+}
