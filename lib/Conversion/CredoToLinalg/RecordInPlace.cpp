@@ -6,7 +6,8 @@
 // destination), so bufferization copies it into the record afterwards. This
 // pass gives the producer the record's slice as its destination instead,
 // so the value is computed where it is kept and the insertion becomes a
-// no-op.
+// no-op. The next value of a carried state (copied into the carried tensor
+// at the end of the step) is likewise computed in the carried tensor.
 //
 //===----------------------------------------------------------------------===//
 
@@ -14,6 +15,7 @@
 
 #include "mlir/Dialect/Bufferization/IR/Bufferization.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/IR/Dominance.h"
@@ -93,14 +95,40 @@ void recordInPlace(tensor::InsertSliceOp insert, DominanceInfo &dominance) {
   init->set(slice);
 }
 
+/// Gives the producer of the next value of carried tensor `arg` (copied into
+/// it at the end of the step) `arg` as its destination, if it writes into a
+/// tensor.empty in the loop body: updated in place, the copy is a self-copy
+/// that canonicalization removes. A producer that still reads `arg` later
+/// in the step makes bufferization keep a copy.
+void carryInPlace(BlockArgument arg, linalg::CopyOp copy) {
+  auto result = dyn_cast<OpResult>(copy.getInputs()[0]);
+  if (!result)
+    return;
+  auto producer = dyn_cast<DestinationStyleOpInterface>(result.getOwner());
+  if (!producer || producer->getBlock() != copy->getBlock())
+    return;
+  OpOperand *init = producer.getTiedOpOperand(result);
+  if (init && init->get().getDefiningOp<tensor::EmptyOp>() &&
+      init->get().getType() == arg.getType())
+    init->set(arg);
+}
+
 struct RecordInPlace
     : public mlir::credo::impl::CredoRecordInPlaceBase<RecordInPlace> {
   void runOnOperation() override {
     DominanceInfo &dominance = getAnalysis<DominanceInfo>();
     SmallVector<tensor::InsertSliceOp> inserts;
+    SmallVector<std::pair<BlockArgument, linalg::CopyOp>> carried;
     getOperation().walk([&](scf::ForOp loop) {
       auto yield = cast<scf::YieldOp>(loop.getBody()->getTerminator());
       for (auto [i, arg] : llvm::enumerate(loop.getRegionIterArgs())) {
+        // A state: the next value is copied into the carried tensor.
+        if (auto copy = yield.getOperand(i).getDefiningOp<linalg::CopyOp>();
+            copy && copy.getOutputs()[0] == arg &&
+            copy->getBlock() == loop.getBody()) {
+          carried.emplace_back(arg, copy);
+          continue;
+        }
         // A record: the carried tensor's one use inserts this step's
         // value, and the loop carries the result on.
         if (!arg.hasOneUse())
@@ -123,6 +151,8 @@ struct RecordInPlace
     });
     for (tensor::InsertSliceOp insert : inserts)
       recordInPlace(insert, dominance);
+    for (auto [arg, copy] : carried)
+      carryInPlace(arg, copy);
   }
 };
 

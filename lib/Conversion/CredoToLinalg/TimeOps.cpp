@@ -72,21 +72,33 @@ struct TimeLoopLowering : OpRewritePattern<mlir::credo::TimeLoopOp> {
           arg && arg.getOwner() == &op.getBody().front() &&
           arg.getArgNumber() > 0)
         source[i] = int64_t(arg.getArgNumber()) - 1;
+    // Which recorded values are the state entering the step.
+    SmallVector<bool> recordsState;
+    for (Value v : yield.getRecorded()) {
+      auto arg = dyn_cast<BlockArgument>(v);
+      recordsState.push_back(arg && arg.getOwner() == &op.getBody().front() &&
+                             arg.getArgNumber() > 0);
+    }
     rewriter.inlineBlockBefore(&op.getBody().front(), body, body->end(),
                                blockArgs);
 
-    // The yield becomes: insert each recorded value at step t (first: a
-    // record may read the state entering the step), then update the state.
-    rewriter.setInsertionPoint(yield);
+    // The yield becomes: insert each recorded value at step t, then update
+    // the state. A state entering the step is recorded first thing in the
+    // step, before anything can update its buffer in place.
     SmallVector<Value> records;
     for (auto [i, value] : llvm::enumerate(yield.getRecorded())) {
       Value buffer = loop.getRegionIterArg(numCarried + i);
       auto type = cast<RankedTensorType>(buffer.getType());
+      if (recordsState[i])
+        rewriter.setInsertionPointAfterValue(t);
+      else
+        rewriter.setInsertionPoint(yield);
       SmallVector<OpFoldResult> offsets, sizes, strides;
       stepSlice(rewriter, type, 0, t, offsets, sizes, strides);
       records.push_back(rewriter.create<tensor::InsertSliceOp>(
           yield.getLoc(), value, buffer, offsets, sizes, strides));
     }
+    rewriter.setInsertionPoint(yield);
     // Each next carried value is copied into the step's own carried buffer,
     // so that the loop updates its state in place (no buffer escapes a
     // step). A buffer is overwritten only after every copy that reads it:

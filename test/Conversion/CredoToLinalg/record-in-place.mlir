@@ -1,9 +1,10 @@
 // RUN: credo-opt %s --credo-record-in-place --split-input-file | FileCheck %s
 // RUN: credo-opt %s --credo-record-in-place --one-shot-bufferize=bufferize-function-boundaries --cse --canonicalize --split-input-file | FileCheck %s --check-prefix=BUF
 // A time loop's recorded value is computed in its record's slice at step t;
-// each record starts as its own allocation; values the loop only carries,
-// producers that read their destination, and positions not known before
-// the producer keep their copy.
+// each record starts as its own allocation; a state's next value is
+// computed in the state's tensor. Values the loop only carries, producers
+// that read their destination, and positions not known before the producer
+// keep their copy.
 
 #id = affine_map<(d0, d1) -> (d0, d1)>
 // CHECK-LABEL: func.func @records
@@ -125,4 +126,35 @@ func.func @kept(%x: tensor<4x8xf32>, %acc: tensor<4x8xf32>) -> (tensor<3x4x8xf32
     scf.yield %i1, %i2, %i3, %i4 : tensor<3x4x8xf32>, tensor<3x4x8xf32>, tensor<3x4x8xf32>, tensor<3x4x8xf32>
   }
   return %r#0, %r#1, %r#2, %r#3 : tensor<3x4x8xf32>, tensor<3x4x8xf32>, tensor<3x4x8xf32>, tensor<3x4x8xf32>
+}
+
+// -----
+
+// A state's next value is computed in the state's own tensor: the copy into
+// it is then a self-copy that canonicalization removes.
+#id = affine_map<(d0, d1) -> (d0, d1)>
+// CHECK-LABEL: func.func @state
+// CHECK: scf.for {{.*}} iter_args(%[[S:.*]] = %{{.*}}) -> (tensor<4x8xf32>)
+// CHECK: %[[N:.*]] = linalg.generic {{.*}} outs(%[[S]] : tensor<4x8xf32>)
+// CHECK: linalg.copy ins(%[[N]] : tensor<4x8xf32>) outs(%[[S]] : tensor<4x8xf32>)
+// BUF-LABEL: func.func @state
+// BUF: scf.for
+// BUF-NEXT: linalg.generic {{.*}} outs(%arg1 :
+// BUF-NOT: copy
+// BUF: return
+func.func @state(%x: tensor<4x8xf32>, %s0: tensor<4x8xf32>) -> tensor<4x8xf32> {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %c3 = arith.constant 3 : index
+  %r = scf.for %t = %c0 to %c3 step %c1 iter_args(%s = %s0) -> (tensor<4x8xf32>) {
+    %d = tensor.empty() : tensor<4x8xf32>
+    %n = linalg.generic {indexing_maps = [#id, #id, #id], iterator_types = ["parallel", "parallel"]} ins(%x, %s : tensor<4x8xf32>, tensor<4x8xf32>) outs(%d : tensor<4x8xf32>) {
+    ^bb0(%a: f32, %b: f32, %o: f32):
+      %y = arith.mulf %a, %b : f32
+      linalg.yield %y : f32
+    } -> tensor<4x8xf32>
+    %c = linalg.copy ins(%n : tensor<4x8xf32>) outs(%s : tensor<4x8xf32>) -> tensor<4x8xf32>
+    scf.yield %c : tensor<4x8xf32>
+  }
+  return %r : tensor<4x8xf32>
 }

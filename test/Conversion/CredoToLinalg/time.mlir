@@ -53,6 +53,21 @@ func.func @forward(%x: tensor<4x3x2xf32>, %wx: tensor<2x5xf32>, %wh: tensor<5x5x
   return %hT, %hs, %sum, %stop : tensor<4x5xf32>, tensor<3x4x5xf32>, tensor<4x5xf32>, tensor<4x5xf32>
 }
 
+// A state entering the step is recorded first thing in the step, before
+// anything can update its buffer in place.
+// CHECK-LABEL: func.func @state_recorded
+// CHECK: scf.for %[[T:.*]] = %{{.*}} to %{{.*}} step %{{.*}} iter_args(%[[H:.*]] = %{{.*}}, %[[R:.*]] = %{{.*}})
+// CHECK-NEXT: tensor.insert_slice %[[H]] into %[[R]][%[[T]], 0, 0] [1, 4, 5] [1, 1, 1]
+// CHECK: math.tanh
+func.func @state_recorded(%h0: tensor<4x5xf32>) -> tensor<3x4x5xf32> {
+  %hT, %hs = credo.time_loop steps 3 iter_args(%h0 : tensor<4x5xf32>) -> (tensor<4x5xf32>, tensor<3x4x5xf32>) {
+  ^bb0(%t: index, %h: tensor<4x5xf32>):
+    %h1 = credo.tanh %h : tensor<4x5xf32>
+    credo.yield %h1 : tensor<4x5xf32> record %h : tensor<4x5xf32>
+  }
+  return %hs : tensor<3x4x5xf32>
+}
+
 // Delay lines: a buffer is overwritten only after the copies that read it.
 // Shifting up (slot i reads slot i − 1, a forward delay of 2) copies the
 // deepest slot first; shifting down (slot i reads slot i + 1, its reverse

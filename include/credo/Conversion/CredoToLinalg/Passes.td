@@ -102,7 +102,7 @@ def CredoFuseElementwise
 
 def CredoRecordInPlace
     : Pass<"credo-record-in-place", "::mlir::func::FuncOp"> {
-  let summary = "compute a time loop's recorded values in their record";
+  let summary = "compute a time loop's recorded values in their record and its states in place";
   let description = [{
     A lowered `credo.time_loop` carries one `[steps, …]` tensor per
     recorded value and inserts each step's value at step t. When the value
@@ -114,6 +114,13 @@ def CredoRecordInPlace
     the slice is their buffer. Each record the loop carries starts as its own
     `bufferization.alloc_tensor`: after CSE the records start as one
     `tensor.empty`, and slices written in place must not share a buffer.
+
+    Likewise a carried state: the loop copies its next value into the
+    carried tensor at the end of the step (`linalg.copy`). When that value
+    comes from a destination-passing op writing into a `tensor.empty`, the
+    carried tensor becomes its destination, so the state is updated in place
+    and the copy is a self-copy that canonicalization removes (a LIF step
+    reads the old potential and writes the new one, element by element).
 
     Before:
     ```mlir
