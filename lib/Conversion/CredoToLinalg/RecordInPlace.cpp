@@ -58,6 +58,22 @@ Value undoReshape(OpBuilder &b, Operation *reshape, Value value,
                                          collapse.getReassociationIndices());
 }
 
+/// The destination operand of the op in `block` that computes `value`, if
+/// that op is destination-passing and its destination a tensor.empty (what
+/// the op writes there does not depend on the destination's contents).
+OpOperand *emptyDestination(Value value, Block *block) {
+  auto result = dyn_cast<OpResult>(value);
+  if (!result)
+    return nullptr;
+  auto producer = dyn_cast<DestinationStyleOpInterface>(result.getOwner());
+  if (!producer || producer->getBlock() != block)
+    return nullptr;
+  OpOperand *init = producer.getTiedOpOperand(result);
+  if (!init || !init->get().getDefiningOp<tensor::EmptyOp>())
+    return nullptr;
+  return init;
+}
+
 /// Gives the producer of what `insert` records the recorded slice as its
 /// destination, if it writes into a tensor.empty (directly or through
 /// reshapes) in the loop body.
@@ -71,15 +87,10 @@ void recordInPlace(tensor::InsertSliceOp insert, DominanceInfo &dominance) {
     reshapes.push_back(def);
     value = def->getOperand(0);
   }
-  auto result = dyn_cast<OpResult>(value);
-  if (!result)
+  OpOperand *init = emptyDestination(value, insert->getBlock());
+  if (!init)
     return;
-  auto producer = dyn_cast<DestinationStyleOpInterface>(result.getOwner());
-  if (!producer || producer->getBlock() != insert->getBlock())
-    return;
-  OpOperand *init = producer.getTiedOpOperand(result);
-  if (!init || !init->get().getDefiningOp<tensor::EmptyOp>())
-    return;
+  Operation *producer = init->getOwner();
   // The step's position must be known where the producer runs.
   for (Value offset : insert.getOffsets())
     if (!dominance.properlyDominates(offset, producer))
@@ -101,15 +112,8 @@ void recordInPlace(tensor::InsertSliceOp insert, DominanceInfo &dominance) {
 /// that canonicalization removes. A producer that still reads `arg` later
 /// in the step makes bufferization keep a copy.
 void carryInPlace(BlockArgument arg, linalg::CopyOp copy) {
-  auto result = dyn_cast<OpResult>(copy.getInputs()[0]);
-  if (!result)
-    return;
-  auto producer = dyn_cast<DestinationStyleOpInterface>(result.getOwner());
-  if (!producer || producer->getBlock() != copy->getBlock())
-    return;
-  OpOperand *init = producer.getTiedOpOperand(result);
-  if (init && init->get().getDefiningOp<tensor::EmptyOp>() &&
-      init->get().getType() == arg.getType())
+  OpOperand *init = emptyDestination(copy.getInputs()[0], copy->getBlock());
+  if (init && init->get().getType() == arg.getType())
     init->set(arg);
 }
 
@@ -122,6 +126,16 @@ struct RecordInPlace
     getOperation().walk([&](scf::ForOp loop) {
       auto yield = cast<scf::YieldOp>(loop.getBody()->getTerminator());
       for (auto [i, arg] : llvm::enumerate(loop.getRegionIterArgs())) {
+        // Each carried tensor that starts undefined gets its own buffer:
+        // after CSE such tensors start as one tensor.empty, and one-shot
+        // bufferization could let them share it once slices are written
+        // in place.
+        OpOperand &init = loop.getInitArgsMutable()[i];
+        if (auto empty = init.get().getDefiningOp<tensor::EmptyOp>()) {
+          OpBuilder b(loop);
+          init.set(b.create<bufferization::AllocTensorOp>(
+              empty.getLoc(), empty.getType(), empty.getDynamicSizes()));
+        }
         // A state: the next value is copied into the carried tensor.
         if (auto copy = yield.getOperand(i).getDefiningOp<linalg::CopyOp>();
             copy && copy.getOutputs()[0] == arg &&
@@ -139,14 +153,6 @@ struct RecordInPlace
             insert->getBlock() != loop.getBody() || !insertsOneStep(insert))
           continue;
         inserts.push_back(insert);
-        // Its own buffer: records start as one tensor.empty after CSE,
-        // and a slice written in place must not alias another record's.
-        OpOperand &init = loop.getInitArgsMutable()[i];
-        if (auto empty = init.get().getDefiningOp<tensor::EmptyOp>()) {
-          OpBuilder b(loop);
-          init.set(b.create<bufferization::AllocTensorOp>(
-              empty.getLoc(), empty.getType(), empty.getDynamicSizes()));
-        }
       }
     });
     for (tensor::InsertSliceOp insert : inserts)

@@ -111,9 +111,10 @@ def CredoRecordInPlace
     through reshapes, the destination becomes the record's slice at step t:
     bufferization then writes the value where it is kept, and the
     insertion copies nothing. Values that are also read later stay correct:
-    the slice is their buffer. Each record the loop carries starts as its own
-    `bufferization.alloc_tensor`: after CSE the records start as one
-    `tensor.empty`, and slices written in place must not share a buffer.
+    the slice is their buffer. Each tensor the loop carries that starts
+    undefined (a record) starts as its own `bufferization.alloc_tensor`:
+    after CSE the records start as one `tensor.empty`, and slices written
+    in place must not share a buffer.
 
     Likewise a carried state: the loop copies its next value into the
     carried tensor at the end of the step (`linalg.copy`). When that value
