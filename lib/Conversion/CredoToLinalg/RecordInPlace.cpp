@@ -41,7 +41,8 @@ bool insertsOneStep(tensor::InsertSliceOp insert) {
   if (sizes[0] != 1)
     return false;
   for (int64_t d = 1; d < dest.getRank(); ++d)
-    if (sizes[d] != dest.getDimSize(d) || offsets[d] != 0)
+    if (ShapedType::isDynamic(sizes[d]) || sizes[d] != dest.getDimSize(d) ||
+        offsets[d] != 0)
       return false;
   return true;
 }
@@ -84,6 +85,10 @@ void recordInPlace(tensor::InsertSliceOp insert, DominanceInfo &dominance) {
   while (Operation *def = value.getDefiningOp()) {
     if (!isa<tensor::ExpandShapeOp, tensor::CollapseShapeOp>(def))
       break;
+    // Undone with static shapes only (an expand_shape of dynamic sizes
+    // would need them spelled out).
+    if (!cast<RankedTensorType>(def->getOperandTypes()[0]).hasStaticShape())
+      return;
     reshapes.push_back(def);
     value = def->getOperand(0);
   }
@@ -107,14 +112,26 @@ void recordInPlace(tensor::InsertSliceOp insert, DominanceInfo &dominance) {
 }
 
 /// Gives the producer of the next value of carried tensor `arg` (copied into
-/// it at the end of the step) `arg` as its destination, if it writes into a
-/// tensor.empty in the loop body: updated in place, the copy is a self-copy
-/// that canonicalization removes. A producer that still reads `arg` later
-/// in the step makes bufferization keep a copy.
+/// it at the end of the step) `arg` as its destination, if it is a linalg op
+/// writing into a tensor.empty in the loop body that reads `arg`, if at all,
+/// element by element: updated in place, the copy is a self-copy that
+/// canonicalization removes. (A kernel call is left as it is: its output
+/// must be a dense buffer, which a state can be a strided view of, and it
+/// would copy a state it also reads.) A reader of `arg` later in the step
+/// makes bufferization keep a copy.
 void carryInPlace(BlockArgument arg, linalg::CopyOp copy) {
   OpOperand *init = emptyDestination(copy.getInputs()[0], copy->getBlock());
-  if (init && init->get().getType() == arg.getType())
-    init->set(arg);
+  if (!init || init->get().getType() != arg.getType())
+    return;
+  auto producer = dyn_cast<linalg::LinalgOp>(init->getOwner());
+  if (!producer)
+    return;
+  AffineMap written = producer.getMatchingIndexingMap(init);
+  for (OpOperand *input : producer.getDpsInputOperands())
+    if (input->get() == arg &&
+        producer.getMatchingIndexingMap(input) != written)
+      return;
+  init->set(arg);
 }
 
 struct RecordInPlace

@@ -158,3 +158,56 @@ func.func @state(%x: tensor<4x8xf32>, %s0: tensor<4x8xf32>) -> tensor<4x8xf32> {
   }
   return %r : tensor<4x8xf32>
 }
+
+// -----
+
+// States left as they are: a kernel call's next state (its output must be a
+// dense buffer, which a state can be a strided view of) and a next state
+// that reads the state other than element by element (transposed). Records
+// of dynamic size are left as they are too.
+#id = affine_map<(d0, d1) -> (d0, d1)>
+#tr = affine_map<(d0, d1) -> (d1, d0)>
+func.func private @credo_rt_relu_f32(!llvm.ptr, !llvm.ptr, i64)
+// CHECK-LABEL: func.func @kept_states
+// CHECK: credo.call_kernel @credo_rt_relu_f32 ins(%{{.*}} : tensor<8x8xf32>) outs(%[[E:.*]] : tensor<8x8xf32>)
+// CHECK: linalg.generic {{.*}} outs(%[[E]] : tensor<8x8xf32>)
+// CHECK-LABEL: func.func @dynamic
+// CHECK-NOT: tensor.extract_slice
+// CHECK: return
+func.func @kept_states(%a0: tensor<8x8xf32>, %b0: tensor<8x8xf32>) -> (tensor<8x8xf32>, tensor<8x8xf32>) {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %c3 = arith.constant 3 : index
+  %r:2 = scf.for %t = %c0 to %c3 step %c1 iter_args(%a = %a0, %b = %b0) -> (tensor<8x8xf32>, tensor<8x8xf32>) {
+    %d = tensor.empty() : tensor<8x8xf32>
+    %na = credo.call_kernel @credo_rt_relu_f32 ins(%a : tensor<8x8xf32>) outs(%d : tensor<8x8xf32>) scalars [64] -> tensor<8x8xf32>
+    %nb = linalg.generic {indexing_maps = [#tr, #id], iterator_types = ["parallel", "parallel"]} ins(%b : tensor<8x8xf32>) outs(%d : tensor<8x8xf32>) {
+    ^bb0(%x: f32, %o: f32):
+      %y = arith.negf %x : f32
+      linalg.yield %y : f32
+    } -> tensor<8x8xf32>
+    %ca = linalg.copy ins(%na : tensor<8x8xf32>) outs(%a : tensor<8x8xf32>) -> tensor<8x8xf32>
+    %cb = linalg.copy ins(%nb : tensor<8x8xf32>) outs(%b : tensor<8x8xf32>) -> tensor<8x8xf32>
+    scf.yield %ca, %cb : tensor<8x8xf32>, tensor<8x8xf32>
+  }
+  return %r#0, %r#1 : tensor<8x8xf32>, tensor<8x8xf32>
+}
+
+func.func @dynamic(%x: tensor<4x?xf32>, %n: index) -> tensor<3x4x?xf32> {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %c3 = arith.constant 3 : index
+  %e = tensor.empty(%n) : tensor<3x4x?xf32>
+  %r = scf.for %t = %c0 to %c3 step %c1 iter_args(%rec = %e) -> (tensor<3x4x?xf32>) {
+    %d = tensor.empty(%n) : tensor<4x?xf32>
+    %v = linalg.generic {indexing_maps = [#id, #id], iterator_types = ["parallel", "parallel"]} ins(%x : tensor<4x?xf32>) outs(%d : tensor<4x?xf32>) {
+    ^bb0(%a: f32, %o: f32):
+      %y = arith.negf %a : f32
+      linalg.yield %y : f32
+    } -> tensor<4x?xf32>
+    %m = tensor.dim %v, %c1 : tensor<4x?xf32>
+    %i1 = tensor.insert_slice %v into %rec[%t, 0, 0] [1, 4, %m] [1, 1, 1] : tensor<4x?xf32> into tensor<3x4x?xf32>
+    scf.yield %i1 : tensor<3x4x?xf32>
+  }
+  return %r : tensor<3x4x?xf32>
+}
