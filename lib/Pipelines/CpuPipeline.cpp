@@ -102,6 +102,8 @@ void mlir::credo::addBufferization(OpPassManager &pm,
     return success();
   };
   bufferization.memCpyFn = copyAsLinalg;
+  // Inputs and parameters are the caller's buffers.
+  pm.addNestedPass<func::FuncOp>(createCredoReadOnlyArguments());
   pm.addPass(bufferization::createOneShotBufferizePass(bufferization));
   // A state updated in place can come back as an argument.
   pm.addPass(createCredoCopyAliasedResults());

@@ -431,6 +431,29 @@ def CredoSpikeMajority : Pass<"credo-spike-majority", "::mlir::ModuleOp"> {
   }];
 }
 
+def CredoReadOnlyArguments
+    : Pass<"credo-read-only-arguments", "::mlir::func::FuncOp"> {
+  let summary = "mark every tensor argument read-only for bufferization";
+  let description = [{
+    Runs before one-shot bufferization. Every tensor argument of a function
+    gets `bufferization.writable = false`: the arguments are the caller's
+    buffers (a model's inputs and parameters), which generated code must
+    never write. Bufferization then computes a value that would update an
+    argument in place — a time loop's state whose `initial` is a parameter
+    or an input — in a buffer of its own.
+
+    Before:
+    ```mlir
+    func.func @forward(%h0: tensor<2x3xf32> {credo.param = "h0"}, %x: tensor<4x2x3xf32>) -> tensor<2x3xf32>
+    ```
+    After:
+    ```mlir
+    func.func @forward(%h0: tensor<2x3xf32> {bufferization.writable = false, credo.param = "h0"}, %x: tensor<4x2x3xf32> {bufferization.writable = false}) -> tensor<2x3xf32>
+    ```
+  }];
+  let dependentDialects = ["::mlir::bufferization::BufferizationDialect"];
+}
+
 def CredoCopyAliasedResults
     : Pass<"credo-copy-aliased-results", "::mlir::ModuleOp"> {
   let summary = "give every function result a buffer of its own";
