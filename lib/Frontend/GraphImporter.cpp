@@ -41,6 +41,12 @@ using namespace mlir;
 namespace mlir::credo {
 namespace {
 
+/// "a" or "an" before an op's name ("an 'exp_filter' node").
+std::string article(llvm::StringRef name) {
+  return !name.empty() && llvm::StringRef("aeiou").contains(name.front()) ? "an"
+                                                                          : "a";
+}
+
 /// Largest accepted dimension and element count of any tensor.
 constexpr int64_t kMaxDim = (int64_t(1) << 31) - 1;
 constexpr int64_t kMaxElements = int64_t(1) << 40;
@@ -1045,7 +1051,7 @@ void Importer::checkResultName(size_t index, StringRef result, const Ref &r,
          "'" + quoteForMessage(r.name) +
              "' reads a time loop's result (LOOP.NODE) or a named result of "
              "a node (a lif node's NODE.v, a sampler's NODE.log_prob), but '" +
-             n.name + "' is a '" + n.spec->name +
+             n.name + "' is " + article(n.spec->name) + " '" + n.spec->name +
              "' node, which has one result",
          reader);
   fail(r.pointer,
@@ -1091,6 +1097,14 @@ void Importer::resolveNode(Ref &r, size_t index, int scope, StringRef node) {
       init.object = &o["initial"];
       int outer = nodes[size_t(scope)].parent;
       resolveRef(init, outer, node);
+      if ((init.kind == Ref::LoopFinal || init.kind == Ref::LoopRecord) &&
+          init.node == size_t(scope))
+        fail(init.pointer,
+             "'" + quoteForMessage(init.name) + "' is a result of time loop '" +
+                 nodes[size_t(scope)].name +
+                 "' itself; a delayed read starts from a value the graph has "
+                 "before the loop",
+             node);
       if (!d.initial.empty() && d.initial != init.name)
         fail(init.pointer,
              "'" + r.name + "' already starts from '" + d.initial + "' at " +
@@ -1392,10 +1406,20 @@ void Importer::emitLoop(size_t index) {
     inits.push_back(s.init);
     resultTypes.push_back(s.type);
   }
-  for (Value r : recorded) {
+  for (auto [r, name] : llvm::zip(recorded, plan.records)) {
     auto t = cast<RankedTensorType>(r.getType());
     SmallVector<int64_t> shape = {n.steps};
     llvm::append_range(shape, t.getShape());
+    // A record holds every step: at most as many elements as a node's result.
+    int64_t count = n.steps;
+    for (int64_t d : t.getShape())
+      if (llvm::MulOverflow(count, d, count) || count > kMaxElements)
+        fail(n.pointer,
+             "'" + n.name + "." + name + ".all' records " +
+                 std::to_string(n.steps) + " steps of " +
+                 std::to_string(t.getNumElements()) +
+                 " elements: more than 2^40 elements",
+             n.name);
     resultTypes.push_back(RankedTensorType::get(shape, t.getElementType()));
   }
   OperationState state(loc, mlir::credo::TimeLoopOp::getOperationName());
@@ -1670,7 +1694,7 @@ std::vector<BlockArgument> Importer::addNeuronState(size_t index,
   const NodeInfo &n = nodes[index];
   if (n.parent < 0)
     fail(n.pointer,
-         "a '" + std::string(n.spec->name) +
+         article(n.spec->name) + " '" + n.spec->name +
              "' node keeps state from step to step, so it belongs inside a "
              "time_loop",
          n.name);

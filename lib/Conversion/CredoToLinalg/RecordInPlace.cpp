@@ -134,6 +134,43 @@ void carryInPlace(BlockArgument arg, linalg::CopyOp copy) {
   init->set(arg);
 }
 
+/// Orders the copies that end a step (each next state into its carried
+/// tensor) so that a carried tensor is overwritten only after every copy
+/// that reads its old value, as the time-loop lowering does; a next value
+/// can become another state's old value only later, when canonicalization
+/// folds the op between them (a scaling by 1). A cycle of such copies (a
+/// swap) first copies one value aside.
+void orderStateCopies(ArrayRef<linalg::CopyOp> copies, Operation *yield) {
+  SmallVector<linalg::CopyOp> left(copies);
+  Operation *first = nullptr;
+  for (linalg::CopyOp copy : copies)
+    if (!first || copy->isBeforeInBlock(first))
+      first = copy;
+  auto readByOther = [&](linalg::CopyOp copy) {
+    Value dest = copy.getOutputs()[0];
+    return llvm::any_of(left, [&](linalg::CopyOp other) {
+      return other != copy && other.getInputs()[0] == dest;
+    });
+  };
+  while (!left.empty()) {
+    auto next = llvm::find_if(
+        left, [&](linalg::CopyOp copy) { return !readByOther(copy); });
+    if (next == left.end()) {
+      linalg::CopyOp copy = left.front();
+      OpBuilder b(first);
+      Value value = copy.getInputs()[0];
+      auto type = cast<RankedTensorType>(value.getType());
+      Value aside = b.create<bufferization::AllocTensorOp>(copy.getLoc(), type,
+                                                           ValueRange{});
+      copy.getInputsMutable()[0].set(
+          b.create<linalg::CopyOp>(copy.getLoc(), value, aside).getResult(0));
+      continue;
+    }
+    (*next)->moveBefore(yield);
+    left.erase(next);
+  }
+}
+
 struct RecordInPlace
     : public mlir::credo::impl::CredoRecordInPlaceBase<RecordInPlace> {
   void runOnOperation() override {
@@ -142,6 +179,7 @@ struct RecordInPlace
     SmallVector<std::pair<BlockArgument, linalg::CopyOp>> carried;
     getOperation().walk([&](scf::ForOp loop) {
       auto yield = cast<scf::YieldOp>(loop.getBody()->getTerminator());
+      SmallVector<linalg::CopyOp> stateCopies;
       for (auto [i, arg] : llvm::enumerate(loop.getRegionIterArgs())) {
         // Each carried tensor that starts undefined gets its own buffer:
         // after CSE such tensors start as one tensor.empty, and one-shot
@@ -158,6 +196,7 @@ struct RecordInPlace
             copy && copy.getOutputs()[0] == arg &&
             copy->getBlock() == loop.getBody()) {
           carried.emplace_back(arg, copy);
+          stateCopies.push_back(copy);
           continue;
         }
         // A record: the carried tensor's one use inserts this step's
@@ -171,6 +210,7 @@ struct RecordInPlace
           continue;
         inserts.push_back(insert);
       }
+      orderStateCopies(stateCopies, yield);
     });
     for (tensor::InsertSliceOp insert : inserts)
       recordInPlace(insert, dominance);

@@ -211,3 +211,53 @@ func.func @dynamic(%x: tensor<4x?xf32>, %n: index) -> tensor<3x4x?xf32> {
   }
   return %r : tensor<3x4x?xf32>
 }
+
+// -----
+
+// The copies that end a step are ordered so that a state is overwritten
+// after the copies that read its old value (here canonicalization made p's
+// next value q's old one); a swap copies one value aside first.
+// CHECK-LABEL: func.func @order
+// CHECK: scf.for {{.*}} iter_args(%[[P:.*]] = %{{.*}}, %[[Q:.*]] = %{{.*}})
+// CHECK: %[[N:.*]] = linalg.generic
+// CHECK: %[[CP:.*]] = linalg.copy ins(%[[Q]] : tensor<2x3xf32>) outs(%[[P]] : tensor<2x3xf32>)
+// CHECK-NEXT: %[[CQ:.*]] = linalg.copy ins(%[[N]] : tensor<2x3xf32>) outs(%[[Q]] : tensor<2x3xf32>)
+// CHECK-NEXT: scf.yield %[[CP]], %[[CQ]]
+// CHECK-LABEL: func.func @swap
+// CHECK: scf.for {{.*}} iter_args(%[[P:.*]] = %{{.*}}, %[[Q:.*]] = %{{.*}})
+// CHECK: %[[SPARE:.*]] = bufferization.alloc_tensor() : tensor<2x3xf32>
+// CHECK: %[[ASIDE:.*]] = linalg.copy ins(%[[Q]] : tensor<2x3xf32>) outs(%[[SPARE]] : tensor<2x3xf32>)
+// CHECK: linalg.copy ins(%[[P]] : tensor<2x3xf32>) outs(%[[Q]] : tensor<2x3xf32>)
+// CHECK: linalg.copy ins(%[[ASIDE]] : tensor<2x3xf32>) outs(%[[P]] : tensor<2x3xf32>)
+// BUF-LABEL: func.func @order
+// BUF-LABEL: func.func @swap
+#id = affine_map<(d0, d1) -> (d0, d1)>
+func.func @order(%x: tensor<2x3xf32>, %p0: tensor<2x3xf32>, %q0: tensor<2x3xf32>) -> (tensor<2x3xf32>, tensor<2x3xf32>) {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %c3 = arith.constant 3 : index
+  %r:2 = scf.for %t = %c0 to %c3 step %c1 iter_args(%p = %p0, %q = %q0) -> (tensor<2x3xf32>, tensor<2x3xf32>) {
+    %d = tensor.empty() : tensor<2x3xf32>
+    %n = linalg.generic {indexing_maps = [#id, #id, #id], iterator_types = ["parallel", "parallel"]} ins(%p, %x : tensor<2x3xf32>, tensor<2x3xf32>) outs(%d : tensor<2x3xf32>) {
+    ^bb0(%a: f32, %b: f32, %o: f32):
+      %y = arith.addf %a, %b : f32
+      linalg.yield %y : f32
+    } -> tensor<2x3xf32>
+    %cq = linalg.copy ins(%n : tensor<2x3xf32>) outs(%q : tensor<2x3xf32>) -> tensor<2x3xf32>
+    %cp = linalg.copy ins(%q : tensor<2x3xf32>) outs(%p : tensor<2x3xf32>) -> tensor<2x3xf32>
+    scf.yield %cp, %cq : tensor<2x3xf32>, tensor<2x3xf32>
+  }
+  return %r#0, %r#1 : tensor<2x3xf32>, tensor<2x3xf32>
+}
+
+func.func @swap(%p0: tensor<2x3xf32>, %q0: tensor<2x3xf32>) -> (tensor<2x3xf32>, tensor<2x3xf32>) {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %c3 = arith.constant 3 : index
+  %r:2 = scf.for %t = %c0 to %c3 step %c1 iter_args(%p = %p0, %q = %q0) -> (tensor<2x3xf32>, tensor<2x3xf32>) {
+    %cq = linalg.copy ins(%p : tensor<2x3xf32>) outs(%q : tensor<2x3xf32>) -> tensor<2x3xf32>
+    %cp = linalg.copy ins(%q : tensor<2x3xf32>) outs(%p : tensor<2x3xf32>) -> tensor<2x3xf32>
+    scf.yield %cp, %cq : tensor<2x3xf32>, tensor<2x3xf32>
+  }
+  return %r#0, %r#1 : tensor<2x3xf32>, tensor<2x3xf32>
+}

@@ -122,6 +122,11 @@ def CredoRecordInPlace
     carried tensor becomes its destination, so the state is updated in place
     and the copy is a self-copy that canonicalization removes (a LIF step
     reads the old potential and writes the new one, element by element).
+    The copies that end a step are then ordered so that a carried tensor is
+    overwritten only after every copy that reads its old value, as the
+    time-loop lowering orders them: canonicalization can make a next value
+    another state's old value later (a scaling by 1 folds away), and a swap
+    copies one value aside first.
 
     Before:
     ```mlir
