@@ -1406,20 +1406,10 @@ void Importer::emitLoop(size_t index) {
     inits.push_back(s.init);
     resultTypes.push_back(s.type);
   }
-  for (auto [r, name] : llvm::zip(recorded, plan.records)) {
+  for (Value r : recorded) {
     auto t = cast<RankedTensorType>(r.getType());
     SmallVector<int64_t> shape = {n.steps};
     llvm::append_range(shape, t.getShape());
-    // A record holds every step: at most as many elements as a node's result.
-    int64_t count = n.steps;
-    for (int64_t d : t.getShape())
-      if (llvm::MulOverflow(count, d, count) || count > kMaxElements)
-        fail(n.pointer,
-             "'" + n.name + "." + name + ".all' records " +
-                 std::to_string(n.steps) + " steps of " +
-                 std::to_string(t.getNumElements()) +
-                 " elements: more than 2^40 elements",
-             n.name);
     resultTypes.push_back(RankedTensorType::get(shape, t.getElementType()));
   }
   OperationState state(loc, mlir::credo::TimeLoopOp::getOperationName());
@@ -1428,6 +1418,20 @@ void Importer::emitLoop(size_t index) {
   state.addTypes(resultTypes);
   state.addRegion()->push_back(body);
   Operation *op = builder.create(state);
+  // A record holds every step: at most as many elements as a node's result
+  // (checked once the loop owns its body).
+  for (auto [r, name] : llvm::zip(recorded, plan.records)) {
+    int64_t count = n.steps;
+    for (int64_t d : cast<RankedTensorType>(r.getType()).getShape())
+      if (llvm::MulOverflow(count, d, count) || count > kMaxElements)
+        fail(n.pointer,
+             "'" + n.name + "." + name + ".all' records " +
+                 std::to_string(n.steps) + " steps of " +
+                 std::to_string(
+                     cast<RankedTensorType>(r.getType()).getNumElements()) +
+                 " elements: more than 2^40 elements",
+             n.name);
+  }
   for (auto [i, s] : llvm::enumerate(slots))
     if (s.k == 1 && plan.finals.count(s.node))
       loopResults[n.name + "." + s.node] = op->getResult(i);

@@ -150,6 +150,7 @@ const std::vector<Command> &commands() {
         kTarget,
         kDevice,
         kProfile,
+        kKernels,
         kTimeMemory},
        mlir::credo::gradcheckCommand},
       {"train",
