@@ -1421,16 +1421,14 @@ void Importer::emitLoop(size_t index) {
   // A record holds every step: at most as many elements as a node's result
   // (checked once the loop owns its body).
   for (auto [r, name] : llvm::zip(recorded, plan.records)) {
-    int64_t count = n.steps;
-    for (int64_t d : cast<RankedTensorType>(r.getType()).getShape())
-      if (llvm::MulOverflow(count, d, count) || count > kMaxElements)
-        fail(n.pointer,
-             "'" + n.name + "." + name + ".all' records " +
-                 std::to_string(n.steps) + " steps of " +
-                 std::to_string(
-                     cast<RankedTensorType>(r.getType()).getNumElements()) +
-                 " elements: more than 2^40 elements",
-             n.name);
+    int64_t perStep = cast<RankedTensorType>(r.getType()).getNumElements(),
+            count;
+    if (llvm::MulOverflow(n.steps, perStep, count) || count > kMaxElements)
+      fail(n.pointer,
+           "'" + n.name + "." + name + ".all' records " +
+               std::to_string(n.steps) + " steps of " +
+               std::to_string(perStep) + " elements: more than 2^40 elements",
+           n.name);
   }
   for (auto [i, s] : llvm::enumerate(slots))
     if (s.k == 1 && plan.finals.count(s.node))

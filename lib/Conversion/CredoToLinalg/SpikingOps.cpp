@@ -312,9 +312,8 @@ struct PoissonEncodeLowering : OpRewritePattern<PoissonEncodeOp> {
           Value group = b.create<arith::IndexCastUIOp>(
               l, i32, b.create<linalg::IndexOp>(l, 0));
           SmallVector<Value, 4> words = draws.block(b, l, group);
-          return spikeOf(b, l,
-                         pick(b, l, words, b.create<linalg::IndexOp>(l, 1)),
-                         a[0]);
+          return spikeOf(
+              b, l, pick(b, l, words, b.create<linalg::IndexOp>(l, 1)), a[0]);
         });
     rewriter.replaceOp(op, reshapeVia1D(rewriter, loc, spikes, type));
     return success();

@@ -63,22 +63,24 @@ struct TimeLoopLowering : OpRewritePattern<mlir::credo::TimeLoopOp> {
     for (size_t i = 0; i < numCarried; ++i)
       blockArgs.push_back(loop.getRegionIterArg(i));
     mlir::credo::YieldOp yield = op.getYield();
-    // Which carried value each next carried value is, if any (a delay line
-    // shifts one into the next), found before the body moves: the rewriter
-    // may replace the block's arguments only later.
-    SmallVector<int64_t> source(numCarried, -1);
-    for (auto [i, v] : llvm::enumerate(yield.getCarried()))
-      if (auto arg = dyn_cast<BlockArgument>(v);
-          arg && arg.getOwner() == &op.getBody().front() &&
-          arg.getArgNumber() > 0)
-        source[i] = int64_t(arg.getArgNumber()) - 1;
-    // Which recorded values are the state entering the step.
-    SmallVector<bool> recordsState;
-    for (Value v : yield.getRecorded()) {
+    // Which carried value (state entering the step) a value is, or -1;
+    // found before the body moves: the rewriter may replace the block's
+    // arguments only later.
+    auto carriedIndex = [&](Value v) -> int64_t {
       auto arg = dyn_cast<BlockArgument>(v);
-      recordsState.push_back(arg && arg.getOwner() == &op.getBody().front() &&
-                             arg.getArgNumber() > 0);
-    }
+      return arg && arg.getOwner() == &op.getBody().front() &&
+                     arg.getArgNumber() > 0
+                 ? int64_t(arg.getArgNumber()) - 1
+                 : -1;
+    };
+    // Which carried value each next carried value is (a delay line shifts
+    // one into the next), and which recorded values are a state.
+    SmallVector<int64_t> source;
+    for (Value v : yield.getCarried())
+      source.push_back(carriedIndex(v));
+    SmallVector<bool> recordsState;
+    for (Value v : yield.getRecorded())
+      recordsState.push_back(carriedIndex(v) >= 0);
     rewriter.inlineBlockBefore(&op.getBody().front(), body, body->end(),
                                blockArgs);
 
