@@ -32,7 +32,8 @@
 using namespace mlir;
 
 void mlir::credo::addCredoToBuffers(OpPassManager &pm, CpuKernels kernels,
-                                    TemporaryBuffers temporaries) {
+                                    TemporaryBuffers temporaries,
+                                    GeneratorLanes lanes) {
   // Event-driven products (the oneDNN path's sparse kernels) gain from
   // spikes split into majority and residual; the portable loops do not.
   if (kernels == CpuKernels::Dnnl && spikeMajorityEnabled())
@@ -41,7 +42,9 @@ void mlir::credo::addCredoToBuffers(OpPassManager &pm, CpuKernels kernels,
   pm.addPass(createCredoParamsToArgs());
   if (kernels == CpuKernels::Dnnl)
     pm.addPass(createConvertCredoToDnnl());
-  pm.addPass(createConvertCredoToLinalg());
+  ConvertCredoToLinalgOptions lowering;
+  lowering.wideGeneratorLanes = lanes == GeneratorLanes::Wide;
+  pm.addPass(createConvertCredoToLinalg(lowering));
   pm.addNestedPass<func::FuncOp>(createCredoFuseElementwise());
   pm.addPass(createCanonicalizerPass());
   pm.addPass(createCSEPass());
@@ -143,7 +146,8 @@ void mlir::credo::addHostToLLVM(OpPassManager &pm) {
 
 void mlir::credo::buildCpuPipeline(OpPassManager &pm,
                                    const CpuPipelineOptions &options) {
-  addCredoToBuffers(pm, options.kernels, TemporaryBuffers::Stack);
+  addCredoToBuffers(pm, options.kernels, TemporaryBuffers::Stack,
+                    GeneratorLanes::Wide);
   pm.addNestedPass<func::FuncOp>(createCredoFlattenContiguous());
   addHostToLLVM(pm);
 }

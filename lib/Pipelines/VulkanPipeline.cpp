@@ -9,6 +9,7 @@
 
 #include "credo/Pipelines/Pipelines.h"
 
+#include "credo/Conversion/CredoToLinalg/CredoToLinalg.h"
 #include "credo/Conversion/CredoToVulkan/CredoToVulkan.h"
 
 #include "mlir/Conversion/AffineToStandard/AffineToStandard.h"
@@ -27,7 +28,8 @@ using namespace mlir;
 
 void mlir::credo::buildVulkanPipeline(OpPassManager &pm) {
   pm.addPass(createCredoMarkVulkanResults());
-  addCredoToBuffers(pm, CpuKernels::Reference, TemporaryBuffers::Heap);
+  addCredoToBuffers(pm, CpuKernels::Reference, TemporaryBuffers::Heap,
+                    GeneratorLanes::Narrow);
 
   pm.addNestedPass<func::FuncOp>(createCredoGpuContract());
   pm.addNestedPass<func::FuncOp>(createCredoGpuMatmul());

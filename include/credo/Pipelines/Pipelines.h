@@ -16,6 +16,8 @@ class OpPassManager;
 
 namespace mlir::credo {
 
+enum class GeneratorLanes; // credo/Conversion/CredoToLinalg/CredoToLinalg.h
+
 /// Which implementation the CPU pipeline uses for the heavy ops.
 enum class CpuKernels {
   Dnnl,      ///< oneDNN kernel calls where available (the default)
@@ -46,10 +48,11 @@ constexpr int64_t kStackBufferBytes = 4096;
 constexpr int64_t kStackFunctionBytes = 64 * 1024;
 
 /// The passes both pipelines share from credo to buffers: parameters as
-/// arguments, batching over time, (oneDNN calls,) the linalg lowering and
+/// arguments, batching over time, (oneDNN calls,) the linalg lowering (the
+/// random generator in `lanes`: Wide on the CPU, Narrow for SPIR-V) and
 /// elementwise fusion, then addBufferization.
 void addCredoToBuffers(OpPassManager &pm, CpuKernels kernels,
-                       TemporaryBuffers temporaries);
+                       TemporaryBuffers temporaries, GeneratorLanes lanes);
 /// One-shot bufferization with identity layouts, results as out-parameters,
 /// small temporaries on the stack (TemporaryBuffers::Stack), buffer
 /// deallocation.

@@ -9,11 +9,14 @@
 #ifndef CREDO_LIB_CONVERSION_CREDOTOLINALG_BUILDERS_H
 #define CREDO_LIB_CONVERSION_CREDOTOLINALG_BUILDERS_H
 
+#include "credo/Conversion/CredoToLinalg/CredoToLinalg.h"
+
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/Math/IR/Math.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/IR/Builders.h"
+#include "mlir/IR/PatternMatch.h"
 
 #include <functional>
 
@@ -87,10 +90,12 @@ struct Scalar {
   mlir::Value step(mlir::Value cond) { return select(cond, c(1), c(0)); }
 };
 
-/// Philox-4x32-10 (Salmon et al., SC'11) on i32 words.
+/// Philox-4x32-10 (Salmon et al., SC'11) on i32 words, computed in 32-
+/// or 64-bit lanes.
 llvm::SmallVector<mlir::Value, 4> philox(mlir::OpBuilder &b, mlir::Location loc,
                                          llvm::SmallVector<mlir::Value, 4> ctr,
-                                         mlir::Value k0, mlir::Value k1);
+                                         mlir::Value k0, mlir::Value k1,
+                                         GeneratorLanes lanes);
 
 /// The draws of one random op (design.md §4.3): key (seed mod 2^32,
 /// stream ^ seed / 2^32) and counter (element, step, draws mod 2^32,
@@ -98,7 +103,8 @@ llvm::SmallVector<mlir::Value, 4> philox(mlir::OpBuilder &b, mlir::Location loc,
 /// op's loops.
 struct KeyedDraws {
   KeyedDraws(mlir::OpBuilder &b, mlir::Location loc, mlir::Value generator,
-             int64_t stream, mlir::Value step /* index, or null for 0 */);
+             int64_t stream, mlir::Value step /* index, or null for 0 */,
+             GeneratorLanes lanes);
   /// Word 0 of Philox for the element `i` (i32), inside a loop body.
   mlir::Value word(mlir::OpBuilder &b, mlir::Location loc, mlir::Value i) const;
   /// All four words of the Philox block with counter word 0 `group` (i32):
@@ -118,6 +124,15 @@ struct KeyedDraws {
   static mlir::Value linearIndex(mlir::OpBuilder &b, mlir::Location loc,
                                  llvm::ArrayRef<int64_t> shape);
   mlir::Value k0, k1, step, n0, n1;
+  GeneratorLanes lanes;
+};
+
+/// The lowering pattern of an op that draws random numbers: it knows which
+/// lanes the generator is computed in.
+template <typename Op> struct DrawPattern : mlir::OpRewritePattern<Op> {
+  DrawPattern(mlir::MLIRContext *context, GeneratorLanes lanes)
+      : mlir::OpRewritePattern<Op>(context), lanes(lanes) {}
+  GeneratorLanes lanes;
 };
 
 /// Reshapes `input` to `type` (as many elements) through a 1-D view, in

@@ -26,7 +26,8 @@ namespace mlir::credo {
 
 using namespace mlir;
 
-void mlir::credo::populateCredoToLinalgPatterns(RewritePatternSet &patterns) {
+void mlir::credo::populateCredoToLinalgPatterns(RewritePatternSet &patterns,
+                                                GeneratorLanes lanes) {
   populateLayerToLinalgPatterns(patterns);
   populateElementwiseToLinalgPatterns(patterns);
   populateLossToLinalgPatterns(patterns);
@@ -35,14 +36,15 @@ void mlir::credo::populateCredoToLinalgPatterns(RewritePatternSet &patterns) {
   populatePoolConvGradToLinalgPatterns(patterns);
   populateStatefulOptimizerToLinalgPatterns(patterns);
   populateTimeToLinalgPatterns(patterns);
-  populateSpikingToLinalgPatterns(patterns);
-  populateSparseToLinalgPatterns(patterns);
-  populateStochasticToLinalgPatterns(patterns);
+  populateSpikingToLinalgPatterns(patterns, lanes);
+  populateSparseToLinalgPatterns(patterns, lanes);
+  populateStochasticToLinalgPatterns(patterns, lanes);
 }
 
 namespace {
 struct ConvertCredoToLinalg
     : public mlir::credo::impl::ConvertCredoToLinalgBase<ConvertCredoToLinalg> {
+  using ConvertCredoToLinalgBase::ConvertCredoToLinalgBase;
   void runOnOperation() override {
     ConversionTarget target(getContext());
     target.addLegalDialect<linalg::LinalgDialect, tensor::TensorDialect,
@@ -55,7 +57,9 @@ struct ConvertCredoToLinalg
                       mlir::credo::CallKernelOp>();
     target.markUnknownOpDynamicallyLegal([](Operation *) { return true; });
     RewritePatternSet patterns(&getContext());
-    mlir::credo::populateCredoToLinalgPatterns(patterns);
+    mlir::credo::populateCredoToLinalgPatterns(
+        patterns, wideGeneratorLanes ? mlir::credo::GeneratorLanes::Wide
+                                     : mlir::credo::GeneratorLanes::Narrow);
     if (failed(applyPartialConversion(getOperation(), target,
                                       std::move(patterns))))
       signalPassFailure();

@@ -8,9 +8,7 @@
 #ifndef CREDO_LIB_CONVERSION_CREDOTOLINALG_PATTERNS_H
 #define CREDO_LIB_CONVERSION_CREDOTOLINALG_PATTERNS_H
 
-namespace mlir {
-class RewritePatternSet;
-} // namespace mlir
+#include "credo/Conversion/CredoToLinalg/CredoToLinalg.h"
 
 namespace mlir::credo {
 void populateLayerToLinalgPatterns(mlir::RewritePatternSet &patterns);
@@ -20,9 +18,12 @@ void populateGradientToLinalgPatterns(mlir::RewritePatternSet &patterns);
 void populateOptimizerToLinalgPatterns(mlir::RewritePatternSet &patterns);
 void populatePoolConvGradToLinalgPatterns(mlir::RewritePatternSet &patterns);
 void populateTimeToLinalgPatterns(mlir::RewritePatternSet &patterns);
-void populateSpikingToLinalgPatterns(mlir::RewritePatternSet &patterns);
-void populateSparseToLinalgPatterns(mlir::RewritePatternSet &patterns);
-void populateStochasticToLinalgPatterns(mlir::RewritePatternSet &patterns);
+void populateSpikingToLinalgPatterns(mlir::RewritePatternSet &patterns,
+                                     GeneratorLanes lanes);
+void populateSparseToLinalgPatterns(mlir::RewritePatternSet &patterns,
+                                    GeneratorLanes lanes);
+void populateStochasticToLinalgPatterns(mlir::RewritePatternSet &patterns,
+                                        GeneratorLanes lanes);
 void populateStatefulOptimizerToLinalgPatterns(
     mlir::RewritePatternSet &patterns);
 } // namespace mlir::credo

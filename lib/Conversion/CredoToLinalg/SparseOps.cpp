@@ -281,8 +281,8 @@ struct HyperParamsGradLowering : OpRewritePattern<HyperParamsGradOp> {
   }
 };
 
-struct HyperSampleLowering : OpRewritePattern<HyperSampleOp> {
-  using OpRewritePattern::OpRewritePattern;
+struct HyperSampleLowering : DrawPattern<HyperSampleOp> {
+  using DrawPattern::DrawPattern;
   LogicalResult matchAndRewrite(HyperSampleOp op,
                                 PatternRewriter &rewriter) const override {
     Location loc = op.getLoc();
@@ -291,7 +291,8 @@ struct HyperSampleLowering : OpRewritePattern<HyperSampleOp> {
     int64_t corners = int64_t(1) << r, global = op.getGlobal();
     int64_t half = op.getRegion() / 2;
     ArrayRef<int64_t> size = op.getSize();
-    KeyedDraws draws(rewriter, loc, op.getGenerator(), op.getStream(), Value());
+    KeyedDraws draws(rewriter, loc, op.getGenerator(), op.getStream(), Value(),
+                     lanes);
     MLIRContext *ctx = getContext();
     auto d = [&](unsigned i) { return getAffineDimExpr(i, ctx); };
     Type i32 = rewriter.getI32Type(), i64 = rewriter.getI64Type();
@@ -671,10 +672,12 @@ void checkIndices(OpBuilder &b, Location loc, Value indices, int64_t column,
 
 } // namespace mlir::credo::linalg_builders
 
-void mlir::credo::populateSparseToLinalgPatterns(RewritePatternSet &patterns) {
+void mlir::credo::populateSparseToLinalgPatterns(RewritePatternSet &patterns,
+                                                 GeneratorLanes lanes) {
   patterns.add<GatherLowering, ScatterAddLowering, SparseContractLowering,
-               HyperParamsLowering, HyperParamsGradLowering,
-               HyperSampleLowering, IndexDedupLowering, GaussianDensityLowering,
-               GaussianDensityGradLowering, RoundIndicesLowering,
-               SparseHyperLowering>(patterns.getContext());
+               HyperParamsLowering, HyperParamsGradLowering, IndexDedupLowering,
+               GaussianDensityLowering, GaussianDensityGradLowering,
+               RoundIndicesLowering, SparseHyperLowering>(
+      patterns.getContext());
+  patterns.add<HyperSampleLowering>(patterns.getContext(), lanes);
 }

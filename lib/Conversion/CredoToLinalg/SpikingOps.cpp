@@ -218,15 +218,15 @@ struct LifGradLowering : OpRewritePattern<LifGradOp> {
   }
 };
 
-struct PoissonEncodeLowering : OpRewritePattern<PoissonEncodeOp> {
-  using OpRewritePattern::OpRewritePattern;
+struct PoissonEncodeLowering : DrawPattern<PoissonEncodeOp> {
+  using DrawPattern::DrawPattern;
   LogicalResult matchAndRewrite(PoissonEncodeOp op,
                                 PatternRewriter &rewriter) const override {
     Location loc = op.getLoc();
     auto type = cast<RankedTensorType>(op.getType());
     Type t = type.getElementType();
     KeyedDraws draws(rewriter, loc, op.getGenerator(), op.getStream(),
-                     op.getStep());
+                     op.getStep(), lanes);
     double scale = op.getRateScale().convertToDouble();
     StringRef part = op.getPart();
     // m = [p > ½], the value at most steps.
@@ -620,9 +620,11 @@ struct SpikeCountGradLowering : OpRewritePattern<SpikeCountGradOp> {
 
 } // namespace
 
-void mlir::credo::populateSpikingToLinalgPatterns(RewritePatternSet &patterns) {
-  patterns.add<LifLowering, LifGradLowering, PoissonEncodeLowering,
-               GeneratorNextLowering, ExpFilterLowering, SpikeTrainPspLowering,
-               EinsumLowering, SpikeCountLowering, SpikeCountGradLowering>(
+void mlir::credo::populateSpikingToLinalgPatterns(RewritePatternSet &patterns,
+                                                  GeneratorLanes lanes) {
+  patterns.add<LifLowering, LifGradLowering, GeneratorNextLowering,
+               ExpFilterLowering, SpikeTrainPspLowering, EinsumLowering,
+               SpikeCountLowering, SpikeCountGradLowering>(
       patterns.getContext());
+  patterns.add<PoissonEncodeLowering>(patterns.getContext(), lanes);
 }

@@ -104,14 +104,14 @@ Value categoricalScore(OpBuilder &rewriter, Location loc, Value logits,
       });
 }
 
-struct BernoulliLowering : OpRewritePattern<BernoulliOp> {
-  using OpRewritePattern::OpRewritePattern;
+struct BernoulliLowering : DrawPattern<BernoulliOp> {
+  using DrawPattern::DrawPattern;
   LogicalResult matchAndRewrite(BernoulliOp op,
                                 PatternRewriter &rewriter) const override {
     Location loc = op.getLoc();
     auto type = cast<RankedTensorType>(op.getLogits().getType());
     KeyedDraws draws(rewriter, loc, op.getGenerator(), op.getStream(),
-                     op.getStep());
+                     op.getStep(), lanes);
     ArrayRef<int64_t> shape = type.getShape();
     rewriter.replaceOp(
         op,
@@ -135,8 +135,8 @@ struct BernoulliLowering : OpRewritePattern<BernoulliOp> {
   }
 };
 
-struct CategoricalLowering : OpRewritePattern<CategoricalOp> {
-  using OpRewritePattern::OpRewritePattern;
+struct CategoricalLowering : DrawPattern<CategoricalOp> {
+  using DrawPattern::DrawPattern;
   LogicalResult matchAndRewrite(CategoricalOp op,
                                 PatternRewriter &rewriter) const override {
     Location loc = op.getLoc();
@@ -146,7 +146,7 @@ struct CategoricalLowering : OpRewritePattern<CategoricalOp> {
     int64_t rows = type.getDimSize(0), classes = type.getDimSize(1);
     checkLogits(rewriter, loc, logits);
     KeyedDraws draws(rewriter, loc, op.getGenerator(), op.getStream(),
-                     op.getStep());
+                     op.getStep(), lanes);
     auto rowF = RankedTensorType::get({rows}, ft);
     auto rowI = RankedTensorType::get({rows}, i64);
     MLIRContext *ctx = rewriter.getContext();
@@ -291,14 +291,14 @@ struct CategoricalLogProbLowering : OpRewritePattern<CategoricalLogProbOp> {
   }
 };
 
-struct ExecuteFlagsLowering : OpRewritePattern<ExecuteFlagsOp> {
-  using OpRewritePattern::OpRewritePattern;
+struct ExecuteFlagsLowering : DrawPattern<ExecuteFlagsOp> {
+  using DrawPattern::DrawPattern;
   LogicalResult matchAndRewrite(ExecuteFlagsOp op,
                                 PatternRewriter &rewriter) const override {
     Location loc = op.getLoc();
     auto type = cast<RankedTensorType>(op.getType());
     KeyedDraws draws(rewriter, loc, op.getGenerator(), op.getStream(),
-                     op.getStep());
+                     op.getStep(), lanes);
     ArrayRef<int64_t> shape = type.getShape();
     double probability = op.getP().convertToDouble();
     int64_t period = op.getPeriod();
@@ -358,8 +358,10 @@ struct HoldLowering : OpRewritePattern<HoldOp> {
 } // namespace
 
 void mlir::credo::populateStochasticToLinalgPatterns(
-    RewritePatternSet &patterns) {
-  patterns.add<BernoulliLowering, CategoricalLowering, BernoulliLogProbLowering,
-               CategoricalLogProbLowering, ExecuteFlagsLowering, HoldLowering>(
-      patterns.getContext());
+    RewritePatternSet &patterns, GeneratorLanes lanes) {
+  patterns
+      .add<BernoulliLogProbLowering, CategoricalLogProbLowering, HoldLowering>(
+          patterns.getContext());
+  patterns.add<BernoulliLowering, CategoricalLowering, ExecuteFlagsLowering>(
+      patterns.getContext(), lanes);
 }

@@ -1,5 +1,6 @@
 // RUN: credo-opt %s --convert-credo-to-linalg | FileCheck %s
 // RUN: credo-opt %s --credo-cpu-pipeline=kernels=reference | FileCheck %s --check-prefix=LLVM
+// RUN: credo-opt %s --convert-credo-to-linalg=wide-generator-lanes=true | FileCheck %s --check-prefix=WIDE
 // A LIF step is one elementwise generic whose outputs are the new state and
 // the spikes (the update fused); its gradient is another; Poisson encoding
 // computes Philox-4x32-10 blocks from linalg.index (ten rounds of
@@ -75,6 +76,25 @@ func.func @poisson(%x: tensor<2x3xf32>, %g: tensor<2xi64>) -> tensor<2x3xf32> {
 // CHECK: linalg.yield %{{.*}} : f32
 // CHECK: tensor.collapse_shape %[[J]]
 // CHECK: tensor.expand_shape {{.*}} into tensor<2x6xf32>
+// With wide generator lanes (the CPU pipeline's choice), the same block in
+// 64-bit lanes: each round multiplies the low halves of two lanes by the
+// Philox constants (one 64-bit product per 32 × 32 → 64 multiply, its high
+// half the multiply-high, its low half the multiply-low), and the four
+// words are the lanes' low halves at the end.
+// WIDE-LABEL: func.func @poisson_blocks
+// WIDE: linalg.generic
+// WIDE: %[[B:.*]] = linalg.index 0
+// WIDE: %[[GR:.*]] = arith.index_castui %[[B]] : index to i32
+// WIDE: %[[G64:.*]] = arith.extui %[[GR]] : i32 to i64
+// WIDE: %[[LO:.*]] = arith.andi %[[G64]], %c4294967295_i64 : i64
+// WIDE: %[[P0:.*]] = arith.muli %[[LO]], %c3528531795_i64 : i64
+// WIDE: %[[P1:.*]] = arith.muli %{{.*}}, %c3449720151_i64 : i64
+// WIDE: arith.shrui %[[P1]], %c32_i64{{.*}} : i64
+// WIDE-COUNT-18: arith.muli %{{.*}} : i64
+// WIDE-NOT: arith.mului_extended
+// WIDE-COUNT-4: arith.trunci %{{.*}} : i64 to i32
+// WIDE: arith.uitofp
+// WIDE: linalg.yield %{{.*}} : f32
 func.func @poisson_blocks(%x: tensor<2x6xf32>, %g: tensor<2xi64>) -> tensor<2x6xf32> {
   %s = credo.poisson_encode %x, %g {stream = 5 : i64} : tensor<2x6xf32>, tensor<2xi64>
   return %s : tensor<2x6xf32>

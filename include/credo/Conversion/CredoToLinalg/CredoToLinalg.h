@@ -39,9 +39,18 @@ namespace mlir::credo {
 #define GEN_PASS_DECL_CREDORECORDINPLACE
 #include "credo/Conversion/CredoToLinalg/Passes.h.inc"
 
+/// How the random generator's 32-bit words are computed (design.md §4.3):
+/// in 32-bit lanes, each 32 × 32 → 64-bit product as a multiply-high and a
+/// multiply-low (SPIR-V's OpUMulExtended on a GPU), or in 64-bit lanes
+/// whose one product gives both halves (a CPU's vector multiply of 32-bit
+/// halves into 64 bits). Both give the same numbers.
+enum class GeneratorLanes { Narrow, Wide };
+
 /// Adds the patterns lowering every credo compute op to linalg/tensor/
 /// arith/math on tensors.
-void populateCredoToLinalgPatterns(mlir::RewritePatternSet &patterns);
+void populateCredoToLinalgPatterns(
+    mlir::RewritePatternSet &patterns,
+    GeneratorLanes lanes = GeneratorLanes::Narrow);
 
 #define GEN_PASS_REGISTRATION
 #include "credo/Conversion/CredoToLinalg/Passes.h.inc"

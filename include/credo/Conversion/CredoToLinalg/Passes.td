@@ -34,6 +34,13 @@ def ConvertCredoToLinalg : Pass<"convert-credo-to-linalg", "::mlir::ModuleOp"> {
     } -> tensor<4x8xf32>
     ```
   }];
+  let options = [
+    Option<"wideGeneratorLanes", "wide-generator-lanes", "bool",
+           /*default=*/"false",
+           "compute the random generator's 32-bit words in 64-bit lanes, "
+           "where one product gives both halves of a 32 x 32 -> 64-bit "
+           "multiply (faster on CPUs; the same numbers)">
+  ];
   let dependentDialects = ["::mlir::linalg::LinalgDialect",
                            "::mlir::tensor::TensorDialect",
                            "::mlir::arith::ArithDialect",
