@@ -61,7 +61,7 @@ void checkProduct(const Shape &s, bool transposeA, bool transposeB, bool bias,
 
 TEST(RuntimeSparseMatmul, MatchesLoops) {
   for (Shape s : {Shape{128, 784, 256}, Shape{13, 70, 8}, Shape{9, 64, 104},
-                  Shape{16, 129, 200}, Shape{1, 5, 16}})
+                  Shape{16, 129, 200}, Shape{1, 5, 16}, Shape{37, 100, 24}})
     for (bool transposeA : {false, true})
       for (bool transposeB : {false, true})
         for (bool bias : {false, true})

@@ -67,12 +67,36 @@ inline bool cpuHasAvx2Fma() {
 #endif
 }
 
+/// Whether this CPU runs the AVX-512 instances (CREDO_TARGET_AVX512: F,
+/// DQ, BW and VL, with AVX2 and FMA). CREDO_CPU_BASELINE=1 or
+/// CREDO_CPU_AVX512=0 in the environment turns them off (the AVX2 ones
+/// run, for testing them on any CPU that has AVX-512).
+inline bool cpuHasAvx512() {
+#if defined(__x86_64__)
+  static const bool yes = [] {
+    const char *off = std::getenv("CREDO_CPU_AVX512");
+    if (!cpuHasAvx2Fma() || (off && off[0] == '0'))
+      return false;
+    return __builtin_cpu_supports("avx512f") &&
+           __builtin_cpu_supports("avx512dq") &&
+           __builtin_cpu_supports("avx512bw") &&
+           __builtin_cpu_supports("avx512vl");
+  }();
+  return yes;
+#else
+  return false;
+#endif
+}
+
 } // namespace credo::rt::simd
 
 #if defined(__x86_64__)
 #define CREDO_TARGET_AVX2 __attribute__((target("avx2,fma")))
+#define CREDO_TARGET_AVX512                                                    \
+  __attribute__((target("avx2,fma,avx512f,avx512dq,avx512bw,avx512vl")))
 #else
 #define CREDO_TARGET_AVX2
+#define CREDO_TARGET_AVX512
 #endif
 
 #endif // CREDO_RUNTIME_SRC_CPU_SIMD_H

@@ -18,6 +18,10 @@
 #include <cstring>
 #include <vector>
 
+#if defined(__x86_64__)
+#include <immintrin.h>
+#endif
+
 namespace credo::rt {
 namespace {
 
@@ -121,82 +125,153 @@ CREDO_INLINE uint64_t nonZeroBits(const float *x, int64_t n) {
   return bits;
 }
 
-/// nonZeroBits of 8 floats, as one vector comparison.
-CREDO_INLINE uint64_t byteOf(const float *x) {
-#if defined(__has_builtin)
-#if __has_builtin(__builtin_reduce_or)
-#define CREDO_HAS_REDUCE_OR 1
-#endif
-#endif
-#if defined(CREDO_HAS_REDUCE_OR)
-  typedef int32_t Lanes __attribute__((vector_size(32)));
-  const Lanes weights = {1, 2, 4, 8, 16, 32, 64, 128};
-  const Lanes nonZero = load(x) != Vec{}; // all ones where x != 0 or NaN
-  return uint64_t(__builtin_reduce_or(nonZero & weights));
-#else
-  return nonZeroBits(x, 8);
-#endif
+#if defined(__x86_64__)
+/// nonZeroBits with 8-float comparisons and their sign masks.
+CREDO_TARGET_AVX2 CREDO_INLINE uint64_t nonZeroBitsAvx2(const float *x,
+                                                        int64_t n) {
+  const __m256 zero = _mm256_setzero_ps();
+  uint64_t bits = 0;
+  int64_t j = 0;
+  for (; j + 8 <= n; j += 8) // unordered or not equal: NaN counts
+    bits |= uint64_t(unsigned(_mm256_movemask_ps(
+                _mm256_cmp_ps(_mm256_loadu_ps(x + j), zero, _CMP_NEQ_UQ))))
+            << j;
+  return j < n ? bits | nonZeroBits(x + j, n - j) << j : bits;
 }
 
-/// Transposes an 8x8 bit matrix, row r in byte r (Hacker's Delight).
-CREDO_INLINE uint64_t transpose8x8(uint64_t x) {
-  uint64_t t = (x ^ (x >> 7)) & 0x00AA00AA00AA00AAull;
-  x ^= t ^ (t << 7);
-  t = (x ^ (x >> 14)) & 0x0000CCCC0000CCCCull;
-  x ^= t ^ (t << 14);
-  t = (x ^ (x >> 28)) & 0x00000000F0F0F0F0ull;
-  return x ^ t ^ (t << 28);
-}
-
-/// Fills masks [m][blocks] with op(a)'s non-zeros; returns their count.
-CREDO_INLINE int64_t findNonZeros(const float *a, bool transposeA, int64_t m,
-                                  int64_t k, int64_t blocks, uint64_t *masks) {
-  std::fill(masks, masks + m * blocks, uint64_t(0));
-  if (!transposeA) {
-    for (int64_t i = 0; i < m; ++i)
-      for (int64_t kb = 0; kb < blocks; ++kb) {
-        const float *x = a + i * k + kb * kBlock;
-        const int64_t n = std::min(kBlock, k - kb * kBlock);
-        uint64_t bits = 0;
-        int64_t j = 0;
-        for (; j + 8 <= n; j += 8)
-          bits |= byteOf(x + j) << j;
-        if (j < n) // a partial last word
-          bits |= nonZeroBits(x + j, n - j) << j;
-        masks[i * blocks + kb] = bits;
-      }
-  } else { // a is [k][m]: 8 x 8 tiles of it, transposed as bits
-    const int64_t m8 = m - m % 8, k8 = k - k % 8;
-    for (int64_t j0 = 0; j0 < k8; j0 += 8)
-      for (int64_t i0 = 0; i0 < m8; i0 += 8) {
-        uint64_t tile = 0;
-        for (int64_t r = 0; r < 8; ++r)
-          tile |= byteOf(a + (j0 + r) * m + i0) << (8 * r);
-        tile = transpose8x8(tile); // byte l: column i0 + l over j0..j0+7
-        for (int64_t l = 0; l < 8; ++l)
-          masks[(i0 + l) * blocks + j0 / kBlock] |= ((tile >> (8 * l)) & 0xff)
-                                                    << (j0 % kBlock);
-      }
-    for (int64_t j = 0; j < k; ++j) // the rest, one by one
-      for (int64_t i = j < k8 ? m8 : 0; i < m; ++i)
-        masks[i * blocks + j / kBlock] |= uint64_t(a[j * m + i] != 0.0f)
-                                          << (j % kBlock);
+/// nonZeroBits with 16-float comparisons into mask registers (the last
+/// one masked).
+CREDO_TARGET_AVX512 CREDO_INLINE uint64_t nonZeroBitsAvx512(const float *x,
+                                                            int64_t n) {
+  const __m512 zero = _mm512_setzero_ps();
+  uint64_t bits = 0;
+  for (int64_t j = 0; j < n; j += 16) {
+    const __mmask16 lanes =
+        n - j >= 16 ? __mmask16(0xFFFF) : __mmask16((1u << (n - j)) - 1);
+    bits |= uint64_t(_mm512_mask_cmp_ps_mask(
+                lanes, _mm512_maskz_loadu_ps(lanes, x + j), zero, _CMP_NEQ_UQ))
+            << j;
   }
+  return bits;
+}
+#endif
+
+/// Bits of the masks of columns [i0, i0 + G·L) of a transposed a [k][m]
+/// for the block kb of `rows` rows (row r at block + r·m): each row's G·L
+/// contiguous floats, compared L at a time, set bit r of their columns'
+/// masks in vector lanes (the bit matrix comes out transposed, with no bit
+/// transpose), one row after the other.
+template <int L, int G>
+CREDO_INLINE void columnGroup(const float *block, int64_t m, int64_t rows,
+                              int64_t i0, int64_t blocks, int64_t kb,
+                              uint64_t *masks) {
+  typedef float Floats __attribute__((vector_size(4 * L)));
+  typedef uint32_t Words __attribute__((vector_size(4 * L)));
+  Words low[G] = {}, high[G] = {}; // bits r < 32 and r >= 32
+  auto add = [&](Words(&bits)[G], int64_t r, uint32_t bit) {
+    CREDO_UNROLL
+    for (int q = 0; q < G; ++q) {
+      Floats x;
+      std::memcpy(&x, block + r * m + i0 + q * L, sizeof x);
+      bits[q] |= (Words)(x != Floats{}) & bit; // NaN counts
+    }
+  };
+  int64_t r = 0;
+  for (; r < std::min<int64_t>(rows, 32); ++r)
+    add(low, r, uint32_t(1) << r);
+  for (; r < rows; ++r)
+    add(high, r, uint32_t(1) << (r - 32));
+  CREDO_UNROLL
+  for (int q = 0; q < G; ++q)
+    for (int l = 0; l < L; ++l)
+      masks[(i0 + q * L + l) * blocks + kb] = low[q][l] | uint64_t(high[q][l])
+                                                              << 32;
+}
+
+/// Fills masks [m][blocks] for a transposed a [k][m]: 64 columns at a time,
+/// then L, then one.
+template <int L>
+CREDO_INLINE void columnMasks(const float *a, int64_t m, int64_t k,
+                              int64_t blocks, uint64_t *masks) {
+  constexpr int G = 64 / L;
+  const int64_t wide = m - m % (G * L), whole = m - m % L;
+  for (int64_t kb = 0; kb < blocks; ++kb) {
+    const int64_t rows = std::min(kBlock, k - kb * kBlock);
+    const float *block = a + kb * kBlock * m;
+    int64_t i0 = 0;
+    for (; i0 < wide; i0 += G * L)
+      columnGroup<L, G>(block, m, rows, i0, blocks, kb, masks);
+    for (; i0 < whole; i0 += L)
+      columnGroup<L, 1>(block, m, rows, i0, blocks, kb, masks);
+    for (int64_t i = whole; i < m; ++i) { // the rest, one by one
+      uint64_t bits = 0;
+      for (int64_t r = 0; r < rows; ++r)
+        bits |= uint64_t(block[r * m + i] != 0.0f) << r;
+      masks[i * blocks + kb] = bits;
+    }
+  }
+}
+
+/// The number of set bits of masks[0..n).
+CREDO_INLINE int64_t countBits(const uint64_t *masks, int64_t n) {
   int64_t count = 0;
-  for (int64_t e = 0; e < m * blocks; ++e)
+  for (int64_t e = 0; e < n; ++e)
     count += __builtin_popcountll(masks[e]);
   return count;
 }
 
-int64_t findNonZerosBaseline(const float *a, bool t, int64_t m, int64_t k,
-                             int64_t blocks, uint64_t *masks) {
-  return findNonZeros(a, t, m, k, blocks, masks);
+// findNonZeros*: fill masks [m][blocks] with op(a)'s non-zeros and return
+// their count; a row of a [m][k] is compared in the instance's widest
+// vectors.
+int64_t findNonZerosBaseline(const float *a, bool transposeA, int64_t m,
+                             int64_t k, int64_t blocks, uint64_t *masks) {
+  if (transposeA)
+    columnMasks<8>(a, m, k, blocks, masks);
+  else
+    for (int64_t i = 0; i < m; ++i)
+      for (int64_t kb = 0; kb < blocks; ++kb)
+        masks[i * blocks + kb] = nonZeroBits(a + i * k + kb * kBlock,
+                                             std::min(kBlock, k - kb * kBlock));
+  return countBits(masks, m * blocks);
 }
-CREDO_TARGET_AVX2 int64_t findNonZerosAvx2(const float *a, bool t, int64_t m,
-                                           int64_t k, int64_t blocks,
+
+#if defined(__x86_64__)
+CREDO_TARGET_AVX2 int64_t findNonZerosAvx2(const float *a, bool transposeA,
+                                           int64_t m, int64_t k, int64_t blocks,
                                            uint64_t *masks) {
-  return findNonZeros(a, t, m, k, blocks, masks);
+  if (transposeA)
+    columnMasks<8>(a, m, k, blocks, masks);
+  else
+    for (int64_t i = 0; i < m; ++i)
+      for (int64_t kb = 0; kb < blocks; ++kb)
+        masks[i * blocks + kb] = nonZeroBitsAvx2(
+            a + i * k + kb * kBlock, std::min(kBlock, k - kb * kBlock));
+  return countBits(masks, m * blocks);
 }
+
+CREDO_TARGET_AVX512 int64_t findNonZerosAvx512(const float *a, bool transposeA,
+                                               int64_t m, int64_t k,
+                                               int64_t blocks,
+                                               uint64_t *masks) {
+  if (transposeA)
+    columnMasks<16>(a, m, k, blocks, masks);
+  else
+    for (int64_t i = 0; i < m; ++i)
+      for (int64_t kb = 0; kb < blocks; ++kb)
+        masks[i * blocks + kb] = nonZeroBitsAvx512(
+            a + i * k + kb * kBlock, std::min(kBlock, k - kb * kBlock));
+  return countBits(masks, m * blocks);
+}
+#else
+int64_t findNonZerosAvx2(const float *a, bool t, int64_t m, int64_t k,
+                         int64_t blocks, uint64_t *masks) {
+  return findNonZerosBaseline(a, t, m, k, blocks, masks);
+}
+int64_t findNonZerosAvx512(const float *a, bool t, int64_t m, int64_t k,
+                           int64_t blocks, uint64_t *masks) {
+  return findNonZerosBaseline(a, t, m, k, blocks, masks);
+}
+#endif
 
 } // namespace
 
@@ -223,8 +298,10 @@ bool sparseMatmul(const float *a, bool transposeA, const float *b,
   }
   const bool avx2 = cpuHasAvx2Fma();
   const int64_t nonZeros =
-      avx2 ? findNonZerosAvx2(a, transposeA, m, k, blocks, masks.data())
-           : findNonZerosBaseline(a, transposeA, m, k, blocks, masks.data());
+      cpuHasAvx512()
+          ? findNonZerosAvx512(a, transposeA, m, k, blocks, masks.data())
+      : avx2 ? findNonZerosAvx2(a, transposeA, m, k, blocks, masks.data())
+             : findNonZerosBaseline(a, transposeA, m, k, blocks, masks.data());
   if (double(nonZeros) > maxDensity * double(m) * double(k))
     return false;
   const Args p{
