@@ -186,4 +186,37 @@ TEST(RuntimeSparseMatmul, AccumulatingProduct) {
     }
 }
 
+TEST(RuntimeSparseMatmul, DenseAdd) {
+  // y = x·w + c: the sparse kernel (accumulators from c) for a sparse x,
+  // oneDNN's product and a sum for a dense one; c apart from y and c = y.
+  credo_set_num_threads(1);
+  const int64_t m = 37, k = 130, n = 24;
+  for (double density : {0.15, 1.0})
+    for (bool inPlace : {false, true}) {
+      SCOPED_TRACE("density " + std::to_string(density) +
+                   " in place=" + std::to_string(inPlace));
+      auto x = randomVector(m * k, 13, density), w = randomVector(k * n, 14),
+           c = randomVector(m * n, 15);
+      for (int64_t kk = 0; kk < k; ++kk)
+        x[5 * k + kk] = 0.0f; // row 5 of the product is 0: y's row is c's
+      std::vector<float> y = inPlace ? c : std::vector<float>(m * n, 7.0f);
+      credo_rt_dense_add_f32(x.data(), w.data(), inPlace ? y.data() : c.data(),
+                             y.data(), m, k, n);
+      ASSERT_EQ(credo_rt_take_status(), CREDO_OK) << credo_last_error();
+      for (int64_t i = 0; i < m; ++i)
+        for (int64_t j = 0; j < n; ++j) {
+          double acc = c[i * n + j], magnitude = std::fabs(acc);
+          for (int64_t kk = 0; kk < k; ++kk) {
+            double term = double(x[i * k + kk]) * w[kk * n + j];
+            acc += term;
+            magnitude += std::fabs(term);
+          }
+          ASSERT_NEAR(y[i * n + j], acc, 1e-6 * (1 + magnitude))
+              << "at " << i << ", " << j;
+        }
+      for (int64_t j = 0; j < n; ++j)
+        ASSERT_EQ(y[5 * n + j], c[5 * n + j]);
+    }
+}
+
 } // namespace

@@ -274,6 +274,34 @@ struct AccumulateMatmul : OpRewritePattern<mlir::credo::AddOp> {
   }
 };
 
+/// dense(x, w) + c, the product without bias and used only there, c of the
+/// sum's type → one call (credo_rt_dense_add_f32) whose accumulators start
+/// from c: the input currents of a spiking layer split into majority and
+/// residual spikes (the fixed part c = m·W + b computed before the loop)
+/// are written once, with no product buffer to write and read back.
+struct DenseAdd : OpRewritePattern<mlir::credo::AddOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(mlir::credo::AddOp op,
+                                PatternRewriter &rewriter) const override {
+    for (int i : {0, 1}) {
+      Value product = op->getOperand(i), c = op->getOperand(1 - i);
+      auto dense = product.getDefiningOp<mlir::credo::DenseOp>();
+      if (!dense || dense.getBias() || !dense->hasOneUse() ||
+          !isF32(dense.getInput()) || product.getType() != op.getType() ||
+          c.getType() != op.getType())
+        continue;
+      auto x = cast<RankedTensorType>(dense.getInput().getType());
+      auto w = cast<RankedTensorType>(dense.getWeight().getType());
+      SmallVector<Value> ins = {dense.getInput(), dense.getWeight(), c};
+      replaceWithKernel(rewriter, op, "credo_rt_dense_add_f32", ins,
+                        {x.getDimSize(0), x.getDimSize(1), w.getDimSize(1)});
+      rewriter.eraseOp(dense);
+      return success();
+    }
+    return failure();
+  }
+};
+
 /// A two-operand credo.einsum that is a matrix product — operands and
 /// result of rank 2, one letter shared by the operands and summed, the
 /// others forming the result ("bi,bj->ij", "ij,jk->ik", "ij,kj->ki", …) →
@@ -669,9 +697,8 @@ struct ConvertCredoToDnnl
     ModuleOp module = getOperation();
     // Fusion first, so that no layer is rewritten before its ReLU is seen.
     RewritePatternSet fusion(&getContext());
-    fusion
-        .add<FuseReluIntoLayer, FuseReluGradIntoMaxPoolGrad, AccumulateMatmul>(
-            &getContext());
+    fusion.add<FuseReluIntoLayer, FuseReluGradIntoMaxPoolGrad, AccumulateMatmul,
+               DenseAdd>(&getContext());
     // Upstream's canonicalization folds pack(unpack(x)) to x.
     tensor::PackOp::getCanonicalizationPatterns(fusion, &getContext());
     tensor::UnPackOp::getCanonicalizationPatterns(fusion, &getContext());

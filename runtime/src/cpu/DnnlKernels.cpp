@@ -720,6 +720,21 @@ void credo_rt_matmul_acc_f32(const float *a, const float *b, float *y,
     y[i] += part[size_t(i)];
 }
 
+void credo_rt_dense_add_f32(const float *x, const float *w, const float *c,
+                            float *y, int64_t m, int64_t k, int64_t n) {
+  if (credo::rt::sparseMatmul(x, false, w, false, nullptr, y, m, k, n, false,
+                              sparseMaxDensity(), /*accumulate=*/false,
+                              /*addend=*/c))
+    return;
+  if (c == y) { // the sum where it is computed
+    credo_rt_matmul_acc_f32(x, w, y, m, k, n, 0, 0);
+    return;
+  }
+  dense(x, w, nullptr, y, m, k, n, CREDO_POST_NONE);
+  for (int64_t i = 0; i < m * n; ++i)
+    y[i] += c[i];
+}
+
 void credo_rt_dense_f32(const float *x, const float *w, float *y, int64_t m,
                         int64_t k, int64_t n, int64_t post) {
   dense(x, w, nullptr, y, m, k, n, post);

@@ -39,7 +39,8 @@ struct Args {
   bool transposeA, transposeB, relu;
   const uint64_t *masks; ///< [m][blocks]
   int64_t blocks;
-  bool accumulate; ///< y += op(a) · op(b)
+  bool accumulate;     ///< y += op(a) · op(b)
+  const float *addend; ///< [m][n]: y = addend + op(a) · op(b), or null
 };
 
 /// One strip of S vectors (8·S columns from n0) over all rows and blocks;
@@ -69,8 +70,10 @@ template <int S, bool T> CREDO_INLINE void strip(const Args &p, int64_t n0) {
       Vec acc[S];
       CREDO_UNROLL
       for (int s = 0; s < S; ++s)
-        acc[s] = fresh ? (p.bias ? load(p.bias + n0 + 8 * s) : Vec{})
-                       : load(out + 8 * s);
+        acc[s] = !fresh     ? load(out + 8 * s)
+                 : p.addend ? load(p.addend + i * p.n + n0 + 8 * s)
+                 : p.bias   ? load(p.bias + n0 + 8 * s)
+                            : Vec{};
       const float *column = T ? p.a + k0 * p.m + i : p.a + i * p.k + k0;
       const int64_t step = T ? p.m : 1;
       while (bits) {
@@ -278,9 +281,9 @@ int64_t findNonZerosAvx512(const float *a, bool t, int64_t m, int64_t k,
 bool sparseMatmul(const float *a, bool transposeA, const float *b,
                   bool transposeB, const float *bias, float *y, int64_t m,
                   int64_t k, int64_t n, bool relu, double maxDensity,
-                  bool accumulate) {
+                  bool accumulate, const float *addend) {
   if (maxDensity <= 0 || n % 8 != 0 || m <= 0 || k <= 0 || n <= 0 ||
-      (accumulate && (bias || relu)))
+      ((accumulate || addend) && (bias || relu)) || (accumulate && addend))
     return false;
   // A large left operand goes to oneDNN's blocked gemm: on the MLP's
   // 256-wide layers the sparse kernel keeps up with it up to 4096 rows
@@ -305,8 +308,8 @@ bool sparseMatmul(const float *a, bool transposeA, const float *b,
   if (double(nonZeros) > maxDensity * double(m) * double(k))
     return false;
   const Args p{
-      a,          b,    bias,         y,      m,         k, n, transposeA,
-      transposeB, relu, masks.data(), blocks, accumulate};
+      a,          b,    bias,         y,      m,          k,     n, transposeA,
+      transposeB, relu, masks.data(), blocks, accumulate, addend};
   if (avx2)
     multiplyAvx2(p);
   else
