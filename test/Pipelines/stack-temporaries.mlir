@@ -41,7 +41,8 @@ func.func @forward(%x: tensor<2x4xf32>, %w: tensor<4x3xf32>,
 // At most 64 KiB of one function's temporaries live on the stack: of
 // seventeen 4 KiB products that are live together (an eighteenth is
 // written into the result), sixteen are stack slots and the last comes
-// from the allocator.
+// from the allocator. (Their elementwise products keep them apart: a sum
+// of a product would be computed in the product's call.)
 // CHECK-LABEL: llvm.func @budget
 // CHECK-COUNT-16: llvm.alloca %{{.*}} x f32
 // CHECK-NOT: llvm.alloca
@@ -68,22 +69,22 @@ func.func @budget(%x: tensor<32x32xf32>, %w0: tensor<32x32xf32>, %w1: tensor<32x
   %d15 = credo.dense %x, %w15 : (tensor<32x32xf32>, tensor<32x32xf32>) -> tensor<32x32xf32>
   %d16 = credo.dense %x, %w16 : (tensor<32x32xf32>, tensor<32x32xf32>) -> tensor<32x32xf32>
   %d17 = credo.dense %x, %w17 : (tensor<32x32xf32>, tensor<32x32xf32>) -> tensor<32x32xf32>
-  %a1 = credo.add %d0, %d1 : tensor<32x32xf32>
-  %a2 = credo.add %a1, %d2 : tensor<32x32xf32>
-  %a3 = credo.add %a2, %d3 : tensor<32x32xf32>
-  %a4 = credo.add %a3, %d4 : tensor<32x32xf32>
-  %a5 = credo.add %a4, %d5 : tensor<32x32xf32>
-  %a6 = credo.add %a5, %d6 : tensor<32x32xf32>
-  %a7 = credo.add %a6, %d7 : tensor<32x32xf32>
-  %a8 = credo.add %a7, %d8 : tensor<32x32xf32>
-  %a9 = credo.add %a8, %d9 : tensor<32x32xf32>
-  %a10 = credo.add %a9, %d10 : tensor<32x32xf32>
-  %a11 = credo.add %a10, %d11 : tensor<32x32xf32>
-  %a12 = credo.add %a11, %d12 : tensor<32x32xf32>
-  %a13 = credo.add %a12, %d13 : tensor<32x32xf32>
-  %a14 = credo.add %a13, %d14 : tensor<32x32xf32>
-  %a15 = credo.add %a14, %d15 : tensor<32x32xf32>
-  %a16 = credo.add %a15, %d16 : tensor<32x32xf32>
-  %a17 = credo.add %a16, %d17 : tensor<32x32xf32>
+  %a1 = credo.mul %d0, %d1 : tensor<32x32xf32>
+  %a2 = credo.mul %a1, %d2 : tensor<32x32xf32>
+  %a3 = credo.mul %a2, %d3 : tensor<32x32xf32>
+  %a4 = credo.mul %a3, %d4 : tensor<32x32xf32>
+  %a5 = credo.mul %a4, %d5 : tensor<32x32xf32>
+  %a6 = credo.mul %a5, %d6 : tensor<32x32xf32>
+  %a7 = credo.mul %a6, %d7 : tensor<32x32xf32>
+  %a8 = credo.mul %a7, %d8 : tensor<32x32xf32>
+  %a9 = credo.mul %a8, %d9 : tensor<32x32xf32>
+  %a10 = credo.mul %a9, %d10 : tensor<32x32xf32>
+  %a11 = credo.mul %a10, %d11 : tensor<32x32xf32>
+  %a12 = credo.mul %a11, %d12 : tensor<32x32xf32>
+  %a13 = credo.mul %a12, %d13 : tensor<32x32xf32>
+  %a14 = credo.mul %a13, %d14 : tensor<32x32xf32>
+  %a15 = credo.mul %a14, %d15 : tensor<32x32xf32>
+  %a16 = credo.mul %a15, %d16 : tensor<32x32xf32>
+  %a17 = credo.mul %a16, %d17 : tensor<32x32xf32>
   return %a17 : tensor<32x32xf32>
 }
