@@ -2,8 +2,8 @@
 //
 // Implements credo-spike-majority: a dense layer of Poisson spikes inside
 // a time loop, dense(s, W, b) with s = m + r (the majority m = [p > ½],
-// fixed over the steps, and the residual r), becomes dense(r, W) + (m·W + b),
-// with m·W + b computed once before the loop. The residual is non-zero with
+// fixed over the steps, and the residual r), becomes dense(r, W, b) + m·W,
+// with m·W computed once before the loop. The residual is non-zero with
 // probability min(p, 1 − p), so the event-driven products do less work.
 //
 //===----------------------------------------------------------------------===//
@@ -45,20 +45,17 @@ Value encoderPart(OpBuilder &b, PoissonEncodeOp spikes, StringRef part,
        b.getNamedAttr("part", b.getStringAttr(part))});
 }
 
-/// The bias goes with the fixed part: the step's currents are then one
-/// product plus a value from outside the loop, which the oneDNN path
-/// computes in one call (credo_rt_dense_add_f32).
 void split(TimeLoopOp loop, DenseOp dense, PoissonEncodeOp spikes) {
   OpBuilder b(loop);
   Location loc = dense.getLoc();
   Value majority = encoderPart(b, spikes, "majority", Value());
-  SmallVector<Value> operands = {majority, dense.getWeight()};
-  if (dense.getBias())
-    operands.push_back(dense.getBias());
-  Value fixed = make<DenseOp>(b, loc, operands);
+  Value fixed = make<DenseOp>(b, loc, {majority, dense.getWeight()});
   b.setInsertionPoint(dense);
   Value residual = encoderPart(b, spikes, "residual", spikes.getStep());
-  Value varying = make<DenseOp>(b, loc, {residual, dense.getWeight()});
+  SmallVector<Value> operands = {residual, dense.getWeight()};
+  if (dense.getBias())
+    operands.push_back(dense.getBias());
+  Value varying = make<DenseOp>(b, loc, operands);
   Value sum = make<AddOp>(b, loc, {varying, fixed});
   dense.replaceAllUsesWith(sum);
   dense.erase();

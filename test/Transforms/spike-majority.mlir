@@ -1,7 +1,7 @@
 // RUN: credo-opt %s --credo-spike-majority | FileCheck %s
 // A dense layer of Poisson spikes in a loop becomes the product of the
-// residual spikes plus that of the majority with the bias, computed once
-// before the loop (same stream, rate scale and step). Spikes with another use stay for it.
+// residual spikes plus that of the majority, computed once before the loop
+// (same stream, rate scale and step). Spikes with another use stay for it.
 
 func.func @forward(%x: tensor<4x8xf32>, %g: tensor<2xi64>, %w: tensor<8x16xf32>, %b: tensor<16xf32>, %h0: tensor<4x16xf32>) -> tensor<4x16xf32> {
   %h = credo.time_loop steps 5 iter_args(%h0 : tensor<4x16xf32>) -> (tensor<4x16xf32>) {
@@ -17,11 +17,11 @@ func.func @forward(%x: tensor<4x8xf32>, %g: tensor<2xi64>, %w: tensor<8x16xf32>,
 // CHECK-LABEL: func.func @forward
 // CHECK-SAME: (%[[X:.+]]: tensor<4x8xf32>, %[[G:.+]]: tensor<2xi64>, %[[W:.+]]: tensor<8x16xf32>, %[[B:.+]]: tensor<16xf32>, %[[H0:.+]]: tensor<4x16xf32>)
 // CHECK: %[[M:.+]] = credo.poisson_encode %[[X]], %[[G]] {part = "majority", rate_scale = 2.000000e+00 : f64, stream = 3 : i64}
-// CHECK-NEXT: %[[MW:.+]] = credo.dense %[[M]], %[[W]], %[[B]] : (tensor<4x8xf32>, tensor<8x16xf32>, tensor<16xf32>) -> tensor<4x16xf32>
+// CHECK-NEXT: %[[MW:.+]] = credo.dense %[[M]], %[[W]] : (tensor<4x8xf32>, tensor<8x16xf32>) -> tensor<4x16xf32>
 // CHECK-NEXT: credo.time_loop steps 5
 // CHECK-NEXT: ^bb0(%[[T:.+]]: index, %[[C:.+]]: tensor<4x16xf32>):
 // CHECK-NEXT: %[[R:.+]] = credo.poisson_encode %[[X]], %[[G]] step %[[T]] {part = "residual", rate_scale = 2.000000e+00 : f64, stream = 3 : i64}
-// CHECK-NEXT: %[[RW:.+]] = credo.dense %[[R]], %[[W]] : (tensor<4x8xf32>, tensor<8x16xf32>) -> tensor<4x16xf32>
+// CHECK-NEXT: %[[RW:.+]] = credo.dense %[[R]], %[[W]], %[[B]]
 // CHECK-NEXT: %[[A:.+]] = credo.add %[[RW]], %[[MW]]
 // CHECK-NEXT: credo.add %[[A]], %[[C]]
 // CHECK-NOT: part = "spikes"

@@ -187,36 +187,52 @@ TEST(RuntimeSparseMatmul, AccumulatingProduct) {
 }
 
 TEST(RuntimeSparseMatmul, DenseAdd) {
-  // y = x·w + c: the sparse kernel (accumulators from c) for a sparse x,
-  // oneDNN's product and a sum for a dense one; c apart from y and c = y.
+  // y = (x·w (+ b)) + c: the sparse kernel (c added where it stores) for a
+  // sparse x, oneDNN's product and a sum for a dense one; c apart from y
+  // and c = y. Against the loops, and bit for bit against the layer's
+  // kernel followed by the addition.
   credo_set_num_threads(1);
   const int64_t m = 37, k = 130, n = 24;
   for (double density : {0.15, 1.0})
-    for (bool inPlace : {false, true}) {
-      SCOPED_TRACE("density " + std::to_string(density) +
-                   " in place=" + std::to_string(inPlace));
-      auto x = randomVector(m * k, 13, density), w = randomVector(k * n, 14),
-           c = randomVector(m * n, 15);
-      for (int64_t kk = 0; kk < k; ++kk)
-        x[5 * k + kk] = 0.0f; // row 5 of the product is 0: y's row is c's
-      std::vector<float> y = inPlace ? c : std::vector<float>(m * n, 7.0f);
-      credo_rt_dense_add_f32(x.data(), w.data(), inPlace ? y.data() : c.data(),
-                             y.data(), m, k, n);
-      ASSERT_EQ(credo_rt_take_status(), CREDO_OK) << credo_last_error();
-      for (int64_t i = 0; i < m; ++i)
-        for (int64_t j = 0; j < n; ++j) {
-          double acc = c[i * n + j], magnitude = std::fabs(acc);
-          for (int64_t kk = 0; kk < k; ++kk) {
-            double term = double(x[i * k + kk]) * w[kk * n + j];
-            acc += term;
-            magnitude += std::fabs(term);
+    for (bool bias : {false, true})
+      for (bool inPlace : {false, true}) {
+        SCOPED_TRACE("density " + std::to_string(density) +
+                     " bias=" + std::to_string(bias) +
+                     " in place=" + std::to_string(inPlace));
+        auto x = randomVector(m * k, 13, density), w = randomVector(k * n, 14),
+             c = randomVector(m * n, 15), b = randomVector(n, 16);
+        for (int64_t kk = 0; kk < k; ++kk)
+          x[5 * k + kk] = 0.0f; // row 5 of the product is the bias
+        std::vector<float> y = inPlace ? c : std::vector<float>(m * n, 7.0f);
+        const float *addend = inPlace ? y.data() : c.data();
+        if (bias)
+          credo_rt_dense_bias_add_f32(x.data(), w.data(), b.data(), addend,
+                                      y.data(), m, k, n);
+        else
+          credo_rt_dense_add_f32(x.data(), w.data(), addend, y.data(), m, k, n);
+        std::vector<float> layer(m * n);
+        if (bias)
+          credo_rt_dense_bias_f32(x.data(), w.data(), b.data(), layer.data(), m,
+                                  k, n, CREDO_POST_NONE);
+        else
+          credo_rt_dense_f32(x.data(), w.data(), layer.data(), m, k, n,
+                             CREDO_POST_NONE);
+        ASSERT_EQ(credo_rt_take_status(), CREDO_OK) << credo_last_error();
+        for (int64_t i = 0; i < m; ++i)
+          for (int64_t j = 0; j < n; ++j) {
+            double acc = c[i * n + j] + (bias ? b[j] : 0.0);
+            double magnitude = std::fabs(acc);
+            for (int64_t kk = 0; kk < k; ++kk) {
+              double term = double(x[i * k + kk]) * w[kk * n + j];
+              acc += term;
+              magnitude += std::fabs(term);
+            }
+            ASSERT_NEAR(y[i * n + j], acc, 1e-6 * (1 + magnitude))
+                << "at " << i << ", " << j;
+            ASSERT_EQ(y[i * n + j], layer[i * n + j] + c[i * n + j])
+                << "at " << i << ", " << j;
           }
-          ASSERT_NEAR(y[i * n + j], acc, 1e-6 * (1 + magnitude))
-              << "at " << i << ", " << j;
-        }
-      for (int64_t j = 0; j < n; ++j)
-        ASSERT_EQ(y[5 * n + j], c[5 * n + j]);
-    }
+      }
 }
 
 } // namespace

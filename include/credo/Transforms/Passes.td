@@ -401,8 +401,8 @@ def CredoSpikeMajority : Pass<"credo-spike-majority", "::mlir::ModuleOp"> {
     bias from outside too) multiplies spikes `s` that fire with probability
     `p`. Splitting them as `s = m + r`, with the majority `m = [p > ½]`
     fixed over the steps and the residual `r = s − m` (`part` of
-    `credo.poisson_encode`), gives `dense(s, W, b) = dense(r, W) + (m·W + b)`:
-    `m·W + b` is one product before the loop, and `r` is non-zero with
+    `credo.poisson_encode`), gives `dense(s, W, b) = dense(r, W, b) + m·W`:
+    `m·W` is one product before the loop, and `r` is non-zero with
     probability `min(p, 1 − p)` instead of `p`, so products that skip zeros
     (the CPU's event-driven kernels) do less work in the step and, after
     autodiff, in its weight gradient (`rᵀδ` per step plus `mᵀΣδ` once). The
@@ -420,11 +420,11 @@ def CredoSpikeMajority : Pass<"credo-spike-majority", "::mlir::ModuleOp"> {
     After:
     ```mlir
     %m = credo.poisson_encode %x, %g {part = "majority", stream = 2 : i64} : tensor<128x784xf32>, tensor<2xi64>
-    %mw = credo.dense %m, %w, %b : (tensor<128x784xf32>, tensor<784x256xf32>, tensor<256xf32>) -> tensor<128x256xf32>
+    %mw = credo.dense %m, %w : (tensor<128x784xf32>, tensor<784x256xf32>) -> tensor<128x256xf32>
     %y = credo.time_loop steps 25 iter_args(...) {
     ^bb0(%t: index, ...):
       %r = credo.poisson_encode %x, %g step %t {part = "residual", stream = 2 : i64} : tensor<128x784xf32>, tensor<2xi64>
-      %rw = credo.dense %r, %w : (tensor<128x784xf32>, tensor<784x256xf32>) -> tensor<128x256xf32>
+      %rw = credo.dense %r, %w, %b : (tensor<128x784xf32>, tensor<784x256xf32>, tensor<256xf32>) -> tensor<128x256xf32>
       %c = credo.add %rw, %mw : tensor<128x256xf32>
       …
     ```

@@ -274,11 +274,12 @@ struct AccumulateMatmul : OpRewritePattern<mlir::credo::AddOp> {
   }
 };
 
-/// dense(x, w) + c, the product without bias and used only there, c of the
-/// sum's type → one call (credo_rt_dense_add_f32) whose accumulators start
-/// from c: the input currents of a spiking layer split into majority and
-/// residual spikes (the fixed part c = m·W + b computed before the loop)
-/// are written once, with no product buffer to write and read back.
+/// dense(x, w[, b]) + c, the layer used only there, c of the sum's type →
+/// one call (credo_rt_dense[_bias]_add_f32) that adds c where it stores
+/// the layer's sums (the same sums): the input currents of a spiking layer
+/// split into majority and residual spikes (the fixed part c = m·W computed
+/// before the loop) are written once, with no product buffer to write and
+/// read back.
 struct DenseAdd : OpRewritePattern<mlir::credo::AddOp> {
   using OpRewritePattern::OpRewritePattern;
   LogicalResult matchAndRewrite(mlir::credo::AddOp op,
@@ -286,14 +287,19 @@ struct DenseAdd : OpRewritePattern<mlir::credo::AddOp> {
     for (int i : {0, 1}) {
       Value product = op->getOperand(i), c = op->getOperand(1 - i);
       auto dense = product.getDefiningOp<mlir::credo::DenseOp>();
-      if (!dense || dense.getBias() || !dense->hasOneUse() ||
-          !isF32(dense.getInput()) || product.getType() != op.getType() ||
-          c.getType() != op.getType())
+      if (!dense || !dense->hasOneUse() || !isF32(dense.getInput()) ||
+          product.getType() != op.getType() || c.getType() != op.getType())
         continue;
       auto x = cast<RankedTensorType>(dense.getInput().getType());
       auto w = cast<RankedTensorType>(dense.getWeight().getType());
-      SmallVector<Value> ins = {dense.getInput(), dense.getWeight(), c};
-      replaceWithKernel(rewriter, op, "credo_rt_dense_add_f32", ins,
+      SmallVector<Value> ins = {dense.getInput(), dense.getWeight()};
+      if (dense.getBias())
+        ins.push_back(dense.getBias());
+      ins.push_back(c);
+      replaceWithKernel(rewriter, op,
+                        dense.getBias() ? "credo_rt_dense_bias_add_f32"
+                                        : "credo_rt_dense_add_f32",
+                        ins,
                         {x.getDimSize(0), x.getDimSize(1), w.getDimSize(1)});
       rewriter.eraseOp(dense);
       return success();

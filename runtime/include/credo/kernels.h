@@ -48,10 +48,14 @@ void credo_rt_matmul_f32(const float *a, const float *b, float *y, int64_t m,
 void credo_rt_matmul_acc_f32(const float *a, const float *b, float *y,
                              int64_t m, int64_t k, int64_t n,
                              int64_t transpose_a, int64_t transpose_b);
-/* y[M,N] = x[M,K] · w[K,N] + c[M,N] (a product and what it is added to, in
- * one pass over y; c may be y). */
+/* y[M,N] = (x[M,K] · w[K,N] (+ b[N])) + c[M,N]: a dense layer and what it
+ * is added to, in one pass over y, the same sums as the layer and then the
+ * addition (c may be y, or not overlap it). */
 void credo_rt_dense_add_f32(const float *x, const float *w, const float *c,
                             float *y, int64_t m, int64_t k, int64_t n);
+void credo_rt_dense_bias_add_f32(const float *x, const float *w, const float *b,
+                                 const float *c, float *y, int64_t m, int64_t k,
+                                 int64_t n);
 
 /* Channel block of the blocked image layout. */
 #define CREDO_CHANNEL_BLOCK 8

@@ -720,19 +720,42 @@ void credo_rt_matmul_acc_f32(const float *a, const float *b, float *y,
     y[i] += part[size_t(i)];
 }
 
-void credo_rt_dense_add_f32(const float *x, const float *w, const float *c,
-                            float *y, int64_t m, int64_t k, int64_t n) {
-  if (credo::rt::sparseMatmul(x, false, w, false, nullptr, y, m, k, n, false,
+namespace {
+/// y = dense(x, w, b) + c.
+void denseAdd(const float *x, const float *w, const float *b, const float *c,
+              float *y, int64_t m, int64_t k, int64_t n) {
+  if (credo::rt::sparseMatmul(x, false, w, false, b, y, m, k, n, false,
                               sparseMaxDensity(), /*accumulate=*/false,
                               /*addend=*/c))
     return;
-  if (c == y) { // the sum where it is computed
-    credo_rt_matmul_acc_f32(x, w, y, m, k, n, 0, 0);
-    return;
+  float *out = y;
+  thread_local std::vector<float> part;
+  if (c == y) { // the layer aside
+    try {
+      part.resize(size_t(m * n));
+    } catch (const std::exception &) {
+      credo::rt::failKernel("out of memory for a product of " +
+                                std::to_string(m) + " x " + std::to_string(n),
+                            CREDO_ERR_OUT_OF_MEMORY);
+      return;
+    }
+    out = part.data();
   }
-  dense(x, w, nullptr, y, m, k, n, CREDO_POST_NONE);
+  dense(x, w, b, out, m, k, n, CREDO_POST_NONE);
   for (int64_t i = 0; i < m * n; ++i)
-    y[i] += c[i];
+    y[i] = out[i] + c[i];
+}
+} // namespace
+
+void credo_rt_dense_add_f32(const float *x, const float *w, const float *c,
+                            float *y, int64_t m, int64_t k, int64_t n) {
+  denseAdd(x, w, nullptr, c, y, m, k, n);
+}
+
+void credo_rt_dense_bias_add_f32(const float *x, const float *w, const float *b,
+                                 const float *c, float *y, int64_t m, int64_t k,
+                                 int64_t n) {
+  denseAdd(x, w, b, c, y, m, k, n);
 }
 
 void credo_rt_dense_f32(const float *x, const float *w, float *y, int64_t m,

@@ -40,7 +40,7 @@ struct Args {
   const uint64_t *masks; ///< [m][blocks]
   int64_t blocks;
   bool accumulate;     ///< y += op(a) · op(b)
-  const float *addend; ///< [m][n]: y = addend + op(a) · op(b), or null
+  const float *addend; ///< [m][n] added at the end (after the bias), or null
 };
 
 /// One strip of S vectors (8·S columns from n0) over all rows and blocks;
@@ -65,15 +65,13 @@ template <int S, bool T> CREDO_INLINE void strip(const Args &p, int64_t n0) {
       uint64_t bits = p.masks[i * p.blocks + kb];
       float *out = p.y + i * p.n + n0;
       const bool fresh = first && !p.accumulate; // y not yet written
-      if (!fresh && !bits && !(last && p.relu))
+      if (!fresh && !bits && !(last && (p.relu || p.addend)))
         continue; // nothing to add
       Vec acc[S];
       CREDO_UNROLL
       for (int s = 0; s < S; ++s)
-        acc[s] = !fresh     ? load(out + 8 * s)
-                 : p.addend ? load(p.addend + i * p.n + n0 + 8 * s)
-                 : p.bias   ? load(p.bias + n0 + 8 * s)
-                            : Vec{};
+        acc[s] = fresh ? (p.bias ? load(p.bias + n0 + 8 * s) : Vec{})
+                       : load(out + 8 * s);
       const float *column = T ? p.a + k0 * p.m + i : p.a + i * p.k + k0;
       const int64_t step = T ? p.m : 1;
       while (bits) {
@@ -87,6 +85,8 @@ template <int S, bool T> CREDO_INLINE void strip(const Args &p, int64_t n0) {
       }
       CREDO_UNROLL
       for (int s = 0; s < S; ++s) {
+        if (last && p.addend) // the same sum as the product's, then + addend
+          acc[s] += load(p.addend + i * p.n + n0 + 8 * s);
         if (last && p.relu)
           acc[s] = acc[s] > 0 ? acc[s] : acc[s] * 0.0f; // NaN stays NaN
         store(out + 8 * s, acc[s]);
@@ -283,7 +283,8 @@ bool sparseMatmul(const float *a, bool transposeA, const float *b,
                   int64_t k, int64_t n, bool relu, double maxDensity,
                   bool accumulate, const float *addend) {
   if (maxDensity <= 0 || n % 8 != 0 || m <= 0 || k <= 0 || n <= 0 ||
-      ((accumulate || addend) && (bias || relu)) || (accumulate && addend))
+      (accumulate && (bias || relu || addend)) || (addend && relu) ||
+      (addend && addend == y))
     return false;
   // A large left operand goes to oneDNN's blocked gemm: on the MLP's
   // 256-wide layers the sparse kernel keeps up with it up to 4096 rows

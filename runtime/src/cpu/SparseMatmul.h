@@ -22,9 +22,9 @@ namespace credo::rt {
 /// multiple of 8 and at most maxDensity of op(a)'s entries are non-zero.
 /// A zero of op(a) contributes nothing, even against an infinite or NaN
 /// entry of op(b) (a dense product would give NaN there). With
-/// `accumulate`, y's values are added to instead; with an `addend`
-/// [M,N], y = addend + op(a) · op(b) (addend may be y). Neither takes a
-/// bias or ReLU.
+/// `accumulate`, y's values are added to instead (no bias, no ReLU); an
+/// `addend` [M,N] (not y) is added to the product and bias at the end, the
+/// same sum as adding it afterwards (no ReLU).
 bool sparseMatmul(const float *a, bool transposeA, const float *b,
                   bool transposeB, const float *bias, float *y, int64_t m,
                   int64_t k, int64_t n, bool relu, double maxDensity,

@@ -212,17 +212,16 @@ func.func @accumulate(%acc: tensor<784x256xf32>, %r: tensor<128x784xf32>, %d: te
   return %t, %u : tensor<784x256xf32>, tensor<784x256xf32>
 }
 
-// A dense layer without bias plus a value of its type, as the input
-// currents of residual spikes plus the fixed part: one call whose
-// accumulators start from the addend (either operand order). A layer with
-// a bias and one with another use stay a layer and a sum.
+// A dense layer plus a value of its type, as the input currents of
+// residual spikes plus those of the majority: one call that adds the value
+// where it stores the layer's sums (either operand order; with a bias, the
+// bias variant). A layer with another use stays a layer and a sum.
 // CHECK-LABEL: func.func @dense_add
 // CHECK-SAME: (%[[X:.+]]: tensor<128x784xf32>, %[[W:.+]]: tensor<784x256xf32>, %[[C:.+]]: tensor<128x256xf32>, %[[B:.+]]: tensor<256xf32>)
 // CHECK: %[[E:.+]] = tensor.empty() : tensor<128x256xf32>
 // CHECK: %[[A:.+]] = credo.call_kernel @credo_rt_dense_add_f32 ins(%[[X]], %[[W]], %[[C]] : tensor<128x784xf32>, tensor<784x256xf32>, tensor<128x256xf32>) outs(%[[E]] : tensor<128x256xf32>) scalars [128, 784, 256] -> tensor<128x256xf32>
 // CHECK: %[[A2:.+]] = credo.call_kernel @credo_rt_dense_add_f32 ins(%[[X]], %[[W]], %[[A]] : {{.*}}) outs(%{{.+}} : tensor<128x256xf32>) scalars [128, 784, 256]
-// CHECK: %[[BW:.+]] = credo.call_kernel @credo_rt_dense_bias_f32
-// CHECK: credo.add %[[BW]], %[[C]]
+// CHECK: credo.call_kernel @credo_rt_dense_bias_add_f32 ins(%[[X]], %[[W]], %[[B]], %[[C]] : tensor<128x784xf32>, tensor<784x256xf32>, tensor<256xf32>, tensor<128x256xf32>) outs(%{{.+}} : tensor<128x256xf32>) scalars [128, 784, 256]
 // CHECK: %[[U:.+]] = credo.call_kernel @credo_rt_dense_f32
 // CHECK: credo.add %[[U]], %[[C]]
 func.func @dense_add(%x: tensor<128x784xf32>, %w: tensor<784x256xf32>, %c: tensor<128x256xf32>, %b: tensor<256xf32>)

@@ -19,8 +19,8 @@ def ConvertCredoToDnnl : Pass<"convert-credo-to-dnnl", "::mlir::ModuleOp"> {
     into a fresh `tensor.empty`, and declares the kernels it uses. A
     `credo.relu` whose input is a dense or conv2d layer with no other use is
     fused into that layer's kernel as a oneDNN post-op; a `credo.add` of a
-    dense layer without bias (no other use) and a value of the sum's type
-    becomes one `credo_rt_dense_add_f32` call, and one of a `credo.matmul`
+    dense layer (no other use) and a value of the sum's type becomes one
+    `credo_rt_dense[_bias]_add_f32` call, and one of a `credo.matmul`
     (no other use) and an accumulator one `credo_rt_matmul_acc_f32` call.
 
     Convolution and pooling gradients become kernel calls too
