@@ -2,8 +2,9 @@
 //
 // The sparse-left-operand product compared with direct loops in double:
 // plain and transposed operands, bias and ReLU, sizes that leave partial
-// mask words, 8 x 8 bit tiles and column strips, rows without non-zeros,
-// NaN propagation, and the density at which it declines.
+// mask words, column groups of 8 and 16 with remainders, column strips,
+// rows without non-zeros, NaN propagation, the density at which it
+// declines, and a dense layer plus a matrix.
 //
 //===----------------------------------------------------------------------===//
 
