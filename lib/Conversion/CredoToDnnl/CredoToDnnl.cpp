@@ -245,6 +245,22 @@ struct MatmulToKernel : OpRewritePattern<mlir::credo::MatmulOp> {
   }
 };
 
+/// Tries `rewrite(term, other)` for each way `sum` is `term + other` with
+/// `term` computed by an Op used only by the sum and both operands of the
+/// sum's type; succeeds with the first that does.
+template <typename Op>
+LogicalResult rewriteTerm(mlir::credo::AddOp sum,
+                          function_ref<LogicalResult(Op, Value)> rewrite) {
+  for (int i : {0, 1}) {
+    Value term = sum->getOperand(i), other = sum->getOperand(1 - i);
+    auto op = term.getDefiningOp<Op>();
+    if (op && op->hasOneUse() && term.getType() == sum.getType() &&
+        other.getType() == sum.getType() && succeeded(rewrite(op, other)))
+      return success();
+  }
+  return failure();
+}
+
 /// acc + matmul(a, b), the product used only there → one call that adds
 /// the product into acc's buffer (credo_rt_matmul_acc_f32): a weight
 /// gradient summed over time steps is added where it is computed, with no
@@ -253,24 +269,20 @@ struct AccumulateMatmul : OpRewritePattern<mlir::credo::AddOp> {
   using OpRewritePattern::OpRewritePattern;
   LogicalResult matchAndRewrite(mlir::credo::AddOp op,
                                 PatternRewriter &rewriter) const override {
-    for (int i : {0, 1}) {
-      Value product = op->getOperand(i), acc = op->getOperand(1 - i);
-      auto mm = product.getDefiningOp<mlir::credo::MatmulOp>();
-      if (!mm || !mm->hasOneUse() || product.getType() != op.getType() ||
-          acc.getType() != op.getType())
-        continue;
-      std::optional<SmallVector<int64_t, 5>> scalars = matmulScalars(mm);
-      if (!scalars)
-        continue;
-      rewriter.replaceOpWithNewOp<CallKernelOp>(
-          op, TypeRange{op.getType()},
-          FlatSymbolRefAttr::get(op->getContext(), "credo_rt_matmul_acc_f32"),
-          ValueRange{mm.getLhs(), mm.getRhs()}, ValueRange{acc},
-          rewriter.getDenseI64ArrayAttr(*scalars));
-      rewriter.eraseOp(mm);
-      return success();
-    }
-    return failure();
+    return rewriteTerm<mlir::credo::MatmulOp>(
+        op, [&](mlir::credo::MatmulOp mm, Value acc) -> LogicalResult {
+          std::optional<SmallVector<int64_t, 5>> scalars = matmulScalars(mm);
+          if (!scalars)
+            return failure();
+          rewriter.replaceOpWithNewOp<CallKernelOp>(
+              op, TypeRange{op.getType()},
+              FlatSymbolRefAttr::get(op->getContext(),
+                                     "credo_rt_matmul_acc_f32"),
+              ValueRange{mm.getLhs(), mm.getRhs()}, ValueRange{acc},
+              rewriter.getDenseI64ArrayAttr(*scalars));
+          rewriter.eraseOp(mm);
+          return success();
+        });
   }
 };
 
@@ -284,27 +296,24 @@ struct DenseAdd : OpRewritePattern<mlir::credo::AddOp> {
   using OpRewritePattern::OpRewritePattern;
   LogicalResult matchAndRewrite(mlir::credo::AddOp op,
                                 PatternRewriter &rewriter) const override {
-    for (int i : {0, 1}) {
-      Value product = op->getOperand(i), c = op->getOperand(1 - i);
-      auto dense = product.getDefiningOp<mlir::credo::DenseOp>();
-      if (!dense || !dense->hasOneUse() || !isF32(dense.getInput()) ||
-          product.getType() != op.getType() || c.getType() != op.getType())
-        continue;
-      auto x = cast<RankedTensorType>(dense.getInput().getType());
-      auto w = cast<RankedTensorType>(dense.getWeight().getType());
-      SmallVector<Value> ins = {dense.getInput(), dense.getWeight()};
-      if (dense.getBias())
-        ins.push_back(dense.getBias());
-      ins.push_back(c);
-      replaceWithKernel(rewriter, op,
-                        dense.getBias() ? "credo_rt_dense_bias_add_f32"
-                                        : "credo_rt_dense_add_f32",
-                        ins,
-                        {x.getDimSize(0), x.getDimSize(1), w.getDimSize(1)});
-      rewriter.eraseOp(dense);
-      return success();
-    }
-    return failure();
+    return rewriteTerm<mlir::credo::DenseOp>(
+        op, [&](mlir::credo::DenseOp dense, Value c) -> LogicalResult {
+          if (!isF32(dense.getInput()))
+            return failure();
+          auto x = cast<RankedTensorType>(dense.getInput().getType());
+          auto w = cast<RankedTensorType>(dense.getWeight().getType());
+          SmallVector<Value> ins = {dense.getInput(), dense.getWeight()};
+          if (dense.getBias())
+            ins.push_back(dense.getBias());
+          ins.push_back(c);
+          replaceWithKernel(
+              rewriter, op,
+              dense.getBias() ? "credo_rt_dense_bias_add_f32"
+                              : "credo_rt_dense_add_f32",
+              ins, {x.getDimSize(0), x.getDimSize(1), w.getDimSize(1)});
+          rewriter.eraseOp(dense);
+          return success();
+        });
   }
 };
 

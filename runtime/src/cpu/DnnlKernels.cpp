@@ -698,6 +698,39 @@ void credo_rt_matmul_f32(const float *a, const float *b, float *y, int64_t m,
   matmulT(a, b, y, m, k, n, transpose_a != 0, transpose_b != 0);
 }
 
+namespace {
+/// The calling thread's buffer of m·n floats for a product computed aside
+/// (reused by the next call), or null when it cannot be had (the kernel
+/// has failed: out of memory).
+float *productAside(int64_t m, int64_t n) {
+  thread_local std::vector<float> part;
+  try {
+    part.resize(size_t(m * n));
+  } catch (const std::exception &) {
+    credo::rt::failKernel("out of memory for a product of " +
+                              std::to_string(m) + " x " + std::to_string(n),
+                          CREDO_ERR_OUT_OF_MEMORY);
+    return nullptr;
+  }
+  return part.data();
+}
+
+/// y = dense(x, w, b) + c.
+void denseAdd(const float *x, const float *w, const float *b, const float *c,
+              float *y, int64_t m, int64_t k, int64_t n) {
+  if (credo::rt::sparseMatmul(x, false, w, false, b, y, m, k, n, false,
+                              sparseMaxDensity(), /*accumulate=*/false,
+                              /*addend=*/c))
+    return;
+  float *out = c == y ? productAside(m, n) : y; // the layer aside if c is y
+  if (!out)
+    return;
+  dense(x, w, b, out, m, k, n, CREDO_POST_NONE);
+  for (int64_t i = 0; i < m * n; ++i)
+    y[i] = out[i] + c[i];
+}
+} // namespace
+
 void credo_rt_matmul_acc_f32(const float *a, const float *b, float *y,
                              int64_t m, int64_t k, int64_t n,
                              int64_t transpose_a, int64_t transpose_b) {
@@ -706,46 +739,13 @@ void credo_rt_matmul_acc_f32(const float *a, const float *b, float *y,
                               /*accumulate=*/true))
     return;
   // Otherwise the product aside, then the sum.
-  thread_local std::vector<float> part;
-  try {
-    part.resize(size_t(m * n));
-  } catch (const std::exception &) {
-    credo::rt::failKernel("out of memory for a product of " +
-                              std::to_string(m) + " x " + std::to_string(n),
-                          CREDO_ERR_OUT_OF_MEMORY);
+  float *part = productAside(m, n);
+  if (!part)
     return;
-  }
-  matmulT(a, b, part.data(), m, k, n, transpose_a != 0, transpose_b != 0);
+  matmulT(a, b, part, m, k, n, transpose_a != 0, transpose_b != 0);
   for (int64_t i = 0; i < m * n; ++i)
-    y[i] += part[size_t(i)];
+    y[i] += part[i];
 }
-
-namespace {
-/// y = dense(x, w, b) + c.
-void denseAdd(const float *x, const float *w, const float *b, const float *c,
-              float *y, int64_t m, int64_t k, int64_t n) {
-  if (credo::rt::sparseMatmul(x, false, w, false, b, y, m, k, n, false,
-                              sparseMaxDensity(), /*accumulate=*/false,
-                              /*addend=*/c))
-    return;
-  float *out = y;
-  thread_local std::vector<float> part;
-  if (c == y) { // the layer aside
-    try {
-      part.resize(size_t(m * n));
-    } catch (const std::exception &) {
-      credo::rt::failKernel("out of memory for a product of " +
-                                std::to_string(m) + " x " + std::to_string(n),
-                            CREDO_ERR_OUT_OF_MEMORY);
-      return;
-    }
-    out = part.data();
-  }
-  dense(x, w, b, out, m, k, n, CREDO_POST_NONE);
-  for (int64_t i = 0; i < m * n; ++i)
-    y[i] = out[i] + c[i];
-}
-} // namespace
 
 void credo_rt_dense_add_f32(const float *x, const float *w, const float *c,
                             float *y, int64_t m, int64_t k, int64_t n) {

@@ -225,7 +225,8 @@ CREDO_INLINE int64_t countBits(const uint64_t *masks, int64_t n) {
 
 // findNonZeros*: fill masks [m][blocks] with op(a)'s non-zeros and return
 // their count; a row of a [m][k] is compared in the instance's widest
-// vectors.
+// vectors. Each instance spells its loops out: a function with a target's
+// intrinsics inlines only into a function compiled for that target.
 int64_t findNonZerosBaseline(const float *a, bool transposeA, int64_t m,
                              int64_t k, int64_t blocks, uint64_t *masks) {
   if (transposeA)
