@@ -137,6 +137,10 @@ SmallVector<Value> elementwiseMulti(
   return SmallVector<Value>(op.getResults());
 }
 
+/// Philox-4x32's round multipliers and key increments.
+constexpr uint32_t kPhiloxM0 = 0xD2511F53u, kPhiloxM1 = 0xCD9E8D57u;
+constexpr uint32_t kPhiloxW0 = 0x9E3779B9u, kPhiloxW1 = 0xBB67AE85u;
+
 /// Philox in 64-bit lanes: each word is the low half of its lane (the
 /// high half holds whatever the round left there), so one 64-bit product
 /// of two low halves gives the high word in its high half and the low word
@@ -160,7 +164,7 @@ static SmallVector<Value, 4> philoxWide(OpBuilder &b, Location loc,
   for (Value v : narrow)
     ctr.push_back(wide(v));
   Value low = c64(0xFFFFFFFFu), half = c64(32);
-  Value m0 = c64(0xD2511F53u), m1 = c64(0xCD9E8D57u);
+  Value m0 = c64(kPhiloxM0), m1 = c64(kPhiloxM1);
   for (int round = 0; round < 10; ++round) {
     if (round > 0) {
       k0 = b.create<arith::AddIOp>(loc, k0, w0);
@@ -191,10 +195,10 @@ SmallVector<Value, 4> philox(OpBuilder &b, Location loc,
     return b.create<arith::ConstantOp>(loc, i32,
                                        b.getIntegerAttr(i32, int32_t(v)));
   };
-  Value m0 = c32(0xD2511F53u), m1 = c32(0xCD9E8D57u);
-  Value w0 = c32(0x9E3779B9u), w1 = c32(0xBB67AE85u);
+  Value w0 = c32(kPhiloxW0), w1 = c32(kPhiloxW1);
   if (lanes == GeneratorLanes::Wide)
     return philoxWide(b, loc, ctr, k0, k1, w0, w1);
+  Value m0 = c32(kPhiloxM0), m1 = c32(kPhiloxM1);
   for (int round = 0; round < 10; ++round) {
     if (round > 0) {
       k0 = b.create<arith::AddIOp>(loc, k0, w0);
