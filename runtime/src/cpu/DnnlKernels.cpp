@@ -274,10 +274,39 @@ void dense(const float *x, const float *w, const float *b, float *y, int64_t m,
 }
 
 void matmulT(const float *a, const float *b, float *y, int64_t m, int64_t k,
+             int64_t n, bool ta, bool tb);
+
+/// Most columns of a narrow weight gradient, and fewest rows, that
+/// matmulT computes as the transpose of the wide product.
+constexpr int64_t kNarrowColumns = 16, kNarrowMinRows = 64;
+
+/// y[m,n] = aᵀ·b for a narrow n (an output layer's weight gradient, such
+/// as [128 × 256]ᵀ · [128 × 10]): oneDNN's gemm computes the wide
+/// transposed product bᵀ·a [n × m] in about half the time (docs/runtime.md),
+/// then y is its transpose. False when the buffer cannot be had.
+bool narrowGradient(const float *a, const float *b, float *y, int64_t m,
+                    int64_t k, int64_t n) {
+  thread_local std::vector<float> wide;
+  try {
+    wide.resize(size_t(m * n));
+  } catch (const std::exception &) {
+    return false;
+  }
+  matmulT(b, a, wide.data(), n, k, m, /*ta=*/true, /*tb=*/false);
+  for (int64_t i = 0; i < m; ++i)
+    for (int64_t j = 0; j < n; ++j)
+      y[i * n + j] = wide[j * m + i];
+  return true;
+}
+
+void matmulT(const float *a, const float *b, float *y, int64_t m, int64_t k,
              int64_t n, bool ta, bool tb) {
   if (credo::rt::smallMatmul(a, ta, b, tb, nullptr, y, m, k, n, false) ||
       credo::rt::sparseMatmul(a, ta, b, tb, nullptr, y, m, k, n, false,
                               sparseMaxDensity()))
+    return;
+  if (ta && !tb && n < kNarrowColumns && m >= kNarrowMinRows &&
+      narrowGradient(a, b, y, m, k, n))
     return;
   auto make = [&] {
     using tag = memory::format_tag;
