@@ -7,13 +7,13 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "ProductCheck.h"
 #include "RandomData.h"
 #include "credo/kernels.h"
 #include "credo/runtime.h"
 
 #include <gtest/gtest.h>
 
-#include <cmath>
 #include <string>
 #include <vector>
 
@@ -42,18 +42,9 @@ TEST(RuntimeNarrowProduct, TransposedLeftOperandFewColumns) {
       else
         credo_rt_matmul_f32(a.data(), b.data(), y.data(), m, k, n, 1, 0);
       ASSERT_EQ(credo_rt_take_status(), CREDO_OK) << credo_last_error();
-      for (int64_t i = 0; i < m; ++i)
-        for (int64_t j = 0; j < n; ++j) {
-          double acc = accumulate ? y0[i * n + j] : 0.0,
-                 magnitude = std::fabs(acc);
-          for (int64_t kk = 0; kk < k; ++kk) {
-            double term = double(a[kk * m + i]) * b[kk * n + j];
-            acc += term;
-            magnitude += std::fabs(term);
-          }
-          ASSERT_NEAR(y[i * n + j], acc, 1e-6 * (1 + magnitude))
-              << "at " << i << ", " << j;
-        }
+      credo::test::expectTransposedProduct(y.data(),
+                                           accumulate ? y0.data() : nullptr,
+                                           a.data(), b.data(), m, k, n);
     }
 }
 

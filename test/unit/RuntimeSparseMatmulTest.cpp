@@ -8,6 +8,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "ProductCheck.h"
 #include "RandomData.h"
 #include "cpu/SparseMatmul.h"
 #include "credo/kernels.h"
@@ -173,17 +174,8 @@ TEST(RuntimeSparseMatmul, AccumulatingProduct) {
           b[tb ? j * k + kk : kk * n + j] = dy[kk * n + j];
       credo_rt_matmul_acc_f32(x.data(), b.data(), y.data(), m, k, n, 1, tb);
       ASSERT_EQ(credo_rt_take_status(), CREDO_OK) << credo_last_error();
-      for (int64_t i = 0; i < m; ++i)
-        for (int64_t j = 0; j < n; ++j) {
-          double acc = y0[i * n + j], magnitude = std::fabs(acc);
-          for (int64_t kk = 0; kk < k; ++kk) {
-            double term = double(x[kk * m + i]) * dy[kk * n + j];
-            acc += term;
-            magnitude += std::fabs(term);
-          }
-          ASSERT_NEAR(y[i * n + j], acc, 1e-6 * (1 + magnitude))
-              << "at " << i << ", " << j;
-        }
+      credo::test::expectTransposedProduct(y.data(), y0.data(), x.data(),
+                                           dy.data(), m, k, n);
       for (int64_t j = 0; j < n; ++j)
         ASSERT_EQ(y[3 * n + j], y0[3 * n + j]);
     }
