@@ -73,6 +73,39 @@ TEST(RuntimeSparseMatmul, MatchesLoops) {
               checkProduct(s, transposeA, transposeB, bias, relu, density);
 }
 
+TEST(RuntimeSparseMatmul, BlockingKeepsBits) {
+  // The kernel blocks a very sparse operand (at most a fifth non-zeros)
+  // differently, but every output sums its products in order of k either
+  // way: rows 0..63 of op(a) (10 % non-zeros) give the same bits whether
+  // rows 64..127 are empty (5 % in all) or full (55 %).
+  const int64_t m = 128, k = 300, n = 104;
+  for (bool transposeA : {false, true})
+    for (bool bias : {false, true}) {
+      SCOPED_TRACE("transposeA=" + std::to_string(transposeA) +
+                   " bias=" + std::to_string(bias));
+      auto probe = randomVector(64 * k, 31, 0.1),
+           fill = randomVector(64 * k, 32);
+      auto b = randomVector(k * n, 33), c = randomVector(n, 34);
+      std::vector<float> outputs[2];
+      for (int full = 0; full < 2; ++full) {
+        std::vector<float> a(m * k, 0.0f);
+        for (int64_t i = 0; i < m; ++i)
+          for (int64_t kk = 0; kk < k; ++kk) {
+            float v = i < 64 ? probe[i * k + kk]
+                             : (full ? fill[(i - 64) * k + kk] : 0.0f);
+            a[transposeA ? kk * m + i : i * k + kk] = v;
+          }
+        outputs[full].assign(m * n, 0.0f);
+        ASSERT_TRUE(credo::rt::sparseMatmul(
+            a.data(), transposeA, b.data(), false, bias ? c.data() : nullptr,
+            outputs[full].data(), m, k, n, false, 1.0));
+      }
+      for (int64_t i = 0; i < 64 * n; ++i)
+        ASSERT_EQ(outputs[0][i], outputs[1][i])
+            << "at " << i / n << ", " << i % n;
+    }
+}
+
 TEST(RuntimeSparseMatmul, DenseAndEmptyOperands) {
   checkProduct({24, 100, 96}, false, false, true, true, 1.0);
   checkProduct({24, 100, 96}, true, true, false, false, 1.0);
