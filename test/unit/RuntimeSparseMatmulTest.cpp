@@ -2,8 +2,9 @@
 //
 // The sparse-left-operand product compared with direct loops in double:
 // plain and transposed operands, bias and ReLU, sizes that leave partial
-// mask words and blocks of two words with one, column groups of 8 and 16 with
-// remainders, column strips, rows without non-zeros, NaN propagation, the
+// mask words (and, at 10 % non-zeros, blocks of two words with one left),
+// column groups of 8 and 16 with remainders, column strips, rows without
+// non-zeros, the same bits under both blockings, NaN propagation, the
 // density at which it declines, and a dense layer plus a matrix.
 //
 //===----------------------------------------------------------------------===//
