@@ -45,21 +45,14 @@ void checkProduct(const Shape &s, bool transposeA, bool transposeB, bool bias,
   ASSERT_TRUE(credo::rt::sparseMatmul(a.data(), transposeA, b.data(),
                                       transposeB, bias ? c.data() : nullptr,
                                       y.data(), s.m, s.k, s.n, relu, 1.0));
-  for (int64_t i = 0; i < s.m; ++i)
-    for (int64_t j = 0; j < s.n; ++j) {
-      double acc = bias ? c[j] : 0.0, magnitude = std::fabs(acc);
-      for (int64_t kk = 0; kk < s.k; ++kk) {
-        double term = double(transposeA ? a[kk * s.m + i] : a[i * s.k + kk]) *
-                      (transposeB ? b[j * s.k + kk] : b[kk * s.n + j]);
-        acc += term;
-        magnitude += std::fabs(term);
-      }
-      if (relu)
-        acc = std::max(acc, 0.0);
-      // f32 rounding of the sum: a few ulps of the terms' total magnitude.
-      ASSERT_NEAR(y[i * s.n + j], acc, 1e-6 * (1 + magnitude))
-          << "at " << i << ", " << j;
-    }
+  credo::test::expectSums(
+      y.data(), s.m, s.n, s.k,
+      [&](int64_t, int64_t j) { return bias ? double(c[j]) : 0.0; },
+      [&](int64_t i, int64_t j, int64_t kk) {
+        return double(transposeA ? a[kk * s.m + i] : a[i * s.k + kk]) *
+               (transposeB ? b[j * s.k + kk] : b[kk * s.n + j]);
+      },
+      relu);
 }
 
 TEST(RuntimeSparseMatmul, MatchesLoops) {
@@ -247,20 +240,16 @@ TEST(RuntimeSparseMatmul, DenseAdd) {
           credo_rt_dense_f32(x.data(), w.data(), layer.data(), m, k, n,
                              CREDO_POST_NONE);
         ASSERT_EQ(credo_rt_take_status(), CREDO_OK) << credo_last_error();
-        for (int64_t i = 0; i < m; ++i)
-          for (int64_t j = 0; j < n; ++j) {
-            double acc = c[i * n + j] + (bias ? b[j] : 0.0);
-            double magnitude = std::fabs(acc);
-            for (int64_t kk = 0; kk < k; ++kk) {
-              double term = double(x[i * k + kk]) * w[kk * n + j];
-              acc += term;
-              magnitude += std::fabs(term);
-            }
-            ASSERT_NEAR(y[i * n + j], acc, 1e-6 * (1 + magnitude))
-                << "at " << i << ", " << j;
-            ASSERT_EQ(y[i * n + j], layer[i * n + j] + c[i * n + j])
-                << "at " << i << ", " << j;
-          }
+        credo::test::expectSums(
+            y.data(), m, n, k,
+            [&](int64_t i, int64_t j) {
+              return c[i * n + j] + (bias ? double(b[j]) : 0.0);
+            },
+            [&](int64_t i, int64_t j, int64_t kk) {
+              return double(x[i * k + kk]) * w[kk * n + j];
+            });
+        for (int64_t i = 0; i < m * n; ++i)
+          ASSERT_EQ(y[i], layer[i] + c[i]) << "at " << i / n << ", " << i % n;
       }
 }
 

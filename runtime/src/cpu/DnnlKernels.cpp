@@ -276,6 +276,16 @@ void dense(const float *x, const float *w, const float *b, float *y, int64_t m,
 void matmulT(const float *a, const float *b, float *y, int64_t m, int64_t k,
              int64_t n, bool ta, bool tb);
 
+/// `buffer` resized to n floats, or null when the memory cannot be had.
+float *resized(std::vector<float> &buffer, int64_t n) {
+  try {
+    buffer.resize(size_t(n));
+  } catch (const std::exception &) {
+    return nullptr;
+  }
+  return buffer.data();
+}
+
 /// Most columns of a narrow weight gradient, and fewest rows, that
 /// matmulT computes as the transpose of the wide product.
 constexpr int64_t kNarrowColumns = 16, kNarrowMinRows = 64;
@@ -286,13 +296,11 @@ constexpr int64_t kNarrowColumns = 16, kNarrowMinRows = 64;
 /// then y is its transpose. False when the buffer cannot be had.
 bool narrowGradient(const float *a, const float *b, float *y, int64_t m,
                     int64_t k, int64_t n) {
-  thread_local std::vector<float> wide;
-  try {
-    wide.resize(size_t(m * n));
-  } catch (const std::exception &) {
+  thread_local std::vector<float> buffer;
+  float *wide = resized(buffer, m * n);
+  if (!wide)
     return false;
-  }
-  matmulT(b, a, wide.data(), n, k, m, /*ta=*/true, /*tb=*/false);
+  matmulT(b, a, wide, n, k, m, /*ta=*/true, /*tb=*/false);
   for (int64_t i = 0; i < m; ++i)
     for (int64_t j = 0; j < n; ++j)
       y[i * n + j] = wide[j * m + i];
@@ -732,16 +740,13 @@ namespace {
 /// (reused by the next call), or null when it cannot be had (the kernel
 /// has failed: out of memory).
 float *productAside(int64_t m, int64_t n) {
-  thread_local std::vector<float> part;
-  try {
-    part.resize(size_t(m * n));
-  } catch (const std::exception &) {
+  thread_local std::vector<float> buffer;
+  float *part = resized(buffer, m * n);
+  if (!part)
     credo::rt::failKernel("out of memory for a product of " +
                               std::to_string(m) + " x " + std::to_string(n),
                           CREDO_ERR_OUT_OF_MEMORY);
-    return nullptr;
-  }
-  return part.data();
+  return part;
 }
 
 /// y = dense(x, w, b) + c.
