@@ -180,6 +180,18 @@ CREDO_TARGET_AVX2 CREDO_INLINE uint64_t nonZeroBitsAvx2(const float *x,
 CREDO_TARGET_AVX512 CREDO_INLINE uint64_t nonZeroBitsAvx512(const float *x,
                                                             int64_t n) {
   const __m512 zero = _mm512_setzero_ps();
+  if (n == 64) { // a whole word: four unmasked comparisons
+    const __mmask16 q0 =
+        _mm512_cmp_ps_mask(_mm512_loadu_ps(x), zero, _CMP_NEQ_UQ);
+    const __mmask16 q1 =
+        _mm512_cmp_ps_mask(_mm512_loadu_ps(x + 16), zero, _CMP_NEQ_UQ);
+    const __mmask16 q2 =
+        _mm512_cmp_ps_mask(_mm512_loadu_ps(x + 32), zero, _CMP_NEQ_UQ);
+    const __mmask16 q3 =
+        _mm512_cmp_ps_mask(_mm512_loadu_ps(x + 48), zero, _CMP_NEQ_UQ);
+    return uint64_t(q0) | uint64_t(q1) << 16 | uint64_t(q2) << 32 |
+           uint64_t(q3) << 48;
+  }
   uint64_t bits = 0;
   for (int64_t j = 0; j < n; j += 16) {
     const __mmask16 lanes =
@@ -192,48 +204,110 @@ CREDO_TARGET_AVX512 CREDO_INLINE uint64_t nonZeroBitsAvx512(const float *x,
 }
 #endif
 
-/// Sets bit r of the masks `columns[0..m)` where row r of a block of a
-/// transposed operand (`row`, m floats) is non-zero, L floats at a time.
-template <int L>
-CREDO_INLINE void rowBits(const float *row, int64_t m, int64_t r,
-                          uint64_t *columns) {
-  typedef float Floats __attribute__((vector_size(4 * L)));
-  typedef int32_t Ints __attribute__((vector_size(4 * L)));
-  typedef int64_t Longs __attribute__((vector_size(8 * L)));
-  const Longs bit = Longs{} + int64_t(uint64_t(1) << r);
-  int64_t j = 0;
-  for (; j + L <= m; j += L) {
-    Floats x;
-    std::memcpy(&x, row + j, sizeof x);
-    // All ones where x != 0 (NaN counts), widened to the masks' lanes.
-    const Longs nonZero = __builtin_convertvector((Ints)(x != Floats{}), Longs);
-    Longs bits;
-    std::memcpy(&bits, columns + j, sizeof bits);
-    bits |= nonZero & bit;
-    std::memcpy(columns + j, &bits, sizeof bits);
-  }
-  for (; j < m; ++j)
-    columns[j] |= uint64_t(row[j] != 0.0f) << r;
+/// One stage of transposeBits: rows r and r + J (bit J of r clear) swap
+/// the bits of r at positions with bit J set for the bits of r + J at
+/// positions with bit J clear (`low`).
+template <int J> CREDO_INLINE void swapBlocks(uint64_t *rows, uint64_t low) {
+  for (int base = 0; base < 64; base += 2 * J)
+    for (int r = base; r < base + J; ++r) {
+      const uint64_t t = ((rows[r] >> J) ^ rows[r + J]) & low;
+      rows[r + J] ^= t;
+      rows[r] ^= t << J;
+    }
 }
 
-/// Fills masks [m][blocks] for a transposed a [k][m], with room for m more
-/// words after them: a's rows in memory order, each ORing its bit into the
-/// masks of the block's columns (the m words after the masks, in L1). The
-/// weight gradient's operand usually comes back from memory (a time loop's
-/// record): whole rows stream at the memory's rate, where the earlier
-/// reading of 64-column pieces of 64 rows each did not (the SNN's step 4–6 %
-/// faster; warm in cache that took 6 µs and this takes 9).
-template <int L>
+/// Transposes the 64 x 64 bit matrix rows[r] bit c -> rows[c] bit r, by
+/// swapping off-diagonal blocks of 32, 16, ..., 1 bits.
+CREDO_INLINE void transposeBits(uint64_t *rows) {
+  swapBlocks<32>(rows, 0x00000000FFFFFFFFull);
+  swapBlocks<16>(rows, 0x0000FFFF0000FFFFull);
+  swapBlocks<8>(rows, 0x00FF00FF00FF00FFull);
+  swapBlocks<4>(rows, 0x0F0F0F0F0F0F0F0Full);
+  swapBlocks<2>(rows, 0x3333333333333333ull);
+  swapBlocks<1>(rows, 0x5555555555555555ull);
+}
+
+#if defined(__x86_64__)
+/// One stage of transposeBitsAvx512 between two vectors of rows.
+CREDO_TARGET_AVX512 CREDO_INLINE void swapVectors(__m512i &a, __m512i &b, int j,
+                                                  uint64_t low) {
+  const __m512i t = _mm512_and_si512(
+      _mm512_xor_si512(_mm512_srli_epi64(a, j), b), _mm512_set1_epi64(low));
+  b = _mm512_xor_si512(b, t);
+  a = _mm512_xor_si512(a, _mm512_slli_epi64(t, j));
+}
+
+/// One stage of transposeBitsAvx512 within a vector: `y` is `x` with each
+/// lane's partner in its place, `upper` the lanes that take the partner's
+/// low bits.
+CREDO_TARGET_AVX512 CREDO_INLINE __m512i swapLanes(__m512i x, __m512i y, int j,
+                                                   uint64_t low,
+                                                   __mmask8 upper) {
+  const __m512i m = _mm512_set1_epi64(low);
+  const __m512i ta =
+      _mm512_and_si512(_mm512_xor_si512(_mm512_srli_epi64(x, j), y), m);
+  const __m512i tb =
+      _mm512_and_si512(_mm512_xor_si512(_mm512_srli_epi64(y, j), x), m);
+  return _mm512_mask_blend_epi64(upper,
+                                 _mm512_xor_si512(x, _mm512_slli_epi64(ta, j)),
+                                 _mm512_xor_si512(x, tb));
+}
+
+/// transposeBits in eight vectors of eight rows: the stages of 32, 16 and
+/// 8 rows pair whole vectors, those of 4, 2 and 1 the lanes of one vector.
+CREDO_TARGET_AVX512 CREDO_INLINE void transposeBitsAvx512(uint64_t *rows) {
+  __m512i v[8];
+  for (int i = 0; i < 8; ++i)
+    v[i] = _mm512_loadu_si512(rows + 8 * i);
+  for (int i = 0; i < 4; ++i)
+    swapVectors(v[i], v[i + 4], 32, 0x00000000FFFFFFFFull);
+  for (int i : {0, 1, 4, 5})
+    swapVectors(v[i], v[i + 2], 16, 0x0000FFFF0000FFFFull);
+  for (int i : {0, 2, 4, 6})
+    swapVectors(v[i], v[i + 1], 8, 0x00FF00FF00FF00FFull);
+  for (int i = 0; i < 8; ++i)
+    v[i] = swapLanes(v[i], _mm512_shuffle_i64x2(v[i], v[i], 0x4E), 4,
+                     0x0F0F0F0F0F0F0F0Full, 0xF0);
+  for (int i = 0; i < 8; ++i)
+    v[i] = swapLanes(v[i], _mm512_permutex_epi64(v[i], 0x4E), 2,
+                     0x3333333333333333ull, 0xCC);
+  for (int i = 0; i < 8; ++i)
+    v[i] = swapLanes(v[i], _mm512_permutex_epi64(v[i], 0xB1), 1,
+                     0x5555555555555555ull, 0xAA);
+  for (int i = 0; i < 8; ++i)
+    _mm512_storeu_si512(rows + 8 * i, v[i]);
+}
+#endif
+
+/// Fills masks [m][blocks] for a transposed a [k][m], with room for
+/// 64 * ceil(m / 64) more words after them: each block of 64 rows of a is
+/// searched row by row like a plain operand, in memory order (the weight
+/// gradient's operand usually comes back from memory, a time loop's
+/// record, and whole rows stream at the memory's rate), and its 64 x 64 bit
+/// tiles are transposed into the columns' masks. On the SNN's recorded
+/// spikes, warm in cache, 6.2 µs where ORing each row's bits into its
+/// columns' masks took 9.2.
+template <uint64_t (*bits)(const float *, int64_t),
+          void (*transpose)(uint64_t *)>
 CREDO_INLINE void columnMasks(const float *a, int64_t m, int64_t k,
                               int64_t blocks, uint64_t *masks) {
-  uint64_t *columns = masks + m * blocks;
+  const int64_t tiles = (m + kBlock - 1) / kBlock;
+  uint64_t *scratch = masks + m * blocks; // [tiles][64]
   for (int64_t kb = 0; kb < blocks; ++kb) {
     const int64_t rows = std::min(kBlock, k - kb * kBlock);
-    std::fill(columns, columns + m, 0);
-    for (int64_t r = 0; r < rows; ++r)
-      rowBits<L>(a + (kb * kBlock + r) * m, m, r, columns);
-    for (int64_t i = 0; i < m; ++i)
-      masks[i * blocks + kb] = columns[i];
+    for (int64_t r = 0; r < kBlock; ++r)
+      for (int64_t w = 0; w < tiles; ++w)
+        scratch[w * kBlock + r] =
+            r < rows ? bits(a + (kb * kBlock + r) * m + w * kBlock,
+                            std::min(kBlock, m - w * kBlock))
+                     : 0;
+    for (int64_t w = 0; w < tiles; ++w) {
+      uint64_t *tile = scratch + w * kBlock;
+      transpose(tile);
+      const int64_t columns = std::min(kBlock, m - w * kBlock);
+      for (int64_t c = 0; c < columns; ++c)
+        masks[(w * kBlock + c) * blocks + kb] = tile[c];
+    }
   }
 }
 
@@ -253,7 +327,7 @@ CREDO_INLINE int64_t countBits(const uint64_t *masks, int64_t n) {
 int64_t findNonZerosBaseline(const float *a, bool transposeA, int64_t m,
                              int64_t k, int64_t blocks, uint64_t *masks) {
   if (transposeA)
-    columnMasks<8>(a, m, k, blocks, masks);
+    columnMasks<nonZeroBits, transposeBits>(a, m, k, blocks, masks);
   else
     for (int64_t i = 0; i < m; ++i)
       for (int64_t kb = 0; kb < blocks; ++kb)
@@ -267,7 +341,7 @@ CREDO_TARGET_AVX2 int64_t findNonZerosAvx2(const float *a, bool transposeA,
                                            int64_t m, int64_t k, int64_t blocks,
                                            uint64_t *masks) {
   if (transposeA)
-    columnMasks<8>(a, m, k, blocks, masks);
+    columnMasks<nonZeroBitsAvx2, transposeBits>(a, m, k, blocks, masks);
   else
     for (int64_t i = 0; i < m; ++i)
       for (int64_t kb = 0; kb < blocks; ++kb)
@@ -281,7 +355,7 @@ CREDO_TARGET_AVX512 int64_t findNonZerosAvx512(const float *a, bool transposeA,
                                                int64_t blocks,
                                                uint64_t *masks) {
   if (transposeA)
-    columnMasks<16>(a, m, k, blocks, masks);
+    columnMasks<nonZeroBitsAvx512, transposeBitsAvx512>(a, m, k, blocks, masks);
   else
     for (int64_t i = 0; i < m; ++i)
       for (int64_t kb = 0; kb < blocks; ++kb)
@@ -317,8 +391,10 @@ bool sparseMatmul(const float *a, bool transposeA, const float *b,
   if (m > kMaxSparseElements / k)
     return false;
   const int64_t blocks = (k + kBlock - 1) / kBlock;
-  // The masks, and for a transposed operand one block's column masks.
-  const int64_t words = m * blocks + (transposeA ? m : 0);
+  // The masks, and for a transposed operand one block's row masks in tiles
+  // of 64 columns.
+  const int64_t words =
+      m * blocks + (transposeA ? (m + kBlock - 1) / kBlock * kBlock : 0);
   thread_local std::vector<uint64_t> masks;
   try {
     if (int64_t(masks.size()) < words)
