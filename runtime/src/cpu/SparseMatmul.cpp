@@ -15,6 +15,7 @@
 #include "Simd.h"
 
 #include <algorithm>
+#include <cmath>
 #include <cstring>
 #include <vector>
 
@@ -45,11 +46,18 @@ struct Args {
   int64_t blocks;
   bool accumulate;     ///< y += op(a) · op(b)
   const float *addend; ///< [m][n] added at the end (after the bias), or null
+  /// With Signs: op(a)'s entries are ±1 where `masks` is set, −1 where this
+  /// ([m][blocks]) is set too, and `a` is not read.
+  const uint64_t *negative = nullptr;
 };
 
+/// The values of spikes given by their sign bits.
+constexpr float kSigns[2] = {1.0f, -1.0f};
+
 /// One strip of S vectors (8·S columns from n0) over all rows and blocks
-/// of W mask words (64·W rows of b); T: op(a) = aᵀ.
-template <int S, bool T, int W>
+/// of W mask words (64·W rows of b); T: op(a) = aᵀ; Signs: op(a)'s values
+/// from p.negative.
+template <int S, bool T, int W, bool Signs>
 CREDO_INLINE void strip(const Args &p, int64_t n0) {
   constexpr int64_t kRows = kBlock * W;
   // The block of b, packed: rows of b are p.n floats apart, and a power of
@@ -87,12 +95,16 @@ CREDO_INLINE void strip(const Args &p, int64_t n0) {
       for (int64_t w = 0; w < words; ++w) {
         uint64_t bits = mask[w];
         const int64_t kw = k0 + w * kBlock;
-        const float *column = T ? p.a + kw * p.m + i : p.a + i * p.k + kw;
+        const float *column = Signs ? nullptr
+                              : T   ? p.a + kw * p.m + i
+                                    : p.a + i * p.k + kw;
+        const uint64_t signs =
+            Signs ? p.negative[i * p.blocks + kb * W + w] : 0;
         const float *block = packed + w * kBlock * 8 * S;
         while (bits) {
           const int64_t j = __builtin_ctzll(bits);
           bits &= bits - 1;
-          const float v = column[j * step];
+          const float v = Signs ? kSigns[(signs >> j) & 1] : column[j * step];
           const float *row = block + j * 8 * S;
           CREDO_UNROLL
           for (int s = 0; s < S; ++s)
@@ -112,12 +124,12 @@ CREDO_INLINE void strip(const Args &p, int64_t n0) {
 }
 
 /// Strips of up to S vectors over blocks of W mask words.
-template <bool T, int W, int S>
+template <bool T, int W, bool Signs, int S>
 CREDO_INLINE void stripOf(const Args &p, int64_t n0, int vectors) {
   if constexpr (S > 1)
     if (vectors < S)
-      return stripOf<T, W, S - 1>(p, n0, vectors);
-  strip<S, T, W>(p, n0);
+      return stripOf<T, W, Signs, S - 1>(p, n0, vectors);
+  strip<S, T, W, Signs>(p, n0);
 }
 
 /// The strips, each over all rows and blocks. Every output adds its
@@ -126,10 +138,12 @@ CREDO_INLINE void stripOf(const Args &p, int64_t n0, int vectors) {
 template <int S, int W> CREDO_INLINE void strips(const Args &p) {
   for (int64_t n0 = 0; n0 < p.n; n0 += 8 * S) {
     const int vectors = int(std::min<int64_t>(p.n - n0, 8 * S) / 8);
-    if (p.transposeA)
-      stripOf<true, W, S>(p, n0, vectors);
+    if (p.negative)
+      stripOf<false, W, true, S>(p, n0, vectors);
+    else if (p.transposeA)
+      stripOf<true, W, false, S>(p, n0, vectors);
     else
-      stripOf<false, W, S>(p, n0, vectors);
+      stripOf<false, W, false, S>(p, n0, vectors);
   }
 }
 
@@ -279,6 +293,22 @@ CREDO_TARGET_AVX512 CREDO_INLINE void transposeBitsAvx512(uint64_t *rows) {
 }
 #endif
 
+/// Transposes the tiles of `scratch` ([ceil(m / 64)][64] words: bit c of
+/// word r of tile w is entry (r, 64w + c) of a block of 64 rows) into
+/// column kb of masks [m][blocks].
+template <void (*transpose)(uint64_t *)>
+CREDO_INLINE void transposeTiles(uint64_t *scratch, int64_t m, int64_t blocks,
+                                 int64_t kb, uint64_t *masks) {
+  const int64_t tiles = (m + kBlock - 1) / kBlock;
+  for (int64_t w = 0; w < tiles; ++w) {
+    uint64_t *tile = scratch + w * kBlock;
+    transpose(tile);
+    const int64_t columns = std::min(kBlock, m - w * kBlock);
+    for (int64_t c = 0; c < columns; ++c)
+      masks[(w * kBlock + c) * blocks + kb] = tile[c];
+  }
+}
+
 /// Fills masks [m][blocks] for a transposed a [k][m], with room for
 /// 64 * ceil(m / 64) more words after them: each block of 64 rows of a is
 /// searched row by row like a plain operand, in memory order (the weight
@@ -301,13 +331,25 @@ CREDO_INLINE void columnMasks(const float *a, int64_t m, int64_t k,
             r < rows ? bits(a + (kb * kBlock + r) * m + w * kBlock,
                             std::min(kBlock, m - w * kBlock))
                      : 0;
-    for (int64_t w = 0; w < tiles; ++w) {
-      uint64_t *tile = scratch + w * kBlock;
-      transpose(tile);
-      const int64_t columns = std::min(kBlock, m - w * kBlock);
-      for (int64_t c = 0; c < columns; ++c)
-        masks[(w * kBlock + c) * blocks + kb] = tile[c];
-    }
+    transposeTiles<transpose>(scratch, m, blocks, kb, masks);
+  }
+}
+
+/// Fills masks [m][blocks] with the transpose of the bit matrix `rows`
+/// ([k][ceil(m / 64)] words: bit c of word w of row r is entry (r, 64w + c)),
+/// using `scratch` (64 * ceil(m / 64) words).
+template <void (*transpose)(uint64_t *)>
+CREDO_INLINE void transposeMasks(const uint64_t *rows, int64_t m, int64_t k,
+                                 int64_t blocks, uint64_t *masks,
+                                 uint64_t *scratch) {
+  const int64_t tiles = (m + kBlock - 1) / kBlock;
+  for (int64_t kb = 0; kb < blocks; ++kb) {
+    const int64_t count = std::min(kBlock, k - kb * kBlock);
+    for (int64_t r = 0; r < kBlock; ++r)
+      for (int64_t w = 0; w < tiles; ++w)
+        scratch[w * kBlock + r] =
+            r < count ? rows[(kb * kBlock + r) * tiles + w] : 0;
+    transposeTiles<transpose>(scratch, m, blocks, kb, masks);
   }
 }
 
@@ -374,6 +416,103 @@ int64_t findNonZerosAvx512(const float *a, bool t, int64_t m, int64_t k,
 }
 #endif
 
+// transposeMasks*: transposeMasks in the instance's widest vectors.
+void transposeMasksBaseline(const uint64_t *rows, int64_t m, int64_t k,
+                            int64_t blocks, uint64_t *masks,
+                            uint64_t *scratch) {
+  transposeMasks<transposeBits>(rows, m, k, blocks, masks, scratch);
+}
+#if defined(__x86_64__)
+CREDO_TARGET_AVX512 void transposeMasksAvx512(const uint64_t *rows, int64_t m,
+                                              int64_t k, int64_t blocks,
+                                              uint64_t *masks,
+                                              uint64_t *scratch) {
+  transposeMasks<transposeBitsAvx512>(rows, m, k, blocks, masks, scratch);
+}
+#else
+void transposeMasksAvx512(const uint64_t *rows, int64_t m, int64_t k,
+                          int64_t blocks, uint64_t *masks, uint64_t *scratch) {
+  transposeMasksBaseline(rows, m, k, blocks, masks, scratch);
+}
+#endif
+
+/// Bit j of the result: x[j] is non-zero with its sign bit set (NaN by its
+/// sign bit), for n <= 64 floats.
+CREDO_INLINE uint64_t negativeBits(const float *x, int64_t n) {
+  uint64_t bits = 0;
+  for (int64_t j = 0; j < n; ++j)
+    bits |= uint64_t(x[j] != 0.0f && std::signbit(x[j])) << j;
+  return bits;
+}
+
+// spikeMasks*: the masks of credo_rt_spike_masks_f32, [2][rows][words].
+void spikeMasksBaseline(const float *s, int64_t rows, int64_t k,
+                        uint64_t *masks) {
+  const int64_t words = (k + kBlock - 1) / kBlock;
+  for (int64_t i = 0; i < rows; ++i)
+    for (int64_t w = 0; w < words; ++w) {
+      const float *x = s + i * k + w * kBlock;
+      const int64_t n = std::min(kBlock, k - w * kBlock);
+      masks[i * words + w] = nonZeroBits(x, n);
+      masks[(rows + i) * words + w] = negativeBits(x, n);
+    }
+}
+#if defined(__x86_64__)
+/// Adds the non-zero and negative bits of the 16 floats at x (the lanes
+/// of `lanes`) at bit j of the words.
+CREDO_TARGET_AVX512 CREDO_INLINE void spikeBitsAvx512(const float *x,
+                                                      __mmask16 lanes, int j,
+                                                      uint64_t &nonZero,
+                                                      uint64_t &negative) {
+  const __m512 v = _mm512_maskz_loadu_ps(lanes, x);
+  const __mmask16 set =
+      _mm512_mask_cmp_ps_mask(lanes, v, _mm512_setzero_ps(), _CMP_NEQ_UQ);
+  const __mmask16 sign = _mm512_movepi32_mask(_mm512_castps_si512(v));
+  nonZero |= uint64_t(set) << j;
+  negative |= uint64_t(set & sign) << j;
+}
+
+CREDO_TARGET_AVX512 void spikeMasksAvx512(const float *s, int64_t rows,
+                                          int64_t k, uint64_t *masks) {
+  const int64_t words = (k + kBlock - 1) / kBlock;
+  for (int64_t i = 0; i < rows; ++i)
+    for (int64_t w = 0; w < words; ++w) {
+      const float *x = s + i * k + w * kBlock;
+      const int64_t n = std::min(kBlock, k - w * kBlock);
+      uint64_t nonZero = 0, negative = 0;
+      if (n == kBlock) { // a whole word: four vectors, joined as masks
+        const __m512 zero = _mm512_setzero_ps();
+        __mmask16 set[4], sign[4];
+        for (int q = 0; q < 4; ++q) {
+          const __m512 v = _mm512_loadu_ps(x + 16 * q);
+          set[q] = _mm512_cmp_ps_mask(v, zero, _CMP_NEQ_UQ);
+          sign[q] = _mm512_movepi32_mask(_mm512_castps_si512(v));
+        }
+        const __mmask64 all = _mm512_kunpackd(_mm512_kunpackw(set[3], set[2]),
+                                              _mm512_kunpackw(set[1], set[0]));
+        const __mmask64 minus =
+            _mm512_kunpackd(_mm512_kunpackw(sign[3], sign[2]),
+                            _mm512_kunpackw(sign[1], sign[0]));
+        nonZero = _cvtmask64_u64(all);
+        negative = _cvtmask64_u64(_kand_mask64(all, minus));
+      } else {
+        for (int j = 0; j < n; j += 16)
+          spikeBitsAvx512(x + j,
+                          n - j >= 16 ? __mmask16(0xFFFF)
+                                      : __mmask16((1u << (n - j)) - 1),
+                          j, nonZero, negative);
+      }
+      masks[i * words + w] = nonZero;
+      masks[(rows + i) * words + w] = negative;
+    }
+}
+#else
+void spikeMasksAvx512(const float *s, int64_t rows, int64_t k,
+                      uint64_t *masks) {
+  spikeMasksBaseline(s, rows, k, masks);
+}
+#endif
+
 } // namespace
 
 bool sparseMatmul(const float *a, bool transposeA, const float *b,
@@ -418,6 +557,65 @@ bool sparseMatmul(const float *a, bool transposeA, const float *b,
     multiplyAvx2(p, sparse);
   else
     multiplyBaseline(p, sparse);
+  return true;
+}
+
+void spikeMasks(const float *s, int64_t rows, int64_t k, uint64_t *masks) {
+  if (cpuHasAvx512())
+    spikeMasksAvx512(s, rows, k, masks);
+  else
+    spikeMasksBaseline(s, rows, k, masks);
+}
+
+bool spikeMasksMatmul(const uint64_t *masks, const float *d, float *y,
+                      int64_t k, int64_t b, int64_t n, bool accumulate) {
+  const int64_t words = (k + kBlock - 1) / kBlock;
+  const int64_t blocks = (b + kBlock - 1) / kBlock;
+  // The transposed non-zero and negative masks [k][blocks] each, and one
+  // block's tiles.
+  thread_local std::vector<uint64_t> columns;
+  try {
+    if (int64_t(columns.size()) < 2 * k * blocks + words * kBlock)
+      columns.resize(2 * k * blocks + words * kBlock);
+  } catch (const std::exception &) {
+    return false;
+  }
+  uint64_t *nonZero = columns.data(), *negative = nonZero + k * blocks;
+  uint64_t *scratch = negative + k * blocks;
+  auto transpose =
+      cpuHasAvx512() ? transposeMasksAvx512 : transposeMasksBaseline;
+  transpose(masks, k, b, blocks, nonZero, scratch);
+  transpose(masks + b * words, k, b, blocks, negative, scratch);
+  if (n % 8 == 0) {
+    const Args p{nullptr, d,      nullptr,    y,       k,
+                 b,       n,      false,      false,   false,
+                 nonZero, blocks, accumulate, nullptr, negative};
+    const bool sparse = double(countBits(nonZero, k * blocks)) <=
+                        kVerySparse * double(k) * double(b);
+    if (cpuHasAvx2Fma())
+      multiplyAvx2(p, sparse);
+    else
+      multiplyBaseline(p, sparse);
+    return true;
+  }
+  // Rows of any width: the same sums, in order of b from y (or zero).
+  for (int64_t i = 0; i < k; ++i) {
+    float *out = y + i * n;
+    if (!accumulate)
+      std::fill(out, out + n, 0.0f);
+    for (int64_t kb = 0; kb < blocks; ++kb) {
+      uint64_t bits = nonZero[i * blocks + kb];
+      const uint64_t signs = negative[i * blocks + kb];
+      while (bits) {
+        const int64_t j = __builtin_ctzll(bits);
+        bits &= bits - 1;
+        const float v = kSigns[(signs >> j) & 1];
+        const float *row = d + (kb * kBlock + j) * n;
+        for (int64_t c = 0; c < n; ++c)
+          out[c] = std::fma(v, row[c], out[c]);
+      }
+    }
+  }
   return true;
 }
 

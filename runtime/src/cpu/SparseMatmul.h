@@ -30,6 +30,17 @@ bool sparseMatmul(const float *a, bool transposeA, const float *b,
                   int64_t k, int64_t n, bool relu, double maxDensity,
                   bool accumulate = false, const float *addend = nullptr);
 
+/// The masks of spikes s[rows][k] (credo_rt_spike_masks_f32): planes
+/// [2][rows][ceil(k / 64)] of words, bit j of word w of a row for entry
+/// 64w + j: non-zero (NaN counts), then non-zero with the sign bit set.
+void spikeMasks(const float *s, int64_t rows, int64_t k, uint64_t *masks);
+
+/// y[K,N] (+)= sᵀ · d[B,N] for the spikes s[B,K] of `masks` (spikeMasks's
+/// planes): ±1 where set, the sum of each output in order of b from y
+/// (accumulate) or zero. False when out of memory.
+bool spikeMasksMatmul(const uint64_t *masks, const float *d, float *y,
+                      int64_t k, int64_t b, int64_t n, bool accumulate);
+
 } // namespace credo::rt
 
 #endif // CREDO_RUNTIME_SRC_CPU_SPARSEMATMUL_H
