@@ -223,8 +223,9 @@ std::string formatNumber(double v, const char *format) {
 }
 
 bool spikeMajority(const DriverOptions &opts) {
-  return opts.target == "cpu" && opts.kernels == CpuKernels::Dnnl &&
-         spikeMajorityEnabled();
+  return spikeMajorityEnabled() &&
+         (spikeMajorityEverywhere() ||
+          (opts.target == "cpu" && opts.kernels == CpuKernels::Dnnl));
 }
 
 int openMetrics(const std::string &path, const std::string &columns,

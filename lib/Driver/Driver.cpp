@@ -356,6 +356,8 @@ void mlir::credo::driver::addGradientPasses(OpPassManager &pm,
   autodiff.wrtInputs = opts.wrt;
   autodiff.timeMemory = opts.timeMemory;
   pm.addPass(createCredoAutodiff(autodiff));
+  if (spikeMajority(opts) && spikeMasksEnabled())
+    pm.addPass(createCredoSpikeMasks());
 }
 
 int mlir::credo::driver::addTrainingPasses(OpPassManager &pm, ModuleOp module,

@@ -36,7 +36,8 @@ void mlir::credo::addCredoToBuffers(OpPassManager &pm, CpuKernels kernels,
                                     GeneratorLanes lanes) {
   // Event-driven products (the oneDNN path's sparse kernels) gain from
   // spikes split into majority and residual; the portable loops do not.
-  if (kernels == CpuKernels::Dnnl && spikeMajorityEnabled())
+  if ((kernels == CpuKernels::Dnnl || spikeMajorityEverywhere()) &&
+      spikeMajorityEnabled())
     pm.addPass(createCredoSpikeMajority());
   pm.addPass(createCredoBatchOverTime());
   pm.addPass(createCredoParamsToArgs());

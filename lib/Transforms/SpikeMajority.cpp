@@ -93,3 +93,8 @@ bool mlir::credo::spikeMajorityEnabled() {
   const char *off = std::getenv("CREDO_SPIKE_MAJORITY");
   return !(off && std::string(off) == "0");
 }
+
+bool mlir::credo::spikeMajorityEverywhere() {
+  const char *all = std::getenv("CREDO_SPIKE_MAJORITY");
+  return all && std::string(all) == "all";
+}

@@ -222,6 +222,8 @@ void addBackpropPasses(OpPassManager &pm, const TrainingRuleOptions &options) {
   CredoAutodiffOptions autodiff;
   autodiff.timeMemory = options.timeMemory;
   pm.addPass(createCredoAutodiff(autodiff));
+  if (options.spikeMajority && spikeMasksEnabled())
+    pm.addPass(createCredoSpikeMasks());
   pm.addPass(createCredoTrainStep());
 }
 
@@ -235,6 +237,8 @@ void addFeedbackPasses(OpPassManager &pm, const TrainingRuleOptions &options,
   autodiff.timeMemory = options.timeMemory;
   autodiff.feedback = mode.str();
   pm.addPass(createCredoAutodiff(autodiff));
+  if (options.spikeMajority && spikeMasksEnabled())
+    pm.addPass(createCredoSpikeMasks());
   pm.addPass(createCredoTrainStep());
 }
 void addFaPasses(OpPassManager &pm, const TrainingRuleOptions &options) {

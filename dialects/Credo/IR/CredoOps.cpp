@@ -1308,6 +1308,50 @@ SpikeCountGradOp::inferReturnTypes(MLIRContext *, std::optional<Location> loc,
   return success();
 }
 
+/// 64-bit words of the masks of `k` spikes.
+static int64_t maskWords(int64_t k) { return (k + 63) / 64; }
+
+LogicalResult SpikeMasksOp::inferReturnTypes(MLIRContext *context,
+                                             std::optional<Location> loc,
+                                             Adaptor adaptor,
+                                             SmallVectorImpl<Type> &results) {
+  StringRef op = getOperationName();
+  RankedTensorType s;
+  if (failed(getFloatTensor(loc, op, adaptor.getInput(), "spikes", 2, s)))
+    return failure();
+  results.push_back(
+      RankedTensorType::get({2, s.getDimSize(0), maskWords(s.getDimSize(1))},
+                            IntegerType::get(context, 64)));
+  return success();
+}
+
+LogicalResult
+SpikeMasksMatmulOp::inferReturnTypes(MLIRContext *, std::optional<Location> loc,
+                                     Adaptor adaptor,
+                                     SmallVectorImpl<Type> &results) {
+  StringRef op = getOperationName();
+  auto m = dyn_cast<RankedTensorType>(adaptor.getMasks().getType());
+  if (!m || !m.getElementType().isInteger(64) || !m.hasStaticShape() ||
+      m.getRank() != 3 || m.getDimSize(0) != 2)
+    return ShapeError(loc, op)
+           << "expects masks [2, B, words] of i64 (credo.spike_masks), but got "
+           << adaptor.getMasks().getType();
+  RankedTensorType d;
+  if (failed(getFloatTensor(loc, op, adaptor.getRhs(), "rhs", 2, d)))
+    return failure();
+  if (d.getDimSize(0) != m.getDimSize(1))
+    return ShapeError(loc, op) << "expects rhs with one row per spike row ("
+                               << m.getDimSize(1) << "), but got " << d;
+  int64_t width = adaptor.getWidthAttr() ? adaptor.getWidthAttr().getInt() : 0;
+  int64_t words = m.getDimSize(2);
+  if (width < 1 || width > 64 * words || width <= 64 * (words - 1))
+    return ShapeError(loc, op) << "expects 'width' with " << m.getDimSize(2)
+                               << " words of 64 spikes, but got " << width;
+  results.push_back(
+      RankedTensorType::get({width, d.getDimSize(1)}, d.getElementType()));
+  return success();
+}
+
 //===----------------------------------------------------------------------===//
 // Folders and canonicalizations
 //===----------------------------------------------------------------------===//

@@ -38,6 +38,16 @@ void registerGradientRules(DialectRegistry &registry);
 /// yes unless CREDO_SPIKE_MAJORITY=0 (to measure what it gains).
 bool spikeMajorityEnabled();
 
+/// Whether every pipeline runs it (and credo-spike-masks), the portable
+/// loops and Vulkan too: CREDO_SPIKE_MAJORITY=all (to check their
+/// lowerings of the ops it makes).
+bool spikeMajorityEverywhere();
+
+/// Whether the pipelines that run credo-spike-majority run credo-spike-masks
+/// after autodiff: yes unless CREDO_SPIKE_MASKS=0 (to measure what it
+/// gains).
+bool spikeMasksEnabled();
+
 } // namespace mlir::credo
 
 #endif // CREDO_TRANSFORMS_PASSES_H

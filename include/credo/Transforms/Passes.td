@@ -431,6 +431,52 @@ def CredoSpikeMajority : Pass<"credo-spike-majority", "::mlir::ModuleOp"> {
   }];
 }
 
+def CredoSpikeMasks : Pass<"credo-spike-masks", "::mlir::ModuleOp"> {
+  let summary = "weight gradients of residual spikes read from recorded bit "
+                "masks";
+  let description = [{
+    Runs after autodiff. The weight gradient `sᵀ·δ` of a dense layer of
+    residual Poisson spikes (`credo.poisson_encode {part = "residual"}`,
+    f32: entries −1, 0, +1) reads the spikes of its step back from the
+    forward loop's record. When every read of such a record is a
+    `credo.time_slice` along its steps that only such products read, the
+    forward loop records `credo.spike_masks` of the spikes instead (two bit
+    planes, 1/16 of the f32 spikes) and the products become
+    `credo.spike_masks_matmul` of the masks: no search for the non-zeros of
+    the recorded spikes, no reads of their values, and the sums of the
+    zero-skipping product of the f32 spikes, in the same order (the same
+    bits wherever the CPU takes that product for them; oneDNN, which takes
+    widths that are not a multiple of 8, may round differently). Spikes
+    that a step recomputes (`--time-memory recompute`)
+    get their masks where they are made. `CREDO_SPIKE_MASKS=0` in the
+    environment leaves the products as they are (to measure the gain).
+
+    Before:
+    ```mlir
+    %all:2 = credo.time_loop steps 25 -> (tensor<128x256xf32>, tensor<25x128x784xf32>) {
+      %r = credo.poisson_encode %x, %g step %t {part = "residual", stream = 2 : i64} : tensor<128x784xf32>, tensor<2xi64>
+      …
+      credo.yield … record %r : tensor<128x784xf32>
+    }
+    … credo.time_loop steps 25 reverse … {
+      %rt = credo.time_slice %all#1[%t] : tensor<25x128x784xf32> -> tensor<128x784xf32>
+      %dw = credo.matmul %rt, %delta {transpose_lhs = true} : tensor<128x784xf32>, tensor<128x256xf32> -> tensor<784x256xf32>
+    ```
+    After:
+    ```mlir
+    %all:2 = credo.time_loop steps 25 -> (tensor<128x256xf32>, tensor<25x2x128x13xi64>) {
+      %r = credo.poisson_encode %x, %g step %t {part = "residual", stream = 2 : i64} : tensor<128x784xf32>, tensor<2xi64>
+      %m = credo.spike_masks %r : tensor<128x784xf32> -> tensor<2x128x13xi64>
+      …
+      credo.yield … record %m : tensor<2x128x13xi64>
+    }
+    … credo.time_loop steps 25 reverse … {
+      %mt = credo.time_slice %all#1[%t] : tensor<25x2x128x13xi64> -> tensor<2x128x13xi64>
+      %dw = credo.spike_masks_matmul %mt, %delta {width = 784 : i64} : tensor<2x128x13xi64>, tensor<128x256xf32> -> tensor<784x256xf32>
+    ```
+  }];
+}
+
 def CredoReadOnlyArguments
     : Pass<"credo-read-only-arguments", "::mlir::func::FuncOp"> {
   let summary = "mark every tensor argument read-only for bufferization";

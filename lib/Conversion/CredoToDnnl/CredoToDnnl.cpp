@@ -286,6 +286,73 @@ struct AccumulateMatmul : OpRewritePattern<mlir::credo::AddOp> {
   }
 };
 
+/// credo.spike_masks → credo_rt_spike_masks_f32(s, masks, B, K)
+struct SpikeMasksToKernel : OpRewritePattern<mlir::credo::SpikeMasksOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(mlir::credo::SpikeMasksOp op,
+                                PatternRewriter &rewriter) const override {
+    if (!isF32(op.getInput()))
+      return failure();
+    auto s = cast<RankedTensorType>(op.getInput().getType());
+    replaceWithKernel(rewriter, op, "credo_rt_spike_masks_f32", {op.getInput()},
+                      {s.getDimSize(0), s.getDimSize(1)});
+    return success();
+  }
+};
+
+/// The scalars of credo_rt_spike_masks_matmul[_acc]_f32, [K, B, N]; none
+/// when the product is not f32.
+std::optional<SmallVector<int64_t, 3>>
+spikeMasksMatmulScalars(mlir::credo::SpikeMasksMatmulOp op) {
+  if (!isF32(op.getRhs()))
+    return std::nullopt;
+  auto d = cast<RankedTensorType>(op.getRhs().getType());
+  return SmallVector<int64_t, 3>{int64_t(op.getWidth()), d.getDimSize(0),
+                                 d.getDimSize(1)};
+}
+
+/// credo.spike_masks_matmul → credo_rt_spike_masks_matmul_f32(masks, d, y,
+/// K, B, N)
+struct SpikeMasksMatmulToKernel
+    : OpRewritePattern<mlir::credo::SpikeMasksMatmulOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(mlir::credo::SpikeMasksMatmulOp op,
+                                PatternRewriter &rewriter) const override {
+    std::optional<SmallVector<int64_t, 3>> scalars =
+        spikeMasksMatmulScalars(op);
+    if (!scalars)
+      return failure();
+    replaceWithKernel(rewriter, op, "credo_rt_spike_masks_matmul_f32",
+                      {op.getMasks(), op.getRhs()}, *scalars);
+    return success();
+  }
+};
+
+/// acc + spike_masks_matmul(masks, d), the product used only there → one
+/// call that adds it into acc's buffer, as AccumulateMatmul does.
+struct AccumulateSpikeMasksMatmul : OpRewritePattern<mlir::credo::AddOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(mlir::credo::AddOp op,
+                                PatternRewriter &rewriter) const override {
+    return rewriteTerm<mlir::credo::SpikeMasksMatmulOp>(
+        op,
+        [&](mlir::credo::SpikeMasksMatmulOp mm, Value acc) -> LogicalResult {
+          std::optional<SmallVector<int64_t, 3>> scalars =
+              spikeMasksMatmulScalars(mm);
+          if (!scalars)
+            return failure();
+          rewriter.replaceOpWithNewOp<CallKernelOp>(
+              op, TypeRange{op.getType()},
+              FlatSymbolRefAttr::get(op->getContext(),
+                                     "credo_rt_spike_masks_matmul_acc_f32"),
+              ValueRange{mm.getMasks(), mm.getRhs()}, ValueRange{acc},
+              rewriter.getDenseI64ArrayAttr(*scalars));
+          rewriter.eraseOp(mm);
+          return success();
+        });
+  }
+};
+
 /// dense(x, w[, b]) + c, the layer used only there, c of the sum's type →
 /// one call (credo_rt_dense[_bias]_add_f32) that adds c where it stores
 /// the layer's sums (the same sums): the input currents of a spiking layer
@@ -713,7 +780,7 @@ struct ConvertCredoToDnnl
     // Fusion first, so that no layer is rewritten before its ReLU is seen.
     RewritePatternSet fusion(&getContext());
     fusion.add<FuseReluIntoLayer, FuseReluGradIntoMaxPoolGrad, AccumulateMatmul,
-               DenseAdd>(&getContext());
+               AccumulateSpikeMasksMatmul, DenseAdd>(&getContext());
     // Upstream's canonicalization folds pack(unpack(x)) to x.
     tensor::PackOp::getCanonicalizationPatterns(fusion, &getContext());
     tensor::UnPackOp::getCanonicalizationPatterns(fusion, &getContext());
@@ -761,11 +828,11 @@ struct ConvertCredoToDnnl
 
 void mlir::credo::populateCredoToDnnlPatterns(RewritePatternSet &patterns) {
   MLIRContext *ctx = patterns.getContext();
-  patterns.add<DenseToKernel, Conv2DToKernel, MatmulToKernel,
-               MatrixEinsumToKernel, SoftmaxToKernel, Conv2DGradInputToKernel,
-               Conv2DGradWeightToKernel, MaxPool2DGradToKernel,
-               ElementwiseOnBlocked, SparseContractToKernel, PairDotToKernel>(
-      ctx);
+  patterns
+      .add<DenseToKernel, Conv2DToKernel, MatmulToKernel, MatrixEinsumToKernel,
+           SoftmaxToKernel, Conv2DGradInputToKernel, Conv2DGradWeightToKernel,
+           MaxPool2DGradToKernel, ElementwiseOnBlocked, SparseContractToKernel,
+           PairDotToKernel, SpikeMasksToKernel, SpikeMasksMatmulToKernel>(ctx);
   tensor::PackOp::getCanonicalizationPatterns(patterns, ctx);
   tensor::UnPackOp::getCanonicalizationPatterns(patterns, ctx);
   patterns.add<Pool2DToKernel<mlir::credo::MaxPool2DOp>>(

@@ -17,6 +17,7 @@
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Math/IR/Math.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/IR/PatternMatch.h"
 
 #include <cmath>
@@ -618,13 +619,155 @@ struct SpikeCountGradLowering : OpRewritePattern<SpikeCountGradOp> {
   }
 };
 
+/// spike_masks: one generic over (plane, b, word, bit), the bit a
+/// reduction over the bit values 2^j: word |= [s[b, 64·word + j] set in the
+/// plane] · 2^j, the spike read with its index clamped (bits past K are 0).
+struct SpikeMasksLowering : OpRewritePattern<SpikeMasksOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(SpikeMasksOp op,
+                                PatternRewriter &rewriter) const override {
+    Location loc = op.getLoc();
+    auto type = cast<RankedTensorType>(op.getType());
+    Value s = op.getInput();
+    auto st = cast<RankedTensorType>(s.getType());
+    int64_t k = st.getDimSize(1);
+    Type i64 = rewriter.getI64Type();
+    Value init = rewriter
+                     .create<linalg::FillOp>(
+                         loc,
+                         ValueRange{rewriter.create<arith::ConstantOp>(
+                             loc, i64, rewriter.getI64IntegerAttr(0))},
+                         ValueRange{empty(rewriter, loc, type)})
+                     .getResult(0);
+    MLIRContext *ctx = rewriter.getContext();
+    AffineMap out =
+        AffineMap::get(4, 0,
+                       {getAffineDimExpr(0, ctx), getAffineDimExpr(1, ctx),
+                        getAffineDimExpr(2, ctx)},
+                       ctx);
+    // The bit values 2^j, the input that spans the reduction.
+    SmallVector<int64_t> powers;
+    for (int64_t j = 0; j < 64; ++j)
+      powers.push_back(int64_t(uint64_t(1) << j));
+    auto powersType = RankedTensorType::get({64}, i64);
+    Value bitValues = rewriter.create<arith::ConstantOp>(
+        loc, DenseElementsAttr::get(powersType, ArrayRef<int64_t>(powers)));
+    AffineMap bitMap = AffineMap::get(4, 0, {getAffineDimExpr(3, ctx)}, ctx);
+    SmallVector<utils::IteratorType> iters(3, utils::IteratorType::parallel);
+    iters.push_back(utils::IteratorType::reduction);
+    auto generic = rewriter.create<linalg::GenericOp>(
+        loc, TypeRange{type}, ValueRange{bitValues}, ValueRange{init},
+        ArrayRef<AffineMap>{bitMap, out}, iters,
+        [&](OpBuilder &b, Location l, ValueRange args) {
+          auto index = [&](int64_t d) -> Value {
+            return b.create<linalg::IndexOp>(l, d);
+          };
+          auto cIndex = [&](int64_t v) -> Value {
+            return b.create<arith::ConstantIndexOp>(l, v);
+          };
+          Value entry = b.create<arith::AddIOp>(
+              l, b.create<arith::MulIOp>(l, index(2), cIndex(64)), index(3));
+          Value inside = b.create<arith::CmpIOp>(l, arith::CmpIPredicate::ult,
+                                                 entry, cIndex(k));
+          Value clamped =
+              b.create<arith::SelectOp>(l, inside, entry, cIndex(k - 1));
+          Value x =
+              b.create<tensor::ExtractOp>(l, s, ValueRange{index(1), clamped});
+          Type f = st.getElementType();
+          Value zero = b.create<arith::ConstantOp>(l, f, b.getFloatAttr(f, 0));
+          // Unordered or not equal: NaN counts.
+          Value set = b.create<arith::AndIOp>(
+              l, inside,
+              b.create<arith::CmpFOp>(l, arith::CmpFPredicate::UNE, x, zero));
+          Type bitsType = b.getIntegerType(f.getIntOrFloatBitWidth());
+          Value bits = b.create<arith::BitcastOp>(l, bitsType, x);
+          Value signBit = b.create<arith::CmpIOp>(
+              l, arith::CmpIPredicate::slt, bits,
+              b.create<arith::ConstantOp>(l, bitsType,
+                                          b.getIntegerAttr(bitsType, 0)));
+          Value negativePlane = b.create<arith::CmpIOp>(
+              l, arith::CmpIPredicate::eq, index(0), cIndex(1));
+          Value chosen = b.create<arith::AndIOp>(
+              l, set,
+              b.create<arith::OrIOp>(
+                  l,
+                  b.create<arith::XOrIOp>(
+                      l, negativePlane,
+                      b.create<arith::ConstantIntOp>(l, 1, b.getI1Type())),
+                  signBit));
+          Value bit = b.create<arith::SelectOp>(
+              l, chosen, args[0],
+              b.create<arith::ConstantOp>(l, i64, b.getI64IntegerAttr(0)));
+          b.create<linalg::YieldOp>(
+              l, ValueRange{b.create<arith::OrIOp>(l, args[1], bit)});
+        });
+    rewriter.replaceOp(op, generic.getResults());
+    return success();
+  }
+};
+
+/// spike_masks_matmul: one generic over (k, n, b), b a reduction in order:
+/// acc ± d[b, n] where bit k mod 64 of word ⌊k/64⌋ of the row's non-zero
+/// mask is set (− where its negative mask has it too), the sum the
+/// zero-skipping product computes.
+struct SpikeMasksMatmulLowering : OpRewritePattern<SpikeMasksMatmulOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(SpikeMasksMatmulOp op,
+                                PatternRewriter &rewriter) const override {
+    Location loc = op.getLoc();
+    auto type = cast<RankedTensorType>(op.getType());
+    MLIRContext *ctx = rewriter.getContext();
+    AffineExpr k = getAffineDimExpr(0, ctx), n = getAffineDimExpr(1, ctx),
+               b = getAffineDimExpr(2, ctx);
+    auto plane = [&](int64_t p) {
+      return AffineMap::get(
+          3, 0, {getAffineConstantExpr(p, ctx), b, k.floorDiv(64)}, ctx);
+    };
+    SmallVector<AffineMap> maps = {plane(0), plane(1),
+                                   AffineMap::get(3, 0, {b, n}, ctx),
+                                   AffineMap::get(3, 0, {k, n}, ctx)};
+    SmallVector<utils::IteratorType> iters = {utils::IteratorType::parallel,
+                                              utils::IteratorType::parallel,
+                                              utils::IteratorType::reduction};
+    Type i64 = rewriter.getI64Type();
+    auto generic = rewriter.create<linalg::GenericOp>(
+        loc, TypeRange{type},
+        ValueRange{op.getMasks(), op.getMasks(), op.getRhs()},
+        ValueRange{filled(rewriter, loc, type, 0.0)}, maps, iters,
+        [&](OpBuilder &bb, Location l, ValueRange args) {
+          Value bit = bb.create<arith::AndIOp>(
+              l,
+              bb.create<arith::IndexCastUIOp>(l, i64,
+                                              bb.create<linalg::IndexOp>(l, 0)),
+              bb.create<arith::ConstantOp>(l, i64, bb.getI64IntegerAttr(63)));
+          auto isSet = [&](Value word) -> Value {
+            Value one =
+                bb.create<arith::ConstantOp>(l, i64, bb.getI64IntegerAttr(1));
+            return bb.create<arith::CmpIOp>(
+                l, arith::CmpIPredicate::ne,
+                bb.create<arith::AndIOp>(
+                    l, bb.create<arith::ShRUIOp>(l, word, bit), one),
+                bb.create<arith::ConstantOp>(l, i64, bb.getI64IntegerAttr(0)));
+          };
+          Value acc = args[3], d = args[2];
+          Value signed_ = bb.create<arith::SelectOp>(
+              l, isSet(args[1]), bb.create<arith::SubFOp>(l, acc, d),
+              bb.create<arith::AddFOp>(l, acc, d));
+          bb.create<linalg::YieldOp>(l, ValueRange{bb.create<arith::SelectOp>(
+                                            l, isSet(args[0]), signed_, acc)});
+        });
+    rewriter.replaceOp(op, generic.getResults());
+    return success();
+  }
+};
+
 } // namespace
 
 void mlir::credo::populateSpikingToLinalgPatterns(RewritePatternSet &patterns,
                                                   GeneratorLanes lanes) {
   patterns.add<LifLowering, LifGradLowering, GeneratorNextLowering,
                ExpFilterLowering, SpikeTrainPspLowering, EinsumLowering,
-               SpikeCountLowering, SpikeCountGradLowering>(
-      patterns.getContext());
+               SpikeCountLowering, SpikeCountGradLowering, SpikeMasksLowering,
+               SpikeMasksMatmulLowering>(patterns.getContext());
   patterns.add<PoissonEncodeLowering>(patterns.getContext(), lanes);
 }

@@ -252,6 +252,24 @@ func.func @other_einsums(%a: tensor<5x3xf32>, %b: tensor<5x4xf32>, %s: tensor<3x
   return %e, %o, %g, %t : tensor<5x3xf32>, tensor<5x3x4xf32>, tensor<3x3xf32>, tensor<5x4xf32>
 }
 
+// Spike masks and their products are kernel calls; a product added to an
+// accumulator is added into its buffer.
+// CHECK-LABEL: func.func @spike_masks
+// CHECK-SAME: (%[[S:.+]]: tensor<4x70xf32>, %[[D:.+]]: tensor<4x8xf32>, %[[ACC:.+]]: tensor<70x8xf32>)
+// CHECK: %[[M:.+]] = credo.call_kernel @credo_rt_spike_masks_f32 ins(%[[S]] : tensor<4x70xf32>) outs(%{{.+}} : tensor<2x4x2xi64>) scalars [4, 70]
+// CHECK: credo.call_kernel @credo_rt_spike_masks_matmul_f32 ins(%[[M]], %[[D]] : tensor<2x4x2xi64>, tensor<4x8xf32>) outs(%{{.+}} : tensor<70x8xf32>) scalars [70, 4, 8]
+// CHECK: credo.call_kernel @credo_rt_spike_masks_matmul_acc_f32 ins(%[[M]], %[[D]] : tensor<2x4x2xi64>, tensor<4x8xf32>) outs(%[[ACC]] : tensor<70x8xf32>) scalars [70, 4, 8]
+func.func @spike_masks(%s: tensor<4x70xf32>, %d: tensor<4x8xf32>, %acc: tensor<70x8xf32>) -> (tensor<70x8xf32>, tensor<70x8xf32>) {
+  %m = credo.spike_masks %s : tensor<4x70xf32> -> tensor<2x4x2xi64>
+  %y = credo.spike_masks_matmul %m, %d {width = 70 : i64} : tensor<2x4x2xi64>, tensor<4x8xf32> -> tensor<70x8xf32>
+  %z = credo.spike_masks_matmul %m, %d {width = 70 : i64} : tensor<2x4x2xi64>, tensor<4x8xf32> -> tensor<70x8xf32>
+  %w = credo.add %acc, %z : tensor<70x8xf32>
+  return %y, %w : tensor<70x8xf32>, tensor<70x8xf32>
+}
+
+// CHECK-DAG: func.func private @credo_rt_spike_masks_f32(!llvm.ptr, !llvm.ptr, i64, i64)
+// CHECK-DAG: func.func private @credo_rt_spike_masks_matmul_f32(!llvm.ptr, !llvm.ptr, !llvm.ptr, i64, i64, i64)
+// CHECK-DAG: func.func private @credo_rt_spike_masks_matmul_acc_f32(!llvm.ptr, !llvm.ptr, !llvm.ptr, i64, i64, i64)
 // CHECK-DAG: func.func private @credo_rt_dense_bias_f32(!llvm.ptr, !llvm.ptr, !llvm.ptr, !llvm.ptr, i64, i64, i64, i64)
 // CHECK-DAG: func.func private @credo_rt_dense_f32(!llvm.ptr, !llvm.ptr, !llvm.ptr, i64, i64, i64, i64)
 // CHECK-DAG: func.func private @credo_rt_conv2d_bias_f32(!llvm.ptr, !llvm.ptr, !llvm.ptr, !llvm.ptr, i64, i64, i64, i64, i64, i64, i64, i64, i64, i64, i64, i64, i64, i64, i64)
@@ -259,3 +277,4 @@ func.func @other_einsums(%a: tensor<5x3xf32>, %b: tensor<5x4xf32>, %s: tensor<3x
 // CHECK-DAG: func.func private @credo_rt_to_blocked_f32(!llvm.ptr, !llvm.ptr, i64, i64, i64, i64)
 // CHECK-DAG: func.func private @credo_rt_softmax_f32(!llvm.ptr, !llvm.ptr, i64, i64, i64)
 // CHECK-DAG: func.func private @credo_rt_matmul_f32(!llvm.ptr, !llvm.ptr, !llvm.ptr, i64, i64, i64, i64, i64)
+

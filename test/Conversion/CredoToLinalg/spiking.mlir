@@ -217,3 +217,32 @@ func.func @einsum_outer(%x: tensor<1x64xf32>, %d: tensor<1x50xf32>) -> (tensor<6
   %h = credo.einsum %x, %d {spec = "bi,bj->bij"} : tensor<1x64xf32>, tensor<1x50xf32> -> tensor<1x64x50xf32>
   return %g, %h : tensor<64x50xf32>, tensor<1x64x50xf32>
 }
+
+// spike_masks: one generic over (plane, row, word, bit), the bit a
+// reduction over the bit values 2^j; the spike read at its clamped index
+// (entries past K give 0), set where it is unordered-or-not-equal to 0 and
+// (plane 1) its sign bit is set.
+// CHECK-LABEL: func.func @masks
+// CHECK: %[[Z:.+]] = linalg.fill ins(%{{.+}} : i64) outs(%{{.+}} : tensor<2x4x2xi64>)
+// CHECK: %[[P:.+]] = arith.constant dense<[1, 2, 4, {{.*}}, -9223372036854775808]> : tensor<64xi64>
+// CHECK: linalg.generic {{.*}} iterator_types = ["parallel", "parallel", "parallel", "reduction"]} ins(%[[P]] : tensor<64xi64>) outs(%[[Z]] : tensor<2x4x2xi64>)
+// CHECK: arith.cmpi ult, %{{.+}}, %c70
+// CHECK: tensor.extract %{{.+}}[%{{.+}}, %{{.+}}] : tensor<4x70xf32>
+// CHECK: arith.cmpf une
+// CHECK: arith.bitcast %{{.+}} : f32 to i32
+// CHECK: arith.ori
+// spike_masks_matmul: one generic over (k, n, b), b a reduction: the
+// masks' planes read at word k floordiv 64, acc ± d where the bit is set.
+// CHECK: linalg.generic {indexing_maps = [#[[M0:.+]], #[[M1:.+]], #{{.+}}, #{{.+}}], iterator_types = ["parallel", "parallel", "reduction"]} ins(%{{.+}}, %{{.+}}, %{{.+}} : tensor<2x4x2xi64>, tensor<2x4x2xi64>, tensor<4x8xf32>) outs(%{{.+}} : tensor<70x8xf32>)
+// CHECK: arith.andi %{{.+}}, %c63
+// CHECK: arith.subf
+// CHECK: arith.addf
+// CHECK: arith.select
+// CHECK: arith.select
+// LLVM-LABEL: llvm.func @masks
+// LLVM-NOT: credo.
+func.func @masks(%s: tensor<4x70xf32>, %d: tensor<4x8xf32>) -> tensor<70x8xf32> {
+  %m = credo.spike_masks %s : tensor<4x70xf32> -> tensor<2x4x2xi64>
+  %y = credo.spike_masks_matmul %m, %d {width = 70 : i64} : tensor<2x4x2xi64>, tensor<4x8xf32> -> tensor<70x8xf32>
+  return %y : tensor<70x8xf32>
+}

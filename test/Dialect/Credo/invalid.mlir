@@ -1106,6 +1106,51 @@ func.func @spike_count_grad_steps(%g: tensor<2xf32>) {
 
 // -----
 
+func.func @spike_masks_rank(%s: tensor<4xf32>) {
+  // expected-error @+2 {{failed to infer returned types}}
+  // expected-error @+1 {{expects spikes of rank 2, but got rank 1 ('tensor<4xf32>')}}
+  %m = credo.spike_masks %s : tensor<4xf32> -> tensor<2x1xi64>
+  return
+}
+
+// -----
+
+func.func @spike_masks_matmul_planes(%m: tensor<3x4x2xi64>, %d: tensor<4x8xf32>) {
+  // expected-error @+2 {{failed to infer returned types}}
+  // expected-error @+1 {{expects masks [2, B, words] of i64 (credo.spike_masks), but got 'tensor<3x4x2xi64>'}}
+  %y = credo.spike_masks_matmul %m, %d {width = 70 : i64} : tensor<3x4x2xi64>, tensor<4x8xf32> -> tensor<70x8xf32>
+  return
+}
+
+// -----
+
+func.func @spike_masks_matmul_rows(%m: tensor<2x4x2xi64>, %d: tensor<5x8xf32>) {
+  // expected-error @+2 {{failed to infer returned types}}
+  // expected-error @+1 {{expects rhs with one row per spike row (4), but got 'tensor<5x8xf32>'}}
+  %y = credo.spike_masks_matmul %m, %d {width = 70 : i64} : tensor<2x4x2xi64>, tensor<5x8xf32> -> tensor<70x8xf32>
+  return
+}
+
+// -----
+
+func.func @spike_masks_matmul_rhs(%m: tensor<2x4x2xi64>, %d: tensor<4xf32>) {
+  // expected-error @+2 {{failed to infer returned types}}
+  // expected-error @+1 {{expects rhs of rank 2, but got rank 1 ('tensor<4xf32>')}}
+  %y = credo.spike_masks_matmul %m, %d {width = 70 : i64} : tensor<2x4x2xi64>, tensor<4xf32> -> tensor<70xf32>
+  return
+}
+
+// -----
+
+func.func @spike_masks_matmul_width(%m: tensor<2x4x2xi64>, %d: tensor<4x8xf32>) {
+  // expected-error @+2 {{failed to infer returned types}}
+  // expected-error @+1 {{expects 'width' with 2 words of 64 spikes, but got 64}}
+  %y = credo.spike_masks_matmul %m, %d {width = 64 : i64} : tensor<2x4x2xi64>, tensor<4x8xf32> -> tensor<64x8xf32>
+  return
+}
+
+// -----
+
 // expected-error @+1 {{a generator (key, counter) is tensor<2xi64>, but got 'tensor<3xi64>'}}
 credo.param @rng3 : tensor<3xi64> init #credo.init<generator, seed = 1>
 

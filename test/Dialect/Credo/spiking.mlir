@@ -66,3 +66,12 @@ func.func @psp(%post: tensor<9x2x3xf32>, %pre: tensor<9x2x4xf32>) -> tensor<2x3x
   %e = credo.s_psp %post, %pre {tau_m = 20.0 : f64, t_ref = 2 : i64} : tensor<9x2x3xf32>, tensor<9x2x4xf32> -> tensor<2x3x4xf32>
   return %e : tensor<2x3x4xf32>
 }
+
+// CHECK-LABEL: func.func @masks
+// CHECK: credo.spike_masks %{{.*}} : tensor<4x70xf32> -> tensor<2x4x2xi64>
+// CHECK: credo.spike_masks_matmul %{{.*}}, %{{.*}} {width = 70 : i64} : tensor<2x4x2xi64>, tensor<4x8xf32> -> tensor<70x8xf32>
+func.func @masks(%s: tensor<4x70xf32>, %d: tensor<4x8xf32>) -> tensor<70x8xf32> {
+  %m = credo.spike_masks %s : tensor<4x70xf32> -> tensor<2x4x2xi64>
+  %y = credo.spike_masks_matmul %m, %d {width = 70 : i64} : tensor<2x4x2xi64>, tensor<4x8xf32> -> tensor<70x8xf32>
+  return %y : tensor<70x8xf32>
+}
