@@ -72,14 +72,7 @@ void dropRecord(TimeLoopOp loop, unsigned index) {
   loop.getYield().getRecordedMutable().erase(recorded);
   SmallVector<Type> types(loop->getResultTypes());
   types.erase(types.begin() + index);
-  OpBuilder builder(loop);
-  OperationState state(loop.getLoc(), TimeLoopOp::getOperationName());
-  state.addOperands(loop.getInits());
-  state.addAttributes(loop->getAttrs());
-  state.addTypes(types);
-  state.addRegion();
-  auto next = cast<TimeLoopOp>(builder.create(state));
-  next.getBody().takeBody(loop.getBody());
+  TimeLoopOp next = withResults(loop, types);
   for (unsigned i = 0, j = 0; i < loop->getNumResults(); ++i)
     if (i != index)
       loop->getResult(i).replaceAllUsesWith(next->getResult(j++));

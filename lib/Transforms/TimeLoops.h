@@ -38,6 +38,21 @@ struct RetiredLoops {
   }
 };
 
+/// A loop like `loop` (inits, attributes) before it, with result types
+/// `types`, that `loop`'s body moves into (the caller keeps the yield in
+/// step with the types).
+inline TimeLoopOp withResults(TimeLoopOp loop, TypeRange types) {
+  OpBuilder builder(loop);
+  OperationState state(loop.getLoc(), TimeLoopOp::getOperationName());
+  state.addOperands(loop.getInits());
+  state.addAttributes(loop->getAttrs());
+  state.addTypes(types);
+  state.addRegion();
+  auto next = cast<TimeLoopOp>(builder.create(state));
+  next.getBody().takeBody(loop.getBody());
+  return next;
+}
+
 inline TimeLoopOp appendRecords(TimeLoopOp loop, ValueRange extra,
                                 RetiredLoops *retired = nullptr) {
   int64_t steps = int64_t(loop.getSteps());
@@ -49,14 +64,7 @@ inline TimeLoopOp appendRecords(TimeLoopOp loop, ValueRange extra,
     types.push_back(RankedTensorType::get(shape, t.getElementType()));
   }
   loop.getYield().getRecordedMutable().append(extra);
-  OpBuilder builder(loop);
-  OperationState state(loop.getLoc(), TimeLoopOp::getOperationName());
-  state.addOperands(loop.getInits());
-  state.addAttributes(loop->getAttrs());
-  state.addTypes(types);
-  state.addRegion();
-  auto next = cast<TimeLoopOp>(builder.create(state));
-  next.getBody().takeBody(loop.getBody());
+  TimeLoopOp next = withResults(loop, types);
   if (retired) {
     retired->loops.push_back({loop, next});
     return next;

@@ -261,6 +261,18 @@ LogicalResult rewriteTerm(mlir::credo::AddOp sum,
   return failure();
 }
 
+/// Replaces `sum` = acc + `product` by a call of `kernel` on `ins` that
+/// adds the product into acc's buffer, and erases the product.
+void addInto(PatternRewriter &rewriter, mlir::credo::AddOp sum,
+             Operation *product, StringRef kernel, ValueRange ins, Value acc,
+             ArrayRef<int64_t> scalars) {
+  rewriter.replaceOpWithNewOp<CallKernelOp>(
+      sum, TypeRange{sum.getType()},
+      FlatSymbolRefAttr::get(sum->getContext(), kernel), ins, ValueRange{acc},
+      rewriter.getDenseI64ArrayAttr(scalars));
+  rewriter.eraseOp(product);
+}
+
 /// acc + matmul(a, b), the product used only there → one call that adds
 /// the product into acc's buffer (credo_rt_matmul_acc_f32): a weight
 /// gradient summed over time steps is added where it is computed, with no
@@ -274,13 +286,8 @@ struct AccumulateMatmul : OpRewritePattern<mlir::credo::AddOp> {
           std::optional<SmallVector<int64_t, 5>> scalars = matmulScalars(mm);
           if (!scalars)
             return failure();
-          rewriter.replaceOpWithNewOp<CallKernelOp>(
-              op, TypeRange{op.getType()},
-              FlatSymbolRefAttr::get(op->getContext(),
-                                     "credo_rt_matmul_acc_f32"),
-              ValueRange{mm.getLhs(), mm.getRhs()}, ValueRange{acc},
-              rewriter.getDenseI64ArrayAttr(*scalars));
-          rewriter.eraseOp(mm);
+          addInto(rewriter, op, mm, "credo_rt_matmul_acc_f32",
+                  {mm.getLhs(), mm.getRhs()}, acc, *scalars);
           return success();
         });
   }
@@ -341,13 +348,8 @@ struct AccumulateSpikeMasksMatmul : OpRewritePattern<mlir::credo::AddOp> {
               spikeMasksMatmulScalars(mm);
           if (!scalars)
             return failure();
-          rewriter.replaceOpWithNewOp<CallKernelOp>(
-              op, TypeRange{op.getType()},
-              FlatSymbolRefAttr::get(op->getContext(),
-                                     "credo_rt_spike_masks_matmul_acc_f32"),
-              ValueRange{mm.getMasks(), mm.getRhs()}, ValueRange{acc},
-              rewriter.getDenseI64ArrayAttr(*scalars));
-          rewriter.eraseOp(mm);
+          addInto(rewriter, op, mm, "credo_rt_spike_masks_matmul_acc_f32",
+                  {mm.getMasks(), mm.getRhs()}, acc, *scalars);
           return success();
         });
   }
