@@ -7,7 +7,9 @@
 // pass gives the producer the record's slice as its destination instead,
 // so the value is computed where it is kept and the insertion becomes a
 // no-op. The next value of a carried state (copied into the carried tensor
-// at the end of the step) is likewise computed in the carried tensor.
+// at the end of the step) is likewise computed in the carried tensor, and
+// a carried state that the loop records (the state before the step) is
+// written into its record by the elementwise loop that reads it.
 //
 //===----------------------------------------------------------------------===//
 
@@ -111,6 +113,67 @@ void recordInPlace(tensor::InsertSliceOp insert, DominanceInfo &dominance) {
   init->set(slice);
 }
 
+/// Records carried tensor `arg` (the state before the step) where the
+/// step's elementwise generic reads it: that generic gets the record's slice
+/// as one more output and yields `arg`'s element into it, so the state is
+/// written into its record in the loop that reads it instead of copied
+/// there by a loop of its own. The generic must read `arg` and write every
+/// output with the identity map (all loops parallel).
+void recordCarriedInPlace(tensor::InsertSliceOp insert, BlockArgument arg,
+                          DominanceInfo &dominance) {
+  auto type = cast<RankedTensorType>(arg.getType());
+  if (insert.getSourceType() != type)
+    return;
+  linalg::GenericOp reader;
+  int64_t input = -1;
+  for (Operation *user : arg.getUsers()) {
+    auto generic = dyn_cast<linalg::GenericOp>(user);
+    if (!generic || generic->getBlock() != insert->getBlock() ||
+        generic.getNumLoops() != unsigned(type.getRank()) ||
+        generic.getNumParallelLoops() != generic.getNumLoops() ||
+        !llvm::all_of(generic.getDpsInitsMutable(), [&](OpOperand &init) {
+          return generic.getMatchingIndexingMap(&init).isIdentity();
+        }))
+      continue;
+    for (OpOperand *in : generic.getDpsInputOperands())
+      if (in->get() == arg && generic.getMatchingIndexingMap(in).isIdentity())
+        input = in->getOperandNumber();
+    if (input >= 0) {
+      reader = generic;
+      break;
+    }
+  }
+  if (!reader)
+    return;
+  for (Value offset : insert.getOffsets())
+    if (!dominance.properlyDominates(offset, reader))
+      return;
+  OpBuilder b(reader);
+  Location loc = reader.getLoc();
+  Value slice = b.create<tensor::ExtractSliceOp>(
+      insert.getLoc(), type, insert.getDest(), insert.getMixedOffsets(),
+      insert.getMixedSizes(), insert.getMixedStrides());
+  SmallVector<Value> outputs(reader.getOutputs());
+  outputs.push_back(slice);
+  SmallVector<AffineMap> maps = reader.getIndexingMapsArray();
+  maps.push_back(b.getMultiDimIdentityMap(type.getRank()));
+  SmallVector<Type> types(reader->getResultTypes());
+  types.push_back(type);
+  auto fused =
+      b.create<linalg::GenericOp>(loc, types, reader.getInputs(), outputs, maps,
+                                  reader.getIteratorTypesArray());
+  fused.getRegion().takeBody(reader.getRegion());
+  Block &body = fused.getRegion().front();
+  body.addArgument(type.getElementType(), loc);
+  Operation *yield = body.getTerminator();
+  yield->insertOperands(yield->getNumOperands(), body.getArgument(input));
+  reader->replaceAllUsesWith(fused->getResults().drop_back());
+  reader.erase();
+  insert.getSourceMutable().set(fused->getResults().back());
+  if (insert->isBeforeInBlock(fused))
+    insert->moveAfter(fused);
+}
+
 /// Gives the producer of the next value of carried tensor `arg` (copied into
 /// it at the end of the step) `arg` as its destination, if it is a linalg op
 /// writing into a tensor.empty in the loop body that reads `arg`, if at all,
@@ -212,8 +275,13 @@ struct RecordInPlace
       }
       orderStateCopies(stateCopies, yield);
     });
-    for (tensor::InsertSliceOp insert : inserts)
-      recordInPlace(insert, dominance);
+    for (tensor::InsertSliceOp insert : inserts) {
+      auto arg = dyn_cast<BlockArgument>(insert.getSource());
+      if (arg && arg.getOwner() == insert->getBlock() && arg.getArgNumber() > 0)
+        recordCarriedInPlace(insert, arg, dominance);
+      else
+        recordInPlace(insert, dominance);
+    }
     for (auto [arg, copy] : carried)
       carryInPlace(arg, copy);
   }
