@@ -47,8 +47,8 @@ TEST(RuntimeSpikeMasks, BitsOfEachEntry) {
     for (int64_t k : {1, 5, 63, 64, 65, 130, 784}) {
       SCOPED_TRACE("rows=" + std::to_string(rows) + " k=" + std::to_string(k));
       auto s = randomSpikes(rows * k, unsigned(rows * 1000 + k), 0.3);
-      // Values other than ±1 are read by their sign; NaN counts as set; −0
-      // is zero.
+      // Values other than ±1 are read by their sign; NaN is the pair
+      // (0, 1); −0 is zero.
       s[0] = 0.5f;
       if (rows * k > 2) {
         s[1] = -std::numeric_limits<float>::quiet_NaN();
@@ -62,8 +62,9 @@ TEST(RuntimeSpikeMasks, BitsOfEachEntry) {
           const uint64_t nonZero = uint64_t(masks[i * words + j / 64]);
           const uint64_t negative =
               uint64_t(masks[(rows + i) * words + j / 64]);
-          const bool set = j < k && s[i * k + j] != 0.0f;
-          const bool minus = set && std::signbit(s[i * k + j]);
+          const bool nan = j < k && std::isnan(s[i * k + j]);
+          const bool set = j < k && !nan && s[i * k + j] != 0.0f;
+          const bool minus = nan || (set && std::signbit(s[i * k + j]));
           ASSERT_EQ((nonZero >> (j % 64)) & 1, uint64_t(set))
               << "row " << i << " entry " << j;
           ASSERT_EQ((negative >> (j % 64)) & 1, uint64_t(minus))
@@ -115,6 +116,40 @@ TEST(RuntimeSpikeMasks, ProductMatchesLoops) {
                 y.data(), accumulate ? y0.data() : nullptr, s.data(), d.data(),
                 k, b, n);
           }
+}
+
+TEST(RuntimeSpikeMasks, NaNSpikesAndEmptyBatches) {
+  // A NaN spike makes every output of its column NaN, as its product with
+  // any d would; the other outputs are the numbers' sums.
+  for (int64_t n : {16, 10}) {
+    SCOPED_TRACE("n=" + std::to_string(n));
+    const int64_t b = 70, k = 130;
+    auto s = randomSpikes(b * k, 51, 0.2);
+    s[3 * k + 67] = std::numeric_limits<float>::quiet_NaN();
+    auto d = randomValues(b * n, 52);
+    std::vector<int64_t> masks(2 * b * wordsOf(k));
+    credo_rt_spike_masks_f32(s.data(), masks.data(), b, k);
+    std::vector<float> y(k * n);
+    credo_rt_spike_masks_matmul_f32(masks.data(), d.data(), y.data(), k, b, n);
+    s[3 * k + 67] = 0.0f;
+    std::vector<float> want = loops(s, d.data(), nullptr, b, k, n);
+    for (int64_t i = 0; i < k; ++i)
+      for (int64_t c = 0; c < n; ++c) {
+        if (i == 67)
+          ASSERT_TRUE(std::isnan(y[i * n + c])) << "at " << i << ", " << c;
+        else
+          ASSERT_EQ(y[i * n + c], want[i * n + c]) << "at " << i << ", " << c;
+      }
+  }
+  // No rows: the sum is empty, zero (or y, accumulating).
+  std::vector<float> y(5 * 8, 7.0f);
+  credo_rt_spike_masks_matmul_f32(nullptr, nullptr, y.data(), 5, 0, 8);
+  for (float v : y)
+    ASSERT_EQ(v, 0.0f);
+  y.assign(5 * 8, 7.0f);
+  credo_rt_spike_masks_matmul_acc_f32(nullptr, nullptr, y.data(), 5, 0, 8);
+  for (float v : y)
+    ASSERT_EQ(v, 7.0f);
 }
 
 TEST(RuntimeSpikeMasks, SameBitsAsTheProductOfTheSpikes) {

@@ -1344,8 +1344,8 @@ SpikeMasksMatmulOp::inferReturnTypes(MLIRContext *, std::optional<Location> loc,
                                << m.getDimSize(1) << "), but got " << d;
   int64_t width = adaptor.getWidthAttr() ? adaptor.getWidthAttr().getInt() : 0;
   int64_t words = m.getDimSize(2);
-  if (width < 1 || width > 64 * words || width <= 64 * (words - 1))
-    return ShapeError(loc, op) << "expects 'width' with " << m.getDimSize(2)
+  if (width < 1 || (width - 1) / 64 + 1 != words)
+    return ShapeError(loc, op) << "expects 'width' with " << words
                                << " words of 64 spikes, but got " << width;
   results.push_back(
       RankedTensorType::get({width, d.getDimSize(1)}, d.getElementType()));

@@ -298,11 +298,12 @@ def Credo_SpikeMasksOp : Credo_InferredOp<"spike_masks"> {
   let summary = "bit masks of the non-zero and the negative spikes";
   let description = [{
     Packs spikes `s : [B, K]` into two planes of 64-bit words,
-    `m : [2, B, ⌈K/64⌉]` (i64): bit `j` of `m[0, b, w]` is
-    `[s[b, 64w + j] ≠ 0]` (NaN counts), bit `j` of `m[1, b, w]` is
-    `[s[b, 64w + j] ≠ 0 and its sign bit is set]`; bits past `K` are 0.
-    Spikes in {−1, 0, +1} are the masks exactly, `s = m₀ · (1 − 2·m₁)`;
-    other values are read by their sign. A time loop records a step's masks
+    `m : [2, B, ⌈K/64⌉]` (i64): bit `j` of `m[0, b, w]` is set where
+    `s[b, 64w + j]` is a non-zero number, bit `j` of `m[1, b, w]` where it is
+    a negative number or NaN; bits past `K` are 0. Spikes in {−1, 0, +1}
+    and NaN are the masks exactly: `(1, 0)` is +1, `(1, 1)` −1, `(0, 1)`
+    NaN (the residual spikes of a NaN rate); other numbers are read by
+    their sign. A time loop records a step's masks
     (1/16 of the f32 spikes) for `credo.spike_masks_matmul`;
     `credo-spike-masks` introduces both.
 
@@ -320,11 +321,14 @@ def Credo_SpikeMasksMatmulOp : Credo_InferredOp<"spike_masks_matmul"> {
   let description = [{
     `y[k, n] = Σ_b s[b, k] · d[b, n]` for the spikes `s : [B, K]` of
     `masks : [2, B, ⌈K/64⌉]` (`credo.spike_masks`): `+1` where bit `k` of
-    `masks[0, b]` is set, `−1` where `masks[1, b]` has it too, else 0;
-    `width` is `K`. Shapes: `d : [B, N]`, `y : [K, N]`. Each output adds or
-    subtracts its `d[b, n]` in order of `b` from zero, the sum that a
-    product of the f32 spikes skipping their zeros computes. It is the
-    weight gradient of a dense layer of spikes, read from recorded masks.
+    `masks[0, b]` is set, `−1` where `masks[1, b]` has it too, NaN where
+    only `masks[1, b]` has it, else 0; `width` is `K`. Shapes:
+    `d : [B, N]`, `y : [K, N]`. Each output adds or subtracts its `d[b, n]`
+    in order of `b` from zero, the sum that a product of the f32 spikes
+    skipping their zeros computes (a zero spike adds nothing, even against
+    an infinite or NaN `d`), and is NaN where a NaN spike reaches it. It is
+    the weight gradient of a dense layer of spikes, read from recorded
+    masks.
 
     ```mlir
     %dw = credo.spike_masks_matmul %m, %d {width = 784 : i64} : tensor<2x128x13xi64>, tensor<128x256xf32> -> tensor<784x256xf32>

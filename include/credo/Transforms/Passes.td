@@ -446,7 +446,10 @@ def CredoSpikeMasks : Pass<"credo-spike-masks", "::mlir::ModuleOp"> {
     the recorded spikes, no reads of their values, and the sums of the
     zero-skipping product of the f32 spikes, in the same order (the same
     bits wherever the CPU takes that product for them; oneDNN, which takes
-    widths that are not a multiple of 8, may round differently). Spikes
+    widths that are not a multiple of 8, may round differently, and a dense
+    product gives NaN for a zero spike against an infinite or NaN δ, where
+    the skipping products give nothing). NaN spikes (of NaN rates) stay
+    NaN. Spikes
     that a step recomputes (`--time-memory recompute`)
     get their masks where they are made. `CREDO_SPIKE_MASKS=0` in the
     environment leaves the products as they are (to measure the gain).

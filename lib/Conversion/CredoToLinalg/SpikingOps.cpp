@@ -21,6 +21,7 @@
 #include "mlir/IR/PatternMatch.h"
 
 #include <cmath>
+#include <limits>
 
 using namespace mlir;
 using namespace mlir::credo;
@@ -675,10 +676,13 @@ struct SpikeMasksLowering : OpRewritePattern<SpikeMasksOp> {
               b.create<tensor::ExtractOp>(l, s, ValueRange{index(1), clamped});
           Type f = st.getElementType();
           Value zero = b.create<arith::ConstantOp>(l, f, b.getFloatAttr(f, 0));
-          // Unordered or not equal: NaN counts.
+          // A non-zero number; NaN is the pair (0, 1).
           Value set = b.create<arith::AndIOp>(
               l, inside,
-              b.create<arith::CmpFOp>(l, arith::CmpFPredicate::UNE, x, zero));
+              b.create<arith::CmpFOp>(l, arith::CmpFPredicate::ONE, x, zero));
+          Value nan = b.create<arith::AndIOp>(
+              l, inside,
+              b.create<arith::CmpFOp>(l, arith::CmpFPredicate::UNO, x, x));
           Type bitsType = b.getIntegerType(f.getIntOrFloatBitWidth());
           Value bits = b.create<arith::BitcastOp>(l, bitsType, x);
           Value signBit = b.create<arith::CmpIOp>(
@@ -687,14 +691,11 @@ struct SpikeMasksLowering : OpRewritePattern<SpikeMasksOp> {
                                           b.getIntegerAttr(bitsType, 0)));
           Value negativePlane = b.create<arith::CmpIOp>(
               l, arith::CmpIPredicate::eq, index(0), cIndex(1));
-          Value chosen = b.create<arith::AndIOp>(
-              l, set,
-              b.create<arith::OrIOp>(
-                  l,
-                  b.create<arith::XOrIOp>(
-                      l, negativePlane,
-                      b.create<arith::ConstantIntOp>(l, 1, b.getI1Type())),
-                  signBit));
+          Value chosen = b.create<arith::SelectOp>(
+              l, negativePlane,
+              b.create<arith::OrIOp>(l, nan,
+                                     b.create<arith::AndIOp>(l, set, signBit)),
+              set);
           Value bit = b.create<arith::SelectOp>(
               l, chosen, args[0],
               b.create<arith::ConstantOp>(l, i64, b.getI64IntegerAttr(0)));
@@ -709,7 +710,7 @@ struct SpikeMasksLowering : OpRewritePattern<SpikeMasksOp> {
 /// spike_masks_matmul: one generic over (k, n, b), b a reduction in order:
 /// acc ± d[b, n] where bit k mod 64 of word ⌊k/64⌋ of the row's non-zero
 /// mask is set (− where its negative mask has it too), the sum the
-/// zero-skipping product computes.
+/// zero-skipping product computes; NaN where only the negative mask has it.
 struct SpikeMasksMatmulLowering : OpRewritePattern<SpikeMasksMatmulOp> {
   using OpRewritePattern::OpRewritePattern;
   LogicalResult matchAndRewrite(SpikeMasksMatmulOp op,
@@ -750,11 +751,20 @@ struct SpikeMasksMatmulLowering : OpRewritePattern<SpikeMasksMatmulOp> {
                 bb.create<arith::ConstantOp>(l, i64, bb.getI64IntegerAttr(0)));
           };
           Value acc = args[3], d = args[2];
+          Value negative = isSet(args[1]);
           Value signed_ = bb.create<arith::SelectOp>(
-              l, isSet(args[1]), bb.create<arith::SubFOp>(l, acc, d),
+              l, negative, bb.create<arith::SubFOp>(l, acc, d),
               bb.create<arith::AddFOp>(l, acc, d));
-          bb.create<linalg::YieldOp>(l, ValueRange{bb.create<arith::SelectOp>(
-                                            l, isSet(args[0]), signed_, acc)});
+          // The pair (0, 1) is NaN, which makes the sum NaN.
+          Type f = type.getElementType();
+          Value nan = bb.create<arith::ConstantOp>(
+              l, f,
+              bb.getFloatAttr(f, std::numeric_limits<double>::quiet_NaN()));
+          Value skipped = bb.create<arith::SelectOp>(
+              l, negative, bb.create<arith::AddFOp>(l, acc, nan), acc);
+          bb.create<linalg::YieldOp>(
+              l, ValueRange{bb.create<arith::SelectOp>(l, isSet(args[0]),
+                                                       signed_, skipped)});
         });
     rewriter.replaceOp(op, generic.getResults());
     return success();

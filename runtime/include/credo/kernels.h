@@ -144,12 +144,12 @@ void credo_rt_sparse_pair_dot_f32(const int64_t *indices, const float *grad,
 
 /* The masks of spikes s[rows][k] (entries −1, 0, +1): planes
  * masks[2][rows][ceil(k / 64)], bit j of word w of a row for entry 64w + j:
- * non-zero (NaN counts), then non-zero with the sign bit set. */
+ * a non-zero number, then a negative number or NaN (NaN: the pair (0, 1)). */
 void credo_rt_spike_masks_f32(const float *s, int64_t *masks, int64_t rows,
                               int64_t k);
 /* y[K,N] = sᵀ · d[B,N] (_acc: y +=) for the spikes s[B,K] given by such
  * masks: ±1 where set (−1 where also negative), each output summed in
- * order of b from zero (or from y). */
+ * order of b from zero (or from y); NaN where a NaN spike reaches. */
 void credo_rt_spike_masks_matmul_f32(const int64_t *masks, const float *d,
                                      float *y, int64_t k, int64_t b, int64_t n);
 void credo_rt_spike_masks_matmul_acc_f32(const int64_t *masks, const float *d,

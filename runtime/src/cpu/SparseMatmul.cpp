@@ -17,6 +17,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstring>
+#include <limits>
 #include <vector>
 
 #if defined(__x86_64__)
@@ -436,13 +437,17 @@ void transposeMasksAvx512(const uint64_t *rows, int64_t m, int64_t k,
 }
 #endif
 
-/// Bit j of the result: x[j] is non-zero with its sign bit set (NaN by its
-/// sign bit), for n <= 64 floats.
-CREDO_INLINE uint64_t negativeBits(const float *x, int64_t n) {
-  uint64_t bits = 0;
-  for (int64_t j = 0; j < n; ++j)
-    bits |= uint64_t(x[j] != 0.0f && std::signbit(x[j])) << j;
-  return bits;
+/// The two words of the masks of x[0..n), n <= 64: bit j of `nonZero` where
+/// x[j] is a non-zero number, of `negative` where it is a negative one or
+/// NaN (a NaN spike is the pair (0, 1), which no number gives).
+CREDO_INLINE void spikeBits(const float *x, int64_t n, uint64_t &nonZero,
+                            uint64_t &negative) {
+  nonZero = negative = 0;
+  for (int64_t j = 0; j < n; ++j) {
+    const bool nan = std::isnan(x[j]), set = !nan && x[j] != 0.0f;
+    nonZero |= uint64_t(set) << j;
+    negative |= uint64_t(nan || (set && std::signbit(x[j]))) << j;
+  }
 }
 
 // spikeMasks*: the masks of credo_rt_spike_masks_f32, [2][rows][words].
@@ -450,26 +455,24 @@ void spikeMasksBaseline(const float *s, int64_t rows, int64_t k,
                         uint64_t *masks) {
   const int64_t words = (k + kBlock - 1) / kBlock;
   for (int64_t i = 0; i < rows; ++i)
-    for (int64_t w = 0; w < words; ++w) {
-      const float *x = s + i * k + w * kBlock;
-      const int64_t n = std::min(kBlock, k - w * kBlock);
-      masks[i * words + w] = nonZeroBits(x, n);
-      masks[(rows + i) * words + w] = negativeBits(x, n);
-    }
+    for (int64_t w = 0; w < words; ++w)
+      spikeBits(s + i * k + w * kBlock, std::min(kBlock, k - w * kBlock),
+                masks[i * words + w], masks[(rows + i) * words + w]);
 }
 #if defined(__x86_64__)
-/// Adds the non-zero and negative bits of the 16 floats at x (the lanes
-/// of `lanes`) at bit j of the words.
+/// spikeBits of the 16 floats at x (the lanes of `lanes`), added at bit j
+/// of the words.
 CREDO_TARGET_AVX512 CREDO_INLINE void spikeBitsAvx512(const float *x,
                                                       __mmask16 lanes, int j,
                                                       uint64_t &nonZero,
                                                       uint64_t &negative) {
   const __m512 v = _mm512_maskz_loadu_ps(lanes, x);
   const __mmask16 set =
-      _mm512_mask_cmp_ps_mask(lanes, v, _mm512_setzero_ps(), _CMP_NEQ_UQ);
+      _mm512_mask_cmp_ps_mask(lanes, v, _mm512_setzero_ps(), _CMP_NEQ_OQ);
+  const __mmask16 nan = _mm512_mask_cmp_ps_mask(lanes, v, v, _CMP_UNORD_Q);
   const __mmask16 sign = _mm512_movepi32_mask(_mm512_castps_si512(v));
   nonZero |= uint64_t(set) << j;
-  negative |= uint64_t(set & sign) << j;
+  negative |= uint64_t((set & sign) | nan) << j;
 }
 
 CREDO_TARGET_AVX512 void spikeMasksAvx512(const float *s, int64_t rows,
@@ -480,28 +483,11 @@ CREDO_TARGET_AVX512 void spikeMasksAvx512(const float *s, int64_t rows,
       const float *x = s + i * k + w * kBlock;
       const int64_t n = std::min(kBlock, k - w * kBlock);
       uint64_t nonZero = 0, negative = 0;
-      if (n == kBlock) { // a whole word: four vectors, joined as masks
-        const __m512 zero = _mm512_setzero_ps();
-        __mmask16 set[4], sign[4];
-        for (int q = 0; q < 4; ++q) {
-          const __m512 v = _mm512_loadu_ps(x + 16 * q);
-          set[q] = _mm512_cmp_ps_mask(v, zero, _CMP_NEQ_UQ);
-          sign[q] = _mm512_movepi32_mask(_mm512_castps_si512(v));
-        }
-        const __mmask64 all = _mm512_kunpackd(_mm512_kunpackw(set[3], set[2]),
-                                              _mm512_kunpackw(set[1], set[0]));
-        const __mmask64 minus =
-            _mm512_kunpackd(_mm512_kunpackw(sign[3], sign[2]),
-                            _mm512_kunpackw(sign[1], sign[0]));
-        nonZero = _cvtmask64_u64(all);
-        negative = _cvtmask64_u64(_kand_mask64(all, minus));
-      } else {
-        for (int j = 0; j < n; j += 16)
-          spikeBitsAvx512(x + j,
-                          n - j >= 16 ? __mmask16(0xFFFF)
-                                      : __mmask16((1u << (n - j)) - 1),
-                          j, nonZero, negative);
-      }
+      for (int j = 0; j < n; j += 16)
+        spikeBitsAvx512(x + j,
+                        n - j >= 16 ? __mmask16(0xFFFF)
+                                    : __mmask16((1u << (n - j)) - 1),
+                        j, nonZero, negative);
       masks[i * words + w] = nonZero;
       masks[(rows + i) * words + w] = negative;
     }
@@ -567,9 +553,34 @@ void spikeMasks(const float *s, int64_t rows, int64_t k, uint64_t *masks) {
     spikeMasksBaseline(s, rows, k, masks);
 }
 
+namespace {
+/// The outputs of the spike masks' product that a NaN spike (the pair
+/// (0, 1)) reaches, NaN: its product with any d[b, c] is NaN, and so is
+/// the sum it joins (the products of the numbers skip it).
+void propagateNaN(const uint64_t *masks, float *y, int64_t k, int64_t b,
+                  int64_t n) {
+  const int64_t words = (k + kBlock - 1) / kBlock;
+  for (int64_t i = 0; i < b; ++i)
+    for (int64_t w = 0; w < words; ++w) {
+      uint64_t nan = masks[(b + i) * words + w] & ~masks[i * words + w];
+      while (nan) {
+        const int64_t j = __builtin_ctzll(nan);
+        nan &= nan - 1;
+        std::fill(y + (w * kBlock + j) * n, y + (w * kBlock + j + 1) * n,
+                  std::numeric_limits<float>::quiet_NaN());
+      }
+    }
+}
+} // namespace
+
 bool spikeMasksMatmul(const uint64_t *masks, const float *d, float *y,
                       int64_t k, int64_t b, int64_t n, bool accumulate) {
   const int64_t words = (k + kBlock - 1) / kBlock;
+  if (b == 0) { // an empty sum
+    if (!accumulate)
+      std::fill(y, y + k * n, 0.0f);
+    return true;
+  }
   const int64_t blocks = (b + kBlock - 1) / kBlock;
   // The transposed non-zero and negative masks [k][blocks] each, and one
   // block's tiles.
@@ -596,6 +607,7 @@ bool spikeMasksMatmul(const uint64_t *masks, const float *d, float *y,
       multiplyAvx2(p, sparse);
     else
       multiplyBaseline(p, sparse);
+    propagateNaN(masks, y, k, b, n);
     return true;
   }
   // Rows of any width: the same sums, in order of b from y (or zero).
@@ -616,6 +628,7 @@ bool spikeMasksMatmul(const uint64_t *masks, const float *d, float *y,
       }
     }
   }
+  propagateNaN(masks, y, k, b, n);
   return true;
 }
 

@@ -32,12 +32,14 @@ bool sparseMatmul(const float *a, bool transposeA, const float *b,
 
 /// The masks of spikes s[rows][k] (credo_rt_spike_masks_f32): planes
 /// [2][rows][ceil(k / 64)] of words, bit j of word w of a row for entry
-/// 64w + j: non-zero (NaN counts), then non-zero with the sign bit set.
+/// 64w + j: a non-zero number, then a negative number or NaN (a NaN is the
+/// pair (0, 1)).
 void spikeMasks(const float *s, int64_t rows, int64_t k, uint64_t *masks);
 
 /// y[K,N] (+)= sᵀ · d[B,N] for the spikes s[B,K] of `masks` (spikeMasks's
 /// planes): ±1 where set, the sum of each output in order of b from y
-/// (accumulate) or zero. False when out of memory.
+/// (accumulate) or zero; NaN in the rows of y that a NaN spike reaches.
+/// False when out of memory.
 bool spikeMasksMatmul(const uint64_t *masks, const float *d, float *y,
                       int64_t k, int64_t b, int64_t n, bool accumulate);
 

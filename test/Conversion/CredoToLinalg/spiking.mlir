@@ -220,15 +220,17 @@ func.func @einsum_outer(%x: tensor<1x64xf32>, %d: tensor<1x50xf32>) -> (tensor<6
 
 // spike_masks: one generic over (plane, row, word, bit), the bit a
 // reduction over the bit values 2^j; the spike read at its clamped index
-// (entries past K give 0), set where it is unordered-or-not-equal to 0 and
-// (plane 1) its sign bit is set.
+// (entries past K give 0): plane 0 where it is a non-zero number
+// (ordered and not equal to 0), plane 1 where it is also negative (its
+// sign bit set) or where it is NaN (unordered).
 // CHECK-LABEL: func.func @masks
 // CHECK: %[[Z:.+]] = linalg.fill ins(%{{.+}} : i64) outs(%{{.+}} : tensor<2x4x2xi64>)
 // CHECK: %[[P:.+]] = arith.constant dense<[1, 2, 4, {{.*}}, -9223372036854775808]> : tensor<64xi64>
 // CHECK: linalg.generic {{.*}} iterator_types = ["parallel", "parallel", "parallel", "reduction"]} ins(%[[P]] : tensor<64xi64>) outs(%[[Z]] : tensor<2x4x2xi64>)
 // CHECK: arith.cmpi ult, %{{.+}}, %c70
 // CHECK: tensor.extract %{{.+}}[%{{.+}}, %{{.+}}] : tensor<4x70xf32>
-// CHECK: arith.cmpf une
+// CHECK: arith.cmpf one
+// CHECK: arith.cmpf uno
 // CHECK: arith.bitcast %{{.+}} : f32 to i32
 // CHECK: arith.ori
 // spike_masks_matmul: one generic over (k, n, b), b a reduction: the
@@ -236,6 +238,9 @@ func.func @einsum_outer(%x: tensor<1x64xf32>, %d: tensor<1x50xf32>) -> (tensor<6
 // CHECK: linalg.generic {indexing_maps = [#[[M0:.+]], #[[M1:.+]], #{{.+}}, #{{.+}}], iterator_types = ["parallel", "parallel", "reduction"]} ins(%{{.+}}, %{{.+}}, %{{.+}} : tensor<2x4x2xi64>, tensor<2x4x2xi64>, tensor<4x8xf32>) outs(%{{.+}} : tensor<70x8xf32>)
 // CHECK: arith.andi %{{.+}}, %c63
 // CHECK: arith.subf
+// CHECK: arith.addf
+// CHECK: arith.select
+// CHECK: arith.constant 0x7FC00000 : f32
 // CHECK: arith.addf
 // CHECK: arith.select
 // CHECK: arith.select
