@@ -1308,8 +1308,8 @@ SpikeCountGradOp::inferReturnTypes(MLIRContext *, std::optional<Location> loc,
   return success();
 }
 
-/// 64-bit words of the masks of `k` spikes.
-static int64_t maskWords(int64_t k) { return (k + 63) / 64; }
+/// 64-bit words of the masks of `k` >= 0 spikes (without overflow).
+static int64_t maskWords(int64_t k) { return k == 0 ? 0 : (k - 1) / 64 + 1; }
 
 LogicalResult SpikeMasksOp::inferReturnTypes(MLIRContext *context,
                                              std::optional<Location> loc,
@@ -1344,7 +1344,7 @@ SpikeMasksMatmulOp::inferReturnTypes(MLIRContext *, std::optional<Location> loc,
                                << m.getDimSize(1) << "), but got " << d;
   int64_t width = adaptor.getWidthAttr() ? adaptor.getWidthAttr().getInt() : 0;
   int64_t words = m.getDimSize(2);
-  if (width < 1 || (width - 1) / 64 + 1 != words)
+  if (width < 1 || maskWords(width) != words)
     return ShapeError(loc, op) << "expects 'width' with " << words
                                << " words of 64 spikes, but got " << width;
   results.push_back(

@@ -554,6 +554,30 @@ void spikeMasks(const float *s, int64_t rows, int64_t k, uint64_t *masks) {
 }
 
 namespace {
+/// y[k][n] (+)= sᵀ·d from the transposed masks, one output row at a time
+/// (any width n): each row adds or subtracts the rows of d in order of b.
+void spikeRows(const uint64_t *nonZero, const uint64_t *negative,
+               const float *d, float *y, int64_t k, int64_t blocks, int64_t n,
+               bool accumulate) {
+  for (int64_t i = 0; i < k; ++i) {
+    float *out = y + i * n;
+    if (!accumulate)
+      std::fill(out, out + n, 0.0f);
+    for (int64_t kb = 0; kb < blocks; ++kb) {
+      uint64_t bits = nonZero[i * blocks + kb];
+      const uint64_t signs = negative[i * blocks + kb];
+      while (bits) {
+        const int64_t j = __builtin_ctzll(bits);
+        bits &= bits - 1;
+        const float v = kSigns[(signs >> j) & 1];
+        const float *row = d + (kb * kBlock + j) * n;
+        for (int64_t c = 0; c < n; ++c)
+          out[c] = std::fma(v, row[c], out[c]);
+      }
+    }
+  }
+}
+
 /// The outputs of the spike masks' product that a NaN spike (the pair
 /// (0, 1)) reaches, NaN: its product with any d[b, c] is NaN, and so is
 /// the sum it joins (the products of the numbers skip it).
@@ -576,11 +600,6 @@ void propagateNaN(const uint64_t *masks, float *y, int64_t k, int64_t b,
 bool spikeMasksMatmul(const uint64_t *masks, const float *d, float *y,
                       int64_t k, int64_t b, int64_t n, bool accumulate) {
   const int64_t words = (k + kBlock - 1) / kBlock;
-  if (b == 0) { // an empty sum
-    if (!accumulate)
-      std::fill(y, y + k * n, 0.0f);
-    return true;
-  }
   const int64_t blocks = (b + kBlock - 1) / kBlock;
   // The transposed non-zero and negative masks [k][blocks] each, and one
   // block's tiles.
@@ -597,7 +616,7 @@ bool spikeMasksMatmul(const uint64_t *masks, const float *d, float *y,
       cpuHasAvx512() ? transposeMasksAvx512 : transposeMasksBaseline;
   transpose(masks, k, b, blocks, nonZero, scratch);
   transpose(masks + b * words, k, b, blocks, negative, scratch);
-  if (n % 8 == 0) {
+  if (n % 8 == 0 && b > 0) {
     const Args p{nullptr, d,      nullptr,    y,       k,
                  b,       n,      false,      false,   false,
                  nonZero, blocks, accumulate, nullptr, negative};
@@ -607,26 +626,10 @@ bool spikeMasksMatmul(const uint64_t *masks, const float *d, float *y,
       multiplyAvx2(p, sparse);
     else
       multiplyBaseline(p, sparse);
-    propagateNaN(masks, y, k, b, n);
-    return true;
-  }
-  // Rows of any width: the same sums, in order of b from y (or zero).
-  for (int64_t i = 0; i < k; ++i) {
-    float *out = y + i * n;
-    if (!accumulate)
-      std::fill(out, out + n, 0.0f);
-    for (int64_t kb = 0; kb < blocks; ++kb) {
-      uint64_t bits = nonZero[i * blocks + kb];
-      const uint64_t signs = negative[i * blocks + kb];
-      while (bits) {
-        const int64_t j = __builtin_ctzll(bits);
-        bits &= bits - 1;
-        const float v = kSigns[(signs >> j) & 1];
-        const float *row = d + (kb * kBlock + j) * n;
-        for (int64_t c = 0; c < n; ++c)
-          out[c] = std::fma(v, row[c], out[c]);
-      }
-    }
+  } else {
+    // Rows of any width (and an empty batch, whose sums are zero): the same
+    // sums, in order of b from y (or zero).
+    spikeRows(nonZero, negative, d, y, k, blocks, n, accumulate);
   }
   propagateNaN(masks, y, k, b, n);
   return true;
