@@ -2115,10 +2115,10 @@ void Importer::parseDendritic(const json &t, const std::string &ptr,
   const json &d = t["dendritic"];
   expect(d, d.is_object(), p, "an object of dendritic settings");
   checkKeys(d, p,
-            {"g_lk", "g_b", "g_a", "g_d", "g_som", "iterations", "feedback",
-             "target_high", "target_low", "lr_pp", "lr_ip", "lr_pi",
-             "steady_state", "output", "target", "duration", "dt", "tau_0",
-             "tau_w"});
+            {"g_lk",       "g_b",      "g_a",      "g_d",          "g_som",
+             "iterations", "settling", "feedback", "target_high",  "target_low",
+             "lr_pp",      "lr_ip",    "lr_pi",    "steady_state", "output",
+             "target",     "duration", "dt",       "tau_0",        "tau_w"});
   for (const char *key : {"output", "target"})
     if (d.contains(key)) {
       std::string name = getString(d[key], JsonDocument::child(p, key));
@@ -2198,6 +2198,21 @@ void Importer::parseDendritic(const json &t, const std::string &ptr,
            "iterations must be in [1, 100000]");
     values.push_back(
         builder.getNamedAttr("iterations", builder.getI64IntegerAttr(n)));
+  }
+  if (d.contains("settling")) {
+    std::string how =
+        getString(d["settling"], JsonDocument::child(p, "settling"));
+    if (how != "iterate" && how != "sweep")
+      fail(JsonDocument::child(p, "settling"),
+           "settling must be \"iterate\" (fixed-point iterations) or "
+           "\"sweep\" (one bottom-up and one top-down pass), but got '" +
+               quoteForMessage(how) + "'");
+    if (how == "sweep" && d.contains("iterations"))
+      fail(JsonDocument::child(p, "iterations"),
+           "iterations counts the fixed-point steps of settling \"iterate\"; "
+           "settling \"sweep\" takes none");
+    values.push_back(
+        builder.getNamedAttr("settling", builder.getStringAttr(how)));
   }
   for (const char *key : {"output", "target"})
     if (d.contains(key))

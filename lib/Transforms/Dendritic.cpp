@@ -6,9 +6,11 @@
 // steady state. Each layer's dense product is the basal prediction û of its
 // pyramidal neurons' somatic potential; every hidden layer gets SST
 // interneurons (W^IP), their apical feedback (W^PI) and top-down feedback B
-// from the layer above. The somatic potentials settle in a credo.time_loop
-// of fixed-point iterations (the output nudged towards the label's target
-// potential), then every weight learns from quantities at its synapses:
+// from the layer above. The somatic potentials settle (the output nudged
+// towards the label's target potential) in a credo.time_loop of fixed-point
+// iterations, or in one top-down pass from the feed-forward potentials
+// (settling "sweep"); then every weight learns from quantities at its
+// synapses:
 //
 //   ΔW^PP_k = r_{k−1} ⊗ (φ(u_k) − φ(û_k)),  ΔW^IP_k = r_k ⊗ (φ(u^I) − φ(v̂^I)),
 //   ΔW^PI_k = r^I ⊗ (−v_A).
@@ -68,17 +70,24 @@ public:
       : b(b), loc(loc), c(c), layers(layers) {}
 
   /// Per-layer weights and biases, per hidden layer W^IP, W^PI and B.
-  SmallVector<Value> w, bias, ip, pi, feedback;
+  SmallVector<Value> w, bias, ip, pi;
+  /// Per hidden layer Bᵀ (B has W_{k+1}'s shape).
+  SmallVector<Value> feedback;
 
   /// The equations once, from the hidden somatic potentials `uHidden`;
-  /// `target` (null: no nudging) is the output's target potential.
-  State evaluate(ValueRange uHidden, Value x, Value uhat0, Value target) {
-    size_t n = layers.size();
+  /// `target` (null: no nudging) is the output's target potential. With
+  /// `topDown`, the hidden layers go from the top down, each one's
+  /// interneurons and apical feedback reading the layer above as this pass
+  /// left it, and `u` holds the new hidden potentials (`r` stays φ of
+  /// `uHidden`, the rates the layers above were driven by).
+  State evaluate(ValueRange uHidden, Value x, Value uhat0, Value target,
+                 bool topDown = false) {
+    size_t n = layers.size(), hidden = n - 1;
     State s;
     s.uhat.resize(n);
     s.u.resize(n);
     s.r.resize(n);
-    for (size_t k = 0; k + 1 < n; ++k) {
+    for (size_t k = 0; k < hidden; ++k) {
       s.u[k] = uHidden[k];
       s.r[k] = phi(k, s.u[k]);
     }
@@ -90,27 +99,42 @@ public:
                               c.gSom / gOut, target)
                         : s.uhat[n - 1];
     s.r[n - 1] = phi(n - 1, s.u[n - 1]);
+    // The potentials and rates of the layer above that each hidden layer's
+    // interneurons and apical dendrites read.
+    SmallVector<Value> uAbove(s.u), rAbove(s.r);
+    s.vI.resize(hidden);
+    s.uI.resize(hidden);
+    s.rI.resize(hidden);
+    s.vA.resize(hidden);
+    s.next.resize(hidden);
     double gI = c.gLk + c.gD + c.gSom;
-    for (size_t k = 0; k + 1 < n; ++k) {
-      Value vI = dense(s.r[k], ip[k], {});
-      Value uI = lin((c.gLk + c.gD) / gI, vI, c.gSom / gI, s.u[k + 1]);
-      Value rI = phi(k, uI);
-      // v_A = r_{k+1}·Bᵀ + r^I·W^PI (feedback[k] holds Bᵀ).
-      Value vA = make<AddOp>(
-          b, loc, {dense(s.r[k + 1], feedback[k], {}), dense(rI, pi[k], {})});
-      s.vI.push_back(vI);
-      s.uI.push_back(uI);
-      s.rI.push_back(rI);
-      s.vA.push_back(vA);
-      s.next.push_back(lin(1.0, s.uhat[k], c.gA / (c.gLk + c.gB + c.gA), vA));
+    for (size_t i = 0; i < hidden; ++i) {
+      size_t k = topDown ? hidden - 1 - i : i;
+      s.vI[k] = dense(s.r[k], ip[k], {});
+      s.uI[k] = lin((c.gLk + c.gD) / gI, s.vI[k], c.gSom / gI, uAbove[k + 1]);
+      s.rI[k] = phi(k, s.uI[k]);
+      // v_A = r_{k+1}·Bᵀ + r^I·W^PI.
+      s.vA[k] = make<AddOp>(
+          b, loc, {fromAbove(rAbove[k + 1], k), dense(s.rI[k], pi[k], {})});
+      s.next[k] = lin(1.0, s.uhat[k], c.gA / (c.gLk + c.gB + c.gA), s.vA[k]);
+      if (topDown && k > 0) {
+        uAbove[k] = s.next[k];
+        rAbove[k] = phi(k, s.next[k]);
+      }
     }
+    if (topDown)
+      for (size_t k = 0; k < hidden; ++k)
+        s.u[k] = s.next[k];
     return s;
   }
 
-  /// The steady state: `iterations` fixed-point steps from the
-  /// feed-forward potentials, then the equations once more.
+  /// The steady state from the feed-forward potentials: `iterations`
+  /// fixed-point steps, then the equations once more; or (settling
+  /// "sweep") the bottom-up pass that made them and one top-down pass.
   State settle(Value x, Value uhat0, ArrayRef<Value> feedForward,
                Value target) {
+    if (c.settling == "sweep")
+      return evaluate(feedForward, x, uhat0, target, /*topDown=*/true);
     OperationState state(loc, TimeLoopOp::getOperationName());
     state.addOperands(feedForward);
     state.addAttribute("steps", b.getI64IntegerAttr(c.iterations));
@@ -148,6 +172,9 @@ public:
       return make<DenseOp>(b, loc, {x, weight, bias});
     return make<DenseOp>(b, loc, {x, weight});
   }
+  /// The top-down feedback into hidden layer k from the rates `r` of the
+  /// layer above: r·Bᵀ (feedback[k] holds Bᵀ, transposed once per step).
+  Value fromAbove(Value r, size_t k) { return dense(r, feedback[k], {}); }
   Value scale(Value v, double f) {
     return make<ScaleOp>(b, loc, {v},
                          {b.getNamedAttr("factor", b.getF64FloatAttr(f))});
@@ -397,10 +424,9 @@ struct Dendritic : public mlir::credo::impl::CredoDendriticBase<Dendritic> {
       for (size_t k = 0; k + 1 < n; ++k) {
         vIhat.push_back(circuit.dense(r[k], circuit.ip[k], {}));
         rI.push_back(circuit.phi(k, inter[k]));
-        vA.push_back(
-            make<AddOp>(b, loc,
-                        {circuit.dense(r[k + 1], circuit.feedback[k], {}),
-                         circuit.dense(rI[k], circuit.pi[k], {})}));
+        vA.push_back(make<AddOp>(b, loc,
+                                 {circuit.fromAbove(r[k + 1], k),
+                                  circuit.dense(rI[k], circuit.pi[k], {})}));
       }
       for (size_t k = 0; k + 1 < n; ++k)
         next.push_back(

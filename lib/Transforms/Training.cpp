@@ -146,6 +146,7 @@ TrainingContract::read(ModuleOp module) {
     num(d, "g_d", c.dendritic.gD);
     num(d, "g_som", c.dendritic.gSom);
     integer(d, "iterations", c.dendritic.iterations);
+    str(d, "settling", c.dendritic.settling);
     str(d, "feedback", c.dendritic.feedback);
     num(d, "target_high", c.dendritic.targetHigh);
     num(d, "target_low", c.dendritic.targetLow);

@@ -91,12 +91,15 @@ struct TrainingContract {
   };
   std::vector<WrittenUpdate> updates;
   std::vector<std::pair<std::string, double>> constants;
-  /// rule "dendritic" (docs/rules.md#dendritic): conductances, the
-  /// fixed-point iterations of the steady state, the top-down feedback,
+  /// rule "dendritic" (docs/rules.md#dendritic): conductances, how the
+  /// steady state settles, the top-down feedback,
   /// the output's target potentials and per-weight learning-rate factors.
   struct DendriticConfig {
     double gLk = 0.1, gB = 1.0, gA = 0.8, gD = 1.0, gSom = 0.8;
     int64_t iterations = 20;
+    /// How the steady state is found: "iterate" (`iterations` fixed-point
+    /// steps) or "sweep" (one bottom-up and one top-down pass).
+    std::string settling = "iterate";
     std::string feedback = "random"; ///< random | transpose
     double targetHigh = 2.2, targetLow = -2.2;
     double lrPP = 1, lrIP = 1, lrPI = 1;
