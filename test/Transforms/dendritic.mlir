@@ -1,5 +1,6 @@
 // RUN: credo-opt %s --credo-dendritic | FileCheck %s
 // RUN: credo-opt %s --credo-dendritic --credo-train-step --credo-dendritic=settle=true | FileCheck %s --check-prefix=SETTLE
+// RUN: sed 's/iterations = 6 : i64, /settling = "sweep", /' %s | credo-opt --credo-dendritic | FileCheck %s --check-prefix=SWEEP
 // RUN: sed 's/dendritic = {/dendritic = {steady_state = false, duration = 1.000000e+00 : f64, /' %s | credo-opt --credo-dendritic --credo-train-step | FileCheck %s --check-prefix=DYN
 // The steady-state dendritic rule: W^IP, W^PI (plastic) and B (fixed) are
 // declared per hidden layer; a time loop of fixed-point iterations settles
@@ -45,6 +46,28 @@ module @dendritic_tiny attributes {credo.format_version = 2 : i64, credo.trainin
 // CHECK: %[[S0:.+]] = credo.sigmoid %[[UH1]]
 // CHECK: %[[D1:.+]] = credo.sub %[[S1]], %[[S0]]
 // CHECK: credo.einsum %arg0, %[[D1]] {spec = "bi,bj->ij"}
+
+// Settling "sweep": no loop; from the feed-forward potentials the output
+// nudged, the interneurons nudged by it, the apical potential from its
+// rates, and the hidden potentials once.
+// SWEEP-LABEL: func.func @gradients
+// SWEEP-NOT: credo.time_loop
+// SWEEP: %[[UH1:.+]] = credo.dense %arg0
+// SWEEP: credo.one_hot
+// SWEEP: %[[R1:.+]] = credo.sigmoid %[[UH1]]
+// SWEEP: credo.dense %[[R1]], %{{.+}} : (tensor<4x5xf32>, tensor<5x3xf32>) -> tensor<4x3xf32>
+// SWEEP: %[[U2:.+]] = credo.add
+// SWEEP: %[[R2:.+]] = credo.sigmoid %[[U2]]
+// SWEEP: %[[VI:.+]] = credo.dense %[[R1]]
+// SWEEP: credo.scale %[[U2]] {factor = 3.125000e-01 : f64}
+// SWEEP: %[[FB:.+]] = credo.dense %[[R2]], %{{.+}} : (tensor<4x3xf32>, tensor<3x5xf32>) -> tensor<4x5xf32>
+// SWEEP: %[[VA:.+]] = credo.add %[[FB]], %{{.+}} : tensor<4x5xf32>
+// SWEEP: %[[A:.+]] = credo.scale %[[VA]] {factor = 0.42105263157894735 : f64}
+// SWEEP: %[[U1:.+]] = credo.add %[[UH1]], %[[A]]
+// SWEEP: %[[S1:.+]] = credo.sigmoid %[[U1]]
+// SWEEP: %[[D1:.+]] = credo.sub %[[S1]], %{{.+}}
+// SWEEP: credo.einsum %arg0, %[[D1]] {spec = "bi,bj->ij"}
+// SWEEP-NOT: credo.time_loop
 
 // The full dynamics: zero-initialized state parameters, a loop of
 // duration/dt Euler steps carrying them, the traces and the integrals;

@@ -240,6 +240,10 @@ def CredoDendritic : Pass<"credo-dendritic", "::mlir::ModuleOp"> {
     `u_N = ((g_lk+g_B)·û_N + g_som·u_tgt)/(g_lk+g_B+g_som)` (output,
     `u_tgt = credo.one_hot(labels) {on = target_high, off = target_low}`),
     `u^I = ((g_lk+g_D)·v̂^I + g_som·u_{k+1})/(g_lk+g_D+g_som)`, `r = φ(u)`.
+    With `settling = sweep` there is no loop: from the feed-forward
+    potentials, one top-down pass evaluates these equations from the top
+    hidden layer down, each layer reading the one above as the pass left
+    it (the basal inputs stay the feed-forward rates).
     Then, averaged over the batch:
     `ΔW_k = r_{k−1} ⊗ (φ(u_k) − φ(û_k))·lr_pp` (and the bias),
     `ΔW^IP = r_k ⊗ (φ(u^I) − φ(v̂^I))·lr_ip`, `ΔW^PI = r^I ⊗ (−v_A)·lr_pi`.
