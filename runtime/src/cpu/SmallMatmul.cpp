@@ -1,6 +1,8 @@
 //===- SmallMatmul.cpp - Products too small for a library call -----------===//
 //
-// With b in rows (no transpose) and rows of at least 4 outputs the loops
+// One product per output (k = 1) and rows of at least 8 outputs: each row
+// is a scaled copy of b, stored whole vectors at a time. Otherwise, with b
+// in rows (no transpose) and rows of at least 4 outputs the loops
 // run chunks of up to 32 columns, i, k:
 // every a[i, k] scales a contiguous piece of a row of b into the chunk of
 // the output row, which stays in vector registers over all of k (a row
@@ -79,6 +81,63 @@ rowChunk(const float *__restrict a, const float *__restrict b,
   }
 }
 
+/// k = 1, n >= 8 (an outer product, such as a weight gradient over a
+/// batch of one): y[i, j] = (bias[j] or 0) + a[i]·b[j], in chunks of up
+/// to four vectors of b (and the bias) held in registers over the rows.
+/// The vectors sit at columns 0, 8, … and, when 8 does not divide n, at
+/// n − 8, overlapping the one before: every store is a whole vector inside
+/// the row, none runs past it (a narrow row would otherwise end in one
+/// store per column).
+template <int C>
+[[gnu::always_inline]] inline void
+outerChunk(const float *__restrict a, const float *__restrict b,
+           const float *__restrict bias, float *__restrict y, int64_t m,
+           int64_t n, int64_t v0, bool relu) {
+#pragma clang fp contract(off)
+  int64_t at[C];
+  Vec bv[C], base[C];
+  CREDO_UNROLL
+  for (int v = 0; v < C; ++v) {
+    at[v] = std::min((v0 + v) * 8, n - 8);
+    bv[v] = simd::load(b + at[v]);
+    base[v] = bias ? simd::load(bias + at[v]) : Vec{};
+  }
+  for (int64_t i = 0; i < m; ++i) {
+    const float s = a[i];
+    float *row = y + i * n;
+    CREDO_UNROLL
+    for (int v = 0; v < C; ++v) {
+      Vec out = base[v] + s * bv[v];
+      if (relu)
+        out = out < Vec{} ? Vec{} : out; // NaN stays NaN
+      simd::store(row + at[v], out);
+    }
+  }
+}
+
+[[gnu::always_inline]] inline void outerRows(const float *__restrict a,
+                                             const float *__restrict b,
+                                             const float *__restrict bias,
+                                             float *__restrict y, int64_t m,
+                                             int64_t n, bool relu) {
+  const int64_t vectors = (n + 7) / 8;
+  for (int64_t v0 = 0; v0 < vectors; v0 += 4) {
+    switch (std::min<int64_t>(vectors - v0, 4)) {
+    case 1:
+      outerChunk<1>(a, b, bias, y, m, n, v0, relu);
+      break;
+    case 2:
+      outerChunk<2>(a, b, bias, y, m, n, v0, relu);
+      break;
+    case 3:
+      outerChunk<3>(a, b, bias, y, m, n, v0, relu);
+      break;
+    default:
+      outerChunk<4>(a, b, bias, y, m, n, v0, relu);
+    }
+  }
+}
+
 /// The loops for one pair of transposes (no run-time branch inside them).
 /// The output is a buffer of its own (generated code never passes an
 /// operand as the output), hence __restrict.
@@ -91,6 +150,11 @@ multiply(const float *__restrict a, const float *__restrict b,
   auto at = [&](int64_t i, int64_t p) {
     return TA ? a[p * m + i] : a[i * k + p];
   };
+  if (k == 1 && n >= 8) {
+    // a and b are vectors whatever their transposes.
+    outerRows(a, b, bias, y, m, n, relu);
+    return;
+  }
   if (!TB && n >= 4) {
     for (int64_t j0 = 0; j0 < n; j0 += 32) {
       const int64_t width = std::min<int64_t>(n - j0, 32);
