@@ -1,8 +1,9 @@
 //===- SmallMatmul.cpp - Products too small for a library call -----------===//
 //
 // One product per output (k = 1) and rows of at least 8 outputs: each row
-// is a scaled copy of b, stored whole vectors at a time. Otherwise, with b
-// in rows (no transpose) and rows of at least 4 outputs the loops
+// is a scaled copy of b, stored whole vectors at a time. Otherwise, with
+// rows of at least 4 outputs (b transposed first into a buffer, 8 × 8
+// blocks at a time, when it is stored transposed) the loops
 // run chunks of up to 32 columns, i, k:
 // every a[i, k] scales a contiguous piece of a row of b into the chunk of
 // the output row, which stays in vector registers over all of k (a row
@@ -138,6 +139,80 @@ outerChunk(const float *__restrict a, const float *__restrict b,
   }
 }
 
+/// Transposes the 8 × 8 block in r (row i: r[i]) in place.
+[[gnu::always_inline]] inline void transpose8(Vec *r) {
+  Vec t[8], u[8];
+  for (int i = 0; i < 8; i += 2) {
+    t[i] = __builtin_shufflevector(r[i], r[i + 1], 0, 8, 1, 9, 4, 12, 5, 13);
+    t[i + 1] =
+        __builtin_shufflevector(r[i], r[i + 1], 2, 10, 3, 11, 6, 14, 7, 15);
+  }
+  for (int i = 0; i < 8; i += 4)
+    for (int h = 0; h < 2; ++h) {
+      u[i + 2 * h] = __builtin_shufflevector(t[i + h], t[i + h + 2], 0, 1, 8, 9,
+                                             4, 5, 12, 13);
+      u[i + 2 * h + 1] = __builtin_shufflevector(t[i + h], t[i + h + 2], 2, 3,
+                                                 10, 11, 6, 7, 14, 15);
+    }
+  for (int i = 0; i < 4; ++i) {
+    r[i] = __builtin_shufflevector(u[i], u[i + 4], 0, 1, 2, 3, 8, 9, 10, 11);
+    r[i + 4] =
+        __builtin_shufflevector(u[i], u[i + 4], 4, 5, 6, 7, 12, 13, 14, 15);
+  }
+}
+
+/// bt[p, j] = b[j, p] for b stored [n][k]: blocks of 8 × 8 transposed in
+/// registers, the edges one element at a time.
+[[gnu::always_inline]] inline void transposeInto(const float *__restrict b,
+                                                 float *__restrict bt,
+                                                 int64_t n, int64_t k) {
+  int64_t j0 = 0;
+  for (; j0 + 8 <= n; j0 += 8) {
+    int64_t p0 = 0;
+    for (; p0 + 8 <= k; p0 += 8) {
+      Vec r[8];
+      CREDO_UNROLL
+      for (int i = 0; i < 8; ++i)
+        r[i] = simd::load(b + (j0 + i) * k + p0);
+      transpose8(r);
+      CREDO_UNROLL
+      for (int i = 0; i < 8; ++i)
+        simd::store(bt + (p0 + i) * n + j0, r[i]);
+    }
+    for (; p0 < k; ++p0)
+      for (int i = 0; i < 8; ++i)
+        bt[p0 * n + j0 + i] = b[(j0 + i) * k + p0];
+  }
+  for (; j0 < n; ++j0)
+    for (int64_t p = 0; p < k; ++p)
+      bt[p * n + j0] = b[j0 * k + p];
+}
+
+/// Every row of y from b in rows (no transpose), n >= 4: chunks of up to
+/// 32 columns.
+template <bool TA>
+[[gnu::always_inline]] inline void
+rowChunks(const float *__restrict a, const float *__restrict b,
+          const float *__restrict bias, float *__restrict y, int64_t m,
+          int64_t k, int64_t n) {
+  for (int64_t j0 = 0; j0 < n; j0 += 32) {
+    const int64_t width = std::min<int64_t>(n - j0, 32);
+    switch ((width + 7) / 8) {
+    case 1:
+      rowChunk<1, TA>(a, b, bias, y, m, k, n, j0, width);
+      break;
+    case 2:
+      rowChunk<2, TA>(a, b, bias, y, m, k, n, j0, width);
+      break;
+    case 3:
+      rowChunk<3, TA>(a, b, bias, y, m, k, n, j0, width);
+      break;
+    default:
+      rowChunk<4, TA>(a, b, bias, y, m, k, n, j0, width);
+    }
+  }
+}
+
 /// The loops for one pair of transposes (no run-time branch inside them).
 /// The output is a buffer of its own (generated code never passes an
 /// operand as the output), hence __restrict.
@@ -155,27 +230,20 @@ multiply(const float *__restrict a, const float *__restrict b,
     outerRows(a, b, bias, y, m, n, relu);
     return;
   }
-  if (!TB && n >= 4) {
-    for (int64_t j0 = 0; j0 < n; j0 += 32) {
-      const int64_t width = std::min<int64_t>(n - j0, 32);
-      switch ((width + 7) / 8) {
-      case 1:
-        rowChunk<1, TA>(a, b, bias, y, m, k, n, j0, width);
-        break;
-      case 2:
-        rowChunk<2, TA>(a, b, bias, y, m, k, n, j0, width);
-        break;
-      case 3:
-        rowChunk<3, TA>(a, b, bias, y, m, k, n, j0, width);
-        break;
-      default:
-        rowChunk<4, TA>(a, b, bias, y, m, k, n, j0, width);
-      }
+  if (n >= 4) {
+    if (TB) {
+      // b in rows first (k·n <= kSmallProduct): a dot product per output
+      // would chain its additions, one product at a time.
+      alignas(32) float bt[kSmallProduct];
+      transposeInto(b, bt, n, k);
+      rowChunks<TA>(a, bt, bias, y, m, k, n);
+    } else {
+      rowChunks<TA>(a, b, bias, y, m, k, n);
     }
   }
   for (int64_t i = 0; i < m; ++i) {
     float *row = y + i * n;
-    if (TB || n < 4) {
+    if (n < 4) {
       // Dot products, b[p, j] at p * n + j, or at j * k + p when transposed.
       for (int64_t j = 0; j < n; ++j) {
         float acc = bias ? bias[j] : 0.0f;
