@@ -8,8 +8,11 @@
 # training samples/s (median) and the step time relative to backprop's.
 # Each iteration of the settling loop costs about one forward and one
 # feedback pass of the circuit, so the step grows linearly with the
-# iterations; the sweep is one such pass. Results:
-# bench/results/dendritic.json and a table.
+# iterations; the sweep is one such pass. Then
+# examples/fashion_mnist_dendritic.json (784-256-10 sigmoid, batch 128,
+# Adam, one thread, settled by a sweep), where the ten interneurons are a
+# small part of the step, against backprop on the same graph. Results:
+# bench/results/dendritic.json and two tables.
 #
 #===----------------------------------------------------------------------===#
 set -euo pipefail
@@ -28,6 +31,17 @@ sed "s/\"rule\": \"dendritic\"/\"rule\": \"backprop\"/; s/\"dendritic\": {[^}]*}
 sed "s/\"iterations\": 20/\"settling\": \"sweep\"/; s/\"settle_epochs\": 2/\"settle_epochs\": 0/; s|\"path\": \"../data/digits\"|\"path\": \"$root/data/digits\"|" \
   "$root/examples/digits_dendritic.json" > "$work/sweep.json"
 runs=(bp sweep d5 d10 d20)
+fashion="$root/examples/fashion_mnist_dendritic.json"
+for r in $(seq "$rounds"); do
+  for k in 0 1; do
+    case $(((k + r) % 2)) in
+    0) "$build/bin/credoc" train "$fashion" --rule backprop --settle 0 --epochs 1 \
+         --threads 1 --metrics "$work/fbp.$r.jsonl" > /dev/null ;;
+    1) "$build/bin/credoc" train "$fashion" --settle 0 --epochs 1 --threads 1 \
+         --metrics "$work/fsweep.$r.jsonl" > /dev/null ;;
+    esac
+  done
+done
 for r in $(seq "$rounds"); do
   for k in 0 1 2 3 4; do
     run="${runs[$(((k + r) % 5))]}"
@@ -52,5 +66,17 @@ for run in ("bp", "sweep", "d5", "d10", "d20"):
     rows.append({"rule": names[run], "samples_per_s": rate,
                  "step_time_vs_backprop": base / rate})
     print("| %s | %.0f | %.2f× |" % (names[run], rate, base / rate))
+print()
+print("| Fashion-MNIST 784-256-10, batch 128 | samples/s (median of %d) | step time vs backprop |" % rounds)
+print("|---|---|---|")
+base = None
+for run, name in (("fbp", "backprop"), ("fsweep", "dendritic, one sweep")):
+    rate = statistics.median(
+        json.loads(open("%s/%s.%d.jsonl" % (work, run, r + 1)).readline())["samples_per_s"]
+        for r in range(rounds))
+    base = base or rate
+    rows.append({"rule": name, "model": "fashion_mnist_dendritic",
+                 "samples_per_s": rate, "step_time_vs_backprop": base / rate})
+    print("| %s | %.0f | %.2f× |" % (name, rate, base / rate))
 json.dump(rows, open(out, "w"), indent=2)
 PY
