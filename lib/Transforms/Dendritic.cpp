@@ -69,7 +69,7 @@ public:
           const TrainingContract::DendriticConfig &c, ArrayRef<Layer> layers)
       : b(b), loc(loc), c(c), layers(layers) {}
 
-  /// Per-layer weights and biases, per hidden layer W^IP, W^PI and B.
+  /// Per-layer weights and biases, per hidden layer W^IP and W^PI.
   SmallVector<Value> w, bias, ip, pi;
   /// Per hidden layer Bᵀ (B has W_{k+1}'s shape).
   SmallVector<Value> feedback;
