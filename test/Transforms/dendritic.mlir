@@ -1,6 +1,8 @@
 // RUN: credo-opt %s --credo-dendritic | FileCheck %s
 // RUN: credo-opt %s --credo-dendritic --credo-train-step --credo-dendritic=settle=true | FileCheck %s --check-prefix=SETTLE
 // RUN: sed 's/iterations = 6 : i64, /settling = "sweep", /' %s | credo-opt --credo-dendritic | FileCheck %s --check-prefix=SWEEP
+// RUN: sed 's/iterations = 6 : i64, /settling = "swep", /' %s | not credo-opt --credo-dendritic 2>&1 | FileCheck %s --check-prefix=BAD-SETTLING
+// RUN: sed 's/iterations = 6 : i64, /feedback = "mirror", /' %s | not credo-opt --credo-dendritic 2>&1 | FileCheck %s --check-prefix=BAD-FEEDBACK
 // RUN: sed 's/dendritic = {/dendritic = {steady_state = false, duration = 1.000000e+00 : f64, /' %s | credo-opt --credo-dendritic --credo-train-step | FileCheck %s --check-prefix=DYN
 // The steady-state dendritic rule: W^IP, W^PI (plastic) and B (fixed) are
 // declared per hidden layer; a time loop of fixed-point iterations settles
@@ -46,6 +48,10 @@ module @dendritic_tiny attributes {credo.format_version = 2 : i64, credo.trainin
 // CHECK: %[[S0:.+]] = credo.sigmoid %[[UH1]]
 // CHECK: %[[D1:.+]] = credo.sub %[[S1]], %[[S0]]
 // CHECK: credo.einsum %arg0, %[[D1]] {spec = "bi,bj->ij"}
+
+// A module written by hand gets the importer's checks of the settings.
+// BAD-SETTLING: error: credo.training: dendritic settling must be "iterate" or "sweep", but it is 'swep'
+// BAD-FEEDBACK: error: credo.training: dendritic feedback must be "random" or "transpose", but it is 'mirror'
 
 // Settling "sweep": no loop; from the feed-forward potentials the output
 // nudged, the interneurons nudged by it, the apical potential from its
