@@ -147,15 +147,6 @@ TrainingContract::read(ModuleOp module) {
     num(d, "g_som", c.dendritic.gSom);
     integer(d, "iterations", c.dendritic.iterations);
     str(d, "settling", c.dendritic.settling);
-    // The importer checks these; a module written by hand is checked here.
-    auto oneOf = [&](StringRef key, StringRef value, StringRef a, StringRef b) {
-      if (value != a && value != b) {
-        module.emitError() << "credo.training: dendritic " << key
-                           << " must be \"" << a << "\" or \"" << b
-                           << "\", but it is '" << value << "'";
-        ok = false;
-      }
-    };
     str(d, "feedback", c.dendritic.feedback);
     num(d, "target_high", c.dendritic.targetHigh);
     num(d, "target_low", c.dendritic.targetLow);
@@ -174,6 +165,15 @@ TrainingContract::read(ModuleOp module) {
         bad("steady_state");
     }
     str(d, "target", c.dendritic.target);
+    // The importer checks these; a module written by hand is checked here.
+    auto oneOf = [&](StringRef key, StringRef value, StringRef a, StringRef b) {
+      if (value != a && value != b) {
+        module.emitError() << "credo.training: dendritic " << key
+                           << " must be \"" << a << "\" or \"" << b
+                           << "\", but it is '" << value << "'";
+        ok = false;
+      }
+    };
     oneOf("settling", c.dendritic.settling, "iterate", "sweep");
     oneOf("feedback", c.dendritic.feedback, "random", "transpose");
   }

@@ -21,6 +21,7 @@
 
 #include <algorithm>
 #include <cstring>
+#include <type_traits>
 
 namespace credo::rt {
 namespace {
@@ -82,6 +83,22 @@ rowChunk(const float *__restrict a, const float *__restrict b,
   }
 }
 
+/// f(std::integral_constant<int, V>) for V = min(vectors, 4), vectors >= 1:
+/// a loop body instantiated for 1 to 4 vectors held in registers.
+template <typename F>
+[[gnu::always_inline]] inline void withVectors(int64_t vectors, F &&f) {
+  switch (std::min<int64_t>(vectors, 4)) {
+  case 1:
+    return f(std::integral_constant<int, 1>());
+  case 2:
+    return f(std::integral_constant<int, 2>());
+  case 3:
+    return f(std::integral_constant<int, 3>());
+  default:
+    return f(std::integral_constant<int, 4>());
+  }
+}
+
 /// k = 1, n >= 8 (an outer product, such as a weight gradient over a
 /// batch of one): y[i, j] = (bias[j] or 0) + a[i]·b[j], in chunks of up
 /// to four vectors of b (and the bias) held in registers over the rows.
@@ -122,21 +139,11 @@ outerChunk(const float *__restrict a, const float *__restrict b,
                                              float *__restrict y, int64_t m,
                                              int64_t n, bool relu) {
   const int64_t vectors = (n + 7) / 8;
-  for (int64_t v0 = 0; v0 < vectors; v0 += 4) {
-    switch (std::min<int64_t>(vectors - v0, 4)) {
-    case 1:
-      outerChunk<1>(a, b, bias, y, m, n, v0, relu);
-      break;
-    case 2:
-      outerChunk<2>(a, b, bias, y, m, n, v0, relu);
-      break;
-    case 3:
-      outerChunk<3>(a, b, bias, y, m, n, v0, relu);
-      break;
-    default:
-      outerChunk<4>(a, b, bias, y, m, n, v0, relu);
-    }
-  }
+  for (int64_t v0 = 0; v0 < vectors; v0 += 4)
+    withVectors(
+        vectors - v0, [&](auto c) __attribute__((always_inline)) {
+          outerChunk<decltype(c)::value>(a, b, bias, y, m, n, v0, relu);
+        });
 }
 
 /// Transposes the 8 × 8 block in r (row i: r[i]) in place.
@@ -197,19 +204,9 @@ rowChunks(const float *__restrict a, const float *__restrict b,
           int64_t k, int64_t n) {
   for (int64_t j0 = 0; j0 < n; j0 += 32) {
     const int64_t width = std::min<int64_t>(n - j0, 32);
-    switch ((width + 7) / 8) {
-    case 1:
-      rowChunk<1, TA>(a, b, bias, y, m, k, n, j0, width);
-      break;
-    case 2:
-      rowChunk<2, TA>(a, b, bias, y, m, k, n, j0, width);
-      break;
-    case 3:
-      rowChunk<3, TA>(a, b, bias, y, m, k, n, j0, width);
-      break;
-    default:
-      rowChunk<4, TA>(a, b, bias, y, m, k, n, j0, width);
-    }
+    withVectors((width + 7) / 8, [&](auto v) __attribute__((always_inline)) {
+      rowChunk<decltype(v)::value, TA>(a, b, bias, y, m, k, n, j0, width);
+    });
   }
 }
 
