@@ -71,8 +71,10 @@ public:
 
   /// Per-layer weights and biases, per hidden layer W^IP and W^PI.
   SmallVector<Value> w, bias, ip, pi;
-  /// Per hidden layer Bᵀ (B has W_{k+1}'s shape).
+  /// Per hidden layer B (W_{k+1}'s shape), or Bᵀ where `feedbackTransposed`
+  /// (transposed once per step, for a settling that reads it many times).
   SmallVector<Value> feedback;
+  bool feedbackTransposed = true;
 
   /// The equations once, from the hidden somatic potentials `uHidden`;
   /// `target` (null: no nudging) is the output's target potential. With
@@ -173,8 +175,14 @@ public:
     return make<DenseOp>(b, loc, {x, weight});
   }
   /// The top-down feedback into hidden layer k from the rates `r` of the
-  /// layer above: r·Bᵀ (feedback[k] holds Bᵀ, transposed once per step).
-  Value fromAbove(Value r, size_t k) { return dense(r, feedback[k], {}); }
+  /// layer above: r·Bᵀ.
+  Value fromAbove(Value r, size_t k) {
+    if (feedbackTransposed)
+      return dense(r, feedback[k], {});
+    return make<MatmulOp>(
+        b, loc, {r, feedback[k]},
+        {b.getNamedAttr("transpose_rhs", b.getBoolAttr(true))});
+  }
   Value scale(Value v, double f) {
     return make<ScaleOp>(b, loc, {v},
                          {b.getNamedAttr("factor", b.getF64FloatAttr(f))});
@@ -443,7 +451,7 @@ struct Dendritic : public mlir::credo::impl::CredoDendriticBase<Dendritic> {
         Value dI = make<SubOp>(
             b, loc, {circuit.phi(k, inter[k]), circuit.phi(k, vIhat[k])});
         rate.push_back(circuit.outer(r[k], dI, 1.0));
-        rate.push_back(circuit.outer(rI[k], circuit.scale(vA[k], -1.0), 1.0));
+        rate.push_back(circuit.outer(rI[k], vA[k], -1.0));
       }
       for (size_t k = 0; k < n; ++k) {
         Value d = make<SubOp>(b, loc, {r[k], circuit.phi(k, uhat[k])});
@@ -583,8 +591,14 @@ struct Dendritic : public mlir::credo::impl::CredoDendriticBase<Dendritic> {
                            InitKind::Uniform, -0.1, 0.1, seed, false, at);
       circuit.ip.push_back(readParam(b, fn, ip));
       circuit.pi.push_back(readParam(b, fn, pi));
-      // Bᵀ, transposed once outside the loop; B has the shape of W_{k+1}.
+      // B has the shape of W_{k+1}. A sweep reads it once: a product with
+      // the transposed operand. Iterations and the dynamics read it at every
+      // step of their loop: Bᵀ, transposed once outside it.
+      circuit.feedbackTransposed =
+          cfg.settling != "sweep" || (supervised && !cfg.steadyState);
       auto transposed = [&](Value m) {
+        if (!circuit.feedbackTransposed)
+          return m;
         return make<TransposeOp>(
             b, loc, {m},
             {b.getNamedAttr("perm", b.getDenseI64ArrayAttr({1, 0}))});
@@ -649,8 +663,7 @@ struct Dendritic : public mlir::credo::impl::CredoDendriticBase<Dendritic> {
       Value dI = make<SubOp>(
           b, loc, {circuit.phi(k, s.uI[k]), circuit.phi(k, s.vI[k])});
       add(readOf(circuit.ip[k]), circuit.outer(s.r[k], dI, cfg.lrIP));
-      add(readOf(circuit.pi[k]),
-          circuit.outer(s.rI[k], circuit.scale(s.vA[k], -1.0), cfg.lrPI));
+      add(readOf(circuit.pi[k]), circuit.outer(s.rI[k], s.vA[k], -cfg.lrPI));
     }
     if (supervised)
       for (size_t k = 0; k < n; ++k) {

@@ -58,6 +58,7 @@ module @dendritic_tiny attributes {credo.format_version = 2 : i64, credo.trainin
 // rates, and the hidden potentials once.
 // SWEEP-LABEL: func.func @gradients
 // SWEEP-NOT: credo.time_loop
+// SWEEP-NOT: credo.transpose
 // SWEEP: %[[UH1:.+]] = credo.dense %arg0
 // SWEEP: credo.one_hot
 // SWEEP: %[[R1:.+]] = credo.sigmoid %[[UH1]]
@@ -66,7 +67,7 @@ module @dendritic_tiny attributes {credo.format_version = 2 : i64, credo.trainin
 // SWEEP: %[[R2:.+]] = credo.sigmoid %[[U2]]
 // SWEEP: %[[VI:.+]] = credo.dense %[[R1]]
 // SWEEP: credo.scale %[[U2]] {factor = 3.125000e-01 : f64}
-// SWEEP: %[[FB:.+]] = credo.dense %[[R2]], %{{.+}} : (tensor<4x3xf32>, tensor<3x5xf32>) -> tensor<4x5xf32>
+// SWEEP: %[[FB:.+]] = credo.matmul %[[R2]], %{{.+}} {transpose_rhs = true} : tensor<4x3xf32>, tensor<5x3xf32> -> tensor<4x5xf32>
 // SWEEP: %[[VA:.+]] = credo.add %[[FB]], %{{.+}} : tensor<4x5xf32>
 // SWEEP: %[[A:.+]] = credo.scale %[[VA]] {factor = 0.42105263157894735 : f64}
 // SWEEP: %[[U1:.+]] = credo.add %[[UH1]], %[[A]]

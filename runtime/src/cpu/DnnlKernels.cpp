@@ -760,8 +760,14 @@ void denseAdd(const float *x, const float *w, const float *b, const float *c,
   if (!out)
     return;
   dense(x, w, b, out, m, k, n, CREDO_POST_NONE);
-  for (int64_t i = 0; i < m * n; ++i)
-    y[i] = out[i] + c[i];
+  // Two loops, so that neither reads and writes one buffer through two
+  // pointers (which keeps a compiler from vectorizing it).
+  if (out == y)
+    for (int64_t i = 0; i < m * n; ++i)
+      y[i] += c[i];
+  else
+    for (int64_t i = 0; i < m * n; ++i)
+      y[i] = out[i] + c[i];
 }
 } // namespace
 
