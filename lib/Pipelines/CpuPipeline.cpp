@@ -125,6 +125,7 @@ void mlir::credo::addBufferization(OpPassManager &pm,
 
 void mlir::credo::addHostToLLVM(OpPassManager &pm) {
   pm.addNestedPass<func::FuncOp>(createConvertLinalgToLoopsPass());
+  pm.addPass(createCredoExpandExp());
   pm.addPass(createConvertSCFToCFPass());
   pm.addPass(memref::createExpandStridedMetadataPass());
   pm.addPass(createLowerAffinePass());

@@ -82,6 +82,39 @@ def CredoFlattenContiguous
                            "::mlir::memref::MemRefDialect"];
 }
 
+def CredoExpandExp : Pass<"credo-expand-exp", "::mlir::ModuleOp"> {
+  let summary = "compute f32 math.exp with glibc's arithmetic, which vectorizes";
+  let description = [{
+    The CPU pipeline's exponential: each scalar f32 `math.exp` becomes the
+    operations of glibc's `expf` (its x86-64 build with fused
+    multiply-adds): in f64, k = round(x·32/ln 2) and r = x·32/ln 2 - k,
+    2^(k/32) from a 32-entry table of 2^(i/32) (a private constant
+    `memref.global`) with k's integer part added to its exponent, a
+    degree-3 polynomial in r, the product rounded to f32; +inf above
+    0x1.62e42ep6, 0 below -0x1.9fe368p6, x + x for NaN. The LLVM
+    vectorizers make vector code of it (the table read becomes a gather),
+    where a call to libm was one element at a time, and each element gets
+    the bits libm's `expf` gives (`test/Conversion/CredoToLinalg/expand-exp.mlir`
+    compares them over 8·10^6 inputs). Vector-typed `math.exp` is left as it is.
+
+    ```mlir
+    %y = math.exp %x : f32
+    ```
+    becomes, in outline:
+    ```mlir
+    %xd = arith.extf %x : f32 to f64
+    %ks = math.fma %c32_ln2, %xd, %shift : f64     // k + 1.5·2^52
+    %r  = math.fma %c32_ln2, %xd, %minus_k : f64
+    %t  = memref.load %table[%slot] : memref<32xi64>
+    ...                                            // the polynomial, · 2^(k/32)
+    %y  = arith.truncf %p : f64 to f32
+    ```
+  }];
+  let dependentDialects = ["::mlir::arith::ArithDialect",
+                           "::mlir::math::MathDialect",
+                           "::mlir::memref::MemRefDialect"];
+}
+
 def CredoFuseElementwise
     : Pass<"credo-fuse-elementwise", "::mlir::func::FuncOp"> {
   let summary = "fuse elementwise linalg ops on tensors, without recomputing costly producers per broadcast element";
