@@ -48,14 +48,17 @@ TEST(RuntimeSmallMatmul, EqualsOrderedLoopsBitForBit) {
   // and read the last row of b and the bias where a vector would run past
   // their end (exact-size buffers: the sanitizer build sees any overrun).
   // Outer products (k = 1) store overlapping vectors in rows of 9 to 50;
-  // a transposed b is transposed in blocks of 8 x 8 with every edge.
+  // a transposed b is transposed in blocks of 8 x 8 with every edge (for
+  // one output row with n and k of at least 8, in registers, the last
+  // blocks overlapping).
   const int64_t shapes[][3] = {
       {1, 25, 32}, {1, 25, 1},  {1, 32, 4}, {25, 1, 32}, {32, 1, 4},
       {25, 1, 1},  {3, 7, 17},  {4, 2, 9},  {8, 16, 16}, {1, 50, 10},
       {2, 10, 50}, {3, 9, 33},  {2, 5, 40}, {5, 3, 5},   {4, 6, 7},
       {64, 1, 50}, {3, 2, 2},   {2, 2, 3},  {50, 1, 10}, {7, 1, 8},
       {3, 1, 9},   {6, 1, 13},  {2, 1, 40}, {4, 1, 33},  {5, 1, 7},
-      {1, 10, 50}, {2, 16, 24}, {1, 8, 8},  {3, 17, 4}};
+      {1, 10, 50}, {2, 16, 24}, {1, 8, 8},  {3, 17, 4},  {1, 9, 8},
+      {2, 8, 9},   {1, 15, 23}, {3, 12, 12}};
   for (const auto &s : shapes)
     for (int t = 0; t < 4; ++t)
       for (int options = 0; options < 4; ++options) {

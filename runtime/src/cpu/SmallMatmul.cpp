@@ -3,7 +3,8 @@
 // One product per output (k = 1) and rows of at least 8 outputs: each row
 // is a scaled copy of b, stored whole vectors at a time. Otherwise, with
 // rows of at least 4 outputs (b transposed first into a buffer, 8 × 8
-// blocks at a time, when it is stored transposed) the loops
+// blocks at a time, when it is stored transposed; for one row of at least
+// 8 outputs, k >= 8, in registers only) the loops
 // run chunks of up to 32 columns, i, k:
 // every a[i, k] scales a contiguous piece of a row of b into the chunk of
 // the output row, which stays in vector registers over all of k (a row
@@ -195,6 +196,39 @@ outerChunk(const float *__restrict a, const float *__restrict b,
       bt[p * n + j0] = b[j0 * k + p];
 }
 
+/// One output row (m = 1) from b stored transposed ([n][k]), n and k at
+/// least 8: eight outputs at a time, each from 8 × 8 blocks of b
+/// transposed in registers, (bias[j] or 0) + a[0]·b[j, 0], then
+/// + a[p]·b[j, p] in order of p (the sums of rowChunk). Where 8 does not
+/// divide k, the last block starts at k − 8 and adds only its new columns;
+/// where 8 does not divide n, the last eight outputs start at n − 8 and
+/// store the outputs before them again, the same sums. No buffer: a row of
+/// a transposed b written and read back at once waits on its stores.
+[[gnu::always_inline]] inline void rowOfTransposed(const float *__restrict a,
+                                                   const float *__restrict b,
+                                                   const float *__restrict bias,
+                                                   float *__restrict y,
+                                                   int64_t k, int64_t n) {
+#pragma clang fp contract(off)
+  for (int64_t jb = 0; jb < n; jb += 8) {
+    const int64_t j0 = std::min(jb, n - 8);
+    Vec acc = bias ? simd::load(bias + j0) : Vec{};
+    for (int64_t pb = 0; pb < k; pb += 8) {
+      const int64_t p0 = std::min(pb, k - 8), first = pb - p0;
+      Vec r[8];
+      CREDO_UNROLL
+      for (int i = 0; i < 8; ++i)
+        r[i] = simd::load(b + (j0 + i) * k + p0);
+      transpose8(r);
+      CREDO_UNROLL
+      for (int q = 0; q < 8; ++q)
+        if (q >= first)
+          acc += a[p0 + q] * r[q];
+    }
+    simd::store(y + j0, acc);
+  }
+}
+
 /// Every row of y from b in rows (no transpose), n >= 4: chunks of up to
 /// 32 columns.
 template <bool TA>
@@ -228,7 +262,9 @@ multiply(const float *__restrict a, const float *__restrict b,
     return;
   }
   if (n >= 4) {
-    if (TB) {
+    if (TB && m == 1 && n >= 8 && k >= 8) {
+      rowOfTransposed(a, b, bias, y, k, n);
+    } else if (TB) {
       // b in rows first (k·n <= kSmallProduct): a dot product per output
       // would chain its additions, one product at a time.
       alignas(32) float bt[kSmallProduct];
