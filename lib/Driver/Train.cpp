@@ -317,6 +317,9 @@ private:
   Tensors data; ///< train images, train labels, test images, test labels
   int64_t trainN = 0, testN = 0, steps = 0;
   std::vector<int64_t> positionsPerUnit;
+  /// Milliseconds of model time a training step simulates (the module's
+  /// credo.simulated_ms, set by a rule with continuous-time dynamics), or 0.
+  double simulatedMs = 0;
   /// Per instrumented LIF population (in the pass's order): its loop's
   /// steps and refractory period.
   std::vector<std::pair<int64_t, int64_t>> populations;
@@ -966,6 +969,9 @@ int Trainer::compile() {
       return error("--report-alignment: the rule trains no parameter that "
                    "the loss has a gradient for");
   }
+  if (auto ms = (*module)->getAttrOfType<FloatAttr>(
+          CredoDialect::kSimulatedMsAttrName))
+    simulatedMs = ms.getValueAsDouble();
   // The rule's unsupervised phase, if it has one: its first result.
   if (module->lookupSymbol<func::FuncOp>("settle_step")) {
     FailureOr<ModelInfo> fn = getModelInfo(*module, "settle_step");
@@ -1434,6 +1440,8 @@ std::string Trainer::metricShown() const {
 std::string Trainer::csvColumns() const {
   std::string columns =
       "epoch,train_loss,test_" + metricShown() + ",lr,samples_per_s,seconds";
+  if (simulatedMs > 0)
+    columns += ",simulated_ms_per_s";
   for (const Counter &c : counters)
     columns += c.spikes ? "," + c.layer + "_rate," + c.layer + "_silent," +
                               c.layer + "_saturated"
@@ -1551,6 +1559,8 @@ int Trainer::finishEpoch(int64_t epoch, double lossSum, double seconds,
 
   double trainLoss = lossSum / double(steps);
   double rate = double(steps * batch) / seconds;
+  // Each step simulates its batch side by side for simulatedMs.
+  double simulatedRate = double(steps) * simulatedMs / seconds;
   std::string shown = metricShown();
   std::string key = "test_" + shown;
   char value[64];
@@ -1564,13 +1574,20 @@ int Trainer::finishEpoch(int64_t epoch, double lossSum, double seconds,
     llvm::outs() << ", test " << shown << " "
                  << formatNumber(test->first, "%.6g");
   llvm::outs() << ", " << formatCount(rate) << " samples/s ("
-               << llvm::format("%.1f", seconds) << " s)\n";
+               << llvm::format("%.1f", seconds) << " s";
+  if (simulatedMs > 0)
+    llvm::outs() << ", " << formatCount(simulatedRate)
+                 << " simulated ms per wall-clock second";
+  llvm::outs() << ")\n";
   llvm::outs().flush();
   if (metrics && csv) {
     *metrics << epoch + 1 << "," << llvm::format("%.6f", trainLoss) << ","
              << value << "," << llvm::format("%.6g", lr) << ","
              << llvm::format("%.1f", rate) << ","
-             << llvm::format("%.3f", seconds) << activationsCsv << "\n";
+             << llvm::format("%.3f", seconds);
+    if (simulatedMs > 0)
+      *metrics << "," << llvm::format("%.1f", simulatedRate);
+    *metrics << activationsCsv << "\n";
     metrics->flush();
   } else if (metrics) {
     *metrics << "{\"epoch\": " << epoch + 1
@@ -1579,6 +1596,9 @@ int Trainer::finishEpoch(int64_t epoch, double lossSum, double seconds,
              << ", \"lr\": " << llvm::format("%.6g", lr)
              << ", \"samples_per_s\": " << llvm::format("%.1f", rate)
              << ", \"seconds\": " << llvm::format("%.3f", seconds);
+    if (simulatedMs > 0)
+      *metrics << ", \"simulated_ms_per_s\": "
+               << llvm::format("%.1f", simulatedRate);
     if (!activationsJson.empty())
       *metrics << ", \"activations\": {" << activationsJson << "}";
     if (!spikesJson.empty())

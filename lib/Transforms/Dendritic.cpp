@@ -316,6 +316,9 @@ struct Dendritic : public mlir::credo::impl::CredoDendriticBase<Dendritic> {
                     c.durationMs, dt);
       return emitError(loc) << "dendritic: the pattern lasts " << text;
     }
+    // What the driver reports as simulated time per wall-clock second.
+    module->setAttr(CredoDialect::kSimulatedMsAttrName,
+                    b.getF64FloatAttr(double(steps) * dt));
     auto zerosState = [&](std::string name,
                           RankedTensorType type) -> FailureOr<Value> {
       if (auto existing = module.lookupSymbol<ParamOp>(name)) {

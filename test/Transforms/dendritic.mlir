@@ -26,6 +26,7 @@ module @dendritic_tiny attributes {credo.format_version = 2 : i64, credo.trainin
   }
 }
 
+// CHECK-NOT: credo.simulated_ms
 // CHECK: credo.param @w1_ip : tensor<5x3xf32> init #credo.init<uniform, low = -1.000000e-01, high = 1.000000e-01, seed = {{[0-9]+}}>
 // CHECK-NEXT: credo.param @w1_pi : tensor<3x5xf32> init #credo.init<uniform
 // B has W2's shape and initializer: the matrix feedback alignment draws.
@@ -79,6 +80,9 @@ module @dendritic_tiny attributes {credo.format_version = 2 : i64, credo.trainin
 // The full dynamics: zero-initialized state parameters, a loop of
 // duration/dt Euler steps carrying them, the traces and the integrals;
 // @gradients returns the next states as state.NAME, @train_step as new.NAME.
+// The module records the model time a step simulates (10 steps of 0.1 ms);
+// the steady state records none.
+// DYN: module @dendritic_tiny attributes {{{.*}}credo.simulated_ms = 1.000000e+00 : f64
 // DYN: credo.param @w1_input : tensor<4x6xf32> init #credo.init<zeros>
 // DYN: credo.param @w1_soma : tensor<4x5xf32> init #credo.init<zeros>
 // DYN: credo.param @w2_soma : tensor<4x3xf32> init #credo.init<zeros>

@@ -44,6 +44,16 @@ LogicalResult CredoDialect::verifyOperationAttribute(Operation *op,
                            << "' to be the name of a graph node (a string), "
                               "but got "
                            << attr.getValue();
+  if (attr.getName() == kSimulatedMsAttrName) {
+    auto ms = dyn_cast<FloatAttr>(attr.getValue());
+    if (!isa<ModuleOp>(op) || !ms || !(ms.getValueAsDouble() > 0) ||
+        !std::isfinite(ms.getValueAsDouble()))
+      return op->emitError()
+             << "expects '" << kSimulatedMsAttrName
+             << "' on a module, the milliseconds of model time a training "
+                "step simulates (a positive float), but got "
+             << attr.getValue();
+  }
   return success();
 }
 

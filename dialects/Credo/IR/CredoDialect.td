@@ -31,15 +31,28 @@ def Credo_Dialect : Dialect {
     discardable attribute `credo.node` (a string), so that passes find a node
     (the loss, a critic, a layer a rule trains) by its identity, not by its
     location, which is for diagnostics.
+
+    A module whose training step simulates continuous time (the dendritic
+    rule's full dynamics) carries `credo.simulated_ms`, a positive float:
+    the milliseconds of model time one training step simulates (the
+    samples of a batch side by side), set by the rule's pass. `credoc
+    train` reports from it the simulated milliseconds per wall-clock
+    second.
   }];
   let useDefaultAttributePrinterParser = 1;
-  // `credo.node` (a string) names the graph node an op implements.
+  // `credo.node` (a string) names the graph node an op implements;
+  // `credo.simulated_ms` (a positive float, on a module) the model time of
+  // a training step.
   let hasOperationAttrVerify = 1;
   let extraClassDeclaration = [{
     /// The discardable attribute that names the graph node an op implements
     /// (set by the importer on every op of a node; passes find nodes by it,
     /// and locations stay for diagnostics).
     static constexpr ::llvm::StringLiteral kNodeAttrName = "credo.node";
+    /// The module attribute with the milliseconds of model time that one
+    /// training step simulates (a positive float).
+    static constexpr ::llvm::StringLiteral kSimulatedMsAttrName =
+        "credo.simulated_ms";
   }];
   // Attributes live in the attribute dictionary so that generic builders
   // (the JSON importer) and adaptors see the same storage.

@@ -601,6 +601,27 @@ func.func @f(%x: tensor<4xf32>) -> tensor<4xf32> {
 
 // -----
 
+// The model time of a training step is a positive number of milliseconds,
+// on the module.
+// expected-error @+1 {{expects 'credo.simulated_ms' on a module, the milliseconds of model time a training step simulates (a positive float), but got -1.000000e+00 : f64}}
+module attributes {credo.simulated_ms = -1.0 : f64} {
+}
+
+// -----
+
+// expected-error @+1 {{expects 'credo.simulated_ms' on a module, the milliseconds of model time a training step simulates (a positive float), but got 1.000000e+01 : f64}}
+func.func @f() attributes {credo.simulated_ms = 10.0 : f64} {
+  return
+}
+
+// -----
+
+// expected-error @+1 {{expects 'credo.simulated_ms' on a module, the milliseconds of model time a training step simulates (a positive float), but got "10 ms"}}
+module attributes {credo.simulated_ms = "10 ms"} {
+}
+
+// -----
+
 // The kernel ABI (credo/kernels.def): a kernel of the table, called with
 // its buffers and scalars.
 func.func @f(%x: tensor<4xf32>, %e: tensor<4xf32>) {
