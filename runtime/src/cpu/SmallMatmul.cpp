@@ -169,6 +169,17 @@ outerChunk(const float *__restrict a, const float *__restrict b,
   }
 }
 
+/// r[q] = b[j0 .. j0 + 8, p0 + q] for b stored [n][k]: the 8 × 8 block at
+/// (j0, p0), transposed in registers.
+[[gnu::always_inline]] inline void loadTransposed8(const float *__restrict b,
+                                                   int64_t k, int64_t j0,
+                                                   int64_t p0, Vec *r) {
+  CREDO_UNROLL
+  for (int i = 0; i < 8; ++i)
+    r[i] = simd::load(b + (j0 + i) * k + p0);
+  transpose8(r);
+}
+
 /// bt[p, j] = b[j, p] for b stored [n][k]: blocks of 8 × 8 transposed in
 /// registers, the edges one element at a time.
 [[gnu::always_inline]] inline void transposeInto(const float *__restrict b,
@@ -179,10 +190,7 @@ outerChunk(const float *__restrict a, const float *__restrict b,
     int64_t p0 = 0;
     for (; p0 + 8 <= k; p0 += 8) {
       Vec r[8];
-      CREDO_UNROLL
-      for (int i = 0; i < 8; ++i)
-        r[i] = simd::load(b + (j0 + i) * k + p0);
-      transpose8(r);
+      loadTransposed8(b, k, j0, p0, r);
       CREDO_UNROLL
       for (int i = 0; i < 8; ++i)
         simd::store(bt + (p0 + i) * n + j0, r[i]);
@@ -216,10 +224,7 @@ outerChunk(const float *__restrict a, const float *__restrict b,
     for (int64_t pb = 0; pb < k; pb += 8) {
       const int64_t p0 = std::min(pb, k - 8), first = pb - p0;
       Vec r[8];
-      CREDO_UNROLL
-      for (int i = 0; i < 8; ++i)
-        r[i] = simd::load(b + (j0 + i) * k + p0);
-      transpose8(r);
+      loadTransposed8(b, k, j0, p0, r);
       CREDO_UNROLL
       for (int q = 0; q < 8; ++q)
         if (q >= first)
