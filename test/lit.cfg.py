@@ -3,6 +3,7 @@
 # dialect, the JSON importer, the tools and (later) passes and conversions.
 
 import os
+import platform
 import sys
 
 import lit.formats
@@ -118,6 +119,20 @@ if config.credo_sanitize:
     vulkan_env += (" ASAN_OPTIONS=abort_on_error=1:detect_leaks=0:"
                    "allocator_may_return_null=1")
 config.substitutions.append(("%vulkan", vulkan_env))
+
+# libm's expf is glibc's x86-64 build with fused multiply-adds on CPUs with
+# FMA and AVX2, the code credo-expand-exp writes out (the CPU pipeline runs
+# it there only).
+try:
+    cpu_flags = set()
+    for line in open("/proc/cpuinfo"):
+        if line.startswith("flags"):
+            cpu_flags = set(line.split(":", 1)[1].split())
+            break
+    if platform.machine() == "x86_64" and {"fma", "avx2"} <= cpu_flags:
+        config.available_features.add("glibc-fma-expf")
+except OSError:
+    pass
 
 # Debian's dataset-fashion-mnist package (installed by scripts/install-deps.sh).
 if os.path.exists("/usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz"):

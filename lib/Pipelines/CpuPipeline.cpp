@@ -28,6 +28,7 @@
 #include "mlir/Pass/PassOptions.h"
 #include "mlir/Pass/PassRegistry.h"
 #include "mlir/Transforms/Passes.h"
+#include "llvm/TargetParser/Host.h"
 
 using namespace mlir;
 
@@ -123,9 +124,23 @@ void mlir::credo::addBufferization(OpPassManager &pm,
   pm.addPass(createCanonicalizerPass());
 }
 
+/// Whether libm's expf here is glibc's x86-64 build with fused
+/// multiply-adds (picked on CPUs with FMA and AVX2), whose operations
+/// credo-expand-exp writes out. Elsewhere the exponential stays a call, so
+/// that results stay libm's.
+static bool libmExpIsGlibcFma() {
+#if defined(__x86_64__) && defined(__GLIBC__)
+  llvm::StringMap<bool> features = llvm::sys::getHostCPUFeatures();
+  return features.lookup("fma") && features.lookup("avx2");
+#else
+  return false;
+#endif
+}
+
 void mlir::credo::addHostToLLVM(OpPassManager &pm) {
   pm.addNestedPass<func::FuncOp>(createConvertLinalgToLoopsPass());
-  pm.addPass(createCredoExpandExp());
+  if (libmExpIsGlibcFma())
+    pm.addPass(createCredoExpandExp());
   pm.addPass(createConvertSCFToCFPass());
   pm.addPass(memref::createExpandStridedMetadataPass());
   pm.addPass(createLowerAffinePass());

@@ -1,6 +1,8 @@
 // RUN: credo-opt %s --credo-dendritic | FileCheck %s
 // RUN: credo-opt %s --credo-dendritic --credo-train-step --credo-dendritic=settle=true | FileCheck %s --check-prefix=SETTLE
-// RUN: sed 's/iterations = 6 : i64, /settling = "sweep", /' %s | credo-opt --credo-dendritic | FileCheck %s --check-prefix=SWEEP
+// RUN: sed 's/iterations = 6 : i64, /settling = "sweep", /' %s | credo-opt --credo-dendritic | FileCheck %s --check-prefix=SWEEP --implicit-check-not=credo.transpose
+// RUN: sed 's/iterations = 6 : i64, /settling = "sweep", feedback = "transpose", /' %s | credo-opt --credo-dendritic | FileCheck %s --check-prefix=SWEEP-W --implicit-check-not=credo.transpose
+// RUN: sed 's/iterations = 6 : i64, /settling = "sweep", /' %s | credo-opt --credo-dendritic=settle=true | FileCheck %s --check-prefix=SWEEP-SETTLE --implicit-check-not=credo.transpose
 // RUN: sed 's/iterations = 6 : i64, /settling = "swep", /' %s | not credo-opt --credo-dendritic 2>&1 | FileCheck %s --check-prefix=BAD-SETTLING
 // RUN: sed 's/iterations = 6 : i64, /feedback = "mirror", /' %s | not credo-opt --credo-dendritic 2>&1 | FileCheck %s --check-prefix=BAD-FEEDBACK
 // RUN: sed 's/dendritic = {/dendritic = {steady_state = false, duration = 1.000000e+00 : f64, /' %s | credo-opt --credo-dendritic --credo-train-step | FileCheck %s --check-prefix=DYN
@@ -59,7 +61,6 @@ module @dendritic_tiny attributes {credo.format_version = 2 : i64, credo.trainin
 // rates, and the hidden potentials once.
 // SWEEP-LABEL: func.func @gradients
 // SWEEP-NOT: credo.time_loop
-// SWEEP-NOT: credo.transpose
 // SWEEP: %[[UH1:.+]] = credo.dense %arg0
 // SWEEP: credo.one_hot
 // SWEEP: %[[R1:.+]] = credo.sigmoid %[[UH1]]
@@ -76,6 +77,14 @@ module @dendritic_tiny attributes {credo.format_version = 2 : i64, credo.trainin
 // SWEEP: %[[D1:.+]] = credo.sub %[[S1]], %{{.+}}
 // SWEEP: credo.einsum %arg0, %[[D1]] {spec = "bi,bj->ij"}
 // SWEEP-NOT: credo.time_loop
+// B is read once, by a product with the transposed operand: no transpose
+// (--implicit-check-not), with B = W2 too, and in the unsupervised step.
+// SWEEP-W-LABEL: func.func @gradients
+// SWEEP-W: %[[W2:.+]] = credo.get_param @w2 : tensor<5x3xf32>
+// SWEEP-W: credo.matmul %{{.+}}, %[[W2]] {transpose_rhs = true} : tensor<4x3xf32>, tensor<5x3xf32> -> tensor<4x5xf32>
+// SWEEP-SETTLE-LABEL: func.func @settle_step
+// SWEEP-SETTLE: %[[B:.+]] = credo.get_param @w2_feedback : tensor<5x3xf32>
+// SWEEP-SETTLE: credo.matmul %{{.+}}, %[[B]] {transpose_rhs = true} : tensor<4x3xf32>, tensor<5x3xf32> -> tensor<4x5xf32>
 
 // The full dynamics: zero-initialized state parameters, a loop of
 // duration/dt Euler steps carrying them, the traces and the integrals;

@@ -21,11 +21,11 @@
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/GPU/IR/GPUDialect.h"
 #include "mlir/Dialect/Math/IR/Math.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
 #include "mlir/IR/BuiltinOps.h"
 #include "mlir/IR/PatternMatch.h"
-#include "mlir/Transforms/GreedyPatternRewriteDriver.h"
 
 namespace mlir::credo {
 #define GEN_PASS_DEF_CREDOEXPANDEXP
@@ -53,97 +53,94 @@ constexpr uint64_t kExp2Table[32] = {
     0x3fef3720dcef9069, 0x3fef5818dcfba487, 0x3fef7c97337b9b5f,
     0x3fefa4afa2a490da, 0x3fefd0765b6e4540};
 
-struct ExpandExpF32 : OpRewritePattern<math::ExpOp> {
-  using OpRewritePattern::OpRewritePattern;
-  LogicalResult matchAndRewrite(math::ExpOp op,
-                                PatternRewriter &b) const override {
-    if (!op.getType().isF32())
-      return failure();
-    Location loc = op.getLoc();
-    Type f64 = b.getF64Type(), i64 = b.getI64Type();
-    auto d = [&](double v) -> Value {
-      return b.create<arith::ConstantOp>(loc, b.getF64FloatAttr(v));
-    };
-    auto f = [&](float v) -> Value {
-      return b.create<arith::ConstantOp>(loc, b.getF32FloatAttr(v));
-    };
-    auto fma = [&](Value x, Value y, Value z) -> Value {
-      return b.create<math::FmaOp>(loc, x, y, z);
-    };
-    Value x = op.getOperand();
-    Value xd = b.create<arith::ExtFOp>(loc, f64, x);
-    Value invLn2N = d(0x1.71547652b82fep+5), shift = d(0x1.8p52);
-    Value kShifted = fma(invLn2N, xd, shift);
-    Value ki = b.create<arith::BitcastOp>(loc, i64, kShifted);
-    Value k = b.create<arith::SubFOp>(loc, kShifted, shift);
-    Value r = fma(invLn2N, xd, b.create<arith::NegFOp>(loc, k));
-    Value slot = b.create<arith::IndexCastUIOp>(
-        loc, b.getIndexType(),
-        b.create<arith::AndIOp>(
-            loc, ki,
-            b.create<arith::ConstantOp>(loc, b.getI64IntegerAttr(31))));
-    auto tableType = MemRefType::get({32}, i64);
-    Value table = b.create<memref::GetGlobalOp>(loc, tableType, kTable);
-    Value t = b.create<arith::AddIOp>(
-        loc, b.create<memref::LoadOp>(loc, table, ValueRange{slot}),
-        b.create<arith::ShLIOp>(
-            loc, ki,
-            b.create<arith::ConstantOp>(loc, b.getI64IntegerAttr(47))));
-    Value s = b.create<arith::BitcastOp>(loc, f64, t);
-    Value z = fma(d(0x1.c6af84b912394p-20), r, d(0x1.ebfce50fac4f3p-13));
-    Value r2 = b.create<arith::MulFOp>(loc, r, r);
-    Value y = fma(r, d(0x1.62e42ff0c52d6p-6), d(1.0));
-    y = b.create<arith::MulFOp>(loc, fma(z, r2, y), s);
-    Value result = b.create<arith::TruncFOp>(loc, b.getF32Type(), y);
-    // |x| ≥ 88 and NaN: overflow, underflow, x + x.
-    auto cmp = [&](arith::CmpFPredicate p, Value a, Value c) -> Value {
-      return b.create<arith::CmpFOp>(loc, p, a, c);
-    };
-    result = b.create<arith::SelectOp>(
-        loc, cmp(arith::CmpFPredicate::OGT, x, f(0x1.62e42ep6f)),
-        f(std::numeric_limits<float>::infinity()), result);
-    result = b.create<arith::SelectOp>(
-        loc, cmp(arith::CmpFPredicate::OLT, x, f(-0x1.9fe368p6f)), f(0.0f),
-        result);
-    b.replaceOpWithNewOp<arith::SelectOp>(
-        op, cmp(arith::CmpFPredicate::UNO, x, x),
-        b.create<arith::AddFOp>(loc, x, x), result);
-    return success();
-  }
-};
+/// Replaces `op` (a scalar f32 exp) with the arithmetic.
+void expand(RewriterBase &b, math::ExpOp op) {
+  b.setInsertionPoint(op);
+  Location loc = op.getLoc();
+  Type f64 = b.getF64Type(), i64 = b.getI64Type();
+  auto d = [&](double v) -> Value {
+    return b.create<arith::ConstantOp>(loc, b.getF64FloatAttr(v));
+  };
+  auto f = [&](float v) -> Value {
+    return b.create<arith::ConstantOp>(loc, b.getF32FloatAttr(v));
+  };
+  auto fma = [&](Value x, Value y, Value z) -> Value {
+    return b.create<math::FmaOp>(loc, x, y, z);
+  };
+  Value x = op.getOperand();
+  Value xd = b.create<arith::ExtFOp>(loc, f64, x);
+  Value invLn2N = d(0x1.71547652b82fep+5), shift = d(0x1.8p52);
+  Value kShifted = fma(invLn2N, xd, shift);
+  Value ki = b.create<arith::BitcastOp>(loc, i64, kShifted);
+  Value k = b.create<arith::SubFOp>(loc, kShifted, shift);
+  Value r = fma(invLn2N, xd, b.create<arith::NegFOp>(loc, k));
+  Value slot = b.create<arith::IndexCastUIOp>(
+      loc, b.getIndexType(),
+      b.create<arith::AndIOp>(
+          loc, ki, b.create<arith::ConstantOp>(loc, b.getI64IntegerAttr(31))));
+  auto tableType = MemRefType::get({32}, i64);
+  Value table = b.create<memref::GetGlobalOp>(loc, tableType, kTable);
+  Value t = b.create<arith::AddIOp>(
+      loc, b.create<memref::LoadOp>(loc, table, ValueRange{slot}),
+      b.create<arith::ShLIOp>(
+          loc, ki, b.create<arith::ConstantOp>(loc, b.getI64IntegerAttr(47))));
+  Value s = b.create<arith::BitcastOp>(loc, f64, t);
+  Value z = fma(d(0x1.c6af84b912394p-20), r, d(0x1.ebfce50fac4f3p-13));
+  Value r2 = b.create<arith::MulFOp>(loc, r, r);
+  Value y = fma(r, d(0x1.62e42ff0c52d6p-6), d(1.0));
+  y = b.create<arith::MulFOp>(loc, fma(z, r2, y), s);
+  Value result = b.create<arith::TruncFOp>(loc, b.getF32Type(), y);
+  // |x| ≥ 88 and NaN: overflow, underflow, x + x.
+  auto cmp = [&](arith::CmpFPredicate p, Value a, Value c) -> Value {
+    return b.create<arith::CmpFOp>(loc, p, a, c);
+  };
+  result = b.create<arith::SelectOp>(
+      loc, cmp(arith::CmpFPredicate::OGT, x, f(0x1.62e42ep6f)),
+      f(std::numeric_limits<float>::infinity()), result);
+  result = b.create<arith::SelectOp>(
+      loc, cmp(arith::CmpFPredicate::OLT, x, f(-0x1.9fe368p6f)), f(0.0f),
+      result);
+  b.replaceOpWithNewOp<arith::SelectOp>(
+      op, cmp(arith::CmpFPredicate::UNO, x, x),
+      b.create<arith::AddFOp>(loc, x, x), result);
+}
 
 struct ExpandExp : public mlir::credo::impl::CredoExpandExpBase<ExpandExp> {
   void runOnOperation() override {
     ModuleOp module = getOperation();
-    // Host functions only (not those of a nested GPU module, which keep
-    // their device's exponential).
-    SmallVector<func::FuncOp> functions;
-    for (auto fn : module.getOps<func::FuncOp>()) {
-      bool any = false;
-      fn.walk([&](math::ExpOp op) { any |= op.getType().isF32(); });
-      if (any)
-        functions.push_back(fn);
-    }
-    if (functions.empty())
+    // The scalar f32 exps of host functions (not of a nested GPU module or
+    // a GPU launch, which keep their device's exponential).
+    SmallVector<math::ExpOp> exps;
+    for (auto fn : module.getOps<func::FuncOp>())
+      fn.walk([&](math::ExpOp op) {
+        if (op.getType().isF32() && !op->getParentOfType<gpu::LaunchOp>())
+          exps.push_back(op);
+      });
+    if (exps.empty())
       return;
-    if (!module.lookupSymbol(kTable)) {
+    auto tableType = MemRefType::get({32}, IntegerType::get(&getContext(), 64));
+    if (Operation *existing = module.lookupSymbol(kTable)) {
+      auto global = dyn_cast<memref::GlobalOp>(existing);
+      if (!global || global.getType() != tableType || !global.getConstant()) {
+        existing->emitError() << "credo-expand-exp: '" << kTable
+                              << "' names the exponential's table, a constant "
+                              << tableType << " global";
+        return signalPassFailure();
+      }
+    } else {
       OpBuilder b = OpBuilder::atBlockBegin(module.getBody());
-      auto type = RankedTensorType::get({32}, b.getI64Type());
       SmallVector<APInt> words;
       for (uint64_t w : kExp2Table)
         words.push_back(APInt(64, w));
-      b.create<memref::GlobalOp>(module.getLoc(), kTable,
-                                 b.getStringAttr("private"),
-                                 MemRefType::get({32}, b.getI64Type()),
-                                 DenseElementsAttr::get(type, words),
-                                 /*constant=*/true, b.getI64IntegerAttr(64));
+      b.create<memref::GlobalOp>(
+          module.getLoc(), kTable, b.getStringAttr("private"), tableType,
+          DenseElementsAttr::get(RankedTensorType::get({32}, b.getI64Type()),
+                                 words),
+          /*constant=*/true, b.getI64IntegerAttr(64));
     }
-    RewritePatternSet patterns(&getContext());
-    patterns.add<ExpandExpF32>(&getContext());
-    FrozenRewritePatternSet frozen(std::move(patterns));
-    for (func::FuncOp fn : functions)
-      if (failed(applyPatternsAndFoldGreedily(fn, frozen)))
-        return signalPassFailure();
+    IRRewriter rewriter(&getContext());
+    for (math::ExpOp op : exps)
+      expand(rewriter, op);
   }
 };
 

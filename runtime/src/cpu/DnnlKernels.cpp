@@ -760,14 +760,12 @@ void denseAdd(const float *x, const float *w, const float *b, const float *c,
   if (!out)
     return;
   dense(x, w, b, out, m, k, n, CREDO_POST_NONE);
-  // Two loops, so that neither reads and writes one buffer through two
-  // pointers (which keeps a compiler from vectorizing it).
-  if (out == y)
-    for (int64_t i = 0; i < m * n; ++i)
-      y[i] += c[i];
-  else
-    for (int64_t i = 0; i < m * n; ++i)
-      y[i] = out[i] + c[i];
+  // The sum into y, read and written through one pointer (two pointers to
+  // one buffer keep a compiler from vectorizing the loop): y is the
+  // product (c aside) or c (the product aside).
+  const float *other = out == y ? c : out;
+  for (int64_t i = 0; i < m * n; ++i)
+    y[i] += other[i];
 }
 } // namespace
 

@@ -85,17 +85,22 @@ def CredoFlattenContiguous
 def CredoExpandExp : Pass<"credo-expand-exp", "::mlir::ModuleOp"> {
   let summary = "compute f32 math.exp with glibc's arithmetic, which vectorizes";
   let description = [{
-    The CPU pipeline's exponential: each scalar f32 `math.exp` becomes the
-    operations of glibc's `expf` (its x86-64 build with fused
-    multiply-adds): in f64, k = round(x·32/ln 2) and r = x·32/ln 2 - k,
-    2^(k/32) from a 32-entry table of 2^(i/32) (a private constant
-    `memref.global`) with k's integer part added to its exponent, a
-    degree-3 polynomial in r, the product rounded to f32; +inf above
+    The CPU pipeline's exponential, where libm's `expf` is glibc's x86-64
+    build with fused multiply-adds (CPUs with FMA and AVX2; elsewhere the
+    pipeline leaves `math.exp` a call). Each scalar f32 `math.exp` of a
+    host function (not in a GPU module or launch) becomes that build's
+    operations: in f64, z = x·32/ln 2, k = round(z) by adding and
+    subtracting 1.5·2^52 (one fused multiply-add) and r = z - k (another);
+    2^(k/32) as the f64 whose bits are T[k mod 32] + k·2^47, with T[i] =
+    bits(2^(i/32)) - i·2^47 (a private constant `memref.global`,
+    `@__credo_exp2_32`), which adds ⌊k/32⌋ to the exponent; glibc's
+    degree-3 polynomial in r; the product rounded to f32; +inf above
     0x1.62e42ep6, 0 below -0x1.9fe368p6, x + x for NaN. The LLVM
     vectorizers make vector code of it (the table read becomes a gather),
     where a call to libm was one element at a time, and each element gets
     the bits libm's `expf` gives (`test/Conversion/CredoToLinalg/expand-exp.mlir`
-    compares them over 8·10^6 inputs). Vector-typed `math.exp` is left as it is.
+    compares them over 8·10^6 inputs). Vector-typed `math.exp` is left as
+    it is. A symbol `@__credo_exp2_32` that is not that table is an error.
 
     ```mlir
     %y = math.exp %x : f32
