@@ -233,11 +233,13 @@ private:
   /// parameters.
   std::optional<std::pair<double, double>> evaluate(bool train = false);
   std::vector<EpochPoint> history;
-  std::vector<void *> paramPointers();
   /// The arguments of a call on the batch in io: the parameters, the
   /// samples and (with labels) the labels; for a step (`step`) also the
-  /// learning rate, the loss and the next parameters' buffers.
-  std::vector<void *> batchArgs(bool step);
+  /// learning rate, the loss and the next parameters' buffers. Written into
+  /// `args` (cleared first), so that a loop reuses one vector's memory.
+  void batchArgs(bool step, std::vector<void *> &args);
+  /// The arguments of the steps and evaluations, reused call after call.
+  std::vector<void *> callArgs;
   /// --report-alignment: the rule's direction against the gradient on the
   /// batch in io, with the current parameters, added to `alignment`.
   int measureAlignment();
@@ -1150,22 +1152,16 @@ int Trainer::allocateBuffers() {
   return kOk;
 }
 
-std::vector<void *> Trainer::batchArgs(bool step) {
-  std::vector<void *> args = paramPointers();
+void Trainer::batchArgs(bool step, std::vector<void *> &args) {
+  args.clear();
+  for (size_t i = 0; i < info->params.size(); ++i)
+    args.push_back(credo_model_param_buffer(m.model, i));
   const size_t inputs = info->inputs.size();
   for (size_t i = 0; i < inputs + (step ? 2 : 0); ++i)
     args.push_back(io.list[i].data);
   if (step)
     for (size_t i = 0; i < info->params.size(); ++i)
       args.push_back(credo_model_next_param_data(m.model, i));
-  return args;
-}
-
-std::vector<void *> Trainer::paramPointers() {
-  std::vector<void *> args;
-  for (size_t i = 0; i < info->params.size(); ++i)
-    args.push_back(credo_model_param_buffer(m.model, i));
-  return args;
 }
 
 // Image bytes stay bytes in the data set (a quarter of the memory); the
@@ -1231,7 +1227,8 @@ std::optional<std::pair<double, double>> Trainer::evaluate(bool train) {
   for (int64_t s = 0; s < evaluated; s += batch) {
     int64_t count = std::min(batch, total - s);
     gather({}, s, split, count);
-    std::vector<void *> args = batchArgs(false);
+    std::vector<void *> &args = callArgs;
+    batchArgs(false, args);
     for (credo_tensor &t : forwardOutputs.list)
       args.push_back(t.data);
     if (jit->call("forward", args) != CREDO_OK)
@@ -1373,7 +1370,8 @@ int Trainer::trainEpoch(int64_t epoch, int64_t firstStep, double lossSum) {
     if (!alignment.empty())
       if (int status = measureAlignment())
         return status;
-    std::vector<void *> args = batchArgs(true);
+    std::vector<void *> &args = callArgs;
+    batchArgs(true, args);
     for (Counter &c : counters)
       args.push_back(c.step.data);
     if (jit->call("train_step", args) != CREDO_OK)
@@ -1407,7 +1405,8 @@ int Trainer::trainEpoch(int64_t epoch, int64_t firstStep, double lossSum) {
 }
 
 int Trainer::measureAlignment() {
-  std::vector<void *> args = batchArgs(false);
+  std::vector<void *> args;
+  batchArgs(false, args);
   for (credo_tensor &t : alignmentOut.list)
     args.push_back(t.data);
   if (jit->call("alignment", args) != CREDO_OK)
@@ -1736,7 +1735,8 @@ int Trainer::settle() {
       if (interrupted)
         return error("interrupted in the unsupervised phase; nothing saved");
       gather(order, step * batch, 0, batch);
-      std::vector<void *> args = batchArgs(true);
+      std::vector<void *> &args = callArgs;
+      batchArgs(true, args);
       if (jit->call("settle_step", args) != CREDO_OK)
         return error("settling, epoch " + std::to_string(epoch + 1) +
                      ", step " + std::to_string(step + 1) + ": " +
