@@ -244,16 +244,24 @@ LogicalResult JitModule::prepare(llvm::StringRef function) {
 
 credo_status JitModule::call(llvm::StringRef function,
                              llvm::ArrayRef<void *> args) {
-  FailureOr<Packed> entry = lookup(function);
-  std::string &context = contexts[function];
-  if (context.empty())
-    context = "model '" + model + "': " + function.str();
-  if (failed(entry))
-    return credo_rt_invoke(context.c_str(), nullptr, nullptr);
+  if (!lastCalled || lastCalled->getKey() != function) {
+    auto [it, inserted] = called.try_emplace(function);
+    Called &c = it->second;
+    if (inserted)
+      c.context = "model '" + model + "': " + function.str();
+    if (!c.entry) {
+      FailureOr<Packed> entry = lookup(function);
+      if (failed(entry))
+        return credo_rt_invoke(c.context.c_str(), nullptr, nullptr);
+      c.entry = *entry;
+    }
+    lastCalled = &*it;
+  }
   // The packed interface takes one pointer per argument, pointing at it.
-  SmallVector<void *> storage(args.begin(), args.end());
-  SmallVector<void *> packed;
+  SmallVector<void *, 64> storage(args.begin(), args.end());
+  SmallVector<void *, 64> packed;
   for (void *&slot : storage)
     packed.push_back(&slot);
-  return credo_rt_invoke(context.c_str(), *entry, packed.data());
+  return credo_rt_invoke(lastCalled->second.context.c_str(),
+                         lastCalled->second.entry, packed.data());
 }

@@ -65,13 +65,17 @@ extern "C" {
 
 credo_status credo_rt_invoke(const char *context, void (*entry)(void **),
                              void **args) {
-  std::string where = context ? context : "generated code";
+  // The context, spelled out only on a failure (no allocation per call).
+  auto where = [context] {
+    return std::string(context ? context : "generated code");
+  };
   if (!entry)
     return fail(CREDO_ERR_INVALID_ARGUMENT,
-                where + ": the compiled function is not there");
+                where() + ": the compiled function is not there");
   if (active)
     return fail(CREDO_ERR_INVALID_ARGUMENT,
-                where + ": called from inside another call of generated code");
+                where() +
+                    ": called from inside another call of generated code");
   credo_rt_take_status(); // a stale kernel failure is not this call's
   credo_clear_error();
   Guard guard;
@@ -88,15 +92,15 @@ credo_status credo_rt_invoke(const char *context, void (*entry)(void **),
     vulkanReleaseSince(deviceMark);
     // A failure recorded before the abort says why (a device limit).
     if (credo_status why = credo_rt_take_status(); why != CREDO_OK)
-      return fail(why, where + ": " + credo_last_error());
+      return fail(why, where() + ": " + credo_last_error());
     return fail(CREDO_ERR_OUT_OF_MEMORY,
-                where + ": out of memory: cannot allocate " +
+                where() + ": out of memory: cannot allocate " +
                     formatBytes(guard.failedBytes) +
                     " for an intermediate buffer");
   }
   credo_status status = credo_rt_take_status();
   if (status != CREDO_OK)
-    return fail(status, where + ": " + credo_last_error());
+    return fail(status, where() + ": " + credo_last_error());
   return CREDO_OK;
 }
 

@@ -78,9 +78,17 @@ private:
   JitModule() = default;
   FailureOr<Packed> lookup(llvm::StringRef function);
   std::unique_ptr<ExecutionEngine> engine;
-  std::string model;                     ///< the module's name
-  llvm::StringMap<std::string> contexts; ///< "model 'NAME': function"
-  llvm::StringMap<Packed> entries;       ///< functions looked up so far
+  std::string model;               ///< the module's name
+  llvm::StringMap<Packed> entries; ///< functions looked up so far
+  /// A function called, and its context for errors ("model 'NAME':
+  /// function"); the last one called is found again without hashing (a
+  /// training loop calls one function at every step).
+  struct Called {
+    Packed entry = nullptr;
+    std::string context;
+  };
+  llvm::StringMap<Called> called;
+  llvm::StringMapEntry<Called> *lastCalled = nullptr;
 };
 
 } // namespace mlir::credo
