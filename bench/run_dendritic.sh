@@ -52,31 +52,34 @@ done
 /usr/bin/python3 - "$work" "$rounds" "$root/bench/results/dendritic.json" <<'PY'
 import json, statistics, sys
 work, rounds, out = sys.argv[1], int(sys.argv[2]), sys.argv[3]
-names = {"bp": "backprop", "sweep": "dendritic, one sweep",
-         "d5": "dendritic, 5 iterations",
-         "d10": "dendritic, 10 iterations", "d20": "dendritic, 20 iterations"}
-rows, base = [], None
-print("| rule | samples/s (median of %d) | step time vs backprop |" % rounds)
-print("|---|---|---|")
-for run in ("bp", "sweep", "d5", "d10", "d20"):
-    rate = statistics.median(
-        json.loads(open("%s/%s.%d.jsonl" % (work, run, r + 1)).readline())["samples_per_s"]
-        for r in range(rounds))
-    base = base or rate
-    rows.append({"rule": names[run], "samples_per_s": rate,
-                 "step_time_vs_backprop": base / rate})
-    print("| %s | %.0f | %.2f× |" % (names[run], rate, base / rate))
+rows = []
+
+
+def table(header, runs, model=None):
+    """Prints one table of (run, name) pairs, the first the baseline, and
+    adds its rows to the results."""
+    print("| %s | samples/s (median of %d) | step time vs backprop |" % (header, rounds))
+    print("|---|---|---|")
+    base = None
+    for run, name in runs:
+        rate = statistics.median(
+            json.loads(open("%s/%s.%d.jsonl" % (work, run, r + 1)).readline())["samples_per_s"]
+            for r in range(rounds))
+        base = base or rate
+        row = {"rule": name}
+        if model:
+            row["model"] = model
+        row.update(samples_per_s=rate, step_time_vs_backprop=base / rate)
+        rows.append(row)
+        print("| %s | %.0f | %.2f× |" % (name, rate, base / rate))
+
+
+table("rule", (("bp", "backprop"), ("sweep", "dendritic, one sweep"),
+               ("d5", "dendritic, 5 iterations"), ("d10", "dendritic, 10 iterations"),
+               ("d20", "dendritic, 20 iterations")))
 print()
-print("| Fashion-MNIST 784-256-10, batch 128 | samples/s (median of %d) | step time vs backprop |" % rounds)
-print("|---|---|---|")
-base = None
-for run, name in (("fbp", "backprop"), ("fsweep", "dendritic, one sweep")):
-    rate = statistics.median(
-        json.loads(open("%s/%s.%d.jsonl" % (work, run, r + 1)).readline())["samples_per_s"]
-        for r in range(rounds))
-    base = base or rate
-    rows.append({"rule": name, "model": "fashion_mnist_dendritic",
-                 "samples_per_s": rate, "step_time_vs_backprop": base / rate})
-    print("| %s | %.0f | %.2f× |" % (name, rate, base / rate))
+table("Fashion-MNIST 784-256-10, batch 128",
+      (("fbp", "backprop"), ("fsweep", "dendritic, one sweep")),
+      model="fashion_mnist_dendritic")
 json.dump(rows, open(out, "w"), indent=2)
 PY

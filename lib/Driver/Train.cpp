@@ -235,10 +235,9 @@ private:
   std::vector<EpochPoint> history;
   /// The arguments of a call on the batch in io: the parameters, the
   /// samples and (with labels) the labels; for a step (`step`) also the
-  /// learning rate, the loss and the next parameters' buffers. Written into
-  /// `args` (cleared first), so that a loop reuses one vector's memory.
-  void batchArgs(bool step, std::vector<void *> &args);
-  /// The arguments of the steps and evaluations, reused call after call.
+  /// learning rate, the loss and the next parameters' buffers. They are
+  /// `callArgs`, refilled: a loop reuses one vector's memory.
+  std::vector<void *> &batchArgs(bool step);
   std::vector<void *> callArgs;
   /// --report-alignment: the rule's direction against the gradient on the
   /// batch in io, with the current parameters, added to `alignment`.
@@ -1152,7 +1151,8 @@ int Trainer::allocateBuffers() {
   return kOk;
 }
 
-void Trainer::batchArgs(bool step, std::vector<void *> &args) {
+std::vector<void *> &Trainer::batchArgs(bool step) {
+  std::vector<void *> &args = callArgs;
   args.clear();
   for (size_t i = 0; i < info->params.size(); ++i)
     args.push_back(credo_model_param_buffer(m.model, i));
@@ -1162,6 +1162,7 @@ void Trainer::batchArgs(bool step, std::vector<void *> &args) {
   if (step)
     for (size_t i = 0; i < info->params.size(); ++i)
       args.push_back(credo_model_next_param_data(m.model, i));
+  return args;
 }
 
 // Image bytes stay bytes in the data set (a quarter of the memory); the
@@ -1227,8 +1228,7 @@ std::optional<std::pair<double, double>> Trainer::evaluate(bool train) {
   for (int64_t s = 0; s < evaluated; s += batch) {
     int64_t count = std::min(batch, total - s);
     gather({}, s, split, count);
-    std::vector<void *> &args = callArgs;
-    batchArgs(false, args);
+    std::vector<void *> &args = batchArgs(false);
     for (credo_tensor &t : forwardOutputs.list)
       args.push_back(t.data);
     if (jit->call("forward", args) != CREDO_OK)
@@ -1370,8 +1370,7 @@ int Trainer::trainEpoch(int64_t epoch, int64_t firstStep, double lossSum) {
     if (!alignment.empty())
       if (int status = measureAlignment())
         return status;
-    std::vector<void *> &args = callArgs;
-    batchArgs(true, args);
+    std::vector<void *> &args = batchArgs(true);
     for (Counter &c : counters)
       args.push_back(c.step.data);
     if (jit->call("train_step", args) != CREDO_OK)
@@ -1405,8 +1404,7 @@ int Trainer::trainEpoch(int64_t epoch, int64_t firstStep, double lossSum) {
 }
 
 int Trainer::measureAlignment() {
-  std::vector<void *> args;
-  batchArgs(false, args);
+  std::vector<void *> &args = batchArgs(false);
   for (credo_tensor &t : alignmentOut.list)
     args.push_back(t.data);
   if (jit->call("alignment", args) != CREDO_OK)
@@ -1735,8 +1733,7 @@ int Trainer::settle() {
       if (interrupted)
         return error("interrupted in the unsupervised phase; nothing saved");
       gather(order, step * batch, 0, batch);
-      std::vector<void *> &args = callArgs;
-      batchArgs(true, args);
+      std::vector<void *> &args = batchArgs(true);
       if (jit->call("settle_step", args) != CREDO_OK)
         return error("settling, epoch " + std::to_string(epoch + 1) +
                      ", step " + std::to_string(step + 1) + ": " +

@@ -127,11 +127,14 @@ void mlir::credo::addBufferization(OpPassManager &pm,
 /// Whether libm's expf here is glibc's x86-64 build with fused
 /// multiply-adds (picked on CPUs with FMA and AVX2), whose operations
 /// credo-expand-exp writes out. Elsewhere the exponential stays a call, so
-/// that results stay libm's.
+/// that results stay libm's. Asked once per process.
 static bool libmExpIsGlibcFma() {
 #if defined(__x86_64__) && defined(__GLIBC__)
-  llvm::StringMap<bool> features = llvm::sys::getHostCPUFeatures();
-  return features.lookup("fma") && features.lookup("avx2");
+  static const bool fma = [] {
+    llvm::StringMap<bool> features = llvm::sys::getHostCPUFeatures();
+    return features.lookup("fma") && features.lookup("avx2");
+  }();
+  return fma;
 #else
   return false;
 #endif

@@ -225,43 +225,38 @@ FailureOr<std::unique_ptr<JitModule>> JitModule::create(ModuleOp module) {
   return jit;
 }
 
-FailureOr<JitModule::Packed> JitModule::lookup(llvm::StringRef function) {
-  auto it = entries.find(function);
-  if (it != entries.end())
-    return it->second;
-  auto entry = engine->lookupPacked(function);
-  if (!entry) {
-    llvm::consumeError(entry.takeError());
-    return failure();
+JitModule::Function &JitModule::find(llvm::StringRef function) {
+  if (lastFound && lastFound->getKey() == function)
+    return lastFound->second;
+  auto [it, inserted] = functions.try_emplace(function);
+  Function &f = it->second;
+  if (inserted)
+    f.context = "model '" + model + "': " + function.str();
+  if (!f.entry) {
+    auto entry = engine->lookupPacked(function);
+    if (!entry) {
+      llvm::consumeError(entry.takeError());
+      return f;
+    }
+    f.entry = *entry;
   }
-  entries[function] = *entry;
-  return *entry;
+  lastFound = &*it;
+  return f;
 }
 
 LogicalResult JitModule::prepare(llvm::StringRef function) {
-  return success(succeeded(lookup(function)));
+  return success(find(function).entry != nullptr);
 }
 
 credo_status JitModule::call(llvm::StringRef function,
                              llvm::ArrayRef<void *> args) {
-  if (!lastCalled || lastCalled->getKey() != function) {
-    auto [it, inserted] = called.try_emplace(function);
-    Called &c = it->second;
-    if (inserted)
-      c.context = "model '" + model + "': " + function.str();
-    if (!c.entry) {
-      FailureOr<Packed> entry = lookup(function);
-      if (failed(entry))
-        return credo_rt_invoke(c.context.c_str(), nullptr, nullptr);
-      c.entry = *entry;
-    }
-    lastCalled = &*it;
-  }
+  Function &f = find(function);
+  if (!f.entry)
+    return credo_rt_invoke(f.context.c_str(), nullptr, nullptr);
   // The packed interface takes one pointer per argument, pointing at it.
   SmallVector<void *, 64> storage(args.begin(), args.end());
   SmallVector<void *, 64> packed;
   for (void *&slot : storage)
     packed.push_back(&slot);
-  return credo_rt_invoke(lastCalled->second.context.c_str(),
-                         lastCalled->second.entry, packed.data());
+  return credo_rt_invoke(f.context.c_str(), f.entry, packed.data());
 }

@@ -579,6 +579,18 @@ struct Dendritic : public mlir::credo::impl::CredoDendriticBase<Dendritic> {
       circuit.bias.push_back(layers[k].bias);
     }
     auto f32 = b.getF32Type();
+    // B has the shape of W_{k+1}. A sweep reads it once: a product with the
+    // transposed operand. Iterations and the dynamics read it at every step
+    // of their loop: Bᵀ, transposed once outside it.
+    circuit.feedbackTransposed =
+        cfg.settling != "sweep" || (supervised && !cfg.steadyState);
+    auto asRead = [&](Value m) {
+      if (!circuit.feedbackTransposed)
+        return m;
+      return make<TransposeOp>(
+          b, loc, {m},
+          {b.getNamedAttr("perm", b.getDenseI64ArrayAttr({1, 0}))});
+    };
     for (size_t k = 0; k + 1 < n; ++k) {
       StringRef name = layers[k].weight.getName();
       int64_t units =
@@ -594,20 +606,8 @@ struct Dendritic : public mlir::credo::impl::CredoDendriticBase<Dendritic> {
                            InitKind::Uniform, -0.1, 0.1, seed, false, at);
       circuit.ip.push_back(readParam(b, fn, ip));
       circuit.pi.push_back(readParam(b, fn, pi));
-      // B has the shape of W_{k+1}. A sweep reads it once: a product with
-      // the transposed operand. Iterations and the dynamics read it at every
-      // step of their loop: Bᵀ, transposed once outside it.
-      circuit.feedbackTransposed =
-          cfg.settling != "sweep" || (supervised && !cfg.steadyState);
-      auto transposed = [&](Value m) {
-        if (!circuit.feedbackTransposed)
-          return m;
-        return make<TransposeOp>(
-            b, loc, {m},
-            {b.getNamedAttr("perm", b.getDenseI64ArrayAttr({1, 0}))});
-      };
       if (cfg.feedback == "transpose") {
-        circuit.feedback.push_back(transposed(circuit.w[k + 1]));
+        circuit.feedback.push_back(asRead(circuit.w[k + 1]));
       } else {
         // The matrix feedback alignment uses for W_{k+1}: one seed, one B.
         auto upper =
@@ -616,7 +616,7 @@ struct Dendritic : public mlir::credo::impl::CredoDendriticBase<Dendritic> {
             module, upper, upper.getTensorType(), seed, at);
         if (failed(fb))
           return failure();
-        circuit.feedback.push_back(transposed(readParam(b, fn, *fb)));
+        circuit.feedback.push_back(asRead(readParam(b, fn, *fb)));
       }
     }
     // The steady state from the feed-forward potentials.

@@ -75,20 +75,21 @@ public:
 
 private:
   using Packed = void (*)(void **);
-  JitModule() = default;
-  FailureOr<Packed> lookup(llvm::StringRef function);
-  std::unique_ptr<ExecutionEngine> engine;
-  std::string model;               ///< the module's name
-  llvm::StringMap<Packed> entries; ///< functions looked up so far
-  /// A function called, and its context for errors ("model 'NAME':
-  /// function"); the last one called is found again without hashing (a
-  /// training loop calls one function at every step).
-  struct Called {
+  /// A function asked for: its entry (null if the module has none) and its
+  /// context for errors ("model 'NAME': function").
+  struct Function {
     Packed entry = nullptr;
     std::string context;
   };
-  llvm::StringMap<Called> called;
-  llvm::StringMapEntry<Called> *lastCalled = nullptr;
+  JitModule() = default;
+  /// `function`, looked up in the engine until found; the last one found
+  /// is found again without hashing (a training loop calls one function at
+  /// every step).
+  Function &find(llvm::StringRef function);
+  std::unique_ptr<ExecutionEngine> engine;
+  std::string model; ///< the module's name
+  llvm::StringMap<Function> functions;
+  llvm::StringMapEntry<Function> *lastFound = nullptr;
 };
 
 } // namespace mlir::credo
