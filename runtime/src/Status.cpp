@@ -243,8 +243,9 @@ const char *credo_status_name(credo_status status) {
 
 credo_status credo_rt_take_status(void) {
   credo_status s = kernelStatus;
-  if (s != CREDO_OK)
-    lastError = kernelError;
+  if (s == CREDO_OK)
+    return s; // no message either: failKernel sets both
+  lastError = kernelError;
   kernelStatus = CREDO_OK;
   kernelError.clear();
   return s;

@@ -776,7 +776,15 @@ void credo_rt_matmul_acc_f32(const float *a, const float *b, float *y,
                               y, m, k, n, false, sparseMaxDensity(),
                               /*accumulate=*/true))
     return;
-  // Otherwise the product aside, then the sum.
+  // Otherwise the product aside, then the sum: a small one on the stack
+  // (m·n <= m·k·n <= kSmallProduct), without the thread's buffer.
+  alignas(32) float small[credo::rt::kSmallProduct];
+  if (credo::rt::smallMatmul(a, transpose_a != 0, b, transpose_b != 0, nullptr,
+                             small, m, k, n, false)) {
+    for (int64_t i = 0; i < m * n; ++i)
+      y[i] += small[i];
+    return;
+  }
   float *part = productAside(m, n);
   if (!part)
     return;

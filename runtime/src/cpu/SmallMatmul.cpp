@@ -5,7 +5,7 @@
 // rows of at least 4 outputs (b transposed first into a buffer, 8 × 8
 // blocks at a time, when it is stored transposed; for one row of at least
 // 8 outputs, k >= 8, in registers only) the loops
-// run chunks of up to 32 columns, i, k:
+// run chunks of up to 64 columns (32 without AVX2), i, k:
 // every a[i, k] scales a contiguous piece of a row of b into the chunk of
 // the output row, which stays in vector registers over all of k (a row
 // updated in memory would chain every step through a store and a load).
@@ -56,20 +56,27 @@ rowChunk(const float *__restrict a, const float *__restrict b,
   }
   for (int64_t i = 0; i < m; ++i) {
     auto at = [&](int64_t p) { return TA ? a[p * m + i] : a[i * k + p]; };
-    auto rowOfB = [&](int64_t p) { return p + 1 < k ? b + p * n + j0 : last; };
     Vec acc[V];
     const float s0 = at(0);
-    const float *r0 = rowOfB(0);
+    const float *r0 = k > 1 ? b + j0 : last;
     CREDO_UNROLL
     for (int v = 0; v < V; ++v)
       acc[v] = (biasAt ? simd::load(biasAt + 8 * v) : Vec{}) +
                s0 * simd::load(r0 + 8 * v);
-    for (int64_t p = 1; p < k; ++p) {
+    // The rows before the last in a loop of their own (a choice of row in
+    // every iteration would cost an instruction per vector).
+    for (int64_t p = 1; p + 1 < k; ++p) {
       const float s = at(p);
-      const float *r = rowOfB(p);
+      const float *r = b + p * n + j0;
       CREDO_UNROLL
       for (int v = 0; v < V; ++v)
         acc[v] += s * simd::load(r + 8 * v);
+    }
+    if (k > 1) {
+      const float s = at(k - 1);
+      CREDO_UNROLL
+      for (int v = 0; v < V; ++v)
+        acc[v] += s * simd::load(last + 8 * v);
     }
     float *row = y + i * n + j0;
     CREDO_UNROLL
@@ -84,19 +91,33 @@ rowChunk(const float *__restrict a, const float *__restrict b,
   }
 }
 
-/// f(std::integral_constant<int, V>) for V = min(vectors, 4), vectors >= 1:
-/// a loop body instantiated for 1 to 4 vectors held in registers.
-template <typename F>
+/// f(std::integral_constant<int, V>) for V = min(vectors, MaxV), vectors
+/// >= 1, MaxV 4 or 8: a loop body instantiated for 1 to MaxV vectors held
+/// in registers.
+template <int MaxV, typename F>
 [[gnu::always_inline]] inline void withVectors(int64_t vectors, F &&f) {
-  switch (std::min<int64_t>(vectors, 4)) {
+  static_assert(MaxV == 4 || MaxV == 8, "chunks of 4 or 8 vectors");
+  switch (std::min<int64_t>(vectors, MaxV)) {
   case 1:
     return f(std::integral_constant<int, 1>());
   case 2:
     return f(std::integral_constant<int, 2>());
   case 3:
     return f(std::integral_constant<int, 3>());
-  default:
+  case 4:
     return f(std::integral_constant<int, 4>());
+  }
+  if constexpr (MaxV == 8) {
+    switch (std::min<int64_t>(vectors, MaxV)) {
+    case 5:
+      return f(std::integral_constant<int, 5>());
+    case 6:
+      return f(std::integral_constant<int, 6>());
+    case 7:
+      return f(std::integral_constant<int, 7>());
+    default:
+      return f(std::integral_constant<int, 8>());
+    }
   }
 }
 
@@ -141,7 +162,7 @@ outerChunk(const float *__restrict a, const float *__restrict b,
                                              int64_t n, bool relu) {
   const int64_t vectors = (n + 7) / 8;
   for (int64_t v0 = 0; v0 < vectors; v0 += 4)
-    withVectors(
+    withVectors<4>(
         vectors - v0, [&](auto c) __attribute__((always_inline)) {
           outerChunk<decltype(c)::value>(a, b, bias, y, m, n, v0, relu);
         });
@@ -235,24 +256,28 @@ outerChunk(const float *__restrict a, const float *__restrict b,
 }
 
 /// Every row of y from b in rows (no transpose), n >= 4: chunks of up to
-/// 32 columns.
-template <bool TA>
+/// MaxV vectors (32 or 64 columns). Each chunk's sums over k are one chain
+/// of additions per vector, so the wider the chunk, the more chains run
+/// side by side (a batch-1 layer of 50 outputs: one pass of seven chains
+/// instead of two passes of four and three).
+template <bool TA, int MaxV>
 [[gnu::always_inline]] inline void
 rowChunks(const float *__restrict a, const float *__restrict b,
           const float *__restrict bias, float *__restrict y, int64_t m,
           int64_t k, int64_t n) {
-  for (int64_t j0 = 0; j0 < n; j0 += 32) {
-    const int64_t width = std::min<int64_t>(n - j0, 32);
-    withVectors((width + 7) / 8, [&](auto v) __attribute__((always_inline)) {
-      rowChunk<decltype(v)::value, TA>(a, b, bias, y, m, k, n, j0, width);
-    });
+  for (int64_t j0 = 0; j0 < n; j0 += 8 * MaxV) {
+    const int64_t width = std::min<int64_t>(n - j0, 8 * MaxV);
+    withVectors<MaxV>(
+        (width + 7) / 8, [&](auto v) __attribute__((always_inline)) {
+          rowChunk<decltype(v)::value, TA>(a, b, bias, y, m, k, n, j0, width);
+        });
   }
 }
 
 /// The loops for one pair of transposes (no run-time branch inside them).
 /// The output is a buffer of its own (generated code never passes an
 /// operand as the output), hence __restrict.
-template <bool TA, bool TB>
+template <bool TA, bool TB, int MaxV>
 [[gnu::always_inline]] inline void
 multiply(const float *__restrict a, const float *__restrict b,
          const float *__restrict bias, float *__restrict y, int64_t m,
@@ -274,9 +299,9 @@ multiply(const float *__restrict a, const float *__restrict b,
       // would chain its additions, one product at a time.
       alignas(32) float bt[kSmallProduct];
       transposeInto(b, bt, n, k);
-      rowChunks<TA>(a, bt, bias, y, m, k, n);
+      rowChunks<TA, MaxV>(a, bt, bias, y, m, k, n);
     } else {
-      rowChunks<TA>(a, b, bias, y, m, k, n);
+      rowChunks<TA, MaxV>(a, b, bias, y, m, k, n);
     }
   }
   for (int64_t i = 0; i < m; ++i) {
@@ -299,15 +324,17 @@ multiply(const float *__restrict a, const float *__restrict b,
 template <bool TA, bool TB>
 void multiplyBaseline(const float *a, const float *b, const float *bias,
                       float *y, int64_t m, int64_t k, int64_t n, bool relu) {
-  multiply<TA, TB>(a, b, bias, y, m, k, n, relu);
+  // Four vectors of eight: SSE's 16 registers hold eight of them.
+  multiply<TA, TB, 4>(a, b, bias, y, m, k, n, relu);
 }
 
-/// The same loops compiled for AVX2 (8-wide; still no fused multiply-add).
+/// The same loops compiled for AVX2 (8-wide; still no fused multiply-add),
+/// with chunks of up to eight accumulators among the 16 vector registers.
 template <bool TA, bool TB>
 CREDO_TARGET_AVX2 void multiplyAvx2(const float *a, const float *b,
                                     const float *bias, float *y, int64_t m,
                                     int64_t k, int64_t n, bool relu) {
-  multiply<TA, TB>(a, b, bias, y, m, k, n, relu);
+  multiply<TA, TB, 8>(a, b, bias, y, m, k, n, relu);
 }
 
 } // namespace
