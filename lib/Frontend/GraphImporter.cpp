@@ -950,6 +950,14 @@ void Importer::resolveRef(Ref &r, int scope, StringRef node) {
                quoteForMessage(member) + "'",
            node);
     const NodeInfo &memberNode = nodes[m->second.index];
+    if (loops.count(m->second.index))
+      fail(r.pointer,
+           "'" + quoteForMessage(r.name) + "': '" + quoteForMessage(member) +
+               "' is a time loop inside '" + nodes[loop].name +
+               "', not a value; give '" + nodes[loop].name +
+               "' a node that reads '" + quoteForMessage(member) +
+               ".NODE', and read that node after the loop",
+           node);
     if (!result.empty() &&
         !(memberNode.spec && StringRef(memberNode.spec->name) == "lif"))
       fail(r.pointer,

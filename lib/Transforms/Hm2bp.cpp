@@ -131,13 +131,17 @@ struct Hm2bp : public mlir::credo::impl::CredoHm2bpBase<Hm2bp> {
                << "hm2bp needs current-based neurons (\"model\": "
                   "\"current\"), whose post-synaptic potentials s_psp "
                   "computes";
-      double tauM = lif.getTauM().convertToDouble();
-      if (tauM == lif.getTauS().convertToDouble())
+      double tauM = lif.getTauM().convertToDouble(),
+             tauS = lif.getTauS().convertToDouble();
+      if (!SpikeTrainPspOp::timeConstantsApart(tauM, tauS))
         return lif.emitError()
-               << "hm2bp needs tau_m != tau_s: the spike-train kernel "
-                  "(e^(-t/tau_m) - e^(-t/tau_s)) / (tau_m - tau_s) is "
-                  "undefined when they are equal (both are "
-               << llvm::formatv("{0}", llvm::format("%g", tauM)).str() << ")";
+               << "hm2bp needs tau_m and tau_s at least 1 % apart: the "
+                  "spike-train kernel (e^(-t/tau_m) - e^(-t/tau_s)) / "
+                  "(tau_m - tau_s) is undefined when they are equal and "
+                  "lost to rounding when they are closer (tau_m = "
+               << llvm::formatv("{0}", llvm::format("%g", tauM)).str()
+               << ", tau_s = "
+               << llvm::formatv("{0}", llvm::format("%g", tauS)).str() << ")";
       layers.push_front({dense, lif, weight});
       spikes = dense.getInput();
     }

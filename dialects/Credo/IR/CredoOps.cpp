@@ -14,6 +14,7 @@
 #include "mlir/IR/Matchers.h"
 #include "mlir/IR/OpImplementation.h"
 #include "mlir/IR/PatternMatch.h"
+#include "mlir/IR/TypeUtilities.h"
 #include "llvm/ADT/SmallSet.h"
 #include "llvm/Support/MathExtras.h"
 
@@ -1014,6 +1015,36 @@ LogicalResult LifOp::inferReturnTypes(MLIRContext *,
                        stateCount(model, tRef) + 1, results);
 }
 
+/// Whether the attribute value `v` stays itself in `element`, the type an
+/// op computes it in: an f32 op rounds its constants to f32, where a
+/// value past 3.4e38 becomes infinite and a non-zero one below 1.4e-45
+/// becomes 0. Other float types keep every finite f64 of these checks.
+static bool keepsInElementType(double v, Type element) {
+  if (!element.isF32())
+    return true;
+  float f = float(v);
+  return std::isfinite(f) && (v == 0) == (f == 0);
+}
+
+/// What a constant that does not stay itself in f32 would become, and
+/// why: the end of an error message.
+static std::string lostInF32(double v) {
+  return std::fabs(v) > 1 ? " would be infinite; f32 holds magnitudes up to "
+                            "3.4e38"
+                          : " would be 0; the smallest positive f32 is 1.4e-45";
+}
+
+/// Fails `op` unless each named constant stays itself in `element`.
+static LogicalResult
+checkConstantsFit(Operation *op, Type element,
+                  ArrayRef<std::pair<StringRef, double>> constants) {
+  for (auto [name, v] : constants)
+    if (std::isfinite(v) && !keepsInElementType(v, element))
+      return op->emitOpError()
+             << "computes in f32, where " << name << " = " << v << lostInF32(v);
+  return success();
+}
+
 /// Checks the neuron constants shared by credo.lif and credo.lif_grad.
 template <typename Op> static LogicalResult verifyLifConstants(Op op) {
   double beta = op.getBeta().convertToDouble();
@@ -1040,7 +1071,12 @@ template <typename Op> static LogicalResult verifyLifConstants(Op op) {
   if (tRef < 0 || tRef > (int64_t(1) << 24))
     return op.emitOpError()
            << "expects t_ref in [0, 2^24] steps, but got " << tRef;
-  return success();
+  return checkConstantsFit(op, getElementTypeOrSelf(op.getInput().getType()),
+                           {{"beta", beta},
+                            {"tau_m", tauM},
+                            {"tau_s", tauS},
+                            {"threshold", theta},
+                            {"slope", slope}});
 }
 
 LogicalResult LifOp::verify() { return verifyLifConstants(*this); }
@@ -1082,6 +1118,10 @@ PoissonEncodeOp::inferReturnTypes(MLIRContext *, std::optional<Location> loc,
   if (!(scale >= 0) || !std::isfinite(scale))
     return ShapeError(loc, op)
            << "expects a finite non-negative rate_scale, but got " << scale;
+  if (!keepsInElementType(scale, x.getElementType()))
+    return ShapeError(loc, op)
+           << "computes in f32, where rate_scale = " << scale
+           << lostInF32(scale);
   uint64_t stream = adaptor.getStreamAttr()
                         ? adaptor.getStreamAttr().getValue().getZExtValue()
                         : 0;
@@ -1130,7 +1170,8 @@ LogicalResult ExpFilterOp::verify() {
   if (!(tau > 0) || !std::isfinite(tau) || !(dt > 0) || !std::isfinite(dt))
     return emitOpError() << "expects positive finite tau and dt, but got tau = "
                          << tau << " and dt = " << dt;
-  return success();
+  return checkConstantsFit(*this, getElementTypeOrSelf(getInput().getType()),
+                           {{"tau", tau}, {"dt", dt}});
 }
 
 LogicalResult
@@ -1155,17 +1196,22 @@ SpikeTrainPspOp::inferReturnTypes(MLIRContext *, std::optional<Location> loc,
   return success();
 }
 
+bool SpikeTrainPspOp::timeConstantsApart(double tauM, double tauS) {
+  return std::fabs(tauM - tauS) >= 0.01 * std::min(tauM, tauS);
+}
+
 LogicalResult SpikeTrainPspOp::verify() {
   double tauM = getTauM().convertToDouble(), tauS = getTauS().convertToDouble();
   if (!(tauM > 0) || !(tauS > 0) || !std::isfinite(tauM) ||
-      !std::isfinite(tauS) || tauM == tauS)
-    return emitOpError() << "expects positive finite tau_m != tau_s, but got "
-                            "tau_m = "
+      !std::isfinite(tauS) || !timeConstantsApart(tauM, tauS))
+    return emitOpError() << "expects positive finite tau_m and tau_s at least "
+                            "1 % apart, but got tau_m = "
                          << tauM << " and tau_s = " << tauS;
   if (int64_t(getTRef()) < 0)
     return emitOpError() << "expects t_ref >= 0, but got "
                          << int64_t(getTRef());
-  return success();
+  return checkConstantsFit(*this, getElementTypeOrSelf(getPost().getType()),
+                           {{"tau_m", tauM}, {"tau_s", tauS}});
 }
 
 FailureOr<SmallVector<std::string>> EinsumOp::parseSpec(StringRef spec) {
@@ -1254,11 +1300,12 @@ CountMarginLossOp::inferReturnTypes(MLIRContext *, std::optional<Location> loc,
 
 LogicalResult CountMarginLossOp::verify() {
   double m = getMargin().convertToDouble();
-  if (!(m >= 0) || !std::isfinite(m) ||
-      !std::isfinite(getHigh().convertToDouble()) ||
-      !std::isfinite(getLow().convertToDouble()))
+  double high = getHigh().convertToDouble(), low = getLow().convertToDouble();
+  if (!(m >= 0) || !std::isfinite(m) || !std::isfinite(high) ||
+      !std::isfinite(low))
     return emitOpError() << "expects finite targets and a finite margin >= 0";
-  return success();
+  return checkConstantsFit(*this, getElementTypeOrSelf(getCounts().getType()),
+                           {{"high", high}, {"low", low}, {"margin", m}});
 }
 
 LogicalResult CountMarginLossGradOp::inferReturnTypes(

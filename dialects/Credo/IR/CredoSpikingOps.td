@@ -247,7 +247,10 @@ def Credo_SpikeTrainPspOp : Credo_InferredOp<"s_psp"> {
     Computed exactly by a recurrence over the steps: a current trace per
     pre neuron (never reset) and a membrane trace per pair that is set to
     the current trace at each reset of i; at each spike of i, `e` grows by
-    (membrane − current) / (1 − τ_s/τ_m). Cost `O(T·B·N·M)`.
+    (membrane − current) / (1 − τ_s/τ_m). Cost `O(T·B·N·M)`. τ_m and τ_s
+    must be at least 1 % apart: closer, the two traces' difference is lost
+    to rounding (in f32 their decays per step can round to the same
+    number) while the divisor goes to 0.
 
     ```mlir
     %e = credo.s_psp %post, %pre {tau_m = 64.0 : f64, tau_s = 8.0 : f64, t_ref = 2 : i64} : tensor<100x16x10xf32>, tensor<100x16x100xf32> -> tensor<16x10x100xf32>
@@ -262,6 +265,11 @@ def Credo_SpikeTrainPspOp : Credo_InferredOp<"s_psp"> {
     $post `,` $pre attr-dict `:` type($post) `,` type($pre) `->` type($result)
   }];
   let hasVerifier = 1;
+  let extraClassDeclaration = [{
+    /// Whether tau_m and tau_s are at least 1 % of the smaller apart, as
+    /// the kernel's difference quotient needs (the verifier's rule).
+    static bool timeConstantsApart(double tauM, double tauS);
+  }];
 }
 
 def Credo_SpikeCountOp : Credo_InferredOp<"spike_count"> {

@@ -1020,6 +1020,33 @@ func.func @lif_slope(%i: tensor<2xf32>, %v: tensor<2xf32>) {
 
 // -----
 
+// Constants computed in f32: finite in f64 is not enough.
+func.func @lif_threshold_f32(%i: tensor<2xf32>, %v: tensor<2xf32>) {
+  // expected-error @+1 {{computes in f32, where threshold = 1.000000e+39 would be infinite; f32 holds magnitudes up to 3.4e38}}
+  %v1, %s = credo.lif %i state(%v : tensor<2xf32>) {threshold = 1.0e39 : f64} : tensor<2xf32>
+  return
+}
+
+// -----
+
+func.func @lif_slope_f32(%i: tensor<2xf32>, %v: tensor<2xf32>) {
+  // expected-error @+1 {{computes in f32, where slope = 1.000000e-50 would be 0; the smallest positive f32 is 1.4e-45}}
+  %v1, %s = credo.lif %i state(%v : tensor<2xf32>) {slope = 1.0e-50 : f64} : tensor<2xf32>
+  return
+}
+
+// -----
+
+// The same constants are fine in f64.
+func.func @lif_threshold_f64(%i: tensor<2xf64>, %v: tensor<2xf64>) {
+  %v1, %s = credo.lif %i state(%v : tensor<2xf64>) {threshold = 1.0e39 : f64} : tensor<2xf64>
+  // expected-error @+1 {{expects beta in [0, 1], but got 2.000000e+00}}
+  %v2, %s2 = credo.lif %i state(%v : tensor<2xf64>) {beta = 2.0 : f64} : tensor<2xf64>
+  return
+}
+
+// -----
+
 func.func @lif_t_ref(%i: tensor<2xf32>, %v: tensor<2xf32>) {
   // expected-error @+1 {{expects t_ref in [0, 2^24] steps, but got -2}}
   %v1, %s = credo.lif %i state(%v : tensor<2xf32>) {t_ref = -2 : i64} : tensor<2xf32>
@@ -1072,6 +1099,14 @@ func.func @poisson_generator(%x: tensor<2x3xf32>, %g: tensor<3xi64>) {
 func.func @poisson_scale(%x: tensor<2x3xf32>, %g: tensor<2xi64>) {
   // expected-error @+1 {{expects a finite non-negative rate_scale, but got -1.000000e+00}}
   %s = credo.poisson_encode %x, %g {rate_scale = -1.0 : f64} : tensor<2x3xf32>, tensor<2xi64>
+  return
+}
+
+// -----
+
+func.func @poisson_scale_f32(%x: tensor<2x3xf32>, %g: tensor<2xi64>) {
+  // expected-error @+1 {{computes in f32, where rate_scale = 1.000000e+39 would be infinite; f32 holds magnitudes up to 3.4e38}}
+  %s = credo.poisson_encode %x, %g {rate_scale = 1.0e39 : f64} : tensor<2x3xf32>, tensor<2xi64>
   return
 }
 
@@ -1190,6 +1225,14 @@ func.func @exp_filter_tau(%x: tensor<2xf32>) {
 
 // -----
 
+func.func @exp_filter_tau_f32(%x: tensor<2xf32>) {
+  // expected-error @+1 {{computes in f32, where tau = 1.000000e+39 would be infinite; f32 holds magnitudes up to 3.4e38}}
+  %y = credo.exp_filter %x state(%x) {tau = 1.0e39 : f64} : tensor<2xf32>
+  return
+}
+
+// -----
+
 func.func @exp_filter_types(%x: tensor<2xf32>, %t: tensor<3xf32>) {
   // expected-error @+1 {{all of {input, trace} have same type}}
   %y = "credo.exp_filter"(%x, %t) {tau = 1.0 : f64} : (tensor<2xf32>, tensor<3xf32>) -> tensor<2xf32>
@@ -1217,8 +1260,26 @@ func.func @s_psp_rank(%post: tensor<2x3xf32>, %pre: tensor<9x2x4xf32>) {
 // -----
 
 func.func @s_psp_tau(%post: tensor<9x2x3xf32>, %pre: tensor<9x2x4xf32>) {
-  // expected-error @+1 {{expects positive finite tau_m != tau_s, but got tau_m = 8.000000e+00 and tau_s = 8.000000e+00}}
+  // expected-error @+1 {{expects positive finite tau_m and tau_s at least 1 % apart, but got tau_m = 8.000000e+00 and tau_s = 8.000000e+00}}
   %e = credo.s_psp %post, %pre {tau_m = 8.0 : f64} : tensor<9x2x3xf32>, tensor<9x2x4xf32> -> tensor<2x3x4xf32>
+  return
+}
+
+// -----
+
+// Time constants that differ by less than 1 %: the kernel's difference
+// quotient would be rounding noise (equal decays per step in f32).
+func.func @s_psp_tau_close(%post: tensor<9x2x3xf32>, %pre: tensor<9x2x4xf32>) {
+  // expected-error @+1 {{expects positive finite tau_m and tau_s at least 1 % apart, but got tau_m = 6.400000e+01 and tau_s = 6.400001e+01}}
+  %e = credo.s_psp %post, %pre {tau_m = 64.0 : f64, tau_s = 64.00001 : f64} : tensor<9x2x3xf32>, tensor<9x2x4xf32> -> tensor<2x3x4xf32>
+  return
+}
+
+// -----
+
+func.func @s_psp_tau_f32(%post: tensor<9x2x3xf32>, %pre: tensor<9x2x4xf32>) {
+  // expected-error @+1 {{computes in f32, where tau_m = 1.000000e+39 would be infinite; f32 holds magnitudes up to 3.4e38}}
+  %e = credo.s_psp %post, %pre {tau_m = 1.0e39 : f64} : tensor<9x2x3xf32>, tensor<9x2x4xf32> -> tensor<2x3x4xf32>
   return
 }
 
@@ -1298,6 +1359,14 @@ func.func @count_margin_labels(%o: tensor<16x10xf32>, %t: tensor<8xi32>) {
 func.func @count_margin_margin(%o: tensor<16x10xf32>, %t: tensor<16xi32>) {
   // expected-error @+1 {{expects finite targets and a finite margin >= 0}}
   %l = credo.count_margin_loss %o, %t {margin = -1.0 : f64} : tensor<16x10xf32>, tensor<16xi32> -> tensor<f32>
+  return
+}
+
+// -----
+
+func.func @count_margin_high_f32(%o: tensor<16x10xf32>, %t: tensor<16xi32>) {
+  // expected-error @+1 {{computes in f32, where high = 1.000000e+39 would be infinite; f32 holds magnitudes up to 3.4e38}}
+  %l = credo.count_margin_loss %o, %t {high = 1.0e39 : f64} : tensor<16x10xf32>, tensor<16xi32> -> tensor<f32>
   return
 }
 
