@@ -80,13 +80,17 @@ OwningOpRef<ModuleOp> loadModel(const DriverOptions &opts,
       context, importOptions);
   // --time-memory chooses how backpropagation through time keeps its
   // steps; say so where it can change nothing.
-  if (module && opts.timeMemoryGiven) {
+  // (Once: a command may load the model more than once.)
+  static bool warned = false;
+  if (module && opts.timeMemoryGiven && !warned) {
     bool loops =
         module->walk([](TimeLoopOp) { return WalkResult::interrupt(); })
             .wasInterrupted();
-    if (!loops)
+    if (!loops) {
       llvm::errs() << "credoc: warning: --time-memory has no effect: the "
                       "model has no time loop\n";
+      warned = true;
+    }
   }
   return module;
 }

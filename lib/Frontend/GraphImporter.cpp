@@ -1948,6 +1948,17 @@ void Importer::importTraining(const json &root) {
     int64_t n = getInt(t["settle_epochs"], child("settle_epochs"));
     if (n < 0)
       fail(child("settle_epochs"), "settle_epochs must be 0 or more");
+    if (n > 0 && !lookupTrainingRule(rule)->settles) {
+      std::string settling;
+      for (const std::string &r : trainingRuleNames())
+        if (lookupTrainingRule(r)->settles)
+          settling += (settling.empty() ? "'" : ", '") + r + "'";
+      fail(child("settle_epochs"),
+           "settle_epochs is " + std::to_string(n) + ", but the rule '" +
+               quoteForMessage(rule) +
+               "' has no unsupervised phase to settle with (rules with one: " +
+               settling + "); leave settle_epochs out");
+    }
     attrs.push_back(
         builder.getNamedAttr("settle_epochs", builder.getI64IntegerAttr(n)));
   }
@@ -2153,7 +2164,8 @@ void Importer::parseDendritic(const json &t, const std::string &ptr,
       double v = getNumber(d[key], JsonDocument::child(p, key));
       if (!(v > 0) || v > 1e6)
         fail(JsonDocument::child(p, key),
-             std::string(key) + " must be a positive time in ms");
+             std::string(key) + " must be a positive time of at most 1e6 ms (" +
+                 "1,000 s), but got " + formatNumber(v));
       values.push_back(builder.getNamedAttr(key, builder.getF64FloatAttr(v)));
     }
   if (d.contains("dt") || d.contains("duration")) {
@@ -2165,6 +2177,14 @@ void Importer::parseDendritic(const json &t, const std::string &ptr,
            "a pattern of " + formatNumber(duration) +
                " ms is shorter than one Euler step of " + formatNumber(dt) +
                " ms (dt must not exceed duration)");
+    // The pattern is a time loop of duration / dt steps.
+    if (duration / dt > double(kMaxDim))
+      fail(JsonDocument::child(p, d.contains("dt") ? "dt" : "duration"),
+           "a pattern of " + formatNumber(duration) + " ms in Euler steps of " +
+               formatNumber(dt) + " ms would be " +
+               formatNumber(std::round(duration / dt)) +
+               " steps; a time loop has at most " + std::to_string(kMaxDim) +
+               " (give a larger dt or a shorter duration)");
   }
   for (const char *key :
        {"g_lk", "g_b", "g_a", "g_d", "g_som", "lr_pp", "lr_ip", "lr_pi"})

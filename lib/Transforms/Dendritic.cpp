@@ -309,13 +309,17 @@ struct Dendritic : public mlir::credo::impl::CredoDendriticBase<Dendritic> {
     Location loc = fn.getLoc();
     size_t n = layers.size();
     double dt = c.dt;
-    int64_t steps = int64_t(std::llround(c.durationMs / dt));
-    if (steps < 1) {
-      char text[96];
-      std::snprintf(text, sizeof(text), "%g ms, less than one step of %g ms",
-                    c.durationMs, dt);
+    double stepCount = std::round(c.durationMs / dt);
+    constexpr double kMaxSteps = double((int64_t(1) << 31) - 1);
+    if (!(stepCount >= 1) || stepCount > kMaxSteps) {
+      char text[160];
+      std::snprintf(text, sizeof(text),
+                    "%g ms in steps of %g ms, %g steps; a time loop takes "
+                    "1 to %.0f",
+                    c.durationMs, dt, stepCount, kMaxSteps);
       return emitError(loc) << "dendritic: the pattern lasts " << text;
     }
+    int64_t steps = int64_t(stepCount);
     // What the driver reports as simulated time per wall-clock second.
     module->setAttr(CredoDialect::kSimulatedMsAttrName,
                     b.getF64FloatAttr(double(steps) * dt));

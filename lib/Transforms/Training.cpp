@@ -294,7 +294,8 @@ struct Registry {
     rules["backprop"] = {"backprop",
                          "reverse-mode gradients of the loss (through time "
                          "loops too), then the optimizer",
-                         addBackpropPasses};
+                         addBackpropPasses, /*settles=*/false,
+                         /*throughTime=*/true};
     rules["hm2bp"] = {"hm2bp",
                       "HM2-BP for current-based spiking layers: S-PSP and "
                       "spike-count deltas after the window, then the "
@@ -304,14 +305,14 @@ struct Registry {
                    "feedback alignment: backprop with each layer's input "
                    "gradient through a fixed random matrix in place of the "
                    "transposed weight",
-                   addFaPasses};
+                   addFaPasses, /*settles=*/false, /*throughTime=*/true};
     rules["dendritic"] = {
         "dendritic",
         "dendritic cortical microcircuits (steady state): pyramidal "
         "neurons, interneurons and apical feedback settle, then every "
         "weight learns locally; @settle_step reaches the self-predicting "
         "state",
-        addDendriticPasses};
+        addDendriticPasses, /*settles=*/true};
     rules["local"] = {"local",
                       "the update expressions of the training section's "
                       "\"updates\" (pre, post, drive, w, graph values), "
@@ -327,7 +328,7 @@ struct Registry {
     rules["dfa"] = {"dfa",
                     "direct feedback alignment: each layer's input gradient "
                     "is the output error through a fixed random matrix",
-                    addDfaPasses};
+                    addDfaPasses, /*settles=*/false, /*throughTime=*/true};
   }
 };
 

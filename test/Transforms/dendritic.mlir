@@ -6,6 +6,7 @@
 // RUN: sed 's/iterations = 6 : i64, /settling = "swep", /' %s | not credo-opt --credo-dendritic 2>&1 | FileCheck %s --check-prefix=BAD-SETTLING
 // RUN: sed 's/iterations = 6 : i64, /feedback = "mirror", /' %s | not credo-opt --credo-dendritic 2>&1 | FileCheck %s --check-prefix=BAD-FEEDBACK
 // RUN: sed 's/dendritic = {/dendritic = {steady_state = false, duration = 1.000000e+00 : f64, /' %s | credo-opt --credo-dendritic --credo-train-step | FileCheck %s --check-prefix=DYN
+// RUN: sed 's/dendritic = {/dendritic = {steady_state = false, duration = 1.000000e+00 : f64, dt = 1.0e-300 : f64, /' %s | not credo-opt --credo-dendritic 2>&1 | FileCheck %s --check-prefix=BAD-STEPS
 // The steady-state dendritic rule: W^IP, W^PI (plastic) and B (fixed) are
 // declared per hidden layer; a time loop of fixed-point iterations settles
 // the hidden somatic potentials from the feed-forward ones, the output
@@ -55,6 +56,8 @@ module @dendritic_tiny attributes {credo.format_version = 2 : i64, credo.trainin
 // A module written by hand gets the importer's checks of the settings.
 // BAD-SETTLING: error: credo.training: dendritic settling must be "iterate" or "sweep", but it is 'swep'
 // BAD-FEEDBACK: error: credo.training: dendritic feedback must be "random" or "transpose", but it is 'mirror'
+// A hand-written module's pattern of more steps than a time loop takes:
+// BAD-STEPS: error: dendritic: the pattern lasts 1 ms in steps of 1e-300 ms, 1e+300 steps; a time loop takes 1 to 2147483647
 
 // Settling "sweep": no loop; from the feed-forward potentials the output
 // nudged, the interneurons nudged by it, the apical potential from its

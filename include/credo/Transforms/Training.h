@@ -168,6 +168,12 @@ struct TrainingRule {
   std::string name;
   std::string summary;
   void (*addPasses)(OpPassManager &pm, const TrainingRuleOptions &options);
+  /// Whether the passes also build `@settle_step`, an unsupervised phase
+  /// run before training (the training section's settle_epochs).
+  bool settles = false;
+  /// Whether the rule backpropagates through time loops, the only use of
+  /// TrainingRuleOptions::timeMemory (credoc's --time-memory).
+  bool throughTime = false;
 };
 
 /// Registers a rule (a later registration of the same name replaces it).
