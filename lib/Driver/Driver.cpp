@@ -234,13 +234,8 @@ int mlir::credo::checkCommand(const DriverOptions &opts) {
       return status;
     if (failed(pm.run(*copy)))
       return error("cannot build the training step");
+    // (The importer refuses a settle_epochs that the rule cannot use.)
     std::string rule = opts.rule.empty() ? (*contract)->rule : opts.rule;
-    if ((*contract)->settleEpochs > 0 &&
-        !copy->lookupSymbol<func::FuncOp>("settle_step"))
-      return error("the training section's settle_epochs is " +
-                   std::to_string((*contract)->settleEpochs) +
-                   ", but the rule '" + rule +
-                   "' has no unsupervised phase to settle with");
     training = "; its training step (rule '" + rule + "') builds";
   }
   llvm::outs() << "credoc: " << opts.model << ": model '"
