@@ -1008,6 +1008,9 @@ int Trainer::compile() {
   if (opts.reportSpikes && populations.empty())
     return error("--report-spikes: model '" + info->name +
                  "' has no LIF neurons in a time loop to report on");
+  if (opts.reportActivations && positionsPerUnit.empty())
+    return error("--report-activations: model '" + info->name +
+                 "' has no ReLU in its training step to report on");
   // The optimizer may have added state parameters (velocities, moments).
   FailureOr<ModelInfo> forward = getModelInfo(*module, "forward");
   if (failed(forward))
