@@ -2264,6 +2264,14 @@ void Importer::parseDendritic(const json &t, const std::string &ptr,
     values.push_back(builder.getNamedAttr("steady_state",
                                           builder.getBoolAttr(s.get<bool>())));
   }
+  // The times of the Euler steps and filters: the steady state has none.
+  if (!d.contains("steady_state") || d["steady_state"].get<bool>())
+    for (const char *key : {"duration", "dt", "tau_0", "tau_w"})
+      if (d.contains(key))
+        fail(JsonDocument::child(p, key),
+             std::string(key) +
+                 " is a time of the full dynamics (\"steady_state\": false); "
+                 "the steady state (the default) takes none");
   attrs.push_back(
       builder.getNamedAttr("dendritic", builder.getDictionaryAttr(values)));
 }
