@@ -427,12 +427,34 @@ FailureOr<Val> Compiler::parsePrimary() {
     return x;
   }
   if (std::isdigit((unsigned char)c) || c == '.') {
-    std::string rest = text.substr(pos).str();
+    // A decimal number: digits[.digits][e[+-]digits] (strtod alone would
+    // also take hexadecimal forms such as 0x1p3).
+    auto digits = [&](size_t i) {
+      while (i < text.size() && std::isdigit((unsigned char)text[i]))
+        ++i;
+      return i;
+    };
+    size_t used = digits(pos);
+    if (used < text.size() && text[used] == '.')
+      used = digits(used + 1);
+    if (used < text.size() && (text[used] == 'e' || text[used] == 'E')) {
+      size_t e = used + 1;
+      if (e < text.size() && (text[e] == '+' || text[e] == '-'))
+        ++e;
+      if (digits(e) > e)
+        used = digits(e);
+    }
+    used -= pos;
+    std::string number = text.substr(pos, used).str();
     char *end = nullptr;
-    double value = std::strtod(rest.c_str(), &end);
-    size_t used = size_t(end - rest.c_str());
-    if (used == 0)
+    double value = std::strtod(number.c_str(), &end);
+    if (used == 0 || size_t(end - number.c_str()) != used)
       return error(at) << "a number expected";
+    if (size_t next = pos + used;
+        next < text.size() &&
+        (std::isalpha((unsigned char)text[next]) || text[next] == '_'))
+      return error(next) << "a name right after the number " << number
+                         << " (numbers are decimal; put an operator between)";
     if (failed(checkNumber(value, at, "the number " + text.substr(pos, used))))
       return failure();
     pos += used;
@@ -794,8 +816,10 @@ struct LocalRule : public mlir::credo::impl::CredoLocalRuleBase<LocalRule> {
     if (failed(contract))
       return signalPassFailure();
     if (!*contract || (*contract)->updates.empty()) {
-      module.emitError("credo-local-rule: the training section has no "
-                       "\"updates\"");
+      module.emitError(
+          "the rule 'local' takes each trained parameter's update from the "
+          "training section's \"updates\" (docs/rules.md, \"Writing a rule "
+          "in the graph\"), and this model has none");
       return signalPassFailure();
     }
     const TrainingContract &c = **contract;
