@@ -2219,6 +2219,21 @@ void Importer::parseDendritic(const json &t, const std::string &ptr,
       values.push_back(
           builder.getNamedAttr(key, builder.getF64FloatAttr(getNumber(
                                         d[key], JsonDocument::child(p, key)))));
+  {
+    // The label's potential above the others': inverted, the output would
+    // be nudged away from the label.
+    const TrainingContract::DendriticConfig defaults;
+    double high = d.contains("target_high") ? d["target_high"].get<double>()
+                                            : defaults.targetHigh;
+    double low = d.contains("target_low") ? d["target_low"].get<double>()
+                                          : defaults.targetLow;
+    if (!(high > low))
+      fail(JsonDocument::child(p, d.contains("target_high") ? "target_high"
+                                                            : "target_low"),
+           "target_high (" + formatNumber(high) +
+               ", the label's target potential) must be above target_low (" +
+               formatNumber(low) + ", the other outputs')");
+  }
   if (d.contains("iterations")) {
     int64_t n = getInt(d["iterations"], JsonDocument::child(p, "iterations"));
     if (n < 1 || n > 100000)
