@@ -2193,6 +2193,11 @@ void Importer::parseDendritic(const json &t, const std::string &ptr,
       if (!(v >= 0))
         fail(JsonDocument::child(p, key),
              std::string(key) + " must be 0 or more");
+      if (v == 0 && StringRef(key) == "g_som")
+        fail(JsonDocument::child(p, key),
+             "g_som is 0: the somata would never be nudged (the output "
+             "towards its target, the interneurons towards the output), so "
+             "no weight could learn from the labels");
       values.push_back(builder.getNamedAttr(key, builder.getF64FloatAttr(v)));
     }
   {
