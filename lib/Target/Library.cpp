@@ -82,6 +82,10 @@ struct EntryArg {
   bool written = false;
   /// A flag of an environment step (done, last): 0 or 1.
   bool binary = false;
+  /// A float input of a training step (its element size, 4 or 8; 0 for
+  /// other arguments), checked for NaN and infinity, and its row length.
+  int32_t floatBytes = 0;
+  int64_t rowLength = 0;
 };
 
 /// Defines the exported entry NAME_ENTRY(args...) -> credo_status: each
@@ -254,6 +258,29 @@ void guardedEntry(OpBuilder &b, ModuleOp module, const std::string &model,
                                   ValueRange{entryName, text(i), flag})
             .getResult();
       });
+    }
+  // A training step's float inputs are finite: a NaN or an infinity can
+  // make the new parameters non-finite while the loss stays finite (an
+  // infinite pixel through a saturated sigmoid), which the loss's check
+  // after the step would not see.
+  if (train)
+    for (size_t i = 0; i < what.size(); ++i) {
+      if (!what[i].floatBytes || what[i].binary)
+        continue;
+      LLVM::LLVMFuncOp check = declare(
+          b, module, "credo_rt_check_finite_input", i32,
+          {ptr, ptr, ptr, b.getI64Type(), b.getI64Type(), b.getI32Type()});
+      Value status =
+          b.create<LLVM::CallOp>(
+               loc, check,
+               ValueRange{
+                   entryName, text(i), f.getArgument(i),
+                   constI64(b, what[i].bytes / what[i].floatBytes),
+                   constI64(b, what[i].rowLength),
+                   b.create<LLVM::ConstantOp>(loc, i32, what[i].floatBytes)})
+              .getResult();
+      failIf(b.create<LLVM::ICmpOp>(loc, LLVM::ICmpPredicate::ne, status, zero),
+             [&] { return status; });
     }
   if (step) {
     LLVM::LLVMFuncOp reserve =
@@ -522,9 +549,17 @@ LogicalResult mlir::credo::addLibraryApi(ModuleOp module, const ModelInfo &info,
   // the next parameter buffers, which become current if it succeeded.
   if (trainStep) {
     SmallVector<EntryArg> stepArgs = {{"the model"}};
-    for (const TensorInfo &t : info.stepInputs)
-      stepArgs.push_back({"input '" + t.name + "'", bytes(t), false,
-                          info.act && (t.name == "done" || t.name == "last")});
+    for (const TensorInfo &t : info.stepInputs) {
+      EntryArg arg{"input '" + t.name + "'", bytes(t), false,
+                   info.act && (t.name == "done" || t.name == "last")};
+      if (t.dtype == "f32" || t.dtype == "f64") {
+        arg.floatBytes = int32_t(t.elementSize());
+        arg.rowLength = t.shape.empty() || t.shape[0] == 0
+                            ? 0
+                            : t.numElements() / t.shape[0];
+      }
+      stepArgs.push_back(arg);
+    }
     stepArgs.push_back({}); // lr, a float: the wrapper passes its address
     stepArgs.push_back({info.act ? "the signal" : "the loss",
                         info.stepScalar == "f64" ? 8 : 4, /*written=*/true});

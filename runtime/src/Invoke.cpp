@@ -13,7 +13,12 @@
 
 #include "Internal.h"
 
+#include "cpu/Simd.h"
 #include "credo/kernels.h"
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
 
 #include <csetjmp>
 #include <cstdio>
@@ -44,6 +49,39 @@ std::string formatBytes(size_t bytes) {
   else
     std::snprintf(buf, sizeof(buf), "%.1f %s (%zu bytes)", v, units[u], bytes);
   return buf;
+}
+
+/// The first of n values that is NaN or infinite, or -1: an OR over
+/// chunks (a loop that vectorizes), then the chunk that has one searched.
+template <typename T>
+[[gnu::always_inline]] inline int64_t firstNonFiniteIn(const T *x, int64_t n) {
+  constexpr T max = std::numeric_limits<T>::max();
+  constexpr int64_t kChunk = 1024;
+  for (int64_t i0 = 0; i0 < n; i0 += kChunk) {
+    const int64_t end = std::min(n, i0 + kChunk);
+    bool bad = false;
+    for (int64_t i = i0; i < end; ++i)
+      bad |= !(std::fabs(x[i]) <= max);
+    if (bad)
+      for (int64_t i = i0; i < end; ++i)
+        if (!(std::fabs(x[i]) <= max))
+          return i;
+  }
+  return -1;
+}
+
+template <typename T> int64_t firstNonFiniteBaseline(const T *x, int64_t n) {
+  return firstNonFiniteIn(x, n);
+}
+
+template <typename T>
+CREDO_TARGET_AVX2 int64_t firstNonFiniteAvx2(const T *x, int64_t n) {
+  return firstNonFiniteIn(x, n);
+}
+
+template <typename T> int64_t firstNonFinite(const T *x, int64_t n) {
+  return credo::rt::simd::cpuHasAvx2Fma() ? firstNonFiniteAvx2(x, n)
+                                          : firstNonFiniteBaseline(x, n);
 }
 
 } // namespace
@@ -143,11 +181,32 @@ credo_status credo_rt_null_argument(const char *entry, const char *what) {
 }
 
 credo_status credo_rt_bad_learning_rate(const char *entry, double lr) {
-  return fail(CREDO_ERR_INVALID_ARGUMENT,
-              std::string(entry ? entry : "?") + ": the learning rate is " +
-                  std::to_string(lr) +
-                  "; it must be a number in (0, 1e6) (the parameters are "
-                  "unchanged)");
+  std::ostringstream text;
+  text << (entry ? entry : "?") << ": the learning rate is " << lr
+       << "; it must be a number in (0, 1e6) (the parameters are unchanged)";
+  return fail(CREDO_ERR_INVALID_ARGUMENT, text.str());
+}
+
+credo_status credo_rt_check_finite_input(const char *entry, const char *what,
+                                         const void *data, int64_t count,
+                                         int64_t rowLength,
+                                         int32_t elementBytes) {
+  int64_t at = elementBytes == 8
+                   ? firstNonFinite(static_cast<const double *>(data), count)
+                   : firstNonFinite(static_cast<const float *>(data), count);
+  if (at < 0)
+    return CREDO_OK;
+  double value = elementBytes == 8 ? static_cast<const double *>(data)[at]
+                                   : static_cast<const float *>(data)[at];
+  std::ostringstream text;
+  text << (entry ? entry : "?") << ": " << (what ? what : "an input") << " is "
+       << value << " at element " << at;
+  if (rowLength > 0 && rowLength < count)
+    text << " (row " << at / rowLength << ", column " << at % rowLength << ")";
+  text << "; a training step needs finite inputs (a NaN or an infinity can "
+          "make non-finite parameters while the loss stays finite, as "
+          "through a saturated sigmoid); the parameters are unchanged";
+  return fail(CREDO_ERR_INVALID_ARGUMENT, text.str());
 }
 
 credo_status credo_rt_bad_flag(const char *entry, const char *what,

@@ -132,8 +132,10 @@ Value marginTerms(
         Value target = nb.create<arith::SelectOp>(
             l, mine, floatConst(nb, l, elt, high), floatConst(nb, l, elt, low));
         Value d = nb.create<arith::SubFOp>(l, a[0], target);
+        // Unordered: a NaN count stays NaN and reaches the loss (an
+        // ordered comparison masked it to 0, and the step went on).
         Value outside = nb.create<arith::CmpFOp>(
-            l, arith::CmpFPredicate::OGT, nb.create<math::AbsFOp>(l, d),
+            l, arith::CmpFPredicate::UGT, nb.create<math::AbsFOp>(l, d),
             floatConst(nb, l, elt, margin));
         d = nb.create<arith::SelectOp>(l, outside, d,
                                        floatConst(nb, l, elt, 0.0));

@@ -389,6 +389,17 @@ credo_status credo_rt_bad_learning_rate(const char *entry, double lr);
 credo_status credo_rt_bad_flag(const char *entry, const char *what,
                                double value);
 
+/* CREDO_OK when the COUNT values at DATA (f32 when ELEMENT_BYTES is 4,
+ * f64 when 8) are all finite; otherwise records "ENTRY: WHAT is VALUE at
+ * element I (row R, column C of ROW_LENGTH); ..." and returns
+ * CREDO_ERR_INVALID_ARGUMENT. A training step checks its float inputs:
+ * a NaN or an infinity can make non-finite parameters while the loss stays
+ * finite (through a saturated sigmoid). */
+credo_status credo_rt_check_finite_input(const char *entry, const char *what,
+                                         const void *data, int64_t count,
+                                         int64_t row_length,
+                                         int32_t element_bytes);
+
 /* Records "ENTRY: WHAT is VALUE; ..." (WHAT: "the loss", or "the signal"
  * of a rule that learns in an environment) and returns
  * CREDO_ERR_INVALID_ARGUMENT (a training step whose loss is not finite

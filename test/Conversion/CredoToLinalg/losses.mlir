@@ -61,14 +61,15 @@ func.func @mse(%p: tensor<3x5xf64>, %t: tensor<3x5xf64>) -> tensor<f64> {
 
 // count_margin_loss: the labels are checked at run time, the targets come
 // from comparing the class index with the (clamped) label, errors within
-// the margin are masked, then a sum and the batch mean.
+// the margin are masked (unordered: a NaN count is not masked, it reaches
+// the loss), then a sum and the batch mean.
 // CHECK-LABEL: func.func @count_margin
 // CHECK: credo_rt_check_labels
 // CHECK: linalg.generic
 // CHECK: linalg.index 1
 // CHECK: arith.cmpi eq
 // CHECK: math.absf
-// CHECK: arith.cmpf ogt
+// CHECK: arith.cmpf ugt
 // CHECK: arith.divf
 func.func @count_margin(%o: tensor<4x3xf32>, %t: tensor<4xi32>) -> tensor<f32> {
   %l = credo.count_margin_loss %o, %t {high = 9.0 : f64, low = 2.0 : f64, margin = 1.0 : f64} : tensor<4x3xf32>, tensor<4xi32> -> tensor<f32>
