@@ -107,7 +107,10 @@ void guardedEntry(OpBuilder &b, ModuleOp module, const std::string &model,
   Type ptr = LLVM::LLVMPointerType::get(ctx), i32 = b.getI32Type();
   Type voidTy = LLVM::LLVMVoidType::get(ctx);
   std::string name = model + "_" + entry.str();
-  bool step = entry == "train_step" || entry == "act";
+  // A rule's unsupervised phase (@settle_step) steps the parameters as a
+  // training step does.
+  bool settle = entry == "settle_step";
+  bool step = entry == "train_step" || entry == "act" || settle;
 
   // NAME_ENTRY_packed(argv): internal.
   b.setInsertionPointToEnd(module.getBody());
@@ -205,7 +208,7 @@ void guardedEntry(OpBuilder &b, ModuleOp module, const std::string &model,
   // A training step's learning rate (its one float argument) must be in
   // (0, 1e6), as in the graph format: NaN, infinity, zero or a negative
   // rate would silently ruin the parameters.
-  bool train = entry == "train_step";
+  bool train = entry == "train_step" || settle;
   // The step's learning rate and loss share one float type.
   Type scalar = b.getF32Type();
   for (Type type : argTypes)
@@ -409,6 +412,11 @@ LogicalResult mlir::credo::addLibraryApi(ModuleOp module, const ModelInfo &info,
     return emitError(loc) << "@train_step takes " << trainStep.getNumArguments()
                           << " arguments, expected "
                           << 2 * params + stepInputs + 2;
+  auto settle = module.lookupSymbol<LLVM::LLVMFuncOp>("settle_step");
+  if (settle && (!trainStep || info.settleMetric.empty() ||
+                 settle.getNumArguments() != trainStep.getNumArguments()))
+    return emitError(loc) << "@settle_step takes " << settle.getNumArguments()
+                          << " arguments, expected those of @train_step";
   auto act = module.lookupSymbol<LLVM::LLVMFuncOp>("act");
   if (act && act.getNumArguments() != numArgs + params)
     return emitError(loc) << "@act takes " << act.getNumArguments()
@@ -424,7 +432,7 @@ LogicalResult mlir::credo::addLibraryApi(ModuleOp module, const ModelInfo &info,
           forward, b.getStringAttr(n + "_forward_impl"), module)))
     return failure();
   SymbolTable::setSymbolName(forward, n + "_forward_impl");
-  for (LLVM::LLVMFuncOp fn : {trainStep, act})
+  for (LLVM::LLVMFuncOp fn : {trainStep, act, settle})
     if (fn) {
       std::string impl = n + "_" + fn.getSymName().str() + "_impl";
       if (failed(SymbolTable::replaceAllSymbolUses(fn, b.getStringAttr(impl),
@@ -568,6 +576,14 @@ LogicalResult mlir::credo::addLibraryApi(ModuleOp module, const ModelInfo &info,
         info.stepScalar == "f64" ? Type(b.getF64Type()) : b.getF32Type();
     guardedEntry(b, module, n, "train_step", types, stepArgs,
                  callWithParams(trainStep, stepArgs.size(), true));
+    // NAME_settle_step(model, inputs..., lr, metric): a step of the rule's
+    // unsupervised phase, with the training step's arguments.
+    if (settle) {
+      SmallVector<EntryArg> settleArgs(stepArgs);
+      settleArgs.back().what = "the " + info.settleMetric;
+      guardedEntry(b, module, n, "settle_step", types, settleArgs,
+                   callWithParams(settle, settleArgs.size(), true));
+    }
     // NAME_act(model, inputs..., outputs...): the outputs of one
     // environment step, the rule's state (samples, traces) updated.
     if (act)
@@ -699,16 +715,33 @@ std::string mlir::credo::generateHeader(const ModelInfo &info) {
   } else if (info.trainStep) {
     os << "/* One training step on a batch (the model's optimizer, learning\n"
           " * rate `lr`, in (0, 1e6)): updates the parameters and optimizer\n"
-          " * state, and writes the batch's loss. A loss that is not finite\n"
-          " * (an input with NaN or infinity) fails the call with\n"
-          " * CREDO_ERR_INVALID_ARGUMENT and keeps the parameters; *loss "
-          "then\n * holds that loss. Any failure keeps the parameters. "
-          "Evaluate with "
+          " * state, and writes the batch's loss. A NaN or an infinity in a\n"
+          " * float input, or a loss that is not finite (parameters that\n"
+          " * diverged), fails the call with CREDO_ERR_INVALID_ARGUMENT and\n"
+          " * keeps the parameters; *loss then holds that loss. Any failure\n"
+          " * keeps the parameters. Evaluate with "
        << n << "_forward. */\n"
        << "credo_status " << n << "_train_step(" << n << "_model *model";
     for (const TensorInfo &t : info.stepInputs)
       os << ",\n    const " << cType(t) << " *" << ident(t.name);
     os << ",\n    " << scalar << " lr, " << scalar << " *loss);\n\n";
+    if (!info.settleMetric.empty()) {
+      os << "/* One step of the rule's unsupervised phase on a batch (what\n"
+            " * credoc train runs for settle_epochs before training: no\n"
+            " * target, the rule's own weights learn), with the arguments of\n"
+            " * "
+         << n << "_train_step; writes the phase's metric (" << info.settleMetric
+         << "). Fails and keeps the\n * parameters as " << n
+         << "_train_step does. */\n"
+         << "credo_status " << n << "_settle_step(" << n << "_model *model";
+      for (const TensorInfo &t : info.stepInputs)
+        os << ",\n    const " << cType(t) << " *" << ident(t.name);
+      const std::string &metric = info.settleMetric;
+      os << ",\n    " << scalar << " lr, " << scalar << " *"
+         << ident(taken.count(metric) || metric == "lr" ? "out_" + metric
+                                                        : metric)
+         << ");\n\n";
+    }
     os << "/* Evaluates a batch: the same as " << n << "_forward. */\n"
        << "credo_status " << n << "_eval_step(" << n << "_model *model";
     for (const TensorInfo &t : info.inputs)

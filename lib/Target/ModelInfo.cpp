@@ -136,6 +136,10 @@ FailureOr<ModelInfo> mlir::credo::getModelInfo(ModuleOp module,
       return failure();
     info.outputs.push_back(*t);
   }
+  if (auto settle = module.lookupSymbol<func::FuncOp>("settle_step"))
+    info.settleMetric = settle.getNumResults()
+                            ? nameOf(settle.getResultAttrDict(0), 0, "metric")
+                            : "metric";
   // The training step's inputs, the learning rate (last) excepted.
   if (auto step = module.lookupSymbol<func::FuncOp>("train_step")) {
     if (step.getNumArguments() > 0)

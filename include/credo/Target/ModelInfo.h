@@ -51,6 +51,11 @@ struct ModelInfo {
   /// the forward inputs in, the forward outputs out, the rule's state
   /// updated), and its outputs.
   bool act = false;
+  /// The name of @settle_step's first result (the metric of a rule's
+  /// unsupervised phase, such as the dendritic rule's apical mismatch),
+  /// empty when the module has no @settle_step. It takes @train_step's
+  /// arguments.
+  std::string settleMetric;
   /// The parameters a training rule added (optimizer or rule state), which
   /// saved checkpoints list so that a model built for inference skips them.
   std::vector<std::string> state;

@@ -65,10 +65,9 @@ int main(int argc, char **argv) {
   }
   x[5] = NAN;
   credo_status s = fashion_mnist_mlp_train_step(m, x, labels, 0.1f, &loss);
-  printf("NaN input: %s; %s; loss %s\n",
+  printf("NaN input: %s; %s\n",
          s == CREDO_ERR_INVALID_ARGUMENT ? credo_last_error() : "ACCEPTED",
-         sameParams(before) ? "parameters kept" : "PARAMETERS CHANGED",
-         isnan(loss) ? "nan" : "NOT NAN");
+         sameParams(before) ? "parameters kept" : "PARAMETERS CHANGED");
   x[5] = 0.5f;
   s = fashion_mnist_mlp_train_step(m, x, labels, 0.1f, &loss);
   printf("then a good step: %s; %s\n",
