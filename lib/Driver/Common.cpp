@@ -325,8 +325,19 @@ int mlir::credo::driver::loadTrainingModel(const DriverOptions &opts,
   if (!*contract)
     return error("'" + opts.model + "' has no training section");
   config = **contract;
-  if (opts.trainSeed)
+  if (opts.trainSeed) {
     config.seed = *opts.trainSeed;
+    // --seed stands for the training section's seed everywhere, also in
+    // what the rules draw when they build the step (fa's, dfa's and the
+    // dendritic rule's fixed random feedback matrices).
+    auto t = cast<TrainingAttr>((*module)->getAttr("credo.training"));
+    (*module)->setAttr(
+        "credo.training",
+        TrainingAttr::get(&context, t.getRule(), t.getLoss(), t.getOptimizer(),
+                          t.getBatchSize(), t.getEpochs(), *opts.trainSeed,
+                          t.getSettleEpochs(), t.getSchedule(), t.getDataset(),
+                          t.getEnvironment(), t.getMetric(), t.getOptions()));
+  }
   return kOk;
 }
 

@@ -318,6 +318,10 @@ private:
   Tensors data; ///< train images, train labels, test images, test labels
   int64_t trainN = 0, testN = 0, steps = 0;
   std::vector<int64_t> positionsPerUnit;
+  /// The steps of this epoch whose counts the diagnostics (spikes,
+  /// activations, alignment) hold: all of them, or after a resume inside
+  /// the epoch the rest (the counts are not in the checkpoint).
+  int64_t countedSteps = 0;
   /// Milliseconds of model time a training step simulates (the module's
   /// credo.simulated_ms, set by a rule with continuous-time dynamics), or 0.
   double simulatedMs = 0;
@@ -1059,7 +1063,13 @@ int Trainer::createInstance() {
       config.seed = at->seed;
       start = *at;
     } else {
+      // At an epoch's end: the next epochs' data orders come from the
+      // checkpoint's seed too (it was the training section's), unless
+      // --seed asks for another.
+      if (!opts.trainSeed)
+        config.seed = at->seed;
       start.epoch = at->epoch;
+      start.seed = config.seed;
     }
     // Resuming continues the same training: a tensor this step does not
     // have (another optimizer's or rule's state) would be dropped.
@@ -1386,6 +1396,7 @@ int Trainer::trainEpoch(int64_t epoch, int64_t firstStep, double lossSum) {
                    savedNote());
     credo_model_swap_params(m.model);
     ++stepsThisRun;
+    ++countedSteps;
     lossSum += *lossBuf;
     for (Counter &c : counters) {
       const auto *counts = static_cast<const float *>(c.step.data);
@@ -1458,11 +1469,19 @@ int Trainer::finishEpoch(int64_t epoch, double lossSum, double seconds,
   std::string activationsJson, activationsCsv;
   std::string spikesJson;
   std::vector<RateHistogram> rateHistograms;
+  // The samples the counts cover: the epoch's, or the part of it this run
+  // took after resuming inside it.
+  const int64_t counted = std::max<int64_t>(countedSteps, 1);
+  countedSteps = 0;
+  if (counted < steps && (!counters.empty() || !alignment.empty()))
+    llvm::outs() << "  (the diagnostics below cover steps "
+                 << steps - counted + 1 << " to " << steps
+                 << " of the epoch: this run resumed inside it)\n";
   for (Counter &c : counters) {
     if (c.spikes) {
       // Rates per neuron and step; a neuron is saturated when it fired at
       // every step its refractory period allowed, for every sample.
-      double samples = double(steps * batch), total = 0;
+      double samples = double(counted * batch), total = 0;
       double most = samples * double((c.timeSteps + c.tRef) / (c.tRef + 1));
       int64_t silent = 0, saturated = 0;
       for (double t : c.total) {
@@ -1502,7 +1521,7 @@ int Trainer::finishEpoch(int64_t epoch, double lossSum, double seconds,
       dead += t == 0;
     }
     // Each unit sees steps·batch samples times its spatial positions.
-    double p = positives / (double(steps * batch) * double(c.perUnit) *
+    double p = positives / (double(counted * batch) * double(c.perUnit) *
                             double(c.total.size()));
     llvm::outs() << "  relu " << c.layer << ": Pr[y>0] "
                  << llvm::format("%.4f", p) << ", dead units " << dead << "/"
@@ -1605,6 +1624,8 @@ int Trainer::finishEpoch(int64_t epoch, double lossSum, double seconds,
       *metrics << ", \"spikes\": {" << spikesJson << "}";
     if (!alignmentJson.empty())
       *metrics << ", \"alignment\": {" << alignmentJson << "}";
+    if (counted < steps && (!counters.empty() || !alignment.empty()))
+      *metrics << ", \"diagnostics_steps\": " << counted;
     *metrics << "}\n";
     metrics->flush();
   }
