@@ -26,6 +26,7 @@
 
 #include <chrono>
 #include <cmath>
+#include <csignal>
 #include <deque>
 #include <numeric>
 
@@ -199,6 +200,9 @@ std::vector<void *> EnvTrainer::args(ArrayRef<void *> middle) {
   return a;
 }
 
+volatile std::sig_atomic_t envInterrupted = 0;
+void onEnvInterrupt(int) { envInterrupted = 1; }
+
 int EnvTrainer::run() {
   for (int (EnvTrainer::*phase)() :
        {&EnvTrainer::setUp, &EnvTrainer::compile, &EnvTrainer::createInstance})
@@ -228,8 +232,34 @@ int EnvTrainer::run() {
   std::vector<double> returns;
   int64_t totalSteps = 0;
   int64_t every = std::max<int64_t>(1, episodes / 20);
+  // Ctrl-C ends the run after the step under way: the parameters are saved
+  // (to --checkpoint, else NAME-interrupted.safetensors) and the metrics
+  // file ends with a whole line.
+  envInterrupted = 0;
+  auto previous = std::signal(SIGINT, onEnvInterrupt);
+  struct Restore {
+    void (*handler)(int);
+    ~Restore() { std::signal(SIGINT, handler); }
+  } restore{previous};
   auto begin = std::chrono::steady_clock::now();
   for (int64_t episode = 0; episode < episodes; ++episode) {
+    if (envInterrupted) {
+      if (metrics)
+        metrics->flush();
+      std::string path = opts.checkpoint;
+      if (path.empty()) {
+        path = info->name + "-interrupted.safetensors";
+        for (int n = 2; llvm::sys::fs::exists(path); ++n)
+          path =
+              info->name + "-interrupted-" + std::to_string(n) + ".safetensors";
+      }
+      if (credo_model_save(m.model, path.c_str()) != CREDO_OK)
+        return runtimeError("cannot save the parameters");
+      llvm::outs() << "credoc: interrupted after episode " << episode << " of "
+                   << episodes << "; saved the parameters to " << path << "\n";
+      llvm::outs().flush();
+      return kInterrupted;
+    }
     if (credo_env_reset(env.env, obs.data()) != CREDO_OK)
       return runtimeError("cannot reset the environment");
     double ret = 0, signalSum = 0;

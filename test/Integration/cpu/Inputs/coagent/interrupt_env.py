@@ -1,0 +1,31 @@
+#!/usr/bin/env python3
+"""Ctrl-C during training in an environment: exit status 130, a message,
+the parameters saved to --checkpoint, and a metrics file of whole JSON
+lines (the run used to die with the signal, saving nothing, in the middle
+of a line). Usage: interrupt_env.py CREDOC MODEL OUTDIR"""
+import json
+import os
+import re
+import signal
+import subprocess
+import sys
+import time
+
+credoc, model, out = sys.argv[1:4]
+checkpoint = os.path.join(out, "env-interrupted.safetensors")
+metrics = os.path.join(out, "env-interrupted.jsonl")
+run = subprocess.Popen([credoc, "train", model, "--episodes", "100000000",
+                        "--checkpoint", checkpoint, "--metrics", metrics],
+                       stdout=subprocess.PIPE, text=True)
+time.sleep(2.5)
+run.send_signal(signal.SIGINT)
+text, _ = run.communicate(timeout=60)
+assert run.returncode == 130, (run.returncode, text)
+stop = re.search(r"credoc: interrupted after episode (\d+) of 100000000; "
+                 r"saved the parameters to \S+", text)
+assert stop, text
+print("interrupted, saved")
+episodes = [json.loads(line)["episode"] for line in open(metrics)]
+assert episodes == list(range(1, int(stop.group(1)) + 1)), episodes[-3:]
+print("metrics: %s whole lines" % ("all" if episodes else "NO"))
+assert os.path.getsize(checkpoint) > 0
