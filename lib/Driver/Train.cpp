@@ -110,8 +110,10 @@ std::map<std::string, std::string> positionMetadata(const Position &at) {
 }
 
 /// Reads the position from a checkpoint's metadata. A checkpoint from
-/// before steps were recorded has only the epoch.
-FailureOr<Position> readPosition(const std::string &path) {
+/// before steps were recorded has only the epoch. One that names another
+/// model (credo.model) is refused.
+FailureOr<Position> readPosition(const std::string &path,
+                                 const std::string &model) {
   credo_tensor_set set{};
   if (credo_safetensors_read(path.c_str(), &set) != CREDO_OK) {
     runtimeError("cannot resume");
@@ -121,6 +123,12 @@ FailureOr<Position> readPosition(const std::string &path) {
   for (size_t i = 0; i < set.metadata_count; ++i)
     meta[set.metadata_keys[i]] = set.metadata_values[i];
   credo_tensor_set_free(&set);
+  if (auto it = meta.find("credo.model");
+      it != meta.end() && it->second != model) {
+    error(path + ": a checkpoint of model '" + quoteForMessage(it->second) +
+          "', not of '" + model + "'; resume a run of the same model");
+    return failure();
+  }
 
   Position at;
   bool ok = true;
@@ -1045,7 +1053,7 @@ int Trainer::createInstance() {
     if (int status = loadParams())
       return status;
   } else {
-    FailureOr<Position> at = readPosition(opts.resume);
+    FailureOr<Position> at = readPosition(opts.resume, info->name);
     if (failed(at))
       return kUserError;
     if (at->step > 0) {
