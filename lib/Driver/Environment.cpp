@@ -79,6 +79,8 @@ int EnvTrainer::setUp() {
         {opts.stopAfter.has_value(), "--stop-after"},
         {opts.settle.has_value(), "--settle"},
         {opts.epochs.has_value(), "--epochs (use --episodes)"},
+        {opts.batch.has_value(), "--batch (an environment gives one "
+                                 "observation at a time)"},
         {!opts.data.empty(), "--data"},
         {opts.reportActivations, "--report-activations"},
         {opts.reportSpikes, "--report-spikes"},

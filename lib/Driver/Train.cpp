@@ -1740,6 +1740,9 @@ int Trainer::align() {
 int Trainer::settle() {
   int64_t epochs = opts.settle ? *opts.settle : config.settleEpochs;
   // A resumed run settled before its checkpoint.
+  if (!opts.resume.empty() && opts.settle && *opts.settle > 0)
+    llvm::errs() << "credoc: warning: --settle has no effect with --resume: "
+                    "the run settled before its checkpoint\n";
   if (epochs == 0 || !opts.resume.empty())
     return kOk;
   std::string rule = opts.rule.empty() ? config.rule : opts.rule;
@@ -1762,8 +1765,16 @@ int Trainer::settle() {
     auto begin = std::chrono::steady_clock::now();
     double sum = 0;
     for (int64_t step = 0; step < steps; ++step) {
-      if (interrupted)
-        return error("interrupted in the unsupervised phase; nothing saved");
+      if (interrupted) {
+        // A checkpoint resumes training after the phase, so none is
+        // written from inside it.
+        error(
+            "interrupted in the unsupervised phase (settle epoch " +
+            std::to_string(epoch + 1) + ", step " + std::to_string(step + 1) +
+            "); nothing saved: a checkpoint resumes the training that follows "
+            "the phase");
+        return kInterrupted;
+      }
       gather(order, step * batch, 0, batch);
       std::vector<void *> &args = batchArgs(true);
       if (jit->call("settle_step", args) != CREDO_OK)
