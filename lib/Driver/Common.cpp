@@ -309,6 +309,19 @@ void markRuleState(const ModelInfo &before, ModelInfo &after) {
       after.state.push_back(p.name);
 }
 
+std::string interruptedCheckpointPath(const std::string &model,
+                                      const std::string &resume) {
+  std::string path = model + "-interrupted.safetensors";
+  bool resumed = false;
+  for (int n = 2; llvm::sys::fs::exists(path); ++n) {
+    if (!resume.empty() && !llvm::sys::fs::equivalent(path, resume, resumed) &&
+        resumed)
+      break;
+    path = model + "-interrupted-" + std::to_string(n) + ".safetensors";
+  }
+  return path;
+}
+
 } // namespace mlir::credo::driver
 
 int mlir::credo::driver::loadTrainingModel(const DriverOptions &opts,

@@ -118,6 +118,13 @@ int openMetrics(const std::string &path, const std::string &columns,
 /// built for inference loads them.
 void markRuleState(const ModelInfo &before, ModelInfo &after);
 
+/// Where an interrupted run of `model` saves without --checkpoint:
+/// NAME-interrupted.safetensors, unless an earlier stopped run left it (and
+/// this run did not resume from it, `resume`): then NAME-interrupted-2, …,
+/// so that its state is not lost.
+std::string interruptedCheckpointPath(const std::string &model,
+                                      const std::string &resume);
+
 /// The first NaN or infinite element of a float tensor (row-major).
 struct NonFinite {
   int64_t at;

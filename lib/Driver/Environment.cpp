@@ -248,13 +248,10 @@ int EnvTrainer::run() {
     if (envInterrupted) {
       if (metrics)
         metrics->flush();
-      std::string path = opts.checkpoint;
-      if (path.empty()) {
-        path = info->name + "-interrupted.safetensors";
-        for (int n = 2; llvm::sys::fs::exists(path); ++n)
-          path =
-              info->name + "-interrupted-" + std::to_string(n) + ".safetensors";
-      }
+      // (A run in an environment is not resumed.)
+      std::string path = opts.checkpoint.empty()
+                             ? interruptedCheckpointPath(info->name, "")
+                             : opts.checkpoint;
       if (credo_model_save(m.model, path.c_str()) != CREDO_OK)
         return runtimeError("cannot save the parameters");
       llvm::outs() << "credoc: interrupted after episode " << episode << " of "

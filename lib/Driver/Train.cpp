@@ -1315,20 +1315,9 @@ int Trainer::saveCheckpoint(const std::string &path, const Position &at) {
 /// Ctrl-C or --stop-after: saves where training stands and says how to go
 /// on. An interrupt exits with 130, a planned stop with 0.
 int Trainer::stopAndSave(const Position &at, const char *why) {
-  std::string path = opts.checkpoint;
-  if (path.empty()) {
-    // NAME-interrupted.safetensors, unless an earlier stopped run left it
-    // (and this run did not resume from it): then NAME-interrupted-2, …, so
-    // that its state is not lost.
-    path = info->name + "-interrupted.safetensors";
-    bool resumed = false;
-    for (int n = 2; llvm::sys::fs::exists(path); ++n) {
-      if (!opts.resume.empty() &&
-          !llvm::sys::fs::equivalent(path, opts.resume, resumed) && resumed)
-        break;
-      path = info->name + "-interrupted-" + std::to_string(n) + ".safetensors";
-    }
-  }
+  std::string path = opts.checkpoint.empty()
+                         ? interruptedCheckpointPath(info->name, opts.resume)
+                         : opts.checkpoint;
   if (saveCheckpoint(path, at) != kOk)
     return kUserError;
   stopped = true;

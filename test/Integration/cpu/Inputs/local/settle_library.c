@@ -43,7 +43,8 @@ int main(void) {
   digits_dendritic_get_param(m, "w1", w1b, sizeof w1b);
   digits_dendritic_get_param(m, "w2", w2b, sizeof w2b);
   digits_dendritic_get_param(m, "w1_ip", ipb, sizeof ipb);
-  int forwardKept = !memcmp(w1a, w1b, sizeof w1a) && !memcmp(w2a, w2b, sizeof w2a);
+  int forwardKept =
+      !memcmp(w1a, w1b, sizeof w1a) && !memcmp(w2a, w2b, sizeof w2a);
   int ipMoved = memcmp(ipa, ipb, sizeof ipa) != 0;
   printf("w1 and w2 kept: %d, W^IP moved: %d\n", forwardKept, ipMoved);
   bad += !forwardKept || !ipMoved;
