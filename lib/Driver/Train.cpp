@@ -1456,6 +1456,10 @@ std::string Trainer::csvColumns() const {
                         : "," + c.layer + "_p_active," + c.layer + "_dead";
   for (const Alignment &a : alignment)
     columns += "," + a.name + "_angle," + a.name + "_ratio";
+  // A rule with an unsupervised phase: its rows (before the first epoch)
+  // fill these two columns only, the epochs' rows every other one.
+  if (!settleMetric.empty())
+    columns += ",settle_epoch," + settleMetric;
   return columns;
 }
 
@@ -1603,7 +1607,7 @@ int Trainer::finishEpoch(int64_t epoch, double lossSum, double seconds,
              << llvm::format("%.3f", seconds);
     if (simulatedMs > 0)
       *metrics << "," << llvm::format("%.1f", simulatedRate);
-    *metrics << activationsCsv << "\n";
+    *metrics << activationsCsv << (settleMetric.empty() ? "" : ",,") << "\n";
     metrics->flush();
   } else if (metrics) {
     *metrics << "{\"epoch\": " << epoch + 1
@@ -1786,9 +1790,16 @@ int Trainer::settle() {
                  << " " << llvm::format("%.6g", sum / double(steps)) << " ("
                  << llvm::format("%.1f", seconds) << " s)\n";
     llvm::outs().flush();
-    if (metrics && !csv)
+    if (metrics && csv) {
+      std::string columns = csvColumns();
+      *metrics << std::string(llvm::count(columns, ',') - 1, ',') << epoch + 1
+               << "," << llvm::format("%.8g", sum / double(steps)) << "\n";
+      metrics->flush();
+    } else if (metrics) {
       *metrics << "{\"settle_epoch\": " << epoch + 1 << ", \"" << metric
                << "\": " << llvm::format("%.8g", sum / double(steps)) << "}\n";
+      metrics->flush();
+    }
   }
   return kOk;
 }

@@ -101,7 +101,8 @@ struct EntryArg {
 void guardedEntry(OpBuilder &b, ModuleOp module, const std::string &model,
                   StringRef entry, ArrayRef<Type> argTypes,
                   ArrayRef<EntryArg> what,
-                  llvm::function_ref<void(OpBuilder &, Value argv)> body) {
+                  llvm::function_ref<void(OpBuilder &, Value argv)> body,
+                  bool afterAct = false) {
   MLIRContext *ctx = module.getContext();
   Location loc = module.getLoc();
   Type ptr = LLVM::LLVMPointerType::get(ctx), i32 = b.getI32Type();
@@ -285,6 +286,23 @@ void guardedEntry(OpBuilder &b, ModuleOp module, const std::string &model,
       failIf(b.create<LLVM::ICmpOp>(loc, LLVM::ICmpPredicate::ne, status, zero),
              [&] { return status; });
     }
+  // An environment rule's training step learns from the action that the
+  // last NAME_act chose: one step per act.
+  LLVM::LLVMFuncOp setActed;
+  if (afterAct || entry == "act")
+    setActed = declare(b, module, "credo_rt_set_acted", voidTy, {ptr, i32});
+  if (afterAct) {
+    LLVM::LLVMFuncOp require =
+        declare(b, module, "credo_rt_require_act", i32, {ptr, ptr, ptr});
+    Value actName = LLVM::createGlobalString(
+        loc, b, name + "_act_name", model + "_act" + std::string(1, '\0'),
+        LLVM::Linkage::Internal);
+    Value status = b.create<LLVM::CallOp>(
+                        loc, require, ValueRange{entryName, actName, model0})
+                       .getResult();
+    failIf(b.create<LLVM::ICmpOp>(loc, LLVM::ICmpPredicate::ne, status, zero),
+           [&] { return status; });
+  }
   if (step) {
     LLVM::LLVMFuncOp reserve =
         declare(b, module, "credo_model_reserve_next", i32, {ptr});
@@ -361,6 +379,11 @@ void guardedEntry(OpBuilder &b, ModuleOp module, const std::string &model,
       b.setInsertionPointToStart(commit);
     }
     b.create<LLVM::CallOp>(loc, swap, ValueRange{model0});
+    if (setActed)
+      b.create<LLVM::CallOp>(
+          loc, setActed,
+          ValueRange{model0, b.create<LLVM::ConstantOp>(
+                                 loc, i32, entry == "act" ? 1 : 0)});
     b.create<LLVM::ReturnOp>(loc, status);
     Block *done = b.createBlock(&f.getBody());
     b.create<LLVM::ReturnOp>(loc, status);
@@ -575,7 +598,8 @@ LogicalResult mlir::credo::addLibraryApi(ModuleOp module, const ModelInfo &info,
     types[1 + stepInputs] =
         info.stepScalar == "f64" ? Type(b.getF64Type()) : b.getF32Type();
     guardedEntry(b, module, n, "train_step", types, stepArgs,
-                 callWithParams(trainStep, stepArgs.size(), true));
+                 callWithParams(trainStep, stepArgs.size(), true),
+                 /*afterAct=*/static_cast<bool>(act));
     // NAME_settle_step(model, inputs..., lr, metric): a step of the rule's
     // unsupervised phase, with the training step's arguments.
     if (settle) {
@@ -589,9 +613,10 @@ LogicalResult mlir::credo::addLibraryApi(ModuleOp module, const ModelInfo &info,
     if (act)
       guardedEntry(b, module, n, "act", forwardTypes, forwardArgs,
                    callWithParams(act, forwardArgs.size(), true));
-    // NAME_eval_step: the forward pass on a batch, for metrics.
-    forwarder(b, module, n + "_eval_step", n + "_forward", i32,
-              SmallVector<Type>(forwardArgs.size(), ptr));
+    // NAME_eval_step: the forward pass on a batch, for metrics, with its
+    // own checks (their messages name NAME_eval_step).
+    guardedEntry(b, module, n, "eval_step", forwardTypes, forwardArgs,
+                 callWithParams(forward, forwardArgs.size(), false));
   }
   return success();
 }

@@ -389,6 +389,18 @@ credo_status credo_rt_bad_learning_rate(const char *entry, double lr);
 credo_status credo_rt_bad_flag(const char *entry, const char *what,
                                double value);
 
+/* An environment rule's library alternates NAME_act (choose an action, hold
+ * the state it learns from) and NAME_train_step (learn from that action's
+ * reward). NAME_act records its success (ACTED 1), a successful training
+ * step clears it (0). */
+void credo_rt_set_acted(credo_model *model, int32_t acted);
+/* CREDO_OK when ACT succeeded since the model's creation or its last
+ * training step; otherwise records "ENTRY: no call of ACT since ..." and
+ * returns CREDO_ERR_INVALID_ARGUMENT (a step before any act, or a second
+ * step on one act, would learn from a held action that was never taken). */
+credo_status credo_rt_require_act(const char *entry, const char *act,
+                                  const credo_model *model);
+
 /* CREDO_OK when the COUNT values at DATA (f32 when ELEMENT_BYTES is 4,
  * f64 when 8) are all finite; otherwise records "ENTRY: WHAT is VALUE at
  * element I (row R, column C of ROW_LENGTH); ..." and returns

@@ -139,6 +139,9 @@ struct credo_model {
   /// comma-separated: saved checkpoints list them, so that a model built
   /// for inference loads the weights and leaves them.
   std::string state;
+  /// An environment rule's NAME_act succeeded since its last successful
+  /// NAME_train_step (credo_rt_set_acted / credo_rt_require_act).
+  bool acted = false;
 };
 
 namespace {
@@ -616,6 +619,24 @@ void credo_model_swap_params(credo_model *model) {
   for (Value &p : model->values[CREDO_PARAM])
     if (p.next.data)
       std::swap(p.storage.data, p.next.data);
+}
+
+void credo_rt_set_acted(credo_model *model, int32_t acted) {
+  if (model)
+    model->acted = acted != 0;
+}
+
+credo_status credo_rt_require_act(const char *entry, const char *act,
+                                  const credo_model *model) {
+  if (!model || model->acted)
+    return CREDO_OK;
+  return fail(CREDO_ERR_INVALID_ARGUMENT,
+              std::string(entry ? entry : "?") + ": no call of " +
+                  (act ? act : "act") +
+                  " since the model was created or last trained; a "
+                  "training step learns from the reward of the action that "
+                  "act chose, so each one follows one act (the parameters "
+                  "are unchanged)");
 }
 
 credo_status credo_model_init_params(credo_model *model) {

@@ -4,6 +4,7 @@
 #include "fashion_mnist_mlp.h"
 
 #include <stdio.h>
+#include <string.h>
 
 int main(void) {
   fashion_mnist_mlp_model *m = 0;
@@ -35,6 +36,13 @@ int main(void) {
   if (fashion_mnist_mlp_train_step(0, x, labels, 0.1f, &loss) !=
       CREDO_ERR_INVALID_ARGUMENT)
     return 5;
+  /* Each entry's errors name that entry. */
+  if (fashion_mnist_mlp_eval_step(m, 0, labels, logits, &eval) !=
+          CREDO_ERR_INVALID_ARGUMENT ||
+      !strstr(credo_last_error(), "fashion_mnist_mlp_eval_step")) {
+    fprintf(stderr, "eval_step error: %s\n", credo_last_error());
+    return 7;
+  }
   fashion_mnist_mlp_destroy(m);
   printf("ok\n");
   return 0;
