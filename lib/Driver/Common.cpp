@@ -168,6 +168,21 @@ int initAndOverlayParams(credo_model *model, const ModelInfo &info,
     credo_tensor_set *set;
     ~Free() { credo_tensor_set_free(set); }
   } release{&set};
+  if (credo_safetensors_verify(&set, path.c_str()) != CREDO_OK)
+    return error(credo_last_error());
+  // Only what the rule or the optimizer adds may be missing: a parameter of
+  // the graph left at its initial value would be silently untrained.
+  for (const TensorInfo &p : info.params)
+    if (!llvm::is_contained(info.state, p.name) &&
+        !llvm::StringRef(p.init).starts_with("generator") &&
+        llvm::none_of(
+            llvm::make_range(set.items, set.items + set.count),
+            [&](const credo_named_tensor &t) { return p.name == t.name; }))
+      return error("'" + path + "' has no parameter '" + p.name +
+                   "' of model '" + info.name +
+                   "' (only the rule's and the optimizer's state and "
+                   "random generators may be missing: they start from their "
+                   "initial values)");
   for (size_t i = 0; i < set.count; ++i) {
     const credo_named_tensor &t = set.items[i];
     auto p = llvm::find_if(
@@ -283,6 +298,26 @@ int checkOutputsSpareInputs(const DriverOptions &opts,
                           : "a file the run reads ('" + in + "')") +
                      "; writing it would destroy it, so give another path");
     }
+  }
+  return kOk;
+}
+
+int checkSparesReads(const DriverOptions &opts, const std::string &path,
+                     const std::string &what) {
+  if (path.empty() || path == "-")
+    return kOk;
+  std::vector<std::pair<std::string, std::string>> reads;
+  if (opts.model != "-")
+    reads.push_back({opts.model, "the model file"});
+  if (!opts.params.empty())
+    reads.push_back({opts.params, "the --params file"});
+  for (const auto &[name, file] : opts.inputs)
+    reads.push_back({file, "input '" + name + "'"});
+  for (const auto &[file, which] : reads) {
+    bool same = false;
+    if (!llvm::sys::fs::equivalent(path, file, same) && same)
+      return error(what + " '" + path + "' is " + which +
+                   "; writing it would destroy it, so give another path");
   }
   return kOk;
 }

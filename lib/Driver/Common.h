@@ -75,8 +75,9 @@ std::unique_ptr<JitModule> compileForJit(ModuleOp module,
 /// Initializes `model`'s parameters, then replaces those that the
 /// safetensors file `path` (if not empty) has; parameters it lacks (a
 /// rule's feedback matrices, optimizer or rule state) keep their initial
-/// values. Reports a tensor the model does not have, or of another dtype
-/// or shape, naming the file.
+/// values; any other parameter missing is an error, as are a tensor the
+/// model does not have, one of another dtype or shape, and a checksum
+/// mismatch, each naming the file.
 int initAndOverlayParams(credo_model *model, const ModelInfo &info,
                          const std::string &path);
 
@@ -94,6 +95,11 @@ int checkRunOutputs(const DriverOptions &opts);
 /// of `inputs` (the data files the run reads): writing it would destroy it.
 int checkOutputsSpareInputs(const DriverOptions &opts,
                             const std::vector<std::string> &inputs);
+
+/// Refuses an output `path` (described as `what`, e.g. "-o") that is a
+/// file the command reads: the model, --params or an --input.
+int checkSparesReads(const DriverOptions &opts, const std::string &path,
+                     const std::string &what);
 
 /// `v` printed with `format` (one printf conversion of a double); NaN and
 /// infinities as "NaN", "inf" and "-inf" whatever their sign bits.

@@ -117,7 +117,9 @@ int readInputs(const ModelInfo &info, const DriverOptions &opts,
       bool onlyBatch = true;
       for (int32_t d = 1; d < tensor.rank; ++d)
         onlyBatch = onlyBatch && tensor.shape[d] == t.shape[d];
-      if (onlyBatch)
+      if (onlyBatch && tensor.shape[0] == 0)
+        hint = " (an input of no rows: a batch has at least one)";
+      else if (onlyBatch)
         hint = " (use --batch " + std::to_string(tensor.shape[0]) +
                " to compile for this batch size)";
     }
@@ -151,6 +153,8 @@ int allocate(const std::vector<TensorInfo> &list, Tensors &out) {
 } // namespace
 
 int mlir::credo::importCommand(const DriverOptions &opts) {
+  if (int status = checkSparesReads(opts, opts.output, "-o"))
+    return status;
   Session s;
   OwningOpRef<ModuleOp> module = loadModel(opts, s.context);
   if (!module)
@@ -248,6 +252,8 @@ int mlir::credo::checkCommand(const DriverOptions &opts) {
 }
 
 int mlir::credo::initCommand(const DriverOptions &opts) {
+  if (int status = checkSparesReads(opts, opts.output, "-o"))
+    return status;
   Session s;
   OwningOpRef<ModuleOp> module = loadModel(opts, s.context);
   if (!module)
@@ -316,19 +322,27 @@ int mlir::credo::runCommand(const DriverOptions &opts) {
 
   if (std::error_code ec = llvm::sys::fs::create_directories(opts.output))
     return error("cannot create '" + opts.output + "': " + ec.message());
-  // An output file that is one of the inputs (--input y=DIR/y.npy, output
-  // y to DIR) would overwrite it: refuse before writing anything.
+  // An output file that the run read (--input y=DIR/y.npy, output y to
+  // DIR; the --params or model file there) would overwrite it: refuse
+  // before writing anything.
   for (size_t i = 0; i < outputs.list.size(); ++i) {
     llvm::SmallString<256> path(opts.output);
     llvm::sys::path::append(path, info->outputs[i].name + ".npy");
-    for (const auto &[name, file] : opts.inputs) {
+    std::vector<std::pair<std::string, std::string>> reads;
+    for (const auto &[name, file] : opts.inputs)
+      reads.push_back({file, "input '" + name + "'"});
+    if (!opts.params.empty())
+      reads.push_back({opts.params, "the --params file"});
+    if (opts.model != "-")
+      reads.push_back({opts.model, "the model file"});
+    for (const auto &[file, which] : reads) {
       bool same = false;
       if (!llvm::sys::fs::equivalent(path, file, same) && same)
         return error("output '" + info->outputs[i].name +
                      "' would be written "
                      "to '" +
-                     std::string(path) + "', which is input '" + name +
-                     "'; give --output another directory");
+                     std::string(path) + "', which is " + which +
+                     "; give --output another directory");
     }
   }
   for (size_t i = 0; i < outputs.list.size(); ++i) {
@@ -389,6 +403,10 @@ int mlir::credo::driver::addTrainingPasses(OpPassManager &pm, ModuleOp module,
 }
 
 int mlir::credo::buildCommand(const DriverOptions &opts) {
+  // One artifact is a file (a library or --emit spirv writes a directory).
+  if (!opts.emit.empty() && opts.emit != "spirv")
+    if (int status = checkSparesReads(opts, opts.output, "-o"))
+      return status;
   Session s;
   OwningOpRef<ModuleOp> module = loadModel(opts, s.context);
   if (!module)
@@ -608,6 +626,8 @@ int callGradients(GradientModel &g, Tensors &inputs, Tensors &outputs) {
 } // namespace
 
 int mlir::credo::gradCommand(const DriverOptions &opts) {
+  if (int status = checkSparesReads(opts, opts.output, "-o"))
+    return status;
   Session s;
   GradientModel g;
   if (int rc = compileGradients(s, opts, g))
@@ -691,6 +711,19 @@ int mlir::credo::gradcheckCommand(const DriverOptions &opts) {
     return kUserError;
   if (analytic.list[0].dtype != CREDO_F64)
     return error("gradcheck needs an f64 loss");
+  // A loss that is not finite at these inputs has no finite differences to
+  // compare with: say so, and which input is not finite, if one is.
+  if (double at = *static_cast<const double *>(analytic.list[0].data);
+      !std::isfinite(at)) {
+    std::string why;
+    for (size_t i = 0; i < inputs.list.size() && why.empty(); ++i)
+      if (std::optional<NonFinite> bad = firstNonFinite(inputs.list[i]))
+        why = " (input '" + g.forward.inputs[i].name + "' holds " +
+              bad->what() + " at element " + std::to_string(bad->at) + ")";
+    return error("the loss is " + formatNumber(at, "%g") + " at these inputs" +
+                 why +
+                 ", so there is no gradient to check; give finite inputs");
+  }
 
   // Central differences of the loss, one coordinate at a time (all of a
   // small parameter, a seeded sample of 32 of a large one).

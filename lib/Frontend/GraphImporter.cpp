@@ -376,7 +376,11 @@ private:
                  StringRef node = {}) {
     if (v.is_number_unsigned()) {
       if (v.get<uint64_t>() > uint64_t(INT64_MAX))
-        fail(pointer, "integer is too large", node);
+        fail(pointer,
+             "integer " + std::to_string(v.get<uint64_t>()) +
+                 " is out of range (integers are 64-bit, at most "
+                 "9223372036854775807)",
+             node);
       return static_cast<int64_t>(v.get<uint64_t>());
     }
     if (v.is_number_float() && std::isfinite(v.get<double>()) &&
@@ -388,7 +392,11 @@ private:
              "but got " +
                  formatNumber(d),
              node);
-      fail(pointer, "integer " + formatNumber(d) + " is out of range", node);
+      fail(pointer,
+           "integer " + formatNumber(d) +
+               " is out of range (integers are 64-bit, at most "
+               "9223372036854775807 in magnitude)",
+           node);
     }
     expect(v, v.is_number_integer(), pointer, "an integer", node);
     return v.get<int64_t>();

@@ -6,6 +6,10 @@
 
 #include "credo/Support/Quote.h"
 
+#include "llvm/Support/ConvertUTF.h"
+
+#include <vector>
+
 namespace {
 /// Copies at most `limit` bytes of `text`, writing each byte that `keep`
 /// rejects as \xHH, and marks a cut with "...".
@@ -36,6 +40,26 @@ std::string mlir::credo::quoteForMessage(llvm::StringRef text, size_t limit) {
 }
 
 std::string mlir::credo::sanitizeLine(llvm::StringRef text, size_t limit) {
-  return escape(text, limit,
-                [](unsigned char c) { return c >= 0x20 && c != 0x7f; });
+  // Bytes of a well-formed UTF-8 sequence are kept, any other byte from
+  // 0x80 up escaped (a file's stray 0xFF would make the message itself
+  // invalid UTF-8).
+  std::vector<bool> inSequence(std::min(text.size(), limit), false);
+  for (size_t i = 0; i < inSequence.size();) {
+    auto *at = reinterpret_cast<const llvm::UTF8 *>(text.data() + i);
+    unsigned n = llvm::getNumBytesForUTF8(*at);
+    if (*at >= 0x80 && i + n <= text.size() &&
+        llvm::isLegalUTF8Sequence(at, at + n)) {
+      for (unsigned j = 0; j < n && i + j < inSequence.size(); ++j)
+        inSequence[i + j] = true;
+      i += n;
+    } else {
+      ++i;
+    }
+  }
+  size_t i = 0;
+  return escape(text, limit, [&](unsigned char c) {
+    bool sequence = i < inSequence.size() && inSequence[i];
+    ++i;
+    return c >= 0x80 ? sequence : c >= 0x20 && c != 0x7f;
+  });
 }

@@ -441,6 +441,8 @@ int main(int argc, char **argv) {
     } else if (flag == "--rule") {
       opts.rule = value;
     } else if (flag == "--wrt") {
+      if (llvm::is_contained(opts.wrt, value))
+        return error("option --wrt " + value + " is given twice");
       opts.wrt.push_back(value);
     } else if (flag == "--seed") {
       unsigned long long n = 0;

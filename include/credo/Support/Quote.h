@@ -20,9 +20,9 @@ namespace mlir::credo {
 /// letters are escaped too, so a message is plain ASCII.
 std::string quoteForMessage(llvm::StringRef text, size_t limit = 80);
 
-/// `text` as one line of a terminal: control bytes (NUL, ESC, newlines) as
-/// \xNN, other bytes (UTF-8 included) kept, cut after `limit` bytes with
-/// "...".
+/// `text` as one line of a terminal: control bytes (NUL, ESC, newlines) and
+/// bytes that are not part of well-formed UTF-8 as \xNN, other bytes (UTF-8
+/// letters) kept, cut after `limit` bytes with "...".
 std::string sanitizeLine(llvm::StringRef text, size_t limit = 4096);
 
 } // namespace mlir::credo

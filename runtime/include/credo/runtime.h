@@ -144,6 +144,12 @@ credo_status credo_safetensors_write(const char *path,
                                      const char *const *metadata_values,
                                      size_t metadata_count);
 void credo_tensor_set_free(credo_tensor_set *set);
+/* CREDO_OK when the set (read from `path`, which messages name) carries no
+ * checksum or the one it carries (credo.checksum, written by
+ * credo_model_save) matches its tensors and metadata; otherwise
+ * CREDO_ERR_CORRUPT, "PATH: checksum mismatch: the file is corrupt". */
+credo_status credo_safetensors_verify(const credo_tensor_set *set,
+                                      const char *path);
 
 /*===--- Model instances
  * -----------------------------------------------------===*/

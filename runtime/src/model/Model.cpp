@@ -765,6 +765,37 @@ credo_status credo_model_save(const credo_model *model, const char *path) {
   return credo_model_save_with_metadata(model, path, nullptr, nullptr, 0);
 }
 
+credo_status credo_safetensors_verify(const credo_tensor_set *set,
+                                      const char *path) {
+  if (!set)
+    return fail(CREDO_ERR_INVALID_ARGUMENT,
+                "credo_safetensors_verify: the set is a null pointer");
+  // The checksum covers all of the file's data and metadata (only the data,
+  // in a file from before the metadata was covered).
+  std::vector<std::pair<const void *, size_t>> data;
+  for (size_t i = 0; i < set->count; ++i)
+    data.emplace_back(set->items[i].tensor.data,
+                      credo_tensor_nbytes(&set->items[i].tensor));
+  std::map<std::string, std::string> metadata;
+  for (size_t i = 0; i < set->metadata_count; ++i)
+    metadata[set->metadata_keys[i]] = set->metadata_values[i];
+  std::string expected;
+  uint32_t actual = 0;
+  if (auto it = metadata.find(kChecksumKey); it != metadata.end()) {
+    expected = it->second;
+    actual = checkpointChecksum(data, metadata);
+  } else if (auto old = metadata.find(kDataChecksumKey);
+             old != metadata.end()) {
+    expected = old->second;
+    actual = checkpointChecksum(data, {});
+  }
+  if (!expected.empty() && expected != std::to_string(actual))
+    return fail(CREDO_ERR_CORRUPT, std::string(path ? path : "?") +
+                                       ": checksum mismatch: the file is "
+                                       "corrupt");
+  return CREDO_OK;
+}
+
 credo_status credo_model_load(credo_model *model, const char *path) {
   if (!model || !path)
     return fail(CREDO_ERR_INVALID_ARGUMENT,
@@ -825,29 +856,9 @@ credo_status credo_model_load(credo_model *model, const char *path) {
       return fail(CREDO_ERR_NOT_FOUND,
                   where + "unexpected tensor '" + set.items[i].name +
                       "' (not a parameter of model '" + model->name + "')");
-  // Verify the checksum over all of the file's data and metadata before
-  // touching the model (only the data, in a file from before the metadata
-  // was covered).
-  std::vector<std::pair<const void *, size_t>> data;
-  for (size_t i = 0; i < set.count; ++i)
-    data.emplace_back(set.items[i].tensor.data,
-                      credo_tensor_nbytes(&set.items[i].tensor));
-  std::map<std::string, std::string> metadata;
-  for (size_t i = 0; i < set.metadata_count; ++i)
-    metadata[set.metadata_keys[i]] = set.metadata_values[i];
-  std::string expected;
-  uint32_t actual = 0;
-  if (auto it = metadata.find(kChecksumKey); it != metadata.end()) {
-    expected = it->second;
-    actual = checkpointChecksum(data, metadata);
-  } else if (auto old = metadata.find(kDataChecksumKey);
-             old != metadata.end()) {
-    expected = old->second;
-    actual = checkpointChecksum(data, {});
-  }
-  if (!expected.empty() && expected != std::to_string(actual))
-    return fail(CREDO_ERR_CORRUPT,
-                where + "checksum mismatch: the file is corrupt");
+  // Verify the checksum before touching the model.
+  if (credo_status v = credo_safetensors_verify(&set, path); v != CREDO_OK)
+    return v;
   for (size_t i = 0; i < sources.size(); ++i) {
     Value &p = model->values[CREDO_PARAM][i];
     hostAccess(model, p, /*write=*/true);
