@@ -267,7 +267,7 @@ void guardedEntry(OpBuilder &b, ModuleOp module, const std::string &model,
   // make the new parameters non-finite while the loss stays finite (an
   // infinite pixel through a saturated sigmoid), which the loss's check
   // after the step would not see.
-  if (train)
+  if (train || entry == "act")
     for (size_t i = 0; i < what.size(); ++i) {
       if (!what[i].floatBytes || what[i].binary)
         continue;
@@ -610,9 +610,20 @@ LogicalResult mlir::credo::addLibraryApi(ModuleOp module, const ModelInfo &info,
     }
     // NAME_act(model, inputs..., outputs...): the outputs of one
     // environment step, the rule's state (samples, traces) updated.
-    if (act)
-      guardedEntry(b, module, n, "act", forwardTypes, forwardArgs,
-                   callWithParams(act, forwardArgs.size(), true));
+    if (act) {
+      // An act's float inputs are checked as a training step's are: they
+      // update the rule's state (traces, held outputs).
+      SmallVector<EntryArg> actArgs(forwardArgs);
+      for (auto [i, t] : llvm::enumerate(info.inputs))
+        if (t.dtype == "f32" || t.dtype == "f64") {
+          actArgs[1 + i].floatBytes = int32_t(t.elementSize());
+          actArgs[1 + i].rowLength = t.shape.empty() || t.shape[0] == 0
+                                         ? 0
+                                         : t.numElements() / t.shape[0];
+        }
+      guardedEntry(b, module, n, "act", forwardTypes, actArgs,
+                   callWithParams(act, actArgs.size(), true));
+    }
     // NAME_eval_step: the forward pass on a batch, for metrics, with its
     // own checks (their messages name NAME_eval_step).
     guardedEntry(b, module, n, "eval_step", forwardTypes, forwardArgs,
@@ -722,8 +733,8 @@ std::string mlir::credo::generateHeader(const ModelInfo &info) {
       os << ",\n    " << cType(t) << " *" << outputName(t);
     os << ");\n\n";
     os << "/* Learns from the environment's answer to the last action (call\n"
-          " * it once after each act; a second call learns from the same\n"
-          " * action again, and one before any act from the initial state):\n"
+          " * it once after each act: a call with no act since the model was\n"
+          " * created or last trained fails, the parameters unchanged):\n"
           " * reward, done (1 if the episode reached a terminal state, else\n"
           " * 0), last (1 if the episode ends here, terminal or cut off,\n"
           " * else 0)";

@@ -92,7 +92,11 @@ credo_status writeFileAtomically(const std::string &path, const void *data,
 /// (non-printable bytes as \xNN, "..." past `limit` characters).
 std::string quoteForMessage(std::string_view text, size_t limit = 80);
 
-/// Reads a whole file.
+/// CREDO_OK when `path` is a regular file; a directory, a FIFO or a device
+/// (whose reading could block or never end) is an error naming it.
+credo_status checkReadableFile(const std::string &path);
+
+/// Reads a whole regular file.
 credo_status readFile(const std::string &path, std::string &out);
 
 } // namespace credo::rt

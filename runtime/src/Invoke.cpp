@@ -24,6 +24,7 @@
 #include <cstdio>
 #include <sstream>
 #include <string>
+#include <string_view>
 
 namespace {
 
@@ -191,6 +192,12 @@ credo_status credo_rt_check_finite_input(const char *entry, const char *what,
                                          const void *data, int64_t count,
                                          int64_t rowLength,
                                          int32_t elementBytes) {
+  if (!data || count <= 0)
+    return data || count == 0
+               ? CREDO_OK
+               : fail(CREDO_ERR_INVALID_ARGUMENT,
+                      std::string(entry ? entry : "?") + ": " +
+                          (what ? what : "an input") + " is a null pointer");
   int64_t at = elementBytes == 8
                    ? firstNonFinite(static_cast<const double *>(data), count)
                    : firstNonFinite(static_cast<const float *>(data), count);
@@ -203,9 +210,16 @@ credo_status credo_rt_check_finite_input(const char *entry, const char *what,
        << value << " at element " << at;
   if (rowLength > 0 && rowLength < count)
     text << " (row " << at / rowLength << ", column " << at % rowLength << ")";
-  text << "; a training step needs finite inputs (a NaN or an infinity can "
-          "make non-finite parameters while the loss stays finite, as "
-          "through a saturated sigmoid); the parameters are unchanged";
+  std::string_view name = entry ? entry : "";
+  if (name.size() > 4 && name.substr(name.size() - 4) == "_act")
+    text << "; an act needs finite inputs (it updates the rule's state, its "
+            "traces and held outputs, from them, and a NaN or an infinity "
+            "there would spoil the training steps that follow); the "
+            "parameters are unchanged";
+  else
+    text << "; a training step needs finite inputs (a NaN or an infinity "
+            "can make non-finite parameters while the loss stays finite, as "
+            "through a saturated sigmoid); the parameters are unchanged";
   return fail(CREDO_ERR_INVALID_ARGUMENT, text.str());
 }
 

@@ -185,7 +185,24 @@ std::string quoteForMessage(std::string_view text, size_t limit) {
   return out;
 }
 
+credo_status checkReadableFile(const std::string &path) {
+  struct stat st;
+  if (::stat(path.c_str(), &st) != 0)
+    return fail(CREDO_ERR_IO,
+                "cannot read '" + path + "': " + std::strerror(errno));
+  if (S_ISDIR(st.st_mode))
+    return fail(CREDO_ERR_IO, "cannot read '" + path + "': Is a directory");
+  if (!S_ISREG(st.st_mode))
+    return fail(CREDO_ERR_IO,
+                "cannot read '" + path +
+                    "': not a regular file (a FIFO, a device or a socket, "
+                    "whose reading could wait forever or never end)");
+  return CREDO_OK;
+}
+
 credo_status readFile(const std::string &path, std::string &out) {
+  if (credo_status s = checkReadableFile(path))
+    return s;
   FILE *f = std::fopen(path.c_str(), "rb");
   if (!f)
     return fail(CREDO_ERR_IO,
@@ -282,30 +299,57 @@ const char *credo_dtype_name(credo_dtype dtype) {
 }
 
 int64_t credo_tensor_numel(const credo_tensor *t) {
+  // -1 for what no tensor can be: a null pointer, a rank outside
+  // [0, CREDO_MAX_RANK], a negative dimension or a count past int64.
+  if (!t || t->rank < 0 || t->rank > CREDO_MAX_RANK)
+    return -1;
   int64_t n = 1;
   for (int32_t i = 0; i < t->rank; ++i)
-    n *= t->shape[i];
+    if (t->shape[i] < 0 || __builtin_mul_overflow(n, t->shape[i], &n))
+      return -1;
   return n;
 }
 
 size_t credo_tensor_nbytes(const credo_tensor *t) {
-  return static_cast<size_t>(credo_tensor_numel(t)) *
-         credo_dtype_size(t->dtype);
+  int64_t n = credo_tensor_numel(t);
+  size_t bytes = 0;
+  if (n < 0 || __builtin_mul_overflow(static_cast<size_t>(n),
+                                      credo_dtype_size(t->dtype), &bytes))
+    return 0;
+  return bytes;
 }
 
 credo_status credo_tensor_alloc(credo_tensor *t, credo_dtype dtype,
                                 int32_t rank, const int64_t *shape) {
-  if (!t || rank < 0 || rank > CREDO_MAX_RANK || (rank > 0 && !shape))
-    return fail(CREDO_ERR_INVALID_ARGUMENT, "bad tensor rank or shape");
+  if (!t)
+    return fail(CREDO_ERR_INVALID_ARGUMENT,
+                "credo_tensor_alloc: the tensor is a null pointer");
+  if (rank < 0 || rank > CREDO_MAX_RANK || (rank > 0 && !shape))
+    return fail(
+        CREDO_ERR_INVALID_ARGUMENT,
+        "credo_tensor_alloc: rank " + std::to_string(rank) +
+            (rank > 0 && !shape
+                 ? " with a null shape"
+                 : " is outside [0, " + std::to_string(CREDO_MAX_RANK) + "]"));
   if (credo_dtype_size(dtype) == 0)
-    return fail(CREDO_ERR_INVALID_ARGUMENT, "bad tensor dtype");
+    return fail(CREDO_ERR_INVALID_ARGUMENT,
+                "credo_tensor_alloc: unknown dtype " +
+                    std::to_string(static_cast<int>(dtype)));
+  for (int32_t i = 0; i < rank; ++i)
+    if (shape[i] < 0)
+      return fail(CREDO_ERR_INVALID_ARGUMENT,
+                  "credo_tensor_alloc: dimension " + std::to_string(i) +
+                      " is " + std::to_string(shape[i]) +
+                      "; dimensions are at least 0");
   t->dtype = dtype;
   t->rank = rank;
   t->data = nullptr;
   int64_t n = 1;
   for (int32_t i = 0; i < rank; ++i) {
     if (shape[i] < 0 || (shape[i] > 0 && n > (int64_t(1) << 40) / shape[i]))
-      return fail(CREDO_ERR_INVALID_ARGUMENT, "tensor too large");
+      return fail(CREDO_ERR_INVALID_ARGUMENT,
+                  "credo_tensor_alloc: the tensor is too large (over 2^40 "
+                  "elements)");
     t->shape[i] = shape[i];
     n *= shape[i];
   }

@@ -701,6 +701,25 @@ TEST_F(RuntimeNpyTest, NeverReplacesWhatIsNotARegularFile) {
   ::rmdir(sub.c_str());
 }
 
+TEST_F(RuntimeNpyTest, ReadersRefuseWhatIsNotARegularFile) {
+  // A FIFO without a writer would block forever, /dev/zero never ends: each
+  // reader refuses them at once, naming the file.
+  std::string fifo = path("fifo");
+  ASSERT_EQ(::mkfifo(fifo.c_str(), 0600), 0);
+  for (const std::string &file : {fifo, std::string("/dev/zero")}) {
+    credo_tensor t{};
+    EXPECT_TRUE(failsWith(credo_npy_read(file.c_str(), &t), CREDO_ERR_IO, file,
+                          "not a regular file"));
+    EXPECT_TRUE(failsWith(credo_csv_read(file.c_str(), &t), CREDO_ERR_IO, file,
+                          "not a regular file"));
+    EXPECT_TRUE(failsWith(credo_idx_read(file.c_str(), &t), CREDO_ERR_IO, file,
+                          "not a regular file"));
+    credo_tensor_set set{};
+    EXPECT_TRUE(failsWith(credo_safetensors_read(file.c_str(), &set),
+                          CREDO_ERR_IO, file, "not a regular file"));
+  }
+}
+
 //===--- IDX
 //---------------------------------------------------------------===//
 

@@ -82,7 +82,85 @@ TEST(RuntimeModel, RejectsBadMetadata) {
   EXPECT_NE(
       std::string(credo_last_error()).find("state 'w' is not a parameter"),
       std::string::npos);
+  // A name declared twice could never be reached or saved.
+  EXPECT_EQ(credo_model_create(
+                "credo-model 1\nparam w f32 3 zeros\nparam w f32 3 ones\n", &m),
+            CREDO_ERR_FORMAT);
+  EXPECT_NE(std::string(credo_last_error()).find("param 'w' is declared twice"),
+            std::string::npos);
   EXPECT_EQ(m, nullptr);
+}
+
+TEST(RuntimeModel, TensorSizesOfInvalidTensors) {
+  EXPECT_EQ(credo_tensor_numel(nullptr), -1);
+  EXPECT_EQ(credo_tensor_nbytes(nullptr), 0u);
+  credo_tensor t{};
+  t.dtype = CREDO_F32;
+  t.rank = 2;
+  t.shape[0] = -2, t.shape[1] = 3;
+  EXPECT_EQ(credo_tensor_numel(&t), -1);
+  EXPECT_EQ(credo_tensor_nbytes(&t), 0u);
+  t.shape[0] = int64_t(1) << 40, t.shape[1] = int64_t(1) << 40; // wraps
+  EXPECT_EQ(credo_tensor_numel(&t), -1);
+  t.rank = 1000000; // past shape[CREDO_MAX_RANK]: not read
+  EXPECT_EQ(credo_tensor_numel(&t), -1);
+  t.rank = 2, t.shape[0] = 4, t.shape[1] = 5;
+  EXPECT_EQ(credo_tensor_numel(&t), 20);
+  EXPECT_EQ(credo_tensor_nbytes(&t), 80u);
+  int64_t four[1] = {4};
+  ASSERT_EQ(credo_tensor_alloc(&t, CREDO_F32, 1, four), CREDO_OK);
+  EXPECT_EQ(credo_tensor_nbytes(&t), 16u);
+  credo_tensor_free(&t);
+  int64_t negative[2] = {-4, 4};
+  EXPECT_EQ(credo_tensor_alloc(&t, CREDO_F32, 2, negative),
+            CREDO_ERR_INVALID_ARGUMENT);
+  EXPECT_NE(std::string(credo_last_error()).find("dimension 0 is -4"),
+            std::string::npos);
+  EXPECT_EQ(credo_tensor_alloc(nullptr, CREDO_F32, 0, nullptr),
+            CREDO_ERR_INVALID_ARGUMENT);
+  EXPECT_NE(std::string(credo_last_error()).find("credo_tensor_alloc"),
+            std::string::npos);
+  // An initializer into a shape no tensor can have writes nothing.
+  float buffer[16] = {};
+  int64_t huge[2] = {(int64_t(1) << 32) + 1, int64_t(1) << 32};
+  EXPECT_EQ(credo_init_fill("ones", CREDO_F32, 2, huge, buffer),
+            CREDO_ERR_INVALID_ARGUMENT);
+  EXPECT_EQ(credo_init_fill("ones", CREDO_F32, 2, negative, buffer),
+            CREDO_ERR_INVALID_ARGUMENT);
+  EXPECT_EQ(buffer[0], 0.0f);
+}
+
+TEST(RuntimeModel, ChecksumAndStateKeysCannotBeForged) {
+  ModelPtr p;
+  ASSERT_EQ(credo_model_create(kMeta, &p.m), CREDO_OK);
+  ASSERT_EQ(credo_model_init_params(p.m), CREDO_OK);
+  std::string path = tempPath("forged.safetensors");
+  // The list of state tensors a loader may skip is the runtime's own.
+  const char *key[] = {"credo.optimizer_state"}, *value[] = {"w"};
+  EXPECT_EQ(credo_model_save_with_metadata(p.m, path.c_str(), key, value, 1),
+            CREDO_ERR_INVALID_ARGUMENT);
+  EXPECT_NE(std::string(credo_last_error()).find("reserved"),
+            std::string::npos);
+  // A checksum entry that is present but empty is a mismatch, not "none".
+  ASSERT_EQ(credo_model_save(p.m, path.c_str()), CREDO_OK);
+  credo_tensor_set set{};
+  ASSERT_EQ(credo_safetensors_read(path.c_str(), &set), CREDO_OK);
+  std::vector<const char *> keys, values;
+  for (size_t i = 0; i < set.metadata_count; ++i) {
+    keys.push_back(set.metadata_keys[i]);
+    bool checksum = std::string(set.metadata_keys[i]) == "credo.checksum";
+    values.push_back(checksum ? "" : set.metadata_values[i]);
+  }
+  std::string forged = tempPath("forged2.safetensors");
+  ASSERT_EQ(credo_safetensors_write(forged.c_str(), set.items, set.count,
+                                    keys.data(), values.data(), keys.size()),
+            CREDO_OK);
+  credo_tensor_set_free(&set);
+  ModelPtr q;
+  ASSERT_EQ(credo_model_create(kMeta, &q.m), CREDO_OK);
+  EXPECT_EQ(credo_model_load(q.m, forged.c_str()), CREDO_ERR_CORRUPT);
+  EXPECT_NE(std::string(credo_last_error()).find("checksum mismatch"),
+            std::string::npos);
 }
 
 TEST(RuntimeModel, InitializersFollowTheirDistributions) {

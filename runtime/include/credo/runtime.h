@@ -78,6 +78,9 @@ typedef struct credo_tensor {
 credo_status credo_tensor_alloc(credo_tensor *tensor, credo_dtype dtype,
                                 int32_t rank, const int64_t *shape);
 void credo_tensor_free(credo_tensor *tensor);
+/* The element count and byte size; -1 and 0 for a null pointer, a rank
+ * outside [0, CREDO_MAX_RANK], a negative dimension or a size that
+ * overflows. */
 int64_t credo_tensor_numel(const credo_tensor *tensor);
 size_t credo_tensor_nbytes(const credo_tensor *tensor);
 
@@ -223,7 +226,9 @@ credo_status credo_model_get_param(const credo_model *model, const char *name,
 credo_status credo_model_load(credo_model *model, const char *path);
 /* Saves every parameter to a safetensors file, atomically. */
 credo_status credo_model_save(const credo_model *model, const char *path);
-/* The same, with extra "__metadata__" entries (e.g. the training epoch). */
+/* The same, with extra "__metadata__" entries (e.g. the training epoch);
+ * the runtime's own keys (credo.model, credo.checksum, credo.crc32,
+ * credo.optimizer_state) are reserved. */
 credo_status credo_model_save_with_metadata(const credo_model *model,
                                             const char *path,
                                             const char *const *keys,

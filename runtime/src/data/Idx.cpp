@@ -19,6 +19,8 @@ using namespace credo::rt;
 /// Reads a whole (possibly gzipped) file.
 credo_status credo::rt::readMaybeGzipped(const char *path,
                                          std::vector<unsigned char> &out) {
+  if (credo_status s = checkReadableFile(path))
+    return s;
   gzFile f = gzopen(path, "rb");
   if (!f)
     return fail(CREDO_ERR_IO, std::string("cannot read '") + path +

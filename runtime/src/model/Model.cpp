@@ -19,6 +19,7 @@
 #include <cstring>
 #include <map>
 #include <memory>
+#include <optional>
 #include <sstream>
 #include <unordered_set>
 #include <vector>
@@ -411,6 +412,10 @@ credo_status credo_model_create(const char *metadata, credo_model **out) {
     if (v.name.empty() || !parseDtype(dtype, v.dtype) ||
         !parseShape(shape, v.shape))
       return bad("expected '" + tag + " NAME DTYPE SHAPE'");
+    for (const Value &other : model->values[kind])
+      if (other.name == v.name)
+        return bad(tag + " '" + quoteForMessage(v.name) +
+                   "' is declared twice");
     if (kind == CREDO_PARAM) {
       std::getline(ls, v.init);
       size_t start = v.init.find_first_not_of(' ');
@@ -628,7 +633,11 @@ void credo_rt_set_acted(credo_model *model, int32_t acted) {
 
 credo_status credo_rt_require_act(const char *entry, const char *act,
                                   const credo_model *model) {
-  if (!model || model->acted)
+  if (!model)
+    return fail(CREDO_ERR_INVALID_ARGUMENT,
+                std::string(entry ? entry : "?") +
+                    ": the model is a null pointer");
+  if (model->acted)
     return CREDO_OK;
   return fail(CREDO_ERR_INVALID_ARGUMENT,
               std::string(entry ? entry : "?") + ": no call of " +
@@ -656,7 +665,27 @@ credo_status credo_init_fill(const char *initializer, credo_dtype dtype,
                              int32_t rank, const int64_t *shape, void *data) {
   if (!initializer || !data || rank < 0 || rank > CREDO_MAX_RANK ||
       (rank > 0 && !shape))
-    return fail(CREDO_ERR_INVALID_ARGUMENT, "bad initializer arguments");
+    return fail(CREDO_ERR_INVALID_ARGUMENT,
+                std::string("credo_init_fill: ") +
+                    (!initializer ? "the initializer is a null pointer"
+                     : !data      ? "the data is a null pointer"
+                                  : "bad rank or a null shape"));
+  // The shape a tensor could have (credo_tensor_alloc's limits), so that
+  // the element count neither wraps nor goes negative.
+  credo_tensor probe{};
+  probe.dtype = dtype;
+  probe.rank = rank;
+  for (int32_t i = 0; i < rank; ++i)
+    probe.shape[i] = shape[i];
+  int64_t n = credo_tensor_numel(&probe);
+  if (credo_dtype_size(dtype) == 0)
+    return fail(CREDO_ERR_INVALID_ARGUMENT,
+                "credo_init_fill: unknown dtype " +
+                    std::to_string(static_cast<int>(dtype)));
+  if (n < 0 || n > (int64_t(1) << 40))
+    return fail(CREDO_ERR_INVALID_ARGUMENT,
+                "credo_init_fill: the shape has a negative dimension or more "
+                "than 2^40 elements");
   return fillInit(initializer, dtype, std::vector<int64_t>(shape, shape + rank),
                   data);
 }
@@ -731,12 +760,9 @@ credo_status credo_model_save_with_metadata(const credo_model *model,
     vulkanHostRead(ranges); // one fetch for all
   }
   std::map<std::string, std::string> metadata = {{"credo.model", model->name}};
-  // The state the model declares, unless the caller names it itself.
-  bool callerState = false;
-  for (size_t i = 0; i < extraCount; ++i)
-    callerState |=
-        extraKeys && extraKeys[i] && std::string(extraKeys[i]) == kStateKey;
-  if (!model->state.empty() && !callerState)
+  // The state the model declares (a loader skips those tensors when its
+  // model lacks them, so a caller may not rewrite the list).
+  if (!model->state.empty())
     metadata[kStateKey] = model->state;
   for (size_t i = 0; i < extraCount; ++i) {
     if (!extraKeys[i] || !extraValues[i])
@@ -745,6 +771,7 @@ credo_status credo_model_save_with_metadata(const credo_model *model,
                       " is a null pointer");
     if (!metadata.emplace(extraKeys[i], extraValues[i]).second ||
         std::string(extraKeys[i]) == kChecksumKey ||
+        std::string(extraKeys[i]) == kStateKey ||
         std::string(extraKeys[i]) == kDataChecksumKey)
       return fail(CREDO_ERR_INVALID_ARGUMENT,
                   "credo_model_save: metadata key '" +
@@ -779,7 +806,7 @@ credo_status credo_safetensors_verify(const credo_tensor_set *set,
   std::map<std::string, std::string> metadata;
   for (size_t i = 0; i < set->metadata_count; ++i)
     metadata[set->metadata_keys[i]] = set->metadata_values[i];
-  std::string expected;
+  std::optional<std::string> expected; // an empty value is no checksum
   uint32_t actual = 0;
   if (auto it = metadata.find(kChecksumKey); it != metadata.end()) {
     expected = it->second;
@@ -789,7 +816,7 @@ credo_status credo_safetensors_verify(const credo_tensor_set *set,
     expected = old->second;
     actual = checkpointChecksum(data, {});
   }
-  if (!expected.empty() && expected != std::to_string(actual))
+  if (expected && *expected != std::to_string(actual))
     return fail(CREDO_ERR_CORRUPT, std::string(path ? path : "?") +
                                        ": checksum mismatch: the file is "
                                        "corrupt");

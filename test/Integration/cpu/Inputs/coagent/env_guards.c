@@ -25,6 +25,13 @@ int main(void) {
            memcmp(v0, v1, sizeof(v0)) ? "PARAMETERS CHANGED"
                                       : "parameters kept");
   }
+  /* An act refuses an observation that is not finite, its state kept. */
+  {
+    float bad[25] = {INFINITY};
+    credo_status s = gridworld_coagent_act(m, bad, &action);
+    printf("act on inf: %s\n",
+           s == CREDO_ERR_INVALID_ARGUMENT ? credo_last_error() : "ACCEPTED");
+  }
   if (gridworld_coagent_act(m, state, &action) != CREDO_OK)
     return 3;
   const float flags[][2] = {{2, 0}, {0.5f, 0}, {-1, 0}, {0, NAN}, {0, 7}};
