@@ -63,6 +63,20 @@ TEST(RuntimeModel, DescribesParamsInputsOutputs) {
             CREDO_ERR_NOT_FOUND);
   EXPECT_NE(std::string(credo_last_error()).find("no parameter 'nope'"),
             std::string::npos);
+  // Out of range: a message that says which index of how many.
+  EXPECT_EQ(credo_model_info(p.m, CREDO_PARAM, 4, &info),
+            CREDO_ERR_INVALID_ARGUMENT);
+  EXPECT_NE(std::string(credo_last_error())
+                .find("index 4 is out of range: model 'tiny' has 4 parameters"),
+            std::string::npos);
+  EXPECT_EQ(credo_model_info(nullptr, CREDO_PARAM, 0, &info),
+            CREDO_ERR_INVALID_ARGUMENT);
+  EXPECT_NE(std::string(credo_last_error()).find("the model is a null pointer"),
+            std::string::npos);
+  credo_clear_error();
+  EXPECT_EQ(credo_model_param_data(p.m, 9), nullptr);
+  EXPECT_NE(std::string(credo_last_error()).find("index 9 is out of range"),
+            std::string::npos);
 }
 
 TEST(RuntimeModel, RejectsBadMetadata) {

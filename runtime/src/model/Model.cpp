@@ -470,9 +470,22 @@ size_t credo_model_count(const credo_model *model, credo_value_kind kind) {
 
 credo_status credo_model_info(const credo_model *model, credo_value_kind kind,
                               size_t index, credo_value_info *info) {
-  if (!model || !info || kind < CREDO_PARAM || kind > CREDO_OUTPUT ||
-      index >= model->values[kind].size())
-    return fail(CREDO_ERR_INVALID_ARGUMENT, "value index out of range");
+  if (!model || !info)
+    return fail(CREDO_ERR_INVALID_ARGUMENT,
+                std::string("credo_model_info: ") +
+                    (!model ? "the model" : "the info") + " is a null pointer");
+  if (kind < CREDO_PARAM || kind > CREDO_OUTPUT)
+    return fail(CREDO_ERR_INVALID_ARGUMENT,
+                "credo_model_info: unknown value kind " +
+                    std::to_string(static_cast<int>(kind)));
+  if (index >= model->values[kind].size())
+    return fail(CREDO_ERR_INVALID_ARGUMENT,
+                "credo_model_info: index " + std::to_string(index) +
+                    " is out of range: model '" + model->name + "' has " +
+                    std::to_string(model->values[kind].size()) + " " +
+                    (kind == CREDO_PARAM   ? "parameters"
+                     : kind == CREDO_INPUT ? "inputs"
+                                           : "outputs"));
   const Value &v = model->values[kind][index];
   info->name = v.name.c_str();
   info->dtype = v.dtype;
@@ -504,8 +517,16 @@ credo_status credo_model_find(const credo_model *model, credo_value_kind kind,
 }
 
 void *credo_model_param_data(credo_model *model, size_t index) {
-  if (!model || index >= model->values[CREDO_PARAM].size())
+  if (!model || index >= model->values[CREDO_PARAM].size()) {
+    fail(CREDO_ERR_INVALID_ARGUMENT,
+         !model ? std::string("credo_model_param_data: the model is a null "
+                              "pointer")
+                : "credo_model_param_data: index " + std::to_string(index) +
+                      " is out of range: model '" + model->name + "' has " +
+                      std::to_string(model->values[CREDO_PARAM].size()) +
+                      " parameters");
     return nullptr;
+  }
   Value &p = model->values[CREDO_PARAM][index];
   hostAccess(model, p, /*write=*/true);
   return p.storage.data;
