@@ -26,6 +26,7 @@
 #include "mlir/IR/BuiltinOps.h"
 #include "mlir/Pass/PassManager.h"
 #include "llvm/ADT/StringRef.h"
+#include "llvm/ADT/StringSet.h"
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/Format.h"
 #include "llvm/Support/FormatVariadic.h"
@@ -1017,9 +1018,29 @@ int Trainer::compile() {
           if (auto lif = dyn_cast<LifOp>(inner))
             populations.push_back(
                 {int64_t(loop.getSteps()), int64_t(lif.getTRef())});
+  // LIF neurons in a loop nested in another are not instrumented: say so.
+  std::string nested;
+  llvm::StringSet<> nestedNames;
+  if (opts.reportSpikes)
+    module->lookupSymbol<func::FuncOp>("train_step").walk([&](LifOp lif) {
+      auto loop = lif->getParentOfType<TimeLoopOp>();
+      std::string name = nodeOf(lif).empty() ? "lif" : nodeOf(lif).str();
+      if (loop && !loop.getReverse() && loop->getParentOfType<TimeLoopOp>() &&
+          nestedNames.insert(name).second)
+        nested += (nested.empty() ? "'" : ", '") + name + "'";
+    });
   if (opts.reportSpikes && populations.empty())
     return error("--report-spikes: model '" + info->name +
-                 "' has no LIF neurons in a time loop to report on");
+                 "' has no LIF neurons in a time loop to report on" +
+                 (nested.empty() ? std::string()
+                                 : " (" + nested +
+                                       " in a time loop nested in another, "
+                                       "which the report does not cover)"));
+  if (!nested.empty())
+    llvm::errs() << "credoc: warning: --report-spikes covers the LIF neurons "
+                    "of the outermost time loops; "
+                 << nested
+                 << " in a loop nested in another will not be reported\n";
   if (opts.reportActivations && positionsPerUnit.empty())
     return error("--report-activations: model '" + info->name +
                  "' has no ReLU in its training step to report on");
@@ -1564,6 +1585,29 @@ int Trainer::finishEpoch(int64_t epoch, double lossSum, double seconds,
   std::optional<std::pair<double, double>> test = evaluate();
   if (!test)
     return runtimeError("evaluation failed");
+  // A parameter that is not finite but does not reach the loss (a local
+  // rule's update of a weight off the loss's path) would be saved as
+  // trained: name it.
+  for (size_t i = 0; i < info->params.size(); ++i) {
+    const TensorInfo &p = info->params[i];
+    if (p.dtype != "f32" && p.dtype != "f64")
+      continue;
+    credo_tensor view{};
+    view.dtype = p.dtype == "f64" ? CREDO_F64 : CREDO_F32;
+    view.rank = int32_t(p.shape.size());
+    for (size_t d = 0; d < p.shape.size(); ++d)
+      view.shape[d] = p.shape[d];
+    view.data = credo_model_param_data(m.model, i);
+    if (std::optional<NonFinite> bad = firstNonFinite(view))
+      return error(
+          "parameter '" + p.name + "' holds " + bad->what() + " at element " +
+          std::to_string(bad->at) + " after epoch " +
+          std::to_string(epoch + 1) + "; " +
+          (opts.checkpoint.empty()
+               ? std::string("nothing was saved")
+               : "'" + opts.checkpoint + "' keeps the last finite parameters") +
+          "; " + divergenceAdvice());
+  }
   // The last step may have left parameters that are not finite (the loss
   // it reported was computed before it): keep the last checkpoint.
   if (!std::isfinite(test->second))

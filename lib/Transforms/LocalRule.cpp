@@ -213,7 +213,9 @@ private:
     return einsum(letters(v.k) + "," + letters(k) + "->" + letters(k),
                   {v.v, constant(k, 1.0)});
   }
-  FailureOr<Val> binary(char op, const Val &x, const Val &y, size_t at);
+  /// `shown`: the operator the message names ('^' for a power's products).
+  FailureOr<Val> binary(char op, const Val &x, const Val &y, size_t at,
+                        char shown = 0);
   /// y_t = exp(−1/τ)·y_{t−1} + x_t over the steps of `x`.
   FailureOr<Val> trace(const Val &x, const Val &tau, size_t xAt, size_t tauAt);
 
@@ -277,8 +279,8 @@ FailureOr<Value> Compiler::run(RankedTensorType target) {
   return result->v;
 }
 
-FailureOr<Val> Compiler::binary(char op, const Val &x, const Val &y,
-                                size_t at) {
+FailureOr<Val> Compiler::binary(char op, const Val &x, const Val &y, size_t at,
+                                char shown) {
   Kind k;
   if (x.k.steps && y.k.steps && x.k.steps != y.k.steps)
     return error(at) << "cannot combine values of time loops of " << x.k.steps
@@ -310,7 +312,8 @@ FailureOr<Val> Compiler::binary(char op, const Val &x, const Val &y,
                : op == '-' ? a - c
                : op == '*' ? a * c
                            : a / c;
-    if (failed(checkNumber(r, at, Twine("the result of '") + Twine(op) + "'")))
+    if (failed(checkNumber(
+            r, at, Twine("the result of '") + Twine(shown ? shown : op) + "'")))
       return failure();
     return Val{constant(Kind{}, r), Kind{}};
   }
@@ -386,6 +389,13 @@ FailureOr<Val> Compiler::parseUnary() {
     FailureOr<Val> x = parseUnary();
     if (failed(x))
       return failure();
+    // A negated number stays a number, so that checks on numbers (a
+    // division by -0, a trace's time constant) see it.
+    DenseElementsAttr c;
+    if (x->k == Kind{} && matchPattern(x->v, m_Constant(&c)) && c.isSplat())
+      return Val{
+          constant(Kind{}, -c.getSplatValue<APFloat>().convertToDouble()),
+          Kind{}};
     return Val{scale(x->v, -1.0), x->k};
   }
   return parsePower();
@@ -407,8 +417,12 @@ FailureOr<Val> Compiler::parsePower() {
     return error(at) << "'^' takes a whole exponent from 1 to 8";
   pos = end;
   Val r = *x;
-  for (int i = 1; i < n; ++i)
-    r = *binary('*', r, *x, at);
+  for (int i = 1; i < n; ++i) {
+    FailureOr<Val> next = binary('*', r, *x, at, '^');
+    if (failed(next)) // a folded power out of range, reported
+      return failure();
+    r = *next;
+  }
   return r;
 }
 

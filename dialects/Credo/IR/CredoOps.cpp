@@ -18,7 +18,10 @@
 #include "llvm/ADT/SmallSet.h"
 #include "llvm/Support/MathExtras.h"
 
+#include <cstdio>
+#include <cstdlib>
 #include <map>
+#include <string>
 
 using namespace mlir;
 using namespace mlir::credo;
@@ -1045,6 +1048,18 @@ checkConstantsFit(Operation *op, Type element,
   return success();
 }
 
+/// `v` with the fewest digits that read back as `v` (1.0000001 stays
+/// 1.0000001, where a diagnostic's default prints 1.000000e+00).
+static std::string shortest(double v) {
+  char text[32];
+  for (int digits = 1; digits <= 17; ++digits) {
+    std::snprintf(text, sizeof(text), "%.*g", digits, v);
+    if (std::strtod(text, nullptr) == v)
+      break;
+  }
+  return text;
+}
+
 /// Checks the neuron constants shared by credo.lif and credo.lif_grad.
 template <typename Op> static LogicalResult verifyLifConstants(Op op) {
   double beta = op.getBeta().convertToDouble();
@@ -1053,7 +1068,8 @@ template <typename Op> static LogicalResult verifyLifConstants(Op op) {
   double theta = op.getThreshold().convertToDouble();
   double slope = op.getSlope().convertToDouble();
   if (!(beta >= 0 && beta <= 1))
-    return op.emitOpError() << "expects beta in [0, 1], but got " << beta;
+    return op.emitOpError()
+           << "expects beta in [0, 1], but got " << shortest(beta);
   if (!(tauM >= 1) || !std::isfinite(tauM) || !(tauS >= 1) ||
       !std::isfinite(tauS))
     return op.emitOpError()

@@ -989,7 +989,7 @@ func.func @lif_int(%i: tensor<2x3xi32>, %v: tensor<2x3xi32>) {
 // -----
 
 func.func @lif_beta_range(%i: tensor<2xf32>, %v: tensor<2xf32>) {
-  // expected-error @+1 {{expects beta in [0, 1], but got 1.500000e+00}}
+  // expected-error @+1 {{expects beta in [0, 1], but got 1.5}}
   %v1, %s = credo.lif %i state(%v : tensor<2xf32>) {beta = 1.5 : f64} : tensor<2xf32>
   return
 }
@@ -1040,7 +1040,7 @@ func.func @lif_slope_f32(%i: tensor<2xf32>, %v: tensor<2xf32>) {
 // The same constants are fine in f64.
 func.func @lif_threshold_f64(%i: tensor<2xf64>, %v: tensor<2xf64>) {
   %v1, %s = credo.lif %i state(%v : tensor<2xf64>) {threshold = 1.0e39 : f64} : tensor<2xf64>
-  // expected-error @+1 {{expects beta in [0, 1], but got 2.000000e+00}}
+  // expected-error @+1 {{expects beta in [0, 1], but got 2}}
   %v2, %s2 = credo.lif %i state(%v : tensor<2xf64>) {beta = 2.0 : f64} : tensor<2xf64>
   return
 }
