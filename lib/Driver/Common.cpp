@@ -63,6 +63,16 @@ OwningOpRef<ModuleOp> loadModel(const DriverOptions &opts,
     error("'" + opts.model + "' is a directory, not a model file");
     return nullptr;
   }
+  // A FIFO would wait for a writer, a device such as /dev/zero never ends
+  // (and its size, 0, passes the limit below); standard input is "-".
+  llvm::sys::fs::file_status status;
+  if (opts.model != "-" && !llvm::sys::fs::status(opts.model, status) &&
+      status.type() != llvm::sys::fs::file_type::regular_file) {
+    error("'" + opts.model +
+          "' is not a regular file (a FIFO, a device or a socket); give a "
+          "model file, or - to read standard input");
+    return nullptr;
+  }
   uint64_t size = 0;
   if (!llvm::sys::fs::file_size(opts.model, size) && size > kMaxModelBytes) {
     error("'" + opts.model + "' is larger than 256 MiB; not a model file");

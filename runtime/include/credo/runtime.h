@@ -244,10 +244,11 @@ credo_status credo_init_fill(const char *initializer, credo_dtype dtype,
  * --------------------------------------------------------===*/
 
 /* A built-in control task that an act/learn model trains in (credoc train
- * --env, docs/environments.md): "chain" (4 states, the exact coagent check),
- * "gridworld" (5x5, start (0, 0), goal (4, 4), -1 per step) and "cartpole"
- * (the classic dynamics, +1 per step). Observations are f32 vectors of
- * credo_env_observation_size elements; actions are 0 .. count - 1. */
+ * --env, docs/training.md#coagents-in-an-environment): "chain" (4 states, the
+ * exact coagent check), "gridworld" (5x5, start (0, 0), goal (4, 4), -1 per
+ * step) and "cartpole" (the classic dynamics, +1 per step). Observations are
+ * f32 vectors of credo_env_observation_size elements; actions are 0 .. count
+ * - 1. */
 typedef struct credo_env credo_env;
 /* The built-in names, comma-separated (the compiler checks a model's
  * environment against the same list). */
