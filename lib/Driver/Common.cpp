@@ -257,9 +257,27 @@ bool spikeMajority(const DriverOptions &opts) {
           (opts.target == "cpu" && opts.kernels == CpuKernels::Dnnl));
 }
 
+void flushMetrics(std::unique_ptr<llvm::raw_fd_ostream> &out,
+                  const std::string &path) {
+  if (!out)
+    return;
+  out->flush();
+  if (!out->has_error())
+    return;
+  // A full disk: the run's results matter more than its log. (An error
+  // left on the stream would abort the process when it is destroyed.)
+  llvm::errs() << "credoc: warning: --metrics: cannot write '" << path
+               << "': " << out->error().message()
+               << "; the run goes on without metrics\n";
+  out->clear_error();
+  out->close();
+  out->clear_error();
+  out.reset();
+}
+
 int openMetrics(const std::string &path, const std::string &columns,
                 std::unique_ptr<llvm::raw_fd_ostream> &out, bool &csv) {
-  csv = llvm::StringRef(path).ends_with(".csv");
+  csv = llvm::StringRef(path).ends_with_insensitive(".csv");
   uint64_t size = 0;
   bool header = csv && (llvm::sys::fs::file_size(path, size) || !size);
   if (csv && !header) {
@@ -272,11 +290,19 @@ int openMetrics(const std::string &path, const std::string &columns,
       return error("--metrics: '" + path + "' has other columns (" + existing +
                    ") than this run writes (" + columns + "); give a new file");
   }
+  // A file whose last line is cut (a killed writer, an edit) gets its
+  // newline first, so that the new records start on lines of their own.
+  bool cut = false;
+  if (!llvm::sys::fs::file_size(path, size) && size > 0)
+    if (auto last = llvm::MemoryBuffer::getFileSlice(path, 1, size - 1))
+      cut = (*last)->getBuffer() != "\n";
   std::error_code ec;
   out = std::make_unique<llvm::raw_fd_ostream>(
       path, ec, llvm::sys::fs::OF_Append | llvm::sys::fs::OF_Text);
   if (ec)
-    return error("cannot write '" + path + "': " + ec.message());
+    return error("--metrics: cannot write '" + path + "': " + ec.message());
+  if (cut)
+    *out << "\n";
   if (header) {
     *out << columns << "\n";
     out->flush();
@@ -292,22 +318,49 @@ int checkRunOutputs(const DriverOptions &opts) {
 
 int checkOutputsSpareInputs(const DriverOptions &opts,
                             const std::vector<std::string> &inputs) {
-  std::vector<std::string> all = inputs;
-  all.push_back(opts.model);
-  for (auto [path, flag] : {std::pair(&opts.plot, "--plot"),
-                            std::pair(&opts.checkpoint, "--checkpoint"),
-                            std::pair(&opts.metrics, "--metrics")}) {
+  // The same file, or (for files not written yet) the same path.
+  auto same = [](const std::string &a, const std::string &b) {
+    if (a.empty() || b.empty())
+      return false;
+    bool equal = false;
+    if (!llvm::sys::fs::equivalent(a, b, equal))
+      return equal;
+    llvm::SmallString<256> x(a), y(b);
+    if (llvm::sys::fs::make_absolute(x) || llvm::sys::fs::make_absolute(y))
+      return a == b;
+    llvm::sys::path::remove_dots(x, /*remove_dot_dot=*/true);
+    llvm::sys::path::remove_dots(y, /*remove_dot_dot=*/true);
+    return x == y;
+  };
+  const std::pair<const std::string *, const char *> outputs[] = {
+      {&opts.plot, "--plot"},
+      {&opts.checkpoint, "--checkpoint"},
+      {&opts.metrics, "--metrics"}};
+  for (auto [i, output] : llvm::enumerate(outputs)) {
+    auto [path, flag] = output;
     if (path->empty())
       continue;
-    for (const std::string &in : all) {
-      bool same = false;
-      if (!in.empty() && !llvm::sys::fs::equivalent(*path, in, same) && same)
-        return error(std::string(flag) + " '" + *path + "' is " +
-                     (in == opts.model
-                          ? "the model file"
-                          : "a file the run reads ('" + in + "')") +
-                     "; writing it would destroy it, so give another path");
+    // What the run reads. A checkpoint may replace the file the run resumed
+    // from or took its parameters from: that is how a run goes on in place.
+    std::vector<std::pair<std::string, std::string>> reads;
+    reads.push_back({opts.model, "the model file"});
+    bool checkpoint = path == &opts.checkpoint;
+    if (!checkpoint) {
+      reads.push_back({opts.resume, "the --resume checkpoint"});
+      reads.push_back({opts.params, "the --params file"});
     }
+    for (const std::string &in : inputs)
+      reads.push_back({in, "a file the run reads ('" + in + "')"});
+    for (const auto &[in, which] : reads)
+      if (same(*path, in))
+        return error(std::string(flag) + " '" + *path + "' is " + which +
+                     "; writing it would destroy it, so give another path");
+    // Two outputs in one file would overwrite each other.
+    for (size_t j = 0; j < i; ++j)
+      if (same(*path, *outputs[j].first))
+        return error(std::string(flag) + " '" + *path + "' is also " +
+                     outputs[j].second +
+                     "'s file; each output needs a file of its own");
   }
   return kOk;
 }

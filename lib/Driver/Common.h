@@ -110,6 +110,11 @@ std::string formatNumber(double v, const char *format);
 /// into majority and residual (credo-spike-majority) pays.
 bool spikeMajority(const DriverOptions &opts);
 
+/// Flushes a metrics stream; a write that failed (a full disk) is a
+/// warning, and the run goes on without the stream (`out` reset).
+void flushMetrics(std::unique_ptr<llvm::raw_fd_ostream> &out,
+                  const std::string &path);
+
 /// Opens --metrics for appending: JSON lines, or CSV when the name ends in
 /// .csv, whose header row `columns` a new or empty file gets first. An
 /// existing CSV file must have that same header (rows under another run's

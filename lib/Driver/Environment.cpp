@@ -243,11 +243,25 @@ int EnvTrainer::run() {
     void (*handler)(int);
     ~Restore() { std::signal(SIGINT, handler); }
   } restore{previous};
+  // The picture of the returns so far (at the end, or when interrupted).
+  auto drawReturns = [&] {
+    if (opts.plot.empty() || returns.empty())
+      return;
+    std::string svg =
+        renderReturns(info->name + " in " + envName, returns,
+                      std::min<int64_t>(reportLast, int64_t(returns.size())));
+    // As checkpoints are written: the previous picture stays if this
+    // write fails, and a link or a device is written through.
+    if (credo_file_write(opts.plot.c_str(), svg.data(), svg.size()) != CREDO_OK)
+      llvm::errs() << "credoc: warning: --plot: " << credo_last_error()
+                   << "; the picture was not updated\n";
+  };
   auto begin = std::chrono::steady_clock::now();
   for (int64_t episode = 0; episode < episodes; ++episode) {
     if (envInterrupted) {
+      drawReturns();
       if (metrics)
-        metrics->flush();
+        flushMetrics(metrics, opts.metrics);
       // (A run in an environment is not resumed.)
       std::string path = opts.checkpoint.empty()
                              ? interruptedCheckpointPath(info->name, "")
@@ -329,8 +343,10 @@ int EnvTrainer::run() {
                    << commas(double(totalSteps) / std::max(s, 1e-9))
                    << " steps/s\n";
       llvm::outs().flush();
+      flushMetrics(metrics, opts.metrics);
     }
   }
+  flushMetrics(metrics, opts.metrics);
   double seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - begin)
           .count();
@@ -343,17 +359,7 @@ int EnvTrainer::run() {
                << llvm::format("%.2f", seconds) << " s, "
                << commas(double(totalSteps) / std::max(seconds, 1e-9))
                << " steps/s)\n";
-  if (!opts.plot.empty()) {
-    std::string svg =
-        renderReturns(info->name + " in " + envName, returns, reportLast);
-    if (llvm::Error e = llvm::writeToOutput(
-            opts.plot, [&](llvm::raw_ostream &os) -> llvm::Error {
-              os << svg;
-              return llvm::Error::success();
-            }))
-      return error("cannot write '" + opts.plot +
-                   "': " + llvm::toString(std::move(e)));
-  }
+  drawReturns();
   if (!opts.checkpoint.empty()) {
     if (credo_model_save(m.model, opts.checkpoint.c_str()) != CREDO_OK)
       return runtimeError("cannot save the parameters");

@@ -159,6 +159,8 @@ std::string panel(double x0, double y0, double w, double h,
       if (std::isfinite(sr.value(p)))
         pts += fmt("%.1f", X(double(p.epoch))) + "," +
                fmt("%.1f", Y(sr.value(p))) + " ";
+    if (pts.empty()) // no value to draw (a regression's test metric is
+      continue;      // another panel's): no line and no legend entry
     s += "<polyline fill=\"none\" stroke=\"" + sr.color +
          "\" stroke-width=\"2\"" +
          (sr.dashed ? " stroke-dasharray=\"6 4\"" : "") + " points=\"" + pts +

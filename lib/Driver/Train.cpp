@@ -97,7 +97,7 @@ struct Position {
 constexpr const char *kEpochKey = "credo.epoch", *kStepKey = "credo.step",
                      *kSeedKey = "credo.seed",
                      *kStepsKey = "credo.steps_per_epoch",
-                     *kLossSumKey = "credo.loss_sum";
+                     *kLossSumKey = "credo.loss_sum", *kRuleKey = "credo.rule";
 
 /// The metadata of a checkpoint at `at`.
 std::map<std::string, std::string> positionMetadata(const Position &at) {
@@ -114,7 +114,8 @@ std::map<std::string, std::string> positionMetadata(const Position &at) {
 /// before steps were recorded has only the epoch. One that names another
 /// model (credo.model) is refused.
 FailureOr<Position> readPosition(const std::string &path,
-                                 const std::string &model) {
+                                 const std::string &model,
+                                 const std::string &rule) {
   credo_tensor_set set{};
   if (credo_safetensors_read(path.c_str(), &set) != CREDO_OK) {
     runtimeError("cannot resume");
@@ -128,6 +129,16 @@ FailureOr<Position> readPosition(const std::string &path,
       it != meta.end() && it->second != model) {
     error(path + ": a checkpoint of model '" + quoteForMessage(it->second) +
           "', not of '" + model + "'; resume a run of the same model");
+    return failure();
+  }
+  // Another rule's state can have the same shapes (dfa's feedback matrices
+  // for fa's on square layers), so the rule is named, not guessed from
+  // them. Checkpoints from before the rule was recorded have none.
+  if (auto it = meta.find(kRuleKey); it != meta.end() && it->second != rule) {
+    error(path + ": a checkpoint of a run with the rule '" +
+          quoteForMessage(it->second) + "', but this run's rule is '" + rule +
+          "'; resume with --rule " + quoteForMessage(it->second) +
+          ", or start a new run from its parameters with --params");
     return failure();
   }
 
@@ -1074,7 +1085,8 @@ int Trainer::createInstance() {
     if (int status = loadParams())
       return status;
   } else {
-    FailureOr<Position> at = readPosition(opts.resume, info->name);
+    FailureOr<Position> at = readPosition(
+        opts.resume, info->name, opts.rule.empty() ? config.rule : opts.rule);
     if (failed(at))
       return kUserError;
     if (at->step > 0) {
@@ -1321,6 +1333,7 @@ std::optional<std::pair<double, double>> Trainer::evaluate(bool train) {
 
 int Trainer::saveCheckpoint(const std::string &path, const Position &at) {
   std::map<std::string, std::string> meta = positionMetadata(at);
+  meta[kRuleKey] = opts.rule.empty() ? config.rule : opts.rule;
   std::vector<const char *> keys, values;
   for (const auto &[k, v] : meta) {
     keys.push_back(k.c_str());
@@ -1477,6 +1490,10 @@ std::string Trainer::csvColumns() const {
                         : "," + c.layer + "_p_active," + c.layer + "_dead";
   for (const Alignment &a : alignment)
     columns += "," + a.name + "_angle," + a.name + "_ratio";
+  // The steps the diagnostics cover (fewer than the epoch's after a resume
+  // inside it).
+  if (!counters.empty() || !alignment.empty())
+    columns += ",diagnostics_steps";
   // A rule with an unsupervised phase: its rows (before the first epoch)
   // fill these two columns only, the epochs' rows every other one.
   if (!settleMetric.empty())
@@ -1651,8 +1668,10 @@ int Trainer::finishEpoch(int64_t epoch, double lossSum, double seconds,
              << llvm::format("%.3f", seconds);
     if (simulatedMs > 0)
       *metrics << "," << llvm::format("%.1f", simulatedRate);
-    *metrics << activationsCsv << (settleMetric.empty() ? "" : ",,") << "\n";
-    metrics->flush();
+    if (!counters.empty() || !alignment.empty())
+      *metrics << activationsCsv << "," << counted;
+    *metrics << (settleMetric.empty() ? "" : ",,") << "\n";
+    flushMetrics(metrics, opts.metrics);
   } else if (metrics) {
     *metrics << "{\"epoch\": " << epoch + 1
              << ", \"train_loss\": " << llvm::format("%.6f", trainLoss)
@@ -1672,7 +1691,7 @@ int Trainer::finishEpoch(int64_t epoch, double lossSum, double seconds,
     if (counted < steps && (!counters.empty() || !alignment.empty()))
       *metrics << ", \"diagnostics_steps\": " << counted;
     *metrics << "}\n";
-    metrics->flush();
+    flushMetrics(metrics, opts.metrics);
   }
   // The picture also shows the metric on the training set after the epoch
   // (accuracy, mse or a mean output): one more forward pass over it, only
@@ -1693,13 +1712,12 @@ int Trainer::finishEpoch(int64_t epoch, double lossSum, double seconds,
     std::string svg = renderCurves(
         info->name, history, labelled ? std::string("accuracy (%)") : shown,
         rateHistograms, alignmentCurves);
-    if (llvm::Error e = llvm::writeToOutput(
-            opts.plot, [&](llvm::raw_ostream &os) -> llvm::Error {
-              os << svg;
-              return llvm::Error::success();
-            }))
-      return error("cannot write '" + opts.plot +
-                   "': " + llvm::toString(std::move(e)));
+    // As checkpoints are written: the previous picture stays if this
+    // write fails (a full disk), and a link or a device is written through.
+    // The picture is not worth the run: a failure is a warning.
+    if (credo_file_write(opts.plot.c_str(), svg.data(), svg.size()) != CREDO_OK)
+      llvm::errs() << "credoc: warning: --plot: " << credo_last_error()
+                   << "; the picture was not updated\n";
   }
   if (!opts.checkpoint.empty())
     return saveCheckpoint(opts.checkpoint,
@@ -1838,11 +1856,11 @@ int Trainer::settle() {
       std::string columns = csvColumns();
       *metrics << std::string(llvm::count(columns, ',') - 1, ',') << epoch + 1
                << "," << llvm::format("%.8g", sum / double(steps)) << "\n";
-      metrics->flush();
+      flushMetrics(metrics, opts.metrics);
     } else if (metrics) {
       *metrics << "{\"settle_epoch\": " << epoch + 1 << ", \"" << metric
                << "\": " << llvm::format("%.8g", sum / double(steps)) << "}\n";
-      metrics->flush();
+      flushMetrics(metrics, opts.metrics);
     }
   }
   return kOk;

@@ -380,4 +380,14 @@ void credo_tensor_free(credo_tensor *t) {
   t->data = nullptr;
 }
 
+credo_status credo_file_write(const char *path, const void *data, size_t size) {
+  return guardedFileCall(path, "writing", [&] {
+    if (!path || (!data && size))
+      return fail(CREDO_ERR_INVALID_ARGUMENT,
+                  std::string("credo_file_write: ") +
+                      (!path ? "the path" : "the data") + " is a null pointer");
+    return writeFileAtomically(path, data, size);
+  });
+}
+
 } // extern "C"

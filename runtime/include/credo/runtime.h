@@ -147,6 +147,12 @@ credo_status credo_safetensors_write(const char *path,
                                      const char *const *metadata_values,
                                      size_t metadata_count);
 void credo_tensor_set_free(credo_tensor_set *set);
+/* Writes `size` bytes to `path` as every Credo file is written: a regular
+ * file is replaced atomically (temporary file, fsync, rename), a symbolic
+ * link's target is written, /dev/null or a FIFO is written through (a FIFO
+ * without a reader is an error), a directory is refused. On failure the
+ * previous contents stay. (credoc writes its --plot pictures with it.) */
+credo_status credo_file_write(const char *path, const void *data, size_t size);
 /* CREDO_OK when the set (read from `path`, which messages name) carries no
  * checksum or the one it carries (credo.checksum, written by
  * credo_model_save) matches its tensors and metadata; otherwise

@@ -1,8 +1,8 @@
 #!/usr/bin/env python3
 """Ctrl-C during training in an environment: exit status 130, a message,
-the parameters saved to --checkpoint, and a metrics file of whole JSON
+the parameters saved to --checkpoint, a metrics file of whole JSON
 lines (the run used to die with the signal, saving nothing, in the middle
-of a line). Usage: interrupt_env.py CREDOC MODEL OUTDIR"""
+of a line) and the picture of the episodes so far. Usage: interrupt_env.py CREDOC MODEL OUTDIR"""
 import json
 import os
 import re
@@ -14,8 +14,10 @@ import time
 credoc, model, out = sys.argv[1:4]
 checkpoint = os.path.join(out, "env-interrupted.safetensors")
 metrics = os.path.join(out, "env-interrupted.jsonl")
+plot = os.path.join(out, "env-interrupted.svg")
 run = subprocess.Popen([credoc, "train", model, "--episodes", "100000000",
-                        "--checkpoint", checkpoint, "--metrics", metrics],
+                        "--checkpoint", checkpoint, "--metrics", metrics,
+                        "--plot", plot],
                        stdout=subprocess.PIPE, text=True)
 time.sleep(2.5)
 run.send_signal(signal.SIGINT)
@@ -29,3 +31,6 @@ episodes = [json.loads(line)["episode"] for line in open(metrics)]
 assert episodes == list(range(1, int(stop.group(1)) + 1)), episodes[-3:]
 print("metrics: %s whole lines" % ("all" if episodes else "NO"))
 assert os.path.getsize(checkpoint) > 0
+svg = open(plot).read()
+assert svg.rstrip().endswith("</svg>") and "polyline" in svg, svg[-200:]
+print("picture: drawn")
