@@ -358,7 +358,11 @@ credo_status credo_model_create(const char *metadata, credo_model **out) {
                     (!metadata ? "the metadata" : "the output") +
                     " is a null pointer");
   *out = nullptr;
-  auto model = std::make_unique<credo_model>();
+  // On an error below, the parameters declared so far are freed with it.
+  struct Destroy {
+    void operator()(credo_model *m) const { credo_model_destroy(m); }
+  };
+  std::unique_ptr<credo_model, Destroy> model(new credo_model());
   std::stringstream text(metadata);
   std::string line;
   int lineNo = 0;
