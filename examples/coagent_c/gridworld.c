@@ -15,8 +15,11 @@
  * sample, trace and update is the library's generated code. It prints the
  * mean return of the last 200 episodes and the environment steps per
  * second, and exits 1 on any library error. */
+#define _POSIX_C_SOURCE 199309L /* clock_gettime under strict ISO C */
+
 #include "gridworld_coagent.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -35,20 +38,32 @@ static void observe(float *state, int r, int c) {
   state[r * 5 + c] = 1.0f;
 }
 
+/* A whole decimal number in [0, most], or -1. */
+static long long number(const char *text, unsigned long long most) {
+  char *end = NULL;
+  errno = 0;
+  unsigned long long v = strtoull(text, &end, 10);
+  if (errno || end == text || *end || text[0] == '-' || v > most)
+    return -1;
+  return (long long)v;
+}
+
 int main(int argc, char **argv) {
-  int episodes = argc > 1 ? atoi(argv[1]) : 1500;
-  unsigned long long seed = argc > 2 ? strtoull(argv[2], NULL, 10) : 0;
-  if (episodes < 1) {
-    fprintf(stderr, "usage: gridworld [episodes >= 1] [seed]\n");
+  long long given = argc > 1 ? number(argv[1], 100000000) : 1500;
+  long long seed = argc > 2 ? number(argv[2], 0x7fffffffffffffffull) : 0;
+  if (given < 1 || seed < 0 || argc > 3) {
+    fprintf(stderr,
+            "usage: gridworld [episodes, 1 to 100000000] [seed >= 0]\n");
     return 1;
   }
+  int episodes = (int)given;
   gridworld_coagent_model *model = NULL;
   check(gridworld_coagent_create(&model), "create");
   /* A seed re-keys the model's generator ([key, draws]). */
   if (seed) {
     int64_t rng[2];
     check(gridworld_coagent_get_param(model, "rng", rng, sizeof(rng)), "rng");
-    rng[0] ^= (int64_t)(seed * 0x9E3779B97F4A7C15ull);
+    rng[0] ^= (int64_t)((unsigned long long)seed * 0x9E3779B97F4A7C15ull);
     check(gridworld_coagent_set_param(model, "rng", rng, sizeof(rng)), "rng");
   }
   static const int dr[4] = {0, 1, 0, -1}, dc[4] = {1, 0, -1, 0};

@@ -299,6 +299,14 @@ int main(int argc, char **argv) {
     printHelp(llvm::errs());
     return kUserError;
   }
+  // Nothing may follow --help, --version or help COMMAND: an argument
+  // there would be silently ignored.
+  size_t most = args[0] == "help" ? 2 : 1;
+  if ((args[0] == "--help" || args[0] == "-h" || args[0] == "--version" ||
+       args[0] == "help") &&
+      args.size() > most)
+    return error("unexpected argument '" + args[most] + "' after " +
+                 (most == 2 ? "help " + args[1] : args[0]));
   if (args[0] == "--help" || args[0] == "-h") {
     printHelp(llvm::outs());
     return kOk;
@@ -308,7 +316,7 @@ int main(int argc, char **argv) {
     return kOk;
   }
   if (args[0] == "help") {
-    if (args.size() < 2) {
+    if (args.size() < 2 || args[1] == "help") {
       printHelp(llvm::outs());
       return kOk;
     }
@@ -447,13 +455,16 @@ int main(int argc, char **argv) {
     } else if (flag == "--seed") {
       unsigned long long n = 0;
       if (llvm::StringRef(value).getAsInteger(10, n))
-        return error("option --seed needs a non-negative integer");
+        return error("option --seed needs an integer in [0, 2^64), but got '" +
+                     value + "'");
       opts.seed = n;
       opts.trainSeed = n;
     } else if (flag == "--epochs") {
       long long n = 0;
       if (llvm::StringRef(value).getAsInteger(10, n) || n <= 0 || n > 100000)
-        return error("option --epochs needs a positive integer");
+        return error("option --epochs needs an integer in [1, 100000], but "
+                     "got '" +
+                     value + "'");
       opts.epochs = n;
     } else if (flag == "--env") {
       if (value.empty())
@@ -492,14 +503,17 @@ int main(int argc, char **argv) {
       opts.resume = value;
     } else if (flag == "--tolerance") {
       double x = 0;
-      if (llvm::StringRef(value).getAsDouble(x) || !(x > 0))
-        return error("option --tolerance needs a positive number");
+      if (llvm::StringRef(value).getAsDouble(x) || !(x > 0) ||
+          !std::isfinite(x))
+        return error("option --tolerance needs a finite number > 0, but got '" +
+                     value + "'");
       opts.tolerance = x;
     } else if (flag == "--atol") {
       double x = 0;
       if (llvm::StringRef(value).getAsDouble(x) || !(x >= 0) ||
           !std::isfinite(x))
-        return error("option --atol needs a number >= 0");
+        return error("option --atol needs a finite number >= 0, but got '" +
+                     value + "'");
       opts.absoluteTolerance = x;
     }
   }
