@@ -54,6 +54,17 @@ namespace {
 volatile std::sig_atomic_t interrupted = 0;
 void onInterrupt(int) { interrupted = 1; }
 
+/// Ctrl-C before the first step: the message and exit status 130, from
+/// the handler (write and _exit are async-signal-safe).
+void onInterruptBeforeTraining(int) {
+  static const char message[] =
+      "\ncredoc: interrupted while loading the data and compiling the "
+      "training step; nothing was trained or saved\n";
+  ssize_t written = ::write(STDERR_FILENO, message, sizeof(message) - 1);
+  (void)written;
+  ::_exit(130);
+}
+
 /// The learning rate at `step` (0-based) of `totalSteps`, in `epoch`.
 double learningRate(const TrainingContract &c, int64_t epoch, int64_t step,
                     int64_t totalSteps) {
@@ -1867,8 +1878,17 @@ int Trainer::settle() {
 }
 
 int Trainer::run() {
+  // Ctrl-C while the data load and the step compiles stops at once, with
+  // a message (nothing is trained yet); afterwards it stops at a step.
+  auto previous = std::signal(SIGINT, onInterruptBeforeTraining);
+  struct Restore {
+    void (*handler)(int);
+    ~Restore() { std::signal(SIGINT, handler); }
+  } restore{previous};
   if (int status = prepare())
     return status;
+  interrupted = 0;
+  std::signal(SIGINT, onInterrupt);
 
   tty = ::isatty(STDOUT_FILENO);
   llvm::outs() << "credoc: training '" << info->name << "' on "
@@ -1876,12 +1896,6 @@ int Trainer::run() {
                << " test samples), batch " << batch << ", " << config.epochs
                << " epochs, " << steps << " steps per epoch\n";
   llvm::outs().flush();
-  interrupted = 0;
-  auto previous = std::signal(SIGINT, onInterrupt);
-  struct Restore {
-    void (*handler)(int);
-    ~Restore() { std::signal(SIGINT, handler); }
-  } restore{previous};
 
   if (int status = settle())
     return status;
