@@ -29,6 +29,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <limits>
+#include <optional>
 
 namespace mlir::credo {
 #define GEN_PASS_DEF_CREDOLOCALRULE
@@ -77,6 +78,14 @@ struct Val {
   Value v;
   Kind k;
 };
+
+/// The value of `v` when it is a constant with one value throughout.
+std::optional<double> splatValue(Value v) {
+  DenseElementsAttr c;
+  if (!matchPattern(v, m_Constant(&c)) || !c.isSplat())
+    return std::nullopt;
+  return c.getSplatValue<APFloat>().convertToDouble();
+}
 
 /// One update expression: parsed and emitted in one recursive descent.
 class Compiler {
@@ -301,11 +310,9 @@ FailureOr<Val> Compiler::binary(char op, const Val &x, const Val &y, size_t at,
     k.units.push_back(a >= 0 ? a : c);
   }
   // Numbers alone fold, so that one out of range is found here.
-  DenseElementsAttr cx, cy;
-  if (x.k == Kind{} && y.k == Kind{} && matchPattern(x.v, m_Constant(&cx)) &&
-      matchPattern(y.v, m_Constant(&cy)) && cx.isSplat() && cy.isSplat()) {
-    double a = cx.getSplatValue<APFloat>().convertToDouble();
-    double c = cy.getSplatValue<APFloat>().convertToDouble();
+  std::optional<double> cx = splatValue(x.v), cy = splatValue(y.v);
+  if (x.k == Kind{} && y.k == Kind{} && cx && cy) {
+    double a = *cx, c = *cy;
     if (op == '/' && c == 0)
       return error(at) << "division by zero";
     double r = op == '+'   ? a + c
@@ -317,10 +324,7 @@ FailureOr<Val> Compiler::binary(char op, const Val &x, const Val &y, size_t at,
       return failure();
     return Val{constant(Kind{}, r), Kind{}};
   }
-  DenseElementsAttr divisor;
-  if (op == '/' && matchPattern(y.v, m_Constant(&divisor)) &&
-      divisor.isSplat() &&
-      divisor.getSplatValue<APFloat>().convertToDouble() == 0)
+  if (op == '/' && cy && *cy == 0)
     return error(at) << "division by zero";
   if (op == '*')
     return Val{einsum(letters(x.k) + "," + letters(y.k) + "->" + letters(k),
@@ -391,11 +395,8 @@ FailureOr<Val> Compiler::parseUnary() {
       return failure();
     // A negated number stays a number, so that checks on numbers (a
     // division by -0, a trace's time constant) see it.
-    DenseElementsAttr c;
-    if (x->k == Kind{} && matchPattern(x->v, m_Constant(&c)) && c.isSplat())
-      return Val{
-          constant(Kind{}, -c.getSplatValue<APFloat>().convertToDouble()),
-          Kind{}};
+    if (std::optional<double> c = splatValue(x->v); c && x->k == Kind{})
+      return Val{constant(Kind{}, -*c), Kind{}};
     return Val{scale(x->v, -1.0), x->k};
   }
   return parsePower();
