@@ -365,10 +365,8 @@ int checkOutputsSpareInputs(const DriverOptions &opts,
   return kOk;
 }
 
-int checkSparesReads(const DriverOptions &opts, const std::string &path,
-                     const std::string &what) {
-  if (path.empty() || path == "-")
-    return kOk;
+std::optional<std::string> fileReadAt(const DriverOptions &opts,
+                                      llvm::StringRef path) {
   std::vector<std::pair<std::string, std::string>> reads;
   if (opts.model != "-")
     reads.push_back({opts.model, "the model file"});
@@ -379,9 +377,18 @@ int checkSparesReads(const DriverOptions &opts, const std::string &path,
   for (const auto &[file, which] : reads) {
     bool same = false;
     if (!llvm::sys::fs::equivalent(path, file, same) && same)
-      return error(what + " '" + path + "' is " + which +
-                   "; writing it would destroy it, so give another path");
+      return which;
   }
+  return std::nullopt;
+}
+
+int checkSparesReads(const DriverOptions &opts, const std::string &path,
+                     const std::string &what) {
+  if (path.empty() || path == "-")
+    return kOk;
+  if (std::optional<std::string> which = fileReadAt(opts, path))
+    return error(what + " '" + path + "' is " + *which +
+                 "; writing it would destroy it, so give another path");
   return kOk;
 }
 

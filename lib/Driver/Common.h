@@ -96,6 +96,11 @@ int checkRunOutputs(const DriverOptions &opts);
 int checkOutputsSpareInputs(const DriverOptions &opts,
                             const std::vector<std::string> &inputs);
 
+/// What `path` is among the files the command reads (the model, --params
+/// or an --input: "the model file", "input 'x'"), if it is one of them.
+std::optional<std::string> fileReadAt(const DriverOptions &opts,
+                                      llvm::StringRef path);
+
 /// Refuses an output `path` (described as `what`, e.g. "-o") that is a
 /// file the command reads: the model, --params or an --input.
 int checkSparesReads(const DriverOptions &opts, const std::string &path,

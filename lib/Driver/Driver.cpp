@@ -328,22 +328,11 @@ int mlir::credo::runCommand(const DriverOptions &opts) {
   for (size_t i = 0; i < outputs.list.size(); ++i) {
     llvm::SmallString<256> path(opts.output);
     llvm::sys::path::append(path, info->outputs[i].name + ".npy");
-    std::vector<std::pair<std::string, std::string>> reads;
-    for (const auto &[name, file] : opts.inputs)
-      reads.push_back({file, "input '" + name + "'"});
-    if (!opts.params.empty())
-      reads.push_back({opts.params, "the --params file"});
-    if (opts.model != "-")
-      reads.push_back({opts.model, "the model file"});
-    for (const auto &[file, which] : reads) {
-      bool same = false;
-      if (!llvm::sys::fs::equivalent(path, file, same) && same)
-        return error("output '" + info->outputs[i].name +
-                     "' would be written "
-                     "to '" +
-                     std::string(path) + "', which is " + which +
-                     "; give --output another directory");
-    }
+    if (std::optional<std::string> which = fileReadAt(opts, path))
+      return error("output '" + info->outputs[i].name +
+                   "' would be written to '" + std::string(path) +
+                   "', which is " + *which +
+                   "; give --output another directory");
   }
   for (size_t i = 0; i < outputs.list.size(); ++i) {
     llvm::SmallString<256> path(opts.output);
