@@ -257,6 +257,12 @@ bool spikeMajority(const DriverOptions &opts) {
           (opts.target == "cpu" && opts.kernels == CpuKernels::Dnnl));
 }
 
+void writePlot(const std::string &path, const std::string &svg) {
+  if (credo_file_write(path.c_str(), svg.data(), svg.size()) != CREDO_OK)
+    llvm::errs() << "credoc: warning: --plot: " << credo_last_error()
+                 << "; the picture was not updated\n";
+}
+
 void flushMetrics(std::unique_ptr<llvm::raw_fd_ostream> &out,
                   const std::string &path) {
   if (!out)

@@ -115,6 +115,12 @@ std::string formatNumber(double v, const char *format);
 /// into majority and residual (credo-spike-majority) pays.
 bool spikeMajority(const DriverOptions &opts);
 
+/// Writes a --plot picture as checkpoints are written (a link or a device
+/// written through, the previous picture kept if the write fails); a
+/// failure, such as a full disk, is a warning: the picture is not worth
+/// the run.
+void writePlot(const std::string &path, const std::string &svg);
+
 /// Flushes a metrics stream; a write that failed (a full disk) is a
 /// warning, and the run goes on without the stream (`out` reset).
 void flushMetrics(std::unique_ptr<llvm::raw_fd_ostream> &out,

@@ -250,11 +250,7 @@ int EnvTrainer::run() {
     std::string svg =
         renderReturns(info->name + " in " + envName, returns,
                       std::min<int64_t>(reportLast, int64_t(returns.size())));
-    // As checkpoints are written: the previous picture stays if this
-    // write fails, and a link or a device is written through.
-    if (credo_file_write(opts.plot.c_str(), svg.data(), svg.size()) != CREDO_OK)
-      llvm::errs() << "credoc: warning: --plot: " << credo_last_error()
-                   << "; the picture was not updated\n";
+    writePlot(opts.plot, svg);
   };
   auto begin = std::chrono::steady_clock::now();
   for (int64_t episode = 0; episode < episodes; ++episode) {

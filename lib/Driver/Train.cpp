@@ -1723,12 +1723,7 @@ int Trainer::finishEpoch(int64_t epoch, double lossSum, double seconds,
     std::string svg = renderCurves(
         info->name, history, labelled ? std::string("accuracy (%)") : shown,
         rateHistograms, alignmentCurves);
-    // As checkpoints are written: the previous picture stays if this
-    // write fails (a full disk), and a link or a device is written through.
-    // The picture is not worth the run: a failure is a warning.
-    if (credo_file_write(opts.plot.c_str(), svg.data(), svg.size()) != CREDO_OK)
-      llvm::errs() << "credoc: warning: --plot: " << credo_last_error()
-                   << "; the picture was not updated\n";
+    writePlot(opts.plot, svg);
   }
   if (!opts.checkpoint.empty())
     return saveCheckpoint(opts.checkpoint,
