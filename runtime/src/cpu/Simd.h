@@ -1,9 +1,10 @@
-//===- Simd.h - 8-lane float vectors for Credo's CPU kernels ----*- C++ -*-===//
+//===- Simd.h - Float vectors for Credo's CPU kernels -----------*- C++ -*-===//
 //
-// The vector type and helpers that Credo's hand-written kernels share: one
-// 8-float vector (an AVX register, two SSE registers otherwise), unaligned
-// loads and stores, forced inlining and unrolling, and the AVX2+FMA target
-// that kernels are also compiled for and pick at run time. Not installed.
+// The vector types and helpers that Credo's hand-written kernels share: one
+// 8-float vector (an AVX register, two SSE registers otherwise) and a
+// 16-float one for the AVX-512 instances, unaligned loads and stores,
+// forced inlining and unrolling, and the AVX2+FMA and AVX-512 targets that
+// kernels are also compiled for and pick at run time. Not installed.
 //
 //===----------------------------------------------------------------------===//
 
@@ -17,8 +18,11 @@
 namespace credo::rt::simd {
 
 typedef float Vec __attribute__((vector_size(32)));
-// Every function that takes or returns a Vec is inlined: no vector crosses
-// a call, so the ABI note about 32-byte vectors without AVX does not apply.
+/// Only in functions compiled for CREDO_TARGET_AVX512 (one register there).
+typedef float Vec16 __attribute__((vector_size(64)));
+// Every function that takes or returns a vector is inlined: no vector
+// crosses a call, so the ABI note about 32- and 64-byte vectors without AVX
+// does not apply.
 #pragma GCC diagnostic ignored "-Wpsabi"
 
 #define CREDO_INLINE inline __attribute__((always_inline))
@@ -30,12 +34,17 @@ typedef float Vec __attribute__((vector_size(32)));
 #define CREDO_UNROLL
 #endif
 
-CREDO_INLINE Vec load(const float *p) {
-  Vec v;
+/// The floats of a V (Vec or Vec16) from p, unaligned.
+template <typename V = Vec> CREDO_INLINE V load(const float *p) {
+  V v;
   std::memcpy(&v, p, sizeof v);
   return v;
 }
-CREDO_INLINE void store(float *p, Vec v) { std::memcpy(p, &v, sizeof v); }
+template <typename V> CREDO_INLINE void store(float *p, V v) {
+  std::memcpy(p, &v, sizeof v);
+}
+/// The floats in a V.
+template <typename V> constexpr int kLanes = int(sizeof(V) / sizeof(float));
 
 /// sums[0..8) += the lane sums of `rows` rows of `length` 8-lane vectors
 /// (contiguous): each row in f32, the rows' sums in f64.
