@@ -182,12 +182,13 @@ CREDO_TARGET_AVX2 void multiplyAvx2(const Args &p, bool sparse) {
 }
 
 /// The AVX-512 instance: strips of eight 16-float vectors (128 columns)
-/// over blocks of 128 rows (sparse) or 64 (denser), a third fewer loop
-/// trips per non-zero than the AVX2 instance's 64- and 96-column strips.
-/// On random ±1 spikes [128, 784] times [784, 256] (Zen 4, whose AVX-512
-/// units are 256 bits wide): 15 % faster at 10 % non-zeros, 25–30 % at
-/// 30–50 %, and 25–30 % on the spikes' weight gradient; 128-row blocks
-/// for the denser operands, and 64- or 256-column strips, were slower.
+/// over blocks of 128 rows (sparse) or 64 (denser): per non-zero, half the
+/// loop trips of the AVX2 instance's 64-column strips, two thirds of its
+/// 96-column ones. On an Intel Xeon with AVX-512 and AMX, random ±1 spikes
+/// [128, 784] times [784, 256]: 15 % faster at 10 % non-zeros, 25–30 % at
+/// 30–50 %, and 25–30 % on the spikes' weight gradient; the SNN's epoch
+/// (bench/run_snn_train.sh) 18 % faster. 128-row blocks for the denser
+/// operands, and 64- or 256-column strips, were slower.
 CREDO_TARGET_AVX512 void multiplyAvx512(const Args &p, bool sparse) {
   if (sparse)
     strips<Vec16, 8, 2>(p);
