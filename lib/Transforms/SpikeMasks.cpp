@@ -1,10 +1,11 @@
 //===- SpikeMasks.cpp - Weight gradients read from spike masks -*- C++ -*-===//
 //
 // Implements credo-spike-masks: after autodiff, the weight gradient of a
-// dense layer of residual Poisson spikes, sᵀ·δ, reads the spikes back from
-// the forward loop's record, and the zero-skipping product searches them
-// for their non-zeros and reads each one's value. The spikes are −1, 0 or
-// +1, so two bit masks hold them: the forward loop records
+// dense layer of spikes (Poisson spikes, or a LIF population's),
+// sᵀ·δ, reads the spikes back from the forward loop's record, and the
+// zero-skipping product searches them for their non-zeros and reads each
+// one's value. The spikes are −1, 0 or +1, so two bit masks hold them: the
+// forward loop records
 // credo.spike_masks of the spikes (1/16 of the f32 spikes) instead of the
 // spikes, and the product becomes credo.spike_masks_matmul, which needs
 // neither the search nor the values and sums in the same order.
@@ -32,12 +33,16 @@ using namespace mlir::credo;
 
 namespace {
 
-/// Whether `v` holds residual Poisson spikes (−1, 0, +1) of f32.
-bool residualSpikes(Value v) {
-  auto spikes = v.getDefiningOp<PoissonEncodeOp>();
-  return spikes && spikes.getPart() == "residual" &&
-         cast<RankedTensorType>(v.getType()).getElementType().isF32() &&
-         cast<RankedTensorType>(v.getType()).getRank() == 2;
+/// Whether `v` holds spikes (−1, 0, +1, or NaN) of f32 in rows: Poisson
+/// spikes (any part), or the spikes of a LIF step (0, 1).
+bool spikeValues(Value v) {
+  auto type = dyn_cast<RankedTensorType>(v.getType());
+  if (!type || !type.getElementType().isF32() || type.getRank() != 2)
+    return false;
+  if (v.getDefiningOp<PoissonEncodeOp>())
+    return true;
+  auto lif = v.getDefiningOp<LifOp>();
+  return lif && lif.getSpikes() == v;
 }
 
 /// Whether `op` is a weight gradient sᵀ·δ that the masks can compute.
@@ -79,13 +84,13 @@ void dropRecord(TimeLoopOp loop, unsigned index) {
   loop.erase();
 }
 
-/// A forward loop's record of residual spikes that is read only by time
+/// A forward loop's record of spikes that is read only by time
 /// slices along its steps, each read only by weight gradients: records
 /// the spikes' masks instead, and the gradients read those.
 bool recordMasks(TimeLoopOp loop, unsigned index) {
   Value record = loop->getResult(index);
   Value spikes = loop.getYield().getRecorded()[index - loop.getInits().size()];
-  if (record.use_empty() || !residualSpikes(spikes) ||
+  if (record.use_empty() || !spikeValues(spikes) ||
       spikes.getParentRegion() != &loop.getBody())
     return false;
   for (Operation *user : record.getUsers()) {
@@ -134,12 +139,13 @@ struct SpikeMasks : public mlir::credo::impl::CredoSpikeMasksBase<SpikeMasks> {
     // Spikes a step computes again (recomputation in the backward loop):
     // their masks where they are made.
     SmallVector<Value> recomputed;
-    getOperation().walk([&](PoissonEncodeOp op) {
-      if (residualSpikes(op.getResult()) &&
-          llvm::any_of(op->getUsers(), [&](Operation *user) {
-            return weightGradient(user, op.getResult());
-          }))
-        recomputed.push_back(op.getResult());
+    getOperation().walk([&](Operation *op) {
+      for (Value spikes : op->getResults())
+        if (spikeValues(spikes) &&
+            llvm::any_of(spikes.getUsers(), [&](Operation *user) {
+              return weightGradient(user, spikes);
+            }))
+          recomputed.push_back(spikes);
     });
     for (Value spikes : recomputed) {
       Value masks = masksOf(spikes);

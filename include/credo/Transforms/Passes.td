@@ -436,27 +436,27 @@ def CredoSpikeMajority : Pass<"credo-spike-majority", "::mlir::ModuleOp"> {
 }
 
 def CredoSpikeMasks : Pass<"credo-spike-masks", "::mlir::ModuleOp"> {
-  let summary = "weight gradients of residual spikes read from recorded bit "
-                "masks";
+  let summary = "weight gradients of spikes read from recorded bit masks";
   let description = [{
     Runs after autodiff. The weight gradient `sᵀ·δ` of a dense layer of
-    residual Poisson spikes (`credo.poisson_encode {part = "residual"}`,
-    f32: entries −1, 0, +1) reads the spikes of its step back from the
-    forward loop's record. When every read of such a record is a
-    `credo.time_slice` along its steps that only such products read, the
-    forward loop records `credo.spike_masks` of the spikes instead (two bit
-    planes, 1/16 of the f32 spikes) and the products become
-    `credo.spike_masks_matmul` of the masks: no search for the non-zeros of
-    the recorded spikes, no reads of their values, and the sums of the
-    zero-skipping product of the f32 spikes, in the same order (the same
-    bits wherever the CPU takes that product for them; oneDNN, which takes
-    widths that are not a multiple of 8, may round differently, and a dense
-    product gives NaN for a zero spike against an infinite or NaN δ, where
-    the skipping products give nothing). NaN spikes (of NaN rates) stay
-    NaN. Spikes
-    that a step recomputes (`--time-memory recompute`)
-    get their masks where they are made. `CREDO_SPIKE_MASKS=0` in the
-    environment leaves the products as they are (to measure the gain).
+    spikes (f32 entries −1, 0, +1: `credo.poisson_encode` of any part, or
+    the spikes of a `credo.lif` step)
+    reads the spikes of its step back from the forward loop's record. When
+    every read of such a record is a `credo.time_slice` along its steps
+    that only such products read, the forward loop records
+    `credo.spike_masks` of the spikes instead (two bit planes, 1/16 of the
+    f32 spikes) and the products become `credo.spike_masks_matmul` of the
+    masks: no search for the non-zeros of the recorded spikes, no reads of
+    their values, and the sums of the zero-skipping product of the f32
+    spikes, in the same order (the same bits wherever the CPU takes that
+    product for them; oneDNN, which takes the f32 product for widths that
+    are not a multiple of 8, may round differently, and a dense product
+    gives NaN for a zero spike against an infinite or NaN δ, where the
+    skipping products give nothing). NaN spikes (of NaN rates or
+    potentials) stay NaN. Spikes that a step recomputes
+    (`--time-memory recompute`), and spikes outside time loops, get their
+    masks where they are made. `CREDO_SPIKE_MASKS=0` in the environment
+    leaves the products as they are (to measure the gain).
 
     Before:
     ```mlir

@@ -56,15 +56,28 @@ struct Args {
 /// The values of spikes given by their sign bits.
 constexpr float kSigns[2] = {1.0f, -1.0f};
 
+/// Moves of a partial strip's vector: the first `count` (1..16) floats at
+/// p into v, the other lanes zero; v's first `count` lanes to p.
+using LoadFirst = void (*)(const float *p, int count, Vec16 &v);
+using StoreFirst = void (*)(float *p, int count, const Vec16 &v);
+
 /// One strip of S vectors V (kLanes<V> · S columns from n0) over all rows
 /// and blocks of W mask words (64·W rows of b); T: op(a) = aᵀ; Signs:
-/// op(a)'s values from p.negative.
-template <typename V, int S, bool T, int W, bool Signs>
-CREDO_INLINE void strip(const Args &p, int64_t n0) {
+/// op(a)'s values from p.negative. With Get and Put, a partial strip: one
+/// Vec16 of which the first `width` lanes are columns (b's block packed
+/// with zeros after them, y read and written with Get and Put; template
+/// arguments, so that a target's intrinsics inline).
+template <typename V, int S, bool T, int W, bool Signs, LoadFirst Get = nullptr,
+          StoreFirst Put = nullptr>
+CREDO_INLINE void strip(const Args &p, int64_t n0, int width = kLanes<V> * S) {
+  constexpr bool kPartial = Get != nullptr;
+  static_assert(!kPartial || (S == 1 && kLanes<V> == 16 && Put != nullptr));
   constexpr int64_t kRows = kBlock * W, kWidth = kLanes<V> * S;
   // The block of b, packed: rows of b are p.n floats apart, and a power of
   // two apart they would share a few cache sets.
   alignas(64) float packed[kRows * kWidth];
+  if (kPartial)
+    std::fill(packed, packed + kRows * kWidth, 0.0f);
   const int64_t blocks = (p.blocks + W - 1) / W;
   for (int64_t kb = 0; kb < blocks; ++kb) {
     const bool first = kb == 0, last = kb + 1 == blocks;
@@ -73,9 +86,9 @@ CREDO_INLINE void strip(const Args &p, int64_t n0) {
     if (!p.transposeB) {
       for (int64_t r = 0; r < rows; ++r)
         std::memcpy(packed + r * kWidth, p.b + (k0 + r) * p.n + n0,
-                    sizeof(float) * kWidth);
+                    sizeof(float) * width);
     } else { // b is [n][k]
-      for (int64_t c = 0; c < kWidth; ++c)
+      for (int64_t c = 0; c < width; ++c)
         for (int64_t r = 0; r < rows; ++r)
           packed[r * kWidth + c] = p.b[(n0 + c) * p.k + k0 + r];
     }
@@ -90,9 +103,15 @@ CREDO_INLINE void strip(const Args &p, int64_t n0) {
         continue; // nothing to add
       V acc[S];
       CREDO_UNROLL
-      for (int s = 0; s < S; ++s)
-        acc[s] = fresh ? (p.bias ? load<V>(p.bias + n0 + kLanes<V> * s) : V{})
-                       : load<V>(out + kLanes<V> * s);
+      for (int s = 0; s < S; ++s) {
+        const float *from = fresh ? p.bias ? p.bias + n0 : nullptr : out;
+        if (!from)
+          acc[s] = V{};
+        else if constexpr (kPartial)
+          Get(from, width, acc[s]);
+        else
+          acc[s] = load<V>(from + kLanes<V> * s);
+      }
       const int64_t step = T ? p.m : 1;
       for (int64_t w = 0; w < words; ++w) {
         uint64_t bits = mask[w];
@@ -115,11 +134,20 @@ CREDO_INLINE void strip(const Args &p, int64_t n0) {
       }
       CREDO_UNROLL
       for (int s = 0; s < S; ++s) {
-        if (last && p.addend) // the same sum as the product's, then + addend
-          acc[s] += load<V>(p.addend + i * p.n + n0 + kLanes<V> * s);
+        if (last && p.addend) { // the product's sum, then + addend
+          V addend;
+          if constexpr (kPartial)
+            Get(p.addend + i * p.n + n0, width, addend);
+          else
+            addend = load<V>(p.addend + i * p.n + n0 + kLanes<V> * s);
+          acc[s] += addend;
+        }
         if (last && p.relu)
           acc[s] = acc[s] > 0 ? acc[s] : acc[s] * 0.0f; // NaN stays NaN
-        store(out + kLanes<V> * s, acc[s]);
+        if constexpr (kPartial)
+          Put(out, width, acc[s]);
+        else
+          store(out + kLanes<V> * s, acc[s]);
       }
     }
   }
@@ -145,17 +173,34 @@ CREDO_INLINE void stripAt(const Args &p, int64_t n0, int vectors) {
     stripOf<V, false, W, false, S>(p, n0, vectors);
 }
 
-/// The strips, each over all rows and blocks; with 16-float vectors, the
-/// last 8 columns of a width that is an odd multiple of 8 are a strip of
-/// one 8-float vector. Every output adds its products in order of k
-/// whatever the strips, blocks and vectors, so all shapes give the same
-/// bits.
-template <typename V, int S, int W> CREDO_INLINE void strips(const Args &p) {
+/// The partial strip of the last `width` (< 16) columns from n0, moved
+/// with Get and Put.
+template <int W, LoadFirst Get, StoreFirst Put>
+CREDO_INLINE void partialStrip(const Args &p, int64_t n0, int width) {
+  if (p.negative)
+    strip<Vec16, 1, false, W, true, Get, Put>(p, n0, width);
+  else if (p.transposeA)
+    strip<Vec16, 1, true, W, false, Get, Put>(p, n0, width);
+  else
+    strip<Vec16, 1, false, W, false, Get, Put>(p, n0, width);
+}
+
+/// The strips, each over all rows and blocks; with Get and Put (16-float
+/// vectors), the last columns that do not fill a vector are a partial
+/// strip (any width: only the AVX-512 instance takes widths that are not a
+/// multiple of 8). Every output adds its products in order of k whatever
+/// the strips, blocks and vectors, so all shapes give the same bits.
+template <typename V, int S, int W, LoadFirst Get = nullptr,
+          StoreFirst Put = nullptr>
+CREDO_INLINE void strips(const Args &p) {
   for (int64_t n0 = 0; n0 < p.n;) {
     const int vectors =
         int(std::min<int64_t>(p.n - n0, kLanes<V> * S) / kLanes<V>);
-    if (vectors == 0)
-      return stripAt<Vec, 1, W>(p, n0, 1);
+    if (vectors == 0) {
+      if constexpr (Get != nullptr)
+        partialStrip<W, Get, Put>(p, n0, int(p.n - n0));
+      return;
+    }
     stripAt<V, S, W>(p, n0, vectors);
     n0 += kLanes<V> * vectors;
   }
@@ -181,6 +226,26 @@ CREDO_TARGET_AVX2 void multiplyAvx2(const Args &p, bool sparse) {
   multiply(p, sparse);
 }
 
+#if defined(__x86_64__)
+/// LoadFirst and StoreFirst: AVX-512 masked moves.
+CREDO_TARGET_AVX512 CREDO_INLINE void loadFirstAvx512(const float *p, int count,
+                                                      Vec16 &v) {
+  v = _mm512_maskz_loadu_ps(__mmask16((1u << count) - 1), p);
+}
+CREDO_TARGET_AVX512 CREDO_INLINE void storeFirstAvx512(float *p, int count,
+                                                       const Vec16 &v) {
+  _mm512_mask_storeu_ps(p, __mmask16((1u << count) - 1), v);
+}
+#else
+CREDO_INLINE void loadFirstAvx512(const float *p, int count, Vec16 &v) {
+  v = Vec16{};
+  std::memcpy(&v, p, sizeof(float) * count);
+}
+CREDO_INLINE void storeFirstAvx512(float *p, int count, const Vec16 &v) {
+  std::memcpy(p, &v, sizeof(float) * count);
+}
+#endif
+
 /// The AVX-512 instance: strips of eight 16-float vectors (128 columns)
 /// over blocks of 128 rows (sparse) or 64 (denser): per non-zero, half the
 /// loop trips of the AVX2 instance's 64-column strips, two thirds of its
@@ -191,9 +256,9 @@ CREDO_TARGET_AVX2 void multiplyAvx2(const Args &p, bool sparse) {
 /// operands, and 64- or 256-column strips, were slower.
 CREDO_TARGET_AVX512 void multiplyAvx512(const Args &p, bool sparse) {
   if (sparse)
-    strips<Vec16, 8, 2>(p);
+    strips<Vec16, 8, 2, loadFirstAvx512, storeFirstAvx512>(p);
   else
-    strips<Vec16, 8, 1>(p);
+    strips<Vec16, 8, 1, loadFirstAvx512, storeFirstAvx512>(p);
 }
 
 /// The widest instance of multiply this CPU runs.
@@ -650,7 +715,9 @@ bool spikeMasksMatmul(const uint64_t *masks, const float *d, float *y,
       cpuHasAvx512() ? transposeMasksAvx512 : transposeMasksBaseline;
   transpose(masks, k, b, blocks, nonZero, scratch);
   transpose(masks + b * words, k, b, blocks, negative, scratch);
-  if (n % 8 == 0 && b > 0) {
+  // Widths that are not a multiple of 8 only with AVX-512 (a partial
+  // strip; the SNN's output layer of 10).
+  if ((n % 8 == 0 || cpuHasAvx512()) && b > 0) {
     const Args p{nullptr, d,      nullptr,    y,       k,
                  b,       n,      false,      false,   false,
                  nonZero, blocks, accumulate, nullptr, negative};
