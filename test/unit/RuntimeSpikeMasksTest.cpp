@@ -171,4 +171,87 @@ TEST(RuntimeSpikeMasks, SameBitsAsTheProductOfTheSpikes) {
     ASSERT_EQ(fromMasks[i], fromSpikes[i]) << "at " << i / n << ", " << i % n;
 }
 
+TEST(RuntimeSpikeMasks, DenseLayerFromMasks) {
+  // y = s·w (+ bias) (+ c) from the masks: the bits of the zero-skipping
+  // kernel on the f32 spikes where it takes the width (a multiple of 8;
+  // any width with AVX-512), else the loops' sums in order of k; c apart
+  // from y and c = y.
+  struct Shape {
+    int64_t b, k, n;
+  };
+  for (Shape sh : {Shape{128, 784, 256}, Shape{7, 65, 24}, Shape{70, 130, 10},
+                   Shape{5, 1, 3}, Shape{64, 200, 17}, Shape{1, 64, 8}})
+    for (double density : {0.05, 0.5})
+      for (bool bias : {false, true})
+        for (int add : {0, 1, 2}) { // none, c apart, c = y
+          const int64_t b = sh.b, k = sh.k, n = sh.n;
+          SCOPED_TRACE("b=" + std::to_string(b) + " k=" + std::to_string(k) +
+                       " n=" + std::to_string(n) +
+                       " density=" + std::to_string(density) + " bias=" +
+                       std::to_string(bias) + " add=" + std::to_string(add));
+          auto s = randomSpikes(b * k, unsigned(b + k + n), density);
+          auto w = randomValues(k * n, 61), bv = randomValues(n, 62),
+               c = randomValues(b * n, 63);
+          std::vector<int64_t> masks(2 * b * wordsOf(k));
+          credo_rt_spike_masks_f32(s.data(), masks.data(), b, k);
+          std::vector<float> y = add == 2 ? c : std::vector<float>(b * n, 7.0f);
+          const float *bp = bias ? bv.data() : nullptr;
+          const float *cp = add == 0 ? nullptr : add == 1 ? c.data() : y.data();
+          if (bp && cp)
+            credo_rt_spike_masks_dense_bias_add_f32(masks.data(), w.data(), bp,
+                                                    cp, y.data(), b, k, n);
+          else if (bp)
+            credo_rt_spike_masks_dense_bias_f32(masks.data(), w.data(), bp,
+                                                y.data(), b, k, n);
+          else if (cp)
+            credo_rt_spike_masks_dense_add_f32(masks.data(), w.data(), cp,
+                                               y.data(), b, k, n);
+          else
+            credo_rt_spike_masks_dense_f32(masks.data(), w.data(), y.data(), b,
+                                           k, n);
+          credo::test::expectSums(
+              y.data(), b, n, k,
+              [&](int64_t i, int64_t j) {
+                return (bias ? double(bv[j]) : 0.0) +
+                       (add ? double(c[i * n + j]) : 0.0);
+              },
+              [&](int64_t i, int64_t j, int64_t kk) {
+                return double(s[i * k + kk]) * w[kk * n + j];
+              });
+          std::vector<float> f32(b * n);
+          if (n % 8 == 0 &&
+              credo::rt::sparseMatmul(s.data(), false, w.data(), false, bp,
+                                      f32.data(), b, k, n, false, 1.0, false,
+                                      add ? c.data() : nullptr))
+            for (int64_t i = 0; i < b * n; ++i)
+              ASSERT_EQ(y[i], f32[i]) << "at " << i / n << ", " << i % n;
+        }
+}
+
+TEST(RuntimeSpikeMasks, DenseLayerNaNSpikes) {
+  // A NaN spike makes its row of y NaN, as its products would; the other
+  // rows are the numbers' sums.
+  for (int64_t n : {16, 10}) {
+    SCOPED_TRACE("n=" + std::to_string(n));
+    const int64_t b = 9, k = 130;
+    auto s = randomSpikes(b * k, 71, 0.2);
+    s[4 * k + 100] = std::numeric_limits<float>::quiet_NaN();
+    auto w = randomValues(k * n, 72);
+    std::vector<int64_t> masks(2 * b * wordsOf(k));
+    credo_rt_spike_masks_f32(s.data(), masks.data(), b, k);
+    std::vector<float> y(b * n);
+    credo_rt_spike_masks_dense_f32(masks.data(), w.data(), y.data(), b, k, n);
+    for (int64_t i = 0; i < b; ++i)
+      for (int64_t j = 0; j < n; ++j) {
+        double want = 0;
+        for (int64_t kk = 0; kk < k; ++kk)
+          want += double(s[i * k + kk]) * w[kk * n + j];
+        if (i == 4)
+          ASSERT_TRUE(std::isnan(y[i * n + j])) << "at " << i << ", " << j;
+        else
+          ASSERT_NEAR(y[i * n + j], want, 1e-5) << "at " << i << ", " << j;
+      }
+  }
+}
+
 } // namespace

@@ -145,19 +145,43 @@ void replaceWithKernel(PatternRewriter &rewriter, Operation *op,
 /// Activation fused into a dense or conv2d kernel (credo/kernels.h).
 enum PostOp : int64_t { kPostNone = 0, kPostRelu = 1 };
 
+/// The credo.spike_masks of `x` made before `user` in its block (the masks
+/// a step makes of its spikes for its record, credo-spike-masks), or null.
+Value masksBefore(Value x, Operation *user) {
+  for (Operation *op : x.getUsers())
+    if (auto masks = dyn_cast<mlir::credo::SpikeMasksOp>(op))
+      if (masks->getBlock() == user->getBlock() && masks->isBeforeInBlock(user))
+        return masks.getResult();
+  return {};
+}
+
 /// credo.dense → credo_rt_dense[_bias]_f32(x, w, [b,] y, M, K, N, post),
-/// replacing `root` (the dense op, or the relu consuming it when fusing).
+/// replacing `root` (the dense op, or the relu consuming it when fusing);
+/// of spikes whose masks are made before it, and without a post-op,
+/// credo_rt_spike_masks_dense[_bias]_f32(masks, w, [b,] y, M, K, N): the
+/// same sums from the masks, without searching the spikes again.
 void rewriteDense(PatternRewriter &rewriter, mlir::credo::DenseOp op,
                   Operation *root, PostOp post) {
   auto x = cast<RankedTensorType>(op.getInput().getType());
   auto w = cast<RankedTensorType>(op.getWeight().getType());
-  SmallVector<Value> ins = {op.getInput(), op.getWeight()};
+  Value masks = post == kPostNone ? masksBefore(op.getInput(), op) : Value();
+  SmallVector<Value> ins = {masks ? masks : op.getInput(), op.getWeight()};
   if (op.getBias())
     ins.push_back(op.getBias());
-  replaceWithKernel(
-      rewriter, root,
-      op.getBias() ? "credo_rt_dense_bias_f32" : "credo_rt_dense_f32", ins,
-      {x.getDimSize(0), x.getDimSize(1), w.getDimSize(1), post});
+  SmallVector<int64_t> scalars = {x.getDimSize(0), x.getDimSize(1),
+                                  w.getDimSize(1)};
+  if (masks) {
+    replaceWithKernel(rewriter, root,
+                      op.getBias() ? "credo_rt_spike_masks_dense_bias_f32"
+                                   : "credo_rt_spike_masks_dense_f32",
+                      ins, scalars);
+    return;
+  }
+  scalars.push_back(post);
+  replaceWithKernel(rewriter, root,
+                    op.getBias() ? "credo_rt_dense_bias_f32"
+                                 : "credo_rt_dense_f32",
+                    ins, scalars);
 }
 
 /// credo.conv2d → credo_rt_conv2d[_bias]_f32(x, w, [b,] y, 13 sizes, post,
@@ -360,7 +384,8 @@ struct AccumulateSpikeMasksMatmul : OpRewritePattern<mlir::credo::AddOp> {
 /// the layer's sums (the same sums): the input currents of a spiking layer
 /// split into majority and residual spikes (the fixed part c = m·W computed
 /// before the loop) are written once, with no product buffer to write and
-/// read back.
+/// read back. Of spikes whose masks are made before it,
+/// credo_rt_spike_masks_dense[_bias]_add_f32 from the masks.
 struct DenseAdd : OpRewritePattern<mlir::credo::AddOp> {
   using OpRewritePattern::OpRewritePattern;
   LogicalResult matchAndRewrite(mlir::credo::AddOp op,
@@ -371,15 +396,21 @@ struct DenseAdd : OpRewritePattern<mlir::credo::AddOp> {
             return failure();
           auto x = cast<RankedTensorType>(dense.getInput().getType());
           auto w = cast<RankedTensorType>(dense.getWeight().getType());
-          SmallVector<Value> ins = {dense.getInput(), dense.getWeight()};
+          Value masks = masksBefore(dense.getInput(), dense);
+          SmallVector<Value> ins = {masks ? masks : dense.getInput(),
+                                    dense.getWeight()};
           if (dense.getBias())
             ins.push_back(dense.getBias());
           ins.push_back(c);
+          StringRef kernel =
+              masks
+                  ? (dense.getBias() ? "credo_rt_spike_masks_dense_bias_add_f32"
+                                     : "credo_rt_spike_masks_dense_add_f32")
+                  : (dense.getBias() ? "credo_rt_dense_bias_add_f32"
+                                     : "credo_rt_dense_add_f32");
           replaceWithKernel(
-              rewriter, op,
-              dense.getBias() ? "credo_rt_dense_bias_add_f32"
-                              : "credo_rt_dense_add_f32",
-              ins, {x.getDimSize(0), x.getDimSize(1), w.getDimSize(1)});
+              rewriter, op, kernel, ins,
+              {x.getDimSize(0), x.getDimSize(1), w.getDimSize(1)});
           rewriter.eraseOp(dense);
           return success();
         });

@@ -155,6 +155,24 @@ void credo_rt_spike_masks_matmul_f32(const int64_t *masks, const float *d,
 void credo_rt_spike_masks_matmul_acc_f32(const int64_t *masks, const float *d,
                                          float *y, int64_t k, int64_t b,
                                          int64_t n);
+/* y[B,N] = s · w[K,N] (+ bias[N]) (+ c[B,N]) for the spikes s[B,K] given
+ * by such masks: a dense layer of spikes whose masks a step makes anyway
+ * (for its record). Each output is summed in order of k from the bias (or
+ * zero), then c is added (c may be y): the sums of credo_rt_dense_*_f32 on
+ * the f32 spikes where those take the zero-skipping kernel. A NaN spike
+ * makes its row of y NaN. */
+void credo_rt_spike_masks_dense_f32(const int64_t *masks, const float *w,
+                                    float *y, int64_t b, int64_t k, int64_t n);
+void credo_rt_spike_masks_dense_bias_f32(const int64_t *masks, const float *w,
+                                         const float *bias, float *y, int64_t b,
+                                         int64_t k, int64_t n);
+void credo_rt_spike_masks_dense_add_f32(const int64_t *masks, const float *w,
+                                        const float *c, float *y, int64_t b,
+                                        int64_t k, int64_t n);
+void credo_rt_spike_masks_dense_bias_add_f32(const int64_t *masks,
+                                             const float *w, const float *bias,
+                                             const float *c, float *y,
+                                             int64_t b, int64_t k, int64_t n);
 
 /* The index tuples of a gather, scatter-add or sparse contraction:
  * `first_bad` is the first of `count` tuples (row-major) whose component

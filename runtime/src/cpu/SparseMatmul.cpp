@@ -732,4 +732,60 @@ bool spikeMasksMatmul(const uint64_t *masks, const float *d, float *y,
   return true;
 }
 
+bool spikeMasksDense(const uint64_t *masks, const float *w, const float *bias,
+                     const float *addend, float *y, int64_t b, int64_t k,
+                     int64_t n) {
+  if (b <= 0 || n <= 0)
+    return true;
+  const int64_t words = (k + kBlock - 1) / kBlock;
+  const uint64_t *nonZero = masks, *negative = masks + b * words;
+  if (addend == y) { // the strips write y before they add the addend
+    thread_local std::vector<float> aside;
+    try {
+      aside.assign(addend, addend + b * n);
+    } catch (const std::exception &) {
+      return false;
+    }
+    addend = aside.data();
+  }
+  if ((n % 8 == 0 || cpuHasAvx512()) && k > 0) {
+    const Args p{nullptr, w,     bias,    y,     b,     k,      n,       false,
+                 false,   false, nonZero, words, false, addend, negative};
+    multiplyBest(p, double(countBits(nonZero, b * words)) <=
+                        kVerySparse * double(b) * double(k));
+  } else {
+    // Rows of any width: the same sums, in order of k from the bias.
+    for (int64_t i = 0; i < b; ++i) {
+      float *out = y + i * n;
+      for (int64_t c = 0; c < n; ++c)
+        out[c] = bias ? bias[c] : 0.0f;
+      for (int64_t wd = 0; wd < words; ++wd) {
+        uint64_t bits = nonZero[i * words + wd];
+        const uint64_t signs = negative[i * words + wd];
+        while (bits) {
+          const int64_t j = __builtin_ctzll(bits);
+          bits &= bits - 1;
+          const float v = kSigns[(signs >> j) & 1];
+          const float *row = w + (wd * kBlock + j) * n;
+          for (int64_t c = 0; c < n; ++c)
+            out[c] = std::fma(v, row[c], out[c]);
+        }
+      }
+      if (addend)
+        for (int64_t c = 0; c < n; ++c)
+          out[c] += addend[i * n + c];
+    }
+  }
+  // A NaN spike (the pair (0, 1)): its row of y is NaN, as its products
+  // would make it.
+  for (int64_t i = 0; i < b; ++i)
+    for (int64_t wd = 0; wd < words; ++wd)
+      if (negative[i * words + wd] & ~nonZero[i * words + wd]) {
+        std::fill(y + i * n, y + (i + 1) * n,
+                  std::numeric_limits<float>::quiet_NaN());
+        break;
+      }
+  return true;
+}
+
 } // namespace credo::rt

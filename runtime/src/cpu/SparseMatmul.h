@@ -43,6 +43,15 @@ void spikeMasks(const float *s, int64_t rows, int64_t k, uint64_t *masks);
 bool spikeMasksMatmul(const uint64_t *masks, const float *d, float *y,
                       int64_t k, int64_t b, int64_t n, bool accumulate);
 
+/// y[B,N] = s · w[K,N] (+ bias[N]) (+ addend[B,N]) for the spikes s[B,K]
+/// of `masks` (spikeMasks's planes): the sums of sparseMatmul on the f32
+/// spikes, in order of k from the bias (or zero), then the addend (which
+/// may be y); NaN in the rows of y that a NaN spike reaches. False when
+/// out of memory.
+bool spikeMasksDense(const uint64_t *masks, const float *w, const float *bias,
+                     const float *addend, float *y, int64_t b, int64_t k,
+                     int64_t n);
+
 } // namespace credo::rt
 
 #endif // CREDO_RUNTIME_SRC_CPU_SPARSEMATMUL_H

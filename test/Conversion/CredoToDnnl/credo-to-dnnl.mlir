@@ -267,7 +267,36 @@ func.func @spike_masks(%s: tensor<4x70xf32>, %d: tensor<4x8xf32>, %acc: tensor<7
   return %y, %w : tensor<70x8xf32>, tensor<70x8xf32>
 }
 
+// A dense layer of spikes whose masks are made before it reads the masks
+// (alone, with a bias, plus a tensor); one with a fused ReLU, or whose
+// masks come after it, reads the spikes.
+// CHECK-LABEL: func.func @dense_of_masks
+// CHECK-SAME: (%[[S:.+]]: tensor<4x70xf32>, %[[W:.+]]: tensor<70x10xf32>, %[[B:.+]]: tensor<10xf32>, %[[C:.+]]: tensor<4x10xf32>, %[[T:.+]]: tensor<4x70xf32>)
+// CHECK: %[[M:.+]] = credo.call_kernel @credo_rt_spike_masks_f32 ins(%[[S]] : tensor<4x70xf32>)
+// CHECK: credo.call_kernel @credo_rt_spike_masks_dense_f32 ins(%[[M]], %[[W]] : tensor<2x4x2xi64>, tensor<70x10xf32>) outs(%{{.+}} : tensor<4x10xf32>) scalars [4, 70, 10]
+// CHECK: credo.call_kernel @credo_rt_spike_masks_dense_bias_f32 ins(%[[M]], %[[W]], %[[B]] : tensor<2x4x2xi64>, tensor<70x10xf32>, tensor<10xf32>) outs(%{{.+}} : tensor<4x10xf32>) scalars [4, 70, 10]
+// CHECK: credo.call_kernel @credo_rt_spike_masks_dense_bias_add_f32 ins(%[[M]], %[[W]], %[[B]], %[[C]] : {{.*}}) outs(%{{.+}} : tensor<4x10xf32>) scalars [4, 70, 10]
+// CHECK: credo.call_kernel @credo_rt_spike_masks_dense_add_f32 ins(%[[M]], %[[W]], %[[C]] : {{.*}}) outs(%{{.+}} : tensor<4x10xf32>) scalars [4, 70, 10]
+// CHECK: credo.call_kernel @credo_rt_dense_f32 ins(%[[S]], %[[W]] : tensor<4x70xf32>, tensor<70x10xf32>) outs(%{{.+}} : tensor<4x10xf32>) scalars [4, 70, 10, 1]
+// CHECK: credo.call_kernel @credo_rt_dense_f32 ins(%[[T]], %[[W]] : tensor<4x70xf32>, tensor<70x10xf32>) outs(%{{.+}} : tensor<4x10xf32>) scalars [4, 70, 10, 0]
+// CHECK: credo.call_kernel @credo_rt_spike_masks_f32 ins(%[[T]] : tensor<4x70xf32>)
+func.func @dense_of_masks(%s: tensor<4x70xf32>, %w: tensor<70x10xf32>, %b: tensor<10xf32>, %c: tensor<4x10xf32>, %t: tensor<4x70xf32>) -> (tensor<2x4x2xi64>, tensor<4x10xf32>, tensor<4x10xf32>, tensor<4x10xf32>, tensor<4x10xf32>, tensor<4x10xf32>, tensor<4x10xf32>, tensor<2x4x2xi64>) {
+  %m = credo.spike_masks %s : tensor<4x70xf32> -> tensor<2x4x2xi64>
+  %y0 = credo.dense %s, %w : (tensor<4x70xf32>, tensor<70x10xf32>) -> tensor<4x10xf32>
+  %y1 = credo.dense %s, %w, %b : (tensor<4x70xf32>, tensor<70x10xf32>, tensor<10xf32>) -> tensor<4x10xf32>
+  %d2 = credo.dense %s, %w, %b : (tensor<4x70xf32>, tensor<70x10xf32>, tensor<10xf32>) -> tensor<4x10xf32>
+  %y2 = credo.add %d2, %c : tensor<4x10xf32>
+  %d3 = credo.dense %s, %w : (tensor<4x70xf32>, tensor<70x10xf32>) -> tensor<4x10xf32>
+  %y3 = credo.add %c, %d3 : tensor<4x10xf32>
+  %d4 = credo.dense %s, %w : (tensor<4x70xf32>, tensor<70x10xf32>) -> tensor<4x10xf32>
+  %y4 = credo.relu %d4 : tensor<4x10xf32>
+  %y5 = credo.dense %t, %w : (tensor<4x70xf32>, tensor<70x10xf32>) -> tensor<4x10xf32>
+  %mt = credo.spike_masks %t : tensor<4x70xf32> -> tensor<2x4x2xi64>
+  return %m, %y0, %y1, %y2, %y3, %y4, %y5, %mt : tensor<2x4x2xi64>, tensor<4x10xf32>, tensor<4x10xf32>, tensor<4x10xf32>, tensor<4x10xf32>, tensor<4x10xf32>, tensor<4x10xf32>, tensor<2x4x2xi64>
+}
+
 // CHECK-DAG: func.func private @credo_rt_spike_masks_f32(!llvm.ptr, !llvm.ptr, i64, i64)
+// CHECK-DAG: func.func private @credo_rt_spike_masks_dense_bias_add_f32(!llvm.ptr, !llvm.ptr, !llvm.ptr, !llvm.ptr, !llvm.ptr, i64, i64, i64)
 // CHECK-DAG: func.func private @credo_rt_spike_masks_matmul_f32(!llvm.ptr, !llvm.ptr, !llvm.ptr, i64, i64, i64)
 // CHECK-DAG: func.func private @credo_rt_spike_masks_matmul_acc_f32(!llvm.ptr, !llvm.ptr, !llvm.ptr, i64, i64, i64)
 // CHECK-DAG: func.func private @credo_rt_dense_bias_f32(!llvm.ptr, !llvm.ptr, !llvm.ptr, !llvm.ptr, i64, i64, i64, i64)
