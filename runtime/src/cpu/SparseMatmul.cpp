@@ -653,15 +653,19 @@ void spikeMasks(const float *s, int64_t rows, int64_t k, uint64_t *masks) {
 }
 
 namespace {
-/// y[k][n] (+)= sᵀ·d from the transposed masks, one output row at a time
-/// (any width n): each row adds or subtracts the rows of d in order of b.
+/// Row i of y[rows][n] (any width n) from the masks of row i: from y's
+/// values (accumulate), the bias or zero, adds or subtracts the rows of d
+/// that its set bits name, in order, then the addend's row (if any): sᵀ·d
+/// from the transposed masks, or a dense layer s·d from the masks.
 void spikeRows(const uint64_t *nonZero, const uint64_t *negative,
-               const float *d, float *y, int64_t k, int64_t blocks, int64_t n,
-               bool accumulate) {
-  for (int64_t i = 0; i < k; ++i) {
+               const float *d, float *y, int64_t rows, int64_t blocks,
+               int64_t n, bool accumulate, const float *bias = nullptr,
+               const float *addend = nullptr) {
+  for (int64_t i = 0; i < rows; ++i) {
     float *out = y + i * n;
     if (!accumulate)
-      std::fill(out, out + n, 0.0f);
+      for (int64_t c = 0; c < n; ++c)
+        out[c] = bias ? bias[c] : 0.0f;
     for (int64_t kb = 0; kb < blocks; ++kb) {
       uint64_t bits = nonZero[i * blocks + kb];
       const uint64_t signs = negative[i * blocks + kb];
@@ -674,6 +678,9 @@ void spikeRows(const uint64_t *nonZero, const uint64_t *negative,
           out[c] = std::fma(v, row[c], out[c]);
       }
     }
+    if (addend)
+      for (int64_t c = 0; c < n; ++c)
+        out[c] += addend[i * n + c];
   }
 }
 
@@ -755,26 +762,8 @@ bool spikeMasksDense(const uint64_t *masks, const float *w, const float *bias,
                         kVerySparse * double(b) * double(k));
   } else {
     // Rows of any width: the same sums, in order of k from the bias.
-    for (int64_t i = 0; i < b; ++i) {
-      float *out = y + i * n;
-      for (int64_t c = 0; c < n; ++c)
-        out[c] = bias ? bias[c] : 0.0f;
-      for (int64_t wd = 0; wd < words; ++wd) {
-        uint64_t bits = nonZero[i * words + wd];
-        const uint64_t signs = negative[i * words + wd];
-        while (bits) {
-          const int64_t j = __builtin_ctzll(bits);
-          bits &= bits - 1;
-          const float v = kSigns[(signs >> j) & 1];
-          const float *row = w + (wd * kBlock + j) * n;
-          for (int64_t c = 0; c < n; ++c)
-            out[c] = std::fma(v, row[c], out[c]);
-        }
-      }
-      if (addend)
-        for (int64_t c = 0; c < n; ++c)
-          out[c] += addend[i * n + c];
-    }
+    spikeRows(nonZero, negative, w, y, b, words, n, /*accumulate=*/false, bias,
+              addend);
   }
   // A NaN spike (the pair (0, 1)): its row of y is NaN, as its products
   // would make it.
