@@ -146,12 +146,19 @@ void replaceWithKernel(PatternRewriter &rewriter, Operation *op,
 enum PostOp : int64_t { kPostNone = 0, kPostRelu = 1 };
 
 /// The credo.spike_masks of `x` made before `user` in its block (the masks
-/// a step makes of its spikes for its record, credo-spike-masks), or null.
+/// a step makes of its spikes for its record, credo-spike-masks), or its
+/// kernel call where that pattern ran first; null if none.
 Value masksBefore(Value x, Operation *user) {
-  for (Operation *op : x.getUsers())
+  for (Operation *op : x.getUsers()) {
+    if (op->getBlock() != user->getBlock() || !op->isBeforeInBlock(user))
+      continue;
     if (auto masks = dyn_cast<mlir::credo::SpikeMasksOp>(op))
-      if (masks->getBlock() == user->getBlock() && masks->isBeforeInBlock(user))
-        return masks.getResult();
+      return masks.getResult();
+    if (auto call = dyn_cast<CallKernelOp>(op))
+      if (call.getKernel() == "credo_rt_spike_masks_f32" &&
+          call.getIns().size() == 1 && call.getIns()[0] == x)
+        return call.getResult(0);
+  }
   return {};
 }
 

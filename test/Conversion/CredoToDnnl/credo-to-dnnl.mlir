@@ -295,6 +295,18 @@ func.func @dense_of_masks(%s: tensor<4x70xf32>, %w: tensor<70x10xf32>, %b: tenso
   return %m, %y0, %y1, %y2, %y3, %y4, %y5, %mt : tensor<2x4x2xi64>, tensor<4x10xf32>, tensor<4x10xf32>, tensor<4x10xf32>, tensor<4x10xf32>, tensor<4x10xf32>, tensor<4x10xf32>, tensor<2x4x2xi64>
 }
 
+// Masks already rewritten into their kernel call (the patterns run in any
+// order): the layer reads the call's result.
+// CHECK-LABEL: func.func @dense_of_masks_call
+// CHECK: %[[M:.+]] = credo.call_kernel @credo_rt_spike_masks_f32
+// CHECK: credo.call_kernel @credo_rt_spike_masks_dense_f32 ins(%[[M]], %{{.+}} : tensor<2x4x2xi64>, tensor<70x10xf32>)
+func.func @dense_of_masks_call(%s: tensor<4x70xf32>, %w: tensor<70x10xf32>) -> (tensor<2x4x2xi64>, tensor<4x10xf32>) {
+  %e = tensor.empty() : tensor<2x4x2xi64>
+  %m = credo.call_kernel @credo_rt_spike_masks_f32 ins(%s : tensor<4x70xf32>) outs(%e : tensor<2x4x2xi64>) scalars [4, 70] -> tensor<2x4x2xi64>
+  %y = credo.dense %s, %w : (tensor<4x70xf32>, tensor<70x10xf32>) -> tensor<4x10xf32>
+  return %m, %y : tensor<2x4x2xi64>, tensor<4x10xf32>
+}
+
 // CHECK-DAG: func.func private @credo_rt_spike_masks_f32(!llvm.ptr, !llvm.ptr, i64, i64)
 // CHECK-DAG: func.func private @credo_rt_spike_masks_dense_bias_add_f32(!llvm.ptr, !llvm.ptr, !llvm.ptr, !llvm.ptr, !llvm.ptr, i64, i64, i64)
 // CHECK-DAG: func.func private @credo_rt_spike_masks_matmul_f32(!llvm.ptr, !llvm.ptr, !llvm.ptr, i64, i64, i64)
