@@ -261,7 +261,11 @@ CREDO_TARGET_AVX512 void multiplyAvx512(const Args &p, bool sparse) {
     strips<Vec16, 8, 1, loadFirstAvx512, storeFirstAvx512>(p);
 }
 
-/// The widest instance of multiply this CPU runs.
+/// Whether multiplyBest takes products n columns wide: multiples of 8, any
+/// width with AVX-512 (a partial last strip).
+bool takesWidth(int64_t n) { return n % 8 == 0 || cpuHasAvx512(); }
+
+/// The widest instance of multiply this CPU runs (p.n: see takesWidth).
 void multiplyBest(const Args &p, bool sparse) {
   if (cpuHasAvx512())
     multiplyAvx512(p, sparse);
@@ -722,9 +726,7 @@ bool spikeMasksMatmul(const uint64_t *masks, const float *d, float *y,
       cpuHasAvx512() ? transposeMasksAvx512 : transposeMasksBaseline;
   transpose(masks, k, b, blocks, nonZero, scratch);
   transpose(masks + b * words, k, b, blocks, negative, scratch);
-  // Widths that are not a multiple of 8 only with AVX-512 (a partial
-  // strip; the SNN's output layer of 10).
-  if ((n % 8 == 0 || cpuHasAvx512()) && b > 0) {
+  if (takesWidth(n) && b > 0) {
     const Args p{nullptr, d,      nullptr,    y,       k,
                  b,       n,      false,      false,   false,
                  nonZero, blocks, accumulate, nullptr, negative};
@@ -755,7 +757,7 @@ bool spikeMasksDense(const uint64_t *masks, const float *w, const float *bias,
     }
     addend = aside.data();
   }
-  if ((n % 8 == 0 || cpuHasAvx512()) && k > 0) {
+  if (takesWidth(n) && k > 0) {
     const Args p{nullptr, w,     bias,    y,     b,     k,      n,       false,
                  false,   false, nonZero, words, false, addend, negative};
     multiplyBest(p, double(countBits(nonZero, b * words)) <=
