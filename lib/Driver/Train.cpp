@@ -26,7 +26,6 @@
 #include "mlir/IR/BuiltinOps.h"
 #include "mlir/Pass/PassManager.h"
 #include "llvm/ADT/StringRef.h"
-#include "llvm/ADT/StringSet.h"
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/Format.h"
 #include "llvm/Support/FormatVariadic.h"
@@ -38,6 +37,7 @@
 #include <cmath>
 #include <csignal>
 #include <cstring>
+#include <functional>
 #include <map>
 #include <numeric>
 #include <optional>
@@ -1032,37 +1032,29 @@ int Trainer::compile() {
         n *= type.getDimSize(d);
       positionsPerUnit.push_back(n);
     });
+  // Per instrumented LIF population, in credo-instrument-spikes's order
+  // (body order; a nested loop's populations where the loop is): its steps
+  // (the product of its enclosing forward loops' steps) and refractory
+  // period.
+  std::function<void(TimeLoopOp, int64_t)> visitLoop = [&](TimeLoopOp loop,
+                                                           int64_t outer) {
+    const int64_t steps = outer * int64_t(loop.getSteps());
+    for (Operation &op : loop.getBody().front()) {
+      if (auto lif = dyn_cast<LifOp>(op))
+        populations.push_back({steps, int64_t(lif.getTRef())});
+      else if (auto inner = dyn_cast<TimeLoopOp>(op);
+               inner && !inner.getReverse())
+        visitLoop(inner, steps);
+    }
+  };
   if (opts.reportSpikes)
     for (Operation &op :
          module->lookupSymbol<func::FuncOp>("train_step").getBody().front())
       if (auto loop = dyn_cast<TimeLoopOp>(op); loop && !loop.getReverse())
-        for (Operation &inner : loop.getBody().front())
-          if (auto lif = dyn_cast<LifOp>(inner))
-            populations.push_back(
-                {int64_t(loop.getSteps()), int64_t(lif.getTRef())});
-  // LIF neurons in a loop nested in another are not instrumented: say so.
-  std::string nested;
-  llvm::StringSet<> nestedNames;
-  if (opts.reportSpikes)
-    module->lookupSymbol<func::FuncOp>("train_step").walk([&](LifOp lif) {
-      auto loop = lif->getParentOfType<TimeLoopOp>();
-      std::string name = nodeOf(lif).empty() ? "lif" : nodeOf(lif).str();
-      if (loop && !loop.getReverse() && loop->getParentOfType<TimeLoopOp>() &&
-          nestedNames.insert(name).second)
-        nested += (nested.empty() ? "'" : ", '") + name + "'";
-    });
+        visitLoop(loop, 1);
   if (opts.reportSpikes && populations.empty())
     return error("--report-spikes: model '" + info->name +
-                 "' has no LIF neurons in a time loop to report on" +
-                 (nested.empty() ? std::string()
-                                 : " (" + nested +
-                                       " in a time loop nested in another, "
-                                       "which the report does not cover)"));
-  if (!nested.empty())
-    llvm::errs() << "credoc: warning: --report-spikes covers the LIF neurons "
-                    "of the outermost time loops; "
-                 << nested
-                 << " in a loop nested in another will not be reported\n";
+                 "' has no LIF neurons in a time loop to report on");
   if (opts.reportActivations && positionsPerUnit.empty())
     return error("--report-activations: model '" + info->name +
                  "' has no ReLU in its training step to report on");

@@ -3,6 +3,8 @@
 // Implements credo-instrument-spikes: each forward time loop of @train_step
 // also records the spikes of its LIF populations, and @train_step returns
 // every population's per-neuron spike count over the batch and the steps.
+// A loop nested in another records its populations' spikes too; the outer
+// loop records their counts over each run of the inner loop.
 //
 //===----------------------------------------------------------------------===//
 
@@ -25,6 +27,49 @@ using namespace mlir::credo;
 
 namespace {
 
+/// A LIF population's spike counts per sample ([B, N]) over every step of
+/// a loop (and of the loops it is nested in, once summed there).
+struct Counted {
+  LifOp lif;
+  Value counts;
+};
+
+/// Makes `loop` (a forward loop) also record the spikes of its LIF
+/// populations and the counts of the loops nested in it, in body order;
+/// returns, after the new loop, each population's counts over its steps.
+SmallVector<Counted> countSpikes(TimeLoopOp loop) {
+  SmallVector<LifOp> lifs;
+  SmallVector<Value> perStep;
+  SmallVector<Operation *> body;
+  for (Operation &op : loop.getBody().front())
+    body.push_back(&op);
+  for (Operation *op : body) {
+    if (auto lif = dyn_cast<LifOp>(op)) {
+      lifs.push_back(lif);
+      perStep.push_back(lif.getSpikes());
+    } else if (auto inner = dyn_cast<TimeLoopOp>(op);
+               inner && !inner.getReverse()) {
+      for (Counted c : countSpikes(inner)) {
+        lifs.push_back(c.lif);
+        perStep.push_back(c.counts);
+      }
+    }
+  }
+  if (lifs.empty())
+    return {};
+  unsigned first = loop->getNumResults();
+  TimeLoopOp next = appendRecords(loop, perStep);
+  OpBuilder builder(next->getContext());
+  builder.setInsertionPointAfter(next);
+  SmallVector<Counted> counted;
+  for (auto [i, lif] : llvm::enumerate(lifs))
+    counted.push_back(
+        {lif, builder.create<SpikeCountOp>(
+                  lif.getLoc(), ValueRange{next->getResult(first + i)},
+                  ArrayRef<NamedAttribute>{})});
+  return counted;
+}
+
 struct InstrumentSpikes
     : public mlir::credo::impl::CredoInstrumentSpikesBase<InstrumentSpikes> {
   void runOnOperation() override {
@@ -46,25 +91,11 @@ struct InstrumentSpikes
           loops.push_back(loop);
     unsigned count = 0;
     for (TimeLoopOp loop : loops) {
-      SmallVector<LifOp> lifs;
-      for (Operation &op : loop.getBody().front())
-        if (auto lif = dyn_cast<LifOp>(op))
-          lifs.push_back(lif);
-      if (lifs.empty())
-        continue;
-      SmallVector<Value> spikes;
-      for (LifOp lif : lifs)
-        spikes.push_back(lif.getSpikes());
-      unsigned first = loop->getNumResults();
-      TimeLoopOp next = appendRecords(loop, spikes);
       OpBuilder builder(ret);
-      for (auto [i, lif] : llvm::enumerate(lifs)) {
-        Location loc = lif.getLoc();
-        Value all = next->getResult(first + i);
-        Value perSample = builder.create<SpikeCountOp>(
-            loc, ValueRange{all}, ArrayRef<NamedAttribute>{});
+      for (Counted c : countSpikes(loop)) {
+        Location loc = c.lif.getLoc();
         Value perNeuron = builder.create<ReduceSumOp>(
-            loc, ValueRange{perSample},
+            loc, ValueRange{c.counts},
             ArrayRef<NamedAttribute>{builder.getNamedAttr(
                 "dims", builder.getDenseI64ArrayAttr({0}))});
         auto type = cast<RankedTensorType>(perNeuron.getType());
@@ -75,7 +106,7 @@ struct InstrumentSpikes
                   "shape",
                   builder.getDenseI64ArrayAttr({type.getNumElements()}))});
         results.push_back(perNeuron);
-        std::string node = nodeOf(lif).str();
+        std::string node = nodeOf(c.lif).str();
         if (node.empty())
           node = "lif" + std::to_string(count);
         ++count;

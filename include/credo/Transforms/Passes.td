@@ -209,10 +209,15 @@ def CredoInstrumentSpikes
     records the spikes, and `@train_step` returns one result per population,
     named `spikes.NODE`, holding each neuron's spike count over the batch and
     the steps (`credo.spike_count`, then `credo.reduce_sum` over the batch;
-    a population of shape [B, d1, …] counts d1·… neurons). The training
-    driver sums them over an epoch to report the mean firing rate, the
-    silent neurons (no spike) and the saturated ones (a spike at every step
-    the refractory period allows).
+    a population of shape [B, d1, …] counts d1·… neurons). A population in
+    a loop nested in another is counted over the steps of both: the inner
+    loop records its spikes, and the outer loop records their counts over
+    each run of the inner loop (`credo.spike_count` after it), next to its
+    own populations' spikes, in body order. The training driver sums the
+    counts over an epoch to report the mean firing rate, the silent neurons
+    (no spike) and the saturated ones (a spike at every step the refractory
+    period allows; the steps of a nested population are the product of its
+    loops' steps).
 
     ```mlir
     %v1, %s = credo.lif %i state(%v : tensor<128x256xf32>) … // in a loop recording %s as %all
