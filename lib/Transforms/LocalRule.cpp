@@ -774,12 +774,11 @@ FailureOr<Val> Compiler::call(StringRef name, size_t at, ArrayRef<Val> args,
 
 FailureOr<Val> Compiler::trace(const Val &x, const Val &tau, size_t xAt,
                                size_t tauAt) {
-  DenseElementsAttr value;
-  if (tau.k.steps || tau.k.batch || !tau.k.units.empty() ||
-      !matchPattern(tau.v, m_Constant(&value)))
+  std::optional<double> number = splatValue(tau.v);
+  if (tau.k.steps || tau.k.batch || !tau.k.units.empty() || !number)
     return error(tauAt) << "a trace's time constant must be a number (in "
                            "steps)";
-  double steps = value.getSplatValue<APFloat>().convertToDouble();
+  double steps = *number;
   if (!(steps > 0))
     return error(tauAt) << "a trace's time constant must be positive";
   if (!x.k.steps)
