@@ -26,6 +26,7 @@ typedef float Vec16 __attribute__((vector_size(64)));
 #pragma GCC diagnostic ignored "-Wpsabi"
 
 #define CREDO_INLINE inline __attribute__((always_inline))
+#define CREDO_NOINLINE __attribute__((noinline))
 #if defined(__clang__)
 #define CREDO_UNROLL _Pragma("clang loop unroll(full)")
 #elif defined(__GNUC__)

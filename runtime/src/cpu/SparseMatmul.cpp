@@ -153,36 +153,72 @@ CREDO_INLINE void strip(const Args &p, int64_t n0, int width = kLanes<V> * S) {
   }
 }
 
+/// The instruction sets of multiply's instances.
+enum class Isa { Baseline, Avx2, Avx512 };
+
+/// strip as a function of its own, compiled for instruction set I: each
+/// variant is a small function (inlined into one function per instance,
+/// the sanitizer build spent minutes in passes that grow faster than the
+/// function), called once per strip.
+template <typename V, int S, bool T, int W, bool Signs, LoadFirst Get,
+          StoreFirst Put>
+CREDO_NOINLINE void stripBaseline(const Args &p, int64_t n0, int width) {
+  strip<V, S, T, W, Signs, Get, Put>(p, n0, width);
+}
+template <typename V, int S, bool T, int W, bool Signs, LoadFirst Get,
+          StoreFirst Put>
+CREDO_TARGET_AVX2 CREDO_NOINLINE void stripAvx2(const Args &p, int64_t n0,
+                                                int width) {
+  strip<V, S, T, W, Signs, Get, Put>(p, n0, width);
+}
+template <typename V, int S, bool T, int W, bool Signs, LoadFirst Get,
+          StoreFirst Put>
+CREDO_TARGET_AVX512 CREDO_NOINLINE void stripAvx512(const Args &p, int64_t n0,
+                                                    int width) {
+  strip<V, S, T, W, Signs, Get, Put>(p, n0, width);
+}
+template <Isa I, typename V, int S, bool T, int W, bool Signs,
+          LoadFirst Get = nullptr, StoreFirst Put = nullptr>
+CREDO_INLINE void stripFor(const Args &p, int64_t n0,
+                           int width = kLanes<V> * S) {
+  if constexpr (I == Isa::Avx512)
+    stripAvx512<V, S, T, W, Signs, Get, Put>(p, n0, width);
+  else if constexpr (I == Isa::Avx2)
+    stripAvx2<V, S, T, W, Signs, Get, Put>(p, n0, width);
+  else
+    stripBaseline<V, S, T, W, Signs, Get, Put>(p, n0, width);
+}
+
 /// Strips of up to S vectors V over blocks of W mask words.
-template <typename V, bool T, int W, bool Signs, int S>
+template <Isa I, typename V, bool T, int W, bool Signs, int S>
 CREDO_INLINE void stripOf(const Args &p, int64_t n0, int vectors) {
   if constexpr (S > 1)
     if (vectors < S)
-      return stripOf<V, T, W, Signs, S - 1>(p, n0, vectors);
-  strip<V, S, T, W, Signs>(p, n0);
+      return stripOf<I, V, T, W, Signs, S - 1>(p, n0, vectors);
+  stripFor<I, V, S, T, W, Signs>(p, n0);
 }
 
 /// One strip of up to S vectors V from n0 (`vectors` of them).
-template <typename V, int S, int W>
+template <Isa I, typename V, int S, int W>
 CREDO_INLINE void stripAt(const Args &p, int64_t n0, int vectors) {
   if (p.negative)
-    stripOf<V, false, W, true, S>(p, n0, vectors);
+    stripOf<I, V, false, W, true, S>(p, n0, vectors);
   else if (p.transposeA)
-    stripOf<V, true, W, false, S>(p, n0, vectors);
+    stripOf<I, V, true, W, false, S>(p, n0, vectors);
   else
-    stripOf<V, false, W, false, S>(p, n0, vectors);
+    stripOf<I, V, false, W, false, S>(p, n0, vectors);
 }
 
 /// The partial strip of the last `width` (< 16) columns from n0, moved
 /// with Get and Put.
-template <int W, LoadFirst Get, StoreFirst Put>
+template <Isa I, int W, LoadFirst Get, StoreFirst Put>
 CREDO_INLINE void partialStrip(const Args &p, int64_t n0, int width) {
   if (p.negative)
-    strip<Vec16, 1, false, W, true, Get, Put>(p, n0, width);
+    stripFor<I, Vec16, 1, false, W, true, Get, Put>(p, n0, width);
   else if (p.transposeA)
-    strip<Vec16, 1, true, W, false, Get, Put>(p, n0, width);
+    stripFor<I, Vec16, 1, true, W, false, Get, Put>(p, n0, width);
   else
-    strip<Vec16, 1, false, W, false, Get, Put>(p, n0, width);
+    stripFor<I, Vec16, 1, false, W, false, Get, Put>(p, n0, width);
 }
 
 /// The strips, each over all rows and blocks; with Get and Put (16-float
@@ -190,7 +226,7 @@ CREDO_INLINE void partialStrip(const Args &p, int64_t n0, int width) {
 /// strip (any width: only the AVX-512 instance takes widths that are not a
 /// multiple of 8). Every output adds its products in order of k whatever
 /// the strips, blocks and vectors, so all shapes give the same bits.
-template <typename V, int S, int W, LoadFirst Get = nullptr,
+template <Isa I, typename V, int S, int W, LoadFirst Get = nullptr,
           StoreFirst Put = nullptr>
 CREDO_INLINE void strips(const Args &p) {
   for (int64_t n0 = 0; n0 < p.n;) {
@@ -198,10 +234,10 @@ CREDO_INLINE void strips(const Args &p) {
         int(std::min<int64_t>(p.n - n0, kLanes<V> * S) / kLanes<V>);
     if (vectors == 0) {
       if constexpr (Get != nullptr)
-        partialStrip<W, Get, Put>(p, n0, int(p.n - n0));
+        partialStrip<I, W, Get, Put>(p, n0, int(p.n - n0));
       return;
     }
-    stripAt<V, S, W>(p, n0, vectors);
+    stripAt<I, V, S, W>(p, n0, vectors);
     n0 += kLanes<V> * vectors;
   }
 }
@@ -214,16 +250,18 @@ CREDO_INLINE void strips(const Args &p) {
 /// do it half as often: 5–10 % faster on the SNN's recorded spikes and on
 /// random operands with 6–12 % non-zeros, the same at 25 % (but 12 %
 /// slower at 50 %, hence the threshold).
-CREDO_INLINE void multiply(const Args &p, bool sparse) {
+template <Isa I> CREDO_INLINE void multiply(const Args &p, bool sparse) {
   if (sparse)
-    strips<Vec, 8, 2>(p);
+    strips<I, Vec, 8, 2>(p);
   else
-    strips<Vec, 12, 1>(p);
+    strips<I, Vec, 12, 1>(p);
 }
 
-void multiplyBaseline(const Args &p, bool sparse) { multiply(p, sparse); }
+void multiplyBaseline(const Args &p, bool sparse) {
+  multiply<Isa::Baseline>(p, sparse);
+}
 CREDO_TARGET_AVX2 void multiplyAvx2(const Args &p, bool sparse) {
-  multiply(p, sparse);
+  multiply<Isa::Avx2>(p, sparse);
 }
 
 #if defined(__x86_64__)
@@ -256,9 +294,9 @@ CREDO_INLINE void storeFirstAvx512(float *p, int count, const Vec16 &v) {
 /// operands, and 64- or 256-column strips, were slower.
 CREDO_TARGET_AVX512 void multiplyAvx512(const Args &p, bool sparse) {
   if (sparse)
-    strips<Vec16, 8, 2, loadFirstAvx512, storeFirstAvx512>(p);
+    strips<Isa::Avx512, Vec16, 8, 2, loadFirstAvx512, storeFirstAvx512>(p);
   else
-    strips<Vec16, 8, 1, loadFirstAvx512, storeFirstAvx512>(p);
+    strips<Isa::Avx512, Vec16, 8, 1, loadFirstAvx512, storeFirstAvx512>(p);
 }
 
 /// Whether multiplyBest takes products n columns wide: multiples of 8, any
