@@ -62,6 +62,21 @@ LogicalResult mlir::credo::lowerForVulkan(ModuleOp module) {
   return runToLLVM(module, [](OpPassManager &pm) { buildVulkanPipeline(pm); });
 }
 
+llvm::Expected<std::optional<unsigned>>
+mlir::credo::vectorWidthFromEnvironment() {
+  const char *width = std::getenv("CREDO_VECTOR_WIDTH");
+  if (!width)
+    return std::nullopt;
+  if (llvm::StringRef(width) == "256")
+    return 256u;
+  if (llvm::StringRef(width) == "512")
+    return 512u;
+  return llvm::createStringError(
+      "CREDO_VECTOR_WIDTH is '%s': it takes 256 or 512 (the bits of the "
+      "vectors that generated loops use)",
+      width);
+}
+
 std::vector<std::pair<std::string, std::vector<uint32_t>>>
 mlir::credo::embeddedKernels(ModuleOp module) {
   std::vector<std::pair<std::string, std::vector<uint32_t>>> kernels;
@@ -96,19 +111,21 @@ void initializeNativeTarget() {
 /// bits, for the clock speed that 512-bit arithmetic cost early AVX-512
 /// CPUs; on an Intel Xeon with AVX-512 and AMX the generated code of the
 /// digits' batch-1 training steps ran 13 % faster at 512 bits, the SNN's
-/// step 2 %), else the target's own choice (none). CREDO_VECTOR_WIDTH=256
-/// or 512 chooses (credoc rejects other values). Each element's arithmetic
-/// is the same at any width.
-std::optional<std::string> preferredVectorWidth(llvm::TargetMachine *machine) {
-  if (const char *width = std::getenv("CREDO_VECTOR_WIDTH"))
-    if (llvm::StringRef(width) == "256" || llvm::StringRef(width) == "512")
-      return std::string(width);
+/// step 2 %), else the target's own choice (none); CREDO_VECTOR_WIDTH
+/// chooses (credoc rejects a bad value before it compiles anything). Each
+/// element's arithmetic is the same at any width.
+std::optional<unsigned> preferredVectorWidth(llvm::TargetMachine *machine) {
+  llvm::Expected<std::optional<unsigned>> asked = vectorWidthFromEnvironment();
+  if (!asked)
+    llvm::consumeError(asked.takeError());
+  else if (*asked)
+    return **asked;
   if (!machine->getTargetTriple().isX86())
     return std::nullopt;
   llvm::SmallVector<llvm::StringRef> features;
   llvm::StringRef(machine->getTargetFeatureString()).split(features, ',');
   if (llvm::is_contained(features, "+avx512f"))
-    return std::string("512");
+    return 512;
   return std::nullopt;
 }
 
@@ -116,10 +133,10 @@ std::optional<std::string> preferredVectorWidth(llvm::TargetMachine *machine) {
 /// interleaving and both vectorizers) for `machine`. In a sanitizer build,
 /// every generated function is also instrumented with AddressSanitizer.
 llvm::Error optimize(llvm::Module *module, llvm::TargetMachine *machine) {
-  if (std::optional<std::string> width = preferredVectorWidth(machine))
+  if (std::optional<unsigned> width = preferredVectorWidth(machine))
     for (llvm::Function &f : *module)
       if (!f.isDeclaration())
-        f.addFnAttr("prefer-vector-width", *width);
+        f.addFnAttr("prefer-vector-width", std::to_string(*width));
 #if CREDO_ASAN_GENERATED_CODE
   for (llvm::Function &f : *module)
     if (!f.isDeclaration())

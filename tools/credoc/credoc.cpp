@@ -7,6 +7,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "credo/Driver/Driver.h"
+#include "credo/Target/Compile.h"
 #include "credo/Target/Target.h"
 #include "credo/Transforms/Training.h"
 #include "credo/runtime.h"
@@ -18,7 +19,6 @@
 #include "llvm/Support/raw_ostream.h"
 
 #include <cmath>
-#include <cstdlib>
 #include <functional>
 #include <set>
 #include <string>
@@ -327,11 +327,10 @@ int main(int argc, char **argv) {
     printCommandHelp(*c, llvm::outs());
     return kOk;
   }
-  if (const char *width = std::getenv("CREDO_VECTOR_WIDTH"))
-    if (std::string(width) != "256" && std::string(width) != "512")
-      return error("CREDO_VECTOR_WIDTH is '" + std::string(width) +
-                   "': it takes 256 or 512 (the bits of the vectors that "
-                   "generated loops use)");
+  if (llvm::Expected<std::optional<unsigned>> width =
+          mlir::credo::vectorWidthFromEnvironment();
+      !width)
+    return error(llvm::toString(width.takeError()));
   const Command *command = findCommand(args[0]);
   if (!command)
     return error("unknown command '" + args[0] + "' (see credoc --help)");

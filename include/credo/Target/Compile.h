@@ -16,8 +16,10 @@
 #include "llvm/ADT/ArrayRef.h"
 #include "llvm/ADT/StringMap.h"
 #include "llvm/ADT/StringRef.h"
+#include "llvm/Support/Error.h"
 
 #include <memory>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -46,6 +48,10 @@ LogicalResult lowerForVulkan(ModuleOp module);
 /// The SPIR-V kernels lowerForVulkan embedded in `module`: (name, words).
 std::vector<std::pair<std::string, std::vector<uint32_t>>>
 embeddedKernels(ModuleOp module);
+
+/// The vector width in bits (256 or 512) that CREDO_VECTOR_WIDTH asks the
+/// generated loops for; none when it is unset, an error for other values.
+llvm::Expected<std::optional<unsigned>> vectorWidthFromEnvironment();
 
 /// Translates an LLVM-dialect module to LLVM IR for the host and optimizes
 /// it at -O3 (vectorizing loops). Null after reporting an error.
