@@ -5,12 +5,13 @@ epoch's firing rates too, from their bars' tooltips): per epoch, every training 
 the rates and the silent and saturated neurons follow from the data alone.
 Current 0 is 5 (fires whenever it may: saturated), current 1 is 0 (silent),
 current 2 is random."""
-import json
 import os
 import re
 import sys
 
 import numpy as np
+
+import spike_report
 
 T, N = 6, 64
 
@@ -45,20 +46,10 @@ if sys.argv[1] == "make":
 
 data, log, metrics = sys.argv[2], open(sys.argv[3]).read(), sys.argv[4]
 x = np.load(os.path.join(data, "train_x.npy"))
-lines = [json.loads(l) for l in open(metrics)]
 for name, t_ref in (("free", 0), ("refr", 2)):
     total = simulate(x, t_ref)
-    most = N * ((T + t_ref) // (t_ref + 1))
-    rate = total.sum() / (N * T * 3)
-    silent, saturated = int((total == 0).sum()), int((total >= most).sum())
-    assert (silent, saturated) == (1, 1), (name, total, most)
-    line = "  lif %s: rate %.4f spikes/step, silent %d/3, saturated %d/3" % (
-        name, rate, silent, saturated)
-    assert log.count(line) == 2, (line, log)
-    for m in lines:
-        got = m["spikes"][name]
-        assert abs(got["rate"] - rate) < 1e-6 and got["silent"] == silent \
-            and got["saturated"] == saturated and got["neurons"] == 3, (got, rate)
+    rate = spike_report.check(name, total, N, T, N * ((T + t_ref) // (t_ref + 1)),
+                              log, metrics)
     if len(sys.argv) > 5:
         # The panel "NAME: firing rates, epoch 2", then its 22 bars: silent,
         # 20 bins of (0, saturation), saturated; one neuron in each of the
