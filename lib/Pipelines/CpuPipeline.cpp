@@ -140,7 +140,7 @@ static bool libmExpIsGlibcFma() {
 #endif
 }
 
-void mlir::credo::addHostToLLVM(OpPassManager &pm) {
+void mlir::credo::addHostToLLVM(OpPassManager &pm, HeapBuffers heapBuffers) {
   pm.addNestedPass<func::FuncOp>(createConvertLinalgToLoopsPass());
   if (libmExpIsGlibcFma())
     pm.addPass(createCredoExpandExp());
@@ -148,9 +148,11 @@ void mlir::credo::addHostToLLVM(OpPassManager &pm) {
   pm.addPass(memref::createExpandStridedMetadataPass());
   pm.addPass(createLowerAffinePass());
   // Buffers come from the runtime's caching allocator
-  // (_mlir_memref_to_llvm_alloc/_free in libcredo_runtime).
+  // (_mlir_memref_to_llvm_aligned_alloc or _alloc, and _free, in
+  // libcredo_runtime).
   FinalizeMemRefToLLVMConversionPassOptions memrefToLLVM;
   memrefToLLVM.useGenericFunctions = true;
+  memrefToLLVM.useAlignedAlloc = heapBuffers == HeapBuffers::Aligned;
   pm.addPass(createFinalizeMemRefToLLVMConversionPass(memrefToLLVM));
   pm.addPass(createArithToLLVMConversionPass());
   pm.addPass(createConvertMathToLLVMPass());
@@ -169,7 +171,7 @@ void mlir::credo::buildCpuPipeline(OpPassManager &pm,
   addCredoToBuffers(pm, options.kernels, TemporaryBuffers::Stack,
                     GeneratorLanes::Wide);
   pm.addNestedPass<func::FuncOp>(createCredoFlattenContiguous());
-  addHostToLLVM(pm);
+  addHostToLLVM(pm, HeapBuffers::Aligned);
 }
 
 namespace {

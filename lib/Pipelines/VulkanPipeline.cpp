@@ -51,6 +51,7 @@ void mlir::credo::buildVulkanPipeline(OpPassManager &pm) {
   spirvModule.addPass(spirv::createSPIRVUpdateVCEPass());
   pm.addPass(createCredoGpuToVulkanCalls());
   pm.addPass(createCanonicalizerPass());
-  addHostToLLVM(pm);
+  // The executor's allocator (credo-vulkan-allocator) takes a size only.
+  addHostToLLVM(pm, HeapBuffers::Unaligned);
   pm.addPass(createCredoVulkanAllocator());
 }

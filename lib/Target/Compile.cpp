@@ -137,6 +137,16 @@ llvm::Error optimize(llvm::Module *module, llvm::TargetMachine *machine) {
     for (llvm::Function &f : *module)
       if (!f.isDeclaration())
         f.addFnAttr("prefer-vector-width", std::to_string(*width));
+  // A buffer from the runtime's allocator is fresh memory, as malloc's is:
+  // no other pointer reaches it. Without saying so, every store into a
+  // new buffer might change the operands read beside it, so a loop that
+  // fills a buffer from them reloads them for every element and stays
+  // scalar (a convolution's bias broadcast: 1,152 scalar stores, each after
+  // a reload, that LLVM's instruction scheduler then took seconds over).
+  for (llvm::StringRef name :
+       {"_mlir_memref_to_llvm_alloc", "_mlir_memref_to_llvm_aligned_alloc"})
+    if (llvm::Function *alloc = module->getFunction(name))
+      alloc->addRetAttr(llvm::Attribute::NoAlias);
 #if CREDO_ASAN_GENERATED_CODE
   for (llvm::Function &f : *module)
     if (!f.isDeclaration())

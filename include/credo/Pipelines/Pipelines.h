@@ -57,9 +57,16 @@ void addCredoToBuffers(OpPassManager &pm, CpuKernels kernels,
 /// small temporaries on the stack (TemporaryBuffers::Stack), buffer
 /// deallocation.
 void addBufferization(OpPassManager &pm, TemporaryBuffers temporaries);
+/// How generated code gets a heap buffer that bufferization wants aligned
+/// (64 bytes): Aligned, from the allocator's aligned entry point, whose
+/// result it uses as it is (so LLVM knows the buffer for fresh memory, see
+/// lib/Target/Compile.cpp); Unaligned, a larger block from the plain entry
+/// point, which it aligns by integer arithmetic on the pointer (LLVM then
+/// loses track of where the buffer came from).
+enum class HeapBuffers { Aligned, Unaligned };
 /// The passes both pipelines share from loops on memrefs to the LLVM
 /// dialect (generic allocation functions, bare-pointer calls).
-void addHostToLLVM(OpPassManager &pm);
+void addHostToLLVM(OpPassManager &pm, HeapBuffers heapBuffers);
 
 /// Registers `credo-cpu-pipeline` (option `kernels=dnnl|reference`).
 void registerCredoPipelines();

@@ -7,6 +7,11 @@
 // kernel every time. This allocator keeps freed blocks per thread, by size,
 // up to a byte budget, so a steady-state call reuses warm memory.
 //
+// Every buffer is 64-byte aligned, the alignment bufferization asks for, so
+// the CPU pipeline's generated code takes _mlir_memref_to_llvm_aligned_alloc's
+// result as it is (no pointer arithmetic that would hide from LLVM that the
+// buffer is fresh memory).
+//
 // It also keeps a per-thread list of the blocks that generated code holds,
 // each with a sequence number. Generated code cannot check an allocation,
 // so when one fails inside a guarded call (credo_rt_invoke, Invoke.cpp) the
@@ -26,15 +31,18 @@
 
 namespace {
 
-/// What precedes each block (a multiple of 16 bytes, keeping malloc's
-/// alignment): its rounded size, and its links in the list of live blocks.
-struct Header {
+/// The alignment of every buffer.
+constexpr size_t kAlignment = 64;
+/// What precedes each buffer in its block (64-byte aligned itself, so the
+/// buffer after it is too): its rounded size, and its links in the list of
+/// live blocks.
+struct alignas(kAlignment) Header {
   size_t rounded;
   uint64_t sequence;
   Header *prev, *next;
 };
 constexpr size_t kHeader = sizeof(Header);
-static_assert(kHeader % 16 == 0, "blocks must stay 16-byte aligned");
+static_assert(kHeader % kAlignment == 0, "buffers must stay aligned");
 /// Most bytes a thread keeps cached.
 constexpr size_t kBudget = size_t(1) << 30;
 /// Larger requests fail at once (no size computation can overflow).
@@ -85,6 +93,14 @@ void release(BlockCache &c, Header *h) {
   c.cached += h->rounded;
 }
 
+/// A block of `bytes` at kAlignment, or null.
+Header *allocateBlock(size_t bytes) {
+  void *block = nullptr;
+  return posix_memalign(&block, kAlignment, bytes) == 0
+             ? static_cast<Header *>(block)
+             : nullptr;
+}
+
 /// Null when the memory is not there (or the request is absurd).
 Header *obtain(BlockCache &c, size_t size) {
   if (size > kMaxRequest)
@@ -97,14 +113,14 @@ Header *obtain(BlockCache &c, size_t size) {
     c.cached -= rounded;
     return h;
   }
-  auto *h = static_cast<Header *>(std::malloc(rounded + kHeader));
+  Header *h = allocateBlock(rounded + kHeader);
   if (!h && c.cached > 0) { // give the cache back and try once more
     for (auto &[bytes, blocks] : c.free)
       for (Header *b : blocks)
         std::free(b);
     c.free.clear();
     c.cached = 0;
-    h = static_cast<Header *>(std::malloc(rounded + kHeader));
+    h = allocateBlock(rounded + kHeader);
   }
   if (h)
     h->rounded = rounded;
@@ -148,6 +164,19 @@ _mlir_memref_to_llvm_alloc(size_t size) {
     c.live->prev = h;
   c.live = h;
   return reinterpret_cast<char *>(h) + kHeader;
+}
+
+/// Generated code asks for the 64 bytes that bufferization aligns buffers
+/// to; an alignment beyond the allocator's fails like an allocation that
+/// finds no memory.
+__attribute__((visibility("default"))) void *
+_mlir_memref_to_llvm_aligned_alloc(size_t alignment, size_t size) {
+  if (alignment == 0 || (alignment & (alignment - 1)) != 0 ||
+      alignment > kAlignment) {
+    credo::rt::abortGuardedCall(size);
+    return nullptr;
+  }
+  return _mlir_memref_to_llvm_alloc(size);
 }
 
 __attribute__((visibility("default"))) void

@@ -43,7 +43,7 @@ int main(void) {
     bad += expect("forward out of memory", big_forward(m, x, p),
                   CREDO_ERR_OUT_OF_MEMORY,
                   "model 'big': big_forward: out of memory: cannot allocate "
-                  "13.4 GiB (14400480068 bytes) for an intermediate buffer");
+                  "13.4 GiB (14400480064 bytes) for an intermediate buffer");
   big_destroy(m);
   printf("%d wrong\n", bad);
   return bad != 0;
