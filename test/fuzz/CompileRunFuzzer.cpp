@@ -6,9 +6,11 @@
 // not run) and for the CPU (either kernel path), JIT-compiled and run on
 // seeded inputs
 // whose labels may lie outside the classes; with a training section, the
-// gradients and the training step are built and run too. Every stage
-// either succeeds or reports an error: no crash, no assertion, no
-// sanitizer finding, and a status with a message from the run.
+// graph's own learning rule builds the training step (and a rule's settle
+// step), now and then with the spike, activation and alignment reports,
+// and they run too. Every stage either succeeds or reports an error: no
+// crash, no assertion, no sanitizer finding, and a status with a message
+// from the run.
 //
 //===----------------------------------------------------------------------===//
 
@@ -21,6 +23,7 @@
 #include "credo/Target/Compile.h"
 #include "credo/Target/ModelInfo.h"
 #include "credo/Transforms/Passes.h"
+#include "credo/Transforms/Training.h"
 #include "credo/runtime.h"
 
 #include "mlir/IR/BuiltinOps.h"
@@ -150,22 +153,69 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     return 0;
   std::mt19937 rng(static_cast<unsigned>(size));
   bool train = (*module)->hasAttr("credo.training") && size % 2;
+  // Functions beside @forward that the rule and the reports build, run
+  // after it.
+  std::vector<const char *> built;
   if (train) {
-    PassManager pm(&context, ModuleOp::getOperationName());
-    pm.addPass(mc::createCredoAutodiff());
-    pm.addPass(mc::createCredoTrainStep());
     errors = 0;
+    FailureOr<std::optional<mc::TrainingContract>> contract =
+        mc::TrainingContract::read(*module);
+    if (failed(contract)) {
+      if (errors == 0)
+        std::abort(); // an unreadable training section says why
+      return 0;
+    }
+    // The importer accepts only registered rules.
+    const mc::TrainingRule *rule = mc::lookupTrainingRule((**contract).rule);
+    if (!rule)
+      std::abort();
+    uint8_t choice = data[size / 5];
+    mc::TrainingRuleOptions options;
+    static const char *memory[] = {"store", "recompute", "checkpoint"};
+    options.timeMemory = memory[choice % 3];
+    options.spikeMajority = choice & 4;
+    PassManager pm(&context, ModuleOp::getOperationName());
+    rule->addPasses(pm, options);
+    if (choice & 8)
+      pm.addPass(mc::createCredoInstrumentSpikes());
+    if (choice & 16)
+      pm.addPass(mc::createCredoInstrumentActivations());
     if (failed(pm.run(*module))) {
       if (errors == 0)
         std::abort(); // a failing pass reports why
       return 0;
     }
+    built = {"train_step", "settle_step"};
+    // The alignment report: the backprop gradient beside the rule's update
+    // (a rule without a differentiable loss reports an error).
+    if (choice & 32) {
+      PassManager report(&context, ModuleOp::getOperationName());
+      mc::CredoAutodiffOptions exact;
+      exact.funcName = "exact_gradients";
+      report.addPass(mc::createCredoAutodiff(exact));
+      report.addPass(mc::createCredoInstrumentAlignment());
+      errors = 0;
+      if (failed(report.run(*module))) {
+        if (errors == 0)
+          std::abort();
+        return 0;
+      }
+      built.push_back("alignment");
+    }
   }
   FailureOr<mc::ModelInfo> info = mc::getModelInfo(*module, "forward");
-  FailureOr<mc::ModelInfo> step =
-      train ? mc::getModelInfo(*module, "train_step") : info;
-  if (failed(info) || failed(step))
+  if (failed(info))
     return 0;
+  // The signature of each built function the module has.
+  std::vector<std::pair<const char *, mc::ModelInfo>> steps;
+  for (const char *name : built) {
+    if (!module->lookupSymbol(name))
+      continue;
+    FailureOr<mc::ModelInfo> step = mc::getModelInfo(*module, name);
+    if (failed(step))
+      return 0;
+    steps.emplace_back(name, *step);
+  }
   if (data[size / 3] % 3 == 0) {
     OwningOpRef<ModuleOp> copy = module->clone();
     errors = 0;
@@ -186,7 +236,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   if (failed(jit))
     return 0;
   run(**jit, *info, "forward", *info, rng);
-  if (train)
-    run(**jit, *info, "train_step", *step, rng);
+  for (const auto &[name, signature] : steps)
+    run(**jit, *info, name, signature, rng);
   return 0;
 }

@@ -5,7 +5,9 @@
 // compiler. This mutator edits the graph as JSON instead: it swaps a node's
 // op, rewires an input, sets an attribute, resizes a dimension, changes a
 // dtype or an initializer, duplicates or drops a node, or changes the
-// outputs; input that is not JSON gets libFuzzer's byte mutations.
+// outputs; in the training section it changes the learning rule, a rule's
+// settings, or a written rule's update expressions and constants. Input
+// that is not JSON gets libFuzzer's byte mutations.
 //
 //===----------------------------------------------------------------------===//
 
@@ -28,14 +30,41 @@ namespace credo::fuzz {
 using json = nlohmann::json;
 
 inline const std::vector<const char *> &opNames() {
-  static const std::vector<const char *> ops = {
-      "dense",      "conv2d",    "max_pool2d",
-      "avg_pool2d", "flatten",   "reshape",
-      "add",        "sub",       "mul",
-      "relu",       "sigmoid",   "tanh",
-      "softplus",   "softmax",   "softmax_cross_entropy",
-      "mse",        "transpose", "time_loop",
-      "scale"};
+  static const std::vector<const char *> ops = {"dense",
+                                                "conv2d",
+                                                "max_pool2d",
+                                                "avg_pool2d",
+                                                "flatten",
+                                                "reshape",
+                                                "add",
+                                                "sub",
+                                                "mul",
+                                                "div",
+                                                "relu",
+                                                "sigmoid",
+                                                "tanh",
+                                                "softplus",
+                                                "softmax",
+                                                "softmax_cross_entropy",
+                                                "mse",
+                                                "transpose",
+                                                "time_loop",
+                                                "scale",
+                                                "stop_gradient",
+                                                "count_margin_loss",
+                                                "lif",
+                                                "poisson_encode",
+                                                "spike_count",
+                                                "bernoulli",
+                                                "hold",
+                                                "categorical",
+                                                "s_psp",
+                                                "einsum",
+                                                "gather",
+                                                "scatter_add",
+                                                "sparse_contract",
+                                                "sparse_hyper",
+                                                "exp_filter"};
   return ops;
 }
 
@@ -57,6 +86,151 @@ inline std::vector<std::string> valueNames(const json &g) {
         if (v.is_object() && v.contains("name") && v["name"].is_string())
           names.push_back(v["name"]);
   return names;
+}
+
+/// A number for a setting: usually an ordinary one, now and then 0, a
+/// negative, a huge or a tiny one, or not a number at all.
+inline json settingValue(std::mt19937 &rng) {
+  static const double odd[] = {0.0, -1.0, 1e39, 1e-40, 1e6, 0.5};
+  switch (rng() % 8) {
+  case 0:
+    return odd[rng() % 6];
+  case 1:
+    return rng() % 2 ? json("x") : json::array();
+  case 2:
+    return smallInt(rng);
+  default:
+    return double(1 + rng() % 20) / 10.0;
+  }
+}
+
+/// An update expression of the rule "local" (docs/rules.md): quantities,
+/// names of the graph, numbers, operators and functions, nested up to
+/// `depth`; now and then a malformed one.
+inline std::string ruleExpression(const std::vector<std::string> &names,
+                                  std::mt19937 &rng, int depth = 3) {
+  static const char *atoms[] = {"pre", "post", "drive", "w", "error", "eta",
+                                "tau", "2",    "0.5",   "0", "1e39",  "9"};
+  if (depth == 0 || rng() % 3 == 0) {
+    if (!names.empty() && rng() % 4 == 0)
+      return names[rng() % names.size()];
+    return atoms[rng() % 12];
+  }
+  std::string a = ruleExpression(names, rng, depth - 1);
+  static const char *unary[] = {"mean",    "sum",  "relu",
+                                "sigmoid", "tanh", "softplus"};
+  static const char *binary[] = {" + ", " - ", " * ", " / ", " ⊗ "};
+  switch (rng() % 8) {
+  case 0:
+    return std::string(unary[rng() % 6]) + "(" + a + ")";
+  case 1:
+    return "-" + a;
+  case 2:
+    return "(" + a + ")^" + std::to_string(rng() % 10);
+  case 3:
+    return "trace(" + a + ", " + (rng() % 2 ? "tau" : "3") + ")";
+  case 4:
+    return "outer(" + a + ", " + ruleExpression(names, rng, depth - 1) + ")";
+  case 5: { // malformed: a token dropped or repeated
+    static const char *junk[] = {"(", ")", ",", " * ", "^", "⊗", "mean("};
+    return a + junk[rng() % 7];
+  }
+  default:
+    return "(" + a + binary[rng() % 5] + ruleExpression(names, rng, depth - 1) +
+           ")";
+  }
+}
+
+/// Applies one mutation to the training section: the rule, the loss, the
+/// settle phase, a rule's settings, a written update or constant.
+inline bool mutateTraining(json &g, const std::vector<std::string> &names,
+                           std::mt19937 &rng) {
+  json &t = g["training"];
+  if (!t.is_object())
+    t = json::object();
+  auto name = [&]() -> json {
+    return names.empty() ? json("x") : json(names[rng() % names.size()]);
+  };
+  switch (rng() % 6) {
+  case 0: {
+    static const char *rules[] = {"backprop",  "fa",    "dfa",     "hm2bp",
+                                  "dendritic", "local", "coagent", "hebb"};
+    t["rule"] = rules[rng() % 8];
+    return true;
+  }
+  case 1:
+    if (rng() % 2)
+      t["loss"] = name();
+    else
+      t["settle_epochs"] = smallInt(rng);
+    return true;
+  case 2: { // a dendritic setting
+    static const char *keys[] = {
+        "g_lk",       "g_b",      "g_a",      "g_d",          "g_som",
+        "iterations", "settling", "feedback", "target_high",  "target_low",
+        "lr_pp",      "lr_ip",    "lr_pi",    "steady_state", "output",
+        "target",     "duration", "dt",       "tau_0",        "tau_w"};
+    std::string key = keys[rng() % 20];
+    json &slot = t["dendritic"][key];
+    if (key == "settling")
+      slot = rng() % 2 ? "sweep" : "iterate";
+    else if (key == "feedback")
+      slot = rng() % 2 ? "random" : "transpose";
+    else if (key == "steady_state")
+      slot = bool(rng() % 2);
+    else if (key == "output" || key == "target")
+      slot = name();
+    else if (key == "iterations")
+      slot = rng() % 4 ? json(int64_t(1 + rng() % 4)) : smallInt(rng);
+    else if (key == "duration" || key == "dt")
+      slot =
+          rng() % 4 ? json(double(1 + rng() % 10) / 10.0) : settingValue(rng);
+    else
+      slot = settingValue(rng);
+    return true;
+  }
+  case 3: { // a written update: a new expression, or one character changed
+    json *p = nullptr;
+    if (g.contains("parameters") && g["parameters"].is_array() &&
+        !g["parameters"].empty())
+      p = &g["parameters"][rng() % g["parameters"].size()];
+    std::string param =
+        p && p->is_object() && p->contains("name") && (*p)["name"].is_string()
+            ? (*p)["name"].get<std::string>()
+            : std::string("w");
+    json &slot = t["updates"][param];
+    std::string expr = slot.is_string() ? slot.get<std::string>() : "";
+    if (expr.empty() || rng() % 2) {
+      slot = ruleExpression(names, rng);
+      return true;
+    }
+    // Replace one ASCII byte (a multi-byte character stays whole).
+    size_t at = rng() % expr.size();
+    if (static_cast<unsigned char>(expr[at]) < 0x80) {
+      static const char bytes[] = "()*+-/^, .0123456789abcdeprstw_";
+      expr[at] = bytes[rng() % (sizeof(bytes) - 1)];
+    }
+    slot = expr;
+    return true;
+  }
+  case 4: { // a constant
+    static const char *keys[] = {"eta", "tau", "pre", "a_plus", "1x"};
+    t["constants"][keys[rng() % 5]] = settingValue(rng);
+    return true;
+  }
+  default: { // a coagent setting
+    static const char *keys[] = {"signal", "critic", "critic_lr", "gamma"};
+    std::string key = keys[rng() % 4];
+    json &slot = t["coagent"][key];
+    if (key == "signal")
+      slot = rng() % 2 ? "td" : "return";
+    else if (key == "critic")
+      slot = name();
+    else
+      slot = settingValue(rng);
+    return true;
+  }
+  }
 }
 
 /// Applies one structure-aware mutation to `g`; false if none applied.
@@ -95,6 +269,8 @@ inline bool mutateGraph(json &g, std::mt19937 &rng) {
     }
     return r;
   };
+  if (rng() % 6 == 0)
+    return mutateTraining(g, names, rng);
   switch (rng() % 11) {
   case 0: // another op
     if (json *n = pick(nodes); n && n->is_object()) {
@@ -113,11 +289,19 @@ inline bool mutateGraph(json &g, std::mt19937 &rng) {
     json *n = pick(nodes);
     if (!n || !n->is_object())
       return false;
-    static const char *attrs[] = {"kernel", "strides", "padding", "axis",
-                                  "shape"};
-    const char *a = attrs[rng() % 5];
+    static const char *attrs[] = {
+        "kernel",     "strides",   "padding", "axis",         "shape",
+        "beta",       "threshold", "slope",   "surrogate",    "reset",
+        "t_ref",      "tau_m",     "tau_s",   "model",        "spec",
+        "rate_scale", "factor",    "column",  "detach_reset", "period"};
+    const char *a = attrs[rng() % 20];
     json &slot = (*n)["attributes"][a];
-    if (std::strcmp(a, "shape") == 0) {
+    static const char *words[] = {"fast_sigmoid", "arctan",    "triangle",
+                                  "zero",         "subtract",  "beta",
+                                  "current",      "bi,bj->ij", "ij,jk->ik"};
+    if (rng() % 4 == 0) {
+      slot = rng() % 3 ? json(words[rng() % 9]) : settingValue(rng);
+    } else if (std::strcmp(a, "shape") == 0) {
       slot = json::array();
       for (int i = 0, r = 1 + rng() % 4; i < r; ++i)
         slot.push_back(rng() % 5 == 0 ? json("batch") : smallInt(rng));
@@ -219,7 +403,7 @@ inline size_t mutateGraphBytes(uint8_t *data, size_t size, size_t maxSize,
   } catch (const json::exception &) { // a section of an unexpected kind
     return LLVMFuzzerMutate(data, size, maxSize);
   }
-  std::string text = g.dump(1);
+  std::string text = g.dump(1, ' ', false, json::error_handler_t::replace);
   if (text.size() > maxSize)
     return LLVMFuzzerMutate(data, size, maxSize);
   std::memcpy(data, text.data(), text.size());
