@@ -68,12 +68,18 @@ inline const std::vector<const char *> &opNames() {
   return ops;
 }
 
+/// One of `choices`, uniformly.
+template <typename T, size_t N>
+const T &oneOf(const T (&choices)[N], std::mt19937 &rng) {
+  return choices[rng() % N];
+}
+
 /// A small integer, now and then an extreme one.
 inline json smallInt(std::mt19937 &rng) {
   static const int64_t extremes[] = {
       0, -1, 1LL << 31, (1LL << 31) - 1, 1LL << 40, -(1LL << 40)};
   if (rng() % 16 == 0)
-    return extremes[rng() % 6];
+    return oneOf(extremes, rng);
   return int64_t(rng() % 6);
 }
 
@@ -94,7 +100,7 @@ inline json settingValue(std::mt19937 &rng) {
   static const double odd[] = {0.0, -1.0, 1e39, 1e-40, 1e6, 0.5};
   switch (rng() % 8) {
   case 0:
-    return odd[rng() % 6];
+    return oneOf(odd, rng);
   case 1:
     return rng() % 2 ? json("x") : json::array();
   case 2:
@@ -114,7 +120,7 @@ inline std::string ruleExpression(const std::vector<std::string> &names,
   if (depth == 0 || rng() % 3 == 0) {
     if (!names.empty() && rng() % 4 == 0)
       return names[rng() % names.size()];
-    return atoms[rng() % 12];
+    return oneOf(atoms, rng);
   }
   std::string a = ruleExpression(names, rng, depth - 1);
   static const char *unary[] = {"mean",    "sum",  "relu",
@@ -122,7 +128,7 @@ inline std::string ruleExpression(const std::vector<std::string> &names,
   static const char *binary[] = {" + ", " - ", " * ", " / ", " ⊗ "};
   switch (rng() % 8) {
   case 0:
-    return std::string(unary[rng() % 6]) + "(" + a + ")";
+    return std::string(oneOf(unary, rng)) + "(" + a + ")";
   case 1:
     return "-" + a;
   case 2:
@@ -133,11 +139,11 @@ inline std::string ruleExpression(const std::vector<std::string> &names,
     return "outer(" + a + ", " + ruleExpression(names, rng, depth - 1) + ")";
   case 5: { // malformed: a token dropped or repeated
     static const char *junk[] = {"(", ")", ",", " * ", "^", "⊗", "mean("};
-    return a + junk[rng() % 7];
+    return a + oneOf(junk, rng);
   }
   default:
-    return "(" + a + binary[rng() % 5] + ruleExpression(names, rng, depth - 1) +
-           ")";
+    return "(" + a + oneOf(binary, rng) +
+           ruleExpression(names, rng, depth - 1) + ")";
   }
 }
 
@@ -155,7 +161,7 @@ inline bool mutateTraining(json &g, const std::vector<std::string> &names,
   case 0: {
     static const char *rules[] = {"backprop",  "fa",    "dfa",     "hm2bp",
                                   "dendritic", "local", "coagent", "hebb"};
-    t["rule"] = rules[rng() % 8];
+    t["rule"] = oneOf(rules, rng);
     return true;
   }
   case 1:
@@ -170,7 +176,7 @@ inline bool mutateTraining(json &g, const std::vector<std::string> &names,
         "iterations", "settling", "feedback", "target_high",  "target_low",
         "lr_pp",      "lr_ip",    "lr_pi",    "steady_state", "output",
         "target",     "duration", "dt",       "tau_0",        "tau_w"};
-    std::string key = keys[rng() % 20];
+    std::string key = oneOf(keys, rng);
     json &slot = t["dendritic"][key];
     if (key == "settling")
       slot = rng() % 2 ? "sweep" : "iterate";
@@ -215,12 +221,12 @@ inline bool mutateTraining(json &g, const std::vector<std::string> &names,
   }
   case 4: { // a constant
     static const char *keys[] = {"eta", "tau", "pre", "a_plus", "1x"};
-    t["constants"][keys[rng() % 5]] = settingValue(rng);
+    t["constants"][oneOf(keys, rng)] = settingValue(rng);
     return true;
   }
   default: { // a coagent setting
     static const char *keys[] = {"signal", "critic", "critic_lr", "gamma"};
-    std::string key = keys[rng() % 4];
+    std::string key = oneOf(keys, rng);
     json &slot = t["coagent"][key];
     if (key == "signal")
       slot = rng() % 2 ? "td" : "return";
@@ -294,13 +300,13 @@ inline bool mutateGraph(json &g, std::mt19937 &rng) {
         "beta",       "threshold", "slope",   "surrogate",    "reset",
         "t_ref",      "tau_m",     "tau_s",   "model",        "spec",
         "rate_scale", "factor",    "column",  "detach_reset", "period"};
-    const char *a = attrs[rng() % 20];
+    const char *a = oneOf(attrs, rng);
     json &slot = (*n)["attributes"][a];
     static const char *words[] = {"fast_sigmoid", "arctan",    "triangle",
                                   "zero",         "subtract",  "beta",
                                   "current",      "bi,bj->ij", "ij,jk->ik"};
     if (rng() % 4 == 0) {
-      slot = rng() % 3 ? json(words[rng() % 9]) : settingValue(rng);
+      slot = rng() % 3 ? json(oneOf(words, rng)) : settingValue(rng);
     } else if (std::strcmp(a, "shape") == 0) {
       slot = json::array();
       for (int i = 0, r = 1 + rng() % 4; i < r; ++i)
@@ -327,7 +333,7 @@ inline bool mutateGraph(json &g, std::mt19937 &rng) {
     if (!v || !v->is_object())
       return false;
     static const char *dtypes[] = {"f32", "f64", "i32", "i64"};
-    (*v)["dtype"] = dtypes[rng() % 4];
+    (*v)["dtype"] = oneOf(dtypes, rng);
     return true;
   }
   case 5: { // an initializer
@@ -337,7 +343,7 @@ inline bool mutateGraph(json &g, std::mt19937 &rng) {
     static const char *kinds[] = {"zeros",    "ones",   "constant",
                                   "uniform",  "normal", "glorot_uniform",
                                   "he_normal"};
-    json init = {{"kind", kinds[rng() % 7]}};
+    json init = {{"kind", oneOf(kinds, rng)}};
     std::string k = init["kind"];
     double big = rng() % 8 == 0 ? 1e39 : 1.0;
     if (k == "constant")
