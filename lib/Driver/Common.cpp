@@ -85,6 +85,7 @@ OwningOpRef<ModuleOp> loadModel(const DriverOptions &opts,
   }
   ImportOptions importOptions;
   importOptions.batchSize = opts.batch;
+  importOptions.spikeTrains = !opts.raster.empty();
   OwningOpRef<ModuleOp> module = importGraph(
       (*buffer)->getBuffer(), opts.model == "-" ? "<stdin>" : opts.model,
       context, importOptions);

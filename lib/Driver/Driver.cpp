@@ -9,6 +9,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "Common.h"
+#include "Plot.h"
 
 #include "credo/Frontend/GraphImporter.h"
 #include "credo/InitCredo.h"
@@ -276,7 +277,54 @@ int mlir::credo::initCommand(const DriverOptions &opts) {
   return kOk;
 }
 
+namespace {
+/// Draws the spike trains among `outputs` (batched[i] set) for the sample
+/// --sample as the SVG picture --raster.
+int writeRaster(const DriverOptions &opts, const ModelInfo &info,
+                const Tensors &outputs,
+                const std::vector<std::optional<bool>> &batched) {
+  std::vector<SpikeRaster> rasters;
+  int64_t spikes = 0;
+  for (size_t i = 0; i < outputs.list.size(); ++i) {
+    if (!batched[i])
+      continue;
+    const TensorInfo &t = info.outputs[i];
+    SpikeRaster r;
+    r.name = llvm::StringRef(t.name).rsplit('.').first.str(); // less .all
+    r.steps = t.shape[0];
+    int64_t rows = *batched[i] ? t.shape[1] : 1;
+    r.neurons = t.numElements() / std::max<int64_t>(r.steps * rows, 1);
+    r.spikes.resize(size_t(r.steps * r.neurons));
+    for (int64_t step = 0; step < r.steps; ++step)
+      for (int64_t n = 0; n < r.neurons; ++n) {
+        int64_t at = (step * rows + opts.sample) * r.neurons + n;
+        const credo_tensor &v = outputs.list[i];
+        double x = v.dtype == CREDO_F64
+                       ? static_cast<const double *>(v.data)[at]
+                       : double(static_cast<const float *>(v.data)[at]);
+        r.spikes[size_t(step * r.neurons + n)] = x != 0;
+        spikes += x != 0;
+      }
+    rasters.push_back(std::move(r));
+  }
+  std::string svg = renderRaster(
+      info.name + ": spikes of sample " + std::to_string(opts.sample), rasters);
+  if (credo_file_write(opts.raster.c_str(), svg.data(), svg.size()) != CREDO_OK)
+    return runtimeError("--raster");
+  llvm::outs() << "credoc: wrote " << opts.raster << " (" << rasters.size()
+               << (rasters.size() == 1 ? " population" : " populations")
+               << ", sample " << opts.sample << ": " << spikes
+               << (spikes == 1 ? " spike" : " spikes") << ")\n";
+  return kOk;
+}
+} // namespace
+
 int mlir::credo::runCommand(const DriverOptions &opts) {
+  if (int status = checkSparesReads(opts, opts.raster, "--raster"))
+    return status;
+  if (opts.raster.empty() && opts.sample)
+    llvm::errs() << "credoc: warning: --sample has no effect without "
+                    "--raster\n";
   Session s;
   OwningOpRef<ModuleOp> module = loadModel(opts, s.context);
   if (!module)
@@ -284,8 +332,37 @@ int mlir::credo::runCommand(const DriverOptions &opts) {
   FailureOr<ModelInfo> info = getModelInfo(*module);
   if (failed(info))
     return kUserError;
-  if (opts.output.empty() || opts.output == "-")
-    return error("run needs --output DIR for the outputs (.npy files)");
+  if (opts.output == "-" || (opts.output.empty() && opts.raster.empty()))
+    return error("run needs --output DIR for the outputs (.npy files), or "
+                 "--raster FILE.svg for a picture of the spikes");
+  // The spike trains to draw (ImportOptions::spikeTrains) and the outputs
+  // added only for the picture.
+  std::vector<bool> drawnOnly(info->outputs.size(), false);
+  std::vector<std::optional<bool>> batched(info->outputs.size());
+  auto forward = (*module).lookupSymbol<func::FuncOp>("forward");
+  for (size_t i = 0; forward && i < info->outputs.size(); ++i) {
+    drawnOnly[i] = bool(forward.getResultAttr(i, "credo.drawn_only"));
+    if (auto b = forward.getResultAttrOfType<BoolAttr>(i, "credo.spike_train"))
+      batched[i] = b.getValue();
+  }
+  if (!opts.raster.empty()) {
+    if (llvm::none_of(batched, [](auto b) { return b.has_value(); }))
+      return error("--raster: '" + opts.model +
+                   "' has no spiking population to draw (a lif or "
+                   "poisson_encode node directly inside a time_loop of the "
+                   "graph's nodes)");
+    for (size_t i = 0; i < info->outputs.size(); ++i)
+      if (batched[i] && *batched[i] && opts.sample >= info->outputs[i].shape[1])
+        return error("--sample " + std::to_string(opts.sample) +
+                     " is outside the batch: '" + info->outputs[i].name +
+                     "' has " + std::to_string(info->outputs[i].shape[1]) +
+                     " samples (rows 0 to " +
+                     std::to_string(info->outputs[i].shape[1] - 1) + ")");
+      else if (batched[i] && !*batched[i] && opts.sample > 0)
+        return error("--sample " + std::to_string(opts.sample) + ": '" +
+                     info->outputs[i].name +
+                     "' has no batch dimension, so only --sample 0 draws it");
+  }
 
   // Parameters: from --params, else from their initializers.
   ModelHandle m;
@@ -320,12 +397,12 @@ int mlir::credo::runCommand(const DriverOptions &opts) {
   if (jit->call("forward", args) != CREDO_OK)
     return error(credo_last_error());
 
-  if (std::error_code ec = llvm::sys::fs::create_directories(opts.output))
-    return error("cannot create '" + opts.output + "': " + ec.message());
   // An output file that the run read (--input y=DIR/y.npy, output y to
   // DIR; the --params or model file there) would overwrite it: refuse
   // before writing anything.
-  for (size_t i = 0; i < outputs.list.size(); ++i) {
+  for (size_t i = 0; i < outputs.list.size() && !opts.output.empty(); ++i) {
+    if (drawnOnly[i])
+      continue;
     llvm::SmallString<256> path(opts.output);
     llvm::sys::path::append(path, info->outputs[i].name + ".npy");
     if (std::optional<std::string> which = fileReadAt(opts, path))
@@ -334,7 +411,16 @@ int mlir::credo::runCommand(const DriverOptions &opts) {
                    "', which is " + *which +
                    "; give --output another directory");
   }
+  if (!opts.raster.empty())
+    if (int status = writeRaster(opts, *info, outputs, batched))
+      return status;
+  if (opts.output.empty())
+    return kOk;
+  if (std::error_code ec = llvm::sys::fs::create_directories(opts.output))
+    return error("cannot create '" + opts.output + "': " + ec.message());
   for (size_t i = 0; i < outputs.list.size(); ++i) {
+    if (drawnOnly[i])
+      continue;
     llvm::SmallString<256> path(opts.output);
     llvm::sys::path::append(path, info->outputs[i].name + ".npy");
     if (credo_npy_write(path.c_str(), &outputs.list[i]) != CREDO_OK)

@@ -334,6 +334,118 @@ std::string mlir::credo::driver::renderCurves(
   return s + "</svg>\n";
 }
 
+namespace {
+
+constexpr double kRasterHeading = 44, kRasterFooter = 40;
+
+/// The height of a population's plot area: 4 px per neuron, at least 60
+/// px, at most 360 px, or one pixel per neuron up to 800 px.
+double rasterHeight(int64_t neurons) {
+  double n = double(neurons);
+  return std::clamp(4.0 * n, 60.0, std::max(360.0, std::min(n, 800.0)));
+}
+
+/// One population's raster at y0 across the picture's width.
+std::string raster(double y0, const SpikeRaster &r) {
+  const int64_t T = r.steps, N = r.neurons;
+  double left = 56, right = kWidth - 12, top = y0 + kRasterHeading,
+         bottom = top + rasterHeight(N);
+  double col = (right - left) / double(std::max<int64_t>(T, 1));
+  double row = (bottom - top) / double(std::max<int64_t>(N, 1));
+  // Neuron n's row spans [Y(n + 1), Y(n)]: neuron 0 at the bottom.
+  auto Y = [&](double n) { return bottom - n * row; };
+  int64_t total = 0, silent = 0;
+  std::string marks;
+  for (int64_t n = 0; n < N; ++n) {
+    std::vector<int64_t> fired;
+    for (int64_t t = 0; t < T; ++t)
+      if (r.spikes[size_t(t * N + n)])
+        fired.push_back(t);
+    int64_t count = int64_t(fired.size());
+    // A run of consecutive steps is one mark, with a gap between steps
+    // while there is room for one.
+    std::string d, steps;
+    double gap = col >= 3 ? 1 : 0;
+    for (size_t i = 0; i < fired.size();) {
+      size_t j = i + 1;
+      while (j < fired.size() && fired[j] == fired[j - 1] + 1)
+        ++j;
+      double x = left + double(fired[i]) * col + gap / 2,
+             w = double(j - i) * col - gap;
+      d += "M" + fmt("%.2f", x) + " " + fmt("%.2f", Y(double(n + 1))) + "h" +
+           fmt("%.2f", w) + "v" + fmt("%.2f", row) + "h" + fmt("%.2f", -w) +
+           "z";
+      i = j;
+    }
+    for (size_t i = 0; i < fired.size() && i < 40; ++i)
+      steps += (i ? ", " : "") + std::to_string(fired[i]);
+    if (fired.size() > 40)
+      steps += ", …";
+    total += count;
+    if (!count) {
+      ++silent;
+      continue;
+    }
+    marks += "<path class=\"spikes\" d=\"" + d + "\" fill=\"#1f4e79\"><title>" +
+             escape(r.name) + " neuron " + std::to_string(n) + ": " +
+             std::to_string(count) + (count == 1 ? " spike" : " spikes") +
+             (count == 1 ? ", at step " : ", at steps ") + steps +
+             "</title></path>\n";
+  }
+  double rate = T && N ? double(total) / double(T * N) : 0;
+  std::string s = "<text x=\"" + fmt("%.1f", (left + right) / 2) + "\" y=\"" +
+                  fmt("%.1f", y0 + 16) +
+                  "\" text-anchor=\"middle\" font-weight=\"bold\">" +
+                  escape(r.name) + "</text>\n";
+  s += "<text x=\"" + fmt("%.1f", (left + right) / 2) + "\" y=\"" +
+       fmt("%.1f", y0 + 32) + "\" text-anchor=\"middle\">" + std::to_string(N) +
+       (N == 1 ? " neuron" : " neurons") + " × " + std::to_string(T) +
+       (T == 1 ? " step: " : " steps: ") + std::to_string(total) +
+       (total == 1 ? " spike" : " spikes") + ", mean rate " +
+       fmt("%.4f", rate) + " spikes/step, " + std::to_string(silent) +
+       " silent</text>\n";
+  // Neuron ticks (rows' centres) and step ticks (columns' centres).
+  std::vector<double> yt = ticks(0, double(std::max<int64_t>(N - 1, 1)));
+  for (double v : yt)
+    if (v <= double(N - 1) && v == std::floor(v))
+      s += "<text x=\"" + fmt("%.1f", left - 6) + "\" y=\"" +
+           fmt("%.1f", Y(v + 0.5) + 4) + "\" text-anchor=\"end\">" +
+           fmt("%.0f", v) + "</text>\n";
+  std::vector<double> xt = ticks(0, double(std::max<int64_t>(T - 1, 1)));
+  for (double v : xt)
+    if (v <= double(T - 1) && v == std::floor(v))
+      s += "<text x=\"" + fmt("%.1f", left + (v + 0.5) * col) + "\" y=\"" +
+           fmt("%.1f", bottom + 16) + "\" text-anchor=\"middle\">" +
+           fmt("%.0f", v) + "</text>\n";
+  s += "<text x=\"" + fmt("%.1f", (left + right) / 2) + "\" y=\"" +
+       fmt("%.1f", bottom + 32) +
+       "\" text-anchor=\"middle\">time step</text>\n";
+  s += "<text x=\"14\" y=\"" + fmt("%.1f", (top + bottom) / 2) +
+       "\" text-anchor=\"middle\" transform=\"rotate(-90 14 " +
+       fmt("%.1f", (top + bottom) / 2) + ")\">neuron</text>\n";
+  s += "<rect x=\"" + fmt("%.1f", left) + "\" y=\"" + fmt("%.1f", top) +
+       "\" width=\"" + fmt("%.1f", right - left) + "\" height=\"" +
+       fmt("%.1f", bottom - top) + "\" fill=\"#f7f7f7\" stroke=\"#555\"/>\n";
+  return s + marks;
+}
+
+} // namespace
+
+std::string
+mlir::credo::driver::renderRaster(const std::string &title,
+                                  const std::vector<SpikeRaster> &rasters) {
+  double height = 24;
+  for (const SpikeRaster &r : rasters)
+    height += kRasterHeading + rasterHeight(r.neurons) + kRasterFooter;
+  std::string s = svgStart(title, height);
+  double y = 24;
+  for (const SpikeRaster &r : rasters) {
+    s += raster(y, r);
+    y += kRasterHeading + rasterHeight(r.neurons) + kRasterFooter;
+  }
+  return s + "</svg>\n";
+}
+
 std::string
 mlir::credo::driver::renderReturns(const std::string &title,
                                    const std::vector<double> &returns,

@@ -5,7 +5,8 @@
 // any browser shows; with --report-alignment, the angle and norm ratio of
 // each parameter's update to the backprop gradient per epoch below them,
 // and with --report-spikes, a histogram of the firing rates of each LIF
-// population's neurons in the last epoch.
+// population's neurons in the last epoch. `credoc run --raster` draws
+// spike rasters.
 //
 //===----------------------------------------------------------------------===//
 
@@ -54,6 +55,21 @@ std::string renderCurves(const std::string &title,
                          const std::string &metric = "accuracy (%)",
                          const std::vector<RateHistogram> &rates = {},
                          const std::vector<AlignmentCurve> &alignment = {});
+
+/// One population's spikes in one sample: `spikes[t * neurons + n]` is
+/// whether neuron n fired at step t.
+struct SpikeRaster {
+  std::string name;
+  int64_t steps = 0, neurons = 0;
+  std::vector<bool> spikes;
+};
+
+/// Spike rasters (`credoc run --raster`), one panel per population, stacked
+/// in order: a mark at (step, neuron) per spike (neuron 0 at the bottom),
+/// each neuron that fired with its spike steps as a tooltip, and a heading
+/// with the population's size, spike count, mean rate and silent neurons.
+std::string renderRaster(const std::string &title,
+                         const std::vector<SpikeRaster> &rasters);
 
 /// Episode returns of a run in an environment as an SVG picture: each
 /// episode's return and the running mean of the last `window`.

@@ -468,6 +468,9 @@ private:
   NamedAttribute nodeAttribute(const AttrSpec &spec, const json &v,
                                const std::string &pointer, StringRef node);
   void importOutputs(const json &root);
+  /// LOOP.NODE.all of every lif and poisson_encode node directly inside a
+  /// top-level time loop, in the graph's order (ImportOptions::spikeTrains).
+  std::vector<std::string> spikeTrainNames() const;
   void importTraining(const json &root);
   std::string parseTrainingRule(const json &t, const std::string &ptr);
   void parseLocalRule(const json &t, const std::string &ptr,
@@ -494,6 +497,8 @@ private:
   OpBuilder builder;
   std::string filename;
   ImportOptions options;
+  /// Whether a declared shape has the "batch" dimension.
+  bool usesBatch = false;
   JsonDocument doc;
 
   int64_t batch = 1;
@@ -601,6 +606,7 @@ RankedTensorType Importer::parseTensorType(const json &obj,
       if (i != 0)
         fail(dimPtr, "only the first dimension may be \"batch\"");
       d = batch;
+      usesBatch = true;
     } else {
       d = getInt(shape[i], dimPtr);
       if (d <= 0 || d > kMaxDim)
@@ -1272,6 +1278,13 @@ void Importer::resolveAll(const json &root) {
         r.pointer = JsonDocument::child("/outputs", i);
         resolveRef(r, -1, {});
       }
+  if (options.spikeTrains)
+    for (const std::string &name : spikeTrainNames()) {
+      Ref r;
+      r.name = name;
+      r.pointer = "/outputs";
+      resolveRef(r, -1, {});
+    }
   for (auto &[loop, plan] : loops)
     for (auto &[name, d] : plan.delayed)
       if (d.initial.empty() && !d.type) {
@@ -1900,6 +1913,16 @@ Value Importer::generator() {
   return read.getResult();
 }
 
+std::vector<std::string> Importer::spikeTrainNames() const {
+  std::vector<std::string> out;
+  for (const NodeInfo &n : nodes)
+    if (n.parent >= 0 && nodes[n.parent].parent < 0 && n.spec &&
+        (StringRef(n.spec->name) == "lif" ||
+         StringRef(n.spec->name) == "poisson_encode"))
+      out.push_back(nodes[n.parent].name + "." + n.name + ".all");
+  return out;
+}
+
 void Importer::importOutputs(const json &root) {
   const json &outs = member(root, "", "outputs");
   expect(outs, outs.is_array(), "/outputs", "an array of output names");
@@ -1923,6 +1946,39 @@ void Importer::importOutputs(const json &root) {
     results.push_back(refValue(ref));
     resultAttrs.push_back(builder.getDictionaryAttr(
         builder.getNamedAttr("credo.name", builder.getStringAttr(name))));
+  }
+  // Spike trains: those listed are marked, the others added after them.
+  std::vector<std::string> trains =
+      options.spikeTrains ? spikeTrainNames() : std::vector<std::string>();
+  // A spike train is [steps, ...]; its second dimension is the batch's when
+  // the model has a batch and the dimension has the batch's size.
+  auto trainAttrs = [&](const std::string &name, Value v, bool drawnOnly) {
+    auto type = cast<RankedTensorType>(v.getType());
+    SmallVector<NamedAttribute> attrs = {
+        builder.getNamedAttr("credo.name", builder.getStringAttr(name)),
+        builder.getNamedAttr("credo.spike_train",
+                             builder.getBoolAttr(usesBatch &&
+                                                 type.getRank() >= 3 &&
+                                                 type.getDimSize(1) == batch))};
+    if (drawnOnly)
+      attrs.push_back(
+          builder.getNamedAttr("credo.drawn_only", builder.getUnitAttr()));
+    return builder.getDictionaryAttr(attrs);
+  };
+  for (size_t i = 0; i < outs.size(); ++i) {
+    std::string name = outs[i].get<std::string>();
+    if (llvm::is_contained(trains, name))
+      resultAttrs[i] = trainAttrs(name, results[i], false);
+  }
+  for (const std::string &name : trains) {
+    if (!seen.insert(name).second)
+      continue;
+    Ref ref;
+    ref.name = name;
+    ref.pointer = "/outputs";
+    resolveRef(ref, -1, {});
+    results.push_back(refValue(ref));
+    resultAttrs.push_back(trainAttrs(name, results.back(), true));
   }
   builder.setInsertionPointToEnd(&forward.getBody().front());
   // The results' copies are "/outputs" in profiles.

@@ -100,7 +100,14 @@ const std::vector<Command> &commands() {
        {{"--input", "NAME=FILE", "an input as a .npy file (one per input)"},
         {"--params", "FILE",
          "parameters (safetensors; default: the initializers)"},
-        {"--output", "DIR", "directory for the outputs, NAME.npy (required)"},
+        {"--output", "DIR",
+         "directory for the outputs, NAME.npy (required without --raster)"},
+        {"--raster", "FILE",
+         "draw the spikes of every spiking population in a time loop (lif, "
+         "poisson_encode) for one sample as an SVG picture: step against "
+         "neuron"},
+        {"--sample", "N",
+         "with --raster: the row of the batch to draw (default 0)"},
         kBatch,
         kTarget,
         kDevice,
@@ -500,6 +507,15 @@ int main(int argc, char **argv) {
       opts.data = value;
     } else if (flag == "--plot") {
       opts.plot = value;
+    } else if (flag == "--raster") {
+      opts.raster = value;
+    } else if (flag == "--sample") {
+      long long n = 0;
+      if (llvm::StringRef(value).getAsInteger(10, n) || n < 0)
+        return error("option --sample needs a row of the batch (0 or more), "
+                     "but got '" +
+                     value + "'");
+      opts.sample = n;
     } else if (flag == "--metrics") {
       opts.metrics = value;
     } else if (flag == "--checkpoint") {

@@ -42,6 +42,8 @@ struct DriverOptions {
   std::string data;                        ///< train: --data DIR
   std::string metrics;                     ///< train: --metrics FILE.jsonl
   std::string plot;                        ///< train: --plot FILE.svg
+  std::string raster;                      ///< run: --raster FILE.svg
+  int64_t sample = 0;                      ///< run: --sample (with --raster)
   std::string checkpoint;                  ///< train: --checkpoint FILE
   std::string resume;                      ///< train: --resume FILE
   std::optional<int64_t> stopAfter;        ///< train: --stop-after STEPS

@@ -30,6 +30,15 @@ struct ImportOptions {
   /// The size substituted for the symbolic "batch" dimension. When unset, the
   /// training section's batch_size is used, else 1.
   std::optional<int64_t> batchSize;
+  /// Also return every spike train the outputs do not list: LOOP.NODE.all of
+  /// each lif and poisson_encode node directly inside a time loop at the
+  /// graph's top level, after the outputs, each marked with the unit
+  /// attribute `credo.drawn_only` (`credoc run --raster` draws them and
+  /// writes no file for them). Every output that is such a spike train,
+  /// listed or added, has the attribute `credo.spike_train`: true when its
+  /// second dimension is the batch (the model declares a "batch" dimension
+  /// and the train's second dimension has its size), else false.
+  bool spikeTrains = false;
 };
 
 /// Parses `buffer` (named `filename` in diagnostics) and builds a credo
