@@ -10,14 +10,20 @@
 # 0..$SEEDS-1, where torch.manual_seed(s) also sets all three (TORCH=0
 # skips it: about 45 s a seed here, Credo about 7 s). Prints each run's
 # test accuracy and, per system, the mean, the spread and how many runs end
-# below 82 %. Results: bench/results/snn_seeds.json.
+# below 82 %. Results: bench/results/snn_seeds.json, or $OUT. FIRST (default
+# 1) starts the seeds later (Credo FIRST..SEEDS, PyTorch FIRST-1..SEEDS-1),
+# and CREDO=0 skips Credo's runs, so that two invocations can share the
+# work.
 #
 #===----------------------------------------------------------------------===#
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 build="${CREDO_BUILD_DIR:-$root/build}"
 seeds="${SEEDS:-17}"
+first="${FIRST:-1}"
 torch="${TORCH:-1}"
+credo="${CREDO:-1}"
+out="${OUT:-$root/bench/results/snn_seeds.json}"
 ref="${CREDO_BENCH_REF:-$root/../shared/bench-ref}"
 work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
@@ -26,7 +32,8 @@ py=python3
 if ! python3 -c 'import numpy' 2>/dev/null; then py=/usr/bin/python3; fi
 
 : > "$work/runs.jsonl"
-for s in $(seq 1 "$seeds"); do
+for s in $(seq "$first" "$seeds"); do
+  [ "$credo" != 0 ] || break
   "$py" - "$root/examples/fashion_mnist_snn.json" "$s" "$work/m.json" <<'PY'
 import json, sys
 m = json.load(open(sys.argv[1]))
@@ -44,7 +51,7 @@ PY
 done
 
 if [ "$torch" != 0 ]; then
-  for s in $(seq 0 $((seeds - 1))); do
+  for s in $(seq $((first - 1)) $((seeds - 1))); do
     acc=$(cd "$ref" && OMP_NUM_THREADS=1 PATH="/usr/bin:$PATH" "$py" snn.py \
       --threads 1 --variant hoist --seed "$s" --tag "_seed$s" 2>&1 |
       sed -n 's/.* acc \([0-9.]*\) .*/\1/p' | tail -1)
@@ -58,7 +65,7 @@ if [ "$torch" != 0 ]; then
   done
 fi
 
-"$py" - "$work/runs.jsonl" "$root/bench/results/snn_seeds.json" <<'PY'
+"$py" - "$work/runs.jsonl" "$out" <<'PY'
 import json, statistics, sys
 runs = [json.loads(l) for l in open(sys.argv[1])]
 summary = {}
