@@ -336,7 +336,10 @@ std::string mlir::credo::driver::renderCurves(
 
 namespace {
 
-constexpr double kRasterHeading = 44, kRasterFooter = 40;
+/// Below each raster: a strip of the population's spikes per step (a bar
+/// per step), then the step axis.
+constexpr double kRasterHeading = 44, kStripGap = 6, kStrip = 32,
+                 kRasterFooter = kStripGap + kStrip + 40;
 
 /// The height of a population's plot area: 4 px per neuron, at least 60
 /// px, at most 360 px, or one pixel per neuron up to 800 px.
@@ -352,6 +355,8 @@ std::string raster(double y0, const SpikeRaster &r) {
          bottom = top + rasterHeight(N);
   double col = (right - left) / double(std::max<int64_t>(T, 1));
   double row = (bottom - top) / double(std::max<int64_t>(N, 1));
+  // Marks and bars keep a gap between steps while there is room for one.
+  double gap = col >= 3 ? 1 : 0;
   // Neuron n's row spans [Y(n + 1), Y(n)]: neuron 0 at the bottom.
   auto Y = [&](double n) { return bottom - n * row; };
   int64_t total = 0, silent = 0;
@@ -362,10 +367,8 @@ std::string raster(double y0, const SpikeRaster &r) {
       if (r.spikes[size_t(t * N + n)])
         fired.push_back(t);
     int64_t count = int64_t(fired.size());
-    // A run of consecutive steps is one mark, with a gap between steps
-    // while there is room for one.
+    // A run of consecutive steps is one mark.
     std::string d, steps;
-    double gap = col >= 3 ? 1 : 0;
     for (size_t i = 0; i < fired.size();) {
       size_t j = i + 1;
       while (j < fired.size() && fired[j] == fired[j - 1] + 1)
@@ -404,6 +407,31 @@ std::string raster(double y0, const SpikeRaster &r) {
        (total == 1 ? " spike" : " spikes") + ", mean rate " +
        fmt("%.4f", rate) + " spikes/step, " + std::to_string(silent) +
        " silent</text>\n";
+  // The strip: spikes per step, the tallest bar the busiest step.
+  double stripTop = bottom + kStripGap, stripBottom = stripTop + kStrip;
+  std::vector<int64_t> perStep(size_t(T), 0);
+  for (int64_t t = 0; t < T; ++t)
+    for (int64_t n = 0; n < N; ++n)
+      perStep[size_t(t)] += r.spikes[size_t(t * N + n)];
+  int64_t busiest = T ? *std::max_element(perStep.begin(), perStep.end()) : 0;
+  s += "<rect x=\"" + fmt("%.1f", left) + "\" y=\"" + fmt("%.1f", stripTop) +
+       "\" width=\"" + fmt("%.1f", right - left) + "\" height=\"" +
+       fmt("%.1f", kStrip) + "\" fill=\"none\" stroke=\"#bbb\"/>\n";
+  s += "<text x=\"" + fmt("%.1f", left - 6) + "\" y=\"" +
+       fmt("%.1f", stripTop + 10) + "\" text-anchor=\"end\">" +
+       std::to_string(busiest) + "</text>\n";
+  s += "<text x=\"" + fmt("%.1f", left - 6) + "\" y=\"" +
+       fmt("%.1f", stripBottom) + "\" text-anchor=\"end\">0</text>\n";
+  for (int64_t t = 0; t < T; ++t) {
+    int64_t k = perStep[size_t(t)];
+    double h = busiest ? kStrip * double(k) / double(busiest) : 0;
+    s += "<rect class=\"step-count\" x=\"" +
+         fmt("%.2f", left + double(t) * col + gap / 2) + "\" y=\"" +
+         fmt("%.2f", stripBottom - h) + "\" width=\"" + fmt("%.2f", col - gap) +
+         "\" height=\"" + fmt("%.2f", h) + "\" fill=\"#6b8fb3\"><title>step " +
+         std::to_string(t) + ": " + std::to_string(k) +
+         (k == 1 ? " spike" : " spikes") + "</title></rect>\n";
+  }
   // Neuron ticks (rows' centres) and step ticks (columns' centres).
   std::vector<double> yt = ticks(0, double(std::max<int64_t>(N - 1, 1)));
   for (double v : yt)
@@ -415,11 +443,11 @@ std::string raster(double y0, const SpikeRaster &r) {
   for (double v : xt)
     if (v <= double(T - 1) && v == std::floor(v))
       s += "<text x=\"" + fmt("%.1f", left + (v + 0.5) * col) + "\" y=\"" +
-           fmt("%.1f", bottom + 16) + "\" text-anchor=\"middle\">" +
+           fmt("%.1f", stripBottom + 16) + "\" text-anchor=\"middle\">" +
            fmt("%.0f", v) + "</text>\n";
   s += "<text x=\"" + fmt("%.1f", (left + right) / 2) + "\" y=\"" +
-       fmt("%.1f", bottom + 32) +
-       "\" text-anchor=\"middle\">time step</text>\n";
+       fmt("%.1f", stripBottom + 32) +
+       "\" text-anchor=\"middle\">time step (below: spikes per step)</text>\n";
   s += "<text x=\"14\" y=\"" + fmt("%.1f", (top + bottom) / 2) +
        "\" text-anchor=\"middle\" transform=\"rotate(-90 14 " +
        fmt("%.1f", (top + bottom) / 2) + ")\">neuron</text>\n";

@@ -70,6 +70,11 @@ for panel in panels:
         assert marked == listed, (marked, listed)
         got[marked, k] = True
     assert (got == want).all(), (name, got.astype(int), want.astype(int))
+    # The strip below: one bar per step, the population's spikes in it.
+    bars = [(int(t), int(k)) for t, k in re.findall(
+        r'<rect class="step-count"[^>]*><title>step (\d+): (\d+) spikes?'
+        r'</title>', panel)]
+    assert bars == list(enumerate(want.sum(1))), (name, bars)
     seen.append(name)
     print("%s: %d neurons, %d steps, %d spikes drawn as simulated"
           % (name, n, T, want.sum()))
