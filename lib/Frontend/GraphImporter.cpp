@@ -1958,7 +1958,7 @@ void Importer::importOutputs(const json &root) {
         builder.getNamedAttr("credo.name", builder.getStringAttr(name)),
         builder.getNamedAttr("credo.spike_train",
                              builder.getBoolAttr(usesBatch &&
-                                                 type.getRank() >= 3 &&
+                                                 type.getRank() >= 2 &&
                                                  type.getDimSize(1) == batch))};
     if (drawnOnly)
       attrs.push_back(

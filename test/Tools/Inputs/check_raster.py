@@ -12,7 +12,7 @@ import numpy as np
 
 svg_path, x_path, sample, poisson_path = sys.argv[1:5]
 sample = int(sample)
-x = np.load(x_path)[sample]
+x = np.atleast_1d(np.load(x_path)[sample])  # one neuron per sample: [batch]
 steps = 12
 
 # Independent LIF: v' = beta*v + I - theta*s_prev, s = H(v' - theta).
@@ -23,7 +23,7 @@ for t in range(steps):
     v = np.float32(0.9) * v + x - np.float32(1.0) * s
     s = (v > 1.0).astype(np.float32)
     lif.append(s)
-expected = {"loop.p": np.load(poisson_path)[:, sample, :] != 0,
+expected = {"loop.p": np.load(poisson_path)[:, sample].reshape(steps, -1) != 0,
             "loop.n": np.array(lif) != 0}
 
 svg = open(svg_path).read()
