@@ -85,7 +85,9 @@ OwningOpRef<ModuleOp> loadModel(const DriverOptions &opts,
   }
   ImportOptions importOptions;
   importOptions.batchSize = opts.batch;
-  importOptions.spikeTrains = !opts.raster.empty();
+  // A trace marks its neurons' spikes, so it reads their spike trains too.
+  importOptions.spikeTrains = !opts.raster.empty() || !opts.trace.empty();
+  importOptions.potentials = !opts.trace.empty();
   OwningOpRef<ModuleOp> module = importGraph(
       (*buffer)->getBuffer(), opts.model == "-" ? "<stdin>" : opts.model,
       context, importOptions);

@@ -278,53 +278,138 @@ int mlir::credo::initCommand(const DriverOptions &opts) {
 }
 
 namespace {
-/// Draws the spike trains among `outputs` (batched[i] set) for the sample
-/// --sample as the SVG picture --raster.
+/// An output of `credoc run` that --raster or --trace draws.
+struct DrawnSeries {
+  size_t output;
+  bool batched;   ///< its second dimension is the batch
+  bool potential; ///< a lif node's potential (else spikes)
+  double threshold;
+};
+
+/// A drawn output's population: its name less ".all" or ".v.all".
+std::string seriesName(llvm::StringRef output) {
+  output.consume_back(".all");
+  output.consume_back(".v");
+  return output.str();
+}
+
+/// Sample --sample of `d`, [steps × neurons].
+std::vector<double> sampleOf(const DriverOptions &opts, const TensorInfo &t,
+                             const credo_tensor &v, const DrawnSeries &d,
+                             int64_t &neurons) {
+  int64_t steps = t.shape[0], rows = d.batched ? t.shape[1] : 1;
+  neurons = t.numElements() / std::max<int64_t>(steps * rows, 1);
+  std::vector<double> out(size_t(steps * neurons));
+  for (int64_t step = 0; step < steps; ++step)
+    for (int64_t n = 0; n < neurons; ++n) {
+      int64_t at = (step * rows + opts.sample) * neurons + n;
+      out[size_t(step * neurons + n)] =
+          v.dtype == CREDO_F64 ? static_cast<const double *>(v.data)[at]
+                               : double(static_cast<const float *>(v.data)[at]);
+    }
+  return out;
+}
+
+int writePicture(const std::string &path, const std::string &flag,
+                 const std::string &svg, const std::string &what) {
+  if (credo_file_write(path.c_str(), svg.data(), svg.size()) != CREDO_OK)
+    return runtimeError(flag);
+  llvm::outs() << "credoc: wrote " << path << " (" << what << ")\n";
+  return kOk;
+}
+
+/// Draws the spike trains among `series` for the sample --sample as the
+/// SVG picture --raster.
 int writeRaster(const DriverOptions &opts, const ModelInfo &info,
                 const Tensors &outputs,
-                const std::vector<std::optional<bool>> &batched) {
+                const std::vector<DrawnSeries> &series) {
   std::vector<SpikeRaster> rasters;
   int64_t spikes = 0;
-  for (size_t i = 0; i < outputs.list.size(); ++i) {
-    if (!batched[i])
+  for (const DrawnSeries &d : series) {
+    if (d.potential)
       continue;
-    const TensorInfo &t = info.outputs[i];
+    const TensorInfo &t = info.outputs[d.output];
     SpikeRaster r;
-    r.name = llvm::StringRef(t.name).rsplit('.').first.str(); // less .all
+    r.name = seriesName(t.name);
     r.steps = t.shape[0];
-    int64_t rows = *batched[i] ? t.shape[1] : 1;
-    r.neurons = t.numElements() / std::max<int64_t>(r.steps * rows, 1);
-    r.spikes.resize(size_t(r.steps * r.neurons));
-    for (int64_t step = 0; step < r.steps; ++step)
-      for (int64_t n = 0; n < r.neurons; ++n) {
-        int64_t at = (step * rows + opts.sample) * r.neurons + n;
-        const credo_tensor &v = outputs.list[i];
-        double x = v.dtype == CREDO_F64
-                       ? static_cast<const double *>(v.data)[at]
-                       : double(static_cast<const float *>(v.data)[at]);
-        r.spikes[size_t(step * r.neurons + n)] = x != 0;
-        spikes += x != 0;
-      }
+    std::vector<double> v =
+        sampleOf(opts, t, outputs.list[d.output], d, r.neurons);
+    for (double x : v) {
+      r.spikes.push_back(x != 0);
+      spikes += x != 0;
+    }
     rasters.push_back(std::move(r));
   }
-  std::string svg = renderRaster(
-      info.name + ": spikes of sample " + std::to_string(opts.sample), rasters);
-  if (credo_file_write(opts.raster.c_str(), svg.data(), svg.size()) != CREDO_OK)
-    return runtimeError("--raster");
-  llvm::outs() << "credoc: wrote " << opts.raster << " (" << rasters.size()
-               << (rasters.size() == 1 ? " population" : " populations")
-               << ", sample " << opts.sample << ": " << spikes
-               << (spikes == 1 ? " spike" : " spikes") << ")\n";
-  return kOk;
+  return writePicture(
+      opts.raster, "--raster",
+      renderRaster(info.name + ": spikes of sample " +
+                       std::to_string(opts.sample),
+                   rasters),
+      std::to_string(rasters.size()) +
+          (rasters.size() == 1 ? " population" : " populations") + ", sample " +
+          std::to_string(opts.sample) + ": " + std::to_string(spikes) +
+          (spikes == 1 ? " spike" : " spikes"));
+}
+
+/// Draws the potentials among `series` of the neurons --neurons (default the
+/// first 8 of each population), with their spikes, as the SVG picture
+/// --trace.
+int writeTrace(const DriverOptions &opts, const ModelInfo &info,
+               const Tensors &outputs, const std::vector<DrawnSeries> &series) {
+  std::vector<PotentialTrace> traces;
+  for (const DrawnSeries &d : series) {
+    if (!d.potential)
+      continue;
+    const TensorInfo &t = info.outputs[d.output];
+    PotentialTrace tr;
+    tr.name = seriesName(t.name);
+    tr.steps = t.shape[0];
+    tr.threshold = d.threshold;
+    int64_t neurons = 0;
+    std::vector<double> v =
+        sampleOf(opts, t, outputs.list[d.output], d, neurons);
+    // The population's spikes (its spike train is among the outputs).
+    std::vector<double> spikes;
+    for (const DrawnSeries &e : series)
+      if (!e.potential && seriesName(info.outputs[e.output].name) == tr.name) {
+        int64_t n = 0;
+        spikes = sampleOf(opts, info.outputs[e.output], outputs.list[e.output],
+                          e, n);
+      }
+    tr.neurons = opts.neurons;
+    if (tr.neurons.empty())
+      for (int64_t n = 0; n < std::min<int64_t>(neurons, 8); ++n)
+        tr.neurons.push_back(n);
+    for (int64_t n : tr.neurons)
+      for (int64_t step = 0; step < tr.steps; ++step) {
+        tr.potentials.push_back(v[size_t(step * neurons + n)]);
+        tr.spikes.push_back(!spikes.empty() &&
+                            spikes[size_t(step * neurons + n)] != 0);
+      }
+    traces.push_back(std::move(tr));
+  }
+  return writePicture(
+      opts.trace, "--trace",
+      renderTraces(info.name + ": potentials in sample " +
+                       std::to_string(opts.sample),
+                   traces),
+      std::to_string(traces.size()) +
+          (traces.size() == 1 ? " population" : " populations") + ", sample " +
+          std::to_string(opts.sample));
 }
 } // namespace
 
 int mlir::credo::runCommand(const DriverOptions &opts) {
-  if (int status = checkSparesReads(opts, opts.raster, "--raster"))
-    return status;
-  if (opts.raster.empty() && opts.sample)
+  for (auto [path, flag] :
+       {std::pair(&opts.raster, "--raster"), std::pair(&opts.trace, "--trace")})
+    if (int status = checkSparesReads(opts, *path, flag))
+      return status;
+  if (opts.raster.empty() && opts.trace.empty() && opts.sample)
     llvm::errs() << "credoc: warning: --sample has no effect without "
-                    "--raster\n";
+                    "--raster or --trace\n";
+  if (opts.trace.empty() && !opts.neurons.empty())
+    llvm::errs() << "credoc: warning: --neurons has no effect without "
+                    "--trace\n";
   Session s;
   OwningOpRef<ModuleOp> module = loadModel(opts, s.context);
   if (!module)
@@ -332,36 +417,56 @@ int mlir::credo::runCommand(const DriverOptions &opts) {
   FailureOr<ModelInfo> info = getModelInfo(*module);
   if (failed(info))
     return kUserError;
-  if (opts.output == "-" || (opts.output.empty() && opts.raster.empty()))
+  if (opts.output == "-" ||
+      (opts.output.empty() && opts.raster.empty() && opts.trace.empty()))
     return error("run needs --output DIR for the outputs (.npy files), or "
-                 "--raster FILE.svg for a picture of the spikes");
-  // The spike trains to draw (ImportOptions::spikeTrains) and the outputs
-  // added only for the picture.
+                 "--raster FILE.svg or --trace FILE.svg for a picture");
+  // The spike trains and potentials to draw (ImportOptions::spikeTrains,
+  // potentials) and the outputs added only for the pictures.
   std::vector<bool> drawnOnly(info->outputs.size(), false);
-  std::vector<std::optional<bool>> batched(info->outputs.size());
+  std::vector<DrawnSeries> series;
   auto forward = (*module).lookupSymbol<func::FuncOp>("forward");
   for (size_t i = 0; forward && i < info->outputs.size(); ++i) {
     drawnOnly[i] = bool(forward.getResultAttr(i, "credo.drawn_only"));
-    if (auto b = forward.getResultAttrOfType<BoolAttr>(i, "credo.spike_train"))
-      batched[i] = b.getValue();
+    for (bool potential : {false, true})
+      if (auto b = forward.getResultAttrOfType<BoolAttr>(
+              i, potential ? "credo.potential" : "credo.spike_train")) {
+        DrawnSeries d{i, b.getValue(), potential, 0};
+        if (auto t =
+                forward.getResultAttrOfType<FloatAttr>(i, "credo.threshold"))
+          d.threshold = t.getValueAsDouble();
+        series.push_back(d);
+      }
   }
-  if (!opts.raster.empty()) {
-    if (llvm::none_of(batched, [](auto b) { return b.has_value(); }))
-      return error("--raster: '" + opts.model +
-                   "' has no spiking population to draw (a lif or "
-                   "poisson_encode node directly inside a time_loop of the "
-                   "graph's nodes)");
-    for (size_t i = 0; i < info->outputs.size(); ++i)
-      if (batched[i] && *batched[i] && opts.sample >= info->outputs[i].shape[1])
-        return error("--sample " + std::to_string(opts.sample) +
-                     " is outside the batch: '" + info->outputs[i].name +
-                     "' has " + std::to_string(info->outputs[i].shape[1]) +
-                     " samples (rows 0 to " +
-                     std::to_string(info->outputs[i].shape[1] - 1) + ")");
-      else if (batched[i] && !*batched[i] && opts.sample > 0)
-        return error("--sample " + std::to_string(opts.sample) + ": '" +
-                     info->outputs[i].name +
-                     "' has no batch dimension, so only --sample 0 draws it");
+  for (bool potential : {false, true})
+    if (!(potential ? opts.trace : opts.raster).empty() &&
+        llvm::none_of(series, [&](const DrawnSeries &d) {
+          return d.potential == potential;
+        }))
+      return error(
+          std::string(potential ? "--trace" : "--raster") + ": '" + opts.model +
+          "' has no " + (potential ? "lif node" : "spiking population") +
+          " to draw (a " + (potential ? "lif" : "lif or poisson_encode") +
+          " node directly inside a time_loop of the graph's nodes)");
+  for (const DrawnSeries &d : series) {
+    const TensorInfo &t = info->outputs[d.output];
+    if (d.batched && opts.sample >= t.shape[1])
+      return error("--sample " + std::to_string(opts.sample) +
+                   " is outside the batch: '" + t.name + "' has " +
+                   std::to_string(t.shape[1]) + " samples (rows 0 to " +
+                   std::to_string(t.shape[1] - 1) + ")");
+    if (!d.batched && opts.sample > 0)
+      return error("--sample " + std::to_string(opts.sample) + ": '" + t.name +
+                   "' has no batch dimension, so only --sample 0 draws it");
+    int64_t neurons =
+        t.numElements() / (t.shape[0] * (d.batched ? t.shape[1] : 1));
+    for (int64_t n : opts.neurons)
+      if (d.potential && n >= neurons)
+        return error("--neurons " + std::to_string(n) + ": '" +
+                     seriesName(t.name) + "' has " + std::to_string(neurons) +
+                     (neurons == 1 ? " neuron (0)"
+                                   : " neurons (0 to " +
+                                         std::to_string(neurons - 1) + ")"));
   }
 
   // Parameters: from --params, else from their initializers.
@@ -412,7 +517,10 @@ int mlir::credo::runCommand(const DriverOptions &opts) {
                    "; give --output another directory");
   }
   if (!opts.raster.empty())
-    if (int status = writeRaster(opts, *info, outputs, batched))
+    if (int status = writeRaster(opts, *info, outputs, series))
+      return status;
+  if (!opts.trace.empty())
+    if (int status = writeTrace(opts, *info, outputs, series))
       return status;
   if (opts.output.empty())
     return kOk;

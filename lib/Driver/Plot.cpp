@@ -474,6 +474,104 @@ mlir::credo::driver::renderRaster(const std::string &title,
   return s + "</svg>\n";
 }
 
+namespace {
+
+constexpr double kTraceHeight = 240;
+const char *const kPalette[] = {"#1f77b4", "#ff7f0e", "#2ca02c", "#d62728",
+                                "#9467bd", "#8c564b", "#e377c2", "#7f7f7f",
+                                "#bcbd22", "#17becf"};
+
+/// One population's traces at y0 across the picture's width.
+std::string tracePanel(double y0, const PotentialTrace &p) {
+  const int64_t T = p.steps;
+  double lo = std::min(0.0, p.threshold), hi = std::max(0.0, p.threshold);
+  for (double v : p.potentials)
+    if (std::isfinite(v))
+      lo = std::min(lo, v), hi = std::max(hi, v);
+  std::vector<double> yt = ticks(lo, hi);
+  double ylo = yt.front(), yhi = yt.back() > ylo ? yt.back() : ylo + 1;
+  double left = 56, right = kWidth - 170, top = y0 + 28,
+         bottom = y0 + kTraceHeight - 40;
+  auto X = [&](double t) {
+    return T > 1 ? left + t / double(T - 1) * (right - left)
+                 : (left + right) / 2;
+  };
+  auto Y = [&](double v) {
+    return bottom - (v - ylo) / (yhi - ylo) * (bottom - top);
+  };
+  std::string s = "<text x=\"" + fmt("%.1f", (left + right) / 2) + "\" y=\"" +
+                  fmt("%.1f", y0 + 16) +
+                  "\" text-anchor=\"middle\" font-weight=\"bold\">" +
+                  escape(p.name) + ": membrane potential</text>\n";
+  s += yGrid(left, right, yt, Y, "%.3g");
+  std::vector<double> xt = ticks(0, double(std::max<int64_t>(T - 1, 1)));
+  for (double v : xt)
+    if (v <= double(T - 1) && v == std::floor(v))
+      s += "<text x=\"" + fmt("%.1f", X(v)) + "\" y=\"" +
+           fmt("%.1f", bottom + 16) + "\" text-anchor=\"middle\">" +
+           fmt("%.0f", v) + "</text>\n";
+  s += "<text x=\"" + fmt("%.1f", (left + right) / 2) + "\" y=\"" +
+       fmt("%.1f", bottom + 32) +
+       "\" text-anchor=\"middle\">time step</text>\n";
+  s += axes(left, top, right, bottom);
+  s += "<line class=\"threshold\" x1=\"" + fmt("%.1f", left) + "\" x2=\"" +
+       fmt("%.1f", right) + "\" y1=\"" + fmt("%.2f", Y(p.threshold)) +
+       "\" y2=\"" + fmt("%.2f", Y(p.threshold)) +
+       "\" stroke=\"#000\" stroke-dasharray=\"4 3\"/>\n";
+  s += "<text x=\"" + fmt("%.1f", right - 4) + "\" y=\"" +
+       fmt("%.1f", Y(p.threshold) - 4) + "\" text-anchor=\"end\">θ = " +
+       fmt("%.4g", p.threshold) + "</text>\n";
+  double legendY = top + 4;
+  for (size_t k = 0; k < p.neurons.size(); ++k) {
+    std::string color = kPalette[k % 10];
+    std::string dash = k >= 10 ? "\" stroke-dasharray=\"6 3" : "";
+    std::string pts, values, dots;
+    int64_t count = 0;
+    for (int64_t t = 0; t < T; ++t) {
+      double v = p.potentials[k * size_t(T) + size_t(t)];
+      values += (t ? " " : "") + fmt("%.9g", v);
+      if (!std::isfinite(v))
+        continue;
+      pts += fmt("%.2f", X(double(t))) + "," + fmt("%.2f", Y(v)) + " ";
+      if (p.spikes[k * size_t(T) + size_t(t)]) {
+        ++count;
+        dots += "<circle class=\"spike\" cx=\"" + fmt("%.2f", X(double(t))) +
+                "\" cy=\"" + fmt("%.2f", Y(v)) + "\" r=\"3\" fill=\"" + color +
+                "\"><title>neuron " + std::to_string(p.neurons[k]) +
+                " spikes at step " + std::to_string(t) + " (potential " +
+                fmt("%.4g", v) + ")</title></circle>\n";
+      }
+    }
+    std::string label = "neuron " + std::to_string(p.neurons[k]);
+    s += "<polyline class=\"potential\" data-neuron=\"" +
+         std::to_string(p.neurons[k]) + "\" data-values=\"" + values +
+         "\" fill=\"none\" stroke=\"" + color + dash +
+         "\" stroke-width=\"1.5\" points=\"" + pts + "\"><title>" + label +
+         "</title></polyline>\n" + dots;
+    s += "<line x1=\"" + fmt("%.1f", right + 10) + "\" x2=\"" +
+         fmt("%.1f", right + 30) + "\" y1=\"" + fmt("%.1f", legendY) +
+         "\" y2=\"" + fmt("%.1f", legendY) + "\" stroke=\"" + color + dash +
+         "\" stroke-width=\"2\"/>\n";
+    s += "<text x=\"" + fmt("%.1f", right + 36) + "\" y=\"" +
+         fmt("%.1f", legendY + 4) + "\">" + label + " (" +
+         std::to_string(count) + (count == 1 ? " spike)" : " spikes)") +
+         "</text>\n";
+    legendY += 15;
+  }
+  return s;
+}
+
+} // namespace
+
+std::string
+mlir::credo::driver::renderTraces(const std::string &title,
+                                  const std::vector<PotentialTrace> &traces) {
+  std::string s = svgStart(title, 24 + kTraceHeight * double(traces.size()));
+  for (size_t i = 0; i < traces.size(); ++i)
+    s += tracePanel(24 + kTraceHeight * double(i), traces[i]);
+  return s + "</svg>\n";
+}
+
 std::string
 mlir::credo::driver::renderReturns(const std::string &title,
                                    const std::vector<double> &returns,

@@ -5,8 +5,8 @@
 // any browser shows; with --report-alignment, the angle and norm ratio of
 // each parameter's update to the backprop gradient per epoch below them,
 // and with --report-spikes, a histogram of the firing rates of each LIF
-// population's neurons in the last epoch. `credoc run --raster` draws
-// spike rasters.
+// population's neurons in the last epoch. `credoc run --raster` and
+// `--trace` draw spike rasters and membrane potentials.
 //
 //===----------------------------------------------------------------------===//
 
@@ -70,6 +70,23 @@ struct SpikeRaster {
 /// with the population's size, spike count, mean rate and silent neurons.
 std::string renderRaster(const std::string &title,
                          const std::vector<SpikeRaster> &rasters);
+
+/// Some neurons of one LIF population in one sample: the potential of
+/// neurons[k] at step t is potentials[k * steps + t], spikes likewise.
+struct PotentialTrace {
+  std::string name;
+  int64_t steps = 0;
+  double threshold = 1;
+  std::vector<int64_t> neurons;
+  std::vector<double> potentials;
+  std::vector<bool> spikes;
+};
+
+/// Membrane potentials (`credoc run --trace`), one panel per population,
+/// stacked: a line per neuron over the steps (its values in the line's
+/// data-values attribute), the threshold dashed, a dot at each spike.
+std::string renderTraces(const std::string &title,
+                         const std::vector<PotentialTrace> &traces);
 
 /// Episode returns of a run in an environment as an SVG picture: each
 /// episode's return and the running mean of the last `window`.

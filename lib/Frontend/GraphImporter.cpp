@@ -468,9 +468,10 @@ private:
   NamedAttribute nodeAttribute(const AttrSpec &spec, const json &v,
                                const std::string &pointer, StringRef node);
   void importOutputs(const json &root);
-  /// LOOP.NODE.all of every lif and poisson_encode node directly inside a
-  /// top-level time loop, in the graph's order (ImportOptions::spikeTrains).
-  std::vector<std::string> spikeTrainNames() const;
+  /// What ImportOptions::spikeTrains and potentials add, in the graph's
+  /// order: LOOP.NODE.all of every lif and poisson_encode node directly
+  /// inside a top-level time loop, LOOP.NODE.v.all of every such lif node.
+  std::vector<std::string> drawnSeries() const;
   void importTraining(const json &root);
   std::string parseTrainingRule(const json &t, const std::string &ptr);
   void parseLocalRule(const json &t, const std::string &ptr,
@@ -1278,8 +1279,8 @@ void Importer::resolveAll(const json &root) {
         r.pointer = JsonDocument::child("/outputs", i);
         resolveRef(r, -1, {});
       }
-  if (options.spikeTrains)
-    for (const std::string &name : spikeTrainNames()) {
+  if (options.spikeTrains || options.potentials)
+    for (const std::string &name : drawnSeries()) {
       Ref r;
       r.name = name;
       r.pointer = "/outputs";
@@ -1913,13 +1914,19 @@ Value Importer::generator() {
   return read.getResult();
 }
 
-std::vector<std::string> Importer::spikeTrainNames() const {
+std::vector<std::string> Importer::drawnSeries() const {
   std::vector<std::string> out;
-  for (const NodeInfo &n : nodes)
-    if (n.parent >= 0 && nodes[n.parent].parent < 0 && n.spec &&
-        (StringRef(n.spec->name) == "lif" ||
-         StringRef(n.spec->name) == "poisson_encode"))
-      out.push_back(nodes[n.parent].name + "." + n.name + ".all");
+  for (const NodeInfo &n : nodes) {
+    if (n.parent < 0 || nodes[n.parent].parent >= 0 || !n.spec)
+      continue;
+    std::string at = nodes[n.parent].name + "." + n.name;
+    bool lif = StringRef(n.spec->name) == "lif";
+    if (options.spikeTrains &&
+        (lif || StringRef(n.spec->name) == "poisson_encode"))
+      out.push_back(at + ".all");
+    if (options.potentials && lif)
+      out.push_back(at + ".v.all");
+  }
   return out;
 }
 
@@ -1947,19 +1954,31 @@ void Importer::importOutputs(const json &root) {
     resultAttrs.push_back(builder.getDictionaryAttr(
         builder.getNamedAttr("credo.name", builder.getStringAttr(name))));
   }
-  // Spike trains: those listed are marked, the others added after them.
-  std::vector<std::string> trains =
-      options.spikeTrains ? spikeTrainNames() : std::vector<std::string>();
-  // A spike train is [steps, ...]; its second dimension is the batch's when
-  // the model has a batch and the dimension has the batch's size.
-  auto trainAttrs = [&](const std::string &name, Value v, bool drawnOnly) {
+  // Spike trains and potentials: those listed are marked, the others added
+  // after them.
+  std::vector<std::string> series = drawnSeries();
+  // A series is [steps, ...]; its second dimension is the batch's when the
+  // model has a batch and the dimension has the batch's size.
+  auto seriesAttrs = [&](const std::string &name, Value v, bool drawnOnly) {
     auto type = cast<RankedTensorType>(v.getType());
+    bool batched =
+        usesBatch && type.getRank() >= 2 && type.getDimSize(1) == batch;
+    StringRef node = StringRef(name).split('.').second.split('.').first;
+    bool potential = StringRef(name).ends_with(".v.all");
     SmallVector<NamedAttribute> attrs = {
         builder.getNamedAttr("credo.name", builder.getStringAttr(name)),
-        builder.getNamedAttr("credo.spike_train",
-                             builder.getBoolAttr(usesBatch &&
-                                                 type.getRank() >= 2 &&
-                                                 type.getDimSize(1) == batch))};
+        builder.getNamedAttr(potential ? "credo.potential"
+                                       : "credo.spike_train",
+                             builder.getBoolAttr(batched))};
+    if (potential)
+      forward.walk([&](mlir::credo::LifOp lif) {
+        if (mlir::credo::nodeOf(lif) != node)
+          return WalkResult::advance();
+        attrs.push_back(builder.getNamedAttr(
+            "credo.threshold",
+            builder.getF64FloatAttr(lif.getThreshold().convertToDouble())));
+        return WalkResult::interrupt();
+      });
     if (drawnOnly)
       attrs.push_back(
           builder.getNamedAttr("credo.drawn_only", builder.getUnitAttr()));
@@ -1967,10 +1986,10 @@ void Importer::importOutputs(const json &root) {
   };
   for (size_t i = 0; i < outs.size(); ++i) {
     std::string name = outs[i].get<std::string>();
-    if (llvm::is_contained(trains, name))
-      resultAttrs[i] = trainAttrs(name, results[i], false);
+    if (llvm::is_contained(series, name))
+      resultAttrs[i] = seriesAttrs(name, results[i], false);
   }
-  for (const std::string &name : trains) {
+  for (const std::string &name : series) {
     if (!seen.insert(name).second)
       continue;
     Ref ref;
@@ -1978,7 +1997,7 @@ void Importer::importOutputs(const json &root) {
     ref.pointer = "/outputs";
     resolveRef(ref, -1, {});
     results.push_back(refValue(ref));
-    resultAttrs.push_back(trainAttrs(name, results.back(), true));
+    resultAttrs.push_back(seriesAttrs(name, results.back(), true));
   }
   builder.setInsertionPointToEnd(&forward.getBody().front());
   // The results' copies are "/outputs" in profiles.

@@ -34,7 +34,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
       mlir::credo::importGraph(text, "fuzz.json", context);
   if (module ? failed(mlir::verify(*module)) : errors == 0)
     std::abort(); // accepted but invalid, or refused without a word
-  // The same holds with the spike trains as outputs (credoc run --raster).
+  // The same holds with the spike trains and potentials as outputs
+  // (credoc run --raster, --trace).
   if (module) {
     mlir::MLIRContext again(*registry, mlir::MLIRContext::Threading::DISABLED);
     unsigned refused = 0;
@@ -43,7 +44,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
       return mlir::success();
     });
     mlir::credo::ImportOptions options;
-    options.spikeTrains = true;
+    options.spikeTrains = options.potentials = true;
     mlir::OwningOpRef<mlir::ModuleOp> drawn =
         mlir::credo::importGraph(text, "fuzz.json", again, options);
     if (drawn ? failed(mlir::verify(*drawn)) : refused == 0)

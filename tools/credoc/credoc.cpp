@@ -106,8 +106,16 @@ const std::vector<Command> &commands() {
          "draw the spikes of every spiking population in a time loop (lif, "
          "poisson_encode) for one sample as an SVG picture: step against "
          "neuron"},
+        {"--trace", "FILE",
+         "draw the membrane potentials of some neurons of every lif node in "
+         "a time loop for one sample as an SVG picture, with the threshold "
+         "and their spikes"},
+        {"--neurons", "LIST",
+         "with --trace: the neurons to draw, such as 0,5,17 (default the "
+         "first 8 of each population; at most 20)"},
         {"--sample", "N",
-         "with --raster: the row of the batch to draw (default 0)"},
+         "with --raster or --trace: the row of the batch to draw (default "
+         "0)"},
         kBatch,
         kTarget,
         kDevice,
@@ -509,6 +517,26 @@ int main(int argc, char **argv) {
       opts.plot = value;
     } else if (flag == "--raster") {
       opts.raster = value;
+    } else if (flag == "--trace") {
+      opts.trace = value;
+    } else if (flag == "--neurons") {
+      llvm::SmallVector<llvm::StringRef> parts;
+      llvm::StringRef(value).split(parts, ',');
+      for (llvm::StringRef part : parts) {
+        long long n = 0;
+        if (part.trim().getAsInteger(10, n) || n < 0)
+          return error("option --neurons needs neuron indices (0 or more) "
+                       "separated by commas, such as 0,5,17, but got '" +
+                       value + "'");
+        if (llvm::is_contained(opts.neurons, n))
+          return error("option --neurons lists neuron " + std::to_string(n) +
+                       " twice");
+        opts.neurons.push_back(n);
+      }
+      if (opts.neurons.size() > 20)
+        return error("option --neurons lists " +
+                     std::to_string(opts.neurons.size()) +
+                     " neurons; a trace draws at most 20");
     } else if (flag == "--sample") {
       long long n = 0;
       if (llvm::StringRef(value).getAsInteger(10, n) || n < 0)

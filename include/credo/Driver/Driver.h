@@ -43,7 +43,9 @@ struct DriverOptions {
   std::string metrics;                     ///< train: --metrics FILE.jsonl
   std::string plot;                        ///< train: --plot FILE.svg
   std::string raster;                      ///< run: --raster FILE.svg
-  int64_t sample = 0;                      ///< run: --sample (with --raster)
+  std::string trace;                       ///< run: --trace FILE.svg
+  int64_t sample = 0;                      ///< run: --sample (the pictures)
+  std::vector<int64_t> neurons;            ///< run: --neurons (with --trace)
   std::string checkpoint;                  ///< train: --checkpoint FILE
   std::string resume;                      ///< train: --resume FILE
   std::optional<int64_t> stopAfter;        ///< train: --stop-after STEPS

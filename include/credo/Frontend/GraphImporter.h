@@ -39,6 +39,10 @@ struct ImportOptions {
   /// second dimension is the batch (the model declares a "batch" dimension
   /// and the train's second dimension has its size), else false.
   bool spikeTrains = false;
+  /// The same for the membrane potentials of those lif nodes
+  /// (LOOP.NODE.v.all, `credoc run --trace`), marked `credo.potential`
+  /// (true when batched, as above) and `credo.threshold` (the node's θ).
+  bool potentials = false;
 };
 
 /// Parses `buffer` (named `filename` in diagnostics) and builds a credo
