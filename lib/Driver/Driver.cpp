@@ -293,6 +293,59 @@ std::string seriesName(llvm::StringRef output) {
   return output.str();
 }
 
+/// The outputs that --raster and --trace draw (ImportOptions::spikeTrains,
+/// potentials) and those added only for the pictures (`drawnOnly`), after
+/// checking --sample and --neurons against them.
+int collectDrawn(const DriverOptions &opts, ModuleOp module,
+                 const ModelInfo &info, std::vector<bool> &drawnOnly,
+                 std::vector<DrawnSeries> &series) {
+  drawnOnly.assign(info.outputs.size(), false);
+  auto forward = module.lookupSymbol<func::FuncOp>("forward");
+  for (size_t i = 0; forward && i < info.outputs.size(); ++i) {
+    drawnOnly[i] = bool(forward.getResultAttr(i, "credo.drawn_only"));
+    for (bool potential : {false, true})
+      if (auto b = forward.getResultAttrOfType<BoolAttr>(
+              i, potential ? "credo.potential" : "credo.spike_train")) {
+        DrawnSeries d{i, b.getValue(), potential, 0};
+        if (auto t =
+                forward.getResultAttrOfType<FloatAttr>(i, "credo.threshold"))
+          d.threshold = t.getValueAsDouble();
+        series.push_back(d);
+      }
+  }
+  for (bool potential : {false, true})
+    if (!(potential ? opts.trace : opts.raster).empty() &&
+        llvm::none_of(series, [&](const DrawnSeries &d) {
+          return d.potential == potential;
+        }))
+      return error(
+          std::string(potential ? "--trace" : "--raster") + ": '" + opts.model +
+          "' has no " + (potential ? "lif node" : "spiking population") +
+          " to draw (a " + (potential ? "lif" : "lif or poisson_encode") +
+          " node directly inside a time_loop of the graph's nodes)");
+  for (const DrawnSeries &d : series) {
+    const TensorInfo &t = info.outputs[d.output];
+    if (d.batched && opts.sample >= t.shape[1])
+      return error("--sample " + std::to_string(opts.sample) +
+                   " is outside the batch: '" + t.name + "' has " +
+                   std::to_string(t.shape[1]) + " samples (rows 0 to " +
+                   std::to_string(t.shape[1] - 1) + ")");
+    if (!d.batched && opts.sample > 0)
+      return error("--sample " + std::to_string(opts.sample) + ": '" + t.name +
+                   "' has no batch dimension, so only --sample 0 draws it");
+    int64_t neurons =
+        t.numElements() / (t.shape[0] * (d.batched ? t.shape[1] : 1));
+    for (int64_t n : opts.neurons)
+      if (d.potential && n >= neurons)
+        return error("--neurons " + std::to_string(n) + ": '" +
+                     seriesName(t.name) + "' has " + std::to_string(neurons) +
+                     (neurons == 1 ? " neuron (0)"
+                                   : " neurons (0 to " +
+                                         std::to_string(neurons - 1) + ")"));
+  }
+  return kOk;
+}
+
 /// Sample --sample of `d`, [steps × neurons].
 std::vector<double> sampleOf(const DriverOptions &opts, const TensorInfo &t,
                              const credo_tensor &v, const DrawnSeries &d,
@@ -421,53 +474,10 @@ int mlir::credo::runCommand(const DriverOptions &opts) {
       (opts.output.empty() && opts.raster.empty() && opts.trace.empty()))
     return error("run needs --output DIR for the outputs (.npy files), or "
                  "--raster FILE.svg or --trace FILE.svg for a picture");
-  // The spike trains and potentials to draw (ImportOptions::spikeTrains,
-  // potentials) and the outputs added only for the pictures.
-  std::vector<bool> drawnOnly(info->outputs.size(), false);
+  std::vector<bool> drawnOnly;
   std::vector<DrawnSeries> series;
-  auto forward = (*module).lookupSymbol<func::FuncOp>("forward");
-  for (size_t i = 0; forward && i < info->outputs.size(); ++i) {
-    drawnOnly[i] = bool(forward.getResultAttr(i, "credo.drawn_only"));
-    for (bool potential : {false, true})
-      if (auto b = forward.getResultAttrOfType<BoolAttr>(
-              i, potential ? "credo.potential" : "credo.spike_train")) {
-        DrawnSeries d{i, b.getValue(), potential, 0};
-        if (auto t =
-                forward.getResultAttrOfType<FloatAttr>(i, "credo.threshold"))
-          d.threshold = t.getValueAsDouble();
-        series.push_back(d);
-      }
-  }
-  for (bool potential : {false, true})
-    if (!(potential ? opts.trace : opts.raster).empty() &&
-        llvm::none_of(series, [&](const DrawnSeries &d) {
-          return d.potential == potential;
-        }))
-      return error(
-          std::string(potential ? "--trace" : "--raster") + ": '" + opts.model +
-          "' has no " + (potential ? "lif node" : "spiking population") +
-          " to draw (a " + (potential ? "lif" : "lif or poisson_encode") +
-          " node directly inside a time_loop of the graph's nodes)");
-  for (const DrawnSeries &d : series) {
-    const TensorInfo &t = info->outputs[d.output];
-    if (d.batched && opts.sample >= t.shape[1])
-      return error("--sample " + std::to_string(opts.sample) +
-                   " is outside the batch: '" + t.name + "' has " +
-                   std::to_string(t.shape[1]) + " samples (rows 0 to " +
-                   std::to_string(t.shape[1] - 1) + ")");
-    if (!d.batched && opts.sample > 0)
-      return error("--sample " + std::to_string(opts.sample) + ": '" + t.name +
-                   "' has no batch dimension, so only --sample 0 draws it");
-    int64_t neurons =
-        t.numElements() / (t.shape[0] * (d.batched ? t.shape[1] : 1));
-    for (int64_t n : opts.neurons)
-      if (d.potential && n >= neurons)
-        return error("--neurons " + std::to_string(n) + ": '" +
-                     seriesName(t.name) + "' has " + std::to_string(neurons) +
-                     (neurons == 1 ? " neuron (0)"
-                                   : " neurons (0 to " +
-                                         std::to_string(neurons - 1) + ")"));
-  }
+  if (int status = collectDrawn(opts, *module, *info, drawnOnly, series))
+    return status;
 
   // Parameters: from --params, else from their initializers.
   ModelHandle m;
