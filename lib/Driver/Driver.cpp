@@ -363,11 +363,17 @@ std::vector<double> sampleOf(const DriverOptions &opts, const TensorInfo &t,
   return out;
 }
 
-int writePicture(const std::string &path, const std::string &flag,
-                 const std::string &svg, const std::string &what) {
+/// Writes the picture --raster or --trace (`flag`) of `populations`
+/// populations and says so, with `more` after the sample.
+int writePicture(const DriverOptions &opts, const std::string &flag,
+                 const std::string &svg, size_t populations,
+                 const std::string &more = "") {
+  const std::string &path = flag == "--raster" ? opts.raster : opts.trace;
   if (credo_file_write(path.c_str(), svg.data(), svg.size()) != CREDO_OK)
     return runtimeError(flag);
-  llvm::outs() << "credoc: wrote " << path << " (" << what << ")\n";
+  llvm::outs() << "credoc: wrote " << path << " (" << populations
+               << (populations == 1 ? " population" : " populations")
+               << ", sample " << opts.sample << more << ")\n";
   return kOk;
 }
 
@@ -393,15 +399,13 @@ int writeRaster(const DriverOptions &opts, const ModelInfo &info,
     }
     rasters.push_back(std::move(r));
   }
-  return writePicture(
-      opts.raster, "--raster",
-      renderRaster(info.name + ": spikes of sample " +
-                       std::to_string(opts.sample),
-                   rasters),
-      std::to_string(rasters.size()) +
-          (rasters.size() == 1 ? " population" : " populations") + ", sample " +
-          std::to_string(opts.sample) + ": " + std::to_string(spikes) +
-          (spikes == 1 ? " spike" : " spikes"));
+  return writePicture(opts, "--raster",
+                      renderRaster(info.name + ": spikes of sample " +
+                                       std::to_string(opts.sample),
+                                   rasters),
+                      rasters.size(),
+                      ": " + std::to_string(spikes) +
+                          (spikes == 1 ? " spike" : " spikes"));
 }
 
 /// Draws the potentials among `series` of the neurons --neurons (default the
@@ -441,14 +445,11 @@ int writeTrace(const DriverOptions &opts, const ModelInfo &info,
       }
     traces.push_back(std::move(tr));
   }
-  return writePicture(
-      opts.trace, "--trace",
-      renderTraces(info.name + ": potentials in sample " +
-                       std::to_string(opts.sample),
-                   traces),
-      std::to_string(traces.size()) +
-          (traces.size() == 1 ? " population" : " populations") + ", sample " +
-          std::to_string(opts.sample));
+  return writePicture(opts, "--trace",
+                      renderTraces(info.name + ": potentials in sample " +
+                                       std::to_string(opts.sample),
+                                   traces),
+                      traces.size());
 }
 } // namespace
 
