@@ -101,7 +101,8 @@ const std::vector<Command> &commands() {
         {"--params", "FILE",
          "parameters (safetensors; default: the initializers)"},
         {"--output", "DIR",
-         "directory for the outputs, NAME.npy (required without --raster)"},
+         "directory for the outputs, NAME.npy (required without --raster or "
+         "--trace)"},
         {"--raster", "FILE",
          "draw the spikes of every spiking population in a time loop (lif, "
          "poisson_encode) for one sample as an SVG picture: step against "
