@@ -186,6 +186,10 @@ std::string panel(double x0, double y0, double w, double h,
 }
 
 constexpr double kWidth = 900, kHeight = 340, kHistogramHeight = 260;
+/// Line colours, in order (dashed after the tenth).
+const char *const kPalette[] = {"#1f77b4", "#ff7f0e", "#2ca02c", "#d62728",
+                                "#9467bd", "#8c564b", "#e377c2", "#7f7f7f",
+                                "#bcbd22", "#17becf"};
 constexpr int kBins = 20;
 
 /// A histogram of one population's firing rates at (x0, y0), w × h: a bar
@@ -287,9 +291,6 @@ std::string mlir::credo::driver::renderCurves(
   if (points.empty())
     return s + "</svg>\n";
   if (aligned) {
-    static const char *const palette[] = {
-        "#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd",
-        "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22", "#17becf"};
     std::vector<Series> angles, ratios;
     const int64_t first = points.front().epoch;
     for (size_t i = 0; i < alignment.size(); ++i) {
@@ -298,7 +299,7 @@ std::string mlir::credo::driver::renderCurves(
         size_t k = size_t(p.epoch - first);
         return k < v.size() ? v[k] : NAN;
       };
-      std::string color = palette[i % 10];
+      std::string color = kPalette[i % 10];
       bool dashed = i >= 10;
       angles.push_back(
           {escape(c->name), color,
@@ -477,9 +478,6 @@ mlir::credo::driver::renderRaster(const std::string &title,
 namespace {
 
 constexpr double kTraceHeight = 240;
-const char *const kPalette[] = {"#1f77b4", "#ff7f0e", "#2ca02c", "#d62728",
-                                "#9467bd", "#8c564b", "#e377c2", "#7f7f7f",
-                                "#bcbd22", "#17becf"};
 
 /// One population's traces at y0 across the picture's width.
 std::string tracePanel(double y0, const PotentialTrace &p) {
@@ -519,8 +517,8 @@ std::string tracePanel(double y0, const PotentialTrace &p) {
        "\" y2=\"" + fmt("%.2f", Y(p.threshold)) +
        "\" stroke=\"#000\" stroke-dasharray=\"4 3\"/>\n";
   s += "<text x=\"" + fmt("%.1f", right - 4) + "\" y=\"" +
-       fmt("%.1f", Y(p.threshold) - 4) + "\" text-anchor=\"end\">θ = " +
-       fmt("%.4g", p.threshold) + "</text>\n";
+       fmt("%.1f", Y(p.threshold) - 4) +
+       "\" text-anchor=\"end\">θ = " + fmt("%.4g", p.threshold) + "</text>\n";
   double legendY = top + 4;
   for (size_t k = 0; k < p.neurons.size(); ++k) {
     std::string color = kPalette[k % 10];
