@@ -293,6 +293,12 @@ std::string seriesName(llvm::StringRef output) {
   return output.str();
 }
 
+/// The neurons of a drawn output's population: the elements of one step
+/// and sample.
+int64_t neuronsOf(const TensorInfo &t, const DrawnSeries &d) {
+  return t.numElements() / (t.shape[0] * (d.batched ? t.shape[1] : 1));
+}
+
 /// The outputs that --raster and --trace draw (ImportOptions::spikeTrains,
 /// potentials) and those added only for the pictures (`drawnOnly`), after
 /// checking --sample and --neurons against them.
@@ -333,8 +339,7 @@ int collectDrawn(const DriverOptions &opts, ModuleOp module,
     if (!d.batched && opts.sample > 0)
       return error("--sample " + std::to_string(opts.sample) + ": '" + t.name +
                    "' has no batch dimension, so only --sample 0 draws it");
-    int64_t neurons =
-        t.numElements() / (t.shape[0] * (d.batched ? t.shape[1] : 1));
+    int64_t neurons = neuronsOf(t, d);
     for (int64_t n : opts.neurons)
       if (d.potential && n >= neurons)
         return error("--neurons " + std::to_string(n) + ": '" +
@@ -351,7 +356,7 @@ std::vector<double> sampleOf(const DriverOptions &opts, const TensorInfo &t,
                              const credo_tensor &v, const DrawnSeries &d,
                              int64_t &neurons) {
   int64_t steps = t.shape[0], rows = d.batched ? t.shape[1] : 1;
-  neurons = t.numElements() / std::max<int64_t>(steps * rows, 1);
+  neurons = neuronsOf(t, d);
   std::vector<double> out(size_t(steps * neurons));
   for (int64_t step = 0; step < steps; ++step)
     for (int64_t n = 0; n < neurons; ++n) {
