@@ -520,8 +520,15 @@ struct SpikeTrainPspLowering : OpRewritePattern<SpikeTrainPspOp> {
   }
 };
 
-/// einsum: one generic over every letter (the result's first, then the
-/// summed ones), accumulating the product of the operands. Without summed
+/// einsum: one generic over every letter, accumulating the product of the
+/// operands. The loops run over the result's letters, then the summed ones
+/// (in the order they first appear); when no operand has a summed letter
+/// as its last (contiguous) dimension — a sum over the batch, such as
+/// `bj->j` or `bi,bj->ij` — the summed loops go outside instead, so that the
+/// innermost loop walks rows of the operands and the result and vectorizes
+/// (within the result's loops it would add up one strided column at a
+/// time). Each element's sum runs over the summed letters in the same order
+/// either way, so the bits are the same. Without summed
 /// letters (a product with broadcasting) it yields the product and never
 /// reads its output, so elementwise fusion may move it into a consumer
 /// with more dimensions (an accumulating body would then add into each
@@ -556,6 +563,13 @@ struct EinsumLowering : OpRewritePattern<EinsumOp> {
           (unit(c) ? units : letters).push_back(c);
     bool unitSums = !units.empty();
     unsigned n = letters.size();
+    std::string summed = letters.substr(parts->back().size());
+    bool summedInside = llvm::any_of(
+        llvm::ArrayRef(*parts).drop_back(), [&](const std::string &p) {
+          return !p.empty() && summed.find(p.back()) != std::string::npos;
+        });
+    if (!summed.empty() && !summedInside)
+      letters = summed + parts->back();
     auto mapOf = [&](const std::string &p) {
       SmallVector<AffineExpr> exprs;
       for (char c : p)
@@ -568,12 +582,12 @@ struct EinsumLowering : OpRewritePattern<EinsumOp> {
     for (const std::string &p : *parts)
       maps.push_back(mapOf(p));
     SmallVector<utils::IteratorType> iters;
-    for (unsigned d = 0; d < n; ++d)
-      iters.push_back(d < parts->back().size()
+    for (char c : letters)
+      iters.push_back(summed.find(c) == std::string::npos
                           ? utils::IteratorType::parallel
                           : utils::IteratorType::reduction);
     auto type = cast<RankedTensorType>(op.getType());
-    bool sums = n > parts->back().size();
+    bool sums = !summed.empty();
     Value init =
         sums ? filled(rewriter, op.getLoc(), type, 0.0)
              : rewriter.create<tensor::EmptyOp>(op.getLoc(), type.getShape(),

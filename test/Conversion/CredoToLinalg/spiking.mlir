@@ -174,10 +174,11 @@ func.func @psp(%post: tensor<9x2x3xf32>, %pre: tensor<9x2x4xf32>) -> tensor<2x3x
   return %e : tensor<2x3x4xf32>
 }
 
-// einsum: one generic, result letters parallel, summed letters reductions.
+// einsum: one generic, result letters parallel, summed letters reductions
+// (their order: einsum-order.mlir).
 // CHECK-LABEL: func.func @einsum
 // CHECK: linalg.fill
-// CHECK: linalg.generic {indexing_maps = [#{{.*}}, #{{.*}}, #{{.*}}], iterator_types = ["parallel", "parallel", "reduction"]}
+// CHECK: linalg.generic {indexing_maps = [#{{.*}}, #{{.*}}, #{{.*}}], iterator_types = ["reduction", "parallel", "parallel"]}
 // CHECK: arith.mulf
 // CHECK: arith.addf
 func.func @einsum(%d: tensor<16x10xf32>, %e: tensor<16x10x100xf32>) -> tensor<100x10xf32> {
