@@ -9,9 +9,13 @@
 # Feedback alignment replaces each W^T product of the backward sweep by one
 # with a fixed matrix of the same shape, so it should cost what backprop
 # costs; direct feedback alignment replaces them by products with the
-# 10-wide output error, so it should cost less. The last row is fa with
+# 10-wide output error, so it should cost less. fa+report is fa with
 # --report-alignment, which also computes the backprop gradient at every
-# step. Results: bench/results/local_rules.json and a table.
+# step. The last two rows are rules written in the graph, on the same
+# network (bench/models): the delta rule on the readout alone
+# (local-readout), and Oja's rule on both hidden layers with the delta rule
+# on the readout (local-every-layer). Results:
+# bench/results/local_rules.json and a table.
 #
 #===----------------------------------------------------------------------===#
 set -euo pipefail
@@ -21,15 +25,19 @@ rounds="${ROUNDS:-5}"
 work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
 mkdir -p "$root/bench/results"
-model="$root/examples/fashion_mnist_mlp_fa.json"
-rules=(backprop fa dfa fa+report)
+rules=(backprop fa dfa fa+report local-readout local-every-layer)
 for r in $(seq "$rounds"); do
-  for k in 0 1 2 3; do
-    rule="${rules[$(((k + r) % 4))]}"
-    extra=()
-    [ "$rule" = fa+report ] && extra=(--report-alignment)
-    "$build/bin/credoc" train "$model" --rule "${rule%+report}" --epochs 1 \
-      --threads 1 "${extra[@]}" --metrics "$work/$rule.$r.jsonl" > /dev/null
+  for k in "${!rules[@]}"; do
+    rule="${rules[$(((k + r) % ${#rules[@]}))]}"
+    model="$root/examples/fashion_mnist_mlp_fa.json"
+    args=(--rule "${rule%+report}")
+    case "$rule" in
+    fa+report) args+=(--report-alignment) ;;
+    local-readout) model="$root/bench/models/mlp_local_readout.json" args=() ;;
+    local-every-layer) model="$root/bench/models/mlp_local_oja.json" args=() ;;
+    esac
+    "$build/bin/credoc" train "$model" "${args[@]}" --epochs 1 --threads 1 \
+      --metrics "$work/$rule.$r.jsonl" > /dev/null
   done
 done
 /usr/bin/python3 - "$work" "$rounds" "$root/bench/results/local_rules.json" <<'PY'
@@ -38,7 +46,8 @@ work, rounds, out = sys.argv[1], int(sys.argv[2]), sys.argv[3]
 rows, base = [], None
 print("| rule | samples/s (median of %d) | step time vs backprop | test accuracy after 1 epoch |" % rounds)
 print("|---|---|---|---|")
-for rule in ("backprop", "fa", "dfa", "fa+report"):
+for rule in ("backprop", "fa", "dfa", "fa+report", "local-readout",
+             "local-every-layer"):
     ms = [json.loads(open("%s/%s.%d.jsonl" % (work, rule, r + 1)).readline())
           for r in range(rounds)]
     rate = statistics.median(m["samples_per_s"] for m in ms)
