@@ -3,7 +3,8 @@
 // y = aᵀ·b with few columns (an output layer's weight gradient), which the
 // CPU kernels compute as the transpose of the wide product bᵀ·a: compared
 // with direct loops in double, plain and accumulating, at the narrow
-// path's edges and just outside them.
+// path's edges and just outside them. And y += op(a)·op(b) for products
+// too large for the small-product loops, which oneDNN adds into y.
 //
 //===----------------------------------------------------------------------===//
 
@@ -45,6 +46,35 @@ TEST(RuntimeNarrowProduct, TransposedLeftOperandFewColumns) {
       credo::test::expectTransposedProduct(y.data(),
                                            accumulate ? y0.data() : nullptr,
                                            a.data(), b.data(), m, k, n);
+    }
+}
+
+TEST(RuntimeNarrowProduct, LargeAccumulatedProductsEveryTranspose) {
+  // Dense operands above the small-product limit (the sparse kernel and
+  // the small loops decline them): oneDNN's product with a sum post-op,
+  // or, for a narrow transposed left operand, the product aside and then
+  // the addition. (The dendritic rule's apical sum at batch 128 is the
+  // first shape.)
+  credo_set_num_threads(1);
+  const int64_t shapes[][3] = {{128, 10, 256}, {40, 70, 33}, {96, 130, 12}};
+  for (const auto &s : shapes)
+    for (int t = 0; t < 4; ++t) {
+      const int64_t m = s[0], k = s[1], n = s[2];
+      const bool ta = t & 1, tb = t & 2;
+      SCOPED_TRACE(::testing::Message() << "m=" << m << " k=" << k << " n=" << n
+                                        << " ta=" << ta << " tb=" << tb);
+      auto a = randomVector(m * k, 31), b = randomVector(k * n, 32),
+           y = randomVector(m * n, 33);
+      const std::vector<float> y0 = y;
+      credo_rt_matmul_acc_f32(a.data(), b.data(), y.data(), m, k, n, ta, tb);
+      ASSERT_EQ(credo_rt_take_status(), CREDO_OK) << credo_last_error();
+      credo::test::expectSums(
+          y.data(), m, n, k,
+          [&](int64_t i, int64_t j) { return double(y0[i * n + j]); },
+          [&](int64_t i, int64_t j, int64_t kk) {
+            return double(ta ? a[kk * m + i] : a[i * k + kk]) *
+                   (tb ? b[j * k + kk] : b[kk * n + j]);
+          });
     }
 }
 
