@@ -2,7 +2,8 @@
 //
 // Implements credo-fuse-elementwise: MLIR's elementwise fusion patterns
 // with a control that keeps a costly producer (a math op or a division in
-// its body) out of a consumer that reads it broadcast.
+// its body) out of a consumer that reads it broadcast, or that sums along
+// its innermost loop.
 //
 //===----------------------------------------------------------------------===//
 
@@ -60,10 +61,17 @@ bool shouldFuse(OpOperand *fused) {
   if (bodySize(producer) + bodySize(fused->getOwner()) > kMaxFusedBody)
     return false;
   auto consumer = dyn_cast<linalg::LinalgOp>(fused->getOwner());
-  if (consumer && !consumer.getMatchingIndexingMap(fused).isPermutation() &&
-      costly(producer))
+  if (!consumer || !costly(producer))
+    return true;
+  if (!consumer.getMatchingIndexingMap(fused).isPermutation())
     return false;
-  return true;
+  // Nor into a sum along its innermost loop (the exponentials of a softmax
+  // into their row sums): that loop adds in order, one element at a time,
+  // and would take the producer's arithmetic with it; on its own the
+  // producer's loop is vectorized.
+  SmallVector<utils::IteratorType> iterators = consumer.getIteratorTypesArray();
+  return iterators.empty() ||
+         iterators.back() != utils::IteratorType::reduction;
 }
 
 struct FuseElementwise

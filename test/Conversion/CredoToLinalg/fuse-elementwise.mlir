@@ -1,7 +1,8 @@
 // RUN: credo-opt %s --split-input-file --credo-fuse-elementwise | FileCheck %s
 // Elementwise fusion, except a producer with a transcendental or a division
 // into a consumer that reads it broadcast (it would run once per element of
-// the broadcast instead of once).
+// the broadcast instead of once) or that sums along its innermost loop (the
+// in-order sum would keep the producer's loop from being vectorized).
 
 #vec = affine_map<(i, j) -> (0, i)>
 #col = affine_map<(i, j) -> (0, j)>
@@ -88,4 +89,55 @@ func.func @costly_elementwise(%u: tensor<8x50xf32>, %v: tensor<8x50xf32>) -> ten
     linalg.yield %m : f32
   } -> tensor<8x50xf32>
   return %p : tensor<8x50xf32>
+}
+
+// -----
+
+#id = affine_map<(i, j) -> (i, j)>
+#row = affine_map<(i, j) -> (i)>
+
+// The exponentials of a softmax stay their own loop, out of the row sums
+// (the innermost loop a reduction); a cheap producer still moves in.
+// CHECK-LABEL: func.func @costly_into_row_sum
+// CHECK: linalg.generic {{.*}} iterator_types = ["parallel", "parallel"]
+// CHECK: math.exp
+// CHECK: linalg.generic {{.*}} iterator_types = ["parallel", "reduction"]
+// CHECK-NOT: math.exp
+// CHECK: arith.addf
+// CHECK-LABEL: func.func @cheap_into_row_sum
+// CHECK: linalg.generic {{.*}} iterator_types = ["parallel", "reduction"]
+// CHECK: arith.mulf
+// CHECK: arith.addf
+// CHECK-NOT: linalg.generic
+func.func @costly_into_row_sum(%u: tensor<8x10xf32>, %z: tensor<8xf32>) -> tensor<8xf32> {
+  %e = tensor.empty() : tensor<8x10xf32>
+  %s = linalg.generic {indexing_maps = [#id, #id], iterator_types = ["parallel", "parallel"]}
+      ins(%u : tensor<8x10xf32>) outs(%e : tensor<8x10xf32>) {
+  ^bb0(%x: f32, %o: f32):
+    %y = math.exp %x : f32
+    linalg.yield %y : f32
+  } -> tensor<8x10xf32>
+  %p = linalg.generic {indexing_maps = [#id, #row], iterator_types = ["parallel", "reduction"]}
+      ins(%s : tensor<8x10xf32>) outs(%z : tensor<8xf32>) {
+  ^bb0(%a: f32, %o: f32):
+    %m = arith.addf %o, %a : f32
+    linalg.yield %m : f32
+  } -> tensor<8xf32>
+  return %p : tensor<8xf32>
+}
+func.func @cheap_into_row_sum(%u: tensor<8x10xf32>, %z: tensor<8xf32>) -> tensor<8xf32> {
+  %e = tensor.empty() : tensor<8x10xf32>
+  %s = linalg.generic {indexing_maps = [#id, #id], iterator_types = ["parallel", "parallel"]}
+      ins(%u : tensor<8x10xf32>) outs(%e : tensor<8x10xf32>) {
+  ^bb0(%x: f32, %o: f32):
+    %y = arith.mulf %x, %x : f32
+    linalg.yield %y : f32
+  } -> tensor<8x10xf32>
+  %p = linalg.generic {indexing_maps = [#id, #row], iterator_types = ["parallel", "reduction"]}
+      ins(%s : tensor<8x10xf32>) outs(%z : tensor<8xf32>) {
+  ^bb0(%a: f32, %o: f32):
+    %m = arith.addf %o, %a : f32
+    linalg.yield %m : f32
+  } -> tensor<8xf32>
+  return %p : tensor<8xf32>
 }

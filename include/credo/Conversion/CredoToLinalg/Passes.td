@@ -132,7 +132,11 @@ def CredoFuseElementwise
     permutation), where it would be computed once per element of the
     broadcast instead of once. An outer product φ(u)ᵀ·r of a batch of one
     (an elementwise generic over (i, j)) would otherwise evaluate the
-    sigmoid 64 × 50 times instead of 50.
+    sigmoid 64 × 50 times instead of 50. Nor is it fused into a consumer
+    whose innermost loop is a reduction (the exponentials of a softmax
+    into their row sums): that loop adds in order, one element at a time,
+    and would keep the producer's arithmetic from being vectorized; on its
+    own the producer's loop is (the same values, one temporary more).
 
     ```mlir
     %s = linalg.generic {... ["parallel", "parallel"]} ins(%u : tensor<1x50xf32>) ... { math.exp ... }
