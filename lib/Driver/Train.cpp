@@ -304,6 +304,17 @@ private:
     return " (no epoch was completed in this run, so '" + opts.checkpoint +
            "' was not written)";
   }
+  /// Where the last finite parameters are after parameters stopped being
+  /// finite: the checkpoint, when this run wrote one, else why none has
+  /// them. `what` names them ("parameters", "ones").
+  std::string finiteKept(const char *what) const {
+    if (opts.checkpoint.empty())
+      return "nothing was saved";
+    if (saved)
+      return "'" + opts.checkpoint + "' keeps the last finite " + what;
+    return "no epoch was completed in this run, so '" + opts.checkpoint +
+           "' was not written";
+  }
   std::string dataDir() const;
   /// The files of the data set the run may read (those that exist).
   std::vector<std::string> dataFiles() const;
@@ -1619,27 +1630,19 @@ int Trainer::finishEpoch(int64_t epoch, double lossSum, double seconds,
       view.shape[d] = p.shape[d];
     view.data = credo_model_param_data(m.model, i);
     if (std::optional<NonFinite> bad = firstNonFinite(view))
-      return error(
-          "parameter '" + p.name + "' holds " + bad->what() + " at element " +
-          std::to_string(bad->at) + " after epoch " +
-          std::to_string(epoch + 1) + "; " +
-          (opts.checkpoint.empty()
-               ? std::string("nothing was saved")
-               : "'" + opts.checkpoint + "' keeps the last finite parameters") +
-          "; " + divergenceAdvice());
+      return error("parameter '" + p.name + "' holds " + bad->what() +
+                   " at element " + std::to_string(bad->at) + " after epoch " +
+                   std::to_string(epoch + 1) + "; " + finiteKept("parameters") +
+                   "; " + divergenceAdvice());
   }
   // The last step may have left parameters that are not finite (the loss
   // it reported was computed before it): keep the last checkpoint.
   if (!std::isfinite(test->second))
-    return error(
-        "the parameters are not finite after epoch " +
-        std::to_string(epoch + 1) + " (test " +
-        (labelled ? std::string("loss") : metricKind) + " " +
-        std::to_string(test->second) + "); " +
-        (opts.checkpoint.empty()
-             ? std::string("nothing was saved")
-             : "'" + opts.checkpoint + "' keeps the last finite ones") +
-        "; " + divergenceAdvice());
+    return error("the parameters are not finite after epoch " +
+                 std::to_string(epoch + 1) + " (test " +
+                 (labelled ? std::string("loss") : metricKind) + " " +
+                 std::to_string(test->second) + "); " + finiteKept("ones") +
+                 "; " + divergenceAdvice());
 
   double trainLoss = lossSum / double(steps);
   double rate = double(steps * batch) / seconds;

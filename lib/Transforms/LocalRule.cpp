@@ -42,7 +42,8 @@ using namespace mlir::credo;
 namespace {
 
 /// What a value of an expression ranges over: the batch (per sample) or
-/// not, then its unit dimensions (0 to 2).
+/// not, then its unit dimensions (0 to 2 for a value of the graph; `w`,
+/// the parameter, has its own rank, up to kMaxUnits).
 struct Kind {
   int64_t steps = 0; ///< the time loop's steps, 0: not per step
   bool batch = false;
@@ -67,11 +68,16 @@ std::string describe(const Kind &k) {
   return s + "]";
 }
 
-/// The einsum letters of `k`: "b" for the batch, then its units
-/// right-aligned on "ij".
+/// The unit letters, right-aligned: a value of two units is "ij", a
+/// convolution kernel [O, C, KH, KW] "ghij".
+constexpr llvm::StringLiteral kUnitLetters = "cdefghij";
+constexpr size_t kMaxUnits = kUnitLetters.size();
+
+/// The einsum letters of `k`: "t" for the steps, "b" for the batch, then its
+/// units right-aligned on kUnitLetters.
 std::string letters(const Kind &k) {
   return std::string(k.steps ? "t" : "") + std::string(k.batch ? "b" : "") +
-         std::string("ij").substr(2 - k.units.size());
+         kUnitLetters.substr(kMaxUnits - k.units.size()).str();
 }
 
 struct Val {
@@ -645,6 +651,11 @@ FailureOr<Val> Compiler::symbol(StringRef name, size_t at) {
                        << "', which @forward does not read";
     Kind k;
     auto t = cast<RankedTensorType>(param.getType());
+    if (size_t(t.getRank()) > kMaxUnits)
+      return error(at) << "'w' is the parameter '" << update.param
+                       << "', of rank " << t.getRank() << "; a rule reads "
+                       << "parameters of at most " << kMaxUnits
+                       << " dimensions";
     k.units.append(t.getShape().begin(), t.getShape().end());
     return Val{param, k};
   }
@@ -865,6 +876,7 @@ struct LocalRule : public mlir::credo::impl::CredoLocalRuleBase<LocalRule> {
     if (!loss)
       return module.emitError()
              << "local: no node named '" << c.loss << "' (the loss)";
+    Type stepType = getElementTypeOrSelf(loss.getType());
     OpBuilder b(ret);
     // Each parameter's direction: minus its written update, so that the
     // optimizer's step θ − lr·g is θ + lr·update.
@@ -878,6 +890,13 @@ struct LocalRule : public mlir::credo::impl::CredoLocalRuleBase<LocalRule> {
         if (!param)
           return emitError(Location(u.loc))
                  << "no parameter named '" << u.param << "'";
+        if (param.getTensorType().getElementType() != stepType)
+          return emitError(Location(u.loc))
+                 << "'" << u.param << "' holds "
+                 << param.getTensorType().getElementType()
+                 << " values; a rule updates parameters of the training "
+                    "step's float type ("
+                 << stepType << ")";
         readParam(b, grads, param);
         Compiler compiler(b, grads, c, u, outputError, recordedSteps, retired);
         FailureOr<Value> update = compiler.run(param.getTensorType());
