@@ -2336,7 +2336,8 @@ void Importer::parseDendritic(const json &t, const std::string &ptr,
     if (how != "iterate" && how != "sweep")
       fail(JsonDocument::child(p, "settling"),
            "settling must be \"iterate\" (fixed-point iterations) or "
-           "\"sweep\" (one bottom-up and one top-down pass), but got '" +
+           "\"sweep\" (one top-down pass from the feed-forward potentials), "
+           "but got '" +
                quoteForMessage(how) + "'");
     if (how == "sweep" && d.contains("iterations"))
       fail(JsonDocument::child(p, "iterations"),
