@@ -633,6 +633,21 @@ FailureOr<Val> Compiler::symbol(StringRef name, size_t at) {
                        << contract.loss
                        << "' with respect to its input, but the loss has no "
                           "gradient rule";
+    // A loss made of losses (ce + 0.5·ce) reads a scalar: its gradient
+    // there is no per-sample output error.
+    Value z = lossOp->getOperand(0);
+    if (auto zType = dyn_cast<RankedTensorType>(z.getType());
+        !zType || zType.getRank() == 0) {
+      InFlightDiagnostic d =
+          error(at) << "'error' is the output error, the gradient of "
+                       "the loss '"
+                    << contract.loss << "' with respect to the value it reads";
+      if (Operation *def = z.getDefiningOp(); def && !nodeOf(def).empty())
+        d << " ('" << nodeOf(def) << "')";
+      return d << ", but that value is a scalar; name a loss node that reads "
+                  "the network's output (such as softmax_cross_entropy or "
+                  "mse) as the training loss";
+    }
     auto lossType = cast<RankedTensorType>(lossOp->getResult(0).getType());
     Value one = b.create<arith::ConstantOp>(
         loc, DenseElementsAttr::get(
