@@ -1462,6 +1462,13 @@ int Trainer::trainEpoch(int64_t epoch, int64_t firstStep, double lossSum) {
                      seconds * double(steps) / double(steps - firstStep), lr);
 }
 
+/// A norm ratio: four decimals, or four significant digits below 0.001
+/// (an update 1e-5 times the gradient's length is not 0.0000).
+static std::string formatRatio(double ratio) {
+  return formatNumber(ratio,
+                      ratio != 0 && std::fabs(ratio) < 1e-3 ? "%.4g" : "%.4f");
+}
+
 int Trainer::measureAlignment() {
   std::vector<void *> &args = batchArgs(false);
   for (credo_tensor &t : alignmentOut.list)
@@ -1596,7 +1603,7 @@ int Trainer::finishEpoch(int64_t epoch, double lossSum, double seconds,
     curve.ratios.push_back(meanRatio);
     if (a.count) {
       angle = llvm::formatv("{0:f2}", meanAngle).str();
-      ratio = llvm::formatv("{0:f4}", meanRatio).str();
+      ratio = formatRatio(meanRatio);
       llvm::outs() << angle << "° to the " << alignmentReference()
                    << ", norm ratio " << ratio;
     } else {
@@ -1785,7 +1792,7 @@ int Trainer::align() {
     if (a.count)
       llvm::outs() << llvm::format("%7.2f", a.angles / double(a.count))
                    << "°  norm ratio "
-                   << llvm::format("%.4f", a.ratios / double(a.count)) << "\n";
+                   << formatRatio(a.ratios / double(a.count)) << "\n";
     else
       llvm::outs() << "no angle (" << a.whyNoAngle(alignmentReference())
                    << ")\n";
