@@ -10,9 +10,11 @@
 #include "credo/Frontend/GraphImporter.h"
 #include "credo/InitCredo.h"
 #include "credo/Support/Diagnostics.h"
+#include "credo/Support/Quote.h"
 #include "credo/Transforms/Passes.h"
 
 #include "mlir/IR/DialectRegistry.h"
+#include "llvm/ADT/StringExtras.h"
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/FormatVariadic.h"
 #include "llvm/Support/MemoryBuffer.h"
@@ -167,7 +169,7 @@ std::unique_ptr<JitModule> compileForJit(ModuleOp module,
 }
 
 int initAndOverlayParams(credo_model *model, const ModelInfo &info,
-                         const std::string &path) {
+                         const std::string &path, const std::string &rule) {
   if (credo_model_init_params(model) != CREDO_OK)
     return runtimeError("cannot initialize the parameters");
   if (path.empty())
@@ -183,6 +185,14 @@ int initAndOverlayParams(credo_model *model, const ModelInfo &info,
   } release{&set};
   if (credo_safetensors_verify(&set, path.c_str()) != CREDO_OK)
     return error(credo_last_error());
+  // A checkpoint of a run with another rule: its rule and optimizer state
+  // (fa's feedback matrices in a dfa run) are that rule's, not this one's.
+  std::string otherRule;
+  for (size_t i = 0; i < set.metadata_count && !rule.empty(); ++i)
+    if (llvm::StringRef(set.metadata_keys[i]) == "credo.rule" &&
+        rule != set.metadata_values[i])
+      otherRule = set.metadata_values[i];
+  std::vector<std::string> leftOut;
   // Only what the rule or the optimizer adds may be missing: a parameter of
   // the graph left at its initial value would be silently untrained.
   for (const TensorInfo &p : info.params)
@@ -203,6 +213,10 @@ int initAndOverlayParams(credo_model *model, const ModelInfo &info,
     if (p == info.params.end())
       return error("'" + path + "' has '" + t.name + "', which model '" +
                    info.name + "' does not have");
+    if (!otherRule.empty() && llvm::is_contained(info.state, p->name)) {
+      leftOut.push_back(p->name);
+      continue;
+    }
     std::vector<int64_t> shape(t.tensor.shape, t.tensor.shape + t.tensor.rank);
     std::string dtype = credo_dtype_name(t.tensor.dtype);
     if (shape != p->shape || dtype != p->dtype)
@@ -219,6 +233,12 @@ int initAndOverlayParams(credo_model *model, const ModelInfo &info,
                               credo_tensor_nbytes(&t.tensor)) != CREDO_OK)
       return runtimeError("cannot set '" + std::string(t.name) + "'");
   }
+  if (!leftOut.empty())
+    llvm::errs() << "credoc: note: '" << path
+                 << "' is from a run with the rule '"
+                 << quoteForMessage(otherRule) << "'; its state ("
+                 << llvm::join(leftOut, ", ") << ") is that rule's, so this "
+                 << "run's starts from its initial values\n";
   return kOk;
 }
 

@@ -77,9 +77,11 @@ std::unique_ptr<JitModule> compileForJit(ModuleOp module,
 /// rule's feedback matrices, optimizer or rule state) keep their initial
 /// values; any other parameter missing is an error, as are a tensor the
 /// model does not have, one of another dtype or shape, and a checksum
-/// mismatch, each naming the file.
+/// mismatch, each naming the file. A file from a run with another rule
+/// than `rule` (its credo.rule metadata) gives the model's parameters only:
+/// its rule and optimizer state belong to that rule (a note says so).
 int initAndOverlayParams(credo_model *model, const ModelInfo &info,
-                         const std::string &path);
+                         const std::string &path, const std::string &rule = "");
 
 /// Checks before a long run that `path` (given as `flag`; nothing if
 /// empty) can be written when the run gets there: an existing file must be

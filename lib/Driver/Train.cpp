@@ -1734,7 +1734,8 @@ int Trainer::finishEpoch(int64_t epoch, double lossSum, double seconds,
 }
 
 int Trainer::loadParams() {
-  return initAndOverlayParams(m.model, *info, opts.params);
+  return initAndOverlayParams(m.model, *info, opts.params,
+                              opts.rule.empty() ? config.rule : opts.rule);
 }
 
 int Trainer::prepare() {
