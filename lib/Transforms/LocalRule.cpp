@@ -164,6 +164,24 @@ private:
     size_t n = c < 0x80 ? 1 : c >= 0xF0 ? 4 : c >= 0xE0 ? 3 : c >= 0xC0 ? 2 : 1;
     return text.substr(at, n);
   }
+  /// The character at byte `at`, quoted, with its code point when it is
+  /// not printable ASCII (a no-break space shows as "' ' (U+00A0)").
+  std::string quotedCharacterAt(size_t at) const {
+    StringRef c = characterAt(at);
+    std::string shown = "'" + c.str() + "'";
+    unsigned char lead = static_cast<unsigned char>(c[0]);
+    if (c.size() == 1 && lead >= 0x20 && lead < 0x7F)
+      return shown;
+    uint32_t code = c.size() == 1   ? lead
+                    : c.size() == 2 ? lead & 0x1F
+                    : c.size() == 3 ? lead & 0x0F
+                                    : lead & 0x07;
+    for (char more : c.drop_front())
+      code = code << 6 | (static_cast<unsigned char>(more) & 0x3F);
+    char buf[16];
+    std::snprintf(buf, sizeof(buf), " (U+%04X)", unsigned(code));
+    return shown + buf;
+  }
   static std::string shortNumber(double v) {
     char buf[32];
     std::snprintf(buf, sizeof(buf), "%g", v);
@@ -270,9 +288,12 @@ FailureOr<Value> Compiler::run(RankedTensorType target) {
   FailureOr<Val> result = parseSum();
   if (failed(result))
     return failure();
-  if (!atEnd())
-    return error(pos) << "unexpected '" << characterAt(pos)
-                      << "' (an operator, ')' or the end was expected)";
+  if (!atEnd()) {
+    if (characterAt(pos) == ")")
+      return error(pos) << "unmatched ')' (no '(' before it)";
+    return error(pos) << "unexpected " << quotedCharacterAt(pos)
+                      << " (an operator or the end was expected)";
+  }
   Kind want;
   want.units.append(target.getShape().begin(), target.getShape().end());
   if (result->k.steps)
@@ -420,9 +441,18 @@ FailureOr<Val> Compiler::parsePower() {
   int n = end > pos && end - pos < 3
               ? std::atoi(text.substr(pos, end - pos).str().c_str())
               : 0;
-  if (n < 1 || n > 8)
+  if (n < 1 || n > 8 ||
+      (end < text.size() &&
+       (text[end] == '.' || text[end] == 'e' || text[end] == 'E' ||
+        text[end] == '_' || std::isalpha((unsigned char)text[end]))))
     return error(at) << "'^' takes a whole exponent from 1 to 8";
   pos = end;
+  size_t next = pos;
+  while (next < text.size() && text[next] == ' ')
+    ++next;
+  if (next < text.size() && text[next] == '^')
+    return error(next) << "a power of a power: give the exponent once (x^4 "
+                          "for (x^2)^2)";
   Val r = *x;
   for (int i = 1; i < n; ++i) {
     FailureOr<Val> next = binary('*', r, *x, at, '^');
@@ -462,8 +492,14 @@ FailureOr<Val> Compiler::parsePrimary() {
       size_t e = used + 1;
       if (e < text.size() && (text[e] == '+' || text[e] == '-'))
         ++e;
+      bool sign = e > used + 1;
       if (digits(e) > e)
         used = digits(e);
+      else if (sign || e >= text.size() ||
+               !(std::isalpha((unsigned char)text[e]) || text[e] == '_'))
+        // (2eta is a name after the number 2, below)
+        return error(at) << "the number " << text.substr(pos, e - pos)
+                         << " has no digits in its exponent";
     }
     used -= pos;
     std::string number = text.substr(pos, used).str();
@@ -482,16 +518,16 @@ FailureOr<Val> Compiler::parsePrimary() {
     return Val{constant(Kind{}, value), Kind{}};
   }
   if (!std::isalpha((unsigned char)c) && c != '_')
-    return error(at) << "unexpected '" << characterAt(pos)
-                     << "' (a number, a name or '(' was expected)";
+    return error(at) << "unexpected " << quotedCharacterAt(pos)
+                     << " (a number, a name or '(' was expected)";
   size_t end = pos;
   while (end < text.size() &&
          (std::isalnum((unsigned char)text[end]) || text[end] == '_'))
     ++end;
   if (end < text.size() && static_cast<unsigned char>(text[end]) >= 0x80 &&
       !text.substr(end).starts_with("⊗"))
-    return error(end) << "unexpected '" << characterAt(end)
-                      << "' in a name (names are ASCII letters, digits and "
+    return error(end) << "unexpected " << quotedCharacterAt(end)
+                      << " in a name (names are ASCII letters, digits and "
                          "'_')";
   StringRef name = text.substr(pos, end - pos);
   pos = end;
