@@ -266,6 +266,7 @@ struct Dendritic : public mlir::credo::impl::CredoDendriticBase<Dendritic> {
       z = z.getDefiningOp()->getOperand(0);
     }
     Value v = z;
+    Value stop = z;                   // where the chain of layers ends
     SmallVector<StringRef> hiddenPhi; // φ of the layers below the output
     while (auto dense = v.getDefiningOp<DenseOp>()) {
       auto weight = dense.getWeight().getDefiningOp<GetParamOp>();
@@ -279,16 +280,26 @@ struct Dendritic : public mlir::credo::impl::CredoDendriticBase<Dendritic> {
       layers.insert(layers.begin(), Layer{dense, "", weight, dense.getBias()});
       Operation *act = dense.getInput().getDefiningOp();
       StringRef k = activation(act);
+      stop = dense.getInput();
       if (k.empty() || !act->getOperand(0).getDefiningOp<DenseOp>())
         break;
       hiddenPhi.insert(hiddenPhi.begin(), k);
       v = act->getOperand(0);
     }
-    if (layers.size() < 2)
-      return lossOp->emitError()
-             << "dendritic needs at least two dense layers, each but the "
-                "last followed by sigmoid, tanh, softplus or relu, feeding "
-                "the loss";
+    if (layers.size() < 2) {
+      InFlightDiagnostic d =
+          lossOp->emitError()
+          << "dendritic needs at least two dense layers, each but the "
+             "last followed by sigmoid, tanh, softplus or relu, feeding "
+             "the loss";
+      if (Operation *at = stop.getDefiningOp(); at && !nodeOf(at).empty())
+        d << "; the chain from the loss stops at node '" << nodeOf(at) << "' ("
+          << at->getName().stripDialect() << ")";
+      else if (isa<BlockArgument>(stop))
+        d << "; the chain from the loss reaches the input after "
+          << layers.size() << " dense layer" << (layers.size() == 1 ? "" : "s");
+      return d;
+    }
     for (size_t k = 0; k + 1 < layers.size(); ++k)
       layers[k].phi = hiddenPhi[k];
     layers.back().phi = outPhi.empty() ? hiddenPhi.back() : outPhi;

@@ -36,8 +36,11 @@ FailureOr<Value> Feedback::matrix(OpBuilder &b, Operation *op,
                                   RankedTensorType type) {
   auto weight = op->getOperand(1).getDefiningOp<GetParamOp>();
   if (!weight) {
-    op->emitError() << "feedback alignment needs the weight of this layer to "
-                       "be a parameter (credo.get_param)";
+    op->emitError() << "the rule '"
+                    << (mode == FeedbackMode::Direct ? "dfa" : "fa")
+                    << "' sends the error back through a fixed random matrix "
+                       "of this layer's weight's shape, so the weight must be "
+                       "a parameter itself, not a value computed from one";
     return failure();
   }
   auto param = module.lookupSymbol<ParamOp>(weight.getName());
