@@ -221,8 +221,9 @@ const std::vector<Command> &commands() {
          "feedback matrices keep theirs unless FILE has them)"},
         {"--against", "RULE",
          "what the update is compared with: backprop (the gradient, "
-         "default), or the update of fa or dfa with the same feedback "
-         "matrices"},
+         "default), or the update of fa or dfa through the rule's own "
+         "feedback matrices (dendritic with random feedback against fa; fa "
+         "and dfa draw matrices of different shapes, so not each other)"},
         kData,
         kRule,
         kBatch,
