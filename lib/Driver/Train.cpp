@@ -379,7 +379,8 @@ private:
   /// degrees) and norm ratio over the steps where both are defined.
   struct Alignment {
     std::string name;
-    /// Its triple (dot, |update|², |reference|²) among @alignment's outputs.
+    /// Its pair (the rule's direction, the reference's) among @alignment's
+    /// outputs.
     size_t output = 0;
     double angles = 0, ratios = 0;
     int64_t steps = 0, count = 0, noUpdate = 0, noGradient = 0;
@@ -412,7 +413,7 @@ private:
   std::string settleMetric;
   Tensors alignmentOut;
   /// @alignment's (dot, |update|², |reference|²) triples, reported or not.
-  size_t alignmentTriples = 0;
+  std::vector<TensorInfo> alignmentOutputs; ///< @alignment's, in pairs
   std::unique_ptr<llvm::raw_fd_ostream> metrics;
   bool csv = false, tty = false;
   double lastShown = -1;
@@ -1000,16 +1001,16 @@ int Trainer::compile() {
     FailureOr<ModelInfo> align = getModelInfo(*module, "alignment");
     if (failed(align))
       return kUserError;
-    alignmentTriples = align->outputs.size() / 3;
-    for (size_t i = 0; i + 2 < align->outputs.size(); i += 3) {
-      StringRef name = align->outputs[i].name; // align.P.dot
-      std::string param = name.drop_front(6).drop_back(4).str();
+    alignmentOutputs = align->outputs;
+    for (size_t i = 0; i + 1 < align->outputs.size(); i += 2) {
+      StringRef name = align->outputs[i].name; // align.P.rule
+      std::string param = name.drop_front(6).drop_back(5).str();
       // The rule's own state (a dendritic rule's somata and traces) is not
       // a parameter of the model: no report.
       if (llvm::none_of(info->params,
                         [&](const TensorInfo &t) { return t.name == param; }))
         continue;
-      alignment.push_back({param, i / 3});
+      alignment.push_back({param, i / 2});
       alignmentCurves.push_back({alignment.back().name, {}, {}});
     }
     if (alignment.empty())
@@ -1207,9 +1208,10 @@ int Trainer::allocateBuffers() {
                     : 1;
     counters.push_back(std::move(c));
   }
-  for (size_t i = 0; i < 3 * alignmentTriples; ++i) {
+  for (const TensorInfo &o : alignmentOutputs) {
     credo_tensor t{};
-    if (credo_tensor_alloc(&t, CREDO_F32, 0, nullptr) != CREDO_OK)
+    if (credo_tensor_alloc(&t, o.dtype == "f64" ? CREDO_F64 : CREDO_F32,
+                           int32_t(o.shape.size()), o.shape.data()) != CREDO_OK)
       return runtimeError("cannot allocate the alignment report");
     alignmentOut.list.push_back(t);
   }
@@ -1476,11 +1478,21 @@ int Trainer::measureAlignment() {
   if (jit->call("alignment", args) != CREDO_OK)
     return error(std::string("the alignment report: ") + credo_last_error());
   for (Alignment &a : alignment) {
-    auto value = [&](size_t k) {
-      return double(*static_cast<const float *>(
-          alignmentOut.list[3 * a.output + k].data));
+    // The dot product and the squared norms, summed in double.
+    const credo_tensor &r = alignmentOut.list[2 * a.output],
+                       &g = alignmentOut.list[2 * a.output + 1];
+    auto at = [](const credo_tensor &t, int64_t i) {
+      return t.dtype == CREDO_F64
+                 ? static_cast<const double *>(t.data)[i]
+                 : double(static_cast<const float *>(t.data)[i]);
     };
-    double dot = value(0), rule = value(1), exact = value(2);
+    double dot = 0, rule = 0, exact = 0;
+    for (int64_t i = 0, n = credo_tensor_numel(&r); i < n; ++i) {
+      double x = at(r, i), y = at(g, i);
+      dot += x * y;
+      rule += x * x;
+      exact += y * y;
+    }
     ++a.steps;
     // A zero direction has no angle.
     if (!(rule > 0) || !(exact > 0) || !std::isfinite(dot)) {

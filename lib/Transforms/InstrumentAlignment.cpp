@@ -2,9 +2,10 @@
 //
 // Implements credo-instrument-alignment: @alignment(inputs…) runs the
 // rule's @gradients and the exact @exact_gradients of the same loss on the
-// same batch and returns, per parameter, the dot product of the two
-// directions and their squared norms, from which the driver reports the
-// angle and the norm ratio.
+// same batch and returns, per parameter, the two directions, whose angle
+// and norm ratio the driver reports (from their dot product and squared
+// norms, summed in double: f32 sums read a 1° angle between two
+// 200,000-element directions as 0.93°).
 //
 //===----------------------------------------------------------------------===//
 
@@ -91,18 +92,7 @@ struct InstrumentAlignment
     SmallVector<Value> results;
     SmallVector<Attribute> names;
     Location loc = rule.getLoc();
-    auto sumOfProducts = [&](Value x, Value y) {
-      Value p = make<MulOp>(b, loc, {x, y});
-      auto t = cast<RankedTensorType>(p.getType());
-      if (t.getRank() == 0)
-        return p;
-      SmallVector<int64_t> dims;
-      for (int64_t d = 0; d < t.getRank(); ++d)
-        dims.push_back(d);
-      return make<ReduceSumOp>(
-          b, loc, {p}, {b.getNamedAttr("dims", b.getDenseI64ArrayAttr(dims))});
-    };
-    // Per trained parameter: <rule, exact>, |rule|², |exact|².
+    // Per trained parameter: the rule's direction and the exact one.
     for (ParamOp param : module.getOps<ParamOp>()) {
       if (param.getFixed() ||
           !isa<FloatType>(param.getTensorType().getElementType()))
@@ -111,9 +101,8 @@ struct InstrumentAlignment
       Value r = ours.lookup(key), g = theirs.lookup(key);
       if (!r || !g)
         continue;
-      for (auto [suffix, x, y] :
-           {std::tuple{"dot", r, g}, {"rule_sq", r, r}, {"exact_sq", g, g}}) {
-        results.push_back(sumOfProducts(x, y));
+      for (auto [suffix, v] : {std::pair{"rule", r}, {"exact", g}}) {
+        results.push_back(v);
         names.push_back(b.getDictionaryAttr(b.getNamedAttr(
             "credo.name", b.getStringAttr("align." + param.getSymName().str() +
                                           "." + suffix))));

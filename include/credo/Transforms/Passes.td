@@ -328,14 +328,17 @@ def CredoInstrumentAlignment
     `name=exact_gradients`), adds
 
     ```mlir
-    func.func @alignment(inputs…) -> (align.P.dot, align.P.rule_sq, align.P.exact_sq, …)
+    func.func @alignment(inputs…) -> (align.P.rule, align.P.exact, …)
     ```
 
-    with, for each trained parameter `P` (float, not `fixed`), the scalars
-    `⟨r, g⟩`, `‖r‖²` and `‖g‖²` of the rule's direction `r` and the
-    gradient `g`. The angle is `acos(⟨r, g⟩ / (‖r‖ ‖g‖))` and the norm ratio
-    `‖r‖ / ‖g‖`; `credoc train --report-alignment` and `credoc align`
-    report them per parameter. Both bodies are inlined into `@alignment`
+    with, for each trained parameter `P` (float, not `fixed`), the rule's
+    direction `r` and the gradient `g`. The angle is
+    `acos(⟨r, g⟩ / (‖r‖ ‖g‖))` and the norm ratio `‖r‖ / ‖g‖`;
+    `credoc train --report-alignment` and `credoc align` report them per
+    parameter, with the dot product and the norms summed in double (in f32
+    a 1° angle between two directions of 200,000 elements read 0.93°, an
+    exact multiple of the gradient 0.02°, and a squared norm below 1e-38
+    no update at all). Both bodies are inlined into `@alignment`
     (they read the same parameters, generator included, so stochastic
     nodes draw the same samples); `@exact_gradients` is then removed.
   }];
