@@ -12,8 +12,10 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <array>
 #include <cmath>
 #include <cstdint>
+#include <initializer_list>
 
 namespace credo::test {
 
@@ -35,6 +37,21 @@ void expectSums(const float *y, int64_t m, int64_t n, int64_t k, Start start,
       // f32 rounding of the sum: a few ulps of the terms' total magnitude.
       ASSERT_NEAR(y[i * n + j], acc, 1e-6 * (1 + magnitude))
           << "at " << i << ", " << j;
+    }
+}
+
+/// Runs `body(m, k, n, ta, tb)` for each shape {m, k, n} with each of the
+/// four pairs of transposes, under a trace that names them.
+template <typename Body>
+void forEachTransposedShape(
+    std::initializer_list<std::array<int64_t, 3>> shapes, Body body) {
+  for (const auto &s : shapes)
+    for (int t = 0; t < 4; ++t) {
+      const bool ta = t & 1, tb = t & 2;
+      SCOPED_TRACE(::testing::Message()
+                   << "m=" << s[0] << " k=" << s[1] << " n=" << s[2]
+                   << " ta=" << ta << " tb=" << tb);
+      body(s[0], s[1], s[2], ta, tb);
     }
 }
 

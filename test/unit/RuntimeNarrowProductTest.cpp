@@ -56,26 +56,22 @@ TEST(RuntimeNarrowProduct, LargeAccumulatedProductsEveryTranspose) {
   // the addition. (The dendritic rule's apical sum at batch 128 is the
   // first shape.)
   credo_set_num_threads(1);
-  const int64_t shapes[][3] = {{128, 10, 256}, {40, 70, 33}, {96, 130, 12}};
-  for (const auto &s : shapes)
-    for (int t = 0; t < 4; ++t) {
-      const int64_t m = s[0], k = s[1], n = s[2];
-      const bool ta = t & 1, tb = t & 2;
-      SCOPED_TRACE(::testing::Message() << "m=" << m << " k=" << k << " n=" << n
-                                        << " ta=" << ta << " tb=" << tb);
-      auto a = randomVector(m * k, 31), b = randomVector(k * n, 32),
-           y = randomVector(m * n, 33);
-      const std::vector<float> y0 = y;
-      credo_rt_matmul_acc_f32(a.data(), b.data(), y.data(), m, k, n, ta, tb);
-      ASSERT_EQ(credo_rt_take_status(), CREDO_OK) << credo_last_error();
-      credo::test::expectSums(
-          y.data(), m, n, k,
-          [&](int64_t i, int64_t j) { return double(y0[i * n + j]); },
-          [&](int64_t i, int64_t j, int64_t kk) {
-            return double(ta ? a[kk * m + i] : a[i * k + kk]) *
-                   (tb ? b[j * k + kk] : b[kk * n + j]);
-          });
-    }
+  credo::test::forEachTransposedShape(
+      {{128, 10, 256}, {40, 70, 33}, {96, 130, 12}},
+      [](int64_t m, int64_t k, int64_t n, bool ta, bool tb) {
+        auto a = randomVector(m * k, 31), b = randomVector(k * n, 32),
+             y = randomVector(m * n, 33);
+        const std::vector<float> y0 = y;
+        credo_rt_matmul_acc_f32(a.data(), b.data(), y.data(), m, k, n, ta, tb);
+        ASSERT_EQ(credo_rt_take_status(), CREDO_OK) << credo_last_error();
+        credo::test::expectSums(
+            y.data(), m, n, k,
+            [&](int64_t i, int64_t j) { return double(y0[i * n + j]); },
+            [&](int64_t i, int64_t j, int64_t kk) {
+              return double(ta ? a[kk * m + i] : a[i * k + kk]) *
+                     (tb ? b[j * k + kk] : b[kk * n + j]);
+            });
+      });
 }
 
 } // namespace

@@ -9,6 +9,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "ProductCheck.h"
 #include "RandomData.h"
 #include "cpu/SmallMatmul.h"
 #include "credo/kernels.h"
@@ -93,24 +94,19 @@ TEST(RuntimeSmallMatmul, AccumulatedProductIsAddedAfterItsSum) {
   // addition. Dense operands (the sparse kernel declines them); widths on
   // and off multiples of 8, every pair of transposes.
   credo_set_num_threads(1);
-  const int64_t shapes[][3] = {{1, 10, 50}, {1, 50, 10}, {2, 9, 33},
-                               {1, 16, 64}, {3, 1, 9},   {4, 5, 2}};
-  for (const auto &s : shapes)
-    for (int t = 0; t < 4; ++t) {
-      const int64_t m = s[0], k = s[1], n = s[2];
-      const bool ta = t & 1, tb = t & 2;
-      SCOPED_TRACE(::testing::Message() << "m=" << m << " k=" << k << " n=" << n
-                                        << " ta=" << ta << " tb=" << tb);
-      auto a = randomVector(m * k, 4), b = randomVector(k * n, 5),
-           y = randomVector(m * n, 6);
-      auto want = reference(a, ta, b, tb, nullptr, m, k, n, false);
-      for (int64_t i = 0; i < m * n; ++i)
-        want[i] = y[i] + want[i];
-      credo_rt_matmul_acc_f32(a.data(), b.data(), y.data(), m, k, n, ta, tb);
-      ASSERT_EQ(credo_rt_take_status(), CREDO_OK) << credo_last_error();
-      for (int64_t i = 0; i < m * n; ++i)
-        ASSERT_EQ(y[i], want[i]) << "at " << i;
-    }
+  credo::test::forEachTransposedShape(
+      {{1, 10, 50}, {1, 50, 10}, {2, 9, 33}, {1, 16, 64}, {3, 1, 9}, {4, 5, 2}},
+      [](int64_t m, int64_t k, int64_t n, bool ta, bool tb) {
+        auto a = randomVector(m * k, 4), b = randomVector(k * n, 5),
+             y = randomVector(m * n, 6);
+        auto want = reference(a, ta, b, tb, nullptr, m, k, n, false);
+        for (int64_t i = 0; i < m * n; ++i)
+          want[i] = y[i] + want[i];
+        credo_rt_matmul_acc_f32(a.data(), b.data(), y.data(), m, k, n, ta, tb);
+        ASSERT_EQ(credo_rt_take_status(), CREDO_OK) << credo_last_error();
+        for (int64_t i = 0; i < m * n; ++i)
+          ASSERT_EQ(y[i], want[i]) << "at " << i;
+      });
 }
 
 TEST(RuntimeSmallMatmul, ReluKeepsNaNAndDeclinesLargeProducts) {
