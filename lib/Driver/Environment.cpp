@@ -252,6 +252,16 @@ int EnvTrainer::run() {
                       std::min<int64_t>(reportLast, int64_t(returns.size())));
     writePlot(opts.plot, svg);
   };
+  // @act's outputs after the action (the graph's other outputs, before the
+  // new parameters, "new.NAME"): written at every step, read by nothing
+  // here.
+  std::vector<std::vector<uint64_t>> otherOutputs;
+  for (const TensorInfo &o : llvm::drop_begin(actInfo->outputs))
+    if (!llvm::StringRef(o.name).starts_with("new."))
+      otherOutputs.emplace_back(
+          (o.numElements() * o.elementSize() + sizeof(uint64_t) - 1) /
+              sizeof(uint64_t) +
+          1);
   auto begin = std::chrono::steady_clock::now();
   for (int64_t episode = 0; episode < episodes; ++episode) {
     if (envInterrupted) {
@@ -274,8 +284,11 @@ int EnvTrainer::run() {
     double ret = 0, signalSum = 0;
     int64_t t = 0;
     for (bool over = false; !over; ++t) {
-      std::vector<void *> actArgs = args({obs.data(), &action});
-      // The action output comes before the next parameters.
+      std::vector<void *> actMiddle = {obs.data(), &action};
+      for (std::vector<uint64_t> &o : otherOutputs)
+        actMiddle.push_back(o.data());
+      std::vector<void *> actArgs = args(actMiddle);
+      // The outputs, the action first, come before the next parameters.
       if (jit->call("act", actArgs) != CREDO_OK)
         return error("episode " + std::to_string(episode + 1) + ", step " +
                      std::to_string(t + 1) + ": " + credo_last_error());
