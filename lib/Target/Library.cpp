@@ -672,8 +672,20 @@ std::string mlir::credo::generateHeader(const ModelInfo &info) {
   auto outputName = [&](const TensorInfo &t) {
     return ident(taken.count(t.name) ? "out_" + t.name : t.name);
   };
+  // An input may share its name with a parameter the rule adds (an input
+  // "w1_trace" beside the coagent rule's trace of w1): its shape constant
+  // then says "in".
+  std::set<std::string> paramIdents;
+  for (const TensorInfo &t : info.params)
+    paramIdents.insert(ident(t.name));
+  auto shapeName = [&](const TensorInfo &t, bool input, bool output) {
+    if (output)
+      return outputName(t);
+    std::string id = ident(t.name);
+    return input && paramIdents.count(id) ? "in_" + id : id;
+  };
   auto shapes = [&](const std::vector<TensorInfo> &list, const char *what) {
-    bool outputs = &list == &info.outputs;
+    bool outputs = &list == &info.outputs, inputs = &list == &info.inputs;
     for (const TensorInfo &t : list) {
       os << "/* " << what << " '" << t.name << "': " << describe(t);
       if (!t.init.empty())
@@ -681,8 +693,8 @@ std::string mlir::credo::generateHeader(const ModelInfo &info) {
       os << " */\n";
       if (!t.shape.empty()) {
         os << "static const int64_t " << n << "_"
-           << (outputs ? outputName(t) : ident(t.name)) << "_shape["
-           << t.shape.size() << "] = {";
+           << shapeName(t, inputs, outputs) << "_shape[" << t.shape.size()
+           << "] = {";
         for (size_t i = 0; i < t.shape.size(); ++i)
           os << (i ? ", " : "") << t.shape[i];
         os << "};\n";

@@ -106,11 +106,15 @@ struct CoagentPass : public mlir::credo::impl::CredoCoagentBase<CoagentPass> {
       signalPassFailure();
   }
 
-  /// A compiler-made state parameter, declared once after the others.
-  ParamOp declare(ModuleOp module, StringRef name, RankedTensorType type,
-                  InitKind kind, Location loc) {
-    if (auto existing = module.lookupSymbol<ParamOp>(name))
-      return existing;
+  /// A compiler-made state parameter, declared after the others; a name
+  /// the model already uses is an error (a parameter of the same shape would
+  /// silently become the rule's state).
+  LogicalResult declare(ModuleOp module, StringRef name, RankedTensorType type,
+                        InitKind kind, Location loc) {
+    if (module.lookupSymbol(name))
+      return emitError(loc) << "the coagent rule keeps its state in '" << name
+                            << "', which is already a name of the model; "
+                               "rename that parameter";
     SmallVector<ParamOp> params(module.getOps<ParamOp>());
     OpBuilder b = OpBuilder::atBlockEnd(module.getBody());
     if (!params.empty())
@@ -120,8 +124,9 @@ struct CoagentPass : public mlir::credo::impl::CredoCoagentBase<CoagentPass> {
     auto init =
         InitAttr::get(module.getContext(), kind, APFloat(0.0), APFloat(0.0),
                       APFloat(0.0), APFloat(0.0), APFloat(0.0), 0, 0, 0);
-    return b.create<ParamOp>(loc, b.getStringAttr(name), TypeAttr::get(type),
-                             init, UnitAttr());
+    b.create<ParamOp>(loc, b.getStringAttr(name), TypeAttr::get(type), init,
+                      UnitAttr());
+    return success();
   }
 
   LogicalResult build(ModuleOp module) {
@@ -280,17 +285,25 @@ struct CoagentPass : public mlir::credo::impl::CredoCoagentBase<CoagentPass> {
     auto scalarF =
         RankedTensorType::get({}, typeOf(trained.front()).getElementType());
     for (const std::string &p : trained) {
-      declare(module, p + "_trace", typeOf(p), InitKind::Zeros, loc);
-      if (!td)
-        declare(module, p + "_return", typeOf(p), InitKind::Zeros, loc);
+      if (failed(
+              declare(module, p + "_trace", typeOf(p), InitKind::Zeros, loc)) ||
+          (!td && failed(declare(module, p + "_return", typeOf(p),
+                                 InitKind::Zeros, loc))))
+        return failure();
     }
     if (td) {
-      declare(module, "critic_value", cast<RankedTensorType>(critic.getType()),
-              InitKind::Zeros, loc);
+      if (failed(declare(module, "critic_value",
+                         cast<RankedTensorType>(critic.getType()),
+                         InitKind::Zeros, loc)))
+        return failure();
       for (auto &[name, term] : criticTerms)
-        declare(module, name + "_trace", typeOf(name), InitKind::Zeros, loc);
+        if (failed(declare(module, name + "_trace", typeOf(name),
+                           InitKind::Zeros, loc)))
+          return failure();
     }
-    declare(module, "coagent_discount", scalarF, InitKind::Ones, loc);
+    if (failed(
+            declare(module, "coagent_discount", scalarF, InitKind::Ones, loc)))
+      return failure();
 
     // @act's results: the outputs, then every parameter's next value.
     llvm::StringMap<Value> actNext;
