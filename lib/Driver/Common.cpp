@@ -242,6 +242,36 @@ int initAndOverlayParams(credo_model *model, const ModelInfo &info,
   return kOk;
 }
 
+std::optional<std::pair<std::string, NonFinite>>
+firstNonFiniteParam(credo_model *model, const ModelInfo &info) {
+  for (size_t i = 0; i < info.params.size(); ++i) {
+    const TensorInfo &p = info.params[i];
+    if (p.dtype != "f32" && p.dtype != "f64")
+      continue;
+    credo_tensor view{};
+    view.dtype = p.dtype == "f64" ? CREDO_F64 : CREDO_F32;
+    view.rank = int32_t(p.shape.size());
+    for (size_t d = 0; d < p.shape.size(); ++d)
+      view.shape[d] = p.shape[d];
+    view.data = credo_model_param_data(model, i);
+    if (std::optional<NonFinite> bad = firstNonFinite(view))
+      return std::pair{p.name, *bad};
+  }
+  return std::nullopt;
+}
+
+int loadFiniteParams(credo_model *model, const ModelInfo &info,
+                     const std::string &path, const char *what) {
+  if (credo_model_load(model, path.c_str()) != CREDO_OK)
+    return runtimeError(what);
+  if (auto bad = firstNonFiniteParam(model, info))
+    return error("'" + path + "': '" + bad->first + "' holds " +
+                 bad->second.what() + " at element " +
+                 std::to_string(bad->second.at) +
+                 "; parameters must be finite");
+  return kOk;
+}
+
 int checkWritable(const std::string &path, const char *flag) {
   namespace fs = llvm::sys::fs;
   if (path.empty())

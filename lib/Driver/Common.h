@@ -157,6 +157,19 @@ struct NonFinite {
 };
 std::optional<NonFinite> firstNonFinite(const credo_tensor &t);
 
+/// The first float parameter of `model` (described by `info`) that holds a
+/// NaN or an infinity: its name and where.
+std::optional<std::pair<std::string, NonFinite>>
+firstNonFiniteParam(credo_model *model, const ModelInfo &info);
+
+/// Loads every parameter of `model` (described by `info`) from the
+/// safetensors file `path` and checks that the float ones are finite: a
+/// NaN or infinite parameter is an error naming the file, the parameter and
+/// the element (it would train into NaN, or round to a wrong index).
+/// `what` names the use ("cannot load parameters").
+int loadFiniteParams(credo_model *model, const ModelInfo &info,
+                     const std::string &path, const char *what);
+
 /// Owns a runtime model instance.
 struct ModelHandle {
   credo_model *model = nullptr;

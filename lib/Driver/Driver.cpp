@@ -490,8 +490,9 @@ int mlir::credo::runCommand(const DriverOptions &opts) {
   if (credo_model_create(info->metadata().c_str(), &m.model) != CREDO_OK)
     return runtimeError("cannot create the model");
   if (!opts.params.empty()) {
-    if (credo_model_load(m.model, opts.params.c_str()) != CREDO_OK)
-      return runtimeError("cannot load parameters");
+    if (int status = loadFiniteParams(m.model, *info, opts.params,
+                                      "cannot load parameters"))
+      return status;
   } else if (credo_model_init_params(m.model) != CREDO_OK) {
     return runtimeError("cannot initialize the parameters");
   }
@@ -800,8 +801,9 @@ int compileGradients(Session &s, const DriverOptions &opts, GradientModel &g) {
       CREDO_OK)
     return runtimeError("cannot create the model");
   if (!opts.params.empty()) {
-    if (credo_model_load(g.instance.model, opts.params.c_str()) != CREDO_OK)
-      return runtimeError("cannot load parameters");
+    if (int status = loadFiniteParams(g.instance.model, g.forward, opts.params,
+                                      "cannot load parameters"))
+      return status;
   } else if (credo_model_init_params(g.instance.model) != CREDO_OK) {
     return runtimeError("cannot initialize the parameters");
   }

@@ -1147,8 +1147,9 @@ int Trainer::createInstance() {
                      "same training, --params starts a new one from the "
                      "file's parameters");
     }
-    if (credo_model_load(m.model, opts.resume.c_str()) != CREDO_OK)
-      return runtimeError("cannot resume");
+    if (int status =
+            loadFiniteParams(m.model, *info, opts.resume, "cannot resume"))
+      return status;
     llvm::outs() << "credoc: resuming from " << opts.resume;
     if (start.step == 0)
       llvm::outs() << " after epoch " << start.epoch << "\n";
@@ -1638,22 +1639,11 @@ int Trainer::finishEpoch(int64_t epoch, double lossSum, double seconds,
   // A parameter that is not finite but does not reach the loss (a local
   // rule's update of a weight off the loss's path) would be saved as
   // trained: name it.
-  for (size_t i = 0; i < info->params.size(); ++i) {
-    const TensorInfo &p = info->params[i];
-    if (p.dtype != "f32" && p.dtype != "f64")
-      continue;
-    credo_tensor view{};
-    view.dtype = p.dtype == "f64" ? CREDO_F64 : CREDO_F32;
-    view.rank = int32_t(p.shape.size());
-    for (size_t d = 0; d < p.shape.size(); ++d)
-      view.shape[d] = p.shape[d];
-    view.data = credo_model_param_data(m.model, i);
-    if (std::optional<NonFinite> bad = firstNonFinite(view))
-      return error("parameter '" + p.name + "' holds " + bad->what() +
-                   " at element " + std::to_string(bad->at) + " after epoch " +
-                   std::to_string(epoch + 1) + "; " + finiteKept("parameters") +
-                   "; " + divergenceAdvice());
-  }
+  if (auto bad = firstNonFiniteParam(m.model, *info))
+    return error("parameter '" + bad->first + "' holds " + bad->second.what() +
+                 " at element " + std::to_string(bad->second.at) +
+                 " after epoch " + std::to_string(epoch + 1) + "; " +
+                 finiteKept("parameters") + "; " + divergenceAdvice());
   // The last step may have left parameters that are not finite (the loss
   // it reported was computed before it): keep the last checkpoint.
   if (!std::isfinite(test->second))
