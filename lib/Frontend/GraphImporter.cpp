@@ -534,6 +534,10 @@ private:
     int64_t steps = 0;        ///< a time loop's steps
     std::vector<size_t> body; ///< a time loop's nodes
   };
+  /// A sparse_contract's pairs drawn by random_pairs must fit its size and
+  /// its input (rows and cols no larger).
+  void checkPairsFit(Operation *op, const NodeInfo &n);
+
   /// A time loop's carried values and results, gathered from every read.
   struct LoopPlan {
     /// Delayed reads: body node → deepest delay and its starting value
@@ -1677,6 +1681,7 @@ void Importer::emitNode(size_t index) {
   }
   state.addTypes(results);
   Operation *op = builder.create(state);
+  checkPairsFit(op, n);
   values[n.name] = op->getResult(0);
   if (n.spec->role == NodeRole::Stochastic)
     nameResults(index, op, nodeOnly);
@@ -1697,6 +1702,44 @@ void Importer::emitNode(size_t index) {
     for (auto [arg, next] : llvm::zip(carried, op->getResults()))
       plan.states.push_back({arg, next});
   }
+}
+
+void Importer::checkPairsFit(Operation *op, const NodeInfo &n) {
+  auto contract = dyn_cast<mlir::credo::SparseContractOp>(op);
+  if (!contract)
+    return;
+  auto read = contract.getIndices().getDefiningOp<mlir::credo::GetParamOp>();
+  if (!read)
+    return;
+  auto param = module.lookupSymbol<mlir::credo::ParamOp>(read.getName());
+  auto init = param ? dyn_cast_or_null<mlir::credo::InitAttr>(param.getInit())
+                    : mlir::credo::InitAttr();
+  if (!init || init.getKind() != mlir::credo::InitKind::RandomPairs)
+    return;
+  // The pairs' components: columns[0] names the output, columns[1] the
+  // input; random_pairs draws component 0 below rows and 1 below cols.
+  auto bound = [&](int64_t c) {
+    return c == 0 ? init.getRows() : init.getCols();
+  };
+  auto key = [&](int64_t c) { return c == 0 ? "rows" : "cols"; };
+  auto inputType = dyn_cast<RankedTensorType>(contract.getInput().getType());
+  ArrayRef<int64_t> columns = contract.getColumns();
+  if (!inputType || inputType.getRank() == 0 || columns.size() != 2 ||
+      ShapedType::isDynamic(inputType.getShape().back()))
+    return; // the op's verifier says what is wrong
+  int64_t inputs = inputType.getShape().back();
+  for (auto [c, limit, what] :
+       {std::tuple{columns[0], int64_t(contract.getSize()),
+                   "output units (its size)"},
+        std::tuple{columns[1], inputs, "input units"}})
+    if (bound(c) > limit)
+      fail(n.pointer,
+           "the index pairs '" + read.getName().str() + "' are drawn with " +
+               key(c) + " " + std::to_string(bound(c)) + ", but component " +
+               std::to_string(c) + " of each pair indexes the node's " +
+               std::to_string(limit) + " " + what + "; give random_pairs " +
+               key(c) + " of at most " + std::to_string(limit),
+           n.name);
 }
 
 void Importer::checkLifModel(const json &node, const std::string &attrPtr,
