@@ -120,9 +120,15 @@ int readInputs(const ModelInfo &info, const DriverOptions &opts,
         onlyBatch = onlyBatch && tensor.shape[d] == t.shape[d];
       if (onlyBatch && tensor.shape[0] == 0)
         hint = " (an input of no rows: a batch has at least one)";
+      else if (onlyBatch && opts.batch && *opts.batch == tensor.shape[0])
+        hint = " (its first dimension is fixed at " +
+               std::to_string(t.shape[0]) +
+               " in the graph; --batch sets only dimensions declared "
+               "\"batch\")";
       else if (onlyBatch)
         hint = " (use --batch " + std::to_string(tensor.shape[0]) +
-               " to compile for this batch size)";
+               " to compile for this batch size, if the graph declares "
+               "the dimension \"batch\")";
     }
     return error("input '" + t.name + "': the model expects " + describe(t) +
                  ", but " + it->second + " holds " +
