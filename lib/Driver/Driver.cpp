@@ -846,10 +846,14 @@ int mlir::credo::gradCommand(const DriverOptions &opts) {
       allocate(g.gradients.outputs, outputs) != kOk ||
       callGradients(g, inputs, outputs) != kOk)
     return kUserError;
+  // An integer parameter (index pairs, a generator's state) has no
+  // gradient: @gradients gives it zeros, which are not written.
   std::vector<credo_named_tensor> named;
   for (size_t i = 0; i < outputs.list.size(); ++i)
-    named.push_back({const_cast<char *>(g.gradients.outputs[i].name.c_str()),
-                     outputs.list[i]});
+    if (outputs.list[i].dtype == CREDO_F32 ||
+        outputs.list[i].dtype == CREDO_F64)
+      named.push_back({const_cast<char *>(g.gradients.outputs[i].name.c_str()),
+                       outputs.list[i]});
   const char *keys[] = {"credo.model"};
   const char *values[] = {g.forward.name.c_str()};
   if (credo_safetensors_write(opts.output.c_str(), named.data(), named.size(),
@@ -859,7 +863,7 @@ int mlir::credo::gradCommand(const DriverOptions &opts) {
                     ? *static_cast<double *>(outputs.list[0].data)
                     : *static_cast<float *>(outputs.list[0].data);
   llvm::outs() << "credoc: loss " << formatNumber(loss, "%.6g") << "; wrote "
-               << opts.output << " (loss and " << outputs.list.size() - 1
+               << opts.output << " (loss and " << named.size() - 1
                << " gradients)\n";
   // Host buffers only: a Vulkan run's intermediates live on the device.
   if (opts.target == "cpu")
