@@ -511,14 +511,18 @@ int Trainer::resolveMetric() {
     classes = info->outputs[logitsOutput].shape[1];
     return kOk;
   }
+  if (config.loss.empty() && alignOnly)
+    return error("the training section names no loss: its rule '" +
+                 (opts.rule.empty() ? config.rule : opts.rule) +
+                 "' learns in an environment, and credoc align compares "
+                 "a rule's update with the gradient of a loss on a data set");
   if (config.loss.empty())
     return error(
         "the training section names no loss: its rule '" +
         (opts.rule.empty() ? config.rule : opts.rule) +
         "' learns in an environment; give the section an "
         "\"environment\" or pass --env NAME (chain, gridworld or "
-        "cartpole)" +
-        (alignOnly ? "; credoc align needs a loss to compare with" : ""));
+        "cartpole)");
   if (metricKind == "loss") {
     for (size_t i = 0; i < info->outputs.size(); ++i)
       if (info->outputs[i].name == config.loss &&
