@@ -142,7 +142,7 @@ const std::vector<Command> &commands() {
         kTimeMemory},
        mlir::credo::buildCommand},
       {"grad",
-       "write the loss and the gradient of every parameter (safetensors)",
+       "write the loss and the gradient of every float parameter (safetensors)",
        {{"-o", "FILE", "the safetensors file to write (required)"},
         {"--input", "NAME=FILE", "an input as a .npy file (one per input)"},
         {"--params", "FILE",
