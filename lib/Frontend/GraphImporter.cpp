@@ -2122,6 +2122,14 @@ void Importer::importTraining(const json &root) {
     fail(child("dataset"), "a model that learns in an environment takes no "
                            "dataset (give either \"environment\" or "
                            "\"dataset\")");
+  // A run in an environment counts episodes of one step at a time: the
+  // data set's epochs and batches would be silently unused.
+  for (const char *key : {"epochs", "batch_size"})
+    if (t.contains(key) && t.contains("environment"))
+      fail(child(key), std::string(key) +
+                           " belongs to training on a data set; a model that "
+                           "learns in an environment takes \"episodes\" in "
+                           "its \"environment\"");
   if (t.contains("dataset"))
     attrs.push_back(builder.getNamedAttr(
         "dataset", parseDataset(t["dataset"], child("dataset"))));
