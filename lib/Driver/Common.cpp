@@ -19,6 +19,7 @@
 #include "llvm/Support/FormatVariadic.h"
 #include "llvm/Support/MemoryBuffer.h"
 #include "llvm/Support/Path.h"
+#include "llvm/Support/Process.h"
 #include "llvm/Support/raw_ostream.h"
 
 #include <algorithm>
@@ -281,9 +282,8 @@ int checkWritable(const std::string &path, const char *flag) {
   };
   if (fs::is_directory(path))
     return cannot("it is a directory");
-  if (fs::exists(path))
-    return fs::access(path, fs::AccessMode::Write) ? cannot("not writable")
-                                                   : kOk;
+  if (fs::exists(path) && fs::access(path, fs::AccessMode::Write))
+    return cannot("not writable");
   llvm::StringRef dir = llvm::sys::path::parent_path(path);
   if (dir.empty())
     dir = ".";
@@ -291,6 +291,16 @@ int checkWritable(const std::string &path, const char *flag) {
     return cannot("no directory '" + dir + "'");
   if (fs::access(dir, fs::AccessMode::Write))
     return cannot("directory '" + dir + "' is not writable");
+  // Files are written beside their path, then renamed over it: a directory
+  // that takes no new file (/proc, a read-only mount) fails here, before
+  // the run, not at its end.
+  llvm::SmallString<256> probe;
+  int fd = -1;
+  if (std::error_code ec =
+          fs::createUniqueFile(dir + "/.credoc-probe-%%%%%%%%", fd, probe))
+    return cannot("directory '" + dir + "' takes no new file: " + ec.message());
+  llvm::sys::Process::SafelyCloseFileDescriptor(fd);
+  fs::remove(probe);
   return kOk;
 }
 
