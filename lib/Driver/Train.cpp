@@ -411,8 +411,9 @@ private:
   std::vector<AlignmentCurve> alignmentCurves;
   /// The first result of @settle_step; empty when the rule has none.
   std::string settleMetric;
+  /// The buffers of @alignment's outputs: each parameter's pair of
+  /// directions, reported or not.
   Tensors alignmentOut;
-  /// @alignment's (dot, |update|², |reference|²) triples, reported or not.
   std::vector<TensorInfo> alignmentOutputs; ///< @alignment's, in pairs
   std::unique_ptr<llvm::raw_fd_ostream> metrics;
   bool csv = false, tty = false;
