@@ -9,7 +9,9 @@
 #include "Credo/IR/CredoOps.h"
 #include "Credo/IR/ShapeRules.h"
 
+#include <algorithm>
 #include <cmath>
+#include <limits>
 
 using namespace mlir;
 using namespace mlir::credo;
@@ -85,13 +87,32 @@ LogicalResult getTupleMeans(std::optional<Location> loc, StringRef op,
   return success();
 }
 
-/// A positive, finite `sigma_scale`.
+/// A positive, finite `sigma_scale`; in f32, one whose products with the
+/// extents (the spreads' scale: up to `maxExtent`) are normal numbers (1e300
+/// made every spread infinite, 1e-300 zero, and the means NaN).
 LogicalResult checkScale(std::optional<Location> loc, StringRef op,
-                         double scale) {
+                         double scale, Type elt, int64_t maxExtent) {
   if (!(scale > 0) || !std::isfinite(scale))
     return ShapeError(loc, op)
            << "expects a finite 'sigma_scale' > 0, but got " << scale;
+  if (elt && elt.isF32() &&
+      (scale < double(std::numeric_limits<float>::min()) ||
+       scale * double(std::max<int64_t>(maxExtent, 1)) >
+           double(std::numeric_limits<float>::max())))
+    return ShapeError(loc, op)
+           << "expects a 'sigma_scale' whose products with the extents (up "
+              "to "
+           << maxExtent
+           << ") are normal f32 numbers (1.2e-38 to 3.4e38), but got " << scale;
   return success();
+}
+
+/// The largest of `extents` (1 for none).
+int64_t largest(ArrayRef<int64_t> extents) {
+  int64_t most = 1;
+  for (int64_t e : extents)
+    most = std::max(most, e);
+  return most;
 }
 
 /// The sampling of `tuples` index tuples of rank `r` (global, local and
@@ -224,7 +245,9 @@ LogicalResult HyperParamsOp::inferReturnTypes(MLIRContext *,
                                << m << " and " << s;
   if (failed(checkExtents(loc, op, extents(adaptor.getSizeAttr()),
                           m.getDimSize(1))) ||
-      failed(checkScale(loc, op, orDefault(adaptor.getSigmaScaleAttr(), 0.1))))
+      failed(checkScale(loc, op, orDefault(adaptor.getSigmaScaleAttr(), 0.1),
+                        m.getElementType(),
+                        largest(extents(adaptor.getSizeAttr())))))
     return failure();
   double eps = orDefault(adaptor.getEpsAttr(), 1e-6);
   if (!(eps >= 0) || !std::isfinite(eps))
@@ -243,7 +266,9 @@ HyperParamsGradOp::inferReturnTypes(MLIRContext *, std::optional<Location> loc,
   if (failed(getTupleMeans(loc, op, adaptor.getMeans(), "means", m)) ||
       failed(checkExtents(loc, op, extents(adaptor.getSizeAttr()),
                           m.getDimSize(1))) ||
-      failed(checkScale(loc, op, orDefault(adaptor.getSigmaScaleAttr(), 0.1))))
+      failed(checkScale(loc, op, orDefault(adaptor.getSigmaScaleAttr(), 0.1),
+                        m.getElementType(),
+                        largest(extents(adaptor.getSizeAttr())))))
     return failure();
   for (Value v :
        {adaptor.getGradMu(), adaptor.getGradSigma2(), adaptor.getSpreads()})
@@ -384,7 +409,8 @@ LogicalResult SparseHyperOp::inferReturnTypes(MLIRContext *,
            << "expects 'units' in [1, 2^31], but got " << units;
   int64_t points = 0;
   if (failed(checkSampling(loc, op, adaptor, k, 2, points)) ||
-      failed(checkScale(loc, op, orDefault(adaptor.getSigmaScaleAttr(), 0.1))))
+      failed(checkScale(loc, op, orDefault(adaptor.getSigmaScaleAttr(), 0.1),
+                        x.getElementType(), std::max(units, x.getDimSize(1)))))
     return failure();
   results.push_back(
       RankedTensorType::get({x.getDimSize(0), units}, x.getElementType()));

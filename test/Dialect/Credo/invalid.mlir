@@ -1595,6 +1595,34 @@ func.func @sparse_hyper_units(%x: tensor<4x8xf32>, %m: tensor<5x2xf32>, %v: tens
 
 // -----
 
+// In f32 the spreads' scale (sigma_scale times an extent) must be a normal
+// number: 1e38 · 16 is above 3.4e38.
+func.func @sparse_hyper_sigma_scale_f32(%x: tensor<4x8xf32>, %m: tensor<5x2xf32>, %v: tensor<5xf32>, %g: tensor<2xi64>) {
+  // expected-error @+2 {{failed to infer returned types}}
+  // expected-error @+1 {{expects a 'sigma_scale' whose products with the extents (up to 16) are normal f32 numbers (1.2e-38 to 3.4e38), but got 1.000000e+38}}
+  %y = "credo.sparse_hyper"(%x, %m, %m, %v, %g) {units = 16 : i64, sigma_scale = 1.0e38 : f64} : (tensor<4x8xf32>, tensor<5x2xf32>, tensor<5x2xf32>, tensor<5xf32>, tensor<2xi64>) -> tensor<4x16xf32>
+  return
+}
+
+// -----
+
+func.func @sparse_hyper_sigma_scale_tiny(%x: tensor<4x8xf32>, %m: tensor<5x2xf32>, %v: tensor<5xf32>, %g: tensor<2xi64>) {
+  // expected-error @+2 {{failed to infer returned types}}
+  // expected-error @+1 {{expects a 'sigma_scale' whose products with the extents (up to 16) are normal f32 numbers (1.2e-38 to 3.4e38), but got 1.000000e-39}}
+  %y = "credo.sparse_hyper"(%x, %m, %m, %v, %g) {units = 16 : i64, sigma_scale = 1.0e-39 : f64} : (tensor<4x8xf32>, tensor<5x2xf32>, tensor<5x2xf32>, tensor<5xf32>, tensor<2xi64>) -> tensor<4x16xf32>
+  return
+}
+
+// -----
+
+// In f64 the same scale is fine.
+func.func @sparse_hyper_sigma_scale_f64(%x: tensor<4x8xf64>, %m: tensor<5x2xf64>, %v: tensor<5xf64>, %g: tensor<2xi64>) -> tensor<4x16xf64> {
+  %y = "credo.sparse_hyper"(%x, %m, %m, %v, %g) {units = 16 : i64, sigma_scale = 1.0e37 : f64} : (tensor<4x8xf64>, tensor<5x2xf64>, tensor<5x2xf64>, tensor<5xf64>, tensor<2xi64>) -> tensor<4x16xf64>
+  return %y : tensor<4x16xf64>
+}
+
+// -----
+
 // expected-error @+1 {{random_pairs draws index pairs: the parameter is tensor<NNZ x 2 x i64>, but got 'tensor<5x3xi64>'}}
 credo.param @pairs3 : tensor<5x3xi64> init #credo.init<random_pairs, rows = 4, cols = 4, seed = 1>
 
