@@ -91,13 +91,13 @@ LogicalResult ParamOp::verify() {
     InitAttr init = getInit();
     if (type.getRank() != 2 || type.getDimSize(1) != 2 ||
         !type.getElementType().isInteger(64))
-      return emitOpError() << "random_pairs draws index pairs: the parameter "
-                              "is tensor<NNZ x 2 x i64>, but got "
-                           << type;
+      return emitError() << "random_pairs draws index pairs: the parameter "
+                            "is tensor<NNZ x 2 x i64>, but got "
+                         << type;
     if (type.getDimSize(0) > init.getRows() * init.getCols())
-      return emitOpError() << "cannot draw " << type.getDimSize(0)
-                           << " distinct pairs from " << init.getRows() << " x "
-                           << init.getCols() << " positions";
+      return emitError() << "random_pairs cannot draw " << type.getDimSize(0)
+                         << " distinct pairs from " << init.getRows() << " x "
+                         << init.getCols() << " positions";
   }
   return getInit().verifyFits([&] { return emitOpError(); },
                               type.getElementType());
