@@ -220,11 +220,15 @@ int initAndOverlayParams(credo_model *model, const ModelInfo &info,
     }
     std::vector<int64_t> shape(t.tensor.shape, t.tensor.shape + t.tensor.rank);
     std::string dtype = credo_dtype_name(t.tensor.dtype);
+    // "f32 of shape 3x4", or "an f32 scalar".
+    auto describe = [](const std::string &type, const TensorInfo &info) {
+      return info.shape.empty() ? "an " + type + " scalar"
+                                : type + " of shape " + info.shapeText();
+    };
     if (shape != p->shape || dtype != p->dtype)
-      return error(
-          "'" + path + "': '" + t.name + "' is " + dtype + " of shape " +
-          TensorInfo{t.name, "", shape, ""}.shapeText() +
-          ", but the model's is " + p->dtype + " of shape " + p->shapeText());
+      return error("'" + path + "': '" + t.name + "' is " +
+                   describe(dtype, TensorInfo{t.name, "", shape, ""}) +
+                   ", but the model's is " + describe(p->dtype, *p));
     // A NaN or infinite parameter would train into NaN; say where it is.
     if (std::optional<NonFinite> bad = firstNonFinite(t.tensor))
       return error("'" + path + "': '" + t.name + "' holds " + bad->what() +
