@@ -190,7 +190,7 @@ int initAndOverlayParams(credo_model *model, const ModelInfo &info,
   // (fa's feedback matrices in a dfa run) are that rule's, not this one's.
   std::string otherRule;
   for (size_t i = 0; i < set.metadata_count && !rule.empty(); ++i)
-    if (llvm::StringRef(set.metadata_keys[i]) == "credo.rule" &&
+    if (llvm::StringRef(set.metadata_keys[i]) == kRuleMetadataKey &&
         rule != set.metadata_values[i])
       otherRule = set.metadata_values[i];
   std::vector<std::string> leftOut;

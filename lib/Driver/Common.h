@@ -157,6 +157,10 @@ struct NonFinite {
 };
 std::optional<NonFinite> firstNonFinite(const credo_tensor &t);
 
+/// The checkpoint metadata key that names the rule of the run that saved
+/// it.
+constexpr const char *kRuleMetadataKey = "credo.rule";
+
 /// The first float parameter of `model` (described by `info`) that holds a
 /// NaN or an infinity: its name and where.
 std::optional<std::pair<std::string, NonFinite>>

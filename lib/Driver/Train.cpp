@@ -108,7 +108,8 @@ struct Position {
 constexpr const char *kEpochKey = "credo.epoch", *kStepKey = "credo.step",
                      *kSeedKey = "credo.seed",
                      *kStepsKey = "credo.steps_per_epoch",
-                     *kLossSumKey = "credo.loss_sum", *kRuleKey = "credo.rule";
+                     *kLossSumKey = "credo.loss_sum",
+                     *kRuleKey = kRuleMetadataKey;
 
 /// The metadata of a checkpoint at `at`.
 std::map<std::string, std::string> positionMetadata(const Position &at) {
@@ -301,8 +302,12 @@ private:
     if (saved)
       return " ('" + opts.checkpoint +
              "' has the parameters of the last completed epoch)";
-    return " (no epoch was completed in this run, so '" + opts.checkpoint +
-           "' was not written)";
+    return " (" + notWritten() + ")";
+  }
+  /// Why the checkpoint holds nothing of this run.
+  std::string notWritten() const {
+    return "no epoch was completed in this run, so '" + opts.checkpoint +
+           "' was not written";
   }
   /// Where the last finite parameters are after parameters stopped being
   /// finite: the checkpoint, when this run wrote one, else why none has
@@ -312,8 +317,7 @@ private:
       return "nothing was saved";
     if (saved)
       return "'" + opts.checkpoint + "' keeps the last finite " + what;
-    return "no epoch was completed in this run, so '" + opts.checkpoint +
-           "' was not written";
+    return notWritten();
   }
   std::string dataDir() const;
   /// The files of the data set the run may read (those that exist).
@@ -518,12 +522,11 @@ int Trainer::resolveMetric() {
                  "' learns in an environment, and credoc align compares "
                  "a rule's update with the gradient of a loss on a data set");
   if (config.loss.empty())
-    return error(
-        "the training section names no loss: its rule '" +
-        (opts.rule.empty() ? config.rule : opts.rule) +
-        "' learns in an environment; give the section an "
-        "\"environment\" or pass --env NAME (chain, gridworld or "
-        "cartpole)");
+    return error("the training section names no loss: its rule '" +
+                 (opts.rule.empty() ? config.rule : opts.rule) +
+                 "' learns in an environment; give the section an "
+                 "\"environment\" or pass --env NAME (chain, gridworld or "
+                 "cartpole)");
   if (metricKind == "loss") {
     for (size_t i = 0; i < info->outputs.size(); ++i)
       if (info->outputs[i].name == config.loss &&
