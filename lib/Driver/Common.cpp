@@ -308,6 +308,31 @@ int checkWritable(const std::string &path, const char *flag) {
   return kOk;
 }
 
+volatile std::sig_atomic_t stopSignal = 0;
+
+static void recordStopSignal(int sig) { stopSignal = sig; }
+
+StopSignals::StopSignals(void (*handler)(int)) {
+  previousInt = std::signal(SIGINT, handler ? handler : recordStopSignal);
+  previousTerm = std::signal(SIGTERM, handler ? handler : recordStopSignal);
+}
+
+void StopSignals::handle(void (*handler)(int)) {
+  std::signal(SIGINT, handler ? handler : recordStopSignal);
+  std::signal(SIGTERM, handler ? handler : recordStopSignal);
+}
+
+StopSignals::~StopSignals() {
+  std::signal(SIGINT, previousInt);
+  std::signal(SIGTERM, previousTerm);
+}
+
+int stopStatus() { return 128 + int(stopSignal ? stopSignal : SIGINT); }
+
+const char *stopWord() {
+  return stopSignal == SIGTERM ? "terminated (SIGTERM)" : "interrupted";
+}
+
 std::string formatNumber(double v, const char *format) {
   if (std::isnan(v))
     return "NaN";

@@ -21,14 +21,41 @@
 #include "mlir/IR/OwningOpRef.h"
 #include "llvm/ADT/Twine.h"
 
-#include <optional>
-
+#include <csignal>
 #include <memory>
+#include <optional>
 #include <vector>
 
 namespace mlir::credo::driver {
 
-constexpr int kOk = 0, kUserError = 1, kInterrupted = 130;
+constexpr int kOk = 0, kUserError = 1;
+
+/// The signal that asked a training run to stop after the step under way:
+/// SIGINT (Ctrl-C) or SIGTERM (timeout, a batch scheduler, docker stop); 0
+/// while none came.
+extern volatile std::sig_atomic_t stopSignal;
+
+/// While alive, SIGINT and SIGTERM call `handler` (by default: record the
+/// signal in stopSignal); the handlers before are put back at the end.
+class StopSignals {
+public:
+  explicit StopSignals(void (*handler)(int) = nullptr);
+  ~StopSignals();
+  StopSignals(const StopSignals &) = delete;
+  StopSignals &operator=(const StopSignals &) = delete;
+  /// From now on the signals call `handler` (null: record the signal).
+  void handle(void (*handler)(int));
+
+private:
+  void (*previousInt)(int), (*previousTerm)(int);
+};
+
+/// The exit status after stopSignal stopped a run: 128 + its number (130
+/// for Ctrl-C, 143 for SIGTERM), as a shell reports a process it killed.
+int stopStatus();
+
+/// "interrupted" (Ctrl-C) or "terminated (SIGTERM)": what stopped the run.
+const char *stopWord();
 
 /// Prints "credoc: error: MESSAGE" and returns kUserError.
 int error(const llvm::Twine &message);

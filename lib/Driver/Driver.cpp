@@ -62,8 +62,12 @@ int writeOutput(const std::string &path,
     return error("cannot write '" + path + "': " + ec.message());
   write(os);
   os.close();
-  if (os.has_error())
-    return error("cannot write '" + path + "': " + os.error().message());
+  if (os.has_error()) {
+    // (A stream destroyed with its error set is a fatal error.)
+    std::string why = os.error().message();
+    os.clear_error();
+    return error("cannot write '" + path + "': " + why);
+  }
   return kOk;
 }
 
@@ -674,6 +678,12 @@ int mlir::credo::buildCommand(const DriverOptions &opts) {
                      "': " + ec.message());
       file.write(reinterpret_cast<const char *>(words.data()),
                  words.size() * sizeof(uint32_t));
+      file.close();
+      if (file.has_error()) {
+        std::string why = file.error().message();
+        file.clear_error();
+        return error("cannot write '" + path.str().str() + "': " + why);
+      }
     }
     llvm::outs() << "credoc: wrote " << kernels.size() << " SPIR-V kernel"
                  << (kernels.size() == 1 ? "" : "s") << " to " << opts.output
@@ -723,8 +733,19 @@ int mlir::credo::buildCommand(const DriverOptions &opts) {
     if (failed(emitNativeCode(*llvmModule,
                               opts.emit == "obj" ? FileKind::Object
                                                  : FileKind::Assembly,
-                              *os, message)))
+                              *os, message))) {
+      if (file)
+        file->clear_error();
       return error(message);
+    }
+    if (file) {
+      file->close();
+      if (file->has_error()) {
+        std::string why = file->error().message();
+        file->clear_error();
+        return error("cannot write '" + opts.output + "': " + why);
+      }
+    }
     return kOk;
   }
   if (!opts.emit.empty())

@@ -202,9 +202,6 @@ std::vector<void *> EnvTrainer::args(ArrayRef<void *> middle) {
   return a;
 }
 
-volatile std::sig_atomic_t envInterrupted = 0;
-void onEnvInterrupt(int) { envInterrupted = 1; }
-
 int EnvTrainer::run() {
   for (int (EnvTrainer::*phase)() :
        {&EnvTrainer::setUp, &EnvTrainer::compile, &EnvTrainer::createInstance})
@@ -234,15 +231,11 @@ int EnvTrainer::run() {
   std::vector<double> returns;
   int64_t totalSteps = 0;
   int64_t every = std::max<int64_t>(1, episodes / 20);
-  // Ctrl-C ends the run after the step under way: the parameters are saved
-  // (to --checkpoint, else NAME-interrupted.safetensors) and the metrics
+  // Ctrl-C or SIGTERM ends the run after the step under way: the parameters are
+  // saved (to --checkpoint, else NAME-interrupted.safetensors) and the metrics
   // file ends with a whole line.
-  envInterrupted = 0;
-  auto previous = std::signal(SIGINT, onEnvInterrupt);
-  struct Restore {
-    void (*handler)(int);
-    ~Restore() { std::signal(SIGINT, handler); }
-  } restore{previous};
+  stopSignal = 0;
+  StopSignals signals;
   // The picture of the returns so far (at the end, or when interrupted).
   auto drawReturns = [&] {
     if (opts.plot.empty() || returns.empty())
@@ -264,7 +257,7 @@ int EnvTrainer::run() {
           1);
   auto begin = std::chrono::steady_clock::now();
   for (int64_t episode = 0; episode < episodes; ++episode) {
-    if (envInterrupted) {
+    if (stopSignal) {
       drawReturns();
       if (metrics)
         flushMetrics(metrics, opts.metrics);
@@ -274,10 +267,11 @@ int EnvTrainer::run() {
                              : opts.checkpoint;
       if (credo_model_save(m.model, path.c_str()) != CREDO_OK)
         return runtimeError("cannot save the parameters");
-      llvm::outs() << "credoc: interrupted after episode " << episode << " of "
-                   << episodes << "; saved the parameters to " << path << "\n";
+      llvm::outs() << "credoc: " << stopWord() << " after episode " << episode
+                   << " of " << episodes << "; saved the parameters to " << path
+                   << "\n";
       llvm::outs().flush();
-      return kInterrupted;
+      return stopStatus();
     }
     if (credo_env_reset(env.env, obs.data()) != CREDO_OK)
       return runtimeError("cannot reset the environment");

@@ -33,6 +33,7 @@
 #include "llvm/Support/raw_ostream.h"
 
 #include <algorithm>
+#include <cfloat>
 #include <chrono>
 #include <cmath>
 #include <csignal>
@@ -51,18 +52,16 @@ using namespace mlir::credo::driver;
 
 namespace {
 
-volatile std::sig_atomic_t interrupted = 0;
-void onInterrupt(int) { interrupted = 1; }
-
-/// Ctrl-C before the first step: the message and exit status 130, from
-/// the handler (write and _exit are async-signal-safe).
-void onInterruptBeforeTraining(int) {
+/// Ctrl-C or SIGTERM before the first step: the message and exit status
+/// 128 + the signal, from the handler (write and _exit are
+/// async-signal-safe).
+void onInterruptBeforeTraining(int sig) {
   static const char message[] =
       "\ncredoc: interrupted while loading the data and compiling the "
       "training step; nothing was trained or saved\n";
   ssize_t written = ::write(STDERR_FILENO, message, sizeof(message) - 1);
   (void)written;
-  ::_exit(130);
+  ::_exit(128 + sig);
 }
 
 /// The learning rate at `step` (0-based) of `totalSteps`, in `epoch`.
@@ -742,6 +741,20 @@ int Trainer::loadIdxData() {
       return runtimeError("cannot read the data set");
   const credo_tensor &trainX = data.list[0], &trainY = data.list[1],
                      &testX = data.list[2], &testY = data.list[3];
+  // The files hold what their names say: images (rank 3 in the file) or
+  // labels (rank 1), whatever order they were copied in.
+  for (int i = 0; i < 4; ++i) {
+    bool labels = i % 2, isLabels = data.list[i].rank == 1;
+    if (labels != isLabels)
+      return error(
+          files[i] + ": expected " +
+          (labels ? "labels (an IDX file of rank 1)"
+                  : "images (an IDX file of rank 3)") +
+          ", but it holds " +
+          (isLabels ? std::to_string(data.list[i].shape[0]) + " labels"
+                    : std::to_string(data.list[i].shape[0]) + " images of " +
+                          std::to_string(data.list[i].shape[1]) + " pixels"));
+  }
   if (trainX.shape[1] != pixels || testX.shape[1] != pixels)
     return error("input '" + info->inputs[imageInput].name + "' takes " +
                  std::to_string(pixels) + " pixels per image, but the " +
@@ -858,9 +871,20 @@ int Trainer::loadCsvData() {
                      ") (the model has " + std::to_string(classes) +
                      " classes)");
       ys[r] = int32_t(v);
-      for (int64_t c = 0, k = 0; c < cols; ++c)
-        if (c != label)
-          xs[r * pixels + k++] = float(double(cell[c]) * config.scale);
+      for (int64_t c = 0, k = 0; c < cols; ++c) {
+        if (c == label)
+          continue;
+        double scaled = double(cell[c]) * config.scale;
+        if (!(std::fabs(scaled) <= double(FLT_MAX)))
+          return error(file + ": data row " + std::to_string(row + 1) +
+                       ", column " + std::to_string(c + 1) + " (" +
+                       formatNumber(cell[c], "%g") +
+                       ") times the dataset's "
+                       "scale (" +
+                       formatNumber(config.scale, "%g") +
+                       ") is beyond the range of f32");
+        xs[r * pixels + k++] = float(scaled);
+      }
     }
     if (int status = checkLabels(2 * split + 1, file))
       return status;
@@ -1371,14 +1395,19 @@ int Trainer::saveCheckpoint(const std::string &path, const Position &at) {
   return kOk;
 }
 
-/// Ctrl-C or --stop-after: saves where training stands and says how to go
-/// on. An interrupt exits with 130, a planned stop with 0.
+/// Ctrl-C, SIGTERM or --stop-after: saves where training stands and says
+/// how to go on. A signal exits with 128 + its number (130 for Ctrl-C, 143
+/// for SIGTERM), a planned stop with 0.
 int Trainer::stopAndSave(const Position &at, const char *why) {
   std::string path = opts.checkpoint.empty()
                          ? interruptedCheckpointPath(info->name, opts.resume)
                          : opts.checkpoint;
   if (saveCheckpoint(path, at) != kOk)
-    return kUserError;
+    return error(std::string(why) +
+                 (at.step == 0 ? " after epoch " + std::to_string(at.epoch)
+                               : " in epoch " + std::to_string(at.epoch + 1)) +
+                 ", but the parameters could not be saved (above); what was "
+                 "trained since the last checkpoint is lost");
   stopped = true;
   llvm::outs() << "credoc: " << why;
   if (at.step == 0)
@@ -1389,7 +1418,7 @@ int Trainer::stopAndSave(const Position &at, const char *why) {
   llvm::outs() << "; saved the parameters to " << path
                << " (resume with --resume " << path << ")\n";
   llvm::outs().flush();
-  return interrupted ? kInterrupted : kOk;
+  return stopSignal ? stopStatus() : kOk;
 }
 
 void Trainer::showProgress(int64_t epoch, int64_t step, int64_t firstStep,
@@ -1428,8 +1457,8 @@ int Trainer::trainEpoch(int64_t epoch, int64_t firstStep, double lossSum) {
   auto *lossBuf = static_cast<float *>(io.list[info->inputs.size() + 1].data);
   for (int64_t step = firstStep; step < steps; ++step) {
     Position here{epoch, step, config.seed, steps, lossSum};
-    if (interrupted)
-      return stopAndSave(here, "interrupted");
+    if (stopSignal)
+      return stopAndSave(here, stopWord());
     if (opts.stopAfter && stepsThisRun == *opts.stopAfter)
       return stopAndSave(here, "stopped (--stop-after)");
     gather(order, step * batch, 0, batch);
@@ -1839,15 +1868,16 @@ int Trainer::settle() {
     auto begin = std::chrono::steady_clock::now();
     double sum = 0;
     for (int64_t step = 0; step < steps; ++step) {
-      if (interrupted) {
+      if (stopSignal) {
         // A checkpoint resumes training after the phase, so none is
         // written from inside it.
         error(
-            "interrupted in the unsupervised phase (settle epoch " +
+            std::string(stopWord()) +
+            " in the unsupervised phase (settle epoch " +
             std::to_string(epoch + 1) + ", step " + std::to_string(step + 1) +
             "); nothing saved: a checkpoint resumes the training that follows "
             "the phase");
-        return kInterrupted;
+        return stopStatus();
       }
       gather(order, step * batch, 0, batch);
       std::vector<void *> &args = batchArgs(true);
@@ -1886,17 +1916,14 @@ int Trainer::settle() {
 }
 
 int Trainer::run() {
-  // Ctrl-C while the data load and the step compiles stops at once, with
-  // a message (nothing is trained yet); afterwards it stops at a step.
-  auto previous = std::signal(SIGINT, onInterruptBeforeTraining);
-  struct Restore {
-    void (*handler)(int);
-    ~Restore() { std::signal(SIGINT, handler); }
-  } restore{previous};
+  // Ctrl-C (or SIGTERM) while the data load and the step compiles stops at
+  // once, with a message (nothing is trained yet); afterwards it stops at a
+  // step.
+  StopSignals signals(onInterruptBeforeTraining);
   if (int status = prepare())
     return status;
-  interrupted = 0;
-  std::signal(SIGINT, onInterrupt);
+  stopSignal = 0;
+  signals.handle(nullptr);
 
   tty = ::isatty(STDOUT_FILENO);
   llvm::outs() << "credoc: training '" << info->name << "' on "
@@ -1922,10 +1949,9 @@ int Trainer::run() {
       return status;
     // An interrupt or the planned stop that fell on the end of an epoch.
     bool planned = opts.stopAfter && stepsThisRun == *opts.stopAfter;
-    if ((interrupted || planned) && epoch + 1 < config.epochs)
+    if ((stopSignal || planned) && epoch + 1 < config.epochs)
       return stopAndSave(Position{epoch + 1, 0, config.seed, steps, 0},
-                         interrupted ? "interrupted"
-                                     : "stopped (--stop-after)");
+                         stopSignal ? stopWord() : "stopped (--stop-after)");
   }
   if (!opts.checkpoint.empty())
     llvm::outs() << "credoc: saved the trained parameters to "

@@ -2931,6 +2931,12 @@ OwningOpRef<ModuleOp> Importer::run(StringRef buffer) {
            "format version must be >= 1, but got " + std::to_string(version));
     formatVersion = version;
     std::string name = getName(member(root, "", "name"), "/name");
+    // A library's functions are NAME_create, NAME_forward, …: under the
+    // runtime's prefix they could be its own (credo_model_load).
+    if (name == "credo" || StringRef(name).starts_with("credo_"))
+      fail("/name", "the model name '" + name +
+                        "' is reserved: the runtime's C functions are "
+                        "named credo_*; choose another");
     batch = resolveBatch(root);
     if (auto it = root.find("seed"); it != root.end()) {
       int64_t s = getInt(*it, "/seed");

@@ -18,12 +18,14 @@
 #include "llvm/IR/Module.h"
 #include "llvm/Object/ArchiveWriter.h"
 #include "llvm/Support/FileSystem.h"
+#include "llvm/Support/MemoryBuffer.h"
 #include "llvm/Support/Path.h"
 
 #include "llvm/Support/Program.h"
 #include "llvm/Support/raw_ostream.h"
-#include <limits>
 
+#include <dlfcn.h>
+#include <limits>
 #include <set>
 
 using namespace mlir;
@@ -851,6 +853,26 @@ LogicalResult mlir::credo::writeLibrary(ModuleOp module, const ModelInfo &info,
   const std::string header = staged.add(paths.header);
   const std::string staticLibrary = staged.add(paths.staticLibrary);
   const std::string sharedLibrary = staged.add(paths.sharedLibrary);
+  // A function the process already has (the C library's timer_create for a
+  // model named "timer") would be defined twice in a program, and calls
+  // meant for one would reach the other.
+  for (auto f : module.getOps<LLVM::LLVMFuncOp>()) {
+    if (f.isExternal() || f.getLinkage() != LLVM::Linkage::External)
+      continue;
+    std::string symbol = f.getSymName().str();
+    if (void *known = ::dlsym(RTLD_DEFAULT, symbol.c_str())) {
+      Dl_info where{};
+      std::string library =
+          ::dladdr(known, &where) && where.dli_fname
+              ? "'" + llvm::sys::path::filename(where.dli_fname).str() + "'"
+              : "a library credoc uses";
+      error = "the library of model '" + info.name + "' would define " +
+              symbol + ", which " + library +
+              " already defines: a program would call the wrong one; "
+              "rename the model (its \"name\")";
+      return failure();
+    }
+  }
   std::string rtDir = runtimeLibDir.str();
   {
     llvm::SmallString<256> runtime(rtDir);
@@ -866,10 +888,18 @@ LogicalResult mlir::credo::writeLibrary(ModuleOp module, const ModelInfo &info,
     std::error_code ec;
     llvm::raw_fd_ostream os(header, ec);
     if (ec) {
-      error = "cannot write '" + header + "': " + ec.message();
+      error = "cannot write '" + paths.header + "': " + ec.message();
       return failure();
     }
     os << generateHeader(info);
+    // A failed write (a full disk) is an error here, not a fatal one when
+    // the stream closes.
+    os.close();
+    if (os.has_error()) {
+      error = "cannot write '" + paths.header + "': " + os.error().message();
+      os.clear_error();
+      return failure();
+    }
   }
 
   llvm::LLVMContext llvmContext;
@@ -886,8 +916,16 @@ LogicalResult mlir::credo::writeLibrary(ModuleOp module, const ModelInfo &info,
       error = "cannot write '" + object + "': " + ec.message();
       return failure();
     }
-    if (failed(emitNativeCode(*llvmModule, FileKind::Object, os, error)))
+    if (failed(emitNativeCode(*llvmModule, FileKind::Object, os, error))) {
+      os.clear_error();
       return failure();
+    }
+    os.close();
+    if (os.has_error()) {
+      error = "cannot write '" + object + "': " + os.error().message();
+      os.clear_error();
+      return failure();
+    }
   }
 
   auto member = llvm::NewArchiveMember::getFile(object, true);
@@ -899,13 +937,32 @@ LogicalResult mlir::credo::writeLibrary(ModuleOp module, const ModelInfo &info,
   member->MemberName = memberName;
   std::vector<llvm::NewArchiveMember> members;
   members.push_back(std::move(*member));
-  if (llvm::Error err = llvm::writeArchive(
-          staticLibrary, members, llvm::SymtabWritingMode::NormalSymtab,
-          llvm::object::Archive::K_GNU, /*Deterministic=*/true,
-          /*Thin=*/false)) {
-    error = "cannot write '" + staticLibrary +
-            "': " + llvm::toString(std::move(err));
+  // Built in memory and written here: llvm::writeArchive's own stream
+  // makes a full disk a fatal error.
+  llvm::Expected<std::unique_ptr<llvm::MemoryBuffer>> archive =
+      llvm::writeArchiveToBuffer(members, llvm::SymtabWritingMode::NormalSymtab,
+                                 llvm::object::Archive::K_GNU,
+                                 /*Deterministic=*/true, /*Thin=*/false);
+  if (!archive) {
+    error = "cannot write '" + paths.staticLibrary +
+            "': " + llvm::toString(archive.takeError());
     return failure();
+  }
+  {
+    std::error_code ec;
+    llvm::raw_fd_ostream os(staticLibrary, ec, llvm::sys::fs::OF_None);
+    if (ec) {
+      error = "cannot write '" + paths.staticLibrary + "': " + ec.message();
+      return failure();
+    }
+    os << (*archive)->getBuffer();
+    os.close();
+    if (os.has_error()) {
+      error =
+          "cannot write '" + paths.staticLibrary + "': " + os.error().message();
+      os.clear_error();
+      return failure();
+    }
   }
 
   // Link the shared library with the system compiler driver.
@@ -954,11 +1011,43 @@ LogicalResult mlir::credo::writeLibrary(ModuleOp module, const ModelInfo &info,
       error = "cannot replace '" + final + "': it is a directory";
       return failure();
     }
-  for (auto &[tmp, final] : staged.files)
+  // Each old file stays reachable under a second name (a hard link) until
+  // all three are replaced: when a rename fails part-way, the files renamed
+  // before it are put back, and the folder never holds two builds.
+  struct Previous {
+    std::vector<std::string> links; // per staged file: its old one, or ""
+    ~Previous() {
+      for (const std::string &link : links)
+        if (!link.empty())
+          llvm::sys::fs::remove(link);
+    }
+  } previous;
+  for (auto &[tmp, final] : staged.files) {
+    std::string link;
+    if (llvm::sys::fs::exists(final)) {
+      link = tmp + ".old";
+      llvm::sys::fs::remove(link);
+      if (std::error_code ec = llvm::sys::fs::create_hard_link(final, link)) {
+        error = "cannot replace '" + final + "': " + ec.message();
+        return failure();
+      }
+    }
+    previous.links.push_back(link);
+  }
+  for (size_t i = 0; i < staged.files.size(); ++i) {
+    const auto &[tmp, final] = staged.files[i];
     if (std::error_code ec = llvm::sys::fs::rename(tmp, final)) {
       error = "cannot replace '" + final + "': " + ec.message();
+      for (size_t j = 0; j < i; ++j) {
+        const std::string &done = staged.files[j].second;
+        if (previous.links[j].empty())
+          llvm::sys::fs::remove(done);
+        else if (!llvm::sys::fs::rename(previous.links[j], done))
+          previous.links[j].clear();
+      }
       return failure();
     }
+  }
   staged.committed = true;
   return success();
 }

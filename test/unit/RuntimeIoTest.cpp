@@ -19,6 +19,7 @@
 #include <cstring>
 #include <dirent.h>
 #include <fstream>
+#include <optional>
 #include <sstream>
 #include <string>
 #include <sys/stat.h>
@@ -243,11 +244,24 @@ std::string numpyArange6() {
 
 class RuntimeNpyTest : public RuntimeIoTestBase {};
 
+/// The CRC-32 of ZIP (reflected polynomial 0xedb88320), bit by bit.
+uint32_t crc32Of(const std::string &data) {
+  uint32_t crc = 0xffffffffu;
+  for (unsigned char c : data) {
+    crc ^= c;
+    for (int k = 0; k < 8; ++k)
+      crc = (crc >> 1) ^ (0xedb88320u & (0u - (crc & 1u)));
+  }
+  return ~crc;
+}
+
 /// A ZIP archive of one member `name` (local header, data, central
-/// directory, end record) whose headers claim `method`, `packed` and
-/// `unpacked`.
+/// directory, end record) whose headers claim `method`, `packed`,
+/// `unpacked` and the checksum `crc` (by default that of `data`).
 std::string zipOf(const std::string &name, const std::string &data,
-                  uint16_t method, uint32_t packed, uint32_t unpacked) {
+                  uint16_t method, uint32_t packed, uint32_t unpacked,
+                  std::optional<uint32_t> crc = std::nullopt) {
+  const uint32_t sum = crc ? *crc : crc32Of(data);
   auto le = [](std::string &s, uint64_t v, int bytes) {
     for (int i = 0; i < bytes; ++i)
       s.push_back(char((v >> (8 * i)) & 0xff));
@@ -255,13 +269,13 @@ std::string zipOf(const std::string &name, const std::string &data,
   std::string zip;
   le(zip, 0x04034b50, 4);
   le(zip, 20, 2), le(zip, 0, 2), le(zip, method, 2), le(zip, 0, 4);
-  le(zip, 0, 4), le(zip, packed, 4), le(zip, unpacked, 4);
+  le(zip, sum, 4), le(zip, packed, 4), le(zip, unpacked, 4);
   le(zip, name.size(), 2), le(zip, 0, 2);
   zip += name + data;
   size_t dir = zip.size();
   le(zip, 0x02014b50, 4);
   le(zip, 20, 2), le(zip, 20, 2), le(zip, 0, 2), le(zip, method, 2);
-  le(zip, 0, 4), le(zip, 0, 4), le(zip, packed, 4), le(zip, unpacked, 4);
+  le(zip, 0, 4), le(zip, sum, 4), le(zip, packed, 4), le(zip, unpacked, 4);
   le(zip, name.size(), 2), le(zip, 0, 2), le(zip, 0, 2), le(zip, 0, 2);
   le(zip, 0, 2), le(zip, 0, 4), le(zip, 0, 4);
   zip += name;
@@ -284,6 +298,23 @@ TEST_F(RuntimeNpyTest, ReadsStoredNpzMembers) {
   EXPECT_EQ(credo_npz_read(path("a.npz").c_str(), "y", &t),
             CREDO_ERR_NOT_FOUND);
   EXPECT_NE(std::string(credo_last_error()).find("(members: x.npy)"),
+            std::string::npos)
+      << credo_last_error();
+}
+
+// A member whose bytes changed after it was written (here one bit of a
+// stored float) fails its checksum instead of being read as data.
+TEST_F(RuntimeNpyTest, NpzChecksMemberCrc) {
+  std::string npy = numpyArange6();
+  const uint32_t crc = crc32Of(npy);
+  EXPECT_EQ(crc32Of("123456789"), 0xcbf43926u); // the standard check value
+  npy[npy.size() - 3] ^= 0x01;
+  writeBytes(path("f.npz"), zipOf("x.npy", npy, 0, uint32_t(npy.size()),
+                                  uint32_t(npy.size()), crc));
+  credo_tensor t;
+  EXPECT_EQ(credo_npz_read(path("f.npz").c_str(), "x", &t), CREDO_ERR_FORMAT);
+  EXPECT_NE(std::string(credo_last_error())
+                .find("f.npz: ZIP entry 'x.npy' fails its CRC-32 check"),
             std::string::npos)
       << credo_last_error();
 }

@@ -205,6 +205,60 @@ TEST(RuntimeWinograd, RandomShapes) {
   }
 }
 
+// Outputs whose receptive field holds only zeros (a black top of the image
+// and the zero padding around it) are exactly the bias, as in the direct
+// sum, though their tiles hold other outputs' large values: with a zero
+// bias a ReLU after the convolution keeps them at 0 exactly, and so
+// passes no gradient there (the rounding noise of the tile transforms
+// would read as a sign half of the time).
+TEST(RuntimeWinograd, ZeroReceptiveFieldsGiveTheBiasExactly) {
+  for (int64_t K : {3, 5}) {
+    const int64_t B = 2, C = 8, H = 10, W = 10, O = 8, P = K / 2;
+    const ConvShape s{B, C, H, W, O, K, K, 1, 1, P, P, H, W};
+    ASSERT_TRUE(credo::rt::winogradTakes(s));
+    auto x = randomVector(B * C * H * W, 5), w = randomVector(O * C * K * K, 6);
+    // Rows 0..5 black in every channel: the outputs whose K x K window
+    // (rows i - P .. i - P + K - 1) stays above row 6 see only zeros.
+    const int64_t black = 6;
+    for (int64_t b = 0; b < B; ++b)
+      for (int64_t c = 0; c < C; ++c)
+        for (int64_t e = 0; e < black * W; ++e)
+          x[(b * C + c) * H * W + e] = 0.0f;
+    std::vector<float> zeroBias(O, 0.0f), bias = randomVector(O, 7);
+    for (bool withRelu : {false, true})
+      for (const std::vector<float> *b : {&zeroBias, &bias}) {
+        std::vector<float> y(B * O * H * W);
+        credo::rt::winogradForward(x.data(), w.data(), b->data(), y.data(), s,
+                                   withRelu, false, false);
+        int64_t checked = 0;
+        for (int64_t n = 0; n < B; ++n)
+          for (int64_t o = 0; o < O; ++o)
+            for (int64_t i = 0; i + K - P <= black; ++i)
+              for (int64_t j = 0; j < W; ++j, ++checked) {
+                float want = (*b)[o];
+                if (withRelu)
+                  want = std::max(want, 0.0f);
+                ASSERT_EQ(y[((n * O + o) * H + i) * W + j], want)
+                    << "K=" << K << " relu=" << withRelu << " at image " << n
+                    << ", channel " << o << ", row " << i << ", column " << j;
+              }
+        EXPECT_EQ(checked, B * O * (black - K + P + 1) * W);
+      }
+    // The other outputs are still the convolution's (checkCase covers the
+    // numbers; here the first row whose window reaches the image's lit
+    // part must not be the bias).
+    std::vector<float> y(B * O * H * W);
+    credo::rt::winogradForward(x.data(), w.data(), nullptr, y.data(), s, false,
+                               false, false);
+    const int64_t lit = black - K + P + 1;
+    double sum = 0;
+    for (int64_t j = 0; j < W; ++j)
+      sum += std::fabs(y[lit * W + j]);
+    EXPECT_GT(sum, 0.0);
+  }
+  ASSERT_EQ(credo_rt_take_status(), CREDO_OK) << credo_last_error();
+}
+
 TEST(RuntimeWinograd, TakesOnlyWhatItHandles) {
   const ConvShape same{2, 16, 8, 8, 16, 3, 3, 1, 1, 1, 1, 8, 8};
   EXPECT_TRUE(credo::rt::winogradTakes(same));

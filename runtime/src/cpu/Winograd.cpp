@@ -213,6 +213,10 @@ void unstage(const float *buf, int64_t hp, int64_t wp, int64_t top,
 /// Per-thread scratch buffers, grown on demand.
 struct Workspace {
   std::vector<float> tilesIn, tilesOut, kernel, image;
+  /// The forward pass's receptive fields that hold only zeros
+  /// (markZeroFields), and the counts they are found from.
+  std::vector<uint8_t> zeroFields;
+  std::vector<int32_t> nonZeroCounts;
   static float *at(std::vector<float> &v, int64_t n) {
     if (int64_t(v.size()) < n)
       v.resize(n);
@@ -289,17 +293,58 @@ CREDO_INLINE void untransformKernels(const float *dU, int64_t O, int64_t C,
     }
 }
 
+/// zero[oh·OW + ow] = whether the R x R receptive field of output (oh, ow)
+/// in the staged image buf holds only zeros, in every channel. There the
+/// direct sum is exactly the bias; a Winograd tile leaves rounding noise
+/// of its other outputs' size instead, which a ReLU after it would read as
+/// a sign (a zero-padded border or a black background, with a zero bias,
+/// would pass gradient where the direct convolution's ReLU does not).
+/// counts: a buffer for the running counts of non-zero positions.
+template <int R>
+CREDO_INLINE void markZeroFields(const float *buf, int64_t C,
+                                 const ConvShape &s, const Geometry &g,
+                                 uint8_t *zero, std::vector<int32_t> &counts) {
+  const int64_t hp = g.hp, wp = g.wp, rows = s.OH + R - 1, cols = s.OW + R - 1,
+                stride = cols + 1;
+  // counts[(r + 1)·stride + q + 1]: non-zero positions in rows 0..r,
+  // columns 0..q (a summed-area table); NaN counts as non-zero.
+  counts.assign(size_t((rows + 1) * stride), 0);
+  for (int64_t r = 0; r < rows; ++r)
+    for (int64_t q = 0; q < cols; ++q) {
+      bool nonZero = false;
+      for (int64_t cb = 0; cb < C / L && !nonZero; ++cb) {
+        const float *p = buf + ((cb * hp + r) * wp + q) * L;
+        for (int64_t l = 0; l < L; ++l)
+          nonZero |= p[l] != 0.0f;
+      }
+      counts[(r + 1) * stride + q + 1] =
+          int32_t(nonZero) + counts[r * stride + q + 1] +
+          counts[(r + 1) * stride + q] - counts[r * stride + q];
+    }
+  for (int64_t oh = 0; oh < s.OH; ++oh)
+    for (int64_t ow = 0; ow < s.OW; ++ow)
+      zero[oh * s.OW + ow] =
+          counts[(oh + R) * stride + ow + R] - counts[oh * stride + ow + R] -
+              counts[(oh + R) * stride + ow] + counts[oh * stride + ow] ==
+          0;
+}
+
 /// Input tiles of `count` images staged from img (first image b0) into
-/// V[k, tile, C].
+/// V[k, tile, C]; with `zeroFields`, also each image's markZeroFields (OH·OW
+/// apart).
 template <int M, int R>
 CREDO_INLINE void transformInputs(const float *img, bool blocked, int64_t b0,
                                   int64_t count, const ConvShape &s,
-                                  const Geometry &g, float *buf, float *V) {
+                                  const Geometry &g, float *buf, float *V,
+                                  uint8_t *zeroFields = nullptr,
+                                  std::vector<int32_t> *counts = nullptr) {
   constexpr int N = M + R - 1;
   const auto &t = kTransforms<M, R>;
   const int64_t C = s.C, ks = planeStride(count * g.tiles, C);
   for (int64_t i = 0; i < count; ++i) {
     stage(img, blocked, b0 + i, C, s.H, s.W, buf, g.hp, g.wp, s.PH, s.PW);
+    if (zeroFields)
+      markZeroFields<R>(buf, C, s, g, zeroFields + i * s.OH * s.OW, *counts);
     for (int64_t ti = 0; ti < g.th; ++ti)
       for (int64_t tj = 0; tj < g.tw; ++tj)
         for (int64_t cb = 0; cb < C / L; ++cb) {
@@ -366,11 +411,15 @@ template <int M, int R> CREDO_INLINE void forward(const Call &c) {
   float *V = Workspace::at(ws.tilesIn, N * N * planeStride(maxTiles, C));
   float *Mo = Workspace::at(ws.tilesOut, N * N * planeStride(maxTiles, O));
   float *buf = Workspace::at(ws.image, (C / L) * g.hp * g.wp * L);
+  if (int64_t(ws.zeroFields.size()) < g.chunk * s.OH * s.OW)
+    ws.zeroFields.resize(size_t(g.chunk * s.OH * s.OW));
+  uint8_t *zeroFields = ws.zeroFields.data();
   transformKernels<M, R>(c.in1, O, C, U);
   for (int64_t b0 = 0; b0 < s.B; b0 += g.chunk) {
     const int64_t count = std::min(g.chunk, s.B - b0), T = count * g.tiles,
                   kc = planeStride(T, C), ko = planeStride(T, O);
-    transformInputs<M, R>(c.in0, c.blocked0, b0, count, s, g, buf, V);
+    transformInputs<M, R>(c.in0, c.blocked0, b0, count, s, g, buf, V,
+                          zeroFields, &ws.nonZeroCounts);
     for (int k = 0; k < N * N; ++k)
       if (!gemm('N', 'N', T, O, C, V + k * kc, C, U + k * planeStride(C, O), O,
                 0.0f, Mo + k * ko, O))
@@ -390,10 +439,14 @@ template <int M, int R> CREDO_INLINE void forward(const Call &c) {
             const int64_t b = b0 + i;
             for (int u = 0; u < M && M * ti + u < s.OH; ++u)
               for (int v = 0; v < M && M * tj + v < s.OW; ++v) {
-                Vec r = y[u][v] + bias;
+                const int64_t oh = M * ti + u, ow = M * tj + v;
+                // (An all-zero receptive field: exactly the bias, as the
+                // direct sum gives.)
+                Vec r = zeroFields[(i * s.OH + oh) * s.OW + ow]
+                            ? bias
+                            : y[u][v] + bias;
                 if (c.relu)
                   r = r > 0 ? r : r * 0.0f; // NaN stays NaN
-                const int64_t oh = M * ti + u, ow = M * tj + v;
                 if (c.blocked1) {
                   store(c.out +
                             (((b * (O / L) + ob) * s.OH + oh) * s.OW + ow) * L,

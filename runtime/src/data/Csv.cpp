@@ -38,8 +38,9 @@ bool parseLine(const char *begin, const char *end, std::vector<float> &out,
     char *parsed = nullptr;
     errno = 0;
     double v = text.empty() ? NAN : std::strtod(text.c_str(), &parsed);
-    if (text.empty() || *parsed != '\0' || errno == ERANGE ||
-        !std::isfinite(v) || std::fabs(v) > 3.4e38 ||
+    // The whole field is the number (a NUL byte inside it is not an end).
+    if (text.empty() || parsed != text.c_str() + text.size() ||
+        errno == ERANGE || !std::isfinite(v) || std::fabs(v) > 3.4e38 ||
         text.find_first_of("xXpP") != std::string::npos) {
       badField = field;
       return false;

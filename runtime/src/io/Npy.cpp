@@ -451,7 +451,7 @@ credo_status readNpz(const std::string &path, const std::string &name,
   for (uint32_t e = 0; e < entries; ++e) {
     if (p + 46 > dirStart + dirSize || le32(b + p) != 0x02014b50)
       return formatError("corrupt ZIP directory entry " + std::to_string(e));
-    const uint32_t method = le16(b + p + 10);
+    const uint32_t method = le16(b + p + 10), crc = le32(b + p + 16);
     const uint64_t packed = le32(b + p + 20), unpacked = le32(b + p + 24);
     const size_t nameLen = le16(b + p + 28), extraLen = le16(b + p + 30),
                  commentLen = le16(b + p + 32);
@@ -508,6 +508,12 @@ credo_status readNpz(const std::string &path, const std::string &name,
                          std::to_string(method) +
                          " (expected stored or deflate)");
     }
+    // The member's checksum: a flipped byte in a stored member, or one
+    // that still inflates, would otherwise be read as data.
+    if (crc32_z(0, reinterpret_cast<const Bytef *>(npy.data()), npy.size()) !=
+        crc)
+      return formatError("ZIP entry '" + member +
+                         "' fails its CRC-32 check (the file is corrupt)");
     return parseNpy(npy, path + ":" + name, out);
   }
   std::string list;
