@@ -408,10 +408,24 @@ int writeRaster(const DriverOptions &opts, const ModelInfo &info,
     r.steps = t.shape[0];
     std::vector<double> v =
         sampleOf(opts, t, outputs.list[d.output], d, r.neurons);
+    int64_t nans = 0, first = -1;
     for (double x : v) {
-      r.spikes.push_back(x != 0);
-      spikes += x != 0;
+      bool nan = std::isnan(x);
+      r.spikes.push_back(x != 0 && !nan);
+      spikes += x != 0 && !nan;
+      r.nan.push_back(nan);
+      if (nan && first < 0)
+        first = int64_t(r.nan.size()) - 1;
+      nans += nan;
     }
+    if (nans)
+      llvm::errs() << "credoc: warning: --raster: " << r.name << " holds "
+                   << nans << " NaN value" << (nans == 1 ? "" : "s")
+                   << " (the first at step " << first / r.neurons
+                   << ", neuron " << first % r.neurons
+                   << "), drawn in red, not counted as spikes\n";
+    else
+      r.nan.clear();
     rasters.push_back(std::move(r));
   }
   return writePicture(opts, "--raster",
@@ -473,6 +487,19 @@ int mlir::credo::runCommand(const DriverOptions &opts) {
        {std::pair(&opts.raster, "--raster"), std::pair(&opts.trace, "--trace")})
     if (int status = checkSparesReads(opts, *path, flag))
       return status;
+  if (!opts.raster.empty() && !opts.trace.empty()) {
+    // One picture would silently replace the other.
+    llvm::SmallString<256> raster(opts.raster), trace(opts.trace);
+    llvm::sys::fs::make_absolute(raster);
+    llvm::sys::fs::make_absolute(trace);
+    llvm::sys::path::remove_dots(raster, true);
+    llvm::sys::path::remove_dots(trace, true);
+    bool same = false;
+    if (raster == trace || (!llvm::sys::fs::equivalent(raster, trace, same) &&
+                            same))
+      return error("--raster and --trace name the same file '" + opts.trace +
+                   "'; give each picture its own");
+  }
   if (opts.raster.empty() && opts.trace.empty() && opts.sample)
     llvm::errs() << "credoc: warning: --sample has no effect without "
                     "--raster or --trace\n";

@@ -360,40 +360,54 @@ std::string raster(double y0, const SpikeRaster &r) {
   double gap = col >= 3 ? 1 : 0;
   // Neuron n's row spans [Y(n + 1), Y(n)]: neuron 0 at the bottom.
   auto Y = [&](double n) { return bottom - n * row; };
-  int64_t total = 0, silent = 0;
+  int64_t total = 0, silent = 0, undefined = 0;
   std::string marks;
-  for (int64_t n = 0; n < N; ++n) {
-    std::vector<int64_t> fired;
-    for (int64_t t = 0; t < T; ++t)
-      if (r.spikes[size_t(t * N + n)])
-        fired.push_back(t);
-    int64_t count = int64_t(fired.size());
-    // A run of consecutive steps is one mark.
-    std::string d, steps;
-    for (size_t i = 0; i < fired.size();) {
+  // The steps of neuron n where `in` holds, as one path (a run of
+  // consecutive steps is one mark) and a list for its tooltip.
+  auto steps = [&](int64_t n, const std::vector<bool> &in, std::string &d,
+                   std::string &list) {
+    std::vector<int64_t> at;
+    for (int64_t t = 0; in.size() == r.spikes.size() && t < T; ++t)
+      if (in[size_t(t * N + n)])
+        at.push_back(t);
+    for (size_t i = 0; i < at.size();) {
       size_t j = i + 1;
-      while (j < fired.size() && fired[j] == fired[j - 1] + 1)
+      while (j < at.size() && at[j] == at[j - 1] + 1)
         ++j;
-      double x = left + double(fired[i]) * col + gap / 2,
+      double x = left + double(at[i]) * col + gap / 2,
              w = double(j - i) * col - gap;
       d += "M" + fmt("%.2f", x) + " " + fmt("%.2f", Y(double(n + 1))) + "h" +
            fmt("%.2f", w) + "v" + fmt("%.2f", row) + "h" + fmt("%.2f", -w) +
            "z";
       i = j;
     }
-    for (size_t i = 0; i < fired.size() && i < 40; ++i)
-      steps += (i ? ", " : "") + std::to_string(fired[i]);
-    if (fired.size() > 40)
-      steps += ", …";
+    for (size_t i = 0; i < at.size() && i < 40; ++i)
+      list += (i ? ", " : "") + std::to_string(at[i]);
+    if (at.size() > 40)
+      list += ", …";
+    return int64_t(at.size());
+  };
+  for (int64_t n = 0; n < N; ++n) {
+    std::string d, list, nanPath, nanList;
+    int64_t count = steps(n, r.spikes, d, list);
+    // NaN where a spike would be: neither a spike nor silence, in red.
+    int64_t nans = steps(n, r.nan, nanPath, nanList);
+    if (nans) {
+      undefined += nans;
+      marks += "<path class=\"nan\" d=\"" + nanPath +
+               "\" fill=\"#c00000\"><title>" + escape(r.name) + " neuron " +
+               std::to_string(n) + ": NaN at step" + (nans == 1 ? " " : "s ") +
+               nanList + "</title></path>\n";
+    }
     total += count;
     if (!count) {
-      ++silent;
+      silent += !nans; // (a neuron whose train holds NaN is not silent)
       continue;
     }
     marks += "<path class=\"spikes\" d=\"" + d + "\" fill=\"#1f4e79\"><title>" +
              escape(r.name) + " neuron " + std::to_string(n) + ": " +
              std::to_string(count) + (count == 1 ? " spike" : " spikes") +
-             (count == 1 ? ", at step " : ", at steps ") + steps +
+             (count == 1 ? ", at step " : ", at steps ") + list +
              "</title></path>\n";
   }
   double rate = T && N ? double(total) / double(T * N) : 0;
@@ -407,7 +421,9 @@ std::string raster(double y0, const SpikeRaster &r) {
        (T == 1 ? " step: " : " steps: ") + std::to_string(total) +
        (total == 1 ? " spike" : " spikes") + ", mean rate " +
        fmt("%.4f", rate) + " spikes/step, " + std::to_string(silent) +
-       " silent</text>\n";
+       " silent" +
+       (undefined ? ", " + std::to_string(undefined) + " NaN (red)" : "") +
+       "</text>\n";
   // The strip: spikes per step, the tallest bar the busiest step.
   double stripTop = bottom + kStripGap, stripBottom = stripTop + kStrip;
   std::vector<int64_t> perStep(size_t(T), 0);

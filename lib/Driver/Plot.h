@@ -62,12 +62,16 @@ struct SpikeRaster {
   std::string name;
   int64_t steps = 0, neurons = 0;
   std::vector<bool> spikes;
+  /// Where the train holds NaN (not a spike, and not silence either); empty
+  /// when nowhere.
+  std::vector<bool> nan;
 };
 
 /// Spike rasters (`credoc run --raster`), one panel per population, stacked
 /// in order: a mark at (step, neuron) per spike (neuron 0 at the bottom),
-/// each neuron that fired with its spike steps as a tooltip, and a heading
-/// with the population's size, spike count, mean rate and silent neurons.
+/// each neuron that fired with its spike steps as a tooltip, NaN values as
+/// red marks, and a heading with the population's size, spike count, mean
+/// rate, silent neurons and NaN values.
 std::string renderRaster(const std::string &title,
                          const std::vector<SpikeRaster> &rasters);
 

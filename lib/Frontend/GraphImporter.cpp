@@ -1117,6 +1117,16 @@ void Importer::resolveNode(Ref &r, size_t index, int scope, StringRef node) {
            "a delayed read starts from \"initial\" or from zeros of "
            "\"shape\" (and \"dtype\"), not both",
            node);
+    if (o.contains("initial") && nodes[r.node].spec &&
+        nodes[r.node].spec->role == NodeRole::Neuron &&
+        r.name != nodes[r.node].name)
+      fail(JsonDocument::child(r.pointer, "initial"),
+           "'" + r.name + "' is the state of " + nodes[r.node].spec->name +
+               " node '" + nodes[r.node].name +
+               "', which starts at zero: \"initial\" would give this read "
+               "another value before the first step than the neuron had; "
+               "read it from zeros (\"shape\")",
+           node);
     if (o.contains("initial")) {
       Ref init;
       init.pointer = JsonDocument::child(r.pointer, "initial");
@@ -1798,8 +1808,37 @@ std::vector<BlockArgument> Importer::addNeuronState(size_t index,
 void Importer::addRandomOperands(size_t index, OperationState &state) {
   const NodeInfo &n = nodes[index];
   state.addOperands(generator());
-  if (n.parent >= 0)
-    state.addOperands(loops[size_t(n.parent)].step);
+  if (n.parent >= 0) {
+    // In nested loops the step counts over every loop around the node
+    // (outer step · inner steps + inner step), so that each step of each
+    // loop draws anew; the generator's counter holds 2³² steps.
+    int64_t total = 1;
+    for (int loop = n.parent; loop >= 0; loop = nodes[size_t(loop)].parent)
+      total = std::min<int64_t>(total * nodes[size_t(loop)].steps,
+                                int64_t(1) << 40);
+    if (total > (int64_t(1) << 32))
+      fail(n.pointer,
+           "a random op draws at every step of its loops, " +
+               std::to_string(total) +
+               " steps in all here (the loops' steps multiplied), but the "
+               "generator counts at most 2^32 steps",
+           n.name);
+    Value step = loops[size_t(n.parent)].step;
+    Location loc = state.location;
+    for (int loop = n.parent; nodes[size_t(loop)].parent >= 0;
+         loop = nodes[size_t(loop)].parent) {
+      // step += (enclosing loop's step) · (steps of the loops inside it)
+      int64_t inner = 1;
+      for (int l = n.parent; l != nodes[size_t(loop)].parent;
+           l = nodes[size_t(l)].parent)
+        inner *= nodes[size_t(l)].steps;
+      Value outer = loops[size_t(nodes[size_t(loop)].parent)].step;
+      Value scale = builder.create<arith::ConstantIndexOp>(loc, inner);
+      step = builder.create<arith::AddIOp>(
+          loc, step, builder.create<arith::MulIOp>(loc, outer, scale));
+    }
+    state.addOperands(step);
+  }
   // The node's own stream of random numbers: its position in the file.
   state.attributes.set("stream", builder.getI64IntegerAttr(int64_t(index) + 1));
 }
