@@ -421,8 +421,8 @@ int writeRaster(const DriverOptions &opts, const ModelInfo &info,
     if (nans)
       llvm::errs() << "credoc: warning: --raster: " << r.name << " holds "
                    << nans << " NaN value" << (nans == 1 ? "" : "s")
-                   << " (the first at step " << first / r.neurons
-                   << ", neuron " << first % r.neurons
+                   << " (the first at step " << first / r.neurons << ", neuron "
+                   << first % r.neurons
                    << "), drawn in red, not counted as spikes\n";
     else
       r.nan.clear();
@@ -495,8 +495,8 @@ int mlir::credo::runCommand(const DriverOptions &opts) {
     llvm::sys::path::remove_dots(raster, true);
     llvm::sys::path::remove_dots(trace, true);
     bool same = false;
-    if (raster == trace || (!llvm::sys::fs::equivalent(raster, trace, same) &&
-                            same))
+    if (raster == trace ||
+        (!llvm::sys::fs::equivalent(raster, trace, same) && same))
       return error("--raster and --trace name the same file '" + opts.trace +
                    "'; give each picture its own");
   }

@@ -1814,8 +1814,8 @@ void Importer::addRandomOperands(size_t index, OperationState &state) {
     // loop draws anew; the generator's counter holds 2³² steps.
     int64_t total = 1;
     for (int loop = n.parent; loop >= 0; loop = nodes[size_t(loop)].parent)
-      total = std::min<int64_t>(total * nodes[size_t(loop)].steps,
-                                int64_t(1) << 40);
+      total = std::min<int64_t>(total * nodes[size_t(loop)].steps, int64_t(1)
+                                                                       << 40);
     if (total > (int64_t(1) << 32))
       fail(n.pointer,
            "a random op draws at every step of its loops, " +

@@ -144,6 +144,7 @@ void mlir::credo::addHostToLLVM(OpPassManager &pm, HeapBuffers heapBuffers) {
   pm.addNestedPass<func::FuncOp>(createConvertLinalgToLoopsPass());
   if (libmExpIsGlibcFma())
     pm.addPass(createCredoExpandExp());
+  pm.addPass(createCredoExpandLog1p());
   pm.addPass(createConvertSCFToCFPass());
   pm.addPass(memref::createExpandStridedMetadataPass());
   pm.addPass(createLowerAffinePass());

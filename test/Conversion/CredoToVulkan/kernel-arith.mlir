@@ -74,3 +74,59 @@ func.func @loops(%lb: index, %ub: index, %init: f32, %m: memref<4xf32>) -> (f32,
   }
   return %r, %k : f32, f32
 }
+
+// A loop that may run more than 4096 passes (upper bound 100000, step 16:
+// 6250) is unrolled 8 times, its remainder in a loop of its own; one of
+// 4096 passes stays as it is.
+// CHECK-LABEL: func.func @long_loop
+// CHECK: %[[STRIDE:.*]] = arith.muli %c16, %c8 : index
+// CHECK: scf.for %{{.*}} = %arg0 to %{{.*}} step %[[STRIDE]]
+// CHECK-COUNT-8: arith.addf
+// CHECK: scf.yield
+// CHECK: scf.for %{{.*}} = %{{.*}} to %c100000 step %c16
+// CHECK-COUNT-1: arith.addf
+// CHECK: scf.for %{{.*}} = %arg0 to %c65536 step %c16
+// CHECK-COUNT-1: arith.addf
+// CHECK-NOT: arith.addf
+// CHECK: return
+func.func @long_loop(%t: index, %init: f32) -> (f32, f32) {
+  %c16 = arith.constant 16 : index
+  %n = arith.constant 100000 : index
+  %short = arith.constant 65536 : index
+  %r = scf.for %i = %t to %n step %c16 iter_args(%acc = %init) -> (f32) {
+    %s = arith.addf %acc, %init : f32
+    scf.yield %s : f32
+  }
+  %k = scf.for %i = %t to %short step %c16 iter_args(%acc = %init) -> (f32) {
+    %s = arith.addf %acc, %init : f32
+    scf.yield %s : f32
+  }
+  return %r, %k : f32, f32
+}
+
+// f32 tanh: its Taylor polynomial where |x| < 0.3 (the driver's formula
+// cancels near 0), else the driver's; f64 is left to credo-expand-f64-math.
+// CHECK-LABEL: func.func @tanh
+// CHECK: %[[X2:.*]] = arith.mulf %arg0, %arg0 : f32
+// CHECK-COUNT-5: arith.mulf %{{.*}}, %[[X2]] : f32
+// CHECK: %[[SERIES:.*]] = arith.mulf %arg0, %{{.*}} : f32
+// CHECK: %[[NATIVE:.*]] = math.tanh %arg0 : f32
+// CHECK: %[[ABS:.*]] = math.absf %arg0 : f32
+// CHECK: %[[SMALL:.*]] = arith.cmpf olt, %[[ABS]], %{{.*}} : f32
+// CHECK: arith.select %[[SMALL]], %[[SERIES]], %[[NATIVE]] : f32
+// CHECK: math.tanh %arg1 : f64
+func.func @tanh(%x: f32, %y: f64) -> (f32, f64) {
+  %a = math.tanh %x : f32
+  %b = math.tanh %y : f64
+  return %a, %b : f32, f64
+}
+
+// f32 log1p as credo-expand-log1p writes it (log1p-expansion.mlir).
+// CHECK-LABEL: func.func @log1p
+// CHECK-NOT: math.log1p
+// CHECK: math.log %{{.*}} : f32
+// CHECK: return
+func.func @log1p(%x: f32) -> f32 {
+  %a = math.log1p %x : f32
+  return %a : f32
+}

@@ -35,6 +35,7 @@ namespace mlir::credo {
 
 #define GEN_PASS_DECL_CONVERTCREDOTOLINALG
 #define GEN_PASS_DECL_CREDOEXPANDEXP
+#define GEN_PASS_DECL_CREDOEXPANDLOG1P
 #define GEN_PASS_DECL_CREDOFLATTENCONTIGUOUS
 #define GEN_PASS_DECL_CREDOFUSEELEMENTWISE
 #define GEN_PASS_DECL_CREDORECORDINPLACE
@@ -52,6 +53,11 @@ enum class GeneratorLanes { Narrow, Wide };
 void populateCredoToLinalgPatterns(
     mlir::RewritePatternSet &patterns,
     GeneratorLanes lanes = GeneratorLanes::Narrow);
+
+/// Replaces `op` (of floats or vectors of floats) by log1p without the
+/// cancellation of log(1 + x) (credo-expand-log1p); the Vulkan kernels'
+/// f32 log1p too.
+void expandLog1p(mlir::Operation *op);
 
 #define GEN_PASS_REGISTRATION
 #include "credo/Conversion/CredoToLinalg/Passes.h.inc"

@@ -120,6 +120,41 @@ def CredoExpandExp : Pass<"credo-expand-exp", "::mlir::ModuleOp"> {
                            "::mlir::memref::MemRefDialect"];
 }
 
+def CredoExpandLog1p : Pass<"credo-expand-log1p", "::mlir::ModuleOp"> {
+  let summary = "compute math.log1p without the cancellation of log(1 + x)";
+  let description = [{
+    MLIR 19's `convert-math-to-llvm` computes `math.log1p(x)` as
+    `log(1 + x)`, which loses x where it is small against 1: in f32
+    softplus(−15) = log1p(e^−15) came out 17 % high and softplus(−20) as 0
+    (the exact value is 2.1e-9); in f64 softplus(−40) was 0. Each
+    `math.log1p` of the host code (float or vector of floats; not in a GPU
+    module) becomes
+
+        u = 1 + x;  log1p(x) = x                  where u = 1 (and x ≠ NaN)
+                             = log(u)             where u = +inf
+                             = log(u) · x/(u − 1) elsewhere
+
+    (the rounding error of u cancels in x/(u − 1); a few ulp from the exact
+    value). x = −1 gives −inf, x < −1 and NaN give NaN, as log1p does. The
+    arithmetic vectorizes like the `math.log` it calls.
+
+    ```mlir
+    %y = math.log1p %x : f32
+    ```
+    becomes
+    ```mlir
+    %u = arith.addf %x, %one : f32
+    %d = arith.subf %u, %one : f32
+    %l = math.log %u : f32
+    %q = arith.divf %x, %d : f32
+    %p = arith.mulf %l, %q : f32
+    ...                                // the selects for u = 1 and u = +inf
+    ```
+  }];
+  let dependentDialects = ["::mlir::arith::ArithDialect",
+                           "::mlir::math::MathDialect"];
+}
+
 def CredoFuseElementwise
     : Pass<"credo-fuse-elementwise", "::mlir::func::FuncOp"> {
   let summary = "fuse elementwise linalg ops on tensors, without recomputing costly producers per broadcast element";

@@ -301,7 +301,7 @@ def CredoExpandF64Math : Pass<"credo-expand-f64-math"> {
 def CredoKernelArith : Pass<"credo-kernel-arith"> {
   let summary = "give kernels forms of arithmetic whose result every Vulkan driver agrees on";
   let description = [{
-    Three rewrites inside kernels, each with the CPU's result:
+    Six rewrites inside kernels, each with the CPU's result:
 
     - `arith.cmpi P, (arith.index_cast %i : index to iN), C` with a
       constant C that the index type holds (non-negative for unsigned
@@ -321,6 +321,17 @@ def CredoKernelArith : Pass<"credo-kernel-arith"> {
       iteration returned undefined values (lavapipe: 0) — a workgroup
       reduction's invocations with no element of their own contributed 0
       instead of the combiner's identity.
+    - An `scf.for` that may run more than 4096 passes (by its constant
+      upper bound and step) is unrolled 8 times: the same iterations in the
+      same order, in an eighth of the passes and a remainder loop. Mesa's
+      llvmpipe ends an invocation's loops after 65535 passes in all, as if
+      they had run to their end, so a workgroup that summed 5 million
+      elements returned the sum of about a million.
+    - f32 `math.tanh(x)` for |x| < 0.3 becomes its odd Taylor polynomial
+      through x¹¹ (relative error below 1e-8 there): lavapipe's tanh,
+      (e^2x − 1)/(e^2x + 1), cancels near 0 (tanh(1e-30) gave 3e-8).
+    - f32 `math.log1p` as `credo-expand-log1p` writes it (MLIR's SPIR-V
+      form is log(1 + x): softplus(−20) was 0).
   }];
   let dependentDialects = ["::mlir::arith::ArithDialect",
                            "::mlir::math::MathDialect",
