@@ -265,6 +265,48 @@ firstNonFiniteParam(credo_model *model, const ModelInfo &info) {
   return std::nullopt;
 }
 
+int checkFitsDevice(const DriverOptions &opts, const ModelInfo &info) {
+  if (opts.target != "vulkan")
+    return kOk;
+  size_t count = 0, chosen = 0;
+  if (credo_vulkan_devices(nullptr, 0, &count) != CREDO_OK || !count ||
+      credo_vulkan_pick_device(opts.device, &chosen) != CREDO_OK) {
+    credo_clear_error();
+    return kOk;
+  }
+  std::vector<credo_device_info> devices(count);
+  if (credo_vulkan_devices(devices.data(), count, &count) != CREDO_OK ||
+      chosen >= count) {
+    credo_clear_error();
+    return kOk;
+  }
+  const credo_device_info &d = devices[chosen];
+  auto mib = [](double bytes) {
+    return formatNumber(bytes / double(1 << 20), "%.4g") + " MiB";
+  };
+  for (auto [list, kind] :
+       {std::pair(&info.params, "parameter"), std::pair(&info.inputs, "input"),
+        std::pair(&info.outputs, "output")})
+    for (const TensorInfo &t : *list) {
+      double bytes = double(t.numElements()) * double(t.elementSize());
+      if (bytes <= double(d.max_storage_buffer_range))
+        continue;
+      std::string shape = t.dtype + "[";
+      for (size_t i = 0; i < t.shape.size(); ++i)
+        shape += (i ? "," : "") + std::to_string(t.shape[i]);
+      bool batched = kind != std::string("parameter");
+      return error(std::string(kind) + " '" + t.name + "' (" + shape + "], " +
+                   mib(bytes) +
+                   ") is larger than one storage buffer of Vulkan device " +
+                   std::to_string(chosen) + ", " + d.name + " (" +
+                   mib(double(d.max_storage_buffer_range)) + ")" +
+                   (batched ? "; with a batch dimension, a smaller --batch "
+                              "makes it smaller"
+                            : ""));
+    }
+  return kOk;
+}
+
 int loadFiniteParams(credo_model *model, const ModelInfo &info,
                      const std::string &path, const char *what) {
   if (credo_model_load(model, path.c_str()) != CREDO_OK)

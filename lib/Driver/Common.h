@@ -193,6 +193,12 @@ constexpr const char *kRuleMetadataKey = "credo.rule";
 std::optional<std::pair<std::string, NonFinite>>
 firstNonFiniteParam(credo_model *model, const ModelInfo &info);
 
+/// With --target vulkan: an error naming the first parameter, input or
+/// output of `info` that is larger than one storage buffer of the device
+/// the run would use (kOk otherwise, and where the device cannot be asked:
+/// the run reports that itself).
+int checkFitsDevice(const DriverOptions &opts, const ModelInfo &info);
+
 /// Loads every parameter of `model` (described by `info`) from the
 /// safetensors file `path` and checks that the float ones are finite: a
 /// NaN or infinite parameter is an error naming the file, the parameter and

@@ -521,6 +521,8 @@ int mlir::credo::runCommand(const DriverOptions &opts) {
   std::vector<DrawnSeries> series;
   if (int status = collectDrawn(opts, *module, *info, drawnOnly, series))
     return status;
+  if (int status = checkFitsDevice(opts, *info))
+    return status;
 
   // Parameters: from --params, else from their initializers.
   ModelHandle m;
@@ -848,6 +850,8 @@ int compileGradients(Session &s, const DriverOptions &opts, GradientModel &g) {
     return kUserError;
   g.forward = *forward;
   g.gradients = *gradients;
+  if (int status = checkFitsDevice(opts, g.forward))
+    return status;
   g.jit = compileForJit(*g.module, opts);
   if (!g.jit)
     return kUserError;
