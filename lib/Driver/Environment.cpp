@@ -219,8 +219,13 @@ int EnvTrainer::run() {
   int64_t actions = credo_env_action_count(env.env);
   std::vector<float> obs(obsSize), next(obsSize);
   int64_t action = 0;
-  float reward = 0, done = 0, last = 0, signal = 0;
-  float lr = float(config.optimizer.lr);
+  float reward = 0, done = 0, last = 0;
+  double signal = 0;
+  // The step's learning rate and signal: f64 in a model in double
+  // precision.
+  const bool f64 = stepInfo->stepScalar == "f64";
+  float lr32 = float(config.optimizer.lr), signal32 = 0;
+  double lr64 = config.optimizer.lr, signal64 = 0;
   llvm::outs() << "credoc: training '" << info->name << "' by rule '"
                << (opts.rule.empty() ? config.rule : opts.rule) << "' in '"
                << envName << "' (" << obsSize << " observations, " << actions
@@ -302,11 +307,12 @@ int EnvTrainer::run() {
       std::vector<void *> middle = {&reward, &done, &last};
       if (nextObservation)
         middle.push_back(next.data());
-      middle.push_back(&lr);
-      middle.push_back(&signal);
+      middle.push_back(f64 ? static_cast<void *>(&lr64) : &lr32);
+      middle.push_back(f64 ? static_cast<void *>(&signal64) : &signal32);
       if (jit->call("train_step", args(middle)) != CREDO_OK)
         return error("episode " + std::to_string(episode + 1) + ", step " +
                      std::to_string(t + 1) + ": " + credo_last_error());
+      signal = f64 ? signal64 : double(signal32);
       if (!std::isfinite(signal))
         return error("the learning signal diverged (" + std::to_string(signal) +
                      ") in episode " + std::to_string(episode + 1) +

@@ -64,6 +64,22 @@ void onInterruptBeforeTraining(int sig) {
   ::_exit(128 + sig);
 }
 
+/// A scalar argument or result of the training step: f32, or f64 in a
+/// model in double precision.
+struct Scalar {
+  credo_tensor &t;
+  void set(double v) {
+    if (t.dtype == CREDO_F64)
+      *static_cast<double *>(t.data) = v;
+    else
+      *static_cast<float *>(t.data) = static_cast<float>(v);
+  }
+  double get() const {
+    return t.dtype == CREDO_F64 ? *static_cast<const double *>(t.data)
+                                : double(*static_cast<const float *>(t.data));
+  }
+};
+
 /// The learning rate at `step` (0-based) of `totalSteps`, in `epoch`.
 double learningRate(const TrainingContract &c, int64_t epoch, int64_t step,
                     int64_t totalSteps) {
@@ -1209,9 +1225,10 @@ int Trainer::allocateBuffers() {
                            in.shape.data()) != CREDO_OK)
       return runtimeError("cannot allocate batches");
   }
-  if (credo_tensor_alloc(&io.list[inputs], CREDO_F32, 0, nullptr) != CREDO_OK ||
-      credo_tensor_alloc(&io.list[inputs + 1], CREDO_F32, 0, nullptr) !=
-          CREDO_OK)
+  // The step's scalars are f64 in a model in double precision.
+  const credo_dtype scalar = info->stepScalar == "f64" ? CREDO_F64 : CREDO_F32;
+  if (credo_tensor_alloc(&io.list[inputs], scalar, 0, nullptr) != CREDO_OK ||
+      credo_tensor_alloc(&io.list[inputs + 1], scalar, 0, nullptr) != CREDO_OK)
     return runtimeError("cannot allocate batches");
   for (const TensorInfo &o : info->outputs) {
     credo_tensor t{};
@@ -1453,8 +1470,8 @@ int Trainer::trainEpoch(int64_t epoch, int64_t firstStep, double lossSum) {
   auto begin = std::chrono::steady_clock::now();
   lastShown = -1;
   double lr = 0;
-  auto *lrBuf = static_cast<float *>(io.list[info->inputs.size()].data);
-  auto *lossBuf = static_cast<float *>(io.list[info->inputs.size() + 1].data);
+  Scalar lrBuf{io.list[info->inputs.size()]},
+      lossBuf{io.list[info->inputs.size() + 1]};
   for (int64_t step = firstStep; step < steps; ++step) {
     Position here{epoch, step, config.seed, steps, lossSum};
     if (stopSignal)
@@ -1464,7 +1481,7 @@ int Trainer::trainEpoch(int64_t epoch, int64_t firstStep, double lossSum) {
     gather(order, step * batch, 0, batch);
     lr = learningRate(config, epoch, epoch * steps + step,
                       steps * config.epochs);
-    *lrBuf = static_cast<float>(lr);
+    lrBuf.set(lr);
     if (!alignment.empty())
       if (int status = measureAlignment())
         return status;
@@ -1474,15 +1491,15 @@ int Trainer::trainEpoch(int64_t epoch, int64_t firstStep, double lossSum) {
     if (jit->call("train_step", args) != CREDO_OK)
       return error("epoch " + std::to_string(epoch + 1) + ", step " +
                    std::to_string(step + 1) + ": " + credo_last_error());
-    if (!std::isfinite(*lossBuf))
-      return error("the loss diverged (" + std::to_string(*lossBuf) +
+    if (!std::isfinite(lossBuf.get()))
+      return error("the loss diverged (" + std::to_string(lossBuf.get()) +
                    ") at epoch " + std::to_string(epoch + 1) + ", step " +
                    std::to_string(step + 1) + "; " + divergenceAdvice() +
                    savedNote());
     credo_model_swap_params(m.model);
     ++stepsThisRun;
     ++countedSteps;
-    lossSum += *lossBuf;
+    lossSum += lossBuf.get();
     for (Counter &c : counters) {
       const auto *counts = static_cast<const float *>(c.step.data);
       for (size_t u = 0; u < c.total.size(); ++u)
@@ -1498,8 +1515,11 @@ int Trainer::trainEpoch(int64_t epoch, int64_t firstStep, double lossSum) {
           .count();
   if (tty)
     llvm::outs() << "\n";
-  return finishEpoch(epoch, lossSum,
-                     seconds * double(steps) / double(steps - firstStep), lr);
+  // The metrics' rate is the epoch's first step's (a cosine schedule
+  // lowers it at every step).
+  return finishEpoch(
+      epoch, lossSum, seconds * double(steps) / double(steps - firstStep),
+      learningRate(config, epoch, epoch * steps, steps * config.epochs));
 }
 
 /// A norm ratio: four decimals, or four significant digits below 0.001
@@ -1857,9 +1877,9 @@ int Trainer::settle() {
   if (failed(jit->prepare("settle_step")))
     return error("cannot generate code for the unsupervised phase");
   const std::string &metric = settleMetric;
-  auto *lrBuf = static_cast<float *>(io.list[info->inputs.size()].data);
-  auto *metricBuf = static_cast<float *>(io.list[info->inputs.size() + 1].data);
-  *lrBuf = static_cast<float>(config.optimizer.lr);
+  Scalar lrBuf{io.list[info->inputs.size()]},
+      metricBuf{io.list[info->inputs.size() + 1]};
+  lrBuf.set(config.optimizer.lr);
   std::vector<int64_t> order(trainN);
   std::iota(order.begin(), order.end(), 0);
   for (int64_t epoch = 0; epoch < epochs; ++epoch) {
@@ -1885,14 +1905,14 @@ int Trainer::settle() {
         return error("settling, epoch " + std::to_string(epoch + 1) +
                      ", step " + std::to_string(step + 1) + ": " +
                      credo_last_error());
-      if (!std::isfinite(*metricBuf))
+      if (!std::isfinite(metricBuf.get()))
         return error("the unsupervised phase diverged (" + metric + " " +
-                     std::to_string(*metricBuf) + ") at epoch " +
+                     std::to_string(metricBuf.get()) + ") at epoch " +
                      std::to_string(epoch + 1) + ", step " +
                      std::to_string(step + 1) +
                      "; lower the learning rate or the rule's rates");
       credo_model_swap_params(m.model);
-      sum += *metricBuf;
+      sum += metricBuf.get();
     }
     double seconds =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - begin)
