@@ -48,6 +48,9 @@ void mlir::credo::addCredoToBuffers(OpPassManager &pm, CpuKernels kernels,
   lowering.wideGeneratorLanes = lanes == GeneratorLanes::Wide;
   pm.addPass(createConvertCredoToLinalg(lowering));
   pm.addNestedPass<func::FuncOp>(createCredoFuseElementwise());
+  // (Kernels on a GPU need not have f64, and sum in workgroups anyway.)
+  if (temporaries == TemporaryBuffers::Stack)
+    pm.addNestedPass<func::FuncOp>(createCredoLongSumsInF64());
   pm.addPass(createCanonicalizerPass());
   pm.addPass(createCSEPass());
   // After CSE, which can make two results one value.

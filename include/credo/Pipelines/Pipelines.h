@@ -49,8 +49,9 @@ constexpr int64_t kStackFunctionBytes = 64 * 1024;
 
 /// The passes both pipelines share from credo to buffers: parameters as
 /// arguments, batching over time, (oneDNN calls,) the linalg lowering (the
-/// random generator in `lanes`: Wide on the CPU, Narrow for SPIR-V) and
-/// elementwise fusion, then addBufferization.
+/// random generator in `lanes`: Wide on the CPU, Narrow for SPIR-V),
+/// elementwise fusion, (with Stack temporaries, the CPU's: long f32 sums in
+/// f64,) then addBufferization.
 void addCredoToBuffers(OpPassManager &pm, CpuKernels kernels,
                        TemporaryBuffers temporaries, GeneratorLanes lanes);
 /// One-shot bufferization with identity layouts, results as out-parameters,
