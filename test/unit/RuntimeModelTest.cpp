@@ -20,6 +20,9 @@
 #include <random>
 #include <string>
 #include <vector>
+#if defined(__x86_64__)
+#include <xmmintrin.h>
+#endif
 
 namespace {
 
@@ -694,4 +697,37 @@ TEST(RuntimeKernels, ConvWeightGradWithBias) {
   expectClose(dwb, dw, 1e-5);
   expectClose(db, ref, 1e-5);
 }
+
+#if defined(__x86_64__)
+/// Generated code's view: args[0] points at two floats, a normal value and
+/// a factor; the product (a subnormal, exactly) goes to args[1], and the
+/// subnormal args[2] plus 0 to args[3].
+void subnormalProduct(void **args) {
+  const auto *in = static_cast<const volatile float *>(args[0]);
+  *static_cast<volatile float *>(args[1]) = in[0] * in[1];
+  *static_cast<volatile float *>(args[3]) =
+      *static_cast<const volatile float *>(args[2]) + 0.0f;
+}
+
+// Inside a call of generated code, subnormals are zero, read or written (as
+// on GPUs; decaying states otherwise run in microcode); the caller's mode
+// is back afterwards.
+TEST(RuntimeInvoke, FlushesSubnormalsDuringTheCallOnly) {
+  const float in[2] = {1e-30f, 1e-10f}; // 1e-40: subnormal in f32
+  const float subnormal = std::numeric_limits<float>::denorm_min() * 1000;
+  float product = -1, sum = -1;
+  void *args[4] = {const_cast<float *>(in), &product,
+                   const_cast<float *>(&subnormal), &sum};
+  const unsigned before = _mm_getcsr();
+  ASSERT_EQ(credo_rt_invoke("test", subnormalProduct, args), CREDO_OK)
+      << credo_last_error();
+  EXPECT_EQ(product, 0.0f);
+  EXPECT_EQ(sum, 0.0f);
+  EXPECT_EQ(_mm_getcsr(), before);
+  // The same arithmetic outside a call keeps subnormals.
+  subnormalProduct(args);
+  EXPECT_GT(product, 0.0f);
+  EXPECT_EQ(sum, subnormal);
+}
+#endif
 } // namespace
