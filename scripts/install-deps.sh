@@ -18,7 +18,7 @@ PACKAGES=(
   glslc spirv-tools
   nlohmann-json3-dev libgtest-dev
   dataset-fashion-mnist
-  python3 python3-numpy zlib1g-dev libzstd-dev binutils
+  python3 python3-numpy python3-jsonschema zlib1g-dev libzstd-dev binutils
 )
 
 missing=()

@@ -379,7 +379,7 @@ private:
         fail(pointer,
              "integer " + std::to_string(v.get<uint64_t>()) +
                  " is out of range (integers are 64-bit, at most "
-                 "9223372036854775807)",
+                 "9223372036854775807 in magnitude)",
              node);
       return static_cast<int64_t>(v.get<uint64_t>());
     }
