@@ -3,30 +3,21 @@
 with the whole training set (8 samples) as one batch, `credoc train
 --epochs 1` takes one SGD step from `credoc init`'s parameters, and reports
 the loss before it. Usage: check_f64_step.py DIR TRAIN_LOG"""
-import json
 import os
-import struct
 import sys
 
 import numpy as np
 
-
-def read_safetensors(path):
-    blob = open(path, "rb").read()
-    n = struct.unpack("<Q", blob[:8])[0]
-    header = json.loads(blob[8:8 + n])
-    header.pop("__metadata__", None)
-    return {k: np.frombuffer(blob[8 + n + v["data_offsets"][0]:
-                                  8 + n + v["data_offsets"][1]],
-                             np.float64).reshape(v["shape"])
-            for k, v in header.items()}
+sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "..", "..",
+                                "..", "Tools", "Inputs"))
+import safetensors_np  # noqa: E402
 
 
 d, log = sys.argv[1], sys.argv[2]
 x = np.load(os.path.join(d, "x.npy"))
 t = np.load(os.path.join(d, "labels.npy")).astype(int)
-init = read_safetensors(os.path.join(d, "init.safetensors"))
-after = read_safetensors(os.path.join(d, "ck.safetensors"))
+init = safetensors_np.read(os.path.join(d, "init.safetensors"))
+after = safetensors_np.read(os.path.join(d, "ck.safetensors"))
 lr, wd = 0.5, 0.01
 w, b = init["w"], init["b"]
 z = x @ w + b
