@@ -265,6 +265,13 @@ firstNonFiniteParam(credo_model *model, const ModelInfo &info) {
   return std::nullopt;
 }
 
+std::string describe(const TensorInfo &t) {
+  std::string s = t.dtype + "[";
+  for (size_t i = 0; i < t.shape.size(); ++i)
+    s += (i ? "," : "") + std::to_string(t.shape[i]);
+  return s + "]";
+}
+
 int checkFitsDevice(const DriverOptions &opts, const ModelInfo &info) {
   if (opts.target != "vulkan")
     return kOk;
@@ -291,12 +298,9 @@ int checkFitsDevice(const DriverOptions &opts, const ModelInfo &info) {
       double bytes = double(t.numElements()) * double(t.elementSize());
       if (bytes <= double(d.max_storage_buffer_range))
         continue;
-      std::string shape = t.dtype + "[";
-      for (size_t i = 0; i < t.shape.size(); ++i)
-        shape += (i ? "," : "") + std::to_string(t.shape[i]);
       bool batched = kind != std::string("parameter");
-      return error(std::string(kind) + " '" + t.name + "' (" + shape + "], " +
-                   mib(bytes) +
+      return error(std::string(kind) + " '" + t.name + "' (" + describe(t) +
+                   ", " + mib(bytes) +
                    ") is larger than one storage buffer of Vulkan device " +
                    std::to_string(chosen) + ", " + d.name + " (" +
                    mib(double(d.max_storage_buffer_range)) + ")" +

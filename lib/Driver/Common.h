@@ -193,6 +193,27 @@ constexpr const char *kRuleMetadataKey = "credo.rule";
 std::optional<std::pair<std::string, NonFinite>>
 firstNonFiniteParam(credo_model *model, const ModelInfo &info);
 
+/// "f32[128,784]": a tensor's dtype and shape as messages give them.
+std::string describe(const TensorInfo &t);
+
+/// A scalar argument or result of a training step (its learning rate, its
+/// loss or signal): f32, or f64 in a model in double precision (a
+/// ModelInfo's stepScalar).
+struct StepScalar {
+  credo_dtype dtype;
+  void *data;
+  void set(double v) const {
+    if (dtype == CREDO_F64)
+      *static_cast<double *>(data) = v;
+    else
+      *static_cast<float *>(data) = static_cast<float>(v);
+  }
+  double get() const {
+    return dtype == CREDO_F64 ? *static_cast<const double *>(data)
+                              : double(*static_cast<const float *>(data));
+  }
+};
+
 /// With --target vulkan: an error naming the first parameter, input or
 /// output of `info` that is larger than one storage buffer of the device
 /// the run would use (kOk otherwise, and where the device cannot be asked:

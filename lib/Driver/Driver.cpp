@@ -71,17 +71,12 @@ int writeOutput(const std::string &path,
   return kOk;
 }
 
+using driver::describe; // (TensorInfo's, beside this one)
+
 std::string describe(credo_dtype dtype, int32_t rank, const int64_t *shape) {
   std::string s = std::string(credo_dtype_name(dtype)) + "[";
   for (int32_t i = 0; i < rank; ++i)
     s += (i ? "," : "") + std::to_string(shape[i]);
-  return s + "]";
-}
-
-std::string describe(const TensorInfo &t) {
-  std::string s = t.dtype + "[";
-  for (size_t i = 0; i < t.shape.size(); ++i)
-    s += (i ? "," : "") + std::to_string(t.shape[i]);
   return s + "]";
 }
 

@@ -220,12 +220,13 @@ int EnvTrainer::run() {
   std::vector<float> obs(obsSize), next(obsSize);
   int64_t action = 0;
   float reward = 0, done = 0, last = 0;
-  double signal = 0;
-  // The step's learning rate and signal: f64 in a model in double
-  // precision.
-  const bool f64 = stepInfo->stepScalar == "f64";
-  float lr32 = float(config.optimizer.lr), signal32 = 0;
-  double lr64 = config.optimizer.lr, signal64 = 0;
+  // The step's learning rate and signal (f64 in a model in double
+  // precision), in storage that holds either.
+  const credo_dtype scalar =
+      stepInfo->stepScalar == "f64" ? CREDO_F64 : CREDO_F32;
+  double lrStorage = 0, signalStorage = 0;
+  const StepScalar lr{scalar, &lrStorage}, signal{scalar, &signalStorage};
+  lr.set(config.optimizer.lr);
   llvm::outs() << "credoc: training '" << info->name << "' by rule '"
                << (opts.rule.empty() ? config.rule : opts.rule) << "' in '"
                << envName << "' (" << obsSize << " observations, " << actions
@@ -307,19 +308,19 @@ int EnvTrainer::run() {
       std::vector<void *> middle = {&reward, &done, &last};
       if (nextObservation)
         middle.push_back(next.data());
-      middle.push_back(f64 ? static_cast<void *>(&lr64) : &lr32);
-      middle.push_back(f64 ? static_cast<void *>(&signal64) : &signal32);
+      middle.push_back(lr.data);
+      middle.push_back(signal.data);
       if (jit->call("train_step", args(middle)) != CREDO_OK)
         return error("episode " + std::to_string(episode + 1) + ", step " +
                      std::to_string(t + 1) + ": " + credo_last_error());
-      signal = f64 ? signal64 : double(signal32);
-      if (!std::isfinite(signal))
-        return error("the learning signal diverged (" + std::to_string(signal) +
-                     ") in episode " + std::to_string(episode + 1) +
+      if (!std::isfinite(signal.get()))
+        return error("the learning signal diverged (" +
+                     std::to_string(signal.get()) + ") in episode " +
+                     std::to_string(episode + 1) +
                      "; lower the learning rates");
       credo_model_swap_params(m.model);
       ret += reward;
-      signalSum += signal;
+      signalSum += signal.get();
       obs.swap(next);
     }
     totalSteps += t;

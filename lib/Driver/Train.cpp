@@ -64,22 +64,6 @@ void onInterruptBeforeTraining(int sig) {
   ::_exit(128 + sig);
 }
 
-/// A scalar argument or result of the training step: f32, or f64 in a
-/// model in double precision.
-struct Scalar {
-  credo_tensor &t;
-  void set(double v) {
-    if (t.dtype == CREDO_F64)
-      *static_cast<double *>(t.data) = v;
-    else
-      *static_cast<float *>(t.data) = static_cast<float>(v);
-  }
-  double get() const {
-    return t.dtype == CREDO_F64 ? *static_cast<const double *>(t.data)
-                                : double(*static_cast<const float *>(t.data));
-  }
-};
-
 /// The learning rate at `step` (0-based) of `totalSteps`, in `epoch`.
 double learningRate(const TrainingContract &c, int64_t epoch, int64_t step,
                     int64_t totalSteps) {
@@ -1469,9 +1453,10 @@ int Trainer::trainEpoch(int64_t epoch, int64_t firstStep, double lossSum) {
   std::shuffle(order.begin(), order.end(), rng);
   auto begin = std::chrono::steady_clock::now();
   lastShown = -1;
-  double lr = 0;
-  Scalar lrBuf{io.list[info->inputs.size()]},
-      lossBuf{io.list[info->inputs.size() + 1]};
+  const credo_tensor &lrArg = io.list[info->inputs.size()],
+                     &lossArg = io.list[info->inputs.size() + 1];
+  const StepScalar lrBuf{lrArg.dtype, lrArg.data},
+      lossBuf{lossArg.dtype, lossArg.data};
   for (int64_t step = firstStep; step < steps; ++step) {
     Position here{epoch, step, config.seed, steps, lossSum};
     if (stopSignal)
@@ -1479,9 +1464,8 @@ int Trainer::trainEpoch(int64_t epoch, int64_t firstStep, double lossSum) {
     if (opts.stopAfter && stepsThisRun == *opts.stopAfter)
       return stopAndSave(here, "stopped (--stop-after)");
     gather(order, step * batch, 0, batch);
-    lr = learningRate(config, epoch, epoch * steps + step,
-                      steps * config.epochs);
-    lrBuf.set(lr);
+    lrBuf.set(learningRate(config, epoch, epoch * steps + step,
+                           steps * config.epochs));
     if (!alignment.empty())
       if (int status = measureAlignment())
         return status;
@@ -1877,8 +1861,10 @@ int Trainer::settle() {
   if (failed(jit->prepare("settle_step")))
     return error("cannot generate code for the unsupervised phase");
   const std::string &metric = settleMetric;
-  Scalar lrBuf{io.list[info->inputs.size()]},
-      metricBuf{io.list[info->inputs.size() + 1]};
+  const credo_tensor &lrArg = io.list[info->inputs.size()],
+                     &metricArg = io.list[info->inputs.size() + 1];
+  const StepScalar lrBuf{lrArg.dtype, lrArg.data},
+      metricBuf{metricArg.dtype, metricArg.data};
   lrBuf.set(config.optimizer.lr);
   std::vector<int64_t> order(trainN);
   std::iota(order.begin(), order.end(), 0);

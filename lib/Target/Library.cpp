@@ -62,6 +62,29 @@ void forwarder(OpBuilder &b, ModuleOp module, StringRef name, StringRef callee,
     b.create<LLVM::ReturnOp>(module.getLoc(), call.getResult());
 }
 
+/// Writes `path` through `write` (which sets `error` when it fails). A
+/// file that cannot be opened or a write the disk refuses (a full disk) is
+/// an error naming `shown`; the stream's error is cleared either way, since
+/// a stream destroyed with it set is a fatal error.
+LogicalResult
+writeChecked(const std::string &path, const std::string &shown,
+             std::string &error,
+             llvm::function_ref<LogicalResult(llvm::raw_fd_ostream &)> write) {
+  std::error_code ec;
+  llvm::raw_fd_ostream os(path, ec, llvm::sys::fs::OF_None);
+  if (ec) {
+    error = "cannot write '" + shown + "': " + ec.message();
+    return failure();
+  }
+  LogicalResult written = write(os);
+  os.close();
+  if (succeeded(written) && os.has_error())
+    error = "cannot write '" + shown + "': " + os.error().message();
+  bool ok = succeeded(written) && !os.has_error();
+  os.clear_error();
+  return success(ok);
+}
+
 Value constI64(OpBuilder &b, int64_t v) {
   return b.create<LLVM::ConstantOp>(b.getUnknownLoc(), b.getI64Type(), v);
 }
@@ -884,23 +907,12 @@ LogicalResult mlir::credo::writeLibrary(ModuleOp module, const ModelInfo &info,
     }
   }
 
-  {
-    std::error_code ec;
-    llvm::raw_fd_ostream os(header, ec);
-    if (ec) {
-      error = "cannot write '" + paths.header + "': " + ec.message();
-      return failure();
-    }
-    os << generateHeader(info);
-    // A failed write (a full disk) is an error here, not a fatal one when
-    // the stream closes.
-    os.close();
-    if (os.has_error()) {
-      error = "cannot write '" + paths.header + "': " + os.error().message();
-      os.clear_error();
-      return failure();
-    }
-  }
+  if (failed(writeChecked(header, paths.header, error,
+                          [&](llvm::raw_fd_ostream &os) {
+                            os << generateHeader(info);
+                            return success();
+                          })))
+    return failure();
 
   llvm::LLVMContext llvmContext;
   std::unique_ptr<llvm::Module> llvmModule =
@@ -909,24 +921,10 @@ LogicalResult mlir::credo::writeLibrary(ModuleOp module, const ModelInfo &info,
     error = "cannot translate the model to LLVM IR";
     return failure();
   }
-  {
-    std::error_code ec;
-    llvm::raw_fd_ostream os(object, ec, llvm::sys::fs::OF_None);
-    if (ec) {
-      error = "cannot write '" + object + "': " + ec.message();
-      return failure();
-    }
-    if (failed(emitNativeCode(*llvmModule, FileKind::Object, os, error))) {
-      os.clear_error();
-      return failure();
-    }
-    os.close();
-    if (os.has_error()) {
-      error = "cannot write '" + object + "': " + os.error().message();
-      os.clear_error();
-      return failure();
-    }
-  }
+  if (failed(writeChecked(object, object, error, [&](llvm::raw_fd_ostream &os) {
+        return emitNativeCode(*llvmModule, FileKind::Object, os, error);
+      })))
+    return failure();
 
   auto member = llvm::NewArchiveMember::getFile(object, true);
   if (!member) {
@@ -948,22 +946,12 @@ LogicalResult mlir::credo::writeLibrary(ModuleOp module, const ModelInfo &info,
             "': " + llvm::toString(archive.takeError());
     return failure();
   }
-  {
-    std::error_code ec;
-    llvm::raw_fd_ostream os(staticLibrary, ec, llvm::sys::fs::OF_None);
-    if (ec) {
-      error = "cannot write '" + paths.staticLibrary + "': " + ec.message();
-      return failure();
-    }
-    os << (*archive)->getBuffer();
-    os.close();
-    if (os.has_error()) {
-      error =
-          "cannot write '" + paths.staticLibrary + "': " + os.error().message();
-      os.clear_error();
-      return failure();
-    }
-  }
+  if (failed(writeChecked(staticLibrary, paths.staticLibrary, error,
+                          [&](llvm::raw_fd_ostream &os) {
+                            os << (*archive)->getBuffer();
+                            return success();
+                          })))
+    return failure();
 
   // Link the shared library with the system compiler driver.
   std::string driver;
