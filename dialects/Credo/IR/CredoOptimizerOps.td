@@ -63,7 +63,9 @@ def Credo_AdamUpdateOp : Credo_InferredOp<"adam_update"> {
     counting this step, from 1): with `ĝ = g + weight_decay · w`,
     `m' = β1 m + (1 − β1) ĝ`, `v' = β2 v + (1 − β2) ĝ²`,
     `w' = w − lr · (m' / (1 − β1ᵗ)) / (sqrt(v' / (1 − β2ᵗ)) + eps)`.
-    Returns `(w', m', v')`.
+    Returns `(w', m', v')`. The bias corrections `lr / (1 − β1ᵗ)` and
+    `1 / sqrt(1 − β2ᵗ)` are computed in f64 and then rounded to the
+    element type, as PyTorch computes them.
 
     ```mlir
     %w1, %m1, %v1 = credo.adam_update %w, %g, %m, %v, %lr, %t {beta1 = 0.9 : f64, beta2 = 0.999 : f64, eps = 1.0e-8 : f64} : tensor<256xf32>, tensor<256xf32>, tensor<256xf32>, tensor<256xf32>, tensor<f32>, tensor<f32>

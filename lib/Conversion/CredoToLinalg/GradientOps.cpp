@@ -387,19 +387,30 @@ struct AdamLowering : OpRewritePattern<mlir::credo::AdamUpdateOp> {
     double b2 = op.getBeta2().convertToDouble();
     double eps = op.getEps().convertToDouble();
     double wd = op.getWeightDecay().convertToDouble();
-    // Once per step: c1 = lr / (1 − β1ᵗ), c2 = 1 / sqrt(1 − β2ᵗ).
+    // Once per step: c1 = lr / (1 − β1ᵗ), c2 = 1 / sqrt(1 − β2ᵗ), in f64
+    // and then rounded, as PyTorch computes them: β rounded to f32 would
+    // put 1 − β2ᵗ off by up to 1.3·10⁻⁵ (β2 = 0.999), and every step with
+    // it.
     auto scalarType = RankedTensorType::get({}, elt);
+    Type f64 = rewriter.getF64Type();
     SmallVector<Value> coeffs = elementwiseMulti(
         rewriter, op.getLoc(), scalarType, {op.getLr(), op.getStep()}, {}, 2,
         [&](OpBuilder &b, Location l, ValueRange a) -> SmallVector<Value> {
-          auto c = [&](double v) { return floatConst(b, l, elt, v); };
+          auto c = [&](double v) { return floatConst(b, l, f64, v); };
+          auto wide = [&](Value v) -> Value {
+            return elt == f64 ? v : b.create<arith::ExtFOp>(l, f64, v);
+          };
+          auto narrow = [&](Value v) -> Value {
+            return elt == f64 ? v : b.create<arith::TruncFOp>(l, elt, v);
+          };
+          Value t = wide(a[1]);
           Value corr1 = b.create<arith::SubFOp>(
-              l, c(1), b.create<math::PowFOp>(l, c(b1), a[1]));
+              l, c(1), b.create<math::PowFOp>(l, c(b1), t));
           Value corr2 = b.create<arith::SubFOp>(
-              l, c(1), b.create<math::PowFOp>(l, c(b2), a[1]));
-          return {b.create<arith::DivFOp>(l, a[0], corr1),
-                  b.create<arith::DivFOp>(l, c(1),
-                                          b.create<math::SqrtOp>(l, corr2))};
+              l, c(1), b.create<math::PowFOp>(l, c(b2), t));
+          return {narrow(b.create<arith::DivFOp>(l, wide(a[0]), corr1)),
+                  narrow(b.create<arith::DivFOp>(
+                      l, c(1), b.create<math::SqrtOp>(l, corr2)))};
         });
     SmallVector<Value> r = elementwiseMulti(
         rewriter, op.getLoc(), type,
