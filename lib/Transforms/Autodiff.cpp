@@ -756,6 +756,7 @@ struct Autodiff : public mlir::credo::impl::CredoAutodiffBase<Autodiff> {
       resultAttrs.push_back(named(name));
     }
     replaceResults(grads, results, resultAttrs);
+    dropUnusedRecords(grads);
   }
 };
 

@@ -12,6 +12,7 @@
 
 #include "Credo/IR/CredoOps.h"
 #include "mlir/IR/Builders.h"
+#include "mlir/Interfaces/SideEffectInterfaces.h"
 
 namespace mlir::credo {
 
@@ -73,6 +74,50 @@ inline TimeLoopOp appendRecords(TimeLoopOp loop, ValueRange extra,
       next->getResults().take_front(loop->getNumResults()));
   loop.erase();
   return next;
+}
+
+/// Drops the ops under `root` whose results nothing reads and that have no
+/// effects, and the records of time loops whose results nothing reads,
+/// until none is left: a loop records the state entering each step for its
+/// reverse sweep, which may read only some of it (of a delay line of k
+/// steps, the oldest value), and every record is a buffer of all the steps.
+inline void dropUnusedRecords(Operation *root) {
+  for (bool changed = true; changed;) {
+    changed = false;
+    root->walk([&](Operation *op) {
+      if (op != root && isOpTriviallyDead(op)) {
+        op->erase();
+        changed = true;
+      }
+    });
+    SmallVector<TimeLoopOp> loops;
+    root->walk([&](TimeLoopOp loop) { loops.push_back(loop); });
+    for (TimeLoopOp loop : loops) {
+      size_t numCarried = loop.getInits().size();
+      SmallVector<unsigned> dead;
+      for (auto [j, r] : llvm::enumerate(loop.getRecords()))
+        if (r.use_empty())
+          dead.push_back(j);
+      if (dead.empty())
+        continue;
+      changed = true;
+      auto recorded = loop.getYield().getRecordedMutable();
+      for (unsigned j : llvm::reverse(dead))
+        recorded.erase(j);
+      SmallVector<Type> types;
+      SmallVector<Value> kept;
+      for (auto [i, r] : llvm::enumerate(loop->getResults()))
+        if (i < numCarried ||
+            !llvm::is_contained(dead, unsigned(i - numCarried))) {
+          types.push_back(r.getType());
+          kept.push_back(r);
+        }
+      TimeLoopOp next = withResults(loop, types);
+      for (auto [old, now] : llvm::zip(kept, next->getResults()))
+        old.replaceAllUsesWith(now);
+      loop.erase();
+    }
+  }
 }
 
 } // namespace mlir::credo
