@@ -74,28 +74,39 @@ private:
 
 int EnvTrainer::setUp() {
   // What only a data set has.
-  for (auto [given, name] :
-       {std::pair<bool, const char *>{!opts.resume.empty(), "--resume"},
-        {opts.stopAfter.has_value(), "--stop-after"},
-        {opts.settle.has_value(), "--settle"},
-        {opts.epochs.has_value(), "--epochs (use --episodes)"},
-        {opts.batch.has_value(), "--batch (an environment gives one "
-                                 "observation at a time)"},
-        {!opts.data.empty(), "--data"},
-        {opts.reportActivations, "--report-activations"},
-        {opts.reportSpikes, "--report-spikes"},
-        {opts.reportAlignment, "--report-alignment"}})
-    if (given)
-      return error(std::string(name) +
-                   " is for training on a data set; a run in an environment "
-                   "starts from the initializers or --params and saves with "
-                   "--checkpoint");
+  struct DataSetOption {
+    bool given;
+    const char *name, *instead;
+  };
+  for (const DataSetOption &o : std::initializer_list<DataSetOption>{
+           {!opts.resume.empty(), "--resume",
+            "; a run in an environment starts from the initializers or "
+            "--params and saves with --checkpoint"},
+           {opts.stopAfter.has_value(), "--stop-after",
+            "; --episodes sets the length of a run"},
+           {opts.settle.has_value(), "--settle", ""},
+           {opts.epochs.has_value(), "--epochs", "; use --episodes"},
+           {opts.batch.has_value(), "--batch",
+            "; an environment gives one observation at a time"},
+           {!opts.data.empty(), "--data", ""},
+           {opts.reportActivations, "--report-activations", ""},
+           {opts.reportSpikes, "--report-spikes", ""},
+           {opts.reportAlignment, "--report-alignment", ""}})
+    if (o.given)
+      return error(std::string(o.name) +
+                   " is for training on a data set, not in an environment" +
+                   o.instead);
   if (int status = checkRunOutputs(opts))
     return status;
   if (int status = checkOutputsSpareInputs(opts, {}))
     return status;
   if (int status = loadTrainingModel(opts, session.context, module, config))
     return status;
+  // A model whose section trains on a data set, run in one with --env.
+  if (config.schedule.type != "constant")
+    return error("the training section's schedule changes the learning rate "
+                 "from epoch to epoch, but a run in an environment has "
+                 "episodes, not epochs; leave \"schedule\" out");
   envName = opts.env.empty() ? config.environment.name : opts.env;
   episodes = opts.episodes ? *opts.episodes : config.environment.episodes;
   reportLast = std::min(config.environment.reportLast, episodes);
@@ -178,9 +189,10 @@ int EnvTrainer::createInstance() {
     return runtimeError("cannot place the parameters");
   if (int status = initAndOverlayParams(m.model, *info, opts.params))
     return status;
-  // A training seed re-keys the model's generators, so that seeds give
-  // independent runs (seed 0 keeps the graph's key).
-  if (config.seed != 0 && opts.params.empty())
+  // A training seed re-keys the model's generators, also those that
+  // --params gives, so that seeds give independent runs (seed 0 keeps the
+  // key).
+  if (config.seed != 0)
     for (size_t i = 0; i < info->params.size(); ++i)
       if (StringRef(info->params[i].init).starts_with("generator")) {
         auto *g = static_cast<uint64_t *>(credo_model_param_data(m.model, i));

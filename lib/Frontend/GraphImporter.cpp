@@ -2169,6 +2169,17 @@ void Importer::importTraining(const json &root) {
                            " belongs to training on a data set; a model that "
                            "learns in an environment takes \"episodes\" in "
                            "its \"environment\"");
+  // Nor does a run in an environment have epochs to schedule or a test
+  // split to score.
+  if (t.contains("environment") && t.contains("schedule"))
+    fail(child("schedule"),
+         "a schedule changes the learning rate from epoch to epoch, but a "
+         "model that learns in an environment has episodes, not epochs; give "
+         "the rate in \"optimizer\" and leave \"schedule\" out");
+  if (t.contains("environment") && t.contains("metric"))
+    fail(child("metric"),
+         "a metric scores a data set's test split, but a model that learns "
+         "in an environment is scored by its returns; leave \"metric\" out");
   if (t.contains("dataset"))
     attrs.push_back(builder.getNamedAttr(
         "dataset", parseDataset(t["dataset"], child("dataset"))));
