@@ -2535,6 +2535,15 @@ void Importer::parseCoagent(const json &t, const std::string &ptr,
         values.push_back(builder.getNamedAttr(key, builder.getF64FloatAttr(v)));
       }
     bool td = !d.contains("signal") || d["signal"].get<std::string>() == "td";
+    // REINFORCE learns from the return alone: a critic would be silently
+    // unused (never read, never trained).
+    for (const char *key : {"critic", "critic_lr"})
+      if (!td && d.contains(key))
+        fail(JsonDocument::child(p, key),
+             std::string(key) +
+                 " belongs to the signal \"td\" (a critic's TD error); the "
+                 "signal \"return\" (REINFORCE) uses no critic: leave \"" +
+                 key + "\" out");
     if (td && !d.contains("critic"))
       fail(p, "the signal \"td\" (the default) needs a critic: \"critic\" "
               "names a dense node with one output; or use \"signal\": "
