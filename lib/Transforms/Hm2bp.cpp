@@ -131,6 +131,18 @@ struct Hm2bp : public mlir::credo::impl::CredoHm2bpBase<Hm2bp> {
                << "hm2bp needs current-based neurons (\"model\": "
                   "\"current\"), whose post-synaptic potentials s_psp "
                   "computes";
+      // s_psp restarts a neuron's potential at 0 after each of its spikes:
+      // a reset to zero does, and so does a refractory period (which holds
+      // the potential at 0); a subtracting reset without one keeps what is
+      // above the threshold, which the update would not see.
+      if (lif.getReset() == LifReset::Subtract && lif.getTRef() == 0)
+        return lif.emitError()
+               << "hm2bp's post-synaptic potentials (s_psp) restart the "
+                  "membrane at 0 after each spike, but this layer resets by "
+                  "subtracting the threshold (\"reset\": \"subtract\", "
+                  "the default) without a refractory period; give \"reset\": "
+                  "\"zero\" or \"t_ref\" of 1 or more (which holds the "
+                  "potential at 0)";
       double tauM = lif.getTauM().convertToDouble(),
              tauS = lif.getTauS().convertToDouble();
       if (!SpikeTrainPspOp::timeConstantsApart(tauM, tauS))
