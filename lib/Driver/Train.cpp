@@ -636,6 +636,7 @@ std::vector<std::string> Trainer::dataFiles() const {
 int Trainer::loadMappedData() {
   std::string dir = dataDir();
   const bool npz = config.dataset == "npz";
+  std::map<int, std::string> fileOf; // the file of each of data.list
   for (size_t i = 0; i < info->inputs.size(); ++i) {
     const TensorInfo &in = info->inputs[i];
     Feed f{int(i), 0, 0, 1, in.elementSize(), false};
@@ -659,6 +660,7 @@ int Trainer::loadMappedData() {
       if (npz)
         file += ":" + at->second;
       data.list.push_back(t);
+      fileOf[data.list.size() - 1] = file;
       if (int status = checkFiniteSamples(t, file))
         return status;
       (split ? f.test : f.train) = int(data.list.size() - 1);
@@ -711,8 +713,8 @@ int Trainer::loadMappedData() {
       if (f.input == labelInput)
         for (int split : {f.train, f.test})
           if (int status =
-                  checkLabels(split, "the labels of input '" +
-                                         info->inputs[f.input].name + "'"))
+                  checkLabels(split, fileOf[split] + " (the labels of input '" +
+                                         info->inputs[f.input].name + "')"))
             return status;
   return kOk;
 }
@@ -799,8 +801,8 @@ int Trainer::checkLabels(int split, const std::string &file) {
   const auto *y = static_cast<const int32_t *>(labels.data);
   for (int64_t i = 0; i < labels.shape[0]; ++i)
     if (y[i] < 0 || y[i] >= classes)
-      return error(file + ": label " + std::to_string(i) + " is " +
-                   std::to_string(y[i]) + ", outside [0, " +
+      return error(file + ": the label of sample " + std::to_string(i) +
+                   " is " + std::to_string(y[i]) + ", outside [0, " +
                    std::to_string(classes) + ") (the model has " +
                    std::to_string(classes) + " classes)");
   return kOk;
@@ -980,8 +982,8 @@ int Trainer::loadNpyData() {
         // Beyond i32 it cannot be a class: report the value as stored.
         if (from[j] < 0 || from[j] > INT32_MAX) {
           credo_tensor_free(&narrow);
-          return error(file + ": label " + std::to_string(j) + " is " +
-                       std::to_string(from[j]) +
+          return error(file + ": the label of sample " + std::to_string(j) +
+                       " is " + std::to_string(from[j]) +
                        (labelled
                             ? ", outside [0, " + std::to_string(classes) + ")"
                             : std::string(", outside i32")));
