@@ -229,6 +229,8 @@ struct Counter {
 
 class Trainer {
 public:
+  /// The command that runs: its name starts errors about the model.
+  std::string command() const { return alignOnly ? "align" : "train"; }
   Trainer(const DriverOptions &opts, bool alignOnly = false)
       : opts(opts), alignOnly(alignOnly) {}
   int run();
@@ -452,7 +454,8 @@ int Trainer::setUp() {
     for (size_t i = 0; i < info->inputs.size(); ++i) {
       const TensorInfo &t = info->inputs[i];
       if (t.shape.empty() || t.shape[0] != info->inputs[0].shape[0])
-        return error("train feeds every input from the data set, one row per "
+        return error(command() +
+                     " feeds every input from the data set, one row per "
                      "sample, so each needs the batch as its first dimension; "
                      "input '" +
                      t.name + "' is [" + t.shapeText() + "]");
@@ -475,7 +478,8 @@ int Trainer::setUp() {
       other = true;
   }
   if (other || imageInput < 0)
-    return error("train needs a model whose inputs are samples f32 [batch, "
+    return error(command() +
+                 " needs a model whose inputs are samples f32 [batch, "
                  "…] (images, sequences) and, for classification, labels "
                  "i32 [batch], or a dataset that maps an array to each input "
                  "(\"train\" and \"test\" of an npy or npz dataset)");
@@ -510,7 +514,8 @@ int Trainer::resolveMetric() {
       if (info->outputs[i].shape.size() == 2)
         logitsOutput = static_cast<int>(i);
     if (logitsOutput < 0)
-      return error("train needs an output of shape [batch, classes] (the "
+      return error(command() +
+                   " needs an output of shape [batch, classes] (the "
                    "logits) to measure accuracy");
     classes = info->outputs[logitsOutput].shape[1];
     return kOk;
