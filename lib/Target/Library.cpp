@@ -26,12 +26,36 @@
 
 #include <dlfcn.h>
 #include <limits>
+#include <optional>
 #include <set>
 
 using namespace mlir;
 using namespace mlir::credo;
 
 namespace {
+
+/// The path of a system library libNAME (.so or .a) in the directories the
+/// linker searches by default (/lib, /usr/lib, their multiarch
+/// subdirectories, /usr/local/lib), if there is one.
+std::optional<std::string> systemLibrary(const std::string &name) {
+  std::vector<std::string> dirs = {"/lib", "/usr/lib", "/lib64", "/usr/lib64",
+                                   "/usr/local/lib"};
+  for (const char *top : {"/lib", "/usr/lib"}) {
+    std::error_code ec;
+    for (llvm::sys::fs::directory_iterator it(top, ec), end; !ec && it != end;
+         it.increment(ec))
+      if (llvm::StringRef(it->path()).ends_with("-linux-gnu"))
+        dirs.push_back(it->path());
+  }
+  for (const std::string &dir : dirs)
+    for (const char *ext : {".so", ".a"}) {
+      llvm::SmallString<256> path(dir);
+      llvm::sys::path::append(path, "lib" + name + ext);
+      if (llvm::sys::fs::exists(path))
+        return std::string(path);
+    }
+  return std::nullopt;
+}
 
 /// Declares (once) an external runtime function.
 LLVM::LLVMFuncOp declare(OpBuilder &b, ModuleOp module, StringRef name,
@@ -876,6 +900,17 @@ LogicalResult mlir::credo::writeLibrary(ModuleOp module, const ModelInfo &info,
   const std::string header = staged.add(paths.header);
   const std::string staticLibrary = staged.add(paths.staticLibrary);
   const std::string sharedLibrary = staged.add(paths.sharedLibrary);
+  // libNAME beside a program would stand in for the system's library of
+  // that name (a model "m": `-L DIR -lm` links libm.so of the model, and
+  // sqrt is undefined).
+  if (std::optional<std::string> system = systemLibrary(info.name)) {
+    error = "the library of model '" + info.name + "' would be lib" +
+            info.name + ", the name of the system's " + *system +
+            ": a program linked with -L to it and -l" + info.name +
+            " would get the model's instead; rename the model (its "
+            "\"name\")";
+    return failure();
+  }
   // A function the process already has (the C library's timer_create for a
   // model named "timer") would be defined twice in a program, and calls
   // meant for one would reach the other.
