@@ -50,6 +50,11 @@ std::string article(llvm::StringRef name) {
 /// Largest accepted dimension and element count of any tensor.
 constexpr int64_t kMaxDim = (int64_t(1) << 31) - 1;
 constexpr int64_t kMaxElements = int64_t(1) << 40;
+/// A node read more than this many steps back is kept in a ring buffer
+/// (one carried value, O(1) work a step) instead of a delay line of one
+/// carried value per step (which a step shifts, and which is slow to
+/// compile when long).
+constexpr int64_t kRingDepth = 8;
 
 /// The kinds of JSON attribute values that node attributes take.
 enum class AttrKind {
@@ -548,6 +553,9 @@ private:
       RankedTensorType type;
     };
     std::map<std::string, Delayed> delayed;
+    /// Delayed nodes kept in a ring buffer (read more than kRingDepth
+    /// steps back): node → the ring, carried.
+    std::map<std::string, Value> rings;
     std::set<std::string> finals, records;
     /// Emission state: carried slot per (node, k), step slices.
     std::map<std::pair<std::string, int64_t>, Value> slots;
@@ -1318,7 +1326,18 @@ void Importer::resolveAll(const json &root) {
 Value Importer::refValue(const Ref &r) {
   if (r.delay) {
     LoopPlan &plan = loops[size_t(r.scope)];
-    return plan.slots.at({r.name, r.delay});
+    auto ring = plan.rings.find(r.name);
+    if (ring == plan.rings.end())
+      return plan.slots.at({r.name, r.delay});
+    // A read of a ring: made at its first use, shared by later ones.
+    Value &read = plan.slots[{r.name, r.delay}];
+    if (!read) {
+      int64_t depth = plan.delayed.at(r.name).depth;
+      read = builder.create<mlir::credo::RingReadOp>(
+          ring->second.getLoc(), ring->second, plan.step,
+          builder.getI64IntegerAttr(r.delay % depth));
+    }
+    return read;
   }
   Value v = r.kind == Ref::LoopFinal || r.kind == Ref::LoopRecord
                 ? loopResults.lookup(r.name)
@@ -1374,8 +1393,9 @@ void Importer::emitLoop(size_t index) {
   Block *outerBlock = builder.getInsertionBlock();
   Block::iterator outerPoint = builder.getInsertionPoint();
 
-  // Carried slots: (node, k) for each delayed read k steps back, then the
-  // last value of each node read after the loop.
+  // Carried slots: (node, k) for each delayed read k steps back (a delay
+  // line), or (node, 0) for a ring of a node read more than kRingDepth
+  // steps back, then the last value of each node read after the loop.
   struct Slot {
     std::string node;
     int64_t k;
@@ -1386,9 +1406,21 @@ void Importer::emitLoop(size_t index) {
   std::vector<Slot> slots;
   auto *body = new Block();
   plan.step = body->addArgument(builder.getIndexType(), loc);
+  std::map<std::string, Type> declared; // each delayed node's type
   for (auto &[name, d] : plan.delayed) {
     Value init = d.initial.empty() ? Value() : valueOf(d.initial);
     Type type = init ? init.getType() : Type(d.type);
+    declared[name] = type;
+    auto t = cast<RankedTensorType>(type);
+    // A ring starts from zeros, or from copies of a float initial value.
+    if (d.depth > kRingDepth && (!init || isa<FloatType>(t.getElementType()))) {
+      SmallVector<int64_t> shape = {d.depth};
+      llvm::append_range(shape, t.getShape());
+      auto ringType = RankedTensorType::get(shape, t.getElementType());
+      slots.push_back({name, 0, ringType, init});
+      plan.rings[name] = body->addArgument(ringType, loc);
+      continue;
+    }
     for (int64_t k = 1; k <= d.depth; ++k) {
       slots.push_back({name, k, type, init});
       plan.slots[{name, k}] = body->addArgument(type, loc);
@@ -1404,29 +1436,35 @@ void Importer::emitLoop(size_t index) {
   // Neuron state, added to the body while its nodes were emitted.
   for (const LoopPlan::State &st : plan.states)
     slots.push_back({"", 0, st.arg.getType(), Value(), st.next});
+  // (A ring holds no slot with the last value: the final gets its own.)
   for (const std::string &f : plan.finals)
-    if (!plan.delayed.count(f)) {
+    if (!plan.delayed.count(f) || plan.rings.count(f)) {
       Type type = values[f].getType();
       slots.push_back({f, 1, type, Value()});
-      plan.slots[{f, 1}] = body->addArgument(type, loc);
+      BlockArgument last = body->addArgument(type, loc);
+      if (!plan.rings.count(f))
+        plan.slots[{f, 1}] = last;
     }
   for (auto &[name, d] : plan.delayed) {
     Type actual = values[name].getType();
-    Type declared = plan.slots[{name, 1}].getType();
-    if (actual != declared) {
+    if (actual != declared[name]) {
       delete body;
       std::string s;
       llvm::raw_string_ostream os(s);
       os << "'" << name << "' is " << actual << ", but its delayed read "
          << (d.initial.empty() ? "declares "
                                : "starts from '" + d.initial + "', which is ")
-         << declared;
+         << declared[name];
       fail(d.pointer, os.str(), n.name);
     }
   }
   SmallVector<Value> next, recorded;
   for (const Slot &s : slots)
-    next.push_back(s.next     ? s.next
+    next.push_back(s.next ? s.next
+                   : s.k == 0
+                       ? builder.create<mlir::credo::RingWriteOp>(
+                             loc, plan.rings[s.node], values[s.node], plan.step,
+                             builder.getI64IntegerAttr(0), UnitAttr())
                    : s.k == 1 ? values[s.node]
                               : plan.slots[{s.node, s.k - 1}]);
   for (const std::string &r : plan.records)
@@ -1438,14 +1476,28 @@ void Importer::emitLoop(size_t index) {
   SmallVector<Value> inits;
   SmallVector<Type> resultTypes;
   for (Slot &s : slots) {
+    auto t = cast<RankedTensorType>(s.type);
     if (!s.init) {
-      auto t = cast<RankedTensorType>(s.type);
       Attribute zero =
           isa<FloatType>(t.getElementType())
               ? Attribute(builder.getFloatAttr(t.getElementType(), 0.0))
               : Attribute(builder.getIntegerAttr(t.getElementType(), 0));
       s.init = builder.create<arith::ConstantOp>(
           loc, DenseElementsAttr::get(t, zero));
+    } else if (s.k == 0) {
+      // A ring of copies of the initial value: ones[k] ⊗ initial.
+      auto ones = RankedTensorType::get({t.getDimSize(0)}, t.getElementType());
+      std::string letters;
+      for (int64_t d = 1; d < t.getRank(); ++d)
+        letters += char('b' + d - 1);
+      s.init = builder.create<mlir::credo::EinsumOp>(
+          loc, t,
+          ValueRange{builder.create<arith::ConstantOp>(
+                         loc, DenseElementsAttr::get(
+                                  ones, builder.getFloatAttr(t.getElementType(),
+                                                             1.0))),
+                     s.init},
+          builder.getStringAttr("a," + letters + "->a" + letters));
     }
     inits.push_back(s.init);
     resultTypes.push_back(s.type);
@@ -1485,6 +1537,10 @@ Value Importer::valueOf(const std::string &name) {
   auto it = values.find(name);
   if (it != values.end())
     return it->second;
+  // A finished loop's result (LOOP.NODE, LOOP.NODE.all), such as the
+  // "initial" of a later loop's delayed read.
+  if (Value result = loopResults.lookup(name))
+    return result;
   // Only parameters are materialized lazily, at the top of @forward.
   const Entity &e = names.find(name)->second;
   auto param = cast<mlir::credo::ParamOp>(

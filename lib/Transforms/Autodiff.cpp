@@ -27,6 +27,7 @@
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/IR/Builders.h"
 #include "mlir/IR/IRMapping.h"
+#include "mlir/IR/Matchers.h"
 #include "mlir/Interfaces/SideEffectInterfaces.h"
 #include "mlir/Transforms/RegionUtils.h"
 #include "llvm/ADT/DenseSet.h"
@@ -242,9 +243,34 @@ public:
 
   void accumulate(Value v, Value g, Location loc) {
     auto [it, inserted] = gradOf.try_emplace(v, g);
-    if (!inserted)
+    if (inserted)
+      return;
+    if (Value sum = addIntoRing(it->second, g))
+      it->second = sum;
+    else
       it->second = b.create<AddOp>(loc, ValueRange{it->second, g},
                                    ArrayRef<NamedAttribute>{});
+  }
+
+  /// x + y where one of them is a ring of zeros with one slot written (the
+  /// gradient of a ring read): that slot added into the other, in place,
+  /// instead of a sum over every slot; else null.
+  Value addIntoRing(Value x, Value y) {
+    for (auto [sum, slot] : {std::pair(x, y), std::pair(y, x)}) {
+      auto write = slot.getDefiningOp<RingWriteOp>();
+      if (!write || write.getAdd() ||
+          !matchPattern(write.getRing(), m_AnyZeroFloat()))
+        continue;
+      return b
+          .create<RingWriteOp>(
+              write.getLoc(),
+              ValueRange{sum, write.getValue(), write.getStep()},
+              ArrayRef<NamedAttribute>{
+                  b.getNamedAttr("back", write.getBackAttr()),
+                  b.getNamedAttr("add", b.getUnitAttr())})
+          .getResult();
+    }
+    return nullptr;
   }
 
   LogicalResult run(ArrayRef<Operation *> ops) {

@@ -546,6 +546,40 @@ LogicalResult holdRule(HoldOp op, OpBuilder &b, Value g, ArrayRef<bool> need,
   return success();
 }
 
+/// y = r[(t − back) mod k]: dr = g in that slot, zeros elsewhere (a write
+/// into zeros, which autodiff adds into the ring's other gradients in
+/// place).
+LogicalResult ringReadRule(RingReadOp op, OpBuilder &b, Value g,
+                           ArrayRef<bool> need, Grads &out) {
+  Location loc = op.getLoc();
+  out.assign(op->getNumOperands(), nullptr);
+  if (need[0])
+    out[0] = make<RingWriteOp>(
+        b, loc, {splat(b, loc, op.getRing().getType(), 0.0), g, op.getStep()},
+        {b.getNamedAttr("back", op.getBackAttr())});
+  return success();
+}
+
+/// r' = r with slot i = x (or += x): dx = g[i]; dr = g with slot i
+/// cleared (all of g with `add`). The slot is read before it is cleared.
+LogicalResult ringWriteRule(RingWriteOp op, OpBuilder &b, Value g,
+                            ArrayRef<bool> need, Grads &out) {
+  Location loc = op.getLoc();
+  out.assign(op->getNumOperands(), nullptr);
+  NamedAttribute back = b.getNamedAttr("back", op.getBackAttr());
+  if (need[1])
+    out[1] = make<RingReadOp>(b, loc, {g, op.getStep()}, {back});
+  if (need[0])
+    out[0] =
+        op.getAdd()
+            ? g
+            : make<RingWriteOp>(b, loc,
+                                {g, splat(b, loc, op.getValue().getType(), 0.0),
+                                 op.getStep()},
+                                {back});
+  return success();
+}
+
 /// Binds the rule function of a single-result op to it as its
 /// DifferentiableOpInterface.
 template <typename Op, LogicalResult (*Rule)(Op, OpBuilder &, Value,
@@ -615,5 +649,7 @@ void mlir::credo::registerGradientRules(DialectRegistry &registry) {
     CategoricalLogProbOp::attachInterface<
         SamplerRule<CategoricalLogProbOp, false>>(*ctx);
     HoldOp::attachInterface<RuleModel<HoldOp, holdRule>>(*ctx);
+    RingReadOp::attachInterface<RuleModel<RingReadOp, ringReadRule>>(*ctx);
+    RingWriteOp::attachInterface<RuleModel<RingWriteOp, ringWriteRule>>(*ctx);
   });
 }

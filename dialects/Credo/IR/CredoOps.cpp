@@ -947,6 +947,60 @@ LogicalResult TimeSliceOp::verify() {
   return success();
 }
 
+namespace {
+/// The type of one slot of ring buffer `ringType` (rank >= 1, static, a
+/// `back` in [0, k)), or a shape error.
+LogicalResult ringSlot(std::optional<Location> loc, StringRef op, Type ringType,
+                       int64_t back, RankedTensorType &slot) {
+  auto type = dyn_cast<RankedTensorType>(ringType);
+  if (!type || !type.hasStaticShape() || type.getRank() < 1)
+    return ShapeError(loc, op)
+           << "expects a statically shaped ring buffer [k, ...], but got "
+           << ringType;
+  int64_t k = type.getDimSize(0);
+  if (back < 0 || back >= k)
+    return ShapeError(loc, op)
+           << "expects 'back' in [0, " << k << ") (a ring of " << k
+           << " slots), but got " << back;
+  slot = RankedTensorType::get(type.getShape().drop_front(),
+                               type.getElementType());
+  return success();
+}
+} // namespace
+
+LogicalResult RingReadOp::inferReturnTypes(MLIRContext *,
+                                           std::optional<Location> loc,
+                                           Adaptor adaptor,
+                                           SmallVectorImpl<Type> &results) {
+  RankedTensorType slot;
+  if (failed(ringSlot(loc, getOperationName(), adaptor.getRing().getType(),
+                      adaptor.getBackAttr().getInt(), slot)))
+    return failure();
+  results.push_back(slot);
+  return success();
+}
+
+LogicalResult RingWriteOp::inferReturnTypes(MLIRContext *,
+                                            std::optional<Location> loc,
+                                            Adaptor adaptor,
+                                            SmallVectorImpl<Type> &results) {
+  StringRef op = getOperationName();
+  int64_t back = adaptor.getBackAttr() ? adaptor.getBackAttr().getInt() : 0;
+  RankedTensorType slot;
+  if (failed(ringSlot(loc, op, adaptor.getRing().getType(), back, slot)))
+    return failure();
+  if (adaptor.getValue().getType() != slot)
+    return ShapeError(loc, op)
+           << "expects the value to be a slot of the ring, " << slot
+           << ", but got " << adaptor.getValue().getType();
+  if (adaptor.getAdd() && !isa<FloatType>(slot.getElementType()))
+    return ShapeError(loc, op)
+           << "adds into a ring of floats only, but the ring holds "
+           << slot.getElementType();
+  results.push_back(adaptor.getRing().getType());
+  return success();
+}
+
 LogicalResult StopGradientOp::inferReturnTypes(MLIRContext *,
                                                std::optional<Location>,
                                                Adaptor adaptor,

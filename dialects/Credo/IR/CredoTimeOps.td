@@ -3,7 +3,8 @@
 // Time as a region op: `credo.time_loop` runs its body once per step with
 // explicit carried state and stacks recorded values along a new leading time
 // dimension; `credo.time_slice` reads one step of a sequence inside it;
-// `credo.yield` ends the body. `credo.stop_gradient` is the identity that
+// `credo.ring_read` / `credo.ring_write` keep a node's last k values in one
+// carried ring buffer; `credo.yield` ends the body. `credo.stop_gradient` is the identity that
 // gradients do not cross.
 //
 //===----------------------------------------------------------------------===//
@@ -118,6 +119,61 @@ def Credo_TimeSliceOp : Credo_InferredOp<"time_slice"> {
     $input `[` $step `]` attr-dict `:` type($input) `->` type($result)
   }];
   let hasVerifier = 1;
+}
+
+def Credo_RingReadOp : Credo_InferredOp<"ring_read"> {
+  let summary = "a slot of a ring buffer of a node's past values";
+  let description = [{
+    A ring buffer `r : [k, …]`, carried by a time loop, holds a node's last
+    k values: step `t` writes its value into slot `t mod k`
+    (`credo.ring_write`), so that slot `(t − j) mod k` holds the value of
+    step `t − j` for `1 ≤ j ≤ k` (before step `j`, the ring's starting
+    value). This reads
+
+    `y = r[(t − back) mod k]`, `0 ≤ back < k`
+
+    (`back = j mod k`: a read k steps back is the slot step t writes, read
+    before the write). The importer keeps a node read more than 8 steps back
+    in a ring: one carried value and O(1) work a step, where a delay line
+    carries k values and shifts them all. The gradient of `r` is `g` in slot
+    `(t − back) mod k` and zeros elsewhere.
+
+    ```mlir
+    %h12 = credo.ring_read %ring[%t] {back = 0 : i64} : tensor<12x16x64xf32> -> tensor<16x64xf32>
+    ```
+  }];
+  let arguments = (ins AnyRankedTensor:$ring, Index:$step, I64Attr:$back);
+  let results = (outs AnyRankedTensor:$result);
+  let assemblyFormat = [{
+    $ring `[` $step `]` attr-dict `:` type($ring) `->` type($result)
+  }];
+}
+
+def Credo_RingWriteOp : Credo_InferredOp<"ring_write"> {
+  let summary = "a ring buffer with one slot written";
+  let description = [{
+    The ring buffer `r : [k, …]` (see `credo.ring_read`) with slot
+    `i = (t − back) mod k` replaced by `x`, or with `add` incremented by it:
+
+    `r'[i] = x` (`r'[i] = r[i] + x` with `add`), `r'[m] = r[m]` for `m ≠ i`.
+
+    A time loop's step writes its node's value with `back = 0` and yields
+    the result as the ring's next value, which the CPU backend updates in
+    place. Gradients: `x` gets `g[i]`; `r` gets `g` with slot `i` cleared
+    (all of `g` with `add`). Gradient sums into a ring from its reads are
+    writes with `add`.
+
+    ```mlir
+    %ring1 = credo.ring_write %ring[%t], %h {back = 0 : i64} : tensor<12x16x64xf32>, tensor<16x64xf32>
+    ```
+  }];
+  let arguments = (ins AnyRankedTensor:$ring, AnyRankedTensor:$value,
+                       Index:$step, DefaultValuedAttr<I64Attr, "0">:$back,
+                       UnitAttr:$add);
+  let results = (outs AnyRankedTensor:$result);
+  let assemblyFormat = [{
+    $ring `[` $step `]` `,` $value attr-dict `:` type($ring) `,` type($value)
+  }];
 }
 
 def Credo_StopGradientOp : Credo_InferredOp<"stop_gradient"> {

@@ -8,6 +8,10 @@
 // are copied into the carried buffers (linalg.copy), so bufferization
 // updates the state in place and no allocation escapes a step. credo.time_slice
 // is a rank-reducing tensor.extract_slice; credo.stop_gradient is its operand.
+// A ring buffer's read is an extract_slice at the slot (t − back) mod k
+// copied into a tensor of its own (the step writes the ring in place later:
+// a view would make that write a copy of the whole ring); its write is a
+// tensor.insert_slice into the ring (after an add with `add`).
 //
 //===----------------------------------------------------------------------===//
 
@@ -168,6 +172,66 @@ struct TimeSliceLowering : OpRewritePattern<mlir::credo::TimeSliceOp> {
   }
 };
 
+/// The slot (t − back) mod k of a ring of k slots, as (t + k − back) mod k
+/// (t >= 0, 0 <= back < k).
+Value ringSlot(OpBuilder &b, Location loc, Value t, int64_t k, int64_t back) {
+  Value shifted =
+      back == 0 ? t
+                : b.create<arith::AddIOp>(
+                      loc, t, b.create<arith::ConstantIndexOp>(loc, k - back));
+  return b.create<arith::RemUIOp>(loc, shifted,
+                                  b.create<arith::ConstantIndexOp>(loc, k));
+}
+
+struct RingReadLowering : OpRewritePattern<mlir::credo::RingReadOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(mlir::credo::RingReadOp op,
+                                PatternRewriter &rewriter) const override {
+    Location loc = op.getLoc();
+    auto ring = cast<RankedTensorType>(op.getRing().getType());
+    auto type = cast<RankedTensorType>(op.getType());
+    Value slot = ringSlot(rewriter, loc, op.getStep(), ring.getDimSize(0),
+                          int64_t(op.getBack()));
+    SmallVector<OpFoldResult> offsets, sizes, strides;
+    stepSlice(rewriter, ring, 0, slot, offsets, sizes, strides);
+    Value view = rewriter.create<tensor::ExtractSliceOp>(
+        loc, type, op.getRing(), offsets, sizes, strides);
+    Value own = rewriter.create<tensor::EmptyOp>(loc, type.getShape(),
+                                                 type.getElementType());
+    rewriter.replaceOp(
+        op, rewriter.create<linalg::CopyOp>(loc, view, own).getResult(0));
+    return success();
+  }
+};
+
+struct RingWriteLowering : OpRewritePattern<mlir::credo::RingWriteOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(mlir::credo::RingWriteOp op,
+                                PatternRewriter &rewriter) const override {
+    Location loc = op.getLoc();
+    auto ring = cast<RankedTensorType>(op.getRing().getType());
+    auto type = cast<RankedTensorType>(op.getValue().getType());
+    Value slot = ringSlot(rewriter, loc, op.getStep(), ring.getDimSize(0),
+                          int64_t(op.getBack()));
+    SmallVector<OpFoldResult> offsets, sizes, strides;
+    stepSlice(rewriter, ring, 0, slot, offsets, sizes, strides);
+    Value value = op.getValue();
+    if (op.getAdd()) {
+      Value old = rewriter.create<tensor::ExtractSliceOp>(
+          loc, type, op.getRing(), offsets, sizes, strides);
+      Value sum = rewriter.create<tensor::EmptyOp>(loc, type.getShape(),
+                                                   type.getElementType());
+      value = rewriter
+                  .create<linalg::AddOp>(loc, ValueRange{old, value},
+                                         ValueRange{sum})
+                  .getResult(0);
+    }
+    rewriter.replaceOpWithNewOp<tensor::InsertSliceOp>(op, value, op.getRing(),
+                                                       offsets, sizes, strides);
+    return success();
+  }
+};
+
 struct StopGradientLowering : OpRewritePattern<mlir::credo::StopGradientOp> {
   using OpRewritePattern::OpRewritePattern;
   LogicalResult matchAndRewrite(mlir::credo::StopGradientOp op,
@@ -180,6 +244,6 @@ struct StopGradientLowering : OpRewritePattern<mlir::credo::StopGradientOp> {
 } // namespace
 
 void mlir::credo::populateTimeToLinalgPatterns(RewritePatternSet &patterns) {
-  patterns.add<TimeLoopLowering, TimeSliceLowering, StopGradientLowering>(
-      patterns.getContext());
+  patterns.add<TimeLoopLowering, TimeSliceLowering, RingReadLowering,
+               RingWriteLowering, StopGradientLowering>(patterns.getContext());
 }

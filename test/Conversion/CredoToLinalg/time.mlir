@@ -101,3 +101,37 @@ func.func @shifts(%x: tensor<2xf32>) -> (tensor<2xf32>, tensor<2xf32>, tensor<2x
   }
   return %u#1, %d#0, %s#0 : tensor<2xf32>, tensor<2xf32>, tensor<2xf32>
 }
+
+// A ring buffer: a read is the slot (t + k − back) mod k, sliced and copied
+// into a tensor of its own; a write inserts into the ring (an add first
+// with `add`), and the step's last write is the ring's next value.
+// CHECK-LABEL: func.func @ring
+// CHECK: scf.for %[[T:.*]] = %{{.*}} to %{{.*}} step %{{.*}} iter_args(%[[R:.*]] = %{{.*}}) -> (tensor<12x4x5xf32>) {
+// CHECK: %[[C9:.*]] = arith.constant 9 : index
+// CHECK: %[[S9:.*]] = arith.addi %[[T]], %[[C9]] : index
+// CHECK: %[[K:.*]] = arith.constant 12 : index
+// CHECK: %[[SLOT:.*]] = arith.remui %[[S9]], %[[K]] : index
+// CHECK: %[[VIEW:.*]] = tensor.extract_slice %[[R]][%[[SLOT]], 0, 0] [1, 4, 5] [1, 1, 1] : tensor<12x4x5xf32> to tensor<4x5xf32>
+// CHECK: %[[OLD:.*]] = linalg.copy ins(%[[VIEW]] : tensor<4x5xf32>)
+// CHECK: %[[NEW:.*]] = linalg.generic
+// CHECK: math.tanh
+// CHECK: %[[HERE:.*]] = arith.remui %[[T]], %{{.*}} : index
+// CHECK: %[[W:.*]] = tensor.insert_slice %[[NEW]] into %[[R]][%[[HERE]], 0, 0] [1, 4, 5] [1, 1, 1] : tensor<4x5xf32> into tensor<12x4x5xf32>
+// CHECK: %[[S7:.*]] = arith.addi %[[T]], %{{.*}} : index
+// CHECK: %[[SLOT2:.*]] = arith.remui %[[S7]], %{{.*}} : index
+// CHECK: %[[PREV:.*]] = tensor.extract_slice %[[W]][%[[SLOT2]], 0, 0] [1, 4, 5] [1, 1, 1]
+// CHECK: %[[SUM:.*]] = linalg.add ins(%[[PREV]], %[[OLD]] : tensor<4x5xf32>, tensor<4x5xf32>)
+// CHECK: %[[A:.*]] = tensor.insert_slice %[[SUM]] into %[[W]][%[[SLOT2]], 0, 0] [1, 4, 5] [1, 1, 1]
+// CHECK: linalg.copy ins(%[[A]] : tensor<12x4x5xf32>) outs(%[[R]] : tensor<12x4x5xf32>)
+// LLVM-LABEL: llvm.func @ring
+func.func @ring(%r0: tensor<12x4x5xf32>) -> tensor<12x4x5xf32> {
+  %r = credo.time_loop steps 20 iter_args(%r0 : tensor<12x4x5xf32>) -> (tensor<12x4x5xf32>) {
+  ^bb0(%t: index, %ring: tensor<12x4x5xf32>):
+    %old = credo.ring_read %ring[%t] {back = 3 : i64} : tensor<12x4x5xf32> -> tensor<4x5xf32>
+    %new = credo.tanh %old : tensor<4x5xf32>
+    %w = credo.ring_write %ring[%t], %new : tensor<12x4x5xf32>, tensor<4x5xf32>
+    %a = credo.ring_write %w[%t], %old {back = 5 : i64, add} : tensor<12x4x5xf32>, tensor<4x5xf32>
+    credo.yield %a : tensor<12x4x5xf32>
+  }
+  return %r : tensor<12x4x5xf32>
+}

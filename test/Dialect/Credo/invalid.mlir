@@ -847,6 +847,48 @@ func.func @yield_outside(%h: tensor<2xf32>) {
 
 // -----
 
+func.func @ring_back(%r: tensor<4x2xf32>, %t: index) -> tensor<2xf32> {
+  // expected-error @+2 {{expects 'back' in [0, 4) (a ring of 4 slots), but got 4}}
+  // expected-error @+1 {{failed to infer returned types}}
+  %s = credo.ring_read %r[%t] {back = 4 : i64} : tensor<4x2xf32> -> tensor<2xf32>
+  return %s : tensor<2xf32>
+}
+
+// -----
+
+func.func @ring_rank(%r: tensor<f32>, %t: index) -> tensor<f32> {
+  // expected-error @+2 {{expects a statically shaped ring buffer [k, ...], but got 'tensor<f32>'}}
+  // expected-error @+1 {{failed to infer returned types}}
+  %s = credo.ring_read %r[%t] {back = 0 : i64} : tensor<f32> -> tensor<f32>
+  return %s : tensor<f32>
+}
+
+// -----
+
+func.func @ring_write_back(%r: tensor<4x2xf32>, %x: tensor<2xf32>, %t: index) -> tensor<4x2xf32> {
+  // expected-error @+1 {{expects 'back' in [0, 4) (a ring of 4 slots), but got -1}}
+  %s = credo.ring_write %r[%t], %x {back = -1 : i64} : tensor<4x2xf32>, tensor<2xf32>
+  return %s : tensor<4x2xf32>
+}
+
+// -----
+
+func.func @ring_write_slot(%r: tensor<4x2xf32>, %x: tensor<3xf32>, %t: index) -> tensor<4x2xf32> {
+  // expected-error @+1 {{expects the value to be a slot of the ring, 'tensor<2xf32>', but got 'tensor<3xf32>'}}
+  %s = credo.ring_write %r[%t], %x : tensor<4x2xf32>, tensor<3xf32>
+  return %s : tensor<4x2xf32>
+}
+
+// -----
+
+func.func @ring_add_int(%r: tensor<4x2xi64>, %x: tensor<2xi64>, %t: index) -> tensor<4x2xi64> {
+  // expected-error @+1 {{adds into a ring of floats only, but the ring holds 'i64'}}
+  %s = credo.ring_write %r[%t], %x {add} : tensor<4x2xi64>, tensor<2xi64>
+  return %s : tensor<4x2xi64>
+}
+
+// -----
+
 func.func @slice_step(%x: tensor<3x2xf32>, %i: index) -> tensor<2xf32> {
   // expected-error @+1 {{expects the step of an enclosing credo.time_loop}}
   %s = credo.time_slice %x[%i] : tensor<3x2xf32> -> tensor<2xf32>

@@ -179,6 +179,26 @@ func.func @time(%x: tensor<4x3x2xf32>, %wx: tensor<2x5xf32>, %wh: tensor<5x5xf32
   return %hT, %hs, %sum, %stop : tensor<4x5xf32>, tensor<3x4x5xf32>, tensor<4x5xf32>, tensor<4x5xf32>
 }
 
+// CHECK-LABEL: func.func @ring
+// CHECK: %[[L:.*]] = credo.time_loop steps 20 iter_args(%{{.*}} : tensor<12x4x5xf32>) -> (tensor<12x4x5xf32>) {
+// CHECK-NEXT: ^bb0(%[[T:.*]]: index, %[[R:.*]]: tensor<12x4x5xf32>):
+// CHECK-NEXT: %[[OLD:.*]] = credo.ring_read %[[R]][%[[T]]] {back = 0 : i64} : tensor<12x4x5xf32> -> tensor<4x5xf32>
+// CHECK-NEXT: %[[NEW:.*]] = credo.tanh %[[OLD]] : tensor<4x5xf32>
+// CHECK-NEXT: %[[W:.*]] = credo.ring_write %[[R]][%[[T]]], %[[NEW]] : tensor<12x4x5xf32>, tensor<4x5xf32>
+// CHECK-NEXT: %[[A:.*]] = credo.ring_write %[[W]][%[[T]]], %[[OLD]] {add, back = 3 : i64} : tensor<12x4x5xf32>, tensor<4x5xf32>
+// CHECK-NEXT: credo.yield %[[A]] : tensor<12x4x5xf32>
+func.func @ring(%r0: tensor<12x4x5xf32>) -> tensor<12x4x5xf32> {
+  %r = credo.time_loop steps 20 iter_args(%r0 : tensor<12x4x5xf32>) -> (tensor<12x4x5xf32>) {
+  ^bb0(%t: index, %ring: tensor<12x4x5xf32>):
+    %old = credo.ring_read %ring[%t] {back = 0 : i64} : tensor<12x4x5xf32> -> tensor<4x5xf32>
+    %new = credo.tanh %old : tensor<4x5xf32>
+    %w = credo.ring_write %ring[%t], %new : tensor<12x4x5xf32>, tensor<4x5xf32>
+    %a = credo.ring_write %w[%t], %old {back = 3 : i64, add} : tensor<12x4x5xf32>, tensor<4x5xf32>
+    credo.yield %a : tensor<12x4x5xf32>
+  }
+  return %r : tensor<12x4x5xf32>
+}
+
 // CHECK-LABEL: func.func @transpose
 // CHECK: credo.transpose %{{.+}} {perm = array<i64: 1, 0, 2>} : tensor<4x3x2xf32> -> tensor<3x4x2xf32>
 func.func @transpose(%x: tensor<4x3x2xf32>) -> tensor<3x4x2xf32> {
