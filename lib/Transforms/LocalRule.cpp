@@ -97,11 +97,31 @@ std::optional<double> splatValue(Value v) {
 class Compiler {
 public:
   Compiler(OpBuilder &b, func::FuncOp func, const TrainingContract &contract,
-           const TrainingContract::WrittenUpdate &update, Value &outputError,
+           const TrainingContract::WrittenUpdate &update,
+           const llvm::DenseMap<Operation *, Value> &postOf, Value &outputError,
            llvm::DenseMap<Value, Value> &recordedSteps, RetiredLoops &retired)
       : b(b), func(func), contract(contract), update(update), text(update.expr),
-        loc(Location(update.loc)), outputError(outputError),
+        loc(Location(update.loc)), postOf(postOf), outputError(outputError),
         recordedSteps(recordedSteps), retired(retired) {}
+
+  /// Each dense layer's `post`: the activation (or LIF spikes) that is its
+  /// result's one use in the graph as written, found before any rule adds
+  /// uses of its own (an update reading `drive` must not turn `post` into
+  /// `drive`).
+  static llvm::DenseMap<Operation *, Value> postActivations(func::FuncOp f) {
+    llvm::DenseMap<Operation *, Value> post;
+    f.walk([&](DenseOp dense) {
+      Value v = dense.getResult();
+      if (!v.hasOneUse())
+        return;
+      Operation *user = *v.getUsers().begin();
+      if (isa<ReluOp, SigmoidOp, TanhOp, SoftplusOp>(user))
+        post[dense] = user->getResult(0);
+      else if (auto lif = dyn_cast<LifOp>(user))
+        post[dense] = lif.getSpikes();
+    });
+    return post;
+  }
 
   FailureOr<Value> run(RankedTensorType target);
 
@@ -262,6 +282,7 @@ private:
   StringRef text;
   Location loc;
   /// `error`, computed once per function and shared by the updates.
+  const llvm::DenseMap<Operation *, Value> &postOf;
   Value &outputError;
   /// The recorded steps of values inside a time loop, by value.
   llvm::DenseMap<Value, Value> &recordedSteps;
@@ -608,13 +629,9 @@ FailureOr<Val> Compiler::symbol(StringRef name, size_t at) {
     Value v = dense->getResult();
     if (name == "pre")
       v = dense->getInput();
-    else if (name == "post" && v.hasOneUse()) {
-      Operation *user = *v.getUsers().begin();
-      if (isa<ReluOp, SigmoidOp, TanhOp, SoftplusOp>(user))
-        v = user->getResult(0);
-      else if (auto lif = dyn_cast<LifOp>(user))
-        v = lif.getSpikes();
-    }
+    else if (name == "post")
+      if (Value activation = postOf.lookup(*dense))
+        v = activation;
     auto loop = dyn_cast<TimeLoopOp>((*dense)->getParentOp());
     if (!loop)
       return fromValue(v);
@@ -934,6 +951,8 @@ struct LocalRule : public mlir::credo::impl::CredoLocalRuleBase<LocalRule> {
     llvm::StringMap<Value> directions;
     Value outputError;
     llvm::DenseMap<Value, Value> recordedSteps;
+    llvm::DenseMap<Operation *, Value> postOf =
+        Compiler::postActivations(grads);
     {
       RetiredLoops retired; // the replaced loops go at the end of the scope
       for (const TrainingContract::WrittenUpdate &u : c.updates) {
@@ -949,7 +968,8 @@ struct LocalRule : public mlir::credo::impl::CredoLocalRuleBase<LocalRule> {
                     "step's float type ("
                  << stepType << ")";
         readParam(b, grads, param);
-        Compiler compiler(b, grads, c, u, outputError, recordedSteps, retired);
+        Compiler compiler(b, grads, c, u, postOf, outputError, recordedSteps,
+                          retired);
         FailureOr<Value> update = compiler.run(param.getTensorType());
         if (failed(update))
           return failure();
