@@ -114,7 +114,8 @@ public:
       size_t k = topDown ? hidden - 1 - i : i;
       s.vI[k] = dense(s.r[k], ip[k], {});
       s.uI[k] = lin((c.gLk + c.gD) / gI, s.vI[k], c.gSom / gI, uAbove[k + 1]);
-      s.rI[k] = phi(k, s.uI[k]);
+      // Interneurons imitate the layer above: its activation.
+      s.rI[k] = phi(k + 1, s.uI[k]);
       // v_A = r_{k+1}·Bᵀ + r^I·W^PI.
       s.vA[k] = make<AddOp>(
           b, loc, {fromAbove(rAbove[k + 1], k), dense(s.rI[k], pi[k], {})});
@@ -449,7 +450,7 @@ struct Dendritic : public mlir::credo::impl::CredoDendriticBase<Dendritic> {
       SmallVector<Value> vIhat, rI, vA;
       for (size_t k = 0; k + 1 < n; ++k) {
         vIhat.push_back(circuit.dense(r[k], circuit.ip[k], {}));
-        rI.push_back(circuit.phi(k, inter[k]));
+        rI.push_back(circuit.phi(k + 1, inter[k]));
         vA.push_back(make<AddOp>(b, loc,
                                  {circuit.fromAbove(r[k + 1], k),
                                   circuit.dense(rI[k], circuit.pi[k], {})}));
@@ -467,7 +468,8 @@ struct Dendritic : public mlir::credo::impl::CredoDendriticBase<Dendritic> {
       SmallVector<Value> rate;
       for (size_t k = 0; k + 1 < n; ++k) {
         Value dI = make<SubOp>(
-            b, loc, {circuit.phi(k, inter[k]), circuit.phi(k, vIhat[k])});
+            b, loc,
+            {circuit.phi(k + 1, inter[k]), circuit.phi(k + 1, vIhat[k])});
         rate.push_back(circuit.outer(r[k], dI, 1.0));
         rate.push_back(circuit.outer(rI[k], vA[k], -1.0));
       }
@@ -679,7 +681,7 @@ struct Dendritic : public mlir::credo::impl::CredoDendriticBase<Dendritic> {
     State s = circuit.settle(x, uhat0, feedForward, target);
     for (size_t k = 0; k + 1 < n; ++k) {
       Value dI = make<SubOp>(
-          b, loc, {circuit.phi(k, s.uI[k]), circuit.phi(k, s.vI[k])});
+          b, loc, {circuit.phi(k + 1, s.uI[k]), circuit.phi(k + 1, s.vI[k])});
       add(readOf(circuit.ip[k]), circuit.outer(s.r[k], dI, cfg.lrIP));
       add(readOf(circuit.pi[k]), circuit.outer(s.rI[k], s.vA[k], -cfg.lrPI));
     }
