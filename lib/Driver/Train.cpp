@@ -1024,6 +1024,16 @@ int Trainer::compile() {
     exact.timeMemory = opts.timeMemory;
     // --against fa|dfa: the reference is that rule's update (with the same
     // fixed feedback matrices), not the gradient.
+    // fa's matrices stand for Wᵀ between adjacent layers, dfa's run from
+    // the output to each layer: they coincide only in shape, when a layer
+    // happens to be square, and then dfa would read fa's matrix transposed.
+    std::string rule = opts.rule.empty() ? config.rule : opts.rule;
+    if ((rule == "fa" && opts.against == "dfa") ||
+        (rule == "dfa" && opts.against == "fa"))
+      return error("--against " + opts.against + " with the rule '" + rule +
+                   "': fa and dfa do not share feedback matrices (fa's "
+                   "replace each Wᵀ, dfa's run from the output to every "
+                   "layer); compare each with backprop (the default)");
     if (opts.against == "fa" || opts.against == "dfa")
       exact.feedback = opts.against;
     else if (!opts.against.empty() && opts.against != "backprop")

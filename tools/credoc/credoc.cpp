@@ -223,7 +223,8 @@ const std::vector<Command> &commands() {
          "what the update is compared with: backprop (the gradient, "
          "default), or the update of fa or dfa through the rule's own "
          "feedback matrices (dendritic with random feedback against fa; fa "
-         "and dfa draw matrices of different shapes, so not each other)"},
+         "and dfa not against each other: their matrices stand for "
+         "different products)"},
         kData,
         kRule,
         kBatch,
