@@ -1979,7 +1979,22 @@ int Trainer::run() {
   if (!opts.checkpoint.empty())
     llvm::outs() << "credoc: saved the trained parameters to "
                  << opts.checkpoint << "\n";
-  else if (!opts.resume.empty())
+  else if (opts.stopAfter || stopSignal) {
+    // The run ended within --stop-after (or an interrupt came during its
+    // last evaluation): the parameters are saved where a stop saves them.
+    std::string path = interruptedCheckpointPath(info->name, opts.resume);
+    if (int status = saveCheckpoint(
+            path, Position{config.epochs, 0, config.seed, steps, 0}))
+      return status;
+    llvm::outs() << "credoc: the run ended "
+                 << (stopSignal
+                         ? std::string("as it was interrupted")
+                         : "within --stop-after " +
+                               std::to_string(*opts.stopAfter) + " steps")
+                 << "; saved the trained parameters to " << path << "\n";
+    if (stopSignal)
+      return stopStatus();
+  } else if (!opts.resume.empty())
     llvm::outs() << "credoc: the trained parameters were not saved ('"
                  << opts.resume
                  << "' is read, not written); give --checkpoint FILE to keep "
