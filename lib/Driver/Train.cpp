@@ -176,11 +176,21 @@ FailureOr<Position> readPosition(const std::string &path,
             " in its metadata)");
     return failure();
   }
-  int64_t seed = 0;
+  // The seed is any 64-bit number (--seed takes [0, 2^64)).
+  auto seed = [&]() {
+    auto it = meta.find(kSeedKey);
+    if (it == meta.end())
+      return false;
+    if (llvm::StringRef(it->second).getAsInteger(10, at.seed)) {
+      error(path + ": checkpoint metadata " + kSeedKey + " = '" +
+            quoteForMessage(it->second) + "' is not a seed in [0, 2^64)");
+      ok = false;
+      return false;
+    }
+    return true;
+  };
   if (count(kStepKey, int64_t(1) << 40, at.step) &&
-      count(kStepsKey, int64_t(1) << 40, at.stepsPerEpoch) &&
-      count(kSeedKey, INT64_MAX, seed)) {
-    at.seed = uint64_t(seed);
+      count(kStepsKey, int64_t(1) << 40, at.stepsPerEpoch) && seed()) {
     auto loss = meta.find(kLossSumKey);
     char *end = nullptr;
     if (loss != meta.end())
