@@ -1712,14 +1712,18 @@ int Trainer::finishEpoch(int64_t epoch, double lossSum, double seconds,
                  " at element " + std::to_string(bad->second.at) +
                  " after epoch " + std::to_string(epoch + 1) + "; " +
                  finiteKept("parameters") + "; " + divergenceAdvice());
-  // The last step may have left parameters that are not finite (the loss
-  // it reported was computed before it): keep the last checkpoint.
+  // Every parameter is finite, but the test set's measure is not: the
+  // model overflows on some test sample (parameters grown large, or
+  // samples of huge values).
   if (!std::isfinite(test->second))
-    return error("the parameters are not finite after epoch " +
-                 std::to_string(epoch + 1) + " (test " +
-                 (labelled ? std::string("loss") : metricKind) + " " +
-                 std::to_string(test->second) + "); " + finiteKept("ones") +
-                 "; " + divergenceAdvice());
+    return error("the test " + (labelled ? std::string("loss") : metricKind) +
+                 " is " + std::to_string(test->second) + " after epoch " +
+                 std::to_string(epoch + 1) +
+                 ", though every parameter is finite: the model overflows on "
+                 "a test sample (parameters grown large, or samples of huge "
+                 "values); " +
+                 finiteKept("parameters") + "; " + divergenceAdvice() +
+                 ", or look at the test samples");
 
   double trainLoss = lossSum / double(steps);
   double rate = double(steps * batch) / seconds;
