@@ -212,8 +212,11 @@ std::string histogram(double x0, double y0, double w, double h,
   int64_t most = *std::max_element(counts.begin(), counts.end());
   std::vector<double> yt = ticks(0, double(std::max<int64_t>(most, 1)));
   double yhi = yt.back() > 0 ? yt.back() : 1;
+  // Below the bars: the rate ticks, then the two end bars' names (under
+  // the ticks, at the panel's edges: they collided with the ticks), then
+  // the axis title.
   double left = x0 + 56, right = x0 + w - 12, top = y0 + 34,
-         bottom = y0 + h - 40;
+         bottom = y0 + h - 48;
   auto Y = [&](double v) { return bottom - v / yhi * (bottom - top); };
   double mean = r.rates.empty() ? 0 : sum / double(r.rates.size());
   std::string s = "<text x=\"" + fmt("%.1f", (left + right) / 2) + "\" y=\"" +
@@ -245,18 +248,18 @@ std::string histogram(double x0, double y0, double w, double h,
             fmt("%.4f", r.saturatedRate * (b + 1) / kBins) + " spikes/step");
   bar(kBins + 1, left + slot * (kBins + 3), "#d62728",
       "saturated (a spike at every allowed step)");
-  s += "<text x=\"" + fmt("%.1f", left + slot / 2) + "\" y=\"" +
-       fmt("%.1f", bottom + 16) + "\" text-anchor=\"middle\">silent</text>\n";
   s += "<text x=\"" + fmt("%.1f", left + slot * 2) + "\" y=\"" +
-       fmt("%.1f", bottom + 16) + "\" text-anchor=\"middle\">0</text>\n";
+       fmt("%.1f", bottom + 15) + "\" text-anchor=\"middle\">0</text>\n";
   s += "<text x=\"" + fmt("%.1f", left + slot * (kBins + 2)) + "\" y=\"" +
-       fmt("%.1f", bottom + 16) + "\" text-anchor=\"middle\">" +
+       fmt("%.1f", bottom + 15) + "\" text-anchor=\"middle\">" +
        fmt("%.3g", r.saturatedRate) + "</text>\n";
-  s += "<text x=\"" + fmt("%.1f", left + slot * (kBins + 3.5)) + "\" y=\"" +
-       fmt("%.1f", bottom + 16) +
-       "\" text-anchor=\"middle\">saturated</text>\n";
+  s += "<text x=\"" + fmt("%.1f", left) + "\" y=\"" + fmt("%.1f", bottom + 29) +
+       "\" text-anchor=\"start\" fill=\"#7f7f7f\">silent</text>\n";
+  s += "<text x=\"" + fmt("%.1f", right) + "\" y=\"" +
+       fmt("%.1f", bottom + 29) +
+       "\" text-anchor=\"end\" fill=\"#d62728\">saturated</text>\n";
   s += "<text x=\"" + fmt("%.1f", (left + right) / 2) + "\" y=\"" +
-       fmt("%.1f", bottom + 32) +
+       fmt("%.1f", bottom + 43) +
        "\" text-anchor=\"middle\">spikes per step (neurons per bar)</text>\n";
   return s + axes(left, top, right, bottom);
 }
