@@ -519,17 +519,17 @@ int mlir::credo::runCommand(const DriverOptions &opts) {
   if (int status = checkFitsDevice(opts, *info))
     return status;
 
-  // Parameters: from --params, else from their initializers.
+  // Parameters: from their initializers, then from --params (a random
+  // generator the file lacks keeps its initial key).
   ModelHandle m;
   if (credo_model_create(info->metadata().c_str(), &m.model) != CREDO_OK)
     return runtimeError("cannot create the model");
-  if (!opts.params.empty()) {
+  if (credo_model_init_params(m.model) != CREDO_OK)
+    return runtimeError("cannot initialize the parameters");
+  if (!opts.params.empty())
     if (int status = loadFiniteParams(m.model, *info, opts.params,
                                       "cannot load parameters"))
       return status;
-  } else if (credo_model_init_params(m.model) != CREDO_OK) {
-    return runtimeError("cannot initialize the parameters");
-  }
 
   Tensors inputs;
   if (readInputs(*info, opts, inputs) != kOk)
@@ -853,13 +853,12 @@ int compileGradients(Session &s, const DriverOptions &opts, GradientModel &g) {
   if (credo_model_create(g.forward.metadata().c_str(), &g.instance.model) !=
       CREDO_OK)
     return runtimeError("cannot create the model");
-  if (!opts.params.empty()) {
+  if (credo_model_init_params(g.instance.model) != CREDO_OK)
+    return runtimeError("cannot initialize the parameters");
+  if (!opts.params.empty())
     if (int status = loadFiniteParams(g.instance.model, g.forward, opts.params,
                                       "cannot load parameters"))
       return status;
-  } else if (credo_model_init_params(g.instance.model) != CREDO_OK) {
-    return runtimeError("cannot initialize the parameters");
-  }
   return kOk;
 }
 

@@ -263,6 +263,31 @@ TEST(RuntimeModel, SaveLoadRoundTripAndChecksum) {
   EXPECT_EQ(b[0], 0.0f);
 }
 
+TEST(RuntimeModel, LoadKeepsAGeneratorTheFileLacks) {
+  ModelPtr weights;
+  ASSERT_EQ(credo_model_create("credo-model 1\nname o\n"
+                               "param w f32 3 ones\n",
+                               &weights.m),
+            CREDO_OK);
+  ASSERT_EQ(credo_model_init_params(weights.m), CREDO_OK);
+  std::string path = tempPath("weights.safetensors");
+  ASSERT_EQ(credo_model_save(weights.m, path.c_str()), CREDO_OK);
+  ModelPtr drawn;
+  ASSERT_EQ(credo_model_create("credo-model 1\nname o\n"
+                               "param w f32 3 zeros\n"
+                               "param rng i64 2 generator seed=9\n",
+                               &drawn.m),
+            CREDO_OK);
+  ASSERT_EQ(credo_model_init_params(drawn.m), CREDO_OK);
+  auto *rng = static_cast<int64_t *>(credo_model_param_data(drawn.m, 1));
+  rng[1] = 5; // a stream under way
+  ASSERT_EQ(credo_model_load(drawn.m, path.c_str()), CREDO_OK)
+      << credo_last_error();
+  EXPECT_EQ(static_cast<float *>(credo_model_param_data(drawn.m, 0))[2], 1.0f);
+  EXPECT_EQ(rng[0], 9);
+  EXPECT_EQ(rng[1], 5);
+}
+
 TEST(RuntimeModel, LoadRejectsMismatches) {
   ModelPtr p;
   ASSERT_EQ(credo_model_create(kMeta, &p.m), CREDO_OK);

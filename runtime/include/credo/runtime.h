@@ -228,7 +228,8 @@ credo_status credo_model_set_param(credo_model *model, const char *name,
 credo_status credo_model_get_param(const credo_model *model, const char *name,
                                    void *data, size_t nbytes);
 /* Loads every parameter from a safetensors file (names, dtypes and shapes
- * must match; extra tensors are an error). */
+ * must match; extra tensors are an error; a random generator the file
+ * lacks keeps its value). */
 credo_status credo_model_load(credo_model *model, const char *path);
 /* Saves every parameter to a safetensors file, atomically. */
 credo_status credo_model_save(const credo_model *model, const char *path);

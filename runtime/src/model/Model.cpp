@@ -872,6 +872,13 @@ credo_status credo_model_load(credo_model *model, const char *path) {
         found = &set.items[i].tensor;
         used[i] = true;
       }
+    if (!found && p.init.rfind("generator", 0) == 0) {
+      // A random generator the file lacks keeps its value (its initial key
+      // and counter after credo_model_create_init): weights written
+      // elsewhere need not carry the generator's state.
+      sources.push_back(nullptr);
+      continue;
+    }
     if (!found)
       return fail(CREDO_ERR_NOT_FOUND,
                   where + "missing parameter '" + p.name + "'");
@@ -912,6 +919,8 @@ credo_status credo_model_load(credo_model *model, const char *path) {
   if (credo_status v = credo_safetensors_verify(&set, path); v != CREDO_OK)
     return v;
   for (size_t i = 0; i < sources.size(); ++i) {
+    if (!sources[i])
+      continue;
     Value &p = model->values[CREDO_PARAM][i];
     hostAccess(model, p, /*write=*/true);
     std::memcpy(p.storage.data, sources[i]->data, p.nbytes());
