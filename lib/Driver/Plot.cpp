@@ -147,12 +147,56 @@ std::string panel(double x0, double y0, double w, double h,
        fmt("%.1f", bottom + 32) + "\" text-anchor=\"middle\">" + xLabel +
        "</text>\n";
   s += axes(left, top, right, bottom);
-  double legendY = top + 4;
-  // The legend's left edge leaves room for the longest label.
-  size_t longest = 0;
-  for (const Series &sr : series)
-    longest = std::max(longest, sr.label.size());
-  double legendX = right - 30 - 7 * double(std::max<size_t>(longest, 13));
+  // The legend goes in the corner of the plot its lines cross least (at
+  // the top right when they tie), on a white ground.
+  size_t longest = 0, entries = 0;
+  std::vector<std::pair<double, double>> drawn; // points along the lines
+  for (const Series &sr : series) {
+    const EpochPoint *prev = nullptr;
+    for (const EpochPoint &p : points) {
+      if (!std::isfinite(sr.value(p)))
+        continue;
+      if (prev)
+        for (int i = 1; i <= 16; ++i) {
+          double f = i / 16.0;
+          drawn.push_back(
+              {X(double(prev->epoch)) * (1 - f) + X(double(p.epoch)) * f,
+               Y(sr.value(*prev)) * (1 - f) + Y(sr.value(p)) * f});
+        }
+      else
+        drawn.push_back({X(double(p.epoch)), Y(sr.value(p))});
+      prev = &p;
+    }
+    if (prev) {
+      longest = std::max(longest, sr.label.size());
+      ++entries;
+    }
+  }
+  double boxW = 42 + 7 * double(std::max<size_t>(longest, 13)),
+         boxH = 16 * double(entries) + 4;
+  double legendX = right - boxW + 12, legendTop = top;
+  size_t fewest = SIZE_MAX;
+  for (auto [atLeft, atBottom] :
+       {std::pair(false, false), {true, false}, {false, true}, {true, true}}) {
+    double bx = atLeft ? left + 8 : right - boxW,
+           by = atBottom ? bottom - boxH - 4 : top;
+    size_t inside = 0;
+    for (auto [px, py] : drawn)
+      inside += px >= bx - 4 && px <= bx + boxW + 4 && py >= by - 4 &&
+                py <= by + boxH + 4;
+    if (inside < fewest) {
+      fewest = inside;
+      legendX = bx + 12;
+      legendTop = by;
+    }
+  }
+  double legendY = legendTop + 4;
+  std::string legend;
+  if (entries)
+    legend += "<rect x=\"" + fmt("%.1f", legendX - 6) + "\" y=\"" +
+              fmt("%.1f", legendTop - 6) + "\" width=\"" +
+              fmt("%.1f", boxW - 12) + "\" height=\"" + fmt("%.1f", boxH) +
+              "\" fill=\"white\" fill-opacity=\"0.85\"/>\n";
   for (const Series &sr : series) {
     std::string pts;
     for (const EpochPoint &p : points)
@@ -173,15 +217,16 @@ std::string panel(double x0, double y0, double w, double h,
              "\"><title>" + sr.label + ", " + xLabel + " " +
              std::to_string(p.epoch) + ": " + fmt("%.4f", sr.value(p)) +
              "</title></circle>\n";
-    s += "<line x1=\"" + fmt("%.1f", legendX) + "\" x2=\"" +
-         fmt("%.1f", legendX + 24) + "\" y1=\"" + fmt("%.1f", legendY) +
-         "\" y2=\"" + fmt("%.1f", legendY) + "\" stroke=\"" + sr.color +
-         "\" stroke-width=\"2\"" +
-         (sr.dashed ? " stroke-dasharray=\"6 4\"" : "") + "/>\n";
-    s += "<text x=\"" + fmt("%.1f", legendX + 30) + "\" y=\"" +
-         fmt("%.1f", legendY + 4) + "\">" + sr.label + "</text>\n";
+    legend += "<line x1=\"" + fmt("%.1f", legendX) + "\" x2=\"" +
+              fmt("%.1f", legendX + 24) + "\" y1=\"" + fmt("%.1f", legendY) +
+              "\" y2=\"" + fmt("%.1f", legendY) + "\" stroke=\"" + sr.color +
+              "\" stroke-width=\"2\"" +
+              (sr.dashed ? " stroke-dasharray=\"6 4\"" : "") + "/>\n";
+    legend += "<text x=\"" + fmt("%.1f", legendX + 30) + "\" y=\"" +
+              fmt("%.1f", legendY + 4) + "\">" + sr.label + "</text>\n";
     legendY += 16;
   }
+  s += legend;
   return s;
 }
 

@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
 """`credoc train --plot`: the SVG parses, has a loss panel and an accuracy
-panel with one point per epoch for train and test each, and its last test
+panel with one point per epoch for train and test each, each legend lies
+clear of the points (in the corner the lines cross least), and its last test
 loss, test accuracy and training accuracy equal what NumPy computes from
 the final checkpoint on the IDX files (an independent forward pass)."""
 import gzip
@@ -30,6 +31,15 @@ assert "loss" in texts and "accuracy (%)" in texts, texts
 # train and test loss, train and test accuracy: one point per epoch each.
 assert len(points["train"]) == 2 * epochs, points
 assert len(points["test"]) == 2 * epochs, points
+# Each legend's ground covers no point of the curves.
+boxes = [tuple(float(r.get(k)) for k in ("x", "y", "width", "height"))
+         for r in root.iter(ns + "rect") if r.get("fill-opacity")]
+assert len(boxes) == 2, boxes
+for c in root.iter(ns + "circle"):
+    cx, cy = float(c.get("cx")), float(c.get("cy"))
+    for (bx, by, bw, bh) in boxes:
+        assert not (bx <= cx <= bx + bw and by <= cy <= by + bh), (cx, cy, bx, by)
+print("legends: clear of the points")
 test_loss = points["test"][epochs - 1][1]
 test_acc = points["test"][-1][1]
 train_acc = points["train"][-1][1]
