@@ -172,15 +172,21 @@ struct TimeSliceLowering : OpRewritePattern<mlir::credo::TimeSliceOp> {
   }
 };
 
-/// The slot (t − back) mod k of a ring of k slots, as (t + k − back) mod k
-/// (t >= 0, 0 <= back < k).
-Value ringSlot(OpBuilder &b, Location loc, Value t, int64_t k, int64_t back) {
+/// Offsets, sizes and strides of the slot (t − back) mod k of `ring` (k
+/// slots), the slot as (t + k − back) mod k (t >= 0, 0 <= back < k).
+void ringSlice(OpBuilder &b, Location loc, Value ring, Value t, int64_t back,
+               SmallVectorImpl<OpFoldResult> &offsets,
+               SmallVectorImpl<OpFoldResult> &sizes,
+               SmallVectorImpl<OpFoldResult> &strides) {
+  auto type = cast<RankedTensorType>(ring.getType());
+  int64_t k = type.getDimSize(0);
   Value shifted =
       back == 0 ? t
                 : b.create<arith::AddIOp>(
                       loc, t, b.create<arith::ConstantIndexOp>(loc, k - back));
-  return b.create<arith::RemUIOp>(loc, shifted,
-                                  b.create<arith::ConstantIndexOp>(loc, k));
+  Value slot = b.create<arith::RemUIOp>(
+      loc, shifted, b.create<arith::ConstantIndexOp>(loc, k));
+  stepSlice(b, type, 0, slot, offsets, sizes, strides);
 }
 
 struct RingReadLowering : OpRewritePattern<mlir::credo::RingReadOp> {
@@ -188,12 +194,10 @@ struct RingReadLowering : OpRewritePattern<mlir::credo::RingReadOp> {
   LogicalResult matchAndRewrite(mlir::credo::RingReadOp op,
                                 PatternRewriter &rewriter) const override {
     Location loc = op.getLoc();
-    auto ring = cast<RankedTensorType>(op.getRing().getType());
     auto type = cast<RankedTensorType>(op.getType());
-    Value slot = ringSlot(rewriter, loc, op.getStep(), ring.getDimSize(0),
-                          int64_t(op.getBack()));
     SmallVector<OpFoldResult> offsets, sizes, strides;
-    stepSlice(rewriter, ring, 0, slot, offsets, sizes, strides);
+    ringSlice(rewriter, loc, op.getRing(), op.getStep(), int64_t(op.getBack()),
+              offsets, sizes, strides);
     Value view = rewriter.create<tensor::ExtractSliceOp>(
         loc, type, op.getRing(), offsets, sizes, strides);
     Value own = rewriter.create<tensor::EmptyOp>(loc, type.getShape(),
@@ -209,12 +213,10 @@ struct RingWriteLowering : OpRewritePattern<mlir::credo::RingWriteOp> {
   LogicalResult matchAndRewrite(mlir::credo::RingWriteOp op,
                                 PatternRewriter &rewriter) const override {
     Location loc = op.getLoc();
-    auto ring = cast<RankedTensorType>(op.getRing().getType());
     auto type = cast<RankedTensorType>(op.getValue().getType());
-    Value slot = ringSlot(rewriter, loc, op.getStep(), ring.getDimSize(0),
-                          int64_t(op.getBack()));
     SmallVector<OpFoldResult> offsets, sizes, strides;
-    stepSlice(rewriter, ring, 0, slot, offsets, sizes, strides);
+    ringSlice(rewriter, loc, op.getRing(), op.getStep(), int64_t(op.getBack()),
+              offsets, sizes, strides);
     Value value = op.getValue();
     if (op.getAdd()) {
       Value old = rewriter.create<tensor::ExtractSliceOp>(
