@@ -147,6 +147,54 @@ TEST(RuntimeModel, TensorSizesOfInvalidTensors) {
   EXPECT_EQ(buffer[0], 0.0f);
 }
 
+TEST(RuntimeModel, InitializersRefuseWhatTheyWouldIgnore) {
+  float buffer[4] = {};
+  int64_t shape[1] = {4};
+  auto refused = [&](const char *init, const char *why) {
+    EXPECT_EQ(credo_init_fill(init, CREDO_F32, 1, shape, buffer),
+              CREDO_ERR_FORMAT)
+        << init;
+    EXPECT_NE(std::string(credo_last_error()).find(why), std::string::npos)
+        << init << ": " << credo_last_error();
+  };
+  // A misspelt key left std at 1 and the seed at 0.
+  refused("normal mean=0 sdt=0.01 seed=1",
+          "initializer 'normal' takes no key 'sdt' (it takes mean=, std=, "
+          "seed=)");
+  refused("glorot_uniform sead=5", "takes no key 'sead'");
+  refused("uniform low=0 low=1", "initializer key 'low' is given twice");
+  refused("ones seed=1 seed=2", "initializer key 'seed' is given twice");
+  refused("ones seed=-1", "initializer seed '-1' is not a number");
+  refused("ones seed=99999999999999999999999", "bad initializer value");
+  refused("uniform low=1 high=0", "has low 1.000000 above high 0.000000");
+  refused("normal std=-1", "has a negative std");
+  refused("constant value=inf", "is not finite");
+  refused("gaussian std=1", "unknown initializer 'gaussian'");
+  EXPECT_EQ(buffer[0], 0.0f);
+  EXPECT_EQ(credo_init_fill("uniform low=2 high=2 seed=18446744073709551615",
+                            CREDO_F32, 1, shape, buffer),
+            CREDO_OK)
+      << credo_last_error();
+  EXPECT_EQ(buffer[3], 2.0f);
+}
+
+TEST(RuntimeModel, MetadataErrorsSayWhatIsWrong) {
+  credo_model *m = nullptr;
+  auto refused = [&](const char *param, const char *why) {
+    std::string meta = std::string("credo-model 1\nname o\n") + param + "\n";
+    EXPECT_EQ(credo_model_create(meta.c_str(), &m), CREDO_ERR_FORMAT) << param;
+    EXPECT_NE(std::string(credo_last_error()).find(why), std::string::npos)
+        << param << ": " << credo_last_error();
+  };
+  refused("param w q32 3 zeros", "line 3: unknown dtype 'q32'");
+  refused("param w f32 -3x2 zeros", "shape '-3x2' is not sizes joined by 'x'");
+  refused("param w f32 0x2 zeros", "shape '0x2' has a size of 0");
+  refused("param w f32 100000000000x100000000000 zeros",
+          "has more than 2^40 elements");
+  refused("param w f32 1x1x1x1x1x1x1x1x1 zeros", "has 9 dimensions; at most 8");
+  refused("param w", "expected 'param NAME DTYPE SHAPE'");
+}
+
 TEST(RuntimeModel, ChecksumAndStateKeysCannotBeForged) {
   ModelPtr p;
   ASSERT_EQ(credo_model_create(kMeta, &p.m), CREDO_OK);

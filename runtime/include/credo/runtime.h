@@ -87,7 +87,8 @@ size_t credo_tensor_nbytes(const credo_tensor *tensor);
 /*===--- .npy files (NumPy format 1.0/2.0/3.0, little-endian, C order)
  * ------===*/
 
-/* Reads f4/f8/i4/i8 arrays (a bool/int8/uint8 array is an error). */
+/* Reads f4/f8/i4/i8 and u1 (as CREDO_U8) arrays; a bool or int8 array is an
+ * error. */
 credo_status credo_npy_read(const char *path, credo_tensor *out);
 /* Writes atomically (temporary file + rename). */
 credo_status credo_npy_write(const char *path, const credo_tensor *tensor);
@@ -136,7 +137,8 @@ typedef struct credo_tensor_set {
   size_t metadata_count;
 } credo_tensor_set;
 
-/* Reads F32/F64/I32/I64 tensors; validates the header, offsets and sizes. */
+/* Reads F32/F64/I32/I64 and U8 tensors; validates the header, offsets and
+ * sizes. */
 credo_status credo_safetensors_read(const char *path, credo_tensor_set *out);
 /* Writes atomically (temporary file + fsync + rename). `metadata_*` may be
  * null when `metadata_count` is 0. */
@@ -243,7 +245,9 @@ credo_status credo_model_save_with_metadata(const credo_model *model,
                                             size_t count);
 
 /* Fills `data` (of `count` elements of `dtype`) from an initializer given in
- * metadata syntax, e.g. "glorot_uniform seed=1" with fans from `shape`. */
+ * metadata syntax, e.g. "glorot_uniform seed=1" with fans from `shape`. A
+ * key the kind does not take, a key given twice, a seed outside [0, 2^64),
+ * low above high or a negative std is CREDO_ERR_FORMAT. */
 credo_status credo_init_fill(const char *initializer, credo_dtype dtype,
                              int32_t rank, const int64_t *shape, void *data);
 

@@ -15,6 +15,7 @@
 #include "credo/kernels.h"
 
 #include <algorithm>
+#include <cerrno>
 #include <cmath>
 #include <cstring>
 #include <map>
@@ -58,25 +59,38 @@ bool parseDtype(const std::string &s, credo_dtype &out) {
   return true;
 }
 
-/// Parses "784x256" (or "-" for a scalar).
-bool parseShape(const std::string &s, std::vector<int64_t> &out) {
+/// Parses "784x256" (or "-" for a scalar); on failure, says why in `why`.
+bool parseShape(const std::string &s, std::vector<int64_t> &out,
+                std::string &why) {
   out.clear();
   if (s == "-")
     return true;
   std::stringstream ss(s);
   std::string part;
   int64_t count = 1;
+  why = "shape '" + s + "' is not sizes joined by 'x' (or '-' for a scalar)";
   while (std::getline(ss, part, 'x')) {
-    if (part.empty() || part.size() > 12 ||
+    if (part.empty() ||
         part.find_first_not_of("0123456789") != std::string::npos)
       return false;
-    int64_t d = std::stoll(part);
-    if (d <= 0 || count > (int64_t(1) << 40) / d)
+    if (part.size() > 12 || std::stoll(part) == 0) {
+      why = "shape '" + s + "' has a size of " + part + "; sizes are 1 to 2^40";
       return false;
+    }
+    int64_t d = std::stoll(part);
+    if (count > (int64_t(1) << 40) / d) {
+      why = "shape '" + s + "' has more than 2^40 elements";
+      return false;
+    }
     count *= d;
     out.push_back(d);
   }
-  return !out.empty() && out.size() <= CREDO_MAX_RANK;
+  if (out.size() > CREDO_MAX_RANK) {
+    why = "shape '" + s + "' has " + std::to_string(out.size()) +
+          " dimensions; at most " + std::to_string(CREDO_MAX_RANK);
+    return false;
+  }
+  return !out.empty();
 }
 
 /// splitmix64: a small, well-mixed, portable generator.
@@ -217,33 +231,79 @@ credo_status fillPairs(credo_dtype dtype, const std::vector<int64_t> &shape,
   return CREDO_OK;
 }
 
-/// Parses the initializer text and fills `count` elements.
+/// Parses the initializer text and fills `count` elements. Each kind takes
+/// its own keys (and `seed`), each at most once: a misspelt key would
+/// otherwise leave its default in place.
 credo_status fillInit(const std::string &text, credo_dtype dtype,
                       const std::vector<int64_t> &shape, void *data) {
   std::stringstream ss(text);
   std::string kind;
   ss >> kind;
+  static const std::map<std::string, std::vector<std::string>> kinds = {
+      {"zeros", {}},
+      {"ones", {}},
+      {"constant", {"value"}},
+      {"uniform", {"low", "high"}},
+      {"normal", {"mean", "std"}},
+      {"glorot_uniform", {}},
+      {"glorot_normal", {}},
+      {"he_uniform", {}},
+      {"he_normal", {}},
+      {"random_pairs", {"rows", "cols"}},
+      {"generator", {}}};
+  auto known = kinds.find(kind);
+  if (known == kinds.end())
+    return fail(CREDO_ERR_FORMAT, "unknown initializer '" + kind + "'");
   std::map<std::string, double> keys;
   uint64_t seed = 0;
+  bool seeded = false;
   std::string token;
   while (ss >> token) {
     size_t eq = token.find('=');
     if (eq == std::string::npos || eq == 0)
       return fail(CREDO_ERR_FORMAT, "bad initializer token '" + token + "'");
     std::string key = token.substr(0, eq), value = token.substr(eq + 1);
+    if (key != "seed" && std::find(known->second.begin(), known->second.end(),
+                                   key) == known->second.end()) {
+      std::string takes;
+      for (const std::string &k : known->second)
+        takes += k + "=, ";
+      return fail(CREDO_ERR_FORMAT, "initializer '" + kind +
+                                        "' takes no key '" + key +
+                                        "' (it takes " + takes + "seed=)");
+    }
+    if (keys.count(key) || (key == "seed" && seeded))
+      return fail(CREDO_ERR_FORMAT,
+                  "initializer key '" + key + "' is given twice");
     char *end = nullptr;
+    errno = 0;
     if (key == "seed") {
+      seeded = true;
+      if (value.empty() || value[0] < '0' || value[0] > '9')
+        return fail(CREDO_ERR_FORMAT, "initializer seed '" + value +
+                                          "' is not a number in [0, 2^64)");
       seed = std::strtoull(value.c_str(), &end, 10);
     } else {
       keys[key] = std::strtod(value.c_str(), &end);
+      if (!std::isfinite(keys[key]))
+        return fail(CREDO_ERR_FORMAT,
+                    "initializer value '" + token + "' is not finite");
     }
-    if (!end || *end != '\0' || value.empty())
+    if (!end || *end != '\0' || value.empty() || errno == ERANGE)
       return fail(CREDO_ERR_FORMAT, "bad initializer value '" + token + "'");
   }
   auto key = [&](const char *k, double def) {
     auto it = keys.find(k);
     return it == keys.end() ? def : it->second;
   };
+  if (kind == "uniform" && key("low", 0) > key("high", 1))
+    return fail(CREDO_ERR_FORMAT, "initializer 'uniform' has low " +
+                                      std::to_string(key("low", 0)) +
+                                      " above high " +
+                                      std::to_string(key("high", 1)));
+  if (kind == "normal" && key("std", 1) < 0)
+    return fail(CREDO_ERR_FORMAT, "initializer 'normal' has a negative std " +
+                                      std::to_string(key("std", 1)));
   int64_t n = 1;
   for (int64_t d : shape)
     n *= d;
@@ -411,11 +471,15 @@ credo_status credo_model_create(const char *metadata, credo_model **out) {
     else
       return bad("unknown entry '" + tag + "'");
     Value v;
-    std::string dtype, shape;
+    std::string dtype, shape, why;
     ls >> v.name >> dtype >> shape;
-    if (v.name.empty() || !parseDtype(dtype, v.dtype) ||
-        !parseShape(shape, v.shape))
+    if (v.name.empty() || dtype.empty() || shape.empty())
       return bad("expected '" + tag + " NAME DTYPE SHAPE'");
+    if (!parseDtype(dtype, v.dtype))
+      return bad("unknown dtype '" + quoteForMessage(dtype) +
+                 "' (f32, f64, i32 or i64)");
+    if (!parseShape(shape, v.shape, why))
+      return bad(why);
     for (const Value &other : model->values[kind])
       if (other.name == v.name)
         return bad(tag + " '" + quoteForMessage(v.name) +
