@@ -119,6 +119,14 @@ if config.credo_sanitize:
     vulkan_env += (" ASAN_OPTIONS=abort_on_error=1:detect_leaks=0:"
                    "allocator_may_return_null=1")
 config.substitutions.append(("%vulkan", vulkan_env))
+# %lavapipe: lavapipe without the validation layer, for runs of many
+# thousands of dispatches that validation would take minutes over (the
+# same kernels run validated in the other tests).
+lavapipe_env = vulkan_env.replace(
+    " VK_INSTANCE_LAYERS=VK_LAYER_KHRONOS_validation", "").replace(
+    " VK_LAYER_ENABLES=VK_VALIDATION_FEATURE_ENABLE_SYNCHRONIZATION_VALIDATION_EXT",
+    "")
+config.substitutions.append(("%lavapipe", lavapipe_env))
 
 # libm's expf is glibc's x86-64 build with fused multiply-adds on CPUs with
 # FMA and AVX2, the code credo-expand-exp writes out (the CPU pipeline runs

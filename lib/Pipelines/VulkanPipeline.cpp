@@ -51,7 +51,9 @@ void mlir::credo::buildVulkanPipeline(OpPassManager &pm) {
   spirvModule.addPass(spirv::createSPIRVUpdateVCEPass());
   pm.addPass(createCredoGpuToVulkanCalls());
   pm.addPass(createCanonicalizerPass());
-  // The executor's allocator (credo-vulkan-allocator) takes a size only.
-  addHostToLLVM(pm, HeapBuffers::Unaligned);
+  // The executor's allocator (credo-vulkan-allocator) takes the aligned
+  // entry point: the plain one asks for the size plus the alignment, and a
+  // buffer of exactly the device's largest size was refused.
+  addHostToLLVM(pm, HeapBuffers::Aligned);
   pm.addPass(createCredoVulkanAllocator());
 }

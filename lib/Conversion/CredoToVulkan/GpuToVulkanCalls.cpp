@@ -255,6 +255,7 @@ struct VulkanAllocator
     for (auto [from, to] :
          {std::pair<StringRef, StringRef>{"_mlir_memref_to_llvm_alloc",
                                           "credo_rt_vk_alloc"},
+          {"_mlir_memref_to_llvm_aligned_alloc", "credo_rt_vk_aligned_alloc"},
           {"_mlir_memref_to_llvm_free", "credo_rt_vk_free"}}) {
       auto decl = module.lookupSymbol<LLVM::LLVMFuncOp>(from);
       if (!decl)
@@ -361,10 +362,21 @@ Value i64(OpBuilder &b, Location loc, int64_t v) {
 }
 
 /// A table of i64 rows (a, b, c) on the stack, as the executor's calls take
-/// their arguments and results.
+/// their arguments and results (and read them before they return). Its
+/// space is taken once, at the function's entry: taken where a call in a
+/// time loop is, every step took more stack (a loop of 60,000 steps ran
+/// out of it).
 Value tableOf(OpBuilder &b, Location loc, ArrayRef<std::array<Value, 3>> rows) {
-  Value table = b.create<memref::AllocaOp>(
-      loc, MemRefType::get({3 * int64_t(rows.size())}, b.getI64Type()));
+  Value table;
+  {
+    OpBuilder::InsertionGuard guard(b);
+    Operation *at = b.getInsertionBlock()->getParentOp();
+    auto fn = isa<func::FuncOp>(at) ? cast<func::FuncOp>(at)
+                                    : at->getParentOfType<func::FuncOp>();
+    b.setInsertionPointToStart(&fn.getBody().front());
+    table = b.create<memref::AllocaOp>(
+        loc, MemRefType::get({3 * int64_t(rows.size())}, b.getI64Type()));
+  }
   for (auto [i, row] : llvm::enumerate(rows))
     for (auto [j, part] : llvm::enumerate(row))
       b.create<memref::StoreOp>(loc, part, table,

@@ -208,6 +208,10 @@ enum {
  * message when the device has none or the size exceeds its largest storage
  * buffer. */
 void *credo_rt_vk_alloc(size_t bytes);
+/* The same for generated code that asks for an alignment (at most 256, the
+ * buffers' own): `bytes` is what it needs, so a buffer of the device's
+ * largest size fits. */
+void *credo_rt_vk_aligned_alloc(size_t alignment, size_t bytes);
 /* Returns a buffer (after the dispatches that may use it have run). */
 void credo_rt_vk_free(void *ptr);
 /* Submits the recorded dispatches and waits for them (nothing if none). */

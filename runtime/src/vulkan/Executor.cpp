@@ -1486,6 +1486,11 @@ void *credo_rt_vk_alloc(size_t bytes) {
   return p;
 }
 
+void *credo_rt_vk_aligned_alloc(size_t alignment, size_t bytes) {
+  (void)alignment; // at most 64 from generated code; buffers are 256-aligned
+  return credo_rt_vk_alloc(bytes);
+}
+
 void credo_rt_vk_free(void *ptr) {
   if (!ptr)
     return;

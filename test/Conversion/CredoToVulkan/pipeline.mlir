@@ -4,10 +4,10 @@
 // as constant globals; buffers from the executor's device memory; the
 // entry point copies its inputs in, dispatches, and copies its result out.
 // CHECK: llvm.func @credo_rt_vk_free(!llvm.ptr)
-// CHECK: llvm.func @credo_rt_vk_alloc(i64) -> !llvm.ptr
+// CHECK: llvm.func @credo_rt_vk_aligned_alloc(i64, i64) -> !llvm.ptr
 // CHECK: llvm.mlir.global private constant @__credo_spirv_{{[a-z_0-9]+}}(dense<"0x03022307
 // CHECK-LABEL: llvm.func @forward(
-// CHECK: llvm.call @credo_rt_vk_alloc
+// CHECK: llvm.call @credo_rt_vk_aligned_alloc
 // CHECK: llvm.call @credo_rt_vk_copy
 // CHECK: llvm.call @credo_rt_vk_dispatch
 // CHECK: llvm.call @credo_rt_vk_results

@@ -38,11 +38,11 @@
 // CALLS-LABEL: func.func private @weight_gradient(
 // CALLS-SAME: %[[X:[a-z0-9]+]]: memref<256x1024xf32>, %[[DY:[a-z0-9]+]]: memref<256x512xf32>
 // CALLS-NOT: unrealized_conversion_cast
+// CALLS: %[[T:.*]] = memref.alloca() : memref<9xi64>
 // CALLS: %[[XP:.*]] = memref.extract_aligned_pointer_as_index %[[X]]
 // CALLS: %[[XI:.*]] = arith.index_cast %[[XP]]
 // CALLS: %[[DP:.*]] = memref.extract_aligned_pointer_as_index %[[DY]]
 // CALLS: %[[DI:.*]] = arith.index_cast %[[DP]]
-// CALLS: %[[T:.*]] = memref.alloca() : memref<9xi64>
 // CALLS: memref.store %c0_i64{{.*}}, %[[T]][%c0{{.*}}]
 // CALLS-NEXT: %[[C1:.*]] = arith.constant 1 : index
 // CALLS-NEXT: memref.store %[[XI]], %[[T]][%[[C1]]]
