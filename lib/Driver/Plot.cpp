@@ -11,6 +11,8 @@
 
 #include "Plot.h"
 
+#include "llvm/ADT/STLExtras.h"
+
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
@@ -150,12 +152,15 @@ std::string panel(double x0, double y0, double w, double h,
   // The legend goes in the corner of the plot its lines cross least (at
   // the top right when they tie), on a white ground.
   size_t longest = 0, entries = 0;
-  std::vector<std::pair<double, double>> drawn; // points along the lines
-  for (const Series &sr : series) {
+  std::vector<std::pair<double, double>> drawn;     // points along the lines
+  std::vector<std::string> pointsOf(series.size()); // each line's points
+  for (auto [sr, pts] : llvm::zip(series, pointsOf)) {
     const EpochPoint *prev = nullptr;
     for (const EpochPoint &p : points) {
       if (!std::isfinite(sr.value(p)))
         continue;
+      pts += fmt("%.1f", X(double(p.epoch))) + "," +
+             fmt("%.1f", Y(sr.value(p))) + " ";
       if (prev)
         for (int i = 1; i <= 16; ++i) {
           double f = i / 16.0;
@@ -197,12 +202,7 @@ std::string panel(double x0, double y0, double w, double h,
               fmt("%.1f", legendTop - 6) + "\" width=\"" +
               fmt("%.1f", boxW - 12) + "\" height=\"" + fmt("%.1f", boxH) +
               "\" fill=\"white\" fill-opacity=\"0.85\"/>\n";
-  for (const Series &sr : series) {
-    std::string pts;
-    for (const EpochPoint &p : points)
-      if (std::isfinite(sr.value(p)))
-        pts += fmt("%.1f", X(double(p.epoch))) + "," +
-               fmt("%.1f", Y(sr.value(p))) + " ";
+  for (auto [sr, pts] : llvm::zip(series, pointsOf)) {
     if (pts.empty()) // no value to draw (a regression's test metric is
       continue;      // another panel's): no line and no legend entry
     s += "<polyline fill=\"none\" stroke=\"" + sr.color +

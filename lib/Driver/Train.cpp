@@ -1032,8 +1032,6 @@ int Trainer::compile() {
     CredoAutodiffOptions exact;
     exact.funcName = "exact_gradients";
     exact.timeMemory = opts.timeMemory;
-    // --against fa|dfa: the reference is that rule's update (with the same
-    // fixed feedback matrices), not the gradient.
     // fa's matrices stand for Wᵀ between adjacent layers, dfa's run from
     // the output to each layer: they coincide only in shape, when a layer
     // happens to be square, and then dfa would read fa's matrix transposed.
@@ -1044,6 +1042,8 @@ int Trainer::compile() {
                    "': fa and dfa do not share feedback matrices (fa's "
                    "replace each Wᵀ, dfa's run from the output to every "
                    "layer); compare each with backprop (the default)");
+    // --against fa|dfa: the reference is that rule's update (with the same
+    // fixed feedback matrices), not the gradient.
     if (opts.against == "fa" || opts.against == "dfa")
       exact.feedback = opts.against;
     else if (!opts.against.empty() && opts.against != "backprop")

@@ -281,8 +281,9 @@ private:
   const TrainingContract::WrittenUpdate &update;
   StringRef text;
   Location loc;
-  /// `error`, computed once per function and shared by the updates.
+  /// Each dense layer's `post` (postActivations).
   const llvm::DenseMap<Operation *, Value> &postOf;
+  /// `error`, computed once per function and shared by the updates.
   Value &outputError;
   /// The recorded steps of values inside a time loop, by value.
   llvm::DenseMap<Value, Value> &recordedSteps;
