@@ -13,6 +13,7 @@
 #include "credo/Support/Quote.h"
 #include "credo/Transforms/Passes.h"
 
+#include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/IR/DialectRegistry.h"
 #include "llvm/ADT/StringExtras.h"
 #include "llvm/Support/FileSystem.h"
@@ -556,6 +557,45 @@ void markRuleState(const ModelInfo &before, ModelInfo &after) {
     if (llvm::none_of(before.params,
                       [&](const TensorInfo &q) { return q.name == p.name; }))
       after.state.push_back(p.name);
+}
+
+std::vector<std::string> floatParameters(ModuleOp module) {
+  std::vector<std::string> names;
+  for (ParamOp p : module.getOps<ParamOp>())
+    if (isa<FloatType>(p.getTensorType().getElementType()))
+      names.push_back(p.getSymName().str());
+  return names;
+}
+
+std::vector<std::string> unlearnedParameters(ModuleOp module,
+                                             llvm::ArrayRef<std::string> own) {
+  std::vector<std::string> unlearned;
+  auto step = module.lookupSymbol<func::FuncOp>("train_step");
+  if (!step || step.isExternal())
+    return unlearned;
+  Operation *ret = step.getBody().back().getTerminator();
+  for (auto [i, value] : llvm::enumerate(ret->getOperands())) {
+    auto name = step.getResultAttrOfType<StringAttr>(i, "credo.name");
+    if (!name || !name.getValue().starts_with("new."))
+      continue;
+    StringRef param = name.getValue().drop_front(4);
+    auto read = value.getDefiningOp<GetParamOp>();
+    if (read && read.getName() == param && llvm::is_contained(own, param))
+      unlearned.push_back(param.str());
+  }
+  return unlearned;
+}
+
+std::string describeUnlearned(llvm::ArrayRef<std::string> unlearned) {
+  if (unlearned.empty())
+    return "";
+  constexpr size_t kShown = 6;
+  std::string names;
+  for (size_t i = 0; i < unlearned.size() && i < kShown; ++i)
+    names += (i ? ", " : "") + unlearned[i];
+  if (unlearned.size() > kShown)
+    names += " and " + std::to_string(unlearned.size() - kShown) + " more";
+  return "leaves " + names + " unchanged";
 }
 
 std::string interruptedCheckpointPath(const std::string &model,

@@ -169,6 +169,21 @@ int openMetrics(const std::string &path, const std::string &columns,
 /// built for inference loads them.
 void markRuleState(const ModelInfo &before, ModelInfo &after);
 
+/// The names of the model's float parameters (before a rule's passes add
+/// their state).
+std::vector<std::string> floatParameters(ModuleOp module);
+
+/// Those of `own` (floatParameters of the model as written) that @train_step
+/// of `module` returns as it read them: parameters the rule does not learn,
+/// such as a fixed feature layer in front of coagents or a parameter no
+/// written update names.
+std::vector<std::string> unlearnedParameters(ModuleOp module,
+                                             llvm::ArrayRef<std::string> own);
+
+/// "leaves a, b unchanged" (a few names, then how many more), or "" when
+/// `unlearned` is empty.
+std::string describeUnlearned(llvm::ArrayRef<std::string> unlearned);
+
 /// Where an interrupted run of `model` saves without --checkpoint:
 /// NAME-interrupted.safetensors, unless an earlier stopped run left it (and
 /// this run did not resume from it, `resume`): then NAME-interrupted-2, …,

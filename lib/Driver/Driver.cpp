@@ -247,6 +247,10 @@ int mlir::credo::checkCommand(const DriverOptions &opts) {
     // (The importer refuses a settle_epochs that the rule cannot use.)
     std::string rule = opts.rule.empty() ? (*contract)->rule : opts.rule;
     training = "; its training step (rule '" + rule + "') builds";
+    std::string unlearned =
+        describeUnlearned(unlearnedParameters(*copy, floatParameters(*module)));
+    if (!unlearned.empty())
+      training += " and " + unlearned;
   }
   llvm::outs() << "credoc: " << opts.model << ": model '"
                << module->getName().value_or("")

@@ -67,6 +67,8 @@ private:
   int64_t episodes = 0, cap = 0, reportLast = 100;
   std::optional<ModelInfo> info, actInfo, stepInfo;
   bool nextObservation = false; ///< @train_step reads the next observation
+  /// "leaves P unchanged": the model's parameters the rule does not learn.
+  std::string unlearned;
   std::unique_ptr<JitModule> jit;
   ModelHandle m;
   EnvHandle env;
@@ -124,8 +126,10 @@ int EnvTrainer::compile() {
   PassManager pm(&session.context, ModuleOp::getOperationName());
   if (int status = addTrainingPasses(pm, *module, opts))
     return status;
+  std::vector<std::string> own = floatParameters(*module);
   if (failed(pm.run(*module)))
     return error("cannot build the training step");
+  unlearned = describeUnlearned(unlearnedParameters(*module, own));
   std::string rule = opts.rule.empty() ? config.rule : opts.rule;
   if (!module->lookupSymbol<func::FuncOp>("act"))
     return error("the rule '" + rule +
@@ -244,6 +248,10 @@ int EnvTrainer::run() {
                << envName << "' (" << obsSize << " observations, " << actions
                << " actions), " << episodes << " episodes of at most " << cap
                << " steps\n";
+  if (!unlearned.empty())
+    llvm::outs() << "credoc: note: rule '"
+                 << (opts.rule.empty() ? config.rule : opts.rule) << "' "
+                 << unlearned << "\n";
   llvm::outs().flush();
   std::deque<double> recent;
   std::vector<double> returns;

@@ -291,6 +291,8 @@ private:
   const DriverOptions &opts;
   /// credoc align: no training; the report of --params on the training set.
   bool alignOnly = false;
+  /// "leaves P unchanged": the model's parameters the rule does not learn.
+  std::string unlearned;
   /// Fills the parameters from their initializers, then from --params.
   int loadParams();
   bool saved = false; ///< a checkpoint was written in this run
@@ -1023,8 +1025,10 @@ int Trainer::compile() {
     pm.addPass(createCredoInstrumentActivations());
   if (opts.reportSpikes)
     pm.addPass(createCredoInstrumentSpikes());
+  std::vector<std::string> own = floatParameters(*module);
   if (failed(pm.run(*module)))
     return error("cannot build the training step");
+  unlearned = describeUnlearned(unlearnedParameters(*module, own));
   if (opts.reportAlignment || alignOnly) {
     // The reference the report compares with, built after the step: a
     // failure here is the report's, not the rule's.
@@ -1967,6 +1971,10 @@ int Trainer::run() {
                << config.dataset << " (" << trainN << " train, " << testN
                << " test samples), batch " << batch << ", " << config.epochs
                << " epochs, " << steps << " steps per epoch\n";
+  if (!unlearned.empty())
+    llvm::outs() << "credoc: note: rule '"
+                 << (opts.rule.empty() ? config.rule : opts.rule) << "' "
+                 << unlearned << "\n";
   llvm::outs().flush();
 
   if (int status = settle())
