@@ -28,7 +28,8 @@ llvm_config.add_tool_substitutions(["credo-opt", "credoc"], tool_dirs)
 llvm_config.with_environment("PATH", config.llvm_tools_dir, append_path=True)
 llvm_config.with_environment("PATH", config.credo_tools_dir, append_path=True)
 
-# %expect-exit N CMD: run CMD and pass only if it exits with status N.
+# %expect-exit N CMD: run CMD and pass only if it exits with status N (or, for
+# N a signal name such as SIGTERM, ends by that signal).
 config.substitutions.append(
     ("%expect-exit",
      "%s %s" % (sys.executable,

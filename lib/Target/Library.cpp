@@ -17,11 +17,13 @@
 #include "mlir/IR/BuiltinOps.h"
 #include "llvm/IR/Module.h"
 #include "llvm/Object/ArchiveWriter.h"
+#include "llvm/Object/ObjectFile.h"
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/MemoryBuffer.h"
 #include "llvm/Support/Path.h"
 
 #include "llvm/Support/Program.h"
+#include "llvm/Support/Signals.h"
 #include "llvm/Support/raw_ostream.h"
 
 #include <dlfcn.h>
@@ -872,9 +874,16 @@ LogicalResult mlir::credo::writeLibrary(ModuleOp module, const ModelInfo &info,
   // The object file is an intermediate: in the output folder under a
   // temporary name, removed once both libraries hold it.
   const std::string object = in("." + info.name + ".o.tmp");
+  // Temporary files go also when Ctrl-C stops the build.
   struct RemoveObject {
     std::string path;
-    ~RemoveObject() { llvm::sys::fs::remove(path); }
+    explicit RemoveObject(std::string p) : path(std::move(p)) {
+      llvm::sys::RemoveFileOnSignal(path);
+    }
+    ~RemoveObject() {
+      llvm::sys::fs::remove(path);
+      llvm::sys::DontRemoveFileOnSignal(path);
+    }
   } removeObject{object};
   paths.staticLibrary = in("lib" + info.name + ".a");
   paths.sharedLibrary = in("lib" + info.name + ".so");
@@ -889,12 +898,15 @@ LogicalResult mlir::credo::writeLibrary(ModuleOp module, const ModelInfo &info,
       llvm::sys::path::append(
           tmp, "." + llvm::sys::path::filename(final).str() + ".tmp");
       files.emplace_back(std::string(tmp), final);
+      llvm::sys::RemoveFileOnSignal(tmp);
       return std::string(tmp);
     }
     ~Staged() {
-      if (!committed)
-        for (auto &[tmp, final] : files)
+      for (auto &[tmp, final] : files) {
+        if (!committed)
           llvm::sys::fs::remove(tmp);
+        llvm::sys::DontRemoveFileOnSignal(tmp);
+      }
     }
   } staged;
   const std::string header = staged.add(paths.header);
@@ -1026,6 +1038,22 @@ LogicalResult mlir::credo::writeLibrary(ModuleOp module, const ModelInfo &info,
   if (rc != 0) {
     error = "linking '" + paths.sharedLibrary + "' with " + driver + " failed" +
             (message.empty() ? "" : ": " + message);
+    return failure();
+  }
+  // The linker can report success for a library it could not write whole
+  // (a full disk cut it short): read it back before it replaces the old one.
+  if (!llvm::sys::fs::exists(sharedLibrary)) {
+    error = "linking '" + paths.sharedLibrary + "' with " + driver +
+            " reported success but wrote no library";
+    return failure();
+  }
+  if (llvm::Expected<llvm::object::OwningBinary<llvm::object::ObjectFile>>
+          linked = llvm::object::ObjectFile::createObjectFile(sharedLibrary);
+      !linked) {
+    error = "linking '" + paths.sharedLibrary + "' with " + driver +
+            " left an incomplete library (" +
+            llvm::toString(linked.takeError()) +
+            "); is the disk full? The old files are kept";
     return failure();
   }
   // What a rename cannot replace, before the first one.
