@@ -333,6 +333,9 @@ private:
     return notWritten();
   }
   std::string dataDir() const;
+  /// The folder of an IDX data set (the MNIST family): dataDir(), or the
+  /// system's copy when neither --data nor the section's path names one.
+  std::string idxDir() const;
   /// The files of the data set the run may read (those that exist).
   std::vector<std::string> dataFiles() const;
   Session session;
@@ -634,16 +637,19 @@ std::vector<std::string> Trainer::dataFiles() const {
   for (const auto *arrays : {&config.trainArrays, &config.testArrays})
     for (const auto &a : *arrays)
       names.push_back(a.second);
-  names.insert(names.end(), std::begin(kIdxFiles), std::end(kIdxFiles));
   std::vector<std::string> files;
-  for (const std::string &name : names) {
+  auto add = [&](const std::string &dir, const std::string &name) {
     if (name.empty())
-      continue;
-    llvm::SmallString<256> path(dataDir());
+      return;
+    llvm::SmallString<256> path(dir);
     llvm::sys::path::append(path, name);
     if (llvm::sys::fs::exists(path))
       files.push_back(std::string(path));
-  }
+  };
+  for (const std::string &name : names)
+    add(dataDir(), name);
+  for (const char *name : kIdxFiles)
+    add(idxDir(), name);
   return files;
 }
 
@@ -737,10 +743,14 @@ int Trainer::loadMappedData() {
 }
 
 /// The MNIST family's IDX files.
+std::string Trainer::idxDir() const {
+  return !opts.data.empty() || !config.datasetPath.empty()
+             ? dataDir()
+             : "/usr/share/datasets/" + config.dataset;
+}
+
 int Trainer::loadIdxData() {
-  std::string dir = !opts.data.empty() || !config.datasetPath.empty()
-                        ? dataDir()
-                        : "/usr/share/datasets/" + config.dataset;
+  std::string dir = idxDir();
   auto file = [&](const char *name) {
     llvm::SmallString<256> p(dir);
     llvm::sys::path::append(p, name);
