@@ -683,6 +683,72 @@ LogicalResult mlir::credo::addLibraryApi(ModuleOp module, const ModelInfo &info,
   return success();
 }
 
+namespace {
+
+/// Whether `id`, as a parameter's name in a prototype of the header, would
+/// not compile or would change what the prototype means: a keyword of C or
+/// C++, or a type or macro of the headers it includes (stdint.h, stddef.h;
+/// credo/runtime.h's names start with credo_ or CREDO_, which argName
+/// prefixes).
+bool clashesInHeader(llvm::StringRef id) {
+  static const std::set<std::string> kReserved = {
+      // C (to C23)
+      "auto", "break", "case", "char", "const", "continue", "default", "do",
+      "double", "else", "enum", "extern", "float", "for", "goto", "if",
+      "inline", "int", "long", "register", "restrict", "return", "short",
+      "signed", "sizeof", "static", "struct", "switch", "typedef", "union",
+      "unsigned", "void", "volatile", "while", "alignas", "alignof", "bool",
+      "constexpr", "false", "nullptr", "static_assert", "thread_local", "true",
+      "typeof", "typeof_unqual",
+      // C++
+      "and", "and_eq", "asm", "bitand", "bitor", "catch", "char8_t", "char16_t",
+      "char32_t", "class", "compl", "concept", "consteval", "constinit",
+      "const_cast", "co_await", "co_return", "co_yield", "decltype", "delete",
+      "dynamic_cast", "explicit", "export", "friend", "mutable", "namespace",
+      "new", "noexcept", "not", "not_eq", "operator", "or", "or_eq", "private",
+      "protected", "public", "reinterpret_cast", "requires", "static_cast",
+      "template", "this", "throw", "try", "typeid", "typename", "using",
+      "virtual", "wchar_t", "xor", "xor_eq",
+      // stddef.h, stdint.h
+      "NULL", "offsetof", "size_t", "ptrdiff_t", "max_align_t", "nullptr_t",
+      "intptr_t", "uintptr_t", "intmax_t", "uintmax_t", "INTMAX_C", "UINTMAX_C",
+      "SIZE_MAX", "PTRDIFF_MIN", "PTRDIFF_MAX", "SIG_ATOMIC_MIN",
+      "SIG_ATOMIC_MAX", "WCHAR_MIN", "WCHAR_MAX", "WINT_MIN", "WINT_MAX"};
+  if (kReserved.count(id.str()))
+    return true;
+  // [u]int{,_least,_fast}N_t and their INTn_MAX-style macros.
+  llvm::StringRef rest = id;
+  rest.consume_front("u") || rest.consume_front("U");
+  bool upper = rest.starts_with("INT");
+  if (!rest.consume_front("int") && !rest.consume_front("INT"))
+    return false;
+  rest.consume_front(upper ? "_LEAST" : "_least") ||
+      rest.consume_front(upper ? "_FAST" : "_fast");
+  if (!rest.consume_front("8") && !rest.consume_front("16") &&
+      !rest.consume_front("32") && !rest.consume_front("64") &&
+      !rest.consume_front(upper ? "PTR" : "ptr") &&
+      !rest.consume_front(upper ? "MAX" : "max"))
+    return false;
+  return upper ? rest == "_MIN" || rest == "_MAX" || rest == "_C"
+               : rest == "_t";
+}
+
+/// `id` as a parameter's name in a prototype: prefixed with "arg_" where it
+/// starts like a name of the runtime (credo_, CREDO_) or one reserved to
+/// the implementation (_), then with '_' appended while it clashes
+/// (clashesInHeader) or is in `used`, which it joins.
+std::string argName(std::string id, std::set<std::string> &used) {
+  if (llvm::StringRef(id).starts_with_insensitive("credo_") ||
+      llvm::StringRef(id).starts_with("_"))
+    id = "arg_" + id;
+  while (clashesInHeader(id) || used.count(id))
+    id += '_';
+  used.insert(id);
+  return id;
+}
+
+} // namespace
+
 std::string mlir::credo::generateHeader(const ModelInfo &info) {
   const std::string &n = info.name;
   std::string guard;
@@ -755,20 +821,38 @@ std::string mlir::credo::generateHeader(const ModelInfo &info) {
   shapes(info.params, "parameter");
   shapes(info.inputs, "input");
   shapes(info.outputs, "output");
+  // A prototype's parameters after `model`: the inputs (const), the outputs
+  // and `tail` (a step's learning rate and loss, under their documented
+  // names), each named by argName: no keyword, no type or macro of the
+  // included headers, no other parameter's name.
+  auto prototype =
+      [&](const std::string &fn, const std::vector<TensorInfo> &inputs,
+          const std::vector<TensorInfo> *outputs,
+          llvm::ArrayRef<std::pair<std::string, std::string>> tail) {
+        std::set<std::string> used = {"model", n + "_model"};
+        for (const auto &[type, name] : tail)
+          used.insert(name);
+        os << "credo_status " << n << "_" << fn << "(" << n << "_model *model";
+        for (const TensorInfo &t : inputs)
+          os << ",\n    const " << cType(t) << " *"
+             << argName(ident(t.name), used);
+        if (outputs)
+          for (const TensorInfo &t : *outputs)
+            os << ",\n    " << cType(t) << " *" << argName(outputName(t), used);
+        for (auto [i, arg] : llvm::enumerate(tail))
+          os << (i ? ", " : ",\n    ") << arg.first
+             << (arg.first.back() == '*' ? "" : " ") << arg.second;
+        os << ");\n\n";
+      };
   os << "\n/* Creates an instance whose parameters come from their "
         "initializers. */\n"
      << "credo_status " << n << "_create(" << n << "_model **out);\n"
      << "void " << n << "_destroy(" << n << "_model *model);\n\n"
      << "/* Runs the model on caller-provided, row-major buffers. On an\n"
         " * error the outputs hold no result (they may be partly written). "
-        "*/\n"
-     << "credo_status " << n << "_forward(" << n << "_model *model";
-  for (const TensorInfo &t : info.inputs)
-    os << ",\n    const " << cType(t) << " *" << ident(t.name);
-  for (const TensorInfo &t : info.outputs)
-    os << ",\n    " << cType(t) << " *" << outputName(t);
-  os << ");\n\n"
-     << "/* Parameters as safetensors files (saved atomically, checksummed). "
+        "*/\n";
+  prototype("forward", info.inputs, &info.outputs, {});
+  os << "/* Parameters as safetensors files (saved atomically, checksummed). "
         "*/\n"
      << "credo_status " << n << "_load(" << n
      << "_model *model, const char *path);\n"
@@ -788,13 +872,8 @@ std::string mlir::credo::generateHeader(const ModelInfo &info) {
        << n
        << "_forward\n * samples with the generator as it is: calls "
           "with one input draw the\n * same numbers until a step advances "
-          "it.) */\n"
-       << "credo_status " << n << "_act(" << n << "_model *model";
-    for (const TensorInfo &t : info.inputs)
-      os << ",\n    const " << cType(t) << " *" << ident(t.name);
-    for (const TensorInfo &t : info.outputs)
-      os << ",\n    " << cType(t) << " *" << outputName(t);
-    os << ");\n\n";
+          "it.) */\n";
+    prototype("act", info.inputs, &info.outputs, {});
     os << "/* Learns from the environment's answer to the last action (call\n"
           " * it once after each act: a call with no act since the model was\n"
           " * created or last trained fails, the parameters unchanged):\n"
@@ -806,11 +885,9 @@ std::string mlir::credo::generateHeader(const ModelInfo &info) {
     os << "; updates\n * the parameters with learning rate `lr` (in (0, 1e6)) "
           "and writes the\n * signal the rule learned from (the TD error or "
           "the reward). A\n * signal that is not finite fails the call with "
-          "CREDO_ERR_INVALID_ARGUMENT\n * and keeps the parameters. */\n"
-       << "credo_status " << n << "_train_step(" << n << "_model *model";
-    for (const TensorInfo &t : info.stepInputs)
-      os << ",\n    const " << cType(t) << " *" << ident(t.name);
-    os << ",\n    " << scalar << " lr, " << scalar << " *signal);\n\n";
+          "CREDO_ERR_INVALID_ARGUMENT\n * and keeps the parameters. */\n";
+    prototype("train_step", info.stepInputs, nullptr,
+              {{scalar, "lr"}, {scalar + std::string(" *"), "signal"}});
   } else if (info.trainStep) {
     os << "/* One training step on a batch (the model's optimizer, learning\n"
           " * rate `lr`, in (0, 1e6)): updates the parameters and optimizer\n"
@@ -819,11 +896,9 @@ std::string mlir::credo::generateHeader(const ModelInfo &info) {
           " * diverged), fails the call with CREDO_ERR_INVALID_ARGUMENT and\n"
           " * keeps the parameters; *loss then holds that loss. Any failure\n"
           " * keeps the parameters. Evaluate with "
-       << n << "_forward. */\n"
-       << "credo_status " << n << "_train_step(" << n << "_model *model";
-    for (const TensorInfo &t : info.stepInputs)
-      os << ",\n    const " << cType(t) << " *" << ident(t.name);
-    os << ",\n    " << scalar << " lr, " << scalar << " *loss);\n\n";
+       << n << "_forward. */\n";
+    prototype("train_step", info.stepInputs, nullptr,
+              {{scalar, "lr"}, {scalar + std::string(" *"), "loss"}});
     if (!info.settleMetric.empty()) {
       os << "/* One step of the rule's unsupervised phase on a batch (what\n"
             " * credoc train runs for settle_epochs before training: no\n"
@@ -831,23 +906,16 @@ std::string mlir::credo::generateHeader(const ModelInfo &info) {
             " * "
          << n << "_train_step; writes the phase's metric (" << info.settleMetric
          << "). Fails and keeps the\n * parameters as " << n
-         << "_train_step does. */\n"
-         << "credo_status " << n << "_settle_step(" << n << "_model *model";
-      for (const TensorInfo &t : info.stepInputs)
-        os << ",\n    const " << cType(t) << " *" << ident(t.name);
+         << "_train_step does. */\n";
       const std::string &metric = info.settleMetric;
-      os << ",\n    " << scalar << " lr, " << scalar << " *"
-         << ident(taken.count(metric) || metric == "lr" ? "out_" + metric
-                                                        : metric)
-         << ");\n\n";
+      std::set<std::string> fixed = {"model", "lr"};
+      std::string metricArg =
+          argName(ident(taken.count(metric) ? "out_" + metric : metric), fixed);
+      prototype("settle_step", info.stepInputs, nullptr,
+                {{scalar, "lr"}, {scalar + std::string(" *"), metricArg}});
     }
-    os << "/* Evaluates a batch: the same as " << n << "_forward. */\n"
-       << "credo_status " << n << "_eval_step(" << n << "_model *model";
-    for (const TensorInfo &t : info.inputs)
-      os << ",\n    const " << cType(t) << " *" << ident(t.name);
-    for (const TensorInfo &t : info.outputs)
-      os << ",\n    " << cType(t) << " *" << outputName(t);
-    os << ");\n\n";
+    os << "/* Evaluates a batch: the same as " << n << "_forward. */\n";
+    prototype("eval_step", info.inputs, &info.outputs, {});
   }
   os << "/* The metadata text that describes this model to the runtime. */\n"
      << "const char *" << n << "_metadata(void);\n\n"
