@@ -59,11 +59,23 @@ Value extentOf(OpBuilder &b, Location loc, ArrayRef<int64_t> size, Value d) {
   return e;
 }
 
-/// Collapses all dimensions of `v` from `from` on into one.
+/// Collapses all dimensions of `v` from `from` on into one; with none
+/// there (rank `from`: a single tuple's values), adds one of size 1.
 Value collapseFrom(OpBuilder &b, Location loc, Value v, unsigned from) {
   auto type = cast<RankedTensorType>(v.getType());
   if (type.getRank() == int64_t(from) + 1)
     return v;
+  if (type.getRank() == int64_t(from)) {
+    SmallVector<int64_t> shape(type.getShape());
+    shape.push_back(1);
+    SmallVector<ReassociationIndices> groups;
+    for (int64_t i = 0; i + 1 < type.getRank(); ++i)
+      groups.push_back({i});
+    if (type.getRank() > 0)
+      groups.push_back({type.getRank() - 1, type.getRank()});
+    return b.create<tensor::ExpandShapeOp>(
+        loc, RankedTensorType::get(shape, type.getElementType()), v, groups);
+  }
   SmallVector<ReassociationIndices> groups;
   for (unsigned i = 0; i < from; ++i)
     groups.push_back({int64_t(i)});
@@ -74,11 +86,17 @@ Value collapseFrom(OpBuilder &b, Location loc, Value v, unsigned from) {
   return b.create<tensor::CollapseShapeOp>(loc, v, groups);
 }
 
-/// Collapses all dimensions of `v` but the last into one.
+/// Collapses all dimensions of `v` but the last into one: [S, r] tuples
+/// (a single tuple [r] is [1, r]).
 Value collapseTuples(OpBuilder &b, Location loc, Value v) {
   auto type = cast<RankedTensorType>(v.getType());
   if (type.getRank() == 2)
     return v;
+  if (type.getRank() == 1)
+    return b.create<tensor::ExpandShapeOp>(
+        loc,
+        RankedTensorType::get({1, type.getDimSize(0)}, type.getElementType()),
+        v, ArrayRef<ReassociationIndices>{{0, 1}});
   ReassociationIndices lead;
   for (int64_t i = 0; i + 1 < type.getRank(); ++i)
     lead.push_back(i);

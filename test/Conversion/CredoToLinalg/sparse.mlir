@@ -31,6 +31,26 @@ func.func @contract(%i: tensor<3x4x2xi64>, %w: tensor<3x4xf32>, %x: tensor<2x8xf
   return %y : tensor<2x5xf32>
 }
 
+// A single tuple (indices [r], weight [], values [B]) is the loop over one
+// tuple: the indices become [1, r], the weight and values get a dimension.
+// CHECK-LABEL: func.func @contract_one
+// CHECK-DAG: tensor.expand_shape %{{.*}} {{\[\[}}0, 1]] output_shape [1, 2] : tensor<2xi64> into tensor<1x2xi64>
+// CHECK-DAG: tensor.expand_shape %{{.*}} [] output_shape [1] : tensor<f32> into tensor<1xf32>
+// CHECK: scf.for
+func.func @contract_one(%i: tensor<2xi64>, %w: tensor<f32>, %x: tensor<2x8xf32>) -> tensor<2x5xf32> {
+  %y = credo.sparse_contract %i, %w, %x {size = 5 : i64} : tensor<2xi64>, tensor<f32>, tensor<2x8xf32> -> tensor<2x5xf32>
+  return %y : tensor<2x5xf32>
+}
+
+// CHECK-LABEL: func.func @scatter_one
+// CHECK-DAG: tensor.expand_shape %{{.*}} {{\[\[}}0, 1]] output_shape [1, 3] : tensor<3xi64> into tensor<1x3xi64>
+// CHECK-DAG: tensor.expand_shape %{{.*}} {{\[\[}}0, 1]] output_shape [2, 1] : tensor<2xf32> into tensor<2x1xf32>
+// CHECK: scf.for
+func.func @scatter_one(%v: tensor<2xf32>, %i: tensor<3xi64>) -> tensor<2x6xf32> {
+  %y = credo.scatter_add %v, %i {column = 1 : i64, size = 6 : i64} : tensor<2xf32>, tensor<3xi64> -> tensor<2x6xf32>
+  return %y : tensor<2x6xf32>
+}
+
 // CHECK-LABEL: func.func @sampled
 // CHECK-NOT: credo_rt_check_indices
 // CHECK: arith.mului_extended

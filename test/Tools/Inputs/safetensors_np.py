@@ -41,7 +41,9 @@ def write(path, tensors):
     names = {np.dtype(v): k for k, v in DTYPES.items()}
     header, blobs, offset = {}, [], 0
     for name, a in tensors.items():
-        a = np.ascontiguousarray(a)
+        # (ascontiguousarray alone makes a scalar [1].)
+        a = np.asarray(a)
+        a = np.ascontiguousarray(a).reshape(a.shape)
         data = a.tobytes()
         header[name] = {"dtype": names[a.dtype], "shape": list(a.shape),
                         "data_offsets": [offset, offset + len(data)]}

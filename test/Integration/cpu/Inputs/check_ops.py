@@ -128,8 +128,10 @@ def cases(op):
                    pool2d(x.astype(np.float64), kernel, stride or kernel, pad,
                           kind))
     elif op in ("gather", "scatter_add", "sparse_contract"):
-        # Index tuples with repeats (duplicates accumulate), flat and nested.
-        for dtype, tuples in (("f32", (7,)), ("f64", (3, 4)), ("f32", (40, 5))):
+        # Index tuples with repeats (duplicates accumulate), flat and nested,
+        # and a single tuple (indices [2]).
+        for dtype, tuples in (("f32", (7,)), ("f64", (3, 4)), ("f32", (40, 5)),
+                              ("f32", ()), ("f64", ())):
             B, N, M = (int(v) for v in RNG.integers(1, 25, size=3))
             idx = np.stack([RNG.integers(0, M, size=tuples),
                             RNG.integers(0, N, size=tuples)], -1).astype(np.int64)
