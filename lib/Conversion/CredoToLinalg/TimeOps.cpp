@@ -58,6 +58,10 @@ struct TimeLoopLowering : OpRewritePattern<mlir::credo::TimeLoopOp> {
     Value one = rewriter.create<arith::ConstantIndexOp>(loc, 1);
     auto loop = rewriter.create<scf::ForOp>(loc, lb, ub, one, iterArgs);
     Block *body = loop.getBody();
+    // Without iteration values the loop comes with its scf.yield; the one
+    // the step's yield becomes replaces it.
+    if (iterArgs.empty())
+      rewriter.eraseOp(body->getTerminator());
     rewriter.setInsertionPointToStart(body);
     Value t = loop.getInductionVar();
     if (op.getReverse()) // t = steps − 1 − i

@@ -135,3 +135,16 @@ func.func @ring(%r0: tensor<12x4x5xf32>) -> tensor<12x4x5xf32> {
   }
   return %r : tensor<12x4x5xf32>
 }
+
+// A loop with nothing carried or recorded (its nodes unread) is an scf.for
+// with one terminator.
+// CHECK-LABEL: func.func @nothing_carried
+// CHECK: scf.for %{{.*}} = %{{.*}} to %{{.*}} step %{{.*}} {
+// CHECK-NEXT: }
+func.func @nothing_carried(%t: tensor<2xf32>) -> tensor<2xf32> {
+  credo.time_loop steps 3 {
+  ^bb0(%i: index):
+    credo.yield
+  }
+  return %t : tensor<2xf32>
+}
