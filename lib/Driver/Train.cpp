@@ -1107,16 +1107,20 @@ int Trainer::compile() {
   stepInfo = *step;
   // Per instrumented ReLU (in the pass's order): outputs per unit and
   // sample, i.e. the spatial positions of a convolution's channel.
+  // Those of the step's own block, as the pass counts (not a time loop's).
   if (opts.reportActivations)
-    module->lookupSymbol<func::FuncOp>("train_step").walk([&](ReluOp relu) {
+    for (ReluOp relu : module->lookupSymbol<func::FuncOp>("train_step")
+                           .getBody()
+                           .front()
+                           .getOps<ReluOp>()) {
       auto type = cast<RankedTensorType>(relu.getType());
       if (type.getRank() < 2)
-        return;
+        continue;
       int64_t n = 1;
       for (int64_t d = 2; d < type.getRank(); ++d)
         n *= type.getDimSize(d);
       positionsPerUnit.push_back(n);
-    });
+    }
   // Per instrumented LIF population, in credo-instrument-spikes's order
   // (body order; a nested loop's populations where the loop is): its steps
   // (the product of its enclosing forward loops' steps) and refractory
@@ -1142,7 +1146,8 @@ int Trainer::compile() {
                  "' has no LIF neurons in a time loop to report on");
   if (opts.reportActivations && positionsPerUnit.empty())
     return error("--report-activations: model '" + info->name +
-                 "' has no ReLU in its training step to report on");
+                 "' has no ReLU in its training step to report on (one "
+                 "inside a time loop is not counted)");
   // The optimizer may have added state parameters (velocities, moments).
   FailureOr<ModelInfo> forward = getModelInfo(*module, "forward");
   if (failed(forward))
