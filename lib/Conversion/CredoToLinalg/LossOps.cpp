@@ -1,8 +1,8 @@
 //===- LossOps.cpp - Losses → linalg ----------------------------*- C++ -*-===//
 //
-// softmax_cross_entropy: per row log Σ exp(z − m) + m − z[t], then the batch
-// mean; a label outside [0, C) is a run-time error (checkLabels), and reads
-// use clamped labels so that it cannot read out of bounds first. mse: the
+// softmax_cross_entropy: per row log Σ exp(z − m) + (m − z[t]), then the
+// batch mean; a label outside [0, C) is a run-time error (checkLabels), and
+// reads use clamped labels so that it cannot read out of bounds first. mse: the
 // mean of squared differences.
 //
 //===----------------------------------------------------------------------===//
@@ -71,9 +71,12 @@ struct SoftmaxCrossEntropyLowering
           Value r = b.create<linalg::IndexOp>(l, 0);
           Value picked =
               b.create<tensor::ExtractOp>(l, z, ValueRange{r, label});
-          Value lse =
-              b.create<arith::AddFOp>(l, b.create<math::LogOp>(l, a[2]), a[1]);
-          return b.create<arith::SubFOp>(l, lse, picked);
+          // log Σ + (m − z[t]): m − z[t] is exact where the logits are
+          // close, so huge logits keep the loss's small value (with
+          // (log Σ + m) − z[t], m absorbs log Σ at 1e8).
+          return b.create<arith::AddFOp>(
+              l, b.create<math::LogOp>(l, a[2]),
+              b.create<arith::SubFOp>(l, a[1], picked));
         });
     Value total = reduce(rewriter, loc, perRow, {0}, 0.0, addFloats);
     rewriter.replaceOp(op, meanOf(rewriter, loc, total, batch));

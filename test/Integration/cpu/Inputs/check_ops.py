@@ -216,6 +216,16 @@ def cases(op):
             yield (f"{dtype}/{ldtype} [{B},{C}]", {"z": z, "t": t}, {},
                    {"op": "softmax_cross_entropy", "inputs": ["z", "t"]},
                    np.array(np.mean(lse - z64[np.arange(B), t])))
+        # Huge logits close together: the loss is that of their differences
+        # (ln 2 for a tie, ln(1 + e^-1) a logit below), not rounded away
+        # against the logits' size.
+        for dtype in ("f32", "f64"):
+            z = np.array([[1e8, 1e8], [1e6, 1e6 + 1], [-3e7, -3e7]], DT[dtype])
+            t = np.array([0, 1, 1], np.int32)
+            ref = np.mean([np.log(2), np.log1p(np.exp(-1)), np.log(2)])
+            yield (f"{dtype} huge logits", {"z": z, "t": t}, {},
+                   {"op": "softmax_cross_entropy", "inputs": ["z", "t"]},
+                   np.array(ref))
     elif op == "mse":
         for dtype in ("f32", "f64"):
             p, t = rand((7, 3), dtype), rand((7, 3), dtype)
