@@ -18,10 +18,15 @@ def Credo_BernoulliOp : Credo_InferredOp<"bernoulli"> {
   let summary = "Bernoulli-logistic samples with log-probability and score";
   let description = [{
     Draws one Bernoulli-logistic unit per element of the logits `l`:
-    `U = [u < σ(l)]` with `u` the uniform number of the element (24 bits,
-    keyed Philox-4x32-10 exactly as `credo.poisson_encode` draws it: element
-    `i` row-major, the `step` operand, the generator's draw count and the
-    op's `stream`). The results, all of the logits' type:
+    `U = [u < σ(l)]` with `u` the uniform number of element `i` (row-major)
+    at step `t` (the `step` operand, else 0) with generator `g = [seed, n]`:
+    a block of keyed Philox-4x32-10 of its own, of which it takes word 0
+    (where `credo.poisson_encode` shares a block among four elements),
+
+    `u = (philox(key = (seed mod 2³², stream ⊕ ⌊seed / 2³²⌋),
+                 counter = (i, t, n mod 2³², ⌊n / 2³²⌋))[0] >> 8) · 2⁻²⁴`.
+
+    The results, all of the logits' type:
 
     - `sample` `U ∈ {0, 1}`,
     - `log_prob` `ln π(U | l) = U·l − softplus(l)`,
@@ -120,7 +125,7 @@ def Credo_ExecuteFlagsOp : Credo_Op<"execute_flags", [Pure]> {
     without a common clock. With `period = 0` each unit executes with
     probability `p`: `E = [u < p]`, `u` keyed Philox as in
     `credo.bernoulli` (element `i` row-major). With `period = k ≥ 1` unit `j`
-    (the index along the last dimension) executes when
+    (the index along the last dimension; 0 for a scalar) executes when
     `(n + t + j) mod k = 0`, `n` the generator's draw count and `t` the
     step: each unit has its own phase and the clock is the generator's
     explicit counter, not hidden state. `credo.hold` applies the flags.

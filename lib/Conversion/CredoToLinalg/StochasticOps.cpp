@@ -319,10 +319,17 @@ struct ExecuteFlagsLowering : DrawPattern<ExecuteFlagsOp> {
                    return s.step(b.create<arith::CmpFOp>(
                        l, arith::CmpFPredicate::OLT, u, s.c(probability)));
                  }
-                 // (n + t + j) mod period = 0, j the last index.
+                 // (n + t + j) mod period = 0, j the last index (0 for a
+                 // single unit).
                  Type i64 = b.getI64Type();
-                 Value j = b.create<arith::IndexCastOp>(
-                     l, i64, b.create<linalg::IndexOp>(l, type.getRank() - 1));
+                 Value j =
+                     type.getRank() == 0
+                         ? b.create<arith::ConstantIntOp>(l, 0, 64).getResult()
+                         : b.create<arith::IndexCastOp>(
+                                l, i64,
+                                b.create<linalg::IndexOp>(l,
+                                                          type.getRank() - 1))
+                               .getResult();
                  Value clock = b.create<arith::AddIOp>(l, count, j);
                  if (step)
                    clock = b.create<arith::AddIOp>(

@@ -54,3 +54,14 @@ func.func @execute(%u: tensor<1x32xf32>, %prev: tensor<1x32xf32>, %g: tensor<2xi
   %h = credo.hold %e, %u, %prev : tensor<1x32xf32>
   return %h, %e2 : tensor<1x32xf32>, tensor<1x32xf32>
 }
+
+// A single unit (rank 0) with a period is unit 0: the clock is n (+ t).
+// CHECK-LABEL: func.func @execute_one
+// CHECK: linalg.generic {{.*}} outs(%{{.*}} : tensor<f32>)
+// CHECK-NOT: linalg.index
+// CHECK: arith.remui
+// LLVM-LABEL: llvm.func @execute_one
+func.func @execute_one(%g: tensor<2xi64>) -> tensor<f32> {
+  %e = credo.execute_flags %g {period = 2 : i64} : tensor<2xi64> -> tensor<f32>
+  return %e : tensor<f32>
+}
