@@ -1155,6 +1155,12 @@ void Importer::resolveNode(Ref &r, size_t index, int scope, StringRef node) {
              "'" + r.name + "' already starts from '" + d.initial + "' at " +
                  d.pointer,
              node);
+      // The first read that says so decides; a later one may not disagree.
+      if (d.type)
+        fail(init.pointer,
+             "'" + r.name + "' already starts from zeros (\"shape\") at " +
+                 d.pointer + "; every delayed read of it starts the same way",
+             node);
       if (d.initial.empty()) {
         d.initial = init.name;
         d.pointer = init.pointer;
@@ -1162,6 +1168,11 @@ void Importer::resolveNode(Ref &r, size_t index, int scope, StringRef node) {
         nodes[size_t(scope)].inputs.push_back(init);
       }
     } else if (o.contains("shape")) {
+      if (!d.initial.empty())
+        fail(JsonDocument::child(r.pointer, "shape"),
+             "'" + r.name + "' already starts from '" + d.initial + "' at " +
+                 d.pointer + "; every delayed read of it starts the same way",
+             node);
       RankedTensorType type = parseTensorType(o, r.pointer, true, true);
       if (d.type && d.type != type)
         fail(r.pointer,
