@@ -940,6 +940,10 @@ LogicalResult TimeSliceOp::verify() {
   if (axis < 0 || axis >= type.getRank())
     return success(); // reported by type inference
   int64_t extent = type.getDimSize(axis);
+  if (ShapedType::isDynamic(extent))
+    return emitOpError() << "expects the sequence to have " << loop.getSteps()
+                         << " steps along axis " << axis
+                         << " (the loop's), but its length there is dynamic";
   if (extent != int64_t(loop.getSteps()))
     return emitOpError() << "expects the sequence to have " << loop.getSteps()
                          << " steps along axis " << axis

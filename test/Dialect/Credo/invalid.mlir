@@ -909,6 +909,18 @@ func.func @slice_extent(%x: tensor<3x2xf32>) {
 
 // -----
 
+func.func @slice_dynamic(%x: tensor<?x2xf32>) {
+  credo.time_loop steps 3 {
+  ^bb0(%t: index):
+    // expected-error @+1 {{expects the sequence to have 3 steps along axis 0 (the loop's), but its length there is dynamic}}
+    %s = credo.time_slice %x[%t] : tensor<?x2xf32> -> tensor<2xf32>
+    credo.yield
+  }
+  return
+}
+
+// -----
+
 func.func @slice_axis(%x: tensor<3x2xf32>) {
   credo.time_loop steps 3 {
   ^bb0(%t: index):
