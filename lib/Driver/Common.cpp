@@ -26,6 +26,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
+#include <unistd.h>
 #include <vector>
 
 using namespace mlir;
@@ -418,6 +419,21 @@ void flushMetrics(std::unique_ptr<llvm::raw_fd_ostream> &out,
   out->close();
   out->clear_error();
   out.reset();
+  // A line the disk cut short is taken back: the file ends with its last
+  // whole record, and a later run appends below it.
+  auto text = llvm::MemoryBuffer::getFile(path);
+  if (!text)
+    return;
+  llvm::StringRef written = (*text)->getBuffer();
+  size_t keep = written.rfind('\n');
+  keep = keep == llvm::StringRef::npos ? 0 : keep + 1;
+  int fd = -1;
+  if (keep < written.size() &&
+      !llvm::sys::fs::openFileForWrite(path, fd, llvm::sys::fs::CD_OpenExisting,
+                                       llvm::sys::fs::OF_None)) {
+    (void)llvm::sys::fs::resize_file(fd, keep);
+    ::close(fd);
+  }
 }
 
 int openMetrics(const std::string &path, const std::string &columns,
@@ -425,6 +441,20 @@ int openMetrics(const std::string &path, const std::string &columns,
   csv = llvm::StringRef(path).ends_with_insensitive(".csv");
   uint64_t size = 0;
   bool header = csv && (llvm::sys::fs::file_size(path, size) || !size);
+  // Records go below those of earlier runs, never into another kind of
+  // file (a checkpoint given by mistake would get a newline and more).
+  if (!csv && !llvm::sys::fs::file_size(path, size) && size > 0) {
+    auto text = llvm::MemoryBuffer::getFileSlice(
+        path, std::min<uint64_t>(size, 1 << 16), 0);
+    if (!text)
+      return error("--metrics: cannot read '" + path +
+                   "': " + text.getError().message());
+    llvm::StringRef start = (*text)->getBuffer();
+    if (!start.ltrim().starts_with("{") || start.contains('\0'))
+      return error("--metrics: '" + path +
+                   "' is not a JSON-lines metrics file (it does not start "
+                   "with a record); give a new file or one a run wrote");
+  }
   if (csv && !header) {
     auto text = llvm::MemoryBuffer::getFile(path);
     if (!text)

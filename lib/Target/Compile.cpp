@@ -269,6 +269,11 @@ FailureOr<std::unique_ptr<JitModule>> JitModule::create(ModuleOp module) {
   };
   options.transformer = transformer;
   options.jitCodeGenOptLevel = llvm::CodeGenOptLevel::Aggressive;
+  // perf's listener writes a jitdump file of the compiled code for every
+  // run (in ~/.debug/jit, never removed): only when asked, for profiling
+  // the JIT's code with `perf record -k 1` and `perf inject --jit`.
+  options.enablePerfNotificationListener =
+      std::getenv("CREDO_PERF_JIT") != nullptr;
   auto engine = ExecutionEngine::create(module, options);
   if (!engine) {
     emitError(module.getLoc())

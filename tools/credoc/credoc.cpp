@@ -387,6 +387,16 @@ int main(int argc, char **argv) {
       if (i + 1 >= args.size())
         return error("option " + flag + " needs " + spec->arg);
       value = args[++i];
+      // A forgotten value would take the next option as a file name.
+      std::string next = value.substr(0, value.find('='));
+      if (llvm::StringRef(next).starts_with("--") &&
+          llvm::any_of(command->options,
+                       [&](const OptionSpec &o) { return next == o.flag; }))
+        return error("option " + flag + " needs " + spec->arg +
+                     ", but got the option '" + next +
+                     "' (for a value that "
+                     "starts with --, write " +
+                     flag + "=" + value + ")");
     } else if (!spec->arg && inlineValue) {
       return error("option " + flag + " takes no value");
     }
