@@ -325,22 +325,45 @@ int loadFiniteParams(credo_model *model, const ModelInfo &info,
   return kOk;
 }
 
-int checkWritable(const std::string &path, const char *flag) {
+std::optional<std::string> whyNotWritable(const std::string &path) {
   namespace fs = llvm::sys::fs;
-  if (path.empty())
-    return kOk;
   auto cannot = [&](const llvm::Twine &why) {
-    return error(llvm::Twine(flag) + ": cannot write '" + path + "': " + why);
+    return std::optional<std::string>(why.str());
   };
   if (fs::is_directory(path))
     return cannot("it is a directory");
   if (fs::exists(path) && fs::access(path, fs::AccessMode::Write))
     return cannot("not writable");
-  llvm::StringRef dir = llvm::sys::path::parent_path(path);
+  // A symbolic link is written through (the runtime writes its target):
+  // the target's directory must take the file, also for a link to a file
+  // not there yet.
+  std::string target = path;
+  if (fs::is_symlink_file(path)) {
+    llvm::SmallString<256> real;
+    if (!fs::real_path(path, real)) {
+      target = std::string(real);
+    } else {
+      std::string link(4096, '\0');
+      ssize_t n = ::readlink(path.c_str(), link.data(), link.size());
+      if (n <= 0 || size_t(n) >= link.size())
+        return cannot("cannot read the symbolic link");
+      link.resize(size_t(n));
+      llvm::SmallString<256> resolved(llvm::sys::path::parent_path(path));
+      if (llvm::sys::path::is_absolute(link))
+        resolved = link;
+      else
+        llvm::sys::path::append(resolved, link);
+      target = std::string(resolved);
+    }
+  }
+  llvm::StringRef dir = llvm::sys::path::parent_path(target);
   if (dir.empty())
     dir = ".";
   if (!fs::is_directory(dir))
-    return cannot("no directory '" + dir + "'");
+    return cannot("no directory '" + dir + "'" +
+                  (target != path
+                       ? " (the symbolic link points to '" + target + "')"
+                       : std::string()));
   if (fs::access(dir, fs::AccessMode::Write))
     return cannot("directory '" + dir + "' is not writable");
   // Files are written beside their path, then renamed over it: a directory
@@ -353,6 +376,14 @@ int checkWritable(const std::string &path, const char *flag) {
     return cannot("directory '" + dir + "' takes no new file: " + ec.message());
   llvm::sys::Process::SafelyCloseFileDescriptor(fd);
   fs::remove(probe);
+  return std::nullopt;
+}
+
+int checkWritable(const std::string &path, const char *flag) {
+  if (path.empty())
+    return kOk;
+  if (std::optional<std::string> why = whyNotWritable(path))
+    return error(llvm::Twine(flag) + ": cannot write '" + path + "': " + *why);
   return kOk;
 }
 

@@ -110,10 +110,15 @@ std::unique_ptr<JitModule> compileForJit(ModuleOp module,
 int initAndOverlayParams(credo_model *model, const ModelInfo &info,
                          const std::string &path, const std::string &rule = "");
 
+/// Why `path` cannot be written when a run gets there (as the runtime
+/// writes: a symbolic link's target, a new file beside it renamed over
+/// it): an existing file must be writable and not a directory, a new one's
+/// directory must exist and take a new file. Nothing if it can.
+std::optional<std::string> whyNotWritable(const std::string &path);
+
 /// Checks before a long run that `path` (given as `flag`; nothing if
-/// empty) can be written when the run gets there: an existing file must be
-/// writable and not a directory, a new one's directory must exist and be
-/// writable. Reports which and returns kUserError.
+/// empty) can be written (whyNotWritable); reports why not and returns
+/// kUserError.
 int checkWritable(const std::string &path, const char *flag);
 
 /// checkWritable for what a training run writes after its first epoch or

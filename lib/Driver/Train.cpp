@@ -463,6 +463,21 @@ int Trainer::setUp() {
   if (failed(forward))
     return kUserError;
   info = *forward;
+  // Without --checkpoint a stopped run saves in the working directory:
+  // --stop-after always stops, so it is an error there that it could not
+  // (the run trained, then lost its work); Ctrl-C might, a warning.
+  if (opts.checkpoint.empty()) {
+    std::string stopped = interruptedCheckpointPath(info->name, opts.resume);
+    if (opts.stopAfter) {
+      if (int status = checkWritable(stopped, "--stop-after without "
+                                              "--checkpoint"))
+        return status;
+    } else if (std::optional<std::string> why = whyNotWritable(stopped)) {
+      llvm::errs() << "credoc: warning: a run stopped by Ctrl-C could not "
+                      "save its parameters to '"
+                   << stopped << "' (" << *why << "); give --checkpoint FILE\n";
+    }
+  }
   mapped = !config.trainArrays.empty();
   if (mapped) {
     // Every input from its own array: all share the batch dimension.
