@@ -30,8 +30,14 @@ except ValueError:
 if episodes < 1 or seed < 0:
     sys.exit(USAGE)
 
-ctypes.CDLL(os.path.join(runtime_dir, "libcredo_runtime.so"), mode=ctypes.RTLD_GLOBAL)
-lib = ctypes.CDLL(os.path.join(model_dir, "libgridworld_coagent.so"))
+try:
+    ctypes.CDLL(os.path.join(runtime_dir, "libcredo_runtime.so"),
+                mode=ctypes.RTLD_GLOBAL)
+    lib = ctypes.CDLL(os.path.join(model_dir, "libgridworld_coagent.so"))
+except OSError as e:
+    sys.exit(f"gridworld.py: cannot load the libraries ({e}); MODEL_DIR is "
+             "where `credoc build --train` wrote libgridworld_coagent.so, "
+             "RUNTIME_LIB_DIR holds libcredo_runtime.so\n" + USAGE)
 lib.credo_last_error.restype = ctypes.c_char_p
 F = ctypes.POINTER(ctypes.c_float)
 
