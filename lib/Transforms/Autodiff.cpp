@@ -684,10 +684,13 @@ struct Autodiff : public mlir::credo::impl::CredoAutodiffBase<Autodiff> {
     // location names the node.
     Operation *lossOp = nullptr;
     Operation *ret = body.getTerminator();
+    std::optional<unsigned> lossResult;
     for (unsigned i = 0; i < grads.getNumResults(); ++i)
       if (auto n = grads.getResultAttrOfType<StringAttr>(i, "credo.name"))
-        if (n.getValue() == lossName)
+        if (n.getValue() == lossName && ret->getOperand(i).getDefiningOp()) {
           lossOp = ret->getOperand(i).getDefiningOp();
+          lossResult = i;
+        }
     for (Operation &op : body)
       if (!lossOp && nodeOf(&op) == lossName && op.getNumResults() == 1)
         lossOp = &op;
@@ -697,7 +700,9 @@ struct Autodiff : public mlir::credo::impl::CredoAutodiffBase<Autodiff> {
                          << "' in @forward";
       return signalPassFailure();
     }
-    Value lossValue = lossOp->getResult(0);
+    // (The returned value itself: a time loop's loss is one of its results.)
+    Value lossValue =
+        lossResult ? ret->getOperand(*lossResult) : lossOp->getResult(0);
     auto lossType = dyn_cast<RankedTensorType>(lossValue.getType());
     if (!lossType || lossType.getRank() != 0) {
       lossOp->emitError() << "is the loss, so it must be a scalar (rank 0), "
@@ -749,6 +754,10 @@ struct Autodiff : public mlir::credo::impl::CredoAutodiffBase<Autodiff> {
       return signalPassFailure();
     }
     llvm::DenseMap<Value, Value> &gradOf = sweep.gradOf;
+    // The sweep rebuilds forward time loops (to record what it reads): a
+    // loss that a loop returns is now the new loop's.
+    if (lossResult)
+      lossValue = ret->getOperand(*lossResult);
 
     // Results: the loss, each parameter's gradient (summed over its reads;
     // zeros if unused), then the requested inputs' gradients.
