@@ -605,11 +605,23 @@ struct Autodiff : public mlir::credo::impl::CredoAutodiffBase<Autodiff> {
       module.emitError("credo-autodiff: the module has no @forward function");
       return signalPassFailure();
     }
+    if (funcName.empty()) {
+      module.emitError("credo-autodiff: name= needs the name of the function "
+                       "to build (default gradients)");
+      return signalPassFailure();
+    }
     if (module.lookupSymbol(funcName)) {
       module.emitError() << "credo-autodiff: the module already has @"
                          << funcName;
       return signalPassFailure();
     }
+    for (size_t i = 0; i < wrtInputs.size(); ++i)
+      for (size_t j = 0; j < i; ++j)
+        if (wrtInputs[i] == wrtInputs[j]) {
+          module.emitError() << "credo-autodiff: wrt-inputs names '"
+                             << wrtInputs[i] << "' twice";
+          return signalPassFailure();
+        }
     std::optional<FeedbackMode> mode = parseFeedbackMode(feedback);
     if (!mode) {
       module.emitError() << "credo-autodiff: feedback must be exact, fa or "

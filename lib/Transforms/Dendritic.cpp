@@ -220,7 +220,7 @@ struct Dendritic : public mlir::credo::impl::CredoDendriticBase<Dendritic> {
   void runOnOperation() override {
     ModuleOp module = getOperation();
     auto forward = module.lookupSymbol<func::FuncOp>("forward");
-    if (!forward) {
+    if (!forward || forward.isExternal()) {
       module.emitError("credo-dendritic: the module has no @forward");
       return signalPassFailure();
     }

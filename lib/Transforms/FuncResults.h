@@ -27,6 +27,17 @@ inline void replaceResults(func::FuncOp func, ValueRange results,
   func.setAllResultAttrs(resultAttrs);
 }
 
+/// The result attributes of `func`, one dictionary per result (empty ones
+/// where it has none).
+inline SmallVector<Attribute> resultAttrsOf(func::FuncOp func) {
+  SmallVector<Attribute> attrs;
+  for (unsigned i = 0; i < func.getNumResults(); ++i) {
+    DictionaryAttr d = func.getResultAttrDict(i);
+    attrs.push_back(d ? d : DictionaryAttr::get(func.getContext()));
+  }
+  return attrs;
+}
+
 } // namespace mlir::credo
 
 #endif // CREDO_LIB_TRANSFORMS_FUNCRESULTS_H

@@ -45,7 +45,7 @@ struct Hm2bp : public mlir::credo::impl::CredoHm2bpBase<Hm2bp> {
   void runOnOperation() override {
     ModuleOp module = getOperation();
     auto forward = module.lookupSymbol<func::FuncOp>("forward");
-    if (!forward) {
+    if (!forward || forward.isExternal()) {
       module.emitError("credo-hm2bp: the module has no @forward");
       return signalPassFailure();
     }

@@ -33,7 +33,7 @@ struct InstrumentActivations
   void runOnOperation() override {
     ModuleOp module = getOperation();
     auto step = module.lookupSymbol<func::FuncOp>("train_step");
-    if (!step) {
+    if (!step || step.isExternal()) {
       module.emitError("credo-instrument-activations: the module has no "
                        "@train_step (run credo-train-step first)");
       return signalPassFailure();
@@ -57,7 +57,7 @@ struct InstrumentActivations
     });
     OpBuilder builder(ret);
     SmallVector<Value> results(ret.getOperands());
-    SmallVector<Attribute> names(step.getAllResultAttrs().getValue());
+    SmallVector<Attribute> names = resultAttrsOf(step);
     for (auto [i, relu] : llvm::enumerate(relus)) {
       auto type = cast<RankedTensorType>(relu.getType());
       Location loc = relu.getLoc();

@@ -75,14 +75,14 @@ struct InstrumentSpikes
   void runOnOperation() override {
     ModuleOp module = getOperation();
     auto step = module.lookupSymbol<func::FuncOp>("train_step");
-    if (!step) {
+    if (!step || step.isExternal()) {
       module.emitError("credo-instrument-spikes: the module has no "
                        "@train_step (run credo-train-step first)");
       return signalPassFailure();
     }
     auto ret = cast<func::ReturnOp>(step.getBody().front().getTerminator());
     SmallVector<Value> results(ret.getOperands());
-    SmallVector<Attribute> names(step.getAllResultAttrs().getValue());
+    SmallVector<Attribute> names = resultAttrsOf(step);
     // The forward loops of the step itself, in order.
     SmallVector<TimeLoopOp> loops;
     for (Operation &op : step.getBody().front())

@@ -897,7 +897,7 @@ struct LocalRule : public mlir::credo::impl::CredoLocalRuleBase<LocalRule> {
   void runOnOperation() override {
     ModuleOp module = getOperation();
     auto forward = module.lookupSymbol<func::FuncOp>("forward");
-    if (!forward) {
+    if (!forward || forward.isExternal()) {
       module.emitError("credo-local-rule: the module has no @forward");
       return signalPassFailure();
     }
