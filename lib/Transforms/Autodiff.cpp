@@ -605,6 +605,14 @@ struct Autodiff : public mlir::credo::impl::CredoAutodiffBase<Autodiff> {
       module.emitError("credo-autodiff: the module has no @forward function");
       return signalPassFailure();
     }
+    for (unsigned i = 0; i < forward.getNumArguments(); ++i)
+      if (forward.getArgAttr(i, "credo.param")) {
+        module.emitError("credo-autodiff: @forward takes its parameters as "
+                         "arguments (credo-params-to-args ran): there are no "
+                         "parameters to differentiate; run credo-autodiff "
+                         "first");
+        return signalPassFailure();
+      }
     if (funcName.empty()) {
       module.emitError("credo-autodiff: name= needs the name of the function "
                        "to build (default gradients)");

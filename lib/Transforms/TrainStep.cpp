@@ -36,6 +36,10 @@ struct TrainStep : public mlir::credo::impl::CredoTrainStepBase<TrainStep> {
                        "(run credo-autodiff first)");
       return signalPassFailure();
     }
+    if (module.lookupSymbol("train_step")) {
+      module.emitError("credo-train-step: the module already has @train_step");
+      return signalPassFailure();
+    }
     FailureOr<std::optional<TrainingContract>> contract =
         TrainingContract::read(module);
     if (failed(contract))
@@ -44,6 +48,36 @@ struct TrainStep : public mlir::credo::impl::CredoTrainStepBase<TrainStep> {
       module.emitError("credo-train-step: the model has no training "
                        "section");
       return signalPassFailure();
+    }
+    // @gradients returns the loss, then grad.NAME per parameter of the
+    // module in declaration order (credo-autodiff's contract).
+    {
+      unsigned r = 1;
+      for (ParamOp param : module.getOps<ParamOp>()) {
+        auto name =
+            r < gradients.getNumResults()
+                ? gradients.getResultAttrOfType<StringAttr>(r, "credo.name")
+                : StringAttr();
+        if (!name || name.getValue() != "grad." + param.getSymName().str()) {
+          gradients.emitError()
+              << "credo-train-step: @gradients should return grad."
+              << param.getSymName() << " as result " << r
+              << " (the loss, then each parameter's gradient in declaration "
+                 "order, as credo-autodiff builds it)";
+          return signalPassFailure();
+        }
+        ++r;
+      }
+      if (gradients.getNumResults() == 0 ||
+          (r == 1 && llvm::any_of(gradients.getArguments(), [&](Value a) {
+             return gradients.getArgAttr(cast<BlockArgument>(a).getArgNumber(),
+                                         "credo.param");
+           }))) {
+        gradients.emitError("credo-train-step: the module declares no "
+                            "parameters to update (credo-params-to-args "
+                            "runs after credo-train-step)");
+        return signalPassFailure();
+      }
     }
     OpBuilder builder(module.getContext());
     builder.setInsertionPointAfter(gradients);

@@ -493,8 +493,9 @@ mlir::credo::applyOptimizer(OpBuilder &builder, ModuleOp module,
     return failure();
   }
   SmallVector<ParamOp> params(module.getOps<ParamOp>());
-  OpBuilder declare = OpBuilder::atBlockEnd(module.getBody());
-  declare.setInsertionPointAfter(params.empty() ? nullptr : params.back());
+  OpBuilder declare = OpBuilder::atBlockBegin(module.getBody());
+  if (!params.empty())
+    declare.setInsertionPointAfter(params.back());
   // Optimizer state lives in parameters of its own, initialized to zero
   // and saved in checkpoints with the weights.
   auto stateParam = [&](StringRef name, RankedTensorType t) -> ParamOp {
