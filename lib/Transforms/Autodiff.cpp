@@ -90,6 +90,19 @@ void propagateActivity(ArrayRef<Operation *> ops,
     if (auto loop = dyn_cast<TimeLoopOp>(op); loop && !isActive)
       isActive = llvm::any_of(capturedValues(loop),
                               [&](Value v) { return active.contains(v); });
+    // Any other op with regions (scf.if, …) that reads an active value or a
+    // parameter inside them is active too: the sweep then reports that it
+    // has no gradient rule, where its results would silently get none.
+    if (!isa<TimeLoopOp>(op) && op->getNumRegions() > 0 && !isActive)
+      op->walk([&](Operation *inner) {
+        if (inner == op || isActive)
+          return;
+        isActive = (isa<GetParamOp>(inner) &&
+                    isFloatTensor(inner->getResult(0))) ||
+                   llvm::any_of(inner->getOperands(), [&](Value v) {
+                     return active.contains(v);
+                   });
+      });
     // Only float results carry gradients: integer results (sampled
     // indices, counters) are constants to differentiation.
     if (isActive)
@@ -296,6 +309,16 @@ public:
                                 resultGrads[0], slice.getLoc()});
         continue;
       }
+      // An op with regions (scf.if) whose results get a gradient and that
+      // reads active values inside: the gradient would stop there.
+      if (op->getNumRegions() > 0 && !isa<DifferentiableOpInterface>(op) &&
+          llvm::any_of(op->getResults(),
+                       [&](Value r) { return active.contains(r); }) &&
+          llvm::any_of(resultGrads, [](Value g) { return bool(g); }))
+        return op->emitError()
+               << "'" << op->getName()
+               << "' has no gradient rule, so credo-autodiff cannot "
+                  "differentiate through it";
       SmallVector<bool> needed;
       for (Value v : op->getOperands())
         needed.push_back(active.contains(v));

@@ -76,3 +76,46 @@ module {
 // expected-error @+1 {{credo-autodiff: the module has no @forward function}}
 module {
 }
+
+// -----
+
+// A parameter reaches the loss through an op with regions and no gradient
+// rule (an scf.if holding a time loop): an error, where its gradient was
+// silently zero.
+module attributes {credo.training = #credo.training<loss = "loss">} {
+  credo.param @w : tensor<3xf32> init #credo.init<ones>
+  func.func @forward(%y: tensor<3xf32>, %c: i1) -> (tensor<f32> {credo.name = "loss"}) {
+    %w = credo.get_param @w : tensor<3xf32>
+    // expected-error @+1 {{'scf.if' has no gradient rule, so credo-autodiff cannot differentiate through it}}
+    %r = scf.if %c -> tensor<3xf32> {
+      %q = credo.time_loop steps 2 iter_args(%w : tensor<3xf32>) -> (tensor<3xf32>) {
+      ^bb0(%i: index, %h: tensor<3xf32>):
+        %t = credo.tanh %h : tensor<3xf32>
+        credo.yield %t : tensor<3xf32>
+      }
+      scf.yield %q : tensor<3xf32>
+    } else {
+      scf.yield %w : tensor<3xf32>
+    }
+    %m = credo.mse %r, %y : tensor<3xf32>, tensor<3xf32> -> tensor<f32>
+    return %m : tensor<f32>
+  }
+}
+
+// -----
+
+// The same with the parameter read inside the region.
+module attributes {credo.training = #credo.training<loss = "loss">} {
+  credo.param @w : tensor<3xf32> init #credo.init<ones>
+  func.func @forward(%y: tensor<3xf32>, %c: i1) -> (tensor<f32> {credo.name = "loss"}) {
+    // expected-error @+1 {{'scf.if' has no gradient rule, so credo-autodiff cannot differentiate through it}}
+    %r = scf.if %c -> tensor<3xf32> {
+      %w = credo.get_param @w : tensor<3xf32>
+      scf.yield %w : tensor<3xf32>
+    } else {
+      scf.yield %y : tensor<3xf32>
+    }
+    %m = credo.mse %r, %y : tensor<3xf32>, tensor<3xf32> -> tensor<f32>
+    return %m : tensor<f32>
+  }
+}
