@@ -304,6 +304,16 @@ public:
         continue;
       }
       if (auto slice = dyn_cast<TimeSliceOp>(op)) {
+        // The gradient of a step read stacks over the steps of the loop
+        // being differentiated: the slice must read that loop's step.
+        auto step = dyn_cast<BlockArgument>(slice.getStep());
+        if (active.contains(slice.getInput()) &&
+            (!step || step.getOwner() != slice->getBlock()))
+          return slice.emitError()
+                 << "credo-autodiff cannot differentiate a time_slice that "
+                    "reads an enclosing loop's step from inside a nested "
+                    "loop; slice the sequence in the loop whose step it "
+                    "reads and pass the step's value in";
         if (active.contains(slice.getInput()))
           sliceGrads.push_back({slice.getInput(), int64_t(slice.getAxis()),
                                 resultGrads[0], slice.getLoc()});

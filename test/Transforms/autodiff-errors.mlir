@@ -119,3 +119,4 @@ module attributes {credo.training = #credo.training<loss = "loss">} {
     return %m : tensor<f32>
   }
 }
+
