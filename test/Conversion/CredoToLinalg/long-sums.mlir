@@ -25,17 +25,32 @@ func.func @long(%x: tensor<4194304xf32>, %init: tensor<f32>) -> tensor<f32> {
   return %s : tensor<f32>
 }
 
-// Shorter sums (2^20 - 1 terms in all, over two reduction loops), maxima
+// From 2^12 terms (here over two reduction loops) a sum accumulates in f64.
+// CHECK-LABEL: func.func @threshold
+// CHECK: arith.extf %{{.*}} : f32 to f64
+// CHECK: return
+func.func @threshold(%x: tensor<2x2048xf32>, %i: tensor<f32>) -> tensor<f32> {
+  %s = linalg.generic {indexing_maps = [affine_map<(i, j) -> (i, j)>, affine_map<(i, j) -> ()>],
+                       iterator_types = ["reduction", "reduction"]}
+      ins(%x : tensor<2x2048xf32>) outs(%i : tensor<f32>) {
+  ^bb0(%a: f32, %acc: f32):
+    %r = arith.addf %a, %acc : f32
+    linalg.yield %r : f32
+  } -> tensor<f32>
+  return %s : tensor<f32>
+}
+
+// Shorter sums (2^12 - 1 terms in all, over two reduction loops), maxima
 // and f64 sums stay as they are.
 // CHECK-LABEL: func.func @short
 // CHECK-NOT: arith.extf
 // CHECK: return
-func.func @short(%x: tensor<3x349525xf32>, %y: tensor<4194304xf32>,
+func.func @short(%x: tensor<3x1365xf32>, %y: tensor<4194304xf32>,
                  %z: tensor<4194304xf64>, %i: tensor<f32>, %d: tensor<f64>)
     -> (tensor<f32>, tensor<f32>, tensor<f64>) {
   %s = linalg.generic {indexing_maps = [affine_map<(i, j) -> (i, j)>, affine_map<(i, j) -> ()>],
                        iterator_types = ["reduction", "reduction"]}
-      ins(%x : tensor<3x349525xf32>) outs(%i : tensor<f32>) {
+      ins(%x : tensor<3x1365xf32>) outs(%i : tensor<f32>) {
   ^bb0(%a: f32, %acc: f32):
     %r = arith.addf %a, %acc : f32
     linalg.yield %r : f32
