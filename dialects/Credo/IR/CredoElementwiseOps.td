@@ -84,7 +84,10 @@ def Credo_ScaleOp : Credo_InferredOp<"scale"> {
   let description = [{
     Multiplies every element by the constant `factor`: `y = factor · x`
     (time constants, learning-rate-like factors of local rules, the
-    conductances of compartment models).
+    conductances of compartment models). An f32 tensor is scaled by the
+    factor rounded to f32; a factor outside f32's normal range (1e39,
+    1e-40) by its significand, then by powers of two, so that
+    `1e-30 · 1e39` is 1e9, not inf.
 
     ```mlir
     %y = credo.scale %x {factor = 0.5 : f64} : tensor<128x256xf32>

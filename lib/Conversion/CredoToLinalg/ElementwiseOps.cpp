@@ -15,6 +15,8 @@
 #include "mlir/Dialect/Math/IR/Math.h"
 #include "mlir/IR/PatternMatch.h"
 
+#include <algorithm>
+#include <cmath>
 #include <limits>
 
 using namespace mlir;
@@ -98,12 +100,29 @@ struct ScaleLowering : OpRewritePattern<mlir::credo::ScaleOp> {
                                 PatternRewriter &rewriter) const override {
     auto type = cast<RankedTensorType>(op.getType());
     double factor = op.getFactor().convertToDouble();
+    // A factor outside f32's normal range (1e39, 1e-40) would round to inf
+    // or to (almost) zero: an f32 tensor is scaled by its significand, then
+    // by powers of two that f32 holds, each exact while the product is.
+    SmallVector<double> factors = {factor};
+    if (type.getElementType().isF32() && factor != 0 &&
+        (std::abs(factor) > std::numeric_limits<float>::max() ||
+         std::abs(factor) < std::numeric_limits<float>::min())) {
+      int k = std::ilogb(factor);
+      factors = {std::ldexp(factor, -k)};
+      while (k != 0) {
+        int step = std::clamp(k, -126, 127);
+        factors.push_back(std::ldexp(1.0, step));
+        k -= step;
+      }
+    }
     rewriter.replaceOp(
         op, elementwise(rewriter, op.getLoc(), type, op->getOperands(),
                         [&](OpBuilder &b, Location l, ValueRange a) -> Value {
-                          return b.create<arith::MulFOp>(
-                              l, a[0],
-                              floatConst(b, l, a[0].getType(), factor));
+                          Value y = a[0];
+                          for (double f : factors)
+                            y = b.create<arith::MulFOp>(
+                                l, y, floatConst(b, l, a[0].getType(), f));
+                          return y;
                         }));
     return success();
   }

@@ -169,6 +169,17 @@ def cases(op):
         yield ("[4,6] -> [2,-1,3]", {"x": x}, {},
                {"op": "reshape", "inputs": ["x"],
                 "attributes": {"shape": [2, -1, 3]}}, x.reshape(2, 4, 3))
+    elif op == "scale":
+        # Factors outside f32's normal range scale an f32 tensor without
+        # passing through inf or zero (1e39 · 1e-30 = 1e9).
+        for dtype, factor in (("f32", 0.3), ("f64", -2.5), ("f32", 1e39),
+                              ("f32", -1e-40), ("f32", 3e-45)):
+            x = np.array([[0.0, 1e-30, -2e-35, 5e-33] if factor > 1e38 else
+                          [0.0, 1e30, -2e20, 7.0]], DT[dtype])
+            ref = x.astype(np.float64) * factor
+            yield (f"{dtype} factor {factor:g}", {"x": x}, {},
+                   {"op": "scale", "inputs": ["x"],
+                    "attributes": {"factor": factor}}, ref)
     elif op in ("add", "sub", "mul"):
         for dtype in ("f32", "f64"):
             a, b = rand((5, 7), dtype), rand((5, 7), dtype)
