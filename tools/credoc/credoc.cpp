@@ -585,5 +585,15 @@ int main(int argc, char **argv) {
   int status = command->run(opts);
   if (opts.profile && status == 0)
     mlir::credo::printVulkanProfile();
+  // Standard output that could not be written (a full disk, a closed pipe)
+  // is an error of its own, not LLVM's fatal one when the stream closes.
+  llvm::outs().flush();
+  if (llvm::outs().has_error()) {
+    std::error_code ec = llvm::outs().error();
+    llvm::outs().clear_error();
+    llvm::errs() << "credoc: error: cannot write to standard output: "
+                 << ec.message() << "\n";
+    return status ? status : 1;
+  }
   return status;
 }
