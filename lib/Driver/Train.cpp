@@ -868,6 +868,16 @@ int Trainer::loadCsvData() {
   std::unique_ptr<credo_tensor, void (*)(credo_tensor *)> owner(
       &table, credo_tensor_free);
   const int64_t rows = table.shape[0], cols = table.shape[1];
+  if (labelInput < 0)
+    return error(file + ": a csv data set holds class labels (its "
+                        "label_column), but model '" +
+                 info->name +
+                 "' reads no labels (an i32 [batch] input); give its "
+                 "samples as an npy or npz data set");
+  if (rows < 2)
+    return error(file + ": " + std::to_string(rows) +
+                 " row of numbers, but a training and a test set need at "
+                 "least 2");
   const int64_t label = config.labelColumn < 0 ? cols - 1 : config.labelColumn;
   if (label >= cols)
     return error(file + ": label_column " + std::to_string(label) +
@@ -903,14 +913,16 @@ int Trainer::loadCsvData() {
       const int64_t row = order[first + r];
       const float *cell = cells + row * cols;
       float v = cell[label];
-      // (Rows counted from 1 without a header line; the split shuffles
-      // them, so the range is checked here, where the row is known.)
+      // (Rows of numbers counted from 1, without a header or blank lines;
+      // the split shuffles them, so the range is checked here, where the
+      // row is known.)
       if (v != std::floor(v) || v < 0 || v > float(INT32_MAX))
-        return error(file + ": data row " + std::to_string(row + 1) +
-                     " has label " + std::to_string(v) + ", not a class index");
+        return error(file + ": row " + std::to_string(row + 1) +
+                     " of numbers has label " + formatNumber(v, "%.9g") +
+                     ", not a class index");
       if (labelled && v >= float(classes))
-        return error(file + ": data row " + std::to_string(row + 1) +
-                     " has label " + std::to_string(int64_t(v)) +
+        return error(file + ": row " + std::to_string(row + 1) +
+                     " of numbers has label " + std::to_string(int64_t(v)) +
                      ", outside [0, " + std::to_string(classes) +
                      ") (the model has " + std::to_string(classes) +
                      " classes)");
@@ -920,8 +932,8 @@ int Trainer::loadCsvData() {
           continue;
         double scaled = double(cell[c]) * config.scale;
         if (!(std::fabs(scaled) <= double(FLT_MAX)))
-          return error(file + ": data row " + std::to_string(row + 1) +
-                       ", column " + std::to_string(c + 1) + " (" +
+          return error(file + ": row " + std::to_string(row + 1) +
+                       " of numbers, column " + std::to_string(c + 1) + " (" +
                        formatNumber(cell[c], "%g") +
                        ") times the dataset's "
                        "scale (" +

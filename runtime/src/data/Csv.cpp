@@ -2,9 +2,11 @@
 //
 // Reads a table of numbers, plain or gzip-compressed, into f32 [rows, cols]:
 // comma-separated fields, one row per line, every row as long as the first.
-// A first line none of whose fields is a number is a header and is skipped
-// (it must have as many fields as the rows); a first line with some numbers
-// and a bad field is a data row with a mistake. Numbers are decimal (no hex).
+// A first line (after blank ones and a UTF-8 byte order mark) with some
+// text and none of whose fields is a number is a header and is skipped (it
+// must have as many fields as the rows); a first line with some numbers and
+// a bad field is a data row with a mistake. Numbers are decimal (no hex);
+// one too small for a double is 0.
 // Errors name the line and field.
 //
 //===----------------------------------------------------------------------===//
@@ -38,9 +40,11 @@ bool parseLine(const char *begin, const char *end, std::vector<float> &out,
     char *parsed = nullptr;
     errno = 0;
     double v = text.empty() ? NAN : std::strtod(text.c_str(), &parsed);
+    // A number too small for a double (1e-400) is 0 or subnormal: finite.
+    bool overflow = errno == ERANGE && std::fabs(v) >= 1.0;
     // The whole field is the number (a NUL byte inside it is not an end).
-    if (text.empty() || parsed != text.c_str() + text.size() ||
-        errno == ERANGE || !std::isfinite(v) || std::fabs(v) > 3.4e38 ||
+    if (text.empty() || parsed != text.c_str() + text.size() || overflow ||
+        !std::isfinite(v) || std::fabs(v) > 3.4e38 ||
         text.find_first_of("xXpP") != std::string::npos) {
       badField = field;
       return false;
@@ -53,19 +57,28 @@ bool parseLine(const char *begin, const char *end, std::vector<float> &out,
   }
 }
 
-/// The number of fields of a line, and how many of them are numbers.
-std::pair<size_t, size_t> countFields(const char *begin, const char *end) {
-  size_t fields = 0, numbers = 0;
+/// The number of fields of a line, how many of them are numbers and how
+/// many hold any text.
+struct FieldCount {
+  size_t fields = 0, numbers = 0, written = 0;
+};
+FieldCount countFields(const char *begin, const char *end) {
+  FieldCount count;
   std::vector<float> one;
   for (const char *p = begin;;) {
     const char *comma =
         static_cast<const char *>(std::memchr(p, ',', size_t(end - p)));
     const char *stop = comma ? comma : end;
     size_t bad = 0;
-    ++fields;
-    numbers += parseLine(p, stop, one, bad);
+    ++count.fields;
+    count.numbers += parseLine(p, stop, one, bad);
+    for (const char *q = p; q < stop; ++q)
+      if (*q != ' ' && *q != '\t' && *q != '\r') {
+        ++count.written;
+        break;
+      }
     if (!comma)
-      return {fields, numbers};
+      return count;
     p = comma + 1;
   }
 }
@@ -78,6 +91,9 @@ credo_status readCsv(const char *path, credo_tensor *out) {
   int64_t cols = -1, rows = 0;
   const char *text = reinterpret_cast<const char *>(bytes.data());
   const char *end = text + bytes.size();
+  // A UTF-8 byte order mark (spreadsheets write one) is not data.
+  if (bytes.size() >= 3 && std::memcmp(text, "\xEF\xBB\xBF", 3) == 0)
+    text += 3;
   int64_t line = 0, headerFields = -1;
   for (const char *p = text; p < end;) {
     const char *nl =
@@ -90,9 +106,12 @@ credo_status readCsv(const char *path, credo_tensor *out) {
     if (!blank) {
       size_t bad = 0;
       if (!parseLine(p, stop, row, bad)) {
-        auto [fields, numbers] = countFields(p, stop);
-        if (line == 1 && rows == 0 && numbers == 0) { // a header
-          headerFields = int64_t(fields);
+        // The first line that is not blank is a header if it names
+        // something and none of its fields is a number.
+        FieldCount count = countFields(p, stop);
+        if (rows == 0 && headerFields < 0 && count.numbers == 0 &&
+            count.written > 0) {
+          headerFields = int64_t(count.fields);
           p = nl ? nl + 1 : end;
           continue;
         }
@@ -105,7 +124,7 @@ credo_status readCsv(const char *path, credo_tensor *out) {
         cols = int64_t(row.size());
         if (headerFields >= 0 && headerFields != cols)
           return fail(CREDO_ERR_FORMAT,
-                      std::string(path) + ":1: the header has " +
+                      std::string(path) + ": the header has " +
                           std::to_string(headerFields) +
                           " fields, but the rows have " + std::to_string(cols));
       }
