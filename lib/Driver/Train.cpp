@@ -766,9 +766,13 @@ std::string Trainer::idxDir() const {
 
 int Trainer::loadIdxData() {
   std::string dir = idxDir();
+  // NAME.gz, or NAME uncompressed when only that is there.
   auto file = [&](const char *name) {
     llvm::SmallString<256> p(dir);
     llvm::sys::path::append(p, name);
+    llvm::StringRef plain = llvm::StringRef(p).drop_back(3);
+    if (!llvm::sys::fs::exists(p) && llvm::sys::fs::exists(plain))
+      return plain.str();
     return std::string(p);
   };
   std::string files[4] = {file(kIdxFiles[0]), file(kIdxFiles[1]),
@@ -776,9 +780,11 @@ int Trainer::loadIdxData() {
   for (const std::string &f : files)
     if (!llvm::sys::fs::exists(f))
       return error("the " + config.dataset + " data set is not in '" + dir +
-                   "' (missing " + llvm::sys::path::filename(f).str() +
-                   "); install it with `apt-get install "
-                   "dataset-fashion-mnist` or pass --data DIR");
+                   "' (missing " + llvm::sys::path::filename(f).str() + ")" +
+                   (config.dataset == "fashion-mnist"
+                        ? "; install it with `apt-get install "
+                          "dataset-fashion-mnist` or pass --data DIR"
+                        : "; pass --data DIR"));
   data.list.resize(4);
   for (int i = 0; i < 4; ++i)
     if (credo_idx_read_u8(files[i].c_str(), &data.list[i]) != CREDO_OK)
@@ -803,7 +809,10 @@ int Trainer::loadIdxData() {
     return error("input '" + info->inputs[imageInput].name + "' takes " +
                  std::to_string(pixels) + " pixels per image, but the " +
                  config.dataset + " images in '" + dir + "' have " +
-                 std::to_string(trainX.shape[1]) +
+                 (trainX.shape[1] != pixels
+                      ? std::to_string(trainX.shape[1])
+                      : std::to_string(testX.shape[1]) + " (in " +
+                            llvm::sys::path::filename(files[2]).str() + ")") +
                  (config.datasetGiven
                       ? std::string()
                       : " (the training section names no \"dataset\", so "
@@ -869,8 +878,9 @@ int Trainer::loadCsvData() {
       &table, credo_tensor_free);
   const int64_t rows = table.shape[0], cols = table.shape[1];
   if (labelInput < 0)
-    return error(file + ": a csv data set holds class labels (its "
-                        "label_column), but model '" +
+    return error(file +
+                 ": a csv data set holds class labels (its "
+                 "label_column), but model '" +
                  info->name +
                  "' reads no labels (an i32 [batch] input); give its "
                  "samples as an npy or npz data set");

@@ -789,6 +789,17 @@ TEST_F(RuntimeIdxTest, ReadsBytesOrScaledFloats) {
   credo_tensor_free(&labels);
 }
 
+// An image size past the limit is refused also when there are no images
+// to multiply it by (rows · cols overflowed into a negative dimension).
+TEST_F(RuntimeIdxTest, HugeImagesWithoutImagesAreRefused) {
+  std::string file = path("huge.idx");
+  writeBytes(file, std::string("\0\0\x08\x03\0\0\0\0", 8) +
+                       std::string("\xff\xff\xff\xff\xff\xff\xff\xff", 8));
+  credo_tensor t;
+  EXPECT_TRUE(failsWith(credo_idx_read_u8(file.c_str(), &t), CREDO_ERR_FORMAT,
+                        file, "dimensions too large"));
+}
+
 //===--- safetensors ------------------------------------------------------===//
 
 class RuntimeSafetensorsTest : public RuntimeIoTestBase {};

@@ -80,6 +80,9 @@ credo_status readIdx(const char *path, credo_tensor *out, bool bytesOut) {
     if (count > (uint64_t(1) << 34))
       return fail(CREDO_ERR_FORMAT, where + "dimensions too large");
   }
+  // (An image's size alone, which a count of 0 images would hide.)
+  if (uint64_t(dims[1]) * uint64_t(dims[2]) > (uint64_t(1) << 34))
+    return fail(CREDO_ERR_FORMAT, where + "dimensions too large");
   size_t offset = 4 + 4 * size_t(rank);
   if (data.size() - offset != count)
     return fail(CREDO_ERR_FORMAT, where + "expected " + std::to_string(count) +
