@@ -297,7 +297,7 @@ TEST_F(RuntimeNpyTest, ReadsStoredNpzMembers) {
   credo_tensor_free(&t);
   EXPECT_EQ(credo_npz_read(path("a.npz").c_str(), "y", &t),
             CREDO_ERR_NOT_FOUND);
-  EXPECT_NE(std::string(credo_last_error()).find("(members: x.npy)"),
+  EXPECT_NE(std::string(credo_last_error()).find("(arrays: x)"),
             std::string::npos)
       << credo_last_error();
 }

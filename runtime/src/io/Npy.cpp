@@ -14,6 +14,7 @@
 #include <cstdint>
 #include <cstring>
 #include <new>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -445,24 +446,37 @@ credo_status readNpz(const std::string &path, const std::string &name,
   const uint64_t dirSize = le32(b + eocd + 12), dirStart = le32(b + eocd + 16);
   if (dirStart > size || dirSize > size - dirStart)
     return formatError("corrupt ZIP directory");
-  const std::string want = name + ".npy";
+  // The array "x" is the member x.npy (NumPy takes either name).
+  const std::string want =
+      name.size() > 4 && name.compare(name.size() - 4, 4, ".npy") == 0
+          ? name
+          : name + ".npy";
   std::vector<std::string> names;
-  size_t p = dirStart;
-  for (uint32_t e = 0; e < entries; ++e) {
+  // The directory entry of the member, found once in the whole directory:
+  // a second member of the name (NumPy would read the last) is an error.
+  std::optional<size_t> found;
+  for (size_t p = dirStart, e = 0; e < entries; ++e) {
     if (p + 46 > dirStart + dirSize || le32(b + p) != 0x02014b50)
       return formatError("corrupt ZIP directory entry " + std::to_string(e));
-    const uint32_t method = le16(b + p + 10), crc = le32(b + p + 16);
-    const uint64_t packed = le32(b + p + 20), unpacked = le32(b + p + 24);
     const size_t nameLen = le16(b + p + 28), extraLen = le16(b + p + 30),
                  commentLen = le16(b + p + 32);
-    const uint64_t local = le32(b + p + 42);
     if (p + 46 + nameLen + extraLen + commentLen > dirStart + dirSize)
       return formatError("corrupt ZIP directory entry " + std::to_string(e));
     std::string member(zip.data() + p + 46, nameLen);
-    p += 46 + nameLen + extraLen + commentLen;
+    if (member == want && found)
+      return formatError("two members are named '" + member +
+                         "' (the archive is ambiguous)");
+    if (member == want)
+      found = p;
     names.push_back(member);
-    if (member != want)
-      continue;
+    p += 46 + nameLen + extraLen + commentLen;
+  }
+  if (found) {
+    const size_t p = *found;
+    const uint32_t method = le16(b + p + 10), crc = le32(b + p + 16);
+    const uint64_t packed = le32(b + p + 20), unpacked = le32(b + p + 24);
+    const uint64_t local = le32(b + p + 42);
+    const std::string member = want;
     if (packed == 0xffffffffu || unpacked == 0xffffffffu ||
         local == 0xffffffffu)
       return formatError("'" + member +
@@ -516,11 +530,15 @@ credo_status readNpz(const std::string &path, const std::string &name,
                          "' fails its CRC-32 check (the file is corrupt)");
     return parseNpy(npy, path + ":" + name, out);
   }
+  // The arrays by name, as a model's dataset names them.
   std::string list;
-  for (const std::string &n : names)
+  for (std::string n : names) {
+    if (n.size() > 4 && n.compare(n.size() - 4, 4, ".npy") == 0)
+      n.resize(n.size() - 4);
     list += (list.empty() ? "" : ", ") + quoteForMessage(n);
+  }
   return fail(CREDO_ERR_NOT_FOUND,
-              path + ": no array '" + name + "' (members: " + list + ")");
+              path + ": no array '" + name + "' (arrays: " + list + ")");
 }
 
 credo_status writeNpy(const std::string &path, const credo_tensor *t) {
