@@ -732,8 +732,12 @@ int Trainer::loadMappedData() {
         std::string shape = "N";
         for (size_t d = 1; d < in.shape.size(); ++d)
           shape += ", " + std::to_string(in.shape[d]);
+        std::string held = credo_dtype_name(got.dtype) + std::string(" [");
+        for (int32_t d = 0; d < got.rank; ++d)
+          held += (d ? ", " : "") + std::to_string(got.shape[d]);
         return error(file + ": expected " + in.dtype + " [" + shape +
-                     "] for input '" + in.name + "'");
+                     "] for input '" + in.name + "', but it holds " + held +
+                     "]");
       }
       int64_t rows = data.list[split ? feeds.empty() ? f.test : feeds[0].test
                                : feeds.empty() ? f.train
