@@ -2679,6 +2679,18 @@ std::string Importer::parseTrainingLoss(const json &t, const std::string &ptr) {
     fail(child("loss"), "loss '" + loss + "' is a node inside time loop '" +
                             nodes[loop].name +
                             "'; the loss is a scalar node outside time loops");
+  // The training passes find the loss by its node: a named result other
+  // than the node's own value is read in a node of its own.
+  if (auto result = dyn_cast<OpResult>(lossIt->second);
+      result && result.getResultNumber() > 0)
+    fail(child("loss"),
+         "loss '" + quoteForMessage(loss) + "' is a named result of node '" +
+             nameIt->first().str() +
+             "'; the loss is a node's own value: read it in a node (for "
+             "example {\"name\": \"loss\", \"op\": \"scale\", \"inputs\": "
+             "[\"" +
+             loss +
+             "\"], \"attributes\": {\"factor\": 1}}) and name that node");
   auto lossType = cast<RankedTensorType>(lossIt->second.getType());
   if (lossType.getRank() != 0)
     fail(child("loss"), "loss '" + quoteForMessage(loss) +
@@ -2835,8 +2847,9 @@ OptimizerAttr Importer::parseOptimizer(const json &opt,
                   "), but got " + formatNumber(v));
     if (StringRef(h.key) == "lr" && v < 1.1754943508222875e-38)
       fail(p, "lr " + formatNumber(v) +
-                  " is 0 in f32 (the smallest normal f32 is 1.17549e-38): "
-                  "training would not move");
+                  " is below the smallest normal f32 (1.17549e-38), and "
+                  "generated code flushes subnormals to zero: training "
+                  "would not move");
     optAttrs.push_back(builder.getNamedAttr(h.key, builder.getF64FloatAttr(v)));
   }
   DictionaryAttr values = builder.getDictionaryAttr(optAttrs);

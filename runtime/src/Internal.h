@@ -99,6 +99,12 @@ credo_status checkReadableFile(const std::string &path);
 /// Reads a whole regular file.
 credo_status readFile(const std::string &path, std::string &out);
 
+/// Sets OpenMP's thread count in the calling thread to the process's
+/// (credo_set_num_threads; 1 by default) if it is not that already: the
+/// count is per thread in OpenMP, so a thread that never set it would run
+/// oneDNN on every core.
+void applyThreadCount();
+
 } // namespace credo::rt
 
 #endif // CREDO_RUNTIME_SRC_INTERNAL_H

@@ -136,6 +136,7 @@ credo_status credo_rt_invoke(const char *context, void (*entry)(void **),
                     ": called from inside another call of generated code");
   credo_rt_take_status(); // a stale kernel failure is not this call's
   credo_clear_error();
+  applyThreadCount();
   Guard guard;
   FlushSubnormals flush;
   const uint64_t mark = liveBlockMark();

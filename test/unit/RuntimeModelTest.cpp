@@ -19,7 +19,11 @@
 #include <limits>
 #include <random>
 #include <string>
+#include <thread>
 #include <vector>
+
+extern "C" int omp_get_max_threads(void);
+extern "C" int omp_get_num_procs(void);
 #if defined(__x86_64__)
 #include <xmmintrin.h>
 #endif
@@ -803,4 +807,33 @@ TEST(RuntimeInvoke, FlushesSubnormalsDuringTheCallOnly) {
   EXPECT_EQ(sum, subnormal);
 }
 #endif
+
+/// Generated code's view: writes OpenMP's thread count for this thread
+/// (oneDNN's parallel regions take it) to args[0].
+void recordOmpThreads(void **args) {
+  *static_cast<int *>(args[0]) = omp_get_max_threads();
+}
+
+// The thread count is the process's (credo_set_num_threads, 1 by default)
+// in every thread that calls generated code; OpenMP keeps a count per
+// thread, so a new thread ran oneDNN on every core and computed other bits.
+TEST(RuntimeInvoke, EveryThreadUsesTheProcessThreadCount) {
+  const int before = credo_get_num_threads();
+  // A count no thread has by default (OpenMP's default is the cores').
+  const int count = omp_get_num_procs() + 1;
+  credo_set_num_threads(count);
+  int inThread = -1;
+  std::thread worker([&] {
+    void *args[1] = {&inThread};
+    EXPECT_EQ(credo_rt_invoke("test", recordOmpThreads, args), CREDO_OK)
+        << credo_last_error();
+  });
+  worker.join();
+  EXPECT_EQ(inThread, count);
+  credo_set_num_threads(before);
+  int here = -1;
+  void *args[1] = {&here};
+  ASSERT_EQ(credo_rt_invoke("test", recordOmpThreads, args), CREDO_OK);
+  EXPECT_EQ(here, before);
+}
 } // namespace

@@ -43,7 +43,8 @@ typedef enum credo_status {
   CREDO_ERR_DEVICE = 9   /* no Vulkan loader or device, or a device failed */
 } credo_status;
 
-/* The message of the last failure on this thread ("" if none). */
+/* The message of the last failure on this thread ("" if none), valid until
+ * the thread's next failing call or credo_clear_error(): copy it to keep it. */
 const char *credo_last_error(void);
 /* Clears the last failure of this thread. */
 void credo_clear_error(void);

@@ -27,6 +27,7 @@
 #include <initializer_list>
 #include <limits>
 #include <map>
+#include <atomic>
 #include <memory>
 #include <string>
 #include <unordered_map>
@@ -41,7 +42,12 @@ using namespace dnnl;
 
 namespace {
 
-int numThreads = 1;
+/// The process's thread count (credo_set_num_threads). OpenMP's count is
+/// per thread: each call of generated code applies this one in its own
+/// thread (credo::rt::applyThreadCount), so every thread computes alike.
+std::atomic<int> numThreads{1};
+/// The count last applied to OpenMP in this thread (0: none yet).
+thread_local int appliedThreads = 0;
 
 /// Whether stride-1 3x3/5x5 convolutions go to the Winograd kernels: on one
 /// thread (their transforms are serial), unless CREDO_WINOGRAD=0.
@@ -720,12 +726,20 @@ void eltwise(KernelKind kind, algorithm alg, const char *name, const float *x,
 
 } // namespace
 
+void credo::rt::applyThreadCount() {
+  int n = numThreads;
+  if (appliedThreads != n) {
+    omp_set_num_threads(n);
+    appliedThreads = n;
+  }
+}
+
 extern "C" {
 
 void credo_set_num_threads(int threads) {
   numThreads =
       std::min(threads <= 0 ? omp_get_num_procs() : threads, CREDO_MAX_THREADS);
-  omp_set_num_threads(numThreads);
+  credo::rt::applyThreadCount();
 }
 
 int credo_get_num_threads(void) { return numThreads; }
