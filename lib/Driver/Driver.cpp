@@ -246,6 +246,15 @@ int mlir::credo::checkCommand(const DriverOptions &opts) {
       return error("cannot build the training step");
     // (The importer refuses a settle_epochs that the rule cannot use.)
     std::string rule = opts.rule.empty() ? (*contract)->rule : opts.rule;
+    // A section that learns in an environment needs a rule that acts, as
+    // credoc train finds.
+    if (!(*contract)->environment.name.empty() &&
+        !copy->lookupSymbol<func::FuncOp>("act"))
+      return error("the training section learns in environment '" +
+                   (*contract)->environment.name + "', but the rule '" +
+                   rule +
+                   "' builds no @act, so it cannot learn in an environment "
+                   "(the coagent rule can)");
     training = "; its training step (rule '" + rule + "') builds";
     std::string unlearned =
         describeUnlearned(unlearnedParameters(*copy, floatParameters(*module)));
