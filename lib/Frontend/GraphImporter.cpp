@@ -778,6 +778,25 @@ void Importer::importParams(const json &root) {
         parseTensorType(p, ptr, /*allowBatch=*/false, /*allowInt=*/true);
     std::string initPtr = JsonDocument::child(ptr, "init");
     Attribute init = parseInit(member(p, ptr, "init"), initPtr);
+    // Initializer values are kept as f64: an integer beyond 2^53 that f64
+    // does not hold would silently become its neighbour.
+    if (const json &in = p["init"]; in.is_object() && in.contains("value") &&
+                                    in["value"].is_number_integer()) {
+      const json &v = in["value"];
+      double d = v.get<double>();
+      bool exact =
+          v.is_number_unsigned()
+              ? d < 18446744073709551616.0 && uint64_t(d) == v.get<uint64_t>()
+              : d >= -9223372036854775808.0 && d < 9223372036854775808.0 &&
+                    int64_t(d) == v.get<int64_t>();
+      if (!exact) {
+        emitError(nodeLoc(name, JsonDocument::child(initPtr, "value")))
+            << "constant " << v.dump()
+            << " is not exact as an initializer value (they are kept as "
+               "f64, exact for integers up to 2^53 = 9007199254740992)";
+        throw ImportFailure{};
+      }
+    }
     if (failed(cast<mlir::credo::InitAttr>(init).verifyFits(
             [&] { return emitError(nodeLoc(name, initPtr)); },
             type.getElementType())))
