@@ -1052,6 +1052,11 @@ void Importer::resolveRef(Ref &r, int scope, StringRef node) {
     return resolveNode(r, it->second.index, scope, node);
   {
     r.kind = it->second.kind == Entity::Input ? Ref::Input : Ref::Param;
+    if (r.delay && scope < 0)
+      fail(r.pointer,
+           "delayed reads belong inside a time loop (an earlier step of one "
+           "of its nodes)",
+           node);
     if (r.delay)
       fail(r.pointer,
            "'" + r.name +
