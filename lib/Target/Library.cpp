@@ -768,8 +768,8 @@ std::string mlir::credo::generateHeader(const ModelInfo &info) {
      << "/* A model instance: owns the parameters. Query names, dtypes and\n"
         " * shapes at run time with credo_model_info(). Threads may share an\n"
         " * instance for calls that read it (forward, eval_step, save,\n"
-        " * get_param); a call that changes it (train_step, settle_step,\n"
-        " * act, load, set_param) must not run beside another call on it. */\n"
+        " * get_param); a call that changes it (a training step, act, load,\n"
+        " * set_param) must not run beside another call on it. */\n"
      << "typedef struct credo_model " << n << "_model;\n\n";
   os << "enum {\n  " << n << "_NUM_PARAMS = " << info.params.size() << ",\n  "
      << n << "_NUM_INPUTS = " << info.inputs.size() << ",\n  " << n
