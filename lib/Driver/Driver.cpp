@@ -251,8 +251,7 @@ int mlir::credo::checkCommand(const DriverOptions &opts) {
     if (!(*contract)->environment.name.empty() &&
         !copy->lookupSymbol<func::FuncOp>("act"))
       return error("the training section learns in environment '" +
-                   (*contract)->environment.name + "', but the rule '" +
-                   rule +
+                   (*contract)->environment.name + "', but the rule '" + rule +
                    "' builds no @act, so it cannot learn in an environment "
                    "(the coagent rule can)");
     training = "; its training step (rule '" + rule + "') builds";

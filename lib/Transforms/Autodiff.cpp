@@ -97,11 +97,10 @@ void propagateActivity(ArrayRef<Operation *> ops,
       op->walk([&](Operation *inner) {
         if (inner == op || isActive)
           return;
-        isActive = (isa<GetParamOp>(inner) &&
-                    isFloatTensor(inner->getResult(0))) ||
-                   llvm::any_of(inner->getOperands(), [&](Value v) {
-                     return active.contains(v);
-                   });
+        isActive =
+            (isa<GetParamOp>(inner) && isFloatTensor(inner->getResult(0))) ||
+            llvm::any_of(inner->getOperands(),
+                         [&](Value v) { return active.contains(v); });
       });
     // Only float results carry gradients: integer results (sampled
     // indices, counters) are constants to differentiation.

@@ -23,11 +23,11 @@
 
 #include <algorithm>
 #include <array>
+#include <atomic>
 #include <cstdlib>
 #include <initializer_list>
 #include <limits>
 #include <map>
-#include <atomic>
 #include <memory>
 #include <string>
 #include <unordered_map>
