@@ -659,6 +659,14 @@ std::string describeUnlearned(llvm::ArrayRef<std::string> unlearned) {
   return "leaves " + names + " unchanged";
 }
 
+std::string unlearnedNote(llvm::StringRef rule,
+                          llvm::ArrayRef<std::string> unlearned) {
+  std::string what = describeUnlearned(unlearned);
+  return what.empty()
+             ? what
+             : ("credoc: note: rule '" + rule + "' " + what + "\n").str();
+}
+
 std::string interruptedCheckpointPath(const std::string &model,
                                       const std::string &resume) {
   std::string path = model + "-interrupted.safetensors";

@@ -189,6 +189,11 @@ std::vector<std::string> unlearnedParameters(ModuleOp module,
 /// `unlearned` is empty.
 std::string describeUnlearned(llvm::ArrayRef<std::string> unlearned);
 
+/// The line a training run starts with when its rule leaves parameters
+/// unchanged ("credoc: note: rule 'R' leaves a, b unchanged\n"), or "".
+std::string unlearnedNote(llvm::StringRef rule,
+                          llvm::ArrayRef<std::string> unlearned);
+
 /// Where an interrupted run of `model` saves without --checkpoint:
 /// NAME-interrupted.safetensors, unless an earlier stopped run left it (and
 /// this run did not resume from it, `resume`): then NAME-interrupted-2, …,

@@ -67,7 +67,7 @@ private:
   int64_t episodes = 0, cap = 0, reportLast = 100;
   std::optional<ModelInfo> info, actInfo, stepInfo;
   bool nextObservation = false; ///< @train_step reads the next observation
-  /// "leaves P unchanged": the model's parameters the rule does not learn.
+  /// The note naming the model's parameters the rule does not learn (or "").
   std::string unlearned;
   std::unique_ptr<JitModule> jit;
   ModelHandle m;
@@ -129,7 +129,8 @@ int EnvTrainer::compile() {
   std::vector<std::string> own = floatParameters(*module);
   if (failed(pm.run(*module)))
     return error("cannot build the training step");
-  unlearned = describeUnlearned(unlearnedParameters(*module, own));
+  unlearned = unlearnedNote(opts.rule.empty() ? config.rule : opts.rule,
+                            unlearnedParameters(*module, own));
   std::string rule = opts.rule.empty() ? config.rule : opts.rule;
   if (!module->lookupSymbol<func::FuncOp>("act"))
     return error("the rule '" + rule +
@@ -248,10 +249,7 @@ int EnvTrainer::run() {
                << envName << "' (" << obsSize << " observations, " << actions
                << " actions), " << episodes << " episodes of at most " << cap
                << " steps\n";
-  if (!unlearned.empty())
-    llvm::outs() << "credoc: note: rule '"
-                 << (opts.rule.empty() ? config.rule : opts.rule) << "' "
-                 << unlearned << "\n";
+  llvm::outs() << unlearned;
   llvm::outs().flush();
   std::deque<double> recent;
   std::vector<double> returns;

@@ -291,7 +291,7 @@ private:
   const DriverOptions &opts;
   /// credoc align: no training; the report of --params on the training set.
   bool alignOnly = false;
-  /// "leaves P unchanged": the model's parameters the rule does not learn.
+  /// The note naming the model's parameters the rule does not learn (or "").
   std::string unlearned;
   /// Fills the parameters from their initializers, then from --params.
   int loadParams();
@@ -1079,7 +1079,8 @@ int Trainer::compile() {
   std::vector<std::string> own = floatParameters(*module);
   if (failed(pm.run(*module)))
     return error("cannot build the training step");
-  unlearned = describeUnlearned(unlearnedParameters(*module, own));
+  unlearned = unlearnedNote(opts.rule.empty() ? config.rule : opts.rule,
+                            unlearnedParameters(*module, own));
   if (opts.reportAlignment || alignOnly) {
     // The reference the report compares with, built after the step: a
     // failure here is the report's, not the rule's.
@@ -2027,10 +2028,7 @@ int Trainer::run() {
                << config.dataset << " (" << trainN << " train, " << testN
                << " test samples), batch " << batch << ", " << config.epochs
                << " epochs, " << steps << " steps per epoch\n";
-  if (!unlearned.empty())
-    llvm::outs() << "credoc: note: rule '"
-                 << (opts.rule.empty() ? config.rule : opts.rule) << "' "
-                 << unlearned << "\n";
+  llvm::outs() << unlearned;
   llvm::outs().flush();
 
   if (int status = settle())

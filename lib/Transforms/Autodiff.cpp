@@ -61,17 +61,17 @@ bool isFloatTensor(Value v) {
   return t && isa<FloatType>(t.getElementType());
 }
 
-/// Values defined outside `loop` that its body (nested regions included)
-/// reads. Unlike getUsedValuesDefinedAbove, this holds for a loop in a block
+/// Values defined outside `op` that its regions (nested ones included)
+/// read. Unlike getUsedValuesDefinedAbove, this holds for a loop in a block
 /// not yet placed in a region (the body of a reverse loop being built).
-SmallVector<Value> capturedValues(TimeLoopOp loop) {
+SmallVector<Value> capturedValues(Operation *op) {
   llvm::SetVector<Value> captured;
-  Region &body = loop.getBody();
-  body.walk([&](Operation *op) {
-    for (Value v : op->getOperands())
-      if (Region *r = v.getParentRegion(); !r || !body.isAncestor(r))
-        captured.insert(v);
-  });
+  for (Region &body : op->getRegions())
+    body.walk([&](Operation *inner) {
+      for (Value v : inner->getOperands())
+        if (Region *r = v.getParentRegion(); !r || !body.isAncestor(r))
+          captured.insert(v);
+    });
   return captured.takeVector();
 }
 
@@ -87,21 +87,19 @@ void propagateActivity(ArrayRef<Operation *> ops,
     bool isActive = (isa<GetParamOp>(op) && isFloatTensor(op->getResult(0))) ||
                     llvm::any_of(op->getOperands(),
                                  [&](Value v) { return active.contains(v); });
-    if (auto loop = dyn_cast<TimeLoopOp>(op); loop && !isActive)
-      isActive = llvm::any_of(capturedValues(loop),
-                              [&](Value v) { return active.contains(v); });
-    // Any other op with regions (scf.if, …) that reads an active value or a
-    // parameter inside them is active too: the sweep then reports that it
-    // has no gradient rule, where its results would silently get none.
-    if (!isa<TimeLoopOp>(op) && op->getNumRegions() > 0 && !isActive)
-      op->walk([&](Operation *inner) {
-        if (inner == op || isActive)
-          return;
-        isActive =
-            (isa<GetParamOp>(inner) && isFloatTensor(inner->getResult(0))) ||
-            llvm::any_of(inner->getOperands(),
-                         [&](Value v) { return active.contains(v); });
-      });
+    // An op with regions is active if they read an active value; any
+    // other than a time loop (scf.if, …) also if they read a parameter:
+    // the sweep then reports that it has no gradient rule, where its
+    // results would silently get none.
+    if (!isActive && op->getNumRegions() > 0)
+      isActive =
+          llvm::any_of(capturedValues(op),
+                       [&](Value v) { return active.contains(v); }) ||
+          (!isa<TimeLoopOp>(op) && op->walk([](GetParamOp read) {
+                                       return isFloatTensor(read.getResult())
+                                                  ? WalkResult::interrupt()
+                                                  : WalkResult::advance();
+                                     }).wasInterrupted());
     // Only float results carry gradients: integer results (sampled
     // indices, counters) are constants to differentiation.
     if (isActive)

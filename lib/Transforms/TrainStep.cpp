@@ -69,10 +69,11 @@ struct TrainStep : public mlir::credo::impl::CredoTrainStepBase<TrainStep> {
         ++r;
       }
       if (gradients.getNumResults() == 0 ||
-          (r == 1 && llvm::any_of(gradients.getArguments(), [&](Value a) {
-             return gradients.getArgAttr(cast<BlockArgument>(a).getArgNumber(),
-                                         "credo.param");
-           }))) {
+          (r == 1 && llvm::any_of(llvm::seq(gradients.getNumArguments()),
+                                  [&](unsigned i) {
+                                    return gradients.getArgAttr(i,
+                                                                "credo.param");
+                                  }))) {
         gradients.emitError("credo-train-step: the module declares no "
                             "parameters to update (credo-params-to-args "
                             "runs after credo-train-step)");

@@ -446,11 +446,11 @@ credo_status readNpz(const std::string &path, const std::string &name,
   const uint64_t dirSize = le32(b + eocd + 12), dirStart = le32(b + eocd + 16);
   if (dirStart > size || dirSize > size - dirStart)
     return formatError("corrupt ZIP directory");
+  auto npyMember = [](const std::string &n) {
+    return n.size() > 4 && n.compare(n.size() - 4, 4, ".npy") == 0;
+  };
   // The array "x" is the member x.npy (NumPy takes either name).
-  const std::string want =
-      name.size() > 4 && name.compare(name.size() - 4, 4, ".npy") == 0
-          ? name
-          : name + ".npy";
+  const std::string want = npyMember(name) ? name : name + ".npy";
   std::vector<std::string> names;
   // The directory entry of the member, found once in the whole directory:
   // a second member of the name (NumPy would read the last) is an error.
@@ -471,74 +471,73 @@ credo_status readNpz(const std::string &path, const std::string &name,
     names.push_back(member);
     p += 46 + nameLen + extraLen + commentLen;
   }
-  if (found) {
-    const size_t p = *found;
-    const uint32_t method = le16(b + p + 10), crc = le32(b + p + 16);
-    const uint64_t packed = le32(b + p + 20), unpacked = le32(b + p + 24);
-    const uint64_t local = le32(b + p + 42);
-    const std::string member = want;
-    if (packed == 0xffffffffu || unpacked == 0xffffffffu ||
-        local == 0xffffffffu)
-      return formatError("'" + member +
-                         "' needs ZIP64, which is not supported");
-    if (local + 30 > size || le32(b + local) != 0x04034b50)
-      return formatError("corrupt ZIP entry '" + member + "'");
-    const uint64_t data =
-        local + 30 + le16(b + local + 26) + le16(b + local + 28);
-    if (data > size || packed > size - data)
-      return formatError("truncated ZIP entry '" + member + "'");
-    // Deflate compresses at most about 1032:1: a larger claimed size is a
-    // corrupt header, not a reason to allocate it.
-    if (unpacked > (uint64_t(1) << 40) || unpacked > packed * 1032 + 1024)
-      return formatError("'" + member + "' claims " + std::to_string(unpacked) +
-                         " bytes from " + std::to_string(packed) +
-                         " compressed ones");
-    std::string npy;
-    if (method == 0) {
-      if (packed != unpacked)
-        return formatError("corrupt stored ZIP entry '" + member + "'");
-      npy.assign(zip.data() + data, packed);
-    } else if (method == 8) {
-      try {
-        npy.resize(unpacked);
-      } catch (const std::exception &) {
-        return fail(CREDO_ERR_OUT_OF_MEMORY,
-                    path + ": cannot allocate '" + member + "'");
-      }
-      z_stream z{};
-      if (inflateInit2(&z, -MAX_WBITS) != Z_OK)
-        return formatError("cannot start zlib");
-      z.next_in = const_cast<unsigned char *>(b + data);
-      z.avail_in = uInt(packed);
-      z.next_out = reinterpret_cast<unsigned char *>(npy.data());
-      z.avail_out = uInt(unpacked);
-      int status = inflate(&z, Z_FINISH);
-      uint64_t produced = z.total_out;
-      inflateEnd(&z);
-      if (status != Z_STREAM_END || produced != unpacked)
-        return formatError("cannot decompress ZIP entry '" + member + "'");
-    } else {
-      return formatError("ZIP entry '" + member + "' uses compression method " +
-                         std::to_string(method) +
-                         " (expected stored or deflate)");
+  if (!found) {
+    // The arrays by name, as a model's dataset names them.
+    std::string list;
+    for (std::string n : names) {
+      if (npyMember(n))
+        n.resize(n.size() - 4);
+      list += (list.empty() ? "" : ", ") + quoteForMessage(n);
     }
-    // The member's checksum: a flipped byte in a stored member, or one
-    // that still inflates, would otherwise be read as data.
-    if (crc32_z(0, reinterpret_cast<const Bytef *>(npy.data()), npy.size()) !=
-        crc)
-      return formatError("ZIP entry '" + member +
-                         "' fails its CRC-32 check (the file is corrupt)");
-    return parseNpy(npy, path + ":" + name, out);
+    return fail(CREDO_ERR_NOT_FOUND,
+                path + ": no array '" + name + "' (arrays: " + list + ")");
   }
-  // The arrays by name, as a model's dataset names them.
-  std::string list;
-  for (std::string n : names) {
-    if (n.size() > 4 && n.compare(n.size() - 4, 4, ".npy") == 0)
-      n.resize(n.size() - 4);
-    list += (list.empty() ? "" : ", ") + quoteForMessage(n);
+
+  const size_t p = *found;
+  const uint32_t method = le16(b + p + 10), crc = le32(b + p + 16);
+  const uint64_t packed = le32(b + p + 20), unpacked = le32(b + p + 24);
+  const uint64_t local = le32(b + p + 42);
+  const std::string &member = want;
+  if (packed == 0xffffffffu || unpacked == 0xffffffffu || local == 0xffffffffu)
+    return formatError("'" + member + "' needs ZIP64, which is not supported");
+  if (local + 30 > size || le32(b + local) != 0x04034b50)
+    return formatError("corrupt ZIP entry '" + member + "'");
+  const uint64_t data =
+      local + 30 + le16(b + local + 26) + le16(b + local + 28);
+  if (data > size || packed > size - data)
+    return formatError("truncated ZIP entry '" + member + "'");
+  // Deflate compresses at most about 1032:1: a larger claimed size is a
+  // corrupt header, not a reason to allocate it.
+  if (unpacked > (uint64_t(1) << 40) || unpacked > packed * 1032 + 1024)
+    return formatError("'" + member + "' claims " + std::to_string(unpacked) +
+                       " bytes from " + std::to_string(packed) +
+                       " compressed ones");
+  std::string npy;
+  if (method == 0) {
+    if (packed != unpacked)
+      return formatError("corrupt stored ZIP entry '" + member + "'");
+    npy.assign(zip.data() + data, packed);
+  } else if (method == 8) {
+    try {
+      npy.resize(unpacked);
+    } catch (const std::exception &) {
+      return fail(CREDO_ERR_OUT_OF_MEMORY,
+                  path + ": cannot allocate '" + member + "'");
+    }
+    z_stream z{};
+    if (inflateInit2(&z, -MAX_WBITS) != Z_OK)
+      return formatError("cannot start zlib");
+    z.next_in = const_cast<unsigned char *>(b + data);
+    z.avail_in = uInt(packed);
+    z.next_out = reinterpret_cast<unsigned char *>(npy.data());
+    z.avail_out = uInt(unpacked);
+    int status = inflate(&z, Z_FINISH);
+    uint64_t produced = z.total_out;
+    inflateEnd(&z);
+    if (status != Z_STREAM_END || produced != unpacked)
+      return formatError("cannot decompress ZIP entry '" + member + "'");
+  } else {
+    return formatError("ZIP entry '" + member + "' uses compression method " +
+                       std::to_string(method) +
+                       " (expected stored or deflate)");
   }
-  return fail(CREDO_ERR_NOT_FOUND,
-              path + ": no array '" + name + "' (arrays: " + list + ")");
+  // The member's checksum: a flipped byte in a stored member, or one
+  // that still inflates, would otherwise be read as data.
+  if (crc32_z(0, reinterpret_cast<const Bytef *>(npy.data()), npy.size()) !=
+      crc)
+    return formatError("ZIP entry '" + member +
+                       "' fails its CRC-32 check (the file is corrupt)");
+  return parseNpy(npy, path + ":" + name, out);
 }
 
 credo_status writeNpy(const std::string &path, const credo_tensor *t) {
