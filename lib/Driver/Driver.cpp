@@ -654,9 +654,14 @@ int mlir::credo::buildCommand(const DriverOptions &opts) {
     if (int status = checkSparesReads(opts, opts.output, "-o"))
       return status;
   Session s;
+  if (!opts.libraryName.empty())
+    if (std::string why = modelNameProblem(opts.libraryName); !why.empty())
+      return error("option --name: " + why);
   OwningOpRef<ModuleOp> module = loadModel(opts, s.context);
   if (!module)
     return kUserError;
+  if (!opts.libraryName.empty())
+    module->setSymName(StringRef(opts.libraryName));
   std::optional<ModelInfo> before; // the model's own parameters
   for (auto [given, flag] : {std::pair(opts.timeMemoryGiven, "--time-memory"),
                              std::pair(!opts.rule.empty(), "--rule")})

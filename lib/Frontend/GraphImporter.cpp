@@ -47,6 +47,20 @@ std::string article(llvm::StringRef name) {
                                                                           : "a";
 }
 
+/// Why `name` cannot name a node, input, parameter or model ("" if it can).
+std::string nameProblem(llvm::StringRef name) {
+  bool ok =
+      !name.empty() && name.size() <= 128 &&
+      (std::isalpha(static_cast<unsigned char>(name[0])) || name[0] == '_');
+  for (char c : name)
+    ok = ok && (std::isalnum(static_cast<unsigned char>(c)) || c == '_');
+  if (ok)
+    return "";
+  return "invalid name '" + quoteForMessage(name) +
+         "': expected letters, digits and '_', not starting with a digit, at "
+         "most 128 characters";
+}
+
 /// Largest accepted dimension and element count of any tensor.
 constexpr int64_t kMaxDim = (int64_t(1) << 31) - 1;
 constexpr int64_t kMaxElements = int64_t(1) << 40;
@@ -414,15 +428,8 @@ private:
   /// A name usable as an MLIR symbol and a C identifier.
   std::string getName(const json &v, const std::string &pointer) {
     std::string name = getString(v, pointer);
-    bool ok =
-        !name.empty() && name.size() <= 128 &&
-        (std::isalpha(static_cast<unsigned char>(name[0])) || name[0] == '_');
-    for (char c : name)
-      ok = ok && (std::isalnum(static_cast<unsigned char>(c)) || c == '_');
-    if (!ok)
-      fail(pointer, "invalid name '" + quoteForMessage(name) +
-                        "': expected letters, digits and '_', not starting "
-                        "with a digit, at most 128 characters");
+    if (std::string why = nameProblem(name); !why.empty())
+      fail(pointer, why);
     return name;
   }
 
@@ -3093,13 +3100,9 @@ OwningOpRef<ModuleOp> Importer::run(StringRef buffer) {
       fail("/format_version",
            "format version must be >= 1, but got " + std::to_string(version));
     formatVersion = version;
-    std::string name = getName(member(root, "", "name"), "/name");
-    // A library's functions are NAME_create, NAME_forward, …: under the
-    // runtime's prefix they could be its own (credo_model_load).
-    if (name == "credo" || StringRef(name).starts_with("credo_"))
-      fail("/name", "the model name '" + name +
-                        "' is reserved: the runtime's C functions are "
-                        "named credo_*; choose another");
+    std::string name = getString(member(root, "", "name"), "/name");
+    if (std::string why = modelNameProblem(name); !why.empty())
+      fail("/name", why);
     batch = resolveBatch(root);
     if (auto it = root.find("seed"); it != root.end()) {
       int64_t s = getInt(*it, "/seed");
@@ -3153,6 +3156,18 @@ OwningOpRef<ModuleOp> Importer::run(StringRef buffer) {
 }
 
 } // namespace
+
+std::string modelNameProblem(StringRef name) {
+  if (std::string why = nameProblem(name); !why.empty())
+    return why;
+  // A library's functions are NAME_create, NAME_forward, …: under the
+  // runtime's prefix they could be its own (credo_model_load).
+  if (name == "credo" || name.starts_with("credo_"))
+    return "the model name '" + name.str() +
+           "' is reserved: the runtime's C functions are named credo_*; "
+           "choose another";
+  return "";
+}
 
 OwningOpRef<ModuleOp> importGraph(StringRef buffer, StringRef filename,
                                   MLIRContext &context,

@@ -134,6 +134,10 @@ const std::vector<Command> &commands() {
         kBatch,
         kTarget,
         kKernels,
+        {"--name", "NAME",
+         "the library's name and its functions' prefix, NAME_forward, … "
+         "(default: the graph's \"name\"), to link several builds of one "
+         "model into a program"},
         {"--runtime-dir", "DIR",
          "where libcredo_runtime.so is (default: next to credoc)"},
         {"--train", nullptr,
@@ -470,6 +474,8 @@ int main(int argc, char **argv) {
                      value + "'");
     } else if (flag == "--emit") {
       opts.emit = value;
+    } else if (flag == "--name") {
+      opts.libraryName = value;
     } else if (flag == "--runtime-dir") {
       opts.runtimeLibDir = value;
     } else if (flag == "--time-memory") {

@@ -57,6 +57,7 @@ struct DriverOptions {
   bool reportAlignment = false;            ///< train: --report-alignment
   std::string against;                     ///< align: --against backprop|fa|dfa
   bool train = false;                      ///< build: --train
+  std::string libraryName;                 ///< build: --name (the prefix)
   std::string timeMemory = "store";        ///< --time-memory: store|recompute
   bool timeMemoryGiven = false;            ///< --time-memory was given
   std::string rule;                        ///< --rule: overrides the model's

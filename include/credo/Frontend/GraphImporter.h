@@ -15,6 +15,7 @@
 
 #include <cstdint>
 #include <optional>
+#include <string>
 
 namespace mlir {
 class MLIRContext;
@@ -51,6 +52,13 @@ struct ImportOptions {
 mlir::OwningOpRef<mlir::ModuleOp>
 importGraph(llvm::StringRef buffer, llvm::StringRef filename,
             mlir::MLIRContext &context, const ImportOptions &options = {});
+
+/// Why `name` cannot name a model (the graph's "name", `credoc build
+/// --name`), or an empty string when it can: letters, digits and '_', not
+/// starting with a digit, at most 128 characters, and not the runtime's own
+/// prefix (credo, credo_*), since a library's functions are NAME_create,
+/// NAME_forward, ….
+std::string modelNameProblem(llvm::StringRef name);
 
 } // namespace mlir::credo
 
