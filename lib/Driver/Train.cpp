@@ -876,7 +876,8 @@ int Trainer::loadCsvData() {
     path = config.dataFile;
   std::string file(path);
   credo_tensor table{};
-  if (credo_csv_read(file.c_str(), &table) != CREDO_OK)
+  // f64, so that a label f32 would round (2.0000001) is seen.
+  if (credo_csv_read_f64(file.c_str(), &table) != CREDO_OK)
     return runtimeError("cannot read the data set");
   std::unique_ptr<credo_tensor, void (*)(credo_tensor *)> owner(
       &table, credo_tensor_free);
@@ -908,7 +909,7 @@ int Trainer::loadCsvData() {
   std::mt19937_64 rng(config.splitSeed);
   for (int64_t i = rows - 1; i > 0; --i)
     std::swap(order[i], order[rng() % uint64_t(i + 1)]);
-  const auto *cells = static_cast<const float *>(table.data);
+  const auto *cells = static_cast<const double *>(table.data);
   data.list.resize(4);
   for (int split = 0; split < 2; ++split) {
     const int64_t first = split == 0 ? 0 : rows - testRows;
@@ -925,16 +926,16 @@ int Trainer::loadCsvData() {
     auto *ys = static_cast<int32_t *>(y.data);
     for (int64_t r = 0; r < n; ++r) {
       const int64_t row = order[first + r];
-      const float *cell = cells + row * cols;
-      float v = cell[label];
+      const double *cell = cells + row * cols;
+      double v = cell[label];
       // (Rows of numbers counted from 1, without a header or blank lines;
       // the split shuffles them, so the range is checked here, where the
       // row is known.)
-      if (v != std::floor(v) || v < 0 || v > float(INT32_MAX))
+      if (v != std::floor(v) || v < 0 || v > double(INT32_MAX))
         return error(file + ": row " + std::to_string(row + 1) +
                      " of numbers has label " + formatNumber(v, "%.9g") +
                      ", not a class index");
-      if (labelled && v >= float(classes))
+      if (labelled && v >= double(classes))
         return error(file + ": row " + std::to_string(row + 1) +
                      " of numbers has label " + std::to_string(int64_t(v)) +
                      ", outside [0, " + std::to_string(classes) +
@@ -944,7 +945,7 @@ int Trainer::loadCsvData() {
       for (int64_t c = 0, k = 0; c < cols; ++c) {
         if (c == label)
           continue;
-        double scaled = double(cell[c]) * config.scale;
+        double scaled = cell[c] * config.scale;
         if (!(std::fabs(scaled) <= double(FLT_MAX)))
           return error(file + ": row " + std::to_string(row + 1) +
                        " of numbers, column " + std::to_string(c + 1) + " (" +

@@ -751,6 +751,50 @@ TEST_F(RuntimeNpyTest, ReadersRefuseWhatIsNotARegularFile) {
   }
 }
 
+//===--- CSV
+//---------------------------------------------------------------===//
+
+TEST_F(RuntimeNpyTest, CsvReadsF32OrF64) {
+  // f32 rounds 2.0000001 to 2 and 16777217 to 16777216; f64 keeps what is
+  // written, and takes values beyond f32's range.
+  std::string file = path("t.csv");
+  {
+    std::ofstream os(file);
+    os << "a,b\n2.0000001,16777217\n0.5,-3\n";
+  }
+  credo_tensor f{}, d{};
+  ASSERT_EQ(credo_csv_read(file.c_str(), &f), CREDO_OK);
+  ASSERT_EQ(credo_csv_read_f64(file.c_str(), &d), CREDO_OK);
+  ASSERT_EQ(f.dtype, CREDO_F32);
+  ASSERT_EQ(d.dtype, CREDO_F64);
+  for (const credo_tensor *t : {&f, &d}) {
+    ASSERT_EQ(t->rank, 2);
+    EXPECT_EQ(t->shape[0], 2);
+    EXPECT_EQ(t->shape[1], 2);
+  }
+  const auto *fv = static_cast<const float *>(f.data);
+  const auto *dv = static_cast<const double *>(d.data);
+  EXPECT_EQ(fv[0], 2.0f);
+  EXPECT_EQ(fv[1], 16777216.0f);
+  EXPECT_EQ(dv[0], 2.0000001);
+  EXPECT_EQ(dv[1], 16777217.0);
+  EXPECT_EQ(fv[2], 0.5f);
+  EXPECT_EQ(dv[3], -3.0);
+  credo_tensor_free(&f);
+  credo_tensor_free(&d);
+
+  {
+    std::ofstream os(file);
+    os << "1e39,1\n";
+  }
+  EXPECT_TRUE(failsWith(credo_csv_read(file.c_str(), &f), CREDO_ERR_FORMAT,
+                        file, ":1: field 1 is not a finite number"));
+  ASSERT_EQ(credo_csv_read_f64(file.c_str(), &d), CREDO_OK);
+  EXPECT_EQ(static_cast<const double *>(d.data)[0], 1e39);
+  credo_tensor_free(&d);
+  EXPECT_EQ(credo_csv_read_f64(nullptr, &d), CREDO_ERR_INVALID_ARGUMENT);
+}
+
 //===--- IDX
 //---------------------------------------------------------------===//
 

@@ -120,6 +120,10 @@ credo_status credo_idx_read_u8(const char *path, credo_tensor *out);
  * field that is not a finite number, or a row of another length, is
  * CREDO_ERR_FORMAT naming the line. */
 credo_status credo_csv_read(const char *path, credo_tensor *out);
+/* The same as f64 [rows, cols]: each field as strtod reads it, for columns
+ * whose values f32 would round (class labels such as 2.0000001 or
+ * 16777217, which f32 makes 2 and 16777216). */
+credo_status credo_csv_read_f64(const char *path, credo_tensor *out);
 
 /*===--- safetensors files
  * ---------------------------------------------------===*/

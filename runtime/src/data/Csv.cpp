@@ -1,6 +1,7 @@
 //===- Csv.cpp - Numeric CSV files ------------------------------*- C++ -*-===//
 //
-// Reads a table of numbers, plain or gzip-compressed, into f32 [rows, cols]:
+// Reads a table of numbers, plain or gzip-compressed, into f32 or f64
+// [rows, cols]:
 // comma-separated fields, one row per line, every row as long as the first.
 // A first line (after blank ones and a UTF-8 byte order mark) with some
 // text and none of whose fields is a number is a header and is skipped (it
@@ -13,7 +14,9 @@
 
 #include "Internal.h"
 
+#include <algorithm>
 #include <cerrno>
+#include <cfloat>
 #include <cmath>
 #include <cstdlib>
 #include <cstring>
@@ -23,9 +26,10 @@ using namespace credo::rt;
 
 namespace {
 
-/// Splits one line into fields; parses each as a finite number.
-bool parseLine(const char *begin, const char *end, std::vector<float> &out,
-               size_t &badField) {
+/// Splits one line into fields; parses each as a finite number of at most
+/// `most` in magnitude.
+bool parseLine(const char *begin, const char *end, double most,
+               std::vector<double> &out, size_t &badField) {
   out.clear();
   size_t field = 0;
   const char *p = begin;
@@ -44,12 +48,12 @@ bool parseLine(const char *begin, const char *end, std::vector<float> &out,
     bool overflow = errno == ERANGE && std::fabs(v) >= 1.0;
     // The whole field is the number (a NUL byte inside it is not an end).
     if (text.empty() || parsed != text.c_str() + text.size() || overflow ||
-        !std::isfinite(v) || std::fabs(v) > 3.4e38 ||
+        !std::isfinite(v) || std::fabs(v) > most ||
         text.find_first_of("xXpP") != std::string::npos) {
       badField = field;
       return false;
     }
-    out.push_back(float(v));
+    out.push_back(v);
     ++field;
     if (!comma)
       return true;
@@ -62,16 +66,16 @@ bool parseLine(const char *begin, const char *end, std::vector<float> &out,
 struct FieldCount {
   size_t fields = 0, numbers = 0, written = 0;
 };
-FieldCount countFields(const char *begin, const char *end) {
+FieldCount countFields(const char *begin, const char *end, double most) {
   FieldCount count;
-  std::vector<float> one;
+  std::vector<double> one;
   for (const char *p = begin;;) {
     const char *comma =
         static_cast<const char *>(std::memchr(p, ',', size_t(end - p)));
     const char *stop = comma ? comma : end;
     size_t bad = 0;
     ++count.fields;
-    count.numbers += parseLine(p, stop, one, bad);
+    count.numbers += parseLine(p, stop, most, one, bad);
     for (const char *q = p; q < stop; ++q)
       if (*q != ' ' && *q != '\t' && *q != '\r') {
         ++count.written;
@@ -83,11 +87,12 @@ FieldCount countFields(const char *begin, const char *end) {
   }
 }
 
-credo_status readCsv(const char *path, credo_tensor *out) {
+credo_status readCsv(const char *path, credo_dtype dtype, credo_tensor *out) {
   std::vector<unsigned char> bytes;
   if (credo_status s = readMaybeGzipped(path, bytes))
     return s;
-  std::vector<float> values, row;
+  const double most = dtype == CREDO_F64 ? DBL_MAX : double(FLT_MAX);
+  std::vector<double> values, row;
   int64_t cols = -1, rows = 0;
   const char *text = reinterpret_cast<const char *>(bytes.data());
   const char *end = text + bytes.size();
@@ -105,10 +110,10 @@ credo_status readCsv(const char *path, credo_tensor *out) {
       blank = blank && (*q == ' ' || *q == '\t' || *q == '\r');
     if (!blank) {
       size_t bad = 0;
-      if (!parseLine(p, stop, row, bad)) {
+      if (!parseLine(p, stop, most, row, bad)) {
         // The first line that is not blank is a header if it names
         // something and none of its fields is a number.
-        FieldCount count = countFields(p, stop);
+        FieldCount count = countFields(p, stop, most);
         if (rows == 0 && headerFields < 0 && count.numbers == 0 &&
             count.written > 0) {
           headerFields = int64_t(count.fields);
@@ -143,15 +148,28 @@ credo_status readCsv(const char *path, credo_tensor *out) {
   if (rows == 0)
     return fail(CREDO_ERR_FORMAT, std::string(path) + ": no rows of numbers");
   int64_t shape[2] = {rows, cols};
-  if (credo_status s = credo_tensor_alloc(out, CREDO_F32, 2, shape))
+  if (credo_status s = credo_tensor_alloc(out, dtype, 2, shape))
     return s;
-  std::memcpy(out->data, values.data(), values.size() * sizeof(float));
+  if (dtype == CREDO_F64)
+    std::memcpy(out->data, values.data(), values.size() * sizeof(double));
+  else
+    std::copy(values.begin(), values.end(), static_cast<float *>(out->data));
   return CREDO_OK;
+}
+
+credo_status readCsvAs(const char *path, credo_dtype dtype, credo_tensor *out) {
+  if (!path || !out)
+    return fail(CREDO_ERR_INVALID_ARGUMENT, "null path or tensor");
+  return guardedFileCall(path, "reading",
+                         [&] { return readCsv(path, dtype, out); });
 }
 } // namespace
 
 extern "C" credo_status credo_csv_read(const char *path, credo_tensor *out) {
-  if (!path || !out)
-    return fail(CREDO_ERR_INVALID_ARGUMENT, "null path or tensor");
-  return guardedFileCall(path, "reading", [&] { return readCsv(path, out); });
+  return readCsvAs(path, CREDO_F32, out);
+}
+
+extern "C" credo_status credo_csv_read_f64(const char *path,
+                                           credo_tensor *out) {
+  return readCsvAs(path, CREDO_F64, out);
 }
