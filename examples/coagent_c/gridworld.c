@@ -5,7 +5,7 @@
  *   cc -O2 examples/coagent_c/gridworld.c -Imodel \
  *      model/libgridworld_coagent.so \
  *      -I<credo>/runtime/include -L<credo build>/lib -lcredo_runtime \
- *      -Wl,-rpath,model -Wl,-rpath,<credo build>/lib -o gridworld
+ *      -Wl,-rpath,$(realpath model) -Wl,-rpath,<credo build>/lib -o gridworld
  *   ./gridworld [episodes] [seed]
  *
  * The 5x5 gridworld lives here, in plain C: start (0, 0), goal (4, 4), -1

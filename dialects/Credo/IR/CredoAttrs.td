@@ -136,9 +136,10 @@ def Credo_OptimizerAttr : Credo_Attr<"Optimizer", "optimizer"> {
   let summary = "the optimizer of a training contract";
   let description = [{
     How a rule's gradients or raw updates move the parameters
-    (`applyOptimizer`): `kind` names it (`sgd`, `adam`); the
-    hyper-parameters a kind does not use are absent. Learning rate `lr` > 0;
-    `momentum`, `weight_decay` and `eps` ≥ 0; `beta1`, `beta2` in [0, 1).
+    (`applyOptimizer`): `kind` names it (`sgd`, `adam`), and the verifier
+    refuses another kind's hyper-parameters (`momentum` is sgd's; `beta1`,
+    `beta2` and `eps` are adam's). Learning rate `lr` > 0; `weight_decay`
+    ≥ 0; `momentum`, `beta1`, `beta2` in [0, 1); `eps` in (0, 1).
     An absent value takes the kind's default (docs/training.md).
 
     `sgd`: `v ← μ v + g + λ θ`, `θ ← θ − lr v`. `adam`: the usual

@@ -16,6 +16,7 @@
 #include <cmath>
 #include <limits>
 #include <sstream>
+#include <tuple>
 
 using namespace mlir;
 using namespace mlir::credo;
@@ -294,6 +295,19 @@ OptimizerAttr::verify(function_ref<InFlightDiagnostic()> emitError,
                       FloatAttr eps) {
   if (kind.empty())
     return emitError() << "optimizer expects a kind";
+  if (kind != "sgd" && kind != "adam")
+    return emitError() << "unknown optimizer kind '" << kind
+                       << "' (expected sgd or adam)";
+  // Each kind has its own hyper-parameters; another kind's would be
+  // silently ignored.
+  for (auto [key, value, owner] :
+       {std::tuple(StringRef("momentum"), momentum, StringRef("sgd")),
+        std::tuple(StringRef("beta1"), beta1, StringRef("adam")),
+        std::tuple(StringRef("beta2"), beta2, StringRef("adam")),
+        std::tuple(StringRef("eps"), eps, StringRef("adam"))})
+    if (value && kind != owner)
+      return emitError() << "optimizer '" << kind << "' takes no " << key
+                         << " (" << owner << "'s)";
   auto check = [&](StringRef key, FloatAttr value, double low, bool open,
                    double high) -> LogicalResult {
     if (!value)
@@ -312,11 +326,11 @@ OptimizerAttr::verify(function_ref<InFlightDiagnostic()> emitError,
   };
   double inf = std::numeric_limits<double>::infinity();
   return success(succeeded(check("lr", lr, 0, true, inf)) &&
-                 succeeded(check("momentum", momentum, 0, false, inf)) &&
+                 succeeded(check("momentum", momentum, 0, false, 1)) &&
                  succeeded(check("weight_decay", weightDecay, 0, false, inf)) &&
                  succeeded(check("beta1", beta1, 0, false, 1)) &&
                  succeeded(check("beta2", beta2, 0, false, 1)) &&
-                 succeeded(check("eps", eps, 0, false, inf)));
+                 succeeded(check("eps", eps, 0, true, 1)));
 }
 
 LogicalResult TrainingAttr::verify(function_ref<InFlightDiagnostic()> emitError,

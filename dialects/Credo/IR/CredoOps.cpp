@@ -409,8 +409,13 @@ LogicalResult SoftmaxOp::inferReturnTypes(MLIRContext *,
   RankedTensorType x;
   if (failed(getFloatTensor(loc, op, adaptor.getInput(), "input", -1, x)))
     return failure();
+  if (x.getRank() == 0)
+    return ShapeError(loc, op)
+           << "expects an input of rank >= 1 (a softmax over one of its "
+              "axes), but got "
+           << x;
   int64_t axis = adaptor.getAxisAttr() ? adaptor.getAxisAttr().getInt() : -1;
-  if (x.getRank() == 0 || axis < -x.getRank() || axis >= x.getRank())
+  if (axis < -x.getRank() || axis >= x.getRank())
     return ShapeError(loc, op) << "expects 'axis' in [" << -x.getRank() << ", "
                                << x.getRank() << "), but got " << axis;
   results.push_back(x);
@@ -571,8 +576,11 @@ LogicalResult SoftmaxGradOp::inferReturnTypes(MLIRContext *ctx,
                          adaptor.getOutput(), results)))
     return failure();
   auto x = cast<RankedTensorType>(results.front());
+  if (x.getRank() == 0)
+    return ShapeError(loc, getOperationName())
+           << "expects operands of rank >= 1, but got " << x;
   int64_t axis = adaptor.getAxisAttr() ? adaptor.getAxisAttr().getInt() : -1;
-  if (x.getRank() == 0 || axis < -x.getRank() || axis >= x.getRank())
+  if (axis < -x.getRank() || axis >= x.getRank())
     return ShapeError(loc, getOperationName())
            << "expects 'axis' in [" << -x.getRank() << ", " << x.getRank()
            << "), but got " << axis;

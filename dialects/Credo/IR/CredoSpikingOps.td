@@ -275,8 +275,9 @@ def Credo_SpikeTrainPspOp : Credo_InferredOp<"s_psp"> {
 def Credo_SpikeCountOp : Credo_InferredOp<"spike_count"> {
   let summary = "spikes summed over time";
   let description = [{
-    Sums recorded spike trains over the leading time dimension:
-    `n[b, …] = Σ_t s[t, b, …]` (divide by the steps for rates). The
+    Sums recorded spike trains `[T, …]` (rank ≥ 1, usually `[T, B, N]`)
+    over the leading time dimension: `n[…] = Σ_t s[t, …]` (divide by the
+    steps for rates). The
     gradient broadcasts back over time (`credo.spike_count_grad`).
 
     ```mlir

@@ -56,6 +56,36 @@ module attributes {credo.training = #credo.training<optimizer = #credo.optimizer
 
 // -----
 
+// expected-error @+2 {{unknown optimizer kind 'rmsprop' (expected sgd or adam)}}
+// expected-error @+1 {{failed to parse Credo_TrainingAttr parameter 'optimizer'}}
+module attributes {credo.training = #credo.training<optimizer = #credo.optimizer<kind = "rmsprop", lr = 1.0e-3 : f64>>} {}
+
+// -----
+
+// expected-error @+2 {{optimizer 'sgd' takes no beta1 (adam's)}}
+// expected-error @+1 {{failed to parse Credo_TrainingAttr parameter 'optimizer'}}
+module attributes {credo.training = #credo.training<optimizer = #credo.optimizer<kind = "sgd", lr = 1.0e-1 : f64, beta1 = 0.9 : f64>>} {}
+
+// -----
+
+// expected-error @+2 {{optimizer 'adam' takes no momentum (sgd's)}}
+// expected-error @+1 {{failed to parse Credo_TrainingAttr parameter 'optimizer'}}
+module attributes {credo.training = #credo.training<optimizer = #credo.optimizer<kind = "adam", lr = 1.0e-3 : f64, momentum = 0.9 : f64>>} {}
+
+// -----
+
+// expected-error @+2 {{optimizer expects momentum in [0, 1), but got 1.5}}
+// expected-error @+1 {{failed to parse Credo_TrainingAttr parameter 'optimizer'}}
+module attributes {credo.training = #credo.training<optimizer = #credo.optimizer<kind = "sgd", lr = 1.0e-1 : f64, momentum = 1.5 : f64>>} {}
+
+// -----
+
+// expected-error @+2 {{optimizer expects eps in (0, 1), but got 0}}
+// expected-error @+1 {{failed to parse Credo_TrainingAttr parameter 'optimizer'}}
+module attributes {credo.training = #credo.training<optimizer = #credo.optimizer<kind = "adam", lr = 1.0e-3 : f64, eps = 0.0 : f64>>} {}
+
+// -----
+
 // OK: every part of the contract.
 module attributes {credo.training = #credo.training<rule = "dendritic", loss = "loss", optimizer = <kind = "adam", lr = 1.0e-3 : f64, beta1 = 0.9 : f64, beta2 = 0.999 : f64, eps = 1.0e-8 : f64, weight_decay = 0.0 : f64>, batch_size = 16, epochs = 2, seed = 7, settle_epochs = 1, schedule = {type = "cosine"}, dataset = {name = "npy"}, environment = {name = "chain"}, options = {dendritic = {g_som = 0.2}}>} {}
 
@@ -518,7 +548,7 @@ func.func @f(%a: tensor<2x3xf32>) {
 // -----
 
 func.func @f(%a: tensor<f32>) {
-  // expected-error @+1 {{'credo.softmax' op expects 'axis' in [0, 0), but got -1}}
+  // expected-error @+1 {{'credo.softmax' op expects an input of rank >= 1 (a softmax over one of its axes), but got 'tensor<f32>'}}
   %0 = credo.softmax %a : tensor<f32>
   return
 }
@@ -681,6 +711,14 @@ func.func @f(%a: tensor<8x3xf32>, %b: tensor<8x4xf32>) {
 func.func @f(%a: tensor<8x3xf32>) {
   // expected-error @+1 {{'credo.softmax_grad' op expects 'axis' in [-2, 2), but got 5}}
   %0 = credo.softmax_grad %a, %a {axis = 5} : tensor<8x3xf32>
+  return
+}
+
+// -----
+
+func.func @f(%a: tensor<f32>) {
+  // expected-error @+1 {{'credo.softmax_grad' op expects operands of rank >= 1, but got 'tensor<f32>'}}
+  %0 = credo.softmax_grad %a, %a : tensor<f32>
   return
 }
 
