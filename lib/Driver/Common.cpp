@@ -58,8 +58,8 @@ Session::Session() : context(makeRegistry()) {
   printer = installDiagnosticPrinter(context, llvm::errs());
 }
 
-OwningOpRef<ModuleOp> loadModel(const DriverOptions &opts,
-                                MLIRContext &context) {
+OwningOpRef<ModuleOp> loadModel(const DriverOptions &opts, MLIRContext &context,
+                                GraphFingerprints *source) {
   if (opts.model.empty()) {
     error("no model file given");
     return nullptr;
@@ -96,6 +96,8 @@ OwningOpRef<ModuleOp> loadModel(const DriverOptions &opts,
   OwningOpRef<ModuleOp> module = importGraph(
       (*buffer)->getBuffer(), opts.model == "-" ? "<stdin>" : opts.model,
       context, importOptions);
+  if (module && source)
+    *source = fingerprintGraph((*buffer)->getBuffer());
   // --time-memory chooses how backpropagation through time keeps its
   // steps; say so where it can change nothing.
   // (Once: a command may load the model more than once.)
@@ -391,6 +393,29 @@ volatile std::sig_atomic_t stopSignal = 0;
 
 static void recordStopSignal(int sig) { stopSignal = sig; }
 
+namespace {
+/// The message of interruptBeforeTraining's handler, made before it is
+/// installed (a handler may only write and exit).
+char earlyMessage[256];
+size_t earlyLength = 0;
+
+void exitEarly(int sig) {
+  ssize_t written = ::write(STDERR_FILENO, earlyMessage, earlyLength);
+  (void)written;
+  ::_exit(128 + sig);
+}
+} // namespace
+
+void (*interruptBeforeTraining(const char *what))(int) {
+  // After a terminal's ^C the message starts on a line of its own.
+  int n = std::snprintf(earlyMessage, sizeof(earlyMessage),
+                        "%scredoc: interrupted while %s; nothing was trained "
+                        "or saved\n",
+                        ::isatty(STDERR_FILENO) ? "\n" : "", what);
+  earlyLength = std::min(size_t(std::max(n, 0)), sizeof(earlyMessage) - 1);
+  return exitEarly;
+}
+
 StopSignals::StopSignals(void (*handler)(int)) {
   previousInt = std::signal(SIGINT, handler ? handler : recordStopSignal);
   previousTerm = std::signal(SIGTERM, handler ? handler : recordStopSignal);
@@ -685,8 +710,9 @@ std::string interruptedCheckpointPath(const std::string &model,
 int mlir::credo::driver::loadTrainingModel(const DriverOptions &opts,
                                            MLIRContext &context,
                                            OwningOpRef<ModuleOp> &module,
-                                           TrainingContract &config) {
-  module = loadModel(opts, context);
+                                           TrainingContract &config,
+                                           GraphFingerprints *source) {
+  module = loadModel(opts, context, source);
   if (!module)
     return kUserError;
   FailureOr<std::optional<TrainingContract>> contract =

@@ -10,6 +10,7 @@
 #define CREDO_LIB_DRIVER_COMMON_H
 
 #include "credo/Driver/Driver.h"
+#include "credo/Frontend/GraphImporter.h"
 #include "credo/Target/Compile.h"
 #include "credo/Target/ModelInfo.h"
 #include "credo/Target/Target.h"
@@ -50,6 +51,12 @@ private:
   void (*previousInt)(int), (*previousTerm)(int);
 };
 
+/// A handler for Ctrl-C and SIGTERM before a run's first step: it prints
+/// "credoc: interrupted while WHAT; nothing was trained or saved" (on a line
+/// of its own after a terminal's ^C) and exits with 128 + the signal.
+/// `what` must live as long as the handler is installed.
+void (*interruptBeforeTraining(const char *what))(int);
+
 /// The exit status after stopSignal stopped a run: 128 + its number (130
 /// for Ctrl-C, 143 for SIGTERM), as a shell reports a process it killed.
 int stopStatus();
@@ -85,14 +92,17 @@ int addTrainingPasses(OpPassManager &pm, ModuleOp module,
 /// returns null if there is none of that name.
 const Target *selectTarget(const DriverOptions &opts);
 
-OwningOpRef<ModuleOp> loadModel(const DriverOptions &opts,
-                                MLIRContext &context);
+/// Imports opts.model; reports errors and returns null. With `source`, also
+/// gives the hashes of the file's graph and training section.
+OwningOpRef<ModuleOp> loadModel(const DriverOptions &opts, MLIRContext &context,
+                                GraphFingerprints *source = nullptr);
 
 /// Loads opts.model into `module` and reads its training section into
 /// `config`, with --seed applied; reports an error (returned as
 /// kUserError) if either fails or the model has no training section.
 int loadTrainingModel(const DriverOptions &opts, MLIRContext &context,
-                      OwningOpRef<ModuleOp> &module, TrainingContract &config);
+                      OwningOpRef<ModuleOp> &module, TrainingContract &config,
+                      GraphFingerprints *source = nullptr);
 
 /// Lowers `module` through the CPU pipeline (opts.kernels) and JIT-compiles
 /// it; reports a failure and returns null.

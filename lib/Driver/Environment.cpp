@@ -400,5 +400,9 @@ int EnvTrainer::run() {
 } // namespace
 
 int mlir::credo::envTrainCommand(const DriverOptions &opts) {
+  // Ctrl-C while the step compiles stops at once, with a message; the run
+  // installs its own handler for the episodes.
+  StopSignals signals(interruptBeforeTraining(
+      "compiling the model and making the environment"));
   return EnvTrainer(opts).run();
 }

@@ -52,18 +52,6 @@ using namespace mlir::credo::driver;
 
 namespace {
 
-/// Ctrl-C or SIGTERM before the first step: the message and exit status
-/// 128 + the signal, from the handler (write and _exit are
-/// async-signal-safe).
-void onInterruptBeforeTraining(int sig) {
-  static const char message[] =
-      "\ncredoc: interrupted while loading the data and compiling the "
-      "training step; nothing was trained or saved\n";
-  ssize_t written = ::write(STDERR_FILENO, message, sizeof(message) - 1);
-  (void)written;
-  ::_exit(128 + sig);
-}
-
 /// The learning rate at `step` (0-based) of `totalSteps`, in `epoch`.
 double learningRate(const TrainingContract &c, int64_t epoch, int64_t step,
                     int64_t totalSteps) {
@@ -109,6 +97,13 @@ constexpr const char *kEpochKey = "credo.epoch", *kStepKey = "credo.step",
                      *kStepsKey = "credo.steps_per_epoch",
                      *kLossSumKey = "credo.loss_sum",
                      *kRuleKey = kRuleMetadataKey;
+/// What else a resumed run should share with the saved one: the batch, the
+/// run's epochs (a cosine schedule spans them), where it computed, and the
+/// hashes of the graph and the training section (fingerprintGraph).
+constexpr const char *kBatchKey = "credo.batch", *kEpochsKey = "credo.epochs",
+                     *kComputeKey = "credo.compute",
+                     *kGraphKey = "credo.graph_hash",
+                     *kTrainingKey = "credo.training_hash";
 
 /// The metadata of a checkpoint at `at`.
 std::map<std::string, std::string> positionMetadata(const Position &at) {
@@ -126,13 +121,14 @@ std::map<std::string, std::string> positionMetadata(const Position &at) {
 /// model (credo.model) is refused.
 FailureOr<Position> readPosition(const std::string &path,
                                  const std::string &model,
-                                 const std::string &rule) {
+                                 const std::string &rule,
+                                 std::map<std::string, std::string> &meta) {
   credo_tensor_set set{};
   if (credo_safetensors_read(path.c_str(), &set) != CREDO_OK) {
     runtimeError("cannot resume");
     return failure();
   }
-  std::map<std::string, std::string> meta;
+  meta.clear();
   for (size_t i = 0; i < set.metadata_count; ++i)
     meta[set.metadata_keys[i]] = set.metadata_values[i];
   credo_tensor_set_free(&set);
@@ -265,6 +261,15 @@ private:
   /// The header row of a CSV metrics file.
   std::string csvColumns() const;
   int saveCheckpoint(const std::string &path, const Position &at);
+  /// Where this run computes (target, kernels, threads), as a checkpoint
+  /// records it.
+  std::string computeDescription() const;
+  /// Compares what a checkpoint recorded of the run that saved it with this
+  /// run: a batch of another size inside an epoch is an error; other
+  /// kernels or threads, a changed graph or training section and a cosine
+  /// schedule over other epochs are warnings.
+  int compareRuns(const std::map<std::string, std::string> &meta,
+                  const Position &at);
   int stopAndSave(const Position &at, const char *why);
   /// Rows order[start…] (or start… without an order) of `split` (0: train,
   /// 1: test) into the input buffers; rows past `count` are zeros.
@@ -340,7 +345,8 @@ private:
   std::vector<std::string> dataFiles() const;
   Session session;
   OwningOpRef<ModuleOp> module;
-  TrainingContract config; ///< the training section, with overrides
+  GraphFingerprints source; ///< of the model file, for checkpoints
+  TrainingContract config;  ///< the training section, with overrides
   std::optional<ModelInfo> info, stepInfo;
   int imageInput = -1, labelInput = -1, logitsOutput = -1;
   /// How the test set is measured (TrainingContract::MetricConfig): with
@@ -452,7 +458,8 @@ int Trainer::setUp() {
                  "and the data order)");
   if (int status = checkRunOutputs(opts))
     return status;
-  if (int status = loadTrainingModel(opts, session.context, module, config))
+  if (int status =
+          loadTrainingModel(opts, session.context, module, config, &source))
     return status;
   if (int status = checkOutputsSpareInputs(opts, dataFiles()))
     return status;
@@ -1221,10 +1228,14 @@ int Trainer::createInstance() {
     if (int status = loadParams())
       return status;
   } else {
-    FailureOr<Position> at = readPosition(
-        opts.resume, info->name, opts.rule.empty() ? config.rule : opts.rule);
+    std::map<std::string, std::string> meta;
+    FailureOr<Position> at =
+        readPosition(opts.resume, info->name,
+                     opts.rule.empty() ? config.rule : opts.rule, meta);
     if (failed(at))
       return kUserError;
+    if (int status = compareRuns(meta, *at))
+      return status;
     if (at->step > 0) {
       // Mid-epoch: the rest of that epoch needs the same data order.
       if (opts.trainSeed && *opts.trainSeed != at->seed)
@@ -1470,9 +1481,82 @@ std::optional<std::pair<double, double>> Trainer::evaluate(bool train) {
                         lossSum / double(total));
 }
 
+std::string Trainer::computeDescription() const {
+  if (opts.target != "cpu")
+    return opts.target;
+  return std::string("cpu, ") +
+         (opts.kernels == CpuKernels::Reference ? "reference" : "dnnl") +
+         " kernels, " + std::to_string(opts.threads) +
+         (opts.threads == 1 ? " thread" : " threads");
+}
+
+int Trainer::compareRuns(const std::map<std::string, std::string> &meta,
+                         const Position &at) {
+  auto recorded = [&](const char *key) -> std::optional<std::string> {
+    auto it = meta.find(key);
+    if (it == meta.end())
+      return std::nullopt;
+    return it->second;
+  };
+  const std::string &file = opts.resume;
+  // Inside an epoch the rest of its data order is cut into batches of the
+  // saved run's size (another size with the same steps per epoch would
+  // skip samples and see others twice).
+  if (auto b = recorded(kBatchKey); b && *b != std::to_string(batch)) {
+    if (at.step > 0)
+      return error("'" + file + "' stopped inside epoch " +
+                   std::to_string(at.epoch + 1) + " of a run with batch " +
+                   quoteForMessage(*b) + ", but this run's batch is " +
+                   std::to_string(batch) +
+                   "; resume with the same batch (--batch " +
+                   quoteForMessage(*b) +
+                   "), or from a checkpoint saved "
+                   "at the end of an epoch");
+    llvm::errs() << "credoc: note: '" << file
+                 << "' was saved by a run with batch " << quoteForMessage(*b)
+                 << "; this run's batch is " << batch << "\n";
+  }
+  auto warn = [&](const std::string &what) {
+    llvm::errs() << "credoc: warning: " << what << "\n";
+  };
+  const std::string differ =
+      "; the result will not equal an uninterrupted run's";
+  if (auto c = recorded(kComputeKey); c && *c != computeDescription())
+    warn("'" + file + "' was trained on " + quoteForMessage(*c) +
+         ", this run computes on " + computeDescription() +
+         ": sums round differently from here on" + differ);
+  if (auto g = recorded(kGraphKey);
+      g && !source.graph.empty() && *g != source.graph)
+    warn("the graph in '" + opts.model + "' changed since '" + file +
+         "' was saved (its nodes, inputs, parameters or initializers): the "
+         "run goes on with the graph as it is now" +
+         differ);
+  if (auto t = recorded(kTrainingKey);
+      t && !source.training.empty() && *t != source.training)
+    warn("the training section of '" + opts.model + "' changed since '" + file +
+         "' was saved (its optimizer, schedule, rule settings, loss "
+         "or data set): the run goes on with it as it is now" +
+         differ);
+  if (auto e = recorded(kEpochsKey); e && config.schedule.type == "cosine" &&
+                                     *e != std::to_string(config.epochs))
+    warn("the cosine schedule spans a run's epochs: '" + file +
+         "' was saved by a run of " + quoteForMessage(*e) +
+         " epochs, this one has " + std::to_string(config.epochs) +
+         ", so the learning rate from here on follows neither run's "
+         "schedule");
+  return kOk;
+}
+
 int Trainer::saveCheckpoint(const std::string &path, const Position &at) {
   std::map<std::string, std::string> meta = positionMetadata(at);
   meta[kRuleKey] = opts.rule.empty() ? config.rule : opts.rule;
+  meta[kBatchKey] = std::to_string(batch);
+  meta[kEpochsKey] = std::to_string(config.epochs);
+  meta[kComputeKey] = computeDescription();
+  if (!source.graph.empty()) {
+    meta[kGraphKey] = source.graph;
+    meta[kTrainingKey] = source.training;
+  }
   std::vector<const char *> keys, values;
   for (const auto &[k, v] : meta) {
     keys.push_back(k.c_str());
@@ -2018,7 +2102,8 @@ int Trainer::run() {
   // Ctrl-C (or SIGTERM) while the data load and the step compiles stops at
   // once, with a message (nothing is trained yet); afterwards it stops at a
   // step.
-  StopSignals signals(onInterruptBeforeTraining);
+  StopSignals signals(interruptBeforeTraining(
+      "loading the data and compiling the training step"));
   if (int status = prepare())
     return status;
   stopSignal = 0;

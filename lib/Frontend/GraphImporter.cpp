@@ -27,11 +27,13 @@
 #include "llvm/ADT/StringExtras.h"
 #include "llvm/ADT/StringMap.h"
 #include "llvm/ADT/StringSet.h"
+#include "llvm/Support/xxhash.h"
 
 #include <cctype>
 #include <cmath>
 #include <cstdio>
 #include <deque>
+#include <functional>
 #include <map>
 #include <set>
 
@@ -3167,6 +3169,36 @@ std::string modelNameProblem(StringRef name) {
            "' is reserved: the runtime's C functions are named credo_*; "
            "choose another";
   return "";
+}
+
+GraphFingerprints fingerprintGraph(StringRef text) {
+  json root = json::parse(text.begin(), text.end(), nullptr,
+                          /*allow_exceptions=*/false);
+  if (root.is_discarded() || !root.is_object())
+    return {};
+  std::function<void(json &)> dropDocs = [&](json &v) {
+    if (v.is_object()) {
+      v.erase("doc");
+      for (auto &[key, member] : v.items())
+        dropDocs(member);
+    } else if (v.is_array()) {
+      for (json &member : v)
+        dropDocs(member);
+    }
+  };
+  dropDocs(root);
+  json training = root.contains("training") ? root["training"] : json();
+  root.erase("training");
+  if (training.is_object()) {
+    training.erase("epochs");
+    training.erase("batch_size");
+  }
+  // Objects keep their keys sorted, so dump() does not depend on the file's
+  // order or spacing.
+  auto hash = [](const json &v) {
+    return llvm::utohexstr(llvm::xxh3_64bits(v.dump()));
+  };
+  return {hash(root), hash(training)};
 }
 
 OwningOpRef<ModuleOp> importGraph(StringRef buffer, StringRef filename,

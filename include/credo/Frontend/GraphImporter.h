@@ -60,6 +60,17 @@ importGraph(llvm::StringRef buffer, llvm::StringRef filename,
 /// NAME_forward, ….
 std::string modelNameProblem(llvm::StringRef name);
 
+/// Hashes (hexadecimal) of the parts of a JSON graph that a resumed
+/// training run shares with the run that saved its checkpoint: `graph` is
+/// everything but the training section, `training` the training section
+/// without `epochs` and `batch_size` (which a resumed run may change); both
+/// without `"doc"` strings and independent of spacing and key order. Empty
+/// when the text is not JSON.
+struct GraphFingerprints {
+  std::string graph, training;
+};
+GraphFingerprints fingerprintGraph(llvm::StringRef json);
+
 } // namespace mlir::credo
 
 #endif // CREDO_FRONTEND_GRAPHIMPORTER_H
