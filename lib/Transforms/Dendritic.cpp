@@ -586,6 +586,17 @@ struct Dendritic : public mlir::credo::impl::CredoDendriticBase<Dendritic> {
       return failure();
     SmallVector<Layer> &layers = *found;
     size_t n = layers.size();
+    // The circuit's interneurons, feedback and nudging target (one_hot) are
+    // f32.
+    for (Layer &layer : layers)
+      if (!cast<RankedTensorType>(layer.dense.getType())
+               .getElementType()
+               .isF32())
+        return layer.dense.emitError()
+               << "dendritic: the rule's circuit is f32, but this layer's "
+                  "potentials are "
+               << layer.dense.getType()
+               << "; train an f64 model with backprop, fa or dfa";
 
     OpBuilder b(ret);
     Location loc = lossOp->getLoc();
