@@ -279,6 +279,10 @@ std::string describe(const TensorInfo &t) {
 int checkFitsDevice(const DriverOptions &opts, const ModelInfo &info) {
   if (opts.target != "vulkan")
     return kOk;
+  // Options the target refuses (--threads) are named before the device is
+  // opened.
+  if (!selectTarget(opts))
+    return kUserError;
   size_t count = 0, chosen = 0;
   if (credo_vulkan_devices(nullptr, 0, &count) != CREDO_OK || !count ||
       credo_vulkan_pick_device(opts.device, &chosen) != CREDO_OK) {

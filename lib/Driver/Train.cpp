@@ -1099,7 +1099,13 @@ int Trainer::compile() {
     // fa's matrices stand for Wᵀ between adjacent layers, dfa's run from
     // the output to each layer: they coincide only in shape, when a layer
     // happens to be square, and then dfa would read fa's matrix transposed.
+    // The dendritic rule's B stands for the next layer's Wᵀ, as fa's do.
     std::string rule = opts.rule.empty() ? config.rule : opts.rule;
+    if (rule == "dendritic" && opts.against == "dfa")
+      return error("--against dfa with the rule 'dendritic': they do not "
+                   "share feedback matrices (the circuit's B stands for the "
+                   "next layer's Wᵀ, dfa's run from the output to every "
+                   "layer); compare it with fa or backprop (the default)");
     if ((rule == "fa" && opts.against == "dfa") ||
         (rule == "dfa" && opts.against == "fa"))
       return error("--against " + opts.against + " with the rule '" + rule +
@@ -1591,6 +1597,13 @@ int Trainer::stopAndSave(const Position &at, const char *why) {
                  << " of " << steps;
   llvm::outs() << "; saved the parameters to " << path
                << " (resume with --resume " << path << ")\n";
+  // The picture and the metrics are written after each epoch.
+  if (at.epoch == start.epoch && (!opts.plot.empty() || !opts.metrics.empty()))
+    llvm::outs() << "credoc: note: no epoch of this run ended, so "
+                 << (opts.plot.empty()      ? "--metrics has"
+                     : opts.metrics.empty() ? "--plot has"
+                                            : "--plot and --metrics have")
+                 << " nothing of it (they are written after each epoch)\n";
   llvm::outs().flush();
   return stopSignal ? stopStatus() : kOk;
 }
