@@ -1531,18 +1531,17 @@ int Trainer::compareRuns(const std::map<std::string, std::string> &meta,
     warn("'" + file + "' was trained on " + quoteForMessage(*c) +
          ", this run computes on " + computeDescription() +
          ": sums round differently from here on" + differ);
-  if (auto g = recorded(kGraphKey);
-      g && !source.graph.empty() && *g != source.graph)
-    warn("the graph in '" + opts.model + "' changed since '" + file +
-         "' was saved (its nodes, inputs, parameters or initializers): the "
-         "run goes on with the graph as it is now" +
-         differ);
-  if (auto t = recorded(kTrainingKey);
-      t && !source.training.empty() && *t != source.training)
-    warn("the training section of '" + opts.model + "' changed since '" + file +
-         "' was saved (its optimizer, schedule, rule settings, loss "
-         "or data set): the run goes on with it as it is now" +
-         differ);
+  // An edited model file: its graph or its training section.
+  for (auto [key, now, what, parts] :
+       {std::tuple(kGraphKey, &source.graph, "the graph",
+                   "its nodes, inputs, parameters or initializers"),
+        std::tuple(kTrainingKey, &source.training, "the training section",
+                   "its optimizer, schedule, rule settings, loss or data "
+                   "set")})
+    if (auto saved = recorded(key); saved && !now->empty() && *saved != *now)
+      warn(std::string(what) + " of '" + opts.model + "' changed since '" +
+           file + "' was saved (" + parts +
+           "): the run goes on with it as it is now" + differ);
   if (auto e = recorded(kEpochsKey); e && config.schedule.type == "cosine" &&
                                      *e != std::to_string(config.epochs))
     warn("the cosine schedule spans a run's epochs: '" + file +
