@@ -93,11 +93,10 @@ OwningOpRef<ModuleOp> loadModel(const DriverOptions &opts, MLIRContext &context,
   // A trace marks its neurons' spikes, so it reads their spike trains too.
   importOptions.spikeTrains = !opts.raster.empty() || !opts.trace.empty();
   importOptions.potentials = !opts.trace.empty();
+  importOptions.fingerprints = source;
   OwningOpRef<ModuleOp> module = importGraph(
       (*buffer)->getBuffer(), opts.model == "-" ? "<stdin>" : opts.model,
       context, importOptions);
-  if (module && source)
-    *source = fingerprintGraph((*buffer)->getBuffer());
   // --time-memory chooses how backpropagation through time keeps its
   // steps; say so where it can change nothing.
   // (Once: a command may load the model more than once.)

@@ -99,7 +99,7 @@ constexpr const char *kEpochKey = "credo.epoch", *kStepKey = "credo.step",
                      *kRuleKey = kRuleMetadataKey;
 /// What else a resumed run should share with the saved one: the batch, the
 /// run's epochs (a cosine schedule spans them), where it computed, and the
-/// hashes of the graph and the training section (fingerprintGraph).
+/// hashes of the graph and the training section (ImportOptions::fingerprints).
 constexpr const char *kBatchKey = "credo.batch", *kEpochsKey = "credo.epochs",
                      *kComputeKey = "credo.compute",
                      *kGraphKey = "credo.graph_hash",

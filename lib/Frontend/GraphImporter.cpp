@@ -63,6 +63,33 @@ std::string nameProblem(llvm::StringRef name) {
          "most 128 characters";
 }
 
+/// The hashes of ImportOptions::fingerprints, from the parsed file.
+GraphFingerprints fingerprintGraph(json root) {
+  std::function<void(json &)> dropDocs = [&](json &v) {
+    if (v.is_object()) {
+      v.erase("doc");
+      for (auto &[key, member] : v.items())
+        dropDocs(member);
+    } else if (v.is_array()) {
+      for (json &member : v)
+        dropDocs(member);
+    }
+  };
+  dropDocs(root);
+  json training = root.contains("training") ? root["training"] : json();
+  root.erase("training");
+  if (training.is_object()) {
+    training.erase("epochs");
+    training.erase("batch_size");
+  }
+  // Objects keep their keys sorted, so dump() does not depend on the file's
+  // order or spacing.
+  auto hash = [](const json &v) {
+    return llvm::utohexstr(llvm::xxh3_64bits(v.dump()));
+  };
+  return {hash(root), hash(training)};
+}
+
 /// Largest accepted dimension and element count of any tensor.
 constexpr int64_t kMaxDim = (int64_t(1) << 31) - 1;
 constexpr int64_t kMaxElements = int64_t(1) << 40;
@@ -3154,6 +3181,8 @@ OwningOpRef<ModuleOp> Importer::run(StringRef buffer) {
   }
   if (failed(mlir::verify(*owned)))
     return nullptr;
+  if (options.fingerprints)
+    *options.fingerprints = fingerprintGraph(root);
   return owned;
 }
 
@@ -3169,36 +3198,6 @@ std::string modelNameProblem(StringRef name) {
            "' is reserved: the runtime's C functions are named credo_*; "
            "choose another";
   return "";
-}
-
-GraphFingerprints fingerprintGraph(StringRef text) {
-  json root = json::parse(text.begin(), text.end(), nullptr,
-                          /*allow_exceptions=*/false);
-  if (root.is_discarded() || !root.is_object())
-    return {};
-  std::function<void(json &)> dropDocs = [&](json &v) {
-    if (v.is_object()) {
-      v.erase("doc");
-      for (auto &[key, member] : v.items())
-        dropDocs(member);
-    } else if (v.is_array()) {
-      for (json &member : v)
-        dropDocs(member);
-    }
-  };
-  dropDocs(root);
-  json training = root.contains("training") ? root["training"] : json();
-  root.erase("training");
-  if (training.is_object()) {
-    training.erase("epochs");
-    training.erase("batch_size");
-  }
-  // Objects keep their keys sorted, so dump() does not depend on the file's
-  // order or spacing.
-  auto hash = [](const json &v) {
-    return llvm::utohexstr(llvm::xxh3_64bits(v.dump()));
-  };
-  return {hash(root), hash(training)};
 }
 
 OwningOpRef<ModuleOp> importGraph(StringRef buffer, StringRef filename,

@@ -27,6 +27,15 @@ namespace mlir::credo {
 /// The newest graph format version this build reads.
 constexpr int64_t kGraphFormatVersion = 2;
 
+/// Hashes (hexadecimal) of the parts of a JSON graph that a resumed
+/// training run shares with the run that saved its checkpoint: `graph` is
+/// everything but the training section, `training` the training section
+/// without `epochs` and `batch_size` (which a resumed run may change); both
+/// without `"doc"` strings and independent of spacing and key order.
+struct GraphFingerprints {
+  std::string graph, training;
+};
+
 struct ImportOptions {
   /// The size substituted for the symbolic "batch" dimension. When unset, the
   /// training section's batch_size is used, else 1.
@@ -44,6 +53,9 @@ struct ImportOptions {
   /// (LOOP.NODE.v.all, `credoc run --trace`), marked `credo.potential`
   /// (true when batched, as above) and `credo.threshold` (the node's θ).
   bool potentials = false;
+  /// When set, receives the hashes of the imported file's graph and
+  /// training section.
+  GraphFingerprints *fingerprints = nullptr;
 };
 
 /// Parses `buffer` (named `filename` in diagnostics) and builds a credo
@@ -59,17 +71,6 @@ importGraph(llvm::StringRef buffer, llvm::StringRef filename,
 /// prefix (credo, credo_*), since a library's functions are NAME_create,
 /// NAME_forward, ….
 std::string modelNameProblem(llvm::StringRef name);
-
-/// Hashes (hexadecimal) of the parts of a JSON graph that a resumed
-/// training run shares with the run that saved its checkpoint: `graph` is
-/// everything but the training section, `training` the training section
-/// without `epochs` and `batch_size` (which a resumed run may change); both
-/// without `"doc"` strings and independent of spacing and key order. Empty
-/// when the text is not JSON.
-struct GraphFingerprints {
-  std::string graph, training;
-};
-GraphFingerprints fingerprintGraph(llvm::StringRef json);
 
 } // namespace mlir::credo
 
