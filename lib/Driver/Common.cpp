@@ -44,6 +44,9 @@ DialectRegistry makeRegistry() {
 } // namespace
 
 int error(const llvm::Twine &message) {
+  // What was printed before the error comes before it where both streams
+  // meet (a terminal, 2>&1).
+  llvm::outs().flush();
   llvm::errs() << "credoc: error: " << message << "\n";
   return kUserError;
 }
