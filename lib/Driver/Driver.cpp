@@ -855,7 +855,12 @@ int compileGradients(Session &s, const DriverOptions &opts, GradientModel &g) {
   PassManager pm(&s.context, ModuleOp::getOperationName());
   addGradientPasses(pm, opts);
   if (failed(pm.run(*g.module)))
-    return error("cannot differentiate the model");
+    return error(opts.wrt.empty()
+                     ? "cannot differentiate the model"
+                     : "cannot differentiate the model with respect to its "
+                       "parameters and input" +
+                           std::string(opts.wrt.size() > 1 ? "s '" : " '") +
+                           llvm::join(opts.wrt, "', '") + "'");
   FailureOr<ModelInfo> forward = getModelInfo(*g.module, "forward");
   FailureOr<ModelInfo> gradients = getModelInfo(*g.module, "gradients");
   if (failed(forward) || failed(gradients))

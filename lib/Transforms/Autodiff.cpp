@@ -47,6 +47,24 @@ using namespace mlir::credo;
 
 namespace {
 
+/// An op on the gradient's path without a gradient rule: named as a graph
+/// names it (a credo op by its node kind), with where the gradient stops.
+LogicalResult emitNoGradientRule(Operation *op) {
+  StringRef name = op->getDialect() && op->getDialect()->getNamespace() ==
+                                           CredoDialect::getDialectNamespace()
+                       ? op->getName().stripDialect()
+                       : op->getName().getStringRef();
+  InFlightDiagnostic diag = op->emitError()
+                            << "'" << name
+                            << "' has no gradient rule, so no gradient flows "
+                               "back through it";
+  if (isa<PoissonEncodeOp>(op))
+    diag.attachNote() << "its spikes are drawn from the rates, and a draw has "
+                         "no derivative, so neither the rates nor what "
+                         "computes them get a gradient through it";
+  return diag;
+}
+
 /// Zeros of a tensor type.
 Value zerosOf(OpBuilder &b, Location loc, Type type) {
   auto t = cast<RankedTensorType>(type);
@@ -322,10 +340,7 @@ public:
           llvm::any_of(op->getResults(),
                        [&](Value r) { return active.contains(r); }) &&
           llvm::any_of(resultGrads, [](Value g) { return bool(g); }))
-        return op->emitError()
-               << "'" << op->getName()
-               << "' has no gradient rule, so credo-autodiff cannot "
-                  "differentiate through it";
+        return emitNoGradientRule(op);
       SmallVector<bool> needed;
       for (Value v : op->getOperands())
         needed.push_back(active.contains(v));
@@ -343,10 +358,7 @@ public:
       }
       auto rule = dyn_cast<DifferentiableOpInterface>(op);
       if (!rule)
-        return op->emitError()
-               << "'" << op->getName()
-               << "' has no gradient rule, so credo-autodiff cannot "
-                  "differentiate through it";
+        return emitNoGradientRule(op);
       SmallVector<Value> operandGrads;
       if (failed(rule.buildGradients(b, resultGrads, needed, operandGrads)))
         return failure();

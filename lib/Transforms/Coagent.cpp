@@ -155,11 +155,20 @@ struct CoagentPass : public mlir::credo::impl::CredoCoagentBase<CoagentPass> {
     // The inputs: one environment, batch 1.
     for (unsigned i = 0; i < forward.getNumArguments(); ++i) {
       auto t = dyn_cast<RankedTensorType>(forward.getArgument(i).getType());
-      if (!t || t.getRank() == 0 || t.getDimSize(0) != 1)
-        return forward.emitError()
-               << "the coagent rule runs one environment, so every input has "
-                  "batch size 1, but input "
-               << i << " is " << forward.getArgument(i).getType();
+      if (t && t.getRank() > 0 && t.getDimSize(0) == 1)
+        continue;
+      InFlightDiagnostic diag = forward.emitError()
+                                << "the coagent rule runs one environment, so "
+                                   "every input has batch size 1, but input ";
+      if (auto n = forward.getArgAttrOfType<StringAttr>(i, "credo.name"))
+        diag << "'" << n.getValue() << "'";
+      else
+        diag << i;
+      if (!t || t.getRank() == 0)
+        return diag << " is a scalar";
+      diag << " has shape [";
+      llvm::interleaveComma(t.getShape(), diag);
+      return diag << "]";
     }
 
     OpBuilder builder(module.getContext());

@@ -282,8 +282,15 @@ struct Dendritic : public mlir::credo::impl::CredoDendriticBase<Dendritic> {
       Operation *act = dense.getInput().getDefiningOp();
       StringRef k = activation(act);
       stop = dense.getInput();
-      if (k.empty() || !act->getOperand(0).getDefiningOp<DenseOp>())
+      if (k.empty())
         break;
+      // An activation of something else than a dense layer: the chain
+      // stops at that something (a sparse layer, say), not at the
+      // activation, which the rule accepts.
+      if (!act->getOperand(0).getDefiningOp<DenseOp>()) {
+        stop = act->getOperand(0);
+        break;
+      }
       hiddenPhi.insert(hiddenPhi.begin(), k);
       v = act->getOperand(0);
     }

@@ -7,7 +7,7 @@ module attributes {credo.training = #credo.training<loss = "loss">} {
   credo.param @w : tensor<2x3xf32> init #credo.init<zeros>
   func.func @forward(%x: tensor<2x3xf32>, %y: tensor<2x3xf32>) -> (tensor<f32> {credo.name = "loss"}) {
     %w = credo.get_param @w : tensor<2x3xf32>
-    // expected-error @+1 {{'credo.relu_grad' has no gradient rule, so credo-autodiff cannot differentiate through it}}
+    // expected-error @+1 {{'relu_grad' has no gradient rule, so no gradient flows back through it}}
     %g = credo.relu_grad %x, %w : tensor<2x3xf32>
     %l = credo.mse %g, %y : tensor<2x3xf32>, tensor<2x3xf32> -> tensor<f32>
     return %l : tensor<f32>
@@ -22,7 +22,7 @@ module attributes {credo.training = #credo.training<loss = "loss">} {
   credo.param @w : tensor<4xf32> init #credo.init<zeros>
   func.func @forward(%g: tensor<4xf32>, %v: tensor<4xf32>, %lr: tensor<f32>, %y: tensor<4xf32>) -> (tensor<f32> {credo.name = "loss"}) {
     %w = credo.get_param @w : tensor<4xf32>
-    // expected-error @+1 {{'credo.sgd_momentum_update' has no gradient rule, so credo-autodiff cannot differentiate through it}}
+    // expected-error @+1 {{'sgd_momentum_update' has no gradient rule, so no gradient flows back through it}}
     %w1, %v1 = credo.sgd_momentum_update %w, %g, %v, %lr {momentum = 0.9 : f64} : tensor<4xf32>, tensor<4xf32>, tensor<4xf32>, tensor<f32>
     %l = credo.mse %w1, %y : tensor<4xf32>, tensor<4xf32> -> tensor<f32>
     return %l : tensor<f32>
@@ -35,7 +35,7 @@ module attributes {credo.training = #credo.training<loss = "loss">} {
   credo.param @w : tensor<4xf32> init #credo.init<zeros>
   func.func @forward(%g: tensor<4xf32>, %v: tensor<4xf32>, %lr: tensor<f32>, %y: tensor<4xf32>) -> (tensor<f32> {credo.name = "loss"}) {
     %w = credo.get_param @w : tensor<4xf32>
-    // expected-error @+1 {{'credo.sgd_momentum_update' has no gradient rule, so credo-autodiff cannot differentiate through it}}
+    // expected-error @+1 {{'sgd_momentum_update' has no gradient rule, so no gradient flows back through it}}
     %w1, %v1 = credo.sgd_momentum_update %w, %g, %v, %lr {momentum = 0.9 : f64} : tensor<4xf32>, tensor<4xf32>, tensor<4xf32>, tensor<f32>
     %l = credo.mse %v1, %y : tensor<4xf32>, tensor<4xf32> -> tensor<f32>
     return %l : tensor<f32>
@@ -86,7 +86,7 @@ module attributes {credo.training = #credo.training<loss = "loss">} {
   credo.param @w : tensor<3xf32> init #credo.init<ones>
   func.func @forward(%y: tensor<3xf32>, %c: i1) -> (tensor<f32> {credo.name = "loss"}) {
     %w = credo.get_param @w : tensor<3xf32>
-    // expected-error @+1 {{'scf.if' has no gradient rule, so credo-autodiff cannot differentiate through it}}
+    // expected-error @+1 {{'scf.if' has no gradient rule, so no gradient flows back through it}}
     %r = scf.if %c -> tensor<3xf32> {
       %q = credo.time_loop steps 2 iter_args(%w : tensor<3xf32>) -> (tensor<3xf32>) {
       ^bb0(%i: index, %h: tensor<3xf32>):
@@ -108,7 +108,7 @@ module attributes {credo.training = #credo.training<loss = "loss">} {
 module attributes {credo.training = #credo.training<loss = "loss">} {
   credo.param @w : tensor<3xf32> init #credo.init<ones>
   func.func @forward(%y: tensor<3xf32>, %c: i1) -> (tensor<f32> {credo.name = "loss"}) {
-    // expected-error @+1 {{'scf.if' has no gradient rule, so credo-autodiff cannot differentiate through it}}
+    // expected-error @+1 {{'scf.if' has no gradient rule, so no gradient flows back through it}}
     %r = scf.if %c -> tensor<3xf32> {
       %w = credo.get_param @w : tensor<3xf32>
       scf.yield %w : tensor<3xf32>
