@@ -51,6 +51,14 @@ int error(const llvm::Twine &message) {
   return kUserError;
 }
 
+void warnTimeMemoryIdle(const llvm::Twine &why) {
+  static bool warned = false;
+  if (!warned)
+    llvm::errs() << "credoc: warning: --time-memory has no effect: " << why
+                 << "\n";
+  warned = true;
+}
+
 int runtimeError(const llvm::Twine &context) {
   return error(context + ": " + credo_last_error());
 }
@@ -102,18 +110,10 @@ OwningOpRef<ModuleOp> loadModel(const DriverOptions &opts, MLIRContext &context,
       context, importOptions);
   // --time-memory chooses how backpropagation through time keeps its
   // steps; say so where it can change nothing.
-  // (Once: a command may load the model more than once.)
-  static bool warned = false;
-  if (module && opts.timeMemoryGiven && !warned) {
-    bool loops =
-        module->walk([](TimeLoopOp) { return WalkResult::interrupt(); })
-            .wasInterrupted();
-    if (!loops) {
-      llvm::errs() << "credoc: warning: --time-memory has no effect: the "
-                      "model has no time loop\n";
-      warned = true;
-    }
-  }
+  if (module && opts.timeMemoryGiven &&
+      !module->walk([](TimeLoopOp) { return WalkResult::interrupt(); })
+           .wasInterrupted())
+    warnTimeMemoryIdle("the model has no time loop");
   return module;
 }
 

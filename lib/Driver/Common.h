@@ -67,6 +67,10 @@ const char *stopWord();
 /// Prints "credoc: error: MESSAGE" and returns kUserError.
 int error(const llvm::Twine &message);
 
+/// Warns, once a command (it may load and build a model more than once),
+/// that --time-memory has no effect, and why.
+void warnTimeMemoryIdle(const llvm::Twine &why);
+
 /// error() with the runtime's message for the failed call appended.
 int runtimeError(const llvm::Twine &context);
 

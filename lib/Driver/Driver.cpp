@@ -629,17 +629,15 @@ int mlir::credo::driver::addTrainingPasses(OpPassManager &pm, ModuleOp module,
   if (!rule)
     return error("unknown training rule '" + name + "' (known rules: " +
                  llvm::join(trainingRuleNames(), ", ") + ")");
-  static bool warned = false; // once, for every build of the step
-  if (opts.timeMemoryGiven && !rule->throughTime && !warned) {
+  if (opts.timeMemoryGiven && !rule->throughTime) {
     std::vector<std::string> through;
     for (const std::string &r : trainingRuleNames())
       if (lookupTrainingRule(r)->throughTime)
         through.push_back(r);
-    llvm::errs() << "credoc: warning: --time-memory has no effect: the rule '"
-                 << name
-                 << "' does not backpropagate through time (it sets how "
-                 << llvm::join(through, ", ") << " keep a time loop's steps)\n";
-    warned = true;
+    warnTimeMemoryIdle("the rule '" + name +
+                       "' does not backpropagate through time (it sets how " +
+                       llvm::join(through, ", ") +
+                       " keep a time loop's steps)");
   }
   TrainingRuleOptions options;
   options.timeMemory = opts.timeMemory;
