@@ -287,6 +287,67 @@ void accurateTanh(math::TanhOp op) {
   op.erase();
 }
 
+/// f32 e^x as 2^n e^r, n = round(x / ln 2), r = x − n ln 2 (ln 2 in two
+/// parts, Cody and Waite: n · 0.693359375 is exact), |r| ≤ ln 2 / 2: the
+/// driver's exp only sees the reduced argument. GLSL lets exp(x) be off by
+/// 3 + 2|x| ulp, and lavapipe's is (62 ulp at x = −80, 31 at −40: a
+/// sigmoid's tail, a sharp Gaussian density), where the CPU's is within 1.
+/// 2^n is built from exponent bits in two factors, so subnormal results
+/// stay; x > 88.7228 gives +inf, x < −103.972 gives 0, NaN stays NaN.
+void accurateExp(math::ExpOp op) {
+  Type t = op.getType();
+  if (!getElementTypeOrSelf(t).isF32())
+    return;
+  OpBuilder b(op);
+  Location loc = op.getLoc();
+  auto vt = dyn_cast<VectorType>(t);
+  Type it = vt ? Type(VectorType::get(vt.getShape(), b.getI32Type()))
+               : Type(b.getI32Type());
+  auto splat = [&](Type type, TypedAttr a) -> Value {
+    if (auto shaped = dyn_cast<ShapedType>(type))
+      return b.create<arith::ConstantOp>(loc,
+                                         DenseElementsAttr::get(shaped, a));
+    return b.create<arith::ConstantOp>(loc, a);
+  };
+  auto fc = [&](float v) { return splat(t, b.getF32FloatAttr(v)); };
+  auto ic = [&](int32_t v) { return splat(it, b.getI32IntegerAttr(v)); };
+  auto mul = [&](Value x, Value y) -> Value {
+    return b.create<arith::MulFOp>(loc, x, y);
+  };
+  auto sub = [&](Value x, Value y) -> Value {
+    return b.create<arith::SubFOp>(loc, x, y);
+  };
+  auto select = [&](arith::CmpFPredicate p, Value x, Value c, Value yes,
+                    Value no) -> Value {
+    return b.create<arith::SelectOp>(loc, b.create<arith::CmpFOp>(loc, p, x, c),
+                                     yes, no);
+  };
+  Value x = op.getOperand();
+  Value n = b.create<math::RoundEvenOp>(loc, mul(x, fc(float(1 / M_LN2))));
+  // n in [−150, 128] where the result is finite and not 0; the clamps keep
+  // the exponent bits below in range elsewhere (the selects decide there).
+  n = b.create<arith::MinimumFOp>(
+      loc, b.create<arith::MaximumFOp>(loc, n, fc(-160.0f)), fc(160.0f));
+  Value r = sub(sub(x, mul(n, fc(0.693359375f))), mul(n, fc(-2.12194440e-4f)));
+  Value m = b.create<math::ExpOp>(loc, r);
+  Value k = b.create<arith::FPToSIOp>(loc, it, n);
+  Value half = b.create<arith::DivSIOp>(loc, k, ic(2));
+  Value rest = b.create<arith::SubIOp>(loc, k, half);
+  auto pow2 = [&](Value e) -> Value { // 2^e for e in [−126, 127]
+    Value biased = b.create<arith::AddIOp>(loc, e, ic(127));
+    return b.create<arith::BitcastOp>(
+        loc, t, b.create<arith::ShLIOp>(loc, biased, ic(23)));
+  };
+  Value y = mul(mul(m, pow2(half)), pow2(rest));
+  y = select(arith::CmpFPredicate::OGT, x, fc(88.72283935546875f), fc(INFINITY),
+             y);
+  y = select(arith::CmpFPredicate::OLT, x, fc(-103.972084045410156f), fc(0.0f),
+             y);
+  y = select(arith::CmpFPredicate::UNO, x, x, x, y);
+  op.replaceAllUsesWith(y);
+  op.erase();
+}
+
 /// Mesa's llvmpipe (lavapipe) ends an invocation's loops after 65535
 /// passes in all, as if each had run to its end: a workgroup of 64 that
 /// summed 5 million elements returned about a million. A loop that may
@@ -324,6 +385,10 @@ struct KernelArith : public credo::impl::CredoKernelArithBase<KernelArith> {
     });
     for (math::Log1pOp op : log1ps)
       credo::expandLog1p(op);
+    SmallVector<math::ExpOp> exps;
+    getOperation()->walk([&](math::ExpOp op) { exps.push_back(op); });
+    for (math::ExpOp op : exps)
+      accurateExp(op);
     SmallVector<scf::ForOp> longLoops;
     getOperation()->walk([&](scf::ForOp loop) {
       if (mayRunLong(loop))

@@ -130,3 +130,57 @@ func.func @log1p(%x: f32) -> f32 {
   %a = math.log1p %x : f32
   return %a : f32
 }
+
+// f32 exp: the driver's exp sees the reduced argument r = x - n ln 2 only;
+// 2^n comes from exponent bits in two factors; overflow, underflow and NaN
+// are selected. f64's is left to credo-expand-f64-math.
+// CHECK-LABEL: func.func @exp
+// CHECK: %[[INVLN2:.*]] = arith.constant 1.44269502 : f32
+// CHECK: %[[S:.*]] = arith.mulf %arg0, %[[INVLN2]] : f32
+// CHECK: %[[N0:.*]] = math.roundeven %[[S]] : f32
+// CHECK: %[[N1:.*]] = arith.maximumf %[[N0]], %{{.*}} : f32
+// CHECK: %[[N:.*]] = arith.minimumf %[[N1]], %{{.*}} : f32
+// CHECK: %[[HI:.*]] = arith.constant 0.693359375 : f32
+// CHECK: %[[NH:.*]] = arith.mulf %[[N]], %[[HI]] : f32
+// CHECK: %[[R0:.*]] = arith.subf %arg0, %[[NH]] : f32
+// CHECK: %[[LO:.*]] = arith.constant -2.12194442E-4 : f32
+// CHECK: %[[NL:.*]] = arith.mulf %[[N]], %[[LO]] : f32
+// CHECK: %[[R:.*]] = arith.subf %[[R0]], %[[NL]] : f32
+// CHECK: %[[M:.*]] = math.exp %[[R]] : f32
+// CHECK: %[[K:.*]] = arith.fptosi %[[N]] : f32 to i32
+// CHECK: %[[HALF:.*]] = arith.divsi %[[K]], %{{.*}} : i32
+// CHECK: %[[REST:.*]] = arith.subi %[[K]], %[[HALF]] : i32
+// CHECK: arith.addi %[[HALF]]
+// CHECK: arith.shli
+// CHECK: %[[P1:.*]] = arith.bitcast %{{.*}} : i32 to f32
+// CHECK: %[[Y1:.*]] = arith.mulf %[[M]], %[[P1]] : f32
+// CHECK: arith.addi %[[REST]]
+// CHECK: arith.shli
+// CHECK: %[[P2:.*]] = arith.bitcast %{{.*}} : i32 to f32
+// CHECK: %[[Y2:.*]] = arith.mulf %[[Y1]], %[[P2]] : f32
+// CHECK: arith.constant 88.7228394 : f32
+// CHECK: arith.constant 0x7F800000 : f32
+// CHECK: arith.cmpf ogt, %arg0
+// CHECK: arith.select %{{.*}}, %{{.*}}, %[[Y2]]
+// CHECK: arith.constant -103.972084 : f32
+// CHECK: arith.cmpf olt, %arg0
+// CHECK: arith.select
+// CHECK: %[[NAN:.*]] = arith.cmpf uno, %arg0, %arg0 : f32
+// CHECK: %[[Y:.*]] = arith.select %[[NAN]], %arg0, %{{.*}} : f32
+// CHECK: %[[D:.*]] = math.exp %arg1 : f64
+// CHECK: return %[[Y]], %[[D]] : f32, f64
+// CHECK-LABEL: func.func @exp_vector
+func.func @exp(%x: f32, %y: f64) -> (f32, f64) {
+  %e = math.exp %x : f32
+  %d = math.exp %y : f64
+  return %e, %d : f32, f64
+}
+
+// Vectors of f32 the same way, with vector integers for the exponent.
+// CHECK: math.exp %{{.*}} : vector<4xf32>
+// CHECK: arith.fptosi %{{.*}} : vector<4xf32> to vector<4xi32>
+// CHECK: arith.bitcast %{{.*}} : vector<4xi32> to vector<4xf32>
+func.func @exp_vector(%x: vector<4xf32>) -> vector<4xf32> {
+  %e = math.exp %x : vector<4xf32>
+  return %e : vector<4xf32>
+}
