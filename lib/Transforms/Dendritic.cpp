@@ -308,6 +308,29 @@ struct Dendritic : public mlir::credo::impl::CredoDendriticBase<Dendritic> {
           << layers.size() << " dense layer" << (layers.size() == 1 ? "" : "s");
       return d;
     }
+    // Each layer learns its own weight and bias: a parameter of two layers
+    // would get two updates, of which the step could keep only one.
+    llvm::StringMap<std::pair<DenseOp, StringRef>> owner;
+    for (Layer &layer : layers) {
+      auto bias =
+          layer.bias ? layer.bias.getDefiningOp<GetParamOp>() : GetParamOp();
+      for (auto [param, role] : {std::pair(layer.weight, StringRef("weight")),
+                                 std::pair(bias, StringRef("bias"))}) {
+        if (!param)
+          continue;
+        StringRef name = param.getName();
+        auto [it, fresh] = owner.try_emplace(name, layer.dense, role);
+        if (fresh)
+          continue;
+        return layer.dense.emitError()
+               << "dendritic learns each layer's own weight and bias, but "
+                  "parameter '"
+               << name << "' is the " << it->second.second << " of layer '"
+               << nodeOf(it->second.first) << "' and the " << role
+               << " of layer '" << nodeOf(layer.dense)
+               << "'; give each layer its own parameter";
+      }
+    }
     for (size_t k = 0; k + 1 < layers.size(); ++k)
       layers[k].phi = hiddenPhi[k];
     layers.back().phi = outPhi.empty() ? hiddenPhi.back() : outPhi;
