@@ -70,6 +70,19 @@ LLVM::LLVMFuncOp declare(OpBuilder &b, ModuleOp module, StringRef name,
                                     LLVM::LLVMFunctionType::get(result, args));
 }
 
+/// credo_rt_name_failure(NAME, status): a failure's message names `name`.
+Value nameFailure(OpBuilder &b, ModuleOp module, StringRef name, Value status) {
+  Location loc = module.getLoc();
+  Type ptr = LLVM::LLVMPointerType::get(module.getContext());
+  LLVM::LLVMFuncOp rename = declare(b, module, "credo_rt_name_failure",
+                                    b.getI32Type(), {ptr, b.getI32Type()});
+  Value text = LLVM::createGlobalString(loc, b, (name + "_failure_name").str(),
+                                        (name + StringRef("\0", 1)).str(),
+                                        LLVM::Linkage::Internal);
+  return b.create<LLVM::CallOp>(loc, rename, ValueRange{text, status})
+      .getResult();
+}
+
 /// Defines `name(args) -> result` as a call of `callee` with the same
 /// arguments, returning its result.
 void forwarder(OpBuilder &b, ModuleOp module, StringRef name, StringRef callee,
@@ -82,10 +95,13 @@ void forwarder(OpBuilder &b, ModuleOp module, StringRef name, StringRef callee,
   b.setInsertionPointToStart(entry);
   auto call =
       b.create<LLVM::CallOp>(module.getLoc(), target, entry->getArguments());
-  if (isa<LLVM::LLVMVoidType>(result))
+  if (isa<LLVM::LLVMVoidType>(result)) {
     b.create<LLVM::ReturnOp>(module.getLoc(), ValueRange{});
-  else
-    b.create<LLVM::ReturnOp>(module.getLoc(), call.getResult());
+    return;
+  }
+  // A failure's message names this function, not the runtime's.
+  b.create<LLVM::ReturnOp>(module.getLoc(),
+                           nameFailure(b, module, name, call.getResult()));
 }
 
 /// Writes `path` through `write` (which sets `error` when it fails). A
@@ -226,7 +242,43 @@ void guardedEntry(OpBuilder &b, ModuleOp module, const std::string &model,
           .getResult();
     });
   }
+  // The model: an instance of this library's model, placed (if at all) for
+  // its target; and no buffer the call writes inside its parameters.
+  Value model0 = f.getArgument(0);
+  Value zero = b.create<LLVM::ConstantOp>(loc, i32, 0);
+  {
+    LLVM::LLVMFuncOp checkInstance = declare(
+        b, module, "credo_rt_check_instance", i32, {ptr, ptr, ptr, ptr, ptr});
+    Value createName = LLVM::createGlobalString(
+        loc, b, name + "_create_name", model + "_create" + std::string(1, '\0'),
+        LLVM::Linkage::Internal);
+    Value metadata =
+        b.create<LLVM::AddressOfOp>(loc, ptr, model + "_metadata_text");
+    Value target = b.create<LLVM::AddressOfOp>(loc, ptr, model + "_target");
+    Value status = b.create<LLVM::CallOp>(loc, checkInstance,
+                                          ValueRange{entryName, createName,
+                                                     model0, metadata, target})
+                       .getResult();
+    failIf(b.create<LLVM::ICmpOp>(loc, LLVM::ICmpPredicate::ne, status, zero),
+           [&] { return status; });
+  }
   Type i64 = b.getI64Type();
+  {
+    LLVM::LLVMFuncOp checkWritten = declare(b, module, "credo_rt_check_written",
+                                            i32, {ptr, ptr, ptr, ptr, i64});
+    for (size_t w = 0; w < what.size(); ++w) {
+      if (!what[w].written || what[w].bytes <= 0)
+        continue;
+      Value status =
+          b.create<LLVM::CallOp>(loc, checkWritten,
+                                 ValueRange{entryName, text(w), model0,
+                                            f.getArgument(w),
+                                            constI64(b, what[w].bytes)})
+              .getResult();
+      failIf(b.create<LLVM::ICmpOp>(loc, LLVM::ICmpPredicate::ne, status, zero),
+             [&] { return status; });
+    }
+  }
   auto address = [&](size_t i) -> Value {
     return b.create<LLVM::PtrToIntOp>(loc, i64, f.getArgument(i));
   };
@@ -255,8 +307,6 @@ void guardedEntry(OpBuilder &b, ModuleOp module, const std::string &model,
       });
     }
   }
-  Value model0 = f.getArgument(0);
-  Value zero = b.create<LLVM::ConstantOp>(loc, i32, 0);
   // A training step's learning rate (its one float argument) must be in
   // (0, 1e6), as in the graph format: NaN, infinity, zero or a negative
   // rate would silently ruin the parameters.
@@ -577,7 +627,8 @@ LogicalResult mlir::credo::addLibraryApi(ModuleOp module, const ModelInfo &info,
     b.create<LLVM::StoreOp>(loc, b.create<LLVM::ZeroOp>(loc, ptr), out);
     b.create<LLVM::BrOp>(loc, ValueRange{placed}, done);
     b.setInsertionPointToStart(done);
-    b.create<LLVM::ReturnOp>(loc, done->getArgument(0));
+    b.create<LLVM::ReturnOp>(
+        loc, nameFailure(b, module, n + "_create", done->getArgument(0)));
   }
   forwarder(b, module, n + "_destroy", "credo_model_destroy", voidTy, {ptr});
   forwarder(b, module, n + "_load", "credo_model_load", i32, {ptr, ptr});

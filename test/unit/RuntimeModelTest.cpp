@@ -182,6 +182,48 @@ TEST(RuntimeModel, InitializersRefuseWhatTheyWouldIgnore) {
   EXPECT_EQ(buffer[3], 2.0f);
 }
 
+TEST(RuntimeModel, InitializersRefuseValuesTheDtypeCannotHold) {
+  int64_t shape[1] = {4};
+  int32_t i32[4] = {7, 7, 7, 7};
+  int64_t i64[4] = {7, 7, 7, 7};
+  float f32[4] = {7, 7, 7, 7};
+  auto refused = [&](const char *init, credo_dtype dtype, void *data,
+                     const char *why) {
+    EXPECT_EQ(credo_init_fill(init, dtype, 1, shape, data), CREDO_ERR_FORMAT)
+        << init;
+    EXPECT_NE(std::string(credo_last_error()).find(why), std::string::npos)
+        << init << ": " << credo_last_error();
+  };
+  // A cast made these the type's minimum, or wrapped them.
+  refused("constant value=3e9", CREDO_I32, i32,
+          "initializer 'constant value=3e9' gives 3e+09, which i32 cannot "
+          "hold");
+  refused("constant value=1e20", CREDO_I64, i64, "which i64 cannot hold");
+  refused("uniform low=0 high=1e10 seed=1", CREDO_I32, i32,
+          "which i32 cannot hold");
+  refused("constant value=2.5", CREDO_I32, i32,
+          "initializer 'constant value=2.5': 2.5 is not an integer, so no "
+          "i32 value");
+  refused("normal std=1e200 seed=1", CREDO_F32, f32, "which f32 cannot hold");
+  // Within range: the extremes themselves.
+  EXPECT_EQ(
+      credo_init_fill("constant value=-2147483648", CREDO_I32, 1, shape, i32),
+      CREDO_OK)
+      << credo_last_error();
+  EXPECT_EQ(i32[3], INT32_MIN);
+  EXPECT_EQ(
+      credo_init_fill("constant value=2147483647", CREDO_I32, 1, shape, i32),
+      CREDO_OK);
+  EXPECT_EQ(i32[0], INT32_MAX);
+  // A model whose metadata asks for one is refused.
+  credo_model *m = nullptr;
+  EXPECT_EQ(credo_model_create_init("credo-model 1\nname o\nparam w i32 3 "
+                                    "constant value=1e20\n",
+                                    &m),
+            CREDO_ERR_FORMAT);
+  EXPECT_EQ(m, nullptr);
+}
+
 TEST(RuntimeModel, MetadataErrorsSayWhatIsWrong) {
   credo_model *m = nullptr;
   auto refused = [&](const char *param, const char *why) {
@@ -338,6 +380,46 @@ TEST(RuntimeModel, LoadKeepsAGeneratorTheFileLacks) {
   EXPECT_EQ(static_cast<float *>(credo_model_param_data(drawn.m, 0))[2], 1.0f);
   EXPECT_EQ(rng[0], 9);
   EXPECT_EQ(rng[1], 5);
+}
+
+TEST(RuntimeModel, LoadKeepsStateTheFileLacks) {
+  // An inference build's checkpoint has the weights only; a training build
+  // of the model keeps its optimizer state, and still refuses a file
+  // without one of its weights.
+  ModelPtr inference;
+  ASSERT_EQ(credo_model_create("credo-model 1\nname o\n"
+                               "param w f32 3 ones\n",
+                               &inference.m),
+            CREDO_OK);
+  ASSERT_EQ(credo_model_init_params(inference.m), CREDO_OK);
+  std::string path = tempPath("inference.safetensors");
+  ASSERT_EQ(credo_model_save(inference.m, path.c_str()), CREDO_OK);
+  const char *training = "credo-model 1\nname o\n"
+                         "param w f32 3 zeros\n"
+                         "param w_m f32 3 zeros\n"
+                         "param b f32 3 zeros\n"
+                         "state w_m\n";
+  ModelPtr train;
+  ASSERT_EQ(credo_model_create(training, &train.m), CREDO_OK);
+  ASSERT_EQ(credo_model_init_params(train.m), CREDO_OK);
+  EXPECT_EQ(credo_model_load(train.m, path.c_str()), CREDO_ERR_NOT_FOUND);
+  EXPECT_NE(std::string(credo_last_error()).find("missing parameter 'b'"),
+            std::string::npos)
+      << credo_last_error();
+  EXPECT_EQ(static_cast<float *>(credo_model_param_data(train.m, 0))[0], 0.0f);
+  ModelPtr bias;
+  ASSERT_EQ(credo_model_create("credo-model 1\nname o\n"
+                               "param w f32 3 ones\n"
+                               "param b f32 3 ones\n",
+                               &bias.m),
+            CREDO_OK);
+  ASSERT_EQ(credo_model_init_params(bias.m), CREDO_OK);
+  ASSERT_EQ(credo_model_save(bias.m, path.c_str()), CREDO_OK);
+  static_cast<float *>(credo_model_param_data(train.m, 1))[1] = 0.5f;
+  ASSERT_EQ(credo_model_load(train.m, path.c_str()), CREDO_OK)
+      << credo_last_error();
+  EXPECT_EQ(static_cast<float *>(credo_model_param_data(train.m, 0))[2], 1.0f);
+  EXPECT_EQ(static_cast<float *>(credo_model_param_data(train.m, 1))[1], 0.5f);
 }
 
 TEST(RuntimeModel, LoadRejectsMismatches) {

@@ -235,8 +235,10 @@ credo_status credo_model_set_param(credo_model *model, const char *name,
 credo_status credo_model_get_param(const credo_model *model, const char *name,
                                    void *data, size_t nbytes);
 /* Loads every parameter from a safetensors file (names, dtypes and shapes
- * must match; extra tensors are an error; a random generator the file
- * lacks keeps its value). */
+ * must match; extra tensors are an error, except the optimizer state a
+ * training checkpoint lists; a random generator or optimizer or rule state
+ * the file lacks keeps its value, so a training build loads what an
+ * inference build saved). */
 credo_status credo_model_load(credo_model *model, const char *path);
 /* Saves every parameter to a safetensors file, atomically. */
 credo_status credo_model_save(const credo_model *model, const char *path);
@@ -416,6 +418,29 @@ credo_status credo_rt_bad_learning_rate(const char *entry, double lr);
  * step's done or last flag) and returns CREDO_ERR_INVALID_ARGUMENT. */
 credo_status credo_rt_bad_flag(const char *entry, const char *what,
                                double value);
+
+/* CREDO_OK when MODEL was made from METADATA (the library's own text, or
+ * the same text) and, once placed, for TARGET; otherwise records "ENTRY:
+ * the model is an instance of model 'OTHER'; pass an instance that CREATE
+ * made" (or another build of the same model, or parameters placed for
+ * another target) and returns CREDO_ERR_INVALID_ARGUMENT. Every entry
+ * point of a generated library checks its instance: all NAME_model types
+ * are one C type, so a compiler cannot. */
+credo_status credo_rt_check_instance(const char *entry, const char *create,
+                                     const credo_model *model,
+                                     const char *metadata, const char *target);
+/* CREDO_OK unless the BYTES at DATA, which the call writes (WHAT), share a
+ * byte with a parameter buffer of MODEL; then records "ENTRY: WHAT overlaps
+ * the storage of parameter 'P'; ..." and returns
+ * CREDO_ERR_INVALID_ARGUMENT. */
+credo_status credo_rt_check_written(const char *entry, const char *what,
+                                    const credo_model *model, const void *data,
+                                    int64_t bytes);
+/* STATUS; when it is a failure, the last error names ENTRY in place of the
+ * runtime function that failed ("credo_model_load: ..." becomes
+ * "ENTRY: ..."). Generated NAME_create, NAME_load, NAME_save,
+ * NAME_get_param and NAME_set_param return through it. */
+credo_status credo_rt_name_failure(const char *entry, credo_status status);
 
 /* An environment rule's library alternates NAME_act (choose an action, hold
  * the state it learns from) and NAME_train_step (learn from that action's

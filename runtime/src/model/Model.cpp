@@ -17,7 +17,10 @@
 #include <algorithm>
 #include <cerrno>
 #include <cmath>
+#include <cstdio>
+#include <cstdlib>
 #include <cstring>
+#include <limits>
 #include <map>
 #include <memory>
 #include <optional>
@@ -157,6 +160,11 @@ struct credo_model {
   /// An environment rule's NAME_act succeeded since its last successful
   /// NAME_train_step (credo_rt_set_acted / credo_rt_require_act).
   bool acted = false;
+  /// The metadata the instance was made from, as given and as text: a
+  /// generated library's entry points take only instances of their own
+  /// model (credo_rt_check_instance).
+  const char *origin = nullptr;
+  std::string metadata;
 };
 
 namespace {
@@ -173,6 +181,11 @@ void hostAccess(const credo_model *model, const void *data, size_t bytes,
 
 void hostAccess(const credo_model *model, const Value &p, bool write) {
   hostAccess(model, p.storage.data, p.nbytes(), write);
+}
+
+/// Whether `name` is optimizer or rule state of the model ("state NAME").
+bool isState(const credo_model *model, const std::string &name) {
+  return ("," + model->state + ",").find("," + name + ",") != std::string::npos;
 }
 
 /// Frees a parameter buffer wherever it lives.
@@ -229,6 +242,17 @@ credo_status fillPairs(credo_dtype dtype, const std::vector<int64_t> &shape,
     out[2 * s + 1] = int64_t(picked[size_t(s)] % uint64_t(cols));
   }
   return CREDO_OK;
+}
+
+/// `v` in the fewest digits that read back as it.
+std::string shortest(double v) {
+  char text[32];
+  for (int digits = 1; digits <= 17; ++digits) {
+    std::snprintf(text, sizeof text, "%.*g", digits, v);
+    if (std::strtod(text, nullptr) == v)
+      break;
+  }
+  return text;
 }
 
 /// Parses the initializer text and fills `count` elements. Each kind takes
@@ -345,8 +369,36 @@ credo_status fillInit(const std::string &text, credo_dtype dtype,
     return CREDO_OK;
   }
 
+  // An integer parameter's constant is an integer; every value drawn must
+  // be one the dtype holds (a cast would wrap it or make it the type's
+  // minimum: 3e9 into i32 became -2147483648).
+  auto holds = [&](double v) {
+    switch (dtype) {
+    case CREDO_F32:
+      return std::fabs(v) <= double(std::numeric_limits<float>::max());
+    case CREDO_F64:
+      return std::isfinite(v);
+    case CREDO_I32:
+      return v > -2147483649.0 && v < 2147483648.0;
+    case CREDO_I64:
+      return v >= -0x1p63 && v < 0x1p63;
+    case CREDO_U8:
+      return v > -1.0 && v < 256.0;
+    }
+    return false;
+  };
+  bool integer = dtype == CREDO_I32 || dtype == CREDO_I64 || dtype == CREDO_U8;
+  std::string dtypeName = credo_dtype_name(dtype);
+  if (dist == Const && integer && a != std::trunc(a))
+    return fail(CREDO_ERR_FORMAT, "initializer '" + text + "': " + shortest(a) +
+                                      " is not an integer, so no " + dtypeName +
+                                      " value");
   SplitMix64 rng{seed};
   auto store = [&](int64_t i, double v) {
+    if (!holds(v))
+      return fail(CREDO_ERR_FORMAT, "initializer '" + text + "' gives " +
+                                        shortest(v) + ", which " + dtypeName +
+                                        " cannot hold");
     switch (dtype) {
     case CREDO_F32:
       static_cast<float *>(data)[i] = static_cast<float>(v);
@@ -364,20 +416,24 @@ credo_status fillInit(const std::string &text, credo_dtype dtype,
       static_cast<uint8_t *>(data)[i] = static_cast<uint8_t>(v);
       break;
     }
+    return CREDO_OK;
   };
   for (int64_t i = 0; i < n; ++i) {
+    credo_status s = CREDO_OK;
     if (dist == Const) {
-      store(i, a);
+      s = store(i, a);
     } else if (dist == Uniform) {
-      store(i, a + (b - a) * rng.uniform());
+      s = store(i, a + (b - a) * rng.uniform());
     } else {
       // Box-Muller: one pair of uniforms gives two normals.
       double u1 = 1.0 - rng.uniform(), u2 = rng.uniform();
       double r = std::sqrt(-2.0 * std::log(u1));
-      store(i, a + b * r * std::cos(2 * M_PI * u2));
-      if (++i < n)
-        store(i, a + b * r * std::sin(2 * M_PI * u2));
+      s = store(i, a + b * r * std::cos(2 * M_PI * u2));
+      if (s == CREDO_OK && ++i < n)
+        s = store(i, a + b * r * std::sin(2 * M_PI * u2));
     }
+    if (s != CREDO_OK)
+      return s;
   }
   return CREDO_OK;
 }
@@ -421,6 +477,8 @@ credo_status credo_model_create(const char *metadata, credo_model **out) {
     void operator()(credo_model *m) const { credo_model_destroy(m); }
   };
   std::unique_ptr<credo_model, Destroy> model(new credo_model());
+  model->origin = metadata;
+  model->metadata = metadata;
   std::stringstream text(metadata);
   std::string line;
   int lineNo = 0;
@@ -713,6 +771,79 @@ void credo_model_swap_params(credo_model *model) {
       std::swap(p.storage.data, p.next.data);
 }
 
+credo_status credo_rt_check_instance(const char *entry, const char *create,
+                                     const credo_model *model,
+                                     const char *metadata, const char *target) {
+  std::string at = std::string(entry ? entry : "?") + ": ";
+  if (!model)
+    return fail(CREDO_ERR_INVALID_ARGUMENT, at + "the model is a null pointer");
+  std::string make = std::string("; pass an instance that ") +
+                     (create ? create : "NAME_create") + " made";
+  if (metadata && model->origin != metadata && model->metadata != metadata) {
+    // The model's name in the library's metadata ("name NAME" line).
+    std::string own;
+    std::stringstream text(metadata);
+    for (std::string line; std::getline(text, line);)
+      if (line.rfind("name ", 0) == 0) {
+        own = line.substr(5);
+        break;
+      }
+    return fail(CREDO_ERR_INVALID_ARGUMENT,
+                at + "the model is an instance of " +
+                    (own == model->name
+                         ? "another build of model '" + model->name +
+                               "' (another batch size, rule "
+                               "or option)"
+                         : "model '" + model->name + "'") +
+                    make);
+  }
+  if (target && !model->target.empty() && model->target != target)
+    return fail(CREDO_ERR_INVALID_ARGUMENT,
+                at + "the model's parameters are placed for the " +
+                    model->target + " target, and this library runs on the " +
+                    target + make);
+  return CREDO_OK;
+}
+
+credo_status credo_rt_check_written(const char *entry, const char *what,
+                                    const credo_model *model, const void *data,
+                                    int64_t bytes) {
+  if (!model || !data || bytes <= 0)
+    return CREDO_OK;
+  auto start = reinterpret_cast<uintptr_t>(data);
+  auto end = start + static_cast<uintptr_t>(bytes);
+  for (const Value &p : model->values[CREDO_PARAM])
+    for (const credo_tensor *t : {&p.storage, &p.next}) {
+      if (!t->data)
+        continue;
+      auto tStart = reinterpret_cast<uintptr_t>(t->data);
+      auto tEnd = tStart + p.nbytes();
+      if (start < tEnd && tStart < end)
+        return fail(CREDO_ERR_INVALID_ARGUMENT,
+                    std::string(entry ? entry : "?") + ": " +
+                        (what ? what : "an output") +
+                        " overlaps the storage of parameter '" + p.name +
+                        "'; the call reads the parameters while it writes "
+                        "its outputs, so each output needs a buffer of its "
+                        "own");
+    }
+  return CREDO_OK;
+}
+
+credo_status credo_rt_name_failure(const char *entry, credo_status status) {
+  if (status == CREDO_OK || !entry)
+    return status;
+  // "credo_model_load: WHY" becomes "ENTRY: WHY"; any other message gets
+  // the entry in front.
+  std::string message = credo_last_error();
+  if (message.rfind("credo_model_", 0) == 0) {
+    size_t colon = message.find(": ");
+    if (colon != std::string::npos && message.find_first_of(" '", 0) > colon)
+      message = message.substr(colon + 2);
+  }
+  return fail(status, std::string(entry) + ": " + message);
+}
+
 void credo_rt_set_acted(credo_model *model, int32_t acted) {
   if (model)
     model->acted = acted != 0;
@@ -934,10 +1065,13 @@ credo_status credo_model_load(credo_model *model, const char *path) {
         found = &set.items[i].tensor;
         used[i] = true;
       }
-    if (!found && p.init.rfind("generator", 0) == 0) {
+    if (!found &&
+        (p.init.rfind("generator", 0) == 0 || isState(model, p.name))) {
       // A random generator the file lacks keeps its value (its initial key
       // and counter after credo_model_create_init): weights written
-      // elsewhere need not carry the generator's state.
+      // elsewhere need not carry the generator's state. So does optimizer
+      // or rule state: a training build loads what an inference build of
+      // the model saved.
       sources.push_back(nullptr);
       continue;
     }

@@ -2,7 +2,9 @@
  * into one program: the batch-3 build's logits equal the batch-1 build's,
  * sample by sample (both start from the graph's seeded initializers), and
  * again after the batch-1 build's parameters, changed, are saved to argv[1]
- * and loaded into the batch-3 build. */
+ * and loaded into the batch-3 build. Each build's entry points take only
+ * its own instances, write no output into a parameter, and name themselves
+ * in their errors. */
 #include "mlp_b1.h"
 #include "mlp_b3.h"
 
@@ -62,6 +64,23 @@ int main(int argc, char **argv) {
     return 1;
   }
   ok = compare(one, three, &after) && ok;
+  /* Misuse: each call fails, naming the function called. */
+  float logits[10], loss = 0;
+  size_t w3 = 0;
+  if (credo_model_find(one, CREDO_PARAM, "fc3_w", &w3) != CREDO_OK)
+    return 1;
+  float *weights = credo_model_param_data(one, w3);
+  float kept = weights[0];
+  credo_status s = mlp_b3_forward(one, x, labels3, logits, &loss);
+  printf("another build's instance: %d: %s\n", (int)s, credo_last_error());
+  s = mlp_b1_forward(one, x, labels3, logits, weights);
+  printf("an output in a parameter: %d: %s\n", (int)s, credo_last_error());
+  s = mlp_b1_save(one, "/nonexistent/b1.safetensors");
+  printf("save: %d: %s\n", (int)s, credo_last_error());
+  s = mlp_b1_create(0);
+  printf("create: %d: %s\n", (int)s, credo_last_error());
+  printf("the parameter kept its value: %s\n",
+         weights[0] == kept ? "yes" : "no");
   printf("the loaded parameters changed the loss: %s\n",
          after != before ? "yes" : "no");
   printf("%s\n", ok ? "ok" : "FAILED");
