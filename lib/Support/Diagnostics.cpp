@@ -15,6 +15,8 @@
 #include "mlir/IR/MLIRContext.h"
 #include "llvm/Support/raw_ostream.h"
 
+#include <regex>
+
 using namespace mlir;
 using mlir::credo::quoteForMessage;
 using mlir::credo::sanitizeLine;
@@ -48,6 +50,45 @@ void flatten(Location loc, FlatLocation &out) {
   }
 }
 
+/// Types as a graph writes them: 'tensor<3x4xf32>' becomes f32 [3, 4]
+/// (tensor<f32>: an f32 scalar), and an operand constraint's "1D tensor of
+/// 64-bit signless integer values" becomes "i64 of rank 1".
+std::string graphTypes(const std::string &text) {
+  static const std::regex tensor("'?tensor<((?:[0-9?]+x)*)([a-z][a-z0-9]*)>'?");
+  static const std::regex constraint(
+      "([0-9]+)D tensor of ([0-9]+)-bit (signless integer|float) values");
+  std::string out;
+  auto begin = std::sregex_iterator(text.begin(), text.end(), tensor);
+  size_t last = 0;
+  for (auto it = begin; it != std::sregex_iterator(); ++it) {
+    const std::smatch &m = *it;
+    out += text.substr(last, size_t(m.position(0)) - last);
+    std::string dims = m[1].str();
+    if (dims.empty()) {
+      out += "an " + m[2].str() + " scalar";
+    } else {
+      dims.pop_back(); // the last 'x'
+      std::string shape;
+      for (char c : dims)
+        shape += c == 'x' ? std::string(", ") : std::string(1, c);
+      out += m[2].str() + " [" + shape + "]";
+    }
+    last = size_t(m.position(0) + m.length(0));
+  }
+  out += text.substr(last);
+  std::string result;
+  auto c = std::sregex_iterator(out.begin(), out.end(), constraint);
+  last = 0;
+  for (auto it = c; it != std::sregex_iterator(); ++it) {
+    const std::smatch &m = *it;
+    result += out.substr(last, size_t(m.position(0)) - last);
+    result += (m[3].str() == "float" ? "f" : "i") + m[2].str() + " of rank " +
+              m[1].str();
+    last = size_t(m.position(0) + m.length(0));
+  }
+  return result + out.substr(last);
+}
+
 void print(llvm::raw_ostream &os, Location loc, StringRef severity,
            const std::string &message) {
   FlatLocation flat;
@@ -76,10 +117,15 @@ void print(llvm::raw_ostream &os, Location loc, StringRef severity,
   std::string text = message;
   if (!flat.node.empty() && StringRef(text).starts_with("'credo.")) {
     size_t end = text.find("' op ");
-    if (end != std::string::npos)
-      text = text.substr(7, end - 7) + " " + text.substr(end + 5);
+    if (end != std::string::npos) {
+      std::string op = text.substr(7, end - 7);
+      // A sampler given its sample is its own op in the dialect.
+      if (StringRef name(op); name.consume_back("_log_prob"))
+        op = name.str() + " (given a sample)";
+      text = op + " " + text.substr(end + 5);
+    }
   }
-  os << sanitizeLine(text) << "\n";
+  os << sanitizeLine(graphTypes(text)) << "\n";
 }
 
 StringRef severityName(DiagnosticSeverity s) {
