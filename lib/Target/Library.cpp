@@ -463,17 +463,18 @@ void guardedEntry(OpBuilder &b, ModuleOp module, const std::string &model,
           loc, b.create<LLVM::FCmpOp>(loc, LLVM::FCmpPredicate::one, loss, inf),
           b.create<LLVM::FCmpOp>(loc, LLVM::FCmpPredicate::one, loss,
                                  minusInf));
-      LLVM::LLVMFuncOp nonFinite =
-          declare(b, module, "credo_rt_nonfinite_loss", i32, {ptr, ptr, f64});
+      LLVM::LLVMFuncOp nonFinite = declare(b, module, "credo_rt_nonfinite_step",
+                                           i32, {ptr, ptr, f64, ptr});
       // What the step writes: "the loss", or an environment rule's signal.
       Value resultName = LLVM::createGlobalString(
           loc, b, name + "_result_name",
           what.back().what + std::string(1, '\0'), LLVM::Linkage::Internal);
       Block *notFinite = b.createBlock(&f.getBody());
       b.create<LLVM::ReturnOp>(
-          loc, b.create<LLVM::CallOp>(loc, nonFinite,
-                                      ValueRange{entryName, resultName, loss})
-                   .getResult());
+          loc,
+          b.create<LLVM::CallOp>(
+               loc, nonFinite, ValueRange{entryName, resultName, loss, model0})
+              .getResult());
       Block *commit = b.createBlock(&f.getBody());
       b.setInsertionPointToEnd(swapBlock);
       b.create<LLVM::CondBrOp>(loc, finite, commit, notFinite);

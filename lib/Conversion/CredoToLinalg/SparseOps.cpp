@@ -483,11 +483,22 @@ Value densities(OpBuilder &b, Location loc, Value idx, Value mu, Value s2,
                      return s.select(s.gt(a[1], s.c(0)), x, s.c(0));
                    });
   Value z = reduce(b, loc, e, {1}, 0.0, addFloats);
-  return mapped(b, loc, maskType, {e, z}, {kp, kOnly},
+  // 0 per tuple, NaN where a mean is NaN: such a tuple has no points (the
+  // sampler's are clamped into range, and may all be masked), and its
+  // densities are NaN, so the outputs and the loss it reaches are too.
+  auto muType = cast<RankedTensorType>(mu.getType());
+  Value muNaN = mapped(b, loc, muType, {mu}, {b.getMultiDimIdentityMap(2)},
+                       [&](OpBuilder &nb, Location l, ValueRange a) -> Value {
+                         return Scalar{nb, l, elt}.sub(a[0], a[0]);
+                       });
+  Value poison = reduce(b, loc, muNaN, {1}, 0.0, addFloats);
+  return mapped(b, loc, maskType, {e, z, poison}, {kp, kOnly, kOnly},
                 [&](OpBuilder &nb, Location l, ValueRange a) -> Value {
                   Scalar s{nb, l, elt};
-                  return s.select(s.gt(a[1], s.c(0)), s.div(a[0], a[1]),
-                                  s.c(0));
+                  Value positive = nb.create<arith::CmpFOp>(
+                      l, arith::CmpFPredicate::OGT, a[1], s.c(0));
+                  return s.add(s.select(positive, s.div(a[0], a[1]), s.c(0)),
+                               a[2]);
                 });
 }
 
@@ -603,7 +614,29 @@ struct SparseHyperLowering : OpRewritePattern<SparseHyperOp> {
     int64_t units = op.getUnits();
     Value idx = roundedIndices(rewriter, loc, op.getMeans(),
                                {units, xType.getDimSize(1)}, true);
-    rewriter.replaceOp(op, scatterLoops(rewriter, loc, idx, op.getValues(),
+    // A NaN mean has no position: its tuple's value becomes NaN, so the
+    // outputs it reaches are NaN (the index is clamped to 0 only to stay
+    // in range), as a NaN weight makes a dense layer's.
+    auto vType = cast<RankedTensorType>(op.getValues().getType());
+    MLIRContext *ctx = rewriter.getContext();
+    AffineExpr k = getAffineDimExpr(0, ctx);
+    auto component = [&](int64_t d) {
+      return AffineMap::get(1, 0, {k, getAffineConstantExpr(d, ctx)}, ctx);
+    };
+    Value values = mapped(
+        rewriter, loc, vType, {op.getMeans(), op.getMeans(), op.getValues()},
+        {component(0), component(1), rewriter.getMultiDimIdentityMap(1)},
+        [&](OpBuilder &b, Location l, ValueRange a) -> Value {
+          Scalar s{b, l, vType.getElementType()};
+          Value nan = b.create<arith::OrIOp>(
+              l,
+              b.create<arith::CmpFOp>(l, arith::CmpFPredicate::UNO, a[0], a[0]),
+              b.create<arith::CmpFOp>(l, arith::CmpFPredicate::UNO, a[1],
+                                      a[1]));
+          return s.select(nan, s.c(std::numeric_limits<double>::quiet_NaN()),
+                          a[2]);
+        });
+    rewriter.replaceOp(op, scatterLoops(rewriter, loc, idx, values,
                                         op.getInput(), 0, 1,
                                         /*readAtTuple=*/false, units,
                                         cast<RankedTensorType>(op.getType())));

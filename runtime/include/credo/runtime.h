@@ -471,6 +471,12 @@ credo_status credo_rt_check_finite_input(const char *entry, const char *what,
  * keeps the parameters it had). */
 credo_status credo_rt_nonfinite_loss(const char *entry, const char *what,
                                      double value);
+/* The same for a step of MODEL; when a float parameter of MODEL already
+ * holds a NaN or an infinity (an earlier step diverged where the loss does
+ * not look: a rule's own weights, an optimizer's moments), the message says
+ * so, naming the parameter and the element. */
+credo_status credo_rt_nonfinite_step(const char *entry, const char *what,
+                                     double value, const credo_model *model);
 
 #if defined(__GNUC__)
 #pragma GCC visibility pop

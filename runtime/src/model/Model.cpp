@@ -830,6 +830,39 @@ credo_status credo_rt_check_written(const char *entry, const char *what,
   return CREDO_OK;
 }
 
+credo_status credo_rt_nonfinite_step(const char *entry, const char *what,
+                                     double value, const credo_model *model) {
+  credo_status status = credo_rt_nonfinite_loss(entry, what, value);
+  if (!model)
+    return status;
+  // Parameters the loss does not read (a rule's own weights, an
+  // optimizer's moments) can turn non-finite in a step whose loss is
+  // finite: then an earlier step diverged, and the parameters this one
+  // keeps are not usable.
+  for (const Value &p : model->values[CREDO_PARAM]) {
+    if (p.dtype != CREDO_F32 && p.dtype != CREDO_F64)
+      continue;
+    hostAccess(model, p, /*write=*/false);
+    for (int64_t i = 0; i < p.numel(); ++i) {
+      double v = p.dtype == CREDO_F32
+                     ? double(static_cast<const float *>(p.storage.data)[i])
+                     : static_cast<const double *>(p.storage.data)[i];
+      if (std::isfinite(v))
+        continue;
+      return fail(status,
+                  std::string(entry ? entry : "?") + ": " +
+                      (what ? what : "the loss") + " is " + shortest(value) +
+                      ", not a finite number: parameter '" + p.name +
+                      "' holds " + shortest(v) + " at element " +
+                      std::to_string(i) +
+                      " (set so, or left by an earlier step that diverged: "
+                      "a learning rate too large?); the parameters are "
+                      "unchanged, and not usable: load a saved checkpoint");
+    }
+  }
+  return status;
+}
+
 credo_status credo_rt_name_failure(const char *entry, credo_status status) {
   if (status == CREDO_OK || !entry)
     return status;
