@@ -774,12 +774,20 @@ void credo_model_swap_params(credo_model *model) {
 credo_status credo_rt_check_instance(const char *entry, const char *create,
                                      const credo_model *model,
                                      const char *metadata, const char *target) {
+  // The common case first, without building any text: every call of every
+  // entry point comes through here.
+  bool sameModel = model && (!metadata || model->origin == metadata ||
+                             model->metadata == metadata);
+  bool sameTarget =
+      model && (!target || model->target.empty() || model->target == target);
+  if (sameModel && sameTarget)
+    return CREDO_OK;
   std::string at = std::string(entry ? entry : "?") + ": ";
   if (!model)
     return fail(CREDO_ERR_INVALID_ARGUMENT, at + "the model is a null pointer");
   std::string make = std::string("; pass an instance that ") +
                      (create ? create : "NAME_create") + " made";
-  if (metadata && model->origin != metadata && model->metadata != metadata) {
+  if (!sameModel) {
     // The model's name in the library's metadata ("name NAME" line).
     std::string own;
     std::stringstream text(metadata);
@@ -797,12 +805,10 @@ credo_status credo_rt_check_instance(const char *entry, const char *create,
                          : "model '" + model->name + "'") +
                     make);
   }
-  if (target && !model->target.empty() && model->target != target)
-    return fail(CREDO_ERR_INVALID_ARGUMENT,
-                at + "the model's parameters are placed for the " +
-                    model->target + " target, and this library runs on the " +
-                    target + make);
-  return CREDO_OK;
+  return fail(CREDO_ERR_INVALID_ARGUMENT,
+              at + "the model's parameters are placed for the " +
+                  model->target + " target, and this library runs on the " +
+                  target + make);
 }
 
 credo_status credo_rt_check_written(const char *entry, const char *what,
