@@ -1097,6 +1097,7 @@ int mlir::credo::gradcheckCommand(const DriverOptions &opts) {
       // its O(h^2) truncation error: the differences at h and 2h,
       // extrapolated (Richardson), cancel that term, and their rounding
       // error stays about that of one difference.
+      bool usedExtrapolation = false;
       if (!c.passes) {
         std::optional<double> wide = centralDifference(i, 2 * h);
         if (!wide)
@@ -1106,21 +1107,26 @@ int mlir::credo::gradcheckCommand(const DriverOptions &opts) {
         if (r.passes || r.rel < c.rel) {
           fd = richardson;
           c = r;
-          if (r.passes)
-            ++extrapolated;
+          usedExtrapolation = true;
         }
       }
       paramWorst = std::max(paramWorst, c.rel);
       if (c.passes) {
+        // Each passing coordinate counts once: by the floor, or else by
+        // the extrapolation.
         if (c.rel > opts.tolerance)
           ++floored;
+        else if (usedExtrapolation)
+          ++extrapolated;
         continue;
       }
       if (c.rel > paramFailing) {
         paramFailing = c.rel;
-        failingAt = llvm::formatv("{0} (finite difference {1:e9}, generated "
-                                  "gradient {2:e9})",
-                                  elementPosition(param.shape, i), *fd, an[i])
+        failingAt = llvm::formatv("{0} ({1} {2:e9}, generated gradient {3:e9})",
+                                  elementPosition(param.shape, i),
+                                  usedExtrapolation ? "extrapolated difference"
+                                                    : "finite difference",
+                                  *fd, an[i])
                         .str();
       }
     }

@@ -54,7 +54,9 @@ void flatten(Location loc, FlatLocation &out) {
 /// (tensor<f32>: an f32 scalar), and an operand constraint's "1D tensor of
 /// 64-bit signless integer values" becomes "i64 of rank 1".
 std::string graphTypes(const std::string &text) {
-  static const std::regex tensor("'?tensor<((?:[0-9?]+x)*)([a-z][a-z0-9]*)>'?");
+  // A quote before the type is taken only with one after it.
+  static const std::regex tensor(
+      "('?)tensor<((?:[0-9?]+x)*)([a-z][a-z0-9]*)>\\1");
   static const std::regex constraint(
       "([0-9]+)D tensor of ([0-9]+)-bit (signless integer|float) values");
   std::string out;
@@ -63,15 +65,17 @@ std::string graphTypes(const std::string &text) {
   for (auto it = begin; it != std::sregex_iterator(); ++it) {
     const std::smatch &m = *it;
     out += text.substr(last, size_t(m.position(0)) - last);
-    std::string dims = m[1].str();
+    std::string dims = m[2].str(), element = m[3].str();
     if (dims.empty()) {
-      out += "an " + m[2].str() + " scalar";
+      // "an f32", "an i64", "a bf16"
+      bool vowel = element[0] == 'f' || element[0] == 'i';
+      out += (vowel ? "an " : "a ") + element + " scalar";
     } else {
       dims.pop_back(); // the last 'x'
       std::string shape;
       for (char c : dims)
         shape += c == 'x' ? std::string(", ") : std::string(1, c);
-      out += m[2].str() + " [" + shape + "]";
+      out += element + " [" + shape + "]";
     }
     last = size_t(m.position(0) + m.length(0));
   }

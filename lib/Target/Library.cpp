@@ -157,8 +157,10 @@ struct EntryArg {
 
 /// Defines the exported entry NAME_ENTRY(args...) -> credo_status: each
 /// pointer argument with a description is checked
-/// (credo_rt_null_argument names it), and a buffer the call writes must
-/// not share a byte with another buffer argument
+/// (credo_rt_null_argument names it), the model must be an instance of
+/// this library's model placed for its target (credo_rt_check_instance),
+/// and a buffer the call writes must share no byte with the model's
+/// parameters (credo_rt_check_written) or another buffer argument
 /// (credo_rt_overlapping_arguments names both: the generated code reads its
 /// inputs while it writes its outputs); a float argument is passed by
 /// address. The arguments then go, as one array, to a guarded call
@@ -247,18 +249,30 @@ void guardedEntry(OpBuilder &b, ModuleOp module, const std::string &model,
   Value model0 = f.getArgument(0);
   Value zero = b.create<LLVM::ConstantOp>(loc, i32, 0);
   {
-    LLVM::LLVMFuncOp checkInstance = declare(
-        b, module, "credo_rt_check_instance", i32, {ptr, ptr, ptr, ptr, ptr});
+    LLVM::LLVMFuncOp checkInstance =
+        declare(b, module, "credo_rt_check_instance", i32,
+                {ptr, ptr, ptr, ptr, b.getI64Type(), ptr});
     Value createName = LLVM::createGlobalString(
         loc, b, name + "_create_name", model + "_create" + std::string(1, '\0'),
         LLVM::Linkage::Internal);
     Value metadata =
         b.create<LLVM::AddressOfOp>(loc, ptr, model + "_metadata_text");
+    // The hash of the library's metadata text (its global, without the
+    // NUL), as credo_metadata_hash computes it: FNV-1a, 64 bits.
+    auto global = module.lookupSymbol<LLVM::GlobalOp>(model + "_metadata_text");
+    StringRef meta =
+        cast<StringAttr>(global.getValueAttr()).getValue().drop_back();
+    uint64_t hash = 14695981039346656037ull;
+    for (char c : meta)
+      hash = (hash ^ static_cast<unsigned char>(c)) * 1099511628211ull;
+    Value hashValue = b.create<LLVM::ConstantOp>(
+        loc, b.getI64Type(), b.getI64IntegerAttr(static_cast<int64_t>(hash)));
     Value target = b.create<LLVM::AddressOfOp>(loc, ptr, model + "_target");
-    Value status = b.create<LLVM::CallOp>(loc, checkInstance,
-                                          ValueRange{entryName, createName,
-                                                     model0, metadata, target})
-                       .getResult();
+    Value status =
+        b.create<LLVM::CallOp>(loc, checkInstance,
+                               ValueRange{entryName, createName, model0,
+                                          metadata, hashValue, target})
+            .getResult();
     failIf(b.create<LLVM::ICmpOp>(loc, LLVM::ICmpPredicate::ne, status, zero),
            [&] { return status; });
   }

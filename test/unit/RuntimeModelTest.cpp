@@ -205,6 +205,9 @@ TEST(RuntimeModel, InitializersRefuseValuesTheDtypeCannotHold) {
           "initializer 'constant value=2.5': 2.5 is not an integer, so no "
           "i32 value");
   refused("normal std=1e200 seed=1", CREDO_F32, f32, "which f32 cannot hold");
+  // A constant or a uniform range is refused before any element is written.
+  EXPECT_EQ(i32[0], 7);
+  EXPECT_EQ(i32[3], 7);
   // Within range: the extremes themselves.
   EXPECT_EQ(
       credo_init_fill("constant value=-2147483648", CREDO_I32, 1, shape, i32),

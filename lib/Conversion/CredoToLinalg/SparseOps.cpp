@@ -495,8 +495,10 @@ Value densities(OpBuilder &b, Location loc, Value idx, Value mu, Value s2,
   return mapped(b, loc, maskType, {e, z, poison}, {kp, kOnly, kOnly},
                 [&](OpBuilder &nb, Location l, ValueRange a) -> Value {
                   Scalar s{nb, l, elt};
+                  // A NaN sum (a NaN spread) keeps its NaN: unordered or
+                  // greater.
                   Value positive = nb.create<arith::CmpFOp>(
-                      l, arith::CmpFPredicate::OGT, a[1], s.c(0));
+                      l, arith::CmpFPredicate::UGT, a[1], s.c(0));
                   return s.add(s.select(positive, s.div(a[0], a[1]), s.c(0)),
                                a[2]);
                 });

@@ -293,7 +293,8 @@ void accurateTanh(math::TanhOp op) {
 /// 3 + 2|x| ulp, and lavapipe's is (62 ulp at x = −80, 31 at −40: a
 /// sigmoid's tail, a sharp Gaussian density), where the CPU's is within 1.
 /// 2^n is built from exponent bits in two factors, so subnormal results
-/// stay; x > 88.7228 gives +inf, x < −103.972 gives 0, NaN stays NaN.
+/// stay where the driver keeps subnormals; x > 88.7228 gives +inf, x < −103.972
+/// gives 0, NaN stays NaN.
 void accurateExp(math::ExpOp op) {
   Type t = op.getType();
   if (!getElementTypeOrSelf(t).isF32())

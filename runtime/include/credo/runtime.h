@@ -236,9 +236,9 @@ credo_status credo_model_get_param(const credo_model *model, const char *name,
                                    void *data, size_t nbytes);
 /* Loads every parameter from a safetensors file (names, dtypes and shapes
  * must match; extra tensors are an error, except the optimizer state a
- * training checkpoint lists; a random generator or optimizer or rule state
- * the file lacks keeps its value, so a training build loads what an
- * inference build saved). */
+ * training checkpoint lists; a random generator the file lacks keeps its
+ * value, and so does optimizer or rule state when the file has none, so a
+ * training build loads what an inference build saved). */
 credo_status credo_model_load(credo_model *model, const char *path);
 /* Saves every parameter to a safetensors file, atomically. */
 credo_status credo_model_save(const credo_model *model, const char *path);
@@ -419,16 +419,21 @@ credo_status credo_rt_bad_learning_rate(const char *entry, double lr);
 credo_status credo_rt_bad_flag(const char *entry, const char *what,
                                double value);
 
-/* CREDO_OK when MODEL was made from METADATA (the library's own text, or
- * the same text) and, once placed, for TARGET; otherwise records "ENTRY:
- * the model is an instance of model 'OTHER'; pass an instance that CREATE
- * made" (or another build of the same model, or parameters placed for
- * another target) and returns CREDO_ERR_INVALID_ARGUMENT. Every entry
- * point of a generated library checks its instance: all NAME_model types
- * are one C type, so a compiler cannot. */
+/* The FNV-1a hash (64 bits) of a metadata text, which an instance keeps
+ * from its creation and a generated library embeds for its own. */
+uint64_t credo_metadata_hash(const char *metadata);
+/* CREDO_OK when MODEL was made from a metadata text of hash HASH (the
+ * library's own, METADATA) and, once placed, for TARGET; otherwise records
+ * "ENTRY: the model is an instance of model 'OTHER'; pass an instance that
+ * CREATE made" (or another build of the same model, or parameters placed
+ * for another target) and returns CREDO_ERR_INVALID_ARGUMENT. The entry
+ * points that run a model's code (NAME_forward, NAME_train_step,
+ * NAME_settle_step, NAME_act, NAME_eval_step) check their instance: all
+ * NAME_model types are one C type, so a compiler cannot. */
 credo_status credo_rt_check_instance(const char *entry, const char *create,
                                      const credo_model *model,
-                                     const char *metadata, const char *target);
+                                     const char *metadata, uint64_t hash,
+                                     const char *target);
 /* CREDO_OK unless the BYTES at DATA, which the call writes (WHAT), share a
  * byte with a parameter buffer of MODEL; then records "ENTRY: WHAT overlaps
  * the storage of parameter 'P'; ..." and returns

@@ -160,11 +160,10 @@ struct credo_model {
   /// An environment rule's NAME_act succeeded since its last successful
   /// NAME_train_step (credo_rt_set_acted / credo_rt_require_act).
   bool acted = false;
-  /// The metadata the instance was made from, as given and as text: a
+  /// The FNV-1a hash of the metadata the instance was made from: a
   /// generated library's entry points take only instances of their own
-  /// model (credo_rt_check_instance).
-  const char *origin = nullptr;
-  std::string metadata;
+  /// model (credo_rt_check_instance compares it with the library's).
+  uint64_t metadataHash = 0;
 };
 
 namespace {
@@ -246,6 +245,10 @@ credo_status fillPairs(credo_dtype dtype, const std::vector<int64_t> &shape,
 
 /// `v` in the fewest digits that read back as it.
 std::string shortest(double v) {
+  if (std::isnan(v))
+    return "nan"; // whatever its sign bit
+  if (std::isinf(v))
+    return v > 0 ? "inf" : "-inf";
   char text[32];
   for (int digits = 1; digits <= 17; ++digits) {
     std::snprintf(text, sizeof text, "%.*g", digits, v);
@@ -393,6 +396,16 @@ credo_status fillInit(const std::string &text, credo_dtype dtype,
     return fail(CREDO_ERR_FORMAT, "initializer '" + text + "': " + shortest(a) +
                                       " is not an integer, so no " + dtypeName +
                                       " value");
+  // A constant or a uniform range the dtype cannot hold fails before any
+  // element is written (a uniform draw lies in [low, high)).
+  if (dist == Const && !holds(a))
+    return fail(CREDO_ERR_FORMAT, "initializer '" + text + "' gives " +
+                                      shortest(a) + ", which " + dtypeName +
+                                      " cannot hold");
+  if (dist == Uniform && (!holds(a) || (b > a && !holds(std::nextafter(b, a)))))
+    return fail(CREDO_ERR_FORMAT, "initializer '" + text + "' draws from [" +
+                                      shortest(a) + ", " + shortest(b) +
+                                      "), which " + dtypeName + " cannot hold");
   SplitMix64 rng{seed};
   auto store = [&](int64_t i, double v) {
     if (!holds(v))
@@ -477,8 +490,7 @@ credo_status credo_model_create(const char *metadata, credo_model **out) {
     void operator()(credo_model *m) const { credo_model_destroy(m); }
   };
   std::unique_ptr<credo_model, Destroy> model(new credo_model());
-  model->origin = metadata;
-  model->metadata = metadata;
+  model->metadataHash = credo_metadata_hash(metadata);
   std::stringstream text(metadata);
   std::string line;
   int lineNo = 0;
@@ -771,13 +783,20 @@ void credo_model_swap_params(credo_model *model) {
       std::swap(p.storage.data, p.next.data);
 }
 
+uint64_t credo_metadata_hash(const char *metadata) {
+  uint64_t h = 14695981039346656037ull; // FNV-1a, 64 bits
+  for (const char *c = metadata; c && *c; ++c)
+    h = (h ^ static_cast<unsigned char>(*c)) * 1099511628211ull;
+  return h;
+}
+
 credo_status credo_rt_check_instance(const char *entry, const char *create,
                                      const credo_model *model,
-                                     const char *metadata, const char *target) {
+                                     const char *metadata, uint64_t hash,
+                                     const char *target) {
   // The common case first, without building any text: every call of every
   // entry point comes through here.
-  bool sameModel = model && (!metadata || model->origin == metadata ||
-                             model->metadata == metadata);
+  bool sameModel = model && model->metadataHash == hash;
   bool sameTarget =
       model && (!target || model->target.empty() || model->target == target);
   if (sameModel && sameTarget)
@@ -790,7 +809,7 @@ credo_status credo_rt_check_instance(const char *entry, const char *create,
   if (!sameModel) {
     // The model's name in the library's metadata ("name NAME" line).
     std::string own;
-    std::stringstream text(metadata);
+    std::stringstream text(metadata ? metadata : "");
     for (std::string line; std::getline(text, line);)
       if (line.rfind("name ", 0) == 0) {
         own = line.substr(5);
@@ -818,12 +837,13 @@ credo_status credo_rt_check_written(const char *entry, const char *what,
     return CREDO_OK;
   auto start = reinterpret_cast<uintptr_t>(data);
   auto end = start + static_cast<uintptr_t>(bytes);
-  for (const Value &p : model->values[CREDO_PARAM])
+  for (const Value &p : model->values[CREDO_PARAM]) {
+    size_t size = p.nbytes();
     for (const credo_tensor *t : {&p.storage, &p.next}) {
       if (!t->data)
         continue;
       auto tStart = reinterpret_cast<uintptr_t>(t->data);
-      auto tEnd = tStart + p.nbytes();
+      auto tEnd = tStart + size;
       if (start < tEnd && tStart < end)
         return fail(CREDO_ERR_INVALID_ARGUMENT,
                     std::string(entry ? entry : "?") + ": " +
@@ -833,6 +853,7 @@ credo_status credo_rt_check_written(const char *entry, const char *what,
                         "its outputs, so each output needs a buffer of its "
                         "own");
     }
+  }
   return CREDO_OK;
 }
 
@@ -1095,6 +1116,11 @@ credo_status credo_model_load(credo_model *model, const char *path) {
   } cleanup{&set};
 
   std::string where = std::string(path) + ": ";
+  // A training checkpoint lists its optimizer and rule state; a file
+  // without the list (an inference build's) has none to give.
+  bool fileHasState = false;
+  for (size_t i = 0; i < set.metadata_count; ++i)
+    fileHasState |= std::string(set.metadata_keys[i]) == kStateKey;
   std::vector<bool> used(set.count, false);
   std::vector<const credo_tensor *> sources;
   for (const Value &p : model->values[CREDO_PARAM]) {
@@ -1104,13 +1130,14 @@ credo_status credo_model_load(credo_model *model, const char *path) {
         found = &set.items[i].tensor;
         used[i] = true;
       }
-    if (!found &&
-        (p.init.rfind("generator", 0) == 0 || isState(model, p.name))) {
+    if (!found && (p.init.rfind("generator", 0) == 0 ||
+                   (!fileHasState && isState(model, p.name)))) {
       // A random generator the file lacks keeps its value (its initial key
       // and counter after credo_model_create_init): weights written
       // elsewhere need not carry the generator's state. So does optimizer
-      // or rule state: a training build loads what an inference build of
-      // the model saved.
+      // or rule state missing from a file that has none: a training build
+      // loads what an inference build of the model saved (but not a
+      // training checkpoint of another optimizer).
       sources.push_back(nullptr);
       continue;
     }

@@ -335,7 +335,8 @@ def CredoKernelArith : Pass<"credo-kernel-arith"> {
     - f32 `math.exp(x)` becomes 2^n · exp(r), n = round(x / ln 2),
       r = x − n·0.693359375 − n·(−2.12194440e−4) (ln 2 in two parts, the
       first product exact), so the driver's exp sees |r| ≤ ln 2 / 2 only;
-      2^n from exponent bits in two factors (subnormal results stay),
+      2^n from exponent bits in two factors (subnormal results stay where
+      the driver keeps subnormals; Vulkan lets it flush them),
       x > 88.7228 gives +inf, x < −103.972 gives 0, NaN stays NaN. GLSL
       lets exp(x) be off by 3 + 2|x| ulp, and lavapipe's is: a sigmoid or
       softmax term at x = −80 had a relative error of 3.7e-6 (62 ulp),

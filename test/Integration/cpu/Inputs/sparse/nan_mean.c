@@ -2,7 +2,9 @@
  * the outputs its tuple reaches are NaN in the evaluation form, and the
  * training form's loss is NaN too, which fails the step naming the
  * parameter. Before, the NaN was read as index 0: finite outputs, and a
- * training step that spread the NaN into the other parameters. */
+ * training step that spread the NaN into the other parameters. A NaN
+ * spread (which only the training form reads) fails the step the same
+ * way; its densities had been taken as 0. */
 #include "hyper64.h"
 
 #include <math.h>
@@ -31,6 +33,18 @@ int main(void) {
          isnan(loss) ? "nan" : "finite", nan);
   s = hyper64_train_step(m, x, t, 0.01, &loss);
   printf("train step: status %d: %s\n", (int)s, credo_last_error());
+  hyper64_destroy(m);
+  if (hyper64_create(&m) != CREDO_OK)
+    return 1;
+  double sigma[10];
+  if (hyper64_get_param(m, "sigma", sigma, sizeof sigma) != CREDO_OK)
+    return 1;
+  sigma[3] = NAN;
+  if (hyper64_set_param(m, "sigma", sigma, sizeof sigma) != CREDO_OK)
+    return 1;
+  s = hyper64_train_step(m, x, t, 0.01, &loss);
+  printf("train step, NaN spread: status %d: %s\n", (int)s,
+         credo_last_error());
   hyper64_destroy(m);
   return 0;
 }
