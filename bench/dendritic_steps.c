@@ -1,4 +1,5 @@
-/*===- bench/dendritic_steps.c - Two training steps, call by call -----------===*
+/*===- bench/dendritic_steps.c - Two training steps, call by call
+ *-----------===*
  *
  * Times NAME_train_step of two libraries built by `credoc build --train`
  * (loaded with dlopen, so any two models with inputs x: f32 [B, F] and
@@ -17,8 +18,7 @@
 #include <time.h>
 
 typedef int (*create_fn)(void **);
-typedef int (*step_fn)(void *, const float *, const int32_t *, float,
-                       float *);
+typedef int (*step_fn)(void *, const float *, const int32_t *, float, float *);
 typedef const char *(*error_fn)(void);
 
 static double now(void) {

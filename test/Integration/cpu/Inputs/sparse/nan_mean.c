@@ -10,15 +10,22 @@
 #include <math.h>
 #include <stdio.h>
 
-int main(void) {
+/* A new instance whose parameter `name` (10 values) holds NaN at `at`. */
+static hyper64_model *withNaN(const char *name, int at) {
   hyper64_model *m = 0;
-  if (hyper64_create(&m) != CREDO_OK)
-    return 1;
-  double mu[10];
-  if (hyper64_get_param(m, "mu", mu, sizeof mu) != CREDO_OK)
-    return 1;
-  mu[0] = NAN;
-  if (hyper64_set_param(m, "mu", mu, sizeof mu) != CREDO_OK)
+  double values[10];
+  if (hyper64_create(&m) != CREDO_OK ||
+      hyper64_get_param(m, name, values, sizeof values) != CREDO_OK)
+    return 0;
+  values[at] = NAN;
+  if (hyper64_set_param(m, name, values, sizeof values) != CREDO_OK)
+    return 0;
+  return m;
+}
+
+int main(void) {
+  hyper64_model *m = withNaN("mu", 0);
+  if (!m)
     return 1;
   double x[4 * 8], t[4 * 6], y[4 * 6], loss = 0;
   for (int i = 0; i < 4 * 8; ++i)
@@ -34,17 +41,11 @@ int main(void) {
   s = hyper64_train_step(m, x, t, 0.01, &loss);
   printf("train step: status %d: %s\n", (int)s, credo_last_error());
   hyper64_destroy(m);
-  if (hyper64_create(&m) != CREDO_OK)
-    return 1;
-  double sigma[10];
-  if (hyper64_get_param(m, "sigma", sigma, sizeof sigma) != CREDO_OK)
-    return 1;
-  sigma[3] = NAN;
-  if (hyper64_set_param(m, "sigma", sigma, sizeof sigma) != CREDO_OK)
+  m = withNaN("sigma", 3);
+  if (!m)
     return 1;
   s = hyper64_train_step(m, x, t, 0.01, &loss);
-  printf("train step, NaN spread: status %d: %s\n", (int)s,
-         credo_last_error());
+  printf("train step, NaN spread: status %d: %s\n", (int)s, credo_last_error());
   hyper64_destroy(m);
   return 0;
 }
