@@ -586,6 +586,7 @@ private:
     struct Delayed {
       int64_t depth = 0;
       std::string initial, pointer;
+      std::string reader; ///< the node whose read decides how it starts
       RankedTensorType type;
     };
     std::map<std::string, Delayed> delayed;
@@ -1224,6 +1225,7 @@ void Importer::resolveNode(Ref &r, size_t index, int scope, StringRef node) {
       if (d.initial.empty()) {
         d.initial = init.name;
         d.pointer = init.pointer;
+        d.reader = node.str();
         // The loop reads the initial value: it comes first.
         nodes[size_t(scope)].inputs.push_back(init);
       }
@@ -1240,6 +1242,7 @@ void Importer::resolveNode(Ref &r, size_t index, int scope, StringRef node) {
              node);
       d.type = type;
       d.pointer = r.pointer;
+      d.reader = node.str();
     }
     return;
   }
@@ -1526,7 +1529,7 @@ void Importer::emitLoop(size_t index) {
          << (d.initial.empty() ? "declares "
                                : "starts from '" + d.initial + "', which is ")
          << declared[name];
-      fail(d.pointer, os.str(), n.name);
+      fail(d.pointer, os.str(), d.reader.empty() ? n.name : d.reader);
     }
   }
   SmallVector<Value> next, recorded;

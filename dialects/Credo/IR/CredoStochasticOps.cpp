@@ -150,6 +150,12 @@ LogicalResult HoldOp::inferReturnTypes(MLIRContext *,
       failed(
           getFloatTensor(loc, op, adaptor.getPrevious(), "previous", -1, prev)))
     return failure();
+  // A graph's hold reads its previous output from a state of the input's
+  // type, so only the flags can differ there.
+  if (e != u && prev == u)
+    return ShapeError(loc, op)
+           << "expects execute flags of its input's type, but got flags " << e
+           << " and input " << u;
   if (e != u || prev != u)
     return ShapeError(loc, op)
            << "expects flags, input and previous of one type, but got " << e
