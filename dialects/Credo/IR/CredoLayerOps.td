@@ -143,14 +143,15 @@ def Credo_ReshapeOp : Credo_InferredOp<"reshape"> {
   let description = [{
     Returns the elements of `x` in row-major order with the shape `shape`:
     `flat(y) = flat(x)`. At most one entry of `shape` may be `-1`; it is
-    replaced by the size that keeps the element count.
+    replaced by the size that keeps the element count. The elements may be
+    floats, labels or index tuples (`f32`, `f64`, `i32`, `i64`).
 
     ```mlir
     %y = credo.reshape %x {shape = array<i64: 128, 1, 28, 28>} : tensor<128x784xf32> -> tensor<128x1x28x28xf32>
     ```
   }];
-  let arguments = (ins Credo_FloatTensor:$input, DenseI64ArrayAttr:$shape);
-  let results = (outs Credo_FloatTensor:$result);
+  let arguments = (ins Credo_ParamTensor:$input, DenseI64ArrayAttr:$shape);
+  let results = (outs Credo_ParamTensor:$result);
   let assemblyFormat = "$input attr-dict `:` type($input) `->` type($result)";
   // A reshape to the input's own shape is the input; a reshape of a reshape
   // is one reshape.

@@ -305,9 +305,18 @@ LogicalResult ReshapeOp::inferReturnTypes(MLIRContext *,
                                           Adaptor adaptor,
                                           SmallVectorImpl<Type> &results) {
   StringRef op = getOperationName();
-  RankedTensorType x;
-  if (failed(getFloatTensor(loc, op, adaptor.getInput(), "input", -1, x)))
-    return failure();
+  // Any element type a tensor of the graph has: floats, labels and index
+  // tuples (a sequence split into segments is reshaped whatever it holds).
+  auto x = dyn_cast<RankedTensorType>(adaptor.getInput().getType());
+  if (!x || (!isa<Float32Type, Float64Type>(x.getElementType()) &&
+             !x.getElementType().isSignlessInteger(32) &&
+             !x.getElementType().isSignlessInteger(64)))
+    return ShapeError(loc, op)
+           << "expects input to be a tensor of f32, f64, i32 or i64, but got "
+           << adaptor.getInput().getType();
+  if (!x.hasStaticShape())
+    return ShapeError(loc, op)
+           << "expects input to have a static shape, but got " << x;
   if (!adaptor.getShapeAttr())
     return ShapeError(loc, op) << "requires the attribute 'shape'";
   SmallVector<int64_t> shape(adaptor.getShapeAttr().asArrayRef());

@@ -473,6 +473,14 @@ func.func @f(%t: tensor<4x2xi32>) {
 
 // -----
 
+func.func @reshape_i8(%x: tensor<2x6xi8>) {
+  // expected-error @+1 {{'credo.reshape' op operand #0 must be ranked tensor of 32-bit float or 64-bit float or 32-bit signless integer or 64-bit signless integer values}}
+  %0 = credo.reshape %x {shape = array<i64: 12>} : tensor<2x6xi8> -> tensor<12xi8>
+  return
+}
+
+// -----
+
 func.func @f(%x: tensor<2x6xf32>) {
   // expected-error @+2 {{'credo.reshape' op expects at most one -1 in 'shape', but got [-1, -1]}}
   // expected-error @+1 {{failed to infer returned types}}

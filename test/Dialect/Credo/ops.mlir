@@ -59,6 +59,16 @@ func.func @shapes(%x: tensor<2x3x4x5xf64>) -> (tensor<2x60xf64>, tensor<6x20xf64
   return %f, %r, %s : tensor<2x60xf64>, tensor<6x20xf64>, tensor<120xf64>
 }
 
+// Integer tensors (index tuples, labels) reshape like floats.
+// CHECK-LABEL: func.func @reshape_integers
+func.func @reshape_integers(%p: tensor<4x3x2xi64>, %l: tensor<2x4xi32>) -> (tensor<12x2xi64>, tensor<8xi32>) {
+  // CHECK: credo.reshape %{{.+}} {shape = array<i64: -1, 2>} : tensor<4x3x2xi64> -> tensor<12x2xi64>
+  %q = credo.reshape %p {shape = array<i64: -1, 2>} : tensor<4x3x2xi64> -> tensor<12x2xi64>
+  // CHECK: credo.reshape %{{.+}} {shape = array<i64: 8>} : tensor<2x4xi32> -> tensor<8xi32>
+  %m = credo.reshape %l {shape = array<i64: 8>} : tensor<2x4xi32> -> tensor<8xi32>
+  return %q, %m : tensor<12x2xi64>, tensor<8xi32>
+}
+
 // CHECK-LABEL: func.func @elementwise
 // CHECK-SAME: (%[[A:.+]]: tensor<2x3xf32>, %[[B:.+]]: tensor<2x3xf32>)
 func.func @elementwise(%a: tensor<2x3xf32>, %b: tensor<2x3xf32>) -> tensor<2x3xf32> {
