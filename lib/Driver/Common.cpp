@@ -482,7 +482,10 @@ void flushMetrics(std::unique_ptr<llvm::raw_fd_ostream> &out,
   out->clear_error();
   out.reset();
   // A line the disk cut short is taken back: the file ends with its last
-  // whole record, and a later run appends below it.
+  // whole record, and a later run appends below it. Only a regular file
+  // can be read back (a device such as /dev/full reads without end).
+  if (!llvm::sys::fs::is_regular_file(path))
+    return;
   auto text = llvm::MemoryBuffer::getFile(path);
   if (!text)
     return;
