@@ -50,7 +50,11 @@ std::string commas(double v) {
 
 class EnvTrainer {
 public:
-  explicit EnvTrainer(const DriverOptions &opts) : opts(opts) {}
+  /// `signals`: the handler of the command, switched to recording a stop
+  /// once the episodes start (and kept so until the command returns, also
+  /// while the compiled step is torn down).
+  EnvTrainer(const DriverOptions &opts, StopSignals &signals)
+      : opts(opts), signals(signals) {}
   int run();
 
 private:
@@ -60,6 +64,7 @@ private:
   std::vector<void *> args(ArrayRef<void *> middle);
 
   const DriverOptions &opts;
+  StopSignals &signals;
   Session session;
   OwningOpRef<ModuleOp> module;
   TrainingContract config;
@@ -259,7 +264,7 @@ int EnvTrainer::run() {
   // saved (to --checkpoint, else NAME-interrupted.safetensors) and the metrics
   // file ends with a whole line.
   stopSignal = 0;
-  StopSignals signals;
+  signals.handle(nullptr);
   // The picture of the returns so far (at the end, or when interrupted).
   auto drawReturns = [&] {
     if (opts.plot.empty() || returns.empty())
@@ -279,29 +284,40 @@ int EnvTrainer::run() {
           (o.numElements() * o.elementSize() + sizeof(uint64_t) - 1) /
               sizeof(uint64_t) +
           1);
+  // A stop saves the parameters as the last step left them; `when` says
+  // where the run stopped.
+  auto stopRun = [&](const std::string &when) {
+    drawReturns();
+    if (metrics)
+      flushMetrics(metrics, opts.metrics);
+    // (A run in an environment is not resumed.)
+    std::string path = opts.checkpoint.empty()
+                           ? interruptedCheckpointPath(info->name, "")
+                           : opts.checkpoint;
+    if (credo_model_save(m.model, path.c_str()) != CREDO_OK)
+      return runtimeError("cannot save the parameters");
+    llvm::outs() << "credoc: " << stopWord() << " " << when
+                 << "; saved the parameters to " << path << "\n";
+    llvm::outs().flush();
+    return stopStatus();
+  };
   auto begin = std::chrono::steady_clock::now();
   for (int64_t episode = 0; episode < episodes; ++episode) {
-    if (stopSignal) {
-      drawReturns();
-      if (metrics)
-        flushMetrics(metrics, opts.metrics);
-      // (A run in an environment is not resumed.)
-      std::string path = opts.checkpoint.empty()
-                             ? interruptedCheckpointPath(info->name, "")
-                             : opts.checkpoint;
-      if (credo_model_save(m.model, path.c_str()) != CREDO_OK)
-        return runtimeError("cannot save the parameters");
-      llvm::outs() << "credoc: " << stopWord() << " after episode " << episode
-                   << " of " << episodes << "; saved the parameters to " << path
-                   << "\n";
-      llvm::outs().flush();
-      return stopStatus();
-    }
+    if (stopSignal)
+      return stopRun("after episode " + std::to_string(episode) + " of " +
+                     std::to_string(episodes));
     if (credo_env_reset(env.env, obs.data()) != CREDO_OK)
       return runtimeError("cannot reset the environment");
     double ret = 0, signalSum = 0;
     int64_t t = 0;
     for (bool over = false; !over; ++t) {
+      // An episode may run for millions of steps: a stop ends it at a step
+      // (its return is not recorded).
+      if (stopSignal)
+        return stopRun("after step " + std::to_string(t) + " of episode " +
+                       std::to_string(episode + 1) + " of " +
+                       std::to_string(episodes) +
+                       " (an unfinished episode, not recorded)");
       std::vector<void *> actMiddle = {obs.data(), &action};
       for (std::vector<uint64_t> &o : otherOutputs)
         actMiddle.push_back(o.data());
@@ -365,7 +381,7 @@ int EnvTrainer::run() {
                      std::chrono::steady_clock::now() - begin)
                      .count();
       llvm::outs() << "episode " << episode + 1 << "/" << episodes
-                   << ": return " << llvm::format("%g", ret)
+                   << ": return " << llvm::format("%.8g", ret)
                    << ", mean of the last " << recent.size() << " "
                    << llvm::format("%.2f", mean) << "  "
                    << commas(double(totalSteps) / std::max(s, 1e-9))
@@ -394,6 +410,9 @@ int EnvTrainer::run() {
     llvm::outs() << "credoc: saved the trained parameters to "
                  << opts.checkpoint << "\n";
   }
+  // What the run printed is out before its handlers go (a signal then
+  // ends the process as it would any other).
+  llvm::outs().flush();
   return kOk;
 }
 
@@ -404,5 +423,5 @@ int mlir::credo::envTrainCommand(const DriverOptions &opts) {
   // installs its own handler for the episodes.
   StopSignals signals(interruptBeforeTraining(
       "compiling the model and making the environment"));
-  return EnvTrainer(opts).run();
+  return EnvTrainer(opts, signals).run();
 }
