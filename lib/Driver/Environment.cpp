@@ -199,15 +199,23 @@ int EnvTrainer::createInstance() {
     return runtimeError("cannot place the parameters");
   if (int status = initAndOverlayParams(m.model, *info, opts.params))
     return status;
-  // A training seed re-keys the model's generators, also those that
-  // --params gives, so that seeds give independent runs (seed 0 keeps the
-  // key).
-  if (config.seed != 0)
-    for (size_t i = 0; i < info->params.size(); ++i)
-      if (StringRef(info->params[i].init).starts_with("generator")) {
-        auto *g = static_cast<uint64_t *>(credo_model_param_data(m.model, i));
-        g[0] ^= config.seed * 0x9E3779B97F4A7C15ull;
-      }
+  // The training seed decides the key of the model's generators, also of
+  // those that --params gives: the initializer's key ^ seed·φ (seed 0: the
+  // initializer's key), so seeds give independent runs, and a run
+  // continued from its own checkpoint with its seed goes on with its
+  // stream (from the counter the file holds). The file's key is not
+  // re-keyed by the seed again: that cancelled a continued run's key.
+  for (size_t i = 0; i < info->params.size(); ++i)
+    if (StringRef(info->params[i].init).starts_with("generator")) {
+      uint64_t initial[2];
+      int64_t shape[1] = {2};
+      if (credo_init_fill(info->params[i].init.c_str(), CREDO_I64, 1, shape,
+                          initial) != CREDO_OK)
+        return runtimeError("cannot key the generator '" +
+                            info->params[i].name + "'");
+      auto *g = static_cast<uint64_t *>(credo_model_param_data(m.model, i));
+      g[0] = initial[0] ^ config.seed * 0x9E3779B97F4A7C15ull;
+    }
   if (credo_model_reserve_next(m.model) != CREDO_OK)
     return runtimeError("cannot allocate the parameters' next buffers");
   return kOk;
