@@ -204,15 +204,16 @@ int initAndOverlayParams(credo_model *model, const ModelInfo &info,
   // the graph left at its initial value would be silently untrained.
   for (const TensorInfo &p : info.params)
     if (!llvm::is_contained(info.state, p.name) &&
+        !llvm::is_contained(info.held, p.name) &&
         !llvm::StringRef(p.init).starts_with("generator") &&
         llvm::none_of(
             llvm::make_range(set.items, set.items + set.count),
             [&](const credo_named_tensor &t) { return p.name == t.name; }))
       return error("'" + path + "' has no parameter '" + p.name +
                    "' of model '" + info.name +
-                   "' (only the rule's and the optimizer's state and "
-                   "random generators may be missing: they start from their "
-                   "initial values)");
+                   "' (only the rule's and the optimizer's state, held "
+                   "outputs and random generators may be missing: they "
+                   "start from their initial values)");
   for (size_t i = 0; i < set.count; ++i) {
     const credo_named_tensor &t = set.items[i];
     auto p = llvm::find_if(

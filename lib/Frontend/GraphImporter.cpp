@@ -2020,9 +2020,11 @@ Value Importer::heldState(size_t index, RankedTensorType type, Location loc) {
     auto init = mlir::credo::InitAttr::get(
         &ctx, mlir::credo::InitKind::Zeros, APFloat(0.0), APFloat(0.0),
         APFloat(0.0), APFloat(0.0), APFloat(0.0), 0, 0, 0);
-    builder.create<mlir::credo::ParamOp>(loc, builder.getStringAttr(held),
-                                         TypeAttr::get(type), init,
-                                         /*fixed=*/UnitAttr());
+    auto param = builder.create<mlir::credo::ParamOp>(
+        loc, builder.getStringAttr(held), TypeAttr::get(type), init,
+        /*fixed=*/UnitAttr());
+    param->setAttr(mlir::credo::CredoDialect::kHeldAttrName,
+                   builder.getUnitAttr());
   }
   return builder.create<mlir::credo::GetParamOp>(
       loc, type, FlatSymbolRefAttr::get(&ctx, held));

@@ -107,6 +107,8 @@ FailureOr<ModelInfo> mlir::credo::getModelInfo(ModuleOp module,
     if (failed(t))
       return failure();
     t->init = initText(p.getInit());
+    if (p->hasAttr(CredoDialect::kHeldAttrName))
+      info.held.push_back(t->name);
     info.params.push_back(*t);
   }
   auto forward = module.lookupSymbol<func::FuncOp>(function);

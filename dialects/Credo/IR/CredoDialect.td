@@ -49,6 +49,10 @@ def Credo_Dialect : Dialect {
     /// (set by the importer on every op of a node; passes find nodes by it,
     /// and locations stay for diagnostics).
     static constexpr ::llvm::StringLiteral kNodeAttrName = "credo.node";
+    /// The unit attribute of a parameter that keeps a held output from
+    /// call to call (NODE_held, zeros first): state a checkpoint keeps but
+    /// need not have.
+    static constexpr ::llvm::StringLiteral kHeldAttrName = "credo.held";
     /// The module attribute with the milliseconds of model time that one
     /// training step simulates (a positive float).
     static constexpr ::llvm::StringLiteral kSimulatedMsAttrName =

@@ -59,6 +59,9 @@ struct ModelInfo {
   /// The parameters a training rule added (optimizer or rule state), which
   /// saved checkpoints list so that a model built for inference skips them.
   std::vector<std::string> state;
+  /// The held outputs of units with an execute schedule (NODE_held, zeros
+  /// first): state a checkpoint keeps but need not have.
+  std::vector<std::string> held;
 
   /// The text credo_model_create reads (see docs/runtime.md).
   std::string metadata() const;
