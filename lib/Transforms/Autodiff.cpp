@@ -516,6 +516,48 @@ LogicalResult Sweep::differentiateLoop(TimeLoopOp loop,
     recorded.push_back(sg.grad);
   rb.create<YieldOp>(loc, next, recorded);
 
+  // Values of the step that the reverse body reads back from records of
+  // the forward loop: the uses of `uses[i]` (the copy of `keep[i]`) that
+  // `replace` accepts read the record instead; then what nothing reads any
+  // more is not recomputed.
+  auto readFromRecords = [&](ArrayRef<Value> keep, ArrayRef<Value> uses,
+                             function_ref<bool(OpOperand &)> replace) {
+    if (keep.empty())
+      return;
+    // A value the loop records already is read from that record.
+    SmallVector<Value> fresh;
+    for (Value o : keep)
+      if (!llvm::is_contained(forward.getYield().getRecorded(), o) &&
+          !llvm::is_contained(fresh, o))
+        fresh.push_back(o);
+    forward = recordMore(forward, fresh);
+    auto recordOf = [&](Value o) {
+      auto recorded = forward.getYield().getRecorded();
+      size_t j = llvm::find(recorded, o) - recorded.begin();
+      return forward->getResult(numCarried + j);
+    };
+    for (size_t i = 0; i < numCarried; ++i)
+      states[i] = recordOf(forward.getCarried()[i]);
+    OpBuilder sb(ctx);
+    sb.setInsertionPointToStart(body);
+    for (auto [o, copy] : llvm::zip(keep, uses)) {
+      Value c = copy;
+      Value rec = recordOf(o);
+      auto type = cast<RankedTensorType>(rec.getType());
+      Value slice = sb.create<TimeSliceOp>(
+          loc,
+          RankedTensorType::get(type.getShape().drop_front(),
+                                type.getElementType()),
+          rec, t, sb.getI64IntegerAttr(0));
+      c.replaceUsesWithIf(slice, replace);
+    }
+    for (Operation *op : llvm::reverse(cloned))
+      if (isOpTriviallyDead(op))
+        op->erase();
+    for (Value s : stateAt)
+      if (s.use_empty())
+        s.getDefiningOp()->erase();
+  };
   if (storeSteps) {
     // Values of the step that the sweep reads are recorded by the forward
     // loop and read back, so that no step is computed twice.
@@ -538,43 +580,24 @@ LogicalResult Sweep::differentiateLoop(TimeLoopOp loop,
           uses.push_back(c);
         }
     }
-    if (!keep.empty()) {
-      // A value the loop records already is read from that record.
-      SmallVector<Value> fresh;
-      for (Value o : keep)
-        if (!llvm::is_contained(forward.getYield().getRecorded(), o) &&
-            !llvm::is_contained(fresh, o))
-          fresh.push_back(o);
-      forward = recordMore(forward, fresh);
-      auto recordOf = [&](Value o) {
-        auto recorded = forward.getYield().getRecorded();
-        size_t j = llvm::find(recorded, o) - recorded.begin();
-        return forward->getResult(numCarried + j);
-      };
-      for (size_t i = 0; i < numCarried; ++i)
-        states[i] = recordOf(forward.getCarried()[i]);
-      OpBuilder sb(ctx);
-      sb.setInsertionPointToStart(body);
-      for (auto [o, c] : llvm::zip(keep, uses)) {
-        Value rec = recordOf(o);
-        auto type = cast<RankedTensorType>(rec.getType());
-        Value slice = sb.create<TimeSliceOp>(
-            loc,
-            RankedTensorType::get(type.getShape().drop_front(),
-                                  type.getElementType()),
-            rec, t, sb.getI64IntegerAttr(0));
-        c.replaceUsesWithIf(slice, [&](OpOperand &use) {
-          return !inRecompute(use.getOwner());
-        });
+    readFromRecords(keep, uses, [&](OpOperand &use) {
+      return !inRecompute(use.getOwner());
+    });
+  } else {
+    // A ring buffer (a node read more than 8 steps back) is state of k
+    // slots: recording it at every step would keep k values a step, more
+    // than store keeps. The step reads only its slots, and the ring's
+    // gradients need none of its values (reads and writes are linear in
+    // it): the reads are recorded instead, and the ring is not recorded
+    // or recomputed.
+    SmallVector<Value> keep, uses;
+    for (auto [orig, copy] : llvm::zip(originals, cloned))
+      if (auto read = dyn_cast<RingReadOp>(copy);
+          read && llvm::is_contained(stateAt, read.getRing())) {
+        keep.push_back(orig->getResult(0));
+        uses.push_back(read.getResult());
       }
-      // What nothing reads any more is not recomputed.
-      for (Operation *op : llvm::reverse(cloned))
-        if (isOpTriviallyDead(op))
-          op->erase();
-      for (Value s : stateAt)
-        if (s.use_empty())
-          s.getDefiningOp()->erase();
-    }
+    readFromRecords(keep, uses, [](OpOperand &) { return true; });
   }
 
   // The reverse loop: t = steps − 1, …, 0.

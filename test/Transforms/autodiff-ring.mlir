@@ -1,4 +1,5 @@
 // RUN: credo-opt %s --credo-autodiff="loss=loss" | FileCheck %s
+// RUN: credo-opt %s --credo-autodiff="loss=loss time-memory=recompute" | FileCheck %s --check-prefix=RECOMPUTE
 // A ring buffer's gradient is a ring too, updated in place a slot at a
 // time: the write's gradient reads the slot and clears it, the read's adds
 // into its slot (no sum over every slot). The forward loop keeps the steps
@@ -37,3 +38,18 @@ module {
 // CHECK: %[[SUM:.+]] = credo.ring_write %[[CLEARED]][%[[T]]], %[[DOLD]] {add} : tensor<12x2x3xf32>, tensor<2x3xf32>
 // CHECK-NOT: credo.add %{{.+}} : tensor<12x2x3xf32>
 // CHECK: credo.yield %[[SUM]]
+
+// With recompute the forward loop records the slot the step reads, not the
+// ring at every step (12 slots a step); the reverse loop recomputes the
+// step from that slot and carries no copy of the forward ring.
+// RECOMPUTE-LABEL: func.func @gradients
+// RECOMPUTE: %[[F:.+]]:3 = credo.time_loop steps 20 iter_args({{.+}}) -> (tensor<12x2x3xf32>, tensor<2x3xf32>, tensor<20x2x3xf32>) {
+// RECOMPUTE: %[[OLD:.+]] = credo.ring_read
+// RECOMPUTE: credo.yield {{.+}} record %[[OLD]] : tensor<2x3xf32>
+// RECOMPUTE: credo.time_loop steps 20 reverse
+// RECOMPUTE-NEXT: ^bb0(%[[T:.+]]: index, %[[DR:.+]]: tensor<12x2x3xf32>,
+// RECOMPUTE-NEXT: %[[READ:.+]] = credo.time_slice %[[F]]#2[%[[T]]]
+// RECOMPUTE-NOT: tensor<20x12x2x3xf32>
+// RECOMPUTE: credo.dense %[[READ]]
+// RECOMPUTE: credo.tanh
+// RECOMPUTE: credo.ring_read %[[DR]][%[[T]]]
