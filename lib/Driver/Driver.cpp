@@ -301,6 +301,7 @@ struct DrawnSeries {
   bool batched;   ///< its second dimension is the batch
   bool potential; ///< a lif node's potential (else spikes)
   double threshold;
+  int64_t order = 0; ///< the population's place in the graph
 };
 
 /// A drawn output's population: its name less ".all" or ".v.all".
@@ -333,9 +334,16 @@ int collectDrawn(const DriverOptions &opts, ModuleOp module,
         if (auto t =
                 forward.getResultAttrOfType<FloatAttr>(i, "credo.threshold"))
           d.threshold = t.getValueAsDouble();
+        if (auto o = forward.getResultAttrOfType<IntegerAttr>(
+                i, "credo.drawn_order"))
+          d.order = o.getInt();
         series.push_back(d);
       }
   }
+  // The graph's order, not the outputs' (those the graph lists come first).
+  llvm::sort(series, [](const DrawnSeries &a, const DrawnSeries &b) {
+    return std::tie(a.order, a.output) < std::tie(b.order, b.output);
+  });
   for (bool potential : {false, true})
     if (!(potential ? opts.trace : opts.raster).empty() &&
         llvm::none_of(series, [&](const DrawnSeries &d) {

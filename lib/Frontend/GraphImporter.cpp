@@ -2179,11 +2179,16 @@ void Importer::importOutputs(const json &root) {
         usesBatch && type.getRank() >= 2 && type.getDimSize(1) == batch;
     StringRef node = StringRef(name).split('.').second.split('.').first;
     bool potential = StringRef(name).ends_with(".v.all");
+    // Pictures draw the populations in the graph's order, whatever order
+    // the outputs list them in.
+    int64_t order = llvm::find(series, name) - series.begin();
     SmallVector<NamedAttribute> attrs = {
         builder.getNamedAttr("credo.name", builder.getStringAttr(name)),
         builder.getNamedAttr(potential ? "credo.potential"
                                        : "credo.spike_train",
-                             builder.getBoolAttr(batched))};
+                             builder.getBoolAttr(batched)),
+        builder.getNamedAttr("credo.drawn_order",
+                             builder.getI64IntegerAttr(order))};
     if (potential)
       forward.walk([&](mlir::credo::LifOp lif) {
         if (mlir::credo::nodeOf(lif) != node)
