@@ -2741,6 +2741,18 @@ std::string Importer::parseTrainingLoss(const json &t, const std::string &ptr) {
   auto lossIt = values.find(loss);
   // A node, or one of its named results (NODE.v).
   auto nameIt = names.find(StringRef(loss).split('.').first);
+  // LOOP.NODE (a loop's last step) is a value after the loop, but not a
+  // node the training passes can find.
+  if (nameIt != names.end() && nameIt->second.kind == Entity::Node &&
+      !nodes[nameIt->second.index].spec && StringRef(loss).contains('.'))
+    fail(child("loss"),
+         "loss '" + quoteForMessage(loss) + "' is a result of time loop '" +
+             nameIt->first().str() +
+             "'; the loss is a scalar node outside time loops: read it in a "
+             "node after the loop (for example {\"name\": \"loss\", \"op\": "
+             "\"scale\", \"inputs\": [\"" +
+             quoteForMessage(loss) +
+             "\"], \"attributes\": {\"factor\": 1}}) and name that node");
   if (lossIt == values.end() || nameIt == names.end() ||
       nameIt->second.kind != Entity::Node)
     fail(child("loss"),
