@@ -481,12 +481,23 @@ int writeTrace(const DriverOptions &opts, const ModelInfo &info,
     if (tr.neurons.empty())
       for (int64_t n = 0; n < std::min<int64_t>(neurons, 8); ++n)
         tr.neurons.push_back(n);
+    int64_t bad = 0, badStep = 0, badNeuron = 0;
     for (int64_t n : tr.neurons)
       for (int64_t step = 0; step < tr.steps; ++step) {
-        tr.potentials.push_back(v[size_t(step * neurons + n)]);
+        double x = v[size_t(step * neurons + n)];
+        tr.potentials.push_back(x);
         tr.spikes.push_back(!spikes.empty() &&
                             spikes[size_t(step * neurons + n)] != 0);
+        if (!std::isfinite(x) && !bad++)
+          badStep = step, badNeuron = n;
       }
+    // The lines leave out what is not a number; say so, as --raster does.
+    if (bad)
+      llvm::errs() << "credoc: warning: --trace: " << tr.name << " holds "
+                   << bad << " potential" << (bad == 1 ? "" : "s") << " that "
+                   << (bad == 1 ? "is" : "are")
+                   << " not finite (the first at step " << badStep
+                   << ", neuron " << badNeuron << "), left out of the lines\n";
     traces.push_back(std::move(tr));
   }
   return writePicture(opts, "--trace",

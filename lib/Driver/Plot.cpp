@@ -80,13 +80,24 @@ std::vector<double> ticks(double lo, double hi) {
 std::string yGrid(double left, double right, const std::vector<double> &yt,
                   const std::function<double(double)> &Y,
                   const char *valueFormat) {
+  // The 50 pixels left of the axis hold 6 characters of 12-pixel text;
+  // longer labels (1.5e+307) get one smaller font that fits them, not cut
+  // at the picture's edge.
+  size_t longest = 0;
+  for (double v : yt)
+    longest = std::max(longest, fmt(valueFormat, v).size());
+  std::string size =
+      longest > 6
+          ? " font-size=\"" +
+                fmt("%.1f", std::floor(720.0 / double(longest)) / 10) + "\""
+          : "";
   std::string s;
   for (double v : yt) {
     s += "<line x1=\"" + fmt("%.1f", left) + "\" x2=\"" + fmt("%.1f", right) +
          "\" y1=\"" + fmt("%.1f", Y(v)) + "\" y2=\"" + fmt("%.1f", Y(v)) +
          "\" stroke=\"#e5e5e5\"/>\n";
     s += "<text x=\"" + fmt("%.1f", left - 6) + "\" y=\"" +
-         fmt("%.1f", Y(v) + 4) + "\" text-anchor=\"end\">" +
+         fmt("%.1f", Y(v) + 4) + "\" text-anchor=\"end\"" + size + ">" +
          fmt(valueFormat, v) + "</text>\n";
   }
   return s;
