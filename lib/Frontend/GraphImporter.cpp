@@ -575,8 +575,10 @@ private:
     int64_t steps = 0;        ///< a time loop's steps
     std::vector<size_t> body; ///< a time loop's nodes
   };
-  /// A sparse_contract's pairs drawn by random_pairs must fit its size and
-  /// its input (rows and cols no larger).
+  /// Index tuples of a parameter whose values are known when the model is
+  /// built (random_pairs, a constant) must fit the units they index: a
+  /// sparse_contract's size and input, a gather's input, a scatter_add's
+  /// size.
   void checkPairsFit(Operation *op, const NodeInfo &n);
 
   /// A time loop's carried values and results, gathered from every read.
@@ -1845,41 +1847,72 @@ void Importer::emitNode(size_t index) {
 }
 
 void Importer::checkPairsFit(Operation *op, const NodeInfo &n) {
-  auto contract = dyn_cast<mlir::credo::SparseContractOp>(op);
-  if (!contract)
+  // Which component of each tuple indexes what, and how many there are:
+  // (component, units, what they are).
+  SmallVector<std::tuple<int64_t, int64_t, const char *>> indexed;
+  Value indices;
+  auto lastDim = [](Value v) -> int64_t {
+    auto t = dyn_cast<RankedTensorType>(v.getType());
+    return t && t.getRank() > 0 ? t.getShape().back() : ShapedType::kDynamic;
+  };
+  if (auto contract = dyn_cast<mlir::credo::SparseContractOp>(op)) {
+    ArrayRef<int64_t> columns = contract.getColumns();
+    if (columns.size() != 2)
+      return; // the op's verifier says what is wrong
+    indices = contract.getIndices();
+    indexed = {
+        {columns[0], int64_t(contract.getSize()), "output units (its size)"},
+        {columns[1], lastDim(contract.getInput()), "input units"}};
+  } else if (auto gather = dyn_cast<mlir::credo::GatherOp>(op)) {
+    indices = gather.getIndices();
+    indexed = {{int64_t(gather.getColumn()), lastDim(gather.getInput()),
+                "input units"}};
+  } else if (auto scatter = dyn_cast<mlir::credo::ScatterAddOp>(op)) {
+    indices = scatter.getIndices();
+    indexed = {{int64_t(scatter.getColumn()), int64_t(scatter.getSize()),
+                "output units (its size)"}};
+  } else {
     return;
-  auto read = contract.getIndices().getDefiningOp<mlir::credo::GetParamOp>();
+  }
+  auto read = indices.getDefiningOp<mlir::credo::GetParamOp>();
   if (!read)
     return;
   auto param = module.lookupSymbol<mlir::credo::ParamOp>(read.getName());
   auto init = param ? dyn_cast_or_null<mlir::credo::InitAttr>(param.getInit())
                     : mlir::credo::InitAttr();
-  if (!init || init.getKind() != mlir::credo::InitKind::RandomPairs)
+  if (!init)
     return;
-  // The pairs' components: columns[0] names the output, columns[1] the
-  // input; random_pairs draws component 0 below rows and 1 below cols.
-  auto bound = [&](int64_t c) {
-    return c == 0 ? init.getRows() : init.getCols();
-  };
-  auto key = [&](int64_t c) { return c == 0 ? "rows" : "cols"; };
-  auto inputType = dyn_cast<RankedTensorType>(contract.getInput().getType());
-  ArrayRef<int64_t> columns = contract.getColumns();
-  if (!inputType || inputType.getRank() == 0 || columns.size() != 2 ||
-      ShapedType::isDynamic(inputType.getShape().back()))
-    return; // the op's verifier says what is wrong
-  int64_t inputs = inputType.getShape().back();
-  for (auto [c, limit, what] :
-       {std::tuple{columns[0], int64_t(contract.getSize()),
-                   "output units (its size)"},
-        std::tuple{columns[1], inputs, "input units"}})
-    if (bound(c) > limit)
-      fail(n.pointer,
-           "the index pairs '" + read.getName().str() + "' are drawn with " +
-               key(c) + " " + std::to_string(bound(c)) + ", but component " +
-               std::to_string(c) + " of each pair indexes the node's " +
-               std::to_string(limit) + " " + what + "; give random_pairs " +
-               key(c) + " of at most " + std::to_string(limit),
-           n.name);
+  std::string pairs = read.getName().str();
+  for (auto [c, limit, what] : indexed) {
+    if (ShapedType::isDynamic(limit) || c < 0)
+      continue;
+    if (init.getKind() == mlir::credo::InitKind::RandomPairs) {
+      // random_pairs draws component 0 below rows and 1 below cols.
+      if (c > 1)
+        continue;
+      int64_t bound = c == 0 ? init.getRows() : init.getCols();
+      const char *key = c == 0 ? "rows" : "cols";
+      if (bound > limit)
+        fail(n.pointer,
+             "the index pairs '" + pairs + "' are drawn with " + key + " " +
+                 std::to_string(bound) + ", but component " +
+                 std::to_string(c) + " of each pair indexes the node's " +
+                 std::to_string(limit) + " " + what + "; give random_pairs " +
+                 key + " of at most " + std::to_string(limit),
+             n.name);
+    } else if (init.getKind() == mlir::credo::InitKind::Constant) {
+      // Every component is the constant: known when the model is built.
+      double v = init.getValue().convertToDouble();
+      if (v < 0 || v >= double(limit))
+        fail(n.pointer,
+             "the index tuples '" + pairs + "' are the constant " +
+                 std::to_string(int64_t(v)) + ", but component " +
+                 std::to_string(c) + " of each tuple indexes the node's " +
+                 std::to_string(limit) + " " + what + " (0 to " +
+                 std::to_string(limit - 1) + ")",
+             n.name);
+    }
+  }
 }
 
 void Importer::checkLifModel(const json &node, const std::string &attrPtr,
