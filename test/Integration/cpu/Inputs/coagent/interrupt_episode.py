@@ -32,10 +32,15 @@ metrics = os.path.join(out, "stopped.jsonl")
 run = subprocess.Popen([credoc, "train", model, "--params", params,
                         "--checkpoint", checkpoint, "--metrics", metrics],
                        stdout=subprocess.PIPE, text=True)
-time.sleep(2.0)
+# The first line comes once the step is compiled and the episodes start
+# (a signal before it stops the compilation instead, however slow the
+# machine).
+first = run.stdout.readline()
+time.sleep(0.5)
 started = time.time()
 run.send_signal(signal.SIGINT)
-text, _ = run.communicate(timeout=60)
+rest, _ = run.communicate(timeout=60)
+text = first + rest
 assert run.returncode == 130, (run.returncode, text)
 stop = re.search(r"credoc: interrupted after step (\d+) of episode 1 of 1 "
                  r"\(an unfinished episode, not recorded\); saved the "
