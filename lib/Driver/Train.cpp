@@ -670,8 +670,11 @@ std::vector<std::string> Trainer::dataFiles() const {
   };
   for (const std::string &name : names)
     add(dataDir(), name);
-  for (const char *name : kIdxFiles)
+  // Gzipped or plain (the reader takes either).
+  for (const char *name : kIdxFiles) {
     add(idxDir(), name);
+    add(idxDir(), llvm::StringRef(name).drop_back(3).str());
+  }
   return files;
 }
 
