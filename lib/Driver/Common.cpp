@@ -199,7 +199,13 @@ int initAndOverlayParams(credo_model *model, const ModelInfo &info,
     if (llvm::StringRef(set.metadata_keys[i]) == kRuleMetadataKey &&
         rule != set.metadata_values[i])
       otherRule = set.metadata_values[i];
-  std::vector<std::string> leftOut;
+  // The state the file's run had (its rule's and optimizer's), listed in
+  // its metadata.
+  llvm::SmallVector<llvm::StringRef> fileState;
+  for (size_t i = 0; i < set.metadata_count; ++i)
+    if (llvm::StringRef(set.metadata_keys[i]) == kStateMetadataKey)
+      llvm::StringRef(set.metadata_values[i]).split(fileState, ',');
+  std::vector<std::string> leftOut, notHere;
   // Only what the rule or the optimizer adds may be missing: a parameter of
   // the graph left at its initial value would be silently untrained.
   for (const TensorInfo &p : info.params)
@@ -218,9 +224,17 @@ int initAndOverlayParams(credo_model *model, const ModelInfo &info,
     const credo_named_tensor &t = set.items[i];
     auto p = llvm::find_if(
         info.params, [&](const TensorInfo &q) { return q.name == t.name; });
-    if (p == info.params.end())
+    if (p == info.params.end()) {
+      // State of the file's rule or optimizer that this run's lack (fa's
+      // feedback matrices in a backprop run, Adam's moments in an SGD run):
+      // the weights are what --params gives.
+      if (llvm::is_contained(fileState, t.name)) {
+        (otherRule.empty() ? notHere : leftOut).push_back(t.name);
+        continue;
+      }
       return error("'" + path + "' has '" + t.name + "', which model '" +
                    info.name + "' does not have");
+    }
     if (!otherRule.empty() && llvm::is_contained(info.state, p->name)) {
       leftOut.push_back(p->name);
       continue;
@@ -249,8 +263,12 @@ int initAndOverlayParams(credo_model *model, const ModelInfo &info,
     llvm::errs() << "credoc: note: '" << path
                  << "' is from a run with the rule '"
                  << quoteForMessage(otherRule) << "'; its state ("
-                 << llvm::join(leftOut, ", ") << ") is that rule's, so this "
-                 << "run's starts from its initial values\n";
+                 << llvm::join(leftOut, ", ") << ") is that rule's: left out "
+                 << "(this run's own state starts from its initial values)\n";
+  if (!notHere.empty())
+    llvm::errs() << "credoc: note: '" << path << "' holds state this run "
+                 << "does not have (" << llvm::join(notHere, ", ")
+                 << "), left out\n";
   return kOk;
 }
 

@@ -226,6 +226,9 @@ std::optional<NonFinite> firstNonFinite(const credo_tensor &t);
 /// The checkpoint metadata key that names the rule of the run that saved
 /// it.
 constexpr const char *kRuleMetadataKey = "credo.rule";
+/// The checkpoint metadata that lists the rule's and optimizer's state (the
+/// runtime writes it; runtime.md).
+constexpr const char *kStateMetadataKey = "credo.optimizer_state";
 
 /// The first float parameter of `model` (described by `info`) that holds a
 /// NaN or an infinity: its name and where.
