@@ -854,9 +854,12 @@ int Trainer::checkFiniteSamples(const credo_tensor &t,
     return kOk;
   int64_t n = credo_tensor_numel(&t),
           row = t.rank ? n / std::max<int64_t>(t.shape[0], 1) : 1;
+  // The element within its sample, and in the whole array.
   return error(file + ": sample " + std::to_string(row ? bad->at / row : 0) +
-               " holds " + bad->what() + " (element " +
-               std::to_string(bad->at) + "); the data must be finite");
+               " holds " + bad->what() + " at its element " +
+               std::to_string(row ? bad->at % row : bad->at) +
+               " (element " + std::to_string(bad->at) +
+               " of the array); the data must be finite");
 }
 
 int Trainer::checkLabels(int split, const std::string &file) {
