@@ -10,7 +10,10 @@
 
 #include "credo/Conversion/CredoToLinalg/CredoToLinalg.h"
 
+#include "../../Transforms/NodeName.h"
+
 #include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/GPU/IR/GPUDialect.h"
 #include "mlir/Dialect/Math/IR/Math.h"
 #include "mlir/Dialect/Math/Transforms/Passes.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
@@ -18,10 +21,13 @@
 #include "mlir/Dialect/Utils/StaticValueUtils.h"
 #include "mlir/IR/Matchers.h"
 #include "mlir/IR/PatternMatch.h"
+
 #include "mlir/IR/TypeUtilities.h"
 #include "mlir/Transforms/GreedyPatternRewriteDriver.h"
+#include <limits>
 
 #include <cmath>
+#include <limits>
 
 namespace mlir::credo {
 #define GEN_PASS_DEF_CREDOEXPANDF64MATH
@@ -353,18 +359,62 @@ void accurateExp(math::ExpOp op) {
 /// passes in all, as if each had run to its end: a workgroup of 64 that
 /// summed 5 million elements returned about a million. A loop that may
 /// run more than kMaxLoopPasses passes (by its constant upper bound and
-/// step; its lower bound is an index, at least 0) is unrolled kLongUnroll
-/// times, the same iterations in the same order: a fold of 33 million
-/// elements (lavapipe's largest f32 buffer) in a workgroup of 64, or a
-/// product tile loop over 8 million terms, stays within the limit.
-constexpr int64_t kMaxLoopPasses = 4096, kLongUnroll = 8;
+/// step; its lower bound is an index, at least 0) is unrolled, the same
+/// iterations in the same order: 8 times, or as many more (a power of
+/// two, up to kMaxUnroll) as keep it within kUnrolledPasses passes. A
+/// full reduction of 2^31 − 1 terms folds 2^23 of them in each of 256
+/// invocations: 32768 passes of 256 terms. (Unrolled 8 times only, a sum
+/// of 2^27 terms lost some.)
+constexpr int64_t kMaxLoopPasses = 4096, kLongUnroll = 8,
+                  kUnrolledPasses = 32768, kMaxUnroll = 256;
 
-bool mayRunLong(scf::ForOp loop) {
+/// The passes `loop` may run (by its constant upper bound and step), or 0.
+int64_t maxPasses(scf::ForOp loop) {
   std::optional<int64_t> ub = getConstantIntValue(loop.getUpperBound());
   std::optional<int64_t> step = getConstantIntValue(loop.getStep());
-  if (!ub || !step || *step <= 0)
-    return false; // (no such loop in a kernel: bounds are static)
-  return (*ub + *step - 1) / *step > kMaxLoopPasses;
+  if (!ub || !step || *step <= 0 || *ub <= 0)
+    return 0; // (no such loop in a kernel: bounds are static)
+  return (*ub + *step - 1) / *step;
+}
+
+/// How many times to unroll a loop of `passes` passes.
+int64_t unrollFactor(int64_t passes) {
+  int64_t factor = kLongUnroll;
+  while (factor < kMaxUnroll &&
+         (passes + factor - 1) / factor > kUnrolledPasses)
+    factor *= 2;
+  return factor;
+}
+
+/// Kernels index with 32-bit integers (SPIR-V's index type here): a count
+/// beyond 2^31 − 1 would wrap (a sum over 2^31 terms returned 0). Such a
+/// kernel is an error that names its node.
+LogicalResult checkIndexRange(Operation *kernels) {
+  WalkResult result = kernels->walk([](arith::ConstantOp c) {
+    auto attr = dyn_cast<IntegerAttr>(c.getValue());
+    if (!attr || !c.getType().isIndex() ||
+        attr.getValue().getSExtValue() <= std::numeric_limits<int32_t>::max())
+      return WalkResult::advance();
+    // The node: the constant's location, or that of an op of its kernel
+    // (constants made for a kernel may carry none).
+    Location where = c.getLoc();
+    if (credo::nodeName(where).empty())
+      if (auto fn = c->getParentOfType<gpu::GPUFuncOp>())
+        fn.walk([&](Operation *op) {
+          if (credo::nodeName(op->getLoc()).empty())
+            return WalkResult::advance();
+          where = op->getLoc();
+          return WalkResult::interrupt();
+        });
+    emitError(where) << "the Vulkan target counts a kernel's elements and "
+                        "iterations with 32-bit integers, but this operation "
+                        "needs "
+                     << attr.getValue().getSExtValue()
+                     << " (more than 2^31 - 1 = 2147483647); split it into "
+                        "smaller operations or use --target cpu";
+    return WalkResult::interrupt();
+  });
+  return failure(result.wasInterrupted());
 }
 
 struct KernelArith : public credo::impl::CredoKernelArithBase<KernelArith> {
@@ -390,13 +440,15 @@ struct KernelArith : public credo::impl::CredoKernelArithBase<KernelArith> {
     getOperation()->walk([&](math::ExpOp op) { exps.push_back(op); });
     for (math::ExpOp op : exps)
       accurateExp(op);
-    SmallVector<scf::ForOp> longLoops;
+    if (failed(checkIndexRange(getOperation())))
+      return signalPassFailure();
+    SmallVector<std::pair<scf::ForOp, int64_t>> longLoops;
     getOperation()->walk([&](scf::ForOp loop) {
-      if (mayRunLong(loop))
-        longLoops.push_back(loop);
+      if (int64_t passes = maxPasses(loop); passes > kMaxLoopPasses)
+        longLoops.push_back({loop, unrollFactor(passes)});
     });
-    for (scf::ForOp loop : longLoops)
-      if (failed(loopUnrollByFactor(loop, kLongUnroll)))
+    for (auto [loop, factor] : longLoops)
+      if (failed(loopUnrollByFactor(loop, factor)))
         return signalPassFailure();
     SmallVector<scf::ForOp> loops;
     getOperation()->walk([&](scf::ForOp loop) {

@@ -104,6 +104,24 @@ func.func @long_loop(%t: index, %init: f32) -> (f32, f32) {
   return %r, %k : f32, f32
 }
 
+// A loop of 2^19 passes (a full sum of 2^27 terms in one of 256
+// invocations) is unrolled 16 times, to 32768 passes: 8 times left 65536,
+// past lavapipe's limit.
+// CHECK-LABEL: func.func @longer_loop
+// CHECK: %[[STRIDE16:.*]] = arith.muli %c1, %c16 : index
+// CHECK: scf.for %{{.*}} = %arg0 to %{{.*}} step %[[STRIDE16]]
+// CHECK-COUNT-16: arith.addf
+// CHECK: scf.yield
+func.func @longer_loop(%t: index, %init: f32) -> f32 {
+  %c1 = arith.constant 1 : index
+  %n = arith.constant 524288 : index
+  %r = scf.for %i = %t to %n step %c1 iter_args(%acc = %init) -> (f32) {
+    %s = arith.addf %acc, %init : f32
+    scf.yield %s : f32
+  }
+  return %r : f32
+}
+
 // f32 tanh: its Taylor polynomial where |x| < 0.3 (the driver's formula
 // cancels near 0), else the driver's; f64 is left to credo-expand-f64-math.
 // CHECK-LABEL: func.func @tanh

@@ -301,7 +301,8 @@ def CredoExpandF64Math : Pass<"credo-expand-f64-math"> {
 def CredoKernelArith : Pass<"credo-kernel-arith"> {
   let summary = "give kernels forms of arithmetic whose result every Vulkan driver agrees on";
   let description = [{
-    Seven rewrites inside kernels, each with the CPU's result:
+    Seven rewrites inside kernels, each with the CPU's result, and one
+    check:
 
     - `arith.cmpi P, (arith.index_cast %i : index to iN), C` with a
       constant C that the index type holds (non-negative for unsigned
@@ -322,11 +323,17 @@ def CredoKernelArith : Pass<"credo-kernel-arith"> {
       reduction's invocations with no element of their own contributed 0
       instead of the combiner's identity.
     - An `scf.for` that may run more than 4096 passes (by its constant
-      upper bound and step) is unrolled 8 times: the same iterations in the
-      same order, in an eighth of the passes and a remainder loop. Mesa's
-      llvmpipe ends an invocation's loops after 65535 passes in all, as if
-      they had run to their end, so a workgroup that summed 5 million
-      elements returned the sum of about a million.
+      upper bound and step) is unrolled 8 times, or as many more times (a
+      power of two, at most 256) as keep it within 32768 passes: the same
+      iterations in the same order, and a remainder loop. Mesa's llvmpipe
+      ends an invocation's loops after 65535 passes in all, as if they had
+      run to their end, so a workgroup that summed 5 million elements
+      returned the sum of about a million, and a full sum of 2^27 terms
+      (2^19 in each of 256 invocations, unrolled 8 times) lost some.
+    - A kernel that counts past 2^31 − 1 (an index constant beyond it: its
+      elements, or a reduction's terms) is an error naming its node: the
+      kernels index with 32-bit integers, and the count would wrap (a sum
+      of 2^31 terms returned 0).
     - f32 `math.tanh(x)` for |x| < 0.3 becomes its odd Taylor polynomial
       through x¹¹ (relative error below 1e-8 there): lavapipe's tanh,
       (e^2x − 1)/(e^2x + 1), cancels near 0 (tanh(1e-30) gave 3e-8).
