@@ -832,6 +832,23 @@ int Trainer::loadIdxData() {
                       : " (the training section names no \"dataset\", so "
                         "it is fashion-mnist; docs/graph-format.md#dataset "
                         "lists the others)"));
+  // An input of images ([batch, rows, cols] or [batch, 1, rows, cols])
+  // takes the files' geometry, not just their pixel count: 2 × 8 images
+  // would otherwise be read as 4 × 4.
+  const std::vector<int64_t> &imageShape = info->inputs[imageInput].shape;
+  if (imageShape.size() == 3 || (imageShape.size() == 4 && imageShape[1] == 1))
+    for (int i : {0, 2}) {
+      int64_t rows = 0, cols = 0;
+      if (credo_idx_image_shape(files[i].c_str(), &rows, &cols) != CREDO_OK)
+        return runtimeError("cannot read the data set");
+      int64_t h = imageShape[imageShape.size() - 2], w = imageShape.back();
+      if (rows != h || cols != w)
+        return error("input '" + info->inputs[imageInput].name +
+                     "' takes images of " + std::to_string(h) + " x " +
+                     std::to_string(w) + " pixels, but " + files[i] +
+                     " holds images of " + std::to_string(rows) + " x " +
+                     std::to_string(cols));
+    }
   for (auto [x, y, split] : {std::tuple(&trainX, &trainY, "train"),
                              std::tuple(&testX, &testY, "t10k")})
     if (y->shape[0] != x->shape[0])
@@ -857,8 +874,8 @@ int Trainer::checkFiniteSamples(const credo_tensor &t,
   // The element within its sample, and in the whole array.
   return error(file + ": sample " + std::to_string(row ? bad->at / row : 0) +
                " holds " + bad->what() + " at its element " +
-               std::to_string(row ? bad->at % row : bad->at) +
-               " (element " + std::to_string(bad->at) +
+               std::to_string(row ? bad->at % row : bad->at) + " (element " +
+               std::to_string(bad->at) +
                " of the array); the data must be finite");
 }
 

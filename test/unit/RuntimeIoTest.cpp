@@ -833,6 +833,30 @@ TEST_F(RuntimeIdxTest, ReadsBytesOrScaledFloats) {
   credo_tensor_free(&labels);
 }
 
+// The images' rows and columns come from the header alone; a labels file
+// or a file that is not IDX is refused.
+TEST_F(RuntimeIdxTest, ImageShapeFromTheHeader) {
+  std::string images = std::string("\0\0\x08\x03", 4) +
+                       std::string("\0\0\0\x02\0\0\0\x02\0\0\0\x03", 12) +
+                       std::string(12, '\x01');
+  writeBytes(path("shape.idx"), images);
+  writeBytes(path("labels.idx"),
+             std::string("\0\0\x08\x01\0\0\0\x02\x07\x09", 10));
+  writeBytes(path("text.idx"), "not an idx file at all");
+  int64_t rows = 0, cols = 0;
+  ASSERT_EQ(credo_idx_image_shape(path("shape.idx").c_str(), &rows, &cols),
+            CREDO_OK)
+      << credo_last_error();
+  EXPECT_EQ(rows, 2);
+  EXPECT_EQ(cols, 3);
+  EXPECT_TRUE(
+      failsWith(credo_idx_image_shape(path("labels.idx").c_str(), &rows, &cols),
+                CREDO_ERR_FORMAT, "labels.idx", "expected images (rank 3)"));
+  EXPECT_TRUE(
+      failsWith(credo_idx_image_shape(path("text.idx").c_str(), &rows, &cols),
+                CREDO_ERR_FORMAT, "text.idx", "not an IDX file"));
+}
+
 // An image size past the limit is refused also when there are no images
 // to multiply it by (rows · cols overflowed into a negative dimension).
 TEST_F(RuntimeIdxTest, HugeImagesWithoutImagesAreRefused) {

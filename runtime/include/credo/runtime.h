@@ -110,6 +110,10 @@ credo_status credo_idx_read(const char *path, credo_tensor *out);
  * 0–255 (a quarter of the memory; scale by 1/255 to get credo_idx_read's
  * values exactly). Labels are i32 as above. */
 credo_status credo_idx_read_u8(const char *path, credo_tensor *out);
+/* The rows and columns of the images of an IDX file (from its header only;
+ * the readers above give rows*cols pixels per image). */
+credo_status credo_idx_image_shape(const char *path, int64_t *rows,
+                                   int64_t *cols);
 
 /*===--- CSV files
  * -----------------------------------------------------------===*/

@@ -120,3 +120,33 @@ extern "C" credo_status credo_idx_read(const char *path, credo_tensor *out) {
 extern "C" credo_status credo_idx_read_u8(const char *path, credo_tensor *out) {
   return readIdx(path, out, true);
 }
+
+extern "C" credo_status credo_idx_image_shape(const char *path, int64_t *rows,
+                                              int64_t *cols) {
+  if (!path || !rows || !cols)
+    return fail(CREDO_ERR_INVALID_ARGUMENT,
+                "credo_idx_image_shape: a null pointer");
+  if (credo_status s = checkReadableFile(path))
+    return s;
+  // The header alone: magic, then N, rows and cols (big-endian).
+  gzFile f = gzopen(path, "rb");
+  if (!f)
+    return fail(CREDO_ERR_IO, std::string("cannot read '") + path +
+                                  "': " + std::strerror(errno));
+  unsigned char header[16];
+  int n = gzread(f, header, sizeof(header));
+  gzclose(f);
+  std::string where = std::string(path) + ": ";
+  if (n < 4 || header[0] != 0 || header[1] != 0 || header[2] != 0x08)
+    return fail(CREDO_ERR_FORMAT, where + "not an IDX file of unsigned bytes");
+  if (header[3] != 3)
+    return fail(CREDO_ERR_FORMAT, where +
+                                      "expected images (rank 3), but the "
+                                      "rank is " +
+                                      std::to_string(int(header[3])));
+  if (n < 16)
+    return fail(CREDO_ERR_FORMAT, where + "truncated header");
+  *rows = bigEndian32(&header[8]);
+  *cols = bigEndian32(&header[12]);
+  return CREDO_OK;
+}
