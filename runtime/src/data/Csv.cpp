@@ -5,9 +5,10 @@
 // comma-separated fields, one row per line, every row as long as the first.
 // A first line (after blank ones and a UTF-8 byte order mark) with some
 // text and none of whose fields is a number is a header and is skipped (it
-// must have as many fields as the rows); a first line with some numbers and
-// a bad field is a data row with a mistake. Numbers are decimal (no hex);
-// one too small for a double is 0.
+// must have as many fields as the rows); a first line with some numbers (or
+// fields that start with one, such as "1;2;3") and a bad field is a data
+// row with a mistake. Numbers are decimal (no hex), possibly in double
+// quotes; one too small for a double is 0.
 // Errors name the line and field.
 //
 //===----------------------------------------------------------------------===//
@@ -41,6 +42,9 @@ bool parseLine(const char *begin, const char *end, double most,
     size_t a = text.find_first_not_of(" \t\r"),
            b = text.find_last_not_of(" \t\r");
     text = a == std::string::npos ? "" : text.substr(a, b - a + 1);
+    // A quoted number ("1.5", as spreadsheets may write) is the number.
+    if (text.size() >= 2 && text.front() == '"' && text.back() == '"')
+      text = text.substr(1, text.size() - 2);
     char *parsed = nullptr;
     errno = 0;
     double v = text.empty() ? NAN : std::strtod(text.c_str(), &parsed);
@@ -61,8 +65,20 @@ bool parseLine(const char *begin, const char *end, double most,
   }
 }
 
-/// The number of fields of a line, how many of them are numbers and how
-/// many hold any text.
+/// Whether a field starts with a number (after blanks, a quote): "1;2;3"
+/// or "2.5kg" is a data field with a mistake, not a header's name.
+bool startsWithNumber(const char *begin, const char *end) {
+  std::string text(begin, end);
+  size_t a = text.find_first_not_of(" \t\r\"");
+  if (a == std::string::npos)
+    return false;
+  char *parsed = nullptr;
+  std::strtod(text.c_str() + a, &parsed);
+  return parsed != text.c_str() + a;
+}
+
+/// The number of fields of a line, how many of them are (or start with)
+/// numbers and how many hold any text.
 struct FieldCount {
   size_t fields = 0, numbers = 0, written = 0;
 };
@@ -75,7 +91,8 @@ FieldCount countFields(const char *begin, const char *end, double most) {
     const char *stop = comma ? comma : end;
     size_t bad = 0;
     ++count.fields;
-    count.numbers += parseLine(p, stop, most, one, bad);
+    count.numbers +=
+        parseLine(p, stop, most, one, bad) || startsWithNumber(p, stop);
     for (const char *q = p; q < stop; ++q)
       if (*q != ' ' && *q != '\t' && *q != '\r') {
         ++count.written;
