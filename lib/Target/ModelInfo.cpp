@@ -43,6 +43,8 @@ std::string ModelInfo::metadata() const {
             p.init + "\n";
   for (const std::string &s : state)
     text += "state " + s + "\n";
+  for (const std::string &h : held)
+    text += "held " + h + "\n";
   for (const TensorInfo &i : inputs)
     text += "input " + i.name + " " + i.dtype + " " + i.shapeText() + "\n";
   for (const TensorInfo &o : outputs)

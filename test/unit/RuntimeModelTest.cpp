@@ -425,6 +425,43 @@ TEST(RuntimeModel, LoadKeepsStateTheFileLacks) {
   EXPECT_EQ(static_cast<float *>(credo_model_param_data(train.m, 1))[1], 0.5f);
 }
 
+// A held output ("held NAME": a unit with an execute schedule keeps its
+// last output there) that a file lacks keeps its value, as a generator's
+// does: the same model without the schedule saved no such state. A file
+// that lacks a weight is still refused.
+TEST(RuntimeModel, LoadKeepsHeldOutputsAFileLacks) {
+  ModelPtr plain;
+  ASSERT_EQ(credo_model_create("credo-model 1\nname h\n"
+                               "param w f32 3 ones\n",
+                               &plain.m),
+            CREDO_OK);
+  ASSERT_EQ(credo_model_init_params(plain.m), CREDO_OK);
+  std::string path = tempPath("without_held.safetensors");
+  ASSERT_EQ(credo_model_save(plain.m, path.c_str()), CREDO_OK);
+  ModelPtr held;
+  ASSERT_EQ(credo_model_create("credo-model 1\nname h\n"
+                               "param w f32 3 zeros\n"
+                               "param u_held f32 2 zeros\n"
+                               "held u_held\n",
+                               &held.m),
+            CREDO_OK);
+  ASSERT_EQ(credo_model_init_params(held.m), CREDO_OK);
+  static_cast<float *>(credo_model_param_data(held.m, 1))[1] = 0.25f;
+  ASSERT_EQ(credo_model_load(held.m, path.c_str()), CREDO_OK)
+      << credo_last_error();
+  EXPECT_EQ(static_cast<float *>(credo_model_param_data(held.m, 0))[2], 1.0f);
+  EXPECT_EQ(static_cast<float *>(credo_model_param_data(held.m, 1))[1], 0.25f);
+  ModelPtr unknown;
+  EXPECT_EQ(
+      credo_model_create("credo-model 1\nname h\nheld u_held\n", &unknown.m),
+      CREDO_ERR_FORMAT);
+  EXPECT_NE(std::string(credo_last_error())
+                .find("held 'u_held' is not a "
+                      "parameter declared before"),
+            std::string::npos)
+      << credo_last_error();
+}
+
 TEST(RuntimeModel, LoadRejectsMismatches) {
   ModelPtr p;
   ASSERT_EQ(credo_model_create(kMeta, &p.m), CREDO_OK);

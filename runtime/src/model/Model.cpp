@@ -157,6 +157,9 @@ struct credo_model {
   /// comma-separated: saved checkpoints list them, so that a model built
   /// for inference loads the weights and leaves them.
   std::string state;
+  /// The held outputs of units with an execute schedule ("held NAME"
+  /// lines), comma-separated: a file without them leaves them as they are.
+  std::string held;
   /// An environment rule's NAME_act succeeded since its last successful
   /// NAME_train_step (credo_rt_set_acted / credo_rt_require_act).
   bool acted = false;
@@ -185,6 +188,11 @@ void hostAccess(const credo_model *model, const Value &p, bool write) {
 /// Whether `name` is optimizer or rule state of the model ("state NAME").
 bool isState(const credo_model *model, const std::string &name) {
   return ("," + model->state + ",").find("," + name + ",") != std::string::npos;
+}
+
+/// Whether `name` is a held output of the model ("held NAME").
+bool isHeld(const credo_model *model, const std::string &name) {
+  return ("," + model->held + ",").find("," + name + ",") != std::string::npos;
 }
 
 /// Frees a parameter buffer wherever it lives.
@@ -518,15 +526,16 @@ credo_status credo_model_create(const char *metadata, credo_model **out) {
       ls >> model->name;
       continue;
     }
-    if (tag == "state") {
+    if (tag == "state" || tag == "held") {
       std::string name;
       ls >> name;
       bool known = false;
       for (const Value &p : model->values[CREDO_PARAM])
         known |= p.name == name;
       if (!known)
-        return bad("state '" + name + "' is not a parameter declared before");
-      model->state += (model->state.empty() ? "" : ",") + name;
+        return bad(tag + " '" + name + "' is not a parameter declared before");
+      std::string &list = tag == "state" ? model->state : model->held;
+      list += (list.empty() ? "" : ",") + name;
       continue;
     }
     credo_value_kind kind;
@@ -1130,13 +1139,14 @@ credo_status credo_model_load(credo_model *model, const char *path) {
         found = &set.items[i].tensor;
         used[i] = true;
       }
-    if (!found && (p.init.rfind("generator", 0) == 0 ||
+    if (!found && (p.init.rfind("generator", 0) == 0 || isHeld(model, p.name) ||
                    (!fileHasState && isState(model, p.name)))) {
       // A random generator the file lacks keeps its value (its initial key
       // and counter after credo_model_create_init): weights written
-      // elsewhere need not carry the generator's state. So does optimizer
-      // or rule state missing from a file that has none: a training build
-      // loads what an inference build of the model saved (but not a
+      // elsewhere need not carry the generator's state. So does a held
+      // output (a model without the execute schedule has none). So does
+      // optimizer or rule state missing from a file that has none: a training
+      // build loads what an inference build of the model saved (but not a
       // training checkpoint of another optimizer).
       sources.push_back(nullptr);
       continue;
