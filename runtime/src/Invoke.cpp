@@ -177,9 +177,16 @@ void credo_rt_check_labels(int64_t firstBad, int64_t value, int64_t count,
 
 void credo_rt_check_indices(int64_t firstBad, int64_t value, int64_t count,
                             int64_t column, int64_t limit, const char *site) {
+  credo_rt_check_indices_at(firstBad, value, count, column, limit, site, -1);
+}
+
+void credo_rt_check_indices_at(int64_t firstBad, int64_t value, int64_t count,
+                               int64_t column, int64_t limit, const char *site,
+                               int64_t step) {
   if (firstBad >= 0 && firstBad < count)
     failKernel(std::string(site ? site : "index tuple") + " " +
                    std::to_string(firstBad) + " of " + std::to_string(count) +
+                   (step >= 0 ? " at step " + std::to_string(step) : "") +
                    " has component " + std::to_string(column) + " = " +
                    std::to_string(value) + ", outside [0, " +
                    std::to_string(limit) + ")",

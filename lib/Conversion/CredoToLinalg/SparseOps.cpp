@@ -671,6 +671,10 @@ void checkIndices(OpBuilder &b, Location loc, Value indices, int64_t column,
                   int64_t limit) {
   if (provenInRange(indices, column, limit))
     return;
+  // Tuples a time loop reads step by step: the message names the step.
+  Value step;
+  if (auto slice = indices.getDefiningOp<TimeSliceOp>())
+    step = slice.getStep();
   auto type = cast<RankedTensorType>(indices.getType());
   unsigned rank = type.getRank();
   int64_t count = type.getNumElements() / type.getShape().back();
@@ -717,10 +721,17 @@ void checkIndices(OpBuilder &b, Location loc, Value indices, int64_t column,
       });
   Value firstBad = b.create<tensor::ExtractOp>(loc, first.getResult(0));
   Value value = b.create<tensor::ExtractOp>(loc, first.getResult(1));
-  callRuntime(b, loc, "credo_rt_check_indices",
-              {firstBad, value, i64Const(b, loc, count),
-               i64Const(b, loc, column), i64Const(b, loc, limit),
-               siteText(b, loc, "index tuple")});
+  SmallVector<Value> args = {firstBad,
+                             value,
+                             i64Const(b, loc, count),
+                             i64Const(b, loc, column),
+                             i64Const(b, loc, limit),
+                             siteText(b, loc, "index tuple")};
+  if (step)
+    args.push_back(b.create<arith::IndexCastOp>(loc, i64, step));
+  callRuntime(b, loc,
+              step ? "credo_rt_check_indices_at" : "credo_rt_check_indices",
+              args);
 }
 
 } // namespace mlir::credo::linalg_builders

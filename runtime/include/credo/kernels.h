@@ -181,6 +181,11 @@ void credo_rt_spike_masks_dense_bias_add_f32(const int64_t *masks,
  * returns; generated code reads and writes only clamped positions. */
 void credo_rt_check_indices(int64_t first_bad, int64_t value, int64_t count,
                             int64_t column, int64_t limit, const char *site);
+/* The same for the tuples a time loop's step `step` reads (a sequence of
+ * index tuples sliced step by step): the message names the step. */
+void credo_rt_check_indices_at(int64_t first_bad, int64_t value, int64_t count,
+                               int64_t column, int64_t limit, const char *site,
+                               int64_t step);
 
 /* Float values with a requirement (a sampler's logits finite, a given
  * Bernoulli sample 0 or 1): `first_bad` is the first of `count` elements

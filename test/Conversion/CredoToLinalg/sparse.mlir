@@ -19,6 +19,23 @@ func.func @gather(%x: tensor<4x8xf32>, %i: tensor<6x2xi64>) -> tensor<4x6xf32> {
   return %y : tensor<4x6xf32>
 }
 
+// Tuples a time loop reads step by step: the check names the step (the
+// loop's t, as i64).
+// CHECK-LABEL: func.func @gather_steps
+// CHECK: scf.for %[[T:.+]] = %{{.+}} to %{{.+}} step
+// CHECK: %[[T64:.+]] = arith.index_cast %[[T]] : index to i64
+// CHECK: call @credo_rt_check_indices_at({{.+}}, %[[T64]])
+func.func @gather_steps(%x: tensor<4x8xf32>, %seq: tensor<3x6x2xi64>) -> tensor<4x6xf32> {
+  %z = arith.constant dense<0.000000e+00> : tensor<4x6xf32>
+  %r = credo.time_loop steps 3 iter_args(%z : tensor<4x6xf32>) -> (tensor<4x6xf32>) {
+  ^bb0(%t: index, %acc: tensor<4x6xf32>):
+    %i = credo.time_slice %seq[%t] : tensor<3x6x2xi64> -> tensor<6x2xi64>
+    %g = credo.gather %x, %i {column = 1 : i64} : tensor<4x8xf32>, tensor<6x2xi64> -> tensor<4x6xf32>
+    credo.yield %g : tensor<4x6xf32>
+  }
+  return %r : tensor<4x6xf32>
+}
+
 // CHECK-LABEL: func.func @contract
 // Both columns are checked: outputs against 5, inputs against 8.
 // CHECK-COUNT-2: call @credo_rt_check_indices
