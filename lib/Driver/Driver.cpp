@@ -219,15 +219,19 @@ int mlir::credo::checkCommand(const DriverOptions &opts) {
   OwningOpRef<ModuleOp> module = loadModel(opts, s.context);
   if (!module)
     return kUserError;
-  int64_t params = 0, scalars = 0, nodes = 0;
+  int64_t params = 0, scalars = 0;
+  // The graph's nodes (a time loop and each node inside it), by the node
+  // each op implements: not the ops (a loop's slices and yield).
+  llvm::StringSet<> nodeNames;
   module->walk([&](Operation *op) {
     if (auto p = dyn_cast<ParamOp>(op)) {
       ++params;
       scalars += p.getTensorType().getNumElements();
-    } else if (isa<CredoDialect>(op->getDialect()) && !isa<GetParamOp>(op)) {
-      ++nodes;
+    } else if (StringRef node = nodeOf(op); !node.empty()) {
+      nodeNames.insert(node);
     }
   });
+  int64_t nodes = int64_t(nodeNames.size());
   auto forward = module->lookupSymbol<func::FuncOp>("forward");
   // A training section's rule is checked by building its step (on a copy):
   // update expressions, rule options and what the rule needs of the graph

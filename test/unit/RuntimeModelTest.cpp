@@ -180,6 +180,18 @@ TEST(RuntimeModel, InitializersRefuseWhatTheyWouldIgnore) {
             CREDO_OK)
       << credo_last_error();
   EXPECT_EQ(buffer[3], 2.0f);
+  // The metadata a model is created from is checked when it is created,
+  // not at the first credo_model_init_params.
+  ModelPtr misspelt;
+  EXPECT_EQ(credo_model_create("credo-model 1\nname m\n"
+                               "param w f32 3 normal sdt=0.01\n",
+                               &misspelt.m),
+            CREDO_ERR_FORMAT);
+  EXPECT_NE(std::string(credo_last_error())
+                .find("parameter 'w': initializer 'normal' takes no key 'sdt'"),
+            std::string::npos)
+      << credo_last_error();
+  EXPECT_EQ(misspelt.m, nullptr);
 }
 
 TEST(RuntimeModel, InitializersRefuseValuesTheDtypeCannotHold) {

@@ -178,7 +178,9 @@ const std::vector<Command> &commands() {
        "compile the training step and train it on a data set",
        {{"--epochs", "N", "epochs (default: the training section's)"},
         kData,
-        {"--seed", "N", "shuffling seed (default: the training section's)"},
+        {"--seed", "N",
+         "the training seed: the data order, an environment's generator key, "
+         "fa and dfa's feedback matrices (default: the training section's)"},
         {"--checkpoint", "FILE",
          "save the parameters after every epoch (safetensors, atomically)"},
         {"--resume", "FILE",

@@ -119,10 +119,11 @@ credo_status credo_idx_image_shape(const char *path, int64_t *rows,
  * -----------------------------------------------------------===*/
 
 /* Reads a table of numbers, plain or gzip-compressed, as f32 [rows, cols]:
- * comma-separated fields, one row per line, all rows as long as the first;
- * a first line that is not all numbers is a header and is skipped. A
- * field that is not a finite number, or a row of another length, is
- * CREDO_ERR_FORMAT naming the line. */
+ * comma-separated fields (a number may be in double quotes), one row per
+ * line, all rows as long as the first; a first line with text and no field
+ * that is or starts with a number is a header and is skipped (it must be
+ * as wide as the rows). A field that is not a finite number, or a row of
+ * another length, is CREDO_ERR_FORMAT naming the line. */
 credo_status credo_csv_read(const char *path, credo_tensor *out);
 /* The same as f64 [rows, cols]: each field as strtod reads it, for columns
  * whose values f32 would round (class labels such as 2.0000001 or

@@ -266,9 +266,10 @@ std::string shortest(double v) {
   return text;
 }
 
-/// Parses the initializer text and fills `count` elements. Each kind takes
-/// its own keys (and `seed`), each at most once: a misspelt key would
-/// otherwise leave its default in place.
+/// Parses the initializer text and fills `count` elements (with `data`
+/// null, only checks the text). Each kind takes its own keys (and `seed`),
+/// each at most once: a misspelt key would otherwise leave its default in
+/// place.
 credo_status fillInit(const std::string &text, credo_dtype dtype,
                       const std::vector<int64_t> &shape, void *data) {
   std::stringstream ss(text);
@@ -339,6 +340,9 @@ credo_status fillInit(const std::string &text, credo_dtype dtype,
   if (kind == "normal" && key("std", 1) < 0)
     return fail(CREDO_ERR_FORMAT, "initializer 'normal' has a negative std " +
                                       std::to_string(key("std", 1)));
+  // Without data: the text is checked, nothing drawn (credo_model_create).
+  if (!data)
+    return CREDO_OK;
   int64_t n = 1;
   for (int64_t d : shape)
     n *= d;
@@ -567,6 +571,10 @@ credo_status credo_model_create(const char *metadata, credo_model **out) {
       v.init = start == std::string::npos ? "" : v.init.substr(start);
       if (v.init.empty())
         return bad("parameter '" + v.name + "' has no initializer");
+      // A misspelt key or a bad value is refused here, not at the first
+      // credo_model_init_params.
+      if (fillInit(v.init, v.dtype, v.shape, nullptr) != CREDO_OK)
+        return bad("parameter '" + v.name + "': " + credo_last_error());
       credo_status s = credo_tensor_alloc(&v.storage, v.dtype,
                                           static_cast<int32_t>(v.shape.size()),
                                           v.shape.data());
