@@ -1204,10 +1204,16 @@ void Executor::download(
     const std::vector<std::pair<char *, Allocation *>> &requested) {
   if (requested.empty())
     return;
-  const std::vector<std::pair<char *, Allocation *>> &buffers = requested;
+  // By address and size: a sync below (making staging space, or running
+  // the copies) releases what the recorded work freed, deferred until it
+  // ran, so an Allocation of the list may be gone after it; such a buffer
+  // is read by nothing any more and is not fetched.
+  std::vector<std::pair<char *, VkDeviceSize>> buffers;
   VkDeviceSize total = 0;
-  for (auto &[p, a] : buffers)
+  for (auto &[p, a] : requested) {
+    buffers.emplace_back(p, a->size);
     total += a->size;
+  }
   if (!reserveStaging(total))
     return;
   begin();
@@ -1216,20 +1222,25 @@ void Executor::download(
   transferBarrier(); // after the kernels that write them
   VkDeviceSize at = stagingUsed;
   std::vector<VkDeviceSize> offsets;
-  for (auto &[p, a] : buffers) {
-    Block *b = blockOf(p);
-    VkBufferCopy region{VkDeviceSize(p - b->mapped), at, a->size};
+  for (auto &[p, size] : buffers) {
+    Block *b = live.count(p) ? blockOf(p) : nullptr;
+    offsets.push_back(b ? at : ~VkDeviceSize(0));
+    if (!b)
+      continue;
+    VkBufferCopy region{VkDeviceSize(p - b->mapped), at, size};
     vkCmdCopyBuffer(commands, b->buffer, stagingBlock->buffer, 1, &region);
-    offsets.push_back(at);
-    at += a->size;
+    at += size;
   }
   stagingUsed = at;
   sync();
   for (size_t i = 0; i < buffers.size(); ++i) {
-    auto &[p, a] = buffers[i];
-    std::memcpy(p, stagingBlock->mapped + offsets[i], size_t(a->size));
-    downloaded += profiling ? a->size : 0;
-    a->deviceNewer = false;
+    auto [p, size] = buffers[i];
+    auto it = live.find(p);
+    if (it == live.end() || offsets[i] == ~VkDeviceSize(0))
+      continue;
+    std::memcpy(p, stagingBlock->mapped + offsets[i], size_t(size));
+    downloaded += profiling ? size : 0;
+    it->second.deviceNewer = false;
   }
 }
 
