@@ -399,6 +399,11 @@ int EnvTrainer::run() {
     }
   }
   flushMetrics(metrics, opts.metrics);
+  // A stop during the last step: the run is whole, but stopped runs save
+  // (to NAME-interrupted without --checkpoint) and say so.
+  if (stopSignal)
+    return stopRun("after episode " + std::to_string(episodes) + " of " +
+                   std::to_string(episodes));
   double seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - begin)
           .count();

@@ -832,11 +832,12 @@ int Trainer::loadIdxData() {
                       : " (the training section names no \"dataset\", so "
                         "it is fashion-mnist; docs/graph-format.md#dataset "
                         "lists the others)"));
-  // An input of images ([batch, rows, cols] or [batch, 1, rows, cols])
+  // An input of images ([batch, 1, rows, cols], as convolutions take them)
   // takes the files' geometry, not just their pixel count: 2 × 8 images
-  // would otherwise be read as 4 × 4.
+  // would otherwise be read as 4 × 4. (A rank-3 input may be a sequence of
+  // pixels, [batch, 784, 1].)
   const std::vector<int64_t> &imageShape = info->inputs[imageInput].shape;
-  if (imageShape.size() == 3 || (imageShape.size() == 4 && imageShape[1] == 1))
+  if (imageShape.size() == 4 && imageShape[1] == 1)
     for (int i : {0, 2}) {
       int64_t rows = 0, cols = 0;
       if (credo_idx_image_shape(files[i].c_str(), &rows, &cols) != CREDO_OK)

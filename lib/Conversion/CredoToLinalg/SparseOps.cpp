@@ -671,10 +671,22 @@ void checkIndices(OpBuilder &b, Location loc, Value indices, int64_t column,
                   int64_t limit) {
   if (provenInRange(indices, column, limit))
     return;
-  // Tuples a time loop reads step by step: the message names the step.
+  // Tuples a time loop reads step by step: the message names the step
+  // (under --time-memory checkpoint, step j of segment s of k steps reads
+  // a slice of the segment's slice: step s·k + j).
   Value step;
-  if (auto slice = indices.getDefiningOp<TimeSliceOp>())
+  if (auto slice = indices.getDefiningOp<TimeSliceOp>()) {
     step = slice.getStep();
+    if (auto segment = slice.getInput().getDefiningOp<TimeSliceOp>()) {
+      int64_t k = cast<RankedTensorType>(slice.getInput().getType())
+                      .getDimSize(int64_t(slice.getAxis()));
+      step = b.create<arith::AddIOp>(
+          loc,
+          b.create<arith::MulIOp>(loc, segment.getStep(),
+                                  b.create<arith::ConstantIndexOp>(loc, k)),
+          step);
+    }
+  }
   auto type = cast<RankedTensorType>(indices.getType());
   unsigned rank = type.getRank();
   int64_t count = type.getNumElements() / type.getShape().back();

@@ -21,10 +21,8 @@
 #include "mlir/Dialect/Utils/StaticValueUtils.h"
 #include "mlir/IR/Matchers.h"
 #include "mlir/IR/PatternMatch.h"
-
 #include "mlir/IR/TypeUtilities.h"
 #include "mlir/Transforms/GreedyPatternRewriteDriver.h"
-#include <limits>
 
 #include <cmath>
 #include <limits>
@@ -362,7 +360,7 @@ void accurateExp(math::ExpOp op) {
 /// step; its lower bound is an index, at least 0) is unrolled, the same
 /// iterations in the same order: 8 times, or as many more (a power of
 /// two, up to kMaxUnroll) as keep it within kUnrolledPasses passes. A
-/// full reduction of 2^31 − 1 terms folds 2^23 of them in each of 256
+/// full reduction of 2^31 − 2^17 terms folds 2^23 of them in each of 256
 /// invocations: 32768 passes of 256 terms. (Unrolled 8 times only, a sum
 /// of 2^27 terms lost some.)
 constexpr int64_t kMaxLoopPasses = 4096, kLongUnroll = 8,
@@ -387,13 +385,17 @@ int64_t unrollFactor(int64_t passes) {
 }
 
 /// Kernels index with 32-bit integers (SPIR-V's index type here): a count
-/// beyond 2^31 − 1 would wrap (a sum over 2^31 terms returned 0). Such a
-/// kernel is an error that names its node.
+/// near 2^31 would wrap (a sum over 2^31 terms returned 0), also in a
+/// loop's last increment (an induction variable steps up to 256 lanes ×
+/// 256 unrolled terms past its bound). A count above kMaxCount is an error
+/// that names its node.
+constexpr int64_t kMaxCount = (int64_t(1) << 31) - (int64_t(1) << 17);
+
 LogicalResult checkIndexRange(Operation *kernels) {
   WalkResult result = kernels->walk([](arith::ConstantOp c) {
     auto attr = dyn_cast<IntegerAttr>(c.getValue());
     if (!attr || !c.getType().isIndex() ||
-        attr.getValue().getSExtValue() <= std::numeric_limits<int32_t>::max())
+        attr.getValue().getSExtValue() <= kMaxCount)
       return WalkResult::advance();
     // The node: the constant's location, or that of an op of its kernel
     // (constants made for a kernel may carry none).
@@ -410,8 +412,9 @@ LogicalResult checkIndexRange(Operation *kernels) {
                         "iterations with 32-bit integers, but this operation "
                         "needs "
                      << attr.getValue().getSExtValue()
-                     << " (more than 2^31 - 1 = 2147483647); split it into "
-                        "smaller operations or use --target cpu";
+                     << " (more than 2^31 - 2^17 = " << kMaxCount
+                     << "); split it into smaller operations or use --target "
+                        "cpu";
     return WalkResult::interrupt();
   });
   return failure(result.wasInterrupted());

@@ -121,7 +121,8 @@ credo_status credo_idx_image_shape(const char *path, int64_t *rows,
 /* Reads a table of numbers, plain or gzip-compressed, as f32 [rows, cols]:
  * comma-separated fields (a number may be in double quotes), one row per
  * line, all rows as long as the first; a first line with text and no field
- * that is or starts with a number is a header and is skipped (it must be
+ * that is a number (or numbers with another separator, 1;2;3) is a header
+ * and is skipped (it must be
  * as wide as the rows). A field that is not a finite number, or a row of
  * another length, is CREDO_ERR_FORMAT naming the line. */
 credo_status credo_csv_read(const char *path, credo_tensor *out);

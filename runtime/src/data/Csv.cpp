@@ -6,16 +6,17 @@
 // A first line (after blank ones and a UTF-8 byte order mark) with some
 // text and none of whose fields is a number is a header and is skipped (it
 // must have as many fields as the rows); a first line with some numbers (or
-// fields that start with one, such as "1;2;3") and a bad field is a data
-// row with a mistake. Numbers are decimal (no hex), possibly in double
-// quotes; one too small for a double is 0.
-// Errors name the line and field.
+// fields that are numbers with another separator, such as "1;2;3") and a
+// bad field is a data row with a mistake. Numbers are decimal (no hex),
+// possibly in double quotes; one too small for a double is 0. Errors name the
+// line and field.
 //
 //===----------------------------------------------------------------------===//
 
 #include "Internal.h"
 
 #include <algorithm>
+#include <cctype>
 #include <cerrno>
 #include <cfloat>
 #include <cmath>
@@ -65,16 +66,26 @@ bool parseLine(const char *begin, const char *end, double most,
   }
 }
 
-/// Whether a field starts with a number (after blanks, a quote): "1;2;3"
-/// or "2.5kg" is a data field with a mistake, not a header's name.
+/// Whether a field is a number followed by a separator that is not a
+/// comma (after blanks, a quote): "1;2;3" or "0.5\t1" is a data field with
+/// a mistake, not a header's name ("24h_volume", "infection_rate" and
+/// "nanometers" are names).
 bool startsWithNumber(const char *begin, const char *end) {
   std::string text(begin, end);
   size_t a = text.find_first_not_of(" \t\r\"");
   if (a == std::string::npos)
     return false;
+  size_t i = a;
+  if (text[i] == '+' || text[i] == '-')
+    ++i;
+  if (i < text.size() && text[i] == '.')
+    ++i;
+  if (i >= text.size() || !std::isdigit(static_cast<unsigned char>(text[i])))
+    return false;
   char *parsed = nullptr;
   std::strtod(text.c_str() + a, &parsed);
-  return parsed != text.c_str() + a;
+  char next = *parsed;
+  return next == ';' || next == '\t' || next == ' ' || next == '|';
 }
 
 /// The number of fields of a line, how many of them are (or start with)

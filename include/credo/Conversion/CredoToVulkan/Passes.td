@@ -330,10 +330,13 @@ def CredoKernelArith : Pass<"credo-kernel-arith"> {
       run to their end, so a workgroup that summed 5 million elements
       returned the sum of about a million, and a full sum of 2^27 terms
       (2^19 in each of 256 invocations, unrolled 8 times) lost some.
-    - A kernel that counts past 2^31 − 1 (an index constant beyond it: its
-      elements, or a reduction's terms) is an error naming its node: the
-      kernels index with 32-bit integers, and the count would wrap (a sum
-      of 2^31 terms returned 0).
+    - A kernel that counts past 2^31 − 2^17 (an index constant beyond it:
+      its elements, or a reduction's terms) is an error naming its node:
+      the kernels index with 32-bit integers, and the count, or a loop's
+      last increment near it (up to 256 lanes × 256 unrolled terms), would
+      wrap (a sum of 2^31 terms returned 0). The pass budget above is per
+      loop; lavapipe's is per invocation, so two long loops in one kernel,
+      or nested loops whose product is long, can still exceed it.
     - f32 `math.tanh(x)` for |x| < 0.3 becomes its odd Taylor polynomial
       through x¹¹ (relative error below 1e-8 there): lavapipe's tanh,
       (e^2x − 1)/(e^2x + 1), cancels near 0 (tanh(1e-30) gave 3e-8).
